@@ -1,0 +1,30 @@
+# Simpa: the two commands a new user needs are `make run` and `make test`.
+CARGO ?= cargo
+SIMPA := ./target/debug/simpa
+
+.PHONY: run test lint openapi fixtures build
+
+## Build, migrate the embedded SQLite database, load the demo data and serve on 127.0.0.1:8080.
+run: build
+	$(SIMPA) fixtures load --size demo
+	$(SIMPA) serve
+
+build:
+	$(CARGO) build --bin simpa
+
+## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
+test: lint
+	scripts/with-postgres $(CARGO) test --workspace
+
+## Formatting and lints, as CI checks them.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Rewrite openapi/openapi.json from the code (a test fails while it is stale).
+openapi:
+	$(CARGO) run -q -p simpa-openapi
+
+## Load the demo data set into the configured database.
+fixtures: build
+	$(SIMPA) fixtures load --size demo

@@ -1,0 +1,48 @@
+//! Password hashing with argon2id (OWASP's recommended parameters are argon2's defaults).
+
+use crate::problem::Problem;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::sync::OnceLock;
+
+pub fn hash(password: &str) -> Result<String, Problem> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot hash a password");
+            Problem::internal()
+        })
+}
+
+/// Whether `password` matches `stored`. A stored value that is not a valid hash never matches.
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Spends the time of one verification without an account, so that answering "no such
+/// e-mail" takes as long as "wrong password" and does not reveal which e-mails exist.
+pub fn verify_nothing(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("a password that matches no one").unwrap_or_default());
+    let _ = verify(password, dummy);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let stored = hash("correct horse battery").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", &stored));
+        assert!(!verify("wrong horse battery", &stored));
+        assert!(!verify("correct horse battery", "not a hash"));
+    }
+}

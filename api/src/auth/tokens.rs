@@ -1,0 +1,126 @@
+//! Short-lived access tokens: JWTs signed with HS256 and the configured secret.
+
+use crate::problem::Problem;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use simpa_domain::policy::Subject;
+use uuid::Uuid;
+
+const ISSUER: &str = "simpa";
+
+/// The claims of an access token. Roles are not in the token: they are read at each request,
+/// so a revoked role or a deactivated account stops working at once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub sub: String,
+    /// `person` or `service`.
+    pub kind: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub access_ttl: chrono::Duration,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], access_ttl: chrono::Duration) -> TokenKeys {
+        // Only HS256 is accepted: `alg: none` and every other algorithm are refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = 5;
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            access_ttl,
+        }
+    }
+
+    /// An access token for `subject`, valid from `now` for the configured lifetime.
+    pub fn issue(&self, subject: Subject, now: DateTime<Utc>) -> Result<String, Problem> {
+        let (kind, sub) = match subject {
+            Subject::Person(id) => ("person", id.to_string()),
+            Subject::Service(id) => ("service", id.to_string()),
+        };
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sub,
+            kind: kind.into(),
+            iat: now.timestamp(),
+            exp: (now + self.access_ttl).timestamp(),
+            jti: Uuid::now_v7().to_string(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            tracing::error!(error = %e, "cannot sign an access token");
+            Problem::internal()
+        })
+    }
+
+    /// The subject of a valid token; 401 for an expired, tampered, foreign or malformed one.
+    pub fn verify(&self, token: &str) -> Result<Subject, Problem> {
+        let refused = || {
+            Problem::unauthenticated(
+                "auth.invalid_token",
+                "Jeton d'accès invalide ou expiré : reconnectez-vous.",
+            )
+        };
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| refused())?
+            .claims;
+        match claims.kind.as_str() {
+            "person" => claims
+                .sub
+                .parse()
+                .map(Subject::Person)
+                .map_err(|_| refused()),
+            "service" => claims
+                .sub
+                .parse()
+                .map(Subject::Service)
+                .map_err(|_| refused()),
+            _ => Err(refused()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simpa_domain::ids::AccountId;
+
+    #[test]
+    fn issued_tokens_verify_and_others_do_not() {
+        let keys = TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            chrono::Duration::minutes(15),
+        );
+        let subject = Subject::Person(AccountId::from_uuid(Uuid::now_v7()));
+        let token = keys.issue(subject, Utc::now()).unwrap();
+        assert_eq!(keys.verify(&token).unwrap(), subject);
+
+        let other = TokenKeys::new(
+            b"another secret, 32 bytes at least!",
+            chrono::Duration::minutes(15),
+        );
+        assert_eq!(other.verify(&token).unwrap_err().code, "auth.invalid_token");
+        let expired = keys
+            .issue(subject, Utc::now() - chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            keys.verify(&expired).unwrap_err().code,
+            "auth.invalid_token"
+        );
+        assert_eq!(
+            keys.verify("not.a.token").unwrap_err().code,
+            "auth.invalid_token"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Domain enums in the API: each travels as its stable code, and the OpenAPI document lists
+//! the codes. Unknown codes are refused with the list of permitted ones.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use simpa_domain::roles::{MemberRole, StaffRoleKind};
+use std::borrow::Cow;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+macro_rules! api_code {
+    ($(#[$meta:meta])* $wrapper:ident($domain:ty)) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $wrapper(pub $domain);
+
+        impl Serialize for $wrapper {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.0.code())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $wrapper {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let code = String::deserialize(deserializer)?;
+                <$domain>::from_code(&code).map($wrapper).ok_or_else(|| {
+                    let expected: Vec<String> = <$domain>::codes().iter().map(|c| format!("`{c}`")).collect();
+                    D::Error::custom(format!("unknown variant `{code}`, expected one of {}", expected.join(", ")))
+                })
+            }
+        }
+
+        impl utoipa::PartialSchema for $wrapper {
+            fn schema() -> RefOr<Schema> {
+                let labels: Vec<String> = <$domain>::ALL.iter().map(|v| format!("`{}`: {}", v.code(), v.label())).collect();
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(<$domain>::codes()))
+                    .description(Some(labels.join("; ")))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $wrapper {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($wrapper))
+            }
+        }
+    };
+}
+
+api_code!(
+    /// A role within an association.
+    MemberRoleCode(MemberRole)
+);
+api_code!(
+    /// A kind of staff role.
+    StaffRoleKindCode(StaffRoleKind)
+);

@@ -1,0 +1,161 @@
+//! Configuration: environment variables read once into one typed value.
+//! Every variable is documented in the README with its default.
+
+use chrono_tz::Tz;
+use simpa_domain::throttle::ThrottlePolicy;
+use simpa_persistence::{DatabaseUrl, PoolOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `SIMPA_DATA_DIR`: the embedded database, generated secrets, and later documents.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: `postgres://…` or `sqlite://…`; defaults to SQLite in the data directory.
+    pub database_url: DatabaseUrl,
+    /// `SIMPA_BIND`: address the server listens on.
+    pub bind: SocketAddr,
+    /// `SIMPA_WORKERS`: HTTP worker threads (defaults to the number of cores).
+    pub workers: Option<usize>,
+    /// `SIMPA_JWT_SECRET`: key that signs access tokens (at least 32 bytes). Generated into
+    /// the data directory when absent.
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: chrono::Duration,
+    pub refresh_token_ttl: chrono::Duration,
+    pub pool: PoolOptions,
+    pub throttle: ThrottlePolicy,
+    /// `SIMPA_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only
+    /// behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// `SIMPA_JSON_LIMIT_BYTES`: largest JSON body accepted.
+    pub json_limit: usize,
+    /// `SIMPA_TIMEZONE`: the city's time zone, for "today" and deadlines.
+    pub timezone: Tz,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration from any source of variables (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let value = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        fn number<T: std::str::FromStr>(
+            name: &str,
+            raw: Option<String>,
+            default: T,
+        ) -> Result<T, String> {
+            match raw {
+                None => Ok(default),
+                Some(raw) => raw
+                    .parse()
+                    .map_err(|_| format!("{name} must be a number (got {raw:?})")),
+            }
+        }
+        let data_dir = PathBuf::from(value("SIMPA_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match value("DATABASE_URL") {
+            Some(raw) => DatabaseUrl::parse(&raw).map_err(|e| e.to_string())?,
+            None => DatabaseUrl::sqlite_in(&data_dir),
+        };
+        let bind_raw = value("SIMPA_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw.parse().map_err(|_| {
+            format!("SIMPA_BIND must be an address such as 127.0.0.1:8080 (got {bind_raw:?})")
+        })?;
+        let jwt_secret = value("SIMPA_JWT_SECRET");
+        if jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("SIMPA_JWT_SECRET must be at least 32 bytes long".into());
+        }
+        let defaults = ThrottlePolicy::default();
+        let timezone_raw = value("SIMPA_TIMEZONE").unwrap_or_else(|| "Europe/Paris".into());
+        let config = Config {
+            data_dir,
+            database_url,
+            bind,
+            workers: value("SIMPA_WORKERS").map(|w| number("SIMPA_WORKERS", Some(w), 0)).transpose()?.filter(|w| *w > 0),
+            jwt_secret,
+            access_token_ttl: chrono::Duration::seconds(number("SIMPA_ACCESS_TOKEN_TTL_SECONDS", value("SIMPA_ACCESS_TOKEN_TTL_SECONDS"), 900)?),
+            refresh_token_ttl: chrono::Duration::days(number("SIMPA_REFRESH_TOKEN_TTL_DAYS", value("SIMPA_REFRESH_TOKEN_TTL_DAYS"), 30)?),
+            pool: PoolOptions {
+                max_size: number("SIMPA_DB_POOL_SIZE", value("SIMPA_DB_POOL_SIZE"), 10)?,
+                connection_timeout: Duration::from_secs(number("SIMPA_DB_TIMEOUT_SECONDS", value("SIMPA_DB_TIMEOUT_SECONDS"), 5)?),
+            },
+            throttle: ThrottlePolicy {
+                max_failures_per_account: number("SIMPA_LOGIN_MAX_FAILURES", value("SIMPA_LOGIN_MAX_FAILURES"), defaults.max_failures_per_account)?,
+                max_failures_per_address: number(
+                    "SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                    value("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS"),
+                    defaults.max_failures_per_address,
+                )?,
+                window: chrono::Duration::seconds(number(
+                    "SIMPA_LOGIN_WINDOW_SECONDS",
+                    value("SIMPA_LOGIN_WINDOW_SECONDS"),
+                    defaults.window.num_seconds(),
+                )?),
+            },
+            trust_forwarded_for: matches!(value("SIMPA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
+            json_limit: number("SIMPA_JSON_LIMIT_BYTES", value("SIMPA_JSON_LIMIT_BYTES"), 1024 * 1024)?,
+            timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
+        };
+        if config.pool.max_size == 0 {
+            return Err("SIMPA_DB_POOL_SIZE must be at least 1".into());
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/simpa.db"))
+        );
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.access_token_ttl, chrono::Duration::minutes(15));
+        assert_eq!(c.timezone, chrono_tz::Europe::Paris);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(
+            config(&[("SIMPA_DB_POOL_SIZE", "many")])
+                .unwrap_err()
+                .contains("SIMPA_DB_POOL_SIZE")
+        );
+        assert!(
+            config(&[("SIMPA_JWT_SECRET", "short")])
+                .unwrap_err()
+                .contains("32 bytes")
+        );
+        assert!(
+            config(&[("DATABASE_URL", "/tmp/x.db")])
+                .unwrap_err()
+                .contains("sqlite://")
+        );
+        assert!(
+            config(&[("SIMPA_TIMEZONE", "Mars/Olympus")])
+                .unwrap_err()
+                .contains("SIMPA_TIMEZONE")
+        );
+    }
+}

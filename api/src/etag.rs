@@ -1,0 +1,61 @@
+//! Optimistic concurrency: `ETag` carries a resource's version, `If-Match` the version an edit
+//! was made on.
+
+use crate::problem::Problem;
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::{Ready, ready};
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version an edit was made on, from `If-Match`. A missing header is refused (428): an
+/// edit that does not say what it read could silently overwrite someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `If-Match: *`: any current version.
+    Any,
+    /// The version named; `None` when the tag is not one of ours (it matches nothing).
+    Version(Option<i64>),
+}
+
+impl IfMatch {
+    /// The version the edit expects, given the current one.
+    pub fn expected(self, current: i64) -> i64 {
+        match self {
+            IfMatch::Any => current,
+            IfMatch::Version(Some(v)) => v,
+            IfMatch::Version(None) => -1,
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(raw) = req
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return ready(Err(Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition.required",
+                "Indiquez la version modifiée dans l'en-tête If-Match (la valeur de l'ETag lu).",
+            )));
+        };
+        let raw = raw.trim();
+        if raw == "*" {
+            return ready(Ok(IfMatch::Any));
+        }
+        let version = raw
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
+            .find_map(|v| v.parse().ok());
+        ready(Ok(IfMatch::Version(version)))
+    }
+}

@@ -1,0 +1,105 @@
+//! `Idempotency-Key` on creating POSTs: a retried call is answered like the first one and
+//! never creates twice. The key is recorded in the same transaction as what it created.
+
+use crate::problem::Problem;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::future::{Ready, ready};
+use serde::Serialize;
+use simpa_domain::{DomainError, Violation};
+use simpa_persistence::idempotency::{self, StoredResponse};
+use simpa_persistence::{DbConnection, StoreError, StoreResult};
+
+const HEADER: &str = "Idempotency-Key";
+
+/// The key sent by the client, if any.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(HEADER) else {
+            return ready(Ok(IdempotencyKey(None)));
+        };
+        let key =
+            value.to_str().ok().map(str::trim).filter(|k| {
+                (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+            });
+        ready(match key {
+            Some(key) => Ok(IdempotencyKey(Some(key.to_owned()))),
+            None => Err(Problem::bad_request(
+                "query.invalid",
+                "L'en-tête Idempotency-Key n'est pas valide.",
+                vec![
+                    Violation::new(
+                        "idempotency_key.invalid",
+                        "1 à 255 caractères ASCII visibles.",
+                    )
+                    .at(HEADER),
+                ],
+            )),
+        })
+    }
+}
+
+/// The first answer, to give again.
+pub struct Replay(StoredResponse);
+
+impl Replay {
+    pub fn into_response(self) -> HttpResponse {
+        HttpResponse::build(StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::OK))
+            .content_type("application/json")
+            .insert_header(("Idempotent-Replayed", "true"))
+            .body(self.0.body)
+    }
+}
+
+/// The earlier answer when this key was already used for the same call; an error when it was
+/// used for a different one.
+pub fn replay(
+    conn: &mut DbConnection,
+    owner: &str,
+    key: &IdempotencyKey,
+    operation: &str,
+    fingerprint: &str,
+) -> StoreResult<Option<Replay>> {
+    let Some(key) = &key.0 else { return Ok(None) };
+    match idempotency::find(conn, owner, key)? {
+        None => Ok(None),
+        Some(stored) if stored.operation == operation && stored.request_hash == fingerprint => Ok(Some(Replay(stored))),
+        Some(_) => Err(DomainError::invalid(
+            HEADER,
+            Violation::new("idempotency_key.reused", "Cette clé d'idempotence a déjà servi pour une autre requête : utilisez-en une nouvelle."),
+        )
+        .into()),
+    }
+}
+
+/// Records the answer under the key, if one was sent.
+#[allow(clippy::too_many_arguments)]
+pub fn remember<T: Serialize>(
+    conn: &mut DbConnection,
+    owner: &str,
+    key: &IdempotencyKey,
+    operation: &str,
+    fingerprint: &str,
+    status: u16,
+    body: &T,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(key) = &key.0 else { return Ok(()) };
+    let body = serde_json::to_string(body)
+        .map_err(|e| StoreError::Corrupt(format!("response not serialisable: {e}")))?;
+    let response = StoredResponse {
+        operation: operation.to_owned(),
+        request_hash: fingerprint.to_owned(),
+        status,
+        body,
+    };
+    idempotency::store(conn, owner, key, &response, now)
+}

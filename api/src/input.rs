@@ -1,0 +1,314 @@
+//! Reading request input: JSON bodies and query strings. A malformed body, a wrong type or an
+//! unknown enum value becomes a problem naming the field, never a 500.
+
+use crate::problem::Problem;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
+use serde::de::DeserializeOwned;
+use simpa_domain::{FieldError, Violation};
+
+/// The largest JSON body accepted, set from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+/// A JSON body, deserialised, with its raw bytes (for idempotency fingerprints).
+pub struct Json<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<JsonLimit>().map_or(1024 * 1024, |l| l.0);
+        let format = body_format(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if format != Some(BodyFormat::Json) {
+                return Err(unsupported_media_type());
+            }
+            let raw = read_body(&mut payload, limit).await?;
+            Ok(Json {
+                value: parse_json(&raw)?,
+                raw,
+            })
+        })
+    }
+}
+
+/// A body in JSON or, as OAuth 2.0 clients send it, `application/x-www-form-urlencoded`.
+pub struct JsonOrForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<JsonLimit>().map_or(1024 * 1024, |l| l.0);
+        let format = body_format(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let Some(format) = format else {
+                return Err(unsupported_media_type());
+            };
+            let raw = read_body(&mut payload, limit).await?;
+            match format {
+                BodyFormat::Json => parse_json(&raw).map(JsonOrForm),
+                BodyFormat::Form => {
+                    let parsed = form_urlencoded::parse(&raw);
+                    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parsed))
+                        .map(JsonOrForm)
+                        .map_err(|error| {
+                            Problem::invalid(vec![field_error(
+                                &error.path().to_string(),
+                                &error.into_inner().to_string(),
+                            )])
+                        })
+                }
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyFormat {
+    Json,
+    Form,
+}
+
+fn body_format(req: &HttpRequest) -> Option<BodyFormat> {
+    let mime = req.mime_type().ok().flatten()?;
+    if mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json") {
+        Some(BodyFormat::Json)
+    } else if mime.subtype() == "x-www-form-urlencoded" {
+        Some(BodyFormat::Form)
+    } else {
+        None
+    }
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "content_type.unsupported",
+        "Le corps de la requête doit être du JSON (Content-Type: application/json).",
+    )
+}
+
+/// Reads the whole body, refusing it as soon as it exceeds `limit`.
+async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Problem> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            Problem::bad_request(
+                "body.unreadable",
+                "Le corps de la requête n'a pas pu être lu.",
+                vec![],
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
+    let malformed = |e: &serde_json::Error| {
+        Problem::bad_request(
+            "json.malformed",
+            format!(
+                "Le corps de la requête n'est pas du JSON valide (ligne {}, colonne {}).",
+                e.line(),
+                e.column()
+            ),
+            vec![],
+        )
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            malformed(&inner)
+        } else {
+            Problem::invalid(vec![field_error(&path, &inner.to_string())])
+        }
+    })?;
+    deserializer.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+pub fn too_large(limit: usize) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body.too_large",
+        format!("Le corps de la requête dépasse la taille permise ({limit} octets)."),
+    )
+}
+
+/// Query-string parameters, deserialised.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = form_urlencoded::parse(req.query_string().as_bytes());
+        ready(
+            serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parsed))
+                .map(Query)
+                .map_err(|error| {
+                    let path = error.path().to_string();
+                    let message = error.into_inner().to_string();
+                    Problem::bad_request(
+                        "query.invalid",
+                        "Un paramètre de la requête n'est pas valide : voir le détail.",
+                        vec![field_error(&path, &message)],
+                    )
+                }),
+        )
+    }
+}
+
+/// Turns serde's English message into a field error people can read. The path serde gives
+/// for a missing field is the enclosing object's; the field's own name is in the message.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
+    let join = |parent: &str, name: &str| {
+        if parent.is_empty() || parent == "." {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        }
+    };
+    let at = |v: Violation, field: String| v.at(field);
+    let path = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let name = quoted(rest).unwrap_or_default();
+        return at(
+            Violation::new("field.required", "Ce champ est obligatoire."),
+            join(&path, &name),
+        );
+    }
+    if message.starts_with("unknown variant ") {
+        let given = quoted(message).unwrap_or_default();
+        let expected = message
+            .split("expected ")
+            .nth(1)
+            .map(|e| e.replace('`', ""))
+            .unwrap_or_default();
+        return at(
+            Violation::new(
+                "field.unknown_value",
+                format!("La valeur « {given} » n'est pas permise ; valeurs permises : {expected}."),
+            ),
+            path,
+        );
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let expected = expected_in_french(rest.split(", expected ").nth(1).unwrap_or_default());
+        return at(
+            Violation::new(
+                "field.invalid_type",
+                format!("Type de valeur incorrect : {expected} est attendu."),
+            ),
+            path,
+        );
+    }
+    if message.starts_with("premature end of input")
+        || message.starts_with("input contains invalid characters")
+    {
+        return at(
+            Violation::new(
+                "field.invalid_value",
+                format!("Valeur invalide ({message})."),
+            ),
+            path,
+        );
+    }
+    at(
+        Violation::new(
+            "field.invalid_value",
+            format!("Valeur invalide : {message}."),
+        ),
+        path,
+    )
+}
+
+/// What serde says it expected, for a French sentence.
+fn expected_in_french(expected: &str) -> String {
+    let kind = match expected {
+        "a boolean" => "un booléen (true ou false)",
+        "a string" | "a borrowed string" => "une chaîne de caractères",
+        "a sequence" => "une liste",
+        "a map" => "un objet",
+        e if e.starts_with("struct ") || e.starts_with("internally tagged enum") => "un objet",
+        e if e.starts_with('i') || e.starts_with('u') => "un nombre entier",
+        e if e.starts_with('f') => "un nombre",
+        "a formatted date string" | "a formatted date" => "une date AAAA-MM-JJ",
+        "UUID" | "a UUID string" => "un identifiant UUID",
+        "" => "une autre valeur",
+        other => return format!("une valeur de la forme « {other} »"),
+    };
+    kind.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_error;
+
+    #[test]
+    fn serde_messages_become_named_french_field_errors() {
+        let missing = field_error(".", "missing field `name` at line 1 column 2");
+        assert_eq!(
+            (missing.field.as_str(), missing.code),
+            ("name", "field.required")
+        );
+        let nested = field_error("address", "missing field `city`");
+        assert_eq!(nested.field, "address.city");
+        let variant = field_error(
+            "role",
+            "unknown variant `owner`, expected one of `president`, `treasurer`",
+        );
+        assert_eq!(
+            (variant.field.as_str(), variant.code),
+            ("role", "field.unknown_value")
+        );
+        assert!(
+            variant.message.contains("« owner »")
+                && variant.message.contains("president, treasurer")
+        );
+        let wrong = field_error(
+            "directory_consent",
+            "invalid type: string \"yes\", expected a boolean at line 1 column 30",
+        );
+        assert_eq!(
+            (wrong.field.as_str(), wrong.code),
+            ("directory_consent", "field.invalid_type")
+        );
+        assert_eq!(
+            wrong.message,
+            "Type de valeur incorrect : un booléen (true ou false) est attendu."
+        );
+        let number = field_error("limit", "invalid type: string \"x\", expected u32");
+        assert!(
+            number.message.contains("nombre entier"),
+            "{}",
+            number.message
+        );
+    }
+}

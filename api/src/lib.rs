@@ -1,0 +1,136 @@
+//! Simpa's HTTP API: routes, authentication, errors as problem+json, the OpenAPI document.
+//! The `simpa` binary (`main.rs`) is a thin command line over this library.
+
+pub mod access;
+pub mod admin;
+pub mod auth;
+pub mod clock;
+pub mod codes;
+pub mod config;
+pub mod etag;
+pub mod idempotency;
+pub mod input;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod request_id;
+pub mod routes;
+pub mod state;
+
+use crate::auth::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::input::JsonLimit;
+use crate::problem::Problem;
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, Error, HttpRequest, middleware, web};
+use simpa_persistence::{Db, StoreError};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What the application needs, prepared once at start and shared by every worker.
+#[derive(Clone)]
+pub struct Services {
+    pub state: web::Data<AppState>,
+    pub keys: web::Data<TokenKeys>,
+}
+
+impl Services {
+    /// Opens the database, applies pending migrations and loads (or creates) the signing secret.
+    pub fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Services, StartError> {
+        let db = Db::open(&config.database_url, config.pool)?;
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => auth::secrets::load_or_create_secret(&config.data_dir)
+                .map_err(StartError::Secret)?,
+        };
+        let keys = TokenKeys::new(secret.as_bytes(), config.access_token_ttl);
+        Ok(Services {
+            state: web::Data::new(AppState::new(db, clock, config)),
+            keys: web::Data::new(keys),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot read or create the JWT secret in the data directory: {0}")]
+    Secret(std::io::Error),
+}
+
+/// Registers every route on `app`, and returns it with the OpenAPI document of those routes.
+fn routed<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+{
+    let (app, mut document) = app
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(routes::health::healthz)
+        .service(routes::health::readyz)
+        .service(scope::scope("/api/v1").configure(routes::configure))
+        .split_for_parts();
+    openapi::complete(&mut document);
+    (app, document)
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routed(App::new()).1
+}
+
+/// The whole application: routes, docs at `/docs`, the document at `/openapi.json`, and
+/// problem+json for whatever matches no route.
+pub fn app(
+    services: Services,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let (app, document) = routed(App::new());
+    let json_limit = JsonLimit(services.state.config.json_limit);
+    app.app_data(services.state)
+        .app_data(services.keys)
+        .app_data(json_limit)
+        .app_data(
+            web::PathConfig::default().error_handler(|_, _| Problem::not_found("resource").into()),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                actix_web::HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(no_route))
+        .wrap(middleware::from_fn(request_id::request_id))
+}
+
+async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {
+    Err(Problem::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "route.not_found",
+        format!(
+            "Aucune route ne correspond à {} {}.",
+            req.method(),
+            req.path()
+        ),
+    ))
+}

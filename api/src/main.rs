@@ -1,0 +1,220 @@
+//! `simpa`: serve the API, migrate the database, load fixtures, write the OpenAPI document,
+//! create an admin.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use simpa_api::auth::passwords;
+use simpa_api::clock::{Clock, SystemClock};
+use simpa_api::config::Config;
+use simpa_api::{Services, app, openapi_document};
+use simpa_domain::account::Password;
+use simpa_domain::contact::EmailAddress;
+use simpa_fixtures::Size;
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "simpa",
+    version,
+    about = "Simpa: subsidies to associations, end to end."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (migrating the database first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Realistic data for demonstrations and tests.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
+    /// Print the OpenAPI document (JSON).
+    Openapi,
+    /// Administration accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Load a data set into the configured database (loading twice changes nothing).
+    Load {
+        #[arg(long, value_enum, default_value_t = SizeArg::Demo)]
+        size: SizeArg,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SizeArg {
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account. The password is read from SIMPA_ADMIN_PASSWORD, or else from
+    /// standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrateur·rice")]
+        name: String,
+    },
+}
+
+fn init_logs() {
+    let filter = EnvFilter::try_from_env("SIMPA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("SIMPA_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("simpa: {message}");
+    ExitCode::FAILURE
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        return match serde_json::to_string_pretty(&openapi_document()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    init_logs();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(format!("configuration: {e}")),
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let services = match Services::start(config.clone(), clock.clone()) {
+        Ok(services) => services,
+        Err(e) => return fail(e),
+    };
+    match cli.command {
+        Command::Serve => serve(services, &config).await,
+        Command::Migrate => {
+            println!("database {:?} is migrated", config.database_url);
+            ExitCode::SUCCESS
+        }
+        Command::Fixtures {
+            command:
+                FixturesCommand::Load {
+                    size: SizeArg::Demo,
+                    seed,
+                },
+        } => {
+            let db = services.state.db.clone();
+            let now = clock.now();
+            let loaded = actix_web::web::block(move || {
+                simpa_fixtures::load(&db, Size::Demo, seed, now, &|password| {
+                    passwords::hash(password).unwrap_or_default()
+                })
+            })
+            .await;
+            match loaded {
+                Ok(Ok(report)) => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(format!("fixtures: {e}")),
+                Err(e) => fail(e),
+            }
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => create_admin(&services, &email, &name, clock.now()).await,
+        Command::Openapi => ExitCode::SUCCESS,
+    }
+}
+
+async fn serve(services: Services, config: &Config) -> ExitCode {
+    let shared = services.clone();
+    let mut server = actix_web::HttpServer::new(move || app(shared.clone()));
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    let server = match server.bind(config.bind) {
+        Ok(server) => server,
+        Err(e) => return fail(format!("cannot listen on {}: {e}", config.bind)),
+    };
+    // On stdout (logs go to stderr) so that scripts can read the bound address. Write errors
+    // are ignored: the server must not die because whoever started it stopped reading.
+    let mut out = std::io::stdout();
+    for address in server.addrs() {
+        let _ = writeln!(
+            out,
+            "Simpa listens on http://{address} (database: {:?})",
+            config.database_url
+        );
+        let _ = writeln!(
+            out,
+            "  API documentation: http://{address}/docs/   OpenAPI: http://{address}/openapi.json"
+        );
+    }
+    let _ = out.flush();
+    match server.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+async fn create_admin(
+    services: &Services,
+    email: &str,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ExitCode {
+    let raw = match std::env::var("SIMPA_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let mut input = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+                return fail(format!("cannot read the password from standard input: {e}"));
+            }
+            input.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    let (email, password) = match (EmailAddress::parse(email), Password::parse(&raw)) {
+        (Ok(email), Ok(password)) => (email, password),
+        (Err(v), _) | (_, Err(v)) => return fail(v.message),
+    };
+    let hash = match passwords::hash(password.expose()) {
+        Ok(hash) => hash,
+        Err(e) => return fail(e),
+    };
+    let name = name.to_owned();
+    let created = services
+        .state
+        .write(move |conn| simpa_api::admin::create_admin(conn, &email, &name, &hash, now))
+        .await;
+    match created {
+        Ok(id) => {
+            println!("admin account {id} created");
+            ExitCode::SUCCESS
+        }
+        Err(problem) => fail(&problem.detail),
+    }
+}

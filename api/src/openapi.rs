@@ -1,0 +1,102 @@
+//! The OpenAPI document: what the annotations of the handlers do not say by themselves.
+
+use crate::problem::{ProblemBody, responses};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Simpa API",
+        description = "Subsidies to associations, end to end: associations, their documents and requests, \
+            instruction by the city's directions, decisions, payments and open data.\n\n\
+            Errors are `application/problem+json` (RFC 9457) with a stable `code` and, for invalid input, \
+            one entry per field in `errors`. Money is in integer euro cents. Lists are paginated with \
+            `cursor` and `limit`. Edits carry `If-Match` with the `ETag` read.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    components(
+        schemas(ProblemBody),
+        responses(
+            responses::BadRequest,
+            responses::Unauthenticated,
+            responses::Forbidden,
+            responses::NotFound,
+            responses::Conflict,
+            responses::PreconditionFailed,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
+            responses::Invalid,
+            responses::PreconditionRequired,
+            responses::TooManyRequests,
+            responses::Internal,
+            responses::Unavailable,
+        )
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "reference", description = "Districts, directions and activity sectors (public)"),
+        (name = "auth", description = "Access and refresh tokens; API clients' client-credentials grant"),
+        (name = "accounts", description = "People's accounts and staff roles"),
+        (name = "service accounts", description = "Directions' API clients (admins)"),
+        (name = "associations", description = "Associations' profiles"),
+        (name = "members", description = "Members of associations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        scheme.description = Some("Access token from POST /api/v1/auth/token (15 minutes).".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Adds the answers that come from the shared machinery rather than from each handler, once
+/// the routes are collected: any call may fail unexpectedly (500) or find the database
+/// unavailable (503); any call under `/api/v1` may carry an invalid token (401); any JSON body
+/// may be malformed (400), too large (413), of another type (415) or invalid (422); any path
+/// parameter may name nothing (404).
+pub fn complete(document: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in document.paths.paths.iter_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let has_body = operation.request_body.is_some();
+            let answers = &mut operation.responses.responses;
+            let mut add = |status: &str, response: &str| {
+                answers
+                    .entry(status.into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(response)));
+            };
+            add("500", "Internal");
+            add("503", "Unavailable");
+            if path.starts_with("/api/v1/") {
+                add("401", "Unauthenticated");
+            }
+            if has_body {
+                add("400", "BadRequest");
+                add("413", "PayloadTooLarge");
+                add("415", "UnsupportedMediaType");
+                add("422", "Invalid");
+            }
+            if path.contains('{') {
+                add("404", "NotFound");
+            }
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! People's accounts: registration, one's own account, and (for admins) staff roles.
+
+use crate::access::require;
+use crate::auth::{Caller, passwords};
+use crate::codes::{MemberRoleCode, StaffRoleKindCode};
+use crate::input::{Json, Query};
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::account::{Password, parse_display_name};
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
+use simpa_domain::policy::{Action, Actor, Subject};
+use simpa_domain::reference::check_assignable_direction;
+use simpa_domain::roles::StaffRole;
+use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
+use simpa_persistence::{DbConnection, StoreResult, accounts, members, reference};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Deserialize, ToSchema)]
+pub struct Registration {
+    #[schema(example = "tresoriere@exemple.org")]
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+    #[schema(example = "Camille Martin")]
+    pub display_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffRoleView {
+    pub id: Uuid,
+    pub kind: StaffRoleKindCode,
+    /// French label of the kind.
+    pub label: &'static str,
+    /// For `instructor`: the direction they act for.
+    pub direction_id: Option<Uuid>,
+    /// For `district`: the district they act for.
+    pub district_number: Option<i32>,
+    pub granted_at: DateTime<Utc>,
+}
+
+impl From<StaffGrant> for StaffRoleView {
+    fn from(g: StaffGrant) -> Self {
+        StaffRoleView {
+            id: g.id.uuid(),
+            kind: StaffRoleKindCode(g.role.kind()),
+            label: g.role.kind().label(),
+            direction_id: g.role.direction().map(DirectionId::uuid),
+            district_number: g.role.district().map(|d| d.0),
+            granted_at: g.granted_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    pub association_id: Uuid,
+    pub association_name: String,
+    pub role: MemberRoleCode,
+    /// French label of the role.
+    pub role_label: &'static str,
+}
+
+impl From<MembershipRecord> for MembershipView {
+    fn from(m: MembershipRecord) -> Self {
+        MembershipView {
+            association_id: m.association_id.uuid(),
+            association_name: m.association_name,
+            role: MemberRoleCode(m.role),
+            role_label: m.role.label(),
+        }
+    }
+}
+
+/// A person's account, with every role they hold.
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub staff_roles: Vec<StaffRoleView>,
+    pub memberships: Vec<MembershipView>,
+}
+
+/// An account in the admin list (roles are read one account at a time).
+#[derive(Serialize, ToSchema)]
+pub struct AccountSummary {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AccountRecord> for AccountSummary {
+    fn from(a: AccountRecord) -> Self {
+        AccountSummary {
+            id: a.id.uuid(),
+            email: a.email,
+            display_name: a.display_name,
+            active: a.active,
+            created_at: a.created_at,
+        }
+    }
+}
+
+fn account_view(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountView> {
+    let account = accounts::get(conn, id)?.ok_or(DomainError::NotFound { what: "account" })?;
+    Ok(AccountView {
+        id: account.id.uuid(),
+        email: account.email,
+        display_name: account.display_name,
+        active: account.active,
+        created_at: account.created_at,
+        staff_roles: accounts::staff_grants(conn, id)?
+            .into_iter()
+            .map(StaffRoleView::from)
+            .collect(),
+        memberships: accounts::memberships(conn, id)?
+            .into_iter()
+            .map(MembershipView::from)
+            .collect(),
+    })
+}
+
+/// Registers a person. E-mails are unique whatever their case. Pending invitations to
+/// associations addressed to this e-mail are honoured: the person is a member at once.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = Registration,
+    responses(
+        (status = 201, body = AccountView),
+        (status = 400, response = responses::BadRequest),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/accounts")]
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<Registration>,
+) -> Result<HttpResponse, Problem> {
+    let input = body.value;
+    let mut checks = Checks::default();
+    let email = checks.check("email", EmailAddress::parse(&input.email));
+    let password = checks.check("password", Password::parse(&input.password));
+    let display_name = checks.check("display_name", parse_display_name(&input.display_name));
+    let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
+        return Err(checks.into_error().into());
+    };
+    let hash = web::block(move || passwords::hash(password.expose())).await??;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            require(conn, caller, Action::RegisterAccount)?;
+            if accounts::email_taken(conn, &email)? {
+                return Err(DomainError::conflict(
+                    "account.email_taken",
+                    Some("email"),
+                    "Un compte existe déjà avec cette adresse e-mail.",
+                )
+                .into());
+            }
+            let id = AccountId::from_uuid(Uuid::now_v7());
+            accounts::insert(conn, id, &email, &display_name, &hash, now)?;
+            members::accept_invitations(conn, id, &email, now)?;
+            account_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/accounts/{}", view.id)))
+        .json(view))
+}
+
+/// The signed-in person's account, staff roles and memberships.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses((status = 200, body = AccountView), (status = 401, response = responses::Unauthenticated), (status = 403, response = responses::Forbidden))
+)]
+#[get("/me")]
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<AccountView>, Problem> {
+    let view = state
+        .read(move |conn| {
+            require(conn, caller, Action::ReadOwnAccount)?;
+            match caller.0 {
+                Some(Subject::Person(id)) => account_view(conn, id),
+                _ => Err(DomainError::Forbidden.into()),
+            }
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AccountQuery {
+    /// Only accounts whose e-mail contains this text (case-insensitive).
+    pub email: Option<String>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Lists accounts, in e-mail order (admins).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    params(AccountQuery),
+    responses(
+        (status = 200, body = Page<AccountSummary>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/accounts")]
+pub async fn list_accounts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<AccountQuery>,
+) -> Result<web::Json<Page<AccountSummary>>, Problem> {
+    let query = query.0;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let limit = pagination::limit(query.limit)?;
+    let page = state
+        .read(move |conn| {
+            require(conn, caller, Action::ManageAccounts)?;
+            accounts::list(conn, query.email.as_deref(), after.as_ref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_stored(page, AccountSummary::from)))
+}
+
+/// One account with its roles: one's own, or anyone's for admins.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses((status = 200, body = AccountView), (status = 401, response = responses::Unauthenticated), (status = 404, response = responses::NotFound))
+)]
+#[get("/accounts/{account_id}")]
+pub async fn get_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<AccountView>, Problem> {
+    let id = AccountId::from_uuid(path.into_inner());
+    let view = state
+        .read(move |conn| {
+            require(conn, caller, Action::ReadAccount(id))?;
+            account_view(conn, id)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StaffRoleGrant {
+    pub kind: StaffRoleKindCode,
+    /// Required for `instructor`, refused otherwise.
+    pub direction_id: Option<Uuid>,
+    /// Required for `district`, refused otherwise.
+    pub district_number: Option<i32>,
+}
+
+/// Grants a staff role (admins). An instructor acts for one direction, a district town hall
+/// for one district.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = StaffRoleGrant,
+    responses(
+        (status = 201, body = StaffRoleView),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/accounts/{account_id}/staff-roles")]
+pub async fn grant_staff_role(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<StaffRoleGrant>,
+) -> Result<HttpResponse, Problem> {
+    let account = AccountId::from_uuid(path.into_inner());
+    let input = body.value;
+    let direction = input.direction_id.map(DirectionId::from_uuid);
+    let district = input.district_number.map(DistrictNumber);
+    let role =
+        StaffRole::from_parts(input.kind.0, direction, district).map_err(DomainError::Invalid)?;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let actor = require(conn, caller, Action::ManageAccounts)?;
+            accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
+            let mut checks = Checks::default();
+            if let Some(direction) = role.direction() {
+                checks.check(
+                    "direction_id",
+                    check_assignable_direction(reference::direction(conn, direction)?.as_ref()),
+                );
+            }
+            if let Some(district) = role.district()
+                && !reference::district_exists(conn, district)?
+            {
+                checks.push(
+                    Violation::new(
+                        "district.unknown",
+                        "Cet arrondissement n'existe pas (voir GET /api/v1/districts).",
+                    )
+                    .at("district_number"),
+                );
+            }
+            checks.finish()?;
+            if accounts::staff_grants(conn, account)?
+                .iter()
+                .any(|g| g.role == role)
+            {
+                return Err(DomainError::conflict(
+                    "staff_role.duplicate",
+                    None,
+                    "Cette personne a déjà ce rôle.",
+                )
+                .into());
+            }
+            let granted_by = match actor {
+                Actor::Person { id, .. } => Some(id),
+                _ => None,
+            };
+            let id = StaffRoleId::from_uuid(Uuid::now_v7());
+            accounts::grant(conn, id, account, role, granted_by, now)?;
+            Ok(StaffRoleView::from(StaffGrant {
+                id,
+                role,
+                granted_at: now,
+            }))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Revokes a staff role (admins). It stops working at the holder's next request.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[delete("/accounts/{account_id}/staff-roles/{role_id}")]
+pub async fn revoke_staff_role(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (account, role) = path.into_inner();
+    state
+        .write(move |conn| {
+            require(conn, caller, Action::ManageAccounts)?;
+            if accounts::revoke(
+                conn,
+                AccountId::from_uuid(account),
+                StaffRoleId::from_uuid(role),
+            )? {
+                Ok(())
+            } else {
+                Err(DomainError::NotFound { what: "staff_role" }.into())
+            }
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,520 @@
+//! Associations: create (the creator becomes president), read, update with optimistic
+//! concurrency, and the staff list.
+
+use crate::access::require;
+use crate::auth::{Caller, secrets};
+use crate::etag::{IfMatch, etag};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::input::{Json, Query};
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::association::{
+    self as rules, Address, Association, AssociationProfile, LegalRepresentative,
+};
+use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
+use simpa_domain::ids::{AssociationId, DistrictNumber};
+use simpa_domain::policy::{Action, Actor};
+use simpa_domain::postal_code::PostalCode;
+use simpa_domain::rna::Rna;
+use simpa_domain::roles::MemberRole;
+use simpa_domain::siret::Siret;
+use simpa_domain::{Checks, DomainError};
+use simpa_persistence::associations::AssociationFilter;
+use simpa_persistence::{DbConnection, StoreResult, associations, members, reference};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct AddressInput {
+    #[schema(example = "12 rue de la Roquette")]
+    pub street: String,
+    pub complement: Option<String>,
+    /// 5 digits. A Paris code gives the district (75116 is the 16th).
+    #[schema(example = "75011")]
+    pub postal_code: String,
+    #[schema(example = "Paris")]
+    pub city: String,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct LegalRepresentativeInput {
+    #[schema(example = "Dominique Leroy")]
+    pub name: String,
+    #[schema(example = "Présidente")]
+    pub function: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// What an association declares about itself (CERFA 12156, section 1).
+#[derive(Deserialize, ToSchema)]
+pub struct AssociationInput {
+    #[schema(example = "Théâtre du Faubourg")]
+    pub name: String,
+    #[schema(example = "TDF")]
+    pub acronym: Option<String>,
+    /// `W` followed by 9 digits.
+    #[schema(example = "W751000001")]
+    pub rna: Option<String>,
+    /// 14 digits, Luhn-checked (La Poste's exception aside).
+    #[schema(example = "21750001600019")]
+    pub siret: Option<String>,
+    /// Objet social, as in the statutes.
+    pub object: String,
+    /// Up to 3 codes from `GET /api/v1/sectors`.
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    /// Head office.
+    pub address: AddressInput,
+    pub creation_date: Option<NaiveDate>,
+    #[schema(example = "https://theatre-du-faubourg.fr")]
+    pub website: Option<String>,
+    pub email: Option<String>,
+    #[schema(example = "01 43 55 00 00")]
+    pub phone: Option<String>,
+    /// Whether the association appears in the public directory (off by default).
+    #[serde(default)]
+    pub directory_consent: bool,
+    pub legal_representative: Option<LegalRepresentativeInput>,
+}
+
+impl AssociationInput {
+    /// Checks every field at once against the rules, and the sectors against the vocabulary.
+    fn into_profile(
+        self,
+        known_sectors: &[String],
+        today: NaiveDate,
+    ) -> Result<AssociationProfile, DomainError> {
+        let mut c = Checks::default();
+        let name = c.check("name", rules::parse_name(&self.name));
+        let acronym = c.optional("acronym", self.acronym.as_deref(), rules::parse_acronym);
+        let rna = c.optional("rna", self.rna.as_deref(), Rna::parse);
+        let siret = c.optional("siret", self.siret.as_deref(), Siret::parse);
+        let object = c.check("object", rules::parse_object(&self.object));
+        let sectors = match rules::parse_sectors(&self.sectors) {
+            Ok(sectors) => {
+                c.extend(rules::unknown_sectors(&sectors, known_sectors));
+                Some(sectors)
+            }
+            Err(errors) => {
+                c.extend(errors);
+                None
+            }
+        };
+        let street = c.check("address.street", rules::parse_line(&self.address.street));
+        let complement = c.optional(
+            "address.complement",
+            self.address.complement.as_deref(),
+            rules::parse_line,
+        );
+        let postal_code = c.check(
+            "address.postal_code",
+            PostalCode::parse(&self.address.postal_code),
+        );
+        let city = c.check("address.city", rules::parse_line(&self.address.city));
+        let creation_date = c.check(
+            "creation_date",
+            self.creation_date
+                .map(|d| rules::parse_creation_date(d, today))
+                .transpose(),
+        );
+        let website = c.optional("website", self.website.as_deref(), WebsiteUrl::parse);
+        let email = c.optional("email", self.email.as_deref(), EmailAddress::parse);
+        let phone = c.optional("phone", self.phone.as_deref(), PhoneNumber::parse);
+        let representative = match self.legal_representative {
+            None => Some(None),
+            Some(r) => {
+                let name = c.check("legal_representative.name", rules::parse_line(&r.name));
+                let function = c.optional(
+                    "legal_representative.function",
+                    r.function.as_deref(),
+                    rules::parse_line,
+                );
+                let email = c.optional(
+                    "legal_representative.email",
+                    r.email.as_deref(),
+                    EmailAddress::parse,
+                );
+                let phone = c.optional(
+                    "legal_representative.phone",
+                    r.phone.as_deref(),
+                    PhoneNumber::parse,
+                );
+                match (name, function, email, phone) {
+                    (Some(name), Some(function), Some(email), Some(phone)) => {
+                        Some(Some(LegalRepresentative {
+                            name,
+                            function,
+                            email,
+                            phone,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let (
+            Some(name),
+            Some(acronym),
+            Some(rna),
+            Some(siret),
+            Some(object),
+            Some(sectors),
+            Some(street),
+            Some(complement),
+            Some(postal_code),
+            Some(city),
+            Some(creation_date),
+            Some(website),
+            Some(email),
+            Some(phone),
+            Some(legal_representative),
+        ) = (
+            name,
+            acronym,
+            rna,
+            siret,
+            object,
+            sectors,
+            street,
+            complement,
+            postal_code,
+            city,
+            creation_date,
+            website,
+            email,
+            phone,
+            representative,
+        )
+        else {
+            return Err(c.into_error());
+        };
+        c.finish()?;
+        Ok(AssociationProfile {
+            name,
+            acronym,
+            rna,
+            siret,
+            object,
+            sectors,
+            address: Address {
+                street,
+                complement,
+                postal_code,
+                city,
+            },
+            creation_date,
+            website,
+            email,
+            phone,
+            directory_consent: self.directory_consent,
+            legal_representative,
+        })
+    }
+}
+
+/// An association's profile as stored. Send it back (edited) with `PUT` and the `ETag` you read.
+#[derive(Serialize, ToSchema)]
+pub struct AssociationView {
+    pub id: Uuid,
+    pub name: String,
+    pub acronym: Option<String>,
+    pub rna: Option<String>,
+    pub siret: Option<String>,
+    /// The first 9 digits of the SIRET.
+    pub siren: Option<String>,
+    pub object: String,
+    pub sectors: Vec<String>,
+    pub address: AddressInput,
+    /// Derived from the head office's postal code; empty outside the city's districts.
+    pub district_number: Option<i32>,
+    pub creation_date: Option<NaiveDate>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub directory_consent: bool,
+    pub legal_representative: Option<LegalRepresentativeInput>,
+    /// Increases with every change; also sent as `ETag`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Association> for AssociationView {
+    fn from(a: Association) -> Self {
+        let p = a.profile;
+        AssociationView {
+            id: a.id.uuid(),
+            name: p.name,
+            acronym: p.acronym,
+            siren: p.siret.as_ref().map(|s| s.siren().to_string()),
+            rna: p.rna.map(|r| r.to_string()),
+            siret: p.siret.map(|s| s.to_string()),
+            object: p.object,
+            sectors: p.sectors,
+            address: AddressInput {
+                street: p.address.street,
+                complement: p.address.complement,
+                postal_code: p.address.postal_code.to_string(),
+                city: p.address.city,
+            },
+            district_number: a.district.map(|d| d.0),
+            creation_date: p.creation_date,
+            website: p.website.map(|w| w.as_str().to_owned()),
+            email: p.email.map(|e| e.to_string()),
+            phone: p.phone.map(|n| n.as_str().to_owned()),
+            directory_consent: p.directory_consent,
+            legal_representative: p.legal_representative.map(|r| LegalRepresentativeInput {
+                name: r.name,
+                function: r.function,
+                email: r.email.map(|e| e.to_string()),
+                phone: r.phone.map(|n| n.as_str().to_owned()),
+            }),
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// RNA and SIRET each belong to one association: a duplicate is refused naming the field.
+fn ensure_identifiers_free(
+    conn: &mut DbConnection,
+    profile: &AssociationProfile,
+    except: Option<AssociationId>,
+) -> StoreResult<()> {
+    if let Some(rna) = &profile.rna
+        && associations::rna_holder(conn, rna, except)?.is_some()
+    {
+        return Err(DomainError::conflict(
+            "association.rna_taken",
+            Some("rna"),
+            format!("Une association est déjà inscrite avec le numéro RNA {rna}."),
+        )
+        .into());
+    }
+    if let Some(siret) = &profile.siret
+        && associations::siret_holder(conn, siret, except)?.is_some()
+    {
+        return Err(DomainError::conflict(
+            "association.siret_taken",
+            Some("siret"),
+            format!("Une association est déjà inscrite avec le SIRET {siret}."),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn load(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Association> {
+    associations::get(conn, id)?.ok_or_else(|| {
+        DomainError::NotFound {
+            what: "association",
+        }
+        .into()
+    })
+}
+
+fn with_etag(mut response: actix_web::HttpResponseBuilder, view: &AssociationView) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view)
+}
+
+const CREATE: &str = "create_association";
+
+/// Creates an association; the person creating it becomes its president.
+///
+/// Send an `Idempotency-Key` header to retry safely: the same key with the same body answers
+/// the first answer again, and never creates a second association.
+#[utoipa::path(
+    tag = "associations",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, up to 255 characters: a retry with the same key and body is answered like the first call.")),
+    request_body = AssociationInput,
+    responses(
+        (status = 201, body = AssociationView, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/associations")]
+pub async fn create_association(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: Json<AssociationInput>,
+) -> Result<HttpResponse, Problem> {
+    let fingerprint = secrets::sha256_hex(&body.raw);
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let outcome = state
+        .write(move |conn| {
+            let Actor::Person { id: person, .. } =
+                require(conn, caller, Action::CreateAssociation)?
+            else {
+                return Err(DomainError::Forbidden.into());
+            };
+            let owner = person.to_string();
+            if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
+                return Ok(Err(replay));
+            }
+            let profile = input.into_profile(&reference::sector_codes(conn)?, today)?;
+            ensure_identifiers_free(conn, &profile, None)?;
+            let district =
+                reference::district_of_postal_code(conn, profile.address.postal_code.as_str())?;
+            let id = AssociationId::from_uuid(Uuid::now_v7());
+            associations::insert(conn, id, &profile, district, now)?;
+            members::add(conn, id, person, MemberRole::President, now)?;
+            let view = AssociationView::from(load(conn, id)?);
+            idempotency::remember(conn, &owner, &key, CREATE, &fingerprint, 201, &view, now)?;
+            Ok(Ok(view))
+        })
+        .await?;
+    match outcome {
+        Ok(view) => Ok(with_etag(
+            HttpResponse::Created()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/api/v1/associations/{}", view.id),
+                ))
+                .take(),
+            &view,
+        )),
+        Err(replay) => Ok(replay.into_response()),
+    }
+}
+
+/// An association's profile, for its members and the city's staff.
+#[utoipa::path(
+    tag = "associations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AssociationView, headers(("ETag" = String))),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/associations/{association_id}")]
+pub async fn get_association(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let view = state
+        .read(move |conn| {
+            require(conn, caller, Action::ReadAssociation(id))?;
+            load(conn, id).map(AssociationView::from)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &view))
+}
+
+/// Replaces an association's profile. `If-Match` must carry the `ETag` read: if someone
+/// changed the profile since, the answer is 412 and nothing is written.
+#[utoipa::path(
+    tag = "associations",
+    security(("bearer" = [])),
+    params(("If-Match" = String, Header, description = "The ETag of the version edited, e.g. \"3\"")),
+    request_body = AssociationInput,
+    responses(
+        (status = 200, body = AssociationView, headers(("ETag" = String))),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+        (status = 428, response = responses::PreconditionRequired),
+    )
+)]
+#[put("/associations/{association_id}")]
+pub async fn update_association(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<AssociationInput>,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let view = state
+        .write(move |conn| {
+            require(conn, caller, Action::UpdateAssociation(id))?;
+            let current = load(conn, id)?;
+            let expected = if_match.expected(current.version);
+            rules::check_version(current.version, expected)?;
+            let profile = input.into_profile(&reference::sector_codes(conn)?, today)?;
+            ensure_identifiers_free(conn, &profile, Some(id))?;
+            let district =
+                reference::district_of_postal_code(conn, profile.address.postal_code.as_str())?;
+            associations::update(conn, id, &profile, district, expected, now)?;
+            load(conn, id).map(AssociationView::from)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), &view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AssociationQuery {
+    /// Text searched in name, acronym, RNA and SIRET, ignoring accents and case.
+    pub q: Option<String>,
+    /// Only associations whose head office is in this district.
+    pub district: Option<i32>,
+    /// Only associations working in this sector (a code).
+    pub sector: Option<String>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Lists and searches associations, in name order (city staff).
+#[utoipa::path(
+    tag = "associations",
+    security(("bearer" = [])),
+    params(AssociationQuery),
+    responses(
+        (status = 200, body = Page<AssociationView>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/associations")]
+pub async fn list_associations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<AssociationQuery>,
+) -> Result<web::Json<Page<AssociationView>>, Problem> {
+    let query = query.0;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let limit = pagination::limit(query.limit)?;
+    let filter = AssociationFilter {
+        text: query.q,
+        district: query.district.map(DistrictNumber),
+        sector: query.sector,
+    };
+    let page = state
+        .read(move |conn| {
+            require(conn, caller, Action::ListAssociations)?;
+            associations::list(conn, &filter, after.as_ref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_stored(page, AssociationView::from)))
+}

@@ -1,0 +1,355 @@
+//! Signing in: access tokens (15 min), rotating refresh tokens, directions' API clients.
+
+use crate::auth::{TokenKeys, passwords, secrets};
+use crate::input::JsonOrForm;
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::DomainError;
+use simpa_domain::account::{RefreshDecision, decide_refresh};
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::AccountId;
+use simpa_domain::policy::Subject;
+use simpa_domain::throttle::ThrottlePolicy;
+use simpa_persistence::tokens::NewRefreshToken;
+use simpa_persistence::{DbConnection, StoreResult, accounts, service_accounts, throttle, tokens};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A token request, as in OAuth 2.0 (RFC 6749 §4.3, §4.4, §6), in JSON or form-encoded.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+pub enum TokenRequest {
+    /// A person signs in with e-mail and password.
+    Password {
+        #[schema(example = "tresoriere@exemple.org")]
+        email: String,
+        password: String,
+    },
+    /// A refresh token is exchanged for new tokens; it cannot be used again.
+    RefreshToken { refresh_token: String },
+    /// A direction's API client signs in with its credentials.
+    ClientCredentials {
+        client_id: String,
+        client_secret: String,
+    },
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Bearer token for the `Authorization` header.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token, in seconds.
+    pub expires_in: i64,
+    /// For people: exchange it for new tokens before it expires. Absent for API clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LogoutRequest {
+    pub refresh_token: String,
+}
+
+fn invalid_credentials() -> Problem {
+    Problem::unauthenticated(
+        "auth.invalid_credentials",
+        "Adresse e-mail ou mot de passe incorrect.",
+    )
+}
+
+/// The address a request comes from, for throttling.
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_owned())
+        })
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Exchanges credentials for tokens.
+///
+/// Five failed sign-ins on one account (or fifty from one address) within 15 minutes, and
+/// further attempts are answered 429 until the oldest failure is 15 minutes old. A refresh
+/// token works once: presenting a used one revokes every token of its sign-in.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (TokenRequest = "application/json"),
+        (TokenRequest = "application/x-www-form-urlencoded")
+    )),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+        (status = 429, response = responses::TooManyRequests),
+    )
+)]
+#[post("/auth/token")]
+pub async fn request_token(
+    state: web::Data<AppState>,
+    keys: web::Data<TokenKeys>,
+    req: HttpRequest,
+    body: JsonOrForm<TokenRequest>,
+) -> Result<HttpResponse, Problem> {
+    let address = format!(
+        "ip:{}",
+        client_address(&req, state.config.trust_forwarded_for)
+    );
+    let response = match body.0 {
+        TokenRequest::Password { email, password } => {
+            password_grant(&state, &keys, email, password, address).await?
+        }
+        TokenRequest::RefreshToken { refresh_token } => {
+            refresh_grant(&state, &keys, refresh_token).await?
+        }
+        TokenRequest::ClientCredentials {
+            client_id,
+            client_secret,
+        } => client_credentials_grant(&state, &keys, client_id, client_secret, address).await?,
+    };
+    // Tokens must not be cached (RFC 6749 §5.1).
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(response))
+}
+
+/// Refuses a sign-in while the account's or the address's recent failures are over the limit.
+fn check_throttle(
+    conn: &mut DbConnection,
+    policy: ThrottlePolicy,
+    keys: [&str; 2],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let since = policy.window_start(now);
+    let account = throttle::recent_failures(conn, keys[0], since)?;
+    let address = throttle::recent_failures(conn, keys[1], since)?;
+    Ok(policy.check(account, address, now)?)
+}
+
+async fn record_failure(state: &web::Data<AppState>, keys: [String; 2]) -> Result<(), Problem> {
+    let now = state.now();
+    let forget_before = state.config.throttle.window_start(now);
+    state
+        .write(move |conn| {
+            throttle::record_failure(conn, &[&keys[0], &keys[1]], now, forget_before)
+        })
+        .await
+}
+
+async fn password_grant(
+    state: &web::Data<AppState>,
+    keys: &TokenKeys,
+    email: String,
+    password: String,
+    address: String,
+) -> Result<TokenResponse, Problem> {
+    let email =
+        EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
+    let account_key = format!("email:{}", email.key());
+    let now = state.now();
+    let (policy, throttle_keys) = (
+        state.config.throttle,
+        [account_key.clone(), address.clone()],
+    );
+    let credentials = state
+        .read(move |conn| {
+            check_throttle(conn, policy, [&throttle_keys[0], &throttle_keys[1]], now)?;
+            accounts::credentials(conn, &email)
+        })
+        .await?;
+    let account = web::block(move || match credentials {
+        Some(c) if passwords::verify(&password, &c.password_hash) && c.active => Some(c.id),
+        Some(_) => None,
+        None => {
+            passwords::verify_nothing(&password);
+            None
+        }
+    })
+    .await?;
+    let Some(account) = account else {
+        record_failure(state, [account_key, address]).await?;
+        return Err(invalid_credentials());
+    };
+    let ttl = state.config.refresh_token_ttl;
+    let refresh = state
+        .write(move |conn| {
+            throttle::clear(conn, &account_key)?;
+            new_refresh_token(conn, account, Uuid::now_v7(), now, ttl)
+        })
+        .await?;
+    respond(keys, Subject::Person(account), Some(refresh), now)
+}
+
+/// Stores a new refresh token of `family` (hash only) and returns the token itself.
+fn new_refresh_token(
+    conn: &mut DbConnection,
+    account: AccountId,
+    family: Uuid,
+    now: DateTime<Utc>,
+    ttl: chrono::Duration,
+) -> StoreResult<String> {
+    let token = secrets::random_token();
+    let hash = secrets::sha256_hex(token.as_bytes());
+    tokens::insert(
+        conn,
+        NewRefreshToken {
+            id: Uuid::now_v7(),
+            family,
+            account,
+            token_hash: &hash,
+            issued_at: now,
+            expires_at: now + ttl,
+        },
+    )?;
+    Ok(token)
+}
+
+enum Refresh {
+    Rotated { account: AccountId, token: String },
+    Refused,
+    Reused,
+}
+
+async fn refresh_grant(
+    state: &web::Data<AppState>,
+    keys: &TokenKeys,
+    presented: String,
+) -> Result<TokenResponse, Problem> {
+    let now = state.now();
+    let ttl = state.config.refresh_token_ttl;
+    let hash = secrets::sha256_hex(presented.as_bytes());
+    // A reuse revokes the family and commits that, then answers 401.
+    let outcome = state
+        .write(move |conn| {
+            let Some(token) = tokens::find_by_hash(conn, &hash)? else {
+                return Ok(Refresh::Refused);
+            };
+            match decide_refresh(&token.state, now) {
+                RefreshDecision::Refuse => Ok(Refresh::Refused),
+                RefreshDecision::RevokeFamily => {
+                    tokens::revoke_family(conn, token.family, now)?;
+                    Ok(Refresh::Reused)
+                }
+                RefreshDecision::Rotate if !tokens::mark_used(conn, token.id, now)? => {
+                    tokens::revoke_family(conn, token.family, now)?;
+                    Ok(Refresh::Reused)
+                }
+                RefreshDecision::Rotate => {
+                    accounts::load_actor(conn, Some(Subject::Person(token.account)))?;
+                    let next = new_refresh_token(conn, token.account, token.family, now, ttl)?;
+                    Ok(Refresh::Rotated {
+                        account: token.account,
+                        token: next,
+                    })
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        Refresh::Rotated { account, token } => {
+            respond(keys, Subject::Person(account), Some(token), now)
+        }
+        Refresh::Refused => Err(Problem::unauthenticated(
+            "auth.invalid_refresh_token",
+            "Jeton de rafraîchissement invalide, expiré ou révoqué : reconnectez-vous.",
+        )),
+        Refresh::Reused => {
+            tracing::warn!("a used refresh token was presented again: its family is revoked");
+            Err(Problem::unauthenticated(
+                "auth.refresh_token_reused",
+                "Ce jeton de rafraîchissement a déjà servi : par sécurité, la session est révoquée. Reconnectez-vous.",
+            ))
+        }
+    }
+}
+
+async fn client_credentials_grant(
+    state: &web::Data<AppState>,
+    keys: &TokenKeys,
+    client_id: String,
+    client_secret: String,
+    address: String,
+) -> Result<TokenResponse, Problem> {
+    let client_key = format!("client:{client_id}");
+    let now = state.now();
+    let (policy, throttle_keys) = (state.config.throttle, [client_key.clone(), address.clone()]);
+    let found = state
+        .read(move |conn| {
+            check_throttle(conn, policy, [&throttle_keys[0], &throttle_keys[1]], now)?;
+            service_accounts::credentials(conn, &client_id)
+        })
+        .await?;
+    let presented = secrets::sha256_hex(client_secret.as_bytes());
+    match found {
+        Some((client, hash)) if client.active && hash == presented => {
+            respond(keys, Subject::Service(client.id), None, now)
+        }
+        _ => {
+            record_failure(state, [client_key, address]).await?;
+            Err(Problem::unauthenticated(
+                "auth.invalid_client",
+                "Identifiant ou secret du client incorrect, ou client révoqué.",
+            ))
+        }
+    }
+}
+
+fn respond(
+    keys: &TokenKeys,
+    subject: Subject,
+    refresh_token: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, Problem> {
+    Ok(TokenResponse {
+        access_token: keys.issue(subject, now)?,
+        token_type: "Bearer",
+        expires_in: keys.access_ttl.num_seconds(),
+        refresh_token,
+    })
+}
+
+/// Signs out: the refresh token and every token of its sign-in are revoked. Access tokens
+/// already issued expire on their own within 15 minutes.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LogoutRequest,
+    responses(
+        (status = 204, description = "Signed out (also when the token was unknown or already revoked)"),
+        (status = 400, response = responses::BadRequest),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: JsonOrForm<LogoutRequest>,
+) -> Result<HttpResponse, Problem> {
+    let now = state.now();
+    let hash = secrets::sha256_hex(body.0.refresh_token.as_bytes());
+    state
+        .write(move |conn| {
+            if let Some(token) = tokens::find_by_hash(conn, &hash)? {
+                tokens::revoke_family(conn, token.family, now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,38 @@
+//! The routes of `/api/v1`, one module per resource.
+
+pub mod accounts;
+pub mod associations;
+pub mod auth;
+pub mod health;
+pub mod members;
+pub mod reference;
+pub mod service_accounts;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every route of `/api/v1`. A route added here appears in the OpenAPI document too.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(reference::list_districts)
+        .service(reference::list_directions)
+        .service(reference::list_sectors)
+        .service(auth::request_token)
+        .service(auth::logout)
+        .service(accounts::register)
+        .service(accounts::me)
+        .service(accounts::list_accounts)
+        .service(accounts::get_account)
+        .service(accounts::grant_staff_role)
+        .service(accounts::revoke_staff_role)
+        .service(service_accounts::create_client)
+        .service(service_accounts::list_clients)
+        .service(service_accounts::revoke_client)
+        .service(associations::create_association)
+        .service(associations::list_associations)
+        .service(associations::get_association)
+        .service(associations::update_association)
+        .service(members::list_members)
+        .service(members::invite_member)
+        .service(members::change_member_role)
+        .service(members::remove_member)
+        .service(members::cancel_invitation);
+}

@@ -1,0 +1,182 @@
+//! Directions' API clients, managed by admins. A client acts as an instructor of its direction.
+
+use crate::access::require;
+use crate::auth::{Caller, secrets};
+use crate::input::Json;
+use crate::pagination::Page;
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::DomainError;
+use simpa_domain::association::parse_line;
+use simpa_domain::ids::{DirectionId, ServiceAccountId};
+use simpa_domain::policy::{Action, Actor};
+use simpa_domain::reference::check_assignable_direction;
+use simpa_persistence::reference;
+use simpa_persistence::service_accounts::{self, NewServiceAccount, ServiceAccount};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewClient {
+    /// What the client is, for people reading the list.
+    #[schema(example = "Progiciel de gestion de la DAC")]
+    pub name: String,
+    /// The direction it acts for.
+    pub direction_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientView {
+    pub id: Uuid,
+    /// The `client_id` of the client-credentials grant.
+    pub client_id: String,
+    pub name: String,
+    pub direction_id: Uuid,
+    #[schema(example = "DAC")]
+    pub direction_code: String,
+    /// A revoked client can no longer sign in, and its tokens stop working.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ServiceAccount> for ClientView {
+    fn from(s: ServiceAccount) -> Self {
+        ClientView {
+            id: s.id.uuid(),
+            client_id: s.client_id,
+            name: s.name,
+            direction_id: s.direction_id.uuid(),
+            direction_code: s.direction_code,
+            active: s.active,
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// A new client with its secret, shown this once: only its hash is kept.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    pub client_secret: String,
+}
+
+/// Creates an API client for a direction (admins).
+#[utoipa::path(
+    tag = "service accounts",
+    security(("bearer" = [])),
+    request_body = NewClient,
+    responses(
+        (status = 201, body = CreatedClient),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/service-accounts")]
+pub async fn create_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<NewClient>,
+) -> Result<HttpResponse, Problem> {
+    let input = body.value;
+    let name = parse_line(&input.name).map_err(|v| DomainError::invalid("name", v))?;
+    let direction = DirectionId::from_uuid(input.direction_id);
+    let secret = secrets::random_token();
+    let secret_hash = secrets::sha256_hex(secret.as_bytes());
+    let now = state.now();
+    let client = state
+        .write(move |conn| {
+            let Actor::Person { id: admin, .. } =
+                require(conn, caller, Action::ManageServiceAccounts)?
+            else {
+                return Err(DomainError::Forbidden.into());
+            };
+            check_assignable_direction(reference::direction(conn, direction)?.as_ref())
+                .map_err(|v| DomainError::invalid("direction_id", v))?;
+            let id = ServiceAccountId::from_uuid(Uuid::now_v7());
+            let client_id = format!("simpa-{}", Uuid::new_v4().simple());
+            service_accounts::insert(
+                conn,
+                NewServiceAccount {
+                    id,
+                    client_id: &client_id,
+                    secret_hash: &secret_hash,
+                    name: &name,
+                    direction,
+                    created_by: admin,
+                    now,
+                },
+            )?;
+            service_accounts::get(conn, id)?.ok_or_else(|| {
+                DomainError::NotFound {
+                    what: "service_account",
+                }
+                .into()
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedClient {
+        client: client.into(),
+        client_secret: secret,
+    }))
+}
+
+/// Lists API clients (admins).
+#[utoipa::path(
+    tag = "service accounts",
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<ClientView>), (status = 401, response = responses::Unauthenticated), (status = 403, response = responses::Forbidden))
+)]
+#[get("/service-accounts")]
+pub async fn list_clients(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Page<ClientView>>, Problem> {
+    let clients = state
+        .read(move |conn| {
+            require(conn, caller, Action::ManageServiceAccounts)?;
+            service_accounts::list(conn)
+        })
+        .await?;
+    Ok(web::Json(Page::all(
+        clients.into_iter().map(ClientView::from),
+    )))
+}
+
+/// Revokes an API client (admins): it can no longer sign in and its tokens stop working.
+#[utoipa::path(
+    tag = "service accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[delete("/service-accounts/{service_account_id}")]
+pub async fn revoke_client(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = ServiceAccountId::from_uuid(path.into_inner());
+    state
+        .write(move |conn| {
+            require(conn, caller, Action::ManageServiceAccounts)?;
+            if service_accounts::deactivate(conn, id)? {
+                Ok(())
+            } else {
+                Err(DomainError::NotFound {
+                    what: "service_account",
+                }
+                .into())
+            }
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

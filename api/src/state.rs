@@ -1,0 +1,70 @@
+//! What every handler shares: the database, the clock, the configuration.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::problem::Problem;
+use actix_web::web;
+use chrono::{DateTime, NaiveDate, Utc};
+use simpa_persistence::{Db, DbConnection, StoreResult};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
+    /// without holding a thread, and give up with 503 after the connection timeout.
+    gate: Semaphore,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> AppState {
+        let permits = config.pool.max_size as usize;
+        AppState {
+            db,
+            clock,
+            config,
+            gate: Semaphore::new(permits),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today's date in the city's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&self.config.timezone).date_naive()
+    }
+
+    /// Runs a reading use case in one transaction, off the async workers.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let db = self.db.clone();
+        self.run(move || db.read(use_case)).await
+    }
+
+    /// Runs a writing use case in one transaction, off the async workers.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let db = self.db.clone();
+        self.run(move || db.write(use_case)).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let _permit =
+            tokio::time::timeout(self.config.pool.connection_timeout, self.gate.acquire())
+                .await
+                .map_err(|_| Problem::unavailable())?
+                .map_err(|_| Problem::unavailable())?;
+        Ok(web::block(job).await??)
+    }
+}

@@ -1,0 +1,163 @@
+//! The `simpa` binary as a new user runs it: no configuration, an empty directory.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn simpa(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_simpa"));
+    // Nothing from the developer's environment: the embedded defaults only.
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("SIMPA_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("simpa runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Kills the server however the test ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let loaded = run(simpa(dir.path()).args(["fixtures", "load", "--size", "demo"]));
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    let report = stdout(&loaded);
+    assert!(report.contains("12 associations created"), "{report}");
+    assert!(
+        report.contains("admin@demo.simpa.fr") && report.contains("president@demo.simpa.fr"),
+        "{report}"
+    );
+    assert!(report.contains("simpa-demo-2026"), "{report}");
+    assert!(
+        dir.path().join("data/simpa.db").is_file(),
+        "the default database is ./data/simpa.db"
+    );
+    assert!(
+        dir.path().join("data/jwt-secret").is_file(),
+        "a signing secret is generated and kept"
+    );
+
+    let again = run(simpa(dir.path()).args(["fixtures", "load"]));
+    assert!(
+        stdout(&again).contains("0 accounts and 0 associations created (already loaded)"),
+        "{}",
+        stdout(&again)
+    );
+
+    let mut child = simpa(dir.path())
+        .arg("serve")
+        .env("SIMPA_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let first_line = BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("text");
+    let _server = Server(child);
+    let base = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the address")
+        .to_owned();
+
+    let http = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let ready: Value = http
+        .get(format!("{base}/readyz"))
+        .send()
+        .expect("readyz")
+        .json()
+        .expect("json");
+    assert_eq!(ready, json!({"status": "ok", "database": "sqlite"}));
+    let tokens: Value = http
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"grant_type": "password", "email": "bureau@demo.simpa.fr", "password": "simpa-demo-2026"}))
+        .send()
+        .expect("token")
+        .json()
+        .expect("json");
+    let access = tokens["access_token"]
+        .as_str()
+        .expect("the demo bureau account signs in");
+    let list: Value = http
+        .get(format!("{base}/api/v1/associations?limit=200"))
+        .bearer_auth(access)
+        .send()
+        .expect("list")
+        .json()
+        .expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(12));
+    let docs = http.get(format!("{base}/docs/")).send().expect("docs");
+    assert_eq!(docs.status(), 200);
+}
+
+#[test]
+fn admin_create_takes_the_password_from_standard_input_once_per_email() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let create = |password: &str| {
+        let mut child = simpa(dir.path())
+            .args(["admin", "create", "--email", "admin@ville.test"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("output")
+    };
+    let short = create("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("au moins 10 caractères"));
+    let created = create("a long enough password");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(stdout(&created).contains("admin account"));
+    let twice = create("a long enough password");
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("existe déjà"));
+}
+
+#[test]
+fn a_database_url_without_a_known_scheme_is_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let refused = run(simpa(dir.path())
+        .arg("migrate")
+        .env("DATABASE_URL", "elsewhere.db"));
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("sqlite://"));
+    assert!(!dir.path().join("elsewhere.db").exists());
+    assert!(!dir.path().join("data").exists());
+}

@@ -1,0 +1,250 @@
+//! Associations: the identity profile an association keeps once for all its requests, and the
+//! rules on its members.
+
+use crate::contact::{EmailAddress, PhoneNumber, WebsiteUrl, bounded_text};
+use crate::ids::{AssociationId, DistrictNumber};
+use crate::postal_code::PostalCode;
+use crate::rna::Rna;
+use crate::roles::MemberRole;
+use crate::siret::Siret;
+use crate::{DomainError, FieldError, Violation};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// An association chooses at most three activity sectors (the Paris directory shows three).
+pub const MAX_SECTORS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub street: String,
+    pub complement: Option<String>,
+    pub postal_code: PostalCode,
+    pub city: String,
+}
+
+/// The person who legally represents the association (CERFA 12156, section 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalRepresentative {
+    pub name: String,
+    pub function: Option<String>,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+}
+
+/// Everything an association declares about itself. Valid by construction: build it from the
+/// parsers of this module and of the identifier modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationProfile {
+    pub name: String,
+    pub acronym: Option<String>,
+    pub rna: Option<Rna>,
+    pub siret: Option<Siret>,
+    /// Objet social, as in the statutes.
+    pub object: String,
+    /// Sector codes from the vocabulary (their existence is checked against the data).
+    pub sectors: Vec<String>,
+    pub address: Address,
+    pub creation_date: Option<NaiveDate>,
+    pub website: Option<WebsiteUrl>,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<PhoneNumber>,
+    /// Whether the association agrees to appear in the public directory. Off until it says so.
+    pub directory_consent: bool,
+    pub legal_representative: Option<LegalRepresentative>,
+}
+
+/// An association as stored: its profile, the district derived from its head office, and the
+/// version that guards concurrent edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Association {
+    pub id: AssociationId,
+    pub profile: AssociationProfile,
+    pub district: Option<DistrictNumber>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn parse_name(raw: &str) -> Result<String, Violation> {
+    bounded_text(raw, 1, 200)
+}
+
+pub fn parse_acronym(raw: &str) -> Result<String, Violation> {
+    bounded_text(raw, 1, 30)
+}
+
+pub fn parse_object(raw: &str) -> Result<String, Violation> {
+    bounded_text(raw, 1, 2000)
+}
+
+/// Street, city, names and functions: short free text.
+pub fn parse_line(raw: &str) -> Result<String, Violation> {
+    bounded_text(raw, 1, 200)
+}
+
+/// A creation date cannot be in the future.
+pub fn parse_creation_date(date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, Violation> {
+    if date > today {
+        Err(Violation::new(
+            "creation_date.in_future",
+            format!("La date de création ({date}) ne peut pas être dans le futur."),
+        ))
+    } else {
+        Ok(date)
+    }
+}
+
+/// At most [`MAX_SECTORS`] sectors, each named once. Errors name `sectors` or `sectors[i]`.
+pub fn parse_sectors(codes: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if codes.len() > MAX_SECTORS {
+        errors.push(
+            Violation::new(
+                "sectors.too_many",
+                format!(
+                    "Choisissez au plus {MAX_SECTORS} secteurs d'activité ({} donnés).",
+                    codes.len()
+                ),
+            )
+            .at("sectors"),
+        );
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let code = code.trim().to_owned();
+        if kept.contains(&code) {
+            errors.push(
+                Violation::new(
+                    "sectors.duplicate",
+                    format!("Le secteur « {code} » est donné deux fois."),
+                )
+                .at(format!("sectors[{i}]")),
+            );
+        } else {
+            kept.push(code);
+        }
+    }
+    if errors.is_empty() {
+        Ok(kept)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The error for sector codes that are not in the vocabulary, naming each one's position.
+pub fn unknown_sectors(codes: &[String], known: &[String]) -> Vec<FieldError> {
+    codes
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| !known.contains(code))
+        .map(|(i, code)| {
+            Violation::new(
+                "sectors.unknown",
+                format!(
+                    "« {code} » n'est pas un secteur d'activité connu (voir GET /api/v1/sectors)."
+                ),
+            )
+            .at(format!("sectors[{i}]"))
+        })
+        .collect()
+}
+
+/// An edit made on version `expected` applies only if that is still the current version.
+pub fn check_version(current: i64, expected: i64) -> Result<(), DomainError> {
+    if current == expected {
+        Ok(())
+    } else {
+        Err(DomainError::StaleVersion { current })
+    }
+}
+
+/// An association always keeps at least one president, who manages its members: the last one
+/// can neither leave nor take another role. `new_role` is `None` for a removal.
+pub fn ensure_keeps_a_president(
+    presidents: usize,
+    current: MemberRole,
+    new_role: Option<MemberRole>,
+) -> Result<(), DomainError> {
+    let loses_a_president =
+        current == MemberRole::President && new_role != Some(MemberRole::President);
+    if loses_a_president && presidents <= 1 {
+        Err(DomainError::conflict(
+            "member.last_president",
+            None,
+            "L'association doit garder au moins un·e président·e : nommez-en un·e autre avant ce changement.",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn sectors_at_most_three_and_no_duplicates() {
+        assert_eq!(
+            parse_sectors(&strings(&["culture_arts", " sport "])).unwrap(),
+            strings(&["culture_arts", "sport"])
+        );
+        let too_many = parse_sectors(&strings(&["a", "b", "c", "d"])).unwrap_err();
+        assert_eq!(
+            (too_many[0].field.as_str(), too_many[0].code),
+            ("sectors", "sectors.too_many")
+        );
+        let duplicate = parse_sectors(&strings(&["sport", "sport"])).unwrap_err();
+        assert_eq!(
+            (duplicate[0].field.as_str(), duplicate[0].code),
+            ("sectors[1]", "sectors.duplicate")
+        );
+        assert!(parse_sectors(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_sectors_are_named_by_position() {
+        let errors = unknown_sectors(
+            &strings(&["sport", "cooking"]),
+            &strings(&["sport", "sante"]),
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("sectors[1]", "sectors.unknown")
+        );
+    }
+
+    #[test]
+    fn creation_date_not_in_the_future() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert!(parse_creation_date(today, today).is_ok());
+        assert_eq!(
+            parse_creation_date(today.succ_opt().unwrap(), today)
+                .unwrap_err()
+                .code,
+            "creation_date.in_future"
+        );
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(check_version(3, 3), Ok(()));
+        assert_eq!(
+            check_version(4, 3),
+            Err(DomainError::StaleVersion { current: 4 })
+        );
+    }
+
+    #[test]
+    fn the_last_president_stays() {
+        use MemberRole::*;
+        assert!(ensure_keeps_a_president(1, President, None).is_err());
+        assert!(ensure_keeps_a_president(1, President, Some(Treasurer)).is_err());
+        assert!(ensure_keeps_a_president(1, President, Some(President)).is_ok());
+        assert!(ensure_keeps_a_president(2, President, None).is_ok());
+        assert!(ensure_keeps_a_president(1, Treasurer, None).is_ok());
+    }
+}

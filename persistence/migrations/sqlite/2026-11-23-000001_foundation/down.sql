@@ -1,0 +1,14 @@
+DROP TABLE idempotency_keys;
+DROP TABLE association_invitations;
+DROP TABLE association_members;
+DROP TABLE association_sectors;
+DROP TABLE associations;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE service_accounts;
+DROP TABLE staff_roles;
+DROP TABLE accounts;
+DROP TABLE sectors;
+DROP TABLE directions;
+DROP TABLE district_postal_codes;
+DROP TABLE districts;

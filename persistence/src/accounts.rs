@@ -1,0 +1,349 @@
+//! People's accounts, their staff roles, and the actor a request acts as.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
+use crate::schema::{accounts, association_members, associations, service_accounts, staff_roles};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::DomainError;
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, StaffRoleId};
+use simpa_domain::policy::{Actor, Membership, Subject};
+use simpa_domain::roles::{MemberRole, StaffRole, StaffRoleKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A staff role as granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffGrant {
+    pub id: StaffRoleId,
+    pub role: StaffRole,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// A person's membership, with the association's name for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipRecord {
+    pub association_id: AssociationId,
+    pub association_name: String,
+    pub role: MemberRole,
+}
+
+/// What signing in needs to know.
+pub struct Credentials {
+    pub id: AccountId,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+type AccountRow = (String, String, String, bool, NaiveDateTime);
+
+const ACCOUNT_COLUMNS: (
+    accounts::id,
+    accounts::email,
+    accounts::display_name,
+    accounts::active,
+    accounts::created_at,
+) = (
+    accounts::id,
+    accounts::email,
+    accounts::display_name,
+    accounts::active,
+    accounts::created_at,
+);
+
+fn account_from_row(
+    (id, email, display_name, active, created_at): AccountRow,
+) -> StoreResult<AccountRecord> {
+    Ok(AccountRecord {
+        id: parse("accounts.id", &id)?,
+        email,
+        display_name,
+        active,
+        created_at: utc(created_at),
+    })
+}
+
+pub fn email_taken(conn: &mut DbConnection, email: &EmailAddress) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        accounts::table.filter(accounts::email_key.eq(email.key())),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: AccountId,
+    email: &EmailAddress,
+    display_name: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(accounts::table)
+        .values((
+            accounts::id.eq(id.to_string()),
+            accounts::email.eq(email.as_str()),
+            accounts::email_key.eq(email.key()),
+            accounts::display_name.eq(display_name),
+            accounts::password_hash.eq(password_hash),
+            accounts::active.eq(true),
+            accounts::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    id: AccountId,
+    password_hash: &str,
+) -> StoreResult<()> {
+    diesel::update(accounts::table.find(id.to_string()))
+        .set(accounts::password_hash.eq(password_hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn credentials(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+) -> StoreResult<Option<Credentials>> {
+    accounts::table
+        .filter(accounts::email_key.eq(email.key()))
+        .select((accounts::id, accounts::password_hash, accounts::active))
+        .first::<(String, String, bool)>(conn)
+        .optional()?
+        .map(|(id, password_hash, active)| {
+            Ok(Credentials {
+                id: parse("accounts.id", &id)?,
+                password_hash,
+                active,
+            })
+        })
+        .transpose()
+}
+
+pub fn get(conn: &mut DbConnection, id: AccountId) -> StoreResult<Option<AccountRecord>> {
+    accounts::table
+        .find(id.to_string())
+        .select(ACCOUNT_COLUMNS)
+        .first::<AccountRow>(conn)
+        .optional()?
+        .map(account_from_row)
+        .transpose()
+}
+
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+) -> StoreResult<Option<AccountRecord>> {
+    accounts::table
+        .filter(accounts::email_key.eq(email.key()))
+        .select(ACCOUNT_COLUMNS)
+        .first::<AccountRow>(conn)
+        .optional()?
+        .map(account_from_row)
+        .transpose()
+}
+
+/// Accounts in e-mail order, optionally those whose e-mail contains `email_contains`.
+pub fn list(
+    conn: &mut DbConnection,
+    email_contains: Option<&str>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<AccountRecord>> {
+    let mut query = accounts::table
+        .select((ACCOUNT_COLUMNS, accounts::email_key))
+        .into_boxed();
+    if let Some(text) = email_contains {
+        query = query.filter(
+            accounts::email_key
+                .like(crate::associations::contains_pattern(&text.to_lowercase()))
+                .escape('\\'),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(
+            accounts::email_key
+                .gt(after.sort_key.clone())
+                .or(accounts::email_key
+                    .eq(after.sort_key.clone())
+                    .and(accounts::id.gt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<(AccountRow, String)> = query
+        .order((accounts::email_key, accounts::id))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    Page::from_rows(rows, limit, |(row, key)| Keyset {
+        sort_key: key.clone(),
+        id: row.0.clone(),
+    })
+    .try_map(|(row, _)| account_from_row(row))
+}
+
+type StaffRow = (String, String, Option<String>, Option<i32>, NaiveDateTime);
+
+fn grant_from_row(
+    (id, kind, direction, district, granted_at): StaffRow,
+) -> StoreResult<StaffGrant> {
+    let corrupt = || StoreError::Corrupt(format!("staff_roles.id = {id:?}"));
+    let kind = StaffRoleKind::from_code(&kind).ok_or_else(corrupt)?;
+    let direction = direction
+        .map(|d| parse("staff_roles.direction_id", &d))
+        .transpose()?;
+    let role = StaffRole::from_parts(kind, direction, district.map(DistrictNumber))
+        .map_err(|_| corrupt())?;
+    Ok(StaffGrant {
+        id: parse("staff_roles.id", &id)?,
+        role,
+        granted_at: utc(granted_at),
+    })
+}
+
+pub fn staff_grants(conn: &mut DbConnection, account: AccountId) -> StoreResult<Vec<StaffGrant>> {
+    staff_roles::table
+        .filter(staff_roles::account_id.eq(account.to_string()))
+        .select((
+            staff_roles::id,
+            staff_roles::kind,
+            staff_roles::direction_id,
+            staff_roles::district_number,
+            staff_roles::granted_at,
+        ))
+        .order((staff_roles::granted_at, staff_roles::id))
+        .load::<StaffRow>(conn)?
+        .into_iter()
+        .map(grant_from_row)
+        .collect()
+}
+
+pub fn grant(
+    conn: &mut DbConnection,
+    id: StaffRoleId,
+    account: AccountId,
+    role: StaffRole,
+    granted_by: Option<AccountId>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(staff_roles::table)
+        .values((
+            staff_roles::id.eq(id.to_string()),
+            staff_roles::account_id.eq(account.to_string()),
+            staff_roles::kind.eq(role.kind().code()),
+            staff_roles::direction_id.eq(role.direction().map(|d| d.to_string())),
+            staff_roles::district_number.eq(role.district().map(|d| d.0)),
+            staff_roles::granted_at.eq(naive(now)),
+            staff_roles::granted_by.eq(granted_by.map(|a| a.to_string())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a staff role; `false` when the account holds no such grant.
+pub fn revoke(
+    conn: &mut DbConnection,
+    account: AccountId,
+    grant: StaffRoleId,
+) -> StoreResult<bool> {
+    let deleted = diesel::delete(
+        staff_roles::table
+            .filter(staff_roles::id.eq(grant.to_string()))
+            .filter(staff_roles::account_id.eq(account.to_string())),
+    )
+    .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+pub fn memberships(
+    conn: &mut DbConnection,
+    account: AccountId,
+) -> StoreResult<Vec<MembershipRecord>> {
+    association_members::table
+        .inner_join(associations::table)
+        .filter(association_members::account_id.eq(account.to_string()))
+        .select((
+            association_members::association_id,
+            associations::name,
+            association_members::role,
+        ))
+        .order(associations::sort_key)
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, role)| {
+            Ok(MembershipRecord {
+                association_id: parse("association_members.association_id", &id)?,
+                association_name: name,
+                role: MemberRole::from_code(&role).ok_or_else(|| {
+                    StoreError::Corrupt(format!("association_members.role = {role:?}"))
+                })?,
+            })
+        })
+        .collect()
+}
+
+fn unauthenticated() -> StoreError {
+    DomainError::Unauthenticated {
+        code: "auth.account_inactive",
+        message: "Ce compte n'existe pas ou a été désactivé.".into(),
+    }
+    .into()
+}
+
+/// The actor a request acts as, with every role the policy needs. A token whose account was
+/// deactivated or deleted since it was issued is refused here.
+pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Actor> {
+    match subject {
+        None => Ok(Actor::Anonymous),
+        Some(Subject::Person(id)) => {
+            let active: Option<bool> = accounts::table
+                .find(id.to_string())
+                .select(accounts::active)
+                .first(conn)
+                .optional()?;
+            if active != Some(true) {
+                return Err(unauthenticated());
+            }
+            let memberships = memberships(conn, id)?
+                .into_iter()
+                .map(|m| Membership {
+                    association: m.association_id,
+                    role: m.role,
+                })
+                .collect();
+            let staff = staff_grants(conn, id)?
+                .into_iter()
+                .map(|g| g.role)
+                .collect();
+            Ok(Actor::Person {
+                id,
+                memberships,
+                staff,
+            })
+        }
+        Some(Subject::Service(id)) => {
+            let row: Option<(String, bool)> = service_accounts::table
+                .find(id.to_string())
+                .select((service_accounts::direction_id, service_accounts::active))
+                .first(conn)
+                .optional()?;
+            match row {
+                Some((direction, true)) => Ok(Actor::Service {
+                    id,
+                    direction: parse("service_accounts.direction_id", &direction)?,
+                }),
+                _ => Err(unauthenticated()),
+            }
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! Associations: profile, sectors, list and search.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, parse_with, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
+use crate::schema::{association_sectors, associations};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::DomainError;
+use simpa_domain::association::{Address, Association, AssociationProfile, LegalRepresentative};
+use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
+use simpa_domain::ids::{AssociationId, DistrictNumber};
+use simpa_domain::postal_code::PostalCode;
+use simpa_domain::rna::Rna;
+use simpa_domain::search::fold;
+use simpa_domain::siret::Siret;
+
+/// Filters of the staff list. Every one is served by an index but the free text, which
+/// matches inside the folded name, acronym, RNA and SIRET.
+#[derive(Debug, Clone, Default)]
+pub struct AssociationFilter {
+    pub text: Option<String>,
+    pub district: Option<DistrictNumber>,
+    pub sector: Option<String>,
+}
+
+/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (escape char `\`).
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = associations)]
+struct Row {
+    id: String,
+    name: String,
+    acronym: Option<String>,
+    rna: Option<String>,
+    siret: Option<String>,
+    object: String,
+    street: String,
+    address_complement: Option<String>,
+    postal_code: String,
+    city: String,
+    district_number: Option<i32>,
+    creation_date: Option<NaiveDate>,
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    directory_consent: bool,
+    legal_representative_name: Option<String>,
+    legal_representative_function: Option<String>,
+    legal_representative_email: Option<String>,
+    legal_representative_phone: Option<String>,
+    sort_key: String,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The columns an edit of the profile writes. `None` clears a column.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = associations, treat_none_as_null = true)]
+struct ProfileColumns<'a> {
+    name: &'a str,
+    acronym: Option<&'a str>,
+    rna: Option<&'a str>,
+    siret: Option<&'a str>,
+    object: &'a str,
+    street: &'a str,
+    address_complement: Option<&'a str>,
+    postal_code: &'a str,
+    city: &'a str,
+    district_number: Option<i32>,
+    creation_date: Option<NaiveDate>,
+    website: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    directory_consent: bool,
+    legal_representative_name: Option<&'a str>,
+    legal_representative_function: Option<&'a str>,
+    legal_representative_email: Option<&'a str>,
+    legal_representative_phone: Option<&'a str>,
+    search_text: String,
+    sort_key: String,
+    updated_at: NaiveDateTime,
+}
+
+fn profile_columns(
+    profile: &AssociationProfile,
+    district: Option<DistrictNumber>,
+    now: DateTime<Utc>,
+) -> ProfileColumns<'_> {
+    let p = profile;
+    let representative = p.legal_representative.as_ref();
+    let searchable = [
+        Some(p.name.as_str()),
+        p.acronym.as_deref(),
+        p.rna.as_ref().map(Rna::as_str),
+        p.siret.as_ref().map(Siret::as_str),
+    ];
+    ProfileColumns {
+        name: &p.name,
+        acronym: p.acronym.as_deref(),
+        rna: p.rna.as_ref().map(Rna::as_str),
+        siret: p.siret.as_ref().map(Siret::as_str),
+        object: &p.object,
+        street: &p.address.street,
+        address_complement: p.address.complement.as_deref(),
+        postal_code: p.address.postal_code.as_str(),
+        city: &p.address.city,
+        district_number: district.map(|d| d.0),
+        creation_date: p.creation_date,
+        website: p.website.as_ref().map(WebsiteUrl::as_str),
+        email: p.email.as_ref().map(EmailAddress::as_str),
+        phone: p.phone.as_ref().map(PhoneNumber::as_str),
+        directory_consent: p.directory_consent,
+        legal_representative_name: representative.map(|r| r.name.as_str()),
+        legal_representative_function: representative.and_then(|r| r.function.as_deref()),
+        legal_representative_email: representative
+            .and_then(|r| r.email.as_ref().map(EmailAddress::as_str)),
+        legal_representative_phone: representative
+            .and_then(|r| r.phone.as_ref().map(PhoneNumber::as_str)),
+        search_text: fold(
+            &searchable
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        sort_key: fold(&p.name),
+        updated_at: naive(now),
+    }
+}
+
+fn from_row(row: Row, sectors: Vec<String>) -> StoreResult<Association> {
+    let optional = |column: &str, value: Option<String>| {
+        value
+            .filter(|v| !v.is_empty())
+            .map(|v| (column.to_owned(), v))
+    };
+    let representative = match row.legal_representative_name {
+        Some(name) => Some(LegalRepresentative {
+            name,
+            function: row.legal_representative_function,
+            email: optional("legal_representative_email", row.legal_representative_email)
+                .map(|(c, v)| parse_with(&c, &v, EmailAddress::parse))
+                .transpose()?,
+            phone: optional("legal_representative_phone", row.legal_representative_phone)
+                .map(|(c, v)| parse_with(&c, &v, PhoneNumber::parse))
+                .transpose()?,
+        }),
+        None => None,
+    };
+    let profile = AssociationProfile {
+        name: row.name,
+        acronym: row.acronym,
+        rna: row
+            .rna
+            .map(|v| parse_with("rna", &v, Rna::parse))
+            .transpose()?,
+        siret: row
+            .siret
+            .map(|v| parse_with("siret", &v, Siret::parse))
+            .transpose()?,
+        object: row.object,
+        sectors,
+        address: Address {
+            street: row.street,
+            complement: row.address_complement,
+            postal_code: parse_with("postal_code", &row.postal_code, PostalCode::parse)?,
+            city: row.city,
+        },
+        creation_date: row.creation_date,
+        website: row
+            .website
+            .map(|v| parse_with("website", &v, WebsiteUrl::parse))
+            .transpose()?,
+        email: row
+            .email
+            .map(|v| parse_with("email", &v, EmailAddress::parse))
+            .transpose()?,
+        phone: row
+            .phone
+            .map(|v| parse_with("phone", &v, PhoneNumber::parse))
+            .transpose()?,
+        directory_consent: row.directory_consent,
+        legal_representative: representative,
+    };
+    Ok(Association {
+        id: parse("associations.id", &row.id)?,
+        profile,
+        district: row.district_number.map(DistrictNumber),
+        version: row.version,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+/// Loads the sectors of many associations in one query, in each one's chosen order.
+fn sectors_of(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    Ok(association_sectors::table
+        .filter(association_sectors::association_id.eq_any(ids))
+        .select((
+            association_sectors::association_id,
+            association_sectors::sector_code,
+        ))
+        .order((
+            association_sectors::association_id,
+            association_sectors::position,
+        ))
+        .load(conn)?)
+}
+
+fn with_sectors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<Association>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let sectors = sectors_of(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let mine = sectors
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, code)| code.clone())
+                .collect();
+            from_row(row, mine)
+        })
+        .collect()
+}
+
+fn replace_sectors(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    sectors: &[String],
+) -> StoreResult<()> {
+    diesel::delete(
+        association_sectors::table.filter(association_sectors::association_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    for (position, code) in sectors.iter().enumerate() {
+        diesel::insert_into(association_sectors::table)
+            .values((
+                association_sectors::association_id.eq(id.to_string()),
+                association_sectors::sector_code.eq(code),
+                association_sectors::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The association that already holds this RNA, other than `except`.
+pub fn rna_holder(
+    conn: &mut DbConnection,
+    rna: &Rna,
+    except: Option<AssociationId>,
+) -> StoreResult<Option<AssociationId>> {
+    let mut query = associations::table
+        .filter(associations::rna.eq(rna.as_str()))
+        .select(associations::id)
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(associations::id.ne(except.to_string()));
+    }
+    query
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse("associations.id", &id))
+        .transpose()
+}
+
+/// The association that already holds this SIRET, other than `except`.
+pub fn siret_holder(
+    conn: &mut DbConnection,
+    siret: &Siret,
+    except: Option<AssociationId>,
+) -> StoreResult<Option<AssociationId>> {
+    let mut query = associations::table
+        .filter(associations::siret.eq(siret.as_str()))
+        .select(associations::id)
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(associations::id.ne(except.to_string()));
+    }
+    query
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse("associations.id", &id))
+        .transpose()
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    profile: &AssociationProfile,
+    district: Option<DistrictNumber>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(associations::table)
+        .values((
+            associations::id.eq(id.to_string()),
+            profile_columns(profile, district, now),
+            associations::version.eq(1_i64),
+            associations::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    replace_sectors(conn, id, &profile.sectors)
+}
+
+pub fn get(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Association>> {
+    let row: Option<Row> = associations::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => Ok(with_sectors(conn, vec![row])?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the profile if the stored version is still `expected_version`; returns the new
+/// version. The check and the write are one statement, so two concurrent edits of the same
+/// version cannot both win.
+pub fn update(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    profile: &AssociationProfile,
+    district: Option<DistrictNumber>,
+    expected_version: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let updated = diesel::update(
+        associations::table
+            .find(id.to_string())
+            .filter(associations::version.eq(expected_version)),
+    )
+    .set((
+        profile_columns(profile, district, now),
+        associations::version.eq(expected_version + 1),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        let current: Option<i64> = associations::table
+            .find(id.to_string())
+            .select(associations::version)
+            .first(conn)
+            .optional()?;
+        return Err(match current {
+            Some(current) => DomainError::StaleVersion { current },
+            None => DomainError::NotFound {
+                what: "association",
+            },
+        }
+        .into());
+    }
+    replace_sectors(conn, id, &profile.sectors)?;
+    Ok(expected_version + 1)
+}
+
+/// A page of associations in name order.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AssociationFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Association>> {
+    let mut query = associations::table.select(Row::as_select()).into_boxed();
+    if let Some(text) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
+        query = query.filter(
+            associations::search_text
+                .like(contains_pattern(&text))
+                .escape('\\'),
+        );
+    }
+    if let Some(district) = filter.district {
+        query = query.filter(associations::district_number.eq(district.0));
+    }
+    if let Some(sector) = &filter.sector {
+        let holders = association_sectors::table
+            .filter(association_sectors::sector_code.eq(sector.clone()))
+            .select(association_sectors::association_id);
+        query = query.filter(associations::id.eq_any(holders));
+    }
+    if let Some(after) = after {
+        query = query.filter(
+            associations::sort_key
+                .gt(after.sort_key.clone())
+                .or(associations::sort_key
+                    .eq(after.sort_key.clone())
+                    .and(associations::id.gt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<Row> = query
+        .order((associations::sort_key, associations::id))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let page = Page::from_rows(rows, limit, |row| Keyset {
+        sort_key: row.sort_key.clone(),
+        id: row.id.clone(),
+    });
+    Ok(Page {
+        items: with_sectors(conn, page.items)?,
+        next: page.next,
+    })
+}
+
+/// The name of an association, for messages.
+pub fn name(conn: &mut DbConnection, id: AssociationId) -> StoreResult<String> {
+    associations::table
+        .find(id.to_string())
+        .select(associations::name)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::from(DomainError::NotFound {
+                what: "association",
+            })
+        })
+}

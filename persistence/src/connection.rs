@@ -1,0 +1,136 @@
+//! Connections to either backend, chosen by the URL's scheme, and their pool.
+
+use crate::error::StoreError;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use std::path::{Path, PathBuf};
+
+/// One connection type for both databases: the same query code runs on either. Only the SQL
+/// types both share are available (Text, Integer, BigInt, Bool, Date, Timestamp…).
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the database is: `sqlite://<path>` or `postgres://…` (`postgresql://…`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads the URL by its scheme. A bare path is refused: SQLite would accept almost any
+    /// string as a file name and silently create an empty database there.
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, StoreError> {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(raw.to_owned()))
+        } else if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::Config(
+                    "DATABASE_URL sqlite:// needs a file path, e.g. sqlite://./data/simpa.db"
+                        .into(),
+                ));
+            }
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(StoreError::Config(format!(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {:?})",
+                raw.split("://").next().unwrap_or_default()
+            )))
+        }
+    }
+
+    /// The embedded default: a SQLite file in the data directory.
+    pub fn sqlite_in(data_dir: &Path) -> DatabaseUrl {
+        DatabaseUrl::Sqlite(data_dir.join("simpa.db"))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    /// Never prints a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => {
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        format!("{}://***{}", &url[..scheme], &url[at..])
+                    }
+                    _ => url.clone(),
+                };
+                f.write_str(&shown)
+            }
+        }
+    }
+}
+
+/// Opens connections for the pool, with SQLite's per-connection settings.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        ConnectionManager { url }
+    }
+
+    pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, StoreError> {
+        let unavailable = |e: diesel::ConnectionError| {
+            StoreError::Unavailable(format!("cannot connect to {url:?}: {e}"))
+        };
+        match url {
+            DatabaseUrl::Postgres(raw) => Ok(DbConnection::Postgres(
+                PgConnection::establish(raw).map_err(unavailable)?,
+            )),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(unavailable)?;
+                // WAL is set once when the pool is built; these hold per connection.
+                conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        Self::establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}

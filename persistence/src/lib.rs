@@ -1,0 +1,24 @@
+//! Simpa's storage: the only crate that knows SQL. SQLite (embedded default) and PostgreSQL
+//! run the same queries through one Diesel connection type; each use case runs in one
+//! transaction through [`Db::read`] or [`Db::write`].
+
+pub mod accounts;
+pub mod associations;
+mod connection;
+mod convert;
+mod db;
+mod error;
+pub mod idempotency;
+pub mod members;
+mod migrations;
+pub mod page;
+pub mod reference;
+pub mod schema;
+pub mod service_accounts;
+pub mod throttle;
+pub mod tokens;
+
+pub use connection::{Backend, DatabaseUrl, DbConnection};
+pub use db::{Db, PoolOptions};
+pub use error::{StoreError, StoreResult};
+pub use page::{Keyset, Page};

@@ -1,0 +1,272 @@
+//! Members of associations, and invitations of people not registered yet.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{accounts, association_invitations, association_members};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::{AccountId, AssociationId};
+use simpa_domain::roles::MemberRole;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub account_id: AccountId,
+    pub email: String,
+    pub display_name: String,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub association_id: AssociationId,
+    pub email: String,
+    pub role: MemberRole,
+    pub invited_at: DateTime<Utc>,
+}
+
+fn role(raw: &str) -> StoreResult<MemberRole> {
+    MemberRole::from_code(raw).ok_or_else(|| StoreError::Corrupt(format!("member role = {raw:?}")))
+}
+
+pub fn list(conn: &mut DbConnection, association: AssociationId) -> StoreResult<Vec<Member>> {
+    association_members::table
+        .inner_join(accounts::table)
+        .filter(association_members::association_id.eq(association.to_string()))
+        .select((
+            association_members::account_id,
+            accounts::email,
+            accounts::display_name,
+            association_members::role,
+            association_members::joined_at,
+        ))
+        .order((
+            association_members::joined_at,
+            association_members::account_id,
+        ))
+        .load::<(String, String, String, String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, email, display_name, r, joined_at)| {
+            Ok(Member {
+                account_id: parse("association_members.account_id", &id)?,
+                email,
+                display_name,
+                role: role(&r)?,
+                joined_at: utc(joined_at),
+            })
+        })
+        .collect()
+}
+
+pub fn role_of(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    account: AccountId,
+) -> StoreResult<Option<MemberRole>> {
+    association_members::table
+        .find((association.to_string(), account.to_string()))
+        .select(association_members::role)
+        .first::<String>(conn)
+        .optional()?
+        .map(|r| role(&r))
+        .transpose()
+}
+
+pub fn presidents(conn: &mut DbConnection, association: AssociationId) -> StoreResult<usize> {
+    let count: i64 = association_members::table
+        .filter(association_members::association_id.eq(association.to_string()))
+        .filter(association_members::role.eq(MemberRole::President.code()))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
+pub fn add(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    account: AccountId,
+    role: MemberRole,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(association_members::table)
+        .values((
+            association_members::association_id.eq(association.to_string()),
+            association_members::account_id.eq(account.to_string()),
+            association_members::role.eq(role.code()),
+            association_members::joined_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_role(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    account: AccountId,
+    role: MemberRole,
+) -> StoreResult<()> {
+    diesel::update(association_members::table.find((association.to_string(), account.to_string())))
+        .set(association_members::role.eq(role.code()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn remove(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    account: AccountId,
+) -> StoreResult<()> {
+    diesel::delete(association_members::table.find((association.to_string(), account.to_string())))
+        .execute(conn)?;
+    Ok(())
+}
+
+type InvitationRow = (String, String, String, String, NaiveDateTime);
+
+fn invitation_from_row(
+    (id, association, email, r, invited_at): InvitationRow,
+) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: parse("association_invitations.id", &id)?,
+        association_id: parse("association_invitations.association_id", &association)?,
+        email,
+        role: role(&r)?,
+        invited_at: utc(invited_at),
+    })
+}
+
+const INVITATION_COLUMNS: (
+    association_invitations::id,
+    association_invitations::association_id,
+    association_invitations::email,
+    association_invitations::role,
+    association_invitations::invited_at,
+) = (
+    association_invitations::id,
+    association_invitations::association_id,
+    association_invitations::email,
+    association_invitations::role,
+    association_invitations::invited_at,
+);
+
+/// Invitations neither accepted nor cancelled.
+pub fn pending_invitations(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<Vec<Invitation>> {
+    association_invitations::table
+        .filter(association_invitations::association_id.eq(association.to_string()))
+        .filter(association_invitations::accepted_at.is_null())
+        .filter(association_invitations::cancelled_at.is_null())
+        .select(INVITATION_COLUMNS)
+        .order((
+            association_invitations::invited_at,
+            association_invitations::id,
+        ))
+        .load::<InvitationRow>(conn)?
+        .into_iter()
+        .map(invitation_from_row)
+        .collect()
+}
+
+/// The pending invitation of this e-mail to this association, if any.
+pub fn pending_invitation(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    email: &EmailAddress,
+) -> StoreResult<Option<Invitation>> {
+    association_invitations::table
+        .filter(association_invitations::association_id.eq(association.to_string()))
+        .filter(association_invitations::email_key.eq(email.key()))
+        .filter(association_invitations::accepted_at.is_null())
+        .filter(association_invitations::cancelled_at.is_null())
+        .select(INVITATION_COLUMNS)
+        .first::<InvitationRow>(conn)
+        .optional()?
+        .map(invitation_from_row)
+        .transpose()
+}
+
+pub struct NewInvitation<'a> {
+    pub id: Uuid,
+    pub association: AssociationId,
+    pub email: &'a EmailAddress,
+    pub role: MemberRole,
+    pub invited_by: AccountId,
+    pub now: DateTime<Utc>,
+}
+
+pub fn invite(conn: &mut DbConnection, new: NewInvitation<'_>) -> StoreResult<()> {
+    diesel::insert_into(association_invitations::table)
+        .values((
+            association_invitations::id.eq(new.id.to_string()),
+            association_invitations::association_id.eq(new.association.to_string()),
+            association_invitations::email.eq(new.email.as_str()),
+            association_invitations::email_key.eq(new.email.key()),
+            association_invitations::role.eq(new.role.code()),
+            association_invitations::invited_by.eq(new.invited_by.to_string()),
+            association_invitations::invited_at.eq(naive(new.now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Cancels a pending invitation; `false` if there is none with that id in that association.
+pub fn cancel_invitation(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        association_invitations::table
+            .filter(association_invitations::id.eq(id.to_string()))
+            .filter(association_invitations::association_id.eq(association.to_string()))
+            .filter(association_invitations::accepted_at.is_null())
+            .filter(association_invitations::cancelled_at.is_null()),
+    )
+    .set(association_invitations::cancelled_at.eq(naive(now)))
+    .execute(conn)?;
+    Ok(updated > 0)
+}
+
+/// Honours the pending invitations of a newly registered e-mail: the person becomes a member
+/// of each association that invited them. Returns the memberships created.
+pub fn accept_invitations(
+    conn: &mut DbConnection,
+    account: AccountId,
+    email: &EmailAddress,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Invitation>> {
+    let pending: Vec<Invitation> = association_invitations::table
+        .filter(association_invitations::email_key.eq(email.key()))
+        .filter(association_invitations::accepted_at.is_null())
+        .filter(association_invitations::cancelled_at.is_null())
+        .select(INVITATION_COLUMNS)
+        .order(association_invitations::invited_at)
+        .load::<InvitationRow>(conn)?
+        .into_iter()
+        .map(invitation_from_row)
+        .collect::<StoreResult<_>>()?;
+    let mut accepted = Vec::new();
+    for invitation in pending {
+        if role_of(conn, invitation.association_id, account)?.is_none() {
+            add(
+                conn,
+                invitation.association_id,
+                account,
+                invitation.role,
+                now,
+            )?;
+            accepted.push(invitation.clone());
+        }
+        diesel::update(association_invitations::table.find(invitation.id.to_string()))
+            .set(association_invitations::accepted_at.eq(naive(now)))
+            .execute(conn)?;
+    }
+    Ok(accepted)
+}

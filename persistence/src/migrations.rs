@@ -1,0 +1,38 @@
+//! Migrations for both backends, embedded in the binary.
+
+use crate::connection::DbConnection;
+use crate::error::{StoreError, StoreResult};
+use diesel::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Any fixed number: the advisory lock that keeps two nodes from migrating at once.
+const MIGRATION_LOCK: i64 = 0x5349_4d50_4100;
+
+pub fn run_pending(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Config(format!("migration failed: {e}"))
+    };
+    let names = |versions: Vec<diesel::migration::MigrationVersion<'_>>| {
+        versions.iter().map(ToString::to_string).collect()
+    };
+    match conn {
+        DbConnection::Sqlite(conn) => conn
+            .run_pending_migrations(SQLITE)
+            .map(names)
+            .map_err(failed),
+        DbConnection::Postgres(conn) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .execute(conn)?;
+            let result: StoreResult<Vec<String>> = conn
+                .run_pending_migrations(POSTGRES)
+                .map(names)
+                .map_err(failed);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .execute(conn)?;
+            result
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Districts, directions and sectors.
+
+use crate::DbConnection;
+use crate::convert::parse;
+use crate::error::StoreResult;
+use crate::schema::{directions, district_postal_codes, districts, sectors};
+use diesel::prelude::*;
+use simpa_domain::ids::{DirectionId, DistrictNumber};
+use simpa_domain::reference::{Direction, District, Sector};
+
+pub fn districts(conn: &mut DbConnection) -> StoreResult<Vec<District>> {
+    let rows: Vec<(i32, String, String, String)> = districts::table
+        .select((
+            districts::number,
+            districts::name,
+            districts::insee_code,
+            districts::town_hall,
+        ))
+        .order(districts::number)
+        .load(conn)?;
+    let codes: Vec<(String, i32)> = district_postal_codes::table
+        .select((
+            district_postal_codes::postal_code,
+            district_postal_codes::district_number,
+        ))
+        .order(district_postal_codes::postal_code)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, name, insee_code, town_hall)| District {
+            number: DistrictNumber(number),
+            name,
+            insee_code,
+            town_hall,
+            postal_codes: codes
+                .iter()
+                .filter(|(_, n)| *n == number)
+                .map(|(code, _)| code.clone())
+                .collect(),
+        })
+        .collect())
+}
+
+pub fn district_exists(conn: &mut DbConnection, number: DistrictNumber) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(districts::table.find(number.0))).get_result(conn)?)
+}
+
+/// The district a postal code serves, if it serves one (CEDEX and other cities' codes don't).
+pub fn district_of_postal_code(
+    conn: &mut DbConnection,
+    postal_code: &str,
+) -> StoreResult<Option<DistrictNumber>> {
+    Ok(district_postal_codes::table
+        .find(postal_code)
+        .select(district_postal_codes::district_number)
+        .first::<i32>(conn)
+        .optional()?
+        .map(DistrictNumber))
+}
+
+type DirectionRow = (String, String, String, bool);
+
+fn direction_from_row((id, code, name, active): DirectionRow) -> StoreResult<Direction> {
+    Ok(Direction {
+        id: parse("directions.id", &id)?,
+        code,
+        name,
+        active,
+    })
+}
+
+pub fn directions(conn: &mut DbConnection) -> StoreResult<Vec<Direction>> {
+    directions::table
+        .select((
+            directions::id,
+            directions::code,
+            directions::name,
+            directions::active,
+        ))
+        .order(directions::code)
+        .load::<DirectionRow>(conn)?
+        .into_iter()
+        .map(direction_from_row)
+        .collect()
+}
+
+pub fn direction(conn: &mut DbConnection, id: DirectionId) -> StoreResult<Option<Direction>> {
+    directions::table
+        .find(id.to_string())
+        .select((
+            directions::id,
+            directions::code,
+            directions::name,
+            directions::active,
+        ))
+        .first::<DirectionRow>(conn)
+        .optional()?
+        .map(direction_from_row)
+        .transpose()
+}
+
+pub fn direction_by_code(conn: &mut DbConnection, code: &str) -> StoreResult<Option<Direction>> {
+    directions::table
+        .filter(directions::code.eq(code))
+        .select((
+            directions::id,
+            directions::code,
+            directions::name,
+            directions::active,
+        ))
+        .first::<DirectionRow>(conn)
+        .optional()?
+        .map(direction_from_row)
+        .transpose()
+}
+
+pub fn sectors(conn: &mut DbConnection) -> StoreResult<Vec<Sector>> {
+    Ok(sectors::table
+        .select((sectors::code, sectors::label))
+        .order(sectors::position)
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(code, label)| Sector { code, label })
+        .collect())
+}
+
+/// The codes of every sector, for checking a selection.
+pub fn sector_codes(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    Ok(sectors::table.select(sectors::code).load(conn)?)
+}

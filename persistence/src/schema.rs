@@ -1,0 +1,190 @@
+//! The Diesel schema, one for both backends: UUIDs as Text, times as Timestamp (UTC).
+
+diesel::table! {
+    districts (number) {
+        number -> Integer,
+        name -> Text,
+        insee_code -> Text,
+        town_hall -> Text,
+    }
+}
+
+diesel::table! {
+    district_postal_codes (postal_code) {
+        postal_code -> Text,
+        district_number -> Integer,
+    }
+}
+
+diesel::table! {
+    directions (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    sectors (code) {
+        code -> Text,
+        label -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        email_key -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_roles (id) {
+        id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        direction_id -> Nullable<Text>,
+        district_number -> Nullable<Integer>,
+        granted_at -> Timestamp,
+        granted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        direction_id -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        account_id -> Text,
+        token_hash -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        throttle_key -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    associations (id) {
+        id -> Text,
+        name -> Text,
+        acronym -> Nullable<Text>,
+        rna -> Nullable<Text>,
+        siret -> Nullable<Text>,
+        object -> Text,
+        street -> Text,
+        address_complement -> Nullable<Text>,
+        postal_code -> Text,
+        city -> Text,
+        district_number -> Nullable<Integer>,
+        creation_date -> Nullable<Date>,
+        website -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        directory_consent -> Bool,
+        legal_representative_name -> Nullable<Text>,
+        legal_representative_function -> Nullable<Text>,
+        legal_representative_email -> Nullable<Text>,
+        legal_representative_phone -> Nullable<Text>,
+        search_text -> Text,
+        sort_key -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    association_sectors (association_id, sector_code) {
+        association_id -> Text,
+        sector_code -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    association_members (association_id, account_id) {
+        association_id -> Text,
+        account_id -> Text,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    association_invitations (id) {
+        id -> Text,
+        association_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        role -> Text,
+        invited_by -> Text,
+        invited_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, idempotency_key) {
+        account_id -> Text,
+        idempotency_key -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(district_postal_codes -> districts (district_number));
+diesel::joinable!(staff_roles -> directions (direction_id));
+diesel::joinable!(service_accounts -> directions (direction_id));
+diesel::joinable!(association_sectors -> associations (association_id));
+diesel::joinable!(association_sectors -> sectors (sector_code));
+diesel::joinable!(association_members -> associations (association_id));
+diesel::joinable!(association_members -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    districts,
+    district_postal_codes,
+    directions,
+    sectors,
+    accounts,
+    staff_roles,
+    service_accounts,
+    refresh_tokens,
+    login_failures,
+    associations,
+    association_sectors,
+    association_members,
+    association_invitations,
+    idempotency_keys,
+);

@@ -1,0 +1,146 @@
+use serde_json::json;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+fn staff_roles_granted_or_revoked_take_effect_at_the_next_request(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let user = app.new_user("agent@ville.test");
+    let roles = format!("/api/v1/accounts/{}/staff-roles", user.id);
+
+    app.get("/api/v1/associations", Some(&user.access))
+        .expect_problem(403, "access.forbidden");
+    let granted = app.post(&roles, Some(&admin.access), &json!({"kind": "bureau"}));
+    let role = granted.expect(201).clone();
+    assert_eq!(role["kind"], "bureau");
+    assert_eq!(role["label"], "Bureau des subventions");
+    // Same access token as before: roles are read at each request.
+    app.get("/api/v1/associations", Some(&user.access))
+        .expect(200);
+    let me = app.get("/api/v1/me", Some(&user.access));
+    assert_eq!(me.expect(200)["staff_roles"][0]["id"], role["id"]);
+
+    let revoked = app.delete(
+        &format!("{roles}/{}", role["id"].as_str().expect("id")),
+        Some(&admin.access),
+    );
+    assert_eq!(revoked.status, 204);
+    app.get("/api/v1/associations", Some(&user.access))
+        .expect_problem(403, "access.forbidden");
+    app.delete(
+        &format!("{roles}/{}", role["id"].as_str().expect("id")),
+        Some(&admin.access),
+    )
+    .expect_problem(404, "staff_role.not_found");
+}
+
+fn staff_roles_carry_exactly_the_scope_their_kind_needs(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let user = app.new_user("agent@ville.test");
+    let roles = format!("/api/v1/accounts/{}/staff-roles", user.id);
+    let errors = |body: serde_json::Value| {
+        let reply = app.post(&roles, Some(&admin.access), &body);
+        reply.expect_problem(422, "validation.failed");
+        reply.field_errors()
+    };
+    let dac = app.direction_id("DAC");
+    let pair = |f: &str, c: &str| (f.to_owned(), c.to_owned());
+    assert_eq!(
+        errors(json!({"kind": "instructor"})),
+        [pair("direction_id", "role.scope_required")]
+    );
+    assert_eq!(
+        errors(json!({"kind": "district"})),
+        [pair("district_number", "role.scope_required")]
+    );
+    assert_eq!(
+        errors(json!({"kind": "admin", "district_number": 3})),
+        [pair("district_number", "role.scope_not_allowed")]
+    );
+    assert_eq!(
+        errors(json!({"kind": "instructor", "direction_id": uuid::Uuid::now_v7()})),
+        [pair("direction_id", "direction.unknown")]
+    );
+    assert_eq!(
+        errors(json!({"kind": "district", "district_number": 21})),
+        [pair("district_number", "district.unknown")]
+    );
+    assert_eq!(
+        errors(json!({"kind": "mayor"})),
+        [pair("kind", "field.unknown_value")]
+    );
+
+    let instructor = app.post(
+        &roles,
+        Some(&admin.access),
+        &json!({"kind": "instructor", "direction_id": dac}),
+    );
+    assert_eq!(instructor.expect(201)["direction_id"], dac);
+    let district = app.post(
+        &roles,
+        Some(&admin.access),
+        &json!({"kind": "district", "district_number": 11}),
+    );
+    assert_eq!(district.expect(201)["district_number"], 11);
+    app.post(
+        &roles,
+        Some(&admin.access),
+        &json!({"kind": "district", "district_number": 11}),
+    )
+    .expect_problem(409, "staff_role.duplicate");
+    let me = app.get("/api/v1/me", Some(&user.access));
+    assert_eq!(
+        me.expect(200)["staff_roles"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+fn only_admins_manage_accounts(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let bureau = app.staff(&admin, "bureau@ville.test", json!({"kind": "bureau"}));
+    let user = app.new_user("camille@exemple.org");
+    let roles = format!("/api/v1/accounts/{}/staff-roles", user.id);
+
+    app.post(&roles, Some(&bureau.access), &json!({"kind": "admin"}))
+        .expect_problem(403, "access.forbidden");
+    app.post(&roles, Some(&user.access), &json!({"kind": "admin"}))
+        .expect_problem(403, "access.forbidden");
+    app.post(&roles, None, &json!({"kind": "admin"}))
+        .expect_problem(401, "auth.required");
+    app.get("/api/v1/accounts", Some(&bureau.access))
+        .expect_problem(403, "access.forbidden");
+
+    let listed = app.get("/api/v1/accounts?email=CAMILLE", Some(&admin.access));
+    let items = listed.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], user.id);
+
+    let own = format!("/api/v1/accounts/{}", user.id);
+    assert_eq!(
+        app.get(&own, Some(&user.access)).expect(200)["email"],
+        "camille@exemple.org"
+    );
+    assert_eq!(
+        app.get(&own, Some(&admin.access)).expect(200)["id"],
+        user.id
+    );
+    app.get(&own, Some(&bureau.access))
+        .expect_problem(404, "account.not_found");
+    app.get(
+        &format!("/api/v1/accounts/{}", uuid::Uuid::now_v7()),
+        Some(&admin.access),
+    )
+    .expect_problem(404, "account.not_found");
+    app.get("/api/v1/me", None)
+        .expect_problem(401, "auth.required");
+}
+
+on_both_backends!(
+    staff_roles_granted_or_revoked_take_effect_at_the_next_request,
+    staff_roles_carry_exactly_the_scope_their_kind_needs,
+    only_admins_manage_accounts,
+);

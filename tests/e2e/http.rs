@@ -1,0 +1,208 @@
+use serde_json::{Value, json};
+use simpa_tests::client::association_body;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+fn bad_input_gets_a_problem_naming_the_field_never_a_500(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("SIMPA_JSON_LIMIT_BYTES", "4096")]);
+    let alice = app.new_user("alice@exemple.org");
+    let post_raw = |content_type: &str, body: String| {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/associations")
+                .bearer_auth(&alice.access)
+                .header("Content-Type", content_type)
+                .body(body),
+        )
+    };
+    post_raw("application/json", "{\"name\": ".into()).expect_problem(400, "json.malformed");
+    post_raw(
+        "application/json",
+        format!(
+            "{} trailing",
+            association_body("A", "W751000001", "52499120500013")
+        ),
+    )
+    .expect_problem(400, "json.malformed");
+    post_raw(
+        "text/plain",
+        association_body("A", "W751000001", "52499120500013").to_string(),
+    )
+    .expect_problem(415, "content_type.unsupported");
+    let mut huge = association_body("A", "W751000001", "52499120500013");
+    huge["object"] = json!("x".repeat(5000));
+    post_raw("application/json", huge.to_string()).expect_problem(413, "body.too_large");
+
+    let cases: &[(&str, Value, &str, &str)] = &[
+        ("/name", json!(42), "name", "field.invalid_type"),
+        (
+            "/directory_consent",
+            json!("yes"),
+            "directory_consent",
+            "field.invalid_type",
+        ),
+        ("/sectors", json!("sport"), "sectors", "field.invalid_type"),
+        (
+            "/creation_date",
+            json!("15/03/2004"),
+            "creation_date",
+            "field.invalid_value",
+        ),
+    ];
+    for (pointer, value, field, code) in cases {
+        let mut body = association_body("A", "W751000001", "52499120500013");
+        *body.pointer_mut(pointer).expect("pointer") = value.clone();
+        let reply = app.post("/api/v1/associations", Some(&alice.access), &body);
+        reply.expect_problem(422, "validation.failed");
+        assert_eq!(
+            reply.field_errors(),
+            vec![(field.to_string(), code.to_string())],
+            "{pointer}"
+        );
+    }
+    let mut missing = association_body("A", "W751000001", "52499120500013");
+    missing.as_object_mut().expect("object").remove("address");
+    assert_eq!(
+        app.post("/api/v1/associations", Some(&alice.access), &missing)
+            .field_errors(),
+        vec![("address".to_owned(), "field.required".to_owned())]
+    );
+    let mut nested = association_body("A", "W751000001", "52499120500013");
+    nested["address"]
+        .as_object_mut()
+        .expect("object")
+        .remove("city");
+    assert_eq!(
+        app.post("/api/v1/associations", Some(&alice.access), &nested)
+            .field_errors(),
+        vec![("address.city".to_owned(), "field.required".to_owned())]
+    );
+    let grant = app.post(
+        "/api/v1/auth/token",
+        None,
+        &json!({"grant_type": "magic", "email": "a@b.fr"}),
+    );
+    grant.expect_problem(422, "validation.failed");
+
+    app.get("/api/v1/associations/not-a-uuid", Some(&alice.access))
+        .expect_problem(404, "resource.not_found");
+    app.get("/api/v1/nothing-here", None)
+        .expect_problem(404, "route.not_found");
+    let memberships = app.get("/api/v1/me", Some(&alice.access)).expect(200)["memberships"].clone();
+    assert_eq!(
+        memberships,
+        json!([]),
+        "none of the bad requests wrote anything"
+    );
+}
+
+fn every_answer_carries_a_request_id(backend: Backend) {
+    let app = TestApp::start(backend);
+    let generated = app.get("/healthz", None);
+    let id = generated.header("x-request-id").expect("a request id");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let echoed = app.send(
+        app.request(reqwest::Method::GET, "/api/v1/nothing")
+            .header("X-Request-Id", "trace-1234"),
+    );
+    assert_eq!(echoed.header("x-request-id"), Some("trace-1234"));
+    let refused = app.send(
+        app.request(reqwest::Method::GET, "/healthz")
+            .header("X-Request-Id", "bad id with spaces"),
+    );
+    assert_ne!(refused.header("x-request-id"), Some("bad id with spaces"));
+}
+
+fn health_and_readiness(backend: Backend) {
+    let app = TestApp::start(backend);
+    assert_eq!(
+        app.get("/healthz", None).expect(200),
+        &json!({"status": "ok"})
+    );
+    let expected = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(
+        app.get("/readyz", None).expect(200),
+        &json!({"status": "ok", "database": expected})
+    );
+}
+
+fn reference_data_is_public(backend: Backend) {
+    let app = TestApp::start(backend);
+    let districts = app.get("/api/v1/districts", None).expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(districts.len(), 20);
+    let sixteenth = districts.iter().find(|d| d["number"] == 16).expect("16th");
+    assert_eq!(sixteenth["postal_codes"], json!(["75016", "75116"]));
+    assert_eq!(sixteenth["insee_code"], "75116");
+    assert_eq!(districts[0]["town_hall"], "Mairie de Paris Centre");
+    assert_eq!(
+        districts[10],
+        json!({"number": 11, "name": "11e arrondissement", "insee_code": "75111", "town_hall": "Mairie du 11e arrondissement", "postal_codes": ["75011"]})
+    );
+
+    let directions = app.get("/api/v1/directions", None).expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    let find = |code: &str| {
+        directions
+            .iter()
+            .find(|d| d["code"] == code)
+            .cloned()
+            .expect(code)
+    };
+    assert_eq!(find("DAC")["name"], "Direction des Affaires Culturelles");
+    assert_eq!(find("DSOL")["active"], true);
+    assert_eq!(find("DASES")["active"], false, "DASES became DSOL in 2022");
+    for code in [
+        "DDCT", "DJS", "DAE", "DFPE", "DASCO", "DPMP", "DGRI", "DEVE", "DPE", "DU", "DLH", "DVD",
+        "DRH", "DSP", "DTEC",
+    ] {
+        assert_eq!(find(code)["active"], true, "{code}");
+    }
+
+    let sectors = app.get("/api/v1/sectors", None).expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(sectors.len(), 18);
+    assert!(sectors.contains(&json!({"code": "culture_arts", "label": "Culture & Arts"})));
+}
+
+fn the_documentation_is_served_offline(backend: Backend) {
+    let app = TestApp::start(backend);
+    let document = app.get("/openapi.json", None).expect(200).clone();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(
+        document,
+        serde_json::to_value(simpa_api::openapi_document()).expect("json"),
+        "the served document is the built one"
+    );
+    assert!(
+        document["paths"]["/api/v1/associations/{association_id}"]["put"]["responses"]["412"]
+            .is_object()
+    );
+    let docs = app.get("/docs/", None);
+    assert_eq!(docs.status, 200);
+    assert!(
+        docs.text.to_lowercase().contains("swagger"),
+        "{}",
+        &docs.text[..docs.text.len().min(200)]
+    );
+    let redirect = app.send(
+        app.request(reqwest::Method::GET, "/docs")
+            .header("Accept", "text/html"),
+    );
+    assert_eq!(redirect.status, 200, "/docs leads to /docs/");
+}
+
+on_both_backends!(
+    bad_input_gets_a_problem_naming_the_field_never_a_500,
+    every_answer_carries_a_request_id,
+    health_and_readiness,
+    reference_data_is_public,
+    the_documentation_is_served_offline,
+);

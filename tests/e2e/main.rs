@@ -1,0 +1,7 @@
+//! End-to-end tests over real HTTP. Every test body runs on SQLite and on PostgreSQL.
+
+mod accounts;
+mod associations;
+mod auth;
+mod http;
+mod members;

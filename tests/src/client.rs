@@ -1,0 +1,249 @@
+//! Calling the application over HTTP, and reading its answers.
+
+use crate::TestApp;
+use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
+use serde_json::{Value, json};
+use simpa_api::auth::passwords;
+use simpa_domain::contact::EmailAddress;
+
+/// The password of every test person.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// An answer: status, headers and body (JSON when it is JSON, `Null` otherwise).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        &self.body
+    }
+
+    /// Asserts a problem+json answer with this status and code, and returns its body.
+    #[track_caller]
+    pub fn expect_problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status, "body: {}", self.text);
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["type"], format!("urn:simpa:problem:{code}"));
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "a problem explains itself: {}",
+            self.text
+        );
+        &self.body
+    }
+
+    /// The `(field, code)` pairs of a problem's `errors`.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_owned(),
+                            e["code"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http_client().request(method, self.url(path))
+    }
+
+    pub fn http_client(&self) -> &reqwest::blocking::Client {
+        &self.http
+    }
+
+    pub fn send(&self, request: RequestBuilder) -> Reply {
+        let response = request.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    fn with_token(request: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Self::with_token(self.request(Method::GET, path), token))
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(Self::with_token(self.request(Method::POST, path), token).json(body))
+    }
+
+    pub fn put(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Reply {
+        let mut request = Self::with_token(self.request(Method::PUT, path), token).json(body);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        self.send(request)
+    }
+
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send(Self::with_token(self.request(Method::DELETE, path), token))
+    }
+
+    /// Registers a person (asserting success) and returns the account.
+    pub fn register(&self, email: &str) -> Value {
+        self.post(
+            "/api/v1/accounts",
+            None,
+            &json!({"email": email, "password": PASSWORD, "display_name": format!("Test {email}")}),
+        )
+        .expect(201)
+        .clone()
+    }
+
+    pub fn sign_in(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "password", "email": email, "password": password}),
+        )
+    }
+
+    fn signed_in(&self, id: String, email: &str) -> User {
+        let tokens = self.sign_in(email, PASSWORD).expect(200).clone();
+        User {
+            id,
+            email: email.to_owned(),
+            access: tokens["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh: tokens["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+        }
+    }
+
+    /// A newly registered, signed-in person.
+    pub fn new_user(&self, email: &str) -> User {
+        let account = self.register(email);
+        self.signed_in(account["id"].as_str().expect("id").to_owned(), email)
+    }
+
+    /// A signed-in admin, created the way `simpa admin create` does.
+    pub fn admin(&self) -> User {
+        let email = EmailAddress::parse("admin@ville.test").expect("e-mail");
+        let hash = passwords::hash(PASSWORD).expect("hash");
+        let id = self
+            .db
+            .write(|conn| {
+                simpa_api::admin::create_admin(conn, &email, "Admin", &hash, chrono::Utc::now())
+            })
+            .expect("admin created");
+        self.signed_in(id.to_string(), email.as_str())
+    }
+
+    /// A signed-in person holding the staff role `grant` (e.g. `{"kind": "bureau"}`).
+    pub fn staff(&self, admin: &User, email: &str, grant: Value) -> User {
+        let user = self.new_user(email);
+        self.post(
+            &format!("/api/v1/accounts/{}/staff-roles", user.id),
+            Some(&admin.access),
+            &grant,
+        )
+        .expect(201);
+        user
+    }
+
+    /// The id of a direction, by its code.
+    pub fn direction_id(&self, code: &str) -> String {
+        let directions = self.get("/api/v1/directions", None);
+        directions.expect(200)["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|d| d["code"] == code))
+            .and_then(|d| d["id"].as_str())
+            .expect("direction")
+            .to_owned()
+    }
+
+    /// Creates an association as `user` (asserting success).
+    pub fn create_association(&self, user: &User, body: &Value) -> Value {
+        self.post("/api/v1/associations", Some(&user.access), body)
+            .expect(201)
+            .clone()
+    }
+}
+
+/// A valid association profile. SIRETs come from the official SCDL example (Luhn-valid).
+pub fn association_body(name: &str, rna: &str, siret: &str) -> Value {
+    json!({
+        "name": name,
+        "acronym": null,
+        "rna": rna,
+        "siret": siret,
+        "object": "Favoriser la pratique artistique des habitants du quartier.",
+        "sectors": ["culture_arts"],
+        "address": {"street": "12 rue de la Roquette", "postal_code": "75011", "city": "Paris"},
+        "creation_date": "2004-03-15",
+        "website": "https://exemple.org",
+        "email": "contact@exemple.org",
+        "phone": "01 43 55 00 00",
+        "directory_consent": false,
+        "legal_representative": {"name": "Dominique Leroy", "function": "Présidente", "email": null, "phone": null}
+    })
+}

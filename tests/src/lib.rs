@@ -1,0 +1,178 @@
+//! The end-to-end test harness: the real application on a real port, on SQLite or on
+//! PostgreSQL, driven over HTTP.
+//!
+//! PostgreSQL tests use `SIMPA_TEST_DATABASE_URL` (a server where databases may be created;
+//! `make test` starts a throwaway one). Without it they are skipped, unless `CI` is set, in
+//! which case they fail.
+
+pub mod client;
+
+pub use client::{Reply, User};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use simpa_api::clock::SystemClock;
+use simpa_api::config::Config;
+use simpa_api::{Services, app};
+use simpa_persistence::Db;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tempfile::TempDir;
+
+/// The signing secret of test servers, so that tests can forge tokens on purpose.
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("SIMPA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether tests can run on this backend here. Under CI, a missing PostgreSQL is a failure.
+pub fn available(backend: Backend) -> bool {
+    match backend {
+        Backend::Sqlite => true,
+        Backend::Postgres if postgres_admin_url().is_some() => true,
+        Backend::Postgres => {
+            assert!(
+                std::env::var("CI").map_or(true, |ci| ci != "true"),
+                "CI=true but SIMPA_TEST_DATABASE_URL is not set: PostgreSQL tests cannot be skipped in CI"
+            );
+            eprintln!("PostgreSQL tests skipped: set SIMPA_TEST_DATABASE_URL (make test does it)");
+            false
+        }
+    }
+}
+
+/// Declares each listed test body (a `fn(Backend)`) once per backend:
+/// `sqlite::<name>` and `postgres::<name>`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { if $crate::available($crate::Backend::Postgres) { super::$name($crate::Backend::Postgres) } } )*
+        }
+    };
+}
+
+/// A running application with its own empty database.
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    /// The application's database, to check what was persisted.
+    pub db: Db,
+    http: reqwest::blocking::Client,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    postgres_database: Option<(String, String)>,
+    _data_dir: TempDir,
+}
+
+impl TestApp {
+    pub fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, &[])
+    }
+
+    /// Starts with extra configuration variables (`SIMPA_LOGIN_MAX_FAILURES`…).
+    pub fn start_with(backend: Backend, vars: &[(&str, &str)]) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let mut env: HashMap<String, String> = HashMap::from([
+            (
+                "SIMPA_DATA_DIR".into(),
+                data_dir.path().display().to_string(),
+            ),
+            ("SIMPA_JWT_SECRET".into(), JWT_SECRET.into()),
+            ("SIMPA_DB_POOL_SIZE".into(), "4".into()),
+        ]);
+        let postgres_database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let admin = postgres_admin_url().expect("SIMPA_TEST_DATABASE_URL");
+                let name = format!("simpa_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn =
+                    PgConnection::establish(&admin).expect("connect to the test PostgreSQL server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create a test database");
+                env.insert("DATABASE_URL".into(), database_url(&admin, &name));
+                Some((admin, name))
+            }
+        };
+        for (key, value) in vars {
+            env.insert((*key).into(), (*value).into());
+        }
+        let config =
+            Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
+        let services =
+            Services::start(config, Arc::new(SystemClock)).expect("start the application");
+        let db = services.state.db.clone();
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || app(services.clone()))
+                    .workers(2)
+                    .disable_signals()
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind a free port");
+                let address = server.addrs()[0];
+                let server = server.run();
+                sender
+                    .send((address, server.handle()))
+                    .expect("report the address");
+                server.await.expect("server ran");
+            })
+        });
+        let (address, handle) = receiver.recv().expect("server started");
+        let http = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .expect("HTTP client");
+        TestApp {
+            base: format!("http://{address}"),
+            backend,
+            db,
+            http,
+            handle,
+            thread: Some(thread),
+            postgres_database,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+fn database_url(admin: &str, name: &str) -> String {
+    match admin.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => format!("{}/{name}", &admin[..slash]),
+        _ => format!("{admin}/{name}"),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        if let Some((admin, name)) = &self.postgres_database
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
