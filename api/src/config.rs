@@ -20,7 +20,7 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `SIMPA_JWT_SECRET`: key that signs access tokens (at least 32 bytes). Generated into
     /// the data directory when absent.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     pub access_token_ttl: chrono::Duration,
     pub refresh_token_ttl: chrono::Duration,
     pub pool: PoolOptions,
@@ -68,8 +68,8 @@ impl Config {
         let bind = bind_raw.parse().map_err(|_| {
             format!("SIMPA_BIND must be an address such as 127.0.0.1:8080 (got {bind_raw:?})")
         })?;
-        let jwt_secret = value("SIMPA_JWT_SECRET");
-        if jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+        let jwt_secret = value("SIMPA_JWT_SECRET").map(Secret);
+        if jwt_secret.as_ref().is_some_and(|s| s.0.len() < 32) {
             return Err("SIMPA_JWT_SECRET must be at least 32 bytes long".into());
         }
         let defaults = ThrottlePolicy::default();
@@ -107,6 +107,22 @@ impl Config {
             return Err("SIMPA_DB_POOL_SIZE must be at least 1".into());
         }
         Ok(config)
+    }
+}
+
+/// A secret value: printed as `***` in debug output and logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
     }
 }
 

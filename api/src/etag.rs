@@ -52,10 +52,12 @@ impl FromRequest for IfMatch {
         if raw == "*" {
             return ready(Ok(IfMatch::Any));
         }
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag matches nothing.
         let version = raw
             .split(',')
-            .map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"'))
-            .find_map(|v| v.parse().ok());
+            .map(str::trim)
+            .filter(|tag| !tag.starts_with("W/"))
+            .find_map(|tag| tag.trim_matches('"').parse().ok());
         ready(Ok(IfMatch::Version(version)))
     }
 }

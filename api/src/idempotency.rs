@@ -52,7 +52,14 @@ pub struct Replay(StoredResponse);
 
 impl Replay {
     pub fn into_response(self) -> HttpResponse {
-        HttpResponse::build(StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::OK))
+        let mut response =
+            HttpResponse::build(StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::OK));
+        let headers: Vec<(String, String)> =
+            serde_json::from_str(&self.0.headers).unwrap_or_default();
+        for header in headers {
+            response.insert_header(header);
+        }
+        response
             .content_type("application/json")
             .insert_header(("Idempotent-Replayed", "true"))
             .body(self.0.body)
@@ -80,7 +87,7 @@ pub fn replay(
     }
 }
 
-/// Records the answer under the key, if one was sent.
+/// Records the answer (status, headers, body) under the key, if one was sent.
 #[allow(clippy::too_many_arguments)]
 pub fn remember<T: Serialize>(
     conn: &mut DbConnection,
@@ -89,17 +96,19 @@ pub fn remember<T: Serialize>(
     operation: &str,
     fingerprint: &str,
     status: u16,
+    headers: &[(&str, String)],
     body: &T,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let Some(key) = &key.0 else { return Ok(()) };
-    let body = serde_json::to_string(body)
-        .map_err(|e| StoreError::Corrupt(format!("response not serialisable: {e}")))?;
+    let unserialisable =
+        |e: serde_json::Error| StoreError::Corrupt(format!("response not serialisable: {e}"));
     let response = StoredResponse {
         operation: operation.to_owned(),
         request_hash: fingerprint.to_owned(),
         status,
-        body,
+        headers: serde_json::to_string(headers).map_err(unserialisable)?,
+        body: serde_json::to_string(body).map_err(unserialisable)?,
     };
     idempotency::store(conn, owner, key, &response, now)
 }

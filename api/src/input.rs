@@ -9,6 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
+use simpa_domain::contact::has_control_characters;
 use simpa_domain::{FieldError, Violation};
 
 /// The largest JSON body accepted, set from the configuration.
@@ -162,18 +163,31 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let invalid = |errors| {
+            Problem::bad_request(
+                "query.invalid",
+                "Un paramètre de la requête n'est pas valide : voir le détail.",
+                errors,
+            )
+        };
         let parsed = form_urlencoded::parse(req.query_string().as_bytes());
+        if let Some((name, _)) = parsed
+            .clone()
+            .find(|(name, value)| has_control_characters(name) || has_control_characters(value))
+        {
+            let violation = Violation::new(
+                "text.control_character",
+                "Ce paramètre contient des caractères de contrôle invisibles.",
+            );
+            return ready(Err(invalid(vec![violation.at(name.into_owned())])));
+        }
         ready(
             serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parsed))
                 .map(Query)
                 .map_err(|error| {
                     let path = error.path().to_string();
                     let message = error.into_inner().to_string();
-                    Problem::bad_request(
-                        "query.invalid",
-                        "Un paramètre de la requête n'est pas valide : voir le détail.",
-                        vec![field_error(&path, &message)],
-                    )
+                    invalid(vec![field_error(&path, &message)])
                 }),
         )
     }

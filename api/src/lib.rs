@@ -48,7 +48,7 @@ impl Services {
             tracing::info!(?applied, "migrations applied");
         }
         let secret = match &config.jwt_secret {
-            Some(secret) => secret.clone(),
+            Some(secret) => secret.expose().to_owned(),
             None => auth::secrets::load_or_create_secret(&config.data_dir)
                 .map_err(StartError::Secret)?,
         };

@@ -231,6 +231,22 @@ impl From<StoreError> for Problem {
                     "Cette donnée existe déjà : une autre demande l'a enregistrée à l'instant.",
                 )
             }
+            StoreError::MissingReference(constraint) => {
+                tracing::warn!(%constraint, "a write referred to a missing row");
+                Problem::new(
+                    StatusCode::CONFLICT,
+                    "conflict.missing_reference",
+                    "Une ressource liée n'existe pas ou plus : rechargez puis recommencez.",
+                )
+            }
+            StoreError::UnstorableText(reason) => {
+                tracing::warn!(%reason, "text refused by the database");
+                Problem::bad_request(
+                    "text.invalid_character",
+                    "Le texte envoyé contient un caractère interdit (caractère nul).",
+                    vec![],
+                )
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 Problem::internal()

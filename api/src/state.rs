@@ -1,5 +1,6 @@
 //! What every handler shares: the database, the clock, the configuration.
 
+use crate::auth::passwords;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::problem::Problem;
@@ -16,16 +17,21 @@ pub struct AppState {
     /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
     /// without holding a thread, and give up with 503 after the connection timeout.
     gate: Semaphore,
+    /// Bounds password hashing (argon2id uses ~19 MiB and a core per hash), so that a burst
+    /// of sign-ins queues instead of exhausting memory.
+    hashing: Semaphore,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> AppState {
         let permits = config.pool.max_size as usize;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         AppState {
             db,
             clock,
             config,
             gate: Semaphore::new(permits),
+            hashing: Semaphore::new(cores),
         }
     }
 
@@ -54,6 +60,41 @@ impl AppState {
     ) -> Result<T, Problem> {
         let db = self.db.clone();
         self.run(move || db.write(use_case)).await
+    }
+
+    /// Hashes a password for storage.
+    pub async fn hash_password(&self, password: String) -> Result<String, Problem> {
+        self.with_hashing(move || passwords::hash(&password))
+            .await?
+    }
+
+    /// Whether `password` matches the stored hash; with no hash (unknown account), spends the
+    /// same time and answers no, so that timing does not tell which accounts exist.
+    pub async fn verify_password(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, Problem> {
+        self.with_hashing(move || match stored {
+            Some(stored) => passwords::verify(&password, &stored),
+            None => {
+                passwords::verify_nothing(&password);
+                false
+            }
+        })
+        .await
+    }
+
+    async fn with_hashing<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Problem> {
+        let _permit =
+            tokio::time::timeout(self.config.pool.connection_timeout, self.hashing.acquire())
+                .await
+                .map_err(|_| Problem::unavailable())?
+                .map_err(|_| Problem::unavailable())?;
+        Ok(web::block(job).await?)
     }
 
     async fn run<T: Send + 'static>(

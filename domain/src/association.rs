@@ -177,6 +177,52 @@ pub fn ensure_keeps_a_president(
     }
 }
 
+/// How long an invitation to join an association can be accepted.
+pub const INVITATION_VALIDITY_DAYS: i64 = 30;
+
+/// What deciding the acceptance of an invitation needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationState {
+    /// The invited address, as compared (case-insensitive).
+    pub email_key: String,
+    pub expires_at: DateTime<Utc>,
+    /// Already accepted or cancelled: a token works once.
+    pub closed: bool,
+}
+
+/// A person may accept an invitation addressed to their own e-mail, once, before it expires,
+/// if they are not a member already.
+pub fn check_acceptance(
+    invitation: &InvitationState,
+    account_email_key: &str,
+    already_member: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if invitation.closed {
+        Err(DomainError::NotFound { what: "invitation" })
+    } else if invitation.expires_at <= now {
+        Err(DomainError::conflict(
+            "invitation.expired",
+            None,
+            "Cette invitation a expiré : demandez au ou à la président·e de vous inviter à nouveau.",
+        ))
+    } else if invitation.email_key != account_email_key {
+        Err(DomainError::conflict(
+            "invitation.other_recipient",
+            None,
+            "Cette invitation est adressée à une autre adresse e-mail : connectez-vous avec le compte de cette adresse.",
+        ))
+    } else if already_member {
+        Err(DomainError::conflict(
+            "member.already_member",
+            None,
+            "Vous êtes déjà membre de cette association.",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +281,58 @@ mod tests {
         assert_eq!(
             check_version(4, 3),
             Err(DomainError::StaleVersion { current: 4 })
+        );
+    }
+
+    #[test]
+    fn invitations_are_accepted_once_by_their_recipient_before_they_expire() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let open = InvitationState {
+            email_key: "carol@exemple.org".into(),
+            expires_at: now + chrono::Duration::days(1),
+            closed: false,
+        };
+        assert_eq!(
+            check_acceptance(&open, "carol@exemple.org", false, now),
+            Ok(())
+        );
+        let code = |r: Result<(), DomainError>| match r {
+            Err(DomainError::Conflict { code, .. }) => code,
+            Err(DomainError::NotFound { what }) => what,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            code(check_acceptance(
+                &InvitationState {
+                    closed: true,
+                    ..open.clone()
+                },
+                "carol@exemple.org",
+                false,
+                now
+            )),
+            "invitation"
+        );
+        assert_eq!(
+            code(check_acceptance(
+                &InvitationState {
+                    expires_at: now,
+                    ..open.clone()
+                },
+                "carol@exemple.org",
+                false,
+                now
+            )),
+            "invitation.expired"
+        );
+        assert_eq!(
+            code(check_acceptance(&open, "mallory@exemple.org", false, now)),
+            "invitation.other_recipient"
+        );
+        assert_eq!(
+            code(check_acceptance(&open, "carol@exemple.org", true, now)),
+            "member.already_member"
         );
     }
 

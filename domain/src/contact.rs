@@ -104,11 +104,27 @@ impl WebsiteUrl {
     }
 }
 
-/// Free text, trimmed, between `min` and `max` characters.
+/// Whether text holds control characters other than line breaks and tabs: nobody means to
+/// type them, and PostgreSQL cannot even store NUL.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+fn control_characters() -> Violation {
+    Violation::new(
+        "text.control_character",
+        "Ce texte contient des caractères de contrôle invisibles : retirez-les.",
+    )
+}
+
+/// Free text, trimmed, between `min` and `max` characters, without control characters.
 pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, Violation> {
     let value = raw.trim();
     let length = value.chars().count();
-    if length == 0 && min > 0 {
+    if has_control_characters(value) {
+        Err(control_characters())
+    } else if length == 0 && min > 0 {
         Err(Violation::new("text.required", "Ce champ est obligatoire."))
     } else if length < min {
         Err(Violation::new(
@@ -208,5 +224,17 @@ mod tests {
         );
         assert_eq!(bounded_text("", 0, 3).unwrap(), "");
         assert_eq!(bounded_text("ab", 3, 9).unwrap_err().code, "text.too_short");
+        assert_eq!(
+            bounded_text("nul\0byte", 1, 20).unwrap_err().code,
+            "text.control_character"
+        );
+        assert_eq!(
+            bounded_text("bell\u{7}", 1, 20).unwrap_err().code,
+            "text.control_character"
+        );
+        assert_eq!(
+            bounded_text("deux\nlignes\tet tab", 1, 40).unwrap(),
+            "deux\nlignes\tet tab"
+        );
     }
 }

@@ -64,6 +64,8 @@ pub enum Action {
     ReadMembers(AssociationId),
     /// Inviting, removing members and changing their roles.
     ManageMembers(AssociationId),
+    /// Accepting an invitation addressed to oneself (the token proves it was received).
+    AcceptInvitation,
 }
 
 /// Why access is refused.
@@ -149,7 +151,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
     let person = matches!(actor, Actor::Person { .. });
     match action {
         ReadReferenceData | RegisterAccount => Ok(()),
-        ReadOwnAccount | CreateAssociation => allow(person, Denial::Forbidden),
+        ReadOwnAccount | CreateAssociation | AcceptInvitation => allow(person, Denial::Forbidden),
         ReadAccount(id) => allow(
             actor.is_admin() || matches!(actor, Actor::Person { id: own, .. } if *own == id),
             Denial::NotFound,
@@ -267,6 +269,7 @@ mod tests {
             (Action::ReadOwnAccount,          [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
             (Action::ReadAccount(AccountId::from_uuid(id(10))), [Err(U), Err(N), OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N)]),
             (Action::CreateAssociation,       [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
+            (Action::AcceptInvitation,        [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
             (Action::ManageAccounts,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageServiceAccounts,   [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ListAssociations,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK]),

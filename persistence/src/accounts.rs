@@ -173,13 +173,16 @@ pub fn list(
         );
     }
     if let Some(after) = after {
-        query = query.filter(
-            accounts::email_key
-                .gt(after.sort_key.clone())
-                .or(accounts::email_key
-                    .eq(after.sort_key.clone())
-                    .and(accounts::id.gt(after.id.clone()))),
-        );
+        // The redundant `>=` lets PostgreSQL start the index scan at the cursor.
+        query = query
+            .filter(accounts::email_key.ge(after.sort_key.clone()))
+            .filter(
+                accounts::email_key
+                    .gt(after.sort_key.clone())
+                    .or(accounts::email_key
+                        .eq(after.sort_key.clone())
+                        .and(accounts::id.gt(after.id.clone()))),
+            );
     }
     let rows: Vec<(AccountRow, String)> = query
         .order((accounts::email_key, accounts::id))

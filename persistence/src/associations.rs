@@ -253,16 +253,24 @@ fn replace_sectors(
     Ok(())
 }
 
-/// The association that already holds this RNA, other than `except`.
-pub fn rna_holder(
+/// An identifier that belongs to one association only.
+#[derive(Debug, Clone, Copy)]
+pub enum Identifier<'a> {
+    Rna(&'a Rna),
+    Siret(&'a Siret),
+}
+
+/// The association that already holds this identifier, other than `except`.
+pub fn holder(
     conn: &mut DbConnection,
-    rna: &Rna,
+    identifier: Identifier<'_>,
     except: Option<AssociationId>,
 ) -> StoreResult<Option<AssociationId>> {
-    let mut query = associations::table
-        .filter(associations::rna.eq(rna.as_str()))
-        .select(associations::id)
-        .into_boxed();
+    let mut query = associations::table.select(associations::id).into_boxed();
+    query = match identifier {
+        Identifier::Rna(rna) => query.filter(associations::rna.eq(rna.as_str())),
+        Identifier::Siret(siret) => query.filter(associations::siret.eq(siret.as_str())),
+    };
     if let Some(except) = except {
         query = query.filter(associations::id.ne(except.to_string()));
     }
@@ -273,24 +281,21 @@ pub fn rna_holder(
         .transpose()
 }
 
-/// The association that already holds this SIRET, other than `except`.
-pub fn siret_holder(
-    conn: &mut DbConnection,
-    siret: &Siret,
-    except: Option<AssociationId>,
-) -> StoreResult<Option<AssociationId>> {
-    let mut query = associations::table
-        .filter(associations::siret.eq(siret.as_str()))
-        .select(associations::id)
-        .into_boxed();
-    if let Some(except) = except {
-        query = query.filter(associations::id.ne(except.to_string()));
-    }
-    query
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| parse("associations.id", &id))
-        .transpose()
+pub fn exists(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        associations::table.find(id.to_string()),
+    ))
+    .get_result(conn)?)
+}
+
+/// Whether the association exists; if it does, its row stays locked until the transaction
+/// ends, so that use cases that check a rule over its members (the last president) and then
+/// change them cannot interleave.
+pub fn lock(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
+    let locked = diesel::update(associations::table.find(id.to_string()))
+        .set(associations::id.eq(associations::id))
+        .execute(conn)?;
+    Ok(locked == 1)
 }
 
 pub fn insert(
@@ -387,13 +392,16 @@ pub fn list(
         query = query.filter(associations::id.eq_any(holders));
     }
     if let Some(after) = after {
-        query = query.filter(
-            associations::sort_key
-                .gt(after.sort_key.clone())
-                .or(associations::sort_key
-                    .eq(after.sort_key.clone())
-                    .and(associations::id.gt(after.id.clone()))),
-        );
+        // The redundant `>=` lets PostgreSQL start the index scan at the cursor.
+        query = query
+            .filter(associations::sort_key.ge(after.sort_key.clone()))
+            .filter(
+                associations::sort_key
+                    .gt(after.sort_key.clone())
+                    .or(associations::sort_key
+                        .eq(after.sort_key.clone())
+                        .and(associations::id.gt(after.id.clone()))),
+            );
     }
     let rows: Vec<Row> = query
         .order((associations::sort_key, associations::id))

@@ -50,10 +50,10 @@ impl DatabaseUrl {
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else {
-            Err(StoreError::Config(format!(
-                "DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {:?})",
-                raw.split("://").next().unwrap_or_default()
-            )))
+            // The value itself is not repeated: it may hold a password.
+            Err(StoreError::Config(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite://".into(),
+            ))
         }
     }
 
@@ -71,18 +71,17 @@ impl DatabaseUrl {
 }
 
 impl std::fmt::Debug for DatabaseUrl {
-    /// Never prints a password.
+    /// Never prints a password: the user-info part and the query string are left out.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
             DatabaseUrl::Postgres(url) => {
-                let shown = match (url.find("://"), url.rfind('@')) {
-                    (Some(scheme), Some(at)) if at > scheme => {
-                        format!("{}://***{}", &url[..scheme], &url[at..])
-                    }
-                    _ => url.clone(),
-                };
-                f.write_str(&shown)
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+                let without_query = rest.split(['?', '#']).next().unwrap_or_default();
+                let host_and_path = without_query
+                    .rsplit_once('@')
+                    .map_or(without_query, |(_, after)| after);
+                write!(f, "{scheme}://{host_and_path}")
             }
         }
     }
@@ -132,5 +131,32 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn urls_are_printed_without_their_secrets() {
+        let shown = |raw: &str| format!("{:?}", DatabaseUrl::parse(raw).unwrap());
+        assert_eq!(
+            shown("postgres://simpa:s3cret@db.ville.fr:5432/simpa"),
+            "postgres://db.ville.fr:5432/simpa"
+        );
+        assert_eq!(
+            shown("postgresql://db/simpa?password=s3cret&sslmode=require"),
+            "postgresql://db/simpa"
+        );
+        assert_eq!(shown("postgres://u:p@ss@host/db"), "postgres://host/db");
+        assert_eq!(
+            shown("sqlite://./data/simpa.db"),
+            "sqlite://./data/simpa.db"
+        );
+        let refused = DatabaseUrl::parse("user:s3cret@host/db")
+            .unwrap_err()
+            .to_string();
+        assert!(!refused.contains("s3cret"), "{refused}");
     }
 }

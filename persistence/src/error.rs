@@ -14,6 +14,12 @@ pub enum StoreError {
     /// A unique constraint refused a write that the use case did not foresee.
     #[error("duplicate: {0}")]
     Duplicate(String),
+    /// A write referred to a row that does not exist (any more).
+    #[error("missing reference: {0}")]
+    MissingReference(String),
+    /// Text the database cannot store (PostgreSQL refuses the NUL character).
+    #[error("text not storable: {0}")]
+    UnstorableText(String),
     /// A stored value no longer parses (a bug or a manual edit).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),

@@ -13,6 +13,8 @@ pub struct StoredResponse {
     pub operation: String,
     pub request_hash: String,
     pub status: u16,
+    /// JSON array of `[name, value]` pairs.
+    pub headers: String,
     pub body: String,
 }
 
@@ -21,24 +23,26 @@ pub fn find(
     owner: &str,
     key: &str,
 ) -> StoreResult<Option<StoredResponse>> {
-    let row: Option<(String, String, i32, String)> = idempotency_keys::table
+    let row: Option<(String, String, i32, String, String)> = idempotency_keys::table
         .find((owner, key))
         .select((
             idempotency_keys::operation,
             idempotency_keys::request_hash,
             idempotency_keys::status,
+            idempotency_keys::response_headers,
             idempotency_keys::response_body,
         ))
         .first(conn)
         .optional()?;
-    Ok(
-        row.map(|(operation, request_hash, status, body)| StoredResponse {
+    Ok(row.map(
+        |(operation, request_hash, status, headers, body)| StoredResponse {
             operation,
             request_hash,
             status: u16::try_from(status).unwrap_or(500),
+            headers,
             body,
-        }),
-    )
+        },
+    ))
 }
 
 /// Keeps the answer. Written in the same transaction as what the call created, so a key is
@@ -57,6 +61,7 @@ pub fn store(
             idempotency_keys::operation.eq(&response.operation),
             idempotency_keys::request_hash.eq(&response.request_hash),
             idempotency_keys::status.eq(i32::from(response.status)),
+            idempotency_keys::response_headers.eq(&response.headers),
             idempotency_keys::response_body.eq(&response.body),
             idempotency_keys::created_at.eq(naive(now)),
         ))

@@ -1,4 +1,4 @@
-//! Members of associations, and invitations of people not registered yet.
+//! Members of associations, and invitations to join them.
 
 use crate::DbConnection;
 use crate::convert::{naive, parse, utc};
@@ -6,6 +6,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::schema::{accounts, association_invitations, association_members};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use simpa_domain::association::InvitationState;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId};
 use simpa_domain::roles::MemberRole;
@@ -27,39 +28,76 @@ pub struct Invitation {
     pub email: String,
     pub role: MemberRole,
     pub invited_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An invitation found by its token, with what deciding its acceptance needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedInvitation {
+    pub invitation: Invitation,
+    pub state: InvitationState,
 }
 
 fn role(raw: &str) -> StoreResult<MemberRole> {
     MemberRole::from_code(raw).ok_or_else(|| StoreError::Corrupt(format!("member role = {raw:?}")))
 }
 
+type MemberRow = (String, String, String, String, NaiveDateTime);
+
+const MEMBER_COLUMNS: (
+    association_members::account_id,
+    accounts::email,
+    accounts::display_name,
+    association_members::role,
+    association_members::joined_at,
+) = (
+    association_members::account_id,
+    accounts::email,
+    accounts::display_name,
+    association_members::role,
+    association_members::joined_at,
+);
+
+fn member_from_row((id, email, display_name, r, joined_at): MemberRow) -> StoreResult<Member> {
+    Ok(Member {
+        account_id: parse("association_members.account_id", &id)?,
+        email,
+        display_name,
+        role: role(&r)?,
+        joined_at: utc(joined_at),
+    })
+}
+
 pub fn list(conn: &mut DbConnection, association: AssociationId) -> StoreResult<Vec<Member>> {
     association_members::table
         .inner_join(accounts::table)
         .filter(association_members::association_id.eq(association.to_string()))
-        .select((
-            association_members::account_id,
-            accounts::email,
-            accounts::display_name,
-            association_members::role,
-            association_members::joined_at,
-        ))
+        .select(MEMBER_COLUMNS)
         .order((
             association_members::joined_at,
             association_members::account_id,
         ))
-        .load::<(String, String, String, String, NaiveDateTime)>(conn)?
+        .load::<MemberRow>(conn)?
         .into_iter()
-        .map(|(id, email, display_name, r, joined_at)| {
-            Ok(Member {
-                account_id: parse("association_members.account_id", &id)?,
-                email,
-                display_name,
-                role: role(&r)?,
-                joined_at: utc(joined_at),
-            })
-        })
+        .map(member_from_row)
         .collect()
+}
+
+/// One member of an association.
+pub fn get(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    account: AccountId,
+) -> StoreResult<Option<Member>> {
+    association_members::table
+        .inner_join(accounts::table)
+        .filter(association_members::association_id.eq(association.to_string()))
+        .filter(association_members::account_id.eq(account.to_string()))
+        .select(MEMBER_COLUMNS)
+        .first::<MemberRow>(conn)
+        .optional()?
+        .map(member_from_row)
+        .transpose()
 }
 
 pub fn role_of(
@@ -125,10 +163,10 @@ pub fn remove(
     Ok(())
 }
 
-type InvitationRow = (String, String, String, String, NaiveDateTime);
+type InvitationRow = (String, String, String, String, NaiveDateTime, NaiveDateTime);
 
 fn invitation_from_row(
-    (id, association, email, r, invited_at): InvitationRow,
+    (id, association, email, r, invited_at, expires_at): InvitationRow,
 ) -> StoreResult<Invitation> {
     Ok(Invitation {
         id: parse("association_invitations.id", &id)?,
@@ -136,6 +174,7 @@ fn invitation_from_row(
         email,
         role: role(&r)?,
         invited_at: utc(invited_at),
+        expires_at: utc(expires_at),
     })
 }
 
@@ -145,15 +184,17 @@ const INVITATION_COLUMNS: (
     association_invitations::email,
     association_invitations::role,
     association_invitations::invited_at,
+    association_invitations::expires_at,
 ) = (
     association_invitations::id,
     association_invitations::association_id,
     association_invitations::email,
     association_invitations::role,
     association_invitations::invited_at,
+    association_invitations::expires_at,
 );
 
-/// Invitations neither accepted nor cancelled.
+/// Invitations neither accepted nor cancelled (expired ones included: they show as such).
 pub fn pending_invitations(
     conn: &mut DbConnection,
     association: AssociationId,
@@ -196,8 +237,10 @@ pub struct NewInvitation<'a> {
     pub association: AssociationId,
     pub email: &'a EmailAddress,
     pub role: MemberRole,
+    pub token_hash: &'a str,
     pub invited_by: AccountId,
     pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 pub fn invite(conn: &mut DbConnection, new: NewInvitation<'_>) -> StoreResult<()> {
@@ -208,8 +251,10 @@ pub fn invite(conn: &mut DbConnection, new: NewInvitation<'_>) -> StoreResult<()
             association_invitations::email.eq(new.email.as_str()),
             association_invitations::email_key.eq(new.email.key()),
             association_invitations::role.eq(new.role.code()),
+            association_invitations::token_hash.eq(new.token_hash),
             association_invitations::invited_by.eq(new.invited_by.to_string()),
             association_invitations::invited_at.eq(naive(new.now)),
+            association_invitations::expires_at.eq(naive(new.expires_at)),
         ))
         .execute(conn)?;
     Ok(())
@@ -234,39 +279,55 @@ pub fn cancel_invitation(
     Ok(updated > 0)
 }
 
-/// Honours the pending invitations of a newly registered e-mail: the person becomes a member
-/// of each association that invited them. Returns the memberships created.
-pub fn accept_invitations(
+/// The invitation a token was issued for, whatever its state.
+pub fn invitation_by_token(
     conn: &mut DbConnection,
+    token_hash: &str,
+) -> StoreResult<Option<PresentedInvitation>> {
+    let row: Option<(
+        InvitationRow,
+        String,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    )> = association_invitations::table
+        .filter(association_invitations::token_hash.eq(token_hash))
+        .select((
+            INVITATION_COLUMNS,
+            association_invitations::email_key,
+            association_invitations::accepted_at,
+            association_invitations::cancelled_at,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(row, email_key, accepted_at, cancelled_at)| {
+        let invitation = invitation_from_row(row)?;
+        let state = InvitationState {
+            email_key,
+            expires_at: invitation.expires_at,
+            closed: accepted_at.is_some() || cancelled_at.is_some(),
+        };
+        Ok(PresentedInvitation { invitation, state })
+    })
+    .transpose()
+}
+
+/// Closes an invitation as accepted by `account`; `false` if it was closed meanwhile.
+pub fn mark_accepted(
+    conn: &mut DbConnection,
+    id: Uuid,
     account: AccountId,
-    email: &EmailAddress,
     now: DateTime<Utc>,
-) -> StoreResult<Vec<Invitation>> {
-    let pending: Vec<Invitation> = association_invitations::table
-        .filter(association_invitations::email_key.eq(email.key()))
-        .filter(association_invitations::accepted_at.is_null())
-        .filter(association_invitations::cancelled_at.is_null())
-        .select(INVITATION_COLUMNS)
-        .order(association_invitations::invited_at)
-        .load::<InvitationRow>(conn)?
-        .into_iter()
-        .map(invitation_from_row)
-        .collect::<StoreResult<_>>()?;
-    let mut accepted = Vec::new();
-    for invitation in pending {
-        if role_of(conn, invitation.association_id, account)?.is_none() {
-            add(
-                conn,
-                invitation.association_id,
-                account,
-                invitation.role,
-                now,
-            )?;
-            accepted.push(invitation.clone());
-        }
-        diesel::update(association_invitations::table.find(invitation.id.to_string()))
-            .set(association_invitations::accepted_at.eq(naive(now)))
-            .execute(conn)?;
-    }
-    Ok(accepted)
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        association_invitations::table
+            .find(id.to_string())
+            .filter(association_invitations::accepted_at.is_null())
+            .filter(association_invitations::cancelled_at.is_null()),
+    )
+    .set((
+        association_invitations::accepted_at.eq(naive(now)),
+        association_invitations::accepted_by.eq(account.to_string()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

@@ -60,6 +60,18 @@ pub fn district_of_postal_code(
 
 type DirectionRow = (String, String, String, bool);
 
+const DIRECTION_COLUMNS: (
+    directions::id,
+    directions::code,
+    directions::name,
+    directions::active,
+) = (
+    directions::id,
+    directions::code,
+    directions::name,
+    directions::active,
+);
+
 fn direction_from_row((id, code, name, active): DirectionRow) -> StoreResult<Direction> {
     Ok(Direction {
         id: parse("directions.id", &id)?,
@@ -71,12 +83,7 @@ fn direction_from_row((id, code, name, active): DirectionRow) -> StoreResult<Dir
 
 pub fn directions(conn: &mut DbConnection) -> StoreResult<Vec<Direction>> {
     directions::table
-        .select((
-            directions::id,
-            directions::code,
-            directions::name,
-            directions::active,
-        ))
+        .select(DIRECTION_COLUMNS)
         .order(directions::code)
         .load::<DirectionRow>(conn)?
         .into_iter()
@@ -87,12 +94,7 @@ pub fn directions(conn: &mut DbConnection) -> StoreResult<Vec<Direction>> {
 pub fn direction(conn: &mut DbConnection, id: DirectionId) -> StoreResult<Option<Direction>> {
     directions::table
         .find(id.to_string())
-        .select((
-            directions::id,
-            directions::code,
-            directions::name,
-            directions::active,
-        ))
+        .select(DIRECTION_COLUMNS)
         .first::<DirectionRow>(conn)
         .optional()?
         .map(direction_from_row)
@@ -102,12 +104,7 @@ pub fn direction(conn: &mut DbConnection, id: DirectionId) -> StoreResult<Option
 pub fn direction_by_code(conn: &mut DbConnection, code: &str) -> StoreResult<Option<Direction>> {
     directions::table
         .filter(directions::code.eq(code))
-        .select((
-            directions::id,
-            directions::code,
-            directions::name,
-            directions::active,
-        ))
+        .select(DIRECTION_COLUMNS)
         .first::<DirectionRow>(conn)
         .optional()?
         .map(direction_from_row)

@@ -71,23 +71,30 @@ diesel::table! {
 }
 
 diesel::table! {
-    refresh_tokens (id) {
+    refresh_token_families (id) {
         id -> Text,
-        family_id -> Text,
         account_id -> Text,
-        token_hash -> Text,
-        issued_at -> Timestamp,
-        expires_at -> Timestamp,
-        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
-    login_failures (id) {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
         id -> Text,
         throttle_key -> Text,
-        failed_at -> Timestamp,
+        attempted_at -> Timestamp,
     }
 }
 
@@ -145,9 +152,12 @@ diesel::table! {
         email -> Text,
         email_key -> Text,
         role -> Text,
+        token_hash -> Text,
         invited_by -> Text,
         invited_at -> Timestamp,
+        expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
         cancelled_at -> Nullable<Timestamp>,
     }
 }
@@ -159,6 +169,7 @@ diesel::table! {
         operation -> Text,
         request_hash -> Text,
         status -> Integer,
+        response_headers -> Text,
         response_body -> Text,
         created_at -> Timestamp,
     }
@@ -171,6 +182,7 @@ diesel::joinable!(association_sectors -> associations (association_id));
 diesel::joinable!(association_sectors -> sectors (sector_code));
 diesel::joinable!(association_members -> associations (association_id));
 diesel::joinable!(association_members -> accounts (account_id));
+diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -180,8 +192,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     staff_roles,
     service_accounts,
+    refresh_token_families,
     refresh_tokens,
-    login_failures,
+    login_attempts,
     associations,
     association_sectors,
     association_members,

@@ -1,24 +1,25 @@
-//! Failed sign-ins per throttle key (an account's e-mail, a client id, an address).
+//! Sign-in attempts per throttle key (an account's e-mail, a client id, an address).
 
 use crate::DbConnection;
 use crate::convert::{naive, utc};
 use crate::error::StoreResult;
-use crate::schema::login_failures;
+use crate::schema::login_attempts;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 use simpa_domain::throttle::RecentFailures;
 use uuid::Uuid;
 
+/// Attempts on `key` since `since` that were not forgotten (failed, or still being checked).
 pub fn recent_failures(
     conn: &mut DbConnection,
     key: &str,
     since: DateTime<Utc>,
 ) -> StoreResult<RecentFailures> {
-    let (count, oldest): (i64, Option<NaiveDateTime>) = login_failures::table
-        .filter(login_failures::throttle_key.eq(key))
-        .filter(login_failures::failed_at.gt(naive(since)))
-        .select((count_star(), min(login_failures::failed_at)))
+    let (count, oldest): (i64, Option<NaiveDateTime>) = login_attempts::table
+        .filter(login_attempts::throttle_key.eq(key))
+        .filter(login_attempts::attempted_at.gt(naive(since)))
+        .select((count_star(), min(login_attempts::attempted_at)))
         .first(conn)?;
     Ok(RecentFailures {
         count: u32::try_from(count).unwrap_or(u32::MAX),
@@ -26,32 +27,59 @@ pub fn recent_failures(
     })
 }
 
-/// Records one failure for each key, and forgets those that left the window.
-pub fn record_failure(
-    conn: &mut DbConnection,
-    keys: &[&str],
-    now: DateTime<Utc>,
-    forget_before: DateTime<Utc>,
-) -> StoreResult<()> {
-    diesel::delete(
-        login_failures::table.filter(login_failures::failed_at.le(naive(forget_before))),
-    )
-    .execute(conn)?;
-    for key in keys {
-        diesel::insert_into(login_failures::table)
-            .values((
-                login_failures::id.eq(Uuid::now_v7().to_string()),
-                login_failures::throttle_key.eq(*key),
-                login_failures::failed_at.eq(naive(now)),
-            ))
-            .execute(conn)?;
+/// Makes concurrent sign-ins on the same keys take turns until the transaction ends, so that
+/// counting attempts and recording one cannot interleave. PostgreSQL takes a transaction-level
+/// advisory lock per key (in a fixed order, so two callers never wait on each other); SQLite
+/// needs nothing, its writers already take turns.
+pub fn lock_keys(conn: &mut DbConnection, keys: &[&str]) -> StoreResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        for key in sorted {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)?;
+        }
     }
     Ok(())
 }
 
-/// A successful sign-in clears the account's failures (not the address's).
+/// Records one attempt for each key (before the credentials are checked), and forgets the
+/// attempts that left the window. Returns the ids, to forget them if the attempt succeeds.
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    keys: &[&str],
+    now: DateTime<Utc>,
+    forget_before: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    diesel::delete(
+        login_attempts::table.filter(login_attempts::attempted_at.le(naive(forget_before))),
+    )
+    .execute(conn)?;
+    let mut ids = Vec::with_capacity(keys.len());
+    for key in keys {
+        let id = Uuid::now_v7().to_string();
+        diesel::insert_into(login_attempts::table)
+            .values((
+                login_attempts::id.eq(&id),
+                login_attempts::throttle_key.eq(*key),
+                login_attempts::attempted_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Forgets attempts that succeeded.
+pub fn forget(conn: &mut DbConnection, ids: &[String]) -> StoreResult<()> {
+    diesel::delete(login_attempts::table.filter(login_attempts::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}
+
+/// A successful sign-in clears the account's earlier failures (not the address's).
 pub fn clear(conn: &mut DbConnection, key: &str) -> StoreResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(key)))
+    diesel::delete(login_attempts::table.filter(login_attempts::throttle_key.eq(key)))
         .execute(conn)?;
     Ok(())
 }

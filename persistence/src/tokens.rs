@@ -1,9 +1,9 @@
-//! Refresh tokens, stored as hashes only.
+//! Refresh tokens, stored as hashes only, grouped in families (one sign-in and its rotations).
 
 use crate::DbConnection;
 use crate::convert::{naive, parse, utc};
 use crate::error::StoreResult;
-use crate::schema::refresh_tokens;
+use crate::schema::{refresh_token_families, refresh_tokens};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::account::RefreshTokenState;
@@ -18,24 +18,37 @@ pub struct RefreshToken {
     pub state: RefreshTokenState,
 }
 
-pub struct NewRefreshToken<'a> {
-    pub id: Uuid,
-    pub family: Uuid,
-    pub account: AccountId,
-    pub token_hash: &'a str,
-    pub issued_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
+/// Starts a family: a new sign-in.
+pub fn start_family(
+    conn: &mut DbConnection,
+    family: Uuid,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(refresh_token_families::table)
+        .values((
+            refresh_token_families::id.eq(family.to_string()),
+            refresh_token_families::account_id.eq(account.to_string()),
+            refresh_token_families::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, token: NewRefreshToken<'_>) -> StoreResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    family: Uuid,
+    token_hash: &str,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
-            refresh_tokens::id.eq(token.id.to_string()),
-            refresh_tokens::family_id.eq(token.family.to_string()),
-            refresh_tokens::account_id.eq(token.account.to_string()),
-            refresh_tokens::token_hash.eq(token.token_hash),
-            refresh_tokens::issued_at.eq(naive(token.issued_at)),
-            refresh_tokens::expires_at.eq(naive(token.expires_at)),
+            refresh_tokens::id.eq(Uuid::now_v7().to_string()),
+            refresh_tokens::family_id.eq(family.to_string()),
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::issued_at.eq(naive(issued_at)),
+            refresh_tokens::expires_at.eq(naive(expires_at)),
         ))
         .execute(conn)?;
     Ok(())
@@ -50,19 +63,21 @@ type Row = (
     Option<NaiveDateTime>,
 );
 
+/// The token with this hash, with its family's revocation.
 pub fn find_by_hash(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> StoreResult<Option<RefreshToken>> {
     let row: Option<Row> = refresh_tokens::table
+        .inner_join(refresh_token_families::table)
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select((
             refresh_tokens::id,
             refresh_tokens::family_id,
-            refresh_tokens::account_id,
+            refresh_token_families::account_id,
             refresh_tokens::expires_at,
             refresh_tokens::used_at,
-            refresh_tokens::revoked_at,
+            refresh_token_families::revoked_at,
         ))
         .first(conn)
         .optional()?;
@@ -70,7 +85,7 @@ pub fn find_by_hash(
         Ok(RefreshToken {
             id: parse("refresh_tokens.id", &id)?,
             family: parse("refresh_tokens.family_id", &family)?,
-            account: parse("refresh_tokens.account_id", &account)?,
+            account: parse("refresh_token_families.account_id", &account)?,
             state: RefreshTokenState {
                 expires_at: utc(expires_at),
                 used_at: used_at.map(utc),
@@ -79,6 +94,20 @@ pub fn find_by_hash(
         })
     })
     .transpose()
+}
+
+/// Locks the family's row for the rest of the transaction, if it is not revoked; `false` if
+/// it is. A rotation and a revocation of the same family thus never interleave: a token
+/// issued by a rotation is always seen by a revocation that follows it.
+pub fn lock_active_family(conn: &mut DbConnection, family: Uuid) -> StoreResult<bool> {
+    let locked = diesel::update(
+        refresh_token_families::table
+            .find(family.to_string())
+            .filter(refresh_token_families::revoked_at.is_null()),
+    )
+    .set(refresh_token_families::id.eq(refresh_token_families::id))
+    .execute(conn)?;
+    Ok(locked == 1)
 }
 
 /// Marks the token used; `false` if a concurrent call used it first (which is a reuse).
@@ -93,14 +122,14 @@ pub fn mark_used(conn: &mut DbConnection, id: Uuid, now: DateTime<Utc>) -> Store
     Ok(updated == 1)
 }
 
-/// Revokes every token of a family: a sign-in and all its rotations.
+/// Revokes a family: every token of that sign-in, present and future, stops working.
 pub fn revoke_family(conn: &mut DbConnection, family: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
     diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family.to_string()))
-            .filter(refresh_tokens::revoked_at.is_null()),
+        refresh_token_families::table
+            .find(family.to_string())
+            .filter(refresh_token_families::revoked_at.is_null()),
     )
-    .set(refresh_tokens::revoked_at.eq(naive(now)))
+    .set(refresh_token_families::revoked_at.eq(naive(now)))
     .execute(conn)?;
     Ok(())
 }

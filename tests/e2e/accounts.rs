@@ -31,6 +31,19 @@ fn staff_roles_granted_or_revoked_take_effect_at_the_next_request(backend: Backe
         Some(&admin.access),
     )
     .expect_problem(404, "staff_role.not_found");
+    // Only admins revoke.
+    let again = app
+        .post(&roles, Some(&admin.access), &json!({"kind": "finance"}))
+        .expect(201)
+        .clone();
+    let path = format!("{roles}/{}", again["id"].as_str().expect("id"));
+    app.delete(&path, Some(&user.access))
+        .expect_problem(403, "access.forbidden");
+    app.delete(&path, None).expect_problem(401, "auth.required");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&user.access)).expect(200)["staff_roles"][0]["kind"],
+        "finance"
+    );
 }
 
 fn staff_roles_carry_exactly_the_scope_their_kind_needs(backend: Backend) {
@@ -110,6 +123,10 @@ fn only_admins_manage_accounts(backend: Backend) {
         .expect_problem(401, "auth.required");
     app.get("/api/v1/accounts", Some(&bureau.access))
         .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/accounts", Some(&user.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/accounts", None)
+        .expect_problem(401, "auth.required");
 
     let listed = app.get("/api/v1/accounts?email=CAMILLE", Some(&admin.access));
     let items = listed.expect(200)["items"]
@@ -139,7 +156,43 @@ fn only_admins_manage_accounts(backend: Backend) {
         .expect_problem(401, "auth.required");
 }
 
+fn the_account_list_pages_in_email_order(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    for email in ["Zoe@exemple.org", "bruno@exemple.org", "Anne@exemple.org"] {
+        app.register(email);
+    }
+    let first = app.get("/api/v1/accounts?limit=2", Some(&admin.access));
+    let page = first.expect(200);
+    let emails: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["email"].as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        ["admin@ville.test", "Anne@exemple.org"],
+        "case-insensitive order"
+    );
+    let cursor = page["next_cursor"].as_str().expect("more");
+    let second = app.get(
+        &format!("/api/v1/accounts?limit=2&cursor={cursor}"),
+        Some(&admin.access),
+    );
+    let rest = second.expect(200);
+    let emails: Vec<&str> = rest["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["email"].as_str())
+        .collect();
+    assert_eq!(emails, ["bruno@exemple.org", "Zoe@exemple.org"]);
+    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+}
+
 on_both_backends!(
+    the_account_list_pages_in_email_order,
     staff_roles_granted_or_revoked_take_effect_at_the_next_request,
     staff_roles_carry_exactly_the_scope_their_kind_needs,
     only_admins_manage_accounts,

@@ -80,9 +80,15 @@ fn association_lifecycle_with_optimistic_concurrency(backend: Backend) {
     assert_eq!(stale.header("etag"), Some("\"2\""));
     assert_eq!(app.get(&path, Some(&alice.access)).expect(200), &after);
 
-    // An edit that does not say which version it read is refused.
+    // An edit that does not say which version it read is refused; a weak tag matches nothing.
     app.put(&path, Some(&alice.access), None, &late)
         .expect_problem(428, "precondition.required");
+    app.put(&path, Some(&alice.access), Some("W/\"2\""), &late)
+        .expect_problem(412, "version.stale");
+    app.put(&path, None, Some("\"2\""), &late)
+        .expect_problem(401, "auth.required");
+    app.post("/api/v1/associations", None, &late)
+        .expect_problem(401, "auth.required");
 
     // Someone else cannot learn that the association exists.
     let bob = app.new_user("bob@exemple.org");
@@ -131,6 +137,18 @@ fn invalid_identifiers_are_named_field_by_field(backend: Backend) {
         ("phone", "/phone", json!("12"), "phone.invalid"),
         ("website", "/website", json!("exemple.org"), "url.invalid"),
         ("name", "/name", json!("   "), "text.required"),
+        (
+            "name",
+            "/name",
+            json!("Théâtre\u{0}"),
+            "text.control_character",
+        ),
+        (
+            "object",
+            "/object",
+            json!("Objet\u{7}"),
+            "text.control_character",
+        ),
         (
             "creation_date",
             "/creation_date",
@@ -266,6 +284,13 @@ fn a_retried_create_with_the_same_idempotency_key_creates_once(backend: Backend)
         "the retry gets the first answer"
     );
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("etag"), Some("\"1\""));
+    assert_eq!(again.header("location"), first.header("location"));
+    assert!(
+        first
+            .header("location")
+            .is_some_and(|l| l.ends_with(first.body["id"].as_str().unwrap_or("?")))
+    );
 
     let mut other = body.clone();
     other["name"] = json!("Autre nom");
@@ -371,6 +396,12 @@ fn staff_search_ignores_accents_and_case_and_pages_with_a_cursor(backend: Backen
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(rest["next_cursor"], Value::Null);
 
+    let nul = app.get("/api/v1/associations?q=th%00eatre", Some(&bureau.access));
+    nul.expect_problem(400, "query.invalid");
+    assert_eq!(
+        nul.field_errors(),
+        vec![("q".to_owned(), "text.control_character".to_owned())]
+    );
     let bad = app.get("/api/v1/associations?cursor=%%%", Some(&bureau.access));
     bad.expect_problem(400, "query.invalid");
     assert_eq!(bad.field_errors()[0].0, "cursor");
@@ -429,7 +460,52 @@ fn staff_read_profiles_but_only_central_staff_and_members_edit_them(backend: Bac
     assert_eq!(fixed.expect(200)["name"], "Théâtre du Faubourg (corrigé)");
 }
 
+/// Names equal once folded sort as one: the id breaks the tie, and pages neither skip nor
+/// repeat anyone.
+fn equal_names_page_in_id_order(backend: Backend) {
+    let app = TestApp::start(backend);
+    let alice = app.new_user("alice@exemple.org");
+    let sirets = [
+        "52499120500013",
+        "38033590100027",
+        "37939422400016",
+        "42901366700028",
+    ];
+    let mut created = Vec::new();
+    for (n, name) in [
+        "Théâtre du Faubourg",
+        "THEATRE DU FAUBOURG",
+        "théâtre du faubourg",
+        "Theatre du Faubourg",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = association_body(name, &format!("W75100000{n}"), sirets[n]);
+        created.push(id_of(&app.create_association(&alice, &body)));
+    }
+    created.sort();
+    let admin = app.admin();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = cursor
+            .as_ref()
+            .map_or("/api/v1/associations?limit=1".to_owned(), |c| {
+                format!("/api/v1/associations?limit=1&cursor={c}")
+            });
+        let page = app.get(&query, Some(&admin.access)).expect(200).clone();
+        seen.extend(page["items"].as_array().expect("items").iter().map(id_of));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, created, "one page per association, in id order");
+}
+
 on_both_backends!(
+    equal_names_page_in_id_order,
     association_lifecycle_with_optimistic_concurrency,
     invalid_identifiers_are_named_field_by_field,
     duplicate_siret_or_rna_is_a_conflict_naming_the_field,

@@ -161,6 +161,37 @@ fn repeated_failed_sign_ins_on_an_account_are_throttled(backend: Backend) {
     app.sign_in("dominique@exemple.org", PASSWORD).expect(200);
 }
 
+/// Guesses sent all at once count like guesses sent one after the other.
+fn parallel_guesses_are_counted_too(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("SIMPA_LOGIN_MAX_FAILURES", "3")]);
+    app.register("camille@exemple.org");
+    let app = &app;
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..8)
+            .map(|n| {
+                scope.spawn(move || {
+                    app.sign_in("camille@exemple.org", &format!("guess number {n}"))
+                        .status
+                })
+            })
+            .collect();
+        guesses
+            .into_iter()
+            .map(|g| g.join().expect("guess"))
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        5,
+        "{statuses:?}"
+    );
+}
+
 fn repeated_failed_sign_ins_from_an_address_are_throttled(backend: Backend) {
     let app = TestApp::start_with(backend, &[("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS", "4")]);
     app.register("camille@exemple.org");
@@ -259,6 +290,11 @@ fn api_clients_sign_in_with_client_credentials_and_act_for_their_direction(backe
         &json!({"name": "Progiciel de la DAC", "direction_id": dac}),
     );
     let client = created.expect(201).clone();
+    assert_eq!(
+        created.header("cache-control"),
+        Some("no-store"),
+        "the secret must not be cached"
+    );
     assert_eq!(client["direction_code"], "DAC");
     assert_eq!(client["active"], true);
     let (client_id, secret) = (
@@ -290,6 +326,8 @@ fn api_clients_sign_in_with_client_credentials_and_act_for_their_direction(backe
     );
     let access = tokens["access_token"].as_str().expect("token").to_owned();
     grant("wrong secret").expect_problem(401, "auth.invalid_client");
+    let nul = app.post("/api/v1/auth/token", None, &json!({"grant_type": "client_credentials", "client_id": "simpa-\u{0}", "client_secret": "x"}));
+    nul.expect_problem(401, "auth.invalid_client");
 
     // The client acts as an instructor of its direction.
     assert_eq!(
@@ -325,6 +363,13 @@ fn api_clients_sign_in_with_client_credentials_and_act_for_their_direction(backe
         Some(&admin.access),
     )
     .expect_problem(404, "service_account.not_found");
+    app.delete(
+        &format!("/api/v1/service-accounts/{id}"),
+        Some(&alice.access),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/service-accounts", Some(&alice.access))
+        .expect_problem(403, "access.forbidden");
 }
 
 on_both_backends!(
@@ -333,6 +378,7 @@ on_both_backends!(
     expired_tampered_foreign_and_unsigned_tokens_are_refused,
     repeated_failed_sign_ins_on_an_account_are_throttled,
     repeated_failed_sign_ins_from_an_address_are_throttled,
+    parallel_guesses_are_counted_too,
     emails_are_unique_whatever_their_case,
     registration_checks_every_field_at_once,
     api_clients_sign_in_with_client_credentials_and_act_for_their_direction,

@@ -23,36 +23,48 @@ pub fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// The JWT signing secret kept in the data directory, created (readable by its owner only)
-/// on first start when none is configured.
+/// on first start when none is configured. The file appears whole or not at all: it is
+/// written aside, then linked into place, so a process starting at the same moment reads
+/// either nothing or the complete secret.
 pub fn load_or_create_secret(data_dir: &Path) -> std::io::Result<String> {
     let path = data_dir.join("jwt-secret");
-    match std::fs::read_to_string(&path) {
-        Ok(secret) if secret.trim().len() >= 32 => return Ok(secret.trim().to_owned()),
-        Ok(_) => {
-            return Err(std::io::Error::other(format!(
-                "{} holds a secret shorter than 32 bytes",
-                path.display()
-            )));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
+    if let Some(secret) = read_secret(&path)? {
+        return Ok(secret);
     }
     std::fs::create_dir_all(data_dir)?;
     let secret = format!("{}{}", random_token(), random_token());
+    let draft = data_dir.join(format!(".jwt-secret.{}", uuid::Uuid::new_v4().simple()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())?;
-            file.sync_all()?;
-            Ok(secret)
-        }
+    let written = options.open(&draft).and_then(|mut file| {
+        file.write_all(secret.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&draft, &path));
+    let _ = std::fs::remove_file(&draft);
+    match linked {
+        Ok(()) => Ok(secret),
         // Another process created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(std::fs::read_to_string(&path)?.trim().to_owned())
+            read_secret(&path)?.ok_or_else(|| {
+                std::io::Error::other(format!("{} appeared without a secret", path.display()))
+            })
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// The secret in `path`; `None` if the file does not exist, an error if it is too short.
+fn read_secret(path: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(secret) if secret.trim().len() >= 32 => Ok(Some(secret.trim().to_owned())),
+        Ok(_) => Err(std::io::Error::other(format!(
+            "{} holds a secret shorter than 32 bytes",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }

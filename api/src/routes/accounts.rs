@@ -1,11 +1,12 @@
 //! People's accounts: registration, one's own account, and (for admins) staff roles.
 
 use crate::access::require;
-use crate::auth::{Caller, passwords};
+use crate::auth::Caller;
 use crate::codes::{MemberRoleCode, StaffRoleKindCode};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
+use crate::routes::existed;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
-use simpa_persistence::{DbConnection, StoreResult, accounts, members, reference};
+use simpa_persistence::{DbConnection, StoreResult, accounts, reference};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -131,8 +132,8 @@ fn account_view(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountVi
     })
 }
 
-/// Registers a person. E-mails are unique whatever their case. Pending invitations to
-/// associations addressed to this e-mail are honoured: the person is a member at once.
+/// Registers a person. E-mails are unique whatever their case. To join an association, the
+/// person then accepts the invitation its president gave them.
 #[utoipa::path(
     tag = "accounts",
     request_body = Registration,
@@ -159,7 +160,7 @@ pub async fn register(
     let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
         return Err(checks.into_error().into());
     };
-    let hash = web::block(move || passwords::hash(password.expose())).await??;
+    let hash = state.hash_password(password.expose().to_owned()).await?;
     let now = state.now();
     let view = state
         .write(move |conn| {
@@ -174,7 +175,6 @@ pub async fn register(
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;
-            members::accept_invitations(conn, id, &email, now)?;
             account_view(conn, id)
         })
         .await?;
@@ -377,15 +377,12 @@ pub async fn revoke_staff_role(
     state
         .write(move |conn| {
             require(conn, caller, Action::ManageAccounts)?;
-            if accounts::revoke(
+            let revoked = accounts::revoke(
                 conn,
                 AccountId::from_uuid(account),
                 StaffRoleId::from_uuid(role),
-            )? {
-                Ok(())
-            } else {
-                Err(DomainError::NotFound { what: "staff_role" }.into())
-            }
+            )?;
+            existed(revoked, "staff_role")
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

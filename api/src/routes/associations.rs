@@ -4,7 +4,7 @@
 use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::etag::{IfMatch, etag};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -24,12 +24,12 @@ use simpa_domain::rna::Rna;
 use simpa_domain::roles::MemberRole;
 use simpa_domain::siret::Siret;
 use simpa_domain::{Checks, DomainError};
-use simpa_persistence::associations::AssociationFilter;
+use simpa_persistence::associations::{AssociationFilter, Identifier};
 use simpa_persistence::{DbConnection, StoreResult, associations, members, reference};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
 pub struct AddressInput {
     #[schema(example = "12 rue de la Roquette")]
     pub street: String,
@@ -41,7 +41,7 @@ pub struct AddressInput {
     pub city: String,
 }
 
-#[derive(Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
 pub struct LegalRepresentativeInput {
     #[schema(example = "Dominique Leroy")]
     pub name: String,
@@ -51,9 +51,10 @@ pub struct LegalRepresentativeInput {
     pub phone: Option<String>,
 }
 
-/// What an association declares about itself (CERFA 12156, section 1).
-#[derive(Deserialize, ToSchema)]
-pub struct AssociationInput {
+/// What an association declares about itself (CERFA 12156, section 1): sent to create or
+/// edit it, and found again in what is read.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+pub struct AssociationFields {
     #[schema(example = "Théâtre du Faubourg")]
     pub name: String,
     #[schema(example = "TDF")]
@@ -83,7 +84,7 @@ pub struct AssociationInput {
     pub legal_representative: Option<LegalRepresentativeInput>,
 }
 
-impl AssociationInput {
+impl AssociationFields {
     /// Checks every field at once against the rules, and the sectors against the vocabulary.
     fn into_profile(
         self,
@@ -218,41 +219,28 @@ impl AssociationInput {
     }
 }
 
-/// An association's profile as stored. Send it back (edited) with `PUT` and the `ETag` you read.
+/// An association's profile as stored. Send its fields back (edited) with `PUT` and the
+/// `ETag` you read.
 #[derive(Serialize, ToSchema)]
 pub struct AssociationView {
     pub id: Uuid,
-    pub name: String,
-    pub acronym: Option<String>,
-    pub rna: Option<String>,
-    pub siret: Option<String>,
+    #[serde(flatten)]
+    pub fields: AssociationFields,
     /// The first 9 digits of the SIRET.
     pub siren: Option<String>,
-    pub object: String,
-    pub sectors: Vec<String>,
-    pub address: AddressInput,
     /// Derived from the head office's postal code; empty outside the city's districts.
     pub district_number: Option<i32>,
-    pub creation_date: Option<NaiveDate>,
-    pub website: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub directory_consent: bool,
-    pub legal_representative: Option<LegalRepresentativeInput>,
     /// Increases with every change; also sent as `ETag`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Association> for AssociationView {
-    fn from(a: Association) -> Self {
-        let p = a.profile;
-        AssociationView {
-            id: a.id.uuid(),
+impl From<AssociationProfile> for AssociationFields {
+    fn from(p: AssociationProfile) -> Self {
+        AssociationFields {
             name: p.name,
             acronym: p.acronym,
-            siren: p.siret.as_ref().map(|s| s.siren().to_string()),
             rna: p.rna.map(|r| r.to_string()),
             siret: p.siret.map(|s| s.to_string()),
             object: p.object,
@@ -263,7 +251,6 @@ impl From<Association> for AssociationView {
                 postal_code: p.address.postal_code.to_string(),
                 city: p.address.city,
             },
-            district_number: a.district.map(|d| d.0),
             creation_date: p.creation_date,
             website: p.website.map(|w| w.as_str().to_owned()),
             email: p.email.map(|e| e.to_string()),
@@ -275,10 +262,30 @@ impl From<Association> for AssociationView {
                 email: r.email.map(|e| e.to_string()),
                 phone: r.phone.map(|n| n.as_str().to_owned()),
             }),
+        }
+    }
+}
+
+impl From<Association> for AssociationView {
+    fn from(a: Association) -> Self {
+        AssociationView {
+            id: a.id.uuid(),
+            siren: a.profile.siret.as_ref().map(|s| s.siren().to_string()),
+            district_number: a.district.map(|d| d.0),
             version: a.version,
             created_at: a.created_at,
             updated_at: a.updated_at,
+            fields: a.profile.into(),
         }
+    }
+}
+
+impl AssociationView {
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ETag", etag(self.version)),
+            ("Location", format!("/api/v1/associations/{}", self.id)),
+        ]
     }
 }
 
@@ -289,7 +296,7 @@ fn ensure_identifiers_free(
     except: Option<AssociationId>,
 ) -> StoreResult<()> {
     if let Some(rna) = &profile.rna
-        && associations::rna_holder(conn, rna, except)?.is_some()
+        && associations::holder(conn, Identifier::Rna(rna), except)?.is_some()
     {
         return Err(DomainError::conflict(
             "association.rna_taken",
@@ -299,7 +306,7 @@ fn ensure_identifiers_free(
         .into());
     }
     if let Some(siret) = &profile.siret
-        && associations::siret_holder(conn, siret, except)?.is_some()
+        && associations::holder(conn, Identifier::Siret(siret), except)?.is_some()
     {
         return Err(DomainError::conflict(
             "association.siret_taken",
@@ -336,7 +343,7 @@ const CREATE: &str = "create_association";
     tag = "associations",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, up to 255 characters: a retry with the same key and body is answered like the first call.")),
-    request_body = AssociationInput,
+    request_body = AssociationFields,
     responses(
         (status = 201, body = AssociationView, headers(("ETag" = String), ("Location" = String))),
         (status = 400, response = responses::BadRequest),
@@ -353,12 +360,46 @@ pub async fn create_association(
     state: web::Data<AppState>,
     caller: Caller,
     key: IdempotencyKey,
-    body: Json<AssociationInput>,
+    body: Json<AssociationFields>,
 ) -> Result<HttpResponse, Problem> {
     let fingerprint = secrets::sha256_hex(&body.raw);
-    let input = body.value;
+    let first = create_once(
+        &state,
+        caller,
+        key.clone(),
+        fingerprint.clone(),
+        body.value.clone(),
+    )
+    .await;
+    // A concurrent call with the same key may have won the race: its answer is now stored.
+    let outcome = match first {
+        Err(problem) if key.0.is_some() && problem.code == "conflict.duplicate" => {
+            create_once(&state, caller, key, fingerprint, body.value).await?
+        }
+        other => other?,
+    };
+    Ok(match outcome {
+        Ok(view) => {
+            let mut response = HttpResponse::Created();
+            for header in view.headers() {
+                response.insert_header(header);
+            }
+            response.json(view)
+        }
+        Err(replay) => replay.into_response(),
+    })
+}
+
+/// One attempt at creating an association, or the replay of an earlier one with the same key.
+async fn create_once(
+    state: &AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    fingerprint: String,
+    input: AssociationFields,
+) -> Result<Result<AssociationView, Replay>, Problem> {
     let (now, today) = (state.now(), state.today());
-    let outcome = state
+    state
         .write(move |conn| {
             let Actor::Person { id: person, .. } =
                 require(conn, caller, Action::CreateAssociation)?
@@ -377,22 +418,20 @@ pub async fn create_association(
             associations::insert(conn, id, &profile, district, now)?;
             members::add(conn, id, person, MemberRole::President, now)?;
             let view = AssociationView::from(load(conn, id)?);
-            idempotency::remember(conn, &owner, &key, CREATE, &fingerprint, 201, &view, now)?;
+            idempotency::remember(
+                conn,
+                &owner,
+                &key,
+                CREATE,
+                &fingerprint,
+                201,
+                &view.headers(),
+                &view,
+                now,
+            )?;
             Ok(Ok(view))
         })
-        .await?;
-    match outcome {
-        Ok(view) => Ok(with_etag(
-            HttpResponse::Created()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/api/v1/associations/{}", view.id),
-                ))
-                .take(),
-            &view,
-        )),
-        Err(replay) => Ok(replay.into_response()),
-    }
+        .await
 }
 
 /// An association's profile, for its members and the city's staff.
@@ -427,7 +466,7 @@ pub async fn get_association(
     tag = "associations",
     security(("bearer" = [])),
     params(("If-Match" = String, Header, description = "The ETag of the version edited, e.g. \"3\"")),
-    request_body = AssociationInput,
+    request_body = AssociationFields,
     responses(
         (status = 200, body = AssociationView, headers(("ETag" = String))),
         (status = 400, response = responses::BadRequest),
@@ -448,7 +487,7 @@ pub async fn update_association(
     caller: Caller,
     path: web::Path<Uuid>,
     if_match: IfMatch,
-    body: Json<AssociationInput>,
+    body: Json<AssociationFields>,
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
     let input = body.value;

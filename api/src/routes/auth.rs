@@ -1,6 +1,6 @@
 //! Signing in: access tokens (15 min), rotating refresh tokens, directions' API clients.
 
-use crate::auth::{TokenKeys, passwords, secrets};
+use crate::auth::{TokenKeys, secrets};
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
@@ -10,11 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
 use simpa_domain::account::{RefreshDecision, decide_refresh};
-use simpa_domain::contact::EmailAddress;
+use simpa_domain::contact::{EmailAddress, has_control_characters};
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::throttle::ThrottlePolicy;
-use simpa_persistence::tokens::NewRefreshToken;
 use simpa_persistence::{DbConnection, StoreResult, accounts, service_accounts, throttle, tokens};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -63,17 +62,26 @@ fn invalid_credentials() -> Problem {
     )
 }
 
-/// The address a request comes from, for throttling.
+fn invalid_client() -> Problem {
+    Problem::unauthenticated(
+        "auth.invalid_client",
+        "Identifiant ou secret du client incorrect, ou client révoqué.",
+    )
+}
+
+/// The address a request comes from, for throttling. Behind a trusted proxy, the address the
+/// proxy appended last to `X-Forwarded-For`: the entries before it are the client's say-so.
 fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     let forwarded = trust_forwarded_for
         .then(|| {
             req.headers()
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|v| v.trim().to_owned())
         })
-        .flatten();
+        .flatten()
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
     forwarded
         .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
         .unwrap_or_else(|| "unknown".into())
@@ -129,27 +137,21 @@ pub async fn request_token(
         .json(response))
 }
 
-/// Refuses a sign-in while the account's or the address's recent failures are over the limit.
-fn check_throttle(
+/// Refuses a sign-in while the account's or the address's recent failures are over the limit;
+/// otherwise records this attempt now, before the credentials are checked, so that attempts
+/// made in parallel count too. Returns the attempt's ids, to forget them if it succeeds.
+fn admit_attempt(
     conn: &mut DbConnection,
     policy: ThrottlePolicy,
     keys: [&str; 2],
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<String>> {
+    throttle::lock_keys(conn, &keys)?;
     let since = policy.window_start(now);
     let account = throttle::recent_failures(conn, keys[0], since)?;
     let address = throttle::recent_failures(conn, keys[1], since)?;
-    Ok(policy.check(account, address, now)?)
-}
-
-async fn record_failure(state: &web::Data<AppState>, keys: [String; 2]) -> Result<(), Problem> {
-    let now = state.now();
-    let forget_before = state.config.throttle.window_start(now);
-    state
-        .write(move |conn| {
-            throttle::record_failure(conn, &[&keys[0], &keys[1]], now, forget_before)
-        })
-        .await
+    policy.check(account, address, now)?;
+    throttle::record_attempt(conn, &keys, now, since)
 }
 
 async fn password_grant(
@@ -163,34 +165,29 @@ async fn password_grant(
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
     let account_key = format!("email:{}", email.key());
     let now = state.now();
-    let (policy, throttle_keys) = (
-        state.config.throttle,
-        [account_key.clone(), address.clone()],
-    );
-    let credentials = state
-        .read(move |conn| {
-            check_throttle(conn, policy, [&throttle_keys[0], &throttle_keys[1]], now)?;
-            accounts::credentials(conn, &email)
+    let policy = state.config.throttle;
+    let key = account_key.clone();
+    let (attempt, credentials) = state
+        .write(move |conn| {
+            let attempt = admit_attempt(conn, policy, [&key, &address], now)?;
+            Ok((attempt, accounts::credentials(conn, &email)?))
         })
         .await?;
-    let account = web::block(move || match credentials {
-        Some(c) if passwords::verify(&password, &c.password_hash) && c.active => Some(c.id),
-        Some(_) => None,
-        None => {
-            passwords::verify_nothing(&password);
-            None
-        }
-    })
-    .await?;
-    let Some(account) = account else {
-        record_failure(state, [account_key, address]).await?;
+    let account = credentials.as_ref().filter(|c| c.active).map(|c| c.id);
+    let matches = state
+        .verify_password(password, credentials.map(|c| c.password_hash))
+        .await?;
+    let Some(account) = account.filter(|_| matches) else {
         return Err(invalid_credentials());
     };
     let ttl = state.config.refresh_token_ttl;
     let refresh = state
         .write(move |conn| {
+            throttle::forget(conn, &attempt)?;
             throttle::clear(conn, &account_key)?;
-            new_refresh_token(conn, account, Uuid::now_v7(), now, ttl)
+            let family = Uuid::now_v7();
+            tokens::start_family(conn, family, account, now)?;
+            new_refresh_token(conn, family, now, ttl)
         })
         .await?;
     respond(keys, Subject::Person(account), Some(refresh), now)
@@ -199,23 +196,17 @@ async fn password_grant(
 /// Stores a new refresh token of `family` (hash only) and returns the token itself.
 fn new_refresh_token(
     conn: &mut DbConnection,
-    account: AccountId,
     family: Uuid,
     now: DateTime<Utc>,
     ttl: chrono::Duration,
 ) -> StoreResult<String> {
     let token = secrets::random_token();
-    let hash = secrets::sha256_hex(token.as_bytes());
     tokens::insert(
         conn,
-        NewRefreshToken {
-            id: Uuid::now_v7(),
-            family,
-            account,
-            token_hash: &hash,
-            issued_at: now,
-            expires_at: now + ttl,
-        },
+        family,
+        &secrets::sha256_hex(token.as_bytes()),
+        now,
+        now + ttl,
     )?;
     Ok(token)
 }
@@ -237,24 +228,28 @@ async fn refresh_grant(
     // A reuse revokes the family and commits that, then answers 401.
     let outcome = state
         .write(move |conn| {
-            let Some(token) = tokens::find_by_hash(conn, &hash)? else {
+            let Some(presented) = tokens::find_by_hash(conn, &hash)? else {
                 return Ok(Refresh::Refused);
             };
-            match decide_refresh(&token.state, now) {
+            match decide_refresh(&presented.state, now) {
                 RefreshDecision::Refuse => Ok(Refresh::Refused),
                 RefreshDecision::RevokeFamily => {
-                    tokens::revoke_family(conn, token.family, now)?;
-                    Ok(Refresh::Reused)
-                }
-                RefreshDecision::Rotate if !tokens::mark_used(conn, token.id, now)? => {
-                    tokens::revoke_family(conn, token.family, now)?;
+                    tokens::revoke_family(conn, presented.family, now)?;
                     Ok(Refresh::Reused)
                 }
                 RefreshDecision::Rotate => {
-                    accounts::load_actor(conn, Some(Subject::Person(token.account)))?;
-                    let next = new_refresh_token(conn, token.account, token.family, now, ttl)?;
+                    // Waits for any concurrent revocation, and sees it.
+                    if !tokens::lock_active_family(conn, presented.family)? {
+                        return Ok(Refresh::Refused);
+                    }
+                    if !tokens::mark_used(conn, presented.id, now)? {
+                        tokens::revoke_family(conn, presented.family, now)?;
+                        return Ok(Refresh::Reused);
+                    }
+                    accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
+                    let next = new_refresh_token(conn, presented.family, now, ttl)?;
                     Ok(Refresh::Rotated {
-                        account: token.account,
+                        account: presented.account,
                         token: next,
                     })
                 }
@@ -286,27 +281,30 @@ async fn client_credentials_grant(
     client_secret: String,
     address: String,
 ) -> Result<TokenResponse, Problem> {
+    // No valid client id holds control characters (and PostgreSQL could not even store one).
+    if has_control_characters(&client_id) {
+        return Err(invalid_client());
+    }
     let client_key = format!("client:{client_id}");
     let now = state.now();
-    let (policy, throttle_keys) = (state.config.throttle, [client_key.clone(), address.clone()]);
-    let found = state
-        .read(move |conn| {
-            check_throttle(conn, policy, [&throttle_keys[0], &throttle_keys[1]], now)?;
-            service_accounts::credentials(conn, &client_id)
+    let policy = state.config.throttle;
+    let presented = secrets::sha256_hex(client_secret.as_bytes());
+    // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
+    let client = state
+        .write(move |conn| {
+            let attempt = admit_attempt(conn, policy, [&client_key, &address], now)?;
+            match service_accounts::credentials(conn, &client_id)? {
+                Some((client, hash)) if client.active && hash == presented => {
+                    throttle::forget(conn, &attempt)?;
+                    Ok(Some(client.id))
+                }
+                _ => Ok(None),
+            }
         })
         .await?;
-    let presented = secrets::sha256_hex(client_secret.as_bytes());
-    match found {
-        Some((client, hash)) if client.active && hash == presented => {
-            respond(keys, Subject::Service(client.id), None, now)
-        }
-        _ => {
-            record_failure(state, [client_key, address]).await?;
-            Err(Problem::unauthenticated(
-                "auth.invalid_client",
-                "Identifiant ou secret du client incorrect, ou client révoqué.",
-            ))
-        }
+    match client {
+        Some(id) => respond(keys, Subject::Service(id), None, now),
+        None => Err(invalid_client()),
     }
 }
 

@@ -1,21 +1,28 @@
-//! Members of an association: the president invites, changes roles, removes.
+//! Members of an association: the president invites, changes roles, removes; the invited
+//! person accepts with the token of the invitation.
 
 use crate::access::require;
-use crate::auth::Caller;
+use crate::auth::{Caller, secrets};
 use crate::codes::MemberRoleCode;
 use crate::input::Json;
 use crate::problem::{Problem, responses};
+use crate::routes::accounts::MembershipView;
+use crate::routes::existed;
 use crate::state::AppState;
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
-use simpa_domain::association::ensure_keeps_a_president;
+use simpa_domain::association::{
+    INVITATION_VALIDITY_DAYS, check_acceptance, ensure_keeps_a_president,
+};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId};
 use simpa_domain::policy::{Action, Actor};
+use simpa_persistence::accounts::MembershipRecord;
 use simpa_persistence::members::{Invitation, Member, NewInvitation};
-use simpa_persistence::{DbConnection, StoreResult, accounts, members};
+use simpa_persistence::{DbConnection, StoreError, StoreResult, accounts, associations, members};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -42,8 +49,7 @@ impl From<Member> for MemberView {
     }
 }
 
-/// An invitation to someone who has no account yet: they become a member when they register
-/// with this e-mail.
+/// An invitation waiting to be accepted.
 #[derive(Serialize, ToSchema)]
 pub struct InvitationView {
     pub id: Uuid,
@@ -51,6 +57,8 @@ pub struct InvitationView {
     pub role: MemberRoleCode,
     pub role_label: &'static str,
     pub invited_at: DateTime<Utc>,
+    /// After this, the invitation can no longer be accepted.
+    pub expires_at: DateTime<Utc>,
 }
 
 impl From<Invitation> for InvitationView {
@@ -61,6 +69,7 @@ impl From<Invitation> for InvitationView {
             role: MemberRoleCode(i.role),
             role_label: i.role.label(),
             invited_at: i.invited_at,
+            expires_at: i.expires_at,
         }
     }
 }
@@ -78,18 +87,27 @@ pub struct MemberInvitation {
     pub role: MemberRoleCode,
 }
 
+/// A new invitation, with its token, shown this once: give it to the invited person, who
+/// accepts with `POST /api/v1/invitations/accept` once signed in with the invited address.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedInvitation {
+    pub invitation: InvitationView,
+    pub token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InvitationAcceptance {
+    pub token: String,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct RoleChange {
     pub role: MemberRoleCode,
 }
 
-/// What an invitation did: a registered person became a member at once, or an invitation
-/// waits for the person to register.
-#[derive(Serialize, ToSchema)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum InvitationOutcome {
-    Member(MemberView),
-    Invited(InvitationView),
+/// Locks the association for a change of its members; 404 if it does not exist.
+fn lock_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<()> {
+    existed(associations::lock(conn, id)?, "association")
 }
 
 fn member(
@@ -97,9 +115,7 @@ fn member(
     association: AssociationId,
     account: AccountId,
 ) -> StoreResult<Member> {
-    members::list(conn, association)?
-        .into_iter()
-        .find(|m| m.account_id == account)
+    members::get(conn, association, account)?
         .ok_or_else(|| DomainError::NotFound { what: "member" }.into())
 }
 
@@ -124,6 +140,7 @@ pub async fn list_members(
     let view = state
         .read(move |conn| {
             require(conn, caller, Action::ReadMembers(id))?;
+            existed(associations::exists(conn, id)?, "association")?;
             Ok(MembersView {
                 members: members::list(conn, id)?
                     .into_iter()
@@ -139,14 +156,15 @@ pub async fn list_members(
     Ok(web::Json(view))
 }
 
-/// Invites a person (the president). Someone already registered becomes a member at once;
-/// someone else becomes one when they register with this e-mail.
+/// Invites a person to join (the president). The answer holds a single-use token, shown
+/// once, that the person uses to accept within 30 days, signed in with the invited address.
+/// The answer is the same whether or not the address already has an account.
 #[utoipa::path(
     tag = "members",
     security(("bearer" = [])),
     request_body = MemberInvitation,
     responses(
-        (status = 201, body = InvitationOutcome),
+        (status = 201, body = CreatedInvitation),
         (status = 401, response = responses::Unauthenticated),
         (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
@@ -165,58 +183,118 @@ pub async fn invite_member(
     let input = body.value;
     let email = EmailAddress::parse(&input.email).map_err(|v| DomainError::invalid("email", v))?;
     let role = input.role.0;
+    let token = secrets::random_token();
+    let token_hash = secrets::sha256_hex(token.as_bytes());
     let now = state.now();
-    let outcome = state
+    let invitation = state
         .write(move |conn| {
             let Actor::Person { id: inviter, .. } =
                 require(conn, caller, Action::ManageMembers(id))?
             else {
                 return Err(DomainError::Forbidden.into());
             };
-            match accounts::find_by_email(conn, &email)? {
-                Some(account) => {
-                    if members::role_of(conn, id, account.id)?.is_some() {
-                        return Err(DomainError::conflict(
-                            "member.already_member",
-                            Some("email"),
-                            "Cette personne est déjà membre de l'association.",
-                        )
-                        .into());
-                    }
-                    members::add(conn, id, account.id, role, now)?;
-                    Ok(InvitationOutcome::Member(
-                        member(conn, id, account.id)?.into(),
-                    ))
-                }
-                None => {
-                    if members::pending_invitation(conn, id, &email)?.is_some() {
-                        return Err(DomainError::conflict(
-                            "member.already_invited",
-                            Some("email"),
-                            "Cette adresse est déjà invitée.",
-                        )
-                        .into());
-                    }
-                    let invitation = Uuid::now_v7();
-                    members::invite(
-                        conn,
-                        NewInvitation {
-                            id: invitation,
-                            association: id,
-                            email: &email,
-                            role,
-                            invited_by: inviter,
-                            now,
-                        },
-                    )?;
-                    let pending = members::pending_invitation(conn, id, &email)?
-                        .ok_or(DomainError::NotFound { what: "invitation" })?;
-                    Ok(InvitationOutcome::Invited(pending.into()))
-                }
+            lock_association(conn, id)?;
+            if let Some(account) = accounts::find_by_email(conn, &email)?
+                && members::role_of(conn, id, account.id)?.is_some()
+            {
+                return Err(DomainError::conflict(
+                    "member.already_member",
+                    Some("email"),
+                    "Cette personne est déjà membre de l'association.",
+                )
+                .into());
             }
+            match members::pending_invitation(conn, id, &email)? {
+                Some(pending) if pending.expires_at > now => {
+                    return Err(DomainError::conflict(
+                        "member.already_invited",
+                        Some("email"),
+                        "Cette adresse est déjà invitée.",
+                    )
+                    .into());
+                }
+                // An expired invitation gives way to the new one.
+                Some(expired) => existed(
+                    members::cancel_invitation(conn, id, expired.id, now)?,
+                    "invitation",
+                )?,
+                None => {}
+            }
+            let expires_at = now + chrono::Duration::days(INVITATION_VALIDITY_DAYS);
+            let new = NewInvitation {
+                id: Uuid::now_v7(),
+                association: id,
+                email: &email,
+                role,
+                token_hash: &token_hash,
+                invited_by: inviter,
+                now,
+                expires_at,
+            };
+            members::invite(conn, new)?;
+            members::pending_invitation(conn, id, &email)?
+                .ok_or_else(|| StoreError::from(DomainError::NotFound { what: "invitation" }))
         })
         .await?;
-    Ok(HttpResponse::Created().json(outcome))
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedInvitation {
+            invitation: invitation.into(),
+            token,
+        }))
+}
+
+/// Accepts an invitation: the signed-in person, whose e-mail must be the invited one, becomes
+/// a member with the role offered. A token works once.
+#[utoipa::path(
+    tag = "members",
+    security(("bearer" = [])),
+    request_body = InvitationAcceptance,
+    responses(
+        (status = 201, body = MembershipView),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/invitations/accept")]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<InvitationAcceptance>,
+) -> Result<HttpResponse, Problem> {
+    let token_hash = secrets::sha256_hex(body.value.token.as_bytes());
+    let now = state.now();
+    let membership = state
+        .write(move |conn| {
+            let Actor::Person { id: person, .. } = require(conn, caller, Action::AcceptInvitation)?
+            else {
+                return Err(DomainError::Forbidden.into());
+            };
+            let presented = members::invitation_by_token(conn, &token_hash)?
+                .ok_or(DomainError::NotFound { what: "invitation" })?;
+            let association = presented.invitation.association_id;
+            lock_association(conn, association)?;
+            let account =
+                accounts::get(conn, person)?.ok_or(DomainError::NotFound { what: "account" })?;
+            let email = EmailAddress::parse(&account.email)
+                .map_err(|_| StoreError::Corrupt(format!("accounts.email of {person}")))?;
+            let already_member = members::role_of(conn, association, person)?.is_some();
+            check_acceptance(&presented.state, &email.key(), already_member, now)?;
+            existed(
+                members::mark_accepted(conn, presented.invitation.id, person, now)?,
+                "invitation",
+            )?;
+            members::add(conn, association, person, presented.invitation.role, now)?;
+            Ok(MembershipRecord {
+                association_id: association,
+                association_name: associations::name(conn, association)?,
+                role: presented.invitation.role,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(MembershipView::from(membership)))
 }
 
 /// Changes a member's role (the president). The last president cannot step down until
@@ -247,8 +325,8 @@ pub async fn change_member_role(
     let view = state
         .write(move |conn| {
             require(conn, caller, Action::ManageMembers(id))?;
-            let current = members::role_of(conn, id, account)?
-                .ok_or(DomainError::NotFound { what: "member" })?;
+            lock_association(conn, id)?;
+            let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, Some(role))?;
             members::set_role(conn, id, account, role)?;
             member(conn, id, account).map(MemberView::from)
@@ -280,8 +358,8 @@ pub async fn remove_member(
     state
         .write(move |conn| {
             require(conn, caller, Action::ManageMembers(id))?;
-            let current = members::role_of(conn, id, account)?
-                .ok_or(DomainError::NotFound { what: "member" })?;
+            lock_association(conn, id)?;
+            let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, None)?;
             members::remove(conn, id, account)
         })
@@ -289,7 +367,7 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Cancels a pending invitation (the president).
+/// Cancels a pending invitation (the president): its token stops working.
 #[utoipa::path(
     tag = "members",
     security(("bearer" = [])),
@@ -312,11 +390,11 @@ pub async fn cancel_invitation(
     state
         .write(move |conn| {
             require(conn, caller, Action::ManageMembers(id))?;
-            if members::cancel_invitation(conn, id, invitation, now)? {
-                Ok(())
-            } else {
-                Err(DomainError::NotFound { what: "invitation" }.into())
-            }
+            lock_association(conn, id)?;
+            existed(
+                members::cancel_invitation(conn, id, invitation, now)?,
+                "invitation",
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

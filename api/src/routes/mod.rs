@@ -34,5 +34,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::invite_member)
         .service(members::change_member_role)
         .service(members::remove_member)
-        .service(members::cancel_invitation);
+        .service(members::cancel_invitation)
+        .service(members::accept_invitation);
+}
+
+/// For writes that report whether they found their target: `false` means it does not exist.
+pub(crate) fn existed(found: bool, what: &'static str) -> simpa_persistence::StoreResult<()> {
+    if found {
+        Ok(())
+    } else {
+        Err(simpa_domain::DomainError::NotFound { what }.into())
+    }
 }

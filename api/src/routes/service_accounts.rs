@@ -5,7 +5,9 @@ use crate::auth::{Caller, secrets};
 use crate::input::Json;
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
+use crate::routes::existed;
 use crate::state::AppState;
+use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -119,10 +121,13 @@ pub async fn create_client(
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedClient {
-        client: client.into(),
-        client_secret: secret,
-    }))
+    // The secret is shown once and must not stay in any cache.
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedClient {
+            client: client.into(),
+            client_secret: secret,
+        }))
 }
 
 /// Lists API clients (admins).
@@ -168,14 +173,7 @@ pub async fn revoke_client(
     state
         .write(move |conn| {
             require(conn, caller, Action::ManageServiceAccounts)?;
-            if service_accounts::deactivate(conn, id)? {
-                Ok(())
-            } else {
-                Err(DomainError::NotFound {
-                    what: "service_account",
-                }
-                .into())
-            }
+            existed(service_accounts::deactivate(conn, id)?, "service_account")
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,6 +1,7 @@
 -- Simpa foundation: reference data, accounts and authentication, associations.
 -- UUIDs are stored as TEXT and times as TIMESTAMP (UTC) so that one Diesel schema serves
--- SQLite and PostgreSQL alike.
+-- SQLite and PostgreSQL alike. Text that lists are sorted by is COLLATE "C" (byte order), as in
+-- SQLite, so that both databases order and page lists identically whatever the server's locale.
 
 -- Reference data: a city changes these through data, never through code.
 CREATE TABLE districts (
@@ -17,7 +18,7 @@ CREATE TABLE district_postal_codes (
 
 CREATE TABLE directions (
     id TEXT PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE,
+    code TEXT COLLATE "C" NOT NULL UNIQUE,
     name TEXT NOT NULL,
     active BOOLEAN NOT NULL
 );
@@ -30,9 +31,9 @@ CREATE TABLE sectors (
 
 -- People and their credentials.
 CREATE TABLE accounts (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     email TEXT NOT NULL,
-    email_key TEXT NOT NULL UNIQUE,
+    email_key TEXT COLLATE "C" NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     active BOOLEAN NOT NULL,
@@ -49,6 +50,8 @@ CREATE TABLE staff_roles (
     granted_by TEXT REFERENCES accounts (id)
 );
 CREATE INDEX staff_roles_account ON staff_roles (account_id);
+-- A person holds a role with a given scope once (NULL scopes compare equal here).
+CREATE UNIQUE INDEX staff_roles_unique ON staff_roles (account_id, kind, COALESCE(direction_id, ''), COALESCE(district_number, 0));
 
 -- Directions' API clients (OAuth 2.0 client-credentials grant).
 CREATE TABLE service_accounts (
@@ -62,30 +65,40 @@ CREATE TABLE service_accounts (
     created_by TEXT REFERENCES accounts (id)
 );
 
--- Refresh tokens are stored hashed; a family is one sign-in and its rotations.
+-- A family is one sign-in and its rotations; revoking it (logout, reuse detected) revokes
+-- every token of it. Rotation and revocation both lock the family's row.
+CREATE TABLE refresh_token_families (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    created_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+
+-- Refresh tokens are stored hashed; each one is good once.
 CREATE TABLE refresh_tokens (
     id TEXT PRIMARY KEY,
-    family_id TEXT NOT NULL,
-    account_id TEXT NOT NULL REFERENCES accounts (id),
+    family_id TEXT NOT NULL REFERENCES refresh_token_families (id),
     token_hash TEXT NOT NULL UNIQUE,
     issued_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
-    used_at TIMESTAMP,
-    revoked_at TIMESTAMP
+    used_at TIMESTAMP
 );
 CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
 
--- Failed sign-ins, counted per account and per address within a sliding window.
-CREATE TABLE login_failures (
+-- Sign-in attempts, counted per account and per address within a sliding window. An attempt
+-- is recorded before the password is checked and forgotten if it succeeds, so that parallel
+-- guesses count too.
+CREATE TABLE login_attempts (
     id TEXT PRIMARY KEY,
     throttle_key TEXT NOT NULL,
-    failed_at TIMESTAMP NOT NULL
+    attempted_at TIMESTAMP NOT NULL
 );
-CREATE INDEX login_failures_key_time ON login_failures (throttle_key, failed_at);
+CREATE INDEX login_attempts_key_time ON login_attempts (throttle_key, attempted_at);
+CREATE INDEX login_attempts_time ON login_attempts (attempted_at);
 
 -- Associations and their members.
 CREATE TABLE associations (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     name TEXT NOT NULL,
     acronym TEXT,
     rna TEXT UNIQUE,
@@ -108,7 +121,7 @@ CREATE TABLE associations (
     -- Accent- and case-folded name, acronym and identifiers, for staff search.
     search_text TEXT NOT NULL,
     -- Accent- and case-folded name: the list order.
-    sort_key TEXT NOT NULL,
+    sort_key TEXT COLLATE "C" NOT NULL,
     version BIGINT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
@@ -133,20 +146,25 @@ CREATE TABLE association_members (
 );
 CREATE INDEX association_members_account ON association_members (account_id);
 
--- Invitations of people who have no account yet: honoured when they register.
+-- Invitations to join an association, accepted by the invited person with a single-use token
+-- (stored hashed). One pending invitation per address and association.
 CREATE TABLE association_invitations (
     id TEXT PRIMARY KEY,
     association_id TEXT NOT NULL REFERENCES associations (id),
     email TEXT NOT NULL,
     email_key TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('president', 'treasurer', 'manager')),
+    token_hash TEXT NOT NULL UNIQUE,
     invited_by TEXT NOT NULL REFERENCES accounts (id),
     invited_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
     accepted_at TIMESTAMP,
+    accepted_by TEXT REFERENCES accounts (id),
     cancelled_at TIMESTAMP
 );
-CREATE INDEX association_invitations_email ON association_invitations (email_key);
 CREATE INDEX association_invitations_association ON association_invitations (association_id);
+CREATE UNIQUE INDEX association_invitations_pending ON association_invitations (association_id, email_key)
+    WHERE accepted_at IS NULL AND cancelled_at IS NULL;
 
 -- Creating POSTs remember their Idempotency-Key: a retried call answers the first answer.
 CREATE TABLE idempotency_keys (
@@ -155,6 +173,8 @@ CREATE TABLE idempotency_keys (
     operation TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     status INTEGER NOT NULL,
+    -- JSON array of [name, value] pairs (ETag, Location…).
+    response_headers TEXT NOT NULL,
     response_body TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (account_id, idempotency_key)
