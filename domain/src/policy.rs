@@ -95,7 +95,8 @@ impl Actor {
 
     /// Any city staff role, or a direction's API client.
     fn is_staff(&self) -> bool {
-        matches!(self, Actor::Service { .. }) || self.has_staff(|_| true)
+        // Jurors are often outside experts: they see only what their juries are given.
+        matches!(self, Actor::Service { .. }) || self.has_staff(|r| !matches!(r, StaffRole::Juror))
     }
 
     /// This person's role in the association, if they are a member.
@@ -250,6 +251,7 @@ mod tests {
             ),
             ("district", staff(StaffRole::District(DistrictNumber(11)))),
             ("service account", service()),
+            ("juror", staff(StaffRole::Juror)),
         ]
     }
 
@@ -262,25 +264,25 @@ mod tests {
         let a = AssociationId::from_uuid(id(A));
         let b = AssociationId::from_uuid(id(B));
         #[rustfmt::skip]
-        let matrix: Vec<(Action, [Result<(), Denial>; 11])> = vec![
-            //                                  anon      none      pres      treas     manag     admin bureau finance instr  distr  service
-            (Action::ReadReferenceData,       [OK,       OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK]),
-            (Action::RegisterAccount,         [OK,       OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK]),
-            (Action::ReadOwnAccount,          [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
-            (Action::ReadAccount(AccountId::from_uuid(id(10))), [Err(U), Err(N), OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N)]),
-            (Action::CreateAssociation,       [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
-            (Action::AcceptInvitation,        [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F)]),
-            (Action::ManageAccounts,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ManageServiceAccounts,   [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ListAssociations,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK]),
-            (Action::ReadAssociation(a),      [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK]),
-            (Action::ReadAssociation(b),      [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    OK,     OK,    OK,    OK]),
-            (Action::UpdateAssociation(a),    [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    Err(F), Err(F), Err(F), Err(F)]),
-            (Action::UpdateAssociation(b),    [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ReadMembers(a),          [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ReadMembers(b),          [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ManageMembers(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ManageMembers(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F)]),
+        let matrix: Vec<(Action, [Result<(), Denial>; 12])> = vec![
+            //                                  anon      none      pres      treas     manag     admin bureau finance instr  distr  service juror
+            (Action::ReadReferenceData,       [OK,       OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, OK]),
+            (Action::RegisterAccount,         [OK,       OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, OK]),
+            (Action::ReadOwnAccount,          [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F), OK]),
+            (Action::ReadAccount(AccountId::from_uuid(id(10))), [Err(U), Err(N), OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::CreateAssociation,       [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F), OK]),
+            (Action::AcceptInvitation,        [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F), OK]),
+            (Action::ManageAccounts,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageServiceAccounts,   [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ListAssociations,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
+            (Action::ReadAssociation(a),      [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
+            (Action::ReadAssociation(b),      [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
+            (Action::UpdateAssociation(a),    [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::UpdateAssociation(b),    [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadMembers(a),          [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadMembers(b),          [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ManageMembers(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ManageMembers(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {

@@ -21,6 +21,8 @@ coded_enum! {
         Instructor = ("instructor", "Direction instructrice"),
         District = ("district", "Mairie d'arrondissement"),
         Finance = ("finance", "Finances"),
+        /// Sits on the juries of calls for projects; which ones is data of each jury.
+        Juror = ("juror", "Juré·e"),
     }
 }
 
@@ -31,6 +33,7 @@ pub enum StaffRole {
     Admin,
     Bureau,
     Finance,
+    Juror,
     Instructor(DirectionId),
     District(DistrictNumber),
 }
@@ -41,6 +44,7 @@ impl StaffRole {
             StaffRole::Admin => StaffRoleKind::Admin,
             StaffRole::Bureau => StaffRoleKind::Bureau,
             StaffRole::Finance => StaffRoleKind::Finance,
+            StaffRole::Juror => StaffRoleKind::Juror,
             StaffRole::Instructor(_) => StaffRoleKind::Instructor,
             StaffRole::District(_) => StaffRoleKind::District,
         }
@@ -94,6 +98,7 @@ impl StaffRole {
             (StaffRoleKind::Admin, ..) => Some(StaffRole::Admin),
             (StaffRoleKind::Bureau, ..) => Some(StaffRole::Bureau),
             (StaffRoleKind::Finance, ..) => Some(StaffRole::Finance),
+            (StaffRoleKind::Juror, ..) => Some(StaffRole::Juror),
             (StaffRoleKind::Instructor, Some(direction), _) => {
                 Some(StaffRole::Instructor(direction))
             }

@@ -191,7 +191,19 @@ fn the_account_list_pages_in_email_order(backend: Backend) {
     assert_eq!(rest["next_cursor"], serde_json::Value::Null);
 }
 
+/// A juror is not city staff: until a jury gives them requests (issue 7), they see no association.
+fn jurors_see_no_association_list(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let juror = app.staff(&admin, "jure@exemple.org", json!({"kind": "juror"}));
+    let me = app.get("/api/v1/me", Some(&juror.access));
+    assert_eq!(me.expect(200)["staff_roles"][0]["label"], "Juré·e");
+    app.get("/api/v1/associations", Some(&juror.access))
+        .expect_problem(403, "access.forbidden");
+}
+
 on_both_backends!(
+    jurors_see_no_association_list,
     the_account_list_pages_in_email_order,
     staff_roles_granted_or_revoked_take_effect_at_the_next_request,
     staff_roles_carry_exactly_the_scope_their_kind_needs,

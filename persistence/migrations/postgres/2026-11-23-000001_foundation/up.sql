@@ -43,7 +43,7 @@ CREATE TABLE accounts (
 CREATE TABLE staff_roles (
     id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL REFERENCES accounts (id),
-    kind TEXT NOT NULL CHECK (kind IN ('admin', 'bureau', 'instructor', 'district', 'finance')),
+    kind TEXT NOT NULL CHECK (kind IN ('admin', 'bureau', 'instructor', 'district', 'finance', 'juror')),
     direction_id TEXT REFERENCES directions (id),
     district_number INTEGER REFERENCES districts (number),
     granted_at TIMESTAMP NOT NULL,
