@@ -77,9 +77,14 @@ pub fn forget(conn: &mut DbConnection, ids: &[String]) -> StoreResult<()> {
     Ok(())
 }
 
-/// A successful sign-in clears the account's earlier failures (not the address's).
-pub fn clear(conn: &mut DbConnection, key: &str) -> StoreResult<()> {
-    diesel::delete(login_attempts::table.filter(login_attempts::throttle_key.eq(key)))
-        .execute(conn)?;
+/// A successful sign-in clears the account's failures made before it (not the address's);
+/// attempts made since, still being checked, keep counting.
+pub fn clear_before(conn: &mut DbConnection, key: &str, before: DateTime<Utc>) -> StoreResult<()> {
+    diesel::delete(
+        login_attempts::table
+            .filter(login_attempts::throttle_key.eq(key))
+            .filter(login_attempts::attempted_at.lt(naive(before))),
+    )
+    .execute(conn)?;
     Ok(())
 }

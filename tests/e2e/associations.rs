@@ -460,6 +460,54 @@ fn staff_read_profiles_but_only_central_staff_and_members_edit_them(backend: Bac
     assert_eq!(fixed.expect(200)["name"], "Théâtre du Faubourg (corrigé)");
 }
 
+/// Two identical calls with the same key, at the same moment, still create once; both get
+/// the same answer.
+fn concurrent_retries_with_one_key_create_once(backend: Backend) {
+    let app = TestApp::start(backend);
+    let alice = app.new_user("alice@exemple.org");
+    let sirets = [
+        "52499120500013",
+        "38033590100027",
+        "37939422400016",
+        "42901366700028",
+        "40772080400019",
+    ];
+    for (round, siret) in sirets.iter().enumerate() {
+        let body = association_body(
+            &format!("Association {round}"),
+            &format!("W75100000{round}"),
+            siret,
+        );
+        let key = format!("retry-{round}");
+        let (first, second) = std::thread::scope(|scope| {
+            let post = || {
+                app.send(
+                    app.request(reqwest::Method::POST, "/api/v1/associations")
+                        .bearer_auth(&alice.access)
+                        .header("Idempotency-Key", &key)
+                        .json(&body),
+                )
+            };
+            let a = scope.spawn(post);
+            let b = scope.spawn(post);
+            (a.join().expect("a"), b.join().expect("b"))
+        });
+        assert_eq!(
+            (first.status, second.status),
+            (201, 201),
+            "round {round}: {} / {}",
+            first.text,
+            second.text
+        );
+        assert_eq!(
+            first.body["id"], second.body["id"],
+            "round {round}: one association"
+        );
+    }
+    let memberships = app.get("/api/v1/me", Some(&alice.access)).expect(200)["memberships"].clone();
+    assert_eq!(memberships.as_array().map(Vec::len), Some(sirets.len()));
+}
+
 /// Names equal once folded sort as one: the id breaks the tie, and pages neither skip nor
 /// repeat anyone.
 fn equal_names_page_in_id_order(backend: Backend) {
@@ -505,6 +553,7 @@ fn equal_names_page_in_id_order(backend: Backend) {
 }
 
 on_both_backends!(
+    concurrent_retries_with_one_key_create_once,
     equal_names_page_in_id_order,
     association_lifecycle_with_optimistic_concurrency,
     invalid_identifiers_are_named_field_by_field,

@@ -371,9 +371,10 @@ pub async fn create_association(
         body.value.clone(),
     )
     .await;
-    // A concurrent call with the same key may have won the race: its answer is now stored.
+    // A concurrent call won a race on a unique index. With the same key, its answer is now
+    // stored and is replayed; otherwise the second try names the field it took first.
     let outcome = match first {
-        Err(problem) if key.0.is_some() && problem.code == "conflict.duplicate" => {
+        Err(problem) if problem.code == "conflict.duplicate" => {
             create_once(&state, caller, key, fingerprint, body.value).await?
         }
         other => other?,

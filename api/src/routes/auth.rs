@@ -173,24 +173,53 @@ async fn password_grant(
             Ok((attempt, accounts::credentials(conn, &email)?))
         })
         .await?;
+    match check_password(state, &attempt, &account_key, password, credentials, now).await {
+        Ok(Some((account, refresh))) => respond(keys, Subject::Person(account), Some(refresh), now),
+        // A wrong password: the attempt stays counted.
+        Ok(None) => Err(invalid_credentials()),
+        // Our failure, not theirs: the attempt must not count against the account.
+        Err(problem) => {
+            let forgotten = state
+                .write(move |conn| throttle::forget(conn, &attempt))
+                .await;
+            if forgotten.is_err() {
+                tracing::warn!("an attempt that failed on our side could not be forgotten");
+            }
+            Err(problem)
+        }
+    }
+}
+
+/// Checks the password of an admitted attempt. On success, forgets this attempt and the
+/// account's earlier failures (attempts admitted after this one still count), and opens a
+/// session: returns the account and its refresh token. `None` for wrong credentials.
+async fn check_password(
+    state: &web::Data<AppState>,
+    attempt: &[String],
+    account_key: &str,
+    password: String,
+    credentials: Option<accounts::Credentials>,
+    now: DateTime<Utc>,
+) -> Result<Option<(AccountId, String)>, Problem> {
     let account = credentials.as_ref().filter(|c| c.active).map(|c| c.id);
     let matches = state
         .verify_password(password, credentials.map(|c| c.password_hash))
         .await?;
     let Some(account) = account.filter(|_| matches) else {
-        return Err(invalid_credentials());
+        return Ok(None);
     };
+    let (attempt, account_key) = (attempt.to_vec(), account_key.to_owned());
     let ttl = state.config.refresh_token_ttl;
     let refresh = state
         .write(move |conn| {
             throttle::forget(conn, &attempt)?;
-            throttle::clear(conn, &account_key)?;
+            throttle::clear_before(conn, &account_key, now)?;
             let family = Uuid::now_v7();
             tokens::start_family(conn, family, account, now)?;
             new_refresh_token(conn, family, now, ttl)
         })
         .await?;
-    respond(keys, Subject::Person(account), Some(refresh), now)
+    Ok(Some((account, refresh)))
 }
 
 /// Stores a new refresh token of `family` (hash only) and returns the token itself.

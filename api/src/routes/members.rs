@@ -110,6 +110,18 @@ fn lock_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<(
     existed(associations::lock(conn, id)?, "association")
 }
 
+/// Asks the policy, locks the association, then asks again: roles read before waiting for
+/// the lock may have changed meanwhile (a president demoted by the change that held it).
+fn require_managing(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: AssociationId,
+) -> StoreResult<Actor> {
+    require(conn, caller, Action::ManageMembers(id))?;
+    lock_association(conn, id)?;
+    require(conn, caller, Action::ManageMembers(id))
+}
+
 fn member(
     conn: &mut DbConnection,
     association: AssociationId,
@@ -188,12 +200,9 @@ pub async fn invite_member(
     let now = state.now();
     let invitation = state
         .write(move |conn| {
-            let Actor::Person { id: inviter, .. } =
-                require(conn, caller, Action::ManageMembers(id))?
-            else {
+            let Actor::Person { id: inviter, .. } = require_managing(conn, caller, id)? else {
                 return Err(DomainError::Forbidden.into());
             };
-            lock_association(conn, id)?;
             if let Some(account) = accounts::find_by_email(conn, &email)?
                 && members::role_of(conn, id, account.id)?.is_some()
             {
@@ -324,8 +333,7 @@ pub async fn change_member_role(
     let role = body.value.role.0;
     let view = state
         .write(move |conn| {
-            require(conn, caller, Action::ManageMembers(id))?;
-            lock_association(conn, id)?;
+            require_managing(conn, caller, id)?;
             let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, Some(role))?;
             members::set_role(conn, id, account, role)?;
@@ -357,8 +365,7 @@ pub async fn remove_member(
     let (id, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
     state
         .write(move |conn| {
-            require(conn, caller, Action::ManageMembers(id))?;
-            lock_association(conn, id)?;
+            require_managing(conn, caller, id)?;
             let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, None)?;
             members::remove(conn, id, account)
@@ -389,8 +396,7 @@ pub async fn cancel_invitation(
     let now = state.now();
     state
         .write(move |conn| {
-            require(conn, caller, Action::ManageMembers(id))?;
-            lock_association(conn, id)?;
+            require_managing(conn, caller, id)?;
             existed(
                 members::cancel_invitation(conn, id, invitation, now)?,
                 "invitation",
