@@ -3,6 +3,7 @@
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
 use simpa_domain::roles::{MemberRole, StaffRoleKind};
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
@@ -56,4 +57,24 @@ api_code!(
 api_code!(
     /// A kind of staff role.
     StaffRoleKindCode(StaffRoleKind)
+);
+api_code!(
+    /// How long a version of a kind of document stays valid.
+    ValidityRuleCode(ValidityRule)
+);
+api_code!(
+    /// When a kind of document is required at all.
+    ConditionCode(Condition)
+);
+api_code!(
+    /// The city's review of a document.
+    ReviewStateCode(ReviewState)
+);
+api_code!(
+    /// Where a kind of document stands on a date.
+    DocumentStatusCode(DocumentStatus)
+);
+api_code!(
+    /// The status shown on an association's profile.
+    ProfileStatusCode(ProfileStatus)
 );

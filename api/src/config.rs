@@ -32,6 +32,10 @@ pub struct Config {
     pub json_limit: usize,
     /// `SIMPA_TIMEZONE`: the city's time zone, for "today" and deadlines.
     pub timezone: Tz,
+    /// `SIMPA_BLOB_DIR`: where documents' bytes are stored (default: `blobs/` in the data directory).
+    pub blob_dir: PathBuf,
+    /// `SIMPA_UPLOAD_LIMIT_BYTES`: largest document accepted.
+    pub upload_limit: u64,
 }
 
 impl Config {
@@ -64,6 +68,8 @@ impl Config {
             Some(raw) => DatabaseUrl::parse(&raw).map_err(|e| e.to_string())?,
             None => DatabaseUrl::sqlite_in(&data_dir),
         };
+        let blob_dir =
+            value("SIMPA_BLOB_DIR").map_or_else(|| data_dir.join("blobs"), PathBuf::from);
         let bind_raw = value("SIMPA_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind_raw.parse().map_err(|_| {
             format!("SIMPA_BIND must be an address such as 127.0.0.1:8080 (got {bind_raw:?})")
@@ -101,6 +107,8 @@ impl Config {
             },
             trust_forwarded_for: matches!(value("SIMPA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
             json_limit: number("SIMPA_JSON_LIMIT_BYTES", value("SIMPA_JSON_LIMIT_BYTES"), 1024 * 1024)?,
+            blob_dir,
+            upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
         };
         if config.pool.max_size == 0 {

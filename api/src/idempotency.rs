@@ -10,7 +10,7 @@ use futures_util::future::{Ready, ready};
 use serde::Serialize;
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::idempotency::{self, StoredResponse};
-use simpa_persistence::{DbConnection, StoreError, StoreResult};
+use simpa_persistence::{DbConnection, StoreError, StoreResult, locks};
 
 const HEADER: &str = "Idempotency-Key";
 
@@ -76,6 +76,8 @@ pub fn replay(
     fingerprint: &str,
 ) -> StoreResult<Option<Replay>> {
     let Some(key) = &key.0 else { return Ok(None) };
+    // Calls with the same key take turns: the second sees the first's answer once it is stored.
+    locks::lock_names(conn, &[&format!("idempotency:{owner}:{key}")])?;
     match idempotency::find(conn, owner, key)? {
         None => Ok(None),
         Some(stored) if stored.operation == operation && stored.request_hash == fingerprint => Ok(Some(Replay(stored))),

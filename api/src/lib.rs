@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod codes;
 pub mod config;
@@ -16,8 +17,10 @@ pub mod problem;
 pub mod request_id;
 pub mod routes;
 pub mod state;
+pub mod uploads;
 
 use crate::auth::TokenKeys;
+use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::input::JsonLimit;
@@ -37,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct Services {
     pub state: web::Data<AppState>,
     pub keys: web::Data<TokenKeys>,
+    pub blobs: web::Data<BlobStore>,
 }
 
 impl Services {
@@ -53,9 +57,11 @@ impl Services {
                 .map_err(StartError::Secret)?,
         };
         let keys = TokenKeys::new(secret.as_bytes(), config.access_token_ttl);
+        let blobs = BlobStore::open(config.blob_dir.clone()).map_err(StartError::Blobs)?;
         Ok(Services {
             state: web::Data::new(AppState::new(db, clock, config)),
             keys: web::Data::new(keys),
+            blobs: web::Data::new(blobs),
         })
     }
 }
@@ -66,6 +72,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot read or create the JWT secret in the data directory: {0}")]
     Secret(std::io::Error),
+    #[error("cannot open the document store: {0}")]
+    Blobs(std::io::Error),
 }
 
 /// Registers every route on `app`, and returns it with the OpenAPI document of those routes.
@@ -106,6 +114,7 @@ pub fn app(
     let json_limit = JsonLimit(services.state.config.json_limit);
     app.app_data(services.state)
         .app_data(services.keys)
+        .app_data(services.blobs)
         .app_data(json_limit)
         .app_data(
             web::PathConfig::default().error_handler(|_, _| Problem::not_found("resource").into()),

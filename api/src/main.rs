@@ -38,6 +38,12 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON).
     Openapi,
+    /// Remove stored document bytes that no row refers to (uploads interrupted by a crash).
+    Gc {
+        /// Only files untouched for this many minutes (an upload in progress is recent).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: u64,
+    },
     /// Administration accounts.
     Admin {
         #[command(subcommand)]
@@ -146,6 +152,31 @@ async fn main() -> ExitCode {
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => create_admin(&services, &email, &name, clock.now()).await,
+        Command::Gc { grace_minutes } => {
+            let (db, blobs) = (services.state.db.clone(), services.blobs.clone());
+            let cutoff =
+                std::time::SystemTime::now() - std::time::Duration::from_secs(grace_minutes * 60);
+            let collected = actix_web::web::block(move || {
+                let referenced = db
+                    .read(simpa_persistence::documents::referenced_blobs)
+                    .map_err(|e| e.to_string())?;
+                blobs
+                    .collect_garbage(&referenced, cutoff)
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+            match collected {
+                Ok(Ok(report)) => {
+                    println!(
+                        "removed {} unreferenced files ({} bytes); {} stored files kept",
+                        report.removed, report.bytes, report.kept
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(format!("gc: {e}")),
+                Err(e) => fail(e),
+            }
+        }
         Command::Openapi => ExitCode::SUCCESS,
     }
 }

@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "service accounts", description = "Directions' API clients (admins)"),
         (name = "associations", description = "Associations' profiles"),
         (name = "members", description = "Members of associations"),
+        (name = "documents", description = "The document vault: supporting documents filed once, reviewed, and the profile status they make"),
     )
 )]
 pub struct ApiDoc;

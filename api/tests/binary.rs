@@ -151,6 +151,45 @@ fn admin_create_takes_the_password_from_standard_input_once_per_email() {
 }
 
 #[test]
+fn gc_removes_stored_bytes_no_row_refers_to_once_old_enough() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    assert!(run(simpa(dir.path()).arg("migrate")).status.success());
+    let orphan_hash = "ab".repeat(32);
+    let folder = dir.path().join("data/blobs/ab");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let orphan = folder.join(&orphan_hash);
+    std::fs::write(&orphan, b"bytes whose row never committed").expect("write");
+
+    let recent = run(simpa(dir.path()).arg("gc"));
+    assert!(recent.status.success());
+    assert!(
+        orphan.exists(),
+        "within the grace period it may belong to an upload in progress"
+    );
+    assert!(stdout(&recent).contains("removed 0"), "{}", stdout(&recent));
+
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .append(true)
+        .open(&orphan)
+        .expect("open")
+        .set_modified(old)
+        .expect("age it");
+    let collected = run(simpa(dir.path()).arg("gc"));
+    assert!(
+        collected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&collected.stderr)
+    );
+    assert!(
+        stdout(&collected).contains("removed 1 unreferenced files (31 bytes)"),
+        "{}",
+        stdout(&collected)
+    );
+    assert!(!orphan.exists());
+}
+
+#[test]
 fn a_database_url_without_a_known_scheme_is_refused_before_anything_is_created() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let refused = run(simpa(dir.path())

@@ -62,6 +62,8 @@ pub struct Association {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the association last confirmed its profile (creating or editing it confirms it).
+    pub confirmed_at: DateTime<Utc>,
 }
 
 pub fn parse_name(raw: &str) -> Result<String, Violation> {

@@ -61,6 +61,10 @@ id_type!(
     /// A staff role granted to a person.
     StaffRoleId
 );
+id_type!(
+    /// One filed version of an association's document.
+    DocumentVersionId
+);
 
 /// A district (arrondissement) by its number: 1 to 20 in Paris. Which numbers exist is data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

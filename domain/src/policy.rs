@@ -7,7 +7,7 @@
 //! or who asks for a staff-only list, gets `Forbidden`.
 
 use crate::DomainError;
-use crate::ids::{AccountId, AssociationId, DirectionId, ServiceAccountId};
+use crate::ids::{AccountId, AssociationId, DirectionId, DistrictNumber, ServiceAccountId};
 use crate::roles::{MemberRole, StaffRole};
 
 /// Who a valid access token speaks for, before their roles are looked up.
@@ -66,6 +66,24 @@ pub enum Action {
     ManageMembers(AssociationId),
     /// Accepting an invitation addressed to oneself (the token proves it was received).
     AcceptInvitation,
+    /// An association's documents: members, central staff and finance, and the town hall of
+    /// the association's district.
+    ReadDocuments {
+        association: AssociationId,
+        district: Option<DistrictNumber>,
+    },
+    /// Filing a document for an association: its members.
+    FileDocument(AssociationId),
+    /// Accepting or rejecting a filed document: the bureau, or the town hall of its district.
+    ReviewDocument {
+        association: AssociationId,
+        district: Option<DistrictNumber>,
+    },
+    /// Signing an attestation in the association's name (the contrat d'engagement
+    /// républicain): its president.
+    Attest(AssociationId),
+    /// Editing the kinds of documents.
+    ManageDocumentKinds,
 }
 
 /// Why access is refused.
@@ -99,6 +117,11 @@ impl Actor {
         matches!(self, Actor::Service { .. }) || self.has_staff(|r| !matches!(r, StaffRole::Juror))
     }
 
+    /// Whether this person acts for the town hall of `district`.
+    fn is_district_of(&self, district: Option<DistrictNumber>) -> bool {
+        district.is_some_and(|d| self.has_staff(|r| *r == StaffRole::District(d)))
+    }
+
     /// This person's role in the association, if they are a member.
     pub fn role_in(&self, association: AssociationId) -> Option<MemberRole> {
         match self {
@@ -118,7 +141,11 @@ impl Action {
             Action::ReadAssociation(_)
             | Action::UpdateAssociation(_)
             | Action::ReadMembers(_)
-            | Action::ManageMembers(_) => "association",
+            | Action::ManageMembers(_)
+            | Action::ReadDocuments { .. }
+            | Action::FileDocument(_)
+            | Action::ReviewDocument { .. }
+            | Action::Attest(_) => "association",
             Action::ReadAccount(_) => "account",
             _ => "resource",
         }
@@ -164,33 +191,56 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::NotFound,
         ),
         UpdateAssociation(id) | ReadMembers(id) => {
-            if actor.is_central() || actor.role_in(id).is_some() {
-                Ok(())
-            } else {
-                allow(
-                    false,
-                    if actor.is_staff() {
-                        Denial::Forbidden
-                    } else {
-                        Denial::NotFound
-                    },
-                )
-            }
+            allow_or_refuse(actor, id, actor.is_central() || actor.role_in(id).is_some())
         }
-        ManageMembers(id) => match actor.role_in(id) {
-            _ if actor.is_admin() => Ok(()),
-            Some(MemberRole::President) => Ok(()),
-            Some(_) => Err(Denial::Forbidden),
-            None if actor.is_staff() => Err(Denial::Forbidden),
-            None => Err(Denial::NotFound),
-        },
+        ManageMembers(id) => allow_or_refuse(
+            actor,
+            id,
+            actor.is_admin() || actor.role_in(id) == Some(MemberRole::President),
+        ),
+        ReadDocuments {
+            association,
+            district,
+        } => allow_or_refuse(
+            actor,
+            association,
+            actor.role_in(association).is_some()
+                || actor.has_staff(|r| {
+                    matches!(r, StaffRole::Admin | StaffRole::Bureau | StaffRole::Finance)
+                })
+                || actor.is_district_of(district),
+        ),
+        FileDocument(id) => {
+            allow_or_refuse(actor, id, actor.is_admin() || actor.role_in(id).is_some())
+        }
+        ReviewDocument {
+            association,
+            district,
+        } => allow_or_refuse(
+            actor,
+            association,
+            actor.is_central() || actor.is_district_of(district),
+        ),
+        Attest(id) => allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President)),
+        ManageDocumentKinds => allow(actor.is_admin(), Denial::Forbidden),
+    }
+}
+
+/// Allows, or refuses in a way that tells nothing to whoever may not know the association
+/// exists: its members and the city's staff get 403, anyone else 404.
+fn allow_or_refuse(actor: &Actor, association: AssociationId, allowed: bool) -> Result<(), Denial> {
+    if allowed {
+        Ok(())
+    } else if actor.is_staff() || actor.role_in(association).is_some() {
+        Err(Denial::Forbidden)
+    } else {
+        Err(Denial::NotFound)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::DistrictNumber;
     use uuid::Uuid;
 
     fn id(n: u128) -> Uuid {
@@ -263,6 +313,7 @@ mod tests {
     fn the_access_matrix() {
         let a = AssociationId::from_uuid(id(A));
         let b = AssociationId::from_uuid(id(B));
+        let (d11, d5) = (Some(DistrictNumber(11)), Some(DistrictNumber(5)));
         #[rustfmt::skip]
         let matrix: Vec<(Action, [Result<(), Denial>; 12])> = vec![
             //                                  anon      none      pres      treas     manag     admin bureau finance instr  distr  service juror
@@ -283,6 +334,17 @@ mod tests {
             (Action::ReadMembers(b),          [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d11 }, [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(F), OK, Err(F), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d5 },  [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadDocuments { association: b, district: d11 }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(F), OK, Err(F), Err(N)]),
+            (Action::ReadDocuments { association: b, district: None }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(F), Err(F), Err(F), Err(N)]),
+            (Action::FileDocument(a),         [Err(U),   Err(N),   OK,       OK,       OK,       OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::FileDocument(b),         [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReviewDocument { association: a, district: d11 }, [Err(U), Err(N), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), OK, Err(F), Err(N)]),
+            (Action::ReviewDocument { association: b, district: d5 },  [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::Attest(a),               [Err(U),   Err(N),   OK,       Err(F),   Err(F),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::Attest(b),               [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ManageDocumentKinds,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {

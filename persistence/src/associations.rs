@@ -61,6 +61,7 @@ struct Row {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    confirmed_at: Option<NaiveDateTime>,
 }
 
 /// The columns an edit of the profile writes. `None` clears a column.
@@ -89,6 +90,8 @@ struct ProfileColumns<'a> {
     search_text: String,
     sort_key: String,
     updated_at: NaiveDateTime,
+    /// Editing the profile confirms it.
+    confirmed_at: NaiveDateTime,
 }
 
 fn profile_columns(
@@ -135,6 +138,7 @@ fn profile_columns(
         ),
         sort_key: fold(&p.name),
         updated_at: naive(now),
+        confirmed_at: naive(now),
     }
 }
 
@@ -199,6 +203,7 @@ fn from_row(row: Row, sectors: Vec<String>) -> StoreResult<Association> {
         version: row.version,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+        confirmed_at: utc(row.confirmed_at.unwrap_or(row.updated_at)),
     })
 }
 
@@ -279,6 +284,17 @@ pub fn holder(
         .optional()?
         .map(|id| parse("associations.id", &id))
         .transpose()
+}
+
+/// The district of the association's head office (`None` outside the districts, or when
+/// there is no such association).
+pub fn district(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<DistrictNumber>> {
+    let district: Option<Option<i32>> = associations::table
+        .find(id.to_string())
+        .select(associations::district_number)
+        .first(conn)
+        .optional()?;
+    Ok(district.flatten().map(DistrictNumber))
 }
 
 pub fn exists(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
@@ -415,6 +431,18 @@ pub fn list(
         items: with_sectors(conn, page.items)?,
         next: page.next,
     })
+}
+
+/// Records that the association confirmed its profile is still accurate.
+pub fn confirm(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(associations::table.find(id.to_string()))
+        .set(associations::confirmed_at.eq(naive(now)))
+        .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// The name of an association, for messages.

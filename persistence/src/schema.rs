@@ -125,6 +125,56 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    document_kinds (code) {
+        code -> Text,
+        label -> Text,
+        validity_rule -> Text,
+        fiscal_year_offset -> Integer,
+        grace_months -> Integer,
+        max_age_months -> Nullable<Integer>,
+        bank_details -> Bool,
+        required_for_profile -> Bool,
+        required_when -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    document_versions (id) {
+        id -> Text,
+        association_id -> Text,
+        kind_code -> Text,
+        fiscal_year -> Nullable<Integer>,
+        valid_until -> Nullable<Date>,
+        event_date -> Nullable<Date>,
+        blob_sha256 -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        media_type -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        iban -> Nullable<Text>,
+        bic -> Nullable<Text>,
+        account_holder -> Nullable<Text>,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        review_state -> Text,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    association_public_funding (association_id, fiscal_year) {
+        association_id -> Text,
+        fiscal_year -> Integer,
+        cash_subsidies_cents -> BigInt,
+        declared_by -> Text,
+        declared_at -> Timestamp,
     }
 }
 
@@ -200,4 +250,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     association_members,
     association_invitations,
     idempotency_keys,
+    document_kinds,
+    document_versions,
+    association_public_funding,
 );

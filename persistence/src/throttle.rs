@@ -27,23 +27,6 @@ pub fn recent_failures(
     })
 }
 
-/// Makes concurrent sign-ins on the same keys take turns until the transaction ends, so that
-/// counting attempts and recording one cannot interleave. PostgreSQL takes a transaction-level
-/// advisory lock per key (in a fixed order, so two callers never wait on each other); SQLite
-/// needs nothing, its writers already take turns.
-pub fn lock_keys(conn: &mut DbConnection, keys: &[&str]) -> StoreResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        let mut sorted = keys.to_vec();
-        sorted.sort_unstable();
-        for key in sorted {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<diesel::sql_types::Text, _>(key)
-                .execute(pg)?;
-        }
-    }
-    Ok(())
-}
-
 /// Records one attempt for each key (before the credentials are checked), and forgets the
 /// attempts that left the window. Returns the ids, to forget them if the attempt succeeds.
 pub fn record_attempt(

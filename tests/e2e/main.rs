@@ -3,5 +3,6 @@
 mod accounts;
 mod associations;
 mod auth;
+mod documents;
 mod http;
 mod members;

@@ -118,6 +118,23 @@ impl TestApp {
         }
     }
 
+    /// A GET whose body is bytes (a download): status, headers and the bytes.
+    pub fn download(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = Self::with_token(self.request(Method::GET, path), token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().expect("a body").to_vec())
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(Self::with_token(self.request(Method::GET, path), token))
     }

@@ -80,7 +80,7 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
     postgres_database: Option<(String, String)>,
-    _data_dir: TempDir,
+    data_dir: TempDir,
 }
 
 impl TestApp {
@@ -152,12 +152,33 @@ impl TestApp {
             handle,
             thread: Some(thread),
             postgres_database,
-            _data_dir: data_dir,
+            data_dir,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Every file in the document store, blobs and incoming files alike.
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .flat_map(|e| {
+                            if e.path().is_dir() {
+                                walk(&e.path())
+                            } else {
+                                vec![e.path()]
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        walk(&self.data_dir.path().join("blobs"))
     }
 }
 

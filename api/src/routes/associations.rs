@@ -371,8 +371,8 @@ pub async fn create_association(
         body.value.clone(),
     )
     .await;
-    // A concurrent call won a race on a unique index. With the same key, its answer is now
-    // stored and is replayed; otherwise the second try names the field it took first.
+    // A concurrent call (without a key: same-key calls take turns) won a race on a unique
+    // index; the second try names the field it took first.
     let outcome = match first {
         Err(problem) if problem.code == "conflict.duplicate" => {
             create_once(&state, caller, key, fingerprint, body.value).await?

@@ -14,7 +14,9 @@ use simpa_domain::contact::{EmailAddress, has_control_characters};
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::throttle::ThrottlePolicy;
-use simpa_persistence::{DbConnection, StoreResult, accounts, service_accounts, throttle, tokens};
+use simpa_persistence::{
+    DbConnection, StoreResult, accounts, locks, service_accounts, throttle, tokens,
+};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -146,7 +148,7 @@ fn admit_attempt(
     keys: [&str; 2],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<String>> {
-    throttle::lock_keys(conn, &keys)?;
+    locks::lock_names(conn, &keys)?;
     let since = policy.window_start(now);
     let account = throttle::recent_failures(conn, keys[0], since)?;
     let address = throttle::recent_failures(conn, keys[1], since)?;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod associations;
 pub mod auth;
+pub mod documents;
 pub mod health;
 pub mod members;
 pub mod reference;
@@ -35,7 +36,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::change_member_role)
         .service(members::remove_member)
         .service(members::cancel_invitation)
-        .service(members::accept_invitation);
+        .service(members::accept_invitation)
+        .service(documents::list_kinds)
+        .service(documents::update_kind)
+        .service(documents::file_document)
+        .service(documents::list_documents)
+        .service(documents::vault)
+        .service(documents::download_document)
+        .service(documents::review_document)
+        .service(documents::attest)
+        .service(documents::confirm_profile)
+        .service(documents::declare_public_funding);
 }
 
 /// For writes that report whether they found their target: `false` means it does not exist.

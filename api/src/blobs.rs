@@ -1,0 +1,307 @@
+//! The content-addressed store of documents' bytes: one file per distinct content, named by
+//! its SHA-256, under the data directory. Identical bytes are stored once; rows refer to
+//! bytes by hash and never hold them.
+//!
+//! Order of writes: bytes are received into `incoming/`, synced, then moved into place (and
+//! the directory synced) before any row refers to them. A crash can leave an unreferenced
+//! blob, which `simpa gc` removes; never a row without its bytes.
+
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+/// How many leading bytes are kept to recognise the type of a file.
+pub const HEAD_BYTES: usize = 8192;
+
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    pub fn open(root: PathBuf) -> io::Result<BlobStore> {
+        std::fs::create_dir_all(root.join("incoming"))?;
+        Ok(BlobStore { root })
+    }
+
+    /// Where the bytes with this hash are (or would be) stored; `None` for a malformed hash.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let well_formed = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Starts receiving bytes.
+    pub async fn incoming(&self) -> io::Result<Incoming> {
+        let path = self
+            .root
+            .join("incoming")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await?;
+        Ok(Incoming {
+            guard: Cleanup(Some(path)),
+            file: BufWriter::with_capacity(256 * 1024, file),
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::with_capacity(HEAD_BYTES),
+        })
+    }
+
+    /// Removes the blobs no row refers to, and abandoned incoming files, last modified before
+    /// `cutoff` (an upload in progress has a recent file, and its row comes after its blob).
+    pub fn collect_garbage(
+        &self,
+        referenced: &HashSet<String>,
+        cutoff: SystemTime,
+    ) -> io::Result<GarbageReport> {
+        let mut report = GarbageReport::default();
+        let old = |path: &Path| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < cutoff)
+        };
+        for entry in std::fs::read_dir(&self.root)? {
+            let dir = entry?.path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let incoming = dir.file_name().is_some_and(|n| n == "incoming");
+            for file in std::fs::read_dir(&dir)? {
+                let path = file?.path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                if (incoming || !referenced.contains(&name)) && old(&path) {
+                    report.bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
+                    std::fs::remove_file(&path)?;
+                    report.removed += 1;
+                } else if !incoming {
+                    report.kept += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GarbageReport {
+    pub removed: u64,
+    pub kept: u64,
+    pub bytes: u64,
+}
+
+/// Deletes the file it names when dropped, unless disarmed: whatever ends a receipt early
+/// (an error, a refusal, a client gone) leaves no file behind.
+struct Cleanup(Option<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Bytes being received, hashed as they come.
+pub struct Incoming {
+    guard: Cleanup,
+    file: BufWriter<tokio::fs::File>,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+}
+
+impl Incoming {
+    pub async fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
+        self.file.write_all(chunk).await
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The first bytes received, to recognise the type.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// All bytes are in: flushes them to disk.
+    pub async fn finish(mut self) -> io::Result<Received> {
+        self.file.flush().await?;
+        self.file.get_ref().sync_all().await?;
+        let sha256 = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Received {
+            guard: self.guard,
+            sha256,
+            size: self.size,
+        })
+    }
+}
+
+/// Bytes received in full, not yet stored.
+pub struct Received {
+    guard: Cleanup,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Received {
+    /// Moves the bytes into the store under their hash (keeping the copy already there, if
+    /// any), durably. Blocking: run it off the async workers.
+    pub fn store(mut self, store: &BlobStore) -> io::Result<String> {
+        let target = store
+            .path_of(&self.sha256)
+            .ok_or_else(|| io::Error::other("malformed hash"))?;
+        let dir = target
+            .parent()
+            .ok_or_else(|| io::Error::other("blob without a directory"))?
+            .to_owned();
+        std::fs::create_dir_all(&dir)?;
+        if target.exists() {
+            // The same bytes are already stored, maybe as garbage awaiting collection: renewing
+            // their time puts them under the collector's grace period again.
+            std::fs::File::options()
+                .append(true)
+                .open(&target)?
+                .set_modified(SystemTime::now())?;
+        } else {
+            let source = self
+                .guard
+                .0
+                .take()
+                .ok_or_else(|| io::Error::other("received bytes already moved"))?;
+            std::fs::rename(&source, &target)?;
+            // The rename is durable once the directory is synced: only then may a row refer to it.
+            std::fs::File::open(&dir)?.sync_all()?;
+        }
+        Ok(self.sha256.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files_in(dir: &Path) -> usize {
+        walk(dir).len()
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .flat_map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            vec![e.path()]
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[actix_web::test]
+    async fn identical_bytes_are_stored_once_and_dropped_receipts_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().to_owned()).unwrap();
+        let mut first = store.incoming().await.unwrap();
+        first.write(b"%PDF-1.4 hello").await.unwrap();
+        let first = first.finish().await.unwrap().store(&store).unwrap();
+        let mut second = store.incoming().await.unwrap();
+        second.write(b"%PDF-1.4 ").await.unwrap();
+        second.write(b"hello").await.unwrap();
+        let second = second.finish().await.unwrap().store(&store).unwrap();
+        assert_eq!(first, second);
+        let expected: String = Sha256::digest(b"%PDF-1.4 hello")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(first, expected, "named by the SHA-256 of the content");
+        assert_eq!(
+            std::fs::read(store.path_of(&first).unwrap()).unwrap(),
+            b"%PDF-1.4 hello"
+        );
+        assert_eq!(files_in(dir.path()), 1, "one blob, no leftover");
+
+        let mut abandoned = store.incoming().await.unwrap();
+        abandoned.write(b"half of a file").await.unwrap();
+        drop(abandoned);
+        let received = {
+            let mut incoming = store.incoming().await.unwrap();
+            incoming.write(b"refused").await.unwrap();
+            incoming.finish().await.unwrap()
+        };
+        drop(received);
+        assert_eq!(files_in(dir.path()), 1);
+    }
+
+    #[actix_web::test]
+    async fn garbage_is_what_no_row_refers_to_once_old_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().to_owned()).unwrap();
+        let mut kept = Vec::new();
+        for content in [b"kept".as_slice(), b"orphan".as_slice()] {
+            let mut incoming = store.incoming().await.unwrap();
+            incoming.write(content).await.unwrap();
+            kept.push(incoming.finish().await.unwrap().store(&store).unwrap());
+        }
+        let referenced: HashSet<String> = [kept[0].clone()].into();
+        let young = store
+            .collect_garbage(
+                &referenced,
+                SystemTime::now() - std::time::Duration::from_secs(3600),
+            )
+            .unwrap();
+        assert_eq!(
+            young,
+            GarbageReport {
+                removed: 0,
+                kept: 2,
+                bytes: 0
+            },
+            "recent blobs may belong to an upload in progress"
+        );
+        let report = store
+            .collect_garbage(
+                &referenced,
+                SystemTime::now() + std::time::Duration::from_secs(1),
+            )
+            .unwrap();
+        assert_eq!(
+            report,
+            GarbageReport {
+                removed: 1,
+                kept: 1,
+                bytes: 6
+            }
+        );
+        assert!(store.path_of(&kept[0]).unwrap().exists());
+        assert!(!store.path_of(&kept[1]).unwrap().exists());
+        assert_eq!(store.path_of("../../etc/passwd"), None);
+    }
+}

@@ -1,0 +1,893 @@
+//! The document vault: kinds of documents, filing them once, downloading them, the city's
+//! review, and where an association stands.
+
+use crate::access::require;
+use crate::auth::Caller;
+use crate::blobs::BlobStore;
+use crate::codes::{
+    ConditionCode, DocumentStatusCode, ProfileStatusCode, ReviewStateCode, ValidityRuleCode,
+};
+use crate::input::{Json, Query};
+use crate::pagination::Page;
+use crate::problem::{Problem, responses};
+use crate::routes::existed;
+use crate::state::AppState;
+use crate::uploads::{self, UploadForm, UploadedFile};
+use actix_files::NamedFile;
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    self, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::contact::bounded_text;
+use simpa_domain::document::{
+    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
+    check_declared_funding, check_review, vault_status,
+};
+use simpa_domain::iban::{Bic, Iban, holder_matches};
+use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId};
+use simpa_domain::policy::{Action, Actor};
+use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
+use simpa_persistence::{DbConnection, StoreResult, associations};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentKindView {
+    #[schema(example = "comptes_annuels")]
+    pub code: String,
+    pub label: String,
+    pub validity_rule: ValidityRuleCode,
+    /// For `fiscal_year`: the year required on a date of year N is N + offset.
+    pub fiscal_year_offset: i32,
+    /// For `fiscal_year`: months into a year before the required year moves on.
+    pub grace_months: u32,
+    /// For `dated`: months a version stays valid after its date.
+    pub max_age_months: Option<u32>,
+    /// A RIB: filed with `iban`, `bic` and `account_holder`.
+    pub bank_details: bool,
+    /// Missing, it makes the profile "à compléter".
+    pub required_for_profile: bool,
+    pub required_when: Option<ConditionCode>,
+}
+
+impl From<DocumentKind> for DocumentKindView {
+    fn from(k: DocumentKind) -> Self {
+        DocumentKindView {
+            code: k.code,
+            label: k.label,
+            validity_rule: ValidityRuleCode(k.rule),
+            fiscal_year_offset: k.fiscal_year_offset,
+            grace_months: k.grace_months,
+            max_age_months: k.max_age_months,
+            bank_details: k.bank_details,
+            required_for_profile: k.required_for_profile,
+            required_when: k.condition.map(ConditionCode),
+        }
+    }
+}
+
+/// A kind's rules, as an admin edits them.
+#[derive(Deserialize, ToSchema)]
+pub struct DocumentKindInput {
+    pub label: String,
+    pub validity_rule: ValidityRuleCode,
+    #[serde(default)]
+    pub fiscal_year_offset: i32,
+    #[serde(default)]
+    pub grace_months: u32,
+    pub max_age_months: Option<u32>,
+    #[serde(default)]
+    pub bank_details: bool,
+    #[serde(default)]
+    pub required_for_profile: bool,
+    pub required_when: Option<ConditionCode>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FileView {
+    pub name: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    /// SHA-256 of the bytes, also the download's `ETag`.
+    pub sha256: String,
+    pub href: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BankDetailsView {
+    pub iban: String,
+    pub bic: String,
+    pub account_holder: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewView {
+    pub state: ReviewStateCode,
+    pub label: &'static str,
+    pub reason: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+/// One filed version of a document (or a recorded attestation, which has no file).
+#[derive(Serialize, ToSchema)]
+pub struct DocumentVersionView {
+    pub id: Uuid,
+    pub kind: String,
+    pub fiscal_year: Option<i32>,
+    pub valid_until: Option<NaiveDate>,
+    pub event_date: Option<NaiveDate>,
+    pub file: Option<FileView>,
+    pub bank_details: Option<BankDetailsView>,
+    pub filed_by: Uuid,
+    pub filed_at: DateTime<Utc>,
+    pub review: ReviewView,
+}
+
+impl From<DocumentVersion> for DocumentVersionView {
+    fn from(v: DocumentVersion) -> Self {
+        let id = v.facts.id.uuid();
+        let href = format!(
+            "/api/v1/associations/{}/documents/{id}/file",
+            v.association_id
+        );
+        DocumentVersionView {
+            id,
+            kind: v.kind_code,
+            fiscal_year: v.facts.fiscal_year,
+            valid_until: v.facts.valid_until,
+            event_date: v.facts.event_date,
+            file: v.file.map(|f| FileView {
+                name: f.file_name,
+                size_bytes: f.size_bytes,
+                media_type: f.media_type,
+                sha256: f.sha256,
+                href,
+            }),
+            bank_details: v.bank.map(|b| BankDetailsView {
+                iban: b.iban,
+                bic: b.bic,
+                account_holder: b.account_holder,
+            }),
+            filed_by: v.filed_by.uuid(),
+            filed_at: v.facts.filed_at,
+            review: ReviewView {
+                state: ReviewStateCode(v.facts.review),
+                label: v.facts.review.label(),
+                reason: v.review_reason,
+                reviewed_at: v.reviewed_at,
+            },
+        }
+    }
+}
+
+/// Something worth a second look that does not prevent filing.
+#[derive(Serialize, ToSchema)]
+pub struct Warning {
+    pub code: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FiledDocument {
+    pub version: DocumentVersionView,
+    pub warnings: Vec<Warning>,
+}
+
+/// The fields of a filing, sent as `multipart/form-data` (documented here; read by hand).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// A kind code from `GET /api/v1/document-kinds`.
+    kind: String,
+    /// For yearly kinds: the financial year.
+    fiscal_year: Option<i32>,
+    /// For `valid_until` kinds (insurance): the last day of validity, `YYYY-MM-DD`.
+    valid_until: Option<NaiveDate>,
+    /// For `dated` kinds (minutes of the general meeting): its date.
+    event_date: Option<NaiveDate>,
+    /// For a RIB.
+    iban: Option<String>,
+    bic: Option<String>,
+    account_holder: Option<String>,
+    /// PDF, PNG, JPEG, ODT, ODS, DOCX or XLSX, recognised by its content; 20 MB at most.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KindStatusView {
+    pub kind: String,
+    pub label: String,
+    pub status: DocumentStatusCode,
+    pub status_label: &'static str,
+    /// The version in force (or, when out of date, the latest one).
+    pub version_id: Option<Uuid>,
+    pub required_fiscal_year: Option<i32>,
+    /// The first day the version is no longer valid.
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// Where an association's documents and profile stand on a date.
+#[derive(Serialize, ToSchema)]
+pub struct VaultStatusView {
+    pub on: NaiveDate,
+    pub profile_status: ProfileStatusCode,
+    pub profile_status_label: &'static str,
+    /// When the association last confirmed its profile.
+    pub confirmed_at: DateTime<Utc>,
+    pub kinds: Vec<KindStatusView>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StatusQuery {
+    /// The date to judge on, `YYYY-MM-DD` (default: today in the city's time zone).
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewInput {
+    /// `accepted` or `rejected`.
+    pub decision: ReviewStateCode,
+    /// Required for a rejection: the association is told why.
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AttestationInput {
+    /// The kind of attestation, e.g. `contrat_engagement_republicain`.
+    pub kind: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PublicFundingInput {
+    /// Public cash subsidies received that year, all public funders together, in cents.
+    pub cash_subsidies_cents: i64,
+}
+
+/// Asks the policy for an action on the association's documents, which depends on its district.
+fn require_for_documents(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: AssociationId,
+    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>) -> Action,
+) -> StoreResult<Actor> {
+    let district = associations::district(conn, id)?;
+    let actor = require(conn, caller, action(district))?;
+    existed(associations::exists(conn, id)?, "association")?;
+    Ok(actor)
+}
+
+fn person(actor: Actor) -> StoreResult<AccountId> {
+    match actor {
+        Actor::Person { id, .. } => Ok(id),
+        _ => Err(DomainError::Forbidden.into()),
+    }
+}
+
+fn load_version(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    version: DocumentVersionId,
+) -> StoreResult<DocumentVersion> {
+    documents::version(conn, id, version)?
+        .ok_or_else(|| DomainError::NotFound { what: "document" }.into())
+}
+
+/// The kinds of documents and their rules.
+#[utoipa::path(tag = "documents", responses((status = 200, body = Page<DocumentKindView>)))]
+#[get("/document-kinds")]
+pub async fn list_kinds(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Page<DocumentKindView>>, Problem> {
+    let kinds = state
+        .read(move |conn| {
+            require(conn, caller, Action::ReadReferenceData)?;
+            documents::kinds(conn)
+        })
+        .await?;
+    Ok(web::Json(Page::all(
+        kinds.into_iter().map(DocumentKindView::from),
+    )))
+}
+
+/// Edits a kind's rules (admins). Its code stays.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    request_body = DocumentKindInput,
+    responses((status = 200, body = DocumentKindView), (status = 403, response = responses::Forbidden))
+)]
+#[put("/document-kinds/{code}")]
+pub async fn update_kind(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: Json<DocumentKindInput>,
+) -> Result<web::Json<DocumentKindView>, Problem> {
+    let input = body.value;
+    let kind = DocumentKind {
+        code: path.into_inner(),
+        label: input.label.trim().to_owned(),
+        rule: input.validity_rule.0,
+        fiscal_year_offset: input.fiscal_year_offset,
+        grace_months: input.grace_months,
+        max_age_months: input.max_age_months,
+        bank_details: input.bank_details,
+        required_for_profile: input.required_for_profile,
+        condition: input.required_when.map(|c| c.0),
+    };
+    let updated = state
+        .write(move |conn| {
+            require(conn, caller, Action::ManageDocumentKinds)?;
+            kind.check().map_err(DomainError::Invalid)?;
+            existed(documents::update_kind(conn, &kind)?, "document_kind")?;
+            Ok(kind)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+/// What an upload declares, checked against its kind; every offending field at once.
+struct CheckedUpload {
+    kind: DocumentKind,
+    filing: Filing,
+    bank: Option<BankDetails>,
+    warnings: Vec<Warning>,
+}
+
+fn check_upload(
+    form: &UploadForm,
+    kinds: &[DocumentKind],
+    association_name: &str,
+    today: NaiveDate,
+) -> Result<CheckedUpload, DomainError> {
+    let mut c = Checks::default();
+    let kind = match form.text("kind") {
+        None => c.check("kind", Err::<(), _>(Violation::new("field.required", "Ce champ est obligatoire."))).and(None),
+        Some(code) => c.check(
+            "kind",
+            kinds.iter().find(|k| k.code == code).cloned().ok_or_else(|| {
+                Violation::new("kind.unknown", format!("« {code} » n'est pas un type de document connu (voir GET /api/v1/document-kinds)."))
+            }),
+        ),
+    };
+    let date = |c: &mut Checks, field: &str| {
+        c.optional(field, form.text(field), |raw| {
+            raw.parse::<NaiveDate>().map_err(|_| {
+                Violation::new("field.invalid_value", "Date attendue au format AAAA-MM-JJ.")
+            })
+        })
+    };
+    let valid_until = date(&mut c, "valid_until");
+    let event_date = date(&mut c, "event_date");
+    let fiscal_year = c.optional("fiscal_year", form.text("fiscal_year"), |raw| {
+        raw.parse::<i32>()
+            .map_err(|_| Violation::new("field.invalid_value", "Année attendue, par exemple 2025."))
+    });
+    if form.file.is_none() {
+        c.push(
+            Violation::new("field.required", "Joignez le document (champ « file »).").at("file"),
+        );
+    }
+    let (Some(kind), Some(fiscal_year), Some(valid_until), Some(event_date)) =
+        (kind, fiscal_year, valid_until, event_date)
+    else {
+        return Err(c.into_error());
+    };
+    let filing = match kind.check_filing(
+        &Filing {
+            fiscal_year,
+            valid_until,
+            event_date,
+        },
+        today,
+    ) {
+        Ok(filing) => Some(filing),
+        Err(errors) => {
+            c.extend(errors);
+            None
+        }
+    };
+    let mut warnings = Vec::new();
+    let bank = if kind.bank_details {
+        let iban = c.check(
+            "iban",
+            form.text("iban")
+                .ok_or_else(|| {
+                    Violation::new("field.required", "Ce champ est obligatoire pour un RIB.")
+                })
+                .and_then(Iban::parse),
+        );
+        let bic = c.check(
+            "bic",
+            form.text("bic")
+                .ok_or_else(|| {
+                    Violation::new("field.required", "Ce champ est obligatoire pour un RIB.")
+                })
+                .and_then(Bic::parse),
+        );
+        let holder = c.check(
+            "account_holder",
+            bounded_text(form.text("account_holder").unwrap_or_default(), 1, 200),
+        );
+        if let Some(holder) = &holder
+            && !holder_matches(holder, association_name)
+        {
+            warnings.push(Warning {
+                code: "rib.holder_mismatch",
+                detail: format!("Le titulaire du compte (« {holder} ») n'est pas exactement l'association (« {association_name} ») : la Ville demande un RIB à son nom exact."),
+            });
+        }
+        match (iban, bic, holder) {
+            (Some(iban), Some(bic), Some(account_holder)) => Some(BankDetails {
+                iban: iban.to_string(),
+                bic: bic.to_string(),
+                account_holder,
+            }),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let Some(filing) = filing else {
+        return Err(c.into_error());
+    };
+    c.finish()?;
+    Ok(CheckedUpload {
+        kind,
+        filing,
+        bank,
+        warnings,
+    })
+}
+
+/// Files a document (the association's members). A new filing of a kind supersedes the
+/// previous one, which stays readable. Identical bytes are stored once.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = FiledDocument, headers(("Location" = String))),
+        (status = 400, response = responses::BadRequest),
+        (status = 403, response = responses::Forbidden),
+        (status = 413, response = responses::PayloadTooLarge),
+        (status = 415, response = responses::UnsupportedMediaType),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/associations/{association_id}/documents")]
+pub async fn file_document(
+    state: web::Data<AppState>,
+    blobs: web::Data<BlobStore>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    multipart: Multipart,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let (today, now) = (state.today(), state.now());
+    // Who may file is known before a single byte is read.
+    let (filer, name, kinds) = state
+        .read(move |conn| {
+            let filer = person(require(conn, caller, Action::FileDocument(id))?)?;
+            existed(associations::exists(conn, id)?, "association")?;
+            Ok((
+                filer,
+                associations::name(conn, id)?,
+                documents::kinds(conn)?,
+            ))
+        })
+        .await?;
+    let mut form = uploads::read_form(multipart, &blobs, state.config.upload_limit).await?;
+    let CheckedUpload {
+        kind,
+        filing,
+        bank,
+        warnings,
+    } = check_upload(&form, &kinds, &name, today)?;
+    let Some(UploadedFile {
+        received,
+        file_name,
+        media_type,
+    }) = form.file.take()
+    else {
+        return Err(Problem::invalid(vec![
+            Violation::new("field.required", "Joignez le document (champ « file »).").at("file"),
+        ]));
+    };
+    let size_bytes = i64::try_from(received.size).unwrap_or(i64::MAX);
+    let store = blobs.clone();
+    // The bytes are in place, durably, before a row refers to them.
+    let sha256 = web::block(move || received.store(&store))
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot store an upload");
+            Problem::internal()
+        })?;
+    let file = StoredFile {
+        sha256,
+        size_bytes,
+        media_type: media_type.to_owned(),
+        file_name,
+    };
+    let version = DocumentVersionId::from_uuid(Uuid::now_v7());
+    let view = state
+        .write(move |conn| {
+            documents::insert_version(
+                conn,
+                NewVersion {
+                    id: version,
+                    association: id,
+                    kind_code: &kind.code,
+                    fiscal_year: filing.fiscal_year,
+                    valid_until: filing.valid_until,
+                    event_date: filing.event_date,
+                    file: Some(&file),
+                    bank: bank.as_ref(),
+                    filed_by: filer,
+                    filed_at: now,
+                    review: ReviewState::Pending,
+                },
+            )?;
+            load_version(conn, id, version).map(DocumentVersionView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/associations/{id}/documents/{}", view.id),
+        ))
+        .json(FiledDocument {
+            version: view,
+            warnings,
+        }))
+}
+
+/// Every version the association filed, newest first (history included).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<DocumentVersionView>), (status = 403, response = responses::Forbidden))
+)]
+#[get("/associations/{association_id}/documents")]
+pub async fn list_documents(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<Page<DocumentVersionView>>, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let versions = state
+        .read(move |conn| {
+            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
+                association: id,
+                district,
+            })?;
+            documents::versions(conn, id)
+        })
+        .await?;
+    Ok(web::Json(Page::all(
+        versions.into_iter().map(DocumentVersionView::from),
+    )))
+}
+
+/// The bytes of a filed version, with their type, name and SHA-256 as `ETag`.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", headers(("ETag" = String), ("Content-Disposition" = String))),
+        (status = 304, description = "Not modified since the `ETag` given in `If-None-Match`"),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/associations/{association_id}/documents/{version_id}/file")]
+pub async fn download_document(
+    state: web::Data<AppState>,
+    blobs: web::Data<BlobStore>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (id, version) = path.into_inner();
+    let (id, version) = (
+        AssociationId::from_uuid(id),
+        DocumentVersionId::from_uuid(version),
+    );
+    let version = state
+        .read(move |conn| {
+            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
+                association: id,
+                district,
+            })?;
+            load_version(conn, id, version)
+        })
+        .await?;
+    let Some(file) = version.file else {
+        return Err(Problem::not_found("file"));
+    };
+    let etag = format!("\"{}\"", file.sha256);
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let missing = || {
+        tracing::error!(sha256 = %file.sha256, "a document row refers to bytes that are not in the store");
+        Problem::internal()
+    };
+    let path = blobs.path_of(&file.sha256).ok_or_else(missing)?;
+    let named = NamedFile::open_async(&path).await.map_err(|_| missing())?;
+    let extension = ACCEPTED_MEDIA_TYPES
+        .iter()
+        .find(|(m, _)| *m == file.media_type)
+        .map_or("bin", |(_, e)| *e);
+    let name = if file
+        .file_name
+        .to_lowercase()
+        .ends_with(&format!(".{extension}"))
+    {
+        file.file_name.clone()
+    } else {
+        format!("{}.{extension}", file.file_name)
+    };
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+            charset: header::Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: name.into_bytes(),
+        })],
+    };
+    let mut response = named
+        .use_etag(false)
+        .use_last_modified(false)
+        .set_content_type(file.media_type.parse().unwrap_or(mime_octet_stream()))
+        .set_content_disposition(disposition)
+        .into_response(&req);
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).map_err(|_| missing())?,
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+fn mime_octet_stream() -> actix_web::mime::Mime {
+    actix_web::mime::APPLICATION_OCTET_STREAM
+}
+
+/// Accepts or rejects a filed version (the bureau, or the town hall of the association's
+/// district). A rejected document counts as missing; a rejection says why.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    request_body = ReviewInput,
+    responses((status = 200, body = DocumentVersionView), (status = 403, response = responses::Forbidden))
+)]
+#[post("/associations/{association_id}/documents/{version_id}/review")]
+pub async fn review_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<ReviewInput>,
+) -> Result<web::Json<DocumentVersionView>, Problem> {
+    let (id, version) = path.into_inner();
+    let (id, version) = (
+        AssociationId::from_uuid(id),
+        DocumentVersionId::from_uuid(version),
+    );
+    let decision = body.value.decision.0;
+    let reason = check_review(decision, body.value.reason.as_deref())
+        .map_err(|e| DomainError::Invalid(vec![e]))?;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let reviewer = person(require_for_documents(conn, caller, id, |district| {
+                Action::ReviewDocument {
+                    association: id,
+                    district,
+                }
+            })?)?;
+            existed(
+                documents::review(
+                    conn,
+                    id,
+                    version,
+                    decision,
+                    reason.as_deref(),
+                    reviewer,
+                    now,
+                )?,
+                "document",
+            )?;
+            load_version(conn, id, version).map(DocumentVersionView::from)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Where the association's documents stand on a date, kind by kind, and the profile status
+/// they make: "à compléter", "à actualiser" or "à jour".
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(StatusQuery),
+    responses((status = 200, body = VaultStatusView), (status = 400, response = responses::BadRequest), (status = 403, response = responses::Forbidden))
+)]
+#[get("/associations/{association_id}/documents/status")]
+pub async fn vault(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: Query<StatusQuery>,
+) -> Result<web::Json<VaultStatusView>, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let on = query.0.on.unwrap_or_else(|| state.today());
+    let view = state
+        .read(move |conn| {
+            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
+                association: id,
+                district,
+            })?;
+            let kinds = documents::kinds(conn)?;
+            let versions: Vec<_> = documents::versions(conn, id)?
+                .into_iter()
+                .map(|v| (v.kind_code, v.facts))
+                .collect();
+            let facts = documents::condition_facts(conn, id)?;
+            let confirmed_at = associations::get(conn, id)?
+                .ok_or(DomainError::NotFound {
+                    what: "association",
+                })?
+                .confirmed_at;
+            let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_at);
+            let kinds = kinds
+                .into_iter()
+                .zip(statuses)
+                .map(|(kind, (_, status))| kind_status_view(kind, status))
+                .collect();
+            Ok(VaultStatusView {
+                on,
+                profile_status: ProfileStatusCode(profile),
+                profile_status_label: profile.label(),
+                confirmed_at,
+                kinds,
+            })
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+fn kind_status_view(kind: DocumentKind, status: KindStatus) -> KindStatusView {
+    KindStatusView {
+        kind: kind.code,
+        label: kind.label,
+        status: DocumentStatusCode(status.status),
+        status_label: status.status.label(),
+        version_id: status.version.map(DocumentVersionId::uuid),
+        required_fiscal_year: status.required_fiscal_year,
+        valid_until: status.valid_until,
+    }
+}
+
+/// Records an attestation signed in the association's name by its president, such as the
+/// contrat d'engagement républicain (who and when are kept).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    request_body = AttestationInput,
+    responses((status = 201, body = DocumentVersionView), (status = 403, response = responses::Forbidden))
+)]
+#[post("/associations/{association_id}/attestations")]
+pub async fn attest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<AttestationInput>,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let code = body.value.kind.trim().to_owned();
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let signer = person(require(conn, caller, Action::Attest(id))?)?;
+            existed(associations::exists(conn, id)?, "association")?;
+            match documents::kind(conn, &code)? {
+                Some(kind) if kind.rule == ValidityRule::Attestation => {}
+                _ => {
+                    return Err(DomainError::invalid(
+                        "kind",
+                        Violation::new("kind.not_an_attestation", format!("« {code} » n'est pas une attestation à signer (voir GET /api/v1/document-kinds).")),
+                    )
+                    .into());
+                }
+            }
+            let version = DocumentVersionId::from_uuid(Uuid::now_v7());
+            documents::insert_version(
+                conn,
+                NewVersion {
+                    id: version,
+                    association: id,
+                    kind_code: &code,
+                    fiscal_year: None,
+                    valid_until: None,
+                    event_date: None,
+                    file: None,
+                    bank: None,
+                    filed_by: signer,
+                    filed_at: now,
+                    review: ReviewState::Accepted,
+                },
+            )?;
+            load_version(conn, id, version).map(DocumentVersionView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Confirms that the association's profile is still accurate (editing it confirms it too).
+/// Unconfirmed for 12 months, a profile is "à actualiser".
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Confirmed"), (status = 403, response = responses::Forbidden))
+)]
+#[post("/associations/{association_id}/confirmation")]
+pub async fn confirm_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let now = state.now();
+    state
+        .write(move |conn| {
+            require(conn, caller, Action::UpdateAssociation(id))?;
+            existed(associations::confirm(conn, id, now)?, "association")
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Declares the public cash subsidies the association received in a financial year (all
+/// public funders). Above 153,000 €, the auditor's report of that year is required.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    request_body = PublicFundingInput,
+    responses((status = 204, description = "Declared"), (status = 403, response = responses::Forbidden))
+)]
+#[put("/associations/{association_id}/public-funding/{fiscal_year}")]
+pub async fn declare_public_funding(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, i32)>,
+    body: Json<PublicFundingInput>,
+) -> Result<HttpResponse, Problem> {
+    let (id, year) = path.into_inner();
+    let id = AssociationId::from_uuid(id);
+    let cents = body.value.cash_subsidies_cents;
+    check_declared_funding(year, cents, state.today()).map_err(DomainError::Invalid)?;
+    let now = state.now();
+    state
+        .write(move |conn| {
+            let declarer = person(require(conn, caller, Action::UpdateAssociation(id))?)?;
+            existed(associations::exists(conn, id)?, "association")?;
+            documents::declare_public_funding(conn, id, year, cents, declarer, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,338 @@
+//! Document kinds, the versions associations file, and declared public funding.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{association_public_funding, document_kinds, document_versions};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::document::{
+    Condition, ConditionFacts, DocumentKind, ReviewState, ValidityRule, VersionFacts,
+};
+use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId};
+use std::collections::HashSet;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = document_kinds)]
+struct KindRow {
+    code: String,
+    label: String,
+    validity_rule: String,
+    fiscal_year_offset: i32,
+    grace_months: i32,
+    max_age_months: Option<i32>,
+    bank_details: bool,
+    required_for_profile: bool,
+    required_when: Option<String>,
+    position: i32,
+}
+
+fn kind_from_row(row: KindRow) -> StoreResult<DocumentKind> {
+    let corrupt =
+        |what: &str| StoreError::Corrupt(format!("document_kinds.{what} of {}", row.code));
+    Ok(DocumentKind {
+        rule: ValidityRule::from_code(&row.validity_rule)
+            .ok_or_else(|| corrupt("validity_rule"))?,
+        condition: row
+            .required_when
+            .as_deref()
+            .map(|c| Condition::from_code(c).ok_or_else(|| corrupt("required_when")))
+            .transpose()?,
+        grace_months: u32::try_from(row.grace_months).map_err(|_| corrupt("grace_months"))?,
+        max_age_months: row
+            .max_age_months
+            .map(|m| u32::try_from(m).map_err(|_| corrupt("max_age_months")))
+            .transpose()?,
+        fiscal_year_offset: row.fiscal_year_offset,
+        bank_details: row.bank_details,
+        required_for_profile: row.required_for_profile,
+        code: row.code,
+        label: row.label,
+    })
+}
+
+/// Every kind, in the city's order.
+pub fn kinds(conn: &mut DbConnection) -> StoreResult<Vec<DocumentKind>> {
+    document_kinds::table
+        .select(KindRow::as_select())
+        .order(document_kinds::position)
+        .load(conn)?
+        .into_iter()
+        .map(kind_from_row)
+        .collect()
+}
+
+pub fn kind(conn: &mut DbConnection, code: &str) -> StoreResult<Option<DocumentKind>> {
+    document_kinds::table
+        .find(code)
+        .select(KindRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(kind_from_row)
+        .transpose()
+}
+
+/// Replaces a kind's rules (its code and place in the list stay); `false` if there is none.
+pub fn update_kind(conn: &mut DbConnection, kind: &DocumentKind) -> StoreResult<bool> {
+    let updated = diesel::update(document_kinds::table.find(&kind.code))
+        .set((
+            document_kinds::label.eq(&kind.label),
+            document_kinds::validity_rule.eq(kind.rule.code()),
+            document_kinds::fiscal_year_offset.eq(kind.fiscal_year_offset),
+            document_kinds::grace_months.eq(i32::try_from(kind.grace_months).unwrap_or(i32::MAX)),
+            document_kinds::max_age_months.eq(kind
+                .max_age_months
+                .map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
+            document_kinds::bank_details.eq(kind.bank_details),
+            document_kinds::required_for_profile.eq(kind.required_for_profile),
+            document_kinds::required_when.eq(kind.condition.map(|c| c.code())),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The stored file of a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    pub file_name: String,
+}
+
+/// A RIB's details as declared with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankDetails {
+    pub iban: String,
+    pub bic: String,
+    pub account_holder: String,
+}
+
+/// A version as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentVersion {
+    pub facts: VersionFacts,
+    pub association_id: AssociationId,
+    pub kind_code: String,
+    pub file: Option<StoredFile>,
+    pub bank: Option<BankDetails>,
+    pub filed_by: AccountId,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_reason: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = document_versions)]
+struct VersionRow {
+    id: String,
+    association_id: String,
+    kind_code: String,
+    fiscal_year: Option<i32>,
+    valid_until: Option<NaiveDate>,
+    event_date: Option<NaiveDate>,
+    blob_sha256: Option<String>,
+    size_bytes: Option<i64>,
+    media_type: Option<String>,
+    file_name: Option<String>,
+    iban: Option<String>,
+    bic: Option<String>,
+    account_holder: Option<String>,
+    filed_by: String,
+    filed_at: NaiveDateTime,
+    review_state: String,
+    reviewed_at: Option<NaiveDateTime>,
+    review_reason: Option<String>,
+}
+
+fn version_from_row(row: VersionRow) -> StoreResult<DocumentVersion> {
+    let review = ReviewState::from_code(&row.review_state).ok_or_else(|| {
+        StoreError::Corrupt(format!("document_versions.review_state of {}", row.id))
+    })?;
+    let file = match (
+        row.blob_sha256,
+        row.size_bytes,
+        row.media_type,
+        row.file_name,
+    ) {
+        (Some(sha256), Some(size_bytes), Some(media_type), Some(file_name)) => Some(StoredFile {
+            sha256,
+            size_bytes,
+            media_type,
+            file_name,
+        }),
+        _ => None,
+    };
+    let bank = match (row.iban, row.bic, row.account_holder) {
+        (Some(iban), Some(bic), Some(account_holder)) => Some(BankDetails {
+            iban,
+            bic,
+            account_holder,
+        }),
+        _ => None,
+    };
+    Ok(DocumentVersion {
+        facts: VersionFacts {
+            id: parse("document_versions.id", &row.id)?,
+            fiscal_year: row.fiscal_year,
+            valid_until: row.valid_until,
+            event_date: row.event_date,
+            filed_at: utc(row.filed_at),
+            review,
+        },
+        association_id: parse("document_versions.association_id", &row.association_id)?,
+        kind_code: row.kind_code,
+        file,
+        bank,
+        filed_by: parse("document_versions.filed_by", &row.filed_by)?,
+        reviewed_at: row.reviewed_at.map(utc),
+        review_reason: row.review_reason,
+    })
+}
+
+/// What filing a version writes.
+pub struct NewVersion<'a> {
+    pub id: DocumentVersionId,
+    pub association: AssociationId,
+    pub kind_code: &'a str,
+    pub fiscal_year: Option<i32>,
+    pub valid_until: Option<NaiveDate>,
+    pub event_date: Option<NaiveDate>,
+    pub file: Option<&'a StoredFile>,
+    pub bank: Option<&'a BankDetails>,
+    pub filed_by: AccountId,
+    pub filed_at: DateTime<Utc>,
+    pub review: ReviewState,
+}
+
+pub fn insert_version(conn: &mut DbConnection, new: NewVersion<'_>) -> StoreResult<()> {
+    diesel::insert_into(document_versions::table)
+        .values((
+            document_versions::id.eq(new.id.to_string()),
+            document_versions::association_id.eq(new.association.to_string()),
+            document_versions::kind_code.eq(new.kind_code),
+            document_versions::fiscal_year.eq(new.fiscal_year),
+            document_versions::valid_until.eq(new.valid_until),
+            document_versions::event_date.eq(new.event_date),
+            document_versions::blob_sha256.eq(new.file.map(|f| f.sha256.as_str())),
+            document_versions::size_bytes.eq(new.file.map(|f| f.size_bytes)),
+            document_versions::media_type.eq(new.file.map(|f| f.media_type.as_str())),
+            document_versions::file_name.eq(new.file.map(|f| f.file_name.as_str())),
+            document_versions::iban.eq(new.bank.map(|b| b.iban.as_str())),
+            document_versions::bic.eq(new.bank.map(|b| b.bic.as_str())),
+            document_versions::account_holder.eq(new.bank.map(|b| b.account_holder.as_str())),
+            document_versions::filed_by.eq(new.filed_by.to_string()),
+            document_versions::filed_at.eq(naive(new.filed_at)),
+            document_versions::review_state.eq(new.review.code()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every version an association filed, newest first.
+pub fn versions(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<Vec<DocumentVersion>> {
+    document_versions::table
+        .filter(document_versions::association_id.eq(association.to_string()))
+        .select(VersionRow::as_select())
+        .order((
+            document_versions::filed_at.desc(),
+            document_versions::id.desc(),
+        ))
+        .load(conn)?
+        .into_iter()
+        .map(version_from_row)
+        .collect()
+}
+
+/// One version of this association's documents.
+pub fn version(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    id: DocumentVersionId,
+) -> StoreResult<Option<DocumentVersion>> {
+    document_versions::table
+        .find(id.to_string())
+        .filter(document_versions::association_id.eq(association.to_string()))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(version_from_row)
+        .transpose()
+}
+
+/// Records the city's review of a version; `false` if there is no such version.
+pub fn review(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    id: DocumentVersionId,
+    state: ReviewState,
+    reason: Option<&str>,
+    reviewer: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        document_versions::table
+            .find(id.to_string())
+            .filter(document_versions::association_id.eq(association.to_string())),
+    )
+    .set((
+        document_versions::review_state.eq(state.code()),
+        document_versions::review_reason.eq(reason),
+        document_versions::reviewed_by.eq(reviewer.to_string()),
+        document_versions::reviewed_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Every stored blob some version refers to.
+pub fn referenced_blobs(conn: &mut DbConnection) -> StoreResult<HashSet<String>> {
+    let hashes: Vec<Option<String>> = document_versions::table
+        .select(document_versions::blob_sha256)
+        .distinct()
+        .load(conn)?;
+    Ok(hashes.into_iter().flatten().collect())
+}
+
+/// The public cash subsidies an association declared, per year.
+pub fn condition_facts(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<ConditionFacts> {
+    let rows: Vec<(i32, i64)> = association_public_funding::table
+        .filter(association_public_funding::association_id.eq(association.to_string()))
+        .select((
+            association_public_funding::fiscal_year,
+            association_public_funding::cash_subsidies_cents,
+        ))
+        .order(association_public_funding::fiscal_year)
+        .load(conn)?;
+    Ok(ConditionFacts {
+        public_cash_subsidies: rows,
+    })
+}
+
+/// Declares (or corrects) the public cash subsidies of one year.
+pub fn declare_public_funding(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    fiscal_year: i32,
+    cents: i64,
+    declared_by: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(association_public_funding::table.find((association.to_string(), fiscal_year)))
+        .execute(conn)?;
+    diesel::insert_into(association_public_funding::table)
+        .values((
+            association_public_funding::association_id.eq(association.to_string()),
+            association_public_funding::fiscal_year.eq(fiscal_year),
+            association_public_funding::cash_subsidies_cents.eq(cents),
+            association_public_funding::declared_by.eq(declared_by.to_string()),
+            association_public_funding::declared_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
