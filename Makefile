@@ -2,7 +2,7 @@
 CARGO ?= cargo
 SIMPA := ./target/debug/simpa
 
-.PHONY: run test lint openapi fixtures build
+.PHONY: run test lint openapi fixtures build bench
 
 ## Build, migrate the embedded SQLite database, load the demo data and serve on 127.0.0.1:8080.
 run: build
@@ -20,6 +20,11 @@ test: lint
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Benchmarks against a release build: document upload throughput (vs cp) and memory.
+bench:
+	$(CARGO) build --release --bin simpa
+	python3 scripts/bench.py ./target/release/simpa
 
 ## Rewrite openapi/openapi.json from the code (a test fails while it is stale).
 openapi:

@@ -130,7 +130,7 @@ pub async fn read_form(
                     if incoming.size() + chunk.len() as u64 > limit {
                         return Err(too_large(limit));
                     }
-                    incoming.write(&chunk).await.map_err(storage_failed)?;
+                    incoming.write(chunk).await.map_err(storage_failed)?;
                     // Refuse a wrong type as soon as enough is known, not after the whole file.
                     if media_type.is_none() && incoming.head().len() >= HEAD_BYTES {
                         media_type = Some(recognise(incoming.head())?);

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Benchmarks of Simpa (`make bench`), against a release build on the embedded SQLite.
+
+Document uploads: throughput of 10 MB uploads in MB/s, next to writing the same bytes with
+`cp` on the same disk in the same run, and the server's memory during a 20 MB upload (target:
+under 30 MB above idle).
+
+An upload is durable before its row commits (its bytes are synced to disk), while a plain
+`cp` returns as soon as the bytes are in the page cache: the like-for-like baseline is `cp`
+followed by fsync, and the target (at least 50 %) is judged against it. The ratio to plain
+`cp` is printed too.
+
+Usage: scripts/bench.py path/to/simpa [--rounds N]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+MB = 1_000_000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base, method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+def pdf_of_size(path, size, seed):
+    """A file recognised as a PDF, of incompressible (random) bytes, distinct per seed."""
+    header = f"%PDF-1.4\n% bench {seed}\n".encode()
+    with open(path, "wb") as f:
+        f.write(header)
+        f.write(os.urandom(size - len(header)))
+
+
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def upload(base, token, association, path):
+    """Uploads with curl; returns the seconds the transfer took."""
+    result = subprocess.run(
+        [
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+            "-H", f"authorization: Bearer {token}",
+            "-F", "kind=statuts", "-F", f"file=@{path};filename=statuts.pdf",
+            f"{base}/api/v1/associations/{association}/documents",
+        ],
+        capture_output=True, text=True, check=True,
+    )
+    status, seconds = result.stdout.split()
+    if status != "201":
+        sys.exit(f"upload answered {status}")
+    return float(seconds)
+
+
+def cp_seconds(source, target, sync):
+    started = time.perf_counter()
+    shutil.copyfile(source, target)
+    if sync:
+        fd = os.open(target, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    elapsed = time.perf_counter() - started
+    os.remove(target)
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("simpa")
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+
+    work = tempfile.mkdtemp(prefix="simpa-bench-")
+    port = free_port()
+    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn")
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen([args.simpa, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        server.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        call(base, "POST", "/api/v1/accounts", {"email": "bench@exemple.org", "password": "bench password 2026", "display_name": "Bench"})
+        token = call(base, "POST", "/api/v1/auth/token", {"grant_type": "password", "email": "bench@exemple.org", "password": "bench password 2026"})["access_token"]
+        association = call(base, "POST", "/api/v1/associations", {
+            "name": "Association du banc d'essai", "object": "Mesurer.",
+            "address": {"street": "1 rue de Rivoli", "postal_code": "75004", "city": "Paris"},
+        }, token)["id"]
+
+        size = 10 * MB
+        files = [os.path.join(work, f"upload-{n}.pdf") for n in range(args.rounds)]
+        for n, path in enumerate(files):
+            pdf_of_size(path, size, n)
+        upload(base, token, association, files[0])  # warm-up, not counted
+
+        # Interleaved, so that both see the same state of the disk and the machine.
+        uploads, copies, synced = [], [], []
+        for path in files[1:]:
+            copies.append(cp_seconds(path, path + ".cp", sync=False))
+            synced.append(cp_seconds(path, path + ".cp", sync=True))
+            uploads.append(upload(base, token, association, path))
+        upload_mbs = size / MB / statistics.median(uploads)
+        cp_mbs = size / MB / statistics.median(copies)
+        cp_sync_mbs = size / MB / statistics.median(synced)
+
+        # Memory: reset the peak, upload 20 MB, read the peak.
+        big = os.path.join(work, "big.pdf")
+        pdf_of_size(big, 20 * MB, "big")
+        idle = rss_kib(server.pid, "VmRSS")
+        with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+            f.write("5")
+        upload(base, token, association, big)
+        peak = rss_kib(server.pid, "VmHWM")
+        above_idle_mb = (peak - idle) * 1024 / MB
+
+        print(f"Document upload, 10 MB, median of {len(uploads)} (release build, SQLite, loopback, curl):")
+        print(f"  upload        {upload_mbs:8.1f} MB/s   (stream to disk + SHA-256 + type check + fsync + row)")
+        print(f"  cp            {cp_mbs:8.1f} MB/s   -> upload / cp       = {upload_mbs / cp_mbs:6.1%}  (page cache only, not on disk)")
+        print(f"  cp + fsync    {cp_sync_mbs:8.1f} MB/s   -> upload / cp+fsync = {upload_mbs / cp_sync_mbs:6.1%}  (target >= 50 %, same durability)")
+        print("Memory during a 20 MB upload:")
+        print(f"  idle RSS {idle / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB: {above_idle_mb:.1f} MB above idle (target < 30 MB)")
+        ok = upload_mbs / cp_sync_mbs >= 0.5 and above_idle_mb < 30
+        print("targets met" if ok else "TARGETS MISSED")
+        return 0 if ok else 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
