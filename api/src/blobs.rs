@@ -203,9 +203,13 @@ impl Incoming {
             .chunks
             .as_ref()
             .ok_or_else(|| io::Error::other("upload already finished"))?;
-        // Fails only when the writer stopped on an error, which `finish` reports.
         if !block.is_empty() && chunks.send(block).await.is_err() {
-            return Err(io::Error::other("the upload's writer stopped"));
+            // The writer stopped on an error: report its cause.
+            return Err(match (&mut self.writer).await {
+                Ok(Err(cause)) => cause,
+                Ok(Ok(_)) => io::Error::other("the upload's writer stopped early"),
+                Err(join) => io::Error::other(join),
+            });
         }
         Ok(())
     }
@@ -250,15 +254,12 @@ impl Received {
             .parent()
             .ok_or_else(|| io::Error::other("blob without a directory"))?
             .to_owned();
-        std::fs::create_dir_all(&dir)?;
-        if target.exists() {
-            // The same bytes are already stored, maybe as garbage awaiting collection: renewing
-            // their time puts them under the collector's grace period again.
-            std::fs::File::options()
-                .append(true)
-                .open(&target)?
-                .set_modified(SystemTime::now())?;
-        } else {
+        if !dir.exists() {
+            std::fs::create_dir_all(&dir)?;
+            // The new folder's entry in the store's root must survive a crash too.
+            std::fs::File::open(&store.root)?.sync_all()?;
+        }
+        if !target.exists() {
             let source = self
                 .guard
                 .0
@@ -268,6 +269,13 @@ impl Received {
             // The rename is durable once the directory is synced: only then may a row refer to it.
             std::fs::File::open(&dir)?.sync_all()?;
         }
+        // Stored now, whenever its bytes arrived (a slow upload, or the same bytes stored long
+        // ago and awaiting collection): the collector's grace period starts again, and it
+        // covers the commit of the row about to refer to them.
+        std::fs::File::options()
+            .append(true)
+            .open(&target)?
+            .set_modified(SystemTime::now())?;
         Ok(self.sha256.clone())
     }
 }

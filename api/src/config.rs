@@ -36,6 +36,8 @@ pub struct Config {
     pub blob_dir: PathBuf,
     /// `SIMPA_UPLOAD_LIMIT_BYTES`: largest document accepted.
     pub upload_limit: u64,
+    /// `SIMPA_MAX_CONCURRENT_UPLOADS`: uploads received at once per node; more wait, then 503.
+    pub max_concurrent_uploads: usize,
 }
 
 impl Config {
@@ -109,10 +111,14 @@ impl Config {
             json_limit: number("SIMPA_JSON_LIMIT_BYTES", value("SIMPA_JSON_LIMIT_BYTES"), 1024 * 1024)?,
             blob_dir,
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
+            max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
         };
         if config.pool.max_size == 0 {
             return Err("SIMPA_DB_POOL_SIZE must be at least 1".into());
+        }
+        if config.max_concurrent_uploads == 0 {
+            return Err("SIMPA_MAX_CONCURRENT_UPLOADS must be at least 1".into());
         }
         Ok(config)
     }

@@ -41,7 +41,7 @@ enum Command {
     /// Remove stored document bytes that no row refers to (uploads interrupted by a crash).
     Gc {
         /// Only files untouched for this many minutes (an upload in progress is recent).
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..))]
         grace_minutes: u64,
     },
     /// Administration accounts.

@@ -20,18 +20,22 @@ pub struct AppState {
     /// Bounds password hashing (argon2id uses ~19 MiB and a core per hash), so that a burst
     /// of sign-ins queues instead of exhausting memory.
     hashing: Semaphore,
+    /// Bounds the uploads received at once: each holds a writer task until its last byte.
+    uploads: Semaphore,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> AppState {
         let permits = config.pool.max_size as usize;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let uploads = Semaphore::new(config.max_concurrent_uploads);
         AppState {
             db,
             clock,
             config,
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
+            uploads,
         }
     }
 
@@ -60,6 +64,14 @@ impl AppState {
     ) -> Result<T, Problem> {
         let db = self.db.clone();
         self.run(move || db.write(use_case)).await
+    }
+
+    /// A place among the uploads received at once; 503 when none frees up in time.
+    pub async fn upload_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Problem> {
+        tokio::time::timeout(self.config.pool.connection_timeout, self.uploads.acquire())
+            .await
+            .map_err(|_| Problem::unavailable())?
+            .map_err(|_| Problem::unavailable())
     }
 
     /// Hashes a password for storage.

@@ -10,6 +10,7 @@ use futures_util::TryStreamExt;
 use simpa_domain::Violation;
 use simpa_domain::document::ACCEPTED_MEDIA_TYPES;
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// The largest text field accepted (IBAN, dates, kind…).
 const TEXT_FIELD_LIMIT: usize = 4096;
@@ -99,8 +100,48 @@ fn clean_file_name(raw: &str) -> String {
     }
 }
 
+/// The text fields a filing may carry; the file comes in `file`.
+const TEXT_FIELDS: &[&str] = &[
+    "kind",
+    "fiscal_year",
+    "valid_until",
+    "event_date",
+    "iban",
+    "bic",
+    "account_holder",
+];
+
+/// A client that sends nothing for this long has gone: its upload is abandoned.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Room for the form's own bytes (boundaries, part headers, text fields) beside the file.
+const FORM_OVERHEAD: u64 = 64 * 1024;
+
+/// Refuses, before reading anything, a body that declares more than a filing can hold.
+pub fn check_declared_length(declared: Option<u64>, limit: u64) -> Result<(), Problem> {
+    match declared {
+        Some(length) if length > limit + FORM_OVERHEAD => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// The next item of an upload's stream, unless the client stays silent too long.
+async fn next<T>(
+    item: impl std::future::Future<Output = Result<Option<T>, MultipartError>>,
+) -> Result<Option<T>, Problem> {
+    match tokio::time::timeout(IDLE_TIMEOUT, item).await {
+        Ok(result) => result.map_err(malformed),
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "upload.idle",
+            "L'envoi s'est interrompu trop longtemps : recommencez le dépôt.",
+        )),
+    }
+}
+
 /// Reads the whole form. The file goes to `store` as it arrives; any failure before the end
-/// leaves nothing behind (the partial file is deleted when dropped).
+/// leaves nothing behind (the partial file is deleted when dropped). Only the known fields
+/// are accepted, each once, so that the form's size stays bounded.
 pub async fn read_form(
     mut multipart: Multipart,
     store: &BlobStore,
@@ -110,66 +151,86 @@ pub async fn read_form(
         fields: HashMap::new(),
         file: None,
     };
-    while let Some(mut field) = multipart.try_next().await.map_err(malformed)? {
+    while let Some(mut field) = next(multipart.try_next()).await? {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .map(clean_file_name);
-        match file_name {
-            Some(file_name) if name == "file" => {
-                if form.file.is_some() {
+        if name == "file" {
+            let Some(file_name) = file_name else {
+                return Err(Problem::invalid(vec![
+                    Violation::new(
+                        "file.not_a_file",
+                        "Le champ « file » doit contenir un fichier.",
+                    )
+                    .at("file"),
+                ]));
+            };
+            if form.file.is_some() {
+                return Err(Problem::invalid(vec![
+                    Violation::new("file.one_per_filing", "Un seul fichier par dépôt.").at("file"),
+                ]));
+            }
+            let mut incoming = store.incoming().await.map_err(storage_failed)?;
+            let mut media_type = None;
+            while let Some(chunk) = next(field.try_next()).await? {
+                if incoming.size() + chunk.len() as u64 > limit {
+                    return Err(too_large(limit));
+                }
+                incoming.write(chunk).await.map_err(storage_failed)?;
+                // Refuse a wrong type as soon as enough is known, not after the whole file.
+                if media_type.is_none() && incoming.head().len() >= HEAD_BYTES {
+                    media_type = Some(recognise(incoming.head())?);
+                }
+            }
+            if incoming.size() == 0 {
+                return Err(Problem::invalid(vec![
+                    Violation::new("file.empty", "Le fichier est vide.").at("file"),
+                ]));
+            }
+            let media_type = match media_type {
+                Some(media_type) => media_type,
+                None => recognise(incoming.head())?,
+            };
+            let received = incoming.finish().await.map_err(storage_failed)?;
+            form.file = Some(UploadedFile {
+                received,
+                file_name,
+                media_type,
+            });
+        } else {
+            if !TEXT_FIELDS.contains(&name.as_str()) {
+                let known = TEXT_FIELDS.join(", ");
+                return Err(Problem::invalid(vec![
+                    Violation::new(
+                        "field.unknown",
+                        format!("Champ inconnu ; champs permis : file, {known}."),
+                    )
+                    .at(name),
+                ]));
+            }
+            if form.fields.contains_key(&name) {
+                return Err(Problem::invalid(vec![
+                    Violation::new("field.duplicate", "Ce champ est donné deux fois.").at(name),
+                ]));
+            }
+            let mut value = Vec::new();
+            while let Some(chunk) = next(field.try_next()).await? {
+                if value.len() + chunk.len() > TEXT_FIELD_LIMIT {
                     return Err(Problem::invalid(vec![
-                        Violation::new("file.one_per_filing", "Un seul fichier par dépôt.")
-                            .at("file"),
+                        Violation::new("text.too_long", "Ce champ est trop long.").at(name),
                     ]));
                 }
-                let mut incoming = store.incoming().await.map_err(storage_failed)?;
-                let mut media_type = None;
-                while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                    if incoming.size() + chunk.len() as u64 > limit {
-                        return Err(too_large(limit));
-                    }
-                    incoming.write(chunk).await.map_err(storage_failed)?;
-                    // Refuse a wrong type as soon as enough is known, not after the whole file.
-                    if media_type.is_none() && incoming.head().len() >= HEAD_BYTES {
-                        media_type = Some(recognise(incoming.head())?);
-                    }
-                }
-                if incoming.size() == 0 {
-                    return Err(Problem::invalid(vec![
-                        Violation::new("file.empty", "Le fichier est vide.").at("file"),
-                    ]));
-                }
-                let media_type = match media_type {
-                    Some(media_type) => media_type,
-                    None => recognise(incoming.head())?,
-                };
-                let received = incoming.finish().await.map_err(storage_failed)?;
-                form.file = Some(UploadedFile {
-                    received,
-                    file_name,
-                    media_type,
-                });
+                value.extend_from_slice(&chunk);
             }
-            _ => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.try_next().await.map_err(malformed)? {
-                    if value.len() + chunk.len() > TEXT_FIELD_LIMIT {
-                        return Err(Problem::invalid(vec![
-                            Violation::new("text.too_long", "Ce champ est trop long.").at(name),
-                        ]));
-                    }
-                    value.extend_from_slice(&chunk);
-                }
-                let value = String::from_utf8(value).map_err(|_| {
-                    Problem::invalid(vec![
-                        Violation::new("text.not_utf8", "Ce champ doit être du texte UTF-8.")
-                            .at(name.clone()),
-                    ])
-                })?;
-                form.fields.insert(name, value);
-            }
+            let value = String::from_utf8(value).map_err(|_| {
+                Problem::invalid(vec![
+                    Violation::new("text.not_utf8", "Ce champ doit être du texte UTF-8.")
+                        .at(name.clone()),
+                ])
+            })?;
+            form.fields.insert(name, value);
         }
     }
     Ok(form)

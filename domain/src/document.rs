@@ -210,8 +210,13 @@ impl DocumentKind {
         on: NaiveDate,
     ) -> KindStatus {
         let required_fiscal_year = self.required_fiscal_year(on);
+        // For a yearly kind, a later year filed early (next year's budget during the grace
+        // period) is in force too: the latest year filed, at or after the required one.
         let in_force = match required_fiscal_year {
-            Some(year) => latest(versions.iter().filter(|v| v.fiscal_year == Some(year))),
+            Some(year) => versions
+                .iter()
+                .filter(|v| v.fiscal_year.is_some_and(|y| y >= year))
+                .max_by_key(|v| (v.fiscal_year, v.filed_at, v.id)),
             None => latest(versions.iter()),
         };
         let required = self.is_required(facts, on);
@@ -245,7 +250,8 @@ impl DocumentKind {
             (_, Some(days)) if days <= EXPIRING_WITHIN_DAYS => DocumentStatus::Expiring,
             _ => DocumentStatus::Valid,
         };
-        let status = if required || status != DocumentStatus::Expired {
+        // A kind that is not required never blocks, whatever its latest filing.
+        let status = if required {
             status
         } else {
             DocumentStatus::NotRequired
@@ -413,21 +419,19 @@ fn latest<'a>(candidates: impl Iterator<Item = &'a VersionFacts>) -> Option<&'a 
 }
 
 /// The profile status Paris shows: "à compléter" while a kind required for the profile is
-/// not usable, then "à actualiser" when not confirmed for 12 months, else "à jour".
+/// not usable, then "à actualiser" from the day 12 months after its last confirmation (dates
+/// in the city's time zone), else "à jour".
 pub fn profile_status(
     statuses: &[(&DocumentKind, DocumentStatus)],
-    confirmed_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    confirmed_on: NaiveDate,
+    on: NaiveDate,
 ) -> ProfileStatus {
     let incomplete = statuses
         .iter()
         .any(|(kind, status)| kind.required_for_profile && !status.is_usable());
-    let confirmed_until = confirmed_at
-        .checked_add_months(Months::new(PROFILE_CONFIRMATION_MONTHS))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     if incomplete {
         ProfileStatus::ToComplete
-    } else if now >= confirmed_until {
+    } else if on >= add_months(confirmed_on, PROFILE_CONFIRMATION_MONTHS) {
         ProfileStatus::ToUpdate
     } else {
         ProfileStatus::UpToDate
@@ -435,13 +439,13 @@ pub fn profile_status(
 }
 
 /// An association's whole vault on a date: each kind's status, in the kinds' order, and the
-/// profile status they make (confirmation judged at the start of that day).
+/// profile status they make.
 pub fn vault_status(
     kinds: &[DocumentKind],
     versions: &[(String, VersionFacts)],
     facts: &ConditionFacts,
     on: NaiveDate,
-    confirmed_at: DateTime<Utc>,
+    confirmed_on: NaiveDate,
 ) -> (Vec<(String, KindStatus)>, ProfileStatus) {
     let statuses: Vec<(String, KindStatus)> = kinds
         .iter()
@@ -459,8 +463,7 @@ pub fn vault_status(
         .zip(&statuses)
         .map(|(kind, (_, s))| (kind, s.status))
         .collect();
-    let start_of_day = on.and_time(chrono::NaiveTime::MIN).and_utc();
-    let profile = profile_status(&pairs, confirmed_at, start_of_day);
+    let profile = profile_status(&pairs, confirmed_on, on);
     (statuses, profile)
 }
 
@@ -697,6 +700,16 @@ mod tests {
         };
         assert_eq!(budget.required_fiscal_year(date(2027, 3, 31)), Some(2026));
         assert_eq!(budget.required_fiscal_year(date(2027, 4, 1)), Some(2027));
+        // Next year's budget filed during the grace period is in force: nothing is missing.
+        let budget_2027 = VersionFacts {
+            fiscal_year: Some(2027),
+            ..version(3, ReviewState::Accepted)
+        };
+        let early = budget.status(std::slice::from_ref(&budget_2027), &NONE, date(2027, 2, 15));
+        assert_eq!(
+            (early.status, early.version),
+            (DocumentStatus::Valid, Some(budget_2027.id))
+        );
     }
 
     #[test]
@@ -726,9 +739,18 @@ mod tests {
         };
         assert_eq!(
             report
-                .status(&[filed], &facts(153_000 * 100 + 1), on)
+                .status(std::slice::from_ref(&filed), &facts(153_000 * 100 + 1), on)
                 .status,
             DocumentStatus::Valid
+        );
+        // Not required, a rejected report blocks nothing.
+        let rejected = VersionFacts {
+            review: ReviewState::Rejected,
+            ..filed
+        };
+        assert_eq!(
+            report.status(&[rejected], &facts(100_000 * 100), on).status,
+            DocumentStatus::NotRequired
         );
     }
 
@@ -739,40 +761,38 @@ mod tests {
             ..kind(ValidityRule::Permanent)
         };
         let insurance = kind(ValidityRule::ValidUntil);
-        let confirmed = Utc.with_ymd_and_hms(2025, 11, 23, 10, 0, 0).unwrap();
-        let before = confirmed + chrono::Duration::days(364);
-        let after = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-        let status = |s, now| {
+        let confirmed = date(2025, 11, 23);
+        let status = |s, on| {
             profile_status(
                 &[(&statutes, s), (&insurance, DocumentStatus::Missing)],
                 confirmed,
-                now,
+                on,
             )
         };
         assert_eq!(
-            status(DocumentStatus::Valid, before),
+            status(DocumentStatus::Valid, date(2026, 11, 22)),
             ProfileStatus::UpToDate,
             "other kinds do not count"
         );
         assert_eq!(
-            status(DocumentStatus::PendingReview, before),
+            status(DocumentStatus::PendingReview, date(2026, 11, 22)),
             ProfileStatus::UpToDate
         );
         assert_eq!(
-            status(DocumentStatus::Missing, before),
+            status(DocumentStatus::Missing, date(2026, 11, 22)),
             ProfileStatus::ToComplete
         );
         assert_eq!(
-            status(DocumentStatus::Rejected, before),
+            status(DocumentStatus::Rejected, date(2026, 11, 22)),
             ProfileStatus::ToComplete
         );
         assert_eq!(
-            status(DocumentStatus::Valid, after),
+            status(DocumentStatus::Valid, date(2026, 11, 23)),
             ProfileStatus::ToUpdate,
             "twelve months to the day"
         );
         assert_eq!(
-            status(DocumentStatus::Missing, after),
+            status(DocumentStatus::Missing, date(2026, 11, 23)),
             ProfileStatus::ToComplete
         );
     }

@@ -126,7 +126,8 @@ impl Bic {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_uppercase();
-        let ok = matches!(value.len(), 8 | 11)
+        let ok = value.is_ascii()
+            && matches!(value.len(), 8 | 11)
             && value[..6].chars().all(|c| c.is_ascii_uppercase())
             && value[6..].chars().all(|c| c.is_ascii_alphanumeric());
         if ok {
@@ -226,7 +227,14 @@ mod tests {
     fn bics() {
         assert_eq!(Bic::parse("bnpa fr pp").unwrap().as_str(), "BNPAFRPP");
         assert!(Bic::parse("BNPAFRPPXXX").is_ok());
-        for bad in ["BNPAFRP", "BNPAFRPPXX", "BNP1FRPP", "BNPA-FRPP"] {
+        for bad in [
+            "BNPAFRP",
+            "BNPAFRPPXX",
+            "BNP1FRPP",
+            "BNPA-FRPP",
+            "AA€€",
+            "AAAAAAé€",
+        ] {
             assert_eq!(
                 Bic::parse(bad).unwrap_err().code,
                 "bic.invalid_format",

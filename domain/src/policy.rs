@@ -198,28 +198,30 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             id,
             actor.is_admin() || actor.role_in(id) == Some(MemberRole::President),
         ),
+        // Whoever may not read an association's documents is told they do not exist.
         ReadDocuments {
             association,
             district,
-        } => allow_or_refuse(
-            actor,
-            association,
+        } => allow(
             actor.role_in(association).is_some()
                 || actor.has_staff(|r| {
                     matches!(r, StaffRole::Admin | StaffRole::Bureau | StaffRole::Finance)
                 })
                 || actor.is_district_of(district),
+            Denial::NotFound,
         ),
         FileDocument(id) => {
             allow_or_refuse(actor, id, actor.is_admin() || actor.role_in(id).is_some())
         }
+        // Nobody reviews the documents of an association they belong to.
         ReviewDocument {
             association,
             district,
         } => allow_or_refuse(
             actor,
             association,
-            actor.is_central() || actor.is_district_of(district),
+            (actor.is_central() || actor.is_district_of(district))
+                && actor.role_in(association).is_none(),
         ),
         Attest(id) => allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President)),
         ManageDocumentKinds => allow(actor.is_admin(), Denial::Forbidden),
@@ -334,10 +336,10 @@ mod tests {
             (Action::ReadMembers(b),          [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
-            (Action::ReadDocuments { association: a, district: d11 }, [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(F), OK, Err(F), Err(N)]),
-            (Action::ReadDocuments { association: a, district: d5 },  [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(F), Err(F), Err(F), Err(N)]),
-            (Action::ReadDocuments { association: b, district: d11 }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(F), OK, Err(F), Err(N)]),
-            (Action::ReadDocuments { association: b, district: None }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d11 }, [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d5 },  [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ReadDocuments { association: b, district: d11 }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadDocuments { association: b, district: None }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
             (Action::FileDocument(a),         [Err(U),   Err(N),   OK,       OK,       OK,       OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::FileDocument(b),         [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ReviewDocument { association: a, district: d11 }, [Err(U), Err(N), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), OK, Err(F), Err(N)]),
@@ -359,6 +361,30 @@ mod tests {
 mod wording {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn staff_do_not_review_their_own_associations_documents() {
+        let a = AssociationId::from_uuid(Uuid::from_u128(1));
+        let review = Action::ReviewDocument {
+            association: a,
+            district: Some(DistrictNumber(11)),
+        };
+        let bureau_and_member = Actor::Person {
+            id: AccountId::from_uuid(Uuid::from_u128(3)),
+            memberships: vec![Membership {
+                association: a,
+                role: MemberRole::Treasurer,
+            }],
+            staff: vec![StaffRole::Bureau, StaffRole::District(DistrictNumber(11))],
+        };
+        assert_eq!(decide(&bureau_and_member, review), Err(Denial::Forbidden));
+        let bureau = Actor::Person {
+            id: AccountId::from_uuid(Uuid::from_u128(3)),
+            memberships: vec![],
+            staff: vec![StaffRole::Bureau, StaffRole::District(DistrictNumber(11))],
+        };
+        assert_eq!(decide(&bureau, review), Ok(()));
+    }
 
     #[test]
     fn refusals_become_the_errors_callers_receive() {

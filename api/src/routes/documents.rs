@@ -457,6 +457,7 @@ fn check_upload(
         (status = 400, response = responses::BadRequest),
         (status = 403, response = responses::Forbidden),
         (status = 413, response = responses::PayloadTooLarge),
+        (status = 408, description = "The client stopped sending for 30 seconds", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::Invalid),
     )
@@ -467,9 +468,16 @@ pub async fn file_document(
     blobs: web::Data<BlobStore>,
     caller: Caller,
     path: web::Path<Uuid>,
+    req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    uploads::check_declared_length(declared, state.config.upload_limit)?;
     let (today, now) = (state.today(), state.now());
     // Who may file is known before a single byte is read.
     let (filer, name, kinds) = state
@@ -483,6 +491,7 @@ pub async fn file_document(
             ))
         })
         .await?;
+    let _slot = state.upload_slot().await?;
     let mut form = uploads::read_form(multipart, &blobs, state.config.upload_limit).await?;
     let CheckedUpload {
         kind,
@@ -736,6 +745,7 @@ pub async fn vault(
 ) -> Result<web::Json<VaultStatusView>, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
     let on = query.0.on.unwrap_or_else(|| state.today());
+    let timezone = state.config.timezone;
     let view = state
         .read(move |conn| {
             require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
@@ -753,7 +763,8 @@ pub async fn vault(
                     what: "association",
                 })?
                 .confirmed_at;
-            let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_at);
+            let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
+            let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
             let kinds = kinds
                 .into_iter()
                 .zip(statuses)
