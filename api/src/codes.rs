@@ -3,7 +3,11 @@
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use simpa_domain::budget::Funder;
+use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
+use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
+use simpa_domain::request::RequestState;
 use simpa_domain::roles::{MemberRole, StaffRoleKind};
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
@@ -77,4 +81,40 @@ api_code!(
 api_code!(
     /// The status shown on an association's profile.
     ProfileStatusCode(ProfileStatus)
+);
+api_code!(
+    /// What a subsidy pays for.
+    NatureCode(Nature)
+);
+api_code!(
+    /// How a campaign's requests are instructed.
+    CircuitCode(CircuitKind)
+);
+api_code!(
+    /// Where a campaign stands.
+    CampaignStatusCode(CampaignStatus)
+);
+api_code!(
+    /// Where a request stands.
+    RequestStateCode(RequestState)
+);
+api_code!(
+    /// What happened to a request.
+    ActionCode(ActionKind)
+);
+api_code!(
+    /// An instructor's opinion.
+    OpinionCode(OpinionValue)
+);
+api_code!(
+    /// Why something is asked again.
+    AskReasonCode(AskReason)
+);
+api_code!(
+    /// Whether the association sees an event.
+    VisibilityCode(Visibility)
+);
+api_code!(
+    /// Who pays a subsidy line (account 74) of a budget.
+    FunderCode(Funder)
 );

@@ -44,6 +44,9 @@ use utoipa::{Modify, OpenApi};
         (name = "associations", description = "Associations' profiles"),
         (name = "members", description = "Members of associations"),
         (name = "documents", description = "The document vault: supporting documents filed once, reviewed, and the profile status they make"),
+        (name = "campaigns", description = "Campaigns and calls for projects requests are filed in"),
+        (name = "requests", description = "Subsidy requests: drafts, submission, actions along the instruction circuits"),
+        (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
     )
 )]
 pub struct ApiDoc;

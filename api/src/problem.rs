@@ -191,6 +191,10 @@ impl From<DomainError> for Problem {
             DomainError::Forbidden => {
                 Problem::new(StatusCode::FORBIDDEN, "access.forbidden", "Vous n'avez pas les droits nécessaires pour cette action.")
             }
+            DomainError::NotPermitted { code, message } => Problem::new(StatusCode::FORBIDDEN, code, message),
+            DomainError::Unmet { code, message, errors } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_errors(errors)
+            }
             DomainError::NotFound { what } => Problem::not_found(what),
             DomainError::Conflict { code, field, message } => {
                 let errors = field.map(|field| vec![FieldError { field, code, message: message.clone() }]).unwrap_or_default();

@@ -46,3 +46,8 @@ macro_rules! coded_enum {
         }
     };
 }
+
+/// Codes as a readable list, for messages: `a, b, c`.
+pub(crate) fn codes_list(codes: Vec<&str>) -> String {
+    codes.join(", ")
+}

@@ -45,6 +45,17 @@ pub enum DomainError {
     /// The caller is known but may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The caller may see the thing but not do this with it; the message says who may.
+    #[error("{message}")]
+    NotPermitted { code: &'static str, message: String },
+    /// The thing is not ready for this action: every unmet condition is listed (a request
+    /// that cannot be submitted yet).
+    #[error("{message}: {errors:?}")]
+    Unmet {
+        code: &'static str,
+        message: String,
+        errors: Vec<FieldError>,
+    },
     /// The thing does not exist, or the caller may not know that it does.
     #[error("{what} not found")]
     NotFound { what: &'static str },

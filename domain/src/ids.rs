@@ -66,6 +66,19 @@ id_type!(
     DocumentVersionId
 );
 
+id_type!(
+    /// A campaign (or call for projects) requests are filed in.
+    CampaignId
+);
+id_type!(
+    /// A subsidy request (dossier).
+    RequestId
+);
+id_type!(
+    /// One event of a request's history.
+    EventId
+);
+
 /// A district (arrondissement) by its number: 1 to 20 in Paris. Which numbers exist is data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DistrictNumber(pub i32);

@@ -3,22 +3,31 @@
 //!
 //! Nothing here does I/O, reads the clock or draws random numbers: callers pass `now` and ids.
 
+// Amounts in tests are written euros_cents: 4_000_00 is 4,000.00 €.
+#![cfg_attr(test, allow(clippy::inconsistent_digit_grouping))]
+
 mod coded;
 
 pub mod account;
 pub mod association;
+pub mod budget;
+pub mod campaign;
+pub mod circuit;
 pub mod contact;
 pub mod document;
 pub mod error;
+pub mod history;
 pub mod iban;
 pub mod ids;
 pub mod policy;
 pub mod postal_code;
 pub mod reference;
+pub mod request;
 pub mod rna;
 pub mod roles;
 pub mod search;
 pub mod siret;
 pub mod throttle;
+pub mod tracking;
 
 pub use error::{Checks, DomainError, FieldError, Violation};

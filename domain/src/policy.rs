@@ -7,6 +7,7 @@
 //! or who asks for a staff-only list, gets `Forbidden`.
 
 use crate::DomainError;
+use crate::circuit::Instructor;
 use crate::ids::{AccountId, AssociationId, DirectionId, DistrictNumber, ServiceAccountId};
 use crate::roles::{MemberRole, StaffRole};
 
@@ -40,8 +41,19 @@ pub enum Actor {
     },
 }
 
+/// What is known of a request when deciding who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestAccess {
+    pub association: AssociationId,
+    /// Drafts are the association's own until submitted.
+    pub draft: bool,
+    /// For the local circuit: the district whose town hall runs it.
+    pub local_district: Option<DistrictNumber>,
+    pub instructors: Vec<Instructor>,
+}
+
 /// What an actor asks to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Districts, directions, sectors: public.
     ReadReferenceData,
@@ -66,11 +78,12 @@ pub enum Action {
     ManageMembers(AssociationId),
     /// Accepting an invitation addressed to oneself (the token proves it was received).
     AcceptInvitation,
-    /// An association's documents: members, central staff and finance, and the town hall of
-    /// the association's district.
+    /// An association's documents: members, central staff and finance, the town hall of the
+    /// association's district, and the directions instructing one of its requests.
     ReadDocuments {
         association: AssociationId,
         district: Option<DistrictNumber>,
+        instructing: Vec<DirectionId>,
     },
     /// Filing a document for an association: its members.
     FileDocument(AssociationId),
@@ -84,6 +97,25 @@ pub enum Action {
     Attest(AssociationId),
     /// Editing the kinds of documents.
     ManageDocumentKinds,
+    /// A campaign: published ones are public, the others the city's staff's.
+    ReadCampaign {
+        published: bool,
+    },
+    /// Creating and editing a campaign: the bureau, or a town hall for its local campaigns.
+    ManageCampaign {
+        district: Option<DistrictNumber>,
+    },
+    /// Starting a request in the association's name: its members.
+    CreateRequest(AssociationId),
+    /// A request: the association's members; once submitted, the bureau, the directions
+    /// instructing it, and the town hall running it on the local circuit.
+    ReadRequest(RequestAccess),
+    /// Editing what the request says: the association's members (the state decides when).
+    EditRequest(RequestAccess),
+    /// Lists of requests, each caller seeing its own scope.
+    ListRequests,
+    /// The worklist and the change feed: the city's staff and API clients.
+    FollowRequests,
 }
 
 /// Why access is refused.
@@ -122,6 +154,27 @@ impl Actor {
         district.is_some_and(|d| self.has_staff(|r| *r == StaffRole::District(d)))
     }
 
+    /// Whether this person (or API client) acts for the direction.
+    fn acts_for_direction(&self, direction: DirectionId) -> bool {
+        matches!(self, Actor::Service { direction: d, .. } if *d == direction)
+            || self.has_staff(|r| *r == StaffRole::Instructor(direction))
+    }
+
+    fn acts_as(&self, instructor: Instructor) -> bool {
+        match instructor {
+            Instructor::Direction(d) => self.acts_for_direction(d),
+            Instructor::District(n) => self.is_district_of(Some(n)),
+        }
+    }
+
+    /// Whether the city's side sees the request: submitted, and in the caller's scope.
+    fn sees_as_staff(&self, access: &RequestAccess) -> bool {
+        !access.draft
+            && (self.is_central()
+                || access.instructors.iter().any(|i| self.acts_as(*i))
+                || self.is_district_of(access.local_district))
+    }
+
     /// This person's role in the association, if they are a member.
     pub fn role_in(&self, association: AssociationId) -> Option<MemberRole> {
         match self {
@@ -136,7 +189,7 @@ impl Actor {
 
 impl Action {
     /// What a `NotFound` denial says was not found.
-    pub fn resource(self) -> &'static str {
+    pub fn resource(&self) -> &'static str {
         match self {
             Action::ReadAssociation(_)
             | Action::UpdateAssociation(_)
@@ -145,8 +198,11 @@ impl Action {
             | Action::ReadDocuments { .. }
             | Action::FileDocument(_)
             | Action::ReviewDocument { .. }
-            | Action::Attest(_) => "association",
+            | Action::Attest(_)
+            | Action::CreateRequest(_) => "association",
             Action::ReadAccount(_) => "account",
+            Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
+            Action::ReadRequest(_) | Action::EditRequest(_) => "request",
             _ => "resource",
         }
     }
@@ -154,15 +210,14 @@ impl Action {
 
 /// Asks the policy, and words a refusal as the error the caller receives.
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), DomainError> {
+    let resource = action.resource();
     decide(actor, action).map_err(|denial| match denial {
         Denial::Unauthenticated => DomainError::Unauthenticated {
             code: "auth.required",
             message: "Connectez-vous (jeton d'accès Bearer) pour accéder à cette ressource.".into(),
         },
         Denial::Forbidden => DomainError::Forbidden,
-        Denial::NotFound => DomainError::NotFound {
-            what: action.resource(),
-        },
+        Denial::NotFound => DomainError::NotFound { what: resource },
     })
 }
 
@@ -170,7 +225,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), DomainError> {
 pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
     use Action::*;
     let allow = |ok: bool, otherwise: Denial| if ok { Ok(()) } else { Err(otherwise) };
-    if let ReadReferenceData | RegisterAccount = action {
+    if let ReadReferenceData | RegisterAccount | ReadCampaign { published: true } = action {
         return Ok(());
     }
     if let Actor::Anonymous = actor {
@@ -202,12 +257,14 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
         ReadDocuments {
             association,
             district,
+            instructing,
         } => allow(
             actor.role_in(association).is_some()
                 || actor.has_staff(|r| {
                     matches!(r, StaffRole::Admin | StaffRole::Bureau | StaffRole::Finance)
                 })
-                || actor.is_district_of(district),
+                || actor.is_district_of(district)
+                || instructing.iter().any(|d| actor.acts_for_direction(*d)),
             Denial::NotFound,
         ),
         FileDocument(id) => {
@@ -225,7 +282,113 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
         ),
         Attest(id) => allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President)),
         ManageDocumentKinds => allow(actor.is_admin(), Denial::Forbidden),
+        ReadCampaign { .. } => allow(actor.is_staff(), Denial::NotFound),
+        ManageCampaign { district } => allow(
+            actor.is_central() || actor.is_district_of(district),
+            Denial::Forbidden,
+        ),
+        CreateRequest(id) => allow_or_refuse(actor, id, actor.role_in(id).is_some()),
+        ReadRequest(access) => allow(
+            actor.role_in(access.association).is_some() || actor.sees_as_staff(&access),
+            Denial::NotFound,
+        ),
+        EditRequest(access) => {
+            if actor.role_in(access.association).is_some() {
+                Ok(())
+            } else if actor.sees_as_staff(&access) {
+                Err(Denial::Forbidden)
+            } else {
+                Err(Denial::NotFound)
+            }
+        }
+        ListRequests => allow(
+            actor.is_staff()
+                || matches!(actor, Actor::Person { memberships, .. } if !memberships.is_empty()),
+            Denial::Forbidden,
+        ),
+        FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
     }
+}
+
+/// The part someone plays in a request's circuit (see `circuit.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Party {
+    /// A member of the association that files it.
+    Applicant,
+    /// The central subsidies bureau (admins act as the bureau).
+    Bureau,
+    Direction(DirectionId),
+    District(DistrictNumber),
+}
+
+/// The parts `actor` plays in a request of `association`. A member of the association plays
+/// only the applicant: nobody instructs their own association's request.
+pub fn parties(actor: &Actor, association: AssociationId) -> Vec<Party> {
+    if actor.role_in(association).is_some() {
+        return vec![Party::Applicant];
+    }
+    match actor {
+        Actor::Anonymous => vec![],
+        Actor::Service { direction, .. } => vec![Party::Direction(*direction)],
+        Actor::Person { staff, .. } => {
+            let mut parties: Vec<Party> = staff
+                .iter()
+                .filter_map(|role| match role {
+                    StaffRole::Admin | StaffRole::Bureau => Some(Party::Bureau),
+                    StaffRole::Instructor(d) => Some(Party::Direction(*d)),
+                    StaffRole::District(n) => Some(Party::District(*n)),
+                    StaffRole::Finance | StaffRole::Juror => None,
+                })
+                .collect();
+            parties.dedup();
+            parties
+        }
+    }
+}
+
+/// Whether `actor` reads the city's side of a request (internal events and notes, opinions):
+/// staff who see it, unless they belong to the association.
+pub fn sees_internal(actor: &Actor, access: &RequestAccess) -> bool {
+    actor.role_in(access.association).is_none() && actor.sees_as_staff(access)
+}
+
+/// Which requests a caller may list: its associations' (drafts included) and, once
+/// submitted, the whole city's or those of its directions and local districts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestScope {
+    pub everything: bool,
+    pub associations: Vec<AssociationId>,
+    pub instructors: Vec<Instructor>,
+    pub local_districts: Vec<DistrictNumber>,
+}
+
+pub fn request_scope(actor: &Actor) -> RequestScope {
+    let mut scope = RequestScope {
+        everything: actor.is_central(),
+        ..RequestScope::default()
+    };
+    match actor {
+        Actor::Anonymous => {}
+        Actor::Service { direction, .. } => {
+            scope.instructors.push(Instructor::Direction(*direction));
+        }
+        Actor::Person {
+            memberships, staff, ..
+        } => {
+            scope.associations = memberships.iter().map(|m| m.association).collect();
+            for role in staff {
+                match role {
+                    StaffRole::Instructor(d) => scope.instructors.push(Instructor::Direction(*d)),
+                    StaffRole::District(n) => {
+                        scope.instructors.push(Instructor::District(*n));
+                        scope.local_districts.push(*n);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    scope
 }
 
 /// Allows, or refuses in a way that tells nothing to whoever may not know the association
@@ -316,6 +479,27 @@ mod tests {
         let a = AssociationId::from_uuid(id(A));
         let b = AssociationId::from_uuid(id(B));
         let (d11, d5) = (Some(DistrictNumber(11)), Some(DistrictNumber(5)));
+        let d50 = DirectionId::from_uuid(id(50));
+        let access = |association, draft, local_district, instructors| RequestAccess {
+            association,
+            draft,
+            local_district,
+            instructors,
+        };
+        let a_submitted = access(a, false, None, vec![Instructor::Direction(d50)]);
+        let a_draft = access(a, true, None, vec![]);
+        let b_local = access(
+            b,
+            false,
+            d11,
+            vec![Instructor::District(DistrictNumber(11))],
+        );
+        let b_elsewhere = access(
+            b,
+            false,
+            None,
+            vec![Instructor::Direction(DirectionId::from_uuid(id(60)))],
+        );
         #[rustfmt::skip]
         let matrix: Vec<(Action, [Result<(), Denial>; 12])> = vec![
             //                                  anon      none      pres      treas     manag     admin bureau finance instr  distr  service juror
@@ -336,10 +520,10 @@ mod tests {
             (Action::ReadMembers(b),          [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageMembers(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
-            (Action::ReadDocuments { association: a, district: d11 }, [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
-            (Action::ReadDocuments { association: a, district: d5 },  [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
-            (Action::ReadDocuments { association: b, district: d11 }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
-            (Action::ReadDocuments { association: b, district: None }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d11, instructing: vec![] }, [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadDocuments { association: a, district: d5, instructing: vec![] },  [Err(U), Err(N), OK, OK, OK, OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ReadDocuments { association: b, district: d11, instructing: vec![] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadDocuments { association: b, district: None, instructing: vec![] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N)]),
             (Action::FileDocument(a),         [Err(U),   Err(N),   OK,       OK,       OK,       OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::FileDocument(b),         [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ReviewDocument { association: a, district: d11 }, [Err(U), Err(N), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), OK, Err(F), Err(N)]),
@@ -347,11 +531,32 @@ mod tests {
             (Action::Attest(a),               [Err(U),   Err(N),   OK,       Err(F),   Err(F),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::Attest(b),               [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageDocumentKinds,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            // The direction instructing one of B's requests reads B's documents.
+            (Action::ReadDocuments { association: b, district: None, instructing: vec![d50] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, OK, Err(N), OK, Err(N)]),
+            (Action::ReadCampaign { published: true },  [OK,     OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, OK]),
+            (Action::ReadCampaign { published: false }, [Err(U), Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
+            (Action::ManageCampaign { district: None }, [Err(U), Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageCampaign { district: d11 },  [Err(U), Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), OK,    Err(F), Err(F)]),
+            (Action::CreateRequest(a),        [Err(U),   Err(N),   OK,       OK,       OK,       Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::CreateRequest(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadRequest(a_submitted.clone()), [Err(U), Err(N), OK, OK, OK, OK, OK, Err(N), OK, Err(N), OK, Err(N)]),
+            (Action::ReadRequest(a_draft.clone()),     [Err(U), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ReadRequest(b_local.clone()),     [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(N), Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadRequest(b_elsewhere.clone()), [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::EditRequest(a_submitted.clone()), [Err(U), Err(N), OK, OK, OK, Err(F), Err(F), Err(N), Err(F), Err(N), Err(F), Err(N)]),
+            (Action::EditRequest(a_draft),             [Err(U), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::EditRequest(b_local),             [Err(U), Err(N), Err(N), Err(N), Err(N), Err(F), Err(F), Err(N), Err(N), Err(F), Err(N), Err(N)]),
+            (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
+            (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {
             for ((name, actor), expected) in actors.iter().zip(expected) {
-                assert_eq!(decide(actor, action), expected, "{name} doing {action:?}");
+                assert_eq!(
+                    decide(actor, action.clone()),
+                    expected,
+                    "{name} doing {action:?}"
+                );
             }
         }
     }
@@ -377,13 +582,71 @@ mod wording {
             }],
             staff: vec![StaffRole::Bureau, StaffRole::District(DistrictNumber(11))],
         };
-        assert_eq!(decide(&bureau_and_member, review), Err(Denial::Forbidden));
+        assert_eq!(
+            decide(&bureau_and_member, review.clone()),
+            Err(Denial::Forbidden)
+        );
         let bureau = Actor::Person {
             id: AccountId::from_uuid(Uuid::from_u128(3)),
             memberships: vec![],
             staff: vec![StaffRole::Bureau, StaffRole::District(DistrictNumber(11))],
         };
         assert_eq!(decide(&bureau, review), Ok(()));
+    }
+
+    #[test]
+    fn members_play_only_the_applicant_and_staff_their_roles() {
+        let a = AssociationId::from_uuid(Uuid::from_u128(1));
+        let dac = DirectionId::from_uuid(Uuid::from_u128(5));
+        let staff_member = Actor::Person {
+            id: AccountId::from_uuid(Uuid::from_u128(3)),
+            memberships: vec![Membership {
+                association: a,
+                role: MemberRole::Manager,
+            }],
+            staff: vec![StaffRole::Bureau, StaffRole::Instructor(dac)],
+        };
+        assert_eq!(parties(&staff_member, a), [Party::Applicant]);
+        let other = AssociationId::from_uuid(Uuid::from_u128(2));
+        assert_eq!(
+            parties(&staff_member, other),
+            [Party::Bureau, Party::Direction(dac)]
+        );
+        let service = Actor::Service {
+            id: ServiceAccountId::from_uuid(Uuid::from_u128(4)),
+            direction: dac,
+        };
+        assert_eq!(parties(&service, a), [Party::Direction(dac)]);
+        let submitted = RequestAccess {
+            association: a,
+            draft: false,
+            local_district: None,
+            instructors: vec![],
+        };
+        assert!(
+            !sees_internal(&staff_member, &submitted),
+            "not on their own association"
+        );
+        assert!(sees_internal(
+            &staff_member,
+            &RequestAccess {
+                association: other,
+                ..submitted
+            }
+        ));
+        let scope = request_scope(&staff_member);
+        assert!(scope.everything);
+        assert_eq!(scope.associations, [a]);
+        assert_eq!(scope.instructors, [Instructor::Direction(dac)]);
+        assert_eq!(
+            request_scope(&service),
+            RequestScope {
+                everything: false,
+                associations: vec![],
+                instructors: vec![Instructor::Direction(dac)],
+                local_districts: vec![],
+            }
+        );
     }
 
     #[test]
@@ -412,4 +675,35 @@ mod wording {
             Err(DomainError::Forbidden)
         );
     }
+}
+
+/// Whose work a worklist shows: the bureau checks submitted requests and dispatches admitted
+/// ones (city-wide circuits); a direction gives the opinions awaited from it; a town hall
+/// instructs its district's local requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkScope {
+    pub bureau: bool,
+    pub directions: Vec<DirectionId>,
+    pub districts: Vec<DistrictNumber>,
+}
+
+pub fn work_scope(actor: &Actor) -> WorkScope {
+    let mut work = WorkScope {
+        bureau: actor.is_central(),
+        ..WorkScope::default()
+    };
+    match actor {
+        Actor::Service { direction, .. } => work.directions.push(*direction),
+        Actor::Person { staff, .. } => {
+            for role in staff {
+                match role {
+                    StaffRole::Instructor(d) => work.directions.push(*d),
+                    StaffRole::District(n) => work.districts.push(*n),
+                    _ => {}
+                }
+            }
+        }
+        Actor::Anonymous => {}
+    }
+    work
 }

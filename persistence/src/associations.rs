@@ -458,3 +458,18 @@ pub fn name(conn: &mut DbConnection, id: AssociationId) -> StoreResult<String> {
             })
         })
 }
+
+/// The names of many associations, in one query.
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[AssociationId],
+) -> StoreResult<Vec<(AssociationId, String)>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = associations::table
+        .filter(associations::id.eq_any(ids))
+        .select((associations::id, associations::name))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name)| Ok((parse("associations.id", &id)?, name)))
+        .collect()
+}

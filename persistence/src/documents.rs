@@ -262,6 +262,22 @@ pub fn version(
         .transpose()
 }
 
+/// Versions by id, in the kinds' order (any association: callers check who may read them).
+pub fn versions_by_ids(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> StoreResult<Vec<DocumentVersion>> {
+    document_versions::table
+        .inner_join(document_kinds::table)
+        .filter(document_versions::id.eq_any(ids))
+        .select(VersionRow::as_select())
+        .order((document_kinds::position, document_versions::id))
+        .load(conn)?
+        .into_iter()
+        .map(version_from_row)
+        .collect()
+}
+
 /// Records the city's review of a version; `false` if there is no such version.
 pub fn review(
     conn: &mut DbConnection,

@@ -4,17 +4,21 @@
 
 pub mod accounts;
 pub mod associations;
+pub mod campaigns;
 mod connection;
 mod convert;
 mod db;
 pub mod documents;
 mod error;
+pub mod history;
 pub mod idempotency;
+mod json;
 pub mod locks;
 pub mod members;
 mod migrations;
 pub mod page;
 pub mod reference;
+pub mod requests;
 pub mod schema;
 pub mod service_accounts;
 pub mod throttle;

@@ -225,6 +225,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        owner_direction_id -> Text,
+        district_number -> Nullable<Integer>,
+        nature -> Text,
+        circuit -> Text,
+        budget_year -> Integer,
+        opens_at -> Timestamp,
+        closes_at -> Nullable<Timestamp>,
+        envelope_cents -> Nullable<BigInt>,
+        required_documents -> Text,
+        eligible_districts -> Text,
+        eligible_sectors -> Text,
+        max_requested_cents -> Nullable<BigInt>,
+        min_association_age_months -> Nullable<Integer>,
+        final_reports_required -> Bool,
+        sla_admissibility_days -> Integer,
+        sla_instruction_days -> Integer,
+        status -> Text,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_counters (year) {
+        year -> Integer,
+        last_serial -> Integer,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        number -> Nullable<Text>,
+        campaign_id -> Text,
+        association_id -> Text,
+        circuit -> Text,
+        local_district -> Nullable<Integer>,
+        state -> Text,
+        state_since -> Timestamp,
+        resume_state -> Nullable<Text>,
+        title -> Text,
+        search_text -> Text,
+        summary -> Text,
+        objectives -> Text,
+        target_public -> Text,
+        expected_beneficiaries -> Nullable<Integer>,
+        districts -> Text,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        nature -> Text,
+        renews_request_id -> Nullable<Text>,
+        requested_cents -> BigInt,
+        proposed_cents -> Nullable<BigInt>,
+        budget -> Text,
+        indicators -> Text,
+        sla_due_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_instructors (request_id, instructor) {
+        request_id -> Text,
+        instructor -> Text,
+        lead -> Bool,
+        position -> Integer,
+        opinion -> Nullable<Text>,
+        proposed_cents -> Nullable<BigInt>,
+        public_comment -> Nullable<Text>,
+        internal_comment -> Nullable<Text>,
+        opinion_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_documents (request_id, kind_code) {
+        request_id -> Text,
+        kind_code -> Text,
+        version_id -> Text,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> Text,
+        request_id -> Text,
+        seq -> Integer,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        actor_account_id -> Nullable<Text>,
+        actor_service_id -> Nullable<Text>,
+        actor_name -> Text,
+        occurred_at -> Timestamp,
+        visibility -> Text,
+        public_message -> Nullable<Text>,
+        internal_note -> Nullable<Text>,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    request_changes (audience, seq) {
+        seq -> BigInt,
+        audience -> Text,
+        request_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(service_accounts -> directions (direction_id));
@@ -233,6 +357,14 @@ diesel::joinable!(association_sectors -> sectors (sector_code));
 diesel::joinable!(association_members -> associations (association_id));
 diesel::joinable!(association_members -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
+diesel::joinable!(document_versions -> document_kinds (kind_code));
+diesel::joinable!(requests -> campaigns (campaign_id));
+diesel::joinable!(requests -> associations (association_id));
+diesel::joinable!(request_instructors -> requests (request_id));
+diesel::joinable!(request_documents -> requests (request_id));
+diesel::joinable!(request_documents -> document_versions (version_id));
+diesel::joinable!(request_events -> requests (request_id));
+diesel::joinable!(request_changes -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -253,4 +385,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_kinds,
     document_versions,
     association_public_funding,
+    campaigns,
+    request_counters,
+    requests,
+    request_instructors,
+    request_documents,
+    request_events,
+    request_changes,
 );

@@ -1,53 +1,9 @@
-use reqwest::blocking::multipart::{Form, Part};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use simpa_tests::client::association_body;
-use simpa_tests::{Backend, Reply, TestApp, User, on_both_backends};
+use simpa_tests::documents::{documents_path, file, pdf, sha256_hex};
+use simpa_tests::{Backend, TestApp, User, on_both_backends};
 use std::io::Write;
 use std::time::{Duration, Instant};
-
-/// A small but real PDF; `tag` makes its bytes unique.
-fn pdf(tag: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n").into_bytes()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn documents_path(association: &Value) -> String {
-    format!(
-        "/api/v1/associations/{}/documents",
-        association["id"].as_str().expect("id")
-    )
-}
-
-/// Files a document as `user`: text fields, and a file when given.
-fn file(
-    app: &TestApp,
-    user: Option<&User>,
-    association: &Value,
-    fields: &[(&str, &str)],
-    upload: Option<(&str, Vec<u8>)>,
-) -> Reply {
-    let mut form = Form::new();
-    for (name, value) in fields {
-        form = form.text(name.to_string(), value.to_string());
-    }
-    if let Some((name, bytes)) = upload {
-        form = form.part("file", Part::bytes(bytes).file_name(name.to_owned()));
-    }
-    let mut request = app
-        .request(reqwest::Method::POST, &documents_path(association))
-        .multipart(form);
-    if let Some(user) = user {
-        request = request.bearer_auth(&user.access);
-    }
-    app.send(request)
-}
 
 fn status(app: &TestApp, user: &User, association: &Value, on: &str) -> Value {
     app.get(

@@ -6,3 +6,4 @@ mod auth;
 mod documents;
 mod http;
 mod members;
+mod requests;

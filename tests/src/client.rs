@@ -264,3 +264,29 @@ pub fn association_body(name: &str, rna: &str, siret: &str) -> Value {
         "legal_representative": {"name": "Dominique Leroy", "function": "Présidente", "email": null, "phone": null}
     })
 }
+
+/// A Luhn-valid SIRET, different for each `n`.
+pub fn siret(n: u32) -> String {
+    let body = format!("{:013}", 7_510_000_000_000_u64 + u64::from(n) * 7);
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).unwrap_or(0);
+            // The check digit will be the rightmost, so these positions double from the first.
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// An RNA number, different for each `n`.
+pub fn rna(n: u32) -> String {
+    format!("W75{:07}", 1_000 + n)
+}

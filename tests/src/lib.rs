@@ -6,16 +6,18 @@
 //! which case they fail.
 
 pub mod client;
+pub mod documents;
 
 pub use client::{Reply, User};
 
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use simpa_api::clock::SystemClock;
+use simpa_api::clock::Clock;
 use simpa_api::config::Config;
 use simpa_api::{Services, app};
 use simpa_persistence::Db;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use tempfile::TempDir;
 
@@ -70,10 +72,34 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The test servers' clock: the system's, moved forward on demand (days asked of an
+/// association, deadlines), never back.
+#[derive(Default)]
+pub struct TestClock {
+    ahead: Mutex<TimeDelta>,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: TimeDelta) {
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        *ahead += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        let ahead = *self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Utc::now() + ahead;
+        now.duration_trunc(TimeDelta::microseconds(1))
+            .unwrap_or(now)
+    }
+}
+
 /// A running application with its own empty database.
 pub struct TestApp {
     pub base: String,
     pub backend: Backend,
+    pub clock: Arc<TestClock>,
     /// The application's database, to check what was persisted.
     pub db: Db,
     http: reqwest::blocking::Client,
@@ -118,8 +144,8 @@ impl TestApp {
         }
         let config =
             Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
-        let services =
-            Services::start(config, Arc::new(SystemClock)).expect("start the application");
+        let clock = Arc::new(TestClock::default());
+        let services = Services::start(config, clock.clone()).expect("start the application");
         let db = services.state.db.clone();
 
         let (sender, receiver) = std::sync::mpsc::channel();
@@ -147,6 +173,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{address}"),
             backend,
+            clock,
             db,
             http,
             handle,

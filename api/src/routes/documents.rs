@@ -23,15 +23,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::contact::bounded_text;
 use simpa_domain::document::{
-    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
-    check_declared_funding, check_review, vault_status,
+    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ProfileStatus, ReviewState,
+    ValidityRule, check_declared_funding, check_review, vault_status,
 };
 use simpa_domain::iban::{Bic, Iban, holder_matches};
-use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId};
+use simpa_domain::ids::{AccountId, AssociationId, DirectionId, DocumentVersionId};
 use simpa_domain::policy::{Action, Actor};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
-use simpa_persistence::{DbConnection, StoreResult, associations};
+use simpa_persistence::{DbConnection, StoreResult, associations, requests};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -248,15 +248,17 @@ pub struct PublicFundingInput {
     pub cash_subsidies_cents: i64,
 }
 
-/// Asks the policy for an action on the association's documents, which depends on its district.
+/// Asks the policy for an action on the association's documents, which depends on its district
+/// and on the directions instructing its requests.
 fn require_for_documents(
     conn: &mut DbConnection,
     caller: Caller,
     id: AssociationId,
-    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>) -> Action,
+    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>, Vec<DirectionId>) -> Action,
 ) -> StoreResult<Actor> {
     let district = associations::district(conn, id)?;
-    let actor = require(conn, caller, action(district))?;
+    let instructing = requests::directions_instructing(conn, id)?;
+    let actor = require(conn, caller, action(district, instructing))?;
     existed(associations::exists(conn, id)?, "association")?;
     Ok(actor)
 }
@@ -572,9 +574,12 @@ pub async fn list_documents(
     let id = AssociationId::from_uuid(path.into_inner());
     let versions = state
         .read(move |conn| {
-            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
-                association: id,
-                district,
+            require_for_documents(conn, caller, id, |district, instructing| {
+                Action::ReadDocuments {
+                    association: id,
+                    district,
+                    instructing,
+                }
             })?;
             documents::versions(conn, id)
         })
@@ -609,9 +614,12 @@ pub async fn download_document(
     );
     let version = state
         .read(move |conn| {
-            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
-                association: id,
-                district,
+            require_for_documents(conn, caller, id, |district, instructing| {
+                Action::ReadDocuments {
+                    association: id,
+                    district,
+                    instructing,
+                }
             })?;
             load_version(conn, id, version)
         })
@@ -704,7 +712,7 @@ pub async fn review_document(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let reviewer = person(require_for_documents(conn, caller, id, |district| {
+            let reviewer = person(require_for_documents(conn, caller, id, |district, _| {
                 Action::ReviewDocument {
                     association: id,
                     district,
@@ -748,38 +756,65 @@ pub async fn vault(
     let timezone = state.config.timezone;
     let view = state
         .read(move |conn| {
-            require_for_documents(conn, caller, id, |district| Action::ReadDocuments {
-                association: id,
-                district,
+            require_for_documents(conn, caller, id, |district, instructing| {
+                Action::ReadDocuments {
+                    association: id,
+                    district,
+                    instructing,
+                }
             })?;
-            let kinds = documents::kinds(conn)?;
-            let versions: Vec<_> = documents::versions(conn, id)?
+            let vault = vault_on(conn, id, on, timezone)?;
+            let kinds = vault
+                .kinds
                 .into_iter()
-                .map(|v| (v.kind_code, v.facts))
-                .collect();
-            let facts = documents::condition_facts(conn, id)?;
-            let confirmed_at = associations::get(conn, id)?
-                .ok_or(DomainError::NotFound {
-                    what: "association",
-                })?
-                .confirmed_at;
-            let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
-            let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
-            let kinds = kinds
-                .into_iter()
-                .zip(statuses)
+                .zip(vault.statuses)
                 .map(|(kind, (_, status))| kind_status_view(kind, status))
                 .collect();
             Ok(VaultStatusView {
                 on,
-                profile_status: ProfileStatusCode(profile),
-                profile_status_label: profile.label(),
-                confirmed_at,
+                profile_status: ProfileStatusCode(vault.profile),
+                profile_status_label: vault.profile.label(),
+                confirmed_at: vault.confirmed_at,
                 kinds,
             })
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// An association's vault on a date: each kind and its status, and the profile status.
+pub(crate) struct Vault {
+    pub kinds: Vec<DocumentKind>,
+    pub statuses: Vec<(String, KindStatus)>,
+    pub profile: ProfileStatus,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+pub(crate) fn vault_on(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    on: NaiveDate,
+    timezone: chrono_tz::Tz,
+) -> StoreResult<Vault> {
+    let kinds = documents::kinds(conn)?;
+    let versions: Vec<_> = documents::versions(conn, id)?
+        .into_iter()
+        .map(|v| (v.kind_code, v.facts))
+        .collect();
+    let facts = documents::condition_facts(conn, id)?;
+    let confirmed_at = associations::get(conn, id)?
+        .ok_or(DomainError::NotFound {
+            what: "association",
+        })?
+        .confirmed_at;
+    let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
+    let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
+    Ok(Vault {
+        kinds,
+        statuses,
+        profile,
+        confirmed_at,
+    })
 }
 
 fn kind_status_view(kind: DocumentKind, status: KindStatus) -> KindStatusView {

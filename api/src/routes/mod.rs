@@ -3,11 +3,15 @@
 pub mod accounts;
 pub mod associations;
 pub mod auth;
+pub mod campaigns;
 pub mod documents;
 pub mod health;
+pub mod instruction;
 pub mod members;
 pub mod reference;
+pub mod requests;
 pub mod service_accounts;
+pub mod tracking;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -46,7 +50,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(documents::review_document)
         .service(documents::attest)
         .service(documents::confirm_profile)
-        .service(documents::declare_public_funding);
+        .service(documents::declare_public_funding)
+        .service(campaigns::create_campaign)
+        .service(campaigns::list_campaigns)
+        .service(campaigns::get_campaign)
+        .service(campaigns::update_campaign)
+        .service(campaigns::publish_campaign)
+        .service(campaigns::close_campaign)
+        // Before `/requests/{request_id}`, which would take "changes" for an id.
+        .service(tracking::changes)
+        .service(requests::create_request)
+        .service(requests::list_requests)
+        .service(requests::get_request)
+        .service(requests::update_request)
+        .service(instruction::act_on_request)
+        .service(tracking::verify_history)
+        .service(tracking::worklist);
 }
 
 /// For writes that report whether they found their target: `false` means it does not exist.

@@ -1,0 +1,635 @@
+//! Campaigns: the bureau (or a town hall, for its local campaigns) sets them up, publishes and
+//! closes them; anyone reads the published ones.
+
+use crate::access::require;
+use crate::auth::{Caller, secrets};
+use crate::clock::{city_time, parse_city_time};
+use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
+use crate::etag::{IfMatch, etag};
+use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::input::{Json, Query};
+use crate::pagination::Page;
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use simpa_domain::association::unknown_sectors;
+use simpa_domain::campaign::{
+    self as rules, Campaign, CampaignSettings, CampaignStatus, Eligibility, Sla,
+};
+use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
+use simpa_domain::policy::{Action, Actor};
+use simpa_domain::reference::{Direction, check_assignable_direction};
+use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::campaigns::{self, CampaignFilter};
+use simpa_persistence::{DbConnection, StoreResult, documents, reference};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct EligibilityFields {
+    /// Head office in one of these districts (empty: any).
+    #[serde(default)]
+    pub districts: Vec<i32>,
+    /// Working in one of these sectors (empty: any).
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    pub max_requested_cents: Option<i64>,
+    /// Created at least this many months before submitting.
+    pub min_association_age_months: Option<u32>,
+    /// Final reports of earlier subsidies delivered.
+    #[serde(default)]
+    pub final_reports_delivered: bool,
+}
+
+/// Days the city gives itself per step; waiting for the association does not count.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+pub struct SlaFields {
+    #[schema(example = 15)]
+    pub admissibility_days: u32,
+    #[schema(example = 60)]
+    pub instruction_days: u32,
+}
+
+impl Default for SlaFields {
+    fn default() -> Self {
+        let sla = Sla::default();
+        SlaFields {
+            admissibility_days: sla.admissibility_days,
+            instruction_days: sla.instruction_days,
+        }
+    }
+}
+
+/// A campaign's settings, sent to create or edit it and found again when read.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+pub struct CampaignFields {
+    #[schema(example = "ANNUELLE_2027")]
+    pub code: String,
+    #[schema(example = "Campagne annuelle de subventions 2027")]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The direction in charge (`GET /api/v1/directions`).
+    pub owner_direction_id: Uuid,
+    /// For the `local` circuit only: the district whose town hall runs it.
+    pub district_number: Option<i32>,
+    pub nature: NatureCode,
+    pub circuit: CircuitCode,
+    /// The financial year of the subsidies; it also numbers the requests (`2027_00042`).
+    #[schema(example = 2027)]
+    pub budget_year: i32,
+    /// RFC 3339, or a local time of the city without offset. Read back in the city's time.
+    #[schema(example = "2026-09-01T09:00:00")]
+    pub opens_at: String,
+    /// Absent for a permanent campaign ("au fil de l'eau").
+    #[schema(example = "2026-11-29T12:00:00")]
+    pub closes_at: Option<String>,
+    pub envelope_cents: Option<i64>,
+    /// Kinds of documents a request needs (`GET /api/v1/document-kinds`); attestations such as
+    /// the contrat d'engagement républicain are always required.
+    #[serde(default)]
+    pub required_documents: Vec<String>,
+    #[serde(default)]
+    pub eligibility: EligibilityFields,
+    #[serde(default)]
+    pub sla: SlaFields,
+}
+
+/// The reference data campaign settings refer to.
+struct Known {
+    directions: Vec<Direction>,
+    districts: Vec<i32>,
+    sectors: Vec<String>,
+    kinds: Vec<String>,
+}
+
+impl Known {
+    fn load(conn: &mut DbConnection) -> StoreResult<Known> {
+        Ok(Known {
+            directions: reference::directions(conn)?,
+            districts: reference::districts(conn)?
+                .into_iter()
+                .map(|d| d.number.0)
+                .collect(),
+            sectors: reference::sector_codes(conn)?,
+            kinds: documents::kinds(conn)?
+                .into_iter()
+                .map(|k| k.code)
+                .collect(),
+        })
+    }
+
+    fn district(
+        &self,
+        field: String,
+        number: i32,
+    ) -> Result<DistrictNumber, simpa_domain::FieldError> {
+        if self.districts.contains(&number) {
+            Ok(DistrictNumber(number))
+        } else {
+            Err(Violation::new(
+                "district.unknown",
+                format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
+            )
+            .at(field))
+        }
+    }
+}
+
+impl CampaignFields {
+    /// Checks every field at once, against the rules and the reference data.
+    fn into_settings(
+        self,
+        known: &Known,
+        timezone: Tz,
+        today: NaiveDate,
+    ) -> Result<CampaignSettings, DomainError> {
+        let mut c = Checks::default();
+        let code = c.check("code", rules::parse_code(&self.code));
+        let title = c.check("title", rules::parse_title(&self.title));
+        let description = c.check("description", rules::parse_description(&self.description));
+        let owner = DirectionId::from_uuid(self.owner_direction_id);
+        c.check(
+            "owner_direction_id",
+            check_assignable_direction(known.directions.iter().find(|d| d.id == owner)),
+        );
+        let district = match self.district_number {
+            None => None,
+            Some(n) => known
+                .district("district_number".into(), n)
+                .map_err(|e| c.push(e))
+                .ok(),
+        };
+        let opens_at = c.check("opens_at", parse_city_time(&self.opens_at, timezone));
+        let closes_at = c.optional("closes_at", self.closes_at.as_deref(), |raw| {
+            parse_city_time(raw, timezone)
+        });
+        if let Some(cents) = self.envelope_cents {
+            c.check("envelope_cents", rules::check_cents(cents, false));
+        }
+        for (i, kind) in self.required_documents.iter().enumerate() {
+            if !known.kinds.contains(kind) {
+                c.push(
+                    Violation::new(
+                        "document_kind.unknown",
+                        format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
+                    )
+                    .at(format!("required_documents[{i}]")),
+                );
+            }
+        }
+        let e = self.eligibility;
+        let eligible_districts: Vec<DistrictNumber> = e
+            .districts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                known
+                    .district(format!("eligibility.districts[{i}]"), *n)
+                    .map_err(|e| c.push(e))
+                    .ok()
+            })
+            .collect();
+        c.extend(
+            unknown_sectors(&e.sectors, &known.sectors)
+                .into_iter()
+                .map(|mut err| {
+                    err.field = format!("eligibility.{}", err.field);
+                    err
+                }),
+        );
+        if let Some(cents) = e.max_requested_cents {
+            c.check(
+                "eligibility.max_requested_cents",
+                rules::check_cents(cents, true),
+            );
+        }
+        if e.min_association_age_months.is_some_and(|m| m > 600) {
+            c.push(
+                Violation::new("eligibility.age_out_of_range", "Au plus 600 mois (50 ans).")
+                    .at("eligibility.min_association_age_months"),
+            );
+        }
+        let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
+            (code, title, description, opens_at, closes_at)
+        else {
+            return Err(c.into_error());
+        };
+        c.finish()?;
+        let mut required_documents = self.required_documents;
+        required_documents.dedup();
+        let settings = CampaignSettings {
+            code,
+            title,
+            description,
+            owner_direction: owner,
+            district,
+            nature: self.nature.0,
+            circuit: self.circuit.0,
+            budget_year: self.budget_year,
+            opens_at,
+            closes_at,
+            envelope_cents: self.envelope_cents,
+            required_documents,
+            eligibility: Eligibility {
+                districts: eligible_districts,
+                sectors: e.sectors,
+                max_requested_cents: e.max_requested_cents,
+                min_association_age_months: e.min_association_age_months,
+                final_reports_delivered: e.final_reports_delivered,
+            },
+            sla: Sla {
+                admissibility_days: self.sla.admissibility_days,
+                instruction_days: self.sla.instruction_days,
+            },
+        };
+        settings.check(today).map_err(DomainError::Invalid)?;
+        Ok(settings)
+    }
+
+    fn from_settings(s: CampaignSettings, timezone: Tz) -> CampaignFields {
+        let time = |t: DateTime<Utc>| city_time(t, timezone).to_rfc3339();
+        CampaignFields {
+            code: s.code,
+            title: s.title,
+            description: s.description,
+            owner_direction_id: s.owner_direction.uuid(),
+            district_number: s.district.map(|d| d.0),
+            nature: NatureCode(s.nature),
+            circuit: CircuitCode(s.circuit),
+            budget_year: s.budget_year,
+            opens_at: time(s.opens_at),
+            closes_at: s.closes_at.map(time),
+            envelope_cents: s.envelope_cents,
+            required_documents: s.required_documents,
+            eligibility: EligibilityFields {
+                districts: s.eligibility.districts.iter().map(|d| d.0).collect(),
+                sectors: s.eligibility.sectors,
+                max_requested_cents: s.eligibility.max_requested_cents,
+                min_association_age_months: s.eligibility.min_association_age_months,
+                final_reports_delivered: s.eligibility.final_reports_delivered,
+            },
+            sla: SlaFields {
+                admissibility_days: s.sla.admissibility_days,
+                instruction_days: s.sla.instruction_days,
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: CampaignFields,
+    pub status: CampaignStatusCode,
+    pub status_label: &'static str,
+    /// Whether requests can be submitted right now.
+    pub open_now: bool,
+    /// Increases with every change; also sent as `ETag`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CampaignView {
+    pub fn new(c: Campaign, timezone: Tz, now: DateTime<Utc>) -> CampaignView {
+        CampaignView {
+            id: c.id.uuid(),
+            open_now: c.submission_window_failure(now).is_none(),
+            status: CampaignStatusCode(c.status),
+            status_label: c.status.label(),
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            fields: CampaignFields::from_settings(c.settings, timezone),
+        }
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ETag", etag(self.version)),
+            ("Location", format!("/api/v1/campaigns/{}", self.id)),
+        ]
+    }
+}
+
+fn respond(mut response: actix_web::HttpResponseBuilder, view: &CampaignView) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view)
+}
+
+/// The campaign, if the caller may know of it.
+pub(crate) fn load_visible(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: CampaignId,
+) -> StoreResult<(Actor, Campaign)> {
+    let campaign = campaigns::get(conn, id)?;
+    let published = campaign
+        .as_ref()
+        .is_some_and(|c| c.status != CampaignStatus::Draft);
+    let actor = require(conn, caller, Action::ReadCampaign { published })?;
+    let campaign = campaign.ok_or(DomainError::NotFound { what: "campaign" })?;
+    Ok((actor, campaign))
+}
+
+fn ensure_code_free(
+    conn: &mut DbConnection,
+    code: &str,
+    except: Option<CampaignId>,
+) -> StoreResult<()> {
+    if campaigns::code_taken(conn, code, except)? {
+        return Err(DomainError::conflict(
+            "campaign.code_taken",
+            Some("code"),
+            format!("Une campagne porte déjà le code {code}."),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn creator(actor: &Actor) -> StoreResult<simpa_domain::ids::AccountId> {
+    match actor {
+        Actor::Person { id, .. } => Ok(*id),
+        _ => Err(DomainError::Forbidden.into()),
+    }
+}
+
+const CREATE: &str = "create_campaign";
+
+/// Creates a campaign, in preparation until published (the bureau; a town hall for the local
+/// campaigns of its district).
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body is answered like the first call.")),
+    request_body = CampaignFields,
+    responses(
+        (status = 201, body = CampaignView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns")]
+pub async fn create_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: Json<CampaignFields>,
+) -> Result<HttpResponse, Problem> {
+    let fingerprint = secrets::sha256_hex(&body.raw);
+    let input = body.value;
+    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let outcome: Result<CampaignView, Replay> = state
+        .write(move |conn| {
+            let district = input.district_number.map(DistrictNumber);
+            let actor = require(conn, caller, Action::ManageCampaign { district })?;
+            let person = creator(&actor)?;
+            let owner = person.to_string();
+            if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
+                return Ok(Err(replay));
+            }
+            let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
+            ensure_code_free(conn, &settings.code, None)?;
+            let id = CampaignId::from_uuid(Uuid::now_v7());
+            campaigns::insert(conn, id, &settings, person, now)?;
+            let campaign =
+                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+            let view = CampaignView::new(campaign, timezone, now);
+            idempotency::remember(
+                conn,
+                &owner,
+                &key,
+                CREATE,
+                &fingerprint,
+                201,
+                &view.headers(),
+                &view,
+                now,
+            )?;
+            Ok(Ok(view))
+        })
+        .await?;
+    Ok(match outcome {
+        Ok(view) => {
+            let mut response = HttpResponse::Created();
+            for header in view.headers() {
+                response.insert_header(header);
+            }
+            response.json(view)
+        }
+        Err(replay) => replay.into_response(),
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CampaignQuery {
+    /// Only campaigns with this status (those in preparation are for the city's staff).
+    pub status: Option<CampaignStatusCode>,
+    pub circuit: Option<CircuitCode>,
+}
+
+/// Lists campaigns, the latest opened first: published and closed ones for everyone, those in
+/// preparation too for the city's staff.
+#[utoipa::path(
+    tag = "campaigns",
+    params(CampaignQuery),
+    responses((status = 200, body = Page<CampaignView>), (status = 400, response = responses::BadRequest))
+)]
+#[get("/campaigns")]
+pub async fn list_campaigns(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<CampaignQuery>,
+) -> Result<web::Json<Page<CampaignView>>, Problem> {
+    let query = query.0;
+    let (now, timezone) = (state.now(), state.config.timezone);
+    let campaigns = state
+        .read(move |conn| {
+            let actor = require(conn, caller, Action::ReadCampaign { published: true })?;
+            let staff =
+                simpa_domain::policy::decide(&actor, Action::ReadCampaign { published: false })
+                    .is_ok();
+            let visible: Vec<CampaignStatus> = CampaignStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| staff || *s != CampaignStatus::Draft)
+                .filter(|s| query.status.is_none_or(|wanted| wanted.0 == *s))
+                .collect();
+            if visible.is_empty() {
+                return Ok(vec![]);
+            }
+            campaigns::list(
+                conn,
+                &CampaignFilter {
+                    statuses: visible,
+                    circuit: query.circuit.map(|c| c.0),
+                },
+            )
+        })
+        .await?;
+    Ok(web::Json(Page::all(
+        campaigns
+            .into_iter()
+            .map(|c| CampaignView::new(c, timezone, now)),
+    )))
+}
+
+/// A campaign.
+#[utoipa::path(
+    tag = "campaigns",
+    responses((status = 200, body = CampaignView, headers(("ETag" = String))), (status = 404, response = responses::NotFound))
+)]
+#[get("/campaigns/{campaign_id}")]
+pub async fn get_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let (now, timezone) = (state.now(), state.config.timezone);
+    let view = state
+        .read(move |conn| {
+            load_visible(conn, caller, id).map(|(_, c)| CampaignView::new(c, timezone, now))
+        })
+        .await?;
+    Ok(respond(HttpResponse::Ok(), &view))
+}
+
+/// Replaces a campaign's settings (`If-Match`: the `ETag` read). Once a request has been
+/// submitted to it, only its title and description may change (409 otherwise); a closed
+/// campaign no longer changes.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(("If-Match" = String, Header, description = "The ETag of the version edited")),
+    request_body = CampaignFields,
+    responses(
+        (status = 200, body = CampaignView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 428, response = responses::PreconditionRequired),
+    )
+)]
+#[put("/campaigns/{campaign_id}")]
+pub async fn update_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<CampaignFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let input = body.value;
+    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let view = state
+        .write(move |conn| {
+            let (_, current) = load_visible(conn, caller, id)?;
+            require(
+                conn,
+                caller,
+                Action::ManageCampaign {
+                    district: current.settings.district,
+                },
+            )?;
+            require(
+                conn,
+                caller,
+                Action::ManageCampaign {
+                    district: input.district_number.map(DistrictNumber),
+                },
+            )?;
+            let current = campaigns::get_locked(conn, id)?
+                .ok_or(DomainError::NotFound { what: "campaign" })?;
+            let expected = if_match.expected(current.version);
+            simpa_domain::association::check_version(current.version, expected)?;
+            let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
+            current.check_edit(&settings, campaigns::submitted_requests(conn, id)?)?;
+            ensure_code_free(conn, &settings.code, Some(id))?;
+            campaigns::update(conn, id, &settings, expected, now)?;
+            let campaign =
+                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+            Ok(CampaignView::new(campaign, timezone, now))
+        })
+        .await?;
+    Ok(respond(HttpResponse::Ok(), &view))
+}
+
+async fn move_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: CampaignId,
+    to: CampaignStatus,
+) -> Result<HttpResponse, Problem> {
+    let (now, timezone) = (state.now(), state.config.timezone);
+    let view = state
+        .write(move |conn| {
+            let (_, current) = load_visible(conn, caller, id)?;
+            require(
+                conn,
+                caller,
+                Action::ManageCampaign {
+                    district: current.settings.district,
+                },
+            )?;
+            let current = campaigns::get_locked(conn, id)?
+                .ok_or(DomainError::NotFound { what: "campaign" })?;
+            current.check_move(to)?;
+            campaigns::set_status(conn, id, to, current.version, now)?;
+            let campaign =
+                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+            Ok(CampaignView::new(campaign, timezone, now))
+        })
+        .await?;
+    Ok(respond(HttpResponse::Ok(), &view))
+}
+
+/// Publishes a campaign in preparation: associations see it and may start requests in it.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    responses((status = 200, body = CampaignView), (status = 403, response = responses::Forbidden), (status = 409, response = responses::Conflict))
+)]
+#[post("/campaigns/{campaign_id}/publish")]
+pub async fn publish_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    move_campaign(
+        state,
+        caller,
+        CampaignId::from_uuid(path.into_inner()),
+        CampaignStatus::Published,
+    )
+    .await
+}
+
+/// Closes a published campaign: no request can be started or submitted in it any more.
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    responses((status = 200, body = CampaignView), (status = 403, response = responses::Forbidden), (status = 409, response = responses::Conflict))
+)]
+#[post("/campaigns/{campaign_id}/close")]
+pub async fn close_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    move_campaign(
+        state,
+        caller,
+        CampaignId::from_uuid(path.into_inner()),
+        CampaignStatus::Closed,
+    )
+    .await
+}

@@ -1,0 +1,368 @@
+//! Actions on a request along its circuit: submit, check, ask for documents, dispatch, give
+//! opinions, withdraw… One route; the circuit (`domain/src/circuit.rs`) decides.
+
+use crate::auth::{Caller, secrets};
+use crate::codes::{AskReasonCode, OpinionCode};
+use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::input::Json;
+use crate::problem::{Problem, responses};
+use crate::routes::documents::vault_on;
+use crate::routes::requests::{RequestView, event_actor, load_readable, owner, request_view};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::json;
+use simpa_domain::campaign::{ApplicantFacts, Campaign};
+use simpa_domain::circuit::{ActionKind, Asked, AskedItem, Command, Outcome, decide};
+use simpa_domain::history::Event;
+use simpa_domain::ids::{DirectionId, EventId, RequestId};
+use simpa_domain::policy::{self, Actor};
+use simpa_domain::reference::check_assignable_direction;
+use simpa_domain::request::{
+    RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
+};
+use simpa_domain::tracking::sla_clock;
+use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::requests::StoredRequest;
+use simpa_persistence::{
+    DbConnection, StoreResult, associations, campaigns, documents, history, reference, requests,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One thing asked of the association: a kind of document or a field of the request.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct AskedItemInput {
+    /// A kind code (`GET /api/v1/document-kinds`).
+    pub document_kind: Option<String>,
+    /// A field of the request (`budget`, `summary`…).
+    pub field: Option<String>,
+    pub reason: AskReasonCode,
+}
+
+/// An action, named by `action`, with what it carries.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ActionInput {
+    /// The association submits its draft: everything is checked at once.
+    Submit,
+    /// The bureau (or the town hall, on the local circuit) finds the request complete.
+    DeclareAdmissible {
+        message: Option<String>,
+    },
+    /// Documents or information are asked of the association, by a date.
+    AskDocuments {
+        items: Vec<AskedItemInput>,
+        message: String,
+        due_on: NaiveDate,
+    },
+    /// The association sends the request back, completed.
+    Resubmit {
+        message: Option<String>,
+    },
+    RejectInadmissible {
+        reason: String,
+    },
+    /// The bureau names the lead direction and any co-instructing ones.
+    Dispatch {
+        lead_direction_id: Uuid,
+        #[serde(default)]
+        co_direction_ids: Vec<Uuid>,
+    },
+    /// A direction instructing the request (or the town hall) gives its opinion.
+    GiveOpinion {
+        opinion: OpinionCode,
+        proposed_cents: i64,
+        public_comment: Option<String>,
+        internal_comment: Option<String>,
+    },
+    /// The bureau changes the amount instruction proposed, saying why.
+    OverrideProposal {
+        proposed_cents: i64,
+        reason: String,
+    },
+    /// The association withdraws its request, before any decision.
+    Withdraw {
+        reason: Option<String>,
+    },
+}
+
+/// Fields of a request that may be asked again.
+const ASKABLE_FIELDS: &[&str] = &[
+    "title",
+    "summary",
+    "objectives",
+    "target_public",
+    "expected_beneficiaries",
+    "districts",
+    "start_date",
+    "end_date",
+    "nature",
+    "requested_cents",
+    "budget",
+    "indicators",
+];
+
+impl ActionInput {
+    /// The command, its references checked against the data.
+    fn into_command(self, conn: &mut DbConnection) -> StoreResult<Command> {
+        Ok(match self {
+            ActionInput::Submit => Command::Submit,
+            ActionInput::DeclareAdmissible { message } => Command::DeclareAdmissible { message },
+            ActionInput::Resubmit { message } => Command::Resubmit { message },
+            ActionInput::RejectInadmissible { reason } => Command::RejectInadmissible { reason },
+            ActionInput::OverrideProposal {
+                proposed_cents,
+                reason,
+            } => Command::OverrideProposal {
+                proposed_cents,
+                reason,
+            },
+            ActionInput::Withdraw { reason } => Command::Withdraw { reason },
+            ActionInput::GiveOpinion {
+                opinion,
+                proposed_cents,
+                public_comment,
+                internal_comment,
+            } => Command::GiveOpinion {
+                value: opinion.0,
+                proposed_cents,
+                public_comment,
+                internal_comment,
+            },
+            ActionInput::AskDocuments {
+                items,
+                message,
+                due_on,
+            } => {
+                let kinds: Vec<String> = documents::kinds(conn)?
+                    .into_iter()
+                    .map(|k| k.code)
+                    .collect();
+                let mut c = Checks::default();
+                let mut asked = Vec::new();
+                for (i, item) in items.into_iter().enumerate() {
+                    let what = match (item.document_kind, item.field) {
+                        (Some(kind), None) if kinds.contains(&kind) => Asked::Document(kind),
+                        (None, Some(field)) if ASKABLE_FIELDS.contains(&field.as_str()) => {
+                            Asked::Field(field)
+                        }
+                        (Some(kind), None) => {
+                            c.push(Violation::new("document_kind.unknown", format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds).")).at(format!("items[{i}].document_kind")));
+                            continue;
+                        }
+                        (None, Some(field)) => {
+                            c.push(Violation::new("field.unknown", format!("« {field} » n'est pas un champ de la demande ; champs possibles : {}.", ASKABLE_FIELDS.join(", "))).at(format!("items[{i}].field")));
+                            continue;
+                        }
+                        _ => {
+                            c.push(Violation::new("ask.one_subject", "Chaque élément demande soit une pièce (document_kind), soit un champ (field).").at(format!("items[{i}]")));
+                            continue;
+                        }
+                    };
+                    asked.push(AskedItem {
+                        what,
+                        reason: item.reason.0,
+                    });
+                }
+                c.finish()?;
+                Command::AskDocuments {
+                    items: asked,
+                    message,
+                    due_on,
+                }
+            }
+            ActionInput::Dispatch {
+                lead_direction_id,
+                co_direction_ids,
+            } => {
+                let directions = reference::directions(conn)?;
+                let mut c = Checks::default();
+                let mut check = |field: String, id: Uuid| {
+                    let id = DirectionId::from_uuid(id);
+                    c.check(
+                        field,
+                        check_assignable_direction(directions.iter().find(|d| d.id == id)),
+                    );
+                    id
+                };
+                let lead = check("lead_direction_id".into(), lead_direction_id);
+                let co = co_direction_ids
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, id)| check(format!("co_direction_ids[{i}]"), id))
+                    .collect();
+                c.finish()?;
+                Command::Dispatch { lead, co }
+            }
+        })
+    }
+}
+
+/// Checks what submitting (or sending back) needs beyond the request itself, all at once.
+fn check_ready_to_submit(
+    conn: &mut DbConnection,
+    request: &StoredRequest,
+    campaign: &Campaign,
+    resubmission: bool,
+    (now, today, timezone): (DateTime<Utc>, NaiveDate, Tz),
+) -> StoreResult<Vec<(String, simpa_domain::ids::DocumentVersionId)>> {
+    let association =
+        associations::get(conn, request.association)?.ok_or(DomainError::NotFound {
+            what: "association",
+        })?;
+    let vault = vault_on(conn, request.association, today, timezone)?;
+    let documents = vault
+        .kinds
+        .iter()
+        .zip(&vault.statuses)
+        .map(|(kind, (_, status))| (kind.clone(), status.clone()))
+        .collect();
+    let context = SubmissionContext {
+        campaign,
+        now,
+        today,
+        applicant: ApplicantFacts {
+            district: association.district,
+            sectors: association.profile.sectors.clone(),
+            creation_date: association.profile.creation_date,
+            // Final reports arrive with decisions and payments; none can be overdue before.
+            overdue_final_reports: 0,
+        },
+        profile: vault.profile,
+        documents,
+        required_kinds: required_kinds(campaign, &vault.kinds),
+        resubmission,
+    };
+    check_submission(&request.content, &context)?;
+    Ok(documents_snapshot(&vault.statuses))
+}
+
+/// Carries out an allowed action and records it: facts, number, snapshot, event, deadline,
+/// change feed. One transaction.
+fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &StoredRequest,
+    campaign: &Campaign,
+    mut outcome: Outcome,
+    now: DateTime<Utc>,
+    snapshot: Option<Vec<(String, simpa_domain::ids::DocumentVersionId)>>,
+) -> StoreResult<()> {
+    if outcome.event.action == ActionKind::Submit {
+        let number = requests::allocate_number(conn, campaign.settings.budget_year)?;
+        requests::mark_submitted(conn, request.id, number, now)?;
+        outcome.event.details = json!({"number": number.to_string()});
+    }
+    if let Some(snapshot) = snapshot {
+        requests::replace_snapshot(conn, request.id, &snapshot)?;
+    }
+    let mut events = history::events(conn, request.id)?;
+    let event = Event::next(
+        events.last(),
+        EventId::from_uuid(Uuid::now_v7()),
+        request.id,
+        outcome.event,
+        event_actor(conn, actor)?,
+        now,
+    );
+    history::append(conn, &event)?;
+    events.push(event);
+    let transitions: Vec<_> = events.iter().map(|e| (e.at, e.to)).collect();
+    let due = sla_clock(
+        &transitions,
+        outcome.facts.resume_state,
+        &campaign.settings.sla,
+        now,
+    )
+    .due_at;
+    requests::save_facts(conn, request, &outcome.facts, due, now)?;
+    let mut audiences = history::audiences(&request.facts);
+    audiences.extend(history::audiences(&outcome.facts));
+    audiences.sort();
+    audiences.dedup();
+    history::record_change(conn, request.id, &audiences, now)
+}
+
+/// Acts on a request. What is possible depends on its state and on who acts (the request's
+/// `possible_actions` lists it): 409 names what is possible when the state does not allow the
+/// action, 403 when someone else must act, 422 lists every unmet condition (a submission
+/// with a missing document, an unbalanced budget…). Send `Idempotency-Key` to retry safely.
+#[utoipa::path(
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body is answered like the first call and acts only once.")),
+    request_body = ActionInput,
+    responses(
+        (status = 200, body = RequestView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/requests/{request_id}/actions")]
+pub async fn act_on_request(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    path: web::Path<Uuid>,
+    body: Json<ActionInput>,
+) -> Result<HttpResponse, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let fingerprint = secrets::sha256_hex(&[id.to_string().as_bytes(), &body.raw[..]].concat());
+    let input = body.value;
+    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let outcome: Result<RequestView, Replay> = state
+        .write(move |conn| {
+            let (actor, request) = load_readable(conn, caller, id, true)?;
+            let owner = owner(&actor);
+            const OPERATION: &str = "request_action";
+            if let Some(replay) = idempotency::replay(conn, &owner, &key, OPERATION, &fingerprint)?
+            {
+                return Ok(Err(replay));
+            }
+            let command = input.into_command(conn)?;
+            let parties = policy::parties(&actor, request.association);
+            let outcome = decide(&request.facts, command, &parties, now, today)?;
+            let campaign = campaigns::get(conn, request.campaign)?
+                .ok_or(DomainError::NotFound { what: "campaign" })?;
+            let snapshot = match outcome.event.action {
+                ActionKind::Submit | ActionKind::Resubmit => {
+                    let resubmission = request.facts.state == RequestState::Incomplete;
+                    Some(check_ready_to_submit(
+                        conn,
+                        &request,
+                        &campaign,
+                        resubmission,
+                        (now, today, timezone),
+                    )?)
+                }
+                _ => None,
+            };
+            record(conn, &actor, &request, &campaign, outcome, now, snapshot)?;
+            let request =
+                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let view = request_view(conn, &actor, request, now)?;
+            idempotency::remember(
+                conn,
+                &owner,
+                &key,
+                OPERATION,
+                &fingerprint,
+                200,
+                &view.headers(),
+                &view,
+                now,
+            )?;
+            Ok(Ok(view))
+        })
+        .await?;
+    Ok(match outcome {
+        Ok(view) => HttpResponse::Ok()
+            .insert_header((header::ETAG, crate::etag::etag(view.version)))
+            .json(view),
+        Err(replay) => replay.into_response(),
+    })
+}

@@ -1,0 +1,205 @@
+//! Following requests: each staff member's worklist, the change feed directions' systems
+//! sync from, and the verification of a request's history.
+
+use crate::access::require;
+use crate::auth::Caller;
+use crate::codes::RequestStateCode;
+use crate::input::Query;
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::routes::requests::{RequestQuery, RequestSummary, load_readable, summaries};
+use crate::state::AppState;
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::Violation;
+use simpa_domain::history::{ChainCheck, replay, verify_chain};
+use simpa_domain::ids::RequestId;
+use simpa_domain::policy::{self, Action};
+use simpa_persistence::{history, requests};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// What waits for the caller: for the bureau, submitted requests to check and admitted ones
+/// to dispatch; for a direction (or its API client), the requests awaiting its opinion; for a
+/// town hall, its district's local requests. The longest waiting first.
+#[utoipa::path(
+    tag = "tracking",
+    security(("bearer" = [])),
+    params(RequestQuery),
+    responses((status = 200, body = Page<RequestSummary>), (status = 400, response = responses::BadRequest), (status = 403, response = responses::Forbidden))
+)]
+#[get("/worklist")]
+pub async fn worklist(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<RequestQuery>,
+) -> Result<web::Json<Page<RequestSummary>>, Problem> {
+    let query = query.0;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let limit = pagination::limit(query.limit)?;
+    let now = state.now();
+    let filter = query.filter(now, state.config.timezone);
+    let page = state
+        .read(move |conn| {
+            let actor = require(conn, caller, Action::FollowRequests)?;
+            let page = requests::worklist(
+                conn,
+                &policy::work_scope(&actor),
+                &filter,
+                after.as_ref(),
+                limit,
+            )?;
+            let next = page.next.clone();
+            let items = summaries(conn, &actor, page.items, now)?;
+            Ok(simpa_persistence::Page { items, next })
+        })
+        .await?;
+    Ok(web::Json(Page::from_stored(page, |s| s)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ChangesQuery {
+    /// The `cursor` of the previous answer; 0 (the default) starts from the beginning.
+    pub since: Option<String>,
+    /// Changes per answer, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A request that changed.
+#[derive(Serialize, ToSchema)]
+pub struct ChangeView {
+    /// The change's position in the feed.
+    pub seq: i64,
+    pub request_id: Uuid,
+    pub changed_at: DateTime<Utc>,
+    /// Whether the caller still sees the request (a direction relieved of it does not: it
+    /// gets the change, but no more of the request).
+    pub in_scope: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<RequestStateCode>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangesPage {
+    pub items: Vec<ChangeView>,
+    /// Pass it as `since` next time: it is the last change given (or `since` again when none).
+    pub cursor: String,
+}
+
+/// Requests changed since a cursor, in the order of the changes, including those that left
+/// the caller's scope: a direction's system keeps in sync without polling every request.
+#[utoipa::path(
+    tag = "tracking",
+    security(("bearer" = [])),
+    params(ChangesQuery),
+    responses((status = 200, body = ChangesPage), (status = 400, response = responses::BadRequest), (status = 403, response = responses::Forbidden))
+)]
+#[get("/requests/changes")]
+pub async fn changes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ChangesQuery>,
+) -> Result<web::Json<ChangesPage>, Problem> {
+    let query = query.0;
+    let since: i64 = match query.since.as_deref() {
+        None => 0,
+        Some(raw) => raw.parse().ok().filter(|s| *s >= 0).ok_or_else(|| {
+            Problem::bad_request(
+                "query.invalid",
+                "Un paramètre de la requête n'est pas valide : voir le détail.",
+                vec![
+                    Violation::new(
+                        "cursor.invalid",
+                        "Reprenez le curseur d'une réponse précédente (ou 0).",
+                    )
+                    .at("since"),
+                ],
+            )
+        })?,
+    };
+    let limit = pagination::limit(query.limit)?;
+    let page = state
+        .read(move |conn| {
+            let actor = require(conn, caller, Action::FollowRequests)?;
+            let audiences = history::audiences_of(&policy::request_scope(&actor));
+            let changes = history::changes(conn, &audiences, since, limit)?;
+            let ids: Vec<String> = changes.iter().map(|c| c.request.to_string()).collect();
+            let current = requests::get_many(conn, &ids)?;
+            let items: Vec<ChangeView> = changes
+                .into_iter()
+                .map(|change| {
+                    let request = current.iter().find(|r| r.id == change.request);
+                    let visible = request.filter(|r| {
+                        policy::decide(&actor, Action::ReadRequest(r.access())).is_ok()
+                    });
+                    ChangeView {
+                        seq: change.seq,
+                        request_id: change.request.uuid(),
+                        changed_at: change.changed_at,
+                        in_scope: visible.is_some(),
+                        number: visible.and_then(|r| r.number.map(|n| n.to_string())),
+                        state: visible.map(|r| RequestStateCode(r.facts.state)),
+                    }
+                })
+                .collect();
+            let cursor = items.last().map_or(since, |c| c.seq).to_string();
+            Ok(ChangesPage { items, cursor })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// What verifying a history found.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryCheckView {
+    /// Every hash matches its event and links to the previous one.
+    pub intact: bool,
+    pub events: usize,
+    /// The first event that does not match, with why.
+    pub broken_at_seq: Option<i32>,
+    pub reason: Option<String>,
+    /// The state the history replays to; it must be the request's.
+    pub replayed_state: Option<RequestStateCode>,
+    pub state: RequestStateCode,
+    pub consistent: bool,
+}
+
+/// Recomputes the hash chain of a request's history and replays it to its state.
+#[utoipa::path(
+    tag = "tracking",
+    security(("bearer" = [])),
+    responses((status = 200, body = HistoryCheckView), (status = 404, response = responses::NotFound))
+)]
+#[get("/requests/{request_id}/history/verify")]
+pub async fn verify_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<HistoryCheckView>, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let view = state
+        .read(move |conn| {
+            let (_, request) = load_readable(conn, caller, id, false)?;
+            let events = history::events(conn, id)?;
+            let (intact, broken_at_seq, reason) = match verify_chain(&events) {
+                ChainCheck::Intact { .. } => (true, None, None),
+                ChainCheck::Broken { seq, reason } => (false, Some(seq), Some(reason.to_owned())),
+            };
+            let replayed = replay(&events);
+            let consistent = intact && replayed.as_ref().is_ok_and(|s| *s == request.facts.state);
+            Ok(HistoryCheckView {
+                intact,
+                events: events.len(),
+                broken_at_seq,
+                reason: reason.or_else(|| replayed.as_ref().err().cloned()),
+                replayed_state: replayed.ok().map(RequestStateCode),
+                state: RequestStateCode(request.facts.state),
+                consistent,
+            })
+        })
+        .await?;
+    Ok(web::Json(view))
+}

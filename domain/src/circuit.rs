@@ -1,0 +1,1359 @@
+//! The circuits' state machine. Given a request's facts, an action and who asks, [`decide`]
+//! returns the next facts and the event to record, or says in plain French why not.
+//!
+//! The rules are data ([`RULES`]): which action, from which states, by whom, on which
+//! circuits, to which state. A new state or action is a row there and one arm in [`apply`].
+
+use crate::campaign::CircuitKind;
+use crate::coded_enum;
+use crate::contact::bounded_text;
+use crate::ids::{DirectionId, DistrictNumber};
+use crate::policy::Party;
+use crate::request::RequestState;
+use crate::{DomainError, FieldError, Violation};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+coded_enum! {
+    /// What can happen to a request. `create` starts every history.
+    pub enum ActionKind {
+        Create = ("create", "créer le brouillon"),
+        Submit = ("submit", "déposer la demande"),
+        DeclareAdmissible = ("declare_admissible", "déclarer la demande recevable"),
+        AskDocuments = ("ask_documents", "demander des pièces ou informations"),
+        Resubmit = ("resubmit", "renvoyer la demande complétée"),
+        RejectInadmissible = ("reject_inadmissible", "rejeter la demande comme irrecevable"),
+        Dispatch = ("dispatch", "confier l'instruction à des directions"),
+        GiveOpinion = ("give_opinion", "rendre un avis"),
+        OverrideProposal = ("override_proposal", "modifier le montant proposé"),
+        Withdraw = ("withdraw", "retirer la demande"),
+    }
+}
+
+coded_enum! {
+    /// A direction's (or town hall's) opinion on a request.
+    pub enum OpinionValue {
+        Favourable = ("favourable", "Favorable"),
+        Reserved = ("reserved", "Réservé"),
+        Unfavourable = ("unfavourable", "Défavorable"),
+    }
+}
+
+coded_enum! {
+    /// Why a document or an answer is asked again.
+    pub enum AskReason {
+        Missing = ("missing", "Manquant"),
+        Incorrect = ("incorrect", "Incorrect"),
+        Outdated = ("outdated", "Périmé"),
+    }
+}
+
+coded_enum! {
+    /// Whether the association sees an event.
+    pub enum Visibility {
+        Public = ("public", "Visible par l'association"),
+        Internal = ("internal", "Interne à la Ville"),
+    }
+}
+
+/// Who instructs a request: a direction, or for the local circuit the district's town hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Instructor {
+    Direction(DirectionId),
+    District(DistrictNumber),
+}
+
+impl Instructor {
+    /// A stable text key: `direction:<uuid>` or `district:<n>`.
+    pub fn key(self) -> String {
+        match self {
+            Instructor::Direction(d) => format!("direction:{d}"),
+            Instructor::District(n) => format!("district:{n}"),
+        }
+    }
+
+    pub fn parse_key(key: &str) -> Option<Instructor> {
+        match key.split_once(':')? {
+            ("direction", id) => id.parse().ok().map(Instructor::Direction),
+            ("district", n) => n
+                .parse()
+                .ok()
+                .map(|n| Instructor::District(DistrictNumber(n))),
+            _ => None,
+        }
+    }
+
+    fn is(self, party: Party) -> bool {
+        match (self, party) {
+            (Instructor::Direction(d), Party::Direction(p)) => d == p,
+            (Instructor::District(d), Party::District(p)) => d == p,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opinion {
+    pub value: OpinionValue,
+    pub proposed_cents: i64,
+    /// Meant for the association, with the decision.
+    pub public_comment: Option<String>,
+    pub internal_comment: Option<String>,
+    pub given_at: DateTime<Utc>,
+}
+
+/// An instructor of a request and, once given, its opinion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub instructor: Instructor,
+    pub lead: bool,
+    pub opinion: Option<Opinion>,
+}
+
+/// One thing asked of the association: a kind of document, or a field of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    Document(String),
+    Field(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedItem {
+    pub what: Asked,
+    pub reason: AskReason,
+}
+
+/// What the circuit needs to know of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFacts {
+    pub state: RequestState,
+    /// Where an `incomplete` request goes back to once completed.
+    pub resume_state: Option<RequestState>,
+    pub circuit: CircuitKind,
+    /// For the local circuit: the district whose town hall runs it.
+    pub local_district: Option<DistrictNumber>,
+    pub instructors: Vec<Assignment>,
+    pub requested_cents: i64,
+    /// What instruction proposes to grant.
+    pub proposed_cents: Option<i64>,
+}
+
+impl RequestFacts {
+    pub fn new_draft(circuit: CircuitKind, local_district: Option<DistrictNumber>) -> Self {
+        RequestFacts {
+            state: RequestState::Draft,
+            resume_state: None,
+            circuit,
+            local_district,
+            instructors: Vec::new(),
+            requested_cents: 0,
+            proposed_cents: None,
+        }
+    }
+
+    /// Instructors whose opinion is still awaited.
+    pub fn awaited(&self) -> Vec<Instructor> {
+        self.instructors
+            .iter()
+            .filter(|a| a.opinion.is_none())
+            .map(|a| a.instructor)
+            .collect()
+    }
+
+    fn gatekeeper(&self) -> Option<Party> {
+        match self.circuit {
+            CircuitKind::Local => self.local_district.map(Party::District),
+            CircuitKind::Central | CircuitKind::CallForProjects => Some(Party::Bureau),
+        }
+    }
+
+    fn instructs(&self, party: Party) -> bool {
+        self.instructors.iter().any(|a| a.instructor.is(party))
+    }
+}
+
+/// An action with what it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Submit,
+    DeclareAdmissible {
+        message: Option<String>,
+    },
+    AskDocuments {
+        items: Vec<AskedItem>,
+        message: String,
+        due_on: NaiveDate,
+    },
+    Resubmit {
+        message: Option<String>,
+    },
+    RejectInadmissible {
+        reason: String,
+    },
+    Dispatch {
+        lead: DirectionId,
+        co: Vec<DirectionId>,
+    },
+    GiveOpinion {
+        value: OpinionValue,
+        proposed_cents: i64,
+        public_comment: Option<String>,
+        internal_comment: Option<String>,
+    },
+    OverrideProposal {
+        proposed_cents: i64,
+        reason: String,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+}
+
+impl Command {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Command::Submit => ActionKind::Submit,
+            Command::DeclareAdmissible { .. } => ActionKind::DeclareAdmissible,
+            Command::AskDocuments { .. } => ActionKind::AskDocuments,
+            Command::Resubmit { .. } => ActionKind::Resubmit,
+            Command::RejectInadmissible { .. } => ActionKind::RejectInadmissible,
+            Command::Dispatch { .. } => ActionKind::Dispatch,
+            Command::GiveOpinion { .. } => ActionKind::GiveOpinion,
+            Command::OverrideProposal { .. } => ActionKind::OverrideProposal,
+            Command::Withdraw { .. } => ActionKind::Withdraw,
+        }
+    }
+}
+
+/// Who a rule lets act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// A member of the association.
+    Applicant,
+    /// The bureau, or the town hall for the local circuit.
+    Gatekeeper,
+    /// The gatekeeper or an instructor of the request.
+    GatekeeperOrInstructor,
+    Bureau,
+    /// A direction (or town hall) instructing the request.
+    Instructor,
+}
+
+/// Where a rule leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    To(RequestState),
+    /// Back to where the request was before it became incomplete.
+    Resume,
+    /// `instructed` once every instructor gave its opinion, else unchanged.
+    WhenOpinionsAreIn,
+    Stay,
+}
+
+struct Rule {
+    action: ActionKind,
+    from: &'static [RequestState],
+    by: Who,
+    circuits: &'static [CircuitKind],
+    to: Target,
+}
+
+use CircuitKind::{CallForProjects, Central, Local};
+use RequestState::*;
+
+const ANY_CIRCUIT: &[CircuitKind] = &[Central, Local, CallForProjects];
+const CITY_WIDE: &[CircuitKind] = &[Central, CallForProjects];
+/// A request may be withdrawn until the decision.
+const BEFORE_DECISION: &[RequestState] = &[Draft, Submitted, Incomplete, InInstruction, Instructed];
+
+/// The circuits, as data.
+#[rustfmt::skip]
+const RULES: &[Rule] = &[
+    Rule { action: ActionKind::Submit, from: &[Draft], by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Submitted) },
+    Rule { action: ActionKind::DeclareAdmissible, from: &[Submitted], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(InInstruction) },
+    Rule { action: ActionKind::AskDocuments, from: &[Submitted], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
+    Rule { action: ActionKind::AskDocuments, from: &[InInstruction], by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
+    Rule { action: ActionKind::Resubmit, from: &[Incomplete], by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Resume },
+    Rule { action: ActionKind::RejectInadmissible, from: &[Submitted, Incomplete], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
+    Rule { action: ActionKind::Dispatch, from: &[InInstruction], by: Who::Bureau, circuits: CITY_WIDE, to: Target::WhenOpinionsAreIn },
+    Rule { action: ActionKind::GiveOpinion, from: &[InInstruction], by: Who::Instructor, circuits: ANY_CIRCUIT, to: Target::WhenOpinionsAreIn },
+    Rule { action: ActionKind::OverrideProposal, from: &[Instructed], by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::Withdraw, from: BEFORE_DECISION, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Withdrawn) },
+];
+
+impl Who {
+    fn admits(self, facts: &RequestFacts, party: Party) -> bool {
+        let gatekeeper = facts.gatekeeper() == Some(party);
+        match self {
+            Who::Applicant => party == Party::Applicant,
+            Who::Gatekeeper => gatekeeper,
+            Who::GatekeeperOrInstructor => gatekeeper || facts.instructs(party),
+            Who::Bureau => party == Party::Bureau,
+            Who::Instructor => facts.instructs(party),
+        }
+    }
+
+    /// Who may act, in French, for refusals.
+    fn describe(self, facts: &RequestFacts) -> String {
+        let gatekeeper = match facts.gatekeeper() {
+            Some(Party::District(n)) => format!("la mairie du {} arrondissement", ordinal(n)),
+            _ => "le bureau des subventions".to_owned(),
+        };
+        match self {
+            Who::Applicant => "l'association".to_owned(),
+            Who::Gatekeeper => gatekeeper,
+            Who::GatekeeperOrInstructor => {
+                format!("{gatekeeper} ou une direction qui instruit la demande")
+            }
+            Who::Bureau => "le bureau des subventions".to_owned(),
+            Who::Instructor => {
+                "une direction qui instruit la demande (désignée par le bureau des subventions)"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// "1er", "11e": how districts are written.
+pub fn ordinal(district: DistrictNumber) -> String {
+    if district.0 == 1 {
+        "1er".to_owned()
+    } else {
+        format!("{}e", district.0)
+    }
+}
+
+fn rules_for(facts: &RequestFacts, action: ActionKind) -> impl Iterator<Item = &'static Rule> + '_ {
+    RULES.iter().filter(move |r| {
+        r.action == action && r.from.contains(&facts.state) && r.circuits.contains(&facts.circuit)
+    })
+}
+
+/// Whether some rule leads from `from` to `to` by `action`, whoever acts and whatever the
+/// circuit: what a replayed history must follow.
+pub fn leads(action: ActionKind, from: RequestState, to: RequestState) -> bool {
+    RULES
+        .iter()
+        .filter(|r| r.action == action && r.from.contains(&from))
+        .any(|r| match r.to {
+            Target::To(state) => state == to,
+            Target::Resume => matches!(to, Submitted | InInstruction),
+            Target::WhenOpinionsAreIn => to == from || to == Instructed,
+            Target::Stay => to == from,
+        })
+}
+
+impl ActionKind {
+    /// Taken by the association itself (its members' names are shown to it).
+    pub fn is_the_applicants(self) -> bool {
+        self == ActionKind::Create
+            || RULES
+                .iter()
+                .any(|r| r.action == self && r.by == Who::Applicant)
+    }
+
+    /// Whether what the action carried is shown to the association: what was asked of it
+    /// and by when, its number. Opinions and proposals stay internal.
+    pub fn details_are_public(self) -> bool {
+        matches!(self, ActionKind::AskDocuments | ActionKind::Submit)
+    }
+}
+
+/// The actions these parties may take now, in the order of [`ActionKind`].
+pub fn possible_actions(facts: &RequestFacts, parties: &[Party]) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter(|action| {
+            rules_for(facts, *action).any(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
+        })
+        .collect()
+}
+
+/// An event to append to the request's history (who and when are added by the caller).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDraft {
+    pub action: ActionKind,
+    pub from: Option<RequestState>,
+    pub to: RequestState,
+    pub visibility: Visibility,
+    pub public_message: Option<String>,
+    pub internal_note: Option<String>,
+    /// What the action carried (asked items, directions, opinion…), for staff.
+    pub details: Value,
+}
+
+/// The first event of every history.
+pub fn creation_event() -> EventDraft {
+    EventDraft {
+        action: ActionKind::Create,
+        from: None,
+        to: Draft,
+        visibility: Visibility::Public,
+        public_message: Some("Brouillon créé.".into()),
+        internal_note: None,
+        details: json!({}),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub facts: RequestFacts,
+    pub event: EventDraft,
+}
+
+fn list_in_french(actions: &[ActionKind]) -> String {
+    if actions.is_empty() {
+        "aucune".to_owned()
+    } else {
+        actions
+            .iter()
+            .map(|a| a.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Decides what `command` does to a request, for an actor holding `parties` towards it.
+///
+/// Refused with 409 (`request.action_not_allowed`) when no rule allows the action in the
+/// current state; with 403 (`request.not_your_turn`) when a rule does but for someone else;
+/// with 422 when what the action carries breaks a rule. Both refusals say what is possible now.
+pub fn decide(
+    facts: &RequestFacts,
+    command: Command,
+    parties: &[Party],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Outcome, DomainError> {
+    let action = command.kind();
+    let possible = list_in_french(&possible_actions(facts, parties));
+    let candidates: Vec<&Rule> = rules_for(facts, action).collect();
+    if candidates.is_empty() {
+        return Err(DomainError::conflict(
+            "request.action_not_allowed",
+            None,
+            format!(
+                "Impossible de {} : la demande est « {} ». Possible maintenant pour vous : {possible}.",
+                action.label(),
+                facts.state.label().to_lowercase()
+            ),
+        ));
+    }
+    let Some(rule) = candidates
+        .iter()
+        .find(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
+    else {
+        return Err(DomainError::NotPermitted {
+            code: "request.not_your_turn",
+            message: format!(
+                "Seul(e) {} peut {} à ce stade. Possible maintenant pour vous : {possible}.",
+                candidates[0].by.describe(facts),
+                action.label()
+            ),
+        });
+    };
+    let actor_instructor = facts
+        .instructors
+        .iter()
+        .map(|a| a.instructor)
+        .find(|i| parties.iter().any(|p| i.is(*p)));
+    apply(facts, command, rule.to, actor_instructor, now, today)
+}
+
+fn reason(field: &str, raw: &str) -> Result<String, DomainError> {
+    bounded_text(raw, 1, 2000).map_err(|v| DomainError::invalid(field, v))
+}
+
+fn optional_text(field: &str, raw: Option<String>) -> Result<Option<String>, DomainError> {
+    match raw.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => reason(field, text).map(Some),
+    }
+}
+
+fn check_amount(field: &str, cents: i64, requested: i64) -> Result<(), FieldError> {
+    if cents < 0 || cents > requested {
+        Err(Violation::new(
+            "amount.out_of_range",
+            format!(
+                "Le montant proposé va de 0 au montant demandé ({} €).",
+                requested / 100
+            ),
+        )
+        .at(field))
+    } else {
+        Ok(())
+    }
+}
+
+fn event(
+    action: ActionKind,
+    from: RequestState,
+    to: RequestState,
+    visibility: Visibility,
+) -> EventDraft {
+    EventDraft {
+        action,
+        from: Some(from),
+        to,
+        visibility,
+        public_message: None,
+        internal_note: None,
+        details: json!({}),
+    }
+}
+
+/// Carries out an allowed action: checks what it carries, then gives the next facts.
+fn apply(
+    facts: &RequestFacts,
+    command: Command,
+    target: Target,
+    actor_instructor: Option<Instructor>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Outcome, DomainError> {
+    let from = facts.state;
+    let mut next = facts.clone();
+    let mut to = match target {
+        Target::To(state) => state,
+        Target::Resume => facts.resume_state.unwrap_or(Submitted),
+        Target::WhenOpinionsAreIn | Target::Stay => from,
+    };
+    let mut draft = event(command.kind(), from, to, Visibility::Public);
+    match command {
+        Command::Submit => {
+            draft.public_message =
+                Some("Demande déposée : elle attend la vérification de sa complétude.".into());
+        }
+        Command::DeclareAdmissible { message } => {
+            if facts.circuit == Local
+                && let Some(district) = facts.local_district
+            {
+                next.instructors = vec![Assignment {
+                    instructor: Instructor::District(district),
+                    lead: true,
+                    opinion: None,
+                }];
+            }
+            draft.public_message = Some(optional_text("message", message)?.unwrap_or_else(|| {
+                "Votre dossier est complet et recevable : il entre en instruction.".into()
+            }));
+        }
+        Command::AskDocuments {
+            items,
+            message,
+            due_on,
+        } => {
+            let mut errors = Vec::new();
+            if items.is_empty() {
+                errors.push(
+                    Violation::new(
+                        "ask.items_required",
+                        "Précisez au moins une pièce ou une information demandée.",
+                    )
+                    .at("items"),
+                );
+            }
+            if due_on <= today {
+                errors.push(
+                    Violation::new(
+                        "ask.due_in_past",
+                        "L'échéance doit être postérieure à aujourd'hui.",
+                    )
+                    .at("due_on"),
+                );
+            }
+            let message = bounded_text(&message, 1, 2000)
+                .map_err(|v| errors.push(v.at("message")))
+                .ok();
+            if !errors.is_empty() {
+                return Err(DomainError::Invalid(errors));
+            }
+            next.resume_state = Some(from);
+            draft.public_message = message;
+            draft.details = json!({
+                "due_on": due_on.to_string(),
+                "items": items.iter().map(|i| match &i.what {
+                    Asked::Document(kind) => json!({"document_kind": kind, "reason": i.reason.code()}),
+                    Asked::Field(field) => json!({"field": field, "reason": i.reason.code()}),
+                }).collect::<Vec<_>>(),
+            });
+        }
+        Command::Resubmit { message } => {
+            next.resume_state = None;
+            draft.public_message = Some(optional_text("message", message)?.unwrap_or_else(|| {
+                "Pièces et informations transmises : la demande reprend son cours.".into()
+            }));
+        }
+        Command::RejectInadmissible { reason: text } => {
+            next.resume_state = None;
+            draft.public_message = Some(reason("reason", &text)?);
+        }
+        Command::Dispatch { lead, co } => {
+            let mut errors = Vec::new();
+            let mut seen = vec![lead];
+            for (i, direction) in co.iter().enumerate() {
+                if seen.contains(direction) {
+                    errors.push(
+                        Violation::new(
+                            "dispatch.duplicate",
+                            "Une direction n'est désignée qu'une fois.",
+                        )
+                        .at(format!("co[{i}]")),
+                    );
+                }
+                seen.push(*direction);
+            }
+            if co.len() > 5 {
+                errors.push(
+                    Violation::new(
+                        "dispatch.too_many",
+                        "Au plus 5 directions co-instructrices.",
+                    )
+                    .at("co"),
+                );
+            }
+            if !errors.is_empty() {
+                return Err(DomainError::Invalid(errors));
+            }
+            let kept = |instructor: Instructor| {
+                facts
+                    .instructors
+                    .iter()
+                    .find(|a| a.instructor == instructor)
+                    .and_then(|a| a.opinion.clone())
+            };
+            next.instructors = seen
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Assignment {
+                    instructor: Instructor::Direction(*d),
+                    lead: i == 0,
+                    opinion: kept(Instructor::Direction(*d)),
+                })
+                .collect();
+            draft.public_message = Some(
+                "Votre demande est confiée pour instruction aux directions concernées.".into(),
+            );
+            draft.details = json!({
+                "lead": lead.to_string(),
+                "co": co.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            });
+        }
+        Command::GiveOpinion {
+            value,
+            proposed_cents,
+            public_comment,
+            internal_comment,
+        } => {
+            let mut errors = Vec::new();
+            if let Err(e) = check_amount("proposed_cents", proposed_cents, facts.requested_cents) {
+                errors.push(e);
+            } else if value == OpinionValue::Unfavourable && proposed_cents != 0 {
+                errors.push(
+                    Violation::new(
+                        "opinion.unfavourable_with_amount",
+                        "Un avis défavorable propose 0 €.",
+                    )
+                    .at("proposed_cents"),
+                );
+            }
+            if !errors.is_empty() {
+                return Err(DomainError::Invalid(errors));
+            }
+            let public_comment = optional_text("public_comment", public_comment)?;
+            let internal_comment = optional_text("internal_comment", internal_comment)?;
+            let Some(instructor) = actor_instructor else {
+                return Err(DomainError::Forbidden);
+            };
+            draft.internal_note.clone_from(&internal_comment);
+            draft.details = json!({
+                "instructor": instructor.key(),
+                "opinion": value.code(),
+                "proposed_cents": proposed_cents,
+                "public_comment": public_comment,
+            });
+            for assignment in next
+                .instructors
+                .iter_mut()
+                .filter(|a| a.instructor == instructor)
+            {
+                assignment.opinion = Some(Opinion {
+                    value,
+                    proposed_cents,
+                    public_comment: public_comment.clone(),
+                    internal_comment: internal_comment.clone(),
+                    given_at: now,
+                });
+            }
+        }
+        Command::OverrideProposal {
+            proposed_cents,
+            reason: text,
+        } => {
+            check_amount("proposed_cents", proposed_cents, facts.requested_cents)
+                .map_err(|e| DomainError::Invalid(vec![e]))?;
+            let text = reason("reason", &text)?;
+            next.proposed_cents = Some(proposed_cents);
+            draft.visibility = Visibility::Internal;
+            draft.internal_note = Some(text);
+            draft.details =
+                json!({"proposed_cents": proposed_cents, "previous_cents": facts.proposed_cents});
+        }
+        Command::Withdraw { reason: text } => {
+            next.resume_state = None;
+            draft.public_message = Some(
+                optional_text("reason", text)?
+                    .unwrap_or_else(|| "Demande retirée par l'association.".into()),
+            );
+        }
+    }
+    if target == Target::WhenOpinionsAreIn {
+        let all_in = !next.instructors.is_empty() && next.awaited().is_empty();
+        if all_in {
+            to = Instructed;
+            next.proposed_cents = next
+                .instructors
+                .iter()
+                .find(|a| a.lead)
+                .and_then(|a| a.opinion.as_ref())
+                .map(|o| o.proposed_cents);
+            draft.public_message = Some(
+                "L'instruction de votre demande est terminée : elle attend la décision.".into(),
+            );
+        } else if draft.action == ActionKind::GiveOpinion {
+            draft.visibility = Visibility::Internal;
+        }
+    }
+    next.state = to;
+    draft.to = to;
+    Ok(Outcome {
+        facts: next,
+        event: draft,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    const DAC: u128 = 1;
+    const DJS: u128 = 2;
+    const DDCT: u128 = 3;
+
+    fn direction(n: u128) -> DirectionId {
+        DirectionId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, 1, 9, 0, 0).unwrap()
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()
+    }
+
+    fn facts(circuit: CircuitKind, state: RequestState) -> RequestFacts {
+        let local = (circuit == Local).then_some(DistrictNumber(11));
+        let mut facts = RequestFacts::new_draft(circuit, local);
+        facts.state = state;
+        facts.requested_cents = 10_000_00;
+        if state == Incomplete {
+            facts.resume_state = Some(Submitted);
+        }
+        if matches!(state, InInstruction | Instructed) {
+            facts.instructors = match circuit {
+                Local => vec![Assignment {
+                    instructor: Instructor::District(DistrictNumber(11)),
+                    lead: true,
+                    opinion: None,
+                }],
+                _ => vec![
+                    Assignment {
+                        instructor: Instructor::Direction(direction(DAC)),
+                        lead: true,
+                        opinion: None,
+                    },
+                    Assignment {
+                        instructor: Instructor::Direction(direction(DJS)),
+                        lead: false,
+                        opinion: None,
+                    },
+                ],
+            };
+        }
+        facts
+    }
+
+    /// One command of each kind, valid on its own.
+    fn commands() -> Vec<Command> {
+        vec![
+            Command::Submit,
+            Command::DeclareAdmissible { message: None },
+            Command::AskDocuments {
+                items: vec![AskedItem {
+                    what: Asked::Document("rib".into()),
+                    reason: AskReason::Outdated,
+                }],
+                message: "Le RIB ne porte pas le nom de l'association.".into(),
+                due_on: NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+            },
+            Command::Resubmit { message: None },
+            Command::RejectInadmissible {
+                reason: "Hors du champ de la campagne.".into(),
+            },
+            Command::Dispatch {
+                lead: direction(DAC),
+                co: vec![direction(DJS)],
+            },
+            Command::GiveOpinion {
+                value: OpinionValue::Favourable,
+                proposed_cents: 8_000_00,
+                public_comment: None,
+                internal_comment: None,
+            },
+            Command::OverrideProposal {
+                proposed_cents: 5_000_00,
+                reason: "Enveloppe".into(),
+            },
+            Command::Withdraw { reason: None },
+        ]
+    }
+
+    fn parties() -> Vec<(&'static str, Party)> {
+        vec![
+            ("applicant", Party::Applicant),
+            ("bureau", Party::Bureau),
+            ("lead direction", Party::Direction(direction(DAC))),
+            ("co direction", Party::Direction(direction(DJS))),
+            ("other direction", Party::Direction(direction(DDCT))),
+            ("district 11", Party::District(DistrictNumber(11))),
+            ("district 5", Party::District(DistrictNumber(5))),
+        ]
+    }
+
+    /// Every (circuit, state, action, party) allowed, and where it leads. Anything else is
+    /// refused. The rest of the matrix is the refusals, checked below.
+    #[rustfmt::skip]
+    fn allowed() -> Vec<(CircuitKind, RequestState, ActionKind, &'static str, RequestState)> {
+        use ActionKind as A;
+        let mut rows = Vec::new();
+        for circuit in [Central, CallForProjects, Local] {
+            let gate = if circuit == Local { "district 11" } else { "bureau" };
+            rows.push((circuit, Draft, A::Submit, "applicant", Submitted));
+            rows.push((circuit, Submitted, A::DeclareAdmissible, gate, InInstruction));
+            rows.push((circuit, Submitted, A::AskDocuments, gate, Incomplete));
+            rows.push((circuit, InInstruction, A::AskDocuments, gate, Incomplete));
+            rows.push((circuit, Incomplete, A::Resubmit, "applicant", Submitted));
+            rows.push((circuit, Submitted, A::RejectInadmissible, gate, Rejected));
+            rows.push((circuit, Incomplete, A::RejectInadmissible, gate, Rejected));
+            rows.push((circuit, Instructed, A::OverrideProposal, "bureau", Instructed));
+            for state in [Draft, Submitted, Incomplete, InInstruction, Instructed] {
+                rows.push((circuit, state, A::Withdraw, "applicant", Withdrawn));
+            }
+            if circuit == Local {
+                rows.push((circuit, InInstruction, A::GiveOpinion, "district 11", Instructed));
+            } else {
+                rows.push((circuit, InInstruction, A::AskDocuments, "lead direction", Incomplete));
+                rows.push((circuit, InInstruction, A::AskDocuments, "co direction", Incomplete));
+                // One of two opinions: still in instruction.
+                rows.push((circuit, InInstruction, A::GiveOpinion, "lead direction", InInstruction));
+                rows.push((circuit, InInstruction, A::GiveOpinion, "co direction", InInstruction));
+                rows.push((circuit, InInstruction, A::Dispatch, "bureau", InInstruction));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn every_state_action_and_party_is_allowed_or_refused_with_its_reason() {
+        let allowed = allowed();
+        let mut checked = 0;
+        for circuit in CircuitKind::ALL {
+            for state in RequestState::ALL {
+                let facts = facts(*circuit, *state);
+                for command in commands() {
+                    let action = command.kind();
+                    let anyone = allowed
+                        .iter()
+                        .any(|(c, s, a, _, _)| c == circuit && s == state && *a == action);
+                    for (name, party) in parties() {
+                        let expected = allowed
+                            .iter()
+                            .find(|(c, s, a, p, _)| {
+                                c == circuit && s == state && *a == action && *p == name
+                            })
+                            .map(|row| row.4);
+                        let result = decide(&facts, command.clone(), &[party], now(), today());
+                        let case = format!("{circuit} / {state} / {action} by {name}");
+                        match (expected, result) {
+                            (Some(to), Ok(outcome)) => {
+                                assert_eq!(outcome.facts.state, to, "{case}");
+                                assert_eq!(
+                                    (outcome.event.from, outcome.event.to, outcome.event.action),
+                                    (Some(*state), to, action),
+                                    "{case}"
+                                );
+                            }
+                            (None, Err(DomainError::Conflict { code, message, .. })) => {
+                                assert!(
+                                    !anyone,
+                                    "{case}: refused for the state though someone may"
+                                );
+                                assert_eq!(code, "request.action_not_allowed", "{case}");
+                                assert!(
+                                    message.contains("Possible maintenant pour vous"),
+                                    "{case}: {message}"
+                                );
+                            }
+                            (None, Err(DomainError::NotPermitted { code, message })) => {
+                                assert!(anyone, "{case}: refused for the actor though nobody may");
+                                assert_eq!(code, "request.not_your_turn", "{case}");
+                                assert!(message.starts_with("Seul(e) "), "{case}: {message}");
+                            }
+                            (expected, result) => {
+                                panic!("{case}: expected {expected:?}, got {result:?}")
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 3 * 7 * 9 * 7);
+    }
+
+    #[test]
+    fn refusals_say_what_is_possible_now() {
+        let submitted = facts(Central, Submitted);
+        let Err(DomainError::NotPermitted { message, .. }) = decide(
+            &submitted,
+            Command::DeclareAdmissible { message: None },
+            &[Party::Applicant],
+            now(),
+            today(),
+        ) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            message,
+            "Seul(e) le bureau des subventions peut déclarer la demande recevable à ce stade. Possible maintenant pour vous : retirer la demande."
+        );
+        let local = facts(Local, Submitted);
+        let Err(DomainError::NotPermitted { message, .. }) = decide(
+            &local,
+            Command::DeclareAdmissible { message: None },
+            &[Party::Bureau],
+            now(),
+            today(),
+        ) else {
+            panic!("refused");
+        };
+        assert!(
+            message.starts_with("Seul(e) la mairie du 11e arrondissement"),
+            "{message}"
+        );
+        let withdrawn = facts(Central, Withdrawn);
+        let Err(DomainError::Conflict { message, .. }) = decide(
+            &withdrawn,
+            Command::Resubmit { message: None },
+            &[Party::Applicant],
+            now(),
+            today(),
+        ) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            message,
+            "Impossible de renvoyer la demande complétée : la demande est « retirée ». Possible maintenant pour vous : aucune."
+        );
+    }
+
+    #[test]
+    fn the_last_opinion_completes_instruction_with_the_leads_proposal() {
+        let mut request = facts(Central, InInstruction);
+        let opinion = |value, cents| Command::GiveOpinion {
+            value,
+            proposed_cents: cents,
+            public_comment: Some("Beau projet".into()),
+            internal_comment: Some("À suivre".into()),
+        };
+        let co = decide(
+            &request,
+            opinion(OpinionValue::Reserved, 3_000_00),
+            &[Party::Direction(direction(DJS))],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            co.event.visibility,
+            Visibility::Internal,
+            "a partial opinion is internal"
+        );
+        assert_eq!(co.event.internal_note.as_deref(), Some("À suivre"));
+        assert_eq!(
+            co.facts.awaited(),
+            vec![Instructor::Direction(direction(DAC))]
+        );
+        request = co.facts;
+        let lead = decide(
+            &request,
+            opinion(OpinionValue::Favourable, 8_000_00),
+            &[Party::Direction(direction(DAC))],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(lead.facts.state, Instructed);
+        assert_eq!(
+            lead.facts.proposed_cents,
+            Some(8_000_00),
+            "the lead's proposal, not the last one's"
+        );
+        assert_eq!(lead.event.visibility, Visibility::Public);
+        assert_eq!(lead.event.details["opinion"], "favourable");
+    }
+
+    #[test]
+    fn what_actions_carry_is_checked() {
+        let instructing = facts(Central, InInstruction);
+        let dac = [Party::Direction(direction(DAC))];
+        let too_much = Command::GiveOpinion {
+            value: OpinionValue::Favourable,
+            proposed_cents: 10_000_01,
+            public_comment: None,
+            internal_comment: None,
+        };
+        let unfavourable = Command::GiveOpinion {
+            value: OpinionValue::Unfavourable,
+            proposed_cents: 100,
+            public_comment: None,
+            internal_comment: None,
+        };
+        for (command, code) in [
+            (too_much, "amount.out_of_range"),
+            (unfavourable, "opinion.unfavourable_with_amount"),
+        ] {
+            let Err(DomainError::Invalid(errors)) =
+                decide(&instructing, command, &dac, now(), today())
+            else {
+                panic!("invalid")
+            };
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code),
+                ("proposed_cents", code)
+            );
+        }
+        let ask = Command::AskDocuments {
+            items: vec![],
+            message: " ".into(),
+            due_on: today(),
+        };
+        let Err(DomainError::Invalid(errors)) = decide(
+            &facts(Central, Submitted),
+            ask,
+            &[Party::Bureau],
+            now(),
+            today(),
+        ) else {
+            panic!("invalid")
+        };
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["items", "due_on", "message"]
+        );
+        let twice = Command::Dispatch {
+            lead: direction(DAC),
+            co: vec![direction(DJS), direction(DAC)],
+        };
+        let Err(DomainError::Invalid(errors)) =
+            decide(&instructing, twice, &[Party::Bureau], now(), today())
+        else {
+            panic!("invalid")
+        };
+        assert_eq!(errors[0].field, "co[1]");
+        let reject = Command::RejectInadmissible { reason: "".into() };
+        let Err(DomainError::Invalid(errors)) = decide(
+            &facts(Central, Submitted),
+            reject,
+            &[Party::Bureau],
+            now(),
+            today(),
+        ) else {
+            panic!("invalid")
+        };
+        assert_eq!(errors[0].field, "reason");
+    }
+
+    #[test]
+    fn incomplete_goes_back_to_where_it_was() {
+        let ask = commands().remove(2);
+        for (state, party) in [
+            (Submitted, Party::Bureau),
+            (InInstruction, Party::Direction(direction(DJS))),
+        ] {
+            let asked = decide(
+                &facts(Central, state),
+                ask.clone(),
+                &[party],
+                now(),
+                today(),
+            )
+            .unwrap();
+            assert_eq!(
+                (asked.facts.state, asked.facts.resume_state),
+                (Incomplete, Some(state))
+            );
+            assert_eq!(asked.event.details["items"][0]["document_kind"], "rib");
+            let back = decide(
+                &asked.facts,
+                Command::Resubmit { message: None },
+                &[Party::Applicant],
+                now(),
+                today(),
+            )
+            .unwrap();
+            assert_eq!((back.facts.state, back.facts.resume_state), (state, None));
+            assert_eq!(
+                back.facts.instructors, asked.facts.instructors,
+                "instructors stay"
+            );
+        }
+    }
+
+    #[test]
+    fn redispatch_keeps_the_opinions_of_directions_kept() {
+        let mut request = facts(Central, InInstruction);
+        request = decide(
+            &request,
+            Command::GiveOpinion {
+                value: OpinionValue::Favourable,
+                proposed_cents: 1_000_00,
+                public_comment: None,
+                internal_comment: None,
+            },
+            &[Party::Direction(direction(DJS))],
+            now(),
+            today(),
+        )
+        .unwrap()
+        .facts;
+        let moved = decide(
+            &request,
+            Command::Dispatch {
+                lead: direction(DDCT),
+                co: vec![direction(DJS)],
+            },
+            &[Party::Bureau],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(moved.facts.state, InInstruction);
+        assert_eq!(moved.facts.instructors.len(), 2);
+        assert!(
+            moved.facts.instructors[1].opinion.is_some(),
+            "DJS keeps its opinion"
+        );
+        assert_eq!(
+            moved.facts.awaited(),
+            vec![Instructor::Direction(direction(DDCT))]
+        );
+        // Leaving only directions that gave their opinion completes instruction.
+        let done = decide(
+            &request,
+            Command::Dispatch {
+                lead: direction(DJS),
+                co: vec![],
+            },
+            &[Party::Bureau],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            (done.facts.state, done.facts.proposed_cents),
+            (Instructed, Some(1_000_00))
+        );
+    }
+
+    #[test]
+    fn a_town_hall_instructs_its_local_requests_itself() {
+        let admissible = decide(
+            &facts(Local, Submitted),
+            Command::DeclareAdmissible { message: None },
+            &[Party::District(DistrictNumber(11))],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            admissible.facts.instructors,
+            vec![Assignment {
+                instructor: Instructor::District(DistrictNumber(11)),
+                lead: true,
+                opinion: None
+            }]
+        );
+        assert_eq!(
+            possible_actions(&admissible.facts, &[Party::District(DistrictNumber(11))]),
+            [ActionKind::AskDocuments, ActionKind::GiveOpinion]
+        );
+        assert_eq!(possible_actions(&admissible.facts, &[Party::Bureau]), []);
+    }
+
+    /// Random sequences of actions by random parties (fixed seed): whatever is accepted, the
+    /// request never reaches an impossible state, and its history replays to its state.
+    #[test]
+    fn random_action_sequences_stay_consistent_and_replay() {
+        use crate::history::{ChainCheck, Event, EventActor, replay, verify_chain};
+        use crate::ids::{EventId, RequestId};
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+        let all_parties: Vec<Party> = parties().into_iter().map(|(_, p)| p).collect();
+        let actor = EventActor {
+            account: None,
+            service: None,
+            name: "test".into(),
+        };
+        let (mut accepted, mut reached) = (0, std::collections::BTreeSet::from([Draft]));
+        for run in 0..1000_u128 {
+            let circuit = CircuitKind::ALL[rng.random_range(0..3)];
+            let local = (circuit == Local).then_some(DistrictNumber(11));
+            let mut request = RequestFacts::new_draft(circuit, local);
+            request.requested_cents = 10_000_00;
+            let id = RequestId::from_uuid(Uuid::from_u128(run));
+            let mut history = vec![Event::next(
+                None,
+                EventId::from_uuid(Uuid::from_u128(run << 32)),
+                id,
+                creation_event(),
+                actor.clone(),
+                now(),
+            )];
+            for step in 1..40_u32 {
+                let mut commands = commands();
+                // Vary who is dispatched and what is proposed.
+                commands[5] = Command::Dispatch {
+                    lead: direction(rng.random_range(1..=3)),
+                    co: if rng.random_bool(0.5) {
+                        vec![direction(4)]
+                    } else {
+                        vec![]
+                    },
+                };
+                commands[6] = Command::GiveOpinion {
+                    value: OpinionValue::Favourable,
+                    proposed_cents: rng.random_range(0..=10_000_00),
+                    public_comment: None,
+                    internal_comment: None,
+                };
+                let party = if rng.random_bool(0.2) {
+                    Party::Direction(direction(4))
+                } else {
+                    all_parties[rng.random_range(0..all_parties.len())]
+                };
+                // Mostly what this party may do now (rarely withdrawing), sometimes anything.
+                let possible: Vec<ActionKind> = possible_actions(&request, &[party])
+                    .into_iter()
+                    .filter(|a| *a != ActionKind::Withdraw || rng.random_bool(0.05))
+                    .collect();
+                let command = match possible.first() {
+                    Some(_) if rng.random_bool(0.8) => {
+                        let wanted = possible[rng.random_range(0..possible.len())];
+                        commands
+                            .into_iter()
+                            .find(|c| c.kind() == wanted)
+                            .expect("a command of each kind")
+                    }
+                    _ => commands.swap_remove(rng.random_range(0..commands.len())),
+                };
+                let at = now() + chrono::Duration::hours(i64::from(step));
+                let Ok(outcome) = decide(&request, command, &[party], at, today()) else {
+                    continue;
+                };
+                accepted += 1;
+                let event = Event::next(
+                    history.last(),
+                    EventId::from_uuid(Uuid::from_u128((run << 32) + u128::from(step))),
+                    id,
+                    outcome.event,
+                    actor.clone(),
+                    at,
+                );
+                history.push(event);
+                request = outcome.facts;
+                let state = request.state;
+                reached.insert(state);
+                assert_eq!(
+                    state == Incomplete,
+                    request.resume_state.is_some(),
+                    "{request:?}"
+                );
+                if let Some(resume) = request.resume_state {
+                    assert!(matches!(resume, Submitted | InInstruction));
+                }
+                if state == Instructed {
+                    assert!(
+                        !request.instructors.is_empty() && request.awaited().is_empty(),
+                        "{request:?}"
+                    );
+                    assert!(
+                        request
+                            .proposed_cents
+                            .is_some_and(|p| (0..=request.requested_cents).contains(&p))
+                    );
+                }
+                if circuit == Local && !request.instructors.is_empty() {
+                    assert_eq!(
+                        request
+                            .instructors
+                            .iter()
+                            .map(|a| a.instructor)
+                            .collect::<Vec<_>>(),
+                        [Instructor::District(DistrictNumber(11))]
+                    );
+                }
+                assert_eq!(
+                    request.instructors.iter().filter(|a| a.lead).count(),
+                    usize::from(!request.instructors.is_empty())
+                );
+                if state.is_final() {
+                    assert_eq!(possible_actions(&request, &all_parties), []);
+                }
+                assert_eq!(replay(&history), Ok(state));
+            }
+            assert_eq!(
+                verify_chain(&history),
+                ChainCheck::Intact {
+                    events: history.len()
+                }
+            );
+        }
+        assert!(
+            accepted > 2_000,
+            "the walk goes somewhere: {accepted} actions accepted"
+        );
+        assert_eq!(
+            reached.len(),
+            RequestState::ALL.len(),
+            "every state is reached: {reached:?}"
+        );
+    }
+
+    #[test]
+    fn instructor_keys_round_trip() {
+        for instructor in [
+            Instructor::Direction(direction(DAC)),
+            Instructor::District(DistrictNumber(16)),
+        ] {
+            assert_eq!(Instructor::parse_key(&instructor.key()), Some(instructor));
+        }
+        assert_eq!(Instructor::parse_key("district:x"), None);
+        assert_eq!(Instructor::parse_key("bureau"), None);
+    }
+}

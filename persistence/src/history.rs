@@ -1,0 +1,204 @@
+//! Requests' histories (append-only, hash-chained) and the change feed API clients follow.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::locks;
+use crate::schema::{request_changes, request_events};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::max;
+use diesel::prelude::*;
+use simpa_domain::circuit::{ActionKind, Instructor, RequestFacts, Visibility};
+use simpa_domain::history::{Event, EventActor};
+use simpa_domain::ids::RequestId;
+use simpa_domain::policy::RequestScope;
+use simpa_domain::request::RequestState;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_events)]
+struct Row {
+    id: String,
+    request_id: String,
+    seq: i32,
+    action: String,
+    from_state: Option<String>,
+    to_state: String,
+    actor_account_id: Option<String>,
+    actor_service_id: Option<String>,
+    actor_name: String,
+    occurred_at: NaiveDateTime,
+    visibility: String,
+    public_message: Option<String>,
+    internal_note: Option<String>,
+    details: String,
+    prev_hash: String,
+    hash: String,
+}
+
+fn from_row(row: Row) -> StoreResult<Event> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("request_events.{what} of {}", row.id));
+    let state = |code: &str| RequestState::from_code(code).ok_or_else(|| corrupt("state"));
+    Ok(Event {
+        id: parse("request_events.id", &row.id)?,
+        request: parse("request_events.request_id", &row.request_id)?,
+        seq: row.seq,
+        action: ActionKind::from_code(&row.action).ok_or_else(|| corrupt("action"))?,
+        from: row.from_state.as_deref().map(state).transpose()?,
+        to: state(&row.to_state)?,
+        actor: EventActor {
+            account: row
+                .actor_account_id
+                .as_deref()
+                .map(|a| parse("request_events.actor_account_id", a))
+                .transpose()?,
+            service: row
+                .actor_service_id
+                .as_deref()
+                .map(|s| parse("request_events.actor_service_id", s))
+                .transpose()?,
+            name: row.actor_name,
+        },
+        at: utc(row.occurred_at),
+        visibility: Visibility::from_code(&row.visibility).ok_or_else(|| corrupt("visibility"))?,
+        public_message: row.public_message,
+        internal_note: row.internal_note,
+        details: row.details,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    })
+}
+
+pub fn append(conn: &mut DbConnection, event: &Event) -> StoreResult<()> {
+    diesel::insert_into(request_events::table)
+        .values(Row {
+            id: event.id.to_string(),
+            request_id: event.request.to_string(),
+            seq: event.seq,
+            action: event.action.code().to_owned(),
+            from_state: event.from.map(|s| s.code().to_owned()),
+            to_state: event.to.code().to_owned(),
+            actor_account_id: event.actor.account.map(|a| a.to_string()),
+            actor_service_id: event.actor.service.map(|s| s.to_string()),
+            actor_name: event.actor.name.clone(),
+            occurred_at: naive(event.at),
+            visibility: event.visibility.code().to_owned(),
+            public_message: event.public_message.clone(),
+            internal_note: event.internal_note.clone(),
+            details: event.details.clone(),
+            prev_hash: event.prev_hash.clone(),
+            hash: event.hash.clone(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The whole history of a request, in order.
+pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Event>> {
+    request_events::table
+        .filter(request_events::request_id.eq(request.to_string()))
+        .select(Row::as_select())
+        .order(request_events::seq)
+        .load(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Records a change for every audience that saw the request before or after it. The feed's
+/// numbers are taken under a lock held until commit: they commit in order, so a client
+/// resuming after number N never misses a change numbered below N.
+pub fn record_change(
+    conn: &mut DbConnection,
+    request: RequestId,
+    audiences: &[String],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if audiences.is_empty() {
+        return Ok(());
+    }
+    locks::lock_names(conn, &["request_changes"])?;
+    let last: Option<i64> = request_changes::table
+        .select(max(request_changes::seq))
+        .first(conn)?;
+    let seq = last.unwrap_or(0) + 1;
+    for audience in audiences {
+        diesel::insert_into(request_changes::table)
+            .values((
+                request_changes::seq.eq(seq),
+                request_changes::audience.eq(audience),
+                request_changes::request_id.eq(request.to_string()),
+                request_changes::changed_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A change seen in the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub seq: i64,
+    pub request: RequestId,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The changes after `since` seen by any of `audiences`, in order.
+pub fn changes(
+    conn: &mut DbConnection,
+    audiences: &[String],
+    since: i64,
+    limit: usize,
+) -> StoreResult<Vec<Change>> {
+    let rows: Vec<(i64, String, NaiveDateTime)> = request_changes::table
+        .filter(request_changes::audience.eq_any(audiences))
+        .filter(request_changes::seq.gt(since))
+        .select((
+            request_changes::seq,
+            request_changes::request_id,
+            request_changes::changed_at,
+        ))
+        .distinct()
+        .order(request_changes::seq)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(seq, request, at)| {
+            Ok(Change {
+                seq,
+                request: parse("request_changes.request_id", &request)?,
+                changed_at: utc(at),
+            })
+        })
+        .collect()
+}
+
+/// The feed's audience of the whole city (the bureau and admins).
+const CITY: &str = "city";
+
+/// Who sees a request in the feed: the whole city, its instructors and, on the local circuit,
+/// its town hall.
+pub fn audiences(facts: &RequestFacts) -> Vec<String> {
+    let mut audiences = vec![CITY.to_owned()];
+    audiences.extend(facts.instructors.iter().map(|a| a.instructor.key()));
+    audiences.extend(facts.local_district.map(|d| Instructor::District(d).key()));
+    audiences.sort();
+    audiences.dedup();
+    audiences
+}
+
+/// The audiences a caller's scope follows.
+pub fn audiences_of(scope: &RequestScope) -> Vec<String> {
+    let mut audiences: Vec<String> = scope.instructors.iter().map(|i| i.key()).collect();
+    audiences.extend(
+        scope
+            .local_districts
+            .iter()
+            .map(|d| Instructor::District(*d).key()),
+    );
+    if scope.everything {
+        audiences.push(CITY.to_owned());
+    }
+    audiences.sort();
+    audiences.dedup();
+    audiences
+}

@@ -1,0 +1,847 @@
+//! Subsidy requests: content, circuit facts, instructors and opinions, numbers, the document
+//! snapshot, and the lists staff and associations read.
+
+use crate::DbConnection;
+use crate::connection::MultiBackend;
+use crate::convert::{naive, parse, utc};
+use crate::documents::{self, DocumentVersion};
+use crate::error::{StoreError, StoreResult};
+use crate::json;
+use crate::locks;
+use crate::page::{Keyset, Page};
+use crate::schema::{
+    association_sectors, associations, request_counters, request_documents, request_instructors,
+    requests,
+};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use serde_json::{Value, json};
+use simpa_domain::DomainError;
+use simpa_domain::budget::{Budget, BudgetLine, Funder};
+use simpa_domain::campaign::{Campaign, CircuitKind, Nature};
+use simpa_domain::circuit::{Assignment, Instructor, Opinion, OpinionValue, RequestFacts};
+use simpa_domain::ids::{
+    AccountId, AssociationId, CampaignId, DirectionId, DistrictNumber, DocumentVersionId, RequestId,
+};
+use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
+use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
+use simpa_domain::search::fold;
+
+/// A request as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub id: RequestId,
+    pub number: Option<RequestNumber>,
+    pub campaign: CampaignId,
+    pub association: AssociationId,
+    pub facts: RequestFacts,
+    pub state_since: DateTime<Utc>,
+    pub content: RequestContent,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StoredRequest {
+    /// What the access policy needs to know of it.
+    pub fn access(&self) -> RequestAccess {
+        RequestAccess {
+            association: self.association,
+            draft: self.facts.state == RequestState::Draft,
+            local_district: self.facts.local_district,
+            instructors: self
+                .facts
+                .instructors
+                .iter()
+                .map(|a| a.instructor)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = requests)]
+struct Row {
+    id: String,
+    number: Option<String>,
+    campaign_id: String,
+    association_id: String,
+    circuit: String,
+    local_district: Option<i32>,
+    state: String,
+    state_since: NaiveDateTime,
+    resume_state: Option<String>,
+    title: String,
+    summary: String,
+    objectives: String,
+    target_public: String,
+    expected_beneficiaries: Option<i32>,
+    districts: String,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    nature: String,
+    renews_request_id: Option<String>,
+    requested_cents: i64,
+    proposed_cents: Option<i64>,
+    budget: String,
+    indicators: String,
+    sla_due_at: Option<NaiveDateTime>,
+    submitted_at: Option<NaiveDateTime>,
+    version: i64,
+    created_by: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = request_instructors)]
+struct InstructorRow {
+    request_id: String,
+    instructor: String,
+    lead: bool,
+    opinion: Option<String>,
+    proposed_cents: Option<i64>,
+    public_comment: Option<String>,
+    internal_comment: Option<String>,
+    opinion_at: Option<NaiveDateTime>,
+}
+
+/// The columns of what the association writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = requests, treat_none_as_null = true)]
+struct ContentColumns<'a> {
+    title: &'a str,
+    search_text: String,
+    summary: &'a str,
+    objectives: &'a str,
+    target_public: &'a str,
+    expected_beneficiaries: Option<i32>,
+    districts: String,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    nature: &'static str,
+    renews_request_id: Option<String>,
+    requested_cents: i64,
+    budget: String,
+    indicators: String,
+    updated_at: NaiveDateTime,
+}
+
+fn budget_json(budget: &Budget) -> String {
+    let lines: Vec<Value> = budget
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "account": l.account.as_str(),
+                "funder": l.funder.map(|f| f.code()),
+                "label": l.label,
+                "amount_cents": l.amount_cents,
+            })
+        })
+        .collect();
+    json::write(&lines)
+}
+
+fn indicators_json(indicators: &[Indicator]) -> String {
+    let items: Vec<Value> = indicators
+        .iter()
+        .map(|i| json!({"name": i.name, "unit": i.unit, "target": i.target}))
+        .collect();
+    json::write(&items)
+}
+
+fn content_columns(c: &RequestContent, now: DateTime<Utc>) -> ContentColumns<'_> {
+    let districts: Vec<i32> = c.districts.iter().map(|d| d.0).collect();
+    ContentColumns {
+        title: &c.title,
+        search_text: fold(&c.title),
+        summary: &c.summary,
+        objectives: &c.objectives,
+        target_public: &c.target_public,
+        expected_beneficiaries: c
+            .expected_beneficiaries
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        districts: json::write(&districts),
+        start_date: c.start_date,
+        end_date: c.end_date,
+        nature: c.nature.code(),
+        renews_request_id: c.renews.map(|r| r.to_string()),
+        requested_cents: c.requested_cents,
+        budget: budget_json(&c.budget),
+        indicators: indicators_json(&c.indicators),
+        updated_at: naive(now),
+    }
+}
+
+fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
+    let corrupt = || StoreError::Corrupt(format!("requests.budget of {id}"));
+    let lines: Vec<Value> = json::read("requests.budget", raw)?;
+    let lines = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let funder = match line["funder"].as_str() {
+                Some(code) => Some(Funder::from_code(code).ok_or_else(corrupt)?),
+                None => None,
+            };
+            BudgetLine::parse(
+                i,
+                line["account"].as_str().unwrap_or_default(),
+                funder,
+                line["label"].as_str().unwrap_or_default(),
+                line["amount_cents"].as_i64().unwrap_or(-1),
+            )
+            .map_err(|_| corrupt())
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Budget { lines })
+}
+
+fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {
+    let items: Vec<Value> = json::read("requests.indicators", raw)?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Indicator::parse(
+                i,
+                item["name"].as_str().unwrap_or_default(),
+                item["unit"].as_str().unwrap_or_default(),
+                item["target"].as_i64().unwrap_or(-1),
+            )
+            .map_err(|_| StoreError::Corrupt(format!("requests.indicators of {id}")))
+        })
+        .collect()
+}
+
+fn state(column: &str, code: &str) -> StoreResult<RequestState> {
+    RequestState::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("{column} = {code:?}")))
+}
+
+fn assignment_from_row(row: InstructorRow) -> StoreResult<Assignment> {
+    let corrupt = |what: &str| {
+        StoreError::Corrupt(format!("request_instructors.{what} of {}", row.request_id))
+    };
+    let opinion = match (row.opinion.as_deref(), row.proposed_cents, row.opinion_at) {
+        (Some(value), Some(proposed_cents), Some(given_at)) => Some(Opinion {
+            value: OpinionValue::from_code(value).ok_or_else(|| corrupt("opinion"))?,
+            proposed_cents,
+            public_comment: row.public_comment,
+            internal_comment: row.internal_comment,
+            given_at: utc(given_at),
+        }),
+        _ => None,
+    };
+    Ok(Assignment {
+        instructor: Instructor::parse_key(&row.instructor).ok_or_else(|| corrupt("instructor"))?,
+        lead: row.lead,
+        opinion,
+    })
+}
+
+fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("requests.{what} of {}", row.id));
+    let districts: Vec<i32> = json::read("requests.districts", &row.districts)?;
+    let content = RequestContent {
+        budget: read_budget(&row.id, &row.budget)?,
+        indicators: read_indicators(&row.id, &row.indicators)?,
+        title: row.title,
+        summary: row.summary,
+        objectives: row.objectives,
+        target_public: row.target_public,
+        expected_beneficiaries: row
+            .expected_beneficiaries
+            .map(|n| u32::try_from(n).map_err(|_| corrupt("expected_beneficiaries")))
+            .transpose()?,
+        districts: districts.into_iter().map(DistrictNumber).collect(),
+        start_date: row.start_date,
+        end_date: row.end_date,
+        nature: Nature::from_code(&row.nature).ok_or_else(|| corrupt("nature"))?,
+        renews: row
+            .renews_request_id
+            .as_deref()
+            .map(|r| parse("requests.renews_request_id", r))
+            .transpose()?,
+        requested_cents: row.requested_cents,
+    };
+    Ok(StoredRequest {
+        id: parse("requests.id", &row.id)?,
+        number: row
+            .number
+            .as_deref()
+            .map(|n| RequestNumber::parse(n).map_err(|_| corrupt("number")))
+            .transpose()?,
+        campaign: parse("requests.campaign_id", &row.campaign_id)?,
+        association: parse("requests.association_id", &row.association_id)?,
+        facts: RequestFacts {
+            state: state("requests.state", &row.state)?,
+            resume_state: row
+                .resume_state
+                .as_deref()
+                .map(|s| state("requests.resume_state", s))
+                .transpose()?,
+            circuit: CircuitKind::from_code(&row.circuit).ok_or_else(|| corrupt("circuit"))?,
+            local_district: row.local_district.map(DistrictNumber),
+            instructors,
+            requested_cents: content.requested_cents,
+            proposed_cents: row.proposed_cents,
+        },
+        content,
+        state_since: utc(row.state_since),
+        sla_due_at: row.sla_due_at.map(utc),
+        submitted_at: row.submitted_at.map(utc),
+        version: row.version,
+        created_by: parse("requests.created_by", &row.created_by)?,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+/// Loads the instructors of many requests in one query and assembles them.
+fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<StoredRequest>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut instructors: Vec<InstructorRow> = request_instructors::table
+        .filter(request_instructors::request_id.eq_any(&ids))
+        .select(InstructorRow::as_select())
+        .order((
+            request_instructors::request_id,
+            request_instructors::position,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                instructors.drain(..).partition(|i| i.request_id == row.id);
+            instructors = rest;
+            let mine = mine
+                .into_iter()
+                .map(assignment_from_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            from_row(row, mine)
+        })
+        .collect()
+}
+
+/// Starts a draft in the campaign.
+pub fn insert_draft(
+    conn: &mut DbConnection,
+    id: RequestId,
+    campaign: &Campaign,
+    association: AssociationId,
+    content: &RequestContent,
+    created_by: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let facts = RequestFacts::new_draft(campaign.settings.circuit, campaign.settings.district);
+    diesel::insert_into(requests::table)
+        .values((
+            requests::id.eq(id.to_string()),
+            requests::campaign_id.eq(campaign.id.to_string()),
+            requests::association_id.eq(association.to_string()),
+            requests::circuit.eq(facts.circuit.code()),
+            requests::local_district.eq(facts.local_district.map(|d| d.0)),
+            requests::state.eq(facts.state.code()),
+            requests::state_since.eq(naive(now)),
+            content_columns(content, now),
+            requests::version.eq(1_i64),
+            requests::created_by.eq(created_by.to_string()),
+            requests::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
+    let row: Option<Row> = requests::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => Ok(with_instructors(conn, vec![row])?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// The request, its row locked until the transaction ends: actions on one request take turns.
+pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
+    diesel::update(requests::table.find(id.to_string()))
+        .set(requests::id.eq(requests::id))
+        .execute(conn)?;
+    get(conn, id)
+}
+
+/// Replaces what the association wrote if the stored version is still `expected`.
+pub fn update_content(
+    conn: &mut DbConnection,
+    id: RequestId,
+    content: &RequestContent,
+    expected: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let updated = diesel::update(
+        requests::table
+            .find(id.to_string())
+            .filter(requests::version.eq(expected)),
+    )
+    .set((
+        content_columns(content, now),
+        requests::version.eq(expected + 1),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        let current: Option<i64> = requests::table
+            .find(id.to_string())
+            .select(requests::version)
+            .first(conn)
+            .optional()?;
+        return Err(match current {
+            Some(current) => DomainError::StaleVersion { current },
+            None => DomainError::NotFound { what: "request" },
+        }
+        .into());
+    }
+    Ok(expected + 1)
+}
+
+/// Stores the facts an action led to: state, instructors and opinions, proposal, deadline.
+pub fn save_facts(
+    conn: &mut DbConnection,
+    request: &StoredRequest,
+    facts: &RequestFacts,
+    sla_due_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let state_since = if facts.state == request.facts.state {
+        request.state_since
+    } else {
+        now
+    };
+    diesel::update(requests::table.find(request.id.to_string()))
+        .set((
+            requests::state.eq(facts.state.code()),
+            requests::state_since.eq(naive(state_since)),
+            requests::resume_state.eq(facts.resume_state.map(|s| s.code())),
+            requests::proposed_cents.eq(facts.proposed_cents),
+            requests::sla_due_at.eq(sla_due_at.map(naive)),
+            requests::version.eq(request.version + 1),
+            requests::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    if facts.instructors != request.facts.instructors {
+        diesel::delete(
+            request_instructors::table
+                .filter(request_instructors::request_id.eq(request.id.to_string())),
+        )
+        .execute(conn)?;
+        for (position, a) in facts.instructors.iter().enumerate() {
+            let opinion = a.opinion.as_ref();
+            diesel::insert_into(request_instructors::table)
+                .values((
+                    request_instructors::request_id.eq(request.id.to_string()),
+                    request_instructors::instructor.eq(a.instructor.key()),
+                    request_instructors::lead.eq(a.lead),
+                    request_instructors::position.eq(i32::try_from(position).unwrap_or(0)),
+                    request_instructors::opinion.eq(opinion.map(|o| o.value.code())),
+                    request_instructors::proposed_cents.eq(opinion.map(|o| o.proposed_cents)),
+                    request_instructors::public_comment
+                        .eq(opinion.and_then(|o| o.public_comment.as_deref())),
+                    request_instructors::internal_comment
+                        .eq(opinion.and_then(|o| o.internal_comment.as_deref())),
+                    request_instructors::opinion_at.eq(opinion.map(|o| naive(o.given_at))),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(request.version + 1)
+}
+
+/// The next number of `year`. Submissions of a year take turns here until they commit, so a
+/// rolled-back one gives its number back and numbers have no gaps.
+pub fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
+    locks::lock_names(conn, &[&format!("request_number:{year}")])?;
+    let last: Option<i32> = request_counters::table
+        .find(year)
+        .select(request_counters::last_serial)
+        .first(conn)
+        .optional()?;
+    let serial = last.unwrap_or(0) + 1;
+    match last {
+        None => diesel::insert_into(request_counters::table)
+            .values((
+                request_counters::year.eq(year),
+                request_counters::last_serial.eq(serial),
+            ))
+            .execute(conn)?,
+        Some(_) => diesel::update(request_counters::table.find(year))
+            .set(request_counters::last_serial.eq(serial))
+            .execute(conn)?,
+    };
+    Ok(RequestNumber {
+        year,
+        serial: u32::try_from(serial).unwrap_or(0),
+    })
+}
+
+pub fn mark_submitted(
+    conn: &mut DbConnection,
+    id: RequestId,
+    number: RequestNumber,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(requests::table.find(id.to_string()))
+        .set((
+            requests::number.eq(number.to_string()),
+            requests::submitted_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Attaches these versions to the request, replacing what an earlier submission attached.
+pub fn replace_snapshot(
+    conn: &mut DbConnection,
+    id: RequestId,
+    versions: &[(String, DocumentVersionId)],
+) -> StoreResult<()> {
+    diesel::delete(
+        request_documents::table.filter(request_documents::request_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    for (kind, version) in versions {
+        diesel::insert_into(request_documents::table)
+            .values((
+                request_documents::request_id.eq(id.to_string()),
+                request_documents::kind_code.eq(kind),
+                request_documents::version_id.eq(version.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The versions attached to the request, in the kinds' order.
+pub fn snapshot(conn: &mut DbConnection, id: RequestId) -> StoreResult<Vec<DocumentVersion>> {
+    let ids: Vec<String> = request_documents::table
+        .filter(request_documents::request_id.eq(id.to_string()))
+        .select(request_documents::version_id)
+        .load(conn)?;
+    documents::versions_by_ids(conn, &ids)
+}
+
+/// The directions instructing a submitted request of the association (they read its documents).
+pub fn directions_instructing(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<Vec<DirectionId>> {
+    let keys: Vec<String> = request_instructors::table
+        .inner_join(requests::table)
+        .filter(requests::association_id.eq(association.to_string()))
+        .select(request_instructors::instructor)
+        .distinct()
+        .load(conn)?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| match Instructor::parse_key(k) {
+            Some(Instructor::Direction(d)) => Some(d),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Whether `id` is a request of the association (what a renewal may refer to).
+pub fn belongs_to(
+    conn: &mut DbConnection,
+    id: RequestId,
+    association: AssociationId,
+) -> StoreResult<bool> {
+    Ok(diesel::select(exists(
+        requests::table
+            .find(id.to_string())
+            .filter(requests::association_id.eq(association.to_string())),
+    ))
+    .get_result(conn)?)
+}
+
+type Condition = Box<dyn BoxableExpression<requests::table, MultiBackend, SqlType = Bool>>;
+
+fn either(a: Option<Condition>, b: Condition) -> Option<Condition> {
+    Some(match a {
+        Some(a) => Box::new(a.or(b)),
+        None => b,
+    })
+}
+
+fn instructed_by(keys: Vec<String>) -> Condition {
+    Box::new(
+        requests::id.eq_any(
+            request_instructors::table
+                .filter(request_instructors::instructor.eq_any(keys))
+                .select(request_instructors::request_id),
+        ),
+    )
+}
+
+/// The requests a scope covers; `None` when it covers none. Drafts only through the
+/// association's own scope.
+fn scope_condition(scope: &RequestScope) -> Option<Condition> {
+    let mut condition: Option<Condition> = None;
+    if scope.everything {
+        condition = either(condition, Box::new(requests::submitted_at.is_not_null()));
+    }
+    if !scope.associations.is_empty() {
+        let ids: Vec<String> = scope.associations.iter().map(|a| a.to_string()).collect();
+        condition = either(condition, Box::new(requests::association_id.eq_any(ids)));
+    }
+    if !scope.instructors.is_empty() {
+        let keys = scope.instructors.iter().map(|i| i.key()).collect();
+        condition = either(condition, instructed_by(keys));
+    }
+    if !scope.local_districts.is_empty() {
+        let districts: Vec<i32> = scope.local_districts.iter().map(|d| d.0).collect();
+        condition = either(
+            condition,
+            Box::new(
+                requests::local_district
+                    .assume_not_null()
+                    .eq_any(districts)
+                    .and(requests::submitted_at.is_not_null()),
+            ),
+        );
+    }
+    condition
+}
+
+/// Filters of the lists of requests; each is served by an index or a small subquery.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub states: Vec<RequestState>,
+    pub campaign: Option<CampaignId>,
+    pub association: Option<AssociationId>,
+    pub instructor: Option<Instructor>,
+    /// The district of the association's head office.
+    pub district: Option<DistrictNumber>,
+    pub sector: Option<String>,
+    pub min_requested_cents: Option<i64>,
+    pub max_requested_cents: Option<i64>,
+    pub submitted_from: Option<DateTime<Utc>>,
+    pub submitted_until: Option<DateTime<Utc>>,
+    /// Only requests whose step is past its deadline at this time.
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// A number (`2026_04217`) or words of the title.
+    pub text: Option<String>,
+}
+
+fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
+    let mut query = requests::table.into_boxed();
+    if !filter.states.is_empty() {
+        let codes: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
+        query = query.filter(requests::state.eq_any(codes));
+    }
+    if let Some(campaign) = filter.campaign {
+        query = query.filter(requests::campaign_id.eq(campaign.to_string()));
+    }
+    if let Some(association) = filter.association {
+        query = query.filter(requests::association_id.eq(association.to_string()));
+    }
+    if let Some(instructor) = filter.instructor {
+        query = query.filter(instructed_by(vec![instructor.key()]));
+    }
+    if let Some(district) = filter.district {
+        query = query.filter(
+            requests::association_id.eq_any(
+                associations::table
+                    .filter(associations::district_number.eq(district.0))
+                    .select(associations::id),
+            ),
+        );
+    }
+    if let Some(sector) = &filter.sector {
+        query = query.filter(
+            requests::association_id.eq_any(
+                association_sectors::table
+                    .filter(association_sectors::sector_code.eq(sector.clone()))
+                    .select(association_sectors::association_id),
+            ),
+        );
+    }
+    if let Some(min) = filter.min_requested_cents {
+        query = query.filter(requests::requested_cents.ge(min));
+    }
+    if let Some(max) = filter.max_requested_cents {
+        query = query.filter(requests::requested_cents.le(max));
+    }
+    if let Some(from) = filter.submitted_from {
+        query = query.filter(requests::submitted_at.ge(naive(from)));
+    }
+    if let Some(until) = filter.submitted_until {
+        query = query.filter(requests::submitted_at.lt(naive(until)));
+    }
+    if let Some(at) = filter.overdue_at {
+        query = query.filter(requests::sla_due_at.lt(naive(at)));
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        query = match RequestNumber::parse(text) {
+            Ok(number) => query.filter(requests::number.eq(number.to_string())),
+            Err(_) => query.filter(
+                requests::search_text
+                    .like(crate::associations::contains_pattern(&fold(text)))
+                    .escape('\\'),
+            ),
+        };
+    }
+    query
+}
+
+const KEY_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+fn key_time(keyset: &Keyset) -> StoreResult<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(&keyset.sort_key, KEY_TIME).map_err(|_| {
+        StoreError::Domain(DomainError::invalid(
+            "cursor",
+            simpa_domain::Violation::new(
+                "cursor.invalid",
+                "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+            ),
+        ))
+    })
+}
+
+fn load_page(
+    conn: &mut DbConnection,
+    query: requests::BoxedQuery<'static, MultiBackend>,
+    limit: usize,
+    key: impl Fn(&Row) -> NaiveDateTime,
+) -> StoreResult<Page<StoredRequest>> {
+    let rows: Vec<Row> = query
+        .select(Row::as_select())
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let page = Page::from_rows(rows, limit, |row| Keyset {
+        sort_key: key(row).format(KEY_TIME).to_string(),
+        id: row.id.clone(),
+    });
+    Ok(Page {
+        items: with_instructors(conn, page.items)?,
+        next: page.next,
+    })
+}
+
+/// A page of the requests in `scope` matching `filter`, the latest created first.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &RequestScope,
+    filter: &RequestFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<StoredRequest>> {
+    let Some(in_scope) = scope_condition(scope) else {
+        return Ok(Page {
+            items: vec![],
+            next: None,
+        });
+    };
+    let mut query = filtered(filter).filter(in_scope);
+    if let Some(after) = after {
+        let (time, id) = (key_time(after)?, after.id.clone());
+        query = query.filter(
+            requests::created_at
+                .lt(time)
+                .or(requests::created_at.eq(time).and(requests::id.lt(id))),
+        );
+    }
+    let query = query.order((requests::created_at.desc(), requests::id.desc()));
+    load_page(conn, query, limit, |row| row.created_at)
+}
+
+fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
+    Box::new(
+        requests::state.eq(RequestState::InInstruction.code()).and(
+            requests::id.eq_any(
+                request_instructors::table
+                    .filter(request_instructors::instructor.eq_any(keys))
+                    .filter(request_instructors::opinion.is_null())
+                    .select(request_instructors::request_id),
+            ),
+        ),
+    )
+}
+
+/// What waits for the caller, the longest waiting first.
+pub fn worklist(
+    conn: &mut DbConnection,
+    work: &WorkScope,
+    filter: &RequestFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<StoredRequest>> {
+    let mut waiting: Option<Condition> = None;
+    if work.bureau {
+        let city_wide = requests::circuit.ne(CircuitKind::Local.code());
+        let to_check = requests::state.eq(RequestState::Submitted.code());
+        let to_dispatch = requests::state
+            .eq(RequestState::InInstruction.code())
+            .and(not(exists(
+                request_instructors::table.filter(request_instructors::request_id.eq(requests::id)),
+            )));
+        waiting = either(waiting, Box::new(city_wide.and(to_check.or(to_dispatch))));
+    }
+    if !work.directions.is_empty() {
+        let keys = work
+            .directions
+            .iter()
+            .map(|d| Instructor::Direction(*d).key())
+            .collect();
+        waiting = either(waiting, awaiting_opinion_of(keys));
+    }
+    if !work.districts.is_empty() {
+        let districts: Vec<i32> = work.districts.iter().map(|d| d.0).collect();
+        let open = [RequestState::Submitted, RequestState::InInstruction].map(|s| s.code());
+        waiting = either(
+            waiting,
+            Box::new(
+                requests::local_district
+                    .assume_not_null()
+                    .eq_any(districts)
+                    .and(requests::state.eq_any(open)),
+            ),
+        );
+    }
+    let Some(waiting) = waiting else {
+        return Ok(Page {
+            items: vec![],
+            next: None,
+        });
+    };
+    let mut query = filtered(filter).filter(waiting);
+    if let Some(after) = after {
+        let (time, id) = (key_time(after)?, after.id.clone());
+        query = query.filter(
+            requests::state_since
+                .gt(time)
+                .or(requests::state_since.eq(time).and(requests::id.gt(id))),
+        );
+    }
+    let query = query.order((requests::state_since.asc(), requests::id.asc()));
+    load_page(conn, query, limit, |row| row.state_since)
+}
+
+/// Many requests by id, in no particular order (ids not found are left out).
+pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
+    let rows: Vec<Row> = requests::table
+        .filter(requests::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    with_instructors(conn, rows)
+}

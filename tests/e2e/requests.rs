@@ -1,0 +1,1299 @@
+//! Campaigns, requests, circuits and tracking, over HTTP, on both databases.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use simpa_domain::ids::RequestId;
+use simpa_tests::client::{association_body, rna, siret};
+use simpa_tests::documents::{file, file_everything, pdf};
+use simpa_tests::{Backend, Reply, TestApp, User, on_both_backends};
+
+/// The city's staff of these tests.
+struct City {
+    app: TestApp,
+    admin: User,
+    bureau: User,
+    dac: User,
+    djs: User,
+    ddct: User,
+    mairie11: User,
+}
+
+impl City {
+    fn start(backend: Backend) -> City {
+        let app = TestApp::start(backend);
+        let admin = app.admin();
+        let instructor = |email: &str, code: &str| {
+            let direction = app.direction_id(code);
+            app.staff(
+                &admin,
+                email,
+                json!({"kind": "instructor", "direction_id": direction}),
+            )
+        };
+        let bureau = app.staff(&admin, "bureau@ville.test", json!({"kind": "bureau"}));
+        let dac = instructor("dac@ville.test", "DAC");
+        let djs = instructor("djs@ville.test", "DJS");
+        let ddct = instructor("ddct@ville.test", "DDCT");
+        let mairie11 = app.staff(
+            &admin,
+            "mairie11@ville.test",
+            json!({"kind": "district", "district_number": 11}),
+        );
+        City {
+            app,
+            admin,
+            bureau,
+            dac,
+            djs,
+            ddct,
+            mairie11,
+        }
+    }
+
+    /// A published campaign, open since yesterday for two months.
+    fn campaign(&self, by: &User, code: &str, circuit: &str, district: Option<i32>) -> Value {
+        let created = self.app.post(
+            "/api/v1/campaigns",
+            Some(&by.access),
+            &campaign_body(&self.app, code, circuit, district),
+        );
+        let id = created.expect(201)["id"].as_str().expect("id").to_owned();
+        self.app
+            .post(
+                &format!("/api/v1/campaigns/{id}/publish"),
+                Some(&by.access),
+                &json!({}),
+            )
+            .expect(200)
+            .clone()
+    }
+}
+
+fn campaign_body(app: &TestApp, code: &str, circuit: &str, district: Option<i32>) -> Value {
+    let now = Utc::now();
+    json!({
+        "code": code,
+        "title": format!("Campagne {code}"),
+        "owner_direction_id": app.direction_id("DAC"),
+        "district_number": district,
+        "nature": "projet",
+        "circuit": circuit,
+        "budget_year": 2027,
+        "opens_at": (now - Duration::days(1)).to_rfc3339(),
+        "closes_at": (now + Duration::days(60)).to_rfc3339(),
+        "required_documents": ["statuts", "rib"],
+    })
+}
+
+/// An association of the 11th whose president filed every document it needs.
+fn ready_association(app: &TestApp, n: u32) -> (User, Value) {
+    let president = app.new_user(&format!("president{n}@exemple.org"));
+    let association = app.create_association(
+        &president,
+        &association_body(&format!("Association {n}"), &rna(n), &siret(n)),
+    );
+    file_everything(app, &president, &association, &format!("association {n}"));
+    (president, association)
+}
+
+/// A complete request asking the city for 4,000 € of a balanced 10,000 € budget.
+fn draft_body(campaign: &Value, association: &Value) -> Value {
+    json!({
+        "campaign_id": campaign["id"],
+        "association_id": association["id"],
+        "title": "Ateliers d'écriture",
+        "summary": "Des ateliers d'écriture chaque semaine au centre social.",
+        "objectives": "Faire écrire 80 jeunes du quartier.",
+        "target_public": "Jeunes de 12 à 18 ans",
+        "expected_beneficiaries": 80,
+        "districts": [11],
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
+        "requested_cents": 400000,
+        "budget": [
+            {"account": "60", "label": "Achats", "amount_cents": 600000},
+            {"account": "64", "label": "Rémunération des animateurs", "amount_cents": 400000},
+            {"account": "70", "label": "Participation des familles", "amount_cents": 200000},
+            {"account": "74", "funder": "commune", "label": "Ville de Paris", "amount_cents": 400000},
+            {"account": "74", "funder": "etat", "label": "DRAC", "amount_cents": 400000},
+            {"account": "864", "label": "Bénévolat", "amount_cents": 100000},
+            {"account": "870", "label": "Bénévolat", "amount_cents": 100000}
+        ],
+        "indicators": [{"name": "Jeunes accompagnés", "unit": "personnes", "target": 80}]
+    })
+}
+
+/// The same, as sent to edit it (without campaign and association).
+fn fields(campaign: &Value, association: &Value) -> Value {
+    let mut body = draft_body(campaign, association);
+    let object = body.as_object_mut().expect("object");
+    object.remove("campaign_id");
+    object.remove("association_id");
+    body
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().expect("id").to_owned()
+}
+
+fn path(request: &str) -> String {
+    format!("/api/v1/requests/{request}")
+}
+
+fn create_draft(app: &TestApp, user: &User, campaign: &Value, association: &Value) -> Value {
+    app.post(
+        "/api/v1/requests",
+        Some(&user.access),
+        &draft_body(campaign, association),
+    )
+    .expect(201)
+    .clone()
+}
+
+fn act(app: &TestApp, user: &User, request: &str, action: Value) -> Reply {
+    app.post(
+        &format!("/api/v1/requests/{request}/actions"),
+        Some(&user.access),
+        &action,
+    )
+}
+
+/// A submitted request of a ready association in `campaign`.
+fn submitted(app: &TestApp, n: u32, campaign: &Value) -> (User, Value, String) {
+    let (president, association) = ready_association(app, n);
+    let draft = create_draft(app, &president, campaign, &association);
+    act(app, &president, &id(&draft), json!({"action": "submit"})).expect(200);
+    (president, association, id(&draft))
+}
+
+fn opinion(value: &str, cents: i64) -> Value {
+    json!({"action": "give_opinion", "opinion": value, "proposed_cents": cents})
+}
+
+fn worklist_ids(app: &TestApp, user: &User) -> Vec<String> {
+    app.get("/api/v1/worklist", Some(&user.access)).expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(id)
+        .collect()
+}
+
+fn actions_of(view: &Value) -> Vec<&str> {
+    view["possible_actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+fn timeline_actions(view: &Value) -> Vec<&str> {
+    view["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect()
+}
+
+fn stored_events(app: &TestApp, request: &str) -> usize {
+    let id: RequestId = request.parse().expect("uuid");
+    app.db
+        .read(move |conn| simpa_persistence::history::events(conn, id))
+        .expect("events")
+        .len()
+}
+
+fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association) = ready_association(app, 1);
+    let draft = create_draft(app, &alice, &campaign, &association);
+    let request = id(&draft);
+    assert_eq!(
+        (draft["state"].as_str(), draft["number"].as_str()),
+        (Some("draft"), None)
+    );
+    assert_eq!(actions_of(&draft), ["submit", "withdraw"]);
+    assert_eq!(draft["holder"]["kind"], "association");
+    assert_eq!(draft["budget_summary"]["city_share_basis_points"], 4000);
+    app.get(&path(&request), Some(&city.bureau.access))
+        .expect_problem(404, "request.not_found");
+
+    let submitted = act(app, &alice, &request, json!({"action": "submit"}));
+    let submitted = submitted.expect(200);
+    assert_eq!(submitted["state"], "submitted");
+    assert_eq!(submitted["number"], "2027_00001");
+    assert_eq!(submitted["holder"]["kind"], "bureau");
+    assert_eq!(submitted["timeline"][1]["details"]["number"], "2027_00001");
+    let attached: Vec<&str> = submitted["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(
+        attached,
+        [
+            "statuts",
+            "liste_dirigeants",
+            "recepisse_prefecture",
+            "rib",
+            "contrat_engagement_republicain"
+        ]
+    );
+    assert_eq!(
+        (
+            submitted["sla"]["step"].as_str(),
+            submitted["sla"]["sla_days"].as_u64()
+        ),
+        (Some("admissibility"), Some(15))
+    );
+    assert!(submitted["sla"]["due_at"].is_string());
+    assert_eq!(worklist_ids(app, &city.bureau), vec![request.clone()]);
+    assert_eq!(worklist_ids(app, &city.dac), Vec::<String>::new());
+
+    let admitted = act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    );
+    assert_eq!(admitted.expect(200)["state"], "in_instruction");
+    assert_eq!(
+        admitted.body["holder"]["kind"], "bureau",
+        "the bureau dispatches next"
+    );
+    assert_eq!(
+        worklist_ids(app, &city.bureau),
+        vec![request.clone()],
+        "to dispatch"
+    );
+
+    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS"), app.direction_id("DDCT")]});
+    let dispatched = act(app, &city.bureau, &request, dispatch);
+    let dispatched = dispatched.expect(200);
+    let awaited: Vec<&str> = dispatched["holder"]["directions"]
+        .as_array()
+        .expect("directions")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert_eq!(
+        (dispatched["holder"]["kind"].as_str(), awaited),
+        (Some("instructors"), vec!["DAC", "DJS", "DDCT"])
+    );
+    assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
+    for direction in [&city.dac, &city.djs, &city.ddct] {
+        assert_eq!(worklist_ids(app, direction), vec![request.clone()]);
+    }
+
+    let reserved = json!({"action": "give_opinion", "opinion": "reserved", "proposed_cents": 300000, "internal_comment": "Budget de fonctionnement à revoir"});
+    let partial = act(app, &city.djs, &request, reserved);
+    assert_eq!(partial.expect(200)["state"], "in_instruction");
+    assert_eq!(
+        partial.body["instruction"]["instructors"][1]["opinion"]["opinion"],
+        "reserved"
+    );
+    assert_eq!(
+        worklist_ids(app, &city.djs),
+        Vec::<String>::new(),
+        "its opinion is given"
+    );
+    assert_eq!(worklist_ids(app, &city.dac), vec![request.clone()]);
+    let seen = app.get(&path(&request), Some(&alice.access));
+    assert_eq!(
+        timeline_actions(seen.expect(200)),
+        ["create", "submit", "declare_admissible", "dispatch"],
+        "a partial opinion is internal"
+    );
+    assert!(seen.body.get("instruction").is_none());
+    assert!(
+        !seen.text.contains("à revoir"),
+        "internal notes stay internal"
+    );
+
+    act(app, &city.ddct, &request, opinion("favourable", 400000)).expect(200);
+    let last = json!({"action": "give_opinion", "opinion": "favourable", "proposed_cents": 350000, "public_comment": "Beau projet"});
+    let instructed = act(app, &city.dac, &request, last);
+    let instructed = instructed.expect(200);
+    assert_eq!(instructed["state"], "instructed");
+    assert_eq!(
+        instructed["instruction"]["proposed_cents"], 350000,
+        "the lead's proposal"
+    );
+    assert_eq!(instructed["holder"]["kind"], "bureau");
+
+    let seen = app.get(&path(&request), Some(&alice.access));
+    let seen = seen.expect(200);
+    assert_eq!(seen["state_label"], "Instruite");
+    let done = seen["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_eq!(
+        (
+            done["action"].as_str(),
+            done["to_state"].as_str(),
+            done["by"].as_str()
+        ),
+        (Some("give_opinion"), Some("instructed"), Some("city"))
+    );
+    assert_eq!(
+        done["actor_name"],
+        Value::Null,
+        "the association is told by the city, not by whom"
+    );
+    assert!(
+        done["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("terminée"))
+    );
+    assert!(done.get("details").is_none() && done.get("internal_note").is_none());
+
+    let overridden = act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "override_proposal", "proposed_cents": 300000, "reason": "Enveloppe contrainte"}),
+    );
+    assert_eq!(
+        overridden.expect(200)["instruction"]["proposed_cents"],
+        300000
+    );
+    let seen = app.get(&path(&request), Some(&alice.access));
+    assert_eq!(
+        seen.expect(200)["timeline"].as_array().map(Vec::len),
+        Some(5)
+    );
+    assert!(!seen.text.contains("Enveloppe contrainte"));
+
+    let verified = app.get(
+        &format!("{}/history/verify", path(&request)),
+        Some(&alice.access),
+    );
+    let verified = verified.expect(200);
+    assert_eq!(
+        (
+            verified["intact"].as_bool(),
+            verified["consistent"].as_bool(),
+            verified["events"].as_u64()
+        ),
+        (Some(true), Some(true), Some(8))
+    );
+    assert_eq!(verified["replayed_state"], "instructed");
+    assert_eq!(stored_events(app, &request), 8);
+}
+
+fn submission_lists_every_unmet_condition_at_once_and_changes_nothing(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let alice = app.new_user("alice@exemple.org");
+    let association = app.create_association(
+        &alice,
+        &association_body("Théâtre du Faubourg", &rna(1), &siret(1)),
+    );
+    let mut body = draft_body(&campaign, &association);
+    body["summary"] = json!("");
+    body["requested_cents"] = json!(500000);
+    body["budget"][0]["amount_cents"] = json!(700000);
+    let draft = app
+        .post("/api/v1/requests", Some(&alice.access), &body)
+        .expect(201)
+        .clone();
+    let request = id(&draft);
+
+    let refused = act(app, &alice, &request, json!({"action": "submit"}));
+    refused.expect_problem(422, "request.not_submittable");
+    assert_eq!(
+        refused.field_errors(),
+        [
+            (
+                "association.profile_status",
+                "association.profile_not_up_to_date"
+            ),
+            ("documents.statuts", "documents.missing"),
+            ("documents.rib", "documents.missing"),
+            (
+                "documents.contrat_engagement_republicain",
+                "documents.not_attested"
+            ),
+            ("summary", "field.required"),
+            ("budget", "budget.unbalanced"),
+            ("requested_cents", "request.amount_mismatch"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
+    let unchanged = app.get(&path(&request), Some(&alice.access));
+    assert_eq!(
+        (
+            unchanged.expect(200)["state"].as_str(),
+            unchanged.body["number"].as_str()
+        ),
+        (Some("draft"), None)
+    );
+    assert_eq!(stored_events(app, &request), 1);
+
+    // Completed, it goes through with the first number: the refusal consumed none.
+    file_everything(app, &alice, &association, "théâtre");
+    let fixed = app.put(
+        &path(&request),
+        Some(&alice.access),
+        Some("\"1\""),
+        &fields(&campaign, &association),
+    );
+    assert_eq!(fixed.expect(200)["version"], 2);
+    let stale = app.put(
+        &path(&request),
+        Some(&alice.access),
+        Some("\"1\""),
+        &json!({"title": "Autre titre"}),
+    );
+    stale.expect_problem(412, "version.stale");
+    let done = act(app, &alice, &request, json!({"action": "submit"}));
+    assert_eq!(done.expect(200)["number"], "2027_00001");
+    let late = app.put(
+        &path(&request),
+        Some(&alice.access),
+        Some("*"),
+        &json!({"title": "Autre titre"}),
+    );
+    late.expect_problem(409, "request.not_editable");
+}
+
+fn a_town_hall_checks_and_instructs_the_local_requests_of_its_district(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mut body = campaign_body(app, "LOCAL_11_2027", "local", Some(11));
+    app.post("/api/v1/campaigns", Some(&city.mairie11.access), &{
+        body["district_number"] = json!(5);
+        body.clone()
+    })
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        "/api/v1/campaigns",
+        Some(&city.mairie11.access),
+        &campaign_body(app, "CENTRAL", "central", None),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        "/api/v1/campaigns",
+        Some(&city.dac.access),
+        &campaign_body(app, "PAR_LA_DAC", "central", None),
+    )
+    .expect_problem(403, "access.forbidden");
+    let campaign = city.campaign(&city.mairie11, "LOCAL_11_2027", "local", Some(11));
+    assert_eq!(
+        (campaign["status"].as_str(), campaign["open_now"].as_bool()),
+        (Some("published"), Some(true))
+    );
+
+    let (_, _, request) = submitted(app, 1, &campaign);
+    let view = app.get(&path(&request), Some(&city.mairie11.access));
+    assert_eq!(
+        (
+            view.expect(200)["holder"]["kind"].as_str(),
+            view.body["holder"]["label"].as_str()
+        ),
+        (Some("district"), Some("Mairie du 11e arrondissement"))
+    );
+    assert_eq!(worklist_ids(app, &city.mairie11), vec![request.clone()]);
+    assert_eq!(
+        worklist_ids(app, &city.bureau),
+        Vec::<String>::new(),
+        "local requests are the town hall's"
+    );
+    let mairie5 = app.staff(
+        &city.admin,
+        "mairie5@ville.test",
+        json!({"kind": "district", "district_number": 5}),
+    );
+    app.get(&path(&request), Some(&mairie5.access))
+        .expect_problem(404, "request.not_found");
+
+    let refused = act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    );
+    let refused = refused.expect_problem(403, "request.not_your_turn");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Seul(e) la mairie du 11e arrondissement")),
+        "{refused}"
+    );
+
+    let admitted = act(
+        app,
+        &city.mairie11,
+        &request,
+        json!({"action": "declare_admissible"}),
+    );
+    assert_eq!(
+        admitted.expect(200)["holder"]["label"],
+        "Mairie du 11e arrondissement"
+    );
+    assert_eq!(
+        actions_of(&admitted.body),
+        ["ask_documents", "give_opinion"]
+    );
+    let instructed = act(app, &city.mairie11, &request, opinion("favourable", 400000));
+    assert_eq!(
+        (
+            instructed.expect(200)["state"].as_str(),
+            instructed.body["instruction"]["proposed_cents"].as_i64()
+        ),
+        (Some("instructed"), Some(400000))
+    );
+    assert!(
+        instructed.body["next_step"]
+            .as_str()
+            .is_some_and(|s| s.contains("conseil du 11e arrondissement"))
+    );
+}
+
+fn asking_for_documents_stops_the_citys_clock_until_the_association_sends_them(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let first_rib =
+        app.get(&path(&request), Some(&alice.access)).expect(200)["documents"][3]["id"].clone();
+
+    app.clock.advance(Duration::days(3));
+    let due_on = (Utc::now() + Duration::days(20)).date_naive().to_string();
+    let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "incorrect"}, {"field": "budget", "reason": "incorrect"}], "message": "Le RIB ne porte pas le nom de l'association.", "due_on": due_on});
+    let asked = act(app, &city.bureau, &request, ask);
+    assert_eq!(asked.expect(200)["state"], "incomplete");
+    let seen = app.get(&path(&request), Some(&alice.access));
+    let seen = seen.expect(200);
+    let event = seen["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_eq!(
+        event["details"]["items"][0],
+        json!({"document_kind": "rib", "reason": "incorrect"}),
+        "the association sees what is asked"
+    );
+    assert_eq!(event["details"]["due_on"], due_on);
+    assert_eq!(
+        event["message"],
+        "Le RIB ne porte pas le nom de l'association."
+    );
+    assert_eq!(
+        (
+            seen["holder"]["kind"].as_str(),
+            seen["sla"]["due_at"].as_str()
+        ),
+        (Some("association"), None)
+    );
+    assert_eq!(actions_of(seen), ["resubmit", "withdraw"]);
+    assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
+
+    app.clock.advance(Duration::days(10));
+    let new_rib = file(
+        app,
+        Some(&alice),
+        &association,
+        &[
+            ("kind", "rib"),
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", "Association 1"),
+        ],
+        Some(("rib-corrige.pdf", pdf("rib corrigé"))),
+    );
+    let new_rib = new_rib.expect(201)["version"]["id"].clone();
+    assert_eq!(
+        app.get(&path(&request), Some(&alice.access)).expect(200)["documents"][3]["id"],
+        first_rib,
+        "a new filing does not change what was submitted"
+    );
+    let mut corrected = fields(&campaign, &association);
+    corrected["summary"] = json!("Des ateliers d'écriture, budget corrigé.");
+    app.put(&path(&request), Some(&alice.access), Some("*"), &corrected)
+        .expect(200);
+    let back = act(app, &alice, &request, json!({"action": "resubmit"}));
+    assert_eq!(back.expect(200)["state"], "submitted");
+    assert_eq!(
+        back.body["documents"][3]["id"], new_rib,
+        "sending back attaches the versions then in force"
+    );
+
+    app.clock.advance(Duration::days(2));
+    file(
+        app,
+        Some(&alice),
+        &association,
+        &[("kind", "statuts")],
+        Some(("statuts-2.pdf", pdf("statuts modifiés"))),
+    )
+    .expect(201);
+    let later = app.get(&path(&request), Some(&alice.access));
+    let later = later.expect(200);
+    assert_eq!(later["documents"][3]["id"], new_rib);
+    assert_eq!(
+        (
+            later["sla"]["days_with_city"].as_i64(),
+            later["sla"]["days_with_association"].as_i64(),
+            later["sla"]["days_in_step"].as_i64()
+        ),
+        (Some(5), Some(10), Some(5)),
+        "{}",
+        later["sla"]
+    );
+    assert_eq!(later["sla"]["step"], "admissibility");
+    let due = chrono::DateTime::parse_from_rfc3339(later["sla"]["due_at"].as_str().expect("due"))
+        .expect("time");
+    let expected = Utc::now() + Duration::days(15 + 15 - 5);
+    assert!(
+        (due.with_timezone(&Utc) - expected).num_minutes().abs() < 5,
+        "due {due}, expected about {expected}"
+    );
+}
+
+fn withdrawal_ends_a_request_and_later_actions_say_what_is_possible(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, _, request) = submitted(app, 1, &campaign);
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    let withdrawn = act(
+        app,
+        &alice,
+        &request,
+        json!({"action": "withdraw", "reason": "Projet reporté"}),
+    );
+    let withdrawn = withdrawn.expect(200);
+    assert_eq!(
+        (
+            withdrawn["state"].as_str(),
+            withdrawn["holder"]["kind"].as_str()
+        ),
+        (Some("withdrawn"), Some("nobody"))
+    );
+    assert_eq!(actions_of(withdrawn), Vec::<&str>::new());
+    let late = act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")}),
+    );
+    let late = late.expect_problem(409, "request.action_not_allowed");
+    assert_eq!(
+        late["detail"],
+        "Impossible de confier l'instruction à des directions : la demande est « retirée ». Possible maintenant pour vous : aucune."
+    );
+    app.put(
+        &path(&request),
+        Some(&alice.access),
+        Some("*"),
+        &json!({"title": "Encore"}),
+    )
+    .expect_problem(409, "request.not_editable");
+    act(app, &alice, &request, json!({"action": "withdraw"}))
+        .expect_problem(409, "request.action_not_allowed");
+}
+
+fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let (bob, _) = ready_association(app, 2);
+    let draft = id(&create_draft(app, &alice, &campaign, &association));
+
+    // Outsiders learn nothing.
+    app.get(&path(&request), None)
+        .expect_problem(401, "auth.required");
+    for (who, user) in [
+        ("member of another association", &bob),
+        ("direction not instructing", &city.dac),
+    ] {
+        let got = app.get(&path(&request), Some(&user.access));
+        assert_eq!(got.status, 404, "{who}: {}", got.text);
+        act(app, user, &request, json!({"action": "withdraw"}))
+            .expect_problem(404, "request.not_found");
+        app.put(
+            &path(&request),
+            Some(&user.access),
+            Some("*"),
+            &json!({"title": "x"}),
+        )
+        .expect_problem(404, "request.not_found");
+    }
+    let juror = app.staff(&city.admin, "jure@ville.test", json!({"kind": "juror"}));
+    app.get(&path(&request), Some(&juror.access))
+        .expect_problem(404, "request.not_found");
+    app.get(&path(&draft), Some(&city.bureau.access))
+        .expect_problem(404, "request.not_found");
+    app.get("/api/v1/requests", Some(&juror.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/worklist", Some(&alice.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/requests/changes", Some(&alice.access))
+        .expect_problem(403, "access.forbidden");
+    app.post(
+        "/api/v1/requests",
+        Some(&bob.access),
+        &draft_body(&campaign, &association),
+    )
+    .expect_problem(404, "association.not_found");
+    app.post(
+        "/api/v1/requests",
+        Some(&city.bureau.access),
+        &draft_body(&campaign, &association),
+    )
+    .expect_problem(403, "access.forbidden");
+
+    // Those who see it may act only in turn.
+    let turn = act(
+        app,
+        &alice,
+        &request,
+        json!({"action": "declare_admissible"}),
+    );
+    assert!(
+        turn.expect_problem(403, "request.not_your_turn")["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Possible maintenant pour vous : retirer la demande."))
+    );
+    act(app, &city.bureau, &request, json!({"action": "withdraw"}))
+        .expect_problem(403, "request.not_your_turn");
+    act(app, &city.bureau, &request, json!({"action": "resubmit"}))
+        .expect_problem(409, "request.action_not_allowed");
+    app.put(
+        &path(&request),
+        Some(&city.bureau.access),
+        Some("*"),
+        &json!({"title": "x"}),
+    )
+    .expect_problem(403, "access.forbidden");
+
+    // The directions instructing it read the documents attached; the others do not.
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")}),
+    )
+    .expect(200);
+    let statutes = app.get(&path(&request), Some(&city.dac.access)).expect(200)["documents"][0]["file"]["href"].as_str().expect("href").to_owned();
+    assert_eq!(app.download(&statutes, Some(&city.dac.access), &[]).0, 200);
+    assert_eq!(app.download(&statutes, Some(&city.djs.access), &[]).0, 404);
+    act(app, &city.djs, &request, opinion("favourable", 100))
+        .expect_problem(404, "request.not_found");
+    let unknown = format!("/api/v1/requests/{}", uuid::Uuid::now_v7());
+    app.get(&unknown, Some(&city.bureau.access))
+        .expect_problem(404, "request.not_found");
+    let bad = act(
+        app,
+        &city.dac,
+        &request,
+        json!({"action": "give_opinion", "opinion": "perhaps", "proposed_cents": 1}),
+    );
+    assert_eq!(
+        bad.expect_problem(422, "validation.failed")["errors"][0]["code"],
+        "field.unknown_value"
+    );
+    let too_much = act(app, &city.dac, &request, opinion("favourable", 400001));
+    assert_eq!(
+        too_much.field_errors(),
+        [(
+            "proposed_cents".to_owned(),
+            "amount.out_of_range".to_owned()
+        )]
+    );
+}
+
+fn concurrent_submissions_get_distinct_numbers_without_gaps(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association) = ready_association(app, 1);
+    let drafts: Vec<String> = (0..16)
+        .map(|_| id(&create_draft(app, &alice, &campaign, &association)))
+        .collect();
+    let numbers: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = drafts
+            .iter()
+            .map(|draft| {
+                scope.spawn(|| {
+                    act(app, &alice, draft, json!({"action": "submit"})).expect(200)["number"]
+                        .as_str()
+                        .expect("number")
+                        .to_owned()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let mut sorted = numbers.clone();
+    sorted.sort();
+    let expected: Vec<String> = (1..=16).map(|n| format!("2027_{n:05}")).collect();
+    assert_eq!(sorted, expected, "distinct and gap-free: {numbers:?}");
+    let mut refused = draft_body(&campaign, &association);
+    refused["requested_cents"] = json!(1);
+    let refused = app
+        .post("/api/v1/requests", Some(&alice.access), &refused)
+        .expect(201)
+        .clone();
+    act(app, &alice, &id(&refused), json!({"action": "submit"}))
+        .expect_problem(422, "request.not_submittable");
+    let next = id(&create_draft(app, &alice, &campaign, &association));
+    assert_eq!(
+        act(app, &alice, &next, json!({"action": "submit"})).expect(200)["number"],
+        "2027_00017"
+    );
+}
+
+fn retried_creations_and_actions_take_effect_once(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association) = ready_association(app, 1);
+    let create = || {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/requests")
+                .bearer_auth(&alice.access)
+                .header("Idempotency-Key", "creation-1")
+                .json(&draft_body(&campaign, &association)),
+        )
+    };
+    let first = create();
+    let again = create();
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(first.body["id"], again.body["id"]);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let listed = app.get("/api/v1/requests", Some(&alice.access));
+    assert_eq!(
+        listed.expect(200)["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    let request = id(&first.body);
+    let submit = |body: Value| {
+        app.send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/api/v1/requests/{request}/actions"),
+            )
+            .bearer_auth(&alice.access)
+            .header("Idempotency-Key", "depot-1")
+            .json(&body),
+        )
+    };
+    let done = submit(json!({"action": "submit"}));
+    let retried = submit(json!({"action": "submit"}));
+    assert_eq!((done.status, retried.status), (200, 200));
+    assert_eq!(
+        (
+            done.body["number"].as_str(),
+            retried.body["number"].as_str()
+        ),
+        (Some("2027_00001"), Some("2027_00001"))
+    );
+    assert_eq!(retried.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        stored_events(app, &request),
+        2,
+        "created and submitted, once"
+    );
+    let reused = submit(json!({"action": "withdraw"}));
+    assert_eq!(
+        reused.field_errors(),
+        [(
+            "Idempotency-Key".to_owned(),
+            "idempotency_key.reused".to_owned()
+        )]
+    );
+}
+
+fn changes(app: &TestApp, token: &str, since: &str, limit: u32) -> Value {
+    app.get(
+        &format!("/api/v1/requests/changes?since={since}&limit={limit}"),
+        Some(token),
+    )
+    .expect(200)
+    .clone()
+}
+
+fn the_change_feed_sees_every_change_including_requests_leaving_a_scope(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let client = app
+        .post(
+            "/api/v1/service-accounts",
+            Some(&city.admin.access),
+            &json!({"name": "Progiciel DAC", "direction_id": app.direction_id("DAC")}),
+        )
+        .expect(201)
+        .clone();
+    let token = app
+        .send(
+            app.request(reqwest::Method::POST, "/api/v1/auth/token")
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client["client_id"].as_str().expect("id")),
+                    (
+                        "client_secret",
+                        client["client_secret"].as_str().expect("secret"),
+                    ),
+                ]),
+        )
+        .expect(200)["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(
+        changes(app, &token, "0", 50),
+        json!({"items": [], "cursor": "0"})
+    );
+
+    let (_, _, request) = submitted(app, 1, &campaign);
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    assert_eq!(
+        changes(app, &token, "0", 50)["items"],
+        json!([]),
+        "not yet the DAC's"
+    );
+    act(app, &city.bureau, &request, json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]})).expect(200);
+    let feed = changes(app, &token, "0", 50);
+    assert_eq!(feed["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (
+            feed["items"][0]["request_id"].as_str(),
+            feed["items"][0]["in_scope"].as_bool(),
+            feed["items"][0]["state"].as_str()
+        ),
+        (Some(request.as_str()), Some(true), Some("in_instruction"))
+    );
+    let cursor = feed["cursor"].as_str().expect("cursor").to_owned();
+
+    // The DAC's system gives its opinion, then the bureau moves the request to the DJS alone.
+    let service = User {
+        id: String::new(),
+        email: String::new(),
+        access: token.clone(),
+        refresh: String::new(),
+    };
+    act(app, &service, &request, opinion("favourable", 200000)).expect(200);
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DJS")}),
+    )
+    .expect(200);
+    let feed = changes(app, &token, &cursor, 50);
+    let items = feed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0]["in_scope"], false,
+        "relieved of it, the DAC is told, but no more"
+    );
+    assert!(items[0].get("state").is_none() && items[1].get("number").is_none());
+    app.get(&path(&request), Some(&token))
+        .expect_problem(404, "request.not_found");
+
+    // The bureau follows everything, page by page, in order.
+    let all = changes(app, &city.bureau.access, "0", 50)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(
+        all.len(),
+        5,
+        "submitted, admitted, dispatched, opinion, dispatched again"
+    );
+    let mut paged = Vec::new();
+    let mut since = "0".to_owned();
+    loop {
+        let page = changes(app, &city.bureau.access, &since, 2);
+        let items = page["items"].as_array().expect("items").clone();
+        if items.is_empty() {
+            break;
+        }
+        paged.extend(items);
+        since = page["cursor"].as_str().expect("cursor").to_owned();
+    }
+    assert_eq!(paged, all);
+    let seqs: Vec<i64> = all.iter().filter_map(|c| c["seq"].as_i64()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    app.get(
+        "/api/v1/requests/changes?since=-1",
+        Some(&city.bureau.access),
+    )
+    .expect_problem(400, "query.invalid");
+}
+
+fn campaigns_are_prepared_published_and_their_rules_locked_once_used(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let alice = app.new_user("alice@exemple.org");
+    let created = app.post(
+        "/api/v1/campaigns",
+        Some(&city.bureau.access),
+        &campaign_body(app, "annuelle_2027", "central", None),
+    );
+    let campaign = created.expect(201).clone();
+    assert_eq!(
+        (campaign["code"].as_str(), campaign["status"].as_str()),
+        (Some("ANNUELLE_2027"), Some("draft"))
+    );
+    let campaign_path = format!("/api/v1/campaigns/{}", id(&campaign));
+    app.get(&campaign_path, Some(&alice.access))
+        .expect_problem(404, "campaign.not_found");
+    assert_eq!(
+        app.get("/api/v1/campaigns", None).expect(200)["items"],
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/v1/campaigns", Some(&city.dac.access))
+            .expect(200)["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    app.post(
+        "/api/v1/campaigns",
+        Some(&city.bureau.access),
+        &campaign_body(app, "ANNUELLE_2027", "central", None),
+    )
+    .expect_problem(409, "campaign.code_taken");
+    let mut bad = campaign_body(app, "A", "local", None);
+    bad["closes_at"] = json!("2020-01-01T00:00:00");
+    bad["required_documents"] = json!(["statuts", "carte_grise"]);
+    bad["opens_at"] = json!("demain");
+    let bad = app.post("/api/v1/campaigns", Some(&city.bureau.access), &bad);
+    assert_eq!(
+        bad.field_errors(),
+        [
+            ("code", "campaign.code_invalid"),
+            ("opens_at", "time.invalid"),
+            ("required_documents[1]", "document_kind.unknown")
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
+
+    let published = app.post(
+        &format!("{campaign_path}/publish"),
+        Some(&city.bureau.access),
+        &json!({}),
+    );
+    assert_eq!(
+        (
+            published.expect(200)["status"].as_str(),
+            published.body["open_now"].as_bool()
+        ),
+        (Some("published"), Some(true))
+    );
+    app.post(
+        &format!("{campaign_path}/publish"),
+        Some(&city.bureau.access),
+        &json!({}),
+    )
+    .expect_problem(409, "campaign.status_move_not_allowed");
+    assert_eq!(
+        app.get(&campaign_path, None).expect(200)["id"],
+        campaign["id"]
+    );
+
+    let (_, _, _) = submitted(app, 1, &published.body);
+    let mut edited = campaign_body(app, "ANNUELLE_2027", "central", None);
+    edited["closes_at"] = json!((Utc::now() + Duration::days(90)).to_rfc3339());
+    app.put(&campaign_path, Some(&city.bureau.access), None, &edited)
+        .expect_problem(428, "precondition.required");
+    app.put(
+        &campaign_path,
+        Some(&city.bureau.access),
+        Some("\"2\""),
+        &edited,
+    )
+    .expect_problem(409, "campaign.rules_locked");
+    let mut retitled = campaign_body(app, "ANNUELLE_2027", "central", None);
+    retitled["title"] = json!("Campagne annuelle 2027 — subventions de projet");
+    // The times were read back in the city's zone: the same instants written another way.
+    retitled["opens_at"] = published.body["opens_at"].clone();
+    retitled["closes_at"] = published.body["closes_at"].clone();
+    let retitled = app.put(
+        &campaign_path,
+        Some(&city.bureau.access),
+        Some("\"2\""),
+        &retitled,
+    );
+    assert_eq!(
+        (
+            retitled.expect(200)["version"].as_i64(),
+            retitled.header("etag")
+        ),
+        (Some(3), Some("\"3\""))
+    );
+    app.put(
+        &campaign_path,
+        Some(&city.mairie11.access),
+        Some("*"),
+        &campaign_body(app, "ANNUELLE_2027", "central", None),
+    )
+    .expect_problem(403, "access.forbidden");
+
+    app.post(
+        &format!("{campaign_path}/close"),
+        Some(&city.bureau.access),
+        &json!({}),
+    )
+    .expect(200);
+    let (bob, association) = ready_association(app, 2);
+    let closed = app.post(
+        "/api/v1/requests",
+        Some(&bob.access),
+        &draft_body(&published.body, &association),
+    );
+    closed.expect_problem(409, "campaign.not_published");
+}
+
+fn staff_list_and_search_requests_within_their_scope(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, first) = submitted(app, 1, &campaign);
+    let (_, _, second) = submitted(app, 2, &campaign);
+    let draft = id(&create_draft(app, &alice, &campaign, &association));
+    act(
+        app,
+        &city.bureau,
+        &second,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    act(
+        app,
+        &city.bureau,
+        &second,
+        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")}),
+    )
+    .expect(200);
+
+    let list = |user: &User, query: &str| -> Vec<String> {
+        app.get(&format!("/api/v1/requests{query}"), Some(&user.access))
+            .expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(id)
+            .collect()
+    };
+    assert_eq!(
+        list(&city.bureau, ""),
+        [second.clone(), first.clone()],
+        "submitted ones, the latest first"
+    );
+    assert_eq!(
+        list(&alice, ""),
+        [draft.clone(), first.clone()],
+        "its own, drafts included"
+    );
+    assert_eq!(list(&city.dac, ""), vec![second.clone()]);
+    assert_eq!(list(&city.djs, ""), Vec::<String>::new());
+    assert_eq!(list(&city.bureau, "?q=2027_00001"), vec![first.clone()]);
+    assert_eq!(
+        list(&city.bureau, "?q=ateliers"),
+        [second.clone(), first.clone()]
+    );
+    assert_eq!(
+        list(&city.bureau, "?state=in_instruction"),
+        vec![second.clone()]
+    );
+    assert_eq!(
+        list(
+            &city.bureau,
+            &format!("?direction_id={}", app.direction_id("DAC"))
+        ),
+        vec![second.clone()]
+    );
+    assert_eq!(
+        list(
+            &city.bureau,
+            "?district=11&sector=culture_arts&min_requested_cents=400000"
+        ),
+        [second.clone(), first.clone()]
+    );
+    assert_eq!(
+        list(&city.bureau, "?max_requested_cents=399999"),
+        Vec::<String>::new()
+    );
+    assert_eq!(list(&city.bureau, "?state=draft"), Vec::<String>::new());
+    let page = app.get("/api/v1/requests?limit=1", Some(&city.bureau.access));
+    let cursor = page.expect(200)["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    assert_eq!(
+        list(&city.bureau, &format!("?limit=1&cursor={cursor}")),
+        vec![first.clone()]
+    );
+    let summary = &app
+        .get("/api/v1/requests?limit=1", Some(&city.bureau.access))
+        .body["items"][0];
+    assert_eq!(
+        (
+            summary["number"].as_str(),
+            summary["association"]["name"].as_str(),
+            summary["campaign"]["code"].as_str()
+        ),
+        (
+            Some("2027_00002"),
+            Some("Association 2"),
+            Some("ANNUELLE_2027")
+        )
+    );
+    app.get("/api/v1/requests?state=unknown", Some(&city.bureau.access))
+        .expect_problem(400, "query.invalid");
+}
+
+on_both_backends!(
+    a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
+    submission_lists_every_unmet_condition_at_once_and_changes_nothing,
+    a_town_hall_checks_and_instructs_the_local_requests_of_its_district,
+    asking_for_documents_stops_the_citys_clock_until_the_association_sends_them,
+    withdrawal_ends_a_request_and_later_actions_say_what_is_possible,
+    nobody_reaches_a_request_outside_their_scope,
+    concurrent_submissions_get_distinct_numbers_without_gaps,
+    retried_creations_and_actions_take_effect_once,
+    the_change_feed_sees_every_change_including_requests_leaving_a_scope,
+    campaigns_are_prepared_published_and_their_rules_locked_once_used,
+    staff_list_and_search_requests_within_their_scope,
+);

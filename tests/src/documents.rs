@@ -1,0 +1,87 @@
+//! Filing documents over HTTP, as an association does.
+
+use crate::{Reply, TestApp, User};
+use reqwest::blocking::multipart::{Form, Part};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A small but real PDF; `tag` makes its bytes unique.
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn documents_path(association: &Value) -> String {
+    format!(
+        "/api/v1/associations/{}/documents",
+        association["id"].as_str().expect("id")
+    )
+}
+
+/// Files a document as `user`: text fields, and a file when given.
+pub fn file(
+    app: &TestApp,
+    user: Option<&User>,
+    association: &Value,
+    fields: &[(&str, &str)],
+    upload: Option<(&str, Vec<u8>)>,
+) -> Reply {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    if let Some((name, bytes)) = upload {
+        form = form.part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    let mut request = app
+        .request(reqwest::Method::POST, &documents_path(association))
+        .multipart(form);
+    if let Some(user) = user {
+        request = request.bearer_auth(&user.access);
+    }
+    app.send(request)
+}
+
+/// Files what the profile and a request need (statutes, officers, prefecture receipt, RIB)
+/// and has the president sign the contrat d'engagement républicain.
+pub fn file_everything(app: &TestApp, president: &User, association: &Value, tag: &str) {
+    let name = association["name"].as_str().expect("name").to_owned();
+    for kind in ["statuts", "liste_dirigeants", "recepisse_prefecture"] {
+        file(
+            app,
+            Some(president),
+            association,
+            &[("kind", kind)],
+            Some((&format!("{kind}.pdf"), pdf(&format!("{tag} {kind}")))),
+        )
+        .expect(201);
+    }
+    file(
+        app,
+        Some(president),
+        association,
+        &[
+            ("kind", "rib"),
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", &name),
+        ],
+        Some(("rib.pdf", pdf(&format!("{tag} rib")))),
+    )
+    .expect(201);
+    app.post(
+        &format!(
+            "/api/v1/associations/{}/attestations",
+            association["id"].as_str().expect("id")
+        ),
+        Some(&president.access),
+        &serde_json::json!({"kind": "contrat_engagement_republicain"}),
+    )
+    .expect(201);
+}
