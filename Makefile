@@ -21,10 +21,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Benchmarks against a release build: document upload throughput (vs cp) and memory.
+## Benchmarks against a release build: the association's read of a request (vs a bare one-row
+## read, on SQLite and a throwaway PostgreSQL), document uploads (vs cp) and memory.
 bench:
-	$(CARGO) build --release --bin simpa
-	python3 scripts/bench.py ./target/release/simpa
+	$(CARGO) build --release --bin simpa --bin simpa-limits
+	command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk; }
+	scripts/with-postgres python3 scripts/bench.py ./target/release/simpa ./target/release/simpa-limits
 
 ## Rewrite openapi/openapi.json from the code (a test fails while it is stale).
 openapi:

@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmarks of Simpa (`make bench`), against a release build on the embedded SQLite.
+"""Benchmarks of Simpa (`make bench`), against a release build.
 
-Document uploads: throughput of 10 MB uploads in MB/s, next to writing the same bytes with
+Request read: `GET /api/v1/requests/{id}` as the association reads it (state, holder, SLA
+clock, documents, timeline: a handful of queries), driven by wrk for a fixed duration, next
+to the floor of the same stack measured in the same run: a bare one-row Diesel read by
+primary key served by `simpa-limits` with the same pool settings (target: at least 60 % of
+it). On SQLite, and on PostgreSQL when SIMPA_TEST_DATABASE_URL names a server
+(`scripts/with-postgres` starts a throwaway one).
+
+Document uploads (embedded SQLite): throughput of 10 MB uploads in MB/s, next to writing the same bytes with
 `cp` on the same disk in the same run, and the server's memory during a 20 MB upload (target:
 under 30 MB above idle).
 
@@ -10,12 +17,13 @@ An upload is durable before its row commits (its bytes are synced to disk), whil
 followed by fsync, and the target (at least 50 %) is judged against it. The ratio to plain
 `cp` is printed too.
 
-Usage: scripts/bench.py path/to/simpa [--rounds N]
+Usage: scripts/bench.py path/to/simpa path/to/simpa-limits [--rounds N] [--seconds S]
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -89,12 +97,102 @@ def cp_seconds(source, target, sync):
     return elapsed
 
 
+def start(command, env):
+    """Starts a server and waits for the line announcing its address."""
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server.stdout.readline()
+    return server
+
+
+def stop(server):
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def wrk(url, seconds, token=None):
+    """Requests/s, p50 and p99 in ms, from wrk -t2 -c64 (the load of the stack notes)."""
+    command = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", url]
+    if token:
+        command[1:1] = ["-H", f"authorization: Bearer {token}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        sys.exit(f"wrk saw errors on {url}:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def percentile(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return rate, percentile(50), percentile(99)
+
+
+def request_read(simpa, limits, database, seconds):
+    """The association's read of its request, next to the one-row floor, on one database."""
+    work = tempfile.mkdtemp(prefix="simpa-bench-read-")
+    port = free_port()
+    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn")
+    env.pop("DATABASE_URL", None)
+    if database:
+        env["DATABASE_URL"] = database
+    subprocess.run([simpa, "fixtures", "load", "--size", "demo"], env=env, check=True, capture_output=True)
+    base = f"http://127.0.0.1:{port}"
+    server = start([simpa, "serve"], env)
+    try:
+        # A president whose request is in instruction, with a history of five events.
+        token = call(base, "POST", "/api/v1/auth/token", {"grant_type": "password", "email": "president3@demo.simpa.fr", "password": "simpa-demo-2026"})["access_token"]
+        request = call(base, "GET", "/api/v1/requests", token=token)["items"][0]["id"]
+        call(base, "GET", f"/api/v1/requests/{request}", token=token)
+        product = wrk(f"{base}/api/v1/requests/{request}", seconds, token)
+    finally:
+        stop(server)
+    server = start([limits], env)
+    try:
+        floor = wrk(f"{base}/one-row/{request}", seconds)
+    finally:
+        stop(server)
+    shutil.rmtree(work, ignore_errors=True)
+    return product, floor
+
+
+def postgres_database():
+    """A fresh database on the server of SIMPA_TEST_DATABASE_URL, if one is given."""
+    admin = os.environ.get("SIMPA_TEST_DATABASE_URL")
+    if not admin:
+        return None
+    name = f"simpa_bench_{os.getpid()}"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def bench_request_reads(simpa, limits, seconds):
+    print(f"Request read by the association, wrk -t2 -c64 -d{seconds}s, same run (release build, loopback):")
+    print(f"  {'database':10} {'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    ok = True
+    databases = [("sqlite", None)]
+    postgres = postgres_database()
+    if postgres:
+        databases.append(("postgres", postgres))
+    else:
+        print("  (PostgreSQL skipped: set SIMPA_TEST_DATABASE_URL, or run through scripts/with-postgres)")
+    for name, url in databases:
+        product, floor = request_read(simpa, limits, url, seconds)
+        ratio = product[0] / floor[0]
+        ok = ok and ratio >= 0.6
+        print(f"  {name:10} {'GET /api/v1/requests/{id}':34} {product[0]:9.0f} {product[1]:8.2f} {product[2]:8.2f}")
+        print(f"  {name:10} {'one-row Diesel read (floor)':34} {floor[0]:9.0f} {floor[1]:8.2f} {floor[2]:8.2f}")
+        print(f"  {name:10} {'ratio (target >= 60 %)':34} {ratio:9.1%}")
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("simpa")
+    parser.add_argument("limits")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
 
+    reads_ok = bench_request_reads(args.simpa, args.limits, args.seconds)
     work = tempfile.mkdtemp(prefix="simpa-bench-")
     port = free_port()
     env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn")
@@ -142,7 +240,7 @@ def main():
         print(f"  cp + fsync    {cp_sync_mbs:8.1f} MB/s   -> upload / cp+fsync = {upload_mbs / cp_sync_mbs:6.1%}  (target >= 50 %, same durability)")
         print("Memory during a 20 MB upload:")
         print(f"  idle RSS {idle / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB: {above_idle_mb:.1f} MB above idle (target < 30 MB)")
-        ok = upload_mbs / cp_sync_mbs >= 0.5 and above_idle_mb < 30
+        ok = reads_ok and upload_mbs / cp_sync_mbs >= 0.5 and above_idle_mb < 30
         print("targets met" if ok else "TARGETS MISSED")
         return 0 if ok else 1
     finally:

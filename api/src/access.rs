@@ -11,3 +11,11 @@ pub fn require(conn: &mut DbConnection, caller: Caller, action: Action) -> Store
     policy::authorize(&actor, action)?;
     Ok(actor)
 }
+
+/// The person acting: API clients may not do what only people do.
+pub fn person(actor: &Actor) -> StoreResult<simpa_domain::ids::AccountId> {
+    match actor {
+        Actor::Person { id, .. } => Ok(*id),
+        _ => Err(simpa_domain::DomainError::Forbidden.into()),
+    }
+}

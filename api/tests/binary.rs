@@ -43,7 +43,10 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
         String::from_utf8_lossy(&loaded.stderr)
     );
     let report = stdout(&loaded);
-    assert!(report.contains("12 associations created"), "{report}");
+    assert!(
+        report.contains("12 associations and 9 requests created"),
+        "{report}"
+    );
     assert!(
         report.contains("admin@demo.simpa.fr") && report.contains("president@demo.simpa.fr"),
         "{report}"
@@ -60,7 +63,8 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
 
     let again = run(simpa(dir.path()).args(["fixtures", "load"]));
     assert!(
-        stdout(&again).contains("0 accounts and 0 associations created (already loaded)"),
+        stdout(&again)
+            .contains("0 accounts, 0 associations and 0 requests created (already loaded)"),
         "{}",
         stdout(&again)
     );
@@ -112,6 +116,41 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
         .json()
         .expect("json");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(12));
+    // Every worklist has work: the bureau's holds a submitted request to check.
+    let work: Value = http
+        .get(format!("{base}/api/v1/worklist"))
+        .bearer_auth(access)
+        .send()
+        .expect("worklist")
+        .json()
+        .expect("json");
+    assert_eq!(work["items"][0]["state"], "submitted", "{work}");
+    let requests: Value = http
+        .get(format!("{base}/api/v1/requests?limit=200"))
+        .bearer_auth(access)
+        .send()
+        .expect("requests")
+        .json()
+        .expect("json");
+    let mut states: Vec<&str> = requests["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["state"].as_str())
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(
+        states,
+        [
+            "in_instruction",
+            "incomplete",
+            "instructed",
+            "rejected",
+            "submitted",
+            "withdrawn"
+        ]
+    );
     let docs = http.get(format!("{base}/docs/")).send().expect("docs");
     assert_eq!(docs.status(), 200);
 }

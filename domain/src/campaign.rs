@@ -196,6 +196,30 @@ impl CampaignSettings {
             ),
             _ => {}
         }
+        for (field, time) in [
+            ("opens_at", Some(self.opens_at)),
+            ("closes_at", self.closes_at),
+        ] {
+            if time.is_some_and(|t| !(2000..=2100).contains(&t.year())) {
+                errors.push(
+                    Violation::new(
+                        "time.out_of_range",
+                        "Cette date n'est pas vraisemblable (années 2000 à 2100).",
+                    )
+                    .at(field),
+                );
+            }
+        }
+        if self
+            .eligibility
+            .min_association_age_months
+            .is_some_and(|m| m > 600)
+        {
+            errors.push(
+                Violation::new("eligibility.age_out_of_range", "Au plus 600 mois (50 ans).")
+                    .at("eligibility.min_association_age_months"),
+            );
+        }
         for (field, days) in [
             ("sla.admissibility_days", self.sla.admissibility_days),
             ("sla.instruction_days", self.sla.instruction_days),
@@ -291,7 +315,20 @@ impl Campaign {
         &self,
         edited: &CampaignSettings,
         submitted_requests: i64,
+        started_requests: i64,
     ) -> Result<(), DomainError> {
+        // A draft is started on a circuit: it must not find itself on another one.
+        let moves_circuit =
+            (edited.circuit, edited.district) != (self.settings.circuit, self.settings.district);
+        if started_requests > 0 && moves_circuit {
+            return Err(DomainError::conflict(
+                "campaign.circuit_locked",
+                Some("circuit"),
+                format!(
+                    "{started_requests} demande(s) ont été commencées dans cette campagne : son circuit et son arrondissement ne peuvent plus changer."
+                ),
+            ));
+        }
         if self.status == CampaignStatus::Closed {
             return Err(DomainError::conflict(
                 "campaign.closed",
@@ -574,14 +611,26 @@ mod tests {
             description: "Précisions".into(),
             ..settings()
         };
-        assert!(c.check_edit(&retitled, 3).is_ok());
+        assert!(c.check_edit(&retitled, 3, 3).is_ok());
         let extended = CampaignSettings {
             closes_at: Some(at(2026, 12, 15)),
             ..settings()
         };
-        assert!(c.check_edit(&extended, 0).is_ok());
+        assert!(c.check_edit(&extended, 0, 2).is_ok());
+        let moved = CampaignSettings {
+            circuit: CircuitKind::CallForProjects,
+            ..settings()
+        };
+        assert!(c.check_edit(&moved, 0, 0).is_ok());
         assert!(matches!(
-            c.check_edit(&extended, 1),
+            c.check_edit(&moved, 0, 1),
+            Err(DomainError::Conflict {
+                code: "campaign.circuit_locked",
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.check_edit(&extended, 1, 1),
             Err(DomainError::Conflict {
                 code: "campaign.rules_locked",
                 ..
@@ -589,7 +638,7 @@ mod tests {
         ));
         assert!(
             campaign(CampaignStatus::Closed)
-                .check_edit(&retitled, 0)
+                .check_edit(&retitled, 0, 0)
                 .is_err()
         );
     }

@@ -18,6 +18,7 @@ coded_enum! {
     /// What can happen to a request. `create` starts every history.
     pub enum ActionKind {
         Create = ("create", "créer le brouillon"),
+        Edit = ("edit", "modifier la demande"),
         Submit = ("submit", "déposer la demande"),
         DeclareAdmissible = ("declare_admissible", "déclarer la demande recevable"),
         AskDocuments = ("ask_documents", "demander des pièces ou informations"),
@@ -175,6 +176,9 @@ impl RequestFacts {
 /// An action with what it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// The association changes what the request says (the new content is stored by the
+    /// caller; the event records it).
+    Edit,
     Submit,
     DeclareAdmissible {
         message: Option<String>,
@@ -212,6 +216,7 @@ pub enum Command {
 impl Command {
     pub fn kind(&self) -> ActionKind {
         match self {
+            Command::Edit => ActionKind::Edit,
             Command::Submit => ActionKind::Submit,
             Command::DeclareAdmissible { .. } => ActionKind::DeclareAdmissible,
             Command::AskDocuments { .. } => ActionKind::AskDocuments,
@@ -250,9 +255,18 @@ enum Target {
     Stay,
 }
 
+/// A condition a rule adds to the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum When {
+    Always,
+    /// An incomplete request that will go back to this state.
+    ResumesTo(RequestState),
+}
+
 struct Rule {
     action: ActionKind,
     from: &'static [RequestState],
+    when: When,
     by: Who,
     circuits: &'static [CircuitKind],
     to: Target,
@@ -269,16 +283,19 @@ const BEFORE_DECISION: &[RequestState] = &[Draft, Submitted, Incomplete, InInstr
 /// The circuits, as data.
 #[rustfmt::skip]
 const RULES: &[Rule] = &[
-    Rule { action: ActionKind::Submit, from: &[Draft], by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Submitted) },
-    Rule { action: ActionKind::DeclareAdmissible, from: &[Submitted], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(InInstruction) },
-    Rule { action: ActionKind::AskDocuments, from: &[Submitted], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
-    Rule { action: ActionKind::AskDocuments, from: &[InInstruction], by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
-    Rule { action: ActionKind::Resubmit, from: &[Incomplete], by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Resume },
-    Rule { action: ActionKind::RejectInadmissible, from: &[Submitted, Incomplete], by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
-    Rule { action: ActionKind::Dispatch, from: &[InInstruction], by: Who::Bureau, circuits: CITY_WIDE, to: Target::WhenOpinionsAreIn },
-    Rule { action: ActionKind::GiveOpinion, from: &[InInstruction], by: Who::Instructor, circuits: ANY_CIRCUIT, to: Target::WhenOpinionsAreIn },
-    Rule { action: ActionKind::OverrideProposal, from: &[Instructed], by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::Stay },
-    Rule { action: ActionKind::Withdraw, from: BEFORE_DECISION, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Withdrawn) },
+    Rule { action: ActionKind::Edit, from: &[Draft, Incomplete], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::Submit, from: &[Draft], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Submitted) },
+    Rule { action: ActionKind::DeclareAdmissible, from: &[Submitted], when: When::Always, by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(InInstruction) },
+    Rule { action: ActionKind::AskDocuments, from: &[Submitted], when: When::Always, by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
+    Rule { action: ActionKind::AskDocuments, from: &[InInstruction], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::To(Incomplete) },
+    Rule { action: ActionKind::Resubmit, from: &[Incomplete], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Resume },
+    // Inadmissible is said at the admissibility check, not once instruction has begun.
+    Rule { action: ActionKind::RejectInadmissible, from: &[Submitted], when: When::Always, by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
+    Rule { action: ActionKind::RejectInadmissible, from: &[Incomplete], when: When::ResumesTo(Submitted), by: Who::Gatekeeper, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
+    Rule { action: ActionKind::Dispatch, from: &[InInstruction], when: When::Always, by: Who::Bureau, circuits: CITY_WIDE, to: Target::WhenOpinionsAreIn },
+    Rule { action: ActionKind::GiveOpinion, from: &[InInstruction], when: When::Always, by: Who::Instructor, circuits: ANY_CIRCUIT, to: Target::WhenOpinionsAreIn },
+    Rule { action: ActionKind::OverrideProposal, from: &[Instructed], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::Withdraw, from: BEFORE_DECISION, when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Withdrawn) },
 ];
 
 impl Who {
@@ -325,7 +342,13 @@ pub fn ordinal(district: DistrictNumber) -> String {
 
 fn rules_for(facts: &RequestFacts, action: ActionKind) -> impl Iterator<Item = &'static Rule> + '_ {
     RULES.iter().filter(move |r| {
-        r.action == action && r.from.contains(&facts.state) && r.circuits.contains(&facts.circuit)
+        r.action == action
+            && r.from.contains(&facts.state)
+            && r.circuits.contains(&facts.circuit)
+            && match r.when {
+                When::Always => true,
+                When::ResumesTo(state) => facts.resume_state == Some(state),
+            }
     })
 }
 
@@ -355,7 +378,15 @@ impl ActionKind {
     /// Whether what the action carried is shown to the association: what was asked of it
     /// and by when, its number. Opinions and proposals stay internal.
     pub fn details_are_public(self) -> bool {
-        matches!(self, ActionKind::AskDocuments | ActionKind::Submit)
+        matches!(
+            self,
+            ActionKind::AskDocuments | ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
+        )
+    }
+
+    /// Attaches the document versions then in force (and checks the request is complete).
+    pub fn attaches_documents(self) -> bool {
+        matches!(self, ActionKind::Submit | ActionKind::Resubmit)
     }
 }
 
@@ -522,6 +553,9 @@ fn apply(
     };
     let mut draft = event(command.kind(), from, to, Visibility::Public);
     match command {
+        Command::Edit => {
+            draft.public_message = Some("Demande modifiée par l'association.".into());
+        }
         Command::Submit => {
             draft.public_message =
                 Some("Demande déposée : elle attend la vérification de sa complétude.".into());
@@ -582,6 +616,16 @@ fn apply(
         }
         Command::Resubmit { message } => {
             next.resume_state = None;
+            // An opinion proposing more than the amount now asked is given again.
+            for assignment in &mut next.instructors {
+                if assignment
+                    .opinion
+                    .as_ref()
+                    .is_some_and(|o| o.proposed_cents > next.requested_cents)
+                {
+                    assignment.opinion = None;
+                }
+            }
             draft.public_message = Some(optional_text("message", message)?.unwrap_or_else(|| {
                 "Pièces et informations transmises : la demande reprend son cours.".into()
             }));
@@ -791,6 +835,7 @@ mod tests {
     /// One command of each kind, valid on its own.
     fn commands() -> Vec<Command> {
         vec![
+            Command::Edit,
             Command::Submit,
             Command::DeclareAdmissible { message: None },
             Command::AskDocuments {
@@ -843,6 +888,8 @@ mod tests {
         let mut rows = Vec::new();
         for circuit in [Central, CallForProjects, Local] {
             let gate = if circuit == Local { "district 11" } else { "bureau" };
+            rows.push((circuit, Draft, A::Edit, "applicant", Draft));
+            rows.push((circuit, Incomplete, A::Edit, "applicant", Incomplete));
             rows.push((circuit, Draft, A::Submit, "applicant", Submitted));
             rows.push((circuit, Submitted, A::DeclareAdmissible, gate, InInstruction));
             rows.push((circuit, Submitted, A::AskDocuments, gate, Incomplete));
@@ -923,7 +970,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 3 * 7 * 9 * 7);
+        assert_eq!(checked, 3 * 7 * 10 * 7);
     }
 
     #[test]
@@ -1091,7 +1138,10 @@ mod tests {
 
     #[test]
     fn incomplete_goes_back_to_where_it_was() {
-        let ask = commands().remove(2);
+        let ask = commands()
+            .into_iter()
+            .find(|c| c.kind() == ActionKind::AskDocuments)
+            .expect("ask");
         for (state, party) in [
             (Submitted, Party::Bureau),
             (InInstruction, Party::Direction(direction(DJS))),
@@ -1123,6 +1173,81 @@ mod tests {
                 "instructors stay"
             );
         }
+    }
+
+    #[test]
+    fn instruction_once_begun_is_not_declared_inadmissible() {
+        let mut asked = facts(Central, Incomplete);
+        let reject = Command::RejectInadmissible {
+            reason: "Hors champ".into(),
+        };
+        assert!(decide(&asked, reject.clone(), &[Party::Bureau], now(), today()).is_ok());
+        asked.resume_state = Some(InInstruction);
+        let Err(DomainError::Conflict { code, .. }) =
+            decide(&asked, reject, &[Party::Bureau], now(), today())
+        else {
+            panic!("refused");
+        };
+        assert_eq!(code, "request.action_not_allowed");
+    }
+
+    #[test]
+    fn an_amount_lowered_while_incomplete_sends_higher_opinions_back() {
+        let mut request = facts(Central, InInstruction);
+        let give = |cents| Command::GiveOpinion {
+            value: OpinionValue::Favourable,
+            proposed_cents: cents,
+            public_comment: None,
+            internal_comment: None,
+        };
+        request = decide(
+            &request,
+            give(9_000_00),
+            &[Party::Direction(direction(DAC))],
+            now(),
+            today(),
+        )
+        .unwrap()
+        .facts;
+        request = decide(
+            &request,
+            give(2_000_00),
+            &[Party::Direction(direction(DJS))],
+            now(),
+            today(),
+        )
+        .unwrap()
+        .facts;
+        assert_eq!(request.state, Instructed);
+        let mut asked = facts(Central, InInstruction);
+        asked.instructors = request.instructors.clone();
+        asked = decide(
+            &asked,
+            commands()
+                .into_iter()
+                .find(|c| c.kind() == ActionKind::AskDocuments)
+                .expect("ask"),
+            &[Party::Bureau],
+            now(),
+            today(),
+        )
+        .unwrap()
+        .facts;
+        asked.requested_cents = 5_000_00;
+        let back = decide(
+            &asked,
+            Command::Resubmit { message: None },
+            &[Party::Applicant],
+            now(),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            back.facts.awaited(),
+            vec![Instructor::Direction(direction(DAC))],
+            "9,000 € is more than the 5,000 € now asked"
+        );
+        assert!(back.facts.instructors[1].opinion.is_some());
     }
 
     #[test]
@@ -1238,7 +1363,13 @@ mod tests {
             for step in 1..40_u32 {
                 let mut commands = commands();
                 // Vary who is dispatched and what is proposed.
-                commands[5] = Command::Dispatch {
+                let of = |kind: ActionKind| {
+                    self::commands()
+                        .iter()
+                        .position(|c| c.kind() == kind)
+                        .expect("kind")
+                };
+                commands[of(ActionKind::Dispatch)] = Command::Dispatch {
                     lead: direction(rng.random_range(1..=3)),
                     co: if rng.random_bool(0.5) {
                         vec![direction(4)]
@@ -1246,7 +1377,7 @@ mod tests {
                         vec![]
                     },
                 };
-                commands[6] = Command::GiveOpinion {
+                commands[of(ActionKind::GiveOpinion)] = Command::GiveOpinion {
                     value: OpinionValue::Favourable,
                     proposed_cents: rng.random_range(0..=10_000_00),
                     public_comment: None,

@@ -115,6 +115,25 @@ pub enum ChainCheck {
     },
 }
 
+/// The time each event happened and the state it led to: what the SLA clock runs over.
+pub fn transitions(events: &[Event]) -> Vec<(DateTime<Utc>, RequestState)> {
+    events.iter().map(|e| (e.at, e.to)).collect()
+}
+
+/// Recomputes every hash and link, in order, and checks that the last event is the head the
+/// request records (so that removing the latest events shows too).
+pub fn verify_chain_to(events: &[Event], head_hash: &str) -> ChainCheck {
+    match verify_chain(events) {
+        ChainCheck::Intact { .. } if events.last().is_none_or(|e| e.hash != head_hash) => {
+            ChainCheck::Broken {
+                seq: events.last().map_or(1, |e| e.seq + 1),
+                reason: "des événements manquent après le dernier conservé",
+            }
+        }
+        check => check,
+    }
+}
+
 /// Recomputes every hash and link, in order.
 pub fn verify_chain(events: &[Event]) -> ChainCheck {
     let mut previous_hash = GENESIS_HASH;
@@ -251,6 +270,27 @@ pub(crate) mod tests {
         assert!(matches!(
             verify_chain(&events),
             ChainCheck::Broken { seq: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn removing_the_latest_events_shows_against_the_head() {
+        let events = history();
+        let head = events[1].hash.clone();
+        assert_eq!(
+            verify_chain_to(&events, &head),
+            ChainCheck::Intact { events: 2 }
+        );
+        assert_eq!(
+            verify_chain_to(&events[..1], &head),
+            ChainCheck::Broken {
+                seq: 2,
+                reason: "des événements manquent après le dernier conservé"
+            }
+        );
+        assert!(matches!(
+            verify_chain_to(&[], &head),
+            ChainCheck::Broken { seq: 1, .. }
         ));
     }
 

@@ -45,8 +45,8 @@ pub enum Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestAccess {
     pub association: AssociationId,
-    /// Drafts are the association's own until submitted.
-    pub draft: bool,
+    /// Until submitted (a draft, or a draft withdrawn) a request is the association's own.
+    pub submitted: bool,
     /// For the local circuit: the district whose town hall runs it.
     pub local_district: Option<DistrictNumber>,
     pub instructors: Vec<Instructor>,
@@ -79,11 +79,12 @@ pub enum Action {
     /// Accepting an invitation addressed to oneself (the token proves it was received).
     AcceptInvitation,
     /// An association's documents: members, central staff and finance, the town hall of the
-    /// association's district, and the directions instructing one of its requests.
+    /// association's district, and whoever instructs one of its submitted requests (its
+    /// directions, the town hall running a local one).
     ReadDocuments {
         association: AssociationId,
         district: Option<DistrictNumber>,
-        instructing: Vec<DirectionId>,
+        instructing: Vec<Instructor>,
     },
     /// Filing a document for an association: its members.
     FileDocument(AssociationId),
@@ -110,8 +111,6 @@ pub enum Action {
     /// A request: the association's members; once submitted, the bureau, the directions
     /// instructing it, and the town hall running it on the local circuit.
     ReadRequest(RequestAccess),
-    /// Editing what the request says: the association's members (the state decides when).
-    EditRequest(RequestAccess),
     /// Lists of requests, each caller seeing its own scope.
     ListRequests,
     /// The worklist and the change feed: the city's staff and API clients.
@@ -169,7 +168,7 @@ impl Actor {
 
     /// Whether the city's side sees the request: submitted, and in the caller's scope.
     fn sees_as_staff(&self, access: &RequestAccess) -> bool {
-        !access.draft
+        access.submitted
             && (self.is_central()
                 || access.instructors.iter().any(|i| self.acts_as(*i))
                 || self.is_district_of(access.local_district))
@@ -202,7 +201,7 @@ impl Action {
             | Action::CreateRequest(_) => "association",
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
-            Action::ReadRequest(_) | Action::EditRequest(_) => "request",
+            Action::ReadRequest(_) => "request",
             _ => "resource",
         }
     }
@@ -264,7 +263,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
                     matches!(r, StaffRole::Admin | StaffRole::Bureau | StaffRole::Finance)
                 })
                 || actor.is_district_of(district)
-                || instructing.iter().any(|d| actor.acts_for_direction(*d)),
+                || instructing.iter().any(|i| actor.acts_as(*i)),
             Denial::NotFound,
         ),
         FileDocument(id) => {
@@ -292,15 +291,6 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             actor.role_in(access.association).is_some() || actor.sees_as_staff(&access),
             Denial::NotFound,
         ),
-        EditRequest(access) => {
-            if actor.role_in(access.association).is_some() {
-                Ok(())
-            } else if actor.sees_as_staff(&access) {
-                Err(Denial::Forbidden)
-            } else {
-                Err(Denial::NotFound)
-            }
-        }
         ListRequests => allow(
             actor.is_staff()
                 || matches!(actor, Actor::Person { memberships, .. } if !memberships.is_empty()),
@@ -480,23 +470,18 @@ mod tests {
         let b = AssociationId::from_uuid(id(B));
         let (d11, d5) = (Some(DistrictNumber(11)), Some(DistrictNumber(5)));
         let d50 = DirectionId::from_uuid(id(50));
-        let access = |association, draft, local_district, instructors| RequestAccess {
+        let access = |association, submitted, local_district, instructors| RequestAccess {
             association,
-            draft,
+            submitted,
             local_district,
             instructors,
         };
-        let a_submitted = access(a, false, None, vec![Instructor::Direction(d50)]);
-        let a_draft = access(a, true, None, vec![]);
-        let b_local = access(
-            b,
-            false,
-            d11,
-            vec![Instructor::District(DistrictNumber(11))],
-        );
+        let a_submitted = access(a, true, None, vec![Instructor::Direction(d50)]);
+        let a_draft = access(a, false, None, vec![]);
+        let b_local = access(b, true, d11, vec![Instructor::District(DistrictNumber(11))]);
         let b_elsewhere = access(
             b,
-            false,
+            true,
             None,
             vec![Instructor::Direction(DirectionId::from_uuid(id(60)))],
         );
@@ -532,7 +517,9 @@ mod tests {
             (Action::Attest(b),               [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ManageDocumentKinds,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             // The direction instructing one of B's requests reads B's documents.
-            (Action::ReadDocuments { association: b, district: None, instructing: vec![d50] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, OK, Err(N), OK, Err(N)]),
+            // So does the town hall running a local request of an association from elsewhere.
+            (Action::ReadDocuments { association: b, district: d5, instructing: vec![Instructor::District(DistrictNumber(11))] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
+            (Action::ReadDocuments { association: b, district: None, instructing: vec![Instructor::Direction(d50)] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, OK, Err(N), OK, Err(N)]),
             (Action::ReadCampaign { published: true },  [OK,     OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, OK]),
             (Action::ReadCampaign { published: false }, [Err(U), Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
             (Action::ManageCampaign { district: None }, [Err(U), Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
@@ -543,9 +530,8 @@ mod tests {
             (Action::ReadRequest(a_draft.clone()),     [Err(U), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
             (Action::ReadRequest(b_local.clone()),     [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(N), Err(N), OK, Err(N), Err(N)]),
             (Action::ReadRequest(b_elsewhere.clone()), [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N)]),
-            (Action::EditRequest(a_submitted.clone()), [Err(U), Err(N), OK, OK, OK, Err(F), Err(F), Err(N), Err(F), Err(N), Err(F), Err(N)]),
-            (Action::EditRequest(a_draft),             [Err(U), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
-            (Action::EditRequest(b_local),             [Err(U), Err(N), Err(N), Err(N), Err(N), Err(F), Err(F), Err(N), Err(N), Err(F), Err(N), Err(N)]),
+
+
             (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
         ];
@@ -619,7 +605,7 @@ mod wording {
         assert_eq!(parties(&service, a), [Party::Direction(dac)]);
         let submitted = RequestAccess {
             association: a,
-            draft: false,
+            submitted: true,
             local_district: None,
             instructors: vec![],
         };

@@ -5,10 +5,12 @@ use crate::budget::Budget;
 use crate::campaign::{ApplicantFacts, Campaign, Nature, check_cents};
 use crate::coded_enum;
 use crate::contact::bounded_text;
-use crate::document::{DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ValidityRule};
+use crate::document::{
+    DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ValidityRule, missing_for_campaign,
+};
 use crate::ids::{DistrictNumber, DocumentVersionId, RequestId};
 use crate::{DomainError, FieldError, Violation};
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use std::fmt;
 
 coded_enum! {
@@ -226,19 +228,31 @@ impl RequestContent {
     }
 }
 
-/// The association edits its request while it is a draft, and while the city waits for it to
-/// complete it.
-pub fn check_editable(state: RequestState) -> Result<(), DomainError> {
-    match state {
-        RequestState::Draft | RequestState::Incomplete => Ok(()),
-        other => Err(DomainError::conflict(
-            "request.not_editable",
-            None,
-            format!(
-                "La demande est « {} » : elle ne se modifie qu'en brouillon, ou quand des pièces ou informations sont demandées.",
-                other.label().to_lowercase()
-            ),
-        )),
+/// The fields of a request the city may ask the association to complete or correct.
+pub const ASKABLE_FIELDS: &[&str] = &[
+    "title",
+    "summary",
+    "objectives",
+    "target_public",
+    "expected_beneficiaries",
+    "districts",
+    "start_date",
+    "end_date",
+    "nature",
+    "requested_cents",
+    "budget",
+    "indicators",
+];
+
+/// A project's start or end: a plausible date (what databases store alike).
+pub fn parse_project_date(date: NaiveDate) -> Result<NaiveDate, Violation> {
+    if (1900..=2200).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(Violation::new(
+            "date.out_of_range",
+            "Cette date n'est pas vraisemblable (années 1900 à 2200).",
+        ))
     }
 }
 
@@ -301,16 +315,21 @@ pub fn submission_failures(
             .at("association.profile_status"),
         );
     }
-    for code in &ctx.required_kinds {
-        let Some((kind, status)) = ctx.documents.iter().find(|(k, _)| k.code == *code) else {
-            continue;
-        };
-        if status.status.is_usable() {
-            continue;
-        }
-        let label = &kind.label;
-        let violation = match (status.status, kind.rule) {
-            (_, ValidityRule::Attestation) => Violation::new(
+    let statuses: Vec<(String, KindStatus)> = ctx
+        .documents
+        .iter()
+        .map(|(kind, status)| (kind.code.clone(), status.clone()))
+        .collect();
+    for (code, status) in missing_for_campaign(&ctx.required_kinds, &statuses) {
+        let kind = ctx
+            .documents
+            .iter()
+            .map(|(k, _)| k)
+            .find(|k| k.code == code);
+        let label = kind.map_or(code.as_str(), |k| k.label.as_str());
+        let attestation = kind.is_some_and(|k| k.rule == ValidityRule::Attestation);
+        let violation = match (status, attestation) {
+            (_, true) => Violation::new(
                 "documents.not_attested",
                 format!(
                     "« {label} » n'est pas signé : le·la président·e le signe au nom de l'association (POST …/attestations)."
@@ -584,10 +603,13 @@ mod tests {
     }
 
     #[test]
-    fn only_drafts_and_incomplete_requests_are_edited() {
-        for state in RequestState::ALL {
-            let editable = matches!(state, RequestState::Draft | RequestState::Incomplete);
-            assert_eq!(check_editable(*state).is_ok(), editable, "{state}");
-        }
+    fn project_dates_stay_plausible() {
+        assert!(parse_project_date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()).is_ok());
+        assert_eq!(
+            parse_project_date(NaiveDate::from_ymd_opt(-5000, 1, 1).unwrap())
+                .unwrap_err()
+                .code,
+            "date.out_of_range"
+        );
     }
 }

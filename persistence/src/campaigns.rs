@@ -300,3 +300,11 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CampaignId]) -> StoreResult<Vec<
         .map(from_row)
         .collect()
 }
+
+/// How many requests were started in the campaign, drafts included.
+pub fn started_requests(conn: &mut DbConnection, id: CampaignId) -> StoreResult<i64> {
+    Ok(requests::table
+        .filter(requests::campaign_id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?)
+}

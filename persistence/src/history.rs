@@ -202,3 +202,11 @@ pub fn audiences_of(scope: &RequestScope) -> Vec<String> {
     audiences.dedup();
     audiences
 }
+
+/// The last change's number in the feed (0 when there is none).
+pub fn last_change(conn: &mut DbConnection) -> StoreResult<i64> {
+    let last: Option<i64> = request_changes::table
+        .select(max(request_changes::seq))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
+}

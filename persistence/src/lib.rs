@@ -12,6 +12,7 @@ pub mod documents;
 mod error;
 pub mod history;
 pub mod idempotency;
+pub mod instruction;
 mod json;
 pub mod locks;
 pub mod members;

@@ -18,12 +18,13 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use simpa_domain::DomainError;
 use simpa_domain::budget::{Budget, BudgetLine, Funder};
 use simpa_domain::campaign::{Campaign, CircuitKind, Nature};
 use simpa_domain::circuit::{Assignment, Instructor, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
-    AccountId, AssociationId, CampaignId, DirectionId, DistrictNumber, DocumentVersionId, RequestId,
+    AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
 };
 use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
@@ -41,6 +42,8 @@ pub struct StoredRequest {
     pub content: RequestContent,
     pub sla_due_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The hash of the last event of its history.
+    pub head_hash: String,
     pub version: i64,
     pub created_by: AccountId,
     pub created_at: DateTime<Utc>,
@@ -52,7 +55,7 @@ impl StoredRequest {
     pub fn access(&self) -> RequestAccess {
         RequestAccess {
             association: self.association,
-            draft: self.facts.state == RequestState::Draft,
+            submitted: self.submitted_at.is_some(),
             local_district: self.facts.local_district,
             instructors: self
                 .facts
@@ -92,6 +95,7 @@ struct Row {
     indicators: String,
     sla_due_at: Option<NaiveDateTime>,
     submitted_at: Option<NaiveDateTime>,
+    head_hash: String,
     version: i64,
     created_by: String,
     created_at: NaiveDateTime,
@@ -177,6 +181,31 @@ fn content_columns(c: &RequestContent, now: DateTime<Utc>) -> ContentColumns<'_>
         indicators: indicators_json(&c.indicators),
         updated_at: naive(now),
     }
+}
+
+/// SHA-256 of what the request says, as stored: an event that records it (submission, edit)
+/// puts it in the hash chain.
+pub fn content_digest(content: &RequestContent) -> String {
+    let columns = content_columns(content, DateTime::<Utc>::MIN_UTC);
+    let canonical = json!([
+        columns.title,
+        columns.summary,
+        columns.objectives,
+        columns.target_public,
+        columns.expected_beneficiaries,
+        columns.districts,
+        columns.start_date.map(|d| d.to_string()),
+        columns.end_date.map(|d| d.to_string()),
+        columns.nature,
+        columns.renews_request_id,
+        columns.requested_cents,
+        columns.budget,
+        columns.indicators,
+    ]);
+    Sha256::digest(canonical.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
@@ -296,6 +325,7 @@ fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest
         state_since: utc(row.state_since),
         sla_due_at: row.sla_due_at.map(utc),
         submitted_at: row.submitted_at.map(utc),
+        head_hash: row.head_hash,
         version: row.version,
         created_by: parse("requests.created_by", &row.created_by)?,
         created_at: utc(row.created_at),
@@ -328,16 +358,31 @@ fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<
         .collect()
 }
 
+/// What starting a draft writes.
+pub struct NewDraft<'a> {
+    pub id: RequestId,
+    pub campaign: &'a Campaign,
+    pub association: AssociationId,
+    pub content: &'a RequestContent,
+    pub created_by: AccountId,
+    /// The hash of the creation event, appended right after.
+    pub head_hash: &'a str,
+}
+
 /// Starts a draft in the campaign.
 pub fn insert_draft(
     conn: &mut DbConnection,
-    id: RequestId,
-    campaign: &Campaign,
-    association: AssociationId,
-    content: &RequestContent,
-    created_by: AccountId,
+    new: NewDraft<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let NewDraft {
+        id,
+        campaign,
+        association,
+        content,
+        created_by,
+        head_hash,
+    } = new;
     let facts = RequestFacts::new_draft(campaign.settings.circuit, campaign.settings.district);
     diesel::insert_into(requests::table)
         .values((
@@ -349,6 +394,7 @@ pub fn insert_draft(
             requests::state.eq(facts.state.code()),
             requests::state_since.eq(naive(now)),
             content_columns(content, now),
+            requests::head_hash.eq(head_hash),
             requests::version.eq(1_i64),
             requests::created_by.eq(created_by.to_string()),
             requests::created_at.eq(naive(now)),
@@ -378,22 +424,21 @@ pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<
 }
 
 /// Replaces what the association wrote if the stored version is still `expected`.
+///
+/// The version moves with the `edit` event recorded next, in the same transaction.
 pub fn update_content(
     conn: &mut DbConnection,
     id: RequestId,
     content: &RequestContent,
     expected: i64,
     now: DateTime<Utc>,
-) -> StoreResult<i64> {
+) -> StoreResult<()> {
     let updated = diesel::update(
         requests::table
             .find(id.to_string())
             .filter(requests::version.eq(expected)),
     )
-    .set((
-        content_columns(content, now),
-        requests::version.eq(expected + 1),
-    ))
+    .set(content_columns(content, now))
     .execute(conn)?;
     if updated == 0 {
         let current: Option<i64> = requests::table
@@ -407,7 +452,7 @@ pub fn update_content(
         }
         .into());
     }
-    Ok(expected + 1)
+    Ok(())
 }
 
 /// Stores the facts an action led to: state, instructors and opinions, proposal, deadline.
@@ -416,6 +461,7 @@ pub fn save_facts(
     request: &StoredRequest,
     facts: &RequestFacts,
     sla_due_at: Option<DateTime<Utc>>,
+    head_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let state_since = if facts.state == request.facts.state {
@@ -430,6 +476,7 @@ pub fn save_facts(
             requests::resume_state.eq(facts.resume_state.map(|s| s.code())),
             requests::proposed_cents.eq(facts.proposed_cents),
             requests::sla_due_at.eq(sla_due_at.map(naive)),
+            requests::head_hash.eq(head_hash),
             requests::version.eq(request.version + 1),
             requests::updated_at.eq(naive(now)),
         ))
@@ -535,24 +582,37 @@ pub fn snapshot(conn: &mut DbConnection, id: RequestId) -> StoreResult<Vec<Docum
     documents::versions_by_ids(conn, &ids)
 }
 
-/// The directions instructing a submitted request of the association (they read its documents).
-pub fn directions_instructing(
+/// Who instructs a submitted request of the association, or runs it on the local circuit:
+/// they read its documents.
+pub fn instructing(
     conn: &mut DbConnection,
     association: AssociationId,
-) -> StoreResult<Vec<DirectionId>> {
+) -> StoreResult<Vec<Instructor>> {
+    let submitted = requests::association_id
+        .eq(association.to_string())
+        .and(requests::submitted_at.is_not_null());
     let keys: Vec<String> = request_instructors::table
         .inner_join(requests::table)
-        .filter(requests::association_id.eq(association.to_string()))
+        .filter(submitted.clone())
         .select(request_instructors::instructor)
         .distinct()
         .load(conn)?;
-    Ok(keys
+    let local: Vec<Option<i32>> = requests::table
+        .filter(submitted)
+        .select(requests::local_district)
+        .distinct()
+        .load(conn)?;
+    let mut instructors: Vec<Instructor> = keys
         .iter()
-        .filter_map(|k| match Instructor::parse_key(k) {
-            Some(Instructor::Direction(d)) => Some(d),
-            _ => None,
-        })
-        .collect())
+        .filter_map(|k| Instructor::parse_key(k))
+        .collect();
+    instructors.extend(
+        local
+            .into_iter()
+            .flatten()
+            .map(|d| Instructor::District(DistrictNumber(d))),
+    );
+    Ok(instructors)
 }
 
 /// Whether `id` is a request of the association (what a renewal may refer to).

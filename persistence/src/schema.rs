@@ -290,6 +290,7 @@ diesel::table! {
         indicators -> Text,
         sla_due_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
+        head_hash -> Text,
         version -> BigInt,
         created_by -> Text,
         created_at -> Timestamp,

@@ -216,7 +216,7 @@ fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions
         (draft["state"].as_str(), draft["number"].as_str()),
         (Some("draft"), None)
     );
-    assert_eq!(actions_of(&draft), ["submit", "withdraw"]);
+    assert_eq!(actions_of(&draft), ["edit", "submit", "withdraw"]);
     assert_eq!(draft["holder"]["kind"], "association");
     assert_eq!(draft["budget_summary"]["city_share_basis_points"], 4000);
     app.get(&path(&request), Some(&city.bureau.access))
@@ -372,10 +372,8 @@ fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions
     );
     assert!(!seen.text.contains("Enveloppe contrainte"));
 
-    let verified = app.get(
-        &format!("{}/history/verify", path(&request)),
-        Some(&alice.access),
-    );
+    let verify = format!("{}/history/verify", path(&request));
+    let verified = app.get(&verify, Some(&city.bureau.access));
     let verified = verified.expect(200);
     assert_eq!(
         (
@@ -387,6 +385,197 @@ fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions
     );
     assert_eq!(verified["replayed_state"], "instructed");
     assert_eq!(stored_events(app, &request), 8);
+    let by_association = app.get(&verify, Some(&alice.access));
+    assert_eq!(
+        (
+            by_association.expect(200)["intact"].as_bool(),
+            by_association.body.get("events")
+        ),
+        (Some(true), None),
+        "the association is not told how many internal events there are"
+    );
+    let seqs: Vec<i64> = seen.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5], "no gap where internal events are");
+
+    // The history is appended only: the database itself refuses to change or remove an event.
+    let id: RequestId = request.parse().expect("uuid");
+    let tampered = app.db.write(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "UPDATE request_events SET public_message = 'changé' WHERE request_id = '{id}'"
+        ))
+        .execute(conn)
+        .map_err(simpa_persistence::StoreError::from)
+    });
+    assert!(tampered.is_err(), "an event was changed in place");
+    let removed = app.db.write(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "DELETE FROM request_events WHERE request_id = '{id}'"
+        ))
+        .execute(conn)
+        .map_err(simpa_persistence::StoreError::from)
+    });
+    assert!(removed.is_err(), "an event was deleted");
+    assert_eq!(stored_events(app, &request), 8);
+}
+
+fn a_draft_withdrawn_before_submission_stays_the_associations(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association) = ready_association(app, 1);
+    let draft = id(&create_draft(app, &alice, &campaign, &association));
+    let withdrawn = act(app, &alice, &draft, json!({"action": "withdraw"}));
+    assert_eq!(withdrawn.expect(200)["state"], "withdrawn");
+    app.get(&path(&draft), Some(&city.bureau.access))
+        .expect_problem(404, "request.not_found");
+    assert_eq!(
+        app.get("/api/v1/requests/changes", Some(&city.bureau.access))
+            .expect(200)["items"],
+        json!([]),
+        "the feed says nothing of a request never submitted"
+    );
+    assert_eq!(
+        app.get(&path(&draft), Some(&alice.access)).expect(200)["state"],
+        "withdrawn"
+    );
+}
+
+fn each_submission_keeps_its_documents_and_content_in_the_history(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let first = app
+        .get(&path(&request), Some(&alice.access))
+        .expect(200)
+        .clone();
+    let submit_event = first["timeline"][1].clone();
+    assert_eq!(
+        submit_event["details"]["documents"]["rib"],
+        first["documents"][3]["id"]
+    );
+    let first_digest = submit_event["details"]["content_sha256"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    assert_eq!(first_digest.len(), 64);
+
+    let due_on = (Utc::now() + Duration::days(20)).date_naive().to_string();
+    act(app, &city.bureau, &request, json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "outdated"}], "message": "RIB à jour, s'il vous plaît.", "due_on": due_on})).expect(200);
+    file(
+        app,
+        Some(&alice),
+        &association,
+        &[
+            ("kind", "rib"),
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", "Association 1"),
+        ],
+        Some(("rib-2.pdf", pdf("rib 2"))),
+    )
+    .expect(201);
+    let mut corrected = fields(&campaign, &association);
+    corrected["requested_cents"] = json!(300000);
+    corrected["budget"][3]["amount_cents"] = json!(300000);
+    corrected["budget"][2]["amount_cents"] = json!(300000);
+    let edited = app.put(&path(&request), Some(&alice.access), Some("*"), &corrected);
+    let edited = edited.expect(200);
+    let edit = edited["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_eq!(
+        (edit["action"].as_str(), edit["by"].as_str()),
+        (Some("edit"), Some("association"))
+    );
+    assert_ne!(
+        edit["details"]["content_sha256"],
+        json!(first_digest),
+        "the edit records what the request now says"
+    );
+    let back = act(app, &alice, &request, json!({"action": "resubmit"}));
+    let back = back.expect(200);
+    let resubmit = back["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_ne!(
+        resubmit["details"]["documents"]["rib"],
+        submit_event["details"]["documents"]["rib"]
+    );
+    assert_eq!(
+        resubmit["details"]["documents"]["rib"],
+        back["documents"][3]["id"]
+    );
+    // The first snapshot stays in the history, hashed.
+    let history = app
+        .get(&path(&request), Some(&city.bureau.access))
+        .expect(200)["timeline"][1]["details"]
+        .clone();
+    assert_eq!(
+        history["documents"]["rib"],
+        submit_event["details"]["documents"]["rib"]
+    );
+}
+
+fn a_town_hall_reads_the_documents_of_the_local_requests_it_runs(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.mairie11, "LOCAL_11_2027", "local", Some(11));
+    let president = app.new_user("president@exemple.org");
+    let mut body = association_body("Association de Belleville", &rna(7), &siret(7));
+    body["address"]["postal_code"] = json!("75020");
+    let association = app.create_association(&president, &body);
+    assert_eq!(association["district_number"], 20);
+    file_everything(app, &president, &association, "belleville");
+    let draft = id(&create_draft(app, &president, &campaign, &association));
+    let statutes = app
+        .get(&path(&draft), Some(&president.access))
+        .expect(200)
+        .clone();
+    let listed = app.get(
+        &format!("/api/v1/associations/{}/documents", id(&association)),
+        Some(&president.access),
+    );
+    let href = listed.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|d| d["kind"] == "statuts")
+        .expect("statuts")["file"]["href"]
+        .as_str()
+        .expect("href")
+        .to_owned();
+    assert_eq!(
+        app.download(&href, Some(&city.mairie11.access), &[]).0,
+        404,
+        "not before the request is submitted"
+    );
+    assert_eq!(statutes["state"], "draft");
+    act(app, &president, &draft, json!({"action": "submit"})).expect(200);
+    assert_eq!(
+        app.download(&href, Some(&city.mairie11.access), &[]).0,
+        200,
+        "to check it is complete"
+    );
+    let mairie5 = app.staff(
+        &city.admin,
+        "mairie5@ville.test",
+        json!({"kind": "district", "district_number": 5}),
+    );
+    assert_eq!(app.download(&href, Some(&mairie5.access), &[]).0, 404);
 }
 
 fn submission_lists_every_unmet_condition_at_once_and_changes_nothing(backend: Backend) {
@@ -463,7 +652,7 @@ fn submission_lists_every_unmet_condition_at_once_and_changes_nothing(backend: B
         Some("*"),
         &json!({"title": "Autre titre"}),
     );
-    late.expect_problem(409, "request.not_editable");
+    late.expect_problem(409, "request.action_not_allowed");
 }
 
 fn a_town_hall_checks_and_instructs_the_local_requests_of_its_district(backend: Backend) {
@@ -597,7 +786,14 @@ fn asking_for_documents_stops_the_citys_clock_until_the_association_sends_them(b
         ),
         (Some("association"), None)
     );
-    assert_eq!(actions_of(seen), ["resubmit", "withdraw"]);
+    assert_eq!(actions_of(seen), ["edit", "resubmit", "withdraw"]);
+    app.put(
+        &path(&request),
+        Some(&city.bureau.access),
+        Some("*"),
+        &fields(&campaign, &association),
+    )
+    .expect_problem(403, "request.not_your_turn");
     assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
 
     app.clock.advance(Duration::days(10));
@@ -706,7 +902,7 @@ fn withdrawal_ends_a_request_and_later_actions_say_what_is_possible(backend: Bac
         Some("*"),
         &json!({"title": "Encore"}),
     )
-    .expect_problem(409, "request.not_editable");
+    .expect_problem(409, "request.action_not_allowed");
     act(app, &alice, &request, json!({"action": "withdraw"}))
         .expect_problem(409, "request.action_not_allowed");
 }
@@ -784,7 +980,7 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
         Some("*"),
         &json!({"title": "x"}),
     )
-    .expect_problem(403, "access.forbidden");
+    .expect_problem(409, "request.action_not_allowed");
 
     // The directions instructing it read the documents attached; the others do not.
     act(
@@ -1286,6 +1482,9 @@ fn staff_list_and_search_requests_within_their_scope(backend: Backend) {
 
 on_both_backends!(
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
+    a_draft_withdrawn_before_submission_stays_the_associations,
+    each_submission_keeps_its_documents_and_content_in_the_history,
+    a_town_hall_reads_the_documents_of_the_local_requests_it_runs,
     submission_lists_every_unmet_condition_at_once_and_changes_nothing,
     a_town_hall_checks_and_instructs_the_local_requests_of_its_district,
     asking_for_documents_stops_the_citys_clock_until_the_association_sends_them,

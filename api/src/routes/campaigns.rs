@@ -1,7 +1,7 @@
 //! Campaigns: the bureau (or a town hall, for its local campaigns) sets them up, publishes and
 //! closes them; anyone reads the published ones.
 
-use crate::access::require;
+use crate::access::{person, require};
 use crate::auth::{Caller, secrets};
 use crate::clock::{city_time, parse_city_time};
 use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
@@ -10,6 +10,7 @@ use crate::idempotency::{self, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
+use crate::routes::reference::{district_numbers, known_district};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
@@ -23,7 +24,7 @@ use simpa_domain::campaign::{
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::{Action, Actor};
 use simpa_domain::reference::{Direction, check_assignable_direction};
-use simpa_domain::{Checks, DomainError, Violation};
+use simpa_domain::{Checks, DomainError, FieldError, Violation};
 use simpa_persistence::campaigns::{self, CampaignFilter};
 use simpa_persistence::{DbConnection, StoreResult, documents, reference};
 use utoipa::{IntoParams, ToSchema};
@@ -111,10 +112,7 @@ impl Known {
     fn load(conn: &mut DbConnection) -> StoreResult<Known> {
         Ok(Known {
             directions: reference::directions(conn)?,
-            districts: reference::districts(conn)?
-                .into_iter()
-                .map(|d| d.number.0)
-                .collect(),
+            districts: district_numbers(conn)?,
             sectors: reference::sector_codes(conn)?,
             kinds: documents::kinds(conn)?
                 .into_iter()
@@ -123,20 +121,8 @@ impl Known {
         })
     }
 
-    fn district(
-        &self,
-        field: String,
-        number: i32,
-    ) -> Result<DistrictNumber, simpa_domain::FieldError> {
-        if self.districts.contains(&number) {
-            Ok(DistrictNumber(number))
-        } else {
-            Err(Violation::new(
-                "district.unknown",
-                format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
-            )
-            .at(field))
-        }
+    fn district(&self, field: String, number: i32) -> Result<DistrictNumber, FieldError> {
+        known_district(&self.districts, field, number)
     }
 }
 
@@ -208,20 +194,18 @@ impl CampaignFields {
                 rules::check_cents(cents, true),
             );
         }
-        if e.min_association_age_months.is_some_and(|m| m > 600) {
-            c.push(
-                Violation::new("eligibility.age_out_of_range", "Au plus 600 mois (50 ans).")
-                    .at("eligibility.min_association_age_months"),
-            );
-        }
         let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
             (code, title, description, opens_at, closes_at)
         else {
             return Err(c.into_error());
         };
         c.finish()?;
-        let mut required_documents = self.required_documents;
-        required_documents.dedup();
+        let mut required_documents: Vec<String> = Vec::new();
+        for kind in self.required_documents {
+            if !required_documents.contains(&kind) {
+                required_documents.push(kind);
+            }
+        }
         let settings = CampaignSettings {
             code,
             title,
@@ -355,13 +339,6 @@ fn ensure_code_free(
     Ok(())
 }
 
-fn creator(actor: &Actor) -> StoreResult<simpa_domain::ids::AccountId> {
-    match actor {
-        Actor::Person { id, .. } => Ok(*id),
-        _ => Err(DomainError::Forbidden.into()),
-    }
-}
-
 const CREATE: &str = "create_campaign";
 
 /// Creates a campaign, in preparation until published (the bureau; a town hall for the local
@@ -391,7 +368,7 @@ pub async fn create_campaign(
         .write(move |conn| {
             let district = input.district_number.map(DistrictNumber);
             let actor = require(conn, caller, Action::ManageCampaign { district })?;
-            let person = creator(&actor)?;
+            let person = person(&actor)?;
             let owner = person.to_string();
             if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
                 return Ok(Err(replay));
@@ -552,7 +529,11 @@ pub async fn update_campaign(
             let expected = if_match.expected(current.version);
             simpa_domain::association::check_version(current.version, expected)?;
             let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
-            current.check_edit(&settings, campaigns::submitted_requests(conn, id)?)?;
+            let (submitted, started) = (
+                campaigns::submitted_requests(conn, id)?,
+                campaigns::started_requests(conn, id)?,
+            );
+            current.check_edit(&settings, submitted, started)?;
             ensure_code_free(conn, &settings.code, Some(id))?;
             campaigns::update(conn, id, &settings, expected, now)?;
             let campaign =

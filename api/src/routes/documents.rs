@@ -1,7 +1,7 @@
 //! The document vault: kinds of documents, filing them once, downloading them, the city's
 //! review, and where an association stands.
 
-use crate::access::require;
+use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::blobs::BlobStore;
 use crate::codes::{
@@ -21,13 +21,14 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_domain::circuit::Instructor;
 use simpa_domain::contact::bounded_text;
 use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ProfileStatus, ReviewState,
     ValidityRule, check_declared_funding, check_review, vault_status,
 };
 use simpa_domain::iban::{Bic, Iban, holder_matches};
-use simpa_domain::ids::{AccountId, AssociationId, DirectionId, DocumentVersionId};
+use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::{Action, Actor};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
@@ -254,20 +255,13 @@ fn require_for_documents(
     conn: &mut DbConnection,
     caller: Caller,
     id: AssociationId,
-    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>, Vec<DirectionId>) -> Action,
+    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>, Vec<Instructor>) -> Action,
 ) -> StoreResult<Actor> {
     let district = associations::district(conn, id)?;
-    let instructing = requests::directions_instructing(conn, id)?;
+    let instructing = requests::instructing(conn, id)?;
     let actor = require(conn, caller, action(district, instructing))?;
     existed(associations::exists(conn, id)?, "association")?;
     Ok(actor)
-}
-
-fn person(actor: Actor) -> StoreResult<AccountId> {
-    match actor {
-        Actor::Person { id, .. } => Ok(id),
-        _ => Err(DomainError::Forbidden.into()),
-    }
 }
 
 fn load_version(
@@ -484,7 +478,7 @@ pub async fn file_document(
     // Who may file is known before a single byte is read.
     let (filer, name, kinds) = state
         .read(move |conn| {
-            let filer = person(require(conn, caller, Action::FileDocument(id))?)?;
+            let filer = person(&require(conn, caller, Action::FileDocument(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             Ok((
                 filer,
@@ -712,7 +706,7 @@ pub async fn review_document(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let reviewer = person(require_for_documents(conn, caller, id, |district, _| {
+            let reviewer = person(&require_for_documents(conn, caller, id, |district, _| {
                 Action::ReviewDocument {
                     association: id,
                     district,
@@ -849,7 +843,7 @@ pub async fn attest(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let signer = person(require(conn, caller, Action::Attest(id))?)?;
+            let signer = person(&require(conn, caller, Action::Attest(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             match documents::kind(conn, &code)? {
                 Some(kind) if kind.rule == ValidityRule::Attestation => {}
@@ -930,7 +924,7 @@ pub async fn declare_public_funding(
     let now = state.now();
     state
         .write(move |conn| {
-            let declarer = person(require(conn, caller, Action::UpdateAssociation(id))?)?;
+            let declarer = person(&require(conn, caller, Action::UpdateAssociation(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             documents::declare_public_funding(conn, id, year, cents, declarer, now)
         })

@@ -14,21 +14,20 @@ use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use serde_json::json;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
-use simpa_domain::circuit::{ActionKind, Asked, AskedItem, Command, Outcome, decide};
-use simpa_domain::history::Event;
+use simpa_domain::circuit::{Asked, AskedItem, Command, decide};
 use simpa_domain::ids::{DirectionId, EventId, RequestId};
-use simpa_domain::policy::{self, Actor};
+use simpa_domain::policy::{self};
 use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::request::{
-    RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
+    self as rules, RequestState, SubmissionContext, check_submission, documents_snapshot,
+    required_kinds,
 };
-use simpa_domain::tracking::sla_clock;
 use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::instruction::{self, Author};
 use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
-    DbConnection, StoreResult, associations, campaigns, documents, history, reference, requests,
+    DbConnection, StoreResult, associations, campaigns, documents, reference, requests,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -90,22 +89,6 @@ pub enum ActionInput {
     },
 }
 
-/// Fields of a request that may be asked again.
-const ASKABLE_FIELDS: &[&str] = &[
-    "title",
-    "summary",
-    "objectives",
-    "target_public",
-    "expected_beneficiaries",
-    "districts",
-    "start_date",
-    "end_date",
-    "nature",
-    "requested_cents",
-    "budget",
-    "indicators",
-];
-
 impl ActionInput {
     /// The command, its references checked against the data.
     fn into_command(self, conn: &mut DbConnection) -> StoreResult<Command> {
@@ -147,7 +130,7 @@ impl ActionInput {
                 for (i, item) in items.into_iter().enumerate() {
                     let what = match (item.document_kind, item.field) {
                         (Some(kind), None) if kinds.contains(&kind) => Asked::Document(kind),
-                        (None, Some(field)) if ASKABLE_FIELDS.contains(&field.as_str()) => {
+                        (None, Some(field)) if rules::ASKABLE_FIELDS.contains(&field.as_str()) => {
                             Asked::Field(field)
                         }
                         (Some(kind), None) => {
@@ -155,7 +138,7 @@ impl ActionInput {
                             continue;
                         }
                         (None, Some(field)) => {
-                            c.push(Violation::new("field.unknown", format!("« {field} » n'est pas un champ de la demande ; champs possibles : {}.", ASKABLE_FIELDS.join(", "))).at(format!("items[{i}].field")));
+                            c.push(Violation::new("field.unknown", format!("« {field} » n'est pas un champ de la demande ; champs possibles : {}.", rules::ASKABLE_FIELDS.join(", "))).at(format!("items[{i}].field")));
                             continue;
                         }
                         _ => {
@@ -241,52 +224,6 @@ fn check_ready_to_submit(
     Ok(documents_snapshot(&vault.statuses))
 }
 
-/// Carries out an allowed action and records it: facts, number, snapshot, event, deadline,
-/// change feed. One transaction.
-fn record(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    request: &StoredRequest,
-    campaign: &Campaign,
-    mut outcome: Outcome,
-    now: DateTime<Utc>,
-    snapshot: Option<Vec<(String, simpa_domain::ids::DocumentVersionId)>>,
-) -> StoreResult<()> {
-    if outcome.event.action == ActionKind::Submit {
-        let number = requests::allocate_number(conn, campaign.settings.budget_year)?;
-        requests::mark_submitted(conn, request.id, number, now)?;
-        outcome.event.details = json!({"number": number.to_string()});
-    }
-    if let Some(snapshot) = snapshot {
-        requests::replace_snapshot(conn, request.id, &snapshot)?;
-    }
-    let mut events = history::events(conn, request.id)?;
-    let event = Event::next(
-        events.last(),
-        EventId::from_uuid(Uuid::now_v7()),
-        request.id,
-        outcome.event,
-        event_actor(conn, actor)?,
-        now,
-    );
-    history::append(conn, &event)?;
-    events.push(event);
-    let transitions: Vec<_> = events.iter().map(|e| (e.at, e.to)).collect();
-    let due = sla_clock(
-        &transitions,
-        outcome.facts.resume_state,
-        &campaign.settings.sla,
-        now,
-    )
-    .due_at;
-    requests::save_facts(conn, request, &outcome.facts, due, now)?;
-    let mut audiences = history::audiences(&request.facts);
-    audiences.extend(history::audiences(&outcome.facts));
-    audiences.sort();
-    audiences.dedup();
-    history::record_change(conn, request.id, &audiences, now)
-}
-
 /// Acts on a request. What is possible depends on its state and on who acts (the request's
 /// `possible_actions` lists it): 409 names what is possible when the state does not allow the
 /// action, 403 when someone else must act, 422 lists every unmet condition (a submission
@@ -326,22 +263,40 @@ pub async fn act_on_request(
             let command = input.into_command(conn)?;
             let parties = policy::parties(&actor, request.association);
             let outcome = decide(&request.facts, command, &parties, now, today)?;
-            let campaign = campaigns::get(conn, request.campaign)?
-                .ok_or(DomainError::NotFound { what: "campaign" })?;
-            let snapshot = match outcome.event.action {
-                ActionKind::Submit | ActionKind::Resubmit => {
-                    let resubmission = request.facts.state == RequestState::Incomplete;
-                    Some(check_ready_to_submit(
-                        conn,
-                        &request,
-                        &campaign,
-                        resubmission,
-                        (now, today, timezone),
-                    )?)
-                }
-                _ => None,
+            let attaches = outcome.event.action.attaches_documents();
+            // Submitting relies on the campaign's rules: they cannot change meanwhile.
+            let campaign = if attaches {
+                campaigns::get_locked(conn, request.campaign)?
+            } else {
+                campaigns::get(conn, request.campaign)?
+            }
+            .ok_or(DomainError::NotFound { what: "campaign" })?;
+            let snapshot = if attaches {
+                let resubmission = request.facts.state == RequestState::Incomplete;
+                let clock = (now, today, timezone);
+                Some(check_ready_to_submit(
+                    conn,
+                    &request,
+                    &campaign,
+                    resubmission,
+                    clock,
+                )?)
+            } else {
+                None
             };
-            record(conn, &actor, &request, &campaign, outcome, now, snapshot)?;
+            let author = Author {
+                event: EventId::from_uuid(Uuid::now_v7()),
+                actor: event_actor(conn, &actor)?,
+            };
+            let change = instruction::record_action(
+                conn,
+                &request,
+                &campaign,
+                outcome,
+                author,
+                snapshot.as_deref(),
+                now,
+            )?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let view = request_view(conn, &actor, request, now)?;
@@ -356,6 +311,7 @@ pub async fn act_on_request(
                 &view,
                 now,
             )?;
+            instruction::publish(conn, change)?;
             Ok(Ok(view))
         })
         .await?;

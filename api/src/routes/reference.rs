@@ -7,9 +7,11 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{get, web};
 use serde::Serialize;
+use simpa_domain::ids::DistrictNumber;
 use simpa_domain::policy::Action;
 use simpa_domain::reference::{Direction, District, Sector};
-use simpa_persistence::reference;
+use simpa_domain::{FieldError, Violation};
+use simpa_persistence::{DbConnection, StoreResult, reference};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -132,4 +134,29 @@ pub async fn list_sectors(
     Ok(web::Json(Page::all(
         sectors.into_iter().map(SectorView::from),
     )))
+}
+
+/// The numbers of the city's districts, to check input against.
+pub(crate) fn district_numbers(conn: &mut DbConnection) -> StoreResult<Vec<i32>> {
+    Ok(reference::districts(conn)?
+        .into_iter()
+        .map(|d| d.number.0)
+        .collect())
+}
+
+/// The district numbered `number` if the city has it; otherwise the error for `field`.
+pub(crate) fn known_district(
+    known: &[i32],
+    field: String,
+    number: i32,
+) -> Result<DistrictNumber, FieldError> {
+    if known.contains(&number) {
+        Ok(DistrictNumber(number))
+    } else {
+        Err(Violation::new(
+            "district.unknown",
+            format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
+        )
+        .at(field))
+    }
 }

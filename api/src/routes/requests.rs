@@ -13,6 +13,7 @@ use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::campaigns::load_visible;
 use crate::routes::documents::DocumentVersionView;
+use crate::routes::reference::{district_numbers, known_district};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
@@ -21,19 +22,18 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use simpa_domain::budget::{BudgetLine, MAX_LINES, Side};
 use simpa_domain::campaign::{Campaign, Nature};
-use simpa_domain::circuit::{Instructor, creation_event, possible_actions};
-use simpa_domain::history::{Event, EventActor};
+use simpa_domain::circuit::{Command, Instructor, Visibility, decide, possible_actions};
+use simpa_domain::history::{Event, EventActor, transitions};
 use simpa_domain::ids::{
     AssociationId, CampaignId, DirectionId, DistrictNumber, EventId, RequestId,
 };
 use simpa_domain::policy::{self, Action, Actor, RequestAccess};
 use simpa_domain::reference::Direction;
-use simpa_domain::request::{
-    self as rules, Indicator, MAX_INDICATORS, RequestContent, RequestState,
-};
+use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
 use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
+use simpa_persistence::instruction::{self, Author};
 use simpa_persistence::requests::{RequestFilter, StoredRequest};
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, associations, campaigns, history, reference, requests,
@@ -115,18 +115,20 @@ impl RequestFields {
         );
         let mut districts = Vec::new();
         for (i, n) in self.districts.iter().enumerate() {
-            if !known_districts.contains(n) {
-                c.push(
-                    Violation::new(
-                        "district.unknown",
-                        format!("L'arrondissement {n} n'existe pas (voir GET /api/v1/districts)."),
-                    )
-                    .at(format!("districts[{i}]")),
-                );
-            } else if !districts.contains(&DistrictNumber(*n)) {
-                districts.push(DistrictNumber(*n));
+            match known_district(known_districts, format!("districts[{i}]"), *n) {
+                Ok(district) if !districts.contains(&district) => districts.push(district),
+                Ok(_) => {}
+                Err(e) => c.push(e),
             }
         }
+        let start_date = c.check(
+            "start_date",
+            self.start_date.map(rules::parse_project_date).transpose(),
+        );
+        let end_date = c.check(
+            "end_date",
+            self.end_date.map(rules::parse_project_date).transpose(),
+        );
         if self.expected_beneficiaries.is_some_and(|n| n > 100_000_000) {
             c.push(
                 Violation::new(
@@ -186,7 +188,17 @@ impl RequestFields {
             Some(objectives),
             Some(target_public),
             Some(requested_cents),
-        ) = (title, summary, objectives, target_public, requested_cents)
+            Some(start_date),
+            Some(end_date),
+        ) = (
+            title,
+            summary,
+            objectives,
+            target_public,
+            requested_cents,
+            start_date,
+            end_date,
+        )
         else {
             return Err(c.into_error());
         };
@@ -198,8 +210,8 @@ impl RequestFields {
             target_public,
             expected_beneficiaries: self.expected_beneficiaries,
             districts,
-            start_date: self.start_date,
-            end_date: self.end_date,
+            start_date,
+            end_date,
             nature: self.nature.map_or(default_nature, |n| n.0),
             renews: self.renews_request_id.map(RequestId::from_uuid),
             requested_cents,
@@ -460,11 +472,17 @@ fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
     view
 }
 
-fn event_view(event: Event, internal: bool) -> EventView {
+/// An event as the caller sees it; `position` numbers the association's (public) timeline,
+/// which shows no gap where internal events are.
+fn event_view(event: Event, internal: bool, position: usize) -> EventView {
     let by_association = event.action.is_the_applicants();
     let public_details = internal || event.action.details_are_public();
     EventView {
-        seq: event.seq,
+        seq: if internal {
+            event.seq
+        } else {
+            i32::try_from(position).unwrap_or(i32::MAX)
+        },
         action: ActionCode(event.action),
         action_label: event.action.label(),
         from_state: event.from.map(RequestStateCode),
@@ -497,10 +515,8 @@ pub(crate) fn sla_view(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> SlaView {
-    let transitions: Vec<(DateTime<Utc>, RequestState)> =
-        events.iter().map(|e| (e.at, e.to)).collect();
     let clock = sla_clock(
-        &transitions,
+        &transitions(events),
         request.facts.resume_state,
         &campaign.settings.sla,
         now,
@@ -599,8 +615,9 @@ pub(crate) fn request_view(
             .collect(),
         timeline: events
             .into_iter()
-            .filter(|e| internal || e.visibility == simpa_domain::circuit::Visibility::Public)
-            .map(|e| event_view(e, internal))
+            .filter(|e| internal || e.visibility == Visibility::Public)
+            .enumerate()
+            .map(|(i, e)| event_view(e, internal, i + 1))
             .collect(),
         instruction,
         version: request.version,
@@ -629,7 +646,7 @@ pub(crate) fn load_readable(
         // A request that does not exist is refused like someone else's draft.
         || RequestAccess {
             association: AssociationId::from_uuid(Uuid::nil()),
-            draft: true,
+            submitted: false,
             local_district: None,
             instructors: vec![],
         },
@@ -668,13 +685,6 @@ pub(crate) fn owner(actor: &Actor) -> String {
         Actor::Service { id, .. } => format!("service:{id}"),
         Actor::Anonymous => "anonymous".into(),
     }
-}
-
-fn known_districts(conn: &mut DbConnection) -> StoreResult<Vec<i32>> {
-    Ok(reference::districts(conn)?
-        .into_iter()
-        .map(|d| d.number.0)
-        .collect())
 }
 
 fn check_renewal(
@@ -743,22 +753,14 @@ pub async fn create_request(
             campaign.check_accepts_drafts(now)?;
             let content = input
                 .fields
-                .into_content(&known_districts(conn)?, campaign.settings.nature)?;
+                .into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, association, None)?;
             let id = RequestId::from_uuid(Uuid::now_v7());
-            let Actor::Person { id: person, .. } = actor else {
-                return Err(DomainError::Forbidden.into());
+            let author = Author {
+                event: EventId::from_uuid(Uuid::now_v7()),
+                actor: event_actor(conn, &actor)?,
             };
-            requests::insert_draft(conn, id, &campaign, association, &content, person, now)?;
-            let created = Event::next(
-                None,
-                EventId::from_uuid(Uuid::now_v7()),
-                id,
-                creation_event(),
-                event_actor(conn, &actor)?,
-                now,
-            );
-            history::append(conn, &created)?;
+            instruction::start_draft(conn, id, &campaign, association, &content, author, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let view = request_view(conn, &actor, request, now)?;
@@ -846,21 +848,34 @@ pub async fn update_request(
     let view = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
-            policy::authorize(&actor, Action::EditRequest(request.access()))?;
-            rules::check_editable(request.facts.state)?;
+            let parties = policy::parties(&actor, request.association);
+            let outcome = decide(
+                &request.facts,
+                Command::Edit,
+                &parties,
+                now,
+                now.date_naive(),
+            )?;
             let expected = if_match.expected(request.version);
             simpa_domain::association::check_version(request.version, expected)?;
             let campaign = campaigns::get(conn, request.campaign)?
                 .ok_or(DomainError::NotFound { what: "campaign" })?;
-            let content = input.into_content(&known_districts(conn)?, campaign.settings.nature)?;
+            let content = input.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, request.association, Some(id))?;
             requests::update_content(conn, id, &content, expected, now)?;
-            if request.facts.state != RequestState::Draft {
-                history::record_change(conn, id, &history::audiences(&request.facts), now)?;
-            }
+            let edited =
+                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let author = Author {
+                event: EventId::from_uuid(Uuid::now_v7()),
+                actor: event_actor(conn, &actor)?,
+            };
+            let change =
+                instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            request_view(conn, &actor, request, now)
+            let view = request_view(conn, &actor, request, now)?;
+            instruction::publish(conn, change)?;
+            Ok(view)
         })
         .await?;
     Ok(respond(HttpResponse::Ok(), &view))
@@ -974,8 +989,32 @@ fn start_of(day: NaiveDate, timezone: Tz) -> Option<DateTime<Utc>> {
 }
 
 impl RequestQuery {
-    pub(crate) fn filter(&self, now: DateTime<Utc>, timezone: Tz) -> RequestFilter {
-        RequestFilter {
+    /// The filter, its dates read in the city's time; dates beyond belief are refused.
+    pub(crate) fn filter(
+        &self,
+        now: DateTime<Utc>,
+        timezone: Tz,
+    ) -> Result<RequestFilter, Problem> {
+        let day = |field: &str,
+                   date: Option<NaiveDate>,
+                   next: bool|
+         -> Result<Option<DateTime<Utc>>, Problem> {
+            let Some(date) = date else { return Ok(None) };
+            let date = rules::parse_project_date(date).map_err(|v| {
+                Problem::bad_request(
+                    "query.invalid",
+                    "Un paramètre de la requête n'est pas valide : voir le détail.",
+                    vec![v.at(field)],
+                )
+            })?;
+            let date = if next {
+                date.succ_opt().unwrap_or(date)
+            } else {
+                date
+            };
+            Ok(start_of(date, timezone))
+        };
+        Ok(RequestFilter {
             states: self.state.map(|s| vec![s.0]).unwrap_or_default(),
             campaign: self.campaign_id.map(CampaignId::from_uuid),
             association: self.association_id.map(AssociationId::from_uuid),
@@ -986,14 +1025,11 @@ impl RequestQuery {
             sector: self.sector.clone(),
             min_requested_cents: self.min_requested_cents,
             max_requested_cents: self.max_requested_cents,
-            submitted_from: self.submitted_from.and_then(|d| start_of(d, timezone)),
-            submitted_until: self
-                .submitted_until
-                .and_then(|d| d.succ_opt())
-                .and_then(|d| start_of(d, timezone)),
+            submitted_from: day("submitted_from", self.submitted_from, false)?,
+            submitted_until: day("submitted_until", self.submitted_until, true)?,
             overdue_at: self.overdue.filter(|o| *o).map(|_| now),
             text: self.q.clone(),
-        }
+        })
     }
 }
 
@@ -1016,7 +1052,7 @@ pub async fn list_requests(
     let after = pagination::decode_cursor(query.cursor.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let now = state.now();
-    let filter = query.filter(now, state.config.timezone);
+    let filter = query.filter(now, state.config.timezone)?;
     let page = state
         .read(move |conn| {
             let actor = require(conn, caller, Action::ListRequests)?;

@@ -13,7 +13,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::Violation;
-use simpa_domain::history::{ChainCheck, replay, verify_chain};
+use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::ids::RequestId;
 use simpa_domain::policy::{self, Action};
 use simpa_persistence::{history, requests};
@@ -39,7 +39,7 @@ pub async fn worklist(
     let after = pagination::decode_cursor(query.cursor.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let now = state.now();
-    let filter = query.filter(now, state.config.timezone);
+    let filter = query.filter(now, state.config.timezone)?;
     let page = state
         .read(move |conn| {
             let actor = require(conn, caller, Action::FollowRequests)?;
@@ -56,6 +56,14 @@ pub async fn worklist(
         })
         .await?;
     Ok(web::Json(Page::from_stored(page, |s| s)))
+}
+
+fn invalid_since(code: &'static str, message: &str) -> Problem {
+    Problem::bad_request(
+        "query.invalid",
+        "Un paramètre de la requête n'est pas valide : voir le détail.",
+        vec![Violation::new(code, message).at("since")],
+    )
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -107,16 +115,9 @@ pub async fn changes(
     let since: i64 = match query.since.as_deref() {
         None => 0,
         Some(raw) => raw.parse().ok().filter(|s| *s >= 0).ok_or_else(|| {
-            Problem::bad_request(
-                "query.invalid",
-                "Un paramètre de la requête n'est pas valide : voir le détail.",
-                vec![
-                    Violation::new(
-                        "cursor.invalid",
-                        "Reprenez le curseur d'une réponse précédente (ou 0).",
-                    )
-                    .at("since"),
-                ],
+            invalid_since(
+                "cursor.invalid",
+                "Reprenez le curseur d'une réponse précédente (ou 0).",
             )
         })?,
     };
@@ -124,6 +125,11 @@ pub async fn changes(
     let page = state
         .read(move |conn| {
             let actor = require(conn, caller, Action::FollowRequests)?;
+            // A cursor beyond the feed (from another installation, a restored backup) would
+            // silently skip what comes next.
+            if since > history::last_change(conn)? {
+                return Ok(None);
+            }
             let audiences = history::audiences_of(&policy::request_scope(&actor));
             let changes = history::changes(conn, &audiences, since, limit)?;
             let ids: Vec<String> = changes.iter().map(|c| c.request.to_string()).collect();
@@ -146,18 +152,20 @@ pub async fn changes(
                 })
                 .collect();
             let cursor = items.last().map_or(since, |c| c.seq).to_string();
-            Ok(ChangesPage { items, cursor })
+            Ok(Some(ChangesPage { items, cursor }))
         })
         .await?;
-    Ok(web::Json(page))
+    page.map(web::Json).ok_or_else(|| invalid_since("cursor.ahead", "Ce curseur est au-delà des changements connus : reprenez depuis le dernier curseur reçu, ou depuis 0."))
 }
 
 /// What verifying a history found.
 #[derive(Serialize, ToSchema)]
 pub struct HistoryCheckView {
-    /// Every hash matches its event and links to the previous one.
+    /// Every hash matches its event and links to the previous one, up to the request's head.
     pub intact: bool,
-    pub events: usize,
+    /// For the city's staff: how many events the history holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<usize>,
     /// The first event that does not match, with why.
     pub broken_at_seq: Option<i32>,
     pub reason: Option<String>,
@@ -182,9 +190,11 @@ pub async fn verify_history(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let (_, request) = load_readable(conn, caller, id, false)?;
+            let (actor, request) = load_readable(conn, caller, id, false)?;
+            let internal = policy::sees_internal(&actor, &request.access());
             let events = history::events(conn, id)?;
-            let (intact, broken_at_seq, reason) = match verify_chain(&events) {
+            let (intact, broken_at_seq, reason) = match verify_chain_to(&events, &request.head_hash)
+            {
                 ChainCheck::Intact { .. } => (true, None, None),
                 ChainCheck::Broken { seq, reason } => (false, Some(seq), Some(reason.to_owned())),
             };
@@ -192,8 +202,8 @@ pub async fn verify_history(
             let consistent = intact && replayed.as_ref().is_ok_and(|s| *s == request.facts.state);
             Ok(HistoryCheckView {
                 intact,
-                events: events.len(),
-                broken_at_seq,
+                events: internal.then_some(events.len()),
+                broken_at_seq: broken_at_seq.filter(|_| internal),
                 reason: reason.or_else(|| replayed.as_ref().err().cloned()),
                 replayed_state: replayed.ok().map(RequestStateCode),
                 state: RequestStateCode(request.facts.state),

@@ -67,6 +67,8 @@ CREATE TABLE requests (
     -- When the current step is due; empty while waiting for the association.
     sla_due_at TIMESTAMP,
     submitted_at TIMESTAMP,
+    -- The hash of the last event: removing the latest events shows when verifying.
+    head_hash TEXT NOT NULL,
     version BIGINT NOT NULL,
     created_by TEXT NOT NULL REFERENCES accounts (id),
     created_at TIMESTAMP NOT NULL,
@@ -77,6 +79,8 @@ CREATE INDEX requests_campaign ON requests (campaign_id, state);
 CREATE INDEX requests_listed ON requests (created_at, id);
 CREATE INDEX requests_state_age ON requests (state, state_since, id);
 CREATE INDEX requests_local ON requests (local_district, state, state_since, id);
+CREATE INDEX requests_submitted ON requests (submitted_at);
+CREATE INDEX requests_amount ON requests (requested_cents);
 
 -- Who instructs a request ('direction:<id>' or, on the local circuit, 'district:<n>') and
 -- their opinion once given.
@@ -124,6 +128,16 @@ CREATE TABLE request_events (
     hash TEXT NOT NULL,
     UNIQUE (request_id, seq)
 );
+
+-- Appended, never changed or removed.
+CREATE TRIGGER request_events_no_update BEFORE UPDATE ON request_events
+BEGIN
+    SELECT RAISE(ABORT, 'request_events is append-only');
+END;
+CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events
+BEGIN
+    SELECT RAISE(ABORT, 'request_events is append-only');
+END;
 
 -- The change feed: one row per change and per audience that saw the request before or after
 -- it ('city' for the bureau, 'direction:<id>', 'district:<n>'). Sequence numbers are taken
