@@ -114,3 +114,21 @@ pub fn remember<T: Serialize>(
     };
     idempotency::store(conn, owner, key, &response, now)
 }
+
+/// The answer to a creating call: 201 with the resource and its headers (`ETag`,
+/// `Location`), or the first answer again for a retry.
+pub fn created<T: Serialize>(
+    outcome: Result<T, Replay>,
+    headers: impl FnOnce(&T) -> Vec<(&'static str, String)>,
+) -> HttpResponse {
+    match outcome {
+        Ok(view) => {
+            let mut response = HttpResponse::Created();
+            for header in headers(&view) {
+                response.insert_header(header);
+            }
+            response.json(view)
+        }
+        Err(replay) => replay.into_response(),
+    }
+}

@@ -379,16 +379,7 @@ pub async fn create_association(
         }
         other => other?,
     };
-    Ok(match outcome {
-        Ok(view) => {
-            let mut response = HttpResponse::Created();
-            for header in view.headers() {
-                response.insert_header(header);
-            }
-            response.json(view)
-        }
-        Err(replay) => replay.into_response(),
-    })
+    Ok(idempotency::created(outcome, AssociationView::headers))
 }
 
 /// One attempt at creating an association, or the replay of an earlier one with the same key.

@@ -394,16 +394,7 @@ pub async fn create_campaign(
             Ok(Ok(view))
         })
         .await?;
-    Ok(match outcome {
-        Ok(view) => {
-            let mut response = HttpResponse::Created();
-            for header in view.headers() {
-                response.insert_header(header);
-            }
-            response.json(view)
-        }
-        Err(replay) => replay.into_response(),
-    })
+    Ok(idempotency::created(outcome, CampaignView::headers))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -7,7 +7,7 @@ use crate::idempotency::{self, IdempotencyKey, Replay};
 use crate::input::Json;
 use crate::problem::{Problem, responses};
 use crate::routes::documents::vault_on;
-use crate::routes::requests::{RequestView, event_actor, load_readable, owner, request_view};
+use crate::routes::requests::{RequestView, author, load_readable, owner, request_view};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
 use simpa_domain::circuit::{Asked, AskedItem, Command, decide};
-use simpa_domain::ids::{DirectionId, EventId, RequestId};
+use simpa_domain::ids::{DirectionId, RequestId};
 use simpa_domain::policy::{self};
 use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::request::{
@@ -24,7 +24,7 @@ use simpa_domain::request::{
     required_kinds,
 };
 use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::instruction::{self, Author};
+use simpa_persistence::instruction::{self};
 use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreResult, associations, campaigns, documents, reference, requests,
@@ -284,10 +284,7 @@ pub async fn act_on_request(
             } else {
                 None
             };
-            let author = Author {
-                event: EventId::from_uuid(Uuid::now_v7()),
-                actor: event_actor(conn, &actor)?,
-            };
+            let author = author(conn, &actor)?;
             let change = instruction::record_action(
                 conn,
                 &request,

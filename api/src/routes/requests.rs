@@ -32,6 +32,7 @@ use simpa_domain::reference::Direction;
 use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
 use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
 use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::Keyset;
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::instruction::{self, Author};
 use simpa_persistence::requests::{RequestFilter, StoredRequest};
@@ -678,6 +679,14 @@ pub(crate) fn event_actor(conn: &mut DbConnection, actor: &Actor) -> StoreResult
     })
 }
 
+/// The author of an event: who acts, and a new event id.
+pub(crate) fn author(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Author> {
+    Ok(Author {
+        event: EventId::from_uuid(Uuid::now_v7()),
+        actor: event_actor(conn, actor)?,
+    })
+}
+
 /// Who sent a request, for idempotency keys.
 pub(crate) fn owner(actor: &Actor) -> String {
     match actor {
@@ -756,10 +765,7 @@ pub async fn create_request(
                 .into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, association, None)?;
             let id = RequestId::from_uuid(Uuid::now_v7());
-            let author = Author {
-                event: EventId::from_uuid(Uuid::now_v7()),
-                actor: event_actor(conn, &actor)?,
-            };
+            let author = author(conn, &actor)?;
             instruction::start_draft(conn, id, &campaign, association, &content, author, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
@@ -778,16 +784,7 @@ pub async fn create_request(
             Ok(Ok(view))
         })
         .await?;
-    Ok(match outcome {
-        Ok(view) => {
-            let mut response = HttpResponse::Created();
-            for header in view.headers() {
-                response.insert_header(header);
-            }
-            response.json(view)
-        }
-        Err(replay) => replay.into_response(),
-    })
+    Ok(idempotency::created(outcome, RequestView::headers))
 }
 
 fn existed_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<()> {
@@ -865,10 +862,7 @@ pub async fn update_request(
             requests::update_content(conn, id, &content, expected, now)?;
             let edited =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            let author = Author {
-                event: EventId::from_uuid(Uuid::now_v7()),
-                actor: event_actor(conn, &actor)?,
-            };
+            let author = author(conn, &actor)?;
             let change =
                 instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
@@ -1048,21 +1042,42 @@ pub async fn list_requests(
     caller: Caller,
     query: Query<RequestQuery>,
 ) -> Result<web::Json<Page<RequestSummary>>, Problem> {
-    let query = query.0;
+    summary_page(
+        &state,
+        caller,
+        query.0,
+        Action::ListRequests,
+        |conn, actor, filter, after, limit| {
+            requests::list(conn, &policy::request_scope(actor), filter, after, limit)
+        },
+    )
+    .await
+}
+
+/// A page of requests as summaries, for a caller the `action` admits, fetched by `fetch`.
+pub(crate) async fn summary_page(
+    state: &AppState,
+    caller: Caller,
+    query: RequestQuery,
+    action: Action,
+    fetch: impl FnOnce(
+        &mut DbConnection,
+        &Actor,
+        &RequestFilter,
+        Option<&Keyset>,
+        usize,
+    ) -> StoreResult<simpa_persistence::Page<StoredRequest>>
+    + Send
+    + 'static,
+) -> Result<web::Json<Page<RequestSummary>>, Problem> {
     let after = pagination::decode_cursor(query.cursor.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let now = state.now();
     let filter = query.filter(now, state.config.timezone)?;
     let page = state
         .read(move |conn| {
-            let actor = require(conn, caller, Action::ListRequests)?;
-            let page = requests::list(
-                conn,
-                &policy::request_scope(&actor),
-                &filter,
-                after.as_ref(),
-                limit,
-            )?;
+            let actor = require(conn, caller, action)?;
+            let page = fetch(conn, &actor, &filter, after.as_ref(), limit)?;
             let next = page.next.clone();
             let items = summaries(conn, &actor, page.items, now)?;
             Ok(simpa_persistence::Page { items, next })

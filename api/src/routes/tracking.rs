@@ -7,7 +7,7 @@ use crate::codes::RequestStateCode;
 use crate::input::Query;
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::requests::{RequestQuery, RequestSummary, load_readable, summaries};
+use crate::routes::requests::{RequestQuery, RequestSummary, load_readable, summary_page};
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -35,27 +35,16 @@ pub async fn worklist(
     caller: Caller,
     query: Query<RequestQuery>,
 ) -> Result<web::Json<Page<RequestSummary>>, Problem> {
-    let query = query.0;
-    let after = pagination::decode_cursor(query.cursor.as_deref())?;
-    let limit = pagination::limit(query.limit)?;
-    let now = state.now();
-    let filter = query.filter(now, state.config.timezone)?;
-    let page = state
-        .read(move |conn| {
-            let actor = require(conn, caller, Action::FollowRequests)?;
-            let page = requests::worklist(
-                conn,
-                &policy::work_scope(&actor),
-                &filter,
-                after.as_ref(),
-                limit,
-            )?;
-            let next = page.next.clone();
-            let items = summaries(conn, &actor, page.items, now)?;
-            Ok(simpa_persistence::Page { items, next })
-        })
-        .await?;
-    Ok(web::Json(Page::from_stored(page, |s| s)))
+    summary_page(
+        &state,
+        caller,
+        query.0,
+        Action::FollowRequests,
+        |conn, actor, filter, after, limit| {
+            requests::worklist(conn, &policy::work_scope(actor), filter, after, limit)
+        },
+    )
+    .await
 }
 
 fn invalid_since(code: &'static str, message: &str) -> Problem {
