@@ -1,12 +1,14 @@
 //! People's accounts, their staff roles, and the actor a request acts as.
 
 use crate::DbConnection;
+use crate::connection::on_each_backend;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::{accounts, association_members, associations, service_accounts, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Nullable, Text};
 use simpa_domain::DomainError;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, StaffRoleId};
@@ -309,25 +311,65 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
     match subject {
         None => Ok(Actor::Anonymous),
         Some(Subject::Person(id)) => {
-            let active: Option<bool> = accounts::table
-                .find(id.to_string())
-                .select(accounts::active)
-                .first(conn)
-                .optional()?;
-            if active != Some(true) {
+            // One round trip: whether the account is active, its memberships, its staff roles.
+            let who = id.to_string();
+            let rows: Vec<(String, Option<String>, String, Option<i32>)> = on_each_backend!(conn, c => {
+                let account = accounts::table
+                    .filter(accounts::id.eq(who.clone()))
+                    .filter(accounts::active.eq(true))
+                    .select((
+                        "account".into_sql::<Text>(),
+                        None::<String>.into_sql::<Nullable<Text>>(),
+                        "".into_sql::<Text>(),
+                        None::<i32>.into_sql::<Nullable<Integer>>(),
+                    ));
+                let members = association_members::table
+                    .filter(association_members::account_id.eq(who.clone()))
+                    .select((
+                        "member".into_sql::<Text>(),
+                        association_members::association_id.nullable(),
+                        association_members::role,
+                        None::<i32>.into_sql::<Nullable<Integer>>(),
+                    ));
+                let staff = staff_roles::table
+                    .filter(staff_roles::account_id.eq(who.clone()))
+                    .select((
+                        "staff".into_sql::<Text>(),
+                        staff_roles::direction_id,
+                        staff_roles::kind,
+                        staff_roles::district_number,
+                    ));
+                account.union_all(members).union_all(staff).load(c)?
+            });
+            if !rows.iter().any(|(what, ..)| what == "account") {
                 return Err(unauthenticated());
             }
-            let memberships = memberships(conn, id)?
-                .into_iter()
-                .map(|m| Membership {
-                    association: m.association_id,
-                    role: m.role,
-                })
-                .collect();
-            let staff = staff_grants(conn, id)?
-                .into_iter()
-                .map(|g| g.role)
-                .collect();
+            let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of account {id}"));
+            let (mut memberships, mut staff) = (Vec::new(), Vec::new());
+            for (what, reference, code, district) in rows {
+                match what.as_str() {
+                    "member" => memberships.push(Membership {
+                        association: parse(
+                            "association_members.association_id",
+                            reference.as_deref().unwrap_or_default(),
+                        )?,
+                        role: MemberRole::from_code(&code)
+                            .ok_or_else(|| corrupt("a member role"))?,
+                    }),
+                    "staff" => {
+                        let kind = StaffRoleKind::from_code(&code)
+                            .ok_or_else(|| corrupt("a staff role"))?;
+                        let direction = reference
+                            .map(|d| parse("staff_roles.direction_id", &d))
+                            .transpose()?;
+                        staff.push(
+                            StaffRole::from_parts(kind, direction, district.map(DistrictNumber))
+                                .map_err(|_| corrupt("a staff role"))?,
+                        );
+                    }
+                    _ => {}
+                }
+            }
             Ok(Actor::Person {
                 id,
                 memberships,

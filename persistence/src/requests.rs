@@ -10,8 +10,8 @@ use crate::json;
 use crate::locks;
 use crate::page::{Keyset, Page};
 use crate::schema::{
-    association_sectors, associations, request_counters, request_documents, request_instructors,
-    requests,
+    accounts, association_members, association_sectors, associations, campaigns, request_counters,
+    request_documents, request_instructors, request_views, requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::{exists, not};
@@ -904,4 +904,132 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Stor
         .select(Row::as_select())
         .load(conn)?;
     with_instructors(conn, rows)
+}
+
+/// What the association's view of a request needs at read time, in one query: whether the
+/// reader is an active member of the request's association, the view rendered for the
+/// request's current version (if there is one), and what may have changed without the request
+/// changing (the names of its association and campaign).
+#[derive(Debug, Clone)]
+pub struct ViewAtRead {
+    pub association: AssociationId,
+    pub association_name: String,
+    pub campaign: CampaignId,
+    pub campaign_code: String,
+    pub campaign_title: String,
+    pub version: i64,
+    /// The reader's account is active and belongs to the association.
+    pub read_by_member: bool,
+    /// The rendered view and its clock, when rendered for `version`.
+    pub rendered: Option<(String, String)>,
+}
+
+pub fn view_at_read(
+    conn: &mut DbConnection,
+    id: RequestId,
+    reader: AccountId,
+) -> StoreResult<Option<ViewAtRead>> {
+    type Row = (
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<(i64, String, String)>,
+    );
+    let reader = reader.to_string();
+    let membership = association_members::association_id
+        .eq(requests::association_id)
+        .and(association_members::account_id.eq(reader));
+    let active = accounts::id
+        .eq(association_members::account_id)
+        .and(accounts::active.eq(true));
+    let row: Option<Row> = requests::table
+        .inner_join(campaigns::table)
+        .inner_join(associations::table)
+        .left_join(request_views::table)
+        .left_join(association_members::table.on(membership))
+        .left_join(accounts::table.on(active))
+        .filter(requests::id.eq(id.to_string()))
+        .select((
+            requests::association_id,
+            requests::version,
+            associations::name,
+            campaigns::id,
+            campaigns::code,
+            campaigns::title,
+            accounts::id.nullable(),
+            (
+                request_views::version,
+                request_views::body,
+                request_views::clock,
+            )
+                .nullable(),
+        ))
+        // Not `.first()`: on SQLite, a join with a bound `LIMIT` is prepared again at every
+        // execution (it halved this read's throughput); a primary key gives one row anyway.
+        .load::<Row>(conn)?
+        .into_iter()
+        .next();
+    let Some((
+        association,
+        version,
+        association_name,
+        campaign,
+        campaign_code,
+        campaign_title,
+        member,
+        view,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ViewAtRead {
+        association: parse("requests.association_id", &association)?,
+        association_name,
+        campaign: parse("campaigns.id", &campaign)?,
+        campaign_code,
+        campaign_title,
+        version,
+        read_by_member: member.is_some(),
+        rendered: view
+            .filter(|(rendered_for, _, _)| *rendered_for == version)
+            .map(|(_, body, clock)| (body, clock)),
+    }))
+}
+
+/// Keeps the view rendered for `version`, unless a newer one is kept already.
+pub fn keep_view(
+    conn: &mut DbConnection,
+    id: RequestId,
+    version: i64,
+    body: &str,
+    clock: &str,
+) -> StoreResult<()> {
+    let updated = diesel::update(
+        request_views::table
+            .find(id.to_string())
+            .filter(request_views::version.lt(version)),
+    )
+    .set((
+        request_views::version.eq(version),
+        request_views::body.eq(body),
+        request_views::clock.eq(clock),
+    ))
+    .execute(conn)?;
+    let exists: bool =
+        diesel::select(exists(request_views::table.find(id.to_string()))).get_result(conn)?;
+    if updated == 0 && !exists {
+        diesel::insert_into(request_views::table)
+            .values((
+                request_views::request_id.eq(id.to_string()),
+                request_views::version.eq(version),
+                request_views::body.eq(body),
+                request_views::clock.eq(clock),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }

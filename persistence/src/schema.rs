@@ -321,6 +321,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_views (request_id) {
+        request_id -> Text,
+        version -> BigInt,
+        body -> Text,
+        clock -> Text,
+    }
+}
+
+diesel::table! {
     request_events (id) {
         id -> Text,
         request_id -> Text,
@@ -365,6 +374,7 @@ diesel::joinable!(request_instructors -> requests (request_id));
 diesel::joinable!(request_documents -> requests (request_id));
 diesel::joinable!(request_documents -> document_versions (version_id));
 diesel::joinable!(request_events -> requests (request_id));
+diesel::joinable!(request_views -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -391,6 +401,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_instructors,
     request_documents,
+    request_views,
     request_events,
     request_changes,
 );

@@ -425,6 +425,70 @@ fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions
     assert_eq!(stored_events(app, &request), 8);
 }
 
+fn the_associations_view_follows_its_request_the_names_and_the_time(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let first = app.get(&path(&request), Some(&alice.access));
+    let again = app.get(&path(&request), Some(&alice.access));
+    assert_eq!(
+        (first.expect(200)["state"].as_str(), again.expect(200)),
+        (Some("submitted"), first.expect(200))
+    );
+    assert_eq!(first.header("etag"), again.header("etag"));
+    let staff = app.get(&path(&request), Some(&city.bureau.access));
+    assert_eq!(staff.expect(200)["state"], first.body["state"]);
+    assert!(first.body.get("instruction").is_none() && staff.body.get("instruction").is_some());
+
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    let admitted = app.get(&path(&request), Some(&alice.access));
+    assert_eq!(admitted.expect(200)["state"], "in_instruction");
+    assert_ne!(admitted.header("etag"), first.header("etag"));
+
+    let mut renamed = association_body("Association 1 (nouveau nom)", &rna(1), &siret(1));
+    renamed["directory_consent"] = json!(true);
+    app.put(
+        &format!("/api/v1/associations/{}", id(&association)),
+        Some(&alice.access),
+        Some("*"),
+        &renamed,
+    )
+    .expect(200);
+    let mut retitled = campaign_body(app, "ANNUELLE_2027", "central", None);
+    retitled["title"] = json!("Campagne annuelle 2027 (projets)");
+    retitled["opens_at"] = campaign["opens_at"].clone();
+    retitled["closes_at"] = campaign["closes_at"].clone();
+    app.put(
+        &format!("/api/v1/campaigns/{}", id(&campaign)),
+        Some(&city.bureau.access),
+        Some("*"),
+        &retitled,
+    )
+    .expect(200);
+    app.clock.advance(Duration::days(3));
+    let later = app.get(&path(&request), Some(&alice.access));
+    let later = later.expect(200);
+    assert_eq!(later["association"]["name"], "Association 1 (nouveau nom)");
+    assert_eq!(
+        later["campaign"]["title"],
+        "Campagne annuelle 2027 (projets)"
+    );
+    assert_eq!(
+        (
+            later["sla"]["step"].as_str(),
+            later["sla"]["days_in_step"].as_i64()
+        ),
+        (Some("instruction"), Some(3))
+    );
+}
+
 fn a_draft_withdrawn_before_submission_stays_the_associations(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;
@@ -1483,6 +1547,7 @@ fn staff_list_and_search_requests_within_their_scope(backend: Backend) {
 on_both_backends!(
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
     a_draft_withdrawn_before_submission_stays_the_associations,
+    the_associations_view_follows_its_request_the_names_and_the_time,
     each_submission_keeps_its_documents_and_content_in_the_history,
     a_town_hall_reads_the_documents_of_the_local_requests_it_runs,
     submission_lists_every_unmet_condition_at_once_and_changes_nothing,

@@ -12,7 +12,7 @@ use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::campaigns::load_visible;
-use crate::routes::documents::DocumentVersionView;
+use crate::routes::documents::{DocumentVersionView, FileView};
 use crate::routes::reference::{district_numbers, known_district};
 use crate::state::AppState;
 use actix_web::http::header;
@@ -21,21 +21,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use simpa_domain::budget::{BudgetLine, MAX_LINES, Side};
+use simpa_domain::campaign::Sla;
 use simpa_domain::campaign::{Campaign, Nature};
 use simpa_domain::circuit::{Command, Instructor, Visibility, decide, possible_actions};
 use simpa_domain::history::{Event, EventActor, transitions};
 use simpa_domain::ids::{
     AssociationId, CampaignId, DirectionId, DistrictNumber, EventId, RequestId,
 };
-use simpa_domain::policy::{self, Action, Actor, RequestAccess};
+use simpa_domain::policy::{self, Action, Actor, RequestAccess, Subject};
 use simpa_domain::reference::Direction;
 use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
 use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::Keyset;
+use simpa_persistence::StoreError;
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::instruction::{self, Author};
-use simpa_persistence::requests::{RequestFilter, StoredRequest};
+use simpa_persistence::requests::{RequestFilter, StoredRequest, ViewAtRead};
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, associations, campaigns, history, reference, requests,
     service_accounts,
@@ -375,6 +377,33 @@ pub struct InstructionView {
     pub instructors: Vec<InstructorView>,
 }
 
+/// A document version attached to a request when it was submitted: fixed once attached (the
+/// city's review of it is on the association's documents).
+#[derive(Serialize, ToSchema)]
+pub struct AttachedDocumentView {
+    pub id: Uuid,
+    pub kind: String,
+    pub fiscal_year: Option<i32>,
+    pub valid_until: Option<NaiveDate>,
+    pub event_date: Option<NaiveDate>,
+    pub file: Option<FileView>,
+    pub filed_at: DateTime<Utc>,
+}
+
+impl From<DocumentVersionView> for AttachedDocumentView {
+    fn from(v: DocumentVersionView) -> Self {
+        AttachedDocumentView {
+            id: v.id,
+            kind: v.kind,
+            fiscal_year: v.fiscal_year,
+            valid_until: v.valid_until,
+            event_date: v.event_date,
+            file: v.file,
+            filed_at: v.filed_at,
+        }
+    }
+}
+
 /// A request, as the caller may see it.
 #[derive(Serialize, ToSchema)]
 pub struct RequestView {
@@ -397,7 +426,7 @@ pub struct RequestView {
     pub fields: RequestFields,
     pub budget_summary: BudgetSummary,
     /// The document versions attached at submission; later replacements do not change them.
-    pub documents: Vec<DocumentVersionView>,
+    pub documents: Vec<AttachedDocumentView>,
     pub timeline: Vec<EventView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instruction: Option<InstructionView>,
@@ -510,26 +539,46 @@ fn days(duration: chrono::Duration) -> i64 {
     duration.num_days()
 }
 
-pub(crate) fn sla_view(
-    request: &StoredRequest,
-    campaign: &Campaign,
-    events: &[Event],
-    now: DateTime<Utc>,
-) -> SlaView {
-    let clock = sla_clock(
-        &transitions(events),
-        request.facts.resume_state,
-        &campaign.settings.sla,
-        now,
-    );
-    SlaView {
-        days_with_city: days(clock.with_city),
-        days_with_association: days(clock.with_association),
-        step: clock.step.map(|s| s.code()),
-        days_in_step: days(clock.step_elapsed),
-        sla_days: clock.step_allowed_days,
-        overdue: clock.is_overdue(now),
-        due_at: clock.due_at,
+/// What the SLA clock runs on, kept with the association's rendered view so that its times
+/// are computed at each read.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ClockInputs {
+    resume_state: Option<RequestStateCode>,
+    transitions: Vec<(DateTime<Utc>, RequestStateCode)>,
+    admissibility_days: u32,
+    instruction_days: u32,
+}
+
+impl ClockInputs {
+    fn new(request: &StoredRequest, campaign: &Campaign, events: &[Event]) -> ClockInputs {
+        ClockInputs {
+            resume_state: request.facts.resume_state.map(RequestStateCode),
+            transitions: transitions(events)
+                .into_iter()
+                .map(|(at, state)| (at, RequestStateCode(state)))
+                .collect(),
+            admissibility_days: campaign.settings.sla.admissibility_days,
+            instruction_days: campaign.settings.sla.instruction_days,
+        }
+    }
+
+    fn view(&self, now: DateTime<Utc>) -> SlaView {
+        let transitions: Vec<(DateTime<Utc>, simpa_domain::request::RequestState)> =
+            self.transitions.iter().map(|(at, s)| (*at, s.0)).collect();
+        let sla = Sla {
+            admissibility_days: self.admissibility_days,
+            instruction_days: self.instruction_days,
+        };
+        let clock = sla_clock(&transitions, self.resume_state.map(|s| s.0), &sla, now);
+        SlaView {
+            days_with_city: days(clock.with_city),
+            days_with_association: days(clock.with_association),
+            step: clock.step.map(|s| s.code()),
+            days_in_step: days(clock.step_elapsed),
+            sla_days: clock.step_allowed_days,
+            overdue: clock.is_overdue(now),
+            due_at: clock.due_at,
+        }
     }
 }
 
@@ -540,6 +589,15 @@ pub(crate) fn request_view(
     request: StoredRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<RequestView> {
+    render(conn, actor, request, now).map(|(view, _)| view)
+}
+
+fn render(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: StoredRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<(RequestView, ClockInputs)> {
     let access = request.access();
     let internal = policy::sees_internal(actor, &access);
     let parties = policy::parties(actor, request.association);
@@ -550,6 +608,7 @@ pub(crate) fn request_view(
     let documents = requests::snapshot(conn, request.id)?;
     let directions = reference::directions(conn)?;
     let (holder, next_step) = whereabouts(&request.facts);
+    let clock = ClockInputs::new(&request, &campaign, &events);
     let budget = &request.content.budget;
     let instruction = internal.then(|| InstructionView {
         proposed_cents: request.facts.proposed_cents,
@@ -579,7 +638,7 @@ pub(crate) fn request_view(
             })
             .collect(),
     });
-    Ok(RequestView {
+    let view = RequestView {
         id: request.id.uuid(),
         number: request.number.map(|n| n.to_string()),
         campaign: CampaignRef {
@@ -598,7 +657,7 @@ pub(crate) fn request_view(
         state_since: request.state_since,
         holder: holder_view(holder, &directions),
         next_step,
-        sla: sla_view(&request, &campaign, &events, now),
+        sla: clock.view(now),
         possible_actions: possible_actions(&request.facts, &parties)
             .into_iter()
             .map(ActionCode)
@@ -612,7 +671,7 @@ pub(crate) fn request_view(
         },
         documents: documents
             .into_iter()
-            .map(DocumentVersionView::from)
+            .map(|v| AttachedDocumentView::from(DocumentVersionView::from(v)))
             .collect(),
         timeline: events
             .into_iter()
@@ -626,7 +685,57 @@ pub(crate) fn request_view(
         submitted_at: request.submitted_at,
         updated_at: request.updated_at,
         fields: RequestFields::from_content(request.content),
-    })
+    };
+    Ok((view, clock))
+}
+
+/// The association's view rendered for the request's current version: the view without
+/// what may change while the request does not (the names of its campaign and association)
+/// nor what depends on the time of reading (the clock), and what the clock needs.
+fn render_for_association(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: StoredRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<(String, String)> {
+    let (view, clock) = render(conn, actor, request, now)?;
+    let unserialisable = |e: serde_json::Error| StoreError::Corrupt(format!("request view: {e}"));
+    let mut body = serde_json::to_value(&view).map_err(unserialisable)?;
+    if let Some(fields) = body.as_object_mut() {
+        for read_time in ["campaign", "association", "sla"] {
+            fields.remove(read_time);
+        }
+    }
+    Ok((
+        serde_json::to_string(&body).map_err(unserialisable)?,
+        serde_json::to_string(&clock).map_err(unserialisable)?,
+    ))
+}
+
+/// The association's view at read time: the rendered body with the names and the clock of now.
+fn association_view(
+    at_read: &ViewAtRead,
+    body: &str,
+    clock: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<String> {
+    let corrupt = |e: serde_json::Error| {
+        StoreError::Corrupt(format!("request view of {}: {e}", at_read.campaign))
+    };
+    let clock: ClockInputs = serde_json::from_str(clock).map_err(corrupt)?;
+    let head = serde_json::to_string(&serde_json::json!({
+        "campaign": CampaignRef { id: at_read.campaign.uuid(), code: at_read.campaign_code.clone(), title: at_read.campaign_title.clone() },
+        "association": AssociationRef { id: at_read.association.uuid(), name: at_read.association_name.clone() },
+        "sla": clock.view(now),
+    }))
+    .map_err(corrupt)?;
+    // Both are JSON objects: `{head…}` and `{body…}` make `{head…,body…}`.
+    match (head.strip_suffix('}'), body.strip_prefix('{')) {
+        (Some(head), Some(rest)) if rest != "}" => Ok(format!("{head},{rest}")),
+        _ => Err(StoreError::Corrupt(
+            "request view: not a JSON object".into(),
+        )),
+    }
 }
 
 /// The caller and the request, if the caller may see it; otherwise 404 (401 when anonymous),
@@ -638,6 +747,16 @@ pub(crate) fn load_readable(
     lock: bool,
 ) -> StoreResult<(Actor, StoredRequest)> {
     let actor = load_actor(conn, caller.0)?;
+    let request = load_readable_as(conn, &actor, id, lock)?;
+    Ok((actor, request))
+}
+
+fn load_readable_as(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: RequestId,
+    lock: bool,
+) -> StoreResult<StoredRequest> {
     let request = if lock {
         requests::get_locked(conn, id)?
     } else {
@@ -653,9 +772,8 @@ pub(crate) fn load_readable(
         },
         StoredRequest::access,
     );
-    policy::authorize(&actor, Action::ReadRequest(access))?;
-    let request = request.ok_or(DomainError::NotFound { what: "request" })?;
-    Ok((actor, request))
+    policy::authorize(actor, Action::ReadRequest(access))?;
+    request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
 }
 
 /// Who acted, as the history records it.
@@ -807,13 +925,45 @@ pub async fn get_request(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let now = state.now();
-    let view = state
+    let (version, body, to_keep) = state
         .read(move |conn| {
+            // The association reading its own request: one query when its view is rendered.
+            let own = match caller.0 {
+                Some(Subject::Person(reader)) => requests::view_at_read(conn, id, reader)?
+                    .filter(|at_read| at_read.read_by_member),
+                _ => None,
+            };
+            if let Some(at_read) = own {
+                let (rendered, fresh) = match at_read.rendered.clone() {
+                    Some(rendered) => (rendered, false),
+                    None => {
+                        let (actor, request) = load_readable(conn, caller, id, false)?;
+                        (render_for_association(conn, &actor, request, now)?, true)
+                    }
+                };
+                let body = association_view(&at_read, &rendered.0, &rendered.1, now)?;
+                return Ok((at_read.version, body, fresh.then_some(rendered)));
+            }
             let (actor, request) = load_readable(conn, caller, id, false)?;
-            request_view(conn, &actor, request, now)
+            let view = request_view(conn, &actor, request, now)?;
+            let body = serde_json::to_string(&view)
+                .map_err(|e| StoreError::Corrupt(format!("request view: {e}")))?;
+            Ok((view.version, body, None))
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), &view))
+    if let Some((rendered, clock)) = to_keep {
+        // Only saves work for the next reads: a failure here changes nothing for this one.
+        let kept = state
+            .write(move |conn| requests::keep_view(conn, id, version, &rendered, &clock))
+            .await;
+        if let Err(problem) = kept {
+            tracing::warn!(%problem, "the rendered view of a request was not kept");
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag(version)))
+        .body(body))
 }
 
 /// Replaces what the request says (`If-Match`: the `ETag` read): while it is a draft, or

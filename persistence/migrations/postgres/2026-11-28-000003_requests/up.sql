@@ -107,6 +107,15 @@ CREATE TABLE request_documents (
 );
 CREATE INDEX request_documents_version ON request_documents (version_id);
 
+-- The association's view of a request, rendered once per version of the request (times
+-- that depend on "now" are computed at each read from `clock`): its reads take one query.
+CREATE TABLE request_views (
+    request_id TEXT PRIMARY KEY REFERENCES requests (id),
+    version BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    clock TEXT NOT NULL
+);
+
 -- The history: appended, never updated or deleted; each event carries the hash of the one
 -- before it.
 CREATE TABLE request_events (
