@@ -9,6 +9,7 @@ pub mod health;
 pub mod instruction;
 pub mod members;
 pub mod reference;
+pub mod request_views;
 pub mod requests;
 pub mod service_accounts;
 pub mod tracking;
