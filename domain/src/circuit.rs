@@ -617,6 +617,7 @@ fn apply(
         Command::Resubmit { message } => {
             next.resume_state = None;
             // An opinion proposing more than the amount now asked is given again.
+            let mut reopened = Vec::new();
             for assignment in &mut next.instructors {
                 if assignment
                     .opinion
@@ -624,7 +625,15 @@ fn apply(
                     .is_some_and(|o| o.proposed_cents > next.requested_cents)
                 {
                     assignment.opinion = None;
+                    reopened.push(assignment.instructor.key());
                 }
+            }
+            if !reopened.is_empty() {
+                draft.internal_note = Some(format!(
+                    "Montant demandé abaissé à {} € : avis à rendre à nouveau par {}.",
+                    next.requested_cents / 100,
+                    reopened.join(", ")
+                ));
             }
             draft.public_message = Some(optional_text("message", message)?.unwrap_or_else(|| {
                 "Pièces et informations transmises : la demande reprend son cours.".into()
@@ -1193,6 +1202,7 @@ mod tests {
 
     #[test]
     fn an_amount_lowered_while_incomplete_sends_higher_opinions_back() {
+        // DJS gave its opinion, DAC has not; documents are asked; the amount is lowered.
         let mut request = facts(Central, InInstruction);
         let give = |cents| Command::GiveOpinion {
             value: OpinionValue::Favourable,
@@ -1203,39 +1213,48 @@ mod tests {
         request = decide(
             &request,
             give(9_000_00),
-            &[Party::Direction(direction(DAC))],
-            now(),
-            today(),
-        )
-        .unwrap()
-        .facts;
-        request = decide(
-            &request,
-            give(2_000_00),
             &[Party::Direction(direction(DJS))],
             now(),
             today(),
         )
         .unwrap()
         .facts;
-        assert_eq!(request.state, Instructed);
-        let mut asked = facts(Central, InInstruction);
-        asked.instructors = request.instructors.clone();
-        asked = decide(
-            &asked,
-            commands()
-                .into_iter()
-                .find(|c| c.kind() == ActionKind::AskDocuments)
-                .expect("ask"),
-            &[Party::Bureau],
+        let ask = commands()
+            .into_iter()
+            .find(|c| c.kind() == ActionKind::AskDocuments)
+            .expect("ask");
+        request = decide(&request, ask, &[Party::Bureau], now(), today())
+            .unwrap()
+            .facts;
+        request.requested_cents = 5_000_00;
+        let back = decide(
+            &request,
+            Command::Resubmit { message: None },
+            &[Party::Applicant],
             now(),
             today(),
         )
-        .unwrap()
-        .facts;
-        asked.requested_cents = 5_000_00;
+        .unwrap();
+        assert_eq!(back.facts.state, InInstruction);
+        assert_eq!(
+            back.facts.awaited(),
+            vec![
+                Instructor::Direction(direction(DAC)),
+                Instructor::Direction(direction(DJS))
+            ],
+            "9,000 € is more than the 5,000 € now asked"
+        );
+        assert!(
+            back.event
+                .internal_note
+                .as_deref()
+                .is_some_and(|n| n.contains(&Instructor::Direction(direction(DJS)).key()))
+        );
+        // Kept when within the new amount.
+        let mut kept = request.clone();
+        kept.requested_cents = 9_500_00;
         let back = decide(
-            &asked,
+            &kept,
             Command::Resubmit { message: None },
             &[Party::Applicant],
             now(),
@@ -1243,11 +1262,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            back.facts.awaited(),
-            vec![Instructor::Direction(direction(DAC))],
-            "9,000 € is more than the 5,000 € now asked"
+            (back.facts.awaited(), back.event.internal_note),
+            (vec![Instructor::Direction(direction(DAC))], None)
         );
-        assert!(back.facts.instructors[1].opinion.is_some());
     }
 
     #[test]

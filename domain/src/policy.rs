@@ -321,16 +321,18 @@ pub fn parties(actor: &Actor, association: AssociationId) -> Vec<Party> {
         Actor::Anonymous => vec![],
         Actor::Service { direction, .. } => vec![Party::Direction(*direction)],
         Actor::Person { staff, .. } => {
-            let mut parties: Vec<Party> = staff
-                .iter()
-                .filter_map(|role| match role {
-                    StaffRole::Admin | StaffRole::Bureau => Some(Party::Bureau),
-                    StaffRole::Instructor(d) => Some(Party::Direction(*d)),
-                    StaffRole::District(n) => Some(Party::District(*n)),
-                    StaffRole::Finance | StaffRole::Juror => None,
-                })
-                .collect();
-            parties.dedup();
+            let mut parties: Vec<Party> = Vec::new();
+            for role in staff {
+                let party = match role {
+                    StaffRole::Admin | StaffRole::Bureau => Party::Bureau,
+                    StaffRole::Instructor(d) => Party::Direction(*d),
+                    StaffRole::District(n) => Party::District(*n),
+                    StaffRole::Finance | StaffRole::Juror => continue,
+                };
+                if !parties.contains(&party) {
+                    parties.push(party);
+                }
+            }
             parties
         }
     }
@@ -590,7 +592,11 @@ mod wording {
                 association: a,
                 role: MemberRole::Manager,
             }],
-            staff: vec![StaffRole::Bureau, StaffRole::Instructor(dac)],
+            staff: vec![
+                StaffRole::Bureau,
+                StaffRole::Instructor(dac),
+                StaffRole::Admin,
+            ],
         };
         assert_eq!(parties(&staff_member, a), [Party::Applicant]);
         let other = AssociationId::from_uuid(Uuid::from_u128(2));

@@ -70,13 +70,19 @@ impl Db {
         migrations::run_pending(&mut *self.pool.get()?)
     }
 
-    /// Runs a use case that only reads, in one transaction (one consistent snapshot).
+    /// Runs a use case that only reads, in one transaction that sees one consistent snapshot
+    /// (PostgreSQL's default, read committed, would let each statement see later commits).
     pub fn read<T>(
         &self,
         use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let mut conn = self.pool.get()?;
-        (*conn).transaction(use_case)
+        (*conn).transaction(|conn| {
+            if let DbConnection::Postgres(_) = conn {
+                conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            }
+            use_case(conn)
+        })
     }
 
     /// Runs a use case that writes, in one transaction: all of it is stored, or none.

@@ -28,6 +28,7 @@ use simpa_domain::ids::{
 };
 use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
+use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
 
 /// A request as stored.
@@ -906,10 +907,11 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Stor
     with_instructors(conn, rows)
 }
 
-/// What the association's view of a request needs at read time, in one query: whether the
-/// reader is an active member of the request's association, the view rendered for the
-/// request's current version (if there is one), and what may have changed without the request
-/// changing (the names of its association and campaign).
+/// What the association's view of a request needs at read time, in one query: the reader's
+/// role in the request's association (when the reader's account is active and a member), the
+/// view rendered for the request's current version and this `format` (if there is one), and
+/// what may have changed without the request changing (the names of its association and
+/// campaign).
 #[derive(Debug, Clone)]
 pub struct ViewAtRead {
     pub association: AssociationId,
@@ -918,9 +920,9 @@ pub struct ViewAtRead {
     pub campaign_code: String,
     pub campaign_title: String,
     pub version: i64,
-    /// The reader's account is active and belongs to the association.
-    pub read_by_member: bool,
-    /// The rendered view and its clock, when rendered for `version`.
+    pub submitted: bool,
+    pub reader_role: Option<MemberRole>,
+    /// The rendered view and its clock.
     pub rendered: Option<(String, String)>,
 }
 
@@ -928,41 +930,43 @@ pub fn view_at_read(
     conn: &mut DbConnection,
     id: RequestId,
     reader: AccountId,
+    format: i32,
 ) -> StoreResult<Option<ViewAtRead>> {
     type Row = (
         String,
         i64,
+        Option<NaiveDateTime>,
         String,
         String,
         String,
         String,
-        Option<String>,
-        Option<(i64, String, String)>,
+        Option<(String, bool)>,
+        Option<(i64, i32, String, String)>,
     );
     let reader = reader.to_string();
     let membership = association_members::association_id
         .eq(requests::association_id)
         .and(association_members::account_id.eq(reader));
-    let active = accounts::id
-        .eq(association_members::account_id)
-        .and(accounts::active.eq(true));
+    let account = accounts::id.eq(association_members::account_id);
     let row: Option<Row> = requests::table
         .inner_join(campaigns::table)
         .inner_join(associations::table)
         .left_join(request_views::table)
         .left_join(association_members::table.on(membership))
-        .left_join(accounts::table.on(active))
+        .left_join(accounts::table.on(account))
         .filter(requests::id.eq(id.to_string()))
         .select((
             requests::association_id,
             requests::version,
+            requests::submitted_at,
             associations::name,
             campaigns::id,
             campaigns::code,
             campaigns::title,
-            accounts::id.nullable(),
+            (association_members::role, accounts::active).nullable(),
             (
                 request_views::version,
+                request_views::format,
                 request_views::body,
                 request_views::clock,
             )
@@ -976,6 +980,7 @@ pub fn view_at_read(
     let Some((
         association,
         version,
+        submitted_at,
         association_name,
         campaign,
         campaign_code,
@@ -986,6 +991,13 @@ pub fn view_at_read(
     else {
         return Ok(None);
     };
+    let reader_role =
+        match member {
+            Some((role, true)) => Some(MemberRole::from_code(&role).ok_or_else(|| {
+                StoreError::Corrupt(format!("association_members.role = {role:?}"))
+            })?),
+            _ => None,
+        };
     Ok(Some(ViewAtRead {
         association: parse("requests.association_id", &association)?,
         association_name,
@@ -993,28 +1005,31 @@ pub fn view_at_read(
         campaign_code,
         campaign_title,
         version,
-        read_by_member: member.is_some(),
+        submitted: submitted_at.is_some(),
+        reader_role,
         rendered: view
-            .filter(|(rendered_for, _, _)| *rendered_for == version)
-            .map(|(_, body, clock)| (body, clock)),
+            .filter(|(rendered_for, shape, _, _)| *rendered_for == version && *shape == format)
+            .map(|(_, _, body, clock)| (body, clock)),
     }))
 }
 
-/// Keeps the view rendered for `version`, unless a newer one is kept already.
+/// Keeps the view rendered for `version` in `format`, unless one for a later version is kept.
 pub fn keep_view(
     conn: &mut DbConnection,
     id: RequestId,
     version: i64,
+    format: i32,
     body: &str,
     clock: &str,
 ) -> StoreResult<()> {
     let updated = diesel::update(
         request_views::table
             .find(id.to_string())
-            .filter(request_views::version.lt(version)),
+            .filter(request_views::version.le(version)),
     )
     .set((
         request_views::version.eq(version),
+        request_views::format.eq(format),
         request_views::body.eq(body),
         request_views::clock.eq(clock),
     ))
@@ -1026,6 +1041,7 @@ pub fn keep_view(
             .values((
                 request_views::request_id.eq(id.to_string()),
                 request_views::version.eq(version),
+                request_views::format.eq(format),
                 request_views::body.eq(body),
                 request_views::clock.eq(clock),
             ))

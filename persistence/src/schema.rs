@@ -324,6 +324,7 @@ diesel::table! {
     request_views (request_id) {
         request_id -> Text,
         version -> BigInt,
+        format -> Integer,
         body -> Text,
         clock -> Text,
     }

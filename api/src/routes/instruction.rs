@@ -255,6 +255,8 @@ pub async fn act_on_request(
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
+            // A history never goes back in time, even when clocks of nodes disagree a little.
+            let now = now.max(request.updated_at);
             let owner = owner(&actor);
             const OPERATION: &str = "request_action";
             if let Some(replay) = idempotency::replay(conn, &owner, &key, OPERATION, &fingerprint)?

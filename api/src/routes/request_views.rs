@@ -176,7 +176,8 @@ pub struct RequestView {
     pub holder: HolderView,
     pub next_step: String,
     pub sla: SlaView,
-    /// What the caller may do now (`POST …/actions`).
+    /// What the caller may do now: `edit` is `PUT /api/v1/requests/{id}`, every other action
+    /// `POST /api/v1/requests/{id}/actions`.
     pub possible_actions: Vec<ActionCode>,
     #[serde(flatten)]
     pub fields: RequestFields,
@@ -444,6 +445,10 @@ fn render(
     };
     Ok((view, clock))
 }
+
+/// The shape of the association's kept views: raise it when `RequestView` or `ClockInputs`
+/// change, and views kept by an earlier build are rendered again.
+pub(crate) const VIEW_FORMAT: i32 = 1;
 
 /// The association's view rendered for the request's current version: the view without
 /// what may change while the request does not (the names of its campaign and association)

@@ -13,7 +13,7 @@ use crate::routes::campaigns::load_visible;
 use crate::routes::reference::{district_numbers, known_district};
 use crate::routes::request_views::{RequestSummary, RequestView};
 use crate::routes::request_views::{
-    association_view, render_for_association, request_view, summaries,
+    VIEW_FORMAT, association_view, render_for_association, request_view, summaries,
 };
 use crate::state::AppState;
 use actix_web::http::header;
@@ -28,7 +28,7 @@ use simpa_domain::history::EventActor;
 use simpa_domain::ids::{
     AssociationId, CampaignId, DirectionId, DistrictNumber, EventId, RequestId,
 };
-use simpa_domain::policy::{self, Action, Actor, RequestAccess, Subject};
+use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::Keyset;
@@ -403,8 +403,11 @@ pub async fn create_request(
                 return Ok(Err(replay));
             }
             existed_association(conn, association)?;
-            let (_, campaign) =
-                load_visible(conn, caller, CampaignId::from_uuid(input.campaign_id))?;
+            let campaign_id = CampaignId::from_uuid(input.campaign_id);
+            load_visible(conn, caller, campaign_id)?;
+            // Its circuit cannot change while a draft starts on it.
+            let campaign = campaigns::get_locked(conn, campaign_id)?
+                .ok_or(DomainError::NotFound { what: "campaign" })?;
             campaign.check_accepts_drafts(now)?;
             let content = input
                 .fields
@@ -455,22 +458,44 @@ pub async fn get_request(
     let now = state.now();
     let (version, body, to_keep) = state
         .read(move |conn| {
-            // The association reading its own request: one query when its view is rendered.
+            // The association reading its own request: one query when its view is kept.
             let own = match caller.0 {
-                Some(Subject::Person(reader)) => requests::view_at_read(conn, id, reader)?
-                    .filter(|at_read| at_read.read_by_member),
+                Some(Subject::Person(reader)) => {
+                    requests::view_at_read(conn, id, reader, VIEW_FORMAT)?
+                        .and_then(|at_read| at_read.reader_role.map(|role| (reader, role, at_read)))
+                }
                 _ => None,
             };
-            if let Some(at_read) = own {
-                let (rendered, fresh) = match at_read.rendered.clone() {
-                    Some(rendered) => (rendered, false),
-                    None => {
-                        let (actor, request) = load_readable(conn, caller, id, false)?;
-                        (render_for_association(conn, &actor, request, now)?, true)
-                    }
+            if let Some((reader, role, at_read)) = own {
+                // The one policy decides, on what that query knows of the reader.
+                let member = Actor::Person {
+                    id: reader,
+                    memberships: vec![Membership {
+                        association: at_read.association,
+                        role,
+                    }],
+                    staff: vec![],
                 };
+                let access = RequestAccess {
+                    association: at_read.association,
+                    submitted: at_read.submitted,
+                    local_district: None,
+                    instructors: vec![],
+                };
+                policy::authorize(&member, Action::ReadRequest(access))?;
+                let kept = at_read
+                    .rendered
+                    .as_ref()
+                    .and_then(|(body, clock)| association_view(&at_read, body, clock, now).ok());
+                if let Some(body) = kept {
+                    return Ok((at_read.version, body, None));
+                }
+                // Not kept yet (or kept in an older shape): render it, and keep it.
+                let (actor, request) = load_readable(conn, caller, id, false)?;
+                let version = request.version;
+                let rendered = render_for_association(conn, &actor, request, now)?;
                 let body = association_view(&at_read, &rendered.0, &rendered.1, now)?;
-                return Ok((at_read.version, body, fresh.then_some(rendered)));
+                return Ok((version, body, Some(rendered)));
             }
             let (actor, request) = load_readable(conn, caller, id, false)?;
             let view = request_view(conn, &actor, request, now)?;
@@ -482,7 +507,9 @@ pub async fn get_request(
     if let Some((rendered, clock)) = to_keep {
         // Only saves work for the next reads: a failure here changes nothing for this one.
         let kept = state
-            .write(move |conn| requests::keep_view(conn, id, version, &rendered, &clock))
+            .write(move |conn| {
+                requests::keep_view(conn, id, version, VIEW_FORMAT, &rendered, &clock)
+            })
             .await;
         if let Err(problem) = kept {
             tracing::warn!(%problem, "the rendered view of a request was not kept");
@@ -523,6 +550,8 @@ pub async fn update_request(
     let view = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
+            // A history never goes back in time, even when clocks of nodes disagree a little.
+            let now = now.max(request.updated_at);
             let parties = policy::parties(&actor, request.association);
             let outcome = decide(
                 &request.facts,
@@ -537,6 +566,10 @@ pub async fn update_request(
                 .ok_or(DomainError::NotFound { what: "campaign" })?;
             let content = input.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, request.association, Some(id))?;
+            if requests::content_digest(&content) == requests::content_digest(&request.content) {
+                // Nothing changed (an autosave): nothing to record.
+                return request_view(conn, &actor, request, now);
+            }
             requests::update_content(conn, id, &content, expected, now)?;
             let edited =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;

@@ -112,6 +112,8 @@ CREATE INDEX request_documents_version ON request_documents (version_id);
 CREATE TABLE request_views (
     request_id TEXT PRIMARY KEY REFERENCES requests (id),
     version BIGINT NOT NULL,
+    -- The shape of the rendering: a view of another shape is rendered again.
+    format INTEGER NOT NULL,
     body TEXT NOT NULL,
     clock TEXT NOT NULL
 );
