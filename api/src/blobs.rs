@@ -81,13 +81,14 @@ impl BlobStore {
             .write(true)
             .create_new(true)
             .open(&path)?;
-        let (chunks, mut received) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_CHUNKS);
+        // Hashing and writing each take a thread: on two cores they overlap instead of
+        // adding up.
+        let (to_writer, mut received) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_CHUNKS);
+        let (to_hasher, mut to_hash) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_CHUNKS);
         let writer = tokio::task::spawn_blocking(move || {
             let mut file = file;
-            let mut hasher = Sha256::new();
             let (mut written, mut flushing_from) = (0u64, 0u64);
             while let Some(block) = received.blocking_recv() {
-                hasher.update(&block);
                 file.write_all(&block)?;
                 written += block.len() as u64;
                 // Let the disk work while the rest arrives: the final sync then has little left.
@@ -96,17 +97,24 @@ impl BlobStore {
                     flushing_from = written;
                 }
             }
-            file.sync_data()?;
-            Ok(hasher
+            file.sync_data()
+        });
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut hasher = Sha256::new();
+            while let Some(block) = to_hash.blocking_recv() {
+                hasher.update(&block);
+            }
+            hasher
                 .finalize()
                 .iter()
                 .map(|b| format!("{b:02x}"))
-                .collect())
+                .collect::<String>()
         });
         Ok(Incoming {
             guard: Cleanup(Some(path)),
-            chunks: Some(chunks),
+            chunks: Some((to_writer, to_hasher)),
             writer,
+            hasher,
             pending: BytesMut::with_capacity(BLOCK_BYTES),
             size: 0,
             head: Vec::with_capacity(HEAD_BYTES),
@@ -174,8 +182,12 @@ impl Drop for Cleanup {
 /// Bytes being received, hashed and written as they come.
 pub struct Incoming {
     guard: Cleanup,
-    chunks: Option<tokio::sync::mpsc::Sender<Bytes>>,
-    writer: tokio::task::JoinHandle<io::Result<String>>,
+    chunks: Option<(
+        tokio::sync::mpsc::Sender<Bytes>,
+        tokio::sync::mpsc::Sender<Bytes>,
+    )>,
+    writer: tokio::task::JoinHandle<io::Result<()>>,
+    hasher: tokio::task::JoinHandle<String>,
     /// Small chunks gathered into blocks, so that the writer is woken once per block.
     pending: BytesMut,
     size: u64,
@@ -199,15 +211,19 @@ impl Incoming {
     /// Gives the gathered bytes to the writer.
     async fn hand_over(&mut self) -> io::Result<()> {
         let block = self.pending.split().freeze();
-        let chunks = self
+        let (to_writer, to_hasher) = self
             .chunks
             .as_ref()
             .ok_or_else(|| io::Error::other("upload already finished"))?;
-        if !block.is_empty() && chunks.send(block).await.is_err() {
-            // The writer stopped on an error: report its cause.
+        if block.is_empty() {
+            return Ok(());
+        }
+        // The hasher never stops early; the writer stops on an error: report its cause.
+        let hashed = to_hasher.send(block.clone()).await.is_ok();
+        if !hashed || to_writer.send(block).await.is_err() {
             return Err(match (&mut self.writer).await {
                 Ok(Err(cause)) => cause,
-                Ok(Ok(_)) => io::Error::other("the upload's writer stopped early"),
+                Ok(Ok(())) => io::Error::other("the upload's writer stopped early"),
                 Err(join) => io::Error::other(join),
             });
         }
@@ -227,7 +243,8 @@ impl Incoming {
     pub async fn finish(mut self) -> io::Result<Received> {
         self.hand_over().await?;
         drop(self.chunks.take());
-        let sha256 = (&mut self.writer).await.map_err(io::Error::other)??;
+        (&mut self.writer).await.map_err(io::Error::other)??;
+        let sha256 = (&mut self.hasher).await.map_err(io::Error::other)?;
         Ok(Received {
             guard: std::mem::replace(&mut self.guard, Cleanup(None)),
             sha256,
