@@ -70,7 +70,7 @@ impl BlobStore {
         well_formed.then(|| self.root.join(&sha256[..2]).join(sha256))
     }
 
-    /// Starts receiving bytes. The file is created here; a blocking task hashes and writes
+    /// Starts receiving bytes. The file is created here; blocking tasks hash and write
     /// what arrives while the caller receives the next chunks, so both cores work.
     pub async fn incoming(&self) -> io::Result<Incoming> {
         let path = self
