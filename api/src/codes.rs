@@ -7,6 +7,7 @@ use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
+use simpa_domain::notification::WorkEmails;
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::{MemberRole, StaffRoleKind};
 use std::borrow::Cow;
@@ -117,4 +118,8 @@ api_code!(
 api_code!(
     /// Who pays a subsidy line (account 74) of a budget.
     FunderCode(Funder)
+);
+api_code!(
+    /// How staff hear of new work.
+    WorkEmailsCode(WorkEmails)
 );

@@ -38,6 +38,57 @@ pub struct Config {
     pub upload_limit: u64,
     /// `SIMPA_MAX_CONCURRENT_UPLOADS`: uploads received at once per node; more wait, then 503.
     pub max_concurrent_uploads: usize,
+    pub mail: MailConfig,
+    pub outbox: OutboxConfig,
+}
+
+/// How e-mail leaves Simpa.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `SIMPA_SMTP_HOST`: the SMTP server; without it, messages are written as `.eml` files
+    /// into `mail/` in the data directory (the embedded default).
+    pub smtp: Option<SmtpConfig>,
+    /// `SIMPA_MAIL_FROM`: the sender, `Name <address>`.
+    pub from: String,
+    /// `SIMPA_REQUEST_LINK`: the address of a request for people, `{id}` replaced by its id.
+    pub request_link: String,
+    /// Where `.eml` files go without SMTP.
+    pub mail_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// `SIMPA_SMTP_PORT` (default 587, or 465 with `tls`, 25 with `none`).
+    pub port: u16,
+    /// `SIMPA_SMTP_TLS`: `starttls` (default), `tls`, or `none` (a relay on the same host).
+    pub tls: SmtpTls,
+    /// `SIMPA_SMTP_USERNAME` and `SIMPA_SMTP_PASSWORD`, when the server asks for them.
+    pub credentials: Option<(String, Secret)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    None,
+}
+
+/// The background worker that sends what the outbox holds.
+#[derive(Debug, Clone)]
+pub struct OutboxConfig {
+    /// `SIMPA_OUTBOX_POLL_MS`: how often an idle worker looks for messages (default 1000).
+    pub poll: Duration,
+    /// `SIMPA_OUTBOX_LEASE_SECONDS`: how long a message taken by a worker stays its own; a
+    /// worker that died lets go of it after this (default 120).
+    pub lease: chrono::Duration,
+    /// `SIMPA_OUTBOX_BATCH`: messages taken at once (default 50).
+    pub batch: i64,
+    /// `SIMPA_DAILY_AT`: the city's local time the daily jobs run at (default `07:00`).
+    pub daily_at: chrono::NaiveTime,
+    /// `SIMPA_OUTBOX_FIRST_RETRY_SECONDS`: the wait before the first retry (default 30),
+    /// doubled each time up to 15 minutes; messages are given up after 24 hours.
+    pub backoff: simpa_domain::outbox::Backoff,
 }
 
 impl Config {
@@ -82,6 +133,7 @@ impl Config {
         }
         let defaults = ThrottlePolicy::default();
         let timezone_raw = value("SIMPA_TIMEZONE").unwrap_or_else(|| "Europe/Paris".into());
+        let mail_dir = data_dir.join("mail");
         let config = Config {
             data_dir,
             database_url,
@@ -113,7 +165,51 @@ impl Config {
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
+            mail: MailConfig {
+                smtp: match value("SIMPA_SMTP_HOST") {
+                    None => None,
+                    Some(host) => {
+                        let tls = match value("SIMPA_SMTP_TLS").as_deref() {
+                            None | Some("starttls") => SmtpTls::StartTls,
+                            Some("tls") => SmtpTls::Tls,
+                            Some("none") => SmtpTls::None,
+                            Some(other) => return Err(format!("SIMPA_SMTP_TLS must be starttls, tls or none (got {other:?})")),
+                        };
+                        let default_port = match tls {
+                            SmtpTls::StartTls => 587,
+                            SmtpTls::Tls => 465,
+                            SmtpTls::None => 25,
+                        };
+                        Some(SmtpConfig {
+                            host,
+                            port: number("SIMPA_SMTP_PORT", value("SIMPA_SMTP_PORT"), default_port)?,
+                            tls,
+                            credentials: value("SIMPA_SMTP_USERNAME").map(|user| (user, Secret(value("SIMPA_SMTP_PASSWORD").unwrap_or_default()))),
+                        })
+                    }
+                },
+                from: value("SIMPA_MAIL_FROM").unwrap_or_else(|| "Simpa <no-reply@simpa.invalid>".into()),
+                request_link: value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("http://{bind_raw}/api/v1/requests/{{id}}")),
+                mail_dir,
+            },
+            outbox: OutboxConfig {
+                poll: Duration::from_millis(number("SIMPA_OUTBOX_POLL_MS", value("SIMPA_OUTBOX_POLL_MS"), 1000)?),
+                lease: chrono::Duration::seconds(number("SIMPA_OUTBOX_LEASE_SECONDS", value("SIMPA_OUTBOX_LEASE_SECONDS"), 120)?),
+                batch: number("SIMPA_OUTBOX_BATCH", value("SIMPA_OUTBOX_BATCH"), 50)?,
+                daily_at: match value("SIMPA_DAILY_AT") {
+                    None => chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
+                    Some(raw) => chrono::NaiveTime::parse_from_str(&raw, "%H:%M")
+                        .map_err(|_| format!("SIMPA_DAILY_AT must be a time such as 07:00 (got {raw:?})"))?,
+                },
+                backoff: simpa_domain::outbox::Backoff {
+                    first: chrono::Duration::seconds(number("SIMPA_OUTBOX_FIRST_RETRY_SECONDS", value("SIMPA_OUTBOX_FIRST_RETRY_SECONDS"), 30)?),
+                    ..simpa_domain::outbox::Backoff::default()
+                },
+            },
         };
+        if config.outbox.batch < 1 {
+            return Err("SIMPA_OUTBOX_BATCH must be at least 1".into());
+        }
         if config.pool.max_size == 0 {
             return Err("SIMPA_DB_POOL_SIZE must be at least 1".into());
         }

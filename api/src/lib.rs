@@ -11,6 +11,9 @@ pub mod config;
 pub mod etag;
 pub mod idempotency;
 pub mod input;
+pub mod jobs;
+pub mod mail;
+pub mod notify;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
@@ -18,6 +21,7 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 pub mod uploads;
+pub mod worker;
 
 use crate::auth::TokenKeys;
 use crate::blobs::BlobStore;
@@ -58,8 +62,10 @@ impl Services {
         };
         let keys = TokenKeys::new(secret.as_bytes(), config.access_token_ttl);
         let blobs = BlobStore::open(config.blob_dir.clone()).map_err(StartError::Blobs)?;
+        let templates =
+            notify::Templates::load().map_err(|e| StartError::Templates(format!("{e:#}")))?;
         Ok(Services {
-            state: web::Data::new(AppState::new(db, clock, config)),
+            state: web::Data::new(AppState::new(db, clock, config, templates)),
             keys: web::Data::new(keys),
             blobs: web::Data::new(blobs),
         })
@@ -74,6 +80,35 @@ pub enum StartError {
     Secret(std::io::Error),
     #[error("cannot open the document store: {0}")]
     Blobs(std::io::Error),
+    #[error("the e-mail templates do not parse: {0}")]
+    Templates(String),
+}
+
+/// The background work of a node (the outbox worker, the daily jobs), running inside its
+/// actix system.
+pub struct Background {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<actix_web::rt::task::JoinHandle<()>>,
+}
+
+/// Starts the background work; call it inside the running actix system.
+pub fn start_background(services: &Services) -> Background {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let tasks = vec![
+        actix_web::rt::spawn(worker::deliver(services.state.clone(), stopping.clone())),
+        actix_web::rt::spawn(jobs::every_day(services.state.clone(), stopping)),
+    ];
+    Background { stop, tasks }
+}
+
+impl Background {
+    /// Stops it, abandoning what is being sent, while the runtime still runs.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
 }
 
 /// Registers every route on `app`, and returns it with the OpenAPI document of those routes.

@@ -44,6 +44,12 @@ enum Command {
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..))]
         grace_minutes: u64,
     },
+    /// The daily jobs (digests of new work, reminders), once: for cron, besides the run
+    /// `simpa serve` makes every day.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Administration accounts.
     Admin {
         #[command(subcommand)]
@@ -60,6 +66,12 @@ enum FixturesCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Queue today's digests and reminders (what was queued before is not queued again).
+    Daily,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -177,11 +189,27 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Command::Jobs {
+            command: JobsCommand::Daily,
+        } => {
+            let state = services.state.clone();
+            match actix_web::web::block(move || simpa_api::jobs::daily(&state)).await {
+                Ok(Ok(report)) => {
+                    println!(
+                        "{report}; the messages go out with the outbox worker of `simpa serve`"
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(format!("daily jobs: {e}")),
+                Err(e) => fail(e),
+            }
+        }
         Command::Openapi => ExitCode::SUCCESS,
     }
 }
 
 async fn serve(services: Services, config: &Config) -> ExitCode {
+    let background = simpa_api::start_background(&services);
     let shared = services.clone();
     let mut server = actix_web::HttpServer::new(move || app(shared.clone()));
     if let Some(workers) = config.workers {
@@ -206,7 +234,9 @@ async fn serve(services: Services, config: &Config) -> ExitCode {
         );
     }
     let _ = out.flush();
-    match server.run().await {
+    let served = server.run().await;
+    background.stop().await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }

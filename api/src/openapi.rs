@@ -47,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         (name = "campaigns", description = "Campaigns and calls for projects requests are filed in"),
         (name = "requests", description = "Subsidy requests: drafts, submission, actions along the instruction circuits"),
         (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
+        (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
     )
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 use crate::auth::passwords;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::notify::Templates;
 use crate::problem::Problem;
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
+    /// The e-mail templates, parsed once.
+    pub templates: Arc<Templates>,
     /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
     /// without holding a thread, and give up with 503 after the connection timeout.
     gate: Semaphore,
@@ -25,7 +28,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config, templates: Templates) -> AppState {
         let permits = config.pool.max_size as usize;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let uploads = Semaphore::new(config.max_concurrent_uploads);
@@ -33,6 +36,7 @@ impl AppState {
             db,
             clock,
             config,
+            templates: Arc::new(templates),
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
             uploads,

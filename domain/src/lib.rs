@@ -19,6 +19,8 @@ pub mod error;
 pub mod history;
 pub mod iban;
 pub mod ids;
+pub mod notification;
+pub mod outbox;
 pub mod policy;
 pub mod postal_code;
 pub mod reference;

@@ -115,6 +115,8 @@ pub enum Action {
     ListRequests,
     /// The worklist and the change feed: the city's staff and API clients.
     FollowRequests,
+    /// The messages waiting, sent or failed in the outbox: admins.
+    ReadOutbox,
 }
 
 /// Why access is refused.
@@ -297,6 +299,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
+        ReadOutbox => allow(actor.is_admin(), Denial::Forbidden),
     }
 }
 
@@ -536,6 +539,7 @@ mod tests {
 
             (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
+            (Action::ReadOutbox,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {

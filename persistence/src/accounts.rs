@@ -4,6 +4,7 @@ use crate::DbConnection;
 use crate::connection::on_each_backend;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
+use crate::members::Addressee;
 use crate::page::{Keyset, Page};
 use crate::schema::{accounts, association_members, associations, service_accounts, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -12,6 +13,7 @@ use diesel::sql_types::{Integer, Nullable, Text};
 use simpa_domain::DomainError;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, StaffRoleId};
+use simpa_domain::notification::{StaffTarget, WorkEmails};
 use simpa_domain::policy::{Actor, Membership, Subject};
 use simpa_domain::roles::{MemberRole, StaffRole, StaffRoleKind};
 
@@ -391,4 +393,92 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
             }
         }
     }
+}
+
+/// The active staff for whom a request is new work, each with how they want to hear of it.
+pub fn staff_addressees(
+    conn: &mut DbConnection,
+    targets: &[StaffTarget],
+) -> StoreResult<Vec<(Addressee, WorkEmails)>> {
+    let mut found: Vec<(Addressee, WorkEmails)> = Vec::new();
+    for target in targets {
+        let mut query = staff_roles::table
+            .inner_join(accounts::table)
+            .filter(accounts::active.eq(true))
+            .select((
+                accounts::id,
+                accounts::email,
+                accounts::display_name,
+                accounts::work_emails,
+            ))
+            .into_boxed();
+        query = match target {
+            StaffTarget::Bureau => query.filter(staff_roles::kind.eq(StaffRoleKind::Bureau.code())),
+            StaffTarget::Direction(d) => query
+                .filter(staff_roles::kind.eq(StaffRoleKind::Instructor.code()))
+                .filter(staff_roles::direction_id.eq(d.to_string())),
+            StaffTarget::District(n) => query
+                .filter(staff_roles::kind.eq(StaffRoleKind::District.code()))
+                .filter(staff_roles::district_number.eq(n.0)),
+        };
+        let rows: Vec<(String, String, String, String)> =
+            query.order(accounts::email_key).load(conn)?;
+        for (id, email, name, work) in rows {
+            let account: AccountId = parse("accounts.id", &id)?;
+            if found.iter().any(|(a, _)| a.account == account) {
+                continue;
+            }
+            let work = WorkEmails::from_code(&work)
+                .ok_or_else(|| StoreError::Corrupt(format!("accounts.work_emails = {work:?}")))?;
+            found.push((
+                Addressee {
+                    account,
+                    email,
+                    name,
+                },
+                work,
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// What a person wants to hear by e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preferences {
+    pub request_emails: bool,
+    pub work_emails: WorkEmails,
+}
+
+pub fn preferences(
+    conn: &mut DbConnection,
+    account: AccountId,
+) -> StoreResult<Option<Preferences>> {
+    let row: Option<(bool, String)> = accounts::table
+        .find(account.to_string())
+        .select((accounts::request_emails, accounts::work_emails))
+        .first(conn)
+        .optional()?;
+    row.map(|(request_emails, work)| {
+        Ok(Preferences {
+            request_emails,
+            work_emails: WorkEmails::from_code(&work)
+                .ok_or_else(|| StoreError::Corrupt(format!("accounts.work_emails = {work:?}")))?,
+        })
+    })
+    .transpose()
+}
+
+pub fn set_preferences(
+    conn: &mut DbConnection,
+    account: AccountId,
+    preferences: Preferences,
+) -> StoreResult<bool> {
+    let updated = diesel::update(accounts::table.find(account.to_string()))
+        .set((
+            accounts::request_emails.eq(preferences.request_emails),
+            accounts::work_emails.eq(preferences.work_emails.code()),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
 }

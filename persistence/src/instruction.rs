@@ -55,9 +55,15 @@ pub fn start_draft(
     history::append(conn, &created)
 }
 
+/// What recording an action produced: the event appended, and the change to [`publish`].
+pub struct Recorded {
+    pub event: Event,
+    pub change: Change,
+}
+
 /// Stores an allowed action's outcome. `snapshot`: the document versions to attach (at
 /// submission and when sent back), recorded in the event too, so that the history keeps every
-/// snapshot. Returns the change to [`publish`].
+/// snapshot.
 pub fn record_action(
     conn: &mut DbConnection,
     request: &StoredRequest,
@@ -66,7 +72,7 @@ pub fn record_action(
     author: Author,
     snapshot: Option<&[(String, DocumentVersionId)]>,
     now: DateTime<Utc>,
-) -> StoreResult<Change> {
+) -> StoreResult<Recorded> {
     let mut events = history::events(conn, request.id)?;
     // Clocks of concurrent callers may disagree by a little: a history never goes back.
     let at = events.last().map_or(now, |last| now.max(last.at));
@@ -106,7 +112,7 @@ pub fn record_action(
     );
     history::append(conn, &event)?;
     let head_hash = event.hash.clone();
-    events.push(event);
+    events.push(event.clone());
     let due = sla_clock(
         &transitions(&events),
         outcome.facts.resume_state,
@@ -125,10 +131,13 @@ pub fn record_action(
     } else {
         vec![]
     };
-    Ok(Change {
-        request: request.id,
-        audiences,
-        at,
+    Ok(Recorded {
+        event,
+        change: Change {
+            request: request.id,
+            audiences,
+            at,
+        },
     })
 }
 

@@ -17,6 +17,7 @@ mod json;
 pub mod locks;
 pub mod members;
 mod migrations;
+pub mod outbox;
 pub mod page;
 pub mod reference;
 pub mod requests;

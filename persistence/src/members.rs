@@ -331,3 +331,45 @@ pub fn mark_accepted(
     .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// Someone to write to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressee {
+    pub account: AccountId,
+    pub email: String,
+    pub name: String,
+}
+
+/// The active members of the association, each with whether they want to hear of its
+/// requests and whether they preside it.
+pub fn addressees(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<Vec<(Addressee, bool, bool)>> {
+    let rows: Vec<(String, String, String, bool, String)> = association_members::table
+        .inner_join(accounts::table)
+        .filter(association_members::association_id.eq(association.to_string()))
+        .filter(accounts::active.eq(true))
+        .select((
+            accounts::id,
+            accounts::email,
+            accounts::display_name,
+            accounts::request_emails,
+            association_members::role,
+        ))
+        .order(accounts::email_key)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, email, name, wants, role)| {
+            Ok((
+                Addressee {
+                    account: parse("accounts.id", &id)?,
+                    email,
+                    name,
+                },
+                wants,
+                role == MemberRole::President.code(),
+            ))
+        })
+        .collect()
+}

@@ -42,6 +42,8 @@ diesel::table! {
         password_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        request_emails -> Bool,
+        work_emails -> Text,
     }
 }
 
@@ -360,8 +362,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        html -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> Text,
+        account_id -> Text,
+        request_id -> Text,
+        created_at -> Timestamp,
+        digested_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
+diesel::joinable!(staff_roles -> accounts (account_id));
 diesel::joinable!(service_accounts -> directions (direction_id));
 diesel::joinable!(association_sectors -> associations (association_id));
 diesel::joinable!(association_sectors -> sectors (sector_code));
@@ -376,6 +409,8 @@ diesel::joinable!(request_documents -> requests (request_id));
 diesel::joinable!(request_documents -> document_versions (version_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(request_views -> requests (request_id));
+diesel::joinable!(digest_items -> accounts (account_id));
+diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -405,4 +440,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_views,
     request_events,
     request_changes,
+    outbox,
+    digest_items,
 );

@@ -6,4 +6,5 @@ mod auth;
 mod documents;
 mod http;
 mod members;
+mod notifications;
 mod requests;

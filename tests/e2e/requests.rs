@@ -8,19 +8,23 @@ use simpa_tests::documents::{file, file_everything, pdf};
 use simpa_tests::{Backend, Reply, TestApp, User, on_both_backends};
 
 /// The city's staff of these tests.
-struct City {
-    app: TestApp,
-    admin: User,
-    bureau: User,
-    dac: User,
-    djs: User,
-    ddct: User,
-    mairie11: User,
+pub(crate) struct City {
+    pub(crate) app: TestApp,
+    pub(crate) admin: User,
+    pub(crate) bureau: User,
+    pub(crate) dac: User,
+    pub(crate) djs: User,
+    pub(crate) ddct: User,
+    pub(crate) mairie11: User,
 }
 
 impl City {
-    fn start(backend: Backend) -> City {
-        let app = TestApp::start(backend);
+    pub(crate) fn start(backend: Backend) -> City {
+        City::start_with(backend, &[])
+    }
+
+    pub(crate) fn start_with(backend: Backend, vars: &[(&str, &str)]) -> City {
+        let app = TestApp::start_with(backend, vars);
         let admin = app.admin();
         let instructor = |email: &str, code: &str| {
             let direction = app.direction_id(code);
@@ -51,7 +55,13 @@ impl City {
     }
 
     /// A published campaign, open since yesterday for two months.
-    fn campaign(&self, by: &User, code: &str, circuit: &str, district: Option<i32>) -> Value {
+    pub(crate) fn campaign(
+        &self,
+        by: &User,
+        code: &str,
+        circuit: &str,
+        district: Option<i32>,
+    ) -> Value {
         let created = self.app.post(
             "/api/v1/campaigns",
             Some(&by.access),
@@ -69,7 +79,12 @@ impl City {
     }
 }
 
-fn campaign_body(app: &TestApp, code: &str, circuit: &str, district: Option<i32>) -> Value {
+pub(crate) fn campaign_body(
+    app: &TestApp,
+    code: &str,
+    circuit: &str,
+    district: Option<i32>,
+) -> Value {
     let now = Utc::now();
     json!({
         "code": code,
@@ -86,7 +101,7 @@ fn campaign_body(app: &TestApp, code: &str, circuit: &str, district: Option<i32>
 }
 
 /// An association of the 11th whose president filed every document it needs.
-fn ready_association(app: &TestApp, n: u32) -> (User, Value) {
+pub(crate) fn ready_association(app: &TestApp, n: u32) -> (User, Value) {
     let president = app.new_user(&format!("president{n}@exemple.org"));
     let association = app.create_association(
         &president,
@@ -97,7 +112,7 @@ fn ready_association(app: &TestApp, n: u32) -> (User, Value) {
 }
 
 /// A complete request asking the city for 4,000 € of a balanced 10,000 € budget.
-fn draft_body(campaign: &Value, association: &Value) -> Value {
+pub(crate) fn draft_body(campaign: &Value, association: &Value) -> Value {
     json!({
         "campaign_id": campaign["id"],
         "association_id": association["id"],
@@ -124,7 +139,7 @@ fn draft_body(campaign: &Value, association: &Value) -> Value {
 }
 
 /// The same, as sent to edit it (without campaign and association).
-fn fields(campaign: &Value, association: &Value) -> Value {
+pub(crate) fn fields(campaign: &Value, association: &Value) -> Value {
     let mut body = draft_body(campaign, association);
     let object = body.as_object_mut().expect("object");
     object.remove("campaign_id");
@@ -132,15 +147,20 @@ fn fields(campaign: &Value, association: &Value) -> Value {
     body
 }
 
-fn id(value: &Value) -> String {
+pub(crate) fn id(value: &Value) -> String {
     value["id"].as_str().expect("id").to_owned()
 }
 
-fn path(request: &str) -> String {
+pub(crate) fn path(request: &str) -> String {
     format!("/api/v1/requests/{request}")
 }
 
-fn create_draft(app: &TestApp, user: &User, campaign: &Value, association: &Value) -> Value {
+pub(crate) fn create_draft(
+    app: &TestApp,
+    user: &User,
+    campaign: &Value,
+    association: &Value,
+) -> Value {
     app.post(
         "/api/v1/requests",
         Some(&user.access),
@@ -150,7 +170,7 @@ fn create_draft(app: &TestApp, user: &User, campaign: &Value, association: &Valu
     .clone()
 }
 
-fn act(app: &TestApp, user: &User, request: &str, action: Value) -> Reply {
+pub(crate) fn act(app: &TestApp, user: &User, request: &str, action: Value) -> Reply {
     app.post(
         &format!("/api/v1/requests/{request}/actions"),
         Some(&user.access),
@@ -159,14 +179,14 @@ fn act(app: &TestApp, user: &User, request: &str, action: Value) -> Reply {
 }
 
 /// A submitted request of a ready association in `campaign`.
-fn submitted(app: &TestApp, n: u32, campaign: &Value) -> (User, Value, String) {
+pub(crate) fn submitted(app: &TestApp, n: u32, campaign: &Value) -> (User, Value, String) {
     let (president, association) = ready_association(app, n);
     let draft = create_draft(app, &president, campaign, &association);
     act(app, &president, &id(&draft), json!({"action": "submit"})).expect(200);
     (president, association, id(&draft))
 }
 
-fn opinion(value: &str, cents: i64) -> Value {
+pub(crate) fn opinion(value: &str, cents: i64) -> Value {
     json!({"action": "give_opinion", "opinion": value, "proposed_cents": cents})
 }
 

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod documents;
+pub mod smtp;
 
 pub use client::{Reply, User};
 
@@ -102,11 +103,14 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     /// The application's database, to check what was persisted.
     pub db: Db,
+    /// What the application shares, to run its jobs from a test.
+    pub services: Services,
     http: reqwest::blocking::Client,
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
     postgres_database: Option<(String, String)>,
-    data_dir: TempDir,
+    data_dir: Option<TempDir>,
+    env: HashMap<String, String>,
 }
 
 impl TestApp {
@@ -142,16 +146,42 @@ impl TestApp {
         for (key, value) in vars {
             env.insert((*key).into(), (*value).into());
         }
+        TestApp::run(
+            backend,
+            env,
+            data_dir,
+            postgres_database,
+            Arc::new(TestClock::default()),
+        )
+    }
+
+    /// Stops the application abruptly (as a killed process would, but for its files and
+    /// database) and starts it again on the same data.
+    pub fn restart(mut self) -> TestApp {
+        let (backend, env, clock) = (self.backend, self.env.clone(), self.clock.clone());
+        let data_dir = self.data_dir.take().expect("data directory");
+        let postgres_database = self.postgres_database.take();
+        drop(self);
+        TestApp::run(backend, env, data_dir, postgres_database, clock)
+    }
+
+    fn run(
+        backend: Backend,
+        env: HashMap<String, String>,
+        data_dir: TempDir,
+        postgres_database: Option<(String, String)>,
+        clock: Arc<TestClock>,
+    ) -> TestApp {
         let config =
             Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
-        let clock = Arc::new(TestClock::default());
         let services = Services::start(config, clock.clone()).expect("start the application");
         let db = services.state.db.clone();
-
+        let serving = services.clone();
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || app(services.clone()))
+                let background = simpa_api::start_background(&serving);
+                let server = actix_web::HttpServer::new(move || app(serving.clone()))
                     .workers(2)
                     .disable_signals()
                     .bind(("127.0.0.1", 0))
@@ -162,6 +192,7 @@ impl TestApp {
                     .send((address, server.handle()))
                     .expect("report the address");
                 server.await.expect("server ran");
+                background.stop().await;
             })
         });
         let (address, handle) = receiver.recv().expect("server started");
@@ -175,12 +206,19 @@ impl TestApp {
             backend,
             clock,
             db,
+            services,
             http,
             handle,
             thread: Some(thread),
             postgres_database,
-            data_dir,
+            data_dir: Some(data_dir),
+            env,
         }
+    }
+
+    /// The application's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.as_ref().expect("data directory").path()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -205,7 +243,7 @@ impl TestApp {
                 })
                 .unwrap_or_default()
         }
-        walk(&self.data_dir.path().join("blobs"))
+        walk(&self.data_dir().join("blobs"))
     }
 }
 

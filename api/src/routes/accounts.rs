@@ -31,6 +31,14 @@ pub struct Registration {
     pub password: String,
     #[schema(example = "Camille Martin")]
     pub display_name: String,
+    /// Whether to receive by e-mail every step of the requests of one's associations
+    /// (decisions reach presidents whatever this says). Yes unless declined.
+    #[serde(default = "yes")]
+    pub request_emails: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,6 +161,7 @@ pub async fn register(
     body: Json<Registration>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
+    let request_emails = input.request_emails;
     let mut checks = Checks::default();
     let email = checks.check("email", EmailAddress::parse(&input.email));
     let password = checks.check("password", Password::parse(&input.password));
@@ -175,6 +184,12 @@ pub async fn register(
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;
+            if !request_emails {
+                let mut preferences = accounts::preferences(conn, id)?
+                    .ok_or(DomainError::NotFound { what: "account" })?;
+                preferences.request_emails = false;
+                accounts::set_preferences(conn, id, preferences)?;
+            }
             account_view(conn, id)
         })
         .await?;

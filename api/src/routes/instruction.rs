@@ -5,6 +5,7 @@ use crate::auth::{Caller, secrets};
 use crate::codes::{AskReasonCode, OpinionCode};
 use crate::idempotency::{self, IdempotencyKey, Replay};
 use crate::input::Json;
+use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::documents::vault_on;
 use crate::routes::request_views::{RequestView, request_view};
@@ -252,6 +253,7 @@ pub async fn act_on_request(
     let fingerprint = secrets::sha256_hex(&[id.to_string().as_bytes(), &body.raw[..]].concat());
     let input = body.value;
     let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
@@ -288,7 +290,7 @@ pub async fn act_on_request(
                 None
             };
             let author = author(conn, &actor)?;
-            let change = instruction::record_action(
+            let recorded = instruction::record_action(
                 conn,
                 &request,
                 &campaign,
@@ -297,8 +299,18 @@ pub async fn act_on_request(
                 snapshot.as_deref(),
                 now,
             )?;
+            let before = request.facts;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            notify::queue_for_action(
+                conn,
+                &templates,
+                &mail,
+                &recorded.event,
+                &before,
+                &request,
+                now,
+            )?;
             let view = request_view(conn, &actor, request, now)?;
             idempotency::remember(
                 conn,
@@ -311,7 +323,7 @@ pub async fn act_on_request(
                 &view,
                 now,
             )?;
-            instruction::publish(conn, change)?;
+            instruction::publish(conn, recorded.change)?;
             Ok(Ok(view))
         })
         .await?;

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod health;
 pub mod instruction;
 pub mod members;
+pub mod notifications;
 pub mod reference;
 pub mod request_views;
 pub mod requests;
@@ -66,7 +67,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(requests::update_request)
         .service(instruction::act_on_request)
         .service(tracking::verify_history)
-        .service(tracking::worklist);
+        .service(tracking::worklist)
+        .service(notifications::get_preferences)
+        .service(notifications::set_preferences)
+        .service(notifications::list_outbox);
 }
 
 /// For writes that report whether they found their target: `false` means it does not exist.

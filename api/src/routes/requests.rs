@@ -574,12 +574,12 @@ pub async fn update_request(
             let edited =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let author = author(conn, &actor)?;
-            let change =
+            let recorded =
                 instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let view = request_view(conn, &actor, request, now)?;
-            instruction::publish(conn, change)?;
+            instruction::publish(conn, recorded.change)?;
             Ok(view)
         })
         .await?;

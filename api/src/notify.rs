@@ -1,0 +1,399 @@
+//! Telling people. What each step of a request, each reminder and each digest says is
+//! rendered from the French templates of `api/templates/mail/` (plain text and HTML), and
+//! queued in the outbox in the same transaction as what causes it.
+
+use crate::config::MailConfig;
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+use serde_json::Value as Json;
+use simpa_domain::circuit::RequestFacts;
+use simpa_domain::circuit::{AskReason, Instructor};
+use simpa_domain::history::Event;
+use simpa_domain::ids::{AccountId, RequestId};
+use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
+use simpa_persistence::members::Addressee;
+use simpa_persistence::outbox::{self, Channel, NewMessage};
+use simpa_persistence::requests::StoredRequest;
+use simpa_persistence::{
+    DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, members,
+    reference, requests,
+};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/mail/", $name)))),*]
+    };
+}
+
+/// Every template file, compiled into the binary.
+const FILES: &[(&str, &str)] = templates!(
+    "layout.txt",
+    "layout.html",
+    "request_submitted.txt",
+    "request_submitted.html",
+    "documents_asked.txt",
+    "documents_asked.html",
+    "request_admissible.txt",
+    "request_admissible.html",
+    "request_dispatched.txt",
+    "request_dispatched.html",
+    "request_instructed.txt",
+    "request_instructed.html",
+    "request_rejected.txt",
+    "request_rejected.html",
+    "request_withdrawn.txt",
+    "request_withdrawn.html",
+    "new_work.txt",
+    "new_work.html",
+    "work_digest.txt",
+    "work_digest.html",
+    "document_expiring.txt",
+    "document_expiring.html",
+    "request_still_incomplete.txt",
+    "request_still_incomplete.html",
+);
+
+/// The templates, parsed once.
+pub struct Templates(Environment<'static>);
+
+impl Templates {
+    pub fn load() -> Result<Templates, minijinja::Error> {
+        let mut env = Environment::new();
+        for (name, source) in FILES {
+            env.add_template(name, source)?;
+        }
+        Ok(Templates(env))
+    }
+
+    /// The subject, plain text and HTML of a notice.
+    fn render(
+        &self,
+        notice: Notice,
+        subject: String,
+        data: Value,
+    ) -> StoreResult<(String, String, String)> {
+        let failed =
+            |e: minijinja::Error| StoreError::Corrupt(format!("template {}: {e:#}", notice.code()));
+        let data = context! { subject => subject.clone(), ..data };
+        let render = |ext: &str| {
+            self.0
+                .get_template(&format!("{}.{ext}", notice.code()))
+                .and_then(|t| t.render(&data))
+                .map_err(failed)
+        };
+        Ok((subject, render("txt")?, render("html")?))
+    }
+}
+
+/// An amount as people read it: `4 000 €`, `1 234,50 €`.
+pub fn euros(cents: i64) -> String {
+    let whole = (cents / 100).abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(digit);
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    match cents.abs() % 100 {
+        0 => format!("{sign}{grouped} €"),
+        rest => format!("{sign}{grouped},{rest:02} €"),
+    }
+}
+
+/// What templates know of a request.
+#[derive(Serialize)]
+struct RequestLine {
+    number: String,
+    title: String,
+    association: String,
+    campaign: String,
+    state: String,
+    requested: String,
+    link: String,
+}
+
+fn request_line(
+    conn: &mut DbConnection,
+    mail: &MailConfig,
+    request: &StoredRequest,
+) -> StoreResult<RequestLine> {
+    let campaign = campaigns::get(conn, request.campaign)?
+        .map(|c| c.settings.title)
+        .unwrap_or_default();
+    Ok(RequestLine {
+        number: request
+            .number
+            .map_or_else(|| "(brouillon)".to_owned(), |n| n.to_string()),
+        title: request.content.title.clone(),
+        association: associations::name(conn, request.association)?,
+        campaign,
+        state: request.facts.state.label().to_lowercase(),
+        requested: euros(request.content.requested_cents),
+        link: mail.request_link.replace("{id}", &request.id.to_string()),
+    })
+}
+
+fn mailbox(to: &Addressee) -> String {
+    match to.email.parse() {
+        Ok(address) => Mailbox::new(Some(to.name.clone()), address).to_string(),
+        // Stored addresses were checked when registered; a bad one fails at sending, visibly.
+        Err(_) => to.email.clone(),
+    }
+}
+
+/// Queues one e-mail.
+fn queue(
+    conn: &mut DbConnection,
+    to: &Addressee,
+    rendered: (String, String, String),
+    request: Option<RequestId>,
+    dedupe_key: Option<String>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (subject, text, html) = rendered;
+    outbox::enqueue(
+        conn,
+        &NewMessage {
+            channel: Channel::Email,
+            recipient: mailbox(to),
+            subject,
+            body: text,
+            html: Some(html),
+            request,
+            dedupe_key,
+        },
+        now,
+    )
+}
+
+/// The details of the event that templates show: what was asked, and by when.
+fn asked_items(conn: &mut DbConnection, details: &Json) -> StoreResult<Vec<Json>> {
+    let kinds = documents::kinds(conn)?;
+    Ok(details["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    let what = match (item["document_kind"].as_str(), item["field"].as_str()) {
+                        (Some(kind), _) => kinds
+                            .iter()
+                            .find(|k| k.code == kind)
+                            .map_or(kind.to_owned(), |k| k.label.clone()),
+                        (None, Some(field)) => format!("le champ « {field} » de la demande"),
+                        (None, None) => String::new(),
+                    };
+                    let reason = item["reason"]
+                        .as_str()
+                        .and_then(AskReason::from_code)
+                        .map_or("", |r| r.label());
+                    serde_json::json!({"what": what, "reason": reason.to_lowercase()})
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Queues what an action on a request tells, to whom (the association's members, the staff
+/// for whom it is new work), in the transaction that recorded it.
+pub fn queue_for_action(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    event: &Event,
+    before: &RequestFacts,
+    request: &StoredRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let notices = notices_for(event.action, before, &request.facts);
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let line = request_line(conn, mail, request)?;
+    let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
+    for (notice, audience) in notices {
+        match audience {
+            Audience::Association { decision } => {
+                let documents: Vec<Json> = if notice == Notice::Submitted {
+                    requests::snapshot(conn, request.id)?
+                        .into_iter()
+                        .map(|v| {
+                            let label = documents::kind(conn, &v.kind_code)
+                                .ok()
+                                .flatten()
+                                .map_or(v.kind_code.clone(), |k| k.label);
+                            serde_json::json!({"label": label, "file": v.file.map(|f| f.file_name)})
+                        })
+                        .collect()
+                } else {
+                    vec![]
+                };
+                let instructors: Vec<String> = reference::directions(conn)?
+                    .into_iter()
+                    .filter(|d| {
+                        request
+                            .facts
+                            .instructors
+                            .iter()
+                            .any(|a| a.instructor == Instructor::Direction(d.id))
+                    })
+                    .map(|d| d.name)
+                    .collect();
+                let asked = asked_items(conn, &details)?;
+                let due_on = details["due_on"].as_str().unwrap_or_default().to_owned();
+                for (to, wants, presides) in members::addressees(conn, request.association)? {
+                    if !member_is_told(wants, presides, decision) {
+                        continue;
+                    }
+                    let data = context! {
+                        recipient => to.name.clone(),
+                        request => Value::from_serialize(&line),
+                        documents => Value::from_serialize(&documents),
+                        asked => Value::from_serialize(&asked),
+                        due_on => due_on.clone(),
+                        instructors => instructors.join(", "),
+                        message => event.public_message.clone(),
+                    };
+                    let subject = format!("{} — demande {}", notice.label(), line.number);
+                    queue(
+                        conn,
+                        &to,
+                        templates.render(notice, subject, data)?,
+                        Some(request.id),
+                        None,
+                        now,
+                    )?;
+                }
+            }
+            Audience::Staff(targets) => {
+                for (to, when) in accounts::staff_addressees(conn, &targets)? {
+                    match when {
+                        WorkEmails::Immediate => {
+                            let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line) };
+                            let subject =
+                                format!("{} : {} « {} »", notice.label(), line.number, line.title);
+                            queue(
+                                conn,
+                                &to,
+                                templates.render(notice, subject, data)?,
+                                Some(request.id),
+                                None,
+                                now,
+                            )?;
+                        }
+                        WorkEmails::Daily => {
+                            outbox::add_to_digest(conn, to.account, request.id, now)?
+                        }
+                        WorkEmails::Never => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Queues the daily digest of everyone who chose one and has new work; returns how many.
+pub fn queue_digests(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let mut sent = 0;
+    for (account, ids) in outbox::pending_digests(conn)? {
+        let Some(person) = accounts::get(conn, account)? else {
+            continue;
+        };
+        let mut lines = Vec::new();
+        for id in ids {
+            if let Some(request) = requests::get(conn, id)? {
+                lines.push(request_line(conn, mail, &request)?);
+            }
+        }
+        let to = Addressee {
+            account,
+            email: person.email.clone(),
+            name: person.display_name.clone(),
+        };
+        let data =
+            context! { recipient => to.name.clone(), requests => Value::from_serialize(&lines) };
+        let subject = format!("{} ({})", Notice::Digest.label(), lines.len());
+        queue(
+            conn,
+            &to,
+            templates.render(Notice::Digest, subject, data)?,
+            None,
+            None,
+            now,
+        )?;
+        outbox::mark_digested(conn, account, now)?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// The addressee of an account, if it is still active.
+pub fn addressee(conn: &mut DbConnection, account: AccountId) -> StoreResult<Option<Addressee>> {
+    Ok(accounts::get(conn, account)?
+        .filter(|a| a.active)
+        .map(|a| Addressee {
+            account,
+            email: a.email,
+            name: a.display_name,
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_the_french_way() {
+        assert_eq!(euros(400_000), "4\u{202f}000 €");
+        assert_eq!(euros(123_456_750), "1\u{202f}234\u{202f}567,50 €");
+        assert_eq!(euros(5), "0,05 €");
+        assert_eq!(euros(99_900), "999 €");
+    }
+
+    #[test]
+    fn every_notice_has_its_templates_and_they_render() {
+        let templates = Templates::load().expect("templates parse");
+        let line = RequestLine {
+            number: "2027_00001".into(),
+            title: "Ateliers <d'écriture>".into(),
+            association: "Théâtre du Faubourg".into(),
+            campaign: "Campagne annuelle 2027".into(),
+            state: "déposée".into(),
+            requested: euros(400_000),
+            link: "https://exemple.org/demandes/1".into(),
+        };
+        for notice in Notice::ALL {
+            let data = context! {
+                recipient => "Camille",
+                request => Value::from_serialize(&line),
+                requests => Value::from_serialize(vec![&line]),
+                documents => Value::from_serialize(vec![serde_json::json!({"label": "Statuts", "file": "statuts.pdf"})]),
+                asked => Value::from_serialize(vec![serde_json::json!({"what": "RIB", "reason": "incorrect"})]),
+                due_on => "2026-12-15",
+                message => "Motif",
+                instructors => "Direction des Affaires Culturelles",
+                document => "Attestation d'assurance",
+                association => "Théâtre du Faubourg",
+                valid_until => "2026-12-31",
+                asked_on => "2026-11-01",
+            };
+            let (subject, text, html) = templates
+                .render(*notice, format!("Sujet {}", notice.code()), data)
+                .expect("renders");
+            assert!(text.starts_with("Bonjour Camille,"), "{notice}: {text}");
+            assert!(html.contains("<p>Bonjour Camille,</p>"), "{notice}: {html}");
+            assert!(!html.contains("<d'écriture>"), "{notice}: HTML is escaped");
+            assert_eq!(subject, format!("Sujet {}", notice.code()));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Background work inside `simpa serve`: the outbox worker, which sends what the outbox holds
+//! (at least once: a message is marked sent only after the server accepted it; one taken by a
+//! worker that died is taken again when its lease runs out), and the daily jobs.
+
+use crate::mail::Mailer;
+use crate::state::AppState;
+use actix_web::web;
+use simpa_domain::outbox::{AfterFailure, after_failure};
+use simpa_persistence::outbox::{self, Channel};
+use tokio::sync::watch;
+
+/// Sends due messages until told to stop. Stopping abandons a message being sent (its lease
+/// runs out and another worker sends it), as a crash would, but drops the SMTP connections
+/// while the runtime still runs.
+pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
+    // Built here, inside the runtime: lettre's pooled SMTP transport spawns a task.
+    let mailer = match Mailer::new(&state.config.mail) {
+        Ok(mailer) => mailer,
+        Err(reason) => {
+            tracing::error!(%reason, "e-mail cannot be sent: the outbox worker does not start");
+            return;
+        }
+    };
+    loop {
+        let taken = tokio::select! {
+            taken = deliver_due(&state, &mailer) => taken,
+            _ = stop.changed() => return,
+        };
+        match taken {
+            // A full batch: more may be waiting.
+            Ok(taken) if taken as i64 >= state.config.outbox.batch => continue,
+            Ok(_) => {}
+            Err(problem) => tracing::warn!(%problem, "the outbox could not be read"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(state.config.outbox.poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Takes the due messages and sends them; returns how many were taken.
+pub async fn deliver_due(
+    state: &AppState,
+    mailer: &Mailer,
+) -> Result<usize, crate::problem::Problem> {
+    let now = state.now();
+    let lease_until = now + state.config.outbox.lease;
+    let batch = state.config.outbox.batch;
+    let messages = state
+        .write(move |conn| outbox::claim(conn, now, lease_until, batch))
+        .await?;
+    let taken = messages.len();
+    for message in messages {
+        let attempts = message.attempts + 1;
+        let result = match message.channel {
+            Channel::Email => mailer.send(&state.config.mail.from, &message).await,
+            Channel::Webhook => Err(crate::mail::SendFailure {
+                permanent: true,
+                reason: "webhooks are not delivered by this build".into(),
+            }),
+        };
+        let now = state.now();
+        let (id, queued_at) = (message.id, message.created_at);
+        match result {
+            Ok(()) => {
+                state
+                    .write(move |conn| outbox::mark_sent(conn, id, attempts, now))
+                    .await?;
+            }
+            Err(failure) => {
+                let retry_at = match after_failure(
+                    &state.config.outbox.backoff,
+                    attempts,
+                    queued_at,
+                    now,
+                    failure.permanent,
+                ) {
+                    AfterFailure::RetryAt(at) => Some(at),
+                    AfterFailure::GiveUp => None,
+                };
+                if retry_at.is_none() {
+                    tracing::warn!(%id, reason = %failure.reason, attempts, "a message is given up");
+                } else {
+                    tracing::info!(%id, reason = %failure.reason, attempts, "a message will be sent again");
+                }
+                let reason = failure.reason;
+                state
+                    .write(move |conn| {
+                        outbox::mark_failed(conn, id, attempts, &reason, retry_at, now)
+                    })
+                    .await?;
+            }
+        }
+    }
+    Ok(taken)
+}

@@ -1,0 +1,256 @@
+//! Who is told what, and when: every public step of a request reaches the association (in
+//! 2021 the Conseil de Paris criticised that refusals went untold), and new work reaches the
+//! staff who must do it.
+
+use crate::circuit::{ActionKind, Instructor, RequestFacts};
+use crate::coded_enum;
+use crate::ids::{DirectionId, DistrictNumber};
+use crate::request::RequestState;
+use crate::tracking::{Holder, whereabouts};
+
+coded_enum! {
+    /// What a person is told by e-mail; each has its templates (text and HTML).
+    pub enum Notice {
+        Submitted = ("request_submitted", "Accusé de réception de votre demande"),
+        DocumentsAsked = ("documents_asked", "Pièces ou informations demandées"),
+        Admissible = ("request_admissible", "Votre demande est recevable"),
+        Dispatched = ("request_dispatched", "Votre demande est en instruction"),
+        Instructed = ("request_instructed", "L'instruction de votre demande est terminée"),
+        Rejected = ("request_rejected", "Votre demande a été refusée"),
+        Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
+        NewWork = ("new_work", "Une demande vous attend"),
+        DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),
+        StillIncomplete = ("request_still_incomplete", "Votre demande attend toujours des pièces"),
+        Digest = ("work_digest", "Les demandes qui vous attendent"),
+    }
+}
+
+coded_enum! {
+    /// How staff want to hear of new work.
+    pub enum WorkEmails {
+        Immediate = ("immediate", "À chaque nouvelle demande"),
+        Daily = ("daily", "Un récapitulatif par jour"),
+        Never = ("none", "Jamais"),
+    }
+}
+
+/// Staff for whom a request is new work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StaffTarget {
+    Bureau,
+    District(DistrictNumber),
+    Direction(DirectionId),
+}
+
+/// Who a notice goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// The association's members who want to hear of their requests; its presidents always
+    /// when it is a decision.
+    Association {
+        decision: bool,
+    },
+    Staff(Vec<StaffTarget>),
+}
+
+fn targets(holder: Holder) -> Vec<StaffTarget> {
+    match holder {
+        Holder::Bureau => vec![StaffTarget::Bureau],
+        Holder::District(n) => vec![StaffTarget::District(n)],
+        Holder::Instructors(instructors) => instructors
+            .into_iter()
+            .map(|i| match i {
+                Instructor::Direction(d) => StaffTarget::Direction(d),
+                Instructor::District(n) => StaffTarget::District(n),
+            })
+            .collect(),
+        Holder::Association | Holder::Nobody => vec![],
+    }
+}
+
+/// What an action on a request tells, and to whom.
+pub fn notices_for(
+    action: ActionKind,
+    before: &RequestFacts,
+    after: &RequestFacts,
+) -> Vec<(Notice, Audience)> {
+    let association = |notice, decision| (notice, Audience::Association { decision });
+    let new_work = |targets: Vec<StaffTarget>| {
+        (!targets.is_empty()).then_some((Notice::NewWork, Audience::Staff(targets)))
+    };
+    let now_held_by = || targets(whereabouts(after).0);
+    let mut notices = Vec::new();
+    match action {
+        ActionKind::Submit => {
+            notices.push(association(Notice::Submitted, false));
+            notices.extend(new_work(now_held_by()));
+        }
+        ActionKind::AskDocuments => notices.push(association(Notice::DocumentsAsked, false)),
+        ActionKind::Resubmit => notices.extend(new_work(now_held_by())),
+        ActionKind::DeclareAdmissible => {
+            notices.push(association(Notice::Admissible, false));
+            // A town hall goes on to instruct what it admitted (the bureau, which goes on to
+            // dispatch, has just seen it).
+            if after.instructors.len() > before.instructors.len() {
+                notices.extend(new_work(now_held_by()));
+            }
+        }
+        ActionKind::Dispatch => {
+            notices.push(association(Notice::Dispatched, false));
+            let added: Vec<StaffTarget> = after
+                .instructors
+                .iter()
+                .filter(|a| {
+                    !before
+                        .instructors
+                        .iter()
+                        .any(|b| b.instructor == a.instructor)
+                })
+                .filter_map(|a| match a.instructor {
+                    Instructor::Direction(d) => Some(StaffTarget::Direction(d)),
+                    Instructor::District(_) => None,
+                })
+                .collect();
+            notices.extend(new_work(added));
+        }
+        ActionKind::GiveOpinion if after.state == RequestState::Instructed => {
+            notices.push(association(Notice::Instructed, false));
+        }
+        ActionKind::RejectInadmissible => notices.push(association(Notice::Rejected, true)),
+        ActionKind::Withdraw => notices.push(association(Notice::Withdrawn, false)),
+        ActionKind::Create
+        | ActionKind::Edit
+        | ActionKind::GiveOpinion
+        | ActionKind::OverrideProposal => {}
+    }
+    notices
+}
+
+/// Whether a member hears of a notice: the notices the member asked for, and every decision
+/// for presidents.
+pub fn member_is_told(wants_request_emails: bool, is_president: bool, decision: bool) -> bool {
+    wants_request_emails || (decision && is_president)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::CircuitKind;
+    use crate::circuit::{Command, decide};
+    use crate::policy::Party;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use uuid::Uuid;
+
+    fn walk(circuit: CircuitKind, steps: Vec<(Party, Command)>) -> Vec<Vec<(Notice, Audience)>> {
+        let local = (circuit == CircuitKind::Local).then_some(DistrictNumber(11));
+        let mut facts = RequestFacts::new_draft(circuit, local);
+        facts.requested_cents = 1_000_00;
+        let now = Utc.with_ymd_and_hms(2026, 10, 1, 9, 0, 0).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        steps
+            .into_iter()
+            .map(|(party, command)| {
+                let kind = command.kind();
+                let outcome = decide(&facts, command, &[party], now, today).expect("allowed");
+                let notices = notices_for(kind, &facts, &outcome.facts);
+                facts = outcome.facts;
+                notices
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_association_hears_every_public_step_and_staff_their_new_work() {
+        let dac = DirectionId::from_uuid(Uuid::from_u128(1));
+        let djs = DirectionId::from_uuid(Uuid::from_u128(2));
+        let opinion = |cents| Command::GiveOpinion {
+            value: crate::circuit::OpinionValue::Favourable,
+            proposed_cents: cents,
+            public_comment: None,
+            internal_comment: None,
+        };
+        let told = walk(
+            CircuitKind::Central,
+            vec![
+                (Party::Applicant, Command::Submit),
+                (Party::Bureau, Command::DeclareAdmissible { message: None }),
+                (
+                    Party::Bureau,
+                    Command::Dispatch {
+                        lead: dac,
+                        co: vec![djs],
+                    },
+                ),
+                (Party::Direction(djs), opinion(500_00)),
+                (Party::Direction(dac), opinion(800_00)),
+            ],
+        );
+        let association = |notice| (notice, Audience::Association { decision: false });
+        assert_eq!(
+            told,
+            vec![
+                vec![
+                    association(Notice::Submitted),
+                    (Notice::NewWork, Audience::Staff(vec![StaffTarget::Bureau]))
+                ],
+                vec![association(Notice::Admissible)],
+                vec![
+                    association(Notice::Dispatched),
+                    (
+                        Notice::NewWork,
+                        Audience::Staff(vec![
+                            StaffTarget::Direction(dac),
+                            StaffTarget::Direction(djs)
+                        ])
+                    )
+                ],
+                vec![],
+                vec![association(Notice::Instructed)],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_town_hall_hears_of_its_local_requests_and_refusals_are_decisions() {
+        let told = walk(
+            CircuitKind::Local,
+            vec![
+                (Party::Applicant, Command::Submit),
+                (
+                    Party::District(DistrictNumber(11)),
+                    Command::DeclareAdmissible { message: None },
+                ),
+            ],
+        );
+        let town_hall = Audience::Staff(vec![StaffTarget::District(DistrictNumber(11))]);
+        assert_eq!(told[0][1], (Notice::NewWork, town_hall.clone()));
+        assert_eq!(
+            told[1][1],
+            (Notice::NewWork, town_hall),
+            "it instructs what it admitted"
+        );
+        let refused = walk(
+            CircuitKind::Central,
+            vec![
+                (Party::Applicant, Command::Submit),
+                (
+                    Party::Bureau,
+                    Command::RejectInadmissible {
+                        reason: "Hors champ".into(),
+                    },
+                ),
+            ],
+        );
+        assert_eq!(
+            refused[1],
+            vec![(Notice::Rejected, Audience::Association { decision: true })]
+        );
+        assert!(
+            member_is_told(false, true, true),
+            "presidents always hear of decisions"
+        );
+        assert!(!member_is_told(false, true, false));
+        assert!(!member_is_told(false, false, true));
+        assert!(member_is_told(true, false, false));
+    }
+}

@@ -1,0 +1,317 @@
+//! The transactional outbox: messages written in the same transaction as what causes them,
+//! taken by a worker under a lease, sent at least once, retried, or given up.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
+use crate::schema::{digest_items, outbox};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::ids::{AccountId, RequestId};
+use uuid::Uuid;
+
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+impl Channel {
+    fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    pub request: Option<RequestId>,
+    /// For what must be sent once only (a reminder): a second message with the same key is
+    /// not queued.
+    pub dedupe_key: Option<String>,
+}
+
+/// A queued message, as the worker and admins see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    pub request: Option<RequestId>,
+    pub status: String,
+    pub attempts: u32,
+    pub available_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct Row {
+    id: String,
+    channel: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    html: Option<String>,
+    request_id: Option<String>,
+    status: String,
+    attempts: i32,
+    available_at: NaiveDateTime,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+}
+
+fn from_row(row: Row) -> StoreResult<Message> {
+    Ok(Message {
+        id: parse("outbox.id", &row.id)?,
+        channel: match row.channel.as_str() {
+            "email" => Channel::Email,
+            "webhook" => Channel::Webhook,
+            other => return Err(StoreError::Corrupt(format!("outbox.channel = {other:?}"))),
+        },
+        request: row
+            .request_id
+            .as_deref()
+            .map(|r| parse("outbox.request_id", r))
+            .transpose()?,
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        available_at: utc(row.available_at),
+        created_at: utc(row.created_at),
+        sent_at: row.sent_at.map(utc),
+        recipient: row.recipient,
+        subject: row.subject,
+        body: row.body,
+        html: row.html,
+        status: row.status,
+        last_error: row.last_error,
+    })
+}
+
+/// Queues a message; `false` when its dedupe key was queued before (nothing is added).
+pub fn enqueue(
+    conn: &mut DbConnection,
+    message: &NewMessage,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if let Some(key) = &message.dedupe_key {
+        let seen: bool = diesel::select(diesel::dsl::exists(
+            outbox::table.filter(outbox::dedupe_key.eq(key)),
+        ))
+        .get_result(conn)?;
+        if seen {
+            return Ok(false);
+        }
+    }
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(Uuid::now_v7().to_string()),
+            outbox::channel.eq(message.channel.code()),
+            outbox::recipient.eq(&message.recipient),
+            outbox::subject.eq(&message.subject),
+            outbox::body.eq(&message.body),
+            outbox::html.eq(message.html.as_deref()),
+            outbox::request_id.eq(message.request.map(|r| r.to_string())),
+            outbox::dedupe_key.eq(message.dedupe_key.as_deref()),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::available_at.eq(naive(now)),
+            outbox::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Takes up to `limit` messages due at `now` that nobody holds, for `lease_until`. A message
+/// whose lease ran out (its worker died) is due again.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let now = naive(now);
+    let free = outbox::leased_until
+        .is_null()
+        .or(outbox::leased_until.lt(now));
+    let candidates: Vec<String> = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::available_at.le(now))
+        .filter(free)
+        .select(outbox::id)
+        .order((outbox::available_at, outbox::id))
+        .limit(limit)
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for id in candidates {
+        // Only one worker wins a message: the lease is taken only if it is still free.
+        let taken = diesel::update(
+            outbox::table
+                .find(&id)
+                .filter(outbox::status.eq("pending"))
+                .filter(
+                    outbox::leased_until
+                        .is_null()
+                        .or(outbox::leased_until.lt(now)),
+                ),
+        )
+        .set(outbox::leased_until.eq(naive(lease_until)))
+        .execute(conn)?;
+        if taken == 1 {
+            claimed.push(id);
+        }
+    }
+    outbox::table
+        .filter(outbox::id.eq_any(&claimed))
+        .select(Row::as_select())
+        .order((outbox::available_at, outbox::id))
+        .load(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: Uuid,
+    attempts: u32,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(outbox::table.find(id.to_string()))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
+            outbox::sent_at.eq(naive(now)),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: to retry at `retry_at`, or given up when `None`.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: Uuid,
+    attempts: u32,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(outbox::table.find(id.to_string()))
+        .set((
+            outbox::status.eq(if retry_at.is_some() {
+                "pending"
+            } else {
+                "failed"
+            }),
+            outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
+            outbox::last_error.eq(error),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+            outbox::available_at.eq(naive(retry_at.unwrap_or(now))),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Messages in a status, the latest first (for admins).
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Message>> {
+    let mut query = outbox::table.select(Row::as_select()).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status.to_owned()));
+    }
+    if let Some(after) = after {
+        let time = NaiveDateTime::parse_from_str(&after.sort_key, "%Y-%m-%dT%H:%M:%S%.6f")
+            .map_err(|_| StoreError::Corrupt("outbox cursor".into()))?;
+        query = query.filter(
+            outbox::created_at.lt(time).or(outbox::created_at
+                .eq(time)
+                .and(outbox::id.lt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<Row> = query
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .load(conn)?;
+    Page::from_rows(rows, limit, |row| Keyset {
+        sort_key: row.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        id: row.id.clone(),
+    })
+    .try_map(from_row)
+}
+
+/// Puts a request in someone's next daily digest.
+pub fn add_to_digest(
+    conn: &mut DbConnection,
+    account: AccountId,
+    request: RequestId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(digest_items::table)
+        .values((
+            digest_items::id.eq(Uuid::now_v7().to_string()),
+            digest_items::account_id.eq(account.to_string()),
+            digest_items::request_id.eq(request.to_string()),
+            digest_items::created_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The requests waiting in each account's digest, oldest first.
+pub fn pending_digests(conn: &mut DbConnection) -> StoreResult<Vec<(AccountId, Vec<RequestId>)>> {
+    let rows: Vec<(String, String)> = digest_items::table
+        .filter(digest_items::digested_at.is_null())
+        .select((digest_items::account_id, digest_items::request_id))
+        .order((digest_items::account_id, digest_items::created_at))
+        .load(conn)?;
+    let mut digests: Vec<(AccountId, Vec<RequestId>)> = Vec::new();
+    for (account, request) in rows {
+        let account: AccountId = parse("digest_items.account_id", &account)?;
+        let request: RequestId = parse("digest_items.request_id", &request)?;
+        match digests.last_mut() {
+            Some((last, requests)) if *last == account => {
+                if !requests.contains(&request) {
+                    requests.push(request);
+                }
+            }
+            _ => digests.push((account, vec![request])),
+        }
+    }
+    Ok(digests)
+}
+
+pub fn mark_digested(
+    conn: &mut DbConnection,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(
+        digest_items::table
+            .filter(digest_items::account_id.eq(account.to_string()))
+            .filter(digest_items::digested_at.is_null()),
+    )
+    .set(digest_items::digested_at.eq(naive(now)))
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,483 @@
+//! E-mail through the transactional outbox, to a real SMTP server on loopback.
+
+use crate::requests::{City, act, create_draft, id, ready_association, submitted};
+use serde_json::{Value, json};
+use simpa_tests::client::PASSWORD;
+use simpa_tests::smtp::{Delivery, SmtpSink};
+use simpa_tests::{Backend, TestApp, User, on_both_backends};
+use std::time::{Duration, Instant};
+
+/// Configuration sending through the sink on `port`, quickly.
+fn smtp_vars(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("SIMPA_SMTP_HOST", "127.0.0.1".into()),
+        ("SIMPA_SMTP_PORT", port.to_string()),
+        ("SIMPA_SMTP_TLS", "none".into()),
+        (
+            "SIMPA_MAIL_FROM",
+            "Ville de Paris <subventions@ville.test>".into(),
+        ),
+        (
+            "SIMPA_REQUEST_LINK",
+            "https://subventions.ville.test/demandes/{id}".into(),
+        ),
+        ("SIMPA_OUTBOX_POLL_MS", "50".into()),
+        ("SIMPA_OUTBOX_FIRST_RETRY_SECONDS", "1".into()),
+        ("SIMPA_OUTBOX_LEASE_SECONDS", "2".into()),
+    ]
+}
+
+fn city_with(backend: Backend, vars: &[(&'static str, String)]) -> City {
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    City::start_with(backend, &vars)
+}
+
+fn addressed<'a>(deliveries: &'a [Delivery], email: &str) -> Vec<&'a Delivery> {
+    deliveries
+        .iter()
+        .filter(|d| d.to.iter().any(|t| t == email))
+        .collect()
+}
+
+/// Waits until the outbox has nothing pending, or the deadline passes; returns the statuses.
+fn settled(app: &TestApp, admin: &User, within: Duration) -> Vec<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let items = app
+            .get("/api/v1/outbox?limit=200", Some(&admin.access))
+            .expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone();
+        if items.iter().all(|m| m["status"] != "pending") || Instant::now() > deadline {
+            return items;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn register_declining_emails(app: &TestApp, email: &str) -> User {
+    app.post(
+        "/api/v1/accounts",
+        None,
+        &json!({"email": email, "password": PASSWORD, "display_name": "Bob Trésorier", "request_emails": false}),
+    )
+    .expect(201);
+    let tokens = app.sign_in(email, PASSWORD).expect(200).clone();
+    User {
+        id: String::new(),
+        email: email.to_owned(),
+        access: tokens["access_token"].as_str().expect("token").to_owned(),
+        refresh: String::new(),
+    }
+}
+
+fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_with(backend, &smtp_vars(sink.port()));
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association) = ready_association(app, 1);
+    let bob = register_declining_emails(app, "bob@exemple.org");
+    let invitation = app.post(
+        &format!("/api/v1/associations/{}/members", id(&association)),
+        Some(&alice.access),
+        &json!({"email": "bob@exemple.org", "role": "treasurer"}),
+    );
+    let token = invitation.expect(201)["token"].clone();
+    app.post(
+        "/api/v1/invitations/accept",
+        Some(&bob.access),
+        &json!({"token": token}),
+    )
+    .expect(201);
+    let daily = json!({"request_emails": true, "work_emails": "daily"});
+    assert_eq!(
+        app.put(
+            "/api/v1/me/preferences",
+            Some(&city.dac.access),
+            None,
+            &daily
+        )
+        .expect(200),
+        &daily
+    );
+
+    let request = id(&create_draft(app, &alice, &campaign, &association));
+    act(app, &alice, &request, json!({"action": "submit"})).expect(200);
+    let mail = sink.wait_for(2, Duration::from_secs(10));
+    let receipt = addressed(&mail, &alice.email);
+    assert_eq!(receipt.len(), 1, "{mail:?}");
+    let receipt = receipt[0];
+    assert_eq!(
+        receipt.subject(),
+        "Accusé de réception de votre demande — demande 2027_00001"
+    );
+    assert_eq!(receipt.from, "subventions@ville.test");
+    let text = receipt.body("text/plain");
+    assert!(
+        text.starts_with("Bonjour Test president1@exemple.org,"),
+        "{text}"
+    );
+    assert!(text.contains("Numéro de dossier : 2027_00001"), "{text}");
+    assert!(text.contains("Montant demandé : 4\u{202f}000 €"), "{text}");
+    assert!(
+        text.contains("- Statuts (statuts.pdf)")
+            && text.contains("- Relevé d'identité bancaire (RIB) (rib.pdf)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "https://subventions.ville.test/demandes/{request}"
+        )),
+        "{text}"
+    );
+    assert!(
+        receipt
+            .body("text/html")
+            .contains("<strong>2027_00001</strong>")
+    );
+    assert!(
+        receipt.message_id().ends_with("@simpa>"),
+        "{}",
+        receipt.message_id()
+    );
+    let work = addressed(&mail, &city.bureau.email);
+    assert_eq!(work.len(), 1, "{mail:?}");
+    assert_eq!(
+        work[0].subject(),
+        "Une demande vous attend : 2027_00001 « Ateliers d'écriture »"
+    );
+    assert!(
+        addressed(&mail, "bob@exemple.org").is_empty(),
+        "Bob declined e-mails"
+    );
+
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]});
+    act(app, &city.bureau, &request, dispatch).expect(200);
+    let mail = sink.wait_for(5, Duration::from_secs(10));
+    let to_alice: Vec<String> = addressed(&mail, &alice.email)
+        .iter()
+        .map(|d| d.subject())
+        .collect();
+    assert_eq!(
+        to_alice,
+        [
+            "Accusé de réception de votre demande — demande 2027_00001",
+            "Votre demande est recevable — demande 2027_00001",
+            "Votre demande est en instruction — demande 2027_00001",
+        ]
+    );
+    let dispatched = addressed(&mail, &alice.email)[2].body("text/plain");
+    assert!(
+        dispatched
+            .contains("Direction des Affaires Culturelles, Direction de la Jeunesse et des Sports"),
+        "{dispatched}"
+    );
+    assert_eq!(
+        addressed(&mail, &city.djs.email).len(),
+        1,
+        "DJS hears at once"
+    );
+    assert!(
+        addressed(&mail, &city.dac.email).is_empty(),
+        "DAC chose a daily digest"
+    );
+
+    let report = simpa_api::jobs::daily(&app.services.state).expect("daily jobs");
+    assert_eq!(report.digests, 1);
+    let mail = sink.wait_for(6, Duration::from_secs(10));
+    let digest = addressed(&mail, &city.dac.email);
+    assert_eq!(digest.len(), 1, "{mail:?}");
+    assert_eq!(digest[0].subject(), "Les demandes qui vous attendent (1)");
+    assert!(
+        digest[0]
+            .body("text/plain")
+            .contains("2027_00001 « Ateliers d'écriture »")
+    );
+    assert_eq!(
+        simpa_api::jobs::daily(&app.services.state)
+            .expect("daily jobs")
+            .digests,
+        0,
+        "once"
+    );
+
+    // Decisions reach the president even when she declined the rest.
+    let quiet = json!({"request_emails": false, "work_emails": "immediate"});
+    app.put("/api/v1/me/preferences", Some(&alice.access), None, &quiet)
+        .expect(200);
+    let second = id(&create_draft(app, &alice, &campaign, &association));
+    act(app, &alice, &second, json!({"action": "submit"})).expect(200);
+    act(app, &city.bureau, &second, json!({"action": "reject_inadmissible", "reason": "Le projet relève d'une autre campagne."})).expect(200);
+    let mail = sink.wait_for(8, Duration::from_secs(10));
+    let to_alice: Vec<&Delivery> = addressed(&mail, &alice.email);
+    assert_eq!(
+        to_alice.len(),
+        4,
+        "no receipt, but the refusal: {:?}",
+        to_alice.iter().map(|d| d.subject()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        to_alice[3].subject(),
+        "Votre demande a été refusée — demande 2027_00002"
+    );
+    assert!(
+        to_alice[3]
+            .body("text/plain")
+            .contains("Motif : Le projet relève d'une autre campagne.")
+    );
+    assert!(addressed(&mail, "bob@exemple.org").is_empty());
+
+    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    assert!(
+        statuses
+            .iter()
+            .all(|m| m["status"] == "sent" && m["attempts"] == 1),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.len(), mail.len());
+    let ids: std::collections::HashSet<String> = mail.iter().map(Delivery::message_id).collect();
+    assert_eq!(ids.len(), mail.len(), "one Message-ID per message");
+}
+
+fn messages_wait_for_a_server_down_and_go_out_once_it_is_back(backend: Backend) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a port")
+        .local_addr()
+        .expect("address")
+        .port();
+    let city = city_with(backend, &smtp_vars(port));
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, _) = submitted(app, 1, &campaign);
+    // Nobody listens: both messages are retried, not lost.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pending = app
+            .get("/api/v1/outbox?status=pending", Some(&city.admin.access))
+            .expect(200)["items"]
+            .clone();
+        let tried = pending
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|m| m["attempts"].as_u64() >= Some(1))
+            .count();
+        if tried == 2 {
+            assert!(
+                pending[0]["last_error"]
+                    .as_str()
+                    .is_some_and(|e| !e.is_empty()),
+                "{pending}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failed attempt seen: {pending}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sink = SmtpSink::start_on(port).expect("the port again");
+    let mail = sink.wait_for(2, Duration::from_secs(15));
+    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let mail_after = sink.deliveries();
+    assert_eq!((mail.len(), mail_after.len()), (2, 2), "every message once");
+    assert!(
+        statuses
+            .iter()
+            .all(|m| m["status"] == "sent" && m["attempts"].as_u64() >= Some(2)),
+        "{statuses:?}"
+    );
+}
+
+/// A node stopped while sending: what it had sent is not sent again; the message it was
+/// sending is sent again by the next worker, under the same Message-ID, so that the receiving
+/// side keeps one (at least once, never a new message).
+fn a_worker_stopped_mid_batch_sends_nothing_twice(backend: Backend) {
+    let sink = SmtpSink::start();
+    let mut vars = smtp_vars(sink.port());
+    vars.push(("SIMPA_OUTBOX_BATCH", "10".into()));
+    let city = city_with(backend, &vars);
+    let (admin, bureau) = (city.admin.clone(), city.bureau.clone());
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, request) = submitted(&city.app, 1, &campaign);
+    let sent_before: Vec<String> = sink
+        .wait_for(2, Duration::from_secs(10))
+        .iter()
+        .map(Delivery::message_id)
+        .collect();
+    assert_eq!(sent_before.len(), 2);
+    sink.slow_down(Duration::from_millis(1500));
+    act(
+        &city.app,
+        &bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    let due_on = (chrono::Utc::now() + chrono::Duration::days(20))
+        .date_naive()
+        .to_string();
+    let ask = json!({"action": "ask_documents", "items": [{"field": "budget", "reason": "incorrect"}], "message": "Budget à préciser.", "due_on": due_on});
+    act(&city.app, &bureau, &request, ask).expect(200);
+    // The worker is in the middle of a slow one when the node stops.
+    std::thread::sleep(Duration::from_millis(700));
+    let app = city.app.restart();
+    sink.slow_down(Duration::ZERO);
+    let statuses = settled(&app, &admin, Duration::from_secs(15));
+    assert!(
+        statuses.len() == 4 && statuses.iter().all(|m| m["status"] == "sent"),
+        "{statuses:?}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let ids: Vec<String> = sink.deliveries().iter().map(Delivery::message_id).collect();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 4, "every message arrived: {ids:?}");
+    for id in &sent_before {
+        assert_eq!(
+            ids.iter().filter(|i| *i == id).count(),
+            1,
+            "{id} was sent before the stop: {ids:?}"
+        );
+    }
+    assert!(ids.len() <= 5, "at most the one in flight again: {ids:?}");
+}
+
+fn without_smtp_messages_are_written_as_files(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    submitted(app, 1, &campaign);
+    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    assert!(
+        statuses.iter().all(|m| m["status"] == "sent"),
+        "{statuses:?}"
+    );
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(app.data_dir().join("mail"))
+        .expect("the mail directory")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let subjects: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let raw = std::fs::read(f).expect("a file");
+            use mailparse::MailHeaderMap;
+            mailparse::parse_mail(&raw)
+                .expect("a message")
+                .headers
+                .get_first_value("Subject")
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s == "Accusé de réception de votre demande — demande 2027_00001"),
+        "{subjects:?}"
+    );
+}
+
+fn undeliverable_messages_are_given_up_and_shown_to_admins(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_with(backend, &smtp_vars(sink.port()));
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let refused = app.new_user("refused@exemple.org");
+    let association = app.create_association(
+        &refused,
+        &simpa_tests::client::association_body(
+            "Association refusée",
+            &simpa_tests::client::rna(9),
+            &simpa_tests::client::siret(9),
+        ),
+    );
+    simpa_tests::documents::file_everything(app, &refused, &association, "refusée");
+    let request = id(&create_draft(app, &refused, &campaign, &association));
+    act(app, &refused, &request, json!({"action": "submit"})).expect(200);
+    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let failed = app.get("/api/v1/outbox?status=failed", Some(&city.admin.access));
+    let failed = failed.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(failed.len(), 1, "{statuses:?}");
+    assert!(
+        failed[0]["recipient"]
+            .as_str()
+            .is_some_and(|r| r.contains("refused@exemple.org"))
+    );
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("550")),
+        "{}",
+        failed[0]
+    );
+    assert_eq!(
+        failed[0]["attempts"], 1,
+        "a permanent refusal is not retried"
+    );
+    assert_eq!(
+        sink.wait_for(1, Duration::from_secs(5)).len(),
+        1,
+        "the bureau's still went out"
+    );
+    app.get("/api/v1/outbox", Some(&refused.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/outbox", Some(&city.bureau.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/outbox", None)
+        .expect_problem(401, "auth.required");
+}
+
+fn people_choose_what_they_hear(backend: Backend) {
+    let app = TestApp::start(backend);
+    let alice = app.new_user("alice@exemple.org");
+    let defaults = app.get("/api/v1/me/preferences", Some(&alice.access));
+    assert_eq!(
+        defaults.expect(200),
+        &json!({"request_emails": true, "work_emails": "immediate"})
+    );
+    let quiet = json!({"request_emails": false, "work_emails": "none"});
+    app.put("/api/v1/me/preferences", Some(&alice.access), None, &quiet)
+        .expect(200);
+    assert_eq!(
+        app.get("/api/v1/me/preferences", Some(&alice.access))
+            .expect(200),
+        &quiet
+    );
+    let weekly = app.put(
+        "/api/v1/me/preferences",
+        Some(&alice.access),
+        None,
+        &json!({"request_emails": true, "work_emails": "weekly"}),
+    );
+    assert_eq!(
+        weekly.field_errors(),
+        [("work_emails".to_owned(), "field.unknown_value".to_owned())]
+    );
+    app.get("/api/v1/me/preferences", None)
+        .expect_problem(401, "auth.required");
+}
+
+on_both_backends!(
+    every_step_reaches_the_association_and_new_work_the_staff,
+    messages_wait_for_a_server_down_and_go_out_once_it_is_back,
+    a_worker_stopped_mid_batch_sends_nothing_twice,
+    without_smtp_messages_are_written_as_files,
+    undeliverable_messages_are_given_up_and_shown_to_admins,
+    people_choose_what_they_hear,
+);
