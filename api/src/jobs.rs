@@ -10,11 +10,16 @@ use simpa_persistence::StoreResult;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DailyReport {
     pub digests: usize,
+    pub reminders: notify::Reminded,
 }
 
 impl std::fmt::Display for DailyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} digest(s) queued", self.digests)
+        write!(
+            f,
+            "{} digest(s), {} document reminder(s) and {} incomplete-request reminder(s) queued",
+            self.digests, self.reminders.documents, self.reminders.requests
+        )
     }
 }
 
@@ -48,9 +53,11 @@ pub async fn every_day(
 pub fn daily(state: &AppState) -> StoreResult<DailyReport> {
     let now = state.now();
     let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let timezone = state.config.timezone;
     state.db.write(move |conn| {
         Ok(DailyReport {
             digests: notify::queue_digests(conn, &templates, &mail, now)?,
+            reminders: notify::queue_reminders(conn, &templates, &mail, now, timezone)?,
         })
     })
 }

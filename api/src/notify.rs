@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{AskReason, Instructor};
+use simpa_domain::document::expires_soon;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
@@ -335,6 +336,104 @@ pub fn queue_digests(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// A request still incomplete after this many days is recalled to its association.
+pub const INCOMPLETE_REMINDER_DAYS: i64 = 15;
+
+/// What the reminders of a day queued.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reminded {
+    pub documents: usize,
+    pub requests: usize,
+}
+
+/// Queues the day's reminders: documents of an association that expire within 30 days, and
+/// requests still incomplete after 15 days. Each is sent once per thing and person: a
+/// reminder's key names them both.
+pub fn queue_reminders(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    now: DateTime<Utc>,
+    timezone: chrono_tz::Tz,
+) -> StoreResult<Reminded> {
+    let today = now.with_timezone(&timezone).date_naive();
+    let mut reminded = Reminded::default();
+    for association in associations::with_documents(conn)? {
+        let vault = crate::routes::documents::vault_on(conn, association, today, timezone)?;
+        let expiring: Vec<(String, simpa_domain::document::KindStatus)> = vault
+            .kinds
+            .iter()
+            .zip(vault.statuses)
+            .filter(|(_, (_, s))| expires_soon(s, today))
+            .map(|(kind, (_, status))| (kind.label.clone(), status))
+            .collect();
+        if expiring.is_empty() {
+            continue;
+        }
+        let name = associations::name(conn, association)?;
+        let addressees = members::addressees(conn, association)?;
+        for (label, status) in expiring {
+            let version = status.version.map(|v| v.to_string()).unwrap_or_default();
+            let valid_until = status
+                .valid_until
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_default();
+            for (to, wants, presides) in &addressees {
+                if !member_is_told(*wants, *presides, false) {
+                    continue;
+                }
+                let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone() };
+                let subject = format!("{} : {}", Notice::DocumentExpiring.label(), label);
+                let key = format!(
+                    "{}:{version}:{}",
+                    Notice::DocumentExpiring.code(),
+                    to.account
+                );
+                let rendered = templates.render(Notice::DocumentExpiring, subject, data)?;
+                reminded.documents += usize::from(queue(conn, to, rendered, None, Some(key), now)?);
+            }
+        }
+    }
+    let waiting_since = now - chrono::Duration::days(INCOMPLETE_REMINDER_DAYS);
+    for request in requests::incomplete_since(conn, waiting_since)? {
+        let line = request_line(conn, mail, &request)?;
+        let asked_on = request
+            .state_since
+            .with_timezone(&timezone)
+            .format("%d/%m/%Y")
+            .to_string();
+        for (to, wants, presides) in members::addressees(conn, request.association)? {
+            if !member_is_told(wants, presides, false) {
+                continue;
+            }
+            let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line), asked_on => asked_on.clone() };
+            let subject = format!(
+                "{} — demande {}",
+                Notice::StillIncomplete.label(),
+                line.number
+            );
+            // Once per time the request became incomplete, and per person.
+            let key = format!(
+                "{}:{}:{}:{}",
+                Notice::StillIncomplete.code(),
+                request.id,
+                request.state_since.timestamp_micros(),
+                to.account
+            );
+            let rendered = templates.render(Notice::StillIncomplete, subject, data)?;
+            reminded.requests += usize::from(queue(
+                conn,
+                &to,
+                rendered,
+                Some(request.id),
+                Some(key),
+                now,
+            )?);
+        }
+    }
+    Ok(reminded)
 }
 
 /// The addressee of an account, if it is still active.

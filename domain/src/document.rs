@@ -500,6 +500,17 @@ pub fn check_declared_funding(
     }
 }
 
+/// Whether a kind's version in force stops being valid within [`EXPIRING_WITHIN_DAYS`] of
+/// `on` (whatever its review): what the association is reminded to renew.
+pub fn expires_soon(status: &KindStatus, on: NaiveDate) -> bool {
+    status.version.is_some()
+        && status.status.is_usable()
+        && status.status != DocumentStatus::NotRequired
+        && status
+            .valid_until
+            .is_some_and(|until| (1..=EXPIRING_WITHIN_DAYS).contains(&(until - on).num_days()))
+}
+
 /// Completeness for a campaign: of the kinds it requires, those missing, expired or rejected
 /// on the date (the submit step of a request refuses while this is not empty).
 pub fn missing_for_campaign(
@@ -941,6 +952,38 @@ mod tests {
                 .code,
             "kind.max_age_required"
         );
+    }
+
+    #[test]
+    fn documents_expiring_soon_are_recalled_whatever_their_review() {
+        let insurance = kind(ValidityRule::ValidUntil);
+        let pending = VersionFacts {
+            valid_until: Some(date(2026, 12, 31)),
+            ..version(1, ReviewState::Pending)
+        };
+        let status = |on| insurance.status(std::slice::from_ref(&pending), &NONE, on);
+        assert_eq!(
+            status(date(2026, 12, 10)).status,
+            DocumentStatus::PendingReview
+        );
+        assert!(expires_soon(
+            &status(date(2026, 12, 10)),
+            date(2026, 12, 10)
+        ));
+        assert!(
+            !expires_soon(&status(date(2026, 12, 1)), date(2026, 12, 1)),
+            "31 days left"
+        );
+        assert!(
+            !expires_soon(&status(date(2027, 1, 1)), date(2027, 1, 1)),
+            "expired already"
+        );
+        let permanent = kind(ValidityRule::Permanent).status(
+            &[version(2, ReviewState::Accepted)],
+            &NONE,
+            date(2026, 12, 10),
+        );
+        assert!(!expires_soon(&permanent, date(2026, 12, 10)));
     }
 
     #[test]

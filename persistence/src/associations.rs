@@ -473,3 +473,14 @@ pub fn names(
         .map(|(id, name)| Ok((parse("associations.id", &id)?, name)))
         .collect()
 }
+
+/// The associations that filed at least one document: those a document can expire for.
+pub fn with_documents(conn: &mut DbConnection) -> StoreResult<Vec<AssociationId>> {
+    let ids: Vec<String> = crate::schema::document_versions::table
+        .select(crate::schema::document_versions::association_id)
+        .distinct()
+        .load(conn)?;
+    ids.iter()
+        .map(|id| parse("document_versions.association_id", id))
+        .collect()
+}

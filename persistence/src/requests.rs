@@ -1049,3 +1049,17 @@ pub fn keep_view(
     }
     Ok(())
 }
+
+/// Requests waiting for their association since before `before`.
+pub fn incomplete_since(
+    conn: &mut DbConnection,
+    before: DateTime<Utc>,
+) -> StoreResult<Vec<StoredRequest>> {
+    let rows: Vec<Row> = requests::table
+        .filter(requests::state.eq(RequestState::Incomplete.code()))
+        .filter(requests::state_since.lt(naive(before)))
+        .select(Row::as_select())
+        .order((requests::state_since, requests::id))
+        .load(conn)?;
+    with_instructors(conn, rows)
+}

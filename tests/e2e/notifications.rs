@@ -443,6 +443,72 @@ fn undeliverable_messages_are_given_up_and_shown_to_admins(backend: Backend) {
         .expect_problem(401, "auth.required");
 }
 
+fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_with(backend, &smtp_vars(sink.port()));
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let until = (today + chrono::Days::new(20)).to_string();
+    simpa_tests::documents::file(
+        app,
+        Some(&alice),
+        &association,
+        &[("kind", "attestation_assurance"), ("valid_until", &until)],
+        Some(("assurance.pdf", simpa_tests::documents::pdf("assurance"))),
+    )
+    .expect(201);
+    let due_on = (today + chrono::Days::new(30)).to_string();
+    let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "outdated"}], "message": "RIB à jour.", "due_on": due_on});
+    act(app, &city.bureau, &request, ask).expect(200);
+    settled(app, &city.admin, Duration::from_secs(10));
+    let before = sink.deliveries().len();
+
+    let state = &app.services.state;
+    let first = simpa_api::jobs::daily(state).expect("daily jobs");
+    assert_eq!(
+        (first.reminders.documents, first.reminders.requests),
+        (1, 0)
+    );
+    app.clock.advance(chrono::Duration::days(16));
+    let second = simpa_api::jobs::daily(state).expect("daily jobs");
+    assert_eq!(
+        (second.reminders.documents, second.reminders.requests),
+        (0, 1),
+        "the document was recalled already"
+    );
+    let third = simpa_api::jobs::daily(state).expect("daily jobs");
+    assert_eq!(
+        (third.reminders.documents, third.reminders.requests),
+        (0, 0),
+        "never twice"
+    );
+
+    let mail = sink.wait_for(before + 2, Duration::from_secs(10));
+    let reminders: Vec<String> = mail[before..].iter().map(Delivery::subject).collect();
+    assert_eq!(
+        reminders,
+        [
+            "Une pièce de votre association expire bientôt : Attestation d'assurance",
+            "Votre demande attend toujours des pièces — demande 2027_00001",
+        ]
+    );
+    let expiring = mail[before].body("text/plain");
+    let last_valid_day = (today + chrono::Days::new(21))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(
+        expiring.contains(&format!(
+            "ne sera plus valable à partir du {last_valid_day}"
+        )),
+        "{expiring}"
+    );
+    assert!(mail[before..].iter().all(|d| d.to == [alice.email.clone()]));
+}
+
 fn people_choose_what_they_hear(backend: Backend) {
     let app = TestApp::start(backend);
     let alice = app.new_user("alice@exemple.org");
@@ -480,4 +546,5 @@ on_both_backends!(
     without_smtp_messages_are_written_as_files,
     undeliverable_messages_are_given_up_and_shown_to_admins,
     people_choose_what_they_hear,
+    reminders_go_out_once_for_expiring_documents_and_waiting_requests,
 );
