@@ -45,7 +45,8 @@ enum Command {
         grace_minutes: u64,
     },
     /// The daily jobs (digests of new work, reminders), once: for cron, besides the run
-    /// `simpa serve` makes every day.
+    /// `simpa serve` makes every day (`simpa reminders run` is the same).
+    #[command(alias = "reminders")]
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
@@ -71,6 +72,7 @@ enum FixturesCommand {
 #[derive(Subcommand)]
 enum JobsCommand {
     /// Queue today's digests and reminders (what was queued before is not queued again).
+    #[command(alias = "run")]
     Daily,
 }
 

@@ -14,12 +14,13 @@ use simpa_domain::document::expires_soon;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
+use simpa_persistence::instruction::Recorded;
 use simpa_persistence::members::Addressee;
 use simpa_persistence::outbox::{self, Channel, NewMessage};
 use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, members,
-    reference, requests,
+    reference, requests, webhooks,
 };
 
 macro_rules! templates {
@@ -169,6 +170,7 @@ fn queue(
         },
         now,
     )
+    .map(|queued| queued.is_some())
 }
 
 /// The details of the event that templates show: what was asked, and by when.
@@ -336,6 +338,47 @@ pub fn queue_digests(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Queues a delivery of the change to every webhook endpoint that follows it (the request's
+/// directions' ones, and the city-wide ones) and wants its type. The body says what changed;
+/// the request itself is read through the API.
+pub fn queue_webhooks(
+    conn: &mut DbConnection,
+    recorded: &Recorded,
+    request: &StoredRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let event = &recorded.event;
+    let kind = event.action.code();
+    for endpoint in webhooks::following(conn, recorded.change.audiences())? {
+        if !endpoint.wants(kind) {
+            continue;
+        }
+        let payload = serde_json::json!({
+            "id": event.id.to_string(),
+            "type": kind,
+            "seq": event.seq,
+            "request_id": request.id.to_string(),
+            "number": request.number.map(|n| n.to_string()),
+            "state": request.facts.state.code(),
+            "occurred_at": event.at.to_rfc3339(),
+        });
+        outbox::enqueue(
+            conn,
+            &NewMessage {
+                channel: Channel::Webhook,
+                recipient: endpoint.id.to_string(),
+                subject: kind.to_owned(),
+                body: payload.to_string(),
+                html: None,
+                request: Some(request.id),
+                dedupe_key: None,
+            },
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 /// A request still incomplete after this many days is recalled to its association.

@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         (name = "requests", description = "Subsidy requests: drafts, submission, actions along the instruction circuits"),
         (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
         (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
+        (name = "webhooks", description = "Signed HTTP calls to directions' systems on every change of their requests"),
     )
 )]
 pub struct ApiDoc;

@@ -2,11 +2,13 @@
 //! (at least once: a message is marked sent only after the server accepted it; one taken by a
 //! worker that died is taken again when its lease runs out), and the daily jobs.
 
-use crate::mail::Mailer;
+use crate::mail::{Mailer, SendFailure};
 use crate::state::AppState;
 use actix_web::web;
+use futures_util::future::join_all;
 use simpa_domain::outbox::{AfterFailure, after_failure};
-use simpa_persistence::outbox::{self, Channel};
+use simpa_persistence::outbox::{self, Channel, Message};
+use simpa_persistence::webhooks;
 use tokio::sync::watch;
 
 /// Sends due messages until told to stop. Stopping abandons a message being sent (its lease
@@ -21,9 +23,16 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
             return;
         }
     };
+    let client = match crate::webhooks::client() {
+        Ok(client) => client,
+        Err(reason) => {
+            tracing::error!(%reason, "webhooks cannot be called: the outbox worker does not start");
+            return;
+        }
+    };
     loop {
         let taken = tokio::select! {
-            taken = deliver_due(&state, &mailer) => taken,
+            taken = deliver_due(&state, &mailer, &client) => taken,
             _ = stop.changed() => return,
         };
         match taken {
@@ -39,10 +48,13 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
     }
 }
 
-/// Takes the due messages and sends them; returns how many were taken.
+/// Takes the due messages and sends them; returns how many were taken. Messages to different
+/// recipients go out side by side (a slow endpoint holds up nobody else); those to one
+/// recipient go in the order they were queued.
 pub async fn deliver_due(
     state: &AppState,
     mailer: &Mailer,
+    client: &reqwest::Client,
 ) -> Result<usize, crate::problem::Problem> {
     let now = state.now();
     let lease_until = now + state.config.outbox.lease;
@@ -51,47 +63,82 @@ pub async fn deliver_due(
         .write(move |conn| outbox::claim(conn, now, lease_until, batch))
         .await?;
     let taken = messages.len();
+    let mut by_recipient: Vec<Vec<Message>> = Vec::new();
     for message in messages {
-        let attempts = message.attempts + 1;
-        let result = match message.channel {
-            Channel::Email => mailer.send(&state.config.mail.from, &message).await,
-            Channel::Webhook => Err(crate::mail::SendFailure {
-                permanent: true,
-                reason: "webhooks are not delivered by this build".into(),
-            }),
-        };
-        let now = state.now();
-        let (id, queued_at) = (message.id, message.created_at);
-        match result {
-            Ok(()) => {
-                state
-                    .write(move |conn| outbox::mark_sent(conn, id, attempts, now))
-                    .await?;
-            }
-            Err(failure) => {
-                let retry_at = match after_failure(
-                    &state.config.outbox.backoff,
-                    attempts,
-                    queued_at,
-                    now,
-                    failure.permanent,
-                ) {
-                    AfterFailure::RetryAt(at) => Some(at),
-                    AfterFailure::GiveUp => None,
-                };
-                if retry_at.is_none() {
-                    tracing::warn!(%id, reason = %failure.reason, attempts, "a message is given up");
-                } else {
-                    tracing::info!(%id, reason = %failure.reason, attempts, "a message will be sent again");
-                }
-                let reason = failure.reason;
-                state
-                    .write(move |conn| {
-                        outbox::mark_failed(conn, id, attempts, &reason, retry_at, now)
-                    })
-                    .await?;
-            }
+        match by_recipient
+            .iter_mut()
+            .find(|queue| queue[0].recipient == message.recipient)
+        {
+            Some(queue) => queue.push(message),
+            None => by_recipient.push(vec![message]),
         }
     }
+    let queues = by_recipient.into_iter().map(|queue| async move {
+        for message in queue {
+            deliver_one(state, mailer, client, message).await?;
+        }
+        Ok::<(), crate::problem::Problem>(())
+    });
+    join_all(queues)
+        .await
+        .into_iter()
+        .collect::<Result<(), _>>()?;
     Ok(taken)
+}
+
+/// Sends one message and records how it went: sent, to try again, or given up.
+async fn deliver_one(
+    state: &AppState,
+    mailer: &Mailer,
+    client: &reqwest::Client,
+    message: Message,
+) -> Result<(), crate::problem::Problem> {
+    let attempts = message.attempts + 1;
+    let result = match message.channel {
+        Channel::Email => mailer.send(&state.config.mail.from, &message).await,
+        Channel::Webhook => {
+            let endpoint = match message.recipient.parse() {
+                Ok(id) => state.read(move |conn| webhooks::get(conn, id)).await?,
+                Err(_) => None,
+            };
+            match endpoint {
+                Some(endpoint) => {
+                    crate::webhooks::deliver(client, &endpoint, &message, state.now()).await
+                }
+                None => Err(SendFailure {
+                    permanent: true,
+                    reason: "no such endpoint".into(),
+                }),
+            }
+        }
+    };
+    let now = state.now();
+    let (id, queued_at) = (message.id, message.created_at);
+    let failure = match result {
+        Ok(()) => {
+            return state
+                .write(move |conn| outbox::mark_sent(conn, id, attempts, now))
+                .await;
+        }
+        Err(failure) => failure,
+    };
+    let retry_at = match after_failure(
+        &state.config.outbox.backoff,
+        attempts,
+        queued_at,
+        now,
+        failure.permanent,
+    ) {
+        AfterFailure::RetryAt(at) => Some(at),
+        AfterFailure::GiveUp => None,
+    };
+    if retry_at.is_none() {
+        tracing::warn!(%id, reason = %failure.reason, attempts, "a message is given up");
+    } else {
+        tracing::info!(%id, reason = %failure.reason, attempts, "a message will be sent again");
+    }
+    let reason = failure.reason;
+    state
+        .write(move |conn| outbox::mark_failed(conn, id, attempts, &reason, retry_at, now))
+        .await
 }

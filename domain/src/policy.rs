@@ -117,6 +117,17 @@ pub enum Action {
     FollowRequests,
     /// The messages waiting, sent or failed in the outbox: admins.
     ReadOutbox,
+    /// Registering a webhook endpoint following a direction's requests (its staff and API
+    /// clients), or every request (`None`: admins).
+    RegisterWebhook {
+        direction: Option<DirectionId>,
+    },
+    /// An endpoint registered: those who may register it; others are told it does not exist.
+    ManageWebhook {
+        direction: Option<DirectionId>,
+    },
+    /// The list of endpoints one may manage: admins, and those acting for a direction.
+    ListWebhooks,
 }
 
 /// Why access is refused.
@@ -159,6 +170,21 @@ impl Actor {
     fn acts_for_direction(&self, direction: DirectionId) -> bool {
         matches!(self, Actor::Service { direction: d, .. } if *d == direction)
             || self.has_staff(|r| *r == StaffRole::Instructor(direction))
+    }
+
+    /// The directions this person (or API client) instructs for.
+    pub fn directions(&self) -> Vec<DirectionId> {
+        match self {
+            Actor::Service { direction, .. } => vec![*direction],
+            Actor::Person { staff, .. } => staff
+                .iter()
+                .filter_map(|r| match r {
+                    StaffRole::Instructor(d) => Some(*d),
+                    _ => None,
+                })
+                .collect(),
+            Actor::Anonymous => vec![],
+        }
     }
 
     fn acts_as(&self, instructor: Instructor) -> bool {
@@ -204,6 +230,7 @@ impl Action {
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
             Action::ReadRequest(_) => "request",
+            Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
     }
@@ -300,6 +327,18 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
         ),
         FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
         ReadOutbox => allow(actor.is_admin(), Denial::Forbidden),
+        RegisterWebhook { direction } => allow(
+            actor.is_admin() || direction.is_some_and(|d| actor.acts_for_direction(d)),
+            Denial::Forbidden,
+        ),
+        ManageWebhook { direction } => allow(
+            actor.is_admin() || direction.is_some_and(|d| actor.acts_for_direction(d)),
+            Denial::NotFound,
+        ),
+        ListWebhooks => allow(
+            actor.is_admin() || !actor.directions().is_empty(),
+            Denial::Forbidden,
+        ),
     }
 }
 
@@ -540,6 +579,11 @@ mod tests {
             (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::ReadOutbox,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::RegisterWebhook { direction: Some(d50) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, Err(F), Err(F), OK, Err(F), OK, Err(F)]),
+            (Action::RegisterWebhook { direction: None },      [Err(U), Err(F), Err(F), Err(F), Err(F), OK, Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageWebhook { direction: Some(d50) },   [Err(U), Err(N), Err(N), Err(N), Err(N), OK, Err(N), Err(N), OK, Err(N), OK, Err(N)]),
+            (Action::ManageWebhook { direction: Some(DirectionId::from_uuid(id(60))) }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ListWebhooks,            [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), OK,    Err(F), OK, Err(F)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {

@@ -141,6 +141,13 @@ pub fn record_action(
     })
 }
 
+impl Change {
+    /// Who sees the change in the feed (`city`, `direction:<id>`, `district:<n>`).
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+}
+
 /// Tells the feed: the last write of the transaction.
 pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
     history::record_change(conn, change.request, &change.audiences, change.at)

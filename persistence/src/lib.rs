@@ -25,6 +25,7 @@ pub mod schema;
 pub mod service_accounts;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
 pub use db::{Db, PoolOptions};

@@ -103,24 +103,26 @@ fn from_row(row: Row) -> StoreResult<Message> {
     })
 }
 
-/// Queues a message; `false` when its dedupe key was queued before (nothing is added).
+/// Queues a message and gives its id; `None` when its dedupe key was queued before (nothing
+/// is added).
 pub fn enqueue(
     conn: &mut DbConnection,
     message: &NewMessage,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<Uuid>> {
     if let Some(key) = &message.dedupe_key {
         let seen: bool = diesel::select(diesel::dsl::exists(
             outbox::table.filter(outbox::dedupe_key.eq(key)),
         ))
         .get_result(conn)?;
         if seen {
-            return Ok(false);
+            return Ok(None);
         }
     }
+    let id = Uuid::now_v7();
     diesel::insert_into(outbox::table)
         .values((
-            outbox::id.eq(Uuid::now_v7().to_string()),
+            outbox::id.eq(id.to_string()),
             outbox::channel.eq(message.channel.code()),
             outbox::recipient.eq(&message.recipient),
             outbox::subject.eq(&message.subject),
@@ -134,7 +136,7 @@ pub fn enqueue(
             outbox::created_at.eq(naive(now)),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(Some(id))
 }
 
 /// Takes up to `limit` messages due at `now` that nobody holds, for `lease_until`. A message
@@ -229,16 +231,20 @@ pub fn mark_failed(
     Ok(())
 }
 
-/// Messages in a status, the latest first (for admins).
+/// Messages (in a status, to a recipient), the latest first.
 pub fn list(
     conn: &mut DbConnection,
     status: Option<&str>,
+    recipient: Option<&str>,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Message>> {
     let mut query = outbox::table.select(Row::as_select()).into_boxed();
     if let Some(status) = status {
         query = query.filter(outbox::status.eq(status.to_owned()));
+    }
+    if let Some(recipient) = recipient {
+        query = query.filter(outbox::recipient.eq(recipient.to_owned()));
     }
     if let Some(after) = after {
         let time = NaiveDateTime::parse_from_str(&after.sort_key, "%Y-%m-%dT%H:%M:%S%.6f")
@@ -258,6 +264,16 @@ pub fn list(
         id: row.id.clone(),
     })
     .try_map(from_row)
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Message>> {
+    outbox::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(from_row)
+        .transpose()
 }
 
 /// Puts a request in someone's next daily digest.

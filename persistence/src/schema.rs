@@ -383,6 +383,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        direction_id -> Nullable<Text>,
+        url -> Text,
+        secret -> Text,
+        event_types -> Text,
+        active -> Bool,
+        created_by_account -> Nullable<Text>,
+        created_by_service -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     digest_items (id) {
         id -> Text,
         account_id -> Text,
@@ -442,4 +456,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_changes,
     outbox,
     digest_items,
+    webhook_endpoints,
 );

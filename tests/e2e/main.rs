@@ -8,3 +8,4 @@ mod http;
 mod members;
 mod notifications;
 mod requests;
+mod webhooks;

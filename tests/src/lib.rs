@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod documents;
+pub mod receiver;
 pub mod smtp;
 
 pub use client::{Reply, User};

@@ -311,6 +311,7 @@ pub async fn act_on_request(
                 &request,
                 now,
             )?;
+            notify::queue_webhooks(conn, &recorded, &request, now)?;
             let view = request_view(conn, &actor, request, now)?;
             idempotency::remember(
                 conn,

@@ -14,6 +14,7 @@ pub mod request_views;
 pub mod requests;
 pub mod service_accounts;
 pub mod tracking;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -70,7 +71,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(tracking::worklist)
         .service(notifications::get_preferences)
         .service(notifications::set_preferences)
-        .service(notifications::list_outbox);
+        .service(notifications::list_outbox)
+        .service(webhooks::register_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::remove_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver);
 }
 
 /// For writes that report whether they found their target: `false` means it does not exist.

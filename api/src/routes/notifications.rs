@@ -166,7 +166,7 @@ pub async fn list_outbox(
     let page = state
         .read(move |conn| {
             require(conn, caller, Action::ReadOutbox)?;
-            outbox::list(conn, status, after.as_ref(), limit)
+            outbox::list(conn, status, None, after.as_ref(), limit)
         })
         .await?;
     Ok(web::Json(Page::from_stored(page, OutboxMessageView::from)))

@@ -578,6 +578,7 @@ pub async fn update_request(
                 instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            crate::notify::queue_webhooks(conn, &recorded, &request, now)?;
             let view = request_view(conn, &actor, request, now)?;
             instruction::publish(conn, recorded.change)?;
             Ok(view)

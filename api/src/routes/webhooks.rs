@@ -1,0 +1,348 @@
+//! Webhook endpoints of directions' systems (and admins'), their delivery log, and redelivery.
+//! Deliveries themselves are outbox messages, sent by the worker (see `crate::webhooks`).
+
+use crate::access::require;
+use crate::auth::{Caller, secrets};
+use crate::codes::ActionCode;
+use crate::input::{Json, Query};
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::routes::existed;
+use crate::routes::notifications::OutboxMessageView;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::DomainError;
+use simpa_domain::contact::WebsiteUrl;
+use simpa_domain::ids::DirectionId;
+use simpa_domain::policy::{self, Action, Actor};
+use simpa_domain::reference::check_assignable_direction;
+use simpa_persistence::accounts::load_actor;
+use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
+use simpa_persistence::webhooks::{self, Endpoint, Registrant};
+use simpa_persistence::{DbConnection, StoreResult, reference};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewWebhook {
+    /// Where deliveries are POSTed (`https://` in production).
+    #[schema(example = "https://dac.paris.fr/simpa/evenements")]
+    pub url: String,
+    /// The direction whose requests it follows. Omitted: the caller's direction (an API
+    /// client's, or the one an instructor acts for); for admins, every submitted request.
+    pub direction_id: Option<Uuid>,
+    /// The event types wanted; empty or omitted: every type.
+    #[serde(default)]
+    pub event_types: Vec<ActionCode>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    pub url: String,
+    /// The direction followed; `null`: every submitted request (registered by an admin).
+    pub direction_id: Option<Uuid>,
+    /// Empty: every type.
+    pub event_types: Vec<String>,
+    /// A removed endpoint gets nothing more.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Endpoint> for WebhookView {
+    fn from(e: Endpoint) -> Self {
+        WebhookView {
+            id: e.id,
+            url: e.url,
+            direction_id: e.direction.map(|d| d.uuid()),
+            event_types: e.event_types,
+            active: e.active,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A new endpoint with the secret that signs its deliveries, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    pub webhook: WebhookView,
+    /// The HMAC-SHA256 key of the `Simpa-Signature` header.
+    pub secret: String,
+}
+
+/// Registers an endpoint told of every change of the requests of a direction (its
+/// instructors and API clients), or of every submitted request (admins).
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    request_body = NewWebhook,
+    responses(
+        (status = 201, body = CreatedWebhook),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/webhooks")]
+pub async fn register_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<NewWebhook>,
+) -> Result<HttpResponse, Problem> {
+    let input = body.value;
+    let url = WebsiteUrl::parse(&input.url).map_err(|v| DomainError::invalid("url", v))?;
+    let mut event_types: Vec<String> = input
+        .event_types
+        .iter()
+        .map(|t| t.0.code().to_owned())
+        .collect();
+    event_types.sort();
+    event_types.dedup();
+    let secret = secrets::random_token();
+    let now = state.now();
+    let created = state
+        .write(move |conn| {
+            let actor = load_actor(conn, caller.0)?;
+            let direction = match input.direction_id {
+                Some(d) => Some(DirectionId::from_uuid(d)),
+                None => own_direction(&actor),
+            };
+            policy::authorize(&actor, Action::RegisterWebhook { direction })?;
+            if let Some(direction) = direction {
+                check_assignable_direction(reference::direction(conn, direction)?.as_ref())
+                    .map_err(|v| DomainError::invalid("direction_id", v))?;
+            }
+            let registrant = match actor {
+                Actor::Service { id, .. } => Registrant::Service(id),
+                Actor::Person { id, .. } => Registrant::Person(id),
+                Actor::Anonymous => return Err(DomainError::Forbidden.into()),
+            };
+            let endpoint = Endpoint {
+                id: Uuid::now_v7(),
+                direction,
+                url: url.as_str().to_owned(),
+                secret,
+                event_types,
+                active: true,
+                created_at: now,
+            };
+            webhooks::insert(conn, &endpoint, registrant)?;
+            Ok(endpoint)
+        })
+        .await?;
+    // The secret is shown once and must not stay in any cache.
+    let secret = created.secret.clone();
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", created.id)))
+        .json(CreatedWebhook {
+            webhook: created.into(),
+            secret,
+        }))
+}
+
+/// The direction one registers for when none is named: an API client's, or the only one a
+/// person instructs for.
+fn own_direction(actor: &Actor) -> Option<DirectionId> {
+    match actor.directions().as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }
+}
+
+/// The endpoints one manages: one's directions' (all of them for admins), removed ones
+/// included.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<WebhookView>), (status = 401, response = responses::Unauthenticated), (status = 403, response = responses::Forbidden))
+)]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Page<WebhookView>>, Problem> {
+    let endpoints = state
+        .read(move |conn| {
+            let actor = require(conn, caller, Action::ListWebhooks)?;
+            let endpoints = webhooks::list(conn)?;
+            Ok(endpoints
+                .into_iter()
+                .filter(|e| may_manage(&actor, e))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(web::Json(Page::all(
+        endpoints.into_iter().map(WebhookView::from),
+    )))
+}
+
+fn may_manage(actor: &Actor, endpoint: &Endpoint) -> bool {
+    policy::decide(
+        actor,
+        Action::ManageWebhook {
+            direction: endpoint.direction,
+        },
+    )
+    .is_ok()
+}
+
+/// The endpoint, if the caller manages it (others are told it does not exist).
+fn managed_endpoint(conn: &mut DbConnection, caller: Caller, id: Uuid) -> StoreResult<Endpoint> {
+    let endpoint = webhooks::get(conn, id)?.ok_or(DomainError::NotFound { what: "webhook" })?;
+    require(
+        conn,
+        caller,
+        Action::ManageWebhook {
+            direction: endpoint.direction,
+        },
+    )?;
+    Ok(endpoint)
+}
+
+/// Removes an endpoint: it gets nothing more, and deliveries still waiting are given up.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[delete("/webhooks/{webhook_id}")]
+pub async fn remove_webhook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = path.into_inner();
+    state
+        .write(move |conn| {
+            managed_endpoint(conn, caller, id)?;
+            existed(webhooks::deactivate(conn, id)?, "webhook")
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One delivery: the outbox message and the JSON it carries.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    #[serde(flatten)]
+    pub message: OutboxMessageView,
+    /// The body POSTed (`id`, `type`, `request_id`, `number`, `state`, `occurred_at`).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+impl From<Message> for DeliveryView {
+    fn from(m: Message) -> Self {
+        let payload = serde_json::from_str(&m.body).unwrap_or(serde_json::Value::Null);
+        DeliveryView {
+            message: m.into(),
+            payload,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeliveriesQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// The deliveries to an endpoint, the latest first: sent, waiting (with when they are tried
+/// again) or given up (with the last error).
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    params(DeliveriesQuery),
+    responses(
+        (status = 200, body = Page<DeliveryView>),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/webhooks/{webhook_id}/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: Query<DeliveriesQuery>,
+) -> Result<web::Json<Page<DeliveryView>>, Problem> {
+    let id = path.into_inner();
+    let after = pagination::decode_cursor(query.0.cursor.as_deref())?;
+    let limit = pagination::limit(query.0.limit)?;
+    let page = state
+        .read(move |conn| {
+            managed_endpoint(conn, caller, id)?;
+            outbox::list(conn, None, Some(&id.to_string()), after.as_ref(), limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_stored(page, DeliveryView::from)))
+}
+
+/// Delivers an event again (the same body, so the same event `id`), as a new delivery.
+#[utoipa::path(
+    tag = "webhooks",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = DeliveryView),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver")]
+pub async fn redeliver(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, delivery) = path.into_inner();
+    let now = state.now();
+    let again = state
+        .write(move |conn| {
+            let endpoint = managed_endpoint(conn, caller, id)?;
+            let original = outbox::get(conn, delivery)?
+                .filter(|m| m.channel == Channel::Webhook && m.recipient == id.to_string())
+                .ok_or(DomainError::NotFound {
+                    what: "webhook_delivery",
+                })?;
+            if !endpoint.active {
+                return Err(DomainError::conflict(
+                    "webhook.removed",
+                    None,
+                    "Ce point de réception a été supprimé : il ne reçoit plus rien.",
+                )
+                .into());
+            }
+            let again = outbox::enqueue(
+                conn,
+                &NewMessage {
+                    channel: Channel::Webhook,
+                    recipient: original.recipient,
+                    subject: original.subject,
+                    body: original.body,
+                    html: None,
+                    request: original.request,
+                    dedupe_key: None,
+                },
+                now,
+            )?
+            .and_then(|again| outbox::get(conn, again).transpose())
+            .transpose()?
+            .ok_or(DomainError::NotFound {
+                what: "webhook_delivery",
+            })?;
+            Ok(again)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(DeliveryView::from(again)))
+}

@@ -1,0 +1,2 @@
+DROP INDEX outbox_recipient;
+DROP TABLE webhook_endpoints;
