@@ -65,6 +65,9 @@ pub struct SmtpConfig {
     pub tls: SmtpTls,
     /// `SIMPA_SMTP_USERNAME` and `SIMPA_SMTP_PASSWORD`, when the server asks for them.
     pub credentials: Option<(String, Secret)>,
+    /// `SIMPA_SMTP_CONNECTIONS` (default 10): connections to the server at once, each kept
+    /// open and reused.
+    pub connections: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +188,10 @@ impl Config {
                             port: number("SIMPA_SMTP_PORT", value("SIMPA_SMTP_PORT"), default_port)?,
                             tls,
                             credentials: value("SIMPA_SMTP_USERNAME").map(|user| (user, Secret(value("SIMPA_SMTP_PASSWORD").unwrap_or_default()))),
+                            connections: match number("SIMPA_SMTP_CONNECTIONS", value("SIMPA_SMTP_CONNECTIONS"), 10)? {
+                                0 => return Err("SIMPA_SMTP_CONNECTIONS must be at least 1".into()),
+                                n => n,
+                            },
                         })
                     }
                 },

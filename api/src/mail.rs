@@ -3,10 +3,12 @@
 
 use crate::config::{MailConfig, SmtpTls};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use simpa_persistence::outbox;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Why a message was not sent: worth retrying, or not.
 #[derive(Debug)]
@@ -16,7 +18,9 @@ pub struct SendFailure {
 }
 
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The transport, and one permit per connection it may hold: lettre's pool keeps idle
+    /// connections up to its size but opens more when asked, so sends wait for a permit.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Semaphore),
     Files(AsyncFileTransport<Tokio1Executor>),
 }
 
@@ -41,12 +45,14 @@ impl Mailer {
         };
         let mut builder = builder
             .port(smtp.port)
-            .timeout(Some(Duration::from_secs(30)));
+            .timeout(Some(Duration::from_secs(30)))
+            .pool_config(PoolConfig::new().max_size(smtp.connections));
         if let Some((user, password)) = &smtp.credentials {
             builder =
                 builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
         }
-        Ok(Mailer::Smtp(builder.build()))
+        let connections = usize::try_from(smtp.connections).unwrap_or(1);
+        Ok(Mailer::Smtp(builder.build(), Semaphore::new(connections)))
     }
 
     /// Sends one message of the outbox. Its Message-ID is stable (the row's id), so that a
@@ -78,7 +84,11 @@ impl Mailer {
             .multipart(body)
             .map_err(|e| permanent(format!("message: {e}")))?;
         match self {
-            Mailer::Smtp(transport) => {
+            Mailer::Smtp(transport, connections) => {
+                let _connection = connections.acquire().await.map_err(|e| SendFailure {
+                    permanent: false,
+                    reason: e.to_string(),
+                })?;
                 transport
                     .send(email)
                     .await

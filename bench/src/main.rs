@@ -3,6 +3,9 @@
 //! threads): `GET /static` answers a fixed JSON body; `GET /one-row/{id}` reads one request's
 //! row by primary key with a bare Diesel query and answers it as JSON. Benchmarks only: it is
 //! deliberately outside the product's layers.
+//!
+//! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
+//! the configured database, in one transaction, for the outbox benchmark, and exits.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
@@ -10,6 +13,7 @@ use simpa_api::Services;
 use simpa_api::clock::SystemClock;
 use simpa_api::config::Config;
 use simpa_api::state::AppState;
+use simpa_persistence::outbox::{self, Channel, NewMessage};
 use simpa_persistence::schema::requests;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,6 +46,36 @@ async fn one_row(state: web::Data<AppState>, id: web::Path<String>) -> HttpRespo
     }
 }
 
+/// Queues `count` e-mails to distinct people, each about as long as a receipt of submission.
+async fn queue_mail(state: &AppState, count: usize) -> Result<(), String> {
+    let now = state.now();
+    let text = "Bonjour,\n\nVotre demande a bien été déposée. ".repeat(20);
+    let html = format!("<p>{}</p>", text.replace('\n', "<br>"));
+    state
+        .write(move |conn| {
+            for n in 0..count {
+                outbox::enqueue(
+                    conn,
+                    &NewMessage {
+                        channel: Channel::Email,
+                        recipient: format!("Personne {n} <personne{n}@exemple.org>"),
+                        subject: format!(
+                            "Accusé de réception de votre demande — demande 2027_{n:05}"
+                        ),
+                        body: text.clone(),
+                        html: Some(html.clone()),
+                        request: None,
+                        dedupe_key: None,
+                    },
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let config = match Config::from_env() {
@@ -59,6 +93,23 @@ async fn main() -> ExitCode {
         }
     };
     let state = services.state.clone();
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("queue-mail") {
+        let Some(count) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
+            eprintln!("usage: simpa-limits queue-mail <count>");
+            return ExitCode::FAILURE;
+        };
+        return match queue_mail(&state, count).await {
+            Ok(()) => {
+                println!("queued {count} e-mails");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("simpa-limits: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
