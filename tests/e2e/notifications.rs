@@ -153,15 +153,7 @@ fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
         "Bob declined e-mails"
     );
 
-    act(
-        app,
-        &city.bureau,
-        &request,
-        json!({"action": "declare_admissible"}),
-    )
-    .expect(200);
-    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]});
-    act(app, &city.bureau, &request, dispatch).expect(200);
+    city.admit_and_dispatch(&request, "DAC", &["DJS"]);
     let mail = sink.wait_for(5, Duration::from_secs(10));
     let to_alice: Vec<String> = addressed(&mail, &alice.email)
         .iter()

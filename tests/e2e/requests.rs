@@ -54,6 +54,17 @@ impl City {
         }
     }
 
+    /// The bureau declares the request admissible and dispatches it to the `lead` direction,
+    /// with the `co` ones (by code).
+    pub(crate) fn admit_and_dispatch(&self, request: &str, lead: &str, co: &[&str]) {
+        let app = &self.app;
+        let admit = json!({"action": "declare_admissible"});
+        act(app, &self.bureau, request, admit).expect(200);
+        let co: Vec<String> = co.iter().map(|code| app.direction_id(code)).collect();
+        let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id(lead), "co_direction_ids": co});
+        act(app, &self.bureau, request, dispatch).expect(200);
+    }
+
     /// A published campaign, open since yesterday for two months.
     pub(crate) fn campaign(
         &self,
@@ -1137,20 +1148,7 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
     .expect_problem(409, "request.action_not_allowed");
 
     // The directions instructing it read the documents attached; the others do not.
-    act(
-        app,
-        &city.bureau,
-        &request,
-        json!({"action": "declare_admissible"}),
-    )
-    .expect(200);
-    act(
-        app,
-        &city.bureau,
-        &request,
-        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")}),
-    )
-    .expect(200);
+    city.admit_and_dispatch(&request, "DAC", &[]);
     let statutes = app.get(&path(&request), Some(&city.dac.access)).expect(200)["documents"][0]["file"]["href"].as_str().expect("href").to_owned();
     assert_eq!(app.download(&statutes, Some(&city.dac.access), &[]).0, 200);
     assert_eq!(app.download(&statutes, Some(&city.djs.access), &[]).0, 404);
@@ -1542,20 +1540,7 @@ fn staff_list_and_search_requests_within_their_scope(backend: Backend) {
     let (alice, association, first) = submitted(app, 1, &campaign);
     let (_, _, second) = submitted(app, 2, &campaign);
     let draft = id(&create_draft(app, &alice, &campaign, &association));
-    act(
-        app,
-        &city.bureau,
-        &second,
-        json!({"action": "declare_admissible"}),
-    )
-    .expect(200);
-    act(
-        app,
-        &city.bureau,
-        &second,
-        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")}),
-    )
-    .expect(200);
+    city.admit_and_dispatch(&second, "DAC", &[]);
 
     let list = |user: &User, query: &str| -> Vec<String> {
         app.get(&format!("/api/v1/requests{query}"), Some(&user.access))

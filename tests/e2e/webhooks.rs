@@ -132,15 +132,7 @@ fn directions_systems_are_told_of_their_requests_by_signed_calls(backend: Backen
 
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (_, _, request) = submitted(app, 1, &campaign);
-    act(
-        app,
-        &city.bureau,
-        &request,
-        json!({"action": "declare_admissible"}),
-    )
-    .expect(200);
-    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]});
-    act(app, &city.bureau, &request, dispatch).expect(200);
+    city.admit_and_dispatch(&request, "DAC", &["DJS"]);
     act(app, &city.djs, &request, opinion("favourable", 300_000)).expect(200);
     act(app, &city.dac, &request, opinion("favourable", 350_000)).expect(200);
     settle(app, &city.admin);
@@ -251,15 +243,7 @@ fn a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand(backend
     ));
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (_, _, request) = submitted(app, 1, &campaign);
-    act(
-        app,
-        &city.bureau,
-        &request,
-        json!({"action": "declare_admissible"}),
-    )
-    .expect(200);
-    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC")});
-    act(app, &city.bureau, &request, dispatch).expect(200);
+    city.admit_and_dispatch(&request, "DAC", &[]);
 
     let retried = failing.wait_for(2, Duration::from_secs(15));
     assert!(retried.len() >= 2, "tried again after a second");
