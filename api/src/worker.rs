@@ -5,11 +5,13 @@
 use crate::mail::{Mailer, SendFailure};
 use crate::state::AppState;
 use actix_web::web;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures_util::future::join_all;
 use simpa_domain::outbox::{AfterFailure, after_failure};
 use simpa_persistence::outbox::{self, Channel, Message};
 use simpa_persistence::webhooks;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 /// Sends due messages until told to stop. Stopping abandons a message being sent (its lease
 /// runs out and another worker sends it), as a crash would, but drops the SMTP connections
@@ -49,18 +51,22 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
 }
 
 /// Takes the due messages and sends them; returns how many were taken. Messages to different
-/// recipients go out side by side (a slow endpoint holds up nobody else); those to one
-/// recipient go in the order they were queued.
+/// recipients go out side by side; those to one recipient go in the order they were queued,
+/// and once one fails the others wait for its retry, so that a receiver down costs one
+/// attempt per round, not one per message.
 pub async fn deliver_due(
     state: &AppState,
     mailer: &Mailer,
     client: &reqwest::Client,
 ) -> Result<usize, crate::problem::Problem> {
     let now = state.now();
-    let lease_until = now + state.config.outbox.lease;
+    // Whole microseconds: the lease is compared with what PostgreSQL stored.
+    let lease = (now + state.config.outbox.lease)
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now + state.config.outbox.lease);
     let batch = state.config.outbox.batch;
     let messages = state
-        .write(move |conn| outbox::claim(conn, now, lease_until, batch))
+        .write(move |conn| outbox::claim(conn, now, lease, batch))
         .await?;
     let taken = messages.len();
     let mut by_recipient: Vec<Vec<Message>> = Vec::new();
@@ -74,8 +80,17 @@ pub async fn deliver_due(
         }
     }
     let queues = by_recipient.into_iter().map(|queue| async move {
-        for message in queue {
-            deliver_one(state, mailer, client, message).await?;
+        let mut queue = queue.into_iter();
+        while let Some(message) = queue.next() {
+            if let Some(retry_at) = deliver_one(state, mailer, client, message, lease).await? {
+                let rest: Vec<Uuid> = queue.map(|m| m.id).collect();
+                if !rest.is_empty() {
+                    state
+                        .write(move |conn| outbox::postpone(conn, &rest, lease, retry_at))
+                        .await?;
+                }
+                break;
+            }
         }
         Ok::<(), crate::problem::Problem>(())
     });
@@ -86,13 +101,15 @@ pub async fn deliver_due(
     Ok(taken)
 }
 
-/// Sends one message and records how it went: sent, to try again, or given up.
+/// Sends one message taken under `lease` and records how it went: sent, given up, or to try
+/// again at the time returned.
 async fn deliver_one(
     state: &AppState,
     mailer: &Mailer,
     client: &reqwest::Client,
     message: Message,
-) -> Result<(), crate::problem::Problem> {
+    lease: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, crate::problem::Problem> {
     let attempts = message.attempts + 1;
     let result = match message.channel {
         Channel::Email => mailer.send(&state.config.mail.from, &message).await,
@@ -116,9 +133,10 @@ async fn deliver_one(
     let (id, queued_at) = (message.id, message.created_at);
     let failure = match result {
         Ok(()) => {
-            return state
-                .write(move |conn| outbox::mark_sent(conn, id, attempts, now))
-                .await;
+            state
+                .write(move |conn| outbox::mark_sent(conn, id, lease, attempts, now))
+                .await?;
+            return Ok(None);
         }
         Err(failure) => failure,
     };
@@ -139,6 +157,7 @@ async fn deliver_one(
     }
     let reason = failure.reason;
     state
-        .write(move |conn| outbox::mark_failed(conn, id, attempts, &reason, retry_at, now))
-        .await
+        .write(move |conn| outbox::mark_failed(conn, id, lease, attempts, &reason, retry_at, now))
+        .await?;
+    Ok(retry_at)
 }

@@ -9,6 +9,7 @@ use crate::schema::{digest_items, outbox};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::ids::{AccountId, RequestId};
+use simpa_domain::{DomainError, Violation};
 use uuid::Uuid;
 
 /// How a message travels.
@@ -191,43 +192,76 @@ pub fn claim(
 pub fn mark_sent(
     conn: &mut DbConnection,
     id: Uuid,
+    lease: DateTime<Utc>,
     attempts: u32,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::update(outbox::table.find(id.to_string()))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
-            outbox::sent_at.eq(naive(now)),
-            outbox::leased_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::leased_until.eq(naive(lease))),
+    )
+    .set((
+        outbox::status.eq("sent"),
+        outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
+        outbox::sent_at.eq(naive(now)),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Records a failed attempt: to retry at `retry_at`, or given up when `None`.
+#[allow(clippy::too_many_arguments)]
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: Uuid,
+    lease: DateTime<Utc>,
     attempts: u32,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::update(outbox::table.find(id.to_string()))
-        .set((
-            outbox::status.eq(if retry_at.is_some() {
-                "pending"
-            } else {
-                "failed"
-            }),
-            outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
-            outbox::last_error.eq(error),
-            outbox::leased_until.eq(None::<NaiveDateTime>),
-            outbox::available_at.eq(naive(retry_at.unwrap_or(now))),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::leased_until.eq(naive(lease))),
+    )
+    .set((
+        outbox::status.eq(if retry_at.is_some() {
+            "pending"
+        } else {
+            "failed"
+        }),
+        outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
+        outbox::last_error.eq(error),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::available_at.eq(naive(retry_at.unwrap_or(now))),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Puts messages taken under `lease` back, untried, until `until` (their recipient just
+/// failed: they wait for its retry rather than fail one after another).
+pub fn postpone(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+    lease: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::leased_until.eq(naive(lease))),
+    )
+    .set((
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::available_at.eq(naive(until)),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -248,7 +282,15 @@ pub fn list(
     }
     if let Some(after) = after {
         let time = NaiveDateTime::parse_from_str(&after.sort_key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| StoreError::Corrupt("outbox cursor".into()))?;
+            .map_err(|_| {
+                DomainError::invalid(
+                    "cursor",
+                    Violation::new(
+                        "cursor.invalid",
+                        "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+                    ),
+                )
+            })?;
         query = query.filter(
             outbox::created_at.lt(time).or(outbox::created_at
                 .eq(time)

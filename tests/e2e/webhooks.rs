@@ -206,6 +206,27 @@ fn directions_systems_are_told_of_their_requests_by_signed_calls(backend: Backen
     );
     assert_eq!(log[2]["payload"], dac_calls[0].json());
 
+    // A delivery is redelivered only to its own endpoint.
+    app.post(
+        &format!(
+            "/api/v1/webhooks/{}/deliveries/{}/redeliver",
+            id(&djs),
+            delivery_ids[0]
+        ),
+        Some(&city.djs.access),
+        &json!({}),
+    )
+    .expect_problem(404, "webhook_delivery.not_found");
+    let bad_cursor = app.get(
+        &format!("/api/v1/webhooks/{}/deliveries?cursor=eB95", id(&dac)),
+        Some(&city.dac.access),
+    );
+    bad_cursor.expect_problem(422, "validation.failed");
+    assert_eq!(
+        bad_cursor.field_errors(),
+        [("cursor".to_owned(), "cursor.invalid".to_owned())]
+    );
+
     let listed = |user: &User| -> Vec<String> {
         app.get("/api/v1/webhooks", Some(&user.access)).expect(200)["items"]
             .as_array()

@@ -204,7 +204,8 @@ fn managed_endpoint(conn: &mut DbConnection, caller: Caller, id: Uuid) -> StoreR
     Ok(endpoint)
 }
 
-/// Removes an endpoint: it gets nothing more, and deliveries still waiting are given up.
+/// Removes an endpoint: it gets nothing more; deliveries still waiting are given up when
+/// next due.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
