@@ -398,7 +398,42 @@ fn webhooks_are_only_for_those_who_follow_the_direction(backend: Backend) {
         "nothing was registered"
     );
 
-    let webhook = id(&register(app, &city.dac, body.clone()));
+    // A retried registration answers the first one again: one endpoint, one secret.
+    let retry = || {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/webhooks")
+                .bearer_auth(&city.dac.access)
+                .header("Idempotency-Key", "dac-webhook-1")
+                .json(&body),
+        )
+    };
+    let (first, again) = (retry(), retry());
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(
+        (&again.body["id"], &again.body["secret"]),
+        (&first.body["id"], &first.body["secret"])
+    );
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("cache-control"), Some("no-store"));
+    let webhook = id(&first.body);
+    // Someone instructing for two directions says which one.
+    let both = app.staff(
+        &city.admin,
+        "dac-djs@ville.test",
+        json!({"kind": "instructor", "direction_id": app.direction_id("DAC")}),
+    );
+    app.post(
+        &format!("/api/v1/accounts/{}/staff-roles", both.id),
+        Some(&city.admin.access),
+        &json!({"kind": "instructor", "direction_id": app.direction_id("DJS")}),
+    )
+    .expect(201);
+    let unsaid = app.post("/api/v1/webhooks", Some(&both.access), &body);
+    unsaid.expect_problem(422, "validation.failed");
+    assert_eq!(
+        unsaid.field_errors(),
+        [("direction_id".to_owned(), "field.required".to_owned())]
+    );
     let delivery = uuid::Uuid::now_v7();
     let log = format!("/api/v1/webhooks/{webhook}/deliveries");
     for stranger in [&city.djs, &president] {

@@ -4,21 +4,22 @@
 use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::codes::ActionCode;
+use crate::idempotency::{self, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::existed;
 use crate::routes::notifications::OutboxMessageView;
+use crate::routes::requests::owner;
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_domain::DomainError;
 use simpa_domain::contact::WebsiteUrl;
 use simpa_domain::ids::DirectionId;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::reference::check_assignable_direction;
+use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::webhooks::{self, Endpoint, Registrant};
@@ -75,7 +76,8 @@ pub struct CreatedWebhook {
 }
 
 /// Registers an endpoint told of every change of the requests of a direction (its
-/// instructors and API clients), or of every submitted request (admins).
+/// instructors and API clients), or of every submitted request (admins). An
+/// `Idempotency-Key` makes a retry answer the first registration again.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -91,8 +93,10 @@ pub struct CreatedWebhook {
 pub async fn register_webhook(
     state: web::Data<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     body: Json<NewWebhook>,
 ) -> Result<HttpResponse, Problem> {
+    let fingerprint = secrets::sha256_hex(&body.raw);
     let input = body.value;
     let url = WebsiteUrl::parse(&input.url).map_err(|v| DomainError::invalid("url", v))?;
     let mut event_types: Vec<String> = input
@@ -104,14 +108,18 @@ pub async fn register_webhook(
     event_types.dedup();
     let secret = secrets::random_token();
     let now = state.now();
-    let created = state
+    let outcome: Result<CreatedWebhook, Replay> = state
         .write(move |conn| {
             let actor = load_actor(conn, caller.0)?;
             let direction = match input.direction_id {
                 Some(d) => Some(DirectionId::from_uuid(d)),
-                None => own_direction(&actor),
+                None => default_direction(&actor)?,
             };
             policy::authorize(&actor, Action::RegisterWebhook { direction })?;
+            let owner = owner(&actor);
+            if let Some(replay) = idempotency::replay(conn, &owner, &key, REGISTER, &fingerprint)? {
+                return Ok(Err(replay));
+            }
             if let Some(direction) = direction {
                 check_assignable_direction(reference::direction(conn, direction)?.as_ref())
                     .map_err(|v| DomainError::invalid("direction_id", v))?;
@@ -131,26 +139,56 @@ pub async fn register_webhook(
                 created_at: now,
             };
             webhooks::insert(conn, &endpoint, registrant)?;
-            Ok(endpoint)
+            let created = CreatedWebhook {
+                secret: endpoint.secret.clone(),
+                webhook: endpoint.into(),
+            };
+            idempotency::remember(
+                conn,
+                &owner,
+                &key,
+                REGISTER,
+                &fingerprint,
+                201,
+                &created.headers(),
+                &created,
+                now,
+            )?;
+            Ok(Ok(created))
         })
         .await?;
-    // The secret is shown once and must not stay in any cache.
-    let secret = created.secret.clone();
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", created.id)))
-        .json(CreatedWebhook {
-            webhook: created.into(),
-            secret,
-        }))
+    Ok(idempotency::created(outcome, CreatedWebhook::headers))
 }
 
-/// The direction one registers for when none is named: an API client's, or the only one a
-/// person instructs for.
-fn own_direction(actor: &Actor) -> Option<DirectionId> {
+const REGISTER: &str = "register_webhook";
+
+impl CreatedWebhook {
+    /// Its place, and no caching: the secret is shown once.
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("Cache-Control", "no-store".to_owned()),
+            ("Location", format!("/api/v1/webhooks/{}", self.webhook.id)),
+        ]
+    }
+}
+
+/// The direction followed when none is named: none (every request) for admins; else the
+/// caller's, which must be one.
+fn default_direction(actor: &Actor) -> StoreResult<Option<DirectionId>> {
+    if policy::decide(actor, Action::RegisterWebhook { direction: None }).is_ok() {
+        return Ok(None);
+    }
     match actor.directions().as_slice() {
-        [only] => Some(*only),
-        _ => None,
+        [only] => Ok(Some(*only)),
+        [] => Ok(None),
+        _ => Err(DomainError::invalid(
+            "direction_id",
+            Violation::new(
+                "field.required",
+                "Vous instruisez pour plusieurs directions : précisez laquelle suit ce point de réception.",
+            ),
+        )
+        .into()),
     }
 }
 
