@@ -309,19 +309,19 @@ pub fn queue_digests(
 ) -> StoreResult<usize> {
     let mut sent = 0;
     for (account, ids) in outbox::pending_digests(conn)? {
-        let Some(person) = accounts::get(conn, account)? else {
-            continue;
-        };
         let mut lines = Vec::new();
         for id in ids {
             if let Some(request) = requests::get(conn, id)? {
                 lines.push(request_line(conn, mail, &request)?);
             }
         }
-        let to = Addressee {
-            account,
-            email: person.email.clone(),
-            name: person.display_name.clone(),
+        // A deactivated account hears nothing more; its waiting lines are dropped.
+        let to = match addressee(conn, account)? {
+            Some(to) if !lines.is_empty() => to,
+            _ => {
+                outbox::mark_digested(conn, account, now)?;
+                continue;
+            }
         };
         let data =
             context! { recipient => to.name.clone(), requests => Value::from_serialize(&lines) };

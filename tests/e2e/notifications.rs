@@ -531,7 +531,46 @@ fn people_choose_what_they_hear(backend: Backend) {
         .expect_problem(401, "auth.required");
 }
 
+fn a_deactivated_account_gets_no_digest(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_with(backend, &smtp_vars(sink.port()));
+    let app = &city.app;
+    let daily = json!({"request_emails": true, "work_emails": "daily"});
+    app.put(
+        "/api/v1/me/preferences",
+        Some(&city.dac.access),
+        None,
+        &daily,
+    )
+    .expect(200);
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, request) = submitted(app, 1, &campaign);
+    city.admit_and_dispatch(&request, "DAC", &[]);
+    let dac_id = city.dac.id.clone();
+    app.db
+        .write(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE accounts SET active = FALSE WHERE id = '{dac_id}'"
+            ))
+            .execute(conn)
+            .map_err(simpa_persistence::StoreError::from)
+        })
+        .expect("deactivated");
+    let report = simpa_api::jobs::daily(&app.services.state).expect("daily jobs");
+    assert_eq!(report.digests, 0, "nobody active waits for one");
+    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    assert!(
+        statuses.iter().all(|m| !m["recipient"]
+            .as_str()
+            .is_some_and(|r| r.contains(&city.dac.email))),
+        "{statuses:?}"
+    );
+    assert!(addressed(&sink.deliveries(), &city.dac.email).is_empty());
+}
+
 on_both_backends!(
+    a_deactivated_account_gets_no_digest,
     every_step_reaches_the_association_and_new_work_the_staff,
     messages_wait_for_a_server_down_and_go_out_once_it_is_back,
     a_worker_stopped_mid_batch_sends_nothing_twice,
