@@ -730,9 +730,10 @@ fn a_town_hall_reads_the_documents_of_the_local_requests_it_runs(backend: Backen
     );
     assert_eq!(statutes["state"], "draft");
     act(app, &president, &draft, json!({"action": "submit"})).expect(200);
+    let (status, _, bytes) = app.download(&href, Some(&city.mairie11.access), &[]);
     assert_eq!(
-        app.download(&href, Some(&city.mairie11.access), &[]).0,
-        200,
+        (status, bytes),
+        (200, pdf("belleville statuts")),
         "to check it is complete"
     );
     let mairie5 = app.staff(
@@ -1089,6 +1090,7 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
     ] {
         let got = app.get(&path(&request), Some(&user.access));
         assert_eq!(got.status, 404, "{who}: {}", got.text);
+        got.expect_problem(404, "request.not_found");
         act(app, user, &request, json!({"action": "withdraw"}))
             .expect_problem(404, "request.not_found");
         app.put(
@@ -1150,7 +1152,8 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
     // The directions instructing it read the documents attached; the others do not.
     city.admit_and_dispatch(&request, "DAC", &[]);
     let statutes = app.get(&path(&request), Some(&city.dac.access)).expect(200)["documents"][0]["file"]["href"].as_str().expect("href").to_owned();
-    assert_eq!(app.download(&statutes, Some(&city.dac.access), &[]).0, 200);
+    let (status, _, bytes) = app.download(&statutes, Some(&city.dac.access), &[]);
+    assert_eq!((status, bytes), (200, pdf("association 1 statuts")));
     assert_eq!(app.download(&statutes, Some(&city.djs.access), &[]).0, 404);
     act(app, &city.djs, &request, opinion("favourable", 100))
         .expect_problem(404, "request.not_found");
@@ -1399,8 +1402,14 @@ fn the_change_feed_sees_every_change_including_requests_leaving_a_scope(backend:
         since = page["cursor"].as_str().expect("cursor").to_owned();
     }
     assert_eq!(paged, all);
-    let seqs: Vec<i64> = all.iter().filter_map(|c| c["seq"].as_i64()).collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let seqs: Vec<i64> = all
+        .iter()
+        .map(|c| c["seq"].as_i64().expect("seq"))
+        .collect();
+    assert!(
+        seqs.len() > 1 && seqs.windows(2).all(|w| w[0] < w[1]),
+        "{seqs:?}"
+    );
     app.get(
         "/api/v1/requests/changes?since=-1",
         Some(&city.bureau.access),
