@@ -381,9 +381,6 @@ pub fn queue_webhooks(
     Ok(())
 }
 
-/// A request still incomplete after this many days is recalled to its association.
-pub const INCOMPLETE_REMINDER_DAYS: i64 = 15;
-
 /// What the reminders of a day queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Reminded {
@@ -439,7 +436,7 @@ pub fn queue_reminders(
             }
         }
     }
-    let waiting_since = now - chrono::Duration::days(INCOMPLETE_REMINDER_DAYS);
+    let waiting_since = now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
     for request in requests::incomplete_since(conn, waiting_since)? {
         let line = request_line(conn, mail, &request)?;
         let asked_on = request

@@ -126,6 +126,9 @@ pub fn notices_for(
     notices
 }
 
+/// A request still incomplete after this many days is recalled to its association.
+pub const INCOMPLETE_REMINDER_DAYS: i64 = 15;
+
 /// Whether a member hears of a notice: the notices the member asked for, and every decision
 /// for presidents.
 pub fn member_is_told(wants_request_emails: bool, is_president: bool, decision: bool) -> bool {

@@ -30,6 +30,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (status, available_at, id);
 CREATE INDEX outbox_listed ON outbox (status, created_at, id);
+-- The admins' list without a status filter, the latest first.
+CREATE INDEX outbox_latest ON outbox (created_at, id);
 
 -- New work for staff who chose a daily digest, until the digest goes out.
 CREATE TABLE digest_items (
