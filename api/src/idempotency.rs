@@ -8,6 +8,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::{Ready, ready};
 use serde::Serialize;
+use simpa_domain::policy::Actor;
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::idempotency::{self, StoredResponse};
 use simpa_persistence::{DbConnection, StoreError, StoreResult, locks};
@@ -66,9 +67,71 @@ impl Replay {
     }
 }
 
+/// One call that a retry must not repeat: the key sent, what the call does, and a fingerprint
+/// of what it was asked (the body, and whatever else names its target).
+#[derive(Clone)]
+pub struct Attempt {
+    key: IdempotencyKey,
+    operation: &'static str,
+    fingerprint: String,
+}
+
+impl Attempt {
+    pub fn new(key: IdempotencyKey, operation: &'static str, asked: &[&[u8]]) -> Attempt {
+        Attempt {
+            key,
+            operation,
+            fingerprint: crate::auth::secrets::sha256_hex(&asked.concat()),
+        }
+    }
+
+    /// The first answer again, when this caller already made this call under this key; an
+    /// error when the key served another call.
+    pub fn replay(&self, conn: &mut DbConnection, caller: &Actor) -> StoreResult<Option<Replay>> {
+        replay(
+            conn,
+            &owner(caller),
+            &self.key,
+            self.operation,
+            &self.fingerprint,
+        )
+    }
+
+    /// Records the answer (status, headers, body) under the key, if one was sent.
+    pub fn remember<T: Serialize>(
+        &self,
+        conn: &mut DbConnection,
+        caller: &Actor,
+        status: u16,
+        headers: &[(&str, String)],
+        body: &T,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        remember(
+            conn,
+            &owner(caller),
+            &self.key,
+            self.operation,
+            &self.fingerprint,
+            (status, headers),
+            body,
+            now,
+        )
+    }
+}
+
+/// Whose keys these are: a person's, or an API client's.
+fn owner(actor: &Actor) -> String {
+    match actor {
+        Actor::Person { id, .. } => id.to_string(),
+        Actor::Service { id, .. } => format!("service:{id}"),
+        Actor::Anonymous => "anonymous".into(),
+    }
+}
+
 /// The earlier answer when this key was already used for the same call; an error when it was
 /// used for a different one.
-pub fn replay(
+fn replay(
     conn: &mut DbConnection,
     owner: &str,
     key: &IdempotencyKey,
@@ -89,16 +152,14 @@ pub fn replay(
     }
 }
 
-/// Records the answer (status, headers, body) under the key, if one was sent.
 #[allow(clippy::too_many_arguments)]
-pub fn remember<T: Serialize>(
+fn remember<T: Serialize>(
     conn: &mut DbConnection,
     owner: &str,
     key: &IdempotencyKey,
     operation: &str,
     fingerprint: &str,
-    status: u16,
-    headers: &[(&str, String)],
+    (status, headers): (u16, &[(&str, String)]),
     body: &T,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {

@@ -436,7 +436,8 @@ pub fn queue_reminders(
             }
         }
     }
-    let waiting_since = now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
+    let waiting_since =
+        now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
     for request in requests::incomplete_since(conn, waiting_since)? {
         let line = request_line(conn, mail, &request)?;
         let asked_on = request

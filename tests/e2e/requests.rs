@@ -1264,6 +1264,11 @@ fn retried_creations_and_actions_take_effect_once(backend: Backend) {
     let retried = submit(json!({"action": "submit"}));
     assert_eq!((done.status, retried.status), (200, 200));
     assert_eq!(
+        (retried.header("etag"), retried.header("location")),
+        (done.header("etag"), None),
+        "the retry is answered with the first answer's headers"
+    );
+    assert_eq!(
         (
             done.body["number"].as_str(),
             retried.body["number"].as_str()

@@ -1,10 +1,10 @@
 //! Associations: create (the creator becomes president), read, update with optimistic
 //! concurrency, and the staff list.
 
-use crate::access::require;
-use crate::auth::{Caller, secrets};
+use crate::access::{person, require};
+use crate::auth::Caller;
 use crate::etag::{IfMatch, etag};
-use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -18,7 +18,7 @@ use simpa_domain::association::{
 };
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
-use simpa_domain::policy::{Action, Actor};
+use simpa_domain::policy::Action;
 use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
 use simpa_domain::roles::MemberRole;
@@ -362,20 +362,13 @@ pub async fn create_association(
     key: IdempotencyKey,
     body: Json<AssociationFields>,
 ) -> Result<HttpResponse, Problem> {
-    let fingerprint = secrets::sha256_hex(&body.raw);
-    let first = create_once(
-        &state,
-        caller,
-        key.clone(),
-        fingerprint.clone(),
-        body.value.clone(),
-    )
-    .await;
+    let attempt = Attempt::new(key, CREATE, &[&body.raw]);
+    let first = create_once(&state, caller, attempt.clone(), body.value.clone()).await;
     // A concurrent call (without a key: same-key calls take turns) won a race on a unique
     // index; the second try names the field it took first.
     let outcome = match first {
         Err(problem) if problem.code == "conflict.duplicate" => {
-            create_once(&state, caller, key, fingerprint, body.value).await?
+            create_once(&state, caller, attempt, body.value).await?
         }
         other => other?,
     };
@@ -386,20 +379,15 @@ pub async fn create_association(
 async fn create_once(
     state: &AppState,
     caller: Caller,
-    key: IdempotencyKey,
-    fingerprint: String,
+    attempt: Attempt,
     input: AssociationFields,
 ) -> Result<Result<AssociationView, Replay>, Problem> {
     let (now, today) = (state.now(), state.today());
     state
         .write(move |conn| {
-            let Actor::Person { id: person, .. } =
-                require(conn, caller, Action::CreateAssociation)?
-            else {
-                return Err(DomainError::Forbidden.into());
-            };
-            let owner = person.to_string();
-            if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
+            let actor = require(conn, caller, Action::CreateAssociation)?;
+            let person = person(&actor)?;
+            if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
             let profile = input.into_profile(&reference::sector_codes(conn)?, today)?;
@@ -410,17 +398,7 @@ async fn create_once(
             associations::insert(conn, id, &profile, district, now)?;
             members::add(conn, id, person, MemberRole::President, now)?;
             let view = AssociationView::from(load(conn, id)?);
-            idempotency::remember(
-                conn,
-                &owner,
-                &key,
-                CREATE,
-                &fingerprint,
-                201,
-                &view.headers(),
-                &view,
-                now,
-            )?;
+            attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
         })
         .await

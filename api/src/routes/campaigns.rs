@@ -2,11 +2,11 @@
 //! closes them; anyone reads the published ones.
 
 use crate::access::{person, require};
-use crate::auth::{Caller, secrets};
+use crate::auth::Caller;
 use crate::clock::{city_time, parse_city_time};
 use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
 use crate::etag::{IfMatch, etag};
-use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
@@ -361,7 +361,7 @@ pub async fn create_campaign(
     key: IdempotencyKey,
     body: Json<CampaignFields>,
 ) -> Result<HttpResponse, Problem> {
-    let fingerprint = secrets::sha256_hex(&body.raw);
+    let attempt = Attempt::new(key, CREATE, &[&body.raw]);
     let input = body.value;
     let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
     let outcome: Result<CampaignView, Replay> = state
@@ -369,8 +369,7 @@ pub async fn create_campaign(
             let district = input.district_number.map(DistrictNumber);
             let actor = require(conn, caller, Action::ManageCampaign { district })?;
             let person = person(&actor)?;
-            let owner = person.to_string();
-            if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
+            if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
             let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
@@ -380,17 +379,7 @@ pub async fn create_campaign(
             let campaign =
                 campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
             let view = CampaignView::new(campaign, timezone, now);
-            idempotency::remember(
-                conn,
-                &owner,
-                &key,
-                CREATE,
-                &fingerprint,
-                201,
-                &view.headers(),
-                &view,
-                now,
-            )?;
+            attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
         })
         .await?;

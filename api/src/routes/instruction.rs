@@ -1,15 +1,15 @@
 //! Actions on a request along its circuit: submit, check, ask for documents, dispatch, give
 //! opinions, withdraw… One route; the circuit (`domain/src/circuit.rs`) decides.
 
-use crate::auth::{Caller, secrets};
+use crate::auth::Caller;
 use crate::codes::{AskReasonCode, OpinionCode};
-use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::idempotency::{Attempt, IdempotencyKey, Replay};
 use crate::input::Json;
 use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::documents::vault_on;
 use crate::routes::request_views::{RequestView, request_view};
-use crate::routes::requests::{author, load_readable, owner};
+use crate::routes::requests::{author, load_readable};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
@@ -250,7 +250,11 @@ pub async fn act_on_request(
     body: Json<ActionInput>,
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
-    let fingerprint = secrets::sha256_hex(&[id.to_string().as_bytes(), &body.raw[..]].concat());
+    let attempt = Attempt::new(
+        key,
+        "request_action",
+        &[id.to_string().as_bytes(), &body.raw],
+    );
     let input = body.value;
     let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
     let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
@@ -259,10 +263,7 @@ pub async fn act_on_request(
             let (actor, request) = load_readable(conn, caller, id, true)?;
             // A history never goes back in time, even when clocks of nodes disagree a little.
             let now = now.max(request.updated_at);
-            let owner = owner(&actor);
-            const OPERATION: &str = "request_action";
-            if let Some(replay) = idempotency::replay(conn, &owner, &key, OPERATION, &fingerprint)?
-            {
+            if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
             let command = input.into_command(conn)?;
@@ -313,17 +314,9 @@ pub async fn act_on_request(
             )?;
             notify::queue_webhooks(conn, &recorded, &request, now)?;
             let view = request_view(conn, &actor, request, now)?;
-            idempotency::remember(
-                conn,
-                &owner,
-                &key,
-                OPERATION,
-                &fingerprint,
-                200,
-                &view.headers(),
-                &view,
-                now,
-            )?;
+            // Answered with its ETag alone (not created: no Location).
+            let headers = [("ETag", crate::etag::etag(view.version))];
+            attempt.remember(conn, &actor, 200, &headers, &view, now)?;
             instruction::publish(conn, recorded.change)?;
             Ok(Ok(view))
         })

@@ -2,10 +2,10 @@
 //! everyone who may follows where it stands. Actions on requests are in `instruction.rs`.
 
 use crate::access::require;
-use crate::auth::{Caller, secrets};
+use crate::auth::Caller;
 use crate::codes::{FunderCode, NatureCode, RequestStateCode};
 use crate::etag::{IfMatch, etag};
-use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -333,15 +333,6 @@ pub(crate) fn author(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Auth
     })
 }
 
-/// Who sent a request, for idempotency keys.
-pub(crate) fn owner(actor: &Actor) -> String {
-    match actor {
-        Actor::Person { id, .. } => id.to_string(),
-        Actor::Service { id, .. } => format!("service:{id}"),
-        Actor::Anonymous => "anonymous".into(),
-    }
-}
-
 fn check_renewal(
     conn: &mut DbConnection,
     content: &RequestContent,
@@ -391,15 +382,14 @@ pub async fn create_request(
     key: IdempotencyKey,
     body: Json<NewRequest>,
 ) -> Result<HttpResponse, Problem> {
-    let fingerprint = secrets::sha256_hex(&body.raw);
+    let attempt = Attempt::new(key, CREATE, &[&body.raw]);
     let input = body.value;
     let now = state.now();
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let association = AssociationId::from_uuid(input.association_id);
             let actor = require(conn, caller, Action::CreateRequest(association))?;
-            let owner = owner(&actor);
-            if let Some(replay) = idempotency::replay(conn, &owner, &key, CREATE, &fingerprint)? {
+            if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
             existed_association(conn, association)?;
@@ -419,17 +409,7 @@ pub async fn create_request(
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let view = request_view(conn, &actor, request, now)?;
-            idempotency::remember(
-                conn,
-                &owner,
-                &key,
-                CREATE,
-                &fingerprint,
-                201,
-                &view.headers(),
-                &view,
-                now,
-            )?;
+            attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
         })
         .await?;

@@ -4,13 +4,12 @@
 use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::codes::ActionCode;
-use crate::idempotency::{self, IdempotencyKey, Replay};
+use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::existed;
 use crate::routes::notifications::OutboxMessageView;
-use crate::routes::requests::owner;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
@@ -96,7 +95,7 @@ pub async fn register_webhook(
     key: IdempotencyKey,
     body: Json<NewWebhook>,
 ) -> Result<HttpResponse, Problem> {
-    let fingerprint = secrets::sha256_hex(&body.raw);
+    let attempt = Attempt::new(key, REGISTER, &[&body.raw]);
     let input = body.value;
     let url = WebsiteUrl::parse(&input.url).map_err(|v| DomainError::invalid("url", v))?;
     let mut event_types: Vec<String> = input
@@ -116,8 +115,7 @@ pub async fn register_webhook(
                 None => default_direction(&actor)?,
             };
             policy::authorize(&actor, Action::RegisterWebhook { direction })?;
-            let owner = owner(&actor);
-            if let Some(replay) = idempotency::replay(conn, &owner, &key, REGISTER, &fingerprint)? {
+            if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
             if let Some(direction) = direction {
@@ -143,17 +141,7 @@ pub async fn register_webhook(
                 secret: endpoint.secret.clone(),
                 webhook: endpoint.into(),
             };
-            idempotency::remember(
-                conn,
-                &owner,
-                &key,
-                REGISTER,
-                &fingerprint,
-                201,
-                &created.headers(),
-                &created,
-                now,
-            )?;
+            attempt.remember(conn, &actor, 201, &created.headers(), &created, now)?;
             Ok(Ok(created))
         })
         .await?;
