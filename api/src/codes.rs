@@ -8,6 +8,7 @@ use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
 use simpa_domain::notification::WorkEmails;
+use simpa_domain::outbox::{Channel, MessageStatus};
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::{MemberRole, StaffRoleKind};
 use std::borrow::Cow;
@@ -122,4 +123,12 @@ api_code!(
 api_code!(
     /// How staff hear of new work.
     WorkEmailsCode(WorkEmails)
+);
+api_code!(
+    /// How a message of the outbox travels.
+    ChannelCode(Channel)
+);
+api_code!(
+    /// Where a message of the outbox stands.
+    MessageStatusCode(MessageStatus)
 );

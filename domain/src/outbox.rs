@@ -1,7 +1,25 @@
 //! Delivering what the outbox holds (e-mails, webhook calls): at least once, retried with an
 //! exponential backoff while the receiver is down, and given up after a day.
 
+use crate::coded_enum;
 use chrono::{DateTime, Duration, Utc};
+
+coded_enum! {
+    /// How a message travels.
+    pub enum Channel {
+        Email = ("email", "Courriel"),
+        Webhook = ("webhook", "Appel d'un point de réception (webhook)"),
+    }
+}
+
+coded_enum! {
+    /// Where a message stands.
+    pub enum MessageStatus {
+        Pending = ("pending", "À envoyer"),
+        Sent = ("sent", "Envoyé"),
+        Failed = ("failed", "Abandonné"),
+    }
+}
 
 /// How long to wait between attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

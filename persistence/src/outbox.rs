@@ -9,24 +9,9 @@ use crate::schema::{digest_items, outbox};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::ids::{AccountId, RequestId};
+pub use simpa_domain::outbox::{Channel, MessageStatus};
 use simpa_domain::{DomainError, Violation};
 use uuid::Uuid;
-
-/// How a message travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Webhook,
-}
-
-impl Channel {
-    fn code(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Webhook => "webhook",
-        }
-    }
-}
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +37,7 @@ pub struct Message {
     pub body: String,
     pub html: Option<String>,
     pub request: Option<RequestId>,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: u32,
     pub available_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -81,11 +66,10 @@ struct Row {
 fn from_row(row: Row) -> StoreResult<Message> {
     Ok(Message {
         id: parse("outbox.id", &row.id)?,
-        channel: match row.channel.as_str() {
-            "email" => Channel::Email,
-            "webhook" => Channel::Webhook,
-            other => return Err(StoreError::Corrupt(format!("outbox.channel = {other:?}"))),
-        },
+        channel: Channel::from_code(&row.channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox.channel = {:?}", row.channel)))?,
+        status: MessageStatus::from_code(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox.status = {:?}", row.status)))?,
         request: row
             .request_id
             .as_deref()
@@ -99,7 +83,6 @@ fn from_row(row: Row) -> StoreResult<Message> {
         subject: row.subject,
         body: row.body,
         html: row.html,
-        status: row.status,
         last_error: row.last_error,
     })
 }
@@ -131,7 +114,7 @@ pub fn enqueue(
             outbox::html.eq(message.html.as_deref()),
             outbox::request_id.eq(message.request.map(|r| r.to_string())),
             outbox::dedupe_key.eq(message.dedupe_key.as_deref()),
-            outbox::status.eq("pending"),
+            outbox::status.eq(MessageStatus::Pending.code()),
             outbox::attempts.eq(0),
             outbox::available_at.eq(naive(now)),
             outbox::created_at.eq(naive(now)),
@@ -153,7 +136,7 @@ pub fn claim(
         .is_null()
         .or(outbox::leased_until.lt(now));
     let candidates: Vec<String> = outbox::table
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::status.eq(MessageStatus::Pending.code()))
         .filter(outbox::available_at.le(now))
         .filter(free)
         .select(outbox::id)
@@ -166,7 +149,7 @@ pub fn claim(
         let taken = diesel::update(
             outbox::table
                 .find(&id)
-                .filter(outbox::status.eq("pending"))
+                .filter(outbox::status.eq(MessageStatus::Pending.code()))
                 .filter(
                     outbox::leased_until
                         .is_null()
@@ -202,7 +185,7 @@ pub fn mark_sent(
             .filter(outbox::leased_until.eq(naive(lease))),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(MessageStatus::Sent.code()),
         outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
         outbox::sent_at.eq(naive(now)),
         outbox::leased_until.eq(None::<NaiveDateTime>),
@@ -230,10 +213,11 @@ pub fn mark_failed(
     )
     .set((
         outbox::status.eq(if retry_at.is_some() {
-            "pending"
+            MessageStatus::Pending
         } else {
-            "failed"
-        }),
+            MessageStatus::Failed
+        }
+        .code()),
         outbox::attempts.eq(i32::try_from(attempts).unwrap_or(i32::MAX)),
         outbox::last_error.eq(error),
         outbox::leased_until.eq(None::<NaiveDateTime>),
@@ -268,14 +252,14 @@ pub fn postpone(
 /// Messages (in a status, to a recipient), the latest first.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<MessageStatus>,
     recipient: Option<&str>,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Message>> {
     let mut query = outbox::table.select(Row::as_select()).into_boxed();
     if let Some(status) = status {
-        query = query.filter(outbox::status.eq(status.to_owned()));
+        query = query.filter(outbox::status.eq(status.code()));
     }
     if let Some(recipient) = recipient {
         query = query.filter(outbox::recipient.eq(recipient.to_owned()));

@@ -2,7 +2,7 @@
 
 use crate::access::{person, require};
 use crate::auth::Caller;
-use crate::codes::WorkEmailsCode;
+use crate::codes::{ChannelCode, MessageStatusCode, WorkEmailsCode};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
 use simpa_domain::policy::Action;
 use simpa_persistence::accounts::{self, Preferences};
-use simpa_persistence::outbox::{self, Channel, Message};
+use simpa_persistence::outbox::{self, Message};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -89,12 +89,10 @@ pub async fn set_preferences(
 #[derive(Serialize, ToSchema)]
 pub struct OutboxMessageView {
     pub id: Uuid,
-    /// `email` or `webhook`.
-    pub channel: &'static str,
+    pub channel: ChannelCode,
     pub recipient: String,
     pub subject: String,
-    /// `pending`, `sent` or `failed`.
-    pub status: String,
+    pub status: MessageStatusCode,
     pub attempts: u32,
     pub last_error: Option<String>,
     pub request_id: Option<Uuid>,
@@ -108,13 +106,10 @@ impl From<Message> for OutboxMessageView {
     fn from(m: Message) -> Self {
         OutboxMessageView {
             id: m.id,
-            channel: match m.channel {
-                Channel::Email => "email",
-                Channel::Webhook => "webhook",
-            },
+            channel: ChannelCode(m.channel),
             recipient: m.recipient,
             subject: m.subject,
-            status: m.status,
+            status: MessageStatusCode(m.status),
             attempts: m.attempts,
             last_error: m.last_error,
             request_id: m.request.map(|r| r.uuid()),
@@ -127,18 +122,10 @@ impl From<Message> for OutboxMessageView {
 
 #[derive(Deserialize, IntoParams)]
 pub struct OutboxQuery {
-    /// `pending`, `sent` or `failed` (every status when absent).
-    pub status: Option<OutboxStatus>,
+    /// Every status when absent.
+    pub status: Option<MessageStatusCode>,
     pub cursor: Option<String>,
     pub limit: Option<u32>,
-}
-
-#[derive(Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    Pending,
-    Sent,
-    Failed,
 }
 
 /// The outbox, the latest first: what waits to be sent, what was, and what was given up
@@ -158,11 +145,7 @@ pub async fn list_outbox(
     let query = query.0;
     let after = pagination::decode_cursor(query.cursor.as_deref())?;
     let limit = pagination::limit(query.limit)?;
-    let status = query.status.map(|s| match s {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Failed => "failed",
-    });
+    let status = query.status.map(|s| s.0);
     let page = state
         .read(move |conn| {
             require(conn, caller, Action::ReadOutbox)?;
