@@ -104,11 +104,7 @@ impl BlobStore {
             while let Some(block) = to_hash.blocking_recv() {
                 hasher.update(&block);
             }
-            hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+            simpa_domain::digest::hex(&hasher.finalize())
         });
         Ok(Incoming {
             guard: Cleanup(Some(path)),
@@ -340,10 +336,7 @@ mod tests {
         second.write(Bytes::from_static(b"hello")).await.unwrap();
         let second = second.finish().await.unwrap().store(&store).unwrap();
         assert_eq!(first, second);
-        let expected: String = Sha256::digest(b"%PDF-1.4 hello")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let expected = simpa_domain::digest::sha256_hex(b"%PDF-1.4 hello");
         assert_eq!(first, expected, "named by the SHA-256 of the content");
         assert_eq!(
             std::fs::read(store.path_of(&first).unwrap()).unwrap(),

@@ -20,12 +20,7 @@ pub fn signature(secret: &str, at: DateTime<Utc>, body: &str) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
     mac.update(format!("{timestamp}.{body}").as_bytes());
-    let digest: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = simpa_domain::digest::hex(&mac.finalize().into_bytes());
     format!("t={timestamp},v1={digest}")
 }
 

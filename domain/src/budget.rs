@@ -169,6 +169,21 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// The chart as data: one object per line (`account`, `funder`, `label`, `amount_cents`).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "account": l.account.as_str(),
+                    "funder": l.funder.map(|f| f.code()),
+                    "label": l.label,
+                    "amount_cents": l.amount_cents,
+                })
+            })
+            .collect()
+    }
+
     /// The total of one side. Lines are bounded (`MAX_LINES` × `MAX_CENTS`), so it cannot
     /// overflow.
     pub fn total(&self, side: Side) -> i64 {

@@ -94,11 +94,7 @@ impl Event {
         field(&optional(self.public_message.clone()));
         field(&optional(self.internal_note.clone()));
         field(&self.details);
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::digest::hex(&hasher.finalize())
     }
 }
 

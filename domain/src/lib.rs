@@ -14,6 +14,7 @@ pub mod budget;
 pub mod campaign;
 pub mod circuit;
 pub mod contact;
+pub mod digest;
 pub mod document;
 pub mod error;
 pub mod history;

@@ -81,6 +81,14 @@ pub struct Indicator {
 pub const MAX_INDICATORS: usize = 20;
 
 impl Indicator {
+    /// Indicators as data: one object each (`name`, `unit`, `target`).
+    pub fn list_to_json(indicators: &[Indicator]) -> serde_json::Value {
+        indicators
+            .iter()
+            .map(|i| serde_json::json!({"name": i.name, "unit": i.unit, "target": i.target}))
+            .collect()
+    }
+
     pub fn parse(
         index: usize,
         name: &str,
@@ -131,6 +139,30 @@ pub struct RequestContent {
     pub requested_cents: i64,
     pub budget: Budget,
     pub indicators: Vec<Indicator>,
+}
+
+impl RequestContent {
+    /// SHA-256 (hex) of what the request says, in a canonical form: the events that record
+    /// the content (submission, edit) put it in the hash chain.
+    pub fn digest(&self) -> String {
+        let districts: Vec<i32> = self.districts.iter().map(|d| d.0).collect();
+        let canonical = serde_json::json!([
+            self.title,
+            self.summary,
+            self.objectives,
+            self.target_public,
+            self.expected_beneficiaries,
+            districts,
+            self.start_date.map(|d| d.to_string()),
+            self.end_date.map(|d| d.to_string()),
+            self.nature.code(),
+            self.renews.map(|r| r.to_string()),
+            self.requested_cents,
+            self.budget.to_json(),
+            Indicator::list_to_json(&self.indicators),
+        ]);
+        crate::digest::sha256_hex(canonical.to_string().as_bytes())
+    }
 }
 
 /// A project lasts at most four years (multi-year agreements cover up to four).

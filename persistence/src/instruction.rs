@@ -98,7 +98,7 @@ pub fn record_action(
         action,
         ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
     ) {
-        let digest = requests::content_digest(&request.content);
+        let digest = request.content.digest();
         details.insert("content_sha256".into(), json!(digest));
     }
     outcome.event.details = Value::Object(details);

@@ -17,8 +17,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use simpa_domain::DomainError;
 use simpa_domain::budget::{Budget, BudgetLine, Funder};
 use simpa_domain::campaign::{Campaign, CircuitKind, Nature};
@@ -138,27 +137,11 @@ struct ContentColumns<'a> {
 }
 
 fn budget_json(budget: &Budget) -> String {
-    let lines: Vec<Value> = budget
-        .lines
-        .iter()
-        .map(|l| {
-            json!({
-                "account": l.account.as_str(),
-                "funder": l.funder.map(|f| f.code()),
-                "label": l.label,
-                "amount_cents": l.amount_cents,
-            })
-        })
-        .collect();
-    json::write(&lines)
+    budget.to_json().to_string()
 }
 
 fn indicators_json(indicators: &[Indicator]) -> String {
-    let items: Vec<Value> = indicators
-        .iter()
-        .map(|i| json!({"name": i.name, "unit": i.unit, "target": i.target}))
-        .collect();
-    json::write(&items)
+    Indicator::list_to_json(indicators).to_string()
 }
 
 fn content_columns(c: &RequestContent, now: DateTime<Utc>) -> ContentColumns<'_> {
@@ -182,31 +165,6 @@ fn content_columns(c: &RequestContent, now: DateTime<Utc>) -> ContentColumns<'_>
         indicators: indicators_json(&c.indicators),
         updated_at: naive(now),
     }
-}
-
-/// SHA-256 of what the request says, as stored: an event that records it (submission, edit)
-/// puts it in the hash chain.
-pub fn content_digest(content: &RequestContent) -> String {
-    let columns = content_columns(content, DateTime::<Utc>::MIN_UTC);
-    let canonical = json!([
-        columns.title,
-        columns.summary,
-        columns.objectives,
-        columns.target_public,
-        columns.expected_beneficiaries,
-        columns.districts,
-        columns.start_date.map(|d| d.to_string()),
-        columns.end_date.map(|d| d.to_string()),
-        columns.nature,
-        columns.renews_request_id,
-        columns.requested_cents,
-        columns.budget,
-        columns.indicators,
-    ]);
-    Sha256::digest(canonical.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {

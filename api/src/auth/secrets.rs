@@ -3,7 +3,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 
@@ -15,12 +14,7 @@ pub fn random_token() -> String {
 }
 
 /// SHA-256, hex. Enough for high-entropy secrets such as refresh tokens (not for passwords).
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use simpa_domain::digest::sha256_hex;
 
 /// The JWT signing secret kept in the data directory, created (readable by its owner only)
 /// on first start when none is configured. The file appears whole or not at all: it is

@@ -546,7 +546,7 @@ pub async fn update_request(
                 .ok_or(DomainError::NotFound { what: "campaign" })?;
             let content = input.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, request.association, Some(id))?;
-            if requests::content_digest(&content) == requests::content_digest(&request.content) {
+            if content == request.content {
                 // Nothing changed (an autosave): nothing to record.
                 return request_view(conn, &actor, request, now);
             }
