@@ -11,6 +11,17 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// An answer carrying a resource at `version`, with its `ETag`.
+pub fn with_etag<T: serde::Serialize>(
+    mut response: actix_web::HttpResponseBuilder,
+    version: i64,
+    body: &T,
+) -> actix_web::HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
 /// The version an edit was made on, from `If-Match`. A missing header is refused (428): an
 /// edit that does not say what it read could silently overwrite someone else's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

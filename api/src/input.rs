@@ -163,13 +163,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let invalid = |errors| {
-            Problem::bad_request(
-                "query.invalid",
-                "Un paramètre de la requête n'est pas valide : voir le détail.",
-                errors,
-            )
-        };
+        let invalid = Problem::invalid_query;
         let parsed = form_urlencoded::parse(req.query_string().as_bytes());
         if let Some((name, _)) = parsed
             .clone()

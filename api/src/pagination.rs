@@ -41,11 +41,7 @@ fn encode(keyset: &Keyset) -> String {
 }
 
 fn invalid(field: &str, violation: Violation) -> Problem {
-    Problem::bad_request(
-        "query.invalid",
-        "Un paramètre de la requête n'est pas valide : voir le détail.",
-        vec![violation.at(field)],
-    )
+    Problem::invalid_query(vec![violation.at(field)])
 }
 
 /// The position named by a cursor received from a previous page.

@@ -107,6 +107,15 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, code, detail).with_errors(errors)
     }
 
+    /// A query parameter that is not valid: 400 `query.invalid`, naming the parameters.
+    pub fn invalid_query(errors: Vec<FieldError>) -> Problem {
+        Problem::bad_request(
+            "query.invalid",
+            "Un paramètre de la requête n'est pas valide : voir le détail.",
+            errors,
+        )
+    }
+
     pub fn unauthenticated(code: &str, detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::UNAUTHORIZED, code, detail)
     }

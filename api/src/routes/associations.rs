@@ -3,13 +3,12 @@
 
 use crate::access::{person, require};
 use crate::auth::Caller;
-use crate::etag::{IfMatch, etag};
+use crate::etag::{IfMatch, etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -327,12 +326,6 @@ fn load(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Association> 
     })
 }
 
-fn with_etag(mut response: actix_web::HttpResponseBuilder, view: &AssociationView) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view)
-}
-
 const CREATE: &str = "create_association";
 
 /// Creates an association; the person creating it becomes its president.
@@ -427,7 +420,7 @@ pub async fn get_association(
             load(conn, id).map(AssociationView::from)
         })
         .await?;
-    Ok(with_etag(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Replaces an association's profile. `If-Match` must carry the `ETag` read: if someone
@@ -476,7 +469,7 @@ pub async fn update_association(
             load(conn, id).map(AssociationView::from)
         })
         .await?;
-    Ok(with_etag(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 #[derive(Deserialize, IntoParams)]

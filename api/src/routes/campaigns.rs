@@ -5,14 +5,13 @@ use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::clock::{city_time, parse_city_time};
 use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
-use crate::etag::{IfMatch, etag};
+use crate::etag::{IfMatch, etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::routes::reference::{district_numbers, known_district};
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -302,12 +301,6 @@ impl CampaignView {
     }
 }
 
-fn respond(mut response: actix_web::HttpResponseBuilder, view: &CampaignView) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view)
-}
-
 /// The campaign, if the caller may know of it.
 pub(crate) fn load_visible(
     conn: &mut DbConnection,
@@ -457,7 +450,7 @@ pub async fn get_campaign(
             load_visible(conn, caller, id).map(|(_, c)| CampaignView::new(c, timezone, now))
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Replaces a campaign's settings (`If-Match`: the `ETag` read). Once a request has been
@@ -521,7 +514,7 @@ pub async fn update_campaign(
             Ok(CampaignView::new(campaign, timezone, now))
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 async fn move_campaign(
@@ -550,7 +543,7 @@ async fn move_campaign(
             Ok(CampaignView::new(campaign, timezone, now))
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Publishes a campaign in preparation: associations see it and may start requests in it.

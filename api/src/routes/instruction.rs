@@ -11,7 +11,6 @@ use crate::routes::documents::vault_on;
 use crate::routes::request_views::{RequestView, request_view};
 use crate::routes::requests::{author, load_readable};
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -322,9 +321,7 @@ pub async fn act_on_request(
         })
         .await?;
     Ok(match outcome {
-        Ok(view) => HttpResponse::Ok()
-            .insert_header((header::ETAG, crate::etag::etag(view.version)))
-            .json(view),
+        Ok(view) => crate::etag::with_etag(HttpResponse::Ok(), view.version, &view),
         Err(replay) => replay.into_response(),
     })
 }

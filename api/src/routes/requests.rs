@@ -4,7 +4,7 @@
 use crate::access::require;
 use crate::auth::Caller;
 use crate::codes::{FunderCode, NatureCode, RequestStateCode};
-use crate::etag::{IfMatch, etag};
+use crate::etag::{IfMatch, etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
@@ -354,12 +354,6 @@ fn check_renewal(
     Ok(())
 }
 
-fn respond(mut response: actix_web::HttpResponseBuilder, view: &RequestView) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view)
-}
-
 const CREATE: &str = "create_request";
 
 /// Starts a request (a draft) in a published campaign, in the name of one of the caller's
@@ -564,7 +558,7 @@ pub async fn update_request(
             Ok(view)
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -615,13 +609,8 @@ impl RequestQuery {
                    next: bool|
          -> Result<Option<DateTime<Utc>>, Problem> {
             let Some(date) = date else { return Ok(None) };
-            let date = rules::parse_project_date(date).map_err(|v| {
-                Problem::bad_request(
-                    "query.invalid",
-                    "Un paramètre de la requête n'est pas valide : voir le détail.",
-                    vec![v.at(field)],
-                )
-            })?;
+            let date = rules::parse_project_date(date)
+                .map_err(|v| Problem::invalid_query(vec![v.at(field)]))?;
             let date = if next {
                 date.succ_opt().unwrap_or(date)
             } else {

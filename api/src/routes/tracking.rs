@@ -49,11 +49,7 @@ pub async fn worklist(
 }
 
 fn invalid_since(code: &'static str, message: &str) -> Problem {
-    Problem::bad_request(
-        "query.invalid",
-        "Un paramètre de la requête n'est pas valide : voir le détail.",
-        vec![Violation::new(code, message).at("since")],
-    )
+    Problem::invalid_query(vec![Violation::new(code, message).at("since")])
 }
 
 #[derive(Deserialize, IntoParams)]
