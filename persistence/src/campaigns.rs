@@ -253,12 +253,13 @@ pub fn set_status(
     Ok(expected + 1)
 }
 
-/// How many requests have been submitted to the campaign (drafts do not count).
-pub fn submitted_requests(conn: &mut DbConnection, id: CampaignId) -> StoreResult<i64> {
+/// How many requests were submitted to the campaign, and how many started in it (drafts
+/// included), in one query.
+pub fn request_counts(conn: &mut DbConnection, id: CampaignId) -> StoreResult<(i64, i64)> {
+    use diesel::dsl::{count, count_star};
     Ok(requests::table
         .filter(requests::campaign_id.eq(id.to_string()))
-        .filter(requests::submitted_at.is_not_null())
-        .count()
+        .select((count(requests::submitted_at), count_star()))
         .get_result(conn)?)
 }
 
@@ -299,12 +300,4 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CampaignId]) -> StoreResult<Vec<
         .into_iter()
         .map(from_row)
         .collect()
-}
-
-/// How many requests were started in the campaign, drafts included.
-pub fn started_requests(conn: &mut DbConnection, id: CampaignId) -> StoreResult<i64> {
-    Ok(requests::table
-        .filter(requests::campaign_id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?)
 }

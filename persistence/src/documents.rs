@@ -263,7 +263,7 @@ pub fn version(
 }
 
 /// Versions by id, in the kinds' order (any association: callers check who may read them).
-pub fn versions_by_ids(
+pub(crate) fn versions_by_ids(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> StoreResult<Vec<DocumentVersion>> {

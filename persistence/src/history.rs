@@ -107,7 +107,7 @@ pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Ev
 /// Records a change for every audience that saw the request before or after it. The feed's
 /// numbers are taken under a lock held until commit: they commit in order, so a client
 /// resuming after number N never misses a change numbered below N.
-pub fn record_change(
+pub(crate) fn record_change(
     conn: &mut DbConnection,
     request: RequestId,
     audiences: &[String],

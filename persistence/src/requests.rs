@@ -329,7 +329,7 @@ pub struct NewDraft<'a> {
 }
 
 /// Starts a draft in the campaign.
-pub fn insert_draft(
+pub(crate) fn insert_draft(
     conn: &mut DbConnection,
     new: NewDraft<'_>,
     now: DateTime<Utc>,
@@ -415,7 +415,7 @@ pub fn update_content(
 }
 
 /// Stores the facts an action led to: state, instructors and opinions, proposal, deadline.
-pub fn save_facts(
+pub(crate) fn save_facts(
     conn: &mut DbConnection,
     request: &StoredRequest,
     facts: &RequestFacts,
@@ -470,7 +470,7 @@ pub fn save_facts(
 
 /// The next number of `year`. Submissions of a year take turns here until they commit, so a
 /// rolled-back one gives its number back and numbers have no gaps.
-pub fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
+pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
     locks::lock_names(conn, &[&format!("request_number:{year}")])?;
     let last: Option<i32> = request_counters::table
         .find(year)
@@ -495,7 +495,7 @@ pub fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<Reques
     })
 }
 
-pub fn mark_submitted(
+pub(crate) fn mark_submitted(
     conn: &mut DbConnection,
     id: RequestId,
     number: RequestNumber,
@@ -511,7 +511,7 @@ pub fn mark_submitted(
 }
 
 /// Attaches these versions to the request, replacing what an earlier submission attached.
-pub fn replace_snapshot(
+pub(crate) fn replace_snapshot(
     conn: &mut DbConnection,
     id: RequestId,
     versions: &[(String, DocumentVersionId)],

@@ -502,10 +502,7 @@ pub async fn update_campaign(
             let expected = if_match.expected(current.version);
             simpa_domain::association::check_version(current.version, expected)?;
             let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
-            let (submitted, started) = (
-                campaigns::submitted_requests(conn, id)?,
-                campaigns::started_requests(conn, id)?,
-            );
+            let (submitted, started) = campaigns::request_counts(conn, id)?;
             current.check_edit(&settings, submitted, started)?;
             ensure_code_free(conn, &settings.code, Some(id))?;
             campaigns::update(conn, id, &settings, expected, now)?;
