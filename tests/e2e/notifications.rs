@@ -325,7 +325,7 @@ fn a_worker_stopped_mid_batch_sends_nothing_twice(backend: Backend) {
     let ask = json!({"action": "ask_documents", "items": [{"field": "budget", "reason": "incorrect"}], "message": "Budget à préciser.", "due_on": due_on});
     act(&city.app, &bureau, &request, ask).expect(200);
     // The worker is in the middle of a slow one when the node stops.
-    std::thread::sleep(Duration::from_millis(700));
+    sink.wait_for_held(Duration::from_secs(10));
     let app = city.app.restart();
     sink.slow_down(Duration::ZERO);
     let statuses = settled(&app, &admin, Duration::from_secs(15));

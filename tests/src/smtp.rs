@@ -54,6 +54,8 @@ struct Shared {
     stopping: AtomicBool,
     /// Milliseconds to wait before accepting a message's data.
     slow_ms: AtomicU64,
+    /// Messages whose data arrived and are held back by `slow_ms`.
+    held: AtomicU64,
 }
 
 pub struct SmtpSink {
@@ -102,6 +104,16 @@ impl SmtpSink {
             u64::try_from(by.as_millis()).unwrap_or(u64::MAX),
             Ordering::SeqCst,
         );
+    }
+
+    /// Waits until a message is being held back by `slow_down` (its sender waits for the
+    /// answer), failing past the deadline.
+    pub fn wait_for_held(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.shared.held.load(Ordering::SeqCst) == 0 {
+            assert!(Instant::now() < deadline, "no message was held back");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
@@ -216,7 +228,9 @@ fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 }
                 let slow = shared.slow_ms.load(Ordering::SeqCst);
                 if slow > 0 {
+                    shared.held.fetch_add(1, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(slow));
+                    shared.held.fetch_sub(1, Ordering::SeqCst);
                 }
                 // A client gone meanwhile never learns the message was accepted: it is not.
                 if hung_up(&out) || shared.stopping.load(Ordering::SeqCst) {
