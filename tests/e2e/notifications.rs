@@ -549,16 +549,10 @@ fn a_deactivated_account_gets_no_digest(backend: Backend) {
     let (_, _, request) = submitted(app, 1, &campaign);
     city.admit_and_dispatch(&request, "DAC", &[]);
     let dac_id = city.dac.id.clone();
-    app.db
-        .write(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(format!(
-                "UPDATE accounts SET active = FALSE WHERE id = '{dac_id}'"
-            ))
-            .execute(conn)
-            .map_err(simpa_persistence::StoreError::from)
-        })
-        .expect("deactivated");
+    app.execute_sql(format!(
+        "UPDATE accounts SET active = FALSE WHERE id = '{dac_id}'"
+    ))
+    .expect("deactivated");
     let report = simpa_api::jobs::daily(&app.services.state).expect("daily jobs");
     assert_eq!(report.digests, 0, "nobody active waits for one");
     let statuses = settled(app, &city.admin, Duration::from_secs(10));

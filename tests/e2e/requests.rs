@@ -435,28 +435,18 @@ fn a_request_goes_through_the_central_circuit_with_two_co_instructing_directions
 
     // The history is appended only: the database itself refuses to change or remove an event.
     let id: RequestId = request.parse().expect("uuid");
-    let tampered = app.db.write(move |conn| {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(format!(
-            "UPDATE request_events SET public_message = 'changé' WHERE request_id = '{id}'"
-        ))
-        .execute(conn)
-        .map_err(simpa_persistence::StoreError::from)
-    });
+    let tampered = app.execute_sql(format!(
+        "UPDATE request_events SET public_message = 'changé' WHERE request_id = '{id}'"
+    ));
     assert!(
         tampered
             .as_ref()
             .is_err_and(|e| e.to_string().contains("append-only")),
         "an event was changed in place: {tampered:?}"
     );
-    let removed = app.db.write(move |conn| {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(format!(
-            "DELETE FROM request_events WHERE request_id = '{id}'"
-        ))
-        .execute(conn)
-        .map_err(simpa_persistence::StoreError::from)
-    });
+    let removed = app.execute_sql(format!(
+        "DELETE FROM request_events WHERE request_id = '{id}'"
+    ));
     assert!(
         removed
             .as_ref()
@@ -576,16 +566,10 @@ fn a_kept_view_is_read_by_active_members_only(backend: Backend) {
         .expect_problem(404, "request.not_found");
 
     let alice_id = alice.id.clone();
-    app.db
-        .write(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(format!(
-                "UPDATE accounts SET active = FALSE WHERE id = '{alice_id}'"
-            ))
-            .execute(conn)
-            .map_err(simpa_persistence::StoreError::from)
-        })
-        .expect("deactivated");
+    app.execute_sql(format!(
+        "UPDATE accounts SET active = FALSE WHERE id = '{alice_id}'"
+    ))
+    .expect("deactivated");
     app.get(&path(&request), Some(&alice.access))
         .expect_problem(401, "auth.account_inactive");
 }

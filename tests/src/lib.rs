@@ -158,6 +158,17 @@ impl TestApp {
 
     /// Stops the application abruptly (as a killed process would, but for its files and
     /// database) and starts it again on the same data.
+    /// Runs one SQL statement straight on the database, past the application (to tamper with
+    /// it, or to set up what no route does); returns the rows it changed.
+    pub fn execute_sql(&self, sql: String) -> simpa_persistence::StoreResult<usize> {
+        self.db.write(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(sql)
+                .execute(conn)
+                .map_err(simpa_persistence::StoreError::from)
+        })
+    }
+
     pub fn restart(mut self) -> TestApp {
         let (backend, env, clock) = (self.backend, self.env.clone(), self.clock.clone());
         let data_dir = self.data_dir.take().expect("data directory");
