@@ -1,7 +1,7 @@
 //! People's accounts, their staff roles, and the actor a request acts as.
 
 use crate::DbConnection;
-use crate::connection::on_each_backend;
+use crate::connection::{insert_batches, on_each_backend};
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::members::Addressee;
@@ -92,17 +92,57 @@ pub fn insert(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(accounts::table)
-        .values((
-            accounts::id.eq(id.to_string()),
-            accounts::email.eq(email.as_str()),
-            accounts::email_key.eq(email.key()),
-            accounts::display_name.eq(display_name),
-            accounts::password_hash.eq(password_hash),
-            accounts::active.eq(true),
-            accounts::created_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+    insert_many(
+        conn,
+        &[NewAccount {
+            id,
+            email,
+            display_name,
+            password_hash,
+        }],
+        now,
+    )
+}
+
+/// An account to create.
+pub struct NewAccount<'a> {
+    pub id: AccountId,
+    pub email: &'a EmailAddress,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = accounts)]
+struct NewRow<'a> {
+    id: String,
+    email: &'a str,
+    email_key: String,
+    display_name: &'a str,
+    password_hash: &'a str,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+/// Creates active accounts.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    new: &[NewAccount<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let rows: Vec<NewRow> = new
+        .iter()
+        .map(|a| NewRow {
+            id: a.id.to_string(),
+            email: a.email.as_str(),
+            email_key: a.email.key(),
+            display_name: a.display_name,
+            password_hash: a.password_hash,
+            active: true,
+            created_at: naive(now),
+        })
+        .collect();
+    insert_batches!(conn, accounts::table, &rows);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Associations: profile, sectors, list and search.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, parse_with, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
@@ -66,7 +67,11 @@ struct Row {
 
 /// The columns an edit of the profile writes. `None` clears a column.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = associations, treat_none_as_null = true)]
+#[diesel(
+    table_name = associations,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 struct ProfileColumns<'a> {
     name: &'a str,
     acronym: Option<&'a str>,
@@ -246,15 +251,8 @@ fn replace_sectors(
         association_sectors::table.filter(association_sectors::association_id.eq(id.to_string())),
     )
     .execute(conn)?;
-    for (position, code) in sectors.iter().enumerate() {
-        diesel::insert_into(association_sectors::table)
-            .values((
-                association_sectors::association_id.eq(id.to_string()),
-                association_sectors::sector_code.eq(code),
-                association_sectors::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
-            ))
-            .execute(conn)?;
-    }
+    let rows: Vec<SectorRow> = sector_rows(id, sectors).collect();
+    insert_batches!(conn, association_sectors::table, &rows);
     Ok(())
 }
 
@@ -321,15 +319,57 @@ pub fn insert(
     district: Option<DistrictNumber>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(associations::table)
-        .values((
-            associations::id.eq(id.to_string()),
-            profile_columns(profile, district, now),
-            associations::version.eq(1_i64),
-            associations::created_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
-    replace_sectors(conn, id, &profile.sectors)
+    insert_many(conn, &[(id, profile, district)], now)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = associations)]
+struct NewRow<'a> {
+    id: String,
+    #[diesel(embed)]
+    profile: ProfileColumns<'a>,
+    version: i64,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = association_sectors)]
+struct SectorRow<'a> {
+    association_id: String,
+    sector_code: &'a str,
+    position: i32,
+}
+
+fn sector_rows(id: AssociationId, sectors: &[String]) -> impl Iterator<Item = SectorRow<'_>> {
+    sectors.iter().enumerate().map(move |(position, code)| SectorRow {
+        association_id: id.to_string(),
+        sector_code: code,
+        position: i32::try_from(position).unwrap_or(i32::MAX),
+    })
+}
+
+/// Registers associations (id, profile, district of the head office), with their sectors.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    new: &[(AssociationId, &AssociationProfile, Option<DistrictNumber>)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let rows: Vec<NewRow> = new
+        .iter()
+        .map(|(id, profile, district)| NewRow {
+            id: id.to_string(),
+            profile: profile_columns(profile, *district, now),
+            version: 1,
+            created_at: naive(now),
+        })
+        .collect();
+    insert_batches!(conn, associations::table, &rows);
+    let sectors: Vec<SectorRow> = new
+        .iter()
+        .flat_map(|(id, profile, _)| sector_rows(*id, &profile.sectors))
+        .collect();
+    insert_batches!(conn, association_sectors::table, &sectors);
+    Ok(())
 }
 
 pub fn get(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Association>> {

@@ -25,6 +25,19 @@ macro_rules! on_each_backend {
 }
 pub(crate) use on_each_backend;
 
+/// Inserts `$rows` (a slice of `Insertable` rows) into `$table` with multi-row statements,
+/// a few hundred rows each (within both databases' limits on bound parameters).
+macro_rules! insert_batches {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(500) {
+            $crate::connection::on_each_backend!(&mut *$conn, c => {
+                diesel::insert_into($table).values(chunk).execute(c)
+            })?;
+        }
+    };
+}
+pub(crate) use insert_batches;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

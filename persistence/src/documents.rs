@@ -1,6 +1,7 @@
 //! Document kinds, the versions associations file, and declared public funding.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{association_public_funding, document_kinds, document_versions};
@@ -205,26 +206,54 @@ pub struct NewVersion<'a> {
 }
 
 pub fn insert_version(conn: &mut DbConnection, new: NewVersion<'_>) -> StoreResult<()> {
-    diesel::insert_into(document_versions::table)
-        .values((
-            document_versions::id.eq(new.id.to_string()),
-            document_versions::association_id.eq(new.association.to_string()),
-            document_versions::kind_code.eq(new.kind_code),
-            document_versions::fiscal_year.eq(new.fiscal_year),
-            document_versions::valid_until.eq(new.valid_until),
-            document_versions::event_date.eq(new.event_date),
-            document_versions::blob_sha256.eq(new.file.map(|f| f.sha256.as_str())),
-            document_versions::size_bytes.eq(new.file.map(|f| f.size_bytes)),
-            document_versions::media_type.eq(new.file.map(|f| f.media_type.as_str())),
-            document_versions::file_name.eq(new.file.map(|f| f.file_name.as_str())),
-            document_versions::iban.eq(new.bank.map(|b| b.iban.as_str())),
-            document_versions::bic.eq(new.bank.map(|b| b.bic.as_str())),
-            document_versions::account_holder.eq(new.bank.map(|b| b.account_holder.as_str())),
-            document_versions::filed_by.eq(new.filed_by.to_string()),
-            document_versions::filed_at.eq(naive(new.filed_at)),
-            document_versions::review_state.eq(new.review.code()),
-        ))
-        .execute(conn)?;
+    insert_versions(conn, &[new])
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = document_versions, treat_none_as_default_value = false)]
+struct NewVersionRow<'a> {
+    id: String,
+    association_id: String,
+    kind_code: &'a str,
+    fiscal_year: Option<i32>,
+    valid_until: Option<NaiveDate>,
+    event_date: Option<NaiveDate>,
+    blob_sha256: Option<&'a str>,
+    size_bytes: Option<i64>,
+    media_type: Option<&'a str>,
+    file_name: Option<&'a str>,
+    iban: Option<&'a str>,
+    bic: Option<&'a str>,
+    account_holder: Option<&'a str>,
+    filed_by: String,
+    filed_at: NaiveDateTime,
+    review_state: &'static str,
+}
+
+/// Files versions (their bytes already stored).
+pub fn insert_versions(conn: &mut DbConnection, new: &[NewVersion<'_>]) -> StoreResult<()> {
+    let rows: Vec<NewVersionRow> = new
+        .iter()
+        .map(|new| NewVersionRow {
+            id: new.id.to_string(),
+            association_id: new.association.to_string(),
+            kind_code: new.kind_code,
+            fiscal_year: new.fiscal_year,
+            valid_until: new.valid_until,
+            event_date: new.event_date,
+            blob_sha256: new.file.map(|f| f.sha256.as_str()),
+            size_bytes: new.file.map(|f| f.size_bytes),
+            media_type: new.file.map(|f| f.media_type.as_str()),
+            file_name: new.file.map(|f| f.file_name.as_str()),
+            iban: new.bank.map(|b| b.iban.as_str()),
+            bic: new.bank.map(|b| b.bic.as_str()),
+            account_holder: new.bank.map(|b| b.account_holder.as_str()),
+            filed_by: new.filed_by.to_string(),
+            filed_at: naive(new.filed_at),
+            review_state: new.review.code(),
+        })
+        .collect();
+    insert_batches!(conn, document_versions::table, &rows);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Requests' histories (append-only, hash-chained) and the change feed API clients follow.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::locks;
@@ -15,7 +16,7 @@ use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
 
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = request_events)]
+#[diesel(table_name = request_events, treat_none_as_default_value = false)]
 struct Row {
     id: String,
     request_id: String,
@@ -68,27 +69,31 @@ fn from_row(row: Row) -> StoreResult<Event> {
     })
 }
 
-pub fn append(conn: &mut DbConnection, event: &Event) -> StoreResult<()> {
-    diesel::insert_into(request_events::table)
-        .values(Row {
-            id: event.id.to_string(),
-            request_id: event.request.to_string(),
-            seq: event.seq,
-            action: event.action.code().to_owned(),
-            from_state: event.from.map(|s| s.code().to_owned()),
-            to_state: event.to.code().to_owned(),
-            actor_account_id: event.actor.account.map(|a| a.to_string()),
-            actor_service_id: event.actor.service.map(|s| s.to_string()),
-            actor_name: event.actor.name.clone(),
-            occurred_at: naive(event.at),
-            visibility: event.visibility.code().to_owned(),
-            public_message: event.public_message.clone(),
-            internal_note: event.internal_note.clone(),
-            details: event.details.clone(),
-            prev_hash: event.prev_hash.clone(),
-            hash: event.hash.clone(),
-        })
-        .execute(conn)?;
+fn to_row(event: &Event) -> Row {
+    Row {
+        id: event.id.to_string(),
+        request_id: event.request.to_string(),
+        seq: event.seq,
+        action: event.action.code().to_owned(),
+        from_state: event.from.map(|s| s.code().to_owned()),
+        to_state: event.to.code().to_owned(),
+        actor_account_id: event.actor.account.map(|a| a.to_string()),
+        actor_service_id: event.actor.service.map(|s| s.to_string()),
+        actor_name: event.actor.name.clone(),
+        occurred_at: naive(event.at),
+        visibility: event.visibility.code().to_owned(),
+        public_message: event.public_message.clone(),
+        internal_note: event.internal_note.clone(),
+        details: event.details.clone(),
+        prev_hash: event.prev_hash.clone(),
+        hash: event.hash.clone(),
+    }
+}
+
+/// Appends events to their requests' histories.
+pub fn append(conn: &mut DbConnection, events: &[Event]) -> StoreResult<()> {
+    let rows: Vec<Row> = events.iter().map(to_row).collect();
+    insert_batches!(conn, request_events::table, &rows);
     Ok(())
 }
 
@@ -104,34 +109,44 @@ pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Ev
         .collect()
 }
 
-/// Records a change for every audience that saw the request before or after it. The feed's
-/// numbers are taken under a lock held until commit: they commit in order, so a client
-/// resuming after number N never misses a change numbered below N.
-pub(crate) fn record_change(
+/// Records changes, in order: each request changed at that time, for every audience that saw
+/// it before or after. The feed's numbers are taken under a lock held until commit: they
+/// commit in order, so a client resuming after number N never misses a change numbered below N.
+pub(crate) fn record_changes(
     conn: &mut DbConnection,
-    request: RequestId,
-    audiences: &[String],
-    now: DateTime<Utc>,
+    changes: &[(RequestId, &[String], DateTime<Utc>)],
 ) -> StoreResult<()> {
-    if audiences.is_empty() {
+    if changes.iter().all(|(_, audiences, _)| audiences.is_empty()) {
         return Ok(());
     }
     locks::lock_names(conn, &["request_changes"])?;
     let last: Option<i64> = request_changes::table
         .select(max(request_changes::seq))
         .first(conn)?;
-    let seq = last.unwrap_or(0) + 1;
-    for audience in audiences {
-        diesel::insert_into(request_changes::table)
-            .values((
-                request_changes::seq.eq(seq),
-                request_changes::audience.eq(audience),
-                request_changes::request_id.eq(request.to_string()),
-                request_changes::changed_at.eq(naive(now)),
-            ))
-            .execute(conn)?;
-    }
+    let rows: Vec<ChangeRow> = changes
+        .iter()
+        .filter(|(_, audiences, _)| !audiences.is_empty())
+        .zip(last.unwrap_or(0) + 1..)
+        .flat_map(|((request, audiences, at), seq)| {
+            audiences.iter().map(move |audience| ChangeRow {
+                seq,
+                audience,
+                request_id: request.to_string(),
+                changed_at: naive(*at),
+            })
+        })
+        .collect();
+    insert_batches!(conn, request_changes::table, &rows);
     Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = request_changes)]
+struct ChangeRow<'a> {
+    seq: i64,
+    audience: &'a str,
+    request_id: String,
+    changed_at: NaiveDateTime,
 }
 
 /// A change seen in the feed.

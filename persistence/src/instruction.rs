@@ -2,19 +2,22 @@
 //! the first event of its history; an action's outcome with its number (at submission), its
 //! document snapshot, its event, its facts and deadline. The change feed is written last, by
 //! [`publish`], so that its lock is held for as short a time as possible.
+//!
+//! What an action changes is computed in memory by [`apply`], then written: one action at a
+//! time by [`record_action`], or whole histories at once by [`store_lives`] (the fixtures).
 
 use crate::DbConnection;
 use crate::error::StoreResult;
 use crate::history;
-use crate::requests::{self, NewDraft, StoredRequest};
+use crate::requests::{self, StoredRequest};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
-use simpa_domain::circuit::{ActionKind, Outcome, creation_event};
+use simpa_domain::circuit::{ActionKind, Outcome, RequestFacts, creation_event};
 use simpa_domain::history::{Event, EventActor, transitions};
 use simpa_domain::ids::{AssociationId, DocumentVersionId, EventId, RequestId};
-use simpa_domain::request::RequestContent;
+use simpa_domain::request::{RequestContent, RequestNumber};
 use simpa_domain::tracking::sla_clock;
 
 /// Who acts, and the id of the event their action makes.
@@ -23,15 +26,130 @@ pub struct Author {
     pub actor: EventActor,
 }
 
-/// A change to tell the feed about, once everything else of the transaction is written.
-#[must_use = "publish the change at the end of the transaction"]
-pub struct Change {
-    request: RequestId,
-    audiences: Vec<String>,
-    at: DateTime<Utc>,
+/// A request with its whole history, in memory.
+#[derive(Debug, Clone)]
+pub struct Life {
+    pub request: StoredRequest,
+    pub events: Vec<Event>,
+    /// The document versions attached at the last submission.
+    pub snapshot: Vec<(String, DocumentVersionId)>,
+    /// Who saw it change in the feed, since its submission.
+    pub audiences: Vec<String>,
 }
 
-/// Starts a draft and its history; a person (a member of the association) starts it.
+/// A draft and the first event of its history; a person (a member of the association)
+/// starts it.
+pub fn draft(
+    id: RequestId,
+    campaign: &Campaign,
+    association: AssociationId,
+    content: RequestContent,
+    author: Author,
+    now: DateTime<Utc>,
+) -> StoreResult<Life> {
+    let created_by = author.actor.account.ok_or(DomainError::Forbidden)?;
+    let created = Event::next(None, author.event, id, creation_event(), author.actor, now);
+    let mut facts = RequestFacts::new_draft(campaign.settings.circuit, campaign.settings.district);
+    facts.requested_cents = content.requested_cents;
+    Ok(Life {
+        request: StoredRequest {
+            id,
+            number: None,
+            campaign: campaign.id,
+            association,
+            facts,
+            state_since: now,
+            content,
+            sla_due_at: None,
+            submitted_at: None,
+            head_hash: created.hash.clone(),
+            version: 1,
+            created_by,
+            created_at: now,
+            updated_at: now,
+        },
+        events: vec![created],
+        snapshot: vec![],
+        audiences: vec![],
+    })
+}
+
+/// Applies an allowed action's outcome in memory: the event is completed (the number given
+/// at submission, the document versions attached, the digest of the content submitted) and
+/// chained; the request's facts, deadline, head and version move. `snapshot`: the versions
+/// to attach (at submission and when sent back). Returns the event appended.
+#[allow(clippy::too_many_arguments)]
+pub fn apply<'l>(
+    life: &'l mut Life,
+    campaign: &Campaign,
+    mut outcome: Outcome,
+    author: Author,
+    number: Option<RequestNumber>,
+    snapshot: Option<&[(String, DocumentVersionId)]>,
+    now: DateTime<Utc>,
+) -> &'l Event {
+    // Clocks of concurrent callers may disagree by a little: a history never goes back.
+    let at = life.events.last().map_or(now, |last| now.max(last.at));
+    let mut details = match outcome.event.details {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let action = outcome.event.action;
+    let request = &mut life.request;
+    if let Some(number) = number {
+        details.insert("number".into(), json!(number.to_string()));
+        request.number = Some(number);
+        request.submitted_at = Some(at);
+    }
+    if let Some(snapshot) = snapshot {
+        let versions: Map<String, Value> = snapshot
+            .iter()
+            .map(|(kind, version)| (kind.clone(), json!(version.to_string())))
+            .collect();
+        details.insert("documents".into(), Value::Object(versions));
+        life.snapshot = snapshot.to_vec();
+    }
+    if matches!(
+        action,
+        ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
+    ) {
+        details.insert("content_sha256".into(), json!(request.content.digest()));
+    }
+    outcome.event.details = Value::Object(details);
+    let event = Event::next(
+        life.events.last(),
+        author.event,
+        request.id,
+        outcome.event,
+        author.actor,
+        at,
+    );
+    // Until submitted, a request is the association's own: no feed follows it.
+    if request.submitted_at.is_some() {
+        life.audiences.extend(history::audiences(&request.facts));
+        life.audiences.extend(history::audiences(&outcome.facts));
+        life.audiences.sort();
+        life.audiences.dedup();
+    }
+    request.head_hash = event.hash.clone();
+    life.events.push(event);
+    request.sla_due_at = sla_clock(
+        &transitions(&life.events),
+        outcome.facts.resume_state,
+        &campaign.settings.sla,
+        at,
+    )
+    .due_at;
+    if outcome.facts.state != request.facts.state {
+        request.state_since = at;
+    }
+    request.facts = outcome.facts;
+    request.version += 1;
+    request.updated_at = at;
+    life.events.last().expect("an event was just appended")
+}
+
+/// Starts a draft and its history.
 pub fn start_draft(
     conn: &mut DbConnection,
     id: RequestId,
@@ -41,18 +159,9 @@ pub fn start_draft(
     author: Author,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let created_by = author.actor.account.ok_or(DomainError::Forbidden)?;
-    let created = Event::next(None, author.event, id, creation_event(), author.actor, now);
-    let draft = NewDraft {
-        id,
-        campaign,
-        association,
-        content,
-        created_by,
-        head_hash: &created.hash,
-    };
-    requests::insert_draft(conn, draft, now)?;
-    history::append(conn, &created)
+    let life = draft(id, campaign, association, content.clone(), author, now)?;
+    requests::insert(conn, std::slice::from_ref(&life.request))?;
+    history::append(conn, &life.events)
 }
 
 /// What recording an action produced: the event appended, and the change to [`publish`].
@@ -61,84 +170,51 @@ pub struct Recorded {
     pub change: Change,
 }
 
-/// Stores an allowed action's outcome. `snapshot`: the document versions to attach (at
-/// submission and when sent back), recorded in the event too, so that the history keeps every
-/// snapshot.
+/// Stores an allowed action's outcome (see [`apply`]).
 pub fn record_action(
     conn: &mut DbConnection,
     request: &StoredRequest,
     campaign: &Campaign,
-    mut outcome: Outcome,
+    outcome: Outcome,
     author: Author,
     snapshot: Option<&[(String, DocumentVersionId)]>,
     now: DateTime<Utc>,
 ) -> StoreResult<Recorded> {
-    let mut events = history::events(conn, request.id)?;
-    // Clocks of concurrent callers may disagree by a little: a history never goes back.
-    let at = events.last().map_or(now, |last| now.max(last.at));
-    let mut details = match outcome.event.details {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    let number = match outcome.event.action {
+        ActionKind::Submit => Some(requests::allocate_number(
+            conn,
+            campaign.settings.budget_year,
+        )?),
+        _ => None,
     };
-    let action = outcome.event.action;
-    if action == ActionKind::Submit {
-        let number = requests::allocate_number(conn, campaign.settings.budget_year)?;
-        requests::mark_submitted(conn, request.id, number, at)?;
-        details.insert("number".into(), json!(number.to_string()));
-    }
-    if let Some(snapshot) = snapshot {
-        requests::replace_snapshot(conn, request.id, snapshot)?;
-        let versions: Map<String, Value> = snapshot
-            .iter()
-            .map(|(kind, version)| (kind.clone(), json!(version.to_string())))
-            .collect();
-        details.insert("documents".into(), Value::Object(versions));
-    }
-    if matches!(
-        action,
-        ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
-    ) {
-        let digest = request.content.digest();
-        details.insert("content_sha256".into(), json!(digest));
-    }
-    outcome.event.details = Value::Object(details);
-    let event = Event::next(
-        events.last(),
-        author.event,
-        request.id,
-        outcome.event,
-        author.actor,
-        at,
-    );
-    history::append(conn, &event)?;
-    let head_hash = event.hash.clone();
-    events.push(event.clone());
-    let due = sla_clock(
-        &transitions(&events),
-        outcome.facts.resume_state,
-        &campaign.settings.sla,
-        at,
-    )
-    .due_at;
-    requests::save_facts(conn, request, &outcome.facts, due, &head_hash, at)?;
-    // Until submitted, a request is the association's own: no feed follows it.
-    let audiences = if request.submitted_at.is_some() || action == ActionKind::Submit {
-        let mut audiences = history::audiences(&request.facts);
-        audiences.extend(history::audiences(&outcome.facts));
-        audiences.sort();
-        audiences.dedup();
-        audiences
-    } else {
-        vec![]
+    let mut life = Life {
+        request: request.clone(),
+        events: history::events(conn, request.id)?,
+        snapshot: vec![],
+        audiences: vec![],
     };
+    let event = apply(&mut life, campaign, outcome, author, number, snapshot, now).clone();
+    history::append(conn, std::slice::from_ref(&event))?;
+    if snapshot.is_some() {
+        requests::replace_snapshot(conn, request.id, &life.snapshot)?;
+    }
+    requests::save_facts(conn, request, &life.request)?;
     Ok(Recorded {
-        event,
         change: Change {
             request: request.id,
-            audiences,
-            at,
+            audiences: life.audiences,
+            at: event.at,
         },
+        event,
     })
+}
+
+/// A change to tell the feed about, once everything else of the transaction is written.
+#[must_use = "publish the change at the end of the transaction"]
+pub struct Change {
+    request: RequestId,
+    audiences: Vec<String>,
+    at: DateTime<Utc>,
 }
 
 impl Change {
@@ -150,5 +226,28 @@ impl Change {
 
 /// Tells the feed: the last write of the transaction.
 pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
-    history::record_change(conn, change.request, &change.audiences, change.at)
+    history::record_changes(conn, &[(change.request, &change.audiences, change.at)])
+}
+
+/// Stores whole requests with their histories, snapshots and numbers, in a few statements
+/// per table: how fixtures load a city's years of requests. The feed gets one change per
+/// request, at its last event.
+pub fn store_lives(conn: &mut DbConnection, lives: &[Life]) -> StoreResult<()> {
+    let stored: Vec<StoredRequest> = lives.iter().map(|l| l.request.clone()).collect();
+    requests::insert(conn, &stored)?;
+    let events: Vec<Event> = lives.iter().flat_map(|l| l.events.iter().cloned()).collect();
+    history::append(conn, &events)?;
+    let snapshots: Vec<(RequestId, &[(String, DocumentVersionId)])> = lives
+        .iter()
+        .map(|l| (l.request.id, l.snapshot.as_slice()))
+        .collect();
+    requests::insert_snapshots(conn, &snapshots)?;
+    let numbers: Vec<RequestNumber> = lives.iter().filter_map(|l| l.request.number).collect();
+    requests::raise_counters(conn, &numbers)?;
+    let mut changes: Vec<_> = lives
+        .iter()
+        .map(|l| (l.request.id, l.audiences.as_slice(), l.request.updated_at))
+        .collect();
+    changes.sort_by_key(|c| c.2);
+    history::record_changes(conn, &changes)
 }

@@ -1,6 +1,7 @@
 //! Members of associations, and invitations to join them.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{accounts, association_invitations, association_members};
@@ -130,14 +131,34 @@ pub fn add(
     role: MemberRole,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(association_members::table)
-        .values((
-            association_members::association_id.eq(association.to_string()),
-            association_members::account_id.eq(account.to_string()),
-            association_members::role.eq(role.code()),
-            association_members::joined_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+    add_many(conn, &[(association, account, role)], now)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = association_members)]
+struct NewRow {
+    association_id: String,
+    account_id: String,
+    role: &'static str,
+    joined_at: NaiveDateTime,
+}
+
+/// Makes these people members of these associations, with these roles.
+pub fn add_many(
+    conn: &mut DbConnection,
+    new: &[(AssociationId, AccountId, MemberRole)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let rows: Vec<NewRow> = new
+        .iter()
+        .map(|(association, account, role)| NewRow {
+            association_id: association.to_string(),
+            account_id: account.to_string(),
+            role: role.code(),
+            joined_at: naive(now),
+        })
+        .collect();
+    insert_batches!(conn, association_members::table, &rows);
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! snapshot, and the lists staff and associations read.
 
 use crate::DbConnection;
-use crate::connection::MultiBackend;
+use crate::connection::{MultiBackend, insert_batches};
 use crate::convert::{naive, parse, utc};
 use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
@@ -20,7 +20,7 @@ use diesel::sql_types::Bool;
 use serde_json::Value;
 use simpa_domain::DomainError;
 use simpa_domain::budget::{Budget, BudgetLine, Funder};
-use simpa_domain::campaign::{Campaign, CircuitKind, Nature};
+use simpa_domain::campaign::{CircuitKind, Nature};
 use simpa_domain::circuit::{Assignment, Instructor, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
     AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
@@ -117,7 +117,7 @@ struct InstructorRow {
 
 /// The columns of what the association writes.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = requests, treat_none_as_null = true)]
+#[diesel(table_name = requests, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ContentColumns<'a> {
     title: &'a str,
     search_text: String,
@@ -317,48 +317,93 @@ fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<
         .collect()
 }
 
-/// What starting a draft writes.
-pub struct NewDraft<'a> {
-    pub id: RequestId,
-    pub campaign: &'a Campaign,
-    pub association: AssociationId,
-    pub content: &'a RequestContent,
-    pub created_by: AccountId,
-    /// The hash of the creation event, appended right after.
-    pub head_hash: &'a str,
+/// The columns of a request's row, as inserted.
+#[derive(Insertable)]
+#[diesel(table_name = requests, treat_none_as_default_value = false)]
+struct NewRow<'a> {
+    id: String,
+    number: Option<String>,
+    campaign_id: String,
+    association_id: String,
+    circuit: &'static str,
+    local_district: Option<i32>,
+    state: &'static str,
+    state_since: NaiveDateTime,
+    resume_state: Option<&'static str>,
+    #[diesel(embed)]
+    content: ContentColumns<'a>,
+    proposed_cents: Option<i64>,
+    sla_due_at: Option<NaiveDateTime>,
+    submitted_at: Option<NaiveDateTime>,
+    head_hash: &'a str,
+    version: i64,
+    created_by: String,
+    created_at: NaiveDateTime,
 }
 
-/// Starts a draft in the campaign.
-pub(crate) fn insert_draft(
-    conn: &mut DbConnection,
-    new: NewDraft<'_>,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let NewDraft {
-        id,
-        campaign,
-        association,
-        content,
-        created_by,
-        head_hash,
-    } = new;
-    let facts = RequestFacts::new_draft(campaign.settings.circuit, campaign.settings.district);
-    diesel::insert_into(requests::table)
-        .values((
-            requests::id.eq(id.to_string()),
-            requests::campaign_id.eq(campaign.id.to_string()),
-            requests::association_id.eq(association.to_string()),
-            requests::circuit.eq(facts.circuit.code()),
-            requests::local_district.eq(facts.local_district.map(|d| d.0)),
-            requests::state.eq(facts.state.code()),
-            requests::state_since.eq(naive(now)),
-            content_columns(content, now),
-            requests::head_hash.eq(head_hash),
-            requests::version.eq(1_i64),
-            requests::created_by.eq(created_by.to_string()),
-            requests::created_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+fn new_row(r: &StoredRequest) -> NewRow<'_> {
+    NewRow {
+        id: r.id.to_string(),
+        number: r.number.map(|n| n.to_string()),
+        campaign_id: r.campaign.to_string(),
+        association_id: r.association.to_string(),
+        circuit: r.facts.circuit.code(),
+        local_district: r.facts.local_district.map(|d| d.0),
+        state: r.facts.state.code(),
+        state_since: naive(r.state_since),
+        resume_state: r.facts.resume_state.map(|s| s.code()),
+        content: content_columns(&r.content, r.updated_at),
+        proposed_cents: r.facts.proposed_cents,
+        sla_due_at: r.sla_due_at.map(naive),
+        submitted_at: r.submitted_at.map(naive),
+        head_hash: &r.head_hash,
+        version: r.version,
+        created_by: r.created_by.to_string(),
+        created_at: naive(r.created_at),
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = request_instructors, treat_none_as_default_value = false)]
+struct NewInstructorRow<'a> {
+    request_id: String,
+    instructor: String,
+    lead: bool,
+    position: i32,
+    opinion: Option<&'static str>,
+    proposed_cents: Option<i64>,
+    public_comment: Option<&'a str>,
+    internal_comment: Option<&'a str>,
+    opinion_at: Option<NaiveDateTime>,
+}
+
+fn instructor_rows(r: &StoredRequest) -> impl Iterator<Item = NewInstructorRow<'_>> {
+    r.facts
+        .instructors
+        .iter()
+        .enumerate()
+        .map(move |(position, a)| {
+            let opinion = a.opinion.as_ref();
+            NewInstructorRow {
+                request_id: r.id.to_string(),
+                instructor: a.instructor.key(),
+                lead: a.lead,
+                position: i32::try_from(position).unwrap_or(0),
+                opinion: opinion.map(|o| o.value.code()),
+                proposed_cents: opinion.map(|o| o.proposed_cents),
+                public_comment: opinion.and_then(|o| o.public_comment.as_deref()),
+                internal_comment: opinion.and_then(|o| o.internal_comment.as_deref()),
+                opinion_at: opinion.map(|o| naive(o.given_at)),
+            }
+        })
+}
+
+/// Inserts requests as they are, with their instructors and opinions.
+pub(crate) fn insert(conn: &mut DbConnection, stored: &[StoredRequest]) -> StoreResult<()> {
+    let rows: Vec<NewRow> = stored.iter().map(new_row).collect();
+    insert_batches!(conn, requests::table, &rows);
+    let instructors: Vec<NewInstructorRow> = stored.iter().flat_map(instructor_rows).collect();
+    insert_batches!(conn, request_instructors::table, &instructors);
     Ok(())
 }
 
@@ -414,58 +459,38 @@ pub fn update_content(
     Ok(())
 }
 
-/// Stores the facts an action led to: state, instructors and opinions, proposal, deadline.
+/// Stores what an action changed (see `instruction::apply`): number, state, instructors and
+/// opinions, proposal, deadline, head and version.
 pub(crate) fn save_facts(
     conn: &mut DbConnection,
-    request: &StoredRequest,
-    facts: &RequestFacts,
-    sla_due_at: Option<DateTime<Utc>>,
-    head_hash: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<i64> {
-    let state_since = if facts.state == request.facts.state {
-        request.state_since
-    } else {
-        now
-    };
-    diesel::update(requests::table.find(request.id.to_string()))
+    before: &StoredRequest,
+    after: &StoredRequest,
+) -> StoreResult<()> {
+    let facts = &after.facts;
+    diesel::update(requests::table.find(after.id.to_string()))
         .set((
+            requests::number.eq(after.number.map(|n| n.to_string())),
+            requests::submitted_at.eq(after.submitted_at.map(naive)),
             requests::state.eq(facts.state.code()),
-            requests::state_since.eq(naive(state_since)),
+            requests::state_since.eq(naive(after.state_since)),
             requests::resume_state.eq(facts.resume_state.map(|s| s.code())),
             requests::proposed_cents.eq(facts.proposed_cents),
-            requests::sla_due_at.eq(sla_due_at.map(naive)),
-            requests::head_hash.eq(head_hash),
-            requests::version.eq(request.version + 1),
-            requests::updated_at.eq(naive(now)),
+            requests::sla_due_at.eq(after.sla_due_at.map(naive)),
+            requests::head_hash.eq(&after.head_hash),
+            requests::version.eq(after.version),
+            requests::updated_at.eq(naive(after.updated_at)),
         ))
         .execute(conn)?;
-    if facts.instructors != request.facts.instructors {
+    if facts.instructors != before.facts.instructors {
         diesel::delete(
             request_instructors::table
-                .filter(request_instructors::request_id.eq(request.id.to_string())),
+                .filter(request_instructors::request_id.eq(after.id.to_string())),
         )
         .execute(conn)?;
-        for (position, a) in facts.instructors.iter().enumerate() {
-            let opinion = a.opinion.as_ref();
-            diesel::insert_into(request_instructors::table)
-                .values((
-                    request_instructors::request_id.eq(request.id.to_string()),
-                    request_instructors::instructor.eq(a.instructor.key()),
-                    request_instructors::lead.eq(a.lead),
-                    request_instructors::position.eq(i32::try_from(position).unwrap_or(0)),
-                    request_instructors::opinion.eq(opinion.map(|o| o.value.code())),
-                    request_instructors::proposed_cents.eq(opinion.map(|o| o.proposed_cents)),
-                    request_instructors::public_comment
-                        .eq(opinion.and_then(|o| o.public_comment.as_deref())),
-                    request_instructors::internal_comment
-                        .eq(opinion.and_then(|o| o.internal_comment.as_deref())),
-                    request_instructors::opinion_at.eq(opinion.map(|o| naive(o.given_at))),
-                ))
-                .execute(conn)?;
-        }
+        let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
+        insert_batches!(conn, request_instructors::table, &rows);
     }
-    Ok(request.version + 1)
+    Ok(())
 }
 
 /// The next number of `year`. Submissions of a year take turns here until they commit, so a
@@ -495,18 +520,71 @@ pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult
     })
 }
 
-pub(crate) fn mark_submitted(
+/// Makes the counters of the numbers' years reach these numbers (numbers given in bulk).
+pub(crate) fn raise_counters(conn: &mut DbConnection, numbers: &[RequestNumber]) -> StoreResult<()> {
+    let mut highest = std::collections::BTreeMap::new();
+    for n in numbers {
+        let serial = highest.entry(n.year).or_insert(0);
+        *serial = (*serial).max(i32::try_from(n.serial).unwrap_or(i32::MAX));
+    }
+    for (year, serial) in highest {
+        locks::lock_names(conn, &[&format!("request_number:{year}")])?;
+        let last: Option<i32> = request_counters::table
+            .find(year)
+            .select(request_counters::last_serial)
+            .first(conn)
+            .optional()?;
+        match last {
+            None => diesel::insert_into(request_counters::table)
+                .values((
+                    request_counters::year.eq(year),
+                    request_counters::last_serial.eq(serial),
+                ))
+                .execute(conn)?,
+            Some(last) if last < serial => diesel::update(request_counters::table.find(year))
+                .set(request_counters::last_serial.eq(serial))
+                .execute(conn)?,
+            Some(_) => 0,
+        };
+    }
+    Ok(())
+}
+
+/// The last number given in each year, for numbering in bulk after it.
+pub fn last_serials(conn: &mut DbConnection) -> StoreResult<Vec<(i32, u32)>> {
+    let rows: Vec<(i32, i32)> = request_counters::table
+        .select((request_counters::year, request_counters::last_serial))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(year, serial)| (year, u32::try_from(serial).unwrap_or(0)))
+        .collect())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = request_documents)]
+struct SnapshotRow<'a> {
+    request_id: String,
+    kind_code: &'a str,
+    version_id: String,
+}
+
+/// Attaches versions to requests that have none attached yet.
+pub(crate) fn insert_snapshots(
     conn: &mut DbConnection,
-    id: RequestId,
-    number: RequestNumber,
-    now: DateTime<Utc>,
+    snapshots: &[(RequestId, &[(String, DocumentVersionId)])],
 ) -> StoreResult<()> {
-    diesel::update(requests::table.find(id.to_string()))
-        .set((
-            requests::number.eq(number.to_string()),
-            requests::submitted_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+    let rows: Vec<SnapshotRow> = snapshots
+        .iter()
+        .flat_map(|(id, versions)| {
+            versions.iter().map(move |(kind, version)| SnapshotRow {
+                request_id: id.to_string(),
+                kind_code: kind,
+                version_id: version.to_string(),
+            })
+        })
+        .collect();
+    insert_batches!(conn, request_documents::table, &rows);
     Ok(())
 }
 
@@ -520,16 +598,7 @@ pub(crate) fn replace_snapshot(
         request_documents::table.filter(request_documents::request_id.eq(id.to_string())),
     )
     .execute(conn)?;
-    for (kind, version) in versions {
-        diesel::insert_into(request_documents::table)
-            .values((
-                request_documents::request_id.eq(id.to_string()),
-                request_documents::kind_code.eq(kind),
-                request_documents::version_id.eq(version.to_string()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    insert_snapshots(conn, &[(id, versions)])
 }
 
 /// The versions attached to the request, in the kinds' order.
