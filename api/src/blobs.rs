@@ -70,6 +70,24 @@ impl BlobStore {
         well_formed.then(|| self.root.join(&sha256[..2]).join(sha256))
     }
 
+    /// Stores bytes already in memory, without waiting for the disk: for generated data
+    /// (fixtures), which can be generated again. Returns their SHA-256.
+    pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
+        let sha256 = simpa_domain::digest::sha256_hex(bytes);
+        let target = self
+            .path_of(&sha256)
+            .ok_or_else(|| io::Error::other("malformed hash"))?;
+        if !target.exists() {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let partial = target.with_extension("partial");
+            std::fs::write(&partial, bytes)?;
+            std::fs::rename(&partial, &target)?;
+        }
+        Ok(sha256)
+    }
+
     /// Starts receiving bytes. The file is created here; blocking tasks hash and write
     /// what arrives while the caller receives the next chunks, so both cores work.
     pub async fn incoming(&self) -> io::Result<Incoming> {

@@ -78,7 +78,12 @@ enum JobsCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SizeArg {
+    /// About 50 associations, for `make run`.
     Demo,
+    /// 13,000 associations and 30,000 requests over three years.
+    Paris,
+    /// 150,000 associations and 500,000 requests.
+    National,
 }
 
 #[derive(Subcommand)]
@@ -140,18 +145,40 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Fixtures {
-            command:
-                FixturesCommand::Load {
-                    size: SizeArg::Demo,
-                    seed,
-                },
+            command: FixturesCommand::Load { size, seed },
         } => {
-            let db = services.state.db.clone();
+            let size = match size {
+                SizeArg::Demo => Size::Demo,
+                SizeArg::Paris => Size::Paris,
+                SizeArg::National => Size::National,
+            };
+            let (db, blobs) = (services.state.db.clone(), services.blobs.clone());
             let now = clock.now();
             let loaded = actix_web::web::block(move || {
-                simpa_fixtures::load(&db, Size::Demo, seed, now, &|password| {
-                    passwords::hash(password).unwrap_or_default()
-                })
+                let bar = indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} [{bar:40}] {pos}/{len} associations ({elapsed}, {eta} left)",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_message("loading");
+                let loaded = simpa_fixtures::load(
+                    &db,
+                    size,
+                    seed,
+                    now,
+                    &simpa_fixtures::Loader {
+                        hash_password: &|password| passwords::hash(password).unwrap_or_default(),
+                        store_blob: &|bytes| blobs.put(bytes),
+                        progress: &|done, total| {
+                            bar.set_length(total as u64);
+                            bar.set_position(done as u64);
+                        },
+                    },
+                );
+                bar.finish_and_clear();
+                loaded
             })
             .await;
             match loaded {
