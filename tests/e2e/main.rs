@@ -4,6 +4,7 @@ mod accounts;
 mod associations;
 mod auth;
 mod documents;
+mod fixtures;
 mod http;
 mod members;
 mod notifications;

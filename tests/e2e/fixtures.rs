@@ -1,0 +1,189 @@
+//! The generated data set: what it holds passes the domain's own rules, the same seed gives
+//! the same data on either database, a second load adds nothing, and the API serves it.
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use simpa_api::auth::passwords;
+use simpa_domain::budget::Side;
+use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
+use simpa_domain::iban::Iban;
+use simpa_domain::rna::Rna;
+use simpa_domain::siret::Siret;
+use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
+use simpa_persistence::schema::{
+    accounts, association_members, associations, document_versions, requests as requests_table,
+};
+use simpa_persistence::{StoreError, history, requests};
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+const SEED: u64 = 7;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap()
+}
+
+fn load(app: &TestApp) -> Report {
+    let blobs = app.services.blobs.clone();
+    simpa_fixtures::load(
+        &app.db,
+        Size::Demo,
+        SEED,
+        now(),
+        &Loader {
+            hash_password: &|p| passwords::hash(p).expect("hash"),
+            store_blob: &|bytes| blobs.put(bytes),
+            progress: &|_, _| {},
+        },
+    )
+    .expect("the data set loads")
+}
+
+/// Every request's id and the hash at the head of its history: the hash chain covers every
+/// event's content, actor and time, so equal heads mean equal histories.
+fn heads(app: &TestApp) -> Vec<(String, String)> {
+    app.db
+        .read(|conn| {
+            requests_table::table
+                .select((requests_table::id, requests_table::head_hash))
+                .order(requests_table::id)
+                .load(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("heads")
+}
+
+fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
+    let app = TestApp::start(backend);
+    let first = load(&app);
+    assert!(first.associations_created >= 50, "{first}");
+    assert!(first.requests_created >= 100, "{first}");
+
+    let again = load(&app);
+    assert_eq!(
+        (again.accounts_created, again.associations_created, again.requests_created),
+        (0, 0, 0),
+        "{again}"
+    );
+    let count = |app: &TestApp| {
+        app.db
+            .read(|conn| {
+                requests_table::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map_err(StoreError::from)
+            })
+            .expect("count")
+    };
+    assert_eq!(
+        usize::try_from(count(&app)).unwrap(),
+        first.requests_created
+    );
+
+    let (identifiers, ibans) = app
+        .db
+        .read(|conn| {
+            let identifiers: Vec<(Option<String>, Option<String>)> = associations::table
+                .select((associations::rna, associations::siret))
+                .load(conn)?;
+            let ibans: Vec<Option<String>> = document_versions::table
+                .filter(document_versions::iban.is_not_null())
+                .select(document_versions::iban)
+                .load(conn)?;
+            Ok((identifiers, ibans))
+        })
+        .expect("identifiers");
+    assert_eq!(identifiers.len(), first.associations_created);
+    for (rna, siret) in identifiers {
+        let rna = rna.expect("every association has an RNA number");
+        assert!(Rna::parse(&rna).is_ok(), "{rna}");
+        if let Some(siret) = siret {
+            assert!(Siret::parse(&siret).is_ok(), "{siret}");
+        }
+    }
+    assert!(ibans.len() >= Size::Demo.scale().associations);
+    for iban in ibans.into_iter().flatten() {
+        assert!(Iban::parse(&iban).is_ok(), "{iban}");
+    }
+
+    let mut states = std::collections::BTreeMap::new();
+    for (id, _) in heads(&app) {
+        let (request, events) = app
+            .db
+            .read(|conn| {
+                let id = id.parse().expect("request id");
+                let request = requests::get(conn, id)?.expect("request");
+                Ok((request, history::events(conn, id)?))
+            })
+            .expect("request");
+        assert_eq!(replay(&events), Ok(request.facts.state), "{id}");
+        assert_eq!(
+            verify_chain_to(&events, &request.head_hash),
+            ChainCheck::Intact {
+                events: events.len()
+            },
+            "{id}"
+        );
+        assert!(events.windows(2).all(|w| w[0].at <= w[1].at), "{id}");
+        let budget = &request.content.budget;
+        assert_eq!(budget.total(Side::Charge), budget.total(Side::Income), "{id}");
+        assert_eq!(budget.city_subsidy_cents(), request.content.requested_cents);
+        assert_eq!(request.number.is_some(), request.submitted_at.is_some(), "{id}");
+        *states.entry(request.facts.state.code()).or_insert(0) += 1;
+    }
+    for state in ["draft", "submitted", "in_instruction", "instructed", "rejected", "withdrawn"] {
+        assert!(states.contains_key(state), "no {state} request in {states:?}");
+    }
+}
+
+fn the_same_seed_gives_the_same_data_on_either_database(backend: Backend) {
+    let other = match backend {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    };
+    if !simpa_tests::available(other) {
+        return;
+    }
+    let (one, two) = (TestApp::start(backend), TestApp::start(other));
+    load(&one);
+    load(&two);
+    let heads = heads(&one);
+    assert!(heads.len() >= 100);
+    assert_eq!(heads, self::heads(&two));
+}
+
+/// A generated treasurer signs in with the demo password and reads the association's request
+/// as the API serves it; its lead direction finds it in its worklist.
+fn the_api_serves_generated_requests_to_their_people(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    let (request, email): (String, String) = app
+        .db
+        .read(|conn| {
+            requests_table::table
+                .inner_join(
+                    association_members::table
+                        .on(association_members::association_id.eq(requests_table::association_id)),
+                )
+                .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
+                .filter(requests_table::state.eq("in_instruction"))
+                .filter(accounts::email.like("%.asso.example"))
+                .select((requests_table::id, accounts::email))
+                .first(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("a generated request in instruction");
+    let tokens = app.sign_in(&email, DEMO_PASSWORD).expect(200).clone();
+    let token = tokens["access_token"].as_str().expect("token");
+    let view = app.get(&format!("/api/v1/requests/{request}"), Some(token));
+    let view = view.expect(200);
+    assert_eq!(view["state"], "in_instruction");
+    assert!(view["number"].as_str().is_some_and(|n| n.len() == 10), "{view}");
+    let timeline = view["timeline"].as_array().expect("timeline");
+    assert_eq!(timeline.first().expect("first event")["action"], "create");
+}
+
+on_both_backends!(
+    the_generated_data_set_follows_the_rules_and_loads_once,
+    the_same_seed_gives_the_same_data_on_either_database,
+    the_api_serves_generated_requests_to_their_people,
+);
