@@ -21,8 +21,9 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Benchmarks against a release build: the association's read of a request (vs a bare one-row
-## read, on SQLite and a throwaway PostgreSQL), document uploads (vs cp) and memory.
+## Benchmarks against a release build, written to bench/results.md: Paris-size data loaded on
+## SQLite and a throwaway PostgreSQL, each scenario next to the limit of the same stack;
+## document uploads (vs cp), the outbox, memory.
 bench:
 	$(CARGO) build --release --bin simpa --bin simpa-limits
 	command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk; }

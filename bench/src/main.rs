@@ -4,6 +4,12 @@
 //! row by primary key with a bare Diesel query and answers it as JSON. Benchmarks only: it is
 //! deliberately outside the product's layers.
 //!
+//! `POST /one-write/{id}` is the floor of writes: one transaction updating that request's row.
+//!
+//! `simpa-limits drafts N` starts N drafts in the campaign open now, spread over 50 generated
+//! associations ready to submit, for the submit benchmark; it prints one line per draft: its
+//! id and the e-mail of the association's president.
+//!
 //! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
 //! the configured database, in one transaction, for the outbox benchmark, and exits.
 
@@ -44,6 +50,112 @@ async fn one_row(state: web::Data<AppState>, id: web::Path<String>) -> HttpRespo
         Ok(None) => HttpResponse::NotFound().finish(),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),
     }
+}
+
+async fn one_write(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let id = id.into_inner();
+    let now = state.now().naive_utc();
+    let updated = state
+        .write(move |conn| {
+            Ok(diesel::update(requests::table.find(id))
+                .set(requests::updated_at.eq(now))
+                .execute(conn)?)
+        })
+        .await;
+    match updated {
+        Ok(1) => HttpResponse::Ok().json(serde_json::json!({"updated": 1})),
+        Ok(_) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+/// Starts `count` drafts in the central campaign open now, for associations whose vault is
+/// complete (they filed a RIB); returns (request id, president's e-mail) of each.
+async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>, String> {
+    use simpa_domain::history::EventActor;
+    use simpa_domain::ids::{EventId, RequestId};
+    use simpa_persistence::instruction::{self, Author};
+    use simpa_persistence::schema::{
+        accounts, association_members, campaigns as campaigns_table, document_versions,
+    };
+    let now = state.now();
+    state
+        .write(move |conn| {
+            let campaign: String = campaigns_table::table
+                .filter(campaigns_table::status.eq("published"))
+                .filter(campaigns_table::circuit.eq("central"))
+                .filter(campaigns_table::opens_at.le(now.naive_utc()))
+                .filter(campaigns_table::closes_at.gt(now.naive_utc()))
+                .select(campaigns_table::id)
+                .first(conn)?;
+            let campaign = simpa_persistence::campaigns::get(
+                conn,
+                campaign
+                    .parse()
+                    .map_err(|_| simpa_persistence::StoreError::Config("campaign id".into()))?,
+            )?
+            .ok_or_else(|| simpa_persistence::StoreError::Config("no open campaign".into()))?;
+            let presidents: Vec<(String, String, String, String)> = association_members::table
+                .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
+                .filter(association_members::role.eq("president"))
+                .filter(
+                    association_members::association_id.eq_any(
+                        document_versions::table
+                            .filter(document_versions::kind_code.eq("rib"))
+                            .select(document_versions::association_id),
+                    ),
+                )
+                .select((
+                    association_members::association_id,
+                    accounts::id,
+                    accounts::email,
+                    accounts::display_name,
+                ))
+                .order(association_members::association_id)
+                .limit(50)
+                .load(conn)?;
+            let mut lives = Vec::with_capacity(count);
+            let mut made = Vec::with_capacity(count);
+            for n in 0..count {
+                let (association, account, email, name) = &presidents[n % presidents.len()];
+                let parse = |what: &str, raw: &str| {
+                    raw.parse::<uuid::Uuid>()
+                        .map_err(|_| simpa_persistence::StoreError::Config(format!("{what} id")))
+                };
+                let id = RequestId::from_uuid(uuid::Uuid::now_v7());
+                let content = simpa_fixtures::request_content(
+                    "Projet du banc d'essai",
+                    5_000,
+                    campaign.settings.budget_year,
+                    campaign.settings.nature,
+                )?;
+                let author = Author {
+                    event: EventId::from_uuid(uuid::Uuid::now_v7()),
+                    actor: EventActor {
+                        account: Some(simpa_domain::ids::AccountId::from_uuid(parse(
+                            "account", account,
+                        )?)),
+                        service: None,
+                        name: name.clone(),
+                    },
+                };
+                let association =
+                    simpa_domain::ids::AssociationId::from_uuid(parse("association", association)?);
+                lives.push(instruction::draft(
+                    id,
+                    &campaign,
+                    association,
+                    content,
+                    author,
+                    now,
+                )?);
+                made.push((id.to_string(), email.clone()));
+            }
+            instruction::store_lives(conn, &lives)?;
+            Ok(made)
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// Queues `count` e-mails to distinct people, each about as long as a receipt of submission.
@@ -110,11 +222,30 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if args.get(1).map(String::as_str) == Some("drafts") {
+        let Some(count) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
+            eprintln!("usage: simpa-limits drafts <count>");
+            return ExitCode::FAILURE;
+        };
+        return match drafts(&state, count).await {
+            Ok(made) => {
+                for (request, email) in made {
+                    println!("{request} {email}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("simpa-limits: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .route("/static", web::get().to(fixed))
             .route("/one-row/{id}", web::get().to(one_row))
+            .route("/one-write/{id}", web::post().to(one_write))
     });
     if let Some(workers) = config.workers {
         server = server.workers(workers);

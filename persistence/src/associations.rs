@@ -306,8 +306,10 @@ pub fn exists(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
 /// ends, so that use cases that check a rule over its members (the last president) and then
 /// change them cannot interleave.
 pub fn lock(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
+    // Rewriting a column that is no key takes the row lock; rewriting the key would make
+    // SQLite check every table that refers to it.
     let locked = diesel::update(associations::table.find(id.to_string()))
-        .set(associations::id.eq(associations::id))
+        .set(associations::version.eq(associations::version))
         .execute(conn)?;
     Ok(locked == 1)
 }
@@ -341,11 +343,14 @@ struct SectorRow<'a> {
 }
 
 fn sector_rows(id: AssociationId, sectors: &[String]) -> impl Iterator<Item = SectorRow<'_>> {
-    sectors.iter().enumerate().map(move |(position, code)| SectorRow {
-        association_id: id.to_string(),
-        sector_code: code,
-        position: i32::try_from(position).unwrap_or(i32::MAX),
-    })
+    sectors
+        .iter()
+        .enumerate()
+        .map(move |(position, code)| SectorRow {
+            association_id: id.to_string(),
+            sector_code: code,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+        })
 }
 
 /// Registers associations (id, profile, district of the head office), with their sectors.

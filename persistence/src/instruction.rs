@@ -235,7 +235,10 @@ pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
 pub fn store_lives(conn: &mut DbConnection, lives: &[Life]) -> StoreResult<()> {
     let stored: Vec<StoredRequest> = lives.iter().map(|l| l.request.clone()).collect();
     requests::insert(conn, &stored)?;
-    let events: Vec<Event> = lives.iter().flat_map(|l| l.events.iter().cloned()).collect();
+    let events: Vec<Event> = lives
+        .iter()
+        .flat_map(|l| l.events.iter().cloned())
+        .collect();
     history::append(conn, &events)?;
     let snapshots: Vec<(RequestId, &[(String, DocumentVersionId)])> = lives
         .iter()

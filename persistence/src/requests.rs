@@ -421,8 +421,10 @@ pub fn get(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredR
 
 /// The request, its row locked until the transaction ends: actions on one request take turns.
 pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
+    // Rewriting a column that is no key takes the row lock; rewriting the key would make
+    // SQLite check every table that refers to it.
     diesel::update(requests::table.find(id.to_string()))
-        .set(requests::id.eq(requests::id))
+        .set(requests::version.eq(requests::version))
         .execute(conn)?;
     get(conn, id)
 }
@@ -521,7 +523,10 @@ pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult
 }
 
 /// Makes the counters of the numbers' years reach these numbers (numbers given in bulk).
-pub(crate) fn raise_counters(conn: &mut DbConnection, numbers: &[RequestNumber]) -> StoreResult<()> {
+pub(crate) fn raise_counters(
+    conn: &mut DbConnection,
+    numbers: &[RequestNumber],
+) -> StoreResult<()> {
     let mut highest = std::collections::BTreeMap::new();
     for n in numbers {
         let serial = highest.entry(n.year).or_insert(0);

@@ -105,7 +105,8 @@ pub fn lock_active_family(conn: &mut DbConnection, family: Uuid) -> StoreResult<
             .find(family.to_string())
             .filter(refresh_token_families::revoked_at.is_null()),
     )
-    .set(refresh_token_families::id.eq(refresh_token_families::id))
+    // Not the key: rewriting it would make SQLite check the tables that refer to it.
+    .set(refresh_token_families::revoked_at.eq(refresh_token_families::revoked_at))
     .execute(conn)?;
     Ok(locked == 1)
 }

@@ -60,7 +60,11 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
 
     let again = load(&app);
     assert_eq!(
-        (again.accounts_created, again.associations_created, again.requests_created),
+        (
+            again.accounts_created,
+            again.associations_created,
+            again.requests_created
+        ),
         (0, 0, 0),
         "{again}"
     );
@@ -125,13 +129,31 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
         );
         assert!(events.windows(2).all(|w| w[0].at <= w[1].at), "{id}");
         let budget = &request.content.budget;
-        assert_eq!(budget.total(Side::Charge), budget.total(Side::Income), "{id}");
+        assert_eq!(
+            budget.total(Side::Charge),
+            budget.total(Side::Income),
+            "{id}"
+        );
         assert_eq!(budget.city_subsidy_cents(), request.content.requested_cents);
-        assert_eq!(request.number.is_some(), request.submitted_at.is_some(), "{id}");
+        assert_eq!(
+            request.number.is_some(),
+            request.submitted_at.is_some(),
+            "{id}"
+        );
         *states.entry(request.facts.state.code()).or_insert(0) += 1;
     }
-    for state in ["draft", "submitted", "in_instruction", "instructed", "rejected", "withdrawn"] {
-        assert!(states.contains_key(state), "no {state} request in {states:?}");
+    for state in [
+        "draft",
+        "submitted",
+        "in_instruction",
+        "instructed",
+        "rejected",
+        "withdrawn",
+    ] {
+        assert!(
+            states.contains_key(state),
+            "no {state} request in {states:?}"
+        );
     }
 }
 
@@ -177,7 +199,10 @@ fn the_api_serves_generated_requests_to_their_people(backend: Backend) {
     let view = app.get(&format!("/api/v1/requests/{request}"), Some(token));
     let view = view.expect(200);
     assert_eq!(view["state"], "in_instruction");
-    assert!(view["number"].as_str().is_some_and(|n| n.len() == 10), "{view}");
+    assert!(
+        view["number"].as_str().is_some_and(|n| n.len() == 10),
+        "{view}"
+    );
     let timeline = view["timeline"].as_array().expect("timeline");
     assert_eq!(timeline.first().expect("first event")["action"], "create");
 }
