@@ -118,6 +118,7 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    simpa_api::return_freed_memory();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         return match serde_json::to_string_pretty(&openapi_document()) {

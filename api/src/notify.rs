@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{AskReason, Instructor};
-use simpa_domain::document::expires_soon;
+use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
@@ -147,7 +147,26 @@ fn mailbox(to: &Addressee) -> String {
     }
 }
 
-/// Queues one e-mail.
+/// One e-mail to someone, about a request or not.
+fn email(
+    to: &Addressee,
+    rendered: (String, String, String),
+    request: Option<RequestId>,
+    dedupe_key: Option<String>,
+) -> NewMessage {
+    let (subject, text, html) = rendered;
+    NewMessage {
+        channel: Channel::Email,
+        recipient: mailbox(to),
+        subject,
+        body: text,
+        html: Some(html),
+        request,
+        dedupe_key,
+    }
+}
+
+/// Queues one e-mail; false when its dedupe key was queued before.
 fn queue(
     conn: &mut DbConnection,
     to: &Addressee,
@@ -156,37 +175,20 @@ fn queue(
     dedupe_key: Option<String>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let (subject, text, html) = rendered;
-    outbox::enqueue(
-        conn,
-        &NewMessage {
-            channel: Channel::Email,
-            recipient: mailbox(to),
-            subject,
-            body: text,
-            html: Some(html),
-            request,
-            dedupe_key,
-        },
-        now,
-    )
-    .map(|queued| queued.is_some())
+    outbox::enqueue(conn, &email(to, rendered, request, dedupe_key), now)
+        .map(|queued| queued.is_some())
 }
 
 /// The details of the event that templates show: what was asked, and by when.
-fn asked_items(conn: &mut DbConnection, details: &Json) -> StoreResult<Vec<Json>> {
-    let kinds = documents::kinds(conn)?;
-    Ok(details["items"]
+fn asked_items(kinds: &[DocumentKind], details: &Json) -> Vec<Json> {
+    details["items"]
         .as_array()
         .map(|items| {
             items
                 .iter()
                 .map(|item| {
                     let what = match (item["document_kind"].as_str(), item["field"].as_str()) {
-                        (Some(kind), _) => kinds
-                            .iter()
-                            .find(|k| k.code == kind)
-                            .map_or(kind.to_owned(), |k| k.label.clone()),
+                        (Some(kind), _) => kind_label(kinds, kind),
                         (None, Some(field)) => format!("le champ « {field} » de la demande"),
                         (None, None) => String::new(),
                     };
@@ -198,7 +200,15 @@ fn asked_items(conn: &mut DbConnection, details: &Json) -> StoreResult<Vec<Json>
                 })
                 .collect()
         })
-        .unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// The label of a kind of document, or its code when unknown.
+fn kind_label(kinds: &[DocumentKind], code: &str) -> String {
+    kinds
+        .iter()
+        .find(|k| k.code == code)
+        .map_or(code.to_owned(), |k| k.label.clone())
 }
 
 /// Queues what an action on a request tells, to whom (the association's members, the staff
@@ -218,17 +228,16 @@ pub fn queue_for_action(
     }
     let line = request_line(conn, mail, request)?;
     let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
+    let mut emails = Vec::new();
     for (notice, audience) in notices {
         match audience {
             Audience::Association { decision } => {
+                let kinds = documents::kinds(conn)?;
                 let documents: Vec<Json> = if notice == Notice::Submitted {
                     requests::snapshot(conn, request.id)?
                         .into_iter()
                         .map(|v| {
-                            let label = documents::kind(conn, &v.kind_code)
-                                .ok()
-                                .flatten()
-                                .map_or(v.kind_code.clone(), |k| k.label);
+                            let label = kind_label(&kinds, &v.kind_code);
                             serde_json::json!({"label": label, "file": v.file.map(|f| f.file_name)})
                         })
                         .collect()
@@ -246,7 +255,7 @@ pub fn queue_for_action(
                     })
                     .map(|d| d.name)
                     .collect();
-                let asked = asked_items(conn, &details)?;
+                let asked = asked_items(&kinds, &details);
                 let due_on = details["due_on"].as_str().unwrap_or_default().to_owned();
                 for (to, wants, presides) in members::addressees(conn, request.association)? {
                     if !member_is_told(wants, presides, decision) {
@@ -262,14 +271,8 @@ pub fn queue_for_action(
                         message => event.public_message.clone(),
                     };
                     let subject = format!("{} — demande {}", notice.label(), line.number);
-                    queue(
-                        conn,
-                        &to,
-                        templates.render(notice, subject, data)?,
-                        Some(request.id),
-                        None,
-                        now,
-                    )?;
+                    let rendered = templates.render(notice, subject, data)?;
+                    emails.push(email(&to, rendered, Some(request.id), None));
                 }
             }
             Audience::Staff(targets) => {
@@ -279,14 +282,8 @@ pub fn queue_for_action(
                             let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line) };
                             let subject =
                                 format!("{} : {} « {} »", notice.label(), line.number, line.title);
-                            queue(
-                                conn,
-                                &to,
-                                templates.render(notice, subject, data)?,
-                                Some(request.id),
-                                None,
-                                now,
-                            )?;
+                            let rendered = templates.render(notice, subject, data)?;
+                            emails.push(email(&to, rendered, Some(request.id), None));
                         }
                         WorkEmails::Daily => {
                             outbox::add_to_digest(conn, to.account, request.id, now)?
@@ -297,7 +294,7 @@ pub fn queue_for_action(
             }
         }
     }
-    Ok(())
+    outbox::enqueue_all(conn, &emails, now)
 }
 
 /// Queues the daily digest of everyone who chose one and has new work; returns how many.

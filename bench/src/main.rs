@@ -190,6 +190,7 @@ async fn queue_mail(state: &AppState, count: usize) -> Result<(), String> {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    simpa_api::return_freed_memory();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {

@@ -188,6 +188,21 @@ pub fn get(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campai
         .transpose()
 }
 
+/// The campaign, kept from changing until the transaction ends, while others that rely on it
+/// (drafts started, submissions) go on at the same time: on PostgreSQL a shared row lock,
+/// which an edit of the campaign waits for (and they for it); SQLite's writers already take
+/// turns on the whole database.
+pub fn get_shared(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campaign>> {
+    if let DbConnection::Postgres(pg) = conn {
+        campaigns::table
+            .find(id.to_string())
+            .select(campaigns::id)
+            .for_share()
+            .load::<String>(pg)?;
+    }
+    get(conn, id)
+}
+
 /// The campaign, its row locked until the transaction ends (its status and rules cannot
 /// change under a use case that relies on them).
 pub fn get_locked(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campaign>> {

@@ -180,6 +180,17 @@ pub fn record_action(
     snapshot: Option<&[(String, DocumentVersionId)]>,
     now: DateTime<Utc>,
 ) -> StoreResult<Recorded> {
+    let mut life = Life {
+        request: request.clone(),
+        events: history::events(conn, request.id)?,
+        snapshot: vec![],
+        audiences: vec![],
+    };
+    if let Some(snapshot) = snapshot {
+        requests::replace_snapshot(conn, request.id, snapshot)?;
+    }
+    // Submissions of a year take turns from here to their commit (numbers have no gaps):
+    // what does not need the number is done above.
     let number = match outcome.event.action {
         ActionKind::Submit => Some(requests::allocate_number(
             conn,
@@ -187,17 +198,8 @@ pub fn record_action(
         )?),
         _ => None,
     };
-    let mut life = Life {
-        request: request.clone(),
-        events: history::events(conn, request.id)?,
-        snapshot: vec![],
-        audiences: vec![],
-    };
     let event = apply(&mut life, campaign, outcome, author, number, snapshot, now).clone();
     history::append(conn, std::slice::from_ref(&event))?;
-    if snapshot.is_some() {
-        requests::replace_snapshot(conn, request.id, &life.snapshot)?;
-    }
     requests::save_facts(conn, request, &life.request)?;
     Ok(Recorded {
         change: Change {

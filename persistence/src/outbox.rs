@@ -2,6 +2,7 @@
 //! taken by a worker under a lease, sent at least once, retried, or given up.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
@@ -87,6 +88,40 @@ fn from_row(row: Row) -> StoreResult<Message> {
     })
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+struct NewRow<'a> {
+    id: String,
+    channel: &'static str,
+    recipient: &'a str,
+    subject: &'a str,
+    body: &'a str,
+    html: Option<&'a str>,
+    request_id: Option<String>,
+    dedupe_key: Option<&'a str>,
+    status: &'static str,
+    attempts: i32,
+    available_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+fn new_row(id: Uuid, message: &NewMessage, now: DateTime<Utc>) -> NewRow<'_> {
+    NewRow {
+        id: id.to_string(),
+        channel: message.channel.code(),
+        recipient: &message.recipient,
+        subject: &message.subject,
+        body: &message.body,
+        html: message.html.as_deref(),
+        request_id: message.request.map(|r| r.to_string()),
+        dedupe_key: message.dedupe_key.as_deref(),
+        status: MessageStatus::Pending.code(),
+        attempts: 0,
+        available_at: naive(now),
+        created_at: naive(now),
+    }
+}
+
 /// Queues a message and gives its id; `None` when its dedupe key was queued before (nothing
 /// is added).
 pub fn enqueue(
@@ -105,22 +140,24 @@ pub fn enqueue(
     }
     let id = Uuid::now_v7();
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(id.to_string()),
-            outbox::channel.eq(message.channel.code()),
-            outbox::recipient.eq(&message.recipient),
-            outbox::subject.eq(&message.subject),
-            outbox::body.eq(&message.body),
-            outbox::html.eq(message.html.as_deref()),
-            outbox::request_id.eq(message.request.map(|r| r.to_string())),
-            outbox::dedupe_key.eq(message.dedupe_key.as_deref()),
-            outbox::status.eq(MessageStatus::Pending.code()),
-            outbox::attempts.eq(0),
-            outbox::available_at.eq(naive(now)),
-            outbox::created_at.eq(naive(now)),
-        ))
+        .values(new_row(id, message, now))
         .execute(conn)?;
     Ok(Some(id))
+}
+
+/// Queues messages sent whenever they happen (without a dedupe key), in one statement.
+pub fn enqueue_all(
+    conn: &mut DbConnection,
+    messages: &[NewMessage],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    debug_assert!(messages.iter().all(|m| m.dedupe_key.is_none()));
+    let rows: Vec<NewRow> = messages
+        .iter()
+        .map(|m| new_row(Uuid::now_v7(), m, now))
+        .collect();
+    insert_batches!(conn, outbox::table, &rows);
+    Ok(())
 }
 
 /// Takes up to `limit` messages due at `now` that nobody holds, for `lease_until`. A message

@@ -271,7 +271,7 @@ pub async fn act_on_request(
             let attaches = outcome.event.action.attaches_documents();
             // Submitting relies on the campaign's rules: they cannot change meanwhile.
             let campaign = if attaches {
-                campaigns::get_locked(conn, request.campaign)?
+                campaigns::get_shared(conn, request.campaign)?
             } else {
                 campaigns::get(conn, request.campaign)?
             }

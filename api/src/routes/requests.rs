@@ -390,7 +390,7 @@ pub async fn create_request(
             let campaign_id = CampaignId::from_uuid(input.campaign_id);
             load_visible(conn, caller, campaign_id)?;
             // Its circuit cannot change while a draft starts on it.
-            let campaign = campaigns::get_locked(conn, campaign_id)?
+            let campaign = campaigns::get_shared(conn, campaign_id)?
                 .ok_or(DomainError::NotFound { what: "campaign" })?;
             campaign.check_accepts_drafts(now)?;
             let content = input
