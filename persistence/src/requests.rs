@@ -811,22 +811,45 @@ fn key_time(keyset: &Keyset) -> StoreResult<NaiveDateTime> {
     })
 }
 
+/// The column a page is ordered by (then by id).
+#[derive(Clone, Copy)]
+enum PageKey {
+    CreatedAt,
+    StateSince,
+}
+
+/// A page of what `query` selects, in two steps: the ids and keys first (from an index alone
+/// where one covers the filter and the order: a worklist reads no row it does not show), then
+/// the rows of the page by primary key.
 fn load_page(
     conn: &mut DbConnection,
     query: requests::BoxedQuery<'static, MultiBackend>,
     limit: usize,
-    key: impl Fn(&Row) -> NaiveDateTime,
+    key: PageKey,
 ) -> StoreResult<Page<StoredRequest>> {
-    let rows: Vec<Row> = query
-        .select(Row::as_select())
-        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-        .load(conn)?;
-    let page = Page::from_rows(rows, limit, |row| Keyset {
-        sort_key: key(row).format(KEY_TIME).to_string(),
-        id: row.id.clone(),
+    let query = query.limit(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+    let keys: Vec<(String, NaiveDateTime)> = match key {
+        PageKey::CreatedAt => query
+            .select((requests::id, requests::created_at))
+            .load(conn)?,
+        PageKey::StateSince => query
+            .select((requests::id, requests::state_since))
+            .load(conn)?,
+    };
+    let page = Page::from_rows(keys, limit, |(id, time)| Keyset {
+        sort_key: time.format(KEY_TIME).to_string(),
+        id: id.clone(),
     });
+    let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
+    let mut items = get_many(conn, &ids)?;
+    let order: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    items.sort_by_cached_key(|r| order.get(r.id.to_string().as_str()).copied());
     Ok(Page {
-        items: with_instructors(conn, page.items)?,
+        items,
         next: page.next,
     })
 }
@@ -855,7 +878,7 @@ pub fn list(
         );
     }
     let query = query.order((requests::created_at.desc(), requests::id.desc()));
-    load_page(conn, query, limit, |row| row.created_at)
+    load_page(conn, query, limit, PageKey::CreatedAt)
 }
 
 fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
@@ -927,7 +950,7 @@ pub fn worklist(
         );
     }
     let query = query.order((requests::state_since.asc(), requests::id.asc()));
-    load_page(conn, query, limit, |row| row.state_since)
+    load_page(conn, query, limit, PageKey::StateSince)
 }
 
 /// Many requests by id, in no particular order (ids not found are left out).
