@@ -495,16 +495,20 @@ pub(crate) fn save_facts(
     Ok(())
 }
 
-/// The next number of `year`. Submissions of a year take turns here until they commit, so a
-/// rolled-back one gives its number back and numbers have no gaps.
-pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
+/// Moves the counter of `year` to `next(last serial given)`, with the year's numbers locked
+/// until the transaction ends; returns the new value.
+fn move_counter(
+    conn: &mut DbConnection,
+    year: i32,
+    next: impl FnOnce(i32) -> i32,
+) -> StoreResult<i32> {
     locks::lock_names(conn, &[&format!("request_number:{year}")])?;
     let last: Option<i32> = request_counters::table
         .find(year)
         .select(request_counters::last_serial)
         .first(conn)
         .optional()?;
-    let serial = last.unwrap_or(0) + 1;
+    let serial = next(last.unwrap_or(0));
     match last {
         None => diesel::insert_into(request_counters::table)
             .values((
@@ -512,10 +516,18 @@ pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult
                 request_counters::last_serial.eq(serial),
             ))
             .execute(conn)?,
-        Some(_) => diesel::update(request_counters::table.find(year))
+        Some(last) if last != serial => diesel::update(request_counters::table.find(year))
             .set(request_counters::last_serial.eq(serial))
             .execute(conn)?,
+        Some(_) => 0,
     };
+    Ok(serial)
+}
+
+/// The next number of `year`. Submissions of a year take turns here until they commit, so a
+/// rolled-back one gives its number back and numbers have no gaps.
+pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
+    let serial = move_counter(conn, year, |last| last + 1)?;
     Ok(RequestNumber {
         year,
         serial: u32::try_from(serial).unwrap_or(0),
@@ -533,24 +545,7 @@ pub(crate) fn raise_counters(
         *serial = (*serial).max(i32::try_from(n.serial).unwrap_or(i32::MAX));
     }
     for (year, serial) in highest {
-        locks::lock_names(conn, &[&format!("request_number:{year}")])?;
-        let last: Option<i32> = request_counters::table
-            .find(year)
-            .select(request_counters::last_serial)
-            .first(conn)
-            .optional()?;
-        match last {
-            None => diesel::insert_into(request_counters::table)
-                .values((
-                    request_counters::year.eq(year),
-                    request_counters::last_serial.eq(serial),
-                ))
-                .execute(conn)?,
-            Some(last) if last < serial => diesel::update(request_counters::table.find(year))
-                .set(request_counters::last_serial.eq(serial))
-                .execute(conn)?,
-            Some(_) => 0,
-        };
+        move_counter(conn, year, |last| last.max(serial))?;
     }
     Ok(())
 }
