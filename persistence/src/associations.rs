@@ -302,6 +302,22 @@ pub fn exists(conn: &mut DbConnection, id: AssociationId) -> StoreResult<bool> {
     .get_result(conn)?)
 }
 
+/// Which of these associations exist.
+pub fn existing(
+    conn: &mut DbConnection,
+    ids: &[AssociationId],
+) -> StoreResult<std::collections::HashSet<AssociationId>> {
+    let keys: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    let found: Vec<String> = associations::table
+        .filter(associations::id.eq_any(&keys))
+        .select(associations::id)
+        .load(conn)?;
+    found
+        .iter()
+        .map(|id| parse("associations.id", id))
+        .collect()
+}
+
 /// Whether the association exists; if it does, its row stays locked until the transaction
 /// ends, so that use cases that check a rule over its members (the last president) and then
 /// change them cannot interleave.

@@ -33,7 +33,8 @@ pub struct Life {
     pub events: Vec<Event>,
     /// The document versions attached at the last submission.
     pub snapshot: Vec<(String, DocumentVersionId)>,
-    /// Who saw it change in the feed, since its submission.
+    /// Who sees its changes in the feed: everyone who saw it since its submission, over the
+    /// actions applied to this value (in `record_action`, the one action).
     pub audiences: Vec<String>,
 }
 
@@ -78,7 +79,6 @@ pub fn draft(
 /// at submission, the document versions attached, the digest of the content submitted) and
 /// chained; the request's facts, deadline, head and version move. `snapshot`: the versions
 /// to attach (at submission and when sent back). Returns the event appended.
-#[allow(clippy::too_many_arguments)]
 pub fn apply<'l>(
     life: &'l mut Life,
     campaign: &Campaign,
@@ -233,7 +233,8 @@ pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
 
 /// Stores whole requests with their histories, snapshots and numbers, in a few statements
 /// per table: how fixtures load a city's years of requests. The feed gets one change per
-/// request, at its last event.
+/// request (at its last event, for everyone who saw it), in the order of those times within
+/// one call: a client following the feed reads each request once, as it is now.
 pub fn store_lives(conn: &mut DbConnection, lives: &[Life]) -> StoreResult<()> {
     let stored: Vec<StoredRequest> = lives.iter().map(|l| l.request.clone()).collect();
     requests::insert(conn, &stored)?;
