@@ -386,7 +386,7 @@ def main():
     say(f"`make bench` on {os.cpu_count()} cores: release build, loopback, wrk -t2 -c{64} -d{args.seconds}s per scenario;"
         " each limit is `simpa-limits` (same stack, configuration and pool) on the same database, measured in the same run.")
     say()
-    say("## Paris-size data (13,000 associations, ~25,000 requests over three years)")
+    say("## Paris-size data (13,012 associations, about 26,500 requests over three budget years)")
     say()
     rows = []
     databases = [("sqlite", None)]
