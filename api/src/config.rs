@@ -87,8 +87,9 @@ pub struct OutboxConfig {
     pub lease: chrono::Duration,
     /// `SIMPA_OUTBOX_BATCH`: messages taken at once (default 50).
     pub batch: i64,
-    /// `SIMPA_DAILY_AT`: the city's local time the daily jobs run at (default `07:00`).
-    pub daily_at: chrono::NaiveTime,
+    /// `SIMPA_DAILY_AT`: the city's local time the daily jobs run at (default `07:00`);
+    /// `None` (`off`) when cron runs `simpa jobs daily` instead.
+    pub daily_at: Option<chrono::NaiveTime>,
     /// `SIMPA_OUTBOX_FIRST_RETRY_SECONDS`: the wait before the first retry (default 30),
     /// doubled each time up to 15 minutes; messages are given up after 24 hours.
     pub backoff: simpa_domain::outbox::Backoff,
@@ -204,9 +205,10 @@ impl Config {
                 lease: chrono::Duration::seconds(number("SIMPA_OUTBOX_LEASE_SECONDS", value("SIMPA_OUTBOX_LEASE_SECONDS"), 120)?),
                 batch: number("SIMPA_OUTBOX_BATCH", value("SIMPA_OUTBOX_BATCH"), 50)?,
                 daily_at: match value("SIMPA_DAILY_AT") {
-                    None => chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default(),
-                    Some(raw) => chrono::NaiveTime::parse_from_str(&raw, "%H:%M")
-                        .map_err(|_| format!("SIMPA_DAILY_AT must be a time such as 07:00 (got {raw:?})"))?,
+                    None => chrono::NaiveTime::from_hms_opt(7, 0, 0),
+                    Some(raw) if raw == "off" => None,
+                    Some(raw) => Some(chrono::NaiveTime::parse_from_str(&raw, "%H:%M")
+                        .map_err(|_| format!("SIMPA_DAILY_AT must be a time such as 07:00, or off (got {raw:?})"))?),
                 },
                 backoff: simpa_domain::outbox::Backoff {
                     first: chrono::Duration::seconds(number("SIMPA_OUTBOX_FIRST_RETRY_SECONDS", value("SIMPA_OUTBOX_FIRST_RETRY_SECONDS"), 30)?),

@@ -1,5 +1,5 @@
 //! The daily jobs: digests of new work for the staff who chose them, and reminders. They run
-//! inside `simpa serve` (at start, then every day) and from `simpa jobs daily` for cron; what
+//! inside `simpa serve` (every day at `SIMPA_DAILY_AT`) and from `simpa jobs daily` for cron; what
 //! they queue is never queued twice for the same thing.
 
 use crate::notify;
@@ -23,17 +23,17 @@ impl std::fmt::Display for DailyReport {
     }
 }
 
-/// Runs the daily jobs at the city's hour, every day, until told to stop.
+/// Runs the daily jobs at the city's hour, every day, until told to stop; nothing when they
+/// are left to cron (`SIMPA_DAILY_AT=off`).
 pub async fn every_day(
     state: actix_web::web::Data<AppState>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let Some(daily_at) = state.config.outbox.daily_at else {
+        return;
+    };
     loop {
-        let wait = until_next(
-            state.now(),
-            state.config.outbox.daily_at,
-            state.config.timezone,
-        );
+        let wait = until_next(state.now(), daily_at, state.config.timezone);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,

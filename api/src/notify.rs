@@ -361,19 +361,13 @@ pub fn queue_webhooks(
             "state": request.facts.state.code(),
             "occurred_at": event.at.to_rfc3339(),
         });
-        outbox::enqueue(
-            conn,
-            &NewMessage {
-                channel: Channel::Webhook,
-                recipient: endpoint.id.to_string(),
-                subject: kind.to_owned(),
-                body: payload.to_string(),
-                html: None,
-                request: Some(request.id),
-                dedupe_key: None,
-            },
-            now,
-        )?;
+        let call = NewMessage::webhook(
+            &endpoint.id.to_string(),
+            kind.to_owned(),
+            payload.to_string(),
+            Some(request.id),
+        );
+        outbox::enqueue(conn, &call, now)?;
     }
     Ok(())
 }

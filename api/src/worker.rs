@@ -5,7 +5,7 @@
 use crate::mail::{Mailer, SendFailure};
 use crate::state::AppState;
 use actix_web::web;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use simpa_domain::outbox::{AfterFailure, after_failure};
 use simpa_persistence::outbox::{self, Channel, Message};
@@ -60,10 +60,8 @@ pub async fn deliver_due(
     client: &reqwest::Client,
 ) -> Result<usize, crate::problem::Problem> {
     let now = state.now();
-    // Whole microseconds: the lease is compared with what PostgreSQL stored.
-    let lease = (now + state.config.outbox.lease)
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(now + state.config.outbox.lease);
+    // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
+    let lease = now + state.config.outbox.lease;
     let batch = state.config.outbox.batch;
     let messages = state
         .write(move |conn| outbox::claim(conn, now, lease, batch))

@@ -241,19 +241,31 @@ pub fn list(
 
 type StaffRow = (String, String, Option<String>, Option<i32>, NaiveDateTime);
 
+/// A staff role from its columns (kind, direction, district).
+fn staff_role(
+    kind: &str,
+    direction: Option<&str>,
+    district: Option<i32>,
+) -> StoreResult<StaffRole> {
+    let corrupt = || {
+        StoreError::Corrupt(format!(
+            "staff role {kind:?} (direction {direction:?}, district {district:?})"
+        ))
+    };
+    let kind_code = StaffRoleKind::from_code(kind).ok_or_else(corrupt)?;
+    let direction_id = direction
+        .map(|d| parse("staff_roles.direction_id", d))
+        .transpose()?;
+    StaffRole::from_parts(kind_code, direction_id, district.map(DistrictNumber))
+        .map_err(|_| corrupt())
+}
+
 fn grant_from_row(
     (id, kind, direction, district, granted_at): StaffRow,
 ) -> StoreResult<StaffGrant> {
-    let corrupt = || StoreError::Corrupt(format!("staff_roles.id = {id:?}"));
-    let kind = StaffRoleKind::from_code(&kind).ok_or_else(corrupt)?;
-    let direction = direction
-        .map(|d| parse("staff_roles.direction_id", &d))
-        .transpose()?;
-    let role = StaffRole::from_parts(kind, direction, district.map(DistrictNumber))
-        .map_err(|_| corrupt())?;
     Ok(StaffGrant {
         id: parse("staff_roles.id", &id)?,
-        role,
+        role: staff_role(&kind, direction.as_deref(), district)?,
         granted_at: utc(granted_at),
     })
 }
@@ -398,17 +410,7 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
                         role: MemberRole::from_code(&code)
                             .ok_or_else(|| corrupt("a member role"))?,
                     }),
-                    "staff" => {
-                        let kind = StaffRoleKind::from_code(&code)
-                            .ok_or_else(|| corrupt("a staff role"))?;
-                        let direction = reference
-                            .map(|d| parse("staff_roles.direction_id", &d))
-                            .transpose()?;
-                        staff.push(
-                            StaffRole::from_parts(kind, direction, district.map(DistrictNumber))
-                                .map_err(|_| corrupt("a staff role"))?,
-                        );
-                    }
+                    "staff" => staff.push(staff_role(&code, reference.as_deref(), district)?),
                     _ => {}
                 }
             }

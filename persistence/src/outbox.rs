@@ -11,7 +11,6 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::ids::{AccountId, RequestId};
 pub use simpa_domain::outbox::{Channel, MessageStatus};
-use simpa_domain::{DomainError, Violation};
 use uuid::Uuid;
 
 /// A message to send.
@@ -26,6 +25,21 @@ pub struct NewMessage {
     /// For what must be sent once only (a reminder): a second message with the same key is
     /// not queued.
     pub dedupe_key: Option<String>,
+}
+
+impl NewMessage {
+    /// A call to a webhook endpoint: the event's type and its JSON body.
+    pub fn webhook(endpoint: &str, kind: String, body: String, request: Option<RequestId>) -> Self {
+        NewMessage {
+            channel: Channel::Webhook,
+            recipient: endpoint.to_owned(),
+            subject: kind,
+            body,
+            html: None,
+            request,
+            dedupe_key: None,
+        }
+    }
 }
 
 /// A queued message, as the worker and admins see it.
@@ -302,16 +316,7 @@ pub fn list(
         query = query.filter(outbox::recipient.eq(recipient.to_owned()));
     }
     if let Some(after) = after {
-        let time = NaiveDateTime::parse_from_str(&after.sort_key, "%Y-%m-%dT%H:%M:%S%.6f")
-            .map_err(|_| {
-                DomainError::invalid(
-                    "cursor",
-                    Violation::new(
-                        "cursor.invalid",
-                        "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
-                    ),
-                )
-            })?;
+        let time = after.time()?;
         query = query.filter(
             outbox::created_at.lt(time).or(outbox::created_at
                 .eq(time)
@@ -322,11 +327,7 @@ pub fn list(
         .order((outbox::created_at.desc(), outbox::id.desc()))
         .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .load(conn)?;
-    Page::from_rows(rows, limit, |row| Keyset {
-        sort_key: row.created_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-        id: row.id.clone(),
-    })
-    .try_map(from_row)
+    Page::from_rows(rows, limit, |row| Keyset::at_time(row.created_at, &row.id)).try_map(from_row)
 }
 
 pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Message>> {

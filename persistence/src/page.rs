@@ -1,11 +1,40 @@
 //! Keyset pagination: a page ends at a (sort key, id) pair, and the next page starts after it,
 //! so pages stay stable while rows are added.
 
+use crate::error::{StoreError, StoreResult};
+use chrono::NaiveDateTime;
+use simpa_domain::{DomainError, Violation};
+
+const KEY_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
 /// The position after which the next page starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyset {
     pub sort_key: String,
     pub id: String,
+}
+
+impl Keyset {
+    /// The position of a row ordered by a time, then by id.
+    pub fn at_time(time: NaiveDateTime, id: &str) -> Keyset {
+        Keyset {
+            sort_key: time.format(KEY_TIME).to_string(),
+            id: id.to_owned(),
+        }
+    }
+
+    /// The time of a position made by [`Keyset::at_time`]; a cursor refused otherwise.
+    pub fn time(&self) -> StoreResult<NaiveDateTime> {
+        NaiveDateTime::parse_from_str(&self.sort_key, KEY_TIME).map_err(|_| {
+            StoreError::Domain(DomainError::invalid(
+                "cursor",
+                Violation::new(
+                    "cursor.invalid",
+                    "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+                ),
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

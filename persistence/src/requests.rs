@@ -792,20 +792,6 @@ fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBacken
     query
 }
 
-const KEY_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
-
-fn key_time(keyset: &Keyset) -> StoreResult<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(&keyset.sort_key, KEY_TIME).map_err(|_| {
-        StoreError::Domain(DomainError::invalid(
-            "cursor",
-            simpa_domain::Violation::new(
-                "cursor.invalid",
-                "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
-            ),
-        ))
-    })
-}
-
 /// The column a page is ordered by (then by id).
 #[derive(Clone, Copy)]
 enum PageKey {
@@ -831,10 +817,7 @@ fn load_page(
             .select((requests::id, requests::state_since))
             .load(conn)?,
     };
-    let page = Page::from_rows(keys, limit, |(id, time)| Keyset {
-        sort_key: time.format(KEY_TIME).to_string(),
-        id: id.clone(),
-    });
+    let page = Page::from_rows(keys, limit, |(id, time)| Keyset::at_time(*time, id));
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
     let mut items = get_many(conn, &ids)?;
     let order: std::collections::HashMap<&str, usize> = ids
@@ -865,7 +848,7 @@ pub fn list(
     };
     let mut query = filtered(filter).filter(in_scope);
     if let Some(after) = after {
-        let (time, id) = (key_time(after)?, after.id.clone());
+        let (time, id) = (after.time()?, after.id.clone());
         query = query.filter(
             requests::created_at
                 .lt(time)
@@ -937,7 +920,7 @@ pub fn worklist(
     };
     let mut query = filtered(filter).filter(waiting);
     if let Some(after) = after {
-        let (time, id) = (key_time(after)?, after.id.clone());
+        let (time, id) = (after.time()?, after.id.clone());
         query = query.filter(
             requests::state_since
                 .gt(time)

@@ -11,7 +11,8 @@ use simpa_domain::rna::Rna;
 use simpa_domain::siret::Siret;
 use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
 use simpa_persistence::schema::{
-    accounts, association_members, associations, document_versions, requests as requests_table,
+    accounts, association_members, associations, document_versions, request_instructors,
+    requests as requests_table,
 };
 use simpa_persistence::{StoreError, history, requests};
 use simpa_tests::{Backend, TestApp, on_both_backends};
@@ -101,6 +102,7 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
         })
         .expect("identifiers");
     assert_eq!(identifiers.len(), first.associations_created);
+    assert!(identifiers.iter().any(|(_, siret)| siret.is_some()));
     for (rna, siret) in identifiers {
         let rna = rna.expect("every association has an RNA number");
         assert!(Rna::parse(&rna).is_ok(), "{rna}");
@@ -179,8 +181,8 @@ fn the_same_seed_gives_the_same_data_on_either_database(backend: Backend) {
     assert_eq!(heads, self::heads(&two));
 }
 
-/// A generated treasurer signs in with the demo password and reads the association's request
-/// as the API serves it; its lead direction finds it in its worklist.
+/// A generated member signs in with the demo password and reads the association's request as
+/// the API serves it; the DAC's worklist reads the opinions awaited from what was loaded.
 fn the_api_serves_generated_requests_to_their_people(backend: Backend) {
     let app = TestApp::start(backend);
     load(&app);
@@ -211,6 +213,32 @@ fn the_api_serves_generated_requests_to_their_people(backend: Backend) {
     );
     let timeline = view["timeline"].as_array().expect("timeline");
     assert_eq!(timeline.first().expect("first event")["action"], "create");
+
+    // The DAC's worklist starts with the request that has waited longest for its opinion.
+    let dac = format!("direction:{}", app.direction_id("DAC"));
+    let longest: String = app
+        .db
+        .read(|conn| {
+            requests_table::table
+                .inner_join(
+                    request_instructors::table
+                        .on(request_instructors::request_id.eq(requests_table::id)),
+                )
+                .filter(requests_table::state.eq("in_instruction"))
+                .filter(request_instructors::instructor.eq(dac))
+                .filter(request_instructors::opinion.is_null())
+                .order((requests_table::state_since, requests_table::id))
+                .select(requests_table::id)
+                .first(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("a request awaiting the DAC's opinion");
+    let instructor = app
+        .sign_in("dac@demo.simpa.fr", DEMO_PASSWORD)
+        .expect(200)
+        .clone();
+    let worklist = app.get("/api/v1/worklist", instructor["access_token"].as_str());
+    assert_eq!(worklist.expect(200)["items"][0]["id"], longest.as_str());
 }
 
 on_both_backends!(

@@ -475,6 +475,8 @@ fn webhooks_are_only_for_those_who_follow_the_direction(backend: Backend) {
         Some(&city.admin.access),
     )
     .expect(204);
+    let removed = app.get("/api/v1/webhooks", Some(&city.dac.access));
+    assert_eq!(removed.expect(200)["items"][0]["active"], false);
 }
 
 on_both_backends!(

@@ -129,6 +129,8 @@ impl TestApp {
             ),
             ("SIMPA_JWT_SECRET".into(), JWT_SECRET.into()),
             ("SIMPA_DB_POOL_SIZE".into(), "4".into()),
+            // Tests run the daily jobs themselves, at the time they choose.
+            ("SIMPA_DAILY_AT".into(), "off".into()),
         ]);
         let postgres_database = match backend {
             Backend::Sqlite => None,
@@ -156,8 +158,6 @@ impl TestApp {
         )
     }
 
-    /// Stops the application abruptly (as a killed process would, but for its files and
-    /// database) and starts it again on the same data.
     /// Runs one SQL statement straight on the database, past the application (to tamper with
     /// it, or to set up what no route does); returns the rows it changed.
     pub fn execute_sql(&self, sql: String) -> simpa_persistence::StoreResult<usize> {
@@ -169,6 +169,8 @@ impl TestApp {
         })
     }
 
+    /// Stops the application abruptly (as a killed process would, but for its files and
+    /// database) and starts it again on the same data.
     pub fn restart(mut self) -> TestApp {
         let (backend, env, clock) = (self.backend, self.env.clone(), self.clock.clone());
         let data_dir = self.data_dir.take().expect("data directory");

@@ -350,25 +350,21 @@ pub async fn redeliver(
                 )
                 .into());
             }
-            let again = outbox::enqueue(
-                conn,
-                &NewMessage {
-                    channel: Channel::Webhook,
-                    recipient: original.recipient,
-                    subject: original.subject,
-                    body: original.body,
-                    html: None,
-                    request: original.request,
-                    dedupe_key: None,
-                },
-                now,
-            )?
-            .and_then(|again| outbox::get(conn, again).transpose())
-            .transpose()?
-            .ok_or(DomainError::NotFound {
+            let call = NewMessage::webhook(
+                &original.recipient,
+                original.subject,
+                original.body,
+                original.request,
+            );
+            // Without a dedupe key, a message is always queued.
+            let again = outbox::enqueue(conn, &call, now)?.ok_or(DomainError::NotFound {
                 what: "webhook_delivery",
             })?;
-            Ok(again)
+            outbox::get(conn, again)?
+                .ok_or(DomainError::NotFound {
+                    what: "webhook_delivery",
+                })
+                .map_err(Into::into)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(again)))
