@@ -213,7 +213,7 @@ fn kind_label(kinds: &[DocumentKind], code: &str) -> String {
 
 /// Queues what an action on a request tells, to whom (the association's members, the staff
 /// for whom it is new work), in the transaction that recorded it.
-pub fn queue_for_action(
+fn queue_for_action(
     conn: &mut DbConnection,
     templates: &Templates,
     mail: &MailConfig,
@@ -337,10 +337,25 @@ pub fn queue_digests(
     Ok(sent)
 }
 
+/// Tells everyone of a recorded action: e-mails to whom it concerns, calls to the webhooks
+/// that follow the request. `before`: the request's facts before the action.
+pub fn tell(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    recorded: &Recorded,
+    before: &RequestFacts,
+    request: &StoredRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    queue_for_action(conn, templates, mail, &recorded.event, before, request, now)?;
+    queue_webhooks(conn, recorded, request, now)
+}
+
 /// Queues a delivery of the change to every webhook endpoint that follows it (the request's
 /// directions' ones, and the city-wide ones) and wants its type. The body says what changed;
 /// the request itself is read through the API.
-pub fn queue_webhooks(
+fn queue_webhooks(
     conn: &mut DbConnection,
     recorded: &Recorded,
     request: &StoredRequest,

@@ -249,6 +249,29 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), DomainError> {
     })
 }
 
+/// The direction a new webhook endpoint follows: the one named; else none (every request)
+/// for admins, or the caller's only direction. Whether the caller may register it is asked
+/// of [`decide`] next.
+pub fn webhook_direction(
+    actor: &Actor,
+    named: Option<DirectionId>,
+) -> Result<Option<DirectionId>, DomainError> {
+    if named.is_some() || actor.is_admin() {
+        return Ok(named);
+    }
+    match actor.directions().as_slice() {
+        [only] => Ok(Some(*only)),
+        [] => Ok(None),
+        _ => Err(DomainError::invalid(
+            "direction_id",
+            crate::Violation::new(
+                "field.required",
+                "Vous instruisez pour plusieurs directions : précisez laquelle suit ce point de réception.",
+            ),
+        )),
+    }
+}
+
 /// Decides whether `actor` may carry out `action`.
 pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
     use Action::*;
@@ -481,6 +504,29 @@ mod tests {
             id: ServiceAccountId::from_uuid(id(40)),
             direction: DirectionId::from_uuid(id(50)),
         }
+    }
+
+    #[test]
+    fn a_webhook_follows_the_direction_named_or_the_callers_only_one() {
+        let (d50, d60) = (
+            DirectionId::from_uuid(id(50)),
+            DirectionId::from_uuid(id(60)),
+        );
+        let admin = staff(StaffRole::Admin);
+        assert_eq!(webhook_direction(&admin, None), Ok(None));
+        assert_eq!(webhook_direction(&admin, Some(d60)), Ok(Some(d60)));
+        assert_eq!(webhook_direction(&service(), None), Ok(Some(d50)));
+        assert_eq!(webhook_direction(&nobody(), None), Ok(None));
+        let both = Actor::Person {
+            id: AccountId::from_uuid(id(20)),
+            memberships: vec![],
+            staff: vec![StaffRole::Instructor(d50), StaffRole::Instructor(d60)],
+        };
+        assert!(matches!(
+            webhook_direction(&both, None),
+            Err(DomainError::Invalid(errors)) if errors[0].field == "direction_id"
+        ));
+        assert_eq!(webhook_direction(&both, Some(d60)), Ok(Some(d60)));
     }
 
     /// Every actor the matrix below covers, with a short name for failure messages.

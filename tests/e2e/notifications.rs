@@ -1,7 +1,7 @@
 //! E-mail through the transactional outbox, to a real SMTP server on loopback.
 
 use crate::requests::{City, act, create_draft, id, ready_association, submitted};
-use serde_json::{Value, json};
+use serde_json::json;
 use simpa_tests::client::PASSWORD;
 use simpa_tests::smtp::{Delivery, SmtpSink};
 use simpa_tests::{Backend, TestApp, User, on_both_backends};
@@ -39,39 +39,14 @@ fn addressed<'a>(deliveries: &'a [Delivery], email: &str) -> Vec<&'a Delivery> {
         .collect()
 }
 
-/// Waits until the outbox has nothing pending (failing past the deadline); returns the
-/// statuses.
-fn settled(app: &TestApp, admin: &User, within: Duration) -> Vec<Value> {
-    let deadline = Instant::now() + within;
-    loop {
-        let items = app
-            .get("/api/v1/outbox?limit=200", Some(&admin.access))
-            .expect(200)["items"]
-            .as_array()
-            .expect("items")
-            .clone();
-        if items.iter().all(|m| m["status"] != "pending") {
-            return items;
-        }
-        assert!(Instant::now() < deadline, "still pending: {items:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn register_declining_emails(app: &TestApp, email: &str) -> User {
-    app.post(
+    let account = app.post(
         "/api/v1/accounts",
         None,
         &json!({"email": email, "password": PASSWORD, "display_name": "Bob Trésorier", "request_emails": false}),
-    )
-    .expect(201);
-    let tokens = app.sign_in(email, PASSWORD).expect(200).clone();
-    User {
-        id: String::new(),
-        email: email.to_owned(),
-        access: tokens["access_token"].as_str().expect("token").to_owned(),
-        refresh: String::new(),
-    }
+    );
+    let id = account.expect(201)["id"].as_str().expect("id").to_owned();
+    app.signed_in(id, email)
 }
 
 fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
@@ -230,7 +205,7 @@ fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
     );
     assert!(addressed(&mail, "bob@exemple.org").is_empty());
 
-    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
     assert!(
         statuses
             .iter()
@@ -282,7 +257,7 @@ fn messages_wait_for_a_server_down_and_go_out_once_it_is_back(backend: Backend) 
     }
     let sink = SmtpSink::start_on(port).expect("the port again");
     let mail = sink.wait_for(2, Duration::from_secs(15));
-    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(500));
     let mail_after = sink.deliveries();
     assert_eq!((mail.len(), mail_after.len()), (2, 2), "every message once");
@@ -328,7 +303,7 @@ fn a_worker_stopped_mid_batch_sends_nothing_twice(backend: Backend) {
     sink.wait_for_held(Duration::from_secs(10));
     let app = city.app.restart();
     sink.slow_down(Duration::ZERO);
-    let statuses = settled(&app, &admin, Duration::from_secs(15));
+    let statuses = app.outbox_settled(&admin, Duration::from_secs(15));
     assert!(
         statuses.len() == 4 && statuses.iter().all(|m| m["status"] == "sent"),
         "{statuses:?}"
@@ -352,7 +327,7 @@ fn without_smtp_messages_are_written_as_files(backend: Backend) {
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     submitted(app, 1, &campaign);
-    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
     assert!(
         statuses.iter().all(|m| m["status"] == "sent"),
         "{statuses:?}"
@@ -401,7 +376,7 @@ fn undeliverable_messages_are_given_up_and_shown_to_admins(backend: Backend) {
     simpa_tests::documents::file_everything(app, &refused, &association, "refusée");
     let request = id(&create_draft(app, &refused, &campaign, &association));
     act(app, &refused, &request, json!({"action": "submit"})).expect(200);
-    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
     let failed = app.get("/api/v1/outbox?status=failed", Some(&city.admin.access));
     let failed = failed.expect(200)["items"]
         .as_array()
@@ -458,7 +433,7 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
     let due_on = (today + chrono::Days::new(30)).to_string();
     let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "outdated"}], "message": "RIB à jour.", "due_on": due_on});
     act(app, &city.bureau, &request, ask).expect(200);
-    settled(app, &city.admin, Duration::from_secs(10));
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
     let before = sink.deliveries().len();
 
     let state = &app.services.state;
@@ -555,7 +530,7 @@ fn a_deactivated_account_gets_no_digest(backend: Backend) {
     .expect("deactivated");
     let report = simpa_api::jobs::daily(&app.services.state).expect("daily jobs");
     assert_eq!(report.digests, 0, "nobody active waits for one");
-    let statuses = settled(app, &city.admin, Duration::from_secs(10));
+    let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
     assert!(
         statuses.iter().all(|m| !m["recipient"]
             .as_str()

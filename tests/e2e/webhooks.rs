@@ -54,22 +54,6 @@ fn types(calls: &[Call]) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the outbox has nothing pending (or the deadline passes).
-fn settle(app: &TestApp, admin: &User) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let outbox = app.get("/api/v1/outbox?status=pending", Some(&admin.access));
-        if outbox.expect(200)["items"]
-            .as_array()
-            .is_some_and(Vec::is_empty)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the outbox did not empty");
-}
-
 fn deliveries(app: &TestApp, by: &User, webhook: &str) -> Vec<Value> {
     app.get(
         &format!("/api/v1/webhooks/{webhook}/deliveries"),
@@ -135,7 +119,7 @@ fn directions_systems_are_told_of_their_requests_by_signed_calls(backend: Backen
     city.admit_and_dispatch(&request, "DAC", &["DJS"]);
     act(app, &city.djs, &request, opinion("favourable", 300_000)).expect(200);
     act(app, &city.dac, &request, opinion("favourable", 350_000)).expect(200);
-    settle(app, &city.admin);
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
 
     let dac_calls = dac_rx.calls();
     assert_eq!(

@@ -180,7 +180,8 @@ impl TestApp {
         )
     }
 
-    fn signed_in(&self, id: String, email: &str) -> User {
+    /// The account `id` (registered with the test password), signed in.
+    pub fn signed_in(&self, id: String, email: &str) -> User {
         let tokens = self.sign_in(email, PASSWORD).expect(200).clone();
         User {
             id,
@@ -200,6 +201,28 @@ impl TestApp {
     pub fn new_user(&self, email: &str) -> User {
         let account = self.register(email);
         self.signed_in(account["id"].as_str().expect("id").to_owned(), email)
+    }
+
+    /// Waits until the outbox has nothing pending (failing past `within`); returns its
+    /// messages, newest first.
+    pub fn outbox_settled(&self, admin: &User, within: std::time::Duration) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let items = self
+                .get("/api/v1/outbox?limit=200", Some(&admin.access))
+                .expect(200)["items"]
+                .as_array()
+                .expect("items")
+                .clone();
+            if items.iter().all(|m| m["status"] != "pending") {
+                return items;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still pending: {items:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// A signed-in admin, created the way `simpa admin create` does.

@@ -302,16 +302,7 @@ pub async fn act_on_request(
             let before = request.facts;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            notify::queue_for_action(
-                conn,
-                &templates,
-                &mail,
-                &recorded.event,
-                &before,
-                &request,
-                now,
-            )?;
-            notify::queue_webhooks(conn, &recorded, &request, now)?;
+            notify::tell(conn, &templates, &mail, &recorded, &before, &request, now)?;
             let view = request_view(conn, &actor, request, now)?;
             // Answered with its ETag alone (not created: no Location).
             let headers = [("ETag", crate::etag::etag(view.version))];

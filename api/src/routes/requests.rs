@@ -521,6 +521,7 @@ pub async fn update_request(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let now = state.now();
+    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
     let view = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
@@ -552,7 +553,15 @@ pub async fn update_request(
                 instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            crate::notify::queue_webhooks(conn, &recorded, &request, now)?;
+            crate::notify::tell(
+                conn,
+                &templates,
+                &mail,
+                &recorded,
+                &edited.facts,
+                &request,
+                now,
+            )?;
             let view = request_view(conn, &actor, request, now)?;
             instruction::publish(conn, recorded.change)?;
             Ok(view)

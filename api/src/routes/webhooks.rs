@@ -14,11 +14,11 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_domain::DomainError;
 use simpa_domain::contact::WebsiteUrl;
 use simpa_domain::ids::DirectionId;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::reference::check_assignable_direction;
-use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::webhooks::{self, Endpoint, Registrant};
@@ -110,10 +110,8 @@ pub async fn register_webhook(
     let outcome: Result<CreatedWebhook, Replay> = state
         .write(move |conn| {
             let actor = load_actor(conn, caller.0)?;
-            let direction = match input.direction_id {
-                Some(d) => Some(DirectionId::from_uuid(d)),
-                None => default_direction(&actor)?,
-            };
+            let direction =
+                policy::webhook_direction(&actor, input.direction_id.map(DirectionId::from_uuid))?;
             policy::authorize(&actor, Action::RegisterWebhook { direction })?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
@@ -157,26 +155,6 @@ impl CreatedWebhook {
             ("Cache-Control", "no-store".to_owned()),
             ("Location", format!("/api/v1/webhooks/{}", self.webhook.id)),
         ]
-    }
-}
-
-/// The direction followed when none is named: none (every request) for admins; else the
-/// caller's, which must be one.
-fn default_direction(actor: &Actor) -> StoreResult<Option<DirectionId>> {
-    if policy::decide(actor, Action::RegisterWebhook { direction: None }).is_ok() {
-        return Ok(None);
-    }
-    match actor.directions().as_slice() {
-        [only] => Ok(Some(*only)),
-        [] => Ok(None),
-        _ => Err(DomainError::invalid(
-            "direction_id",
-            Violation::new(
-                "field.required",
-                "Vous instruisez pour plusieurs directions : précisez laquelle suit ce point de réception.",
-            ),
-        )
-        .into()),
     }
 }
 
