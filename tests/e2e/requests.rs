@@ -524,6 +524,12 @@ fn a_kept_view_is_read_by_active_members_only(backend: Backend) {
         .get(&path(&request), Some(&alice.access))
         .expect(200)
         .clone();
+    // The view is kept per version: a change past the application, which moves no version,
+    // does not show.
+    let changed = app.execute_sql(format!(
+        "UPDATE requests SET title = 'Changé en douce' WHERE id = '{request}'"
+    ));
+    assert_eq!(changed.expect("update"), 1);
     assert_eq!(
         app.get(&path(&request), Some(&alice.access)).expect(200),
         &kept,
