@@ -218,11 +218,7 @@ fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
 }
 
 fn messages_wait_for_a_server_down_and_go_out_once_it_is_back(backend: Backend) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("a port")
-        .local_addr()
-        .expect("address")
-        .port();
+    let port = SmtpSink::free_port_for_later();
     let city = city_with(backend, &smtp_vars(port));
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
@@ -257,8 +253,9 @@ fn messages_wait_for_a_server_down_and_go_out_once_it_is_back(backend: Backend) 
     }
     let sink = SmtpSink::start_on(port).expect("the port again");
     let mail = sink.wait_for(2, Duration::from_secs(15));
+    // Settled: every message was accepted before it was marked sent, and nothing is left to
+    // send, so what arrived is final.
     let statuses = app.outbox_settled(&city.admin, Duration::from_secs(10));
-    std::thread::sleep(Duration::from_millis(500));
     let mail_after = sink.deliveries();
     assert_eq!((mail.len(), mail_after.len()), (2, 2), "every message once");
     assert!(
@@ -308,8 +305,12 @@ fn a_worker_stopped_mid_batch_sends_nothing_twice(backend: Backend) {
         statuses.len() == 4 && statuses.iter().all(|m| m["status"] == "sent"),
         "{statuses:?}"
     );
-    std::thread::sleep(Duration::from_millis(500));
-    let ids: Vec<String> = sink.deliveries().iter().map(Delivery::message_id).collect();
+    // The stopped worker's send goes on until the server accepts it (after the slow-down).
+    let ids: Vec<String> = sink
+        .wait_for(5, Duration::from_secs(10))
+        .iter()
+        .map(Delivery::message_id)
+        .collect();
     let distinct: std::collections::HashSet<&String> = ids.iter().collect();
     assert_eq!(distinct.len(), 4, "every message arrived: {ids:?}");
     for id in &sent_before {

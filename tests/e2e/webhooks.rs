@@ -269,8 +269,13 @@ fn a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand(backend
     city.app.clock.advance(chrono::Duration::hours(25));
     let failed = latest_delivery_in(app, &city.dac, &webhook, "failed");
     assert_eq!(failed["last_error"], "HTTP 503");
+    // Given up, and nothing else pending: no call can follow.
     let tried = failing.calls().len();
-    std::thread::sleep(Duration::from_millis(1500));
+    let outbox = app.outbox_settled(&city.admin, Duration::from_secs(10));
+    assert!(
+        outbox.iter().all(|m| m["status"] != "pending"),
+        "{outbox:?}"
+    );
     assert_eq!(failing.calls().len(), tried, "nothing more once given up");
 
     // The receiver is fixed: its owner has the event delivered again.

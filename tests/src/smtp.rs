@@ -69,6 +69,21 @@ impl SmtpSink {
         SmtpSink::start_on(0).expect("a free port")
     }
 
+    /// A port nobody listens on now, for a server started later: taken below the range the
+    /// system gives to `bind(0)` (32768 and up on Linux), so that the other tests' servers,
+    /// which all bind port 0, cannot take it meanwhile; and never handed out twice.
+    pub fn free_port_for_later() -> u16 {
+        static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+        let start = 20_000 + u16::try_from(std::process::id() % 5_000).unwrap_or(0);
+        let port = (start..32_000)
+            .chain(20_000..start)
+            .find(|port| !given.contains(port) && TcpListener::bind(("127.0.0.1", *port)).is_ok())
+            .expect("a free port below 32000");
+        given.push(port);
+        port
+    }
+
     pub fn start_on(port: u16) -> std::io::Result<SmtpSink> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let port = listener.local_addr()?.port();
