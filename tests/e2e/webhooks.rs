@@ -271,11 +271,7 @@ fn a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand(backend
     assert_eq!(failed["last_error"], "HTTP 503");
     // Given up, and nothing else pending: no call can follow.
     let tried = failing.calls().len();
-    let outbox = app.outbox_settled(&city.admin, Duration::from_secs(10));
-    assert!(
-        outbox.iter().all(|m| m["status"] != "pending"),
-        "{outbox:?}"
-    );
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
     assert_eq!(failing.calls().len(), tried, "nothing more once given up");
 
     // The receiver is fixed: its owner has the event delivered again.
