@@ -5,6 +5,7 @@
 use crate::coded;
 use crate::coded_enum;
 use crate::contact::bounded_text;
+use crate::money::euros;
 use crate::{FieldError, Violation};
 
 coded_enum! {
@@ -213,7 +214,6 @@ impl Budget {
     /// The balance rules printed on the form: total charges equal total income, and the
     /// in-kind contributions used (86) equal those received (87).
     pub fn balance_failures(&self) -> Vec<FieldError> {
-        let euros = |cents: i64| cents / 100;
         let mut errors = Vec::new();
         if self.total(Side::Charge) == 0 {
             errors.push(
@@ -230,7 +230,7 @@ impl Budget {
                 Violation::new(
                     "budget.unbalanced",
                     format!(
-                        "Le total des charges ({} €) doit être égal au total des produits ({} €).",
+                        "Le total des charges ({}) doit être égal au total des produits ({}).",
                         euros(charges),
                         euros(income)
                     ),
@@ -247,7 +247,7 @@ impl Budget {
                 Violation::new(
                     "budget.in_kind_unbalanced",
                     format!(
-                        "Les emplois des contributions volontaires en nature (compte 86 : {} €) doivent égaler les contributions reçues (compte 87 : {} €).",
+                        "Les emplois des contributions volontaires en nature (compte 86 : {}) doivent égaler les contributions reçues (compte 87 : {}).",
                         euros(used),
                         euros(received)
                     ),
@@ -346,7 +346,10 @@ pub(crate) mod tests {
         let failures = budget.balance_failures();
         let codes: Vec<&str> = failures.iter().map(|e| e.code).collect();
         assert_eq!(codes, ["budget.unbalanced", "budget.in_kind_unbalanced"]);
-        assert!(failures[0].message.contains("10100 €") && failures[0].message.contains("10000 €"));
+        assert!(
+            failures[0].message.contains("10\u{202f}100 €")
+                && failures[0].message.contains("10\u{202f}000 €")
+        );
         assert_eq!(
             Budget::default()
                 .balance_failures()

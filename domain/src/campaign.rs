@@ -426,8 +426,8 @@ impl Eligibility {
                 Violation::new(
                     "eligibility.max_amount",
                     format!(
-                        "Cette campagne finance au plus {} € par demande.",
-                        max / 100
+                        "Cette campagne finance au plus {} par demande.",
+                        crate::money::euros(max)
                     ),
                 )
                 .at("requested_cents"),

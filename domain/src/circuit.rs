@@ -508,8 +508,8 @@ fn check_amount(field: &str, cents: i64, requested: i64) -> Result<(), FieldErro
         Err(Violation::new(
             "amount.out_of_range",
             format!(
-                "Le montant proposé va de 0 au montant demandé ({} €).",
-                requested / 100
+                "Le montant proposé va de 0 au montant demandé ({}).",
+                crate::money::euros(requested)
             ),
         )
         .at(field))
@@ -630,8 +630,8 @@ fn apply(
             }
             if !reopened.is_empty() {
                 draft.internal_note = Some(format!(
-                    "Montant demandé abaissé à {} € : avis à rendre à nouveau par {}.",
-                    next.requested_cents / 100,
+                    "Montant demandé abaissé à {} : avis à rendre à nouveau par {}.",
+                    crate::money::euros(next.requested_cents),
                     reopened.join(", ")
                 ));
             }

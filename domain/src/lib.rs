@@ -20,6 +20,7 @@ pub mod error;
 pub mod history;
 pub mod iban;
 pub mod ids;
+pub mod money;
 pub mod notification;
 pub mod outbox;
 pub mod policy;

@@ -248,9 +248,9 @@ impl RequestContent {
                 Violation::new(
                     "request.amount_mismatch",
                     format!(
-                        "Le montant demandé ({} €) doit être celui de la ligne 74 « Commune(s) — Ville de Paris » du budget ({} €).",
-                        self.requested_cents / 100,
-                        city_lines / 100
+                        "Le montant demandé ({}) doit être celui de la ligne 74 « Commune(s) — Ville de Paris » du budget ({}).",
+                        crate::money::euros(self.requested_cents),
+                        crate::money::euros(city_lines)
                     ),
                 )
                 .at("requested_cents"),
