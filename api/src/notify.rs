@@ -90,6 +90,19 @@ impl Templates {
     }
 }
 
+/// The members of an association who hear of something (a decision or not), by their choice.
+fn members_told(
+    conn: &mut DbConnection,
+    association: simpa_domain::ids::AssociationId,
+    decision: bool,
+) -> StoreResult<Vec<Addressee>> {
+    Ok(members::addressees(conn, association)?
+        .into_iter()
+        .filter(|(_, wants, presides)| member_is_told(*wants, *presides, decision))
+        .map(|(to, ..)| to)
+        .collect())
+}
+
 /// What templates know of a request.
 #[derive(Serialize)]
 struct RequestLine {
@@ -107,20 +120,43 @@ fn request_line(
     mail: &MailConfig,
     request: &StoredRequest,
 ) -> StoreResult<RequestLine> {
-    let campaign = campaigns::get(conn, request.campaign)?
-        .map(|c| c.settings.title)
-        .unwrap_or_default();
-    Ok(RequestLine {
-        number: request
-            .number
-            .map_or_else(|| "(brouillon)".to_owned(), |n| n.to_string()),
-        title: request.content.title.clone(),
-        association: associations::name(conn, request.association)?,
-        campaign,
-        state: request.facts.state.label().to_lowercase(),
-        requested: euros(request.content.requested_cents),
-        link: mail.request_link.replace("{id}", &request.id.to_string()),
-    })
+    request_lines(conn, mail, std::slice::from_ref(request))?
+        .pop()
+        .ok_or_else(|| simpa_persistence::StoreError::Corrupt("a request without its line".into()))
+}
+
+/// The lines of these requests, their association and campaign names read in one query each.
+fn request_lines(
+    conn: &mut DbConnection,
+    mail: &MailConfig,
+    requests: &[StoredRequest],
+) -> StoreResult<Vec<RequestLine>> {
+    let association_ids: Vec<_> = requests.iter().map(|r| r.association).collect();
+    let associations = associations::names(conn, &association_ids)?;
+    let campaign_ids: Vec<_> = requests.iter().map(|r| r.campaign).collect();
+    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
+    Ok(requests
+        .iter()
+        .map(|request| RequestLine {
+            number: request
+                .number
+                .map_or_else(|| "(brouillon)".to_owned(), |n| n.to_string()),
+            title: request.content.title.clone(),
+            association: associations
+                .iter()
+                .find(|(id, _)| *id == request.association)
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default(),
+            campaign: campaigns
+                .iter()
+                .find(|c| c.id == request.campaign)
+                .map(|c| c.settings.title.clone())
+                .unwrap_or_default(),
+            state: request.facts.state.label().to_lowercase(),
+            requested: euros(request.content.requested_cents),
+            link: mail.request_link.replace("{id}", &request.id.to_string()),
+        })
+        .collect())
 }
 
 fn mailbox(to: &Addressee) -> String {
@@ -241,10 +277,7 @@ fn queue_for_action(
                     .collect();
                 let asked = asked_items(&kinds, &details);
                 let due_on = details["due_on"].as_str().unwrap_or_default().to_owned();
-                for (to, wants, presides) in members::addressees(conn, request.association)? {
-                    if !member_is_told(wants, presides, decision) {
-                        continue;
-                    }
+                for to in members_told(conn, request.association, decision)? {
                     let data = context! {
                         recipient => to.name.clone(),
                         request => Value::from_serialize(&line),
@@ -290,12 +323,10 @@ pub fn queue_digests(
 ) -> StoreResult<usize> {
     let mut sent = 0;
     for (account, ids) in outbox::pending_digests(conn)? {
-        let mut lines = Vec::new();
-        for id in ids {
-            if let Some(request) = requests::get(conn, id)? {
-                lines.push(request_line(conn, mail, &request)?);
-            }
-        }
+        let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut waiting = requests::get_many(conn, &keys)?;
+        waiting.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        let lines = request_lines(conn, mail, &waiting)?;
         // A deactivated account hears nothing more; its waiting lines are dropped.
         let to = match addressee(conn, account)? {
             Some(to) if !lines.is_empty() => to,
@@ -403,17 +434,14 @@ pub fn queue_reminders(
             continue;
         }
         let name = associations::name(conn, association)?;
-        let addressees = members::addressees(conn, association)?;
+        let addressees = members_told(conn, association, false)?;
         for (label, status) in expiring {
             let version = status.version.map(|v| v.to_string()).unwrap_or_default();
             let valid_until = status
                 .valid_until
                 .map(|d| d.format("%d/%m/%Y").to_string())
                 .unwrap_or_default();
-            for (to, wants, presides) in &addressees {
-                if !member_is_told(*wants, *presides, false) {
-                    continue;
-                }
+            for to in &addressees {
                 let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone() };
                 let subject = format!("{} : {}", Notice::DocumentExpiring.label(), label);
                 let key = format!(
@@ -435,10 +463,7 @@ pub fn queue_reminders(
             .with_timezone(&timezone)
             .format("%d/%m/%Y")
             .to_string();
-        for (to, wants, presides) in members::addressees(conn, request.association)? {
-            if !member_is_told(wants, presides, false) {
-                continue;
-            }
+        for to in members_told(conn, request.association, false)? {
             let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line), asked_on => asked_on.clone() };
             let subject = format!(
                 "{} — demande {}",
@@ -468,7 +493,7 @@ pub fn queue_reminders(
 }
 
 /// The addressee of an account, if it is still active.
-pub fn addressee(conn: &mut DbConnection, account: AccountId) -> StoreResult<Option<Addressee>> {
+fn addressee(conn: &mut DbConnection, account: AccountId) -> StoreResult<Option<Addressee>> {
     Ok(accounts::get(conn, account)?
         .filter(|a| a.active)
         .map(|a| Addressee {

@@ -11,7 +11,7 @@ use simpa_persistence::webhooks::Endpoint;
 use std::time::Duration;
 
 /// The header carrying the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
-pub const SIGNATURE_HEADER: &str = "Simpa-Signature";
+const SIGNATURE_HEADER: &str = "Simpa-Signature";
 
 /// The signature of `body` sent at `at` with `secret`.
 pub fn signature(secret: &str, at: DateTime<Utc>, body: &str) -> String {
