@@ -9,7 +9,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 use serde_json::Value as Json;
 use simpa_domain::circuit::RequestFacts;
-use simpa_domain::circuit::{AskReason, Instructor};
+use simpa_domain::circuit::{Asked, AskedItem, Instructor, asked_in};
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, RequestId};
@@ -200,27 +200,17 @@ fn queue(
 }
 
 /// The details of the event that templates show: what was asked, and by when.
-fn asked_items(kinds: &[DocumentKind], details: &Json) -> Vec<Json> {
-    details["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|item| {
-                    let what = match (item["document_kind"].as_str(), item["field"].as_str()) {
-                        (Some(kind), _) => kind_label(kinds, kind),
-                        (None, Some(field)) => format!("le champ « {field} » de la demande"),
-                        (None, None) => String::new(),
-                    };
-                    let reason = item["reason"]
-                        .as_str()
-                        .and_then(AskReason::from_code)
-                        .map_or("", |r| r.label());
-                    serde_json::json!({"what": what, "reason": reason.to_lowercase()})
-                })
-                .collect()
+fn asked_items(kinds: &[DocumentKind], items: &[AskedItem]) -> Vec<Json> {
+    items
+        .iter()
+        .map(|item| {
+            let what = match &item.what {
+                Asked::Document(kind) => kind_label(kinds, kind),
+                Asked::Field(field) => format!("le champ « {field} » de la demande"),
+            };
+            serde_json::json!({"what": what, "reason": item.reason.label().to_lowercase()})
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// The label of a kind of document, or its code when unknown.
@@ -275,8 +265,9 @@ fn queue_for_action(
                     })
                     .map(|d| d.name)
                     .collect();
-                let asked = asked_items(&kinds, &details);
-                let due_on = details["due_on"].as_str().unwrap_or_default().to_owned();
+                let (items, due_on) = asked_in(&details);
+                let asked = asked_items(&kinds, &items);
+                let due_on = due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
                 for to in members_told(conn, request.association, decision)? {
                     let data = context! {
                         recipient => to.name.clone(),

@@ -124,6 +124,43 @@ pub struct AskedItem {
     pub reason: AskReason,
 }
 
+/// The details of an `ask_documents` event: what is asked, and by when.
+fn asked_details(items: &[AskedItem], due_on: NaiveDate) -> serde_json::Value {
+    json!({
+        "due_on": due_on.to_string(),
+        "items": items.iter().map(|i| match &i.what {
+            Asked::Document(kind) => json!({"document_kind": kind, "reason": i.reason.code()}),
+            Asked::Field(field) => json!({"field": field, "reason": i.reason.code()}),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// What an `ask_documents` event asked and by when, read back from its details (as
+/// [`asked_details`] wrote them); items not understood are left out.
+pub fn asked_in(details: &serde_json::Value) -> (Vec<AskedItem>, Option<NaiveDate>) {
+    let items = details["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let what = match (item["document_kind"].as_str(), item["field"].as_str()) {
+                        (Some(kind), _) => Asked::Document(kind.to_owned()),
+                        (None, Some(field)) => Asked::Field(field.to_owned()),
+                        (None, None) => return None,
+                    };
+                    let reason = AskReason::from_code(item["reason"].as_str()?)?;
+                    Some(AskedItem { what, reason })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let due_on = details["due_on"]
+        .as_str()
+        .and_then(|d| d.parse::<NaiveDate>().ok());
+    (items, due_on)
+}
+
 /// What the circuit needs to know of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestFacts {
@@ -606,13 +643,7 @@ fn apply(
             }
             next.resume_state = Some(from);
             draft.public_message = message;
-            draft.details = json!({
-                "due_on": due_on.to_string(),
-                "items": items.iter().map(|i| match &i.what {
-                    Asked::Document(kind) => json!({"document_kind": kind, "reason": i.reason.code()}),
-                    Asked::Field(field) => json!({"field": field, "reason": i.reason.code()}),
-                }).collect::<Vec<_>>(),
-            });
+            draft.details = asked_details(&items, due_on);
         }
         Command::Resubmit { message } => {
             next.resume_state = None;
@@ -789,6 +820,25 @@ fn apply(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn what_is_asked_reads_back_as_it_was_written() {
+        let items = vec![
+            AskedItem {
+                what: Asked::Document("rib".into()),
+                reason: AskReason::Outdated,
+            },
+            AskedItem {
+                what: Asked::Field("budget".into()),
+                reason: AskReason::Incorrect,
+            },
+        ];
+        let due_on = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+        assert_eq!(
+            asked_in(&asked_details(&items, due_on)),
+            (items, Some(due_on))
+        );
+    }
+
     use super::*;
     use chrono::TimeZone;
     use uuid::Uuid;

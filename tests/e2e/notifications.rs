@@ -442,6 +442,22 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
     act(app, &city.bureau, &request, ask).expect(200);
     app.outbox_settled(&city.admin, Duration::from_secs(10));
     let before = sink.deliveries().len();
+    // The request for documents names them, why, and the day, as people write it.
+    let asked = sink.deliveries();
+    let asked = addressed(&asked, &alice.email)
+        .into_iter()
+        .find(|m| m.subject().starts_with("Pièces ou informations demandées"))
+        .map(|m| m.body("text/plain"))
+        .expect("the request for documents");
+    let due = (today + chrono::Days::new(30))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(
+        asked.contains("Relevé d'identité bancaire (RIB)")
+            && asked.contains("périmé")
+            && asked.contains(&format!("avant le {due}")),
+        "{asked}"
+    );
 
     let state = &app.services.state;
     let first = simpa_api::jobs::daily(state).expect("daily jobs");
