@@ -21,6 +21,7 @@ pub mod request_id;
 pub mod routes;
 pub mod state;
 pub mod uploads;
+pub mod vault;
 pub mod webhooks;
 pub mod worker;
 

@@ -412,8 +412,10 @@ pub fn queue_reminders(
 ) -> StoreResult<Reminded> {
     let today = now.with_timezone(&timezone).date_naive();
     let mut reminded = Reminded::default();
+    let kinds = documents::kinds(conn)?;
     for association in associations::with_documents(conn)? {
-        let vault = crate::routes::documents::vault_on(conn, association, today, timezone)?;
+        let vault =
+            crate::vault::vault_of_kinds(conn, kinds.clone(), association, today, timezone)?;
         let expiring: Vec<(String, simpa_domain::document::KindStatus)> = vault
             .kinds
             .iter()

@@ -13,6 +13,7 @@ use crate::problem::{Problem, responses};
 use crate::routes::existed;
 use crate::state::AppState;
 use crate::uploads::{self, UploadForm, UploadedFile};
+use crate::vault::vault_on;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
 use actix_web::http::header::{
@@ -24,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::circuit::Instructor;
 use simpa_domain::contact::bounded_text;
 use simpa_domain::document::{
-    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ProfileStatus, ReviewState,
-    ValidityRule, check_declared_funding, check_review, vault_status,
+    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
+    check_declared_funding, check_review,
 };
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
@@ -774,41 +775,6 @@ pub async fn vault(
         })
         .await?;
     Ok(web::Json(view))
-}
-
-/// An association's vault on a date: each kind and its status, and the profile status.
-pub(crate) struct Vault {
-    pub kinds: Vec<DocumentKind>,
-    pub statuses: Vec<(String, KindStatus)>,
-    pub profile: ProfileStatus,
-    pub confirmed_at: DateTime<Utc>,
-}
-
-pub(crate) fn vault_on(
-    conn: &mut DbConnection,
-    id: AssociationId,
-    on: NaiveDate,
-    timezone: chrono_tz::Tz,
-) -> StoreResult<Vault> {
-    let kinds = documents::kinds(conn)?;
-    let versions: Vec<_> = documents::versions(conn, id)?
-        .into_iter()
-        .map(|v| (v.kind_code, v.facts))
-        .collect();
-    let facts = documents::condition_facts(conn, id)?;
-    let confirmed_at = associations::get(conn, id)?
-        .ok_or(DomainError::NotFound {
-            what: "association",
-        })?
-        .confirmed_at;
-    let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
-    let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
-    Ok(Vault {
-        kinds,
-        statuses,
-        profile,
-        confirmed_at,
-    })
 }
 
 fn kind_status_view(kind: DocumentKind, status: KindStatus) -> KindStatusView {

@@ -1,0 +1,54 @@
+//! An association's document vault on a date, as the routes, the submission checks and the
+//! daily reminders read it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use simpa_domain::DomainError;
+use simpa_domain::document::{DocumentKind, KindStatus, ProfileStatus, vault_status};
+use simpa_domain::ids::AssociationId;
+use simpa_persistence::{DbConnection, StoreResult, associations, documents};
+
+/// An association's vault on a date: each kind and its status, and the profile status.
+pub struct Vault {
+    pub kinds: Vec<DocumentKind>,
+    pub statuses: Vec<(String, KindStatus)>,
+    pub profile: ProfileStatus,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+pub fn vault_on(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    on: NaiveDate,
+    timezone: chrono_tz::Tz,
+) -> StoreResult<Vault> {
+    let kinds = documents::kinds(conn)?;
+    vault_of_kinds(conn, kinds, id, on, timezone)
+}
+
+/// The vault with the kinds already read (for many associations at once).
+pub fn vault_of_kinds(
+    conn: &mut DbConnection,
+    kinds: Vec<DocumentKind>,
+    id: AssociationId,
+    on: NaiveDate,
+    timezone: chrono_tz::Tz,
+) -> StoreResult<Vault> {
+    let versions: Vec<_> = documents::versions(conn, id)?
+        .into_iter()
+        .map(|v| (v.kind_code, v.facts))
+        .collect();
+    let facts = documents::condition_facts(conn, id)?;
+    let confirmed_at = associations::get(conn, id)?
+        .ok_or(DomainError::NotFound {
+            what: "association",
+        })?
+        .confirmed_at;
+    let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
+    let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
+    Ok(Vault {
+        kinds,
+        statuses,
+        profile,
+        confirmed_at,
+    })
+}
