@@ -8,8 +8,10 @@ use crate::campaign::CircuitKind;
 use crate::coded_enum;
 use crate::contact::bounded_text;
 use crate::ids::{DirectionId, DistrictNumber};
+use crate::jury::Declaration;
 use crate::policy::Party;
 use crate::request::RequestState;
+use crate::scoring::score_in_french;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -28,6 +30,12 @@ coded_enum! {
         GiveOpinion = ("give_opinion", "rendre un avis"),
         OverrideProposal = ("override_proposal", "modifier le montant proposé"),
         Withdraw = ("withdraw", "retirer la demande"),
+        /// A juror declares whether they have a conflict of interest with the request.
+        DeclareInterests = ("declare_interests", "déclarer ses liens d'intérêts (jury)"),
+        /// The jury's validated ranking gives the request a place and an amount.
+        Rank = ("rank", "classer la demande (jury)"),
+        /// The jury's validated ranking leaves the request out.
+        RejectAfterJury = ("reject_after_jury", "écarter la demande (jury)"),
     }
 }
 
@@ -248,6 +256,26 @@ pub enum Command {
     Withdraw {
         reason: Option<String>,
     },
+    DeclareInterests {
+        juror: String,
+        declaration: Declaration,
+        reason: Option<String>,
+        /// Recused by Simpa (the juror is a member of the applicant), not by themselves.
+        automatic: bool,
+    },
+    Rank {
+        rank: u32,
+        /// The jury's score out of 100, in hundredths.
+        score_hundredths: i64,
+        funded_cents: i64,
+        partial: bool,
+    },
+    RejectAfterJury {
+        rank: u32,
+        score_hundredths: Option<i64>,
+        /// Why, in French, for the association.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -263,6 +291,9 @@ impl Command {
             Command::GiveOpinion { .. } => ActionKind::GiveOpinion,
             Command::OverrideProposal { .. } => ActionKind::OverrideProposal,
             Command::Withdraw { .. } => ActionKind::Withdraw,
+            Command::DeclareInterests { .. } => ActionKind::DeclareInterests,
+            Command::Rank { .. } => ActionKind::Rank,
+            Command::RejectAfterJury { .. } => ActionKind::RejectAfterJury,
         }
     }
 }
@@ -279,6 +310,9 @@ enum Who {
     Bureau,
     /// A direction (or town hall) instructing the request.
     Instructor,
+    /// The jury of the call for projects (its chair for the ranking, a juror for a
+    /// declaration): the jury's use cases check who sits on it.
+    Jury,
 }
 
 /// Where a rule leads.
@@ -315,7 +349,15 @@ use RequestState::*;
 const ANY_CIRCUIT: &[CircuitKind] = &[Central, Local, CallForProjects];
 const CITY_WIDE: &[CircuitKind] = &[Central, CallForProjects];
 /// A request may be withdrawn until the decision.
-const BEFORE_DECISION: &[RequestState] = &[Draft, Submitted, Incomplete, InInstruction, Instructed];
+const BEFORE_DECISION: &[RequestState] = &[
+    Draft,
+    Submitted,
+    Incomplete,
+    InInstruction,
+    Instructed,
+    Ranked,
+];
+const CALLS: &[CircuitKind] = &[CallForProjects];
 
 /// The circuits, as data.
 #[rustfmt::skip]
@@ -333,6 +375,9 @@ const RULES: &[Rule] = &[
     Rule { action: ActionKind::GiveOpinion, from: &[InInstruction], when: When::Always, by: Who::Instructor, circuits: ANY_CIRCUIT, to: Target::WhenOpinionsAreIn },
     Rule { action: ActionKind::OverrideProposal, from: &[Instructed], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::Stay },
     Rule { action: ActionKind::Withdraw, from: BEFORE_DECISION, when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::To(Withdrawn) },
+    Rule { action: ActionKind::DeclareInterests, from: &[InInstruction, Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::Stay },
+    Rule { action: ActionKind::Rank, from: &[Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::To(Ranked) },
+    Rule { action: ActionKind::RejectAfterJury, from: &[Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::To(Rejected) },
 ];
 
 impl Who {
@@ -344,6 +389,7 @@ impl Who {
             Who::GatekeeperOrInstructor => gatekeeper || facts.instructs(party),
             Who::Bureau => party == Party::Bureau,
             Who::Instructor => facts.instructs(party),
+            Who::Jury => party == Party::Jury,
         }
     }
 
@@ -364,6 +410,7 @@ impl Who {
                 "une direction qui instruit la demande (désignée par le bureau des subventions)"
                     .to_owned()
             }
+            Who::Jury => "le jury de l'appel à projets".to_owned(),
         }
     }
 }
@@ -792,6 +839,67 @@ fn apply(
                     .unwrap_or_else(|| "Demande retirée par l'association.".into()),
             );
         }
+        Command::DeclareInterests {
+            juror,
+            declaration,
+            reason,
+            automatic,
+        } => {
+            draft.visibility = Visibility::Internal;
+            draft.internal_note = Some(match (declaration, automatic) {
+                (Declaration::NoConflict, _) => {
+                    format!("{juror} déclare n'avoir aucun conflit d'intérêts avec la demande.")
+                }
+                (Declaration::Conflict, true) => format!(
+                    "{juror} est récusé·e d'office : membre de l'association qui dépose la demande."
+                ),
+                (Declaration::Conflict, false) => format!(
+                    "{juror} se déclare en conflit d'intérêts et se récuse : {}",
+                    reason.as_deref().unwrap_or("")
+                ),
+            });
+            draft.details = json!({
+                "juror": juror,
+                "declaration": declaration.code(),
+                "reason": reason,
+                "automatic": automatic,
+            });
+        }
+        Command::Rank {
+            rank,
+            score_hundredths,
+            funded_cents,
+            partial,
+        } => {
+            check_amount("funded_cents", funded_cents, facts.requested_cents)
+                .map_err(|e| DomainError::Invalid(vec![e]))?;
+            next.proposed_cents = Some(funded_cents);
+            draft.public_message = Some(format!(
+                "Le jury de l'appel à projets a retenu votre demande (note {}){} : {} seront proposés au vote du conseil.",
+                score_in_french(score_hundredths),
+                if partial {
+                    ", pour ce qui restait de l'enveloppe"
+                } else {
+                    ""
+                },
+                crate::money::euros(funded_cents)
+            ));
+            draft.details = json!({
+                "rank": rank,
+                "score_hundredths": score_hundredths,
+                "funded_cents": funded_cents,
+                "partial": partial,
+            });
+        }
+        Command::RejectAfterJury {
+            rank,
+            score_hundredths,
+            reason: text,
+        } => {
+            next.proposed_cents = Some(0);
+            draft.public_message = Some(reason("reason", &text)?);
+            draft.details = json!({"rank": rank, "score_hundredths": score_hundredths});
+        }
     }
     if target == Target::WhenOpinionsAreIn {
         let all_in = !next.instructors.is_empty() && next.awaited().is_empty();
@@ -924,6 +1032,23 @@ mod tests {
                 reason: "Enveloppe".into(),
             },
             Command::Withdraw { reason: None },
+            Command::DeclareInterests {
+                juror: "Claire Juré".into(),
+                declaration: Declaration::NoConflict,
+                reason: None,
+                automatic: false,
+            },
+            Command::Rank {
+                rank: 1,
+                score_hundredths: 8_250,
+                funded_cents: 8_000_00,
+                partial: false,
+            },
+            Command::RejectAfterJury {
+                rank: 9,
+                score_hundredths: Some(3_000),
+                reason: "Non retenue par le jury : enveloppe épuisée.".into(),
+            },
         ]
     }
 
@@ -936,6 +1061,7 @@ mod tests {
             ("other direction", Party::Direction(direction(DDCT))),
             ("district 11", Party::District(DistrictNumber(11))),
             ("district 5", Party::District(DistrictNumber(5))),
+            ("jury", Party::Jury),
         ]
     }
 
@@ -957,8 +1083,14 @@ mod tests {
             rows.push((circuit, Submitted, A::RejectInadmissible, gate, Rejected));
             rows.push((circuit, Incomplete, A::RejectInadmissible, gate, Rejected));
             rows.push((circuit, Instructed, A::OverrideProposal, "bureau", Instructed));
-            for state in [Draft, Submitted, Incomplete, InInstruction, Instructed] {
+            for state in [Draft, Submitted, Incomplete, InInstruction, Instructed, Ranked] {
                 rows.push((circuit, state, A::Withdraw, "applicant", Withdrawn));
+            }
+            if circuit == CallForProjects {
+                rows.push((circuit, InInstruction, A::DeclareInterests, "jury", InInstruction));
+                rows.push((circuit, Instructed, A::DeclareInterests, "jury", Instructed));
+                rows.push((circuit, Instructed, A::Rank, "jury", Ranked));
+                rows.push((circuit, Instructed, A::RejectAfterJury, "jury", Rejected));
             }
             if circuit == Local {
                 rows.push((circuit, InInstruction, A::GiveOpinion, "district 11", Instructed));

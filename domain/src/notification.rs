@@ -17,6 +17,7 @@ coded_enum! {
         Dispatched = ("request_dispatched", "Votre demande est en instruction"),
         Instructed = ("request_instructed", "L'instruction de votre demande est terminée"),
         Rejected = ("request_rejected", "Votre demande a été refusée"),
+        Ranked = ("request_ranked", "Le jury a retenu votre demande"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
         NewWork = ("new_work", "Une demande vous attend"),
         DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),
@@ -116,12 +117,16 @@ pub fn notices_for(
         ActionKind::GiveOpinion if after.state == RequestState::Instructed => {
             notices.push(association(Notice::Instructed, false));
         }
-        ActionKind::RejectInadmissible => notices.push(association(Notice::Rejected, true)),
+        ActionKind::RejectInadmissible | ActionKind::RejectAfterJury => {
+            notices.push(association(Notice::Rejected, true));
+        }
+        ActionKind::Rank => notices.push(association(Notice::Ranked, true)),
         ActionKind::Withdraw => notices.push(association(Notice::Withdrawn, false)),
         ActionKind::Create
         | ActionKind::Edit
         | ActionKind::GiveOpinion
-        | ActionKind::OverrideProposal => {}
+        | ActionKind::OverrideProposal
+        | ActionKind::DeclareInterests => {}
     }
     notices
 }

@@ -128,6 +128,32 @@ pub enum Action {
     },
     /// The list of endpoints one may manage: admins, and those acting for a direction.
     ListWebhooks,
+    /// A call for projects' jury, the coverage of its requests and its minutes: the bureau,
+    /// and the jurors who sit on it.
+    ReadJury {
+        seat: Option<JurySeat>,
+    },
+    /// Setting up a jury (rules, grid, members): the bureau.
+    ManageJury,
+    /// Seating jurors on requests, closing the session and validating the ranking: the
+    /// bureau or the jury's chair.
+    ChairJury {
+        seat: Option<JurySeat>,
+    },
+    /// A juror's work on a request (declaring interests, reading it, scoring it): jurors
+    /// seated on it who are neither recused nor members of the applicant. Anyone else is told
+    /// it does not exist.
+    SitOnRequest {
+        association: AssociationId,
+        seated: bool,
+        recused: bool,
+    },
+}
+
+/// Someone's seat on a jury.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JurySeat {
+    pub chair: bool,
 }
 
 /// Why access is refused.
@@ -144,6 +170,11 @@ impl Actor {
             Actor::Person { staff, .. } => staff.iter().any(wanted),
             _ => false,
         }
+    }
+
+    /// Holds the juror role (the juries they sit on are data of each jury).
+    fn is_juror(&self) -> bool {
+        self.has_staff(|r| matches!(r, StaffRole::Juror))
     }
 
     fn is_admin(&self) -> bool {
@@ -229,7 +260,8 @@ impl Action {
             | Action::CreateRequest(_) => "association",
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
-            Action::ReadRequest(_) => "request",
+            Action::ReadRequest(_) | Action::SitOnRequest { .. } => "request",
+            Action::ReadJury { .. } | Action::ManageJury | Action::ChairJury { .. } => "jury",
             Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
@@ -362,6 +394,23 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             actor.is_admin() || !actor.directions().is_empty(),
             Denial::Forbidden,
         ),
+        ReadJury { seat } => allow(
+            actor.is_central() || (actor.is_juror() && seat.is_some()),
+            Denial::Forbidden,
+        ),
+        ManageJury => allow(actor.is_central(), Denial::Forbidden),
+        ChairJury { seat } => allow(
+            actor.is_central() || (actor.is_juror() && seat.is_some_and(|s| s.chair)),
+            Denial::Forbidden,
+        ),
+        SitOnRequest {
+            association,
+            seated,
+            recused,
+        } => allow(
+            actor.is_juror() && seated && !recused && actor.role_in(association).is_none(),
+            Denial::NotFound,
+        ),
     }
 }
 
@@ -374,6 +423,9 @@ pub enum Party {
     Bureau,
     Direction(DirectionId),
     District(DistrictNumber),
+    /// The jury of a call for projects: never one of [`parties`]; the jury's use cases act
+    /// as it once [`decide`] allowed them.
+    Jury,
 }
 
 /// The parts `actor` plays in a request of `association`. A member of the association plays
@@ -630,6 +682,16 @@ mod tests {
             (Action::ManageWebhook { direction: Some(d50) },   [Err(U), Err(N), Err(N), Err(N), Err(N), OK, Err(N), Err(N), OK, Err(N), OK, Err(N)]),
             (Action::ManageWebhook { direction: Some(DirectionId::from_uuid(id(60))) }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
             (Action::ListWebhooks,            [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), OK,    Err(F), OK, Err(F)]),
+            // The juror (last column) sits on the jury, or not; chairs it, or not.
+            (Action::ReadJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
+            (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ChairJury { seat: Some(JurySeat { chair: true }) },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
+            (Action::ChairJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            // Only a juror seated on the request, not recused, not a member of the applicant.
+            (Action::SitOnRequest { association: b, seated: true, recused: false }, [Err(U), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), OK]),
+            (Action::SitOnRequest { association: b, seated: true, recused: true },  [Err(U), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::SitOnRequest { association: b, seated: false, recused: false }, [Err(U), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
         ];
         let actors = actors();
         for (action, expected) in matrix {
@@ -656,6 +718,21 @@ mod wording {
             association: a,
             district: Some(DistrictNumber(11)),
         };
+        let juror_and_member = Actor::Person {
+            id: AccountId::from_uuid(Uuid::from_u128(4)),
+            memberships: vec![Membership {
+                association: a,
+                role: MemberRole::Manager,
+            }],
+            staff: vec![StaffRole::Juror],
+        };
+        let sit = Action::SitOnRequest {
+            association: a,
+            seated: true,
+            recused: false,
+        };
+        // A juror who belongs to the applicant is recused, whatever was declared.
+        assert_eq!(decide(&juror_and_member, sit), Err(Denial::NotFound));
         let bureau_and_member = Actor::Person {
             id: AccountId::from_uuid(Uuid::from_u128(3)),
             memberships: vec![Membership {

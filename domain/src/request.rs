@@ -21,6 +21,8 @@ coded_enum! {
         Incomplete = ("incomplete", "Incomplète : pièces ou informations demandées"),
         InInstruction = ("in_instruction", "En instruction"),
         Instructed = ("instructed", "Instruite"),
+        /// A call for projects' jury ranked it, with the amount it proposes.
+        Ranked = ("ranked", "Classée par le jury"),
         Rejected = ("rejected", "Refusée"),
         Withdrawn = ("withdrawn", "Retirée"),
     }

@@ -81,7 +81,10 @@ pub fn sla_clock(
         let left = transitions.get(i + 1).map_or(now, |next| next.0);
         let spent = (left - *entered).max(Duration::zero());
         match state {
-            RequestState::Submitted | RequestState::InInstruction | RequestState::Instructed => {
+            RequestState::Submitted
+            | RequestState::InInstruction
+            | RequestState::Instructed
+            | RequestState::Ranked => {
                 clock.with_city += spent;
                 if step.is_some() && Step::of(*state, None) == step {
                     clock.step_elapsed += spent;
@@ -160,6 +163,10 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
             ),
             _ => (Holder::Bureau, "La demande sera inscrite dans une délibération soumise au vote du conseil.".into()),
         },
+        RequestState::Ranked => (
+            Holder::Bureau,
+            "Le jury a retenu la demande : elle sera inscrite dans une délibération soumise au vote du conseil.".into(),
+        ),
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),
     }
