@@ -7,10 +7,12 @@ use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
+use simpa_domain::jury::{Declaration, SessionStatus};
 use simpa_domain::notification::WorkEmails;
 use simpa_domain::outbox::{Channel, MessageStatus};
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::{MemberRole, StaffRoleKind};
+use simpa_domain::scoring::{Allotment, LastRequest};
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -123,6 +125,22 @@ api_code!(
 api_code!(
     /// How staff hear of new work.
     WorkEmailsCode(WorkEmails)
+);
+api_code!(
+    /// Where a jury's session stands.
+    SessionStatusCode(SessionStatus)
+);
+api_code!(
+    /// A juror's declaration of interests on a request.
+    DeclarationCode(Declaration)
+);
+api_code!(
+    /// What the last request reached when the envelope runs out receives.
+    LastRequestCode(LastRequest)
+);
+api_code!(
+    /// What a jury's ranking gave a request.
+    AllotmentCode(Allotment)
 );
 api_code!(
     /// How a message of the outbox travels.

@@ -11,7 +11,6 @@ use serde_json::Value as Json;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem, Instructor, asked_in};
 use simpa_domain::document::{DocumentKind, expires_soon};
-use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
@@ -23,6 +22,7 @@ use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, members,
     reference, requests, webhooks,
 };
+use std::collections::HashMap;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
@@ -46,6 +46,10 @@ const FILES: &[(&str, &str)] = templates!(
     "request_instructed.html",
     "request_rejected.txt",
     "request_rejected.html",
+    "request_ranked.txt",
+    "request_ranked.html",
+    "juror_recused.txt",
+    "juror_recused.html",
     "request_withdrawn.txt",
     "request_withdrawn.html",
     "new_work.txt",
@@ -90,17 +94,22 @@ impl Templates {
     }
 }
 
+/// Whom of these members a notice reaches (a decision or not), by their choice.
+fn told(addressees: &[(Addressee, bool, bool)], decision: bool) -> Vec<Addressee> {
+    addressees
+        .iter()
+        .filter(|(_, wants, presides)| member_is_told(*wants, *presides, decision))
+        .map(|(to, ..)| to.clone())
+        .collect()
+}
+
 /// The members of an association who hear of something (a decision or not), by their choice.
 fn members_told(
     conn: &mut DbConnection,
     association: simpa_domain::ids::AssociationId,
     decision: bool,
 ) -> StoreResult<Vec<Addressee>> {
-    Ok(members::addressees(conn, association)?
-        .into_iter()
-        .filter(|(_, wants, presides)| member_is_told(*wants, *presides, decision))
-        .map(|(to, ..)| to)
-        .collect())
+    Ok(told(&members::addressees(conn, association)?, decision))
 }
 
 /// What templates know of a request.
@@ -221,82 +230,105 @@ fn kind_label(kinds: &[DocumentKind], code: &str) -> String {
         .map_or(code.to_owned(), |k| k.label.clone())
 }
 
-/// Queues what an action on a request tells, to whom (the association's members, the staff
-/// for whom it is new work), in the transaction that recorded it.
-fn queue_for_action(
+/// Queues what actions on requests tell, to whom (the association's members, the staff for
+/// whom it is new work), in the transaction that recorded them. What every e-mail needs is
+/// read once for the whole batch.
+fn queue_for_actions(
     conn: &mut DbConnection,
     templates: &Templates,
     mail: &MailConfig,
-    event: &Event,
-    before: &RequestFacts,
-    request: &StoredRequest,
+    told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let notices = notices_for(event.action, before, &request.facts);
-    if notices.is_empty() {
+    let noticed: Vec<(&Told<'_>, Vec<(Notice, Audience)>)> = told
+        .iter()
+        .map(|t| {
+            (
+                t,
+                notices_for(t.recorded.event.action, t.before, &t.request.facts),
+            )
+        })
+        .filter(|(_, notices)| !notices.is_empty())
+        .collect();
+    if noticed.is_empty() {
         return Ok(());
     }
-    let line = request_line(conn, mail, request)?;
-    let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
+    let requests: Vec<StoredRequest> = noticed.iter().map(|(t, _)| t.request.clone()).collect();
+    let lines = request_lines(conn, mail, &requests)?;
+    let kinds = documents::kinds(conn)?;
+    let directions = reference::directions(conn)?;
+    let associations: Vec<_> = requests.iter().map(|r| r.association).collect();
+    let addressees = members::addressees_of_many(conn, &associations)?;
     let mut emails = Vec::new();
-    for (notice, audience) in notices {
-        match audience {
-            Audience::Association { decision } => {
-                let kinds = documents::kinds(conn)?;
-                let documents: Vec<Json> = if notice == Notice::Submitted {
-                    requests::snapshot(conn, request.id)?
-                        .into_iter()
-                        .map(|v| {
-                            let label = kind_label(&kinds, &v.kind_code);
-                            serde_json::json!({"label": label, "file": v.file.map(|f| f.file_name)})
-                        })
-                        .collect()
-                } else {
-                    vec![]
-                };
-                let instructors: Vec<String> = reference::directions(conn)?
-                    .into_iter()
-                    .filter(|d| {
-                        request
-                            .facts
-                            .instructors
-                            .iter()
-                            .any(|a| a.instructor == Instructor::Direction(d.id))
-                    })
-                    .map(|d| d.name)
-                    .collect();
-                let (items, due_on) = asked_in(&details);
-                let asked = asked_items(&kinds, &items);
-                let due_on = due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
-                for to in members_told(conn, request.association, decision)? {
-                    let data = context! {
-                        recipient => to.name.clone(),
-                        request => Value::from_serialize(&line),
-                        documents => Value::from_serialize(&documents),
-                        asked => Value::from_serialize(&asked),
-                        due_on => due_on.clone(),
-                        instructors => instructors.join(", "),
-                        message => event.public_message.clone(),
+    for ((t, notices), line) in noticed.iter().zip(&lines) {
+        let (event, request) = (&t.recorded.event, t.request);
+        let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
+        for (notice, audience) in notices {
+            match audience {
+                Audience::Association { decision } => {
+                    let documents: Vec<Json> = if *notice == Notice::Submitted {
+                        requests::snapshot(conn, request.id)?
+                            .into_iter()
+                            .map(|v| {
+                                let label = kind_label(&kinds, &v.kind_code);
+                                serde_json::json!({"label": label, "file": v.file.map(|f| f.file_name)})
+                            })
+                            .collect()
+                    } else {
+                        vec![]
                     };
-                    let subject = format!("{} — demande {}", notice.label(), line.number);
-                    let rendered = templates.render(notice, subject, data)?;
-                    emails.push(email(&to, rendered, Some(request.id), None));
+                    let instructors: Vec<&str> = directions
+                        .iter()
+                        .filter(|d| {
+                            request
+                                .facts
+                                .instructors
+                                .iter()
+                                .any(|a| a.instructor == Instructor::Direction(d.id))
+                        })
+                        .map(|d| d.name.as_str())
+                        .collect();
+                    let (items, due_on) = asked_in(&details);
+                    let asked = asked_items(&kinds, &items);
+                    let due_on =
+                        due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
+                    let members = addressees
+                        .get(&request.association)
+                        .map_or(&[][..], Vec::as_slice);
+                    for to in self::told(members, *decision) {
+                        let data = context! {
+                            recipient => to.name.clone(),
+                            request => Value::from_serialize(line),
+                            documents => Value::from_serialize(&documents),
+                            asked => Value::from_serialize(&asked),
+                            due_on => due_on.clone(),
+                            instructors => instructors.join(", "),
+                            message => event.public_message.clone(),
+                        };
+                        let subject = format!("{} — demande {}", notice.label(), line.number);
+                        let rendered = templates.render(*notice, subject, data)?;
+                        emails.push(email(&to, rendered, Some(request.id), None));
+                    }
                 }
-            }
-            Audience::Staff(targets) => {
-                for (to, when) in accounts::staff_addressees(conn, &targets)? {
-                    match when {
-                        WorkEmails::Immediate => {
-                            let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line) };
-                            let subject =
-                                format!("{} : {} « {} »", notice.label(), line.number, line.title);
-                            let rendered = templates.render(notice, subject, data)?;
-                            emails.push(email(&to, rendered, Some(request.id), None));
+                Audience::Staff(targets) => {
+                    for (to, when) in accounts::staff_addressees(conn, targets)? {
+                        match when {
+                            WorkEmails::Immediate => {
+                                let data = context! { recipient => to.name.clone(), request => Value::from_serialize(line) };
+                                let subject = format!(
+                                    "{} : {} « {} »",
+                                    notice.label(),
+                                    line.number,
+                                    line.title
+                                );
+                                let rendered = templates.render(*notice, subject, data)?;
+                                emails.push(email(&to, rendered, Some(request.id), None));
+                            }
+                            WorkEmails::Daily => {
+                                outbox::add_to_digest(conn, to.account, request.id, now)?
+                            }
+                            WorkEmails::Never => {}
                         }
-                        WorkEmails::Daily => {
-                            outbox::add_to_digest(conn, to.account, request.id, now)?
-                        }
-                        WorkEmails::Never => {}
                     }
                 }
             }
@@ -343,6 +375,13 @@ pub fn queue_digests(
     Ok(sent)
 }
 
+/// A recorded action to tell of: `before`, the request's facts before it.
+pub struct Told<'a> {
+    pub recorded: &'a Recorded,
+    pub before: &'a RequestFacts,
+    pub request: &'a StoredRequest,
+}
+
 /// Tells everyone of a recorded action: e-mails to whom it concerns, calls to the webhooks
 /// that follow the request. `before`: the request's facts before the action.
 pub fn tell(
@@ -354,43 +393,103 @@ pub fn tell(
     request: &StoredRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    queue_for_action(conn, templates, mail, &recorded.event, before, request, now)?;
-    queue_webhooks(conn, recorded, request, now)
+    let told = Told {
+        recorded,
+        before,
+        request,
+    };
+    tell_all(conn, templates, mail, &[told], now)
 }
 
-/// Queues a delivery of the change to every webhook endpoint that follows it (the request's
+/// Tells of many recorded actions at once (see [`tell`]).
+pub fn tell_all(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    told: &[Told<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    queue_for_actions(conn, templates, mail, told, now)?;
+    queue_webhooks(conn, told, now)
+}
+
+/// Queues a delivery of each change to every webhook endpoint that follows it (the request's
 /// directions' ones, and the city-wide ones) and wants its type. The body says what changed;
 /// the request itself is read through the API.
 fn queue_webhooks(
     conn: &mut DbConnection,
-    recorded: &Recorded,
-    request: &StoredRequest,
+    told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let event = &recorded.event;
-    let kind = event.action.code();
-    for endpoint in webhooks::following(conn, recorded.change.audiences())? {
-        if !endpoint.wants(kind) {
-            continue;
+    let mut following: HashMap<&[String], Vec<webhooks::Endpoint>> = HashMap::new();
+    let mut calls = Vec::new();
+    for Told {
+        recorded, request, ..
+    } in told
+    {
+        let audiences = recorded.change.audiences();
+        if !following.contains_key(audiences) {
+            let endpoints = webhooks::following(conn, audiences)?;
+            following.insert(audiences, endpoints);
         }
-        let payload = serde_json::json!({
-            "id": event.id.to_string(),
-            "type": kind,
-            "seq": event.seq,
-            "request_id": request.id.to_string(),
-            "number": request.number.map(|n| n.to_string()),
-            "state": request.facts.state.code(),
-            "occurred_at": event.at.to_rfc3339(),
-        });
-        let call = NewMessage::webhook(
-            &endpoint.id.to_string(),
-            kind.to_owned(),
-            payload.to_string(),
-            Some(request.id),
-        );
-        outbox::enqueue(conn, &call, now)?;
+        let event = &recorded.event;
+        let kind = event.action.code();
+        for endpoint in &following[audiences] {
+            if !endpoint.wants(kind) {
+                continue;
+            }
+            let payload = serde_json::json!({
+                "id": event.id.to_string(),
+                "type": kind,
+                "seq": event.seq,
+                "request_id": request.id.to_string(),
+                "number": request.number.map(|n| n.to_string()),
+                "state": request.facts.state.code(),
+                "occurred_at": event.at.to_rfc3339(),
+            });
+            calls.push(NewMessage::webhook(
+                &endpoint.id.to_string(),
+                kind.to_owned(),
+                payload.to_string(),
+                Some(request.id),
+            ));
+        }
     }
-    Ok(())
+    outbox::enqueue_all(conn, &calls, now)
+}
+
+/// Tells a jury's chair that a juror recused themselves from a request, and how many jurors
+/// it has left, so that its coverage can be fixed.
+#[allow(clippy::too_many_arguments)]
+pub fn tell_chair_of_recusal(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    mail: &MailConfig,
+    chair: &simpa_persistence::juries::Member,
+    juror: &str,
+    reason: &str,
+    request: &StoredRequest,
+    seated: usize,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let line = request_line(conn, mail, request)?;
+    let to = Addressee {
+        account: chair.account,
+        email: chair.email.clone(),
+        name: chair.name.clone(),
+    };
+    let data = context! {
+        recipient => to.name.clone(),
+        request => Value::from_serialize(&line),
+        juror => juror,
+        reason => reason,
+        seated => seated,
+        campaign_id => request.campaign.to_string(),
+        request_id => request.id.to_string(),
+    };
+    let subject = format!("{} : demande {}", Notice::JurorRecused.label(), line.number);
+    let rendered = templates.render(Notice::JurorRecused, subject, data)?;
+    queue(conn, &to, rendered, Some(request.id), None, now).map(|_| ())
 }
 
 /// What the reminders of a day queued.

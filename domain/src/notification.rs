@@ -18,6 +18,7 @@ coded_enum! {
         Instructed = ("request_instructed", "L'instruction de votre demande est terminée"),
         Rejected = ("request_rejected", "Votre demande a été refusée"),
         Ranked = ("request_ranked", "Le jury a retenu votre demande"),
+        JurorRecused = ("juror_recused", "Un·e juré·e s'est récusé·e"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
         NewWork = ("new_work", "Une demande vous attend"),
         DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),

@@ -10,7 +10,7 @@
 //! the envelope is allocated top-down, each request receiving its proposed amount (bounded by
 //! what it asked) until the envelope runs out.
 
-use crate::circuit::OpinionValue;
+use crate::circuit::{Command, OpinionValue};
 use crate::coded_enum;
 use crate::contact::bounded_text;
 use crate::ids::{AccountId, RequestId};
@@ -155,6 +155,53 @@ pub fn check_points(
     } else {
         Err(errors)
     }
+}
+
+/// A juror's mark on one criterion: points (none yet in a draft) and a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub points: Option<u32>,
+    pub comment: Option<String>,
+}
+
+/// Checks a sheet as typed (points and comment per criterion, see [`check_points`]).
+pub fn check_sheet(
+    grid: &[Criterion],
+    typed: &[(Option<i64>, Option<String>)],
+    complete: bool,
+) -> Result<Vec<Mark>, Vec<FieldError>> {
+    let points: Vec<Option<i64>> = typed.iter().map(|(p, _)| *p).collect();
+    let mut errors = Vec::new();
+    let comments: Vec<Option<String>> = typed
+        .iter()
+        .enumerate()
+        .map(|(i, (_, comment))| {
+            let comment = comment
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())?;
+            bounded_text(comment, 1, 2000)
+                .map_err(|v| errors.push(v.at(format!("scores[{i}].comment"))))
+                .ok()
+        })
+        .collect();
+    match check_points(grid, &points, complete) {
+        Ok(points) if errors.is_empty() => Ok(points
+            .into_iter()
+            .zip(comments)
+            .map(|(points, comment)| Mark { points, comment })
+            .collect()),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            more.extend(errors);
+            Err(more)
+        }
+    }
+}
+
+/// The points of a sheet handed in (every criterion scored), in grid order.
+pub fn complete_points(marks: &[Mark]) -> Option<Vec<u32>> {
+    marks.iter().map(|m| m.points).collect()
 }
 
 /// The weighted score of a complete sheet, out of 100: Σ weight × points / Σ weight × maximum.
@@ -391,6 +438,42 @@ pub fn rank_and_allocate(
             p
         })
         .collect()
+}
+
+/// What the validated ranking does to a request: ranked with its amount, or left out with
+/// the reason the association is told.
+pub fn outcome_command(p: &Placed, rules: &AllocationRules) -> Command {
+    let score = p.score.map(hundredths);
+    let noted = score.map_or_else(String::new, |s| format!(" (note {})", score_in_french(s)));
+    let reason = match p.allotment {
+        Allotment::Funded | Allotment::PartiallyFunded => {
+            return Command::Rank {
+                rank: p.rank,
+                score_hundredths: score.unwrap_or(0),
+                funded_cents: p.funded_cents,
+                partial: p.allotment == Allotment::PartiallyFunded,
+            };
+        }
+        Allotment::EnvelopeExhausted => format!(
+            "Non retenue par le jury de l'appel à projets{noted} : l'enveloppe de {} était épuisée à son rang.",
+            crate::money::euros(rules.envelope_cents)
+        ),
+        Allotment::BelowMinimum => format!(
+            "Non retenue par le jury de l'appel à projets{noted} : la note minimale est de {}/100.",
+            rules.min_score
+        ),
+        Allotment::NoAmountProposed => format!(
+            "Non retenue{noted} : l'instruction n'a proposé aucun montant pour cette demande."
+        ),
+        Allotment::Unscored => {
+            "Non retenue : le jury de l'appel à projets n'a pas pu noter la demande.".to_owned()
+        }
+    };
+    Command::RejectAfterJury {
+        rank: p.rank,
+        score_hundredths: score,
+        reason,
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,28 @@ pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Ev
         .collect()
 }
 
+/// The whole histories of these requests, each in order, in a few queries.
+pub fn events_of_many(
+    conn: &mut DbConnection,
+    requests: &[RequestId],
+) -> StoreResult<std::collections::HashMap<RequestId, Vec<Event>>> {
+    let mut histories: std::collections::HashMap<RequestId, Vec<Event>> =
+        std::collections::HashMap::new();
+    for chunk in requests.chunks(1000) {
+        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<Row> = request_events::table
+            .filter(request_events::request_id.eq_any(ids))
+            .select(Row::as_select())
+            .order((request_events::request_id, request_events::seq))
+            .load(conn)?;
+        for row in rows {
+            let event = from_row(row)?;
+            histories.entry(event.request).or_default().push(event);
+        }
+    }
+    Ok(histories)
+}
+
 /// Records changes, in order: each request changed at that time, for every audience that saw
 /// it before or after. The feed's numbers are taken under a lock held until commit: they
 /// commit in order, so a client resuming after number N never misses a change numbered below N.

@@ -211,6 +211,57 @@ pub fn record_action(
     })
 }
 
+/// An allowed action on one request of a batch.
+pub struct Decided {
+    pub request: StoredRequest,
+    pub outcome: Outcome,
+    pub author: Author,
+}
+
+/// Stores allowed actions on many requests of one campaign at once (a jury's ranking, a
+/// council's vote): histories read and events written in a few statements, each request's
+/// facts saved. No number is given and no document attached.
+pub fn record_many(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    decided: Vec<Decided>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Recorded>> {
+    let ids: Vec<RequestId> = decided.iter().map(|d| d.request.id).collect();
+    let mut histories = history::events_of_many(conn, &ids)?;
+    let mut recorded = Vec::with_capacity(decided.len());
+    let mut saved = Vec::with_capacity(decided.len());
+    for Decided {
+        request,
+        outcome,
+        author,
+    } in decided
+    {
+        let mut life = Life {
+            events: histories.remove(&request.id).unwrap_or_default(),
+            request: request.clone(),
+            snapshot: vec![],
+            audiences: vec![],
+        };
+        let event = apply(&mut life, campaign, outcome, author, None, None, now).clone();
+        recorded.push(Recorded {
+            change: Change {
+                request: request.id,
+                audiences: life.audiences,
+                at: event.at,
+            },
+            event,
+        });
+        saved.push((request, life.request));
+    }
+    let events: Vec<Event> = recorded.iter().map(|r| r.event.clone()).collect();
+    history::append(conn, &events)?;
+    for (before, after) in &saved {
+        requests::save_facts(conn, before, after)?;
+    }
+    Ok(recorded)
+}
+
 /// A change to tell the feed about, once everything else of the transaction is written.
 #[must_use = "publish the change at the end of the transaction"]
 pub struct Change {
@@ -228,7 +279,16 @@ impl Change {
 
 /// Tells the feed: the last write of the transaction.
 pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
-    history::record_changes(conn, &[(change.request, &change.audiences, change.at)])
+    publish_all(conn, vec![change])
+}
+
+/// Tells the feed of several changes, in their order.
+pub fn publish_all(conn: &mut DbConnection, changes: Vec<Change>) -> StoreResult<()> {
+    let rows: Vec<_> = changes
+        .iter()
+        .map(|c| (c.request, c.audiences.as_slice(), c.at))
+        .collect();
+    history::record_changes(conn, &rows)
 }
 
 /// Stores whole requests with their histories, snapshots and numbers, in a few statements

@@ -14,6 +14,7 @@ pub mod history;
 pub mod idempotency;
 pub mod instruction;
 mod json;
+pub mod juries;
 pub mod locks;
 pub mod members;
 mod migrations;

@@ -11,6 +11,7 @@ use simpa_domain::association::InvitationState;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId};
 use simpa_domain::roles::MemberRole;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,36 +362,57 @@ pub struct Addressee {
     pub name: String,
 }
 
+/// A member to write to, with whether they want to hear of its requests and whether they
+/// preside it.
+pub type MemberAddressee = (Addressee, bool, bool);
+
 /// The active members of the association, each with whether they want to hear of its
 /// requests and whether they preside it.
 pub fn addressees(
     conn: &mut DbConnection,
     association: AssociationId,
-) -> StoreResult<Vec<(Addressee, bool, bool)>> {
-    let rows: Vec<(String, String, String, bool, String)> = association_members::table
-        .inner_join(accounts::table)
-        .filter(association_members::association_id.eq(association.to_string()))
-        .filter(accounts::active.eq(true))
-        .select((
-            accounts::id,
-            accounts::email,
-            accounts::display_name,
-            accounts::request_emails,
-            association_members::role,
-        ))
-        .order(accounts::email_key)
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, email, name, wants, role)| {
-            Ok((
-                Addressee {
-                    account: parse("accounts.id", &id)?,
-                    email,
-                    name,
-                },
-                wants,
-                role == MemberRole::President.code(),
+) -> StoreResult<Vec<MemberAddressee>> {
+    Ok(addressees_of_many(conn, &[association])?
+        .remove(&association)
+        .unwrap_or_default())
+}
+
+/// The same for many associations, in a few queries.
+pub fn addressees_of_many(
+    conn: &mut DbConnection,
+    associations: &[AssociationId],
+) -> StoreResult<HashMap<AssociationId, Vec<MemberAddressee>>> {
+    let mut found: HashMap<AssociationId, Vec<MemberAddressee>> = HashMap::new();
+    for chunk in associations.chunks(1000) {
+        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<(String, String, String, String, bool, String)> = association_members::table
+            .inner_join(accounts::table)
+            .filter(association_members::association_id.eq_any(ids))
+            .filter(accounts::active.eq(true))
+            .select((
+                association_members::association_id,
+                accounts::id,
+                accounts::email,
+                accounts::display_name,
+                accounts::request_emails,
+                association_members::role,
             ))
-        })
-        .collect()
+            .order((association_members::association_id, accounts::email_key))
+            .load(conn)?;
+        for (association, id, email, name, wants, role) in rows {
+            found
+                .entry(parse("association_members.association_id", &association)?)
+                .or_default()
+                .push((
+                    Addressee {
+                        account: parse("accounts.id", &id)?,
+                        email,
+                        name,
+                    },
+                    wants,
+                    role == MemberRole::President.code(),
+                ));
+        }
+    }
+    Ok(found)
 }

@@ -295,7 +295,7 @@ fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest
 /// Loads the instructors of many requests in one query and assembles them.
 fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<StoredRequest>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut instructors: Vec<InstructorRow> = request_instructors::table
+    let instructors: Vec<InstructorRow> = request_instructors::table
         .filter(request_instructors::request_id.eq_any(&ids))
         .select(InstructorRow::as_select())
         .order((
@@ -303,12 +303,19 @@ fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<
             request_instructors::position,
         ))
         .load(conn)?;
+    let mut by_request: std::collections::HashMap<String, Vec<InstructorRow>> =
+        std::collections::HashMap::new();
+    for instructor in instructors {
+        by_request
+            .entry(instructor.request_id.clone())
+            .or_default()
+            .push(instructor);
+    }
     rows.into_iter()
         .map(|row| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                instructors.drain(..).partition(|i| i.request_id == row.id);
-            instructors = rest;
-            let mine = mine
+            let mine = by_request
+                .remove(&row.id)
+                .unwrap_or_default()
                 .into_iter()
                 .map(assignment_from_row)
                 .collect::<StoreResult<Vec<_>>>()?;
@@ -932,6 +939,22 @@ pub fn worklist(
 }
 
 /// Many requests by id, in no particular order (ids not found are left out).
+/// The requests of a campaign in these states, in the order of their numbers.
+pub fn of_campaign(
+    conn: &mut DbConnection,
+    campaign: CampaignId,
+    states: &[RequestState],
+) -> StoreResult<Vec<StoredRequest>> {
+    let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
+    let rows: Vec<Row> = requests::table
+        .filter(requests::campaign_id.eq(campaign.to_string()))
+        .filter(requests::state.eq_any(codes))
+        .order((requests::number, requests::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    with_instructors(conn, rows)
+}
+
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
     let rows: Vec<Row> = requests::table
         .filter(requests::id.eq_any(ids))

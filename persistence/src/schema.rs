@@ -406,6 +406,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    juries (campaign_id) {
+        campaign_id -> Text,
+        criteria -> Text,
+        normalise -> Bool,
+        min_scores -> Integer,
+        min_score -> Integer,
+        last_request -> Text,
+        jurors_per_request -> Nullable<Integer>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jury_members (campaign_id, account_id) {
+        campaign_id -> Text,
+        account_id -> Text,
+        chair -> Bool,
+        joined_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jury_seats (request_id, account_id) {
+        request_id -> Text,
+        account_id -> Text,
+        campaign_id -> Text,
+        seated_at -> Timestamp,
+        declaration -> Nullable<Text>,
+        conflict_reason -> Nullable<Text>,
+        automatic -> Bool,
+        declared_at -> Nullable<Timestamp>,
+        points -> Nullable<Text>,
+        handed_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jury_results (request_id) {
+        request_id -> Text,
+        campaign_id -> Text,
+        place -> Integer,
+        score -> Nullable<Double>,
+        normalised -> Nullable<Double>,
+        sheets -> Integer,
+        flagged -> Bool,
+        funded_cents -> BigInt,
+        allotment -> Text,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
@@ -426,6 +481,10 @@ diesel::joinable!(request_views -> requests (request_id));
 diesel::joinable!(digest_items -> accounts (account_id));
 diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
+diesel::joinable!(jury_members -> accounts (account_id));
+diesel::joinable!(jury_seats -> accounts (account_id));
+diesel::joinable!(jury_seats -> requests (request_id));
+diesel::joinable!(jury_results -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -457,4 +516,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     digest_items,
     webhook_endpoints,
+    juries,
+    jury_members,
+    jury_seats,
+    jury_results,
 );

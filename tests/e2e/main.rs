@@ -6,6 +6,7 @@ mod auth;
 mod documents;
 mod fixtures;
 mod http;
+mod juries;
 mod members;
 mod notifications;
 mod requests;

@@ -7,6 +7,8 @@ pub mod campaigns;
 pub mod documents;
 pub mod health;
 pub mod instruction;
+pub mod juries;
+pub mod jury_sheets;
 pub mod members;
 pub mod notifications;
 pub mod reference;
@@ -67,6 +69,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(requests::get_request)
         .service(requests::update_request)
         .service(instruction::act_on_request)
+        .service(juries::create_jury)
+        .service(juries::update_jury)
+        .service(juries::get_jury)
+        .service(juries::add_juror)
+        .service(juries::withdraw_juror)
+        .service(juries::jury_requests)
+        .service(juries::seat_jurors)
+        .service(juries::seat_juror)
+        .service(juries::close_session)
+        .service(juries::jury_minutes)
+        .service(juries::validate_ranking)
+        .service(jury_sheets::declare_interests)
+        .service(jury_sheets::get_sheet)
+        .service(jury_sheets::save_sheet)
+        .service(jury_sheets::jury_result)
         .service(tracking::verify_history)
         .service(tracking::worklist)
         .service(notifications::get_preferences)

@@ -1,0 +1,1495 @@
+//! The jury of a call for projects, as a whole: the bureau sets its rules, grid and members;
+//! the chair (or the bureau) seats jurors on requests, closes the session and validates the
+//! ranking, which shares out the envelope. The minutes are read as JSON or CSV. A juror's
+//! own work on a request is in `jury_sheets.rs`.
+
+use crate::access::require;
+use crate::auth::Caller;
+use crate::codes::{
+    AllotmentCode, DeclarationCode, LastRequestCode, OpinionCode, RequestStateCode,
+    SessionStatusCode,
+};
+use crate::etag::{IfMatch, with_etag};
+use crate::input::{Json, Query};
+use crate::notify;
+use crate::problem::{Problem, responses};
+use crate::routes::request_views::{AssociationRef, CampaignRef};
+use crate::routes::requests::author;
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::campaign::{Campaign, CircuitKind};
+use simpa_domain::circuit::{Command, decide};
+use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
+use simpa_domain::jury::{Jury, JurySettings, SessionStatus, ToCover, assign};
+use simpa_domain::policy::{self, Action, Actor, JurySeat, Party};
+use simpa_domain::request::RequestState;
+use simpa_domain::roles::StaffRole;
+use simpa_domain::scoring::{
+    AllocationRules, Candidate, Criterion, CriterionInput, Placed, Sheet, complete_points,
+    outcome_command, parse_grid, weighted,
+};
+use simpa_domain::{Checks, DomainError, Violation};
+use simpa_persistence::accounts::load_actor;
+use simpa_persistence::instruction::{self, Decided};
+use simpa_persistence::juries::{self, Member, Seat};
+use simpa_persistence::requests::StoredRequest;
+use simpa_persistence::{
+    DbConnection, StoreError, StoreResult, accounts, associations, campaigns, requests,
+};
+use std::collections::{HashMap, HashSet};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A criterion of the scoring grid, as sent and read back.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+pub struct CriterionFields {
+    #[schema(example = "Impact pour les habitants du quartier")]
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+    /// 1 to 100: how much it counts against the other criteria.
+    #[schema(example = 3)]
+    pub weight: i64,
+    /// 1 to 100: points go from 0 to this.
+    #[schema(example = 10)]
+    pub max_points: i64,
+}
+
+impl CriterionFields {
+    pub(crate) fn of_grid(grid: &[Criterion]) -> Vec<CriterionFields> {
+        grid.iter()
+            .map(|c| CriterionFields {
+                label: c.label.clone(),
+                description: c.description.clone(),
+                weight: i64::from(c.weight),
+                max_points: i64::from(c.max_points),
+            })
+            .collect()
+    }
+}
+
+fn default_min_scores() -> u32 {
+    2
+}
+
+/// A jury's rules, sent to set them up.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct JuryFields {
+    /// The scoring grid; it cannot change once a juror gave a point.
+    pub criteria: Vec<CriterionFields>,
+    /// Rank on each juror's normalised scores (z-scores), so that a harsh and a lenient juror
+    /// weigh the same.
+    #[serde(default)]
+    pub normalise: bool,
+    /// Requests with fewer sheets handed in are flagged in the minutes.
+    #[serde(default = "default_min_scores")]
+    pub min_scores: u32,
+    /// Out of 100: requests scored below are not funded.
+    #[serde(default)]
+    pub min_score: u32,
+    /// What the last request reached receives when the envelope runs out (`partial`: what is
+    /// left; `skip`: nothing).
+    pub last_request: Option<LastRequestCode>,
+    /// Jurors seated per request; absent: every juror on every request.
+    pub jurors_per_request: Option<u32>,
+}
+
+impl JuryFields {
+    fn into_settings(self) -> Result<JurySettings, DomainError> {
+        let input: Vec<CriterionInput> = self
+            .criteria
+            .into_iter()
+            .map(|c| CriterionInput {
+                label: c.label,
+                description: c.description,
+                weight: c.weight,
+                max_points: c.max_points,
+            })
+            .collect();
+        let mut c = Checks::default();
+        let grid = parse_grid(&input).map_err(|e| c.extend(e)).ok();
+        let settings = JurySettings {
+            grid: grid.unwrap_or_default(),
+            normalise: self.normalise,
+            min_scores: self.min_scores,
+            min_score: self.min_score,
+            last_request: self
+                .last_request
+                .map_or(simpa_domain::scoring::LastRequest::Partial, |l| l.0),
+            jurors_per_request: self.jurors_per_request,
+        };
+        if let Err(errors) = settings.check() {
+            c.extend(errors);
+        }
+        c.finish()?;
+        Ok(settings)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JurorRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JurorView {
+    pub id: Uuid,
+    pub name: String,
+    pub chair: bool,
+    pub joined_at: DateTime<Utc>,
+    /// A juror who withdrew: their seats went to others, their scores do not count.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// A call for projects' jury: its rules, grid, members and session.
+#[derive(Serialize, ToSchema)]
+pub struct JuryView {
+    pub campaign: CampaignRef,
+    pub envelope_cents: Option<i64>,
+    pub status: SessionStatusCode,
+    pub status_label: &'static str,
+    pub criteria: Vec<CriterionFields>,
+    pub normalise: bool,
+    pub min_scores: u32,
+    pub min_score: u32,
+    pub last_request: LastRequestCode,
+    pub jurors_per_request: Option<u32>,
+    /// Whether a juror gave a point: the grid is then locked.
+    pub scored: bool,
+    pub members: Vec<JurorView>,
+    pub version: i64,
+}
+
+fn campaign_ref(campaign: &Campaign) -> CampaignRef {
+    CampaignRef {
+        id: campaign.id.uuid(),
+        code: campaign.settings.code.clone(),
+        title: campaign.settings.title.clone(),
+    }
+}
+
+fn jury_view(conn: &mut DbConnection, campaign: &Campaign) -> StoreResult<JuryView> {
+    let jury = juries::get(conn, campaign.id)?.ok_or(DomainError::NotFound { what: "jury" })?;
+    let settings = &jury.settings;
+    Ok(JuryView {
+        campaign: campaign_ref(campaign),
+        envelope_cents: campaign.settings.envelope_cents,
+        status: SessionStatusCode(jury.status),
+        status_label: jury.status.label(),
+        criteria: CriterionFields::of_grid(&settings.grid),
+        normalise: settings.normalise,
+        min_scores: settings.min_scores,
+        min_score: settings.min_score,
+        last_request: LastRequestCode(settings.last_request),
+        jurors_per_request: settings.jurors_per_request,
+        scored: juries::scored(conn, campaign.id)?,
+        members: juries::members(conn, campaign.id)?
+            .into_iter()
+            .map(|m| JurorView {
+                id: m.account.uuid(),
+                name: m.name,
+                chair: m.chair,
+                joined_at: m.joined_at,
+                withdrawn_at: m.withdrawn_at,
+            })
+            .collect(),
+        version: jury.version,
+    })
+}
+
+/// A jury and the caller, once the policy allows what `action` asks given the caller's seat.
+pub(crate) struct JuryAt {
+    pub actor: Actor,
+    pub campaign: Campaign,
+    pub jury: Jury,
+    pub seat: Option<JurySeat>,
+}
+
+/// How a use case holds the jury's row while it runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hold {
+    Read,
+    /// Closing, validating, changing the rules or seats.
+    Exclusive,
+}
+
+pub(crate) fn load_jury(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: CampaignId,
+    hold: Hold,
+    action: impl FnOnce(Option<JurySeat>) -> Action,
+) -> StoreResult<JuryAt> {
+    let actor = load_actor(conn, caller.0)?;
+    let seat = match &actor {
+        Actor::Person { id: account, .. } => juries::seat_of(conn, id, *account)?,
+        _ => None,
+    };
+    policy::authorize(&actor, action(seat))?;
+    let campaign = campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+    let jury = match hold {
+        Hold::Read => juries::get(conn, id)?,
+        Hold::Exclusive => juries::get_locked(conn, id)?,
+    }
+    .ok_or(DomainError::NotFound { what: "jury" })?;
+    Ok(JuryAt {
+        actor,
+        campaign,
+        jury,
+        seat,
+    })
+}
+
+/// The requests a jury ranks: admitted to the call, not withdrawn, not yet decided.
+pub(crate) fn candidates(
+    conn: &mut DbConnection,
+    campaign: CampaignId,
+) -> StoreResult<Vec<StoredRequest>> {
+    requests::of_campaign(
+        conn,
+        campaign,
+        &[RequestState::InInstruction, RequestState::Instructed],
+    )
+}
+
+/// Whose scores count, request by request: jurors still on the jury, neither recused nor
+/// members of the applicant. The one place this rule lives.
+pub(crate) struct Counting {
+    active: HashSet<AccountId>,
+    members_of: HashSet<(AccountId, AssociationId)>,
+}
+
+impl Counting {
+    pub(crate) fn load(
+        conn: &mut DbConnection,
+        members: &[Member],
+        associations: &[AssociationId],
+    ) -> StoreResult<Counting> {
+        let active: Vec<AccountId> = members
+            .iter()
+            .filter(|m| m.withdrawn_at.is_none())
+            .map(|m| m.account)
+            .collect();
+        Ok(Counting {
+            members_of: juries::memberships_among(conn, &active, associations)?
+                .into_iter()
+                .collect(),
+            active: active.into_iter().collect(),
+        })
+    }
+
+    /// Whether the seat's juror may not sit on (or be counted for) a request of `association`.
+    pub(crate) fn excluded(&self, seat: &Seat, association: AssociationId) -> bool {
+        seat.recused()
+            || !self.active.contains(&seat.juror)
+            || self.members_of.contains(&(seat.juror, association))
+    }
+
+    pub(crate) fn member_of(&self, juror: AccountId, association: AssociationId) -> bool {
+        self.members_of.contains(&(juror, association))
+    }
+}
+
+/// A sheet handed in and counted, with its weighted score.
+pub(crate) fn counted_sheet(
+    jury: &Jury,
+    counting: &Counting,
+    seat: &Seat,
+    association: AssociationId,
+) -> Option<Sheet> {
+    if counting.excluded(seat, association) || seat.handed_in_at.is_none() {
+        return None;
+    }
+    let points = complete_points(seat.marks.as_deref()?)?;
+    Some(Sheet {
+        request: seat.request,
+        juror: seat.juror,
+        score: weighted(&jury.settings.grid, &points),
+    })
+}
+
+/// The rules the allocation follows: the jury's, and the campaign's envelope.
+pub(crate) fn allocation_rules(jury: &Jury, campaign: &Campaign) -> AllocationRules {
+    let settings = &jury.settings;
+    AllocationRules {
+        envelope_cents: campaign.settings.envelope_cents.unwrap_or(0),
+        normalise: settings.normalise,
+        min_scores: settings.min_scores,
+        min_score: settings.min_score,
+        last_request: settings.last_request,
+    }
+}
+
+/// Everything the ranking of a jury is computed from.
+struct Standing {
+    candidates: Vec<StoredRequest>,
+    seats: Vec<Seat>,
+    members: Vec<Member>,
+    counting: Counting,
+    rules: AllocationRules,
+}
+
+impl Standing {
+    fn load(conn: &mut DbConnection, campaign: &Campaign, jury: &Jury) -> StoreResult<Standing> {
+        let candidates = candidates(conn, campaign.id)?;
+        let seats = juries::seats(conn, campaign.id)?;
+        let members = juries::members(conn, campaign.id)?;
+        let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
+        let counting = Counting::load(conn, &members, &associations)?;
+        Ok(Standing {
+            candidates,
+            seats,
+            members,
+            counting,
+            rules: allocation_rules(jury, campaign),
+        })
+    }
+
+    fn association_of(&self) -> HashMap<RequestId, AssociationId> {
+        self.candidates
+            .iter()
+            .map(|r| (r.id, r.association))
+            .collect()
+    }
+
+    /// The ranking and allocation as they stand.
+    fn placed(&self, jury: &Jury) -> Vec<Placed> {
+        let association_of = self.association_of();
+        let sheets: Vec<Sheet> = self
+            .seats
+            .iter()
+            .filter_map(|seat| {
+                let association = association_of.get(&seat.request)?;
+                counted_sheet(jury, &self.counting, seat, *association)
+            })
+            .collect();
+        let candidates: Vec<Candidate> = self
+            .candidates
+            .iter()
+            .map(|r| Candidate {
+                request: r.id,
+                requested_cents: r.content.requested_cents,
+                proposed_cents: r.facts.proposed_cents,
+                opinion: r
+                    .facts
+                    .instructors
+                    .iter()
+                    .find(|a| a.lead)
+                    .and_then(|a| a.opinion.as_ref())
+                    .map(|o| o.value),
+                submitted_at: r.submitted_at.unwrap_or(r.created_at),
+            })
+            .collect();
+        // Sheets are already filtered: nothing more is excluded.
+        simpa_domain::scoring::rank_and_allocate(&candidates, &sheets, &HashSet::new(), &self.rules)
+    }
+}
+
+/// The campaign, if it is a call for projects, its row locked while its jury is set up.
+fn call_for_projects(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
+    let campaign =
+        campaigns::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+    if campaign.settings.circuit != CircuitKind::CallForProjects {
+        return Err(DomainError::conflict(
+            "jury.not_a_call_for_projects",
+            None,
+            format!(
+                "La campagne « {} » n'est pas un appel à projets : elle n'a pas de jury.",
+                campaign.settings.title
+            ),
+        )
+        .into());
+    }
+    Ok(campaign)
+}
+
+/// Sets up the jury of a call for projects: its grid and rules; members are added next. The
+/// bureau only; 409 when the campaign is no call for projects or already has its jury.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    request_body = JuryFields,
+    responses(
+        (status = 201, body = JuryView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns/{campaign_id}/jury")]
+pub async fn create_jury(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<JuryFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let input = body.value;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            require(conn, caller, Action::ManageJury)?;
+            let campaign = call_for_projects(conn, id)?;
+            if juries::get(conn, id)?.is_some() {
+                return Err(DomainError::conflict(
+                    "jury.exists",
+                    None,
+                    "Cet appel à projets a déjà son jury : modifiez-le (PUT).",
+                )
+                .into());
+            }
+            juries::insert(conn, id, &input.into_settings()?, now)?;
+            jury_view(conn, &campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Created(), view.version, &view))
+}
+
+/// Changes a jury's rules (`If-Match`: the `ETag` read). The grid is locked by the first
+/// score given (409 `jury.grid_locked`), everything by the validation of the ranking. The
+/// bureau only.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    params(("If-Match" = String, Header, description = "The ETag of the version edited")),
+    request_body = JuryFields,
+    responses(
+        (status = 200, body = JuryView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 428, response = responses::PreconditionRequired),
+    )
+)]
+#[put("/campaigns/{campaign_id}/jury")]
+pub async fn update_jury(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<JuryFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let input = body.value;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            require(conn, caller, Action::ManageJury)?;
+            let campaign = call_for_projects(conn, id)?;
+            let current =
+                juries::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?;
+            let expected = if_match.expected(current.version);
+            simpa_domain::association::check_version(current.version, expected)?;
+            let settings = input.into_settings()?;
+            current.check_edit(&settings, juries::scored(conn, id)?)?;
+            juries::update(conn, id, &settings, expected, now)?;
+            jury_view(conn, &campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// A call for projects' jury: rules, grid, members and session. The bureau and the jury's
+/// own jurors.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JuryView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/campaigns/{campaign_id}/jury")]
+pub async fn get_jury(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let view = state
+        .read(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+                seat,
+            })?;
+            jury_view(conn, &at.campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// Someone to seat on the jury.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct NewJuror {
+    /// A person holding the `juror` staff role.
+    pub account_id: Uuid,
+    /// The chair closes the session and validates the ranking; a new chair replaces the former.
+    #[serde(default)]
+    pub chair: bool,
+}
+
+/// Adds a juror to the jury (or takes back one who withdrew); the bureau only, while the
+/// session is open. The person must hold the `juror` role (422 otherwise).
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    request_body = NewJuror,
+    responses(
+        (status = 200, body = JuryView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns/{campaign_id}/jury/members")]
+pub async fn add_juror(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<NewJuror>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let input = body.value;
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
+            at.jury.check_open()?;
+            let account = AccountId::from_uuid(input.account_id);
+            let is_juror = accounts::get(conn, account)?.is_some_and(|a| a.active)
+                && accounts::staff_grants(conn, account)?
+                    .iter()
+                    .any(|g| g.role == StaffRole::Juror);
+            if !is_juror {
+                return Err(DomainError::invalid(
+                    "account_id",
+                    Violation::new(
+                        "jury.not_a_juror",
+                        "Cette personne n'a pas le rôle de juré·e : un administrateur le lui donne d'abord (POST /api/v1/accounts/{id}/staff-roles).",
+                    ),
+                )
+                .into());
+            }
+            juries::add_member(conn, id, account, input.chair, now)?;
+            jury_view(conn, &at.campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// A juror withdraws from the jury: their seats on requests go to the least-loaded others
+/// (when the jury seats a number of jurors per request), and their scores no longer count.
+/// The bureau only, while the session is open.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JuryView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[delete("/campaigns/{campaign_id}/jury/members/{account_id}")]
+pub async fn withdraw_juror(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, account) = path.into_inner();
+    let (id, account) = (CampaignId::from_uuid(id), AccountId::from_uuid(account));
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
+            at.jury.check_open()?;
+            crate::routes::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
+            seat_jurors_on(conn, &at, now)?;
+            jury_view(conn, &at.campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// Seats jurors on every request without its count of jurors: the least-loaded first, never
+/// a member of the applicant (recorded as recused by Simpa, in the request's history).
+fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> StoreResult<()> {
+    let candidates = candidates(conn, at.campaign.id)?;
+    let seats = juries::seats(conn, at.campaign.id)?;
+    let members = juries::members(conn, at.campaign.id)?;
+    let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
+    let counting = Counting::load(conn, &members, &associations)?;
+    let jurors: Vec<AccountId> = members
+        .iter()
+        .filter(|m| m.withdrawn_at.is_none())
+        .map(|m| m.account)
+        .collect();
+    let mut by_request: HashMap<RequestId, Vec<&Seat>> = HashMap::new();
+    for seat in &seats {
+        by_request.entry(seat.request).or_default().push(seat);
+    }
+    let mut recusals: Vec<Seat> = Vec::new();
+    let to_cover: Vec<ToCover> = candidates
+        .iter()
+        .map(|r| {
+            let mine = by_request.remove(&r.id).unwrap_or_default();
+            let mut excluded: Vec<AccountId> = mine
+                .iter()
+                .filter(|s| counting.excluded(s, r.association))
+                .map(|s| s.juror)
+                .collect();
+            for juror in &jurors {
+                if counting.member_of(*juror, r.association) && !excluded.contains(juror) {
+                    excluded.push(*juror);
+                }
+                let seated = mine.iter().any(|s| s.juror == *juror);
+                if counting.member_of(*juror, r.association) && !seated {
+                    recusals.push(Seat {
+                        request: r.id,
+                        juror: *juror,
+                        seated_at: now,
+                        declaration: Some(simpa_domain::jury::Declaration::Conflict),
+                        conflict_reason: Some(
+                            "Membre de l'association qui dépose la demande.".into(),
+                        ),
+                        automatic: true,
+                        declared_at: Some(now),
+                        marks: None,
+                        handed_in_at: None,
+                    });
+                }
+            }
+            ToCover {
+                request: r.id,
+                seated: mine
+                    .iter()
+                    .filter(|s| !counting.excluded(s, r.association))
+                    .map(|s| s.juror)
+                    .collect(),
+                excluded,
+            }
+        })
+        .collect();
+    let new_seats: Vec<Seat> = assign(&to_cover, &jurors, at.jury.settings.jurors_per_request)
+        .into_iter()
+        .map(|(request, juror)| Seat {
+            request,
+            juror,
+            seated_at: now,
+            declaration: None,
+            conflict_reason: None,
+            automatic: false,
+            declared_at: None,
+            marks: None,
+            handed_in_at: None,
+        })
+        .collect();
+    juries::insert_seats(conn, at.campaign.id, &new_seats)?;
+    juries::insert_seats(conn, at.campaign.id, &recusals)?;
+    // Each recusal by Simpa is in the request's history (internal).
+    let names: HashMap<AccountId, String> = members
+        .iter()
+        .map(|m| (m.account, m.name.clone()))
+        .collect();
+    for recusal in &recusals {
+        let Some(request) = candidates.iter().find(|r| r.id == recusal.request) else {
+            continue;
+        };
+        let command = Command::DeclareInterests {
+            juror: names.get(&recusal.juror).cloned().unwrap_or_default(),
+            declaration: simpa_domain::jury::Declaration::Conflict,
+            reason: recusal.conflict_reason.clone(),
+            automatic: true,
+        };
+        record_jury_action(conn, &at.actor, request, &at.campaign, command, now)?;
+    }
+    Ok(())
+}
+
+/// Records an action of the jury on a request (a declaration, a recusal) with its event and
+/// feed entry; declarations tell nobody by e-mail.
+pub(crate) fn record_jury_action(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: &StoredRequest,
+    campaign: &Campaign,
+    command: Command,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let now = now.max(request.updated_at);
+    let outcome = decide(
+        &request.facts,
+        command,
+        &[Party::Jury],
+        now,
+        now.date_naive(),
+    )?;
+    let author = author(conn, actor)?;
+    let recorded = instruction::record_action(conn, request, campaign, outcome, author, None, now)?;
+    instruction::publish(conn, recorded.change)
+}
+
+/// A request as the jury's lists show it.
+#[derive(Serialize, ToSchema)]
+pub struct JuryRequestRef {
+    pub id: Uuid,
+    pub number: Option<String>,
+    pub title: String,
+    pub association: AssociationRef,
+    pub state: RequestStateCode,
+    pub requested_cents: i64,
+}
+
+/// A juror's seat on a request, as the jury's lists show it.
+#[derive(Serialize, ToSchema)]
+pub struct SeatLine {
+    pub juror: JurorRef,
+    /// Absent until the juror declares.
+    pub declaration: Option<DeclarationCode>,
+    /// Recused by Simpa: the juror is a member of the applicant.
+    pub automatic: bool,
+    pub drafted: bool,
+    pub handed_in: bool,
+}
+
+/// A request and its jurors: whether it is covered.
+#[derive(Serialize, ToSchema)]
+pub struct CoverageLine {
+    pub request: JuryRequestRef,
+    pub seats: Vec<SeatLine>,
+    /// Jurors who may score it (not recused, still on the jury).
+    pub jurors: usize,
+    pub handed_in: usize,
+    /// Fewer sheets handed in than the jury wants.
+    pub flagged: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CoverageView {
+    pub status: SessionStatusCode,
+    pub items: Vec<CoverageLine>,
+}
+
+fn coverage(
+    conn: &mut DbConnection,
+    at: &JuryAt,
+    only: Option<AccountId>,
+) -> StoreResult<CoverageView> {
+    let standing = Standing::load(conn, &at.campaign, &at.jury)?;
+    let names = associations::names(
+        conn,
+        &standing
+            .candidates
+            .iter()
+            .map(|r| r.association)
+            .collect::<Vec<_>>(),
+    )?;
+    let juror_names: HashMap<AccountId, &str> = standing
+        .members
+        .iter()
+        .map(|m| (m.account, m.name.as_str()))
+        .collect();
+    let mut by_request: HashMap<RequestId, Vec<&Seat>> = HashMap::new();
+    for seat in &standing.seats {
+        by_request.entry(seat.request).or_default().push(seat);
+    }
+    let mut items = Vec::new();
+    for r in &standing.candidates {
+        let seats = by_request.remove(&r.id).unwrap_or_default();
+        if let Some(juror) = only {
+            // A juror sees the requests they sit on, not those they are recused from.
+            let mine = seats.iter().find(|s| s.juror == juror);
+            if mine.is_none_or(|s| standing.counting.excluded(s, r.association)) {
+                continue;
+            }
+        }
+        let counted: Vec<&&Seat> = seats
+            .iter()
+            .filter(|s| !standing.counting.excluded(s, r.association))
+            .collect();
+        let handed_in = counted.iter().filter(|s| s.handed_in_at.is_some()).count();
+        items.push(CoverageLine {
+            request: JuryRequestRef {
+                id: r.id.uuid(),
+                number: r.number.map(|n| n.to_string()),
+                title: r.content.title.clone(),
+                association: AssociationRef {
+                    id: r.association.uuid(),
+                    name: names
+                        .iter()
+                        .find(|(id, _)| *id == r.association)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default(),
+                },
+                state: RequestStateCode(r.facts.state),
+                requested_cents: r.content.requested_cents,
+            },
+            seats: seats
+                .iter()
+                .filter(|s| only.is_none_or(|j| s.juror == j))
+                .map(|s| SeatLine {
+                    juror: JurorRef {
+                        id: s.juror.uuid(),
+                        name: juror_names.get(&s.juror).copied().unwrap_or("?").to_owned(),
+                    },
+                    declaration: s.declaration.map(DeclarationCode),
+                    automatic: s.automatic,
+                    drafted: s.marks.is_some(),
+                    handed_in: s.handed_in_at.is_some(),
+                })
+                .collect(),
+            jurors: counted.len(),
+            handed_in,
+            flagged: u32::try_from(handed_in).unwrap_or(u32::MAX) < standing.rules.min_scores,
+        });
+    }
+    Ok(CoverageView {
+        status: SessionStatusCode(at.jury.status),
+        items,
+    })
+}
+
+/// Whether the caller sees the whole jury's work (the bureau, the chair) or their own seats.
+fn sees_everything(at: &JuryAt) -> bool {
+    at.seat.is_some_and(|s| s.chair) || policy::decide(&at.actor, Action::ManageJury).is_ok()
+}
+
+fn own_account(at: &JuryAt) -> Option<AccountId> {
+    match at.actor {
+        Actor::Person { id, .. } if !sees_everything(at) => Some(id),
+        _ => None,
+    }
+}
+
+/// The requests before the jury and who sits on each: for the bureau and the chair, every
+/// request with its coverage; for a juror, the requests they sit on (not those they are
+/// recused from), with their own seat.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CoverageView),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/campaigns/{campaign_id}/jury/requests")]
+pub async fn jury_requests(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let view = state
+        .read(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+                seat,
+            })?;
+            coverage(conn, &at, own_account(&at))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Seats jurors on every request without its count of jurors (every juror on every request,
+/// or `jurors_per_request` spread evenly and deterministically); members of an applicant are
+/// recused by Simpa. Run again after new requests are admitted. The chair or the bureau,
+/// while the session is open.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CoverageView),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns/{campaign_id}/jury/seats")]
+pub async fn seat_jurors(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+                Action::ChairJury { seat }
+            })?;
+            at.jury.check_open()?;
+            seat_jurors_on(conn, &at, now)?;
+            coverage(conn, &at, None)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Seats one more juror on a request (after a recusal, to keep it covered). The chair or the
+/// bureau, while the session is open.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CoverageView),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[put("/campaigns/{campaign_id}/jury/seats/{request_id}/{account_id}")]
+pub async fn seat_juror(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, request, juror) = path.into_inner();
+    let id = CampaignId::from_uuid(id);
+    let (request, juror) = (RequestId::from_uuid(request), AccountId::from_uuid(juror));
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+                Action::ChairJury { seat }
+            })?;
+            at.jury.check_open()?;
+            let candidate = candidates(conn, id)?
+                .into_iter()
+                .find(|r| r.id == request)
+                .ok_or(DomainError::NotFound { what: "request" })?;
+            let members = juries::members(conn, id)?;
+            if !members
+                .iter()
+                .any(|m| m.account == juror && m.withdrawn_at.is_none())
+            {
+                return Err(DomainError::NotFound { what: "juror" }.into());
+            }
+            let counting = Counting::load(conn, &members, &[candidate.association])?;
+            if counting.member_of(juror, candidate.association) {
+                return Err(DomainError::conflict(
+                    "jury.member_of_applicant",
+                    None,
+                    "Ce juré·e est membre de l'association qui dépose la demande : il ou elle ne peut pas la noter.",
+                )
+                .into());
+            }
+            match juries::seat(conn, request, juror)? {
+                Some(seat) if seat.recused() => {
+                    return Err(DomainError::conflict(
+                        "jury.recused",
+                        None,
+                        "Ce juré·e s'est récusé·e pour cette demande.",
+                    )
+                    .into());
+                }
+                Some(_) => {}
+                None => juries::insert_seats(
+                    conn,
+                    id,
+                    &[Seat {
+                        request,
+                        juror,
+                        seated_at: now,
+                        declaration: None,
+                        conflict_reason: None,
+                        automatic: false,
+                        declared_at: None,
+                        marks: None,
+                        handed_in_at: None,
+                    }],
+                )?,
+            }
+            let mut view = coverage(conn, &at, None)?;
+            view.items.retain(|line| line.request.id == request.uuid());
+            Ok(view)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Closes the session: sheets not handed in no longer count, and scores are locked. The chair
+/// or the bureau.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JuryView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns/{campaign_id}/jury/close")]
+pub async fn close_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let now = state.now();
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+                Action::ChairJury { seat }
+            })?;
+            at.jury.check_close()?;
+            juries::set_status(conn, id, SessionStatus::Closed, now)?;
+            jury_view(conn, &at.campaign)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// A juror's sheet in the minutes: named for the city's staff.
+#[derive(Serialize, ToSchema)]
+pub struct MinutesSheet {
+    pub juror: JurorRef,
+    /// Out of 100.
+    pub weighted_score: f64,
+    /// In the order of the grid.
+    pub points: Vec<u32>,
+    pub comments: Vec<Option<String>>,
+}
+
+/// A line of the ranking.
+#[derive(Serialize, ToSchema)]
+pub struct MinutesLine {
+    pub rank: u32,
+    pub request: JuryRequestRef,
+    /// The mean of the counted sheets, out of 100.
+    pub score: Option<f64>,
+    /// The mean z-score, when the jury normalises.
+    pub normalised_score: Option<f64>,
+    pub sheets: u32,
+    pub flagged: bool,
+    /// The lead instructor's opinion.
+    pub opinion: Option<OpinionCode>,
+    pub proposed_cents: Option<i64>,
+    pub funded_cents: i64,
+    pub allotment: AllotmentCode,
+    pub allotment_label: &'static str,
+    /// The mean points per criterion, in the order of the grid.
+    pub criteria_means: Vec<Option<f64>>,
+    pub scores: Vec<MinutesSheet>,
+}
+
+/// A recusal, for the record.
+#[derive(Serialize, ToSchema)]
+pub struct RecusalLine {
+    pub request_number: Option<String>,
+    pub juror: JurorRef,
+    pub reason: Option<String>,
+    /// By Simpa: the juror is a member of the applicant.
+    pub automatic: bool,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The jury's minutes: provisional while the session is open or closed, final once validated.
+#[derive(Serialize, ToSchema)]
+pub struct MinutesView {
+    pub campaign: CampaignRef,
+    pub status: SessionStatusCode,
+    pub provisional: bool,
+    pub criteria: Vec<CriterionFields>,
+    pub normalise: bool,
+    pub min_score: u32,
+    pub min_scores: u32,
+    pub jurors: Vec<JurorView>,
+    pub envelope_cents: i64,
+    pub allocated_cents: i64,
+    pub envelope_left_cents: i64,
+    pub ranking: Vec<MinutesLine>,
+    pub recusals: Vec<RecusalLine>,
+}
+
+fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
+    let jury = &at.jury;
+    let validated = jury.status == SessionStatus::Validated;
+    let mut standing = Standing::load(conn, &at.campaign, jury)?;
+    let placed = if validated {
+        let results = juries::results(conn, at.campaign.id)?;
+        // Once validated, its requests have left instruction: read them by id.
+        let ids: Vec<String> = results.iter().map(|p| p.request.to_string()).collect();
+        standing.candidates = requests::get_many(conn, &ids)?;
+        let associations: Vec<AssociationId> =
+            standing.candidates.iter().map(|r| r.association).collect();
+        standing.counting = Counting::load(conn, &standing.members, &associations)?;
+        results
+    } else {
+        standing.placed(jury)
+    };
+    let association_of = standing.association_of();
+    let names = associations::names(conn, &association_of.values().copied().collect::<Vec<_>>())?;
+    let juror_names: HashMap<AccountId, String> = standing
+        .members
+        .iter()
+        .map(|m| (m.account, m.name.clone()))
+        .collect();
+    let juror_ref = |id: AccountId| JurorRef {
+        id: id.uuid(),
+        name: juror_names.get(&id).cloned().unwrap_or_default(),
+    };
+    let mut sheets_of: HashMap<RequestId, Vec<MinutesSheet>> = HashMap::new();
+    let mut recusals = Vec::new();
+    for seat in &standing.seats {
+        let Some(association) = association_of.get(&seat.request) else {
+            continue;
+        };
+        if seat.recused() {
+            recusals.push(RecusalLine {
+                request_number: standing
+                    .candidates
+                    .iter()
+                    .find(|r| r.id == seat.request)
+                    .and_then(|r| r.number.map(|n| n.to_string())),
+                juror: juror_ref(seat.juror),
+                reason: seat.conflict_reason.clone(),
+                automatic: seat.automatic,
+                at: seat.declared_at,
+            });
+        }
+        if let Some(sheet) = counted_sheet(jury, &standing.counting, seat, *association) {
+            let marks = seat.marks.clone().unwrap_or_default();
+            sheets_of
+                .entry(seat.request)
+                .or_default()
+                .push(MinutesSheet {
+                    juror: juror_ref(seat.juror),
+                    weighted_score: sheet.score,
+                    points: marks.iter().filter_map(|m| m.points).collect(),
+                    comments: marks.into_iter().map(|m| m.comment).collect(),
+                });
+        }
+    }
+    let criteria_count = jury.settings.grid.len();
+    let ranking: Vec<MinutesLine> = placed
+        .iter()
+        .filter_map(|p| {
+            let r = standing.candidates.iter().find(|r| r.id == p.request)?;
+            let scores = sheets_of.remove(&p.request).unwrap_or_default();
+            let criteria_means = (0..criteria_count)
+                .map(|i| {
+                    let points: Vec<f64> = scores
+                        .iter()
+                        .filter_map(|s| s.points.get(i).map(|p| f64::from(*p)))
+                        .collect();
+                    (!points.is_empty()).then(|| points.iter().sum::<f64>() / points.len() as f64)
+                })
+                .collect();
+            Some(MinutesLine {
+                rank: p.rank,
+                request: JuryRequestRef {
+                    id: r.id.uuid(),
+                    number: r.number.map(|n| n.to_string()),
+                    title: r.content.title.clone(),
+                    association: AssociationRef {
+                        id: r.association.uuid(),
+                        name: names
+                            .iter()
+                            .find(|(id, _)| *id == r.association)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_default(),
+                    },
+                    state: RequestStateCode(r.facts.state),
+                    requested_cents: r.content.requested_cents,
+                },
+                score: p.score,
+                normalised_score: p.normalised,
+                sheets: p.sheets,
+                flagged: p.flagged,
+                opinion: r
+                    .facts
+                    .instructors
+                    .iter()
+                    .find(|a| a.lead)
+                    .and_then(|a| a.opinion.as_ref())
+                    .map(|o| OpinionCode(o.value)),
+                proposed_cents: if validated {
+                    None
+                } else {
+                    r.facts.proposed_cents
+                },
+                funded_cents: p.funded_cents,
+                allotment: AllotmentCode(p.allotment),
+                allotment_label: p.allotment.label(),
+                criteria_means,
+                scores,
+            })
+        })
+        .collect();
+    let envelope = standing.rules.envelope_cents;
+    let allocated: i64 = placed.iter().map(|p| p.funded_cents).sum();
+    Ok(MinutesView {
+        campaign: campaign_ref(&at.campaign),
+        status: SessionStatusCode(jury.status),
+        provisional: !validated,
+        criteria: CriterionFields::of_grid(&jury.settings.grid),
+        normalise: jury.settings.normalise,
+        min_score: jury.settings.min_score,
+        min_scores: jury.settings.min_scores,
+        jurors: standing
+            .members
+            .iter()
+            .map(|m| JurorView {
+                id: m.account.uuid(),
+                name: m.name.clone(),
+                chair: m.chair,
+                joined_at: m.joined_at,
+                withdrawn_at: m.withdrawn_at,
+            })
+            .collect(),
+        envelope_cents: envelope,
+        allocated_cents: allocated,
+        envelope_left_cents: envelope - allocated,
+        ranking,
+        recusals,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MinutesQuery {
+    /// `json` (the default) or `csv` (one line per request, for spreadsheets).
+    pub format: Option<String>,
+}
+
+/// Decimal numbers as French spreadsheets read them: a comma, two decimals.
+fn decimal(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.2}").replace('.', ","))
+}
+
+fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
+    let failed = |e: csv::Error| StoreError::Corrupt(format!("minutes as CSV: {e}"));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![]);
+    let mut header: Vec<String> = [
+        "rang",
+        "numero",
+        "association",
+        "titre",
+        "note_sur_100",
+        "note_normalisee",
+        "fiches",
+        "a_verifier",
+        "avis",
+        "montant_demande",
+        "montant_propose",
+        "montant_retenu",
+        "issue",
+    ]
+    .iter()
+    .map(|h| (*h).to_owned())
+    .collect();
+    header.extend(view.criteria.iter().map(|c| format!("moyenne {}", c.label)));
+    writer.write_record(&header).map_err(failed)?;
+    let euros = |cents: i64| format!("{},{:02}", cents / 100, cents % 100);
+    for line in &view.ranking {
+        let mut record = vec![
+            line.rank.to_string(),
+            line.request.number.clone().unwrap_or_default(),
+            line.request.association.name.clone(),
+            line.request.title.clone(),
+            decimal(line.score),
+            decimal(line.normalised_score),
+            line.sheets.to_string(),
+            if line.flagged { "oui" } else { "non" }.to_owned(),
+            line.opinion.map_or("", |o| o.0.label()).to_owned(),
+            euros(line.request.requested_cents),
+            line.proposed_cents.map(euros).unwrap_or_default(),
+            euros(line.funded_cents),
+            line.allotment_label.to_owned(),
+        ];
+        record.extend(line.criteria_means.iter().map(|m| decimal(*m)));
+        writer.write_record(&record).map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| StoreError::Corrupt(format!("minutes as CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(format!("minutes as CSV: {e}")))
+}
+
+/// The jury's minutes: the ranking with each request's score, sheets per juror (named) and
+/// criterion, recusals, the allocation and the envelope left. Provisional until validated.
+/// `?format=csv` gives one line per request (`;`-separated, decimal commas). The bureau and
+/// the jury's jurors.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    params(MinutesQuery),
+    responses(
+        (status = 200, body = MinutesView, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv", description = "With `?format=csv`"),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/campaigns/{campaign_id}/jury/minutes")]
+pub async fn jury_minutes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: Query<MinutesQuery>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let csv = match query.0.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(Problem::from(StoreError::from(DomainError::invalid(
+                "format",
+                Violation::new(
+                    "format.unknown",
+                    format!("« {other} » n'est pas un format : json ou csv."),
+                ),
+            ))));
+        }
+    };
+    let (view, text) = state
+        .read(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+                seat,
+            })?;
+            let view = minutes(conn, &at)?;
+            let text = if csv { Some(minutes_csv(&view)?) } else { None };
+            Ok((view, text))
+        })
+        .await?;
+    Ok(match text {
+        Some(text) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"jury-{}.csv\"",
+                    view.campaign.code.to_lowercase()
+                ),
+            ))
+            .body(text),
+        None => HttpResponse::Ok().json(view),
+    })
+}
+
+/// Validates the ranking of a closed session, in one transaction: the envelope is shared out
+/// top-down and each request moves to `ranked` with the amount the jury proposes, or to
+/// `rejected` with the reason; every association is told. Requests still in instruction
+/// stop it (409 `jury.instruction_pending`), and so does a second validation (409
+/// `jury.already_validated`). The chair or the bureau.
+#[utoipa::path(
+    tag = "juries",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MinutesView),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/campaigns/{campaign_id}/jury/validate")]
+pub async fn validate_ranking(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    let now = state.now();
+    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let view = state
+        .write(move |conn| {
+            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+                Action::ChairJury { seat }
+            })?;
+            at.jury.check_validate()?;
+            if at.campaign.settings.envelope_cents.is_none() {
+                return Err(DomainError::conflict(
+                    "jury.no_envelope",
+                    None,
+                    "L'appel à projets n'a pas d'enveloppe : fixez-la (envelope_cents) avant de répartir.",
+                )
+                .into());
+            }
+            let standing = Standing::load(conn, &at.campaign, &at.jury)?;
+            let pending: Vec<String> = standing
+                .candidates
+                .iter()
+                .filter(|r| r.facts.state != RequestState::Instructed)
+                .map(|r| r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()))
+                .collect();
+            if !pending.is_empty() {
+                return Err(DomainError::conflict(
+                    "jury.instruction_pending",
+                    None,
+                    format!(
+                        "{} demande(s) attendent encore l'avis de l'instruction : {}.",
+                        pending.len(),
+                        pending.join(", ")
+                    ),
+                )
+                .into());
+            }
+            let placed = standing.placed(&at.jury);
+            let author_actor = crate::routes::requests::event_actor(conn, &at.actor)?;
+            let mut decided = Vec::with_capacity(placed.len());
+            for p in &placed {
+                let Some(request) = standing.candidates.iter().find(|r| r.id == p.request) else {
+                    continue;
+                };
+                let now = now.max(request.updated_at);
+                let command = outcome_command(p, &standing.rules);
+                let outcome = decide(
+                    &request.facts,
+                    command,
+                    &[Party::Jury],
+                    now,
+                    now.date_naive(),
+                )?;
+                decided.push(Decided {
+                    request: request.clone(),
+                    outcome,
+                    author: instruction::Author {
+                        event: simpa_domain::ids::EventId::from_uuid(Uuid::now_v7()),
+                        actor: author_actor.clone(),
+                    },
+                });
+            }
+            let recorded = instruction::record_many(conn, &at.campaign, decided, now)?;
+            let after = requests::get_many(
+                conn,
+                &recorded
+                    .iter()
+                    .map(|r| r.event.request.to_string())
+                    .collect::<Vec<_>>(),
+            )?;
+            let told: Vec<notify::Told<'_>> = recorded
+                .iter()
+                .filter_map(|rec| {
+                    let before = standing
+                        .candidates
+                        .iter()
+                        .find(|r| r.id == rec.event.request)?;
+                    let request = after.iter().find(|r| r.id == rec.event.request)?;
+                    Some(notify::Told {
+                        recorded: rec,
+                        before: &before.facts,
+                        request,
+                    })
+                })
+                .collect();
+            notify::tell_all(conn, &templates, &mail, &told, now)?;
+            juries::insert_results(conn, id, &placed)?;
+            juries::set_status(conn, id, SessionStatus::Validated, now)?;
+            let at = JuryAt {
+                jury: juries::get(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?,
+                ..at
+            };
+            let view = minutes(conn, &at)?;
+            instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
+            Ok(view)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

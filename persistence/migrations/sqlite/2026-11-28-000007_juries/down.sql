@@ -1,0 +1,4 @@
+DROP TABLE jury_results;
+DROP TABLE jury_seats;
+DROP TABLE jury_members;
+DROP TABLE juries;
