@@ -211,47 +211,43 @@ pub fn record_action(
     })
 }
 
-/// An allowed action on one request of a batch.
+/// Allowed actions on one request of a batch, in order, each with its author and time.
 pub struct Decided {
     pub request: StoredRequest,
-    pub outcome: Outcome,
-    pub author: Author,
+    pub actions: Vec<(Outcome, Author, DateTime<Utc>)>,
 }
 
-/// Stores allowed actions on many requests of one campaign at once (a jury's ranking, a
-/// council's vote): histories read and events written in a few statements, each request's
-/// facts saved. No number is given and no document attached.
+/// Stores allowed actions on many requests of one campaign at once (a jury's declarations and
+/// ranking, a council's vote): histories read and events written in a few statements, each
+/// request's facts saved once. No number is given and no document attached. Returns what
+/// each action recorded, in order.
 pub fn record_many(
     conn: &mut DbConnection,
     campaign: &Campaign,
     decided: Vec<Decided>,
-    now: DateTime<Utc>,
 ) -> StoreResult<Vec<Recorded>> {
     let ids: Vec<RequestId> = decided.iter().map(|d| d.request.id).collect();
     let mut histories = history::events_of_many(conn, &ids)?;
     let mut recorded = Vec::with_capacity(decided.len());
     let mut saved = Vec::with_capacity(decided.len());
-    for Decided {
-        request,
-        outcome,
-        author,
-    } in decided
-    {
+    for Decided { request, actions } in decided {
         let mut life = Life {
             events: histories.remove(&request.id).unwrap_or_default(),
             request: request.clone(),
             snapshot: vec![],
             audiences: vec![],
         };
-        let event = apply(&mut life, campaign, outcome, author, None, None, now).clone();
-        recorded.push(Recorded {
-            change: Change {
-                request: request.id,
-                audiences: life.audiences,
-                at: event.at,
-            },
-            event,
-        });
+        for (outcome, author, at) in actions {
+            let event = apply(&mut life, campaign, outcome, author, None, None, at).clone();
+            recorded.push(Recorded {
+                change: Change {
+                    request: request.id,
+                    audiences: life.audiences.clone(),
+                    at: event.at,
+                },
+                event,
+            });
+        }
         saved.push((request, life.request));
     }
     let events: Vec<Event> = recorded.iter().map(|r| r.event.clone()).collect();

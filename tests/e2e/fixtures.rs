@@ -63,14 +63,16 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
     assert!(first.associations_created >= 50, "{first}");
     assert!(first.requests_created >= 100, "{first}");
 
+    assert!(first.juries_convened >= 3, "{first}");
     let again = load(&app);
     assert_eq!(
         (
             again.accounts_created,
             again.associations_created,
-            again.requests_created
+            again.requests_created,
+            again.juries_convened
         ),
-        (0, 0, 0),
+        (0, 0, 0, 0),
         "{again}"
     );
     let count = |app: &TestApp| {
@@ -153,6 +155,7 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
         "submitted",
         "in_instruction",
         "instructed",
+        "ranked",
         "rejected",
         "withdrawn",
     ] {
@@ -241,8 +244,86 @@ fn the_api_serves_generated_requests_to_their_people(backend: Backend) {
     assert_eq!(worklist.expect(200)["items"][0]["id"], longest.as_str());
 }
 
+/// The generated juries ranked their calls within the envelopes, as the API reads them; the
+/// demo's juror finds the open session and the requests they sit on.
+fn the_generated_juries_rank_within_their_envelopes(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    let sign_in = |email: &str| {
+        app.sign_in(email, DEMO_PASSWORD).expect(200)["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    };
+    let bureau = sign_in("bureau@demo.simpa.fr");
+    let calls = app.get("/api/v1/campaigns?circuit=call_for_projects", Some(&bureau));
+    let calls = calls.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    let (mut validated, mut open) = (0, None);
+    for call in &calls {
+        let id = call["id"].as_str().expect("id");
+        let jury = app.get(&format!("/api/v1/campaigns/{id}/jury"), Some(&bureau));
+        if jury.status == 404 {
+            continue;
+        }
+        let status = jury.expect(200)["status"]
+            .as_str()
+            .expect("status")
+            .to_owned();
+        let minutes = app.get(
+            &format!("/api/v1/campaigns/{id}/jury/minutes"),
+            Some(&bureau),
+        );
+        let minutes = minutes.expect(200);
+        let funded: i64 = minutes["ranking"]
+            .as_array()
+            .expect("ranking")
+            .iter()
+            .map(|l| l["funded_cents"].as_i64().expect("funded"))
+            .sum();
+        assert!(funded <= call["envelope_cents"].as_i64().expect("envelope"));
+        if status == "validated" {
+            validated += 1;
+            assert_eq!(minutes["provisional"], false);
+            for line in minutes["ranking"].as_array().expect("ranking") {
+                let request = line["request"]["id"].as_str().expect("id");
+                let view = app.get(&format!("/api/v1/requests/{request}"), Some(&bureau));
+                let view = view.expect(200);
+                let expected = if line["funded_cents"].as_i64() > Some(0) {
+                    "ranked"
+                } else {
+                    "rejected"
+                };
+                assert_eq!(view["state"], expected, "{line}");
+                assert_eq!(view["instruction"]["proposed_cents"], line["funded_cents"]);
+            }
+        } else if status == "open" {
+            open = Some(id.to_owned());
+        }
+    }
+    assert!(validated >= 2, "validated juries among {calls:?}");
+    let open = open.expect("an open session");
+    let juror = sign_in("jure@demo.simpa.fr");
+    let mine = app.get(
+        &format!("/api/v1/campaigns/{open}/jury/requests"),
+        Some(&juror),
+    );
+    let mine = mine.expect(200)["items"].as_array().expect("items").clone();
+    assert!(
+        !mine.is_empty(),
+        "the demo's juror sits on the open session"
+    );
+    assert!(
+        mine.iter()
+            .all(|line| line["seats"].as_array().map(Vec::len) == Some(1))
+    );
+}
+
 on_both_backends!(
     the_generated_data_set_follows_the_rules_and_loads_once,
+    the_generated_juries_rank_within_their_envelopes,
     the_same_seed_gives_the_same_data_on_either_database,
     the_api_serves_generated_requests_to_their_people,
 );

@@ -1447,16 +1447,16 @@ pub async fn validate_ranking(
                     now,
                     now.date_naive(),
                 )?;
+                let author = instruction::Author {
+                    event: simpa_domain::ids::EventId::from_uuid(Uuid::now_v7()),
+                    actor: author_actor.clone(),
+                };
                 decided.push(Decided {
                     request: request.clone(),
-                    outcome,
-                    author: instruction::Author {
-                        event: simpa_domain::ids::EventId::from_uuid(Uuid::now_v7()),
-                        actor: author_actor.clone(),
-                    },
+                    actions: vec![(outcome, author, now)],
                 });
             }
-            let recorded = instruction::record_many(conn, &at.campaign, decided, now)?;
+            let recorded = instruction::record_many(conn, &at.campaign, decided)?;
             let after = requests::get_many(
                 conn,
                 &recorded
