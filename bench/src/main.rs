@@ -10,6 +10,11 @@
 //! associations ready to submit, for the submit benchmark; it prints one line per draft: its
 //! id and the e-mail of the association's president.
 //!
+//! `simpa-limits jury-call N J` makes a closed call for projects of N instructed requests
+//! (their associations' presidents taking turns) and a jury of J jurors who all scored every
+//! request, its session closed and waiting for validation; it prints the campaign's id and
+//! the time the ranking and allocation take in memory (median of five), in milliseconds.
+//!
 //! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
 //! the configured database, in one transaction, for the outbox benchmark, and exits.
 
@@ -75,9 +80,7 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
     use simpa_domain::history::EventActor;
     use simpa_domain::ids::{EventId, RequestId};
     use simpa_persistence::instruction::{self, Author};
-    use simpa_persistence::schema::{
-        accounts, association_members, campaigns as campaigns_table, document_versions,
-    };
+    use simpa_persistence::schema::campaigns as campaigns_table;
     let now = state.now();
     state
         .write(move |conn| {
@@ -95,25 +98,7 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
                     .map_err(|_| simpa_persistence::StoreError::Config("campaign id".into()))?,
             )?
             .ok_or_else(|| simpa_persistence::StoreError::Config("no open campaign".into()))?;
-            let presidents: Vec<(String, String, String, String)> = association_members::table
-                .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
-                .filter(association_members::role.eq("president"))
-                .filter(
-                    association_members::association_id.eq_any(
-                        document_versions::table
-                            .filter(document_versions::kind_code.eq("rib"))
-                            .select(document_versions::association_id),
-                    ),
-                )
-                .select((
-                    association_members::association_id,
-                    accounts::id,
-                    accounts::email,
-                    accounts::display_name,
-                ))
-                .order(association_members::association_id)
-                .limit(50)
-                .load(conn)?;
+            let presidents = presidents(conn, 50)?;
             let mut lives = Vec::with_capacity(count);
             let mut made = Vec::with_capacity(count);
             for n in 0..count {
@@ -153,6 +138,251 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
             }
             instruction::store_lives(conn, &lives)?;
             Ok(made)
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Presidents of associations whose vault has a RIB, at most `limit`: (association, account,
+/// e-mail, name).
+fn presidents(
+    conn: &mut simpa_persistence::DbConnection,
+    limit: i64,
+) -> simpa_persistence::StoreResult<Vec<(String, String, String, String)>> {
+    use simpa_persistence::schema::{accounts, association_members, document_versions};
+    Ok(association_members::table
+        .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
+        .filter(association_members::role.eq("president"))
+        .filter(
+            association_members::association_id.eq_any(
+                document_versions::table
+                    .filter(document_versions::kind_code.eq("rib"))
+                    .select(document_versions::association_id),
+            ),
+        )
+        .select((
+            association_members::association_id,
+            accounts::id,
+            accounts::email,
+            accounts::display_name,
+        ))
+        .order(association_members::association_id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// A closed call for projects of `count` instructed requests and a jury of `jurors` who all
+/// scored every request; returns the campaign's id and the in-memory ranking's median time.
+async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(String, f64), String> {
+    use chrono::Duration;
+    use simpa_domain::campaign::{
+        CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Nature, Sla,
+    };
+    use simpa_domain::circuit::{Command, OpinionValue, decide};
+    use simpa_domain::history::EventActor;
+    use simpa_domain::ids::{
+        AccountId, AssociationId, CampaignId, EventId, RequestId, StaffRoleId,
+    };
+    use simpa_domain::policy::Party;
+    use simpa_domain::request::{RequestNumber, RequestState};
+    use simpa_domain::roles::StaffRole;
+    use simpa_fixtures::juries::{Convening, Stage, candidates_of, convene};
+    use simpa_persistence::instruction::{self, Author};
+    use simpa_persistence::{StoreError, accounts, campaigns, juries, reference, requests};
+    let now = state.now();
+    let hash = simpa_api::auth::passwords::hash("banc-d-essai").map_err(|e| e.to_string())?;
+    state
+        .write(move |conn| {
+            let config = |what: &str| StoreError::Config(what.to_owned());
+            let dac = reference::direction_by_code(conn, "DAC")?
+                .ok_or_else(|| config("no DAC"))?
+                .id;
+            let mut n = 1;
+            while campaigns::code_taken(conn, &format!("AAP_BENCH_{n}"), None)? {
+                n += 1;
+            }
+            let year = chrono::Datelike::year(&now) + 1;
+            let settings = CampaignSettings {
+                code: format!("AAP_BENCH_{n}"),
+                title: format!("Appel à projets du banc d'essai n° {n}"),
+                description: String::new(),
+                owner_direction: dac,
+                district: None,
+                nature: Nature::Project,
+                circuit: CircuitKind::CallForProjects,
+                budget_year: year,
+                opens_at: now - Duration::days(120),
+                closes_at: Some(now - Duration::days(90)),
+                // Half the requests, at 3,000 € each, fit.
+                envelope_cents: Some(count as i64 / 2 * 300_000),
+                required_documents: vec![],
+                eligibility: Eligibility::default(),
+                sla: Sla::default(),
+            };
+            let id = CampaignId::from_uuid(uuid::Uuid::now_v7());
+            // One request per association, as in a real call.
+            let presidents = presidents(conn, count as i64)?;
+            let creator: AccountId = presidents[0].1.parse().map_err(|_| config("account id"))?;
+            campaigns::insert(conn, id, &settings, creator, settings.opens_at)?;
+            campaigns::set_status(conn, id, CampaignStatus::Published, 1, settings.opens_at)?;
+            campaigns::set_status(
+                conn,
+                id,
+                CampaignStatus::Closed,
+                2,
+                now - Duration::days(90),
+            )?;
+            let campaign = campaigns::get(conn, id)?.ok_or_else(|| config("campaign"))?;
+            let city = EventActor {
+                account: None,
+                service: None,
+                name: "Banc d'essai".into(),
+            };
+            let mut serial = requests::last_serials(conn)?
+                .into_iter()
+                .find(|(y, _)| *y == year)
+                .map_or(0, |(_, s)| s);
+            let mut lives = Vec::with_capacity(count);
+            for i in 0..count {
+                let (association, account, _, name) = &presidents[i % presidents.len()];
+                let applicant = EventActor {
+                    account: Some(account.parse().map_err(|_| config("account id"))?),
+                    service: None,
+                    name: name.clone(),
+                };
+                let author = |actor: &EventActor| Author {
+                    event: EventId::from_uuid(uuid::Uuid::now_v7()),
+                    actor: actor.clone(),
+                };
+                let association: AssociationId =
+                    association.parse().map_err(|_| config("association id"))?;
+                let content = simpa_fixtures::request_content(
+                    "Projet du banc d'essai",
+                    4_000,
+                    year,
+                    Nature::Project,
+                )?;
+                let at = now - Duration::days(100) + Duration::seconds(i as i64);
+                let mut life = instruction::draft(
+                    RequestId::from_uuid(uuid::Uuid::now_v7()),
+                    &campaign,
+                    association,
+                    content,
+                    author(&applicant),
+                    at,
+                )?;
+                let favourable = i % 5 != 0;
+                let steps = [
+                    (Command::Submit, Party::Applicant, &applicant),
+                    (
+                        Command::DeclareAdmissible { message: None },
+                        Party::Bureau,
+                        &city,
+                    ),
+                    (
+                        Command::Dispatch {
+                            lead: dac,
+                            co: vec![],
+                        },
+                        Party::Bureau,
+                        &city,
+                    ),
+                    (
+                        Command::GiveOpinion {
+                            value: if favourable {
+                                OpinionValue::Favourable
+                            } else {
+                                OpinionValue::Unfavourable
+                            },
+                            proposed_cents: if favourable { 300_000 } else { 0 },
+                            public_comment: None,
+                            internal_comment: None,
+                        },
+                        Party::Direction(dac),
+                        &city,
+                    ),
+                ];
+                for (step, (command, party, actor)) in steps.into_iter().enumerate() {
+                    let at = at + Duration::days(step as i64 + 1);
+                    let outcome =
+                        decide(&life.request.facts, command, &[party], at, at.date_naive())?;
+                    let number = (step == 0).then(|| {
+                        serial += 1;
+                        RequestNumber { year, serial }
+                    });
+                    instruction::apply(
+                        &mut life,
+                        &campaign,
+                        outcome,
+                        author(actor),
+                        number,
+                        None,
+                        at,
+                    );
+                }
+                lives.push(life);
+            }
+            instruction::store_lives(conn, &lives)?;
+            let mut sitting = Vec::with_capacity(jurors);
+            for j in 0..jurors {
+                let account = AccountId::from_uuid(uuid::Uuid::now_v7());
+                let email = simpa_domain::contact::EmailAddress::parse(&format!(
+                    "jure{j}.banc{n}@paris.example"
+                ))
+                .map_err(|_| config("e-mail"))?;
+                let name = format!("Juré·e {j} du banc {n}");
+                accounts::insert(conn, account, &email, &name, &hash, now)?;
+                let grant = StaffRoleId::from_uuid(uuid::Uuid::now_v7());
+                accounts::grant(conn, grant, account, StaffRole::Juror, None, now)?;
+                sitting.push(simpa_fixtures::Person { account, name });
+            }
+            let streams = simpa_fixtures::stream::Streams::new(n as u64);
+            let call = Convening {
+                campaign: &campaign,
+                jurors: &sitting,
+                per_request: None,
+                normalise: true,
+                opens_at: now - Duration::days(60),
+                stage: Stage::Closed,
+            };
+            convene(conn, &streams, &call)?;
+            // The ranking as validation computes it, timed in memory.
+            let jury = juries::get(conn, id)?.ok_or_else(|| config("jury"))?;
+            let candidates = requests::of_campaign(conn, id, &[RequestState::Instructed])?;
+            let sheets: Vec<simpa_domain::scoring::Sheet> = juries::seats(conn, id, false)?
+                .into_iter()
+                .filter_map(|s| {
+                    Some(simpa_domain::scoring::Sheet {
+                        request: s.request,
+                        juror: s.juror,
+                        score: s.score?,
+                    })
+                })
+                .collect();
+            let rules = simpa_domain::scoring::AllocationRules {
+                envelope_cents: campaign.settings.envelope_cents.unwrap_or(0),
+                normalise: jury.settings.normalise,
+                min_scores: jury.settings.min_scores,
+                min_score: jury.settings.min_score,
+                last_request: jury.settings.last_request,
+            };
+            let candidates = candidates_of(&candidates);
+            let mut times: Vec<f64> = (0..5)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let placed = simpa_domain::scoring::rank_and_allocate(
+                        &candidates,
+                        &sheets,
+                        &Default::default(),
+                        &rules,
+                    );
+                    std::hint::black_box(placed);
+                    start.elapsed().as_secs_f64() * 1000.0
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            println!("sheets {}", sheets.len());
+            Ok((id.to_string(), times[2]))
         })
         .await
         .map_err(|e| format!("{e:?}"))
@@ -215,6 +445,26 @@ async fn main() -> ExitCode {
         return match queue_mail(&state, count).await {
             Ok(()) => {
                 println!("queued {count} e-mails");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("simpa-limits: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.get(1).map(String::as_str) == Some("jury-call") {
+        let numbers: Option<(usize, usize)> = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .zip(args.get(3).and_then(|j| j.parse().ok()));
+        let Some((count, jurors)) = numbers else {
+            eprintln!("usage: simpa-limits jury-call <requests> <jurors>");
+            return ExitCode::FAILURE;
+        };
+        return match jury_call(&state, count, jurors).await {
+            Ok((campaign, ms)) => {
+                println!("{campaign} {ms:.1}");
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -109,17 +109,24 @@ pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Ev
         .collect()
 }
 
-/// The whole histories of these requests, each in order, in a few queries.
-pub fn events_of_many(
+/// What the next events of these requests need of their histories, in a few queries: the
+/// events that moved each request (its transitions, for the SLA clock) and its last one (the
+/// link of the chain), in order. `heads`: each request with the hash of its last event.
+pub fn moves_and_heads(
     conn: &mut DbConnection,
-    requests: &[RequestId],
+    heads: &[(RequestId, &str)],
 ) -> StoreResult<std::collections::HashMap<RequestId, Vec<Event>>> {
     let mut histories: std::collections::HashMap<RequestId, Vec<Event>> =
         std::collections::HashMap::new();
-    for chunk in requests.chunks(1000) {
-        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+    for chunk in heads.chunks(1000) {
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.to_string()).collect();
+        let hashes: Vec<&str> = chunk.iter().map(|(_, hash)| *hash).collect();
+        let moved = request_events::from_state
+            .is_null()
+            .or(request_events::from_state.ne(request_events::to_state.nullable()));
         let rows: Vec<Row> = request_events::table
-            .filter(request_events::request_id.eq_any(ids))
+            .filter(request_events::request_id.eq_any(&ids))
+            .filter(moved.or(request_events::hash.eq_any(hashes)))
             .select(Row::as_select())
             .order((request_events::request_id, request_events::seq))
             .load(conn)?;

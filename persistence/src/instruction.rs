@@ -220,14 +220,19 @@ pub struct Decided {
 /// Stores allowed actions on many requests of one campaign at once (a jury's declarations and
 /// ranking, a council's vote): histories read and events written in a few statements, each
 /// request's facts saved once. No number is given and no document attached. Returns what
-/// each action recorded, in order.
+/// each action recorded, in order, and each request as it now stands.
 pub fn record_many(
     conn: &mut DbConnection,
     campaign: &Campaign,
     decided: Vec<Decided>,
-) -> StoreResult<Vec<Recorded>> {
-    let ids: Vec<RequestId> = decided.iter().map(|d| d.request.id).collect();
-    let mut histories = history::events_of_many(conn, &ids)?;
+) -> StoreResult<(Vec<Recorded>, Vec<StoredRequest>)> {
+    let heads: Vec<(RequestId, &str)> = decided
+        .iter()
+        .map(|d| (d.request.id, d.request.head_hash.as_str()))
+        .collect();
+    // The events that moved each request and its last one are all `apply` reads: the clock
+    // runs on the moves, and the new event links to the last.
+    let mut histories = history::moves_and_heads(conn, &heads)?;
     let mut recorded = Vec::with_capacity(decided.len());
     let mut saved = Vec::with_capacity(decided.len());
     for Decided { request, actions } in decided {
@@ -252,10 +257,11 @@ pub fn record_many(
     }
     let events: Vec<Event> = recorded.iter().map(|r| r.event.clone()).collect();
     history::append(conn, &events)?;
-    for (before, after) in &saved {
-        requests::save_facts(conn, before, after)?;
-    }
-    Ok(recorded)
+    requests::save_many_facts(conn, &saved)?;
+    Ok((
+        recorded,
+        saved.into_iter().map(|(_, after)| after).collect(),
+    ))
 }
 
 /// A change to tell the feed about, once everything else of the transaction is written.

@@ -323,7 +323,7 @@ pub fn withdraw(
 }
 
 /// A juror on a request: their declaration and their sheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Seat {
     pub request: RequestId,
     pub juror: AccountId,
@@ -335,6 +335,8 @@ pub struct Seat {
     /// One mark per criterion, once the juror started scoring.
     pub marks: Option<Vec<Mark>>,
     pub handed_in_at: Option<DateTime<Utc>>,
+    /// The weighted score out of 100 of the sheet handed in.
+    pub score: Option<f64>,
 }
 
 impl Seat {
@@ -355,6 +357,7 @@ struct SeatRow {
     declared_at: Option<NaiveDateTime>,
     points: Option<String>,
     handed_in_at: Option<NaiveDateTime>,
+    score: Option<f64>,
 }
 
 fn marks_to_json(marks: &[Mark]) -> String {
@@ -393,23 +396,67 @@ fn seat_from_row(row: SeatRow) -> StoreResult<Seat> {
         declared_at: row.declared_at.map(utc),
         marks: row.points.as_deref().map(marks_from_json).transpose()?,
         handed_in_at: row.handed_in_at.map(utc),
+        score: row.score,
     })
 }
 
-/// Every seat of the jury, request by request.
-pub fn seats(conn: &mut DbConnection, campaign: CampaignId) -> StoreResult<Vec<Seat>> {
-    jury_seats::table
+/// Every seat of the jury, request by request, with the marks when `with_marks` (the
+/// ranking reads only the scores).
+pub fn seats(
+    conn: &mut DbConnection,
+    campaign: CampaignId,
+    with_marks: bool,
+) -> StoreResult<Vec<Seat>> {
+    let query = jury_seats::table
         .filter(jury_seats::campaign_id.eq(campaign.to_string()))
-        .select(SeatRow::as_select())
         .order((
             jury_seats::request_id,
             jury_seats::seated_at,
             jury_seats::account_id,
-        ))
-        .load(conn)?
-        .into_iter()
-        .map(seat_from_row)
-        .collect()
+        ));
+    let rows: Vec<SeatRow> = if with_marks {
+        query.select(SeatRow::as_select()).load(conn)?
+    } else {
+        type Light = (
+            String,
+            String,
+            NaiveDateTime,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<NaiveDateTime>,
+            Option<NaiveDateTime>,
+            Option<f64>,
+        );
+        query
+            .select((
+                jury_seats::request_id,
+                jury_seats::account_id,
+                jury_seats::seated_at,
+                jury_seats::declaration,
+                jury_seats::conflict_reason,
+                jury_seats::automatic,
+                jury_seats::declared_at,
+                jury_seats::handed_in_at,
+                jury_seats::score,
+            ))
+            .load::<Light>(conn)?
+            .into_iter()
+            .map(|row| SeatRow {
+                request_id: row.0,
+                account_id: row.1,
+                seated_at: row.2,
+                declaration: row.3,
+                conflict_reason: row.4,
+                automatic: row.5,
+                declared_at: row.6,
+                points: None,
+                handed_in_at: row.7,
+                score: row.8,
+            })
+            .collect()
+    };
+    rows.into_iter().map(seat_from_row).collect()
 }
 
 /// The seats of one request.
@@ -462,6 +509,7 @@ struct NewSeatRow {
     declared_at: Option<NaiveDateTime>,
     points: Option<String>,
     handed_in_at: Option<NaiveDateTime>,
+    score: Option<f64>,
 }
 
 /// Stores new seats, in a few statements (recusals by Simpa come as seats with their
@@ -484,6 +532,7 @@ pub fn insert_seats(
             declared_at: s.declared_at.map(naive),
             points: s.marks.as_deref().map(marks_to_json),
             handed_in_at: s.handed_in_at.map(naive),
+            score: s.score,
         })
         .collect();
     insert_batches!(conn, jury_seats::table, &rows);
@@ -512,25 +561,27 @@ pub fn declare(
             .set((
                 jury_seats::points.eq(None::<String>),
                 jury_seats::handed_in_at.eq(None::<NaiveDateTime>),
+                jury_seats::score.eq(None::<f64>),
             ))
             .execute(conn)?;
     }
     Ok(())
 }
 
-/// Saves a juror's marks, handed in or not.
+/// Saves a juror's marks: a draft, or handed in with its weighted score.
 pub fn save_marks(
     conn: &mut DbConnection,
     request: RequestId,
     juror: AccountId,
     marks: &[Mark],
-    handed_in: bool,
+    handed_in_score: Option<f64>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::update(jury_seats::table.find((request.to_string(), juror.to_string())))
         .set((
             jury_seats::points.eq(marks_to_json(marks)),
-            jury_seats::handed_in_at.eq(handed_in.then(|| naive(now))),
+            jury_seats::handed_in_at.eq(handed_in_score.map(|_| naive(now))),
+            jury_seats::score.eq(handed_in_score),
         ))
         .execute(conn)?;
     Ok(())

@@ -436,6 +436,79 @@ pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<
     get(conn, id)
 }
 
+/// Saves what actions changed of many requests (see [`save_facts`]): the rows in a few
+/// statements (`UPDATE … FROM` a list of values), the instructors of those whose changed.
+pub(crate) fn save_many_facts(
+    conn: &mut DbConnection,
+    changed: &[(StoredRequest, StoredRequest)],
+) -> StoreResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    const COLUMNS: &str = "id, number, submitted_at, state, state_since, resume_state, proposed_cents, sla_due_at, head_hash, version, updated_at";
+    // Eleven values a row: 500 rows stay within both databases' limits on bound parameters.
+    for chunk in changed.chunks(500) {
+        let rows = |placeholder: &dyn Fn(usize) -> String| {
+            (0..chunk.len())
+                .map(|r| {
+                    let values: Vec<String> = (1..=11).map(|c| placeholder(r * 11 + c)).collect();
+                    format!("({})", values.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = |placeholder: &dyn Fn(usize) -> String| {
+            format!(
+                "WITH v({COLUMNS}) AS (VALUES {}) UPDATE requests SET number = v.number, \
+                 submitted_at = v.submitted_at, state = v.state, state_since = v.state_since, \
+                 resume_state = v.resume_state, proposed_cents = v.proposed_cents, \
+                 sla_due_at = v.sla_due_at, head_hash = v.head_hash, version = v.version, \
+                 updated_at = v.updated_at FROM v WHERE requests.id = v.id",
+                rows(placeholder)
+            )
+        };
+        macro_rules! bound {
+            ($query:expr) => {{
+                let mut query = $query;
+                for (_, after) in chunk {
+                    let facts = &after.facts;
+                    query = query
+                        .bind::<Text, _>(after.id.to_string())
+                        .bind::<Nullable<Text>, _>(after.number.map(|n| n.to_string()))
+                        .bind::<Nullable<Timestamp>, _>(after.submitted_at.map(naive))
+                        .bind::<Text, _>(facts.state.code())
+                        .bind::<Timestamp, _>(naive(after.state_since))
+                        .bind::<Nullable<Text>, _>(facts.resume_state.map(|s| s.code()))
+                        .bind::<Nullable<BigInt>, _>(facts.proposed_cents)
+                        .bind::<Nullable<Timestamp>, _>(after.sla_due_at.map(naive))
+                        .bind::<Text, _>(after.head_hash.clone())
+                        .bind::<BigInt, _>(after.version)
+                        .bind::<Timestamp, _>(naive(after.updated_at));
+                }
+                query
+            }};
+        }
+        match &mut *conn {
+            DbConnection::Postgres(c) => {
+                bound!(diesel::sql_query(sql(&|i| format!("${i}"))).into_boxed()).execute(c)?
+            }
+            DbConnection::Sqlite(c) => {
+                bound!(diesel::sql_query(sql(&|_| "?".to_owned())).into_boxed()).execute(c)?
+            }
+        };
+    }
+    for (before, after) in changed {
+        if after.facts.instructors != before.facts.instructors {
+            diesel::delete(
+                request_instructors::table
+                    .filter(request_instructors::request_id.eq(after.id.to_string())),
+            )
+            .execute(conn)?;
+            let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
+            insert_batches!(conn, request_instructors::table, &rows);
+        }
+    }
+    Ok(())
+}
+
 /// Replaces what the association wrote if the stored version is still `expected`.
 ///
 /// The version moves with the `edit` event recorded next, in the same transaction.

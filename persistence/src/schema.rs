@@ -444,6 +444,7 @@ diesel::table! {
         declared_at -> Nullable<Timestamp>,
         points -> Nullable<Text>,
         handed_in_at -> Nullable<Timestamp>,
+        score -> Nullable<Double>,
     }
 }
 

@@ -467,13 +467,19 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
         Some(&chair.access),
         &json!({}),
     );
-    let minutes = validated.expect(200).clone();
+    let validated = validated.expect(200).clone();
+    assert_eq!(validated["status"], "validated");
     app.post(
         &jury_path(&campaign, "/validate"),
         Some(&chair.access),
         &json!({}),
     )
     .expect_problem(409, "jury.already_validated");
+    let minutes = app.get(
+        validated["minutes"].as_str().expect("minutes"),
+        Some(&bureau.access),
+    );
+    let minutes = minutes.expect(200).clone();
     assert_eq!(minutes["provisional"], false);
     let ranking = minutes["ranking"].as_array().expect("ranking").clone();
     assert_eq!(ranking.len(), 30);
@@ -531,6 +537,13 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
     assert!(allocated <= ENVELOPE);
     assert_eq!(minutes["allocated_cents"], allocated);
     assert_eq!(minutes["envelope_left_cents"], ENVELOPE - allocated);
+    assert_eq!(validated["allocated_cents"], allocated);
+    let ranked = ranking
+        .iter()
+        .filter(|l| l["funded_cents"].as_i64() > Some(0))
+        .count();
+    assert_eq!(validated["ranked"], ranked);
+    assert_eq!(validated["rejected"], 30 - ranked);
     let recusals = minutes["recusals"].as_array().expect("recusals");
     assert_eq!(recusals.len(), 2);
     assert!(recusals.iter().any(|r| r["automatic"] == true));

@@ -27,8 +27,8 @@ use simpa_domain::policy::{self, Action, Actor, JurySeat, Party};
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::scoring::{
-    AllocationRules, Candidate, Criterion, CriterionInput, Placed, Sheet, complete_points,
-    outcome_command, parse_grid, weighted,
+    AllocationRules, Candidate, Criterion, CriterionInput, Placed, Sheet, outcome_command,
+    parse_grid,
 };
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
@@ -295,7 +295,6 @@ impl Counting {
 
 /// A sheet handed in and counted, with its weighted score.
 pub(crate) fn counted_sheet(
-    jury: &Jury,
     counting: &Counting,
     seat: &Seat,
     association: AssociationId,
@@ -303,11 +302,10 @@ pub(crate) fn counted_sheet(
     if counting.excluded(seat, association) || seat.handed_in_at.is_none() {
         return None;
     }
-    let points = complete_points(seat.marks.as_deref()?)?;
     Some(Sheet {
         request: seat.request,
         juror: seat.juror,
-        score: weighted(&jury.settings.grid, &points),
+        score: seat.score?,
     })
 }
 
@@ -333,9 +331,16 @@ struct Standing {
 }
 
 impl Standing {
-    fn load(conn: &mut DbConnection, campaign: &Campaign, jury: &Jury) -> StoreResult<Standing> {
+    /// `with_marks`: the points and comments of each sheet, which the ranking itself does
+    /// not read.
+    fn load(
+        conn: &mut DbConnection,
+        campaign: &Campaign,
+        jury: &Jury,
+        with_marks: bool,
+    ) -> StoreResult<Standing> {
         let candidates = candidates(conn, campaign.id)?;
-        let seats = juries::seats(conn, campaign.id)?;
+        let seats = juries::seats(conn, campaign.id, with_marks)?;
         let members = juries::members(conn, campaign.id)?;
         let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
         let counting = Counting::load(conn, &members, &associations)?;
@@ -356,14 +361,14 @@ impl Standing {
     }
 
     /// The ranking and allocation as they stand.
-    fn placed(&self, jury: &Jury) -> Vec<Placed> {
+    fn placed(&self) -> Vec<Placed> {
         let association_of = self.association_of();
         let sheets: Vec<Sheet> = self
             .seats
             .iter()
             .filter_map(|seat| {
                 let association = association_of.get(&seat.request)?;
-                counted_sheet(jury, &self.counting, seat, *association)
+                counted_sheet(&self.counting, seat, *association)
             })
             .collect();
         let candidates: Vec<Candidate> = self
@@ -619,7 +624,7 @@ pub async fn withdraw_juror(
 /// a member of the applicant (recorded as recused by Simpa, in the request's history).
 fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> StoreResult<()> {
     let candidates = candidates(conn, at.campaign.id)?;
-    let seats = juries::seats(conn, at.campaign.id)?;
+    let seats = juries::seats(conn, at.campaign.id, false)?;
     let members = juries::members(conn, at.campaign.id)?;
     let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
     let counting = Counting::load(conn, &members, &associations)?;
@@ -660,6 +665,7 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
                         declared_at: Some(now),
                         marks: None,
                         handed_in_at: None,
+                        score: None,
                     });
                 }
             }
@@ -686,6 +692,7 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
             declared_at: None,
             marks: None,
             handed_in_at: None,
+            score: None,
         })
         .collect();
     juries::insert_seats(conn, at.campaign.id, &new_seats)?;
@@ -779,7 +786,7 @@ fn coverage(
     at: &JuryAt,
     only: Option<AccountId>,
 ) -> StoreResult<CoverageView> {
-    let standing = Standing::load(conn, &at.campaign, &at.jury)?;
+    let standing = Standing::load(conn, &at.campaign, &at.jury, true)?;
     let names = associations::names(
         conn,
         &standing
@@ -1001,6 +1008,7 @@ pub async fn seat_juror(
                         declared_at: None,
                         marks: None,
                         handed_in_at: None,
+                        score: None,
                     }],
                 )?,
             }
@@ -1110,7 +1118,7 @@ pub struct MinutesView {
 fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
     let jury = &at.jury;
     let validated = jury.status == SessionStatus::Validated;
-    let mut standing = Standing::load(conn, &at.campaign, jury)?;
+    let mut standing = Standing::load(conn, &at.campaign, jury, true)?;
     let placed = if validated {
         let results = juries::results(conn, at.campaign.id)?;
         // Once validated, its requests have left instruction: read them by id.
@@ -1121,7 +1129,7 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
         standing.counting = Counting::load(conn, &standing.members, &associations)?;
         results
     } else {
-        standing.placed(jury)
+        standing.placed()
     };
     let association_of = standing.association_of();
     let names = associations::names(conn, &association_of.values().copied().collect::<Vec<_>>())?;
@@ -1153,7 +1161,7 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
                 at: seat.declared_at,
             });
         }
-        if let Some(sheet) = counted_sheet(jury, &standing.counting, seat, *association) {
+        if let Some(sheet) = counted_sheet(&standing.counting, seat, *association) {
             let marks = seat.marks.clone().unwrap_or_default();
             sheets_of
                 .entry(seat.request)
@@ -1374,6 +1382,20 @@ pub async fn jury_minutes(
     })
 }
 
+/// What validating the ranking did.
+#[derive(Serialize, ToSchema)]
+pub struct ValidationView {
+    pub status: SessionStatusCode,
+    /// Requests ranked with an amount, and left out.
+    pub ranked: usize,
+    pub rejected: usize,
+    pub envelope_cents: i64,
+    pub allocated_cents: i64,
+    pub envelope_left_cents: i64,
+    /// Where the minutes are read.
+    pub minutes: String,
+}
+
 /// Validates the ranking of a closed session, in one transaction: the envelope is shared out
 /// top-down and each request moves to `ranked` with the amount the jury proposes, or to
 /// `rejected` with the reason; every association is told. Requests still in instruction
@@ -1383,7 +1405,7 @@ pub async fn jury_minutes(
     tag = "juries",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = MinutesView),
+        (status = 200, body = ValidationView),
         (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
@@ -1412,7 +1434,7 @@ pub async fn validate_ranking(
                 )
                 .into());
             }
-            let standing = Standing::load(conn, &at.campaign, &at.jury)?;
+            let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
             let pending: Vec<String> = standing
                 .candidates
                 .iter()
@@ -1431,7 +1453,7 @@ pub async fn validate_ranking(
                 )
                 .into());
             }
-            let placed = standing.placed(&at.jury);
+            let placed = standing.placed();
             let author_actor = crate::routes::requests::event_actor(conn, &at.actor)?;
             let mut decided = Vec::with_capacity(placed.len());
             for p in &placed {
@@ -1456,14 +1478,7 @@ pub async fn validate_ranking(
                     actions: vec![(outcome, author, now)],
                 });
             }
-            let recorded = instruction::record_many(conn, &at.campaign, decided)?;
-            let after = requests::get_many(
-                conn,
-                &recorded
-                    .iter()
-                    .map(|r| r.event.request.to_string())
-                    .collect::<Vec<_>>(),
-            )?;
+            let (recorded, after) = instruction::record_many(conn, &at.campaign, decided)?;
             let told: Vec<notify::Told<'_>> = recorded
                 .iter()
                 .filter_map(|rec| {
@@ -1482,13 +1497,18 @@ pub async fn validate_ranking(
             notify::tell_all(conn, &templates, &mail, &told, now)?;
             juries::insert_results(conn, id, &placed)?;
             juries::set_status(conn, id, SessionStatus::Validated, now)?;
-            let at = JuryAt {
-                jury: juries::get(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?,
-                ..at
-            };
-            let view = minutes(conn, &at)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
-            Ok(view)
+            let allocated: i64 = placed.iter().map(|p| p.funded_cents).sum();
+            let ranked = placed.iter().filter(|p| p.allotment.is_funded()).count();
+            Ok(ValidationView {
+                status: SessionStatusCode(SessionStatus::Validated),
+                ranked,
+                rejected: placed.len() - ranked,
+                envelope_cents: standing.rules.envelope_cents,
+                allocated_cents: allocated,
+                envelope_left_cents: standing.rules.envelope_cents - allocated,
+                minutes: format!("/api/v1/campaigns/{}/jury/minutes", id.uuid()),
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

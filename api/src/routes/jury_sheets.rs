@@ -352,7 +352,10 @@ pub async fn save_sheet(
                 .collect();
             let marks = check_sheet(&at.jury.settings.grid, &typed, input.hand_in)
                 .map_err(DomainError::Invalid)?;
-            juries::save_marks(conn, id, at.juror, &marks, input.hand_in, now)?;
+            let score = complete_points(&marks)
+                .filter(|_| input.hand_in)
+                .map(|points| weighted(&at.jury.settings.grid, &points));
+            juries::save_marks(conn, id, at.juror, &marks, score, now)?;
             let at = AtSeat {
                 seat: juries::seat(conn, id, at.juror)?
                     .ok_or(DomainError::NotFound { what: "request" })?,
@@ -425,8 +428,7 @@ pub async fn jury_result(
             let counting = Counting::load(conn, &members, &[request.association])?;
             let mut scores = Vec::new();
             for seat in juries::seats_of_request(conn, id)? {
-                let Some(sheet) = counted_sheet(&jury, &counting, &seat, request.association)
-                else {
+                let Some(sheet) = counted_sheet(&counting, &seat, request.association) else {
                     continue;
                 };
                 let juror = if internal {

@@ -91,6 +91,9 @@ CREATE TABLE jury_seats (
     -- [{points, comment}], one per criterion of the grid, while drafted and once handed in.
     points TEXT,
     handed_in_at TIMESTAMP,
+    -- The weighted score out of 100 of the sheet handed in (the grid is locked by then): what
+    -- the ranking reads, without the marks.
+    score REAL,
     PRIMARY KEY (request_id, account_id)
 );
 CREATE INDEX jury_seats_juror ON jury_seats (campaign_id, account_id);
