@@ -6,7 +6,9 @@ Paris-size data, on SQLite and, when SIMPA_TEST_DATABASE_URL names a server
 (`scripts/with-postgres` starts a throwaway one), on PostgreSQL: `simpa fixtures load --size
 paris` into a fresh database (timed), 30,000 drafts started by `simpa-limits drafts`, then
 `simpa serve` driven by wrk for a fixed duration per scenario: the association reads its
-request and lists its requests, the DAC's worklist, the bureau's searches, submit. Next to
+request and lists its requests, the DAC's worklist, the bureau's searches, submit; then
+three calls for projects of 5,000 requests and 20 jurors (`simpa-limits jury-call`), each
+ranked in memory and validated over HTTP. Next to
 them, in the same run, the limits of the same stack on the same database (`simpa-limits`:
 static answer, one-row read by primary key, one-row update): each product figure is reported
 as a ratio to its limit, with the server's peak RSS.
@@ -231,10 +233,12 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
             rows.append({"scenario": scenario, "database": database_name, "rate": rate, "p50": p50, "p99": p99, "limit": limit})
             print(f"  {database_name}: {scenario}: {rate:.0f} req/s", flush=True)
         peak = rss_kib(server.pid, "VmHWM")
+        rows += bench_jury(limits, env, base, bureau, database_name)
     finally:
         stop(server)
     for row in rows[1:]:
-        row["rss"] = peak
+        if "rate" in row:
+            row["rss"] = peak
     server = start([limits], env)
     try:
         limits_measured = {
@@ -253,6 +257,44 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
                  "note": "not measured yet: they come with issues 8 and 9"})
     shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+def bench_jury(limits, env, base, bureau, database_name, calls=3):
+    """A call for projects of 5,000 instructed requests and 20 jurors who scored them all
+    (100,000 sheets), built by `simpa-limits jury-call`: the ranking and allocation timed in
+    memory, then the whole validation (one transaction) timed over HTTP, then the minutes."""
+    computed, validated, minutes, built = [], [], [], []
+    # Every call is built before any is validated: on SQLite the helper's long write would
+    # otherwise meet the server's outbox worker delivering the e-mails of a validation.
+    for _ in range(calls):
+        made = subprocess.run([limits, "jury-call", "5000", "20"], env=env, capture_output=True, text=True)
+        if made.returncode != 0:
+            raise RuntimeError(f"simpa-limits jury-call failed: {made.stderr}")
+        campaign, compute_ms = made.stdout.split()[-2:]
+        built.append(campaign)
+        computed.append(float(compute_ms))
+    for campaign in built:
+        started = time.perf_counter()
+        summary = call(base, "POST", f"/api/v1/campaigns/{campaign}/jury/validate", token=bureau)
+        validated.append(time.perf_counter() - started)
+        assert summary["ranked"] + summary["rejected"] == 5000, summary
+        assert summary["allocated_cents"] <= summary["envelope_cents"], summary
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(f"{base}{summary['minutes']}?format=csv",
+                                                           headers={"Authorization": f"Bearer {bureau}"})) as answer:
+            lines = answer.read().decode().count("\n")
+        minutes.append(time.perf_counter() - started)
+        assert lines == 5001, lines
+    print(f"  {database_name}: jury validations {', '.join(f'{v:.2f}' for v in validated)} s", flush=True)
+    every = lambda values, unit, digits: ", ".join(f"{v:.{digits}f}" for v in values) + f" {unit}"
+    return [
+        {"scenario": "jury: ranking and allocation, 5,000 requests × 20 jurors (in memory)", "database": database_name,
+         "note": f"{statistics.median(computed):.1f} ms (median of {calls} calls; target < 200 ms)", "jury_compute_ms": statistics.median(computed)},
+        {"scenario": "jury: validation transaction of that call (HTTP)", "database": database_name,
+         "note": f"{every(validated, 's', 2)} (target < 2 s on PostgreSQL)", "jury_validate_s": statistics.median(validated)},
+        {"scenario": "jury: minutes of that call as CSV (HTTP)", "database": database_name,
+         "note": every(minutes, "s", 2)},
+    ]
 
 
 def postgres_database():
@@ -290,6 +332,10 @@ def city_targets(rows):
             targets.append((f"postgres: submit >= 1,000 requests/s ({row['rate']:.0f})", row["rate"] >= 1000))
         if "rss" in row and row["scenario"].startswith("association reads"):
             targets.append((f"{row['database']}: server peak RSS < 200 MB at paris size ({row['rss'] * 1024 / MB:.0f} MB)", row["rss"] * 1024 / MB < 200))
+        if "jury_compute_ms" in row:
+            targets.append((f"{row['database']}: jury ranking of 5,000 × 20 in memory < 200 ms ({row['jury_compute_ms']:.1f} ms)", row["jury_compute_ms"] < 200))
+        if "jury_validate_s" in row and row["database"] == "postgres":
+            targets.append((f"postgres: jury validation of 5,000 requests < 2 s (median {row['jury_validate_s']:.2f} s)", row["jury_validate_s"] < 2))
         if row["scenario"].startswith("load"):
             seconds = float(row["note"].split()[0])
             targets.append((f"{row['database']}: paris loads in < 60 s ({seconds:.1f} s)", seconds < 60))
