@@ -186,7 +186,7 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
     use simpa_domain::policy::Party;
     use simpa_domain::request::{RequestNumber, RequestState};
     use simpa_domain::roles::StaffRole;
-    use simpa_fixtures::juries::{Convening, Stage, candidates_of, convene};
+    use simpa_fixtures::juries::{Convening, Stage, convene};
     use simpa_persistence::instruction::{self, Author};
     use simpa_persistence::{StoreError, accounts, campaigns, juries, reference, requests};
     let now = state.now();
@@ -359,14 +359,13 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
                     })
                 })
                 .collect();
-            let rules = simpa_domain::scoring::AllocationRules {
-                envelope_cents: campaign.settings.envelope_cents.unwrap_or(0),
-                normalise: jury.settings.normalise,
-                min_scores: jury.settings.min_scores,
-                min_score: jury.settings.min_score,
-                last_request: jury.settings.last_request,
-            };
-            let candidates = candidates_of(&candidates);
+            let rules = jury
+                .settings
+                .allocation_rules(campaign.settings.envelope_cents);
+            let candidates: Vec<_> = candidates
+                .iter()
+                .map(simpa_persistence::requests::StoredRequest::candidate)
+                .collect();
             let mut times: Vec<f64> = (0..5)
                 .map(|_| {
                     let start = std::time::Instant::now();

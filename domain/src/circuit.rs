@@ -197,6 +197,15 @@ impl RequestFacts {
         }
     }
 
+    /// The lead instructor's opinion, once given.
+    pub fn lead_opinion(&self) -> Option<OpinionValue> {
+        self.instructors
+            .iter()
+            .find(|a| a.lead)
+            .and_then(|a| a.opinion.as_ref())
+            .map(|o| o.value)
+    }
+
     /// Instructors whose opinion is still awaited.
     pub fn awaited(&self) -> Vec<Instructor> {
         self.instructors

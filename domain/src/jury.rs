@@ -8,7 +8,7 @@
 use crate::coded_enum;
 use crate::contact::bounded_text;
 use crate::ids::{AccountId, RequestId};
-use crate::scoring::{Criterion, LastRequest};
+use crate::scoring::{AllocationRules, Criterion, LastRequest};
 use crate::{DomainError, FieldError, Violation};
 use std::collections::{HashMap, HashSet};
 
@@ -43,6 +43,17 @@ pub struct JurySettings {
 }
 
 impl JurySettings {
+    /// The rules the allocation follows: the jury's, with the campaign's envelope.
+    pub fn allocation_rules(&self, envelope_cents: Option<i64>) -> AllocationRules {
+        AllocationRules {
+            envelope_cents: envelope_cents.unwrap_or(0),
+            normalise: self.normalise,
+            min_scores: self.min_scores,
+            min_score: self.min_score,
+            last_request: self.last_request,
+        }
+    }
+
     /// The rules between fields; the grid was checked on its own.
     pub fn check(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -146,6 +157,9 @@ impl Jury {
         }
     }
 }
+
+/// Why Simpa recuses a juror who is a member of the applicant association.
+pub const MEMBER_OF_APPLICANT: &str = "Membre de l'association qui dépose la demande.";
 
 /// A declaration as given: a conflict needs its reason.
 pub fn parse_declaration(

@@ -340,6 +340,33 @@ pub struct Seat {
 }
 
 impl Seat {
+    /// A juror seated on a request at `at`, who has declared and scored nothing yet.
+    pub fn empty(request: RequestId, juror: AccountId, at: DateTime<Utc>) -> Seat {
+        Seat {
+            request,
+            juror,
+            seated_at: at,
+            declaration: None,
+            conflict_reason: None,
+            automatic: false,
+            declared_at: None,
+            marks: None,
+            handed_in_at: None,
+            score: None,
+        }
+    }
+
+    /// A member of the applicant, recused by Simpa from its request at `at`.
+    pub fn recused_as_member(request: RequestId, juror: AccountId, at: DateTime<Utc>) -> Seat {
+        Seat {
+            declaration: Some(Declaration::Conflict),
+            conflict_reason: Some(simpa_domain::jury::MEMBER_OF_APPLICANT.to_owned()),
+            automatic: true,
+            declared_at: Some(at),
+            ..Seat::empty(request, juror, at)
+        }
+    }
+
     pub fn recused(&self) -> bool {
         self.declaration == Some(Declaration::Conflict)
     }

@@ -51,6 +51,17 @@ pub struct StoredRequest {
 }
 
 impl StoredRequest {
+    /// What a jury's ranking needs of it.
+    pub fn candidate(&self) -> simpa_domain::scoring::Candidate {
+        simpa_domain::scoring::Candidate {
+            request: self.id,
+            requested_cents: self.content.requested_cents,
+            proposed_cents: self.facts.proposed_cents,
+            opinion: self.facts.lead_opinion(),
+            submitted_at: self.submitted_at.unwrap_or(self.created_at),
+        }
+    }
+
     /// What the access policy needs to know of it.
     pub fn access(&self) -> RequestAccess {
         RequestAccess {
@@ -496,15 +507,25 @@ pub(crate) fn save_many_facts(
         };
     }
     for (before, after) in changed {
-        if after.facts.instructors != before.facts.instructors {
-            diesel::delete(
-                request_instructors::table
-                    .filter(request_instructors::request_id.eq(after.id.to_string())),
-            )
-            .execute(conn)?;
-            let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
-            insert_batches!(conn, request_instructors::table, &rows);
-        }
+        replace_changed_instructors(conn, before, after)?;
+    }
+    Ok(())
+}
+
+/// Writes the request's instructors again if an action changed them.
+fn replace_changed_instructors(
+    conn: &mut DbConnection,
+    before: &StoredRequest,
+    after: &StoredRequest,
+) -> StoreResult<()> {
+    if after.facts.instructors != before.facts.instructors {
+        diesel::delete(
+            request_instructors::table
+                .filter(request_instructors::request_id.eq(after.id.to_string())),
+        )
+        .execute(conn)?;
+        let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
+        insert_batches!(conn, request_instructors::table, &rows);
     }
     Ok(())
 }
@@ -563,16 +584,7 @@ pub(crate) fn save_facts(
             requests::updated_at.eq(naive(after.updated_at)),
         ))
         .execute(conn)?;
-    if facts.instructors != before.facts.instructors {
-        diesel::delete(
-            request_instructors::table
-                .filter(request_instructors::request_id.eq(after.id.to_string())),
-        )
-        .execute(conn)?;
-        let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
-        insert_batches!(conn, request_instructors::table, &rows);
-    }
-    Ok(())
+    replace_changed_instructors(conn, before, after)
 }
 
 /// Moves the counter of `year` to `next(last serial given)`, with the year's numbers locked

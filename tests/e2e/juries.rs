@@ -156,6 +156,46 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
     app.get(&jury_path(&campaign, ""), None)
         .expect_problem(401, "auth.required");
 
+    // Only the bureau changes the jury and its members; only the chair or the bureau seats,
+    // closes and validates; a direction does not read the jury.
+    let outsider = &jurors[1];
+    let put = app.put(
+        &jury_path(&campaign, ""),
+        Some(&outsider.access),
+        Some("*"),
+        &grid,
+    );
+    put.expect_problem(403, "access.forbidden");
+    app.post(
+        &jury_path(&campaign, "/members"),
+        Some(&outsider.access),
+        &json!({"account_id": outsider.id}),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.delete(
+        &jury_path(&campaign, &format!("/members/{}", jurors[2].id)),
+        Some(&chair.access),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.put(
+        &jury_path(
+            &campaign,
+            &format!("/seats/{}/{}", requests[0].2, outsider.id),
+        ),
+        Some(&outsider.access),
+        None,
+        &json!({}),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        &jury_path(&campaign, "/validate"),
+        Some(&outsider.access),
+        &json!({}),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.get(&jury_path(&campaign, "/requests"), Some(&city.dac.access))
+        .expect_problem(403, "access.forbidden");
+
     let seated = app.post(
         &jury_path(&campaign, "/seats"),
         Some(&chair.access),

@@ -309,18 +309,6 @@ pub(crate) fn counted_sheet(
     })
 }
 
-/// The rules the allocation follows: the jury's, and the campaign's envelope.
-pub(crate) fn allocation_rules(jury: &Jury, campaign: &Campaign) -> AllocationRules {
-    let settings = &jury.settings;
-    AllocationRules {
-        envelope_cents: campaign.settings.envelope_cents.unwrap_or(0),
-        normalise: settings.normalise,
-        min_scores: settings.min_scores,
-        min_score: settings.min_score,
-        last_request: settings.last_request,
-    }
-}
-
 /// Everything the ranking of a jury is computed from.
 struct Standing {
     candidates: Vec<StoredRequest>,
@@ -349,7 +337,9 @@ impl Standing {
             seats,
             members,
             counting,
-            rules: allocation_rules(jury, campaign),
+            rules: jury
+                .settings
+                .allocation_rules(campaign.settings.envelope_cents),
         })
     }
 
@@ -374,19 +364,7 @@ impl Standing {
         let candidates: Vec<Candidate> = self
             .candidates
             .iter()
-            .map(|r| Candidate {
-                request: r.id,
-                requested_cents: r.content.requested_cents,
-                proposed_cents: r.facts.proposed_cents,
-                opinion: r
-                    .facts
-                    .instructors
-                    .iter()
-                    .find(|a| a.lead)
-                    .and_then(|a| a.opinion.as_ref())
-                    .map(|o| o.value),
-                submitted_at: r.submitted_at.unwrap_or(r.created_at),
-            })
+            .map(StoredRequest::candidate)
             .collect();
         // Sheets are already filtered: nothing more is excluded.
         simpa_domain::scoring::rank_and_allocate(&candidates, &sheets, &HashSet::new(), &self.rules)
@@ -653,20 +631,7 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
                 }
                 let seated = mine.iter().any(|s| s.juror == *juror);
                 if counting.member_of(*juror, r.association) && !seated {
-                    recusals.push(Seat {
-                        request: r.id,
-                        juror: *juror,
-                        seated_at: now,
-                        declaration: Some(simpa_domain::jury::Declaration::Conflict),
-                        conflict_reason: Some(
-                            "Membre de l'association qui dépose la demande.".into(),
-                        ),
-                        automatic: true,
-                        declared_at: Some(now),
-                        marks: None,
-                        handed_in_at: None,
-                        score: None,
-                    });
+                    recusals.push(Seat::recused_as_member(r.id, *juror, now));
                 }
             }
             ToCover {
@@ -682,18 +647,7 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
         .collect();
     let new_seats: Vec<Seat> = assign(&to_cover, &jurors, at.jury.settings.jurors_per_request)
         .into_iter()
-        .map(|(request, juror)| Seat {
-            request,
-            juror,
-            seated_at: now,
-            declaration: None,
-            conflict_reason: None,
-            automatic: false,
-            declared_at: None,
-            marks: None,
-            handed_in_at: None,
-            score: None,
-        })
+        .map(|(request, juror)| Seat::empty(request, juror, now))
         .collect();
     juries::insert_seats(conn, at.campaign.id, &new_seats)?;
     juries::insert_seats(conn, at.campaign.id, &recusals)?;
@@ -998,18 +952,7 @@ pub async fn seat_juror(
                 None => juries::insert_seats(
                     conn,
                     id,
-                    &[Seat {
-                        request,
-                        juror,
-                        seated_at: now,
-                        declaration: None,
-                        conflict_reason: None,
-                        automatic: false,
-                        declared_at: None,
-                        marks: None,
-                        handed_in_at: None,
-                        score: None,
-                    }],
+                    &[Seat::empty(request, juror, now)],
                 )?,
             }
             let mut view = coverage(conn, &at, None)?;
@@ -1210,13 +1153,7 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
                 normalised_score: p.normalised,
                 sheets: p.sheets,
                 flagged: p.flagged,
-                opinion: r
-                    .facts
-                    .instructors
-                    .iter()
-                    .find(|a| a.lead)
-                    .and_then(|a| a.opinion.as_ref())
-                    .map(|o| OpinionCode(o.value)),
+                opinion: r.facts.lead_opinion().map(OpinionCode),
                 proposed_cents: if validated {
                     None
                 } else {

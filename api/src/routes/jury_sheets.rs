@@ -15,7 +15,6 @@ use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
-use simpa_domain::budget::Side;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::Command;
 use simpa_domain::ids::{AccountId, RequestId};
@@ -235,7 +234,6 @@ pub struct SheetView {
 
 fn sheet_view(conn: &mut DbConnection, at: &AtSeat) -> StoreResult<SheetView> {
     let request = &at.request;
-    let budget = &request.content.budget;
     let grid = &at.jury.settings.grid;
     let marks = at.seat.marks.clone().unwrap_or_default();
     Ok(SheetView {
@@ -247,13 +245,7 @@ fn sheet_view(conn: &mut DbConnection, at: &AtSeat) -> StoreResult<SheetView> {
                 name: associations::name(conn, request.association)?,
             },
             fields: RequestFields::from_content(request.content.clone()),
-            budget_summary: BudgetSummary {
-                charges_cents: budget.total(Side::Charge),
-                income_cents: budget.total(Side::Income),
-                in_kind_cents: budget.total(Side::InKindUse),
-                city_subsidy_cents: budget.city_subsidy_cents(),
-                city_share_basis_points: budget.city_share_basis_points(),
-            },
+            budget_summary: BudgetSummary::of(&request.content.budget),
         },
         session: SessionStatusCode(at.jury.status),
         criteria: CriterionFields::of_grid(grid),

@@ -81,6 +81,18 @@ pub struct BudgetSummary {
     pub city_share_basis_points: Option<i64>,
 }
 
+impl BudgetSummary {
+    pub(crate) fn of(budget: &simpa_domain::budget::Budget) -> BudgetSummary {
+        BudgetSummary {
+            charges_cents: budget.total(Side::Charge),
+            income_cents: budget.total(Side::Income),
+            in_kind_cents: budget.total(Side::InKindUse),
+            city_subsidy_cents: budget.city_subsidy_cents(),
+            city_share_basis_points: budget.city_share_basis_points(),
+        }
+    }
+}
+
 /// One event of the history. The association sees only public events, without internal
 /// notes and, but for what was asked of it, without details.
 #[derive(Serialize, ToSchema)]
@@ -366,7 +378,6 @@ fn render(
     let directions = reference::directions(conn)?;
     let (holder, next_step) = whereabouts(&request.facts);
     let clock = ClockInputs::new(&request, &campaign, &events);
-    let budget = &request.content.budget;
     let instruction = internal.then(|| InstructionView {
         proposed_cents: request.facts.proposed_cents,
         instructors: request
@@ -419,13 +430,7 @@ fn render(
             .into_iter()
             .map(ActionCode)
             .collect(),
-        budget_summary: BudgetSummary {
-            charges_cents: budget.total(Side::Charge),
-            income_cents: budget.total(Side::Income),
-            in_kind_cents: budget.total(Side::InKindUse),
-            city_subsidy_cents: budget.city_subsidy_cents(),
-            city_share_basis_points: budget.city_share_basis_points(),
-        },
+        budget_summary: BudgetSummary::of(&request.content.budget),
         documents: documents
             .into_iter()
             .map(|v| AttachedDocumentView::from(DocumentVersionView::from(v)))
