@@ -52,7 +52,8 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
             .unwrap_or(0)
     };
     assert!(created(" associations") >= 50, "{report}");
-    assert!(created(" requests created") >= 100, "{report}");
+    assert!(created(" requests and") >= 100, "{report}");
+    assert!(created(" juries created") >= 3, "{report}");
     assert!(
         report.contains("admin@demo.simpa.fr") && report.contains("president@demo.simpa.fr"),
         "{report}"
@@ -69,8 +70,9 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
 
     let again = run(simpa(dir.path()).args(["fixtures", "load"]));
     assert!(
-        stdout(&again)
-            .contains("0 accounts, 0 associations and 0 requests created (already loaded)"),
+        stdout(&again).contains(
+            "0 accounts, 0 associations, 0 requests and 0 juries created (already loaded)"
+        ),
         "{}",
         stdout(&again)
     );

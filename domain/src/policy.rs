@@ -133,6 +133,12 @@ pub enum Action {
     ReadJury {
         seat: Option<JurySeat>,
     },
+    /// The jury's minutes (every sheet, named): the bureau; the chair once the session is
+    /// closed (jurors do not read each other's sheets while they score).
+    ReadMinutes {
+        seat: Option<JurySeat>,
+        session_open: bool,
+    },
     /// Setting up a jury (rules, grid, members): the bureau.
     ManageJury,
     /// Seating jurors on requests, closing the session and validating the ranking: the
@@ -261,7 +267,10 @@ impl Action {
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
             Action::ReadRequest(_) | Action::SitOnRequest { .. } => "request",
-            Action::ReadJury { .. } | Action::ManageJury | Action::ChairJury { .. } => "jury",
+            Action::ReadJury { .. }
+            | Action::ReadMinutes { .. }
+            | Action::ManageJury
+            | Action::ChairJury { .. } => "jury",
             Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
@@ -396,6 +405,11 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
         ),
         ReadJury { seat } => allow(
             actor.is_central() || (actor.is_juror() && seat.is_some()),
+            Denial::Forbidden,
+        ),
+        ReadMinutes { seat, session_open } => allow(
+            actor.is_central()
+                || (actor.is_juror() && seat.is_some_and(|s| s.chair) && !session_open),
             Denial::Forbidden,
         ),
         ManageJury => allow(actor.is_central(), Denial::Forbidden),
@@ -686,6 +700,9 @@ mod tests {
             (Action::ReadJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
+            (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: true },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ReadMinutes { seat: Some(JurySeat { chair: false }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ChairJury { seat: Some(JurySeat { chair: true }) },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ChairJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             // Only a juror seated on the request, not recused, not a member of the applicant.

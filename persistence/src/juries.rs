@@ -512,7 +512,8 @@ pub fn seat(
         .transpose()
 }
 
-/// Whether any juror gave any point (the grid is then locked).
+/// Whether any juror saved a sheet, a draft or handed in (the grid is then locked: the marks
+/// were given against it).
 pub fn scored(conn: &mut DbConnection, campaign: CampaignId) -> StoreResult<bool> {
     use diesel::dsl::exists;
     Ok(diesel::select(exists(
@@ -604,13 +605,28 @@ pub fn save_marks(
     handed_in_score: Option<f64>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::update(jury_seats::table.find((request.to_string(), juror.to_string())))
-        .set((
-            jury_seats::points.eq(marks_to_json(marks)),
-            jury_seats::handed_in_at.eq(handed_in_score.map(|_| naive(now))),
-            jury_seats::score.eq(handed_in_score),
-        ))
-        .execute(conn)?;
+    // Only a sheet still open, of a juror who declared no conflict: a concurrent hand-in or
+    // recusal of the same juror wins.
+    let saved = diesel::update(
+        jury_seats::table
+            .find((request.to_string(), juror.to_string()))
+            .filter(jury_seats::handed_in_at.is_null())
+            .filter(jury_seats::declaration.eq(Declaration::NoConflict.code())),
+    )
+    .set((
+        jury_seats::points.eq(marks_to_json(marks)),
+        jury_seats::handed_in_at.eq(handed_in_score.map(|_| naive(now))),
+        jury_seats::score.eq(handed_in_score),
+    ))
+    .execute(conn)?;
+    if saved == 0 {
+        return Err(DomainError::conflict(
+            "jury.sheet_handed_in",
+            None,
+            "Cette fiche a été remise ou vous vous êtes récusé·e entre-temps : relisez-la.",
+        )
+        .into());
+    }
     Ok(())
 }
 

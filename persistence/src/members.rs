@@ -383,6 +383,10 @@ pub fn addressees_of_many(
     associations: &[AssociationId],
 ) -> StoreResult<HashMap<AssociationId, Vec<MemberAddressee>>> {
     let mut found: HashMap<AssociationId, Vec<MemberAddressee>> = HashMap::new();
+    // An association named twice (several requests of its) is read once.
+    let mut associations = associations.to_vec();
+    associations.sort();
+    associations.dedup();
     for chunk in associations.chunks(1000) {
         let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let rows: Vec<(String, String, String, String, bool, String)> = association_members::table

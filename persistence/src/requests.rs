@@ -1024,6 +1024,24 @@ pub fn worklist(
 }
 
 /// Many requests by id, in no particular order (ids not found are left out).
+/// Locks the rows of a campaign's requests in these states until the transaction ends (a
+/// jury's validation moves them all: no action on one of them goes on meanwhile).
+pub fn lock_of_campaign(
+    conn: &mut DbConnection,
+    campaign: CampaignId,
+    states: &[RequestState],
+) -> StoreResult<()> {
+    let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
+    diesel::update(
+        requests::table
+            .filter(requests::campaign_id.eq(campaign.to_string()))
+            .filter(requests::state.eq_any(codes)),
+    )
+    .set(requests::version.eq(requests::version))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// The requests of a campaign in these states, in the order of their numbers.
 pub fn of_campaign(
     conn: &mut DbConnection,

@@ -476,6 +476,12 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
     // Provisional minutes; the ranking is validated only once the session is closed.
     let provisional = app.get(&jury_path(&campaign, "/minutes"), Some(&bureau.access));
     assert_eq!(provisional.expect(200)["provisional"], true);
+    // Jurors do not read each other's sheets while they score; the chair reads the minutes
+    // once the session is closed.
+    for juror in [chair, &jurors[1], &member_juror] {
+        app.get(&jury_path(&campaign, "/minutes"), Some(&juror.access))
+            .expect_problem(403, "access.forbidden");
+    }
     app.post(
         &jury_path(&campaign, "/validate"),
         Some(&chair.access),
@@ -494,6 +500,16 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
         &json!({}),
     );
     assert_eq!(closed.expect(200)["status"], "closed");
+    let read = app.get(&jury_path(&campaign, "/minutes"), Some(&chair.access));
+    assert_eq!(
+        read.expect(200)["ranking"].as_array().map(Vec::len),
+        Some(30)
+    );
+    app.get(
+        &jury_path(&campaign, "/minutes"),
+        Some(&member_juror.access),
+    )
+    .expect_problem(403, "access.forbidden");
     app.put(
         &sheet_path(&requests[0].2, "sheet"),
         Some(&jurors[2].access),

@@ -229,7 +229,12 @@ pub(crate) fn load_jury(
         _ => None,
     };
     policy::authorize(&actor, action(seat))?;
-    let campaign = campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+    // What changes the jury's work relies on the campaign's envelope: it holds meanwhile.
+    let campaign = match hold {
+        Hold::Read => campaigns::get(conn, id)?,
+        Hold::Exclusive => campaigns::get_shared(conn, id)?,
+    }
+    .ok_or(DomainError::NotFound { what: "campaign" })?;
     let jury = match hold {
         Hold::Read => juries::get(conn, id)?,
         Hold::Exclusive => juries::get_locked(conn, id)?,
@@ -681,6 +686,9 @@ pub(crate) fn record_jury_action(
     command: Command,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Actions on one request take turns: read it again under its lock.
+    let request =
+        requests::get_locked(conn, request.id)?.ok_or(DomainError::NotFound { what: "request" })?;
     let now = now.max(request.updated_at);
     let outcome = decide(
         &request.facts,
@@ -690,7 +698,8 @@ pub(crate) fn record_jury_action(
         now.date_naive(),
     )?;
     let author = author(conn, actor)?;
-    let recorded = instruction::record_action(conn, request, campaign, outcome, author, None, now)?;
+    let recorded =
+        instruction::record_action(conn, &request, campaign, outcome, author, None, now)?;
     instruction::publish(conn, recorded.change)
 }
 
@@ -758,9 +767,18 @@ fn coverage(
     for seat in &standing.seats {
         by_request.entry(seat.request).or_default().push(seat);
     }
+    let hidden = out_of_sight(
+        at,
+        &standing.candidates,
+        &standing.seats,
+        &standing.counting,
+    );
     let mut items = Vec::new();
     for r in &standing.candidates {
         let seats = by_request.remove(&r.id).unwrap_or_default();
+        if hidden.contains(&r.id) {
+            continue;
+        }
         if let Some(juror) = only {
             // A juror sees the requests they sit on, not those they are recused from.
             let mine = seats.iter().find(|s| s.juror == juror);
@@ -817,6 +835,34 @@ fn coverage(
 /// Whether the caller sees the whole jury's work (the bureau, the chair) or their own seats.
 fn sees_everything(at: &JuryAt) -> bool {
     at.seat.is_some_and(|s| s.chair) || policy::decide(&at.actor, Action::ManageJury).is_ok()
+}
+
+/// The requests whose jury work the caller may not see: for a juror (the chair included),
+/// those they are recused from or whose applicant they belong to. The bureau sees them all.
+fn out_of_sight(
+    at: &JuryAt,
+    candidates: &[StoredRequest],
+    seats: &[Seat],
+    counting: &Counting,
+) -> HashSet<RequestId> {
+    let Actor::Person { id, .. } = at.actor else {
+        return HashSet::new();
+    };
+    if policy::decide(&at.actor, Action::ManageJury).is_ok() {
+        return HashSet::new();
+    }
+    let mut hidden: HashSet<RequestId> = seats
+        .iter()
+        .filter(|s| s.juror == id && s.recused())
+        .map(|s| s.request)
+        .collect();
+    hidden.extend(
+        candidates
+            .iter()
+            .filter(|r| counting.member_of(id, r.association))
+            .map(|r| r.id),
+    );
+    hidden
 }
 
 fn own_account(at: &JuryAt) -> Option<AccountId> {
@@ -931,6 +977,12 @@ pub async fn seat_juror(
                 return Err(DomainError::NotFound { what: "juror" }.into());
             }
             let counting = Counting::load(conn, &members, &[candidate.association])?;
+            let seats = juries::seats_of_request(conn, request)?;
+            let candidates = [candidate];
+            if !out_of_sight(&at, &candidates, &seats, &counting).is_empty() {
+                return Err(DomainError::NotFound { what: "request" }.into());
+            }
+            let [candidate] = candidates;
             if counting.member_of(juror, candidate.association) {
                 return Err(DomainError::conflict(
                     "jury.member_of_applicant",
@@ -1117,9 +1169,21 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
                 });
         }
     }
+    let hidden = out_of_sight(
+        at,
+        &standing.candidates,
+        &standing.seats,
+        &standing.counting,
+    );
+    recusals.retain(|line: &RecusalLine| {
+        !standing.candidates.iter().any(|r| {
+            hidden.contains(&r.id) && r.number.map(|n| n.to_string()) == line.request_number
+        })
+    });
     let criteria_count = jury.settings.grid.len();
     let ranking: Vec<MinutesLine> = placed
         .iter()
+        .filter(|p| !hidden.contains(&p.request))
         .filter_map(|p| {
             let r = standing.candidates.iter().find(|r| r.id == p.request)?;
             let scores = sheets_of.remove(&p.request).unwrap_or_default();
@@ -1207,6 +1271,15 @@ fn decimal(value: Option<f64>) -> String {
     value.map_or_else(String::new, |v| format!("{v:.2}").replace('.', ","))
 }
 
+/// Text as a spreadsheet cell: a leading `=`, `+`, `-` or `@` would make it a formula.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
     let failed = |e: csv::Error| StoreError::Corrupt(format!("minutes as CSV: {e}"));
     let mut writer = csv::WriterBuilder::new()
@@ -1237,8 +1310,8 @@ fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
         let mut record = vec![
             line.rank.to_string(),
             line.request.number.clone().unwrap_or_default(),
-            line.request.association.name.clone(),
-            line.request.title.clone(),
+            cell(&line.request.association.name),
+            cell(&line.request.title),
             decimal(line.score),
             decimal(line.normalised_score),
             line.sheets.to_string(),
@@ -1299,6 +1372,13 @@ pub async fn jury_minutes(
             let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
                 seat,
             })?;
+            policy::authorize(
+                &at.actor,
+                Action::ReadMinutes {
+                    seat: at.seat,
+                    session_open: at.jury.status == SessionStatus::Open,
+                },
+            )?;
             let view = minutes(conn, &at)?;
             let text = if csv { Some(minutes_csv(&view)?) } else { None };
             Ok((view, text))
@@ -1371,11 +1451,15 @@ pub async fn validate_ranking(
                 )
                 .into());
             }
-            let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
-            let pending: Vec<String> = standing
-                .candidates
+            let undecided = [
+                RequestState::Submitted,
+                RequestState::Incomplete,
+                RequestState::InInstruction,
+            ];
+            let moved = [undecided.as_slice(), &[RequestState::Instructed]].concat();
+            requests::lock_of_campaign(conn, id, &moved)?;
+            let pending: Vec<String> = requests::of_campaign(conn, id, &undecided)?
                 .iter()
-                .filter(|r| r.facts.state != RequestState::Instructed)
                 .map(|r| r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()))
                 .collect();
             if !pending.is_empty() {
@@ -1383,13 +1467,14 @@ pub async fn validate_ranking(
                     "jury.instruction_pending",
                     None,
                     format!(
-                        "{} demande(s) attendent encore l'avis de l'instruction : {}.",
+                        "{} demande(s) ne sont pas encore instruites (complétude, pièces ou avis) : {}.",
                         pending.len(),
                         pending.join(", ")
                     ),
                 )
                 .into());
             }
+            let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
             let placed = standing.placed();
             let author_actor = crate::routes::requests::event_actor(conn, &at.actor)?;
             let mut decided = Vec::with_capacity(placed.len());
