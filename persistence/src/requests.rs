@@ -1032,13 +1032,15 @@ pub fn lock_of_campaign(
     states: &[RequestState],
 ) -> StoreResult<()> {
     let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
-    diesel::update(
+    // SQLite's writers already take turns on the whole database.
+    if let DbConnection::Postgres(pg) = conn {
         requests::table
             .filter(requests::campaign_id.eq(campaign.to_string()))
-            .filter(requests::state.eq_any(codes)),
-    )
-    .set(requests::version.eq(requests::version))
-    .execute(conn)?;
+            .filter(requests::state.eq_any(codes))
+            .select(requests::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
     Ok(())
 }
 
