@@ -48,6 +48,8 @@ const FILES: &[(&str, &str)] = templates!(
     "request_rejected.html",
     "request_ranked.txt",
     "request_ranked.html",
+    "request_granted.txt",
+    "request_granted.html",
     "juror_recused.txt",
     "juror_recused.html",
     "request_withdrawn.txt",

@@ -7,6 +7,7 @@
 use crate::campaign::CircuitKind;
 use crate::coded_enum;
 use crate::contact::bounded_text;
+use crate::deliberation::{Council, DeliberationReference, french_date};
 use crate::ids::{DirectionId, DistrictNumber};
 use crate::jury::Declaration;
 use crate::policy::Party;
@@ -36,6 +37,14 @@ coded_enum! {
         Rank = ("rank", "classer la demande (jury)"),
         /// The jury's validated ranking leaves the request out.
         RejectAfterJury = ("reject_after_jury", "écarter la demande (jury)"),
+        /// The bureau puts the request on a council's agenda, in a deliberation.
+        Schedule = ("schedule", "inscrire la demande dans une délibération"),
+        /// The bureau takes it off the agenda before the vote.
+        Unschedule = ("unschedule", "retirer la demande de la délibération"),
+        /// The council's vote grants a subsidy.
+        Grant = ("grant", "accorder la subvention (vote du conseil)"),
+        /// The council's vote refuses it.
+        RefuseByVote = ("refuse_by_vote", "refuser la subvention (vote du conseil)"),
     }
 }
 
@@ -285,6 +294,26 @@ pub enum Command {
         /// Why, in French, for the association.
         reason: String,
     },
+    Schedule {
+        deliberation: DeliberationReference,
+        council: Council,
+        session_on: NaiveDate,
+        proposed_cents: i64,
+    },
+    Unschedule {
+        deliberation: DeliberationReference,
+    },
+    Grant {
+        deliberation: DeliberationReference,
+        council: Council,
+        voted_on: NaiveDate,
+        voted_cents: i64,
+    },
+    RefuseByVote {
+        deliberation: DeliberationReference,
+        council: Council,
+        voted_on: NaiveDate,
+    },
 }
 
 impl Command {
@@ -303,6 +332,10 @@ impl Command {
             Command::DeclareInterests { .. } => ActionKind::DeclareInterests,
             Command::Rank { .. } => ActionKind::Rank,
             Command::RejectAfterJury { .. } => ActionKind::RejectAfterJury,
+            Command::Schedule { .. } => ActionKind::Schedule,
+            Command::Unschedule { .. } => ActionKind::Unschedule,
+            Command::Grant { .. } => ActionKind::Grant,
+            Command::RefuseByVote { .. } => ActionKind::RefuseByVote,
         }
     }
 }
@@ -365,6 +398,7 @@ const BEFORE_DECISION: &[RequestState] = &[
     InInstruction,
     Instructed,
     Ranked,
+    Scheduled,
 ];
 const CALLS: &[CircuitKind] = &[CallForProjects];
 
@@ -387,6 +421,14 @@ const RULES: &[Rule] = &[
     Rule { action: ActionKind::DeclareInterests, from: &[InInstruction, Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::Stay },
     Rule { action: ActionKind::Rank, from: &[Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::To(Ranked) },
     Rule { action: ActionKind::RejectAfterJury, from: &[Instructed], when: When::Always, by: Who::Jury, circuits: CALLS, to: Target::To(Rejected) },
+    // Calls for projects are voted once their jury ranked them.
+    Rule { action: ActionKind::Schedule, from: &[Instructed], when: When::Always, by: Who::Bureau, circuits: &[Central, Local], to: Target::To(Scheduled) },
+    Rule { action: ActionKind::Schedule, from: &[Ranked], when: When::Always, by: Who::Bureau, circuits: CALLS, to: Target::To(Scheduled) },
+    // Off the agenda, back to where it was scheduled from.
+    Rule { action: ActionKind::Unschedule, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: &[Central, Local], to: Target::To(Instructed) },
+    Rule { action: ActionKind::Unschedule, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: CALLS, to: Target::To(Ranked) },
+    Rule { action: ActionKind::Grant, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Granted) },
+    Rule { action: ActionKind::RefuseByVote, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
 ];
 
 impl Who {
@@ -422,6 +464,14 @@ impl Who {
             Who::Jury => "le jury de l'appel à projets".to_owned(),
         }
     }
+}
+
+/// The text with its first letter in capitals ("le Conseil de Paris" → "Le Conseil de Paris").
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// "1er", "11e": how districts are written.
@@ -909,6 +959,68 @@ fn apply(
             draft.public_message = Some(reason("reason", &text)?);
             draft.details = json!({"rank": rank, "score_hundredths": score_hundredths});
         }
+        Command::Schedule {
+            deliberation,
+            council,
+            session_on,
+            proposed_cents,
+        } => {
+            check_amount("proposed_cents", proposed_cents, facts.requested_cents)
+                .map_err(|e| DomainError::Invalid(vec![e]))?;
+            next.proposed_cents = Some(proposed_cents);
+            draft.public_message = Some(format!(
+                "Votre demande est inscrite au projet de délibération {deliberation}, soumis à {} en séance du {}.",
+                council.name(),
+                french_date(session_on)
+            ));
+            draft.details = json!({
+                "deliberation": deliberation.as_str(),
+                "session_on": session_on.to_string(),
+                "proposed_cents": proposed_cents,
+            });
+        }
+        Command::Unschedule { deliberation } => {
+            draft.visibility = Visibility::Internal;
+            draft.internal_note = Some(format!(
+                "Retirée de la délibération {deliberation} avant le vote."
+            ));
+            draft.details = json!({"deliberation": deliberation.as_str()});
+        }
+        Command::Grant {
+            deliberation,
+            council,
+            voted_on,
+            voted_cents,
+        } => {
+            crate::campaign::check_cents(voted_cents, true)
+                .map_err(|v| DomainError::invalid("voted_cents", v))?;
+            draft.public_message = Some(format!(
+                "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).",
+                capitalised(&council.name()),
+                crate::money::euros(voted_cents),
+                french_date(voted_on)
+            ));
+            draft.details = json!({
+                "deliberation": deliberation.as_str(),
+                "voted_on": voted_on.to_string(),
+                "voted_cents": voted_cents,
+            });
+        }
+        Command::RefuseByVote {
+            deliberation,
+            council,
+            voted_on,
+        } => {
+            draft.public_message = Some(format!(
+                "{} n'a pas accordé de subvention à votre demande (délibération {deliberation} du {}).",
+                capitalised(&council.name()),
+                french_date(voted_on)
+            ));
+            draft.details = json!({
+                "deliberation": deliberation.as_str(),
+                "voted_on": voted_on.to_string(),
+            });
+        }
     }
     if target == Target::WhenOpinionsAreIn {
         let all_in = !next.instructors.is_empty() && next.awaited().is_empty();
@@ -1058,7 +1170,35 @@ mod tests {
                 score_hundredths: Some(3_000),
                 reason: "Non retenue par le jury : enveloppe épuisée.".into(),
             },
+            Command::Schedule {
+                deliberation: deliberation(),
+                council: paris(),
+                session_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+                proposed_cents: 8_000_00,
+            },
+            Command::Unschedule {
+                deliberation: deliberation(),
+            },
+            Command::Grant {
+                deliberation: deliberation(),
+                council: paris(),
+                voted_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+                voted_cents: 7_500_00,
+            },
+            Command::RefuseByVote {
+                deliberation: deliberation(),
+                council: paris(),
+                voted_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            },
         ]
+    }
+
+    fn deliberation() -> DeliberationReference {
+        DeliberationReference::parse("2026 DAC 412").unwrap()
+    }
+
+    fn paris() -> Council {
+        Council::new(crate::deliberation::CouncilKind::ConseilDeParis, None).unwrap()
     }
 
     fn parties() -> Vec<(&'static str, Party)> {
@@ -1092,9 +1232,14 @@ mod tests {
             rows.push((circuit, Submitted, A::RejectInadmissible, gate, Rejected));
             rows.push((circuit, Incomplete, A::RejectInadmissible, gate, Rejected));
             rows.push((circuit, Instructed, A::OverrideProposal, "bureau", Instructed));
-            for state in [Draft, Submitted, Incomplete, InInstruction, Instructed, Ranked] {
+            for state in [Draft, Submitted, Incomplete, InInstruction, Instructed, Ranked, Scheduled] {
                 rows.push((circuit, state, A::Withdraw, "applicant", Withdrawn));
             }
+            let voted = if circuit == CallForProjects { Ranked } else { Instructed };
+            rows.push((circuit, voted, A::Schedule, "bureau", Scheduled));
+            rows.push((circuit, Scheduled, A::Unschedule, "bureau", voted));
+            rows.push((circuit, Scheduled, A::Grant, "bureau", Granted));
+            rows.push((circuit, Scheduled, A::RefuseByVote, "bureau", Rejected));
             if circuit == CallForProjects {
                 rows.push((circuit, InInstruction, A::DeclareInterests, "jury", InInstruction));
                 rows.push((circuit, Instructed, A::DeclareInterests, "jury", Instructed));
@@ -1571,8 +1716,17 @@ mod tests {
                     public_comment: None,
                     internal_comment: None,
                 };
+                // Half the time someone who may act now, so that walks get far; otherwise
+                // anyone (refusals are part of the walk).
+                let acting: Vec<Party> = all_parties
+                    .iter()
+                    .copied()
+                    .filter(|p| !possible_actions(&request, &[*p]).is_empty())
+                    .collect();
                 let party = if rng.random_bool(0.2) {
                     Party::Direction(direction(4))
+                } else if !acting.is_empty() && rng.random_bool(0.5) {
+                    acting[rng.random_range(0..acting.len())]
                 } else {
                     all_parties[rng.random_range(0..all_parties.len())]
                 };

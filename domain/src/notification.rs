@@ -18,6 +18,7 @@ coded_enum! {
         Instructed = ("request_instructed", "L'instruction de votre demande est terminée"),
         Rejected = ("request_rejected", "Votre demande a été refusée"),
         Ranked = ("request_ranked", "Le jury a retenu votre demande"),
+        Granted = ("request_granted", "Votre subvention est accordée"),
         JurorRecused = ("juror_recused", "Un·e juré·e s'est récusé·e"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
         NewWork = ("new_work", "Une demande vous attend"),
@@ -118,7 +119,8 @@ pub fn notices_for(
         ActionKind::GiveOpinion if after.state == RequestState::Instructed => {
             notices.push(association(Notice::Instructed, false));
         }
-        ActionKind::RejectInadmissible | ActionKind::RejectAfterJury => {
+        ActionKind::Grant => notices.push(association(Notice::Granted, true)),
+        ActionKind::RejectInadmissible | ActionKind::RejectAfterJury | ActionKind::RefuseByVote => {
             notices.push(association(Notice::Rejected, true));
         }
         ActionKind::Rank => notices.push(association(Notice::Ranked, true)),
@@ -127,7 +129,9 @@ pub fn notices_for(
         | ActionKind::Edit
         | ActionKind::GiveOpinion
         | ActionKind::OverrideProposal
-        | ActionKind::DeclareInterests => {}
+        | ActionKind::DeclareInterests
+        | ActionKind::Schedule
+        | ActionKind::Unschedule => {}
     }
     notices
 }

@@ -23,6 +23,10 @@ coded_enum! {
         Instructed = ("instructed", "Instruite"),
         /// A call for projects' jury ranked it, with the amount it proposes.
         Ranked = ("ranked", "Classée par le jury"),
+        /// On the agenda of a council, in a deliberation, with the amount proposed.
+        Scheduled = ("scheduled", "Inscrite à l'ordre du jour du conseil"),
+        /// The council voted a subsidy.
+        Granted = ("granted", "Subvention accordée"),
         Rejected = ("rejected", "Refusée"),
         Withdrawn = ("withdrawn", "Retirée"),
     }

@@ -3,7 +3,7 @@
 //! waited for the association (an incomplete request stops the city's clock).
 
 use crate::campaign::{CircuitKind, Sla};
-use crate::circuit::{Instructor, RequestFacts, ordinal};
+use crate::circuit::{Instructor, RequestFacts, capitalised, ordinal};
 use crate::ids::DistrictNumber;
 use crate::request::RequestState;
 use chrono::{DateTime, Duration, Utc};
@@ -84,14 +84,18 @@ pub fn sla_clock(
             RequestState::Submitted
             | RequestState::InInstruction
             | RequestState::Instructed
-            | RequestState::Ranked => {
+            | RequestState::Ranked
+            | RequestState::Scheduled => {
                 clock.with_city += spent;
                 if step.is_some() && Step::of(*state, None) == step {
                     clock.step_elapsed += spent;
                 }
             }
             RequestState::Incomplete => clock.with_association += spent,
-            RequestState::Draft | RequestState::Rejected | RequestState::Withdrawn => {}
+            RequestState::Draft
+            | RequestState::Rejected
+            | RequestState::Withdrawn
+            | RequestState::Granted => {}
         }
     }
     if current != RequestState::Incomplete
@@ -167,121 +171,15 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
             Holder::Bureau,
             "Le jury a retenu la demande : elle sera inscrite dans une délibération soumise au vote du conseil.".into(),
         ),
+        RequestState::Scheduled => (
+            Holder::Bureau,
+            "La demande est inscrite dans une délibération : le conseil la votera à sa séance.".into(),
+        ),
+        RequestState::Granted => (
+            Holder::Bureau,
+            "La subvention est accordée : suivent la convention (au-delà de 23 000 €) et les versements.".into(),
+        ),
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::circuit::Assignment;
-    use crate::ids::DirectionId;
-    use chrono::TimeZone;
-    use uuid::Uuid;
-
-    fn day(d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 10, d, 9, 0, 0).unwrap()
-    }
-
-    const SLA: Sla = Sla {
-        admissibility_days: 15,
-        instruction_days: 60,
-    };
-
-    #[test]
-    fn waiting_for_the_association_stops_the_citys_clock() {
-        use RequestState::*;
-        // Submitted on the 1st, documents asked on the 4th, sent back on the 14th.
-        let history = [
-            (day(1), Draft),
-            (day(1), Submitted),
-            (day(4), Incomplete),
-            (day(14), Submitted),
-        ];
-        let clock = sla_clock(&history, None, &SLA, day(16));
-        assert_eq!(clock.with_city, Duration::days(5));
-        assert_eq!(clock.with_association, Duration::days(10));
-        assert_eq!(
-            (clock.step, clock.step_elapsed),
-            (Some(Step::Admissibility), Duration::days(5))
-        );
-        assert_eq!(clock.due_at, Some(day(26)), "15 days of the city's time");
-        assert!(!clock.is_overdue(day(26)));
-        assert!(clock.is_overdue(day(27)));
-
-        let paused = sla_clock(&history[..3], Some(Submitted), &SLA, day(30));
-        assert_eq!(
-            (paused.step, paused.due_at),
-            (Some(Step::Admissibility), None),
-            "no deadline while incomplete"
-        );
-        assert_eq!(paused.with_association, Duration::days(26));
-    }
-
-    #[test]
-    fn each_step_has_its_own_deadline() {
-        use RequestState::*;
-        let history = [
-            (day(1), Draft),
-            (day(2), Submitted),
-            (day(12), InInstruction),
-        ];
-        let clock = sla_clock(&history, None, &SLA, day(20));
-        assert_eq!(
-            (clock.step, clock.step_elapsed),
-            (Some(Step::Instruction), Duration::days(8))
-        );
-        assert_eq!(clock.with_city, Duration::days(18));
-        assert_eq!(clock.due_at, Some(day(12) + Duration::days(60)));
-        let done = sla_clock(
-            &[(day(1), Draft), (day(2), Submitted), (day(3), Withdrawn)],
-            None,
-            &SLA,
-            day(20),
-        );
-        assert_eq!(
-            (done.step, done.due_at, done.with_city),
-            (None, None, Duration::days(1))
-        );
-    }
-
-    #[test]
-    fn the_holder_and_the_next_step_follow_the_circuit() {
-        let mut facts = RequestFacts::new_draft(CircuitKind::Local, Some(DistrictNumber(11)));
-        assert_eq!(whereabouts(&facts).0, Holder::Association);
-        facts.state = RequestState::Submitted;
-        let (holder, next) = whereabouts(&facts);
-        assert_eq!(holder, Holder::District(DistrictNumber(11)));
-        assert_eq!(
-            next,
-            "La mairie du 11e arrondissement vérifie que le dossier est complet et recevable."
-        );
-
-        let mut central = RequestFacts::new_draft(CircuitKind::Central, None);
-        central.state = RequestState::InInstruction;
-        assert_eq!(whereabouts(&central).0, Holder::Bureau, "to dispatch");
-        let dac = Instructor::Direction(DirectionId::from_uuid(Uuid::from_u128(1)));
-        central.instructors = vec![Assignment {
-            instructor: dac,
-            lead: true,
-            opinion: None,
-        }];
-        assert_eq!(
-            whereabouts(&central),
-            (
-                Holder::Instructors(vec![dac]),
-                "La demande est en instruction : 1 avis attendu(s).".into()
-            )
-        );
-        central.state = RequestState::Withdrawn;
-        assert_eq!(whereabouts(&central).0, Holder::Nobody);
     }
 }
