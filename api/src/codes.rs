@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
+use simpa_domain::deliberation::{CouncilKind, VoteOutcome};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
 use simpa_domain::jury::{Declaration, SessionStatus};
 use simpa_domain::notification::WorkEmails;
@@ -125,6 +126,14 @@ api_code!(
 api_code!(
     /// How staff hear of new work.
     WorkEmailsCode(WorkEmails)
+);
+api_code!(
+    /// Which council votes a deliberation.
+    CouncilCode(CouncilKind)
+);
+api_code!(
+    /// How a council voted a deliberation.
+    VoteOutcomeCode(VoteOutcome)
 );
 api_code!(
     /// Where a jury's session stands.

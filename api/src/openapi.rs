@@ -49,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
         (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
         (name = "webhooks", description = "Signed HTTP calls to directions' systems on every change of their requests"),
+        (name = "deliberations", description = "Deliberations: a council's agenda and its vote, which grants or refuses every line at once"),
         (name = "juries", description = "Juries of calls for projects: scoring grid, seats, conflicts of interest, scores, ranking within the envelope, minutes"),
     )
 )]

@@ -141,6 +141,8 @@ pub enum Action {
     },
     /// Setting up a jury (rules, grid, members): the bureau.
     ManageJury,
+    /// Deliberations: preparing their agenda and recording their vote; the bureau.
+    ManageDeliberations,
     /// Seating jurors on requests, closing the session and validating the ranking: the
     /// bureau or the jury's chair.
     ChairJury {
@@ -271,6 +273,7 @@ impl Action {
             | Action::ReadMinutes { .. }
             | Action::ManageJury
             | Action::ChairJury { .. } => "jury",
+            Action::ManageDeliberations => "deliberation",
             Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
@@ -412,7 +415,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
                 || (actor.is_juror() && seat.is_some_and(|s| s.chair) && !session_open),
             Denial::Forbidden,
         ),
-        ManageJury => allow(actor.is_central(), Denial::Forbidden),
+        ManageJury | ManageDeliberations => allow(actor.is_central(), Denial::Forbidden),
         ChairJury { seat } => allow(
             actor.is_central() || (actor.is_juror() && seat.is_some_and(|s| s.chair)),
             Denial::Forbidden,
@@ -700,6 +703,7 @@ mod tests {
             (Action::ReadJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageDeliberations,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: true },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: false }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),

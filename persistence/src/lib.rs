@@ -8,6 +8,7 @@ pub mod campaigns;
 mod connection;
 mod convert;
 mod db;
+pub mod deliberations;
 pub mod documents;
 mod error;
 pub mod history;

@@ -1044,6 +1044,22 @@ pub fn lock_of_campaign(
     Ok(())
 }
 
+/// Locks these requests' rows until the transaction ends (a vote moves them all at once).
+pub fn lock_many(conn: &mut DbConnection, ids: &[RequestId]) -> StoreResult<()> {
+    // SQLite's writers already take turns on the whole database.
+    if let DbConnection::Postgres(pg) = conn {
+        for chunk in ids.chunks(1000) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            requests::table
+                .filter(requests::id.eq_any(ids))
+                .select(requests::id)
+                .for_update()
+                .load::<String>(pg)?;
+        }
+    }
+    Ok(())
+}
+
 /// The requests of a campaign in these states, in the order of their numbers.
 pub fn of_campaign(
     conn: &mut DbConnection,

@@ -462,6 +462,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deliberations (id) {
+        id -> Text,
+        reference -> Text,
+        council -> Text,
+        district_number -> Nullable<Integer>,
+        session_on -> Date,
+        title -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        voted_on -> Nullable<Date>,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliberation_lines (deliberation_id, request_id) {
+        deliberation_id -> Text,
+        request_id -> Text,
+        proposed_cents -> BigInt,
+        voted_cents -> Nullable<BigInt>,
+        added_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
@@ -486,6 +514,8 @@ diesel::joinable!(jury_members -> accounts (account_id));
 diesel::joinable!(jury_seats -> accounts (account_id));
 diesel::joinable!(jury_seats -> requests (request_id));
 diesel::joinable!(jury_results -> requests (request_id));
+diesel::joinable!(deliberation_lines -> deliberations (deliberation_id));
+diesel::joinable!(deliberation_lines -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -521,4 +551,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jury_members,
     jury_seats,
     jury_results,
+    deliberations,
+    deliberation_lines,
 );

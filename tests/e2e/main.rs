@@ -3,6 +3,7 @@
 mod accounts;
 mod associations;
 mod auth;
+mod deliberations;
 mod documents;
 mod fixtures;
 mod http;

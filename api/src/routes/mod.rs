@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod associations;
 pub mod auth;
 pub mod campaigns;
+pub mod deliberations;
 pub mod documents;
 pub mod health;
 pub mod instruction;
@@ -84,6 +85,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(jury_sheets::get_sheet)
         .service(jury_sheets::save_sheet)
         .service(jury_sheets::jury_result)
+        .service(deliberations::create_deliberation)
+        .service(deliberations::get_deliberation)
+        .service(deliberations::add_line)
+        .service(deliberations::remove_line)
+        .service(deliberations::record_vote)
         .service(tracking::verify_history)
         .service(tracking::worklist)
         .service(notifications::get_preferences)

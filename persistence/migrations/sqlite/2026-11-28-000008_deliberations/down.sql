@@ -1,0 +1,2 @@
+DROP TABLE deliberation_lines;
+DROP TABLE deliberations;

@@ -1,0 +1,262 @@
+//! Deliberations and their lines: the requests on a council's agenda, the amount proposed
+//! and, once voted, granted.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{deliberation_lines, deliberations};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::DomainError;
+use simpa_domain::deliberation::{Council, CouncilKind, DeliberationReference, VoteOutcome};
+use simpa_domain::ids::{AccountId, DistrictNumber, RequestId};
+use uuid::Uuid;
+
+/// A deliberation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deliberation {
+    pub id: Uuid,
+    pub reference: DeliberationReference,
+    pub council: Council,
+    pub session_on: NaiveDate,
+    pub title: String,
+    /// Set once voted.
+    pub vote: Option<(VoteOutcome, NaiveDate)>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = deliberations)]
+struct Row {
+    id: String,
+    reference: String,
+    council: String,
+    district_number: Option<i32>,
+    session_on: NaiveDate,
+    title: String,
+    outcome: Option<String>,
+    voted_on: Option<NaiveDate>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn from_row(row: Row) -> StoreResult<Deliberation> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("deliberations.{what} of {}", row.id));
+    let kind = CouncilKind::from_code(&row.council).ok_or_else(|| corrupt("council"))?;
+    let vote = match (row.outcome, row.voted_on) {
+        (Some(outcome), Some(on)) => Some((
+            VoteOutcome::from_code(&outcome).ok_or_else(|| corrupt("outcome"))?,
+            on,
+        )),
+        _ => None,
+    };
+    Ok(Deliberation {
+        id: parse("deliberations.id", &row.id)?,
+        reference: DeliberationReference::parse(&row.reference)
+            .map_err(|_| corrupt("reference"))?,
+        council: Council::new(kind, row.district_number.map(DistrictNumber))
+            .map_err(|_| corrupt("district_number"))?,
+        session_on: row.session_on,
+        title: row.title,
+        vote,
+        version: row.version,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+/// Whether a deliberation already has this reference.
+pub fn reference_taken(
+    conn: &mut DbConnection,
+    reference: &DeliberationReference,
+) -> StoreResult<bool> {
+    Ok(deliberations::table
+        .filter(deliberations::reference.eq(reference.as_str()))
+        .select(deliberations::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// What a new deliberation says.
+pub struct NewDeliberation<'a> {
+    pub id: Uuid,
+    pub reference: &'a DeliberationReference,
+    pub council: Council,
+    pub session_on: NaiveDate,
+    pub title: &'a str,
+    pub created_by: AccountId,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewDeliberation<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(deliberations::table)
+        .values((
+            deliberations::id.eq(new.id.to_string()),
+            deliberations::reference.eq(new.reference.as_str()),
+            deliberations::council.eq(new.council.kind.code()),
+            deliberations::district_number.eq(new.council.district.map(|d| d.0)),
+            deliberations::session_on.eq(new.session_on),
+            deliberations::title.eq(new.title),
+            deliberations::status.eq("draft"),
+            deliberations::version.eq(1_i64),
+            deliberations::created_by.eq(new.created_by.to_string()),
+            deliberations::created_at.eq(naive(now)),
+            deliberations::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Deliberation>> {
+    deliberations::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(from_row)
+        .transpose()
+}
+
+/// The deliberation, its row locked until the transaction ends: its lines and its vote take
+/// turns.
+pub fn get_locked(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Deliberation>> {
+    diesel::update(deliberations::table.find(id.to_string()))
+        .set(deliberations::version.eq(deliberations::version))
+        .execute(conn)?;
+    get(conn, id)
+}
+
+/// Deliberations, the latest session first.
+pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<Deliberation>> {
+    deliberations::table
+        .select(Row::as_select())
+        .order((deliberations::session_on.desc(), deliberations::id))
+        .limit(1000)
+        .load(conn)?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// A line of a deliberation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub request: RequestId,
+    pub proposed_cents: i64,
+    pub voted_cents: Option<i64>,
+}
+
+pub fn lines(conn: &mut DbConnection, id: Uuid) -> StoreResult<Vec<Line>> {
+    let rows: Vec<(String, i64, Option<i64>)> = deliberation_lines::table
+        .filter(deliberation_lines::deliberation_id.eq(id.to_string()))
+        .select((
+            deliberation_lines::request_id,
+            deliberation_lines::proposed_cents,
+            deliberation_lines::voted_cents,
+        ))
+        .order((deliberation_lines::added_at, deliberation_lines::request_id))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(request, proposed_cents, voted_cents)| {
+            Ok(Line {
+                request: parse("deliberation_lines.request_id", &request)?,
+                proposed_cents,
+                voted_cents,
+            })
+        })
+        .collect()
+}
+
+/// The deliberation a request is on the agenda of, if any.
+pub fn of_request(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Uuid>> {
+    deliberation_lines::table
+        .filter(deliberation_lines::request_id.eq(request.to_string()))
+        .select(deliberation_lines::deliberation_id)
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse("deliberation_lines.deliberation_id", &id))
+        .transpose()
+}
+
+pub fn add_line(
+    conn: &mut DbConnection,
+    id: Uuid,
+    request: RequestId,
+    proposed_cents: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(deliberation_lines::table)
+        .values((
+            deliberation_lines::deliberation_id.eq(id.to_string()),
+            deliberation_lines::request_id.eq(request.to_string()),
+            deliberation_lines::proposed_cents.eq(proposed_cents),
+            deliberation_lines::added_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes a line off the agenda; false when it was not on it.
+pub fn remove_line(conn: &mut DbConnection, id: Uuid, request: RequestId) -> StoreResult<bool> {
+    let removed =
+        diesel::delete(deliberation_lines::table.find((id.to_string(), request.to_string())))
+            .execute(conn)?;
+    Ok(removed == 1)
+}
+
+/// Records the vote: the outcome and date, and the amount granted on each line (0 refused).
+pub fn record_vote(
+    conn: &mut DbConnection,
+    id: Uuid,
+    outcome: VoteOutcome,
+    voted_on: NaiveDate,
+    voted: &[(RequestId, i64)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let updated = diesel::update(
+        deliberations::table
+            .find(id.to_string())
+            .filter(deliberations::status.eq("draft")),
+    )
+    .set((
+        deliberations::status.eq("voted"),
+        deliberations::outcome.eq(outcome.code()),
+        deliberations::voted_on.eq(voted_on),
+        deliberations::version.eq(deliberations::version + 1),
+        deliberations::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(DomainError::NotFound {
+            what: "deliberation",
+        }
+        .into());
+    }
+    // Lines by amount voted: as many statements as distinct amounts, a handful in practice.
+    let mut by_amount: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+    for (request, cents) in voted {
+        by_amount
+            .entry(*cents)
+            .or_default()
+            .push(request.to_string());
+    }
+    for (cents, requests) in by_amount {
+        for chunk in requests.chunks(1000) {
+            diesel::update(
+                deliberation_lines::table
+                    .filter(deliberation_lines::deliberation_id.eq(id.to_string()))
+                    .filter(deliberation_lines::request_id.eq_any(chunk)),
+            )
+            .set(deliberation_lines::voted_cents.eq(cents))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Deliberations and votes, over HTTP, on both databases: the agenda, the vote that decides
+//! every line in one transaction (or nothing), and what the association sees.
+
+use crate::requests::{City, act, id, opinion, path, submitted};
+use serde_json::{Value, json};
+use simpa_tests::{Backend, on_both_backends};
+
+fn state_of(city: &City, request: &str) -> String {
+    city.app
+        .get(&path(request), Some(&city.bureau.access))
+        .expect(200)["state"]
+        .as_str()
+        .expect("state")
+        .to_owned()
+}
+
+fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let bureau = &city.bureau;
+    let campaign = city.campaign(bureau, "ANNUELLE_2027", "central", None);
+    let mut requests = Vec::new();
+    for (n, proposed) in [(1, 300_000), (2, 250_000), (3, 400_000)] {
+        let (president, _, request) = submitted(app, n, &campaign);
+        city.admit_and_dispatch(&request, "DAC", &[]);
+        act(app, &city.dac, &request, opinion("favourable", proposed)).expect(200);
+        requests.push((president, request));
+    }
+    let body = json!({
+        "reference": "2027 dac 12", "council": "conseil_de_paris",
+        "session_on": "2027-02-10", "title": "Subventions à trois associations culturelles"
+    });
+    // Only the bureau prepares deliberations.
+    app.post("/api/v1/deliberations", Some(&city.dac.access), &body)
+        .expect_problem(403, "access.forbidden");
+    app.post("/api/v1/deliberations", Some(&requests[0].0.access), &body)
+        .expect_problem(403, "access.forbidden");
+    let refused = app.post(
+        "/api/v1/deliberations",
+        Some(&bureau.access),
+        &json!({"reference": "DAC 12", "council": "conseil_arrondissement", "session_on": "2027-02-10", "title": ""}),
+    );
+    refused.expect_problem(422, "validation.failed");
+    let mut fields = refused.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            (
+                "district_number".to_owned(),
+                "council.district_required".to_owned()
+            ),
+            (
+                "reference".to_owned(),
+                "deliberation.reference_invalid".to_owned()
+            ),
+            ("title".to_owned(), "text.required".to_owned()),
+        ]
+    );
+    let created = app.post("/api/v1/deliberations", Some(&bureau.access), &body);
+    let deliberation = created.expect(201).clone();
+    assert_eq!(deliberation["reference"], "2027 DAC 12");
+    assert_eq!(deliberation["status"], "draft");
+    app.post("/api/v1/deliberations", Some(&bureau.access), &body)
+        .expect_problem(409, "deliberation.reference_taken");
+    let base = format!("/api/v1/deliberations/{}", id(&deliberation));
+
+    // The agenda: each request scheduled with the amount instruction proposed.
+    for (_, request) in &requests {
+        app.post(
+            &format!("{base}/lines"),
+            Some(&bureau.access),
+            &json!({"request_id": request}),
+        )
+        .expect(200);
+    }
+    app.post(
+        &format!("{base}/lines"),
+        Some(&bureau.access),
+        &json!({"request_id": requests[0].1}),
+    )
+    .expect_problem(409, "deliberation.already_scheduled");
+    let read = app.get(&base, Some(&bureau.access));
+    let read = read.expect(200);
+    assert_eq!(read["proposed_cents"], 950_000);
+    assert!(
+        read["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .all(|l| l["state"] == "scheduled")
+    );
+    let view = app.get(&path(&requests[0].1), Some(&requests[0].0.access));
+    let view = view.expect(200);
+    assert_eq!(view["state"], "scheduled");
+    let last = view["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .expect("event");
+    assert!(
+        last["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2027 DAC 12") && m.contains("10/02/2027")),
+        "{last}"
+    );
+
+    // Taken off the agenda and put back.
+    app.delete(
+        &format!("{base}/lines/{}", requests[1].1),
+        Some(&bureau.access),
+    )
+    .expect(200);
+    assert_eq!(state_of(&city, &requests[1].1), "instructed");
+    app.post(
+        &format!("{base}/lines"),
+        Some(&bureau.access),
+        &json!({"request_id": requests[1].1}),
+    )
+    .expect(200);
+
+    // A request withdrawn meanwhile stops the vote, named; nothing changes.
+    act(
+        app,
+        &requests[2].0,
+        &requests[2].1,
+        json!({"action": "withdraw"}),
+    )
+    .expect(200);
+    let vote = |body: Value| app.post(&format!("{base}/vote"), Some(&bureau.access), &body);
+    let blocked = vote(json!({"outcome": "adopted", "voted_on": "2027-02-10"}));
+    let blocked = blocked.expect_problem(409, "deliberation.line_not_scheduled");
+    let number = app
+        .get(&path(&requests[2].1), Some(&bureau.access))
+        .expect(200)["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    assert!(
+        blocked["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&number)),
+        "{blocked}"
+    );
+    assert_eq!(state_of(&city, &requests[0].1), "scheduled");
+    app.delete(
+        &format!("{base}/lines/{}", requests[2].1),
+        Some(&bureau.access),
+    )
+    .expect(200);
+    assert_eq!(state_of(&city, &requests[2].1), "withdrawn");
+
+    // An invalid amendment: 422, and nothing voted.
+    let invalid = vote(json!({
+        "outcome": "adopted_with_amendments", "voted_on": "2027-02-10",
+        "amendments": [{"request_id": requests[2].1, "voted_cents": 100}]
+    }));
+    invalid.expect_problem(422, "validation.failed");
+    assert_eq!(
+        invalid.field_errors(),
+        [(
+            "amendments[0].request_id".to_owned(),
+            "vote.amendment_unknown_line".to_owned()
+        )]
+    );
+    assert_eq!(state_of(&city, &requests[0].1), "scheduled");
+    assert_eq!(
+        app.get(&base, Some(&bureau.access)).expect(200)["status"],
+        "draft"
+    );
+
+    // Adopted with amendments: 2,000 € instead of 3,000 € for the first, the second refused.
+    let voted = vote(json!({
+        "outcome": "adopted_with_amendments", "voted_on": "2027-02-10",
+        "amendments": [
+            {"request_id": requests[0].1, "voted_cents": 200_000},
+            {"request_id": requests[1].1, "voted_cents": 0}
+        ]
+    }));
+    let voted = voted.expect(200).clone();
+    assert_eq!(voted["status"], "voted");
+    assert_eq!(voted["outcome"], "adopted_with_amendments");
+    assert_eq!(voted["voted_cents"], 200_000);
+    let amounts: Vec<(String, Value)> = voted["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["state"].as_str().unwrap_or_default().to_owned(),
+                l["voted_cents"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            ("granted".to_owned(), json!(200_000)),
+            ("rejected".to_owned(), json!(0))
+        ]
+    );
+    vote(json!({"outcome": "adopted", "voted_on": "2027-02-10"}))
+        .expect_problem(409, "deliberation.voted");
+
+    // The association sees the decision, the amount, the reference and the date.
+    let view = app.get(&path(&requests[0].1), Some(&requests[0].0.access));
+    let view = view.expect(200);
+    assert_eq!(view["state"], "granted");
+    let message = view["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .and_then(|e| e["message"].as_str())
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.starts_with("Le Conseil de Paris a accordé une subvention de 2")
+            && message.contains("2027 DAC 12")
+            && message.contains("10/02/2027"),
+        "{message}"
+    );
+    let refused = app.get(&path(&requests[1].1), Some(&requests[1].0.access));
+    let refused = refused.expect(200);
+    assert_eq!(refused["state"], "rejected");
+    assert!(
+        refused["timeline"]
+            .as_array()
+            .and_then(|t| t.last())
+            .and_then(|e| e["message"].as_str())
+            .is_some_and(|m| m.contains("n'a pas accordé")),
+        "{refused}"
+    );
+    let outbox = app
+        .get("/api/v1/outbox?limit=200", Some(&city.admin.access))
+        .expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    let granted_number = app
+        .get(&path(&requests[0].1), Some(&bureau.access))
+        .expect(200)["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    assert!(
+        outbox
+            .iter()
+            .any(|m| m["subject"].as_str().is_some_and(|s| s
+                .contains("Votre subvention est accordée")
+                && s.contains(&granted_number))),
+        "the association is told"
+    );
+}
+
+on_both_backends!(a_council_votes_a_deliberation_and_every_line_is_decided_at_once);
