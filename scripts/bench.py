@@ -8,7 +8,8 @@ paris` into a fresh database (timed), 30,000 drafts started by `simpa-limits dra
 `simpa serve` driven by wrk for a fixed duration per scenario: the association reads its
 request and lists its requests, the DAC's worklist, the bureau's searches, submit; then
 three calls for projects of 5,000 requests and 20 jurors (`simpa-limits jury-call`), each
-ranked in memory and validated over HTTP. Next to
+ranked in memory and validated over HTTP, and three deliberations of 1,000 lines
+(`simpa-limits deliberation`), each voted over HTTP. Next to
 them, in the same run, the limits of the same stack on the same database (`simpa-limits`:
 static answer, one-row read by primary key, one-row update): each product figure is reported
 as a ratio to its limit, with the server's peak RSS.
@@ -238,10 +239,12 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
     # The calls are built while no server runs: on SQLite the helper's long write would meet
     # the server's outbox worker, still delivering the e-mails of the submissions.
     calls = build_jury_calls(limits, env)
+    agendas = build_deliberations(limits, env)
     server = start([simpa, "serve"], env)
     try:
-        rows += validate_jury_calls(base, sign_in(base, "bureau@demo.simpa.fr"), sign_in(base, "admin@demo.simpa.fr"),
-                                    calls, database_name)
+        bureau, admin = sign_in(base, "bureau@demo.simpa.fr"), sign_in(base, "admin@demo.simpa.fr")
+        rows += validate_jury_calls(base, bureau, admin, calls, database_name)
+        rows += vote_deliberations(base, bureau, admin, agendas, database_name)
     finally:
         stop(server)
     for row in rows[1:]:
@@ -261,8 +264,8 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
     for row in rows:
         if row.get("limit"):
             row["ratio"] = row["rate"] / limits_measured[row["limit"]][0]
-    rows.append({"scenario": "directory search, SCDL export, deliberation vote", "database": database_name,
-                 "note": "not measured yet: they come with issues 8 and 9"})
+    rows.append({"scenario": "directory search, SCDL export", "database": database_name,
+                 "note": "not measured yet: they come with issue 9"})
     shutil.rmtree(work, ignore_errors=True)
     return rows
 
@@ -279,6 +282,35 @@ def build_jury_calls(limits, env, calls=3):
         campaign, compute_ms = made.stdout.split()[-2:]
         built.append((campaign, float(compute_ms)))
     return built
+
+
+def build_deliberations(limits, env, count=3, lines=1000):
+    """Deliberations of the Conseil de Paris with 1,000 scheduled lines each, built by
+    `simpa-limits deliberation`: their ids."""
+    built = []
+    for _ in range(count):
+        made = subprocess.run([limits, "deliberation", str(lines)], env=env, capture_output=True, text=True)
+        if made.returncode != 0:
+            raise RuntimeError(f"simpa-limits deliberation failed: {made.stderr}")
+        built.append(made.stdout.split()[-1])
+    return built
+
+
+def vote_deliberations(base, bureau, admin, deliberations, database_name):
+    """Records each deliberation's vote over HTTP (one transaction: 1,000 requests granted or
+    refused, with their events, e-mails and feed), on an idle server."""
+    voted = []
+    for deliberation in deliberations:
+        outbox_delivered(base, admin)
+        started = time.perf_counter()
+        result = call(base, "POST", f"/api/v1/deliberations/{deliberation}/vote",
+                      {"outcome": "adopted", "voted_on": time.strftime("%Y-%m-%d")}, token=bureau)
+        voted.append(time.perf_counter() - started)
+        assert result["status"] == "voted" and len(result["lines"]) == 1000, result.get("status")
+    print(f"  {database_name}: votes {', '.join(f'{v:.2f}' for v in voted)} s", flush=True)
+    return [{"scenario": "vote of a 1,000-line deliberation (HTTP)", "database": database_name,
+             "note": ", ".join(f"{v * 1000:.0f}" for v in voted) + " ms (target < 500 ms)",
+             "vote_ms": statistics.median(voted) * 1000}]
 
 
 def outbox_delivered(base, admin, within=300):
@@ -359,6 +391,8 @@ def city_targets(rows):
             targets.append((f"{row['database']}: jury ranking of 5,000 × 20 in memory < 200 ms ({row['jury_compute_ms']:.1f} ms)", row["jury_compute_ms"] < 200))
         if "jury_validate_s" in row and row["database"] == "postgres":
             targets.append((f"postgres: jury validation of 5,000 requests < 2 s (median {row['jury_validate_s']:.2f} s)", row["jury_validate_s"] < 2))
+        if "vote_ms" in row:
+            targets.append((f"{row['database']}: vote of 1,000 lines < 500 ms (median {row['vote_ms']:.0f} ms)", row["vote_ms"] < 500))
         if row["scenario"].startswith("load"):
             seconds = float(row["note"].split()[0])
             targets.append((f"{row['database']}: paris loads in < 60 s ({seconds:.1f} s)", seconds < 60))

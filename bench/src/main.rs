@@ -15,6 +15,10 @@
 //! request, its session closed and waiting for validation; it prints the campaign's id and
 //! the time the ranking and allocation take in memory (median of five), in milliseconds.
 //!
+//! `simpa-limits deliberation N` makes a deliberation of the Conseil de Paris with N lines
+//! (a closed campaign's instructed requests, scheduled) and prints its id, for the vote
+//! benchmark.
+//!
 //! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
 //! the configured database, in one transaction, for the outbox benchmark, and exits.
 
@@ -173,156 +177,173 @@ fn presidents(
 
 /// A closed call for projects of `count` instructed requests and a jury of `jurors` who all
 /// scored every request; returns the campaign's id and the in-memory ranking's median time.
-async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(String, f64), String> {
+/// A closed campaign of `count` requests (one per association, their presidents applying),
+/// each instructed by the DAC: four in five favourable with 3,000 € proposed, the others
+/// unfavourable. Returns the campaign and its number among the bench's campaigns.
+fn instructed_campaign(
+    conn: &mut simpa_persistence::DbConnection,
+    prefix: &str,
+    circuit: simpa_domain::campaign::CircuitKind,
+    count: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> simpa_persistence::StoreResult<(simpa_domain::campaign::Campaign, usize)> {
     use chrono::Duration;
-    use simpa_domain::campaign::{
-        CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Nature, Sla,
-    };
+    use simpa_domain::campaign::{CampaignSettings, CampaignStatus, Eligibility, Nature, Sla};
     use simpa_domain::circuit::{Command, OpinionValue, decide};
     use simpa_domain::history::EventActor;
-    use simpa_domain::ids::{
-        AccountId, AssociationId, CampaignId, EventId, RequestId, StaffRoleId,
-    };
+    use simpa_domain::ids::{AccountId, AssociationId, CampaignId, EventId, RequestId};
     use simpa_domain::policy::Party;
-    use simpa_domain::request::{RequestNumber, RequestState};
+    use simpa_domain::request::RequestNumber;
+    use simpa_persistence::instruction::{self, Author};
+    use simpa_persistence::{StoreError, campaigns, reference, requests};
+    let config = |what: &str| StoreError::Config(what.to_owned());
+    let dac = reference::direction_by_code(conn, "DAC")?
+        .ok_or_else(|| config("no DAC"))?
+        .id;
+    let mut n = 1;
+    while campaigns::code_taken(conn, &format!("{prefix}_{n}"), None)? {
+        n += 1;
+    }
+    let year = chrono::Datelike::year(&now) + 1;
+    let settings = CampaignSettings {
+        code: format!("{prefix}_{n}"),
+        title: format!("Campagne du banc d'essai {prefix} n° {n}"),
+        description: String::new(),
+        owner_direction: dac,
+        district: None,
+        nature: Nature::Project,
+        circuit,
+        budget_year: year,
+        opens_at: now - Duration::days(120),
+        closes_at: Some(now - Duration::days(90)),
+        // Half the requests, at 3,000 € each, fit.
+        envelope_cents: Some(count as i64 / 2 * 300_000),
+        required_documents: vec![],
+        eligibility: Eligibility::default(),
+        sla: Sla::default(),
+    };
+    let id = CampaignId::from_uuid(uuid::Uuid::now_v7());
+    // One request per association, as in a real call.
+    let presidents = presidents(conn, count as i64)?;
+    let creator: AccountId = presidents[0].1.parse().map_err(|_| config("account id"))?;
+    campaigns::insert(conn, id, &settings, creator, settings.opens_at)?;
+    campaigns::set_status(conn, id, CampaignStatus::Published, 1, settings.opens_at)?;
+    campaigns::set_status(
+        conn,
+        id,
+        CampaignStatus::Closed,
+        2,
+        now - Duration::days(90),
+    )?;
+    let campaign = campaigns::get(conn, id)?.ok_or_else(|| config("campaign"))?;
+    let city = EventActor {
+        account: None,
+        service: None,
+        name: "Banc d'essai".into(),
+    };
+    let mut serial = requests::last_serials(conn)?
+        .into_iter()
+        .find(|(y, _)| *y == year)
+        .map_or(0, |(_, s)| s);
+    let mut lives = Vec::with_capacity(count);
+    for i in 0..count {
+        let (association, account, _, name) = &presidents[i % presidents.len()];
+        let applicant = EventActor {
+            account: Some(account.parse().map_err(|_| config("account id"))?),
+            service: None,
+            name: name.clone(),
+        };
+        let author = |actor: &EventActor| Author {
+            event: EventId::from_uuid(uuid::Uuid::now_v7()),
+            actor: actor.clone(),
+        };
+        let association: AssociationId =
+            association.parse().map_err(|_| config("association id"))?;
+        let content = simpa_fixtures::request_content(
+            "Projet du banc d'essai",
+            4_000,
+            year,
+            Nature::Project,
+        )?;
+        let at = now - Duration::days(100) + Duration::seconds(i as i64);
+        let mut life = instruction::draft(
+            RequestId::from_uuid(uuid::Uuid::now_v7()),
+            &campaign,
+            association,
+            content,
+            author(&applicant),
+            at,
+        )?;
+        let favourable = i % 5 != 0;
+        let steps = [
+            (Command::Submit, Party::Applicant, &applicant),
+            (
+                Command::DeclareAdmissible { message: None },
+                Party::Bureau,
+                &city,
+            ),
+            (
+                Command::Dispatch {
+                    lead: dac,
+                    co: vec![],
+                },
+                Party::Bureau,
+                &city,
+            ),
+            (
+                Command::GiveOpinion {
+                    value: if favourable {
+                        OpinionValue::Favourable
+                    } else {
+                        OpinionValue::Unfavourable
+                    },
+                    proposed_cents: if favourable { 300_000 } else { 0 },
+                    public_comment: None,
+                    internal_comment: None,
+                },
+                Party::Direction(dac),
+                &city,
+            ),
+        ];
+        for (step, (command, party, actor)) in steps.into_iter().enumerate() {
+            let at = at + Duration::days(step as i64 + 1);
+            let outcome = decide(&life.request.facts, command, &[party], at, at.date_naive())?;
+            let number = (step == 0).then(|| {
+                serial += 1;
+                RequestNumber { year, serial }
+            });
+            instruction::apply(
+                &mut life,
+                &campaign,
+                outcome,
+                author(actor),
+                number,
+                None,
+                at,
+            );
+        }
+        lives.push(life);
+    }
+    instruction::store_lives(conn, &lives)?;
+    Ok((campaign, n))
+}
+
+async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(String, f64), String> {
+    use chrono::Duration;
+    use simpa_domain::campaign::CircuitKind;
+    use simpa_domain::ids::{AccountId, StaffRoleId};
+    use simpa_domain::request::RequestState;
     use simpa_domain::roles::StaffRole;
     use simpa_fixtures::juries::{Convening, Stage, convene};
-    use simpa_persistence::instruction::{self, Author};
-    use simpa_persistence::{StoreError, accounts, campaigns, juries, reference, requests};
+    use simpa_persistence::{StoreError, accounts, juries, requests};
     let now = state.now();
     let hash = simpa_api::auth::passwords::hash("banc-d-essai").map_err(|e| e.to_string())?;
     state
         .write(move |conn| {
+            let (campaign, n) =
+                instructed_campaign(conn, "AAP_BENCH", CircuitKind::CallForProjects, count, now)?;
+            let id = campaign.id;
             let config = |what: &str| StoreError::Config(what.to_owned());
-            let dac = reference::direction_by_code(conn, "DAC")?
-                .ok_or_else(|| config("no DAC"))?
-                .id;
-            let mut n = 1;
-            while campaigns::code_taken(conn, &format!("AAP_BENCH_{n}"), None)? {
-                n += 1;
-            }
-            let year = chrono::Datelike::year(&now) + 1;
-            let settings = CampaignSettings {
-                code: format!("AAP_BENCH_{n}"),
-                title: format!("Appel à projets du banc d'essai n° {n}"),
-                description: String::new(),
-                owner_direction: dac,
-                district: None,
-                nature: Nature::Project,
-                circuit: CircuitKind::CallForProjects,
-                budget_year: year,
-                opens_at: now - Duration::days(120),
-                closes_at: Some(now - Duration::days(90)),
-                // Half the requests, at 3,000 € each, fit.
-                envelope_cents: Some(count as i64 / 2 * 300_000),
-                required_documents: vec![],
-                eligibility: Eligibility::default(),
-                sla: Sla::default(),
-            };
-            let id = CampaignId::from_uuid(uuid::Uuid::now_v7());
-            // One request per association, as in a real call.
-            let presidents = presidents(conn, count as i64)?;
-            let creator: AccountId = presidents[0].1.parse().map_err(|_| config("account id"))?;
-            campaigns::insert(conn, id, &settings, creator, settings.opens_at)?;
-            campaigns::set_status(conn, id, CampaignStatus::Published, 1, settings.opens_at)?;
-            campaigns::set_status(
-                conn,
-                id,
-                CampaignStatus::Closed,
-                2,
-                now - Duration::days(90),
-            )?;
-            let campaign = campaigns::get(conn, id)?.ok_or_else(|| config("campaign"))?;
-            let city = EventActor {
-                account: None,
-                service: None,
-                name: "Banc d'essai".into(),
-            };
-            let mut serial = requests::last_serials(conn)?
-                .into_iter()
-                .find(|(y, _)| *y == year)
-                .map_or(0, |(_, s)| s);
-            let mut lives = Vec::with_capacity(count);
-            for i in 0..count {
-                let (association, account, _, name) = &presidents[i % presidents.len()];
-                let applicant = EventActor {
-                    account: Some(account.parse().map_err(|_| config("account id"))?),
-                    service: None,
-                    name: name.clone(),
-                };
-                let author = |actor: &EventActor| Author {
-                    event: EventId::from_uuid(uuid::Uuid::now_v7()),
-                    actor: actor.clone(),
-                };
-                let association: AssociationId =
-                    association.parse().map_err(|_| config("association id"))?;
-                let content = simpa_fixtures::request_content(
-                    "Projet du banc d'essai",
-                    4_000,
-                    year,
-                    Nature::Project,
-                )?;
-                let at = now - Duration::days(100) + Duration::seconds(i as i64);
-                let mut life = instruction::draft(
-                    RequestId::from_uuid(uuid::Uuid::now_v7()),
-                    &campaign,
-                    association,
-                    content,
-                    author(&applicant),
-                    at,
-                )?;
-                let favourable = i % 5 != 0;
-                let steps = [
-                    (Command::Submit, Party::Applicant, &applicant),
-                    (
-                        Command::DeclareAdmissible { message: None },
-                        Party::Bureau,
-                        &city,
-                    ),
-                    (
-                        Command::Dispatch {
-                            lead: dac,
-                            co: vec![],
-                        },
-                        Party::Bureau,
-                        &city,
-                    ),
-                    (
-                        Command::GiveOpinion {
-                            value: if favourable {
-                                OpinionValue::Favourable
-                            } else {
-                                OpinionValue::Unfavourable
-                            },
-                            proposed_cents: if favourable { 300_000 } else { 0 },
-                            public_comment: None,
-                            internal_comment: None,
-                        },
-                        Party::Direction(dac),
-                        &city,
-                    ),
-                ];
-                for (step, (command, party, actor)) in steps.into_iter().enumerate() {
-                    let at = at + Duration::days(step as i64 + 1);
-                    let outcome =
-                        decide(&life.request.facts, command, &[party], at, at.date_naive())?;
-                    let number = (step == 0).then(|| {
-                        serial += 1;
-                        RequestNumber { year, serial }
-                    });
-                    instruction::apply(
-                        &mut life,
-                        &campaign,
-                        outcome,
-                        author(actor),
-                        number,
-                        None,
-                        at,
-                    );
-                }
-                lives.push(life);
-            }
-            instruction::store_lives(conn, &lives)?;
             let mut sitting = Vec::with_capacity(jurors);
             for j in 0..jurors {
                 let account = AccountId::from_uuid(uuid::Uuid::now_v7());
@@ -385,6 +406,102 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
         })
         .await
         .map_err(|e| format!("{e:?}"))
+}
+
+/// A deliberation of the Conseil de Paris with `count` lines: a closed campaign's instructed
+/// requests scheduled with the amount proposed, ready to be voted. Returns its id.
+async fn deliberation(state: &AppState, count: usize) -> Result<String, String> {
+    use simpa_domain::campaign::CircuitKind;
+    use simpa_domain::circuit::{Command, decide};
+    use simpa_domain::deliberation::{Council, CouncilKind, DeliberationReference};
+    use simpa_domain::history::EventActor;
+    use simpa_domain::ids::EventId;
+    use simpa_domain::policy::Party;
+    use simpa_domain::request::RequestState;
+    use simpa_persistence::deliberations::{self, NewDeliberation};
+    use simpa_persistence::instruction::{self, Author, Decided};
+    use simpa_persistence::{StoreError, requests};
+    let now = state.now();
+    state
+        .write(move |conn| {
+            let config = |what: &str| StoreError::Config(what.to_owned());
+            let (campaign, n) =
+                instructed_campaign(conn, "DELIB_BENCH", CircuitKind::Central, count, now)?;
+            let reference = DeliberationReference::parse(&format!(
+                "{} DAC {}",
+                campaign.settings.budget_year,
+                9000 + n
+            ))
+            .map_err(|_| config("reference"))?;
+            let council =
+                Council::new(CouncilKind::ConseilDeParis, None).map_err(|_| config("council"))?;
+            let id = uuid::Uuid::now_v7();
+            let session_on = now.date_naive() + chrono::Duration::days(7);
+            let created_by = campaign_creator(conn, campaign.id)?;
+            deliberations::insert(
+                conn,
+                &NewDeliberation {
+                    id,
+                    reference: &reference,
+                    council,
+                    session_on,
+                    title: "Délibération du banc d'essai",
+                    created_by,
+                },
+                now,
+            )?;
+            let city = EventActor {
+                account: None,
+                service: None,
+                name: "Banc d'essai".into(),
+            };
+            let scheduled = requests::of_campaign(conn, campaign.id, &[RequestState::Instructed])?;
+            let mut decided = Vec::with_capacity(scheduled.len());
+            for request in &scheduled {
+                let proposed_cents = request.facts.proposed_cents.unwrap_or(0);
+                let command = Command::Schedule {
+                    deliberation: reference.clone(),
+                    council,
+                    session_on,
+                    proposed_cents,
+                };
+                let outcome = decide(
+                    &request.facts,
+                    command,
+                    &[Party::Bureau],
+                    now,
+                    now.date_naive(),
+                )?;
+                let author = Author {
+                    event: EventId::from_uuid(uuid::Uuid::now_v7()),
+                    actor: city.clone(),
+                };
+                decided.push(Decided {
+                    request: request.clone(),
+                    actions: vec![(outcome, author, now)],
+                });
+                deliberations::add_line(conn, id, request.id, proposed_cents, now)?;
+            }
+            let (recorded, _) = instruction::record_many(conn, &campaign, decided)?;
+            instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
+            Ok(id.to_string())
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Who created a campaign.
+fn campaign_creator(
+    conn: &mut simpa_persistence::DbConnection,
+    campaign: simpa_domain::ids::CampaignId,
+) -> simpa_persistence::StoreResult<simpa_domain::ids::AccountId> {
+    use simpa_persistence::schema::campaigns;
+    let id: String = campaigns::table
+        .find(campaign.to_string())
+        .select(campaigns::created_by)
+        .first(conn)?;
+    id.parse()
+        .map_err(|_| simpa_persistence::StoreError::Config("campaign creator".into()))
 }
 
 /// Queues `count` e-mails to distinct people, each about as long as a receipt of submission.
@@ -464,6 +581,22 @@ async fn main() -> ExitCode {
         return match jury_call(&state, count, jurors).await {
             Ok((campaign, ms)) => {
                 println!("{campaign} {ms:.1}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("simpa-limits: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.get(1).map(String::as_str) == Some("deliberation") {
+        let Some(count) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
+            eprintln!("usage: simpa-limits deliberation <lines>");
+            return ExitCode::FAILURE;
+        };
+        return match deliberation(&state, count).await {
+            Ok(id) => {
+                println!("{id}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
