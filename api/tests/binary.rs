@@ -52,8 +52,9 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
             .unwrap_or(0)
     };
     assert!(created(" associations") >= 50, "{report}");
-    assert!(created(" requests and") >= 100, "{report}");
-    assert!(created(" juries created") >= 3, "{report}");
+    assert!(created(" requests,") >= 100, "{report}");
+    assert!(created(" juries and") >= 3, "{report}");
+    assert!(created(" deliberations created") >= 3, "{report}");
     assert!(
         report.contains("admin@demo.simpa.fr") && report.contains("president@demo.simpa.fr"),
         "{report}"
@@ -71,7 +72,7 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
     let again = run(simpa(dir.path()).args(["fixtures", "load"]));
     assert!(
         stdout(&again).contains(
-            "0 accounts, 0 associations, 0 requests and 0 juries created (already loaded)"
+            "0 accounts, 0 associations, 0 requests, 0 juries and 0 deliberations created (already loaded)"
         ),
         "{}",
         stdout(&again)

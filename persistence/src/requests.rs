@@ -1228,6 +1228,22 @@ pub fn keep_view(
 }
 
 /// Requests waiting for their association since before `before`.
+/// Requests in these states since before `before`, the oldest first.
+pub fn in_states_since(
+    conn: &mut DbConnection,
+    states: &[RequestState],
+    before: DateTime<Utc>,
+) -> StoreResult<Vec<StoredRequest>> {
+    let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
+    let rows: Vec<Row> = requests::table
+        .filter(requests::state.eq_any(codes))
+        .filter(requests::state_since.lt(naive(before)))
+        .select(Row::as_select())
+        .order((requests::state_since, requests::id))
+        .load(conn)?;
+    with_instructors(conn, rows)
+}
+
 pub fn incomplete_since(
     conn: &mut DbConnection,
     before: DateTime<Utc>,
