@@ -480,7 +480,7 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
                     request: request.clone(),
                     actions: vec![(outcome, author, now)],
                 });
-                deliberations::add_line(conn, id, request.id, proposed_cents, now)?;
+                deliberations::add_lines(conn, id, &[(request.id, proposed_cents)], now)?;
             }
             let (recorded, _) = instruction::record_many(conn, &campaign, decided)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;

@@ -2,6 +2,7 @@
 //! the Conseil de Paris, by délibération; a district council gives its opinion on local ones).
 //! A deliberation lists requests with the amount proposed; its vote decides them all at once.
 
+use crate::circuit::Command;
 use crate::coded_enum;
 use crate::contact::bounded_text;
 use crate::ids::{DistrictNumber, RequestId};
@@ -165,6 +166,37 @@ pub struct Amendment {
 pub enum LineDecision {
     Granted { voted_cents: i64 },
     Refused,
+}
+
+impl LineDecision {
+    /// The circuit's action that carries this decision to its request, and the amount granted
+    /// (0 when refused).
+    pub fn command(
+        self,
+        deliberation: &DeliberationReference,
+        council: Council,
+        voted_on: NaiveDate,
+    ) -> (Command, i64) {
+        match self {
+            LineDecision::Granted { voted_cents } => (
+                Command::Grant {
+                    deliberation: deliberation.clone(),
+                    council,
+                    voted_on,
+                    voted_cents,
+                },
+                voted_cents,
+            ),
+            LineDecision::Refused => (
+                Command::RefuseByVote {
+                    deliberation: deliberation.clone(),
+                    council,
+                    voted_on,
+                },
+                0,
+            ),
+        }
+    }
 }
 
 /// The decision of every line of a deliberation voted with `outcome`. Every line must still be

@@ -2,6 +2,7 @@
 //! and, once voted, granted.
 
 use crate::DbConnection;
+use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{deliberation_lines, deliberations};
@@ -185,21 +186,31 @@ pub fn of_request(conn: &mut DbConnection, request: RequestId) -> StoreResult<Op
         .transpose()
 }
 
-pub fn add_line(
+/// Puts requests on the agenda, with the amount proposed for each, in a few statements.
+pub fn add_lines(
     conn: &mut DbConnection,
     id: Uuid,
-    request: RequestId,
-    proposed_cents: i64,
+    lines: &[(RequestId, i64)],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(deliberation_lines::table)
-        .values((
-            deliberation_lines::deliberation_id.eq(id.to_string()),
-            deliberation_lines::request_id.eq(request.to_string()),
-            deliberation_lines::proposed_cents.eq(proposed_cents),
-            deliberation_lines::added_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+    #[derive(Insertable)]
+    #[diesel(table_name = deliberation_lines)]
+    struct NewLine {
+        deliberation_id: String,
+        request_id: String,
+        proposed_cents: i64,
+        added_at: NaiveDateTime,
+    }
+    let rows: Vec<NewLine> = lines
+        .iter()
+        .map(|(request, proposed_cents)| NewLine {
+            deliberation_id: id.to_string(),
+            request_id: request.to_string(),
+            proposed_cents: *proposed_cents,
+            added_at: naive(now),
+        })
+        .collect();
+    insert_batches!(conn, deliberation_lines::table, &rows);
     Ok(())
 }
 
@@ -211,13 +222,14 @@ pub fn remove_line(conn: &mut DbConnection, id: Uuid, request: RequestId) -> Sto
     Ok(removed == 1)
 }
 
-/// Records the vote: the outcome and date, and the amount granted on each line (0 refused).
+/// Records the vote: the outcome and date, and the amount granted on each line: as proposed,
+/// but for the lines in `changed` (amended, or refused: 0).
 pub fn record_vote(
     conn: &mut DbConnection,
     id: Uuid,
     outcome: VoteOutcome,
     voted_on: NaiveDate,
-    voted: &[(RequestId, i64)],
+    changed: &[(RequestId, i64)],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let updated = diesel::update(
@@ -239,24 +251,18 @@ pub fn record_vote(
         }
         .into());
     }
-    // Lines by amount voted: as many statements as distinct amounts, a handful in practice.
-    let mut by_amount: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
-    for (request, cents) in voted {
-        by_amount
-            .entry(*cents)
-            .or_default()
-            .push(request.to_string());
-    }
-    for (cents, requests) in by_amount {
-        for chunk in requests.chunks(1000) {
-            diesel::update(
-                deliberation_lines::table
-                    .filter(deliberation_lines::deliberation_id.eq(id.to_string()))
-                    .filter(deliberation_lines::request_id.eq_any(chunk)),
-            )
-            .set(deliberation_lines::voted_cents.eq(cents))
-            .execute(conn)?;
-        }
+    let of_this = deliberation_lines::deliberation_id.eq(id.to_string());
+    diesel::update(deliberation_lines::table.filter(of_this.clone()))
+        .set(deliberation_lines::voted_cents.eq(deliberation_lines::proposed_cents.nullable()))
+        .execute(conn)?;
+    for (request, cents) in changed {
+        diesel::update(
+            deliberation_lines::table
+                .filter(of_this.clone())
+                .filter(deliberation_lines::request_id.eq(request.to_string())),
+        )
+        .set(deliberation_lines::voted_cents.eq(cents))
+        .execute(conn)?;
     }
     Ok(())
 }

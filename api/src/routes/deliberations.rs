@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::deliberation::{
-    self as rules, Amendment, Council, DeliberationReference, LineDecision, decide_vote,
+    self as rules, Amendment, Council, DeliberationReference, decide_vote,
 };
 use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
 use simpa_domain::policy::{self, Action, Actor};
@@ -295,7 +295,7 @@ pub async fn add_line(
                 proposed_cents,
             };
             act(conn, &actor, &request, command, now)?;
-            deliberations::add_line(conn, id, request_id, proposed_cents, now)?;
+            deliberations::add_lines(conn, id, &[(request_id, proposed_cents)], now)?;
             let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
                 what: "deliberation",
             })?;
@@ -446,26 +446,14 @@ pub async fn record_vote(
                 let Some(request) = before.iter().find(|r| r.id == *request_id) else {
                     continue;
                 };
-                let (command, cents) = match decision {
-                    LineDecision::Granted { voted_cents } => (
-                        Command::Grant {
-                            deliberation: d.reference.clone(),
-                            council: d.council,
-                            voted_on: input.voted_on,
-                            voted_cents: *voted_cents,
-                        },
-                        *voted_cents,
-                    ),
-                    LineDecision::Refused => (
-                        Command::RefuseByVote {
-                            deliberation: d.reference.clone(),
-                            council: d.council,
-                            voted_on: input.voted_on,
-                        },
-                        0,
-                    ),
-                };
-                voted.push((*request_id, cents));
+                let (command, cents) = decision.command(&d.reference, d.council, input.voted_on);
+                // Only what the vote changed from the proposal is written line by line.
+                if lines
+                    .iter()
+                    .any(|l| l.request == *request_id && l.proposed_cents != cents)
+                {
+                    voted.push((*request_id, cents));
+                }
                 let at = now.max(request.updated_at);
                 let parties = policy::parties(&actor, request.association);
                 let outcome = decide(&request.facts, command, &parties, at, at.date_naive())?;
