@@ -457,6 +457,7 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
             };
             let scheduled = requests::of_campaign(conn, campaign.id, &[RequestState::Instructed])?;
             let mut decided = Vec::with_capacity(scheduled.len());
+            let mut lines = Vec::with_capacity(scheduled.len());
             for request in &scheduled {
                 let proposed_cents = request.facts.proposed_cents.unwrap_or(0);
                 let command = Command::Schedule {
@@ -480,8 +481,9 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
                     request: request.clone(),
                     actions: vec![(outcome, author, now)],
                 });
-                deliberations::add_lines(conn, id, &[(request.id, proposed_cents)], now)?;
+                lines.push((request.id, proposed_cents));
             }
+            deliberations::add_lines(conn, id, &lines, now)?;
             let (recorded, _) = instruction::record_many(conn, &campaign, decided)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
             Ok(id.to_string())

@@ -63,6 +63,18 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     assert_eq!(deliberation["status"], "draft");
     app.post("/api/v1/deliberations", Some(&bureau.access), &body)
         .expect_problem(409, "deliberation.reference_taken");
+    let listed = app.get("/api/v1/deliberations", Some(&bureau.access));
+    let listed = listed.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["reference"], "2027 DAC 12");
+    assert_eq!(listed[0]["status"], "draft");
+    app.get("/api/v1/deliberations", Some(&city.dac.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/deliberations", None)
+        .expect_problem(401, "auth.required");
     let base = format!("/api/v1/deliberations/{}", id(&deliberation));
 
     // The agenda: each request scheduled with the amount instruction proposed.
@@ -200,6 +212,11 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     );
     vote(json!({"outcome": "adopted", "voted_on": "2027-02-10"}))
         .expect_problem(409, "deliberation.voted");
+    let listed = app.get("/api/v1/deliberations", Some(&bureau.access));
+    assert_eq!(
+        listed.expect(200)["items"][0]["outcome"],
+        "adopted_with_amendments"
+    );
 
     // The association sees the decision, the amount, the reference and the date.
     let view = app.get(&path(&requests[0].1), Some(&requests[0].0.access));

@@ -208,6 +208,64 @@ pub async fn create_deliberation(
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
 }
 
+/// A deliberation in a list: its lines counted, not listed.
+#[derive(Serialize, ToSchema)]
+pub struct DeliberationSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub council: CouncilCode,
+    pub district_number: Option<i32>,
+    pub session_on: NaiveDate,
+    pub title: String,
+    /// `draft` until voted, then `voted`.
+    pub status: &'static str,
+    pub outcome: Option<VoteOutcomeCode>,
+    pub voted_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliberationList {
+    pub items: Vec<DeliberationSummary>,
+}
+
+/// The deliberations, the latest session first (bureau).
+#[utoipa::path(
+    tag = "deliberations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DeliberationList),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/deliberations")]
+pub async fn list_deliberations(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, Problem> {
+    let list = state
+        .read(move |conn| {
+            require(conn, caller, Action::ManageDeliberations)?;
+            Ok(DeliberationList {
+                items: deliberations::list(conn)?
+                    .into_iter()
+                    .map(|d| DeliberationSummary {
+                        id: d.id,
+                        reference: d.reference.to_string(),
+                        council: CouncilCode(d.council.kind),
+                        district_number: d.council.district.map(|n| n.0),
+                        session_on: d.session_on,
+                        title: d.title,
+                        status: if d.vote.is_some() { "voted" } else { "draft" },
+                        outcome: d.vote.map(|(o, _)| VoteOutcomeCode(o)),
+                        voted_on: d.vote.map(|(_, on)| on),
+                    })
+                    .collect(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
 /// A deliberation with its lines (bureau).
 #[utoipa::path(
     tag = "deliberations",

@@ -86,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(jury_sheets::save_sheet)
         .service(jury_sheets::jury_result)
         .service(deliberations::create_deliberation)
+        .service(deliberations::list_deliberations)
         .service(deliberations::get_deliberation)
         .service(deliberations::add_line)
         .service(deliberations::remove_line)
