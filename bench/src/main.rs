@@ -484,7 +484,7 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
                 lines.push((request.id, proposed_cents));
             }
             deliberations::add_lines(conn, id, &lines, now)?;
-            let (recorded, _) = instruction::record_many(conn, &campaign, decided)?;
+            let (recorded, _) = instruction::record_many(conn, decided)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
             Ok(id.to_string())
         })

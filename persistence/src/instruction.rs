@@ -7,6 +7,7 @@
 //! time by [`record_action`], or whole histories at once by [`store_lives`] (the fixtures).
 
 use crate::DbConnection;
+use crate::campaigns;
 use crate::error::StoreResult;
 use crate::history;
 use crate::requests::{self, StoredRequest};
@@ -217,15 +218,18 @@ pub struct Decided {
     pub actions: Vec<(Outcome, Author, DateTime<Utc>)>,
 }
 
-/// Stores allowed actions on many requests of one campaign at once (a jury's declarations and
-/// ranking, a council's vote): histories read and events written in a few statements, each
+/// Stores allowed actions on many requests at once (a jury's declarations and ranking, a
+/// council's vote): histories and campaigns read and events written in a few statements, each
 /// request's facts saved once. No number is given and no document attached. Returns what
 /// each action recorded, in order, and each request as it now stands.
 pub fn record_many(
     conn: &mut DbConnection,
-    campaign: &Campaign,
     decided: Vec<Decided>,
 ) -> StoreResult<(Vec<Recorded>, Vec<StoredRequest>)> {
+    let mut campaign_ids: Vec<_> = decided.iter().map(|d| d.request.campaign).collect();
+    campaign_ids.sort();
+    campaign_ids.dedup();
+    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
     let heads: Vec<(RequestId, &str)> = decided
         .iter()
         .map(|d| (d.request.id, d.request.head_hash.as_str()))
@@ -236,6 +240,10 @@ pub fn record_many(
     let mut recorded = Vec::with_capacity(decided.len());
     let mut saved = Vec::with_capacity(decided.len());
     for Decided { request, actions } in decided {
+        let campaign = campaigns
+            .iter()
+            .find(|c| c.id == request.campaign)
+            .ok_or(DomainError::NotFound { what: "campaign" })?;
         let mut life = Life {
             events: histories.remove(&request.id).unwrap_or_default(),
             request: request.clone(),

@@ -498,7 +498,7 @@ pub async fn record_vote(
                 .collect();
             let decisions = decide_vote(&domain_lines, input.outcome.0, &amendments)?;
             let actor_name = event_actor(conn, &actor)?;
-            let mut by_campaign: std::collections::BTreeMap<_, Vec<Decided>> = Default::default();
+            let mut decided = Vec::with_capacity(decisions.len());
             let mut voted = Vec::with_capacity(decisions.len());
             for (request_id, decision) in &decisions {
                 let Some(request) = before.iter().find(|r| r.id == *request_id) else {
@@ -519,23 +519,12 @@ pub async fn record_vote(
                     event: EventId::from_uuid(Uuid::now_v7()),
                     actor: actor_name.clone(),
                 };
-                by_campaign
-                    .entry(request.campaign)
-                    .or_default()
-                    .push(Decided {
-                        request: request.clone(),
-                        actions: vec![(outcome, author, at)],
-                    });
+                decided.push(Decided {
+                    request: request.clone(),
+                    actions: vec![(outcome, author, at)],
+                });
             }
-            let mut recorded = Vec::new();
-            let mut after = Vec::new();
-            for (campaign, decided) in by_campaign {
-                let campaign = campaigns::get(conn, campaign)?
-                    .ok_or(DomainError::NotFound { what: "campaign" })?;
-                let (mut r, mut a) = instruction::record_many(conn, &campaign, decided)?;
-                recorded.append(&mut r);
-                after.append(&mut a);
-            }
+            let (recorded, after) = instruction::record_many(conn, decided)?;
             let told: Vec<notify::Told<'_>> = recorded
                 .iter()
                 .filter_map(|rec| {

@@ -1500,7 +1500,7 @@ pub async fn validate_ranking(
                     actions: vec![(outcome, author, now)],
                 });
             }
-            let (recorded, after) = instruction::record_many(conn, &at.campaign, decided)?;
+            let (recorded, after) = instruction::record_many(conn, decided)?;
             let told: Vec<notify::Told<'_>> = recorded
                 .iter()
                 .filter_map(|rec| {
