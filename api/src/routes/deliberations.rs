@@ -9,8 +9,9 @@ use crate::etag::with_etag;
 use crate::input::Json;
 use crate::notify;
 use crate::problem::{Problem, responses};
+use crate::routes::instruction::record_quiet_action;
 use crate::routes::request_views::AssociationRef;
-use crate::routes::requests::{author, event_actor};
+use crate::routes::requests::event_actor;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,12 +21,12 @@ use simpa_domain::deliberation::{
     self as rules, Amendment, Council, DeliberationReference, decide_vote,
 };
 use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
-use simpa_domain::policy::{self, Action, Actor};
+use simpa_domain::policy::{self, Action};
 use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::deliberations::{self, Deliberation, NewDeliberation};
 use simpa_persistence::instruction::{self, Decided};
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_persistence::{DbConnection, StoreResult, associations, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -352,7 +353,8 @@ pub async fn add_line(
                 session_on: d.session_on,
                 proposed_cents,
             };
-            act(conn, &actor, &request, command, now)?;
+            let parties = policy::parties(&actor, request.association);
+            record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
             deliberations::add_lines(conn, id, &[(request_id, proposed_cents)], now)?;
             let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
                 what: "deliberation",
@@ -361,24 +363,6 @@ pub async fn add_line(
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
-}
-
-/// Records one action of the bureau on a request, as the circuit decides it.
-fn act(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    request: &simpa_persistence::requests::StoredRequest,
-    command: Command,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let now = now.max(request.updated_at);
-    let parties = policy::parties(actor, request.association);
-    let outcome = decide(&request.facts, command, &parties, now, now.date_naive())?;
-    let campaign = campaigns::get(conn, request.campaign)?
-        .ok_or(DomainError::NotFound { what: "campaign" })?;
-    let author = author(conn, actor)?;
-    instruction::record_action(conn, request, &campaign, outcome, author, None, now)
-        .and_then(|recorded| instruction::publish(conn, recorded.change))
 }
 
 /// Takes a request off the agenda before the vote: back to `instructed` (or `ranked`); a
@@ -413,7 +397,8 @@ pub async fn remove_line(
                 let command = Command::Unschedule {
                     deliberation: d.reference.clone(),
                 };
-                act(conn, &actor, &request, command, now)?;
+                let parties = policy::parties(&actor, request.association);
+                record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
             }
             let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
                 what: "deliberation",

@@ -316,3 +316,26 @@ pub async fn act_on_request(
         Err(replay) => replay.into_response(),
     })
 }
+
+/// Records an action that tells nobody by e-mail (scheduling, a juror's declaration…) as
+/// `parties` may take it: the request read again under its lock (actions on one request take
+/// turns), the circuit's decision, the event and the feed.
+pub(crate) fn record_quiet_action(
+    conn: &mut DbConnection,
+    actor: &simpa_domain::policy::Actor,
+    request: RequestId,
+    parties: &[simpa_domain::policy::Party],
+    command: Command,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let request =
+        requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
+    let now = now.max(request.updated_at);
+    let outcome = decide(&request.facts, command, parties, now, now.date_naive())?;
+    let campaign = campaigns::get(conn, request.campaign)?
+        .ok_or(DomainError::NotFound { what: "campaign" })?;
+    let author = author(conn, actor)?;
+    let recorded =
+        instruction::record_action(conn, &request, &campaign, outcome, author, None, now)?;
+    instruction::publish(conn, recorded.change)
+}

@@ -13,8 +13,8 @@ use crate::etag::{IfMatch, with_etag};
 use crate::input::{Json, Query};
 use crate::notify;
 use crate::problem::{Problem, responses};
+use crate::routes::instruction::record_quiet_action;
 use crate::routes::request_views::{AssociationRef, CampaignRef};
-use crate::routes::requests::author;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
@@ -606,11 +606,13 @@ pub async fn withdraw_juror(
 /// Seats jurors on every request without its count of jurors: the least-loaded first, never
 /// a member of the applicant (recorded as recused by Simpa, in the request's history).
 fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> StoreResult<()> {
-    let candidates = candidates(conn, at.campaign.id)?;
-    let seats = juries::seats(conn, at.campaign.id, false)?;
-    let members = juries::members(conn, at.campaign.id)?;
-    let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
-    let counting = Counting::load(conn, &members, &associations)?;
+    let Standing {
+        candidates,
+        seats,
+        members,
+        counting,
+        ..
+    } = Standing::load(conn, &at.campaign, &at.jury, false)?;
     let jurors: Vec<AccountId> = members
         .iter()
         .filter(|m| m.withdrawn_at.is_none())
@@ -671,36 +673,9 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
             reason: recusal.conflict_reason.clone(),
             automatic: true,
         };
-        record_jury_action(conn, &at.actor, request, &at.campaign, command, now)?;
+        record_quiet_action(conn, &at.actor, request.id, &[Party::Jury], command, now)?;
     }
     Ok(())
-}
-
-/// Records an action of the jury on a request (a declaration, a recusal) with its event and
-/// feed entry; declarations tell nobody by e-mail.
-pub(crate) fn record_jury_action(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    request: &StoredRequest,
-    campaign: &Campaign,
-    command: Command,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    // Actions on one request take turns: read it again under its lock.
-    let request =
-        requests::get_locked(conn, request.id)?.ok_or(DomainError::NotFound { what: "request" })?;
-    let now = now.max(request.updated_at);
-    let outcome = decide(
-        &request.facts,
-        command,
-        &[Party::Jury],
-        now,
-        now.date_naive(),
-    )?;
-    let author = author(conn, actor)?;
-    let recorded =
-        instruction::record_action(conn, &request, campaign, outcome, author, None, now)?;
-    instruction::publish(conn, recorded.change)
 }
 
 /// A request as the jury's lists show it.
@@ -1138,11 +1113,21 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
         name: juror_names.get(&id).cloned().unwrap_or_default(),
     };
     let mut sheets_of: HashMap<RequestId, Vec<MinutesSheet>> = HashMap::new();
+    // The chair reads nothing of the requests it is recused from.
+    let hidden = out_of_sight(
+        at,
+        &standing.candidates,
+        &standing.seats,
+        &standing.counting,
+    );
     let mut recusals = Vec::new();
     for seat in &standing.seats {
         let Some(association) = association_of.get(&seat.request) else {
             continue;
         };
+        if hidden.contains(&seat.request) {
+            continue;
+        }
         if seat.recused() {
             recusals.push(RecusalLine {
                 request_number: standing
@@ -1169,17 +1154,6 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
                 });
         }
     }
-    let hidden = out_of_sight(
-        at,
-        &standing.candidates,
-        &standing.seats,
-        &standing.counting,
-    );
-    recusals.retain(|line: &RecusalLine| {
-        !standing.candidates.iter().any(|r| {
-            hidden.contains(&r.id) && r.number.map(|n| n.to_string()) == line.request_number
-        })
-    });
     let criteria_count = jury.settings.grid.len();
     let ranking: Vec<MinutesLine> = placed
         .iter()

@@ -7,7 +7,8 @@ use crate::codes::{AllotmentCode, DeclarationCode, SessionStatusCode};
 use crate::input::Json;
 use crate::notify;
 use crate::problem::{Problem, responses};
-use crate::routes::juries::{Counting, CriterionFields, counted_sheet, record_jury_action};
+use crate::routes::instruction::record_quiet_action;
+use crate::routes::juries::{Counting, CriterionFields, counted_sheet};
 use crate::routes::request_views::{AssociationRef, BudgetSummary};
 use crate::routes::requests::{RequestFields, load_readable};
 use crate::state::AppState;
@@ -168,7 +169,14 @@ pub async fn declare_interests(
                 reason: reason.clone(),
                 automatic: false,
             };
-            record_jury_action(conn, &at.actor, &at.request, &at.campaign, command, now)?;
+            record_quiet_action(
+                conn,
+                &at.actor,
+                at.request.id,
+                &[simpa_domain::policy::Party::Jury],
+                command,
+                now,
+            )?;
             if declaration == Declaration::Conflict
                 && let Some(chair) = members
                     .iter()
