@@ -14,6 +14,7 @@ build:
 
 ## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
 test: lint
+	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
 	scripts/with-postgres $(CARGO) test --workspace
 
 ## Formatting and lints, as CI checks them.

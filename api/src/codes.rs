@@ -3,11 +3,13 @@
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use simpa_domain::agreement::AgreementStatus;
 use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::deliberation::{CouncilKind, VoteOutcome};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
+use simpa_domain::funding::InstallmentDue;
 use simpa_domain::jury::{Declaration, SessionStatus};
 use simpa_domain::notification::WorkEmails;
 use simpa_domain::outbox::{Channel, MessageStatus};
@@ -126,6 +128,14 @@ api_code!(
 api_code!(
     /// How staff hear of new work.
     WorkEmailsCode(WorkEmails)
+);
+api_code!(
+    /// Where an agreement's signatures stand.
+    AgreementStatusCode(AgreementStatus)
+);
+api_code!(
+    /// When an installment of a grant's payment schedule is due.
+    InstallmentDueCode(InstallmentDue)
 );
 api_code!(
     /// Which council votes a deliberation.

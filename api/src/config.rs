@@ -32,6 +32,8 @@ pub struct Config {
     pub json_limit: usize,
     /// `SIMPA_TIMEZONE`: the city's time zone, for "today" and deadlines.
     pub timezone: Tz,
+    /// `SIMPA_CITY`: the city's name as its agreements print it.
+    pub city: String,
     /// `SIMPA_BLOB_DIR`: where documents' bytes are stored (default: `blobs/` in the data directory).
     pub blob_dir: PathBuf,
     /// `SIMPA_UPLOAD_LIMIT_BYTES`: largest document accepted.
@@ -168,6 +170,7 @@ impl Config {
             blob_dir,
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
+            city: value("SIMPA_CITY").unwrap_or_else(|| "Ville de Paris".into()),
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
             mail: MailConfig {
                 smtp: match value("SIMPA_SMTP_HOST") {

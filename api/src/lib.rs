@@ -16,6 +16,7 @@ pub mod mail;
 pub mod notify;
 pub mod openapi;
 pub mod pagination;
+pub mod print;
 pub mod problem;
 pub mod request_id;
 pub mod routes;

@@ -142,26 +142,138 @@ pub fn check_schedule(
     }
 }
 
-/// A payment order: positive, and never beyond the amount granted (409 naming what is left).
-pub fn check_payment(
-    granted_cents: i64,
-    paid_cents: i64,
-    amount_cents: i64,
-) -> Result<(), DomainError> {
-    check_cents(amount_cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
-    if paid_cents + amount_cents > granted_cents {
-        return Err(DomainError::conflict(
-            "payment.exceeds_grant",
-            Some("amount_cents"),
-            format!(
-                "Ce versement dépasserait le montant accordé : {} accordés, {} déjà versés, {} au plus restent à verser.",
-                crate::money::euros(granted_cents),
-                crate::money::euros(paid_cents),
-                crate::money::euros((granted_cents - paid_cents).max(0))
-            ),
-        ));
+/// A grant's single payment on notification, when nothing else was agreed.
+pub fn default_schedule(granted_cents: i64) -> Vec<Installment> {
+    vec![Installment {
+        cents: granted_cents,
+        due: InstallmentDue::OnNotification,
+    }]
+}
+
+/// Whether a grant's agreement lets the city pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementGate {
+    NotRequired,
+    /// Required, and not yet signed by both parties.
+    Unsigned,
+    /// Signed by the city on that day, the last signature; payment is due within `payment_days`.
+    Signed {
+        on: NaiveDate,
+        payment_days: u32,
+    },
+}
+
+/// Where a grant's money stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantMoney {
+    pub granted_cents: i64,
+    pub paid_cents: i64,
+    pub installments: Vec<Installment>,
+    pub agreement: AgreementGate,
+    /// When the grant was notified to the association (the vote recorded).
+    pub notified_on: NaiveDate,
+    /// When its final report was accepted, which makes the balance due.
+    pub report_accepted_on: Option<NaiveDate>,
+}
+
+impl GrantMoney {
+    /// What the schedule makes payable now: the installments due on notification once the
+    /// agreement (if needed) is signed, and the balance once the final report is accepted.
+    pub fn payable_cents(&self) -> i64 {
+        if self.agreement == AgreementGate::Unsigned {
+            return 0;
+        }
+        self.installments
+            .iter()
+            .filter(|i| match i.due {
+                InstallmentDue::OnNotification => true,
+                InstallmentDue::AfterFinalReport => self.report_accepted_on.is_some(),
+            })
+            .map(|i| i.cents)
+            .sum()
     }
-    Ok(())
+
+    /// When what is payable and not yet paid must be paid by: 60 days (or the agreement's
+    /// delay) after the latest of the notification, the agreement's signature and, for the
+    /// balance, the final report's acceptance. `None` when nothing is owed now.
+    pub fn due_on(&self) -> Option<NaiveDate> {
+        if self.paid_cents >= self.payable_cents() {
+            return None;
+        }
+        let (start, days) = match self.agreement {
+            AgreementGate::Unsigned => return None,
+            AgreementGate::NotRequired => (self.notified_on, PAYMENT_DAYS as u32),
+            AgreementGate::Signed { on, payment_days } => (on.max(self.notified_on), payment_days),
+        };
+        let on_notification: i64 = self
+            .installments
+            .iter()
+            .filter(|i| i.due == InstallmentDue::OnNotification)
+            .map(|i| i.cents)
+            .sum();
+        // What is owed beyond the installments due on notification is the balance.
+        let start = match self.report_accepted_on {
+            Some(accepted) if self.paid_cents >= on_notification => accepted.max(start),
+            _ => start,
+        };
+        start.checked_add_days(Days::new(u64::from(days)))
+    }
+
+    /// A payment order: positive, after the agreement's signatures, never beyond what is
+    /// payable (the balance waits for the final report) nor beyond the grant (409 each,
+    /// naming what is left).
+    pub fn check_payment(&self, amount_cents: i64) -> Result<(), DomainError> {
+        check_cents(amount_cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
+        if self.agreement == AgreementGate::Unsigned {
+            return Err(DomainError::conflict(
+                "payment.agreement_unsigned",
+                None,
+                "Cette subvention dépasse 23 000 € (sur douze mois) : aucun versement avant la signature de sa convention par l'association puis par la Ville.",
+            ));
+        }
+        if self.paid_cents + amount_cents > self.granted_cents {
+            return Err(DomainError::conflict(
+                "payment.exceeds_grant",
+                Some("amount_cents"),
+                format!(
+                    "Ce versement dépasserait le montant accordé : {} accordés, {} déjà versés, {} au plus restent à verser.",
+                    crate::money::euros(self.granted_cents),
+                    crate::money::euros(self.paid_cents),
+                    crate::money::euros((self.granted_cents - self.paid_cents).max(0))
+                ),
+            ));
+        }
+        let payable = self.payable_cents();
+        if self.paid_cents + amount_cents > payable {
+            return Err(DomainError::conflict(
+                "payment.not_due",
+                Some("amount_cents"),
+                format!(
+                    "L'échéancier ne rend exigibles que {} à ce jour ({} déjà versés) : le solde attend l'acceptation du compte rendu financier.",
+                    crate::money::euros(payable),
+                    crate::money::euros(self.paid_cents)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The schedule changes only before the first payment and before the agreement that
+    /// prints it is signed.
+    pub fn check_reschedule(
+        &self,
+        agreement_signed: bool,
+        installments: &[Installment],
+    ) -> Result<(), DomainError> {
+        if self.paid_cents > 0 || agreement_signed {
+            return Err(DomainError::conflict(
+                "schedule.locked",
+                None,
+                "L'échéancier ne change plus : un versement a eu lieu ou la convention qui le fixe est signée.",
+            ));
+        }
+        check_schedule(self.granted_cents, installments).map_err(DomainError::Invalid)
+    }
 }
 
 /// The part of a grant to repay when its use stops on `breach_on` within the subsidised
@@ -274,21 +386,96 @@ mod tests {
         );
     }
 
+    fn money(agreement: AgreementGate) -> GrantMoney {
+        GrantMoney {
+            granted_cents: 40_000_00,
+            paid_cents: 0,
+            installments: vec![
+                Installment {
+                    cents: 30_000_00,
+                    due: InstallmentDue::OnNotification,
+                },
+                Installment {
+                    cents: 10_000_00,
+                    due: InstallmentDue::AfterFinalReport,
+                },
+            ],
+            agreement,
+            notified_on: date(2027, 3, 10),
+            report_accepted_on: None,
+        }
+    }
+
+    fn conflict(result: Result<(), DomainError>) -> &'static str {
+        match result {
+            Err(DomainError::Conflict { code, .. }) => code,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
-    fn payments_never_exceed_the_grant() {
-        assert!(check_payment(10_000_00, 4_000_00, 6_000_00).is_ok());
-        match check_payment(10_000_00, 4_000_00, 6_000_01) {
+    fn nothing_is_paid_before_the_agreement_is_signed() {
+        let unsigned = money(AgreementGate::Unsigned);
+        assert_eq!(unsigned.payable_cents(), 0);
+        assert_eq!(unsigned.due_on(), None);
+        assert_eq!(
+            conflict(unsigned.check_payment(1_00)),
+            "payment.agreement_unsigned"
+        );
+        let signed = money(AgreementGate::Signed {
+            on: date(2027, 4, 2),
+            payment_days: 30,
+        });
+        assert_eq!(signed.payable_cents(), 30_000_00);
+        assert_eq!(signed.due_on(), Some(date(2027, 5, 2)));
+        assert!(signed.check_payment(30_000_00).is_ok());
+    }
+
+    #[test]
+    fn payments_never_exceed_what_is_due_nor_the_grant() {
+        let mut m = money(AgreementGate::NotRequired);
+        assert_eq!(m.due_on(), Some(date(2027, 5, 9)));
+        assert_eq!(conflict(m.check_payment(30_000_01)), "payment.not_due");
+        m.paid_cents = 30_000_00;
+        assert_eq!(m.due_on(), None);
+        // The final report accepted makes the balance due 60 days later.
+        m.report_accepted_on = Some(date(2028, 5, 1));
+        assert_eq!(m.payable_cents(), 40_000_00);
+        assert_eq!(m.due_on(), Some(date(2028, 6, 30)));
+        assert!(m.check_payment(10_000_00).is_ok());
+        match m.check_payment(10_000_01) {
             Err(DomainError::Conflict { code, message, .. }) => {
                 assert_eq!(code, "payment.exceeds_grant");
                 assert!(
-                    message.contains(&crate::money::euros(6_000_00)),
+                    message.contains(&crate::money::euros(10_000_00)),
                     "{message}"
                 );
             }
             other => panic!("{other:?}"),
         }
+        assert!(matches!(m.check_payment(0), Err(DomainError::Invalid(_))));
+        // Paid in part before the report: the rest stays due from the notification.
+        m.paid_cents = 20_000_00;
+        assert_eq!(m.due_on(), Some(date(2027, 5, 9)));
+    }
+
+    #[test]
+    fn the_schedule_is_locked_by_a_payment_or_a_signed_agreement() {
+        let mut m = money(AgreementGate::NotRequired);
+        let single = default_schedule(40_000_00);
+        assert!(m.check_reschedule(false, &single).is_ok());
+        assert_eq!(
+            conflict(m.check_reschedule(true, &single)),
+            "schedule.locked"
+        );
+        m.paid_cents = 1;
+        assert_eq!(
+            conflict(m.check_reschedule(false, &single)),
+            "schedule.locked"
+        );
+        m.paid_cents = 0;
         assert!(matches!(
-            check_payment(10_000_00, 0, 0),
+            m.check_reschedule(false, &default_schedule(1)),
             Err(DomainError::Invalid(_))
         ));
     }

@@ -9,6 +9,7 @@
 mod coded;
 
 pub mod account;
+pub mod agreement;
 pub mod association;
 pub mod budget;
 pub mod campaign;

@@ -143,6 +143,18 @@ pub enum Action {
     ManageJury,
     /// Deliberations: preparing their agenda and recording their vote; the bureau.
     ManageDeliberations,
+    /// A grant with its agreement, schedule and payments: whoever reads the request, and
+    /// finance.
+    ReadGrant(RequestAccess),
+    /// Signing an agreement in the association's name: its president, the legal
+    /// representative.
+    SignAgreement(AssociationId),
+    /// Editing a drafted agreement and signing it for the city: the bureau.
+    ManageAgreements,
+    /// Payment schedules and payment orders: finance.
+    ManagePayments,
+    /// The payments due and overdue: finance and the bureau.
+    ReadPayments,
     /// Seating jurors on requests, closing the session and validating the ranking: the
     /// bureau or the jury's chair.
     ChairJury {
@@ -183,6 +195,10 @@ impl Actor {
     /// Holds the juror role (the juries they sit on are data of each jury).
     fn is_juror(&self) -> bool {
         self.has_staff(|r| matches!(r, StaffRole::Juror))
+    }
+
+    fn is_finance(&self) -> bool {
+        self.has_staff(|r| matches!(r, StaffRole::Finance))
     }
 
     fn is_admin(&self) -> bool {
@@ -266,6 +282,8 @@ impl Action {
             | Action::ReviewDocument { .. }
             | Action::Attest(_)
             | Action::CreateRequest(_) => "association",
+            Action::ReadGrant(_) => "grant",
+            Action::SignAgreement(_) => "agreement",
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
             Action::ReadRequest(_) | Action::SitOnRequest { .. } => "request",
@@ -375,7 +393,9 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             (actor.is_central() || actor.is_district_of(district))
                 && actor.role_in(association).is_none(),
         ),
-        Attest(id) => allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President)),
+        Attest(id) | SignAgreement(id) => {
+            allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President))
+        }
         ManageDocumentKinds => allow(actor.is_admin(), Denial::Forbidden),
         ReadCampaign { .. } => allow(actor.is_staff(), Denial::NotFound),
         ManageCampaign { district } => allow(
@@ -415,7 +435,20 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
                 || (actor.is_juror() && seat.is_some_and(|s| s.chair) && !session_open),
             Denial::Forbidden,
         ),
-        ManageJury | ManageDeliberations => allow(actor.is_central(), Denial::Forbidden),
+        ManageJury | ManageDeliberations | ManageAgreements => {
+            allow(actor.is_central(), Denial::Forbidden)
+        }
+        ReadGrant(access) => allow(
+            actor.role_in(access.association).is_some()
+                || actor.sees_as_staff(&access)
+                || (access.submitted && actor.is_finance()),
+            Denial::NotFound,
+        ),
+        ManagePayments => allow(
+            actor.has_staff(|r| matches!(r, StaffRole::Admin | StaffRole::Finance)),
+            Denial::Forbidden,
+        ),
+        ReadPayments => allow(actor.is_central() || actor.is_finance(), Denial::Forbidden),
         ChairJury { seat } => allow(
             actor.is_central() || (actor.is_juror() && seat.is_some_and(|s| s.chair)),
             Denial::Forbidden,
@@ -704,6 +737,14 @@ mod tests {
             (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageDeliberations,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageAgreements,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManagePayments,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), OK,    Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ReadPayments,            [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     Err(F), Err(F), Err(F), Err(F)]),
+            (Action::SignAgreement(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::SignAgreement(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
+            (Action::ReadGrant(a_submitted.clone()), [Err(U), Err(N), OK, OK, OK, OK, OK, OK, OK, Err(N), OK, Err(N)]),
+            (Action::ReadGrant(a_draft.clone()),     [Err(U), Err(N), OK, OK, OK, Err(N), Err(N), Err(N), Err(N), Err(N), Err(N), Err(N)]),
+            (Action::ReadGrant(b_local.clone()),     [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: true }), session_open: true },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadMinutes { seat: Some(JurySeat { chair: false }), session_open: false }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),

@@ -3,6 +3,7 @@
 //! transaction through [`Db::read`] or [`Db::write`].
 
 pub mod accounts;
+pub mod agreements;
 pub mod associations;
 pub mod campaigns;
 mod connection;
@@ -11,6 +12,7 @@ mod db;
 pub mod deliberations;
 pub mod documents;
 mod error;
+pub mod grants;
 pub mod history;
 pub mod idempotency;
 pub mod instruction;

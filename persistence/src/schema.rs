@@ -490,6 +490,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        reference -> Text,
+        association_id -> Text,
+        object -> Text,
+        years -> Text,
+        first_year -> Integer,
+        last_year -> Integer,
+        payment_days -> Integer,
+        status -> Text,
+        association_signer_id -> Nullable<Text>,
+        association_signer -> Nullable<Text>,
+        association_signed_at -> Nullable<Timestamp>,
+        city_signer_id -> Nullable<Text>,
+        city_signer -> Nullable<Text>,
+        city_signed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grants (request_id) {
+        request_id -> Text,
+        association_id -> Text,
+        deliberation_id -> Text,
+        cents -> BigInt,
+        year -> Integer,
+        voted_on -> Date,
+        notified_on -> Date,
+        agreement_id -> Nullable<Text>,
+        final_report_due_on -> Date,
+        paid_cents -> BigInt,
+        payable_cents -> BigInt,
+        due_on -> Nullable<Date>,
+        report_accepted_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    installments (request_id, position) {
+        request_id -> Text,
+        position -> Integer,
+        cents -> BigInt,
+        due -> Text,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        request_id -> Text,
+        cents -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
@@ -516,6 +581,11 @@ diesel::joinable!(jury_seats -> requests (request_id));
 diesel::joinable!(jury_results -> requests (request_id));
 diesel::joinable!(deliberation_lines -> deliberations (deliberation_id));
 diesel::joinable!(deliberation_lines -> requests (request_id));
+diesel::joinable!(grants -> requests (request_id));
+diesel::joinable!(grants -> deliberations (deliberation_id));
+diesel::joinable!(grants -> agreements (agreement_id));
+diesel::joinable!(installments -> grants (request_id));
+diesel::joinable!(payments -> grants (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -553,4 +623,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     jury_results,
     deliberations,
     deliberation_lines,
+    agreements,
+    grants,
+    installments,
+    payments,
 );

@@ -6,6 +6,7 @@ mod auth;
 mod deliberations;
 mod documents;
 mod fixtures;
+mod grants;
 mod http;
 mod juries;
 mod members;

@@ -450,7 +450,7 @@ pub async fn record_vote(
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
     let input = body.value;
-    let now = state.now();
+    let (now, today) = (state.now(), state.today());
     let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
     let view = state
         .write(move |conn| {
@@ -523,7 +523,15 @@ pub async fn record_vote(
                 })
                 .collect();
             notify::tell_all(conn, &templates, &mail, &told, now)?;
-            deliberations::record_vote(conn, id, input.outcome.0, input.voted_on, &voted, now)?;
+            deliberations::record_vote(
+                conn,
+                id,
+                input.outcome.0,
+                input.voted_on,
+                &voted,
+                today,
+                now,
+            )?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
             let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
                 what: "deliberation",

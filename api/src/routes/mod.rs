@@ -1,11 +1,13 @@
 //! The routes of `/api/v1`, one module per resource.
 
 pub mod accounts;
+pub mod agreements;
 pub mod associations;
 pub mod auth;
 pub mod campaigns;
 pub mod deliberations;
 pub mod documents;
+pub mod grants;
 pub mod health;
 pub mod instruction;
 pub mod juries;
@@ -91,6 +93,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::add_line)
         .service(deliberations::remove_line)
         .service(deliberations::record_vote)
+        .service(grants::get_grant)
+        .service(grants::set_schedule)
+        .service(grants::record_payment)
+        .service(grants::payments_due)
+        .service(agreements::list_agreements)
+        .service(agreements::get_agreement)
+        .service(agreements::update_agreement)
+        .service(agreements::sign_agreement)
+        .service(agreements::countersign_agreement)
+        .service(agreements::agreement_document)
         .service(tracking::verify_history)
         .service(tracking::worklist)
         .service(notifications::get_preferences)

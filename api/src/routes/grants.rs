@@ -1,0 +1,433 @@
+//! Grants: what the vote gave a request, its payment schedule and the payments finance
+//! records; the worklist of payments due, with the days late.
+
+use crate::access::{person, require};
+use crate::auth::Caller;
+use crate::codes::{AgreementStatusCode, InstallmentDueCode};
+use crate::etag::{IfMatch, with_etag};
+use crate::input::{Json, Query};
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::routes::request_views::AssociationRef;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::contact::bounded_text;
+use simpa_domain::funding::{GrantMoney, Installment, days_late};
+use simpa_domain::ids::RequestId;
+use simpa_domain::policy::{self, Action, Actor};
+use simpa_domain::{DomainError, Violation};
+use simpa_persistence::grants::{self, Grant, NewPayment};
+use simpa_persistence::requests;
+use simpa_persistence::{DbConnection, StoreResult, agreements, associations, deliberations};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliberationRef {
+    pub id: Uuid,
+    /// `YYYY DIR NN`.
+    pub reference: String,
+    pub voted_on: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgreementRef {
+    pub id: Uuid,
+    pub reference: String,
+    pub status: AgreementStatusCode,
+    pub status_label: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstallmentView {
+    pub position: usize,
+    pub cents: i64,
+    pub due: InstallmentDueCode,
+    pub due_label: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentView {
+    pub id: Uuid,
+    pub cents: i64,
+    pub paid_on: NaiveDate,
+    /// The payment order's number in the city's accounting.
+    pub reference: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A grant and where its money stands.
+#[derive(Serialize, ToSchema)]
+pub struct GrantView {
+    pub request_id: Uuid,
+    pub number: Option<String>,
+    pub title: String,
+    pub association: AssociationRef,
+    pub granted_cents: i64,
+    /// The budget year of the subsidy.
+    pub year: i32,
+    pub deliberation: DeliberationRef,
+    /// When the association was told of the grant: the payment delay runs from it.
+    pub notified_on: NaiveDate,
+    /// Above 23,000 € (alone or over twelve months), an agreement must be signed before any
+    /// payment.
+    pub agreement_required: bool,
+    pub agreement: Option<AgreementRef>,
+    pub installments: Vec<InstallmentView>,
+    pub payments: Vec<PaymentView>,
+    pub paid_cents: i64,
+    /// What the schedule makes payable now (nothing while the agreement is unsigned; the
+    /// balance once the final report is accepted).
+    pub payable_cents: i64,
+    /// What is payable and not yet paid.
+    pub owed_cents: i64,
+    /// By when what is owed must be paid.
+    pub due_on: Option<NaiveDate>,
+    pub days_late: i64,
+    /// The final report (CERFA 15059): six months after the end of the financial year.
+    pub final_report_due_on: NaiveDate,
+    pub version: i64,
+}
+
+/// The grant of a request the actor may read, with its agreement.
+fn readable_grant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: RequestId,
+    lock: bool,
+) -> StoreResult<(Grant, Option<agreements::Agreement>)> {
+    let request = requests::get(conn, id)?;
+    let access = request.as_ref().map(|r| r.access());
+    match access {
+        Some(access) => policy::authorize(actor, Action::ReadGrant(access))?,
+        // Told like a grant one may not read: ids cannot be probed.
+        None => return Err(DomainError::NotFound { what: "grant" }.into()),
+    }
+    let grant = if lock {
+        grants::get_locked(conn, id)?
+    } else {
+        grants::get(conn, id)?
+    };
+    let grant = grant.ok_or(DomainError::NotFound { what: "grant" })?;
+    let agreement = match grant.agreement {
+        Some(a) => agreements::get(conn, a)?,
+        None => None,
+    };
+    Ok((grant, agreement))
+}
+
+fn grant_view(
+    conn: &mut DbConnection,
+    grant: Grant,
+    agreement: Option<agreements::Agreement>,
+    today: NaiveDate,
+) -> StoreResult<GrantView> {
+    let request =
+        requests::get(conn, grant.request)?.ok_or(DomainError::NotFound { what: "request" })?;
+    let name = associations::names(conn, &[grant.association])?
+        .into_iter()
+        .next()
+        .map(|(_, n)| n)
+        .unwrap_or_default();
+    let deliberation =
+        deliberations::get(conn, grant.deliberation)?.ok_or(DomainError::NotFound {
+            what: "deliberation",
+        })?;
+    let money = grant.money(agreement.as_ref());
+    let due_on = money.due_on();
+    Ok(GrantView {
+        request_id: grant.request.uuid(),
+        number: request.number.map(|n| n.to_string()),
+        title: request.content.title,
+        association: AssociationRef {
+            id: grant.association.uuid(),
+            name,
+        },
+        granted_cents: grant.cents,
+        year: grant.year,
+        deliberation: DeliberationRef {
+            id: deliberation.id,
+            reference: deliberation.reference.to_string(),
+            voted_on: grant.voted_on,
+        },
+        notified_on: grant.notified_on,
+        agreement_required: agreement.is_some(),
+        agreement: agreement.map(|a| AgreementRef {
+            id: a.id,
+            reference: a.reference,
+            status: AgreementStatusCode(a.status),
+            status_label: a.status.label(),
+        }),
+        installments: grant
+            .installments
+            .iter()
+            .enumerate()
+            .map(|(i, installment)| InstallmentView {
+                position: i + 1,
+                cents: installment.cents,
+                due: InstallmentDueCode(installment.due),
+                due_label: installment.due.label(),
+            })
+            .collect(),
+        payments: grant
+            .payments
+            .into_iter()
+            .map(|p| PaymentView {
+                id: p.id,
+                cents: p.cents,
+                paid_on: p.paid_on,
+                reference: p.reference,
+                recorded_at: p.recorded_at,
+            })
+            .collect(),
+        paid_cents: money.paid_cents,
+        payable_cents: money.payable_cents(),
+        owed_cents: (money.payable_cents() - money.paid_cents).max(0),
+        due_on,
+        days_late: due_on.map_or(0, |d| days_late(d, today)),
+        final_report_due_on: grant.final_report_due_on,
+        version: grant.version,
+    })
+}
+
+/// A granted request's grant: the amount voted and its deliberation, the agreement when one
+/// is required, the payment schedule and the payments made. The association, the staff who
+/// read the request, and finance.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = GrantView, headers(("ETag" = String))),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/requests/{request_id}/grant")]
+pub async fn get_grant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let today = state.today();
+    let view = state
+        .read(move |conn| {
+            let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, grant, agreement, today)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct InstallmentFields {
+    pub cents: i64,
+    /// `on_notification` or `after_final_report` (the balance).
+    pub due: InstallmentDueCode,
+}
+
+/// A payment schedule: 1 to 10 installments adding up to the amount granted.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct ScheduleFields {
+    pub installments: Vec<InstallmentFields>,
+}
+
+/// Sets a grant's payment schedule (finance), for example an advance on notification and the
+/// balance after the final report. 409 `schedule.locked` after a payment or once the
+/// agreement that prints it is signed; 422 when it does not add up to the amount granted.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    request_body = ScheduleFields,
+    responses(
+        (status = 200, body = GrantView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+    )
+)]
+#[put("/requests/{request_id}/grant/schedule")]
+pub async fn set_schedule(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<ScheduleFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let view = state
+        .write(move |conn| {
+            let actor = require(conn, caller, Action::ManagePayments)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            simpa_domain::association::check_version(
+                grant.version,
+                if_match.expected(grant.version),
+            )?;
+            let installments: Vec<Installment> = input
+                .installments
+                .iter()
+                .map(|i| Installment {
+                    cents: i.cents,
+                    due: i.due.0,
+                })
+                .collect();
+            let money = grant.money(agreement.as_ref());
+            let signed = agreement
+                .as_ref()
+                .is_some_and(|a| a.association_signature.is_some());
+            money.check_reschedule(signed, &installments)?;
+            let after = GrantMoney {
+                installments,
+                ..money
+            };
+            grants::set_schedule(conn, &grant, &after, now)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, grant, agreement, today)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// A payment order, as finance records it.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct PaymentFields {
+    pub amount_cents: i64,
+    pub paid_on: NaiveDate,
+    /// The payment order's number in the city's accounting.
+    #[schema(example = "MDT-2027-004512")]
+    pub reference: String,
+}
+
+/// Records a payment (finance). 409 `payment.agreement_unsigned` while a required agreement
+/// is not signed by both parties, `payment.not_due` beyond what the schedule makes payable
+/// (the balance waits for the final report), `payment.exceeds_grant` beyond the amount
+/// granted.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    request_body = PaymentFields,
+    responses(
+        (status = 201, body = GrantView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/requests/{request_id}/grant/payments")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<PaymentFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let view = state
+        .write(move |conn| {
+            let actor = require(conn, caller, Action::ManagePayments)?;
+            let recorded_by = person(&actor)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let mut checks = simpa_domain::Checks::default();
+            let reference = checks.check("reference", bounded_text(&input.reference, 1, 64));
+            if input.paid_on > today || input.paid_on < grant.voted_on {
+                checks.push(
+                    Violation::new(
+                        "payment.paid_on",
+                        format!(
+                            "Un versement est daté entre le vote ({}) et aujourd'hui.",
+                            simpa_domain::deliberation::french_date(grant.voted_on)
+                        ),
+                    )
+                    .at("paid_on"),
+                );
+            }
+            let Some(reference) = reference.filter(|_| checks.is_empty()) else {
+                return Err(checks.into_error().into());
+            };
+            let money = grant.money(agreement.as_ref());
+            money.check_payment(input.amount_cents)?;
+            let payment = NewPayment {
+                cents: input.amount_cents,
+                paid_on: input.paid_on,
+                reference,
+                recorded_by,
+            };
+            grants::record_payment(conn, id, &payment, &money, now)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, grant, agreement, today)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Created(), view.version, &view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DueQuery {
+    /// Only the payments past their due date.
+    pub overdue: Option<bool>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// A grant with money owed.
+#[derive(Serialize, ToSchema)]
+pub struct DueView {
+    pub request_id: Uuid,
+    pub number: Option<String>,
+    pub association: AssociationRef,
+    pub granted_cents: i64,
+    pub paid_cents: i64,
+    pub owed_cents: i64,
+    pub due_on: NaiveDate,
+    pub days_late: i64,
+}
+
+/// The payments owed now, the longest due first, with the days late (finance and the
+/// bureau); `overdue=true` keeps those past their due date.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(DueQuery),
+    responses(
+        (status = 200, body = Page<DueView>),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/payments/due")]
+pub async fn payments_due(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<DueQuery>,
+) -> Result<HttpResponse, Problem> {
+    let query = query.0;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let today = state.today();
+    let page = state
+        .read(move |conn| {
+            require(conn, caller, Action::ReadPayments)?;
+            let before = query.overdue.unwrap_or(false).then_some(today);
+            grants::due(conn, before, after.as_ref(), limit)
+        })
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_stored(page, |d| DueView {
+            request_id: d.request.uuid(),
+            number: d.number,
+            association: AssociationRef {
+                id: d.association.uuid(),
+                name: d.association_name,
+            },
+            granted_cents: d.cents,
+            paid_cents: d.paid_cents,
+            owed_cents: (d.payable_cents - d.paid_cents).max(0),
+            due_on: d.due_on,
+            days_late: days_late(d.due_on, today),
+        })),
+    )
+}

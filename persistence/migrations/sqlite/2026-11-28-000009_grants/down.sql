@@ -1,0 +1,4 @@
+DROP TABLE payments;
+DROP TABLE installments;
+DROP TABLE grants;
+DROP TABLE agreements;

@@ -1,0 +1,547 @@
+//! Grants: what a vote gave each request, its payment schedule and the payments made.
+
+use crate::DbConnection;
+use crate::agreements::{self, NewRow as NewAgreement};
+use crate::connection::insert_batches;
+use crate::convert::{naive, parse, utc};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
+use crate::schema::{agreements as agreements_table, campaigns, deliberation_lines, grants};
+use crate::schema::{installments, payments, requests};
+use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::agreement::{AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount};
+use simpa_domain::funding::{
+    AgreementGate, GrantMoney, Installment, InstallmentDue, PAYMENT_DAYS, default_schedule,
+    final_report_due_on, financial_year_end,
+};
+use simpa_domain::ids::{AccountId, AssociationId, RequestId};
+use uuid::Uuid;
+
+/// A grant as stored, with its schedule and payments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub request: RequestId,
+    pub association: AssociationId,
+    pub deliberation: Uuid,
+    pub cents: i64,
+    pub year: i32,
+    pub voted_on: NaiveDate,
+    pub notified_on: NaiveDate,
+    pub agreement: Option<Uuid>,
+    pub final_report_due_on: NaiveDate,
+    pub paid_cents: i64,
+    pub report_accepted_on: Option<NaiveDate>,
+    pub installments: Vec<Installment>,
+    pub payments: Vec<Payment>,
+    pub version: i64,
+}
+
+/// A payment order recorded by finance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: Uuid,
+    pub cents: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Whether an agreement lets the city pay, from its stored signatures.
+pub fn gate(agreement: Option<&agreements::Agreement>) -> AgreementGate {
+    match agreement {
+        None => AgreementGate::NotRequired,
+        Some(a) => match (&a.status, &a.city_signature) {
+            (AgreementStatus::Signed, Some(city)) => AgreementGate::Signed {
+                on: city.at.date_naive(),
+                payment_days: a.terms.payment_days,
+            },
+            _ => AgreementGate::Unsigned,
+        },
+    }
+}
+
+impl Grant {
+    /// Where its money stands, given its agreement (as read by the caller).
+    pub fn money(&self, agreement: Option<&agreements::Agreement>) -> GrantMoney {
+        GrantMoney {
+            granted_cents: self.cents,
+            paid_cents: self.paid_cents,
+            installments: self.installments.clone(),
+            agreement: gate(agreement),
+            notified_on: self.notified_on,
+            report_accepted_on: self.report_accepted_on,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = grants)]
+struct Row {
+    request_id: String,
+    association_id: String,
+    deliberation_id: String,
+    cents: i64,
+    year: i32,
+    voted_on: NaiveDate,
+    notified_on: NaiveDate,
+    agreement_id: Option<String>,
+    final_report_due_on: NaiveDate,
+    paid_cents: i64,
+    report_accepted_on: Option<NaiveDate>,
+    version: i64,
+}
+
+/// The grant of a request, if it was granted.
+pub fn get(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Grant>> {
+    let Some(row) = grants::table
+        .find(request.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let installments = installments::table
+        .filter(installments::request_id.eq(&row.request_id))
+        .order(installments::position)
+        .select((installments::cents, installments::due))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .map(|(cents, due)| {
+            Ok(Installment {
+                cents,
+                due: InstallmentDue::from_code(&due)
+                    .ok_or_else(|| StoreError::Corrupt(format!("installments.due {due}")))?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let payments = payments::table
+        .filter(payments::request_id.eq(&row.request_id))
+        .order((payments::paid_on, payments::recorded_at, payments::id))
+        .select((
+            payments::id,
+            payments::cents,
+            payments::paid_on,
+            payments::reference,
+            payments::recorded_at,
+        ))
+        .load::<(String, i64, NaiveDate, String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, cents, paid_on, reference, recorded_at)| {
+            Ok(Payment {
+                id: parse("payments.id", &id)?,
+                cents,
+                paid_on,
+                reference,
+                recorded_at: utc(recorded_at),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some(Grant {
+        request: parse("grants.request_id", &row.request_id)?,
+        association: parse("grants.association_id", &row.association_id)?,
+        deliberation: parse("grants.deliberation_id", &row.deliberation_id)?,
+        cents: row.cents,
+        year: row.year,
+        voted_on: row.voted_on,
+        notified_on: row.notified_on,
+        agreement: row
+            .agreement_id
+            .as_deref()
+            .map(|a| parse("grants.agreement_id", a))
+            .transpose()?,
+        final_report_due_on: row.final_report_due_on,
+        paid_cents: row.paid_cents,
+        report_accepted_on: row.report_accepted_on,
+        installments,
+        payments,
+        version: row.version,
+    }))
+}
+
+/// The grant, its row locked until the transaction ends: payments and schedules take turns.
+pub fn get_locked(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Grant>> {
+    diesel::update(grants::table.find(request.to_string()))
+        .set(grants::version.eq(grants::version))
+        .execute(conn)?;
+    get(conn, request)
+}
+
+/// Keeps what the worklist reads in step with the grant's money.
+fn refresh(
+    conn: &mut DbConnection,
+    request: RequestId,
+    money: &GrantMoney,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::update(grants::table.find(request.to_string()))
+        .set((
+            grants::paid_cents.eq(money.paid_cents),
+            grants::payable_cents.eq(money.payable_cents()),
+            grants::due_on.eq(money.due_on()),
+            grants::version.eq(grants::version + 1),
+            grants::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Refreshes every grant an agreement covers, once its signatures changed what they owe.
+pub fn refresh_covered(
+    conn: &mut DbConnection,
+    agreement: &agreements::Agreement,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for request in agreements::grants_covered(conn, agreement.id)? {
+        if let Some(grant) = get(conn, request)? {
+            refresh(conn, request, &grant.money(Some(agreement)), now)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = installments)]
+struct NewInstallment {
+    request_id: String,
+    position: i32,
+    cents: i64,
+    due: &'static str,
+}
+
+fn installment_rows(request: RequestId, schedule: &[Installment]) -> Vec<NewInstallment> {
+    schedule
+        .iter()
+        .enumerate()
+        .map(|(i, installment)| NewInstallment {
+            request_id: request.to_string(),
+            position: i as i32 + 1,
+            cents: installment.cents,
+            due: installment.due.code(),
+        })
+        .collect()
+}
+
+/// Replaces the schedule (checked by the caller, the grant locked).
+pub fn set_schedule(
+    conn: &mut DbConnection,
+    grant: &Grant,
+    money: &GrantMoney,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(
+        installments::table.filter(installments::request_id.eq(grant.request.to_string())),
+    )
+    .execute(conn)?;
+    let rows = installment_rows(grant.request, &money.installments);
+    insert_batches!(conn, installments::table, &rows);
+    refresh(conn, grant.request, money, now)
+}
+
+/// A payment order to record.
+pub struct NewPayment {
+    pub cents: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub recorded_by: AccountId,
+}
+
+/// Records a payment (checked by the caller against `money`, the grant locked) and what it
+/// leaves owed.
+pub fn record_payment(
+    conn: &mut DbConnection,
+    request: RequestId,
+    payment: &NewPayment,
+    money: &GrantMoney,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
+    crate::connection::on_each_backend!(&mut *conn, c => {
+        diesel::insert_into(payments::table)
+            .values((
+                payments::id.eq(id.to_string()),
+                payments::request_id.eq(request.to_string()),
+                payments::cents.eq(payment.cents),
+                payments::paid_on.eq(payment.paid_on),
+                payments::reference.eq(&payment.reference),
+                payments::recorded_by.eq(payment.recorded_by.to_string()),
+                payments::recorded_at.eq(naive(now)),
+            ))
+            .execute(c)
+    })?;
+    let after = GrantMoney {
+        paid_cents: money.paid_cents + payment.cents,
+        ..money.clone()
+    };
+    refresh(conn, request, &after, now)?;
+    Ok(id)
+}
+
+/// Opens the grants of a deliberation just voted, in a few statements: one per line granted
+/// (voted above 0), with its single payment on notification, its final report's due date and,
+/// where the amount requires one, the agreement that covers it (an existing one of its
+/// association, or a new one drafted from the template). Returns how many were opened.
+pub fn open_after_vote(
+    conn: &mut DbConnection,
+    deliberation: Uuid,
+    voted_on: NaiveDate,
+    notified_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let lines: Vec<(String, String, Option<String>, String, i64, i32)> = deliberation_lines::table
+        .inner_join(requests::table.inner_join(campaigns::table))
+        .filter(deliberation_lines::deliberation_id.eq(deliberation.to_string()))
+        .filter(deliberation_lines::voted_cents.gt(0))
+        .order(requests::number)
+        .select((
+            requests::id,
+            requests::association_id,
+            requests::number,
+            requests::title,
+            deliberation_lines::voted_cents.assume_not_null(),
+            campaigns::budget_year,
+        ))
+        .load(conn)?;
+    if lines.is_empty() {
+        return Ok(0);
+    }
+    let voted: Vec<Voted> = lines
+        .iter()
+        .map(|(_, association, _, _, cents, year)| {
+            Ok(Voted {
+                association: parse("requests.association_id", association)?,
+                grant: YearAmount {
+                    year: *year,
+                    cents: *cents,
+                },
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+    let mut associations: Vec<AssociationId> = voted.iter().map(|v| v.association).collect();
+    associations.sort();
+    associations.dedup();
+    let year_before = voted_on
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(voted_on);
+    let mut earlier = Vec::new();
+    for chunk in associations.chunks(500) {
+        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<(String, NaiveDate, i64)> = grants::table
+            .filter(grants::association_id.eq_any(&keys))
+            .filter(grants::voted_on.gt(year_before))
+            .select((grants::association_id, grants::voted_on, grants::cents))
+            .load(conn)?;
+        for (association, on, cents) in rows {
+            earlier.push((parse("grants.association_id", &association)?, on, cents));
+        }
+    }
+    let first_year = voted.iter().map(|v| v.grant.year).min().unwrap_or_default();
+    let mut covers = agreements::covers_of(conn, &associations, first_year)?;
+    let signed: Vec<(Uuid, AgreementGate)> = {
+        let ids: Vec<String> = covers.iter().map(|(_, c)| c.id.to_string()).collect();
+        let mut signed = Vec::new();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<(String, i32, Option<NaiveDateTime>)> = agreements_table::table
+                .filter(agreements_table::id.eq_any(chunk))
+                .filter(agreements_table::status.eq(AgreementStatus::Signed.code()))
+                .select((
+                    agreements_table::id,
+                    agreements_table::payment_days,
+                    agreements_table::city_signed_at,
+                ))
+                .load(conn)?;
+            for (id, days, at) in rows {
+                if let Some(at) = at {
+                    signed.push((
+                        parse("agreements.id", &id)?,
+                        AgreementGate::Signed {
+                            on: at.date(),
+                            payment_days: days as u32,
+                        },
+                    ));
+                }
+            }
+        }
+        signed
+    };
+    let needs = simpa_domain::agreement::agreements_for(&voted, &earlier, &mut covers, voted_on);
+
+    #[derive(Insertable)]
+    #[diesel(table_name = grants)]
+    struct NewGrant {
+        request_id: String,
+        association_id: String,
+        deliberation_id: String,
+        cents: i64,
+        year: i32,
+        voted_on: NaiveDate,
+        notified_on: NaiveDate,
+        agreement_id: Option<String>,
+        final_report_due_on: NaiveDate,
+        paid_cents: i64,
+        payable_cents: i64,
+        due_on: Option<NaiveDate>,
+        version: i64,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    }
+    let notified_on = notified_on.max(voted_on);
+    let mut new_agreements = Vec::new();
+    let mut new_grants = Vec::with_capacity(lines.len());
+    let mut new_installments = Vec::with_capacity(lines.len());
+    for ((line, v), need) in lines.iter().zip(&voted).zip(needs) {
+        let (request_id, _, number, title, cents, year) = line;
+        let request: RequestId = parse("requests.id", request_id)?;
+        let (agreement, gate) = match need {
+            AgreementNeed::Nothing => (None, AgreementGate::NotRequired),
+            AgreementNeed::CoveredBy(id) => (
+                Some(id),
+                signed
+                    .iter()
+                    .find(|(s, _)| *s == id)
+                    .map_or(AgreementGate::Unsigned, |(_, g)| *g),
+            ),
+            AgreementNeed::New => {
+                let id = Uuid::now_v7();
+                let terms = AgreementTerms {
+                    object: title.clone(),
+                    years: vec![v.grant],
+                    payment_days: PAYMENT_DAYS as u32,
+                };
+                let reference = number.clone().unwrap_or_else(|| request_id.clone());
+                new_agreements.push(NewAgreement::drafted(
+                    id,
+                    reference,
+                    v.association,
+                    &terms,
+                    now,
+                ));
+                (Some(id), AgreementGate::Unsigned)
+            }
+        };
+        let money = GrantMoney {
+            granted_cents: *cents,
+            paid_cents: 0,
+            installments: default_schedule(*cents),
+            agreement: gate,
+            notified_on,
+            report_accepted_on: None,
+        };
+        new_installments.extend(installment_rows(request, &money.installments));
+        new_grants.push(NewGrant {
+            request_id: request_id.clone(),
+            association_id: v.association.to_string(),
+            deliberation_id: deliberation.to_string(),
+            cents: *cents,
+            year: *year,
+            voted_on,
+            notified_on,
+            agreement_id: agreement.map(|a| a.to_string()),
+            final_report_due_on: final_report_due_on(financial_year_end(*year, None)),
+            paid_cents: 0,
+            payable_cents: money.payable_cents(),
+            due_on: money.due_on(),
+            version: 1,
+            created_at: naive(now),
+            updated_at: naive(now),
+        });
+    }
+    insert_batches!(conn, agreements_table::table, &new_agreements);
+    insert_batches!(conn, grants::table, &new_grants);
+    insert_batches!(conn, installments::table, &new_installments);
+    Ok(new_grants.len())
+}
+
+/// A line of the worklist of payments due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub request: RequestId,
+    pub number: Option<String>,
+    pub association: AssociationId,
+    pub association_name: String,
+    pub cents: i64,
+    pub paid_cents: i64,
+    pub payable_cents: i64,
+    pub due_on: NaiveDate,
+}
+
+/// Grants with money owed now, the longest due first, a page after `after`; with
+/// `due_before`, only those due before that day (the overdue ones).
+pub fn due(
+    conn: &mut DbConnection,
+    due_before: Option<NaiveDate>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Due>> {
+    use crate::schema::associations;
+    let mut query = grants::table
+        .inner_join(requests::table)
+        .inner_join(associations::table.on(associations::id.eq(grants::association_id)))
+        .filter(grants::due_on.is_not_null())
+        .into_boxed();
+    if let Some(before) = due_before {
+        query = query.filter(grants::due_on.lt(before));
+    }
+    if let Some(after) = after {
+        let on = NaiveDate::parse_from_str(&after.sort_key, "%Y-%m-%d").map_err(|_| {
+            StoreError::Domain(simpa_domain::DomainError::invalid(
+                "cursor",
+                simpa_domain::Violation::new(
+                    "cursor.invalid",
+                    "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+                ),
+            ))
+        })?;
+        let id = after.id.clone();
+        query = query.filter(
+            grants::due_on
+                .gt(on)
+                .or(grants::due_on.eq(on).and(grants::request_id.gt(id))),
+        );
+    }
+    #[derive(Queryable)]
+    struct DueRow {
+        request_id: String,
+        number: Option<String>,
+        association_id: String,
+        name: String,
+        cents: i64,
+        paid_cents: i64,
+        payable_cents: i64,
+        due_on: Option<NaiveDate>,
+    }
+    let rows: Vec<DueRow> = query
+        .order((grants::due_on, grants::request_id))
+        .limit(limit as i64 + 1)
+        .select((
+            grants::request_id,
+            requests::number,
+            grants::association_id,
+            associations::name,
+            grants::cents,
+            grants::paid_cents,
+            grants::payable_cents,
+            grants::due_on,
+        ))
+        .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            Ok(Due {
+                request: parse("grants.request_id", &row.request_id)?,
+                number: row.number,
+                association: parse("grants.association_id", &row.association_id)?,
+                association_name: row.name,
+                cents: row.cents,
+                paid_cents: row.paid_cents,
+                payable_cents: row.payable_cents,
+                due_on: row.due_on.unwrap_or_default(),
+            })
+        })
+        .collect::<StoreResult<Vec<Due>>>()?;
+    Ok(Page::from_rows(rows, limit, |d| Keyset {
+        sort_key: d.due_on.format("%Y-%m-%d").to_string(),
+        id: d.request.to_string(),
+    }))
+}
