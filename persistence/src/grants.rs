@@ -545,3 +545,15 @@ pub fn due(
         id: d.request.to_string(),
     }))
 }
+
+/// The grants nothing was paid of yet, by request id.
+pub fn unpaid(conn: &mut DbConnection) -> StoreResult<Vec<RequestId>> {
+    grants::table
+        .filter(grants::paid_cents.eq(0))
+        .order(grants::request_id)
+        .select(grants::request_id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|r| parse("grants.request_id", r))
+        .collect()
+}

@@ -11,7 +11,7 @@ use simpa_domain::rna::Rna;
 use simpa_domain::siret::Siret;
 use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
 use simpa_persistence::schema::{
-    accounts, association_members, associations, document_versions, request_instructors,
+    accounts, association_members, associations, document_versions, grants, request_instructors,
     requests as requests_table,
 };
 use simpa_persistence::{StoreError, history, requests};
@@ -65,6 +65,7 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
 
     assert!(first.juries_convened >= 3, "{first}");
     assert!(first.deliberations_voted >= 3, "{first}");
+    assert!(first.payments_recorded >= 10, "{first}");
     let again = load(&app);
     assert_eq!(
         (
@@ -72,9 +73,11 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
             again.associations_created,
             again.requests_created,
             again.juries_convened,
-            again.deliberations_voted
+            again.deliberations_voted,
+            again.agreements_signed,
+            again.payments_recorded
         ),
-        (0, 0, 0, 0, 0),
+        (0, 0, 0, 0, 0, 0, 0),
         "{again}"
     );
     let count = |app: &TestApp| {
@@ -328,7 +331,85 @@ fn the_generated_juries_rank_within_their_envelopes(backend: Backend) {
     );
 }
 
+/// The generated grants, as finance reads them: the payments due, the longest due first, some
+/// already late; each grant paid within what is payable, never before its agreement's
+/// signatures.
+fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    let finance = app
+        .sign_in("finances@demo.simpa.fr", DEMO_PASSWORD)
+        .expect(200)
+        .clone();
+    let token = finance["access_token"].as_str();
+    let due = app.get("/api/v1/payments/due?limit=200", token);
+    let due = due.expect(200)["items"].as_array().expect("items").clone();
+    let owed = app
+        .db
+        .read(|conn| {
+            grants::table
+                .filter(grants::due_on.is_not_null())
+                .count()
+                .get_result::<i64>(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("count");
+    assert_eq!(due.len(), usize::try_from(owed.min(200)).unwrap());
+    let dates: Vec<&str> = due.iter().filter_map(|d| d["due_on"].as_str()).collect();
+    assert!(dates.is_sorted(), "{dates:?}");
+    let overdue = app.get("/api/v1/payments/due?overdue=true&limit=200", token);
+    let overdue = overdue.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert!(
+        overdue.iter().all(|d| d["days_late"].as_i64() > Some(0)),
+        "{overdue:?}"
+    );
+    let granted: Vec<(String, Option<String>)> = app
+        .db
+        .read(|conn| {
+            grants::table
+                .select((grants::request_id, grants::agreement_id))
+                .order(grants::request_id)
+                .load(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("grants");
+    assert!(granted.iter().any(|(_, a)| a.is_some()), "agreements");
+    let mut signed = 0;
+    let mut paid_grants = 0;
+    for (request, agreement) in &granted {
+        let grant = app.get(&format!("/api/v1/requests/{request}/grant"), token);
+        let grant = grant.expect(200);
+        let paid = grant["paid_cents"].as_i64().expect("paid");
+        assert!(
+            paid <= grant["payable_cents"].as_i64().expect("payable"),
+            "{grant}"
+        );
+        assert!(
+            paid <= grant["granted_cents"].as_i64().expect("granted"),
+            "{grant}"
+        );
+        paid_grants += usize::from(paid > 0);
+        if agreement.is_some() {
+            let status = &grant["agreement"]["status"];
+            signed += usize::from(status == "signed");
+            if status != "signed" {
+                assert_eq!(paid, 0, "{grant}");
+            }
+        }
+    }
+    assert!(signed > 0, "some agreements are signed");
+    assert!(
+        paid_grants * 2 > granted.len(),
+        "most grants are paid: {paid_grants} of {}",
+        granted.len()
+    );
+}
+
 on_both_backends!(
+    the_generated_grants_are_paid_as_their_rules_say,
     the_generated_data_set_follows_the_rules_and_loads_once,
     the_generated_juries_rank_within_their_envelopes,
     the_same_seed_gives_the_same_data_on_either_database,
