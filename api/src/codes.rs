@@ -9,6 +9,7 @@ use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::deliberation::{CouncilKind, VoteOutcome};
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
+use simpa_domain::final_report::ReportStatus;
 use simpa_domain::funding::InstallmentDue;
 use simpa_domain::jury::{Declaration, SessionStatus};
 use simpa_domain::notification::WorkEmails;
@@ -132,6 +133,10 @@ api_code!(
 api_code!(
     /// Where an agreement's signatures stand.
     AgreementStatusCode(AgreementStatus)
+);
+api_code!(
+    /// Where a final report stands.
+    ReportStatusCode(ReportStatus)
 );
 api_code!(
     /// When an installment of a grant's payment schedule is due.

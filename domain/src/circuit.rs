@@ -45,6 +45,17 @@ coded_enum! {
         Grant = ("grant", "accorder la subvention (vote du conseil)"),
         /// The council's vote refuses it.
         RefuseByVote = ("refuse_by_vote", "refuser la subvention (vote du conseil)"),
+        /// The association files (or files again) its final report, CERFA 15059.
+        FileFinalReport = ("file_final_report", "déposer le compte rendu financier"),
+        /// The instructing direction (or the bureau) accepts it: the balance becomes due.
+        AcceptFinalReport = ("accept_final_report", "accepter le compte rendu financier"),
+        /// Or asks the association to complete or correct it.
+        AskReportChanges = ("ask_report_changes", "demander de reprendre le compte rendu financier"),
+        /// The project was not carried out, or only in part: money is claimed back.
+        OrderRepayment = ("order_repayment", "émettre un ordre de reversement"),
+        /// Everything due is paid and the report accepted, or the repayment settled. Simpa
+        /// records it itself, for whoever completed the file.
+        Close = ("close", "clore le dossier"),
     }
 }
 
@@ -314,6 +325,23 @@ pub enum Command {
         council: Council,
         voted_on: NaiveDate,
     },
+    FileFinalReport {
+        again: bool,
+    },
+    AcceptFinalReport {
+        /// What the acceptance makes due (the balance), if anything.
+        balance_cents: i64,
+    },
+    AskReportChanges {
+        reason: String,
+    },
+    OrderRepayment {
+        cents: i64,
+        reason: String,
+    },
+    Close {
+        repaid_cents: i64,
+    },
 }
 
 impl Command {
@@ -336,6 +364,11 @@ impl Command {
             Command::Unschedule { .. } => ActionKind::Unschedule,
             Command::Grant { .. } => ActionKind::Grant,
             Command::RefuseByVote { .. } => ActionKind::RefuseByVote,
+            Command::FileFinalReport { .. } => ActionKind::FileFinalReport,
+            Command::AcceptFinalReport { .. } => ActionKind::AcceptFinalReport,
+            Command::AskReportChanges { .. } => ActionKind::AskReportChanges,
+            Command::OrderRepayment { .. } => ActionKind::OrderRepayment,
+            Command::Close { .. } => ActionKind::Close,
         }
     }
 }
@@ -355,6 +388,9 @@ enum Who {
     /// The jury of the call for projects (its chair for the ranking, a juror for a
     /// declaration): the jury's use cases check who sits on it.
     Jury,
+    /// Any of the city's parties to the request: the bureau, finance, its gatekeeper or
+    /// instructors.
+    City,
 }
 
 /// Where a rule leads.
@@ -429,6 +465,12 @@ const RULES: &[Rule] = &[
     Rule { action: ActionKind::Unschedule, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: CALLS, to: Target::To(Ranked) },
     Rule { action: ActionKind::Grant, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Granted) },
     Rule { action: ActionKind::RefuseByVote, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
+    // After the grant: the final report, its review, repayment, closure.
+    Rule { action: ActionKind::FileFinalReport, from: &[Granted], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::AcceptFinalReport, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::AskReportChanges, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::OrderRepayment, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::Close, from: &[Granted], when: When::Always, by: Who::City, circuits: ANY_CIRCUIT, to: Target::To(Closed) },
 ];
 
 impl Who {
@@ -441,6 +483,11 @@ impl Who {
             Who::Bureau => party == Party::Bureau,
             Who::Instructor => facts.instructs(party),
             Who::Jury => party == Party::Jury,
+            Who::City => {
+                matches!(party, Party::Bureau | Party::Finance)
+                    || gatekeeper
+                    || facts.instructs(party)
+            }
         }
     }
 
@@ -462,6 +509,7 @@ impl Who {
                     .to_owned()
             }
             Who::Jury => "le jury de l'appel à projets".to_owned(),
+            Who::City => "la Ville".to_owned(),
         }
     }
 }
@@ -533,11 +581,13 @@ impl ActionKind {
     }
 }
 
-/// The actions these parties may take now, in the order of [`ActionKind`].
+/// The actions these parties may take now, in the order of [`ActionKind`] (closing, which
+/// Simpa records itself, is not one).
 pub fn possible_actions(facts: &RequestFacts, parties: &[Party]) -> Vec<ActionKind> {
     ActionKind::ALL
         .iter()
         .copied()
+        .filter(|action| *action != ActionKind::Close)
         .filter(|action| {
             rules_for(facts, *action).any(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
         })
@@ -1021,6 +1071,56 @@ fn apply(
                 "voted_on": voted_on.to_string(),
             });
         }
+        Command::FileFinalReport { again } => {
+            draft.public_message = Some(
+                if again {
+                    "Compte rendu financier déposé à nouveau, complété : la direction l'examine."
+                } else {
+                    "Compte rendu financier déposé : la direction l'examine."
+                }
+                .into(),
+            );
+        }
+        Command::AcceptFinalReport { balance_cents } => {
+            draft.public_message = Some(if balance_cents > 0 {
+                format!(
+                    "Votre compte rendu financier est accepté : le solde de {} vous sera versé.",
+                    crate::money::euros(balance_cents)
+                )
+            } else {
+                "Votre compte rendu financier est accepté.".into()
+            });
+            draft.details = json!({"balance_cents": balance_cents});
+        }
+        Command::AskReportChanges { reason: text } => {
+            draft.public_message = Some(format!(
+                "Votre compte rendu financier est à reprendre : {}",
+                reason("reason", &text)?
+            ));
+        }
+        Command::OrderRepayment {
+            cents,
+            reason: text,
+        } => {
+            crate::campaign::check_cents(cents, true)
+                .map_err(|v| DomainError::invalid("amount_cents", v))?;
+            draft.public_message = Some(format!(
+                "Un reversement de {} vous est demandé : {}",
+                crate::money::euros(cents),
+                reason("reason", &text)?
+            ));
+            draft.details = json!({"amount_cents": cents});
+        }
+        Command::Close { repaid_cents } => {
+            draft.public_message = Some(if repaid_cents > 0 {
+                format!(
+                    "Dossier clos : le reversement de {} est réglé.",
+                    crate::money::euros(repaid_cents)
+                )
+            } else {
+                "Dossier clos : la subvention est entièrement versée et son compte rendu financier accepté.".into()
+            });
+        }
     }
     if target == Target::WhenOpinionsAreIn {
         let all_in = !next.instructors.is_empty() && next.awaited().is_empty();
@@ -1096,7 +1196,10 @@ mod tests {
         if state == Incomplete {
             facts.resume_state = Some(Submitted);
         }
-        if matches!(state, InInstruction | Instructed) {
+        if matches!(
+            state,
+            InInstruction | Instructed | Ranked | Scheduled | Granted | Closed
+        ) {
             facts.instructors = match circuit {
                 Local => vec![Assignment {
                     instructor: Instructor::District(DistrictNumber(11)),
@@ -1190,6 +1293,18 @@ mod tests {
                 council: paris(),
                 voted_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
             },
+            Command::FileFinalReport { again: false },
+            Command::AcceptFinalReport {
+                balance_cents: 2_000_00,
+            },
+            Command::AskReportChanges {
+                reason: "Joignez l'annexe des écarts.".into(),
+            },
+            Command::OrderRepayment {
+                cents: 1_000_00,
+                reason: "Action réalisée pour moitié.".into(),
+            },
+            Command::Close { repaid_cents: 0 },
         ]
     }
 
@@ -1211,6 +1326,7 @@ mod tests {
             ("district 11", Party::District(DistrictNumber(11))),
             ("district 5", Party::District(DistrictNumber(5))),
             ("jury", Party::Jury),
+            ("finance", Party::Finance),
         ]
     }
 
@@ -1240,6 +1356,19 @@ mod tests {
             rows.push((circuit, Scheduled, A::Unschedule, "bureau", voted));
             rows.push((circuit, Scheduled, A::Grant, "bureau", Granted));
             rows.push((circuit, Scheduled, A::RefuseByVote, "bureau", Rejected));
+            rows.push((circuit, Granted, A::FileFinalReport, "applicant", Granted));
+            let reviewers: &[&str] =
+                if circuit == Local { &["district 11"] } else { &["bureau", "lead direction", "co direction"] };
+            for reviewer in reviewers {
+                for action in [A::AcceptFinalReport, A::AskReportChanges, A::OrderRepayment] {
+                    rows.push((circuit, Granted, action, reviewer, Granted));
+                }
+            }
+            for closer in [reviewers, &["bureau", "finance"]].concat() {
+                if !rows.contains(&(circuit, Granted, A::Close, closer, Closed)) {
+                    rows.push((circuit, Granted, A::Close, closer, Closed));
+                }
+            }
             if circuit == CallForProjects {
                 rows.push((circuit, InInstruction, A::DeclareInterests, "jury", InInstruction));
                 rows.push((circuit, Instructed, A::DeclareInterests, "jury", Instructed));

@@ -174,6 +174,9 @@ pub struct GrantMoney {
     pub notified_on: NaiveDate,
     /// When its final report was accepted, which makes the balance due.
     pub report_accepted_on: Option<NaiveDate>,
+    /// A repayment was ordered: the project was not carried out as agreed, and nothing more
+    /// is paid.
+    pub repayment_ordered: bool,
 }
 
 impl GrantMoney {
@@ -182,6 +185,9 @@ impl GrantMoney {
     pub fn payable_cents(&self) -> i64 {
         if self.agreement == AgreementGate::Unsigned {
             return 0;
+        }
+        if self.repayment_ordered {
+            return self.paid_cents;
         }
         self.installments
             .iter()
@@ -224,6 +230,13 @@ impl GrantMoney {
     /// naming what is left).
     pub fn check_payment(&self, amount_cents: i64) -> Result<(), DomainError> {
         check_cents(amount_cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
+        if self.repayment_ordered {
+            return Err(DomainError::conflict(
+                "payment.repayment_ordered",
+                None,
+                "Un reversement a été ordonné sur cette subvention : plus aucun versement n'a lieu.",
+            ));
+        }
         if self.agreement == AgreementGate::Unsigned {
             return Err(DomainError::conflict(
                 "payment.agreement_unsigned",
@@ -256,6 +269,13 @@ impl GrantMoney {
             ));
         }
         Ok(())
+    }
+
+    /// Everything granted is paid and the final report accepted: the file closes.
+    pub fn is_complete(&self) -> bool {
+        !self.repayment_ordered
+            && self.report_accepted_on.is_some()
+            && self.paid_cents == self.granted_cents
     }
 
     /// The schedule changes only before the first payment and before the agreement that
@@ -295,6 +315,65 @@ pub fn pro_rata_repayment(
     let total = (end - start).num_days() + 1;
     let remaining = (end - breach_on).num_days() + 1;
     (i128::from(granted_cents) * i128::from(remaining) / i128::from(total)) as i64
+}
+
+/// On what a repayment order is based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepaymentBasis {
+    /// The amount the direction sets: the project was not carried out, or only in part.
+    Amount(i64),
+    /// A breach of the contrat d'engagement républicain on that day: the subsidy is withdrawn
+    /// pro rata of the subsidised `period` still to run.
+    RepublicanContractBreach {
+        breach_on: NaiveDate,
+        period: (NaiveDate, NaiveDate),
+    },
+}
+
+/// What a repayment order claims, given what was granted, paid and already claimed: never
+/// more than was paid and not yet claimed (409 `repayment.exceeds_paid`). For a breach, the
+/// association keeps the part of the grant for the period before it, and repays what it was
+/// paid beyond (409 `repayment.nothing_to_repay` when the payments stay within it).
+pub fn repayment_cents(
+    granted_cents: i64,
+    paid_cents: i64,
+    already_claimed_cents: i64,
+    basis: RepaymentBasis,
+) -> Result<i64, DomainError> {
+    let claimable = paid_cents - already_claimed_cents;
+    match basis {
+        RepaymentBasis::Amount(cents) => {
+            check_cents(cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
+            if cents > claimable {
+                return Err(DomainError::conflict(
+                    "repayment.exceeds_paid",
+                    Some("amount_cents"),
+                    format!(
+                        "Un reversement ne dépasse pas ce qui a été versé et pas encore réclamé : {} au plus.",
+                        crate::money::euros(claimable.max(0))
+                    ),
+                ));
+            }
+            Ok(cents)
+        }
+        RepaymentBasis::RepublicanContractBreach { breach_on, period } => {
+            let withdrawn = pro_rata_repayment(granted_cents, period, breach_on);
+            let kept = granted_cents - withdrawn;
+            let cents = (paid_cents - kept).max(0) - already_claimed_cents;
+            if cents <= 0 {
+                return Err(DomainError::conflict(
+                    "repayment.nothing_to_repay",
+                    Some("breach_on"),
+                    format!(
+                        "Retirée au prorata, la subvention laisse {} à l'association ; les {} versés n'en dépassent rien à reverser.",
+                        crate::money::euros(kept),
+                        crate::money::euros(paid_cents)
+                    ),
+                ));
+            }
+            Ok(cents)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -403,6 +482,7 @@ mod tests {
             agreement,
             notified_on: date(2027, 3, 10),
             report_accepted_on: None,
+            repayment_ordered: false,
         }
     }
 
@@ -478,6 +558,63 @@ mod tests {
             m.check_reschedule(false, &default_schedule(1)),
             Err(DomainError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_repayment_claims_at_most_what_was_paid_and_after_a_breach_what_exceeds_the_share_kept() {
+        let year = (date(2027, 1, 1), date(2027, 12, 31));
+        assert_eq!(
+            repayment_cents(10_000_00, 6_000_00, 0, RepaymentBasis::Amount(6_000_00)).unwrap(),
+            6_000_00
+        );
+        assert_eq!(
+            conflict(
+                repayment_cents(
+                    10_000_00,
+                    6_000_00,
+                    1_000_00,
+                    RepaymentBasis::Amount(5_000_01)
+                )
+                .map(|_| ())
+            ),
+            "repayment.exceeds_paid"
+        );
+        let breach = |on| RepaymentBasis::RepublicanContractBreach {
+            breach_on: on,
+            period: year,
+        };
+        // 36,500 € all paid, breach on 1 July: 18,400 € withdrawn, all of it to repay.
+        assert_eq!(
+            repayment_cents(36_500_00, 36_500_00, 0, breach(date(2027, 7, 1))).unwrap(),
+            18_400_00
+        );
+        // Only 20,000 € paid: the association keeps 18,100 €, repays 1,900 €.
+        assert_eq!(
+            repayment_cents(36_500_00, 20_000_00, 0, breach(date(2027, 7, 1))).unwrap(),
+            1_900_00
+        );
+        assert_eq!(
+            conflict(
+                repayment_cents(36_500_00, 18_000_00, 0, breach(date(2027, 7, 1))).map(|_| ())
+            ),
+            "repayment.nothing_to_repay"
+        );
+        let mut m = money(AgreementGate::NotRequired);
+        m.repayment_ordered = true;
+        m.paid_cents = 10_000_00;
+        assert_eq!(m.payable_cents(), 10_000_00);
+        assert_eq!(m.due_on(), None);
+        assert_eq!(conflict(m.check_payment(1_00)), "payment.repayment_ordered");
+        assert!(!m.is_complete());
+    }
+
+    #[test]
+    fn a_grant_is_complete_once_paid_in_full_with_its_report_accepted() {
+        let mut m = money(AgreementGate::NotRequired);
+        m.paid_cents = 40_000_00;
+        assert!(!m.is_complete());
+        m.report_accepted_on = Some(date(2028, 5, 1));
+        assert!(m.is_complete());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod deliberation;
 pub mod digest;
 pub mod document;
 pub mod error;
+pub mod final_report;
 pub mod funding;
 pub mod history;
 pub mod iban;

@@ -19,6 +19,8 @@ coded_enum! {
         Rejected = ("request_rejected", "Votre demande a été refusée"),
         Ranked = ("request_ranked", "Le jury a retenu votre demande"),
         Granted = ("request_granted", "Votre subvention est accordée"),
+        ReportChangesAsked = ("report_changes_asked", "Votre compte rendu financier est à reprendre"),
+        RepaymentOrdered = ("repayment_ordered", "Un reversement vous est demandé"),
         JurorRecused = ("juror_recused", "Un·e juré·e s'est récusé·e"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
         NewWork = ("new_work", "Une demande vous attend"),
@@ -125,13 +127,20 @@ pub fn notices_for(
         }
         ActionKind::Rank => notices.push(association(Notice::Ranked, true)),
         ActionKind::Withdraw => notices.push(association(Notice::Withdrawn, false)),
+        ActionKind::AskReportChanges => {
+            notices.push(association(Notice::ReportChangesAsked, false));
+        }
+        ActionKind::OrderRepayment => notices.push(association(Notice::RepaymentOrdered, true)),
         ActionKind::Create
         | ActionKind::Edit
         | ActionKind::GiveOpinion
         | ActionKind::OverrideProposal
         | ActionKind::DeclareInterests
         | ActionKind::Schedule
-        | ActionKind::Unschedule => {}
+        | ActionKind::Unschedule
+        | ActionKind::FileFinalReport
+        | ActionKind::AcceptFinalReport
+        | ActionKind::Close => {}
     }
     notices
 }

@@ -476,6 +476,8 @@ pub enum Party {
     /// The jury of a call for projects: never one of [`parties`]; the jury's use cases act
     /// as it once [`decide`] allowed them.
     Jury,
+    /// The city's finance: pays grants.
+    Finance,
 }
 
 /// The parts `actor` plays in a request of `association`. A member of the association plays
@@ -494,7 +496,8 @@ pub fn parties(actor: &Actor, association: AssociationId) -> Vec<Party> {
                     StaffRole::Admin | StaffRole::Bureau => Party::Bureau,
                     StaffRole::Instructor(d) => Party::Direction(*d),
                     StaffRole::District(n) => Party::District(*n),
-                    StaffRole::Finance | StaffRole::Juror => continue,
+                    StaffRole::Finance => Party::Finance,
+                    StaffRole::Juror => continue,
                 };
                 if !parties.contains(&party) {
                     parties.push(party);

@@ -29,13 +29,18 @@ coded_enum! {
         Granted = ("granted", "Subvention accordée"),
         Rejected = ("rejected", "Refusée"),
         Withdrawn = ("withdrawn", "Retirée"),
+        /// The grant is paid and its report accepted, or its repayment settled.
+        Closed = ("closed", "Dossier clos"),
     }
 }
 
 impl RequestState {
     /// No action leads out of it.
     pub fn is_final(self) -> bool {
-        matches!(self, RequestState::Rejected | RequestState::Withdrawn)
+        matches!(
+            self,
+            RequestState::Rejected | RequestState::Withdrawn | RequestState::Closed
+        )
     }
 }
 

@@ -95,7 +95,8 @@ pub fn sla_clock(
             RequestState::Draft
             | RequestState::Rejected
             | RequestState::Withdrawn
-            | RequestState::Granted => {}
+            | RequestState::Granted
+            | RequestState::Closed => {}
         }
     }
     if current != RequestState::Incomplete
@@ -181,5 +182,6 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
         ),
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),
+        RequestState::Closed => (Holder::Nobody, "Le dossier est clos.".into()),
     }
 }

@@ -7,7 +7,7 @@ use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::{agreements as agreements_table, campaigns, deliberation_lines, grants};
-use crate::schema::{installments, payments, requests};
+use crate::schema::{installments, payments, repayments, requests};
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::agreement::{AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount};
@@ -32,6 +32,8 @@ pub struct Grant {
     pub final_report_due_on: NaiveDate,
     pub paid_cents: i64,
     pub report_accepted_on: Option<NaiveDate>,
+    /// What repayment orders claimed back.
+    pub claimed_cents: i64,
     pub installments: Vec<Installment>,
     pub payments: Vec<Payment>,
     pub version: i64,
@@ -71,6 +73,7 @@ impl Grant {
             agreement: gate(agreement),
             notified_on: self.notified_on,
             report_accepted_on: self.report_accepted_on,
+            repayment_ordered: self.claimed_cents > 0,
         }
     }
 }
@@ -89,6 +92,7 @@ struct Row {
     final_report_due_on: NaiveDate,
     paid_cents: i64,
     report_accepted_on: Option<NaiveDate>,
+    claimed_cents: i64,
     version: i64,
 }
 
@@ -154,6 +158,7 @@ pub fn get(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Gr
         final_report_due_on: row.final_report_due_on,
         paid_cents: row.paid_cents,
         report_accepted_on: row.report_accepted_on,
+        claimed_cents: row.claimed_cents,
         installments,
         payments,
         version: row.version,
@@ -427,6 +432,7 @@ pub fn open_after_vote(
             agreement: gate,
             notified_on,
             report_accepted_on: None,
+            repayment_ordered: false,
         };
         new_installments.extend(installment_rows(request, &money.installments));
         new_grants.push(NewGrant {
@@ -556,4 +562,196 @@ pub fn unpaid(conn: &mut DbConnection) -> StoreResult<Vec<RequestId>> {
         .iter()
         .map(|r| parse("grants.request_id", r))
         .collect()
+}
+
+/// Records that the final report was accepted on `on`: the balance becomes payable.
+pub fn accept_report(
+    conn: &mut DbConnection,
+    grant: &Grant,
+    money: &GrantMoney,
+    on: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<GrantMoney> {
+    diesel::update(grants::table.find(grant.request.to_string()))
+        .set(grants::report_accepted_on.eq(on))
+        .execute(conn)?;
+    let after = GrantMoney {
+        report_accepted_on: Some(on),
+        ..money.clone()
+    };
+    refresh(conn, grant.request, &after, now)?;
+    Ok(after)
+}
+
+/// A repayment order and its settlement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repayment {
+    pub id: Uuid,
+    pub request: RequestId,
+    pub cents: i64,
+    pub reason: String,
+    pub breach_on: Option<NaiveDate>,
+    pub ordered_by: String,
+    pub ordered_at: DateTime<Utc>,
+    pub settled_on: Option<NaiveDate>,
+    pub settled_by: Option<String>,
+}
+
+type RepaymentRow = (
+    String,
+    String,
+    i64,
+    String,
+    Option<NaiveDate>,
+    String,
+    NaiveDateTime,
+    Option<NaiveDate>,
+    Option<String>,
+);
+
+const REPAYMENT_COLUMNS: (
+    repayments::id,
+    repayments::request_id,
+    repayments::cents,
+    repayments::reason,
+    repayments::breach_on,
+    repayments::ordered_by,
+    repayments::ordered_at,
+    repayments::settled_on,
+    repayments::settled_by,
+) = (
+    repayments::id,
+    repayments::request_id,
+    repayments::cents,
+    repayments::reason,
+    repayments::breach_on,
+    repayments::ordered_by,
+    repayments::ordered_at,
+    repayments::settled_on,
+    repayments::settled_by,
+);
+
+fn repayment_from_row(row: RepaymentRow) -> StoreResult<Repayment> {
+    let (id, request, cents, reason, breach_on, ordered_by, ordered_at, settled_on, settled_by) =
+        row;
+    Ok(Repayment {
+        id: parse("repayments.id", &id)?,
+        request: parse("repayments.request_id", &request)?,
+        cents,
+        reason,
+        breach_on,
+        ordered_by,
+        ordered_at: utc(ordered_at),
+        settled_on,
+        settled_by,
+    })
+}
+
+/// The repayment orders of a grant, the first first.
+pub fn repayments_of(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Repayment>> {
+    repayments::table
+        .filter(repayments::request_id.eq(request.to_string()))
+        .order((repayments::ordered_at, repayments::id))
+        .select(REPAYMENT_COLUMNS)
+        .load::<RepaymentRow>(conn)?
+        .into_iter()
+        .map(repayment_from_row)
+        .collect()
+}
+
+pub fn repayment(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Repayment>> {
+    repayments::table
+        .find(id.to_string())
+        .select(REPAYMENT_COLUMNS)
+        .first::<RepaymentRow>(conn)
+        .optional()?
+        .map(repayment_from_row)
+        .transpose()
+}
+
+/// A repayment order to record.
+pub struct NewRepayment {
+    pub cents: i64,
+    pub reason: String,
+    pub breach_on: Option<NaiveDate>,
+    pub ordered_by: String,
+}
+
+/// Records a repayment order (checked by the caller, the grant locked): nothing more is paid.
+pub fn order_repayment(
+    conn: &mut DbConnection,
+    grant: &Grant,
+    money: &GrantMoney,
+    order: &NewRepayment,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
+    crate::connection::on_each_backend!(&mut *conn, c => {
+        diesel::insert_into(repayments::table)
+            .values((
+                repayments::id.eq(id.to_string()),
+                repayments::request_id.eq(grant.request.to_string()),
+                repayments::cents.eq(order.cents),
+                repayments::reason.eq(&order.reason),
+                repayments::breach_on.eq(order.breach_on),
+                repayments::ordered_by.eq(&order.ordered_by),
+                repayments::ordered_at.eq(naive(now)),
+            ))
+            .execute(c)
+    })?;
+    diesel::update(grants::table.find(grant.request.to_string()))
+        .set(grants::claimed_cents.eq(grants::claimed_cents + order.cents))
+        .execute(conn)?;
+    let after = GrantMoney {
+        repayment_ordered: true,
+        ..money.clone()
+    };
+    refresh(conn, grant.request, &after, now)?;
+    Ok(id)
+}
+
+/// Records a repayment's settlement; false when it was settled already.
+pub fn settle_repayment(
+    conn: &mut DbConnection,
+    id: Uuid,
+    settled_on: NaiveDate,
+    settled_by: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        repayments::table
+            .find(id.to_string())
+            .filter(repayments::settled_on.is_null()),
+    )
+    .set((
+        repayments::settled_on.eq(settled_on),
+        repayments::settled_by.eq(settled_by),
+        repayments::settled_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// How many of the association's grants have their final report overdue on `today`: due
+/// before it and neither filed nor accepted (one sent back for changes counts), unless a
+/// repayment was ordered instead.
+pub fn overdue_reports(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    today: NaiveDate,
+) -> StoreResult<u32> {
+    use crate::schema::final_reports;
+    let count: i64 = grants::table
+        .left_join(final_reports::table)
+        .filter(grants::association_id.eq(association.to_string()))
+        .filter(grants::final_report_due_on.lt(today))
+        .filter(grants::claimed_cents.eq(0))
+        .filter(
+            final_reports::status
+                .is_null()
+                .or(final_reports::status.eq("changes_asked")),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

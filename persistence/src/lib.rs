@@ -12,6 +12,7 @@ mod db;
 pub mod deliberations;
 pub mod documents;
 mod error;
+pub mod final_reports;
 pub mod grants;
 pub mod history;
 pub mod idempotency;

@@ -528,6 +528,7 @@ diesel::table! {
         payable_cents -> BigInt,
         due_on -> Nullable<Date>,
         report_accepted_on -> Nullable<Date>,
+        claimed_cents -> BigInt,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -552,6 +553,41 @@ diesel::table! {
         reference -> Text,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    final_reports (request_id) {
+        request_id -> Text,
+        status -> Text,
+        budget -> Text,
+        indicators -> Text,
+        summary -> Text,
+        beneficiaries_reached -> Nullable<BigInt>,
+        annex -> Nullable<Text>,
+        attachments -> Text,
+        times_filed -> Integer,
+        filed_by -> Text,
+        filed_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_reason -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    repayments (id) {
+        id -> Text,
+        request_id -> Text,
+        cents -> BigInt,
+        reason -> Text,
+        breach_on -> Nullable<Date>,
+        ordered_by -> Text,
+        ordered_at -> Timestamp,
+        settled_on -> Nullable<Date>,
+        settled_by -> Nullable<Text>,
+        settled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -586,6 +622,8 @@ diesel::joinable!(grants -> deliberations (deliberation_id));
 diesel::joinable!(grants -> agreements (agreement_id));
 diesel::joinable!(installments -> grants (request_id));
 diesel::joinable!(payments -> grants (request_id));
+diesel::joinable!(final_reports -> grants (request_id));
+diesel::joinable!(repayments -> grants (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -627,4 +665,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     installments,
     payments,
+    final_reports,
+    repayments,
 );

@@ -2,8 +2,10 @@
 //! agreement required above 23,000 € (its text as HTML and PDF, its signatures), payments
 //! never beyond what is due, and the worklist of payments due with the days late.
 
-use crate::requests::{City, act, draft_body, id, opinion, path, ready_association};
-use chrono::{NaiveDate, TimeDelta};
+use crate::requests::{
+    City, act, campaign_body, create_draft, draft_body, id, opinion, path, ready_association,
+};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use serde_json::{Value, json};
 use simpa_domain::money::euros;
 use simpa_tests::{Backend, TestApp, User, on_both_backends};
@@ -12,14 +14,74 @@ use simpa_tests::{Backend, TestApp, User, on_both_backends};
 /// balanced around it.
 fn submitted_asking(app: &TestApp, n: u32, campaign: &Value, requested: i64) -> (User, String) {
     let (president, association) = ready_association(app, n);
-    let mut body = draft_body(campaign, &association);
+    let request = submit_asking(app, &president, &association, campaign, requested);
+    (president, request)
+}
+
+fn submit_asking(
+    app: &TestApp,
+    president: &User,
+    association: &Value,
+    campaign: &Value,
+    requested: i64,
+) -> String {
+    let mut body = draft_body(campaign, association);
     body["requested_cents"] = json!(requested);
     body["budget"][0]["amount_cents"] = json!(requested + 200_000);
     body["budget"][3]["amount_cents"] = json!(requested);
     let draft = app.post("/api/v1/requests", Some(&president.access), &body);
     let request = id(draft.expect(201));
-    act(app, &president, &request, json!({"action": "submit"})).expect(200);
-    (president, request)
+    act(app, president, &request, json!({"action": "submit"})).expect(200);
+    request
+}
+
+/// Instructs the requests (the DAC proposing what they ask), puts them on a deliberation and
+/// votes it today.
+fn granted_today(city: &City, reference: &str, requests: &[(&str, i64)]) {
+    let app = &city.app;
+    for (request, cents) in requests {
+        city.admit_and_dispatch(request, "DAC", &[]);
+        act(app, &city.dac, request, opinion("favourable", *cents)).expect(200);
+    }
+    let deliberation = app.post(
+        "/api/v1/deliberations",
+        Some(&city.bureau.access),
+        &json!({"reference": reference, "council": "conseil_de_paris",
+                "session_on": chrono::Utc::now().date_naive(), "title": "Subventions"}),
+    );
+    let base = format!("/api/v1/deliberations/{}", id(deliberation.expect(201)));
+    for (request, _) in requests {
+        let line = json!({"request_id": request});
+        app.post(&format!("{base}/lines"), Some(&city.bureau.access), &line)
+            .expect(200);
+    }
+    let vote = json!({"outcome": "adopted", "voted_on": chrono::Utc::now().date_naive()});
+    app.post(&format!("{base}/vote"), Some(&city.bureau.access), &vote)
+        .expect(200);
+}
+
+fn published_campaign(city: &City, body: Value) -> Value {
+    let created = city
+        .app
+        .post("/api/v1/campaigns", Some(&city.bureau.access), &body);
+    let campaign = id(created.expect(201));
+    city.app
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/publish"),
+            Some(&city.bureau.access),
+            &json!({}),
+        )
+        .expect(200)
+        .clone()
+}
+
+fn last_message(app: &TestApp, user: &User, request: &str) -> String {
+    app.get(&path(request), Some(&user.access)).expect(200)["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .and_then(|e| e["message"].as_str())
+        .expect("a message")
+        .to_owned()
 }
 
 fn grant_path(request: &str) -> String {
@@ -435,6 +497,282 @@ fn grant_due(app: &TestApp, user: &User, request: &str) -> Value {
         .clone()
 }
 
+/// The budget carried out for a request asking `requested`: purchases a little under plan,
+/// the animators half again as much, the rest as planned.
+fn carried_out(requested: i64) -> Value {
+    json!([
+        {"account": "60", "label": "Achats", "amount_cents": requested},
+        {"account": "64", "label": "Rémunération des animateurs", "amount_cents": 600_000},
+        {"account": "70", "label": "Participation des familles", "amount_cents": 200_000},
+        {"account": "74", "funder": "commune", "label": "Ville de Paris", "amount_cents": requested},
+        {"account": "74", "funder": "etat", "label": "DRAC", "amount_cents": 400_000},
+        {"account": "864", "label": "Bénévolat", "amount_cents": 100_000},
+        {"account": "870", "label": "Bénévolat", "amount_cents": 100_000}
+    ])
+}
+
+fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_settles_another(
+    backend: Backend,
+) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let finance = app.staff(
+        &city.admin,
+        "finance@ville.test",
+        json!({"kind": "finance"}),
+    );
+    // Last year's subsidies: their final reports are due on 30 June this year.
+    let year = chrono::Utc::now().year() - 1;
+    let mut past = campaign_body(app, "PROJETS_PASSES", "central", None);
+    past["budget_year"] = json!(year);
+    let past = published_campaign(&city, past);
+    let (president, association) = ready_association(app, 1);
+    let reported = submit_asking(app, &president, &association, &past, 2_000_000);
+    let (president_b, repaid) = submitted_asking(app, 2, &past, 1_000_000);
+    granted_today(
+        &city,
+        &format!("{year} DAC 7"),
+        &[(&reported, 2_000_000), (&repaid, 1_000_000)],
+    );
+    let grant = app.get(&grant_path(&reported), Some(&president.access));
+    let due_on = date(&grant.expect(200)["final_report_due_on"]);
+    assert_eq!(due_on, NaiveDate::from_ymd_opt(year + 1, 6, 30).unwrap());
+    // Time passes until the report is overdue; a campaign requiring reports opens then.
+    let ahead = ((due_on - chrono::Utc::now().date_naive()).num_days() + 1).max(0);
+    app.clock.advance(TimeDelta::days(ahead));
+    let now = chrono::Utc::now() + TimeDelta::days(ahead);
+    let today = now.date_naive();
+    let mut strict = campaign_body(app, "ANNUELLE", "central", None);
+    strict["budget_year"] = json!(now.year() + 1);
+    strict["opens_at"] = json!((now - TimeDelta::days(1)).to_rfc3339());
+    strict["closes_at"] = json!((now + TimeDelta::days(60)).to_rfc3339());
+    strict["eligibility"] = json!({"final_reports_delivered": true});
+    let strict = published_campaign(&city, strict);
+    let pay = |request: &str, cents: i64| {
+        app.post(
+            &format!("{}/payments", grant_path(request)),
+            Some(&finance.access),
+            &json!({"amount_cents": cents, "paid_on": today, "reference": "MDT-1"}),
+        )
+    };
+
+    // An advance of 12,000 €, the 8,000 € balance after the final report.
+    let tag = etag(app, &finance, &grant_path(&reported));
+    app.put(
+        &format!("{}/schedule", grant_path(&reported)),
+        Some(&finance.access),
+        Some(&tag),
+        &json!({"installments": [{"cents": 1_200_000, "due": "on_notification"}, {"cents": 800_000, "due": "after_final_report"}]}),
+    )
+    .expect(200);
+    pay(&reported, 1_200_000).expect(201);
+    pay(&reported, 100).expect_problem(409, "payment.not_due");
+
+    // The overdue report keeps the association out of a campaign that requires them.
+    let draft = create_draft(app, &president, &strict, &association);
+    let blocked = act(app, &president, &id(&draft), json!({"action": "submit"}));
+    blocked.expect_problem(422, "request.not_submittable");
+    assert!(
+        blocked.field_errors().contains(&(
+            "association.final_reports".to_owned(),
+            "eligibility.final_reports_overdue".to_owned()
+        )),
+        "{:?}",
+        blocked.field_errors()
+    );
+
+    // The report: 404 until filed; every unmet rule listed at once.
+    let report_path = format!("{}/final-report", path(&reported));
+    app.get(&report_path, Some(&president.access))
+        .expect_problem(404, "final_report.not_found");
+    let mut unbalanced = carried_out(2_000_000);
+    unbalanced[0]["amount_cents"] = json!(1_900_000);
+    let refused = app.put(
+        &report_path,
+        Some(&president.access),
+        None,
+        &json!({"budget": unbalanced, "indicators": [], "summary": "Ateliers tenus.",
+                "attachment_ids": [uuid::Uuid::nil()]}),
+    );
+    refused.expect_problem(422, "validation.failed");
+    let mut fields = refused.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("annex", "final_report.annex_required"),
+            ("attachment_ids[0]", "final_report.attachment_unknown"),
+            ("budget", "budget.unbalanced"),
+            ("indicators", "final_report.indicator_missing"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
+    let report = json!({
+        "budget": carried_out(2_000_000),
+        "indicators": [{"name": "Jeunes accompagnés", "achieved": 72}],
+        "summary": "Ateliers d'écriture chaque mercredi au centre social, de janvier à décembre.",
+        "beneficiaries_reached": 72,
+        "annex": "Un troisième animateur a été recruté en septembre ; les achats ont été moindres."
+    });
+    // Only the association files it; others may not even see another's grant.
+    app.put(&report_path, Some(&city.dac.access), None, &report)
+        .expect_problem(403, "request.not_your_turn");
+    app.put(&report_path, Some(&president_b.access), None, &report)
+        .expect_problem(404, "grant.not_found");
+    let filed = app.put(&report_path, Some(&president.access), None, &report);
+    let filed = filed.expect(200).clone();
+    assert_eq!(filed["status"], "filed");
+    assert_eq!(filed["times_filed"], 1);
+    let animators = filed["lines"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["account"] == "64"))
+        .expect("line 64")
+        .clone();
+    assert_eq!(
+        (
+            &animators["planned_cents"],
+            &animators["actual_cents"],
+            &animators["achieved_percent"],
+            &animators["significant_variance"]
+        ),
+        (
+            &json!(400_000),
+            &json!(600_000),
+            &json!(150.0),
+            &json!(true)
+        )
+    );
+    assert_eq!(
+        filed["indicators"],
+        json!([{"name": "Jeunes accompagnés", "unit": "personnes", "target": 80, "achieved": 72}])
+    );
+    app.put(&report_path, Some(&president.access), None, &report)
+        .expect_problem(409, "final_report.under_review");
+    // Filed: the association may file new requests again.
+    act(app, &president, &id(&draft), json!({"action": "submit"})).expect(200);
+
+    // The direction reviews it: not the association, not finance.
+    for user in [&president, &finance] {
+        app.post(
+            &format!("{report_path}/accept"),
+            Some(&user.access),
+            &json!({}),
+        )
+        .expect_problem(403, "request.not_your_turn");
+    }
+    let sent_back = app.post(
+        &format!("{report_path}/ask-changes"),
+        Some(&city.dac.access),
+        &json!({"reason": "Joignez le détail des frais de personnel."}),
+    );
+    let sent_back = sent_back.expect(200).clone();
+    assert_eq!(sent_back["status"], "changes_asked");
+    assert_eq!(
+        sent_back["review"]["reason"],
+        "Joignez le détail des frais de personnel."
+    );
+    assert!(
+        last_message(app, &president, &reported).contains("Joignez le détail"),
+        "the association reads why"
+    );
+    let refiled = app.put(&report_path, Some(&president.access), None, &report);
+    assert_eq!(refiled.expect(200)["times_filed"], 2);
+    let accepted = app.post(
+        &format!("{report_path}/accept"),
+        Some(&city.dac.access),
+        &json!({}),
+    );
+    assert_eq!(accepted.expect(200)["status"], "accepted");
+    app.post(
+        &format!("{report_path}/accept"),
+        Some(&city.dac.access),
+        &json!({}),
+    )
+    .expect_problem(409, "final_report.not_filed");
+    let grant = app.get(&grant_path(&reported), Some(&finance.access));
+    let grant = grant.expect(200).clone();
+    assert_eq!(grant["payable_cents"], 2_000_000);
+    assert_eq!(grant["owed_cents"], 800_000);
+    assert!(
+        last_message(app, &president, &reported).contains(&euros(800_000)),
+        "the balance is announced"
+    );
+
+    // The balance paid, the file closes.
+    pay(&reported, 800_000).expect(201);
+    let closed = app.get(&path(&reported), Some(&president.access));
+    assert_eq!(closed.expect(200)["state"], "closed");
+    assert!(last_message(app, &president, &reported).starts_with("Dossier clos"));
+    pay(&reported, 100).expect_problem(409, "payment.exceeds_grant");
+
+    // The other project stopped on 1 July 2027 for a breach of the contrat d'engagement
+    // républicain: paid in full, it repays the part of the year still to run.
+    pay(&repaid, 1_000_000).expect(201);
+    let repayments = format!("{}/repayments", grant_path(&repaid));
+    app.post(
+        &repayments,
+        Some(&city.dac.access),
+        &json!({"amount_cents": 100, "breach_on": "2027-07-01", "reason": "x"}),
+    )
+    .expect_problem(422, "validation.failed");
+    app.post(
+        &repayments,
+        Some(&city.dac.access),
+        &json!({"amount_cents": 1_000_001, "reason": "Projet non réalisé."}),
+    )
+    .expect_problem(409, "repayment.exceeds_paid");
+    app.post(
+        &repayments,
+        Some(&finance.access),
+        &json!({"amount_cents": 100, "reason": "Projet non réalisé."}),
+    )
+    .expect_problem(403, "request.not_your_turn");
+    let ordered = app.post(
+        &repayments,
+        Some(&city.dac.access),
+        &json!({"breach_on": "2027-07-01", "reason": "Manquement au contrat d'engagement républicain."}),
+    );
+    let ordered = ordered.expect(201).clone();
+    // 184 of the 365 days of 2027 still to run, rounded down to the cent.
+    let due_back = 1_000_000 * 184 / 365;
+    assert_eq!(ordered["repayments"][0]["cents"], due_back);
+    assert!(
+        last_message(app, &president_b, &repaid).contains(&euros(due_back)),
+        "the association is told what to repay"
+    );
+    pay(&repaid, 100).expect_problem(409, "payment.repayment_ordered");
+    let settle = format!(
+        "{repayments}/{}/settle",
+        ordered["repayments"][0]["id"].as_str().expect("id")
+    );
+    let settled = json!({"settled_on": today});
+    app.post(&settle, Some(&city.dac.access), &settled)
+        .expect_problem(403, "access.forbidden");
+    app.post(&settle, Some(&finance.access), &settled)
+        .expect(200);
+    let closed = app.get(&path(&repaid), Some(&president_b.access));
+    assert_eq!(closed.expect(200)["state"], "closed");
+    assert!(
+        last_message(app, &president_b, &repaid).contains(&euros(due_back)),
+        "closed on the repayment"
+    );
+    app.post(&settle, Some(&finance.access), &settled)
+        .expect_problem(409, "repayment.settled");
+    let outbox = app.outbox_settled(&city.admin, std::time::Duration::from_secs(20));
+    for subject in [
+        "Votre compte rendu financier est à reprendre",
+        "Un reversement vous est demandé",
+    ] {
+        assert!(
+            outbox
+                .iter()
+                .any(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject))),
+            "{subject}"
+        );
+    }
+}
+
 on_both_backends!(
-    a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_what_is_due
+    a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_what_is_due,
+    a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_settles_another
 );

@@ -8,17 +8,20 @@ use crate::etag::{IfMatch, with_etag};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
+use crate::routes::instruction::{record_action_as, record_quiet_action};
 use crate::routes::request_views::AssociationRef;
+use crate::routes::requests::event_actor;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_domain::circuit::Command;
 use simpa_domain::contact::bounded_text;
-use simpa_domain::funding::{GrantMoney, Installment, days_late};
+use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
 use simpa_domain::ids::RequestId;
-use simpa_domain::policy::{self, Action, Actor};
+use simpa_domain::policy::{self, Action, Actor, Party};
 use simpa_domain::{DomainError, Violation};
-use simpa_persistence::grants::{self, Grant, NewPayment};
+use simpa_persistence::grants::{self, Grant, NewPayment, NewRepayment};
 use simpa_persistence::requests;
 use simpa_persistence::{DbConnection, StoreResult, agreements, associations, deliberations};
 use utoipa::{IntoParams, ToSchema};
@@ -88,11 +91,25 @@ pub struct GrantView {
     pub days_late: i64,
     /// The final report (CERFA 15059): six months after the end of the financial year.
     pub final_report_due_on: NaiveDate,
+    /// Repayment orders: once one is made, nothing more is paid.
+    pub repayments: Vec<RepaymentView>,
     pub version: i64,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct RepaymentView {
+    pub id: Uuid,
+    pub cents: i64,
+    pub reason: String,
+    /// For a breach of the contrat d'engagement républicain.
+    pub breach_on: Option<NaiveDate>,
+    pub ordered_by: String,
+    pub ordered_at: DateTime<Utc>,
+    pub settled_on: Option<NaiveDate>,
+}
+
 /// The grant of a request the actor may read, with its agreement.
-fn readable_grant(
+pub(crate) fn readable_grant(
     conn: &mut DbConnection,
     actor: &Actor,
     id: RequestId,
@@ -137,6 +154,18 @@ fn grant_view(
         })?;
     let money = grant.money(agreement.as_ref());
     let due_on = money.due_on();
+    let repayments = grants::repayments_of(conn, grant.request)?
+        .into_iter()
+        .map(|r| RepaymentView {
+            id: r.id,
+            cents: r.cents,
+            reason: r.reason,
+            breach_on: r.breach_on,
+            ordered_by: r.ordered_by,
+            ordered_at: r.ordered_at,
+            settled_on: r.settled_on,
+        })
+        .collect();
     Ok(GrantView {
         request_id: grant.request.uuid(),
         number: request.number.map(|n| n.to_string()),
@@ -188,6 +217,7 @@ fn grant_view(
         due_on,
         days_late: due_on.map_or(0, |d| days_late(d, today)),
         final_report_due_on: grant.final_report_due_on,
+        repayments,
         version: grant.version,
     })
 }
@@ -359,6 +389,11 @@ pub async fn record_payment(
                 recorded_by,
             };
             grants::record_payment(conn, id, &payment, &money, now)?;
+            let after = GrantMoney {
+                paid_cents: money.paid_cents + payment.cents,
+                ..money
+            };
+            close_when_complete(conn, &actor, id, &[Party::Finance], &after, 0, now)?;
             let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, grant, agreement, today)
         })
@@ -430,4 +465,184 @@ pub async fn payments_due(
             days_late: days_late(d.due_on, today),
         })),
     )
+}
+
+/// Closes the request once its grant is complete (paid in full, report accepted) or, when
+/// `repaid_cents` is set, once its repayments are settled; recorded for `parties`.
+pub(crate) fn close_when_complete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: RequestId,
+    parties: &[Party],
+    money: &GrantMoney,
+    repaid_cents: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if money.is_complete() || repaid_cents > 0 {
+        let command = Command::Close { repaid_cents };
+        record_quiet_action(conn, actor, id, parties, command, now)?;
+    }
+    Ok(())
+}
+
+/// A repayment order: an amount, or the day of a breach of the contrat d'engagement
+/// républicain (the amount is then computed pro rata), and the reason.
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct RepaymentFields {
+    pub amount_cents: Option<i64>,
+    pub breach_on: Option<NaiveDate>,
+    pub reason: String,
+}
+
+/// Orders a repayment (the instructing direction, the bureau, or the town hall on the local
+/// circuit): the project was not carried out, or only in part, or the contrat d'engagement
+/// républicain was breached (`breach_on`: the grant is withdrawn pro rata of the project's
+/// period still to run, and what was paid beyond the part kept is claimed). Nothing more is
+/// paid; the association is told by e-mail. 409 `repayment.exceeds_paid`,
+/// `repayment.nothing_to_repay`.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    request_body = RepaymentFields,
+    responses(
+        (status = 201, body = GrantView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/requests/{request_id}/grant/repayments")]
+pub async fn order_repayment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<RepaymentFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = RequestId::from_uuid(path.into_inner());
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let templates = state.templates.clone();
+    let mail = state.config.mail.clone();
+    let view = state
+        .write(move |conn| {
+            let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let request =
+                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let basis = match (input.amount_cents, input.breach_on) {
+                (Some(cents), None) => RepaymentBasis::Amount(cents),
+                (None, Some(breach_on)) => RepaymentBasis::RepublicanContractBreach {
+                    breach_on,
+                    // The project's dates, set at submission; else its budget year.
+                    period: (
+                        request.content.start_date.unwrap_or_else(|| {
+                            NaiveDate::from_ymd_opt(grant.year, 1, 1).unwrap_or_default()
+                        }),
+                        request.content.end_date.unwrap_or_else(|| {
+                            NaiveDate::from_ymd_opt(grant.year, 12, 31).unwrap_or_default()
+                        }),
+                    ),
+                },
+                _ => {
+                    return Err(DomainError::invalid(
+                        "amount_cents",
+                        Violation::new(
+                            "repayment.basis",
+                            "Indiquez soit le montant à reverser, soit la date du manquement au contrat d'engagement républicain.",
+                        ),
+                    )
+                    .into());
+                }
+            };
+            let money = grant.money(agreement.as_ref());
+            let cents =
+                repayment_cents(grant.cents, grant.paid_cents, grant.claimed_cents, basis)?;
+            let reason = input.reason.trim().to_owned();
+            let parties = policy::parties(&actor, grant.association);
+            let command = Command::OrderRepayment {
+                cents,
+                reason: reason.clone(),
+            };
+            let mail = Some((templates.as_ref(), &mail));
+            record_action_as(conn, &actor, id, &parties, command, now, mail)?;
+            let order = NewRepayment {
+                cents,
+                reason,
+                breach_on: input.breach_on,
+                ordered_by: event_actor(conn, &actor)?.name,
+            };
+            grants::order_repayment(conn, &grant, &money, &order, now)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, grant, agreement, today)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Created(), view.version, &view))
+}
+
+#[derive(Clone, Deserialize, ToSchema)]
+pub struct SettlementFields {
+    pub settled_on: NaiveDate,
+}
+
+/// Records that a repayment was settled (finance); once every repayment of the grant is, the
+/// request closes. 409 `repayment.settled` the second time.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    request_body = SettlementFields,
+    responses(
+        (status = 200, body = GrantView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/requests/{request_id}/grant/repayments/{repayment_id}/settle")]
+pub async fn settle_repayment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<SettlementFields>,
+) -> Result<HttpResponse, Problem> {
+    let (id, repayment_id) = path.into_inner();
+    let id = RequestId::from_uuid(id);
+    let input = body.value;
+    let (now, today) = (state.now(), state.today());
+    let view = state
+        .write(move |conn| {
+            let actor = require(conn, caller, Action::ManagePayments)?;
+            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let repayment = grants::repayment(conn, repayment_id)?
+                .filter(|r| r.request == id)
+                .ok_or(DomainError::NotFound { what: "repayment" })?;
+            if input.settled_on > today || input.settled_on < repayment.ordered_at.date_naive() {
+                return Err(DomainError::invalid(
+                    "settled_on",
+                    Violation::new(
+                        "repayment.settled_on",
+                        "Un reversement est réglé entre son ordre et aujourd'hui.",
+                    ),
+                )
+                .into());
+            }
+            let by = event_actor(conn, &actor)?.name;
+            if !grants::settle_repayment(conn, repayment_id, input.settled_on, &by, now)? {
+                return Err(DomainError::conflict(
+                    "repayment.settled",
+                    None,
+                    "Ce reversement est déjà réglé.",
+                )
+                .into());
+            }
+            let all = grants::repayments_of(conn, id)?;
+            if all.iter().all(|r| r.settled_on.is_some()) {
+                let repaid: i64 = all.iter().map(|r| r.cents).sum();
+                let money = grant.money(agreement.as_ref());
+                close_when_complete(conn, &actor, id, &[Party::Finance], &money, repaid, now)?;
+            }
+            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, grant, agreement, today)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }

@@ -213,8 +213,11 @@ fn check_ready_to_submit(
             district: association.district,
             sectors: association.profile.sectors.clone(),
             creation_date: association.profile.creation_date,
-            // Final reports arrive with decisions and payments; none can be overdue before.
-            overdue_final_reports: 0,
+            overdue_final_reports: simpa_persistence::grants::overdue_reports(
+                conn,
+                request.association,
+                today,
+            )?,
         },
         profile: vault.profile,
         documents,
@@ -328,6 +331,20 @@ pub(crate) fn record_quiet_action(
     command: Command,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    record_action_as(conn, actor, request, parties, command, now, None)
+}
+
+/// Records an action as `parties` may take it, as [`record_quiet_action`] does, and tells
+/// whom it concerns by e-mail with `mail` (the templates and the mail settings).
+pub(crate) fn record_action_as(
+    conn: &mut DbConnection,
+    actor: &simpa_domain::policy::Actor,
+    request: RequestId,
+    parties: &[simpa_domain::policy::Party],
+    command: Command,
+    now: DateTime<Utc>,
+    mail: Option<(&notify::Templates, &crate::config::MailConfig)>,
+) -> StoreResult<()> {
     let request =
         requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
     let now = now.max(request.updated_at);
@@ -337,5 +354,18 @@ pub(crate) fn record_quiet_action(
     let author = author(conn, actor)?;
     let recorded =
         instruction::record_action(conn, &request, &campaign, outcome, author, None, now)?;
+    if let Some((templates, mail)) = mail {
+        let after =
+            requests::get(conn, request.id)?.ok_or(DomainError::NotFound { what: "request" })?;
+        notify::tell(
+            conn,
+            templates,
+            mail,
+            &recorded,
+            &request.facts,
+            &after,
+            now,
+        )?;
+    }
     instruction::publish(conn, recorded.change)
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod deliberations;
 pub mod documents;
+pub mod final_reports;
 pub mod grants;
 pub mod health;
 pub mod instruction;
@@ -97,6 +98,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(grants::set_schedule)
         .service(grants::record_payment)
         .service(grants::payments_due)
+        .service(grants::order_repayment)
+        .service(grants::settle_repayment)
+        .service(final_reports::get_final_report)
+        .service(final_reports::file_final_report)
+        .service(final_reports::accept_final_report)
+        .service(final_reports::ask_report_changes)
         .service(agreements::list_agreements)
         .service(agreements::get_agreement)
         .service(agreements::update_agreement)

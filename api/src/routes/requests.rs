@@ -66,6 +66,35 @@ pub struct IndicatorFields {
     pub target: i64,
 }
 
+/// The lines of a budget as sent (a request's, or a final report's as carried out), each
+/// checked; every violation goes to `c`, named `budget[i].<field>`.
+pub(crate) fn parse_budget(budget: &[BudgetLineFields], c: &mut Checks) -> Vec<BudgetLine> {
+    if budget.len() > MAX_LINES {
+        c.push(
+            Violation::new(
+                "budget.too_many_lines",
+                format!("Au plus {MAX_LINES} lignes."),
+            )
+            .at("budget"),
+        );
+    }
+    budget
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            BudgetLine::parse(
+                i,
+                &l.account,
+                l.funder.map(|f| f.0),
+                &l.label,
+                l.amount_cents,
+            )
+            .map_err(|e| c.extend(e))
+            .ok()
+        })
+        .collect()
+}
+
 /// What the association writes in a request (CERFA 12156, section 6 and the project budget).
 /// A draft may be incomplete; submitting checks everything.
 #[derive(Clone, Deserialize, Serialize, ToSchema)]
@@ -138,31 +167,7 @@ impl RequestFields {
                 .at("expected_beneficiaries"),
             );
         }
-        if self.budget.len() > MAX_LINES {
-            c.push(
-                Violation::new(
-                    "budget.too_many_lines",
-                    format!("Au plus {MAX_LINES} lignes."),
-                )
-                .at("budget"),
-            );
-        }
-        let lines: Vec<BudgetLine> = self
-            .budget
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| {
-                BudgetLine::parse(
-                    i,
-                    &l.account,
-                    l.funder.map(|f| f.0),
-                    &l.label,
-                    l.amount_cents,
-                )
-                .map_err(|e| c.extend(e))
-                .ok()
-            })
-            .collect();
+        let lines = parse_budget(&self.budget, &mut c);
         if self.indicators.len() > MAX_INDICATORS {
             c.push(
                 Violation::new(

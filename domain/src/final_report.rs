@@ -1,0 +1,417 @@
+//! The final report (compte rendu financier, CERFA 15059): the project's budget as carried
+//! out beside the one planned (same chart, planned / actual / %), the indicators achieved, a
+//! qualitative summary, an annex explaining the variances over 15 %, and attachments. The
+//! instructing direction accepts it, which makes the balance due, or asks for changes.
+//! French rules §3.3, §4.3.
+
+use crate::budget::{Budget, Funder};
+use crate::coded_enum;
+use crate::contact::bounded_text;
+use crate::request::Indicator;
+use crate::{Checks, DomainError, Violation};
+
+coded_enum! {
+    /// Where a final report stands.
+    pub enum ReportStatus {
+        Filed = ("filed", "Déposé, en cours d'examen"),
+        ChangesAsked = ("changes_asked", "À reprendre"),
+        Accepted = ("accepted", "Accepté"),
+    }
+}
+
+/// A variance over this share of the planned amount (in basis points: 15 %) is explained in
+/// the annex.
+pub const SIGNIFICANT_VARIANCE_BASIS_POINTS: i64 = 1_500;
+
+/// One line of the chart, planned beside carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineComparison {
+    pub account: String,
+    pub funder: Option<Funder>,
+    pub label: String,
+    pub planned_cents: i64,
+    pub actual_cents: i64,
+    /// Actual over planned, in basis points (10,000 is 100 %); none when nothing was planned.
+    pub achieved_basis_points: Option<i64>,
+    /// Over 15 % away from the plan (or not planned at all): the annex explains it.
+    pub significant: bool,
+}
+
+/// The lines of both budgets, matched by account, funder and label: the planned ones in their
+/// order, then those only carried out.
+pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
+    let key = |l: &crate::budget::BudgetLine| {
+        (
+            l.account.as_str().to_owned(),
+            l.funder,
+            l.label.to_lowercase(),
+        )
+    };
+    let mut lines: Vec<LineComparison> = Vec::new();
+    let mut position = |l: &crate::budget::BudgetLine| {
+        let k = key(l);
+        match lines
+            .iter()
+            .position(|c| (c.account.clone(), c.funder, c.label.to_lowercase()) == k)
+        {
+            Some(i) => i,
+            None => {
+                lines.push(LineComparison {
+                    account: l.account.as_str().to_owned(),
+                    funder: l.funder,
+                    label: l.label.clone(),
+                    planned_cents: 0,
+                    actual_cents: 0,
+                    achieved_basis_points: None,
+                    significant: false,
+                });
+                lines.len() - 1
+            }
+        }
+    };
+    let mut planned_at = Vec::new();
+    for l in &planned.lines {
+        planned_at.push((position(l), l.amount_cents));
+    }
+    let mut actual_at = Vec::new();
+    for l in &actual.lines {
+        actual_at.push((position(l), l.amount_cents));
+    }
+    for (i, cents) in planned_at {
+        lines[i].planned_cents += cents;
+    }
+    for (i, cents) in actual_at {
+        lines[i].actual_cents += cents;
+    }
+    for line in &mut lines {
+        line.achieved_basis_points = (line.planned_cents > 0).then(|| {
+            (i128::from(line.actual_cents) * 10_000 / i128::from(line.planned_cents)) as i64
+        });
+        line.significant = match line.achieved_basis_points {
+            Some(bp) => (bp - 10_000).abs() > SIGNIFICANT_VARIANCE_BASIS_POINTS,
+            None => line.actual_cents > 0,
+        };
+    }
+    lines
+}
+
+/// A planned indicator with what was achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorResult {
+    pub name: String,
+    pub unit: String,
+    pub target: i64,
+    pub achieved: i64,
+}
+
+/// A final report as the association files it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalReport {
+    pub budget: Budget,
+    pub indicators: Vec<IndicatorResult>,
+    /// The qualitative summary: implementation, beneficiaries reached, places, dates.
+    pub summary: String,
+    pub beneficiaries_reached: Option<i64>,
+    /// The explanatory annex: variances over 15 %, indirect costs, in-kind contributions.
+    pub annex: Option<String>,
+}
+
+/// What the association sends (the budget's lines already checked one by one).
+pub struct Filing<'a> {
+    pub budget: Budget,
+    /// (name, achieved), for each planned indicator.
+    pub achieved: &'a [(String, i64)],
+    pub summary: &'a str,
+    pub beneficiaries_reached: Option<i64>,
+    pub annex: Option<&'a str>,
+}
+
+/// A report that holds: a balanced budget, as the request's had to be; every planned
+/// indicator given what it achieved; a summary; and the annex when a line is more than 15 %
+/// away from the plan. Every unmet rule is listed at once.
+pub fn check(
+    planned: &Budget,
+    indicators: &[Indicator],
+    filing: Filing<'_>,
+) -> Result<FinalReport, DomainError> {
+    let mut checks = Checks::default();
+    checks.extend(filing.budget.balance_failures());
+    let summary = checks.check("summary", bounded_text(filing.summary, 1, 10_000));
+    let annex = match filing.annex.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(text) => checks
+            .check("annex", bounded_text(text, 1, 20_000))
+            .map(Some),
+        None => Some(None),
+    };
+    if filing.beneficiaries_reached.is_some_and(|n| n < 0) {
+        checks.push(
+            Violation::new(
+                "amount.not_positive",
+                "Un nombre de bénéficiaires ne peut pas être négatif.",
+            )
+            .at("beneficiaries_reached"),
+        );
+    }
+    let mut results = Vec::with_capacity(indicators.len());
+    for indicator in indicators {
+        match filing
+            .achieved
+            .iter()
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case(indicator.name.trim()))
+        {
+            Some((_, achieved)) if *achieved >= 0 => results.push(IndicatorResult {
+                name: indicator.name.clone(),
+                unit: indicator.unit.clone(),
+                target: indicator.target,
+                achieved: *achieved,
+            }),
+            Some(_) => checks.push(
+                Violation::new(
+                    "final_report.indicator_negative",
+                    format!(
+                        "« {} » : une valeur atteinte ne peut pas être négative.",
+                        indicator.name
+                    ),
+                )
+                .at("indicators"),
+            ),
+            None => checks.push(
+                Violation::new(
+                    "final_report.indicator_missing",
+                    format!(
+                        "Indiquez la valeur atteinte de l'indicateur prévu « {} » ({} {} visés).",
+                        indicator.name, indicator.target, indicator.unit
+                    ),
+                )
+                .at("indicators"),
+            ),
+        }
+    }
+    let variances: Vec<String> = compare(planned, &filing.budget)
+        .into_iter()
+        .filter(|l| l.significant)
+        .map(|l| match l.achieved_basis_points {
+            Some(bp) => format!("{} {} ({} % du prévu)", l.account, l.label, bp / 100),
+            None => format!("{} {} (non prévue)", l.account, l.label),
+        })
+        .collect();
+    if !variances.is_empty() && annex.as_ref().is_some_and(Option::is_none) {
+        checks.push(
+            Violation::new(
+                "final_report.annex_required",
+                format!(
+                    "Ces lignes s'écartent de plus de 15 % du budget prévu : expliquez-les dans l'annexe. {}.",
+                    variances.join(" ; ")
+                ),
+            )
+            .at("annex"),
+        );
+    }
+    match (checks.is_empty(), summary, annex) {
+        (true, Some(summary), Some(annex)) => Ok(FinalReport {
+            budget: filing.budget,
+            indicators: results,
+            summary,
+            beneficiaries_reached: filing.beneficiaries_reached,
+            annex,
+        }),
+        _ => Err(checks.into_error()),
+    }
+}
+
+/// The association files its report when none is under review or accepted: first, or again
+/// once asked for changes.
+pub fn check_filing(current: Option<ReportStatus>) -> Result<(), DomainError> {
+    match current {
+        None | Some(ReportStatus::ChangesAsked) => Ok(()),
+        Some(ReportStatus::Filed) => Err(DomainError::conflict(
+            "final_report.under_review",
+            None,
+            "Le compte rendu financier déposé est en cours d'examen : attendez la réponse de la direction.",
+        )),
+        Some(ReportStatus::Accepted) => Err(DomainError::conflict(
+            "final_report.accepted",
+            None,
+            "Le compte rendu financier est déjà accepté.",
+        )),
+    }
+}
+
+/// The direction reviews a report that is filed.
+pub fn check_review(current: Option<ReportStatus>) -> Result<(), DomainError> {
+    match current {
+        Some(ReportStatus::Filed) => Ok(()),
+        _ => Err(DomainError::conflict(
+            "final_report.not_filed",
+            None,
+            "Aucun compte rendu financier n'attend d'examen pour cette subvention.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::BudgetLine;
+
+    fn line(account: &str, funder: Option<Funder>, label: &str, euros: i64) -> BudgetLine {
+        BudgetLine::parse(0, account, funder, label, euros * 100).unwrap()
+    }
+
+    fn planned() -> Budget {
+        Budget {
+            lines: vec![
+                line("60", None, "Achats", 6_000),
+                line("64", None, "Animateurs", 4_000),
+                line("70", None, "Participation des familles", 2_000),
+                line("74", Some(Funder::City), "Ville de Paris", 4_000),
+                line("74", Some(Funder::State), "DRAC", 4_000),
+            ],
+        }
+    }
+
+    fn indicators() -> Vec<Indicator> {
+        vec![Indicator {
+            name: "Jeunes accompagnés".into(),
+            unit: "personnes".into(),
+            target: 80,
+        }]
+    }
+
+    fn codes(error: DomainError) -> Vec<(String, &'static str)> {
+        match error {
+            DomainError::Invalid(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_compare_planned_and_actual_and_flag_variances_over_15_percent() {
+        let actual = Budget {
+            lines: vec![
+                line("60", None, "achats", 6_900),
+                line("64", None, "Animateurs", 3_000),
+                line("62", None, "Déplacements", 100),
+                line("70", None, "Participation des familles", 2_000),
+                line("74", Some(Funder::City), "Ville de Paris", 4_000),
+                line("74", Some(Funder::State), "DRAC", 4_000),
+            ],
+        };
+        let lines = compare(&planned(), &actual);
+        let view: Vec<(&str, i64, i64, Option<i64>, bool)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.account.as_str(),
+                    l.planned_cents / 100,
+                    l.actual_cents / 100,
+                    l.achieved_basis_points,
+                    l.significant,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                // Exactly 15 % over is not significant; 25 % under is.
+                ("60", 6_000, 6_900, Some(11_500), false),
+                ("64", 4_000, 3_000, Some(7_500), true),
+                ("70", 2_000, 2_000, Some(10_000), false),
+                ("74", 4_000, 4_000, Some(10_000), false),
+                ("74", 4_000, 4_000, Some(10_000), false),
+                ("62", 0, 100, None, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_report_balances_gives_every_indicator_and_explains_its_variances() {
+        let actual = Budget {
+            lines: vec![
+                line("60", None, "Achats", 5_000),
+                line("64", None, "Animateurs", 4_000),
+                line("70", None, "Participation des familles", 1_000),
+                line("74", Some(Funder::City), "Ville de Paris", 4_000),
+                line("74", Some(Funder::State), "DRAC", 4_000),
+            ],
+        };
+        let filing = |budget: Budget, achieved: &'static [(String, i64)], annex| Filing {
+            budget,
+            achieved,
+            summary: "Ateliers tenus chaque mercredi.",
+            beneficiaries_reached: Some(72),
+            annex,
+        };
+        // Balanced, but an indicator is missing and two lines vary by more than 15 % (purchases
+        // 83 %, families 50 %) with no annex.
+        let errors =
+            codes(check(&planned(), &indicators(), filing(actual.clone(), &[], None)).unwrap_err());
+        assert_eq!(
+            errors,
+            [
+                ("indicators".to_owned(), "final_report.indicator_missing"),
+                ("annex".to_owned(), "final_report.annex_required"),
+            ]
+        );
+        static ACHIEVED: std::sync::LazyLock<Vec<(String, i64)>> =
+            std::sync::LazyLock::new(|| vec![("jeunes accompagnés".to_owned(), 72)]);
+        let report = check(
+            &planned(),
+            &indicators(),
+            Filing {
+                budget: actual.clone(),
+                achieved: &ACHIEVED,
+                summary: " Ateliers tenus chaque mercredi. ",
+                beneficiaries_reached: Some(72),
+                annex: Some("Moins d'achats : matériel prêté par la médiathèque."),
+            },
+        )
+        .unwrap();
+        assert_eq!(report.summary, "Ateliers tenus chaque mercredi.");
+        assert_eq!(report.indicators[0].achieved, 72);
+        assert_eq!(report.indicators[0].target, 80);
+        let mut unbalanced = actual;
+        unbalanced.lines[0].amount_cents += 100;
+        let errors = codes(
+            check(
+                &planned(),
+                &indicators(),
+                Filing {
+                    budget: unbalanced,
+                    achieved: &ACHIEVED,
+                    summary: "",
+                    beneficiaries_reached: Some(-1),
+                    annex: Some("Écarts expliqués."),
+                },
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(
+            errors,
+            [
+                ("budget".to_owned(), "budget.unbalanced"),
+                ("summary".to_owned(), "text.required"),
+                ("beneficiaries_reached".to_owned(), "amount.not_positive"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_report_is_filed_when_none_waits_and_reviewed_once_filed() {
+        use ReportStatus::*;
+        assert!(check_filing(None).is_ok());
+        assert!(check_filing(Some(ChangesAsked)).is_ok());
+        for (result, code) in [
+            (check_filing(Some(Filed)), "final_report.under_review"),
+            (check_filing(Some(Accepted)), "final_report.accepted"),
+            (check_review(None), "final_report.not_filed"),
+            (check_review(Some(Accepted)), "final_report.not_filed"),
+        ] {
+            match result {
+                Err(DomainError::Conflict { code: c, .. }) => assert_eq!(c, code),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(check_review(Some(Filed)).is_ok());
+    }
+}
