@@ -53,8 +53,10 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
     };
     assert!(created(" associations") >= 50, "{report}");
     assert!(created(" requests,") >= 100, "{report}");
-    assert!(created(" juries and") >= 3, "{report}");
-    assert!(created(" deliberations created") >= 3, "{report}");
+    assert!(created(" juries,") >= 3, "{report}");
+    assert!(created(" deliberations,") >= 3, "{report}");
+    assert!(created(" payments,") >= 10, "{report}");
+    assert!(created(" final reports") >= 5, "{report}");
     assert!(
         report.contains("admin@demo.simpa.fr") && report.contains("president@demo.simpa.fr"),
         "{report}"
@@ -72,7 +74,7 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
     let again = run(simpa(dir.path()).args(["fixtures", "load"]));
     assert!(
         stdout(&again).contains(
-            "0 accounts, 0 associations, 0 requests, 0 juries and 0 deliberations created (already loaded)"
+            "0 accounts, 0 associations, 0 requests, 0 juries, 0 deliberations, 0 agreements signed, 0 payments, 0 final reports and 0 files closed created (already loaded)"
         ),
         "{}",
         stdout(&again)

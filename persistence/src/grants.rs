@@ -755,3 +755,18 @@ pub fn overdue_reports(
         .get_result(conn)?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
+
+/// The grants with no final report filed and no repayment ordered, by request id.
+pub fn without_report(conn: &mut DbConnection) -> StoreResult<Vec<RequestId>> {
+    use crate::schema::final_reports;
+    grants::table
+        .left_join(final_reports::table)
+        .filter(final_reports::request_id.is_null())
+        .filter(grants::claimed_cents.eq(0))
+        .order(grants::request_id)
+        .select(grants::request_id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|r| parse("grants.request_id", r))
+        .collect()
+}

@@ -11,8 +11,8 @@ use simpa_domain::rna::Rna;
 use simpa_domain::siret::Siret;
 use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
 use simpa_persistence::schema::{
-    accounts, association_members, associations, document_versions, grants, request_instructors,
-    requests as requests_table,
+    accounts, association_members, associations, document_versions, final_reports, grants,
+    request_instructors, requests as requests_table,
 };
 use simpa_persistence::{StoreError, history, requests};
 use simpa_tests::{Backend, TestApp, on_both_backends};
@@ -66,6 +66,10 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
     assert!(first.juries_convened >= 3, "{first}");
     assert!(first.deliberations_voted >= 3, "{first}");
     assert!(first.payments_recorded >= 10, "{first}");
+    assert!(
+        first.reports_filed >= 5 && first.files_closed >= 3,
+        "{first}"
+    );
     let again = load(&app);
     assert_eq!(
         (
@@ -75,9 +79,11 @@ fn the_generated_data_set_follows_the_rules_and_loads_once(backend: Backend) {
             again.juries_convened,
             again.deliberations_voted,
             again.agreements_signed,
-            again.payments_recorded
+            again.payments_recorded,
+            again.reports_filed,
+            again.files_closed
         ),
-        (0, 0, 0, 0, 0, 0, 0),
+        (0, 0, 0, 0, 0, 0, 0, 0, 0),
         "{again}"
     );
     let count = |app: &TestApp| {
@@ -297,9 +303,9 @@ fn the_generated_juries_rank_within_their_envelopes(backend: Backend) {
                 let request = line["request"]["id"].as_str().expect("id");
                 let view = app.get(&format!("/api/v1/requests/{request}"), Some(&bureau));
                 let view = view.expect(200);
-                // Ranked, then put to the council's vote.
+                // Ranked, then put to the council's vote, then paid and reported on.
                 let expected: &[&str] = if line["funded_cents"].as_i64() > Some(0) {
-                    &["ranked", "scheduled", "granted"]
+                    &["ranked", "scheduled", "granted", "closed"]
                 } else {
                     &["rejected"]
                 };
@@ -401,6 +407,47 @@ fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
         }
     }
     assert!(signed > 0, "some agreements are signed");
+    // The final reports filed: their lines beside the plan, the annex where one moved over
+    // 15 %; accepted ones make the balance paid and the file closed.
+    let reports: Vec<(String, String)> = app
+        .db
+        .read(|conn| {
+            final_reports::table
+                .select((final_reports::request_id, final_reports::status))
+                .order(final_reports::request_id)
+                .load(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("reports");
+    assert!(reports.len() >= 5, "{reports:?}");
+    let bureau = app
+        .sign_in("bureau@demo.simpa.fr", DEMO_PASSWORD)
+        .expect(200)
+        .clone();
+    for (request, status) in &reports {
+        let report = app.get(&format!("/api/v1/requests/{request}/final-report"), token);
+        let report = report.expect(200);
+        assert_eq!(&report["status"], status);
+        let lines = report["lines"].as_array().expect("lines");
+        assert!(!lines.is_empty());
+        if lines.iter().any(|l| l["significant_variance"] == true) {
+            assert!(report["annex"].is_string(), "{report}");
+        }
+        let state = app.get(
+            &format!("/api/v1/requests/{request}"),
+            bureau["access_token"].as_str(),
+        );
+        if status == "accepted" {
+            let grant = app.get(&format!("/api/v1/requests/{request}/grant"), token);
+            let grant = grant.expect(200);
+            let paid_in_full = grant["paid_cents"] == grant["granted_cents"];
+            assert_eq!(
+                state.expect(200)["state"] == "closed",
+                paid_in_full,
+                "{grant}"
+            );
+        }
+    }
     assert!(
         paid_grants * 2 > granted.len(),
         "most grants are paid: {paid_grants} of {}",
