@@ -102,7 +102,7 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
                     .map_err(|_| simpa_persistence::StoreError::Config("campaign id".into()))?,
             )?
             .ok_or_else(|| simpa_persistence::StoreError::Config("no open campaign".into()))?;
-            let presidents = presidents(conn, 50)?;
+            let presidents = simpa_persistence::members::presidents_with_rib(conn, 50)?;
             let mut lives = Vec::with_capacity(count);
             let mut made = Vec::with_capacity(count);
             for n in 0..count {
@@ -147,187 +147,6 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
         .map_err(|e| format!("{e:?}"))
 }
 
-/// Presidents of associations whose vault has a RIB, at most `limit`: (association, account,
-/// e-mail, name).
-fn presidents(
-    conn: &mut simpa_persistence::DbConnection,
-    limit: i64,
-) -> simpa_persistence::StoreResult<Vec<(String, String, String, String)>> {
-    use simpa_persistence::schema::{accounts, association_members, document_versions};
-    Ok(association_members::table
-        .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
-        .filter(association_members::role.eq("president"))
-        .filter(
-            association_members::association_id.eq_any(
-                document_versions::table
-                    .filter(document_versions::kind_code.eq("rib"))
-                    .select(document_versions::association_id),
-            ),
-        )
-        .select((
-            association_members::association_id,
-            accounts::id,
-            accounts::email,
-            accounts::display_name,
-        ))
-        .order(association_members::association_id)
-        .limit(limit)
-        .load(conn)?)
-}
-
-/// A closed call for projects of `count` instructed requests and a jury of `jurors` who all
-/// scored every request; returns the campaign's id and the in-memory ranking's median time.
-/// A closed campaign of `count` requests (one per association, their presidents applying),
-/// each instructed by the DAC: four in five favourable with 3,000 € proposed, the others
-/// unfavourable. Returns the campaign and its number among the bench's campaigns.
-fn instructed_campaign(
-    conn: &mut simpa_persistence::DbConnection,
-    prefix: &str,
-    circuit: simpa_domain::campaign::CircuitKind,
-    count: usize,
-    now: chrono::DateTime<chrono::Utc>,
-) -> simpa_persistence::StoreResult<(simpa_domain::campaign::Campaign, usize)> {
-    use chrono::Duration;
-    use simpa_domain::campaign::{CampaignSettings, CampaignStatus, Eligibility, Nature, Sla};
-    use simpa_domain::circuit::{Command, OpinionValue, decide};
-    use simpa_domain::history::EventActor;
-    use simpa_domain::ids::{AccountId, AssociationId, CampaignId, EventId, RequestId};
-    use simpa_domain::policy::Party;
-    use simpa_domain::request::RequestNumber;
-    use simpa_persistence::instruction::{self, Author};
-    use simpa_persistence::{StoreError, campaigns, reference, requests};
-    let config = |what: &str| StoreError::Config(what.to_owned());
-    let dac = reference::direction_by_code(conn, "DAC")?
-        .ok_or_else(|| config("no DAC"))?
-        .id;
-    let mut n = 1;
-    while campaigns::code_taken(conn, &format!("{prefix}_{n}"), None)? {
-        n += 1;
-    }
-    let year = chrono::Datelike::year(&now) + 1;
-    let settings = CampaignSettings {
-        code: format!("{prefix}_{n}"),
-        title: format!("Campagne du banc d'essai {prefix} n° {n}"),
-        description: String::new(),
-        owner_direction: dac,
-        district: None,
-        nature: Nature::Project,
-        circuit,
-        budget_year: year,
-        opens_at: now - Duration::days(120),
-        closes_at: Some(now - Duration::days(90)),
-        // Half the requests, at 3,000 € each, fit.
-        envelope_cents: Some(count as i64 / 2 * 300_000),
-        required_documents: vec![],
-        eligibility: Eligibility::default(),
-        sla: Sla::default(),
-    };
-    let id = CampaignId::from_uuid(uuid::Uuid::now_v7());
-    // One request per association, as in a real call.
-    let presidents = presidents(conn, count as i64)?;
-    let creator: AccountId = presidents[0].1.parse().map_err(|_| config("account id"))?;
-    campaigns::insert(conn, id, &settings, creator, settings.opens_at)?;
-    campaigns::set_status(conn, id, CampaignStatus::Published, 1, settings.opens_at)?;
-    campaigns::set_status(
-        conn,
-        id,
-        CampaignStatus::Closed,
-        2,
-        now - Duration::days(90),
-    )?;
-    let campaign = campaigns::get(conn, id)?.ok_or_else(|| config("campaign"))?;
-    let city = EventActor {
-        account: None,
-        service: None,
-        name: "Banc d'essai".into(),
-    };
-    let mut serial = requests::last_serials(conn)?
-        .into_iter()
-        .find(|(y, _)| *y == year)
-        .map_or(0, |(_, s)| s);
-    let mut lives = Vec::with_capacity(count);
-    for i in 0..count {
-        let (association, account, _, name) = &presidents[i % presidents.len()];
-        let applicant = EventActor {
-            account: Some(account.parse().map_err(|_| config("account id"))?),
-            service: None,
-            name: name.clone(),
-        };
-        let author = |actor: &EventActor| Author {
-            event: EventId::from_uuid(uuid::Uuid::now_v7()),
-            actor: actor.clone(),
-        };
-        let association: AssociationId =
-            association.parse().map_err(|_| config("association id"))?;
-        let content = simpa_fixtures::request_content(
-            "Projet du banc d'essai",
-            4_000,
-            year,
-            Nature::Project,
-        )?;
-        let at = now - Duration::days(100) + Duration::seconds(i as i64);
-        let mut life = instruction::draft(
-            RequestId::from_uuid(uuid::Uuid::now_v7()),
-            &campaign,
-            association,
-            content,
-            author(&applicant),
-            at,
-        )?;
-        let favourable = i % 5 != 0;
-        let steps = [
-            (Command::Submit, Party::Applicant, &applicant),
-            (
-                Command::DeclareAdmissible { message: None },
-                Party::Bureau,
-                &city,
-            ),
-            (
-                Command::Dispatch {
-                    lead: dac,
-                    co: vec![],
-                },
-                Party::Bureau,
-                &city,
-            ),
-            (
-                Command::GiveOpinion {
-                    value: if favourable {
-                        OpinionValue::Favourable
-                    } else {
-                        OpinionValue::Unfavourable
-                    },
-                    proposed_cents: if favourable { 300_000 } else { 0 },
-                    public_comment: None,
-                    internal_comment: None,
-                },
-                Party::Direction(dac),
-                &city,
-            ),
-        ];
-        for (step, (command, party, actor)) in steps.into_iter().enumerate() {
-            let at = at + Duration::days(step as i64 + 1);
-            let outcome = decide(&life.request.facts, command, &[party], at, at.date_naive())?;
-            let number = (step == 0).then(|| {
-                serial += 1;
-                RequestNumber { year, serial }
-            });
-            instruction::apply(
-                &mut life,
-                &campaign,
-                outcome,
-                author(actor),
-                number,
-                None,
-                at,
-            );
-        }
-        lives.push(life);
-    }
-    instruction::store_lives(conn, &lives)?;
-    Ok((campaign, n))
-}
-
 async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(String, f64), String> {
     use chrono::Duration;
     use simpa_domain::campaign::CircuitKind;
@@ -340,8 +159,13 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
     let hash = simpa_api::auth::passwords::hash("banc-d-essai").map_err(|e| e.to_string())?;
     state
         .write(move |conn| {
-            let (campaign, n) =
-                instructed_campaign(conn, "AAP_BENCH", CircuitKind::CallForProjects, count, now)?;
+            let (campaign, n) = simpa_fixtures::batches::instructed_campaign(
+                conn,
+                "AAP_BENCH",
+                CircuitKind::CallForProjects,
+                count,
+                now,
+            )?;
             let id = campaign.id;
             let config = |what: &str| StoreError::Config(what.to_owned());
             let mut sitting = Vec::with_capacity(jurors);
@@ -425,8 +249,13 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
     state
         .write(move |conn| {
             let config = |what: &str| StoreError::Config(what.to_owned());
-            let (campaign, n) =
-                instructed_campaign(conn, "DELIB_BENCH", CircuitKind::Central, count, now)?;
+            let (campaign, n) = simpa_fixtures::batches::instructed_campaign(
+                conn,
+                "DELIB_BENCH",
+                CircuitKind::Central,
+                count,
+                now,
+            )?;
             let reference = DeliberationReference::parse(&format!(
                 "{} DAC {}",
                 campaign.settings.budget_year,

@@ -420,3 +420,32 @@ pub fn addressees_of_many(
     }
     Ok(found)
 }
+
+/// Presidents of associations whose vault has a RIB, at most `limit`, by association: who
+/// may apply at once (the benchmarks' and tests' batches). (association, account, e-mail,
+/// name).
+pub fn presidents_with_rib(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> StoreResult<Vec<(String, String, String, String)>> {
+    use crate::schema::document_versions;
+    Ok(association_members::table
+        .inner_join(accounts::table.on(accounts::id.eq(association_members::account_id)))
+        .filter(association_members::role.eq("president"))
+        .filter(
+            association_members::association_id.eq_any(
+                document_versions::table
+                    .filter(document_versions::kind_code.eq("rib"))
+                    .select(document_versions::association_id),
+            ),
+        )
+        .select((
+            association_members::association_id,
+            accounts::id,
+            accounts::email,
+            accounts::display_name,
+        ))
+        .order(association_members::association_id)
+        .limit(limit)
+        .load(conn)?)
+}

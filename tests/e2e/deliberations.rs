@@ -267,4 +267,142 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     );
 }
 
-on_both_backends!(a_council_votes_a_deliberation_and_every_line_is_decided_at_once);
+/// A council session's deliberation of 200 lines, voted with amendments in one transaction:
+/// one invalid amendment and nothing changes; then every line decided at once.
+fn a_200_line_deliberation_is_voted_whole_or_not_at_all(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    crate::fixtures::load(app);
+    let now = chrono::Utc::now();
+    let (campaign, _) = app
+        .db
+        .write(|conn| {
+            simpa_fixtures::batches::instructed_campaign(
+                conn,
+                "SEANCE",
+                simpa_domain::campaign::CircuitKind::Central,
+                250,
+                now,
+            )
+        })
+        .expect("250 instructed requests");
+    let favourable: Vec<String> = app
+        .db
+        .read(|conn| {
+            simpa_persistence::requests::of_campaign(
+                conn,
+                campaign.id,
+                &[simpa_domain::request::RequestState::Instructed],
+            )
+        })
+        .expect("requests")
+        .into_iter()
+        .filter(|r| r.facts.proposed_cents == Some(300_000))
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(favourable.len(), 200);
+    let created = app.post(
+        "/api/v1/deliberations",
+        Some(&city.bureau.access),
+        &json!({"reference": "2027 DAC 200", "council": "conseil_de_paris",
+                "session_on": "2027-03-09", "title": "Subventions à 200 projets"}),
+    );
+    let base = format!("/api/v1/deliberations/{}", id(created.expect(201)));
+    for request in &favourable {
+        app.post(
+            &format!("{base}/lines"),
+            Some(&city.bureau.access),
+            &json!({"request_id": request}),
+        )
+        .expect(200);
+    }
+    // Twenty lines lowered to 2,500 €, five refused; one more line amended below zero.
+    let mut amendments: Vec<Value> = favourable[..20]
+        .iter()
+        .map(|r| json!({"request_id": r, "voted_cents": 250_000}))
+        .chain(
+            favourable[20..25]
+                .iter()
+                .map(|r| json!({"request_id": r, "voted_cents": 0})),
+        )
+        .collect();
+    let vote = |amendments: &[Value]| {
+        app.post(
+            &format!("{base}/vote"),
+            Some(&city.bureau.access),
+            &json!({"outcome": "adopted_with_amendments", "voted_on": "2027-03-09", "amendments": amendments}),
+        )
+    };
+    let mut invalid = amendments.clone();
+    invalid.push(json!({"request_id": favourable[150], "voted_cents": -100}));
+    let refused = vote(&invalid);
+    refused.expect_problem(422, "validation.failed");
+    assert_eq!(
+        refused.field_errors(),
+        [(
+            "amendments[25].voted_cents".to_owned(),
+            "amount.not_positive".to_owned()
+        )]
+    );
+    let count_in = |state: &str| {
+        let state = state.to_owned();
+        app.db
+            .read(move |conn| {
+                use diesel::prelude::*;
+                use simpa_persistence::schema::requests;
+                requests::table
+                    .filter(requests::campaign_id.eq(campaign.id.to_string()))
+                    .filter(requests::state.eq(state))
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map_err(simpa_persistence::StoreError::from)
+            })
+            .expect("count")
+    };
+    assert_eq!(count_in("scheduled"), 200, "nothing was voted");
+    let draft = app.get(&base, Some(&city.bureau.access));
+    assert_eq!(draft.expect(200)["status"], "draft");
+
+    amendments.truncate(25);
+    let voted = vote(&amendments);
+    let voted = voted.expect(200).clone();
+    assert_eq!(voted["status"], "voted");
+    assert_eq!(voted["voted_cents"], 175 * 300_000 + 20 * 250_000);
+    // The fifty unfavourable requests were never on the agenda.
+    assert_eq!(
+        (
+            count_in("granted"),
+            count_in("rejected"),
+            count_in("instructed")
+        ),
+        (195, 5, 50)
+    );
+    let granted: Vec<(String, i64)> = app
+        .db
+        .read(|conn| {
+            use diesel::prelude::*;
+            use simpa_persistence::schema::grants;
+            grants::table
+                .select((grants::request_id, grants::cents))
+                .load(conn)
+                .map_err(simpa_persistence::StoreError::from)
+        })
+        .expect("grants")
+        .into_iter()
+        .filter(|(r, _)| favourable.contains(r))
+        .collect();
+    assert_eq!(granted.len(), 195);
+    for (request, cents) in &granted {
+        let expected = if favourable[..20].contains(request) {
+            250_000
+        } else {
+            300_000
+        };
+        assert_eq!(*cents, expected, "{request}");
+    }
+}
+
+on_both_backends!(
+    a_council_votes_a_deliberation_and_every_line_is_decided_at_once,
+    a_200_line_deliberation_is_voted_whole_or_not_at_all
+);

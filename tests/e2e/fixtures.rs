@@ -23,7 +23,7 @@ fn at(hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, hour, 0, 0).unwrap()
 }
 
-fn load(app: &TestApp) -> Report {
+pub(crate) fn load(app: &TestApp) -> Report {
     load_at(app, at(9))
 }
 
