@@ -465,6 +465,12 @@ const RULES: &[Rule] = &[
     Rule { action: ActionKind::Unschedule, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: CALLS, to: Target::To(Ranked) },
     Rule { action: ActionKind::Grant, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Granted) },
     Rule { action: ActionKind::RefuseByVote, from: &[Scheduled], when: When::Always, by: Who::Bureau, circuits: ANY_CIRCUIT, to: Target::To(Rejected) },
+    // A district council decides the local-interest requests of its district: its town hall
+    // prepares the agenda and records the vote.
+    Rule { action: ActionKind::Schedule, from: &[Instructed], when: When::Always, by: Who::Gatekeeper, circuits: &[Local], to: Target::To(Scheduled) },
+    Rule { action: ActionKind::Unschedule, from: &[Scheduled], when: When::Always, by: Who::Gatekeeper, circuits: &[Local], to: Target::To(Instructed) },
+    Rule { action: ActionKind::Grant, from: &[Scheduled], when: When::Always, by: Who::Gatekeeper, circuits: &[Local], to: Target::To(Granted) },
+    Rule { action: ActionKind::RefuseByVote, from: &[Scheduled], when: When::Always, by: Who::Gatekeeper, circuits: &[Local], to: Target::To(Rejected) },
     // After the grant: the final report, its review, repayment, closure.
     Rule { action: ActionKind::FileFinalReport, from: &[Granted], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Stay },
     Rule { action: ActionKind::AcceptFinalReport, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
@@ -1356,6 +1362,12 @@ mod tests {
             rows.push((circuit, Scheduled, A::Unschedule, "bureau", voted));
             rows.push((circuit, Scheduled, A::Grant, "bureau", Granted));
             rows.push((circuit, Scheduled, A::RefuseByVote, "bureau", Rejected));
+            if circuit == Local {
+                rows.push((circuit, Instructed, A::Schedule, "district 11", Scheduled));
+                rows.push((circuit, Scheduled, A::Unschedule, "district 11", Instructed));
+                rows.push((circuit, Scheduled, A::Grant, "district 11", Granted));
+                rows.push((circuit, Scheduled, A::RefuseByVote, "district 11", Rejected));
+            }
             rows.push((circuit, Granted, A::FileFinalReport, "applicant", Granted));
             let reviewers: &[&str] =
                 if circuit == Local { &["district 11"] } else { &["bureau", "lead direction", "co direction"] };

@@ -119,6 +119,32 @@ impl Council {
         }
     }
 
+    /// Whether a request may be on this council's agenda: the Conseil de Paris votes every
+    /// subsidy; a district council decides only the local-interest requests of its district.
+    pub fn admits(
+        self,
+        circuit: crate::campaign::CircuitKind,
+        local_district: Option<DistrictNumber>,
+    ) -> Result<(), DomainError> {
+        match self.district {
+            None => Ok(()),
+            Some(district)
+                if circuit == crate::campaign::CircuitKind::Local
+                    && local_district == Some(district) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(DomainError::conflict(
+                "deliberation.outside_council",
+                Some("request_id"),
+                format!(
+                    "{} ne décide que des demandes d'intérêt local de son arrondissement.",
+                    crate::circuit::capitalised(&self.name())
+                ),
+            )),
+        }
+    }
+
     /// "le Conseil de Paris", "le conseil du 11e arrondissement".
     pub fn name(self) -> String {
         match self.district {
@@ -293,6 +319,26 @@ pub fn french_date(date: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_district_council_decides_only_the_local_requests_of_its_district() {
+        use crate::campaign::CircuitKind::{Central, Local};
+        let d11 = Some(DistrictNumber(11));
+        let district = Council::new(CouncilKind::District, d11).unwrap();
+        let paris = Council::new(CouncilKind::ConseilDeParis, None).unwrap();
+        assert!(district.admits(Local, d11).is_ok());
+        assert!(paris.admits(Local, d11).is_ok());
+        assert!(paris.admits(Central, None).is_ok());
+        for (circuit, local) in [(Local, Some(DistrictNumber(5))), (Central, None)] {
+            match district.admits(circuit, local) {
+                Err(DomainError::Conflict { code, message, .. }) => {
+                    assert_eq!(code, "deliberation.outside_council");
+                    assert!(message.starts_with("Le conseil du 11e"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
     use uuid::Uuid;
 
     fn request(n: u128) -> RequestId {

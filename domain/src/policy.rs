@@ -141,8 +141,11 @@ pub enum Action {
     },
     /// Setting up a jury (rules, grid, members): the bureau.
     ManageJury,
-    /// Deliberations: preparing their agenda and recording their vote; the bureau.
-    ManageDeliberations,
+    /// Deliberations: preparing their agenda and recording their vote. The bureau for every
+    /// council; a district's town hall for its district council's (`district`).
+    ManageDeliberations {
+        district: Option<DistrictNumber>,
+    },
     /// A grant with its agreement, schedule and payments: whoever reads the request, and
     /// finance.
     ReadGrant(RequestAccess),
@@ -291,7 +294,7 @@ impl Action {
             | Action::ReadMinutes { .. }
             | Action::ManageJury
             | Action::ChairJury { .. } => "jury",
-            Action::ManageDeliberations => "deliberation",
+            Action::ManageDeliberations { .. } => "deliberation",
             Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
@@ -435,9 +438,11 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
                 || (actor.is_juror() && seat.is_some_and(|s| s.chair) && !session_open),
             Denial::Forbidden,
         ),
-        ManageJury | ManageDeliberations | ManageAgreements => {
-            allow(actor.is_central(), Denial::Forbidden)
-        }
+        ManageJury | ManageAgreements => allow(actor.is_central(), Denial::Forbidden),
+        ManageDeliberations { district } => allow(
+            actor.is_central() || actor.is_district_of(district),
+            Denial::Forbidden,
+        ),
         ReadGrant(access) => allow(
             actor.role_in(access.association).is_some()
                 || actor.sees_as_staff(&access)
@@ -739,7 +744,9 @@ mod tests {
             (Action::ReadJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
-            (Action::ManageDeliberations,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageDeliberations { district: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageDeliberations { district: d11 },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), OK,    Err(F), Err(F)]),
+            (Action::ManageDeliberations { district: d5 },   [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageAgreements,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManagePayments,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), OK,    Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadPayments,            [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     Err(F), Err(F), Err(F), Err(F)]),

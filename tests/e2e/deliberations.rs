@@ -402,7 +402,116 @@ fn a_200_line_deliberation_is_voted_whole_or_not_at_all(backend: Backend) {
     }
 }
 
+/// On the local circuit the district council decides: its town hall prepares the
+/// deliberation of its local requests and records the vote; nobody else's requests fit in it.
+fn a_district_council_decides_the_local_requests_of_its_district(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mairie = &city.mairie11;
+    let local = city.campaign(mairie, "LOCAL_11_2027", "local", Some(11));
+    let central = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, _, request) = submitted(app, 1, &local);
+    act(
+        app,
+        mairie,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    act(app, mairie, &request, opinion("favourable", 350_000)).expect(200);
+    let (_, _, elsewhere) = submitted(app, 2, &central);
+    city.admit_and_dispatch(&elsewhere, "DAC", &[]);
+    act(app, &city.dac, &elsewhere, opinion("favourable", 100_000)).expect(200);
+
+    let body = |council: &str, district: Option<i32>| {
+        json!({"reference": "2027 MAIRE 4", "council": council, "district_number": district,
+               "session_on": "2027-01-25", "title": "Projets de quartier du 11e"})
+    };
+    // A town hall prepares its own council's deliberations, not the Conseil de Paris's nor
+    // another district's.
+    app.post(
+        "/api/v1/deliberations",
+        Some(&mairie.access),
+        &body("conseil_de_paris", None),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        "/api/v1/deliberations",
+        Some(&mairie.access),
+        &body("conseil_arrondissement", Some(5)),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        "/api/v1/deliberations",
+        Some(&city.dac.access),
+        &body("conseil_arrondissement", Some(11)),
+    )
+    .expect_problem(403, "access.forbidden");
+    let created = app.post(
+        "/api/v1/deliberations",
+        Some(&mairie.access),
+        &body("conseil_arrondissement", Some(11)),
+    );
+    let base = format!("/api/v1/deliberations/{}", id(created.expect(201)));
+    let refused = app.post(
+        &format!("{base}/lines"),
+        Some(&mairie.access),
+        &json!({"request_id": elsewhere}),
+    );
+    let refused = refused.expect_problem(409, "deliberation.outside_council");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Le conseil du 11e arrondissement")),
+        "{refused}"
+    );
+    app.post(
+        &format!("{base}/lines"),
+        Some(&mairie.access),
+        &json!({"request_id": request}),
+    )
+    .expect(200);
+    assert_eq!(state_of(&city, &request), "scheduled");
+    let listed = app.get("/api/v1/deliberations?district=11", Some(&mairie.access));
+    assert_eq!(
+        listed.expect(200)["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+    app.get("/api/v1/deliberations", Some(&mairie.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/deliberations?district=5", Some(&mairie.access))
+        .expect_problem(403, "access.forbidden");
+    app.get(&base, Some(&city.dac.access))
+        .expect_problem(403, "access.forbidden");
+
+    let voted = app.post(
+        &format!("{base}/vote"),
+        Some(&mairie.access),
+        &json!({"outcome": "adopted", "voted_on": "2027-01-25"}),
+    );
+    assert_eq!(voted.expect(200)["voted_cents"], 350_000);
+    let view = app.get(&path(&request), Some(&president.access));
+    assert_eq!(view.expect(200)["state"], "granted");
+    let message = view.body["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .and_then(|e| e["message"].as_str())
+        .expect("message")
+        .to_owned();
+    assert!(
+        message.starts_with("Le conseil du 11e arrondissement a accordé une subvention de 3")
+            && message.contains("2027 MAIRE 4"),
+        "{message}"
+    );
+    let grant = app.get(
+        &format!("{}/grant", path(&request)),
+        Some(&president.access),
+    );
+    assert_eq!(grant.expect(200)["granted_cents"], 350_000);
+}
+
 on_both_backends!(
     a_council_votes_a_deliberation_and_every_line_is_decided_at_once,
+    a_district_council_decides_the_local_requests_of_its_district,
     a_200_line_deliberation_is_voted_whole_or_not_at_all
 );

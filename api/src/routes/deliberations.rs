@@ -6,7 +6,7 @@ use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::{CouncilCode, RequestStateCode, VoteOutcomeCode};
 use crate::etag::with_etag;
-use crate::input::Json;
+use crate::input::{Json, Query};
 use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
@@ -18,16 +18,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::deliberation::{
-    self as rules, Amendment, Council, DeliberationReference, decide_vote,
+    self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
 };
 use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
-use simpa_domain::policy::{self, Action};
+use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::deliberations::{self, Deliberation, NewDeliberation};
 use simpa_persistence::instruction::{self, Decided};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A deliberation, as the bureau prepares it.
@@ -130,10 +130,39 @@ fn view(conn: &mut DbConnection, d: Deliberation) -> StoreResult<DeliberationVie
     })
 }
 
-fn load_draft(conn: &mut DbConnection, id: Uuid) -> StoreResult<Deliberation> {
-    let d = deliberations::get_locked(conn, id)?.ok_or(DomainError::NotFound {
+/// The deliberation, if the caller manages its council's (the bureau, or the district's town
+/// hall for a district council); locked when `lock` (its agenda and vote take turns).
+fn managed(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: Uuid,
+    lock: bool,
+) -> StoreResult<(Actor, Deliberation)> {
+    let d = if lock {
+        deliberations::get_locked(conn, id)?
+    } else {
+        deliberations::get(conn, id)?
+    }
+    .ok_or(DomainError::NotFound {
         what: "deliberation",
     })?;
+    let actor = require(
+        conn,
+        caller,
+        Action::ManageDeliberations {
+            district: d.council.district,
+        },
+    )?;
+    Ok((actor, d))
+}
+
+/// The deliberation, managed by the caller and not yet voted (409 `deliberation.voted`).
+fn managed_draft(
+    conn: &mut DbConnection,
+    caller: Caller,
+    id: Uuid,
+) -> StoreResult<(Actor, Deliberation)> {
+    let (actor, d) = managed(conn, caller, id, true)?;
     if d.vote.is_some() {
         return Err(DomainError::conflict(
             "deliberation.voted",
@@ -145,7 +174,7 @@ fn load_draft(conn: &mut DbConnection, id: Uuid) -> StoreResult<Deliberation> {
         )
         .into());
     }
-    Ok(d)
+    Ok((actor, d))
 }
 
 /// Creates a deliberation for a council's session (bureau). 409 when its reference is taken.
@@ -169,7 +198,10 @@ pub async fn create_deliberation(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageDeliberations)?;
+            let district = (input.council.0 == CouncilKind::District)
+                .then(|| input.district_number.map(DistrictNumber))
+                .flatten();
+            let actor = require(conn, caller, Action::ManageDeliberations { district })?;
             let mut c = Checks::default();
             let reference = c.check("reference", DeliberationReference::parse(&input.reference));
             let title = c.check("title", rules::parse_title(&input.title));
@@ -229,10 +261,18 @@ pub struct DeliberationList {
     pub items: Vec<DeliberationSummary>,
 }
 
-/// The deliberations, the latest session first (bureau).
+#[derive(Deserialize, IntoParams)]
+pub struct DeliberationsQuery {
+    /// Only this district council's (what its town hall lists).
+    pub district: Option<i32>,
+}
+
+/// The deliberations, the latest session first: every council's for the bureau; with
+/// `district`, that district council's, which its town hall lists too.
 #[utoipa::path(
     tag = "deliberations",
     security(("bearer" = [])),
+    params(DeliberationsQuery),
     responses(
         (status = 200, body = DeliberationList),
         (status = 403, response = responses::Forbidden),
@@ -242,13 +282,16 @@ pub struct DeliberationList {
 pub async fn list_deliberations(
     state: web::Data<AppState>,
     caller: Caller,
+    query: Query<DeliberationsQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let district = query.0.district.map(DistrictNumber);
     let list = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageDeliberations)?;
+            require(conn, caller, Action::ManageDeliberations { district })?;
             Ok(DeliberationList {
                 items: deliberations::list(conn)?
                     .into_iter()
+                    .filter(|d| district.is_none() || d.council.district == district)
                     .map(|d| DeliberationSummary {
                         id: d.id,
                         reference: d.reference.to_string(),
@@ -286,10 +329,7 @@ pub async fn get_deliberation(
     let id = path.into_inner();
     let view = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageDeliberations)?;
-            let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
-                what: "deliberation",
-            })?;
+            let (_, d) = managed(conn, caller, id, false)?;
             view(conn, d)
         })
         .await?;
@@ -329,12 +369,13 @@ pub async fn add_line(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageDeliberations)?;
-            let d = load_draft(conn, id)?;
+            let (actor, d) = managed_draft(conn, caller, id)?;
             let request_id = RequestId::from_uuid(input.request_id);
             let request = requests::get_locked(conn, request_id)?
                 .filter(|r| r.submitted_at.is_some())
                 .ok_or(DomainError::NotFound { what: "request" })?;
+            d.council
+                .admits(request.facts.circuit, request.facts.local_district)?;
             if let Some(other) = deliberations::of_request(conn, request_id)? {
                 return Err(DomainError::conflict(
                     "deliberation.already_scheduled",
@@ -388,8 +429,7 @@ pub async fn remove_line(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageDeliberations)?;
-            let d = load_draft(conn, id)?;
+            let (actor, d) = managed_draft(conn, caller, id)?;
             crate::routes::existed(deliberations::remove_line(conn, id, request_id)?, "line")?;
             let request = requests::get_locked(conn, request_id)?
                 .ok_or(DomainError::NotFound { what: "request" })?;
@@ -454,8 +494,7 @@ pub async fn record_vote(
     let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageDeliberations)?;
-            let d = load_draft(conn, id)?;
+            let (actor, d) = managed_draft(conn, caller, id)?;
             let lines = deliberations::lines(conn, id)?;
             let ids: Vec<RequestId> = lines.iter().map(|l| l.request).collect();
             requests::lock_many(conn, &ids)?;
