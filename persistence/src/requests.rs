@@ -951,6 +951,33 @@ pub fn list(
     load_page(conn, query, limit, PageKey::CreatedAt)
 }
 
+/// Granted requests whose final report was filed and waits for review.
+fn report_filed() -> Box<dyn BoxableExpression<requests::table, MultiBackend, SqlType = Bool>> {
+    use crate::schema::final_reports;
+    Box::new(
+        requests::state.eq(RequestState::Granted.code()).and(
+            requests::id.eq_any(
+                final_reports::table
+                    .filter(final_reports::status.eq("filed"))
+                    .select(final_reports::request_id),
+            ),
+        ),
+    )
+}
+
+/// A granted request whose final report waits for the review of one of these instructors.
+fn report_to_review_by(keys: Vec<String>) -> Condition {
+    Box::new(
+        report_filed().and(
+            requests::id.eq_any(
+                request_instructors::table
+                    .filter(request_instructors::instructor.eq_any(keys))
+                    .select(request_instructors::request_id),
+            ),
+        ),
+    )
+}
+
 fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
     Box::new(
         requests::state.eq(RequestState::InInstruction.code()).and(
@@ -984,12 +1011,13 @@ pub fn worklist(
         waiting = either(waiting, Box::new(city_wide.and(to_check.or(to_dispatch))));
     }
     if !work.directions.is_empty() {
-        let keys = work
+        let keys: Vec<String> = work
             .directions
             .iter()
             .map(|d| Instructor::Direction(*d).key())
             .collect();
-        waiting = either(waiting, awaiting_opinion_of(keys));
+        waiting = either(waiting, awaiting_opinion_of(keys.clone()));
+        waiting = either(waiting, report_to_review_by(keys));
     }
     if !work.districts.is_empty() {
         let districts: Vec<i32> = work.districts.iter().map(|d| d.0).collect();
@@ -1000,7 +1028,7 @@ pub fn worklist(
                 requests::local_district
                     .assume_not_null()
                     .eq_any(districts)
-                    .and(requests::state.eq_any(open)),
+                    .and(requests::state.eq_any(open).or(report_filed())),
             ),
         );
     }

@@ -648,6 +648,17 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     );
     app.put(&report_path, Some(&president.access), None, &report)
         .expect_problem(409, "final_report.under_review");
+    // The report waits in the DAC's worklist until reviewed.
+    let in_worklist = |user: &User| {
+        app.get("/api/v1/worklist?limit=200", Some(&user.access))
+            .expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|r| r["id"] == json!(reported))
+    };
+    assert!(in_worklist(&city.dac));
+    assert!(!in_worklist(&city.djs));
     // Filed: the association may file new requests again.
     act(app, &president, &id(&draft), json!({"action": "submit"})).expect(200);
 
@@ -682,6 +693,7 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         Some(&city.dac.access),
         &json!({}),
     );
+    assert!(!in_worklist(&city.dac), "reviewed");
     assert_eq!(accepted.expect(200)["status"], "accepted");
     app.post(
         &format!("{report_path}/accept"),
