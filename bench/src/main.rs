@@ -265,7 +265,8 @@ async fn deliberation(state: &AppState, count: usize) -> Result<String, String> 
             let council =
                 Council::new(CouncilKind::ConseilDeParis, None).map_err(|_| config("council"))?;
             let id = uuid::Uuid::now_v7();
-            let session_on = now.date_naive() + chrono::Duration::days(7);
+            // The session sits today: the bench records its vote at once.
+            let session_on = now.date_naive();
             let created_by = campaign_creator(conn, campaign.id)?;
             deliberations::insert(
                 conn,

@@ -42,15 +42,20 @@ pub struct AgreementTerms {
 
 pub const MAX_PAYMENT_DAYS: u32 = 365;
 
-/// Terms that hold: an object; one to four consecutive years starting with the grant's, whose
-/// amount is the one voted; positive amounts; a payment delay of 1 to 365 days.
+/// Terms that hold: an object; one to four consecutive years starting with the first grant it
+/// covers, whose amount is the one voted, and still covering the later grants it covers
+/// (`covered`, the first first); positive amounts; a payment delay of 1 to 365 days.
 pub fn check_terms(
     object: &str,
     years: &[YearAmount],
     payment_days: u32,
-    first: YearAmount,
+    covered: &[YearAmount],
 ) -> Result<AgreementTerms, DomainError> {
     let mut checks = Checks::default();
+    let first = covered
+        .first()
+        .copied()
+        .unwrap_or(YearAmount { year: 0, cents: 0 });
     let object = checks.check("object", bounded_text(object, 1, 4000));
     if years.is_empty() || years.len() > MAX_AGREEMENT_YEARS as usize {
         checks.push(
@@ -89,6 +94,25 @@ pub fn check_terms(
             )
             .at("years[0].cents"),
         );
+    }
+    // The grants it already covers stay covered.
+    for grant in covered.iter().skip(1) {
+        if !years
+            .iter()
+            .any(|y| y.year == grant.year && y.cents >= grant.cents)
+        {
+            checks.push(
+                Violation::new(
+                    "agreement.grant_uncovered",
+                    format!(
+                        "La convention couvre déjà une subvention de {} en {} : cette année et ce montant restent.",
+                        euros(grant.cents),
+                        grant.year
+                    ),
+                )
+                .at("years"),
+            );
+        }
     }
     if !(1..=MAX_PAYMENT_DAYS).contains(&payment_days) {
         checks.push(
@@ -386,19 +410,20 @@ mod tests {
     #[test]
     fn terms_cover_one_to_four_consecutive_years_from_the_grant() {
         let first = year(2027, 30_000_00);
-        assert!(check_terms("Objet", &[first], 60, first).is_ok());
+        assert!(check_terms("Objet", &[first], 60, &[first]).is_ok());
         let four = [first, year(2028, 31_000_00), year(2029, 1), year(2030, 5)];
         assert_eq!(
-            check_terms(" Objet ", &four, 30, first).unwrap().object,
+            check_terms(" Objet ", &four, 30, &[first]).unwrap().object,
             "Objet"
         );
         let five = [four.as_slice(), &[year(2031, 5)]].concat();
         assert_eq!(
-            codes(check_terms("Objet", &five, 60, first).unwrap_err()),
+            codes(check_terms("Objet", &five, 60, &[first]).unwrap_err()),
             [("years".to_owned(), "agreement.years".to_owned())]
         );
-        let errors =
-            codes(check_terms("", &[year(2027, 29_000_00), year(2029, 0)], 0, first).unwrap_err());
+        let errors = codes(
+            check_terms("", &[year(2027, 29_000_00), year(2029, 0)], 0, &[first]).unwrap_err(),
+        );
         assert_eq!(
             errors,
             [
@@ -410,6 +435,22 @@ mod tests {
             ]
             .map(|(f, c)| (f.to_owned(), c.to_owned()))
         );
+    }
+
+    #[test]
+    fn edited_terms_keep_covering_the_grants_already_covered() {
+        let covered = [year(2027, 30_000_00), year(2028, 25_000_00)];
+        let two = [year(2027, 30_000_00), year(2028, 25_000_00)];
+        assert!(check_terms("Objet", &two, 60, &covered).is_ok());
+        for shrunk in [
+            vec![year(2027, 30_000_00)],
+            vec![year(2027, 30_000_00), year(2028, 24_999_99)],
+        ] {
+            assert_eq!(
+                codes(check_terms("Objet", &shrunk, 60, &covered).unwrap_err()),
+                [("years".to_owned(), "agreement.grant_uncovered".to_owned())]
+            );
+        }
     }
 
     #[test]

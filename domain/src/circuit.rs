@@ -242,6 +242,12 @@ impl RequestFacts {
         }
     }
 
+    fn leads(&self, party: Party) -> bool {
+        self.instructors
+            .iter()
+            .any(|a| a.lead && a.instructor.is(party))
+    }
+
     fn instructs(&self, party: Party) -> bool {
         self.instructors.iter().any(|a| a.instructor.is(party))
     }
@@ -382,6 +388,10 @@ enum Who {
     Gatekeeper,
     /// The gatekeeper or an instructor of the request.
     GatekeeperOrInstructor,
+    /// The gatekeeper or the lead instructor (what follows the grant is the lead's).
+    GatekeeperOrLead,
+    /// The city's finance.
+    Finance,
     Bureau,
     /// A direction (or town hall) instructing the request.
     Instructor,
@@ -473,9 +483,10 @@ const RULES: &[Rule] = &[
     Rule { action: ActionKind::RefuseByVote, from: &[Scheduled], when: When::Always, by: Who::Gatekeeper, circuits: &[Local], to: Target::To(Rejected) },
     // After the grant: the final report, its review, repayment, closure.
     Rule { action: ActionKind::FileFinalReport, from: &[Granted], when: When::Always, by: Who::Applicant, circuits: ANY_CIRCUIT, to: Target::Stay },
-    Rule { action: ActionKind::AcceptFinalReport, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
-    Rule { action: ActionKind::AskReportChanges, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
-    Rule { action: ActionKind::OrderRepayment, from: &[Granted], when: When::Always, by: Who::GatekeeperOrInstructor, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::AcceptFinalReport, from: &[Granted], when: When::Always, by: Who::GatekeeperOrLead, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::AskReportChanges, from: &[Granted], when: When::Always, by: Who::GatekeeperOrLead, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::OrderRepayment, from: &[Granted], when: When::Always, by: Who::GatekeeperOrLead, circuits: ANY_CIRCUIT, to: Target::Stay },
+    Rule { action: ActionKind::OrderRepayment, from: &[Granted], when: When::Always, by: Who::Finance, circuits: ANY_CIRCUIT, to: Target::Stay },
     Rule { action: ActionKind::Close, from: &[Granted], when: When::Always, by: Who::City, circuits: ANY_CIRCUIT, to: Target::To(Closed) },
 ];
 
@@ -486,6 +497,8 @@ impl Who {
             Who::Applicant => party == Party::Applicant,
             Who::Gatekeeper => gatekeeper,
             Who::GatekeeperOrInstructor => gatekeeper || facts.instructs(party),
+            Who::GatekeeperOrLead => gatekeeper || facts.leads(party),
+            Who::Finance => party == Party::Finance,
             Who::Bureau => party == Party::Bureau,
             Who::Instructor => facts.instructs(party),
             Who::Jury => party == Party::Jury,
@@ -509,6 +522,10 @@ impl Who {
             Who::GatekeeperOrInstructor => {
                 format!("{gatekeeper} ou une direction qui instruit la demande")
             }
+            Who::GatekeeperOrLead => {
+                format!("{gatekeeper} ou la direction pilote de la demande")
+            }
+            Who::Finance => "les finances de la Ville".to_owned(),
             Who::Bureau => "le bureau des subventions".to_owned(),
             Who::Instructor => {
                 "une direction qui instruit la demande (désignée par le bureau des subventions)"
@@ -644,6 +661,49 @@ fn list_in_french(actions: &[ActionKind]) -> String {
     }
 }
 
+/// Whether these parties may take `action` now (the refusals of [`decide`]), before what the
+/// action carries is checked: use cases that check much ask it first, so that whoever may not
+/// act hears it before anything about their input.
+pub fn check_turn(
+    facts: &RequestFacts,
+    action: ActionKind,
+    parties: &[Party],
+) -> Result<(), DomainError> {
+    allowed_rule(facts, action, parties).map(|_| ())
+}
+
+fn allowed_rule(
+    facts: &RequestFacts,
+    action: ActionKind,
+    parties: &[Party],
+) -> Result<&'static Rule, DomainError> {
+    let possible = list_in_french(&possible_actions(facts, parties));
+    let candidates: Vec<&'static Rule> = rules_for(facts, action).collect();
+    if candidates.is_empty() {
+        return Err(DomainError::conflict(
+            "request.action_not_allowed",
+            None,
+            format!(
+                "Impossible de {} : la demande est « {} ». Possible maintenant pour vous : {possible}.",
+                action.label(),
+                facts.state.label().to_lowercase()
+            ),
+        ));
+    }
+    candidates
+        .iter()
+        .find(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
+        .copied()
+        .ok_or_else(|| DomainError::NotPermitted {
+            code: "request.not_your_turn",
+            message: format!(
+                "Seul(e) {} peut {} à ce stade. Possible maintenant pour vous : {possible}.",
+                candidates[0].by.describe(facts),
+                action.label()
+            ),
+        })
+}
+
 /// Decides what `command` does to a request, for an actor holding `parties` towards it.
 ///
 /// Refused with 409 (`request.action_not_allowed`) when no rule allows the action in the
@@ -656,33 +716,7 @@ pub fn decide(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<Outcome, DomainError> {
-    let action = command.kind();
-    let possible = list_in_french(&possible_actions(facts, parties));
-    let candidates: Vec<&Rule> = rules_for(facts, action).collect();
-    if candidates.is_empty() {
-        return Err(DomainError::conflict(
-            "request.action_not_allowed",
-            None,
-            format!(
-                "Impossible de {} : la demande est « {} ». Possible maintenant pour vous : {possible}.",
-                action.label(),
-                facts.state.label().to_lowercase()
-            ),
-        ));
-    }
-    let Some(rule) = candidates
-        .iter()
-        .find(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
-    else {
-        return Err(DomainError::NotPermitted {
-            code: "request.not_your_turn",
-            message: format!(
-                "Seul(e) {} peut {} à ce stade. Possible maintenant pour vous : {possible}.",
-                candidates[0].by.describe(facts),
-                action.label()
-            ),
-        });
-    };
+    let rule = allowed_rule(facts, command.kind(), parties)?;
     let actor_instructor = facts
         .instructors
         .iter()
@@ -1370,13 +1404,16 @@ mod tests {
             }
             rows.push((circuit, Granted, A::FileFinalReport, "applicant", Granted));
             let reviewers: &[&str] =
-                if circuit == Local { &["district 11"] } else { &["bureau", "lead direction", "co direction"] };
+                if circuit == Local { &["district 11"] } else { &["bureau", "lead direction"] };
             for reviewer in reviewers {
                 for action in [A::AcceptFinalReport, A::AskReportChanges, A::OrderRepayment] {
                     rows.push((circuit, Granted, action, reviewer, Granted));
                 }
             }
-            for closer in [reviewers, &["bureau", "finance"]].concat() {
+            rows.push((circuit, Granted, A::OrderRepayment, "finance", Granted));
+            let instructors: &[&str] =
+                if circuit == Local { &["district 11"] } else { &["bureau", "lead direction", "co direction"] };
+            for closer in [instructors, &["bureau", "finance"]].concat() {
                 if !rows.contains(&(circuit, Granted, A::Close, closer, Closed)) {
                     rows.push((circuit, Granted, A::Close, closer, Closed));
                 }
@@ -1877,6 +1914,10 @@ mod tests {
                     .filter(|a| *a != ActionKind::Withdraw || rng.random_bool(0.05))
                     .collect();
                 let command = match possible.first() {
+                    // Closing is Simpa's own, never among the possible actions: tried now and then.
+                    _ if request.state == Granted && rng.random_bool(0.2) => {
+                        Command::Close { repaid_cents: 0 }
+                    }
                     Some(_) if rng.random_bool(0.8) => {
                         let wanted = possible[rng.random_range(0..possible.len())];
                         commands

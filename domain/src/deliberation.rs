@@ -311,6 +311,27 @@ pub fn decide_vote(
         .collect())
 }
 
+/// A vote is recorded once it happened: on the session's day or after, and not after today.
+pub fn check_vote_date(
+    voted_on: NaiveDate,
+    session_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), DomainError> {
+    if voted_on < session_on || voted_on > today {
+        return Err(DomainError::invalid(
+            "voted_on",
+            Violation::new(
+                "vote.voted_on",
+                format!(
+                    "Le vote se date du jour de la séance ({}) ou après, et pas après aujourd'hui.",
+                    french_date(session_on)
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// "10/02/2027", as people write dates.
 pub fn french_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
@@ -319,6 +340,19 @@ pub fn french_date(date: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vote_is_dated_from_its_session_to_today() {
+        let day = |d| NaiveDate::from_ymd_opt(2027, 3, d).unwrap();
+        assert!(check_vote_date(day(9), day(9), day(20)).is_ok());
+        assert!(check_vote_date(day(20), day(9), day(20)).is_ok());
+        for wrong in [day(8), day(21)] {
+            assert!(matches!(
+                check_vote_date(wrong, day(9), day(20)),
+                Err(DomainError::Invalid(_))
+            ));
+        }
+    }
 
     #[test]
     fn a_district_council_decides_only_the_local_requests_of_its_district() {

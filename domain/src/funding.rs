@@ -271,6 +271,52 @@ impl GrantMoney {
         Ok(())
     }
 
+    /// What is payable now and not yet paid.
+    pub fn owed_cents(&self) -> i64 {
+        (self.payable_cents() - self.paid_cents).max(0)
+    }
+
+    /// What accepting the final report makes due: the installments waiting for it, unless a
+    /// repayment was ordered.
+    pub fn balance_cents(&self) -> i64 {
+        if self.repayment_ordered {
+            return 0;
+        }
+        self.installments
+            .iter()
+            .filter(|i| i.due == InstallmentDue::AfterFinalReport)
+            .map(|i| i.cents)
+            .sum()
+    }
+
+    /// A payment is dated between the vote (and the agreement's last signature) and today.
+    pub fn check_paid_on(
+        &self,
+        paid_on: NaiveDate,
+        voted_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<(), Violation> {
+        let earliest = match self.agreement {
+            AgreementGate::Signed { on, .. } => on.max(voted_on),
+            _ => voted_on,
+        };
+        if paid_on < earliest || paid_on > today {
+            return Err(Violation::new(
+                "payment.paid_on",
+                format!(
+                    "Un versement est daté entre le {} (vote{}) et aujourd'hui.",
+                    crate::deliberation::french_date(earliest),
+                    if earliest > voted_on {
+                        ", puis signature de la convention"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Everything granted is paid and the final report accepted: the file closes.
     pub fn is_complete(&self) -> bool {
         !self.repayment_ordered
@@ -606,6 +652,28 @@ mod tests {
         assert_eq!(m.due_on(), None);
         assert_eq!(conflict(m.check_payment(1_00)), "payment.repayment_ordered");
         assert!(!m.is_complete());
+    }
+
+    #[test]
+    fn what_is_owed_the_balance_and_the_dates_a_payment_may_bear() {
+        let mut m = money(AgreementGate::Signed {
+            on: date(2027, 4, 2),
+            payment_days: 60,
+        });
+        assert_eq!((m.owed_cents(), m.balance_cents()), (30_000_00, 10_000_00));
+        m.paid_cents = 30_000_00;
+        assert_eq!(m.owed_cents(), 0);
+        let voted = date(2027, 3, 1);
+        let today = date(2027, 5, 1);
+        assert!(m.check_paid_on(date(2027, 4, 2), voted, today).is_ok());
+        for wrong in [date(2027, 4, 1), date(2027, 5, 2)] {
+            assert_eq!(
+                m.check_paid_on(wrong, voted, today).unwrap_err().code,
+                "payment.paid_on"
+            );
+        }
+        m.repayment_ordered = true;
+        assert_eq!(m.balance_cents(), 0);
     }
 
     #[test]

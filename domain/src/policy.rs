@@ -146,6 +146,9 @@ pub enum Action {
     ManageDeliberations {
         district: Option<DistrictNumber>,
     },
+    /// Reaching deliberations at all, before knowing whose council's they are: the bureau and
+    /// the town halls.
+    PrepareDeliberations,
     /// A grant with its agreement, schedule and payments: whoever reads the request, and
     /// finance.
     ReadGrant(RequestAccess),
@@ -294,7 +297,7 @@ impl Action {
             | Action::ReadMinutes { .. }
             | Action::ManageJury
             | Action::ChairJury { .. } => "jury",
-            Action::ManageDeliberations { .. } => "deliberation",
+            Action::ManageDeliberations { .. } | Action::PrepareDeliberations => "deliberation",
             Action::ManageWebhook { .. } => "webhook",
             _ => "resource",
         }
@@ -439,6 +442,10 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         ManageJury | ManageAgreements => allow(actor.is_central(), Denial::Forbidden),
+        PrepareDeliberations => allow(
+            actor.is_central() || actor.has_staff(|r| matches!(r, StaffRole::District(_))),
+            Denial::Forbidden,
+        ),
         ManageDeliberations { district } => allow(
             actor.is_central() || actor.is_district_of(district),
             Denial::Forbidden,
@@ -744,6 +751,7 @@ mod tests {
             (Action::ReadJury { seat: Some(JurySeat { chair: false }) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), OK]),
             (Action::ReadJury { seat: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageJury,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::PrepareDeliberations,    [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), OK,    Err(F), Err(F)]),
             (Action::ManageDeliberations { district: None }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageDeliberations { district: d11 },  [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), OK,    Err(F), Err(F)]),
             (Action::ManageDeliberations { district: d5 },   [Err(U), Err(F), Err(F), Err(F), Err(F), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(F)]),

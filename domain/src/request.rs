@@ -153,6 +153,17 @@ pub struct RequestContent {
 }
 
 impl RequestContent {
+    /// The project's period: its dates, set at submission; else its budget year.
+    pub fn period(&self, budget_year: i32) -> (NaiveDate, NaiveDate) {
+        let day = |m, d| NaiveDate::from_ymd_opt(budget_year, m, d).unwrap_or_default();
+        (
+            self.start_date.unwrap_or_else(|| day(1, 1)),
+            self.end_date.unwrap_or_else(|| day(12, 31)),
+        )
+    }
+}
+
+impl RequestContent {
     /// SHA-256 (hex) of what the request says, in a canonical form: the events that record
     /// the content (submission, edit) put it in the hash chain.
     pub fn digest(&self) -> String {

@@ -11,6 +11,7 @@ use crate::schema::{installments, payments, repayments, requests};
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::agreement::{AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount};
+use simpa_domain::final_report::ReportStatus;
 use simpa_domain::funding::{
     AgreementGate, GrantMoney, Installment, InstallmentDue, PAYMENT_DAYS, default_schedule,
     final_report_due_on, financial_year_end,
@@ -192,18 +193,45 @@ fn refresh(
     Ok(())
 }
 
-/// Refreshes every grant an agreement covers, once its signatures changed what they owe.
+/// Refreshes every grant an agreement covers (locked in turn), once its signatures changed
+/// what they owe.
 pub fn refresh_covered(
     conn: &mut DbConnection,
     agreement: &agreements::Agreement,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     for request in agreements::grants_covered(conn, agreement.id)? {
-        if let Some(grant) = get(conn, request)? {
+        if let Some(grant) = get_locked(conn, request)? {
             refresh(conn, request, &grant.money(Some(agreement)), now)?;
         }
     }
     Ok(())
+}
+
+/// The grants an agreement covers, the first year's first: the first is the one its text
+/// prints.
+pub fn of_agreement(conn: &mut DbConnection, agreement: Uuid) -> StoreResult<Vec<Grant>> {
+    let mut covered = Vec::new();
+    for request in agreements::grants_covered(conn, agreement)? {
+        covered.extend(get(conn, request)?);
+    }
+    Ok(covered)
+}
+
+/// Whether a payment of this grant already bears this payment order's number (a retried
+/// order is not paid twice).
+pub fn payment_reference_taken(
+    conn: &mut DbConnection,
+    request: RequestId,
+    reference: &str,
+) -> StoreResult<bool> {
+    Ok(payments::table
+        .filter(payments::request_id.eq(request.to_string()))
+        .filter(payments::reference.eq(reference))
+        .select(payments::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
 }
 
 #[derive(Insertable)]
@@ -341,6 +369,9 @@ pub fn open_after_vote(
             earlier.push((parse("grants.association_id", &association)?, on, cents));
         }
     }
+    // The associations' rows are locked: two votes at once see each other's grants when they
+    // add up their twelve months.
+    crate::locks::lock_associations(conn, &associations)?;
     let first_year = voted.iter().map(|v| v.grant.year).min().unwrap_or_default();
     let mut covers = agreements::covers_of(conn, &associations, first_year)?;
     let signed: Vec<(Uuid, AgreementGate)> = {
@@ -749,7 +780,7 @@ pub fn overdue_reports(
         .filter(
             final_reports::status
                 .is_null()
-                .or(final_reports::status.eq("changes_asked")),
+                .or(final_reports::status.eq(ReportStatus::ChangesAsked.code())),
         )
         .count()
         .get_result(conn)?;

@@ -958,7 +958,10 @@ fn report_filed() -> Box<dyn BoxableExpression<requests::table, MultiBackend, Sq
         requests::state.eq(RequestState::Granted.code()).and(
             requests::id.eq_any(
                 final_reports::table
-                    .filter(final_reports::status.eq("filed"))
+                    .filter(
+                        final_reports::status
+                            .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
+                    )
                     .select(final_reports::request_id),
             ),
         ),

@@ -19,6 +19,9 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     let app = &city.app;
     let bureau = &city.bureau;
     let campaign = city.campaign(bureau, "ANNUELLE_2027", "central", None);
+    // The council sits today; its vote is recorded at once.
+    let today = chrono::Utc::now().date_naive();
+    let said = today.format("%d/%m/%Y").to_string();
     let mut requests = Vec::new();
     for (n, proposed) in [(1, 300_000), (2, 250_000), (3, 400_000)] {
         let (president, _, request) = submitted(app, n, &campaign);
@@ -28,7 +31,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     }
     let body = json!({
         "reference": "2027 dac 12", "council": "conseil_de_paris",
-        "session_on": "2027-02-10", "title": "Subventions à trois associations culturelles"
+        "session_on": today, "title": "Subventions à trois associations culturelles"
     });
     // Only the bureau prepares deliberations.
     app.post("/api/v1/deliberations", Some(&city.dac.access), &body)
@@ -112,7 +115,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     assert!(
         last["message"]
             .as_str()
-            .is_some_and(|m| m.contains("2027 DAC 12") && m.contains("10/02/2027")),
+            .is_some_and(|m| m.contains("2027 DAC 12") && m.contains(&said)),
         "{last}"
     );
 
@@ -139,7 +142,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     )
     .expect(200);
     let vote = |body: Value| app.post(&format!("{base}/vote"), Some(&bureau.access), &body);
-    let blocked = vote(json!({"outcome": "adopted", "voted_on": "2027-02-10"}));
+    let blocked = vote(json!({"outcome": "adopted", "voted_on": today}));
     let blocked = blocked.expect_problem(409, "deliberation.line_not_scheduled");
     let number = app
         .get(&path(&requests[2].1), Some(&bureau.access))
@@ -163,7 +166,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
 
     // An invalid amendment: 422, and nothing voted.
     let invalid = vote(json!({
-        "outcome": "adopted_with_amendments", "voted_on": "2027-02-10",
+        "outcome": "adopted_with_amendments", "voted_on": today,
         "amendments": [{"request_id": requests[2].1, "voted_cents": 100}]
     }));
     invalid.expect_problem(422, "validation.failed");
@@ -182,7 +185,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
 
     // Adopted with amendments: 2,000 € instead of 3,000 € for the first, the second refused.
     let voted = vote(json!({
-        "outcome": "adopted_with_amendments", "voted_on": "2027-02-10",
+        "outcome": "adopted_with_amendments", "voted_on": today,
         "amendments": [
             {"request_id": requests[0].1, "voted_cents": 200_000},
             {"request_id": requests[1].1, "voted_cents": 0}
@@ -210,7 +213,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
             ("rejected".to_owned(), json!(0))
         ]
     );
-    vote(json!({"outcome": "adopted", "voted_on": "2027-02-10"}))
+    vote(json!({"outcome": "adopted", "voted_on": today}))
         .expect_problem(409, "deliberation.voted");
     let listed = app.get("/api/v1/deliberations", Some(&bureau.access));
     assert_eq!(
@@ -231,7 +234,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     assert!(
         message.starts_with("Le Conseil de Paris a accordé une subvention de 2")
             && message.contains("2027 DAC 12")
-            && message.contains("10/02/2027"),
+            && message.contains(&said),
         "{message}"
     );
     let refused = app.get(&path(&requests[1].1), Some(&requests[1].0.access));
@@ -305,7 +308,7 @@ fn a_200_line_deliberation_is_voted_whole_or_not_at_all(backend: Backend) {
         "/api/v1/deliberations",
         Some(&city.bureau.access),
         &json!({"reference": "2027 DAC 200", "council": "conseil_de_paris",
-                "session_on": "2027-03-09", "title": "Subventions à 200 projets"}),
+                "session_on": now.date_naive(), "title": "Subventions à 200 projets"}),
     );
     let base = format!("/api/v1/deliberations/{}", id(created.expect(201)));
     for request in &favourable {
@@ -330,7 +333,7 @@ fn a_200_line_deliberation_is_voted_whole_or_not_at_all(backend: Backend) {
         app.post(
             &format!("{base}/vote"),
             Some(&city.bureau.access),
-            &json!({"outcome": "adopted_with_amendments", "voted_on": "2027-03-09", "amendments": amendments}),
+            &json!({"outcome": "adopted_with_amendments", "voted_on": now.date_naive(), "amendments": amendments}),
         )
     };
     let mut invalid = amendments.clone();
@@ -425,7 +428,7 @@ fn a_district_council_decides_the_local_requests_of_its_district(backend: Backen
 
     let body = |council: &str, district: Option<i32>| {
         json!({"reference": "2027 MAIRE 4", "council": council, "district_number": district,
-               "session_on": "2027-01-25", "title": "Projets de quartier du 11e"})
+               "session_on": chrono::Utc::now().date_naive(), "title": "Projets de quartier du 11e"})
     };
     // A town hall prepares its own council's deliberations, not the Conseil de Paris's nor
     // another district's.
@@ -453,9 +456,17 @@ fn a_district_council_decides_the_local_requests_of_its_district(backend: Backen
         &body("conseil_arrondissement", Some(11)),
     );
     let base = format!("/api/v1/deliberations/{}", id(created.expect(201)));
-    let refused = app.post(
+    // The town hall does not even see a request of the central circuit; the bureau, who
+    // does, cannot put it before a district council.
+    app.post(
         &format!("{base}/lines"),
         Some(&mairie.access),
+        &json!({"request_id": elsewhere}),
+    )
+    .expect_problem(404, "request.not_found");
+    let refused = app.post(
+        &format!("{base}/lines"),
+        Some(&city.bureau.access),
         &json!({"request_id": elsewhere}),
     );
     let refused = refused.expect_problem(409, "deliberation.outside_council");
@@ -483,11 +494,33 @@ fn a_district_council_decides_the_local_requests_of_its_district(backend: Backen
         .expect_problem(403, "access.forbidden");
     app.get(&base, Some(&city.dac.access))
         .expect_problem(403, "access.forbidden");
+    let mairie5 = app.staff(
+        &city.admin,
+        "mairie5@ville.test",
+        json!({"kind": "district", "district_number": 5}),
+    );
+    app.get(&base, Some(&mairie5.access))
+        .expect_problem(403, "access.forbidden");
+    app.post(
+        &format!("{base}/vote"),
+        Some(&mairie5.access),
+        &json!({"outcome": "adopted", "voted_on": chrono::Utc::now().date_naive()}),
+    )
+    .expect_problem(403, "access.forbidden");
+    // Whoever may not reach deliberations at all learns nothing of this one: 403 whether or
+    // not it exists.
+    app.get(&base, Some(&president.access))
+        .expect_problem(403, "access.forbidden");
+    app.get(
+        &format!("/api/v1/deliberations/{}", uuid::Uuid::nil()),
+        Some(&president.access),
+    )
+    .expect_problem(403, "access.forbidden");
 
     let voted = app.post(
         &format!("{base}/vote"),
         Some(&mairie.access),
-        &json!({"outcome": "adopted", "voted_on": "2027-01-25"}),
+        &json!({"outcome": "adopted", "voted_on": chrono::Utc::now().date_naive()}),
     );
     assert_eq!(voted.expect(200)["voted_cents"], 350_000);
     let view = app.get(&path(&request), Some(&president.access));

@@ -14,7 +14,7 @@ use simpa_tests::{Backend, TestApp, User, on_both_backends};
 /// balanced around it.
 fn submitted_asking(app: &TestApp, n: u32, campaign: &Value, requested: i64) -> (User, String) {
     let (president, association) = ready_association(app, n);
-    let request = submit_asking(app, &president, &association, campaign, requested);
+    let request = submit_asking(app, &president, &association, campaign, requested, None);
     (president, request)
 }
 
@@ -24,8 +24,13 @@ fn submit_asking(
     association: &Value,
     campaign: &Value,
     requested: i64,
+    period: Option<(NaiveDate, NaiveDate)>,
 ) -> String {
     let mut body = draft_body(campaign, association);
+    if let Some((start, end)) = period {
+        body["start_date"] = json!(start);
+        body["end_date"] = json!(end);
+    }
     body["requested_cents"] = json!(requested);
     body["budget"][0]["amount_cents"] = json!(requested + 200_000);
     body["budget"][3]["amount_cents"] = json!(requested);
@@ -147,7 +152,7 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         "/api/v1/deliberations",
         Some(&bureau.access),
         &json!({"reference": "2027 DAC 40", "council": "conseil_de_paris",
-                "session_on": "2027-02-10", "title": "Subventions à deux associations"}),
+                "session_on": chrono::Utc::now().date_naive(), "title": "Subventions à deux associations"}),
     );
     let base = format!("/api/v1/deliberations/{}", id(deliberation.expect(201)));
     for request in [&big, &small] {
@@ -220,6 +225,7 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     assert_eq!(
         fields,
         [
+            ("amount_cents".to_owned(), "amount.not_positive".to_owned()),
             ("paid_on".to_owned(), "payment.paid_on".to_owned()),
             ("reference".to_owned(), "text.required".to_owned()),
         ]
@@ -227,6 +233,9 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     pay(&finance, &small, 0, notified_on, "MDT-1").expect_problem(422, "validation.failed");
     let paid = pay(&finance, &small, 150_000, notified_on, "MDT-2027-0001");
     let paid = paid.expect(201).clone();
+    // The same payment order sent again is not paid twice.
+    pay(&finance, &small, 150_000, notified_on, "MDT-2027-0001")
+        .expect_problem(409, "payment.reference_taken");
     assert_eq!(paid["paid_cents"], 150_000);
     assert_eq!(paid["owed_cents"], 250_000);
     assert_eq!(paid["payments"][0]["reference"], "MDT-2027-0001");
@@ -397,19 +406,65 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     );
     app.get(&agreement_path, Some(&president_small.access))
         .expect_problem(404, "agreement.not_found");
+    let (status, _, _) = app.download(
+        &format!("{agreement_path}/document.pdf"),
+        Some(&president_small.access),
+        &[],
+    );
+    assert_eq!(
+        status, 404,
+        "another association reads no other's agreement"
+    );
+    for path in ["/api/v1/payments/due", "/api/v1/agreements?status=drafted"] {
+        app.get(path, Some(&president_big.access))
+            .expect_problem(403, "access.forbidden");
+    }
 
-    // The association's president signs, then the city; in that order only.
-    let sign = |user: &User, what: &str| {
-        app.post(
-            &format!("{agreement_path}/{what}"),
-            Some(&user.access),
-            &json!({}),
+    // The association's president signs, then the city; in that order only, each on the
+    // version read (If-Match).
+    let sign_on = |user: &User, what: &str, tag: &str| {
+        app.send(
+            app.request(reqwest::Method::POST, &format!("{agreement_path}/{what}"))
+                .bearer_auth(&user.access)
+                .header("If-Match", tag)
+                .json(&json!({})),
         )
     };
+    let sign = |user: &User, what: &str| sign_on(user, what, "*");
+    let read_tag = etag(app, &president_big, &agreement_path);
+    // The bureau changes the delay after the president read the terms: that signature is
+    // refused, the president reads again.
+    let mut later = terms.clone();
+    later["payment_days"] = json!(45);
+    let relaxed = app.put(
+        &agreement_path,
+        Some(&bureau.access),
+        Some(&read_tag),
+        &later,
+    );
+    relaxed.expect(200);
+    sign_on(&president_big, "sign", &read_tag).expect_problem(412, "version.stale");
+    // Nobody else signs for the association: not its treasurer, not the city, not others.
+    let treasurer = app.new_user("tresorier1@exemple.org");
+    let association = json!({"id": grant["association"]["id"]});
+    let token = crate::members::invite(
+        app,
+        &president_big,
+        &association,
+        "tresorier1@exemple.org",
+        "treasurer",
+    );
+    crate::members::accept(app, &treasurer, &token).expect(201);
+    sign(&treasurer, "sign").expect_problem(403, "access.forbidden");
+    sign(&finance, "countersign").expect_problem(403, "access.forbidden");
     sign(bureau, "countersign").expect_problem(409, "agreement.association_signature_missing");
     sign(bureau, "sign").expect_problem(403, "access.forbidden");
     sign(&president_small, "sign").expect_problem(404, "agreement.not_found");
-    let signed = sign(&president_big, "sign");
+    let signed = sign_on(
+        &president_big,
+        "sign",
+        &etag(app, &president_big, &agreement_path),
+    );
     let signed = signed.expect(200).clone();
     assert_eq!(signed["status"], "signed_by_association");
     assert!(signed["association_signature"]["name"].is_string());
@@ -450,14 +505,14 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         "{text}"
     );
 
-    // Signed: the advance is due within the agreement's 30 days; the balance waits for the
+    // Signed: the advance is due within the agreement's 45 days (its last terms); the balance waits for the
     // final report.
     let grant = app.get(&grant_path(&big), Some(&finance.access));
     let grant = grant.expect(200).clone();
     assert_eq!(grant["payable_cents"], 2_000_000);
     assert_eq!(
         date(&grant["due_on"]),
-        date(&grant["notified_on"]).max(today) + TimeDelta::days(30)
+        date(&grant["notified_on"]).max(today) + TimeDelta::days(45)
     );
     pay(&finance, &big, 2_000_000, notified_on, "MDT-5").expect(201);
     let balance = pay(&finance, &big, 1, notified_on, "MDT-6");
@@ -527,8 +582,18 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     past["budget_year"] = json!(year);
     let past = published_campaign(&city, past);
     let (president, association) = ready_association(app, 1);
-    let reported = submit_asking(app, &president, &association, &past, 2_000_000);
-    let (president_b, repaid) = submitted_asking(app, 2, &past, 1_000_000);
+    let reported = submit_asking(app, &president, &association, &past, 2_000_000, None);
+    // The other project runs for a year that began a hundred days ago.
+    let started = chrono::Utc::now().date_naive() - TimeDelta::days(100);
+    let (president_b, association_b) = ready_association(app, 2);
+    let repaid = submit_asking(
+        app,
+        &president_b,
+        &association_b,
+        &past,
+        1_000_000,
+        Some((started, started + TimeDelta::days(364))),
+    );
     granted_today(
         &city,
         &format!("{year} DAC 7"),
@@ -552,7 +617,7 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         app.post(
             &format!("{}/payments", grant_path(request)),
             Some(&finance.access),
-            &json!({"amount_cents": cents, "paid_on": today, "reference": "MDT-1"}),
+            &json!({"amount_cents": cents, "paid_on": today, "reference": format!("MDT-{cents}")}),
         )
     };
 
@@ -717,8 +782,8 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     assert!(last_message(app, &president, &reported).starts_with("Dossier clos"));
     pay(&reported, 100).expect_problem(409, "payment.exceeds_grant");
 
-    // The other project stopped on 1 July 2027 for a breach of the contrat d'engagement
-    // républicain: paid in full, it repays the part of the year still to run.
+    // The other project stops today, a hundred days in, for a breach of the contrat
+    // d'engagement républicain: paid in full, it repays the part of the year still to run.
     pay(&repaid, 1_000_000).expect(201);
     let repayments = format!("{}/repayments", grant_path(&repaid));
     app.post(
@@ -733,20 +798,31 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         &json!({"amount_cents": 1_000_001, "reason": "Projet non réalisé."}),
     )
     .expect_problem(409, "repayment.exceeds_paid");
+    // A direction that does not instruct it is told the grant does not exist.
     app.post(
         &repayments,
-        Some(&finance.access),
+        Some(&city.djs.access),
         &json!({"amount_cents": 100, "reason": "Projet non réalisé."}),
     )
-    .expect_problem(403, "request.not_your_turn");
+    .expect_problem(404, "grant.not_found");
+    for what in ["accept", "ask-changes"] {
+        app.post(
+            &format!("{report_path}/{what}"),
+            Some(&city.djs.access),
+            &json!({"reason": "x"}),
+        )
+        .expect_problem(404, "grant.not_found");
+    }
+    app.get(&report_path, Some(&city.djs.access))
+        .expect_problem(404, "grant.not_found");
     let ordered = app.post(
         &repayments,
         Some(&city.dac.access),
-        &json!({"breach_on": "2027-07-01", "reason": "Manquement au contrat d'engagement républicain."}),
+        &json!({"breach_on": started + TimeDelta::days(100), "reason": "Manquement au contrat d'engagement républicain."}),
     );
     let ordered = ordered.expect(201).clone();
-    // 184 of the 365 days of 2027 still to run, rounded down to the cent.
-    let due_back = 1_000_000 * 184 / 365;
+    // 265 of the 365 days still to run, rounded down to the cent.
+    let due_back = 1_000_000 * 265 / 365;
     assert_eq!(ordered["repayments"][0]["cents"], due_back);
     assert!(
         last_message(app, &president_b, &repaid).contains(&euros(due_back)),
@@ -784,7 +860,122 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     }
 }
 
+/// Grants to one association add up over twelve months; a signed multi-year agreement covers
+/// the grant of its next year, which is paid at once.
+fn grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_year(
+    backend: Backend,
+) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let finance = app.staff(
+        &city.admin,
+        "finance@ville.test",
+        json!({"kind": "finance"}),
+    );
+    let year = chrono::Utc::now().year() + 1;
+    let campaign = |code: &str, budget_year: i32| {
+        let mut body = campaign_body(app, code, "central", None);
+        body["budget_year"] = json!(budget_year);
+        published_campaign(&city, body)
+    };
+    let (this_year, next_year) = (campaign("ANNUELLE", year), campaign("SUIVANTE", year + 1));
+    let (president_a, association_a) = ready_association(app, 1);
+    let (president_b, association_b) = ready_association(app, 2);
+    let first = submit_asking(
+        app,
+        &president_a,
+        &association_a,
+        &this_year,
+        1_500_000,
+        None,
+    );
+    let opened = submit_asking(
+        app,
+        &president_b,
+        &association_b,
+        &this_year,
+        3_000_000,
+        None,
+    );
+    granted_today(
+        &city,
+        &format!("{year} DAC 1"),
+        &[(&first, 1_500_000), (&opened, 3_000_000)],
+    );
+    let grant = app.get(&grant_path(&first), Some(&president_a.access));
+    assert_eq!(
+        grant.expect(200)["agreement_required"],
+        false,
+        "15,000 € alone"
+    );
+
+    // Association B's agreement covers two years, 30,000 € each; both sign.
+    let grant = app.get(&grant_path(&opened), Some(&president_b.access));
+    let agreement = grant.expect(200)["agreement"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let agreement_path = format!("/api/v1/agreements/{agreement}");
+    let terms = json!({"object": "Ateliers d'écriture, deux saisons.", "payment_days": 60,
+        "years": [{"year": year, "cents": 3_000_000}, {"year": year + 1, "cents": 3_000_000}]});
+    let tag = etag(app, &city.bureau, &agreement_path);
+    app.put(
+        &agreement_path,
+        Some(&city.bureau.access),
+        Some(&tag),
+        &terms,
+    )
+    .expect(200);
+    for (user, what) in [(&president_b, "sign"), (&city.bureau, "countersign")] {
+        let tag = etag(app, user, &agreement_path);
+        let signed = app.send(
+            app.request(reqwest::Method::POST, &format!("{agreement_path}/{what}"))
+                .bearer_auth(&user.access)
+                .header("If-Match", tag)
+                .json(&json!({})),
+        );
+        signed.expect(200);
+    }
+
+    // Next year: 9,000 € more for A makes 24,000 € in twelve months, so an agreement; B's
+    // 25,000 € fall within the signed agreement's second year.
+    let second = submit_asking(app, &president_a, &association_a, &next_year, 900_000, None);
+    let covered = submit_asking(
+        app,
+        &president_b,
+        &association_b,
+        &next_year,
+        2_500_000,
+        None,
+    );
+    granted_today(
+        &city,
+        &format!("{year} DAC 2"),
+        &[(&second, 900_000), (&covered, 2_500_000)],
+    );
+    let grant = app.get(&grant_path(&second), Some(&president_a.access));
+    let grant = grant.expect(200).clone();
+    assert_eq!(grant["agreement_required"], true, "{grant}");
+    assert_eq!(grant["agreement"]["status"], "drafted");
+    let grant = app.get(&grant_path(&covered), Some(&finance.access));
+    let grant = grant.expect(200).clone();
+    assert_eq!(grant["agreement"]["id"], json!(agreement));
+    assert_eq!(grant["agreement"]["status"], "signed");
+    assert_eq!(grant["payable_cents"], 2_500_000);
+    let today = date(&grant["notified_on"]);
+    app.post(
+        &format!("{}/payments", grant_path(&covered)),
+        Some(&finance.access),
+        &json!({"amount_cents": 2_500_000, "paid_on": today, "reference": "MDT-2"}),
+    )
+    .expect(201);
+    // The agreement lists both grants to the association; the terms keep covering them.
+    let read = app.get(&agreement_path, Some(&president_b.access));
+    assert_eq!(read.expect(200)["grants"].as_array().map(Vec::len), Some(2));
+}
+
 on_both_backends!(
+    grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_year,
     a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_what_is_due,
     a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_settles_another
 );

@@ -25,7 +25,13 @@ fn roles(app: &TestApp, user: &User, association: &Value) -> Vec<(String, String
 }
 
 /// Invites `email` as `role` (asserting success) and returns the token.
-fn invite(app: &TestApp, president: &User, association: &Value, email: &str, role: &str) -> String {
+pub(crate) fn invite(
+    app: &TestApp,
+    president: &User,
+    association: &Value,
+    email: &str,
+    role: &str,
+) -> String {
     let reply = app.post(
         &members_path(association),
         Some(&president.access),
@@ -42,7 +48,7 @@ fn invite(app: &TestApp, president: &User, association: &Value, email: &str, rol
     body["token"].as_str().expect("a token").to_owned()
 }
 
-fn accept(app: &TestApp, user: &User, token: &str) -> simpa_tests::Reply {
+pub(crate) fn accept(app: &TestApp, user: &User, token: &str) -> simpa_tests::Reply {
     app.post(
         "/api/v1/invitations/accept",
         Some(&user.access),

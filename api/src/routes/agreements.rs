@@ -72,28 +72,37 @@ pub struct AgreementView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The agreement and its grants, if the actor may read one of them.
-fn readable(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: Uuid,
-    lock: bool,
-) -> StoreResult<(Agreement, Vec<Grant>)> {
-    let agreement = if lock {
-        agreements::get_locked(conn, id)?
-    } else {
-        agreements::get(conn, id)?
-    };
+/// An agreement with every grant it covers (the first is the one its text prints) and those
+/// the actor may read; told it does not exist when they may read none.
+struct Readable {
+    agreement: Agreement,
+    covered: Vec<Grant>,
+    visible: Vec<Grant>,
+}
+
+fn readable(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> StoreResult<Readable> {
     let not_found = || DomainError::NotFound { what: "agreement" };
-    let agreement = agreement.ok_or_else(not_found)?;
-    let mut grants_covered = Vec::new();
-    for request in agreements::grants_covered(conn, id)? {
-        grants_covered.extend(grants::get(conn, request)?);
+    let agreement = agreements::get(conn, id)?.ok_or_else(not_found)?;
+    let covered = grants::of_agreement(conn, id)?;
+    let keys: Vec<String> = covered.iter().map(|g| g.request.to_string()).collect();
+    let requests = requests::get_many(conn, &keys)?;
+    let visible: Vec<Grant> = covered
+        .iter()
+        .filter(|g| {
+            requests.iter().any(|r| {
+                r.id == g.request && policy::decide(actor, Action::ReadGrant(r.access())).is_ok()
+            })
+        })
+        .cloned()
+        .collect();
+    if visible.is_empty() {
+        return Err(not_found().into());
     }
-    let first = grants_covered.first().ok_or_else(not_found)?;
-    let request = requests::get(conn, first.request)?.ok_or_else(not_found)?;
-    policy::authorize(actor, Action::ReadGrant(request.access())).map_err(|_| not_found())?;
-    Ok((agreement, grants_covered))
+    Ok(Readable {
+        agreement,
+        covered,
+        visible,
+    })
 }
 
 fn agreement_view(
@@ -178,8 +187,8 @@ pub async fn get_agreement(
     let view = state
         .read(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
-            let (agreement, covered) = readable(conn, &actor, id, false)?;
-            agreement_view(conn, agreement, covered)
+            let found = readable(conn, &actor, id)?;
+            agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -219,10 +228,7 @@ pub async fn list_agreements(
             require(conn, caller, Action::ManageAgreements)?;
             let mut items = Vec::new();
             for agreement in agreements::in_status(conn, status, 200)? {
-                let mut covered = Vec::new();
-                for request in agreements::grants_covered(conn, agreement.id)? {
-                    covered.extend(grants::get(conn, request)?);
-                }
+                let covered = grants::of_agreement(conn, agreement.id)?;
                 items.push(agreement_view(conn, agreement, covered)?);
             }
             Ok(AgreementList { items })
@@ -271,18 +277,20 @@ pub async fn update_agreement(
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManageAgreements)?;
-            let (agreement, covered) = readable(conn, &actor, id, true)?;
+            let agreement = agreements::get_locked(conn, id)?
+                .ok_or(DomainError::NotFound { what: "agreement" })?;
             simpa_domain::association::check_version(
                 agreement.version,
                 if_match.expected(agreement.version),
             )?;
             rules::check_editable(agreement.status)?;
-            let first = covered
-                .first()
-                .map_or(YearAmount { year: 0, cents: 0 }, |g| YearAmount {
+            let covered: Vec<YearAmount> = grants::of_agreement(conn, id)?
+                .iter()
+                .map(|g| YearAmount {
                     year: g.year,
                     cents: g.cents,
-                });
+                })
+                .collect();
             let years: Vec<YearAmount> = input
                 .years
                 .iter()
@@ -291,16 +299,17 @@ pub async fn update_agreement(
                     cents: y.cents,
                 })
                 .collect();
-            let terms = rules::check_terms(&input.object, &years, input.payment_days, first)?;
+            let terms = rules::check_terms(&input.object, &years, input.payment_days, &covered)?;
             agreements::update_terms(conn, id, &terms, now)?;
-            let (agreement, covered) = readable(conn, &actor, id, false)?;
-            agreement_view(conn, agreement, covered)
+            let found = readable(conn, &actor, id)?;
+            agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
 
-/// Signs the agreement for the association: its president, as legal representative. 409
+/// Signs the agreement for the association: its president, as legal representative, with
+/// `If-Match` naming the version read (412 when the terms changed since). 409
 /// `agreement.already_signed` the second time.
 #[utoipa::path(
     tag = "agreements",
@@ -317,13 +326,21 @@ pub async fn sign_agreement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, Problem> {
-    give_signature(state, caller, path.into_inner(), Side::Association).await
+    give_signature(
+        state,
+        caller,
+        path.into_inner(),
+        if_match,
+        Side::Association,
+    )
+    .await
 }
 
-/// Signs the agreement for the city (bureau), after the association; the payments it held
-/// back become due. 409 `agreement.association_signature_missing` before the association
-/// signs.
+/// Signs the agreement for the city (bureau), after the association, with `If-Match`; the
+/// payments it held back become due. 409 `agreement.association_signature_missing` before the
+/// association signs.
 #[utoipa::path(
     tag = "agreements",
     security(("bearer" = [])),
@@ -339,33 +356,39 @@ pub async fn countersign_agreement(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, Problem> {
-    give_signature(state, caller, path.into_inner(), Side::City).await
+    give_signature(state, caller, path.into_inner(), if_match, Side::City).await
 }
 
+/// Signs the version of the terms the signer read (`If-Match`): an edit in between gets 412.
 async fn give_signature(
     state: web::Data<AppState>,
     caller: Caller,
     id: Uuid,
+    if_match: IfMatch,
     side: Side,
 ) -> Result<HttpResponse, Problem> {
     let now = state.now();
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
-            let (agreement, _) = readable(conn, &actor, id, true)?;
-            let (action, status) = match side {
-                Side::Association => (
-                    Action::SignAgreement(agreement.association),
-                    rules::sign_by_association(agreement.status),
-                ),
-                Side::City => (
-                    Action::ManageAgreements,
-                    rules::countersign(agreement.status),
-                ),
+            let association = readable(conn, &actor, id)?.agreement.association;
+            let may = match side {
+                Side::Association => Action::SignAgreement(association),
+                Side::City => Action::ManageAgreements,
             };
-            policy::authorize(&actor, action)?;
-            let status = status?;
+            policy::authorize(&actor, may)?;
+            let agreement = agreements::get_locked(conn, id)?
+                .ok_or(DomainError::NotFound { what: "agreement" })?;
+            simpa_domain::association::check_version(
+                agreement.version,
+                if_match.expected(agreement.version),
+            )?;
+            let status = match side {
+                Side::Association => rules::sign_by_association(agreement.status)?,
+                Side::City => rules::countersign(agreement.status)?,
+            };
             let account = person(&actor)?;
             let name = accounts::get(conn, account)?.map_or_else(|| "?".into(), |a| a.display_name);
             let signature = Signature {
@@ -374,11 +397,11 @@ async fn give_signature(
                 at: now,
             };
             agreements::sign(conn, id, side, &signature, status)?;
-            let (agreement, covered) = readable(conn, &actor, id, false)?;
-            if agreement.status == AgreementStatus::Signed {
-                grants::refresh_covered(conn, &agreement, now)?;
+            let found = readable(conn, &actor, id)?;
+            if found.agreement.status == AgreementStatus::Signed {
+                grants::refresh_covered(conn, &found.agreement, now)?;
             }
-            agreement_view(conn, agreement, covered)
+            agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -512,13 +535,13 @@ pub async fn agreement_document(
     let (title, status, articles, reference) = state
         .read(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
-            let (agreement, covered) = readable(conn, &actor, id, false)?;
-            let (title, articles) = document(conn, &city, &agreement, &covered)?;
+            let found = readable(conn, &actor, id)?;
+            let (title, articles) = document(conn, &city, &found.agreement, &found.covered)?;
             Ok((
                 title,
-                agreement.status.label(),
+                found.agreement.status.label(),
                 articles,
-                agreement.reference,
+                found.agreement.reference,
             ))
         })
         .await?;

@@ -138,6 +138,8 @@ fn managed(
     id: Uuid,
     lock: bool,
 ) -> StoreResult<(Actor, Deliberation)> {
+    // Who may not reach deliberations at all learns nothing of this one.
+    let actor = require(conn, caller, Action::PrepareDeliberations)?;
     let d = if lock {
         deliberations::get_locked(conn, id)?
     } else {
@@ -146,9 +148,8 @@ fn managed(
     .ok_or(DomainError::NotFound {
         what: "deliberation",
     })?;
-    let actor = require(
-        conn,
-        caller,
+    policy::authorize(
+        &actor,
         Action::ManageDeliberations {
             district: d.council.district,
         },
@@ -371,9 +372,10 @@ pub async fn add_line(
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
             let request_id = RequestId::from_uuid(input.request_id);
-            let request = requests::get_locked(conn, request_id)?
+            let request = requests::get(conn, request_id)?
                 .filter(|r| r.submitted_at.is_some())
                 .ok_or(DomainError::NotFound { what: "request" })?;
+            policy::authorize(&actor, Action::ReadRequest(request.access()))?;
             d.council
                 .admits(request.facts.circuit, request.facts.local_district)?;
             if let Some(other) = deliberations::of_request(conn, request_id)? {
@@ -520,6 +522,7 @@ pub async fn record_vote(
                     voted_cents: a.voted_cents,
                 })
                 .collect();
+            rules::check_vote_date(input.voted_on, d.session_on, today)?;
             let decisions = decide_vote(&domain_lines, input.outcome.0, &amendments)?;
             let actor_name = event_actor(conn, &actor)?;
             let mut decided = Vec::with_capacity(decisions.len());

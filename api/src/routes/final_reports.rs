@@ -18,7 +18,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::budget::Budget;
-use simpa_domain::circuit::Command;
+use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus, compare};
 use simpa_domain::ids::{DocumentVersionId, RequestId};
 use simpa_domain::policy::{self, Actor};
@@ -27,6 +27,9 @@ use simpa_persistence::final_reports::{self, StoredReport};
 use simpa_persistence::{DbConnection, StoreResult, accounts, documents, grants, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// The most attachments a final report lists.
+const MAX_ATTACHMENTS: usize = 20;
 
 /// A line of the chart: planned, carried out, and the share carried out.
 #[derive(Serialize, ToSchema)]
@@ -229,9 +232,26 @@ pub async fn file_final_report(
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
             let current = final_reports::get(conn, id)?;
+            let parties = policy::parties(&actor, grant.association);
+            check_turn(&request.facts, ActionKind::FileFinalReport, &parties)?;
+            rules::check_filing(current.as_ref().map(|r| r.status))?;
             let mut c = Checks::default();
             let lines = parse_budget(&input.budget, &mut c);
-            for (i, attachment) in input.attachment_ids.iter().enumerate() {
+            if input.attachment_ids.len() > MAX_ATTACHMENTS {
+                c.push(
+                    Violation::new(
+                        "final_report.too_many_attachments",
+                        format!("Au plus {MAX_ATTACHMENTS} pièces jointes."),
+                    )
+                    .at("attachment_ids"),
+                );
+            }
+            for (i, attachment) in input
+                .attachment_ids
+                .iter()
+                .take(MAX_ATTACHMENTS)
+                .enumerate()
+            {
                 let version = DocumentVersionId::from_uuid(*attachment);
                 if documents::version(conn, request.association, version)?.is_none() {
                     c.push(
@@ -268,8 +288,6 @@ pub async fn file_final_report(
                 }
                 Err(other) => return Err(other.into()),
             };
-            rules::check_filing(current.as_ref().map(|r| r.status))?;
-            let parties = policy::parties(&actor, grant.association);
             let command = Command::FileFinalReport {
                 again: current.is_some(),
             };
@@ -347,9 +365,17 @@ async fn review(
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
             let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let request =
+                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let parties = policy::parties(&actor, grant.association);
+            let action = if changes.is_some() {
+                ActionKind::AskReportChanges
+            } else {
+                ActionKind::AcceptFinalReport
+            };
+            check_turn(&request.facts, action, &parties)?;
             let current = final_reports::get(conn, id)?;
             rules::check_review(current.as_ref().map(|r| r.status))?;
-            let parties = policy::parties(&actor, grant.association);
             let by = event_actor(conn, &actor)?.name;
             let mail = Some((templates.as_ref(), &mail));
             match changes {
@@ -370,14 +396,13 @@ async fn review(
                 }
                 None => {
                     let money = grant.money(agreement.as_ref());
-                    let balance = money.granted_cents - money.payable_cents();
                     let command = Command::AcceptFinalReport {
-                        balance_cents: balance.max(0),
+                        balance_cents: money.balance_cents(),
                     };
                     record_action_as(conn, &actor, id, &parties, command, now, None)?;
                     final_reports::review(conn, id, ReportStatus::Accepted, None, &by, now)?;
                     let after = grants::accept_report(conn, &grant, &money, today, now)?;
-                    close_when_complete(conn, &actor, id, &parties, &after, 0, now)?;
+                    close_when_complete(conn, &actor, id, &parties, &after, now)?;
                 }
             }
             current_view(conn, &actor, id)

@@ -15,7 +15,8 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_domain::circuit::Command;
+use simpa_domain::campaign::check_cents;
+use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::contact::bounded_text;
 use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
 use simpa_domain::ids::RequestId;
@@ -213,7 +214,7 @@ fn grant_view(
             .collect(),
         paid_cents: money.paid_cents,
         payable_cents: money.payable_cents(),
-        owed_cents: (money.payable_cents() - money.paid_cents).max(0),
+        owed_cents: money.owed_cents(),
         due_on,
         days_late: due_on.map_or(0, |d| days_late(d, today)),
         final_report_due_on: grant.final_report_due_on,
@@ -307,9 +308,13 @@ pub async fn set_schedule(
                 })
                 .collect();
             let money = grant.money(agreement.as_ref());
-            let signed = agreement
-                .as_ref()
-                .is_some_and(|a| a.association_signature.is_some());
+            // A signed agreement prints the schedule of the grant it opened, no other.
+            let signed = match &agreement {
+                Some(a) if a.association_signature.is_some() => {
+                    agreements::grants_covered(conn, a.id)?.first() == Some(&grant.request)
+                }
+                _ => false,
+            };
             money.check_reschedule(signed, &installments)?;
             let after = GrantMoney {
                 installments,
@@ -363,25 +368,26 @@ pub async fn record_payment(
             let actor = require(conn, caller, Action::ManagePayments)?;
             let recorded_by = person(&actor)?;
             let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let money = grant.money(agreement.as_ref());
             let mut checks = simpa_domain::Checks::default();
+            checks.check("amount_cents", check_cents(input.amount_cents, true));
             let reference = checks.check("reference", bounded_text(&input.reference, 1, 64));
-            if input.paid_on > today || input.paid_on < grant.voted_on {
-                checks.push(
-                    Violation::new(
-                        "payment.paid_on",
-                        format!(
-                            "Un versement est daté entre le vote ({}) et aujourd'hui.",
-                            simpa_domain::deliberation::french_date(grant.voted_on)
-                        ),
-                    )
-                    .at("paid_on"),
-                );
-            }
+            checks.check(
+                "paid_on",
+                money.check_paid_on(input.paid_on, grant.voted_on, today),
+            );
             let Some(reference) = reference.filter(|_| checks.is_empty()) else {
                 return Err(checks.into_error().into());
             };
-            let money = grant.money(agreement.as_ref());
             money.check_payment(input.amount_cents)?;
+            if grants::payment_reference_taken(conn, id, &reference)? {
+                return Err(DomainError::conflict(
+                    "payment.reference_taken",
+                    Some("reference"),
+                    format!("Le versement {reference} de cette subvention est déjà enregistré."),
+                )
+                .into());
+            }
             let payment = NewPayment {
                 cents: input.amount_cents,
                 paid_on: input.paid_on,
@@ -393,7 +399,7 @@ pub async fn record_payment(
                 paid_cents: money.paid_cents + payment.cents,
                 ..money
             };
-            close_when_complete(conn, &actor, id, &[Party::Finance], &after, 0, now)?;
+            close_when_complete(conn, &actor, id, &[Party::Finance], &after, now)?;
             let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, grant, agreement, today)
         })
@@ -467,19 +473,18 @@ pub async fn payments_due(
     )
 }
 
-/// Closes the request once its grant is complete (paid in full, report accepted) or, when
-/// `repaid_cents` is set, once its repayments are settled; recorded for `parties`.
+/// Closes the request once its grant is complete: paid in full, its report accepted;
+/// recorded for `parties`.
 pub(crate) fn close_when_complete(
     conn: &mut DbConnection,
     actor: &Actor,
     id: RequestId,
     parties: &[Party],
     money: &GrantMoney,
-    repaid_cents: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    if money.is_complete() || repaid_cents > 0 {
-        let command = Command::Close { repaid_cents };
+    if money.is_complete() {
+        let command = Command::Close { repaid_cents: 0 };
         record_quiet_action(conn, actor, id, parties, command, now)?;
     }
     Ok(())
@@ -529,36 +534,44 @@ pub async fn order_repayment(
             let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let parties = policy::parties(&actor, grant.association);
+            check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
+            let mut checks = simpa_domain::Checks::default();
+            let reason = checks.check("reason", bounded_text(&input.reason, 1, 2000));
             let basis = match (input.amount_cents, input.breach_on) {
-                (Some(cents), None) => RepaymentBasis::Amount(cents),
-                (None, Some(breach_on)) => RepaymentBasis::RepublicanContractBreach {
+                (Some(cents), None) => Some(RepaymentBasis::Amount(cents)),
+                (None, Some(breach_on)) if breach_on > today => {
+                    checks.push(
+                        Violation::new(
+                            "repayment.breach_on",
+                            "Un manquement se date au plus tard d'aujourd'hui.",
+                        )
+                        .at("breach_on"),
+                    );
+                    None
+                }
+                (None, Some(breach_on)) => Some(RepaymentBasis::RepublicanContractBreach {
                     breach_on,
-                    // The project's dates, set at submission; else its budget year.
-                    period: (
-                        request.content.start_date.unwrap_or_else(|| {
-                            NaiveDate::from_ymd_opt(grant.year, 1, 1).unwrap_or_default()
-                        }),
-                        request.content.end_date.unwrap_or_else(|| {
-                            NaiveDate::from_ymd_opt(grant.year, 12, 31).unwrap_or_default()
-                        }),
-                    ),
-                },
+                    period: request.content.period(grant.year),
+                }),
                 _ => {
-                    return Err(DomainError::invalid(
-                        "amount_cents",
+                    checks.push(
                         Violation::new(
                             "repayment.basis",
                             "Indiquez soit le montant à reverser, soit la date du manquement au contrat d'engagement républicain.",
-                        ),
-                    )
-                    .into());
+                        )
+                        .at("amount_cents"),
+                    );
+                    None
                 }
+            };
+            let (Some(reason), Some(basis)) = (reason.filter(|_| checks.is_empty()), basis)
+            else {
+                return Err(checks.into_error().into());
             };
             let money = grant.money(agreement.as_ref());
             let cents =
                 repayment_cents(grant.cents, grant.paid_cents, grant.claimed_cents, basis)?;
-            let reason = input.reason.trim().to_owned();
-            let parties = policy::parties(&actor, grant.association);
             let command = Command::OrderRepayment {
                 cents,
                 reason: reason.clone(),
@@ -611,7 +624,8 @@ pub async fn settle_repayment(
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            // Read (and locked) as any grant: whoever may not read it is told it does not exist.
+            readable_grant(conn, &actor, id, true)?;
             let repayment = grants::repayment(conn, repayment_id)?
                 .filter(|r| r.request == id)
                 .ok_or(DomainError::NotFound { what: "repayment" })?;
@@ -634,11 +648,12 @@ pub async fn settle_repayment(
                 )
                 .into());
             }
+            // Every repayment settled: the file closes on them.
             let all = grants::repayments_of(conn, id)?;
             if all.iter().all(|r| r.settled_on.is_some()) {
-                let repaid: i64 = all.iter().map(|r| r.cents).sum();
-                let money = grant.money(agreement.as_ref());
-                close_when_complete(conn, &actor, id, &[Party::Finance], &money, repaid, now)?;
+                let repaid_cents: i64 = all.iter().map(|r| r.cents).sum();
+                let command = Command::Close { repaid_cents };
+                record_quiet_action(conn, &actor, id, &[Party::Finance], command, now)?;
             }
             let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, grant, agreement, today)
