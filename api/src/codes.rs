@@ -4,6 +4,7 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use simpa_domain::agreement::AgreementStatus;
+use simpa_domain::association::TargetPublic;
 use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
@@ -133,6 +134,10 @@ api_code!(
 api_code!(
     /// Where an agreement's signatures stand.
     AgreementStatusCode(AgreementStatus)
+);
+api_code!(
+    /// Whom an association's actions are for.
+    TargetPublicCode(TargetPublic)
 );
 api_code!(
     /// Where a final report stands.

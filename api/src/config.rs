@@ -34,6 +34,9 @@ pub struct Config {
     pub timezone: Tz,
     /// `SIMPA_CITY`: the city's name as its agreements print it.
     pub city: String,
+    /// `SIMPA_PUBLIC_ORIGINS`: the web origins (comma-separated, `*` for any) whose pages may
+    /// call the public endpoints (the directory) from a browser.
+    pub public_origins: Vec<String>,
     /// `SIMPA_BLOB_DIR`: where documents' bytes are stored (default: `blobs/` in the data directory).
     pub blob_dir: PathBuf,
     /// `SIMPA_UPLOAD_LIMIT_BYTES`: largest document accepted.
@@ -171,6 +174,14 @@ impl Config {
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
             city: value("SIMPA_CITY").unwrap_or_else(|| "Ville de Paris".into()),
+            public_origins: value("SIMPA_PUBLIC_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
             mail: MailConfig {
                 smtp: match value("SIMPA_SMTP_HOST") {

@@ -129,7 +129,7 @@ impl Background {
 }
 
 /// Registers every route on `app`, and returns it with the OpenAPI document of those routes.
-fn routed<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+fn routed<T>(app: App<T>, public_origins: &[String]) -> (App<T>, utoipa::openapi::OpenApi)
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
 {
@@ -138,6 +138,8 @@ where
         .openapi(openapi::ApiDoc::openapi())
         .service(routes::health::healthz)
         .service(routes::health::readyz)
+        // Before `/api/v1`, whose scope would take its paths.
+        .service(routes::directory::scope(public_origins.to_vec()))
         .service(scope::scope("/api/v1").configure(routes::configure))
         .split_for_parts();
     openapi::complete(&mut document);
@@ -146,7 +148,7 @@ where
 
 /// The OpenAPI document of every route.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    routed(App::new()).1
+    routed(App::new(), &[]).1
 }
 
 /// The whole application: routes, docs at `/docs`, the document at `/openapi.json`, and
@@ -162,7 +164,7 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, document) = routed(App::new());
+    let (app, document) = routed(App::new(), &services.state.config.public_origins);
     let json_limit = JsonLimit(services.state.config.json_limit);
     app.app_data(services.state)
         .app_data(services.keys)

@@ -1,6 +1,7 @@
 //! Associations: the identity profile an association keeps once for all its requests, and the
 //! rules on its members.
 
+use crate::coded_enum;
 use crate::contact::{EmailAddress, PhoneNumber, WebsiteUrl, bounded_text};
 use crate::ids::{AssociationId, DistrictNumber};
 use crate::postal_code::PostalCode;
@@ -12,6 +13,35 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 /// An association chooses at most three activity sectors (the Paris directory shows three).
 pub const MAX_SECTORS: usize = 3;
+
+coded_enum! {
+    /// Whom an association's actions are for, as the public directory shows and filters them
+    /// (the Paris open data's "public visé").
+    pub enum TargetPublic {
+        Everyone = ("tout_public", "Tout public"),
+        Children = ("enfants", "Enfants"),
+        Youth = ("jeunes", "Jeunes"),
+        Students = ("etudiants", "Étudiants"),
+        Families = ("familles", "Familles"),
+        Women = ("femmes", "Femmes"),
+        Seniors = ("seniors", "Seniors"),
+        Disabled = ("personnes_handicapees", "Personnes en situation de handicap"),
+        Precarious = ("personnes_precaires", "Personnes en situation de précarité"),
+        Migrants = ("personnes_migrantes", "Personnes migrantes"),
+        Professionals = ("professionnels", "Professionnels"),
+    }
+}
+
+/// At most this many target publics.
+pub const MAX_TARGET_PUBLICS: usize = 5;
+
+/// Which of its contacts the association shows in the public directory (none unless it says).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublicContact {
+    pub email: bool,
+    pub phone: bool,
+    pub website: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
@@ -50,6 +80,10 @@ pub struct AssociationProfile {
     /// Whether the association agrees to appear in the public directory. Off until it says so.
     pub directory_consent: bool,
     pub legal_representative: Option<LegalRepresentative>,
+    pub target_publics: Vec<TargetPublic>,
+    /// The districts it acts in; none: all of the city.
+    pub action_districts: Vec<DistrictNumber>,
+    pub public_contact: PublicContact,
 }
 
 /// An association as stored: its profile, the district derived from its head office, and the
@@ -93,6 +127,36 @@ pub fn parse_creation_date(date: NaiveDate, today: NaiveDate) -> Result<NaiveDat
     } else {
         Ok(date)
     }
+}
+
+/// At most [`MAX_TARGET_PUBLICS`] publics, each once. Errors name `target_publics`.
+pub fn check_target_publics(publics: &[TargetPublic]) -> Result<(), FieldError> {
+    let mut seen = publics.to_vec();
+    seen.sort_by_key(|p| p.code());
+    seen.dedup();
+    if publics.len() > MAX_TARGET_PUBLICS || seen.len() != publics.len() {
+        return Err(Violation::new(
+            "target_publics.invalid",
+            format!("Au plus {MAX_TARGET_PUBLICS} publics visés, chacun une fois."),
+        )
+        .at("target_publics"));
+    }
+    Ok(())
+}
+
+/// Districts of the city (1 to 20), each once. Errors name `action_districts`.
+pub fn parse_action_districts(numbers: &[i32]) -> Result<Vec<DistrictNumber>, FieldError> {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != numbers.len() || numbers.iter().any(|n| !(1..=20).contains(n)) {
+        return Err(Violation::new(
+            "action_districts.invalid",
+            "Les arrondissements d'action vont de 1 à 20, chacun une fois (aucun : tout Paris).",
+        )
+        .at("action_districts"));
+    }
+    Ok(sorted.into_iter().map(DistrictNumber).collect())
 }
 
 /// At most [`MAX_SECTORS`] sectors, each named once. Errors name `sectors` or `sectors[i]`.

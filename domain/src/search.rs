@@ -27,9 +27,105 @@ pub fn fold(text: &str) -> String {
     folded.trim_end().to_owned()
 }
 
+/// Words too common to search by.
+const STOPWORDS: &[&str] = &[
+    "a", "au", "aux", "avec", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le", "les",
+    "ou", "par", "pour", "sur", "un", "une",
+];
+
+/// The words of a text, to index or to search: folded, split at anything that is not a letter
+/// or a digit, without the most common French words.
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How much a word found in each field counts when ranking.
+pub const NAME_WEIGHT: i32 = 3;
+pub const OBJECT_WEIGHT: i32 = 1;
+
+/// A term that filters rather than ranks (`@sector:sport`, `@district:11`).
+pub fn facet(kind: &str, value: &str) -> String {
+    format!("@{kind}:{value}")
+}
+
+/// The terms a directory card is found by, each once with its weight: the words of its name
+/// and acronym, those of its object, and its facets (weight 0).
+pub fn card_terms(
+    name: &str,
+    acronym: Option<&str>,
+    object: &str,
+    facets: &[String],
+) -> Vec<(String, i32)> {
+    let mut terms: Vec<(String, i32)> = Vec::new();
+    let mut add = |term: String, weight: i32| match terms.iter_mut().find(|(t, _)| *t == term) {
+        Some((_, w)) => *w = (*w).max(weight),
+        None => terms.push((term, weight)),
+    };
+    for word in words(name)
+        .into_iter()
+        .chain(acronym.map(words).unwrap_or_default())
+    {
+        add(word, NAME_WEIGHT);
+    }
+    for word in words(object) {
+        add(word, OBJECT_WEIGHT);
+    }
+    for f in facets {
+        add(f.clone(), 0);
+    }
+    terms
+}
+
+/// The most words a search takes.
+pub const MAX_QUERY_WORDS: usize = 8;
+
+/// The words of a search, each matching the words it begins ("thea" finds "théâtre"), in
+/// order; one that begins another says nothing more and is left out.
+pub fn query_words(q: &str) -> Vec<String> {
+    let mut all = words(q);
+    all.sort();
+    all.dedup();
+    let kept: Vec<String> = all
+        .iter()
+        .filter(|w| !all.iter().any(|o| o != *w && o.starts_with(w.as_str())))
+        .cloned()
+        .collect();
+    kept.into_iter().take(MAX_QUERY_WORDS).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::fold;
+
+    #[test]
+    fn cards_are_found_by_their_words_weighted_and_their_facets() {
+        let terms = super::card_terms(
+            "Théâtre de l'Œuvre",
+            Some("TO"),
+            "Faire du théâtre avec les écoles du quartier",
+            &[super::facet("district", "11")],
+        );
+        assert_eq!(
+            terms,
+            [
+                ("theatre".to_owned(), 3),
+                ("oeuvre".to_owned(), 3),
+                ("to".to_owned(), 3),
+                ("faire".to_owned(), 1),
+                ("ecoles".to_owned(), 1),
+                ("quartier".to_owned(), 1),
+                ("@district:11".to_owned(), 0),
+            ]
+        );
+        assert_eq!(
+            super::query_words("  École, THÉÂTRE & l'art, théa "),
+            ["art", "ecole", "theatre"]
+        );
+    }
 
     #[test]
     fn accents_case_ligatures_and_spaces() {

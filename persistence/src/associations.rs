@@ -4,17 +4,20 @@ use crate::DbConnection;
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, parse_with, utc};
 use crate::error::{StoreError, StoreResult};
+use crate::json;
 use crate::page::{Keyset, Page};
-use crate::schema::{association_sectors, associations};
+use crate::schema::{association_sectors, associations, directory_terms};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::DomainError;
-use simpa_domain::association::{Address, Association, AssociationProfile, LegalRepresentative};
+use simpa_domain::association::{
+    Address, Association, AssociationProfile, LegalRepresentative, PublicContact, TargetPublic,
+};
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
 use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
-use simpa_domain::search::fold;
+use simpa_domain::search::{self, fold};
 use simpa_domain::siret::Siret;
 
 /// Filters of the staff list. Every one is served by an index but the free text, which
@@ -58,6 +61,11 @@ struct Row {
     legal_representative_function: Option<String>,
     legal_representative_email: Option<String>,
     legal_representative_phone: Option<String>,
+    target_publics: String,
+    action_districts: String,
+    public_email: bool,
+    public_phone: bool,
+    public_website: bool,
     sort_key: String,
     version: i64,
     created_at: NaiveDateTime,
@@ -92,6 +100,11 @@ struct ProfileColumns<'a> {
     legal_representative_function: Option<&'a str>,
     legal_representative_email: Option<&'a str>,
     legal_representative_phone: Option<&'a str>,
+    target_publics: String,
+    action_districts: String,
+    public_email: bool,
+    public_phone: bool,
+    public_website: bool,
     search_text: String,
     sort_key: String,
     updated_at: NaiveDateTime,
@@ -134,6 +147,16 @@ fn profile_columns(
             .and_then(|r| r.email.as_ref().map(EmailAddress::as_str)),
         legal_representative_phone: representative
             .and_then(|r| r.phone.as_ref().map(PhoneNumber::as_str)),
+        target_publics: json::write(
+            &p.target_publics
+                .iter()
+                .map(|t| t.code())
+                .collect::<Vec<_>>(),
+        ),
+        action_districts: json::write(&p.action_districts.iter().map(|d| d.0).collect::<Vec<_>>()),
+        public_email: p.public_contact.email,
+        public_phone: p.public_contact.phone,
+        public_website: p.public_contact.website,
         search_text: fold(
             &searchable
                 .into_iter()
@@ -200,6 +223,28 @@ fn from_row(row: Row, sectors: Vec<String>) -> StoreResult<Association> {
             .transpose()?,
         directory_consent: row.directory_consent,
         legal_representative: representative,
+        target_publics: json::read::<Vec<String>>(
+            "associations.target_publics",
+            &row.target_publics,
+        )?
+        .iter()
+        .map(|code| {
+            TargetPublic::from_code(code)
+                .ok_or_else(|| StoreError::Corrupt(format!("associations.target_publics: {code}")))
+        })
+        .collect::<StoreResult<_>>()?,
+        action_districts: json::read::<Vec<i32>>(
+            "associations.action_districts",
+            &row.action_districts,
+        )?
+        .into_iter()
+        .map(DistrictNumber)
+        .collect(),
+        public_contact: PublicContact {
+            email: row.public_email,
+            phone: row.public_phone,
+            website: row.public_website,
+        },
     };
     Ok(Association {
         id: parse("associations.id", &row.id)?,
@@ -390,7 +435,71 @@ pub fn insert_many(
         .flat_map(|(id, profile, _)| sector_rows(*id, &profile.sectors))
         .collect();
     insert_batches!(conn, association_sectors::table, &sectors);
+    let terms: Vec<TermRow> = new
+        .iter()
+        .flat_map(|(id, profile, district)| term_rows(*id, profile, *district))
+        .collect();
+    insert_batches!(conn, directory_terms::table, &terms);
     Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = directory_terms)]
+struct TermRow {
+    term: String,
+    association_id: String,
+    weight: i32,
+}
+
+/// The terms the directory finds an association's card by: none unless it consented.
+fn term_rows(
+    id: AssociationId,
+    profile: &AssociationProfile,
+    district: Option<DistrictNumber>,
+) -> Vec<TermRow> {
+    if !profile.directory_consent {
+        return Vec::new();
+    }
+    let mut facets: Vec<String> = profile
+        .sectors
+        .iter()
+        .map(|s| search::facet("sector", s))
+        .chain(
+            profile
+                .target_publics
+                .iter()
+                .map(|p| search::facet("public", p.code())),
+        )
+        .chain(
+            district
+                .into_iter()
+                .chain(profile.action_districts.iter().copied())
+                .map(|d| search::facet("district", &d.0.to_string())),
+        )
+        .collect();
+    facets.dedup();
+    search::card_terms(
+        &profile.name,
+        profile.acronym.as_deref(),
+        &profile.object,
+        &facets,
+    )
+    .into_iter()
+    .map(|(term, weight)| TermRow {
+        term,
+        association_id: id.to_string(),
+        weight,
+    })
+    .collect()
+}
+
+/// Associations by id, in no particular order (ids not found are left out).
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Association>> {
+    let rows: Vec<Row> = associations::table
+        .filter(associations::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    with_sectors(conn, rows)
 }
 
 pub fn get(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Association>> {
@@ -441,6 +550,12 @@ pub fn update(
         .into());
     }
     replace_sectors(conn, id, &profile.sectors)?;
+    diesel::delete(
+        directory_terms::table.filter(directory_terms::association_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    let terms = term_rows(id, profile, district);
+    insert_batches!(conn, directory_terms::table, &terms);
     Ok(expected_version + 1)
 }
 

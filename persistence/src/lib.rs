@@ -10,6 +10,7 @@ mod connection;
 mod convert;
 mod db;
 pub mod deliberations;
+pub mod directory;
 pub mod documents;
 mod error;
 pub mod final_reports;

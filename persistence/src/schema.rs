@@ -122,6 +122,11 @@ diesel::table! {
         legal_representative_function -> Nullable<Text>,
         legal_representative_email -> Nullable<Text>,
         legal_representative_phone -> Nullable<Text>,
+        target_publics -> Text,
+        action_districts -> Text,
+        public_email -> Bool,
+        public_phone -> Bool,
+        public_website -> Bool,
         search_text -> Text,
         sort_key -> Text,
         version -> BigInt,
@@ -557,6 +562,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    directory_terms (term, association_id) {
+        term -> Text,
+        association_id -> Text,
+        weight -> Integer,
+    }
+}
+
+diesel::table! {
     final_reports (request_id) {
         request_id -> Text,
         status -> Text,
@@ -623,6 +636,7 @@ diesel::joinable!(grants -> agreements (agreement_id));
 diesel::joinable!(installments -> grants (request_id));
 diesel::joinable!(payments -> grants (request_id));
 diesel::joinable!(final_reports -> grants (request_id));
+diesel::joinable!(directory_terms -> associations (association_id));
 diesel::joinable!(repayments -> grants (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -667,4 +681,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     final_reports,
     repayments,
+    directory_terms,
 );

@@ -4,6 +4,7 @@ mod accounts;
 mod associations;
 mod auth;
 mod deliberations;
+mod directory;
 mod documents;
 mod fixtures;
 mod grants;

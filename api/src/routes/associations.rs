@@ -3,6 +3,7 @@
 
 use crate::access::{person, require};
 use crate::auth::Caller;
+use crate::codes::TargetPublicCode;
 use crate::etag::{IfMatch, etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
@@ -13,7 +14,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::association::{
-    self as rules, Address, Association, AssociationProfile, LegalRepresentative,
+    self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
 };
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
@@ -81,6 +82,26 @@ pub struct AssociationFields {
     #[serde(default)]
     pub directory_consent: bool,
     pub legal_representative: Option<LegalRepresentativeInput>,
+    /// Whom its actions are for (up to 5), as the directory shows and filters them.
+    #[serde(default)]
+    pub target_publics: Vec<TargetPublicCode>,
+    /// The districts it acts in (none: all of the city).
+    #[serde(default)]
+    pub action_districts: Vec<i32>,
+    /// Which of its contacts the directory shows (none unless it says).
+    #[serde(default)]
+    pub public_contact: PublicContactFields,
+}
+
+/// Which contacts the public directory shows.
+#[derive(Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
+pub struct PublicContactFields {
+    #[serde(default)]
+    pub email: bool,
+    #[serde(default)]
+    pub phone: bool,
+    #[serde(default)]
+    pub website: bool,
 }
 
 impl AssociationFields {
@@ -126,6 +147,13 @@ impl AssociationFields {
         let website = c.optional("website", self.website.as_deref(), WebsiteUrl::parse);
         let email = c.optional("email", self.email.as_deref(), EmailAddress::parse);
         let phone = c.optional("phone", self.phone.as_deref(), PhoneNumber::parse);
+        let target_publics: Vec<_> = self.target_publics.iter().map(|t| t.0).collect();
+        if let Err(e) = rules::check_target_publics(&target_publics) {
+            c.push(e);
+        }
+        let action_districts = rules::parse_action_districts(&self.action_districts)
+            .map_err(|e| c.push(e))
+            .ok();
         let representative = match self.legal_representative {
             None => Some(None),
             Some(r) => {
@@ -214,6 +242,13 @@ impl AssociationFields {
             phone,
             directory_consent: self.directory_consent,
             legal_representative,
+            target_publics,
+            action_districts: action_districts.unwrap_or_default(),
+            public_contact: PublicContact {
+                email: self.public_contact.email,
+                phone: self.public_contact.phone,
+                website: self.public_contact.website,
+            },
         })
     }
 }
@@ -261,6 +296,13 @@ impl From<AssociationProfile> for AssociationFields {
                 email: r.email.map(|e| e.to_string()),
                 phone: r.phone.map(|n| n.as_str().to_owned()),
             }),
+            target_publics: p.target_publics.into_iter().map(TargetPublicCode).collect(),
+            action_districts: p.action_districts.iter().map(|d| d.0).collect(),
+            public_contact: PublicContactFields {
+                email: p.public_contact.email,
+                phone: p.public_contact.phone,
+                website: p.public_contact.website,
+            },
         }
     }
 }

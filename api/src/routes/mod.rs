@@ -6,6 +6,7 @@ pub mod associations;
 pub mod auth;
 pub mod campaigns;
 pub mod deliberations;
+pub mod directory;
 pub mod documents;
 pub mod final_reports;
 pub mod grants;

@@ -1,0 +1,300 @@
+//! The public directory of associations that Paris.fr embeds: no authentication, only the
+//! associations that consented and only what a public card shows. Search is accent- and
+//! case-insensitive, ranked by relevance, filtered by district, sector and public; pages are
+//! cached and revalidated (`ETag`, `Last-Modified`, 304) and callable from the configured web
+//! origins (CORS).
+
+use crate::codes::TargetPublicCode;
+use crate::pagination::{self, Page};
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::http::header::{self, HttpDate};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use simpa_domain::association::Association;
+use simpa_domain::ids::AssociationId;
+use simpa_domain::search::{facet, query_words};
+use simpa_domain::{DomainError, Violation};
+use simpa_persistence::directory::{self, DirectoryQuery};
+use std::time::{Duration, SystemTime};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The public routes, under `/api/v1/directory`, callable from browsers on `origins`.
+pub fn scope(
+    origins: Vec<String>,
+) -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(vec!["GET"])
+        .allowed_headers(vec![header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE])
+        .expose_headers(vec![header::ETAG, header::LAST_MODIFIED])
+        .max_age(3600);
+    for origin in &origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    utoipa_actix_web::scope::scope("/api/v1/directory")
+        .wrap(cors)
+        .service(search_directory)
+        .service(directory_card)
+}
+
+/// How long browsers and proxies keep a page before revalidating it.
+const CACHE_CONTROL: &str = "public, max-age=300";
+
+/// The version of the card's JSON schema: fields are only ever added within a version.
+pub const CARD_SCHEMA_VERSION: &str = "1";
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicAddress {
+    pub street: String,
+    pub complement: Option<String>,
+    pub postal_code: String,
+    pub city: String,
+}
+
+/// The contacts the association chose to show.
+#[derive(Serialize, ToSchema)]
+pub struct PublicContactView {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+}
+
+/// A public card: what the directory shows of an association, nothing else.
+#[derive(Serialize, ToSchema)]
+pub struct DirectoryCard {
+    pub id: Uuid,
+    pub name: String,
+    pub acronym: Option<String>,
+    pub rna: Option<String>,
+    /// Objet social.
+    pub object: String,
+    /// Up to 3 sector codes (`GET /api/v1/sectors`).
+    pub sectors: Vec<String>,
+    pub target_publics: Vec<TargetPublicCode>,
+    /// The districts it acts in; empty: all of the city.
+    pub action_districts: Vec<i32>,
+    pub address: PublicAddress,
+    /// The district of the head office.
+    pub district_number: Option<i32>,
+    pub contact: PublicContactView,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Association> for DirectoryCard {
+    fn from(a: Association) -> Self {
+        let p = a.profile;
+        let shown = p.public_contact;
+        DirectoryCard {
+            id: a.id.uuid(),
+            name: p.name,
+            acronym: p.acronym,
+            rna: p.rna.map(|r| r.to_string()),
+            object: p.object,
+            sectors: p.sectors,
+            target_publics: p.target_publics.into_iter().map(TargetPublicCode).collect(),
+            action_districts: p.action_districts.iter().map(|d| d.0).collect(),
+            address: PublicAddress {
+                street: p.address.street,
+                complement: p.address.complement,
+                postal_code: p.address.postal_code.to_string(),
+                city: p.address.city,
+            },
+            district_number: a.district.map(|d| d.0),
+            contact: PublicContactView {
+                email: p.email.filter(|_| shown.email).map(|e| e.to_string()),
+                phone: p
+                    .phone
+                    .filter(|_| shown.phone)
+                    .map(|n| n.as_str().to_owned()),
+                website: p
+                    .website
+                    .filter(|_| shown.website)
+                    .map(|w| w.as_str().to_owned()),
+            },
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DirectoryParams {
+    /// Words of the name, acronym or object; accents and case do not matter, and a word
+    /// finds the words it begins ("thea" finds "Théâtre").
+    pub q: Option<String>,
+    /// Acting in this district (head office or district of action), 1 to 20.
+    pub district: Option<i32>,
+    /// A sector code.
+    pub sector: Option<String>,
+    pub public: Option<TargetPublicCode>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// The strong validator of a representation: its bytes' SHA-256.
+fn content_tag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn http_date(time: DateTime<Utc>) -> HttpDate {
+    let seconds = u64::try_from(time.timestamp()).unwrap_or(0);
+    HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+}
+
+/// Whether the client's copy is current: `If-None-Match` names this tag, or, without it,
+/// `If-Modified-Since` is not before `last_modified` (when known).
+fn not_modified(request: &HttpRequest, tag: &str, last_modified: Option<DateTime<Utc>>) -> bool {
+    if let Some(tags) = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return tags
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == tag || t == "*");
+    }
+    let since = request
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<HttpDate>().ok());
+    match (since, last_modified) {
+        (Some(since), Some(modified)) => {
+            SystemTime::from(since) >= SystemTime::from(http_date(modified))
+        }
+        _ => false,
+    }
+}
+
+/// The answer with its validators and caching rules: 304 without a body when the client's
+/// copy is current.
+fn cached<T: Serialize>(
+    request: &HttpRequest,
+    body: &T,
+    last_modified: Option<DateTime<Utc>>,
+) -> Result<HttpResponse, Problem> {
+    let bytes = serde_json::to_vec(body).map_err(|_| Problem::internal())?;
+    let tag = content_tag(&bytes);
+    let fresh = not_modified(request, &tag, last_modified);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, tag.clone()))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
+    if let Some(modified) = last_modified {
+        response.insert_header((header::LAST_MODIFIED, http_date(modified)));
+    }
+    if fresh {
+        return Ok(response.finish());
+    }
+    Ok(response
+        .content_type("application/json")
+        .insert_header((
+            "Simpa-Schema",
+            format!("directory-card/{CARD_SCHEMA_VERSION}"),
+        ))
+        .body(bytes))
+}
+
+/// The directory: the associations that consented, the most relevant first when searching,
+/// by name otherwise. Public; cached five minutes and revalidated with `ETag`.
+#[utoipa::path(
+    tag = "directory",
+    params(DirectoryParams),
+    responses(
+        (status = 200, body = Page<DirectoryCard>, headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
+        (status = 304, description = "The copy named by If-None-Match is current."),
+        (status = 400, response = responses::BadRequest),
+    )
+)]
+#[get("/associations")]
+pub async fn search_directory(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    params: crate::input::Query<DirectoryParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.0;
+    let limit = pagination::limit(params.limit)?;
+    let after = pagination::decode_cursor(params.cursor.as_deref())?;
+    if params.district.is_some_and(|d| !(1..=20).contains(&d)) {
+        return Err(Problem::invalid_query(vec![
+            Violation::new("district.unknown", "Les arrondissements vont de 1 à 20.")
+                .at("district"),
+        ]));
+    }
+    let mut facets = Vec::new();
+    if let Some(d) = params.district {
+        facets.push(facet("district", &d.to_string()));
+    }
+    if let Some(sector) = params
+        .sector
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        facets.push(facet("sector", sector));
+    }
+    if let Some(public) = params.public {
+        facets.push(facet("public", public.0.code()));
+    }
+    let query = DirectoryQuery {
+        words: params.q.as_deref().map(query_words).unwrap_or_default(),
+        facets,
+    };
+    let page = state
+        .read(move |conn| directory::search(conn, &query, after.as_ref(), limit))
+        .await?;
+    let last_modified = page.items.iter().map(|a| a.updated_at).max();
+    let page = Page::from_stored(page, DirectoryCard::from);
+    cached(&request, &page, last_modified)
+}
+
+/// One association's public card; 404 when it did not consent.
+#[utoipa::path(
+    tag = "directory",
+    responses(
+        (status = 200, body = DirectoryCard, headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String))),
+        (status = 304, description = "The copy named by If-None-Match (or dated by If-Modified-Since) is current."),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[get("/associations/{association_id}")]
+pub async fn directory_card(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let card = state
+        .read(move |conn| {
+            directory::card(conn, id)?.ok_or_else(|| {
+                DomainError::NotFound {
+                    what: "association",
+                }
+                .into()
+            })
+        })
+        .await?;
+    let modified = card.updated_at;
+    cached(&request, &DirectoryCard::from(card), Some(modified))
+}

@@ -1,0 +1,215 @@
+//! The public directory's search, over the index of terms each consenting association's card
+//! is found by (`directory_terms`, kept by `associations`): every word searched must begin a
+//! term of the card and every facet asked must be one; cards rank by the weight of the words
+//! they match, then by name. The same SQL, and so the same results, on both databases.
+
+use crate::DbConnection;
+use crate::associations;
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
+use crate::schema::associations as table;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use simpa_domain::association::Association;
+use simpa_domain::ids::AssociationId;
+
+/// A search of the directory.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryQuery {
+    /// Folded words, each matching the terms it begins.
+    pub words: Vec<String>,
+    /// Facet terms the card must have (`@sector:sport`, `@district:11`, `@public:jeunes`).
+    pub facets: Vec<String>,
+}
+
+/// The last character there is: a word's prefix range ends with it.
+const LAST: char = '\u{10FFFF}';
+
+/// Where a card stands in the order of a search: its score, its name's sort key, its id.
+fn keyset(score: i32, sort_key: &str, id: &str) -> Keyset {
+    Keyset {
+        sort_key: format!("{score:05}{sort_key}"),
+        id: id.to_owned(),
+    }
+}
+
+/// The (score, sort key, id) a cursor names.
+fn position(after: &Keyset) -> StoreResult<(i32, String, String)> {
+    let bad = || {
+        StoreError::Domain(simpa_domain::DomainError::invalid(
+            "cursor",
+            simpa_domain::Violation::new(
+                "cursor.invalid",
+                "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+            ),
+        ))
+    };
+    let score = after.sort_key.get(..5).ok_or_else(bad)?;
+    let rest = after.sort_key.get(5..).ok_or_else(bad)?;
+    Ok((
+        score.parse().map_err(|_| bad())?,
+        rest.to_owned(),
+        after.id.clone(),
+    ))
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Integer)]
+    score: i32,
+    #[diesel(sql_type = Text)]
+    sort_key: String,
+}
+
+/// A page of the cards a search finds, the most relevant first.
+pub fn search(
+    conn: &mut DbConnection,
+    query: &DirectoryQuery,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Association>> {
+    let after = after.map(position).transpose()?;
+    let hits: Vec<Hit> = if query.words.is_empty() && query.facets.is_empty() {
+        browse(conn, after, limit)?
+    } else {
+        matching(conn, query, after, limit)?
+    };
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let cards = associations::by_ids(conn, &ids)?;
+    let mut ordered = Vec::with_capacity(hits.len());
+    for hit in &hits {
+        if let Some(card) = cards.iter().find(|c| c.id.to_string() == hit.id) {
+            ordered.push((hit.score, hit.sort_key.clone(), card.clone()));
+        }
+    }
+    let page = Page::from_rows(ordered, limit, |(score, sort_key, card)| {
+        keyset(*score, sort_key, &card.id.to_string())
+    });
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, _, card)| card).collect(),
+        next: page.next,
+    })
+}
+
+/// The whole directory by name.
+fn browse(
+    conn: &mut DbConnection,
+    after: Option<(i32, String, String)>,
+    limit: usize,
+) -> StoreResult<Vec<Hit>> {
+    let mut query = table::table
+        .filter(table::directory_consent.eq(true))
+        .into_boxed();
+    if let Some((_, sort_key, id)) = after {
+        query = query.filter(
+            table::sort_key
+                .gt(sort_key.clone())
+                .or(table::sort_key.eq(sort_key).and(table::id.gt(id))),
+        );
+    }
+    let rows: Vec<(String, String)> = query
+        .order((table::sort_key, table::id))
+        .limit(limit as i64 + 1)
+        .select((table::id, table::sort_key))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, sort_key)| Hit {
+            id,
+            score: 0,
+            sort_key,
+        })
+        .collect())
+}
+
+/// The cards with every facet and a term beginning with every word, scored.
+fn matching(
+    conn: &mut DbConnection,
+    query: &DirectoryQuery,
+    after: Option<(i32, String, String)>,
+    limit: usize,
+) -> StoreResult<Vec<Hit>> {
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    let mut n = 0;
+    let mut slot = || {
+        n += 1;
+        if postgres {
+            format!("${n}")
+        } else {
+            "?".to_owned()
+        }
+    };
+    // Each condition is a range of terms: a word's prefix, or exactly a facet.
+    let ranges: Vec<(String, String)> = query
+        .words
+        .iter()
+        .map(|w| (w.clone(), format!("{w}{LAST}")))
+        .chain(query.facets.iter().map(|f| (f.clone(), f.clone())))
+        .collect();
+    let mut binds: Vec<String> = Vec::new();
+    let mut cases = String::new();
+    for (k, (lo, hi)) in ranges.iter().enumerate() {
+        cases.push_str(&format!(
+            " WHEN term >= {} AND term <= {} THEN {k}",
+            slot(),
+            slot()
+        ));
+        binds.push(lo.clone());
+        binds.push(hi.clone());
+    }
+    let mut wheres = Vec::new();
+    for (lo, hi) in &ranges {
+        wheres.push(format!("(term >= {} AND term <= {})", slot(), slot()));
+        binds.push(lo.clone());
+        binds.push(hi.clone());
+    }
+    let needed = slot();
+    let mut sql = format!(
+        "SELECT a.id AS id, s.score AS score, a.sort_key AS sort_key FROM (\
+           SELECT association_id, CAST(SUM(w) AS INTEGER) AS score FROM (\
+             SELECT association_id, k, MAX(weight) AS w FROM (\
+               SELECT association_id, weight, CASE{cases} END AS k \
+               FROM directory_terms WHERE {}\
+             ) t GROUP BY association_id, k\
+           ) u GROUP BY association_id HAVING COUNT(*) = {needed}\
+         ) s JOIN associations a ON a.id = s.association_id",
+        wheres.join(" OR ")
+    );
+    let after_binds = after.clone();
+    if after.is_some() {
+        let (s1, s2, k1, k2, i1) = (slot(), slot(), slot(), slot(), slot());
+        sql.push_str(&format!(
+            " WHERE s.score < {s1} OR (s.score = {s2} AND (a.sort_key > {k1} OR (a.sort_key = {k2} AND a.id > {i1})))"
+        ));
+    }
+    let limit_slot = slot();
+    sql.push_str(&format!(
+        " ORDER BY s.score DESC, a.sort_key, a.id LIMIT {limit_slot}"
+    ));
+    let needed_count = ranges.len() as i64;
+    let limit = limit as i64 + 1;
+    crate::connection::on_each_backend!(&mut *conn, c => {
+        let mut q = diesel::sql_query(sql.clone()).into_boxed();
+        for value in &binds {
+            q = q.bind::<Text, _>(value.clone());
+        }
+        q = q.bind::<BigInt, _>(needed_count);
+        if let Some((score, sort_key, id)) = &after_binds {
+            q = q
+                .bind::<Integer, _>(*score)
+                .bind::<Integer, _>(*score)
+                .bind::<Text, _>(sort_key.clone())
+                .bind::<Text, _>(sort_key.clone())
+                .bind::<Text, _>(id.clone());
+        }
+        q.bind::<BigInt, _>(limit).load::<Hit>(c)
+    })
+    .map_err(StoreError::from)
+}
+
+/// One card, if its association consented.
+pub fn card(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Association>> {
+    Ok(associations::get(conn, id)?.filter(|a| a.profile.directory_consent))
+}
