@@ -131,9 +131,11 @@ def stop(server):
     server.wait(timeout=10)
 
 
-def wrk(url, seconds, token=None, script=None, method=None):
-    """Requests/s, p50 and p99 in ms, from wrk -t2 -c64 (the load of the stack notes)."""
-    command = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", url]
+def wrk(url, seconds, token=None, script=None, method=None, connections=64):
+    """Requests/s, p50 and p99 in ms, from wrk -t2 -c64 (the load of the stack notes), or with
+    fewer connections to time each request rather than a queue."""
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if token:
         command[1:1] = ["-H", f"authorization: Bearer {token}"]
     if script:
@@ -247,6 +249,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         rows += vote_deliberations(base, bureau, admin, agendas, database_name)
     finally:
         stop(server)
+    rows += bench_directory(simpa, limits, env, base, work, database_name, seconds)
     for row in rows[1:]:
         if "rate" in row:
             row["rss"] = peak
@@ -268,6 +271,46 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
                  "note": "not measured yet: they come with issue 9"})
     shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+DIRECTORY_QUERIES = [
+    "q=theatre", "q=sport", "q=ecole", "q=musique%20enfants", "q=danse&district=11",
+    "q=jeun", "q=solidarite&public=personnes_precaires", "district=18",
+    "sector=culture_arts&district=3", "q=association", "q=jardin%20partage", "q=th",
+]
+
+DIRECTORY_LUA = """
+local n = 0
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+"""
+
+
+def bench_directory(simpa, limits, env, base, work, database_name, seconds, size=150_000, paris=13_000):
+    """Grows the directory to `size` associations (the generated ones after paris's), then
+    times its public search with wrk, one connection, over a dozen queries in turn: p50, p99."""
+    started = time.perf_counter()
+    listed = subprocess.run([limits, "directory", str(paris), str(size - paris)], env=env,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    print(f"  {database_name}: directory grown to {size:,} associations in "
+          f"{time.perf_counter() - started:.0f} s ({listed} more listed)", flush=True)
+    paths = ",\n".join(f'"/api/v1/directory/associations?{q}&limit=20"' for q in DIRECTORY_QUERIES)
+    script = wrk_script(work, "directory.lua", f"paths = {{\n{paths}\n}}\n" + DIRECTORY_LUA)
+    server = start([simpa, "serve"], env)
+    try:
+        for query in DIRECTORY_QUERIES:
+            call(base, "GET", f"/api/v1/directory/associations?{query}&limit=20")
+        # One request at a time: the time of a search, not of a queue.
+        rate, p50, p99 = wrk(f"{base}/api/v1/directory/associations", seconds, None, script, connections=1)
+    finally:
+        stop(server)
+    print(f"  {database_name}: directory search: {rate:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+    return [{"scenario": f"public directory search at {size:,} associations (12 queries in turn)",
+             "database": database_name,
+             "note": f"{rate:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms (target p99 < 20 ms)",
+             "directory_p99": p99}]
 
 
 def build_jury_calls(limits, env, calls=3):
@@ -391,6 +434,8 @@ def city_targets(rows):
             targets.append((f"{row['database']}: jury ranking of 5,000 × 20 in memory < 200 ms ({row['jury_compute_ms']:.1f} ms)", row["jury_compute_ms"] < 200))
         if "jury_validate_s" in row and row["database"] == "postgres":
             targets.append((f"postgres: jury validation of 5,000 requests < 2 s (median {row['jury_validate_s']:.2f} s)", row["jury_validate_s"] < 2))
+        if "directory_p99" in row:
+            targets.append((f"{row['database']}: directory search p99 < 20 ms at 150,000 associations ({row['directory_p99']:.1f} ms)", row["directory_p99"] < 20))
         if "vote_ms" in row:
             targets.append((f"{row['database']}: vote of 1,000 lines < 500 ms (median {row['vote_ms']:.0f} ms)", row["vote_ms"] < 500))
         if row["scenario"].startswith("load"):

@@ -437,6 +437,29 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if args.get(1).map(String::as_str) == Some("directory") {
+        let numbers: Option<(usize, usize)> = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .zip(args.get(3).and_then(|c| c.parse().ok()));
+        let Some((from, count)) = numbers else {
+            eprintln!("usage: simpa-limits directory <first index> <count>");
+            return ExitCode::FAILURE;
+        };
+        let now = state.now();
+        return match simpa_fixtures::batches::directory_associations(
+            &state.db, 42, from, count, now,
+        ) {
+            Ok(listed) => {
+                println!("{listed}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("simpa-limits: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.get(1).map(String::as_str) == Some("drafts") {
         let Some(count) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
             eprintln!("usage: simpa-limits drafts <count>");

@@ -449,6 +449,7 @@ struct TermRow {
     term: String,
     association_id: String,
     weight: i32,
+    sort_key: String,
 }
 
 /// The terms the directory finds an association's card by: none unless it consented.
@@ -478,6 +479,7 @@ fn term_rows(
         )
         .collect();
     facets.dedup();
+    let sort_key = fold(&profile.name);
     search::card_terms(
         &profile.name,
         profile.acronym.as_deref(),
@@ -489,6 +491,7 @@ fn term_rows(
         term,
         association_id: id.to_string(),
         weight,
+        sort_key: sort_key.clone(),
     })
     .collect()
 }

@@ -1,7 +1,8 @@
 //! The public directory's search, over the index of terms each consenting association's card
 //! is found by (`directory_terms`, kept by `associations`): every word searched must begin a
-//! term of the card and every facet asked must be one; cards rank by the weight of the words
-//! they match, then by name. The same SQL, and so the same results, on both databases.
+//! term of the card and every facet asked must be one; cards rank by the weight of the terms
+//! they match, then by name. The same SQL, and so the same results, on both databases; terms
+//! and names compare byte by byte on both.
 
 use crate::DbConnection;
 use crate::associations;
@@ -166,27 +167,28 @@ fn matching(
         binds.push(hi.clone());
     }
     let needed = slot();
+    // One pass over the matching terms, read from the index alone: a card matches when each
+    // condition found one of its terms; its score adds their weights.
     let mut sql = format!(
-        "SELECT a.id AS id, s.score AS score, a.sort_key AS sort_key FROM (\
-           SELECT association_id, CAST(SUM(w) AS INTEGER) AS score FROM (\
-             SELECT association_id, k, MAX(weight) AS w FROM (\
-               SELECT association_id, weight, CASE{cases} END AS k \
-               FROM directory_terms WHERE {}\
-             ) t GROUP BY association_id, k\
-           ) u GROUP BY association_id HAVING COUNT(*) = {needed}\
-         ) s JOIN associations a ON a.id = s.association_id",
+        "SELECT id, score, sort_key FROM (\
+           SELECT association_id AS id, CAST(SUM(weight) AS INTEGER) AS score, \
+                  MIN(sort_key) AS sort_key FROM (\
+             SELECT association_id, weight, sort_key, CASE{cases} END AS k \
+             FROM directory_terms WHERE {}\
+           ) t GROUP BY association_id HAVING COUNT(DISTINCT k) = {needed}\
+         ) s",
         wheres.join(" OR ")
     );
     let after_binds = after.clone();
     if after.is_some() {
         let (s1, s2, k1, k2, i1) = (slot(), slot(), slot(), slot(), slot());
         sql.push_str(&format!(
-            " WHERE s.score < {s1} OR (s.score = {s2} AND (a.sort_key > {k1} OR (a.sort_key = {k2} AND a.id > {i1})))"
+            " WHERE score < {s1} OR (score = {s2} AND (sort_key > {k1} OR (sort_key = {k2} AND id > {i1})))"
         ));
     }
     let limit_slot = slot();
     sql.push_str(&format!(
-        " ORDER BY s.score DESC, a.sort_key, a.id LIMIT {limit_slot}"
+        " ORDER BY score DESC, sort_key, id LIMIT {limit_slot}"
     ));
     let needed_count = ranges.len() as i64;
     let limit = limit as i64 + 1;

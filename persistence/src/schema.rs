@@ -566,6 +566,7 @@ diesel::table! {
         term -> Text,
         association_id -> Text,
         weight -> Integer,
+        sort_key -> Text,
     }
 }
 

@@ -7,12 +7,16 @@ ALTER TABLE associations ADD COLUMN public_website BOOLEAN NOT NULL DEFAULT FALS
 
 -- The terms each consenting association's card is found by (domain/src/search.rs): the words
 -- of its name, acronym and object with their weight, and its facets (@sector:…, @district:…,
--- @public:…) weighing 0. Compared byte by byte, so that a word's prefix is a range.
+-- @public:…) weighing 0. Compared byte by byte, so that a word's prefix is a range; the
+-- key holds every column a search reads.
 CREATE TABLE directory_terms (
     term TEXT COLLATE "C" NOT NULL,
     association_id TEXT NOT NULL REFERENCES associations (id),
     weight INTEGER NOT NULL,
-    PRIMARY KEY (term, association_id)
+    -- The card's name as it sorts (associations.sort_key), so that a search ranks its
+    -- matches from the index alone.
+    sort_key TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (term, association_id) INCLUDE (weight, sort_key)
 );
 CREATE INDEX directory_terms_association ON directory_terms (association_id);
 -- The directory without a search, by name.
