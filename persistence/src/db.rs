@@ -102,6 +102,18 @@ impl Db {
         (*conn).transaction(use_case)
     }
 
+    /// After a bulk load: refreshes the planner's statistics and, on PostgreSQL, the
+    /// visibility map that lets index-only scans skip the table (what autovacuum would do, a
+    /// while later).
+    pub fn refresh_statistics(&self) -> StoreResult<()> {
+        let mut conn = self.pool.get()?;
+        match self.backend {
+            Backend::Sqlite => conn.batch_execute("ANALYZE"),
+            Backend::Postgres => conn.batch_execute("VACUUM ANALYZE"),
+        }
+        .map_err(StoreError::from)
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> StoreResult<()> {
         self.pool

@@ -142,7 +142,9 @@ fn matching(
             "?".to_owned()
         }
     };
-    // Each condition is a range of terms: a word's prefix, or exactly a facet.
+    // Each condition is a range of terms: a word's prefix, or exactly a facet. Each is read
+    // on its own from the index (which holds every column read), then a card matches when
+    // every condition found one of its terms; its score adds their weights.
     let ranges: Vec<(String, String)> = query
         .words
         .iter()
@@ -150,34 +152,25 @@ fn matching(
         .chain(query.facets.iter().map(|f| (f.clone(), f.clone())))
         .collect();
     let mut binds: Vec<String> = Vec::new();
-    let mut cases = String::new();
+    let mut scans = Vec::new();
     for (k, (lo, hi)) in ranges.iter().enumerate() {
-        cases.push_str(&format!(
-            " WHEN term >= {} AND term <= {} THEN {k}",
+        scans.push(format!(
+            "SELECT association_id, weight, sort_key, {k} AS k FROM directory_terms \
+             WHERE term >= {} AND term <= {}",
             slot(),
             slot()
         ));
         binds.push(lo.clone());
         binds.push(hi.clone());
     }
-    let mut wheres = Vec::new();
-    for (lo, hi) in &ranges {
-        wheres.push(format!("(term >= {} AND term <= {})", slot(), slot()));
-        binds.push(lo.clone());
-        binds.push(hi.clone());
-    }
     let needed = slot();
-    // One pass over the matching terms, read from the index alone: a card matches when each
-    // condition found one of its terms; its score adds their weights.
     let mut sql = format!(
         "SELECT id, score, sort_key FROM (\
            SELECT association_id AS id, CAST(SUM(weight) AS INTEGER) AS score, \
-                  MIN(sort_key) AS sort_key FROM (\
-             SELECT association_id, weight, sort_key, CASE{cases} END AS k \
-             FROM directory_terms WHERE {}\
-           ) t GROUP BY association_id HAVING COUNT(DISTINCT k) = {needed}\
+                  MIN(sort_key) AS sort_key \
+           FROM ({}) t GROUP BY association_id HAVING COUNT(DISTINCT k) = {needed}\
          ) s",
-        wheres.join(" OR ")
+        scans.join(" UNION ALL ")
     );
     let after_binds = after.clone();
     if after.is_some() {
