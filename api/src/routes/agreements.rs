@@ -105,6 +105,18 @@ fn readable(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> StoreResult<Rea
     })
 }
 
+/// The agreement, locked until the transaction ends, if it is still the version the caller
+/// read (412 otherwise).
+fn locked_as_read(conn: &mut DbConnection, id: Uuid, if_match: IfMatch) -> StoreResult<Agreement> {
+    let agreement =
+        agreements::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "agreement" })?;
+    simpa_domain::association::check_version(
+        agreement.version,
+        if_match.expected(agreement.version),
+    )?;
+    Ok(agreement)
+}
+
 fn agreement_view(
     conn: &mut DbConnection,
     agreement: Agreement,
@@ -277,12 +289,7 @@ pub async fn update_agreement(
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManageAgreements)?;
-            let agreement = agreements::get_locked(conn, id)?
-                .ok_or(DomainError::NotFound { what: "agreement" })?;
-            simpa_domain::association::check_version(
-                agreement.version,
-                if_match.expected(agreement.version),
-            )?;
+            let agreement = locked_as_read(conn, id, if_match)?;
             rules::check_editable(agreement.status)?;
             let covered: Vec<YearAmount> = grants::of_agreement(conn, id)?
                 .iter()
@@ -379,12 +386,7 @@ async fn give_signature(
                 Side::City => Action::ManageAgreements,
             };
             policy::authorize(&actor, may)?;
-            let agreement = agreements::get_locked(conn, id)?
-                .ok_or(DomainError::NotFound { what: "agreement" })?;
-            simpa_domain::association::check_version(
-                agreement.version,
-                if_match.expected(agreement.version),
-            )?;
+            let agreement = locked_as_read(conn, id, if_match)?;
             let status = match side {
                 Side::Association => rules::sign_by_association(agreement.status)?,
                 Side::City => rules::countersign(agreement.status)?,
