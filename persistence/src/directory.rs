@@ -142,33 +142,36 @@ fn matching(
             "?".to_owned()
         }
     };
-    // Each condition is a range of terms: a word's prefix, or exactly a facet. Each is read
-    // on its own from the index (which holds every column read), then a card matches when
-    // every condition found one of its terms; its score adds their weights.
-    let ranges: Vec<(String, String)> = query
-        .words
-        .iter()
-        .map(|w| (w.clone(), format!("{w}{LAST}")))
-        .chain(query.facets.iter().map(|f| (f.clone(), f.clone())))
-        .collect();
+    // Each condition is a range of terms read on its own from the index (which holds every
+    // column read): a word's prefix, once per card with its best weight, or exactly a facet,
+    // which a card has once at most. A card matches when every condition found it; its score
+    // adds the words' weights.
     let mut binds: Vec<String> = Vec::new();
     let mut scans = Vec::new();
-    for (k, (lo, hi)) in ranges.iter().enumerate() {
+    for word in &query.words {
         scans.push(format!(
-            "SELECT association_id, weight, sort_key, {k} AS k FROM directory_terms \
-             WHERE term >= {} AND term <= {}",
+            "SELECT association_id, MAX(weight) AS weight, MIN(sort_key) AS sort_key \
+             FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY association_id",
             slot(),
             slot()
         ));
-        binds.push(lo.clone());
-        binds.push(hi.clone());
+        binds.push(word.clone());
+        binds.push(format!("{word}{LAST}"));
     }
+    for facet in &query.facets {
+        scans.push(format!(
+            "SELECT association_id, weight, sort_key FROM directory_terms WHERE term = {}",
+            slot()
+        ));
+        binds.push(facet.clone());
+    }
+    let ranges = scans.len();
     let needed = slot();
     let mut sql = format!(
         "SELECT id, score, sort_key FROM (\
            SELECT association_id AS id, CAST(SUM(weight) AS INTEGER) AS score, \
                   MIN(sort_key) AS sort_key \
-           FROM ({}) t GROUP BY association_id HAVING COUNT(DISTINCT k) = {needed}\
+           FROM ({}) t GROUP BY association_id HAVING COUNT(*) = {needed}\
          ) s",
         scans.join(" UNION ALL ")
     );
@@ -183,7 +186,7 @@ fn matching(
     sql.push_str(&format!(
         " ORDER BY score DESC, sort_key, id LIMIT {limit_slot}"
     ));
-    let needed_count = ranges.len() as i64;
+    let needed_count = ranges as i64;
     let limit = limit as i64 + 1;
     crate::connection::on_each_backend!(&mut *conn, c => {
         let mut q = diesel::sql_query(sql.clone()).into_boxed();
