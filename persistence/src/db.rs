@@ -108,7 +108,8 @@ impl Db {
     pub fn refresh_statistics(&self) -> StoreResult<()> {
         let mut conn = self.pool.get()?;
         match self.backend {
-            Backend::Sqlite => conn.batch_execute("ANALYZE"),
+            // And the write-ahead log, grown by the load, folded back into the database.
+            Backend::Sqlite => conn.batch_execute("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);"),
             Backend::Postgres => conn.batch_execute("VACUUM ANALYZE"),
         }
         .map_err(StoreError::from)
