@@ -10,7 +10,7 @@ use crate::etag::with_etag;
 use crate::input::Json;
 use crate::notify::Templates;
 use crate::problem::{Problem, responses};
-use crate::routes::grants::{close_when_complete, readable_grant};
+use crate::routes::grants::{ReadableGrant, close_when_complete, readable_grant};
 use crate::routes::instruction::record_action_as;
 use crate::routes::requests::{BudgetLineFields, event_actor, parse_budget};
 use crate::state::AppState;
@@ -24,7 +24,7 @@ use simpa_domain::ids::{DocumentVersionId, RequestId};
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::final_reports::{self, StoredReport};
-use simpa_persistence::{DbConnection, StoreResult, accounts, documents, grants, requests};
+use simpa_persistence::{DbConnection, StoreResult, accounts, documents, grants};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -136,8 +136,7 @@ fn current_view(
     actor: &Actor,
     id: RequestId,
 ) -> StoreResult<FinalReportView> {
-    let (grant, _) = readable_grant(conn, actor, id, false)?;
-    let request = requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+    let ReadableGrant { grant, request, .. } = readable_grant(conn, actor, id, false)?;
     let stored = final_reports::get(conn, id)?.ok_or(DomainError::NotFound {
         what: "final_report",
     })?;
@@ -228,9 +227,7 @@ pub async fn file_final_report(
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
-            let (grant, _) = readable_grant(conn, &actor, id, true)?;
-            let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let ReadableGrant { grant, request, .. } = readable_grant(conn, &actor, id, true)?;
             let current = final_reports::get(conn, id)?;
             let parties = policy::parties(&actor, grant.association);
             check_turn(&request.facts, ActionKind::FileFinalReport, &parties)?;
@@ -364,9 +361,11 @@ async fn review(
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
-            let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let ReadableGrant {
+                grant,
+                agreement,
+                request,
+            } = readable_grant(conn, &actor, id, true)?;
             let parties = policy::parties(&actor, grant.association);
             let action = if changes.is_some() {
                 ActionKind::AskReportChanges

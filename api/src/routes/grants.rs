@@ -23,7 +23,7 @@ use simpa_domain::ids::RequestId;
 use simpa_domain::policy::{self, Action, Actor, Party};
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::grants::{self, Grant, NewPayment, NewRepayment};
-use simpa_persistence::requests;
+use simpa_persistence::requests::{self, StoredRequest};
 use simpa_persistence::{DbConnection, StoreResult, agreements, associations, deliberations};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -109,20 +109,24 @@ pub struct RepaymentView {
     pub settled_on: Option<NaiveDate>,
 }
 
-/// The grant of a request the actor may read, with its agreement.
+/// A grant the actor may read, with its agreement and its request.
+pub(crate) struct ReadableGrant {
+    pub grant: Grant,
+    pub agreement: Option<agreements::Agreement>,
+    pub request: StoredRequest,
+}
+
+/// The grant of a request the actor may read (locked with `lock`), with its agreement and
+/// request.
 pub(crate) fn readable_grant(
     conn: &mut DbConnection,
     actor: &Actor,
     id: RequestId,
     lock: bool,
-) -> StoreResult<(Grant, Option<agreements::Agreement>)> {
-    let request = requests::get(conn, id)?;
-    let access = request.as_ref().map(|r| r.access());
-    match access {
-        Some(access) => policy::authorize(actor, Action::ReadGrant(access))?,
-        // Told like a grant one may not read: ids cannot be probed.
-        None => return Err(DomainError::NotFound { what: "grant" }.into()),
-    }
+) -> StoreResult<ReadableGrant> {
+    // Told like a grant one may not read: ids cannot be probed.
+    let request = requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "grant" })?;
+    policy::authorize(actor, Action::ReadGrant(request.access()))?;
     let grant = if lock {
         grants::get_locked(conn, id)?
     } else {
@@ -133,17 +137,23 @@ pub(crate) fn readable_grant(
         Some(a) => agreements::get(conn, a)?,
         None => None,
     };
-    Ok((grant, agreement))
+    Ok(ReadableGrant {
+        grant,
+        agreement,
+        request,
+    })
 }
 
 fn grant_view(
     conn: &mut DbConnection,
-    grant: Grant,
-    agreement: Option<agreements::Agreement>,
+    found: ReadableGrant,
     today: NaiveDate,
 ) -> StoreResult<GrantView> {
-    let request =
-        requests::get(conn, grant.request)?.ok_or(DomainError::NotFound { what: "request" })?;
+    let ReadableGrant {
+        grant,
+        agreement,
+        request,
+    } = found;
     let name = associations::names(conn, &[grant.association])?
         .into_iter()
         .next()
@@ -245,8 +255,8 @@ pub async fn get_grant(
     let view = state
         .read(move |conn| {
             let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
-            grant_view(conn, grant, agreement, today)
+            let found = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, found, today)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -294,7 +304,9 @@ pub async fn set_schedule(
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let ReadableGrant {
+                grant, agreement, ..
+            } = readable_grant(conn, &actor, id, true)?;
             simpa_domain::association::check_version(
                 grant.version,
                 if_match.expected(grant.version),
@@ -321,8 +333,8 @@ pub async fn set_schedule(
                 ..money
             };
             grants::set_schedule(conn, &grant, &after, now)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
-            grant_view(conn, grant, agreement, today)
+            let found = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, found, today)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -367,7 +379,9 @@ pub async fn record_payment(
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
             let recorded_by = person(&actor)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
+            let ReadableGrant {
+                grant, agreement, ..
+            } = readable_grant(conn, &actor, id, true)?;
             let money = grant.money(agreement.as_ref());
             let mut checks = simpa_domain::Checks::default();
             checks.check("amount_cents", check_cents(input.amount_cents, true));
@@ -400,8 +414,8 @@ pub async fn record_payment(
                 ..money
             };
             close_when_complete(conn, &actor, id, &[Party::Finance], &after, now)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
-            grant_view(conn, grant, agreement, today)
+            let found = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, found, today)
         })
         .await?;
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
@@ -531,9 +545,11 @@ pub async fn order_repayment(
     let view = state
         .write(move |conn| {
             let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, true)?;
-            let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+            let ReadableGrant {
+                grant,
+                agreement,
+                request,
+            } = readable_grant(conn, &actor, id, true)?;
             let parties = policy::parties(&actor, grant.association);
             check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
             let mut checks = simpa_domain::Checks::default();
@@ -585,8 +601,8 @@ pub async fn order_repayment(
                 ordered_by: event_actor(conn, &actor)?.name,
             };
             grants::order_repayment(conn, &grant, &money, &order, now)?;
-            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
-            grant_view(conn, grant, agreement, today)
+            let found = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, found, today)
         })
         .await?;
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
@@ -655,8 +671,8 @@ pub async fn settle_repayment(
                 let command = Command::Close { repaid_cents };
                 record_quiet_action(conn, &actor, id, &[Party::Finance], command, now)?;
             }
-            let (grant, agreement) = readable_grant(conn, &actor, id, false)?;
-            grant_view(conn, grant, agreement, today)
+            let found = readable_grant(conn, &actor, id, false)?;
+            grant_view(conn, found, today)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
