@@ -363,6 +363,24 @@ pub fn pro_rata_repayment(
     (i128::from(granted_cents) * i128::from(remaining) / i128::from(total)) as i64
 }
 
+/// A repayment is settled between its order and today.
+pub fn check_settled_on(
+    settled_on: NaiveDate,
+    ordered_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Violation> {
+    if settled_on < ordered_on || settled_on > today {
+        return Err(Violation::new(
+            "repayment.settled_on",
+            format!(
+                "Un reversement est réglé entre son ordre, le {}, et aujourd'hui.",
+                crate::deliberation::french_date(ordered_on)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// On what a repayment order is based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepaymentBasis {
@@ -674,6 +692,19 @@ mod tests {
         }
         m.repayment_ordered = true;
         assert_eq!(m.balance_cents(), 0);
+    }
+
+    #[test]
+    fn a_repayment_is_settled_between_its_order_and_today() {
+        let (ordered, today) = (date(2027, 5, 2), date(2027, 6, 1));
+        assert!(check_settled_on(ordered, ordered, today).is_ok());
+        assert!(check_settled_on(today, ordered, today).is_ok());
+        for wrong in [date(2027, 5, 1), date(2027, 6, 2)] {
+            assert_eq!(
+                check_settled_on(wrong, ordered, today).unwrap_err().code,
+                "repayment.settled_on"
+            );
+        }
     }
 
     #[test]

@@ -833,6 +833,13 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         "{repayments}/{}/settle",
         ordered["repayments"][0]["id"].as_str().expect("id")
     );
+    let tomorrow = json!({"settled_on": today + TimeDelta::days(1)});
+    let refused = app.post(&settle, Some(&finance.access), &tomorrow);
+    refused.expect_problem(422, "validation.failed");
+    assert_eq!(
+        refused.field_errors(),
+        [("settled_on".to_owned(), "repayment.settled_on".to_owned())]
+    );
     let settled = json!({"settled_on": today});
     app.post(&settle, Some(&city.dac.access), &settled)
         .expect_problem(403, "access.forbidden");

@@ -645,16 +645,12 @@ pub async fn settle_repayment(
             let repayment = grants::repayment(conn, repayment_id)?
                 .filter(|r| r.request == id)
                 .ok_or(DomainError::NotFound { what: "repayment" })?;
-            if input.settled_on > today || input.settled_on < repayment.ordered_at.date_naive() {
-                return Err(DomainError::invalid(
-                    "settled_on",
-                    Violation::new(
-                        "repayment.settled_on",
-                        "Un reversement est réglé entre son ordre et aujourd'hui.",
-                    ),
-                )
-                .into());
-            }
+            simpa_domain::funding::check_settled_on(
+                input.settled_on,
+                repayment.ordered_at.date_naive(),
+                today,
+            )
+            .map_err(|v| DomainError::invalid("settled_on", v))?;
             let by = event_actor(conn, &actor)?.name;
             if !grants::settle_repayment(conn, repayment_id, input.settled_on, &by, now)? {
                 return Err(DomainError::conflict(
