@@ -78,6 +78,14 @@ pub struct DeliberationView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The deliberation as it now stands, after a change.
+fn view_of(conn: &mut DbConnection, id: Uuid) -> StoreResult<DeliberationView> {
+    let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
+        what: "deliberation",
+    })?;
+    view(conn, d)
+}
+
 fn view(conn: &mut DbConnection, d: Deliberation) -> StoreResult<DeliberationView> {
     let lines = deliberations::lines(conn, d.id)?;
     let ids: Vec<String> = lines.iter().map(|l| l.request.to_string()).collect();
@@ -233,10 +241,7 @@ pub async fn create_deliberation(
                 },
                 now,
             )?;
-            let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
-                what: "deliberation",
-            })?;
-            view(conn, d)
+            view_of(conn, id)
         })
         .await?;
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
@@ -399,10 +404,7 @@ pub async fn add_line(
             let parties = policy::parties(&actor, request.association);
             record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
             deliberations::add_lines(conn, id, &[(request_id, proposed_cents)], now)?;
-            let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
-                what: "deliberation",
-            })?;
-            view(conn, d)
+            view_of(conn, id)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -442,10 +444,7 @@ pub async fn remove_line(
                 let parties = policy::parties(&actor, request.association);
                 record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
             }
-            let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
-                what: "deliberation",
-            })?;
-            view(conn, d)
+            view_of(conn, id)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -575,10 +574,7 @@ pub async fn record_vote(
                 now,
             )?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
-            let d = deliberations::get(conn, id)?.ok_or(DomainError::NotFound {
-                what: "deliberation",
-            })?;
-            view(conn, d)
+            view_of(conn, id)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
