@@ -1,6 +1,7 @@
 # Simpa: the two commands a new user needs are `make run` and `make test`.
 CARGO ?= cargo
 SIMPA := ./target/debug/simpa
+FRICTIONLESS := target/python/bin/frictionless
 
 .PHONY: run test lint openapi fixtures build bench
 
@@ -13,9 +14,14 @@ build:
 	$(CARGO) build --bin simpa
 
 ## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
-test: lint
+test: lint $(FRICTIONLESS)
 	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
-	scripts/with-postgres $(CARGO) test --workspace
+	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) scripts/with-postgres $(CARGO) test --workspace
+
+## The Table Schema validator the open data is checked with, in a virtual environment of its own.
+$(FRICTIONLESS):
+	python3 -m venv target/python
+	target/python/bin/pip install -q frictionless==5.21.0
 
 ## Formatting and lints, as CI checks them.
 lint:

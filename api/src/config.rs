@@ -34,6 +34,12 @@ pub struct Config {
     pub timezone: Tz,
     /// `SIMPA_CITY`: the city's name as its agreements print it.
     pub city: String,
+    /// `SIMPA_CITY_SIRET`: the city's SIRET, the granting authority's identifier in the open
+    /// data (default: the Ville de Paris, `21750001600019`).
+    pub city_siret: simpa_domain::siret::Siret,
+    /// `SIMPA_PUBLISH_REFUSALS`: whether the open data in Paris's layout lists the requests
+    /// refused, with 0 voted (default `true`, as Paris does).
+    pub publish_refusals: bool,
     /// `SIMPA_PUBLIC_ORIGINS`: the web origins (comma-separated, `*` for any) whose pages may
     /// call the public endpoints (the directory) from a browser.
     pub public_origins: Vec<String>,
@@ -174,6 +180,11 @@ impl Config {
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
             city: value("SIMPA_CITY").unwrap_or_else(|| "Ville de Paris".into()),
+            city_siret: {
+                let raw = value("SIMPA_CITY_SIRET").unwrap_or_else(|| "21750001600019".into());
+                simpa_domain::siret::Siret::parse(&raw).map_err(|v| format!("SIMPA_CITY_SIRET: {}", v.message))?
+            },
+            publish_refusals: !matches!(value("SIMPA_PUBLISH_REFUSALS").as_deref(), Some("0" | "false" | "no")),
             public_origins: value("SIMPA_PUBLIC_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -140,6 +140,7 @@ where
         .service(routes::health::readyz)
         // Before `/api/v1`, whose scope would take its paths.
         .service(routes::directory::scope(public_origins.to_vec()))
+        .service(routes::open_data::scope(public_origins.to_vec()))
         .service(scope::scope("/api/v1").configure(routes::configure))
         .split_for_parts();
     openapi::complete(&mut document);

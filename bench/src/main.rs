@@ -17,7 +17,8 @@
 //!
 //! `simpa-limits deliberation N` makes a deliberation of the Conseil de Paris with N lines
 //! (a closed campaign's instructed requests, scheduled) and prints its id, for the vote
-//! benchmark.
+//! benchmark. `simpa-limits granted N` makes one and records its vote at once, granting the
+//! favourable lines, for the open data benchmark.
 //!
 //! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
 //! the configured database, in one transaction, for the outbox benchmark, and exits.
@@ -232,108 +233,17 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
         .map_err(|e| format!("{e:?}"))
 }
 
-/// A deliberation of the Conseil de Paris with `count` lines: a closed campaign's instructed
-/// requests scheduled with the amount proposed, ready to be voted. Returns its id.
-async fn deliberation(state: &AppState, count: usize) -> Result<String, String> {
-    use simpa_domain::campaign::CircuitKind;
-    use simpa_domain::circuit::{Command, decide};
-    use simpa_domain::deliberation::{Council, CouncilKind, DeliberationReference};
-    use simpa_domain::history::EventActor;
-    use simpa_domain::ids::EventId;
-    use simpa_domain::policy::Party;
-    use simpa_domain::request::RequestState;
-    use simpa_persistence::deliberations::{self, NewDeliberation};
-    use simpa_persistence::instruction::{self, Author, Decided};
-    use simpa_persistence::{StoreError, requests};
+/// A deliberation of the Conseil de Paris with `count` lines, ready to be voted or `voted`
+/// (see `simpa_fixtures::batches::deliberation_of_campaign`). Returns its id.
+async fn deliberation(state: &AppState, count: usize, voted: bool) -> Result<String, String> {
     let now = state.now();
     state
         .write(move |conn| {
-            let config = |what: &str| StoreError::Config(what.to_owned());
-            let (campaign, n) = simpa_fixtures::batches::instructed_campaign(
-                conn,
-                "DELIB_BENCH",
-                CircuitKind::Central,
-                count,
-                now,
-            )?;
-            let reference = DeliberationReference::parse(&format!(
-                "{} DAC {}",
-                campaign.settings.budget_year,
-                9000 + n
-            ))
-            .map_err(|_| config("reference"))?;
-            let council =
-                Council::new(CouncilKind::ConseilDeParis, None).map_err(|_| config("council"))?;
-            let id = uuid::Uuid::now_v7();
-            // The session sits today: the bench records its vote at once.
-            let session_on = now.date_naive();
-            let created_by = campaign_creator(conn, campaign.id)?;
-            deliberations::insert(
-                conn,
-                &NewDeliberation {
-                    id,
-                    reference: &reference,
-                    council,
-                    session_on,
-                    title: "Délibération du banc d'essai",
-                    created_by,
-                },
-                now,
-            )?;
-            let city = EventActor {
-                account: None,
-                service: None,
-                name: "Banc d'essai".into(),
-            };
-            let scheduled = requests::of_campaign(conn, campaign.id, &[RequestState::Instructed])?;
-            let mut decided = Vec::with_capacity(scheduled.len());
-            let mut lines = Vec::with_capacity(scheduled.len());
-            for request in &scheduled {
-                let proposed_cents = request.facts.proposed_cents.unwrap_or(0);
-                let command = Command::Schedule {
-                    deliberation: reference.clone(),
-                    council,
-                    session_on,
-                    proposed_cents,
-                };
-                let outcome = decide(
-                    &request.facts,
-                    command,
-                    &[Party::Bureau],
-                    now,
-                    now.date_naive(),
-                )?;
-                let author = Author {
-                    event: EventId::from_uuid(uuid::Uuid::now_v7()),
-                    actor: city.clone(),
-                };
-                decided.push(Decided {
-                    request: request.clone(),
-                    actions: vec![(outcome, author, now)],
-                });
-                lines.push((request.id, proposed_cents));
-            }
-            deliberations::add_lines(conn, id, &lines, now)?;
-            let (recorded, _) = instruction::record_many(conn, decided)?;
-            instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
-            Ok(id.to_string())
+            simpa_fixtures::batches::deliberation_of_campaign(conn, count, voted, now)
+                .map(|id| id.to_string())
         })
         .await
         .map_err(|e| format!("{e:?}"))
-}
-
-/// Who created a campaign.
-fn campaign_creator(
-    conn: &mut simpa_persistence::DbConnection,
-    campaign: simpa_domain::ids::CampaignId,
-) -> simpa_persistence::StoreResult<simpa_domain::ids::AccountId> {
-    use simpa_persistence::schema::campaigns;
-    let id: String = campaigns::table
-        .find(campaign.to_string())
-        .select(campaigns::created_by)
-        .first(conn)?;
-    id.parse()
-        .map_err(|_| simpa_persistence::StoreError::Config("campaign creator".into()))
 }
 
 /// Queues `count` e-mails to distinct people, each about as long as a receipt of submission.
@@ -421,12 +331,12 @@ async fn main() -> ExitCode {
             }
         };
     }
-    if args.get(1).map(String::as_str) == Some("deliberation") {
+    if let Some(command @ ("deliberation" | "granted")) = args.get(1).map(String::as_str) {
         let Some(count) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
-            eprintln!("usage: simpa-limits deliberation <lines>");
+            eprintln!("usage: simpa-limits {command} <lines>");
             return ExitCode::FAILURE;
         };
-        return match deliberation(&state, count).await {
+        return match deliberation(&state, count, command == "granted").await {
             Ok(id) => {
                 println!("{id}");
                 ExitCode::SUCCESS

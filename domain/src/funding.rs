@@ -199,6 +199,18 @@ impl GrantMoney {
             .sum()
     }
 
+    /// The day payments may begin (the notification, or the city's signature of the
+    /// agreement) and the delay to pay in, in days; `None` while the agreement is unsigned.
+    pub fn payment_window(&self) -> Option<(NaiveDate, u32)> {
+        match self.agreement {
+            AgreementGate::Unsigned => None,
+            AgreementGate::NotRequired => Some((self.notified_on, PAYMENT_DAYS as u32)),
+            AgreementGate::Signed { on, payment_days } => {
+                Some((on.max(self.notified_on), payment_days))
+            }
+        }
+    }
+
     /// When what is payable and not yet paid must be paid by: 60 days (or the agreement's
     /// delay) after the latest of the notification, the agreement's signature and, for the
     /// balance, the final report's acceptance. `None` when nothing is owed now.
@@ -206,11 +218,7 @@ impl GrantMoney {
         if self.paid_cents >= self.payable_cents() {
             return None;
         }
-        let (start, days) = match self.agreement {
-            AgreementGate::Unsigned => return None,
-            AgreementGate::NotRequired => (self.notified_on, PAYMENT_DAYS as u32),
-            AgreementGate::Signed { on, payment_days } => (on.max(self.notified_on), payment_days),
-        };
+        let (start, days) = self.payment_window()?;
         let on_notification: i64 = self
             .installments
             .iter()

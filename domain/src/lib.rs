@@ -27,6 +27,7 @@ pub mod ids;
 pub mod jury;
 pub mod money;
 pub mod notification;
+pub mod open_data;
 pub mod outbox;
 pub mod policy;
 pub mod postal_code;

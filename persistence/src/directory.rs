@@ -146,12 +146,19 @@ fn matching(
     // column read): a word's prefix, once per card with its best weight, or exactly a facet,
     // which a card has once at most. A card matches when every condition found it; its score
     // adds the words' weights.
+    // SQLite's planner, from the statistics of a frequent word, may choose to walk the whole
+    // index by association to group without sorting: `+` keeps it on the word's range.
+    let grouped = if postgres {
+        "association_id"
+    } else {
+        "+association_id"
+    };
     let mut binds: Vec<String> = Vec::new();
     let mut scans = Vec::new();
     for word in &query.words {
         scans.push(format!(
             "SELECT association_id, MAX(weight) AS weight, MIN(sort_key) AS sort_key \
-             FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY association_id",
+             FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY {grouped}",
             slot(),
             slot()
         ));

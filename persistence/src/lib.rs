@@ -23,6 +23,7 @@ pub mod juries;
 pub mod locks;
 pub mod members;
 mod migrations;
+pub mod open_data;
 pub mod outbox;
 pub mod page;
 pub mod reference;

@@ -12,5 +12,6 @@ mod http;
 mod juries;
 mod members;
 mod notifications;
+mod open_data;
 mod requests;
 mod webhooks;

@@ -44,6 +44,24 @@ fn in_ci() -> bool {
         .is_ok_and(|ci| !matches!(ci.trim().to_lowercase().as_str(), "" | "false" | "0"))
 }
 
+/// The `frictionless` Table Schema validator `make test` installs (`SIMPA_FRICTIONLESS`),
+/// if it is there. Under CI, a missing one is a failure.
+pub fn frictionless() -> Option<std::path::PathBuf> {
+    match std::env::var_os("SIMPA_FRICTIONLESS").filter(|p| !p.is_empty()) {
+        Some(path) => Some(path.into()),
+        None => {
+            assert!(
+                !in_ci(),
+                "CI is set but SIMPA_FRICTIONLESS is not: the open data cannot go unvalidated in CI"
+            );
+            eprintln!(
+                "frictionless validation skipped: set SIMPA_FRICTIONLESS (make test does it)"
+            );
+            None
+        }
+    }
+}
+
 /// Whether tests can run on this backend here. Under CI, a missing PostgreSQL is a failure.
 pub fn available(backend: Backend) -> bool {
     match backend {
@@ -177,6 +195,14 @@ impl TestApp {
         let postgres_database = self.postgres_database.take();
         drop(self);
         TestApp::run(backend, env, data_dir, postgres_database, clock)
+    }
+
+    /// Restarts with these configuration variables changed.
+    pub fn restart_with(mut self, vars: &[(&str, &str)]) -> TestApp {
+        for (key, value) in vars {
+            self.env.insert((*key).into(), (*value).into());
+        }
+        self.restart()
     }
 
     fn run(

@@ -34,20 +34,8 @@ pub fn scope(
         InitError = (),
     >,
 > {
-    let mut cors = actix_cors::Cors::default()
-        .allowed_methods(vec!["GET"])
-        .allowed_headers(vec![header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE])
-        .expose_headers(vec![header::ETAG, header::LAST_MODIFIED])
-        .max_age(3600);
-    for origin in &origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
-    }
     utoipa_actix_web::scope::scope("/api/v1/directory")
-        .wrap(cors)
+        .wrap(super::public_cors(&origins))
         .service(search_directory)
         .service(directory_card)
 }

@@ -1,0 +1,331 @@
+//! What the open data of subsidies publishes, read a batch at a time in the order of the
+//! requests' numbers, so that an export streams: each batch starts after the last number of
+//! the one before.
+
+use crate::DbConnection;
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{
+    agreements, association_sectors, associations, campaigns, deliberations, directions, grants,
+    installments, payments, requests, sectors,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use simpa_domain::campaign::Nature;
+use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
+use simpa_domain::request::RequestState;
+use std::collections::HashMap;
+
+/// Which grants an export publishes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrantFilter {
+    /// The budget year.
+    pub year: Option<i32>,
+    /// Only the grants the law requires to publish: those that needed an agreement (above
+    /// 23,000 €, alone or with the association's grants of the twelve months before).
+    pub legal_only: bool,
+}
+
+/// A grant as the open data publishes it.
+#[derive(Debug, Clone)]
+pub struct PublishedGrant {
+    pub number: String,
+    pub title: String,
+    pub association_name: String,
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    pub deliberation_reference: String,
+    pub voted_on: NaiveDate,
+    pub final_report_due_on: NaiveDate,
+    pub money: GrantMoney,
+    /// The first and the last payment's dates.
+    pub paid: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl PublishedGrant {
+    /// The date of its agreement: the city's signature, or the vote when none was needed.
+    pub fn convention_on(&self) -> NaiveDate {
+        match self.money.agreement {
+            AgreementGate::Signed { on, .. } => on,
+            _ => self.voted_on,
+        }
+    }
+}
+
+type GrantRow = (
+    (String, Option<String>, String, String),
+    (Option<String>, Option<String>, String),
+    (
+        i64,
+        NaiveDate,
+        NaiveDate,
+        NaiveDate,
+        i64,
+        Option<NaiveDate>,
+        i64,
+    ),
+    Option<String>,
+    (Option<String>, Option<NaiveDateTime>, Option<i32>),
+);
+
+/// The next `limit` grants after the request numbered `after`, in the order of numbers.
+/// Grants whose agreement the city has not signed yet wait: their agreement has no date.
+pub fn grants_after(
+    conn: &mut DbConnection,
+    filter: GrantFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<PublishedGrant>> {
+    let mut query = grants::table
+        .inner_join(requests::table.inner_join(associations::table))
+        .inner_join(deliberations::table)
+        .left_join(agreements::table)
+        .filter(
+            grants::agreement_id
+                .is_null()
+                .or(agreements::status.eq("signed")),
+        )
+        .into_boxed();
+    if let Some(year) = filter.year {
+        query = query.filter(grants::year.eq(year));
+    }
+    if filter.legal_only {
+        query = query.filter(grants::agreement_id.is_not_null());
+    }
+    if let Some(after) = after {
+        query = query.filter(requests::number.gt(after.to_owned()));
+    }
+    let rows: Vec<GrantRow> = query
+        .order(requests::number)
+        .limit(limit as i64)
+        .select((
+            (
+                grants::request_id,
+                requests::number,
+                requests::title,
+                associations::name,
+            ),
+            (
+                associations::siret,
+                associations::rna,
+                deliberations::reference,
+            ),
+            (
+                grants::cents,
+                grants::voted_on,
+                grants::notified_on,
+                grants::final_report_due_on,
+                grants::paid_cents,
+                grants::report_accepted_on,
+                grants::claimed_cents,
+            ),
+            grants::agreement_id,
+            (
+                agreements::status.nullable(),
+                agreements::city_signed_at.nullable(),
+                agreements::payment_days.nullable(),
+            ),
+        ))
+        .load(conn)?;
+    let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
+    let mut schedules = installments_of(conn, &ids)?;
+    let paid = payment_dates_of(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let (
+                (id, number, title, association_name),
+                (siret, rna, reference),
+                money,
+                agreement,
+                signed,
+            ) = row;
+            let (cents, voted_on, notified_on, final_report_due_on, paid_cents, accepted, claimed) =
+                money;
+            let agreement = match (agreement, signed) {
+                (None, _) => AgreementGate::NotRequired,
+                (Some(_), (Some(status), Some(at), Some(days))) if status == "signed" => {
+                    AgreementGate::Signed {
+                        on: at.date(),
+                        payment_days: u32::try_from(days).unwrap_or(0),
+                    }
+                }
+                (Some(_), _) => AgreementGate::Unsigned,
+            };
+            Ok(PublishedGrant {
+                number: number.ok_or_else(|| {
+                    StoreError::Corrupt(format!("granted request {id} has no number"))
+                })?,
+                title,
+                association_name,
+                siret,
+                rna,
+                deliberation_reference: reference,
+                voted_on,
+                final_report_due_on,
+                paid: paid.get(&id).copied(),
+                money: GrantMoney {
+                    granted_cents: cents,
+                    paid_cents,
+                    installments: schedules.remove(&id).unwrap_or_default(),
+                    agreement,
+                    notified_on,
+                    report_accepted_on: accepted,
+                    repayment_ordered: claimed > 0,
+                },
+            })
+        })
+        .collect()
+}
+
+fn installments_of(
+    conn: &mut DbConnection,
+    ids: &[&String],
+) -> StoreResult<HashMap<String, Vec<Installment>>> {
+    let rows: Vec<(String, i64, String)> = installments::table
+        .filter(installments::request_id.eq_any(ids))
+        .order((installments::request_id, installments::position))
+        .select((
+            installments::request_id,
+            installments::cents,
+            installments::due,
+        ))
+        .load(conn)?;
+    let mut schedules: HashMap<String, Vec<Installment>> = HashMap::new();
+    for (id, cents, due) in rows {
+        let due = InstallmentDue::from_code(&due)
+            .ok_or_else(|| StoreError::Corrupt(format!("installments.due {due}")))?;
+        schedules
+            .entry(id)
+            .or_default()
+            .push(Installment { cents, due });
+    }
+    Ok(schedules)
+}
+
+fn payment_dates_of(
+    conn: &mut DbConnection,
+    ids: &[&String],
+) -> StoreResult<HashMap<String, (NaiveDate, NaiveDate)>> {
+    let rows: Vec<(String, NaiveDate)> = payments::table
+        .filter(payments::request_id.eq_any(ids))
+        .select((payments::request_id, payments::paid_on))
+        .load(conn)?;
+    let mut dates: HashMap<String, (NaiveDate, NaiveDate)> = HashMap::new();
+    for (id, on) in rows {
+        let range = dates.entry(id).or_insert((on, on));
+        range.0 = range.0.min(on);
+        range.1 = range.1.max(on);
+    }
+    Ok(dates)
+}
+
+/// A request decided, as Paris's dataset "subventions associations votées" lists it.
+#[derive(Debug, Clone)]
+pub struct DecidedRequest {
+    pub number: String,
+    pub budget_year: i32,
+    pub association_name: String,
+    pub siret: Option<String>,
+    pub title: String,
+    /// What the vote granted; 0 for a refusal.
+    pub voted_cents: i64,
+    /// The code of the direction that owns the campaign.
+    pub direction: String,
+    pub nature: Nature,
+    /// The labels of the association's sectors, in its order.
+    pub sectors: Vec<String>,
+}
+
+type DecidedRow = (
+    (String, Option<String>, String, String),
+    (i32, String, Option<String>, String),
+    (String, Option<i64>),
+);
+
+/// The next `limit` requests decided after the one numbered `after`, in the order of
+/// numbers: granted, and refused (`state` rejected) when `refused` says so.
+pub fn decided_after(
+    conn: &mut DbConnection,
+    year: Option<i32>,
+    refused: bool,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<DecidedRequest>> {
+    let decided = if refused {
+        vec![RequestState::Rejected.code()]
+    } else {
+        vec![]
+    };
+    let mut query = requests::table
+        .inner_join(campaigns::table)
+        .inner_join(associations::table)
+        .left_join(grants::table)
+        .filter(requests::number.is_not_null())
+        .filter(
+            grants::request_id
+                .is_not_null()
+                .or(requests::state.eq_any(decided)),
+        )
+        .into_boxed();
+    if let Some(year) = year {
+        query = query.filter(campaigns::budget_year.eq(year));
+    }
+    if let Some(after) = after {
+        query = query.filter(requests::number.gt(after.to_owned()));
+    }
+    let rows: Vec<DecidedRow> = query
+        .order(requests::number)
+        .limit(limit as i64)
+        .select((
+            (
+                requests::id,
+                requests::number,
+                requests::title,
+                requests::nature,
+            ),
+            (
+                campaigns::budget_year,
+                campaigns::owner_direction_id,
+                associations::siret,
+                associations::name,
+            ),
+            (associations::id, grants::cents.nullable()),
+        ))
+        .load(conn)?;
+    let directions: HashMap<String, String> = directions::table
+        .select((directions::id, directions::code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let associations: Vec<&String> = rows.iter().map(|(_, _, (a, _))| a).collect();
+    let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (association, label) in association_sectors::table
+        .inner_join(sectors::table)
+        .filter(association_sectors::association_id.eq_any(&associations))
+        .order((
+            association_sectors::association_id,
+            association_sectors::position,
+        ))
+        .select((association_sectors::association_id, sectors::label))
+        .load::<(String, String)>(conn)?
+    {
+        sectors_of.entry(association).or_default().push(label);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let ((id, number, title, nature), (year, direction, siret, name), (association, cents)) =
+                row;
+            Ok(DecidedRequest {
+                number: number.ok_or_else(|| StoreError::Corrupt(format!("request {id} has no number")))?,
+                budget_year: year,
+                association_name: name,
+                siret,
+                title,
+                voted_cents: cents.unwrap_or(0),
+                direction: directions.get(&direction).cloned().unwrap_or_default(),
+                nature: Nature::from_code(&nature)
+                    .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
+                sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,352 @@
+//! The open data of subsidies over HTTP, on both databases: the SCDL export checked by the
+//! `frictionless` Table Schema validator and by our own checks, its JSON twin, the filters,
+//! Paris's layout with and without refusals, and an export streamed across batches.
+
+use diesel::prelude::*;
+use serde_json::Value;
+use simpa_api::clock::Clock;
+use simpa_domain::open_data::{PARIS_COLUMNS, SCDL_FIELDS, check_scdl_csv, decimal_euros};
+use simpa_persistence::StoreError;
+use simpa_persistence::schema::{
+    agreements, associations, deliberations, grants, payments, requests,
+};
+use simpa_tests::{Backend, TestApp, frictionless, on_both_backends};
+
+const SCDL: &str = "/api/v1/open-data/subsidies";
+const VOTED: &str = "/api/v1/open-data/voted-subsidies";
+
+/// The records of a CSV answer, its header first.
+fn records(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn column(name: &str) -> usize {
+    SCDL_FIELDS
+        .iter()
+        .position(|f| *f == name)
+        .expect("a column")
+}
+
+/// What `frictionless validate` says of `csv` against the official SCDL schema.
+fn validated_by_frictionless(app: &TestApp, csv: &str) -> Option<Value> {
+    let validator = frictionless()?;
+    let file = app.data_dir().join("subventions.csv");
+    std::fs::write(&file, csv).expect("write the export");
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/../standards/scdl/schema.json");
+    let output = std::process::Command::new(validator)
+        .args(["validate", "--trusted", "--json", "--schema", schema])
+        .arg(&file)
+        .output()
+        .expect("run frictionless");
+    Some(serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "frictionless answered no report ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }))
+}
+
+/// How many grants each export should publish, counted in the database.
+fn publishable(app: &TestApp, year: Option<i32>, legal_only: bool) -> i64 {
+    app.db
+        .read(move |conn| {
+            let mut query = grants::table
+                .inner_join(requests::table.inner_join(associations::table))
+                .left_join(agreements::table)
+                .filter(
+                    grants::agreement_id
+                        .is_null()
+                        .or(agreements::status.eq("signed")),
+                )
+                .filter(
+                    associations::siret
+                        .is_not_null()
+                        .or(associations::rna.is_not_null()),
+                )
+                .into_boxed();
+            if let Some(year) = year {
+                query = query.filter(grants::year.eq(year));
+            }
+            if legal_only {
+                query = query.filter(grants::agreement_id.is_not_null());
+            }
+            query.count().get_result(conn).map_err(StoreError::from)
+        })
+        .expect("count")
+}
+
+/// The requests refused after submission, and the grants.
+fn decided(app: &TestApp) -> (i64, i64) {
+    app.db
+        .read(|conn| {
+            let refused = requests::table
+                .filter(requests::state.eq("rejected"))
+                .filter(requests::number.is_not_null())
+                .count()
+                .get_result(conn)?;
+            let granted = grants::table.count().get_result(conn)?;
+            Ok((refused, granted))
+        })
+        .expect("count")
+}
+
+/// A grant paid in full whose agreement the city signed: its deliberation, beneficiary,
+/// amount, city signature's date and first and last payments.
+type SignedGrant = (String, String, i64, String, String, String);
+
+fn a_signed_and_paid_grant(app: &TestApp) -> Option<SignedGrant> {
+    app.db
+        .read(|conn| {
+            let found: Option<(String, String, String, i64, chrono::NaiveDateTime)> = grants::table
+                .inner_join(requests::table.inner_join(associations::table))
+                .inner_join(deliberations::table)
+                .inner_join(agreements::table)
+                .filter(agreements::status.eq("signed"))
+                .filter(grants::paid_cents.eq(grants::cents))
+                .select((
+                    grants::request_id,
+                    deliberations::reference,
+                    associations::name,
+                    grants::cents,
+                    agreements::city_signed_at.assume_not_null(),
+                ))
+                .order(grants::request_id)
+                .first(conn)
+                .optional()?;
+            let Some((request, reference, name, cents, signed_at)) = found else {
+                return Ok(None);
+            };
+            let paid: Vec<chrono::NaiveDate> = payments::table
+                .filter(payments::request_id.eq(&request))
+                .select(payments::paid_on)
+                .order(payments::paid_on)
+                .load(conn)?;
+            Ok(Some((
+                reference,
+                name,
+                cents,
+                signed_at.date().to_string(),
+                paid.first().expect("paid").to_string(),
+                paid.last().expect("paid").to_string(),
+            )))
+        })
+        .expect("a grant")
+}
+
+fn the_open_data_of_subsidies_follows_the_scdl_and_paris_layout_and_streams(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("SIMPA_PUBLIC_ORIGINS", "https://www.paris.fr")]);
+    crate::fixtures::load(&app);
+
+    // The SCDL as CSV: the 16 columns in order, a row per publishable grant, each meeting the
+    // schema's rules; no account is needed.
+    let answer = app.get(&format!("{SCDL}.csv"), None);
+    answer.expect(200);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let csv = answer.text.clone();
+    let rows = records(&csv, b',');
+    assert_eq!(rows[0], SCDL_FIELDS);
+    let all = publishable(&app, None, false);
+    assert!(
+        all >= 20,
+        "the demo data grants at least 20 subsidies: {all}"
+    );
+    assert_eq!(rows.len() as i64 - 1, all);
+    assert_eq!(check_scdl_csv(csv.as_bytes()), vec![]);
+    for row in &rows[1..] {
+        assert_eq!(row[column("idAttribuant")], "21750001600019");
+        assert_eq!(row[column("nomAttribuant")], "Ville de Paris");
+        assert_eq!(row[column("nature")], "aide en numéraire");
+        assert_eq!(row[column("notificationUE")], "non");
+        assert_eq!(row[column("pourcentageSubvention")], "1.00");
+        assert!(
+            ["unique", "échelonné"].contains(&row[column("conditionsVersement")].as_str()),
+            "{row:?}"
+        );
+    }
+
+    // A grant above the threshold: its agreement's date is the city's signature, and its
+    // payments give the period.
+    let (reference, name, cents, signed_on, first_paid, last_paid) =
+        a_signed_and_paid_grant(&app).expect("the demo data pays a grant with an agreement");
+    let row = rows
+        .iter()
+        .find(|r| {
+            r[column("referenceDecision")] == reference
+                && r[column("nomBeneficiaire")] == name
+                && r[column("montant")] == decimal_euros(cents)
+        })
+        .unwrap_or_else(|| panic!("{reference} {name} is published"));
+    assert_eq!(row[column("dateConvention")], signed_on);
+    let period = if first_paid == last_paid {
+        first_paid
+    } else {
+        format!("{first_paid}/{last_paid}")
+    };
+    assert_eq!(row[column("datesPeriodeVersement")], period);
+
+    // The same rows as JSON, with the schema's names and types.
+    let json = app.get(&format!("{SCDL}.json"), None);
+    let objects = json.expect(200).as_array().expect("an array").clone();
+    assert_eq!(objects.len() as i64, all);
+    for (object, row) in objects.iter().zip(&rows[1..]) {
+        let mut keys: Vec<&str> = object
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = SCDL_FIELDS.to_vec();
+        keys.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        assert_eq!(
+            object["referenceDecision"],
+            row[column("referenceDecision")]
+        );
+        let montant: f64 = row[column("montant")].parse().expect("a number");
+        assert_eq!(object["montant"].as_f64(), Some(montant));
+        assert_eq!(object["notificationUE"], false);
+        assert_eq!(object["pourcentageSubvention"], 1.0);
+    }
+
+    // Filters: the grants the law requires (those with an agreement), a budget year.
+    let legal = records(
+        &app.get(&format!("{SCDL}.csv?scope=legal"), None).text,
+        b',',
+    );
+    let required = publishable(&app, None, true);
+    assert!(
+        required > 0 && required < all,
+        "{required} of {all} need an agreement"
+    );
+    assert_eq!(legal.len() as i64 - 1, required);
+    assert!(
+        legal[1..]
+            .iter()
+            .all(|r| r[column("montant")].parse::<f64>().unwrap() > 0.0)
+    );
+    let year: i32 = rows[1][column("dateConvention")][..4]
+        .parse()
+        .expect("a year");
+    for year in [year - 1, year, year + 1] {
+        let of_year = records(
+            &app.get(&format!("{SCDL}.csv?year={year}"), None).text,
+            b',',
+        );
+        assert_eq!(
+            of_year.len() as i64 - 1,
+            publishable(&app, Some(year), false),
+            "{year}"
+        );
+    }
+    app.get(&format!("{SCDL}.csv?scope=everything"), None)
+        .expect_problem(400, "query.invalid");
+    app.get(&format!("{SCDL}.json?year=last"), None)
+        .expect_problem(400, "query.invalid");
+
+    // Browsers of the configured origins may read it.
+    let cors = app
+        .http_client()
+        .get(app.url(&format!("{SCDL}.csv")))
+        .header("Origin", "https://www.paris.fr")
+        .send()
+        .expect("answer");
+    assert_eq!(
+        cors.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://www.paris.fr")
+    );
+
+    // Paris's layout: one row per request granted or refused (0 voted), `;`-separated.
+    let (refused, granted) = decided(&app);
+    assert!(
+        refused > 0 && granted > 0,
+        "{refused} refused, {granted} granted"
+    );
+    let voted = records(&app.get(&format!("{VOTED}.csv"), None).text, b';');
+    assert_eq!(voted[0], PARIS_COLUMNS);
+    assert_eq!(voted.len() as i64 - 1, refused + granted);
+    assert_eq!(
+        voted[1..].iter().filter(|r| r[6] == "0").count() as i64,
+        refused
+    );
+    assert!(voted[1..].iter().all(|r| r[2] == "Ville de Paris"
+        && ["Fonctionnement", "Projet", "Investissement"].contains(&r[8].as_str())
+        && r[7].len() >= 2));
+    let objects = app.get(&format!("{VOTED}.json"), None);
+    let objects = objects.expect(200).as_array().expect("an array").clone();
+    assert_eq!(objects.len() as i64, refused + granted);
+    assert_eq!(objects[0]["numero_de_dossier"], voted[1][0]);
+    assert!(objects[0]["secteurs_d_activites_definies_par_l_association"].is_array());
+
+    // A city that withholds its refusals.
+    let app = app.restart_with(&[("SIMPA_PUBLISH_REFUSALS", "false")]);
+    let voted = records(&app.get(&format!("{VOTED}.csv"), None).text, b';');
+    assert_eq!(voted.len() as i64 - 1, granted);
+    assert!(voted[1..].iter().all(|r| r[6] != "0"));
+
+    // 2,500 more requests voted at once: the exports stream batch after batch, each row once.
+    let now = app.clock.now();
+    app.db
+        .write(move |conn| {
+            simpa_fixtures::batches::deliberation_of_campaign(conn, 2_500, true, now).map(|_| ())
+        })
+        .expect("a large vote");
+    // At 3,000 € each, they take their associations above 23,000 € in twelve months: each
+    // needs an agreement. Both parties sign them all, past the application (four thousand
+    // signatures over HTTP would only slow the test).
+    let signed = app
+        .execute_sql(
+            "UPDATE agreements SET status = 'signed', \
+             association_signer = 'Présidence', association_signed_at = CURRENT_TIMESTAMP, \
+             city_signer = 'Bureau des subventions', city_signed_at = CURRENT_TIMESTAMP \
+             WHERE status = 'drafted'"
+                .into(),
+        )
+        .expect("sign");
+    assert!(signed > 1_000, "{signed} agreements signed");
+    let (_, granted) = decided(&app);
+    let answer = app.get(&format!("{VOTED}.csv"), None);
+    assert_eq!(answer.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(answer.header("content-length"), None);
+    let voted = records(&answer.text, b';');
+    assert_eq!(voted.len() as i64 - 1, granted);
+    let numbers: Vec<&String> = voted[1..].iter().map(|r| &r[0]).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "in the order of numbers, each once"
+    );
+    let csv = app.get(&format!("{SCDL}.csv"), None).text;
+    let rows = records(&csv, b',');
+    assert_eq!(rows.len() as i64 - 1, publishable(&app, None, false));
+    assert!(rows.len() > 2_000, "{} rows", rows.len());
+    assert_eq!(check_scdl_csv(csv.as_bytes()), vec![]);
+    let objects = app.get(&format!("{SCDL}.json"), None);
+    assert_eq!(
+        objects.expect(200).as_array().expect("an array").len(),
+        rows.len() - 1
+    );
+
+    // The official validator finds nothing to say.
+    if let Some(report) = validated_by_frictionless(&app, &csv) {
+        assert_eq!(report["valid"], true, "{report}");
+        assert_eq!(report["tasks"][0]["stats"]["errors"], 0, "{report}");
+        assert_eq!(
+            report["tasks"][0]["stats"]["rows"].as_i64(),
+            Some(rows.len() as i64 - 1),
+            "{report}"
+        );
+    }
+}
+
+on_both_backends!(the_open_data_of_subsidies_follows_the_scdl_and_paris_layout_and_streams);
