@@ -50,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
         (name = "webhooks", description = "Signed HTTP calls to directions' systems on every change of their requests"),
         (name = "deliberations", description = "Deliberations: a council's agenda and its vote, which grants or refuses every line at once"),
+        (name = "indicators", description = "The indicators the city steers by: states, durations per step, amounts, refusal rate, overdue reports and the alerts; the whole city for the bureau, their own requests for a direction or a town hall"),
         (name = "open data", description = "The open data of subsidies (no authentication): the SCDL « subventions » 2.1.1 in CSV and JSON, and the layout of Paris's dataset « subventions associations votées »; streamed"),
         (name = "directory", description = "The public directory of associations (no authentication): consenting associations' cards, searched without accents, cached, callable from the configured origins"),
         (name = "grants", description = "Grants: the amount voted, the payment schedule, payments and the payments due"),

@@ -17,8 +17,8 @@
 //!
 //! `simpa-limits deliberation N` makes a deliberation of the Conseil de Paris with N lines
 //! (a closed campaign's instructed requests, scheduled) and prints its id, for the vote
-//! benchmark. `simpa-limits granted N` makes one and records its vote at once, granting the
-//! favourable lines, for the open data benchmark.
+//! benchmark. `simpa-limits granted N` makes one of 1,000 € lines and records its vote at once,
+//! granting the favourable lines, for the open data benchmark.
 //!
 //! `simpa-limits queue-mail N` queues N e-mails (of the size of the product's) in the outbox of
 //! the configured database, in one transaction, for the outbox benchmark, and exits.
@@ -235,11 +235,16 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
 
 /// A deliberation of the Conseil de Paris with `count` lines, ready to be voted or `voted`
 /// (see `simpa_fixtures::batches::deliberation_of_campaign`). Returns its id.
-async fn deliberation(state: &AppState, count: usize, voted: bool) -> Result<String, String> {
+async fn deliberation(
+    state: &AppState,
+    count: usize,
+    line_cents: Option<i64>,
+    voted: bool,
+) -> Result<String, String> {
     let now = state.now();
     state
         .write(move |conn| {
-            simpa_fixtures::batches::deliberation_of_campaign(conn, count, voted, now)
+            simpa_fixtures::batches::deliberation_of_campaign(conn, count, line_cents, voted, now)
                 .map(|id| id.to_string())
         })
         .await
@@ -336,7 +341,13 @@ async fn main() -> ExitCode {
             eprintln!("usage: simpa-limits {command} <lines>");
             return ExitCode::FAILURE;
         };
-        return match deliberation(&state, count, command == "granted").await {
+        // The open data's grants are of 1,000 € each: an association's few in a year need no
+        // agreement, and are published at once.
+        let (line_cents, voted) = match command {
+            "granted" => (Some(100_000), true),
+            _ => (None, false),
+        };
+        return match deliberation(&state, count, line_cents, voted).await {
             Ok(id) => {
                 println!("{id}");
                 ExitCode::SUCCESS

@@ -19,6 +19,19 @@ coded_enum! {
     }
 }
 
+/// Whether a grant's final report is overdue on `today`: due before it and neither filed nor
+/// accepted (one sent back for changes counts), unless a repayment was ordered instead.
+pub fn is_overdue(
+    due_on: chrono::NaiveDate,
+    status: Option<ReportStatus>,
+    repayment_ordered: bool,
+    today: chrono::NaiveDate,
+) -> bool {
+    due_on < today
+        && !repayment_ordered
+        && matches!(status, None | Some(ReportStatus::ChangesAsked))
+}
+
 /// A variance over this share of the planned amount (in basis points: 15 %) is explained in
 /// the annex.
 pub const SIGNIFICANT_VARIANCE_BASIS_POINTS: i64 = 1_500;

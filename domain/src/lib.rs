@@ -24,6 +24,7 @@ pub mod funding;
 pub mod history;
 pub mod iban;
 pub mod ids;
+pub mod indicators;
 pub mod jury;
 pub mod money;
 pub mod notification;

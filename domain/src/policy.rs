@@ -161,6 +161,9 @@ pub enum Action {
     ManagePayments,
     /// The payments due and overdue: finance and the bureau.
     ReadPayments,
+    /// The indicators: the bureau and the administration for the whole city, a direction
+    /// (or its API client) and a town hall for the requests they instruct.
+    ReadIndicators,
     /// Seating jurors on requests, closing the session and validating the ranking: the
     /// bureau or the jury's chair.
     ChairJury {
@@ -461,6 +464,13 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         ReadPayments => allow(actor.is_central() || actor.is_finance(), Denial::Forbidden),
+        ReadIndicators => allow(
+            actor.is_central()
+                || matches!(actor, Actor::Service { .. })
+                || actor
+                    .has_staff(|r| matches!(r, StaffRole::Instructor(_) | StaffRole::District(_))),
+            Denial::Forbidden,
+        ),
         ChairJury { seat } => allow(
             actor.is_central() || (actor.is_juror() && seat.is_some_and(|s| s.chair)),
             Denial::Forbidden,
@@ -758,6 +768,7 @@ mod tests {
             (Action::ManageAgreements,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManagePayments,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), OK,    Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadPayments,            [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ReadIndicators,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    Err(F), OK,     OK,     OK,     Err(F)]),
             (Action::SignAgreement(a),        [Err(U),   Err(N),   OK,       Err(F),   Err(F),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::SignAgreement(b),        [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::ReadGrant(a_submitted.clone()), [Err(U), Err(N), OK, OK, OK, OK, OK, OK, OK, Err(N), OK, Err(N)]),

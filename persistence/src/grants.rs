@@ -763,9 +763,8 @@ pub fn settle_repayment(
     Ok(updated == 1)
 }
 
-/// How many of the association's grants have their final report overdue on `today`: due
-/// before it and neither filed nor accepted (one sent back for changes counts), unless a
-/// repayment was ordered instead.
+/// How many of the association's grants have their final report overdue on `today`
+/// (`final_report::is_overdue`, counted in SQL).
 pub fn overdue_reports(
     conn: &mut DbConnection,
     association: AssociationId,

@@ -17,6 +17,7 @@ pub mod final_reports;
 pub mod grants;
 pub mod history;
 pub mod idempotency;
+pub mod indicators;
 pub mod instruction;
 mod json;
 pub mod juries;

@@ -803,6 +803,8 @@ fn scope_condition(scope: &RequestScope) -> Option<Condition> {
 pub struct RequestFilter {
     pub states: Vec<RequestState>,
     pub campaign: Option<CampaignId>,
+    /// The budget year of the campaign.
+    pub budget_year: Option<i32>,
     pub association: Option<AssociationId>,
     pub instructor: Option<Instructor>,
     /// The district of the association's head office.
@@ -818,6 +820,14 @@ pub struct RequestFilter {
     pub text: Option<String>,
 }
 
+/// The requests of a scope that pass a filter; `None` when the scope covers none.
+pub(crate) fn scoped(
+    scope: &RequestScope,
+    filter: &RequestFilter,
+) -> Option<requests::BoxedQuery<'static, MultiBackend>> {
+    scope_condition(scope).map(|in_scope| filtered(filter).filter(in_scope))
+}
+
 fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBackend> {
     let mut query = requests::table.into_boxed();
     if !filter.states.is_empty() {
@@ -826,6 +836,15 @@ fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBacken
     }
     if let Some(campaign) = filter.campaign {
         query = query.filter(requests::campaign_id.eq(campaign.to_string()));
+    }
+    if let Some(year) = filter.budget_year {
+        query = query.filter(
+            requests::campaign_id.eq_any(
+                campaigns::table
+                    .filter(campaigns::budget_year.eq(year))
+                    .select(campaigns::id),
+            ),
+        );
     }
     if let Some(association) = filter.association {
         query = query.filter(requests::association_id.eq(association.to_string()));
@@ -932,13 +951,12 @@ pub fn list(
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<StoredRequest>> {
-    let Some(in_scope) = scope_condition(scope) else {
+    let Some(mut query) = scoped(scope, filter) else {
         return Ok(Page {
             items: vec![],
             next: None,
         });
     };
-    let mut query = filtered(filter).filter(in_scope);
     if let Some(after) = after {
         let (time, id) = (after.time()?, after.id.clone());
         query = query.filter(

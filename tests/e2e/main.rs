@@ -9,6 +9,7 @@ mod documents;
 mod fixtures;
 mod grants;
 mod http;
+mod indicators;
 mod juries;
 mod members;
 mod notifications;

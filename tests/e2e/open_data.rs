@@ -299,7 +299,8 @@ fn the_open_data_of_subsidies_follows_the_scdl_and_paris_layout_and_streams(back
     let now = app.clock.now();
     app.db
         .write(move |conn| {
-            simpa_fixtures::batches::deliberation_of_campaign(conn, 2_500, true, now).map(|_| ())
+            simpa_fixtures::batches::deliberation_of_campaign(conn, 2_500, None, true, now)
+                .map(|_| ())
         })
         .expect("a large vote");
     // At 3,000 € each, they take their associations above 23,000 € in twelve months: each

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod final_reports;
 pub mod grants;
 pub mod health;
+pub mod indicators;
 pub mod instruction;
 pub mod juries;
 pub mod jury_sheets;
@@ -119,6 +120,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(grants::set_schedule)
         .service(grants::record_payment)
         .service(grants::payments_due)
+        .service(indicators::get_indicators)
         .service(grants::order_repayment)
         .service(grants::settle_repayment)
         .service(final_reports::get_final_report)

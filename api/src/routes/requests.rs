@@ -635,6 +635,7 @@ impl RequestQuery {
         Ok(RequestFilter {
             states: self.state.map(|s| vec![s.0]).unwrap_or_default(),
             campaign: self.campaign_id.map(CampaignId::from_uuid),
+            budget_year: None,
             association: self.association_id.map(AssociationId::from_uuid),
             instructor: self
                 .direction_id

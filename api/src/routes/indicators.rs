@@ -1,0 +1,456 @@
+//! The indicators the city steers by: requests per state, how long each step takes (the time
+//! waiting for the association apart), amounts by direction, district, sector, nature and
+//! year, the refusal rate, final reports overdue, and the alerts (steps past their deadline,
+//! payments past theirs). The bureau sees the whole city; a direction or a town hall sees the
+//! requests it instructs. JSON, or the same numbers as CSV.
+
+use crate::access::require;
+use crate::auth::Caller;
+use crate::input::Query;
+use crate::problem::{Problem, responses};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use simpa_domain::Violation;
+use simpa_domain::funding::days_late;
+use simpa_domain::ids::{CampaignId, DistrictNumber};
+use simpa_domain::indicators::{
+    Amounts, Step, StepSpan, percentile, refusal_rate, step_spans, vote_to_first_payment,
+};
+use simpa_domain::policy::{Action, request_scope};
+use simpa_domain::request::RequestState;
+use simpa_domain::{circuit::Instructor, final_report};
+use simpa_persistence::indicators::{self, RequestFigures};
+use simpa_persistence::reference;
+use simpa_persistence::requests::RequestFilter;
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Deserialize, IntoParams)]
+pub struct IndicatorParams {
+    /// The campaigns' budget year.
+    pub year: Option<i32>,
+    /// A direction's code (`DAC`): the requests it instructs.
+    pub direction: Option<String>,
+    /// The district of the associations' head offices, 1 to 20.
+    pub district: Option<i32>,
+    /// A campaign's id.
+    pub campaign: Option<Uuid>,
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StateCount {
+    pub state: String,
+    pub label: String,
+    pub count: u64,
+}
+
+/// How long a step took, in days, over the requests that went through it.
+#[derive(Serialize, ToSchema)]
+pub struct StepDurations {
+    pub step: String,
+    pub label: String,
+    /// The requests that went through it.
+    pub count: u64,
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+    /// Of which the request waited for the association (asked to complete it).
+    pub median_waiting_days: Option<f64>,
+    pub p90_waiting_days: Option<f64>,
+}
+
+/// Money of a group of requests, in cents.
+#[derive(Serialize, ToSchema)]
+pub struct AmountGroup {
+    pub key: String,
+    pub requests: u64,
+    pub requested_cents: i64,
+    /// What the lead instructors proposed.
+    pub proposed_cents: i64,
+    pub voted_cents: i64,
+    pub paid_cents: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AmountsBy {
+    pub direction: Vec<AmountGroup>,
+    /// The district of the association's head office (`hors Paris` without one).
+    pub district: Vec<AmountGroup>,
+    /// Each of the association's sectors (a request counts in each of them).
+    pub sector: Vec<AmountGroup>,
+    pub nature: Vec<AmountGroup>,
+    pub year: Vec<AmountGroup>,
+}
+
+/// A request whose current step is past its deadline.
+#[derive(Serialize, ToSchema)]
+pub struct LateStep {
+    pub request: String,
+    pub number: String,
+    pub title: String,
+    pub state: String,
+    pub due_at: DateTime<Utc>,
+    pub days_late: i64,
+    pub link: String,
+}
+
+/// A grant whose payment is past its deadline (60 days after notification, or the
+/// agreement's delay).
+#[derive(Serialize, ToSchema)]
+pub struct LatePayment {
+    pub request: String,
+    pub number: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub days_late: i64,
+    pub unpaid_cents: i64,
+    pub link: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Alerts {
+    pub steps_late: Vec<LateStep>,
+    pub payments_late: Vec<LatePayment>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Indicators {
+    /// The requests counted: submitted, in the caller's scope and the filters.
+    pub requests: u64,
+    pub states: Vec<StateCount>,
+    pub durations: Vec<StepDurations>,
+    pub amounts: AmountsBy,
+    /// Refused among decided (granted or refused after submission); none before any decision.
+    pub refusal_rate: Option<f64>,
+    pub final_reports_overdue: u64,
+    pub alerts: Alerts,
+}
+
+/// Tenths of a day.
+fn rounded(days: Option<f64>) -> Option<f64> {
+    days.map(|d| (d * 10.0).round() / 10.0)
+}
+
+fn durations(spans: &[StepSpan]) -> Vec<StepDurations> {
+    Step::ALL
+        .iter()
+        .map(|&step| {
+            let of_step: Vec<&StepSpan> = spans.iter().filter(|s| s.step == step).collect();
+            let total: Vec<f64> = of_step.iter().map(|s| s.days).collect();
+            let waiting: Vec<f64> = of_step.iter().map(|s| s.waiting_days).collect();
+            StepDurations {
+                step: step.code().to_owned(),
+                label: step.label().to_owned(),
+                count: of_step.len() as u64,
+                median_days: rounded(percentile(&total, 0.5)),
+                p90_days: rounded(percentile(&total, 0.9)),
+                median_waiting_days: rounded(percentile(&waiting, 0.5)),
+                p90_waiting_days: rounded(percentile(&waiting, 0.9)),
+            }
+        })
+        .collect()
+}
+
+fn amounts_of(r: &RequestFigures) -> Amounts {
+    Amounts {
+        requests: 1,
+        requested_cents: r.requested_cents,
+        proposed_cents: r.proposed_cents.unwrap_or(0),
+        voted_cents: r.grant.as_ref().map_or(0, |g| g.cents),
+        paid_cents: r.grant.as_ref().map_or(0, |g| g.paid_cents),
+    }
+}
+
+fn groups(totals: BTreeMap<String, Amounts>) -> Vec<AmountGroup> {
+    totals
+        .into_iter()
+        .map(|(key, a)| AmountGroup {
+            key,
+            requests: a.requests,
+            requested_cents: a.requested_cents,
+            proposed_cents: a.proposed_cents,
+            voted_cents: a.voted_cents,
+            paid_cents: a.paid_cents,
+        })
+        .collect()
+}
+
+/// The indicators of these requests on `now` (`today` in the city).
+fn indicators_of(figures: &[RequestFigures], now: DateTime<Utc>, today: NaiveDate) -> Indicators {
+    let mut states: BTreeMap<RequestState, u64> = BTreeMap::new();
+    let mut spans = Vec::new();
+    type Totals = BTreeMap<String, Amounts>;
+    let (mut by_direction, mut by_district, mut by_sector) =
+        (Totals::new(), Totals::new(), Totals::new());
+    let (mut by_nature, mut by_year) = (Totals::new(), Totals::new());
+    let (mut granted, mut refused, mut reports_overdue) = (0, 0, 0);
+    let mut steps_late = Vec::new();
+    let mut payments_late = Vec::new();
+    for r in figures {
+        *states.entry(r.state).or_default() += 1;
+        spans.extend(step_spans(&r.history));
+        let amounts = amounts_of(r);
+        let district = r
+            .district
+            .map_or_else(|| "hors Paris".to_owned(), |d| d.to_string());
+        let sectors = if r.sectors.is_empty() {
+            vec!["sans secteur".to_owned()]
+        } else {
+            r.sectors.clone()
+        };
+        for (totals, key) in [
+            (&mut by_direction, r.direction.clone()),
+            (&mut by_district, district),
+            (&mut by_nature, r.nature.label().to_owned()),
+            (&mut by_year, r.budget_year.to_string()),
+        ] {
+            totals.entry(key).or_default().add(&amounts);
+        }
+        for sector in sectors {
+            by_sector.entry(sector).or_default().add(&amounts);
+        }
+        if r.state == RequestState::Rejected {
+            refused += 1;
+        }
+        if let Some(due_at) = r.sla_due_at.filter(|due| *due < now && !r.state.is_final()) {
+            steps_late.push(LateStep {
+                request: r.id.clone(),
+                number: r.number.clone(),
+                title: r.title.clone(),
+                state: r.state.code().to_owned(),
+                due_at,
+                days_late: (now - due_at).num_days(),
+                link: format!("/api/v1/requests/{}", r.id),
+            });
+        }
+        let Some(grant) = &r.grant else { continue };
+        granted += 1;
+        if let Some(first) = grant.first_paid_on {
+            spans.push(vote_to_first_payment(grant.voted_on, first));
+        }
+        if final_report::is_overdue(
+            grant.final_report_due_on,
+            grant.report_status,
+            grant.repayment_ordered,
+            today,
+        ) {
+            reports_overdue += 1;
+        }
+        if let Some(due_on) = grant.due_on.filter(|due| *due < today) {
+            payments_late.push(LatePayment {
+                request: r.id.clone(),
+                number: r.number.clone(),
+                title: r.title.clone(),
+                due_on,
+                days_late: days_late(due_on, today),
+                unpaid_cents: grant.cents - grant.paid_cents,
+                link: format!("/api/v1/requests/{}/grant", r.id),
+            });
+        }
+    }
+    steps_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
+    payments_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
+    Indicators {
+        requests: figures.len() as u64,
+        states: RequestState::ALL
+            .iter()
+            .filter(|s| **s != RequestState::Draft)
+            .map(|s| StateCount {
+                state: s.code().to_owned(),
+                label: s.label().to_owned(),
+                count: states.get(s).copied().unwrap_or(0),
+            })
+            .collect(),
+        durations: durations(&spans),
+        amounts: AmountsBy {
+            direction: groups(by_direction),
+            district: groups(by_district),
+            sector: groups(by_sector),
+            nature: groups(by_nature),
+            year: groups(by_year),
+        },
+        refusal_rate: refusal_rate(granted, refused).map(|r| (r * 1000.0).round() / 1000.0),
+        final_reports_overdue: reports_overdue,
+        alerts: Alerts {
+            steps_late,
+            payments_late,
+        },
+    }
+}
+
+/// A number as French spreadsheets read it: a decimal comma.
+fn decimal(value: f64) -> String {
+    value.to_string().replace('.', ",")
+}
+
+fn euros(cents: i64) -> String {
+    decimal(cents as f64 / 100.0)
+}
+
+/// The same numbers as CSV, one per line: `rubrique;groupe;mesure;valeur`.
+fn indicators_csv(view: &Indicators) -> Result<String, Problem> {
+    let mut lines: Vec<[String; 4]> = vec![];
+    let mut line = |section: &str, group: &str, measure: &str, value: String| {
+        lines.push([section.into(), group.into(), measure.into(), value]);
+    };
+    line("demandes", "", "nombre", view.requests.to_string());
+    for s in &view.states {
+        line("etat", &s.state, "nombre", s.count.to_string());
+    }
+    for d in &view.durations {
+        line("duree", &d.step, "demandes", d.count.to_string());
+        for (measure, value) in [
+            ("mediane_jours", d.median_days),
+            ("p90_jours", d.p90_days),
+            ("mediane_attente_association_jours", d.median_waiting_days),
+            ("p90_attente_association_jours", d.p90_waiting_days),
+        ] {
+            line(
+                "duree",
+                &d.step,
+                measure,
+                value.map(decimal).unwrap_or_default(),
+            );
+        }
+    }
+    for (section, groups) in [
+        ("montants_par_direction", &view.amounts.direction),
+        ("montants_par_arrondissement", &view.amounts.district),
+        ("montants_par_secteur", &view.amounts.sector),
+        ("montants_par_nature", &view.amounts.nature),
+        ("montants_par_annee", &view.amounts.year),
+    ] {
+        for g in groups {
+            line(section, &g.key, "demandes", g.requests.to_string());
+            line(section, &g.key, "demande_euros", euros(g.requested_cents));
+            line(section, &g.key, "propose_euros", euros(g.proposed_cents));
+            line(section, &g.key, "vote_euros", euros(g.voted_cents));
+            line(section, &g.key, "verse_euros", euros(g.paid_cents));
+        }
+    }
+    line(
+        "taux_de_refus",
+        "",
+        "taux",
+        view.refusal_rate.map(decimal).unwrap_or_default(),
+    );
+    line(
+        "comptes_rendus_en_retard",
+        "",
+        "nombre",
+        view.final_reports_overdue.to_string(),
+    );
+    for late in &view.alerts.steps_late {
+        line(
+            "alerte_delai",
+            &late.number,
+            "jours_de_retard",
+            late.days_late.to_string(),
+        );
+    }
+    for late in &view.alerts.payments_late {
+        line(
+            "alerte_versement",
+            &late.number,
+            "jours_de_retard",
+            late.days_late.to_string(),
+        );
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![]);
+    writer
+        .write_record(["rubrique", "groupe", "mesure", "valeur"])
+        .map_err(|_| Problem::internal())?;
+    for record in lines {
+        writer
+            .write_record(record)
+            .map_err(|_| Problem::internal())?;
+    }
+    let bytes = writer.into_inner().map_err(|_| Problem::internal())?;
+    String::from_utf8(bytes).map_err(|_| Problem::internal())
+}
+
+/// The indicators of the requests submitted in the caller's scope: the bureau and the
+/// administration see the whole city, a direction (or its API client) and a town hall the
+/// requests they instruct. `?format=csv` gives the same numbers, one per line.
+#[utoipa::path(
+    tag = "indicators",
+    security(("bearer" = [])),
+    params(IndicatorParams),
+    responses(
+        (status = 200, body = Indicators, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv", description = "With `?format=csv`"),
+        (status = 400, response = responses::BadRequest),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/indicators")]
+pub async fn get_indicators(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: Query<IndicatorParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.0;
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(Problem::invalid_query(vec![
+                Violation::new("format.unknown", "Les formats sont json et csv.").at("format"),
+            ]));
+        }
+    };
+    if params.district.is_some_and(|d| !(1..=20).contains(&d)) {
+        return Err(Problem::invalid_query(vec![
+            Violation::new("district.unknown", "Les arrondissements vont de 1 à 20.")
+                .at("district"),
+        ]));
+    }
+    let (now, today) = (state.now(), state.today());
+    let view = state
+        .read(move |conn| {
+            let actor = require(conn, caller, Action::ReadIndicators)?;
+            let mut scope = request_scope(&actor);
+            // What the caller sees as staff, not as a member of an association.
+            scope.associations.clear();
+            let instructor = match &params.direction {
+                None => None,
+                Some(code) => match reference::direction_by_code(conn, code)? {
+                    Some(direction) => Some(Instructor::Direction(direction.id)),
+                    None => return Ok(None),
+                },
+            };
+            let filter = RequestFilter {
+                campaign: params.campaign.map(CampaignId::from_uuid),
+                budget_year: params.year,
+                instructor,
+                district: params.district.map(DistrictNumber),
+                ..RequestFilter::default()
+            };
+            let figures = indicators::figures(conn, &scope, &filter)?;
+            Ok(Some(indicators_of(&figures, now, today)))
+        })
+        .await?;
+    let Some(view) = view else {
+        return Err(Problem::invalid_query(vec![
+            Violation::new(
+                "direction.unknown",
+                "Ce code n'est celui d'aucune direction.",
+            )
+            .at("direction"),
+        ]));
+    };
+    if csv {
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(indicators_csv(&view)?))
+    } else {
+        Ok(HttpResponse::Ok().json(view))
+    }
+}

@@ -1,0 +1,259 @@
+//! What the indicators are computed from: the submitted requests of a scope with their
+//! campaign, association, lead instructor, grant, payments and history of states, read a
+//! few thousand at a time.
+
+use crate::DbConnection;
+use crate::convert::utc;
+use crate::error::{StoreError, StoreResult};
+use crate::requests::{RequestFilter, scoped};
+use crate::schema::{
+    association_sectors, associations, campaigns, directions, final_reports, grants, payments,
+    request_events, request_instructors, requests, sectors,
+};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::campaign::Nature;
+use simpa_domain::circuit::Instructor;
+use simpa_domain::final_report::ReportStatus;
+use simpa_domain::indicators::Transition;
+use simpa_domain::policy::RequestScope;
+use simpa_domain::request::RequestState;
+use std::collections::HashMap;
+
+/// Ids per `IN (…)` list: far below the bind limits of both databases.
+const CHUNK: usize = 2_000;
+
+/// A submitted request, as the indicators count it.
+#[derive(Debug, Clone)]
+pub struct RequestFigures {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub state: RequestState,
+    pub budget_year: i32,
+    /// The code of the lead direction (`DAC`), `mairie du <n>e` for a town hall, else the
+    /// campaign's direction.
+    pub direction: String,
+    /// The district of the association's head office.
+    pub district: Option<i32>,
+    /// The labels of the association's sectors.
+    pub sectors: Vec<String>,
+    pub nature: Nature,
+    pub requested_cents: i64,
+    pub proposed_cents: Option<i64>,
+    /// When its current step is due (none while waiting for the association).
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub grant: Option<GrantFigures>,
+    /// Its changes of state, in order.
+    pub history: Vec<Transition>,
+}
+
+/// The money of a grant.
+#[derive(Debug, Clone)]
+pub struct GrantFigures {
+    pub cents: i64,
+    pub paid_cents: i64,
+    pub voted_on: NaiveDate,
+    /// When what is payable and unpaid is due; none when nothing is owed.
+    pub due_on: Option<NaiveDate>,
+    pub first_paid_on: Option<NaiveDate>,
+    pub final_report_due_on: NaiveDate,
+    pub report_status: Option<ReportStatus>,
+    pub repayment_ordered: bool,
+}
+
+type RequestRow = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<NaiveDateTime>,
+);
+
+type GrantRow = (
+    String,
+    i64,
+    i64,
+    NaiveDate,
+    Option<NaiveDate>,
+    NaiveDate,
+    i64,
+    Option<String>,
+);
+
+/// The submitted requests of `scope` that pass `filter`.
+pub fn figures(
+    conn: &mut DbConnection,
+    scope: &RequestScope,
+    filter: &RequestFilter,
+) -> StoreResult<Vec<RequestFigures>> {
+    let Some(query) = scoped(scope, filter) else {
+        return Ok(vec![]);
+    };
+    let rows: Vec<RequestRow> = query
+        .filter(requests::submitted_at.is_not_null())
+        .order(requests::number)
+        .select((
+            requests::id,
+            requests::number,
+            requests::title,
+            requests::state,
+            requests::campaign_id,
+            requests::association_id,
+            requests::nature,
+            requests::requested_cents,
+            requests::proposed_cents,
+            requests::sla_due_at,
+        ))
+        .load(conn)?;
+    let codes: HashMap<String, String> = directions::table
+        .select((directions::id, directions::code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let campaigns: HashMap<String, (i32, String)> = campaigns::table
+        .select((
+            campaigns::id,
+            (campaigns::budget_year, campaigns::owner_direction_id),
+        ))
+        .load::<(String, (i32, String))>(conn)?
+        .into_iter()
+        .collect();
+    let mut districts: HashMap<String, Option<i32>> = HashMap::new();
+    let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut leads: HashMap<String, String> = HashMap::new();
+    let mut grant_rows: HashMap<String, GrantRow> = HashMap::new();
+    let mut first_paid: HashMap<String, NaiveDate> = HashMap::new();
+    let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
+    for chunk in rows.chunks(CHUNK) {
+        let ids: Vec<&String> = chunk.iter().map(|r| &r.0).collect();
+        let mut owners: Vec<&String> = chunk.iter().map(|r| &r.5).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        districts.extend(
+            associations::table
+                .filter(associations::id.eq_any(&owners))
+                .select((associations::id, associations::district_number))
+                .load::<(String, Option<i32>)>(conn)?,
+        );
+        for (association, label) in association_sectors::table
+            .inner_join(sectors::table)
+            .filter(association_sectors::association_id.eq_any(&owners))
+            .order((
+                association_sectors::association_id,
+                association_sectors::position,
+            ))
+            .select((association_sectors::association_id, sectors::label))
+            .load::<(String, String)>(conn)?
+        {
+            sectors_of.entry(association).or_default().push(label);
+        }
+        leads.extend(
+            request_instructors::table
+                .filter(request_instructors::request_id.eq_any(&ids))
+                .filter(request_instructors::lead.eq(true))
+                .select((
+                    request_instructors::request_id,
+                    request_instructors::instructor,
+                ))
+                .load::<(String, String)>(conn)?,
+        );
+        for row in grants::table
+            .left_join(final_reports::table)
+            .filter(grants::request_id.eq_any(&ids))
+            .select((
+                grants::request_id,
+                grants::cents,
+                grants::paid_cents,
+                grants::voted_on,
+                grants::due_on,
+                grants::final_report_due_on,
+                grants::claimed_cents,
+                final_reports::status.nullable(),
+            ))
+            .load::<GrantRow>(conn)?
+        {
+            grant_rows.insert(row.0.clone(), row);
+        }
+        for (id, on) in payments::table
+            .filter(payments::request_id.eq_any(&ids))
+            .select((payments::request_id, payments::paid_on))
+            .load::<(String, NaiveDate)>(conn)?
+        {
+            let first = first_paid.entry(id).or_insert(on);
+            *first = (*first).min(on);
+        }
+        for (id, to, at) in request_events::table
+            .filter(request_events::request_id.eq_any(&ids))
+            .order((request_events::request_id, request_events::seq))
+            .select((
+                request_events::request_id,
+                request_events::to_state,
+                request_events::occurred_at,
+            ))
+            .load::<(String, String, NaiveDateTime)>(conn)?
+        {
+            let to = RequestState::from_code(&to)
+                .ok_or_else(|| StoreError::Corrupt(format!("request_events.to_state {to}")))?;
+            histories
+                .entry(id)
+                .or_default()
+                .push(Transition { to, at: utc(at) });
+        }
+    }
+    let direction_of = |id: &str, owner: &str| match leads
+        .get(id)
+        .and_then(|k| Instructor::parse_key(k))
+    {
+        Some(Instructor::Direction(d)) => codes.get(&d.to_string()).cloned().unwrap_or_default(),
+        Some(Instructor::District(n)) => format!("mairie du {}e", n.0),
+        None => codes.get(owner).cloned().unwrap_or_default(),
+    };
+    rows.into_iter()
+        .map(|row| {
+            let (id, number, title, state, campaign, association, nature, requested, proposed, sla) =
+                row;
+            let (budget_year, owner) = campaigns
+                .get(&campaign)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("request {id}: campaign {campaign}")))?;
+            let grant = grant_rows.remove(&id).map(
+                |(_, cents, paid_cents, voted_on, due_on, report_due, claimed, status)| {
+                    GrantFigures {
+                        cents,
+                        paid_cents,
+                        voted_on,
+                        due_on,
+                        first_paid_on: first_paid.get(&id).copied(),
+                        final_report_due_on: report_due,
+                        report_status: status.as_deref().and_then(ReportStatus::from_code),
+                        repayment_ordered: claimed > 0,
+                    }
+                },
+            );
+            Ok(RequestFigures {
+                number: number.unwrap_or_default(),
+                title,
+                state: RequestState::from_code(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("requests.state {state}")))?,
+                budget_year,
+                direction: direction_of(&id, &owner),
+                district: districts.get(&association).copied().flatten(),
+                sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
+                nature: Nature::from_code(&nature)
+                    .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
+                requested_cents: requested,
+                proposed_cents: proposed,
+                sla_due_at: sla.map(utc),
+                grant,
+                history: histories.remove(&id).unwrap_or_default(),
+                id,
+            })
+        })
+        .collect()
+}
