@@ -1,7 +1,7 @@
 //! Open data of the subsidies granted, in two layouts:
 //! - the SCDL "subventions" 2.1.1, the national standard for the essential data of subsidy
-//!   agreements (french-rules.md §1; the schema is `../shared/data/scdl/schema.json`): one
-//!   row per beneficiary, 16 columns;
+//!   agreements (french-rules.md §1; the schema and its examples are in `standards/scdl/`):
+//!   one row per beneficiary, 16 columns;
 //! - the layout of Paris's dataset "subventions associations votées" (§5): one row per
 //!   request decided, refusals included with 0 where the city publishes them.
 //!
@@ -110,10 +110,43 @@ const ONE_OF_REQUIRED: (&str, &str) = ("idBeneficiaire", "rnaBeneficiaire");
 
 /// An amount in euros with a decimal point, as open data writes it: `33000`, `47800.20`.
 pub fn decimal_euros(cents: i64) -> String {
-    match cents % 100 {
-        0 => (cents / 100).to_string(),
-        rest => format!("{}.{:02}", cents / 100, rest.abs()),
+    let sign = if cents < 0 { "-" } else { "" };
+    let (whole, rest) = (cents.abs() / 100, cents.abs() % 100);
+    match rest {
+        0 => format!("{sign}{whole}"),
+        rest => format!("{sign}{whole}.{rest:02}"),
     }
+}
+
+/// Whole euros, as Paris's dataset writes the amounts voted (half a euro rounds up).
+pub fn whole_euros(cents: i64) -> i64 {
+    (cents + 50).div_euclid(100)
+}
+
+/// Whether the law requires publishing a grant of `cents` voted `on` (loi n° 2000-321, art. 10;
+/// CADA 20224387): above 23,000 € alone, or with the association's other grants (`others`:
+/// each one's vote date and amount) within twelve months of it, before or after: each of the
+/// grants that add up above the threshold is published.
+pub fn publication_required(on: NaiveDate, cents: i64, others: &[(NaiveDate, i64)]) -> bool {
+    use crate::funding::AGREEMENT_THRESHOLD_CENTS;
+    use chrono::Months;
+    // Every twelve months that hold this grant end on its date or on a later grant's.
+    let year = Months::new(12);
+    let ends = std::iter::once(on).chain(
+        others
+            .iter()
+            .map(|(d, _)| *d)
+            .filter(|d| *d > on && d.checked_sub_months(year).is_some_and(|s| s < on)),
+    );
+    ends.into_iter().any(|end| {
+        let start = end.checked_sub_months(year).unwrap_or(end);
+        let within: i64 = others
+            .iter()
+            .filter(|(d, _)| *d > start && *d <= end)
+            .map(|(_, c)| *c)
+            .sum();
+        cents + within > AGREEMENT_THRESHOLD_CENTS
+    })
 }
 
 /// When a grant is paid: one day, or the period from the first payment to the last.
@@ -143,9 +176,9 @@ impl fmt::Display for PaymentPeriod {
 /// - it begins on the first payment, or on the day payments may begin (the notification, or
 ///   the city's signature of the agreement);
 /// - it ends on the last payment once the grant is paid in full (or a repayment stopped the
-///   payments); until then, on the day the last installment is due: the payment delay after
-///   the day payments may begin, or after the final report's acceptance (its due date while
-///   it is not accepted) for a balance.
+///   payments after some); until then, on the day the last installment is due: the payment
+///   delay after the day payments may begin, or after the final report's acceptance (its due
+///   date while it is not accepted) for a balance.
 ///
 /// `None` while the agreement the grant needs is not signed: no payment can be planned.
 pub fn payment_period(
@@ -156,8 +189,9 @@ pub fn payment_period(
     let (payable_from, days) = money.payment_window()?;
     let from = paid.map_or(payable_from, |(first, _)| first);
     let last_paid = paid.map(|(_, last)| last);
-    let to = if money.paid_cents >= money.granted_cents || money.repayment_ordered {
-        last_paid.unwrap_or(from)
+    let settled = money.paid_cents >= money.granted_cents || money.repayment_ordered;
+    let to = if let (true, Some(last)) = (settled, last_paid) {
+        last
     } else {
         let balance_after_report = money
             .installments
@@ -233,6 +267,11 @@ pub fn clipped(text: &str, max: usize) -> String {
 }
 
 impl ScdlRow {
+    /// The object, within the schema's 256 characters.
+    pub fn objet(&self) -> String {
+        clipped(&self.object, 256)
+    }
+
     /// The 16 cells, in the order of [`SCDL_RULES`].
     pub fn cells(&self) -> [String; 16] {
         [
@@ -243,14 +282,14 @@ impl ScdlRow {
             self.beneficiary_name.clone(),
             self.beneficiary_siret.clone().unwrap_or_default(),
             self.beneficiary_rna.clone().unwrap_or_default(),
-            clipped(&self.object, 256),
+            self.objet(),
             decimal_euros(self.cents),
             NATURE.to_owned(),
             self.payment_terms.to_owned(),
             self.payment_period.to_string(),
             String::new(),
             if NOTIFIED_TO_EU { "oui" } else { "non" }.to_owned(),
-            "1.00".to_owned(),
+            format!("{SHARE:.2}"),
             String::new(),
         ]
     }
@@ -510,7 +549,8 @@ pub struct ParisRow {
     pub siret: Option<String>,
     pub object: String,
     pub voted_cents: i64,
-    /// The code of the direction that owns the campaign (`DAC`).
+    /// The code of the lead direction (`DAC`); the campaign's before dispatch or when a town
+    /// hall leads.
     pub direction: String,
     /// `Fonctionnement`, `Projet` or `Investissement`.
     pub nature: &'static str,
@@ -528,7 +568,7 @@ impl ParisRow {
             self.beneficiary_name.clone(),
             self.siret.clone().unwrap_or_default(),
             self.object.clone(),
-            decimal_euros(self.voted_cents),
+            whole_euros(self.voted_cents).to_string(),
             self.direction.clone(),
             self.nature.to_owned(),
             self.sectors.join(";"),
@@ -566,6 +606,43 @@ mod tests {
         assert_eq!(decimal_euros(4_780_020), "47800.20");
         assert_eq!(decimal_euros(5), "0.05");
         assert_eq!(decimal_euros(0), "0");
+        assert_eq!(decimal_euros(-50), "-0.50");
+        assert_eq!(whole_euros(4_780_050), 47_801);
+        assert_eq!(whole_euros(4_780_049), 47_800);
+    }
+
+    #[test]
+    fn a_grant_is_published_by_law_above_23000_euros_alone_or_with_the_twelve_months_around_it() {
+        let on = day("2026-03-10");
+        assert!(publication_required(on, 2_300_001, &[]));
+        assert!(!publication_required(on, 2_300_000, &[]));
+        // 15,000 € then, 11 months later, 9,000 €: both are published.
+        let later = (day("2027-02-10"), 900_000);
+        assert!(publication_required(on, 1_500_000, &[later]));
+        assert!(publication_required(later.0, later.1, &[(on, 1_500_000)]));
+        // Thirteen months apart, they do not add up.
+        let too_late = (day("2027-04-11"), 900_000);
+        assert!(!publication_required(on, 1_500_000, &[too_late]));
+        assert!(!publication_required(
+            too_late.0,
+            too_late.1,
+            &[(on, 1_500_000)]
+        ));
+        // Three grants of 10,000 € eight months apart: two at a time make 20,000 €, and no
+        // twelve months hold the three: none is published by law.
+        let (first, second, third) = (day("2026-01-15"), day("2026-09-15"), day("2027-05-15"));
+        let grants = [(first, 1_000_000), (second, 1_000_000), (third, 1_000_000)];
+        let others = |i: usize| -> Vec<(NaiveDate, i64)> {
+            grants
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, g)| *g)
+                .collect()
+        };
+        assert!(!publication_required(first, 1_000_000, &others(0)));
+        assert!(!publication_required(second, 1_000_000, &others(1)));
+        assert!(!publication_required(third, 1_000_000, &others(2)));
     }
 
     #[test]
@@ -629,6 +706,26 @@ mod tests {
         );
         signed.agreement = AgreementGate::Unsigned;
         assert_eq!(payment_period(&signed, None, day("2027-06-30")), None);
+
+        // A repayment ordered before any payment: the planned window, not a payment's day.
+        let mut stopped = single.clone();
+        stopped.repayment_ordered = true;
+        assert_eq!(
+            payment_period(&stopped, None, day("2027-06-30"))
+                .unwrap()
+                .to_string(),
+            "2026-03-10/2026-05-09"
+        );
+        // A partial payment made after the planned end stretches the period to it.
+        let mut late = single.clone();
+        late.paid_cents = 200_000;
+        let paid_late = Some((day("2026-07-01"), day("2026-07-01")));
+        assert_eq!(
+            payment_period(&late, paid_late, day("2027-06-30"))
+                .unwrap()
+                .to_string(),
+            "2026-07-01"
+        );
     }
 
     fn official(name: &str) -> Vec<u8> {

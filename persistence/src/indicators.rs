@@ -8,7 +8,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
 use crate::schema::{
     association_sectors, associations, campaigns, directions, final_reports, grants, payments,
-    request_events, request_instructors, requests, sectors,
+    request_events, requests, sectors,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -53,6 +53,8 @@ pub struct RequestFigures {
 pub struct GrantFigures {
     pub cents: i64,
     pub paid_cents: i64,
+    /// What the schedule makes payable now.
+    pub payable_cents: i64,
     pub voted_on: NaiveDate,
     /// When what is payable and unpaid is due; none when nothing is owed.
     pub due_on: Option<NaiveDate>,
@@ -77,8 +79,7 @@ type RequestRow = (
 
 type GrantRow = (
     String,
-    i64,
-    i64,
+    (i64, i64, i64),
     NaiveDate,
     Option<NaiveDate>,
     NaiveDate,
@@ -126,13 +127,18 @@ pub fn figures(
         .collect();
     let mut districts: HashMap<String, Option<i32>> = HashMap::new();
     let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut leads: HashMap<String, String> = HashMap::new();
+    let mut leads: HashMap<String, Instructor> = HashMap::new();
     let mut grant_rows: HashMap<String, GrantRow> = HashMap::new();
     let mut first_paid: HashMap<String, NaiveDate> = HashMap::new();
     let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
     for chunk in rows.chunks(CHUNK) {
         let ids: Vec<&String> = chunk.iter().map(|r| &r.0).collect();
-        let mut owners: Vec<&String> = chunk.iter().map(|r| &r.5).collect();
+        // Each association once, though its requests may fall in several chunks.
+        let mut owners: Vec<&String> = chunk
+            .iter()
+            .map(|r| &r.5)
+            .filter(|a| !districts.contains_key(*a))
+            .collect();
         owners.sort_unstable();
         owners.dedup();
         districts.extend(
@@ -153,23 +159,13 @@ pub fn figures(
         {
             sectors_of.entry(association).or_default().push(label);
         }
-        leads.extend(
-            request_instructors::table
-                .filter(request_instructors::request_id.eq_any(&ids))
-                .filter(request_instructors::lead.eq(true))
-                .select((
-                    request_instructors::request_id,
-                    request_instructors::instructor,
-                ))
-                .load::<(String, String)>(conn)?,
-        );
+        leads.extend(crate::requests::lead_instructors(conn, &ids)?);
         for row in grants::table
             .left_join(final_reports::table)
             .filter(grants::request_id.eq_any(&ids))
             .select((
                 grants::request_id,
-                grants::cents,
-                grants::paid_cents,
+                (grants::cents, grants::paid_cents, grants::payable_cents),
                 grants::voted_on,
                 grants::due_on,
                 grants::final_report_due_on,
@@ -206,10 +202,7 @@ pub fn figures(
                 .push(Transition { to, at: utc(at) });
         }
     }
-    let direction_of = |id: &str, owner: &str| match leads
-        .get(id)
-        .and_then(|k| Instructor::parse_key(k))
-    {
+    let direction_of = |id: &str, owner: &str| match leads.get(id) {
         Some(Instructor::Direction(d)) => codes.get(&d.to_string()).cloned().unwrap_or_default(),
         Some(Instructor::District(n)) => format!("mairie du {}e", n.0),
         None => codes.get(owner).cloned().unwrap_or_default(),
@@ -222,20 +215,28 @@ pub fn figures(
                 .get(&campaign)
                 .cloned()
                 .ok_or_else(|| StoreError::Corrupt(format!("request {id}: campaign {campaign}")))?;
-            let grant = grant_rows.remove(&id).map(
-                |(_, cents, paid_cents, voted_on, due_on, report_due, claimed, status)| {
-                    GrantFigures {
+            let grant = match grant_rows.remove(&id) {
+                None => None,
+                Some((_, (cents, paid, payable), voted_on, due_on, report_due, claimed, status)) => {
+                    let report_status = match status {
+                        None => None,
+                        Some(code) => Some(ReportStatus::from_code(&code).ok_or_else(|| {
+                            StoreError::Corrupt(format!("final_reports.status {code}"))
+                        })?),
+                    };
+                    Some(GrantFigures {
                         cents,
-                        paid_cents,
+                        paid_cents: paid,
+                        payable_cents: payable,
                         voted_on,
                         due_on,
                         first_paid_on: first_paid.get(&id).copied(),
                         final_report_due_on: report_due,
-                        report_status: status.as_deref().and_then(ReportStatus::from_code),
+                        report_status,
                         repayment_ordered: claimed > 0,
-                    }
-                },
-            );
+                    })
+                }
+            };
             Ok(RequestFigures {
                 number: number.unwrap_or_default(),
                 title,

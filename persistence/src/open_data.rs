@@ -11,17 +11,19 @@ use crate::schema::{
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use simpa_domain::campaign::Nature;
+use simpa_domain::circuit::Instructor;
 use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
+use simpa_domain::open_data::publication_required;
 use simpa_domain::request::RequestState;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Which grants an export publishes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrantFilter {
     /// The budget year.
     pub year: Option<i32>,
-    /// Only the grants the law requires to publish: those that needed an agreement (above
-    /// 23,000 €, alone or with the association's grants of the twelve months before).
+    /// Only the grants the law requires to publish (`open_data::publication_required`):
+    /// above 23,000 €, alone or with the association's grants within twelve months of them.
     pub legal_only: bool,
 }
 
@@ -53,7 +55,7 @@ impl PublishedGrant {
 
 type GrantRow = (
     (String, Option<String>, String, String),
-    (Option<String>, Option<String>, String),
+    (String, Option<String>, Option<String>, String),
     (
         i64,
         NaiveDate,
@@ -67,14 +69,39 @@ type GrantRow = (
     (Option<String>, Option<NaiveDateTime>, Option<i32>),
 );
 
-/// The next `limit` grants after the request numbered `after`, in the order of numbers.
-/// Grants whose agreement the city has not signed yet wait: their agreement has no date.
+/// Rows read in the order of their requests' numbers.
+#[derive(Debug, Clone)]
+pub struct Batch<T> {
+    /// Those the filter keeps.
+    pub items: Vec<T>,
+    /// The number the next batch starts after; `None` once the last was read.
+    pub next: Option<String>,
+}
+
+impl<T> Batch<T> {
+    /// The same batch, each item turned into another or left out.
+    pub fn filter_map<U>(self, f: impl FnMut(T) -> Option<U>) -> Batch<U> {
+        Batch {
+            items: self.items.into_iter().filter_map(f).collect(),
+            next: self.next,
+        }
+    }
+}
+
+/// Where the batch after `limit` rows read, the last numbered `last`, starts.
+fn next_after(read: usize, limit: usize, last: Option<&String>) -> Option<String> {
+    last.filter(|_| read == limit).cloned()
+}
+
+/// The grants among the next `limit` after the request numbered `after`, in the order of
+/// numbers. Grants whose agreement the city has not signed yet wait: their agreement has no
+/// date.
 pub fn grants_after(
     conn: &mut DbConnection,
     filter: GrantFilter,
     after: Option<&str>,
     limit: usize,
-) -> StoreResult<Vec<PublishedGrant>> {
+) -> StoreResult<Batch<PublishedGrant>> {
     let mut query = grants::table
         .inner_join(requests::table.inner_join(associations::table))
         .inner_join(deliberations::table)
@@ -87,9 +114,6 @@ pub fn grants_after(
         .into_boxed();
     if let Some(year) = filter.year {
         query = query.filter(grants::year.eq(year));
-    }
-    if filter.legal_only {
-        query = query.filter(grants::agreement_id.is_not_null());
     }
     if let Some(after) = after {
         query = query.filter(requests::number.gt(after.to_owned()));
@@ -105,6 +129,7 @@ pub fn grants_after(
                 associations::name,
             ),
             (
+                associations::id,
                 associations::siret,
                 associations::rna,
                 deliberations::reference,
@@ -126,14 +151,31 @@ pub fn grants_after(
             ),
         ))
         .load(conn)?;
+    let next = next_after(
+        rows.len(),
+        limit,
+        rows.last()
+            .and_then(|((_, number, ..), ..)| number.as_ref()),
+    );
+    let required = if filter.legal_only {
+        let associations: Vec<&String> = rows.iter().map(|(_, (a, ..), ..)| a).collect();
+        Some(required_by_law(conn, &associations)?)
+    } else {
+        None
+    };
+    let rows: Vec<GrantRow> = rows
+        .into_iter()
+        .filter(|((id, ..), ..)| required.as_ref().is_none_or(|r| r.contains(id)))
+        .collect();
     let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
     let mut schedules = installments_of(conn, &ids)?;
     let paid = payment_dates_of(conn, &ids)?;
-    rows.into_iter()
+    let grants = rows
+        .into_iter()
         .map(|row| {
             let (
                 (id, number, title, association_name),
-                (siret, rna, reference),
+                (_, siret, rna, reference),
                 money,
                 agreement,
                 signed,
@@ -173,7 +215,48 @@ pub fn grants_after(
                 },
             })
         })
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Batch {
+        items: grants,
+        next,
+    })
+}
+
+/// The grants of these associations the law requires to publish, by request id.
+fn required_by_law(
+    conn: &mut DbConnection,
+    associations: &[&String],
+) -> StoreResult<HashSet<String>> {
+    let mut of_association: HashMap<String, Vec<(String, NaiveDate, i64)>> = HashMap::new();
+    for (association, request, on, cents) in grants::table
+        .filter(grants::association_id.eq_any(associations))
+        .select((
+            grants::association_id,
+            grants::request_id,
+            grants::voted_on,
+            grants::cents,
+        ))
+        .load::<(String, String, NaiveDate, i64)>(conn)?
+    {
+        of_association
+            .entry(association)
+            .or_default()
+            .push((request, on, cents));
+    }
+    let mut required = HashSet::new();
+    for grants in of_association.values() {
+        for (request, on, cents) in grants {
+            let others: Vec<(NaiveDate, i64)> = grants
+                .iter()
+                .filter(|(other, ..)| other != request)
+                .map(|(_, on, cents)| (*on, *cents))
+                .collect();
+            if publication_required(*on, *cents, &others) {
+                required.insert(request.clone());
+            }
+        }
+    }
+    Ok(required)
 }
 
 fn installments_of(
@@ -228,7 +311,8 @@ pub struct DecidedRequest {
     pub title: String,
     /// What the vote granted; 0 for a refusal.
     pub voted_cents: i64,
-    /// The code of the direction that owns the campaign.
+    /// The code of the lead direction; the campaign's before dispatch, or when a town hall
+    /// leads.
     pub direction: String,
     pub nature: Nature,
     /// The labels of the association's sectors, in its order.
@@ -249,7 +333,7 @@ pub fn decided_after(
     refused: bool,
     after: Option<&str>,
     limit: usize,
-) -> StoreResult<Vec<DecidedRequest>> {
+) -> StoreResult<Batch<DecidedRequest>> {
     let decided = if refused {
         vec![RequestState::Rejected.code()]
     } else {
@@ -291,6 +375,14 @@ pub fn decided_after(
             (associations::id, grants::cents.nullable()),
         ))
         .load(conn)?;
+    let next = next_after(
+        rows.len(),
+        limit,
+        rows.last()
+            .and_then(|((_, number, ..), ..)| number.as_ref()),
+    );
+    let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
+    let leads = crate::requests::lead_instructors(conn, &ids)?;
     let directions: HashMap<String, String> = directions::table
         .select((directions::id, directions::code))
         .load::<(String, String)>(conn)?
@@ -310,22 +402,34 @@ pub fn decided_after(
     {
         sectors_of.entry(association).or_default().push(label);
     }
-    rows.into_iter()
-        .map(|row| {
-            let ((id, number, title, nature), (year, direction, siret, name), (association, cents)) =
-                row;
-            Ok(DecidedRequest {
-                number: number.ok_or_else(|| StoreError::Corrupt(format!("request {id} has no number")))?,
-                budget_year: year,
-                association_name: name,
-                siret,
-                title,
-                voted_cents: cents.unwrap_or(0),
-                direction: directions.get(&direction).cloned().unwrap_or_default(),
-                nature: Nature::from_code(&nature)
-                    .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
-                sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
+    let items =
+        rows.into_iter()
+            .map(|row| {
+                let (
+                    (id, number, title, nature),
+                    (year, direction, siret, name),
+                    (association, cents),
+                ) = row;
+                Ok(DecidedRequest {
+                    number: number.ok_or_else(|| {
+                        StoreError::Corrupt(format!("request {id} has no number"))
+                    })?,
+                    budget_year: year,
+                    association_name: name,
+                    siret,
+                    title,
+                    voted_cents: cents.unwrap_or(0),
+                    direction: match leads.get(&id) {
+                        Some(Instructor::Direction(lead)) => directions.get(&lead.to_string()),
+                        _ => directions.get(&direction),
+                    }
+                    .cloned()
+                    .unwrap_or_default(),
+                    nature: Nature::from_code(&nature)
+                        .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
+                    sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
+                })
             })
-        })
-        .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Batch { items, next })
 }

@@ -29,6 +29,7 @@ use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
+use std::collections::HashMap;
 
 /// A request as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -818,6 +819,24 @@ pub struct RequestFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     /// A number (`2026_04217`) or words of the title.
     pub text: Option<String>,
+}
+
+/// The lead instructor of each of these requests that has one.
+pub fn lead_instructors(
+    conn: &mut DbConnection,
+    ids: &[&String],
+) -> StoreResult<HashMap<String, Instructor>> {
+    Ok(request_instructors::table
+        .filter(request_instructors::request_id.eq_any(ids))
+        .filter(request_instructors::lead.eq(true))
+        .select((
+            request_instructors::request_id,
+            request_instructors::instructor,
+        ))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .filter_map(|(id, key)| Instructor::parse_key(&key).map(|i| (id, i)))
+        .collect())
 }
 
 /// The requests of a scope that pass a filter; `None` when the scope covers none.

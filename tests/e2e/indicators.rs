@@ -209,6 +209,12 @@ fn the_indicators_count_time_money_and_alerts_of_a_hand_built_scenario(backend: 
         (&json!(1), &json!(0))
     );
     assert_eq!(group(&view, "district", "11")["requests"], 5);
+    let culture = group(&view, "sector", "Culture & Arts");
+    assert_eq!(
+        (&culture["requests"], &culture["voted_cents"]),
+        (&json!(5), &json!(700_000)),
+        "each request once in its association's sector"
+    );
     assert_eq!(group(&view, "nature", "Projet")["voted_cents"], 700_000);
     assert_eq!(group(&view, "year", "2027")["paid_cents"], 400_000);
     assert_eq!(view["refusal_rate"], 0.5, "2 refused of 4 decided");
@@ -301,6 +307,11 @@ fn the_indicators_count_time_money_and_alerts_of_a_hand_built_scenario(backend: 
         "{}",
         csv.text
     );
+
+    // Two years on, the final reports of the 2027 grants (due 30 June 2028) are overdue.
+    app.clock.advance(Duration::days(730));
+    let later = indicators(&city, bureau, "");
+    assert_eq!(later["final_reports_overdue"], 2, "R1 and R5");
 }
 
 on_both_backends!(the_indicators_count_time_money_and_alerts_of_a_hand_built_scenario);

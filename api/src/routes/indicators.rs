@@ -99,7 +99,7 @@ pub struct LateStep {
 }
 
 /// A grant whose payment is past its deadline (60 days after notification, or the
-/// agreement's delay).
+/// agreement's delay), with what is payable and unpaid.
 #[derive(Serialize, ToSchema)]
 pub struct LatePayment {
     pub request: String,
@@ -247,7 +247,7 @@ fn indicators_of(figures: &[RequestFigures], now: DateTime<Utc>, today: NaiveDat
                 title: r.title.clone(),
                 due_on,
                 days_late: days_late(due_on, today),
-                unpaid_cents: grant.cents - grant.paid_cents,
+                unpaid_cents: grant.payable_cents - grant.paid_cents,
                 link: format!("/api/v1/requests/{}/grant", r.id),
             });
         }

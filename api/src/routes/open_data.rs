@@ -11,9 +11,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use simpa_domain::open_data::{
     Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, SCDL_FIELDS, SHARE, ScdlRow,
-    check_scdl_row, payment_period, payment_terms,
+    check_scdl_row, payment_period, payment_terms, whole_euros,
 };
-use simpa_persistence::open_data::{self, DecidedRequest, GrantFilter, PublishedGrant};
+use simpa_persistence::open_data::{self, Batch, DecidedRequest, GrantFilter, PublishedGrant};
 use simpa_persistence::{DbConnection, StoreResult};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -43,22 +43,6 @@ const BATCH: usize = 1000;
 
 /// Open data changes with each vote and payment: caches keep it an hour at most.
 const CACHE_CONTROL: &str = "public, max-age=3600";
-
-/// Rows read after a request's number, and where the next batch starts (`None`: the end).
-struct Batch<R> {
-    rows: Vec<R>,
-    next: Option<String>,
-}
-
-impl<R> Batch<R> {
-    /// The rows made of what was read, `read` of them (`last`: the last number read).
-    fn of(rows: Vec<R>, read: usize, last: Option<String>) -> Batch<R> {
-        Batch {
-            rows,
-            next: last.filter(|_| read == BATCH),
-        }
-    }
-}
 
 /// How an export writes its rows.
 #[derive(Clone, Copy)]
@@ -178,7 +162,7 @@ async fn export<R: Published>(
                         .map_err(cut_short)?,
                 };
                 let bytes = format
-                    .write(&batch.rows, &mut written, batch.next.is_none())
+                    .write(&batch.items, &mut written, batch.next.is_none())
                     .map_err(cut_short)?;
                 let next = match batch.next {
                     Some(after) => Step::Read(after),
@@ -254,20 +238,19 @@ impl Published for ScdlRow {
     }
 
     fn object(&self) -> ScdlSubsidy {
-        let cells = ScdlRow::cells(self);
         ScdlSubsidy {
             nom_attribuant: self.grantor_name.clone(),
             id_attribuant: self.grantor_siret.clone(),
-            date_convention: cells[2].clone(),
+            date_convention: self.convention_on.format("%Y-%m-%d").to_string(),
             reference_decision: self.decision_reference.clone(),
             nom_beneficiaire: self.beneficiary_name.clone(),
             id_beneficiaire: self.beneficiary_siret.clone(),
             rna_beneficiaire: self.beneficiary_rna.clone(),
-            objet: cells[7].clone(),
+            objet: self.objet(),
             montant: self.cents as f64 / 100.0,
             nature: NATURE.to_owned(),
             conditions_versement: self.payment_terms.to_owned(),
-            dates_periode_versement: cells[11].clone(),
+            dates_periode_versement: self.payment_period.to_string(),
             id_rae: None,
             notification_ue: NOTIFIED_TO_EU,
             pourcentage_subvention: SHARE,
@@ -314,14 +297,8 @@ fn scdl_reader(state: &AppState, params: SubsidiesParams) -> Reader<ScdlRow> {
         legal_only: params.scope == Some(Scope::Legal),
     };
     Arc::new(move |conn, after| {
-        let grants = open_data::grants_after(conn, filter, after.as_deref(), BATCH)?;
-        let read = grants.len();
-        let last = grants.last().map(|g| g.number.clone());
-        let rows = grants
-            .into_iter()
-            .filter_map(|g| scdl_row(&grantor, g))
-            .collect();
-        Ok(Batch::of(rows, read, last))
+        let batch = open_data::grants_after(conn, filter, after.as_deref(), BATCH)?;
+        Ok(batch.filter_map(|g| scdl_row(&grantor, g)))
     })
 }
 
@@ -400,8 +377,8 @@ pub struct VotedSubsidy {
     pub nom_beneficiaire: String,
     pub numero_siret: Option<String>,
     pub objet_du_dossier: String,
-    /// In euros; 0 for a refusal.
-    pub montant_vote: f64,
+    /// In whole euros; 0 for a refusal.
+    pub montant_vote: i64,
     /// The code of the direction that owns the campaign.
     pub direction: String,
     /// `Fonctionnement`, `Projet` or `Investissement`.
@@ -424,7 +401,7 @@ impl Published for ParisRow {
             nom_beneficiaire: self.beneficiary_name.clone(),
             numero_siret: self.siret.clone(),
             objet_du_dossier: self.object.clone(),
-            montant_vote: self.voted_cents as f64 / 100.0,
+            montant_vote: whole_euros(self.voted_cents),
             direction: self.direction.clone(),
             nature_de_la_subvention: self.nature.to_owned(),
             secteurs_d_activites_definies_par_l_association: self.sectors.clone(),
@@ -451,15 +428,8 @@ fn voted_reader(state: &AppState, params: VotedParams) -> Reader<ParisRow> {
     let collectivity = state.config.city.clone();
     let refused = state.config.publish_refusals;
     Arc::new(move |conn, after| {
-        let decided =
-            open_data::decided_after(conn, params.year, refused, after.as_deref(), BATCH)?;
-        let read = decided.len();
-        let last = decided.last().map(|d| d.number.clone());
-        let rows = decided
-            .into_iter()
-            .map(|d| paris_row(&collectivity, d))
-            .collect();
-        Ok(Batch::of(rows, read, last))
+        let batch = open_data::decided_after(conn, params.year, refused, after.as_deref(), BATCH)?;
+        Ok(batch.filter_map(|d| Some(paris_row(&collectivity, d))))
     })
 }
 
