@@ -346,10 +346,17 @@ def bench_open_data(simpa, limits, env, base, database_name, rows=100_000, round
         outbox_delivered(base, sign_in(base, "admin@demo.simpa.fr"))
         download(url)  # warm
         idle = rss_kib(server.pid, "VmRSS")
-        with open(f"/proc/{server.pid}/clear_refs", "w") as f:
-            f.write("5")
-        timed = [download(url) for _ in range(rounds)]
-        peak = rss_kib(server.pid, "VmHWM")
+
+        def peak_while(work):
+            """The server's peak memory above idle, in MB, while `work` runs; and its result."""
+            with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+                f.write("5")
+            done = work()
+            return max(0, rss_kib(server.pid, "VmHWM") - idle) * 1024 / MB, done
+
+        # Flat: the whole export takes no more memory than one of a budget year's grants.
+        small_mb, small = peak_while(lambda: download(f"{url}?year=2026"))
+        above_idle_mb, timed = peak_while(lambda: [download(url) for _ in range(rounds)])
         json_seconds = download(url.replace(".csv", ".json"))[0]
         bureau = sign_in(base, "bureau@demo.simpa.fr")
         indicators = []
@@ -361,13 +368,14 @@ def bench_open_data(simpa, limits, env, base, database_name, rows=100_000, round
         stop(server)
     seconds = statistics.median(t for t, _, _ in timed)
     size_mb = timed[0][1] / MB
-    above_idle_mb = max(0, peak - idle) * 1024 / MB
     print(f"  {database_name}: SCDL export of {published:,} rows in {seconds:.2f} s, "
           f"peak {above_idle_mb:.1f} MB above idle", flush=True)
     return [{"scenario": f"SCDL export (CSV, HTTP) of {published:,} rows, {size_mb:.0f} MB", "database": database_name,
              "note": f"{', '.join(f'{t:.2f}' for t, _, _ in timed)} s (target < 2 s); JSON {json_seconds:.2f} s; "
-                     f"server peak {above_idle_mb:.1f} MB above idle while streaming (flat: far below the body's size)",
-             "export_s": seconds, "export_rows": published, "export_peak_mb": above_idle_mb, "export_mb": size_mb},
+                     f"server peak {above_idle_mb:.1f} MB above idle while streaming it, "
+                     f"{small_mb:.1f} MB for the {small[2] - 1:,} rows of 2026",
+             "export_s": seconds, "export_rows": published, "export_peak_mb": above_idle_mb,
+             "export_small_mb": small_mb, "export_small_rows": small[2] - 1},
             {"scenario": f"the bureau's indicators over the whole city ({counted:,} requests, HTTP)", "database": database_name,
              "note": ", ".join(f"{t:.2f}" for t in indicators) + " s"}]
 
@@ -498,8 +506,9 @@ def city_targets(rows):
         if "export_s" in row:
             targets.append((f"{row['database']}: SCDL export of {row['export_rows']:,} rows (>= 100,000) < 2 s ({row['export_s']:.2f} s)",
                             row["export_rows"] >= 100_000 and row["export_s"] < 2))
-            targets.append((f"{row['database']}: the export streams in flat memory: peak above idle < a quarter of its {row['export_mb']:.0f} MB "
-                            f"({row['export_peak_mb']:.1f} MB)", row["export_peak_mb"] < row["export_mb"] / 4))
+            targets.append((f"{row['database']}: the export streams in flat memory: {row['export_rows']:,} rows take under 4 MB more than "
+                            f"{row['export_small_rows']:,} ({row['export_peak_mb']:.1f} MB against {row['export_small_mb']:.1f} MB above idle)",
+                            row["export_peak_mb"] < row["export_small_mb"] + 4))
         if "vote_ms" in row:
             targets.append((f"{row['database']}: vote of 1,000 lines < 500 ms (median {row['vote_ms']:.0f} ms)", row["vote_ms"] < 500))
         if row["scenario"].startswith("load"):

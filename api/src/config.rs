@@ -37,6 +37,9 @@ pub struct Config {
     /// `SIMPA_CITY_SIRET`: the city's SIRET, the granting authority's identifier in the open
     /// data (default: the Ville de Paris, `21750001600019`).
     pub city_siret: simpa_domain::siret::Siret,
+    /// `SIMPA_EXPORT_BATCH`: rows the open data exports read at a time (memory against
+    /// queries; default 5,000).
+    pub export_batch: usize,
     /// `SIMPA_PUBLISH_REFUSALS`: whether the open data in Paris's layout lists the requests
     /// refused, with 0 voted (default `true`, as Paris does).
     pub publish_refusals: bool,
@@ -183,6 +186,10 @@ impl Config {
             city_siret: {
                 let raw = value("SIMPA_CITY_SIRET").unwrap_or_else(|| "21750001600019".into());
                 simpa_domain::siret::Siret::parse(&raw).map_err(|v| format!("SIMPA_CITY_SIRET: {}", v.message))?
+            },
+            export_batch: match number("SIMPA_EXPORT_BATCH", value("SIMPA_EXPORT_BATCH"), 5000)? {
+                0 => return Err("SIMPA_EXPORT_BATCH must be at least 1".into()),
+                n => n,
             },
             publish_refusals: !matches!(value("SIMPA_PUBLISH_REFUSALS").as_deref(), Some("0" | "false" | "no")),
             public_origins: value("SIMPA_PUBLIC_ORIGINS")

@@ -88,6 +88,39 @@ impl<T> Batch<T> {
     }
 }
 
+/// The numbers of the next `limit` requests in one of `states` (of a campaign of `year`)
+/// after the one numbered `after`, in order: a range of the numbers' index, which both
+/// databases walk and stop, before the rows are read by their numbers.
+fn numbered_after(
+    conn: &mut DbConnection,
+    states: &[&str],
+    year: Option<i32>,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<String>> {
+    let mut query = requests::table
+        .filter(requests::number.is_not_null())
+        .filter(requests::state.eq_any(states))
+        .into_boxed();
+    if let Some(year) = year {
+        query = query.filter(
+            requests::campaign_id.eq_any(
+                campaigns::table
+                    .filter(campaigns::budget_year.eq(year))
+                    .select(campaigns::id),
+            ),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(requests::number.gt(after.to_owned()));
+    }
+    Ok(query
+        .order(requests::number)
+        .limit(limit as i64)
+        .select(requests::number.assume_not_null())
+        .load(conn)?)
+}
+
 /// Where the batch after `limit` rows read, the last numbered `last`, starts.
 fn next_after(read: usize, limit: usize, last: Option<&String>) -> Option<String> {
     last.filter(|_| read == limit).cloned()
@@ -102,25 +135,21 @@ pub fn grants_after(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Batch<PublishedGrant>> {
-    let mut query = grants::table
+    let granted = [RequestState::Granted.code(), RequestState::Closed.code()];
+    let page = numbered_after(conn, &granted, filter.year, after, limit)?;
+    let next = next_after(page.len(), limit, page.last());
+    let query = grants::table
         .inner_join(requests::table.inner_join(associations::table))
         .inner_join(deliberations::table)
         .left_join(agreements::table)
+        .filter(requests::number.eq_any(&page))
         .filter(
             grants::agreement_id
                 .is_null()
                 .or(agreements::status.eq("signed")),
-        )
-        .into_boxed();
-    if let Some(year) = filter.year {
-        query = query.filter(grants::year.eq(year));
-    }
-    if let Some(after) = after {
-        query = query.filter(requests::number.gt(after.to_owned()));
-    }
+        );
     let rows: Vec<GrantRow> = query
         .order(requests::number)
-        .limit(limit as i64)
         .select((
             (
                 grants::request_id,
@@ -151,12 +180,6 @@ pub fn grants_after(
             ),
         ))
         .load(conn)?;
-    let next = next_after(
-        rows.len(),
-        limit,
-        rows.last()
-            .and_then(|((_, number, ..), ..)| number.as_ref()),
-    );
     let required = if filter.legal_only {
         let associations: Vec<&String> = rows.iter().map(|(_, (a, ..), ..)| a).collect();
         Some(required_by_law(conn, &associations)?)
@@ -334,31 +357,19 @@ pub fn decided_after(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Batch<DecidedRequest>> {
-    let decided = if refused {
-        vec![RequestState::Rejected.code()]
-    } else {
-        vec![]
-    };
-    let mut query = requests::table
+    let mut decided = vec![RequestState::Granted.code(), RequestState::Closed.code()];
+    if refused {
+        decided.push(RequestState::Rejected.code());
+    }
+    let page = numbered_after(conn, &decided, year, after, limit)?;
+    let next = next_after(page.len(), limit, page.last());
+    let query = requests::table
         .inner_join(campaigns::table)
         .inner_join(associations::table)
         .left_join(grants::table)
-        .filter(requests::number.is_not_null())
-        .filter(
-            grants::request_id
-                .is_not_null()
-                .or(requests::state.eq_any(decided)),
-        )
-        .into_boxed();
-    if let Some(year) = year {
-        query = query.filter(campaigns::budget_year.eq(year));
-    }
-    if let Some(after) = after {
-        query = query.filter(requests::number.gt(after.to_owned()));
-    }
+        .filter(requests::number.eq_any(&page));
     let rows: Vec<DecidedRow> = query
         .order(requests::number)
-        .limit(limit as i64)
         .select((
             (
                 requests::id,
@@ -375,12 +386,6 @@ pub fn decided_after(
             (associations::id, grants::cents.nullable()),
         ))
         .load(conn)?;
-    let next = next_after(
-        rows.len(),
-        limit,
-        rows.last()
-            .and_then(|((_, number, ..), ..)| number.as_ref()),
-    );
     let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
     let leads = crate::requests::lead_instructors(conn, &ids)?;
     let directions: HashMap<String, String> = directions::table

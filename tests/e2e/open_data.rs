@@ -185,7 +185,14 @@ fn a_signed_and_paid_grant(app: &TestApp) -> Option<SignedGrant> {
 }
 
 fn the_open_data_of_subsidies_follows_the_scdl_and_paris_layout_and_streams(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SIMPA_PUBLIC_ORIGINS", "https://www.paris.fr")]);
+    // Batches of 500 rows: the large export below streams in several.
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("SIMPA_PUBLIC_ORIGINS", "https://www.paris.fr"),
+            ("SIMPA_EXPORT_BATCH", "500"),
+        ],
+    );
     crate::fixtures::load(&app);
 
     // The SCDL as CSV: the 16 columns in order, a row per publishable grant, each meeting the

@@ -38,9 +38,6 @@ pub fn scope(
         .service(voted_json)
 }
 
-/// Rows read per batch.
-const BATCH: usize = 1000;
-
 /// Open data changes with each vote and payment: caches keep it an hour at most.
 const CACHE_CONTROL: &str = "public, max-age=3600";
 
@@ -132,7 +129,8 @@ fn cut_short(problem: Problem) -> std::io::Error {
 }
 
 /// The export as a streamed answer. The first batch is read before answering, so that a
-/// failure gives a problem; a failure later cuts the stream short.
+/// failure gives a problem; a failure later cuts the stream short. Each batch is read while
+/// the one before is written: at most two are in memory.
 async fn export<R: Published>(
     state: web::Data<AppState>,
     format: Format,
@@ -143,9 +141,10 @@ async fn export<R: Published>(
         let read = read.clone();
         state.read(move |conn| read(conn, None)).await?
     };
+    type Reading<R> = actix_web::rt::task::JoinHandle<Result<Batch<R>, Problem>>;
     enum Step<R> {
         Write(Batch<R>),
-        Read(String),
+        Wait(Reading<R>),
         Done,
     }
     let stream =
@@ -156,18 +155,21 @@ async fn export<R: Published>(
                 let batch = match step {
                     Step::Done => return Ok(None),
                     Step::Write(batch) => batch,
-                    Step::Read(after) => state
-                        .read(move |conn| read(conn, Some(after)))
+                    Step::Wait(reading) => reading
                         .await
+                        .map_err(|_| cut_short(Problem::internal()))?
                         .map_err(cut_short)?,
+                };
+                // The database reads the next batch while this one is written out.
+                let next = match batch.next.clone() {
+                    Some(after) => Step::Wait(actix_web::rt::spawn(async move {
+                        state.read(move |conn| read(conn, Some(after))).await
+                    })),
+                    None => Step::Done,
                 };
                 let bytes = format
                     .write(&batch.items, &mut written, batch.next.is_none())
                     .map_err(cut_short)?;
-                let next = match batch.next {
-                    Some(after) => Step::Read(after),
-                    None => Step::Done,
-                };
                 Ok::<_, std::io::Error>(Some((bytes, (next, written))))
             }
         });
@@ -296,8 +298,9 @@ fn scdl_reader(state: &AppState, params: SubsidiesParams) -> Reader<ScdlRow> {
         year: params.year,
         legal_only: params.scope == Some(Scope::Legal),
     };
+    let size = state.config.export_batch;
     Arc::new(move |conn, after| {
-        let batch = open_data::grants_after(conn, filter, after.as_deref(), BATCH)?;
+        let batch = open_data::grants_after(conn, filter, after.as_deref(), size)?;
         Ok(batch.filter_map(|g| scdl_row(&grantor, g)))
     })
 }
@@ -427,8 +430,9 @@ fn paris_row(collectivity: &str, request: DecidedRequest) -> ParisRow {
 fn voted_reader(state: &AppState, params: VotedParams) -> Reader<ParisRow> {
     let collectivity = state.config.city.clone();
     let refused = state.config.publish_refusals;
+    let size = state.config.export_batch;
     Arc::new(move |conn, after| {
-        let batch = open_data::decided_after(conn, params.year, refused, after.as_deref(), BATCH)?;
+        let batch = open_data::decided_after(conn, params.year, refused, after.as_deref(), size)?;
         Ok(batch.filter_map(|d| Some(paris_row(&collectivity, d))))
     })
 }
