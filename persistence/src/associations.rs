@@ -663,3 +663,25 @@ pub fn with_documents(conn: &mut DbConnection) -> StoreResult<Vec<AssociationId>
         .map(|id| parse("document_versions.association_id", id))
         .collect()
 }
+
+/// The labels of each of these associations' sectors, in their order.
+pub fn sector_labels(
+    conn: &mut DbConnection,
+    associations: &[&String],
+) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
+    use crate::schema::{association_sectors, sectors};
+    let mut labels: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (association, label) in association_sectors::table
+        .inner_join(sectors::table)
+        .filter(association_sectors::association_id.eq_any(associations))
+        .order((
+            association_sectors::association_id,
+            association_sectors::position,
+        ))
+        .select((association_sectors::association_id, sectors::label))
+        .load::<(String, String)>(conn)?
+    {
+        labels.entry(association).or_default().push(label);
+    }
+    Ok(labels)
+}

@@ -7,8 +7,7 @@ use crate::convert::utc;
 use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
 use crate::schema::{
-    association_sectors, associations, campaigns, directions, final_reports, grants, payments,
-    request_events, requests, sectors,
+    associations, campaigns, final_reports, grants, payments, request_events, requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -112,11 +111,7 @@ pub fn figures(
             requests::sla_due_at,
         ))
         .load(conn)?;
-    let codes: HashMap<String, String> = directions::table
-        .select((directions::id, directions::code))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let codes = crate::reference::direction_codes(conn)?;
     let campaigns: HashMap<String, (i32, String)> = campaigns::table
         .select((
             campaigns::id,
@@ -147,18 +142,7 @@ pub fn figures(
                 .select((associations::id, associations::district_number))
                 .load::<(String, Option<i32>)>(conn)?,
         );
-        for (association, label) in association_sectors::table
-            .inner_join(sectors::table)
-            .filter(association_sectors::association_id.eq_any(&owners))
-            .order((
-                association_sectors::association_id,
-                association_sectors::position,
-            ))
-            .select((association_sectors::association_id, sectors::label))
-            .load::<(String, String)>(conn)?
-        {
-            sectors_of.entry(association).or_default().push(label);
-        }
+        sectors_of.extend(crate::associations::sector_labels(conn, &owners)?);
         leads.extend(crate::requests::lead_instructors(conn, &ids)?);
         for row in grants::table
             .left_join(final_reports::table)

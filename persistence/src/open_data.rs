@@ -5,8 +5,7 @@
 use crate::DbConnection;
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{
-    agreements, association_sectors, associations, campaigns, deliberations, directions, grants,
-    installments, payments, requests, sectors,
+    agreements, associations, campaigns, deliberations, grants, installments, payments, requests,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -388,25 +387,9 @@ pub fn decided_after(
         .load(conn)?;
     let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
     let leads = crate::requests::lead_instructors(conn, &ids)?;
-    let directions: HashMap<String, String> = directions::table
-        .select((directions::id, directions::code))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let directions = crate::reference::direction_codes(conn)?;
     let associations: Vec<&String> = rows.iter().map(|(_, _, (a, _))| a).collect();
-    let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
-    for (association, label) in association_sectors::table
-        .inner_join(sectors::table)
-        .filter(association_sectors::association_id.eq_any(&associations))
-        .order((
-            association_sectors::association_id,
-            association_sectors::position,
-        ))
-        .select((association_sectors::association_id, sectors::label))
-        .load::<(String, String)>(conn)?
-    {
-        sectors_of.entry(association).or_default().push(label);
-    }
+    let sectors_of = crate::associations::sector_labels(conn, &associations)?;
     let items =
         rows.into_iter()
             .map(|row| {

@@ -125,3 +125,14 @@ pub fn sectors(conn: &mut DbConnection) -> StoreResult<Vec<Sector>> {
 pub fn sector_codes(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
     Ok(sectors::table.select(sectors::code).load(conn)?)
 }
+
+/// Each direction's code, by its id.
+pub fn direction_codes(
+    conn: &mut DbConnection,
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    Ok(directions::table
+        .select((directions::id, directions::code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
