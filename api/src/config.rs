@@ -25,6 +25,9 @@ pub struct Config {
     pub refresh_token_ttl: chrono::Duration,
     pub pool: PoolOptions,
     pub throttle: ThrottlePolicy,
+    /// `SIMPA_HSTS`: Simpa is served over HTTPS (by the proxy in front of it): answers carry
+    /// `Strict-Transport-Security`.
+    pub hsts: bool,
     /// `SIMPA_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only
     /// behind a proxy that sets it).
     pub trust_forwarded_for: bool,
@@ -177,6 +180,7 @@ impl Config {
                     defaults.window.num_seconds(),
                 )?),
             },
+            hsts: matches!(value("SIMPA_HSTS").as_deref(), Some("1" | "true" | "yes")),
             trust_forwarded_for: matches!(value("SIMPA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
             json_limit: number("SIMPA_JSON_LIMIT_BYTES", value("SIMPA_JSON_LIMIT_BYTES"), 1024 * 1024)?,
             blob_dir,

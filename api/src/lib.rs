@@ -20,6 +20,7 @@ pub mod print;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod security;
 pub mod state;
 pub mod uploads;
 pub mod vault;
@@ -184,6 +185,7 @@ pub fn app(
             }),
         )
         .default_service(web::to(no_route))
+        .wrap(middleware::from_fn(security::security_headers))
         .wrap(middleware::from_fn(request_id::request_id))
 }
 

@@ -51,6 +51,12 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Copy the embedded SQLite database, while it serves, into a new file (PostgreSQL:
+    /// use pg_dump).
+    Backup {
+        /// The new file.
+        target: std::path::PathBuf,
+    },
     /// Administration accounts.
     Admin {
         #[command(subcommand)]
@@ -231,6 +237,18 @@ async fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Ok(Err(e)) => fail(format!("daily jobs: {e}")),
+                Err(e) => fail(e),
+            }
+        }
+        Command::Backup { target } => {
+            let db = services.state.db.clone();
+            let copied = target.clone();
+            match actix_web::web::block(move || db.backup_into(&copied)).await {
+                Ok(Ok(())) => {
+                    println!("backed up into {}", target.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(format!("backup: {e}")),
                 Err(e) => fail(e),
             }
         }

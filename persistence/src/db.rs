@@ -115,6 +115,30 @@ impl Db {
         .map_err(StoreError::from)
     }
 
+    /// Copies the embedded database into a new file, consistent and while it serves
+    /// (SQLite's `VACUUM INTO`: one read transaction, writers go on). PostgreSQL is backed up
+    /// with its own tools (`pg_dump`).
+    pub fn backup_into(&self, target: &std::path::Path) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Config(
+                "a PostgreSQL database is backed up with pg_dump (see the README)".into(),
+            ));
+        }
+        if target.exists() {
+            return Err(StoreError::Config(format!(
+                "{} exists: a backup goes to a new file",
+                target.display()
+            )));
+        }
+        let path = target
+            .to_str()
+            .ok_or_else(|| StoreError::Config("the backup's path is not UTF-8".into()))?;
+        self.pool
+            .get()?
+            .batch_execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))
+            .map_err(StoreError::from)
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> StoreResult<()> {
         self.pool

@@ -1,5 +1,5 @@
 use serde_json::{Value, json};
-use simpa_tests::client::association_body;
+use simpa_tests::client::{association_body, rna, siret};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 fn bad_input_gets_a_problem_naming_the_field_never_a_500(backend: Backend) {
@@ -115,6 +115,105 @@ fn every_answer_carries_a_request_id(backend: Backend) {
     );
 }
 
+/// The security headers of an answer: (nosniff, frame options, referrer policy, CSP, HSTS,
+/// Server).
+fn security_headers(reply: &simpa_tests::client::Reply) -> [Option<&str>; 6] {
+    [
+        reply.header("x-content-type-options"),
+        reply.header("x-frame-options"),
+        reply.header("referrer-policy"),
+        reply.header("content-security-policy"),
+        reply.header("strict-transport-security"),
+        reply.header("server"),
+    ]
+}
+
+fn every_answer_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::start(backend);
+    let strict = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+    let expected = |policy| {
+        [
+            Some("nosniff"),
+            Some("DENY"),
+            Some("no-referrer"),
+            Some(policy),
+            None,
+            None,
+        ]
+    };
+    // JSON, a problem, a public CSV, whatever the status.
+    for path in [
+        "/api/v1/districts",
+        "/api/v1/nothing",
+        "/api/v1/requests",
+        "/api/v1/open-data/subsidies.csv",
+    ] {
+        assert_eq!(
+            security_headers(&app.get(path, None)),
+            expected(strict),
+            "{path}"
+        );
+    }
+    // Swagger UI runs its own scripts, and nothing else.
+    let docs = app.get("/docs/", None);
+    assert_eq!(
+        security_headers(&docs),
+        expected(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        )
+    );
+    assert!(
+        !docs.text.contains("<script>"),
+        "no inline script for the policy to block: {}",
+        docs.text
+    );
+    // Behind an HTTPS proxy, browsers are told to keep to HTTPS.
+    let app = app.restart_with(&[("SIMPA_HSTS", "true")]);
+    assert_eq!(
+        app.get("/healthz", None)
+            .header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
+/// How many associations a database holds.
+fn associations_in(db: &simpa_persistence::Db) -> i64 {
+    use diesel::prelude::*;
+    use simpa_persistence::schema::associations;
+    db.read(|conn| {
+        associations::table
+            .count()
+            .get_result(conn)
+            .map_err(simpa_persistence::StoreError::from)
+    })
+    .expect("count")
+}
+
+fn a_backup_copies_the_embedded_database_while_it_serves(backend: Backend) {
+    let app = TestApp::start(backend);
+    let user = app.new_user("sauvegarde@exemple.org");
+    app.create_association(
+        &user,
+        &association_body("Association sauvegardée", &rna(7), &siret(7)),
+    );
+    let target = app.data_dir().join("sauvegarde.db");
+    if backend == Backend::Postgres {
+        let refused = app.db.backup_into(&target).expect_err("pg_dump's work");
+        assert!(refused.to_string().contains("pg_dump"), "{refused}");
+        assert!(!target.exists());
+        return;
+    }
+    app.db.backup_into(&target).expect("a backup");
+    let url = simpa_persistence::DatabaseUrl::parse(&format!("sqlite://{}", target.display()))
+        .expect("url");
+    let copy = simpa_persistence::Db::open(&url, simpa_persistence::PoolOptions::default())
+        .expect("the backup opens");
+    assert_eq!(associations_in(&copy), associations_in(&app.db));
+    assert_eq!(associations_in(&copy), 1);
+    let again = app.db.backup_into(&target).expect_err("never over a file");
+    assert!(again.to_string().contains("exists"), "{again}");
+}
+
 fn health_and_readiness(backend: Backend) {
     let app = TestApp::start(backend);
     assert_eq!(
@@ -215,6 +314,8 @@ fn the_documentation_is_served_offline(backend: Backend) {
 on_both_backends!(
     bad_input_gets_a_problem_naming_the_field_never_a_500,
     every_answer_carries_a_request_id,
+    every_answer_carries_the_security_headers,
+    a_backup_copies_the_embedded_database_while_it_serves,
     health_and_readiness,
     reference_data_is_public,
     the_documentation_is_served_offline,
