@@ -25,6 +25,9 @@ pub struct Config {
     pub refresh_token_ttl: chrono::Duration,
     pub pool: PoolOptions,
     pub throttle: ThrottlePolicy,
+    /// `SIMPA_METRICS_TOKEN`: the bearer token `/metrics` asks of Prometheus; without it,
+    /// `/metrics` is off (404).
+    pub metrics_token: Option<Secret>,
     /// `SIMPA_HSTS`: Simpa is served over HTTPS (by the proxy in front of it): answers carry
     /// `Strict-Transport-Security`.
     pub hsts: bool,
@@ -180,6 +183,7 @@ impl Config {
                     defaults.window.num_seconds(),
                 )?),
             },
+            metrics_token: value("SIMPA_METRICS_TOKEN").filter(|t| !t.is_empty()).map(Secret),
             hsts: matches!(value("SIMPA_HSTS").as_deref(), Some("1" | "true" | "yes")),
             trust_forwarded_for: matches!(value("SIMPA_TRUST_FORWARDED_FOR").as_deref(), Some("1" | "true" | "yes")),
             json_limit: number("SIMPA_JSON_LIMIT_BYTES", value("SIMPA_JSON_LIMIT_BYTES"), 1024 * 1024)?,

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod input;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod pagination;
@@ -139,6 +140,7 @@ where
         .openapi(openapi::ApiDoc::openapi())
         .service(routes::health::healthz)
         .service(routes::health::readyz)
+        .service(metrics::scrape)
         // Before `/api/v1`, whose scope would take its paths.
         .service(routes::directory::scope(public_origins.to_vec()))
         .service(routes::open_data::scope(public_origins.to_vec()))
@@ -186,6 +188,7 @@ pub fn app(
         )
         .default_service(web::to(no_route))
         .wrap(middleware::from_fn(security::security_headers))
+        .wrap(middleware::from_fn(metrics::count_requests))
         .wrap(middleware::from_fn(request_id::request_id))
 }
 

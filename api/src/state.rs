@@ -17,6 +17,8 @@ pub struct AppState {
     pub config: Config,
     /// The e-mail templates, parsed once.
     pub templates: Arc<Templates>,
+    /// Request counts and durations, for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
     /// without holding a thread, and give up with 503 after the connection timeout.
     gate: Semaphore,
@@ -37,6 +39,7 @@ impl AppState {
             clock,
             config,
             templates: Arc::new(templates),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
             uploads,

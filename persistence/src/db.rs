@@ -139,6 +139,12 @@ impl Db {
             .map_err(StoreError::from)
     }
 
+    /// The pool's connections: open, and idle among them.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> StoreResult<()> {
         self.pool

@@ -395,3 +395,14 @@ pub fn mark_digested(
     .execute(conn)?;
     Ok(())
 }
+
+/// How many messages wait in the outbox or were given up, by channel and status.
+pub fn backlog(conn: &mut DbConnection) -> StoreResult<Vec<(String, String, i64)>> {
+    use diesel::dsl::count_star;
+    Ok(outbox::table
+        .filter(outbox::status.eq_any(["pending", "failed"]))
+        .group_by((outbox::channel, outbox::status))
+        .select((outbox::channel, outbox::status, count_star()))
+        .order((outbox::channel, outbox::status))
+        .load(conn)?)
+}

@@ -214,6 +214,81 @@ fn a_backup_copies_the_embedded_database_while_it_serves(backend: Backend) {
     assert!(again.to_string().contains("exists"), "{again}");
 }
 
+/// The value of a series in Prometheus's text format (`name{labels} value`).
+fn series(text: &str, name_and_labels: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(name_and_labels)?
+            .strip_prefix(' ')?
+            .parse()
+            .ok()
+    })
+}
+
+fn metrics_count_requests_per_route_for_a_scraper_with_the_token(backend: Backend) {
+    let app = TestApp::start(backend);
+    app.get("/metrics", None)
+        .expect_problem(404, "resource.not_found");
+    let app = app.restart_with(&[("SIMPA_METRICS_TOKEN", "jeton-de-prometheus")]);
+    app.get("/metrics", None)
+        .expect_problem(401, "auth.required");
+    app.get("/metrics", Some("un-autre-jeton"))
+        .expect_problem(401, "auth.required");
+    for _ in 0..3 {
+        app.get("/api/v1/districts", None).expect(200);
+    }
+    let user = app.new_user("metriques@exemple.org");
+    let association = app.create_association(
+        &user,
+        &association_body("Association mesurée", &rna(8), &siret(8)),
+    );
+    let id = association["id"].as_str().expect("id");
+    app.get(&format!("/api/v1/associations/{id}"), Some(&user.access))
+        .expect(200);
+    app.get("/api/v1/nothing", None);
+    let scraped = app.get("/metrics", Some("jeton-de-prometheus"));
+    assert_eq!(scraped.status, 200, "{}", scraped.text);
+    let text = &scraped.text;
+    let count = |labels: &str| series(text, &format!("simpa_http_requests_total{{{labels}}}"));
+    assert_eq!(
+        count(r#"method="GET",route="/api/v1/districts",status="200""#),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(
+        count(r#"method="GET",route="/api/v1/associations/{association_id}",status="200""#),
+        Some(1.0),
+        "ids do not multiply the series: {text}"
+    );
+    assert_eq!(
+        count(r#"method="GET",route="unmatched",status="404""#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        series(
+            text,
+            r#"simpa_http_request_duration_seconds_count{method="GET",route="/api/v1/districts"}"#
+        ),
+        Some(3.0)
+    );
+    assert!(series(text, r#"simpa_db_pool_connections{state="open"}"#).is_some_and(|n| n >= 1.0));
+    // Registering sent a welcome e-mail? Whatever is queued is counted, and nothing failed.
+    assert!(
+        series(
+            text,
+            r#"simpa_outbox_messages{channel="email",status="pending"}"#
+        )
+        .is_some()
+    );
+    assert_eq!(
+        series(
+            text,
+            r#"simpa_outbox_messages{channel="webhook",status="failed"}"#
+        ),
+        Some(0.0)
+    );
+}
+
 fn health_and_readiness(backend: Backend) {
     let app = TestApp::start(backend);
     assert_eq!(
@@ -316,6 +391,7 @@ on_both_backends!(
     every_answer_carries_a_request_id,
     every_answer_carries_the_security_headers,
     a_backup_copies_the_embedded_database_while_it_serves,
+    metrics_count_requests_per_route_for_a_scraper_with_the_token,
     health_and_readiness,
     reference_data_is_public,
     the_documentation_is_served_offline,
