@@ -163,6 +163,18 @@ pub enum AgreementGate {
     },
 }
 
+impl AgreementGate {
+    /// From the grant's agreement, if it needs one: the day the city signed it (the last
+    /// signature), if it did, and the payment delay it sets.
+    pub fn of(agreement: Option<(Option<NaiveDate>, u32)>) -> AgreementGate {
+        match agreement {
+            None => AgreementGate::NotRequired,
+            Some((Some(on), payment_days)) => AgreementGate::Signed { on, payment_days },
+            Some((None, _)) => AgreementGate::Unsigned,
+        }
+    }
+}
+
 /// Where a grant's money stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantMoney {

@@ -9,7 +9,7 @@
 //! row it writes against them, and [`check_scdl_csv`] checks a whole file.
 
 use crate::Violation;
-use crate::funding::{GrantMoney, InstallmentDue};
+use crate::funding::{AgreementGate, GrantMoney, InstallmentDue};
 use crate::siret::Siret;
 use chrono::{Days, NaiveDate};
 use std::fmt;
@@ -229,6 +229,71 @@ pub fn payment_terms(money: &GrantMoney) -> &'static str {
 pub struct Grantor {
     pub name: String,
     pub siret: Siret,
+}
+
+/// A grant as the open data publishes it: its request, beneficiary, decision and money.
+#[derive(Debug, Clone)]
+pub struct PublishedGrant {
+    /// The request's number.
+    pub number: String,
+    pub title: String,
+    pub association_name: String,
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    /// The deliberation's reference.
+    pub deliberation_reference: String,
+    pub voted_on: NaiveDate,
+    pub final_report_due_on: NaiveDate,
+    pub money: GrantMoney,
+    /// The first and the last payment's dates.
+    pub paid: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl PublishedGrant {
+    /// The date of its agreement: the city's signature, or the vote when none is needed.
+    pub fn convention_on(&self) -> NaiveDate {
+        match self.money.agreement {
+            AgreementGate::Signed { on, .. } => on,
+            _ => self.voted_on,
+        }
+    }
+
+    /// Its SCDL row, once its agreement (if it needs one) is signed and if the row meets
+    /// every rule of the schema; else the rules it breaks (a beneficiary with neither SIRET
+    /// nor RNA number breaks `one-of-required`).
+    pub fn scdl_row(self, grantor: &Grantor) -> Result<ScdlRow, Vec<(&'static str, Violation)>> {
+        let unsigned = || {
+            vec![(
+                "dateConvention",
+                Violation::new(
+                    "scdl.agreement_unsigned",
+                    "La convention n'est pas encore signée par la Ville.",
+                ),
+            )]
+        };
+        let period = payment_period(&self.money, self.paid, self.final_report_due_on)
+            .ok_or_else(unsigned)?;
+        let row = ScdlRow {
+            grantor_name: grantor.name.clone(),
+            grantor_siret: grantor.siret.as_str().to_owned(),
+            convention_on: self.convention_on(),
+            decision_reference: self.deliberation_reference,
+            beneficiary_name: self.association_name,
+            beneficiary_siret: self.siret,
+            beneficiary_rna: self.rna,
+            object: self.title,
+            cents: self.money.granted_cents,
+            payment_terms: payment_terms(&self.money),
+            payment_period: period,
+        };
+        let cells = row.cells();
+        let broken = check_scdl_row(&cells.iter().map(String::as_str).collect::<Vec<_>>());
+        if broken.is_empty() {
+            Ok(row)
+        } else {
+            Err(broken)
+        }
+    }
 }
 
 /// One row of the SCDL: a grant to one beneficiary (Simpa's grants have one each, so

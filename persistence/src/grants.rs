@@ -52,16 +52,16 @@ pub struct Payment {
 
 /// Whether an agreement lets the city pay, from its stored signatures.
 pub fn gate(agreement: Option<&agreements::Agreement>) -> AgreementGate {
-    match agreement {
-        None => AgreementGate::NotRequired,
-        Some(a) => match (&a.status, &a.city_signature) {
-            (AgreementStatus::Signed, Some(city)) => AgreementGate::Signed {
-                on: city.at.date_naive(),
-                payment_days: a.terms.payment_days,
-            },
-            _ => AgreementGate::Unsigned,
-        },
-    }
+    AgreementGate::of(agreement.map(|a| {
+        let signed = a
+            .city_signature
+            .as_ref()
+            .filter(|_| a.status == AgreementStatus::Signed);
+        (
+            signed.map(|city| city.at.date_naive()),
+            a.terms.payment_days,
+        )
+    }))
 }
 
 impl Grant {

@@ -12,7 +12,6 @@ use crate::schema::{
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::campaign::Nature;
-use simpa_domain::circuit::Instructor;
 use simpa_domain::final_report::ReportStatus;
 use simpa_domain::indicators::Transition;
 use simpa_domain::policy::RequestScope;
@@ -30,8 +29,7 @@ pub struct RequestFigures {
     pub title: String,
     pub state: RequestState,
     pub budget_year: i32,
-    /// The code of the lead direction (`DAC`), `mairie du <n>e` for a town hall, else the
-    /// campaign's direction.
+    /// The code of the direction it answers to (`requests::direction_codes_of`).
     pub direction: String,
     /// The district of the association's head office.
     pub district: Option<i32>,
@@ -111,7 +109,6 @@ pub fn figures(
             requests::sla_due_at,
         ))
         .load(conn)?;
-    let codes = crate::reference::direction_codes(conn)?;
     let campaigns: HashMap<String, (i32, String)> = campaigns::table
         .select((
             campaigns::id,
@@ -122,7 +119,7 @@ pub fn figures(
         .collect();
     let mut districts: HashMap<String, Option<i32>> = HashMap::new();
     let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut leads: HashMap<String, Instructor> = HashMap::new();
+    let mut directions: HashMap<String, String> = HashMap::new();
     let mut grant_rows: HashMap<String, GrantRow> = HashMap::new();
     let mut first_paid: HashMap<String, NaiveDate> = HashMap::new();
     let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
@@ -143,7 +140,11 @@ pub fn figures(
                 .load::<(String, Option<i32>)>(conn)?,
         );
         sectors_of.extend(crate::associations::sector_labels(conn, &owners)?);
-        leads.extend(crate::requests::lead_instructors(conn, &ids)?);
+        let owned: Vec<(&String, &String)> = chunk
+            .iter()
+            .filter_map(|r| Some((&r.0, &campaigns.get(&r.4)?.1)))
+            .collect();
+        directions.extend(crate::requests::direction_codes_of(conn, &owned)?);
         for row in grants::table
             .left_join(final_reports::table)
             .filter(grants::request_id.eq_any(&ids))
@@ -186,18 +187,12 @@ pub fn figures(
                 .push(Transition { to, at: utc(at) });
         }
     }
-    let direction_of = |id: &str, owner: &str| match leads.get(id) {
-        Some(Instructor::Direction(d)) => codes.get(&d.to_string()).cloned().unwrap_or_default(),
-        Some(Instructor::District(n)) => format!("mairie du {}e", n.0),
-        None => codes.get(owner).cloned().unwrap_or_default(),
-    };
     rows.into_iter()
         .map(|row| {
             let (id, number, title, state, campaign, association, nature, requested, proposed, sla) =
                 row;
-            let (budget_year, owner) = campaigns
+            let (budget_year, _) = campaigns
                 .get(&campaign)
-                .cloned()
                 .ok_or_else(|| StoreError::Corrupt(format!("request {id}: campaign {campaign}")))?;
             let grant = match grant_rows.remove(&id) {
                 None => None,
@@ -226,8 +221,8 @@ pub fn figures(
                 title,
                 state: RequestState::from_code(&state)
                     .ok_or_else(|| StoreError::Corrupt(format!("requests.state {state}")))?,
-                budget_year,
-                direction: direction_of(&id, &owner),
+                budget_year: *budget_year,
+                direction: directions.remove(&id).unwrap_or_default(),
                 district: districts.get(&association).copied().flatten(),
                 sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
                 nature: Nature::from_code(&nature)

@@ -10,9 +10,8 @@ use crate::schema::{
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use simpa_domain::campaign::Nature;
-use simpa_domain::circuit::Instructor;
 use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
-use simpa_domain::open_data::publication_required;
+use simpa_domain::open_data::{ParisRow, PublishedGrant, publication_required};
 use simpa_domain::request::RequestState;
 use std::collections::{HashMap, HashSet};
 
@@ -24,32 +23,6 @@ pub struct GrantFilter {
     /// Only the grants the law requires to publish (`open_data::publication_required`):
     /// above 23,000 €, alone or with the association's grants within twelve months of them.
     pub legal_only: bool,
-}
-
-/// A grant as the open data publishes it.
-#[derive(Debug, Clone)]
-pub struct PublishedGrant {
-    pub number: String,
-    pub title: String,
-    pub association_name: String,
-    pub siret: Option<String>,
-    pub rna: Option<String>,
-    pub deliberation_reference: String,
-    pub voted_on: NaiveDate,
-    pub final_report_due_on: NaiveDate,
-    pub money: GrantMoney,
-    /// The first and the last payment's dates.
-    pub paid: Option<(NaiveDate, NaiveDate)>,
-}
-
-impl PublishedGrant {
-    /// The date of its agreement: the city's signature, or the vote when none was needed.
-    pub fn convention_on(&self) -> NaiveDate {
-        match self.money.agreement {
-            AgreementGate::Signed { on, .. } => on,
-            _ => self.voted_on,
-        }
-    }
 }
 
 type GrantRow = (
@@ -204,16 +177,14 @@ pub fn grants_after(
             ) = row;
             let (cents, voted_on, notified_on, final_report_due_on, paid_cents, accepted, claimed) =
                 money;
-            let agreement = match (agreement, signed) {
-                (None, _) => AgreementGate::NotRequired,
-                (Some(_), (Some(status), Some(at), Some(days))) if status == "signed" => {
-                    AgreementGate::Signed {
-                        on: at.date(),
-                        payment_days: u32::try_from(days).unwrap_or(0),
-                    }
-                }
-                (Some(_), _) => AgreementGate::Unsigned,
-            };
+            let (status, city_signed_at, days) = signed;
+            let agreement = AgreementGate::of(agreement.map(|_| {
+                let signed = city_signed_at.filter(|_| status.as_deref() == Some("signed"));
+                (
+                    signed.map(|at| at.date()),
+                    u32::try_from(days.unwrap_or(0)).unwrap_or(0),
+                )
+            }));
             Ok(PublishedGrant {
                 number: number.ok_or_else(|| {
                     StoreError::Corrupt(format!("granted request {id} has no number"))
@@ -323,24 +294,6 @@ fn payment_dates_of(
     Ok(dates)
 }
 
-/// A request decided, as Paris's dataset "subventions associations votées" lists it.
-#[derive(Debug, Clone)]
-pub struct DecidedRequest {
-    pub number: String,
-    pub budget_year: i32,
-    pub association_name: String,
-    pub siret: Option<String>,
-    pub title: String,
-    /// What the vote granted; 0 for a refusal.
-    pub voted_cents: i64,
-    /// The code of the lead direction; the campaign's before dispatch, or when a town hall
-    /// leads.
-    pub direction: String,
-    pub nature: Nature,
-    /// The labels of the association's sectors, in its order.
-    pub sectors: Vec<String>,
-}
-
 type DecidedRow = (
     (String, Option<String>, String, String),
     (i32, String, Option<String>, String),
@@ -348,14 +301,16 @@ type DecidedRow = (
 );
 
 /// The next `limit` requests decided after the one numbered `after`, in the order of
-/// numbers: granted, and refused (`state` rejected) when `refused` says so.
+/// numbers, as Paris's dataset "subventions associations votées" lists them for
+/// `collectivity`: granted, and refused (`state` rejected, 0 voted) when `refused` says so.
 pub fn decided_after(
     conn: &mut DbConnection,
+    collectivity: &str,
     year: Option<i32>,
     refused: bool,
     after: Option<&str>,
     limit: usize,
-) -> StoreResult<Batch<DecidedRequest>> {
+) -> StoreResult<Batch<ParisRow>> {
     let mut decided = vec![RequestState::Granted.code(), RequestState::Closed.code()];
     if refused {
         decided.push(RequestState::Rejected.code());
@@ -385,39 +340,33 @@ pub fn decided_after(
             (associations::id, grants::cents.nullable()),
         ))
         .load(conn)?;
-    let ids: Vec<&String> = rows.iter().map(|((id, ..), ..)| id).collect();
-    let leads = crate::requests::lead_instructors(conn, &ids)?;
-    let directions = crate::reference::direction_codes(conn)?;
+    let owners: Vec<(&String, &String)> = rows
+        .iter()
+        .map(|((id, ..), (_, owner, ..), _)| (id, owner))
+        .collect();
+    let directions = crate::requests::direction_codes_of(conn, &owners)?;
     let associations: Vec<&String> = rows.iter().map(|(_, _, (a, _))| a).collect();
     let sectors_of = crate::associations::sector_labels(conn, &associations)?;
-    let items =
-        rows.into_iter()
-            .map(|row| {
-                let (
-                    (id, number, title, nature),
-                    (year, direction, siret, name),
-                    (association, cents),
-                ) = row;
-                Ok(DecidedRequest {
-                    number: number.ok_or_else(|| {
-                        StoreError::Corrupt(format!("request {id} has no number"))
-                    })?,
-                    budget_year: year,
-                    association_name: name,
-                    siret,
-                    title,
-                    voted_cents: cents.unwrap_or(0),
-                    direction: match leads.get(&id) {
-                        Some(Instructor::Direction(lead)) => directions.get(&lead.to_string()),
-                        _ => directions.get(&direction),
-                    }
-                    .cloned()
-                    .unwrap_or_default(),
-                    nature: Nature::from_code(&nature)
-                        .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
-                    sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
-                })
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let ((id, number, title, nature), (year, _, siret, name), (association, cents)) = row;
+            Ok(ParisRow {
+                number: number
+                    .ok_or_else(|| StoreError::Corrupt(format!("request {id} has no number")))?,
+                budget_year: year,
+                collectivity: collectivity.to_owned(),
+                beneficiary_name: name,
+                siret,
+                object: title,
+                voted_cents: cents.unwrap_or(0),
+                direction: directions.get(&id).cloned().unwrap_or_default(),
+                nature: Nature::from_code(&nature)
+                    .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?
+                    .label(),
+                sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
             })
-            .collect::<StoreResult<Vec<_>>>()?;
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(Batch { items, next })
 }

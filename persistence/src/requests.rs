@@ -821,13 +821,16 @@ pub struct RequestFilter {
     pub text: Option<String>,
 }
 
-/// The lead instructor of each of these requests that has one.
-pub fn lead_instructors(
+/// The code of the direction each request (its id, and its campaign's direction's id)
+/// answers to: its lead direction, or the campaign's when no direction leads (before
+/// dispatch, or a town hall on the local circuit).
+pub fn direction_codes_of(
     conn: &mut DbConnection,
-    ids: &[&String],
-) -> StoreResult<HashMap<String, Instructor>> {
-    Ok(request_instructors::table
-        .filter(request_instructors::request_id.eq_any(ids))
+    requests: &[(&String, &String)],
+) -> StoreResult<HashMap<String, String>> {
+    let ids: Vec<&String> = requests.iter().map(|(id, _)| *id).collect();
+    let leads: HashMap<String, String> = request_instructors::table
+        .filter(request_instructors::request_id.eq_any(&ids))
         .filter(request_instructors::lead.eq(true))
         .select((
             request_instructors::request_id,
@@ -835,7 +838,18 @@ pub fn lead_instructors(
         ))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .filter_map(|(id, key)| Instructor::parse_key(&key).map(|i| (id, i)))
+        .filter_map(|(id, key)| match Instructor::parse_key(&key)? {
+            Instructor::Direction(d) => Some((id, d.to_string())),
+            Instructor::District(_) => None,
+        })
+        .collect();
+    let codes = crate::reference::direction_codes(conn)?;
+    Ok(requests
+        .iter()
+        .filter_map(|(id, owner)| {
+            let direction = leads.get(*id).unwrap_or(owner);
+            Some(((*id).clone(), codes.get(direction)?.clone()))
+        })
         .collect())
 }
 

@@ -10,10 +10,10 @@ use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use simpa_domain::open_data::{
-    Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, SCDL_FIELDS, SHARE, ScdlRow,
-    check_scdl_row, payment_period, payment_terms, whole_euros,
+    Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, PublishedGrant, SCDL_FIELDS, SHARE,
+    ScdlRow, whole_euros,
 };
-use simpa_persistence::open_data::{self, Batch, DecidedRequest, GrantFilter, PublishedGrant};
+use simpa_persistence::open_data::{self, Batch, GrantFilter};
 use simpa_persistence::{DbConnection, StoreResult};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -189,8 +189,8 @@ pub struct SubsidiesParams {
     /// The budget year.
     pub year: Option<i32>,
     /// `all` (the default): every grant whose agreement is signed (or that needs none);
-    /// `legal`: only those the law requires to publish, the grants that needed an agreement
-    /// (above 23,000 €, alone or with the association's grants of the 12 months before).
+    /// `legal`: only those the law requires to publish: above 23,000 €, alone or with the
+    /// association's grants within twelve months before or after.
     pub scope: Option<Scope>,
 }
 
@@ -261,32 +261,17 @@ impl Published for ScdlRow {
     }
 }
 
-/// A grant's SCDL row, if it meets every rule of the schema. One that does not (a
-/// beneficiary with neither SIRET nor RNA number) is left out, and logged.
+/// A grant's SCDL row; one that is not publishable yet or breaks a rule of the schema is
+/// left out, and logged.
 fn scdl_row(grantor: &Grantor, grant: PublishedGrant) -> Option<ScdlRow> {
-    let convention_on = grant.convention_on();
-    let period = payment_period(&grant.money, grant.paid, grant.final_report_due_on)?;
-    let row = ScdlRow {
-        grantor_name: grantor.name.clone(),
-        grantor_siret: grantor.siret.as_str().to_owned(),
-        convention_on,
-        decision_reference: grant.deliberation_reference,
-        beneficiary_name: grant.association_name,
-        beneficiary_siret: grant.siret,
-        beneficiary_rna: grant.rna,
-        object: grant.title,
-        cents: grant.money.granted_cents,
-        payment_terms: payment_terms(&grant.money),
-        payment_period: period,
-    };
-    let cells = row.cells();
-    let broken = check_scdl_row(&cells.iter().map(String::as_str).collect::<Vec<_>>());
-    if broken.is_empty() {
-        Some(row)
-    } else {
-        tracing::warn!(request = %grant.number, rules = ?broken.iter().map(|(c, v)| (*c, v.code)).collect::<Vec<_>>(), "grant left out of the SCDL open data");
-        None
-    }
+    let number = grant.number.clone();
+    grant
+        .scdl_row(grantor)
+        .inspect_err(|broken| {
+            let rules: Vec<_> = broken.iter().map(|(column, v)| (*column, v.code)).collect();
+            tracing::warn!(request = %number, ?rules, "grant left out of the SCDL open data");
+        })
+        .ok()
 }
 
 fn scdl_reader(state: &AppState, params: SubsidiesParams) -> Reader<ScdlRow> {
@@ -382,7 +367,7 @@ pub struct VotedSubsidy {
     pub objet_du_dossier: String,
     /// In whole euros; 0 for a refusal.
     pub montant_vote: i64,
-    /// The code of the direction that owns the campaign.
+    /// The code of the lead direction; the campaign's when no direction leads.
     pub direction: String,
     /// `Fonctionnement`, `Projet` or `Investissement`.
     pub nature_de_la_subvention: String,
@@ -412,28 +397,19 @@ impl Published for ParisRow {
     }
 }
 
-fn paris_row(collectivity: &str, request: DecidedRequest) -> ParisRow {
-    ParisRow {
-        number: request.number,
-        budget_year: request.budget_year,
-        collectivity: collectivity.to_owned(),
-        beneficiary_name: request.association_name,
-        siret: request.siret,
-        object: request.title,
-        voted_cents: request.voted_cents,
-        direction: request.direction,
-        nature: request.nature.label(),
-        sectors: request.sectors,
-    }
-}
-
 fn voted_reader(state: &AppState, params: VotedParams) -> Reader<ParisRow> {
     let collectivity = state.config.city.clone();
     let refused = state.config.publish_refusals;
     let size = state.config.export_batch;
     Arc::new(move |conn, after| {
-        let batch = open_data::decided_after(conn, params.year, refused, after.as_deref(), size)?;
-        Ok(batch.filter_map(|d| Some(paris_row(&collectivity, d))))
+        open_data::decided_after(
+            conn,
+            &collectivity,
+            params.year,
+            refused,
+            after.as_deref(),
+            size,
+        )
     })
 }
 
