@@ -1,6 +1,8 @@
 //! How text is compared when people search: without accents and without case, so that
 //! "theatre" finds "Théâtre" and "ecole" finds "École".
 
+use crate::association::{AssociationProfile, TargetPublic};
+use crate::ids::DistrictNumber;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -47,9 +49,47 @@ pub fn words(text: &str) -> Vec<String> {
 pub const NAME_WEIGHT: i32 = 3;
 pub const OBJECT_WEIGHT: i32 = 1;
 
-/// A term that filters rather than ranks (`@sector:sport`, `@district:11`).
-pub fn facet(kind: &str, value: &str) -> String {
-    format!("@{kind}:{value}")
+/// What the directory filters by, rather than ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet<'a> {
+    /// Acting in a district: its head office's, or one of its districts of action.
+    District(DistrictNumber),
+    /// A sector's code.
+    Sector(&'a str),
+    Public(TargetPublic),
+}
+
+impl Facet<'_> {
+    /// The term that stands for it in the directory's index (`@district:11`).
+    pub fn term(self) -> String {
+        match self {
+            Facet::District(d) => format!("@district:{}", d.0),
+            Facet::Sector(code) => format!("@sector:{code}"),
+            Facet::Public(p) => format!("@public:{}", p.code()),
+        }
+    }
+}
+
+/// The facets of a card: its sectors, its publics, and the districts it acts in (its head
+/// office's, `district`, and its districts of action).
+pub fn card_facets(profile: &AssociationProfile, district: Option<DistrictNumber>) -> Vec<String> {
+    profile
+        .sectors
+        .iter()
+        .map(|s| Facet::Sector(s).term())
+        .chain(
+            profile
+                .target_publics
+                .iter()
+                .map(|p| Facet::Public(*p).term()),
+        )
+        .chain(
+            district
+                .into_iter()
+                .chain(profile.action_districts.iter().copied())
+                .map(|d| Facet::District(d).term()),
+        )
+        .collect()
 }
 
 /// The terms a directory card is found by, each once with its weight: the words of its name
@@ -107,7 +147,7 @@ mod tests {
             "Théâtre de l'Œuvre",
             Some("TO"),
             "Faire du théâtre avec les écoles du quartier",
-            &[super::facet("district", "11")],
+            &[super::Facet::District(super::DistrictNumber(11)).term()],
         );
         assert_eq!(
             terms,

@@ -164,7 +164,7 @@ fn profile_columns(
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
-        sort_key: fold(&p.name),
+        sort_key: sort_key(p),
         updated_at: naive(now),
         confirmed_at: naive(now),
     }
@@ -452,6 +452,12 @@ struct TermRow {
     sort_key: String,
 }
 
+/// Where an association stands in lists by name: its folded name (the directory's terms
+/// carry the same, so that a search orders cards as the list does).
+fn sort_key(profile: &AssociationProfile) -> String {
+    fold(&profile.name)
+}
+
 /// The terms the directory finds an association's card by: none unless it consented.
 fn term_rows(
     id: AssociationId,
@@ -461,25 +467,8 @@ fn term_rows(
     if !profile.directory_consent {
         return Vec::new();
     }
-    let mut facets: Vec<String> = profile
-        .sectors
-        .iter()
-        .map(|s| search::facet("sector", s))
-        .chain(
-            profile
-                .target_publics
-                .iter()
-                .map(|p| search::facet("public", p.code())),
-        )
-        .chain(
-            district
-                .into_iter()
-                .chain(profile.action_districts.iter().copied())
-                .map(|d| search::facet("district", &d.0.to_string())),
-        )
-        .collect();
-    facets.dedup();
-    let sort_key = fold(&profile.name);
+    let facets = search::card_facets(profile, district);
+    let sort_key = sort_key(profile);
     search::card_terms(
         &profile.name,
         profile.acronym.as_deref(),

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use simpa_domain::association::Association;
 use simpa_domain::ids::AssociationId;
-use simpa_domain::search::{facet, query_words};
+use simpa_domain::ids::DistrictNumber;
+use simpa_domain::search::{Facet, query_words};
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::directory::{self, DirectoryQuery};
 use std::time::{Duration, SystemTime};
@@ -148,15 +149,8 @@ fn http_date(time: DateTime<Utc>) -> HttpDate {
 /// Whether the client's copy is current: `If-None-Match` names this tag, or, without it,
 /// `If-Modified-Since` is not before `last_modified` (when known).
 fn not_modified(request: &HttpRequest, tag: &str, last_modified: Option<DateTime<Utc>>) -> bool {
-    if let Some(tags) = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        return tags
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == tag || t == "*");
+    if let Some(current) = crate::etag::none_match(request, tag) {
+        return current;
     }
     let since = request
         .headers()
@@ -230,21 +224,20 @@ pub async fn search_directory(
                 .at("district"),
         ]));
     }
-    let mut facets = Vec::new();
-    if let Some(d) = params.district {
-        facets.push(facet("district", &d.to_string()));
-    }
-    if let Some(sector) = params
+    let sector = params
         .sector
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        facets.push(facet("sector", sector));
-    }
-    if let Some(public) = params.public {
-        facets.push(facet("public", public.0.code()));
-    }
+        .filter(|s| !s.is_empty());
+    let facets: Vec<String> = [
+        params.district.map(|d| Facet::District(DistrictNumber(d))),
+        sector.map(Facet::Sector),
+        params.public.map(|p| Facet::Public(p.0)),
+    ]
+    .into_iter()
+    .flatten()
+    .map(Facet::term)
+    .collect();
     let query = DirectoryQuery {
         words: params.q.as_deref().map(query_words).unwrap_or_default(),
         facets,
