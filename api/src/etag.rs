@@ -22,6 +22,21 @@ pub fn with_etag<T: serde::Serialize>(
         .json(body)
 }
 
+/// What `If-None-Match` says of the client's copy: `None` without the header, else whether
+/// it names `tag` (weakly compared, as RFC 9110 asks for `If-None-Match`) or is `*`.
+pub fn none_match(request: &HttpRequest, tag: &str) -> Option<bool> {
+    let tags = request
+        .headers()
+        .get(header::IF_NONE_MATCH)?
+        .to_str()
+        .ok()?;
+    Some(
+        tags.split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == tag || t == "*"),
+    )
+}
+
 /// The version an edit was made on, from `If-Match`. A missing header is refused (428): an
 /// edit that does not say what it read could silently overwrite someone else's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use simpa_domain::association::Association;
 use simpa_domain::ids::AssociationId;
+use std::collections::HashMap;
 
 /// A search of the directory.
 #[derive(Debug, Clone, Default)]
@@ -25,34 +26,6 @@ pub struct DirectoryQuery {
 
 /// The last character there is: a word's prefix range ends with it.
 const LAST: char = '\u{10FFFF}';
-
-/// Where a card stands in the order of a search: its score, its name's sort key, its id.
-fn keyset(score: i32, sort_key: &str, id: &str) -> Keyset {
-    Keyset {
-        sort_key: format!("{score:05}{sort_key}"),
-        id: id.to_owned(),
-    }
-}
-
-/// The (score, sort key, id) a cursor names.
-fn position(after: &Keyset) -> StoreResult<(i32, String, String)> {
-    let bad = || {
-        StoreError::Domain(simpa_domain::DomainError::invalid(
-            "cursor",
-            simpa_domain::Violation::new(
-                "cursor.invalid",
-                "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
-            ),
-        ))
-    };
-    let score = after.sort_key.get(..5).ok_or_else(bad)?;
-    let rest = after.sort_key.get(5..).ok_or_else(bad)?;
-    Ok((
-        score.parse().map_err(|_| bad())?,
-        rest.to_owned(),
-        after.id.clone(),
-    ))
-}
 
 #[derive(QueryableByName)]
 struct Hit {
@@ -71,25 +44,23 @@ pub fn search(
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Association>> {
-    let after = after.map(position).transpose()?;
+    let after = after
+        .map(|k| k.score().map(|(score, key)| (score, key, k.id.clone())))
+        .transpose()?;
     let hits: Vec<Hit> = if query.words.is_empty() && query.facets.is_empty() {
         browse(conn, after, limit)?
     } else {
         matching(conn, query, after, limit)?
     };
-    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-    let cards = associations::by_ids(conn, &ids)?;
-    let mut ordered = Vec::with_capacity(hits.len());
-    for hit in &hits {
-        if let Some(card) = cards.iter().find(|c| c.id.to_string() == hit.id) {
-            ordered.push((hit.score, hit.sort_key.clone(), card.clone()));
-        }
-    }
-    let page = Page::from_rows(ordered, limit, |(score, sort_key, card)| {
-        keyset(*score, sort_key, &card.id.to_string())
-    });
+    // The extra hit only says that another page exists: its card is not read.
+    let page = Page::from_rows(hits, limit, |h| Keyset::scored(h.score, &h.sort_key, &h.id));
+    let ids: Vec<String> = page.items.iter().map(|h| h.id.clone()).collect();
+    let mut cards: HashMap<String, Association> = associations::by_ids(conn, &ids)?
+        .into_iter()
+        .map(|card| (card.id.to_string(), card))
+        .collect();
     Ok(Page {
-        items: page.items.into_iter().map(|(_, _, card)| card).collect(),
+        items: ids.iter().filter_map(|id| cards.remove(id)).collect(),
         next: page.next,
     })
 }

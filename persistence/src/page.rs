@@ -25,16 +25,39 @@ impl Keyset {
 
     /// The time of a position made by [`Keyset::at_time`]; a cursor refused otherwise.
     pub fn time(&self) -> StoreResult<NaiveDateTime> {
-        NaiveDateTime::parse_from_str(&self.sort_key, KEY_TIME).map_err(|_| {
-            StoreError::Domain(DomainError::invalid(
-                "cursor",
-                Violation::new(
-                    "cursor.invalid",
-                    "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
-                ),
-            ))
-        })
+        NaiveDateTime::parse_from_str(&self.sort_key, KEY_TIME).map_err(|_| invalid_cursor())
     }
+
+    /// The position of a row ordered by a score (0 to 99,999, highest first), then by a sort
+    /// key and id.
+    pub fn scored(score: i32, sort_key: &str, id: &str) -> Keyset {
+        Keyset {
+            sort_key: format!("{score:05}{sort_key}"),
+            id: id.to_owned(),
+        }
+    }
+
+    /// The score and sort key of a position made by [`Keyset::scored`]; a cursor refused
+    /// otherwise.
+    pub fn score(&self) -> StoreResult<(i32, String)> {
+        let score = self.sort_key.get(..5).and_then(|s| s.parse().ok());
+        let rest = self.sort_key.get(5..);
+        match (score, rest) {
+            (Some(score), Some(rest)) => Ok((score, rest.to_owned())),
+            _ => Err(invalid_cursor()),
+        }
+    }
+}
+
+/// A cursor no page gave.
+fn invalid_cursor() -> StoreError {
+    StoreError::Domain(DomainError::invalid(
+        "cursor",
+        Violation::new(
+            "cursor.invalid",
+            "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
+        ),
+    ))
 }
 
 #[derive(Debug, Clone)]

@@ -623,12 +623,7 @@ pub async fn download_document(
         return Err(Problem::not_found("file"));
     };
     let etag = format!("\"{}\"", file.sha256);
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if crate::etag::none_match(&req, &etag) == Some(true) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
