@@ -2,6 +2,7 @@
 CARGO ?= cargo
 SIMPA := ./target/debug/simpa
 FRICTIONLESS := target/python/bin/frictionless
+SCHEMATHESIS := target/python/bin/schemathesis
 
 .PHONY: run test lint openapi fixtures build bench
 
@@ -14,14 +15,21 @@ build:
 	$(CARGO) build --bin simpa
 
 ## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
-test: lint $(FRICTIONLESS)
+test: lint $(FRICTIONLESS) $(SCHEMATHESIS)
 	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
-	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) scripts/with-postgres $(CARGO) test --workspace
+	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) SIMPA_SCHEMATHESIS=$(abspath $(SCHEMATHESIS)) \
+		scripts/with-postgres $(CARGO) test --workspace
 
-## The Table Schema validator the open data is checked with, in a virtual environment of its own.
-$(FRICTIONLESS):
+## The test tools from PyPI, in a virtual environment of their own: the Table Schema validator
+## the open data is checked with, and the fuzzer the API's contract is checked with.
+target/python/bin/pip:
 	python3 -m venv target/python
+
+$(FRICTIONLESS): target/python/bin/pip
 	target/python/bin/pip install -q frictionless==5.21.0
+
+$(SCHEMATHESIS): target/python/bin/pip
+	target/python/bin/pip install -q schemathesis==4.32.5
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -155,6 +155,15 @@ pub fn too_large(limit: usize) -> Problem {
     )
 }
 
+/// How a table is answered (`?format=`): JSON, the default, or CSV for spreadsheets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Json,
+    Csv,
+}
+
 /// Query-string parameters, deserialised.
 pub struct Query<T>(pub T);
 

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod contract;
 pub mod etag;
 pub mod idempotency;
 pub mod input;
@@ -170,7 +171,9 @@ pub fn app(
 > {
     let (app, document) = routed(App::new(), &services.state.config.public_origins);
     let json_limit = JsonLimit(services.state.config.json_limit);
+    let contract = web::Data::new(contract::Contract::of(&document));
     app.app_data(services.state)
+        .app_data(contract)
         .app_data(services.keys)
         .app_data(services.blobs)
         .app_data(json_limit)
@@ -187,6 +190,7 @@ pub fn app(
             }),
         )
         .default_service(web::to(no_route))
+        .wrap(middleware::from_fn(contract::enforce))
         .wrap(middleware::from_fn(security::security_headers))
         .wrap(middleware::from_fn(metrics::count_requests))
         .wrap(middleware::from_fn(request_id::request_id))

@@ -140,7 +140,7 @@ fn bears(request: &HttpRequest, token: &str) -> bool {
 /// `SIMPA_METRICS_TOKEN` (404 when none is configured).
 #[utoipa::path(
     tag = "health",
-    security(("bearer" = [])),
+    security(("metrics_token" = [])),
     responses(
         (status = 200, body = String, content_type = "text/plain"),
         (status = 401, response = responses::Unauthenticated),

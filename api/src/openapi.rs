@@ -1,6 +1,7 @@
 //! The OpenAPI document: what the annotations of the handlers do not say by themselves.
 
 use crate::problem::{ProblemBody, responses};
+use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -68,7 +69,10 @@ impl Modify for BearerAuth {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
         scheme.description = Some("Access token from POST /api/v1/auth/token (15 minutes).".into());
-        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        components.add_security_scheme(crate::contract::BEARER, SecurityScheme::Http(scheme));
+        let mut metrics = Http::new(HttpAuthScheme::Bearer);
+        metrics.description = Some("The scrapers' token, SIMPA_METRICS_TOKEN.".into());
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
     }
 }
 
@@ -76,7 +80,8 @@ impl Modify for BearerAuth {
 /// the routes are collected: any call may fail unexpectedly (500) or find the database
 /// unavailable (503); any call under `/api/v1` may carry an invalid token (401); any JSON body
 /// may be malformed (400), too large (413), of another type (415) or invalid (422); any path
-/// parameter may name nothing (404).
+/// parameter may name nothing (404); any query may be invalid (400); an edit under `If-Match`
+/// may name an outdated version (412) or none (428).
 pub fn complete(document: &mut utoipa::openapi::OpenApi) {
     for (path, item) in document.paths.paths.iter_mut() {
         for operation in [
@@ -90,6 +95,21 @@ pub fn complete(document: &mut utoipa::openapi::OpenApi) {
         .flatten()
         {
             let has_body = operation.request_body.is_some();
+            let parameters: Vec<&Parameter> = operation
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(parameter) => Some(parameter),
+                    RefOr::Ref(_) => None,
+                })
+                .collect();
+            let has_query = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Query);
+            let has_if_match = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Header && p.name == "If-Match");
             let answers = &mut operation.responses.responses;
             let mut add = |status: &str, response: &str| {
                 answers
@@ -109,6 +129,13 @@ pub fn complete(document: &mut utoipa::openapi::OpenApi) {
             }
             if path.contains('{') {
                 add("404", "NotFound");
+            }
+            if has_query {
+                add("400", "BadRequest");
+            }
+            if has_if_match {
+                add("412", "PreconditionFailed");
+                add("428", "PreconditionRequired");
             }
         }
     }

@@ -307,14 +307,19 @@ impl Action {
     }
 }
 
+/// The refusal of a call that needs an access token and carries none.
+pub fn authentication_required() -> DomainError {
+    DomainError::Unauthenticated {
+        code: "auth.required",
+        message: "Connectez-vous (jeton d'accès Bearer) pour accéder à cette ressource.".into(),
+    }
+}
+
 /// Asks the policy, and words a refusal as the error the caller receives.
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), DomainError> {
     let resource = action.resource();
     decide(actor, action).map_err(|denial| match denial {
-        Denial::Unauthenticated => DomainError::Unauthenticated {
-            code: "auth.required",
-            message: "Connectez-vous (jeton d'accès Bearer) pour accéder à cette ressource.".into(),
-        },
+        Denial::Unauthenticated => authentication_required(),
         Denial::Forbidden => DomainError::Forbidden,
         Denial::NotFound => DomainError::NotFound { what: resource },
     })

@@ -386,7 +386,82 @@ fn the_documentation_is_served_offline(backend: Backend) {
     );
 }
 
+/// What the OpenAPI document promises before any handler runs: a known path with another
+/// method gets 405 and `Allow`; an operation that needs a token refuses a call without a valid
+/// one before reading its input.
+fn the_contract_is_kept_before_any_handler_runs(backend: Backend) {
+    let app = TestApp::start(backend);
+    let send =
+        |method: &str, path: &str| app.send(app.request(method.parse().expect("method"), path));
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/requests", "GET, POST"),
+        ("TRACE", "/api/v1/districts", "GET"),
+        // Its own path, though `/requests/{request_id}` would take it and has PUT.
+        ("PUT", "/api/v1/requests/changes", "GET"),
+        ("POST", "/api/v1/open-data/subsidies.csv", "GET"),
+        ("PATCH", "/healthz", "GET"),
+    ] {
+        let refused = send(method, path);
+        let problem = refused.expect_problem(405, "method.not_allowed");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(method)),
+            "{problem}"
+        );
+        assert_eq!(refused.header("allow"), Some(allow), "{method} {path}");
+    }
+    send("DELETE", "/api/v1/nothing").expect_problem(404, "route.not_found");
+    assert_eq!(send("DELETE", "/api/v1/nothing").header("allow"), None);
+
+    // Without a token: 401, whatever the body, query or preconditions would have said.
+    let malformed = app.send(
+        app.request(reqwest::Method::POST, "/api/v1/requests")
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    malformed.expect_problem(401, "auth.required");
+    assert_eq!(malformed.header("www-authenticate"), Some("Bearer"));
+    app.get("/api/v1/agreements?status=nonsense", None)
+        .expect_problem(401, "auth.required");
+    app.get("/api/v1/requests/changes?since=-1&limit=0", None)
+        .expect_problem(401, "auth.required");
+    let unconditional = app.post(
+        &format!("/api/v1/agreements/{}/sign", uuid::Uuid::new_v4()),
+        None,
+        &json!({}),
+    );
+    unconditional.expect_problem(401, "auth.required");
+    // A token that is not valid: 401 too, before the body.
+    let forged = app.send(
+        app.request(reqwest::Method::POST, "/api/v1/requests")
+            .bearer_auth("not-a-token")
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    forged.expect_problem(401, "auth.invalid_token");
+    // With a valid token, the input is read as before.
+    let alice = app.new_user("alice@exemple.org");
+    let read = app.send(
+        app.request(reqwest::Method::POST, "/api/v1/requests")
+            .bearer_auth(&alice.access)
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    read.expect_problem(400, "json.malformed");
+    // Public operations take anyone.
+    app.get("/api/v1/campaigns", None).expect(200);
+    // The CORS preflight of the public directory still reaches its CORS.
+    let preflight = app.send(
+        app.request(reqwest::Method::OPTIONS, "/api/v1/directory/associations")
+            .header("origin", "https://www.paris.fr")
+            .header("access-control-request-method", "GET"),
+    );
+    assert_ne!(preflight.status, 405, "{}", preflight.text);
+}
+
 on_both_backends!(
+    the_contract_is_kept_before_any_handler_runs,
     bad_input_gets_a_problem_naming_the_field_never_a_500,
     every_answer_carries_a_request_id,
     every_answer_carries_the_security_headers,

@@ -3,6 +3,7 @@
 mod accounts;
 mod associations;
 mod auth;
+mod contract;
 mod deliberations;
 mod directory;
 mod documents;

@@ -47,16 +47,22 @@ fn in_ci() -> bool {
 /// The `frictionless` Table Schema validator `make test` installs (`SIMPA_FRICTIONLESS`),
 /// if it is there. Under CI, a missing one is a failure.
 pub fn frictionless() -> Option<std::path::PathBuf> {
-    match std::env::var_os("SIMPA_FRICTIONLESS").filter(|p| !p.is_empty()) {
+    installed_tool("SIMPA_FRICTIONLESS", "the open data cannot go unvalidated")
+}
+
+/// The `schemathesis` contract fuzzer `make test` installs (`SIMPA_SCHEMATHESIS`), if it is
+/// there. Under CI, a missing one is a failure.
+pub fn schemathesis() -> Option<std::path::PathBuf> {
+    installed_tool("SIMPA_SCHEMATHESIS", "the API contract cannot go unfuzzed")
+}
+
+/// A program `make test` installs, named by the variable `var`.
+fn installed_tool(var: &str, why_required: &str) -> Option<std::path::PathBuf> {
+    match std::env::var_os(var).filter(|p| !p.is_empty()) {
         Some(path) => Some(path.into()),
         None => {
-            assert!(
-                !in_ci(),
-                "CI is set but SIMPA_FRICTIONLESS is not: the open data cannot go unvalidated in CI"
-            );
-            eprintln!(
-                "frictionless validation skipped: set SIMPA_FRICTIONLESS (make test does it)"
-            );
+            assert!(!in_ci(), "CI is set but {var} is not: {why_required} in CI");
+            eprintln!("skipped: set {var} (make test does it)");
             None
         }
     }

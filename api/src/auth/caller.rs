@@ -18,23 +18,30 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Caller::of(req))
+    }
+}
+
+impl Caller {
+    /// The caller of a request: its verified bearer token, or nobody without one.
+    pub fn of(req: &HttpRequest) -> Result<Caller, Problem> {
         let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-            return ready(Ok(Caller(None)));
+            return Ok(Caller(None));
         };
         let token = value.to_str().ok().and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         });
         let Some(token) = token.map(str::trim) else {
-            return ready(Err(Problem::unauthenticated(
+            return Err(Problem::unauthenticated(
                 "auth.invalid_token",
                 "L'en-tête Authorization doit être « Bearer <jeton> ».",
-            )));
+            ));
         };
         let Some(keys) = req.app_data::<web::Data<TokenKeys>>() else {
             tracing::error!("token keys missing from the application data");
-            return ready(Err(Problem::internal()));
+            return Err(Problem::internal());
         };
-        ready(keys.verify(token).map(|subject| Caller(Some(subject))))
+        keys.verify(token).map(|subject| Caller(Some(subject)))
     }
 }

@@ -266,6 +266,7 @@ pub struct AgreementFields {
 #[utoipa::path(
     tag = "agreements",
     security(("bearer" = [])),
+    params(IfMatch),
     request_body = AgreementFields,
     responses(
         (status = 200, body = AgreementView, headers(("ETag" = String))),
@@ -321,6 +322,7 @@ pub async fn update_agreement(
 #[utoipa::path(
     tag = "agreements",
     security(("bearer" = [])),
+    params(IfMatch),
     responses(
         (status = 200, body = AgreementView, headers(("ETag" = String))),
         (status = 403, response = responses::Forbidden),
@@ -351,6 +353,7 @@ pub async fn sign_agreement(
 #[utoipa::path(
     tag = "agreements",
     security(("bearer" = [])),
+    params(IfMatch),
     responses(
         (status = 200, body = AgreementView, headers(("ETag" = String))),
         (status = 403, response = responses::Forbidden),

@@ -470,7 +470,7 @@ pub async fn get_association(
 #[utoipa::path(
     tag = "associations",
     security(("bearer" = [])),
-    params(("If-Match" = String, Header, description = "The ETag of the version edited, e.g. \"3\"")),
+    params(IfMatch),
     request_body = AssociationFields,
     responses(
         (status = 200, body = AssociationView, headers(("ETag" = String))),

@@ -459,7 +459,7 @@ pub async fn get_campaign(
 #[utoipa::path(
     tag = "campaigns",
     security(("bearer" = [])),
-    params(("If-Match" = String, Header, description = "The ETag of the version edited")),
+    params(IfMatch),
     request_body = CampaignFields,
     responses(
         (status = 200, body = CampaignView, headers(("ETag" = String))),

@@ -107,7 +107,7 @@ pub struct BankDetailsView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReviewView {
+pub struct DocumentReviewView {
     pub state: ReviewStateCode,
     pub label: &'static str,
     pub reason: Option<String>,
@@ -126,7 +126,7 @@ pub struct DocumentVersionView {
     pub bank_details: Option<BankDetailsView>,
     pub filed_by: Uuid,
     pub filed_at: DateTime<Utc>,
-    pub review: ReviewView,
+    pub review: DocumentReviewView,
 }
 
 impl From<DocumentVersion> for DocumentVersionView {
@@ -156,7 +156,7 @@ impl From<DocumentVersion> for DocumentVersionView {
             }),
             filed_by: v.filed_by.uuid(),
             filed_at: v.facts.filed_at,
-            review: ReviewView {
+            review: DocumentReviewView {
                 state: ReviewStateCode(v.facts.review),
                 label: v.facts.review.label(),
                 reason: v.review_reason,

@@ -54,7 +54,7 @@ pub struct IndicatorResultView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReviewView {
+pub struct ReportReviewView {
     pub by: String,
     pub at: DateTime<Utc>,
     /// Why changes were asked.
@@ -78,7 +78,7 @@ pub struct FinalReportView {
     pub times_filed: i32,
     pub filed_by: String,
     pub filed_at: DateTime<Utc>,
-    pub review: Option<ReviewView>,
+    pub review: Option<ReportReviewView>,
     pub version: i64,
 }
 
@@ -119,7 +119,7 @@ fn report_view(planned: &Budget, due_on: NaiveDate, stored: StoredReport) -> Fin
         filed_by: stored.filed_by,
         filed_at: stored.filed_at,
         review: match (stored.reviewed_by, stored.reviewed_at) {
-            (Some(by), Some(at)) => Some(ReviewView {
+            (Some(by), Some(at)) => Some(ReportReviewView {
                 by,
                 at,
                 reason: stored.review_reason,

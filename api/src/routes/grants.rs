@@ -281,6 +281,7 @@ pub struct ScheduleFields {
 #[utoipa::path(
     tag = "grants",
     security(("bearer" = [])),
+    params(IfMatch),
     request_body = ScheduleFields,
     responses(
         (status = 200, body = GrantView, headers(("ETag" = String))),

@@ -6,7 +6,7 @@
 
 use crate::access::require;
 use crate::auth::Caller;
-use crate::input::Query;
+use crate::input::{Format, Query};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
@@ -39,7 +39,8 @@ pub struct IndicatorParams {
     /// A campaign's id.
     pub campaign: Option<Uuid>,
     /// `json` (the default) or `csv`.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -383,8 +384,10 @@ fn indicators_csv(view: &Indicators) -> Result<String, Problem> {
     security(("bearer" = [])),
     params(IndicatorParams),
     responses(
-        (status = 200, body = Indicators, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv", description = "With `?format=csv`"),
+        (status = 200, description = "JSON, or CSV with `?format=csv`", content(
+            (Indicators = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, response = responses::BadRequest),
         (status = 401, response = responses::Unauthenticated),
         (status = 403, response = responses::Forbidden),
@@ -397,15 +400,7 @@ pub async fn get_indicators(
     params: Query<IndicatorParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.0;
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            return Err(Problem::invalid_query(vec![
-                Violation::new("format.unknown", "Les formats sont json et csv.").at("format"),
-            ]));
-        }
-    };
+    let csv = params.format == Some(Format::Csv);
     if params.district.is_some_and(|d| !(1..=20).contains(&d)) {
         return Err(Problem::invalid_query(vec![
             Violation::new("district.unknown", "Les arrondissements vont de 1 à 20.")

@@ -10,7 +10,7 @@ use crate::codes::{
     SessionStatusCode,
 };
 use crate::etag::{IfMatch, with_etag};
-use crate::input::{Json, Query};
+use crate::input::{Format, Json, Query};
 use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
@@ -442,7 +442,7 @@ pub async fn create_jury(
 #[utoipa::path(
     tag = "juries",
     security(("bearer" = [])),
-    params(("If-Match" = String, Header, description = "The ETag of the version edited")),
+    params(IfMatch),
     request_body = JuryFields,
     responses(
         (status = 200, body = JuryView, headers(("ETag" = String))),
@@ -1237,7 +1237,8 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
 #[derive(Deserialize, IntoParams)]
 pub struct MinutesQuery {
     /// `json` (the default) or `csv` (one line per request, for spreadsheets).
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 /// Decimal numbers as French spreadsheets read them: a comma, two decimals.
@@ -1314,8 +1315,10 @@ fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
     security(("bearer" = [])),
     params(MinutesQuery),
     responses(
-        (status = 200, body = MinutesView, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv", description = "With `?format=csv`"),
+        (status = 200, description = "JSON, or CSV with `?format=csv`", content(
+            (MinutesView = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, response = responses::Forbidden),
         (status = 404, response = responses::NotFound),
     )
@@ -1328,19 +1331,7 @@ pub async fn jury_minutes(
     query: Query<MinutesQuery>,
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
-    let csv = match query.0.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(Problem::from(StoreError::from(DomainError::invalid(
-                "format",
-                Violation::new(
-                    "format.unknown",
-                    format!("« {other} » n'est pas un format : json ou csv."),
-                ),
-            ))));
-        }
-    };
+    let csv = query.0.format == Some(Format::Csv);
     let (view, text) = state
         .read(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {

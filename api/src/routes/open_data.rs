@@ -191,6 +191,7 @@ pub struct SubsidiesParams {
     /// `all` (the default): every grant whose agreement is signed (or that needs none);
     /// `legal`: only those the law requires to publish: above 23,000 €, alone or with the
     /// association's grants within twelve months before or after.
+    #[param(inline)]
     pub scope: Option<Scope>,
 }
 

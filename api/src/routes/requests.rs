@@ -371,6 +371,7 @@ const CREATE: &str = "create_request";
     responses(
         (status = 201, body = RequestView, headers(("ETag" = String), ("Location" = String))),
         (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
         (status = 409, response = responses::Conflict),
     )
 )]
@@ -505,7 +506,7 @@ pub async fn get_request(
 #[utoipa::path(
     tag = "requests",
     security(("bearer" = [])),
-    params(("If-Match" = String, Header, description = "The ETag of the version edited")),
+    params(IfMatch),
     request_body = RequestFields,
     responses(
         (status = 200, body = RequestView, headers(("ETag" = String))),

@@ -1,0 +1,173 @@
+//! What the OpenAPI document promises of every call before its handler runs, read from the
+//! document itself so that a route cannot escape it:
+//! - a known path called with a method it does not have: 405 with `Allow`;
+//! - an operation that requires the `bearer` scheme: the call must carry a valid access token
+//!   (401 otherwise), before its path, query or body are read.
+//!
+//! The handlers still ask the one policy (`access::require`) what the caller may do; this only
+//! makes authentication come first whatever the order of a handler's extractors.
+
+use crate::auth::Caller;
+use crate::problem::Problem;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError, web};
+use simpa_domain::policy;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::SecurityRequirement;
+
+/// The security scheme of people's and API clients' access tokens.
+pub const BEARER: &str = "bearer";
+
+/// One path of the document, with its operations.
+struct Path {
+    pattern: ResourceDef,
+    /// Whether the path has no parameter: it is the only one to serve a path a parameter
+    /// would also take (`/requests/changes`, not `/requests/{request_id}`).
+    literal: bool,
+    operations: Vec<(Method, Operation)>,
+}
+
+#[derive(Clone, Copy)]
+struct Operation {
+    needs_token: bool,
+}
+
+/// The paths and operations of the OpenAPI document.
+pub struct Contract {
+    paths: Vec<Path>,
+}
+
+impl Contract {
+    pub fn of(document: &OpenApi) -> Contract {
+        let paths = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let operations = [
+                    (Method::GET, &item.get),
+                    (Method::PUT, &item.put),
+                    (Method::POST, &item.post),
+                    (Method::DELETE, &item.delete),
+                    (Method::PATCH, &item.patch),
+                ]
+                .into_iter()
+                .filter_map(|(method, operation)| {
+                    let operation = operation.as_ref()?;
+                    let bearer = SecurityRequirement::new(BEARER, Vec::<String>::new());
+                    let needs_token = operation
+                        .security
+                        .as_ref()
+                        .is_some_and(|all| *all == [bearer]);
+                    Some((method, Operation { needs_token }))
+                })
+                .collect();
+                Path {
+                    pattern: ResourceDef::new(path.as_str()),
+                    literal: !path.contains('{'),
+                    operations,
+                }
+            })
+            .collect();
+        Contract { paths }
+    }
+
+    /// The operation a call reaches; `Err` with the allowed methods when its path is known
+    /// but not its method; `Ok(None)` for a path the document does not know.
+    fn operation(&self, method: &Method, path: &str) -> Result<Option<Operation>, Vec<Method>> {
+        let mut matching: Vec<&Path> = self
+            .paths
+            .iter()
+            .filter(|p| p.pattern.is_match(path))
+            .collect();
+        if matching.iter().any(|p| p.literal) {
+            matching.retain(|p| p.literal);
+        }
+        let found = matching.iter().find_map(|p| {
+            p.operations
+                .iter()
+                .find(|(m, _)| m == method)
+                .map(|(_, operation)| *operation)
+        });
+        match found {
+            Some(operation) => Ok(Some(operation)),
+            None if matching.is_empty() => Ok(None),
+            None => {
+                let mut allowed: Vec<Method> = matching
+                    .iter()
+                    .flat_map(|p| p.operations.iter().map(|(m, _)| m.clone()))
+                    .collect();
+                allowed.dedup();
+                Err(allowed)
+            }
+        }
+    }
+}
+
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // Preflights belong to the CORS of the public routes.
+    if req.method() == Method::OPTIONS {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let refusal = match req.app_data::<web::Data<Contract>>() {
+        None => None,
+        Some(contract) => match contract.operation(req.method(), req.path()) {
+            Ok(Some(operation)) if operation.needs_token => {
+                authenticated(&req).err().map(|problem| (problem, None))
+            }
+            Ok(_) => None,
+            Err(allowed) => Some((not_allowed(&req, &allowed), Some(methods(&allowed)))),
+        },
+    };
+    match refusal {
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Some((problem, allow)) => {
+            let mut response = problem.error_response();
+            if let Some(value) = allow.and_then(|a| header::HeaderValue::from_str(&a).ok()) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            Ok(req.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+/// A valid access token, or the 401 the policy gives the anonymous.
+fn authenticated(req: &ServiceRequest) -> Result<(), Problem> {
+    match Caller::of(req.request())? {
+        Caller(Some(_)) => Ok(()),
+        Caller(None) => Err(policy::authentication_required().into()),
+    }
+}
+
+fn not_allowed(req: &ServiceRequest, allowed: &[Method]) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method.not_allowed",
+        format!(
+            "{} n'accepte pas {} : {}.",
+            req.path(),
+            req.method(),
+            methods(allowed)
+        ),
+    )
+}
+
+fn methods(allowed: &[Method]) -> String {
+    allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
