@@ -4,7 +4,7 @@ SIMPA := ./target/debug/simpa
 FRICTIONLESS := target/python/bin/frictionless
 SCHEMATHESIS := target/python/bin/schemathesis
 
-.PHONY: run test lint openapi fixtures build bench
+.PHONY: run test lint openapi fixtures build bench faults
 
 ## Build, migrate the embedded SQLite database, load the demo data and serve on 127.0.0.1:8080.
 run: build
@@ -43,6 +43,12 @@ bench:
 	$(CARGO) build --release --bin simpa --bin simpa-limits
 	command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk; }
 	scripts/with-postgres python3 scripts/bench.py ./target/release/simpa ./target/release/simpa-limits
+
+## The fault scenarios, against a debug build and a PostgreSQL cluster of their own: PostgreSQL
+## stopped under load, SIGKILL during submissions and uploads, SIGTERM, slow clients.
+faults:
+	$(CARGO) build --bin simpa --bin simpa-limits
+	python3 scripts/faults.py ./target/debug/simpa ./target/debug/simpa-limits
 
 ## Rewrite openapi/openapi.json from the code (a test fails while it is stale).
 openapi:

@@ -13,9 +13,9 @@ use simpa_persistence::webhooks;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-/// Sends due messages until told to stop. Stopping abandons a message being sent (its lease
-/// runs out and another worker sends it), as a crash would, but drops the SMTP connections
-/// while the runtime still runs.
+/// Sends due messages until told to stop. Stopping abandons the messages being sent and gives
+/// their lease back, so that another node sends them at once (a crash leaves the lease to run
+/// out), and drops the SMTP connections while the runtime still runs.
 pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
     // Built here, inside the runtime: lettre's pooled SMTP transport spawns a task.
     let mailer = match Mailer::new(&state.config.mail) {
@@ -33,9 +33,18 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
         }
     };
     loop {
+        // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
+        let lease = state.now() + state.config.outbox.lease;
         let taken = tokio::select! {
-            taken = deliver_due(&state, &mailer, &client) => taken,
-            _ = stop.changed() => return,
+            taken = deliver_due(&state, &mailer, &client, lease) => taken,
+            _ = stop.changed() => {
+                match state.write(move |conn| outbox::release(conn, lease)).await {
+                    Ok(0) => {}
+                    Ok(released) => tracing::info!(released, "outbox messages given back on stopping"),
+                    Err(problem) => tracing::warn!(%problem, "the outbox lease could not be given back"),
+                }
+                return;
+            }
         };
         match taken {
             // A full batch: more may be waiting.
@@ -58,10 +67,9 @@ pub async fn deliver_due(
     state: &AppState,
     mailer: &Mailer,
     client: &reqwest::Client,
+    lease: DateTime<Utc>,
 ) -> Result<usize, crate::problem::Problem> {
     let now = state.now();
-    // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
-    let lease = now + state.config.outbox.lease;
     let batch = state.config.outbox.batch;
     let messages = state
         .write(move |conn| outbox::claim(conn, now, lease, batch))

@@ -300,6 +300,19 @@ pub fn postpone(
     Ok(())
 }
 
+/// Gives back the messages still pending under `lease` (a worker stopping before it sent
+/// them), for any worker to take at once rather than when the lease runs out. Returns how
+/// many.
+pub fn release(conn: &mut DbConnection, lease: DateTime<Utc>) -> StoreResult<usize> {
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::status.eq(MessageStatus::Pending.code()))
+            .filter(outbox::leased_until.eq(naive(lease))),
+    )
+    .set(outbox::leased_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?)
+}
+
 /// Messages (in a status, to a recipient), the latest first.
 pub fn list(
     conn: &mut DbConnection,
