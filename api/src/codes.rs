@@ -5,6 +5,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use simpa_domain::agreement::AgreementStatus;
 use simpa_domain::association::TargetPublic;
+use simpa_domain::audit::AuditAction;
 use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
@@ -178,4 +179,8 @@ api_code!(
 api_code!(
     /// Where a message of the outbox stands.
     MessageStatusCode(MessageStatus)
+);
+api_code!(
+    /// What an event of the audit trail records.
+    AuditActionCode(AuditAction)
 );

@@ -49,6 +49,7 @@ use utoipa::{Modify, OpenApi};
         (name = "requests", description = "Subsidy requests: drafts, submission, actions along the instruction circuits"),
         (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
         (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
+        (name = "audit", description = "The audit trail (admins): sign-ins and those refused, changes of staff roles, API clients and members, exports"),
         (name = "webhooks", description = "Signed HTTP calls to directions' systems on every change of their requests"),
         (name = "deliberations", description = "Deliberations: a council's agenda and its vote, which grants or refuses every line at once"),
         (name = "indicators", description = "The indicators the city steers by: states, durations per step, amounts, refusal rate, overdue reports and the alerts; the whole city for the bureau, their own requests for a direction or a town hall"),

@@ -73,6 +73,17 @@ impl AppState {
         self.run(move || db.write(use_case)).await
     }
 
+    /// Records an audit event that goes with no other change (a refused sign-in, an export),
+    /// in a transaction of its own.
+    pub async fn audit(
+        &self,
+        event: simpa_persistence::audit::NewAuditEvent,
+    ) -> Result<(), Problem> {
+        let now = self.now();
+        self.write(move |conn| simpa_persistence::audit::record(conn, &event, now))
+            .await
+    }
+
     /// A place among the uploads received at once; 503 when none frees up in time.
     pub async fn upload_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Problem> {
         tokio::time::timeout(self.config.pool.connection_timeout, self.uploads.acquire())

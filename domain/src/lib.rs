@@ -11,6 +11,7 @@ mod coded;
 pub mod account;
 pub mod agreement;
 pub mod association;
+pub mod audit;
 pub mod budget;
 pub mod campaign;
 pub mod circuit;

@@ -117,6 +117,8 @@ pub enum Action {
     FollowRequests,
     /// The messages waiting, sent or failed in the outbox: admins.
     ReadOutbox,
+    /// The audit trail (sign-ins, role changes, exports): admins.
+    ReadAuditTrail,
     /// Registering a webhook endpoint following a direction's requests (its staff and API
     /// clients), or every request (`None`: admins).
     RegisterWebhook {
@@ -427,7 +429,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
-        ReadOutbox => allow(actor.is_admin(), Denial::Forbidden),
+        ReadOutbox | ReadAuditTrail => allow(actor.is_admin(), Denial::Forbidden),
         RegisterWebhook { direction } => allow(
             actor.is_admin() || direction.is_some_and(|d| actor.acts_for_direction(d)),
             Denial::Forbidden,
@@ -757,6 +759,7 @@ mod tests {
             (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::ReadOutbox,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ReadAuditTrail,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::RegisterWebhook { direction: Some(d50) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, Err(F), Err(F), OK, Err(F), OK, Err(F)]),
             (Action::RegisterWebhook { direction: None },      [Err(U), Err(F), Err(F), Err(F), Err(F), OK, Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageWebhook { direction: Some(d50) },   [Err(U), Err(N), Err(N), Err(N), Err(N), OK, Err(N), Err(N), OK, Err(N), OK, Err(N)]),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod agreements;
 pub mod associations;
+pub mod audit;
 pub mod campaigns;
 mod connection;
 mod convert;

@@ -640,7 +640,22 @@ diesel::joinable!(final_reports -> grants (request_id));
 diesel::joinable!(directory_terms -> associations (association_id));
 diesel::joinable!(repayments -> grants (request_id));
 
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        action -> Text,
+        actor_account_id -> Nullable<Text>,
+        actor_service_id -> Nullable<Text>,
+        actor_identifier -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
     districts,
     district_postal_codes,
     directions,

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod associations;
+mod audit;
 mod auth;
 mod contract;
 mod deliberations;

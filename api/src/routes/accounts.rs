@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::account::{Password, parse_display_name};
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::policy::{Action, Actor, Subject};
@@ -19,6 +20,7 @@ use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{DbConnection, StoreResult, accounts, reference};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -361,11 +363,17 @@ pub async fn grant_staff_role(
             };
             let id = StaffRoleId::from_uuid(Uuid::now_v7());
             accounts::grant(conn, id, account, role, granted_by, now)?;
-            Ok(StaffRoleView::from(StaffGrant {
+            let view = StaffRoleView::from(StaffGrant {
                 id,
                 role,
                 granted_at: now,
-            }))
+            });
+            let event =
+                NewAuditEvent::new(AuditAction::StaffRoleGranted, AuditActor::acting(&actor))
+                    .about("account", account)
+                    .with(serde_json::to_value(&view).unwrap_or_default());
+            audit::record(conn, &event, now)?;
+            Ok(view)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -389,15 +397,21 @@ pub async fn revoke_staff_role(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
     let (account, role) = path.into_inner();
+    let now = state.now();
     state
         .write(move |conn| {
-            require(conn, caller, Action::ManageAccounts)?;
+            let actor = require(conn, caller, Action::ManageAccounts)?;
             let revoked = accounts::revoke(
                 conn,
                 AccountId::from_uuid(account),
                 StaffRoleId::from_uuid(role),
             )?;
-            existed(revoked, "staff_role")
+            existed(revoked, "staff_role")?;
+            let event =
+                NewAuditEvent::new(AuditAction::StaffRoleRevoked, AuditActor::acting(&actor))
+                    .about("account", account)
+                    .with(serde_json::json!({"id": role}));
+            audit::record(conn, &event, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,16 +4,18 @@ use crate::auth::{TokenKeys, secrets};
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
 use simpa_domain::account::{RefreshDecision, decide_refresh};
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::{EmailAddress, has_control_characters};
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::throttle::ThrottlePolicy;
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, locks, service_accounts, throttle, tokens,
 };
@@ -126,7 +128,7 @@ pub async fn request_token(
             password_grant(&state, &keys, email, password, address).await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
-            refresh_grant(&state, &keys, refresh_token).await?
+            refresh_grant(&state, &keys, refresh_token, address).await?
         }
         TokenRequest::ClientCredentials {
             client_id,
@@ -169,16 +171,33 @@ async fn password_grant(
     let now = state.now();
     let policy = state.config.throttle;
     let key = account_key.clone();
-    let (attempt, credentials) = state
+    let claimed = AuditActor::claiming(email.as_str());
+    let at = address.clone();
+    let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, [&key, &address], now)?;
+            let attempt = admit_attempt(conn, policy, [&key, &at], now)?;
             Ok((attempt, accounts::credentials(conn, &email)?))
         })
-        .await?;
-    match check_password(state, &attempt, &account_key, password, credentials, now).await {
+        .await;
+    let (attempt, credentials) = throttled_apart(state, admitted, &claimed, &address).await?;
+    let signed_in = check_password(
+        state,
+        &attempt,
+        &account_key,
+        password,
+        credentials,
+        &address,
+        now,
+    );
+    match signed_in.await {
         Ok(Some((account, refresh))) => respond(keys, Subject::Person(account), Some(refresh), now),
         // A wrong password: the attempt stays counted.
-        Ok(None) => Err(invalid_credentials()),
+        Ok(None) => {
+            let refused =
+                NewAuditEvent::new(AuditAction::SignInRefused, claimed).from_address(&address);
+            record_apart(state, refused).await;
+            Err(invalid_credentials())
+        }
         // Our failure, not theirs: the attempt must not count against the account.
         Err(problem) => {
             let forgotten = state
@@ -201,6 +220,7 @@ async fn check_password(
     account_key: &str,
     password: String,
     credentials: Option<accounts::Credentials>,
+    address: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(AccountId, String)>, Problem> {
     let account = credentials.as_ref().filter(|c| c.active).map(|c| c.id);
@@ -212,10 +232,16 @@ async fn check_password(
     };
     let (attempt, account_key) = (attempt.to_vec(), account_key.to_owned());
     let ttl = state.config.refresh_token_ttl;
+    let signed_in = NewAuditEvent::new(
+        AuditAction::SignedIn,
+        AuditActor::of(Subject::Person(account)),
+    )
+    .from_address(address);
     let refresh = state
         .write(move |conn| {
             throttle::forget(conn, &attempt)?;
             throttle::clear_before(conn, &account_key, now)?;
+            audit::record(conn, &signed_in, now)?;
             let family = Uuid::now_v7();
             tokens::start_family(conn, family, account, now)?;
             new_refresh_token(conn, family, now, ttl)
@@ -252,6 +278,7 @@ async fn refresh_grant(
     state: &web::Data<AppState>,
     keys: &TokenKeys,
     presented: String,
+    address: String,
 ) -> Result<TokenResponse, Problem> {
     let now = state.now();
     let ttl = state.config.refresh_token_ttl;
@@ -266,6 +293,7 @@ async fn refresh_grant(
                 RefreshDecision::Refuse => Ok(Refresh::Refused),
                 RefreshDecision::RevokeFamily => {
                     tokens::revoke_family(conn, presented.family, now)?;
+                    reused(conn, presented.account, &address, now)?;
                     Ok(Refresh::Reused)
                 }
                 RefreshDecision::Rotate => {
@@ -275,6 +303,7 @@ async fn refresh_grant(
                     }
                     if !tokens::mark_used(conn, presented.id, now)? {
                         tokens::revoke_family(conn, presented.family, now)?;
+                        reused(conn, presented.account, &address, now)?;
                         return Ok(Refresh::Reused);
                     }
                     accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
@@ -320,23 +349,78 @@ async fn client_credentials_grant(
     let now = state.now();
     let policy = state.config.throttle;
     let presented = secrets::sha256_hex(client_secret.as_bytes());
+    let claimed = AuditActor::claiming(&client_id);
+    let (at, claimant) = (address.clone(), claimed.clone());
     // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
-    let client = state
+    let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, [&client_key, &address], now)?;
-            match service_accounts::credentials(conn, &client_id)? {
+            let attempt = admit_attempt(conn, policy, [&client_key, &at], now)?;
+            let (client, action) = match service_accounts::credentials(conn, &client_id)? {
                 Some((client, hash)) if client.active && hash == presented => {
                     throttle::forget(conn, &attempt)?;
-                    Ok(Some(client.id))
+                    (Some(client.id), AuditAction::ClientSignedIn)
                 }
-                _ => Ok(None),
-            }
+                _ => (None, AuditAction::ClientSignInRefused),
+            };
+            let actor = AuditActor {
+                service: client,
+                ..claimant
+            };
+            audit::record(
+                conn,
+                &NewAuditEvent::new(action, actor).from_address(&at),
+                now,
+            )?;
+            Ok(client)
         })
-        .await?;
+        .await;
+    let client = throttled_apart(state, admitted, &claimed, &address).await?;
     match client {
         Some(id) => respond(keys, Subject::Service(id), None, now),
         None => Err(invalid_client()),
     }
+}
+
+/// A sign-in refused for too many recent failures rolled its transaction back: its audit
+/// event is written apart.
+async fn throttled_apart<T>(
+    state: &web::Data<AppState>,
+    admitted: Result<T, Problem>,
+    claimed: &AuditActor,
+    address: &str,
+) -> Result<T, Problem> {
+    if let Err(problem) = &admitted
+        && problem.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+    {
+        let event =
+            NewAuditEvent::new(AuditAction::SignInThrottled, claimed.clone()).from_address(address);
+        record_apart(state, event).await;
+    }
+    admitted
+}
+
+/// Records an event apart; the answer does not depend on it: a refusal is a refusal even
+/// when the trail cannot be written.
+async fn record_apart(state: &web::Data<AppState>, event: NewAuditEvent) {
+    let action = event.action.code();
+    if let Err(problem) = state.audit(event).await {
+        tracing::warn!(%problem, action, "an audit event could not be recorded");
+    }
+}
+
+/// A refresh token presented twice: its session is revoked, and the trail says so.
+fn reused(
+    conn: &mut DbConnection,
+    account: AccountId,
+    address: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let event = NewAuditEvent::new(
+        AuditAction::RefreshTokenReused,
+        AuditActor::of(Subject::Person(account)),
+    )
+    .from_address(address);
+    audit::record(conn, &event, now)
 }
 
 fn respond(

@@ -12,7 +12,9 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use simpa_domain::Violation;
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::funding::days_late;
 use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::indicators::{
@@ -21,6 +23,7 @@ use simpa_domain::indicators::{
 use simpa_domain::policy::{Action, request_scope};
 use simpa_domain::request::RequestState;
 use simpa_domain::{circuit::Instructor, final_report};
+use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::indicators::{self, RequestFigures};
 use simpa_persistence::reference;
 use simpa_persistence::requests::RequestFilter;
@@ -408,6 +411,12 @@ pub async fn get_indicators(
         ]));
     }
     let (now, today) = (state.now(), state.today());
+    let filters = json!({
+        "year": params.year,
+        "direction": params.direction,
+        "district": params.district,
+        "campaign": params.campaign,
+    });
     let view = state
         .read(move |conn| {
             let actor = require(conn, caller, Action::ReadIndicators)?;
@@ -429,10 +438,13 @@ pub async fn get_indicators(
                 ..RequestFilter::default()
             };
             let figures = indicators::figures(conn, &scope, &filter)?;
-            Ok(Some(indicators_of(&figures, now, today)))
+            Ok(Some((
+                AuditActor::acting(&actor),
+                indicators_of(&figures, now, today),
+            )))
         })
         .await?;
-    let Some(view) = view else {
+    let Some((actor, view)) = view else {
         return Err(Problem::invalid_query(vec![
             Violation::new(
                 "direction.unknown",
@@ -442,9 +454,12 @@ pub async fn get_indicators(
         ]));
     };
     if csv {
+        let text = indicators_csv(&view)?;
+        let export = NewAuditEvent::new(AuditAction::IndicatorsExported, actor).with(filters);
+        state.audit(export).await?;
         Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(indicators_csv(&view)?))
+            .body(text))
     } else {
         Ok(HttpResponse::Ok().json(view))
     }

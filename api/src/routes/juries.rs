@@ -19,6 +19,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::campaign::{Campaign, CircuitKind};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
@@ -32,6 +33,7 @@ use simpa_domain::scoring::{
 };
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
+use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::instruction::{self, Decided};
 use simpa_persistence::juries::{self, Member, Seat};
 use simpa_persistence::requests::StoredRequest;
@@ -1332,7 +1334,7 @@ pub async fn jury_minutes(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let csv = query.0.format == Some(Format::Csv);
-    let (view, text) = state
+    let (actor, view, text) = state
         .read(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
                 seat,
@@ -1346,9 +1348,14 @@ pub async fn jury_minutes(
             )?;
             let view = minutes(conn, &at)?;
             let text = if csv { Some(minutes_csv(&view)?) } else { None };
-            Ok((view, text))
+            Ok((AuditActor::acting(&at.actor), view, text))
         })
         .await?;
+    if text.is_some() {
+        let export =
+            NewAuditEvent::new(AuditAction::JuryMinutesExported, actor).about("campaign", id);
+        state.audit(export).await?;
+    }
     Ok(match text {
         Some(text) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")

@@ -17,10 +17,12 @@ use simpa_domain::DomainError;
 use simpa_domain::association::{
     INVITATION_VALIDITY_DAYS, check_acceptance, ensure_keeps_a_president,
 };
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId};
-use simpa_domain::policy::{Action, Actor};
+use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_persistence::accounts::MembershipRecord;
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::{Invitation, Member, NewInvitation};
 use simpa_persistence::{DbConnection, StoreError, StoreResult, accounts, associations, members};
 use utoipa::ToSchema;
@@ -241,6 +243,13 @@ pub async fn invite_member(
                 expires_at,
             };
             members::invite(conn, new)?;
+            let event = NewAuditEvent::new(
+                AuditAction::MemberInvited,
+                AuditActor::of(Subject::Person(inviter)),
+            )
+            .about("association", id)
+            .with(serde_json::json!({"email": email.as_str(), "role": role.code()}));
+            audit::record(conn, &event, now)?;
             members::pending_invitation(conn, id, &email)?
                 .ok_or_else(|| StoreError::from(DomainError::NotFound { what: "invitation" }))
         })
@@ -296,6 +305,13 @@ pub async fn accept_invitation(
                 "invitation",
             )?;
             members::add(conn, association, person, presented.invitation.role, now)?;
+            let event = NewAuditEvent::new(
+                AuditAction::MemberJoined,
+                AuditActor::of(Subject::Person(person)),
+            )
+            .about("association", association)
+            .with(serde_json::json!({"role": presented.invitation.role.code()}));
+            audit::record(conn, &event, now)?;
             Ok(MembershipRecord {
                 association_id: association,
                 association_name: associations::name(conn, association)?,
@@ -331,12 +347,22 @@ pub async fn change_member_role(
     let (id, account) = path.into_inner();
     let (id, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
     let role = body.value.role.0;
+    let now = state.now();
     let view = state
         .write(move |conn| {
-            require_managing(conn, caller, id)?;
+            let actor = require_managing(conn, caller, id)?;
             let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, Some(role))?;
             members::set_role(conn, id, account, role)?;
+            let event =
+                NewAuditEvent::new(AuditAction::MemberRoleChanged, AuditActor::acting(&actor))
+                    .about("association", id)
+                    .with(serde_json::json!({
+                        "account_id": account.to_string(),
+                        "from": current.code(),
+                        "to": role.code(),
+                    }));
+            audit::record(conn, &event, now)?;
             member(conn, id, account).map(MemberView::from)
         })
         .await?;
@@ -363,12 +389,19 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, Problem> {
     let (id, account) = path.into_inner();
     let (id, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
+    let now = state.now();
     state
         .write(move |conn| {
-            require_managing(conn, caller, id)?;
+            let actor = require_managing(conn, caller, id)?;
             let current = member(conn, id, account)?.role;
             ensure_keeps_a_president(members::presidents(conn, id)?, current, None)?;
-            members::remove(conn, id, account)
+            members::remove(conn, id, account)?;
+            let event = NewAuditEvent::new(AuditAction::MemberRemoved, AuditActor::acting(&actor))
+                .about("association", id)
+                .with(
+                    serde_json::json!({"account_id": account.to_string(), "role": current.code()}),
+                );
+            audit::record(conn, &event, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

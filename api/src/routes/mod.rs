@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod agreements;
 pub mod associations;
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod deliberations;
@@ -138,6 +139,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(notifications::get_preferences)
         .service(notifications::set_preferences)
         .service(notifications::list_outbox)
+        .service(audit::list_audit_events)
         .service(webhooks::register_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::remove_webhook)

@@ -13,9 +13,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
 use simpa_domain::association::parse_line;
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::ids::{DirectionId, ServiceAccountId};
-use simpa_domain::policy::{Action, Actor};
+use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::reference::check_assignable_direction;
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::reference;
 use simpa_persistence::service_accounts::{self, NewServiceAccount, ServiceAccount};
 use utoipa::ToSchema;
@@ -113,6 +115,17 @@ pub async fn create_client(
                     now,
                 },
             )?;
+            let event = NewAuditEvent::new(
+                AuditAction::ServiceAccountCreated,
+                AuditActor::of(Subject::Person(admin)),
+            )
+            .about("service_account", id)
+            .with(serde_json::json!({
+                "client_id": client_id,
+                "name": name.to_string(),
+                "direction_id": direction.to_string(),
+            }));
+            audit::record(conn, &event, now)?;
             service_accounts::get(conn, id)?.ok_or_else(|| {
                 DomainError::NotFound {
                     what: "service_account",
@@ -170,10 +183,17 @@ pub async fn revoke_client(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = ServiceAccountId::from_uuid(path.into_inner());
+    let now = state.now();
     state
         .write(move |conn| {
-            require(conn, caller, Action::ManageServiceAccounts)?;
-            existed(service_accounts::deactivate(conn, id)?, "service_account")
+            let actor = require(conn, caller, Action::ManageServiceAccounts)?;
+            existed(service_accounts::deactivate(conn, id)?, "service_account")?;
+            let event = NewAuditEvent::new(
+                AuditAction::ServiceAccountRevoked,
+                AuditActor::acting(&actor),
+            )
+            .about("service_account", id);
+            audit::record(conn, &event, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,0 +1,72 @@
+//! The audit trail: sign-ins (and those refused), changes of who may do what (staff roles, API
+//! clients, members of associations) and exports of the city's data. An event is written in
+//! the transaction of the change it records; a refused sign-in or an export, which change
+//! nothing else, in a transaction of its own. It never holds a password, a token or a secret.
+
+use crate::coded_enum;
+use crate::ids::{AccountId, ServiceAccountId};
+use crate::policy::{Actor, Subject};
+
+coded_enum! {
+    /// What an audit event records.
+    pub enum AuditAction {
+        SignedIn = ("auth.signed_in", "Connexion"),
+        SignInRefused = ("auth.sign_in_refused", "Connexion refusée : identifiants invalides"),
+        SignInThrottled = ("auth.sign_in_throttled", "Connexion refusée : trop d'échecs récents"),
+        ClientSignedIn = ("auth.client_signed_in", "Connexion d'un client d'API"),
+        ClientSignInRefused = ("auth.client_sign_in_refused", "Connexion d'un client d'API refusée"),
+        RefreshTokenReused = ("auth.refresh_token_reused", "Jeton de rafraîchissement présenté deux fois : session révoquée"),
+        StaffRoleGranted = ("staff_role.granted", "Rôle attribué"),
+        StaffRoleRevoked = ("staff_role.revoked", "Rôle retiré"),
+        ServiceAccountCreated = ("service_account.created", "Client d'API créé"),
+        ServiceAccountRevoked = ("service_account.revoked", "Client d'API révoqué"),
+        MemberInvited = ("member.invited", "Membre invité"),
+        MemberJoined = ("member.joined", "Invitation acceptée"),
+        MemberRoleChanged = ("member.role_changed", "Rôle d'un membre changé"),
+        MemberRemoved = ("member.removed", "Membre retiré"),
+        IndicatorsExported = ("export.indicators", "Indicateurs exportés"),
+        JuryMinutesExported = ("export.jury_minutes", "Procès-verbal de jury exporté"),
+    }
+}
+
+/// Who did it: a person, an API client, or nobody known (a refused sign-in names what was
+/// typed in `identifier`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditActor {
+    pub account: Option<AccountId>,
+    pub service: Option<ServiceAccountId>,
+    /// The e-mail or client id a sign-in gave.
+    pub identifier: Option<String>,
+}
+
+impl AuditActor {
+    pub fn of(subject: Subject) -> AuditActor {
+        match subject {
+            Subject::Person(id) => AuditActor {
+                account: Some(id),
+                ..AuditActor::default()
+            },
+            Subject::Service(id) => AuditActor {
+                service: Some(id),
+                ..AuditActor::default()
+            },
+        }
+    }
+
+    /// The actor the policy let through.
+    pub fn acting(actor: &Actor) -> AuditActor {
+        match actor {
+            Actor::Person { id, .. } => AuditActor::of(Subject::Person(*id)),
+            Actor::Service { id, .. } => AuditActor::of(Subject::Service(*id)),
+            Actor::Anonymous => AuditActor::default(),
+        }
+    }
+
+    /// Someone who only said who they were.
+    pub fn claiming(identifier: &str) -> AuditActor {
+        AuditActor {
+            identifier: Some(identifier.to_owned()),
+            ..AuditActor::default()
+        }
+    }
+}
