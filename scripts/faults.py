@@ -543,6 +543,12 @@ def slow_clients(simpa, limits, work):
                    f"Content-Length: 1000000\r\n\r\n--b\r\n").encode())
         s.settimeout(45)
         stalled.append(s)
+    # And a JSON body that stalls after its first byte.
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall((f"POST /api/v1/associations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{").encode())
+    s.settimeout(45)
+    stalled.append(s)
     started = time.monotonic()
     answers = []
 
@@ -560,11 +566,12 @@ def slow_clients(simpa, limits, work):
     for reader in readers:
         reader.join()
     answers.sort(key=lambda a: a[1])
-    say("  six uploads that stall after their headers: " + "; ".join(f"{a} after {t:.1f} s" for a, t in answers))
+    say("  six uploads and a JSON body that stall after their headers: "
+        + "; ".join(f"{a} after {t:.1f} s" for a, t in answers))
     busy = [a for a in answers if " 503 " in a[0] and a[1] < 5]
     timed_out = [a for a in answers if " 408 " in a[0] and 29 < a[1] < 40]
     check(len(busy) == 2, f"beyond the 4 uploads at once, the others get 503 within the pool timeout ({len(busy)})")
-    check(len(timed_out) == 4, f"a stalled upload is cut after 30 s idle with 408 ({len(timed_out)})")
+    check(len(timed_out) == 5, f"a stalled upload or JSON body is cut after 30 s idle with 408 ({len(timed_out)})")
     check(during["status"] == 200 and during["seconds"] < 0.5,
           f"meanwhile other calls are served ({during['status']} in {during['seconds']:.3f} s)")
     for s in stalled:

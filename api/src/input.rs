@@ -103,9 +103,22 @@ fn unsupported_media_type() -> Problem {
 }
 
 /// Reads the whole body, refusing it as soon as it exceeds `limit`.
+/// A client that sends nothing of its body for this long has gone: its call is abandoned.
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Problem> {
     let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
+    let idle = || {
+        Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body.idle",
+            "L'envoi du corps de la requête s'est interrompu trop longtemps : recommencez.",
+        )
+    };
+    while let Some(chunk) = tokio::time::timeout(IDLE_TIMEOUT, payload.next())
+        .await
+        .map_err(|_| idle())?
+    {
         let chunk = chunk.map_err(|_| {
             Problem::bad_request(
                 "body.unreadable",

@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
             responses::NotFound,
             responses::Conflict,
             responses::PreconditionFailed,
+            responses::RequestTimeout,
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
             responses::Invalid,
@@ -80,7 +81,7 @@ impl Modify for BearerAuth {
 /// Adds the answers that come from the shared machinery rather than from each handler, once
 /// the routes are collected: any call may fail unexpectedly (500) or find the database
 /// unavailable (503); any call under `/api/v1` may carry an invalid token (401); any JSON body
-/// may be malformed (400), too large (413), of another type (415) or invalid (422); any path
+/// may be malformed (400), stall (408), too large (413), of another type (415) or invalid (422); any path
 /// parameter may name nothing (404); any query may be invalid (400); an edit under `If-Match`
 /// may name an outdated version (412) or none (428).
 pub fn complete(document: &mut utoipa::openapi::OpenApi) {
@@ -124,6 +125,7 @@ pub fn complete(document: &mut utoipa::openapi::OpenApi) {
             }
             if has_body {
                 add("400", "BadRequest");
+                add("408", "RequestTimeout");
                 add("413", "PayloadTooLarge");
                 add("415", "UnsupportedMediaType");
                 add("422", "Invalid");

@@ -311,6 +311,11 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct PreconditionFailed(#[to_schema] ProblemBody);
 
+    /// The client stopped sending its body for 30 seconds.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct RequestTimeout(#[to_schema] ProblemBody);
+
     /// The body is larger than permitted.
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]

@@ -3,6 +3,7 @@
 //! type recognised from its first bytes, and refused as soon as it exceeds the limit.
 
 use crate::blobs::{BlobStore, HEAD_BYTES, Received};
+use crate::input::IDLE_TIMEOUT;
 use crate::problem::Problem;
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::StatusCode;
@@ -10,7 +11,6 @@ use futures_util::TryStreamExt;
 use simpa_domain::Violation;
 use simpa_domain::document::ACCEPTED_MEDIA_TYPES;
 use std::collections::HashMap;
-use std::time::Duration;
 
 /// The largest text field accepted (IBAN, dates, kind…).
 const TEXT_FIELD_LIMIT: usize = 4096;
@@ -110,9 +110,6 @@ const TEXT_FIELDS: &[&str] = &[
     "bic",
     "account_holder",
 ];
-
-/// A client that sends nothing for this long has gone: its upload is abandoned.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Room for the form's own bytes (boundaries, part headers, text fields) beside the file.
 const FORM_OVERHEAD: u64 = 64 * 1024;

@@ -1,5 +1,6 @@
 //! End-to-end tests over real HTTP. Every test body runs on SQLite and on PostgreSQL.
 
+mod access;
 mod accounts;
 mod associations;
 mod audit;

@@ -454,7 +454,6 @@ fn check_upload(
         (status = 400, response = responses::BadRequest),
         (status = 403, response = responses::Forbidden),
         (status = 413, response = responses::PayloadTooLarge),
-        (status = 408, description = "The client stopped sending for 30 seconds", body = crate::problem::ProblemBody, content_type = "application/problem+json"),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::Invalid),
     )
