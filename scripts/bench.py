@@ -518,10 +518,13 @@ def city_targets(rows):
 
 
 class SmtpSink:
-    """A minimal SMTP server on loopback that accepts everything and counts the messages."""
+    """A minimal SMTP server on loopback that accepts everything, counts the messages and keeps
+    their Message-IDs; with `stall`, it never answers a message's end (a server that hangs)."""
 
-    def __init__(self):
+    def __init__(self, stall=False):
         self.count = 0
+        self.ids = []
+        self.stall = stall
         self.first = self.last = None
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
@@ -536,6 +539,14 @@ class SmtpSink:
         self.loop.run_forever()
 
     async def _converse(self, reader, writer):
+        try:
+            await self._dialogue(reader, writer)
+        except ConnectionError:
+            pass  # the client went away mid-dialogue (a killed server)
+        finally:
+            writer.close()
+
+    async def _dialogue(self, reader, writer):
         writer.write(b"220 sink ESMTP\r\n")
         while line := await reader.readline():
             verb = line[:4].upper()
@@ -544,19 +555,24 @@ class SmtpSink:
             elif verb == b"DATA":
                 writer.write(b"354 go on\r\n")
                 await writer.drain()
-                while (await reader.readline()) not in (b".\r\n", b""):
-                    pass
+                message_id = None
+                while (line := await reader.readline()) not in (b".\r\n", b""):
+                    if line.lower().startswith(b"message-id:"):
+                        message_id = line.split(b":", 1)[1].strip().decode()
+                if self.stall:
+                    await reader.read()  # until the client goes away
+                    return
+                self.ids.append(message_id)
                 self.count += 1
                 self.last = time.perf_counter()
                 self.first = self.first or self.last
                 writer.write(b"250 OK\r\n")
             elif verb == b"QUIT":
                 writer.write(b"221 bye\r\n")
-                break
+                return
             else:
                 writer.write(b"250 OK\r\n")
             await writer.drain()
-        writer.close()
 
 
 def bench_outbox(simpa, limits, count=10_000):

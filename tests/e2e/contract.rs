@@ -4,7 +4,6 @@
 //! accept what the schema forbids, or ignore a missing token.
 
 use crate::fixtures;
-use serde_json::json;
 use simpa_fixtures::DEMO_PASSWORD;
 use simpa_tests::{Backend, TestApp, on_both_backends, schemathesis};
 use std::process::Command;
@@ -79,35 +78,8 @@ fn schemathesis_finds_no_breach_of_the_contract_for_any_role(backend: Backend) {
         let access = tokens["access_token"].as_str().expect("access token");
         run(email, Some(access));
         if email == "dac@demo.simpa.fr" {
-            let client = api_client_of_the_dac(&app);
+            let (_, client) = app.api_client(&app.admin(), "DAC");
             run("the DAC's API client", Some(&client));
         }
     }
-}
-
-/// An access token of an API client of the DAC, made by a fresh admin.
-fn api_client_of_the_dac(app: &TestApp) -> String {
-    let admin = app.admin();
-    let dac = app.direction_id("DAC");
-    let created = app.post(
-        "/api/v1/service-accounts",
-        Some(&admin.access),
-        &json!({"name": "Progiciel de la DAC", "direction_id": dac}),
-    );
-    let client = created.expect(201);
-    let granted = app.send(
-        app.request(reqwest::Method::POST, "/api/v1/auth/token")
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client["client_id"].as_str().expect("id")),
-                (
-                    "client_secret",
-                    client["client_secret"].as_str().expect("secret"),
-                ),
-            ]),
-    );
-    granted.expect(200)["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
 }

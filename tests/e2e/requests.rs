@@ -1288,30 +1288,7 @@ fn the_change_feed_sees_every_change_including_requests_leaving_a_scope(backend:
     let city = City::start(backend);
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
-    let client = app
-        .post(
-            "/api/v1/service-accounts",
-            Some(&city.admin.access),
-            &json!({"name": "Progiciel DAC", "direction_id": app.direction_id("DAC")}),
-        )
-        .expect(201)
-        .clone();
-    let token = app
-        .send(
-            app.request(reqwest::Method::POST, "/api/v1/auth/token")
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", client["client_id"].as_str().expect("id")),
-                    (
-                        "client_secret",
-                        client["client_secret"].as_str().expect("secret"),
-                    ),
-                ]),
-        )
-        .expect(200)["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let (_, token) = app.api_client(&city.admin, "DAC");
     assert_eq!(
         changes(app, &token, "0", 50),
         json!({"items": [], "cursor": "0"})

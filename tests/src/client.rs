@@ -250,6 +250,32 @@ impl TestApp {
         user
     }
 
+    /// An API client of the direction `code`, made by `admin`: its record (with the secret,
+    /// shown once) and an access token of the client-credentials grant.
+    pub fn api_client(&self, admin: &User, code: &str) -> (Value, String) {
+        let client = self
+            .post(
+                "/api/v1/service-accounts",
+                Some(&admin.access),
+                &json!({"name": format!("Progiciel {code}"), "direction_id": self.direction_id(code)}),
+            )
+            .expect(201)
+            .clone();
+        let granted = self.send(self.request(Method::POST, "/api/v1/auth/token").form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client["client_id"].as_str().expect("id")),
+            (
+                "client_secret",
+                client["client_secret"].as_str().expect("secret"),
+            ),
+        ]));
+        let token = granted.expect(200)["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned();
+        (client, token)
+    }
+
     /// The id of a direction, by its code.
     pub fn direction_id(&self, code: &str) -> String {
         let directions = self.get("/api/v1/directions", None);
