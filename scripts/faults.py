@@ -80,8 +80,9 @@ def call(base, method, path, body=None, token=None, headers=None, timeout=30):
         connection.close()
 
 
-# The passwords and tokens the script sent: none may appear in a server's log.
-SECRETS = {"simpa-demo-2026"}
+# The tokens each server gave the script (by its base URL): none may appear in its log, nor
+# the password.
+SECRETS = {}
 
 
 def sign_in(base, email):
@@ -89,7 +90,7 @@ def sign_in(base, email):
                   {"grant_type": "password", "email": email, "password": "simpa-demo-2026"})
     if answer["status"] != 200:
         sys.exit(f"cannot sign in as {email}: {answer}")
-    SECRETS.update({answer["body"]["access_token"], answer["body"]["refresh_token"]})
+    SECRETS.setdefault(base, set()).update({answer["body"]["access_token"], answer["body"]["refresh_token"]})
     return answer["body"]["access_token"]
 
 
@@ -98,9 +99,12 @@ def no_secret_logged(server):
     server.log.flush()
     with open(server.log.name) as f:
         log = f.read()
-    leaked = [secret[:12] + "…" for secret in SECRETS if secret in log]
+    secrets = SECRETS.get(server.base, set()) | {"simpa-demo-2026"}
+    # A token's signature alone identifies it, should a log cut it.
+    fragments = secrets | {s.rsplit(".", 1)[-1] for s in secrets if s.count(".") == 2}
+    leaked = [secret[:12] + "…" for secret in fragments if secret in log]
     check(not leaked, f"its log ({len(log.splitlines())} lines at the debug level) holds none of the "
-                      f"{len(SECRETS)} passwords and tokens sent" + (f"; found: {leaked}" if leaked else ""))
+                      f"{len(secrets)} passwords and tokens it received" + (f"; found: {leaked}" if leaked else ""))
 
 
 class Cluster:
@@ -307,12 +311,12 @@ def postgres_restart(simpa, limits, cluster, work):
     stopping = time.monotonic()
     cluster.stop("fast")
     time.sleep(5)
-    up = time.monotonic()
     cluster.start()
+    up = time.monotonic()
     time.sleep(8)
     calls = load.stop()
-    # A call waits for a connection up to the pool's timeout (2 s), then gets 503; one that
-    # waits while the database comes back succeeds.
+    # A database step waits for a connection up to the pool's timeout (2 s), then the call gets
+    # 503; one that waits while the database comes back succeeds.
     problem = [c for c in calls if c["status"] == 503 and c["type"].startswith("application/problem+json")]
     felt = [c for c in problem if stopping <= c["at"] + c["seconds"] < up]
     other = [c for c in calls if c["status"] != 200 and c not in problem]
@@ -322,7 +326,10 @@ def postgres_restart(simpa, limits, cluster, work):
         f"database was down; slowest {slowest:.2f} s")
     check(felt and not other, "every call succeeds or gets 503 problem+json, and 503s come while it is down "
                               f"({len(other)} other answers: {sorted({c['status'] for c in other}, key=str)})")
-    check(slowest < 4, f"none hangs: the slowest call that met the outage took {slowest:.2f} s (pool timeout 2 s)")
+    # A read of a request takes two steps (the request, then keeping its rendered view), each
+    # waiting up to the pool timeout.
+    check(slowest < 4.5, f"none hangs: the slowest call that met the outage took {slowest:.2f} s "
+                         "(pool timeout 2 s per database step, two steps at most)")
     after = [c for c in calls if c["at"] >= up]
     recovered = min((c["at"] for c in after if c["status"] == 200), default=None)
     settled = [c for c in after if recovered is not None and c["at"] >= recovered + 1]
@@ -462,13 +469,17 @@ def terminated(simpa, limits, work):
     upload.join()
     code = server.wait(timeout=40)
     exited = time.monotonic() - signalled
-    check(refused["status"] is None, f"a new connection after SIGTERM is refused ({refused['error'] or refused['status']})")
+    check("ConnectionRefused" in (refused["error"] or ""),
+          f"a new connection after SIGTERM is refused ({refused['error'] or refused['status']})")
     check(result.get("status") == 201, f"the upload in flight finished: {result.get('status')} after "
                                        f"{result.get('seconds', 0):.1f} s")
     check(code == 0 and exited < 30, f"the server exited with {code}, {exited:.1f} s after SIGTERM")
     still = server.db.value(leased_sql)
-    check(leased > 0 and still == 0,
-          f"the messages it had taken are given back ({leased} leased before, {still} after)")
+    untried = server.db.value("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND leased_until IS NULL "
+                              "AND attempts = 0 AND last_error IS NULL")
+    check(leased > 0 and still == 0 and untried >= leased,
+          f"the messages it had taken are given back, untried ({leased} leased before, {still} after, "
+          f"{untried} pending untried)")
 
 
 def slow_clients(simpa, limits, work):
@@ -498,12 +509,11 @@ def slow_clients(simpa, limits, work):
             except OSError:
                 closed_at[n] = time.monotonic() - opened
         time.sleep(0.5)
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 99
+    slowest = max(latencies, default=99)
     check(len(closed_at) == len(sockets),
           f"the server cut {len(closed_at)}/{len(sockets)} connections sending headers a byte at a time, "
           f"after {max(closed_at.values(), default=0):.1f} s at most")
-    check(p99 < 0.5, f"meanwhile {len(latencies)} other calls were served, slowest {max(latencies):.3f} s")
+    check(latencies and slowest < 0.5, f"meanwhile {len(latencies)} other calls were served, slowest {slowest:.3f} s")
     for s in sockets:
         s.close()
 

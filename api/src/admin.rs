@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use simpa_domain::DomainError;
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, StaffRoleId};
 use simpa_domain::roles::StaffRole;
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{DbConnection, StoreResult, accounts};
 use uuid::Uuid;
 
-/// Creates an account holding the admin role, in one transaction.
+/// Creates an account holding the admin role, in one transaction, with its audit event.
 pub fn create_admin(
     conn: &mut DbConnection,
     email: &EmailAddress,
@@ -34,5 +36,13 @@ pub fn create_admin(
         None,
         now,
     )?;
+    // Granted from the command line: no one signed in did it.
+    let event = NewAuditEvent::new(
+        AuditAction::StaffRoleGranted,
+        AuditActor::claiming("simpa admin create"),
+    )
+    .about("account", id)
+    .with(serde_json::json!({"kind": "admin"}));
+    audit::record(conn, &event, now)?;
     Ok(id)
 }

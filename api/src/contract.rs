@@ -100,6 +100,7 @@ impl Contract {
                     .iter()
                     .flat_map(|p| p.operations.iter().map(|(m, _)| m.clone()))
                     .collect();
+                allowed.sort_by(|a, b| a.as_str().cmp(b.as_str()));
                 allowed.dedup();
                 Err(allowed)
             }
@@ -120,7 +121,8 @@ pub async fn enforce(
     }
     let refusal = match req.app_data::<web::Data<Contract>>() {
         None => None,
-        Some(contract) => match contract.operation(req.method(), req.path()) {
+        // The path as the router reads it: percent-decoded.
+        Some(contract) => match contract.operation(req.method(), req.match_info().as_str()) {
             Ok(Some(operation)) if operation.needs_token => {
                 authenticated(&req).err().map(|problem| (problem, None))
             }

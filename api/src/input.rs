@@ -102,23 +102,32 @@ fn unsupported_media_type() -> Problem {
     )
 }
 
-/// Reads the whole body, refusing it as soon as it exceeds `limit`.
 /// A client that sends nothing of its body for this long has gone: its call is abandoned.
 pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// A JSON body (1 MiB by default) arrives within this time, however it trickles.
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Reads the whole body, refusing it as soon as it exceeds `limit`, stalls or trickles past
+/// the deadline (408).
 async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Problem> {
     let mut body = BytesMut::new();
     let idle = || {
         Problem::new(
             StatusCode::REQUEST_TIMEOUT,
             "body.idle",
-            "L'envoi du corps de la requête s'est interrompu trop longtemps : recommencez.",
+            "L'envoi du corps de la requête s'est interrompu ou traîne trop : recommencez.",
         )
     };
-    while let Some(chunk) = tokio::time::timeout(IDLE_TIMEOUT, payload.next())
-        .await
-        .map_err(|_| idle())?
-    {
+    let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
+    loop {
+        let until = (tokio::time::Instant::now() + IDLE_TIMEOUT).min(deadline);
+        let Some(chunk) = tokio::time::timeout_at(until, payload.next())
+            .await
+            .map_err(|_| idle())?
+        else {
+            break;
+        };
         let chunk = chunk.map_err(|_| {
             Problem::bad_request(
                 "body.unreadable",

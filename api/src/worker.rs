@@ -13,9 +13,13 @@ use simpa_persistence::webhooks;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-/// Sends due messages until told to stop. Stopping abandons the messages being sent and gives
-/// their lease back, so that another node sends them at once (a crash leaves the lease to run
-/// out), and drops the SMTP connections while the runtime still runs.
+/// How long a stopping worker lets the messages it is sending finish.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sends due messages until told to stop. Stopping lets the messages being sent finish for a
+/// few seconds, then gives the lease of the others back, so that another node sends them at
+/// once (a crash leaves the lease to run out), and drops the SMTP connections while the runtime
+/// still runs.
 pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
     // Built here, inside the runtime: lettre's pooled SMTP transport spawns a task.
     let mailer = match Mailer::new(&state.config.mail) {
@@ -35,9 +39,13 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
     loop {
         // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
         let lease = state.now() + state.config.outbox.lease;
+        let round = deliver_due(&state, &mailer, &client, lease);
+        tokio::pin!(round);
         let taken = tokio::select! {
-            taken = deliver_due(&state, &mailer, &client, lease) => taken,
+            taken = &mut round => taken,
             _ = stop.changed() => {
+                // What is being sent may finish and be recorded; what is left is given back.
+                let _ = tokio::time::timeout(STOP_GRACE, &mut round).await;
                 match state.write(move |conn| outbox::release(conn, lease)).await {
                     Ok(0) => {}
                     Ok(released) => tracing::info!(released, "outbox messages given back on stopping"),

@@ -94,6 +94,33 @@ pub fn record(
     Ok(())
 }
 
+/// Records an event unless the same action by the same actor from the same address was
+/// recorded since `since` (a burst of refusals makes one event, not one per call).
+pub fn record_once_since(
+    conn: &mut DbConnection,
+    event: &NewAuditEvent,
+    since: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut query = audit_events::table
+        .filter(audit_events::action.eq(event.action.code()))
+        .filter(audit_events::occurred_at.ge(naive(since)))
+        .into_boxed();
+    query = match &event.actor.identifier {
+        Some(identifier) => query.filter(audit_events::actor_identifier.eq(identifier.clone())),
+        None => query.filter(audit_events::actor_identifier.is_null()),
+    };
+    query = match &event.client_address {
+        Some(address) => query.filter(audit_events::client_address.eq(address.clone())),
+        None => query.filter(audit_events::client_address.is_null()),
+    };
+    let seen: i64 = query.count().get_result(conn)?;
+    if seen == 0 {
+        record(conn, event, at)?;
+    }
+    Ok(())
+}
+
 /// The events (of one action), the latest first.
 pub fn list(
     conn: &mut DbConnection,

@@ -230,10 +230,17 @@ pub fn mark_sent(
     attempts: u32,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Still under its lease, or given back (`release`) while it was being sent and not taken
+    // again since: it went out, and must not go out again.
     diesel::update(
         outbox::table
             .find(id.to_string())
-            .filter(outbox::leased_until.eq(naive(lease))),
+            .filter(outbox::status.eq(MessageStatus::Pending.code()))
+            .filter(
+                outbox::leased_until
+                    .eq(naive(lease))
+                    .or(outbox::leased_until.is_null()),
+            ),
     )
     .set((
         outbox::status.eq(MessageStatus::Sent.code()),

@@ -593,6 +593,8 @@ fn outcome_of(app: &TestApp, world: &World, row: &Row, role: Role) -> (Outcome, 
             "{} {}: no such route ({})",
             row.method, row.path, reply.text
         ),
+        // The row's path names no route, or an id that does not parse.
+        404 if code == "route.not_found" || code == "resource.not_found" => Outcome::Broken,
         500.. => Outcome::Broken,
         _ => Outcome::Allowed,
     };
@@ -620,6 +622,15 @@ fn every_operation_answers_every_role_as_the_policy_says(backend: Backend) {
         "operations without a row in the access matrix: {missing:?}; rows for no operation: {unknown:?}"
     );
 
+    for row in &rows {
+        let path = row.path.split('?').next().unwrap_or_default();
+        assert!(
+            actix_web::dev::ResourceDef::new(row.template).is_match(path),
+            "the row of {} {} calls {path}",
+            row.method,
+            row.template
+        );
+    }
     let mut wrong = Vec::new();
     let mut cells = 0;
     let mut statuses: std::collections::BTreeMap<(String, u16, String), usize> = Default::default();
@@ -649,7 +660,6 @@ fn every_operation_answers_every_role_as_the_policy_says(backend: Backend) {
         wrong.len(),
         wrong.join("\n")
     );
-    assert_eq!(cells, rows.len() * ROLES.len());
 }
 
 /// Every operation, with who may call it (the policy, domain/src/policy.rs, read for this

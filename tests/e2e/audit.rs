@@ -102,6 +102,9 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
         Some("jure@demo.simpa.fr".into()),
         None,
     ));
+    // Refused again within the window: one event for the burst, not one per call.
+    app.sign_in("jure@demo.simpa.fr", DEMO_PASSWORD)
+        .expect_problem(429, "auth.too_many_attempts");
 
     // Staff roles: granted, then revoked.
     let carol = app.new_user("carol@exemple.org");
@@ -183,6 +186,22 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
         "auth.client_sign_in_refused",
         None,
         Some(client_id.clone()),
+        None,
+    ));
+    // The secret typed as the client id: what is not shaped like a client id is not kept.
+    let swapped = app.send(
+        app.request(reqwest::Method::POST, "/api/v1/auth/token")
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", secret.as_str()),
+                ("client_secret", client_id.as_str()),
+            ]),
+    );
+    swapped.expect_problem(401, "auth.invalid_client");
+    expected.push(seen(
+        "auth.client_sign_in_refused",
+        None,
+        Some("(pas un identifiant de client)".into()),
         None,
     ));
     app.delete(
@@ -356,6 +375,11 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
         "finance"
     );
     assert_eq!(
+        by_action("staff_role.revoked")["details"],
+        by_action("staff_role.granted")["details"],
+        "the role revoked is named"
+    );
+    assert_eq!(
         by_action("member.role_changed")["details"],
         json!({"account_id": carol.id, "from": "treasurer", "to": "manager"})
     );
@@ -377,9 +401,27 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
         );
     }
 
+    // An admin made from the command line (`simpa admin create`) is in the trail too.
+    let made = app.admin();
+    let latest = app
+        .get(
+            "/api/v1/audit-events?action=staff_role.granted&limit=1",
+            Some(&admin.access),
+        )
+        .expect(200)["items"][0]
+        .clone();
+    assert_eq!(latest["action"], "staff_role.granted");
+    assert_eq!(latest["actor_identifier"], "simpa admin create");
+    assert_eq!(latest["subject"], format!("account:{}", made.id));
+    assert_eq!(latest["details"], json!({"kind": "admin"}));
+
     // One action; an unknown one is refused; only admins read the trail.
     let granted = trail(&app, &admin, "&action=staff_role.granted");
-    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(
+        granted.len(),
+        2,
+        "carol's role and the admin made: {granted:?}"
+    );
     let unknown = app.get("/api/v1/audit-events?action=nonsense", Some(&admin.access));
     assert_eq!(
         unknown.expect_problem(400, "query.invalid")["errors"][0]["field"],

@@ -401,16 +401,19 @@ pub async fn revoke_staff_role(
     state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManageAccounts)?;
-            let revoked = accounts::revoke(
-                conn,
-                AccountId::from_uuid(account),
-                StaffRoleId::from_uuid(role),
-            )?;
-            existed(revoked, "staff_role")?;
+            let (account, role) = (AccountId::from_uuid(account), StaffRoleId::from_uuid(role));
+            // What the role was, for the trail: the row goes.
+            let grant = accounts::staff_grants(conn, account)?
+                .into_iter()
+                .find(|g| g.id == role);
+            existed(accounts::revoke(conn, account, role)?, "staff_role")?;
+            let details = grant
+                .map(|g| serde_json::to_value(StaffRoleView::from(g)).unwrap_or_default())
+                .unwrap_or_default();
             let event =
                 NewAuditEvent::new(AuditAction::StaffRoleRevoked, AuditActor::acting(&actor))
                     .about("account", account)
-                    .with(serde_json::json!({"id": role}));
+                    .with(details);
             audit::record(conn, &event, now)
         })
         .await?;

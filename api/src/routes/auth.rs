@@ -3,6 +3,7 @@
 use crate::auth::{TokenKeys, secrets};
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
+use crate::routes::service_accounts as service_accounts_routes;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -349,7 +350,11 @@ async fn client_credentials_grant(
     let now = state.now();
     let policy = state.config.throttle;
     let presented = secrets::sha256_hex(client_secret.as_bytes());
-    let claimed = AuditActor::claiming(&client_id);
+    let claimed = AuditActor::claiming(if service_accounts_routes::is_client_id(&client_id) {
+        &client_id
+    } else {
+        "(pas un identifiant de client)"
+    });
     let (at, claimant) = (address.clone(), claimed.clone());
     // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
     let admitted = state
@@ -382,7 +387,7 @@ async fn client_credentials_grant(
 }
 
 /// A sign-in refused for too many recent failures rolled its transaction back: its audit
-/// event is written apart.
+/// event is written apart, once per identifier and address within the throttle's window.
 async fn throttled_apart<T>(
     state: &web::Data<AppState>,
     admitted: Result<T, Problem>,
@@ -394,7 +399,14 @@ async fn throttled_apart<T>(
     {
         let event =
             NewAuditEvent::new(AuditAction::SignInThrottled, claimed.clone()).from_address(address);
-        record_apart(state, event).await;
+        let now = state.now();
+        let since = state.config.throttle.window_start(now);
+        let recorded = state
+            .write(move |conn| audit::record_once_since(conn, &event, since, now))
+            .await;
+        if let Err(problem) = recorded {
+            tracing::warn!(%problem, "a throttled sign-in could not be recorded");
+        }
     }
     admitted
 }

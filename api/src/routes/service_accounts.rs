@@ -102,7 +102,7 @@ pub async fn create_client(
             check_assignable_direction(reference::direction(conn, direction)?.as_ref())
                 .map_err(|v| DomainError::invalid("direction_id", v))?;
             let id = ServiceAccountId::from_uuid(Uuid::now_v7());
-            let client_id = format!("simpa-{}", Uuid::new_v4().simple());
+            let client_id = new_client_id();
             service_accounts::insert(
                 conn,
                 NewServiceAccount {
@@ -141,6 +141,19 @@ pub async fn create_client(
             client: client.into(),
             client_secret: secret,
         }))
+}
+
+/// A new client id: `simpa-` and 32 hexadecimal digits.
+fn new_client_id() -> String {
+    format!("simpa-{}", Uuid::new_v4().simple())
+}
+
+/// Whether a client id given has the shape of ours: only such a one is written to the audit
+/// trail, not whatever a caller typed (a secret, a megabyte).
+pub(crate) fn is_client_id(client_id: &str) -> bool {
+    client_id
+        .strip_prefix("simpa-")
+        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Lists API clients (admins).
