@@ -315,8 +315,8 @@ def postgres_restart(simpa, limits, cluster, work):
     up = time.monotonic()
     time.sleep(8)
     calls = load.stop()
-    # A database step waits for a connection up to the pool's timeout (2 s), then the call gets
-    # 503; one that waits while the database comes back succeeds.
+    # A call that cannot get a connection in time gets 503; one that waits while the database
+    # comes back succeeds.
     problem = [c for c in calls if c["status"] == 503 and c["type"].startswith("application/problem+json")]
     felt = [c for c in problem if stopping <= c["at"] + c["seconds"] < up]
     other = [c for c in calls if c["status"] != 200 and c not in problem]
@@ -326,10 +326,10 @@ def postgres_restart(simpa, limits, cluster, work):
         f"database was down; slowest {slowest:.2f} s")
     check(felt and not other, "every call succeeds or gets 503 problem+json, and 503s come while it is down "
                               f"({len(other)} other answers: {sorted({c['status'] for c in other}, key=str)})")
-    # A read of a request takes two steps (the request, then keeping its rendered view), each
-    # waiting up to the pool timeout.
+    # A database step waits up to the timeout for its turn among the calls using the database,
+    # then up to the timeout for a connection.
     check(slowest < 4.5, f"none hangs: the slowest call that met the outage took {slowest:.2f} s "
-                         "(pool timeout 2 s per database step, two steps at most)")
+                         "(timeout 2 s for a turn, then 2 s for a connection)")
     after = [c for c in calls if c["at"] >= up]
     recovered = min((c["at"] for c in after if c["status"] == 200), default=None)
     settled = [c for c in after if recovered is not None and c["at"] >= recovered + 1]
