@@ -75,6 +75,16 @@ impl Contract {
         Contract { paths }
     }
 
+    /// The path of the document a call's path is, for the metrics of the calls refused here.
+    fn template(&self, path: &str) -> Option<&str> {
+        let matching = self.paths.iter().filter(|p| p.pattern.is_match(path));
+        matching
+            .clone()
+            .find(|p| p.literal)
+            .or_else(|| matching.clone().next())
+            .and_then(|p| p.pattern.pattern())
+    }
+
     /// The operation a call reaches; `Err` with the allowed methods when its path is known
     /// but not its method; `Ok(None)` for a path the document does not know.
     fn operation(&self, method: &Method, path: &str) -> Result<Option<Operation>, Vec<Method>> {
@@ -108,6 +118,9 @@ impl Contract {
     }
 }
 
+/// The route of a call refused here, before the router named it.
+pub struct RefusedRoute(pub String);
+
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -136,6 +149,12 @@ pub async fn enforce(
             .await
             .map(ServiceResponse::map_into_left_body),
         Some((problem, allow)) => {
+            let template = req
+                .app_data::<web::Data<Contract>>()
+                .and_then(|c| c.template(req.match_info().as_str()).map(str::to_owned));
+            if let Some(template) = template {
+                actix_web::HttpMessage::extensions_mut(&req).insert(RefusedRoute(template));
+            }
             let mut response = problem.error_response();
             if let Some(value) = allow.and_then(|a| header::HeaderValue::from_str(&a).ok()) {
                 response.headers_mut().insert(header::ALLOW, value);

@@ -103,9 +103,15 @@ pub async fn count_requests(
         .map(|state| state.metrics.clone());
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
-        let route = response
-            .request()
+        let request = response.request();
+        let route = request
             .match_pattern()
+            .or_else(|| {
+                let extensions = actix_web::HttpMessage::extensions(request);
+                extensions
+                    .get::<crate::contract::RefusedRoute>()
+                    .map(|r| r.0.clone())
+            })
             .unwrap_or_else(|| "unmatched".to_owned());
         metrics.observe(
             &method,

@@ -5,7 +5,7 @@ use crate::fixtures;
 use crate::members::invite;
 use serde_json::{Value, json};
 use simpa_fixtures::DEMO_PASSWORD;
-use simpa_tests::client::User;
+use simpa_tests::client::{User, association_body, rna, siret};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(the_audit_trail_records_sign_ins_role_changes_and_exports);
@@ -274,7 +274,48 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
         "member.removed",
         Some(president.id.clone()),
         None,
+        association_subject.clone(),
+    ));
+    let invited = app
+        .post(
+            &format!("/api/v1/associations/{association_id}/members"),
+            Some(&president.access),
+            &json!({"email": "dora@exemple.org", "role": "manager"}),
+        )
+        .expect(201)["invitation"]["id"]
+        .as_str()
+        .expect("invitation")
+        .to_owned();
+    expected.push(seen(
+        "member.invited",
+        Some(president.id.clone()),
+        None,
+        association_subject.clone(),
+    ));
+    app.delete(
+        &format!("/api/v1/associations/{association_id}/invitations/{invited}"),
+        Some(&president.access),
+    )
+    .expect(204);
+    expected.push(seen(
+        "member.invitation_cancelled",
+        Some(president.id.clone()),
+        None,
         association_subject,
+    ));
+    // Creating an association makes its creator its president.
+    let created = app.create_association(
+        &carol,
+        &association_body("Les Amis de Carol", &rna(950), &siret(950)),
+    );
+    expected.push(seen(
+        "association.created",
+        Some(carol.id.clone()),
+        None,
+        Some(format!(
+            "association:{}",
+            created["id"].as_str().expect("id")
+        )),
     ));
 
     // A refresh token presented twice revokes the session.

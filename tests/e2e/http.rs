@@ -245,6 +245,11 @@ fn metrics_count_requests_per_route_for_a_scraper_with_the_token(backend: Backen
     app.get(&format!("/api/v1/associations/{id}"), Some(&user.access))
         .expect(200);
     app.get("/api/v1/nothing", None);
+    // Refused before the router: still counted under their route.
+    app.get(&format!("/api/v1/associations/{id}"), None)
+        .expect_problem(401, "auth.required");
+    app.send(app.request(reqwest::Method::DELETE, "/api/v1/districts"))
+        .expect_problem(405, "method.not_allowed");
     let scraped = app.get("/metrics", Some("jeton-de-prometheus"));
     assert_eq!(scraped.status, 200, "{}", scraped.text);
     let text = &scraped.text;
@@ -261,6 +266,16 @@ fn metrics_count_requests_per_route_for_a_scraper_with_the_token(backend: Backen
     );
     assert_eq!(
         count(r#"method="GET",route="unmatched",status="404""#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        count(r#"method="GET",route="/api/v1/associations/{association_id}",status="401""#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        count(r#"method="DELETE",route="/api/v1/districts",status="405""#),
         Some(1.0),
         "{text}"
     );

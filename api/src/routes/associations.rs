@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::association::{
     self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
 };
+use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
 use simpa_domain::policy::Action;
@@ -25,6 +26,7 @@ use simpa_domain::roles::MemberRole;
 use simpa_domain::siret::Siret;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::associations::{AssociationFilter, Identifier};
+use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{DbConnection, StoreResult, associations, members, reference};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -432,6 +434,11 @@ async fn create_once(
             let id = AssociationId::from_uuid(Uuid::now_v7());
             associations::insert(conn, id, &profile, district, now)?;
             members::add(conn, id, person, MemberRole::President, now)?;
+            let event =
+                NewAuditEvent::new(AuditAction::AssociationCreated, AuditActor::acting(&actor))
+                    .about("association", id)
+                    .with(serde_json::json!({"role": MemberRole::President.code()}));
+            audit::record(conn, &event, now)?;
             let view = AssociationView::from(load(conn, id)?);
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))

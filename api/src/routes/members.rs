@@ -429,11 +429,16 @@ pub async fn cancel_invitation(
     let now = state.now();
     state
         .write(move |conn| {
-            require_managing(conn, caller, id)?;
+            let actor = require_managing(conn, caller, id)?;
             existed(
                 members::cancel_invitation(conn, id, invitation, now)?,
                 "invitation",
-            )
+            )?;
+            let event =
+                NewAuditEvent::new(AuditAction::InvitationCancelled, AuditActor::acting(&actor))
+                    .about("association", id)
+                    .with(serde_json::json!({"invitation_id": invitation}));
+            audit::record(conn, &event, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
