@@ -24,8 +24,7 @@ pub const BEARER: &str = "bearer";
 /// One path of the document, with its operations.
 struct Path {
     pattern: ResourceDef,
-    /// Whether the path has no parameter: it is the only one to serve a path a parameter
-    /// would also take (`/requests/changes`, not `/requests/{request_id}`).
+    /// Whether the path has no parameter.
     literal: bool,
     operations: Vec<(Method, Operation)>,
 }
@@ -75,19 +74,9 @@ impl Contract {
         Contract { paths }
     }
 
-    /// The path of the document a call's path is, for the metrics of the calls refused here.
-    fn template(&self, path: &str) -> Option<&str> {
-        let matching = self.paths.iter().filter(|p| p.pattern.is_match(path));
-        matching
-            .clone()
-            .find(|p| p.literal)
-            .or_else(|| matching.clone().next())
-            .and_then(|p| p.pattern.pattern())
-    }
-
-    /// The operation a call reaches; `Err` with the allowed methods when its path is known
-    /// but not its method; `Ok(None)` for a path the document does not know.
-    fn operation(&self, method: &Method, path: &str) -> Result<Option<Operation>, Vec<Method>> {
+    /// The paths of the document a call's path is: a literal one alone, when there is one
+    /// (`/requests/changes`, not `/requests/{request_id}`).
+    fn matching(&self, path: &str) -> Vec<&Path> {
         let mut matching: Vec<&Path> = self
             .paths
             .iter()
@@ -96,6 +85,20 @@ impl Contract {
         if matching.iter().any(|p| p.literal) {
             matching.retain(|p| p.literal);
         }
+        matching
+    }
+
+    /// The path of the document a call's path is, for the metrics of the calls refused here.
+    fn template(&self, path: &str) -> Option<&str> {
+        self.matching(path)
+            .first()
+            .and_then(|p| p.pattern.pattern())
+    }
+
+    /// The operation a call reaches; `Err` with the allowed methods when its path is known
+    /// but not its method; `Ok(None)` for a path the document does not know.
+    fn operation(&self, method: &Method, path: &str) -> Result<Option<Operation>, Vec<Method>> {
+        let matching = self.matching(path);
         let found = matching.iter().find_map(|p| {
             p.operations
                 .iter()
