@@ -79,10 +79,38 @@ pub fn decide_refresh(token: &RefreshTokenState, now: DateTime<Utc>) -> RefreshD
     }
 }
 
+/// An API client's id, from a random one: `simpa-` and 32 hexadecimal digits.
+pub fn client_id_of(random: uuid::Uuid) -> String {
+    format!("simpa-{}", random.simple())
+}
+
+/// Whether a client id given has the shape of ours (only such a one is written to the audit
+/// trail, not whatever a caller typed: a secret, a megabyte).
+pub fn is_client_id(client_id: &str) -> bool {
+    client_id
+        .strip_prefix("simpa-")
+        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn client_ids_have_one_shape() {
+        let id = client_id_of(uuid::Uuid::from_u128(0xabc));
+        assert_eq!(id, "simpa-00000000000000000000000000000abc");
+        assert!(is_client_id(&id));
+        for other in [
+            "simpa-",
+            "simpa-00000000000000000000000000000abg",
+            "x-00000000000000000000000000000abc",
+            &format!("{id}0"),
+        ] {
+            assert!(!is_client_id(other), "{other}");
+        }
+    }
 
     #[test]
     fn password_length_rules() {

@@ -3,14 +3,13 @@
 use crate::auth::{TokenKeys, secrets};
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
-use crate::routes::service_accounts as service_accounts_routes;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
-use simpa_domain::account::{RefreshDecision, decide_refresh};
+use simpa_domain::account::{RefreshDecision, decide_refresh, is_client_id};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::{EmailAddress, has_control_characters};
 use simpa_domain::ids::AccountId;
@@ -350,7 +349,7 @@ async fn client_credentials_grant(
     let now = state.now();
     let policy = state.config.throttle;
     let presented = secrets::sha256_hex(client_secret.as_bytes());
-    let claimed = AuditActor::claiming(if service_accounts_routes::is_client_id(&client_id) {
+    let claimed = AuditActor::claiming(if is_client_id(&client_id) {
         &client_id
     } else {
         "(pas un identifiant de client)"

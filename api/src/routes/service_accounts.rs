@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
+use simpa_domain::account::client_id_of;
 use simpa_domain::association::parse_line;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::ids::{DirectionId, ServiceAccountId};
@@ -102,7 +103,7 @@ pub async fn create_client(
             check_assignable_direction(reference::direction(conn, direction)?.as_ref())
                 .map_err(|v| DomainError::invalid("direction_id", v))?;
             let id = ServiceAccountId::from_uuid(Uuid::now_v7());
-            let client_id = new_client_id();
+            let client_id = client_id_of(Uuid::new_v4());
             service_accounts::insert(
                 conn,
                 NewServiceAccount {
@@ -141,19 +142,6 @@ pub async fn create_client(
             client: client.into(),
             client_secret: secret,
         }))
-}
-
-/// A new client id: `simpa-` and 32 hexadecimal digits.
-fn new_client_id() -> String {
-    format!("simpa-{}", Uuid::new_v4().simple())
-}
-
-/// Whether a client id given has the shape of ours: only such a one is written to the audit
-/// trail, not whatever a caller typed (a secret, a megabyte).
-pub(crate) fn is_client_id(client_id: &str) -> bool {
-    client_id
-        .strip_prefix("simpa-")
-        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Lists API clients (admins).
