@@ -16,13 +16,12 @@
 use crate::fixtures;
 use diesel::prelude::*;
 use serde_json::{Value, json};
-use simpa_fixtures::DEMO_PASSWORD;
 use simpa_persistence::StoreError;
 use simpa_persistence::schema::{
     accounts, association_members, associations, document_versions, grants, juries, jury_members,
     jury_seats, request_instructors, requests,
 };
-use simpa_tests::client::{User, association_body, rna, siret};
+use simpa_tests::client::{association_body, rna, siret};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 use std::collections::{BTreeSet, HashMap};
 
@@ -200,13 +199,6 @@ fn read<T: Send + 'static>(
         .expect("read the database")
 }
 
-fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
-    app.sign_in(email, password).expect(200)["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
-}
-
 /// What the rows are about.
 struct World {
     tokens: HashMap<Role, String>,
@@ -364,20 +356,11 @@ fn world(app: &TestApp) -> World {
     );
 
     let mut tokens = HashMap::new();
-    let demo = |email: &str| sign_in(app, email, DEMO_PASSWORD);
-    let admin_token = demo("admin@demo.simpa.fr");
-    let admin_id = app.get("/api/v1/me", Some(&admin_token)).expect(200)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let admin = User {
-        id: admin_id,
-        email: "admin@demo.simpa.fr".into(),
-        access: admin_token.clone(),
-        refresh: String::new(),
-    };
-    tokens.insert(Admin, admin_token.clone());
-    tokens.insert(Owner, demo(&owner_email));
+    let demo = |email: &str| app.demo_user(email).access;
+    let admin = app.demo_user("admin@demo.simpa.fr");
+    tokens.insert(Admin, admin.access.clone());
+    let owner = app.demo_user(&owner_email);
+    tokens.insert(Owner, owner.access.clone());
     tokens.insert(Bureau, demo("bureau@demo.simpa.fr"));
     tokens.insert(Finance, demo("finances@demo.simpa.fr"));
     tokens.insert(DirectionIn, demo("djs@demo.simpa.fr"));
@@ -509,10 +492,7 @@ fn world(app: &TestApp) -> World {
         .find(|k| k["code"] == "statuts")
         .expect("statuts")
         .clone();
-    let owner_id = app.get("/api/v1/me", Some(&owner_token)).expect(200)["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let owner_id = owner.id;
     World {
         tokens,
         association,

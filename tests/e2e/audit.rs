@@ -10,21 +10,6 @@ use simpa_tests::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(the_audit_trail_records_sign_ins_role_changes_and_exports);
 
-fn demo(app: &TestApp, email: &str) -> User {
-    let tokens = app.sign_in(email, DEMO_PASSWORD).expect(200).clone();
-    let access = tokens["access_token"].as_str().expect("access").to_owned();
-    let me = app.get("/api/v1/me", Some(&access)).expect(200).clone();
-    User {
-        id: me["id"].as_str().expect("id").to_owned(),
-        email: email.to_owned(),
-        access,
-        refresh: tokens["refresh_token"]
-            .as_str()
-            .expect("refresh")
-            .to_owned(),
-    }
-}
-
 /// An event as the test follows it: action, actor account, identifier typed, subject.
 type Seen = (String, Option<String>, Option<String>, Option<String>);
 
@@ -62,9 +47,9 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
     let mut expected: Vec<Seen> = Vec::new();
     let signed_in = |user: &User| seen("auth.signed_in", Some(user.id.clone()), None, None);
 
-    let admin = demo(&app, "admin@demo.simpa.fr");
+    let admin = app.demo_user("admin@demo.simpa.fr");
     expected.push(signed_in(&admin));
-    let president = demo(&app, "president@demo.simpa.fr");
+    let president = app.demo_user("president@demo.simpa.fr");
     expected.push(signed_in(&president));
 
     // Refused: a wrong password, an unknown address; then too many failures in a row.
@@ -336,7 +321,7 @@ fn the_audit_trail_records_sign_ins_role_changes_and_exports(backend: Backend) {
     ));
 
     // Exports: the indicators as CSV (not as the JSON page), a jury's minutes as CSV.
-    let bureau = demo(&app, "bureau@demo.simpa.fr");
+    let bureau = app.demo_user("bureau@demo.simpa.fr");
     expected.push(signed_in(&bureau));
     app.get("/api/v1/indicators?year=2026", Some(&bureau.access))
         .expect(200);

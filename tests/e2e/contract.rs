@@ -4,7 +4,6 @@
 //! accept what the schema forbids, or ignore a missing token.
 
 use crate::fixtures;
-use simpa_fixtures::DEMO_PASSWORD;
 use simpa_tests::{Backend, TestApp, on_both_backends, schemathesis};
 use std::process::Command;
 
@@ -74,9 +73,7 @@ fn schemathesis_finds_no_breach_of_the_contract_for_any_role(backend: Backend) {
     run("anonymous", None);
     run("the metrics scraper", Some(METRICS_TOKEN));
     for email in PEOPLE {
-        let tokens = app.sign_in(email, DEMO_PASSWORD).expect(200).clone();
-        let access = tokens["access_token"].as_str().expect("access token");
-        run(email, Some(access));
+        run(email, Some(&app.demo_user(email).access));
         if email == "dac@demo.simpa.fr" {
             let (_, client) = app.api_client(&app.admin(), "DAC");
             run("the DAC's API client", Some(&client));

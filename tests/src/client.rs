@@ -183,18 +183,18 @@ impl TestApp {
     /// The account `id` (registered with the test password), signed in.
     pub fn signed_in(&self, id: String, email: &str) -> User {
         let tokens = self.sign_in(email, PASSWORD).expect(200).clone();
-        User {
-            id,
-            email: email.to_owned(),
-            access: tokens["access_token"]
-                .as_str()
-                .expect("access token")
-                .to_owned(),
-            refresh: tokens["refresh_token"]
-                .as_str()
-                .expect("refresh token")
-                .to_owned(),
-        }
+        user_of(id, email, &tokens)
+    }
+
+    /// An account of the demo data (`simpa fixtures load`), signed in with the demo password.
+    pub fn demo_user(&self, email: &str) -> User {
+        let tokens = self
+            .sign_in(email, simpa_fixtures::DEMO_PASSWORD)
+            .expect(200)
+            .clone();
+        let access = tokens["access_token"].as_str().expect("access token");
+        let me = self.get("/api/v1/me", Some(access)).expect(200).clone();
+        user_of(me["id"].as_str().expect("id").to_owned(), email, &tokens)
     }
 
     /// A newly registered, signed-in person.
@@ -338,4 +338,20 @@ pub fn siret(n: u32) -> String {
 /// An RNA number, different for each `n`.
 pub fn rna(n: u32) -> String {
     format!("W75{:07}", 1_000 + n)
+}
+
+/// A person signed in, from the tokens their sign-in answered.
+fn user_of(id: String, email: &str, tokens: &Value) -> User {
+    User {
+        id,
+        email: email.to_owned(),
+        access: tokens["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        refresh: tokens["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned(),
+    }
 }
