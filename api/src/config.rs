@@ -60,6 +60,9 @@ pub struct Config {
     pub max_concurrent_uploads: usize,
     pub mail: MailConfig,
     pub outbox: OutboxConfig,
+    /// `SIMPA_WEBHOOK_ALLOWED_HOSTS`: hosts (names or addresses, comma-separated) webhooks
+    /// may be sent to although they are internal; others must be public addresses.
+    pub webhook_allowed_hosts: crate::webhooks::AllowedHosts,
 }
 
 /// How e-mail leaves Simpa.
@@ -182,6 +185,11 @@ impl Config {
                     value("SIMPA_LOGIN_WINDOW_SECONDS"),
                     defaults.window.num_seconds(),
                 )?),
+                max_registrations_per_address: number(
+                    "SIMPA_REGISTRATIONS_PER_ADDRESS",
+                    value("SIMPA_REGISTRATIONS_PER_ADDRESS"),
+                    defaults.max_registrations_per_address,
+                )?,
             },
             metrics_token: value("SIMPA_METRICS_TOKEN").filter(|t| !t.is_empty()).map(Secret),
             hsts: matches!(value("SIMPA_HSTS").as_deref(), Some("1" | "true" | "yes")),
@@ -208,6 +216,11 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            webhook_allowed_hosts: crate::webhooks::AllowedHosts::new(
+                value("SIMPA_WEBHOOK_ALLOWED_HOSTS")
+                    .map(|v| v.split(',').map(str::to_owned).filter(|h| !h.trim().is_empty()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
             timezone: timezone_raw.parse().map_err(|_| format!("SIMPA_TIMEZONE must be an IANA time zone such as Europe/Paris (got {timezone_raw:?})"))?,
             mail: MailConfig {
                 smtp: match value("SIMPA_SMTP_HOST") {

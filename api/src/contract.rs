@@ -1,6 +1,7 @@
 //! What the OpenAPI document promises of every call before its handler runs, read from the
 //! document itself so that a route cannot escape it:
-//! - a known path called with a method it does not have: 405 with `Allow`;
+//! - a known path called with a method it does not have (`OPTIONS` included, but for a
+//!   browser's preflight to a public route): 405 with `Allow`;
 //! - an operation that requires the `bearer` scheme: the call must carry a valid access token
 //!   (401 otherwise), before its path, query or body are read.
 //!
@@ -88,8 +89,9 @@ impl Contract {
         matching
     }
 
-    /// The path of the document a call's path is, for the metrics of the calls refused here.
-    fn template(&self, path: &str) -> Option<&str> {
+    /// The path of the document a call's path is, for the metrics of the calls answered
+    /// before or without the router.
+    pub fn template(&self, path: &str) -> Option<&str> {
         self.matching(path)
             .first()
             .and_then(|p| p.pattern.pattern())
@@ -121,15 +123,17 @@ impl Contract {
     }
 }
 
-/// The route of a call refused here, before the router named it.
-pub struct RefusedRoute(pub String);
+/// The route of a call answered before the router named it (refused here, or whose handler
+/// panicked), for the metrics.
+pub struct RouteTemplate(pub String);
 
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    // Preflights belong to the CORS of the public routes.
-    if req.method() == Method::OPTIONS {
+    // Preflights to the public routes belong to their CORS; any other OPTIONS is a method
+    // like the others (405 with `Allow` on a known path).
+    if crate::cors::is_public_preflight(&req) {
         return next
             .call(req)
             .await
@@ -156,7 +160,7 @@ pub async fn enforce(
                 .app_data::<web::Data<Contract>>()
                 .and_then(|c| c.template(req.match_info().as_str()).map(str::to_owned));
             if let Some(template) = template {
-                actix_web::HttpMessage::extensions_mut(&req).insert(RefusedRoute(template));
+                actix_web::HttpMessage::extensions_mut(&req).insert(RouteTemplate(template));
             }
             let mut response = problem.error_response();
             if let Some(value) = allow.and_then(|a| header::HeaderValue::from_str(&a).ok()) {

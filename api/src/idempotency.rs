@@ -48,6 +48,34 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+/// The header, as the OpenAPI document shows it (`params(IdempotencyKey)`), with the rule
+/// `from_request` applies.
+impl utoipa::IntoParams for IdempotencyKey {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
+        vec![
+            ParameterBuilder::new()
+                .name(HEADER)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Any unique string of 1 to 255 visible ASCII characters: a retry with the same key and body is answered like the first call, and acts only once.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some("^[!-~]+$")),
+                ))
+                .build(),
+        ]
+    }
+}
+
 /// The first answer, to give again.
 pub struct Replay(StoredResponse);
 

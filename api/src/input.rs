@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
-use simpa_domain::contact::has_control_characters;
+use simpa_domain::text::has_control_characters;
 use simpa_domain::{FieldError, Violation};
 
 /// The largest JSON body accepted, set from the configuration.
@@ -39,6 +39,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 value: parse_json(&raw)?,
                 raw,
             })
+        })
+    }
+}
+
+/// A JSON object read as two structs, each naming its own fields in errors: what serde's
+/// `flatten` does, without losing the name of an offending field of the flattened struct
+/// (serde reports it at the object's root). Errors of both are given at once.
+pub struct JsonPair<A, B> {
+    pub first: A,
+    pub second: B,
+    pub raw: Bytes,
+}
+
+impl<A: DeserializeOwned + 'static, B: DeserializeOwned + 'static> FromRequest for JsonPair<A, B> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Json::<serde::de::IgnoredAny>::from_request(req, payload);
+        Box::pin(async move {
+            let raw = body.await?.raw;
+            match (parse_json::<A>(&raw), parse_json::<B>(&raw)) {
+                (Ok(first), Ok(second)) => Ok(JsonPair { first, second, raw }),
+                (Err(a), Err(b)) => Err(a.merged_with(b)),
+                (Err(problem), _) | (_, Err(problem)) => Err(problem),
+            }
         })
     }
 }
@@ -155,18 +181,34 @@ fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
             vec![],
         )
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(raw);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let mut value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| malformed(&e))?;
+    integers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            malformed(&inner)
-        } else {
-            Problem::invalid(vec![field_error(&path, &inner.to_string())])
+        Problem::invalid(vec![field_error(&path, &error.into_inner().to_string())])
+    })
+}
+
+/// JSON Schema counts `1430035.0` as an integer, as the API's document says its integer
+/// fields are: such numbers are read as the integers they are (up to 2^53, past which a
+/// double no longer holds every integer).
+fn integers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                // Exact: |float| <= 2^53 fits an i64.
+                *number = serde_json::Number::from(float as i64);
+            }
         }
-    })?;
-    deserializer.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(integers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integers_as_integers),
+        _ => {}
+    }
 }
 
 pub fn too_large(limit: usize) -> Problem {
@@ -309,6 +351,29 @@ fn expected_in_french(expected: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::field_error;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Amounts {
+        cents: i64,
+        lines: Vec<u32>,
+    }
+
+    #[test]
+    fn integer_valued_numbers_are_integers_and_others_are_refused_by_name() {
+        let read: Amounts =
+            super::parse_json(br#"{"cents": 1430035.0, "lines": [1, 2.0, 3e2]}"#).unwrap();
+        assert_eq!((read.cents, read.lines), (1_430_035, vec![1, 2, 300]));
+        let refused = super::parse_json::<Amounts>(br#"{"cents": 1.5, "lines": []}"#).unwrap_err();
+        assert_eq!(
+            (
+                refused.errors[0].field.as_str(),
+                refused.errors[0].code.as_str()
+            ),
+            ("cents", "field.invalid_type")
+        );
+        let malformed = super::parse_json::<Amounts>(b"{\"cents\": 1} trailing").unwrap_err();
+        assert_eq!(malformed.code, "json.malformed");
+    }
 
     #[test]
     fn serde_messages_become_named_french_field_errors() {

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod contract;
+pub mod cors;
 pub mod etag;
 pub mod idempotency;
 pub mod input;
@@ -18,11 +19,14 @@ pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod pagination;
+pub mod panics;
 pub mod print;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
 pub mod security;
+pub mod server;
+pub mod spreadsheet;
 pub mod state;
 pub mod uploads;
 pub mod vault;
@@ -70,6 +74,7 @@ pub struct Services {
 impl Services {
     /// Opens the database, applies pending migrations and loads (or creates) the signing secret.
     pub fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Services, StartError> {
+        panics::install_hook();
         let db = Db::open(&config.database_url, config.pool)?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
@@ -189,11 +194,28 @@ pub fn app(
                     .finish()
             }),
         )
+        .configure(faults)
         .default_service(web::to(no_route))
         .wrap(middleware::from_fn(contract::enforce))
+        .wrap(middleware::from_fn(cors::refusals_as_problems))
+        .wrap(middleware::from_fn(panics::answer_500))
         .wrap(middleware::from_fn(security::security_headers))
         .wrap(middleware::from_fn(metrics::count_requests))
         .wrap(middleware::from_fn(request_id::request_id))
+}
+
+/// Test-only (feature `faults`, enabled by the end-to-end tests alone): a handler that panics,
+/// outside the API's document.
+fn faults(_config: &mut web::ServiceConfig) {
+    #[cfg(feature = "faults")]
+    _config.route(
+        "/faults/panic",
+        web::get().to(|| async {
+            panic!("fault injected by a test, in a handler");
+            #[allow(unreachable_code)]
+            actix_web::HttpResponse::Ok().finish()
+        }),
+    );
 }
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {

@@ -5,8 +5,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use simpa_api::auth::passwords;
 use simpa_api::clock::{Clock, SystemClock};
 use simpa_api::config::Config;
-use simpa_api::{Services, app, openapi_document};
-use simpa_domain::account::Password;
+use simpa_api::server::{self, ServerOptions};
+use simpa_api::{Services, openapi_document};
+use simpa_domain::account::{Password, parse_display_name};
 use simpa_domain::contact::EmailAddress;
 use simpa_fixtures::Size;
 use std::io::{Read, Write};
@@ -258,31 +259,32 @@ async fn main() -> ExitCode {
 
 async fn serve(services: Services, config: &Config) -> ExitCode {
     let background = simpa_api::start_background(&services);
-    let shared = services.clone();
-    let mut server = actix_web::HttpServer::new(move || app(shared.clone()));
-    if let Some(workers) = config.workers {
-        server = server.workers(workers);
-    }
-    let server = match server.bind(config.bind) {
-        Ok(server) => server,
+    let listening = std::net::TcpListener::bind(config.bind).and_then(|listener| {
+        let address = listener.local_addr()?;
+        let options = ServerOptions {
+            workers: config.workers,
+            signals: true,
+        };
+        Ok((server::serve(services.clone(), listener, options)?, address))
+    });
+    let (server, address) = match listening {
+        Ok(listening) => listening,
         Err(e) => return fail(format!("cannot listen on {}: {e}", config.bind)),
     };
     // On stdout (logs go to stderr) so that scripts can read the bound address. Write errors
     // are ignored: the server must not die because whoever started it stopped reading.
     let mut out = std::io::stdout();
-    for address in server.addrs() {
-        let _ = writeln!(
-            out,
-            "Simpa listens on http://{address} (database: {:?})",
-            config.database_url
-        );
-        let _ = writeln!(
-            out,
-            "  API documentation: http://{address}/docs/   OpenAPI: http://{address}/openapi.json"
-        );
-    }
+    let _ = writeln!(
+        out,
+        "Simpa listens on http://{address} (database: {:?})",
+        config.database_url
+    );
+    let _ = writeln!(
+        out,
+        "  API documentation: http://{address}/docs/   OpenAPI: http://{address}/openapi.json"
+    );
     let _ = out.flush();
-    let served = server.run().await;
+    let served = server.await;
     background.stop().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -306,15 +308,19 @@ async fn create_admin(
             input.trim_end_matches(['\n', '\r']).to_owned()
         }
     };
-    let (email, password) = match (EmailAddress::parse(email), Password::parse(&raw)) {
-        (Ok(email), Ok(password)) => (email, password),
-        (Err(v), _) | (_, Err(v)) => return fail(v.message),
+    let parsed = (
+        EmailAddress::parse(email),
+        Password::parse(&raw),
+        parse_display_name(name),
+    );
+    let (email, password, name) = match parsed {
+        (Ok(email), Ok(password), Ok(name)) => (email, password, name),
+        (Err(v), _, _) | (_, Err(v), _) | (_, _, Err(v)) => return fail(v.message),
     };
     let hash = match passwords::hash(password.expose()) {
         Ok(hash) => hash,
         Err(e) => return fail(e),
     };
-    let name = name.to_owned();
     let created = services
         .state
         .write(move |conn| simpa_api::admin::create_admin(conn, &email, &name, &hash, now))

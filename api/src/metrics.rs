@@ -66,6 +66,7 @@ impl Default for Metrics {
             Box::new(durations.clone()),
             Box::new(pool.clone()),
             Box::new(outbox.clone()),
+            Box::new(crate::panics::PANICS.clone()),
         ] {
             registry.register(collector).expect("distinct metrics");
         }
@@ -109,7 +110,7 @@ pub async fn count_requests(
             .or_else(|| {
                 let extensions = actix_web::HttpMessage::extensions(request);
                 extensions
-                    .get::<crate::contract::RefusedRoute>()
+                    .get::<crate::contract::RouteTemplate>()
                     .map(|r| r.0.clone())
             })
             .unwrap_or_else(|| "unmatched".to_owned());
@@ -130,7 +131,7 @@ fn bears(request: &HttpRequest, token: &str) -> bool {
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(crate::auth::bearer_token)
         .unwrap_or("");
     let (a, b) = (
         Sha256::digest(given.as_bytes()),

@@ -66,6 +66,8 @@ const FILES: &[(&str, &str)] = templates!(
     "document_expiring.html",
     "request_still_incomplete.txt",
     "request_still_incomplete.html",
+    "account_exists.txt",
+    "account_exists.html",
 );
 
 /// The templates, parsed once.
@@ -174,10 +176,18 @@ fn request_lines(
         .collect())
 }
 
+/// `Name <address>`, as the outbox stores a recipient. The name is put on one line (a name
+/// stored before names were checked may hold a line break, which lettre cannot write).
 fn mailbox(to: &Addressee) -> String {
-    match to.email.parse() {
-        Ok(address) => Mailbox::new(Some(to.name.clone()), address).to_string(),
+    use std::fmt::Write;
+    let Ok(address) = to.email.parse() else {
         // Stored addresses were checked when registered; a bad one fails at sending, visibly.
+        return to.email.clone();
+    };
+    let name = simpa_domain::text::on_one_line(&to.name);
+    let mut written = String::new();
+    match write!(written, "{}", Mailbox::new(Some(name), address)) {
+        Ok(()) => written,
         Err(_) => to.email.clone(),
     }
 }
@@ -496,6 +506,21 @@ pub fn tell_chair_of_recusal(
     let subject = format!("{} : demande {}", Notice::JurorRecused.label(), line.number);
     let rendered = templates.render(Notice::JurorRecused, subject, data)?;
     queue(conn, &to, rendered, Some(request.id), None, now).map(|_| ())
+}
+
+/// Tells the owner of an address that someone asked to register with it: registration
+/// answers the same whether the address has an account or not, so that it cannot tell
+/// which addresses do.
+pub fn tell_account_exists(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    to: &Addressee,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let data = context! { recipient => to.name.clone() };
+    let subject = Notice::AccountExists.label().to_owned();
+    let rendered = templates.render(Notice::AccountExists, subject, data)?;
+    queue(conn, to, rendered, None, None, now).map(|_| ())
 }
 
 /// What the reminders of a day queued.

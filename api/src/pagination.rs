@@ -60,7 +60,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Keyset>, Problem> {
     };
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    if simpa_domain::contact::has_control_characters(&text.replace('\u{1f}', "")) {
+    if simpa_domain::text::has_control_characters(&text.replace('\u{1f}', "")) {
         return Err(bad());
     }
     let (sort_key, id) = text.split_once('\u{1f}').ok_or_else(bad)?;

@@ -92,6 +92,15 @@ impl Problem {
         self
     }
 
+    /// Both problems' field errors in one answer, when both are about invalid fields (the
+    /// first one otherwise).
+    pub fn merged_with(mut self, other: Problem) -> Problem {
+        if self.status == other.status && !self.errors.is_empty() {
+            self.0.errors.extend(other.0.errors);
+        }
+        self
+    }
+
     /// 422 for input that breaks rules, one entry per field.
     pub fn invalid(errors: Vec<FieldError>) -> Problem {
         Problem::new(
@@ -196,34 +205,56 @@ impl From<DomainError> for Problem {
     fn from(error: DomainError) -> Problem {
         match error {
             DomainError::Invalid(errors) => Problem::invalid(errors),
-            DomainError::Unauthenticated { code, message } => Problem::unauthenticated(code, message),
-            DomainError::Forbidden => {
-                Problem::new(StatusCode::FORBIDDEN, "access.forbidden", "Vous n'avez pas les droits nécessaires pour cette action.")
+            DomainError::Unauthenticated { code, message } => {
+                Problem::unauthenticated(code, message)
             }
-            DomainError::NotPermitted { code, message } => Problem::new(StatusCode::FORBIDDEN, code, message),
-            DomainError::Unmet { code, message, errors } => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_errors(errors)
+            DomainError::Forbidden => Problem::new(
+                StatusCode::FORBIDDEN,
+                "access.forbidden",
+                "Vous n'avez pas les droits nécessaires pour cette action.",
+            ),
+            DomainError::NotPermitted { code, message } => {
+                Problem::new(StatusCode::FORBIDDEN, code, message)
             }
+            DomainError::Unmet {
+                code,
+                message,
+                errors,
+            } => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_errors(errors),
             DomainError::NotFound { what } => Problem::not_found(what),
-            DomainError::Conflict { code, field, message } => {
-                let errors = field.map(|field| vec![FieldError { field, code, message: message.clone() }]).unwrap_or_default();
+            DomainError::Conflict {
+                code,
+                field,
+                message,
+            } => {
+                let errors = field
+                    .map(|field| {
+                        vec![FieldError {
+                            field,
+                            code,
+                            message: message.clone(),
+                        }]
+                    })
+                    .unwrap_or_default();
                 Problem::new(StatusCode::CONFLICT, code, message).with_errors(errors)
             }
             DomainError::StaleVersion { current } => {
                 let mut problem = Problem::new(
                     StatusCode::PRECONDITION_FAILED,
                     "version.stale",
-                    format!("La ressource a été modifiée entre-temps (version actuelle : {current}) : relisez-la puis refaites votre modification."),
+                    format!(
+                        "La ressource a été modifiée entre-temps (version actuelle : {current}) : relisez-la puis refaites votre modification."
+                    ),
                 );
                 problem.0.current_version = Some(current);
                 problem
             }
-            DomainError::TooManyAttempts { retry_after_seconds } => Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "auth.too_many_attempts",
-                format!("Trop de tentatives de connexion échouées : réessayez dans {retry_after_seconds} secondes."),
-            )
-            .retry_after(retry_after_seconds),
+            DomainError::TooManyAttempts {
+                code,
+                message,
+                retry_after_seconds,
+            } => Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+                .retry_after(retry_after_seconds),
         }
     }
 }
@@ -252,6 +283,10 @@ impl From<StoreError> for Problem {
                     "Une ressource liée n'existe pas ou plus : rechargez puis recommencez.",
                 )
             }
+            StoreError::Panicked(message) => {
+                tracing::error!(panic = %message, "a use case panicked: its transaction was rolled back");
+                Problem::internal()
+            }
             StoreError::UnstorableText(reason) => {
                 tracing::warn!(%reason, "text refused by the database");
                 Problem::bad_request(
@@ -268,9 +303,11 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// Work off the async workers that panicked (the panic hook logged it): a bug, not an
+/// outage, so 500 and not 503 — a client retrying a deterministic bug gains nothing.
 impl From<actix_web::error::BlockingError> for Problem {
     fn from(_: actix_web::error::BlockingError) -> Problem {
-        Problem::unavailable()
+        Problem::internal()
     }
 }
 

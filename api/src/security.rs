@@ -1,12 +1,15 @@
 //! The headers every answer carries for browsers: no content sniffing, no framing, no
 //! referrer, a Content-Security-Policy (strict for the API, what the vendored Swagger UI needs
 //! on `/docs`), and HSTS where Simpa is served over HTTPS (`SIMPA_HSTS`). No `Server` header
-//! is sent.
+//! is sent. An answer that does not say how to cache it (the public directory and open data
+//! do) is not stored by browsers nor proxies: it may hold someone's data (an IBAN, a request,
+//! a jury's minutes).
 
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{ConnectionType, Method};
 use actix_web::middleware::Next;
 use actix_web::web;
 
@@ -21,30 +24,51 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 /// A year, for browsers to remember to use HTTPS only.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
+/// The security headers of an answer: the API's, or Swagger UI's on `/docs`.
+fn headers(docs: bool, hsts: bool) -> Vec<(HeaderName, &'static str)> {
+    let policy = if docs { DOCS_POLICY } else { API_POLICY };
+    let mut headers = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, policy),
+    ];
+    if hsts {
+        headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));
+    }
+    headers
+}
+
+/// The security headers of the API's answers, for those written past actix-web (see
+/// `server`).
+pub fn api_headers(hsts: bool) -> Vec<(HeaderName, &'static str)> {
+    headers(false, hsts)
+}
+
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let docs = req.path().starts_with("/docs");
+    let head = req.method() == Method::HEAD;
     let hsts = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.config.hsts);
     let mut response = next.call(req).await?;
+    if head {
+        // What follows an answer to HEAD on its connection cannot be told from its length
+        // (see `server`): the connection ends with it.
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
     let headers = response.headers_mut();
-    let policy = if docs { DOCS_POLICY } else { API_POLICY };
-    for (name, value) in [
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, policy),
-    ] {
+    for (name, value) in self::headers(docs, hsts) {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    if hsts {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static(HSTS),
-        );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.remove(header::SERVER);
     Ok(response)

@@ -124,7 +124,7 @@ impl AppState {
                 .await
                 .map_err(|_| Problem::unavailable())?
                 .map_err(|_| Problem::unavailable())?;
-        Ok(web::block(job).await?)
+        Ok(in_this_span(job).await?)
     }
 
     async fn run<T: Send + 'static>(
@@ -136,6 +136,15 @@ impl AppState {
                 .await
                 .map_err(|_| Problem::unavailable())?
                 .map_err(|_| Problem::unavailable())?;
-        Ok(web::block(job).await??)
+        Ok(in_this_span(job).await??)
     }
+}
+
+/// Runs `job` off the async workers, inside the caller's span: what it logs (a panic
+/// included) carries the request's id.
+async fn in_this_span<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, actix_web::error::BlockingError> {
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(job)).await
 }

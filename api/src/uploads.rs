@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use futures_util::TryStreamExt;
 use simpa_domain::Violation;
 use simpa_domain::document::ACCEPTED_MEDIA_TYPES;
+use simpa_domain::text;
 use std::collections::HashMap;
 
 /// The largest text field accepted (IBAN, dates, kind…).
@@ -85,21 +86,6 @@ pub fn recognise(head: &[u8]) -> Result<&'static str, Problem> {
     })
 }
 
-/// The name a file came with, without any path, control character or excess length.
-fn clean_file_name(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "document".into()
-    } else {
-        cleaned.trim().to_owned()
-    }
-}
-
 /// The text fields a filing may carry; the file comes in `file`.
 const TEXT_FIELDS: &[&str] = &[
     "kind",
@@ -153,7 +139,9 @@ pub async fn read_form(
         let file_name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
-            .map(clean_file_name);
+            .map(text::file_name)
+            .transpose()
+            .map_err(|v| Problem::invalid(vec![v.at("file")]))?;
         if name == "file" {
             let Some(file_name) = file_name else {
                 return Err(Problem::invalid(vec![
@@ -261,16 +249,5 @@ mod tests {
             recognise(b"MZ\x90\0\x03\0\0\0").unwrap_err().code,
             "file.unsupported_type"
         );
-    }
-
-    #[test]
-    fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(
-            clean_file_name("C:\\Users\\tresorier\\RIB 2026.pdf"),
-            "RIB 2026.pdf"
-        );
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("statuts\u{0}\".pdf"), "statuts.pdf");
-        assert_eq!(clean_file_name("   "), "document");
     }
 }

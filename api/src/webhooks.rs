@@ -1,14 +1,120 @@
 //! Calling directions' systems: each delivery is a POST of a small JSON body, signed with
 //! HMAC-SHA256 over the time and the body, so that receivers know it comes from Simpa and is
-//! recent.
+//! recent. Only public addresses are called (`simpa_domain::reachable`), checked when an
+//! endpoint is registered and again at each delivery, on the addresses actually connected to
+//! (a name that resolved to a public address at registration may resolve to an internal one
+//! later); hosts named in `SIMPA_WEBHOOK_ALLOWED_HOSTS` are called whatever they are.
 
 use crate::mail::SendFailure;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sha2::Sha256;
+use simpa_domain::Violation;
+use simpa_domain::reachable;
 use simpa_persistence::outbox::Message;
 use simpa_persistence::webhooks::Endpoint;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a host name may take to resolve.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The hosts an administrator allows although they are internal (`SIMPA_WEBHOOK_ALLOWED_HOSTS`).
+#[derive(Debug, Clone, Default)]
+pub struct AllowedHosts(Vec<String>);
+
+impl AllowedHosts {
+    pub fn new(hosts: impl IntoIterator<Item = String>) -> AllowedHosts {
+        AllowedHosts(hosts.into_iter().map(|h| bare_host(&h)).collect())
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        let host = bare_host(host);
+        self.0.contains(&host)
+    }
+}
+
+/// A host as compared: lower case, without the brackets of an IPv6 literal.
+fn bare_host(host: &str) -> String {
+    host.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
+}
+
+/// Whether Simpa may POST to `url`: an allowed host, or one whose every address is public.
+/// Checked when an endpoint is registered (the URL's syntax was checked before).
+pub async fn check_reachable(url: &str, allowed: &AllowedHosts) -> Result<(), Violation> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| reachable::internal_address())?;
+    let host = parsed.host_str().ok_or_else(reachable::internal_address)?;
+    if allowed.allows(host) {
+        return Ok(());
+    }
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    public_addresses(&bare_host(host), port).await.map(|_| ())
+}
+
+/// The addresses of `host`, refused unless every one is public: a name that resolves to a
+/// public and an internal address could be connected to either.
+async fn public_addresses(host: &str, port: u16) -> Result<Vec<SocketAddr>, Violation> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return if reachable::is_public(ip) {
+            Ok(vec![SocketAddr::new(ip, port)])
+        } else {
+            Err(reachable::internal_address())
+        };
+    }
+    let resolved = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| reachable::unresolvable())?
+        .map_err(|_| reachable::unresolvable())?;
+    let addresses: Vec<SocketAddr> = resolved.collect();
+    if addresses.is_empty() {
+        return Err(reachable::unresolvable());
+    }
+    if addresses.iter().all(|a| reachable::is_public(a.ip())) {
+        Ok(addresses)
+    } else {
+        Err(reachable::internal_address())
+    }
+}
+
+/// The deliveries' resolver: the system's, keeping the answer only when every address is
+/// public (or the host allowed), so that the connection goes to an address just checked.
+struct PublicOnly(AllowedHosts);
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_owned();
+        let allowed = self.0.allows(&host);
+        Box::pin(async move {
+            let addresses = if allowed {
+                tokio::net::lookup_host((host.as_str(), 0))
+                    .await?
+                    .collect::<Vec<_>>()
+            } else {
+                public_addresses(&host, 0).await.map_err(|v| {
+                    Box::new(Refused(v.code)) as Box<dyn std::error::Error + Send + Sync>
+                })?
+            };
+            Ok(Box::new(addresses.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// A delivery refused before connecting: the address is not one Simpa calls.
+#[derive(Debug)]
+struct Refused(&'static str);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused before connecting: {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// The header carrying the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 const SIGNATURE_HEADER: &str = "Simpa-Signature";
@@ -24,20 +130,38 @@ pub fn signature(secret: &str, at: DateTime<Utc>, body: &str) -> String {
     format!("t={timestamp},v1={digest}")
 }
 
-/// The HTTP client of webhook deliveries.
-pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// The HTTP client of webhook deliveries: no redirect followed, no proxy, only public
+/// addresses (or allowed hosts) connected to.
+pub fn client(allowed: &AllowedHosts) -> Result<Webhooks, String> {
+    let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(PublicOnly(allowed.clone())))
         .user_agent("Simpa-Webhooks/1")
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(Webhooks {
+        client,
+        allowed: allowed.clone(),
+    })
 }
+
+/// What delivers webhooks.
+pub struct Webhooks {
+    client: reqwest::Client,
+    allowed: AllowedHosts,
+}
+
+/// What the delivery log tells the endpoint's owner: no more than whether the receiver
+/// answered (the details, which could map an internal network, go to Simpa's log only).
+const REFUSED: &str = "refused";
+const NO_ANSWER: &str = "no answer";
 
 /// Delivers one message to its endpoint: any 2xx is received; 410 Gone is final; anything
 /// else is tried again later.
 pub async fn deliver(
-    client: &reqwest::Client,
+    webhooks: &Webhooks,
     endpoint: &Endpoint,
     message: &Message,
     now: DateTime<Utc>,
@@ -48,7 +172,26 @@ pub async fn deliver(
             reason: "the endpoint was removed".into(),
         });
     }
-    let response = client
+    let refused = |detail: String| {
+        tracing::info!(endpoint = %endpoint.id, %detail, "a webhook delivery is refused");
+        SendFailure {
+            permanent: false,
+            reason: REFUSED.into(),
+        }
+    };
+    // An address written as such is not resolved: it is checked here.
+    let literal = reqwest::Url::parse(&endpoint.url)
+        .ok()
+        .and_then(|u| u.host_str().map(bare_host))
+        .filter(|host| host.parse::<IpAddr>().is_ok());
+    if let Some(host) = literal
+        && !webhooks.allowed.allows(&host)
+        && public_addresses(&host, 0).await.is_err()
+    {
+        return Err(refused(format!("{host} is not a public address")));
+    }
+    let response = webhooks
+        .client
         .post(&endpoint.url)
         .header("Content-Type", "application/json")
         .header("Simpa-Event", &message.subject)
@@ -60,19 +203,39 @@ pub async fn deliver(
         .body(message.body.clone())
         .send()
         .await
-        .map_err(|e| SendFailure {
-            permanent: false,
-            reason: format!("no answer: {e}"),
+        .map_err(|e| {
+            if std::error::Error::source(&e).is_some_and(refused_before_connecting) {
+                refused(e.to_string())
+            } else {
+                tracing::info!(endpoint = %endpoint.id, error = %e, "a webhook receiver did not answer");
+                SendFailure {
+                    permanent: false,
+                    reason: NO_ANSWER.into(),
+                }
+            }
         })?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
+        tracing::info!(endpoint = %endpoint.id, status = status.as_u16(), "a webhook receiver refused a delivery");
         Err(SendFailure {
             permanent: status == reqwest::StatusCode::GONE,
-            reason: format!("HTTP {}", status.as_u16()),
+            reason: REFUSED.into(),
         })
     }
+}
+
+/// Whether an error (or one of its causes) is the resolver's refusal.
+fn refused_before_connecting(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<Refused>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

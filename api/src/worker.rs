@@ -4,6 +4,7 @@
 
 use crate::mail::{Mailer, SendFailure};
 use crate::state::AppState;
+use crate::webhooks::Webhooks;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
@@ -29,8 +30,8 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
             return;
         }
     };
-    let client = match crate::webhooks::client() {
-        Ok(client) => client,
+    let webhooks = match crate::webhooks::client(&state.config.webhook_allowed_hosts) {
+        Ok(webhooks) => webhooks,
         Err(reason) => {
             tracing::error!(%reason, "webhooks cannot be called: the outbox worker does not start");
             return;
@@ -39,7 +40,7 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
     loop {
         // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
         let lease = state.now() + state.config.outbox.lease;
-        let round = deliver_due(&state, &mailer, &client, lease);
+        let round = deliver_due(&state, &mailer, &webhooks, lease);
         tokio::pin!(round);
         let taken = tokio::select! {
             taken = &mut round => taken,
@@ -74,7 +75,7 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
 pub async fn deliver_due(
     state: &AppState,
     mailer: &Mailer,
-    client: &reqwest::Client,
+    webhooks: &Webhooks,
     lease: DateTime<Utc>,
 ) -> Result<usize, crate::problem::Problem> {
     let now = state.now();
@@ -96,7 +97,7 @@ pub async fn deliver_due(
     let queues = by_recipient.into_iter().map(|queue| async move {
         let mut queue = queue.into_iter();
         while let Some(message) = queue.next() {
-            if let Some(retry_at) = deliver_one(state, mailer, client, message, lease).await? {
+            if let Some(retry_at) = deliver_one(state, mailer, webhooks, message, lease).await? {
                 let rest: Vec<Uuid> = queue.map(|m| m.id).collect();
                 if !rest.is_empty() {
                     state
@@ -120,7 +121,7 @@ pub async fn deliver_due(
 async fn deliver_one(
     state: &AppState,
     mailer: &Mailer,
-    client: &reqwest::Client,
+    webhooks: &Webhooks,
     message: Message,
     lease: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, crate::problem::Problem> {
@@ -134,7 +135,7 @@ async fn deliver_one(
             };
             match endpoint {
                 Some(endpoint) => {
-                    crate::webhooks::deliver(client, &endpoint, &message, state.now()).await
+                    crate::webhooks::deliver(webhooks, &endpoint, &message, state.now()).await
                 }
                 None => Err(SendFailure {
                     permanent: true,

@@ -1,7 +1,7 @@
 //! Accounts: the rules for passwords, names and refresh-token rotation.
 
 use crate::Violation;
-use crate::contact::bounded_text;
+use crate::text;
 use chrono::{DateTime, Utc};
 
 /// Minimum and maximum password lengths, in characters (NIST SP 800-63B asks for at least 8;
@@ -43,7 +43,7 @@ impl std::fmt::Debug for Password {
 
 /// A person's name as shown to others.
 pub fn parse_display_name(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 120)
+    text::line(raw, 1, 120)
 }
 
 /// What is known of a refresh token presented for rotation.

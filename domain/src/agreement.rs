@@ -4,12 +4,12 @@
 //! then by the city. A multi-year agreement (up to four years) states each year's amount; the
 //! grants of its later years are covered by it. French rules §4.2, §4.7.
 
-use crate::campaign::check_cents;
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::funding::{Installment, MAX_AGREEMENT_YEARS, agreement_required};
 use crate::ids::AssociationId;
+use crate::money::check_cents;
 use crate::money::euros;
+use crate::text;
 use crate::{Checks, DomainError, Violation};
 use chrono::NaiveDate;
 
@@ -56,7 +56,7 @@ pub fn check_terms(
         .first()
         .copied()
         .unwrap_or(YearAmount { year: 0, cents: 0 });
-    let object = checks.check("object", bounded_text(object, 1, 4000));
+    let object = checks.check("object", text::paragraphs(object, 1, 4000));
     if years.is_empty() || years.len() > MAX_AGREEMENT_YEARS as usize {
         checks.push(
             Violation::new(
@@ -288,7 +288,7 @@ pub fn articles(doc: &AgreementDocument) -> Vec<Article> {
         paragraphs,
     };
     let t = &doc.terms;
-    let total: i64 = t.years.iter().map(|y| y.cents).sum();
+    let total = crate::money::total(t.years.iter().map(|y| y.cents));
     let (first, last) = (
         t.years.first().map_or(0, |y| y.year),
         t.years.last().map_or(0, |y| y.year),

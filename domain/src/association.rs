@@ -2,12 +2,13 @@
 //! rules on its members.
 
 use crate::coded_enum;
-use crate::contact::{EmailAddress, PhoneNumber, WebsiteUrl, bounded_text};
+use crate::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use crate::ids::{AssociationId, DistrictNumber};
 use crate::postal_code::PostalCode;
 use crate::rna::Rna;
 use crate::roles::MemberRole;
 use crate::siret::Siret;
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -101,20 +102,20 @@ pub struct Association {
 }
 
 pub fn parse_name(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 200)
+    text::line(raw, 1, 200)
 }
 
 pub fn parse_acronym(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 30)
+    text::line(raw, 1, 30)
 }
 
 pub fn parse_object(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 2000)
+    text::paragraphs(raw, 1, 2000)
 }
 
 /// Street, city, names and functions: short free text.
 pub fn parse_line(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 200)
+    text::line(raw, 1, 200)
 }
 
 /// A creation date cannot be in the future.

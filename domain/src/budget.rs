@@ -4,8 +4,8 @@
 
 use crate::coded;
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::money::euros;
+use crate::text;
 use crate::{FieldError, Violation};
 
 coded_enum! {
@@ -115,10 +115,10 @@ impl BudgetLine {
         let account = AccountCode::parse(account)
             .map_err(|v| errors.push(v.at(at("account"))))
             .ok();
-        let label = bounded_text(label, 1, 200)
+        let label = text::line(label, 1, 200)
             .map_err(|v| errors.push(v.at(at("label"))))
             .ok();
-        if let Err(v) = crate::campaign::check_cents(amount_cents, false) {
+        if let Err(v) = crate::money::check_cents(amount_cents, false) {
             errors.push(v.at(at("amount_cents")));
         } else if amount_cents % 100 != 0 {
             errors.push(
@@ -185,30 +185,34 @@ impl Budget {
             .collect()
     }
 
-    /// The total of one side. Lines are bounded (`MAX_LINES` × `MAX_CENTS`), so it cannot
-    /// overflow.
+    /// The total of one side (lines are each checked, and at most `MAX_LINES`).
     pub fn total(&self, side: Side) -> i64 {
-        self.lines
-            .iter()
-            .filter(|l| l.account.side_of() == side)
-            .map(|l| l.amount_cents)
-            .sum()
+        crate::money::total(
+            self.lines
+                .iter()
+                .filter(|l| l.account.side_of() == side)
+                .map(|l| l.amount_cents),
+        )
     }
 
     /// What the budget asks of the city: the 74 lines of the commune.
     pub fn city_subsidy_cents(&self) -> i64 {
-        self.lines
-            .iter()
-            .filter(|l| l.account.is_subsidy() && l.funder == Some(Funder::City))
-            .map(|l| l.amount_cents)
-            .sum()
+        crate::money::total(
+            self.lines
+                .iter()
+                .filter(|l| l.account.is_subsidy() && l.funder == Some(Funder::City))
+                .map(|l| l.amount_cents),
+        )
     }
 
     /// The share of the project's income the city's subsidy makes, in hundredths of a percent
     /// (CERFA: "la subvention sollicitée représente …% du total des produits du projet").
     pub fn city_share_basis_points(&self) -> Option<i64> {
         let income = self.total(Side::Income);
-        (income > 0).then(|| self.city_subsidy_cents() * 10_000 / income)
+        (income > 0).then(|| {
+            let share = i128::from(self.city_subsidy_cents()) * 10_000 / i128::from(income);
+            i64::try_from(share).unwrap_or(i64::MAX)
+        })
     }
 
     /// The balance rules printed on the form: total charges equal total income, and the

@@ -3,8 +3,8 @@
 //! closing at the end of November, a spring campaign, calls for projects).
 
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::ids::{CampaignId, DirectionId, DistrictNumber};
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
@@ -103,9 +103,6 @@ pub struct Campaign {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Amounts above ten billion euros are typing mistakes.
-pub const MAX_CENTS: i64 = 10_000_000_000 * 100;
-
 pub fn parse_code(raw: &str) -> Result<String, Violation> {
     let code = raw.trim().to_uppercase();
     let well_formed = (2..=40).contains(&code.len())
@@ -123,32 +120,11 @@ pub fn parse_code(raw: &str) -> Result<String, Violation> {
 }
 
 pub fn parse_title(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 200)
+    text::line(raw, 1, 200)
 }
 
 pub fn parse_description(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 0, 10_000)
-}
-
-/// An amount in cents, within `0..=MAX_CENTS` (or from 1 when `positive`).
-pub fn check_cents(cents: i64, positive: bool) -> Result<i64, Violation> {
-    if cents < 0 || (positive && cents == 0) {
-        Err(Violation::new(
-            "amount.not_positive",
-            if positive {
-                "Le montant doit être positif."
-            } else {
-                "Le montant ne peut pas être négatif."
-            },
-        ))
-    } else if cents > MAX_CENTS {
-        Err(Violation::new(
-            "amount.too_large",
-            "Ce montant dépasse dix milliards d'euros : vérifiez-le (les montants sont en centimes).",
-        ))
-    } else {
-        Ok(cents)
-    }
+    text::paragraphs(raw, 0, 10_000)
 }
 
 impl CampaignSettings {

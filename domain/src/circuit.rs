@@ -6,13 +6,13 @@
 
 use crate::campaign::CircuitKind;
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::deliberation::{Council, DeliberationReference, french_date};
 use crate::ids::{DirectionId, DistrictNumber};
 use crate::jury::Declaration;
 use crate::policy::Party;
 use crate::request::RequestState;
 use crate::scoring::score_in_french;
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -725,8 +725,9 @@ pub fn decide(
     apply(facts, command, rule.to, actor_instructor, now, today)
 }
 
-fn reason(field: &str, raw: &str) -> Result<String, DomainError> {
-    bounded_text(raw, 1, 2000).map_err(|v| DomainError::invalid(field, v))
+/// The reason, message or comment of an action, as stored.
+pub fn reason(field: &str, raw: &str) -> Result<String, DomainError> {
+    text::paragraphs(raw, 1, 2000).map_err(|v| DomainError::invalid(field, v))
 }
 
 fn optional_text(field: &str, raw: Option<String>) -> Result<Option<String>, DomainError> {
@@ -831,7 +832,7 @@ fn apply(
                     .at("due_on"),
                 );
             }
-            let message = bounded_text(&message, 1, 2000)
+            let message = text::paragraphs(&message, 1, 2000)
                 .map_err(|v| errors.push(v.at("message")))
                 .ok();
             if !errors.is_empty() {
@@ -1082,7 +1083,7 @@ fn apply(
             voted_on,
             voted_cents,
         } => {
-            crate::campaign::check_cents(voted_cents, true)
+            crate::money::check_cents(voted_cents, true)
                 .map_err(|v| DomainError::invalid("voted_cents", v))?;
             draft.public_message = Some(format!(
                 "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).",
@@ -1142,7 +1143,7 @@ fn apply(
             cents,
             reason: text,
         } => {
-            crate::campaign::check_cents(cents, true)
+            crate::money::check_cents(cents, true)
                 .map_err(|v| DomainError::invalid("amount_cents", v))?;
             draft.public_message = Some(format!(
                 "Un reversement de {} vous est demandé : {}",

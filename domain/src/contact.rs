@@ -1,4 +1,4 @@
-//! Contact values: e-mail addresses, phone numbers, websites, and bounded free text.
+//! Contact values: e-mail addresses, phone numbers, websites.
 
 use crate::Violation;
 use std::fmt;
@@ -104,43 +104,6 @@ impl WebsiteUrl {
     }
 }
 
-/// Whether text holds control characters other than line breaks and tabs: nobody means to
-/// type them, and PostgreSQL cannot even store NUL.
-pub fn has_control_characters(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-}
-
-fn control_characters() -> Violation {
-    Violation::new(
-        "text.control_character",
-        "Ce texte contient des caractères de contrôle invisibles : retirez-les.",
-    )
-}
-
-/// Free text, trimmed, between `min` and `max` characters, without control characters.
-pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, Violation> {
-    let value = raw.trim();
-    let length = value.chars().count();
-    if has_control_characters(value) {
-        Err(control_characters())
-    } else if length == 0 && min > 0 {
-        Err(Violation::new("text.required", "Ce champ est obligatoire."))
-    } else if length < min {
-        Err(Violation::new(
-            "text.too_short",
-            format!("Ce texte fait {length} caractères ; {min} au moins sont attendus."),
-        ))
-    } else if length > max {
-        Err(Violation::new(
-            "text.too_long",
-            format!("Ce texte fait {length} caractères ; {max} au plus sont permis."),
-        ))
-    } else {
-        Ok(value.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,32 +172,5 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn bounded_text_counts_characters_not_bytes() {
-        assert_eq!(bounded_text("  Été  ", 1, 3).unwrap(), "Été");
-        assert_eq!(
-            bounded_text("   ", 1, 10).unwrap_err().code,
-            "text.required"
-        );
-        assert_eq!(
-            bounded_text("abcd", 1, 3).unwrap_err().code,
-            "text.too_long"
-        );
-        assert_eq!(bounded_text("", 0, 3).unwrap(), "");
-        assert_eq!(bounded_text("ab", 3, 9).unwrap_err().code, "text.too_short");
-        assert_eq!(
-            bounded_text("nul\0byte", 1, 20).unwrap_err().code,
-            "text.control_character"
-        );
-        assert_eq!(
-            bounded_text("bell\u{7}", 1, 20).unwrap_err().code,
-            "text.control_character"
-        );
-        assert_eq!(
-            bounded_text("deux\nlignes\tet tab", 1, 40).unwrap(),
-            "deux\nlignes\tet tab"
-        );
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::circuit::Command;
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::ids::{DistrictNumber, RequestId};
 use crate::request::RequestState;
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::NaiveDate;
 use std::fmt;
@@ -158,7 +158,7 @@ impl Council {
 }
 
 pub fn parse_title(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 300)
+    text::line(raw, 1, 300)
 }
 
 coded_enum! {
@@ -283,7 +283,7 @@ pub fn decide_vote(
             );
         }
         seen.push(a.request);
-        if let Err(v) = crate::campaign::check_cents(a.voted_cents, false) {
+        if let Err(v) = crate::money::check_cents(a.voted_cents, false) {
             errors.push(v.at(format!("amendments[{i}].voted_cents")));
         }
     }

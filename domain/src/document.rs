@@ -2,8 +2,8 @@
 //! asks for, which version is in force on a date, and what the city sees at a glance.
 
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::ids::DocumentVersionId;
+use crate::text;
 use crate::{FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
@@ -128,11 +128,12 @@ pub struct ConditionFacts {
 
 impl ConditionFacts {
     fn subsidies_of(&self, year: i32) -> i64 {
-        self.public_cash_subsidies
-            .iter()
-            .filter(|(y, _)| *y == year)
-            .map(|(_, cents)| *cents)
-            .sum()
+        crate::money::total(
+            self.public_cash_subsidies
+                .iter()
+                .filter(|(y, _)| *y == year)
+                .map(|(_, cents)| *cents),
+        )
     }
 }
 
@@ -341,8 +342,9 @@ impl DocumentKind {
         }
     }
 
-    /// Checks that an edited kind's settings fit its rule.
-    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+    /// Checks that an edited kind's settings fit its rule; returns it with its label as
+    /// stored (see `text::line`).
+    pub fn checked(mut self) -> Result<DocumentKind, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.rule == ValidityRule::Dated && self.max_age_months.is_none_or(|m| m == 0) {
             errors.push(
@@ -380,11 +382,12 @@ impl DocumentKind {
                 .at("bank_details"),
             );
         }
-        if let Err(v) = bounded_text(&self.label, 1, 200) {
-            errors.push(v.at("label"));
+        match text::line(&self.label, 1, 200) {
+            Ok(label) => self.label = label,
+            Err(v) => errors.push(v.at("label")),
         }
         if errors.is_empty() {
-            Ok(())
+            Ok(self)
         } else {
             Err(errors)
         }
@@ -406,7 +409,7 @@ pub fn check_review(
         (ReviewState::Rejected, None) => {
             Err(Violation::new("review.reason_required", "Un refus doit être motivé.").at("reason"))
         }
-        (_, Some(reason)) => bounded_text(reason, 1, 2000)
+        (_, Some(reason)) => text::paragraphs(reason, 1, 2000)
             .map(Some)
             .map_err(|v| v.at("reason")),
         (ReviewState::Accepted, None) => Ok(None),
@@ -487,11 +490,8 @@ pub fn check_declared_funding(
             .at("fiscal_year"),
         );
     }
-    if cents < 0 {
-        errors.push(
-            Violation::new("amount.negative", "Le montant ne peut pas être négatif.")
-                .at("cash_subsidies_cents"),
-        );
+    if let Err(v) = crate::money::check_cents(cents, false) {
+        errors.push(v.at("cash_subsidies_cents"));
     }
     if errors.is_empty() {
         Ok(())
@@ -928,15 +928,20 @@ mod tests {
                 max_age_months: Some(18),
                 ..kind(ValidityRule::Dated)
             }
-            .check()
+            .checked()
             .is_ok()
         );
+        let labelled = DocumentKind {
+            label: "  Statuts\u{200B} ".into(),
+            ..kind(ValidityRule::Permanent)
+        };
+        assert_eq!(labelled.checked().unwrap().label, "Statuts");
         let errors = DocumentKind {
             grace_months: 13,
             fiscal_year_offset: -2,
             ..kind(ValidityRule::FiscalYear)
         }
-        .check()
+        .checked()
         .unwrap_err();
         assert_eq!(
             errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
@@ -947,7 +952,7 @@ mod tests {
                 max_age_months: None,
                 ..kind(ValidityRule::Dated)
             }
-            .check()
+            .checked()
             .unwrap_err()[0]
                 .code,
             "kind.max_age_required"

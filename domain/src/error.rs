@@ -69,9 +69,14 @@ pub enum DomainError {
     /// The caller edited an outdated version of the resource.
     #[error("stale version: the current version is {current}")]
     StaleVersion { current: i64 },
-    /// Too many failed attempts; the caller may retry after this many seconds.
-    #[error("too many attempts, retry after {retry_after_seconds} s")]
-    TooManyAttempts { retry_after_seconds: i64 },
+    /// Too many attempts (sign-ins, registrations); the caller may retry after this many
+    /// seconds.
+    #[error("{message}")]
+    TooManyAttempts {
+        code: &'static str,
+        message: String,
+        retry_after_seconds: i64,
+    },
 }
 
 impl DomainError {

@@ -6,8 +6,8 @@
 
 use crate::budget::{Budget, Funder};
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::request::Indicator;
+use crate::text;
 use crate::{Checks, DomainError, Violation};
 
 coded_enum! {
@@ -91,10 +91,10 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
         actual_at.push((position(l), l.amount_cents));
     }
     for (i, cents) in planned_at {
-        lines[i].planned_cents += cents;
+        lines[i].planned_cents = crate::money::total([lines[i].planned_cents, cents]);
     }
     for (i, cents) in actual_at {
-        lines[i].actual_cents += cents;
+        lines[i].actual_cents = crate::money::total([lines[i].actual_cents, cents]);
     }
     for line in &mut lines {
         line.achieved_basis_points = (line.planned_cents > 0).then(|| {
@@ -149,10 +149,10 @@ pub fn check(
 ) -> Result<FinalReport, DomainError> {
     let mut checks = Checks::default();
     checks.extend(filing.budget.balance_failures());
-    let summary = checks.check("summary", bounded_text(filing.summary, 1, 10_000));
+    let summary = checks.check("summary", text::paragraphs(filing.summary, 1, 10_000));
     let annex = match filing.annex.map(str::trim).filter(|a| !a.is_empty()) {
         Some(text) => checks
-            .check("annex", bounded_text(text, 1, 20_000))
+            .check("annex", text::paragraphs(text, 1, 20_000))
             .map(Some),
         None => Some(None),
     };

@@ -2,8 +2,8 @@
 //! final report is due, and what is repaid when the project was not carried out. French rules
 //! §4.2–4.7.
 
-use crate::campaign::check_cents;
 use crate::coded_enum;
+use crate::money::{check_cents, checked_total, total};
 use crate::{DomainError, FieldError, Violation};
 use chrono::{Datelike, Days, Months, NaiveDate};
 
@@ -23,12 +23,13 @@ pub fn agreement_required(
     let year_before = decided_on
         .checked_sub_months(Months::new(12))
         .unwrap_or(decided_on);
-    let cumulated: i64 = earlier
-        .iter()
-        .filter(|(on, _)| *on > year_before && *on <= decided_on)
-        .map(|(_, cents)| *cents)
-        .sum();
-    amount_cents > AGREEMENT_THRESHOLD_CENTS || amount_cents + cumulated > AGREEMENT_THRESHOLD_CENTS
+    let cumulated = total(
+        earlier
+            .iter()
+            .filter(|(on, _)| *on > year_before && *on <= decided_on)
+            .map(|(_, cents)| *cents),
+    );
+    total([amount_cents, cumulated]) > AGREEMENT_THRESHOLD_CENTS
 }
 
 /// An agreement covers at most four years (the circular of 29 September 2015 recommends
@@ -121,8 +122,12 @@ pub fn check_schedule(
             errors.push(v.at(format!("installments[{i}].cents")));
         }
     }
-    let total: i64 = installments.iter().map(|i| i.cents).sum();
-    if errors.is_empty() && total != granted_cents {
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let total = checked_total(installments.iter().map(|i| i.cents))
+        .map_err(|v| vec![v.at("installments")])?;
+    if total != granted_cents {
         errors.push(
             Violation::new(
                 "schedule.total",
@@ -201,14 +206,15 @@ impl GrantMoney {
         if self.repayment_ordered {
             return self.paid_cents;
         }
-        self.installments
-            .iter()
-            .filter(|i| match i.due {
-                InstallmentDue::OnNotification => true,
-                InstallmentDue::AfterFinalReport => self.report_accepted_on.is_some(),
-            })
-            .map(|i| i.cents)
-            .sum()
+        total(
+            self.installments
+                .iter()
+                .filter(|i| match i.due {
+                    InstallmentDue::OnNotification => true,
+                    InstallmentDue::AfterFinalReport => self.report_accepted_on.is_some(),
+                })
+                .map(|i| i.cents),
+        )
     }
 
     /// The day payments may begin (the notification, or the city's signature of the
@@ -231,12 +237,12 @@ impl GrantMoney {
             return None;
         }
         let (start, days) = self.payment_window()?;
-        let on_notification: i64 = self
-            .installments
-            .iter()
-            .filter(|i| i.due == InstallmentDue::OnNotification)
-            .map(|i| i.cents)
-            .sum();
+        let on_notification = total(
+            self.installments
+                .iter()
+                .filter(|i| i.due == InstallmentDue::OnNotification)
+                .map(|i| i.cents),
+        );
         // What is owed beyond the installments due on notification is the balance.
         let start = match self.report_accepted_on {
             Some(accepted) if self.paid_cents >= on_notification => accepted.max(start),
@@ -264,7 +270,8 @@ impl GrantMoney {
                 "Cette subvention dépasse 23 000 € (sur douze mois) : aucun versement avant la signature de sa convention par l'association puis par la Ville.",
             ));
         }
-        if self.paid_cents + amount_cents > self.granted_cents {
+        let paid_after = total([self.paid_cents, amount_cents]);
+        if paid_after > self.granted_cents {
             return Err(DomainError::conflict(
                 "payment.exceeds_grant",
                 Some("amount_cents"),
@@ -277,7 +284,7 @@ impl GrantMoney {
             ));
         }
         let payable = self.payable_cents();
-        if self.paid_cents + amount_cents > payable {
+        if paid_after > payable {
             return Err(DomainError::conflict(
                 "payment.not_due",
                 Some("amount_cents"),
@@ -302,11 +309,12 @@ impl GrantMoney {
         if self.repayment_ordered {
             return 0;
         }
-        self.installments
-            .iter()
-            .filter(|i| i.due == InstallmentDue::AfterFinalReport)
-            .map(|i| i.cents)
-            .sum()
+        total(
+            self.installments
+                .iter()
+                .filter(|i| i.due == InstallmentDue::AfterFinalReport)
+                .map(|i| i.cents),
+        )
     }
 
     /// A payment is dated between the vote (and the agreement's last signature) and today.
@@ -546,6 +554,17 @@ mod tests {
         assert_eq!(
             check_schedule(100, &[advance(0), advance(100)]).unwrap_err()[0].field,
             "installments[0].cents"
+        );
+        // The probe's overflow: each is refused, and the sum is never made.
+        let huge = check_schedule(100, &[advance(i64::MAX), balance(i64::MAX)]).unwrap_err();
+        assert_eq!(
+            huge.iter()
+                .map(|e| (e.field.as_str(), e.code))
+                .collect::<Vec<_>>(),
+            [
+                ("installments[0].cents", "amount.too_large"),
+                ("installments[1].cents", "amount.too_large")
+            ]
         );
     }
 

@@ -3,6 +3,7 @@
 //! apart; amounts requested, proposed, voted and paid; the refusal rate.
 
 use crate::coded_enum;
+use crate::money::total;
 use crate::request::RequestState;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -122,10 +123,10 @@ pub struct Amounts {
 impl Amounts {
     pub fn add(&mut self, other: &Amounts) {
         self.requests += other.requests;
-        self.requested_cents += other.requested_cents;
-        self.proposed_cents += other.proposed_cents;
-        self.voted_cents += other.voted_cents;
-        self.paid_cents += other.paid_cents;
+        self.requested_cents = total([self.requested_cents, other.requested_cents]);
+        self.proposed_cents = total([self.proposed_cents, other.proposed_cents]);
+        self.voted_cents = total([self.voted_cents, other.voted_cents]);
+        self.paid_cents = total([self.paid_cents, other.paid_cents]);
     }
 }
 

@@ -6,9 +6,9 @@
 //! `scoring.rs` for the ranking and allocation).
 
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::ids::{AccountId, RequestId};
 use crate::scoring::{AllocationRules, Criterion, LastRequest};
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use std::collections::{HashMap, HashSet};
 
@@ -175,7 +175,7 @@ pub fn parse_declaration(
                 "Précisez la nature du conflit d'intérêts.",
             ),
         )),
-        (_, Some(reason)) => bounded_text(reason, 1, 2000)
+        (_, Some(reason)) => text::paragraphs(reason, 1, 2000)
             .map(Some)
             .map_err(|v| DomainError::invalid("reason", v)),
         (Declaration::NoConflict, None) => Ok(None),

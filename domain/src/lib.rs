@@ -33,6 +33,7 @@ pub mod open_data;
 pub mod outbox;
 pub mod policy;
 pub mod postal_code;
+pub mod reachable;
 pub mod reference;
 pub mod request;
 pub mod rna;
@@ -40,6 +41,7 @@ pub mod roles;
 pub mod scoring;
 pub mod search;
 pub mod siret;
+pub mod text;
 pub mod throttle;
 pub mod tracking;
 

@@ -1,9 +1,59 @@
-//! Amounts as people read them. Money is kept in integer cents everywhere else.
+//! Money: integer cents (never floating point), the bounds of an amount typed in, sums that
+//! never wrap, and amounts as people read them.
+
+use crate::Violation;
+
+/// Amounts above ten billion euros are typing mistakes.
+pub const MAX_CENTS: i64 = 10_000_000_000 * 100;
+
+/// An amount in cents, within `0..=MAX_CENTS` (or from 1 when `positive`).
+pub fn check_cents(cents: i64, positive: bool) -> Result<i64, Violation> {
+    if cents < 0 || (positive && cents == 0) {
+        Err(Violation::new(
+            "amount.not_positive",
+            if positive {
+                "Le montant doit être positif."
+            } else {
+                "Le montant ne peut pas être négatif."
+            },
+        ))
+    } else if cents > MAX_CENTS {
+        Err(Violation::new(
+            "amount.too_large",
+            "Ce montant dépasse dix milliards d'euros : vérifiez-le (les montants sont en centimes).",
+        ))
+    } else {
+        Ok(cents)
+    }
+}
+
+/// The sum of amounts, checked: refused (never wrapped) when it does not fit.
+pub fn checked_total(amounts: impl IntoIterator<Item = i64>) -> Result<i64, Violation> {
+    amounts
+        .into_iter()
+        .try_fold(0i64, i64::checked_add)
+        .ok_or_else(|| {
+            Violation::new(
+                "amount.total_too_large",
+                "La somme de ces montants est trop grande pour être comptée : vérifiez-les (les montants sont en centimes).",
+            )
+        })
+}
+
+/// The sum of amounts that were each checked on their way in (at most `MAX_CENTS`, in
+/// bounded numbers). It cannot overflow under those bounds; were a stored value ever out of
+/// them, it stops at the largest amount rather than wrap to a negative one.
+pub fn total(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    amounts
+        .into_iter()
+        .try_fold(0i64, i64::checked_add)
+        .unwrap_or(i64::MAX)
+}
 
 /// An amount in cents as French readers write it: `4 000 €`, `1 234,50 €` (a narrow no-break
 /// space between thousands).
 pub fn euros(cents: i64) -> String {
-    let whole = (cents / 100).abs().to_string();
+    let whole = (cents / 100).unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i).is_multiple_of(3) {
@@ -12,7 +62,7 @@ pub fn euros(cents: i64) -> String {
         grouped.push(digit);
     }
     let sign = if cents < 0 { "-" } else { "" };
-    match cents.abs() % 100 {
+    match cents.unsigned_abs() % 100 {
         0 => format!("{sign}{grouped} €"),
         rest => format!("{sign}{grouped},{rest:02} €"),
     }
@@ -29,5 +79,37 @@ mod tests {
         assert_eq!(euros(5), "0,05 €");
         assert_eq!(euros(99_900), "999 €");
         assert_eq!(euros(-1_000_000), "-10\u{202f}000 €");
+        assert_eq!(
+            euros(i64::MIN),
+            "-92\u{202f}233\u{202f}720\u{202f}368\u{202f}547\u{202f}758,08 €"
+        );
+    }
+
+    #[test]
+    fn sums_are_checked_never_wrapped() {
+        assert_eq!(checked_total([1, 2, 3]), Ok(6));
+        assert_eq!(
+            checked_total([i64::MAX, i64::MAX]).unwrap_err().code,
+            "amount.total_too_large"
+        );
+        assert_eq!(total([i64::MAX, 1]), i64::MAX);
+        assert_eq!(total([MAX_CENTS, MAX_CENTS]), 2 * MAX_CENTS);
+    }
+
+    #[test]
+    fn amounts_typed_in_are_bounded() {
+        assert_eq!(check_cents(0, false), Ok(0));
+        assert_eq!(
+            check_cents(0, true).unwrap_err().code,
+            "amount.not_positive"
+        );
+        assert_eq!(
+            check_cents(-1, false).unwrap_err().code,
+            "amount.not_positive"
+        );
+        assert_eq!(
+            check_cents(MAX_CENTS + 1, false).unwrap_err().code,
+            "amount.too_large"
+        );
     }
 }

@@ -27,6 +27,7 @@ coded_enum! {
         DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),
         StillIncomplete = ("request_still_incomplete", "Votre demande attend toujours des pièces"),
         Digest = ("work_digest", "Les demandes qui vous attendent"),
+        AccountExists = ("account_exists", "Vous avez déjà un compte Simpa"),
     }
 }
 

@@ -111,7 +111,7 @@ const ONE_OF_REQUIRED: (&str, &str) = ("idBeneficiaire", "rnaBeneficiaire");
 /// An amount in euros with a decimal point, as open data writes it: `33000`, `47800.20`.
 pub fn decimal_euros(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
-    let (whole, rest) = (cents.abs() / 100, cents.abs() % 100);
+    let (whole, rest) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
     match rest {
         0 => format!("{sign}{whole}"),
         rest => format!("{sign}{whole}.{rest:02}"),
@@ -120,7 +120,7 @@ pub fn decimal_euros(cents: i64) -> String {
 
 /// Whole euros, as Paris's dataset writes the amounts voted (half a euro rounds up).
 pub fn whole_euros(cents: i64) -> i64 {
-    (cents + 50).div_euclid(100)
+    cents.div_euclid(100) + i64::from(cents.rem_euclid(100) >= 50)
 }
 
 /// Whether the law requires publishing a grant of `cents` voted `on` (loi n° 2000-321, art. 10;
@@ -140,12 +140,13 @@ pub fn publication_required(on: NaiveDate, cents: i64, others: &[(NaiveDate, i64
     );
     ends.into_iter().any(|end| {
         let start = end.checked_sub_months(year).unwrap_or(end);
-        let within: i64 = others
-            .iter()
-            .filter(|(d, _)| *d > start && *d <= end)
-            .map(|(_, c)| *c)
-            .sum();
-        cents + within > AGREEMENT_THRESHOLD_CENTS
+        let within = crate::money::total(
+            others
+                .iter()
+                .filter(|(d, _)| *d > start && *d <= end)
+                .map(|(_, c)| *c),
+        );
+        crate::money::total([cents, within]) > AGREEMENT_THRESHOLD_CENTS
     })
 }
 

@@ -2,13 +2,14 @@
 //! budget), its human number, and everything submitting checks.
 
 use crate::budget::Budget;
-use crate::campaign::{ApplicantFacts, Campaign, Nature, check_cents};
+use crate::campaign::{ApplicantFacts, Campaign, Nature};
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::document::{
     DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ValidityRule, missing_for_campaign,
 };
 use crate::ids::{DistrictNumber, DocumentVersionId, RequestId};
+use crate::money::check_cents;
+use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use std::fmt;
@@ -108,10 +109,10 @@ impl Indicator {
     ) -> Result<Indicator, Vec<FieldError>> {
         let at = |field: &str| format!("indicators[{index}].{field}");
         let mut errors = Vec::new();
-        let name = bounded_text(name, 1, 200)
+        let name = text::line(name, 1, 200)
             .map_err(|v| errors.push(v.at(at("name"))))
             .ok();
-        let unit = bounded_text(unit, 1, 50)
+        let unit = text::line(unit, 1, 50)
             .map_err(|v| errors.push(v.at(at("unit"))))
             .ok();
         if target < 0 {
@@ -191,12 +192,12 @@ impl RequestContent {
 pub const MAX_PROJECT_MONTHS: u32 = 48;
 
 pub fn parse_title(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 1, 200)
+    text::line(raw, 1, 200)
 }
 
 /// Long free text of a draft: may stay empty until submission.
 pub fn parse_text(raw: &str) -> Result<String, Violation> {
-    bounded_text(raw, 0, 10_000)
+    text::paragraphs(raw, 0, 10_000)
 }
 
 pub fn parse_requested_cents(cents: i64) -> Result<i64, Violation> {

@@ -12,8 +12,8 @@
 
 use crate::circuit::{Command, OpinionValue};
 use crate::coded_enum;
-use crate::contact::bounded_text;
 use crate::ids::{AccountId, RequestId};
+use crate::text;
 use crate::{FieldError, Violation};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -57,10 +57,10 @@ pub fn parse_grid(input: &[CriterionInput]) -> Result<Vec<Criterion>, Vec<FieldE
     let mut labels: Vec<String> = Vec::new();
     for (i, c) in input.iter().enumerate() {
         let at = |field: &str| format!("criteria[{i}].{field}");
-        let label = bounded_text(&c.label, 1, 200)
+        let label = text::line(&c.label, 1, 200)
             .map_err(|v| errors.push(v.at(at("label"))))
             .ok();
-        let description = bounded_text(&c.description, 0, 2000)
+        let description = text::paragraphs(&c.description, 0, 2000)
             .map_err(|v| errors.push(v.at(at("description"))))
             .ok();
         let mut within = |field: &str, value: i64| match u32::try_from(value) {
@@ -180,7 +180,7 @@ pub fn check_sheet(
                 .as_deref()
                 .map(str::trim)
                 .filter(|c| !c.is_empty())?;
-            bounded_text(comment, 1, 2000)
+            text::paragraphs(comment, 1, 2000)
                 .map_err(|v| errors.push(v.at(format!("scores[{i}].comment"))))
                 .ok()
         })

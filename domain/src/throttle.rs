@@ -1,15 +1,28 @@
-//! Slowing down password guessing: too many failed sign-ins on one account, or from one
-//! address, within a sliding window, and further attempts are refused until the oldest
-//! failure leaves the window.
+//! Slowing down guessing without locking the rightful owner out.
+//!
+//! - A person's failed sign-ins count per account **and address**: five wrong passwords on an
+//!   account from one address, and further attempts on it from that address wait until the
+//!   oldest leaves the window. Someone guessing from elsewhere cannot lock the owner out of
+//!   their account from their usual address.
+//! - Every address counts its failures across accounts and clients: past a first few, each
+//!   further attempt from it waits twice as long after the latest failure (backoff); at the
+//!   limit, it waits until the oldest failure leaves the window.
+//! - An API client is throttled by its address only: client ids are not secret, so counting
+//!   failures per client would let anyone cut off a direction's integration.
+//! - Registrations count per address, whether they created an account or not.
 
 use crate::DomainError;
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
+    /// Failed sign-ins on one account from one address within the window.
     pub max_failures_per_account: u32,
+    /// Failed sign-ins from one address within the window, all accounts and clients.
     pub max_failures_per_address: u32,
     pub window: Duration,
+    /// Registrations from one address within the window.
+    pub max_registrations_per_address: u32,
 }
 
 impl Default for ThrottlePolicy {
@@ -18,37 +31,64 @@ impl Default for ThrottlePolicy {
             max_failures_per_account: 5,
             max_failures_per_address: 50,
             window: Duration::minutes(15),
+            max_registrations_per_address: 10,
         }
     }
 }
 
-/// Failures recorded for one key (an account or an address) within the window.
+/// Attempts recorded for one key (an account and address, an address) within the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecentFailures {
     pub count: u32,
     pub oldest: Option<DateTime<Utc>>,
+    pub latest: Option<DateTime<Utc>>,
+}
+
+impl RecentFailures {
+    pub const NONE: RecentFailures = RecentFailures {
+        count: 0,
+        oldest: None,
+        latest: None,
+    };
 }
 
 impl ThrottlePolicy {
-    /// Refuses a new attempt while either key has reached its limit.
-    pub fn check(
+    /// Refuses a person's sign-in while the account (from this address) or the address is
+    /// over its limit.
+    pub fn check_sign_in(
         &self,
-        account: RecentFailures,
+        account_from_address: RecentFailures,
         address: RecentFailures,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        let wait = |failures: RecentFailures, limit: u32| {
-            (failures.count >= limit).then(|| {
-                let until = failures
-                    .oldest
-                    .map_or(now + self.window, |oldest| oldest + self.window);
-                (until - now).num_seconds().max(1)
-            })
-        };
-        match wait(account, self.max_failures_per_account)
-            .max(wait(address, self.max_failures_per_address))
-        {
+        let wait = self
+            .full(account_from_address, self.max_failures_per_account, now)
+            .max(self.address_wait(address, now));
+        refuse_sign_in(wait)
+    }
+
+    /// Refuses an API client's sign-in while its address is over its limit.
+    pub fn check_client(
+        &self,
+        address: RecentFailures,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        refuse_sign_in(self.address_wait(address, now))
+    }
+
+    /// Refuses a registration while the address registered too many within the window.
+    pub fn check_registration(
+        &self,
+        address: RecentFailures,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        match self.full(address, self.max_registrations_per_address, now) {
             Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
+                code: "account.too_many_registrations",
+                message: format!(
+                    "Trop de comptes créés depuis cette adresse : réessayez dans {}.",
+                    in_words(retry_after_seconds)
+                ),
                 retry_after_seconds,
             }),
             None => Ok(()),
@@ -59,6 +99,59 @@ impl ThrottlePolicy {
     pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now - self.window
     }
+
+    /// Past `limit` attempts, the seconds until the oldest leaves the window.
+    fn full(&self, failures: RecentFailures, limit: u32, now: DateTime<Utc>) -> Option<i64> {
+        (failures.count >= limit).then(|| {
+            let until = failures
+                .oldest
+                .map_or(now + self.window, |oldest| oldest + self.window);
+            (until - now).num_seconds().max(1)
+        })
+    }
+
+    /// An address's wait: full at its limit; before that, past a fifth of it, a wait after
+    /// its latest failure that doubles with each further failure (1 s, 2 s, 4 s…, at most
+    /// the window).
+    fn address_wait(&self, address: RecentFailures, now: DateTime<Utc>) -> Option<i64> {
+        let full = self.full(address, self.max_failures_per_address, now);
+        let free = (self.max_failures_per_address / 5).max(1);
+        let backoff = address
+            .latest
+            .filter(|_| address.count >= free)
+            .and_then(|latest| {
+                let doublings = (address.count - free).min(30);
+                let delay = Duration::seconds(1_i64 << doublings).min(self.window);
+                let remaining = latest + delay - now;
+                // In whole seconds, rounded up: waiting less would be refused again.
+                (remaining > Duration::zero()).then(|| (remaining.num_milliseconds() + 999) / 1000)
+            });
+        full.max(backoff)
+    }
+}
+
+/// A wait as people read it: "40 secondes", "1 minute", "14 minutes" (rounded up).
+fn in_words(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n > 1 { "s" } else { "" });
+    if seconds < 60 {
+        plural(seconds.max(1), "seconde")
+    } else {
+        plural((seconds + 59) / 60, "minute")
+    }
+}
+
+fn refuse_sign_in(wait: Option<i64>) -> Result<(), DomainError> {
+    match wait {
+        Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
+            code: "auth.too_many_attempts",
+            message: format!(
+                "Trop de tentatives de connexion échouées : réessayez dans {}.",
+                in_words(retry_after_seconds)
+            ),
+            retry_after_seconds,
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -66,46 +159,98 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    fn failures(count: u32, oldest_minutes_ago: i64, latest_seconds_ago: i64) -> RecentFailures {
+        RecentFailures {
+            count,
+            oldest: Some(now() - Duration::minutes(oldest_minutes_ago)),
+            latest: Some(now() - Duration::seconds(latest_seconds_ago)),
+        }
+    }
+
+    fn wait(result: Result<(), DomainError>) -> Option<i64> {
+        match result {
+            Ok(()) => None,
+            Err(DomainError::TooManyAttempts {
+                retry_after_seconds,
+                ..
+            }) => Some(retry_after_seconds),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
     #[test]
-    fn refuses_at_the_limit_until_the_oldest_failure_leaves_the_window() {
+    fn an_account_from_one_address_waits_at_the_limit_until_the_oldest_failure_leaves() {
         let policy = ThrottlePolicy::default();
-        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        let none = RecentFailures {
-            count: 0,
-            oldest: None,
+        let none = RecentFailures::NONE;
+        let check = |pair| wait(policy.check_sign_in(pair, none, now()));
+        assert_eq!(check(failures(4, 10, 60)), None);
+        assert_eq!(check(failures(5, 10, 60)), Some(300));
+        assert_eq!(policy.window_start(now()), now() - Duration::minutes(15));
+    }
+
+    #[test]
+    fn an_address_backs_off_then_waits_for_the_window() {
+        let policy = ThrottlePolicy::default();
+        let none = RecentFailures::NONE;
+        let check = |address| wait(policy.check_sign_in(none, address, now()));
+        // The first ten failures of an address cost nothing.
+        assert_eq!(check(failures(9, 5, 0)), None);
+        // Then 1 s after the latest, 2 s, 4 s…
+        assert_eq!(check(failures(10, 5, 0)), Some(1));
+        assert_eq!(check(failures(13, 5, 0)), Some(8));
+        assert_eq!(check(failures(13, 5, 8)), None, "waited long enough");
+        let just_after = RecentFailures {
+            latest: Some(now() - Duration::milliseconds(5)),
+            ..failures(10, 5, 0)
         };
-        let four = RecentFailures {
-            count: 4,
-            oldest: Some(now - Duration::minutes(10)),
-        };
-        let five = RecentFailures {
-            count: 5,
-            oldest: Some(now - Duration::minutes(10)),
-        };
-        assert_eq!(policy.check(four, none, now), Ok(()));
+        assert_eq!(check(just_after), Some(1), "rounded up");
+        assert_eq!(check(failures(30, 5, 0)), Some(900), "at most the window");
+        // At the limit, until the oldest failure leaves the window.
+        assert_eq!(check(failures(50, 1, 3_000)), Some(840));
+        // The longer wait wins: here the backoff after the latest failure.
         assert_eq!(
-            policy.check(five, none, now),
-            Err(DomainError::TooManyAttempts {
-                retry_after_seconds: 300
-            })
+            wait(policy.check_sign_in(failures(5, 10, 60), failures(50, 1, 0), now())),
+            Some(900)
         );
-        let many = RecentFailures {
-            count: 50,
-            oldest: Some(now - Duration::minutes(1)),
-        };
+    }
+
+    #[test]
+    fn an_api_client_is_throttled_by_its_address_only() {
+        let policy = ThrottlePolicy::default();
+        assert_eq!(wait(policy.check_client(failures(9, 5, 0), now())), None);
         assert_eq!(
-            policy.check(none, many, now),
-            Err(DomainError::TooManyAttempts {
-                retry_after_seconds: 840
-            })
+            wait(policy.check_client(failures(11, 5, 0), now())),
+            Some(2)
         );
-        // The longer wait wins when both are over.
+    }
+
+    #[test]
+    fn waits_are_told_in_words() {
+        assert_eq!(in_words(1), "1 seconde");
+        assert_eq!(in_words(40), "40 secondes");
+        assert_eq!(in_words(60), "1 minute");
+        assert_eq!(in_words(61), "2 minutes");
+    }
+
+    #[test]
+    fn registrations_count_per_address() {
+        let policy = ThrottlePolicy::default();
         assert_eq!(
-            policy.check(five, many, now),
-            Err(DomainError::TooManyAttempts {
-                retry_after_seconds: 840
-            })
+            wait(policy.check_registration(failures(9, 5, 0), now())),
+            None
         );
-        assert_eq!(policy.window_start(now), now - Duration::minutes(15));
+        let refused = policy.check_registration(failures(10, 5, 0), now());
+        assert_eq!(wait(refused.clone()), Some(600));
+        match refused {
+            Err(DomainError::TooManyAttempts { code, message, .. }) => {
+                assert_eq!(code, "account.too_many_registrations");
+                assert!(message.contains("10 minutes"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

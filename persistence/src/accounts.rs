@@ -101,7 +101,10 @@ pub fn insert(
             password_hash,
         }],
         now,
-    )
+    )?;
+    #[cfg(feature = "faults")]
+    crate::faults::panic_if_marked(display_name);
+    Ok(())
 }
 
 /// An account to create.

@@ -154,8 +154,11 @@ impl r2d2::ManageConnection for ConnectionManager {
         conn.batch_execute("SELECT 1").map_err(StoreError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Diesel's rule: a connection given back while its thread panics, inside a transaction
+    /// or with its transaction manager in error is closed, not reused (closing it rolls back
+    /// whatever it held). Reusing it would run later use cases inside the open transaction.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

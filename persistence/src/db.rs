@@ -24,6 +24,28 @@ impl Default for PoolOptions {
     }
 }
 
+/// Runs a use case inside its transaction; a panic in it becomes [`StoreError::Panicked`],
+/// so that the transaction is rolled back and the connection goes back to the pool clean.
+/// (Unwinding through diesel's `transaction` would leave the transaction open: every later
+/// use case on that connection would run as a savepoint inside it, and nothing would be
+/// committed again.)
+fn rolled_back_on_panic<T>(
+    conn: &mut DbConnection,
+    use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| use_case(conn)))
+        .unwrap_or_else(|payload| Err(StoreError::Panicked(panic_message(payload.as_ref()))))
+}
+
+/// What a panic said, when it said it with a string.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".to_owned())
+}
+
 /// A pool of connections to one database.
 #[derive(Clone)]
 pub struct Db {
@@ -81,7 +103,7 @@ impl Db {
             if let DbConnection::Postgres(_) = conn {
                 conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
             }
-            use_case(conn)
+            rolled_back_on_panic(conn, use_case)
         })
     }
 
@@ -90,7 +112,8 @@ impl Db {
         &self,
         use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut conn = self.pool.get()?;
+        // Taken before the connection, so that the connection goes back to the pool (or is
+        // discarded) before the next writer's turn.
         let _turn = match self.backend {
             Backend::Sqlite => Some(
                 self.sqlite_writer
@@ -99,7 +122,8 @@ impl Db {
             ),
             Backend::Postgres => None,
         };
-        (*conn).transaction(use_case)
+        let mut conn = self.pool.get()?;
+        (*conn).transaction(|conn| rolled_back_on_panic(conn, use_case))
     }
 
     /// After a bulk load: refreshes the planner's statistics and, on PostgreSQL, the
@@ -151,5 +175,88 @@ impl Db {
             .get()?
             .batch_execute("SELECT 1")
             .map_err(StoreError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::BigInt;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// One connection only, so that a connection given back broken would serve the next use case.
+    fn one_connection_db(dir: &std::path::Path) -> (Db, DatabaseUrl) {
+        let url = DatabaseUrl::sqlite_in(dir);
+        let options = PoolOptions {
+            max_size: 1,
+            ..PoolOptions::default()
+        };
+        let db = Db::open(&url, options).expect("open");
+        db.write(|conn| Ok(conn.batch_execute("CREATE TABLE t (n BIGINT NOT NULL)")?))
+            .expect("create table");
+        (db, url)
+    }
+
+    fn insert(conn: &mut DbConnection, n: i64) -> StoreResult<()> {
+        diesel::sql_query(format!("INSERT INTO t VALUES ({n})")).execute(conn)?;
+        Ok(())
+    }
+
+    /// The rows committed, as another connection sees them.
+    fn committed(url: &DatabaseUrl) -> i64 {
+        let mut conn = ConnectionManager::establish(url).expect("second connection");
+        diesel::sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result::<Count>(&mut conn)
+            .expect("count")
+            .n
+    }
+
+    #[test]
+    fn a_use_case_that_panics_is_rolled_back_and_later_writes_are_committed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (db, url) = one_connection_db(dir.path());
+        let panicked = db.write(|conn| -> StoreResult<()> {
+            insert(conn, 1)?;
+            panic!("a bug in a use case");
+        });
+        match panicked {
+            Err(StoreError::Panicked(message)) => assert_eq!(message, "a bug in a use case"),
+            other => panic!("expected Panicked, got {other:?}"),
+        }
+        db.write(|conn| insert(conn, 2)).expect("a later write");
+        assert_eq!(committed(&url), 1, "only the later write is committed");
+        assert_eq!(
+            db.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).ok(),
+            Some(())
+        );
+    }
+
+    #[test]
+    fn a_connection_given_back_while_panicking_inside_a_transaction_is_discarded() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (db, url) = one_connection_db(dir.path());
+        let pool = db.pool.clone();
+        // A panic that escapes diesel's transaction, past `Db::write`'s own guard.
+        let escaped = std::thread::spawn(move || {
+            let mut conn = pool.get().expect("connection");
+            let _: StoreResult<()> = (*conn).transaction(|conn| {
+                insert(conn, 1)?;
+                panic!("escapes the transaction");
+            });
+        })
+        .join();
+        assert!(escaped.is_err());
+        db.write(|conn| insert(conn, 2)).expect("a later write");
+        assert_eq!(
+            committed(&url),
+            1,
+            "the later write ran in a fresh connection and was committed"
+        );
     }
 }

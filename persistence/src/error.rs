@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A stored value no longer parses (a bug or a manual edit).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The use case panicked (a bug): its transaction was rolled back.
+    #[error("a use case panicked: {0}")]
+    Panicked(String),
     /// The configuration names no usable database.
     #[error("{0}")]
     Config(String),

@@ -304,7 +304,7 @@ pub fn record_payment(
             .execute(c)
     })?;
     let after = GrantMoney {
-        paid_cents: money.paid_cents + payment.cents,
+        paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
         ..money.clone()
     };
     refresh(conn, request, &after, now)?;

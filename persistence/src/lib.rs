@@ -14,6 +14,8 @@ pub mod deliberations;
 pub mod directory;
 pub mod documents;
 mod error;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod final_reports;
 pub mod grants;
 pub mod history;
@@ -37,6 +39,6 @@ pub mod tokens;
 pub mod webhooks;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
-pub use db::{Db, PoolOptions};
+pub use db::{Db, PoolOptions, panic_message};
 pub use error::{StoreError, StoreResult};
 pub use page::{Keyset, Page};

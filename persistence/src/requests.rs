@@ -29,6 +29,7 @@ use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
+use simpa_domain::text;
 use std::collections::HashMap;
 
 /// A request as stored.
@@ -194,7 +195,7 @@ fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
                 i,
                 line["account"].as_str().unwrap_or_default(),
                 funder,
-                line["label"].as_str().unwrap_or_default(),
+                &text::on_one_line(line["label"].as_str().unwrap_or_default()),
                 line["amount_cents"].as_i64().unwrap_or(-1),
             )
             .map_err(|_| corrupt())
@@ -211,8 +212,8 @@ fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {
         .map(|(i, item)| {
             Indicator::parse(
                 i,
-                item["name"].as_str().unwrap_or_default(),
-                item["unit"].as_str().unwrap_or_default(),
+                &text::on_one_line(item["name"].as_str().unwrap_or_default()),
+                &text::on_one_line(item["unit"].as_str().unwrap_or_default()),
                 item["target"].as_i64().unwrap_or(-1),
             )
             .map_err(|_| StoreError::Corrupt(format!("requests.indicators of {id}")))

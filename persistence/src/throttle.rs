@@ -1,11 +1,12 @@
-//! Sign-in attempts per throttle key (an account's e-mail, a client id, an address).
+//! Attempts per throttle key (an account from an address, an address, registrations from an
+//! address).
 
 use crate::DbConnection;
 use crate::convert::{naive, utc};
 use crate::error::StoreResult;
 use crate::schema::login_attempts;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::{count_star, min};
+use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
 use simpa_domain::throttle::RecentFailures;
 use uuid::Uuid;
@@ -16,14 +17,20 @@ pub fn recent_failures(
     key: &str,
     since: DateTime<Utc>,
 ) -> StoreResult<RecentFailures> {
-    let (count, oldest): (i64, Option<NaiveDateTime>) = login_attempts::table
-        .filter(login_attempts::throttle_key.eq(key))
-        .filter(login_attempts::attempted_at.gt(naive(since)))
-        .select((count_star(), min(login_attempts::attempted_at)))
-        .first(conn)?;
+    let (count, oldest, latest): (i64, Option<NaiveDateTime>, Option<NaiveDateTime>) =
+        login_attempts::table
+            .filter(login_attempts::throttle_key.eq(key))
+            .filter(login_attempts::attempted_at.gt(naive(since)))
+            .select((
+                count_star(),
+                min(login_attempts::attempted_at),
+                max(login_attempts::attempted_at),
+            ))
+            .first(conn)?;
     Ok(RecentFailures {
         count: u32::try_from(count).unwrap_or(u32::MAX),
         oldest: oldest.map(utc),
+        latest: latest.map(utc),
     })
 }
 

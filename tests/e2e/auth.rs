@@ -3,7 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 use simpa_tests::client::{PASSWORD, association_body};
-use simpa_tests::{Backend, JWT_SECRET, TestApp, on_both_backends};
+use simpa_tests::{Backend, JWT_SECRET, Reply, TestApp, on_both_backends};
 
 fn refresh(app: &TestApp, token: &str) -> simpa_tests::Reply {
     app.post(
@@ -136,29 +136,58 @@ fn expired_tampered_foreign_and_unsigned_tokens_are_refused(backend: Backend) {
             .header("Authorization", "Basic Y2FtaWxsZTpwYXNz"),
     );
     basic.expect_problem(401, "auth.invalid_token");
+    // The scheme's name is case-insensitive (RFC 9110 §11.1).
+    for scheme in ["BEARER", "bearer", "BeArEr"] {
+        let reply = app.send(
+            app.request(reqwest::Method::GET, "/api/v1/me")
+                .header("Authorization", format!("{scheme} {}", user.access)),
+        );
+        assert_eq!(reply.expect(200)["id"], json!(user.id), "{scheme}");
+    }
     // An invalid token is refused even where none is needed.
     app.get("/api/v1/districts", Some("abc.def"))
         .expect_problem(401, "auth.invalid_token");
 }
 
-fn repeated_failed_sign_ins_on_an_account_are_throttled(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SIMPA_LOGIN_MAX_FAILURES", "3")]);
+/// A sign-in from `address` (the server trusts `X-Forwarded-For` in these tests).
+fn sign_in_from(app: &TestApp, address: &str, email: &str, password: &str) -> Reply {
+    app.send(
+        app.request(reqwest::Method::POST, "/api/v1/auth/token")
+            .header("X-Forwarded-For", address)
+            .json(&json!({"grant_type": "password", "email": email, "password": password})),
+    )
+}
+
+const FROM_ADDRESSES: (&str, &str) = ("SIMPA_TRUST_FORWARDED_FOR", "true");
+
+fn repeated_failed_sign_ins_on_an_account_are_throttled_from_their_address_only(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[("SIMPA_LOGIN_MAX_FAILURES", "3"), FROM_ADDRESSES],
+    );
     app.register("camille@exemple.org");
     app.register("dominique@exemple.org");
+    let guesser = "198.51.100.66";
     for _ in 0..3 {
-        app.sign_in("camille@exemple.org", "wrong password!")
+        sign_in_from(&app, guesser, "camille@exemple.org", "wrong password!")
             .expect_problem(401, "auth.invalid_credentials");
     }
-    // Even the right password is refused now, with the time to wait.
-    let throttled = app.sign_in("Camille@Exemple.org", PASSWORD);
+    // From there, even the right password is refused now, with the time to wait.
+    let throttled = sign_in_from(&app, guesser, "Camille@Exemple.org", PASSWORD);
     throttled.expect_problem(429, "auth.too_many_attempts");
     let wait: i64 = throttled
         .header("retry-after")
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=900).contains(&wait), "{wait}");
-    // Other accounts are not affected.
-    app.sign_in("dominique@exemple.org", PASSWORD).expect(200);
+    assert!(
+        throttled.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("minutes"))
+    );
+    // The owner, from their usual address, is not locked out; other accounts are not affected.
+    sign_in_from(&app, "203.0.113.10", "camille@exemple.org", PASSWORD).expect(200);
+    sign_in_from(&app, guesser, "dominique@exemple.org", PASSWORD).expect(200);
 }
 
 /// Guesses sent all at once count like guesses sent one after the other.
@@ -192,41 +221,139 @@ fn parallel_guesses_are_counted_too(backend: Backend) {
     );
 }
 
-fn repeated_failed_sign_ins_from_an_address_are_throttled(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS", "4")]);
+/// An address failing on many accounts slows down (1 s after its latest failure, then 2 s,
+/// 4 s…), then stops at its limit until its oldest failure leaves the window.
+fn an_address_failing_on_many_accounts_backs_off_then_stops(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS", "10"),
+            FROM_ADDRESSES,
+        ],
+    );
     app.register("camille@exemple.org");
-    for n in 0..4 {
-        app.sign_in(&format!("inconnu{n}@exemple.org"), "whatever password")
-            .expect_problem(401, "auth.invalid_credentials");
+    let scanner = "198.51.100.77";
+    let fail = |n: u32| {
+        sign_in_from(
+            &app,
+            scanner,
+            &format!("inconnu{n}@exemple.org"),
+            "whatever password",
+        )
+    };
+    // A fifth of the limit costs nothing.
+    fail(0).expect_problem(401, "auth.invalid_credentials");
+    fail(1).expect_problem(401, "auth.invalid_credentials");
+    // Then a second after the latest failure, even for the right password.
+    let slowed = sign_in_from(&app, scanner, "camille@exemple.org", PASSWORD);
+    slowed.expect_problem(429, "auth.too_many_attempts");
+    assert_eq!(slowed.header("retry-after"), Some("1"));
+    app.clock.advance(chrono::TimeDelta::seconds(1));
+    sign_in_from(&app, scanner, "camille@exemple.org", PASSWORD).expect(200);
+    // Each failure doubles the wait.
+    for n in 2..10 {
+        fail(n).expect_problem(401, "auth.invalid_credentials");
+        if n < 9 {
+            let wait = 1_i64 << (n - 1);
+            let early = fail(100 + n);
+            early.expect_problem(429, "auth.too_many_attempts");
+            assert_eq!(early.header("retry-after"), Some(wait.to_string().as_str()));
+            app.clock.advance(chrono::TimeDelta::seconds(wait));
+        }
     }
-    app.sign_in("camille@exemple.org", PASSWORD)
-        .expect_problem(429, "auth.too_many_attempts");
+    // Ten failures: the address waits for the window, however long it waits.
+    app.clock.advance(chrono::TimeDelta::seconds(600));
+    let stopped = sign_in_from(&app, scanner, "camille@exemple.org", PASSWORD);
+    stopped.expect_problem(429, "auth.too_many_attempts");
+    let wait: i64 = stopped
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!(wait > 0 && wait < 900 - 600, "{wait}");
+    // Other addresses are not affected.
+    sign_in_from(&app, "203.0.113.10", "camille@exemple.org", PASSWORD).expect(200);
 }
 
-fn emails_are_unique_whatever_their_case(backend: Backend) {
+/// Registration answers the same whether the address has an account or not; its owner is
+/// told by e-mail, and nothing of the account changes.
+fn registration_tells_no_one_which_addresses_have_an_account(backend: Backend) {
     let app = TestApp::start(backend);
-    app.register("Camille@Exemple.org");
-    let duplicate = app.post(
-        "/api/v1/accounts",
-        None,
-        &json!({"email": "camille@exemple.ORG", "password": PASSWORD, "display_name": "Autre"}),
-    );
-    duplicate.expect_problem(409, "account.email_taken");
+    let admin = app.admin();
+    let register = |email: &str, password: &str, name: &str| {
+        app.post(
+            "/api/v1/accounts",
+            None,
+            &json!({"email": email, "password": password, "display_name": name}),
+        )
+    };
+    let new = register("Camille@Exemple.org", PASSWORD, "Camille Martin");
+    let again = register("camille@exemple.ORG", "another password entirely", "Autre");
+    let unknown = register("dominique@exemple.org", PASSWORD, "Dominique");
+    for reply in [&new, &again, &unknown] {
+        assert_eq!(reply.status, 202, "{}", reply.text);
+        assert_eq!(reply.body["detail"], new.body["detail"]);
+        assert_eq!(
+            reply
+                .body
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["detail".to_owned(), "email".to_owned()])
+        );
+        assert_eq!(reply.header("location"), None);
+    }
+    // Nothing changed of the account: its password is the first one.
+    let camille = app.signed_in_as("CAMILLE@EXEMPLE.ORG", PASSWORD);
     assert_eq!(
-        duplicate.field_errors(),
-        vec![("email".to_owned(), "account.email_taken".to_owned())]
-    );
-    let tokens = app.sign_in("CAMILLE@EXEMPLE.ORG", PASSWORD);
-    let access = tokens.expect(200)["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    assert_eq!(
-        app.get("/api/v1/me", Some(&access)).expect(200)["email"],
+        app.get("/api/v1/me", Some(&camille.access)).expect(200)["email"],
         "Camille@Exemple.org"
     );
+    app.sign_in("camille@exemple.org", "another password entirely")
+        .expect_problem(401, "auth.invalid_credentials");
     app.sign_in("nobody@exemple.org", PASSWORD)
         .expect_problem(401, "auth.invalid_credentials");
+    // Its owner was told, once; nobody else was written to.
+    let outbox = app.outbox_settled(&admin, std::time::Duration::from_secs(10));
+    let told: Vec<(&str, &str)> = outbox
+        .iter()
+        .map(|m| {
+            (
+                m["recipient"].as_str().unwrap_or_default(),
+                m["subject"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [(
+            "Camille Martin <Camille@Exemple.org>",
+            "Vous avez déjà un compte Simpa"
+        )]
+    );
+}
+
+fn registrations_are_throttled_per_address(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[("SIMPA_REGISTRATIONS_PER_ADDRESS", "3"), FROM_ADDRESSES],
+    );
+    let register_from = |address: &str, n: u32| {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/accounts")
+                .header("X-Forwarded-For", address)
+                .json(&json!({"email": format!("personne{n}@exemple.org"), "password": PASSWORD, "display_name": "Personne"})),
+        )
+    };
+    for n in 0..3 {
+        register_from("198.51.100.5", n).expect(202);
+    }
+    let refused = register_from("198.51.100.5", 3);
+    refused.expect_problem(429, "account.too_many_registrations");
+    assert!(refused.header("retry-after").is_some());
+    app.sign_in("personne3@exemple.org", PASSWORD)
+        .expect_problem(401, "auth.invalid_credentials");
+    register_from("203.0.113.10", 4).expect(202);
+    // Registering an address that has an account counts the same.
+    register_from("203.0.113.10", 0).expect(202);
 }
 
 fn registration_checks_every_field_at_once(backend: Backend) {
@@ -326,6 +453,11 @@ fn api_clients_sign_in_with_client_credentials_and_act_for_their_direction(backe
     );
     let access = tokens["access_token"].as_str().expect("token").to_owned();
     grant("wrong secret").expect_problem(401, "auth.invalid_client");
+    // Client ids are not secret: someone guessing its secret does not cut the client off.
+    for _ in 0..6 {
+        grant("another wrong secret").expect_problem(401, "auth.invalid_client");
+    }
+    grant(secret).expect(200);
     let nul = app.post("/api/v1/auth/token", None, &json!({"grant_type": "client_credentials", "client_id": "simpa-\u{0}", "client_secret": "x"}));
     nul.expect_problem(401, "auth.invalid_client");
 
@@ -376,10 +508,11 @@ on_both_backends!(
     refresh_tokens_rotate_and_a_reused_one_revokes_the_session,
     logout_revokes_the_session,
     expired_tampered_foreign_and_unsigned_tokens_are_refused,
-    repeated_failed_sign_ins_on_an_account_are_throttled,
-    repeated_failed_sign_ins_from_an_address_are_throttled,
+    repeated_failed_sign_ins_on_an_account_are_throttled_from_their_address_only,
+    an_address_failing_on_many_accounts_backs_off_then_stops,
     parallel_guesses_are_counted_too,
-    emails_are_unique_whatever_their_case,
+    registration_tells_no_one_which_addresses_have_an_account,
+    registrations_are_throttled_per_address,
     registration_checks_every_field_at_once,
     api_clients_sign_in_with_client_credentials_and_act_for_their_direction,
 );

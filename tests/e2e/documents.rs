@@ -390,6 +390,19 @@ fn bad_uploads_are_refused_with_the_reason_and_leave_nothing(backend: Backend) {
         )),
     );
     exe.expect_problem(415, "file.unsupported_type");
+    // A name that reads backwards from a point on (U+202E) would hide its real extension.
+    let disguised = file(
+        &app,
+        Some(&alice),
+        &theatre,
+        &statuts,
+        Some(("statuts\u{202e}gpj.pdf", pdf("disguised"))),
+    );
+    disguised.expect_problem(422, "validation.failed");
+    assert_eq!(
+        disguised.field_errors(),
+        vec![("file".to_owned(), "text.bidi_control".to_owned())]
+    );
     // A PDF named like a Word file is a PDF.
     let misnamed = file(
         &app,
@@ -543,7 +556,7 @@ fn the_city_reviews_documents_and_the_profile_status_follows(backend: Backend) {
         "W751000001",
         "52499120500013",
     );
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = app.today().to_string();
     let vault = status(&app, &alice, &theatre, &today);
     assert_eq!(
         (
@@ -798,7 +811,20 @@ fn validity_follows_dates_years_and_the_auditor_threshold(backend: Backend) {
         negative.field_errors(),
         vec![(
             "cash_subsidies_cents".to_owned(),
-            "amount.negative".to_owned()
+            "amount.not_positive".to_owned()
+        )]
+    );
+    let huge = app.put(
+        &funding,
+        Some(&alice.access),
+        None,
+        &json!({"cash_subsidies_cents": i64::MAX}),
+    );
+    assert_eq!(
+        huge.field_errors(),
+        vec![(
+            "cash_subsidies_cents".to_owned(),
+            "amount.too_large".to_owned()
         )]
     );
     let mallory = app.new_user("mallory@exemple.org");
@@ -873,7 +899,7 @@ fn the_president_signs_the_republican_engagement_contract(backend: Backend) {
         )
     );
     assert_eq!(signed["file"], Value::Null);
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = app.today().to_string();
     assert_eq!(
         kind_status(
             &status(&app, &alice, &theatre, &today),

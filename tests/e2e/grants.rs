@@ -163,7 +163,7 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         )
         .expect(200);
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = app.today();
     app.post(
         &format!("{base}/vote"),
         Some(&bureau.access),
@@ -288,6 +288,27 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     assert_eq!(
         wrong.field_errors(),
         [("installments".to_owned(), "schedule.total".to_owned())]
+    );
+    // Amounts whose sum would overflow are refused, each by its field (this panicked once).
+    let huge = app.put(
+        &schedule_path,
+        Some(&finance.access),
+        Some(&tag),
+        &json!({"installments": [{"cents": i64::MAX, "due": "on_notification"}, {"cents": i64::MAX, "due": "after_final_report"}]}),
+    );
+    huge.expect_problem(422, "validation.failed");
+    assert_eq!(
+        huge.field_errors(),
+        [
+            (
+                "installments[0].cents".to_owned(),
+                "amount.too_large".to_owned()
+            ),
+            (
+                "installments[1].cents".to_owned(),
+                "amount.too_large".to_owned()
+            )
+        ]
     );
     let split = json!({"installments": [{"cents": 2_000_000, "due": "on_notification"}, {"cents": 1_000_000, "due": "after_final_report"}]});
     app.put(&schedule_path, Some(&bureau.access), Some(&tag), &split)
@@ -606,7 +627,7 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     let ahead = ((due_on - chrono::Utc::now().date_naive()).num_days() + 1).max(0);
     app.clock.advance(TimeDelta::days(ahead));
     let now = chrono::Utc::now() + TimeDelta::days(ahead);
-    let today = now.date_naive();
+    let today = app.today();
     let mut strict = campaign_body(app, "ANNUELLE", "central", None);
     strict["budget_year"] = json!(now.year() + 1);
     strict["opens_at"] = json!((now - TimeDelta::days(1)).to_rfc3339());

@@ -33,6 +33,31 @@ fn bad_input_gets_a_problem_naming_the_field_never_a_500(backend: Backend) {
 
     let cases: &[(&str, Value, &str, &str)] = &[
         ("/name", json!(42), "name", "field.invalid_type"),
+        // Names are one visible line, read as they are written.
+        (
+            "/name",
+            json!("\u{200b}\u{200b}\u{200b}"),
+            "name",
+            "text.required",
+        ),
+        (
+            "/name",
+            json!("Théâtre\u{202e}ertaéhT"),
+            "name",
+            "text.bidi_control",
+        ),
+        (
+            "/name",
+            json!("Théâtre\nBcc: x@y.fr"),
+            "name",
+            "text.control_character",
+        ),
+        (
+            "/acronym",
+            json!("TD\u{202e}F"),
+            "acronym",
+            "text.bidi_control",
+        ),
         (
             "/directory_consent",
             json!("yes"),
@@ -81,6 +106,44 @@ fn bad_input_gets_a_problem_naming_the_field_never_a_500(backend: Backend) {
         &json!({"grant_type": "magic", "email": "a@b.fr"}),
     );
     grant.expect_problem(422, "validation.failed");
+
+    // A request's body: its target and its fields are read apart, so that an error in a field
+    // is named even though the body holds both; every such error at once.
+    let target = json!({"campaign_id": uuid::Uuid::now_v7(), "association_id": uuid::Uuid::now_v7(), "title": "T"});
+    for (field, value, code) in [
+        ("start_date", json!(""), "field.invalid_value"),
+        ("renews_request_id", json!(""), "field.invalid_value"),
+        ("nature", json!("bogus"), "field.unknown_value"),
+        ("requested_cents", json!(12.5), "field.invalid_type"),
+    ] {
+        let mut body = target.clone();
+        body[field] = value;
+        let reply = app.post("/api/v1/requests", Some(&alice.access), &body);
+        reply.expect_problem(422, "validation.failed");
+        assert_eq!(
+            reply.field_errors(),
+            vec![(field.to_owned(), code.to_owned())],
+            "{field}"
+        );
+    }
+    let both = app.post(
+        "/api/v1/requests",
+        Some(&alice.access),
+        &json!({"campaign_id": "x", "association_id": uuid::Uuid::now_v7(), "title": "T", "nature": "bogus"}),
+    );
+    assert_eq!(
+        both.field_errors(),
+        vec![
+            ("campaign_id".to_owned(), "field.invalid_value".to_owned()),
+            ("nature".to_owned(), "field.unknown_value".to_owned())
+        ]
+    );
+    // An integer written as a number with a zero fraction is that integer (JSON Schema's
+    // reading): the body goes past the parsing, to the rules (here, no such campaign).
+    let mut integral = target.clone();
+    integral["requested_cents"] = json!(1430035.0);
+    app.post("/api/v1/requests", Some(&alice.access), &integral)
+        .expect_problem(404, "association.not_found");
 
     app.get("/api/v1/associations/not-a-uuid", Some(&alice.access))
         .expect_problem(404, "resource.not_found");
@@ -480,9 +543,130 @@ fn the_contract_is_kept_before_any_handler_runs(backend: Backend) {
         preflight.header("access-control-allow-origin"),
         Some("https://www.paris.fr")
     );
+    // A preflight it refuses is answered like every other refusal.
+    for (origin, method, code) in [
+        ("https://ailleurs.example", "GET", "cors.origin_not_allowed"),
+        ("https://www.paris.fr", "DELETE", "cors.method_not_allowed"),
+    ] {
+        let refused = app.send(
+            app.request(reqwest::Method::OPTIONS, "/api/v1/open-data/subsidies.csv")
+                .header("origin", origin)
+                .header("access-control-request-method", method),
+        );
+        refused.expect_problem(400, code);
+        assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+    }
+    // OPTIONS is a method like the others elsewhere: 405 with `Allow` on a known path.
+    let options = send("OPTIONS", "/api/v1/requests");
+    options.expect_problem(405, "method.not_allowed");
+    assert_eq!(options.header("allow"), Some("GET, POST"));
+    let private_preflight = app.send(
+        app.request(reqwest::Method::OPTIONS, "/api/v1/me")
+            .header("origin", "https://www.paris.fr")
+            .header("access-control-request-method", "GET"),
+    );
+    private_preflight.expect_problem(405, "method.not_allowed");
+    assert_eq!(private_preflight.header("allow"), Some("GET"));
+    assert_eq!(
+        private_preflight.header("access-control-allow-origin"),
+        None
+    );
+    send("OPTIONS", "/api/v1/nothing").expect_problem(404, "route.not_found");
+}
+
+/// Sends raw bytes on a new connection and returns all that comes back until it closes.
+fn raw_exchange(app: &TestApp, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    // The server may answer and close before reading everything: a failed write is fine.
+    let _ = stream.write_all(bytes);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The problem of the answer that starts at `from`, with its status line and headers.
+fn problem_at(answers: &str, from: usize) -> (String, Value) {
+    let answer = &answers[from..];
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|l| l.parse().ok())
+        .expect("a length");
+    let problem = serde_json::from_str(&body[..length]).expect("JSON");
+    (head.to_owned(), problem)
+}
+
+/// A request actix-http cannot even parse is answered by itself, before any route: those
+/// answers are problems too, with the security headers.
+fn unreadable_requests_get_a_problem_too(backend: Backend) {
+    let app = TestApp::start(backend);
+    let long_line = [
+        b"GET /".as_slice(),
+        &vec![b'a'; 70_000],
+        b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]
+    .concat();
+    let many_headers: String = (0..100).map(|i| format!("X-En-Tete-{i}: v\r\n")).collect();
+    for (request, status, code) in [
+        (long_line.clone(), 400, "request.unreadable"),
+        (
+            b"DES OCTETS QUI NE SONT PAS HTTP\r\n\r\n".to_vec(),
+            400,
+            "request.unreadable",
+        ),
+        (
+            format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n").into_bytes(),
+            431,
+            "request.headers_too_large",
+        ),
+    ] {
+        let answer = raw_exchange(&app, &request);
+        let (head, problem) = problem_at(&answer, 0);
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(
+            head.contains("content-type: application/problem+json"),
+            "{head}"
+        );
+        assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+        assert!(
+            head.contains("content-security-policy: default-src 'none'"),
+            "{head}"
+        );
+        assert_eq!(
+            (problem["status"].as_u64(), problem["code"].as_str()),
+            (Some(status), Some(code))
+        );
+    }
+    // After answers of the application on the same connection, too.
+    let pipelined = [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/districts HTTP/1.1\r\nHost: x\r\n\r\n".as_slice(),
+        &long_line,
+    ]
+    .concat();
+    let answers = raw_exchange(&app, &pipelined);
+    assert!(answers.starts_with("HTTP/1.1 200 OK"), "{answers}");
+    let last = answers.rfind("HTTP/1.1 ").expect("answers");
+    assert_eq!(
+        answers[..last].matches("HTTP/1.1 200 OK").count(),
+        2,
+        "{answers}"
+    );
+    let (head, problem) = problem_at(&answers, last);
+    assert!(head.starts_with("HTTP/1.1 400 "), "{head}");
+    assert_eq!(problem["code"], "request.unreadable");
+    // An answer to HEAD ends its connection: what follows it cannot be told from its length.
+    let head = raw_exchange(&app, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(head.contains("connection: close"), "{head}");
 }
 
 on_both_backends!(
+    unreadable_requests_get_a_problem_too,
     the_contract_is_kept_before_any_handler_runs,
     bad_input_gets_a_problem_naming_the_field_never_a_500,
     every_answer_carries_a_request_id,

@@ -17,5 +17,6 @@ mod juries;
 mod members;
 mod notifications;
 mod open_data;
+mod panics;
 mod requests;
 mod webhooks;

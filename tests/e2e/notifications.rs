@@ -45,8 +45,8 @@ fn register_declining_emails(app: &TestApp, email: &str) -> User {
         None,
         &json!({"email": email, "password": PASSWORD, "display_name": "Bob Trésorier", "request_emails": false}),
     );
-    let id = account.expect(201)["id"].as_str().expect("id").to_owned();
-    app.signed_in(id, email)
+    account.expect(202);
+    app.signed_in_as(email, PASSWORD)
 }
 
 fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
@@ -422,9 +422,7 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (alice, association, request) = submitted(app, 1, &campaign);
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .date_naive();
+    let today = app.today();
     let until = (today + chrono::Days::new(20)).to_string();
     simpa_tests::documents::file(
         app,

@@ -417,9 +417,40 @@ fn the_open_data_of_subsidies_follows_the_scdl_and_paris_layout_and_streams(back
         numbers.windows(2).all(|w| w[0] < w[1]),
         "in the order of numbers, each once"
     );
+    // An association named like a spreadsheet formula is published as text, in every CSV
+    // (and as it is in JSON): opening the open data must not run it.
+    let formula = r#"=HYPERLINK("https://piege.exemple/","Cliquez")"#;
+    let renamed = app
+        .execute_sql(format!(
+            "UPDATE associations SET name = '{formula}' WHERE id IN \
+             (SELECT association_id FROM requests WHERE id IN (SELECT request_id FROM grants))"
+        ))
+        .expect("rename");
+    assert!(renamed > 0);
     let csv = app.get(&format!("{SCDL}.csv"), None).text;
     let rows = records(&csv, b',');
     assert_eq!(rows.len() as i64 - 1, publishable(&app, None));
+    let voted = records(&app.get(&format!("{VOTED}.csv"), None).text, b';');
+    for row in rows.iter().chain(&voted) {
+        for cell in row {
+            let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                && cell.replace(',', ".").parse::<f64>().is_err();
+            assert!(!formula, "a formula in {row:?}");
+        }
+    }
+    let text = format!("'{formula}");
+    assert!(rows.iter().any(|r| r[column("nomBeneficiaire")] == text));
+    assert!(voted.iter().any(|r| r.contains(&text)));
+    let objects = app.get(&format!("{SCDL}.json"), None);
+    assert!(
+        objects
+            .expect(200)
+            .as_array()
+            .expect("an array")
+            .iter()
+            .any(|o| o["nomBeneficiaire"] == formula),
+        "JSON keeps the name as it is"
+    );
     assert!(rows.len() > 2_000, "{} rows", rows.len());
     assert_eq!(check_scdl_csv(csv.as_bytes()), vec![]);
     let objects = app.get(&format!("{SCDL}.json"), None);

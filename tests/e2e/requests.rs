@@ -54,6 +54,14 @@ impl City {
         }
     }
 
+    /// The same city after a restart with these variables changed (its people stay signed in).
+    pub(crate) fn restart_with(self, vars: &[(&str, &str)]) -> City {
+        City {
+            app: self.app.restart_with(vars),
+            ..self
+        }
+    }
+
     /// The bureau declares the request admissible and dispatches it to the `lead` direction,
     /// with the `co` ones (by code).
     pub(crate) fn admit_and_dispatch(&self, request: &str, lead: &str, co: &[&str]) {

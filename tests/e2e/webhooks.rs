@@ -10,10 +10,12 @@ use simpa_tests::receiver::{Call, Receiver};
 use simpa_tests::{Backend, TestApp, User, on_both_backends};
 use std::time::{Duration, Instant};
 
-const FAST_OUTBOX: [(&str, &str); 3] = [
+/// A fast outbox, and the loopback receivers allowed (they are internal addresses).
+const FAST_OUTBOX: [(&str, &str); 4] = [
     ("SIMPA_OUTBOX_POLL_MS", "50"),
     ("SIMPA_OUTBOX_FIRST_RETRY_SECONDS", "1"),
     ("SIMPA_OUTBOX_LEASE_SECONDS", "2"),
+    ("SIMPA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1, LOCALHOST"),
 ];
 
 fn register(app: &TestApp, by: &User, body: Value) -> Value {
@@ -65,20 +67,37 @@ fn deliveries(app: &TestApp, by: &User, webhook: &str) -> Vec<Value> {
         .clone()
 }
 
-/// Polls the endpoint's deliveries until the latest is in `status`.
-fn latest_delivery_in(app: &TestApp, by: &User, webhook: &str, status: &str) -> Value {
+/// Polls the endpoint's deliveries until the latest has `value` in `field`.
+fn latest_delivery_with(
+    app: &TestApp,
+    by: &User,
+    webhook: &str,
+    field: &str,
+    value: &str,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let latest = deliveries(app, by, webhook)
             .first()
             .cloned()
             .unwrap_or(Value::Null);
-        if latest["status"] == status {
+        if latest[field] == value {
             return latest;
         }
-        assert!(Instant::now() < deadline, "still not {status}: {latest}");
+        assert!(
+            Instant::now() < deadline,
+            "{field} still not {value}: {latest}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn latest_delivery_in(app: &TestApp, by: &User, webhook: &str, status: &str) -> Value {
+    latest_delivery_with(app, by, webhook, "status", status)
+}
+
+fn latest_delivery_failing_with(app: &TestApp, by: &User, webhook: &str, error: &str) -> Value {
+    latest_delivery_with(app, by, webhook, "last_error", error)
 }
 
 fn directions_systems_are_told_of_their_requests_by_signed_calls(backend: Backend) {
@@ -254,13 +273,13 @@ fn a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand(backend
     assert!(retried.len() >= 2, "tried again after a second");
     assert_eq!(retried[0].body, retried[1].body, "the same event");
     let waiting = latest_delivery_in(app, &city.dac, &webhook, "pending");
-    assert_eq!(waiting["last_error"], "HTTP 503");
+    assert_eq!(waiting["last_error"], "refused", "no more than that");
     assert!(waiting["attempts"].as_u64().is_some_and(|n| n >= 1));
 
     let given_up = latest_delivery_in(app, &city.dac, &gone_webhook, "failed");
     assert_eq!(
         (&given_up["attempts"], &given_up["last_error"]),
-        (&json!(1), &json!("HTTP 410")),
+        (&json!(1), &json!("refused")),
         "410 Gone is not tried again"
     );
     assert_eq!(gone.calls().len(), 1);
@@ -268,7 +287,7 @@ fn a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand(backend
     // A day later the receiver still fails: the delivery is given up.
     city.app.clock.advance(chrono::Duration::hours(25));
     let failed = latest_delivery_in(app, &city.dac, &webhook, "failed");
-    assert_eq!(failed["last_error"], "HTTP 503");
+    assert_eq!(failed["last_error"], "refused");
     // Given up, and nothing else pending: no call can follow.
     let tried = failing.calls().len();
     app.outbox_settled(&city.admin, Duration::from_secs(10));
@@ -464,7 +483,93 @@ fn webhooks_are_only_for_those_who_follow_the_direction(backend: Backend) {
     assert_eq!(removed.expect(200)["items"][0]["active"], false);
 }
 
+/// Server-side request forgery: a webhook is a way to make the server call an address. Only
+/// public addresses are called, checked at registration and at each delivery, unless the
+/// host is allowed; what the delivery log says cannot map a network.
+fn webhooks_reach_no_internal_address_unless_its_host_is_allowed(backend: Backend) {
+    let city = City::start_with(backend, &FAST_OUTBOX);
+    let receiver = Receiver::start();
+    let port = receiver.port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    // Allowed hosts: registered, and called.
+    let literal = id(&register(
+        &city.app,
+        &city.admin,
+        json!({"url": receiver.url("/ip")}),
+    ));
+    let by_name = id(&register(
+        &city.app,
+        &city.admin,
+        json!({"url": format!("http://localhost:{port}/nom")}),
+    ));
+    let silent = id(&register(
+        &city.app,
+        &city.admin,
+        json!({"url": format!("http://127.0.0.1:{closed}/")}),
+    ));
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    submitted(&city.app, 1, &campaign);
+    assert_eq!(receiver.wait_for(2, Duration::from_secs(15)).len(), 2);
+    let unanswered = latest_delivery_failing_with(&city.app, &city.admin, &silent, "no answer");
+    assert_eq!(unanswered["status"], "pending");
+
+    // The administrator no longer allows them.
+    let city = city.restart_with(&[("SIMPA_WEBHOOK_ALLOWED_HOSTS", "")]);
+    let (app, admin) = (&city.app, &city.admin);
+    let refused_urls = [
+        receiver.url("/"),
+        format!("http://localhost:{port}/"),
+        format!("http://127.1:{port}/"),
+        format!("http://LocalHost:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+        format!("http://0.0.0.0:{port}/"),
+        "http://10.0.0.1/".to_owned(),
+        "http://192.168.1.254/admin".to_owned(),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[fd00::1]/".to_owned(),
+    ];
+    for url in refused_urls {
+        let reply = app.post(
+            "/api/v1/webhooks",
+            Some(&admin.access),
+            &json!({"url": url}),
+        );
+        reply.expect_problem(422, "validation.failed");
+        assert_eq!(
+            reply.field_errors(),
+            [("url".to_owned(), "url.internal_address".to_owned())],
+            "{url}"
+        );
+    }
+    let nowhere = app.post(
+        "/api/v1/webhooks",
+        Some(&admin.access),
+        &json!({"url": "https://nulle-part.invalid/simpa"}),
+    );
+    assert_eq!(
+        nowhere.field_errors(),
+        [("url".to_owned(), "url.unresolvable".to_owned())]
+    );
+    // Those registered before are refused at delivery, before connecting: by address, and
+    // by name (a name may come to point inside after its registration).
+    submitted(&city.app, 2, &campaign);
+    for webhook in [&literal, &by_name, &silent] {
+        let refused = latest_delivery_failing_with(&city.app, &city.admin, webhook, "refused");
+        assert_eq!(refused["status"], "pending", "{webhook}");
+    }
+    assert_eq!(
+        receiver.calls().len(),
+        2,
+        "nothing more reached the receiver"
+    );
+}
+
 on_both_backends!(
+    webhooks_reach_no_internal_address_unless_its_host_is_allowed,
     directions_systems_are_told_of_their_requests_by_signed_calls,
     a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand,
     webhooks_are_only_for_those_who_follow_the_direction,

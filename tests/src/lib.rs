@@ -14,9 +14,9 @@ pub use client::{Reply, User};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use simpa_api::Services;
 use simpa_api::clock::Clock;
 use simpa_api::config::Config;
-use simpa_api::{Services, app};
 use simpa_persistence::Db;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -155,6 +155,8 @@ impl TestApp {
             ("SIMPA_DB_POOL_SIZE".into(), "4".into()),
             // Tests run the daily jobs themselves, at the time they choose.
             ("SIMPA_DAILY_AT".into(), "off".into()),
+            // Every test registers its people from one address, many at once.
+            ("SIMPA_REGISTRATIONS_PER_ADDRESS".into(), "100000".into()),
         ]);
         let postgres_database = match backend {
             Backend::Sqlite => None,
@@ -193,6 +195,16 @@ impl TestApp {
         })
     }
 
+    /// A connection of its own to the application's database (a pool of one, apart from the
+    /// application's): what it reads was committed.
+    pub fn second_connection(&self) -> Db {
+        let options = simpa_persistence::PoolOptions {
+            max_size: 1,
+            ..Default::default()
+        };
+        Db::open(&self.services.state.config.database_url, options).expect("a second connection")
+    }
+
     /// Stops the application abruptly (as a killed process would, but for its files and
     /// database) and starts it again on the same data.
     pub fn restart(mut self) -> TestApp {
@@ -227,13 +239,15 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let background = simpa_api::start_background(&serving);
-                let server = actix_web::HttpServer::new(move || app(serving.clone()))
-                    .workers(2)
-                    .disable_signals()
-                    .bind(("127.0.0.1", 0))
-                    .expect("bind a free port");
-                let address = server.addrs()[0];
-                let server = server.run();
+                let listener =
+                    std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+                let address = listener.local_addr().expect("its address");
+                let options = simpa_api::server::ServerOptions {
+                    workers: Some(2),
+                    signals: false,
+                };
+                let server =
+                    simpa_api::server::serve(serving.clone(), listener, options).expect("serve");
                 sender
                     .send((address, server.handle()))
                     .expect("report the address");
@@ -260,6 +274,12 @@ impl TestApp {
             data_dir: Some(data_dir),
             env,
         }
+    }
+
+    /// Today in the city, by the application's clock (which tests move forward): what the
+    /// server calls today, which is not the UTC date an hour or two before midnight.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.services.state.today()
     }
 
     /// The application's data directory.

@@ -22,17 +22,21 @@ impl FromRequest for Caller {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` value; the scheme's name is
+/// case-insensitive (RFC 9110 §11.1), and spaces may separate it from the token.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 impl Caller {
     /// The caller of a request: its verified bearer token, or nobody without one.
     pub fn of(req: &HttpRequest) -> Result<Caller, Problem> {
         let Some(value) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(Caller(None));
         };
-        let token = value.to_str().ok().and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
-        let Some(token) = token.map(str::trim) else {
+        let Some(token) = value.to_str().ok().and_then(bearer_token) else {
             return Err(Problem::unauthenticated(
                 "auth.invalid_token",
                 "L'en-tête Authorization doit être « Bearer <jeton> ».",
@@ -43,5 +47,20 @@ impl Caller {
             return Err(Problem::internal());
         };
         keys.verify(token).map(|subject| Caller(Some(subject)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "BeArEr   abc "] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value:?}");
+        }
+        for value in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", "abc"] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 }

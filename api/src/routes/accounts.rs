@@ -8,7 +8,7 @@ use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::existed;
 use crate::state::AppState;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::account::{Password, parse_display_name};
@@ -21,7 +21,8 @@ use simpa_domain::roles::StaffRole;
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
 use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::{DbConnection, StoreResult, accounts, reference};
+use simpa_persistence::members::Addressee;
+use simpa_persistence::{DbConnection, StoreResult, accounts, locks, reference, throttle};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -29,7 +30,8 @@ use uuid::Uuid;
 pub struct Registration {
     #[schema(example = "tresoriere@exemple.org")]
     pub email: String,
-    /// At least 10 characters.
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     #[schema(example = "Camille Martin")]
     pub display_name: String,
@@ -142,24 +144,38 @@ fn account_view(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountVi
     })
 }
 
-/// Registers a person. E-mails are unique whatever their case. To join an association, the
-/// person then accepts the invitation its president gave them.
+/// What registration answers, whether the address had an account or not.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationReceived {
+    pub email: String,
+    /// What happens next, in French.
+    pub detail: &'static str,
+}
+
+const REGISTRATION_RECEIVED: &str = "Si cette adresse n'avait pas encore de compte, il est créé : connectez-vous avec ce mot de passe. Sinon, son titulaire a été prévenu par e-mail.";
+
+/// Registers a person. E-mails are unique whatever their case. The answer is the same
+/// whether the address had an account or not (so that no one can tell which addresses
+/// do): a new account is created, or the address's owner is told by e-mail that someone
+/// tried. Ten registrations per address within 15 minutes at most. To join an association,
+/// the person then accepts the invitation its president gave them.
 #[utoipa::path(
     tag = "accounts",
     request_body = Registration,
     responses(
-        (status = 201, body = AccountView),
+        (status = 202, body = RegistrationReceived),
         (status = 400, response = responses::BadRequest),
-        (status = 409, response = responses::Conflict),
         (status = 413, response = responses::PayloadTooLarge),
         (status = 415, response = responses::UnsupportedMediaType),
         (status = 422, response = responses::Invalid),
+        (status = 429, response = responses::TooManyRequests),
     )
 )]
 #[post("/accounts")]
 pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<Registration>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
@@ -173,16 +189,30 @@ pub async fn register(
     };
     let hash = state.hash_password(password.expose().to_owned()).await?;
     let now = state.now();
-    let view = state
+    let policy = state.config.throttle;
+    let address = format!(
+        "register:ip:{}",
+        crate::auth::client_address(&req, state.config.trust_forwarded_for)
+    );
+    let templates = state.templates.clone();
+    let answer = RegistrationReceived {
+        email: email.as_str().to_owned(),
+        detail: REGISTRATION_RECEIVED,
+    };
+    state
         .write(move |conn| {
             require(conn, caller, Action::RegisterAccount)?;
-            if accounts::email_taken(conn, &email)? {
-                return Err(DomainError::conflict(
-                    "account.email_taken",
-                    Some("email"),
-                    "Un compte existe déjà avec cette adresse e-mail.",
-                )
-                .into());
+            locks::lock_names(conn, &[&address])?;
+            let since = policy.window_start(now);
+            policy.check_registration(throttle::recent_failures(conn, &address, since)?, now)?;
+            throttle::record_attempt(conn, &[&address], now, since)?;
+            if let Some(existing) = accounts::find_by_email(conn, &email)? {
+                let owner = Addressee {
+                    account: existing.id,
+                    email: existing.email,
+                    name: existing.display_name,
+                };
+                return crate::notify::tell_account_exists(conn, &templates, &owner, now);
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;
@@ -192,12 +222,10 @@ pub async fn register(
                 preferences.request_emails = false;
                 accounts::set_preferences(conn, id, preferences)?;
             }
-            account_view(conn, id)
+            Ok(())
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/accounts/{}", view.id)))
-        .json(view))
+    Ok(HttpResponse::Accepted().json(answer))
 }
 
 /// The signed-in person's account, staff roles and memberships.
@@ -230,6 +258,7 @@ pub struct AccountQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

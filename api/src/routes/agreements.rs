@@ -144,7 +144,7 @@ fn agreement_view(
             name,
         },
         object: agreement.terms.object,
-        total_cents: agreement.terms.years.iter().map(|y| y.cents).sum(),
+        total_cents: simpa_domain::money::total(agreement.terms.years.iter().map(|y| y.cents)),
         years: agreement
             .terms
             .years
@@ -494,7 +494,7 @@ fn document(
         final_report_due_on: first.final_report_due_on,
         signatures,
     };
-    let total: i64 = agreement.terms.years.iter().map(|y| y.cents).sum();
+    let total = simpa_domain::money::total(agreement.terms.years.iter().map(|y| y.cents));
     let title = format!(
         "Convention d'objectifs n° {} entre la {city} et {} — {}",
         agreement.reference,

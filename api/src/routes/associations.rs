@@ -379,7 +379,7 @@ const CREATE: &str = "create_association";
 #[utoipa::path(
     tag = "associations",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, up to 255 characters: a retry with the same key and body is answered like the first call.")),
+    params(IdempotencyKey),
     request_body = AssociationFields,
     responses(
         (status = 201, body = AssociationView, headers(("ETag" = String), ("Location" = String))),
@@ -532,6 +532,7 @@ pub struct AssociationQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

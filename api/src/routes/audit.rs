@@ -57,6 +57,7 @@ pub struct AuditQuery {
     /// Every action when absent.
     pub action: Option<AuditActionCode>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

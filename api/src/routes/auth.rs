@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::DomainError;
 use simpa_domain::account::{RefreshDecision, decide_refresh, is_client_id};
 use simpa_domain::audit::{AuditAction, AuditActor};
-use simpa_domain::contact::{EmailAddress, has_control_characters};
+use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
-use simpa_domain::throttle::ThrottlePolicy;
+use simpa_domain::text::has_control_characters;
+use simpa_domain::throttle::{RecentFailures, ThrottlePolicy};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, locks, service_accounts, throttle, tokens,
@@ -73,29 +74,14 @@ fn invalid_client() -> Problem {
     )
 }
 
-/// The address a request comes from, for throttling. Behind a trusted proxy, the address the
-/// proxy appended last to `X-Forwarded-For`: the entries before it are the client's say-so.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let forwarded = trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-        })
-        .flatten()
-        .and_then(|v| v.rsplit(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    forwarded
-        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Exchanges credentials for tokens.
 ///
-/// Five failed sign-ins on one account (or fifty from one address) within 15 minutes, and
-/// further attempts are answered 429 until the oldest failure is 15 minutes old. A refresh
-/// token works once: presenting a used one revokes every token of its sign-in.
+/// Five failed sign-ins on one account from one address within 15 minutes, and further
+/// attempts on it from that address are answered 429 until the oldest failure is 15 minutes
+/// old; the account's owner signs in from elsewhere as usual. An address's failures (all
+/// accounts and API clients) slow it down past ten (1 s, 2 s, 4 s… after its latest) and stop
+/// it at fifty. API clients are throttled by address only. A refresh token works once:
+/// presenting a used one revokes every token of its sign-in.
 #[utoipa::path(
     tag = "auth",
     request_body(content(
@@ -121,7 +107,7 @@ pub async fn request_token(
 ) -> Result<HttpResponse, Problem> {
     let address = format!(
         "ip:{}",
-        client_address(&req, state.config.trust_forwarded_for)
+        crate::auth::client_address(&req, state.config.trust_forwarded_for)
     );
     let response = match body.0 {
         TokenRequest::Password { email, password } => {
@@ -141,21 +127,25 @@ pub async fn request_token(
         .json(response))
 }
 
-/// Refuses a sign-in while the account's or the address's recent failures are over the limit;
-/// otherwise records this attempt now, before the credentials are checked, so that attempts
-/// made in parallel count too. Returns the attempt's ids, to forget them if it succeeds.
+/// Refuses a sign-in while the recent failures of its `keys` are over the limits `check`
+/// applies; otherwise records this attempt now, before the credentials are checked, so that
+/// attempts made in parallel count too. Returns the attempt's ids, to forget them if it
+/// succeeds.
 fn admit_attempt(
     conn: &mut DbConnection,
     policy: ThrottlePolicy,
-    keys: [&str; 2],
+    keys: &[&str],
     now: DateTime<Utc>,
+    check: impl FnOnce(&[RecentFailures]) -> Result<(), DomainError>,
 ) -> StoreResult<Vec<String>> {
-    locks::lock_names(conn, &keys)?;
+    locks::lock_names(conn, keys)?;
     let since = policy.window_start(now);
-    let account = throttle::recent_failures(conn, keys[0], since)?;
-    let address = throttle::recent_failures(conn, keys[1], since)?;
-    policy.check(account, address, now)?;
-    throttle::record_attempt(conn, &keys, now, since)
+    let recent = keys
+        .iter()
+        .map(|key| throttle::recent_failures(conn, key, since))
+        .collect::<StoreResult<Vec<_>>>()?;
+    check(&recent)?;
+    throttle::record_attempt(conn, keys, now, since)
 }
 
 async fn password_grant(
@@ -167,7 +157,8 @@ async fn password_grant(
 ) -> Result<TokenResponse, Problem> {
     let email =
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
-    let account_key = format!("email:{}", email.key());
+    // The account from this address: a guesser elsewhere does not lock its owner out.
+    let account_key = format!("email:{}|{address}", email.key());
     let now = state.now();
     let policy = state.config.throttle;
     let key = account_key.clone();
@@ -175,7 +166,9 @@ async fn password_grant(
     let at = address.clone();
     let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, [&key, &at], now)?;
+            let attempt = admit_attempt(conn, policy, &[&key, &at], now, |recent| {
+                policy.check_sign_in(recent[0], recent[1], now)
+            })?;
             Ok((attempt, accounts::credentials(conn, &email)?))
         })
         .await;
@@ -345,7 +338,6 @@ async fn client_credentials_grant(
     if has_control_characters(&client_id) {
         return Err(invalid_client());
     }
-    let client_key = format!("client:{client_id}");
     let now = state.now();
     let policy = state.config.throttle;
     let presented = secrets::sha256_hex(client_secret.as_bytes());
@@ -358,7 +350,9 @@ async fn client_credentials_grant(
     // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
     let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, [&client_key, &at], now)?;
+            let attempt = admit_attempt(conn, policy, &[&at], now, |recent| {
+                policy.check_client(recent[0], now)
+            })?;
             let (client, action) = match service_accounts::credentials(conn, &client_id)? {
                 Some((client, hash)) if client.active && hash == presented => {
                     throttle::forget(conn, &attempt)?;

@@ -154,7 +154,10 @@ impl CampaignFields {
             parse_city_time(raw, timezone)
         });
         if let Some(cents) = self.envelope_cents {
-            c.check("envelope_cents", rules::check_cents(cents, false));
+            c.check(
+                "envelope_cents",
+                simpa_domain::money::check_cents(cents, false),
+            );
         }
         for (i, kind) in self.required_documents.iter().enumerate() {
             if !known.kinds.contains(kind) {
@@ -190,7 +193,7 @@ impl CampaignFields {
         if let Some(cents) = e.max_requested_cents {
             c.check(
                 "eligibility.max_requested_cents",
-                rules::check_cents(cents, true),
+                simpa_domain::money::check_cents(cents, true),
             );
         }
         let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
@@ -339,7 +342,7 @@ const CREATE: &str = "create_campaign";
 #[utoipa::path(
     tag = "campaigns",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body is answered like the first call.")),
+    params(IdempotencyKey),
     request_body = CampaignFields,
     responses(
         (status = 201, body = CampaignView, headers(("ETag" = String), ("Location" = String))),

@@ -35,8 +35,8 @@ pub fn scope(
         InitError = (),
     >,
 > {
-    utoipa_actix_web::scope::scope("/api/v1/directory")
-        .wrap(super::public_cors(&origins))
+    utoipa_actix_web::scope::scope(crate::cors::DIRECTORY)
+        .wrap(crate::cors::public(&origins))
         .service(search_directory)
         .service(directory_card)
 }
@@ -131,6 +131,7 @@ pub struct DirectoryParams {
     pub sector: Option<String>,
     pub public: Option<TargetPublicCode>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

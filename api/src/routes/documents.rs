@@ -23,7 +23,6 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_domain::circuit::Instructor;
-use simpa_domain::contact::bounded_text;
 use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
     check_declared_funding, check_review,
@@ -31,6 +30,7 @@ use simpa_domain::document::{
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::{Action, Actor};
+use simpa_domain::text;
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
@@ -309,7 +309,7 @@ pub async fn update_kind(
     let input = body.value;
     let kind = DocumentKind {
         code: path.into_inner(),
-        label: input.label.trim().to_owned(),
+        label: input.label,
         rule: input.validity_rule.0,
         fiscal_year_offset: input.fiscal_year_offset,
         grace_months: input.grace_months,
@@ -321,7 +321,7 @@ pub async fn update_kind(
     let updated = state
         .write(move |conn| {
             require(conn, caller, Action::ManageDocumentKinds)?;
-            kind.check().map_err(DomainError::Invalid)?;
+            let kind = kind.checked().map_err(DomainError::Invalid)?;
             existed(documents::update_kind(conn, &kind)?, "document_kind")?;
             Ok(kind)
         })
@@ -410,7 +410,7 @@ fn check_upload(
         );
         let holder = c.check(
             "account_holder",
-            bounded_text(form.text("account_holder").unwrap_or_default(), 1, 200),
+            text::line(form.text("account_holder").unwrap_or_default(), 1, 200),
         );
         if let Some(holder) = &holder
             && !holder_matches(holder, association_name)
@@ -664,10 +664,8 @@ pub async fn download_document(
         header::ETAG,
         header::HeaderValue::from_str(&etag).map_err(|_| missing())?,
     );
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, no-cache"),
-    );
+    // Not kept by a cache (`no-store`, as every private answer): a statute or a RIB must not
+    // stay on a shared computer. A client that keeps it itself revalidates with the ETag.
     Ok(response)
 }
 

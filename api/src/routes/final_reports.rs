@@ -383,7 +383,7 @@ async fn review(
                         reason: reason.clone(),
                     };
                     record_action_as(conn, &actor, id, &parties, command, now, mail)?;
-                    let reason = reason.trim().to_owned();
+                    let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     final_reports::review(
                         conn,
                         id,

@@ -15,12 +15,12 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_domain::campaign::check_cents;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
-use simpa_domain::contact::bounded_text;
 use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
 use simpa_domain::ids::RequestId;
+use simpa_domain::money::check_cents;
 use simpa_domain::policy::{self, Action, Actor, Party};
+use simpa_domain::text;
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::grants::{self, Grant, NewPayment, NewRepayment};
 use simpa_persistence::requests::{self, StoredRequest};
@@ -386,7 +386,7 @@ pub async fn record_payment(
             let money = grant.money(agreement.as_ref());
             let mut checks = simpa_domain::Checks::default();
             checks.check("amount_cents", check_cents(input.amount_cents, true));
-            let reference = checks.check("reference", bounded_text(&input.reference, 1, 64));
+            let reference = checks.check("reference", text::line(&input.reference, 1, 64));
             checks.check(
                 "paid_on",
                 money.check_paid_on(input.paid_on, grant.voted_on, today),
@@ -411,7 +411,7 @@ pub async fn record_payment(
             };
             grants::record_payment(conn, id, &payment, &money, now)?;
             let after = GrantMoney {
-                paid_cents: money.paid_cents + payment.cents,
+                paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
                 ..money
             };
             close_when_complete(conn, &actor, id, &[Party::Finance], &after, now)?;
@@ -427,6 +427,7 @@ pub struct DueQuery {
     /// Only the payments past their due date.
     pub overdue: Option<bool>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -554,7 +555,7 @@ pub async fn order_repayment(
             let parties = policy::parties(&actor, grant.association);
             check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
             let mut checks = simpa_domain::Checks::default();
-            let reason = checks.check("reason", bounded_text(&input.reason, 1, 2000));
+            let reason = checks.check("reason", text::paragraphs(&input.reason, 1, 2000));
             let basis = match (input.amount_cents, input.breach_on) {
                 (Some(cents), None) => Some(RepaymentBasis::Amount(cents)),
                 (None, Some(breach_on)) if breach_on > today => {
@@ -664,7 +665,7 @@ pub async fn settle_repayment(
             // Every repayment settled: the file closes on them.
             let all = grants::repayments_of(conn, id)?;
             if all.iter().all(|r| r.settled_on.is_some()) {
-                let repaid_cents: i64 = all.iter().map(|r| r.cents).sum();
+                let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
                 let command = Command::Close { repaid_cents };
                 record_quiet_action(conn, &actor, id, &[Party::Finance], command, now)?;
             }

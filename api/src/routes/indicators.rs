@@ -8,6 +8,7 @@ use crate::access::require;
 use crate::auth::Caller;
 use crate::input::{Format, Query};
 use crate::problem::{Problem, responses};
+use crate::spreadsheet::Csv;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -364,16 +365,12 @@ fn indicators_csv(view: &Indicators) -> Result<String, Problem> {
             late.days_late.to_string(),
         );
     }
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![]);
+    let mut writer = Csv::new(vec![], b';');
     writer
-        .write_record(["rubrique", "groupe", "mesure", "valeur"])
+        .row(["rubrique", "groupe", "mesure", "valeur"])
         .map_err(|_| Problem::internal())?;
     for record in lines {
-        writer
-            .write_record(record)
-            .map_err(|_| Problem::internal())?;
+        writer.row(record).map_err(|_| Problem::internal())?;
     }
     let bytes = writer.into_inner().map_err(|_| Problem::internal())?;
     String::from_utf8(bytes).map_err(|_| Problem::internal())

@@ -235,7 +235,7 @@ fn check_ready_to_submit(
 #[utoipa::path(
     tag = "requests",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body is answered like the first call and acts only once.")),
+    params(IdempotencyKey),
     request_body = ActionInput,
     responses(
         (status = 200, body = RequestView, headers(("ETag" = String))),

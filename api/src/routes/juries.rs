@@ -15,6 +15,7 @@ use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
 use crate::routes::request_views::{AssociationRef, CampaignRef};
+use crate::spreadsheet::Csv;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
@@ -1208,7 +1209,7 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
         })
         .collect();
     let envelope = standing.rules.envelope_cents;
-    let allocated: i64 = placed.iter().map(|p| p.funded_cents).sum();
+    let allocated = simpa_domain::money::total(placed.iter().map(|p| p.funded_cents));
     Ok(MinutesView {
         campaign: campaign_ref(&at.campaign),
         status: SessionStatusCode(jury.status),
@@ -1230,7 +1231,7 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
             .collect(),
         envelope_cents: envelope,
         allocated_cents: allocated,
-        envelope_left_cents: envelope - allocated,
+        envelope_left_cents: envelope.saturating_sub(allocated),
         ranking,
         recusals,
     })
@@ -1248,20 +1249,9 @@ fn decimal(value: Option<f64>) -> String {
     value.map_or_else(String::new, |v| format!("{v:.2}").replace('.', ","))
 }
 
-/// Text as a spreadsheet cell: a leading `=`, `+`, `-` or `@` would make it a formula.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
     let failed = |e: csv::Error| StoreError::Corrupt(format!("minutes as CSV: {e}"));
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![]);
+    let mut writer = Csv::new(vec![], b';');
     let mut header: Vec<String> = [
         "rang",
         "numero",
@@ -1281,14 +1271,14 @@ fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
     .map(|h| (*h).to_owned())
     .collect();
     header.extend(view.criteria.iter().map(|c| format!("moyenne {}", c.label)));
-    writer.write_record(&header).map_err(failed)?;
+    writer.row(&header).map_err(failed)?;
     let euros = |cents: i64| format!("{},{:02}", cents / 100, cents % 100);
     for line in &view.ranking {
         let mut record = vec![
             line.rank.to_string(),
             line.request.number.clone().unwrap_or_default(),
-            cell(&line.request.association.name),
-            cell(&line.request.title),
+            line.request.association.name.clone(),
+            line.request.title.clone(),
             decimal(line.score),
             decimal(line.normalised_score),
             line.sheets.to_string(),
@@ -1300,7 +1290,7 @@ fn minutes_csv(view: &MinutesView) -> StoreResult<String> {
             line.allotment_label.to_owned(),
         ];
         record.extend(line.criteria_means.iter().map(|m| decimal(*m)));
-        writer.write_record(&record).map_err(failed)?;
+        writer.row(&record).map_err(failed)?;
     }
     let bytes = writer
         .into_inner()
@@ -1492,7 +1482,7 @@ pub async fn validate_ranking(
             juries::insert_results(conn, id, &placed)?;
             juries::set_status(conn, id, SessionStatus::Validated, now)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
-            let allocated: i64 = placed.iter().map(|p| p.funded_cents).sum();
+            let allocated = simpa_domain::money::total(placed.iter().map(|p| p.funded_cents));
             let ranked = placed.iter().filter(|p| p.allotment.is_funded()).count();
             Ok(ValidationView {
                 status: SessionStatusCode(SessionStatus::Validated),
@@ -1500,7 +1490,7 @@ pub async fn validate_ranking(
                 rejected: placed.len() - ranked,
                 envelope_cents: standing.rules.envelope_cents,
                 allocated_cents: allocated,
-                envelope_left_cents: standing.rules.envelope_cents - allocated,
+                envelope_left_cents: standing.rules.envelope_cents.saturating_sub(allocated),
                 minutes: format!("/api/v1/campaigns/{}/jury/minutes", id.uuid()),
             })
         })

@@ -26,26 +26,7 @@ pub mod service_accounts;
 pub mod tracking;
 pub mod webhooks;
 
-use actix_web::http::header;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-/// CORS for the public routes: `GET` from the configured web origins (`*`: any), with the
-/// validators of cached answers.
-pub fn public_cors(origins: &[String]) -> actix_cors::Cors {
-    let mut cors = actix_cors::Cors::default()
-        .allowed_methods(vec!["GET"])
-        .allowed_headers(vec![header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE])
-        .expose_headers(vec![header::ETAG, header::LAST_MODIFIED])
-        .max_age(3600);
-    for origin in origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
-    }
-    cors
-}
 
 /// Every route of `/api/v1`. A route added here appears in the OpenAPI document too.
 pub fn configure(cfg: &mut ServiceConfig) {

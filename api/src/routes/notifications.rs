@@ -125,6 +125,7 @@ pub struct OutboxQuery {
     /// Every status when absent.
     pub status: Option<MessageStatusCode>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -4,6 +4,7 @@
 //! not grow with the number of rows.
 
 use crate::problem::{Problem, responses};
+use crate::spreadsheet::Csv;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -30,8 +31,8 @@ pub fn scope(
         InitError = (),
     >,
 > {
-    utoipa_actix_web::scope::scope("/api/v1/open-data")
-        .wrap(super::public_cors(&origins))
+    utoipa_actix_web::scope::scope(crate::cors::OPEN_DATA)
+        .wrap(crate::cors::public(&origins))
         .service(scdl_csv)
         .service(scdl_json)
         .service(voted_csv)
@@ -80,18 +81,12 @@ impl Format {
         let before = *written;
         match self {
             Format::Csv { header, delimiter } => {
-                let mut writer = csv::WriterBuilder::new()
-                    .delimiter(delimiter)
-                    .from_writer(&mut out);
+                let mut writer = Csv::new(&mut out, delimiter);
                 if before.is_none() {
-                    writer
-                        .write_record(header)
-                        .map_err(|_| Problem::internal())?;
+                    writer.row(header).map_err(|_| Problem::internal())?;
                 }
                 for row in rows {
-                    writer
-                        .write_record(row.cells())
-                        .map_err(|_| Problem::internal())?;
+                    writer.row(row.cells()).map_err(|_| Problem::internal())?;
                 }
                 writer.flush().map_err(|_| Problem::internal())?;
             }

@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::codes::{FunderCode, NatureCode, RequestStateCode};
 use crate::etag::{IfMatch, etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
-use crate::input::{Json, Query};
+use crate::input::{Json, JsonPair, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::campaigns::load_visible;
@@ -77,6 +77,8 @@ pub(crate) fn parse_budget(budget: &[BudgetLineFields], c: &mut Checks) -> Vec<B
             )
             .at("budget"),
         );
+        // Not read further: the rules over the lines cost in proportion to their number.
+        return Vec::new();
     }
     budget
         .iter()
@@ -262,13 +264,21 @@ impl RequestFields {
     }
 }
 
+// The document's shape of the body; it is read as a `RequestTarget` and its `RequestFields`.
 /// Starting a request: in which campaign, for which association, and its first content.
-#[derive(Clone, Deserialize, ToSchema)]
+#[derive(ToSchema)]
 pub struct NewRequest {
     pub campaign_id: Uuid,
     pub association_id: Uuid,
     #[serde(flatten)]
     pub fields: RequestFields,
+}
+
+/// In which campaign, for which association a request starts.
+#[derive(Deserialize)]
+pub struct RequestTarget {
+    pub campaign_id: Uuid,
+    pub association_id: Uuid,
 }
 
 /// The caller and the request, if the caller may see it; otherwise 404 (401 when anonymous),
@@ -366,7 +376,7 @@ const CREATE: &str = "create_request";
 #[utoipa::path(
     tag = "requests",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body is answered like the first call, and creates nothing more.")),
+    params(IdempotencyKey),
     request_body = NewRequest,
     responses(
         (status = 201, body = RequestView, headers(("ETag" = String), ("Location" = String))),
@@ -380,10 +390,10 @@ pub async fn create_request(
     state: web::Data<AppState>,
     caller: Caller,
     key: IdempotencyKey,
-    body: Json<NewRequest>,
+    body: JsonPair<RequestTarget, RequestFields>,
 ) -> Result<HttpResponse, Problem> {
     let attempt = Attempt::new(key, CREATE, &[&body.raw]);
-    let input = body.value;
+    let (input, fields) = (body.first, body.second);
     let now = state.now();
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
@@ -399,9 +409,8 @@ pub async fn create_request(
             let campaign = campaigns::get_shared(conn, campaign_id)?
                 .ok_or(DomainError::NotFound { what: "campaign" })?;
             campaign.check_accepts_drafts(now)?;
-            let content = input
-                .fields
-                .into_content(&district_numbers(conn)?, campaign.settings.nature)?;
+            let content =
+                fields.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, association, None)?;
             let id = RequestId::from_uuid(Uuid::now_v7());
             let author = author(conn, &actor)?;
@@ -600,6 +609,7 @@ pub struct RequestQuery {
     pub q: Option<String>,
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

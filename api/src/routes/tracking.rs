@@ -57,6 +57,7 @@ pub struct ChangesQuery {
     /// The `cursor` of the previous answer; 0 (the default) starts from the beginning.
     pub since: Option<String>,
     /// Changes per answer, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -80,6 +80,7 @@ pub struct CreatedWebhook {
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
+    params(IdempotencyKey),
     request_body = NewWebhook,
     responses(
         (status = 201, body = CreatedWebhook),
@@ -98,6 +99,21 @@ pub async fn register_webhook(
     let attempt = Attempt::new(key, REGISTER, &[&body.raw]);
     let input = body.value;
     let url = WebsiteUrl::parse(&input.url).map_err(|v| DomainError::invalid("url", v))?;
+    // Who may register is known before the URL's host is looked up.
+    let asked = input.direction_id.map(DirectionId::from_uuid);
+    state
+        .read(move |conn| {
+            let actor = load_actor(conn, caller.0)?;
+            let direction = policy::webhook_direction(&actor, asked)?;
+            Ok(policy::authorize(
+                &actor,
+                Action::RegisterWebhook { direction },
+            )?)
+        })
+        .await?;
+    crate::webhooks::check_reachable(url.as_str(), &state.config.webhook_allowed_hosts)
+        .await
+        .map_err(|v| DomainError::invalid("url", v))?;
     let mut event_types: Vec<String> = input
         .event_types
         .iter()
@@ -258,6 +274,7 @@ impl From<Message> for DeliveryView {
 #[derive(Deserialize, IntoParams)]
 pub struct DeliveriesQuery {
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -1,0 +1,127 @@
+//! Which network addresses Simpa may call on someone's word: a webhook's URL is typed by a
+//! direction's agent or API client, and the worker POSTs there. Letting it reach the city's
+//! internal network (or the server itself) would let anyone who may register a webhook scan
+//! and call internal services (server-side request forgery). Only public unicast addresses
+//! are called, unless an administrator names the host as allowed.
+
+use crate::Violation;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A URL whose host is, or resolves to, an address that is not public.
+pub fn internal_address() -> Violation {
+    Violation::new(
+        "url.internal_address",
+        "Cette adresse mène à un réseau interne (ou au serveur lui-même) : Simpa n'y envoie rien. Donnez une adresse publique, ou demandez à l'administrateur d'autoriser cet hôte.",
+    )
+}
+
+/// A URL whose host name does not resolve.
+pub fn unresolvable() -> Violation {
+    Violation::new(
+        "url.unresolvable",
+        "Le nom d'hôte de cette adresse est introuvable (DNS) : vérifiez-le.",
+    )
+}
+
+/// Whether `address` is a public unicast address of the Internet: not loopback, private,
+/// link-local, unique-local, shared (CGNAT), multicast, broadcast, documentation,
+/// benchmarking or reserved (RFC 6890 and its IPv6 counterpart); an IPv4 address carried in
+/// IPv6 (mapped, NAT64) is judged as IPv4.
+pub fn is_public(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(a: Ipv4Addr) -> bool {
+    let [first, second, third, _] = a.octets();
+    let special = a.is_unspecified()
+        || first == 0 // "this network"
+        || a.is_loopback()
+        || a.is_private()
+        || a.is_link_local()
+        || (first == 100 && (64..128).contains(&second)) // shared address space (CGNAT)
+        || (first == 192 && second == 0 && third == 0) // IETF protocol assignments
+        || (first == 192 && second == 0 && third == 2) // documentation
+        || (first == 198 && second == 51 && third == 100)
+        || (first == 203 && second == 0 && third == 113)
+        || (first == 198 && (18..20).contains(&second)) // benchmarking
+        || a.is_multicast()
+        || first >= 240; // reserved, and broadcast
+    !special
+}
+
+fn is_public_v6(a: Ipv6Addr) -> bool {
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let segments = a.segments();
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [.., high, low] = segments;
+        return is_public_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)));
+    }
+    let special = a.is_unspecified()
+        || a.is_loopback()
+        || a.is_multicast()
+        || (segments[0] & 0xfe00) == 0xfc00 // unique local
+        || (segments[0] & 0xffc0) == 0xfe80 // link-local
+        || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+        || segments[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated)
+    !special
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public(text: &str) -> bool {
+        is_public(text.parse().expect("an address"))
+    }
+
+    #[test]
+    fn internal_addresses_are_not_public() {
+        for internal in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "192.0.2.10",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2001:db8::1",
+            "ff02::1",
+        ] {
+            assert!(!public(internal), "{internal}");
+        }
+    }
+
+    #[test]
+    fn public_addresses_are() {
+        for public_address in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2a01:e0a::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
+            assert!(public(public_address), "{public_address}");
+        }
+    }
+}
