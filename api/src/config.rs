@@ -174,7 +174,16 @@ impl Config {
                 connection_timeout: Duration::from_secs(number("SIMPA_DB_TIMEOUT_SECONDS", value("SIMPA_DB_TIMEOUT_SECONDS"), 5)?),
             },
             throttle: ThrottlePolicy {
-                max_failures_per_account: number("SIMPA_LOGIN_MAX_FAILURES", value("SIMPA_LOGIN_MAX_FAILURES"), defaults.max_failures_per_account)?,
+                max_failures_per_account_from_address: number(
+                    "SIMPA_LOGIN_MAX_FAILURES",
+                    value("SIMPA_LOGIN_MAX_FAILURES"),
+                    defaults.max_failures_per_account_from_address,
+                )?,
+                max_failures_per_account: number(
+                    "SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                    value("SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT"),
+                    defaults.max_failures_per_account,
+                )?,
                 max_failures_per_address: number(
                     "SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS",
                     value("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS"),

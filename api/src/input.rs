@@ -181,17 +181,40 @@ fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
             vec![],
         )
     };
+    let invalid =
+        |path: String, message: String| Problem::invalid(vec![field_error(&path, &message)]);
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let error = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => {
+            deserializer.end().map_err(|e| malformed(&e))?;
+            return Ok(value);
+        }
+        Err(error) => error,
+    };
+    let (path, inner) = (error.path().to_string(), error.into_inner());
+    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        return Err(malformed(&inner));
+    }
+    if !inner
+        .to_string()
+        .starts_with("invalid type: floating point")
+    {
+        return Err(invalid(path, inner.to_string()));
+    }
+    // A number with a fraction where an integer is expected: read again, with the integers
+    // written as decimals (`1430035.0`) as the integers they are.
     let mut value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| malformed(&e))?;
     integers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        Problem::invalid(vec![field_error(&path, &error.into_inner().to_string())])
+        invalid(path, error.into_inner().to_string())
     })
 }
 
 /// JSON Schema counts `1430035.0` as an integer, as the API's document says its integer
 /// fields are: such numbers are read as the integers they are (up to 2^53, past which a
-/// double no longer holds every integer).
+/// double no longer holds every integer; a number read as a double, `1.00000000000000001`
+/// is `1.0`).
 fn integers_as_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
@@ -371,8 +394,15 @@ mod tests {
             ),
             ("cents", "field.invalid_type")
         );
-        let malformed = super::parse_json::<Amounts>(b"{\"cents\": 1} trailing").unwrap_err();
+        let malformed =
+            super::parse_json::<Amounts>(br#"{"cents": 1, "lines": []} trailing"#).unwrap_err();
         assert_eq!(malformed.code, "json.malformed");
+        let twice =
+            super::parse_json::<Amounts>(br#"{"cents": 1, "cents": 2, "lines": []}"#).unwrap_err();
+        assert_eq!(
+            twice.errors[0].code, "field.invalid_value",
+            "a key given twice"
+        );
     }
 
     #[test]

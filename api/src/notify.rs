@@ -510,7 +510,7 @@ pub fn tell_chair_of_recusal(
 
 /// Tells the owner of an address that someone asked to register with it: registration
 /// answers the same whether the address has an account or not, so that it cannot tell
-/// which addresses do.
+/// which addresses do. Once a day at most, so that no one can flood a mailbox through it.
 pub fn tell_account_exists(
     conn: &mut DbConnection,
     templates: &Templates,
@@ -520,7 +520,8 @@ pub fn tell_account_exists(
     let data = context! { recipient => to.name.clone() };
     let subject = Notice::AccountExists.label().to_owned();
     let rendered = templates.render(Notice::AccountExists, subject, data)?;
-    queue(conn, to, rendered, None, None, now).map(|_| ())
+    let once_a_day = format!("account_exists:{}:{}", to.account, now.date_naive());
+    queue(conn, to, rendered, None, Some(once_a_day), now).map(|_| ())
 }
 
 /// What the reminders of a day queued.

@@ -42,6 +42,17 @@ pub fn install_hook() {
     });
 }
 
+/// A streamed body whose production panics (after its answer began, past `answer_500`)
+/// ends there, cut short, instead of taking down the worker thread and its connections.
+pub fn cut_short_on_panic<T>(
+    stream: impl futures_util::Stream<Item = std::io::Result<T>>,
+) -> impl futures_util::Stream<Item = std::io::Result<T>> {
+    use futures_util::StreamExt;
+    AssertUnwindSafe(stream)
+        .catch_unwind()
+        .map(|item| item.unwrap_or_else(|_| Err(std::io::Error::other("a streamed body panicked"))))
+}
+
 /// Answers 500 `internal` for a handler or middleware that panics, instead of dropping the
 /// connection (and the worker thread with it).
 pub async fn answer_500(

@@ -189,6 +189,14 @@ impl<T> Guarded<T> {
         }
     }
 
+    /// A flush with part of a head held: the writer means it to go out now, so it does, and
+    /// what follows is no longer followed (heads are written whole, this cannot be one).
+    fn give_up_an_unfinished_head(&mut self) {
+        if self.framing == Framing::Head && !self.held.is_empty() {
+            self.framing = Framing::Flushing(After::Untouched);
+        }
+    }
+
     /// Takes bytes of a head; once it ends, decides what to write for it and what follows.
     fn read_head(&mut self, buf: &[u8]) -> usize {
         let start = self.held.len().saturating_sub(3);
@@ -312,12 +320,14 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.give_up_an_unfinished_head();
         ready!(this.poll_held(cx))?;
         Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.give_up_an_unfinished_head();
         ready!(this.poll_held(cx))?;
         Pin::new(&mut this.io).poll_shutdown(cx)
     }
@@ -393,10 +403,10 @@ impl Head {
         }
     }
 
-    /// An answer actix-http wrote without the application: an error with an empty body and
-    /// no header but these.
+    /// An answer actix-http wrote without the application: a refusal of the request with an
+    /// empty body and no header but these.
     fn is_bare_refusal(&self) -> bool {
-        self.status >= 400
+        (400..500).contains(&self.status)
             && self.header("content-length") == Some("0")
             && self
                 .headers
@@ -544,6 +554,13 @@ mod tests {
             b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 120\r\nconnection: close\r\n\r\n";
         let out = through(&[head, BARE]);
         assert_eq!(out.as_bytes(), [head.as_slice(), BARE].concat());
+        // Bytes that are no head are written when flushed, not held.
+        let broken = b"HTTP/1.1 200 OK\r\ncontent-type: te";
+        assert_eq!(through(&[broken]).as_bytes(), broken);
+        // A bare 5xx is not a refusal of the request: it is left as it is.
+        let bare_500 =
+            b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(through(&[bare_500]).as_bytes(), bare_500);
         let endless = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nsome bytes ";
         let out = through(&[endless, BARE]);
         assert_eq!(out.as_bytes(), [endless.as_slice(), BARE].concat());

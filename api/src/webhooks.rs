@@ -47,8 +47,8 @@ fn bare_host(host: &str) -> String {
 /// Whether Simpa may POST to `url`: an allowed host, or one whose every address is public.
 /// Checked when an endpoint is registered (the URL's syntax was checked before).
 pub async fn check_reachable(url: &str, allowed: &AllowedHosts) -> Result<(), Violation> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| reachable::internal_address())?;
-    let host = parsed.host_str().ok_or_else(reachable::internal_address)?;
+    let parsed = reqwest::Url::parse(url).map_err(|_| reachable::not_public())?;
+    let host = parsed.host_str().ok_or_else(reachable::not_public)?;
     if allowed.allows(host) {
         return Ok(());
     }
@@ -63,21 +63,21 @@ async fn public_addresses(host: &str, port: u16) -> Result<Vec<SocketAddr>, Viol
         return if reachable::is_public(ip) {
             Ok(vec![SocketAddr::new(ip, port)])
         } else {
-            Err(reachable::internal_address())
+            Err(reachable::not_public())
         };
     }
     let resolved = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
         .await
-        .map_err(|_| reachable::unresolvable())?
-        .map_err(|_| reachable::unresolvable())?;
+        .map_err(|_| reachable::not_public())?
+        .map_err(|_| reachable::not_public())?;
     let addresses: Vec<SocketAddr> = resolved.collect();
     if addresses.is_empty() {
-        return Err(reachable::unresolvable());
+        return Err(reachable::not_public());
     }
     if addresses.iter().all(|a| reachable::is_public(a.ip())) {
         Ok(addresses)
     } else {
-        Err(reachable::internal_address())
+        Err(reachable::not_public())
     }
 }
 
@@ -91,8 +91,9 @@ impl Resolve for PublicOnly {
         let allowed = self.0.allows(&host);
         Box::pin(async move {
             let addresses = if allowed {
-                tokio::net::lookup_host((host.as_str(), 0))
-                    .await?
+                tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.as_str(), 0)))
+                    .await
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??
                     .collect::<Vec<_>>()
             } else {
                 public_addresses(&host, 0).await.map_err(|v| {

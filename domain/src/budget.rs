@@ -103,6 +103,23 @@ pub const MAX_LINES: usize = 200;
 
 impl BudgetLine {
     /// Checks one line as sent; errors name `budget[i].<field>`.
+    /// A line as stored: its account must still be one of the chart (the budget's sides
+    /// are computed from it); its label is shown as it was written, on one line, whatever
+    /// rules of text came after it was filed.
+    pub fn stored(
+        account: &str,
+        funder: Option<Funder>,
+        label: &str,
+        amount_cents: i64,
+    ) -> Result<BudgetLine, Violation> {
+        Ok(BudgetLine {
+            account: AccountCode::parse(account)?,
+            funder,
+            label: crate::text::on_one_line(label),
+            amount_cents,
+        })
+    }
+
     pub fn parse(
         index: usize,
         account: &str,

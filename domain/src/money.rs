@@ -42,12 +42,9 @@ pub fn checked_total(amounts: impl IntoIterator<Item = i64>) -> Result<i64, Viol
 
 /// The sum of amounts that were each checked on their way in (at most `MAX_CENTS`, in
 /// bounded numbers). It cannot overflow under those bounds; were a stored value ever out of
-/// them, it stops at the largest amount rather than wrap to a negative one.
+/// them, it stops at the largest (or smallest) amount rather than wrap.
 pub fn total(amounts: impl IntoIterator<Item = i64>) -> i64 {
-    amounts
-        .into_iter()
-        .try_fold(0i64, i64::checked_add)
-        .unwrap_or(i64::MAX)
+    amounts.into_iter().fold(0, i64::saturating_add)
 }
 
 /// An amount in cents as French readers write it: `4 000 €`, `1 234,50 €` (a narrow no-break
@@ -93,6 +90,7 @@ mod tests {
             "amount.total_too_large"
         );
         assert_eq!(total([i64::MAX, 1]), i64::MAX);
+        assert_eq!(total([i64::MIN, -1]), i64::MIN);
         assert_eq!(total([MAX_CENTS, MAX_CENTS]), 2 * MAX_CENTS);
     }
 

@@ -7,19 +7,13 @@
 use crate::Violation;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// A URL whose host is, or resolves to, an address that is not public.
-pub fn internal_address() -> Violation {
+/// A URL whose host is not, or does not resolve to, public addresses only. One answer for
+/// both: telling an internal name from an unknown one would let a registrant map the city's
+/// internal names.
+pub fn not_public() -> Violation {
     Violation::new(
-        "url.internal_address",
-        "Cette adresse mène à un réseau interne (ou au serveur lui-même) : Simpa n'y envoie rien. Donnez une adresse publique, ou demandez à l'administrateur d'autoriser cet hôte.",
-    )
-}
-
-/// A URL whose host name does not resolve.
-pub fn unresolvable() -> Violation {
-    Violation::new(
-        "url.unresolvable",
-        "Le nom d'hôte de cette adresse est introuvable (DNS) : vérifiez-le.",
+        "url.not_public",
+        "Cette adresse ne mène pas à un serveur public joignable (nom introuvable, réseau interne ou serveur de Simpa lui-même) : Simpa n'y envoie rien. Vérifiez-la, ou demandez à l'administrateur d'autoriser cet hôte.",
     )
 }
 
@@ -57,10 +51,14 @@ fn is_public_v6(a: Ipv6Addr) -> bool {
         return is_public_v4(v4);
     }
     let segments = a.segments();
-    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+    let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits, 6to4 (2002::/16) in
+    // the 32 after its prefix.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [.., high, low] = segments;
-        return is_public_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)));
+        return is_public_v4(v4(segments[6], segments[7]));
+    }
+    if segments[0] == 0x2002 {
+        return is_public_v4(v4(segments[1], segments[2]));
     }
     let special = a.is_unspecified()
         || a.is_loopback()
@@ -69,6 +67,9 @@ fn is_public_v6(a: Ipv6Addr) -> bool {
         || (segments[0] & 0xffc0) == 0xfe80 // link-local
         || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+        || (segments[0] == 0x2001 && segments[1] == 0) // Teredo (tunnels to anywhere)
+        || (segments[0] == 0x64 && segments[1] == 0xff9b && segments[2] == 1) // local NAT64
+        || segments[..4] == [0x100, 0, 0, 0] // discard-only
         || segments[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated)
     !special
 }
@@ -104,6 +105,10 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::8.8.8.8",
+            "2002:7f00:1::",
+            "2001:0:4136:e378::1",
+            "100::1",
             "2001:db8::1",
             "ff02::1",
         ] {
@@ -120,6 +125,7 @@ mod tests {
             "2a01:e0a::1",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            "2002:808:808::1",
         ] {
             assert!(public(public_address), "{public_address}");
         }

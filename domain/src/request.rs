@@ -101,6 +101,15 @@ impl Indicator {
             .collect()
     }
 
+    /// An indicator as stored, its texts on one line as they were written.
+    pub fn stored(name: &str, unit: &str, target: i64) -> Indicator {
+        Indicator {
+            name: text::on_one_line(name),
+            unit: text::on_one_line(unit),
+            target,
+        }
+    }
+
     pub fn parse(
         index: usize,
         name: &str,

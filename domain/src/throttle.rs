@@ -4,19 +4,27 @@
 //!   account from one address, and further attempts on it from that address wait until the
 //!   oldest leaves the window. Someone guessing from elsewhere cannot lock the owner out of
 //!   their account from their usual address.
-//! - Every address counts its failures across accounts and clients: past a first few, each
-//!   further attempt from it waits twice as long after the latest failure (backoff); at the
-//!   limit, it waits until the oldest failure leaves the window.
+//! - They also count per account over every address, with a higher limit: guesses spread
+//!   over many addresses stop there too, but for the addresses the account signed in from
+//!   before (its owner's usual ones).
+//! - Every address counts its failures across accounts and clients: past a fifth of its
+//!   limit, each further attempt from it waits twice as long after the latest failure (1 s,
+//!   2 s, 4 s… up to a minute); at the limit, until the oldest failure leaves the window.
 //! - An API client is throttled by its address only: client ids are not secret, so counting
 //!   failures per client would let anyone cut off a direction's integration.
 //! - Registrations count per address, whether they created an account or not.
+//!
+//! An IPv6 address counts with its /64 network: one subscriber holds the whole of it.
 
 use crate::DomainError;
 use chrono::{DateTime, Duration, Utc};
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
     /// Failed sign-ins on one account from one address within the window.
+    pub max_failures_per_account_from_address: u32,
+    /// Failed sign-ins on one account from every address together within the window.
     pub max_failures_per_account: u32,
     /// Failed sign-ins from one address within the window, all accounts and clients.
     pub max_failures_per_address: u32,
@@ -28,11 +36,39 @@ pub struct ThrottlePolicy {
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         ThrottlePolicy {
-            max_failures_per_account: 5,
+            max_failures_per_account_from_address: 5,
+            max_failures_per_account: 50,
             max_failures_per_address: 50,
             window: Duration::minutes(15),
             max_registrations_per_address: 10,
         }
+    }
+}
+
+/// The longest wait of an address's backoff, before its limit.
+const LONGEST_BACKOFF: Duration = Duration::minutes(1);
+
+/// How long an address an account signed in from counts as its owner's.
+pub const KNOWN_ADDRESS_DAYS: i64 = 90;
+
+/// What a person's sign-in is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInFailures {
+    pub account_from_address: RecentFailures,
+    pub account: RecentFailures,
+    pub address: RecentFailures,
+    /// Whether the account signed in from this address within `KNOWN_ADDRESS_DAYS`.
+    pub known_address: bool,
+}
+
+/// The address as throttling counts it: an IPv4 address, or an IPv6 address's /64.
+pub fn counted_address(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => address.to_owned(),
     }
 }
 
@@ -53,17 +89,30 @@ impl RecentFailures {
 }
 
 impl ThrottlePolicy {
-    /// Refuses a person's sign-in while the account (from this address) or the address is
-    /// over its limit.
+    /// Whether a sign-in needs to know if its address is the account's: only past the
+    /// account's limit over every address.
+    pub fn asks_known_address(&self, account: RecentFailures) -> bool {
+        account.count >= self.max_failures_per_account
+    }
+
+    /// Refuses a person's sign-in while the account from this address, the account from
+    /// anywhere (but its known addresses) or the address is over its limit.
     pub fn check_sign_in(
         &self,
-        account_from_address: RecentFailures,
-        address: RecentFailures,
+        failures: SignInFailures,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
+        let everywhere = self
+            .full(failures.account, self.max_failures_per_account, now)
+            .filter(|_| !failures.known_address);
         let wait = self
-            .full(account_from_address, self.max_failures_per_account, now)
-            .max(self.address_wait(address, now));
+            .full(
+                failures.account_from_address,
+                self.max_failures_per_account_from_address,
+                now,
+            )
+            .max(everywhere)
+            .max(self.address_wait(failures.address, now));
         refuse_sign_in(wait)
     }
 
@@ -112,7 +161,7 @@ impl ThrottlePolicy {
 
     /// An address's wait: full at its limit; before that, past a fifth of it, a wait after
     /// its latest failure that doubles with each further failure (1 s, 2 s, 4 s…, at most
-    /// the window).
+    /// a minute).
     fn address_wait(&self, address: RecentFailures, now: DateTime<Utc>) -> Option<i64> {
         let full = self.full(address, self.max_failures_per_address, now);
         let free = (self.max_failures_per_address / 5).max(1);
@@ -121,7 +170,7 @@ impl ThrottlePolicy {
             .filter(|_| address.count >= free)
             .and_then(|latest| {
                 let doublings = (address.count - free).min(30);
-                let delay = Duration::seconds(1_i64 << doublings).min(self.window);
+                let delay = Duration::seconds(1_i64 << doublings).min(LONGEST_BACKOFF);
                 let remaining = latest + delay - now;
                 // In whole seconds, rounded up: waiting less would be refused again.
                 (remaining > Duration::zero()).then(|| (remaining.num_milliseconds() + 999) / 1000)
@@ -182,21 +231,50 @@ mod tests {
         }
     }
 
+    fn sign_in(
+        account_from_address: RecentFailures,
+        account: RecentFailures,
+        address: RecentFailures,
+        known_address: bool,
+    ) -> Option<i64> {
+        let failures = SignInFailures {
+            account_from_address,
+            account,
+            address,
+            known_address,
+        };
+        wait(ThrottlePolicy::default().check_sign_in(failures, now()))
+    }
+
     #[test]
     fn an_account_from_one_address_waits_at_the_limit_until_the_oldest_failure_leaves() {
-        let policy = ThrottlePolicy::default();
         let none = RecentFailures::NONE;
-        let check = |pair| wait(policy.check_sign_in(pair, none, now()));
-        assert_eq!(check(failures(4, 10, 60)), None);
-        assert_eq!(check(failures(5, 10, 60)), Some(300));
+        assert_eq!(sign_in(failures(4, 10, 60), none, none, false), None);
+        assert_eq!(sign_in(failures(5, 10, 60), none, none, false), Some(300));
+        assert_eq!(sign_in(failures(5, 10, 60), none, none, true), Some(300));
+        let policy = ThrottlePolicy::default();
         assert_eq!(policy.window_start(now()), now() - Duration::minutes(15));
     }
 
     #[test]
-    fn an_address_backs_off_then_waits_for_the_window() {
-        let policy = ThrottlePolicy::default();
+    fn guesses_spread_over_addresses_stop_at_the_account_but_for_its_known_addresses() {
         let none = RecentFailures::NONE;
-        let check = |address| wait(policy.check_sign_in(none, address, now()));
+        let policy = ThrottlePolicy::default();
+        assert!(!policy.asks_known_address(failures(49, 10, 0)));
+        assert!(policy.asks_known_address(failures(50, 10, 0)));
+        assert_eq!(sign_in(none, failures(49, 10, 0), none, false), None);
+        assert_eq!(sign_in(none, failures(50, 10, 0), none, false), Some(300));
+        assert_eq!(
+            sign_in(none, failures(50, 10, 0), none, true),
+            None,
+            "its owner"
+        );
+    }
+
+    #[test]
+    fn an_address_backs_off_then_waits_for_the_window() {
+        let none = RecentFailures::NONE;
+        let check = |address| sign_in(none, none, address, false);
         // The first ten failures of an address cost nothing.
         assert_eq!(check(failures(9, 5, 0)), None);
         // Then 1 s after the latest, 2 s, 4 s…
@@ -208,14 +286,22 @@ mod tests {
             ..failures(10, 5, 0)
         };
         assert_eq!(check(just_after), Some(1), "rounded up");
-        assert_eq!(check(failures(30, 5, 0)), Some(900), "at most the window");
+        assert_eq!(check(failures(30, 5, 0)), Some(60), "at most a minute");
+        assert_eq!(check(failures(49, 5, 61)), None);
         // At the limit, until the oldest failure leaves the window.
         assert_eq!(check(failures(50, 1, 3_000)), Some(840));
-        // The longer wait wins: here the backoff after the latest failure.
+        assert_eq!(check(failures(50, 1, 0)), Some(840));
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_with_its_network() {
+        assert_eq!(counted_address("203.0.113.7"), "203.0.113.7");
         assert_eq!(
-            wait(policy.check_sign_in(failures(5, 10, 60), failures(50, 1, 0), now())),
-            Some(900)
+            counted_address("2001:db8:aa:bb:1:2:3:4"),
+            counted_address("2001:db8:aa:bb:ffff::9")
         );
+        assert_eq!(counted_address("2001:db8:aa:bb::1"), "2001:db8:aa:bb::/64");
+        assert_eq!(counted_address("unknown"), "unknown");
     }
 
     #[test]

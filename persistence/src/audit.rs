@@ -9,6 +9,7 @@ use crate::schema::audit_events;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::ids::AccountId;
 use uuid::Uuid;
 
 /// An event to record.
@@ -119,6 +120,23 @@ pub fn record_once_since(
         record(conn, event, at)?;
     }
     Ok(())
+}
+
+/// Whether `account` signed in from `address` since `since` (its owner's usual addresses).
+pub fn signed_in_from(
+    conn: &mut DbConnection,
+    account: AccountId,
+    address: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        audit_events::table
+            .filter(audit_events::actor_account_id.eq(account.to_string()))
+            .filter(audit_events::client_address.eq(address))
+            .filter(audit_events::occurred_at.ge(naive(since)))
+            .filter(audit_events::action.eq(AuditAction::SignedIn.code())),
+    ))
+    .get_result(conn)?)
 }
 
 /// The events (of one action), the latest first.

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::budget::{Budget, BudgetLine, Funder};
 use simpa_domain::final_report::{FinalReport, IndicatorResult, ReportStatus};
 use simpa_domain::ids::RequestId;
-use simpa_domain::text;
 use uuid::Uuid;
 
 /// A final report as stored, with its review.
@@ -72,17 +71,10 @@ fn from_row(row: Row) -> StoreResult<StoredReport> {
     let lines: Vec<LineJson> = json::read("final_reports.budget", &row.budget)?;
     let lines = lines
         .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
+        .map(|l| {
             let funder = l.funder.as_deref().and_then(Funder::from_code);
-            BudgetLine::parse(
-                i,
-                &l.account,
-                funder,
-                &text::on_one_line(&l.label),
-                l.amount_cents,
-            )
-            .map_err(|_| corrupt("budget"))
+            BudgetLine::stored(&l.account, funder, &l.label, l.amount_cents)
+                .map_err(|_| corrupt("budget"))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let indicators: Vec<IndicatorJson> = json::read("final_reports.indicators", &row.indicators)?;

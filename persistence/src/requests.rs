@@ -29,7 +29,6 @@ use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
-use simpa_domain::text;
 use std::collections::HashMap;
 
 /// A request as stored.
@@ -185,18 +184,16 @@ fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
     let lines: Vec<Value> = json::read("requests.budget", raw)?;
     let lines = lines
         .iter()
-        .enumerate()
-        .map(|(i, line)| {
+        .map(|line| {
             let funder = match line["funder"].as_str() {
                 Some(code) => Some(Funder::from_code(code).ok_or_else(corrupt)?),
                 None => None,
             };
-            BudgetLine::parse(
-                i,
+            BudgetLine::stored(
                 line["account"].as_str().unwrap_or_default(),
                 funder,
-                &text::on_one_line(line["label"].as_str().unwrap_or_default()),
-                line["amount_cents"].as_i64().unwrap_or(-1),
+                line["label"].as_str().unwrap_or_default(),
+                line["amount_cents"].as_i64().ok_or_else(corrupt)?,
             )
             .map_err(|_| corrupt())
         })
@@ -208,15 +205,15 @@ fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {
     let items: Vec<Value> = json::read("requests.indicators", raw)?;
     items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            Indicator::parse(
-                i,
-                &text::on_one_line(item["name"].as_str().unwrap_or_default()),
-                &text::on_one_line(item["unit"].as_str().unwrap_or_default()),
-                item["target"].as_i64().unwrap_or(-1),
-            )
-            .map_err(|_| StoreError::Corrupt(format!("requests.indicators of {id}")))
+        .map(|item| {
+            let target = item["target"]
+                .as_i64()
+                .ok_or_else(|| StoreError::Corrupt(format!("requests.indicators of {id}")))?;
+            Ok(Indicator::stored(
+                item["name"].as_str().unwrap_or_default(),
+                item["unit"].as_str().unwrap_or_default(),
+                target,
+            ))
         })
         .collect()
 }
@@ -1338,4 +1335,27 @@ pub fn incomplete_since(
         .order((requests::state_since, requests::id))
         .load(conn)?;
     with_instructors(conn, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_budget, read_indicators};
+
+    /// Texts filed before today's rules (a line break, a lone zero-width space) are shown on
+    /// one line as they were written, never refused on reading.
+    #[test]
+    fn texts_stored_before_the_rules_still_read() {
+        let budget = read_budget(
+            "r",
+            r#"[{"account":"60","label":"Achats\nlocaux","amount_cents":5},{"account":"74","funder":"commune","label":"\u200b","amount_cents":5}]"#,
+        )
+        .expect("read");
+        let labels: Vec<&str> = budget.lines.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["Achats locaux", "\u{200b}"]);
+        let indicators = read_indicators("r", r#"[{"name":"Jeunes\u202e","unit":"p","target":3}]"#)
+            .expect("read");
+        assert_eq!(indicators[0].name, "Jeunes");
+        // What no rule ever allowed is still corrupt.
+        assert!(read_budget("r", r#"[{"account":"99","label":"x","amount_cents":5}]"#).is_err());
+    }
 }

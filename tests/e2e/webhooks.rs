@@ -541,7 +541,7 @@ fn webhooks_reach_no_internal_address_unless_its_host_is_allowed(backend: Backen
         reply.expect_problem(422, "validation.failed");
         assert_eq!(
             reply.field_errors(),
-            [("url".to_owned(), "url.internal_address".to_owned())],
+            [("url".to_owned(), "url.not_public".to_owned())],
             "{url}"
         );
     }
@@ -552,7 +552,7 @@ fn webhooks_reach_no_internal_address_unless_its_host_is_allowed(backend: Backen
     );
     assert_eq!(
         nowhere.field_errors(),
-        [("url".to_owned(), "url.unresolvable".to_owned())]
+        [("url".to_owned(), "url.not_public".to_owned())]
     );
     // Those registered before are refused at delivery, before connecting: by address, and
     // by name (a name may come to point inside after its registration).

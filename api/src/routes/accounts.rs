@@ -18,6 +18,7 @@ use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::roles::StaffRole;
+use simpa_domain::throttle::counted_address;
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
 use simpa_persistence::audit::{self, NewAuditEvent};
@@ -187,13 +188,25 @@ pub async fn register(
     let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
         return Err(checks.into_error().into());
     };
-    let hash = state.hash_password(password.expose().to_owned()).await?;
     let now = state.now();
     let policy = state.config.throttle;
     let address = format!(
         "register:ip:{}",
-        crate::auth::client_address(&req, state.config.trust_forwarded_for)
+        counted_address(&crate::auth::client_address(
+            &req,
+            state.config.trust_forwarded_for
+        ))
     );
+    // Refused before the costly hashing, so that a flood of registrations cannot take the
+    // hashing's turns from sign-ins; checked again with the lock below.
+    let key = address.clone();
+    state
+        .read(move |conn| {
+            let since = policy.window_start(now);
+            Ok(policy.check_registration(throttle::recent_failures(conn, &key, since)?, now)?)
+        })
+        .await?;
+    let hash = state.hash_password(password.expose().to_owned()).await?;
     let templates = state.templates.clone();
     let answer = RegistrationReceived {
         email: email.as_str().to_owned(),

@@ -15,7 +15,9 @@ use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::text::has_control_characters;
-use simpa_domain::throttle::{RecentFailures, ThrottlePolicy};
+use simpa_domain::throttle::{
+    KNOWN_ADDRESS_DAYS, RecentFailures, SignInFailures, ThrottlePolicy, counted_address,
+};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, locks, service_accounts, throttle, tokens,
@@ -128,15 +130,15 @@ pub async fn request_token(
 }
 
 /// Refuses a sign-in while the recent failures of its `keys` are over the limits `check`
-/// applies; otherwise records this attempt now, before the credentials are checked, so that
-/// attempts made in parallel count too. Returns the attempt's ids, to forget them if it
-/// succeeds.
+/// applies (reading more if it must); otherwise records this attempt now, before the
+/// credentials are checked, so that attempts made in parallel count too. Returns the
+/// attempt's ids, to forget them if it succeeds.
 fn admit_attempt(
     conn: &mut DbConnection,
     policy: ThrottlePolicy,
     keys: &[&str],
     now: DateTime<Utc>,
-    check: impl FnOnce(&[RecentFailures]) -> Result<(), DomainError>,
+    check: impl FnOnce(&mut DbConnection, &[RecentFailures]) -> StoreResult<()>,
 ) -> StoreResult<Vec<String>> {
     locks::lock_names(conn, keys)?;
     let since = policy.window_start(now);
@@ -144,8 +146,27 @@ fn admit_attempt(
         .iter()
         .map(|key| throttle::recent_failures(conn, key, since))
         .collect::<StoreResult<Vec<_>>>()?;
-    check(&recent)?;
+    check(conn, &recent)?;
     throttle::record_attempt(conn, keys, now, since)
+}
+
+/// The key of an address (`ip:…`) as throttling counts it.
+fn counted_key(address: &str) -> String {
+    format!(
+        "ip:{}",
+        counted_address(address.strip_prefix("ip:").unwrap_or(address))
+    )
+}
+
+/// The throttling keys of a person's sign-in: the account from this address, the account,
+/// and the address (see `domain::throttle`).
+fn sign_in_keys(email: &EmailAddress, address: &str) -> [String; 3] {
+    let counted = counted_key(address);
+    [
+        format!("email:{}|{counted}", email.key()),
+        format!("email:{}", email.key()),
+        counted,
+    ]
 }
 
 async fn password_grant(
@@ -157,19 +178,33 @@ async fn password_grant(
 ) -> Result<TokenResponse, Problem> {
     let email =
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
-    // The account from this address: a guesser elsewhere does not lock its owner out.
-    let account_key = format!("email:{}|{address}", email.key());
+    let throttle_keys = sign_in_keys(&email, &address);
+    let account_key = throttle_keys[0].clone();
     let now = state.now();
     let policy = state.config.throttle;
-    let key = account_key.clone();
     let claimed = AuditActor::claiming(email.as_str());
     let at = address.clone();
     let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, &[&key, &at], now, |recent| {
-                policy.check_sign_in(recent[0], recent[1], now)
+            let credentials = accounts::credentials(conn, &email)?;
+            let keys = throttle_keys.each_ref().map(String::as_str);
+            let attempt = admit_attempt(conn, policy, &keys, now, |conn, recent| {
+                let known_address = match &credentials {
+                    Some(c) if policy.asks_known_address(recent[1]) => {
+                        let since = now - chrono::Duration::days(KNOWN_ADDRESS_DAYS);
+                        audit::signed_in_from(conn, c.id, &at, since)?
+                    }
+                    _ => false,
+                };
+                let failures = SignInFailures {
+                    account_from_address: recent[0],
+                    account: recent[1],
+                    address: recent[2],
+                    known_address,
+                };
+                Ok(policy.check_sign_in(failures, now)?)
             })?;
-            Ok((attempt, accounts::credentials(conn, &email)?))
+            Ok((attempt, credentials))
         })
         .await;
     let (attempt, credentials) = throttled_apart(state, admitted, &claimed, &address).await?;
@@ -350,8 +385,9 @@ async fn client_credentials_grant(
     // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
     let admitted = state
         .write(move |conn| {
-            let attempt = admit_attempt(conn, policy, &[&at], now, |recent| {
-                policy.check_client(recent[0], now)
+            let counted = counted_key(&at);
+            let attempt = admit_attempt(conn, policy, &[&counted], now, |_, recent| {
+                Ok(policy.check_client(recent[0], now)?)
             })?;
             let (client, action) = match service_accounts::credentials(conn, &client_id)? {
                 Some((client, hash)) if client.active && hash == presented => {

@@ -175,7 +175,7 @@ async fn export<R: Published>(
             header::CONTENT_DISPOSITION,
             format!("inline; filename=\"{filename}\""),
         ))
-        .streaming(stream))
+        .streaming(crate::panics::cut_short_on_panic(stream)))
 }
 
 /// The grants an SCDL export publishes.
