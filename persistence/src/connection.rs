@@ -4,6 +4,8 @@ use crate::error::StoreError;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One connection type for both databases: the same query code runs on either. Only the SQL
 /// types both share are available (Text, Integer, BigInt, Bool, Date, Timestamp…).
@@ -112,15 +114,28 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
-/// Opens connections for the pool, with SQLite's per-connection settings.
+/// Opens connections for the pool, with SQLite's per-connection settings, each counting the
+/// statements it runs into `statements`.
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    statements: Arc<AtomicU64>,
+}
+
+/// Counts the statements a connection runs (transactions' own included).
+struct StatementCounter(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl ConnectionManager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        ConnectionManager { url }
+    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
+        ConnectionManager { url, statements }
     }
 
     pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, StoreError> {
@@ -147,7 +162,9 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = StoreError;
 
     fn connect(&self) -> Result<DbConnection, StoreError> {
-        Self::establish(&self.url)
+        let mut conn = Self::establish(&self.url)?;
+        conn.set_instrumentation(StatementCounter(self.statements.clone()));
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::migrations;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,6 +55,8 @@ pub struct Db {
     /// SQLite has a single writer: writes from this process take turns here instead of
     /// failing on a lock upgrade. PostgreSQL writes run concurrently.
     sqlite_writer: Arc<Mutex<()>>,
+    /// The statements run by the pool's connections since it opened.
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -71,15 +74,17 @@ impl Db {
             // Set once before the pool exists: setting it per pooled connection deadlocks.
             ConnectionManager::establish(url)?.batch_execute("PRAGMA journal_mode = WAL;")?;
         }
+        let statements = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(1))
             .connection_timeout(options.connection_timeout)
-            .build(ConnectionManager::new(url.clone()))?;
+            .build(ConnectionManager::new(url.clone(), statements.clone()))?;
         Ok(Db {
             pool,
             backend: url.backend(),
             sqlite_writer: Arc::new(Mutex::new(())),
+            statements,
         })
     }
 
@@ -161,6 +166,12 @@ impl Db {
             .get()?
             .batch_execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))
             .map_err(StoreError::from)
+    }
+
+    /// The statements run since the pool opened (every connection's, transactions' and the
+    /// pool's checks included): what a use case costs the database, measured by difference.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// The pool's connections: open, and idle among them.

@@ -19,4 +19,5 @@ mod notifications;
 mod open_data;
 mod panics;
 mod requests;
+mod statements;
 mod webhooks;
