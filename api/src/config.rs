@@ -62,7 +62,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// `SIMPA_WEBHOOK_ALLOWED_HOSTS`: hosts (names or addresses, comma-separated) webhooks
     /// may be sent to although they are internal; others must be public addresses.
-    pub webhook_allowed_hosts: crate::webhooks::AllowedHosts,
+    pub webhook_allowed_hosts: simpa_domain::reachable::AllowedHosts,
 }
 
 /// How e-mail leaves Simpa.
@@ -74,7 +74,7 @@ pub struct MailConfig {
     /// `SIMPA_MAIL_FROM`: the sender, `Name <address>`.
     pub from: String,
     /// `SIMPA_REQUEST_LINK`: the address of a request for people, `{id}` replaced by its id.
-    pub request_link: String,
+    pub request_link: simpa_app::notify::RequestLink,
     /// Where `.eml` files go without SMTP.
     pub mail_dir: PathBuf,
 }
@@ -225,7 +225,7 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
-            webhook_allowed_hosts: crate::webhooks::AllowedHosts::new(
+            webhook_allowed_hosts: simpa_domain::reachable::AllowedHosts::new(
                 value("SIMPA_WEBHOOK_ALLOWED_HOSTS")
                     .map(|v| v.split(',').map(str::to_owned).filter(|h| !h.trim().is_empty()).collect::<Vec<_>>())
                     .unwrap_or_default(),
@@ -259,7 +259,7 @@ impl Config {
                     }
                 },
                 from: value("SIMPA_MAIL_FROM").unwrap_or_else(|| "Simpa <no-reply@simpa.invalid>".into()),
-                request_link: value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("http://{bind_raw}/api/v1/requests/{{id}}")),
+                request_link: simpa_app::notify::RequestLink(value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("http://{bind_raw}/api/v1/requests/{{id}}"))),
                 mail_dir,
             },
             outbox: OutboxConfig {

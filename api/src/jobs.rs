@@ -2,8 +2,8 @@
 //! inside `simpa serve` (every day at `SIMPA_DAILY_AT`) and from `simpa jobs daily` for cron; what
 //! they queue is never queued twice for the same thing.
 
-use crate::notify;
 use crate::state::AppState;
+use simpa_app::notify;
 use simpa_persistence::StoreResult;
 
 /// What one run of the daily jobs queued.
@@ -52,7 +52,10 @@ pub async fn every_day(
 /// Runs the daily jobs once, in one transaction.
 pub fn daily(state: &AppState) -> StoreResult<DailyReport> {
     let now = state.now();
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let timezone = state.config.timezone;
     state.db.write(move |conn| {
         Ok(DailyReport {

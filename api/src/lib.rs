@@ -5,18 +5,17 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod blobs;
-pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod etag;
 pub mod idempotency;
+pub mod if_match;
 pub mod input;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
-pub mod notify;
 pub mod openapi;
 pub mod pagination;
 pub mod panics;
@@ -29,13 +28,11 @@ pub mod server;
 pub mod spreadsheet;
 pub mod state;
 pub mod uploads;
-pub mod vault;
 pub mod webhooks;
 pub mod worker;
 
 use crate::auth::TokenKeys;
 use crate::blobs::BlobStore;
-use crate::clock::Clock;
 use crate::config::Config;
 use crate::input::JsonLimit;
 use crate::problem::Problem;
@@ -43,6 +40,7 @@ use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, HttpRequest, middleware, web};
+use simpa_app::clock::Clock;
 use simpa_persistence::{Db, StoreError};
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -69,6 +67,8 @@ pub struct Services {
     pub state: web::Data<AppState>,
     pub keys: web::Data<TokenKeys>,
     pub blobs: web::Data<BlobStore>,
+    /// Request counts and durations, for `/metrics`.
+    pub metrics: web::Data<metrics::Metrics>,
 }
 
 impl Services {
@@ -87,12 +87,13 @@ impl Services {
         };
         let keys = TokenKeys::new(secret.as_bytes(), config.access_token_ttl);
         let blobs = BlobStore::open(config.blob_dir.clone()).map_err(StartError::Blobs)?;
-        let templates =
-            notify::Templates::load().map_err(|e| StartError::Templates(format!("{e:#}")))?;
+        let templates = simpa_app::notify::Templates::load()
+            .map_err(|e| StartError::Templates(format!("{e:#}")))?;
         Ok(Services {
             state: web::Data::new(AppState::new(db, clock, config, templates)),
             keys: web::Data::new(keys),
             blobs: web::Data::new(blobs),
+            metrics: web::Data::new(metrics::Metrics::default()),
         })
     }
 }
@@ -181,6 +182,7 @@ pub fn app(
         .app_data(contract)
         .app_data(services.keys)
         .app_data(services.blobs)
+        .app_data(services.metrics)
         .app_data(json_limit)
         .app_data(
             web::PathConfig::default().error_handler(|_, _| Problem::not_found("resource").into()),

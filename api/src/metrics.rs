@@ -99,9 +99,7 @@ pub async fn count_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.metrics.clone());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         let request = response.request();
@@ -157,6 +155,7 @@ fn bears(request: &HttpRequest, token: &str) -> bool {
 #[get("/metrics")]
 pub async fn scrape(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     request: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let Some(token) = state.config.metrics_token.as_ref() else {
@@ -170,7 +169,6 @@ pub async fn scrape(
         ));
     }
     let backlog = state.read(simpa_persistence::outbox::backlog).await?;
-    let metrics = &state.metrics;
     let (open, idle) = state.db.pool_state();
     metrics
         .pool

@@ -1,12 +1,12 @@
 //! What every handler shares: the database, the clock, the configuration.
 
 use crate::auth::passwords;
-use crate::clock::Clock;
 use crate::config::Config;
-use crate::notify::Templates;
 use crate::problem::Problem;
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
+use simpa_app::clock::Clock;
+use simpa_app::notify::Templates;
 use simpa_persistence::{Db, DbConnection, StoreResult};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -17,8 +17,6 @@ pub struct AppState {
     pub config: Config,
     /// The e-mail templates, parsed once.
     pub templates: Arc<Templates>,
-    /// Request counts and durations, for `/metrics`.
-    pub metrics: Arc<crate::metrics::Metrics>,
     /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
     /// without holding a thread, and give up with 503 after the connection timeout.
     gate: Semaphore,
@@ -39,7 +37,6 @@ impl AppState {
             clock,
             config,
             templates: Arc::new(templates),
-            metrics: Arc::new(crate::metrics::Metrics::default()),
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
             uploads,

@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sha2::Sha256;
 use simpa_domain::Violation;
-use simpa_domain::reachable;
+use simpa_domain::reachable::{self, AllowedHosts, bare_host};
 use simpa_persistence::outbox::Message;
 use simpa_persistence::webhooks::Endpoint;
 use std::net::{IpAddr, SocketAddr};
@@ -20,29 +20,6 @@ use std::time::Duration;
 
 /// How long a host name may take to resolve.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The hosts an administrator allows although they are internal (`SIMPA_WEBHOOK_ALLOWED_HOSTS`).
-#[derive(Debug, Clone, Default)]
-pub struct AllowedHosts(Vec<String>);
-
-impl AllowedHosts {
-    pub fn new(hosts: impl IntoIterator<Item = String>) -> AllowedHosts {
-        AllowedHosts(hosts.into_iter().map(|h| bare_host(&h)).collect())
-    }
-
-    fn allows(&self, host: &str) -> bool {
-        let host = bare_host(host);
-        self.0.contains(&host)
-    }
-}
-
-/// A host as compared: lower case, without the brackets of an IPv6 literal.
-fn bare_host(host: &str) -> String {
-    host.trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase()
-}
 
 /// Whether Simpa may POST to `url`: an allowed host, or one whose every address is public.
 /// Checked when an endpoint is registered (the URL's syntax was checked before).

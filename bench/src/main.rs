@@ -26,9 +26,9 @@
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
 use simpa_api::Services;
-use simpa_api::clock::SystemClock;
 use simpa_api::config::Config;
 use simpa_api::state::AppState;
+use simpa_app::clock::SystemClock;
 use simpa_persistence::outbox::{self, Channel, NewMessage};
 use simpa_persistence::schema::requests;
 use std::process::ExitCode;

@@ -7,6 +7,29 @@
 use crate::Violation;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// The hosts an administrator allows although they are internal (`SIMPA_WEBHOOK_ALLOWED_HOSTS`):
+/// a direction's system on the city's own network, say.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedHosts(Vec<String>);
+
+impl AllowedHosts {
+    pub fn new(hosts: impl IntoIterator<Item = String>) -> AllowedHosts {
+        AllowedHosts(hosts.into_iter().map(|h| bare_host(&h)).collect())
+    }
+
+    pub fn allows(&self, host: &str) -> bool {
+        self.0.contains(&bare_host(host))
+    }
+}
+
+/// A host as compared: lower case, without the brackets of an IPv6 literal.
+pub fn bare_host(host: &str) -> String {
+    host.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
+}
+
 /// A URL whose host is not, or does not resolve to, public addresses only. One answer for
 /// both: telling an internal name from an unknown one would let a registrant map the city's
 /// internal names.
@@ -80,6 +103,15 @@ mod tests {
 
     fn public(text: &str) -> bool {
         is_public(text.parse().expect("an address"))
+    }
+
+    #[test]
+    fn allowed_hosts_are_compared_whatever_their_case_and_brackets() {
+        let allowed = AllowedHosts::new([" DAC.intranet.paris ".to_owned(), "[::1]".to_owned()]);
+        assert!(allowed.allows("dac.intranet.paris"));
+        assert!(allowed.allows("::1"));
+        assert!(allowed.allows("[::1]"));
+        assert!(!allowed.allows("djs.intranet.paris"));
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use simpa_api::auth::passwords;
-use simpa_api::clock::{Clock, SystemClock};
 use simpa_api::config::Config;
 use simpa_api::server::{self, ServerOptions};
 use simpa_api::{Services, openapi_document};
+use simpa_app::clock::{Clock, SystemClock};
 use simpa_domain::account::{Password, parse_display_name};
 use simpa_domain::contact::EmailAddress;
 use simpa_fixtures::Size;

@@ -6,7 +6,7 @@
 use crate::requests::{City, act, create_draft, id, opinion, ready_association};
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
-use simpa_api::clock::Clock;
+use simpa_app::clock::Clock;
 use simpa_tests::{Backend, User, on_both_backends};
 
 const INDICATORS: &str = "/api/v1/indicators";

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 use serde_json::Value;
-use simpa_api::clock::Clock;
+use simpa_app::clock::Clock;
 use simpa_domain::open_data::{PARIS_COLUMNS, SCDL_FIELDS, check_scdl_csv, decimal_euros};
 use simpa_persistence::StoreError;
 use simpa_persistence::schema::{

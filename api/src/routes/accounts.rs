@@ -225,7 +225,7 @@ pub async fn register(
                     email: existing.email,
                     name: existing.display_name,
                 };
-                return crate::notify::tell_account_exists(conn, &templates, &owner, now);
+                return simpa_app::notify::tell_account_exists(conn, &templates, &owner, now);
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;

@@ -5,7 +5,8 @@
 use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::AgreementStatusCode;
-use crate::etag::{IfMatch, with_etag};
+use crate::etag::with_etag;
+use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::print;
 use crate::problem::{Problem, responses};

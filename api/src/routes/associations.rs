@@ -4,8 +4,9 @@
 use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::TargetPublicCode;
-use crate::etag::{IfMatch, etag, with_etag};
+use crate::etag::{etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
+use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};

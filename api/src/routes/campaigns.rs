@@ -3,10 +3,10 @@
 
 use crate::access::{person, require};
 use crate::auth::Caller;
-use crate::clock::{city_time, parse_city_time};
 use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
-use crate::etag::{IfMatch, etag, with_etag};
+use crate::etag::{etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
+use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
@@ -16,6 +16,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use simpa_app::clock::{city_time, parse_city_time};
 use simpa_domain::association::unknown_sectors;
 use simpa_domain::campaign::{
     self as rules, Campaign, CampaignSettings, CampaignStatus, Eligibility, Sla,

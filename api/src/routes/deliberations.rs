@@ -7,7 +7,6 @@ use crate::auth::Caller;
 use crate::codes::{CouncilCode, RequestStateCode, VoteOutcomeCode};
 use crate::etag::with_etag;
 use crate::input::{Json, Query};
-use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
 use crate::routes::request_views::AssociationRef;
@@ -16,6 +15,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::notify;
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::deliberation::{
     self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
@@ -492,7 +492,10 @@ pub async fn record_vote(
     let id = path.into_inner();
     let input = body.value;
     let (now, today) = (state.now(), state.today());
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let view = state
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;

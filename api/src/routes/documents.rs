@@ -13,7 +13,6 @@ use crate::problem::{Problem, responses};
 use crate::routes::existed;
 use crate::state::AppState;
 use crate::uploads::{self, UploadForm, UploadedFile};
-use crate::vault::vault_on;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
 use actix_web::http::header::{
@@ -22,6 +21,7 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::vault::vault_on;
 use simpa_domain::circuit::Instructor;
 use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,

@@ -8,7 +8,6 @@ use crate::auth::Caller;
 use crate::codes::{FunderCode, ReportStatusCode};
 use crate::etag::with_etag;
 use crate::input::Json;
-use crate::notify::Templates;
 use crate::problem::{Problem, responses};
 use crate::routes::grants::{ReadableGrant, close_when_complete, readable_grant};
 use crate::routes::instruction::record_action_as;
@@ -17,6 +16,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::notify::Templates;
 use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus, compare};
@@ -357,7 +357,7 @@ async fn review(
     let id = RequestId::from_uuid(id);
     let (now, today) = (state.now(), state.today());
     let templates: std::sync::Arc<Templates> = state.templates.clone();
-    let mail = state.config.mail.clone();
+    let mail = state.config.mail.request_link.clone();
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;

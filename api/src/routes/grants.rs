@@ -4,7 +4,8 @@
 use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::{AgreementStatusCode, InstallmentDueCode};
-use crate::etag::{IfMatch, with_etag};
+use crate::etag::with_etag;
+use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -543,7 +544,7 @@ pub async fn order_repayment(
     let input = body.value;
     let (now, today) = (state.now(), state.today());
     let templates = state.templates.clone();
-    let mail = state.config.mail.clone();
+    let mail = state.config.mail.request_link.clone();
     let view = state
         .write(move |conn| {
             let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;

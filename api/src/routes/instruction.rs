@@ -5,16 +5,16 @@ use crate::auth::Caller;
 use crate::codes::{AskReasonCode, OpinionCode};
 use crate::idempotency::{Attempt, IdempotencyKey, Replay};
 use crate::input::Json;
-use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::request_views::{RequestView, request_view};
 use crate::routes::requests::{author, load_readable};
 use crate::state::AppState;
-use crate::vault::vault_on;
 use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
+use simpa_app::notify;
+use simpa_app::vault::vault_on;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
 use simpa_domain::circuit::{Asked, AskedItem, Command, decide};
 use simpa_domain::ids::{DirectionId, RequestId};
@@ -259,7 +259,10 @@ pub async fn act_on_request(
     );
     let input = body.value;
     let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
@@ -343,7 +346,7 @@ pub(crate) fn record_action_as(
     parties: &[simpa_domain::policy::Party],
     command: Command,
     now: DateTime<Utc>,
-    mail: Option<(&notify::Templates, &crate::config::MailConfig)>,
+    mail: Option<(&notify::Templates, &simpa_app::notify::RequestLink)>,
 ) -> StoreResult<()> {
     let request =
         requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;

@@ -9,9 +9,9 @@ use crate::codes::{
     AllotmentCode, DeclarationCode, LastRequestCode, OpinionCode, RequestStateCode,
     SessionStatusCode,
 };
-use crate::etag::{IfMatch, with_etag};
+use crate::etag::with_etag;
+use crate::if_match::IfMatch;
 use crate::input::{Format, Json, Query};
-use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
 use crate::routes::request_views::{AssociationRef, CampaignRef};
@@ -20,6 +20,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::notify;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::campaign::{Campaign, CircuitKind};
 use simpa_domain::circuit::{Command, decide};
@@ -1398,7 +1399,10 @@ pub async fn validate_ranking(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let now = state.now();
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {

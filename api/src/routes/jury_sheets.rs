@@ -5,7 +5,6 @@
 use crate::auth::Caller;
 use crate::codes::{AllotmentCode, DeclarationCode, SessionStatusCode};
 use crate::input::Json;
-use crate::notify;
 use crate::problem::{Problem, responses};
 use crate::routes::instruction::record_quiet_action;
 use crate::routes::juries::{Counting, CriterionFields, counted_sheet};
@@ -15,6 +14,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::notify;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::Command;
@@ -146,7 +146,10 @@ pub async fn declare_interests(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let now = state.now();
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let view = state
         .write(move |conn| {
             let at = load_seat(conn, caller, id, true)?;

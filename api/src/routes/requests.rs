@@ -4,8 +4,9 @@
 use crate::access::require;
 use crate::auth::Caller;
 use crate::codes::{FunderCode, NatureCode, RequestStateCode};
-use crate::etag::{IfMatch, etag, with_etag};
+use crate::etag::{etag, with_etag};
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
+use crate::if_match::IfMatch;
 use crate::input::{Json, JsonPair, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
@@ -536,7 +537,10 @@ pub async fn update_request(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let now = state.now();
-    let (templates, mail) = (state.templates.clone(), state.config.mail.clone());
+    let (templates, mail) = (
+        state.templates.clone(),
+        state.config.mail.request_link.clone(),
+    );
     let view = state
         .write(move |conn| {
             let (actor, request) = load_readable(conn, caller, id, true)?;
@@ -568,7 +572,7 @@ pub async fn update_request(
                 instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            crate::notify::tell(
+            simpa_app::notify::tell(
                 conn,
                 &templates,
                 &mail,

@@ -1,8 +1,7 @@
 //! Telling people. What each step of a request, each reminder and each digest says is
-//! rendered from the French templates of `api/templates/mail/` (plain text and HTML), and
+//! rendered from the French templates of `app/templates/mail/` (plain text and HTML), and
 //! queued in the outbox in the same transaction as what causes it.
 
-use crate::config::MailConfig;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use minijinja::{Environment, Value, context};
@@ -28,6 +27,16 @@ macro_rules! templates {
     ($($name:literal),* $(,)?) => {
         &[$(($name, include_str!(concat!("../templates/mail/", $name)))),*]
     };
+}
+
+/// The address of a request for people (`SIMPA_REQUEST_LINK`): `{id}` is replaced by its id.
+#[derive(Debug, Clone)]
+pub struct RequestLink(pub String);
+
+impl RequestLink {
+    pub fn to(&self, request: RequestId) -> String {
+        self.0.replace("{id}", &request.to_string())
+    }
 }
 
 /// Every template file, compiled into the binary.
@@ -134,10 +143,10 @@ struct RequestLine {
 
 fn request_line(
     conn: &mut DbConnection,
-    mail: &MailConfig,
+    link: &RequestLink,
     request: &StoredRequest,
 ) -> StoreResult<RequestLine> {
-    request_lines(conn, mail, std::slice::from_ref(request))?
+    request_lines(conn, link, std::slice::from_ref(request))?
         .pop()
         .ok_or_else(|| simpa_persistence::StoreError::Corrupt("a request without its line".into()))
 }
@@ -145,7 +154,7 @@ fn request_line(
 /// The lines of these requests, their association and campaign names read in one query each.
 fn request_lines(
     conn: &mut DbConnection,
-    mail: &MailConfig,
+    link: &RequestLink,
     requests: &[StoredRequest],
 ) -> StoreResult<Vec<RequestLine>> {
     let association_ids: Vec<_> = requests.iter().map(|r| r.association).collect();
@@ -171,7 +180,7 @@ fn request_lines(
                 .unwrap_or_default(),
             state: request.facts.state.label().to_lowercase(),
             requested: euros(request.content.requested_cents),
-            link: mail.request_link.replace("{id}", &request.id.to_string()),
+            link: link.to(request.id),
         })
         .collect())
 }
@@ -252,7 +261,7 @@ fn kind_label(kinds: &[DocumentKind], code: &str) -> String {
 fn queue_for_actions(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -270,7 +279,7 @@ fn queue_for_actions(
         return Ok(());
     }
     let requests: Vec<StoredRequest> = noticed.iter().map(|(t, _)| t.request.clone()).collect();
-    let lines = request_lines(conn, mail, &requests)?;
+    let lines = request_lines(conn, link, &requests)?;
     let kinds = documents::kinds(conn)?;
     let directions = reference::directions(conn)?;
     let associations: Vec<_> = requests.iter().map(|r| r.association).collect();
@@ -357,7 +366,7 @@ fn queue_for_actions(
 pub fn queue_digests(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let mut sent = 0;
@@ -365,7 +374,7 @@ pub fn queue_digests(
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let mut waiting = requests::get_many(conn, &keys)?;
         waiting.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-        let lines = request_lines(conn, mail, &waiting)?;
+        let lines = request_lines(conn, link, &waiting)?;
         // A deactivated account hears nothing more; its waiting lines are dropped.
         let to = match addressee(conn, account)? {
             Some(to) if !lines.is_empty() => to,
@@ -403,7 +412,7 @@ pub struct Told<'a> {
 pub fn tell(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     recorded: &Recorded,
     before: &RequestFacts,
     request: &StoredRequest,
@@ -414,18 +423,18 @@ pub fn tell(
         before,
         request,
     };
-    tell_all(conn, templates, mail, &[told], now)
+    tell_all(conn, templates, link, &[told], now)
 }
 
 /// Tells of many recorded actions at once (see [`tell`]).
 pub fn tell_all(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    queue_for_actions(conn, templates, mail, told, now)?;
+    queue_for_actions(conn, templates, link, told, now)?;
     queue_webhooks(conn, told, now)
 }
 
@@ -480,7 +489,7 @@ fn queue_webhooks(
 pub fn tell_chair_of_recusal(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     chair: &simpa_persistence::juries::Member,
     juror: &str,
     reason: &str,
@@ -488,7 +497,7 @@ pub fn tell_chair_of_recusal(
     seated: usize,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let line = request_line(conn, mail, request)?;
+    let line = request_line(conn, link, request)?;
     let to = Addressee {
         account: chair.account,
         email: chair.email.clone(),
@@ -537,7 +546,7 @@ pub struct Reminded {
 pub fn queue_reminders(
     conn: &mut DbConnection,
     templates: &Templates,
-    mail: &MailConfig,
+    link: &RequestLink,
     now: DateTime<Utc>,
     timezone: chrono_tz::Tz,
 ) -> StoreResult<Reminded> {
@@ -581,7 +590,7 @@ pub fn queue_reminders(
     let waiting_since =
         now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
     for request in requests::incomplete_since(conn, waiting_since)? {
-        let line = request_line(conn, mail, &request)?;
+        let line = request_line(conn, link, &request)?;
         let asked_on = request
             .state_since
             .with_timezone(&timezone)
