@@ -28,6 +28,7 @@ pub mod server;
 pub mod spreadsheet;
 pub mod state;
 pub mod uploads;
+pub mod views;
 pub mod webhooks;
 pub mod worker;
 

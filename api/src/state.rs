@@ -47,6 +47,14 @@ impl AppState {
         self.clock.now()
     }
 
+    /// Now, with the city's time zone that gives its date.
+    pub fn city_now(&self) -> simpa_app::clock::CityNow {
+        simpa_app::clock::CityNow {
+            at: self.now(),
+            timezone: self.config.timezone,
+        }
+    }
+
     /// Today's date in the city's time zone.
     pub fn today(&self) -> NaiveDate {
         self.now().with_timezone(&self.config.timezone).date_naive()

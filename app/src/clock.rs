@@ -11,6 +11,20 @@ pub trait Clock: Send + Sync {
 
 pub struct SystemClock;
 
+/// The time of a use case: now, and the city's time zone that gives its date.
+#[derive(Debug, Clone, Copy)]
+pub struct CityNow {
+    pub at: DateTime<Utc>,
+    pub timezone: Tz,
+}
+
+impl CityNow {
+    /// Today in the city (deadlines, validity of documents, windows of campaigns).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.at.with_timezone(&self.timezone).date_naive()
+    }
+}
+
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         let now = Utc::now();

@@ -5,5 +5,8 @@
 //! cases themselves move here from `api/src/routes` area by area (issue 20).
 
 pub mod clock;
+pub mod grants;
+pub mod instruction;
 pub mod notify;
+pub mod requests;
 pub mod vault;

@@ -7,12 +7,14 @@ use lettre::message::Mailbox;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 use serde_json::Value as Json;
+use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem, Instructor, asked_in};
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
+use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
 use simpa_persistence::members::Addressee;
 use simpa_persistence::outbox::{self, Channel, NewMessage};
@@ -146,24 +148,49 @@ fn request_line(
     link: &RequestLink,
     request: &StoredRequest,
 ) -> StoreResult<RequestLine> {
-    request_lines(conn, link, std::slice::from_ref(request))?
+    request_lines(conn, link, &[(request, Held::default())])?
         .pop()
         .ok_or_else(|| simpa_persistence::StoreError::Corrupt("a request without its line".into()))
 }
 
-/// The lines of these requests, their association and campaign names read in one query each.
+/// The lines of these requests, the association and campaign names not held read in one
+/// query each.
 fn request_lines(
     conn: &mut DbConnection,
     link: &RequestLink,
-    requests: &[StoredRequest],
+    requests: &[(&StoredRequest, Held<'_>)],
 ) -> StoreResult<Vec<RequestLine>> {
-    let association_ids: Vec<_> = requests.iter().map(|r| r.association).collect();
-    let associations = associations::names(conn, &association_ids)?;
-    let campaign_ids: Vec<_> = requests.iter().map(|r| r.campaign).collect();
-    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
+    let association_ids: Vec<_> = requests
+        .iter()
+        .filter(|(_, held)| held.association.is_none())
+        .map(|(r, _)| r.association)
+        .collect();
+    let mut associations = if association_ids.is_empty() {
+        vec![]
+    } else {
+        associations::names(conn, &association_ids)?
+    };
+    let campaign_ids: Vec<_> = requests
+        .iter()
+        .filter(|(_, held)| held.campaign.is_none())
+        .map(|(r, _)| r.campaign)
+        .collect();
+    let mut campaigns = if campaign_ids.is_empty() {
+        vec![]
+    } else {
+        campaigns::get_many(conn, &campaign_ids)?
+    };
+    for (request, held) in requests {
+        if let Some(name) = held.association {
+            associations.push((request.association, name.to_owned()));
+        }
+        if let Some(campaign) = held.campaign {
+            campaigns.push(campaign.clone());
+        }
+    }
     Ok(requests
         .iter()
-        .map(|request| RequestLine {
+        .map(|(request, _)| RequestLine {
             number: request
                 .number
                 .map_or_else(|| "(brouillon)".to_owned(), |n| n.to_string()),
@@ -278,11 +305,26 @@ fn queue_for_actions(
     if noticed.is_empty() {
         return Ok(());
     }
-    let requests: Vec<StoredRequest> = noticed.iter().map(|(t, _)| t.request.clone()).collect();
+    let requests: Vec<(&StoredRequest, Held<'_>)> =
+        noticed.iter().map(|(t, _)| (t.request, t.held)).collect();
     let lines = request_lines(conn, link, &requests)?;
-    let kinds = documents::kinds(conn)?;
-    let directions = reference::directions(conn)?;
-    let associations: Vec<_> = requests.iter().map(|r| r.association).collect();
+    let kinds = match noticed.iter().find_map(|(t, _)| t.held.kinds) {
+        Some(kinds) => kinds.to_vec(),
+        None => documents::kinds(conn)?,
+    };
+    // Directions are named only when one instructs.
+    let instructed_by_directions = requests.iter().any(|(r, _)| {
+        r.facts
+            .instructors
+            .iter()
+            .any(|a| matches!(a.instructor, Instructor::Direction(_)))
+    });
+    let directions = if instructed_by_directions {
+        reference::directions(conn)?
+    } else {
+        vec![]
+    };
+    let associations: Vec<_> = requests.iter().map(|(r, _)| r.association).collect();
     let addressees = members::addressees_of_many(conn, &associations)?;
     let mut emails = Vec::new();
     for ((t, notices), line) in noticed.iter().zip(&lines) {
@@ -292,7 +334,11 @@ fn queue_for_actions(
             match audience {
                 Audience::Association { decision } => {
                     let documents: Vec<Json> = if *notice == Notice::Submitted {
-                        requests::snapshot(conn, request.id)?
+                        let attached = match t.held.attached {
+                            Some(attached) => attached.to_vec(),
+                            None => requests::snapshot(conn, request.id)?,
+                        };
+                        attached
                             .into_iter()
                             .map(|v| {
                                 let label = kind_label(&kinds, &v.kind_code);
@@ -374,6 +420,7 @@ pub fn queue_digests(
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
         let mut waiting = requests::get_many(conn, &keys)?;
         waiting.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+        let waiting: Vec<_> = waiting.iter().map(|r| (r, Held::default())).collect();
         let lines = request_lines(conn, link, &waiting)?;
         // A deactivated account hears nothing more; its waiting lines are dropped.
         let to = match addressee(conn, account)? {
@@ -400,11 +447,23 @@ pub fn queue_digests(
     Ok(sent)
 }
 
-/// A recorded action to tell of: `before`, the request's facts before it.
+/// A recorded action to tell of: `before`, the request's facts before it; `held`, what the
+/// caller already read of the request (what is not held is read).
 pub struct Told<'a> {
     pub recorded: &'a Recorded,
     pub before: &'a RequestFacts,
     pub request: &'a StoredRequest,
+    pub held: Held<'a>,
+}
+
+/// What a use case already read of a request, which telling need not read again.
+#[derive(Default, Clone, Copy)]
+pub struct Held<'a> {
+    pub campaign: Option<&'a Campaign>,
+    pub association: Option<&'a str>,
+    pub kinds: Option<&'a [DocumentKind]>,
+    /// The versions attached to the request.
+    pub attached: Option<&'a [DocumentVersion]>,
 }
 
 /// Tells everyone of a recorded action: e-mails to whom it concerns, calls to the webhooks
@@ -413,16 +472,9 @@ pub fn tell(
     conn: &mut DbConnection,
     templates: &Templates,
     link: &RequestLink,
-    recorded: &Recorded,
-    before: &RequestFacts,
-    request: &StoredRequest,
+    told: Told<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let told = Told {
-        recorded,
-        before,
-        request,
-    };
     tell_all(conn, templates, link, &[told], now)
 }
 

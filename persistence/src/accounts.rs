@@ -116,6 +116,7 @@ pub struct NewAccount<'a> {
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = accounts)]
 struct NewRow<'a> {
     id: String,
@@ -365,8 +366,24 @@ fn unauthenticated() -> StoreError {
 /// The actor a request acts as, with every role the policy needs. A token whose account was
 /// deactivated or deleted since it was issued is refused here.
 pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Actor> {
+    load_signed(conn, subject).map(|signed| signed.actor)
+}
+
+/// Who acts, and the name their acts are signed with (the person's display name, the
+/// service account's name; `?` for no one).
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub actor: Actor,
+    pub name: String,
+}
+
+/// The actor of a subject and their name, in one round trip (see [`load_actor`]).
+pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Signed> {
     match subject {
-        None => Ok(Actor::Anonymous),
+        None => Ok(Signed {
+            actor: Actor::Anonymous,
+            name: "?".into(),
+        }),
         Some(Subject::Person(id)) => {
             // One round trip: whether the account is active, its memberships, its staff roles.
             let who = id.to_string();
@@ -377,7 +394,7 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
                     .select((
                         "account".into_sql::<Text>(),
                         None::<String>.into_sql::<Nullable<Text>>(),
-                        "".into_sql::<Text>(),
+                        accounts::display_name,
                         None::<i32>.into_sql::<Nullable<Integer>>(),
                     ));
                 let members = association_members::table
@@ -398,9 +415,13 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
                     ));
                 account.union_all(members).union_all(staff).load(c)?
             });
-            if !rows.iter().any(|(what, ..)| what == "account") {
+            let Some(name) = rows
+                .iter()
+                .find(|(what, ..)| what == "account")
+                .map(|(_, _, name, _)| name.clone())
+            else {
                 return Err(unauthenticated());
-            }
+            };
             let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of account {id}"));
             let (mut memberships, mut staff) = (Vec::new(), Vec::new());
             for (what, reference, code, district) in rows {
@@ -417,22 +438,32 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
                     _ => {}
                 }
             }
-            Ok(Actor::Person {
-                id,
-                memberships,
-                staff,
+            Ok(Signed {
+                actor: Actor::Person {
+                    id,
+                    memberships,
+                    staff,
+                },
+                name,
             })
         }
         Some(Subject::Service(id)) => {
-            let row: Option<(String, bool)> = service_accounts::table
+            let row: Option<(String, bool, String)> = service_accounts::table
                 .find(id.to_string())
-                .select((service_accounts::direction_id, service_accounts::active))
+                .select((
+                    service_accounts::direction_id,
+                    service_accounts::active,
+                    service_accounts::name,
+                ))
                 .first(conn)
                 .optional()?;
             match row {
-                Some((direction, true)) => Ok(Actor::Service {
-                    id,
-                    direction: parse("service_accounts.direction_id", &direction)?,
+                Some((direction, true, name)) => Ok(Signed {
+                    actor: Actor::Service {
+                        id,
+                        direction: parse("service_accounts.direction_id", &direction)?,
+                    },
+                    name,
                 }),
                 _ => Err(unauthenticated()),
             }

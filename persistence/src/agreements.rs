@@ -131,6 +131,7 @@ fn from_row(row: Row) -> StoreResult<Agreement> {
 
 /// A new agreement, drafted from the template.
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = agreements)]
 pub(crate) struct NewRow {
     id: String,

@@ -75,6 +75,7 @@ struct Row {
 
 /// The columns an edit of the profile writes. `None` clears a column.
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(
     table_name = associations,
     treat_none_as_null = true,
@@ -386,6 +387,7 @@ pub fn insert(
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = associations)]
 struct NewRow<'a> {
     id: String,
@@ -396,6 +398,7 @@ struct NewRow<'a> {
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = association_sectors)]
 struct SectorRow<'a> {
     association_id: String,
@@ -444,6 +447,7 @@ pub fn insert_many(
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = directory_terms)]
 struct TermRow {
     term: String,
@@ -495,15 +499,25 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Associ
 }
 
 pub fn get(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Association>> {
-    let row: Option<Row> = associations::table
-        .find(id.to_string())
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?;
-    match row {
-        Some(row) => Ok(with_sectors(conn, vec![row])?.pop()),
-        None => Ok(None),
-    }
+    // One statement: the row with each of its sectors.
+    let rows: Vec<(Row, Option<String>)> = associations::table
+        .left_join(association_sectors::table)
+        .filter(associations::id.eq(id.to_string()))
+        .select((
+            Row::as_select(),
+            association_sectors::sector_code.nullable(),
+        ))
+        .order(association_sectors::sector_code)
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((row, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let sectors = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, sector)| sector))
+        .collect();
+    from_row(row, sectors).map(Some)
 }
 
 /// Replaces the profile if the stored version is still `expected_version`; returns the new

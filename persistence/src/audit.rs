@@ -59,6 +59,7 @@ pub struct AuditEvent {
 }
 
 #[derive(Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = audit_events)]
 struct Row {
     id: String,

@@ -44,6 +44,7 @@ struct Row {
 
 /// The columns the settings fill.
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = campaigns, treat_none_as_null = true)]
 struct SettingsColumns<'a> {
     code: &'a str,
@@ -193,25 +194,34 @@ pub fn get(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campai
 /// which an edit of the campaign waits for (and they for it); SQLite's writers already take
 /// turns on the whole database.
 pub fn get_shared(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campaign>> {
-    if let DbConnection::Postgres(pg) = conn {
-        campaigns::table
-            .find(id.to_string())
-            .select(campaigns::id)
-            .for_share()
-            .load::<String>(pg)?;
-    }
-    get(conn, id)
+    let DbConnection::Postgres(pg) = conn else {
+        return get(conn, id);
+    };
+    campaigns::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .for_share()
+        .first(pg)
+        .optional()?
+        .map(from_row)
+        .transpose()
 }
 
 /// The campaign, its row locked until the transaction ends (its status and rules cannot
 /// change under a use case that relies on them).
 pub fn get_locked(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Option<Campaign>> {
-    // Rewriting a column that is no key takes the row lock; rewriting the key would make
-    // SQLite check every table that refers to it.
-    diesel::update(campaigns::table.find(id.to_string()))
-        .set(campaigns::version.eq(campaigns::version))
-        .execute(conn)?;
-    get(conn, id)
+    // SQLite's writers hold the database's write lock already (see `Db::write`).
+    let DbConnection::Postgres(pg) = conn else {
+        return get(conn, id);
+    };
+    campaigns::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .for_update()
+        .first(pg)
+        .optional()?
+        .map(from_row)
+        .transpose()
 }
 
 fn stale_or_missing(conn: &mut DbConnection, id: CampaignId) -> StoreError {

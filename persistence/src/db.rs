@@ -38,6 +38,32 @@ fn rolled_back_on_panic<T>(
         .unwrap_or_else(|payload| Err(StoreError::Panicked(panic_message(payload.as_ref()))))
 }
 
+/// Runs a use case in a transaction that `begin` opens (one statement, which says the
+/// isolation or the lock the transaction needs), committed if the use case succeeds and
+/// rolled back otherwise, as diesel's `transaction` does.
+fn in_transaction<T>(
+    conn: &mut DbConnection,
+    begin: &str,
+    use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, begin)?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, begin)?,
+    }
+    match rolled_back_on_panic(conn, use_case) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// What a panic said, when it said it with a string.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -103,13 +129,11 @@ impl Db {
         &self,
         use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut conn = self.pool.get()?;
-        (*conn).transaction(|conn| {
-            if let DbConnection::Postgres(_) = conn {
-                conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-            }
-            rolled_back_on_panic(conn, use_case)
-        })
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            Backend::Sqlite => "BEGIN",
+        };
+        in_transaction(&mut *self.pool.get()?, begin, use_case)
     }
 
     /// Runs a use case that writes, in one transaction: all of it is stored, or none.
@@ -127,8 +151,14 @@ impl Db {
             ),
             Backend::Postgres => None,
         };
-        let mut conn = self.pool.get()?;
-        (*conn).transaction(|conn| rolled_back_on_panic(conn, use_case))
+        // SQLite's writer takes the database's write lock from the start: what it reads
+        // cannot change before it writes (writers of other processes wait for it), so rows
+        // need no lock of their own there.
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN",
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        };
+        in_transaction(&mut *self.pool.get()?, begin, use_case)
     }
 
     /// After a bulk load: refreshes the planner's statistics and, on PostgreSQL, the

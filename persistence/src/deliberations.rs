@@ -128,10 +128,18 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Deliberation
 /// The deliberation, its row locked until the transaction ends: its lines and its vote take
 /// turns.
 pub fn get_locked(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Deliberation>> {
-    diesel::update(deliberations::table.find(id.to_string()))
-        .set(deliberations::version.eq(deliberations::version))
-        .execute(conn)?;
-    get(conn, id)
+    // SQLite's writers hold the database's write lock already (see `Db::write`).
+    let DbConnection::Postgres(pg) = conn else {
+        return get(conn, id);
+    };
+    deliberations::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .for_update()
+        .first(pg)
+        .optional()?
+        .map(from_row)
+        .transpose()
 }
 
 /// Deliberations, the latest session first.
@@ -194,6 +202,7 @@ pub fn add_lines(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     #[derive(Insertable)]
+    #[diesel(treat_none_as_default_value = false)]
     #[diesel(table_name = deliberation_lines)]
     struct NewLine {
         deliberation_id: String,

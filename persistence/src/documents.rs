@@ -10,10 +10,11 @@ use diesel::prelude::*;
 use simpa_domain::document::{
     Condition, ConditionFacts, DocumentKind, ReviewState, ValidityRule, VersionFacts,
 };
-use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId};
+use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId, RequestId};
 use std::collections::HashSet;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = document_kinds)]
 struct KindRow {
     code: String,
@@ -275,6 +276,44 @@ pub fn versions(
         .collect()
 }
 
+/// Every kind of document, in order, and this association's versions (the latest first):
+/// its vault, in one statement.
+pub fn kinds_and_versions(
+    conn: &mut DbConnection,
+    association: AssociationId,
+) -> StoreResult<(Vec<DocumentKind>, Vec<DocumentVersion>)> {
+    let rows: Vec<(KindRow, Option<VersionRow>)> = document_kinds::table
+        .left_join(
+            document_versions::table.on(document_versions::kind_code
+                .eq(document_kinds::code)
+                .and(document_versions::association_id.eq(association.to_string()))),
+        )
+        .select((KindRow::as_select(), Option::<VersionRow>::as_select()))
+        .order((
+            document_kinds::position,
+            document_versions::filed_at.desc(),
+            document_versions::id.desc(),
+        ))
+        .load(conn)?;
+    let (mut kinds, mut versions) = (Vec::new(), Vec::new());
+    for (kind, version) in rows {
+        if kinds
+            .last()
+            .is_none_or(|k: &DocumentKind| k.code != kind.code)
+        {
+            kinds.push(kind_from_row(kind)?);
+        }
+        if let Some(version) = version {
+            versions.push(version_from_row(version)?);
+        }
+    }
+    // The latest first across kinds, as `versions` gives them.
+    versions.sort_by(|a, b| {
+        (b.facts.filed_at, b.facts.id.to_string()).cmp(&(a.facts.filed_at, a.facts.id.to_string()))
+    });
+    Ok((kinds, versions))
+}
+
 /// One version of this association's documents.
 pub fn version(
     conn: &mut DbConnection,
@@ -291,14 +330,15 @@ pub fn version(
         .transpose()
 }
 
-/// Versions by id, in the kinds' order (any association: callers check who may read them).
-pub(crate) fn versions_by_ids(
+/// The versions attached to a request, in the kinds' order, in one statement.
+pub(crate) fn attached_to(
     conn: &mut DbConnection,
-    ids: &[String],
+    request: RequestId,
 ) -> StoreResult<Vec<DocumentVersion>> {
-    document_versions::table
-        .inner_join(document_kinds::table)
-        .filter(document_versions::id.eq_any(ids))
+    use crate::schema::request_documents;
+    request_documents::table
+        .inner_join(document_versions::table.inner_join(document_kinds::table))
+        .filter(request_documents::request_id.eq(request.to_string()))
         .select(VersionRow::as_select())
         .order((document_kinds::position, document_versions::id))
         .load(conn)?

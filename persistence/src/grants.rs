@@ -235,6 +235,7 @@ pub fn payment_reference_taken(
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = installments)]
 struct NewInstallment {
     request_id: String,
@@ -404,6 +405,7 @@ pub fn open_after_vote(
     let needs = simpa_domain::agreement::agreements_for(&voted, &earlier, &mut covers, voted_on);
 
     #[derive(Insertable)]
+    #[diesel(treat_none_as_default_value = false)]
     #[diesel(table_name = grants)]
     struct NewGrant {
         request_id: String,

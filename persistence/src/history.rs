@@ -148,34 +148,60 @@ pub(crate) fn record_changes(
     if changes.iter().all(|(_, audiences, _)| audiences.is_empty()) {
         return Ok(());
     }
+    use diesel::sql_types::{BigInt, Text, Timestamp};
     locks::lock_names(conn, &["request_changes"])?;
-    let last: Option<i64> = request_changes::table
-        .select(max(request_changes::seq))
-        .first(conn)?;
-    let rows: Vec<ChangeRow> = changes
-        .iter()
-        .filter(|(_, audiences, _)| !audiences.is_empty())
-        .zip(last.unwrap_or(0) + 1..)
-        .flat_map(|((request, audiences, at), seq)| {
-            audiences.iter().map(move |audience| ChangeRow {
-                seq,
-                audience,
-                request_id: request.to_string(),
-                changed_at: naive(*at),
-            })
-        })
-        .collect();
-    insert_batches!(conn, request_changes::table, &rows);
+    // The changes numbered after the last one, a few hundred rows a statement (a change's
+    // rows, one per audience, stay in one statement and share its number).
+    let mut batches: Vec<Vec<(i64, &str, String, NaiveDateTime)>> = vec![vec![]];
+    for (request, audiences, at) in changes.iter().filter(|(_, a, _)| !a.is_empty()) {
+        let batch = batches.last_mut().expect("one batch at least");
+        let offset = batch.last().map_or(1, |(o, ..)| o + 1);
+        for audience in *audiences {
+            batch.push((offset, audience, request.to_string(), naive(*at)));
+        }
+        if batch.len() >= 500 {
+            batches.push(vec![]);
+        }
+    }
+    for batch in batches.iter().filter(|b| !b.is_empty()) {
+        let sql = |placeholder: &dyn Fn(usize) -> String| {
+            let values: Vec<String> = (0..batch.len())
+                .map(|r| {
+                    let row: Vec<String> = (1..=4).map(|c| placeholder(r * 4 + c)).collect();
+                    format!("({})", row.join(", "))
+                })
+                .collect();
+            format!(
+                "WITH v(o, audience, request_id, changed_at) AS (VALUES {}) \
+                 INSERT INTO request_changes (seq, audience, request_id, changed_at) \
+                 SELECT (SELECT COALESCE(MAX(seq), 0) FROM request_changes) + v.o, \
+                 v.audience, v.request_id, v.changed_at FROM v",
+                values.join(", ")
+            )
+        };
+        macro_rules! bound {
+            ($query:expr) => {{
+                let mut query = $query;
+                for (offset, audience, request, at) in batch {
+                    query = query
+                        .bind::<BigInt, _>(*offset)
+                        .bind::<Text, _>(*audience)
+                        .bind::<Text, _>(request.as_str())
+                        .bind::<Timestamp, _>(*at);
+                }
+                query
+            }};
+        }
+        match &mut *conn {
+            DbConnection::Postgres(c) => {
+                bound!(diesel::sql_query(sql(&|i| format!("${i}"))).into_boxed()).execute(c)?
+            }
+            DbConnection::Sqlite(c) => {
+                bound!(diesel::sql_query(sql(&|_| "?".to_owned())).into_boxed()).execute(c)?
+            }
+        };
+    }
     Ok(())
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = request_changes)]
-struct ChangeRow<'a> {
-    seq: i64,
-    audience: &'a str,
-    request_id: String,
-    changed_at: NaiveDateTime,
 }
 
 /// A change seen in the feed.

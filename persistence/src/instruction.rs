@@ -171,7 +171,9 @@ pub struct Recorded {
     pub change: Change,
 }
 
-/// Stores an allowed action's outcome (see [`apply`]).
+/// Stores an allowed action's outcome (see [`apply`]). Returns what it recorded and the
+/// request's life as it now stands (the request, its whole history, the versions attached
+/// when it attached some): what the caller tells and shows without reading it again.
 pub fn record_action(
     conn: &mut DbConnection,
     request: &StoredRequest,
@@ -180,7 +182,7 @@ pub fn record_action(
     author: Author,
     snapshot: Option<&[(String, DocumentVersionId)]>,
     now: DateTime<Utc>,
-) -> StoreResult<Recorded> {
+) -> StoreResult<(Recorded, Life)> {
     let mut life = Life {
         request: request.clone(),
         events: history::events(conn, request.id)?,
@@ -188,7 +190,11 @@ pub fn record_action(
         audiences: vec![],
     };
     if let Some(snapshot) = snapshot {
-        requests::replace_snapshot(conn, request.id, snapshot)?;
+        // Until its first submission, a request has nothing attached.
+        if request.submitted_at.is_some() {
+            requests::detach_documents(conn, request.id)?;
+        }
+        requests::insert_snapshots(conn, &[(request.id, snapshot)])?;
     }
     // Submissions of a year take turns from here to their commit (numbers have no gaps):
     // what does not need the number is done above.
@@ -202,14 +208,15 @@ pub fn record_action(
     let event = apply(&mut life, campaign, outcome, author, number, snapshot, now).clone();
     history::append(conn, std::slice::from_ref(&event))?;
     requests::save_facts(conn, request, &life.request)?;
-    Ok(Recorded {
+    let recorded = Recorded {
         change: Change {
             request: request.id,
-            audiences: life.audiences,
+            audiences: life.audiences.clone(),
             at: event.at,
         },
         event,
-    })
+    };
+    Ok((recorded, life))
 }
 
 /// Allowed actions on one request of a batch, in order, each with its author and time.

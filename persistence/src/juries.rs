@@ -33,6 +33,7 @@ struct Row {
 }
 
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = juries, treat_none_as_null = true)]
 struct SettingsColumns {
     criteria: String,
@@ -525,6 +526,7 @@ pub fn scored(conn: &mut DbConnection, campaign: CampaignId) -> StoreResult<bool
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = jury_seats)]
 struct NewSeatRow {
     request_id: String,
@@ -661,6 +663,7 @@ pub fn memberships_among(
 }
 
 #[derive(Insertable, Queryable, Selectable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = jury_results)]
 struct ResultRow {
     request_id: String,

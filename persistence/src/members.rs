@@ -136,6 +136,7 @@ pub fn add(
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = association_members)]
 struct NewRow {
     association_id: String,

@@ -2,7 +2,7 @@
 //! snapshot, and the lists staff and associations read.
 
 use crate::DbConnection;
-use crate::connection::{MultiBackend, insert_batches};
+use crate::connection::{MultiBackend, insert_batches, on_each_backend};
 use crate::convert::{naive, parse, utc};
 use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
@@ -425,25 +425,42 @@ pub(crate) fn insert(conn: &mut DbConnection, stored: &[StoredRequest]) -> Store
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
+    // One statement: the row with each of its instructors (none before dispatch).
+    let rows: Vec<(Row, Option<InstructorRow>)> = requests::table
+        .left_join(request_instructors::table)
+        .filter(requests::id.eq(id.to_string()))
+        .select((Row::as_select(), Option::<InstructorRow>::as_select()))
+        .order(request_instructors::position)
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((row, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let instructors = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, instructor)| instructor))
+        .map(assignment_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    from_row(row, instructors).map(Some)
+}
+
+/// The request, kept from changing until the transaction ends: actions on one request take
+/// turns. SQLite's writers already hold the database's write lock (see `Db::write`); on
+/// PostgreSQL the row is locked for update.
+pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
+    let DbConnection::Postgres(pg) = conn else {
+        return get(conn, id);
+    };
     let row: Option<Row> = requests::table
         .find(id.to_string())
         .select(Row::as_select())
-        .first(conn)
+        .for_update()
+        .first(pg)
         .optional()?;
     match row {
         Some(row) => Ok(with_instructors(conn, vec![row])?.pop()),
         None => Ok(None),
     }
-}
-
-/// The request, its row locked until the transaction ends: actions on one request take turns.
-pub fn get_locked(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
-    // Rewriting a column that is no key takes the row lock; rewriting the key would make
-    // SQLite check every table that refers to it.
-    diesel::update(requests::table.find(id.to_string()))
-        .set(requests::version.eq(requests::version))
-        .execute(conn)?;
-    get(conn, id)
 }
 
 /// Saves what actions changed of many requests (see [`save_facts`]): the rows in a few
@@ -615,10 +632,22 @@ fn move_counter(
     Ok(serial)
 }
 
-/// The next number of `year`. Submissions of a year take turns here until they commit, so a
-/// rolled-back one gives its number back and numbers have no gaps.
+/// The next number of `year`, in one statement. The counter's row, created or moved on, stays
+/// locked until the transaction ends: submissions of a year take turns here until they
+/// commit, so a rolled-back one gives its number back and numbers have no gaps.
 pub(crate) fn allocate_number(conn: &mut DbConnection, year: i32) -> StoreResult<RequestNumber> {
-    let serial = move_counter(conn, year, |last| last + 1)?;
+    let serial: i32 = on_each_backend!(conn, c => {
+        diesel::insert_into(request_counters::table)
+            .values((
+                request_counters::year.eq(year),
+                request_counters::last_serial.eq(1),
+            ))
+            .on_conflict(request_counters::year)
+            .do_update()
+            .set(request_counters::last_serial.eq(request_counters::last_serial + 1))
+            .returning(request_counters::last_serial)
+            .get_result(c)
+    })?;
     Ok(RequestNumber {
         year,
         serial: u32::try_from(serial).unwrap_or(0),
@@ -653,6 +682,7 @@ pub fn last_serials(conn: &mut DbConnection) -> StoreResult<Vec<(i32, u32)>> {
 }
 
 #[derive(Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = request_documents)]
 struct SnapshotRow<'a> {
     request_id: String,
@@ -679,26 +709,18 @@ pub(crate) fn insert_snapshots(
     Ok(())
 }
 
-/// Attaches these versions to the request, replacing what an earlier submission attached.
-pub(crate) fn replace_snapshot(
-    conn: &mut DbConnection,
-    id: RequestId,
-    versions: &[(String, DocumentVersionId)],
-) -> StoreResult<()> {
+/// Detaches what an earlier submission attached to the request.
+pub(crate) fn detach_documents(conn: &mut DbConnection, id: RequestId) -> StoreResult<()> {
     diesel::delete(
         request_documents::table.filter(request_documents::request_id.eq(id.to_string())),
     )
     .execute(conn)?;
-    insert_snapshots(conn, &[(id, versions)])
+    Ok(())
 }
 
 /// The versions attached to the request, in the kinds' order.
 pub fn snapshot(conn: &mut DbConnection, id: RequestId) -> StoreResult<Vec<DocumentVersion>> {
-    let ids: Vec<String> = request_documents::table
-        .filter(request_documents::request_id.eq(id.to_string()))
-        .select(request_documents::version_id)
-        .load(conn)?;
-    documents::versions_by_ids(conn, &ids)
+    documents::attached_to(conn, id)
 }
 
 /// Who instructs a submitted request of the association, or runs it on the local circuit:

@@ -8,14 +8,14 @@ use crate::codes::{CouncilCode, RequestStateCode, VoteOutcomeCode};
 use crate::etag::with_etag;
 use crate::input::{Json, Query};
 use crate::problem::{Problem, responses};
-use crate::routes::instruction::record_quiet_action;
-use crate::routes::request_views::AssociationRef;
-use crate::routes::requests::event_actor;
 use crate::state::AppState;
+use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::instruction::{Telling, act_on};
 use simpa_app::notify;
+use simpa_app::requests::{event_actor, signed};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::deliberation::{
     self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
@@ -204,7 +204,8 @@ pub async fn create_deliberation(
     body: Json<NewDeliberationFields>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let district = (input.council.0 == CouncilKind::District)
@@ -372,7 +373,8 @@ pub async fn add_line(
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
@@ -402,7 +404,17 @@ pub async fn add_line(
                 proposed_cents,
             };
             let parties = policy::parties(&actor, request.association);
-            record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
+            let signer = signed(conn, &actor)?;
+
+            act_on(
+                conn,
+                &signer,
+                request.id,
+                &parties,
+                command,
+                city,
+                Telling::NoOne,
+            )?;
             deliberations::add_lines(conn, id, &[(request_id, proposed_cents)], now)?;
             view_of(conn, id)
         })
@@ -430,7 +442,7 @@ pub async fn remove_line(
 ) -> Result<HttpResponse, Problem> {
     let (id, request_id) = path.into_inner();
     let request_id = RequestId::from_uuid(request_id);
-    let now = state.now();
+    let city = state.city_now();
     let view = state
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
@@ -442,7 +454,17 @@ pub async fn remove_line(
                     deliberation: d.reference.clone(),
                 };
                 let parties = policy::parties(&actor, request.association);
-                record_quiet_action(conn, &actor, request.id, &parties, command, now)?;
+                let signer = signed(conn, &actor)?;
+
+                act_on(
+                    conn,
+                    &signer,
+                    request.id,
+                    &parties,
+                    command,
+                    city,
+                    Telling::NoOne,
+                )?;
             }
             view_of(conn, id)
         })
@@ -491,7 +513,8 @@ pub async fn record_vote(
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let (templates, mail) = (
         state.templates.clone(),
         state.config.mail.request_link.clone(),
@@ -563,6 +586,7 @@ pub async fn record_vote(
                         recorded: rec,
                         before: &before.facts,
                         request,
+                        held: notify::Held::default(),
                     })
                 })
                 .collect();

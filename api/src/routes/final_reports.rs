@@ -9,14 +9,15 @@ use crate::codes::{FunderCode, ReportStatusCode};
 use crate::etag::with_etag;
 use crate::input::Json;
 use crate::problem::{Problem, responses};
-use crate::routes::grants::{ReadableGrant, close_when_complete, readable_grant};
-use crate::routes::instruction::record_action_as;
-use crate::routes::requests::{BudgetLineFields, event_actor, parse_budget};
+use crate::routes::requests::{BudgetLineFields, parse_budget};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
+use simpa_app::instruction::{Telling, act_on};
 use simpa_app::notify::Templates;
+use simpa_app::requests::{event_actor, signed};
 use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus, compare};
@@ -223,7 +224,8 @@ pub async fn file_final_report(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
@@ -288,7 +290,9 @@ pub async fn file_final_report(
             let command = Command::FileFinalReport {
                 again: current.is_some(),
             };
-            record_action_as(conn, &actor, id, &parties, command, now, None)?;
+            let signer = signed(conn, &actor)?;
+
+            act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
             let by = event_actor(conn, &actor)?.name;
             final_reports::file(conn, id, &report, &input.attachment_ids, &by, now)?;
             current_view(conn, &actor, id)
@@ -355,7 +359,8 @@ async fn review(
     changes: Option<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(id);
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let templates: std::sync::Arc<Templates> = state.templates.clone();
     let mail = state.config.mail.request_link.clone();
     let view = state
@@ -376,13 +381,18 @@ async fn review(
             let current = final_reports::get(conn, id)?;
             rules::check_review(current.as_ref().map(|r| r.status))?;
             let by = event_actor(conn, &actor)?.name;
-            let mail = Some((templates.as_ref(), &mail));
+            let mail = Telling::Everyone {
+                templates: templates.as_ref(),
+                link: &mail,
+            };
             match changes {
                 Some(reason) => {
                     let command = Command::AskReportChanges {
                         reason: reason.clone(),
                     };
-                    record_action_as(conn, &actor, id, &parties, command, now, mail)?;
+                    let signer = signed(conn, &actor)?;
+
+                    act_on(conn, &signer, id, &parties, command, city, mail)?;
                     let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     final_reports::review(
                         conn,
@@ -398,10 +408,12 @@ async fn review(
                     let command = Command::AcceptFinalReport {
                         balance_cents: money.balance_cents(),
                     };
-                    record_action_as(conn, &actor, id, &parties, command, now, None)?;
+                    let signer = signed(conn, &actor)?;
+
+                    act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
                     final_reports::review(conn, id, ReportStatus::Accepted, None, &by, now)?;
                     let after = grants::accept_report(conn, &grant, &money, today, now)?;
-                    close_when_complete(conn, &actor, id, &parties, &after, now)?;
+                    close_when_complete(conn, &actor, id, &parties, &after, city)?;
                 }
             }
             current_view(conn, &actor, id)

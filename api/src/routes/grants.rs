@@ -9,22 +9,22 @@ use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::instruction::{record_action_as, record_quiet_action};
-use crate::routes::request_views::AssociationRef;
-use crate::routes::requests::event_actor;
 use crate::state::AppState;
+use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
+use simpa_app::instruction::{Telling, act_on};
+use simpa_app::requests::{event_actor, signed};
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::check_cents;
-use simpa_domain::policy::{self, Action, Actor, Party};
+use simpa_domain::policy::{self, Action, Party};
 use simpa_domain::text;
 use simpa_domain::{DomainError, Violation};
-use simpa_persistence::grants::{self, Grant, NewPayment, NewRepayment};
-use simpa_persistence::requests::{self, StoredRequest};
+use simpa_persistence::grants::{self, NewPayment, NewRepayment};
 use simpa_persistence::{DbConnection, StoreResult, agreements, associations, deliberations};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -108,41 +108,6 @@ pub struct RepaymentView {
     pub ordered_by: String,
     pub ordered_at: DateTime<Utc>,
     pub settled_on: Option<NaiveDate>,
-}
-
-/// A grant the actor may read, with its agreement and its request.
-pub(crate) struct ReadableGrant {
-    pub grant: Grant,
-    pub agreement: Option<agreements::Agreement>,
-    pub request: StoredRequest,
-}
-
-/// The grant of a request the actor may read (locked with `lock`), with its agreement and
-/// request.
-pub(crate) fn readable_grant(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: RequestId,
-    lock: bool,
-) -> StoreResult<ReadableGrant> {
-    // Told like a grant one may not read: ids cannot be probed.
-    let request = requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "grant" })?;
-    policy::authorize(actor, Action::ReadGrant(request.access()))?;
-    let grant = if lock {
-        grants::get_locked(conn, id)?
-    } else {
-        grants::get(conn, id)?
-    };
-    let grant = grant.ok_or(DomainError::NotFound { what: "grant" })?;
-    let agreement = match grant.agreement {
-        Some(a) => agreements::get(conn, a)?,
-        None => None,
-    };
-    Ok(ReadableGrant {
-        grant,
-        agreement,
-        request,
-    })
 }
 
 fn grant_view(
@@ -302,7 +267,8 @@ pub async fn set_schedule(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
@@ -376,7 +342,8 @@ pub async fn record_payment(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
@@ -415,7 +382,7 @@ pub async fn record_payment(
                 paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
                 ..money
             };
-            close_when_complete(conn, &actor, id, &[Party::Finance], &after, now)?;
+            close_when_complete(conn, &actor, id, &[Party::Finance], &after, city)?;
             let found = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, found, today)
         })
@@ -490,23 +457,6 @@ pub async fn payments_due(
     )
 }
 
-/// Closes the request once its grant is complete: paid in full, its report accepted;
-/// recorded for `parties`.
-pub(crate) fn close_when_complete(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: RequestId,
-    parties: &[Party],
-    money: &GrantMoney,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if money.is_complete() {
-        let command = Command::Close { repaid_cents: 0 };
-        record_quiet_action(conn, actor, id, parties, command, now)?;
-    }
-    Ok(())
-}
-
 /// A repayment order: an amount, or the day of a breach of the contrat d'engagement
 /// républicain (the amount is then computed pro rata), and the reason.
 #[derive(Clone, Deserialize, ToSchema)]
@@ -542,7 +492,8 @@ pub async fn order_repayment(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let templates = state.templates.clone();
     let mail = state.config.mail.request_link.clone();
     let view = state
@@ -595,8 +546,13 @@ pub async fn order_repayment(
                 cents,
                 reason: reason.clone(),
             };
-            let mail = Some((templates.as_ref(), &mail));
-            record_action_as(conn, &actor, id, &parties, command, now, mail)?;
+            let mail = Telling::Everyone {
+                templates: templates.as_ref(),
+                link: &mail,
+            };
+            let signer = signed(conn, &actor)?;
+
+            act_on(conn, &signer, id, &parties, command, city, mail)?;
             let order = NewRepayment {
                 cents,
                 reason,
@@ -639,7 +595,8 @@ pub async fn settle_repayment(
     let (id, repayment_id) = path.into_inner();
     let id = RequestId::from_uuid(id);
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let city = state.city_now();
+    let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let actor = require(conn, caller, Action::ManagePayments)?;
@@ -668,7 +625,17 @@ pub async fn settle_repayment(
             if all.iter().all(|r| r.settled_on.is_some()) {
                 let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
                 let command = Command::Close { repaid_cents };
-                record_quiet_action(conn, &actor, id, &[Party::Finance], command, now)?;
+                let signer = signed(conn, &actor)?;
+
+                act_on(
+                    conn,
+                    &signer,
+                    id,
+                    &[Party::Finance],
+                    command,
+                    city,
+                    Telling::NoOne,
+                )?;
             }
             let found = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, found, today)

@@ -6,30 +6,20 @@ use crate::codes::{AskReasonCode, OpinionCode};
 use crate::idempotency::{Attempt, IdempotencyKey, Replay};
 use crate::input::Json;
 use crate::problem::{Problem, responses};
-use crate::routes::request_views::{RequestView, request_view};
-use crate::routes::requests::{author, load_readable};
 use crate::state::AppState;
+use crate::views::requests::{RequestView, file_view};
 use actix_web::{HttpResponse, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::NaiveDate;
 use serde::Deserialize;
-use simpa_app::notify;
-use simpa_app::vault::vault_on;
-use simpa_domain::campaign::{ApplicantFacts, Campaign};
-use simpa_domain::circuit::{Asked, AskedItem, Command, decide};
+use simpa_app::instruction::{Telling, act};
+use simpa_app::requests::load_readable;
+use simpa_domain::circuit::{Asked, AskedItem, Command};
 use simpa_domain::ids::{DirectionId, RequestId};
-use simpa_domain::policy::{self};
+use simpa_domain::policy;
 use simpa_domain::reference::check_assignable_direction;
-use simpa_domain::request::{
-    self as rules, RequestState, SubmissionContext, check_submission, documents_snapshot,
-    required_kinds,
-};
-use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::instruction::{self};
-use simpa_persistence::requests::StoredRequest;
-use simpa_persistence::{
-    DbConnection, StoreResult, associations, campaigns, documents, reference, requests,
-};
+use simpa_domain::request as rules;
+use simpa_domain::{Checks, Violation};
+use simpa_persistence::{DbConnection, StoreResult, documents, reference};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -186,48 +176,6 @@ impl ActionInput {
     }
 }
 
-/// Checks what submitting (or sending back) needs beyond the request itself, all at once.
-fn check_ready_to_submit(
-    conn: &mut DbConnection,
-    request: &StoredRequest,
-    campaign: &Campaign,
-    resubmission: bool,
-    (now, today, timezone): (DateTime<Utc>, NaiveDate, Tz),
-) -> StoreResult<Vec<(String, simpa_domain::ids::DocumentVersionId)>> {
-    let association =
-        associations::get(conn, request.association)?.ok_or(DomainError::NotFound {
-            what: "association",
-        })?;
-    let vault = vault_on(conn, request.association, today, timezone)?;
-    let documents = vault
-        .kinds
-        .iter()
-        .zip(&vault.statuses)
-        .map(|(kind, (_, status))| (kind.clone(), status.clone()))
-        .collect();
-    let context = SubmissionContext {
-        campaign,
-        now,
-        today,
-        applicant: ApplicantFacts {
-            district: association.district,
-            sectors: association.profile.sectors.clone(),
-            creation_date: association.profile.creation_date,
-            overdue_final_reports: simpa_persistence::grants::overdue_reports(
-                conn,
-                request.association,
-                today,
-            )?,
-        },
-        profile: vault.profile,
-        documents,
-        required_kinds: required_kinds(campaign, &vault.kinds),
-        resubmission,
-    };
-    check_submission(&request.content, &context)?;
-    Ok(documents_snapshot(&vault.statuses))
-}
-
 /// Acts on a request. What is possible depends on its state and on who acts (the request's
 /// `possible_actions` lists it): 409 names what is possible when the state does not allow the
 /// action, 403 when someone else must act, 422 lists every unmet condition (a submission
@@ -258,62 +206,29 @@ pub async fn act_on_request(
         &[id.to_string().as_bytes(), &body.raw],
     );
     let input = body.value;
-    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
-    let (templates, mail) = (
+    let now = state.city_now();
+    let (templates, link) = (
         state.templates.clone(),
         state.config.mail.request_link.clone(),
     );
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
-            let (actor, request) = load_readable(conn, caller, id, true)?;
-            // A history never goes back in time, even when clocks of nodes disagree a little.
-            let now = now.max(request.updated_at);
-            if let Some(replay) = attempt.replay(conn, &actor)? {
+            let (signed, request) = load_readable(conn, caller.0, id, true)?;
+            if let Some(replay) = attempt.replay(conn, &signed.actor)? {
                 return Ok(Err(replay));
             }
             let command = input.into_command(conn)?;
-            let parties = policy::parties(&actor, request.association);
-            let outcome = decide(&request.facts, command, &parties, now, today)?;
-            let attaches = outcome.event.action.attaches_documents();
-            // Submitting relies on the campaign's rules: they cannot change meanwhile.
-            let campaign = if attaches {
-                campaigns::get_shared(conn, request.campaign)?
-            } else {
-                campaigns::get(conn, request.campaign)?
-            }
-            .ok_or(DomainError::NotFound { what: "campaign" })?;
-            let snapshot = if attaches {
-                let resubmission = request.facts.state == RequestState::Incomplete;
-                let clock = (now, today, timezone);
-                Some(check_ready_to_submit(
-                    conn,
-                    &request,
-                    &campaign,
-                    resubmission,
-                    clock,
-                )?)
-            } else {
-                None
+            let parties = policy::parties(&signed.actor, request.association);
+            let telling = Telling::Everyone {
+                templates: &templates,
+                link: &link,
             };
-            let author = author(conn, &actor)?;
-            let recorded = instruction::record_action(
-                conn,
-                &request,
-                &campaign,
-                outcome,
-                author,
-                snapshot.as_deref(),
-                now,
-            )?;
-            let before = request.facts;
-            let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            notify::tell(conn, &templates, &mail, &recorded, &before, &request, now)?;
-            let view = request_view(conn, &actor, request, now)?;
+            let acted = act(conn, &signed, request, &parties, command, now, telling)?;
+            let file = acted.into_file(conn)?;
+            let view = file_view(conn, &signed.actor, file, now.at)?;
             // Answered with its ETag alone (not created: no Location).
             let headers = [("ETag", crate::etag::etag(view.version))];
-            attempt.remember(conn, &actor, 200, &headers, &view, now)?;
-            instruction::publish(conn, recorded.change)?;
+            attempt.remember(conn, &signed.actor, 200, &headers, &view, now.at)?;
             Ok(Ok(view))
         })
         .await?;
@@ -321,54 +236,4 @@ pub async fn act_on_request(
         Ok(view) => crate::etag::with_etag(HttpResponse::Ok(), view.version, &view),
         Err(replay) => replay.into_response(),
     })
-}
-
-/// Records an action that tells nobody by e-mail (scheduling, a juror's declaration…) as
-/// `parties` may take it: the request read again under its lock (actions on one request take
-/// turns), the circuit's decision, the event and the feed.
-pub(crate) fn record_quiet_action(
-    conn: &mut DbConnection,
-    actor: &simpa_domain::policy::Actor,
-    request: RequestId,
-    parties: &[simpa_domain::policy::Party],
-    command: Command,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    record_action_as(conn, actor, request, parties, command, now, None)
-}
-
-/// Records an action as `parties` may take it, as [`record_quiet_action`] does, and tells
-/// whom it concerns by e-mail with `mail` (the templates and the mail settings).
-pub(crate) fn record_action_as(
-    conn: &mut DbConnection,
-    actor: &simpa_domain::policy::Actor,
-    request: RequestId,
-    parties: &[simpa_domain::policy::Party],
-    command: Command,
-    now: DateTime<Utc>,
-    mail: Option<(&notify::Templates, &simpa_app::notify::RequestLink)>,
-) -> StoreResult<()> {
-    let request =
-        requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
-    let now = now.max(request.updated_at);
-    let outcome = decide(&request.facts, command, parties, now, now.date_naive())?;
-    let campaign = campaigns::get(conn, request.campaign)?
-        .ok_or(DomainError::NotFound { what: "campaign" })?;
-    let author = author(conn, actor)?;
-    let recorded =
-        instruction::record_action(conn, &request, &campaign, outcome, author, None, now)?;
-    if let Some((templates, mail)) = mail {
-        let after =
-            requests::get(conn, request.id)?.ok_or(DomainError::NotFound { what: "request" })?;
-        notify::tell(
-            conn,
-            templates,
-            mail,
-            &recorded,
-            &request.facts,
-            &after,
-            now,
-        )?;
-    }
-    instruction::publish(conn, recorded.change)
 }

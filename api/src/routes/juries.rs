@@ -13,14 +13,16 @@ use crate::etag::with_etag;
 use crate::if_match::IfMatch;
 use crate::input::{Format, Json, Query};
 use crate::problem::{Problem, responses};
-use crate::routes::instruction::record_quiet_action;
-use crate::routes::request_views::{AssociationRef, CampaignRef};
 use crate::spreadsheet::Csv;
 use crate::state::AppState;
+use crate::views::requests::{AssociationRef, CampaignRef};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::clock::CityNow;
+use simpa_app::instruction::{Telling, act_on};
 use simpa_app::notify;
+use simpa_app::requests::signed;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::campaign::{Campaign, CircuitKind};
 use simpa_domain::circuit::{Command, decide};
@@ -420,7 +422,8 @@ pub async fn create_jury(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             require(conn, caller, Action::ManageJury)?;
@@ -467,7 +470,8 @@ pub async fn update_jury(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             require(conn, caller, Action::ManageJury)?;
@@ -546,7 +550,8 @@ pub async fn add_juror(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
@@ -594,13 +599,14 @@ pub async fn withdraw_juror(
 ) -> Result<HttpResponse, Problem> {
     let (id, account) = path.into_inner();
     let (id, account) = (CampaignId::from_uuid(id), AccountId::from_uuid(account));
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
             at.jury.check_open()?;
             crate::routes::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
-            seat_jurors_on(conn, &at, now)?;
+            seat_jurors_on(conn, &at, city)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
@@ -609,7 +615,8 @@ pub async fn withdraw_juror(
 
 /// Seats jurors on every request without its count of jurors: the least-loaded first, never
 /// a member of the applicant (recorded as recused by Simpa, in the request's history).
-fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> StoreResult<()> {
+fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreResult<()> {
+    let now = city.at;
     let Standing {
         candidates,
         seats,
@@ -677,7 +684,17 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, now: DateTime<Utc>) -> S
             reason: recusal.conflict_reason.clone(),
             automatic: true,
         };
-        record_quiet_action(conn, &at.actor, request.id, &[Party::Jury], command, now)?;
+        let signer = signed(conn, &at.actor)?;
+
+        act_on(
+            conn,
+            &signer,
+            request.id,
+            &[Party::Jury],
+            command,
+            city,
+            Telling::NoOne,
+        )?;
     }
     Ok(())
 }
@@ -902,14 +919,14 @@ pub async fn seat_jurors(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
-    let now = state.now();
+    let city = state.city_now();
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
                 Action::ChairJury { seat }
             })?;
             at.jury.check_open()?;
-            seat_jurors_on(conn, &at, now)?;
+            seat_jurors_on(conn, &at, city)?;
             coverage(conn, &at, None)
         })
         .await?;
@@ -937,7 +954,8 @@ pub async fn seat_juror(
     let (id, request, juror) = path.into_inner();
     let id = CampaignId::from_uuid(id);
     let (request, juror) = (RequestId::from_uuid(request), AccountId::from_uuid(juror));
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
@@ -1013,7 +1031,8 @@ pub async fn close_session(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
@@ -1398,7 +1417,8 @@ pub async fn validate_ranking(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let (templates, mail) = (
         state.templates.clone(),
         state.config.mail.request_link.clone(),
@@ -1442,7 +1462,7 @@ pub async fn validate_ranking(
             }
             let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
             let placed = standing.placed();
-            let author_actor = crate::routes::requests::event_actor(conn, &at.actor)?;
+            let author_actor = simpa_app::requests::event_actor(conn, &at.actor)?;
             let mut decided = Vec::with_capacity(placed.len());
             for p in &placed {
                 let Some(request) = standing.candidates.iter().find(|r| r.id == p.request) else {
@@ -1479,6 +1499,7 @@ pub async fn validate_ranking(
                         recorded: rec,
                         before: &before.facts,
                         request,
+                        held: notify::Held::default(),
                     })
                 })
                 .collect();

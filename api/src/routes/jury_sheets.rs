@@ -6,15 +6,17 @@ use crate::auth::Caller;
 use crate::codes::{AllotmentCode, DeclarationCode, SessionStatusCode};
 use crate::input::Json;
 use crate::problem::{Problem, responses};
-use crate::routes::instruction::record_quiet_action;
 use crate::routes::juries::{Counting, CriterionFields, counted_sheet};
-use crate::routes::request_views::{AssociationRef, BudgetSummary};
-use crate::routes::requests::{RequestFields, load_readable};
+use crate::routes::requests::RequestFields;
 use crate::state::AppState;
+use crate::views::requests::{AssociationRef, BudgetSummary};
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::instruction::{Telling, act_on};
 use simpa_app::notify;
+use simpa_app::requests::load_readable;
+use simpa_app::requests::signed;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::Command;
@@ -145,7 +147,8 @@ pub async fn declare_interests(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let (templates, mail) = (
         state.templates.clone(),
         state.config.mail.request_link.clone(),
@@ -172,13 +175,16 @@ pub async fn declare_interests(
                 reason: reason.clone(),
                 automatic: false,
             };
-            record_quiet_action(
+            let signer = signed(conn, &at.actor)?;
+
+            act_on(
                 conn,
-                &at.actor,
+                &signer,
                 at.request.id,
                 &[simpa_domain::policy::Party::Jury],
                 command,
-                now,
+                city,
+                Telling::NoOne,
             )?;
             if declaration == Declaration::Conflict
                 && let Some(chair) = members
@@ -341,7 +347,8 @@ pub async fn save_sheet(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let view = state
         .write(move |conn| {
             let at = load_seat(conn, caller, id, true)?;
@@ -420,7 +427,8 @@ pub async fn jury_result(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let (actor, request) = load_readable(conn, caller, id, false)?;
+            let (signed, request) = load_readable(conn, caller.0, id, false)?;
+            let actor = signed.actor;
             let internal = policy::sees_internal(&actor, &request.access());
             let placed = juries::result_of(conn, id)?.ok_or(DomainError::NotFound {
                 what: "jury_result",

@@ -20,7 +20,6 @@ pub mod members;
 pub mod notifications;
 pub mod open_data;
 pub mod reference;
-pub mod request_views;
 pub mod requests;
 pub mod service_accounts;
 pub mod tracking;

@@ -12,34 +12,31 @@ use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::routes::campaigns::load_visible;
 use crate::routes::reference::{district_numbers, known_district};
-use crate::routes::request_views::{RequestSummary, RequestView};
-use crate::routes::request_views::{
+use crate::state::AppState;
+use crate::views::requests::file_view;
+use crate::views::requests::{RequestSummary, RequestView};
+use crate::views::requests::{
     VIEW_FORMAT, association_view, render_for_association, request_view, summaries,
 };
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use simpa_app::instruction::{Telling, act};
+use simpa_app::requests::{author, load_readable, signed};
 use simpa_domain::budget::{BudgetLine, MAX_LINES};
 use simpa_domain::campaign::Nature;
 use simpa_domain::circuit::{Command, Instructor, decide};
-use simpa_domain::history::EventActor;
-use simpa_domain::ids::{
-    AssociationId, CampaignId, DirectionId, DistrictNumber, EventId, RequestId,
-};
+use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::Keyset;
 use simpa_persistence::StoreError;
-use simpa_persistence::accounts::load_actor;
-use simpa_persistence::instruction::{self, Author};
+use simpa_persistence::instruction;
 use simpa_persistence::requests::{RequestFilter, StoredRequest};
-use simpa_persistence::{
-    DbConnection, StoreResult, accounts, associations, campaigns, requests, service_accounts,
-};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -282,73 +279,6 @@ pub struct RequestTarget {
     pub association_id: Uuid,
 }
 
-/// The caller and the request, if the caller may see it; otherwise 404 (401 when anonymous),
-/// exactly as if it did not exist. `lock` keeps the request's row until the transaction ends.
-pub(crate) fn load_readable(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: RequestId,
-    lock: bool,
-) -> StoreResult<(Actor, StoredRequest)> {
-    let actor = load_actor(conn, caller.0)?;
-    let request = load_readable_as(conn, &actor, id, lock)?;
-    Ok((actor, request))
-}
-
-fn load_readable_as(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: RequestId,
-    lock: bool,
-) -> StoreResult<StoredRequest> {
-    let request = if lock {
-        requests::get_locked(conn, id)?
-    } else {
-        requests::get(conn, id)?
-    };
-    let access = request.as_ref().map_or_else(
-        // A request that does not exist is refused like someone else's draft.
-        || RequestAccess {
-            association: AssociationId::from_uuid(Uuid::nil()),
-            submitted: false,
-            local_district: None,
-            instructors: vec![],
-        },
-        StoredRequest::access,
-    );
-    policy::authorize(actor, Action::ReadRequest(access))?;
-    request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
-}
-
-/// Who acted, as the history records it.
-pub(crate) fn event_actor(conn: &mut DbConnection, actor: &Actor) -> StoreResult<EventActor> {
-    Ok(match actor {
-        Actor::Person { id, .. } => EventActor {
-            account: Some(*id),
-            service: None,
-            name: accounts::get(conn, *id)?.map_or_else(|| "?".into(), |a| a.display_name),
-        },
-        Actor::Service { id, .. } => EventActor {
-            account: None,
-            service: Some(*id),
-            name: service_accounts::get(conn, *id)?.map_or_else(|| "?".into(), |s| s.name),
-        },
-        Actor::Anonymous => EventActor {
-            account: None,
-            service: None,
-            name: "?".into(),
-        },
-    })
-}
-
-/// The author of an event: who acts, and a new event id.
-pub(crate) fn author(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Author> {
-    Ok(Author {
-        event: EventId::from_uuid(Uuid::now_v7()),
-        actor: event_actor(conn, actor)?,
-    })
-}
-
 fn check_renewal(
     conn: &mut DbConnection,
     content: &RequestContent,
@@ -414,7 +344,7 @@ pub async fn create_request(
                 fields.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
             check_renewal(conn, &content, association, None)?;
             let id = RequestId::from_uuid(Uuid::now_v7());
-            let author = author(conn, &actor)?;
+            let author = author(&signed(conn, &actor)?);
             instruction::start_draft(conn, id, &campaign, association, &content, author, now)?;
             let request =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
@@ -481,13 +411,15 @@ pub async fn get_request(
                     return Ok((at_read.version, body, None));
                 }
                 // Not kept yet (or kept in an older shape): render it, and keep it.
-                let (actor, request) = load_readable(conn, caller, id, false)?;
+                let (signed, request) = load_readable(conn, caller.0, id, false)?;
+                let actor = signed.actor;
                 let version = request.version;
                 let rendered = render_for_association(conn, &actor, request, now)?;
                 let body = association_view(&at_read, &rendered.0, &rendered.1, now)?;
                 return Ok((version, body, Some(rendered)));
             }
-            let (actor, request) = load_readable(conn, caller, id, false)?;
+            let (signed, request) = load_readable(conn, caller.0, id, false)?;
+            let actor = signed.actor;
             let view = request_view(conn, &actor, request, now)?;
             let body = serde_json::to_string(&view)
                 .map_err(|e| StoreError::Corrupt(format!("request view: {e}")))?;
@@ -536,24 +468,19 @@ pub async fn update_request(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
-    let now = state.now();
-    let (templates, mail) = (
+    let city = state.city_now();
+    let (templates, link) = (
         state.templates.clone(),
         state.config.mail.request_link.clone(),
     );
     let view = state
         .write(move |conn| {
-            let (actor, request) = load_readable(conn, caller, id, true)?;
-            // A history never goes back in time, even when clocks of nodes disagree a little.
-            let now = now.max(request.updated_at);
-            let parties = policy::parties(&actor, request.association);
-            let outcome = decide(
-                &request.facts,
-                Command::Edit,
-                &parties,
-                now,
-                now.date_naive(),
-            )?;
+            let (signed, request) = load_readable(conn, caller.0, id, true)?;
+            let actor = &signed.actor;
+            // Who may edit, and when, before what they wrote is read.
+            let now = city.at.max(request.updated_at);
+            let parties = policy::parties(actor, request.association);
+            decide(&request.facts, Command::Edit, &parties, now, city.today())?;
             let expected = if_match.expected(request.version);
             simpa_domain::association::check_version(request.version, expected)?;
             let campaign = campaigns::get(conn, request.campaign)?
@@ -562,28 +489,26 @@ pub async fn update_request(
             check_renewal(conn, &content, request.association, Some(id))?;
             if content == request.content {
                 // Nothing changed (an autosave): nothing to record.
-                return request_view(conn, &actor, request, now);
+                return request_view(conn, actor, request, now);
             }
             requests::update_content(conn, id, &content, expected, now)?;
             let edited =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            let author = author(conn, &actor)?;
-            let recorded =
-                instruction::record_action(conn, &edited, &campaign, outcome, author, None, now)?;
-            let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            simpa_app::notify::tell(
+            let telling = Telling::Everyone {
+                templates: &templates,
+                link: &link,
+            };
+            let acted = act(
                 conn,
-                &templates,
-                &mail,
-                &recorded,
-                &edited.facts,
-                &request,
-                now,
+                &signed,
+                edited,
+                &parties,
+                Command::Edit,
+                city,
+                telling,
             )?;
-            let view = request_view(conn, &actor, request, now)?;
-            instruction::publish(conn, recorded.change)?;
-            Ok(view)
+            let file = acted.into_file(conn)?;
+            file_view(conn, actor, file, now)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))

@@ -7,12 +7,13 @@ use crate::codes::RequestStateCode;
 use crate::input::Query;
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::request_views::RequestSummary;
-use crate::routes::requests::{RequestQuery, load_readable, summary_page};
+use crate::routes::requests::{RequestQuery, summary_page};
 use crate::state::AppState;
+use crate::views::requests::RequestSummary;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::requests::load_readable;
 use simpa_domain::Violation;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::ids::RequestId;
@@ -177,7 +178,8 @@ pub async fn verify_history(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let (actor, request) = load_readable(conn, caller, id, false)?;
+            let (signed, request) = load_readable(conn, caller.0, id, false)?;
+            let actor = signed.actor;
             let internal = policy::sees_internal(&actor, &request.access());
             let events = history::events(conn, id)?;
             let (intact, broken_at_seq, reason) = match verify_chain_to(&events, &request.head_hash)

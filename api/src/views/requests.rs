@@ -8,7 +8,7 @@ use crate::routes::documents::{DocumentVersionView, FileView};
 use crate::routes::requests::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_domain::DomainError;
+use simpa_app::requests::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::campaign::{Campaign, Sla};
 use simpa_domain::circuit::{Instructor, Visibility, possible_actions};
@@ -19,9 +19,7 @@ use simpa_domain::reference::Direction;
 use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
 use simpa_persistence::StoreError;
 use simpa_persistence::requests::{StoredRequest, ViewAtRead};
-use simpa_persistence::{
-    DbConnection, StoreResult, associations, campaigns, history, reference, requests,
-};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, reference};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -358,24 +356,47 @@ pub(crate) fn request_view(
     request: StoredRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<RequestView> {
-    render(conn, actor, request, now).map(|(view, _)| view)
+    let file = RequestFile::load(conn, request)?;
+    file_view(conn, actor, file, now)
+}
+
+/// What the caller may see of a request's file already read.
+pub(crate) fn file_view(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    file: RequestFile,
+    now: DateTime<Utc>,
+) -> StoreResult<RequestView> {
+    render(conn, actor, file, now).map(|(view, _)| view)
 }
 
 fn render(
     conn: &mut DbConnection,
     actor: &Actor,
-    request: StoredRequest,
+    file: RequestFile,
     now: DateTime<Utc>,
 ) -> StoreResult<(RequestView, ClockInputs)> {
+    let RequestFile {
+        request,
+        campaign,
+        association,
+        events,
+        documents,
+    } = file;
     let access = request.access();
     let internal = policy::sees_internal(actor, &access);
     let parties = policy::parties(actor, request.association);
-    let campaign = campaigns::get(conn, request.campaign)?
-        .ok_or(DomainError::NotFound { what: "campaign" })?;
-    let association = associations::name(conn, request.association)?;
-    let events = history::events(conn, request.id)?;
-    let documents = requests::snapshot(conn, request.id)?;
-    let directions = reference::directions(conn)?;
+    // Directions are named only when one instructs.
+    let directions = if request
+        .facts
+        .instructors
+        .iter()
+        .any(|a| matches!(a.instructor, Instructor::Direction(_)))
+    {
+        reference::directions(conn)?
+    } else {
+        vec![]
+    };
     let (holder, next_step) = whereabouts(&request.facts);
     let clock = ClockInputs::new(&request, &campaign, &events);
     let instruction = internal.then(|| InstructionView {
@@ -464,7 +485,8 @@ pub(crate) fn render_for_association(
     request: StoredRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<(String, String)> {
-    let (view, clock) = render(conn, actor, request, now)?;
+    let file = RequestFile::load(conn, request)?;
+    let (view, clock) = render(conn, actor, file, now)?;
     let unserialisable = |e: serde_json::Error| StoreError::Corrupt(format!("request view: {e}"));
     let mut body = serde_json::to_value(&view).map_err(unserialisable)?;
     if let Some(fields) = body.as_object_mut() {

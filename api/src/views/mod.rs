@@ -1,0 +1,4 @@
+//! What several routes show the same way (a request, its summary, references to a campaign or
+//! an association): route modules share these and never import each other.
+
+pub mod requests;

@@ -1,0 +1,213 @@
+//! Acting on a request along its circuit, the one way every caller does it: the circuit
+//! decides, the action is recorded, whom it concerns is told, the feed is told last. Each
+//! thing is read once: what submitting checks is what the e-mails and the answer show.
+
+use crate::clock::CityNow;
+use crate::notify::{self, Held, RequestLink, Templates, Told};
+use crate::requests::{RequestFile, author};
+use crate::vault::vault_of;
+use simpa_domain::DomainError;
+use simpa_domain::campaign::{ApplicantFacts, Campaign};
+use simpa_domain::circuit::{Command, decide};
+use simpa_domain::document::DocumentKind;
+use simpa_domain::history::Event;
+use simpa_domain::ids::{DocumentVersionId, RequestId};
+use simpa_domain::policy::Party;
+use simpa_domain::request::{
+    RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
+};
+use simpa_persistence::accounts::Signed;
+use simpa_persistence::documents::DocumentVersion;
+use simpa_persistence::instruction::{self, Recorded};
+use simpa_persistence::requests::StoredRequest;
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, grants, requests};
+
+/// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow
+/// the request), or no one (scheduling, a juror's declaration, a step of a longer use case
+/// that tells by itself).
+#[derive(Clone, Copy)]
+pub enum Telling<'a> {
+    Everyone {
+        templates: &'a Templates,
+        link: &'a RequestLink,
+    },
+    NoOne,
+}
+
+/// What an action did: the event it recorded, and the request as it now stands with what was
+/// read of it on the way (the rest of its file is read only if asked, see [`Acted::into_file`]).
+pub struct Acted {
+    pub event: Event,
+    pub request: StoredRequest,
+    pub campaign: Campaign,
+    pub events: Vec<Event>,
+    association: Option<String>,
+    documents: Option<Vec<DocumentVersion>>,
+}
+
+impl Acted {
+    /// The request's file as it now stands, reading only what acting did not.
+    pub fn into_file(self, conn: &mut DbConnection) -> StoreResult<RequestFile> {
+        let association = match self.association {
+            Some(name) => name,
+            None => associations::name(conn, self.request.association)?,
+        };
+        let documents = match self.documents {
+            Some(documents) => documents,
+            None => requests::snapshot(conn, self.request.id)?,
+        };
+        Ok(RequestFile {
+            request: self.request,
+            campaign: self.campaign,
+            association,
+            events: self.events,
+            documents,
+        })
+    }
+}
+
+/// Acts on a request, read (and locked) by the caller, as `parties` may. Submitting and
+/// sending back check everything at once and attach the documents that stand.
+pub fn act(
+    conn: &mut DbConnection,
+    signed: &Signed,
+    request: StoredRequest,
+    parties: &[Party],
+    command: Command,
+    now: CityNow,
+    telling: Telling<'_>,
+) -> StoreResult<Acted> {
+    // A history never goes back in time, even when clocks of nodes disagree a little.
+    let at = now.at.max(request.updated_at);
+    let outcome = decide(&request.facts, command, parties, at, now.today())?;
+    let attaches = outcome.event.action.attaches_documents();
+    // Submitting relies on the campaign's rules: they cannot change meanwhile.
+    let campaign = if attaches {
+        campaigns::get_shared(conn, request.campaign)?
+    } else {
+        campaigns::get(conn, request.campaign)?
+    }
+    .ok_or(DomainError::NotFound { what: "campaign" })?;
+    let ready = if attaches {
+        let resubmission = request.facts.state == RequestState::Incomplete;
+        Some(check_ready_to_submit(
+            conn,
+            &request,
+            &campaign,
+            resubmission,
+            CityNow { at, ..now },
+        )?)
+    } else {
+        None
+    };
+    let snapshot = ready.as_ref().map(|r| r.snapshot.as_slice());
+    let (recorded, life) = instruction::record_action(
+        conn,
+        &request,
+        &campaign,
+        outcome,
+        author(signed),
+        snapshot,
+        at,
+    )?;
+    if let Telling::Everyone { templates, link } = telling {
+        let held = Held {
+            campaign: Some(&campaign),
+            association: ready.as_ref().map(|r| r.association.as_str()),
+            kinds: ready.as_ref().map(|r| r.kinds.as_slice()),
+            attached: ready.as_ref().map(|r| r.attached.as_slice()),
+        };
+        let told = Told {
+            recorded: &recorded,
+            before: &request.facts,
+            request: &life.request,
+            held,
+        };
+        notify::tell(conn, templates, link, told, at)?;
+    }
+    let Recorded { event, change } = recorded;
+    // The feed is told last: its lock is held until the commit.
+    instruction::publish(conn, change)?;
+    Ok(Acted {
+        event,
+        request: life.request,
+        campaign,
+        events: life.events,
+        association: ready.as_ref().map(|r| r.association.clone()),
+        documents: ready.map(|r| r.attached),
+    })
+}
+
+/// Acts on a request as [`act`] does, reading it under its lock first.
+pub fn act_on(
+    conn: &mut DbConnection,
+    signed: &Signed,
+    request: RequestId,
+    parties: &[Party],
+    command: Command,
+    now: CityNow,
+    telling: Telling<'_>,
+) -> StoreResult<Acted> {
+    let request =
+        requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
+    act(conn, signed, request, parties, command, now, telling)
+}
+
+/// What submitting checked, kept for what follows: the versions attached, and what telling
+/// and the answer show.
+struct Ready {
+    snapshot: Vec<(String, DocumentVersionId)>,
+    attached: Vec<DocumentVersion>,
+    association: String,
+    kinds: Vec<DocumentKind>,
+}
+
+/// Checks what submitting (or sending back) needs beyond the request itself, all at once.
+fn check_ready_to_submit(
+    conn: &mut DbConnection,
+    request: &StoredRequest,
+    campaign: &Campaign,
+    resubmission: bool,
+    now: CityNow,
+) -> StoreResult<Ready> {
+    let today = now.today();
+    let association =
+        associations::get(conn, request.association)?.ok_or(DomainError::NotFound {
+            what: "association",
+        })?;
+    let (vault, versions) = vault_of(conn, &association, today, now.timezone)?;
+    let documents = vault
+        .kinds
+        .iter()
+        .zip(&vault.statuses)
+        .map(|(kind, (_, status))| (kind.clone(), status.clone()))
+        .collect();
+    let context = SubmissionContext {
+        campaign,
+        now: now.at,
+        today,
+        applicant: ApplicantFacts {
+            district: association.district,
+            sectors: association.profile.sectors.clone(),
+            creation_date: association.profile.creation_date,
+            overdue_final_reports: grants::overdue_reports(conn, request.association, today)?,
+        },
+        profile: vault.profile,
+        documents,
+        required_kinds: required_kinds(campaign, &vault.kinds),
+        resubmission,
+    };
+    check_submission(&request.content, &context)?;
+    let snapshot = documents_snapshot(&vault.statuses);
+    // In the kinds' order, as the request shows them.
+    let attached = snapshot
+        .iter()
+        .filter_map(|(_, id)| versions.iter().find(|v| v.facts.id == *id).cloned())
+        .collect();
+    Ok(Ready {
+        snapshot,
+        attached,
+        association: association.profile.name,
+        kinds: vault.kinds,
+    })
+}
