@@ -604,10 +604,11 @@ pub fn queue_reminders(
 ) -> StoreResult<Reminded> {
     let today = now.with_timezone(&timezone).date_naive();
     let mut reminded = Reminded::default();
-    let kinds = documents::kinds(conn)?;
-    for association in associations::with_documents(conn)? {
-        let vault =
-            crate::vault::vault_of_kinds(conn, kinds.clone(), association, today, timezone)?;
+    for id in associations::with_documents(conn)? {
+        let Some(association) = associations::get(conn, id)? else {
+            continue;
+        };
+        let (vault, _) = crate::vault::vault_of(conn, &association, today, timezone)?;
         let expiring: Vec<(String, simpa_domain::document::KindStatus)> = vault
             .kinds
             .iter()
@@ -618,8 +619,8 @@ pub fn queue_reminders(
         if expiring.is_empty() {
             continue;
         }
-        let name = associations::name(conn, association)?;
-        let addressees = members_told(conn, association, false)?;
+        let name = association.profile.name.clone();
+        let addressees = members_told(conn, id, false)?;
         for (label, status) in expiring {
             let version = status.version.map(|v| v.to_string()).unwrap_or_default();
             let valid_until = status

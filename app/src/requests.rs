@@ -31,7 +31,7 @@ pub fn load_readable(
 }
 
 /// The request, if `actor` may see it (see [`load_readable`]).
-pub fn readable_as(
+fn readable_as(
     conn: &mut DbConnection,
     actor: &Actor,
     id: RequestId,
@@ -56,32 +56,16 @@ pub fn readable_as(
     request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
 }
 
-/// Who acted, as the history records it, when only the actor is at hand (a query).
-pub fn event_actor(conn: &mut DbConnection, actor: &Actor) -> StoreResult<EventActor> {
-    Ok(match actor {
-        Actor::Person { id, .. } => EventActor {
-            account: Some(*id),
-            service: None,
-            name: accounts::get(conn, *id)?.map_or_else(|| "?".into(), |a| a.display_name),
-        },
-        Actor::Service { id, .. } => EventActor {
-            account: None,
-            service: Some(*id),
-            name: service_accounts::get(conn, *id)?.map_or_else(|| "?".into(), |s| s.name),
-        },
-        Actor::Anonymous => EventActor {
-            account: None,
-            service: None,
-            name: "?".into(),
-        },
-    })
-}
-
 /// Who acts, signed with their name (read), for callers that hold only the actor.
 pub fn signed(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Signed> {
+    let name = match actor {
+        Actor::Person { id, .. } => accounts::get(conn, *id)?.map(|a| a.display_name),
+        Actor::Service { id, .. } => service_accounts::get(conn, *id)?.map(|s| s.name),
+        Actor::Anonymous => None,
+    };
     Ok(Signed {
         actor: actor.clone(),
-        name: event_actor(conn, actor)?.name,
+        name: name.unwrap_or_else(|| "?".into()),
     })
 }
 

@@ -17,46 +17,21 @@ pub struct Vault {
     pub confirmed_at: DateTime<Utc>,
 }
 
+/// An association's vault on a date, the association read first.
 pub fn vault_on(
     conn: &mut DbConnection,
     id: AssociationId,
     on: NaiveDate,
     timezone: chrono_tz::Tz,
 ) -> StoreResult<Vault> {
-    let kinds = documents::kinds(conn)?;
-    vault_of_kinds(conn, kinds, id, on, timezone)
+    let association = associations::get(conn, id)?.ok_or(DomainError::NotFound {
+        what: "association",
+    })?;
+    vault_of(conn, &association, on, timezone).map(|(vault, _)| vault)
 }
 
-/// The vault with the kinds already read (for many associations at once).
-pub fn vault_of_kinds(
-    conn: &mut DbConnection,
-    kinds: Vec<DocumentKind>,
-    id: AssociationId,
-    on: NaiveDate,
-    timezone: chrono_tz::Tz,
-) -> StoreResult<Vault> {
-    let versions: Vec<_> = documents::versions(conn, id)?
-        .into_iter()
-        .map(|v| (v.kind_code, v.facts))
-        .collect();
-    let facts = documents::condition_facts(conn, id)?;
-    let confirmed_at = associations::get(conn, id)?
-        .ok_or(DomainError::NotFound {
-            what: "association",
-        })?
-        .confirmed_at;
-    let confirmed_on = confirmed_at.with_timezone(&timezone).date_naive();
-    let (statuses, profile) = vault_status(&kinds, &versions, &facts, on, confirmed_on);
-    Ok(Vault {
-        kinds,
-        statuses,
-        profile,
-        confirmed_at,
-    })
-}
-
-/// The vault of an association already read, with its versions (the latest first): the kinds
-/// and versions in one statement, the facts its conditions depend on in another.
+/// The vault of an association already read, with its versions (each kind's latest first):
+/// the kinds and versions in one statement, the facts its conditions depend on in another.
 pub fn vault_of(
     conn: &mut DbConnection,
     association: &Association,

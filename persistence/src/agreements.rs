@@ -185,9 +185,12 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Agreement>> 
 
 /// The agreement, its row locked until the transaction ends: edits and signatures take turns.
 pub fn get_locked(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Agreement>> {
-    diesel::update(agreements::table.find(id.to_string()))
-        .set(agreements::version.eq(agreements::version))
-        .execute(conn)?;
+    // SQLite's writers hold the database's write lock already (see `Db::write`).
+    if let DbConnection::Postgres(_) = conn {
+        diesel::update(agreements::table.find(id.to_string()))
+            .set(agreements::version.eq(agreements::version))
+            .execute(conn)?;
+    }
     get(conn, id)
 }
 

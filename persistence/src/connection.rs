@@ -40,6 +40,55 @@ macro_rules! insert_batches {
 }
 pub(crate) use insert_batches;
 
+/// Runs raw SQL that takes a list of rows (`WITH v(…) AS (VALUES …)`) on either backend.
+/// `$sql` writes the statement given `values`, the rows' placeholders (`($1, $2), ($3, $4)` on
+/// PostgreSQL, `(?, ?), (?, ?)` on SQLite) for `$columns` values a row; `$bind` binds one row
+/// of `$rows` on `$query` and returns it. Returns what `execute` returns.
+macro_rules! execute_with_rows {
+    ($conn:expr, $columns:expr, $rows:expr, |$values:ident| $sql:expr, |$query:ident, $row:pat_param| $bind:expr) => {{
+        let rows = $rows;
+        let sql = |placeholder: &dyn Fn(usize) -> String| {
+            let $values = $crate::connection::values_list(rows.len(), $columns, placeholder);
+            $sql
+        };
+        match &mut *$conn {
+            $crate::DbConnection::Postgres(c) => {
+                let mut $query = diesel::sql_query(sql(&|i| format!("${i}"))).into_boxed();
+                for $row in rows {
+                    $query = $bind;
+                }
+                diesel::RunQueryDsl::execute($query, c)
+            }
+            $crate::DbConnection::Sqlite(c) => {
+                let mut $query = diesel::sql_query(sql(&|_| "?".to_owned())).into_boxed();
+                for $row in rows {
+                    $query = $bind;
+                }
+                diesel::RunQueryDsl::execute($query, c)
+            }
+        }
+    }};
+}
+pub(crate) use execute_with_rows;
+
+/// The placeholders of `rows` rows of `columns` values, numbered from 1 in order:
+/// `(p1, p2), (p3, p4)`.
+pub(crate) fn values_list(
+    rows: usize,
+    columns: usize,
+    placeholder: &dyn Fn(usize) -> String,
+) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns)
+                .map(|c| placeholder(r * columns + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

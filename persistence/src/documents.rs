@@ -276,8 +276,8 @@ pub fn versions(
         .collect()
 }
 
-/// Every kind of document, in order, and this association's versions (the latest first):
-/// its vault, in one statement.
+/// Every kind of document, in order, and this association's versions by kind (each kind's
+/// latest first): its vault, in one statement.
 pub fn kinds_and_versions(
     conn: &mut DbConnection,
     association: AssociationId,
@@ -307,10 +307,6 @@ pub fn kinds_and_versions(
             versions.push(version_from_row(version)?);
         }
     }
-    // The latest first across kinds, as `versions` gives them.
-    versions.sort_by(|a, b| {
-        (b.facts.filed_at, b.facts.id.to_string()).cmp(&(a.facts.filed_at, a.facts.id.to_string()))
-    });
     Ok((kinds, versions))
 }
 

@@ -168,9 +168,12 @@ pub fn get(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Gr
 
 /// The grant, its row locked until the transaction ends: payments and schedules take turns.
 pub fn get_locked(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<Grant>> {
-    diesel::update(grants::table.find(request.to_string()))
-        .set(grants::version.eq(grants::version))
-        .execute(conn)?;
+    // SQLite's writers hold the database's write lock already (see `Db::write`).
+    if let DbConnection::Postgres(_) = conn {
+        diesel::update(grants::table.find(request.to_string()))
+            .set(grants::version.eq(grants::version))
+            .execute(conn)?;
+    }
     get(conn, request)
 }
 

@@ -1,7 +1,7 @@
 //! Requests' histories (append-only, hash-chained) and the change feed API clients follow.
 
 use crate::DbConnection;
-use crate::connection::insert_batches;
+use crate::connection::{execute_with_rows, insert_batches};
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::locks;
@@ -152,54 +152,36 @@ pub(crate) fn record_changes(
     locks::lock_names(conn, &["request_changes"])?;
     // The changes numbered after the last one, a few hundred rows a statement (a change's
     // rows, one per audience, stay in one statement and share its number).
-    let mut batches: Vec<Vec<(i64, &str, String, NaiveDateTime)>> = vec![vec![]];
+    // A row: the change's place in its statement, the audience, the request, the time.
+    type Row<'a> = (i64, &'a str, String, NaiveDateTime);
+    let (mut batches, mut batch): (Vec<Vec<Row>>, Vec<Row>) = (vec![], vec![]);
     for (request, audiences, at) in changes.iter().filter(|(_, a, _)| !a.is_empty()) {
-        let batch = batches.last_mut().expect("one batch at least");
         let offset = batch.last().map_or(1, |(o, ..)| o + 1);
         for audience in *audiences {
             batch.push((offset, audience, request.to_string(), naive(*at)));
         }
         if batch.len() >= 500 {
-            batches.push(vec![]);
+            batches.push(std::mem::take(&mut batch));
         }
     }
+    batches.push(batch);
     for batch in batches.iter().filter(|b| !b.is_empty()) {
-        let sql = |placeholder: &dyn Fn(usize) -> String| {
-            let values: Vec<String> = (0..batch.len())
-                .map(|r| {
-                    let row: Vec<String> = (1..=4).map(|c| placeholder(r * 4 + c)).collect();
-                    format!("({})", row.join(", "))
-                })
-                .collect();
-            format!(
-                "WITH v(o, audience, request_id, changed_at) AS (VALUES {}) \
+        execute_with_rows!(
+            conn,
+            4,
+            batch,
+            |values| format!(
+                "WITH v(o, audience, request_id, changed_at) AS (VALUES {values}) \
                  INSERT INTO request_changes (seq, audience, request_id, changed_at) \
                  SELECT (SELECT COALESCE(MAX(seq), 0) FROM request_changes) + v.o, \
-                 v.audience, v.request_id, v.changed_at FROM v",
-                values.join(", ")
-            )
-        };
-        macro_rules! bound {
-            ($query:expr) => {{
-                let mut query = $query;
-                for (offset, audience, request, at) in batch {
-                    query = query
-                        .bind::<BigInt, _>(*offset)
-                        .bind::<Text, _>(*audience)
-                        .bind::<Text, _>(request.as_str())
-                        .bind::<Timestamp, _>(*at);
-                }
-                query
-            }};
-        }
-        match &mut *conn {
-            DbConnection::Postgres(c) => {
-                bound!(diesel::sql_query(sql(&|i| format!("${i}"))).into_boxed()).execute(c)?
-            }
-            DbConnection::Sqlite(c) => {
-                bound!(diesel::sql_query(sql(&|_| "?".to_owned())).into_boxed()).execute(c)?
-            }
-        };
+                 v.audience, v.request_id, v.changed_at FROM v"
+            ),
+            |query, (offset, audience, request, at)| query
+                .bind::<BigInt, _>(*offset)
+                .bind::<Text, _>(*audience)
+                .bind::<Text, _>(request.as_str())
+                .bind::<Timestamp, _>(*at)
+        )?;
     }
     Ok(())
 }

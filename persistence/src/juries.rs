@@ -120,9 +120,12 @@ pub fn get(conn: &mut DbConnection, campaign: CampaignId) -> StoreResult<Option<
 /// The jury, its row locked until the transaction ends: what changes its session, seats or
 /// sheets takes turns with closing and validating it.
 pub fn get_locked(conn: &mut DbConnection, campaign: CampaignId) -> StoreResult<Option<Jury>> {
-    diesel::update(juries::table.find(campaign.to_string()))
-        .set(juries::version.eq(juries::version))
-        .execute(conn)?;
+    // SQLite's writers hold the database's write lock already (see `Db::write`).
+    if let DbConnection::Postgres(_) = conn {
+        diesel::update(juries::table.find(campaign.to_string()))
+            .set(juries::version.eq(juries::version))
+            .execute(conn)?;
+    }
     get(conn, campaign)
 }
 

@@ -2,7 +2,7 @@
 //! snapshot, and the lists staff and associations read.
 
 use crate::DbConnection;
-use crate::connection::{MultiBackend, insert_batches, on_each_backend};
+use crate::connection::{MultiBackend, execute_with_rows, insert_batches, on_each_backend};
 use crate::convert::{naive, parse, utc};
 use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
@@ -473,54 +473,30 @@ pub(crate) fn save_many_facts(
     const COLUMNS: &str = "id, number, submitted_at, state, state_since, resume_state, proposed_cents, sla_due_at, head_hash, version, updated_at";
     // Eleven values a row: 500 rows stay within both databases' limits on bound parameters.
     for chunk in changed.chunks(500) {
-        let rows = |placeholder: &dyn Fn(usize) -> String| {
-            (0..chunk.len())
-                .map(|r| {
-                    let values: Vec<String> = (1..=11).map(|c| placeholder(r * 11 + c)).collect();
-                    format!("({})", values.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let sql = |placeholder: &dyn Fn(usize) -> String| {
-            format!(
-                "WITH v({COLUMNS}) AS (VALUES {}) UPDATE requests SET number = v.number, \
+        execute_with_rows!(
+            conn,
+            11,
+            chunk,
+            |values| format!(
+                "WITH v({COLUMNS}) AS (VALUES {values}) UPDATE requests SET number = v.number, \
                  submitted_at = v.submitted_at, state = v.state, state_since = v.state_since, \
                  resume_state = v.resume_state, proposed_cents = v.proposed_cents, \
                  sla_due_at = v.sla_due_at, head_hash = v.head_hash, version = v.version, \
-                 updated_at = v.updated_at FROM v WHERE requests.id = v.id",
-                rows(placeholder)
-            )
-        };
-        macro_rules! bound {
-            ($query:expr) => {{
-                let mut query = $query;
-                for (_, after) in chunk {
-                    let facts = &after.facts;
-                    query = query
-                        .bind::<Text, _>(after.id.to_string())
-                        .bind::<Nullable<Text>, _>(after.number.map(|n| n.to_string()))
-                        .bind::<Nullable<Timestamp>, _>(after.submitted_at.map(naive))
-                        .bind::<Text, _>(facts.state.code())
-                        .bind::<Timestamp, _>(naive(after.state_since))
-                        .bind::<Nullable<Text>, _>(facts.resume_state.map(|s| s.code()))
-                        .bind::<Nullable<BigInt>, _>(facts.proposed_cents)
-                        .bind::<Nullable<Timestamp>, _>(after.sla_due_at.map(naive))
-                        .bind::<Text, _>(after.head_hash.clone())
-                        .bind::<BigInt, _>(after.version)
-                        .bind::<Timestamp, _>(naive(after.updated_at));
-                }
-                query
-            }};
-        }
-        match &mut *conn {
-            DbConnection::Postgres(c) => {
-                bound!(diesel::sql_query(sql(&|i| format!("${i}"))).into_boxed()).execute(c)?
-            }
-            DbConnection::Sqlite(c) => {
-                bound!(diesel::sql_query(sql(&|_| "?".to_owned())).into_boxed()).execute(c)?
-            }
-        };
+                 updated_at = v.updated_at FROM v WHERE requests.id = v.id"
+            ),
+            |query, (_, after)| query
+                .bind::<Text, _>(after.id.to_string())
+                .bind::<Nullable<Text>, _>(after.number.map(|n| n.to_string()))
+                .bind::<Nullable<Timestamp>, _>(after.submitted_at.map(naive))
+                .bind::<Text, _>(after.facts.state.code())
+                .bind::<Timestamp, _>(naive(after.state_since))
+                .bind::<Nullable<Text>, _>(after.facts.resume_state.map(|s| s.code()))
+                .bind::<Nullable<BigInt>, _>(after.facts.proposed_cents)
+                .bind::<Nullable<Timestamp>, _>(after.sla_due_at.map(naive))
+                .bind::<Text, _>(after.head_hash.clone())
+                .bind::<BigInt, _>(after.version)
+                .bind::<Timestamp, _>(naive(after.updated_at))
+        )?;
     }
     for (before, after) in changed {
         replace_changed_instructors(conn, before, after)?;

@@ -1602,8 +1602,83 @@ fn staff_list_and_search_requests_within_their_scope(backend: Backend) {
         .expect_problem(400, "query.invalid");
 }
 
+/// The feed's rows as stored: (number, audience, request, time), in order.
+fn feed_rows(app: &TestApp) -> Vec<(i64, String, String, chrono::NaiveDateTime)> {
+    use diesel::prelude::*;
+    use simpa_persistence::schema::request_changes as c;
+    app.db
+        .read(|conn| {
+            c::table
+                .select((c::seq, c::audience, c::request_id, c::changed_at))
+                .order((c::seq, c::audience))
+                .load(conn)
+                .map_err(simpa_persistence::StoreError::from)
+        })
+        .expect("the feed's rows")
+}
+
+/// Changes written in bulk (a deliberation's requests loaded at once, then its vote) are
+/// numbered one after the other from the last, each change's rows (one per audience) under
+/// one number, however many statements the rows take.
+fn the_feed_numbers_changes_written_in_bulk_without_gap_nor_repeat(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let (president, association) = ready_association(app, 1);
+    let request = id(&create_draft(
+        app,
+        &president,
+        &city.campaign(&city.bureau, "FEED_2027", "central", None),
+        &association,
+    ));
+    act(app, &president, &request, json!({"action": "submit"})).expect(200);
+    let before = feed_rows(app);
+    let now = Utc::now();
+    app.db
+        .write(move |conn| {
+            simpa_fixtures::batches::deliberation_of_campaign(conn, 300, None, true, now)
+        })
+        .expect("a deliberation of 300 lines, loaded and voted");
+    let rows = feed_rows(app);
+    assert!(
+        rows.len() - before.len() > 1_000,
+        "more rows than one statement takes: {}",
+        rows.len() - before.len()
+    );
+    assert_eq!(rows[..before.len()], before[..], "what was there stays");
+    let mut numbers: Vec<i64> = rows.iter().map(|(seq, ..)| *seq).collect();
+    numbers.dedup();
+    let last = *numbers.last().expect("changes");
+    assert_eq!(numbers, (1..=last).collect::<Vec<_>>(), "from 1, no gap");
+    for change in rows.chunk_by(|a, b| a.0 == b.0) {
+        let (_, _, request, at) = &change[0];
+        assert!(
+            change.iter().all(|(_, _, r, t)| r == request && t == at),
+            "one change under number {}: {change:?}",
+            change[0].0
+        );
+        let mut audiences: Vec<&str> = change.iter().map(|(_, a, ..)| a.as_str()).collect();
+        audiences.dedup();
+        assert_eq!(
+            audiences.len(),
+            change.len(),
+            "each audience once: {change:?}"
+        );
+    }
+    // Each request of the deliberation is numbered once when loaded and once per vote's action.
+    let loaded = rows
+        .iter()
+        .filter(|(seq, ..)| *seq > before.last().map_or(0, |r| r.0));
+    let requests: std::collections::HashSet<&String> = loaded.map(|(_, _, r, _)| r).collect();
+    assert_eq!(
+        requests.len(),
+        300,
+        "every request of the deliberation is in the feed"
+    );
+}
+
 on_both_backends!(
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
+    the_feed_numbers_changes_written_in_bulk_without_gap_nor_repeat,
     a_draft_withdrawn_before_submission_stays_the_associations,
     a_kept_view_is_read_by_active_members_only,
     the_associations_view_follows_its_request_the_names_and_the_time,

@@ -13,9 +13,9 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::instruction::{Telling, act_on};
+use simpa_app::instruction::{Telling, act};
 use simpa_app::notify;
-use simpa_app::requests::{event_actor, signed};
+use simpa_app::requests::{signed, signed_actor};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::deliberation::{
     self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
@@ -379,7 +379,7 @@ pub async fn add_line(
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
             let request_id = RequestId::from_uuid(input.request_id);
-            let request = requests::get(conn, request_id)?
+            let request = requests::get_locked(conn, request_id)?
                 .filter(|r| r.submitted_at.is_some())
                 .ok_or(DomainError::NotFound { what: "request" })?;
             policy::authorize(&actor, Action::ReadRequest(request.access()))?;
@@ -405,11 +405,10 @@ pub async fn add_line(
             };
             let parties = policy::parties(&actor, request.association);
             let signer = signed(conn, &actor)?;
-
-            act_on(
+            act(
                 conn,
                 &signer,
-                request.id,
+                request,
                 &parties,
                 command,
                 city,
@@ -455,11 +454,10 @@ pub async fn remove_line(
                 };
                 let parties = policy::parties(&actor, request.association);
                 let signer = signed(conn, &actor)?;
-
-                act_on(
+                act(
                     conn,
                     &signer,
-                    request.id,
+                    request,
                     &parties,
                     command,
                     city,
@@ -549,7 +547,7 @@ pub async fn record_vote(
                 .collect();
             rules::check_vote_date(input.voted_on, d.session_on, today)?;
             let decisions = decide_vote(&domain_lines, input.outcome.0, &amendments)?;
-            let actor_name = event_actor(conn, &actor)?;
+            let actor_name = signed_actor(&signed(conn, &actor)?);
             let mut decided = Vec::with_capacity(decisions.len());
             let mut voted = Vec::with_capacity(decisions.len());
             for (request_id, decision) in &decisions {

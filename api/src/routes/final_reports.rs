@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
 use simpa_app::instruction::{Telling, act_on};
 use simpa_app::notify::Templates;
-use simpa_app::requests::{event_actor, signed};
+use simpa_app::requests::signed;
 use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus, compare};
@@ -291,9 +291,8 @@ pub async fn file_final_report(
                 again: current.is_some(),
             };
             let signer = signed(conn, &actor)?;
-
             act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
-            let by = event_actor(conn, &actor)?.name;
+            let by = signed(conn, &actor)?.name;
             final_reports::file(conn, id, &report, &input.attachment_ids, &by, now)?;
             current_view(conn, &actor, id)
         })
@@ -380,7 +379,7 @@ async fn review(
             check_turn(&request.facts, action, &parties)?;
             let current = final_reports::get(conn, id)?;
             rules::check_review(current.as_ref().map(|r| r.status))?;
-            let by = event_actor(conn, &actor)?.name;
+            let by = signed(conn, &actor)?.name;
             let mail = Telling::Everyone {
                 templates: templates.as_ref(),
                 link: &mail,
@@ -391,7 +390,6 @@ async fn review(
                         reason: reason.clone(),
                     };
                     let signer = signed(conn, &actor)?;
-
                     act_on(conn, &signer, id, &parties, command, city, mail)?;
                     let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     final_reports::review(
@@ -409,7 +407,6 @@ async fn review(
                         balance_cents: money.balance_cents(),
                     };
                     let signer = signed(conn, &actor)?;
-
                     act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
                     final_reports::review(conn, id, ReportStatus::Accepted, None, &by, now)?;
                     let after = grants::accept_report(conn, &grant, &money, today, now)?;

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
 use simpa_app::instruction::{Telling, act_on};
-use simpa_app::requests::{event_actor, signed};
+use simpa_app::requests::signed;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
 use simpa_domain::ids::RequestId;
@@ -551,13 +551,12 @@ pub async fn order_repayment(
                 link: &mail,
             };
             let signer = signed(conn, &actor)?;
-
             act_on(conn, &signer, id, &parties, command, city, mail)?;
             let order = NewRepayment {
                 cents,
                 reason,
                 breach_on: input.breach_on,
-                ordered_by: event_actor(conn, &actor)?.name,
+                ordered_by: signed(conn, &actor)?.name,
             };
             grants::order_repayment(conn, &grant, &money, &order, now)?;
             let found = readable_grant(conn, &actor, id, false)?;
@@ -611,7 +610,7 @@ pub async fn settle_repayment(
                 today,
             )
             .map_err(|v| DomainError::invalid("settled_on", v))?;
-            let by = event_actor(conn, &actor)?.name;
+            let by = signed(conn, &actor)?.name;
             if !grants::settle_repayment(conn, repayment_id, input.settled_on, &by, now)? {
                 return Err(DomainError::conflict(
                     "repayment.settled",
@@ -626,7 +625,6 @@ pub async fn settle_repayment(
                 let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
                 let command = Command::Close { repaid_cents };
                 let signer = signed(conn, &actor)?;
-
                 act_on(
                     conn,
                     &signer,

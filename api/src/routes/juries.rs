@@ -685,7 +685,6 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreR
             automatic: true,
         };
         let signer = signed(conn, &at.actor)?;
-
         act_on(
             conn,
             &signer,
@@ -1462,7 +1461,7 @@ pub async fn validate_ranking(
             }
             let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
             let placed = standing.placed();
-            let author_actor = simpa_app::requests::event_actor(conn, &at.actor)?;
+            let author_actor = simpa_app::requests::signed_actor(&signed(conn, &at.actor)?);
             let mut decided = Vec::with_capacity(placed.len());
             for p in &placed {
                 let Some(request) = standing.candidates.iter().find(|r| r.id == p.request) else {

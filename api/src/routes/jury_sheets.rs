@@ -176,7 +176,6 @@ pub async fn declare_interests(
                 automatic: false,
             };
             let signer = signed(conn, &at.actor)?;
-
             act_on(
                 conn,
                 &signer,
