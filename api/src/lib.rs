@@ -1,8 +1,7 @@
 //! Simpa's HTTP API: routes, authentication, errors as problem+json, the OpenAPI document.
-//! The `simpa` binary (`main.rs`) is a thin command line over this library.
+//! The `simpa` binary (`server/`) mounts it; its use cases are the application layer's (`app/`).
 
 pub mod access;
-pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod codes;

@@ -1,5 +1,5 @@
 //! `/metrics` in Prometheus's text format: requests and their durations per route, the
-//! database pool, the outbox's backlog (e-mails and webhooks, pending or failed). Prometheus
+//! database pool and the statements it ran, the outbox's backlog (e-mails and webhooks, pending or failed). Prometheus
 //! scrapes it with the bearer token `SIMPA_METRICS_TOKEN`; without one, it is off.
 
 use crate::problem::{Problem, responses};
@@ -9,7 +9,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
 use sha2::{Digest, Sha256};
 use std::time::Instant;
@@ -20,6 +20,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     durations: HistogramVec,
     pool: IntGaugeVec,
+    statements: IntCounter,
     outbox: IntGaugeVec,
 }
 
@@ -53,6 +54,11 @@ impl Default for Metrics {
             &["state"],
         )
         .expect("a valid gauge");
+        let statements = IntCounter::new(
+            "simpa_db_statements_total",
+            "SQL statements this node's connections ran (transactions' own included).",
+        )
+        .expect("a valid counter");
         let outbox = IntGaugeVec::new(
             Opts::new(
                 "simpa_outbox_messages",
@@ -65,6 +71,7 @@ impl Default for Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(durations.clone()),
             Box::new(pool.clone()),
+            Box::new(statements.clone()),
             Box::new(outbox.clone()),
             Box::new(crate::panics::PANICS.clone()),
         ] {
@@ -75,6 +82,7 @@ impl Default for Metrics {
             requests,
             durations,
             pool,
+            statements,
             outbox,
         }
     }
@@ -178,6 +186,11 @@ pub async fn scrape(
         .pool
         .with_label_values(&["idle"])
         .set(i64::from(idle));
+    // The pool counts; the counter catches up.
+    let run = state.db.statements_run();
+    metrics
+        .statements
+        .inc_by(run.saturating_sub(metrics.statements.get()));
     metrics.outbox.reset();
     for channel in ["email", "webhook"] {
         for status in ["pending", "failed"] {

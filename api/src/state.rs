@@ -1,12 +1,12 @@
 //! What every handler shares: the database, the clock, the configuration.
 
-use crate::auth::passwords;
 use crate::config::Config;
 use crate::problem::Problem;
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
-use simpa_app::clock::Clock;
-use simpa_app::notify::Templates;
+use simpa_app::clock::{CityNow, Clock};
+use simpa_app::notify::{Notifier, Templates};
+use simpa_app::passwords;
 use simpa_persistence::{Db, DbConnection, StoreResult};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -15,8 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
-    /// The e-mail templates, parsed once.
-    pub templates: Arc<Templates>,
+    /// Telling people: the e-mail templates, parsed once, and the link e-mails carry.
+    pub notifier: Arc<Notifier>,
     /// Bounds the use cases waiting for a connection: past the pool's size they wait here,
     /// without holding a thread, and give up with 503 after the connection timeout.
     gate: Semaphore,
@@ -33,10 +33,13 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let uploads = Semaphore::new(config.max_concurrent_uploads);
         AppState {
+            notifier: Arc::new(Notifier {
+                templates,
+                link: config.mail.request_link.clone(),
+            }),
             db,
             clock,
             config,
-            templates: Arc::new(templates),
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
             uploads,
@@ -48,8 +51,8 @@ impl AppState {
     }
 
     /// Now, with the city's time zone that gives its date.
-    pub fn city_now(&self) -> simpa_app::clock::CityNow {
-        simpa_app::clock::CityNow {
+    pub fn city_now(&self) -> CityNow {
+        CityNow {
             at: self.now(),
             timezone: self.config.timezone,
         }
@@ -57,7 +60,7 @@ impl AppState {
 
     /// Today's date in the city's time zone.
     pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&self.config.timezone).date_naive()
+        self.city_now().today()
     }
 
     /// Runs a reading use case in one transaction, off the async workers.
@@ -99,8 +102,13 @@ impl AppState {
 
     /// Hashes a password for storage.
     pub async fn hash_password(&self, password: String) -> Result<String, Problem> {
-        self.with_hashing(move || passwords::hash(&password))
-            .await?
+        self.with_hashing(move || {
+            passwords::hash(&password).map_err(|e| {
+                tracing::error!(error = %e, "cannot hash a password");
+                Problem::internal()
+            })
+        })
+        .await?
     }
 
     /// Whether `password` matches the stored hash; with no hash (unknown account), spends the

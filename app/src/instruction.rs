@@ -3,7 +3,7 @@
 //! thing is read once: what submitting checks is what the e-mails and the answer show.
 
 use crate::clock::CityNow;
-use crate::notify::{self, Held, RequestLink, Templates, Told};
+use crate::notify::{self, Held, Notifier, Told};
 use crate::requests::{RequestFile, author};
 use crate::vault::vault_of;
 use simpa_domain::DomainError;
@@ -27,10 +27,7 @@ use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, gran
 /// that tells by itself).
 #[derive(Clone, Copy)]
 pub enum Telling<'a> {
-    Everyone {
-        templates: &'a Templates,
-        link: &'a RequestLink,
-    },
+    Everyone(&'a Notifier),
     NoOne,
 }
 
@@ -110,7 +107,7 @@ pub fn act(
         snapshot,
         at,
     )?;
-    if let Telling::Everyone { templates, link } = telling {
+    if let Telling::Everyone(notifier) = telling {
         let held = Held {
             campaign: Some(&campaign),
             association: ready.as_ref().map(|r| r.association.as_str()),
@@ -123,7 +120,7 @@ pub fn act(
             request: &life.request,
             held,
         };
-        notify::tell(conn, templates, link, told, at)?;
+        notify::tell(conn, notifier, told, at)?;
     }
     let Recorded { event, change } = recorded;
     // The feed is told last: its lock is held until the commit.

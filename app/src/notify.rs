@@ -2,6 +2,7 @@
 //! rendered from the French templates of `app/templates/mail/` (plain text and HTML), and
 //! queued in the outbox in the same transaction as what causes it.
 
+use crate::clock::CityNow;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use minijinja::{Environment, Value, context};
@@ -111,6 +112,13 @@ impl Templates {
         };
         Ok((subject, render("txt")?, render("html")?))
     }
+}
+
+/// What telling people needs: the e-mail templates, parsed once, and the link to a request
+/// that the e-mails carry.
+pub struct Notifier {
+    pub templates: Templates,
+    pub link: RequestLink,
 }
 
 /// Whom of these members a notice reaches (a decision or not), by their choice.
@@ -287,8 +295,7 @@ fn kind_label(kinds: &[DocumentKind], code: &str) -> String {
 /// read once for the whole batch.
 fn queue_for_actions(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
+    notifier: &Notifier,
     told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -307,7 +314,7 @@ fn queue_for_actions(
     }
     let requests: Vec<(&StoredRequest, Held<'_>)> =
         noticed.iter().map(|(t, _)| (t.request, t.held)).collect();
-    let lines = request_lines(conn, link, &requests)?;
+    let lines = request_lines(conn, &notifier.link, &requests)?;
     let kinds = match noticed.iter().find_map(|(t, _)| t.held.kinds) {
         Some(kinds) => kinds.to_vec(),
         None => documents::kinds(conn)?,
@@ -377,7 +384,7 @@ fn queue_for_actions(
                             message => event.public_message.clone(),
                         };
                         let subject = format!("{} — demande {}", notice.label(), line.number);
-                        let rendered = templates.render(*notice, subject, data)?;
+                        let rendered = notifier.templates.render(*notice, subject, data)?;
                         emails.push(email(&to, rendered, Some(request.id), None));
                     }
                 }
@@ -392,7 +399,7 @@ fn queue_for_actions(
                                     line.number,
                                     line.title
                                 );
-                                let rendered = templates.render(*notice, subject, data)?;
+                                let rendered = notifier.templates.render(*notice, subject, data)?;
                                 emails.push(email(&to, rendered, Some(request.id), None));
                             }
                             WorkEmails::Daily => {
@@ -411,8 +418,7 @@ fn queue_for_actions(
 /// Queues the daily digest of everyone who chose one and has new work; returns how many.
 pub fn queue_digests(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
+    notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let mut sent = 0;
@@ -421,7 +427,7 @@ pub fn queue_digests(
         let mut waiting = requests::get_many(conn, &keys)?;
         waiting.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
         let waiting: Vec<_> = waiting.iter().map(|r| (r, Held::default())).collect();
-        let lines = request_lines(conn, link, &waiting)?;
+        let lines = request_lines(conn, &notifier.link, &waiting)?;
         // A deactivated account hears nothing more; its waiting lines are dropped.
         let to = match addressee(conn, account)? {
             Some(to) if !lines.is_empty() => to,
@@ -436,7 +442,7 @@ pub fn queue_digests(
         queue(
             conn,
             &to,
-            templates.render(Notice::Digest, subject, data)?,
+            notifier.templates.render(Notice::Digest, subject, data)?,
             None,
             None,
             now,
@@ -470,23 +476,21 @@ pub struct Held<'a> {
 /// that follow the request. `before`: the request's facts before the action.
 pub fn tell(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
+    notifier: &Notifier,
     told: Told<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tell_all(conn, templates, link, &[told], now)
+    tell_all(conn, notifier, &[told], now)
 }
 
 /// Tells of many recorded actions at once (see [`tell`]).
 pub fn tell_all(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
+    notifier: &Notifier,
     told: &[Told<'_>],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    queue_for_actions(conn, templates, link, told, now)?;
+    queue_for_actions(conn, notifier, told, now)?;
     queue_webhooks(conn, told, now)
 }
 
@@ -540,8 +544,7 @@ fn queue_webhooks(
 #[allow(clippy::too_many_arguments)]
 pub fn tell_chair_of_recusal(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
+    notifier: &Notifier,
     chair: &simpa_persistence::juries::Member,
     juror: &str,
     reason: &str,
@@ -549,7 +552,7 @@ pub fn tell_chair_of_recusal(
     seated: usize,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let line = request_line(conn, link, request)?;
+    let line = request_line(conn, &notifier.link, request)?;
     let to = Addressee {
         account: chair.account,
         email: chair.email.clone(),
@@ -565,7 +568,9 @@ pub fn tell_chair_of_recusal(
         request_id => request.id.to_string(),
     };
     let subject = format!("{} : demande {}", Notice::JurorRecused.label(), line.number);
-    let rendered = templates.render(Notice::JurorRecused, subject, data)?;
+    let rendered = notifier
+        .templates
+        .render(Notice::JurorRecused, subject, data)?;
     queue(conn, &to, rendered, Some(request.id), None, now).map(|_| ())
 }
 
@@ -574,13 +579,15 @@ pub fn tell_chair_of_recusal(
 /// which addresses do. Once a day at most, so that no one can flood a mailbox through it.
 pub fn tell_account_exists(
     conn: &mut DbConnection,
-    templates: &Templates,
+    notifier: &Notifier,
     to: &Addressee,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let data = context! { recipient => to.name.clone() };
     let subject = Notice::AccountExists.label().to_owned();
-    let rendered = templates.render(Notice::AccountExists, subject, data)?;
+    let rendered = notifier
+        .templates
+        .render(Notice::AccountExists, subject, data)?;
     let once_a_day = format!("account_exists:{}:{}", to.account, now.date_naive());
     queue(conn, to, rendered, None, Some(once_a_day), now).map(|_| ())
 }
@@ -597,12 +604,10 @@ pub struct Reminded {
 /// reminder's key names them both.
 pub fn queue_reminders(
     conn: &mut DbConnection,
-    templates: &Templates,
-    link: &RequestLink,
-    now: DateTime<Utc>,
-    timezone: chrono_tz::Tz,
+    notifier: &Notifier,
+    city: CityNow,
 ) -> StoreResult<Reminded> {
-    let today = now.with_timezone(&timezone).date_naive();
+    let (now, timezone, today) = (city.at, city.timezone, city.today());
     let mut reminded = Reminded::default();
     for id in associations::with_documents(conn)? {
         let Some(association) = associations::get(conn, id)? else {
@@ -635,7 +640,10 @@ pub fn queue_reminders(
                     Notice::DocumentExpiring.code(),
                     to.account
                 );
-                let rendered = templates.render(Notice::DocumentExpiring, subject, data)?;
+                let rendered =
+                    notifier
+                        .templates
+                        .render(Notice::DocumentExpiring, subject, data)?;
                 reminded.documents += usize::from(queue(conn, to, rendered, None, Some(key), now)?);
             }
         }
@@ -643,7 +651,7 @@ pub fn queue_reminders(
     let waiting_since =
         now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
     for request in requests::incomplete_since(conn, waiting_since)? {
-        let line = request_line(conn, link, &request)?;
+        let line = request_line(conn, &notifier.link, &request)?;
         let asked_on = request
             .state_since
             .with_timezone(&timezone)
@@ -664,7 +672,9 @@ pub fn queue_reminders(
                 request.state_since.timestamp_micros(),
                 to.account
             );
-            let rendered = templates.render(Notice::StillIncomplete, subject, data)?;
+            let rendered = notifier
+                .templates
+                .render(Notice::StillIncomplete, subject, data)?;
             reminded.requests += usize::from(queue(
                 conn,
                 &to,
@@ -692,9 +702,6 @@ fn addressee(conn: &mut DbConnection, account: AccountId) -> StoreResult<Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_read_the_french_way() {}
 
     #[test]
     fn every_notice_has_its_templates_and_they_render() {

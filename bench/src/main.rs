@@ -157,7 +157,7 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
     use simpa_fixtures::juries::{Convening, Stage, convene};
     use simpa_persistence::{StoreError, accounts, juries, requests};
     let now = state.now();
-    let hash = simpa_api::auth::passwords::hash("banc-d-essai").map_err(|e| e.to_string())?;
+    let hash = simpa_app::passwords::hash("banc-d-essai").map_err(|e| e.to_string())?;
     state
         .write(move |conn| {
             let (campaign, n) = simpa_fixtures::batches::instructed_campaign(

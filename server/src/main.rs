@@ -1,12 +1,12 @@
-//! `simpa`: serve the API, migrate the database, load fixtures, write the OpenAPI document,
-//! create an admin.
+//! `simpa`: serve the API, migrate the database, load fixtures, run the daily jobs, collect
+//! unreferenced files, back up, create an admin, write the OpenAPI document.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use simpa_api::auth::passwords;
 use simpa_api::config::Config;
 use simpa_api::server::{self, ServerOptions};
 use simpa_api::{Services, openapi_document};
 use simpa_app::clock::{Clock, SystemClock};
+use simpa_app::passwords;
 use simpa_domain::account::{Password, parse_display_name};
 use simpa_domain::contact::EmailAddress;
 use simpa_fixtures::Size;
@@ -323,13 +323,13 @@ async fn create_admin(
     };
     let created = services
         .state
-        .write(move |conn| simpa_api::admin::create_admin(conn, &email, &name, &hash, now))
-        .await;
+        .db
+        .write(|conn| simpa_app::admin::create_admin(conn, &email, &name, &hash, now));
     match created {
         Ok(id) => {
             println!("admin account {id} created");
             ExitCode::SUCCESS
         }
-        Err(problem) => fail(&problem.detail),
+        Err(error) => fail(error),
     }
 }

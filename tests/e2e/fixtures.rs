@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use simpa_api::auth::passwords;
+use simpa_app::passwords;
 use simpa_domain::budget::Side;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;

@@ -313,7 +313,9 @@ fn metrics_count_requests_per_route_for_a_scraper_with_the_token(backend: Backen
         .expect_problem(401, "auth.required");
     app.send(app.request(reqwest::Method::DELETE, "/api/v1/districts"))
         .expect_problem(405, "method.not_allowed");
+    let run_before = app.db.statements_run();
     let scraped = app.get("/metrics", Some("jeton-de-prometheus"));
+    let run_after = app.db.statements_run();
     assert_eq!(scraped.status, 200, "{}", scraped.text);
     let text = &scraped.text;
     let count = |labels: &str| series(text, &format!("simpa_http_requests_total{{{labels}}}"));
@@ -350,6 +352,12 @@ fn metrics_count_requests_per_route_for_a_scraper_with_the_token(backend: Backen
         Some(3.0)
     );
     assert!(series(text, r#"simpa_db_pool_connections{state="open"}"#).is_some_and(|n| n >= 1.0));
+    // Every statement the pool ran until the scrape counted them (its own reads included).
+    let statements = series(text, "simpa_db_statements_total").expect("statements counted");
+    assert!(
+        (run_before as f64..=run_after as f64).contains(&statements) && statements > 0.0,
+        "{run_before} <= {statements} <= {run_after}"
+    );
     // Registering sent a welcome e-mail? Whatever is queued is counted, and nothing failed.
     assert!(
         series(

@@ -4,7 +4,7 @@ use crate::TestApp;
 use reqwest::Method;
 use reqwest::blocking::RequestBuilder;
 use serde_json::{Value, json};
-use simpa_api::auth::passwords;
+use simpa_app::passwords;
 use simpa_domain::contact::EmailAddress;
 
 /// The password of every test person.
@@ -233,7 +233,7 @@ impl TestApp {
         let id = self
             .db
             .write(|conn| {
-                simpa_api::admin::create_admin(conn, &email, "Admin", &hash, chrono::Utc::now())
+                simpa_app::admin::create_admin(conn, &email, "Admin", &hash, chrono::Utc::now())
             })
             .expect("admin created");
         self.signed_in(id.to_string(), email.as_str())

@@ -12,11 +12,11 @@ pub mod smtp;
 
 pub use client::{Reply, User};
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use simpa_api::Services;
 use simpa_api::config::Config;
-use simpa_app::clock::Clock;
+use simpa_app::clock::{Clock, SystemClock};
 use simpa_persistence::Db;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -115,9 +115,7 @@ impl TestClock {
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
         let ahead = *self.ahead.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Utc::now() + ahead;
-        now.duration_trunc(TimeDelta::microseconds(1))
-            .unwrap_or(now)
+        SystemClock.now() + ahead
     }
 }
 

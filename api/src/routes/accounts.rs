@@ -207,7 +207,7 @@ pub async fn register(
         })
         .await?;
     let hash = state.hash_password(password.expose().to_owned()).await?;
-    let templates = state.templates.clone();
+    let notifier = state.notifier.clone();
     let answer = RegistrationReceived {
         email: email.as_str().to_owned(),
         detail: REGISTRATION_RECEIVED,
@@ -225,7 +225,7 @@ pub async fn register(
                     email: existing.email,
                     name: existing.display_name,
                 };
-                return simpa_app::notify::tell_account_exists(conn, &templates, &owner, now);
+                return simpa_app::notify::tell_account_exists(conn, &notifier, &owner, now);
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;

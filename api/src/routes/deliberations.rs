@@ -513,10 +513,7 @@ pub async fn record_vote(
     let input = body.value;
     let city = state.city_now();
     let (now, today) = (city.at, city.today());
-    let (templates, mail) = (
-        state.templates.clone(),
-        state.config.mail.request_link.clone(),
-    );
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
@@ -588,7 +585,7 @@ pub async fn record_vote(
                     })
                 })
                 .collect();
-            notify::tell_all(conn, &templates, &mail, &told, now)?;
+            notify::tell_all(conn, &notifier, &told, now)?;
             deliberations::record_vote(
                 conn,
                 id,

@@ -16,7 +16,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
 use simpa_app::instruction::{Telling, act_on};
-use simpa_app::notify::Templates;
 use simpa_app::requests::signed;
 use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
@@ -360,8 +359,7 @@ async fn review(
     let id = RequestId::from_uuid(id);
     let city = state.city_now();
     let (now, today) = (city.at, city.today());
-    let templates: std::sync::Arc<Templates> = state.templates.clone();
-    let mail = state.config.mail.request_link.clone();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let actor = accounts::load_actor(conn, caller.0)?;
@@ -380,17 +378,14 @@ async fn review(
             let current = final_reports::get(conn, id)?;
             rules::check_review(current.as_ref().map(|r| r.status))?;
             let by = signed(conn, &actor)?.name;
-            let mail = Telling::Everyone {
-                templates: templates.as_ref(),
-                link: &mail,
-            };
+            let telling = Telling::Everyone(&notifier);
             match changes {
                 Some(reason) => {
                     let command = Command::AskReportChanges {
                         reason: reason.clone(),
                     };
                     let signer = signed(conn, &actor)?;
-                    act_on(conn, &signer, id, &parties, command, city, mail)?;
+                    act_on(conn, &signer, id, &parties, command, city, telling)?;
                     let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     final_reports::review(
                         conn,

@@ -494,8 +494,7 @@ pub async fn order_repayment(
     let input = body.value;
     let city = state.city_now();
     let (now, today) = (city.at, city.today());
-    let templates = state.templates.clone();
-    let mail = state.config.mail.request_link.clone();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
@@ -546,12 +545,9 @@ pub async fn order_repayment(
                 cents,
                 reason: reason.clone(),
             };
-            let mail = Telling::Everyone {
-                templates: templates.as_ref(),
-                link: &mail,
-            };
             let signer = signed(conn, &actor)?;
-            act_on(conn, &signer, id, &parties, command, city, mail)?;
+            let telling = Telling::Everyone(&notifier);
+            act_on(conn, &signer, id, &parties, command, city, telling)?;
             let order = NewRepayment {
                 cents,
                 reason,

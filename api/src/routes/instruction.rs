@@ -207,10 +207,7 @@ pub async fn act_on_request(
     );
     let input = body.value;
     let now = state.city_now();
-    let (templates, link) = (
-        state.templates.clone(),
-        state.config.mail.request_link.clone(),
-    );
+    let notifier = state.notifier.clone();
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let (signed, request) = load_readable(conn, caller.0, id, true)?;
@@ -219,10 +216,7 @@ pub async fn act_on_request(
             }
             let command = input.into_command(conn)?;
             let parties = policy::parties(&signed.actor, request.association);
-            let telling = Telling::Everyone {
-                templates: &templates,
-                link: &link,
-            };
+            let telling = Telling::Everyone(&notifier);
             let acted = act(conn, &signed, request, &parties, command, now, telling)?;
             let file = acted.into_file(conn)?;
             let view = file_view(conn, &signed.actor, file, now.at)?;

@@ -1418,10 +1418,7 @@ pub async fn validate_ranking(
     let id = CampaignId::from_uuid(path.into_inner());
     let city = state.city_now();
     let now = city.at;
-    let (templates, mail) = (
-        state.templates.clone(),
-        state.config.mail.request_link.clone(),
-    );
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
@@ -1502,7 +1499,7 @@ pub async fn validate_ranking(
                     })
                 })
                 .collect();
-            notify::tell_all(conn, &templates, &mail, &told, now)?;
+            notify::tell_all(conn, &notifier, &told, now)?;
             juries::insert_results(conn, id, &placed)?;
             juries::set_status(conn, id, SessionStatus::Validated, now)?;
             instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;

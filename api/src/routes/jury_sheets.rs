@@ -149,10 +149,7 @@ pub async fn declare_interests(
     let input = body.value;
     let city = state.city_now();
     let now = city.at;
-    let (templates, mail) = (
-        state.templates.clone(),
-        state.config.mail.request_link.clone(),
-    );
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let at = load_seat(conn, caller, id, true)?;
@@ -197,8 +194,7 @@ pub async fn declare_interests(
                     .count();
                 notify::tell_chair_of_recusal(
                     conn,
-                    &templates,
-                    &mail,
+                    &notifier,
                     chair,
                     &name,
                     reason.as_deref().unwrap_or_default(),

@@ -469,10 +469,7 @@ pub async fn update_request(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (templates, link) = (
-        state.templates.clone(),
-        state.config.mail.request_link.clone(),
-    );
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let (signed, request) = load_readable(conn, caller.0, id, true)?;
@@ -494,10 +491,7 @@ pub async fn update_request(
             requests::update_content(conn, id, &content, expected, now)?;
             let edited =
                 requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            let telling = Telling::Everyone {
-                templates: &templates,
-                link: &link,
-            };
+            let telling = Telling::Everyone(&notifier);
             let acted = act(
                 conn,
                 &signed,

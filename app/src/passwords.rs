@@ -1,19 +1,16 @@
 //! Password hashing with argon2id (OWASP's recommended parameters are argon2's defaults).
 
-use crate::problem::Problem;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use std::sync::OnceLock;
 
-pub fn hash(password: &str) -> Result<String, Problem> {
+/// The argon2id hash of a password, as stored (PHC string). Fails only if argon2 refuses
+/// its parameters or the input (a bug, not a person's mistake).
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot hash a password");
-            Problem::internal()
-        })
 }
 
 /// Whether `password` matches `stored`. A stored value that is not a valid hash never matches.
