@@ -9,6 +9,8 @@ pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod etag;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod idempotency;
 pub mod if_match;
 pub mod input;
@@ -206,18 +208,10 @@ pub fn app(
         .wrap(middleware::from_fn(request_id::request_id))
 }
 
-/// Test-only (feature `faults`, enabled by the end-to-end tests alone): a handler that panics,
-/// outside the API's document.
+/// Test-only routes (feature `faults`, see `faults.rs`).
 fn faults(_config: &mut web::ServiceConfig) {
     #[cfg(feature = "faults")]
-    _config.route(
-        "/faults/panic",
-        web::get().to(|| async {
-            panic!("fault injected by a test, in a handler");
-            #[allow(unreachable_code)]
-            actix_web::HttpResponse::Ok().finish()
-        }),
-    );
+    faults::routes(_config);
 }
 
 async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {

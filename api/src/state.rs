@@ -25,6 +25,9 @@ pub struct AppState {
     hashing: Semaphore,
     /// Bounds the uploads received at once: each holds a writer task until its last byte.
     uploads: Semaphore,
+    /// Faults the end-to-end tests arm on this node.
+    #[cfg(feature = "faults")]
+    pub faults: crate::faults::Faults,
 }
 
 impl AppState {
@@ -43,6 +46,8 @@ impl AppState {
             gate: Semaphore::new(permits),
             hashing: Semaphore::new(cores),
             uploads,
+            #[cfg(feature = "faults")]
+            faults: Default::default(),
         }
     }
 

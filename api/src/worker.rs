@@ -7,10 +7,12 @@ use crate::state::AppState;
 use crate::webhooks::Webhooks;
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use futures_util::future::join_all;
 use simpa_domain::outbox::{AfterFailure, after_failure};
 use simpa_persistence::outbox::{self, Channel, Message};
 use simpa_persistence::webhooks;
+use std::panic::AssertUnwindSafe;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -40,7 +42,16 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
     loop {
         // Whole microseconds (the clock's, plus whole seconds): compared with what was stored.
         let lease = state.now() + state.config.outbox.lease;
-        let round = deliver_due(&state, &mailer, &webhooks, lease);
+        // A panic in a round (a bug) ends that round only: the panic hook has logged and
+        // counted it, what it had taken is sent again when its lease runs out.
+        let round = AssertUnwindSafe(async {
+            #[cfg(feature = "faults")]
+            if state.faults.worker_must_panic() {
+                panic!("fault injected by a test, in the outbox worker");
+            }
+            deliver_due(&state, &mailer, &webhooks, lease).await
+        })
+        .catch_unwind();
         tokio::pin!(round);
         let taken = tokio::select! {
             taken = &mut round => taken,
@@ -57,9 +68,10 @@ pub async fn deliver(state: web::Data<AppState>, mut stop: watch::Receiver<bool>
         };
         match taken {
             // A full batch: more may be waiting.
-            Ok(taken) if taken as i64 >= state.config.outbox.batch => continue,
-            Ok(_) => {}
-            Err(problem) => tracing::warn!(%problem, "the outbox could not be read"),
+            Ok(Ok(taken)) if taken as i64 >= state.config.outbox.batch => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(problem)) => tracing::warn!(%problem, "the outbox could not be read"),
+            Err(_) => tracing::error!("an outbox round panicked; the worker goes on"),
         }
         tokio::select! {
             _ = tokio::time::sleep(state.config.outbox.poll) => {}

@@ -102,8 +102,6 @@ pub fn insert(
         }],
         now,
     )?;
-    #[cfg(feature = "faults")]
-    crate::faults::panic_if_marked(display_name);
     Ok(())
 }
 

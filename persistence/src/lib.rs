@@ -14,8 +14,6 @@ pub mod deliberations;
 pub mod directory;
 pub mod documents;
 mod error;
-#[cfg(feature = "faults")]
-pub mod faults;
 pub mod final_reports;
 pub mod grants;
 pub mod history;

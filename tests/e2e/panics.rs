@@ -3,9 +3,9 @@
 
 use crate::requests::{City, act, create_draft, id, ready_association};
 use serde_json::json;
+use simpa_api::faults::LOST_ACCOUNT;
 use simpa_domain::contact::EmailAddress;
 use simpa_persistence::accounts;
-use simpa_persistence::faults::PANIC_MARKER;
 use simpa_tests::client::PASSWORD;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
@@ -22,14 +22,24 @@ fn is_registered(app: &TestApp, email: &str) -> bool {
         .expect("read apart")
 }
 
+/// The panics the node counted so far.
+fn panics_counted(app: &TestApp) -> f64 {
+    let scraped = app.get("/metrics", Some(METRICS_TOKEN));
+    assert_eq!(scraped.status, 200);
+    scraped
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("simpa_panics_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("simpa_panics_total")
+}
+
 fn a_panic_inside_a_use_case_loses_nothing_and_the_server_keeps_saving(backend: Backend) {
     let app = TestApp::start_with(backend, &[("SIMPA_METRICS_TOKEN", METRICS_TOKEN)]);
-    // A registration that panics inside its transaction, after writing its account.
-    let reply = app.post(
-        "/api/v1/accounts",
-        None,
-        &registration("panique@exemple.org", PANIC_MARKER),
-    );
+    // The counter is the process's: other tests' panics count too, hence the difference.
+    let panics_before = panics_counted(&app);
+    // A use case that panics inside its transaction, after writing an account.
+    let reply = app.post("/faults/panic-after-writing", None, &json!({}));
     reply.expect_problem(500, "internal");
     assert!(reply.header("x-request-id").is_some());
     assert_eq!(reply.header("retry-after"), None, "a bug is not an outage");
@@ -54,23 +64,16 @@ fn a_panic_inside_a_use_case_loses_nothing_and_the_server_keeps_saving(backend: 
             &simpa_tests::client::siret(31),
         ),
     );
-    assert!(!is_registered(&app, "panique@exemple.org"));
+    assert!(!is_registered(&app, LOST_ACCOUNT));
     for email in &emails {
         assert!(is_registered(&app, email), "{email} committed");
     }
 
+    assert!(panics_counted(&app) - panics_before >= 2.0);
     let scraped = app.get("/metrics", Some(METRICS_TOKEN));
-    assert_eq!(scraped.status, 200);
-    let panics: f64 = scraped
-        .text
-        .lines()
-        .find_map(|l| l.strip_prefix("simpa_panics_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("simpa_panics_total");
-    assert!(panics >= 2.0, "{panics}");
     assert!(
         scraped.text.contains(
-            r#"simpa_http_requests_total{method="POST",route="/api/v1/accounts",status="500"} 1"#
+            r#"simpa_http_requests_total{method="POST",route="/faults/panic-after-writing",status="500"} 1"#
         ),
         "{}",
         scraped.text
@@ -81,7 +84,7 @@ fn a_panic_inside_a_use_case_loses_nothing_and_the_server_keeps_saving(backend: 
     for email in &emails {
         app.sign_in(email, PASSWORD).expect(200);
     }
-    app.sign_in("panique@exemple.org", PASSWORD)
+    app.sign_in(LOST_ACCOUNT, PASSWORD)
         .expect_problem(401, "auth.invalid_credentials");
     let signed_in = app.signed_in(president.id.clone(), "presidente@exemple.org");
     app.get(
@@ -89,6 +92,43 @@ fn a_panic_inside_a_use_case_loses_nothing_and_the_server_keeps_saving(backend: 
         Some(&signed_in.access),
     )
     .expect(200);
+}
+
+/// A panic in the outbox worker (a bug in sending) ends one round, not the worker: what is
+/// queued afterwards is still sent.
+fn a_panic_in_the_outbox_worker_leaves_it_sending(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("SIMPA_METRICS_TOKEN", METRICS_TOKEN)]);
+    let admin = app.admin();
+    app.register("deja@exemple.org");
+    let panics_before = panics_counted(&app);
+    app.post("/faults/panic-in-worker", None, &json!({}))
+        .expect(204);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.get("/faults/panic-in-worker", None).expect(200)["armed"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no round of the worker took the panic"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(panics_counted(&app) > panics_before);
+    // Registering a taken address tells its owner by e-mail: the worker must send it.
+    app.post(
+        "/api/v1/accounts",
+        None,
+        &registration("deja@exemple.org", "Autre"),
+    )
+    .expect(202);
+    let outbox = app.outbox_settled(&admin, std::time::Duration::from_secs(10));
+    let told = outbox
+        .iter()
+        .find(|m| {
+            m["recipient"]
+                .as_str()
+                .is_some_and(|r| r.contains("deja@exemple.org"))
+        })
+        .expect("the owner's e-mail");
+    assert_eq!(told["status"], "sent", "{told}");
 }
 
 /// The probe's trigger: a display name with a line break reached an e-mail header, and the
@@ -140,5 +180,6 @@ fn a_line_break_in_a_name_is_refused_and_one_stored_before_breaks_no_e_mail(back
 
 on_both_backends!(
     a_panic_inside_a_use_case_loses_nothing_and_the_server_keeps_saving,
+    a_panic_in_the_outbox_worker_leaves_it_sending,
     a_line_break_in_a_name_is_refused_and_one_stored_before_breaks_no_e_mail,
 );
