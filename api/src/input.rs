@@ -202,13 +202,84 @@ fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
         return Err(invalid(path, inner.to_string()));
     }
     // A number with a fraction where an integer is expected: read again, with the integers
-    // written as decimals (`1430035.0`) as the integers they are.
+    // written as decimals (`1430035.0`) as the integers they are. A `Value` keeps the last of
+    // a key given twice, which the first reading refused: refused here too.
+    serde_path_to_error::deserialize::<_, UniqueKeys>(&mut serde_json::Deserializer::from_slice(
+        raw,
+    ))
+    .map_err(|error| invalid(error.path().to_string(), error.into_inner().to_string()))?;
     let mut value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| malformed(&e))?;
     integers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         invalid(path, error.into_inner().to_string())
     })
+}
+
+/// A JSON document read only to refuse an object that gives a key twice (as serde refuses a
+/// field given twice), whatever its shape.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.insert(key.clone()) {
+                map.next_value::<UniqueKeys>()?;
+            } else {
+                // Refused as its value is read, so that the error's path names the key.
+                map.next_value_seed(Duplicate(key))?;
+            }
+        }
+        Ok(UniqueKeys)
+    }
+}
+
+/// The value of a key given twice: refused.
+struct Duplicate(String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Duplicate {
+    type Value = UniqueKeys;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, _: D) -> Result<UniqueKeys, D::Error> {
+        Err(serde::de::Error::custom(format!(
+            "duplicate field `{}`",
+            self.0
+        )))
+    }
 }
 
 /// JSON Schema counts `1430035.0` as an integer, as the API's document says its integer
@@ -403,6 +474,22 @@ mod tests {
             twice.errors[0].code, "field.invalid_value",
             "a key given twice"
         );
+        // Also when the first reading stops at a decimal, before it sees the second key.
+        let twice = super::parse_json::<Amounts>(br#"{"cents": 1.0, "cents": 2, "lines": []}"#)
+            .unwrap_err();
+        assert_eq!(
+            (
+                twice.errors[0].field.as_str(),
+                twice.errors[0].code.as_str()
+            ),
+            ("cents", "field.invalid_value"),
+            "a key given twice, the first a decimal"
+        );
+        let nested = super::parse_json::<Amounts>(
+            br#"{"cents": 1.0, "lines": [], "extra": {"a": 1, "a": 2}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(nested.errors[0].field.as_str(), "extra.a");
     }
 
     #[test]

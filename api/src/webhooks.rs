@@ -157,14 +157,16 @@ pub async fn deliver(
             reason: REFUSED.into(),
         }
     };
-    // An address written as such is not resolved: it is checked here.
+    // An address written as such is not resolved (the client's resolver checks names): it is
+    // checked here, as at registration (which does not resolve it either).
     let literal = reqwest::Url::parse(&endpoint.url)
         .ok()
         .and_then(|u| u.host_str().map(bare_host))
         .filter(|host| host.parse::<IpAddr>().is_ok());
     if let Some(host) = literal
-        && !webhooks.allowed.allows(&host)
-        && public_addresses(&host, 0).await.is_err()
+        && check_reachable(&endpoint.url, &webhooks.allowed)
+            .await
+            .is_err()
     {
         return Err(refused(format!("{host} is not a public address")));
     }

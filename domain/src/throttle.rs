@@ -62,14 +62,29 @@ pub struct SignInFailures {
 }
 
 /// The address as throttling counts it: an IPv4 address, or an IPv6 address's /64.
+/// An IPv4 address that reaches a dual-stack listener as IPv6 (`::ffff:a.b.c.d`) counts as
+/// itself, not as the /64 every such address shares.
 pub fn counted_address(address: &str) -> String {
-    match address.parse::<IpAddr>() {
+    match address.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
         Ok(IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        _ => address.to_owned(),
+        Err(_) => address.to_owned(),
     }
+}
+
+/// Whether `address` is one of the `known` addresses, as throttling counts addresses (an
+/// IPv6 address whose interface part changes, as privacy addresses do, is still known).
+pub fn is_known_address(known: &[String], address: &str) -> bool {
+    let counted = counted_address(address);
+    known.iter().any(|k| counted_address(k) == counted)
+}
+
+/// Since when a sign-in makes its address known (see [`KNOWN_ADDRESS_DAYS`]).
+pub fn known_address_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::days(KNOWN_ADDRESS_DAYS)
 }
 
 /// Attempts recorded for one key (an account and address, an address) within the window.
@@ -302,6 +317,20 @@ mod tests {
         );
         assert_eq!(counted_address("2001:db8:aa:bb::1"), "2001:db8:aa:bb::/64");
         assert_eq!(counted_address("unknown"), "unknown");
+        // IPv4 peers of a dual-stack listener: each counts alone.
+        assert_eq!(counted_address("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_ne!(
+            counted_address("::ffff:203.0.113.7"),
+            counted_address("::ffff:198.51.100.1")
+        );
+        let known = [
+            "2001:db8:aa:bb:1:2:3:4".to_owned(),
+            "203.0.113.7".to_owned(),
+        ];
+        assert!(is_known_address(&known, "2001:db8:aa:bb:9:9:9:9"));
+        assert!(is_known_address(&known, "::ffff:203.0.113.7"));
+        assert!(!is_known_address(&known, "2001:db8:aa:cc::1"));
+        assert!(!is_known_address(&known, "203.0.113.8"));
     }
 
     #[test]

@@ -123,21 +123,20 @@ pub fn record_once_since(
     Ok(())
 }
 
-/// Whether `account` signed in from `address` since `since` (its owner's usual addresses).
-pub fn signed_in_from(
+/// The addresses the account signed in from since `since`, each once.
+pub fn sign_in_addresses(
     conn: &mut DbConnection,
     account: AccountId,
-    address: &str,
     since: DateTime<Utc>,
-) -> StoreResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        audit_events::table
-            .filter(audit_events::actor_account_id.eq(account.to_string()))
-            .filter(audit_events::client_address.eq(address))
-            .filter(audit_events::occurred_at.ge(naive(since)))
-            .filter(audit_events::action.eq(AuditAction::SignedIn.code())),
-    ))
-    .get_result(conn)?)
+) -> StoreResult<Vec<String>> {
+    let addresses: Vec<Option<String>> = audit_events::table
+        .filter(audit_events::actor_account_id.eq(account.to_string()))
+        .filter(audit_events::occurred_at.ge(naive(since)))
+        .filter(audit_events::action.eq(AuditAction::SignedIn.code()))
+        .select(audit_events::client_address)
+        .distinct()
+        .load(conn)?;
+    Ok(addresses.into_iter().flatten().collect())
 }
 
 /// The events (of one action), the latest first.

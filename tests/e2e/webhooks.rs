@@ -516,9 +516,25 @@ fn webhooks_reach_no_internal_address_unless_its_host_is_allowed(backend: Backen
     let unanswered = latest_delivery_failing_with(&city.app, &city.admin, &silent, "no answer");
     assert_eq!(unanswered["status"], "pending");
 
+    let keyed = |app: &TestApp, admin: &User| {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/webhooks")
+                .bearer_auth(&admin.access)
+                .header("Idempotency-Key", "registered-while-allowed")
+                .json(&json!({"url": receiver.url("/cle")})),
+        )
+    };
+    let first = keyed(&city.app, &city.admin);
+    assert_eq!(first.status, 201, "{}", first.text);
+
     // The administrator no longer allows them.
     let city = city.restart_with(&[("SIMPA_WEBHOOK_ALLOWED_HOSTS", "")]);
     let (app, admin) = (&city.app, &city.admin);
+    // A retry of a registration made while its host was allowed is answered as it was.
+    let again = keyed(app, admin);
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body["id"], first.body["id"]);
     let refused_urls = [
         receiver.url("/"),
         format!("http://localhost:{port}/"),

@@ -16,7 +16,8 @@ use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::text::has_control_characters;
 use simpa_domain::throttle::{
-    KNOWN_ADDRESS_DAYS, RecentFailures, SignInFailures, ThrottlePolicy, counted_address,
+    RecentFailures, SignInFailures, ThrottlePolicy, counted_address, is_known_address,
+    known_address_since,
 };
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{
@@ -152,10 +153,12 @@ fn admit_attempt(
 
 /// The key of an address (`ip:…`) as throttling counts it.
 fn counted_key(address: &str) -> String {
-    format!(
-        "ip:{}",
-        counted_address(address.strip_prefix("ip:").unwrap_or(address))
-    )
+    format!("ip:{}", counted_address(bare_address(address)))
+}
+
+/// An address without its `ip:` prefix (as keys and the audit trail write it).
+fn bare_address(address: &str) -> &str {
+    address.strip_prefix("ip:").unwrap_or(address)
 }
 
 /// The throttling keys of a person's sign-in: the account from this address, the account,
@@ -191,8 +194,10 @@ async fn password_grant(
             let attempt = admit_attempt(conn, policy, &keys, now, |conn, recent| {
                 let known_address = match &credentials {
                     Some(c) if policy.asks_known_address(recent[1]) => {
-                        let since = now - chrono::Duration::days(KNOWN_ADDRESS_DAYS);
-                        audit::signed_in_from(conn, c.id, &at, since)?
+                        let known = audit::sign_in_addresses(conn, c.id, known_address_since(now))?;
+                        let known: Vec<String> =
+                            known.iter().map(|a| bare_address(a).to_owned()).collect();
+                        is_known_address(&known, bare_address(&at))
                     }
                     _ => false,
                 };

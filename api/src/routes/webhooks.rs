@@ -74,6 +74,18 @@ pub struct CreatedWebhook {
     pub secret: String,
 }
 
+/// Who registers and for which direction, if they may.
+fn may_register(
+    conn: &mut DbConnection,
+    caller: Caller,
+    asked: Option<DirectionId>,
+) -> StoreResult<(Actor, Option<DirectionId>)> {
+    let actor = load_actor(conn, caller.0)?;
+    let direction = policy::webhook_direction(&actor, asked)?;
+    policy::authorize(&actor, Action::RegisterWebhook { direction })?;
+    Ok((actor, direction))
+}
+
 /// Registers an endpoint told of every change of the requests of a direction (its
 /// instructors and API clients), or of every submitted request (admins). An
 /// `Idempotency-Key` makes a retry answer the first registration again.
@@ -99,18 +111,19 @@ pub async fn register_webhook(
     let attempt = Attempt::new(key, REGISTER, &[&body.raw]);
     let input = body.value;
     let url = WebsiteUrl::parse(&input.url).map_err(|v| DomainError::invalid("url", v))?;
-    // Who may register is known before the URL's host is looked up.
+    // Who may register, and whether this is a retry, are known before the URL's host is
+    // looked up: a retry is answered as the first call was, whatever the DNS says now.
     let asked = input.direction_id.map(DirectionId::from_uuid);
-    state
+    let first = attempt.clone();
+    let replayed = state
         .read(move |conn| {
-            let actor = load_actor(conn, caller.0)?;
-            let direction = policy::webhook_direction(&actor, asked)?;
-            Ok(policy::authorize(
-                &actor,
-                Action::RegisterWebhook { direction },
-            )?)
+            let (actor, _) = may_register(conn, caller, asked)?;
+            first.replay(conn, &actor)
         })
         .await?;
+    if let Some(replay) = replayed {
+        return Ok(replay.into_response());
+    }
     crate::webhooks::check_reachable(url.as_str(), &state.config.webhook_allowed_hosts)
         .await
         .map_err(|v| DomainError::invalid("url", v))?;
@@ -125,10 +138,7 @@ pub async fn register_webhook(
     let now = state.now();
     let outcome: Result<CreatedWebhook, Replay> = state
         .write(move |conn| {
-            let actor = load_actor(conn, caller.0)?;
-            let direction =
-                policy::webhook_direction(&actor, input.direction_id.map(DirectionId::from_uuid))?;
-            policy::authorize(&actor, Action::RegisterWebhook { direction })?;
+            let (actor, direction) = may_register(conn, caller, asked)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
