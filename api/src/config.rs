@@ -143,6 +143,18 @@ impl Config {
                     .map_err(|_| format!("{name} must be a number (got {raw:?})")),
             }
         }
+        // A limit of 0 would refuse everyone (or no connection would ever be made).
+        fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(
+            name: &str,
+            raw: Option<String>,
+            default: T,
+        ) -> Result<T, String> {
+            let value = number(name, raw, default)?;
+            if value < T::from(1) {
+                return Err(format!("{name} must be at least 1"));
+            }
+            Ok(value)
+        }
         let data_dir = PathBuf::from(value("SIMPA_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = match value("DATABASE_URL") {
             Some(raw) => DatabaseUrl::parse(&raw).map_err(|e| e.to_string())?,
@@ -170,31 +182,31 @@ impl Config {
             access_token_ttl: chrono::Duration::seconds(number("SIMPA_ACCESS_TOKEN_TTL_SECONDS", value("SIMPA_ACCESS_TOKEN_TTL_SECONDS"), 900)?),
             refresh_token_ttl: chrono::Duration::days(number("SIMPA_REFRESH_TOKEN_TTL_DAYS", value("SIMPA_REFRESH_TOKEN_TTL_DAYS"), 30)?),
             pool: PoolOptions {
-                max_size: number("SIMPA_DB_POOL_SIZE", value("SIMPA_DB_POOL_SIZE"), 10)?,
+                max_size: at_least_one("SIMPA_DB_POOL_SIZE", value("SIMPA_DB_POOL_SIZE"), 10)?,
                 connection_timeout: Duration::from_secs(number("SIMPA_DB_TIMEOUT_SECONDS", value("SIMPA_DB_TIMEOUT_SECONDS"), 5)?),
             },
             throttle: ThrottlePolicy {
-                max_failures_per_account_from_address: number(
+                max_failures_per_account_from_address: at_least_one(
                     "SIMPA_LOGIN_MAX_FAILURES",
                     value("SIMPA_LOGIN_MAX_FAILURES"),
                     defaults.max_failures_per_account_from_address,
                 )?,
-                max_failures_per_account: number(
+                max_failures_per_account: at_least_one(
                     "SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT",
                     value("SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT"),
                     defaults.max_failures_per_account,
                 )?,
-                max_failures_per_address: number(
+                max_failures_per_address: at_least_one(
                     "SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS",
                     value("SIMPA_LOGIN_MAX_FAILURES_PER_ADDRESS"),
                     defaults.max_failures_per_address,
                 )?,
-                window: chrono::Duration::seconds(number(
+                window: chrono::Duration::seconds(at_least_one(
                     "SIMPA_LOGIN_WINDOW_SECONDS",
                     value("SIMPA_LOGIN_WINDOW_SECONDS"),
                     defaults.window.num_seconds(),
                 )?),
-                max_registrations_per_address: number(
+                max_registrations_per_address: at_least_one(
                     "SIMPA_REGISTRATIONS_PER_ADDRESS",
                     value("SIMPA_REGISTRATIONS_PER_ADDRESS"),
                     defaults.max_registrations_per_address,
@@ -339,6 +351,11 @@ mod tests {
                 .unwrap_err()
                 .contains("SIMPA_DB_POOL_SIZE")
         );
+        assert_eq!(
+            config(&[("SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0")]).unwrap_err(),
+            "SIMPA_LOGIN_MAX_FAILURES_PER_ACCOUNT must be at least 1"
+        );
+        assert!(config(&[("SIMPA_DB_POOL_SIZE", "0")]).is_err());
         assert!(
             config(&[("SIMPA_JWT_SECRET", "short")])
                 .unwrap_err()

@@ -2,12 +2,12 @@
 
 use crate::clock::CityNow;
 use crate::instruction::{Telling, act_on};
-use crate::requests::signed;
 use simpa_domain::DomainError;
 use simpa_domain::circuit::Command;
 use simpa_domain::funding::GrantMoney;
 use simpa_domain::ids::RequestId;
 use simpa_domain::policy::{self, Action, Actor, Party};
+use simpa_persistence::accounts::Signed;
 use simpa_persistence::grants::{self, Grant};
 use simpa_persistence::requests::{self, StoredRequest};
 use simpa_persistence::{DbConnection, StoreResult, agreements};
@@ -51,7 +51,7 @@ pub fn readable_grant(
 /// recorded for `parties`, telling no one.
 pub fn close_when_complete(
     conn: &mut DbConnection,
-    actor: &Actor,
+    signed: &Signed,
     id: RequestId,
     parties: &[Party],
     money: &GrantMoney,
@@ -59,8 +59,7 @@ pub fn close_when_complete(
 ) -> StoreResult<()> {
     if money.is_complete() {
         let command = Command::Close { repaid_cents: 0 };
-        let signed = signed(conn, actor)?;
-        act_on(conn, &signed, id, parties, command, now, Telling::NoOne)?;
+        act_on(conn, signed, id, parties, command, now, Telling::NoOne)?;
     }
     Ok(())
 }

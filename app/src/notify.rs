@@ -576,20 +576,21 @@ pub fn tell_chair_of_recusal(
 
 /// Tells the owner of an address that someone asked to register with it: registration
 /// answers the same whether the address has an account or not, so that it cannot tell
-/// which addresses do. Once a day at most, so that no one can flood a mailbox through it.
+/// which addresses do. Once a day (the city's) at most, so that no one can flood a mailbox
+/// through it.
 pub fn tell_account_exists(
     conn: &mut DbConnection,
     notifier: &Notifier,
     to: &Addressee,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<()> {
     let data = context! { recipient => to.name.clone() };
     let subject = Notice::AccountExists.label().to_owned();
     let rendered = notifier
         .templates
         .render(Notice::AccountExists, subject, data)?;
-    let once_a_day = format!("account_exists:{}:{}", to.account, now.date_naive());
-    queue(conn, to, rendered, None, Some(once_a_day), now).map(|_| ())
+    let once_a_day = format!("account_exists:{}:{}", to.account, now.today());
+    queue(conn, to, rendered, None, Some(once_a_day), now.at).map(|_| ())
 }
 
 /// What the reminders of a day queued.

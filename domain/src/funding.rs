@@ -3,7 +3,7 @@
 //! §4.2–4.7.
 
 use crate::coded_enum;
-use crate::money::{check_cents, checked_total, total};
+use crate::money::{check_cents, total};
 use crate::{DomainError, FieldError, Violation};
 use chrono::{Datelike, Days, Months, NaiveDate};
 
@@ -125,10 +125,10 @@ pub fn check_schedule(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let total = checked_total(installments.iter().map(|i| i.cents))
-        .map_err(|v| vec![v.at("installments")])?;
+    // At most ten amounts of at most MAX_CENTS each: their sum cannot overflow.
+    let total = total(installments.iter().map(|i| i.cents));
     if total != granted_cents {
-        errors.push(
+        return Err(vec![
             Violation::new(
                 "schedule.total",
                 format!(
@@ -138,13 +138,9 @@ pub fn check_schedule(
                 ),
             )
             .at("installments"),
-        );
+        ]);
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    Ok(())
 }
 
 /// A grant's single payment on notification, when nothing else was agreed.

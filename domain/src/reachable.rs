@@ -69,31 +69,31 @@ fn is_public_v4(a: Ipv4Addr) -> bool {
     !special
 }
 
+/// An IPv6 address is public only in the global unicast space (2000::/3), where the IETF's
+/// own blocks and documentation are not; every other block (loopback, unique-local,
+/// link-local, multicast, discard, translation…) is refused whole, so that a block named
+/// later is refused until it is in 2000::/3. An IPv4 address carried in IPv6 (mapped,
+/// NAT64, 6to4) is judged as IPv4.
 fn is_public_v6(a: Ipv6Addr) -> bool {
     if let Some(v4) = a.to_ipv4_mapped() {
         return is_public_v4(v4);
     }
-    let segments = a.segments();
+    let s = a.segments();
     let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
-    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits, 6to4 (2002::/16) in
-    // the 32 after its prefix.
-    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return is_public_v4(v4(segments[6], segments[7]));
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(v4(s[6], s[7]));
     }
-    if segments[0] == 0x2002 {
-        return is_public_v4(v4(segments[1], segments[2]));
+    if s[0] & 0xe000 != 0x2000 {
+        return false;
     }
-    let special = a.is_unspecified()
-        || a.is_loopback()
-        || a.is_multicast()
-        || (segments[0] & 0xfe00) == 0xfc00 // unique local
-        || (segments[0] & 0xffc0) == 0xfe80 // link-local
-        || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
-        || (segments[0] == 0x2001 && segments[1] == 0) // Teredo (tunnels to anywhere)
-        || (segments[0] == 0x64 && segments[1] == 0xff9b && segments[2] == 1) // local NAT64
-        || segments[..4] == [0x100, 0, 0, 0] // discard-only
-        || segments[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated)
+    // 6to4 (2002::/16) carries one in the 32 bits after its prefix.
+    if s[0] == 0x2002 {
+        return is_public_v4(v4(s[1], s[2]));
+    }
+    let special = (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments (2001::/23): Teredo, benchmarking, ORCHID…
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] == 0x3fff && s[1] < 0x1000); // documentation (3fff::/20)
     !special
 }
 
@@ -143,6 +143,11 @@ mod tests {
             "100::1",
             "2001:db8::1",
             "ff02::1",
+            "::ffff:0:a00:1",
+            "2001:2::1",
+            "2001:10::1",
+            "3fff::1",
+            "5f00::1",
         ] {
             assert!(!public(internal), "{internal}");
         }
@@ -158,6 +163,8 @@ mod tests {
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
             "2002:808:808::1",
+            "2001:4860:4860::8888",
+            "2606:4700::1111",
         ] {
             assert!(public(public_address), "{public_address}");
         }

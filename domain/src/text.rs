@@ -49,7 +49,7 @@ pub fn file_name(raw: &str) -> Result<String, Violation> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
+        .filter(|c| !c.is_control() && !is_line_separator(*c) && *c != '"')
         .collect();
     if cleaned.chars().any(is_bidi_control) {
         return Err(bidi_controls());
@@ -243,6 +243,10 @@ mod tests {
         );
         assert_eq!(file_name("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(file_name("statuts\u{0}\".pdf").unwrap(), "statuts.pdf");
+        assert_eq!(
+            file_name("statuts\u{2028}2026.pdf").unwrap(),
+            "statuts2026.pdf"
+        );
         assert_eq!(file_name("   ").unwrap(), "document");
         assert_eq!(file_name("\u{200B}\u{200B}").unwrap(), "document");
         assert_eq!(

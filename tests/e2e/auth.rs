@@ -400,8 +400,21 @@ fn registrations_are_throttled_per_address(backend: Backend) {
     app.sign_in("personne3@exemple.org", PASSWORD)
         .expect_problem(401, "auth.invalid_credentials");
     register_from("203.0.113.10", 4).expect(202);
-    // Registering an address that has an account counts the same.
+    // Registering an address that has an account counts the same: the third from this
+    // address is the last.
     register_from("203.0.113.10", 0).expect(202);
+    register_from("203.0.113.10", 5).expect(202);
+    register_from("203.0.113.10", 6).expect_problem(429, "account.too_many_registrations");
+    // An IPv6 network counts as one address, whatever the interface part; another network,
+    // and an IPv4 peer reaching a dual-stack listener, count apart.
+    for n in 7..10 {
+        register_from(&format!("2001:db8:5:6::{n}"), n).expect(202);
+    }
+    register_from("2001:db8:5:6:ffff::1", 10).expect_problem(429, "account.too_many_registrations");
+    register_from("2001:db8:5:7::1", 11).expect(202);
+    for n in 12..16 {
+        register_from(&format!("::ffff:192.0.2.{n}"), n).expect(202);
+    }
 }
 
 fn registration_checks_every_field_at_once(backend: Backend) {

@@ -188,7 +188,8 @@ pub async fn register(
     let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
         return Err(checks.into_error().into());
     };
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     let policy = state.config.throttle;
     let address = format!(
         "register:ip:{}",
@@ -225,7 +226,7 @@ pub async fn register(
                     email: existing.email,
                     name: existing.display_name,
                 };
-                return simpa_app::notify::tell_account_exists(conn, &notifier, &owner, now);
+                return simpa_app::notify::tell_account_exists(conn, &notifier, &owner, city);
             }
             let id = AccountId::from_uuid(Uuid::now_v7());
             accounts::insert(conn, id, &email, &display_name, &hash, now)?;

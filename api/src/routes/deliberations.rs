@@ -21,6 +21,7 @@ use simpa_domain::deliberation::{
     self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
 };
 use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
+use simpa_domain::money;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
@@ -127,10 +128,10 @@ fn view(conn: &mut DbConnection, d: Deliberation) -> StoreResult<DeliberationVie
         status: if d.vote.is_some() { "voted" } else { "draft" },
         outcome: d.vote.map(|(o, _)| VoteOutcomeCode(o)),
         voted_on: d.vote.map(|(_, on)| on),
-        proposed_cents: lines.iter().map(|l| l.proposed_cents).sum(),
+        proposed_cents: money::total(lines.iter().map(|l| l.proposed_cents)),
         voted_cents: d
             .vote
-            .map(|_| lines.iter().map(|l| l.voted_cents.unwrap_or(0)).sum()),
+            .map(|_| money::total(lines.iter().map(|l| l.voted_cents.unwrap_or(0)))),
         lines,
         version: d.version,
         created_at: d.created_at,

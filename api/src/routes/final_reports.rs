@@ -291,8 +291,7 @@ pub async fn file_final_report(
             };
             let signer = signed(conn, &actor)?;
             act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
-            let by = signed(conn, &actor)?.name;
-            final_reports::file(conn, id, &report, &input.attachment_ids, &by, now)?;
+            final_reports::file(conn, id, &report, &input.attachment_ids, &signer.name, now)?;
             current_view(conn, &actor, id)
         })
         .await?;
@@ -377,22 +376,21 @@ async fn review(
             check_turn(&request.facts, action, &parties)?;
             let current = final_reports::get(conn, id)?;
             rules::check_review(current.as_ref().map(|r| r.status))?;
-            let by = signed(conn, &actor)?.name;
-            let telling = Telling::Everyone(&notifier);
+            let signer = signed(conn, &actor)?;
             match changes {
                 Some(reason) => {
+                    let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     let command = Command::AskReportChanges {
                         reason: reason.clone(),
                     };
-                    let signer = signed(conn, &actor)?;
+                    let telling = Telling::Everyone(&notifier);
                     act_on(conn, &signer, id, &parties, command, city, telling)?;
-                    let reason = simpa_domain::circuit::reason("reason", &reason)?;
                     final_reports::review(
                         conn,
                         id,
                         ReportStatus::ChangesAsked,
                         Some(&reason),
-                        &by,
+                        &signer.name,
                         now,
                     )?;
                 }
@@ -401,11 +399,17 @@ async fn review(
                     let command = Command::AcceptFinalReport {
                         balance_cents: money.balance_cents(),
                     };
-                    let signer = signed(conn, &actor)?;
                     act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
-                    final_reports::review(conn, id, ReportStatus::Accepted, None, &by, now)?;
+                    final_reports::review(
+                        conn,
+                        id,
+                        ReportStatus::Accepted,
+                        None,
+                        &signer.name,
+                        now,
+                    )?;
                     let after = grants::accept_report(conn, &grant, &money, today, now)?;
-                    close_when_complete(conn, &actor, id, &parties, &after, city)?;
+                    close_when_complete(conn, &signer, id, &parties, &after, city)?;
                 }
             }
             current_view(conn, &actor, id)

@@ -382,7 +382,8 @@ pub async fn record_payment(
                 paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
                 ..money
             };
-            close_when_complete(conn, &actor, id, &[Party::Finance], &after, city)?;
+            let signer = signed(conn, &actor)?;
+            close_when_complete(conn, &signer, id, &[Party::Finance], &after, city)?;
             let found = readable_grant(conn, &actor, id, false)?;
             grant_view(conn, found, today)
         })
@@ -552,7 +553,7 @@ pub async fn order_repayment(
                 cents,
                 reason,
                 breach_on: input.breach_on,
-                ordered_by: signed(conn, &actor)?.name,
+                ordered_by: signer.name,
             };
             grants::order_repayment(conn, &grant, &money, &order, now)?;
             let found = readable_grant(conn, &actor, id, false)?;
@@ -606,8 +607,8 @@ pub async fn settle_repayment(
                 today,
             )
             .map_err(|v| DomainError::invalid("settled_on", v))?;
-            let by = signed(conn, &actor)?.name;
-            if !grants::settle_repayment(conn, repayment_id, input.settled_on, &by, now)? {
+            let signer = signed(conn, &actor)?;
+            if !grants::settle_repayment(conn, repayment_id, input.settled_on, &signer.name, now)? {
                 return Err(DomainError::conflict(
                     "repayment.settled",
                     None,
@@ -620,7 +621,6 @@ pub async fn settle_repayment(
             if all.iter().all(|r| r.settled_on.is_some()) {
                 let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
                 let command = Command::Close { repaid_cents };
-                let signer = signed(conn, &actor)?;
                 act_on(
                     conn,
                     &signer,
