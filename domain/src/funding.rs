@@ -247,10 +247,10 @@ impl GrantMoney {
         start.checked_add_days(Days::new(u64::from(days)))
     }
 
-    /// A payment order: positive, after the agreement's signatures, never beyond what is
-    /// payable (the balance waits for the final report) nor beyond the grant (409 each,
-    /// naming what is left).
-    pub fn check_payment(&self, amount_cents: i64) -> Result<(), DomainError> {
+    /// The money after a payment, if it may be made: positive, after the agreement's
+    /// signatures, never beyond what is payable (the balance waits for the final report) nor
+    /// beyond the grant (409 each, naming what is left).
+    pub fn after_payment(&self, amount_cents: i64) -> Result<GrantMoney, DomainError> {
         check_cents(amount_cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
         if self.repayment_ordered {
             return Err(DomainError::conflict(
@@ -291,7 +291,10 @@ impl GrantMoney {
                 ),
             ));
         }
-        Ok(())
+        Ok(GrantMoney {
+            paid_cents: paid_after,
+            ..self.clone()
+        })
     }
 
     /// What is payable now and not yet paid.
@@ -585,7 +588,7 @@ mod tests {
         }
     }
 
-    fn conflict(result: Result<(), DomainError>) -> &'static str {
+    fn conflict<T: std::fmt::Debug>(result: Result<T, DomainError>) -> &'static str {
         match result {
             Err(DomainError::Conflict { code, .. }) => code,
             other => panic!("{other:?}"),
@@ -598,7 +601,7 @@ mod tests {
         assert_eq!(unsigned.payable_cents(), 0);
         assert_eq!(unsigned.due_on(), None);
         assert_eq!(
-            conflict(unsigned.check_payment(1_00)),
+            conflict(unsigned.after_payment(1_00)),
             "payment.agreement_unsigned"
         );
         let signed = money(AgreementGate::Signed {
@@ -607,22 +610,22 @@ mod tests {
         });
         assert_eq!(signed.payable_cents(), 30_000_00);
         assert_eq!(signed.due_on(), Some(date(2027, 5, 2)));
-        assert!(signed.check_payment(30_000_00).is_ok());
+        assert!(signed.after_payment(30_000_00).is_ok());
     }
 
     #[test]
     fn payments_never_exceed_what_is_due_nor_the_grant() {
         let mut m = money(AgreementGate::NotRequired);
         assert_eq!(m.due_on(), Some(date(2027, 5, 9)));
-        assert_eq!(conflict(m.check_payment(30_000_01)), "payment.not_due");
+        assert_eq!(conflict(m.after_payment(30_000_01)), "payment.not_due");
         m.paid_cents = 30_000_00;
         assert_eq!(m.due_on(), None);
         // The final report accepted makes the balance due 60 days later.
         m.report_accepted_on = Some(date(2028, 5, 1));
         assert_eq!(m.payable_cents(), 40_000_00);
         assert_eq!(m.due_on(), Some(date(2028, 6, 30)));
-        assert!(m.check_payment(10_000_00).is_ok());
-        match m.check_payment(10_000_01) {
+        assert!(m.after_payment(10_000_00).is_ok());
+        match m.after_payment(10_000_01) {
             Err(DomainError::Conflict { code, message, .. }) => {
                 assert_eq!(code, "payment.exceeds_grant");
                 assert!(
@@ -632,7 +635,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(m.check_payment(0), Err(DomainError::Invalid(_))));
+        assert!(matches!(m.after_payment(0), Err(DomainError::Invalid(_))));
         // Paid in part before the report: the rest stays due from the notification.
         m.paid_cents = 20_000_00;
         assert_eq!(m.due_on(), Some(date(2027, 5, 9)));
@@ -703,7 +706,7 @@ mod tests {
         m.paid_cents = 10_000_00;
         assert_eq!(m.payable_cents(), 10_000_00);
         assert_eq!(m.due_on(), None);
-        assert_eq!(conflict(m.check_payment(1_00)), "payment.repayment_ordered");
+        assert_eq!(conflict(m.after_payment(1_00)), "payment.repayment_ordered");
         assert!(!m.is_complete());
     }
 

@@ -8,9 +8,9 @@ use crate::schema::final_reports;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use simpa_domain::budget::{Budget, BudgetLine, Funder};
 use simpa_domain::final_report::{FinalReport, IndicatorResult, ReportStatus};
 use simpa_domain::ids::RequestId;
+use simpa_domain::request::Indicator;
 use uuid::Uuid;
 
 /// A final report as stored, with its review.
@@ -27,14 +27,6 @@ pub struct StoredReport {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub review_reason: Option<String>,
     pub version: i64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct LineJson {
-    account: String,
-    funder: Option<String>,
-    label: String,
-    amount_cents: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,29 +60,25 @@ struct Row {
 fn from_row(row: Row) -> StoreResult<StoredReport> {
     let corrupt =
         |what: &str| StoreError::Corrupt(format!("final_reports.{what} of {}", row.request_id));
-    let lines: Vec<LineJson> = json::read("final_reports.budget", &row.budget)?;
-    let lines = lines
-        .into_iter()
-        .map(|l| {
-            let funder = l.funder.as_deref().and_then(Funder::from_code);
-            BudgetLine::stored(&l.account, funder, &l.label, l.amount_cents)
-                .map_err(|_| corrupt("budget"))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    let budget = json::read_budget("final_reports.budget", &row.request_id, &row.budget)?;
     let indicators: Vec<IndicatorJson> = json::read("final_reports.indicators", &row.indicators)?;
     let attachments: Vec<String> = json::read("final_reports.attachments", &row.attachments)?;
     Ok(StoredReport {
         request: parse("final_reports.request_id", &row.request_id)?,
         status: ReportStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
         report: FinalReport {
-            budget: Budget { lines },
+            budget,
             indicators: indicators
                 .into_iter()
-                .map(|i| IndicatorResult {
-                    name: i.name,
-                    unit: i.unit,
-                    target: i.target,
-                    achieved: i.achieved,
+                .map(|i| {
+                    // Shown as requests' indicators are (see `Indicator::stored`).
+                    let shown = Indicator::stored(&i.name, &i.unit, i.target);
+                    IndicatorResult {
+                        name: shown.name,
+                        unit: shown.unit,
+                        target: i.target,
+                        achieved: i.achieved,
+                    }
                 })
                 .collect(),
             summary: row.summary,
@@ -130,19 +118,7 @@ pub fn file(
     filed_by: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let budget = json::write(
-        &report
-            .budget
-            .lines
-            .iter()
-            .map(|l| LineJson {
-                account: l.account.as_str().to_owned(),
-                funder: l.funder.map(|f| f.code().to_owned()),
-                label: l.label.clone(),
-                amount_cents: l.amount_cents,
-            })
-            .collect::<Vec<_>>(),
-    );
+    let budget = json::write_budget(&report.budget);
     let indicators = json::write(
         &report
             .indicators

@@ -290,7 +290,7 @@ pub fn record_payment(
     conn: &mut DbConnection,
     request: RequestId,
     payment: &NewPayment,
-    money: &GrantMoney,
+    after: &GrantMoney,
     now: DateTime<Utc>,
 ) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
@@ -307,11 +307,7 @@ pub fn record_payment(
             ))
             .execute(c)
     })?;
-    let after = GrantMoney {
-        paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
-        ..money.clone()
-    };
-    refresh(conn, request, &after, now)?;
+    refresh(conn, request, after, now)?;
     Ok(id)
 }
 

@@ -3,6 +3,8 @@
 use crate::error::{StoreError, StoreResult};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use simpa_domain::budget::{Budget, BudgetLine, Funder};
 
 pub fn write<T: Serialize + ?Sized>(value: &T) -> String {
     // Plain lists and maps of strings and numbers always serialise.
@@ -11,4 +13,34 @@ pub fn write<T: Serialize + ?Sized>(value: &T) -> String {
 
 pub fn read<T: DeserializeOwned>(column: &str, raw: &str) -> StoreResult<T> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// A CERFA budget as stored (see `Budget::to_json`), in `column` of the row `owner`. Lines
+/// stored before today's rules on labels are read as they were written; anything no rule
+/// ever allowed (an unknown account or funder) is corrupt.
+pub fn read_budget(column: &str, owner: &str, raw: &str) -> StoreResult<Budget> {
+    let corrupt = || StoreError::Corrupt(format!("{column} of {owner}"));
+    let lines: Vec<Value> = read(column, raw)?;
+    let lines = lines
+        .iter()
+        .map(|line| {
+            let funder = match line["funder"].as_str() {
+                Some(code) => Some(Funder::from_code(code).ok_or_else(corrupt)?),
+                None => None,
+            };
+            BudgetLine::stored(
+                line["account"].as_str().unwrap_or_default(),
+                funder,
+                line["label"].as_str().unwrap_or_default(),
+                line["amount_cents"].as_i64().ok_or_else(corrupt)?,
+            )
+            .map_err(|_| corrupt())
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Budget { lines })
+}
+
+/// A CERFA budget as stored.
+pub fn write_budget(budget: &Budget) -> String {
+    budget.to_json().to_string()
 }

@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use serde_json::Value;
 use simpa_domain::DomainError;
-use simpa_domain::budget::{Budget, BudgetLine, Funder};
+use simpa_domain::budget::Budget;
 use simpa_domain::campaign::{CircuitKind, Nature};
 use simpa_domain::circuit::{Assignment, Instructor, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
@@ -148,10 +148,6 @@ struct ContentColumns<'a> {
     updated_at: NaiveDateTime,
 }
 
-fn budget_json(budget: &Budget) -> String {
-    budget.to_json().to_string()
-}
-
 fn indicators_json(indicators: &[Indicator]) -> String {
     Indicator::list_to_json(indicators).to_string()
 }
@@ -173,32 +169,14 @@ fn content_columns(c: &RequestContent, now: DateTime<Utc>) -> ContentColumns<'_>
         nature: c.nature.code(),
         renews_request_id: c.renews.map(|r| r.to_string()),
         requested_cents: c.requested_cents,
-        budget: budget_json(&c.budget),
+        budget: json::write_budget(&c.budget),
         indicators: indicators_json(&c.indicators),
         updated_at: naive(now),
     }
 }
 
 fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
-    let corrupt = || StoreError::Corrupt(format!("requests.budget of {id}"));
-    let lines: Vec<Value> = json::read("requests.budget", raw)?;
-    let lines = lines
-        .iter()
-        .map(|line| {
-            let funder = match line["funder"].as_str() {
-                Some(code) => Some(Funder::from_code(code).ok_or_else(corrupt)?),
-                None => None,
-            };
-            BudgetLine::stored(
-                line["account"].as_str().unwrap_or_default(),
-                funder,
-                line["label"].as_str().unwrap_or_default(),
-                line["amount_cents"].as_i64().ok_or_else(corrupt)?,
-            )
-            .map_err(|_| corrupt())
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Budget { lines })
+    json::read_budget("requests.budget", id, raw)
 }
 
 fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {

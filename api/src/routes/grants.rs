@@ -362,7 +362,7 @@ pub async fn record_payment(
             let Some(reference) = reference.filter(|_| checks.is_empty()) else {
                 return Err(checks.into_error().into());
             };
-            money.check_payment(input.amount_cents)?;
+            let after = money.after_payment(input.amount_cents)?;
             if grants::payment_reference_taken(conn, id, &reference)? {
                 return Err(DomainError::conflict(
                     "payment.reference_taken",
@@ -377,11 +377,7 @@ pub async fn record_payment(
                 reference,
                 recorded_by,
             };
-            grants::record_payment(conn, id, &payment, &money, now)?;
-            let after = GrantMoney {
-                paid_cents: simpa_domain::money::total([money.paid_cents, payment.cents]),
-                ..money
-            };
+            grants::record_payment(conn, id, &payment, &after, now)?;
             let signer = signed(conn, &actor)?;
             close_when_complete(conn, &signer, id, &[Party::Finance], &after, city)?;
             let found = readable_grant(conn, &actor, id, false)?;
