@@ -27,10 +27,9 @@ impl FromRequest for IdempotencyKey {
         let Some(value) = req.headers().get(HEADER) else {
             return ready(Ok(IdempotencyKey(None)));
         };
-        let key =
-            value.to_str().ok().map(str::trim).filter(|k| {
-                (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
-            });
+        let key = value.to_str().ok().map(str::trim).filter(|k| {
+            (1..=MAX_KEY_LENGTH).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+        });
         ready(match key {
             Some(key) => Ok(IdempotencyKey(Some(key.to_owned()))),
             None => Err(Problem::bad_request(
@@ -39,7 +38,7 @@ impl FromRequest for IdempotencyKey {
                 vec![
                     Violation::new(
                         "idempotency_key.invalid",
-                        "1 à 255 caractères ASCII visibles.",
+                        format!("1 à {MAX_KEY_LENGTH} caractères ASCII visibles."),
                     )
                     .at(HEADER),
                 ],
@@ -61,20 +60,23 @@ impl utoipa::IntoParams for IdempotencyKey {
                 .name(HEADER)
                 .parameter_in(ParameterIn::Header)
                 .required(Required::False)
-                .description(Some(
-                    "Any unique string of 1 to 255 visible ASCII characters: a retry with the same key and body is answered like the first call, and acts only once.",
-                ))
+                .description(Some(format!(
+                    "Any unique string of 1 to {MAX_KEY_LENGTH} visible ASCII characters: a retry with the same key and body is answered like the first call, and acts only once."
+                )))
                 .schema(Some(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .min_length(Some(1))
-                        .max_length(Some(255))
+                        .max_length(Some(MAX_KEY_LENGTH))
                         .pattern(Some("^[!-~]+$")),
                 ))
                 .build(),
         ]
     }
 }
+
+/// A key is 1 to this many visible ASCII characters (`!` to `~`, the document's pattern).
+const MAX_KEY_LENGTH: usize = 255;
 
 /// The first answer, to give again.
 pub struct Replay(StoredResponse);

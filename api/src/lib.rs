@@ -204,6 +204,7 @@ pub fn app(
         .wrap(middleware::from_fn(cors::refusals_as_problems))
         .wrap(middleware::from_fn(panics::answer_500))
         .wrap(middleware::from_fn(security::security_headers))
+        .wrap(middleware::from_fn(server::close_after_head))
         .wrap(middleware::from_fn(metrics::count_requests))
         .wrap(middleware::from_fn(request_id::request_id))
 }

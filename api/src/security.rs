@@ -9,7 +9,6 @@ use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{ConnectionType, Method};
 use actix_web::middleware::Next;
 use actix_web::web;
 
@@ -50,19 +49,10 @@ pub async fn security_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let docs = req.path().starts_with("/docs");
-    let head = req.method() == Method::HEAD;
     let hsts = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.config.hsts);
     let mut response = next.call(req).await?;
-    if head {
-        // What follows an answer to HEAD on its connection cannot be told from its length
-        // (see `server`): the connection ends with it.
-        response
-            .response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
-    }
     let headers = response.headers_mut();
     for (name, value) in self::headers(docs, hsts) {
         headers.insert(name, HeaderValue::from_static(value));

@@ -69,6 +69,23 @@ pub fn serve(
     Ok(builder.run())
 }
 
+/// Ends the connection after an answer to HEAD: what follows such an answer on its
+/// connection cannot be told from its length, so [`Guarded`] could not follow it.
+pub async fn close_after_head(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let head = req.method() == actix_web::http::Method::HEAD;
+    let mut response = next.call(req).await?;
+    if head {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(response)
+}
+
 /// A connection whose answers are followed, response after response (heads, then bodies by
 /// their length or chunks), so that only heads are ever looked at. A head that actix-http
 /// wrote on its own (a 4xx or 5xx with nothing but `content-length: 0`, `connection` and

@@ -180,6 +180,32 @@ impl BudgetLine {
     }
 }
 
+/// The lines of a budget as written (account, funder, label, cents), each checked: those
+/// that pass, and the errors of the others, named `budget[i].<field>` (the caller reports
+/// them with what else it finds wrong). At most [`MAX_LINES`]: more are not read, as the
+/// rules over the lines (and their sums) cost in proportion to their number.
+pub fn parse_lines<'a>(
+    lines: impl ExactSizeIterator<Item = (&'a str, Option<Funder>, &'a str, i64)>,
+) -> (Vec<BudgetLine>, Vec<FieldError>) {
+    if lines.len() > MAX_LINES {
+        let too_many = Violation::new(
+            "budget.too_many_lines",
+            format!("Au plus {MAX_LINES} lignes."),
+        );
+        return (vec![], vec![too_many.at("budget")]);
+    }
+    let mut errors = Vec::new();
+    let parsed = lines
+        .enumerate()
+        .filter_map(|(i, (account, funder, label, cents))| {
+            BudgetLine::parse(i, account, funder, label, cents)
+                .map_err(|e| errors.extend(e))
+                .ok()
+        })
+        .collect();
+    (parsed, errors)
+}
+
 /// A project budget: lines in the order the association gave them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Budget {
@@ -348,6 +374,19 @@ pub(crate) mod tests {
                 ("budget[0].funder".into(), "budget.funder_only_for_74"),
             ]
         );
+    }
+
+    #[test]
+    fn lines_are_read_each_checked_and_at_most_their_limit() {
+        let written = [("60", None, "Achats", 100_00), ("99", None, "?", 5_00)];
+        let (lines, errors) = parse_lines(written.into_iter());
+        assert_eq!(lines.len(), 1);
+        let named: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["budget[1].account"]);
+        let too_many = vec![("60", None, "Achats", 100_00); MAX_LINES + 1];
+        let (lines, errors) = parse_lines(too_many.into_iter());
+        assert!(lines.is_empty());
+        assert_eq!(errors[0].code, "budget.too_many_lines");
     }
 
     #[test]

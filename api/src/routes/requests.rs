@@ -25,7 +25,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use simpa_app::instruction::{Telling, act};
 use simpa_app::requests::{author, load_readable, signed};
-use simpa_domain::budget::{BudgetLine, MAX_LINES};
+use simpa_domain::budget::{BudgetLine, parse_lines};
 use simpa_domain::campaign::Nature;
 use simpa_domain::circuit::{Command, Instructor, decide};
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
@@ -67,32 +67,17 @@ pub struct IndicatorFields {
 /// The lines of a budget as sent (a request's, or a final report's as carried out), each
 /// checked; every violation goes to `c`, named `budget[i].<field>`.
 pub(crate) fn parse_budget(budget: &[BudgetLineFields], c: &mut Checks) -> Vec<BudgetLine> {
-    if budget.len() > MAX_LINES {
-        c.push(
-            Violation::new(
-                "budget.too_many_lines",
-                format!("Au plus {MAX_LINES} lignes."),
-            )
-            .at("budget"),
-        );
-        // Not read further: the rules over the lines cost in proportion to their number.
-        return Vec::new();
-    }
-    budget
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            BudgetLine::parse(
-                i,
-                &l.account,
-                l.funder.map(|f| f.0),
-                &l.label,
-                l.amount_cents,
-            )
-            .map_err(|e| c.extend(e))
-            .ok()
-        })
-        .collect()
+    let lines = budget.iter().map(|l| {
+        (
+            l.account.as_str(),
+            l.funder.map(|f| f.0),
+            l.label.as_str(),
+            l.amount_cents,
+        )
+    });
+    let (parsed, errors) = parse_lines(lines);
+    c.extend(errors);
+    parsed
 }
 
 /// What the association writes in a request (CERFA 12156, section 6 and the project budget).
