@@ -23,8 +23,9 @@ pub static PANICS: LazyLock<IntCounter> = LazyLock::new(|| {
     .expect("a valid counter")
 });
 
-/// Logs and counts every panic, then lets the previous hook (the standard message on
-/// stderr) do its part. Installed once per process.
+/// Logs and counts every panic, once, in the log's format; the standard message on stderr
+/// (the previous hook) follows only when a backtrace is asked for (`RUST_BACKTRACE`).
+/// Installed once per process.
 pub fn install_hook() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
@@ -36,8 +37,10 @@ pub fn install_hook() {
                 .map(|l| format!("{}:{}", l.file(), l.line()))
                 .unwrap_or_default();
             let message = simpa_persistence::panic_message(info.payload());
-            tracing::error!(panic = %message, %location, "panic: the call is answered 500");
-            previous(info);
+            tracing::error!(panic = %message, %location, "panic (a bug): what it was doing is rolled back, a call is answered 500");
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+                previous(info);
+            }
         }));
     });
 }

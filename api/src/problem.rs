@@ -283,10 +283,8 @@ impl From<StoreError> for Problem {
                     "Une ressource liée n'existe pas ou plus : rechargez puis recommencez.",
                 )
             }
-            StoreError::Panicked(message) => {
-                tracing::error!(panic = %message, "a use case panicked: its transaction was rolled back");
-                Problem::internal()
-            }
+            // The panic hook logged it where it happened.
+            StoreError::Panicked(_) => Problem::internal(),
             StoreError::UnstorableText(reason) => {
                 tracing::warn!(%reason, "text refused by the database");
                 Problem::bad_request(
