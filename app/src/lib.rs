@@ -13,4 +13,5 @@ pub mod jobs;
 pub mod notify;
 pub mod passwords;
 pub mod requests;
+pub mod throttle;
 pub mod vault;

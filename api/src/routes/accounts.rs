@@ -11,6 +11,7 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::throttle::admit_attempt;
 use simpa_domain::account::{Password, parse_display_name};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
@@ -23,7 +24,7 @@ use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::Addressee;
-use simpa_persistence::{DbConnection, StoreResult, accounts, locks, reference, throttle};
+use simpa_persistence::{DbConnection, StoreResult, accounts, reference, throttle};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -216,10 +217,9 @@ pub async fn register(
     state
         .write(move |conn| {
             require(conn, caller, Action::RegisterAccount)?;
-            locks::lock_names(conn, &[&address])?;
-            let since = policy.window_start(now);
-            policy.check_registration(throttle::recent_failures(conn, &address, since)?, now)?;
-            throttle::record_attempt(conn, &[&address], now, since)?;
+            admit_attempt(conn, policy, &[&address], now, |_, recent| {
+                Ok(policy.check_registration(recent[0], now)?)
+            })?;
             if let Some(existing) = accounts::find_by_email(conn, &email)? {
                 let owner = Addressee {
                     account: existing.id,

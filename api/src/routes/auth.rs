@@ -8,6 +8,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::throttle::admit_attempt;
 use simpa_domain::DomainError;
 use simpa_domain::account::{RefreshDecision, decide_refresh, is_client_id};
 use simpa_domain::audit::{AuditAction, AuditActor};
@@ -16,13 +17,10 @@ use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::text::has_control_characters;
 use simpa_domain::throttle::{
-    RecentFailures, SignInFailures, ThrottlePolicy, counted_address, is_known_address,
-    known_address_since,
+    SignInFailures, counted_address, is_known_address, known_address_since,
 };
 use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::{
-    DbConnection, StoreResult, accounts, locks, service_accounts, throttle, tokens,
-};
+use simpa_persistence::{DbConnection, StoreResult, accounts, service_accounts, throttle, tokens};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -128,27 +126,6 @@ pub async fn request_token(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(response))
-}
-
-/// Refuses a sign-in while the recent failures of its `keys` are over the limits `check`
-/// applies (reading more if it must); otherwise records this attempt now, before the
-/// credentials are checked, so that attempts made in parallel count too. Returns the
-/// attempt's ids, to forget them if it succeeds.
-fn admit_attempt(
-    conn: &mut DbConnection,
-    policy: ThrottlePolicy,
-    keys: &[&str],
-    now: DateTime<Utc>,
-    check: impl FnOnce(&mut DbConnection, &[RecentFailures]) -> StoreResult<()>,
-) -> StoreResult<Vec<String>> {
-    locks::lock_names(conn, keys)?;
-    let since = policy.window_start(now);
-    let recent = keys
-        .iter()
-        .map(|key| throttle::recent_failures(conn, key, since))
-        .collect::<StoreResult<Vec<_>>>()?;
-    check(conn, &recent)?;
-    throttle::record_attempt(conn, keys, now, since)
 }
 
 /// The key of an address (`ip:…`) as throttling counts it.
