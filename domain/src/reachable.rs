@@ -93,8 +93,8 @@ fn is_public_v6(a: Ipv6Addr) -> bool {
     }
     // IETF protocol assignments (2001::/23: Teredo, benchmarking, ORCHID…), documentation
     // (2001:db8::/32, 3fff::/20).
-    let special = (s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8))
-        || (s[0] == 0x3fff && s[1] < 0x1000);
+    let special =
+        (s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8)) || (s[0] == 0x3fff && s[1] < 0x1000);
     !special
 }
 
