@@ -173,21 +173,13 @@ fn request_lines(
         .filter(|(_, held)| held.association.is_none())
         .map(|(r, _)| r.association)
         .collect();
-    let mut associations = if association_ids.is_empty() {
-        vec![]
-    } else {
-        associations::names(conn, &association_ids)?
-    };
+    let mut associations = associations::names(conn, &association_ids)?;
     let campaign_ids: Vec<_> = requests
         .iter()
         .filter(|(_, held)| held.campaign.is_none())
         .map(|(r, _)| r.campaign)
         .collect();
-    let mut campaigns = if campaign_ids.is_empty() {
-        vec![]
-    } else {
-        campaigns::get_many(conn, &campaign_ids)?
-    };
+    let mut campaigns = campaigns::get_many(conn, &campaign_ids)?;
     for (request, held) in requests {
         if let Some(name) = held.association {
             associations.push((request.association, name.to_owned()));

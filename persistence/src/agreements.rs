@@ -238,6 +238,9 @@ pub fn covers_of(
             .filter(agreements::last_year.ge(year))
             .select(Row::as_select())
             .load(conn)?;
+        if rows.is_empty() {
+            continue;
+        }
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let used: Vec<(Option<String>, i32)> = grants::table
             .filter(grants::agreement_id.eq_any(&ids))

@@ -646,6 +646,9 @@ pub fn names(
     conn: &mut DbConnection,
     ids: &[AssociationId],
 ) -> StoreResult<Vec<(AssociationId, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<(String, String)> = associations::table
         .filter(associations::id.eq_any(ids))

@@ -317,8 +317,11 @@ pub fn list(conn: &mut DbConnection, filter: &CampaignFilter) -> StoreResult<Vec
         .collect()
 }
 
-/// Many campaigns, in one query.
+/// Many campaigns, in one query (none for no ids).
 pub fn get_many(conn: &mut DbConnection, ids: &[CampaignId]) -> StoreResult<Vec<Campaign>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     campaigns::table
         .filter(campaigns::id.eq_any(ids))

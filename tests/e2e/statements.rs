@@ -82,7 +82,7 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
         ("the association's read of its request", read, (4, 4)),
         ("an instructor's opinion", give_opinion, (21, 23)),
         // At most three statements a line and a constant, on both databases.
-        ("a 200-line vote", vote, (35, 38)),
+        ("a 200-line vote", vote, (34, 37)),
     ] {
         let bound = match backend {
             Backend::Sqlite => sqlite,
