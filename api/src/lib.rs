@@ -1,7 +1,6 @@
 //! Simpa's HTTP API: routes, authentication, errors as problem+json, the OpenAPI document.
 //! The `simpa` binary (`server/`) mounts it; its use cases are the application layer's (`app/`).
 
-pub mod access;
 pub mod auth;
 pub mod blobs;
 pub mod codes;

@@ -5,11 +5,14 @@
 //! people (e-mails and webhook calls queued in the outbox, in the transaction of what causes
 //! them). The other use cases move here from `api/src/routes` area by area (issue 20).
 
+pub mod access;
 pub mod admin;
+pub mod campaigns;
 pub mod clock;
 pub mod grants;
 pub mod instruction;
 pub mod jobs;
+pub mod juries;
 pub mod notify;
 pub mod passwords;
 pub mod requests;

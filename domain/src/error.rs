@@ -168,3 +168,12 @@ impl Checks {
         }
     }
 }
+
+/// Nothing was found where `what` was looked for: not found (404), as if it never existed.
+pub fn existed(found: bool, what: &'static str) -> Result<(), DomainError> {
+    if found {
+        Ok(())
+    } else {
+        Err(DomainError::NotFound { what })
+    }
+}

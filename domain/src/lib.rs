@@ -45,4 +45,4 @@ pub mod text;
 pub mod throttle;
 pub mod tracking;
 
-pub use error::{Checks, DomainError, FieldError, Violation};
+pub use error::{Checks, DomainError, FieldError, Violation, existed};

@@ -49,6 +49,24 @@ pub fn check_assignable_direction(direction: Option<&Direction>) -> Result<(), c
     }
 }
 
+/// The district numbered `number` if the city has it (`known`); otherwise the error for
+/// `field`.
+pub fn known_district(
+    known: &[i32],
+    field: String,
+    number: i32,
+) -> Result<DistrictNumber, crate::FieldError> {
+    if known.contains(&number) {
+        Ok(DistrictNumber(number))
+    } else {
+        Err(crate::Violation::new(
+            "district.unknown",
+            format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
+        )
+        .at(field))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

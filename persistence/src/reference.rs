@@ -136,3 +136,8 @@ pub fn direction_codes(
         .into_iter()
         .collect())
 }
+
+/// The numbers of the city's districts.
+pub fn district_numbers(conn: &mut DbConnection) -> StoreResult<Vec<i32>> {
+    Ok(districts(conn)?.into_iter().map(|d| d.number.0).collect())
+}

@@ -1,27 +1,28 @@
 //! People's accounts: registration, one's own account, and (for admins) staff roles.
 
-use crate::access::require;
 use crate::auth::Caller;
-use crate::codes::{MemberRoleCode, StaffRoleKindCode};
+use crate::codes::StaffRoleKindCode;
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::existed;
 use crate::state::AppState;
+use crate::views::accounts::MembershipView;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_app::throttle::admit_attempt;
 use simpa_domain::account::{Password, parse_display_name};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
+use simpa_domain::existed;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::throttle::counted_address;
 use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::accounts::{AccountRecord, MembershipRecord, StaffGrant};
+use simpa_persistence::accounts::{AccountRecord, StaffGrant};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::Addressee;
 use simpa_persistence::{DbConnection, StoreResult, accounts, reference, throttle};
@@ -69,26 +70,6 @@ impl From<StaffGrant> for StaffRoleView {
             direction_id: g.role.direction().map(DirectionId::uuid),
             district_number: g.role.district().map(|d| d.0),
             granted_at: g.granted_at,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MembershipView {
-    pub association_id: Uuid,
-    pub association_name: String,
-    pub role: MemberRoleCode,
-    /// French label of the role.
-    pub role_label: &'static str,
-}
-
-impl From<MembershipRecord> for MembershipView {
-    fn from(m: MembershipRecord) -> Self {
-        MembershipView {
-            association_id: m.association_id.uuid(),
-            association_name: m.association_name,
-            role: MemberRoleCode(m.role),
-            role_label: m.role.label(),
         }
     }
 }
@@ -216,7 +197,7 @@ pub async fn register(
     };
     state
         .write(move |conn| {
-            require(conn, caller, Action::RegisterAccount)?;
+            require(conn, caller.0, Action::RegisterAccount)?;
             admit_attempt(conn, policy, &[&address], now, |_, recent| {
                 Ok(policy.check_registration(recent[0], now)?)
             })?;
@@ -255,7 +236,7 @@ pub async fn me(
 ) -> Result<web::Json<AccountView>, Problem> {
     let view = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadOwnAccount)?;
+            require(conn, caller.0, Action::ReadOwnAccount)?;
             match caller.0 {
                 Some(Subject::Person(id)) => account_view(conn, id),
                 _ => Err(DomainError::Forbidden.into()),
@@ -299,7 +280,7 @@ pub async fn list_accounts(
     let limit = pagination::limit(query.limit)?;
     let page = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageAccounts)?;
+            require(conn, caller.0, Action::ManageAccounts)?;
             accounts::list(conn, query.email.as_deref(), after.as_ref(), limit)
         })
         .await?;
@@ -321,7 +302,7 @@ pub async fn get_account(
     let id = AccountId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadAccount(id))?;
+            require(conn, caller.0, Action::ReadAccount(id))?;
             account_view(conn, id)
         })
         .await?;
@@ -368,7 +349,7 @@ pub async fn grant_staff_role(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageAccounts)?;
+            let actor = require(conn, caller.0, Action::ManageAccounts)?;
             accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
             let mut checks = Checks::default();
             if let Some(direction) = role.direction() {
@@ -443,7 +424,7 @@ pub async fn revoke_staff_role(
     let now = state.now();
     state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageAccounts)?;
+            let actor = require(conn, caller.0, Action::ManageAccounts)?;
             let (account, role) = (AccountId::from_uuid(account), StaffRoleId::from_uuid(role));
             // What the role was, for the trail: the row goes.
             let grant = accounts::staff_grants(conn, account)?

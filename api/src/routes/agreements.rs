@@ -2,7 +2,6 @@
 //! edited by the bureau while unsigned, signed by the association's president (its legal
 //! representative) and then by the city; downloadable as HTML and PDF.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::AgreementStatusCode;
 use crate::etag::with_etag;
@@ -16,6 +15,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_domain::DomainError;
 use simpa_domain::agreement::{
     self as rules, AgreementDocument, AgreementStatus, Article, YearAmount,
@@ -238,7 +238,7 @@ pub async fn list_agreements(
     let status = query.0.status.0;
     let list = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageAgreements)?;
+            require(conn, caller.0, Action::ManageAgreements)?;
             let mut items = Vec::new();
             for agreement in agreements::in_status(conn, status, 200)? {
                 let covered = grants::of_agreement(conn, agreement.id)?;
@@ -290,7 +290,7 @@ pub async fn update_agreement(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageAgreements)?;
+            let actor = require(conn, caller.0, Action::ManageAgreements)?;
             let agreement = locked_as_read(conn, id, if_match)?;
             rules::check_editable(agreement.status)?;
             let covered: Vec<YearAmount> = grants::of_agreement(conn, id)?

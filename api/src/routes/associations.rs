@@ -1,7 +1,6 @@
 //! Associations: create (the creator becomes president), read, update with optimistic
 //! concurrency, and the staff list.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::TargetPublicCode;
 use crate::etag::{etag, with_etag};
@@ -14,6 +13,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_domain::association::{
     self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
 };
@@ -423,7 +423,7 @@ async fn create_once(
     let (now, today) = (state.now(), state.today());
     state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::CreateAssociation)?;
+            let actor = require(conn, caller.0, Action::CreateAssociation)?;
             let person = person(&actor)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
@@ -466,7 +466,7 @@ pub async fn get_association(
     let id = AssociationId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadAssociation(id))?;
+            require(conn, caller.0, Action::ReadAssociation(id))?;
             load(conn, id).map(AssociationView::from)
         })
         .await?;
@@ -507,7 +507,7 @@ pub async fn update_association(
     let (now, today) = (state.now(), state.today());
     let view = state
         .write(move |conn| {
-            require(conn, caller, Action::UpdateAssociation(id))?;
+            require(conn, caller.0, Action::UpdateAssociation(id))?;
             let current = load(conn, id)?;
             let expected = if_match.expected(current.version);
             rules::check_version(current.version, expected)?;
@@ -565,7 +565,7 @@ pub async fn list_associations(
     };
     let page = state
         .read(move |conn| {
-            require(conn, caller, Action::ListAssociations)?;
+            require(conn, caller.0, Action::ListAssociations)?;
             associations::list(conn, &filter, after.as_ref(), limit)
         })
         .await?;

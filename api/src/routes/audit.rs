@@ -1,6 +1,5 @@
 //! The audit trail, for admins: sign-ins and those refused, changes of roles, exports.
 
-use crate::access::require;
 use crate::auth::Caller;
 use crate::codes::AuditActionCode;
 use crate::input::Query;
@@ -10,6 +9,7 @@ use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_domain::policy::Action;
 use simpa_persistence::audit::{self, AuditEvent};
 use utoipa::{IntoParams, ToSchema};
@@ -84,7 +84,7 @@ pub async fn list_audit_events(
     let action = query.action.map(|a| a.0);
     let page = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadAuditTrail)?;
+            require(conn, caller.0, Action::ReadAuditTrail)?;
             audit::list(conn, action, after.as_ref(), limit)
         })
         .await?;

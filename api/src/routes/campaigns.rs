@@ -1,7 +1,6 @@
 //! Campaigns: the bureau (or a town hall, for its local campaigns) sets them up, publishes and
 //! closes them; anyone reads the published ones.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::{CampaignStatusCode, CircuitCode, NatureCode};
 use crate::etag::{etag, with_etag};
@@ -10,22 +9,25 @@ use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
-use crate::routes::reference::{district_numbers, known_district};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
+use simpa_app::campaigns::load_visible;
 use simpa_app::clock::{city_time, parse_city_time};
 use simpa_domain::association::unknown_sectors;
 use simpa_domain::campaign::{
     self as rules, Campaign, CampaignSettings, CampaignStatus, Eligibility, Sla,
 };
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
-use simpa_domain::policy::{Action, Actor};
+use simpa_domain::policy::Action;
+use simpa_domain::reference::known_district;
 use simpa_domain::reference::{Direction, check_assignable_direction};
 use simpa_domain::{Checks, DomainError, FieldError, Violation};
 use simpa_persistence::campaigns::{self, CampaignFilter};
+use simpa_persistence::reference::district_numbers;
 use simpa_persistence::{DbConnection, StoreResult, documents, reference};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -305,21 +307,6 @@ impl CampaignView {
     }
 }
 
-/// The campaign, if the caller may know of it.
-pub(crate) fn load_visible(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: CampaignId,
-) -> StoreResult<(Actor, Campaign)> {
-    let campaign = campaigns::get(conn, id)?;
-    let published = campaign
-        .as_ref()
-        .is_some_and(|c| c.status != CampaignStatus::Draft);
-    let actor = require(conn, caller, Action::ReadCampaign { published })?;
-    let campaign = campaign.ok_or(DomainError::NotFound { what: "campaign" })?;
-    Ok((actor, campaign))
-}
-
 fn ensure_code_free(
     conn: &mut DbConnection,
     code: &str,
@@ -364,7 +351,7 @@ pub async fn create_campaign(
     let outcome: Result<CampaignView, Replay> = state
         .write(move |conn| {
             let district = input.district_number.map(DistrictNumber);
-            let actor = require(conn, caller, Action::ManageCampaign { district })?;
+            let actor = require(conn, caller.0, Action::ManageCampaign { district })?;
             let person = person(&actor)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
@@ -407,7 +394,7 @@ pub async fn list_campaigns(
     let (now, timezone) = (state.now(), state.config.timezone);
     let campaigns = state
         .read(move |conn| {
-            let actor = require(conn, caller, Action::ReadCampaign { published: true })?;
+            let actor = require(conn, caller.0, Action::ReadCampaign { published: true })?;
             let staff =
                 simpa_domain::policy::decide(&actor, Action::ReadCampaign { published: false })
                     .is_ok();
@@ -451,7 +438,7 @@ pub async fn get_campaign(
     let (now, timezone) = (state.now(), state.config.timezone);
     let view = state
         .read(move |conn| {
-            load_visible(conn, caller, id).map(|(_, c)| CampaignView::new(c, timezone, now))
+            load_visible(conn, caller.0, id).map(|(_, c)| CampaignView::new(c, timezone, now))
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -486,17 +473,17 @@ pub async fn update_campaign(
     let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
     let view = state
         .write(move |conn| {
-            let (_, current) = load_visible(conn, caller, id)?;
+            let (_, current) = load_visible(conn, caller.0, id)?;
             require(
                 conn,
-                caller,
+                caller.0,
                 Action::ManageCampaign {
                     district: current.settings.district,
                 },
             )?;
             require(
                 conn,
-                caller,
+                caller.0,
                 Action::ManageCampaign {
                     district: input.district_number.map(DistrictNumber),
                 },
@@ -527,10 +514,10 @@ async fn move_campaign(
     let (now, timezone) = (state.now(), state.config.timezone);
     let view = state
         .write(move |conn| {
-            let (_, current) = load_visible(conn, caller, id)?;
+            let (_, current) = load_visible(conn, caller.0, id)?;
             require(
                 conn,
-                caller,
+                caller.0,
                 Action::ManageCampaign {
                     district: current.settings.district,
                 },

@@ -2,7 +2,6 @@
 //! with the amount proposed) and records its vote, which decides every line in one
 //! transaction: granted with the amount voted, or refused. The associations are told.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::{CouncilCode, RequestStateCode, VoteOutcomeCode};
 use crate::etag::with_etag;
@@ -13,6 +12,7 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_app::instruction::{Telling, act};
 use simpa_app::notify;
 use simpa_app::requests::{signed, signed_actor};
@@ -148,7 +148,7 @@ fn managed(
     lock: bool,
 ) -> StoreResult<(Actor, Deliberation)> {
     // Who may not reach deliberations at all learns nothing of this one.
-    let actor = require(conn, caller, Action::PrepareDeliberations)?;
+    let actor = require(conn, caller.0, Action::PrepareDeliberations)?;
     let d = if lock {
         deliberations::get_locked(conn, id)?
     } else {
@@ -212,7 +212,7 @@ pub async fn create_deliberation(
             let district = (input.council.0 == CouncilKind::District)
                 .then(|| input.district_number.map(DistrictNumber))
                 .flatten();
-            let actor = require(conn, caller, Action::ManageDeliberations { district })?;
+            let actor = require(conn, caller.0, Action::ManageDeliberations { district })?;
             let mut c = Checks::default();
             let reference = c.check("reference", DeliberationReference::parse(&input.reference));
             let title = c.check("title", rules::parse_title(&input.title));
@@ -295,7 +295,7 @@ pub async fn list_deliberations(
     let district = query.0.district.map(DistrictNumber);
     let list = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageDeliberations { district })?;
+            require(conn, caller.0, Action::ManageDeliberations { district })?;
             Ok(DeliberationList {
                 items: deliberations::list(conn)?
                     .into_iter()
@@ -446,7 +446,7 @@ pub async fn remove_line(
     let view = state
         .write(move |conn| {
             let (actor, d) = managed_draft(conn, caller, id)?;
-            crate::routes::existed(deliberations::remove_line(conn, id, request_id)?, "line")?;
+            simpa_domain::existed(deliberations::remove_line(conn, id, request_id)?, "line")?;
             let request = requests::get_locked(conn, request_id)?
                 .ok_or(DomainError::NotFound { what: "request" })?;
             if request.facts.state == RequestState::Scheduled {

@@ -1,7 +1,6 @@
 //! The document vault: kinds of documents, filing them once, downloading them, the city's
 //! review, and where an association stands.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::blobs::BlobStore;
 use crate::codes::{
@@ -10,9 +9,9 @@ use crate::codes::{
 use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
-use crate::routes::existed;
 use crate::state::AppState;
 use crate::uploads::{self, UploadForm, UploadedFile};
+use crate::views::documents::DocumentVersionView;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
 use actix_web::http::header::{
@@ -21,12 +20,14 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_app::vault::vault_on;
 use simpa_domain::circuit::Instructor;
 use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
     check_declared_funding, check_review,
 };
+use simpa_domain::existed;
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::{Action, Actor};
@@ -87,83 +88,6 @@ pub struct DocumentKindInput {
     #[serde(default)]
     pub required_for_profile: bool,
     pub required_when: Option<ConditionCode>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FileView {
-    pub name: String,
-    pub size_bytes: i64,
-    pub media_type: String,
-    /// SHA-256 of the bytes, also the download's `ETag`.
-    pub sha256: String,
-    pub href: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BankDetailsView {
-    pub iban: String,
-    pub bic: String,
-    pub account_holder: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DocumentReviewView {
-    pub state: ReviewStateCode,
-    pub label: &'static str,
-    pub reason: Option<String>,
-    pub reviewed_at: Option<DateTime<Utc>>,
-}
-
-/// One filed version of a document (or a recorded attestation, which has no file).
-#[derive(Serialize, ToSchema)]
-pub struct DocumentVersionView {
-    pub id: Uuid,
-    pub kind: String,
-    pub fiscal_year: Option<i32>,
-    pub valid_until: Option<NaiveDate>,
-    pub event_date: Option<NaiveDate>,
-    pub file: Option<FileView>,
-    pub bank_details: Option<BankDetailsView>,
-    pub filed_by: Uuid,
-    pub filed_at: DateTime<Utc>,
-    pub review: DocumentReviewView,
-}
-
-impl From<DocumentVersion> for DocumentVersionView {
-    fn from(v: DocumentVersion) -> Self {
-        let id = v.facts.id.uuid();
-        let href = format!(
-            "/api/v1/associations/{}/documents/{id}/file",
-            v.association_id
-        );
-        DocumentVersionView {
-            id,
-            kind: v.kind_code,
-            fiscal_year: v.facts.fiscal_year,
-            valid_until: v.facts.valid_until,
-            event_date: v.facts.event_date,
-            file: v.file.map(|f| FileView {
-                name: f.file_name,
-                size_bytes: f.size_bytes,
-                media_type: f.media_type,
-                sha256: f.sha256,
-                href,
-            }),
-            bank_details: v.bank.map(|b| BankDetailsView {
-                iban: b.iban,
-                bic: b.bic,
-                account_holder: b.account_holder,
-            }),
-            filed_by: v.filed_by.uuid(),
-            filed_at: v.facts.filed_at,
-            review: DocumentReviewView {
-                state: ReviewStateCode(v.facts.review),
-                label: v.facts.review.label(),
-                reason: v.review_reason,
-                reviewed_at: v.reviewed_at,
-            },
-        }
-    }
 }
 
 /// Something worth a second look that does not prevent filing.
@@ -260,7 +184,7 @@ fn require_for_documents(
 ) -> StoreResult<Actor> {
     let district = associations::district(conn, id)?;
     let instructing = requests::instructing(conn, id)?;
-    let actor = require(conn, caller, action(district, instructing))?;
+    let actor = require(conn, caller.0, action(district, instructing))?;
     existed(associations::exists(conn, id)?, "association")?;
     Ok(actor)
 }
@@ -283,7 +207,7 @@ pub async fn list_kinds(
 ) -> Result<web::Json<Page<DocumentKindView>>, Problem> {
     let kinds = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadReferenceData)?;
+            require(conn, caller.0, Action::ReadReferenceData)?;
             documents::kinds(conn)
         })
         .await?;
@@ -320,7 +244,7 @@ pub async fn update_kind(
     };
     let updated = state
         .write(move |conn| {
-            require(conn, caller, Action::ManageDocumentKinds)?;
+            require(conn, caller.0, Action::ManageDocumentKinds)?;
             let kind = kind.checked().map_err(DomainError::Invalid)?;
             existed(documents::update_kind(conn, &kind)?, "document_kind")?;
             Ok(kind)
@@ -478,7 +402,7 @@ pub async fn file_document(
     // Who may file is known before a single byte is read.
     let (filer, name, kinds) = state
         .read(move |conn| {
-            let filer = person(&require(conn, caller, Action::FileDocument(id))?)?;
+            let filer = person(&require(conn, caller.0, Action::FileDocument(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             Ok((
                 filer,
@@ -801,7 +725,7 @@ pub async fn attest(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let signer = person(&require(conn, caller, Action::Attest(id))?)?;
+            let signer = person(&require(conn, caller.0, Action::Attest(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             match documents::kind(conn, &code)? {
                 Some(kind) if kind.rule == ValidityRule::Attestation => {}
@@ -853,8 +777,11 @@ pub async fn confirm_profile(
     let now = state.now();
     state
         .write(move |conn| {
-            require(conn, caller, Action::UpdateAssociation(id))?;
-            existed(associations::confirm(conn, id, now)?, "association")
+            require(conn, caller.0, Action::UpdateAssociation(id))?;
+            Ok(existed(
+                associations::confirm(conn, id, now)?,
+                "association",
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -882,7 +809,7 @@ pub async fn declare_public_funding(
     let now = state.now();
     state
         .write(move |conn| {
-            let declarer = person(&require(conn, caller, Action::UpdateAssociation(id))?)?;
+            let declarer = person(&require(conn, caller.0, Action::UpdateAssociation(id))?)?;
             existed(associations::exists(conn, id)?, "association")?;
             documents::declare_public_funding(conn, id, year, cents, declarer, now)
         })

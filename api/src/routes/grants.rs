@@ -1,7 +1,6 @@
 //! Grants: what the vote gave a request, its payment schedule and the payments finance
 //! records; the worklist of payments due, with the days late.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
 use crate::codes::{AgreementStatusCode, InstallmentDueCode};
 use crate::etag::with_etag;
@@ -14,6 +13,7 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
 use simpa_app::instruction::{Telling, act_on};
 use simpa_app::requests::signed;
@@ -271,7 +271,7 @@ pub async fn set_schedule(
     let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManagePayments)?;
+            let actor = require(conn, caller.0, Action::ManagePayments)?;
             let ReadableGrant {
                 grant, agreement, ..
             } = readable_grant(conn, &actor, id, true)?;
@@ -346,7 +346,7 @@ pub async fn record_payment(
     let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManagePayments)?;
+            let actor = require(conn, caller.0, Action::ManagePayments)?;
             let recorded_by = person(&actor)?;
             let ReadableGrant {
                 grant, agreement, ..
@@ -432,7 +432,7 @@ pub async fn payments_due(
     let today = state.today();
     let page = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadPayments)?;
+            require(conn, caller.0, Action::ReadPayments)?;
             let before = query.overdue.unwrap_or(false).then_some(today);
             grants::due(conn, before, after.as_ref(), limit)
         })
@@ -591,7 +591,7 @@ pub async fn settle_repayment(
     let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManagePayments)?;
+            let actor = require(conn, caller.0, Action::ManagePayments)?;
             // Read (and locked) as any grant: whoever may not read it is told it does not exist.
             readable_grant(conn, &actor, id, true)?;
             let repayment = grants::repayment(conn, repayment_id)?

@@ -4,7 +4,6 @@
 //! payments past theirs). The bureau sees the whole city; a direction or a town hall sees the
 //! requests it instructs. JSON, or the same numbers as CSV.
 
-use crate::access::require;
 use crate::auth::Caller;
 use crate::input::{Format, Query};
 use crate::problem::{Problem, responses};
@@ -14,6 +13,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use simpa_app::access::require;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::funding::days_late;
@@ -416,7 +416,7 @@ pub async fn get_indicators(
     });
     let view = state
         .read(move |conn| {
-            let actor = require(conn, caller, Action::ReadIndicators)?;
+            let actor = require(conn, caller.0, Action::ReadIndicators)?;
             let mut scope = request_scope(&actor);
             // What the caller sees as staff, not as a member of an association.
             scope.associations.clear();

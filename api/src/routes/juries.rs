@@ -3,7 +3,6 @@
 //! ranking, which shares out the envelope. The minutes are read as JSON or CSV. A juror's
 //! own work on a request is in `jury_sheets.rs`.
 
-use crate::access::require;
 use crate::auth::Caller;
 use crate::codes::{
     AllotmentCode, DeclarationCode, LastRequestCode, OpinionCode, RequestStateCode,
@@ -15,12 +14,15 @@ use crate::input::{Format, Json, Query};
 use crate::problem::{Problem, responses};
 use crate::spreadsheet::Csv;
 use crate::state::AppState;
+use crate::views::juries::CriterionFields;
 use crate::views::requests::{AssociationRef, CampaignRef};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_app::clock::CityNow;
 use simpa_app::instruction::{Telling, act_on};
+use simpa_app::juries::{Counting, counted_sheet};
 use simpa_app::notify;
 use simpa_app::requests::signed;
 use simpa_domain::audit::{AuditAction, AuditActor};
@@ -32,8 +34,7 @@ use simpa_domain::policy::{self, Action, Actor, JurySeat, Party};
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::scoring::{
-    AllocationRules, Candidate, Criterion, CriterionInput, Placed, Sheet, outcome_command,
-    parse_grid,
+    AllocationRules, Candidate, CriterionInput, Placed, Sheet, outcome_command, parse_grid,
 };
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
@@ -47,34 +48,6 @@ use simpa_persistence::{
 use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// A criterion of the scoring grid, as sent and read back.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
-pub struct CriterionFields {
-    #[schema(example = "Impact pour les habitants du quartier")]
-    pub label: String,
-    #[serde(default)]
-    pub description: String,
-    /// 1 to 100: how much it counts against the other criteria.
-    #[schema(example = 3)]
-    pub weight: i64,
-    /// 1 to 100: points go from 0 to this.
-    #[schema(example = 10)]
-    pub max_points: i64,
-}
-
-impl CriterionFields {
-    pub(crate) fn of_grid(grid: &[Criterion]) -> Vec<CriterionFields> {
-        grid.iter()
-            .map(|c| CriterionFields {
-                label: c.label.clone(),
-                description: c.description.clone(),
-                weight: i64::from(c.weight),
-                max_points: i64::from(c.max_points),
-            })
-            .collect()
-    }
-}
 
 fn default_min_scores() -> u32 {
     2
@@ -266,60 +239,6 @@ pub(crate) fn candidates(
     )
 }
 
-/// Whose scores count, request by request: jurors still on the jury, neither recused nor
-/// members of the applicant. The one place this rule lives.
-pub(crate) struct Counting {
-    active: HashSet<AccountId>,
-    members_of: HashSet<(AccountId, AssociationId)>,
-}
-
-impl Counting {
-    pub(crate) fn load(
-        conn: &mut DbConnection,
-        members: &[Member],
-        associations: &[AssociationId],
-    ) -> StoreResult<Counting> {
-        let active: Vec<AccountId> = members
-            .iter()
-            .filter(|m| m.withdrawn_at.is_none())
-            .map(|m| m.account)
-            .collect();
-        Ok(Counting {
-            members_of: juries::memberships_among(conn, &active, associations)?
-                .into_iter()
-                .collect(),
-            active: active.into_iter().collect(),
-        })
-    }
-
-    /// Whether the seat's juror may not sit on (or be counted for) a request of `association`.
-    pub(crate) fn excluded(&self, seat: &Seat, association: AssociationId) -> bool {
-        seat.recused()
-            || !self.active.contains(&seat.juror)
-            || self.members_of.contains(&(seat.juror, association))
-    }
-
-    pub(crate) fn member_of(&self, juror: AccountId, association: AssociationId) -> bool {
-        self.members_of.contains(&(juror, association))
-    }
-}
-
-/// A sheet handed in and counted, with its weighted score.
-pub(crate) fn counted_sheet(
-    counting: &Counting,
-    seat: &Seat,
-    association: AssociationId,
-) -> Option<Sheet> {
-    if counting.excluded(seat, association) || seat.handed_in_at.is_none() {
-        return None;
-    }
-    Some(Sheet {
-        request: seat.request,
-        juror: seat.juror,
-        score: seat.score?,
-    })
-}
-
 /// Everything the ranking of a jury is computed from.
 struct Standing {
     candidates: Vec<StoredRequest>,
@@ -426,7 +345,7 @@ pub async fn create_jury(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            require(conn, caller, Action::ManageJury)?;
+            require(conn, caller.0, Action::ManageJury)?;
             let campaign = call_for_projects(conn, id)?;
             if juries::get(conn, id)?.is_some() {
                 return Err(DomainError::conflict(
@@ -474,7 +393,7 @@ pub async fn update_jury(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            require(conn, caller, Action::ManageJury)?;
+            require(conn, caller.0, Action::ManageJury)?;
             let campaign = call_for_projects(conn, id)?;
             let current =
                 juries::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?;
@@ -605,7 +524,7 @@ pub async fn withdraw_juror(
         .write(move |conn| {
             let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
             at.jury.check_open()?;
-            crate::routes::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
+            simpa_domain::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
             seat_jurors_on(conn, &at, city)?;
             jury_view(conn, &at.campaign)
         })

@@ -1,24 +1,24 @@
 //! Members of an association: the president invites, changes roles, removes; the invited
 //! person accepts with the token of the invitation.
 
-use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::codes::MemberRoleCode;
 use crate::input::Json;
 use crate::problem::{Problem, responses};
-use crate::routes::accounts::MembershipView;
-use crate::routes::existed;
 use crate::state::AppState;
+use crate::views::accounts::MembershipView;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_domain::DomainError;
 use simpa_domain::association::{
     INVITATION_VALIDITY_DAYS, check_acceptance, ensure_keeps_a_president,
 };
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
+use simpa_domain::existed;
 use simpa_domain::ids::{AccountId, AssociationId};
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_persistence::accounts::MembershipRecord;
@@ -109,7 +109,7 @@ pub struct RoleChange {
 
 /// Locks the association for a change of its members; 404 if it does not exist.
 fn lock_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<()> {
-    existed(associations::lock(conn, id)?, "association")
+    Ok(existed(associations::lock(conn, id)?, "association")?)
 }
 
 /// Asks the policy, locks the association, then asks again: roles read before waiting for
@@ -119,9 +119,9 @@ fn require_managing(
     caller: Caller,
     id: AssociationId,
 ) -> StoreResult<Actor> {
-    require(conn, caller, Action::ManageMembers(id))?;
+    require(conn, caller.0, Action::ManageMembers(id))?;
     lock_association(conn, id)?;
-    require(conn, caller, Action::ManageMembers(id))
+    require(conn, caller.0, Action::ManageMembers(id))
 }
 
 fn member(
@@ -153,7 +153,7 @@ pub async fn list_members(
     let id = AssociationId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadMembers(id))?;
+            require(conn, caller.0, Action::ReadMembers(id))?;
             existed(associations::exists(conn, id)?, "association")?;
             Ok(MembersView {
                 members: members::list(conn, id)?
@@ -286,7 +286,8 @@ pub async fn accept_invitation(
     let now = state.now();
     let membership = state
         .write(move |conn| {
-            let Actor::Person { id: person, .. } = require(conn, caller, Action::AcceptInvitation)?
+            let Actor::Person { id: person, .. } =
+                require(conn, caller.0, Action::AcceptInvitation)?
             else {
                 return Err(DomainError::Forbidden.into());
             };

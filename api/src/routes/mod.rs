@@ -126,12 +126,3 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_deliveries)
         .service(webhooks::redeliver);
 }
-
-/// For writes that report whether they found their target: `false` means it does not exist.
-pub(crate) fn existed(found: bool, what: &'static str) -> simpa_persistence::StoreResult<()> {
-    if found {
-        Ok(())
-    } else {
-        Err(simpa_domain::DomainError::NotFound { what }.into())
-    }
-}

@@ -1,21 +1,20 @@
 //! What people want to hear by e-mail, and, for admins, what the outbox holds.
 
-use crate::access::{person, require};
 use crate::auth::Caller;
-use crate::codes::{ChannelCode, MessageStatusCode, WorkEmailsCode};
+use crate::codes::{MessageStatusCode, WorkEmailsCode};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
+use crate::views::outbox::OutboxMessageView;
 use actix_web::{get, put, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::{person, require};
 use simpa_domain::DomainError;
 use simpa_domain::policy::Action;
 use simpa_persistence::accounts::{self, Preferences};
-use simpa_persistence::outbox::{self, Message};
+use simpa_persistence::outbox;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 /// What a person wants to hear by e-mail.
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -49,7 +48,7 @@ pub async fn get_preferences(
 ) -> Result<web::Json<PreferencesView>, Problem> {
     let view = state
         .read(move |conn| {
-            let me = person(&require(conn, caller, Action::ReadOwnAccount)?)?;
+            let me = person(&require(conn, caller.0, Action::ReadOwnAccount)?)?;
             accounts::preferences(conn, me)?
                 .map(PreferencesView::from)
                 .ok_or_else(|| DomainError::NotFound { what: "account" }.into())
@@ -77,47 +76,12 @@ pub async fn set_preferences(
     };
     let view = state
         .write(move |conn| {
-            let me = person(&require(conn, caller, Action::ReadOwnAccount)?)?;
-            crate::routes::existed(accounts::set_preferences(conn, me, wanted)?, "account")?;
+            let me = person(&require(conn, caller.0, Action::ReadOwnAccount)?)?;
+            simpa_domain::existed(accounts::set_preferences(conn, me, wanted)?, "account")?;
             Ok(PreferencesView::from(wanted))
         })
         .await?;
     Ok(web::Json(view))
-}
-
-/// A message of the outbox.
-#[derive(Serialize, ToSchema)]
-pub struct OutboxMessageView {
-    pub id: Uuid,
-    pub channel: ChannelCode,
-    pub recipient: String,
-    pub subject: String,
-    pub status: MessageStatusCode,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub request_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    /// When it is due (again), while pending.
-    pub available_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-impl From<Message> for OutboxMessageView {
-    fn from(m: Message) -> Self {
-        OutboxMessageView {
-            id: m.id,
-            channel: ChannelCode(m.channel),
-            recipient: m.recipient,
-            subject: m.subject,
-            status: MessageStatusCode(m.status),
-            attempts: m.attempts,
-            last_error: m.last_error,
-            request_id: m.request.map(|r| r.uuid()),
-            created_at: m.created_at,
-            available_at: m.available_at,
-            sent_at: m.sent_at,
-        }
-    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -149,7 +113,7 @@ pub async fn list_outbox(
     let status = query.status.map(|s| s.0);
     let page = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadOutbox)?;
+            require(conn, caller.0, Action::ReadOutbox)?;
             outbox::list(conn, status, None, after.as_ref(), limit)
         })
         .await?;

@@ -1,17 +1,16 @@
 //! Reference data: districts, directions, activity sectors. Public.
 
-use crate::access::require;
 use crate::auth::Caller;
 use crate::pagination::Page;
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{get, web};
 use serde::Serialize;
-use simpa_domain::ids::DistrictNumber;
+use simpa_app::access::require;
 use simpa_domain::policy::Action;
 use simpa_domain::reference::{Direction, District, Sector};
-use simpa_domain::{FieldError, Violation};
-use simpa_persistence::{DbConnection, StoreResult, reference};
+
+use simpa_persistence::reference;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -91,7 +90,7 @@ pub async fn list_districts(
 ) -> Result<web::Json<Page<DistrictView>>, Problem> {
     let districts = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadReferenceData)?;
+            require(conn, caller.0, Action::ReadReferenceData)?;
             reference::districts(conn)
         })
         .await?;
@@ -109,7 +108,7 @@ pub async fn list_directions(
 ) -> Result<web::Json<Page<DirectionView>>, Problem> {
     let directions = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadReferenceData)?;
+            require(conn, caller.0, Action::ReadReferenceData)?;
             reference::directions(conn)
         })
         .await?;
@@ -127,36 +126,11 @@ pub async fn list_sectors(
 ) -> Result<web::Json<Page<SectorView>>, Problem> {
     let sectors = state
         .read(move |conn| {
-            require(conn, caller, Action::ReadReferenceData)?;
+            require(conn, caller.0, Action::ReadReferenceData)?;
             reference::sectors(conn)
         })
         .await?;
     Ok(web::Json(Page::all(
         sectors.into_iter().map(SectorView::from),
     )))
-}
-
-/// The numbers of the city's districts, to check input against.
-pub(crate) fn district_numbers(conn: &mut DbConnection) -> StoreResult<Vec<i32>> {
-    Ok(reference::districts(conn)?
-        .into_iter()
-        .map(|d| d.number.0)
-        .collect())
-}
-
-/// The district numbered `number` if the city has it; otherwise the error for `field`.
-pub(crate) fn known_district(
-    known: &[i32],
-    field: String,
-    number: i32,
-) -> Result<DistrictNumber, FieldError> {
-    if known.contains(&number) {
-        Ok(DistrictNumber(number))
-    } else {
-        Err(Violation::new(
-            "district.unknown",
-            format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
-        )
-        .at(field))
-    }
 }

@@ -1,20 +1,20 @@
 //! Directions' API clients, managed by admins. A client acts as an instructor of its direction.
 
-use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::input::Json;
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
-use crate::routes::existed;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_domain::DomainError;
 use simpa_domain::account::client_id_of;
 use simpa_domain::association::parse_line;
 use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::existed;
 use simpa_domain::ids::{DirectionId, ServiceAccountId};
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::reference::check_assignable_direction;
@@ -96,7 +96,7 @@ pub async fn create_client(
     let client = state
         .write(move |conn| {
             let Actor::Person { id: admin, .. } =
-                require(conn, caller, Action::ManageServiceAccounts)?
+                require(conn, caller.0, Action::ManageServiceAccounts)?
             else {
                 return Err(DomainError::Forbidden.into());
             };
@@ -157,7 +157,7 @@ pub async fn list_clients(
 ) -> Result<web::Json<Page<ClientView>>, Problem> {
     let clients = state
         .read(move |conn| {
-            require(conn, caller, Action::ManageServiceAccounts)?;
+            require(conn, caller.0, Action::ManageServiceAccounts)?;
             service_accounts::list(conn)
         })
         .await?;
@@ -187,7 +187,7 @@ pub async fn revoke_client(
     let now = state.now();
     state
         .write(move |conn| {
-            let actor = require(conn, caller, Action::ManageServiceAccounts)?;
+            let actor = require(conn, caller.0, Action::ManageServiceAccounts)?;
             existed(service_accounts::deactivate(conn, id)?, "service_account")?;
             let event = NewAuditEvent::new(
                 AuditAction::ServiceAccountRevoked,

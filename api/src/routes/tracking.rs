@@ -1,18 +1,18 @@
 //! Following requests: each staff member's worklist, the change feed directions' systems
 //! sync from, and the verification of a request's history.
 
-use crate::access::require;
 use crate::auth::Caller;
 use crate::codes::RequestStateCode;
 use crate::input::Query;
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::requests::{RequestQuery, summary_page};
 use crate::state::AppState;
+use crate::views::request_lists::{RequestQuery, summary_page};
 use crate::views::requests::RequestSummary;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_app::requests::load_readable;
 use simpa_domain::Violation;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
@@ -112,7 +112,7 @@ pub async fn changes(
     let limit = pagination::limit(query.limit)?;
     let page = state
         .read(move |conn| {
-            let actor = require(conn, caller, Action::FollowRequests)?;
+            let actor = require(conn, caller.0, Action::FollowRequests)?;
             // A cursor beyond the feed (from another installation, a restored backup) would
             // silently skip what comes next.
             if since > history::last_change(conn)? {

@@ -1,21 +1,21 @@
 //! Webhook endpoints of directions' systems (and admins'), their delivery log, and redelivery.
 //! Deliveries themselves are outbox messages, sent by the worker (see `crate::webhooks`).
 
-use crate::access::require;
 use crate::auth::{Caller, secrets};
 use crate::codes::ActionCode;
 use crate::idempotency::{self, Attempt, IdempotencyKey, Replay};
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
-use crate::routes::existed;
-use crate::routes::notifications::OutboxMessageView;
 use crate::state::AppState;
+use crate::views::outbox::OutboxMessageView;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use simpa_app::access::require;
 use simpa_domain::DomainError;
 use simpa_domain::contact::WebsiteUrl;
+use simpa_domain::existed;
 use simpa_domain::ids::DirectionId;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::reference::check_assignable_direction;
@@ -198,7 +198,7 @@ pub async fn list_webhooks(
 ) -> Result<web::Json<Page<WebhookView>>, Problem> {
     let endpoints = state
         .read(move |conn| {
-            let actor = require(conn, caller, Action::ListWebhooks)?;
+            let actor = require(conn, caller.0, Action::ListWebhooks)?;
             let endpoints = webhooks::list(conn)?;
             Ok(endpoints
                 .into_iter()
@@ -226,7 +226,7 @@ fn managed_endpoint(conn: &mut DbConnection, caller: Caller, id: Uuid) -> StoreR
     let endpoint = webhooks::get(conn, id)?.ok_or(DomainError::NotFound { what: "webhook" })?;
     require(
         conn,
-        caller,
+        caller.0,
         Action::ManageWebhook {
             direction: endpoint.direction,
         },
@@ -255,7 +255,7 @@ pub async fn remove_webhook(
     state
         .write(move |conn| {
             managed_endpoint(conn, caller, id)?;
-            existed(webhooks::deactivate(conn, id)?, "webhook")
+            Ok(existed(webhooks::deactivate(conn, id)?, "webhook")?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,8 +4,8 @@
 
 use crate::codes::{ActionCode, CircuitCode, OpinionCode, RequestStateCode, VisibilityCode};
 use crate::etag::etag;
-use crate::routes::documents::{DocumentVersionView, FileView};
-use crate::routes::requests::RequestFields;
+use crate::views::documents::{DocumentVersionView, FileView};
+use crate::views::request_fields::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::requests::RequestFile;

@@ -1,13 +1,16 @@
 //! The one door to every use case: who is calling, then what the domain policy says.
 
-use crate::auth::Caller;
-use simpa_domain::policy::{self, Action, Actor};
+use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::{DbConnection, StoreResult};
 
 /// Loads the caller's roles and asks the policy; the use case goes on only if it is allowed.
-pub fn require(conn: &mut DbConnection, caller: Caller, action: Action) -> StoreResult<Actor> {
-    let actor = load_actor(conn, caller.0)?;
+pub fn require(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    action: Action,
+) -> StoreResult<Actor> {
+    let actor = load_actor(conn, subject)?;
     policy::authorize(&actor, action)?;
     Ok(actor)
 }
