@@ -55,16 +55,3 @@ async fn worker_panic_armed(state: web::Data<AppState>) -> HttpResponse {
     let armed = state.faults.worker_panics.load(Ordering::SeqCst);
     HttpResponse::Ok().json(serde_json::json!({ "armed": armed }))
 }
-
-/// The faults armed on one node.
-#[derive(Default)]
-pub struct Faults {
-    worker_panics: std::sync::atomic::AtomicBool,
-}
-
-impl Faults {
-    /// Whether the worker's round must panic now (once per time it was armed).
-    pub fn worker_must_panic(&self) -> bool {
-        self.worker_panics.swap(false, Ordering::SeqCst)
-    }
-}

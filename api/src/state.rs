@@ -27,7 +27,7 @@ pub struct AppState {
     uploads: Semaphore,
     /// Faults the end-to-end tests arm on this node.
     #[cfg(feature = "faults")]
-    pub faults: crate::faults::Faults,
+    pub faults: Faults,
 }
 
 impl AppState {
@@ -165,4 +165,20 @@ async fn in_this_span<T: Send + 'static>(
 ) -> Result<T, actix_web::error::BlockingError> {
     let span = tracing::Span::current();
     web::block(move || span.in_scope(job)).await
+}
+
+/// The faults the end-to-end tests armed on one node (see `faults.rs`).
+#[cfg(feature = "faults")]
+#[derive(Default)]
+pub struct Faults {
+    pub worker_panics: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(feature = "faults")]
+impl Faults {
+    /// Whether the worker's round must panic now (once per time it was armed).
+    pub fn worker_must_panic(&self) -> bool {
+        self.worker_panics
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+    }
 }

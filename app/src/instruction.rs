@@ -12,7 +12,7 @@ use simpa_domain::circuit::{Command, decide};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{DocumentVersionId, RequestId};
-use simpa_domain::policy::Party;
+use simpa_domain::parties::Party;
 use simpa_domain::request::{
     RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
 };

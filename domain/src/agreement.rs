@@ -296,7 +296,7 @@ pub fn articles(doc: &AgreementDocument) -> Vec<Article> {
     let mut amounts = vec![format!(
         "Par délibération {} du {}, la Ville attribue à l'association une subvention de {} pour l'année {first}.",
         doc.deliberation,
-        crate::deliberation::french_date(doc.voted_on),
+        crate::wording::french_date(doc.voted_on),
         euros(t.years.first().map_or(0, |y| y.cents)),
     )];
     if t.years.len() > 1 {
@@ -356,7 +356,7 @@ pub fn articles(doc: &AgreementDocument) -> Vec<Article> {
             "Article 5 — Compte rendu financier",
             vec![format!(
                 "L'association remet le compte rendu financier de l'action (CERFA n° 15059) au plus tard le {} : budget réalisé au regard du budget prévisionnel, indicateurs atteints, bilan qualitatif et explication des écarts de plus de 15 %.",
-                crate::deliberation::french_date(doc.final_report_due_on)
+                crate::wording::french_date(doc.final_report_due_on)
             )],
         ),
         article(

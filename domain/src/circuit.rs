@@ -6,13 +6,12 @@
 
 use crate::campaign::CircuitKind;
 use crate::coded_enum;
-use crate::deliberation::{Council, DeliberationReference, french_date};
+use crate::council::{Council, DeliberationReference};
 use crate::ids::{DirectionId, DistrictNumber};
-use crate::jury::Declaration;
-use crate::policy::Party;
+use crate::parties::{Instructor, Party};
 use crate::request::RequestState;
-use crate::scoring::score_in_french;
 use crate::text;
+use crate::wording::{capitalised, french_date, ordinal, score_in_french};
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -85,39 +84,12 @@ coded_enum! {
     }
 }
 
-/// Who instructs a request: a direction, or for the local circuit the district's town hall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Instructor {
-    Direction(DirectionId),
-    District(DistrictNumber),
-}
-
-impl Instructor {
-    /// A stable text key: `direction:<uuid>` or `district:<n>`.
-    pub fn key(self) -> String {
-        match self {
-            Instructor::Direction(d) => format!("direction:{d}"),
-            Instructor::District(n) => format!("district:{n}"),
-        }
-    }
-
-    pub fn parse_key(key: &str) -> Option<Instructor> {
-        match key.split_once(':')? {
-            ("direction", id) => id.parse().ok().map(Instructor::Direction),
-            ("district", n) => n
-                .parse()
-                .ok()
-                .map(|n| Instructor::District(DistrictNumber(n))),
-            _ => None,
-        }
-    }
-
-    fn is(self, party: Party) -> bool {
-        match (self, party) {
-            (Instructor::Direction(d), Party::Direction(p)) => d == p,
-            (Instructor::District(d), Party::District(p)) => d == p,
-            _ => false,
-        }
+coded_enum! {
+    /// What a juror declares about a request before seeing it: what a
+    /// jury seat's declaration carries.
+    pub enum Declaration {
+        NoConflict = ("no_conflict", "Aucun conflit d'intérêts"),
+        Conflict = ("conflict", "Conflit d'intérêts : récusé·e"),
     }
 }
 
@@ -534,23 +506,6 @@ impl Who {
             Who::Jury => "le jury de l'appel à projets".to_owned(),
             Who::City => "la Ville".to_owned(),
         }
-    }
-}
-
-/// The text with its first letter in capitals ("le Conseil de Paris" → "Le Conseil de Paris").
-pub fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
-
-/// "1er", "11e": how districts are written.
-pub fn ordinal(district: DistrictNumber) -> String {
-    if district.0 == 1 {
-        "1er".to_owned()
-    } else {
-        format!("{}e", district.0)
     }
 }
 
@@ -1354,7 +1309,7 @@ mod tests {
     }
 
     fn paris() -> Council {
-        Council::new(crate::deliberation::CouncilKind::ConseilDeParis, None).unwrap()
+        Council::new(crate::council::CouncilKind::ConseilDeParis, None).unwrap()
     }
 
     fn parties() -> Vec<(&'static str, Party)> {

@@ -332,7 +332,7 @@ impl GrantMoney {
                 "payment.paid_on",
                 format!(
                     "Un versement est daté entre le {} (vote{}) et aujourd'hui.",
-                    crate::deliberation::french_date(earliest),
+                    crate::wording::french_date(earliest),
                     if earliest > voted_on {
                         ", puis signature de la convention"
                     } else {
@@ -401,7 +401,7 @@ pub fn check_settled_on(
             "repayment.settled_on",
             format!(
                 "Un reversement est réglé entre son ordre, le {}, et aujourd'hui.",
-                crate::deliberation::french_date(ordered_on)
+                crate::wording::french_date(ordered_on)
             ),
         ));
     }

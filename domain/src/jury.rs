@@ -5,6 +5,7 @@
 //! validates the ranking, which moves each request to `ranked` or `rejected` (see
 //! `scoring.rs` for the ranking and allocation).
 
+use crate::circuit::Declaration;
 use crate::coded_enum;
 use crate::ids::{AccountId, RequestId};
 use crate::scoring::{AllocationRules, Criterion, LastRequest};
@@ -17,14 +18,6 @@ coded_enum! {
         Open = ("open", "Ouverte : les juré·es notent"),
         Closed = ("closed", "Close : notes verrouillées"),
         Validated = ("validated", "Validée : classement arrêté"),
-    }
-}
-
-coded_enum! {
-    /// What a juror declares about a request before seeing it.
-    pub enum Declaration {
-        NoConflict = ("no_conflict", "Aucun conflit d'intérêts"),
-        Conflict = ("conflict", "Conflit d'intérêts : récusé·e"),
     }
 }
 

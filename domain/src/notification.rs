@@ -2,9 +2,10 @@
 //! 2021 the Conseil de Paris criticised that refusals went untold), and new work reaches the
 //! staff who must do it.
 
-use crate::circuit::{ActionKind, Instructor, RequestFacts};
+use crate::circuit::{ActionKind, RequestFacts};
 use crate::coded_enum;
 use crate::ids::{DirectionId, DistrictNumber};
+use crate::parties::Instructor;
 use crate::request::RequestState;
 use crate::tracking::{Holder, whereabouts};
 
@@ -160,7 +161,7 @@ mod tests {
     use super::*;
     use crate::campaign::CircuitKind;
     use crate::circuit::{Command, decide};
-    use crate::policy::Party;
+    use crate::parties::Party;
     use chrono::{NaiveDate, TimeZone, Utc};
     use uuid::Uuid;
 

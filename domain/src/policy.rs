@@ -7,8 +7,8 @@
 //! or who asks for a staff-only list, gets `Forbidden`.
 
 use crate::DomainError;
-use crate::circuit::Instructor;
 use crate::ids::{AccountId, AssociationId, DirectionId, DistrictNumber, ServiceAccountId};
+use crate::parties::{Instructor, Party};
 use crate::roles::{MemberRole, StaffRole};
 
 /// Who a valid access token speaks for, before their roles are looked up.
@@ -491,22 +491,6 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::NotFound,
         ),
     }
-}
-
-/// The part someone plays in a request's circuit (see `circuit.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Party {
-    /// A member of the association that files it.
-    Applicant,
-    /// The central subsidies bureau (admins act as the bureau).
-    Bureau,
-    Direction(DirectionId),
-    District(DistrictNumber),
-    /// The jury of a call for projects: never one of [`parties`]; the jury's use cases act
-    /// as it once [`decide`] allowed them.
-    Jury,
-    /// The city's finance: pays grants.
-    Finance,
 }
 
 /// The parts `actor` plays in a request of `association`. A member of the association plays

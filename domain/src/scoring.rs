@@ -14,6 +14,7 @@ use crate::circuit::{Command, OpinionValue};
 use crate::coded_enum;
 use crate::ids::{AccountId, RequestId};
 use crate::text;
+use crate::wording::score_in_french;
 use crate::{FieldError, Violation};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -221,11 +222,6 @@ pub fn weighted(grid: &[Criterion], points: &[u32]) -> f64 {
 /// A score as people read it, in hundredths: 72.456 → 7246 ("72,46/100").
 pub fn hundredths(score: f64) -> i64 {
     (score * 100.0).round() as i64
-}
-
-/// "72,46/100".
-pub fn score_in_french(hundredths: i64) -> String {
-    format!("{},{:02}/100", hundredths / 100, (hundredths % 100).abs())
 }
 
 coded_enum! {

@@ -3,9 +3,11 @@
 //! waited for the association (an incomplete request stops the city's clock).
 
 use crate::campaign::{CircuitKind, Sla};
-use crate::circuit::{Instructor, RequestFacts, capitalised, ordinal};
+use crate::circuit::RequestFacts;
 use crate::ids::DistrictNumber;
+use crate::parties::Instructor;
 use crate::request::RequestState;
+use crate::wording::{capitalised, ordinal};
 use chrono::{DateTime, Duration, Utc};
 
 /// A step of instruction with a deadline.

@@ -9,7 +9,8 @@ use crate::schema::{deliberation_lines, deliberations};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::DomainError;
-use simpa_domain::deliberation::{Council, CouncilKind, DeliberationReference, VoteOutcome};
+use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
+use simpa_domain::deliberation::VoteOutcome;
 use simpa_domain::ids::{AccountId, DistrictNumber, RequestId};
 use uuid::Uuid;
 

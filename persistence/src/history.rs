@@ -9,9 +9,10 @@ use crate::schema::{request_changes, request_events};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::max;
 use diesel::prelude::*;
-use simpa_domain::circuit::{ActionKind, Instructor, RequestFacts, Visibility};
+use simpa_domain::circuit::{ActionKind, RequestFacts, Visibility};
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::RequestId;
+use simpa_domain::parties::Instructor;
 use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
 

@@ -13,8 +13,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use simpa_domain::DomainError;
+use simpa_domain::circuit::Declaration;
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
-use simpa_domain::jury::{Declaration, Jury, JurySettings, SessionStatus};
+use simpa_domain::jury::{Jury, JurySettings, SessionStatus};
 use simpa_domain::policy::JurySeat;
 use simpa_domain::scoring::{Allotment, Criterion, LastRequest, Mark, Placed};
 

@@ -21,10 +21,11 @@ use serde_json::Value;
 use simpa_domain::DomainError;
 use simpa_domain::budget::Budget;
 use simpa_domain::campaign::{CircuitKind, Nature};
-use simpa_domain::circuit::{Assignment, Instructor, Opinion, OpinionValue, RequestFacts};
+use simpa_domain::circuit::{Assignment, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
     AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
 };
+use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;

@@ -453,14 +453,14 @@ fn document(
             format!(
                 "Pour l'association : {}, le {}.",
                 s.name,
-                simpa_domain::deliberation::french_date(s.at.date_naive())
+                simpa_domain::wording::french_date(s.at.date_naive())
             )
         }),
         agreement.city_signature.as_ref().map(|s| {
             format!(
                 "Pour la {city} : {}, le {}.",
                 s.name,
-                simpa_domain::deliberation::french_date(s.at.date_naive())
+                simpa_domain::wording::french_date(s.at.date_naive())
             )
         }),
     ]

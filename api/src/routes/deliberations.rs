@@ -17,9 +17,8 @@ use simpa_app::instruction::{Telling, act};
 use simpa_app::notify;
 use simpa_app::requests::{signed, signed_actor};
 use simpa_domain::circuit::{Command, decide};
-use simpa_domain::deliberation::{
-    self as rules, Amendment, Council, CouncilKind, DeliberationReference, decide_vote,
-};
+use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
+use simpa_domain::deliberation::{self as rules, Amendment, decide_vote};
 use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
 use simpa_domain::money;
 use simpa_domain::policy::{self, Action, Actor};

@@ -22,7 +22,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::access::{person, require};
 use simpa_app::vault::vault_on;
-use simpa_domain::circuit::Instructor;
 use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
     check_declared_funding, check_review,
@@ -30,6 +29,7 @@ use simpa_domain::document::{
 use simpa_domain::existed;
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
+use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{Action, Actor};
 use simpa_domain::text;
 use simpa_domain::{Checks, DomainError, Violation};

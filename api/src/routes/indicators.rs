@@ -23,7 +23,7 @@ use simpa_domain::indicators::{
 };
 use simpa_domain::policy::{Action, request_scope};
 use simpa_domain::request::RequestState;
-use simpa_domain::{circuit::Instructor, final_report};
+use simpa_domain::{final_report, parties::Instructor};
 use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::indicators::{self, RequestFigures};
 use simpa_persistence::reference;

@@ -30,7 +30,8 @@ use simpa_domain::campaign::{Campaign, CircuitKind};
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
 use simpa_domain::jury::{Jury, JurySettings, SessionStatus, ToCover, assign};
-use simpa_domain::policy::{self, Action, Actor, JurySeat, Party};
+use simpa_domain::parties::Party;
+use simpa_domain::policy::{self, Action, Actor, JurySeat};
 use simpa_domain::request::RequestState;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::scoring::{
@@ -599,7 +600,7 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreR
         };
         let command = Command::DeclareInterests {
             juror: names.get(&recusal.juror).cloned().unwrap_or_default(),
-            declaration: simpa_domain::jury::Declaration::Conflict,
+            declaration: simpa_domain::circuit::Declaration::Conflict,
             reason: recusal.conflict_reason.clone(),
             automatic: true,
         };

@@ -21,10 +21,10 @@ use simpa_app::requests::signed;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::Command;
+use simpa_domain::circuit::Declaration;
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::jury::{
-    Declaration, Jury, check_cleared, check_declaration_change, check_sheet_editable,
-    parse_declaration,
+    Jury, check_cleared, check_declaration_change, check_sheet_editable, parse_declaration,
 };
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::scoring::{check_sheet, complete_points, weighted};
@@ -178,7 +178,7 @@ pub async fn declare_interests(
                 conn,
                 &signer,
                 at.request.id,
-                &[simpa_domain::policy::Party::Jury],
+                &[simpa_domain::parties::Party::Jury],
                 command,
                 city,
                 Telling::NoOne,

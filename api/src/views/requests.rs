@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use simpa_app::requests::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::campaign::{Campaign, Sla};
-use simpa_domain::circuit::{Instructor, Visibility, possible_actions};
+use simpa_domain::circuit::{Visibility, possible_actions};
 use simpa_domain::history::{Event, transitions};
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
+use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::Direction;
 use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
@@ -242,7 +243,7 @@ fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
                 "district",
                 format!(
                     "Mairie du {} arrondissement",
-                    simpa_domain::circuit::ordinal(n)
+                    simpa_domain::wording::ordinal(n)
                 ),
             );
             view.district_number = Some(n.0);
@@ -259,7 +260,7 @@ fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
             view.label = match view.district_number {
                 Some(n) => format!(
                     "Mairie du {} arrondissement",
-                    simpa_domain::circuit::ordinal(DistrictNumber(n))
+                    simpa_domain::wording::ordinal(DistrictNumber(n))
                 ),
                 None => codes.join(", "),
             };
