@@ -20,7 +20,7 @@ use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::{self, Recorded};
 use simpa_persistence::requests::StoredRequest;
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, grants, requests};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
 
 /// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow
 /// the request), or no one (scheduling, a juror's declaration, a step of a longer use case
@@ -168,10 +168,12 @@ fn check_ready_to_submit(
     now: CityNow,
 ) -> StoreResult<Ready> {
     let today = now.today();
-    let association =
-        associations::get(conn, request.association)?.ok_or(DomainError::NotFound {
-            what: "association",
-        })?;
+    let (association, overdue_final_reports) =
+        associations::applicant(conn, request.association, today)?.ok_or(
+            DomainError::NotFound {
+                what: "association",
+            },
+        )?;
     let (vault, versions) = vault_of(conn, &association, today, now.timezone)?;
     let documents = vault
         .kinds
@@ -187,7 +189,7 @@ fn check_ready_to_submit(
             district: association.district,
             sectors: association.profile.sectors.clone(),
             creation_date: association.profile.creation_date,
-            overdue_final_reports: grants::overdue_reports(conn, request.association, today)?,
+            overdue_final_reports,
         },
         profile: vault.profile,
         documents,

@@ -14,7 +14,9 @@ use simpa_domain::circuit::{Asked, AskedItem, asked_in};
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::money::euros;
-use simpa_domain::notification::{Audience, Notice, WorkEmails, member_is_told, notices_for};
+use simpa_domain::notification::{
+    Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for,
+};
 use simpa_domain::parties::Instructor;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
@@ -325,8 +327,21 @@ fn queue_for_actions(
         vec![]
     };
     let associations: Vec<_> = requests.iter().map(|(r, _)| r.association).collect();
-    let addressees = members::addressees_of_many(conn, &associations)?;
+    let mut targets: Vec<StaffTarget> = Vec::new();
+    for (_, notices) in &noticed {
+        for (_, audience) in notices {
+            if let Audience::Staff(named) = audience {
+                for target in named {
+                    if !targets.contains(target) {
+                        targets.push(*target);
+                    }
+                }
+            }
+        }
+    }
+    let addressees = members::addressees_of_many(conn, &associations, &targets)?;
     let mut emails = Vec::new();
+    let mut digested = Vec::new();
     for ((t, notices), line) in noticed.iter().zip(&lines) {
         let (event, request) = (&t.recorded.event, t.request);
         let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
@@ -364,6 +379,7 @@ fn queue_for_actions(
                     let due_on =
                         due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
                     let members = addressees
+                        .members
                         .get(&request.association)
                         .map_or(&[][..], Vec::as_slice);
                     for to in self::told(members, *decision) {
@@ -382,7 +398,7 @@ fn queue_for_actions(
                     }
                 }
                 Audience::Staff(targets) => {
-                    for (to, when) in accounts::staff_addressees(conn, targets)? {
+                    for (to, when) in addressees.staff(targets) {
                         match when {
                             WorkEmails::Immediate => {
                                 let data = context! { recipient => to.name.clone(), request => Value::from_serialize(line) };
@@ -395,9 +411,7 @@ fn queue_for_actions(
                                 let rendered = notifier.templates.render(*notice, subject, data)?;
                                 emails.push(email(&to, rendered, Some(request.id), None));
                             }
-                            WorkEmails::Daily => {
-                                outbox::add_to_digest(conn, to.account, request.id, now)?
-                            }
+                            WorkEmails::Daily => digested.push((to.account, request.id)),
                             WorkEmails::Never => {}
                         }
                     }
@@ -405,6 +419,7 @@ fn queue_for_actions(
             }
         }
     }
+    outbox::add_to_digests(conn, &digested, now)?;
     outbox::enqueue_all(conn, &emails, now)
 }
 

@@ -4,7 +4,6 @@ use crate::DbConnection;
 use crate::connection::{insert_batches, on_each_backend};
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
-use crate::members::Addressee;
 use crate::page::{Keyset, Page};
 use crate::schema::{accounts, association_members, associations, service_accounts, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -13,7 +12,7 @@ use diesel::sql_types::{Integer, Nullable, Text};
 use simpa_domain::DomainError;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, StaffRoleId};
-use simpa_domain::notification::{StaffTarget, WorkEmails};
+use simpa_domain::notification::WorkEmails;
 use simpa_domain::policy::{Actor, Membership, Subject};
 use simpa_domain::roles::{MemberRole, StaffRole, StaffRoleKind};
 
@@ -244,7 +243,7 @@ pub fn list(
 type StaffRow = (String, String, Option<String>, Option<i32>, NaiveDateTime);
 
 /// A staff role from its columns (kind, direction, district).
-fn staff_role(
+pub(crate) fn staff_role(
     kind: &str,
     direction: Option<&str>,
     district: Option<i32>,
@@ -467,57 +466,6 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
             }
         }
     }
-}
-
-/// The active staff for whom a request is new work, each with how they want to hear of it.
-pub fn staff_addressees(
-    conn: &mut DbConnection,
-    targets: &[StaffTarget],
-) -> StoreResult<Vec<(Addressee, WorkEmails)>> {
-    let mut found: Vec<(Addressee, WorkEmails)> = Vec::new();
-    for target in targets {
-        let mut query = staff_roles::table
-            .inner_join(accounts::table)
-            .filter(accounts::active.eq(true))
-            .select((
-                accounts::email_key,
-                accounts::id,
-                accounts::email,
-                accounts::display_name,
-                accounts::work_emails,
-            ))
-            .into_boxed();
-        query = match target {
-            StaffTarget::Bureau => query.filter(staff_roles::kind.eq(StaffRoleKind::Bureau.code())),
-            StaffTarget::Direction(d) => query
-                .filter(staff_roles::kind.eq(StaffRoleKind::Instructor.code()))
-                .filter(staff_roles::direction_id.eq(d.to_string())),
-            StaffTarget::District(n) => query
-                .filter(staff_roles::kind.eq(StaffRoleKind::District.code()))
-                .filter(staff_roles::district_number.eq(n.0)),
-        };
-        // Sorted here: ordering by e-mail in SQL would walk every account instead of the
-        // few staff roles.
-        let mut rows: Vec<(String, String, String, String, String)> = query.load(conn)?;
-        rows.sort();
-        for (_, id, email, name, work) in rows {
-            let account: AccountId = parse("accounts.id", &id)?;
-            if found.iter().any(|(a, _)| a.account == account) {
-                continue;
-            }
-            let work = WorkEmails::from_code(&work)
-                .ok_or_else(|| StoreError::Corrupt(format!("accounts.work_emails = {work:?}")))?;
-            found.push((
-                Addressee {
-                    account,
-                    email,
-                    name,
-                },
-                work,
-            ));
-        }
-    }
-    Ok(found)
 }
 
 /// What a person wants to hear by e-mail.

@@ -509,7 +509,37 @@ pub fn get(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Option<Ass
         ))
         .order(association_sectors::sector_code)
         .load(conn)?;
-    let mut rows = rows.into_iter();
+    one_with_sectors(rows.into_iter())
+}
+
+/// The association as it applies on `today`: its profile, and how many of its final reports
+/// are overdue, in one statement.
+pub fn applicant(
+    conn: &mut DbConnection,
+    id: AssociationId,
+    today: NaiveDate,
+) -> StoreResult<Option<(Association, u32)>> {
+    let overdue = crate::grants::overdue_reports_count(id.to_string(), today);
+    let rows: Vec<(Row, Option<String>, Option<i64>)> = associations::table
+        .left_join(association_sectors::table)
+        .filter(associations::id.eq(id.to_string()))
+        .select((
+            Row::as_select(),
+            association_sectors::sector_code.nullable(),
+            overdue.single_value(),
+        ))
+        .order(association_sectors::sector_code)
+        .load(conn)?;
+    let overdue = rows.first().and_then(|(_, _, n)| *n).unwrap_or(0);
+    let association = one_with_sectors(rows.into_iter().map(|(row, sector, _)| (row, sector)))?;
+    Ok(association.map(|a| (a, u32::try_from(overdue).unwrap_or(u32::MAX))))
+}
+
+/// The association of rows joined with its sectors (one row a sector, or one without).
+fn one_with_sectors(
+    rows: impl Iterator<Item = (Row, Option<String>)>,
+) -> StoreResult<Option<Association>> {
+    let mut rows = rows;
     let Some((row, first)) = rows.next() else {
         return Ok(None);
     };

@@ -7,7 +7,7 @@ use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::{agreements as agreements_table, campaigns, deliberation_lines, grants};
-use crate::schema::{installments, payments, repayments, requests};
+use crate::schema::{final_reports, installments, payments, repayments, requests};
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::agreement::{AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount};
@@ -765,31 +765,36 @@ pub fn settle_repayment(
 }
 
 /// How many of the association's grants have their final report overdue on `today`
-/// (`final_report::is_overdue`, counted in SQL).
+/// (`final_report::is_overdue`, counted in SQL): a statement of its own, or a part of another
+/// (see `associations::applicant`).
+#[diesel::dsl::auto_type(no_type_alias)]
+pub(crate) fn overdue_reports_count(association: String, today: NaiveDate) -> _ {
+    let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
+    let none_claimed: i64 = 0;
+    grants::table
+        .left_join(final_reports::table)
+        .filter(grants::association_id.eq(association))
+        .filter(grants::final_report_due_on.lt(today))
+        .filter(grants::claimed_cents.eq(none_claimed))
+        .filter(
+            final_reports::status
+                .is_null()
+                .or(final_reports::status.eq(changes_asked)),
+        )
+        .count()
+}
+
 pub fn overdue_reports(
     conn: &mut DbConnection,
     association: AssociationId,
     today: NaiveDate,
 ) -> StoreResult<u32> {
-    use crate::schema::final_reports;
-    let count: i64 = grants::table
-        .left_join(final_reports::table)
-        .filter(grants::association_id.eq(association.to_string()))
-        .filter(grants::final_report_due_on.lt(today))
-        .filter(grants::claimed_cents.eq(0))
-        .filter(
-            final_reports::status
-                .is_null()
-                .or(final_reports::status.eq(ReportStatus::ChangesAsked.code())),
-        )
-        .count()
-        .get_result(conn)?;
+    let count: i64 = overdue_reports_count(association.to_string(), today).get_result(conn)?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// The grants with no final report filed and no repayment ordered, by request id.
 pub fn without_report(conn: &mut DbConnection) -> StoreResult<Vec<RequestId>> {
-    use crate::schema::final_reports;
     grants::table
         .left_join(final_reports::table)
         .filter(final_reports::request_id.is_null())

@@ -2,15 +2,18 @@
 
 use crate::DbConnection;
 use crate::connection::insert_batches;
+use crate::connection::on_each_backend;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{accounts, association_invitations, association_members};
+use crate::schema::{accounts, association_invitations, association_members, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Nullable, Text};
 use simpa_domain::association::InvitationState;
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::{AccountId, AssociationId};
-use simpa_domain::roles::MemberRole;
+use simpa_domain::notification::{StaffTarget, WorkEmails};
+use simpa_domain::roles::{MemberRole, StaffRole, StaffRoleKind};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -373,50 +376,168 @@ pub fn addressees(
     conn: &mut DbConnection,
     association: AssociationId,
 ) -> StoreResult<Vec<MemberAddressee>> {
-    Ok(addressees_of_many(conn, &[association])?
+    Ok(addressees_of_many(conn, &[association], &[])?
+        .members
         .remove(&association)
         .unwrap_or_default())
 }
 
-/// The same for many associations, in a few queries.
+/// Whom the notices of a batch may go to: the active members of associations, and the active
+/// staff whom targets name.
+#[derive(Debug, Default)]
+pub struct Addressees {
+    /// Each association's members, by e-mail.
+    pub members: HashMap<AssociationId, Vec<MemberAddressee>>,
+    /// Each staff role found, with its holder: by e-mail.
+    staff: Vec<(StaffRole, Addressee, WorkEmails)>,
+}
+
+impl Addressees {
+    /// The staff whom these targets name, target by target, each person once.
+    pub fn staff(&self, targets: &[StaffTarget]) -> Vec<(Addressee, WorkEmails)> {
+        let mut found: Vec<(Addressee, WorkEmails)> = Vec::new();
+        for target in targets {
+            for (role, to, when) in &self.staff {
+                let named = match (target, role) {
+                    (StaffTarget::Bureau, StaffRole::Bureau) => true,
+                    (StaffTarget::Direction(d), StaffRole::Instructor(r)) => d == r,
+                    (StaffTarget::District(n), StaffRole::District(r)) => n == r,
+                    _ => false,
+                };
+                if named && !found.iter().any(|(a, _)| a.account == to.account) {
+                    found.push((to.clone(), *when));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Whom the notices of a batch may go to (see [`Addressees`]), in one statement per thousand
+/// associations, whatever the batch's size.
 pub fn addressees_of_many(
     conn: &mut DbConnection,
     associations: &[AssociationId],
-) -> StoreResult<HashMap<AssociationId, Vec<MemberAddressee>>> {
-    let mut found: HashMap<AssociationId, Vec<MemberAddressee>> = HashMap::new();
+    targets: &[StaffTarget],
+) -> StoreResult<Addressees> {
+    type AddresseeRow = (
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+        bool,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+    );
     // An association named twice (several requests of its) is read once.
     let mut associations = associations.to_vec();
     associations.sort();
     associations.dedup();
-    for chunk in associations.chunks(1000) {
+    let mut chunks: Vec<&[AssociationId]> = associations.chunks(1000).collect();
+    if chunks.is_empty() && !targets.is_empty() {
+        chunks.push(&[]);
+    }
+    let bureau: Vec<&str> = targets
+        .iter()
+        .filter(|t| **t == StaffTarget::Bureau)
+        .map(|_| StaffRoleKind::Bureau.code())
+        .collect();
+    let directions: Vec<String> = targets
+        .iter()
+        .filter_map(|t| match t {
+            StaffTarget::Direction(d) => Some(d.to_string()),
+            _ => None,
+        })
+        .collect();
+    let districts: Vec<i32> = targets
+        .iter()
+        .filter_map(|t| match t {
+            StaffTarget::District(n) => Some(n.0),
+            _ => None,
+        })
+        .collect();
+    let mut rows: Vec<AddresseeRow> = Vec::new();
+    for (position, chunk) in chunks.into_iter().enumerate() {
         let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let rows: Vec<(String, String, String, String, bool, String)> = association_members::table
-            .inner_join(accounts::table)
-            .filter(association_members::association_id.eq_any(ids))
-            .filter(accounts::active.eq(true))
-            .select((
-                association_members::association_id,
-                accounts::id,
-                accounts::email,
-                accounts::display_name,
-                accounts::request_emails,
-                association_members::role,
-            ))
-            .order((association_members::association_id, accounts::email_key))
-            .load(conn)?;
-        for (association, id, email, name, wants, role) in rows {
-            found
+        // The staff come with the first associations, in the same statement.
+        let with_staff = position == 0 && !targets.is_empty();
+        let (bureau, directions, districts) =
+            (bureau.clone(), directions.clone(), districts.clone());
+        let read: Vec<AddresseeRow> = on_each_backend!(&mut *conn, c => {
+            let members = association_members::table
+                .inner_join(accounts::table)
+                .filter(association_members::association_id.eq_any(ids))
+                .filter(accounts::active.eq(true))
+                .select((
+                    association_members::association_id.nullable(),
+                    accounts::id,
+                    accounts::email,
+                    accounts::email_key,
+                    accounts::display_name,
+                    accounts::request_emails,
+                    accounts::work_emails,
+                    association_members::role,
+                    None::<String>.into_sql::<Nullable<Text>>(),
+                    None::<i32>.into_sql::<Nullable<Integer>>(),
+                ));
+            let staff = staff_roles::table
+                .inner_join(accounts::table)
+                .filter(accounts::active.eq(true))
+                .filter(
+                    staff_roles::kind
+                        .eq_any(bureau)
+                        .or(staff_roles::kind
+                            .eq(StaffRoleKind::Instructor.code())
+                            .and(staff_roles::direction_id.eq_any(directions)))
+                        .or(staff_roles::kind
+                            .eq(StaffRoleKind::District.code())
+                            .and(staff_roles::district_number.eq_any(districts))),
+                )
+                .select((
+                    None::<String>.into_sql::<Nullable<Text>>(),
+                    accounts::id,
+                    accounts::email,
+                    accounts::email_key,
+                    accounts::display_name,
+                    accounts::request_emails,
+                    accounts::work_emails,
+                    staff_roles::kind,
+                    staff_roles::direction_id,
+                    staff_roles::district_number,
+                ));
+            if with_staff {
+                members.union_all(staff).load(c)?
+            } else {
+                members.load(c)?
+            }
+        });
+        rows.extend(read);
+    }
+    // By e-mail (sorted here: ordering in SQL would walk every account).
+    rows.sort_by(|a, b| (&a.0, &a.3).cmp(&(&b.0, &b.3)));
+    let mut found = Addressees::default();
+    for (association, id, email, _, name, wants, work, role, direction, district) in rows {
+        let to = Addressee {
+            account: parse("accounts.id", &id)?,
+            email,
+            name,
+        };
+        match association {
+            Some(association) => found
+                .members
                 .entry(parse("association_members.association_id", &association)?)
                 .or_default()
-                .push((
-                    Addressee {
-                        account: parse("accounts.id", &id)?,
-                        email,
-                        name,
-                    },
-                    wants,
-                    role == MemberRole::President.code(),
-                ));
+                .push((to, wants, role == MemberRole::President.code())),
+            None => {
+                let work = WorkEmails::from_code(&work).ok_or_else(|| {
+                    StoreError::Corrupt(format!("accounts.work_emails = {work:?}"))
+                })?;
+                let role = crate::accounts::staff_role(&role, direction.as_deref(), district)?;
+                found.staff.push((role, to, work));
+            }
         }
     }
     Ok(found)

@@ -360,21 +360,25 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Message>> {
         .transpose()
 }
 
-/// Puts a request in someone's next daily digest.
-pub fn add_to_digest(
+/// Adds requests to accounts' next digests: (account, request), in one statement per few
+/// hundred.
+pub fn add_to_digests(
     conn: &mut DbConnection,
-    account: AccountId,
-    request: RequestId,
+    items: &[(AccountId, RequestId)],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(digest_items::table)
-        .values((
-            digest_items::id.eq(Uuid::now_v7().to_string()),
-            digest_items::account_id.eq(account.to_string()),
-            digest_items::request_id.eq(request.to_string()),
-            digest_items::created_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+    let rows: Vec<_> = items
+        .iter()
+        .map(|(account, request)| {
+            (
+                digest_items::id.eq(Uuid::now_v7().to_string()),
+                digest_items::account_id.eq(account.to_string()),
+                digest_items::request_id.eq(request.to_string()),
+                digest_items::created_at.eq(naive(now)),
+            )
+        })
+        .collect();
+    insert_batches!(conn, digest_items::table, &rows);
     Ok(())
 }
 

@@ -73,7 +73,7 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
     // read 4/5, opinion 34/32, a 200-line vote 921/40. PostgreSQL locks the request's row
     // (its instructors then read apart) and the feed in statements of their own.
     for (what, counted, (sqlite, postgres)) in [
-        ("submit", submit, (20, 22)),
+        ("submit", submit, (18, 20)),
         (
             "the association's first read of its request",
             first_read,
