@@ -18,7 +18,7 @@ use simpa_domain::request::{
 };
 use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
-use simpa_persistence::instruction::{self, Recorded};
+use simpa_persistence::instruction::{self, Decided, Recorded};
 use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
 
@@ -148,6 +148,61 @@ pub fn act_on(
     let request =
         requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
     act(conn, signed, request, parties, command, now, telling)
+}
+
+/// Acts on many requests at once (a council's vote, a jury's ranking, a bulk action), each
+/// read and locked by the caller with its command, as the parties `parties_of` names may: the
+/// circuit decides each (the first refusal stops them all, nothing written), then every action
+/// is recorded, told and published in a fixed number of statements, whatever their number.
+/// Actions that attach documents (submitting) go one by one through [`act`].
+pub fn act_many(
+    conn: &mut DbConnection,
+    signed: &Signed,
+    commands: Vec<(StoredRequest, Command)>,
+    parties_of: impl Fn(&StoredRequest) -> Vec<Party>,
+    now: CityNow,
+    telling: Telling<'_>,
+) -> StoreResult<Vec<Event>> {
+    let mut decided = Vec::with_capacity(commands.len());
+    for (request, command) in commands {
+        let at = now.at.max(request.updated_at);
+        let outcome = decide(
+            &request.facts,
+            command,
+            &parties_of(&request),
+            at,
+            now.today(),
+        )?;
+        decided.push(Decided {
+            request,
+            actions: vec![(outcome, author(signed), at)],
+        });
+    }
+    let before: Vec<StoredRequest> = decided.iter().map(|d| d.request.clone()).collect();
+    let (recorded, after) = instruction::record_many(conn, decided)?;
+    if let Telling::Everyone(notifier) = telling {
+        let told: Vec<Told<'_>> = recorded
+            .iter()
+            .filter_map(|rec| {
+                let before = before.iter().find(|r| r.id == rec.event.request)?;
+                let request = after.iter().find(|r| r.id == rec.event.request)?;
+                Some(Told {
+                    recorded: rec,
+                    before: &before.facts,
+                    request,
+                    held: Held::default(),
+                })
+            })
+            .collect();
+        notify::tell_all(conn, notifier, &told, now.at)?;
+    }
+    let (events, changes) = recorded
+        .into_iter()
+        .map(|Recorded { event, change }| (event, change))
+        .unzip();
+    // The feed is told last: its lock is held until the commit.
+    instruction::publish_all(conn, changes)?;
+    Ok(events)
 }
 
 /// What submitting checked, kept for what follows: the versions attached, and what telling

@@ -9,6 +9,7 @@ pub mod access;
 pub mod admin;
 pub mod campaigns;
 pub mod clock;
+pub mod deliberations;
 pub mod grants;
 pub mod instruction;
 pub mod jobs;

@@ -135,19 +135,45 @@ impl Jury {
         self.check_open()
     }
 
-    /// The chair validates a closed session, once.
-    pub fn check_validate(&self) -> Result<(), DomainError> {
+    /// The chair validates a closed session once, when the call has an envelope to share out
+    /// and no request is still in instruction (`pending`: their numbers).
+    pub fn check_validate(
+        &self,
+        envelope_cents: Option<i64>,
+        pending: &[String],
+    ) -> Result<(), DomainError> {
         match self.status {
-            SessionStatus::Closed => Ok(()),
-            SessionStatus::Open => Err(conflict(
-                "jury.session_open",
-                "Closez d'abord la séance du jury : le classement se valide sur des notes verrouillées.",
-            )),
-            SessionStatus::Validated => Err(conflict(
-                "jury.already_validated",
-                "Le classement a déjà été validé et l'enveloppe répartie : elle ne se répartit pas deux fois.",
-            )),
+            SessionStatus::Closed => {}
+            SessionStatus::Open => {
+                return Err(conflict(
+                    "jury.session_open",
+                    "Closez d'abord la séance du jury : le classement se valide sur des notes verrouillées.",
+                ));
+            }
+            SessionStatus::Validated => {
+                return Err(conflict(
+                    "jury.already_validated",
+                    "Le classement a déjà été validé et l'enveloppe répartie : elle ne se répartit pas deux fois.",
+                ));
+            }
         }
+        if envelope_cents.is_none() {
+            return Err(conflict(
+                "jury.no_envelope",
+                "L'appel à projets n'a pas d'enveloppe : fixez-la (envelope_cents) avant de répartir.",
+            ));
+        }
+        if !pending.is_empty() {
+            return Err(conflict(
+                "jury.instruction_pending",
+                &format!(
+                    "{} demande(s) ne sont pas encore instruites (complétude, pièces ou avis) : {}.",
+                    pending.len(),
+                    pending.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -343,15 +369,46 @@ mod tests {
             code(jury(SessionStatus::Closed).check_open().unwrap_err()),
             "jury.session_closed"
         );
+        let envelope = Some(10_000_00);
         assert_eq!(
-            code(jury(SessionStatus::Open).check_validate().unwrap_err()),
+            code(
+                jury(SessionStatus::Open)
+                    .check_validate(envelope, &[])
+                    .unwrap_err()
+            ),
             "jury.session_open"
         );
-        assert!(jury(SessionStatus::Closed).check_validate().is_ok());
+        assert!(
+            jury(SessionStatus::Closed)
+                .check_validate(envelope, &[])
+                .is_ok()
+        );
         assert_eq!(
-            code(jury(SessionStatus::Validated).check_validate().unwrap_err()),
+            code(
+                jury(SessionStatus::Validated)
+                    .check_validate(envelope, &[])
+                    .unwrap_err()
+            ),
             "jury.already_validated"
         );
+    }
+
+    #[test]
+    fn a_ranking_is_validated_with_an_envelope_and_every_request_instructed() {
+        let closed = jury(SessionStatus::Closed);
+        assert_eq!(
+            code(closed.check_validate(None, &[]).unwrap_err()),
+            "jury.no_envelope"
+        );
+        let pending = ["2027_00004".to_owned(), "2027_00009".to_owned()];
+        match closed.check_validate(Some(10_000_00), &pending) {
+            Err(DomainError::Conflict { code, message, .. }) => {
+                assert_eq!(code, "jury.instruction_pending");
+                assert!(message.starts_with("2 demande(s)"), "{message}");
+                assert!(message.ends_with(": 2027_00004, 2027_00009."), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

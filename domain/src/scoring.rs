@@ -219,6 +219,23 @@ pub fn weighted(grid: &[Criterion], points: &[u32]) -> f64 {
     }
 }
 
+/// The mean points of each of `criteria` criteria over the sheets handed in (each sheet its
+/// points in the grid's order); `None` where no sheet gave that criterion points.
+pub fn criteria_means<'a>(
+    sheets: impl Iterator<Item = &'a [u32]> + Clone,
+    criteria: usize,
+) -> Vec<Option<f64>> {
+    (0..criteria)
+        .map(|i| {
+            let points: Vec<f64> = sheets
+                .clone()
+                .filter_map(|sheet| sheet.get(i).map(|p| f64::from(*p)))
+                .collect();
+            (!points.is_empty()).then(|| points.iter().sum::<f64>() / points.len() as f64)
+        })
+        .collect()
+}
+
 /// A score as people read it, in hundredths: 72.456 → 7246 ("72,46/100").
 pub fn hundredths(score: f64) -> i64 {
     (score * 100.0).round() as i64
@@ -475,6 +492,14 @@ pub fn outcome_command(p: &Placed, rules: &AllocationRules) -> Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_criterion_is_averaged_over_the_sheets_that_gave_it_points() {
+        let sheets: Vec<Vec<u32>> = vec![vec![10, 4], vec![6], vec![8, 2]];
+        let means = criteria_means(sheets.iter().map(Vec::as_slice), 3);
+        assert_eq!(means, vec![Some(8.0), Some(3.0), None]);
+        assert_eq!(criteria_means(std::iter::empty(), 2), vec![None, None]);
+    }
     use chrono::TimeZone;
     use proptest::prelude::*;
     use uuid::Uuid;

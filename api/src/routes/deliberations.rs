@@ -12,20 +12,12 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::{person, require};
-use simpa_app::instruction::{Telling, act};
-use simpa_app::notify;
-use simpa_app::requests::{signed, signed_actor};
-use simpa_domain::circuit::{Command, decide};
-use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
-use simpa_domain::deliberation::{self as rules, Amendment, decide_vote};
-use simpa_domain::ids::{DistrictNumber, EventId, RequestId};
+use simpa_app::deliberations::{self as app, NewDeliberationCommand, Vote};
+use simpa_domain::DomainError;
+use simpa_domain::deliberation::Amendment;
+use simpa_domain::ids::{DistrictNumber, RequestId};
 use simpa_domain::money;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_domain::request::RequestState;
-use simpa_domain::{Checks, DomainError};
-use simpa_persistence::deliberations::{self, Deliberation, NewDeliberation};
-use simpa_persistence::instruction::{self, Decided};
+use simpa_persistence::deliberations::{self, Deliberation};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -138,54 +130,6 @@ fn view(conn: &mut DbConnection, d: Deliberation) -> StoreResult<DeliberationVie
     })
 }
 
-/// The deliberation, if the caller manages its council's (the bureau, or the district's town
-/// hall for a district council); locked when `lock` (its agenda and vote take turns).
-fn managed(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: Uuid,
-    lock: bool,
-) -> StoreResult<(Actor, Deliberation)> {
-    // Who may not reach deliberations at all learns nothing of this one.
-    let actor = require(conn, caller.0, Action::PrepareDeliberations)?;
-    let d = if lock {
-        deliberations::get_locked(conn, id)?
-    } else {
-        deliberations::get(conn, id)?
-    }
-    .ok_or(DomainError::NotFound {
-        what: "deliberation",
-    })?;
-    policy::authorize(
-        &actor,
-        Action::ManageDeliberations {
-            district: d.council.district,
-        },
-    )?;
-    Ok((actor, d))
-}
-
-/// The deliberation, managed by the caller and not yet voted (409 `deliberation.voted`).
-fn managed_draft(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: Uuid,
-) -> StoreResult<(Actor, Deliberation)> {
-    let (actor, d) = managed(conn, caller, id, true)?;
-    if d.vote.is_some() {
-        return Err(DomainError::conflict(
-            "deliberation.voted",
-            None,
-            format!(
-                "La délibération {} a déjà été votée : elle ne change plus.",
-                d.reference
-            ),
-        )
-        .into());
-    }
-    Ok((actor, d))
-}
-
 /// Creates a deliberation for a council's session (bureau). 409 when its reference is taken.
 #[utoipa::path(
     tag = "deliberations",
@@ -205,43 +149,16 @@ pub async fn create_deliberation(
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
     let city = state.city_now();
-    let now = city.at;
+    let command = NewDeliberationCommand {
+        reference: input.reference,
+        council: input.council.0,
+        district_number: input.district_number,
+        session_on: input.session_on,
+        title: input.title,
+    };
     let view = state
         .write(move |conn| {
-            let district = (input.council.0 == CouncilKind::District)
-                .then(|| input.district_number.map(DistrictNumber))
-                .flatten();
-            let actor = require(conn, caller.0, Action::ManageDeliberations { district })?;
-            let mut c = Checks::default();
-            let reference = c.check("reference", DeliberationReference::parse(&input.reference));
-            let title = c.check("title", rules::parse_title(&input.title));
-            let council = Council::new(input.council.0, input.district_number.map(DistrictNumber))
-                .map_err(|e| c.push(e))
-                .ok();
-            let (Some(reference), Some(title), Some(council)) = (reference, title, council) else {
-                return Err(c.into_error().into());
-            };
-            if deliberations::reference_taken(conn, &reference)? {
-                return Err(DomainError::conflict(
-                    "deliberation.reference_taken",
-                    Some("reference"),
-                    format!("Une délibération porte déjà la référence {reference}."),
-                )
-                .into());
-            }
-            let id = Uuid::now_v7();
-            deliberations::insert(
-                conn,
-                &NewDeliberation {
-                    id,
-                    reference: &reference,
-                    council,
-                    session_on: input.session_on,
-                    title: &title,
-                    created_by: person(&actor)?,
-                },
-                now,
-            )?;
+            let id = app::create(conn, caller.0, command, city)?;
             view_of(conn, id)
         })
         .await?;
@@ -294,11 +211,9 @@ pub async fn list_deliberations(
     let district = query.0.district.map(DistrictNumber);
     let list = state
         .read(move |conn| {
-            require(conn, caller.0, Action::ManageDeliberations { district })?;
             Ok(DeliberationList {
-                items: deliberations::list(conn)?
+                items: app::list(conn, caller.0, district)?
                     .into_iter()
-                    .filter(|d| district.is_none() || d.council.district == district)
                     .map(|d| DeliberationSummary {
                         id: d.id,
                         reference: d.reference.to_string(),
@@ -336,7 +251,7 @@ pub async fn get_deliberation(
     let id = path.into_inner();
     let view = state
         .read(move |conn| {
-            let (_, d) = managed(conn, caller, id, false)?;
+            let d = app::read(conn, caller.0, id)?;
             view(conn, d)
         })
         .await?;
@@ -374,47 +289,10 @@ pub async fn add_line(
     let id = path.into_inner();
     let input = body.value;
     let city = state.city_now();
-    let now = city.at;
     let view = state
         .write(move |conn| {
-            let (actor, d) = managed_draft(conn, caller, id)?;
-            let request_id = RequestId::from_uuid(input.request_id);
-            let request = requests::get_locked(conn, request_id)?
-                .filter(|r| r.submitted_at.is_some())
-                .ok_or(DomainError::NotFound { what: "request" })?;
-            policy::authorize(&actor, Action::ReadRequest(request.access()))?;
-            d.council
-                .admits(request.facts.circuit, request.facts.local_district)?;
-            if let Some(other) = deliberations::of_request(conn, request_id)? {
-                return Err(DomainError::conflict(
-                    "deliberation.already_scheduled",
-                    Some("request_id"),
-                    format!("Cette demande figure déjà dans une délibération ({other})."),
-                )
-                .into());
-            }
-            let proposed_cents = input
-                .proposed_cents
-                .or(request.facts.proposed_cents)
-                .unwrap_or(0);
-            let command = Command::Schedule {
-                deliberation: d.reference.clone(),
-                council: d.council,
-                session_on: d.session_on,
-                proposed_cents,
-            };
-            let parties = policy::parties(&actor, request.association);
-            let signer = signed(conn, &actor)?;
-            act(
-                conn,
-                &signer,
-                request,
-                &parties,
-                command,
-                city,
-                Telling::NoOne,
-            )?;
-            deliberations::add_lines(conn, id, &[(request_id, proposed_cents)], now)?;
+            let request = RequestId::from_uuid(input.request_id);
+            app::schedule(conn, caller.0, id, request, input.proposed_cents, city)?;
             view_of(conn, id)
         })
         .await?;
@@ -444,26 +322,7 @@ pub async fn remove_line(
     let city = state.city_now();
     let view = state
         .write(move |conn| {
-            let (actor, d) = managed_draft(conn, caller, id)?;
-            simpa_domain::existed(deliberations::remove_line(conn, id, request_id)?, "line")?;
-            let request = requests::get_locked(conn, request_id)?
-                .ok_or(DomainError::NotFound { what: "request" })?;
-            if request.facts.state == RequestState::Scheduled {
-                let command = Command::Unschedule {
-                    deliberation: d.reference.clone(),
-                };
-                let parties = policy::parties(&actor, request.association);
-                let signer = signed(conn, &actor)?;
-                act(
-                    conn,
-                    &signer,
-                    request,
-                    &parties,
-                    command,
-                    city,
-                    Telling::NoOne,
-                )?;
-            }
+            app::unschedule(conn, caller.0, id, request_id, city)?;
             view_of(conn, id)
         })
         .await?;
@@ -512,90 +371,22 @@ pub async fn record_vote(
     let id = path.into_inner();
     let input = body.value;
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
     let notifier = state.notifier.clone();
+    let vote = Vote {
+        outcome: input.outcome.0,
+        voted_on: input.voted_on,
+        amendments: input
+            .amendments
+            .iter()
+            .map(|a| Amendment {
+                request: RequestId::from_uuid(a.request_id),
+                voted_cents: a.voted_cents,
+            })
+            .collect(),
+    };
     let view = state
         .write(move |conn| {
-            let (actor, d) = managed_draft(conn, caller, id)?;
-            let lines = deliberations::lines(conn, id)?;
-            let ids: Vec<RequestId> = lines.iter().map(|l| l.request).collect();
-            requests::lock_many(conn, &ids)?;
-            let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-            let before = requests::get_many(conn, &keys)?;
-            let domain_lines: Vec<rules::Line> = lines
-                .iter()
-                .filter_map(|l| {
-                    let r = before.iter().find(|r| r.id == l.request)?;
-                    Some(rules::Line {
-                        request: r.id,
-                        number: r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()),
-                        state: r.facts.state,
-                        proposed_cents: l.proposed_cents,
-                    })
-                })
-                .collect();
-            let amendments: Vec<Amendment> = input
-                .amendments
-                .iter()
-                .map(|a| Amendment {
-                    request: RequestId::from_uuid(a.request_id),
-                    voted_cents: a.voted_cents,
-                })
-                .collect();
-            rules::check_vote_date(input.voted_on, d.session_on, today)?;
-            let decisions = decide_vote(&domain_lines, input.outcome.0, &amendments)?;
-            let actor_name = signed_actor(&signed(conn, &actor)?);
-            let mut decided = Vec::with_capacity(decisions.len());
-            let mut voted = Vec::with_capacity(decisions.len());
-            for (request_id, decision) in &decisions {
-                let Some(request) = before.iter().find(|r| r.id == *request_id) else {
-                    continue;
-                };
-                let (command, cents) = decision.command(&d.reference, d.council, input.voted_on);
-                // Only what the vote changed from the proposal is written line by line.
-                if lines
-                    .iter()
-                    .any(|l| l.request == *request_id && l.proposed_cents != cents)
-                {
-                    voted.push((*request_id, cents));
-                }
-                let at = now.max(request.updated_at);
-                let parties = policy::parties(&actor, request.association);
-                let outcome = decide(&request.facts, command, &parties, at, at.date_naive())?;
-                let author = instruction::Author {
-                    event: EventId::from_uuid(Uuid::now_v7()),
-                    actor: actor_name.clone(),
-                };
-                decided.push(Decided {
-                    request: request.clone(),
-                    actions: vec![(outcome, author, at)],
-                });
-            }
-            let (recorded, after) = instruction::record_many(conn, decided)?;
-            let told: Vec<notify::Told<'_>> = recorded
-                .iter()
-                .filter_map(|rec| {
-                    let before = before.iter().find(|r| r.id == rec.event.request)?;
-                    let request = after.iter().find(|r| r.id == rec.event.request)?;
-                    Some(notify::Told {
-                        recorded: rec,
-                        before: &before.facts,
-                        request,
-                        held: notify::Held::default(),
-                    })
-                })
-                .collect();
-            notify::tell_all(conn, &notifier, &told, now)?;
-            deliberations::record_vote(
-                conn,
-                id,
-                input.outcome.0,
-                input.voted_on,
-                &voted,
-                today,
-                now,
-            )?;
-            instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
+            app::vote(conn, caller.0, id, vote, city, &notifier)?;
             view_of(conn, id)
         })
         .await?;

@@ -22,26 +22,22 @@ use serde::{Deserialize, Serialize};
 use simpa_app::access::require;
 use simpa_app::clock::CityNow;
 use simpa_app::instruction::{Telling, act_on};
-use simpa_app::juries::{Counting, counted_sheet};
-use simpa_app::notify;
+use simpa_app::juries::{
+    self as app, Counting, Hold, JuryAt, Standing, candidates, counted_sheet, load_jury,
+};
 use simpa_app::requests::signed;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::campaign::{Campaign, CircuitKind};
-use simpa_domain::circuit::{Command, decide};
+use simpa_domain::circuit::Command;
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
-use simpa_domain::jury::{Jury, JurySettings, SessionStatus, ToCover, assign};
+use simpa_domain::jury::{JurySettings, SessionStatus, ToCover, assign};
 use simpa_domain::parties::Party;
-use simpa_domain::policy::{self, Action, Actor, JurySeat};
-use simpa_domain::request::RequestState;
+use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::roles::StaffRole;
-use simpa_domain::scoring::{
-    AllocationRules, Candidate, CriterionInput, Placed, Sheet, outcome_command, parse_grid,
-};
+use simpa_domain::scoring::{CriterionInput, criteria_means, parse_grid};
 use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::accounts::load_actor;
 use simpa_persistence::audit::NewAuditEvent;
-use simpa_persistence::instruction::{self, Decided};
-use simpa_persistence::juries::{self, Member, Seat};
+use simpa_persistence::juries::{self, Seat};
 use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, requests,
@@ -180,128 +176,6 @@ fn jury_view(conn: &mut DbConnection, campaign: &Campaign) -> StoreResult<JuryVi
     })
 }
 
-/// A jury and the caller, once the policy allows what `action` asks given the caller's seat.
-pub(crate) struct JuryAt {
-    pub actor: Actor,
-    pub campaign: Campaign,
-    pub jury: Jury,
-    pub seat: Option<JurySeat>,
-}
-
-/// How a use case holds the jury's row while it runs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Hold {
-    Read,
-    /// Closing, validating, changing the rules or seats.
-    Exclusive,
-}
-
-pub(crate) fn load_jury(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: CampaignId,
-    hold: Hold,
-    action: impl FnOnce(Option<JurySeat>) -> Action,
-) -> StoreResult<JuryAt> {
-    let actor = load_actor(conn, caller.0)?;
-    let seat = match &actor {
-        Actor::Person { id: account, .. } => juries::seat_of(conn, id, *account)?,
-        _ => None,
-    };
-    policy::authorize(&actor, action(seat))?;
-    // What changes the jury's work relies on the campaign's envelope: it holds meanwhile.
-    let campaign = match hold {
-        Hold::Read => campaigns::get(conn, id)?,
-        Hold::Exclusive => campaigns::get_shared(conn, id)?,
-    }
-    .ok_or(DomainError::NotFound { what: "campaign" })?;
-    let jury = match hold {
-        Hold::Read => juries::get(conn, id)?,
-        Hold::Exclusive => juries::get_locked(conn, id)?,
-    }
-    .ok_or(DomainError::NotFound { what: "jury" })?;
-    Ok(JuryAt {
-        actor,
-        campaign,
-        jury,
-        seat,
-    })
-}
-
-/// The requests a jury ranks: admitted to the call, not withdrawn, not yet decided.
-pub(crate) fn candidates(
-    conn: &mut DbConnection,
-    campaign: CampaignId,
-) -> StoreResult<Vec<StoredRequest>> {
-    requests::of_campaign(
-        conn,
-        campaign,
-        &[RequestState::InInstruction, RequestState::Instructed],
-    )
-}
-
-/// Everything the ranking of a jury is computed from.
-struct Standing {
-    candidates: Vec<StoredRequest>,
-    seats: Vec<Seat>,
-    members: Vec<Member>,
-    counting: Counting,
-    rules: AllocationRules,
-}
-
-impl Standing {
-    /// `with_marks`: the points and comments of each sheet, which the ranking itself does
-    /// not read.
-    fn load(
-        conn: &mut DbConnection,
-        campaign: &Campaign,
-        jury: &Jury,
-        with_marks: bool,
-    ) -> StoreResult<Standing> {
-        let candidates = candidates(conn, campaign.id)?;
-        let seats = juries::seats(conn, campaign.id, with_marks)?;
-        let members = juries::members(conn, campaign.id)?;
-        let associations: Vec<AssociationId> = candidates.iter().map(|r| r.association).collect();
-        let counting = Counting::load(conn, &members, &associations)?;
-        Ok(Standing {
-            candidates,
-            seats,
-            members,
-            counting,
-            rules: jury
-                .settings
-                .allocation_rules(campaign.settings.envelope_cents),
-        })
-    }
-
-    fn association_of(&self) -> HashMap<RequestId, AssociationId> {
-        self.candidates
-            .iter()
-            .map(|r| (r.id, r.association))
-            .collect()
-    }
-
-    /// The ranking and allocation as they stand.
-    fn placed(&self) -> Vec<Placed> {
-        let association_of = self.association_of();
-        let sheets: Vec<Sheet> = self
-            .seats
-            .iter()
-            .filter_map(|seat| {
-                let association = association_of.get(&seat.request)?;
-                counted_sheet(&self.counting, seat, *association)
-            })
-            .collect();
-        let candidates: Vec<Candidate> = self
-            .candidates
-            .iter()
-            .map(StoredRequest::candidate)
-            .collect();
-        // Sheets are already filtered: nothing more is excluded.
-        simpa_domain::scoring::rank_and_allocate(&candidates, &sheets, &HashSet::new(), &self.rules)
-    }
-}
-
 /// The campaign, if it is a call for projects, its row locked while its jury is set up.
 fn call_for_projects(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
     let campaign =
@@ -429,7 +303,7 @@ pub async fn get_jury(
     let id = CampaignId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
                 seat,
             })?;
             jury_view(conn, &at.campaign)
@@ -474,7 +348,7 @@ pub async fn add_juror(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
+            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |_| Action::ManageJury)?;
             at.jury.check_open()?;
             let account = AccountId::from_uuid(input.account_id);
             let is_juror = accounts::get(conn, account)?.is_some_and(|a| a.active)
@@ -523,7 +397,7 @@ pub async fn withdraw_juror(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |_| Action::ManageJury)?;
+            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |_| Action::ManageJury)?;
             at.jury.check_open()?;
             simpa_domain::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
             seat_jurors_on(conn, &at, city)?;
@@ -808,7 +682,7 @@ pub async fn jury_requests(
     let id = CampaignId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
                 seat,
             })?;
             coverage(conn, &at, own_account(&at))
@@ -841,7 +715,7 @@ pub async fn seat_jurors(
     let city = state.city_now();
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
                 Action::ChairJury { seat }
             })?;
             at.jury.check_open()?;
@@ -877,7 +751,7 @@ pub async fn seat_juror(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
                 Action::ChairJury { seat }
             })?;
             at.jury.check_open()?;
@@ -954,7 +828,7 @@ pub async fn close_session(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
+            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
                 Action::ChairJury { seat }
             })?;
             at.jury.check_close()?;
@@ -1103,15 +977,8 @@ fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
         .filter_map(|p| {
             let r = standing.candidates.iter().find(|r| r.id == p.request)?;
             let scores = sheets_of.remove(&p.request).unwrap_or_default();
-            let criteria_means = (0..criteria_count)
-                .map(|i| {
-                    let points: Vec<f64> = scores
-                        .iter()
-                        .filter_map(|s| s.points.get(i).map(|p| f64::from(*p)))
-                        .collect();
-                    (!points.is_empty()).then(|| points.iter().sum::<f64>() / points.len() as f64)
-                })
-                .collect();
+            let criteria_means =
+                criteria_means(scores.iter().map(|s| s.points.as_slice()), criteria_count);
             Some(MinutesLine {
                 rank: p.rank,
                 request: JuryRequestRef {
@@ -1265,7 +1132,7 @@ pub async fn jury_minutes(
     let csv = query.0.format == Some(Format::Csv);
     let (actor, view, text) = state
         .read(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Read, |seat| Action::ReadJury {
+            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
                 seat,
             })?;
             policy::authorize(
@@ -1337,101 +1204,18 @@ pub async fn validate_ranking(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let city = state.city_now();
-    let now = city.at;
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller, id, Hold::Exclusive, |seat| {
-                Action::ChairJury { seat }
-            })?;
-            at.jury.check_validate()?;
-            if at.campaign.settings.envelope_cents.is_none() {
-                return Err(DomainError::conflict(
-                    "jury.no_envelope",
-                    None,
-                    "L'appel à projets n'a pas d'enveloppe : fixez-la (envelope_cents) avant de répartir.",
-                )
-                .into());
-            }
-            let undecided = [
-                RequestState::Submitted,
-                RequestState::Incomplete,
-                RequestState::InInstruction,
-            ];
-            let moved = [undecided.as_slice(), &[RequestState::Instructed]].concat();
-            requests::lock_of_campaign(conn, id, &moved)?;
-            let pending: Vec<String> = requests::of_campaign(conn, id, &undecided)?
-                .iter()
-                .map(|r| r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()))
-                .collect();
-            if !pending.is_empty() {
-                return Err(DomainError::conflict(
-                    "jury.instruction_pending",
-                    None,
-                    format!(
-                        "{} demande(s) ne sont pas encore instruites (complétude, pièces ou avis) : {}.",
-                        pending.len(),
-                        pending.join(", ")
-                    ),
-                )
-                .into());
-            }
-            let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
-            let placed = standing.placed();
-            let author_actor = simpa_app::requests::signed_actor(&signed(conn, &at.actor)?);
-            let mut decided = Vec::with_capacity(placed.len());
-            for p in &placed {
-                let Some(request) = standing.candidates.iter().find(|r| r.id == p.request) else {
-                    continue;
-                };
-                let now = now.max(request.updated_at);
-                let command = outcome_command(p, &standing.rules);
-                let outcome = decide(
-                    &request.facts,
-                    command,
-                    &[Party::Jury],
-                    now,
-                    now.date_naive(),
-                )?;
-                let author = instruction::Author {
-                    event: simpa_domain::ids::EventId::from_uuid(Uuid::now_v7()),
-                    actor: author_actor.clone(),
-                };
-                decided.push(Decided {
-                    request: request.clone(),
-                    actions: vec![(outcome, author, now)],
-                });
-            }
-            let (recorded, after) = instruction::record_many(conn, decided)?;
-            let told: Vec<notify::Told<'_>> = recorded
-                .iter()
-                .filter_map(|rec| {
-                    let before = standing
-                        .candidates
-                        .iter()
-                        .find(|r| r.id == rec.event.request)?;
-                    let request = after.iter().find(|r| r.id == rec.event.request)?;
-                    Some(notify::Told {
-                        recorded: rec,
-                        before: &before.facts,
-                        request,
-                        held: notify::Held::default(),
-                    })
-                })
-                .collect();
-            notify::tell_all(conn, &notifier, &told, now)?;
-            juries::insert_results(conn, id, &placed)?;
-            juries::set_status(conn, id, SessionStatus::Validated, now)?;
-            instruction::publish_all(conn, recorded.into_iter().map(|r| r.change).collect())?;
-            let allocated = simpa_domain::money::total(placed.iter().map(|p| p.funded_cents));
-            let ranked = placed.iter().filter(|p| p.allotment.is_funded()).count();
+            let validated = app::validate_ranking(conn, caller.0, id, city, &notifier)?;
+            let allocated = validated.allocated_cents;
             Ok(ValidationView {
                 status: SessionStatusCode(SessionStatus::Validated),
-                ranked,
-                rejected: placed.len() - ranked,
-                envelope_cents: standing.rules.envelope_cents,
+                ranked: validated.ranked,
+                rejected: validated.rejected,
+                envelope_cents: validated.envelope_cents,
                 allocated_cents: allocated,
-                envelope_left_cents: standing.rules.envelope_cents.saturating_sub(allocated),
+                envelope_left_cents: validated.envelope_cents.saturating_sub(allocated),
                 minutes: format!("/api/v1/campaigns/{}/jury/minutes", id.uuid()),
             })
         })

@@ -1,0 +1,302 @@
+//! Deliberations: the bureau (or a district's town hall, for its council) prepares a
+//! council's agenda, puts requests on it and takes them off, and records the vote, which
+//! decides every line in one transaction and opens the grants.
+
+use crate::access::{person, require};
+use crate::clock::CityNow;
+use crate::instruction::{Telling, act, act_many};
+use crate::notify::Notifier;
+use crate::requests::signed;
+use simpa_domain::circuit::Command;
+use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
+use simpa_domain::deliberation::{self as rules, Amendment, VoteOutcome, decide_vote};
+use simpa_domain::ids::{DistrictNumber, RequestId};
+use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::request::RequestState;
+use simpa_domain::{Checks, DomainError};
+use simpa_persistence::deliberations::{self, Deliberation, NewDeliberation};
+use simpa_persistence::{DbConnection, StoreResult, requests};
+use uuid::Uuid;
+
+/// A deliberation as the bureau writes it, checked here.
+pub struct NewDeliberationCommand {
+    pub reference: String,
+    pub council: CouncilKind,
+    pub district_number: Option<i32>,
+    pub session_on: chrono::NaiveDate,
+    pub title: String,
+}
+
+/// Creates a deliberation for a council's session; returns its id. 409 when its reference is
+/// taken.
+pub fn create(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    command: NewDeliberationCommand,
+    now: CityNow,
+) -> StoreResult<Uuid> {
+    let district = (command.council == CouncilKind::District)
+        .then(|| command.district_number.map(DistrictNumber))
+        .flatten();
+    let actor = require(conn, subject, Action::ManageDeliberations { district })?;
+    let mut c = Checks::default();
+    let reference = c.check(
+        "reference",
+        DeliberationReference::parse(&command.reference),
+    );
+    let title = c.check("title", rules::parse_title(&command.title));
+    let council = Council::new(command.council, command.district_number.map(DistrictNumber))
+        .map_err(|e| c.push(e))
+        .ok();
+    let (Some(reference), Some(title), Some(council)) = (reference, title, council) else {
+        return Err(c.into_error().into());
+    };
+    if deliberations::reference_taken(conn, &reference)? {
+        return Err(DomainError::conflict(
+            "deliberation.reference_taken",
+            Some("reference"),
+            format!("Une délibération porte déjà la référence {reference}."),
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    deliberations::insert(
+        conn,
+        &NewDeliberation {
+            id,
+            reference: &reference,
+            council,
+            session_on: command.session_on,
+            title: &title,
+            created_by: person(&actor)?,
+        },
+        now.at,
+    )?;
+    Ok(id)
+}
+
+/// The deliberations, the latest session first: every council's for the bureau; with
+/// `district`, that district council's, which its town hall lists too.
+pub fn list(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    district: Option<DistrictNumber>,
+) -> StoreResult<Vec<Deliberation>> {
+    require(conn, subject, Action::ManageDeliberations { district })?;
+    Ok(deliberations::list(conn)?
+        .into_iter()
+        .filter(|d| district.is_none() || d.council.district == district)
+        .collect())
+}
+
+/// The deliberation, if the caller manages its council's (the bureau, or the district's town
+/// hall for a district council).
+pub fn read(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+) -> StoreResult<Deliberation> {
+    managed(conn, subject, id, false).map(|(_, d)| d)
+}
+
+/// The deliberation, if the caller manages it; locked when `lock` (its agenda and vote take
+/// turns).
+fn managed(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    lock: bool,
+) -> StoreResult<(Actor, Deliberation)> {
+    // Who may not reach deliberations at all learns nothing of this one.
+    let actor = require(conn, subject, Action::PrepareDeliberations)?;
+    let d = if lock {
+        deliberations::get_locked(conn, id)?
+    } else {
+        deliberations::get(conn, id)?
+    }
+    .ok_or(DomainError::NotFound {
+        what: "deliberation",
+    })?;
+    policy::authorize(
+        &actor,
+        Action::ManageDeliberations {
+            district: d.council.district,
+        },
+    )?;
+    Ok((actor, d))
+}
+
+/// The deliberation, managed by the caller and not yet voted (409 `deliberation.voted`).
+fn managed_draft(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+) -> StoreResult<(Actor, Deliberation)> {
+    let (actor, d) = managed(conn, subject, id, true)?;
+    if d.vote.is_some() {
+        return Err(DomainError::conflict(
+            "deliberation.voted",
+            None,
+            format!(
+                "La délibération {} a déjà été votée : elle ne change plus.",
+                d.reference
+            ),
+        )
+        .into());
+    }
+    Ok((actor, d))
+}
+
+/// Puts a submitted request, instructed (or ranked), on the agenda with the amount proposed
+/// (by default what instruction or the jury proposed): it becomes `scheduled`.
+pub fn schedule(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    request: RequestId,
+    proposed_cents: Option<i64>,
+    now: CityNow,
+) -> StoreResult<()> {
+    let (actor, d) = managed_draft(conn, subject, id)?;
+    let stored = requests::get_locked(conn, request)?
+        .filter(|r| r.submitted_at.is_some())
+        .ok_or(DomainError::NotFound { what: "request" })?;
+    policy::authorize(&actor, Action::ReadRequest(stored.access()))?;
+    d.council
+        .admits(stored.facts.circuit, stored.facts.local_district)?;
+    if let Some(other) = deliberations::of_request(conn, request)? {
+        return Err(DomainError::conflict(
+            "deliberation.already_scheduled",
+            Some("request_id"),
+            format!("Cette demande figure déjà dans une délibération ({other})."),
+        )
+        .into());
+    }
+    let proposed_cents = proposed_cents.or(stored.facts.proposed_cents).unwrap_or(0);
+    let command = Command::Schedule {
+        deliberation: d.reference.clone(),
+        council: d.council,
+        session_on: d.session_on,
+        proposed_cents,
+    };
+    let parties = policy::parties(&actor, stored.association);
+    let signer = signed(conn, &actor)?;
+    act(
+        conn,
+        &signer,
+        stored,
+        &parties,
+        command,
+        now,
+        Telling::NoOne,
+    )?;
+    deliberations::add_lines(conn, id, &[(request, proposed_cents)], now.at)
+}
+
+/// Takes a request off the agenda before the vote: back to `instructed` (or `ranked`); a
+/// request withdrawn meanwhile simply leaves the deliberation.
+pub fn unschedule(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    request: RequestId,
+    now: CityNow,
+) -> StoreResult<()> {
+    let (actor, d) = managed_draft(conn, subject, id)?;
+    simpa_domain::existed(deliberations::remove_line(conn, id, request)?, "line")?;
+    let stored =
+        requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
+    if stored.facts.state == RequestState::Scheduled {
+        let command = Command::Unschedule {
+            deliberation: d.reference.clone(),
+        };
+        let parties = policy::parties(&actor, stored.association);
+        let signer = signed(conn, &actor)?;
+        act(
+            conn,
+            &signer,
+            stored,
+            &parties,
+            command,
+            now,
+            Telling::NoOne,
+        )?;
+    }
+    Ok(())
+}
+
+/// A council's vote of a whole deliberation.
+pub struct Vote {
+    pub outcome: VoteOutcome,
+    pub voted_on: chrono::NaiveDate,
+    pub amendments: Vec<Amendment>,
+}
+
+/// Records the council's vote of the whole deliberation, in one transaction: every line's
+/// request becomes `granted` (the amount voted) or `rejected`, the grants open, and the
+/// associations are told. A line no longer scheduled stops it (409 naming the line), a second
+/// vote too (409 `deliberation.voted`), an invalid amendment (422): nothing changes then.
+pub fn vote(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    vote: Vote,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    let (actor, d) = managed_draft(conn, subject, id)?;
+    let lines = deliberations::lines(conn, id)?;
+    let ids: Vec<RequestId> = lines.iter().map(|l| l.request).collect();
+    requests::lock_many(conn, &ids)?;
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let mut before = requests::get_many(conn, &keys)?;
+    let domain_lines: Vec<rules::Line> = lines
+        .iter()
+        .filter_map(|l| {
+            let r = before.iter().find(|r| r.id == l.request)?;
+            Some(rules::Line {
+                request: r.id,
+                number: r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()),
+                state: r.facts.state,
+                proposed_cents: l.proposed_cents,
+            })
+        })
+        .collect();
+    rules::check_vote_date(vote.voted_on, d.session_on, now.today())?;
+    let decisions = decide_vote(&domain_lines, vote.outcome, &vote.amendments)?;
+    let mut commands = Vec::with_capacity(decisions.len());
+    let mut voted = Vec::with_capacity(decisions.len());
+    for (request_id, decision) in &decisions {
+        let Some(at) = before.iter().position(|r| r.id == *request_id) else {
+            continue;
+        };
+        let (command, cents) = decision.command(&d.reference, d.council, vote.voted_on);
+        // Only what the vote changed from the proposal is written line by line.
+        if lines
+            .iter()
+            .any(|l| l.request == *request_id && l.proposed_cents != cents)
+        {
+            voted.push((*request_id, cents));
+        }
+        commands.push((before.swap_remove(at), command));
+    }
+    deliberations::record_vote(
+        conn,
+        id,
+        vote.outcome,
+        vote.voted_on,
+        &voted,
+        now.today(),
+        now.at,
+    )?;
+    let signer = signed(conn, &actor)?;
+    act_many(
+        conn,
+        &signer,
+        commands,
+        |request| policy::parties(&actor, request.association),
+        now,
+        Telling::Everyone(notifier),
+    )?;
+    Ok(())
+}
