@@ -280,15 +280,8 @@ pub fn vote(
         }
         commands.push((before.swap_remove(at), command));
     }
-    deliberations::record_vote(
-        conn,
-        id,
-        vote.outcome,
-        vote.voted_on,
-        &voted,
-        now.today(),
-        now.at,
-    )?;
+    deliberations::record_vote(conn, id, vote.outcome, vote.voted_on, &voted, now.at)?;
+    crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;
     let signer = signed(conn, &actor)?;
     act_many(
         conn,

@@ -12,6 +12,7 @@ use simpa_domain::circuit::{Command, decide};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{DocumentVersionId, RequestId};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Party;
 use simpa_domain::request::{
     RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
@@ -19,7 +20,6 @@ use simpa_domain::request::{
 use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::{self, Decided, Recorded};
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
 
 /// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow

@@ -10,13 +10,13 @@ use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::Command;
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
 use simpa_domain::jury::{Jury, SessionStatus};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor, JurySeat, Subject};
 use simpa_domain::request::RequestState;
 use simpa_domain::scoring::{AllocationRules, Candidate, Placed, Sheet, outcome_command};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::juries::{self, Member, Seat};
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{DbConnection, StoreResult, campaigns, requests};
 use std::collections::{HashMap, HashSet};
 

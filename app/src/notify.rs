@@ -13,6 +13,7 @@ use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem, asked_in};
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::ids::{AccountId, RequestId};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::money::euros;
 use simpa_domain::notification::{
     Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for,
@@ -22,7 +23,6 @@ use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
 use simpa_persistence::members::Addressee;
 use simpa_persistence::outbox::{self, Channel, NewMessage};
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, members,
     reference, requests, webhooks,

@@ -5,11 +5,11 @@ use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::{AssociationId, EventId, RequestId};
+use simpa_domain::life::Author;
+use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, RequestAccess, Subject};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::documents::DocumentVersion;
-use simpa_persistence::instruction::Author;
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, associations, campaigns, history, requests,
     service_accounts,

@@ -84,7 +84,8 @@ async fn one_write(state: web::Data<AppState>, id: web::Path<String>) -> HttpRes
 async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>, String> {
     use simpa_domain::history::EventActor;
     use simpa_domain::ids::{EventId, RequestId};
-    use simpa_persistence::instruction::{self, Author};
+    use simpa_domain::life::Author;
+    use simpa_persistence::instruction;
     use simpa_persistence::schema::campaigns as campaigns_table;
     let now = state.now();
     state
@@ -131,7 +132,7 @@ async fn drafts(state: &AppState, count: usize) -> Result<Vec<(String, String)>,
                 };
                 let association =
                     simpa_domain::ids::AssociationId::from_uuid(parse("association", association)?);
-                lives.push(instruction::draft(
+                lives.push(simpa_domain::life::draft(
                     id,
                     &campaign,
                     association,
@@ -210,7 +211,7 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
                 .allocation_rules(campaign.settings.envelope_cents);
             let candidates: Vec<_> = candidates
                 .iter()
-                .map(simpa_persistence::requests::StoredRequest::candidate)
+                .map(simpa_domain::life::StoredRequest::candidate)
                 .collect();
             let mut times: Vec<f64> = (0..5)
                 .map(|_| {

@@ -5,7 +5,10 @@
 //! grants of its later years are covered by it. French rules §4.2, §4.7.
 
 use crate::coded_enum;
-use crate::funding::{Installment, MAX_AGREEMENT_YEARS, agreement_required};
+use crate::funding::{
+    AgreementGate, GrantMoney, Installment, MAX_AGREEMENT_YEARS, PAYMENT_DAYS, agreement_required,
+    default_schedule, final_report_due_on, financial_year_end,
+};
 use crate::ids::AssociationId;
 use crate::money::check_cents;
 use crate::money::euros;
@@ -255,6 +258,71 @@ pub fn agreements_for<Id: Copy>(
         .collect()
 }
 
+/// A grant as a council's vote opens it: the agreement it needs, its money and when its
+/// final report is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened<Id> {
+    pub agreement: AgreementNeed<Id>,
+    pub money: GrantMoney,
+    pub final_report_due_on: NaiveDate,
+}
+
+/// What a vote on `voted_on`, notified on `notified_on`, opens for each of its grants (see
+/// [`agreements_for`] for `earlier` and `covers`): paid in one installment on notification,
+/// once the agreement it needs, if any, is signed (`signed`: the existing agreements signed,
+/// with their gates); its final report due after its financial year.
+pub fn open_grants<Id: Copy + PartialEq>(
+    voted: &[Voted],
+    earlier: &[(AssociationId, NaiveDate, i64)],
+    covers: &mut [(AssociationId, Cover<Id>)],
+    signed: &[(Id, AgreementGate)],
+    voted_on: NaiveDate,
+    notified_on: NaiveDate,
+) -> Vec<Opened<Id>> {
+    // Nothing is notified before it is voted.
+    let notified_on = notified_on.max(voted_on);
+    let needs = agreements_for(voted, earlier, covers, voted_on);
+    voted
+        .iter()
+        .zip(needs)
+        .map(|(v, need)| {
+            let gate = match need {
+                AgreementNeed::Nothing => AgreementGate::NotRequired,
+                AgreementNeed::CoveredBy(id) => signed
+                    .iter()
+                    .find(|(s, _)| *s == id)
+                    .map_or(AgreementGate::Unsigned, |(_, g)| *g),
+                AgreementNeed::New => AgreementGate::Unsigned,
+            };
+            Opened {
+                agreement: need,
+                money: GrantMoney {
+                    granted_cents: v.grant.cents,
+                    paid_cents: 0,
+                    installments: default_schedule(v.grant.cents),
+                    agreement: gate,
+                    notified_on,
+                    report_accepted_on: None,
+                    repayment_ordered: false,
+                },
+                final_report_due_on: final_report_due_on(financial_year_end(v.grant.year, None)),
+            }
+        })
+        .collect()
+}
+
+impl AgreementTerms {
+    /// The terms of an agreement drawn up for one grant: its object, its year, the usual
+    /// delay of payment.
+    pub fn of_grant(object: String, grant: YearAmount) -> AgreementTerms {
+        AgreementTerms {
+            object,
+            years: vec![grant],
+            payment_days: PAYMENT_DAYS as u32,
+        }
+    }
+}
+
 /// What the agreement's text is drawn from.
 #[derive(Debug, Clone)]
 pub struct AgreementDocument {
@@ -395,6 +463,82 @@ mod tests {
 
     fn year(year: i32, cents: i64) -> YearAmount {
         YearAmount { year, cents }
+    }
+
+    #[test]
+    fn a_vote_opens_each_grant_with_the_agreement_it_needs_and_its_schedule() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let (small, big, covered) = (
+            AssociationId::from_uuid(uuid::Uuid::from_u128(1)),
+            AssociationId::from_uuid(uuid::Uuid::from_u128(2)),
+            AssociationId::from_uuid(uuid::Uuid::from_u128(3)),
+        );
+        let voted = [
+            Voted {
+                association: small,
+                grant: year(2027, 5_000_00),
+            },
+            Voted {
+                association: big,
+                grant: year(2027, 40_000_00),
+            },
+            Voted {
+                association: covered,
+                grant: year(2027, 30_000_00),
+            },
+        ];
+        let mut covers = vec![(
+            covered,
+            Cover {
+                id: 7,
+                years: vec![year(2027, 30_000_00)],
+                used: vec![],
+            },
+        )];
+        let signed_on = day(2027, 1, 10);
+        let signed = [(
+            7,
+            AgreementGate::Signed {
+                on: signed_on,
+                payment_days: 30,
+            },
+        )];
+        let (voted_on, notified_on) = (day(2027, 3, 9), day(2027, 3, 1));
+        let opened = open_grants(&voted, &[], &mut covers, &signed, voted_on, notified_on);
+        let needs: Vec<_> = opened.iter().map(|o| o.agreement).collect();
+        assert_eq!(
+            needs,
+            vec![
+                AgreementNeed::Nothing,
+                AgreementNeed::New,
+                AgreementNeed::CoveredBy(7)
+            ]
+        );
+        let gates: Vec<_> = opened.iter().map(|o| o.money.agreement).collect();
+        assert_eq!(
+            gates,
+            vec![
+                AgreementGate::NotRequired,
+                AgreementGate::Unsigned,
+                AgreementGate::Signed {
+                    on: signed_on,
+                    payment_days: 30
+                }
+            ]
+        );
+        for (o, v) in opened.iter().zip(&voted) {
+            // Notified no earlier than voted; the whole amount in one installment.
+            assert_eq!(o.money.notified_on, voted_on);
+            assert_eq!(o.money.granted_cents, v.grant.cents);
+            assert_eq!(o.money.installments, default_schedule(v.grant.cents));
+            assert_eq!(
+                o.final_report_due_on,
+                final_report_due_on(day(2027, 12, 31))
+            );
+        }
+        // Only what needs no agreement, or a signed one, is payable.
+        let payable: Vec<i64> = opened.iter().map(|o| o.money.payable_cents()).collect();
+        assert_eq!(payable, vec![5_000_00, 0, 30_000_00]);
     }
 
     fn codes(error: DomainError) -> Vec<(String, String)> {

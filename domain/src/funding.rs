@@ -20,9 +20,7 @@ pub fn agreement_required(
     earlier: &[(NaiveDate, i64)],
     decided_on: NaiveDate,
 ) -> bool {
-    let year_before = decided_on
-        .checked_sub_months(Months::new(12))
-        .unwrap_or(decided_on);
+    let year_before = twelve_months_before(decided_on);
     let cumulated = total(
         earlier
             .iter()
@@ -30,6 +28,12 @@ pub fn agreement_required(
             .map(|(_, cents)| *cents),
     );
     total([amount_cents, cumulated]) > AGREEMENT_THRESHOLD_CENTS
+}
+
+/// The day twelve months before `day`: the grants voted after it count with one voted on
+/// `day` (see [`agreement_required`]).
+pub fn twelve_months_before(day: NaiveDate) -> NaiveDate {
+    day.checked_sub_months(Months::new(12)).unwrap_or(day)
 }
 
 /// An agreement covers at most four years (the circular of 29 September 2015 recommends

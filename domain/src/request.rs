@@ -449,7 +449,7 @@ pub fn documents_snapshot(statuses: &[(String, KindStatus)]) -> Vec<(String, Doc
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::budget::tests::balanced;
     use crate::campaign::{CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Sla};
@@ -457,7 +457,7 @@ mod tests {
     use chrono::TimeZone;
     use uuid::Uuid;
 
-    fn content() -> RequestContent {
+    pub(crate) fn content() -> RequestContent {
         RequestContent {
             title: "Ateliers d'écriture".into(),
             summary: "Des ateliers chaque semaine.".into(),
@@ -475,7 +475,7 @@ mod tests {
         }
     }
 
-    fn campaign() -> Campaign {
+    pub(crate) fn campaign() -> Campaign {
         Campaign {
             id: CampaignId::from_uuid(Uuid::from_u128(1)),
             settings: CampaignSettings {

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use simpa_domain::agreement::{AgreementStatus, AgreementTerms, Cover, YearAmount};
+use simpa_domain::funding::AgreementGate;
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use uuid::Uuid;
 
@@ -221,6 +222,39 @@ pub fn grants_covered(conn: &mut DbConnection, id: Uuid) -> StoreResult<Vec<Requ
         .iter()
         .map(|r| parse("grants.request_id", r))
         .collect()
+}
+
+/// Of these agreements, those signed by both parties, with what their signature lets the city
+/// pay.
+pub fn signed_gates(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+) -> StoreResult<Vec<(Uuid, AgreementGate)>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let mut signed = Vec::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, i32, Option<NaiveDateTime>)> = agreements::table
+            .filter(agreements::id.eq_any(chunk))
+            .filter(agreements::status.eq(AgreementStatus::Signed.code()))
+            .select((
+                agreements::id,
+                agreements::payment_days,
+                agreements::city_signed_at,
+            ))
+            .load(conn)?;
+        for (id, days, at) in rows {
+            if let Some(at) = at {
+                signed.push((
+                    parse("agreements.id", &id)?,
+                    AgreementGate::Signed {
+                        on: at.date(),
+                        payment_days: days as u32,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(signed)
 }
 
 /// The agreements of these associations still running in or after `year`, with the years

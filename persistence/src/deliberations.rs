@@ -233,15 +233,14 @@ pub fn remove_line(conn: &mut DbConnection, id: Uuid, request: RequestId) -> Sto
 }
 
 /// Records the vote: the outcome and date, and the amount granted on each line: as proposed,
-/// but for the lines in `changed` (amended, or refused: 0); then opens the grants it made
-/// (see [`crate::grants::open_after_vote`]), notified to the associations on `notified_on`.
+/// but for the lines in `changed` (amended, or refused: 0). The grants it made are opened
+/// next (`simpa_app::grants::open_after_vote`).
 pub fn record_vote(
     conn: &mut DbConnection,
     id: Uuid,
     outcome: VoteOutcome,
     voted_on: NaiveDate,
     changed: &[(RequestId, i64)],
-    notified_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let updated = diesel::update(
@@ -276,6 +275,5 @@ pub fn record_vote(
         .set(deliberation_lines::voted_cents.eq(cents))
         .execute(conn)?;
     }
-    crate::grants::open_after_vote(conn, id, voted_on, notified_on, now)?;
     Ok(())
 }

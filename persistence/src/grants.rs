@@ -8,14 +8,11 @@ use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::{agreements as agreements_table, campaigns, deliberation_lines, grants};
 use crate::schema::{final_reports, installments, payments, repayments, requests};
-use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use simpa_domain::agreement::{AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount};
+use simpa_domain::agreement::{AgreementStatus, AgreementTerms};
 use simpa_domain::final_report::ReportStatus;
-use simpa_domain::funding::{
-    AgreementGate, GrantMoney, Installment, InstallmentDue, PAYMENT_DAYS, default_schedule,
-    final_report_due_on, financial_year_end,
-};
+use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use uuid::Uuid;
 
@@ -311,18 +308,22 @@ pub fn record_payment(
     Ok(id)
 }
 
-/// Opens the grants of a deliberation just voted, in a few statements: one per line granted
-/// (voted above 0), with its single payment on notification, its final report's due date and,
-/// where the amount requires one, the agreement that covers it (an existing one of its
-/// association, or a new one drafted from the template). Returns how many were opened.
-pub fn open_after_vote(
-    conn: &mut DbConnection,
-    deliberation: Uuid,
-    voted_on: NaiveDate,
-    notified_on: NaiveDate,
-    now: DateTime<Utc>,
-) -> StoreResult<usize> {
-    let lines: Vec<(String, String, Option<String>, String, i64, i32)> = deliberation_lines::table
+/// A line a council granted (voted above 0), with what opening its grant needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantedLine {
+    pub request: RequestId,
+    pub association: AssociationId,
+    /// Its number (what a new agreement is referenced by).
+    pub number: Option<String>,
+    pub title: String,
+    pub cents: i64,
+    /// Its campaign's budget year.
+    pub year: i32,
+}
+
+/// The lines a deliberation granted, in the order of their numbers.
+pub fn granted_lines(conn: &mut DbConnection, deliberation: Uuid) -> StoreResult<Vec<GrantedLine>> {
+    let rows: Vec<(String, String, Option<String>, String, i64, i32)> = deliberation_lines::table
         .inner_join(requests::table.inner_join(campaigns::table))
         .filter(deliberation_lines::deliberation_id.eq(deliberation.to_string()))
         .filter(deliberation_lines::voted_cents.gt(0))
@@ -336,73 +337,69 @@ pub fn open_after_vote(
             campaigns::budget_year,
         ))
         .load(conn)?;
-    if lines.is_empty() {
-        return Ok(0);
-    }
-    let voted: Vec<Voted> = lines
-        .iter()
-        .map(|(_, association, _, _, cents, year)| {
-            Ok(Voted {
-                association: parse("requests.association_id", association)?,
-                grant: YearAmount {
-                    year: *year,
-                    cents: *cents,
-                },
+    rows.into_iter()
+        .map(|(request, association, number, title, cents, year)| {
+            Ok(GrantedLine {
+                request: parse("requests.id", &request)?,
+                association: parse("requests.association_id", &association)?,
+                number,
+                title,
+                cents,
+                year,
             })
         })
-        .collect::<StoreResult<_>>()?;
-    let mut associations: Vec<AssociationId> = voted.iter().map(|v| v.association).collect();
-    associations.sort();
-    associations.dedup();
-    let year_before = voted_on
-        .checked_sub_months(Months::new(12))
-        .unwrap_or(voted_on);
-    let mut earlier = Vec::new();
+        .collect()
+}
+
+/// The grants of these associations voted after `after`: (association, voted on, cents).
+pub fn voted_after(
+    conn: &mut DbConnection,
+    associations: &[AssociationId],
+    after: NaiveDate,
+) -> StoreResult<Vec<(AssociationId, NaiveDate, i64)>> {
+    let mut voted = Vec::new();
     for chunk in associations.chunks(500) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let rows: Vec<(String, NaiveDate, i64)> = grants::table
             .filter(grants::association_id.eq_any(&keys))
-            .filter(grants::voted_on.gt(year_before))
+            .filter(grants::voted_on.gt(after))
             .select((grants::association_id, grants::voted_on, grants::cents))
             .load(conn)?;
         for (association, on, cents) in rows {
-            earlier.push((parse("grants.association_id", &association)?, on, cents));
+            voted.push((parse("grants.association_id", &association)?, on, cents));
         }
     }
-    // The associations' rows are locked: two votes at once see each other's grants when they
-    // add up their twelve months.
-    crate::locks::lock_associations(conn, &associations)?;
-    let first_year = voted.iter().map(|v| v.grant.year).min().unwrap_or_default();
-    let mut covers = agreements::covers_of(conn, &associations, first_year)?;
-    let signed: Vec<(Uuid, AgreementGate)> = {
-        let ids: Vec<String> = covers.iter().map(|(_, c)| c.id.to_string()).collect();
-        let mut signed = Vec::new();
-        for chunk in ids.chunks(500) {
-            let rows: Vec<(String, i32, Option<NaiveDateTime>)> = agreements_table::table
-                .filter(agreements_table::id.eq_any(chunk))
-                .filter(agreements_table::status.eq(AgreementStatus::Signed.code()))
-                .select((
-                    agreements_table::id,
-                    agreements_table::payment_days,
-                    agreements_table::city_signed_at,
-                ))
-                .load(conn)?;
-            for (id, days, at) in rows {
-                if let Some(at) = at {
-                    signed.push((
-                        parse("agreements.id", &id)?,
-                        AgreementGate::Signed {
-                            on: at.date(),
-                            payment_days: days as u32,
-                        },
-                    ));
-                }
-            }
-        }
-        signed
-    };
-    let needs = simpa_domain::agreement::agreements_for(&voted, &earlier, &mut covers, voted_on);
+    Ok(voted)
+}
 
+/// A grant a vote opened, to store.
+pub struct OpenedGrant {
+    pub request: RequestId,
+    pub association: AssociationId,
+    pub deliberation: Uuid,
+    pub year: i32,
+    pub voted_on: NaiveDate,
+    pub agreement: Option<Uuid>,
+    pub money: GrantMoney,
+    pub final_report_due_on: NaiveDate,
+}
+
+/// An agreement drawn up for a grant a vote opened, to store.
+pub struct DraftedAgreement {
+    pub id: Uuid,
+    pub reference: String,
+    pub association: AssociationId,
+    pub terms: AgreementTerms,
+}
+
+/// Stores what a vote opened: the agreements drawn up, the grants and their schedules, a few
+/// statements per table whatever their number.
+pub fn insert_opened(
+    conn: &mut DbConnection,
+    agreements: &[DraftedAgreement],
+    opened: &[OpenedGrant],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     #[derive(Insertable)]
     #[diesel(treat_none_as_default_value = false)]
     #[diesel(table_name = grants)]
@@ -423,72 +420,38 @@ pub fn open_after_vote(
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
     }
-    let notified_on = notified_on.max(voted_on);
-    let mut new_agreements = Vec::new();
-    let mut new_grants = Vec::with_capacity(lines.len());
-    let mut new_installments = Vec::with_capacity(lines.len());
-    for ((line, v), need) in lines.iter().zip(&voted).zip(needs) {
-        let (request_id, _, number, title, cents, year) = line;
-        let request: RequestId = parse("requests.id", request_id)?;
-        let (agreement, gate) = match need {
-            AgreementNeed::Nothing => (None, AgreementGate::NotRequired),
-            AgreementNeed::CoveredBy(id) => (
-                Some(id),
-                signed
-                    .iter()
-                    .find(|(s, _)| *s == id)
-                    .map_or(AgreementGate::Unsigned, |(_, g)| *g),
-            ),
-            AgreementNeed::New => {
-                let id = Uuid::now_v7();
-                let terms = AgreementTerms {
-                    object: title.clone(),
-                    years: vec![v.grant],
-                    payment_days: PAYMENT_DAYS as u32,
-                };
-                let reference = number.clone().unwrap_or_else(|| request_id.clone());
-                new_agreements.push(NewAgreement::drafted(
-                    id,
-                    reference,
-                    v.association,
-                    &terms,
-                    now,
-                ));
-                (Some(id), AgreementGate::Unsigned)
-            }
-        };
-        let money = GrantMoney {
-            granted_cents: *cents,
-            paid_cents: 0,
-            installments: default_schedule(*cents),
-            agreement: gate,
-            notified_on,
-            report_accepted_on: None,
-            repayment_ordered: false,
-        };
-        new_installments.extend(installment_rows(request, &money.installments));
-        new_grants.push(NewGrant {
-            request_id: request_id.clone(),
-            association_id: v.association.to_string(),
-            deliberation_id: deliberation.to_string(),
-            cents: *cents,
-            year: *year,
-            voted_on,
-            notified_on,
-            agreement_id: agreement.map(|a| a.to_string()),
-            final_report_due_on: final_report_due_on(financial_year_end(*year, None)),
-            paid_cents: 0,
-            payable_cents: money.payable_cents(),
-            due_on: money.due_on(),
+    let new_agreements: Vec<NewAgreement> = agreements
+        .iter()
+        .map(|a| NewAgreement::drafted(a.id, a.reference.clone(), a.association, &a.terms, now))
+        .collect();
+    let new_grants: Vec<NewGrant> = opened
+        .iter()
+        .map(|g| NewGrant {
+            request_id: g.request.to_string(),
+            association_id: g.association.to_string(),
+            deliberation_id: g.deliberation.to_string(),
+            cents: g.money.granted_cents,
+            year: g.year,
+            voted_on: g.voted_on,
+            notified_on: g.money.notified_on,
+            agreement_id: g.agreement.map(|a| a.to_string()),
+            final_report_due_on: g.final_report_due_on,
+            paid_cents: g.money.paid_cents,
+            payable_cents: g.money.payable_cents(),
+            due_on: g.money.due_on(),
             version: 1,
             created_at: naive(now),
             updated_at: naive(now),
-        });
-    }
+        })
+        .collect();
+    let new_installments: Vec<NewInstallment> = opened
+        .iter()
+        .flat_map(|g| installment_rows(g.request, &g.money.installments))
+        .collect();
     insert_batches!(conn, agreements_table::table, &new_agreements);
     insert_batches!(conn, grants::table, &new_grants);
     insert_batches!(conn, installments::table, &new_installments);
-    Ok(new_grants.len())
+    Ok(())
 }
 
 /// A line of the worklist of payments due.

@@ -9,11 +9,9 @@ use crate::schema::{request_changes, request_events};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::max;
 use diesel::prelude::*;
-use simpa_domain::circuit::{ActionKind, RequestFacts, Visibility};
+use simpa_domain::circuit::{ActionKind, Visibility};
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::RequestId;
-use simpa_domain::parties::Instructor;
-use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -223,37 +221,6 @@ pub fn changes(
             })
         })
         .collect()
-}
-
-/// The feed's audience of the whole city (the bureau and admins).
-const CITY: &str = "city";
-
-/// Who sees a request in the feed: the whole city, its instructors and, on the local circuit,
-/// its town hall.
-pub fn audiences(facts: &RequestFacts) -> Vec<String> {
-    let mut audiences = vec![CITY.to_owned()];
-    audiences.extend(facts.instructors.iter().map(|a| a.instructor.key()));
-    audiences.extend(facts.local_district.map(|d| Instructor::District(d).key()));
-    audiences.sort();
-    audiences.dedup();
-    audiences
-}
-
-/// The audiences a caller's scope follows.
-pub fn audiences_of(scope: &RequestScope) -> Vec<String> {
-    let mut audiences: Vec<String> = scope.instructors.iter().map(|i| i.key()).collect();
-    audiences.extend(
-        scope
-            .local_districts
-            .iter()
-            .map(|d| Instructor::District(*d).key()),
-    );
-    if scope.everything {
-        audiences.push(CITY.to_owned());
-    }
-    audiences.sort();
-    audiences.dedup();
-    audiences
 }
 
 /// The last change's number in the feed (0 when there is none).

@@ -3,152 +3,22 @@
 //! document snapshot, its event, its facts and deadline. The change feed is written last, by
 //! [`publish`], so that its lock is held for as short a time as possible.
 //!
-//! What an action changes is computed in memory by [`apply`], then written: one action at a
+//! What an action changes is computed in memory by the domain (`simpa_domain::life::apply`), then written: one action at a
 //! time by [`record_action`], or whole histories at once by [`store_lives`] (the fixtures).
 
 use crate::DbConnection;
 use crate::campaigns;
 use crate::error::StoreResult;
 use crate::history;
-use crate::requests::{self, StoredRequest};
+use crate::requests;
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
-use simpa_domain::circuit::{ActionKind, Outcome, RequestFacts, creation_event};
-use simpa_domain::history::{Event, EventActor, transitions};
-use simpa_domain::ids::{AssociationId, DocumentVersionId, EventId, RequestId};
+use simpa_domain::circuit::{ActionKind, Outcome};
+use simpa_domain::history::Event;
+use simpa_domain::ids::{AssociationId, DocumentVersionId, RequestId};
+use simpa_domain::life::{Author, Life, StoredRequest, apply, draft};
 use simpa_domain::request::{RequestContent, RequestNumber};
-use simpa_domain::tracking::sla_clock;
-
-/// Who acts, and the id of the event their action makes.
-pub struct Author {
-    pub event: EventId,
-    pub actor: EventActor,
-}
-
-/// A request with its whole history, in memory.
-#[derive(Debug, Clone)]
-pub struct Life {
-    pub request: StoredRequest,
-    pub events: Vec<Event>,
-    /// The document versions attached at the last submission.
-    pub snapshot: Vec<(String, DocumentVersionId)>,
-    /// Who sees its changes in the feed: everyone who saw it since its submission, over the
-    /// actions applied to this value (in `record_action`, the one action).
-    pub audiences: Vec<String>,
-}
-
-/// A draft and the first event of its history; a person (a member of the association)
-/// starts it.
-pub fn draft(
-    id: RequestId,
-    campaign: &Campaign,
-    association: AssociationId,
-    content: RequestContent,
-    author: Author,
-    now: DateTime<Utc>,
-) -> StoreResult<Life> {
-    let created_by = author.actor.account.ok_or(DomainError::Forbidden)?;
-    let created = Event::next(None, author.event, id, creation_event(), author.actor, now);
-    let mut facts = RequestFacts::new_draft(campaign.settings.circuit, campaign.settings.district);
-    facts.requested_cents = content.requested_cents;
-    Ok(Life {
-        request: StoredRequest {
-            id,
-            number: None,
-            campaign: campaign.id,
-            association,
-            facts,
-            state_since: now,
-            content,
-            sla_due_at: None,
-            submitted_at: None,
-            head_hash: created.hash.clone(),
-            version: 1,
-            created_by,
-            created_at: now,
-            updated_at: now,
-        },
-        events: vec![created],
-        snapshot: vec![],
-        audiences: vec![],
-    })
-}
-
-/// Applies an allowed action's outcome in memory: the event is completed (the number given
-/// at submission, the document versions attached, the digest of the content submitted) and
-/// chained; the request's facts, deadline, head and version move. `snapshot`: the versions
-/// to attach (at submission and when sent back). Returns the event appended.
-pub fn apply<'l>(
-    life: &'l mut Life,
-    campaign: &Campaign,
-    mut outcome: Outcome,
-    author: Author,
-    number: Option<RequestNumber>,
-    snapshot: Option<&[(String, DocumentVersionId)]>,
-    now: DateTime<Utc>,
-) -> &'l Event {
-    // Clocks of concurrent callers may disagree by a little: a history never goes back.
-    let at = life.events.last().map_or(now, |last| now.max(last.at));
-    let mut details = match outcome.event.details {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    let action = outcome.event.action;
-    let request = &mut life.request;
-    if let Some(number) = number {
-        details.insert("number".into(), json!(number.to_string()));
-        request.number = Some(number);
-        request.submitted_at = Some(at);
-    }
-    if let Some(snapshot) = snapshot {
-        let versions: Map<String, Value> = snapshot
-            .iter()
-            .map(|(kind, version)| (kind.clone(), json!(version.to_string())))
-            .collect();
-        details.insert("documents".into(), Value::Object(versions));
-        life.snapshot = snapshot.to_vec();
-    }
-    if matches!(
-        action,
-        ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
-    ) {
-        details.insert("content_sha256".into(), json!(request.content.digest()));
-    }
-    outcome.event.details = Value::Object(details);
-    let event = Event::next(
-        life.events.last(),
-        author.event,
-        request.id,
-        outcome.event,
-        author.actor,
-        at,
-    );
-    // Until submitted, a request is the association's own: no feed follows it.
-    if request.submitted_at.is_some() {
-        life.audiences.extend(history::audiences(&request.facts));
-        life.audiences.extend(history::audiences(&outcome.facts));
-        life.audiences.sort();
-        life.audiences.dedup();
-    }
-    request.head_hash = event.hash.clone();
-    life.events.push(event);
-    request.sla_due_at = sla_clock(
-        &transitions(&life.events),
-        outcome.facts.resume_state,
-        &campaign.settings.sla,
-        at,
-    )
-    .due_at;
-    if outcome.facts.state != request.facts.state {
-        request.state_since = at;
-    }
-    request.facts = outcome.facts;
-    request.version += 1;
-    request.updated_at = at;
-    life.events.last().expect("an event was just appended")
-}
 
 /// Starts a draft and its history.
 pub fn start_draft(

@@ -25,60 +25,13 @@ use simpa_domain::circuit::{Assignment, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
     AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
 };
+use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
+use simpa_domain::policy::{RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
 use std::collections::HashMap;
-
-/// A request as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRequest {
-    pub id: RequestId,
-    pub number: Option<RequestNumber>,
-    pub campaign: CampaignId,
-    pub association: AssociationId,
-    pub facts: RequestFacts,
-    pub state_since: DateTime<Utc>,
-    pub content: RequestContent,
-    pub sla_due_at: Option<DateTime<Utc>>,
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// The hash of the last event of its history.
-    pub head_hash: String,
-    pub version: i64,
-    pub created_by: AccountId,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl StoredRequest {
-    /// What a jury's ranking needs of it.
-    pub fn candidate(&self) -> simpa_domain::scoring::Candidate {
-        simpa_domain::scoring::Candidate {
-            request: self.id,
-            requested_cents: self.content.requested_cents,
-            proposed_cents: self.facts.proposed_cents,
-            opinion: self.facts.lead_opinion(),
-            submitted_at: self.submitted_at.unwrap_or(self.created_at),
-        }
-    }
-
-    /// What the access policy needs to know of it.
-    pub fn access(&self) -> RequestAccess {
-        RequestAccess {
-            association: self.association,
-            submitted: self.submitted_at.is_some(),
-            local_district: self.facts.local_district,
-            instructors: self
-                .facts
-                .instructors
-                .iter()
-                .map(|a| a.instructor)
-                .collect(),
-        }
-    }
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = requests)]
@@ -533,7 +486,7 @@ pub fn update_content(
     Ok(())
 }
 
-/// Stores what an action changed (see `instruction::apply`): number, state, instructors and
+/// Stores what an action changed (see `simpa_domain::life::apply`): number, state, instructors and
 /// opinions, proposal, deadline, head and version.
 pub(crate) fn save_facts(
     conn: &mut DbConnection,

@@ -31,6 +31,7 @@ use simpa_domain::campaign::{Campaign, CircuitKind};
 use simpa_domain::circuit::Command;
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
 use simpa_domain::jury::{JurySettings, SessionStatus, ToCover, assign};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::roles::StaffRole;
@@ -38,7 +39,6 @@ use simpa_domain::scoring::{CriterionInput, criteria_means, parse_grid};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::juries::{self, Seat};
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, requests,
 };

@@ -26,11 +26,11 @@ use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::jury::{
     Jury, check_cleared, check_declaration_change, check_sheet_editable, parse_declaration,
 };
+use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::scoring::{check_sheet, complete_points, weighted};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::juries::{self, Seat};
-use simpa_persistence::requests::StoredRequest;
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;

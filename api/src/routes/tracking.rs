@@ -118,7 +118,7 @@ pub async fn changes(
             if since > history::last_change(conn)? {
                 return Ok(None);
             }
-            let audiences = history::audiences_of(&policy::request_scope(&actor));
+            let audiences = simpa_domain::feed::audiences_of(&policy::request_scope(&actor));
             let changes = history::changes(conn, &audiences, since, limit)?;
             let ids: Vec<String> = changes.iter().map(|c| c.request.to_string()).collect();
             let current = requests::get_many(conn, &ids)?;
