@@ -11,6 +11,11 @@ use simpa_persistence::{DbConnection, StoreResult, accounts};
 use uuid::Uuid;
 
 /// Creates an account holding the admin role, in one transaction, with its audit event.
+#[tracing::instrument(
+    name = "admin::create_admin",
+    skip_all,
+    fields(actor = "admin command")
+)]
 pub fn create_admin(
     conn: &mut DbConnection,
     email: &EmailAddress,

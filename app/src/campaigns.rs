@@ -8,6 +8,7 @@ use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_persistence::{DbConnection, StoreResult, campaigns};
 
 /// The campaign, if the caller may know of it (a draft is its managers' alone).
+#[tracing::instrument(name = "campaigns::load_visible", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
 pub fn load_visible(
     conn: &mut DbConnection,
     subject: Option<Subject>,

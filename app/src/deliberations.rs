@@ -29,6 +29,7 @@ pub struct NewDeliberationCommand {
 
 /// Creates a deliberation for a council's session; returns its id. 409 when its reference is
 /// taken.
+#[tracing::instrument(name = "deliberations::create", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn create(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -77,6 +78,7 @@ pub fn create(
 
 /// The deliberations, the latest session first: every council's for the bureau; with
 /// `district`, that district council's, which its town hall lists too.
+#[tracing::instrument(name = "deliberations::list", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn list(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -91,6 +93,7 @@ pub fn list(
 
 /// The deliberation, if the caller manages its council's (the bureau, or the district's town
 /// hall for a district council).
+#[tracing::instrument(name = "deliberations::read", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
 pub fn read(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -149,6 +152,7 @@ fn managed_draft(
 
 /// Puts a submitted request, instructed (or ranked), on the agenda with the amount proposed
 /// (by default what instruction or the jury proposed): it becomes `scheduled`.
+#[tracing::instrument(name = "deliberations::schedule", skip_all, fields(actor = Subject::kind(subject), deliberation = %id, request = %request))]
 pub fn schedule(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -195,6 +199,7 @@ pub fn schedule(
 
 /// Takes a request off the agenda before the vote: back to `instructed` (or `ranked`); a
 /// request withdrawn meanwhile simply leaves the deliberation.
+#[tracing::instrument(name = "deliberations::unschedule", skip_all, fields(actor = Subject::kind(subject), deliberation = %id, request = %request))]
 pub fn unschedule(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -236,6 +241,7 @@ pub struct Vote {
 /// request becomes `granted` (the amount voted) or `rejected`, the grants open, and the
 /// associations are told. A line no longer scheduled stops it (409 naming the line), a second
 /// vote too (409 `deliberation.voted`), an invalid amendment (422): nothing changes then.
+#[tracing::instrument(name = "deliberations::vote", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
 pub fn vote(
     conn: &mut DbConnection,
     subject: Option<Subject>,

@@ -27,6 +27,7 @@ pub struct ReadableGrant {
 
 /// The grant of a request the actor may read (locked with `lock`), with its agreement and
 /// request.
+#[tracing::instrument(name = "grants::readable_grant", skip_all, fields(actor = actor.kind(), request = %id))]
 pub fn readable_grant(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -55,6 +56,7 @@ pub fn readable_grant(
 
 /// Closes the request once its grant is complete: paid in full, its report accepted;
 /// recorded for `parties`, telling no one.
+#[tracing::instrument(name = "grants::close_when_complete", skip_all, fields(actor = signed.actor.kind(), request = %id))]
 pub fn close_when_complete(
     conn: &mut DbConnection,
     signed: &Signed,
@@ -75,6 +77,7 @@ pub fn close_when_complete(
 /// notification, its final report's due date and, where the amounts of its association
 /// require one, the agreement that covers it (an existing one, or a new one drawn up).
 /// Returns how many were opened.
+#[tracing::instrument(name = "grants::open_after_vote", skip_all, fields(deliberation = %deliberation))]
 pub fn open_after_vote(
     conn: &mut DbConnection,
     deliberation: Uuid,

@@ -65,6 +65,7 @@ impl Acted {
 
 /// Acts on a request, read (and locked) by the caller, as `parties` may. Submitting and
 /// sending back check everything at once and attach the documents that stand.
+#[tracing::instrument(name = "instruction::act", skip_all, fields(actor = signed.actor.kind(), request = %request.id, action = command.kind().code()))]
 pub fn act(
     conn: &mut DbConnection,
     signed: &Signed,
@@ -136,6 +137,7 @@ pub fn act(
 }
 
 /// Acts on a request as [`act`] does, reading it under its lock first.
+#[tracing::instrument(name = "instruction::act_on", skip_all, fields(actor = signed.actor.kind(), request = %request, action = command.kind().code()))]
 pub fn act_on(
     conn: &mut DbConnection,
     signed: &Signed,
@@ -155,6 +157,7 @@ pub fn act_on(
 /// circuit decides each (the first refusal stops them all, nothing written), then every action
 /// is recorded, told and published in a fixed number of statements, whatever their number.
 /// Actions that attach documents (submitting) go one by one through [`act`].
+#[tracing::instrument(name = "instruction::act_many", skip_all, fields(actor = signed.actor.kind(), requests = commands.len()))]
 pub fn act_many(
     conn: &mut DbConnection,
     signed: &Signed,

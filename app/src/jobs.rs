@@ -23,6 +23,7 @@ impl std::fmt::Display for DailyReport {
 }
 
 /// Runs the daily jobs once, in one transaction.
+#[tracing::instrument(name = "jobs::daily", skip_all)]
 pub fn daily(db: &Db, notifier: &Notifier, now: CityNow) -> StoreResult<DailyReport> {
     db.write(|conn| {
         Ok(DailyReport {

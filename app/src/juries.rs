@@ -90,6 +90,7 @@ pub enum Hold {
     Exclusive,
 }
 
+#[tracing::instrument(name = "juries::load_jury", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
 pub fn load_jury(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -208,6 +209,7 @@ pub struct Validated {
 /// Validates the ranking of a closed session, in one transaction: the envelope is shared out
 /// top-down and each request moves to `ranked` with the amount the jury proposes, or to
 /// `rejected` with the reason; every association is told. The chair or the bureau.
+#[tracing::instrument(name = "juries::validate_ranking", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
 pub fn validate_ranking(
     conn: &mut DbConnection,
     subject: Option<Subject>,

@@ -424,6 +424,7 @@ fn queue_for_actions(
 }
 
 /// Queues the daily digest of everyone who chose one and has new work; returns how many.
+#[tracing::instrument(name = "notify::queue_digests", skip_all)]
 pub fn queue_digests(
     conn: &mut DbConnection,
     notifier: &Notifier,
@@ -492,6 +493,7 @@ pub fn tell(
 }
 
 /// Tells of many recorded actions at once (see [`tell`]).
+#[tracing::instrument(name = "notify::tell_all", skip_all, fields(actions = told.len()))]
 pub fn tell_all(
     conn: &mut DbConnection,
     notifier: &Notifier,
@@ -611,6 +613,7 @@ pub struct Reminded {
 /// Queues the day's reminders: documents of an association that expire within 30 days, and
 /// requests still incomplete after 15 days. Each is sent once per thing and person: a
 /// reminder's key names them both.
+#[tracing::instrument(name = "notify::queue_reminders", skip_all)]
 pub fn queue_reminders(
     conn: &mut DbConnection,
     notifier: &Notifier,

@@ -19,6 +19,7 @@ use uuid::Uuid;
 /// Who acts and the request, if they may see it; otherwise "not found" (unauthenticated when
 /// anonymous), exactly as if it did not exist. `lock` keeps the request from changing until
 /// the transaction ends (actions on one request take turns).
+#[tracing::instrument(name = "requests::load_readable", skip_all, fields(actor = Subject::kind(subject), request = %id))]
 pub fn load_readable(
     conn: &mut DbConnection,
     subject: Option<Subject>,

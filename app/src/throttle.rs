@@ -9,6 +9,7 @@ use simpa_persistence::{DbConnection, StoreResult, locks, throttle};
 /// applies (reading more if it must); otherwise records this attempt now, before the
 /// credentials are checked, so that attempts made in parallel count too. Returns the
 /// attempt's ids, to forget them if it succeeds.
+#[tracing::instrument(name = "throttle::admit_attempt", skip_all, fields(keys = keys.len()))]
 pub fn admit_attempt(
     conn: &mut DbConnection,
     policy: ThrottlePolicy,

@@ -18,6 +18,7 @@ pub struct Vault {
 }
 
 /// An association's vault on a date, the association read first.
+#[tracing::instrument(name = "vault::vault_on", skip_all, fields(association = %id))]
 pub fn vault_on(
     conn: &mut DbConnection,
     id: AssociationId,

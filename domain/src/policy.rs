@@ -195,7 +195,27 @@ pub enum Denial {
     NotFound,
 }
 
+impl Subject {
+    /// What kind of caller it is, as logs name it (never who).
+    pub fn kind(subject: Option<Subject>) -> &'static str {
+        match subject {
+            Some(Subject::Person(_)) => "person",
+            Some(Subject::Service(_)) => "service",
+            None => "anonymous",
+        }
+    }
+}
+
 impl Actor {
+    /// What kind of caller it is, as logs name it (never who).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Person { .. } => "person",
+            Actor::Service { .. } => "service",
+            Actor::Anonymous => "anonymous",
+        }
+    }
+
     fn has_staff(&self, wanted: impl Fn(&StaffRole) -> bool) -> bool {
         match self {
             Actor::Person { staff, .. } => staff.iter().any(wanted),
