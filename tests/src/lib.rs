@@ -131,7 +131,7 @@ pub struct TestApp {
     http: reqwest::blocking::Client,
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
-    postgres_database: Option<(String, String)>,
+    postgres_database: Option<PostgresDatabase>,
     data_dir: Option<TempDir>,
     env: HashMap<String, String>,
 }
@@ -159,15 +159,9 @@ impl TestApp {
         let postgres_database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
-                let admin = postgres_admin_url().expect("SIMPA_TEST_DATABASE_URL");
-                let name = format!("simpa_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn =
-                    PgConnection::establish(&admin).expect("connect to the test PostgreSQL server");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create a test database");
-                env.insert("DATABASE_URL".into(), database_url(&admin, &name));
-                Some((admin, name))
+                let database = PostgresDatabase::create();
+                env.insert("DATABASE_URL".into(), database.url());
+                Some(database)
             }
         };
         for (key, value) in vars {
@@ -225,7 +219,7 @@ impl TestApp {
         backend: Backend,
         env: HashMap<String, String>,
         data_dir: TempDir,
-        postgres_database: Option<(String, String)>,
+        postgres_database: Option<PostgresDatabase>,
         clock: Arc<TestClock>,
     ) -> TestApp {
         let config =
@@ -324,11 +318,78 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        if let Some((admin, name)) = &self.postgres_database
-            && let Ok(mut conn) = PgConnection::establish(admin)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
+        // The PostgreSQL database, if any, is dropped after the server stopped.
+        self.postgres_database.take();
+    }
+}
+
+/// A PostgreSQL database of its own on the test server, dropped with this value.
+pub struct PostgresDatabase {
+    admin: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    pub fn create() -> PostgresDatabase {
+        let admin = postgres_admin_url().expect("SIMPA_TEST_DATABASE_URL");
+        let name = format!("simpa_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn =
+            PgConnection::establish(&admin).expect("connect to the test PostgreSQL server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create a test database");
+        PostgresDatabase { admin, name }
+    }
+
+    pub fn url(&self) -> String {
+        database_url(&self.admin, &self.name)
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// An empty migrated database of its own, without a server: for the tests of queries where
+/// they live (`persistence/tests`).
+pub struct TestDb {
+    pub db: Db,
+    pub backend: Backend,
+    // Dropped after `db`: the pool's connections close before the database goes.
+    _postgres: Option<PostgresDatabase>,
+    _dir: TempDir,
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (url, postgres) = match backend {
+            Backend::Sqlite => (simpa_persistence::DatabaseUrl::sqlite_in(dir.path()), None),
+            Backend::Postgres => {
+                let database = PostgresDatabase::create();
+                let url = simpa_persistence::DatabaseUrl::parse(&database.url()).expect("its URL");
+                (url, Some(database))
+            }
+        };
+        let options = simpa_persistence::PoolOptions {
+            max_size: 8,
+            ..simpa_persistence::PoolOptions::default()
+        };
+        let db = Db::open(&url, options).expect("open the test database");
+        db.migrate().expect("migrate the test database");
+        TestDb {
+            db,
+            backend,
+            _postgres: postgres,
+            _dir: dir,
         }
     }
 }
