@@ -17,6 +17,14 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
+    /// The version the edit expects: `None` for any (`*`); an unreadable one matches none.
+    pub fn version(self) -> Option<i64> {
+        match self {
+            IfMatch::Any => None,
+            IfMatch::Version(v) => Some(v.unwrap_or(-1)),
+        }
+    }
+
     /// The version the edit expects, given the current one.
     pub fn expected(self, current: i64) -> i64 {
         match self {

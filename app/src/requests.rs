@@ -1,15 +1,25 @@
-//! Reading a request as someone may: who acts, the request if they may see it, and what is
-//! shown of it (its campaign, its association's name, its history, the versions attached).
+//! Requests: an association starts one and edits it; reading one as someone may (who acts,
+//! the request if they may see it, and what is shown of it: its campaign, its association's
+//! name, its history, the versions attached).
 
-use simpa_domain::DomainError;
-use simpa_domain::campaign::Campaign;
+use crate::clock::CityNow;
+use crate::instruction::{Telling, act};
+use crate::notify::Notifier;
+use chrono::{DateTime, Utc};
+use simpa_domain::campaign::{Campaign, Nature};
+use simpa_domain::circuit::{Command, decide};
 use simpa_domain::history::{Event, EventActor};
-use simpa_domain::ids::{AssociationId, EventId, RequestId};
+use simpa_domain::ids::{AssociationId, CampaignId, EventId, RequestId};
 use simpa_domain::life::Author;
 use simpa_domain::life::StoredRequest;
-use simpa_domain::policy::{self, Action, Actor, RequestAccess, Subject};
+use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
+use simpa_domain::request::RequestContent;
+use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::documents::DocumentVersion;
+use simpa_persistence::instruction;
+use simpa_persistence::reference::district_numbers;
+use simpa_persistence::requests::ViewAtRead;
 use simpa_persistence::{
     DbConnection, StoreResult, accounts, associations, campaigns, history, requests,
     service_accounts,
@@ -118,4 +128,147 @@ impl RequestFile {
             documents,
         })
     }
+}
+
+/// The content of a request as a front door received it, parsed once the districts known and
+/// the campaign's nature are (every field checked at once).
+pub trait ContentFields {
+    fn into_content(
+        self,
+        known_districts: &[i32],
+        default_nature: Nature,
+    ) -> Result<RequestContent, DomainError>;
+}
+
+/// A request renews an earlier one of the same association, never itself.
+fn check_renewal(
+    conn: &mut DbConnection,
+    content: &RequestContent,
+    association: AssociationId,
+    itself: Option<RequestId>,
+) -> StoreResult<()> {
+    if let Some(renews) = content.renews
+        && (Some(renews) == itself || !requests::belongs_to(conn, renews, association)?)
+    {
+        return Err(DomainError::invalid(
+            "renews_request_id",
+            Violation::new(
+                "request.renews_unknown",
+                "Une demande renouvelée est une demande antérieure de la même association.",
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Starts a request (a draft) in a published campaign, in the name of one of the actor's
+/// associations; only the association sees it until it is submitted.
+#[tracing::instrument(name = "requests::start", skip_all, fields(actor = actor.kind(), association = %association, campaign = %campaign))]
+pub fn start(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    association: AssociationId,
+    campaign: CampaignId,
+    fields: impl ContentFields,
+    now: DateTime<Utc>,
+) -> StoreResult<StoredRequest> {
+    policy::authorize(actor, Action::CreateRequest(association))?;
+    simpa_domain::existed(associations::exists(conn, association)?, "association")?;
+    // Its circuit cannot change while a draft starts on it.
+    let campaign = crate::campaigns::visible(actor, campaigns::get_shared(conn, campaign)?)?;
+    campaign.check_accepts_drafts(now)?;
+    let content = fields.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
+    check_renewal(conn, &content, association, None)?;
+    let id = RequestId::from_uuid(Uuid::now_v7());
+    let author = author(&signed(conn, actor)?);
+    instruction::start_draft(conn, id, &campaign, association, &content, author, now)?;
+    Ok(requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?)
+}
+
+/// What editing a request did.
+pub enum Edited {
+    /// The content is the one stored (an autosave): nothing recorded.
+    Unchanged(Box<StoredRequest>),
+    Changed(Box<RequestFile>),
+}
+
+/// Replaces what a request says, while it is a draft, or incomplete when the city asked for
+/// more; its association's members only. `expected`: the version the editor read (`None`:
+/// whichever is stored).
+#[tracing::instrument(name = "requests::edit", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn edit(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    expected: Option<i64>,
+    fields: impl ContentFields,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<(Signed, Edited)> {
+    let (signed, request) = load_readable(conn, subject, id, true)?;
+    // Who may edit, and when, before what they wrote is read.
+    let at = now.at.max(request.updated_at);
+    let parties = policy::parties(&signed.actor, request.association);
+    decide(&request.facts, Command::Edit, &parties, at, now.today())?;
+    let expected = expected.unwrap_or(request.version);
+    simpa_domain::association::check_version(request.version, expected)?;
+    let campaign = campaigns::get(conn, request.campaign)?
+        .ok_or(DomainError::NotFound { what: "campaign" })?;
+    let content = fields.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
+    check_renewal(conn, &content, request.association, Some(id))?;
+    if content == request.content {
+        return Ok((signed, Edited::Unchanged(Box::new(request))));
+    }
+    requests::update_content(conn, id, &content, expected, at)?;
+    let edited = requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+    let acted = act(
+        conn,
+        &signed,
+        edited,
+        &parties,
+        Command::Edit,
+        now,
+        Telling::Everyone(notifier),
+    )?;
+    let file = acted.into_file(conn)?;
+    Ok((signed, Edited::Changed(Box::new(file))))
+}
+
+/// What the association reading its own request needs (its view kept at the last read, see
+/// `requests::view_at_read`), in one query, once the policy allowed it; `None` when the
+/// reader is no member of the request's association (they read it as anyone else).
+#[tracing::instrument(name = "requests::read_own", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn read_own(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    format: i32,
+) -> StoreResult<Option<ViewAtRead>> {
+    let Some(Subject::Person(reader)) = subject else {
+        return Ok(None);
+    };
+    let Some(at_read) = requests::view_at_read(conn, id, reader, format)? else {
+        return Ok(None);
+    };
+    let Some(role) = at_read.reader_role else {
+        return Ok(None);
+    };
+    // The one policy decides, on what that query knows of the reader.
+    let member = Actor::Person {
+        id: reader,
+        memberships: vec![Membership {
+            association: at_read.association,
+            role,
+        }],
+        staff: vec![],
+    };
+    let access = RequestAccess {
+        association: at_read.association,
+        submitted: at_read.submitted,
+        local_district: None,
+        instructors: vec![],
+    };
+    policy::authorize(&member, Action::ReadRequest(access))?;
+    Ok(Some(at_read))
 }

@@ -18,18 +18,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use simpa_app::access::require;
-use simpa_app::campaigns::load_visible;
-use simpa_app::instruction::{Telling, act};
-use simpa_app::requests::{author, load_readable, signed};
-use simpa_domain::circuit::{Command, decide};
+use simpa_app::requests::{Edited, load_readable, read_own};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
-use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
-use simpa_domain::request::RequestContent;
-use simpa_domain::{DomainError, Violation};
-use simpa_persistence::StoreError;
-use simpa_persistence::instruction;
-use simpa_persistence::reference::district_numbers;
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_domain::policy::{self, Action};
+use simpa_persistence::{StoreError, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -48,27 +40,6 @@ pub struct NewRequest {
 pub struct RequestTarget {
     pub campaign_id: Uuid,
     pub association_id: Uuid,
-}
-
-fn check_renewal(
-    conn: &mut DbConnection,
-    content: &RequestContent,
-    association: AssociationId,
-    itself: Option<RequestId>,
-) -> StoreResult<()> {
-    if let Some(renews) = content.renews
-        && (Some(renews) == itself || !requests::belongs_to(conn, renews, association)?)
-    {
-        return Err(DomainError::invalid(
-            "renews_request_id",
-            Violation::new(
-                "request.renews_unknown",
-                "Une demande renouvelée est une demande antérieure de la même association.",
-            ),
-        )
-        .into());
-    }
-    Ok(())
 }
 
 const CREATE: &str = "create_request";
@@ -104,34 +75,15 @@ pub async fn create_request(
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            existed_association(conn, association)?;
-            let campaign_id = CampaignId::from_uuid(input.campaign_id);
-            load_visible(conn, caller.0, campaign_id)?;
-            // Its circuit cannot change while a draft starts on it.
-            let campaign = campaigns::get_shared(conn, campaign_id)?
-                .ok_or(DomainError::NotFound { what: "campaign" })?;
-            campaign.check_accepts_drafts(now)?;
-            let content =
-                fields.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
-            check_renewal(conn, &content, association, None)?;
-            let id = RequestId::from_uuid(Uuid::now_v7());
-            let author = author(&signed(conn, &actor)?);
-            instruction::start_draft(conn, id, &campaign, association, &content, author, now)?;
+            let campaign = CampaignId::from_uuid(input.campaign_id);
             let request =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
+                simpa_app::requests::start(conn, &actor, association, campaign, fields, now)?;
             let view = request_view(conn, &actor, request, now)?;
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
         })
         .await?;
     Ok(idempotency::created(outcome, RequestView::headers))
-}
-
-fn existed_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<()> {
-    Ok(simpa_domain::existed(
-        associations::exists(conn, id)?,
-        "association",
-    )?)
 }
 
 /// A request: for the association, where it stands, since when, what happens next, who holds
@@ -153,30 +105,7 @@ pub async fn get_request(
     let (version, body, to_keep) = state
         .read(move |conn| {
             // The association reading its own request: one query when its view is kept.
-            let own = match caller.0 {
-                Some(Subject::Person(reader)) => {
-                    requests::view_at_read(conn, id, reader, VIEW_FORMAT)?
-                        .and_then(|at_read| at_read.reader_role.map(|role| (reader, role, at_read)))
-                }
-                _ => None,
-            };
-            if let Some((reader, role, at_read)) = own {
-                // The one policy decides, on what that query knows of the reader.
-                let member = Actor::Person {
-                    id: reader,
-                    memberships: vec![Membership {
-                        association: at_read.association,
-                        role,
-                    }],
-                    staff: vec![],
-                };
-                let access = RequestAccess {
-                    association: at_read.association,
-                    submitted: at_read.submitted,
-                    local_district: None,
-                    instructors: vec![],
-                };
-                policy::authorize(&member, Action::ReadRequest(access))?;
+            if let Some(at_read) = read_own(conn, caller.0, id, VIEW_FORMAT)? {
                 let kept = at_read
                     .rendered
                     .as_ref()
@@ -246,37 +175,19 @@ pub async fn update_request(
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let (signed, request) = load_readable(conn, caller.0, id, true)?;
-            let actor = &signed.actor;
-            // Who may edit, and when, before what they wrote is read.
-            let now = city.at.max(request.updated_at);
-            let parties = policy::parties(actor, request.association);
-            decide(&request.facts, Command::Edit, &parties, now, city.today())?;
-            let expected = if_match.expected(request.version);
-            simpa_domain::association::check_version(request.version, expected)?;
-            let campaign = campaigns::get(conn, request.campaign)?
-                .ok_or(DomainError::NotFound { what: "campaign" })?;
-            let content = input.into_content(&district_numbers(conn)?, campaign.settings.nature)?;
-            check_renewal(conn, &content, request.association, Some(id))?;
-            if content == request.content {
-                // Nothing changed (an autosave): nothing to record.
-                return request_view(conn, actor, request, now);
-            }
-            requests::update_content(conn, id, &content, expected, now)?;
-            let edited =
-                requests::get(conn, id)?.ok_or(DomainError::NotFound { what: "request" })?;
-            let telling = Telling::Everyone(&notifier);
-            let acted = act(
+            let (signed, edited) = simpa_app::requests::edit(
                 conn,
-                &signed,
-                edited,
-                &parties,
-                Command::Edit,
+                caller.0,
+                id,
+                if_match.version(),
+                input,
                 city,
-                telling,
+                &notifier,
             )?;
-            let file = acted.into_file(conn)?;
-            file_view(conn, actor, file, now)
+            match edited {
+                Edited::Unchanged(request) => request_view(conn, &signed.actor, *request, city.at),
+                Edited::Changed(file) => file_view(conn, &signed.actor, *file, city.at),
+            }
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))

@@ -84,9 +84,9 @@ pub struct RequestFields {
     pub indicators: Vec<IndicatorFields>,
 }
 
-impl RequestFields {
+impl simpa_app::requests::ContentFields for RequestFields {
     /// Checks every field at once; completeness waits for submission.
-    pub(crate) fn into_content(
+    fn into_content(
         self,
         known_districts: &[i32],
         default_nature: Nature,
@@ -182,7 +182,9 @@ impl RequestFields {
             indicators,
         })
     }
+}
 
+impl RequestFields {
     pub(crate) fn from_content(c: RequestContent) -> RequestFields {
         RequestFields {
             title: c.title,
