@@ -6,21 +6,26 @@ use crate::clock::CityNow;
 use crate::notify::{self, Held, Notifier, Told};
 use crate::requests::{RequestFile, author};
 use crate::vault::vault_of;
+use chrono::NaiveDate;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
-use simpa_domain::circuit::{Command, decide};
+use simpa_domain::circuit::{AskedInput, Command, check_asked, decide};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::Event;
-use simpa_domain::ids::{DocumentVersionId, RequestId};
+use simpa_domain::ids::{DirectionId, DocumentVersionId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Party;
+use simpa_domain::policy;
+use simpa_domain::reference::check_dispatch;
 use simpa_domain::request::{
     RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
 };
 use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::{self, Decided, Recorded};
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_persistence::{
+    DbConnection, StoreResult, associations, campaigns, documents, reference, requests,
+};
 
 /// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow
 /// the request), or no one (scheduling, a juror's declaration, a step of a longer use case
@@ -206,6 +211,53 @@ pub fn act_many(
     // The feed is told last: its lock is held until the commit.
     instruction::publish_all(conn, changes)?;
     Ok(events)
+}
+
+/// Acts on a request the actor may read (see `requests::load_readable`), as the parties they
+/// play in it, and returns its file as it now stands: the one use case behind "an action on a
+/// request".
+#[tracing::instrument(name = "instruction::act_as_reader", skip_all, fields(actor = signed.actor.kind(), request = %request.id, action = command.kind().code()))]
+pub fn act_as_reader(
+    conn: &mut DbConnection,
+    signed: &Signed,
+    request: StoredRequest,
+    command: Command,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<RequestFile> {
+    let parties = policy::parties(&signed.actor, request.association);
+    let telling = Telling::Everyone(notifier);
+    act(conn, signed, request, &parties, command, now, telling)?.into_file(conn)
+}
+
+/// The command asking documents or fields of the association, each checked against what
+/// exists.
+pub fn ask_documents(
+    conn: &mut DbConnection,
+    items: Vec<AskedInput>,
+    message: String,
+    due_on: NaiveDate,
+) -> StoreResult<Command> {
+    let kinds: Vec<String> = documents::kinds(conn)?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    Ok(Command::AskDocuments {
+        items: check_asked(items, &kinds)?,
+        message,
+        due_on,
+    })
+}
+
+/// The command dispatching a request to a lead direction and co-directions, each existing and
+/// active.
+pub fn dispatch(
+    conn: &mut DbConnection,
+    lead: DirectionId,
+    co: Vec<DirectionId>,
+) -> StoreResult<Command> {
+    let (lead, co) = check_dispatch(lead, co, &reference::directions(conn)?)?;
+    Ok(Command::Dispatch { lead, co })
 }
 
 /// What submitting checked, kept for what follows: the versions attached, and what telling

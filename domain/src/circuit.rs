@@ -124,6 +124,71 @@ pub struct AskedItem {
     pub reason: AskReason,
 }
 
+/// One item as the city writes what it asks: a kind of document or a field of the request,
+/// and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedInput {
+    pub document_kind: Option<String>,
+    pub field: Option<String>,
+    pub reason: AskReason,
+}
+
+/// The items asked, each a kind of document that exists (`kinds`: their codes) or a field the
+/// association can change; every wrong item is named at once.
+pub fn check_asked(
+    items: Vec<AskedInput>,
+    kinds: &[String],
+) -> Result<Vec<AskedItem>, DomainError> {
+    use crate::request::ASKABLE_FIELDS;
+    let mut c = crate::Checks::default();
+    let mut asked = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let what = match (item.document_kind, item.field) {
+            (Some(kind), None) if kinds.contains(&kind) => Asked::Document(kind),
+            (None, Some(field)) if ASKABLE_FIELDS.contains(&field.as_str()) => Asked::Field(field),
+            (Some(kind), None) => {
+                c.push(
+                    Violation::new(
+                        "document_kind.unknown",
+                        format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
+                    )
+                    .at(format!("items[{i}].document_kind")),
+                );
+                continue;
+            }
+            (None, Some(field)) => {
+                c.push(
+                    Violation::new(
+                        "field.unknown",
+                        format!(
+                            "« {field} » n'est pas un champ de la demande ; champs possibles : {}.",
+                            ASKABLE_FIELDS.join(", ")
+                        ),
+                    )
+                    .at(format!("items[{i}].field")),
+                );
+                continue;
+            }
+            _ => {
+                c.push(
+                    Violation::new(
+                        "ask.one_subject",
+                        "Chaque élément demande soit une pièce (document_kind), soit un champ (field).",
+                    )
+                    .at(format!("items[{i}]")),
+                );
+                continue;
+            }
+        };
+        asked.push(AskedItem {
+            what,
+            reason: item.reason,
+        });
+    }
+    c.finish()?;
+    Ok(asked)
+}
+
 /// The details of an `ask_documents` event: what is asked, and by when.
 fn asked_details(items: &[AskedItem], due_on: NaiveDate) -> serde_json::Value {
     json!({
@@ -1165,6 +1230,48 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn what_is_asked_exists_and_every_wrong_item_is_named() {
+        let kinds = vec!["statuts".to_owned(), "rib".to_owned()];
+        let item = |kind: Option<&str>, field: Option<&str>| AskedInput {
+            document_kind: kind.map(str::to_owned),
+            field: field.map(str::to_owned),
+            reason: AskReason::Missing,
+        };
+        let asked = check_asked(
+            vec![item(Some("rib"), None), item(None, Some("summary"))],
+            &kinds,
+        )
+        .unwrap();
+        assert_eq!(
+            asked.iter().map(|a| a.what.clone()).collect::<Vec<_>>(),
+            vec![
+                Asked::Document("rib".into()),
+                Asked::Field("summary".into())
+            ]
+        );
+        let wrong = vec![
+            item(Some("passeport"), None),
+            item(None, Some("number")),
+            item(Some("rib"), Some("summary")),
+        ];
+        match check_asked(wrong, &kinds) {
+            Err(DomainError::Invalid(errors)) => {
+                let named: Vec<(String, &str)> =
+                    errors.iter().map(|e| (e.field.clone(), e.code)).collect();
+                assert_eq!(
+                    named,
+                    vec![
+                        ("items[0].document_kind".to_owned(), "document_kind.unknown"),
+                        ("items[1].field".to_owned(), "field.unknown"),
+                        ("items[2]".to_owned(), "ask.one_subject"),
+                    ]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     use chrono::TimeZone;
     use uuid::Uuid;
 

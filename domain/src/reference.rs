@@ -49,6 +49,26 @@ pub fn check_assignable_direction(direction: Option<&Direction>) -> Result<(), c
     }
 }
 
+/// The directions a request is dispatched to: a lead and co-directions, each existing and
+/// active (`directions`: the city's); every wrong one is named at once.
+pub fn check_dispatch(
+    lead: DirectionId,
+    co: Vec<DirectionId>,
+    directions: &[Direction],
+) -> Result<(DirectionId, Vec<DirectionId>), crate::DomainError> {
+    let mut c = crate::Checks::default();
+    let find = |id: DirectionId| directions.iter().find(|d| d.id == id);
+    c.check("lead_direction_id", check_assignable_direction(find(lead)));
+    for (i, id) in co.iter().enumerate() {
+        c.check(
+            format!("co_direction_ids[{i}]"),
+            check_assignable_direction(find(*id)),
+        );
+    }
+    c.finish()?;
+    Ok((lead, co))
+}
+
 /// The district numbered `number` if the city has it (`known`); otherwise the error for
 /// `field`.
 pub fn known_district(
@@ -71,6 +91,36 @@ pub fn known_district(
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn a_dispatch_names_every_unknown_or_inactive_direction() {
+        let direction = |n: u128, code: &str, active: bool| Direction {
+            id: DirectionId::from_uuid(Uuid::from_u128(n)),
+            code: code.into(),
+            name: code.into(),
+            active,
+        };
+        let city = [direction(1, "DAC", true), direction(2, "DJS", false)];
+        let id = |n| DirectionId::from_uuid(Uuid::from_u128(n));
+        assert_eq!(
+            check_dispatch(id(1), vec![], &city).unwrap(),
+            (id(1), vec![])
+        );
+        match check_dispatch(id(9), vec![id(1), id(2)], &city) {
+            Err(crate::DomainError::Invalid(errors)) => {
+                let named: Vec<(&str, &str)> =
+                    errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+                assert_eq!(
+                    named,
+                    vec![
+                        ("lead_direction_id", "direction.unknown"),
+                        ("co_direction_ids[1]", "direction.inactive")
+                    ]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn only_existing_active_directions_are_assignable() {

@@ -11,15 +11,11 @@ use crate::views::requests::{RequestView, file_view};
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use simpa_app::instruction::{Telling, act};
+use simpa_app::instruction;
 use simpa_app::requests::load_readable;
-use simpa_domain::circuit::{Asked, AskedItem, Command};
+use simpa_domain::circuit::{AskedInput, Command};
 use simpa_domain::ids::{DirectionId, RequestId};
-use simpa_domain::policy;
-use simpa_domain::reference::check_assignable_direction;
-use simpa_domain::request as rules;
-use simpa_domain::{Checks, Violation};
-use simpa_persistence::{DbConnection, StoreResult, documents, reference};
+use simpa_persistence::{DbConnection, StoreResult};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -112,65 +108,25 @@ impl ActionInput {
                 message,
                 due_on,
             } => {
-                let kinds: Vec<String> = documents::kinds(conn)?
+                let items = items
                     .into_iter()
-                    .map(|k| k.code)
-                    .collect();
-                let mut c = Checks::default();
-                let mut asked = Vec::new();
-                for (i, item) in items.into_iter().enumerate() {
-                    let what = match (item.document_kind, item.field) {
-                        (Some(kind), None) if kinds.contains(&kind) => Asked::Document(kind),
-                        (None, Some(field)) if rules::ASKABLE_FIELDS.contains(&field.as_str()) => {
-                            Asked::Field(field)
-                        }
-                        (Some(kind), None) => {
-                            c.push(Violation::new("document_kind.unknown", format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds).")).at(format!("items[{i}].document_kind")));
-                            continue;
-                        }
-                        (None, Some(field)) => {
-                            c.push(Violation::new("field.unknown", format!("« {field} » n'est pas un champ de la demande ; champs possibles : {}.", rules::ASKABLE_FIELDS.join(", "))).at(format!("items[{i}].field")));
-                            continue;
-                        }
-                        _ => {
-                            c.push(Violation::new("ask.one_subject", "Chaque élément demande soit une pièce (document_kind), soit un champ (field).").at(format!("items[{i}]")));
-                            continue;
-                        }
-                    };
-                    asked.push(AskedItem {
-                        what,
+                    .map(|item| AskedInput {
+                        document_kind: item.document_kind,
+                        field: item.field,
                         reason: item.reason.0,
-                    });
-                }
-                c.finish()?;
-                Command::AskDocuments {
-                    items: asked,
-                    message,
-                    due_on,
-                }
+                    })
+                    .collect();
+                instruction::ask_documents(conn, items, message, due_on)?
             }
             ActionInput::Dispatch {
                 lead_direction_id,
                 co_direction_ids,
             } => {
-                let directions = reference::directions(conn)?;
-                let mut c = Checks::default();
-                let mut check = |field: String, id: Uuid| {
-                    let id = DirectionId::from_uuid(id);
-                    c.check(
-                        field,
-                        check_assignable_direction(directions.iter().find(|d| d.id == id)),
-                    );
-                    id
-                };
-                let lead = check("lead_direction_id".into(), lead_direction_id);
                 let co = co_direction_ids
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, id)| check(format!("co_direction_ids[{i}]"), id))
+                    .map(DirectionId::from_uuid)
                     .collect();
-                c.finish()?;
-                Command::Dispatch { lead, co }
+                instruction::dispatch(conn, DirectionId::from_uuid(lead_direction_id), co)?
             }
         })
     }
@@ -215,10 +171,7 @@ pub async fn act_on_request(
                 return Ok(Err(replay));
             }
             let command = input.into_command(conn)?;
-            let parties = policy::parties(&signed.actor, request.association);
-            let telling = Telling::Everyone(&notifier);
-            let acted = act(conn, &signed, request, &parties, command, now, telling)?;
-            let file = acted.into_file(conn)?;
+            let file = instruction::act_as_reader(conn, &signed, request, command, now, &notifier)?;
             let view = file_view(conn, &signed.actor, file, now.at)?;
             // Answered with its ETag alone (not created: no Location).
             let headers = [("ETag", crate::etag::etag(view.version))];
