@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod associations;
 pub mod campaigns;
 pub mod clock;
 pub mod deliberations;
@@ -14,8 +15,10 @@ pub mod grants;
 pub mod instruction;
 pub mod jobs;
 pub mod juries;
+pub mod members;
 pub mod notify;
 pub mod passwords;
 pub mod requests;
+pub mod secrets;
 pub mod throttle;
 pub mod vault;

@@ -1,17 +1,10 @@
 //! Random secrets (refresh tokens, client secrets, the signing key) and their hashes.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use std::io::Write;
 use std::path::Path;
 
 /// 256 random bits, URL-safe.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use simpa_app::secrets::random_token;
 
 /// SHA-256, hex. Enough for high-entropy secrets such as refresh tokens (not for passwords).
 pub use simpa_domain::digest::sha256_hex;

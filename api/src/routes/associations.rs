@@ -14,21 +14,18 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::access::{person, require};
+use simpa_app::associations::{self as app, ProfileFields};
 use simpa_domain::association::{
     self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
 };
-use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
 use simpa_domain::policy::Action;
 use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
-use simpa_domain::roles::MemberRole;
 use simpa_domain::siret::Siret;
 use simpa_domain::{Checks, DomainError};
-use simpa_persistence::associations::{AssociationFilter, Identifier};
-use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::{DbConnection, StoreResult, associations, members, reference};
+use simpa_persistence::associations::AssociationFilter;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -107,7 +104,7 @@ pub struct PublicContactFields {
     pub website: bool,
 }
 
-impl AssociationFields {
+impl ProfileFields for AssociationFields {
     /// Checks every field at once against the rules, and the sectors against the vocabulary.
     fn into_profile(
         self,
@@ -333,44 +330,6 @@ impl AssociationView {
     }
 }
 
-/// RNA and SIRET each belong to one association: a duplicate is refused naming the field.
-fn ensure_identifiers_free(
-    conn: &mut DbConnection,
-    profile: &AssociationProfile,
-    except: Option<AssociationId>,
-) -> StoreResult<()> {
-    if let Some(rna) = &profile.rna
-        && associations::holder(conn, Identifier::Rna(rna), except)?.is_some()
-    {
-        return Err(DomainError::conflict(
-            "association.rna_taken",
-            Some("rna"),
-            format!("Une association est déjà inscrite avec le numéro RNA {rna}."),
-        )
-        .into());
-    }
-    if let Some(siret) = &profile.siret
-        && associations::holder(conn, Identifier::Siret(siret), except)?.is_some()
-    {
-        return Err(DomainError::conflict(
-            "association.siret_taken",
-            Some("siret"),
-            format!("Une association est déjà inscrite avec le SIRET {siret}."),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-fn load(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Association> {
-    associations::get(conn, id)?.ok_or_else(|| {
-        DomainError::NotFound {
-            what: "association",
-        }
-        .into()
-    })
-}
-
 const CREATE: &str = "create_association";
 
 /// Creates an association; the person creating it becomes its president.
@@ -420,28 +379,16 @@ async fn create_once(
     attempt: Attempt,
     input: AssociationFields,
 ) -> Result<Result<AssociationView, Replay>, Problem> {
-    let (now, today) = (state.now(), state.today());
+    let now = state.city_now();
     state
         .write(move |conn| {
             let actor = require(conn, caller.0, Action::CreateAssociation)?;
-            let person = person(&actor)?;
+            person(&actor)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            let profile = input.into_profile(&reference::sector_codes(conn)?, today)?;
-            ensure_identifiers_free(conn, &profile, None)?;
-            let district =
-                reference::district_of_postal_code(conn, profile.address.postal_code.as_str())?;
-            let id = AssociationId::from_uuid(Uuid::now_v7());
-            associations::insert(conn, id, &profile, district, now)?;
-            members::add(conn, id, person, MemberRole::President, now)?;
-            let event =
-                NewAuditEvent::new(AuditAction::AssociationCreated, AuditActor::acting(&actor))
-                    .about("association", id)
-                    .with(serde_json::json!({"role": MemberRole::President.code()}));
-            audit::record(conn, &event, now)?;
-            let view = AssociationView::from(load(conn, id)?);
-            attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
+            let view = AssociationView::from(app::create(conn, &actor, input, now)?);
+            attempt.remember(conn, &actor, 201, &view.headers(), &view, now.at)?;
             Ok(Ok(view))
         })
         .await
@@ -465,10 +412,7 @@ pub async fn get_association(
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
     let view = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadAssociation(id))?;
-            load(conn, id).map(AssociationView::from)
-        })
+        .read(move |conn| app::read(conn, caller.0, id).map(AssociationView::from))
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
@@ -504,19 +448,11 @@ pub async fn update_association(
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
     let input = body.value;
-    let (now, today) = (state.now(), state.today());
+    let now = state.city_now();
     let view = state
         .write(move |conn| {
-            require(conn, caller.0, Action::UpdateAssociation(id))?;
-            let current = load(conn, id)?;
-            let expected = if_match.expected(current.version);
-            rules::check_version(current.version, expected)?;
-            let profile = input.into_profile(&reference::sector_codes(conn)?, today)?;
-            ensure_identifiers_free(conn, &profile, Some(id))?;
-            let district =
-                reference::district_of_postal_code(conn, profile.address.postal_code.as_str())?;
-            associations::update(conn, id, &profile, district, expected, now)?;
-            load(conn, id).map(AssociationView::from)
+            app::update(conn, caller.0, id, if_match.version(), input, now)
+                .map(AssociationView::from)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -564,10 +500,7 @@ pub async fn list_associations(
         sector: query.sector,
     };
     let page = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ListAssociations)?;
-            associations::list(conn, &filter, after.as_ref(), limit)
-        })
+        .read(move |conn| app::list(conn, caller.0, &filter, after.as_ref(), limit))
         .await?;
     Ok(web::Json(Page::from_stored(page, AssociationView::from)))
 }

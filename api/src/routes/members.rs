@@ -1,7 +1,7 @@
 //! Members of an association: the president invites, changes roles, removes; the invited
 //! person accepts with the token of the invitation.
 
-use crate::auth::{Caller, secrets};
+use crate::auth::Caller;
 use crate::codes::MemberRoleCode;
 use crate::input::Json;
 use crate::problem::{Problem, responses};
@@ -11,20 +11,11 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
+use simpa_app::members as app;
 use simpa_domain::DomainError;
-use simpa_domain::association::{
-    INVITATION_VALIDITY_DAYS, check_acceptance, ensure_keeps_a_president,
-};
-use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
-use simpa_domain::existed;
 use simpa_domain::ids::{AccountId, AssociationId};
-use simpa_domain::policy::{Action, Actor, Subject};
-use simpa_persistence::accounts::MembershipRecord;
-use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::members::{Invitation, Member, NewInvitation};
-use simpa_persistence::{DbConnection, StoreError, StoreResult, accounts, associations, members};
+use simpa_persistence::members::{Invitation, Member};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -108,31 +99,6 @@ pub struct RoleChange {
 }
 
 /// Locks the association for a change of its members; 404 if it does not exist.
-fn lock_association(conn: &mut DbConnection, id: AssociationId) -> StoreResult<()> {
-    Ok(existed(associations::lock(conn, id)?, "association")?)
-}
-
-/// Asks the policy, locks the association, then asks again: roles read before waiting for
-/// the lock may have changed meanwhile (a president demoted by the change that held it).
-fn require_managing(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: AssociationId,
-) -> StoreResult<Actor> {
-    require(conn, caller.0, Action::ManageMembers(id))?;
-    lock_association(conn, id)?;
-    require(conn, caller.0, Action::ManageMembers(id))
-}
-
-fn member(
-    conn: &mut DbConnection,
-    association: AssociationId,
-    account: AccountId,
-) -> StoreResult<Member> {
-    members::get(conn, association, account)?
-        .ok_or_else(|| DomainError::NotFound { what: "member" }.into())
-}
-
 /// The association's members and pending invitations.
 #[utoipa::path(
     tag = "members",
@@ -153,14 +119,11 @@ pub async fn list_members(
     let id = AssociationId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            require(conn, caller.0, Action::ReadMembers(id))?;
-            existed(associations::exists(conn, id)?, "association")?;
+            let found = app::list(conn, caller.0, id)?;
             Ok(MembersView {
-                members: members::list(conn, id)?
-                    .into_iter()
-                    .map(MemberView::from)
-                    .collect(),
-                invitations: members::pending_invitations(conn, id)?
+                members: found.members.into_iter().map(MemberView::from).collect(),
+                invitations: found
+                    .invitations
                     .into_iter()
                     .map(InvitationView::from)
                     .collect(),
@@ -197,68 +160,15 @@ pub async fn invite_member(
     let input = body.value;
     let email = EmailAddress::parse(&input.email).map_err(|v| DomainError::invalid("email", v))?;
     let role = input.role.0;
-    let token = secrets::random_token();
-    let token_hash = secrets::sha256_hex(token.as_bytes());
     let now = state.now();
-    let invitation = state
-        .write(move |conn| {
-            let Actor::Person { id: inviter, .. } = require_managing(conn, caller, id)? else {
-                return Err(DomainError::Forbidden.into());
-            };
-            if let Some(account) = accounts::find_by_email(conn, &email)?
-                && members::role_of(conn, id, account.id)?.is_some()
-            {
-                return Err(DomainError::conflict(
-                    "member.already_member",
-                    Some("email"),
-                    "Cette personne est déjà membre de l'association.",
-                )
-                .into());
-            }
-            match members::pending_invitation(conn, id, &email)? {
-                Some(pending) if pending.expires_at > now => {
-                    return Err(DomainError::conflict(
-                        "member.already_invited",
-                        Some("email"),
-                        "Cette adresse est déjà invitée.",
-                    )
-                    .into());
-                }
-                // An expired invitation gives way to the new one.
-                Some(expired) => existed(
-                    members::cancel_invitation(conn, id, expired.id, now)?,
-                    "invitation",
-                )?,
-                None => {}
-            }
-            let expires_at = now + chrono::Duration::days(INVITATION_VALIDITY_DAYS);
-            let new = NewInvitation {
-                id: Uuid::now_v7(),
-                association: id,
-                email: &email,
-                role,
-                token_hash: &token_hash,
-                invited_by: inviter,
-                now,
-                expires_at,
-            };
-            members::invite(conn, new)?;
-            let event = NewAuditEvent::new(
-                AuditAction::MemberInvited,
-                AuditActor::of(Subject::Person(inviter)),
-            )
-            .about("association", id)
-            .with(serde_json::json!({"email": email.as_str(), "role": role.code()}));
-            audit::record(conn, &event, now)?;
-            members::pending_invitation(conn, id, &email)?
-                .ok_or_else(|| StoreError::from(DomainError::NotFound { what: "invitation" }))
-        })
+    let invited = state
+        .write(move |conn| app::invite(conn, caller.0, id, email, role, now))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CreatedInvitation {
-            invitation: invitation.into(),
-            token,
+            invitation: invited.invitation.into(),
+            token: invited.token,
         }))
 }
 
@@ -282,43 +192,10 @@ pub async fn accept_invitation(
     caller: Caller,
     body: Json<InvitationAcceptance>,
 ) -> Result<HttpResponse, Problem> {
-    let token_hash = secrets::sha256_hex(body.value.token.as_bytes());
+    let token = body.value.token;
     let now = state.now();
     let membership = state
-        .write(move |conn| {
-            let Actor::Person { id: person, .. } =
-                require(conn, caller.0, Action::AcceptInvitation)?
-            else {
-                return Err(DomainError::Forbidden.into());
-            };
-            let presented = members::invitation_by_token(conn, &token_hash)?
-                .ok_or(DomainError::NotFound { what: "invitation" })?;
-            let association = presented.invitation.association_id;
-            lock_association(conn, association)?;
-            let account =
-                accounts::get(conn, person)?.ok_or(DomainError::NotFound { what: "account" })?;
-            let email = EmailAddress::parse(&account.email)
-                .map_err(|_| StoreError::Corrupt(format!("accounts.email of {person}")))?;
-            let already_member = members::role_of(conn, association, person)?.is_some();
-            check_acceptance(&presented.state, &email.key(), already_member, now)?;
-            existed(
-                members::mark_accepted(conn, presented.invitation.id, person, now)?,
-                "invitation",
-            )?;
-            members::add(conn, association, person, presented.invitation.role, now)?;
-            let event = NewAuditEvent::new(
-                AuditAction::MemberJoined,
-                AuditActor::of(Subject::Person(person)),
-            )
-            .about("association", association)
-            .with(serde_json::json!({"role": presented.invitation.role.code()}));
-            audit::record(conn, &event, now)?;
-            Ok(MembershipRecord {
-                association_id: association,
-                association_name: associations::name(conn, association)?,
-                role: presented.invitation.role,
-            })
-        })
+        .write(move |conn| app::accept_invitation(conn, caller.0, &token, now))
         .await?;
     Ok(HttpResponse::Created().json(MembershipView::from(membership)))
 }
@@ -351,20 +228,7 @@ pub async fn change_member_role(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require_managing(conn, caller, id)?;
-            let current = member(conn, id, account)?.role;
-            ensure_keeps_a_president(members::presidents(conn, id)?, current, Some(role))?;
-            members::set_role(conn, id, account, role)?;
-            let event =
-                NewAuditEvent::new(AuditAction::MemberRoleChanged, AuditActor::acting(&actor))
-                    .about("association", id)
-                    .with(serde_json::json!({
-                        "account_id": account.to_string(),
-                        "from": current.code(),
-                        "to": role.code(),
-                    }));
-            audit::record(conn, &event, now)?;
-            member(conn, id, account).map(MemberView::from)
+            app::change_role(conn, caller.0, id, account, role, now).map(MemberView::from)
         })
         .await?;
     Ok(web::Json(view))
@@ -392,18 +256,7 @@ pub async fn remove_member(
     let (id, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
     let now = state.now();
     state
-        .write(move |conn| {
-            let actor = require_managing(conn, caller, id)?;
-            let current = member(conn, id, account)?.role;
-            ensure_keeps_a_president(members::presidents(conn, id)?, current, None)?;
-            members::remove(conn, id, account)?;
-            let event = NewAuditEvent::new(AuditAction::MemberRemoved, AuditActor::acting(&actor))
-                .about("association", id)
-                .with(
-                    serde_json::json!({"account_id": account.to_string(), "role": current.code()}),
-                );
-            audit::record(conn, &event, now)
-        })
+        .write(move |conn| app::remove(conn, caller.0, id, account, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -429,18 +282,7 @@ pub async fn cancel_invitation(
     let id = AssociationId::from_uuid(id);
     let now = state.now();
     state
-        .write(move |conn| {
-            let actor = require_managing(conn, caller, id)?;
-            existed(
-                members::cancel_invitation(conn, id, invitation, now)?,
-                "invitation",
-            )?;
-            let event =
-                NewAuditEvent::new(AuditAction::InvitationCancelled, AuditActor::acting(&actor))
-                    .about("association", id)
-                    .with(serde_json::json!({"invitation_id": invitation}));
-            audit::record(conn, &event, now)
-        })
+        .write(move |conn| app::cancel_invitation(conn, caller.0, id, invitation, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
