@@ -1,11 +1,20 @@
-//! Reading campaigns as someone may.
+//! Campaigns: the bureau (or a town hall, for the local campaigns of its district) creates
+//! them, edits them, publishes and closes them; anyone reads the published ones.
 
-use simpa_domain::DomainError;
-use simpa_domain::campaign::{Campaign, CampaignStatus};
-use simpa_domain::ids::CampaignId;
+use crate::access::person;
+use crate::clock::CityNow;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use simpa_domain::campaign::{Campaign, CampaignSettings, CampaignStatus, CircuitKind};
+use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::reference::{Direction, known_district};
+use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::accounts::load_actor;
-use simpa_persistence::{DbConnection, StoreResult, campaigns};
+use simpa_persistence::campaigns::CampaignFilter;
+use simpa_persistence::reference::district_numbers;
+use simpa_persistence::{DbConnection, StoreResult, campaigns, documents, reference};
+use uuid::Uuid;
 
 /// The campaign, if the caller may know of it (a draft is its managers' alone).
 #[tracing::instrument(name = "campaigns::load_visible", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
@@ -27,4 +36,175 @@ pub fn visible(actor: &Actor, campaign: Option<Campaign>) -> StoreResult<Campaig
         .is_some_and(|c| c.status != CampaignStatus::Draft);
     policy::authorize(actor, Action::ReadCampaign { published })?;
     Ok(campaign.ok_or(DomainError::NotFound { what: "campaign" })?)
+}
+
+/// What a campaign's settings are checked against: the city's directions, districts, sectors
+/// and kinds of documents.
+pub struct Known {
+    pub directions: Vec<Direction>,
+    pub districts: Vec<i32>,
+    pub sectors: Vec<String>,
+    pub kinds: Vec<String>,
+}
+
+impl Known {
+    pub fn load(conn: &mut DbConnection) -> StoreResult<Known> {
+        Ok(Known {
+            directions: reference::directions(conn)?,
+            districts: district_numbers(conn)?,
+            sectors: reference::sector_codes(conn)?,
+            kinds: documents::kinds(conn)?
+                .into_iter()
+                .map(|k| k.code)
+                .collect(),
+        })
+    }
+
+    /// The district numbered `number` if the city has it; otherwise the error for `field`.
+    pub fn district(&self, field: String, number: i32) -> Result<DistrictNumber, FieldError> {
+        known_district(&self.districts, field, number)
+    }
+}
+
+/// A campaign's settings as a front door received them, parsed against what the city knows
+/// (every field checked at once).
+pub trait SettingsFields {
+    /// The district of a local campaign, as written: who may manage it depends on it.
+    fn district(&self) -> Option<DistrictNumber>;
+
+    fn into_settings(
+        self,
+        known: &Known,
+        timezone: Tz,
+        today: NaiveDate,
+    ) -> Result<CampaignSettings, DomainError>;
+}
+
+/// A campaign's code is its own.
+fn ensure_code_free(
+    conn: &mut DbConnection,
+    code: &str,
+    except: Option<CampaignId>,
+) -> StoreResult<()> {
+    if campaigns::code_taken(conn, code, except)? {
+        return Err(DomainError::conflict(
+            "campaign.code_taken",
+            Some("code"),
+            format!("Une campagne porte déjà le code {code}."),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn load(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
+    Ok(campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?)
+}
+
+/// Creates a campaign, in preparation until published (the bureau; a town hall for the local
+/// campaigns of its district).
+#[tracing::instrument(name = "campaigns::create", skip_all, fields(actor = actor.kind()))]
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    fields: impl SettingsFields,
+    now: CityNow,
+) -> StoreResult<Campaign> {
+    policy::authorize(
+        actor,
+        Action::ManageCampaign {
+            district: fields.district(),
+        },
+    )?;
+    let person = person(actor)?;
+    let settings = fields.into_settings(&Known::load(conn)?, now.timezone, now.today())?;
+    ensure_code_free(conn, &settings.code, None)?;
+    let id = CampaignId::from_uuid(Uuid::now_v7());
+    campaigns::insert(conn, id, &settings, person, now.at)?;
+    load(conn, id)
+}
+
+/// Campaigns, the latest opened first: published and closed ones for everyone, those in
+/// preparation too for the city's staff; `status`, `circuit`: only those.
+#[tracing::instrument(name = "campaigns::list", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn list(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    status: Option<CampaignStatus>,
+    circuit: Option<CircuitKind>,
+) -> StoreResult<Vec<Campaign>> {
+    let actor = load_actor(conn, subject)?;
+    policy::authorize(&actor, Action::ReadCampaign { published: true })?;
+    let staff = policy::decide(&actor, Action::ReadCampaign { published: false }).is_ok();
+    let visible: Vec<CampaignStatus> = CampaignStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| staff || *s != CampaignStatus::Draft)
+        .filter(|s| status.is_none_or(|wanted| wanted == *s))
+        .collect();
+    if visible.is_empty() {
+        return Ok(vec![]);
+    }
+    campaigns::list(
+        conn,
+        &CampaignFilter {
+            statuses: visible,
+            circuit,
+        },
+    )
+}
+
+/// The campaign, locked, if the caller may manage it (and, when its district changes, the
+/// district it moves to).
+fn managed(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    moving_to: Option<Option<DistrictNumber>>,
+) -> StoreResult<Campaign> {
+    let (actor, current) = load_visible(conn, subject, id)?;
+    let districts = std::iter::once(current.settings.district).chain(moving_to);
+    for district in districts {
+        policy::authorize(&actor, Action::ManageCampaign { district })?;
+    }
+    Ok(campaigns::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?)
+}
+
+/// Replaces a campaign's settings, if it is still the version the editor read (`expected`;
+/// `None`: whichever is stored). Once a request was submitted to it, only its title and
+/// description change; a closed campaign no longer changes.
+#[tracing::instrument(name = "campaigns::update", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn update(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    expected: Option<i64>,
+    fields: impl SettingsFields,
+    now: CityNow,
+) -> StoreResult<Campaign> {
+    let current = managed(conn, subject, id, Some(fields.district()))?;
+    let expected = expected.unwrap_or(current.version);
+    simpa_domain::association::check_version(current.version, expected)?;
+    let settings = fields.into_settings(&Known::load(conn)?, now.timezone, now.today())?;
+    let (submitted, started) = campaigns::request_counts(conn, id)?;
+    current.check_edit(&settings, submitted, started)?;
+    ensure_code_free(conn, &settings.code, Some(id))?;
+    campaigns::update(conn, id, &settings, expected, now.at)?;
+    load(conn, id)
+}
+
+/// Moves a campaign along: published (associations see it and may start requests in it),
+/// then closed (no request starts or is submitted in it any more).
+#[tracing::instrument(name = "campaigns::move_to", skip_all, fields(actor = Subject::kind(subject), campaign = %id, to = to.code()))]
+pub fn move_to(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    to: CampaignStatus,
+    now: DateTime<Utc>,
+) -> StoreResult<Campaign> {
+    let current = managed(conn, subject, id, None)?;
+    current.check_move(to)?;
+    campaigns::set_status(conn, id, to, current.version, now)?;
+    load(conn, id)
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use simpa_app::access::{person, require};
-use simpa_app::campaigns::load_visible;
+use simpa_app::campaigns::{self as app, Known, SettingsFields, load_visible};
 use simpa_app::clock::{city_time, parse_city_time};
 use simpa_domain::association::unknown_sectors;
 use simpa_domain::campaign::{
@@ -23,12 +23,8 @@ use simpa_domain::campaign::{
 };
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::Action;
-use simpa_domain::reference::known_district;
-use simpa_domain::reference::{Direction, check_assignable_direction};
-use simpa_domain::{Checks, DomainError, FieldError, Violation};
-use simpa_persistence::campaigns::{self, CampaignFilter};
-use simpa_persistence::reference::district_numbers;
-use simpa_persistence::{DbConnection, StoreResult, documents, reference};
+use simpa_domain::reference::check_assignable_direction;
+use simpa_domain::{Checks, DomainError, Violation};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -102,33 +98,11 @@ pub struct CampaignFields {
     pub sla: SlaFields,
 }
 
-/// The reference data campaign settings refer to.
-struct Known {
-    directions: Vec<Direction>,
-    districts: Vec<i32>,
-    sectors: Vec<String>,
-    kinds: Vec<String>,
-}
-
-impl Known {
-    fn load(conn: &mut DbConnection) -> StoreResult<Known> {
-        Ok(Known {
-            directions: reference::directions(conn)?,
-            districts: district_numbers(conn)?,
-            sectors: reference::sector_codes(conn)?,
-            kinds: documents::kinds(conn)?
-                .into_iter()
-                .map(|k| k.code)
-                .collect(),
-        })
+impl SettingsFields for CampaignFields {
+    fn district(&self) -> Option<DistrictNumber> {
+        self.district_number.map(DistrictNumber)
     }
 
-    fn district(&self, field: String, number: i32) -> Result<DistrictNumber, FieldError> {
-        known_district(&self.districts, field, number)
-    }
-}
-
-impl CampaignFields {
     /// Checks every field at once, against the rules and the reference data.
     fn into_settings(
         self,
@@ -239,7 +213,9 @@ impl CampaignFields {
         settings.check(today).map_err(DomainError::Invalid)?;
         Ok(settings)
     }
+}
 
+impl CampaignFields {
     fn from_settings(s: CampaignSettings, timezone: Tz) -> CampaignFields {
         let time = |t: DateTime<Utc>| city_time(t, timezone).to_rfc3339();
         CampaignFields {
@@ -307,22 +283,6 @@ impl CampaignView {
     }
 }
 
-fn ensure_code_free(
-    conn: &mut DbConnection,
-    code: &str,
-    except: Option<CampaignId>,
-) -> StoreResult<()> {
-    if campaigns::code_taken(conn, code, except)? {
-        return Err(DomainError::conflict(
-            "campaign.code_taken",
-            Some("code"),
-            format!("Une campagne porte déjà le code {code}."),
-        )
-        .into());
-    }
-    Ok(())
-}
-
 const CREATE: &str = "create_campaign";
 
 /// Creates a campaign, in preparation until published (the bureau; a town hall for the local
@@ -347,21 +307,17 @@ pub async fn create_campaign(
 ) -> Result<HttpResponse, Problem> {
     let attempt = Attempt::new(key, CREATE, &[&body.raw]);
     let input = body.value;
-    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let (city, timezone) = (state.city_now(), state.config.timezone);
+    let now = city.at;
     let outcome: Result<CampaignView, Replay> = state
         .write(move |conn| {
             let district = input.district_number.map(DistrictNumber);
             let actor = require(conn, caller.0, Action::ManageCampaign { district })?;
-            let person = person(&actor)?;
+            person(&actor)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
-            ensure_code_free(conn, &settings.code, None)?;
-            let id = CampaignId::from_uuid(Uuid::now_v7());
-            campaigns::insert(conn, id, &settings, person, now)?;
-            let campaign =
-                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+            let campaign = app::create(conn, &actor, input, city)?;
             let view = CampaignView::new(campaign, timezone, now);
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
@@ -394,25 +350,11 @@ pub async fn list_campaigns(
     let (now, timezone) = (state.now(), state.config.timezone);
     let campaigns = state
         .read(move |conn| {
-            let actor = require(conn, caller.0, Action::ReadCampaign { published: true })?;
-            let staff =
-                simpa_domain::policy::decide(&actor, Action::ReadCampaign { published: false })
-                    .is_ok();
-            let visible: Vec<CampaignStatus> = CampaignStatus::ALL
-                .iter()
-                .copied()
-                .filter(|s| staff || *s != CampaignStatus::Draft)
-                .filter(|s| query.status.is_none_or(|wanted| wanted.0 == *s))
-                .collect();
-            if visible.is_empty() {
-                return Ok(vec![]);
-            }
-            campaigns::list(
+            app::list(
                 conn,
-                &CampaignFilter {
-                    statuses: visible,
-                    circuit: query.circuit.map(|c| c.0),
-                },
+                caller.0,
+                query.status.map(|s| s.0),
+                query.circuit.map(|c| c.0),
             )
         })
         .await?;
@@ -470,36 +412,11 @@ pub async fn update_campaign(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let input = body.value;
-    let (now, today, timezone) = (state.now(), state.today(), state.config.timezone);
+    let (city, timezone) = (state.city_now(), state.config.timezone);
     let view = state
         .write(move |conn| {
-            let (_, current) = load_visible(conn, caller.0, id)?;
-            require(
-                conn,
-                caller.0,
-                Action::ManageCampaign {
-                    district: current.settings.district,
-                },
-            )?;
-            require(
-                conn,
-                caller.0,
-                Action::ManageCampaign {
-                    district: input.district_number.map(DistrictNumber),
-                },
-            )?;
-            let current = campaigns::get_locked(conn, id)?
-                .ok_or(DomainError::NotFound { what: "campaign" })?;
-            let expected = if_match.expected(current.version);
-            simpa_domain::association::check_version(current.version, expected)?;
-            let settings = input.into_settings(&Known::load(conn)?, timezone, today)?;
-            let (submitted, started) = campaigns::request_counts(conn, id)?;
-            current.check_edit(&settings, submitted, started)?;
-            ensure_code_free(conn, &settings.code, Some(id))?;
-            campaigns::update(conn, id, &settings, expected, now)?;
-            let campaign =
-                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
-            Ok(CampaignView::new(campaign, timezone, now))
+            let campaign = app::update(conn, caller.0, id, if_match.version(), input, city)?;
+            Ok(CampaignView::new(campaign, timezone, city.at))
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -514,20 +431,7 @@ async fn move_campaign(
     let (now, timezone) = (state.now(), state.config.timezone);
     let view = state
         .write(move |conn| {
-            let (_, current) = load_visible(conn, caller.0, id)?;
-            require(
-                conn,
-                caller.0,
-                Action::ManageCampaign {
-                    district: current.settings.district,
-                },
-            )?;
-            let current = campaigns::get_locked(conn, id)?
-                .ok_or(DomainError::NotFound { what: "campaign" })?;
-            current.check_move(to)?;
-            campaigns::set_status(conn, id, to, current.version, now)?;
-            let campaign =
-                campaigns::get(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+            let campaign = app::move_to(conn, caller.0, id, to, now)?;
             Ok(CampaignView::new(campaign, timezone, now))
         })
         .await?;
