@@ -98,7 +98,6 @@ pub struct RoleChange {
     pub role: MemberRoleCode,
 }
 
-/// Locks the association for a change of its members; 404 if it does not exist.
 /// The association's members and pending invitations.
 #[utoipa::path(
     tag = "members",
