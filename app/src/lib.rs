@@ -11,6 +11,7 @@ pub mod associations;
 pub mod campaigns;
 pub mod clock;
 pub mod deliberations;
+pub mod final_reports;
 pub mod grants;
 pub mod instruction;
 pub mod jobs;

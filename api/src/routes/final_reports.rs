@@ -14,22 +14,13 @@ use crate::views::request_fields::{BudgetLineFields, parse_budget};
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
-use simpa_app::instruction::{Telling, act_on};
-use simpa_app::requests::signed;
+use simpa_app::final_reports::{self as app, ReportFile, ReportFiling};
 use simpa_domain::budget::Budget;
-use simpa_domain::circuit::{ActionKind, Command, check_turn};
-use simpa_domain::final_report::{self as rules, Filing, ReportStatus, compare};
-use simpa_domain::ids::{DocumentVersionId, RequestId};
-use simpa_domain::policy::{self, Actor};
-use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::final_reports::{self, StoredReport};
-use simpa_persistence::{DbConnection, StoreResult, accounts, documents, grants};
+use simpa_domain::final_report::compare;
+use simpa_domain::ids::RequestId;
+use simpa_persistence::final_reports::StoredReport;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// The most attachments a final report lists.
-const MAX_ATTACHMENTS: usize = 20;
 
 /// A line of the chart: planned, carried out, and the share carried out.
 #[derive(Serialize, ToSchema)]
@@ -130,21 +121,9 @@ fn report_view(planned: &Budget, due_on: NaiveDate, stored: StoredReport) -> Fin
     }
 }
 
-/// The request's final report as stored, with the view the caller reads.
-fn current_view(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: RequestId,
-) -> StoreResult<FinalReportView> {
-    let ReadableGrant { grant, request, .. } = readable_grant(conn, actor, id, false)?;
-    let stored = final_reports::get(conn, id)?.ok_or(DomainError::NotFound {
-        what: "final_report",
-    })?;
-    Ok(report_view(
-        &request.content.budget,
-        grant.final_report_due_on,
-        stored,
-    ))
+/// What the caller reads of a final report.
+fn file_view(file: ReportFile) -> FinalReportView {
+    report_view(&file.planned, file.due_on, file.report)
 }
 
 /// A granted request's final report, with each line planned, carried out and the share
@@ -165,10 +144,7 @@ pub async fn get_final_report(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
-        .read(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            current_view(conn, &actor, id)
-        })
+        .read(move |conn| app::read(conn, caller.0, id).map(file_view))
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
@@ -224,76 +200,20 @@ pub async fn file_final_report(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let now = city.at;
+    let filing = ReportFiling {
+        budget: parse_budget(&input.budget),
+        achieved: input
+            .indicators
+            .iter()
+            .map(|a| (a.name.clone(), a.achieved))
+            .collect(),
+        summary: input.summary,
+        beneficiaries_reached: input.beneficiaries_reached,
+        annex: input.annex,
+        attachments: input.attachment_ids,
+    };
     let view = state
-        .write(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            let ReadableGrant { grant, request, .. } = readable_grant(conn, &actor, id, true)?;
-            let current = final_reports::get(conn, id)?;
-            let parties = policy::parties(&actor, grant.association);
-            check_turn(&request.facts, ActionKind::FileFinalReport, &parties)?;
-            rules::check_filing(current.as_ref().map(|r| r.status))?;
-            let mut c = Checks::default();
-            let lines = parse_budget(&input.budget, &mut c);
-            if input.attachment_ids.len() > MAX_ATTACHMENTS {
-                c.push(
-                    Violation::new(
-                        "final_report.too_many_attachments",
-                        format!("Au plus {MAX_ATTACHMENTS} pièces jointes."),
-                    )
-                    .at("attachment_ids"),
-                );
-            }
-            for (i, attachment) in input
-                .attachment_ids
-                .iter()
-                .take(MAX_ATTACHMENTS)
-                .enumerate()
-            {
-                let version = DocumentVersionId::from_uuid(*attachment);
-                if documents::version(conn, request.association, version)?.is_none() {
-                    c.push(
-                        Violation::new(
-                            "final_report.attachment_unknown",
-                            "Cette pièce n'est pas une pièce déposée par l'association.",
-                        )
-                        .at(format!("attachment_ids[{i}]")),
-                    );
-                }
-            }
-            let achieved: Vec<(String, i64)> = input
-                .indicators
-                .iter()
-                .map(|a| (a.name.clone(), a.achieved))
-                .collect();
-            let checked = rules::check(
-                &request.content.budget,
-                &request.content.indicators,
-                Filing {
-                    budget: Budget { lines },
-                    achieved: &achieved,
-                    summary: &input.summary,
-                    beneficiaries_reached: input.beneficiaries_reached,
-                    annex: input.annex.as_deref(),
-                },
-            );
-            let report = match checked {
-                Ok(report) if c.is_empty() => report,
-                Ok(_) => return Err(c.into_error().into()),
-                Err(DomainError::Invalid(errors)) => {
-                    c.extend(errors);
-                    return Err(c.into_error().into());
-                }
-                Err(other) => return Err(other.into()),
-            };
-            let command = Command::FileFinalReport {
-                again: current.is_some(),
-            };
-            let signer = signed(conn, &actor)?;
-            act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
-            final_reports::file(conn, id, &report, &input.attachment_ids, &signer.name, now)?;
-            current_view(conn, &actor, id)
-        })
+        .write(move |conn| app::file(conn, caller.0, id, filing, city).map(file_view))
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }
@@ -357,62 +277,14 @@ async fn review(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(id);
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            let ReadableGrant {
-                grant,
-                agreement,
-                request,
-            } = readable_grant(conn, &actor, id, true)?;
-            let parties = policy::parties(&actor, grant.association);
-            let action = if changes.is_some() {
-                ActionKind::AskReportChanges
-            } else {
-                ActionKind::AcceptFinalReport
+            let file = match changes {
+                Some(reason) => app::ask_changes(conn, caller.0, id, &reason, city, &notifier)?,
+                None => app::accept(conn, caller.0, id, city, &notifier)?,
             };
-            check_turn(&request.facts, action, &parties)?;
-            let current = final_reports::get(conn, id)?;
-            rules::check_review(current.as_ref().map(|r| r.status))?;
-            let signer = signed(conn, &actor)?;
-            match changes {
-                Some(reason) => {
-                    let reason = simpa_domain::circuit::reason("reason", &reason)?;
-                    let command = Command::AskReportChanges {
-                        reason: reason.clone(),
-                    };
-                    let telling = Telling::Everyone(&notifier);
-                    act_on(conn, &signer, id, &parties, command, city, telling)?;
-                    final_reports::review(
-                        conn,
-                        id,
-                        ReportStatus::ChangesAsked,
-                        Some(&reason),
-                        &signer.name,
-                        now,
-                    )?;
-                }
-                None => {
-                    let money = grant.money(agreement.as_ref());
-                    let command = Command::AcceptFinalReport {
-                        balance_cents: money.balance_cents(),
-                    };
-                    act_on(conn, &signer, id, &parties, command, city, Telling::NoOne)?;
-                    final_reports::review(
-                        conn,
-                        id,
-                        ReportStatus::Accepted,
-                        None,
-                        &signer.name,
-                        now,
-                    )?;
-                    let after = grants::accept_report(conn, &grant, &money, today, now)?;
-                    close_when_complete(conn, &signer, id, &parties, &after, city)?;
-                }
-            }
-            current_view(conn, &actor, id)
+            Ok(file_view(file))
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))

@@ -38,19 +38,18 @@ pub struct IndicatorFields {
 }
 
 /// The lines of a budget as sent (a request's, or a final report's as carried out), each
-/// checked; every violation goes to `c`, named `budget[i].<field>`.
-pub(crate) fn parse_budget(budget: &[BudgetLineFields], c: &mut Checks) -> Vec<BudgetLine> {
-    let lines = budget.iter().map(|l| {
+/// checked: the lines that pass, and the errors of the others, named `budget[i].<field>`.
+pub(crate) fn parse_budget(
+    budget: &[BudgetLineFields],
+) -> (Vec<BudgetLine>, Vec<simpa_domain::FieldError>) {
+    parse_lines(budget.iter().map(|l| {
         (
             l.account.as_str(),
             l.funder.map(|f| f.0),
             l.label.as_str(),
             l.amount_cents,
         )
-    });
-    let (parsed, errors) = parse_lines(lines);
-    c.extend(errors);
-    parsed
+    }))
 }
 
 /// What the association writes in a request (CERFA 12156, section 6 and the project budget).
@@ -125,7 +124,8 @@ impl simpa_app::requests::ContentFields for RequestFields {
                 .at("expected_beneficiaries"),
             );
         }
-        let lines = parse_budget(&self.budget, &mut c);
+        let (lines, errors) = parse_budget(&self.budget);
+        c.extend(errors);
         if self.indicators.len() > MAX_INDICATORS {
             c.push(
                 Violation::new(
