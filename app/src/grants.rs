@@ -1,21 +1,31 @@
 //! Grants: opening them after a council's vote, and the steps that several use cases share
 //! (payments, final reports, repayments).
 
+use crate::access::{person, require};
 use crate::clock::CityNow;
 use crate::instruction::{Telling, act_on};
+use crate::notify::Notifier;
+use crate::requests::signed;
 use chrono::{DateTime, NaiveDate, Utc};
-use simpa_domain::DomainError;
 use simpa_domain::agreement::{AgreementNeed, AgreementTerms, Voted, YearAmount, open_grants};
-use simpa_domain::circuit::Command;
-use simpa_domain::funding::{GrantMoney, twelve_months_before};
+use simpa_domain::association::check_version;
+use simpa_domain::circuit::{ActionKind, Command, check_turn};
+use simpa_domain::funding::{
+    GrantMoney, Installment, check_settled_on, parse_repayment_basis, repayment_cents,
+    twelve_months_before,
+};
 use simpa_domain::ids::{AssociationId, RequestId};
 use simpa_domain::life::StoredRequest;
+use simpa_domain::money::check_cents;
 use simpa_domain::parties::Party;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_persistence::accounts::Signed;
-use simpa_persistence::grants::{self, DraftedAgreement, Grant, OpenedGrant};
+use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::{Checks, DomainError, text};
+use simpa_persistence::accounts::{Signed, load_actor};
+use simpa_persistence::grants::{
+    self, DraftedAgreement, Due, Grant, NewPayment, NewRepayment, OpenedGrant,
+};
 use simpa_persistence::requests;
-use simpa_persistence::{DbConnection, StoreResult, agreements, locks};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, agreements, locks};
 use uuid::Uuid;
 
 /// A grant the actor may read, with its agreement and its request.
@@ -148,4 +158,226 @@ pub fn open_after_vote(
     }
     grants::insert_opened(conn, &drafted, &grants_opened, now)?;
     Ok(grants_opened.len())
+}
+
+/// A grant, for whom may read it (the association, the staff who read its request, finance).
+#[tracing::instrument(name = "grants::read", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn read(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+) -> StoreResult<ReadableGrant> {
+    let actor = load_actor(conn, subject)?;
+    readable_grant(conn, &actor, id, false)
+}
+
+/// Replaces a grant's schedule of installments (finance), if the grant is still the version
+/// read (`expected`; `None`: whichever is stored): it adds up to the grant and is locked by
+/// the first payment or, for the grant that opened it, the association's signature of its
+/// agreement.
+#[tracing::instrument(name = "grants::set_schedule", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn set_schedule(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    expected: Option<i64>,
+    installments: Vec<Installment>,
+    now: DateTime<Utc>,
+) -> StoreResult<ReadableGrant> {
+    let actor = require(conn, subject, Action::ManagePayments)?;
+    let ReadableGrant {
+        grant, agreement, ..
+    } = readable_grant(conn, &actor, id, true)?;
+    check_version(grant.version, expected.unwrap_or(grant.version))?;
+    let money = grant.money(agreement.as_ref());
+    // A signed agreement prints the schedule of the grant it opened, no other.
+    let signed = match &agreement {
+        Some(a) if a.association_signature.is_some() => {
+            agreements::grants_covered(conn, a.id)?.first() == Some(&grant.request)
+        }
+        _ => false,
+    };
+    money.check_reschedule(signed, &installments)?;
+    let after = GrantMoney {
+        installments,
+        ..money
+    };
+    grants::set_schedule(conn, &grant, &after, now)?;
+    readable_grant(conn, &actor, id, false)
+}
+
+/// A payment as finance records it.
+pub struct Payment {
+    pub amount_cents: i64,
+    pub paid_on: NaiveDate,
+    /// The payment's reference in the city's accounts (its mandate).
+    pub reference: String,
+}
+
+/// Records a payment of a grant (finance): never more than is due, once per reference; the
+/// file closes once everything is paid and reported on.
+#[tracing::instrument(name = "grants::record_payment", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn record_payment(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    payment: Payment,
+    now: CityNow,
+) -> StoreResult<ReadableGrant> {
+    let actor = require(conn, subject, Action::ManagePayments)?;
+    let recorded_by = person(&actor)?;
+    let ReadableGrant {
+        grant, agreement, ..
+    } = readable_grant(conn, &actor, id, true)?;
+    let money = grant.money(agreement.as_ref());
+    let mut checks = Checks::default();
+    checks.check("amount_cents", check_cents(payment.amount_cents, true));
+    let reference = checks.check("reference", text::line(&payment.reference, 1, 64));
+    checks.check(
+        "paid_on",
+        money.check_paid_on(payment.paid_on, grant.voted_on, now.today()),
+    );
+    let Some(reference) = reference.filter(|_| checks.is_empty()) else {
+        return Err(checks.into_error().into());
+    };
+    let after = money.after_payment(payment.amount_cents)?;
+    if grants::payment_reference_taken(conn, id, &reference)? {
+        return Err(DomainError::conflict(
+            "payment.reference_taken",
+            Some("reference"),
+            format!("Le versement {reference} de cette subvention est déjà enregistré."),
+        )
+        .into());
+    }
+    let new = NewPayment {
+        cents: payment.amount_cents,
+        paid_on: payment.paid_on,
+        reference,
+        recorded_by,
+    };
+    grants::record_payment(conn, id, &new, &after, now.at)?;
+    let signer = signed(conn, &actor)?;
+    close_when_complete(conn, &signer, id, &[Party::Finance], &after, now)?;
+    readable_grant(conn, &actor, id, false)
+}
+
+/// The grants with money owed now, the longest due first (finance); `overdue_on`: only those
+/// due before that day.
+#[tracing::instrument(name = "grants::payments_due", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn payments_due(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    overdue_on: Option<NaiveDate>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Due>> {
+    require(conn, subject, Action::ReadPayments)?;
+    grants::due(conn, overdue_on, after, limit)
+}
+
+/// A repayment as the instructing direction orders it.
+pub struct RepaymentOrder {
+    pub amount_cents: Option<i64>,
+    /// For a breach of the contrat d'engagement républicain.
+    pub breach_on: Option<NaiveDate>,
+    pub reason: String,
+}
+
+/// Orders the association to repay (all or part of) a grant: an amount, or what a breach of
+/// the contrat d'engagement républicain withdraws; the association is told.
+#[tracing::instrument(name = "grants::order_repayment", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn order_repayment(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    order: RepaymentOrder,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<ReadableGrant> {
+    let actor = load_actor(conn, subject)?;
+    let ReadableGrant {
+        grant,
+        agreement,
+        request,
+    } = readable_grant(conn, &actor, id, true)?;
+    let parties = policy::parties(&actor, grant.association);
+    check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
+    let mut checks = Checks::default();
+    let reason = checks.check("reason", text::paragraphs(&order.reason, 1, 2000));
+    let period = request.content.period(grant.year);
+    let basis = parse_repayment_basis(order.amount_cents, order.breach_on, period, now.today())
+        .map_err(|e| checks.push(e))
+        .ok();
+    let (Some(reason), Some(basis)) = (reason.filter(|_| checks.is_empty()), basis) else {
+        return Err(checks.into_error().into());
+    };
+    let money = grant.money(agreement.as_ref());
+    let cents = repayment_cents(grant.cents, grant.paid_cents, grant.claimed_cents, basis)?;
+    let command = Command::OrderRepayment {
+        cents,
+        reason: reason.clone(),
+    };
+    let signer = signed(conn, &actor)?;
+    act_on(
+        conn,
+        &signer,
+        id,
+        &parties,
+        command,
+        now,
+        Telling::Everyone(notifier),
+    )?;
+    let repayment = NewRepayment {
+        cents,
+        reason,
+        breach_on: order.breach_on,
+        ordered_by: signer.name,
+    };
+    grants::order_repayment(conn, &grant, &money, &repayment, now.at)?;
+    readable_grant(conn, &actor, id, false)
+}
+
+/// Records that a repayment was settled (finance); once every repayment is, the file closes.
+#[tracing::instrument(name = "grants::settle_repayment", skip_all, fields(actor = Subject::kind(subject), request = %id, repayment = %repayment))]
+pub fn settle_repayment(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    repayment: Uuid,
+    settled_on: NaiveDate,
+    now: CityNow,
+) -> StoreResult<ReadableGrant> {
+    let actor = require(conn, subject, Action::ManagePayments)?;
+    // Read (and locked) as any grant: whoever may not read it is told it does not exist.
+    readable_grant(conn, &actor, id, true)?;
+    let ordered = grants::repayment(conn, repayment)?
+        .filter(|r| r.request == id)
+        .ok_or(DomainError::NotFound { what: "repayment" })?;
+    check_settled_on(settled_on, ordered.ordered_at.date_naive(), now.today())
+        .map_err(|v| DomainError::invalid("settled_on", v))?;
+    let signer = signed(conn, &actor)?;
+    if !grants::settle_repayment(conn, repayment, settled_on, &signer.name, now.at)? {
+        return Err(DomainError::conflict(
+            "repayment.settled",
+            None,
+            "Ce reversement est déjà réglé.",
+        )
+        .into());
+    }
+    // Every repayment settled: the file closes on them.
+    let all = grants::repayments_of(conn, id)?;
+    if all.iter().all(|r| r.settled_on.is_some()) {
+        let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
+        let command = Command::Close { repaid_cents };
+        act_on(
+            conn,
+            &signer,
+            id,
+            &[Party::Finance],
+            command,
+            now,
+            Telling::NoOne,
+        )?;
+    }
+    readable_grant(conn, &actor, id, false)
 }

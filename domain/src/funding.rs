@@ -425,6 +425,31 @@ pub enum RepaymentBasis {
     },
 }
 
+/// The basis of a repayment as staff write it: an amount, or the day of a breach of the
+/// contrat d'engagement républicain (today at the latest), which withdraws the subsidy over
+/// what of the project's `period` was still to run; one of them, not both.
+pub fn parse_repayment_basis(
+    amount_cents: Option<i64>,
+    breach_on: Option<NaiveDate>,
+    period: (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<RepaymentBasis, FieldError> {
+    match (amount_cents, breach_on) {
+        (Some(cents), None) => Ok(RepaymentBasis::Amount(cents)),
+        (None, Some(breach_on)) if breach_on > today => Err(Violation::new(
+            "repayment.breach_on",
+            "Un manquement se date au plus tard d'aujourd'hui.",
+        )
+        .at("breach_on")),
+        (None, Some(breach_on)) => Ok(RepaymentBasis::RepublicanContractBreach { breach_on, period }),
+        _ => Err(Violation::new(
+            "repayment.basis",
+            "Indiquez soit le montant à reverser, soit la date du manquement au contrat d'engagement républicain.",
+        )
+        .at("amount_cents")),
+    }
+}
+
 /// What a repayment order claims, given what was granted, paid and already claimed: never
 /// more than was paid and not yet claimed (409 `repayment.exceeds_paid`). For a breach, the
 /// association keeps the part of the grant for the period before it, and repays what it was
@@ -474,6 +499,41 @@ pub fn repayment_cents(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repayment_is_based_on_an_amount_or_a_past_breach() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+        let (period, today) = ((day(1, 1), day(12, 31)), day(6, 1));
+        assert_eq!(
+            parse_repayment_basis(Some(500_00), None, period, today),
+            Ok(RepaymentBasis::Amount(500_00))
+        );
+        assert_eq!(
+            parse_repayment_basis(None, Some(day(5, 2)), period, today),
+            Ok(RepaymentBasis::RepublicanContractBreach {
+                breach_on: day(5, 2),
+                period
+            })
+        );
+        let code = |r: Result<RepaymentBasis, FieldError>| r.unwrap_err().code;
+        assert_eq!(
+            code(parse_repayment_basis(None, Some(day(6, 2)), period, today)),
+            "repayment.breach_on"
+        );
+        assert_eq!(
+            code(parse_repayment_basis(
+                Some(1),
+                Some(day(5, 2)),
+                period,
+                today
+            )),
+            "repayment.basis"
+        );
+        assert_eq!(
+            code(parse_repayment_basis(None, None, period, today)),
+            "repayment.basis"
+        );
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

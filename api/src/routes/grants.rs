@@ -13,20 +13,12 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::{person, require};
-use simpa_app::grants::{ReadableGrant, close_when_complete, readable_grant};
-use simpa_app::instruction::{Telling, act_on};
-use simpa_app::requests::signed;
-use simpa_domain::circuit::{ActionKind, Command, check_turn};
-use simpa_domain::funding::{GrantMoney, Installment, RepaymentBasis, days_late, repayment_cents};
+use simpa_app::grants::{self as app, Payment, ReadableGrant, RepaymentOrder};
+use simpa_domain::DomainError;
+use simpa_domain::funding::{Installment, days_late};
 use simpa_domain::ids::RequestId;
-use simpa_domain::money::check_cents;
-use simpa_domain::parties::Party;
-use simpa_domain::policy::{self, Action};
-use simpa_domain::text;
-use simpa_domain::{DomainError, Violation};
-use simpa_persistence::grants::{self, NewPayment, NewRepayment};
-use simpa_persistence::{DbConnection, StoreResult, agreements, associations, deliberations};
+use simpa_persistence::grants::{self};
+use simpa_persistence::{DbConnection, StoreResult, associations, deliberations};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -221,8 +213,7 @@ pub async fn get_grant(
     let today = state.today();
     let view = state
         .read(move |conn| {
-            let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
-            let found = readable_grant(conn, &actor, id, false)?;
+            let found = app::read(conn, caller.0, id)?;
             grant_view(conn, found, today)
         })
         .await?;
@@ -272,14 +263,6 @@ pub async fn set_schedule(
     let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManagePayments)?;
-            let ReadableGrant {
-                grant, agreement, ..
-            } = readable_grant(conn, &actor, id, true)?;
-            simpa_domain::association::check_version(
-                grant.version,
-                if_match.expected(grant.version),
-            )?;
             let installments: Vec<Installment> = input
                 .installments
                 .iter()
@@ -288,21 +271,8 @@ pub async fn set_schedule(
                     due: i.due.0,
                 })
                 .collect();
-            let money = grant.money(agreement.as_ref());
-            // A signed agreement prints the schedule of the grant it opened, no other.
-            let signed = match &agreement {
-                Some(a) if a.association_signature.is_some() => {
-                    agreements::grants_covered(conn, a.id)?.first() == Some(&grant.request)
-                }
-                _ => false,
-            };
-            money.check_reschedule(signed, &installments)?;
-            let after = GrantMoney {
-                installments,
-                ..money
-            };
-            grants::set_schedule(conn, &grant, &after, now)?;
-            let found = readable_grant(conn, &actor, id, false)?;
+            let found =
+                app::set_schedule(conn, caller.0, id, if_match.version(), installments, now)?;
             grant_view(conn, found, today)
         })
         .await?;
@@ -344,44 +314,15 @@ pub async fn record_payment(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
+    let (_now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManagePayments)?;
-            let recorded_by = person(&actor)?;
-            let ReadableGrant {
-                grant, agreement, ..
-            } = readable_grant(conn, &actor, id, true)?;
-            let money = grant.money(agreement.as_ref());
-            let mut checks = simpa_domain::Checks::default();
-            checks.check("amount_cents", check_cents(input.amount_cents, true));
-            let reference = checks.check("reference", text::line(&input.reference, 1, 64));
-            checks.check(
-                "paid_on",
-                money.check_paid_on(input.paid_on, grant.voted_on, today),
-            );
-            let Some(reference) = reference.filter(|_| checks.is_empty()) else {
-                return Err(checks.into_error().into());
-            };
-            let after = money.after_payment(input.amount_cents)?;
-            if grants::payment_reference_taken(conn, id, &reference)? {
-                return Err(DomainError::conflict(
-                    "payment.reference_taken",
-                    Some("reference"),
-                    format!("Le versement {reference} de cette subvention est déjà enregistré."),
-                )
-                .into());
-            }
-            let payment = NewPayment {
-                cents: input.amount_cents,
+            let payment = Payment {
+                amount_cents: input.amount_cents,
                 paid_on: input.paid_on,
-                reference,
-                recorded_by,
+                reference: input.reference,
             };
-            grants::record_payment(conn, id, &payment, &after, now)?;
-            let signer = signed(conn, &actor)?;
-            close_when_complete(conn, &signer, id, &[Party::Finance], &after, city)?;
-            let found = readable_grant(conn, &actor, id, false)?;
+            let found = app::record_payment(conn, caller.0, id, payment, city)?;
             grant_view(conn, found, today)
         })
         .await?;
@@ -433,9 +374,8 @@ pub async fn payments_due(
     let today = state.today();
     let page = state
         .read(move |conn| {
-            require(conn, caller.0, Action::ReadPayments)?;
             let before = query.overdue.unwrap_or(false).then_some(today);
-            grants::due(conn, before, after.as_ref(), limit)
+            app::payments_due(conn, caller.0, before, after.as_ref(), limit)
         })
         .await?;
     Ok(
@@ -491,69 +431,16 @@ pub async fn order_repayment(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
+    let (_now, today) = (city.at, city.today());
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let actor = simpa_persistence::accounts::load_actor(conn, caller.0)?;
-            let ReadableGrant {
-                grant,
-                agreement,
-                request,
-            } = readable_grant(conn, &actor, id, true)?;
-            let parties = policy::parties(&actor, grant.association);
-            check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
-            let mut checks = simpa_domain::Checks::default();
-            let reason = checks.check("reason", text::paragraphs(&input.reason, 1, 2000));
-            let basis = match (input.amount_cents, input.breach_on) {
-                (Some(cents), None) => Some(RepaymentBasis::Amount(cents)),
-                (None, Some(breach_on)) if breach_on > today => {
-                    checks.push(
-                        Violation::new(
-                            "repayment.breach_on",
-                            "Un manquement se date au plus tard d'aujourd'hui.",
-                        )
-                        .at("breach_on"),
-                    );
-                    None
-                }
-                (None, Some(breach_on)) => Some(RepaymentBasis::RepublicanContractBreach {
-                    breach_on,
-                    period: request.content.period(grant.year),
-                }),
-                _ => {
-                    checks.push(
-                        Violation::new(
-                            "repayment.basis",
-                            "Indiquez soit le montant à reverser, soit la date du manquement au contrat d'engagement républicain.",
-                        )
-                        .at("amount_cents"),
-                    );
-                    None
-                }
-            };
-            let (Some(reason), Some(basis)) = (reason.filter(|_| checks.is_empty()), basis)
-            else {
-                return Err(checks.into_error().into());
-            };
-            let money = grant.money(agreement.as_ref());
-            let cents =
-                repayment_cents(grant.cents, grant.paid_cents, grant.claimed_cents, basis)?;
-            let command = Command::OrderRepayment {
-                cents,
-                reason: reason.clone(),
-            };
-            let signer = signed(conn, &actor)?;
-            let telling = Telling::Everyone(&notifier);
-            act_on(conn, &signer, id, &parties, command, city, telling)?;
-            let order = NewRepayment {
-                cents,
-                reason,
+            let order = RepaymentOrder {
+                amount_cents: input.amount_cents,
                 breach_on: input.breach_on,
-                ordered_by: signer.name,
+                reason: input.reason,
             };
-            grants::order_repayment(conn, &grant, &money, &order, now)?;
-            let found = readable_grant(conn, &actor, id, false)?;
+            let found = app::order_repayment(conn, caller.0, id, order, city, &notifier)?;
             grant_view(conn, found, today)
         })
         .await?;
@@ -589,46 +476,11 @@ pub async fn settle_repayment(
     let id = RequestId::from_uuid(id);
     let input = body.value;
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
+    let (_now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManagePayments)?;
-            // Read (and locked) as any grant: whoever may not read it is told it does not exist.
-            readable_grant(conn, &actor, id, true)?;
-            let repayment = grants::repayment(conn, repayment_id)?
-                .filter(|r| r.request == id)
-                .ok_or(DomainError::NotFound { what: "repayment" })?;
-            simpa_domain::funding::check_settled_on(
-                input.settled_on,
-                repayment.ordered_at.date_naive(),
-                today,
-            )
-            .map_err(|v| DomainError::invalid("settled_on", v))?;
-            let signer = signed(conn, &actor)?;
-            if !grants::settle_repayment(conn, repayment_id, input.settled_on, &signer.name, now)? {
-                return Err(DomainError::conflict(
-                    "repayment.settled",
-                    None,
-                    "Ce reversement est déjà réglé.",
-                )
-                .into());
-            }
-            // Every repayment settled: the file closes on them.
-            let all = grants::repayments_of(conn, id)?;
-            if all.iter().all(|r| r.settled_on.is_some()) {
-                let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
-                let command = Command::Close { repaid_cents };
-                act_on(
-                    conn,
-                    &signer,
-                    id,
-                    &[Party::Finance],
-                    command,
-                    city,
-                    Telling::NoOne,
-                )?;
-            }
-            let found = readable_grant(conn, &actor, id, false)?;
+            let found =
+                app::settle_repayment(conn, caller.0, id, repayment_id, input.settled_on, city)?;
             grant_view(conn, found, today)
         })
         .await?;
