@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod agreements;
 pub mod associations;
 pub mod campaigns;
 pub mod clock;

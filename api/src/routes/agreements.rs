@@ -15,17 +15,13 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::{person, require};
+use simpa_app::agreements::{self as app, AgreementText, Terms};
 use simpa_domain::DomainError;
-use simpa_domain::agreement::{
-    self as rules, AgreementDocument, AgreementStatus, Article, YearAmount,
-};
-use simpa_domain::money::euros;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_persistence::agreements::{self, Agreement, Side, Signature};
-use simpa_persistence::grants::{self, Grant};
+use simpa_domain::agreement::YearAmount;
+use simpa_persistence::agreements::{Agreement, Side, Signature};
+use simpa_persistence::grants::Grant;
 use simpa_persistence::requests;
-use simpa_persistence::{DbConnection, StoreResult, accounts, associations, deliberations};
+use simpa_persistence::{DbConnection, StoreResult, associations};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -71,51 +67,6 @@ pub struct AgreementView {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// An agreement with every grant it covers (the first is the one its text prints) and those
-/// the actor may read; told it does not exist when they may read none.
-struct Readable {
-    agreement: Agreement,
-    covered: Vec<Grant>,
-    visible: Vec<Grant>,
-}
-
-fn readable(conn: &mut DbConnection, actor: &Actor, id: Uuid) -> StoreResult<Readable> {
-    let not_found = || DomainError::NotFound { what: "agreement" };
-    let agreement = agreements::get(conn, id)?.ok_or_else(not_found)?;
-    let covered = grants::of_agreement(conn, id)?;
-    let keys: Vec<String> = covered.iter().map(|g| g.request.to_string()).collect();
-    let requests = requests::get_many(conn, &keys)?;
-    let visible: Vec<Grant> = covered
-        .iter()
-        .filter(|g| {
-            requests.iter().any(|r| {
-                r.id == g.request && policy::decide(actor, Action::ReadGrant(r.access())).is_ok()
-            })
-        })
-        .cloned()
-        .collect();
-    if visible.is_empty() {
-        return Err(not_found().into());
-    }
-    Ok(Readable {
-        agreement,
-        covered,
-        visible,
-    })
-}
-
-/// The agreement, locked until the transaction ends, if it is still the version the caller
-/// read (412 otherwise).
-fn locked_as_read(conn: &mut DbConnection, id: Uuid, if_match: IfMatch) -> StoreResult<Agreement> {
-    let agreement =
-        agreements::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "agreement" })?;
-    simpa_domain::association::check_version(
-        agreement.version,
-        if_match.expected(agreement.version),
-    )?;
-    Ok(agreement)
 }
 
 fn agreement_view(
@@ -199,8 +150,7 @@ pub async fn get_agreement(
     let id = path.into_inner();
     let view = state
         .read(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            let found = readable(conn, &actor, id)?;
+            let found = app::read(conn, caller.0, id)?;
             agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
@@ -238,10 +188,8 @@ pub async fn list_agreements(
     let status = query.0.status.0;
     let list = state
         .read(move |conn| {
-            require(conn, caller.0, Action::ManageAgreements)?;
             let mut items = Vec::new();
-            for agreement in agreements::in_status(conn, status, 200)? {
-                let covered = grants::of_agreement(conn, agreement.id)?;
+            for (agreement, covered) in app::list(conn, caller.0, status)? {
                 items.push(agreement_view(conn, agreement, covered)?);
             }
             Ok(AgreementList { items })
@@ -290,27 +238,19 @@ pub async fn update_agreement(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManageAgreements)?;
-            let agreement = locked_as_read(conn, id, if_match)?;
-            rules::check_editable(agreement.status)?;
-            let covered: Vec<YearAmount> = grants::of_agreement(conn, id)?
-                .iter()
-                .map(|g| YearAmount {
-                    year: g.year,
-                    cents: g.cents,
-                })
-                .collect();
-            let years: Vec<YearAmount> = input
-                .years
-                .iter()
-                .map(|y| YearAmount {
-                    year: y.year,
-                    cents: y.cents,
-                })
-                .collect();
-            let terms = rules::check_terms(&input.object, &years, input.payment_days, &covered)?;
-            agreements::update_terms(conn, id, &terms, now)?;
-            let found = readable(conn, &actor, id)?;
+            let terms = Terms {
+                object: input.object,
+                years: input
+                    .years
+                    .iter()
+                    .map(|y| YearAmount {
+                        year: y.year,
+                        cents: y.cents,
+                    })
+                    .collect(),
+                payment_days: input.payment_days,
+            };
+            let found = app::update_terms(conn, caller.0, id, if_match.version(), terms, now)?;
             agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
@@ -383,30 +323,7 @@ async fn give_signature(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            let association = readable(conn, &actor, id)?.agreement.association;
-            let may = match side {
-                Side::Association => Action::SignAgreement(association),
-                Side::City => Action::ManageAgreements,
-            };
-            policy::authorize(&actor, may)?;
-            let agreement = locked_as_read(conn, id, if_match)?;
-            let status = match side {
-                Side::Association => rules::sign_by_association(agreement.status)?,
-                Side::City => rules::countersign(agreement.status)?,
-            };
-            let account = person(&actor)?;
-            let name = accounts::get(conn, account)?.map_or_else(|| "?".into(), |a| a.display_name);
-            let signature = Signature {
-                account,
-                name,
-                at: now,
-            };
-            agreements::sign(conn, id, side, &signature, status)?;
-            let found = readable(conn, &actor, id)?;
-            if found.agreement.status == AgreementStatus::Signed {
-                grants::refresh_covered(conn, &found.agreement, now)?;
-            }
+            let found = app::sign(conn, caller.0, id, if_match.version(), side, now)?;
             agreement_view(conn, found.agreement, found.visible)
         })
         .await?;
@@ -414,96 +331,6 @@ async fn give_signature(
 }
 
 /// The agreement's title, status and articles, from the template.
-fn document(
-    conn: &mut DbConnection,
-    city: &str,
-    agreement: &Agreement,
-    covered: &[Grant],
-) -> StoreResult<(String, Vec<Article>)> {
-    let first = covered
-        .first()
-        .ok_or(DomainError::NotFound { what: "agreement" })?;
-    let association =
-        associations::get(conn, agreement.association)?.ok_or(DomainError::NotFound {
-            what: "association",
-        })?;
-    let deliberation =
-        deliberations::get(conn, first.deliberation)?.ok_or(DomainError::NotFound {
-            what: "deliberation",
-        })?;
-    let profile = &association.profile;
-    let identifiers = [
-        profile.rna.as_ref().map(|r| format!("RNA {r}")),
-        profile.siret.as_ref().map(|s| format!("SIRET {s}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ");
-    let address = &profile.address;
-    let representative = profile.legal_representative.as_ref().map_or_else(
-        || "son représentant légal".to_owned(),
-        |r| match &r.function {
-            Some(function) => format!("{}, {function}", r.name),
-            None => r.name.clone(),
-        },
-    );
-    let signatures = [
-        agreement.association_signature.as_ref().map(|s| {
-            format!(
-                "Pour l'association : {}, le {}.",
-                s.name,
-                simpa_domain::wording::french_date(s.at.date_naive())
-            )
-        }),
-        agreement.city_signature.as_ref().map(|s| {
-            format!(
-                "Pour la {city} : {}, le {}.",
-                s.name,
-                simpa_domain::wording::french_date(s.at.date_naive())
-            )
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let doc = AgreementDocument {
-        reference: agreement.reference.clone(),
-        city: format!("la {city}"),
-        association_name: profile.name.clone(),
-        association_identifiers: if identifiers.is_empty() {
-            "sans numéro RNA ni SIRET".into()
-        } else {
-            identifiers
-        },
-        association_address: format!(
-            "{}{}, {} {}",
-            address.street,
-            address
-                .complement
-                .as_ref()
-                .map(|c| format!(", {c}"))
-                .unwrap_or_default(),
-            address.postal_code,
-            address.city
-        ),
-        legal_representative: representative,
-        terms: agreement.terms.clone(),
-        deliberation: deliberation.reference.to_string(),
-        voted_on: first.voted_on,
-        installments: first.installments.clone(),
-        final_report_due_on: first.final_report_due_on,
-        signatures,
-    };
-    let total = simpa_domain::money::total(agreement.terms.years.iter().map(|y| y.cents));
-    let title = format!(
-        "Convention d'objectifs n° {} entre la {city} et {} — {}",
-        agreement.reference,
-        profile.name,
-        euros(total)
-    );
-    Ok((title, rules::articles(&doc)))
-}
 
 #[derive(Deserialize, IntoParams)]
 pub struct DocumentPath {
@@ -538,18 +365,13 @@ pub async fn agreement_document(
         return Err(DomainError::NotFound { what: "document" }.into());
     }
     let city = state.config.city.clone();
-    let (title, status, articles, reference) = state
-        .read(move |conn| {
-            let actor = accounts::load_actor(conn, caller.0)?;
-            let found = readable(conn, &actor, id)?;
-            let (title, articles) = document(conn, &city, &found.agreement, &found.covered)?;
-            Ok((
-                title,
-                found.agreement.status.label(),
-                articles,
-                found.agreement.reference,
-            ))
-        })
+    let AgreementText {
+        title,
+        status,
+        articles,
+        reference,
+    } = state
+        .read(move |conn| app::text(conn, caller.0, id, &city))
         .await?;
     let disposition = format!("inline; filename=\"convention-{reference}.{format}\"");
     if format == "pdf" {
