@@ -17,6 +17,7 @@ pub mod grants;
 pub mod instruction;
 pub mod jobs;
 pub mod juries;
+pub mod jury_sheets;
 pub mod members;
 pub mod notify;
 pub mod passwords;

@@ -13,90 +13,14 @@ use crate::views::requests::{AssociationRef, BudgetSummary};
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::instruction::{Telling, act_on};
-use simpa_app::juries::{Counting, counted_sheet};
-use simpa_app::notify;
-use simpa_app::requests::load_readable;
-use simpa_app::requests::signed;
-use simpa_domain::DomainError;
-use simpa_domain::campaign::Campaign;
-use simpa_domain::circuit::Command;
+use simpa_app::jury_sheets::{self as app, AtSeat, JuryResult};
 use simpa_domain::circuit::Declaration;
-use simpa_domain::ids::{AccountId, RequestId};
-use simpa_domain::jury::{
-    Jury, check_cleared, check_declaration_change, check_sheet_editable, parse_declaration,
-};
-use simpa_domain::life::StoredRequest;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_domain::scoring::{check_sheet, complete_points, weighted};
-use simpa_persistence::accounts::load_actor;
-use simpa_persistence::juries::{self, Seat};
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_domain::ids::RequestId;
+use simpa_domain::scoring::{complete_points, weighted};
+use simpa_persistence::juries::Seat;
+use simpa_persistence::{DbConnection, StoreResult, associations};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// A juror's seat on a request, once the policy lets them work on it.
-struct AtSeat {
-    actor: Actor,
-    juror: AccountId,
-    request: StoredRequest,
-    campaign: Campaign,
-    jury: Jury,
-    seat: Seat,
-}
-
-/// Loads the caller's seat on the request: jurors seated on it, neither recused nor members
-/// of the applicant; anyone else is told the request does not exist.
-fn load_seat(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: RequestId,
-    shared: bool,
-) -> StoreResult<AtSeat> {
-    let actor = load_actor(conn, caller.0)?;
-    let juror = match actor {
-        Actor::Person { id, .. } => Some(id),
-        _ => None,
-    };
-    let request = requests::get(conn, id)?;
-    let seat = match (&request, juror) {
-        (Some(request), Some(juror)) => {
-            let on_jury = juries::seat_of(conn, request.campaign, juror)?.is_some();
-            juries::seat(conn, id, juror)?.filter(|_| on_jury)
-        }
-        _ => None,
-    };
-    policy::authorize(
-        &actor,
-        Action::SitOnRequest {
-            association: request.as_ref().map_or_else(
-                || simpa_domain::ids::AssociationId::from_uuid(Uuid::nil()),
-                |r| r.association,
-            ),
-            seated: seat.is_some(),
-            recused: seat.as_ref().is_some_and(Seat::recused),
-        },
-    )?;
-    let (Some(request), Some(seat), Some(juror)) = (request, seat, juror) else {
-        return Err(DomainError::NotFound { what: "request" }.into());
-    };
-    let jury = if shared {
-        juries::get_shared(conn, request.campaign)?
-    } else {
-        juries::get(conn, request.campaign)?
-    }
-    .ok_or(DomainError::NotFound { what: "jury" })?;
-    let campaign = campaigns::get(conn, request.campaign)?
-        .ok_or(DomainError::NotFound { what: "campaign" })?;
-    Ok(AtSeat {
-        actor,
-        juror,
-        request,
-        campaign,
-        jury,
-        seat,
-    })
-}
 
 /// A juror's declaration of interests on a request.
 #[derive(Clone, Deserialize, ToSchema)]
@@ -149,63 +73,18 @@ pub async fn declare_interests(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let now = city.at;
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let at = load_seat(conn, caller, id, true)?;
-            at.jury.check_open()?;
-            check_declaration_change(at.seat.declaration)?;
-            let declaration = input.declaration.0;
-            let reason = parse_declaration(declaration, input.reason.as_deref())?;
-            if at.seat.declaration == Some(declaration) {
-                return Ok(seat_view(&at.seat));
-            }
-            juries::declare(conn, id, at.juror, declaration, reason.as_deref(), now)?;
-            let members = juries::members(conn, at.campaign.id)?;
-            let name = members
-                .iter()
-                .find(|m| m.account == at.juror)
-                .map_or_else(String::new, |m| m.name.clone());
-            let command = Command::DeclareInterests {
-                juror: name.clone(),
-                declaration,
-                reason: reason.clone(),
-                automatic: false,
-            };
-            let signer = signed(conn, &at.actor)?;
-            act_on(
+            let seat = app::declare_interests(
                 conn,
-                &signer,
-                at.request.id,
-                &[simpa_domain::parties::Party::Jury],
-                command,
+                caller.0,
+                id,
+                input.declaration.0,
+                input.reason.as_deref(),
                 city,
-                Telling::NoOne,
+                &notifier,
             )?;
-            if declaration == Declaration::Conflict
-                && let Some(chair) = members
-                    .iter()
-                    .find(|m| m.chair && m.withdrawn_at.is_none() && m.account != at.juror)
-            {
-                let counting = Counting::load(conn, &members, &[at.request.association])?;
-                let seated = juries::seats_of_request(conn, id)?
-                    .iter()
-                    .filter(|s| !counting.excluded(s, at.request.association))
-                    .count();
-                notify::tell_chair_of_recusal(
-                    conn,
-                    &notifier,
-                    chair,
-                    &name,
-                    reason.as_deref().unwrap_or_default(),
-                    &at.request,
-                    seated,
-                    now,
-                )?;
-            }
-            let seat = juries::seat(conn, id, at.juror)?
-                .ok_or(DomainError::NotFound { what: "request" })?;
             Ok(seat_view(&seat))
         })
         .await?;
@@ -303,8 +182,7 @@ pub async fn get_sheet(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let at = load_seat(conn, caller, id, false)?;
-            check_cleared(at.seat.declaration)?;
+            let at = app::sheet(conn, caller.0, id)?;
             sheet_view(conn, &at)
         })
         .await?;
@@ -344,29 +222,14 @@ pub async fn save_sheet(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let now = city.at;
+    let marks: Vec<(Option<i64>, Option<String>)> = input
+        .scores
+        .into_iter()
+        .map(|m| (m.points, m.comment))
+        .collect();
     let view = state
         .write(move |conn| {
-            let at = load_seat(conn, caller, id, true)?;
-            at.jury.check_open()?;
-            check_cleared(at.seat.declaration)?;
-            check_sheet_editable(at.seat.handed_in_at.is_some())?;
-            let typed: Vec<(Option<i64>, Option<String>)> = input
-                .scores
-                .into_iter()
-                .map(|m| (m.points, m.comment))
-                .collect();
-            let marks = check_sheet(&at.jury.settings.grid, &typed, input.hand_in)
-                .map_err(DomainError::Invalid)?;
-            let score = complete_points(&marks)
-                .filter(|_| input.hand_in)
-                .map(|points| weighted(&at.jury.settings.grid, &points));
-            juries::save_marks(conn, id, at.juror, &marks, score, now)?;
-            let at = AtSeat {
-                seat: juries::seat(conn, id, at.juror)?
-                    .ok_or(DomainError::NotFound { what: "request" })?,
-                ..at
-            };
+            let at = app::save(conn, caller.0, id, marks, input.hand_in, city)?;
             sheet_view(conn, &at)
         })
         .await?;
@@ -423,40 +286,20 @@ pub async fn jury_result(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let (signed, request) = load_readable(conn, caller.0, id, false)?;
-            let actor = signed.actor;
-            let internal = policy::sees_internal(&actor, &request.access());
-            let placed = juries::result_of(conn, id)?.ok_or(DomainError::NotFound {
-                what: "jury_result",
-            })?;
-            let jury = juries::get(conn, request.campaign)?
-                .ok_or(DomainError::NotFound { what: "jury" })?;
-            let members = juries::members(conn, request.campaign)?;
-            let counting = Counting::load(conn, &members, &[request.association])?;
-            let mut scores = Vec::new();
-            for seat in juries::seats_of_request(conn, id)? {
-                let Some(sheet) = counted_sheet(&counting, &seat, request.association) else {
-                    continue;
-                };
-                let juror = if internal {
-                    members
-                        .iter()
-                        .find(|m| m.account == seat.juror)
-                        .map_or_else(String::new, |m| m.name.clone())
-                } else {
-                    format!("Juré·e {}", scores.len() + 1)
-                };
-                scores.push(ResultSheet {
-                    juror,
-                    weighted_score: sheet.score,
-                    points: seat
-                        .marks
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|m| m.points)
-                        .collect(),
-                });
-            }
+            let JuryResult {
+                placed,
+                jury,
+                internal,
+                sheets,
+            } = app::result(conn, caller.0, id)?;
+            let scores = sheets
+                .into_iter()
+                .map(|s| ResultSheet {
+                    juror: s.juror,
+                    weighted_score: s.weighted_score,
+                    points: s.points,
+                })
+                .collect();
             Ok(JuryResultView {
                 request_id: id.uuid(),
                 score: placed.score,
