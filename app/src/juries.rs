@@ -1,23 +1,29 @@
-//! The jury of a call for projects: loading it as the caller may act on it, whose scores
-//! count, the ranking as it stands, and validating it.
+//! The jury of a call for projects: the bureau sets its rules and members; the chair (or the
+//! bureau) seats jurors on requests, closes the session and validates the ranking. Loading it
+//! as the caller may act on it, whose scores count, what a juror may not see, and the ranking
+//! as it stands. A juror's own work on a request is in `jury_sheets`.
 
+use crate::access::require;
 use crate::clock::CityNow;
-use crate::instruction::{Telling, act_many};
+use crate::instruction::{Telling, act_many, act_on};
 use crate::notify::Notifier;
 use crate::requests::signed;
-use simpa_domain::DomainError;
-use simpa_domain::campaign::Campaign;
-use simpa_domain::circuit::Command;
+use chrono::{DateTime, Utc};
+use simpa_domain::association::check_version;
+use simpa_domain::campaign::{Campaign, CircuitKind};
+use simpa_domain::circuit::{Command, Declaration};
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
-use simpa_domain::jury::{Jury, SessionStatus};
+use simpa_domain::jury::{Jury, JuryInput, SessionStatus, ToCover, assign};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor, JurySeat, Subject};
 use simpa_domain::request::RequestState;
+use simpa_domain::roles::StaffRole;
 use simpa_domain::scoring::{AllocationRules, Candidate, Placed, Sheet, outcome_command};
+use simpa_domain::{DomainError, Violation, existed};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::juries::{self, Member, Seat};
-use simpa_persistence::{DbConnection, StoreResult, campaigns, requests};
+use simpa_persistence::{DbConnection, StoreResult, accounts, campaigns, requests};
 use std::collections::{HashMap, HashSet};
 
 /// Whose scores count, request by request: jurors still on the jury, neither recused nor
@@ -261,4 +267,363 @@ pub fn validate_ranking(
         envelope_cents: standing.rules.envelope_cents,
         allocated_cents,
     })
+}
+
+/// The campaign, if it is a call for projects, its row locked while its jury is set up.
+fn call_for_projects(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
+    let campaign =
+        campaigns::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
+    if campaign.settings.circuit != CircuitKind::CallForProjects {
+        return Err(DomainError::conflict(
+            "jury.not_a_call_for_projects",
+            None,
+            format!(
+                "La campagne « {} » n'est pas un appel à projets : elle n'a pas de jury.",
+                campaign.settings.title
+            ),
+        )
+        .into());
+    }
+    Ok(campaign)
+}
+
+/// Sets up the jury of a call for projects: its grid and rules (members are added next). The
+/// bureau only; refused when the campaign is no call for projects or already has its jury.
+#[tracing::instrument(name = "juries::create", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn create(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    input: &JuryInput,
+    now: DateTime<Utc>,
+) -> StoreResult<Campaign> {
+    require(conn, subject, Action::ManageJury)?;
+    let campaign = call_for_projects(conn, id)?;
+    if juries::get(conn, id)?.is_some() {
+        return Err(DomainError::conflict(
+            "jury.exists",
+            None,
+            "Cet appel à projets a déjà son jury : modifiez-le (PUT).",
+        )
+        .into());
+    }
+    juries::insert(conn, id, &input.parse()?, now)?;
+    Ok(campaign)
+}
+
+/// Changes a jury's rules, from the version read (`None`: whatever it is). The grid is locked
+/// by the first score given, everything by the validation of the ranking. The bureau only.
+#[tracing::instrument(name = "juries::update", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn update(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    expected: Option<i64>,
+    input: &JuryInput,
+    now: DateTime<Utc>,
+) -> StoreResult<Campaign> {
+    require(conn, subject, Action::ManageJury)?;
+    let campaign = call_for_projects(conn, id)?;
+    let current = juries::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?;
+    let expected = expected.unwrap_or(current.version);
+    check_version(current.version, expected)?;
+    let settings = input.parse()?;
+    current.check_edit(&settings, juries::scored(conn, id)?)?;
+    juries::update(conn, id, &settings, expected, now)?;
+    Ok(campaign)
+}
+
+/// A jury as the caller may read it: the bureau and the jury's own jurors.
+#[tracing::instrument(name = "juries::read", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn read(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+) -> StoreResult<JuryAt> {
+    load_jury(conn, subject, id, Hold::Read, |seat| Action::ReadJury {
+        seat,
+    })
+}
+
+/// Adds a juror to the jury (or takes back one who withdrew), as its chair or not; the bureau
+/// only, while the session is open. The person must hold the juror's role.
+#[tracing::instrument(name = "juries::add_juror", skip_all, fields(actor = Subject::kind(subject), campaign = %id, juror = %account))]
+pub fn add_juror(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    account: AccountId,
+    chair: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<JuryAt> {
+    let at = load_jury(conn, subject, id, Hold::Exclusive, |_| Action::ManageJury)?;
+    at.jury.check_open()?;
+    let is_juror = accounts::get(conn, account)?.is_some_and(|a| a.active)
+        && accounts::staff_grants(conn, account)?
+            .iter()
+            .any(|g| g.role == StaffRole::Juror);
+    if !is_juror {
+        return Err(DomainError::invalid(
+            "account_id",
+            Violation::new(
+                "jury.not_a_juror",
+                "Cette personne n'a pas le rôle de juré·e : un administrateur le lui donne d'abord (POST /api/v1/accounts/{id}/staff-roles).",
+            ),
+        )
+        .into());
+    }
+    juries::add_member(conn, id, account, chair, now)?;
+    Ok(at)
+}
+
+/// A juror withdraws: their seats go to the least-loaded others (when the jury seats a number
+/// of jurors per request), and their scores no longer count. The bureau only, while open.
+#[tracing::instrument(name = "juries::withdraw_juror", skip_all, fields(actor = Subject::kind(subject), campaign = %id, juror = %account))]
+pub fn withdraw_juror(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    account: AccountId,
+    city: CityNow,
+) -> StoreResult<JuryAt> {
+    let at = load_jury(conn, subject, id, Hold::Exclusive, |_| Action::ManageJury)?;
+    at.jury.check_open()?;
+    existed(juries::withdraw(conn, id, account, city.at)?, "juror")?;
+    seat_jurors_on(conn, &at, city)?;
+    Ok(at)
+}
+
+/// Seats jurors on every request without its count of jurors; run again after new requests
+/// are admitted. The chair or the bureau, while the session is open.
+#[tracing::instrument(name = "juries::seat_jurors", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn seat_jurors(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    city: CityNow,
+) -> StoreResult<JuryAt> {
+    let at = load_jury(conn, subject, id, Hold::Exclusive, |seat| {
+        Action::ChairJury { seat }
+    })?;
+    at.jury.check_open()?;
+    seat_jurors_on(conn, &at, city)?;
+    Ok(at)
+}
+
+/// Seats jurors on every request without its count of jurors: the least-loaded first, never
+/// a member of the applicant (recorded as recused by Simpa, in the request's history).
+fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreResult<()> {
+    let now = city.at;
+    let Standing {
+        candidates,
+        seats,
+        members,
+        counting,
+        ..
+    } = Standing::load(conn, &at.campaign, &at.jury, false)?;
+    let jurors: Vec<AccountId> = members
+        .iter()
+        .filter(|m| m.withdrawn_at.is_none())
+        .map(|m| m.account)
+        .collect();
+    let mut by_request: HashMap<RequestId, Vec<&Seat>> = HashMap::new();
+    for seat in &seats {
+        by_request.entry(seat.request).or_default().push(seat);
+    }
+    let mut recusals: Vec<Seat> = Vec::new();
+    let to_cover: Vec<ToCover> = candidates
+        .iter()
+        .map(|r| {
+            let mine = by_request.remove(&r.id).unwrap_or_default();
+            let mut excluded: Vec<AccountId> = mine
+                .iter()
+                .filter(|s| counting.excluded(s, r.association))
+                .map(|s| s.juror)
+                .collect();
+            for juror in &jurors {
+                if counting.member_of(*juror, r.association) && !excluded.contains(juror) {
+                    excluded.push(*juror);
+                }
+                let seated = mine.iter().any(|s| s.juror == *juror);
+                if counting.member_of(*juror, r.association) && !seated {
+                    recusals.push(Seat::recused_as_member(r.id, *juror, now));
+                }
+            }
+            ToCover {
+                request: r.id,
+                seated: mine
+                    .iter()
+                    .filter(|s| !counting.excluded(s, r.association))
+                    .map(|s| s.juror)
+                    .collect(),
+                excluded,
+            }
+        })
+        .collect();
+    let new_seats: Vec<Seat> = assign(&to_cover, &jurors, at.jury.settings.jurors_per_request)
+        .into_iter()
+        .map(|(request, juror)| Seat::empty(request, juror, now))
+        .collect();
+    juries::insert_seats(conn, at.campaign.id, &new_seats)?;
+    juries::insert_seats(conn, at.campaign.id, &recusals)?;
+    // Each recusal by Simpa is in the request's history (internal).
+    let names: HashMap<AccountId, String> = members
+        .iter()
+        .map(|m| (m.account, m.name.clone()))
+        .collect();
+    for recusal in &recusals {
+        let Some(request) = candidates.iter().find(|r| r.id == recusal.request) else {
+            continue;
+        };
+        let command = Command::DeclareInterests {
+            juror: names.get(&recusal.juror).cloned().unwrap_or_default(),
+            declaration: Declaration::Conflict,
+            reason: recusal.conflict_reason.clone(),
+            automatic: true,
+        };
+        let signer = signed(conn, &at.actor)?;
+        act_on(
+            conn,
+            &signer,
+            request.id,
+            &[Party::Jury],
+            command,
+            city,
+            Telling::NoOne,
+        )?;
+    }
+    Ok(())
+}
+
+/// Seats one more juror on a request (after a recusal, to keep it covered). The chair or the
+/// bureau, while the session is open; never a member of the applicant nor a juror recused.
+#[tracing::instrument(name = "juries::seat_juror", skip_all, fields(actor = Subject::kind(subject), campaign = %id, request = %request, juror = %juror))]
+pub fn seat_juror(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    request: RequestId,
+    juror: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<JuryAt> {
+    let at = load_jury(conn, subject, id, Hold::Exclusive, |seat| {
+        Action::ChairJury { seat }
+    })?;
+    at.jury.check_open()?;
+    let candidate = candidates(conn, id)?
+        .into_iter()
+        .find(|r| r.id == request)
+        .ok_or(DomainError::NotFound { what: "request" })?;
+    let members = juries::members(conn, id)?;
+    if !members
+        .iter()
+        .any(|m| m.account == juror && m.withdrawn_at.is_none())
+    {
+        return Err(DomainError::NotFound { what: "juror" }.into());
+    }
+    let counting = Counting::load(conn, &members, &[candidate.association])?;
+    let seats = juries::seats_of_request(conn, request)?;
+    let candidates = [candidate];
+    if !out_of_sight(&at, &candidates, &seats, &counting).is_empty() {
+        return Err(DomainError::NotFound { what: "request" }.into());
+    }
+    let [candidate] = candidates;
+    if counting.member_of(juror, candidate.association) {
+        return Err(DomainError::conflict(
+            "jury.member_of_applicant",
+            None,
+            "Ce juré·e est membre de l'association qui dépose la demande : il ou elle ne peut pas la noter.",
+        )
+        .into());
+    }
+    match juries::seat(conn, request, juror)? {
+        Some(seat) if seat.recused() => {
+            return Err(DomainError::conflict(
+                "jury.recused",
+                None,
+                "Ce juré·e s'est récusé·e pour cette demande.",
+            )
+            .into());
+        }
+        Some(_) => {}
+        None => juries::insert_seats(conn, id, &[Seat::empty(request, juror, now)])?,
+    }
+    Ok(at)
+}
+
+/// Closes the session: sheets not handed in no longer count, and scores are locked. The chair
+/// or the bureau.
+#[tracing::instrument(name = "juries::close", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn close(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    now: DateTime<Utc>,
+) -> StoreResult<JuryAt> {
+    let at = load_jury(conn, subject, id, Hold::Exclusive, |seat| {
+        Action::ChairJury { seat }
+    })?;
+    at.jury.check_close()?;
+    juries::set_status(conn, id, SessionStatus::Closed, now)?;
+    Ok(at)
+}
+
+/// The jury, for whom may read its minutes: the bureau, and its jurors once the session is
+/// closed (the chair at any time).
+#[tracing::instrument(name = "juries::minutes_reader", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn read_minutes(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+) -> StoreResult<JuryAt> {
+    let at = read(conn, subject, id)?;
+    policy::authorize(
+        &at.actor,
+        Action::ReadMinutes {
+            seat: at.seat,
+            session_open: at.jury.status == SessionStatus::Open,
+        },
+    )?;
+    Ok(at)
+}
+
+/// Whether the caller sees the whole jury's work (the bureau, the chair) or their own seats.
+pub fn sees_everything(at: &JuryAt) -> bool {
+    at.seat.is_some_and(|s| s.chair) || policy::decide(&at.actor, Action::ManageJury).is_ok()
+}
+
+/// The requests whose jury work the caller may not see: for a juror (the chair included),
+/// those they are recused from or whose applicant they belong to. The bureau sees them all.
+pub fn out_of_sight(
+    at: &JuryAt,
+    candidates: &[StoredRequest],
+    seats: &[Seat],
+    counting: &Counting,
+) -> HashSet<RequestId> {
+    let Actor::Person { id, .. } = at.actor else {
+        return HashSet::new();
+    };
+    if policy::decide(&at.actor, Action::ManageJury).is_ok() {
+        return HashSet::new();
+    }
+    let mut hidden: HashSet<RequestId> = seats
+        .iter()
+        .filter(|s| s.juror == id && s.recused())
+        .map(|s| s.request)
+        .collect();
+    hidden.extend(
+        candidates
+            .iter()
+            .filter(|r| counting.member_of(id, r.association))
+            .map(|r| r.id),
+    );
+    hidden
+}
+
+/// The juror whose own seats are all the caller sees; `None` for whom sees everything.
+pub fn own_account(at: &JuryAt) -> Option<AccountId> {
+    match at.actor {
+        Actor::Person { id, .. } if !sees_everything(at) => Some(id),
+        _ => None,
+    }
 }

@@ -6,22 +6,33 @@
 //! them). The other use cases move here from `api/src/routes` area by area (issue 20).
 
 pub mod access;
+pub mod accounts;
 pub mod admin;
 pub mod agreements;
 pub mod associations;
+pub mod audit;
 pub mod campaigns;
 pub mod clock;
 pub mod deliberations;
+pub mod directory;
+pub mod documents;
 pub mod final_reports;
 pub mod grants;
+pub mod indicators;
 pub mod instruction;
 pub mod jobs;
 pub mod juries;
 pub mod jury_sheets;
 pub mod members;
 pub mod notify;
+pub mod open_data;
 pub mod passwords;
+pub mod reference;
 pub mod requests;
 pub mod secrets;
+pub mod service_accounts;
+pub mod sign_in;
 pub mod throttle;
+pub mod tracking;
 pub mod vault;
+pub mod webhooks;

@@ -18,14 +18,16 @@ use simpa_domain::money::euros;
 use simpa_domain::notification::{
     Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for,
 };
+use simpa_domain::outbox::MessageStatus;
 use simpa_domain::parties::Instructor;
+use simpa_domain::policy::{Action, Subject};
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
 use simpa_persistence::members::Addressee;
-use simpa_persistence::outbox::{self, Channel, NewMessage};
+use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::{
-    DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, members,
-    reference, requests, webhooks,
+    DbConnection, Keyset, Page, StoreError, StoreResult, accounts, associations, campaigns,
+    documents, members, reference, requests, webhooks,
 };
 use std::collections::HashMap;
 
@@ -709,6 +711,20 @@ fn addressee(conn: &mut DbConnection, account: AccountId) -> StoreResult<Option<
             email: a.email,
             name: a.display_name,
         }))
+}
+
+/// The outbox, the latest first: what waits to be sent, what was, and what was given up
+/// (admins).
+#[tracing::instrument(name = "notify::outbox", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn outbox(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    status: Option<MessageStatus>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Message>> {
+    crate::access::require(conn, subject, Action::ReadOutbox)?;
+    outbox::list(conn, status, None, after, limit)
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 use crate::circuit::Declaration;
 use crate::coded_enum;
 use crate::ids::{AccountId, RequestId};
-use crate::scoring::{AllocationRules, Criterion, LastRequest};
+use crate::scoring::{AllocationRules, Criterion, CriterionInput, LastRequest, parse_grid};
 use crate::text;
-use crate::{DomainError, FieldError, Violation};
+use crate::{Checks, DomainError, FieldError, Violation};
 use std::collections::{HashMap, HashSet};
 
 coded_enum! {
@@ -33,6 +33,37 @@ pub struct JurySettings {
     pub last_request: LastRequest,
     /// Jurors per request; `None`: every juror on every request.
     pub jurors_per_request: Option<u32>,
+}
+
+/// A jury's rules as sent: its grid and the rules between its fields.
+pub struct JuryInput {
+    pub criteria: Vec<CriterionInput>,
+    pub normalise: bool,
+    pub min_scores: u32,
+    pub min_score: u32,
+    pub last_request: LastRequest,
+    pub jurors_per_request: Option<u32>,
+}
+
+impl JuryInput {
+    /// The settings, or every broken rule of the grid and between fields at once.
+    pub fn parse(&self) -> Result<JurySettings, DomainError> {
+        let mut c = Checks::default();
+        let grid = parse_grid(&self.criteria).map_err(|e| c.extend(e)).ok();
+        let settings = JurySettings {
+            grid: grid.unwrap_or_default(),
+            normalise: self.normalise,
+            min_scores: self.min_scores,
+            min_score: self.min_score,
+            last_request: self.last_request,
+            jurors_per_request: self.jurors_per_request,
+        };
+        if let Err(errors) = settings.check() {
+            c.extend(errors);
+        }
+        c.finish()?;
+        Ok(settings)
+    }
 }
 
 impl JurySettings {

@@ -10,22 +10,12 @@ use crate::views::accounts::MembershipView;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
-use simpa_app::throttle::admit_attempt;
-use simpa_domain::account::{Password, parse_display_name};
-use simpa_domain::audit::{AuditAction, AuditActor};
-use simpa_domain::contact::EmailAddress;
-use simpa_domain::existed;
+use simpa_app::accounts::{self as app, AccountFile};
+use simpa_domain::DomainError;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
-use simpa_domain::policy::{Action, Actor, Subject};
-use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::roles::StaffRole;
 use simpa_domain::throttle::counted_address;
-use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::{AccountRecord, StaffGrant};
-use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::members::Addressee;
-use simpa_persistence::{DbConnection, StoreResult, accounts, reference, throttle};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -108,23 +98,27 @@ impl From<AccountRecord> for AccountSummary {
     }
 }
 
-fn account_view(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountView> {
-    let account = accounts::get(conn, id)?.ok_or(DomainError::NotFound { what: "account" })?;
-    Ok(AccountView {
-        id: account.id.uuid(),
-        email: account.email,
-        display_name: account.display_name,
-        active: account.active,
-        created_at: account.created_at,
-        staff_roles: accounts::staff_grants(conn, id)?
-            .into_iter()
-            .map(StaffRoleView::from)
-            .collect(),
-        memberships: accounts::memberships(conn, id)?
-            .into_iter()
-            .map(MembershipView::from)
-            .collect(),
-    })
+impl From<AccountFile> for AccountView {
+    fn from(file: AccountFile) -> Self {
+        let account = file.account;
+        AccountView {
+            id: account.id.uuid(),
+            email: account.email,
+            display_name: account.display_name,
+            active: account.active,
+            created_at: account.created_at,
+            staff_roles: file
+                .staff_roles
+                .into_iter()
+                .map(StaffRoleView::from)
+                .collect(),
+            memberships: file
+                .memberships
+                .into_iter()
+                .map(MembershipView::from)
+                .collect(),
+        }
+    }
 }
 
 /// What registration answers, whether the address had an account or not.
@@ -163,13 +157,8 @@ pub async fn register(
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
     let request_emails = input.request_emails;
-    let mut checks = Checks::default();
-    let email = checks.check("email", EmailAddress::parse(&input.email));
-    let password = checks.check("password", Password::parse(&input.password));
-    let display_name = checks.check("display_name", parse_display_name(&input.display_name));
-    let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
-        return Err(checks.into_error().into());
-    };
+    let registration =
+        app::Registration::parse(&input.email, &input.password, &input.display_name)?;
     let city = state.city_now();
     let now = city.at;
     let policy = state.config.throttle;
@@ -180,44 +169,31 @@ pub async fn register(
             state.config.trust_forwarded_for
         ))
     );
-    // Refused before the costly hashing, so that a flood of registrations cannot take the
-    // hashing's turns from sign-ins; checked again with the lock below.
     let key = address.clone();
     state
-        .read(move |conn| {
-            let since = policy.window_start(now);
-            Ok(policy.check_registration(throttle::recent_failures(conn, &key, since)?, now)?)
-        })
+        .read(move |conn| app::may_register(conn, policy, &key, now))
         .await?;
-    let hash = state.hash_password(password.expose().to_owned()).await?;
+    let hash = state
+        .hash_password(registration.password.expose().to_owned())
+        .await?;
     let notifier = state.notifier.clone();
     let answer = RegistrationReceived {
-        email: email.as_str().to_owned(),
+        email: registration.email.as_str().to_owned(),
         detail: REGISTRATION_RECEIVED,
     };
     state
         .write(move |conn| {
-            require(conn, caller.0, Action::RegisterAccount)?;
-            admit_attempt(conn, policy, &[&address], now, |_, recent| {
-                Ok(policy.check_registration(recent[0], now)?)
-            })?;
-            if let Some(existing) = accounts::find_by_email(conn, &email)? {
-                let owner = Addressee {
-                    account: existing.id,
-                    email: existing.email,
-                    name: existing.display_name,
-                };
-                return simpa_app::notify::tell_account_exists(conn, &notifier, &owner, city);
-            }
-            let id = AccountId::from_uuid(Uuid::now_v7());
-            accounts::insert(conn, id, &email, &display_name, &hash, now)?;
-            if !request_emails {
-                let mut preferences = accounts::preferences(conn, id)?
-                    .ok_or(DomainError::NotFound { what: "account" })?;
-                preferences.request_emails = false;
-                accounts::set_preferences(conn, id, preferences)?;
-            }
-            Ok(())
+            app::register(
+                conn,
+                caller.0,
+                &registration,
+                &hash,
+                request_emails,
+                policy,
+                &address,
+                city,
+                &notifier,
+            )
         })
         .await?;
     Ok(HttpResponse::Accepted().json(answer))
@@ -235,13 +211,7 @@ pub async fn me(
     caller: Caller,
 ) -> Result<web::Json<AccountView>, Problem> {
     let view = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadOwnAccount)?;
-            match caller.0 {
-                Some(Subject::Person(id)) => account_view(conn, id),
-                _ => Err(DomainError::Forbidden.into()),
-            }
-        })
+        .read(move |conn| app::me(conn, caller.0).map(AccountView::from))
         .await?;
     Ok(web::Json(view))
 }
@@ -280,8 +250,13 @@ pub async fn list_accounts(
     let limit = pagination::limit(query.limit)?;
     let page = state
         .read(move |conn| {
-            require(conn, caller.0, Action::ManageAccounts)?;
-            accounts::list(conn, query.email.as_deref(), after.as_ref(), limit)
+            app::list(
+                conn,
+                caller.0,
+                query.email.as_deref(),
+                after.as_ref(),
+                limit,
+            )
         })
         .await?;
     Ok(web::Json(Page::from_stored(page, AccountSummary::from)))
@@ -301,10 +276,7 @@ pub async fn get_account(
 ) -> Result<web::Json<AccountView>, Problem> {
     let id = AccountId::from_uuid(path.into_inner());
     let view = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadAccount(id))?;
-            account_view(conn, id)
-        })
+        .read(move |conn| app::read(conn, caller.0, id).map(AccountView::from))
         .await?;
     Ok(web::Json(view))
 }
@@ -349,55 +321,7 @@ pub async fn grant_staff_role(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManageAccounts)?;
-            accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
-            let mut checks = Checks::default();
-            if let Some(direction) = role.direction() {
-                checks.check(
-                    "direction_id",
-                    check_assignable_direction(reference::direction(conn, direction)?.as_ref()),
-                );
-            }
-            if let Some(district) = role.district()
-                && !reference::district_exists(conn, district)?
-            {
-                checks.push(
-                    Violation::new(
-                        "district.unknown",
-                        "Cet arrondissement n'existe pas (voir GET /api/v1/districts).",
-                    )
-                    .at("district_number"),
-                );
-            }
-            checks.finish()?;
-            if accounts::staff_grants(conn, account)?
-                .iter()
-                .any(|g| g.role == role)
-            {
-                return Err(DomainError::conflict(
-                    "staff_role.duplicate",
-                    None,
-                    "Cette personne a déjà ce rôle.",
-                )
-                .into());
-            }
-            let granted_by = match actor {
-                Actor::Person { id, .. } => Some(id),
-                _ => None,
-            };
-            let id = StaffRoleId::from_uuid(Uuid::now_v7());
-            accounts::grant(conn, id, account, role, granted_by, now)?;
-            let view = StaffRoleView::from(StaffGrant {
-                id,
-                role,
-                granted_at: now,
-            });
-            let event =
-                NewAuditEvent::new(AuditAction::StaffRoleGranted, AuditActor::acting(&actor))
-                    .about("account", account)
-                    .with(serde_json::to_value(&view).unwrap_or_default());
-            audit::record(conn, &event, now)?;
-            Ok(view)
+            app::grant_staff_role(conn, caller.0, account, role, now).map(StaffRoleView::from)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -424,21 +348,8 @@ pub async fn revoke_staff_role(
     let now = state.now();
     state
         .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManageAccounts)?;
             let (account, role) = (AccountId::from_uuid(account), StaffRoleId::from_uuid(role));
-            // What the role was, for the trail: the row goes.
-            let grant = accounts::staff_grants(conn, account)?
-                .into_iter()
-                .find(|g| g.id == role);
-            existed(accounts::revoke(conn, account, role)?, "staff_role")?;
-            let details = grant
-                .map(|g| serde_json::to_value(StaffRoleView::from(g)).unwrap_or_default())
-                .unwrap_or_default();
-            let event =
-                NewAuditEvent::new(AuditAction::StaffRoleRevoked, AuditActor::acting(&actor))
-                    .about("account", account)
-                    .with(details);
-            audit::record(conn, &event, now)
+            app::revoke_staff_role(conn, caller.0, account, role, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

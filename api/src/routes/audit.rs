@@ -9,9 +9,7 @@ use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
-use simpa_domain::policy::Action;
-use simpa_persistence::audit::{self, AuditEvent};
+use simpa_persistence::audit::AuditEvent;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -83,10 +81,7 @@ pub async fn list_audit_events(
     let limit = pagination::limit(query.limit)?;
     let action = query.action.map(|a| a.0);
     let page = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadAuditTrail)?;
-            audit::list(conn, action, after.as_ref(), limit)
-        })
+        .read(move |conn| simpa_app::audit::list(conn, caller.0, action, after.as_ref(), limit))
         .await?;
     Ok(web::Json(Page::from_stored(page, AuditEventView::from)))
 }

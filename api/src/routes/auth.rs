@@ -1,6 +1,6 @@
 //! Signing in: access tokens (15 min), rotating refresh tokens, directions' API clients.
 
-use crate::auth::{TokenKeys, secrets};
+use crate::auth::TokenKeys;
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
@@ -8,21 +8,17 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::throttle::admit_attempt;
+use simpa_app::sign_in::{self, Attempt, Refresh};
 use simpa_domain::DomainError;
-use simpa_domain::account::{RefreshDecision, decide_refresh, is_client_id};
+use simpa_domain::account::is_client_id;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::text::has_control_characters;
-use simpa_domain::throttle::{
-    SignInFailures, counted_address, is_known_address, known_address_since,
-};
-use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::{DbConnection, StoreResult, accounts, service_accounts, throttle, tokens};
+use simpa_persistence::audit::NewAuditEvent;
+use std::sync::Arc;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// A token request, as in OAuth 2.0 (RFC 6749 §4.3, §4.4, §6), in JSON or form-encoded.
 #[derive(Deserialize, ToSchema)]
@@ -128,27 +124,6 @@ pub async fn request_token(
         .json(response))
 }
 
-/// The key of an address (`ip:…`) as throttling counts it.
-fn counted_key(address: &str) -> String {
-    format!("ip:{}", counted_address(bare_address(address)))
-}
-
-/// An address without its `ip:` prefix (as keys and the audit trail write it).
-fn bare_address(address: &str) -> &str {
-    address.strip_prefix("ip:").unwrap_or(address)
-}
-
-/// The throttling keys of a person's sign-in: the account from this address, the account,
-/// and the address (see `domain::throttle`).
-fn sign_in_keys(email: &EmailAddress, address: &str) -> [String; 3] {
-    let counted = counted_key(address);
-    [
-        format!("email:{}|{counted}", email.key()),
-        format!("email:{}", email.key()),
-        counted,
-    ]
-}
-
 async fn password_grant(
     state: &web::Data<AppState>,
     keys: &TokenKeys,
@@ -158,48 +133,15 @@ async fn password_grant(
 ) -> Result<TokenResponse, Problem> {
     let email =
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
-    let throttle_keys = sign_in_keys(&email, &address);
-    let account_key = throttle_keys[0].clone();
     let now = state.now();
     let policy = state.config.throttle;
     let claimed = AuditActor::claiming(email.as_str());
     let at = address.clone();
     let admitted = state
-        .write(move |conn| {
-            let credentials = accounts::credentials(conn, &email)?;
-            let keys = throttle_keys.each_ref().map(String::as_str);
-            let attempt = admit_attempt(conn, policy, &keys, now, |conn, recent| {
-                let known_address = match &credentials {
-                    Some(c) if policy.asks_known_address(recent[1]) => {
-                        let known = audit::sign_in_addresses(conn, c.id, known_address_since(now))?;
-                        let known: Vec<String> =
-                            known.iter().map(|a| bare_address(a).to_owned()).collect();
-                        is_known_address(&known, bare_address(&at))
-                    }
-                    _ => false,
-                };
-                let failures = SignInFailures {
-                    account_from_address: recent[0],
-                    account: recent[1],
-                    address: recent[2],
-                    known_address,
-                };
-                Ok(policy.check_sign_in(failures, now)?)
-            })?;
-            Ok((attempt, credentials))
-        })
+        .write(move |conn| sign_in::admit_person(conn, policy, &email, &at, now))
         .await;
-    let (attempt, credentials) = throttled_apart(state, admitted, &claimed, &address).await?;
-    let signed_in = check_password(
-        state,
-        &attempt,
-        &account_key,
-        password,
-        credentials,
-        &address,
-        now,
-    );
-    match signed_in.await {
+    let attempt = Arc::new(throttled_apart(state, admitted, &claimed, &address).await?);
+    match check_password(state, &attempt, password, &address, now).await {
         Ok(Some((account, refresh))) => respond(keys, Subject::Person(account), Some(refresh), now),
         // A wrong password: the attempt stays counted.
         Ok(None) => {
@@ -211,7 +153,7 @@ async fn password_grant(
         // Our failure, not theirs: the attempt must not count against the account.
         Err(problem) => {
             let forgotten = state
-                .write(move |conn| throttle::forget(conn, &attempt))
+                .write(move |conn| sign_in::forget(conn, &attempt))
                 .await;
             if forgotten.is_err() {
                 tracing::warn!("an attempt that failed on our side could not be forgotten");
@@ -221,67 +163,30 @@ async fn password_grant(
     }
 }
 
-/// Checks the password of an admitted attempt. On success, forgets this attempt and the
-/// account's earlier failures (attempts admitted after this one still count), and opens a
-/// session: returns the account and its refresh token. `None` for wrong credentials.
+/// Checks the password of an admitted attempt (on the hashing's own threads); when it
+/// matches, opens a session: returns the account and its refresh token. `None` for wrong
+/// credentials.
 async fn check_password(
     state: &web::Data<AppState>,
-    attempt: &[String],
-    account_key: &str,
+    attempt: &Arc<Attempt>,
     password: String,
-    credentials: Option<accounts::Credentials>,
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(AccountId, String)>, Problem> {
-    let account = credentials.as_ref().filter(|c| c.active).map(|c| c.id);
-    let matches = state
-        .verify_password(password, credentials.map(|c| c.password_hash))
-        .await?;
-    let Some(account) = account.filter(|_| matches) else {
+    let stored = attempt
+        .credentials
+        .as_ref()
+        .map(|c| c.password_hash.clone());
+    let matches = state.verify_password(password, stored).await?;
+    let Some(account) = attempt.account().filter(|_| matches) else {
         return Ok(None);
     };
-    let (attempt, account_key) = (attempt.to_vec(), account_key.to_owned());
     let ttl = state.config.refresh_token_ttl;
-    let signed_in = NewAuditEvent::new(
-        AuditAction::SignedIn,
-        AuditActor::of(Subject::Person(account)),
-    )
-    .from_address(address);
+    let (attempt, address) = (attempt.clone(), address.to_owned());
     let refresh = state
-        .write(move |conn| {
-            throttle::forget(conn, &attempt)?;
-            throttle::clear_before(conn, &account_key, now)?;
-            audit::record(conn, &signed_in, now)?;
-            let family = Uuid::now_v7();
-            tokens::start_family(conn, family, account, now)?;
-            new_refresh_token(conn, family, now, ttl)
-        })
+        .write(move |conn| sign_in::open_session(conn, &attempt, account, &address, now, ttl))
         .await?;
     Ok(Some((account, refresh)))
-}
-
-/// Stores a new refresh token of `family` (hash only) and returns the token itself.
-fn new_refresh_token(
-    conn: &mut DbConnection,
-    family: Uuid,
-    now: DateTime<Utc>,
-    ttl: chrono::Duration,
-) -> StoreResult<String> {
-    let token = secrets::random_token();
-    tokens::insert(
-        conn,
-        family,
-        &secrets::sha256_hex(token.as_bytes()),
-        now,
-        now + ttl,
-    )?;
-    Ok(token)
-}
-
-enum Refresh {
-    Rotated { account: AccountId, token: String },
-    Refused,
-    Reused,
 }
 
 async fn refresh_grant(
@@ -292,39 +197,9 @@ async fn refresh_grant(
 ) -> Result<TokenResponse, Problem> {
     let now = state.now();
     let ttl = state.config.refresh_token_ttl;
-    let hash = secrets::sha256_hex(presented.as_bytes());
     // A reuse revokes the family and commits that, then answers 401.
     let outcome = state
-        .write(move |conn| {
-            let Some(presented) = tokens::find_by_hash(conn, &hash)? else {
-                return Ok(Refresh::Refused);
-            };
-            match decide_refresh(&presented.state, now) {
-                RefreshDecision::Refuse => Ok(Refresh::Refused),
-                RefreshDecision::RevokeFamily => {
-                    tokens::revoke_family(conn, presented.family, now)?;
-                    reused(conn, presented.account, &address, now)?;
-                    Ok(Refresh::Reused)
-                }
-                RefreshDecision::Rotate => {
-                    // Waits for any concurrent revocation, and sees it.
-                    if !tokens::lock_active_family(conn, presented.family)? {
-                        return Ok(Refresh::Refused);
-                    }
-                    if !tokens::mark_used(conn, presented.id, now)? {
-                        tokens::revoke_family(conn, presented.family, now)?;
-                        reused(conn, presented.account, &address, now)?;
-                        return Ok(Refresh::Reused);
-                    }
-                    accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
-                    let next = new_refresh_token(conn, presented.family, now, ttl)?;
-                    Ok(Refresh::Rotated {
-                        account: presented.account,
-                        token: next,
-                    })
-                }
-            }
-        })
+        .write(move |conn| sign_in::refresh(conn, &presented, &address, now, ttl))
         .await?;
     match outcome {
         Refresh::Rotated { account, token } => {
@@ -357,37 +232,15 @@ async fn client_credentials_grant(
     }
     let now = state.now();
     let policy = state.config.throttle;
-    let presented = secrets::sha256_hex(client_secret.as_bytes());
     let claimed = AuditActor::claiming(if is_client_id(&client_id) {
         &client_id
     } else {
         "(pas un identifiant de client)"
     });
     let (at, claimant) = (address.clone(), claimed.clone());
-    // The secret is checked by its SHA-256 (it is random and long), in the same transaction.
     let admitted = state
         .write(move |conn| {
-            let counted = counted_key(&at);
-            let attempt = admit_attempt(conn, policy, &[&counted], now, |_, recent| {
-                Ok(policy.check_client(recent[0], now)?)
-            })?;
-            let (client, action) = match service_accounts::credentials(conn, &client_id)? {
-                Some((client, hash)) if client.active && hash == presented => {
-                    throttle::forget(conn, &attempt)?;
-                    (Some(client.id), AuditAction::ClientSignedIn)
-                }
-                _ => (None, AuditAction::ClientSignInRefused),
-            };
-            let actor = AuditActor {
-                service: client,
-                ..claimant
-            };
-            audit::record(
-                conn,
-                &NewAuditEvent::new(action, actor).from_address(&at),
-                now,
-            )?;
-            Ok(client)
+            sign_in::client(conn, policy, &client_id, &client_secret, claimant, &at, now)
         })
         .await;
     let client = throttled_apart(state, admitted, &claimed, &address).await?;
@@ -408,12 +261,11 @@ async fn throttled_apart<T>(
     if let Err(problem) = &admitted
         && problem.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
     {
-        let event =
-            NewAuditEvent::new(AuditAction::SignInThrottled, claimed.clone()).from_address(address);
+        let (claimed, address) = (claimed.clone(), address.to_owned());
+        let policy = state.config.throttle;
         let now = state.now();
-        let since = state.config.throttle.window_start(now);
         let recorded = state
-            .write(move |conn| audit::record_once_since(conn, &event, since, now))
+            .write(move |conn| sign_in::record_throttled(conn, claimed, &address, policy, now))
             .await;
         if let Err(problem) = recorded {
             tracing::warn!(%problem, "a throttled sign-in could not be recorded");
@@ -429,21 +281,6 @@ async fn record_apart(state: &web::Data<AppState>, event: NewAuditEvent) {
     if let Err(problem) = state.audit(event).await {
         tracing::warn!(%problem, action, "an audit event could not be recorded");
     }
-}
-
-/// A refresh token presented twice: its session is revoked, and the trail says so.
-fn reused(
-    conn: &mut DbConnection,
-    account: AccountId,
-    address: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let event = NewAuditEvent::new(
-        AuditAction::RefreshTokenReused,
-        AuditActor::of(Subject::Person(account)),
-    )
-    .from_address(address);
-    audit::record(conn, &event, now)
 }
 
 fn respond(
@@ -478,14 +315,9 @@ pub async fn logout(
     body: JsonOrForm<LogoutRequest>,
 ) -> Result<HttpResponse, Problem> {
     let now = state.now();
-    let hash = secrets::sha256_hex(body.0.refresh_token.as_bytes());
+    let token = body.0.refresh_token;
     state
-        .write(move |conn| {
-            if let Some(token) = tokens::find_by_hash(conn, &hash)? {
-                tokens::revoke_family(conn, token.family, now)?;
-            }
-            Ok(())
-        })
+        .write(move |conn| sign_in::sign_out(conn, &token, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -13,12 +13,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use simpa_app::directory::{self as app, Search};
+use simpa_domain::Violation;
 use simpa_domain::association::Association;
 use simpa_domain::ids::AssociationId;
 use simpa_domain::ids::DistrictNumber;
-use simpa_domain::search::{Facet, query_words};
-use simpa_domain::{DomainError, Violation};
-use simpa_persistence::directory::{self, DirectoryQuery};
 use std::time::{Duration, SystemTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -225,26 +224,16 @@ pub async fn search_directory(
                 .at("district"),
         ]));
     }
-    let sector = params
-        .sector
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let facets: Vec<String> = [
-        params.district.map(|d| Facet::District(DistrictNumber(d))),
-        sector.map(Facet::Sector),
-        params.public.map(|p| Facet::Public(p.0)),
-    ]
-    .into_iter()
-    .flatten()
-    .map(Facet::term)
-    .collect();
-    let query = DirectoryQuery {
-        words: params.q.as_deref().map(query_words).unwrap_or_default(),
-        facets,
-    };
     let page = state
-        .read(move |conn| directory::search(conn, &query, after.as_ref(), limit))
+        .read(move |conn| {
+            let search = Search {
+                words: params.q.as_deref(),
+                district: params.district.map(DistrictNumber),
+                sector: params.sector.as_deref(),
+                public: params.public.map(|p| p.0),
+            };
+            app::search(conn, &search, after.as_ref(), limit)
+        })
         .await?;
     let last_modified = page.items.iter().map(|a| a.updated_at).max();
     let page = Page::from_stored(page, DirectoryCard::from);
@@ -267,16 +256,7 @@ pub async fn directory_card(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
-    let card = state
-        .read(move |conn| {
-            directory::card(conn, id)?.ok_or_else(|| {
-                DomainError::NotFound {
-                    what: "association",
-                }
-                .into()
-            })
-        })
-        .await?;
+    let card = state.read(move |conn| app::card(conn, id)).await?;
     let modified = card.updated_at;
     cached(&request, &DirectoryCard::from(card), Some(modified))
 }

@@ -10,7 +10,7 @@ use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use crate::uploads::{self, UploadForm, UploadedFile};
+use crate::uploads::{self, UploadedFile};
 use crate::views::documents::DocumentVersionView;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
@@ -20,21 +20,10 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::{person, require};
-use simpa_app::vault::vault_on;
-use simpa_domain::document::{
-    ACCEPTED_MEDIA_TYPES, DocumentKind, Filing, KindStatus, ReviewState, ValidityRule,
-    check_declared_funding, check_review,
-};
-use simpa_domain::existed;
-use simpa_domain::iban::{Bic, Iban, holder_matches};
+use simpa_app::documents;
+use simpa_domain::document::{ACCEPTED_MEDIA_TYPES, DocumentKind, KindStatus};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
-use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{Action, Actor};
-use simpa_domain::text;
-use simpa_domain::{Checks, DomainError, Violation};
-use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
-use simpa_persistence::{DbConnection, StoreResult, associations, requests};
+use simpa_persistence::documents::StoredFile;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -95,6 +84,15 @@ pub struct DocumentKindInput {
 pub struct Warning {
     pub code: &'static str,
     pub detail: String,
+}
+
+impl From<documents::Warning> for Warning {
+    fn from(w: documents::Warning) -> Self {
+        Warning {
+            code: w.code,
+            detail: w.detail,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -174,30 +172,6 @@ pub struct PublicFundingInput {
     pub cash_subsidies_cents: i64,
 }
 
-/// Asks the policy for an action on the association's documents, which depends on its district
-/// and on the directions instructing its requests.
-fn require_for_documents(
-    conn: &mut DbConnection,
-    caller: Caller,
-    id: AssociationId,
-    action: impl Fn(Option<simpa_domain::ids::DistrictNumber>, Vec<Instructor>) -> Action,
-) -> StoreResult<Actor> {
-    let district = associations::district(conn, id)?;
-    let instructing = requests::instructing(conn, id)?;
-    let actor = require(conn, caller.0, action(district, instructing))?;
-    existed(associations::exists(conn, id)?, "association")?;
-    Ok(actor)
-}
-
-fn load_version(
-    conn: &mut DbConnection,
-    id: AssociationId,
-    version: DocumentVersionId,
-) -> StoreResult<DocumentVersion> {
-    documents::version(conn, id, version)?
-        .ok_or_else(|| DomainError::NotFound { what: "document" }.into())
-}
-
 /// The kinds of documents and their rules.
 #[utoipa::path(tag = "documents", responses((status = 200, body = Page<DocumentKindView>)))]
 #[get("/document-kinds")]
@@ -206,10 +180,7 @@ pub async fn list_kinds(
     caller: Caller,
 ) -> Result<web::Json<Page<DocumentKindView>>, Problem> {
     let kinds = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadReferenceData)?;
-            documents::kinds(conn)
-        })
+        .read(move |conn| documents::kinds(conn, caller.0))
         .await?;
     Ok(web::Json(Page::all(
         kinds.into_iter().map(DocumentKindView::from),
@@ -243,128 +214,9 @@ pub async fn update_kind(
         condition: input.required_when.map(|c| c.0),
     };
     let updated = state
-        .write(move |conn| {
-            require(conn, caller.0, Action::ManageDocumentKinds)?;
-            let kind = kind.checked().map_err(DomainError::Invalid)?;
-            existed(documents::update_kind(conn, &kind)?, "document_kind")?;
-            Ok(kind)
-        })
+        .write(move |conn| documents::update_kind(conn, caller.0, kind))
         .await?;
     Ok(web::Json(updated.into()))
-}
-
-/// What an upload declares, checked against its kind; every offending field at once.
-struct CheckedUpload {
-    kind: DocumentKind,
-    filing: Filing,
-    bank: Option<BankDetails>,
-    warnings: Vec<Warning>,
-}
-
-fn check_upload(
-    form: &UploadForm,
-    kinds: &[DocumentKind],
-    association_name: &str,
-    today: NaiveDate,
-) -> Result<CheckedUpload, DomainError> {
-    let mut c = Checks::default();
-    let kind = match form.text("kind") {
-        None => c.check("kind", Err::<(), _>(Violation::new("field.required", "Ce champ est obligatoire."))).and(None),
-        Some(code) => c.check(
-            "kind",
-            kinds.iter().find(|k| k.code == code).cloned().ok_or_else(|| {
-                Violation::new("kind.unknown", format!("« {code} » n'est pas un type de document connu (voir GET /api/v1/document-kinds)."))
-            }),
-        ),
-    };
-    let date = |c: &mut Checks, field: &str| {
-        c.optional(field, form.text(field), |raw| {
-            raw.parse::<NaiveDate>().map_err(|_| {
-                Violation::new("field.invalid_value", "Date attendue au format AAAA-MM-JJ.")
-            })
-        })
-    };
-    let valid_until = date(&mut c, "valid_until");
-    let event_date = date(&mut c, "event_date");
-    let fiscal_year = c.optional("fiscal_year", form.text("fiscal_year"), |raw| {
-        raw.parse::<i32>()
-            .map_err(|_| Violation::new("field.invalid_value", "Année attendue, par exemple 2025."))
-    });
-    if form.file.is_none() {
-        c.push(
-            Violation::new("field.required", "Joignez le document (champ « file »).").at("file"),
-        );
-    }
-    let (Some(kind), Some(fiscal_year), Some(valid_until), Some(event_date)) =
-        (kind, fiscal_year, valid_until, event_date)
-    else {
-        return Err(c.into_error());
-    };
-    let filing = match kind.check_filing(
-        &Filing {
-            fiscal_year,
-            valid_until,
-            event_date,
-        },
-        today,
-    ) {
-        Ok(filing) => Some(filing),
-        Err(errors) => {
-            c.extend(errors);
-            None
-        }
-    };
-    let mut warnings = Vec::new();
-    let bank = if kind.bank_details {
-        let iban = c.check(
-            "iban",
-            form.text("iban")
-                .ok_or_else(|| {
-                    Violation::new("field.required", "Ce champ est obligatoire pour un RIB.")
-                })
-                .and_then(Iban::parse),
-        );
-        let bic = c.check(
-            "bic",
-            form.text("bic")
-                .ok_or_else(|| {
-                    Violation::new("field.required", "Ce champ est obligatoire pour un RIB.")
-                })
-                .and_then(Bic::parse),
-        );
-        let holder = c.check(
-            "account_holder",
-            text::line(form.text("account_holder").unwrap_or_default(), 1, 200),
-        );
-        if let Some(holder) = &holder
-            && !holder_matches(holder, association_name)
-        {
-            warnings.push(Warning {
-                code: "rib.holder_mismatch",
-                detail: format!("Le titulaire du compte (« {holder} ») n'est pas exactement l'association (« {association_name} ») : la Ville demande un RIB à son nom exact."),
-            });
-        }
-        match (iban, bic, holder) {
-            (Some(iban), Some(bic), Some(account_holder)) => Some(BankDetails {
-                iban: iban.to_string(),
-                bic: bic.to_string(),
-                account_holder,
-            }),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    let Some(filing) = filing else {
-        return Err(c.into_error());
-    };
-    c.finish()?;
-    Ok(CheckedUpload {
-        kind,
-        filing,
-        bank,
-        warnings,
-    })
 }
 
 /// Files a document (the association's members). A new filing of a kind supersedes the
@@ -400,34 +252,25 @@ pub async fn file_document(
     uploads::check_declared_length(declared, state.config.upload_limit)?;
     let (today, now) = (state.today(), state.now());
     // Who may file is known before a single byte is read.
-    let (filer, name, kinds) = state
-        .read(move |conn| {
-            let filer = person(&require(conn, caller.0, Action::FileDocument(id))?)?;
-            existed(associations::exists(conn, id)?, "association")?;
-            Ok((
-                filer,
-                associations::name(conn, id)?,
-                documents::kinds(conn)?,
-            ))
-        })
+    let filer = state
+        .read(move |conn| documents::filer(conn, caller.0, id))
         .await?;
     let _slot = state.upload_slot().await?;
     let mut form = uploads::read_form(multipart, &blobs, state.config.upload_limit).await?;
-    let CheckedUpload {
-        kind,
-        filing,
-        bank,
-        warnings,
-    } = check_upload(&form, &kinds, &name, today)?;
+    let mut declared =
+        documents::check_declared(|name| form.text(name), form.file.is_some(), &filer, today)?;
+    let filer = filer.account;
+    let warnings: Vec<Warning> = std::mem::take(&mut declared.warnings)
+        .into_iter()
+        .map(Warning::from)
+        .collect();
     let Some(UploadedFile {
         received,
         file_name,
         media_type,
     }) = form.file.take()
     else {
-        return Err(Problem::invalid(vec![
-            Violation::new("field.required", "Joignez le document (champ « file »).").at("file"),
-        ]));
+        return Err(Problem::invalid(vec![documents::missing_file()]));
     };
     let size_bytes = i64::try_from(received.size).unwrap_or(i64::MAX);
     let store = blobs.clone();
@@ -444,26 +287,9 @@ pub async fn file_document(
         media_type: media_type.to_owned(),
         file_name,
     };
-    let version = DocumentVersionId::from_uuid(Uuid::now_v7());
     let view = state
         .write(move |conn| {
-            documents::insert_version(
-                conn,
-                NewVersion {
-                    id: version,
-                    association: id,
-                    kind_code: &kind.code,
-                    fiscal_year: filing.fiscal_year,
-                    valid_until: filing.valid_until,
-                    event_date: filing.event_date,
-                    file: Some(&file),
-                    bank: bank.as_ref(),
-                    filed_by: filer,
-                    filed_at: now,
-                    review: ReviewState::Pending,
-                },
-            )?;
-            load_version(conn, id, version).map(DocumentVersionView::from)
+            documents::file(conn, filer, id, &declared, &file, now).map(DocumentVersionView::from)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -491,16 +317,7 @@ pub async fn list_documents(
 ) -> Result<web::Json<Page<DocumentVersionView>>, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
     let versions = state
-        .read(move |conn| {
-            require_for_documents(conn, caller, id, |district, instructing| {
-                Action::ReadDocuments {
-                    association: id,
-                    district,
-                    instructing,
-                }
-            })?;
-            documents::versions(conn, id)
-        })
+        .read(move |conn| documents::versions(conn, caller.0, id))
         .await?;
     Ok(web::Json(Page::all(
         versions.into_iter().map(DocumentVersionView::from),
@@ -531,16 +348,7 @@ pub async fn download_document(
         DocumentVersionId::from_uuid(version),
     );
     let version = state
-        .read(move |conn| {
-            require_for_documents(conn, caller, id, |district, instructing| {
-                Action::ReadDocuments {
-                    association: id,
-                    district,
-                    instructing,
-                }
-            })?;
-            load_version(conn, id, version)
-        })
+        .read(move |conn| documents::version(conn, caller.0, id, version))
         .await?;
     let Some(file) = version.file else {
         return Err(Problem::not_found("file"));
@@ -617,31 +425,14 @@ pub async fn review_document(
         AssociationId::from_uuid(id),
         DocumentVersionId::from_uuid(version),
     );
-    let decision = body.value.decision.0;
-    let reason = check_review(decision, body.value.reason.as_deref())
-        .map_err(|e| DomainError::Invalid(vec![e]))?;
+    let input = body.value;
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let reviewer = person(&require_for_documents(conn, caller, id, |district, _| {
-                Action::ReviewDocument {
-                    association: id,
-                    district,
-                }
-            })?)?;
-            existed(
-                documents::review(
-                    conn,
-                    id,
-                    version,
-                    decision,
-                    reason.as_deref(),
-                    reviewer,
-                    now,
-                )?,
-                "document",
-            )?;
-            load_version(conn, id, version).map(DocumentVersionView::from)
+            let decision = input.decision.0;
+            let reason = input.reason.as_deref();
+            documents::review(conn, caller.0, id, version, decision, reason, now)
+                .map(DocumentVersionView::from)
         })
         .await?;
     Ok(web::Json(view))
@@ -667,14 +458,7 @@ pub async fn vault(
     let timezone = state.config.timezone;
     let view = state
         .read(move |conn| {
-            require_for_documents(conn, caller, id, |district, instructing| {
-                Action::ReadDocuments {
-                    association: id,
-                    district,
-                    instructing,
-                }
-            })?;
-            let vault = vault_on(conn, id, on, timezone)?;
+            let vault = documents::standing(conn, caller.0, id, on, timezone)?;
             let kinds = vault
                 .kinds
                 .into_iter()
@@ -725,36 +509,7 @@ pub async fn attest(
     let now = state.now();
     let view = state
         .write(move |conn| {
-            let signer = person(&require(conn, caller.0, Action::Attest(id))?)?;
-            existed(associations::exists(conn, id)?, "association")?;
-            match documents::kind(conn, &code)? {
-                Some(kind) if kind.rule == ValidityRule::Attestation => {}
-                _ => {
-                    return Err(DomainError::invalid(
-                        "kind",
-                        Violation::new("kind.not_an_attestation", format!("« {code} » n'est pas une attestation à signer (voir GET /api/v1/document-kinds).")),
-                    )
-                    .into());
-                }
-            }
-            let version = DocumentVersionId::from_uuid(Uuid::now_v7());
-            documents::insert_version(
-                conn,
-                NewVersion {
-                    id: version,
-                    association: id,
-                    kind_code: &code,
-                    fiscal_year: None,
-                    valid_until: None,
-                    event_date: None,
-                    file: None,
-                    bank: None,
-                    filed_by: signer,
-                    filed_at: now,
-                    review: ReviewState::Accepted,
-                },
-            )?;
-            load_version(conn, id, version).map(DocumentVersionView::from)
+            documents::attest(conn, caller.0, id, &code, now).map(DocumentVersionView::from)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -776,13 +531,7 @@ pub async fn confirm_profile(
     let id = AssociationId::from_uuid(path.into_inner());
     let now = state.now();
     state
-        .write(move |conn| {
-            require(conn, caller.0, Action::UpdateAssociation(id))?;
-            Ok(existed(
-                associations::confirm(conn, id, now)?,
-                "association",
-            )?)
-        })
+        .write(move |conn| documents::confirm_profile(conn, caller.0, id, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -805,13 +554,10 @@ pub async fn declare_public_funding(
     let (id, year) = path.into_inner();
     let id = AssociationId::from_uuid(id);
     let cents = body.value.cash_subsidies_cents;
-    check_declared_funding(year, cents, state.today()).map_err(DomainError::Invalid)?;
-    let now = state.now();
+    let (now, today) = (state.now(), state.today());
     state
         .write(move |conn| {
-            let declarer = person(&require(conn, caller.0, Action::UpdateAssociation(id))?)?;
-            existed(associations::exists(conn, id)?, "association")?;
-            documents::declare_public_funding(conn, id, year, cents, declarer, now)
+            documents::declare_public_funding(conn, caller.0, id, year, cents, now, today)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -13,21 +13,18 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use simpa_app::access::require;
+use simpa_app::indicators::Counted;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::final_report;
 use simpa_domain::funding::days_late;
 use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::indicators::{
     Amounts, Step, StepSpan, percentile, refusal_rate, step_spans, vote_to_first_payment,
 };
-use simpa_domain::policy::{Action, request_scope};
 use simpa_domain::request::RequestState;
-use simpa_domain::{final_report, parties::Instructor};
 use simpa_persistence::audit::NewAuditEvent;
-use simpa_persistence::indicators::{self, RequestFigures};
-use simpa_persistence::reference;
-use simpa_persistence::requests::RequestFilter;
+use simpa_persistence::indicators::RequestFigures;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -416,29 +413,19 @@ pub async fn get_indicators(
     });
     let view = state
         .read(move |conn| {
-            let actor = require(conn, caller.0, Action::ReadIndicators)?;
-            let mut scope = request_scope(&actor);
-            // What the caller sees as staff, not as a member of an association.
-            scope.associations.clear();
-            let instructor = match &params.direction {
-                None => None,
-                Some(code) => match reference::direction_by_code(conn, code)? {
-                    Some(direction) => Some(Instructor::Direction(direction.id)),
-                    None => return Ok(None),
-                },
-            };
-            let filter = RequestFilter {
-                campaign: params.campaign.map(CampaignId::from_uuid),
-                budget_year: params.year,
-                instructor,
+            let counted = Counted {
+                year: params.year,
+                direction: params.direction.as_deref(),
                 district: params.district.map(DistrictNumber),
-                ..RequestFilter::default()
+                campaign: params.campaign.map(CampaignId::from_uuid),
             };
-            let figures = indicators::figures(conn, &scope, &filter)?;
-            Ok(Some((
-                AuditActor::acting(&actor),
-                indicators_of(&figures, now, today),
-            )))
+            let found = simpa_app::indicators::figures(conn, caller.0, &counted)?;
+            Ok(found.map(|(actor, figures)| {
+                (
+                    AuditActor::acting(&actor),
+                    indicators_of(&figures, now, today),
+                )
+            }))
         })
         .await?;
     let Some((actor, view)) = view else {

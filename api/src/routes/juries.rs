@@ -19,30 +19,19 @@ use crate::views::requests::{AssociationRef, CampaignRef};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
-use simpa_app::clock::CityNow;
-use simpa_app::instruction::{Telling, act_on};
 use simpa_app::juries::{
-    self as app, Counting, Hold, JuryAt, Standing, candidates, counted_sheet, load_jury,
+    self as app, Counting, JuryAt, Standing, counted_sheet, out_of_sight, own_account,
 };
-use simpa_app::requests::signed;
+use simpa_domain::DomainError;
 use simpa_domain::audit::{AuditAction, AuditActor};
-use simpa_domain::campaign::{Campaign, CircuitKind};
-use simpa_domain::circuit::Command;
+use simpa_domain::campaign::Campaign;
 use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
-use simpa_domain::jury::{JurySettings, SessionStatus, ToCover, assign};
-use simpa_domain::life::StoredRequest;
-use simpa_domain::parties::Party;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_domain::roles::StaffRole;
-use simpa_domain::scoring::{CriterionInput, criteria_means, parse_grid};
-use simpa_domain::{Checks, DomainError, Violation};
+use simpa_domain::jury::{JuryInput, SessionStatus};
+use simpa_domain::scoring::{CriterionInput, LastRequest, criteria_means};
 use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::juries::{self, Seat};
-use simpa_persistence::{
-    DbConnection, StoreError, StoreResult, accounts, associations, campaigns, requests,
-};
-use std::collections::{HashMap, HashSet};
+use simpa_persistence::{DbConnection, StoreError, StoreResult, associations, requests};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -73,34 +62,24 @@ pub struct JuryFields {
 }
 
 impl JuryFields {
-    fn into_settings(self) -> Result<JurySettings, DomainError> {
-        let input: Vec<CriterionInput> = self
-            .criteria
-            .into_iter()
-            .map(|c| CriterionInput {
-                label: c.label,
-                description: c.description,
-                weight: c.weight,
-                max_points: c.max_points,
-            })
-            .collect();
-        let mut c = Checks::default();
-        let grid = parse_grid(&input).map_err(|e| c.extend(e)).ok();
-        let settings = JurySettings {
-            grid: grid.unwrap_or_default(),
+    fn into_input(self) -> JuryInput {
+        JuryInput {
+            criteria: self
+                .criteria
+                .into_iter()
+                .map(|c| CriterionInput {
+                    label: c.label,
+                    description: c.description,
+                    weight: c.weight,
+                    max_points: c.max_points,
+                })
+                .collect(),
             normalise: self.normalise,
             min_scores: self.min_scores,
             min_score: self.min_score,
-            last_request: self
-                .last_request
-                .map_or(simpa_domain::scoring::LastRequest::Partial, |l| l.0),
+            last_request: self.last_request.map_or(LastRequest::Partial, |l| l.0),
             jurors_per_request: self.jurors_per_request,
-        };
-        if let Err(errors) = settings.check() {
-            c.extend(errors);
         }
-        c.finish()?;
-        Ok(settings)
     }
 }
 
@@ -176,24 +155,6 @@ fn jury_view(conn: &mut DbConnection, campaign: &Campaign) -> StoreResult<JuryVi
     })
 }
 
-/// The campaign, if it is a call for projects, its row locked while its jury is set up.
-fn call_for_projects(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
-    let campaign =
-        campaigns::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "campaign" })?;
-    if campaign.settings.circuit != CircuitKind::CallForProjects {
-        return Err(DomainError::conflict(
-            "jury.not_a_call_for_projects",
-            None,
-            format!(
-                "La campagne « {} » n'est pas un appel à projets : elle n'a pas de jury.",
-                campaign.settings.title
-            ),
-        )
-        .into());
-    }
-    Ok(campaign)
-}
-
 /// Sets up the jury of a call for projects: its grid and rules; members are added next. The
 /// bureau only; 409 when the campaign is no call for projects or already has its jury.
 #[utoipa::path(
@@ -220,17 +181,7 @@ pub async fn create_jury(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            require(conn, caller.0, Action::ManageJury)?;
-            let campaign = call_for_projects(conn, id)?;
-            if juries::get(conn, id)?.is_some() {
-                return Err(DomainError::conflict(
-                    "jury.exists",
-                    None,
-                    "Cet appel à projets a déjà son jury : modifiez-le (PUT).",
-                )
-                .into());
-            }
-            juries::insert(conn, id, &input.into_settings()?, now)?;
+            let campaign = app::create(conn, caller.0, id, &input.into_input(), now)?;
             jury_view(conn, &campaign)
         })
         .await?;
@@ -268,15 +219,8 @@ pub async fn update_jury(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            require(conn, caller.0, Action::ManageJury)?;
-            let campaign = call_for_projects(conn, id)?;
-            let current =
-                juries::get_locked(conn, id)?.ok_or(DomainError::NotFound { what: "jury" })?;
-            let expected = if_match.expected(current.version);
-            simpa_domain::association::check_version(current.version, expected)?;
-            let settings = input.into_settings()?;
-            current.check_edit(&settings, juries::scored(conn, id)?)?;
-            juries::update(conn, id, &settings, expected, now)?;
+            let input = input.into_input();
+            let campaign = app::update(conn, caller.0, id, if_match.version(), &input, now)?;
             jury_view(conn, &campaign)
         })
         .await?;
@@ -303,9 +247,7 @@ pub async fn get_jury(
     let id = CampaignId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
-                seat,
-            })?;
+            let at = app::read(conn, caller.0, id)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
@@ -348,24 +290,8 @@ pub async fn add_juror(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |_| Action::ManageJury)?;
-            at.jury.check_open()?;
             let account = AccountId::from_uuid(input.account_id);
-            let is_juror = accounts::get(conn, account)?.is_some_and(|a| a.active)
-                && accounts::staff_grants(conn, account)?
-                    .iter()
-                    .any(|g| g.role == StaffRole::Juror);
-            if !is_juror {
-                return Err(DomainError::invalid(
-                    "account_id",
-                    Violation::new(
-                        "jury.not_a_juror",
-                        "Cette personne n'a pas le rôle de juré·e : un administrateur le lui donne d'abord (POST /api/v1/accounts/{id}/staff-roles).",
-                    ),
-                )
-                .into());
-            }
-            juries::add_member(conn, id, account, input.chair, now)?;
+            let at = app::add_juror(conn, caller.0, id, account, input.chair, now)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
@@ -394,102 +320,13 @@ pub async fn withdraw_juror(
     let (id, account) = path.into_inner();
     let (id, account) = (CampaignId::from_uuid(id), AccountId::from_uuid(account));
     let city = state.city_now();
-    let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |_| Action::ManageJury)?;
-            at.jury.check_open()?;
-            simpa_domain::existed(juries::withdraw(conn, id, account, now)?, "juror")?;
-            seat_jurors_on(conn, &at, city)?;
+            let at = app::withdraw_juror(conn, caller.0, id, account, city)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
-}
-
-/// Seats jurors on every request without its count of jurors: the least-loaded first, never
-/// a member of the applicant (recorded as recused by Simpa, in the request's history).
-fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreResult<()> {
-    let now = city.at;
-    let Standing {
-        candidates,
-        seats,
-        members,
-        counting,
-        ..
-    } = Standing::load(conn, &at.campaign, &at.jury, false)?;
-    let jurors: Vec<AccountId> = members
-        .iter()
-        .filter(|m| m.withdrawn_at.is_none())
-        .map(|m| m.account)
-        .collect();
-    let mut by_request: HashMap<RequestId, Vec<&Seat>> = HashMap::new();
-    for seat in &seats {
-        by_request.entry(seat.request).or_default().push(seat);
-    }
-    let mut recusals: Vec<Seat> = Vec::new();
-    let to_cover: Vec<ToCover> = candidates
-        .iter()
-        .map(|r| {
-            let mine = by_request.remove(&r.id).unwrap_or_default();
-            let mut excluded: Vec<AccountId> = mine
-                .iter()
-                .filter(|s| counting.excluded(s, r.association))
-                .map(|s| s.juror)
-                .collect();
-            for juror in &jurors {
-                if counting.member_of(*juror, r.association) && !excluded.contains(juror) {
-                    excluded.push(*juror);
-                }
-                let seated = mine.iter().any(|s| s.juror == *juror);
-                if counting.member_of(*juror, r.association) && !seated {
-                    recusals.push(Seat::recused_as_member(r.id, *juror, now));
-                }
-            }
-            ToCover {
-                request: r.id,
-                seated: mine
-                    .iter()
-                    .filter(|s| !counting.excluded(s, r.association))
-                    .map(|s| s.juror)
-                    .collect(),
-                excluded,
-            }
-        })
-        .collect();
-    let new_seats: Vec<Seat> = assign(&to_cover, &jurors, at.jury.settings.jurors_per_request)
-        .into_iter()
-        .map(|(request, juror)| Seat::empty(request, juror, now))
-        .collect();
-    juries::insert_seats(conn, at.campaign.id, &new_seats)?;
-    juries::insert_seats(conn, at.campaign.id, &recusals)?;
-    // Each recusal by Simpa is in the request's history (internal).
-    let names: HashMap<AccountId, String> = members
-        .iter()
-        .map(|m| (m.account, m.name.clone()))
-        .collect();
-    for recusal in &recusals {
-        let Some(request) = candidates.iter().find(|r| r.id == recusal.request) else {
-            continue;
-        };
-        let command = Command::DeclareInterests {
-            juror: names.get(&recusal.juror).cloned().unwrap_or_default(),
-            declaration: simpa_domain::circuit::Declaration::Conflict,
-            reason: recusal.conflict_reason.clone(),
-            automatic: true,
-        };
-        let signer = signed(conn, &at.actor)?;
-        act_on(
-            conn,
-            &signer,
-            request.id,
-            &[Party::Jury],
-            command,
-            city,
-            Telling::NoOne,
-        )?;
-    }
-    Ok(())
 }
 
 /// A request as the jury's lists show it.
@@ -621,46 +458,6 @@ fn coverage(
     })
 }
 
-/// Whether the caller sees the whole jury's work (the bureau, the chair) or their own seats.
-fn sees_everything(at: &JuryAt) -> bool {
-    at.seat.is_some_and(|s| s.chair) || policy::decide(&at.actor, Action::ManageJury).is_ok()
-}
-
-/// The requests whose jury work the caller may not see: for a juror (the chair included),
-/// those they are recused from or whose applicant they belong to. The bureau sees them all.
-fn out_of_sight(
-    at: &JuryAt,
-    candidates: &[StoredRequest],
-    seats: &[Seat],
-    counting: &Counting,
-) -> HashSet<RequestId> {
-    let Actor::Person { id, .. } = at.actor else {
-        return HashSet::new();
-    };
-    if policy::decide(&at.actor, Action::ManageJury).is_ok() {
-        return HashSet::new();
-    }
-    let mut hidden: HashSet<RequestId> = seats
-        .iter()
-        .filter(|s| s.juror == id && s.recused())
-        .map(|s| s.request)
-        .collect();
-    hidden.extend(
-        candidates
-            .iter()
-            .filter(|r| counting.member_of(id, r.association))
-            .map(|r| r.id),
-    );
-    hidden
-}
-
-fn own_account(at: &JuryAt) -> Option<AccountId> {
-    match at.actor {
-        Actor::Person { id, .. } if !sees_everything(at) => Some(id),
-        _ => None,
-    }
-}
-
 /// The requests before the jury and who sits on each: for the bureau and the chair, every
 /// request with its coverage; for a juror, the requests they sit on (not those they are
 /// recused from), with their own seat.
@@ -682,9 +479,7 @@ pub async fn jury_requests(
     let id = CampaignId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
-                seat,
-            })?;
+            let at = app::read(conn, caller.0, id)?;
             coverage(conn, &at, own_account(&at))
         })
         .await?;
@@ -715,11 +510,7 @@ pub async fn seat_jurors(
     let city = state.city_now();
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
-                Action::ChairJury { seat }
-            })?;
-            at.jury.check_open()?;
-            seat_jurors_on(conn, &at, city)?;
+            let at = app::seat_jurors(conn, caller.0, id, city)?;
             coverage(conn, &at, None)
         })
         .await?;
@@ -751,52 +542,7 @@ pub async fn seat_juror(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
-                Action::ChairJury { seat }
-            })?;
-            at.jury.check_open()?;
-            let candidate = candidates(conn, id)?
-                .into_iter()
-                .find(|r| r.id == request)
-                .ok_or(DomainError::NotFound { what: "request" })?;
-            let members = juries::members(conn, id)?;
-            if !members
-                .iter()
-                .any(|m| m.account == juror && m.withdrawn_at.is_none())
-            {
-                return Err(DomainError::NotFound { what: "juror" }.into());
-            }
-            let counting = Counting::load(conn, &members, &[candidate.association])?;
-            let seats = juries::seats_of_request(conn, request)?;
-            let candidates = [candidate];
-            if !out_of_sight(&at, &candidates, &seats, &counting).is_empty() {
-                return Err(DomainError::NotFound { what: "request" }.into());
-            }
-            let [candidate] = candidates;
-            if counting.member_of(juror, candidate.association) {
-                return Err(DomainError::conflict(
-                    "jury.member_of_applicant",
-                    None,
-                    "Ce juré·e est membre de l'association qui dépose la demande : il ou elle ne peut pas la noter.",
-                )
-                .into());
-            }
-            match juries::seat(conn, request, juror)? {
-                Some(seat) if seat.recused() => {
-                    return Err(DomainError::conflict(
-                        "jury.recused",
-                        None,
-                        "Ce juré·e s'est récusé·e pour cette demande.",
-                    )
-                    .into());
-                }
-                Some(_) => {}
-                None => juries::insert_seats(
-                    conn,
-                    id,
-                    &[Seat::empty(request, juror, now)],
-                )?,
-            }
+            let at = app::seat_juror(conn, caller.0, id, request, juror, now)?;
             let mut view = coverage(conn, &at, None)?;
             view.items.retain(|line| line.request.id == request.uuid());
             Ok(view)
@@ -828,11 +574,7 @@ pub async fn close_session(
     let now = city.at;
     let view = state
         .write(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Exclusive, |seat| {
-                Action::ChairJury { seat }
-            })?;
-            at.jury.check_close()?;
-            juries::set_status(conn, id, SessionStatus::Closed, now)?;
+            let at = app::close(conn, caller.0, id, now)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
@@ -1132,16 +874,7 @@ pub async fn jury_minutes(
     let csv = query.0.format == Some(Format::Csv);
     let (actor, view, text) = state
         .read(move |conn| {
-            let at = load_jury(conn, caller.0, id, Hold::Read, |seat| Action::ReadJury {
-                seat,
-            })?;
-            policy::authorize(
-                &at.actor,
-                Action::ReadMinutes {
-                    seat: at.seat,
-                    session_open: at.jury.status == SessionStatus::Open,
-                },
-            )?;
+            let at = app::read_minutes(conn, caller.0, id)?;
             let view = minutes(conn, &at)?;
             let text = if csv { Some(minutes_csv(&view)?) } else { None };
             Ok((AuditActor::acting(&at.actor), view, text))

@@ -9,11 +9,7 @@ use crate::state::AppState;
 use crate::views::outbox::OutboxMessageView;
 use actix_web::{get, put, web};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::{person, require};
-use simpa_domain::DomainError;
-use simpa_domain::policy::Action;
-use simpa_persistence::accounts::{self, Preferences};
-use simpa_persistence::outbox;
+use simpa_persistence::accounts::Preferences;
 use utoipa::{IntoParams, ToSchema};
 
 /// What a person wants to hear by e-mail.
@@ -48,10 +44,7 @@ pub async fn get_preferences(
 ) -> Result<web::Json<PreferencesView>, Problem> {
     let view = state
         .read(move |conn| {
-            let me = person(&require(conn, caller.0, Action::ReadOwnAccount)?)?;
-            accounts::preferences(conn, me)?
-                .map(PreferencesView::from)
-                .ok_or_else(|| DomainError::NotFound { what: "account" }.into())
+            simpa_app::accounts::preferences(conn, caller.0).map(PreferencesView::from)
         })
         .await?;
     Ok(web::Json(view))
@@ -76,9 +69,7 @@ pub async fn set_preferences(
     };
     let view = state
         .write(move |conn| {
-            let me = person(&require(conn, caller.0, Action::ReadOwnAccount)?)?;
-            simpa_domain::existed(accounts::set_preferences(conn, me, wanted)?, "account")?;
-            Ok(PreferencesView::from(wanted))
+            simpa_app::accounts::set_preferences(conn, caller.0, wanted).map(PreferencesView::from)
         })
         .await?;
     Ok(web::Json(view))
@@ -112,10 +103,7 @@ pub async fn list_outbox(
     let limit = pagination::limit(query.limit)?;
     let status = query.status.map(|s| s.0);
     let page = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadOutbox)?;
-            outbox::list(conn, status, None, after.as_ref(), limit)
-        })
+        .read(move |conn| simpa_app::notify::outbox(conn, caller.0, status, after.as_ref(), limit))
         .await?;
     Ok(web::Json(Page::from_stored(page, OutboxMessageView::from)))
 }

@@ -10,11 +10,12 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
+use simpa_app::open_data;
 use simpa_domain::open_data::{
-    Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, PublishedGrant, SCDL_FIELDS, SHARE,
-    ScdlRow, whole_euros,
+    Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, SCDL_FIELDS, SHARE, ScdlRow,
+    whole_euros,
 };
-use simpa_persistence::open_data::{self, Batch, GrantFilter};
+use simpa_persistence::open_data::{Batch, GrantFilter};
 use simpa_persistence::{DbConnection, StoreResult};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -257,19 +258,6 @@ impl Published for ScdlRow {
     }
 }
 
-/// A grant's SCDL row; one that is not publishable yet or breaks a rule of the schema is
-/// left out, and logged.
-fn scdl_row(grantor: &Grantor, grant: PublishedGrant) -> Option<ScdlRow> {
-    let number = grant.number.clone();
-    grant
-        .scdl_row(grantor)
-        .inspect_err(|broken| {
-            let rules: Vec<_> = broken.iter().map(|(column, v)| (*column, v.code)).collect();
-            tracing::warn!(request = %number, ?rules, "grant left out of the SCDL open data");
-        })
-        .ok()
-}
-
 fn scdl_reader(state: &AppState, params: SubsidiesParams) -> Reader<ScdlRow> {
     let grantor = Grantor {
         name: state.config.city.clone(),
@@ -281,8 +269,7 @@ fn scdl_reader(state: &AppState, params: SubsidiesParams) -> Reader<ScdlRow> {
     };
     let size = state.config.export_batch;
     Arc::new(move |conn, after| {
-        let batch = open_data::grants_after(conn, filter, after.as_deref(), size)?;
-        Ok(batch.filter_map(|g| scdl_row(&grantor, g)))
+        open_data::scdl_batch(conn, &grantor, filter, after.as_deref(), size)
     })
 }
 
@@ -398,7 +385,7 @@ fn voted_reader(state: &AppState, params: VotedParams) -> Reader<ParisRow> {
     let refused = state.config.publish_refusals;
     let size = state.config.export_batch;
     Arc::new(move |conn, after| {
-        open_data::decided_after(
+        open_data::voted_batch(
             conn,
             &collectivity,
             params.year,

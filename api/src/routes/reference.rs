@@ -6,11 +6,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{get, web};
 use serde::Serialize;
-use simpa_app::access::require;
-use simpa_domain::policy::Action;
 use simpa_domain::reference::{Direction, District, Sector};
 
-use simpa_persistence::reference;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -89,10 +86,7 @@ pub async fn list_districts(
     caller: Caller,
 ) -> Result<web::Json<Page<DistrictView>>, Problem> {
     let districts = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadReferenceData)?;
-            reference::districts(conn)
-        })
+        .read(move |conn| simpa_app::reference::districts(conn, caller.0))
         .await?;
     Ok(web::Json(Page::all(
         districts.into_iter().map(DistrictView::from),
@@ -107,10 +101,7 @@ pub async fn list_directions(
     caller: Caller,
 ) -> Result<web::Json<Page<DirectionView>>, Problem> {
     let directions = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadReferenceData)?;
-            reference::directions(conn)
-        })
+        .read(move |conn| simpa_app::reference::directions(conn, caller.0))
         .await?;
     Ok(web::Json(Page::all(
         directions.into_iter().map(DirectionView::from),
@@ -125,10 +116,7 @@ pub async fn list_sectors(
     caller: Caller,
 ) -> Result<web::Json<Page<SectorView>>, Problem> {
     let sectors = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ReadReferenceData)?;
-            reference::sectors(conn)
-        })
+        .read(move |conn| simpa_app::reference::sectors(conn, caller.0))
         .await?;
     Ok(web::Json(Page::all(
         sectors.into_iter().map(SectorView::from),

@@ -1,6 +1,6 @@
 //! Directions' API clients, managed by admins. A client acts as an instructor of its direction.
 
-use crate::auth::{Caller, secrets};
+use crate::auth::Caller;
 use crate::input::Json;
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
@@ -9,18 +9,9 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
-use simpa_domain::DomainError;
-use simpa_domain::account::client_id_of;
-use simpa_domain::association::parse_line;
-use simpa_domain::audit::{AuditAction, AuditActor};
-use simpa_domain::existed;
+use simpa_app::service_accounts as app;
 use simpa_domain::ids::{DirectionId, ServiceAccountId};
-use simpa_domain::policy::{Action, Actor, Subject};
-use simpa_domain::reference::check_assignable_direction;
-use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::reference;
-use simpa_persistence::service_accounts::{self, NewServiceAccount, ServiceAccount};
+use simpa_persistence::service_accounts::ServiceAccount;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -88,59 +79,17 @@ pub async fn create_client(
     body: Json<NewClient>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
-    let name = parse_line(&input.name).map_err(|v| DomainError::invalid("name", v))?;
     let direction = DirectionId::from_uuid(input.direction_id);
-    let secret = secrets::random_token();
-    let secret_hash = secrets::sha256_hex(secret.as_bytes());
     let now = state.now();
-    let client = state
-        .write(move |conn| {
-            let Actor::Person { id: admin, .. } =
-                require(conn, caller.0, Action::ManageServiceAccounts)?
-            else {
-                return Err(DomainError::Forbidden.into());
-            };
-            check_assignable_direction(reference::direction(conn, direction)?.as_ref())
-                .map_err(|v| DomainError::invalid("direction_id", v))?;
-            let id = ServiceAccountId::from_uuid(Uuid::now_v7());
-            let client_id = client_id_of(Uuid::new_v4());
-            service_accounts::insert(
-                conn,
-                NewServiceAccount {
-                    id,
-                    client_id: &client_id,
-                    secret_hash: &secret_hash,
-                    name: &name,
-                    direction,
-                    created_by: admin,
-                    now,
-                },
-            )?;
-            let event = NewAuditEvent::new(
-                AuditAction::ServiceAccountCreated,
-                AuditActor::of(Subject::Person(admin)),
-            )
-            .about("service_account", id)
-            .with(serde_json::json!({
-                "client_id": client_id,
-                "name": name.to_string(),
-                "direction_id": direction.to_string(),
-            }));
-            audit::record(conn, &event, now)?;
-            service_accounts::get(conn, id)?.ok_or_else(|| {
-                DomainError::NotFound {
-                    what: "service_account",
-                }
-                .into()
-            })
-        })
+    let created = state
+        .write(move |conn| app::create(conn, caller.0, &input.name, direction, now))
         .await?;
     // The secret is shown once and must not stay in any cache.
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CreatedClient {
-            client: client.into(),
-            client_secret: secret,
+            client: created.client.into(),
+            client_secret: created.secret,
         }))
 }
 
@@ -155,12 +104,7 @@ pub async fn list_clients(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<web::Json<Page<ClientView>>, Problem> {
-    let clients = state
-        .read(move |conn| {
-            require(conn, caller.0, Action::ManageServiceAccounts)?;
-            service_accounts::list(conn)
-        })
-        .await?;
+    let clients = state.read(move |conn| app::list(conn, caller.0)).await?;
     Ok(web::Json(Page::all(
         clients.into_iter().map(ClientView::from),
     )))
@@ -186,16 +130,7 @@ pub async fn revoke_client(
     let id = ServiceAccountId::from_uuid(path.into_inner());
     let now = state.now();
     state
-        .write(move |conn| {
-            let actor = require(conn, caller.0, Action::ManageServiceAccounts)?;
-            existed(service_accounts::deactivate(conn, id)?, "service_account")?;
-            let event = NewAuditEvent::new(
-                AuditAction::ServiceAccountRevoked,
-                AuditActor::acting(&actor),
-            )
-            .about("service_account", id);
-            audit::record(conn, &event, now)
-        })
+        .write(move |conn| app::revoke(conn, caller.0, id, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

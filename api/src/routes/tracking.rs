@@ -12,13 +12,11 @@ use crate::views::requests::RequestSummary;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
-use simpa_app::requests::load_readable;
+use simpa_app::tracking::SeenChange;
 use simpa_domain::Violation;
-use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::ids::RequestId;
 use simpa_domain::policy::{self, Action};
-use simpa_persistence::{history, requests};
+use simpa_persistence::requests;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -110,39 +108,24 @@ pub async fn changes(
         })?,
     };
     let limit = pagination::limit(query.limit)?;
-    let page = state
-        .read(move |conn| {
-            let actor = require(conn, caller.0, Action::FollowRequests)?;
-            // A cursor beyond the feed (from another installation, a restored backup) would
-            // silently skip what comes next.
-            if since > history::last_change(conn)? {
-                return Ok(None);
-            }
-            let audiences = simpa_domain::feed::audiences_of(&policy::request_scope(&actor));
-            let changes = history::changes(conn, &audiences, since, limit)?;
-            let ids: Vec<String> = changes.iter().map(|c| c.request.to_string()).collect();
-            let current = requests::get_many(conn, &ids)?;
-            let items: Vec<ChangeView> = changes
-                .into_iter()
-                .map(|change| {
-                    let request = current.iter().find(|r| r.id == change.request);
-                    let visible = request.filter(|r| {
-                        policy::decide(&actor, Action::ReadRequest(r.access())).is_ok()
-                    });
-                    ChangeView {
-                        seq: change.seq,
-                        request_id: change.request.uuid(),
-                        changed_at: change.changed_at,
-                        in_scope: visible.is_some(),
-                        number: visible.and_then(|r| r.number.map(|n| n.to_string())),
-                        state: visible.map(|r| RequestStateCode(r.facts.state)),
-                    }
-                })
-                .collect();
-            let cursor = items.last().map_or(since, |c| c.seq).to_string();
-            Ok(Some(ChangesPage { items, cursor }))
-        })
+    let seen = state
+        .read(move |conn| simpa_app::tracking::changes(conn, caller.0, since, limit))
         .await?;
+    let page = seen.map(|seen| {
+        let items: Vec<ChangeView> = seen
+            .into_iter()
+            .map(|SeenChange { change, visible }| ChangeView {
+                seq: change.seq,
+                request_id: change.request.uuid(),
+                changed_at: change.changed_at,
+                in_scope: visible.is_some(),
+                number: visible.and_then(|(number, _)| number.map(|n| n.to_string())),
+                state: visible.map(|(_, state)| RequestStateCode(state)),
+            })
+            .collect();
+        let cursor = items.last().map_or(since, |c| c.seq).to_string();
+        ChangesPage { items, cursor }
+    });
     page.map(web::Json).ok_or_else(|| invalid_since("cursor.ahead", "Ce curseur est au-delà des changements connus : reprenez depuis le dernier curseur reçu, ou depuis 0."))
 }
 
@@ -178,25 +161,15 @@ pub async fn verify_history(
     let id = RequestId::from_uuid(path.into_inner());
     let view = state
         .read(move |conn| {
-            let (signed, request) = load_readable(conn, caller.0, id, false)?;
-            let actor = signed.actor;
-            let internal = policy::sees_internal(&actor, &request.access());
-            let events = history::events(conn, id)?;
-            let (intact, broken_at_seq, reason) = match verify_chain_to(&events, &request.head_hash)
-            {
-                ChainCheck::Intact { .. } => (true, None, None),
-                ChainCheck::Broken { seq, reason } => (false, Some(seq), Some(reason.to_owned())),
-            };
-            let replayed = replay(&events);
-            let consistent = intact && replayed.as_ref().is_ok_and(|s| *s == request.facts.state);
+            let check = simpa_app::tracking::verify_history(conn, caller.0, id)?;
             Ok(HistoryCheckView {
-                intact,
-                events: internal.then_some(events.len()),
-                broken_at_seq: broken_at_seq.filter(|_| internal),
-                reason: reason.or_else(|| replayed.as_ref().err().cloned()),
-                replayed_state: replayed.ok().map(RequestStateCode),
-                state: RequestStateCode(request.facts.state),
-                consistent,
+                intact: check.intact,
+                events: check.events,
+                broken_at_seq: check.broken_at_seq,
+                reason: check.reason,
+                replayed_state: check.replayed_state.map(RequestStateCode),
+                state: RequestStateCode(check.state),
+                consistent: check.consistent,
             })
         })
         .await?;

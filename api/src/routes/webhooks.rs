@@ -12,17 +12,12 @@ use crate::views::outbox::OutboxMessageView;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::access::require;
+use simpa_app::webhooks::{self as app, NewEndpoint};
 use simpa_domain::DomainError;
 use simpa_domain::contact::WebsiteUrl;
-use simpa_domain::existed;
 use simpa_domain::ids::DirectionId;
-use simpa_domain::policy::{self, Action, Actor};
-use simpa_domain::reference::check_assignable_direction;
-use simpa_persistence::accounts::load_actor;
-use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
-use simpa_persistence::webhooks::{self, Endpoint, Registrant};
-use simpa_persistence::{DbConnection, StoreResult, reference};
+use simpa_persistence::outbox::Message;
+use simpa_persistence::webhooks::Endpoint;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -74,18 +69,6 @@ pub struct CreatedWebhook {
     pub secret: String,
 }
 
-/// Who registers and for which direction, if they may.
-fn may_register(
-    conn: &mut DbConnection,
-    caller: Caller,
-    asked: Option<DirectionId>,
-) -> StoreResult<(Actor, Option<DirectionId>)> {
-    let actor = load_actor(conn, caller.0)?;
-    let direction = policy::webhook_direction(&actor, asked)?;
-    policy::authorize(&actor, Action::RegisterWebhook { direction })?;
-    Ok((actor, direction))
-}
-
 /// Registers an endpoint told of every change of the requests of a direction (its
 /// instructors and API clients), or of every submitted request (admins). An
 /// `Idempotency-Key` makes a retry answer the first registration again.
@@ -117,7 +100,7 @@ pub async fn register_webhook(
     let first = attempt.clone();
     let replayed = state
         .read(move |conn| {
-            let (actor, _) = may_register(conn, caller, asked)?;
+            let (actor, _) = app::may_register(conn, caller.0, asked)?;
             first.replay(conn, &actor)
         })
         .await?;
@@ -127,40 +110,23 @@ pub async fn register_webhook(
     crate::webhooks::check_reachable(url.as_str(), &state.config.webhook_allowed_hosts)
         .await
         .map_err(|v| DomainError::invalid("url", v))?;
-    let mut event_types: Vec<String> = input
-        .event_types
-        .iter()
-        .map(|t| t.0.code().to_owned())
-        .collect();
-    event_types.sort();
-    event_types.dedup();
-    let secret = secrets::random_token();
+    let new = NewEndpoint {
+        url,
+        secret: secrets::random_token(),
+        event_types: input
+            .event_types
+            .iter()
+            .map(|t| t.0.code().to_owned())
+            .collect(),
+    };
     let now = state.now();
     let outcome: Result<CreatedWebhook, Replay> = state
         .write(move |conn| {
-            let (actor, direction) = may_register(conn, caller, asked)?;
+            let (actor, direction) = app::may_register(conn, caller.0, asked)?;
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            if let Some(direction) = direction {
-                check_assignable_direction(reference::direction(conn, direction)?.as_ref())
-                    .map_err(|v| DomainError::invalid("direction_id", v))?;
-            }
-            let registrant = match actor {
-                Actor::Service { id, .. } => Registrant::Service(id),
-                Actor::Person { id, .. } => Registrant::Person(id),
-                Actor::Anonymous => return Err(DomainError::Forbidden.into()),
-            };
-            let endpoint = Endpoint {
-                id: Uuid::now_v7(),
-                direction,
-                url: url.as_str().to_owned(),
-                secret,
-                event_types,
-                active: true,
-                created_at: now,
-            };
-            webhooks::insert(conn, &endpoint, registrant)?;
+            let endpoint = app::register(conn, &actor, direction, new, now)?;
             let created = CreatedWebhook {
                 secret: endpoint.secret.clone(),
                 webhook: endpoint.into(),
@@ -196,42 +162,10 @@ pub async fn list_webhooks(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<web::Json<Page<WebhookView>>, Problem> {
-    let endpoints = state
-        .read(move |conn| {
-            let actor = require(conn, caller.0, Action::ListWebhooks)?;
-            let endpoints = webhooks::list(conn)?;
-            Ok(endpoints
-                .into_iter()
-                .filter(|e| may_manage(&actor, e))
-                .collect::<Vec<_>>())
-        })
-        .await?;
+    let endpoints = state.read(move |conn| app::list(conn, caller.0)).await?;
     Ok(web::Json(Page::all(
         endpoints.into_iter().map(WebhookView::from),
     )))
-}
-
-fn may_manage(actor: &Actor, endpoint: &Endpoint) -> bool {
-    policy::decide(
-        actor,
-        Action::ManageWebhook {
-            direction: endpoint.direction,
-        },
-    )
-    .is_ok()
-}
-
-/// The endpoint, if the caller manages it (others are told it does not exist).
-fn managed_endpoint(conn: &mut DbConnection, caller: Caller, id: Uuid) -> StoreResult<Endpoint> {
-    let endpoint = webhooks::get(conn, id)?.ok_or(DomainError::NotFound { what: "webhook" })?;
-    require(
-        conn,
-        caller.0,
-        Action::ManageWebhook {
-            direction: endpoint.direction,
-        },
-    )?;
-    Ok(endpoint)
 }
 
 /// Removes an endpoint: it gets nothing more; deliveries still waiting are given up when
@@ -253,10 +187,7 @@ pub async fn remove_webhook(
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
     state
-        .write(move |conn| {
-            managed_endpoint(conn, caller, id)?;
-            Ok(existed(webhooks::deactivate(conn, id)?, "webhook")?)
-        })
+        .write(move |conn| app::remove(conn, caller.0, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -312,10 +243,7 @@ pub async fn list_deliveries(
     let after = pagination::decode_cursor(query.0.cursor.as_deref())?;
     let limit = pagination::limit(query.0.limit)?;
     let page = state
-        .read(move |conn| {
-            managed_endpoint(conn, caller, id)?;
-            outbox::list(conn, None, Some(&id.to_string()), after.as_ref(), limit)
-        })
+        .read(move |conn| app::deliveries(conn, caller.0, id, after.as_ref(), limit))
         .await?;
     Ok(web::Json(Page::from_stored(page, DeliveryView::from)))
 }
@@ -340,37 +268,7 @@ pub async fn redeliver(
     let (id, delivery) = path.into_inner();
     let now = state.now();
     let again = state
-        .write(move |conn| {
-            let endpoint = managed_endpoint(conn, caller, id)?;
-            let original = outbox::get(conn, delivery)?
-                .filter(|m| m.channel == Channel::Webhook && m.recipient == id.to_string())
-                .ok_or(DomainError::NotFound {
-                    what: "webhook_delivery",
-                })?;
-            if !endpoint.active {
-                return Err(DomainError::conflict(
-                    "webhook.removed",
-                    None,
-                    "Ce point de réception a été supprimé : il ne reçoit plus rien.",
-                )
-                .into());
-            }
-            let call = NewMessage::webhook(
-                &original.recipient,
-                original.subject,
-                original.body,
-                original.request,
-            );
-            // Without a dedupe key, a message is always queued.
-            let again = outbox::enqueue(conn, &call, now)?.ok_or(DomainError::NotFound {
-                what: "webhook_delivery",
-            })?;
-            outbox::get(conn, again)?
-                .ok_or(DomainError::NotFound {
-                    what: "webhook_delivery",
-                })
-                .map_err(Into::into)
-        })
+        .write(move |conn| app::redeliver(conn, caller.0, id, delivery, now))
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(again)))
 }

@@ -1,0 +1,267 @@
+//! Signing in, one transaction per step: a person's attempt is admitted (or throttled) with
+//! their credentials read, the password is verified apart (its hashing is costly), then a
+//! session opens with its first refresh token, or the attempt is forgotten when the failure
+//! was ours. A refresh token rotates once; presented again it revokes its session. A
+//! direction's API client signs in with its secret. Signing out revokes a session.
+//!
+//! Addresses arrive as `ip:…`, as the audit trail writes them.
+
+use crate::secrets::random_token;
+use crate::throttle::admit_attempt;
+use chrono::{DateTime, Duration, Utc};
+use simpa_domain::account::{RefreshDecision, decide_refresh};
+use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::digest::sha256_hex;
+use simpa_domain::ids::{AccountId, ServiceAccountId};
+use simpa_domain::policy::Subject;
+use simpa_domain::throttle::{
+    SignInFailures, ThrottlePolicy, counted_address, is_known_address, known_address_since,
+};
+use simpa_persistence::accounts::{self, Credentials};
+use simpa_persistence::audit::{self, NewAuditEvent};
+use simpa_persistence::{DbConnection, StoreResult, service_accounts, throttle, tokens};
+use uuid::Uuid;
+
+/// The key of an address (`ip:…`) as throttling counts it.
+fn counted_key(address: &str) -> String {
+    format!("ip:{}", counted_address(bare_address(address)))
+}
+
+/// An address without its `ip:` prefix (as keys and the audit trail write it).
+fn bare_address(address: &str) -> &str {
+    address.strip_prefix("ip:").unwrap_or(address)
+}
+
+/// A person's attempt, admitted: its throttling keys (the account from this address, the
+/// account, the address; see `domain::throttle`), counted as a failure until it succeeds,
+/// and the credentials of the address given, if it has an account.
+pub struct Attempt {
+    /// The attempt's ids, to forget them if it succeeds.
+    ids: Vec<String>,
+    /// The account from this address, whose earlier failures a success clears.
+    account_key: String,
+    pub credentials: Option<Credentials>,
+}
+
+impl Attempt {
+    /// The account the password must match: only an active one.
+    pub fn account(&self) -> Option<AccountId> {
+        self.credentials.as_ref().filter(|c| c.active).map(|c| c.id)
+    }
+}
+
+/// Admits a person's sign-in attempt, or refuses it when the account from this address, the
+/// account, or the address failed too often lately (an address the account signed in from
+/// before is not slowed down by the account's failures elsewhere).
+#[tracing::instrument(name = "sign_in::admit_person", skip_all)]
+pub fn admit_person(
+    conn: &mut DbConnection,
+    policy: ThrottlePolicy,
+    email: &EmailAddress,
+    address: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Attempt> {
+    let counted = counted_key(address);
+    let keys = [
+        format!("email:{}|{counted}", email.key()),
+        format!("email:{}", email.key()),
+        counted,
+    ];
+    let credentials = accounts::credentials(conn, email)?;
+    let key_refs = keys.each_ref().map(String::as_str);
+    let ids = admit_attempt(conn, policy, &key_refs, now, |conn, recent| {
+        let known_address = match &credentials {
+            Some(c) if policy.asks_known_address(recent[1]) => {
+                let known = audit::sign_in_addresses(conn, c.id, known_address_since(now))?;
+                let known: Vec<String> = known.iter().map(|a| bare_address(a).to_owned()).collect();
+                is_known_address(&known, bare_address(address))
+            }
+            _ => false,
+        };
+        let failures = SignInFailures {
+            account_from_address: recent[0],
+            account: recent[1],
+            address: recent[2],
+            known_address,
+        };
+        Ok(policy.check_sign_in(failures, now)?)
+    })?;
+    let [account_key, ..] = keys;
+    Ok(Attempt {
+        ids,
+        account_key,
+        credentials,
+    })
+}
+
+/// The password matched: forgets this attempt and the account's earlier failures from this
+/// address (attempts admitted after this one still count), and opens a session. Returns its
+/// first refresh token.
+#[tracing::instrument(name = "sign_in::open_session", skip_all, fields(account = %account))]
+pub fn open_session(
+    conn: &mut DbConnection,
+    attempt: &Attempt,
+    account: AccountId,
+    address: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> StoreResult<String> {
+    throttle::forget(conn, &attempt.ids)?;
+    throttle::clear_before(conn, &attempt.account_key, now)?;
+    let signed_in = NewAuditEvent::new(
+        AuditAction::SignedIn,
+        AuditActor::of(Subject::Person(account)),
+    )
+    .from_address(address);
+    audit::record(conn, &signed_in, now)?;
+    let family = Uuid::now_v7();
+    tokens::start_family(conn, family, account, now)?;
+    new_refresh_token(conn, family, now, ttl)
+}
+
+/// The attempt failed on our side: it must not count against the account.
+pub fn forget(conn: &mut DbConnection, attempt: &Attempt) -> StoreResult<()> {
+    throttle::forget(conn, &attempt.ids)
+}
+
+/// Stores a new refresh token of `family` (hash only) and returns the token itself.
+fn new_refresh_token(
+    conn: &mut DbConnection,
+    family: Uuid,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> StoreResult<String> {
+    let token = random_token();
+    tokens::insert(conn, family, &sha256_hex(token.as_bytes()), now, now + ttl)?;
+    Ok(token)
+}
+
+/// What presenting a refresh token did.
+pub enum Refresh {
+    Rotated {
+        account: AccountId,
+        token: String,
+    },
+    Refused,
+    /// Presented once already: its session is revoked (and that is committed).
+    Reused,
+}
+
+/// Exchanges a refresh token for the next one of its session.
+#[tracing::instrument(name = "sign_in::refresh", skip_all)]
+pub fn refresh(
+    conn: &mut DbConnection,
+    presented: &str,
+    address: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> StoreResult<Refresh> {
+    let Some(presented) = tokens::find_by_hash(conn, &sha256_hex(presented.as_bytes()))? else {
+        return Ok(Refresh::Refused);
+    };
+    match decide_refresh(&presented.state, now) {
+        RefreshDecision::Refuse => Ok(Refresh::Refused),
+        RefreshDecision::RevokeFamily => {
+            tokens::revoke_family(conn, presented.family, now)?;
+            reused(conn, presented.account, address, now)?;
+            Ok(Refresh::Reused)
+        }
+        RefreshDecision::Rotate => {
+            // Waits for any concurrent revocation, and sees it.
+            if !tokens::lock_active_family(conn, presented.family)? {
+                return Ok(Refresh::Refused);
+            }
+            if !tokens::mark_used(conn, presented.id, now)? {
+                tokens::revoke_family(conn, presented.family, now)?;
+                reused(conn, presented.account, address, now)?;
+                return Ok(Refresh::Reused);
+            }
+            accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
+            let next = new_refresh_token(conn, presented.family, now, ttl)?;
+            Ok(Refresh::Rotated {
+                account: presented.account,
+                token: next,
+            })
+        }
+    }
+}
+
+/// A refresh token presented twice: the trail says so.
+fn reused(
+    conn: &mut DbConnection,
+    account: AccountId,
+    address: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let event = NewAuditEvent::new(
+        AuditAction::RefreshTokenReused,
+        AuditActor::of(Subject::Person(account)),
+    )
+    .from_address(address);
+    audit::record(conn, &event, now)
+}
+
+/// A direction's API client signs in: throttled by address, its secret compared by its
+/// SHA-256 (it is random and long). The client, or `None` for wrong credentials; either way
+/// in the audit trail, `claimed` naming who the caller said they were.
+#[tracing::instrument(name = "sign_in::client", skip_all)]
+pub fn client(
+    conn: &mut DbConnection,
+    policy: ThrottlePolicy,
+    client_id: &str,
+    secret: &str,
+    claimed: AuditActor,
+    address: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<ServiceAccountId>> {
+    let counted = counted_key(address);
+    let attempt = admit_attempt(conn, policy, &[&counted], now, |_, recent| {
+        Ok(policy.check_client(recent[0], now)?)
+    })?;
+    let presented = sha256_hex(secret.as_bytes());
+    let (client, action) = match service_accounts::credentials(conn, client_id)? {
+        Some((client, hash)) if client.active && hash == presented => {
+            throttle::forget(conn, &attempt)?;
+            (Some(client.id), AuditAction::ClientSignedIn)
+        }
+        _ => (None, AuditAction::ClientSignInRefused),
+    };
+    let actor = AuditActor {
+        service: client,
+        ..claimed
+    };
+    audit::record(
+        conn,
+        &NewAuditEvent::new(action, actor).from_address(address),
+        now,
+    )?;
+    Ok(client)
+}
+
+/// A sign-in refused for too many recent failures rolled its transaction back: its audit
+/// event is written apart, once per identifier and address within the throttle's window.
+pub fn record_throttled(
+    conn: &mut DbConnection,
+    claimed: AuditActor,
+    address: &str,
+    policy: ThrottlePolicy,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let event = NewAuditEvent::new(AuditAction::SignInThrottled, claimed).from_address(address);
+    audit::record_once_since(conn, &event, policy.window_start(now), now).map(|_| ())
+}
+
+/// Signs out: the refresh token's session is revoked (nothing happens for a token unknown
+/// or revoked already).
+#[tracing::instrument(name = "sign_in::sign_out", skip_all)]
+pub fn sign_out(
+    conn: &mut DbConnection,
+    refresh_token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(token) = tokens::find_by_hash(conn, &sha256_hex(refresh_token.as_bytes()))? {
+        tokens::revoke_family(conn, token.family, now)?;
+    }
+    Ok(())
+}
