@@ -4,13 +4,14 @@
 
 use crate::access::{person, require};
 use crate::clock::CityNow;
+use crate::instruction::signed;
 use crate::instruction::{Telling, act, act_many};
 use crate::notify::Notifier;
-use crate::requests::signed;
 use simpa_domain::circuit::Command;
 use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
 use simpa_domain::deliberation::{self as rules, Amendment, VoteOutcome, decide_vote};
 use simpa_domain::ids::{DistrictNumber, RequestId};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
@@ -183,17 +184,7 @@ pub fn schedule(
         session_on: d.session_on,
         proposed_cents,
     };
-    let parties = policy::parties(&actor, stored.association);
-    let signer = signed(conn, &actor)?;
-    act(
-        conn,
-        &signer,
-        stored,
-        &parties,
-        command,
-        now,
-        Telling::NoOne,
-    )?;
+    act_unheard(conn, &actor, stored, command, now)?;
     deliberations::add_lines(conn, id, &[(request, proposed_cents)], now.at)
 }
 
@@ -215,17 +206,7 @@ pub fn unschedule(
         let command = Command::Unschedule {
             deliberation: d.reference.clone(),
         };
-        let parties = policy::parties(&actor, stored.association);
-        let signer = signed(conn, &actor)?;
-        act(
-            conn,
-            &signer,
-            stored,
-            &parties,
-            command,
-            now,
-            Telling::NoOne,
-        )?;
+        act_unheard(conn, &actor, stored, command, now)?;
     }
     Ok(())
 }
@@ -296,6 +277,29 @@ pub fn vote(
         |request| policy::parties(&actor, request.association),
         now,
         Telling::Everyone(notifier),
+    )?;
+    Ok(())
+}
+
+/// Acts on a request as the bureau managing a deliberation, telling no one: the association
+/// hears of its request at the vote.
+fn act_unheard(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    stored: StoredRequest,
+    command: Command,
+    now: CityNow,
+) -> StoreResult<()> {
+    let parties = policy::parties(actor, stored.association);
+    let signer = signed(conn, actor)?;
+    act(
+        conn,
+        &signer,
+        stored,
+        &parties,
+        command,
+        now,
+        Telling::NoOne,
     )?;
     Ok(())
 }

@@ -296,11 +296,10 @@ pub fn file(
     file: &StoredFile,
     now: DateTime<Utc>,
 ) -> StoreResult<DocumentVersion> {
-    let version = DocumentVersionId::from_uuid(Uuid::now_v7());
-    documents::insert_version(
+    add_version(
         conn,
         NewVersion {
-            id: version,
+            id: DocumentVersionId::from_uuid(Uuid::now_v7()),
             association: id,
             kind_code: &declared.kind.code,
             fiscal_year: declared.filing.fiscal_year,
@@ -312,8 +311,7 @@ pub fn file(
             filed_at: now,
             review: ReviewState::Pending,
         },
-    )?;
-    load_version(conn, id, version)
+    )
 }
 
 /// Records an attestation signed in the association's name by its president, such as the
@@ -338,11 +336,10 @@ pub fn attest(
             .into());
         }
     }
-    let version = DocumentVersionId::from_uuid(Uuid::now_v7());
-    documents::insert_version(
+    add_version(
         conn,
         NewVersion {
-            id: version,
+            id: DocumentVersionId::from_uuid(Uuid::now_v7()),
             association: id,
             kind_code: code,
             fiscal_year: None,
@@ -354,8 +351,14 @@ pub fn attest(
             filed_at: now,
             review: ReviewState::Accepted,
         },
-    )?;
-    load_version(conn, id, version)
+    )
+}
+
+/// Stores a new version and reads it back as stored.
+fn add_version(conn: &mut DbConnection, new: NewVersion<'_>) -> StoreResult<DocumentVersion> {
+    let (association, version) = (new.association, new.id);
+    documents::insert_version(conn, new)?;
+    load_version(conn, association, version)
 }
 
 /// Confirms that the association's profile is still accurate.

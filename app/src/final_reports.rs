@@ -5,16 +5,16 @@
 //! asks for changes.
 
 use crate::clock::CityNow;
-use crate::grants::{ReadableGrant, close_when_complete, readable_grant};
+use crate::grants::{ReadableGrant, close_when_complete, grant_at_turn, readable_grant};
+use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
-use crate::requests::signed;
 use chrono::NaiveDate;
 use simpa_domain::budget::{Budget, BudgetLine};
-use simpa_domain::circuit::{ActionKind, Command, check_turn};
+use simpa_domain::circuit::{ActionKind, Command};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus};
 use simpa_domain::ids::{DocumentVersionId, RequestId};
-use simpa_domain::policy::{self, Actor, Subject};
+use simpa_domain::policy::{Actor, Subject};
 use simpa_domain::{Checks, DomainError, FieldError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::final_reports::{self, StoredReport};
@@ -78,11 +78,11 @@ pub fn file(
     filing: ReportFiling,
     now: CityNow,
 ) -> StoreResult<ReportFile> {
-    let actor = load_actor(conn, subject)?;
-    let ReadableGrant { grant, request, .. } = readable_grant(conn, &actor, id, true)?;
+    let (actor, parties, readable) = grant_at_turn(conn, subject, id, ActionKind::FileFinalReport)?;
+    let ReadableGrant {
+        grant: _, request, ..
+    } = readable;
     let filed = final_reports::get(conn, id)?;
-    let parties = policy::parties(&actor, grant.association);
-    check_turn(&request.facts, ActionKind::FileFinalReport, &parties)?;
     rules::check_filing(filed.as_ref().map(|r| r.status))?;
     let mut c = Checks::default();
     let (lines, errors) = filing.budget;
@@ -170,19 +170,15 @@ fn review(
     now: CityNow,
     notifier: &Notifier,
 ) -> StoreResult<ReportFile> {
-    let actor = load_actor(conn, subject)?;
-    let ReadableGrant {
-        grant,
-        agreement,
-        request,
-    } = readable_grant(conn, &actor, id, true)?;
-    let parties = policy::parties(&actor, grant.association);
     let action = if changes.is_some() {
         ActionKind::AskReportChanges
     } else {
         ActionKind::AcceptFinalReport
     };
-    check_turn(&request.facts, action, &parties)?;
+    let (actor, parties, readable) = grant_at_turn(conn, subject, id, action)?;
+    let ReadableGrant {
+        grant, agreement, ..
+    } = readable;
     let filed = final_reports::get(conn, id)?;
     rules::check_review(filed.as_ref().map(|r| r.status))?;
     let signer = signed(conn, &actor)?;

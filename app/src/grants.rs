@@ -3,9 +3,9 @@
 
 use crate::access::{person, require};
 use crate::clock::CityNow;
+use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
-use crate::requests::signed;
 use chrono::{DateTime, NaiveDate, Utc};
 use simpa_domain::agreement::{AgreementNeed, AgreementTerms, Voted, YearAmount, open_grants};
 use simpa_domain::association::check_version;
@@ -283,6 +283,21 @@ pub struct RepaymentOrder {
     pub reason: String,
 }
 
+/// A request's grant, locked, once the caller may read it and it is their turn to `action`
+/// on it: with who acts and the parties they play.
+pub fn grant_at_turn(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    action: ActionKind,
+) -> StoreResult<(Actor, Vec<Party>, ReadableGrant)> {
+    let actor = load_actor(conn, subject)?;
+    let readable = readable_grant(conn, &actor, id, true)?;
+    let parties = policy::parties(&actor, readable.grant.association);
+    check_turn(&readable.request.facts, action, &parties)?;
+    Ok((actor, parties, readable))
+}
+
 /// Orders the association to repay (all or part of) a grant: an amount, or what a breach of
 /// the contrat d'engagement républicain withdraws; the association is told.
 #[tracing::instrument(name = "grants::order_repayment", skip_all, fields(actor = Subject::kind(subject), request = %id))]
@@ -294,14 +309,12 @@ pub fn order_repayment(
     now: CityNow,
     notifier: &Notifier,
 ) -> StoreResult<ReadableGrant> {
-    let actor = load_actor(conn, subject)?;
+    let (actor, parties, readable) = grant_at_turn(conn, subject, id, ActionKind::OrderRepayment)?;
     let ReadableGrant {
         grant,
         agreement,
         request,
-    } = readable_grant(conn, &actor, id, true)?;
-    let parties = policy::parties(&actor, grant.association);
-    check_turn(&request.facts, ActionKind::OrderRepayment, &parties)?;
+    } = readable;
     let mut checks = Checks::default();
     let reason = checks.check("reason", text::paragraphs(&order.reason, 1, 2000));
     let period = request.content.period(grant.year);

@@ -4,18 +4,17 @@
 
 use crate::clock::CityNow;
 use crate::notify::{self, Held, Notifier, Told};
-use crate::requests::{RequestFile, author};
 use crate::vault::vault_of;
 use chrono::NaiveDate;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
 use simpa_domain::circuit::{AskedInput, Command, check_asked, decide};
 use simpa_domain::document::DocumentKind;
-use simpa_domain::history::Event;
-use simpa_domain::ids::{DirectionId, DocumentVersionId, RequestId};
-use simpa_domain::life::StoredRequest;
+use simpa_domain::history::{Event, EventActor};
+use simpa_domain::ids::{DirectionId, DocumentVersionId, EventId, RequestId};
+use simpa_domain::life::{Author, StoredRequest};
 use simpa_domain::parties::Party;
-use simpa_domain::policy;
+use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::check_dispatch;
 use simpa_domain::request::{
     RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
@@ -24,8 +23,10 @@ use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::{self, Decided, Recorded};
 use simpa_persistence::{
-    DbConnection, StoreResult, associations, campaigns, documents, reference, requests,
+    DbConnection, StoreResult, accounts, associations, campaigns, documents, history, reference,
+    requests, service_accounts,
 };
+use uuid::Uuid;
 
 /// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow
 /// the request), or no one (scheduling, a juror's declaration, a step of a longer use case
@@ -319,4 +320,67 @@ fn check_ready_to_submit(
         association: association.profile.name,
         kinds: vault.kinds,
     })
+}
+
+/// Who acts, signed with their name (read), for callers that hold only the actor.
+pub fn signed(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Signed> {
+    let name = match actor {
+        Actor::Person { id, .. } => accounts::get(conn, *id)?.map(|a| a.display_name),
+        Actor::Service { id, .. } => service_accounts::get(conn, *id)?.map(|s| s.name),
+        Actor::Anonymous => None,
+    };
+    Ok(Signed {
+        actor: actor.clone(),
+        name: name.unwrap_or_else(|| "?".into()),
+    })
+}
+
+/// Who acted, as the history records it, from who signs.
+pub fn signed_actor(signed: &Signed) -> EventActor {
+    let (account, service) = match signed.actor {
+        Actor::Person { id, .. } => (Some(id), None),
+        Actor::Service { id, .. } => (None, Some(id)),
+        Actor::Anonymous => (None, None),
+    };
+    EventActor {
+        account,
+        service,
+        name: signed.name.clone(),
+    }
+}
+
+/// The author of a new event: who signs, and the event's id.
+pub fn author(signed: &Signed) -> Author {
+    Author {
+        event: EventId::from_uuid(Uuid::now_v7()),
+        actor: signed_actor(signed),
+    }
+}
+
+/// A request with what is shown of it.
+pub struct RequestFile {
+    pub request: StoredRequest,
+    pub campaign: Campaign,
+    pub association: String,
+    pub events: Vec<Event>,
+    /// The versions attached at its last submission, in the kinds' order.
+    pub documents: Vec<DocumentVersion>,
+}
+
+impl RequestFile {
+    /// Reads what is shown of a request.
+    pub fn load(conn: &mut DbConnection, request: StoredRequest) -> StoreResult<RequestFile> {
+        let campaign = campaigns::get(conn, request.campaign)?
+            .ok_or(DomainError::NotFound { what: "campaign" })?;
+        let association = associations::name(conn, request.association)?;
+        let events = history::events(conn, request.id)?;
+        let documents = requests::snapshot(conn, request.id)?;
+        Ok(RequestFile {
+            request,
+            campaign,
+            association,
+            events,
+            documents,
+        })
+    }
 }

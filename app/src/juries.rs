@@ -5,9 +5,9 @@
 
 use crate::access::require;
 use crate::clock::CityNow;
+use crate::instruction::signed;
 use crate::instruction::{Telling, act_many, act_on};
 use crate::notify::Notifier;
-use crate::requests::signed;
 use chrono::{DateTime, Utc};
 use simpa_domain::association::check_version;
 use simpa_domain::campaign::{Campaign, CircuitKind};

@@ -3,10 +3,11 @@
 //! and the city's staff read it.
 
 use crate::clock::CityNow;
+use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::juries::{Counting, counted_sheet};
 use crate::notify::{self, Notifier};
-use crate::requests::{load_readable, signed};
+use crate::requests::load_readable;
 use simpa_domain::DomainError;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::{Command, Declaration};

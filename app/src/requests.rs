@@ -2,28 +2,24 @@
 //! the request if they may see it, and what is shown of it: its campaign, its association's
 //! name, its history, the versions attached).
 
+use crate::access::require;
 use crate::clock::CityNow;
-use crate::instruction::{Telling, act};
+use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use chrono::{DateTime, Utc};
-use simpa_domain::campaign::{Campaign, Nature};
+use simpa_domain::campaign::Nature;
 use simpa_domain::circuit::{Command, decide};
-use simpa_domain::history::{Event, EventActor};
-use simpa_domain::ids::{AssociationId, CampaignId, EventId, RequestId};
-use simpa_domain::life::Author;
+use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::RequestContent;
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
-use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction;
 use simpa_persistence::reference::district_numbers;
-use simpa_persistence::requests::ViewAtRead;
-use simpa_persistence::{
-    DbConnection, StoreResult, accounts, associations, campaigns, history, requests,
-    service_accounts,
-};
+use simpa_persistence::requests::{RequestFilter, ViewAtRead};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_persistence::{Keyset, Page};
 use uuid::Uuid;
 
 /// Who acts and the request, if they may see it; otherwise "not found" (unauthenticated when
@@ -65,69 +61,6 @@ fn readable_as(
     );
     policy::authorize(actor, Action::ReadRequest(access))?;
     request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
-}
-
-/// Who acts, signed with their name (read), for callers that hold only the actor.
-pub fn signed(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Signed> {
-    let name = match actor {
-        Actor::Person { id, .. } => accounts::get(conn, *id)?.map(|a| a.display_name),
-        Actor::Service { id, .. } => service_accounts::get(conn, *id)?.map(|s| s.name),
-        Actor::Anonymous => None,
-    };
-    Ok(Signed {
-        actor: actor.clone(),
-        name: name.unwrap_or_else(|| "?".into()),
-    })
-}
-
-/// Who acted, as the history records it, from who signs.
-pub fn signed_actor(signed: &Signed) -> EventActor {
-    let (account, service) = match signed.actor {
-        Actor::Person { id, .. } => (Some(id), None),
-        Actor::Service { id, .. } => (None, Some(id)),
-        Actor::Anonymous => (None, None),
-    };
-    EventActor {
-        account,
-        service,
-        name: signed.name.clone(),
-    }
-}
-
-/// The author of a new event: who signs, and the event's id.
-pub fn author(signed: &Signed) -> Author {
-    Author {
-        event: EventId::from_uuid(Uuid::now_v7()),
-        actor: signed_actor(signed),
-    }
-}
-
-/// A request with what is shown of it.
-pub struct RequestFile {
-    pub request: StoredRequest,
-    pub campaign: Campaign,
-    pub association: String,
-    pub events: Vec<Event>,
-    /// The versions attached at its last submission, in the kinds' order.
-    pub documents: Vec<DocumentVersion>,
-}
-
-impl RequestFile {
-    /// Reads what is shown of a request.
-    pub fn load(conn: &mut DbConnection, request: StoredRequest) -> StoreResult<RequestFile> {
-        let campaign = campaigns::get(conn, request.campaign)?
-            .ok_or(DomainError::NotFound { what: "campaign" })?;
-        let association = associations::name(conn, request.association)?;
-        let events = history::events(conn, request.id)?;
-        let documents = requests::snapshot(conn, request.id)?;
-        Ok(RequestFile {
-            request,
-            campaign,
-            association,
-            events,
-            documents,
-        })
-    }
 }
 
 /// The content of a request as a front door received it, parsed once the districts known and
@@ -271,4 +204,34 @@ pub fn read_own(
     };
     policy::authorize(&member, Action::ReadRequest(access))?;
     Ok(Some(at_read))
+}
+
+/// A page of requests in the caller's scope, the latest first: an association its own
+/// (drafts included), the bureau every submitted request, a direction those it instructs, a
+/// town hall its district's local ones. With the actor, whom the summaries are shown to.
+#[tracing::instrument(name = "requests::list", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn list(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    filter: &RequestFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<(Actor, Page<StoredRequest>)> {
+    let actor = require(conn, subject, Action::ListRequests)?;
+    let page = requests::list(conn, &policy::request_scope(&actor), filter, after, limit)?;
+    Ok((actor, page))
+}
+
+/// A page of the requests waiting on the caller as staff: what they hold now.
+#[tracing::instrument(name = "requests::worklist", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn worklist(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    filter: &RequestFilter,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<(Actor, Page<StoredRequest>)> {
+    let actor = require(conn, subject, Action::FollowRequests)?;
+    let page = requests::worklist(conn, &policy::work_scope(&actor), filter, after, limit)?;
+    Ok((actor, page))
 }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::requests::{Edited, load_readable, read_own};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
-use simpa_domain::policy::{self, Action};
+use simpa_domain::policy::Action;
 use simpa_persistence::{StoreError, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -208,14 +208,5 @@ pub async fn list_requests(
     caller: Caller,
     query: Query<RequestQuery>,
 ) -> Result<web::Json<Page<RequestSummary>>, Problem> {
-    summary_page(
-        &state,
-        caller,
-        query.0,
-        Action::ListRequests,
-        |conn, actor, filter, after, limit| {
-            requests::list(conn, &policy::request_scope(actor), filter, after, limit)
-        },
-    )
-    .await
+    summary_page(&state, caller, query.0, simpa_app::requests::list).await
 }

@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use simpa_app::tracking::SeenChange;
 use simpa_domain::Violation;
 use simpa_domain::ids::RequestId;
-use simpa_domain::policy::{self, Action};
-use simpa_persistence::requests;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -35,16 +33,7 @@ pub async fn worklist(
     caller: Caller,
     query: Query<RequestQuery>,
 ) -> Result<web::Json<Page<RequestSummary>>, Problem> {
-    summary_page(
-        &state,
-        caller,
-        query.0,
-        Action::FollowRequests,
-        |conn, actor, filter, after, limit| {
-            requests::worklist(conn, &policy::work_scope(actor), filter, after, limit)
-        },
-    )
-    .await
+    summary_page(&state, caller, query.0, simpa_app::requests::worklist).await
 }
 
 fn invalid_since(code: &'static str, message: &str) -> Problem {

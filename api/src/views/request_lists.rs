@@ -11,11 +11,10 @@ use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use simpa_app::access::require;
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{Action, Actor};
+use simpa_domain::policy::{Actor, Subject};
 use simpa_domain::request::{self as rules};
 use simpa_persistence::Keyset;
 use simpa_persistence::requests::RequestFilter;
@@ -101,21 +100,21 @@ impl RequestQuery {
     }
 }
 
-/// A page of requests as summaries, for a caller the `action` admits, fetched by `fetch`.
+/// A use case reading a page of requests for the caller, with the actor it found.
+type ReadPage = fn(
+    &mut DbConnection,
+    Option<Subject>,
+    &RequestFilter,
+    Option<&Keyset>,
+    usize,
+) -> StoreResult<(Actor, simpa_persistence::Page<StoredRequest>)>;
+
+/// A page of requests as summaries, read by the use case `read` for the caller.
 pub(crate) async fn summary_page(
     state: &AppState,
     caller: Caller,
     query: RequestQuery,
-    action: Action,
-    fetch: impl FnOnce(
-        &mut DbConnection,
-        &Actor,
-        &RequestFilter,
-        Option<&Keyset>,
-        usize,
-    ) -> StoreResult<simpa_persistence::Page<StoredRequest>>
-    + Send
-    + 'static,
+    read: ReadPage,
 ) -> Result<web::Json<Page<RequestSummary>>, Problem> {
     let after = pagination::decode_cursor(query.cursor.as_deref())?;
     let limit = pagination::limit(query.limit)?;
@@ -123,8 +122,7 @@ pub(crate) async fn summary_page(
     let filter = query.filter(now, state.config.timezone)?;
     let page = state
         .read(move |conn| {
-            let actor = require(conn, caller.0, action)?;
-            let page = fetch(conn, &actor, &filter, after.as_ref(), limit)?;
+            let (actor, page) = read(conn, caller.0, &filter, after.as_ref(), limit)?;
             let next = page.next.clone();
             let items = summaries(conn, &actor, page.items, now)?;
             Ok(simpa_persistence::Page { items, next })

@@ -8,7 +8,7 @@ use crate::views::documents::{DocumentVersionView, FileView};
 use crate::views::request_fields::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::requests::RequestFile;
+use simpa_app::instruction::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::campaign::{Campaign, Sla};
 use simpa_domain::circuit::{Visibility, possible_actions};
