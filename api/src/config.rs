@@ -75,6 +75,9 @@ pub struct MailConfig {
     pub from: String,
     /// `SIMPA_REQUEST_LINK`: the address of a request for people, `{id}` replaced by its id.
     pub request_link: simpa_app::notify::RequestLink,
+    /// `SIMPA_PUBLIC_URL`: where people reach Simpa (the portal), which the links about their
+    /// account carry (to verify their address, to choose a new password).
+    pub account_links: simpa_app::notify::AccountLinks,
     /// Where `.eml` files go without SMTP.
     pub mail_dir: PathBuf,
 }
@@ -272,6 +275,7 @@ impl Config {
                 },
                 from: value("SIMPA_MAIL_FROM").unwrap_or_else(|| "Simpa <no-reply@simpa.invalid>".into()),
                 request_link: simpa_app::notify::RequestLink(value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("http://{bind_raw}/api/v1/requests/{{id}}"))),
+                account_links: simpa_app::notify::AccountLinks(value("SIMPA_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_raw}"))),
                 mail_dir,
             },
             outbox: OutboxConfig {

@@ -37,7 +37,7 @@ async fn panic_after_writing(
     state
         .write(move |conn| -> simpa_persistence::StoreResult<()> {
             let id = AccountId::from_uuid(uuid::Uuid::now_v7());
-            accounts::insert(conn, id, &email, "Panique", "pas un hachage", now)?;
+            accounts::insert(conn, id, &email, "Panique", "pas un hachage", false, now)?;
             panic!("fault injected by a test, inside a transaction, after writing");
         })
         .await?;

@@ -39,6 +39,7 @@ impl AppState {
             notifier: Arc::new(Notifier {
                 templates,
                 link: config.mail.request_link.clone(),
+                accounts: config.mail.account_links.clone(),
             }),
             db,
             clock,

@@ -4,13 +4,15 @@
 
 use crate::access::{person, require};
 use crate::clock::CityNow;
-use crate::notify::{Notifier, tell_account_exists};
+use crate::notify::{Notifier, tell_account_exists, tell_account_link, tell_password_changed};
+use crate::secrets::random_token;
 use crate::throttle::admit_attempt;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use simpa_domain::account::{Password, parse_display_name};
+use simpa_domain::account::{Password, TokenPurpose, check_token, parse_display_name};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
+use simpa_domain::digest::sha256_hex;
 use simpa_domain::ids::{AccountId, DirectionId, StaffRoleId};
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::reference::check_assignable_direction;
@@ -21,7 +23,9 @@ use simpa_persistence::accounts::{AccountRecord, MembershipRecord, Preferences, 
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::Addressee;
 use simpa_persistence::page::{Keyset, Page};
-use simpa_persistence::{DbConnection, StoreResult, accounts, reference, throttle};
+use simpa_persistence::{
+    DbConnection, StoreResult, account_tokens, accounts, reference, throttle, tokens,
+};
 use uuid::Uuid;
 
 /// A registration as typed, checked: every offending field at once.
@@ -38,8 +42,9 @@ impl Registration {
         display_name: &str,
     ) -> Result<Registration, DomainError> {
         let mut checks = Checks::default();
+        let personal = [email, display_name];
         let email = checks.check("email", EmailAddress::parse(email));
-        let password = checks.check("password", Password::parse(password));
+        let password = checks.check("password", Password::parse(password, &personal));
         let display_name = checks.check("display_name", parse_display_name(display_name));
         match (email, password, display_name) {
             (Some(email), Some(password), Some(display_name)) => Ok(Registration {
@@ -101,8 +106,15 @@ pub fn register(
         email,
         &registration.display_name,
         password_hash,
+        false,
         now,
     )?;
+    let owner = Addressee {
+        account: id,
+        email: email.as_str().to_owned(),
+        name: registration.display_name.clone(),
+    };
+    send_link(conn, notifier, &owner, TokenPurpose::VerifyEmail, now)?;
     if !request_emails {
         let mut preferences =
             accounts::preferences(conn, id)?.ok_or(DomainError::NotFound { what: "account" })?;
@@ -270,4 +282,221 @@ pub fn set_preferences(
     let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
     existed(accounts::set_preferences(conn, me, wanted)?, "account")?;
     Ok(wanted)
+}
+
+/// Makes a token for a link (256 random bits, only its hash stored) and sends the link.
+fn send_link(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &Addressee,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let token = random_token();
+    let hash = sha256_hex(token.as_bytes());
+    account_tokens::insert(
+        conn,
+        to.account,
+        purpose,
+        &hash,
+        now,
+        now + purpose.lifetime(),
+    )?;
+    tell_account_link(conn, notifier, to, purpose, &token, now)
+}
+
+/// Whether the account may be sent one more link of `purpose` today.
+fn may_send(
+    conn: &mut DbConnection,
+    account: AccountId,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let sent = account_tokens::sent_since(conn, account, purpose, now - Duration::days(1))?;
+    Ok(sent < TokenPurpose::PER_DAY)
+}
+
+/// The owner of a token presented for `purpose`, once it is good: every token of that
+/// purpose the account held is used up with it.
+fn redeem(
+    conn: &mut DbConnection,
+    token: &str,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> StoreResult<AccountRecord> {
+    let found = account_tokens::find_by_hash(conn, &sha256_hex(token.as_bytes()))?;
+    check_token(found.as_ref().map(|t| &t.state), purpose, now)?;
+    let account = match &found {
+        Some(t) => accounts::get(conn, t.account)?.filter(|a| a.active),
+        None => None,
+    };
+    // A link of a deactivated account, or one presented twice at once, is no good either.
+    match account {
+        Some(account) if account_tokens::use_up(conn, account.id, purpose, now)? => Ok(account),
+        _ => Err(check_token(None, purpose, now)
+            .err()
+            .unwrap_or(DomainError::NotFound { what: "token" })
+            .into()),
+    }
+}
+
+fn addressee(account: &AccountRecord) -> Addressee {
+    Addressee {
+        account: account.id,
+        email: account.email.clone(),
+        name: account.display_name.clone(),
+    }
+}
+
+/// Verifies the address of the account the link was sent to.
+#[tracing::instrument(name = "accounts::verify_email", skip_all)]
+pub fn verify_email(conn: &mut DbConnection, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    let account = redeem(conn, token, TokenPurpose::VerifyEmail, now)?;
+    accounts::mark_verified(conn, account.id, now)?;
+    Ok(())
+}
+
+/// Sends the signed-in person a new link to verify their address (at most five a day);
+/// refused when it is verified already.
+#[tracing::instrument(name = "accounts::resend_verification", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn resend_verification(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
+    let account = accounts::get(conn, me)?.ok_or(DomainError::NotFound { what: "account" })?;
+    if account.email_verified_at.is_some() {
+        return Err(DomainError::conflict(
+            "account.email_already_verified",
+            None,
+            "Votre adresse e-mail est déjà confirmée.",
+        )
+        .into());
+    }
+    if !may_send(conn, me, TokenPurpose::VerifyEmail, now)? {
+        return Err(DomainError::TooManyAttempts {
+            code: "account.too_many_links",
+            message: format!(
+                "Vous avez demandé {} liens en 24 heures : utilisez le dernier reçu, ou réessayez demain.",
+                TokenPurpose::PER_DAY
+            ),
+            retry_after_seconds: Duration::days(1).num_seconds(),
+        }
+        .into());
+    }
+    send_link(
+        conn,
+        notifier,
+        &addressee(&account),
+        TokenPurpose::VerifyEmail,
+        now,
+    )
+}
+
+/// "Forgot password": sends a link to choose a new one when the address has an active
+/// account (at most five a day), and nothing otherwise; the caller is told the same either
+/// way. Throttled per client address as registrations are.
+#[tracing::instrument(name = "accounts::request_password_reset", skip_all)]
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    policy: ThrottlePolicy,
+    address_key: &str,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    admit_attempt(conn, policy, &[address_key], now, |_, recent| {
+        Ok(policy.check_password_reset(recent[0], now)?)
+    })?;
+    let Some(account) = accounts::find_by_email(conn, email)?.filter(|a| a.active) else {
+        return Ok(());
+    };
+    if !may_send(conn, account.id, TokenPurpose::ResetPassword, now)? {
+        return Ok(());
+    }
+    send_link(
+        conn,
+        notifier,
+        &addressee(&account),
+        TokenPurpose::ResetPassword,
+        now,
+    )
+}
+
+/// Sets the password of the account a reset link was sent to (`password_hash`: the new
+/// password, hashed): every sign-in of the account ends, and its owner is told. A reset
+/// proves the address too.
+#[tracing::instrument(name = "accounts::reset_password", skip_all)]
+pub fn reset_password(
+    conn: &mut DbConnection,
+    token: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    let account = redeem(conn, token, TokenPurpose::ResetPassword, now)?;
+    accounts::mark_verified(conn, account.id, now)?;
+    new_password(conn, &account, password_hash, now, notifier)
+}
+
+/// The signed-in person's account and the hash of their password, to check the one they
+/// typed before they change it.
+#[tracing::instrument(name = "accounts::password_of", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn password_of(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+) -> StoreResult<(AccountRecord, String)> {
+    let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
+    let account = accounts::get(conn, me)?.ok_or(DomainError::NotFound { what: "account" })?;
+    let hash =
+        accounts::password_hash(conn, me)?.ok_or(DomainError::NotFound { what: "account" })?;
+    Ok((account, hash))
+}
+
+/// Changes the signed-in person's password, once the current one was checked against
+/// `checked_against` (which must still be the account's hash): every sign-in of the account
+/// ends, and its owner is told.
+#[tracing::instrument(name = "accounts::change_password", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn change_password(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    checked_against: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    let (account, current) = password_of(conn, subject)?;
+    // Changed meanwhile (another change, a reset): the password checked is no longer it.
+    if current != checked_against {
+        return Err(wrong_password().into());
+    }
+    new_password(conn, &account, password_hash, now, notifier)
+}
+
+/// The current password typed is not the account's.
+pub fn wrong_password() -> DomainError {
+    DomainError::invalid(
+        "current_password",
+        Violation::new("password.wrong", "Ce n'est pas votre mot de passe actuel."),
+    )
+}
+
+fn new_password(
+    conn: &mut DbConnection,
+    account: &AccountRecord,
+    password_hash: &str,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    accounts::set_password_hash(conn, account.id, password_hash)?;
+    tokens::revoke_account(conn, account.id, now)?;
+    let event = NewAuditEvent::new(
+        AuditAction::PasswordChanged,
+        AuditActor::of(Subject::Person(account.id)),
+    )
+    .about("account", account.id);
+    audit::record(conn, &event, now)?;
+    tell_password_changed(conn, notifier, &addressee(account), now)
 }

@@ -32,7 +32,7 @@ pub fn create_admin(
         .into());
     }
     let id = AccountId::from_uuid(Uuid::now_v7());
-    accounts::insert(conn, id, email, name, password_hash, now)?;
+    accounts::insert(conn, id, email, name, password_hash, true, now)?;
     accounts::grant(
         conn,
         StaffRoleId::from_uuid(Uuid::now_v7()),

@@ -93,6 +93,7 @@ pub fn act(
     }
     .ok_or(DomainError::NotFound { what: "campaign" })?;
     let ready = if attaches {
+        check_verified(signed)?;
         let resubmission = request.facts.state == RequestState::Incomplete;
         Some(check_ready_to_submit(
             conn,
@@ -322,16 +323,38 @@ fn check_ready_to_submit(
     })
 }
 
+/// A person submits (or sends back) a request once they proved their e-mail address: the
+/// city must be able to reach whoever files in an association's name.
+fn check_verified(signed: &Signed) -> Result<(), DomainError> {
+    if signed.verified {
+        Ok(())
+    } else {
+        Err(email_unverified())
+    }
+}
+
+/// What a person who did not prove their e-mail address yet is told.
+pub fn email_unverified() -> DomainError {
+    DomainError::conflict(
+        "account.email_unverified",
+        None,
+        "Confirmez d'abord votre adresse e-mail avec le lien qui vous a été envoyé (vous pouvez en demander un nouveau : POST /api/v1/me/verification).",
+    )
+}
+
 /// Who acts, signed with their name (read), for callers that hold only the actor.
 pub fn signed(conn: &mut DbConnection, actor: &Actor) -> StoreResult<Signed> {
-    let name = match actor {
-        Actor::Person { id, .. } => accounts::get(conn, *id)?.map(|a| a.display_name),
-        Actor::Service { id, .. } => service_accounts::get(conn, *id)?.map(|s| s.name),
-        Actor::Anonymous => None,
+    let (name, verified) = match actor {
+        Actor::Person { id, .. } => accounts::get(conn, *id)?.map_or((None, false), |a| {
+            (Some(a.display_name), a.email_verified_at.is_some())
+        }),
+        Actor::Service { id, .. } => (service_accounts::get(conn, *id)?.map(|s| s.name), true),
+        Actor::Anonymous => (None, false),
     };
     Ok(Signed {
         actor: actor.clone(),
         name: name.unwrap_or_else(|| "?".into()),
+        verified,
     })
 }
 

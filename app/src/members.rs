@@ -157,6 +157,9 @@ pub fn accept_invitation(
     let association = presented.invitation.association_id;
     existed(associations::lock(conn, association)?, "association")?;
     let account = accounts::get(conn, person)?.ok_or(DomainError::NotFound { what: "account" })?;
+    if account.email_verified_at.is_none() {
+        return Err(crate::instruction::email_unverified().into());
+    }
     let email = EmailAddress::parse(&account.email)
         .map_err(|_| StoreError::Corrupt(format!("accounts.email of {person}")))?;
     let already_member = members::role_of(conn, association, person)?.is_some();

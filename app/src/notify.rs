@@ -8,6 +8,7 @@ use lettre::message::Mailbox;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 use serde_json::Value as Json;
+use simpa_domain::account::TokenPurpose;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem, asked_in};
@@ -44,6 +45,29 @@ pub struct RequestLink(pub String);
 impl RequestLink {
     pub fn to(&self, request: RequestId) -> String {
         self.0.replace("{id}", &request.to_string())
+    }
+}
+
+/// Where people follow the links about their account (`SIMPA_PUBLIC_URL`, the portal's
+/// address): to verify their address, to choose a new password.
+#[derive(Debug, Clone)]
+pub struct AccountLinks(pub String);
+
+impl AccountLinks {
+    pub fn to(&self, purpose: TokenPurpose, token: &str) -> String {
+        let page = match purpose {
+            TokenPurpose::VerifyEmail => "compte/verification",
+            TokenPurpose::ResetPassword => "compte/mot-de-passe/nouveau",
+        };
+        format!("{}/{page}?jeton={token}", self.0.trim_end_matches('/'))
+    }
+
+    /// Where a person asks for a new password.
+    pub fn forgotten(&self) -> String {
+        format!(
+            "{}/compte/mot-de-passe-oublie",
+            self.0.trim_end_matches('/')
+        )
     }
 }
 
@@ -85,6 +109,12 @@ const FILES: &[(&str, &str)] = templates!(
     "request_still_incomplete.html",
     "account_exists.txt",
     "account_exists.html",
+    "verify_email.txt",
+    "verify_email.html",
+    "password_reset.txt",
+    "password_reset.html",
+    "password_changed.txt",
+    "password_changed.html",
 );
 
 /// The templates, parsed once.
@@ -124,6 +154,7 @@ impl Templates {
 pub struct Notifier {
     pub templates: Templates,
     pub link: RequestLink,
+    pub accounts: AccountLinks,
 }
 
 /// Whom of these members a notice reaches (a decision or not), by their choice.
@@ -603,6 +634,50 @@ pub fn tell_account_exists(
         .render(Notice::AccountExists, subject, data)?;
     let once_a_day = format!("account_exists:{}:{}", to.account, now.today());
     queue(conn, to, rendered, None, Some(once_a_day), now.at).map(|_| ())
+}
+
+/// Sends a person the link of a token (to verify their address, to reset their password),
+/// valid for the token's lifetime.
+pub fn tell_account_link(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &Addressee,
+    purpose: TokenPurpose,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let notice = match purpose {
+        TokenPurpose::VerifyEmail => Notice::VerifyEmail,
+        TokenPurpose::ResetPassword => Notice::PasswordReset,
+    };
+    let data = context! {
+        recipient => to.name.clone(),
+        link => notifier.accounts.to(purpose, token),
+        hours => purpose.lifetime().num_hours(),
+    };
+    let rendered = notifier
+        .templates
+        .render(notice, notice.label().to_owned(), data)?;
+    queue(conn, to, rendered, None, None, now).map(|_| ())
+}
+
+/// Tells a person their password changed (by a reset or by themselves), and what to do if it
+/// was not them.
+pub fn tell_password_changed(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &Addressee,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let data = context! {
+        recipient => to.name.clone(),
+        link => notifier.accounts.forgotten(),
+    };
+    let notice = Notice::PasswordChanged;
+    let rendered = notifier
+        .templates
+        .render(notice, notice.label().to_owned(), data)?;
+    queue(conn, to, rendered, None, None, now).map(|_| ())
 }
 
 /// What the reminders of a day queued.

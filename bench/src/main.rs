@@ -178,7 +178,7 @@ async fn jury_call(state: &AppState, count: usize, jurors: usize) -> Result<(Str
                 ))
                 .map_err(|_| config("e-mail"))?;
                 let name = format!("Juré·e {j} du banc {n}");
-                accounts::insert(conn, account, &email, &name, &hash, now)?;
+                accounts::insert(conn, account, &email, &name, &hash, true, now)?;
                 let grant = StaffRoleId::from_uuid(uuid::Uuid::now_v7());
                 accounts::grant(conn, grant, account, StaffRole::Juror, None, now)?;
                 sitting.push(simpa_fixtures::Person { account, name });

@@ -1,19 +1,29 @@
-//! Accounts: the rules for passwords, names and refresh-token rotation.
+//! Accounts: the rules for passwords, names, the links sent to a person's address (to verify
+//! it, to reset a password) and refresh-token rotation.
 
-use crate::Violation;
+use crate::coded_enum;
 use crate::text;
-use chrono::{DateTime, Utc};
+use crate::{DomainError, Violation};
+use chrono::{DateTime, Duration, Utc};
 
 /// Minimum and maximum password lengths, in characters (NIST SP 800-63B asks for at least 8;
-/// we ask 10 and cap the length so hashing stays bounded).
-pub const PASSWORD_MIN_CHARS: usize = 10;
+/// we ask 12, as the ANSSI does for a password alone, and cap the length so hashing stays
+/// bounded).
+pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// The least zxcvbn score a password needs (0 to 4): 3 is "safely unguessable", out of reach
+/// of an offline attack on a slow hash. zxcvbn ships with Simpa the lists it checks against
+/// (the 30,000 most common passwords, names, words, keyboard patterns, dates), no network.
+pub const PASSWORD_MIN_SCORE: u8 = 3;
 
 /// A password that meets the length rules. Never logged, never stored in clear.
 pub struct Password(String);
 
 impl Password {
-    pub fn parse(raw: &str) -> Result<Password, Violation> {
+    /// A password of the right length that is not common nor easy to guess; `personal` are
+    /// what it must not be built on (the e-mail address, the name).
+    pub fn parse(raw: &str, personal: &[&str]) -> Result<Password, Violation> {
         let length = raw.chars().count();
         if length < PASSWORD_MIN_CHARS {
             Err(Violation::new(
@@ -25,6 +35,16 @@ impl Password {
                 "password.too_long",
                 format!("Le mot de passe doit comporter au plus {PASSWORD_MAX_CHARS} caractères."),
             ))
+        } else if guessable(raw, personal) {
+            Err(Violation::new(
+                "password.too_common",
+                "Ce mot de passe est trop courant ou trop facile à deviner (mot du dictionnaire, suite de touches, date, votre nom ou votre adresse). Choisissez par exemple quatre mots sans rapport entre eux.",
+            ))
+        } else if built_on(raw, personal) {
+            Err(Violation::new(
+                "password.personal",
+                "Ce mot de passe reprend surtout votre nom ou votre adresse e-mail : choisissez-en un qui ne vous désigne pas.",
+            ))
         } else {
             Ok(Password(raw.to_owned()))
         }
@@ -33,6 +53,41 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// The words of a person's own texts (name, address) of three letters or more, lowercased.
+fn personal_words(personal: &[&str]) -> Vec<String> {
+    personal
+        .iter()
+        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
+        .filter(|word| word.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether zxcvbn finds the password easy to guess, told the person's own texts and words.
+fn guessable(raw: &str, personal: &[&str]) -> bool {
+    let words = personal_words(personal);
+    let inputs: Vec<&str> = personal
+        .iter()
+        .copied()
+        .chain(words.iter().map(String::as_str))
+        .collect();
+    (zxcvbn::zxcvbn(raw, &inputs).score() as u8) < PASSWORD_MIN_SCORE
+}
+
+/// Whether the password is little more than the person's own words ("camillemartin2026"
+/// for Camille Martin): fewer than eight letters and digits remain without them.
+fn built_on(raw: &str, personal: &[&str]) -> bool {
+    let words = personal_words(personal);
+    if words.is_empty() {
+        return false;
+    }
+    let mut rest = raw.to_lowercase();
+    for word in &words {
+        rest = rest.replace(word.as_str(), "");
+    }
+    rest.chars().filter(|c| c.is_alphanumeric()).count() < 8
 }
 
 impl std::fmt::Debug for Password {
@@ -44,6 +99,58 @@ impl std::fmt::Debug for Password {
 /// A person's name as shown to others.
 pub fn parse_display_name(raw: &str) -> Result<String, Violation> {
     text::line(raw, 1, 120)
+}
+
+coded_enum! {
+    /// What a link sent to a person's address is for; each has its own lifetime.
+    pub enum TokenPurpose {
+        VerifyEmail = ("verify_email", "confirmer l'adresse e-mail"),
+        ResetPassword = ("reset_password", "choisir un nouveau mot de passe"),
+    }
+}
+
+impl TokenPurpose {
+    /// How long a link stays good: 48 hours to verify an address, one hour to reset a
+    /// password.
+    pub fn lifetime(self) -> Duration {
+        match self {
+            TokenPurpose::VerifyEmail => Duration::hours(48),
+            TokenPurpose::ResetPassword => Duration::hours(1),
+        }
+    }
+
+    /// How many links of this purpose an account is sent within a day at most.
+    pub const PER_DAY: i64 = 5;
+}
+
+/// What is known of a link's token when it is presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountTokenState {
+    pub purpose: TokenPurpose,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// A link is good once, for its purpose, until it expires. Whatever is wrong (unknown,
+/// used, expired, for something else, tampered with), the caller is told the same.
+pub fn check_token(
+    state: Option<&AccountTokenState>,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    match state {
+        Some(t) if t.purpose == purpose && t.used_at.is_none() && now < t.expires_at => Ok(()),
+        _ => Err(DomainError::invalid(
+            "token",
+            Violation::new(
+                "token.invalid",
+                format!(
+                    "Ce lien pour {} n'est pas (ou plus) valable : il a déjà servi, il a expiré ou il est incomplet. Demandez-en un nouveau.",
+                    purpose.label()
+                ),
+            ),
+        )),
+    }
 }
 
 /// What is known of a refresh token presented for rotation.
@@ -114,22 +221,90 @@ mod tests {
 
     #[test]
     fn password_length_rules() {
-        assert!(Password::parse("correct horse").is_ok());
+        assert!(Password::parse("correct horse battery", &[]).is_ok());
         assert_eq!(
-            Password::parse("short").unwrap_err().code,
+            Password::parse("short", &[]).unwrap_err().code,
             "password.too_short"
         );
         assert_eq!(
-            Password::parse(&"x".repeat(129)).unwrap_err().code,
+            Password::parse(&"x".repeat(129), &[]).unwrap_err().code,
             "password.too_long"
         );
-        // Characters, not bytes.
-        assert!(Password::parse("ééééééééé").is_err());
-        assert!(Password::parse("éééééééééé").is_ok());
+        // Characters, not bytes: eleven accented letters are too short, whatever their bytes.
         assert_eq!(
-            format!("{:?}", Password::parse("correct horse").unwrap()),
+            Password::parse("éèàùçéèàùçé", &[]).unwrap_err().code,
+            "password.too_short"
+        );
+        assert!(Password::parse("Éole vanille métro 7 !", &[]).is_ok());
+        assert_eq!(
+            format!(
+                "{:?}",
+                Password::parse("correct horse battery", &[]).unwrap()
+            ),
             "Password(***)"
         );
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused() {
+        for common in [
+            "password1234",
+            "azertyuiop123",
+            "123456789012",
+            "qwertyuiopasdf",
+            "motdepasse123",
+            "aaaaaaaaaaaa",
+        ] {
+            assert_eq!(
+                Password::parse(common, &[]).unwrap_err().code,
+                "password.too_common",
+                "{common}"
+            );
+        }
+        // Built on the person's own name and address.
+        let personal = ["camille.martin@exemple.org", "Camille Martin"];
+        assert_eq!(
+            Password::parse("camillemartin2026", &personal)
+                .unwrap_err()
+                .code,
+            "password.personal"
+        );
+        assert!(Password::parse("camille et les girafes orageuses", &personal).is_ok());
+    }
+
+    #[test]
+    fn a_link_is_good_once_for_its_purpose_until_it_expires() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0).unwrap();
+        let fresh = AccountTokenState {
+            purpose: TokenPurpose::ResetPassword,
+            expires_at: now + TokenPurpose::ResetPassword.lifetime(),
+            used_at: None,
+        };
+        assert!(check_token(Some(&fresh), TokenPurpose::ResetPassword, now).is_ok());
+        let refused =
+            |state: Option<&AccountTokenState>, purpose, at| match check_token(state, purpose, at)
+                .unwrap_err()
+            {
+                DomainError::Invalid(errors) => errors[0].code,
+                other => panic!("{other:?}"),
+            };
+        let used = AccountTokenState {
+            used_at: Some(now),
+            ..fresh.clone()
+        };
+        for (state, purpose, at) in [
+            (None, TokenPurpose::ResetPassword, now),
+            (Some(&used), TokenPurpose::ResetPassword, now),
+            (Some(&fresh), TokenPurpose::VerifyEmail, now),
+            (
+                Some(&fresh),
+                TokenPurpose::ResetPassword,
+                now + Duration::hours(1),
+            ),
+        ] {
+            assert_eq!(refused(state, purpose, at), "token.invalid");
+        }
+        assert_eq!(TokenPurpose::VerifyEmail.lifetime(), Duration::hours(48));
     }
 
     #[test]

@@ -16,6 +16,7 @@ coded_enum! {
         ClientSignedIn = ("auth.client_signed_in", "Connexion d'un client d'API"),
         ClientSignInRefused = ("auth.client_sign_in_refused", "Connexion d'un client d'API refusée"),
         RefreshTokenReused = ("auth.refresh_token_reused", "Jeton de rafraîchissement présenté deux fois : session révoquée"),
+        PasswordChanged = ("auth.password_changed", "Mot de passe changé (toutes les sessions fermées)"),
         StaffRoleGranted = ("staff_role.granted", "Rôle attribué"),
         StaffRoleRevoked = ("staff_role.revoked", "Rôle retiré"),
         ServiceAccountCreated = ("service_account.created", "Client d'API créé"),

@@ -29,6 +29,9 @@ coded_enum! {
         StillIncomplete = ("request_still_incomplete", "Votre demande attend toujours des pièces"),
         Digest = ("work_digest", "Les demandes qui vous attendent"),
         AccountExists = ("account_exists", "Vous avez déjà un compte Simpa"),
+        VerifyEmail = ("verify_email", "Confirmez votre adresse e-mail"),
+        PasswordReset = ("password_reset", "Choisissez un nouveau mot de passe"),
+        PasswordChanged = ("password_changed", "Votre mot de passe a changé"),
     }
 }
 

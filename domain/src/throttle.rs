@@ -140,6 +140,26 @@ impl ThrottlePolicy {
         refuse_sign_in(self.address_wait(address, now))
     }
 
+    /// Refuses a "forgot password" while the address asked too many within the window (as
+    /// many as it may register accounts).
+    pub fn check_password_reset(
+        &self,
+        address: RecentFailures,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        match self.full(address, self.max_registrations_per_address, now) {
+            Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
+                code: "auth.too_many_password_resets",
+                message: format!(
+                    "Trop de demandes de nouveau mot de passe depuis cette adresse : réessayez dans {}.",
+                    in_words(retry_after_seconds)
+                ),
+                retry_after_seconds,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses a registration while the address registered too many within the window.
     pub fn check_registration(
         &self,

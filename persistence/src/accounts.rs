@@ -23,6 +23,8 @@ pub struct AccountRecord {
     pub display_name: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// When its owner proved the address (by the link sent to it); `None` until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A staff role as granted.
@@ -48,7 +50,14 @@ pub struct Credentials {
     pub active: bool,
 }
 
-type AccountRow = (String, String, String, bool, NaiveDateTime);
+type AccountRow = (
+    String,
+    String,
+    String,
+    bool,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
 
 const ACCOUNT_COLUMNS: (
     accounts::id,
@@ -56,16 +65,18 @@ const ACCOUNT_COLUMNS: (
     accounts::display_name,
     accounts::active,
     accounts::created_at,
+    accounts::email_verified_at,
 ) = (
     accounts::id,
     accounts::email,
     accounts::display_name,
     accounts::active,
     accounts::created_at,
+    accounts::email_verified_at,
 );
 
 fn account_from_row(
-    (id, email, display_name, active, created_at): AccountRow,
+    (id, email, display_name, active, created_at, verified_at): AccountRow,
 ) -> StoreResult<AccountRecord> {
     Ok(AccountRecord {
         id: parse("accounts.id", &id)?,
@@ -73,6 +84,7 @@ fn account_from_row(
         display_name,
         active,
         created_at: utc(created_at),
+        email_verified_at: verified_at.map(utc),
     })
 }
 
@@ -89,6 +101,7 @@ pub fn insert(
     email: &EmailAddress,
     display_name: &str,
     password_hash: &str,
+    verified: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     insert_many(
@@ -98,6 +111,7 @@ pub fn insert(
             email,
             display_name,
             password_hash,
+            verified,
         }],
         now,
     )?;
@@ -110,6 +124,8 @@ pub struct NewAccount<'a> {
     pub email: &'a EmailAddress,
     pub display_name: &'a str,
     pub password_hash: &'a str,
+    /// Whether its address is known to be its owner's (demo data, an admin's command).
+    pub verified: bool,
 }
 
 #[derive(Insertable)]
@@ -123,6 +139,7 @@ struct NewRow<'a> {
     password_hash: &'a str,
     active: bool,
     created_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 /// Creates active accounts.
@@ -141,10 +158,37 @@ pub fn insert_many(
             password_hash: a.password_hash,
             active: true,
             created_at: naive(now),
+            email_verified_at: a.verified.then(|| naive(now)),
         })
         .collect();
     insert_batches!(conn, accounts::table, &rows);
     Ok(())
+}
+
+/// Records that the owner proved the address; `false` when it was already.
+pub fn mark_verified(
+    conn: &mut DbConnection,
+    id: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        accounts::table
+            .find(id.to_string())
+            .filter(accounts::email_verified_at.is_null()),
+    )
+    .set(accounts::email_verified_at.eq(naive(now)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The hash of an active account's password.
+pub fn password_hash(conn: &mut DbConnection, id: AccountId) -> StoreResult<Option<String>> {
+    Ok(accounts::table
+        .find(id.to_string())
+        .filter(accounts::active.eq(true))
+        .select(accounts::password_hash)
+        .first::<String>(conn)
+        .optional()?)
 }
 
 pub fn set_password_hash(
@@ -372,6 +416,8 @@ pub fn load_actor(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRes
 pub struct Signed {
     pub actor: Actor,
     pub name: String,
+    /// Whether a person proved their e-mail address (programs have none to prove).
+    pub verified: bool,
 }
 
 /// The actor of a subject and their name, in one round trip (see [`load_actor`]).
@@ -380,6 +426,7 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
         None => Ok(Signed {
             actor: Actor::Anonymous,
             name: "?".into(),
+            verified: false,
         }),
         Some(Subject::Person(id)) => {
             // One round trip: whether the account is active, its memberships, its staff roles.
@@ -392,7 +439,9 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
                         "account".into_sql::<Text>(),
                         None::<String>.into_sql::<Nullable<Text>>(),
                         accounts::display_name,
-                        None::<i32>.into_sql::<Nullable<Integer>>(),
+                        diesel::dsl::sql::<Nullable<Integer>>(
+                            "CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END",
+                        ),
                     ));
                 let members = association_members::table
                     .filter(association_members::account_id.eq(who.clone()))
@@ -412,10 +461,10 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
                     ));
                 account.union_all(members).union_all(staff).load(c)?
             });
-            let Some(name) = rows
+            let Some((name, verified)) = rows
                 .iter()
                 .find(|(what, ..)| what == "account")
-                .map(|(_, _, name, _)| name.clone())
+                .map(|(_, _, name, verified)| (name.clone(), *verified == Some(1)))
             else {
                 return Err(unauthenticated());
             };
@@ -442,6 +491,7 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
                     staff,
                 },
                 name,
+                verified,
             })
         }
         Some(Subject::Service(id)) => {
@@ -461,6 +511,7 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
                         direction: parse("service_accounts.direction_id", &direction)?,
                     },
                     name,
+                    verified: true,
                 }),
                 _ => Err(unauthenticated()),
             }

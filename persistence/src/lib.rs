@@ -2,6 +2,7 @@
 //! run the same queries through one Diesel connection type; each use case runs in one
 //! transaction through [`Db::read`] or [`Db::write`].
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod agreements;
 pub mod associations;

@@ -1,6 +1,18 @@
 //! The Diesel schema, one for both backends: UUIDs as Text, times as Timestamp (UTC).
 
 diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     districts (number) {
         number -> Integer,
         name -> Text,
@@ -44,6 +56,7 @@ diesel::table! {
         created_at -> Timestamp,
         request_emails -> Bool,
         work_emails -> Text,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -613,6 +626,7 @@ diesel::joinable!(association_sectors -> associations (association_id));
 diesel::joinable!(association_sectors -> sectors (sector_code));
 diesel::joinable!(association_members -> associations (association_id));
 diesel::joinable!(association_members -> accounts (account_id));
+diesel::joinable!(account_tokens -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 diesel::joinable!(document_versions -> document_kinds (kind_code));
 diesel::joinable!(requests -> campaigns (campaign_id));
@@ -655,6 +669,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_tokens,
     audit_events,
     districts,
     district_postal_codes,

@@ -134,3 +134,19 @@ pub fn revoke_family(conn: &mut DbConnection, family: Uuid, now: DateTime<Utc>) 
     .execute(conn)?;
     Ok(())
 }
+
+/// Revokes every sign-in of an account (a password reset or change): each of its refresh
+/// tokens stops working at once.
+pub fn revoke_account(
+    conn: &mut DbConnection,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        refresh_token_families::table
+            .filter(refresh_token_families::account_id.eq(account.to_string()))
+            .filter(refresh_token_families::revoked_at.is_null()),
+    )
+    .set(refresh_token_families::revoked_at.eq(naive(now)))
+    .execute(conn)?)
+}

@@ -310,7 +310,7 @@ async fn create_admin(
     };
     let parsed = (
         EmailAddress::parse(email),
-        Password::parse(&raw),
+        Password::parse(&raw, &[email, name]),
         parse_display_name(name),
     );
     let (email, password, name) = match parsed {

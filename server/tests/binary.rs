@@ -184,7 +184,7 @@ fn admin_create_takes_the_password_from_standard_input_once_per_email() {
     };
     let short = create("short");
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("au moins 10 caractères"));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("au moins 12 caractères"));
     let created = create("a long enough password");
     assert!(
         created.status.success(),

@@ -768,8 +768,24 @@ fn rows(w: &World) -> Vec<Row> {
         Row::new("POST", "/api/v1/accounts", p("/api/v1/accounts".into()))
             .json(json!({"email": "inscription@exemple.org", "password": "une phrase de passe", "display_name": "Inscrite"}))
             .public(),
+        Row::new("POST", "/api/v1/accounts/verification", p("/api/v1/accounts/verification".into()))
+            .json(json!({"token": "inconnu"}))
+            .public(),
+        Row::new("POST", "/api/v1/auth/password-reset", p("/api/v1/auth/password-reset".into()))
+            .json(json!({"email": "personne@exemple.org"}))
+            .public(),
+        Row::new("POST", "/api/v1/auth/password-reset/confirm", p("/api/v1/auth/password-reset/confirm".into()))
+            .json(json!({"token": "inconnu", "password": "girafe orageuse 42 tambours"}))
+            .public(),
         // Accounts and staff roles.
         Row::new("GET", "/api/v1/me", p("/api/v1/me".into())).allow(all_people),
+        // Demo people proved their address already: allowed, then told so.
+        Row::new("POST", "/api/v1/me/verification", p("/api/v1/me/verification".into()))
+            .allow(all_people),
+        // The current password is wrong: allowed, then refused by the rule.
+        Row::new("PUT", "/api/v1/me/password", p("/api/v1/me/password".into()))
+            .json(json!({"current_password": "pas le bon", "new_password": "girafe orageuse 42 tambours"}))
+            .allow(all_people),
         Row::new("GET", "/api/v1/me/preferences", p("/api/v1/me/preferences".into())).allow(all_people),
         Row::new("PUT", "/api/v1/me/preferences", p("/api/v1/me/preferences".into()))
             .json(json!({"request_emails": true, "work_emails": "immediate"}))

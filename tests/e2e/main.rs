@@ -1,6 +1,7 @@
 //! End-to-end tests over real HTTP. Every test body runs on SQLite and on PostgreSQL.
 
 mod access;
+mod account_links;
 mod accounts;
 mod associations;
 mod audit;

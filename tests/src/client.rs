@@ -190,10 +190,42 @@ impl TestApp {
         self.signed_in_as(email, simpa_fixtures::DEMO_PASSWORD)
     }
 
-    /// A newly registered, signed-in person.
+    /// A newly registered person who verified their address, signed in.
     pub fn new_user(&self, email: &str) -> User {
         self.register(email);
+        self.verify_address(email);
         self.signed_in_as(email, PASSWORD)
+    }
+
+    /// The token of the latest link e-mailed to `email` under `subject`, as the message
+    /// queued in the outbox carries it (`…?jeton=TOKEN`).
+    pub fn mailed_token(&self, email: &str, subject: &str) -> String {
+        let (recipient, subject) = (format!("%<{email}>"), subject.to_owned());
+        let body: String = self
+            .db
+            .read(move |conn| {
+                use diesel::prelude::*;
+                use simpa_persistence::schema::outbox;
+                Ok(outbox::table
+                    .filter(outbox::recipient.like(recipient))
+                    .filter(outbox::subject.eq(subject))
+                    .order(outbox::created_at.desc())
+                    .select(outbox::body)
+                    .first::<String>(conn)?)
+            })
+            .expect("a link e-mailed");
+        token_in(&body).expect("a link with its token")
+    }
+
+    /// Verifies `email` with the link of the latest verification e-mail it received.
+    pub fn verify_address(&self, email: &str) {
+        let token = self.mailed_token(email, "Confirmez votre adresse e-mail");
+        self.post(
+            "/api/v1/accounts/verification",
+            None,
+            &json!({ "token": token }),
+        )
+        .expect(204);
     }
 
     /// The person of `email`, signed in with `password`, their id read from `/me`.
@@ -355,4 +387,14 @@ fn user_of(id: String, email: &str, tokens: &Value) -> User {
             .expect("refresh token")
             .to_owned(),
     }
+}
+
+/// The token of the first account link in a message's text (`…?jeton=TOKEN`).
+pub fn token_in(text: &str) -> Option<String> {
+    let after = text.split("jeton=").nth(1)?;
+    let token: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!token.is_empty()).then_some(token)
 }

@@ -56,6 +56,8 @@ struct Shared {
     slow_ms: AtomicU64,
     /// Messages whose data arrived and are held back by `slow_ms`.
     held: AtomicU64,
+    /// Subjects of messages a test is not about: kept out of `deliveries`.
+    ignored: Mutex<Vec<String>>,
 }
 
 pub struct SmtpSink {
@@ -131,12 +133,32 @@ impl SmtpSink {
         }
     }
 
+    /// Leaves the messages of this subject out of `deliveries` and `wait_for`, for a test
+    /// about other messages (the links that verify the addresses of the people it registers,
+    /// say).
+    pub fn ignore_subject(&self, subject: &str) {
+        self.shared
+            .ignored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(subject.to_owned());
+    }
+
     pub fn deliveries(&self) -> Vec<Delivery> {
+        let ignored = self
+            .shared
+            .ignored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         self.shared
             .deliveries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .filter(|d| !ignored.contains(&d.subject()))
+            .cloned()
+            .collect()
     }
 
     /// Waits until at least `count` messages arrived (or the deadline passes), and returns all.

@@ -7,11 +7,12 @@ use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use crate::views::accounts::MembershipView;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::accounts::{self as app, AccountFile};
 use simpa_domain::DomainError;
+use simpa_domain::account::Password;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::roles::StaffRole;
 use simpa_domain::throttle::counted_address;
@@ -72,6 +73,9 @@ pub struct AccountView {
     pub display_name: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Whether its owner proved the address (with the link sent to it): until then they
+    /// cannot submit a request nor join an association.
+    pub email_verified: bool,
     pub staff_roles: Vec<StaffRoleView>,
     pub memberships: Vec<MembershipView>,
 }
@@ -107,6 +111,7 @@ impl From<AccountFile> for AccountView {
             display_name: account.display_name,
             active: account.active,
             created_at: account.created_at,
+            email_verified: account.email_verified_at.is_some(),
             staff_roles: file
                 .staff_roles
                 .into_iter()
@@ -351,6 +356,205 @@ pub async fn revoke_staff_role(
             let (account, role) = (AccountId::from_uuid(account), StaffRoleId::from_uuid(role));
             app::revoke_staff_role(conn, caller.0, account, role, now)
         })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A link's token, as the link sent by e-mail carries it (`?jeton=…`).
+#[derive(Deserialize, ToSchema)]
+pub struct TokenInput {
+    pub token: String,
+}
+
+/// Verifies an address with the token of the link sent to it at registration (valid 48
+/// hours, once). An unknown, used, expired or altered token: 422 `token.invalid`.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = TokenInput,
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 400, response = responses::BadRequest),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/accounts/verification")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: Json<TokenInput>,
+) -> Result<HttpResponse, Problem> {
+    let token = body.value.token;
+    let now = state.now();
+    state
+        .write(move |conn| app::verify_email(conn, &token, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// What a request for a link answers.
+#[derive(Serialize, ToSchema)]
+pub struct LinkSent {
+    pub detail: &'static str,
+}
+
+/// Sends the signed-in person a new link to verify their address (five a day at most: 429
+/// beyond); 409 `account.email_already_verified` once it is.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, body = LinkSent),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 409, response = responses::Conflict),
+        (status = 429, response = responses::TooManyRequests),
+    )
+)]
+#[post("/me/verification")]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, Problem> {
+    let now = state.now();
+    let notifier = state.notifier.clone();
+    state
+        .write(move |conn| app::resend_verification(conn, caller.0, now, &notifier))
+        .await?;
+    Ok(HttpResponse::Accepted().json(LinkSent {
+        detail: "Un nouveau lien vient de partir vers votre adresse e-mail.",
+    }))
+}
+
+/// An address that forgot its password.
+#[derive(Deserialize, ToSchema)]
+pub struct ForgottenPassword {
+    #[schema(example = "tresoriere@exemple.org")]
+    pub email: String,
+}
+
+const RESET_SENT: &str = "Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot de passe vient d'y partir ; il reste valable une heure.";
+
+/// "Forgot password": mails a link to choose a new password (valid one hour, once) when the
+/// address has an account, and answers the same whether it has one or not. Throttled per
+/// client address (429); five links a day at most per account.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ForgottenPassword,
+    responses(
+        (status = 202, body = LinkSent),
+        (status = 400, response = responses::BadRequest),
+        (status = 422, response = responses::Invalid),
+        (status = 429, response = responses::TooManyRequests),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<ForgottenPassword>,
+) -> Result<HttpResponse, Problem> {
+    let email = simpa_domain::contact::EmailAddress::parse(&body.value.email)
+        .map_err(|v| DomainError::invalid("email", v))?;
+    let now = state.now();
+    let policy = state.config.throttle;
+    let address = format!(
+        "reset:ip:{}",
+        counted_address(&crate::auth::client_address(
+            &req,
+            state.config.trust_forwarded_for
+        ))
+    );
+    let notifier = state.notifier.clone();
+    state
+        .write(move |conn| {
+            app::request_password_reset(conn, &email, policy, &address, now, &notifier)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(LinkSent { detail: RESET_SENT }))
+}
+
+/// A new password, with the token of the link that allows it.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordReset {
+    pub token: String,
+    #[schema(min_length = 12, max_length = 128)]
+    pub password: String,
+}
+
+/// Sets a new password with the token of a reset link: every sign-in of the account ends
+/// (its refresh tokens are revoked) and its owner is told by e-mail. 422 `token.invalid` for
+/// a link unknown, used, expired or altered; 422 on the password's rules (12 characters at
+/// least, not common nor easy to guess).
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 400, response = responses::BadRequest),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    body: Json<PasswordReset>,
+) -> Result<HttpResponse, Problem> {
+    let input = body.value;
+    let password =
+        Password::parse(&input.password, &[]).map_err(|v| DomainError::invalid("password", v))?;
+    let hash = state.hash_password(password.expose().to_owned()).await?;
+    let now = state.now();
+    let notifier = state.notifier.clone();
+    state
+        .write(move |conn| app::reset_password(conn, &input.token, &hash, now, &notifier))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One's password changed: the current one, and the new.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    #[schema(min_length = 12, max_length = 128)]
+    pub new_password: String,
+}
+
+/// Changes one's password, given the current one (422 `password.wrong` otherwise): every
+/// sign-in of the account ends, this one too (sign in again), and the owner is told by e-mail.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<PasswordChange>,
+) -> Result<HttpResponse, Problem> {
+    let input = body.value;
+    let (account, current) = state
+        .read(move |conn| app::password_of(conn, caller.0))
+        .await?;
+    let personal = [account.email.as_str(), account.display_name.as_str()];
+    let password = Password::parse(&input.new_password, &personal)
+        .map_err(|v| DomainError::invalid("new_password", v))?;
+    let matches = state
+        .verify_password(input.current_password, Some(current.clone()))
+        .await?;
+    if !matches {
+        return Err(app::wrong_password().into());
+    }
+    let hash = state.hash_password(password.expose().to_owned()).await?;
+    let now = state.now();
+    let notifier = state.notifier.clone();
+    state
+        .write(move |conn| app::change_password(conn, caller.0, &current, &hash, now, &notifier))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
