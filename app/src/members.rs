@@ -2,7 +2,8 @@
 //! removes them; the person invited accepts with the invitation's token. Every change is in
 //! the audit trail.
 
-use crate::access::require;
+use crate::access::{person, require};
+use crate::notify::{InvitationLetter, Notifier, tell_invited};
 use crate::secrets::random_token;
 use chrono::{DateTime, Utc};
 use simpa_domain::DomainError;
@@ -83,6 +84,7 @@ pub fn invite(
     email: EmailAddress,
     role: MemberRole,
     now: DateTime<Utc>,
+    notifier: &Notifier,
 ) -> StoreResult<Invited> {
     let Actor::Person { id: inviter, .. } = managing(conn, subject, id)? else {
         return Err(DomainError::Forbidden.into());
@@ -137,6 +139,64 @@ pub fn invite(
     audit::record(conn, &event, now)?;
     let invitation = members::pending_invitation(conn, id, &email)?
         .ok_or_else(|| StoreError::from(DomainError::NotFound { what: "invitation" }))?;
+    mail_invitation(conn, notifier, inviter, &invitation, &token, now)?;
+    Ok(Invited { invitation, token })
+}
+
+/// Mails an invitation, with its token, to the address invited.
+fn mail_invitation(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    inviter: AccountId,
+    invitation: &Invitation,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let email = EmailAddress::parse(&invitation.email)
+        .map_err(|_| StoreError::Corrupt(format!("the e-mail of invitation {}", invitation.id)))?;
+    let inviter = accounts::get(conn, inviter)?.map_or_else(|| "?".into(), |a| a.display_name);
+    let association = associations::name(conn, invitation.association_id)?;
+    let role = invitation.role.label().to_lowercase();
+    let letter = InvitationLetter {
+        association: &association,
+        inviter: &inviter,
+        role: &role,
+        token,
+        expires_on: invitation.expires_at.date_naive(),
+    };
+    tell_invited(conn, notifier, &email, &letter, now)
+}
+
+/// Sends a pending invitation again, with a new token and a new validity (the token before
+/// no longer works). The president.
+#[tracing::instrument(name = "members::resend_invitation", skip_all, fields(actor = Subject::kind(subject), association = %id, invitation = %invitation))]
+pub fn resend_invitation(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: AssociationId,
+    invitation: Uuid,
+    now: DateTime<Utc>,
+    notifier: &Notifier,
+) -> StoreResult<Invited> {
+    let actor = managing(conn, subject, id)?;
+    let inviter = person(&actor)?;
+    let token = random_token();
+    let expires_at = now + chrono::Duration::days(INVITATION_VALIDITY_DAYS);
+    existed(
+        members::renew_invitation(
+            conn,
+            id,
+            invitation,
+            &sha256_hex(token.as_bytes()),
+            expires_at,
+        )?,
+        "invitation",
+    )?;
+    let invitation = members::pending_invitations(conn, id)?
+        .into_iter()
+        .find(|i| i.id == invitation)
+        .ok_or(DomainError::NotFound { what: "invitation" })?;
+    mail_invitation(conn, notifier, inviter, &invitation, &token, now)?;
     Ok(Invited { invitation, token })
 }
 

@@ -3,7 +3,7 @@
 //! queued in the outbox in the same transaction as what causes it.
 
 use crate::clock::CityNow;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::Mailbox;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
@@ -12,6 +12,7 @@ use simpa_domain::account::TokenPurpose;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem, asked_in};
+use simpa_domain::contact::EmailAddress;
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::ids::{AccountId, RequestId};
 use simpa_domain::life::StoredRequest;
@@ -60,6 +61,14 @@ impl AccountLinks {
             TokenPurpose::ResetPassword => "compte/mot-de-passe/nouveau",
         };
         format!("{}/{page}?jeton={token}", self.0.trim_end_matches('/'))
+    }
+
+    /// Where the person invited to join an association accepts.
+    pub fn invitation(&self, token: &str) -> String {
+        format!(
+            "{}/compte/invitation?jeton={token}",
+            self.0.trim_end_matches('/')
+        )
     }
 
     /// Where a person asks for a new password.
@@ -115,6 +124,8 @@ const FILES: &[(&str, &str)] = templates!(
     "password_reset.html",
     "password_changed.txt",
     "password_changed.html",
+    "invitation.txt",
+    "invitation.html",
 );
 
 /// The templates, parsed once.
@@ -678,6 +689,46 @@ pub fn tell_password_changed(
         .templates
         .render(notice, notice.label().to_owned(), data)?;
     queue(conn, to, rendered, None, None, now).map(|_| ())
+}
+
+/// What an invitation to join an association says.
+pub struct InvitationLetter<'a> {
+    pub association: &'a str,
+    pub inviter: &'a str,
+    pub role: &'a str,
+    pub token: &'a str,
+    pub expires_on: NaiveDate,
+}
+
+/// Mails an invitation to the address invited, which may have no account yet: the link to
+/// accept it, who invites, for which role, until when.
+pub fn tell_invited(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &EmailAddress,
+    letter: &InvitationLetter<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let data = context! {
+        association => letter.association,
+        inviter => letter.inviter,
+        role => letter.role,
+        link => notifier.accounts.invitation(letter.token),
+        until => simpa_domain::wording::french_date(letter.expires_on),
+    };
+    let notice = Notice::Invitation;
+    let subject = format!("{} : {}", notice.label(), letter.association);
+    let (subject, text, html) = notifier.templates.render(notice, subject, data)?;
+    let message = NewMessage {
+        channel: Channel::Email,
+        recipient: to.as_str().to_owned(),
+        subject,
+        body: text,
+        html: Some(html),
+        request: None,
+        dedupe_key: None,
+    };
+    outbox::enqueue(conn, &message, now).map(|_| ())
 }
 
 /// What the reminders of a day queued.

@@ -286,6 +286,30 @@ pub fn invite(conn: &mut DbConnection, new: NewInvitation<'_>) -> StoreResult<()
     Ok(())
 }
 
+/// Gives a pending invitation a new token and validity (it is sent again); the token before
+/// no longer works. `false` if there is no pending invitation with that id in that association.
+pub fn renew_invitation(
+    conn: &mut DbConnection,
+    association: AssociationId,
+    id: Uuid,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        association_invitations::table
+            .filter(association_invitations::id.eq(id.to_string()))
+            .filter(association_invitations::association_id.eq(association.to_string()))
+            .filter(association_invitations::accepted_at.is_null())
+            .filter(association_invitations::cancelled_at.is_null()),
+    )
+    .set((
+        association_invitations::token_hash.eq(token_hash),
+        association_invitations::expires_at.eq(naive(expires_at)),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Cancels a pending invitation; `false` if there is none with that id in that association.
 pub fn cancel_invitation(
     conn: &mut DbConnection,

@@ -851,6 +851,9 @@ fn rows(w: &World) -> Vec<Row> {
         Row::new("DELETE", "/api/v1/associations/{association_id}/members/{account_id}", format!("/api/v1/associations/{o}/members/{}", w.members[1]))
             .allow(&[Owner, Admin])
             .hide("association.not_found", &outsiders),
+        Row::new("POST", "/api/v1/associations/{association_id}/invitations/{invitation_id}/resend", format!("/api/v1/associations/{o}/invitations/{}/resend", w.invitation))
+            .allow(&[Owner, Admin])
+            .hide("association.not_found", &outsiders),
         Row::new("DELETE", "/api/v1/associations/{association_id}/invitations/{invitation_id}", format!("/api/v1/associations/{o}/invitations/{}", w.invitation))
             .allow(&[Owner, Admin])
             .hide("association.not_found", &outsiders),

@@ -302,7 +302,62 @@ fn a_person_changes_their_password_with_the_current_one(backend: Backend) {
     .expect_problem(403, "access.forbidden");
 }
 
+fn an_invitation_is_mailed_with_its_link_and_sent_again_with_a_new_one(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_mailing_to(&sink, backend, &[]);
+    let app = &city.app;
+    let (president, association) = ready_association(app, 81);
+    let email = "eve@exemple.org";
+    let answered = invite(app, &president, &association, email, "treasurer");
+    let subject = "Vous êtes invité·e à rejoindre une association : Association 81";
+    let mail = arrived(&sink, email, subject, 1);
+    let text = mail[0].body("text/plain");
+    for said in [
+        "Test president81@exemple.org vous invite à rejoindre « Association 81 »",
+        "avec le rôle de trésorier·ère",
+        "L'invitation reste valable jusqu'au",
+    ] {
+        assert!(text.contains(said), "{said}: {text}");
+    }
+    let first = link_token(&mail[0], "compte/invitation");
+    assert_eq!(first, answered, "the link carries the invitation's token");
+    // Sent again: a new link, the one before no longer works.
+    let pending = app.get(
+        &format!("/api/v1/associations/{}/members", id(&association)),
+        Some(&president.access),
+    );
+    let invitation = pending.expect(200)["invitations"][0]["id"]
+        .as_str()
+        .expect("an invitation")
+        .to_owned();
+    let resend = format!(
+        "/api/v1/associations/{}/invitations/{invitation}/resend",
+        id(&association)
+    );
+    let stranger = app.new_user("mallory@exemple.org");
+    app.post(&resend, Some(&stranger.access), &json!({}))
+        .expect_problem(404, "association.not_found");
+    let again = app.post(&resend, Some(&president.access), &json!({}));
+    let second = again.expect(200)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_ne!(second, first);
+    let mail = arrived(&sink, email, subject, 2);
+    let mailed: Vec<String> = mail
+        .iter()
+        .map(|m| link_token(m, "compte/invitation"))
+        .collect();
+    assert!(mailed.contains(&second), "{mailed:?}");
+    let eve = app.new_user(email);
+    accept(app, &eve, &first).expect_problem(404, "invitation.not_found");
+    accept(app, &eve, &second).expect(201);
+    app.post(&resend, Some(&president.access), &json!({}))
+        .expect_problem(404, "invitation.not_found");
+}
+
 on_both_backends!(
+    an_invitation_is_mailed_with_its_link_and_sent_again_with_a_new_one,
     an_address_is_verified_by_the_link_mailed_to_it,
     verification_links_are_resent_five_times_a_day_and_expire_after_48_hours,
     a_forgotten_password_is_reset_by_the_link_mailed_to_the_address,

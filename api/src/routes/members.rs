@@ -8,7 +8,7 @@ use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use crate::views::accounts::MembershipView;
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::members as app;
@@ -132,9 +132,10 @@ pub async fn list_members(
     Ok(web::Json(view))
 }
 
-/// Invites a person to join (the president). The answer holds a single-use token, shown
-/// once, that the person uses to accept within 30 days, signed in with the invited address.
-/// The answer is the same whether or not the address already has an account.
+/// Invites a person to join (the president): the invitation is mailed to the address with a
+/// link ($SIMPA_PUBLIC_URL/compte/invitation?jeton=…) to accept within 30 days, signed in with
+/// that address once verified. The answer holds the same single-use token, shown once. It is
+/// the same whether or not the address already has an account.
 #[utoipa::path(
     tag = "members",
     security(("bearer" = [])),
@@ -160,15 +161,49 @@ pub async fn invite_member(
     let email = EmailAddress::parse(&input.email).map_err(|v| DomainError::invalid("email", v))?;
     let role = input.role.0;
     let now = state.now();
+    let notifier = state.notifier.clone();
     let invited = state
-        .write(move |conn| app::invite(conn, caller.0, id, email, role, now))
+        .write(move |conn| app::invite(conn, caller.0, id, email, role, now, &notifier))
         .await?;
-    Ok(HttpResponse::Created()
+    Ok(created_invitation(HttpResponse::Created(), invited))
+}
+
+/// An invitation and its token, which no cache may keep.
+fn created_invitation(mut answer: HttpResponseBuilder, invited: app::Invited) -> HttpResponse {
+    answer
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CreatedInvitation {
             invitation: invited.invitation.into(),
             token: invited.token,
-        }))
+        })
+}
+
+/// Sends a pending invitation again (the president), with a new link valid 30 days: the link
+/// sent before no longer works.
+#[utoipa::path(
+    tag = "members",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CreatedInvitation),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[post("/associations/{association_id}/invitations/{invitation_id}/resend")]
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (id, invitation) = path.into_inner();
+    let id = AssociationId::from_uuid(id);
+    let now = state.now();
+    let notifier = state.notifier.clone();
+    let invited = state
+        .write(move |conn| app::resend_invitation(conn, caller.0, id, invitation, now, &notifier))
+        .await?;
+    Ok(created_invitation(HttpResponse::Ok(), invited))
 }
 
 /// Accepts an invitation: the signed-in person, whose e-mail must be the invited one, becomes

@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::change_member_role)
         .service(members::remove_member)
         .service(members::cancel_invitation)
+        .service(members::resend_invitation)
         .service(members::accept_invitation)
         .service(documents::list_kinds)
         .service(documents::update_kind)
