@@ -129,6 +129,8 @@ pub struct AccountFile {
     pub account: AccountRecord,
     pub staff_roles: Vec<StaffGrant>,
     pub memberships: Vec<MembershipRecord>,
+    /// When it last signed in, from the audit trail.
+    pub last_sign_in: Option<DateTime<Utc>>,
 }
 
 fn account_file(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountFile> {
@@ -137,6 +139,7 @@ fn account_file(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountFi
         account,
         staff_roles: accounts::staff_grants(conn, id)?,
         memberships: accounts::memberships(conn, id)?,
+        last_sign_in: audit::last_sign_in(conn, id)?,
     })
 }
 
@@ -499,4 +502,41 @@ fn new_password(
     .about("account", account.id);
     audit::record(conn, &event, now)?;
     tell_password_changed(conn, notifier, &addressee(account), now)
+}
+
+/// Deactivates an account (admins): it can no longer sign in, its sessions end and the
+/// access tokens it holds stop working at its next call; an admin cannot deactivate
+/// themselves. Or reactivates one. In the audit trail.
+#[tracing::instrument(name = "accounts::set_active", skip_all, fields(actor = Subject::kind(subject), account = %account, active))]
+pub fn set_active(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    account: AccountId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<AccountFile> {
+    let actor = require(conn, subject, Action::ManageAccounts)?;
+    accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
+    if !active && matches!(actor, Actor::Person { id, .. } if id == account) {
+        return Err(DomainError::conflict(
+            "account.self_deactivation",
+            None,
+            "Vous ne pouvez pas désactiver votre propre compte : un autre administrateur le fera.",
+        )
+        .into());
+    }
+    if accounts::set_active(conn, account, active)? {
+        if !active {
+            tokens::revoke_account(conn, account, now)?;
+        }
+        let action = if active {
+            AuditAction::AccountReactivated
+        } else {
+            AuditAction::AccountDeactivated
+        };
+        let event =
+            NewAuditEvent::new(action, AuditActor::acting(&actor)).about("account", account);
+        audit::record(conn, &event, now)?;
+    }
+    account_file(conn, account)
 }

@@ -6,6 +6,7 @@
 //!
 //! Addresses arrive as `ip:…`, as the audit trail writes them.
 
+use crate::access::{person, require};
 use crate::secrets::random_token;
 use crate::throttle::admit_attempt;
 use chrono::{DateTime, Duration, Utc};
@@ -13,13 +14,15 @@ use simpa_domain::account::{RefreshDecision, decide_refresh};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::digest::sha256_hex;
+use simpa_domain::existed;
 use simpa_domain::ids::{AccountId, ServiceAccountId};
-use simpa_domain::policy::Subject;
+use simpa_domain::policy::{Action, Subject};
 use simpa_domain::throttle::{
     SignInFailures, ThrottlePolicy, counted_address, is_known_address, known_address_since,
 };
 use simpa_persistence::accounts::{self, Credentials};
 use simpa_persistence::audit::{self, NewAuditEvent};
+use simpa_persistence::tokens::{Device, Session};
 use simpa_persistence::{DbConnection, StoreResult, service_accounts, throttle, tokens};
 use uuid::Uuid;
 
@@ -104,6 +107,7 @@ pub fn open_session(
     attempt: &Attempt,
     account: AccountId,
     address: &str,
+    user_agent: Option<&str>,
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> StoreResult<String> {
@@ -116,7 +120,11 @@ pub fn open_session(
     .from_address(address);
     audit::record(conn, &signed_in, now)?;
     let family = Uuid::now_v7();
-    tokens::start_family(conn, family, account, now)?;
+    let device = Device {
+        user_agent: user_agent.map(device_name),
+        address: Some(bare_address(address).to_owned()),
+    };
+    tokens::start_family(conn, family, account, &device, now)?;
     new_refresh_token(conn, family, now, ttl)
 }
 
@@ -178,6 +186,7 @@ pub fn refresh(
                 return Ok(Refresh::Reused);
             }
             accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
+            tokens::touch_family(conn, presented.family, now)?;
             let next = new_refresh_token(conn, presented.family, now, ttl)?;
             Ok(Refresh::Rotated {
                 account: presented.account,
@@ -250,6 +259,50 @@ pub fn record_throttled(
 ) -> StoreResult<()> {
     let event = NewAuditEvent::new(AuditAction::SignInThrottled, claimed).from_address(address);
     audit::record_once_since(conn, &event, policy.window_start(now), now).map(|_| ())
+}
+
+/// A client's User-Agent as its owner's sessions show it: on one line, 200 characters at most.
+fn device_name(user_agent: &str) -> String {
+    simpa_domain::text::on_one_line(user_agent)
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// The signed-in person's sessions still open, the latest used first.
+#[tracing::instrument(name = "sign_in::sessions", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn sessions(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Session>> {
+    let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
+    tokens::sessions(conn, me, now)
+}
+
+/// Ends one of the signed-in person's sessions (`None`: all of them, this one too): their
+/// refresh tokens stop working; access tokens already issued expire on their own.
+#[tracing::instrument(name = "sign_in::end_sessions", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn end_sessions(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    session: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
+    match session {
+        Some(id) => existed(tokens::revoke_session(conn, me, id, now)?, "session")?,
+        None => {
+            tokens::revoke_account(conn, me, now)?;
+        }
+    }
+    let event = NewAuditEvent::new(
+        AuditAction::SessionRevoked,
+        AuditActor::of(Subject::Person(me)),
+    )
+    .about("account", me)
+    .with(serde_json::json!({ "session": session }));
+    audit::record(conn, &event, now)
 }
 
 /// Signs out: the refresh token's session is revoked (nothing happens for a token unknown

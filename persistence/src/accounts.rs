@@ -165,6 +165,19 @@ pub fn insert_many(
     Ok(())
 }
 
+/// Deactivates or reactivates an account; `false` when it already was so (or does not
+/// exist).
+pub fn set_active(conn: &mut DbConnection, id: AccountId, active: bool) -> StoreResult<bool> {
+    let updated = diesel::update(
+        accounts::table
+            .find(id.to_string())
+            .filter(accounts::active.eq(!active)),
+    )
+    .set(accounts::active.eq(active))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Records that the owner proved the address; `false` when it was already.
 pub fn mark_verified(
     conn: &mut DbConnection,

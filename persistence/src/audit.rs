@@ -139,6 +139,19 @@ pub fn sign_in_addresses(
     Ok(addresses.into_iter().flatten().collect())
 }
 
+/// When the account last signed in, if it ever did.
+pub fn last_sign_in(
+    conn: &mut DbConnection,
+    account: AccountId,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let at: Option<NaiveDateTime> = audit_events::table
+        .filter(audit_events::actor_account_id.eq(account.to_string()))
+        .filter(audit_events::action.eq(AuditAction::SignedIn.code()))
+        .select(diesel::dsl::max(audit_events::occurred_at))
+        .first(conn)?;
+    Ok(at.map(utc))
+}
+
 /// The events (of one action), the latest first.
 pub fn list(
     conn: &mut DbConnection,

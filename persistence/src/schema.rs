@@ -91,6 +91,9 @@ diesel::table! {
         account_id -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        user_agent -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

@@ -18,11 +18,20 @@ pub struct RefreshToken {
     pub state: RefreshTokenState,
 }
 
-/// Starts a family: a new sign-in.
+/// Where a sign-in comes from, as its owner sees it among their sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    /// The client's User-Agent, cut short.
+    pub user_agent: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Starts a family: a new sign-in, from `device`.
 pub fn start_family(
     conn: &mut DbConnection,
     family: Uuid,
     account: AccountId,
+    device: &Device,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::insert_into(refresh_token_families::table)
@@ -30,9 +39,97 @@ pub fn start_family(
             refresh_token_families::id.eq(family.to_string()),
             refresh_token_families::account_id.eq(account.to_string()),
             refresh_token_families::created_at.eq(naive(now)),
+            refresh_token_families::user_agent.eq(device.user_agent.as_deref()),
+            refresh_token_families::client_address.eq(device.address.as_deref()),
+            refresh_token_families::last_used_at.eq(naive(now)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Records that a sign-in was used now (a refresh).
+pub fn touch_family(conn: &mut DbConnection, family: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+    diesel::update(refresh_token_families::table.find(family.to_string()))
+        .set(refresh_token_families::last_used_at.eq(naive(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A sign-in still open, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: Uuid,
+    pub device: Device,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+type SessionRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+/// The account's sign-ins not revoked whose last token has not expired, the latest used
+/// first.
+pub fn sessions(
+    conn: &mut DbConnection,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Session>> {
+    let live = refresh_tokens::table
+        .filter(refresh_tokens::expires_at.gt(naive(now)))
+        .filter(refresh_tokens::used_at.is_null())
+        .select(refresh_tokens::family_id);
+    let rows: Vec<SessionRow> = refresh_token_families::table
+        .filter(refresh_token_families::account_id.eq(account.to_string()))
+        .filter(refresh_token_families::revoked_at.is_null())
+        .filter(refresh_token_families::id.eq_any(live))
+        .select((
+            refresh_token_families::id,
+            refresh_token_families::user_agent,
+            refresh_token_families::client_address,
+            refresh_token_families::created_at,
+            refresh_token_families::last_used_at,
+        ))
+        .order((
+            refresh_token_families::last_used_at.desc(),
+            refresh_token_families::id.desc(),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, user_agent, address, created_at, last_used_at)| {
+            Ok(Session {
+                id: parse("refresh_token_families.id", &id)?,
+                device: Device {
+                    user_agent,
+                    address,
+                },
+                signed_in_at: utc(created_at),
+                last_used_at: last_used_at.map(utc),
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of the account's sign-ins; `false` when it has none of that id still open.
+pub fn revoke_session(
+    conn: &mut DbConnection,
+    account: AccountId,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        refresh_token_families::table
+            .find(family.to_string())
+            .filter(refresh_token_families::account_id.eq(account.to_string()))
+            .filter(refresh_token_families::revoked_at.is_null()),
+    )
+    .set(refresh_token_families::revoked_at.eq(naive(now)))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 pub fn insert(

@@ -799,6 +799,14 @@ fn rows(w: &World) -> Vec<Row> {
             .allow(&[Admin]),
         Row::new("DELETE", "/api/v1/accounts/{account_id}/staff-roles/{role_id}", format!("/api/v1/accounts/{}/staff-roles/{}", w.scratch_account, w.scratch_role))
             .allow(&[Admin]),
+        Row::new("POST", "/api/v1/accounts/{account_id}/deactivate", format!("/api/v1/accounts/{}/deactivate", w.scratch_account))
+            .allow(&[Admin]),
+        Row::new("POST", "/api/v1/accounts/{account_id}/reactivate", format!("/api/v1/accounts/{}/reactivate", w.scratch_account))
+            .allow(&[Admin]),
+        Row::new("GET", "/api/v1/me/sessions", p("/api/v1/me/sessions".into())).allow(all_people),
+        Row::new("DELETE", "/api/v1/me/sessions/{session_id}", format!("/api/v1/me/sessions/{}", uuid::Uuid::nil()))
+            .allow(all_people),
+        Row::new("DELETE", "/api/v1/me/sessions", p("/api/v1/me/sessions".into())).allow(all_people),
         Row::new("GET", "/api/v1/service-accounts", p("/api/v1/service-accounts".into())).allow(&[Admin]),
         Row::new("POST", "/api/v1/service-accounts", p("/api/v1/service-accounts".into()))
             .json(json!({"name": "Progiciel de la matrice", "direction_id": w.djs}))

@@ -202,7 +202,154 @@ fn jurors_see_no_association_list(backend: Backend) {
         .expect_problem(403, "access.forbidden");
 }
 
+fn an_admin_deactivates_an_account_and_its_tokens_die_at_once(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let user = app.new_user("agent@exemple.org");
+    let path = |what: &str, id: &str| format!("/api/v1/accounts/{id}/{what}");
+    app.post(
+        &path("deactivate", &admin.id),
+        Some(&user.access),
+        &json!({}),
+    )
+    .expect_problem(403, "access.forbidden");
+    app.post(
+        &path("deactivate", &admin.id),
+        Some(&admin.access),
+        &json!({}),
+    )
+    .expect_problem(409, "account.self_deactivation");
+    let deactivated = app.post(
+        &path("deactivate", &user.id),
+        Some(&admin.access),
+        &json!({}),
+    );
+    let view = deactivated.expect(200);
+    assert_eq!(view["active"], false);
+    assert!(view["last_signed_in_at"].is_string(), "{view}");
+    // Its access token, its refresh token and its password stop working at once.
+    app.get("/api/v1/me", Some(&user.access))
+        .expect_problem(401, "auth.account_inactive");
+    app.post(
+        "/api/v1/auth/token",
+        None,
+        &json!({"grant_type": "refresh_token", "refresh_token": user.refresh}),
+    )
+    .expect_problem(401, "auth.invalid_refresh_token");
+    app.sign_in(&user.email, simpa_tests::client::PASSWORD)
+        .expect_problem(401, "auth.invalid_credentials");
+    let trail = app.get(
+        "/api/v1/audit-events?action=account.deactivated",
+        Some(&admin.access),
+    );
+    let events = trail.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["subject"], format!("account:{}", user.id));
+    // Reactivated, its owner signs in again.
+    let reactivated = app.post(
+        &path("reactivate", &user.id),
+        Some(&admin.access),
+        &json!({}),
+    );
+    assert_eq!(reactivated.expect(200)["active"], true);
+    app.sign_in(&user.email, simpa_tests::client::PASSWORD)
+        .expect(200);
+    app.post(
+        &path("deactivate", &uuid::Uuid::now_v7().to_string()),
+        Some(&admin.access),
+        &json!({}),
+    )
+    .expect_problem(404, "account.not_found");
+}
+
+fn sign_in_from(app: &TestApp, email: &str, device: &str) -> serde_json::Value {
+    app.send(
+        app.request(reqwest::Method::POST, "/api/v1/auth/token")
+            .header("user-agent", device)
+            .json(&json!({"grant_type": "password", "email": email, "password": simpa_tests::client::PASSWORD})),
+    )
+    .expect(200)
+    .clone()
+}
+
+fn people_see_their_sessions_and_end_one_or_all(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let user = app.new_user("camille@exemple.org");
+    let phone = sign_in_from(
+        &app,
+        &user.email,
+        "Mozilla/5.0 (Android 15; Mobile) Firefox/140.0",
+    );
+    // A User-Agent is kept to 200 characters.
+    let long = format!(
+        "Mozilla/5.0 (X11; Linux x86_64) Chrome/141 {}",
+        "x".repeat(300)
+    );
+    let laptop = sign_in_from(&app, &user.email, &long);
+    let sessions = |token: &str| {
+        app.get("/api/v1/me/sessions", Some(token)).expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone()
+    };
+    let open = sessions(&user.access);
+    assert_eq!(open.len(), 3, "{open:?}");
+    assert_eq!(
+        open[0]["device"].as_str(),
+        Some(&long[..200]),
+        "the latest used first"
+    );
+    assert_eq!(
+        open[1]["device"],
+        "Mozilla/5.0 (Android 15; Mobile) Firefox/140.0"
+    );
+    assert!(open.iter().all(|s| s["address"] == "127.0.0.1"), "{open:?}");
+    let refresh = |token: &serde_json::Value| {
+        app.post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "refresh_token", "refresh_token": token}),
+        )
+    };
+    // Ending the phone's session: its refresh token dies, the others live.
+    let phone_session = open[1]["id"].as_str().expect("id").to_owned();
+    let ended = app.delete(
+        &format!("/api/v1/me/sessions/{phone_session}"),
+        Some(&user.access),
+    );
+    assert_eq!(ended.status, 204);
+    refresh(&phone["refresh_token"]).expect_problem(401, "auth.invalid_refresh_token");
+    assert_eq!(sessions(&user.access).len(), 2);
+    // Nobody ends another's session: it does not exist for them.
+    let other = app.new_user("dominique@exemple.org");
+    let laptop_session = open[0]["id"].as_str().expect("id").to_owned();
+    app.delete(
+        &format!("/api/v1/me/sessions/{laptop_session}"),
+        Some(&other.access),
+    )
+    .expect_problem(404, "session.not_found");
+    let renewed = refresh(&laptop["refresh_token"]).expect(200).clone();
+    // All at once, this one too.
+    assert_eq!(
+        app.delete("/api/v1/me/sessions", Some(&user.access)).status,
+        204
+    );
+    refresh(&renewed["refresh_token"]).expect_problem(401, "auth.invalid_refresh_token");
+    refresh(&json!(user.refresh)).expect_problem(401, "auth.invalid_refresh_token");
+    assert!(sessions(&user.access).is_empty());
+    // A program has no sessions of its own.
+    let (_, client) = app.api_client(&admin, "DAC");
+    app.get("/api/v1/me/sessions", Some(&client))
+        .expect_problem(403, "access.forbidden");
+}
+
 on_both_backends!(
+    an_admin_deactivates_an_account_and_its_tokens_die_at_once,
+    people_see_their_sessions_and_end_one_or_all,
     jurors_see_no_association_list,
     the_account_list_pages_in_email_order,
     staff_roles_granted_or_revoked_take_effect_at_the_next_request,

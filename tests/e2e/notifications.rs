@@ -36,18 +36,27 @@ fn city_with(backend: Backend, vars: &[(&'static str, String)]) -> City {
 /// file is about other messages.
 const VERIFY: &str = "Confirmez votre adresse e-mail";
 
-/// A sink that leaves out the links verifying addresses.
+/// What is no notice about requests: the links verifying addresses, the invitations to join
+/// an association (subjects start so).
+const NOT_NOTICES: [&str; 2] = [VERIFY, "Vous êtes invité·e à rejoindre une association"];
+
+/// A sink that leaves out what is no notice about requests.
 fn notices_sink() -> SmtpSink {
     let sink = SmtpSink::start();
-    sink.ignore_subject(VERIFY);
+    for subject in NOT_NOTICES {
+        sink.ignore_subject(subject);
+    }
     sink
 }
 
-/// The outbox's messages but for the links verifying addresses.
+/// The outbox's messages that are notices about requests.
 fn notices(items: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
     items
         .into_iter()
-        .filter(|m| m["subject"] != VERIFY)
+        .filter(|m| {
+            let subject = m["subject"].as_str().unwrap_or_default();
+            !NOT_NOTICES.iter().any(|n| subject.starts_with(n))
+        })
         .collect()
 }
 
@@ -275,7 +284,9 @@ fn messages_wait_for_a_server_down_and_go_out_once_it_is_back(backend: Backend) 
         std::thread::sleep(Duration::from_millis(50));
     }
     let sink = SmtpSink::start_on(port).expect("the port again");
-    sink.ignore_subject(VERIFY);
+    for subject in NOT_NOTICES {
+        sink.ignore_subject(subject);
+    }
     let mail = sink.wait_for(2, Duration::from_secs(15));
     // Settled: every message was accepted before it was marked sent, and nothing is left to
     // send, so what arrived is final.
@@ -568,11 +579,12 @@ fn a_deactivated_account_gets_no_digest(backend: Backend) {
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (_, _, request) = submitted(app, 1, &campaign);
     city.admit_and_dispatch(&request, "DAC", &[]);
-    let dac_id = city.dac.id.clone();
-    app.execute_sql(format!(
-        "UPDATE accounts SET active = FALSE WHERE id = '{dac_id}'"
-    ))
-    .expect("deactivated");
+    app.post(
+        &format!("/api/v1/accounts/{}/deactivate", city.dac.id),
+        Some(&city.admin.access),
+        &json!({}),
+    )
+    .expect(200);
     let report = simpa_api::jobs::daily(&app.services.state).expect("daily jobs");
     assert_eq!(report.digests, 0, "nobody active waits for one");
     let statuses = notices(app.outbox_settled(&city.admin, Duration::from_secs(10)));

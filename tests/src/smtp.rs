@@ -133,7 +133,7 @@ impl SmtpSink {
         }
     }
 
-    /// Leaves the messages of this subject out of `deliveries` and `wait_for`, for a test
+    /// Leaves the messages whose subject starts so out of `deliveries` and `wait_for`, for a test
     /// about other messages (the links that verify the addresses of the people it registers,
     /// say).
     pub fn ignore_subject(&self, subject: &str) {
@@ -156,7 +156,10 @@ impl SmtpSink {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .filter(|d| !ignored.contains(&d.subject()))
+            .filter(|d| {
+                let subject = d.subject();
+                !ignored.iter().any(|i| subject.starts_with(i.as_str()))
+            })
             .cloned()
             .collect()
     }

@@ -17,6 +17,7 @@ use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::roles::StaffRole;
 use simpa_domain::throttle::counted_address;
 use simpa_persistence::accounts::{AccountRecord, StaffGrant};
+use simpa_persistence::tokens::Session;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -76,6 +77,8 @@ pub struct AccountView {
     /// Whether its owner proved the address (with the link sent to it): until then they
     /// cannot submit a request nor join an association.
     pub email_verified: bool,
+    /// When it last signed in (from the audit trail).
+    pub last_signed_in_at: Option<DateTime<Utc>>,
     pub staff_roles: Vec<StaffRoleView>,
     pub memberships: Vec<MembershipView>,
 }
@@ -112,6 +115,7 @@ impl From<AccountFile> for AccountView {
             active: account.active,
             created_at: account.created_at,
             email_verified: account.email_verified_at.is_some(),
+            last_signed_in_at: file.last_sign_in,
             staff_roles: file
                 .staff_roles
                 .into_iter()
@@ -555,6 +559,162 @@ pub async fn change_password(
     let notifier = state.notifier.clone();
     state
         .write(move |conn| app::change_password(conn, caller.0, &current, &hash, now, &notifier))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deactivates an account (admins): it can no longer sign in, its sessions end at once and
+/// the access tokens it holds stop working at its next call. 409 `account.self_deactivation`
+/// for one's own account. In the audit trail.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[post("/accounts/{account_id}/deactivate")]
+pub async fn deactivate_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<AccountView>, Problem> {
+    set_active(state, caller, path.into_inner(), false).await
+}
+
+/// Reactivates an account (admins): its owner signs in again. In the audit trail.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[post("/accounts/{account_id}/reactivate")]
+pub async fn reactivate_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<AccountView>, Problem> {
+    set_active(state, caller, path.into_inner(), true).await
+}
+
+async fn set_active(
+    state: web::Data<AppState>,
+    caller: Caller,
+    account: Uuid,
+    active: bool,
+) -> Result<web::Json<AccountView>, Problem> {
+    let account = AccountId::from_uuid(account);
+    let now = state.now();
+    let file = state
+        .write(move |conn| app::set_active(conn, caller.0, account, active, now))
+        .await?;
+    Ok(web::Json(file.into()))
+}
+
+/// A sign-in still open, as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    /// The client's User-Agent, as it said it.
+    pub device: Option<String>,
+    pub address: Option<String>,
+    pub signed_in_at: DateTime<Utc>,
+    /// Its last refresh.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<Session> for SessionView {
+    fn from(s: Session) -> Self {
+        SessionView {
+            id: s.id,
+            device: s.device.user_agent,
+            address: s.device.address,
+            signed_in_at: s.signed_in_at,
+            last_used_at: s.last_used_at,
+        }
+    }
+}
+
+/// One's sessions still open (each sign-in and its refresh tokens), the latest used first.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<SessionView>),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/me/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Page<SessionView>>, Problem> {
+    let now = state.now();
+    let sessions = state
+        .read(move |conn| simpa_app::sign_in::sessions(conn, caller.0, now))
+        .await?;
+    Ok(web::Json(Page::all(
+        sessions.into_iter().map(SessionView::from),
+    )))
+}
+
+/// Ends one of one's sessions: its refresh token stops working (access tokens already issued
+/// expire within 15 minutes).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+    )
+)]
+#[delete("/me/sessions/{session_id}")]
+pub async fn end_session(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    end_sessions(state, caller, Some(path.into_inner())).await
+}
+
+/// Ends every one of one's sessions, this one too.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[delete("/me/sessions")]
+pub async fn end_all_sessions(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, Problem> {
+    end_sessions(state, caller, None).await
+}
+
+async fn end_sessions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    session: Option<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let now = state.now();
+    state
+        .write(move |conn| simpa_app::sign_in::end_sessions(conn, caller.0, session, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -106,9 +106,15 @@ pub async fn request_token(
         "ip:{}",
         crate::auth::client_address(&req, state.config.trust_forwarded_for)
     );
+    let device = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let response = match body.0 {
         TokenRequest::Password { email, password } => {
-            password_grant(&state, &keys, email, password, address).await?
+            let signing_in = SigningIn { address, device };
+            password_grant(&state, &keys, email, password, signing_in).await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
             refresh_grant(&state, &keys, refresh_token, address).await?
@@ -124,13 +130,20 @@ pub async fn request_token(
         .json(response))
 }
 
+/// Where a person signs in from: the address (`ip:…`) and the client's User-Agent.
+struct SigningIn {
+    address: String,
+    device: Option<String>,
+}
+
 async fn password_grant(
     state: &web::Data<AppState>,
     keys: &TokenKeys,
     email: String,
     password: String,
-    address: String,
+    signing_in: SigningIn,
 ) -> Result<TokenResponse, Problem> {
+    let SigningIn { address, device } = signing_in;
     let email =
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
     let now = state.now();
@@ -141,7 +154,7 @@ async fn password_grant(
         .write(move |conn| sign_in::admit_person(conn, policy, &email, &at, now))
         .await;
     let attempt = Arc::new(throttled_apart(state, admitted, &claimed, &address).await?);
-    match check_password(state, &attempt, password, &address, now).await {
+    match check_password(state, &attempt, password, &address, device, now).await {
         Ok(Some((account, refresh))) => respond(keys, Subject::Person(account), Some(refresh), now),
         // A wrong password: the attempt stays counted.
         Ok(None) => {
@@ -171,6 +184,7 @@ async fn check_password(
     attempt: &Arc<Attempt>,
     password: String,
     address: &str,
+    device: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Option<(AccountId, String)>, Problem> {
     let stored = attempt
@@ -184,7 +198,10 @@ async fn check_password(
     let ttl = state.config.refresh_token_ttl;
     let (attempt, address) = (attempt.clone(), address.to_owned());
     let refresh = state
-        .write(move |conn| sign_in::open_session(conn, &attempt, account, &address, now, ttl))
+        .write(move |conn| {
+            let device = device.as_deref();
+            sign_in::open_session(conn, &attempt, account, &address, device, now, ttl)
+        })
         .await?;
     Ok(Some((account, refresh)))
 }
