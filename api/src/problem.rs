@@ -42,8 +42,18 @@ pub struct ProblemBody {
     /// For 412: the current version of the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// On the token endpoint: the OAuth 2.0 error (RFC 6749 §5.2: `invalid_request`,
+    /// `invalid_client`, `invalid_grant`, `unsupported_grant_type`), beside `code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// On the token endpoint: `detail` again, where OAuth 2.0 clients read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
     #[serde(skip)]
     retry_after: Option<i64>,
+    /// The scheme a 401 asks for (`Bearer` but for a client that authenticated with `Basic`).
+    #[serde(skip)]
+    challenge: Option<&'static str>,
 }
 
 /// A rule broken by one input field.
@@ -78,8 +88,32 @@ impl Problem {
             code,
             errors: Vec::new(),
             current_version: None,
+            error: None,
+            error_description: None,
             retry_after: None,
+            challenge: None,
         }))
+    }
+
+    /// The same problem as the token endpoint answers it, with the OAuth 2.0 error beside
+    /// Simpa's code; a client that authenticated with HTTP Basic is asked for it again.
+    pub fn oauth(mut self, basic: bool) -> Problem {
+        let error = match self.code.as_str() {
+            "auth.invalid_client" => "invalid_client",
+            "auth.invalid_credentials"
+            | "auth.invalid_refresh_token"
+            | "auth.refresh_token_reused"
+            | "auth.account_inactive" => "invalid_grant",
+            _ if self.errors.iter().any(|e| e.field == "grant_type") => "unsupported_grant_type",
+            _ if self.status >= 500 => "server_error",
+            _ => "invalid_request",
+        };
+        if error == "invalid_client" && basic {
+            self.0.challenge = Some("Basic realm=\"simpa\"");
+        }
+        self.0.error = Some(error.to_owned());
+        self.0.error_description = Some(self.detail.clone());
+        self
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
@@ -192,7 +226,8 @@ impl ResponseError for Problem {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status == 401 {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            let challenge = HeaderValue::from_static(self.challenge.unwrap_or("Bearer"));
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         if let Some(version) = self.current_version {
             response.insert_header((header::ETAG, crate::etag::etag(version)));

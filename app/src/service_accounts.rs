@@ -93,3 +93,47 @@ pub fn revoke(
     .about("service_account", id);
     audit::record(conn, &event, now)
 }
+
+/// How long the secret before a rotation keeps working, at most: a week.
+pub const MAX_OVERLAP_HOURS: i64 = 168;
+
+/// Gives an API client a new secret (admins), shown once; the one before keeps working
+/// `overlap_hours` more (0 to 168), so that the direction's system moves over without a gap.
+/// In the audit trail.
+#[tracing::instrument(name = "service_accounts::rotate_secret", skip_all, fields(actor = Subject::kind(subject), client = %id))]
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: ServiceAccountId,
+    overlap_hours: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<CreatedClient> {
+    if !(0..=MAX_OVERLAP_HOURS).contains(&overlap_hours) {
+        return Err(DomainError::invalid(
+            "overlap_hours",
+            simpa_domain::Violation::new(
+                "service_account.overlap_out_of_range",
+                format!("De 0 à {MAX_OVERLAP_HOURS} heures (une semaine)."),
+            ),
+        )
+        .into());
+    }
+    let actor = require(conn, subject, Action::ManageServiceAccounts)?;
+    let secret = random_token();
+    let until = now + chrono::Duration::hours(overlap_hours);
+    existed(
+        service_accounts::rotate_secret(conn, id, &sha256_hex(secret.as_bytes()), until)?,
+        "service_account",
+    )?;
+    let event = NewAuditEvent::new(
+        AuditAction::ServiceAccountSecretRotated,
+        AuditActor::acting(&actor),
+    )
+    .about("service_account", id)
+    .with(serde_json::json!({ "previous_secret_until": until }));
+    audit::record(conn, &event, now)?;
+    let client = service_accounts::get(conn, id)?.ok_or(DomainError::NotFound {
+        what: "service_account",
+    })?;
+    Ok(CreatedClient { client, secret })
+}

@@ -230,8 +230,9 @@ pub fn client(
     })?;
     let presented = sha256_hex(secret.as_bytes());
     let (client, action) = match service_accounts::credentials(conn, client_id)? {
-        Some((client, hash)) if client.active && hash == presented => {
+        Some((client, secrets)) if client.active && secrets.admit(&presented, now) => {
             throttle::forget(conn, &attempt)?;
+            service_accounts::touch(conn, client.id, now)?;
             (Some(client.id), AuditAction::ClientSignedIn)
         }
         _ => (None, AuditAction::ClientSignInRefused),

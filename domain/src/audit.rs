@@ -24,6 +24,7 @@ coded_enum! {
         StaffRoleRevoked = ("staff_role.revoked", "Rôle retiré"),
         ServiceAccountCreated = ("service_account.created", "Client d'API créé"),
         ServiceAccountRevoked = ("service_account.revoked", "Client d'API révoqué"),
+        ServiceAccountSecretRotated = ("service_account.secret_rotated", "Secret d'un client d'API renouvelé"),
         AssociationCreated = ("association.created", "Association créée : son auteur en est président·e"),
         MemberInvited = ("member.invited", "Membre invité"),
         InvitationCancelled = ("member.invitation_cancelled", "Invitation annulée"),

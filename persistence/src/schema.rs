@@ -82,6 +82,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         created_by -> Nullable<Text>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

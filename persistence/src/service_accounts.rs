@@ -17,6 +17,10 @@ pub struct ServiceAccount {
     pub direction_code: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Until when the secret before the last rotation still works.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// When it last signed in.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 pub struct NewServiceAccount<'a> {
@@ -45,10 +49,20 @@ pub fn insert(conn: &mut DbConnection, new: NewServiceAccount<'_>) -> StoreResul
     Ok(())
 }
 
-type Row = (String, String, String, String, String, bool, NaiveDateTime);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
 
 fn from_row(
-    (id, client_id, name, direction_id, direction_code, active, created_at): Row,
+    (id, client_id, name, direction_id, direction_code, active, created_at, until, used): Row,
 ) -> StoreResult<ServiceAccount> {
     Ok(ServiceAccount {
         id: parse("service_accounts.id", &id)?,
@@ -58,6 +72,8 @@ fn from_row(
         direction_code,
         active,
         created_at: utc(created_at),
+        previous_secret_until: until.map(utc),
+        last_used_at: used.map(utc),
     })
 }
 
@@ -70,6 +86,8 @@ const COLUMNS: (
     directions::code,
     service_accounts::active,
     service_accounts::created_at,
+    service_accounts::previous_secret_until,
+    service_accounts::last_used_at,
 ) = (
     service_accounts::id,
     service_accounts::client_id,
@@ -78,6 +96,8 @@ const COLUMNS: (
     directions::code,
     service_accounts::active,
     service_accounts::created_at,
+    service_accounts::previous_secret_until,
+    service_accounts::last_used_at,
 );
 
 pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<ServiceAccount>> {
@@ -102,19 +122,75 @@ pub fn get(conn: &mut DbConnection, id: ServiceAccountId) -> StoreResult<Option<
         .transpose()
 }
 
-/// The client and its secret hash, for the client-credentials grant.
+/// The secrets a client signs in with: the current one's hash, and the one before the last
+/// rotation with the time it works until.
+pub struct Secrets {
+    pub current: String,
+    pub previous: Option<(String, DateTime<Utc>)>,
+}
+
+impl Secrets {
+    /// Whether the hash of a presented secret is the current one's, or the previous one's
+    /// while it still works.
+    pub fn admit(&self, presented: &str, now: DateTime<Utc>) -> bool {
+        self.current == presented
+            || self
+                .previous
+                .as_ref()
+                .is_some_and(|(hash, until)| hash == presented && now < *until)
+    }
+}
+
+/// The client and its secrets, for the client-credentials grant.
 pub fn credentials(
     conn: &mut DbConnection,
     client_id: &str,
-) -> StoreResult<Option<(ServiceAccount, String)>> {
-    let row: Option<(Row, String)> = service_accounts::table
+) -> StoreResult<Option<(ServiceAccount, Secrets)>> {
+    let row: Option<(Row, String, Option<String>)> = service_accounts::table
         .inner_join(directions::table)
         .filter(service_accounts::client_id.eq(client_id))
-        .select((COLUMNS, service_accounts::secret_hash))
+        .select((
+            COLUMNS,
+            service_accounts::secret_hash,
+            service_accounts::previous_secret_hash,
+        ))
         .first(conn)
         .optional()?;
-    row.map(|(row, hash)| Ok((from_row(row)?, hash)))
-        .transpose()
+    row.map(|(row, current, previous)| {
+        let client = from_row(row)?;
+        let previous = previous.zip(client.previous_secret_until);
+        Ok((client, Secrets { current, previous }))
+    })
+    .transpose()
+}
+
+/// Gives a client a new secret; the one before keeps working until `previous_until`.
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    id: ServiceAccountId,
+    secret_hash: &str,
+    previous_until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        service_accounts::table
+            .find(id.to_string())
+            .filter(service_accounts::active.eq(true)),
+    )
+    .set((
+        service_accounts::previous_secret_hash.eq(service_accounts::secret_hash.nullable()),
+        service_accounts::previous_secret_until.eq(naive(previous_until)),
+        service_accounts::secret_hash.eq(secret_hash),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Records that a client signed in now.
+pub fn touch(conn: &mut DbConnection, id: ServiceAccountId, now: DateTime<Utc>) -> StoreResult<()> {
+    diesel::update(service_accounts::table.find(id.to_string()))
+        .set(service_accounts::last_used_at.eq(naive(now)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Revokes a client: its tokens stop working at once, since every request checks it.

@@ -811,6 +811,9 @@ fn rows(w: &World) -> Vec<Row> {
         Row::new("POST", "/api/v1/service-accounts", p("/api/v1/service-accounts".into()))
             .json(json!({"name": "Progiciel de la matrice", "direction_id": w.djs}))
             .allow(&[Admin]),
+        Row::new("POST", "/api/v1/service-accounts/{service_account_id}/secret", format!("/api/v1/service-accounts/{}/secret", w.scratch_client))
+            .json(json!({"overlap_hours": 1}))
+            .allow(&[Admin]),
         Row::new("DELETE", "/api/v1/service-accounts/{service_account_id}", format!("/api/v1/service-accounts/{}", w.scratch_client))
             .allow(&[Admin]),
         Row::new("GET", "/api/v1/outbox", p("/api/v1/outbox".into())).allow(&[Admin]),

@@ -17,6 +17,7 @@ mod indicators;
 mod juries;
 mod members;
 mod notifications;
+mod oauth_clients;
 mod open_data;
 mod panics;
 mod requests;

@@ -6,6 +6,7 @@ use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::sign_in::{self, Attempt, Refresh};
@@ -32,10 +33,10 @@ pub enum TokenRequest {
     },
     /// A refresh token is exchanged for new tokens; it cannot be used again.
     RefreshToken { refresh_token: String },
-    /// A direction's API client signs in with its credentials.
+    /// A direction's API client signs in with its credentials, in the body or with HTTP Basic.
     ClientCredentials {
-        client_id: String,
-        client_secret: String,
+        client_id: Option<String>,
+        client_secret: Option<String>,
     },
 }
 
@@ -100,11 +101,26 @@ pub async fn request_token(
     state: web::Data<AppState>,
     keys: web::Data<TokenKeys>,
     req: HttpRequest,
-    body: JsonOrForm<TokenRequest>,
+    body: Result<JsonOrForm<TokenRequest>, Problem>,
 ) -> Result<HttpResponse, Problem> {
+    let basic = req.headers().get(header::AUTHORIZATION).is_some_and(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "))
+    });
+    let answer = grant(&state, &keys, &req, body).await;
+    answer.map_err(|problem| problem.oauth(basic))
+}
+
+async fn grant(
+    state: &web::Data<AppState>,
+    keys: &TokenKeys,
+    req: &HttpRequest,
+    body: Result<JsonOrForm<TokenRequest>, Problem>,
+) -> Result<HttpResponse, Problem> {
+    let body = body?;
     let address = format!(
         "ip:{}",
-        crate::auth::client_address(&req, state.config.trust_forwarded_for)
+        crate::auth::client_address(req, state.config.trust_forwarded_for)
     );
     let device = req
         .headers()
@@ -114,20 +130,67 @@ pub async fn request_token(
     let response = match body.0 {
         TokenRequest::Password { email, password } => {
             let signing_in = SigningIn { address, device };
-            password_grant(&state, &keys, email, password, signing_in).await?
+            password_grant(state, keys, email, password, signing_in).await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
-            refresh_grant(&state, &keys, refresh_token, address).await?
+            refresh_grant(state, keys, refresh_token, address).await?
         }
         TokenRequest::ClientCredentials {
             client_id,
             client_secret,
-        } => client_credentials_grant(&state, &keys, client_id, client_secret, address).await?,
+        } => {
+            let (client_id, client_secret) = client_of(req, client_id, client_secret)?;
+            client_credentials_grant(state, keys, client_id, client_secret, address).await?
+        }
     };
     // Tokens must not be cached (RFC 6749 §5.1).
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(response))
+}
+
+/// A client's id and secret, from HTTP Basic (RFC 6749 §2.3.1: each form-encoded, then
+/// `id:secret` in base64) or from the body, never both.
+fn client_of(
+    req: &HttpRequest,
+    body_id: Option<String>,
+    body_secret: Option<String>,
+) -> Result<(String, String), Problem> {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(header) = header else {
+        return match (body_id, body_secret) {
+            (Some(id), Some(secret)) => Ok((id, secret)),
+            _ => Err(invalid_client()),
+        };
+    };
+    if body_id.is_some() || body_secret.is_some() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "auth.two_client_authentications",
+            "Le client s'authentifie d'une seule façon : en HTTP Basic ou dans le corps, pas les deux.",
+        ));
+    }
+    let encoded = header
+        .get(..6)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("basic "))
+        .map(|_| header[6..].trim())
+        .ok_or_else(invalid_client)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(invalid_client)?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
+    let form_decoded = |part: &str| -> String {
+        form_urlencoded::parse(format!("v={part}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok((form_decoded(id), form_decoded(secret)))
 }
 
 /// Where a person signs in from: the address (`ip:…`) and the client's User-Agent.

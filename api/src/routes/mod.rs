@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(service_accounts::create_client)
         .service(service_accounts::list_clients)
         .service(service_accounts::revoke_client)
+        .service(service_accounts::rotate_secret)
         .service(associations::create_association)
         .service(associations::list_associations)
         .service(associations::get_association)

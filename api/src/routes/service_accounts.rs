@@ -36,6 +36,10 @@ pub struct ClientView {
     /// A revoked client can no longer sign in, and its tokens stop working.
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// When it last signed in.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Until when the secret before the last rotation still works (past: it no longer does).
+    pub previous_secret_valid_until: Option<DateTime<Utc>>,
 }
 
 impl From<ServiceAccount> for ClientView {
@@ -48,6 +52,8 @@ impl From<ServiceAccount> for ClientView {
             direction_code: s.direction_code,
             active: s.active,
             created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            previous_secret_valid_until: s.previous_secret_until,
         }
     }
 }
@@ -133,4 +139,53 @@ pub async fn revoke_client(
         .write(move |conn| app::revoke(conn, caller.0, id, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn default_overlap() -> i64 {
+    24
+}
+
+/// How long the secret before keeps working.
+#[derive(Deserialize, ToSchema)]
+pub struct SecretRotation {
+    /// 0 to 168 hours (default 24): meanwhile both secrets work.
+    #[serde(default = "default_overlap")]
+    #[schema(minimum = 0, maximum = 168, default = 24)]
+    pub overlap_hours: i64,
+}
+
+/// Gives an API client a new secret (admins), shown once; the one before keeps working
+/// `overlap_hours` more, so that the direction's system moves over without a gap. In the
+/// audit trail.
+#[utoipa::path(
+    tag = "service accounts",
+    security(("bearer" = [])),
+    request_body = SecretRotation,
+    responses(
+        (status = 201, body = CreatedClient),
+        (status = 401, response = responses::Unauthenticated),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 422, response = responses::Invalid),
+    )
+)]
+#[post("/service-accounts/{service_account_id}/secret")]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<SecretRotation>,
+) -> Result<HttpResponse, Problem> {
+    let id = ServiceAccountId::from_uuid(path.into_inner());
+    let overlap = body.value.overlap_hours;
+    let now = state.now();
+    let created = state
+        .write(move |conn| app::rotate_secret(conn, caller.0, id, overlap, now))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedClient {
+            client: created.client.into(),
+            client_secret: created.secret,
+        }))
 }
