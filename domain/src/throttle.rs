@@ -147,13 +147,27 @@ impl ThrottlePolicy {
         address: RecentFailures,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
+        self.refuse_when_full(
+            address,
+            now,
+            "auth.too_many_password_resets",
+            "Trop de demandes de nouveau mot de passe depuis cette adresse",
+        )
+    }
+
+    /// Refuses what an address did too often within the window (as many times as it may
+    /// register accounts), saying what and when to try again.
+    fn refuse_when_full(
+        &self,
+        address: RecentFailures,
+        now: DateTime<Utc>,
+        code: &'static str,
+        what: &str,
+    ) -> Result<(), DomainError> {
         match self.full(address, self.max_registrations_per_address, now) {
             Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
-                code: "auth.too_many_password_resets",
-                message: format!(
-                    "Trop de demandes de nouveau mot de passe depuis cette adresse : réessayez dans {}.",
-                    in_words(retry_after_seconds)
-                ),
+                code,
+                message: format!("{what} : réessayez dans {}.", in_words(retry_after_seconds)),
                 retry_after_seconds,
             }),
             None => Ok(()),
@@ -166,17 +180,12 @@ impl ThrottlePolicy {
         address: RecentFailures,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        match self.full(address, self.max_registrations_per_address, now) {
-            Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
-                code: "account.too_many_registrations",
-                message: format!(
-                    "Trop de comptes créés depuis cette adresse : réessayez dans {}.",
-                    in_words(retry_after_seconds)
-                ),
-                retry_after_seconds,
-            }),
-            None => Ok(()),
-        }
+        self.refuse_when_full(
+            address,
+            now,
+            "account.too_many_registrations",
+            "Trop de comptes créés depuis cette adresse",
+        )
     }
 
     /// Failures older than this no longer count.

@@ -90,13 +90,17 @@ pub async fn create_client(
     let created = state
         .write(move |conn| app::create(conn, caller.0, &input.name, direction, now))
         .await?;
-    // The secret is shown once and must not stay in any cache.
-    Ok(HttpResponse::Created()
+    Ok(shown_once(created))
+}
+
+/// A client with its secret: shown once, it must not stay in any cache.
+fn shown_once(created: app::CreatedClient) -> HttpResponse {
+    HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(CreatedClient {
             client: created.client.into(),
             client_secret: created.secret,
-        }))
+        })
 }
 
 /// Lists API clients (admins).
@@ -182,10 +186,5 @@ pub async fn rotate_secret(
     let created = state
         .write(move |conn| app::rotate_secret(conn, caller.0, id, overlap, now))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(CreatedClient {
-            client: created.client.into(),
-            client_secret: created.secret,
-        }))
+    Ok(shown_once(created))
 }
