@@ -137,6 +137,25 @@ pub fn refusal_rate(granted: u64, refused: u64) -> Option<f64> {
     (decided > 0).then(|| refused as f64 / decided as f64)
 }
 
+/// When a request's current step was due and how many whole days it is late at `now`, if it
+/// is past its deadline; a request in a final state has none.
+pub fn step_late(
+    due_at: Option<DateTime<Utc>>,
+    state: RequestState,
+    now: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, i64)> {
+    due_at
+        .filter(|due| *due < now && !state.is_final())
+        .map(|due| (due, (now - due).num_days()))
+}
+
+/// When a grant's payment was due and how many days it is late on `today`, if it is past due.
+pub fn payment_late(due_on: Option<NaiveDate>, today: NaiveDate) -> Option<(NaiveDate, i64)> {
+    due_on
+        .filter(|due| *due < today)
+        .map(|due| (due, crate::funding::days_late(due, today)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +230,24 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), None);
         assert_eq!(refusal_rate(6, 4), Some(0.4));
         assert_eq!(refusal_rate(0, 0), None);
+    }
+
+    #[test]
+    fn a_step_or_a_payment_is_late_past_its_due_time_only() {
+        let now = at(10, 12);
+        assert_eq!(
+            step_late(Some(at(8, 12)), RequestState::InInstruction, now),
+            Some((at(8, 12), 2))
+        );
+        assert_eq!(
+            step_late(Some(at(11, 0)), RequestState::InInstruction, now),
+            None
+        );
+        assert_eq!(step_late(Some(at(8, 12)), RequestState::Rejected, now), None);
+        assert_eq!(step_late(None, RequestState::Submitted, now), None);
+        let today = now.date_naive();
+        let due = today - chrono::Duration::days(3);
+        assert_eq!(payment_late(Some(due), today), Some((due, 3)));
+        assert_eq!(payment_late(Some(today), today), None);
     }
 }

@@ -299,6 +299,14 @@ pub struct AllocationRules {
     pub last_request: LastRequest,
 }
 
+impl AllocationRules {
+    /// Whether a request scored by this many sheets is flagged for the chair: fewer than the
+    /// jury wants.
+    pub fn too_few_sheets(&self, sheets: u32) -> bool {
+        sheets < self.min_scores
+    }
+}
+
 /// A request's place in the ranking and what the allocation gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
@@ -398,7 +406,7 @@ pub fn rank_and_allocate(
                     score: mean(&mut scores),
                     normalised,
                     sheets,
-                    flagged: sheets < rules.min_scores,
+                    flagged: rules.too_few_sheets(sheets),
                     funded_cents: 0,
                     allotment: Allotment::Unscored,
                 },

@@ -17,10 +17,10 @@ use simpa_app::indicators::Counted;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::final_report;
-use simpa_domain::funding::days_late;
 use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::indicators::{
-    Amounts, Step, StepSpan, percentile, refusal_rate, step_spans, vote_to_first_payment,
+    Amounts, Step, StepSpan, payment_late, percentile, refusal_rate, step_late, step_spans,
+    vote_to_first_payment,
 };
 use simpa_domain::request::RequestState;
 use simpa_persistence::audit::NewAuditEvent;
@@ -218,14 +218,14 @@ fn indicators_of(figures: &[RequestFigures], now: DateTime<Utc>, today: NaiveDat
         if r.state == RequestState::Rejected {
             refused += 1;
         }
-        if let Some(due_at) = r.sla_due_at.filter(|due| *due < now && !r.state.is_final()) {
+        if let Some((due_at, days_late)) = step_late(r.sla_due_at, r.state, now) {
             steps_late.push(LateStep {
                 request: r.id.clone(),
                 number: r.number.clone(),
                 title: r.title.clone(),
                 state: r.state.code().to_owned(),
                 due_at,
-                days_late: (now - due_at).num_days(),
+                days_late,
                 link: format!("/api/v1/requests/{}", r.id),
             });
         }
@@ -242,13 +242,13 @@ fn indicators_of(figures: &[RequestFigures], now: DateTime<Utc>, today: NaiveDat
         ) {
             reports_overdue += 1;
         }
-        if let Some(due_on) = grant.due_on.filter(|due| *due < today) {
+        if let Some((due_on, days_late)) = payment_late(grant.due_on, today) {
             payments_late.push(LatePayment {
                 request: r.id.clone(),
                 number: r.number.clone(),
                 title: r.title.clone(),
                 due_on,
-                days_late: days_late(due_on, today),
+                days_late,
                 unpaid_cents: grant.payable_cents - grant.paid_cents,
                 link: format!("/api/v1/requests/{}/grant", r.id),
             });

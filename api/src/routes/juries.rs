@@ -449,7 +449,9 @@ fn coverage(
                 .collect(),
             jurors: counted.len(),
             handed_in,
-            flagged: u32::try_from(handed_in).unwrap_or(u32::MAX) < standing.rules.min_scores,
+            flagged: standing
+                .rules
+                .too_few_sheets(u32::try_from(handed_in).unwrap_or(u32::MAX)),
         });
     }
     Ok(CoverageView {
