@@ -243,7 +243,10 @@ mod tests {
             step_late(Some(at(11, 0)), RequestState::InInstruction, now),
             None
         );
-        assert_eq!(step_late(Some(at(8, 12)), RequestState::Rejected, now), None);
+        assert_eq!(
+            step_late(Some(at(8, 12)), RequestState::Rejected, now),
+            None
+        );
         assert_eq!(step_late(None, RequestState::Submitted, now), None);
         let today = now.date_naive();
         let due = today - chrono::Duration::days(3);
