@@ -9,7 +9,10 @@ use crate::secrets::random_token;
 use crate::throttle::admit_attempt;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use simpa_domain::account::{Password, TokenPurpose, check_token, parse_display_name};
+use simpa_domain::account::{
+    Password, TokenPurpose, check_deactivation, check_links_sent, check_token, link_refused,
+    parse_display_name,
+};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::digest::sha256_hex;
@@ -308,15 +311,14 @@ fn send_link(
     tell_account_link(conn, notifier, to, purpose, &token, now)
 }
 
-/// Whether the account may be sent one more link of `purpose` today.
-fn may_send(
+/// How many links of `purpose` the account was sent within the last 24 hours.
+fn links_sent_today(
     conn: &mut DbConnection,
     account: AccountId,
     purpose: TokenPurpose,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let sent = account_tokens::sent_since(conn, account, purpose, now - Duration::days(1))?;
-    Ok(sent < TokenPurpose::PER_DAY)
+) -> StoreResult<i64> {
+    account_tokens::sent_since(conn, account, purpose, now - Duration::days(1))
 }
 
 /// The owner of a token presented for `purpose`, once it is good: every token of that
@@ -336,10 +338,7 @@ fn redeem(
     // A link of a deactivated account, or one presented twice at once, is no good either.
     match account {
         Some(account) if account_tokens::use_up(conn, account.id, purpose, now)? => Ok(account),
-        _ => Err(check_token(None, purpose, now)
-            .err()
-            .unwrap_or(DomainError::NotFound { what: "token" })
-            .into()),
+        _ => Err(link_refused(purpose).into()),
     }
 }
 
@@ -378,17 +377,7 @@ pub fn resend_verification(
         )
         .into());
     }
-    if !may_send(conn, me, TokenPurpose::VerifyEmail, now)? {
-        return Err(DomainError::TooManyAttempts {
-            code: "account.too_many_links",
-            message: format!(
-                "Vous avez demandé {} liens en 24 heures : utilisez le dernier reçu, ou réessayez demain.",
-                TokenPurpose::PER_DAY
-            ),
-            retry_after_seconds: Duration::days(1).num_seconds(),
-        }
-        .into());
-    }
+    check_links_sent(links_sent_today(conn, me, TokenPurpose::VerifyEmail, now)?)?;
     send_link(
         conn,
         notifier,
@@ -416,7 +405,9 @@ pub fn request_password_reset(
     let Some(account) = accounts::find_by_email(conn, email)?.filter(|a| a.active) else {
         return Ok(());
     };
-    if !may_send(conn, account.id, TokenPurpose::ResetPassword, now)? {
+    // Past its share of the day, the answer stays the same: nothing more is sent.
+    let sent = links_sent_today(conn, account.id, TokenPurpose::ResetPassword, now)?;
+    if check_links_sent(sent).is_err() {
         return Ok(());
     }
     send_link(
@@ -517,13 +508,12 @@ pub fn set_active(
 ) -> StoreResult<AccountFile> {
     let actor = require(conn, subject, Action::ManageAccounts)?;
     accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
-    if !active && matches!(actor, Actor::Person { id, .. } if id == account) {
-        return Err(DomainError::conflict(
-            "account.self_deactivation",
-            None,
-            "Vous ne pouvez pas désactiver votre propre compte : un autre administrateur le fera.",
-        )
-        .into());
+    if !active {
+        let admin = match actor {
+            Actor::Person { id, .. } => Some(id),
+            _ => None,
+        };
+        check_deactivation(admin, account)?;
     }
     if accounts::set_active(conn, account, active)? {
         if !active {

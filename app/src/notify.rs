@@ -55,28 +55,31 @@ impl RequestLink {
 pub struct AccountLinks(pub String);
 
 impl AccountLinks {
+    /// A page of the portal, with the token of its link when it has one.
+    fn page(&self, path: &str, token: Option<&str>) -> String {
+        let base = self.0.trim_end_matches('/');
+        match token {
+            Some(token) => format!("{base}/{path}?jeton={token}"),
+            None => format!("{base}/{path}"),
+        }
+    }
+
     pub fn to(&self, purpose: TokenPurpose, token: &str) -> String {
-        let page = match purpose {
+        let path = match purpose {
             TokenPurpose::VerifyEmail => "compte/verification",
             TokenPurpose::ResetPassword => "compte/mot-de-passe/nouveau",
         };
-        format!("{}/{page}?jeton={token}", self.0.trim_end_matches('/'))
+        self.page(path, Some(token))
     }
 
     /// Where the person invited to join an association accepts.
     pub fn invitation(&self, token: &str) -> String {
-        format!(
-            "{}/compte/invitation?jeton={token}",
-            self.0.trim_end_matches('/')
-        )
+        self.page("compte/invitation", Some(token))
     }
 
     /// Where a person asks for a new password.
     pub fn forgotten(&self) -> String {
-        format!(
-            "{}/compte/mot-de-passe-oublie",
-            self.0.trim_end_matches('/')
-        )
+        self.page("compte/mot-de-passe-oublie", None)
     }
 }
 
@@ -282,10 +285,20 @@ fn email(
     request: Option<RequestId>,
     dedupe_key: Option<String>,
 ) -> NewMessage {
+    email_to(mailbox(to), rendered, request, dedupe_key)
+}
+
+/// One e-mail to a recipient as the message names it (`Name <address>`, or an address alone).
+fn email_to(
+    recipient: String,
+    rendered: (String, String, String),
+    request: Option<RequestId>,
+    dedupe_key: Option<String>,
+) -> NewMessage {
     let (subject, text, html) = rendered;
     NewMessage {
         channel: Channel::Email,
-        recipient: mailbox(to),
+        recipient,
         subject,
         body: text,
         html: Some(html),
@@ -718,16 +731,8 @@ pub fn tell_invited(
     };
     let notice = Notice::Invitation;
     let subject = format!("{} : {}", notice.label(), letter.association);
-    let (subject, text, html) = notifier.templates.render(notice, subject, data)?;
-    let message = NewMessage {
-        channel: Channel::Email,
-        recipient: to.as_str().to_owned(),
-        subject,
-        body: text,
-        html: Some(html),
-        request: None,
-        dedupe_key: None,
-    };
+    let rendered = notifier.templates.render(notice, subject, data)?;
+    let message = email_to(to.as_str().to_owned(), rendered, None, None);
     outbox::enqueue(conn, &message, now).map(|_| ())
 }
 

@@ -2,6 +2,7 @@
 //! it, to reset a password) and refresh-token rotation.
 
 use crate::coded_enum;
+use crate::ids::AccountId;
 use crate::text;
 use crate::{DomainError, Violation};
 use chrono::{DateTime, Duration, Utc};
@@ -140,16 +141,51 @@ pub fn check_token(
 ) -> Result<(), DomainError> {
     match state {
         Some(t) if t.purpose == purpose && t.used_at.is_none() && now < t.expires_at => Ok(()),
-        _ => Err(DomainError::invalid(
-            "token",
-            Violation::new(
-                "token.invalid",
-                format!(
-                    "Ce lien pour {} n'est pas (ou plus) valable : il a déjà servi, il a expiré ou il est incomplet. Demandez-en un nouveau.",
-                    purpose.label()
-                ),
+        _ => Err(link_refused(purpose)),
+    }
+}
+
+/// What a link that is no good is told, whatever is wrong with it.
+pub fn link_refused(purpose: TokenPurpose) -> DomainError {
+    DomainError::invalid(
+        "token",
+        Violation::new(
+            "token.invalid",
+            format!(
+                "Ce lien pour {} n'est pas (ou plus) valable : il a déjà servi, il a expiré ou il est incomplet. Demandez-en un nouveau.",
+                purpose.label()
             ),
-        )),
+        ),
+    )
+}
+
+/// Refuses one more link when the account was sent `TokenPurpose::PER_DAY` of them within
+/// the last 24 hours.
+pub fn check_links_sent(sent_in_a_day: i64) -> Result<(), DomainError> {
+    if sent_in_a_day < TokenPurpose::PER_DAY {
+        Ok(())
+    } else {
+        Err(DomainError::TooManyAttempts {
+            code: "account.too_many_links",
+            message: format!(
+                "Vous avez demandé {} liens en 24 heures : utilisez le dernier reçu, ou réessayez demain.",
+                TokenPurpose::PER_DAY
+            ),
+            retry_after_seconds: Duration::days(1).num_seconds(),
+        })
+    }
+}
+
+/// An admin does not deactivate their own account: another one does.
+pub fn check_deactivation(admin: Option<AccountId>, account: AccountId) -> Result<(), DomainError> {
+    if admin == Some(account) {
+        Err(DomainError::conflict(
+            "account.self_deactivation",
+            None,
+            "Vous ne pouvez pas désactiver votre propre compte : un autre administrateur le fera.",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -305,6 +341,35 @@ mod tests {
             assert_eq!(refused(state, purpose, at), "token.invalid");
         }
         assert_eq!(TokenPurpose::VerifyEmail.lifetime(), Duration::hours(48));
+    }
+
+    #[test]
+    fn five_links_a_day_and_no_admin_deactivates_themselves() {
+        assert!(check_links_sent(4).is_ok());
+        match check_links_sent(5) {
+            Err(DomainError::TooManyAttempts {
+                code,
+                retry_after_seconds,
+                ..
+            }) => {
+                assert_eq!(code, "account.too_many_links");
+                assert_eq!(retry_after_seconds, 86_400);
+            }
+            other => panic!("{other:?}"),
+        }
+        let (admin, other) = (
+            AccountId::from_uuid(uuid::Uuid::from_u128(1)),
+            AccountId::from_uuid(uuid::Uuid::from_u128(2)),
+        );
+        assert!(check_deactivation(Some(admin), other).is_ok());
+        assert!(check_deactivation(None, other).is_ok());
+        assert!(matches!(
+            check_deactivation(Some(admin), admin),
+            Err(DomainError::Conflict {
+                code: "account.self_deactivation",
+                ..
+            })
+        ));
     }
 
     #[test]

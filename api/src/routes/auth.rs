@@ -103,10 +103,7 @@ pub async fn request_token(
     req: HttpRequest,
     body: Result<JsonOrForm<TokenRequest>, Problem>,
 ) -> Result<HttpResponse, Problem> {
-    let basic = req.headers().get(header::AUTHORIZATION).is_some_and(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "))
-    });
+    let basic = basic_credentials(&req).is_some();
     let answer = grant(&state, &keys, &req, body).await;
     answer.map_err(|problem| problem.oauth(basic))
 }
@@ -149,6 +146,16 @@ async fn grant(
         .json(response))
 }
 
+/// The credentials of an `Authorization: Basic …` header, still encoded; `None` for another
+/// scheme or none.
+fn basic_credentials(req: &HttpRequest) -> Option<&str> {
+    let header = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let scheme = header.get(..6)?;
+    scheme
+        .eq_ignore_ascii_case("basic ")
+        .then(|| header[6..].trim())
+}
+
 /// A client's id and secret, from HTTP Basic (RFC 6749 §2.3.1: each form-encoded, then
 /// `id:secret` in base64) or from the body, never both.
 fn client_of(
@@ -156,11 +163,7 @@ fn client_of(
     body_id: Option<String>,
     body_secret: Option<String>,
 ) -> Result<(String, String), Problem> {
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let Some(header) = header else {
+    let Some(encoded) = basic_credentials(req) else {
         return match (body_id, body_secret) {
             (Some(id), Some(secret)) => Ok((id, secret)),
             _ => Err(invalid_client()),
@@ -173,11 +176,6 @@ fn client_of(
             "Le client s'authentifie d'une seule façon : en HTTP Basic ou dans le corps, pas les deux.",
         ));
     }
-    let encoded = header
-        .get(..6)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("basic "))
-        .map(|_| header[6..].trim())
-        .ok_or_else(invalid_client)?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()
