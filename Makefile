@@ -7,9 +7,10 @@ SCHEMATHESIS := target/python/bin/schemathesis
 .PHONY: run test lint openapi fixtures build bench faults
 
 ## Build, migrate the embedded SQLite database, load the demo data and serve on 127.0.0.1:8080.
+## The demo's staff accounts sign in with their password alone: their second factor is off.
 run: build
 	$(SIMPA) fixtures load --size demo
-	$(SIMPA) serve
+	SIMPA_STAFF_TWO_FACTOR=off $(SIMPA) serve
 
 build:
 	$(CARGO) build --bin simpa

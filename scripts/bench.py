@@ -197,7 +197,9 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
     Returns the rows of the results table."""
     work = tempfile.mkdtemp(prefix=f"simpa-bench-{database_name}-")
     port = free_port()
-    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn")
+    # The fixtures' staff sign in with their password alone, as in `make run`.
+    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn",
+               SIMPA_STAFF_TWO_FACTOR="off")
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -649,7 +651,9 @@ def main():
     outbox_ok = bench_outbox(args.simpa, args.limits)
     work = tempfile.mkdtemp(prefix="simpa-bench-")
     port = free_port()
-    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn")
+    # The fixtures' staff sign in with their password alone, as in `make run`.
+    env = dict(os.environ, SIMPA_DATA_DIR=os.path.join(work, "data"), SIMPA_BIND=f"127.0.0.1:{port}", SIMPA_LOG="warn",
+               SIMPA_STAFF_TWO_FACTOR="off")
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen([args.simpa, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

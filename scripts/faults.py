@@ -178,7 +178,7 @@ class Simpa:
         self.base = f"http://127.0.0.1:{self.port}"
         data_dir = os.path.join(work, "data")
         self.env = dict(os.environ, SIMPA_DATA_DIR=data_dir, SIMPA_BIND=f"127.0.0.1:{self.port}", SIMPA_LOG="warn",
-                        SIMPA_DAILY_AT="off")
+                        SIMPA_DAILY_AT="off", SIMPA_STAFF_TWO_FACTOR="off")
         self.env.update({k: str(v) for k, v in variables.items()})
         self.env.pop("DATABASE_URL", None)
         if database_url:

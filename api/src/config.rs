@@ -23,6 +23,9 @@ pub struct Config {
     pub jwt_secret: Option<Secret>,
     pub access_token_ttl: chrono::Duration,
     pub refresh_token_ttl: chrono::Duration,
+    /// `SIMPA_STAFF_TWO_FACTOR`: staff (but jurors) must sign in with a second factor (`on`,
+    /// the default; `off` for a demonstration only).
+    pub staff_two_factor: bool,
     pub pool: PoolOptions,
     pub throttle: ThrottlePolicy,
     /// `SIMPA_METRICS_TOKEN`: the bearer token `/metrics` asks of Prometheus; without it,
@@ -122,6 +125,14 @@ pub struct OutboxConfig {
 }
 
 impl Config {
+    /// The rules of people's sessions.
+    pub fn session_rules(&self) -> simpa_app::sign_in::SessionRules {
+        simpa_app::sign_in::SessionRules {
+            refresh_ttl: self.refresh_token_ttl,
+            staff_two_factor: self.staff_two_factor,
+        }
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Config, String> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -183,6 +194,11 @@ impl Config {
             workers: value("SIMPA_WORKERS").map(|w| number("SIMPA_WORKERS", Some(w), 0)).transpose()?.filter(|w| *w > 0),
             jwt_secret,
             access_token_ttl: chrono::Duration::seconds(number("SIMPA_ACCESS_TOKEN_TTL_SECONDS", value("SIMPA_ACCESS_TOKEN_TTL_SECONDS"), 900)?),
+            staff_two_factor: match value("SIMPA_STAFF_TWO_FACTOR").as_deref() {
+                None | Some("on" | "1" | "true" | "yes") => true,
+                Some("off" | "0" | "false" | "no") => false,
+                Some(other) => return Err(format!("SIMPA_STAFF_TWO_FACTOR must be on or off (got {other:?})")),
+            },
             refresh_token_ttl: chrono::Duration::days(number("SIMPA_REFRESH_TOKEN_TTL_DAYS", value("SIMPA_REFRESH_TOKEN_TTL_DAYS"), 30)?),
             pool: PoolOptions {
                 max_size: at_least_one("SIMPA_DB_POOL_SIZE", value("SIMPA_DB_POOL_SIZE"), 10)?,

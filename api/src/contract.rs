@@ -8,7 +8,6 @@
 //! The handlers still ask the one policy (`access::require`) what the caller may do; this only
 //! makes authentication come first whatever the order of a handler's extractors.
 
-use crate::auth::Caller;
 use crate::problem::Problem;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
@@ -173,9 +172,9 @@ pub async fn enforce(
 
 /// A valid access token, or the 401 the policy gives the anonymous.
 fn authenticated(req: &ServiceRequest) -> Result<(), Problem> {
-    match Caller::of(req.request())? {
-        Caller(Some(_)) => Ok(()),
-        Caller(None) => Err(policy::authentication_required().into()),
+    match crate::auth::caller::bearer(req.request())? {
+        Some(_) => Ok(()),
+        None => Err(policy::authentication_required().into()),
     }
 }
 

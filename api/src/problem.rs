@@ -103,7 +103,10 @@ impl Problem {
             "auth.invalid_credentials"
             | "auth.invalid_refresh_token"
             | "auth.refresh_token_reused"
-            | "auth.account_inactive" => "invalid_grant",
+            | "auth.account_inactive"
+            | "auth.second_factor_required"
+            | "two_factor.code_invalid"
+            | "two_factor.code_reused" => "invalid_grant",
             _ if self.errors.iter().any(|e| e.field == "grant_type") => "unsupported_grant_type",
             _ if self.status >= 500 => "server_error",
             _ => "invalid_request",

@@ -27,7 +27,7 @@ use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::Addressee;
 use simpa_persistence::page::{Keyset, Page};
 use simpa_persistence::{
-    DbConnection, StoreResult, account_tokens, accounts, reference, throttle, tokens,
+    DbConnection, StoreResult, account_tokens, accounts, reference, throttle, tokens, two_factor,
 };
 use uuid::Uuid;
 
@@ -134,6 +134,8 @@ pub struct AccountFile {
     pub memberships: Vec<MembershipRecord>,
     /// When it last signed in, from the audit trail.
     pub last_sign_in: Option<DateTime<Utc>>,
+    /// Whether it signs in with a second factor.
+    pub two_factor: bool,
 }
 
 fn account_file(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountFile> {
@@ -143,6 +145,7 @@ fn account_file(conn: &mut DbConnection, id: AccountId) -> StoreResult<AccountFi
         staff_roles: accounts::staff_grants(conn, id)?,
         memberships: accounts::memberships(conn, id)?,
         last_sign_in: audit::last_sign_in(conn, id)?,
+        two_factor: two_factor::enabled(conn, id)?,
     })
 }
 
@@ -164,17 +167,17 @@ pub fn read(
     account_file(conn, id)
 }
 
-/// Accounts in e-mail order, those whose e-mail contains a text (admins).
+/// Accounts in e-mail order, those whose e-mail or name contains a text (admins).
 #[tracing::instrument(name = "accounts::list", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn list(
     conn: &mut DbConnection,
     subject: Option<Subject>,
-    email_contains: Option<&str>,
+    search: Option<&str>,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<AccountRecord>> {
     require(conn, subject, Action::ManageAccounts)?;
-    accounts::list(conn, email_contains, after, limit)
+    accounts::list(conn, search, after, limit)
 }
 
 /// A staff role as the audit trail keeps it.
@@ -342,7 +345,7 @@ fn redeem(
     }
 }
 
-fn addressee(account: &AccountRecord) -> Addressee {
+pub(crate) fn addressee(account: &AccountRecord) -> Addressee {
     Addressee {
         account: account.id,
         email: account.email.clone(),

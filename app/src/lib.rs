@@ -34,5 +34,6 @@ pub mod service_accounts;
 pub mod sign_in;
 pub mod throttle;
 pub mod tracking;
+pub mod two_factor;
 pub mod vault;
 pub mod webhooks;

@@ -127,6 +127,8 @@ const FILES: &[(&str, &str)] = templates!(
     "password_reset.html",
     "password_changed.txt",
     "password_changed.html",
+    "two_factor_changed.txt",
+    "two_factor_changed.html",
     "invitation.txt",
     "invitation.html",
 );
@@ -693,11 +695,34 @@ pub fn tell_password_changed(
     to: &Addressee,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    tell_security_change(conn, notifier, to, Notice::PasswordChanged, "", now)
+}
+
+/// Tells a person their second factor changed (`change` says how), with the link to take
+/// the account back if it was not them.
+pub fn tell_two_factor_changed(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &Addressee,
+    change: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    tell_security_change(conn, notifier, to, Notice::TwoFactorChanged, change, now)
+}
+
+fn tell_security_change(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to: &Addressee,
+    notice: Notice,
+    change: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let data = context! {
         recipient => to.name.clone(),
+        change => change,
         link => notifier.accounts.forgotten(),
     };
-    let notice = Notice::PasswordChanged;
     let rendered = notifier
         .templates
         .render(notice, notice.label().to_owned(), data)?;

@@ -7,19 +7,21 @@
 //! Addresses arrive as `ip:…`, as the audit trail writes them.
 
 use crate::access::{person, require};
+use crate::notify::Notifier;
 use crate::secrets::random_token;
 use crate::throttle::admit_attempt;
+use crate::two_factor;
 use chrono::{DateTime, Duration, Utc};
 use simpa_domain::account::{RefreshDecision, decide_refresh};
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::digest::sha256_hex;
-use simpa_domain::existed;
 use simpa_domain::ids::{AccountId, ServiceAccountId};
 use simpa_domain::policy::{Action, Subject};
 use simpa_domain::throttle::{
     SignInFailures, ThrottlePolicy, counted_address, is_known_address, known_address_since,
 };
+use simpa_domain::{DomainError, existed};
 use simpa_persistence::accounts::{self, Credentials};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::tokens::{Device, Session};
@@ -98,19 +100,52 @@ pub fn admit_person(
     })
 }
 
-/// The password matched: forgets this attempt and the account's earlier failures from this
-/// address (attempts admitted after this one still count), and opens a session. Returns its
-/// first refresh token.
+/// Where and how a person signs in: their address (`ip:…`), their client's User-Agent, the
+/// code of their second factor if they gave one, and when.
+pub struct SigningIn<'a> {
+    pub address: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub second_factor: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What the settings of sessions are: the refresh tokens' lifetime, and whether staff must
+/// have a second factor (`SIMPA_STAFF_TWO_FACTOR`).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRules {
+    pub refresh_ttl: Duration,
+    pub staff_two_factor: bool,
+}
+
+/// A session opened: its first refresh token, and whether the person must add a second
+/// factor before acting with their staff roles.
+pub struct Opened {
+    pub refresh_token: String,
+    pub must_enrol: bool,
+}
+
+/// The password matched: the second factor is asked for when the account has one (a wrong
+/// or missing code is refused, and the attempt stays counted); then forgets this attempt and
+/// the account's earlier failures from this address (attempts admitted after this one still
+/// count), and opens a session.
 #[tracing::instrument(name = "sign_in::open_session", skip_all, fields(account = %account))]
 pub fn open_session(
     conn: &mut DbConnection,
     attempt: &Attempt,
     account: AccountId,
-    address: &str,
-    user_agent: Option<&str>,
-    now: DateTime<Utc>,
-    ttl: Duration,
-) -> StoreResult<String> {
+    signing_in: &SigningIn<'_>,
+    rules: SessionRules,
+    notifier: &Notifier,
+) -> StoreResult<Result<Opened, DomainError>> {
+    let SigningIn {
+        address,
+        user_agent,
+        second_factor,
+        now,
+    } = *signing_in;
+    if let Err(refused) = two_factor::second_step(conn, account, second_factor, now, notifier)? {
+        return Ok(Err(refused));
+    }
     throttle::forget(conn, &attempt.ids)?;
     throttle::clear_before(conn, &attempt.account_key, now)?;
     let signed_in = NewAuditEvent::new(
@@ -125,7 +160,10 @@ pub fn open_session(
         address: Some(bare_address(address).to_owned()),
     };
     tokens::start_family(conn, family, account, &device, now)?;
-    new_refresh_token(conn, family, now, ttl)
+    Ok(Ok(Opened {
+        refresh_token: new_refresh_token(conn, family, now, rules.refresh_ttl)?,
+        must_enrol: two_factor::must_enrol(conn, account, rules.staff_two_factor)?,
+    }))
 }
 
 /// The attempt failed on our side: it must not count against the account.
@@ -150,6 +188,8 @@ pub enum Refresh {
     Rotated {
         account: AccountId,
         token: String,
+        /// The person must add a second factor before acting with their staff roles.
+        must_enrol: bool,
     },
     Refused,
     /// Presented once already: its session is revoked (and that is committed).
@@ -163,7 +203,7 @@ pub fn refresh(
     presented: &str,
     address: &str,
     now: DateTime<Utc>,
-    ttl: Duration,
+    rules: SessionRules,
 ) -> StoreResult<Refresh> {
     let Some(presented) = tokens::find_by_hash(conn, &sha256_hex(presented.as_bytes()))? else {
         return Ok(Refresh::Refused);
@@ -187,10 +227,15 @@ pub fn refresh(
             }
             accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
             tokens::touch_family(conn, presented.family, now)?;
-            let next = new_refresh_token(conn, presented.family, now, ttl)?;
+            let next = new_refresh_token(conn, presented.family, now, rules.refresh_ttl)?;
             Ok(Refresh::Rotated {
                 account: presented.account,
                 token: next,
+                must_enrol: two_factor::must_enrol(
+                    conn,
+                    presented.account,
+                    rules.staff_two_factor,
+                )?,
             })
         }
     }

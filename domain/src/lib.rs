@@ -48,6 +48,7 @@ pub mod siret;
 pub mod text;
 pub mod throttle;
 pub mod tracking;
+pub mod two_factor;
 pub mod wording;
 
 pub use error::{Checks, DomainError, FieldError, Violation, existed};

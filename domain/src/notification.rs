@@ -32,6 +32,7 @@ coded_enum! {
         VerifyEmail = ("verify_email", "Confirmez votre adresse e-mail"),
         PasswordReset = ("password_reset", "Choisissez un nouveau mot de passe"),
         PasswordChanged = ("password_changed", "Votre mot de passe a changé"),
+        TwoFactorChanged = ("two_factor_changed", "La double authentification de votre compte a changé"),
         Invitation = ("invitation", "Vous êtes invité·e à rejoindre une association"),
     }
 }

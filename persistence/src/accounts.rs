@@ -257,21 +257,24 @@ pub fn find_by_email(
         .transpose()
 }
 
-/// Accounts in e-mail order, optionally those whose e-mail contains `email_contains`.
+/// Accounts in e-mail order, optionally those whose e-mail or name contains `search`
+/// (case-insensitive).
 pub fn list(
     conn: &mut DbConnection,
-    email_contains: Option<&str>,
+    search: Option<&str>,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<AccountRecord>> {
     let mut query = accounts::table
         .select((ACCOUNT_COLUMNS, accounts::email_key))
         .into_boxed();
-    if let Some(text) = email_contains {
+    if let Some(text) = search {
+        let pattern = crate::associations::contains_pattern(&text.to_lowercase());
         query = query.filter(
             accounts::email_key
-                .like(crate::associations::contains_pattern(&text.to_lowercase()))
-                .escape('\\'),
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(accounts::display_name).like(pattern).escape('\\')),
         );
     }
     if let Some(after) = after {
@@ -295,6 +298,11 @@ pub fn list(
         id: row.0.clone(),
     })
     .try_map(|(row, _)| account_from_row(row))
+}
+
+diesel::define_sql_function! {
+    /// SQL's `lower`: both databases have it (SQLite folds ASCII letters only).
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 type StaffRow = (String, String, Option<String>, Option<i32>, NaiveDateTime);

@@ -35,6 +35,7 @@ pub mod schema;
 pub mod service_accounts;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod webhooks;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};

@@ -674,9 +674,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_credentials (account_id) {
+        account_id -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_used_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        account_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     audit_events,
+    totp_credentials,
+    recovery_codes,
     districts,
     district_postal_codes,
     directions,

@@ -283,6 +283,12 @@ async fn serve(services: Services, config: &Config) -> ExitCode {
         out,
         "  API documentation: http://{address}/docs/   OpenAPI: http://{address}/openapi.json"
     );
+    if !config.staff_two_factor {
+        let _ = writeln!(
+            out,
+            "  Two-factor authentication of staff is OFF (SIMPA_STAFF_TWO_FACTOR=off): staff sign in with their password alone. For a demonstration only."
+        );
+    }
     let _ = out.flush();
     let served = server.await;
     background.stop().await;

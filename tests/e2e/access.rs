@@ -803,6 +803,21 @@ fn rows(w: &World) -> Vec<Row> {
             .allow(&[Admin]),
         Row::new("POST", "/api/v1/accounts/{account_id}/reactivate", format!("/api/v1/accounts/{}/reactivate", w.scratch_account))
             .allow(&[Admin]),
+        // The second factor: one's own (wrong codes are allowed, then refused by the rule);
+        // an admin resets another's (this one has none: allowed, then told so).
+        Row::new("GET", "/api/v1/me/two-factor", p("/api/v1/me/two-factor".into())).allow(all_people),
+        Row::new("POST", "/api/v1/me/two-factor", p("/api/v1/me/two-factor".into())).allow(all_people),
+        Row::new("POST", "/api/v1/me/two-factor/confirm", p("/api/v1/me/two-factor/confirm".into()))
+            .json(json!({"code": "abcd-efgh-ijkl"}))
+            .allow(all_people),
+        Row::new("POST", "/api/v1/me/two-factor/recovery-codes", p("/api/v1/me/two-factor/recovery-codes".into()))
+            .json(json!({"code": "abcd-efgh-ijkl"}))
+            .allow(all_people),
+        Row::new("POST", "/api/v1/me/two-factor/disable", p("/api/v1/me/two-factor/disable".into()))
+            .json(json!({"code": "abcd-efgh-ijkl"}))
+            .allow(all_people),
+        Row::new("POST", "/api/v1/accounts/{account_id}/two-factor/reset", format!("/api/v1/accounts/{}/two-factor/reset", w.scratch_account))
+            .allow(&[Admin]),
         Row::new("GET", "/api/v1/me/sessions", p("/api/v1/me/sessions".into())).allow(all_people),
         Row::new("DELETE", "/api/v1/me/sessions/{session_id}", format!("/api/v1/me/sessions/{}", uuid::Uuid::nil()))
             .allow(all_people),

@@ -22,4 +22,5 @@ mod open_data;
 mod panics;
 mod requests;
 mod statements;
+mod two_factor;
 mod webhooks;

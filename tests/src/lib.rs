@@ -153,6 +153,9 @@ impl TestApp {
             ("SIMPA_DB_POOL_SIZE".into(), "4".into()),
             // Tests run the daily jobs themselves, at the time they choose.
             ("SIMPA_DAILY_AT".into(), "off".into()),
+            // Staff sign in with their password alone but in the tests of the second factor,
+            // which turn it on (as it is by default).
+            ("SIMPA_STAFF_TWO_FACTOR".into(), "off".into()),
             // Every test registers its people from one address, many at once.
             ("SIMPA_REGISTRATIONS_PER_ADDRESS".into(), "100000".into()),
         ]);

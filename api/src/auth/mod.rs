@@ -4,7 +4,7 @@ pub mod caller;
 pub mod secrets;
 pub mod tokens;
 
-pub use caller::{Caller, bearer_token};
+pub use caller::{Caller, Enrolling, bearer_token};
 pub use tokens::TokenKeys;
 
 use actix_web::HttpRequest;

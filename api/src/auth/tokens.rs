@@ -20,6 +20,18 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The person signed in with a password alone but their role requires a second factor:
+    /// the token serves only to add one (and to read one's own account).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enrol: bool,
+}
+
+/// What a valid access token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bearer {
+    pub subject: Subject,
+    /// Good only to add the second factor the person's role requires.
+    pub must_enrol: bool,
 }
 
 pub struct TokenKeys {
@@ -44,8 +56,14 @@ impl TokenKeys {
         }
     }
 
-    /// An access token for `subject`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, subject: Subject, now: DateTime<Utc>) -> Result<String, Problem> {
+    /// An access token for `subject`, valid from `now` for the configured lifetime (only to
+    /// add a second factor when `must_enrol`).
+    pub fn issue(
+        &self,
+        subject: Subject,
+        must_enrol: bool,
+        now: DateTime<Utc>,
+    ) -> Result<String, Problem> {
         let (kind, sub) = match subject {
             Subject::Person(id) => ("person", id.to_string()),
             Subject::Service(id) => ("service", id.to_string()),
@@ -57,6 +75,7 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: (now + self.access_ttl).timestamp(),
             jti: Uuid::now_v7().to_string(),
+            enrol: must_enrol,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "cannot sign an access token");
@@ -64,8 +83,8 @@ impl TokenKeys {
         })
     }
 
-    /// The subject of a valid token; 401 for an expired, tampered, foreign or malformed one.
-    pub fn verify(&self, token: &str) -> Result<Subject, Problem> {
+    /// What a valid token says; 401 for an expired, tampered, foreign or malformed one.
+    pub fn verify(&self, token: &str) -> Result<Bearer, Problem> {
         let refused = || {
             Problem::unauthenticated(
                 "auth.invalid_token",
@@ -75,19 +94,16 @@ impl TokenKeys {
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| refused())?
             .claims;
-        match claims.kind.as_str() {
-            "person" => claims
-                .sub
-                .parse()
-                .map(Subject::Person)
-                .map_err(|_| refused()),
-            "service" => claims
-                .sub
-                .parse()
-                .map(Subject::Service)
-                .map_err(|_| refused()),
-            _ => Err(refused()),
+        let subject = match claims.kind.as_str() {
+            "person" => claims.sub.parse().map(Subject::Person),
+            "service" => claims.sub.parse().map(Subject::Service),
+            _ => return Err(refused()),
         }
+        .map_err(|_| refused())?;
+        Ok(Bearer {
+            subject,
+            must_enrol: claims.enrol,
+        })
     }
 }
 
@@ -103,8 +119,11 @@ mod tests {
             chrono::Duration::minutes(15),
         );
         let subject = Subject::Person(AccountId::from_uuid(Uuid::now_v7()));
-        let token = keys.issue(subject, Utc::now()).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), subject);
+        let token = keys.issue(subject, false, Utc::now()).unwrap();
+        let bearer = keys.verify(&token).unwrap();
+        assert_eq!((bearer.subject, bearer.must_enrol), (subject, false));
+        let enrolling = keys.issue(subject, true, Utc::now()).unwrap();
+        assert!(keys.verify(&enrolling).unwrap().must_enrol);
 
         let other = TokenKeys::new(
             b"another secret, 32 bytes at least!",
@@ -112,7 +131,7 @@ mod tests {
         );
         assert_eq!(other.verify(&token).unwrap_err().code, "auth.invalid_token");
         let expired = keys
-            .issue(subject, Utc::now() - chrono::Duration::hours(1))
+            .issue(subject, false, Utc::now() - chrono::Duration::hours(1))
             .unwrap();
         assert_eq!(
             keys.verify(&expired).unwrap_err().code,

@@ -1,6 +1,6 @@
 //! People's accounts: registration, one's own account, and (for admins) staff roles.
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Enrolling};
 use crate::codes::StaffRoleKindCode;
 use crate::input::{Json, Query};
 use crate::pagination::{self, Page};
@@ -79,6 +79,8 @@ pub struct AccountView {
     pub email_verified: bool,
     /// When it last signed in (from the audit trail).
     pub last_signed_in_at: Option<DateTime<Utc>>,
+    /// Whether it signs in with a second factor (an authenticator app's codes).
+    pub two_factor_enabled: bool,
     pub staff_roles: Vec<StaffRoleView>,
     pub memberships: Vec<MembershipView>,
 }
@@ -116,6 +118,7 @@ impl From<AccountFile> for AccountView {
             created_at: account.created_at,
             email_verified: account.email_verified_at.is_some(),
             last_signed_in_at: file.last_sign_in,
+            two_factor_enabled: file.two_factor,
             staff_roles: file
                 .staff_roles
                 .into_iter()
@@ -217,7 +220,7 @@ pub async fn register(
 #[get("/me")]
 pub async fn me(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Enrolling,
 ) -> Result<web::Json<AccountView>, Problem> {
     let view = state
         .read(move |conn| app::me(conn, caller.0).map(AccountView::from))
@@ -227,7 +230,9 @@ pub async fn me(
 
 #[derive(Deserialize, IntoParams)]
 pub struct AccountQuery {
-    /// Only accounts whose e-mail contains this text (case-insensitive).
+    /// Only accounts whose e-mail or name contains this text (case-insensitive).
+    pub q: Option<String>,
+    /// The former name of `q` (deprecated).
     pub email: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -262,7 +267,7 @@ pub async fn list_accounts(
             app::list(
                 conn,
                 caller.0,
-                query.email.as_deref(),
+                query.q.as_deref().or(query.email.as_deref()),
                 after.as_ref(),
                 limit,
             )

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::sign_in::{self, Attempt, Refresh};
+use simpa_app::sign_in::{self, Attempt, Opened, Refresh};
 use simpa_domain::DomainError;
 use simpa_domain::account::is_client_id;
 use simpa_domain::audit::{AuditAction, AuditActor};
@@ -25,11 +25,17 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "grant_type", rename_all = "snake_case")]
 pub enum TokenRequest {
-    /// A person signs in with e-mail and password.
+    /// A person signs in with e-mail and password, and the code of their second factor when
+    /// their account has one.
     Password {
         #[schema(example = "tresoriere@exemple.org")]
         email: String,
         password: String,
+        /// The 6 digits their authenticator app shows now, or one of their recovery codes
+        /// (`abcd-efgh-ijkl`). Asked when the account has a second factor
+        /// (401 `auth.second_factor_required` without it).
+        #[schema(example = "492039")]
+        code: Option<String>,
     },
     /// A refresh token is exchanged for new tokens; it cannot be used again.
     RefreshToken { refresh_token: String },
@@ -51,6 +57,12 @@ pub struct TokenResponse {
     /// For people: exchange it for new tokens before it expires. Absent for API clients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The person's staff role requires a second factor they have not added yet: until they
+    /// do (`POST /me/two-factor`, then `/me/two-factor/confirm`), the access token serves
+    /// only that and reading their own account; other routes answer 403
+    /// `auth.second_factor_enrolment_required`. Renew the tokens once it is added.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor_enrolment_required: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,8 +137,16 @@ async fn grant(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let response = match body.0 {
-        TokenRequest::Password { email, password } => {
-            let signing_in = SigningIn { address, device };
+        TokenRequest::Password {
+            email,
+            password,
+            code,
+        } => {
+            let signing_in = SigningIn {
+                address,
+                device,
+                code,
+            };
             password_grant(state, keys, email, password, signing_in).await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
@@ -191,10 +211,12 @@ fn client_of(
     Ok((form_decoded(id), form_decoded(secret)))
 }
 
-/// Where a person signs in from: the address (`ip:…`) and the client's User-Agent.
+/// Where a person signs in from: the address (`ip:…`) and the client's User-Agent; and the
+/// code of their second factor.
 struct SigningIn {
     address: String,
     device: Option<String>,
+    code: Option<String>,
 }
 
 async fn password_grant(
@@ -204,7 +226,7 @@ async fn password_grant(
     password: String,
     signing_in: SigningIn,
 ) -> Result<TokenResponse, Problem> {
-    let SigningIn { address, device } = signing_in;
+    let address = signing_in.address.clone();
     let email =
         EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
     let now = state.now();
@@ -215,14 +237,20 @@ async fn password_grant(
         .write(move |conn| sign_in::admit_person(conn, policy, &email, &at, now))
         .await;
     let attempt = Arc::new(throttled_apart(state, admitted, &claimed, &address).await?);
-    match check_password(state, &attempt, password, &address, device, now).await {
-        Ok(Some((account, refresh))) => respond(keys, Subject::Person(account), Some(refresh), now),
-        // A wrong password: the attempt stays counted.
-        Ok(None) => {
-            let refused =
+    match check_password(state, &attempt, password, signing_in, now).await {
+        Ok(Ok((account, opened))) => respond(
+            keys,
+            Subject::Person(account),
+            Some(opened.refresh_token),
+            opened.must_enrol,
+            now,
+        ),
+        // A wrong password, or second factor: the attempt stays counted.
+        Ok(Err(refused)) => {
+            let event =
                 NewAuditEvent::new(AuditAction::SignInRefused, claimed).from_address(&address);
-            record_apart(state, refused).await;
-            Err(invalid_credentials())
+            record_apart(state, event).await;
+            Err(refused)
         }
         // Our failure, not theirs: the attempt must not count against the account.
         Err(problem) => {
@@ -238,33 +266,40 @@ async fn password_grant(
 }
 
 /// Checks the password of an admitted attempt (on the hashing's own threads); when it
-/// matches, opens a session: returns the account and its refresh token. `None` for wrong
-/// credentials.
+/// matches, asks for the second factor if the account has one and opens a session: returns
+/// the account and its session. The refusal to answer for wrong credentials.
 async fn check_password(
     state: &web::Data<AppState>,
     attempt: &Arc<Attempt>,
     password: String,
-    address: &str,
-    device: Option<String>,
+    signing_in: SigningIn,
     now: DateTime<Utc>,
-) -> Result<Option<(AccountId, String)>, Problem> {
+) -> Result<Result<(AccountId, Opened), Problem>, Problem> {
     let stored = attempt
         .credentials
         .as_ref()
         .map(|c| c.password_hash.clone());
     let matches = state.verify_password(password, stored).await?;
     let Some(account) = attempt.account().filter(|_| matches) else {
-        return Ok(None);
+        return Ok(Err(invalid_credentials()));
     };
-    let ttl = state.config.refresh_token_ttl;
-    let (attempt, address) = (attempt.clone(), address.to_owned());
-    let refresh = state
+    let rules = state.config.session_rules();
+    let notifier = state.notifier.clone();
+    let attempt = attempt.clone();
+    let opened = state
         .write(move |conn| {
-            let device = device.as_deref();
-            sign_in::open_session(conn, &attempt, account, &address, device, now, ttl)
+            let signing_in = sign_in::SigningIn {
+                address: &signing_in.address,
+                user_agent: signing_in.device.as_deref(),
+                second_factor: signing_in.code.as_deref(),
+                now,
+            };
+            sign_in::open_session(conn, &attempt, account, &signing_in, rules, &notifier)
         })
         .await?;
-    Ok(Some((account, refresh)))
+    Ok(opened
+        .map(|opened| (account, opened))
+        .map_err(Problem::from))
 }
 
 async fn refresh_grant(
@@ -274,15 +309,17 @@ async fn refresh_grant(
     address: String,
 ) -> Result<TokenResponse, Problem> {
     let now = state.now();
-    let ttl = state.config.refresh_token_ttl;
+    let rules = state.config.session_rules();
     // A reuse revokes the family and commits that, then answers 401.
     let outcome = state
-        .write(move |conn| sign_in::refresh(conn, &presented, &address, now, ttl))
+        .write(move |conn| sign_in::refresh(conn, &presented, &address, now, rules))
         .await?;
     match outcome {
-        Refresh::Rotated { account, token } => {
-            respond(keys, Subject::Person(account), Some(token), now)
-        }
+        Refresh::Rotated {
+            account,
+            token,
+            must_enrol,
+        } => respond(keys, Subject::Person(account), Some(token), must_enrol, now),
         Refresh::Refused => Err(Problem::unauthenticated(
             "auth.invalid_refresh_token",
             "Jeton de rafraîchissement invalide, expiré ou révoqué : reconnectez-vous.",
@@ -323,7 +360,7 @@ async fn client_credentials_grant(
         .await;
     let client = throttled_apart(state, admitted, &claimed, &address).await?;
     match client {
-        Some(id) => respond(keys, Subject::Service(id), None, now),
+        Some(id) => respond(keys, Subject::Service(id), None, false, now),
         None => Err(invalid_client()),
     }
 }
@@ -365,10 +402,12 @@ fn respond(
     keys: &TokenKeys,
     subject: Subject,
     refresh_token: Option<String>,
+    must_enrol: bool,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, Problem> {
     Ok(TokenResponse {
-        access_token: keys.issue(subject, now)?,
+        access_token: keys.issue(subject, must_enrol, now)?,
+        second_factor_enrolment_required: must_enrol,
         token_type: "Bearer",
         expires_in: keys.access_ttl.num_seconds(),
         refresh_token,

@@ -23,6 +23,7 @@ pub mod reference;
 pub mod requests;
 pub mod service_accounts;
 pub mod tracking;
+pub mod two_factor;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -46,6 +47,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::end_session)
         .service(accounts::end_all_sessions)
         .service(accounts::me)
+        .service(two_factor::get_two_factor)
+        .service(two_factor::start_two_factor)
+        .service(two_factor::confirm_two_factor)
+        .service(two_factor::renew_recovery_codes)
+        .service(two_factor::disable_two_factor)
+        .service(two_factor::reset_two_factor)
         .service(accounts::list_accounts)
         .service(accounts::get_account)
         .service(accounts::grant_staff_role)
