@@ -3,6 +3,7 @@ CARGO ?= cargo
 SIMPA := ./target/debug/simpa
 FRICTIONLESS := target/python/bin/frictionless
 SCHEMATHESIS := target/python/bin/schemathesis
+OIDC_PROVIDER := target/oidc/provider.mjs
 
 .PHONY: run test lint openapi fixtures build bench faults
 
@@ -16,9 +17,10 @@ build:
 	$(CARGO) build --bin simpa
 
 ## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
-test: lint $(FRICTIONLESS) $(SCHEMATHESIS)
+test: lint $(FRICTIONLESS) $(SCHEMATHESIS) $(OIDC_PROVIDER)
 	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
 	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) SIMPA_SCHEMATHESIS=$(abspath $(SCHEMATHESIS)) \
+		SIMPA_OIDC_PROVIDER=$(abspath $(OIDC_PROVIDER)) \
 		scripts/with-postgres $(CARGO) test --workspace
 
 ## The test tools from PyPI, in a virtual environment of their own: the Table Schema validator
@@ -31,6 +33,15 @@ $(FRICTIONLESS): target/python/bin/pip
 
 $(SCHEMATHESIS): target/python/bin/pip
 	target/python/bin/pip install -q schemathesis==4.32.5
+
+## The OpenID provider the single sign-on tests run on loopback: the OpenID-certified
+## `oidc-provider` from the npm registry (versions pinned by tests/oidc/package-lock.json),
+## under the machine's Node.js.
+$(OIDC_PROVIDER): tests/oidc/provider.mjs tests/oidc/package.json tests/oidc/package-lock.json
+	mkdir -p target/oidc
+	cp tests/oidc/package.json tests/oidc/package-lock.json target/oidc/
+	cd target/oidc && npm ci --no-audit --no-fund --loglevel=error
+	cp tests/oidc/provider.mjs $@
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -26,6 +26,9 @@ pub struct Config {
     /// `SIMPA_STAFF_TWO_FACTOR`: staff (but jurors) must sign in with a second factor (`on`,
     /// the default; `off` for a demonstration only).
     pub staff_two_factor: bool,
+    /// `SIMPA_OIDC_*`: the city's identity provider for staff's single sign-on; none by
+    /// default.
+    pub oidc: Option<simpa_app::oidc::OidcConfig>,
     pub pool: PoolOptions,
     pub throttle: ThrottlePolicy,
     /// `SIMPA_METRICS_TOKEN`: the bearer token `/metrics` asks of Prometheus; without it,
@@ -199,6 +202,7 @@ impl Config {
                 Some("off" | "0" | "false" | "no") => false,
                 Some(other) => return Err(format!("SIMPA_STAFF_TWO_FACTOR must be on or off (got {other:?})")),
             },
+            oidc: oidc_config(&value, &bind_raw)?,
             refresh_token_ttl: chrono::Duration::days(number("SIMPA_REFRESH_TOKEN_TTL_DAYS", value("SIMPA_REFRESH_TOKEN_TTL_DAYS"), 30)?),
             pool: PoolOptions {
                 max_size: at_least_one("SIMPA_DB_POOL_SIZE", value("SIMPA_DB_POOL_SIZE"), 10)?,
@@ -339,6 +343,47 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Single sign-on, configured by `SIMPA_OIDC_ISSUER`, `SIMPA_OIDC_CLIENT_ID` and
+/// `SIMPA_OIDC_CLIENT_SECRET` together (or none of them).
+fn oidc_config(
+    value: &impl Fn(&str) -> Option<String>,
+    bind_raw: &str,
+) -> Result<Option<simpa_app::oidc::OidcConfig>, String> {
+    let named = [
+        "SIMPA_OIDC_ISSUER",
+        "SIMPA_OIDC_CLIENT_ID",
+        "SIMPA_OIDC_CLIENT_SECRET",
+    ]
+    .map(|name| value(name).filter(|v| !v.trim().is_empty()));
+    let [issuer, client_id, client_secret] = match named {
+        [None, None, None] => return Ok(None),
+        [Some(issuer), Some(id), Some(secret)] => [issuer, id, secret],
+        _ => {
+            return Err(
+                "SIMPA_OIDC_ISSUER, SIMPA_OIDC_CLIENT_ID and SIMPA_OIDC_CLIENT_SECRET go together"
+                    .into(),
+            );
+        }
+    };
+    let public_url = value("SIMPA_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_raw}"));
+    Ok(Some(simpa_app::oidc::OidcConfig {
+        issuer,
+        client_id,
+        client_secret,
+        redirect_uri: value("SIMPA_OIDC_REDIRECT_URL").unwrap_or_else(|| {
+            format!(
+                "{}/api/v1/auth/oidc/callback",
+                public_url.trim_end_matches('/')
+            )
+        }),
+        scopes: value("SIMPA_OIDC_SCOPES").unwrap_or_else(|| "openid email profile".into()),
+        provisioning: matches!(
+            value("SIMPA_OIDC_PROVISIONING").as_deref(),
+            Some("1" | "true" | "yes" | "on")
+        ),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +395,34 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn single_sign_on_is_off_unless_its_three_settings_are_given() {
+        assert!(config(&[]).unwrap().oidc.is_none());
+        let partial = config(&[("SIMPA_OIDC_ISSUER", "https://idp.ville.test")]);
+        assert!(partial.unwrap_err().contains("go together"));
+        let full = config(&[
+            ("SIMPA_OIDC_ISSUER", "https://idp.ville.test"),
+            ("SIMPA_OIDC_CLIENT_ID", "simpa"),
+            ("SIMPA_OIDC_CLIENT_SECRET", "tres-secret"),
+            ("SIMPA_PUBLIC_URL", "https://subventions.ville.test/"),
+        ])
+        .unwrap();
+        let oidc = full.oidc.expect("configured");
+        assert_eq!(
+            oidc.redirect_uri,
+            "https://subventions.ville.test/api/v1/auth/oidc/callback"
+        );
+        assert!(!oidc.provisioning);
+        assert!(!format!("{oidc:?}").contains("tres-secret"));
+        assert!(config(&[]).unwrap().staff_two_factor);
+        assert!(
+            !config(&[("SIMPA_STAFF_TWO_FACTOR", "off")])
+                .unwrap()
+                .staff_two_factor
+        );
+        assert!(config(&[("SIMPA_STAFF_TWO_FACTOR", "peut-être")]).is_err());
     }
 
     #[test]

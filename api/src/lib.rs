@@ -90,8 +90,14 @@ impl Services {
         let blobs = BlobStore::open(config.blob_dir.clone()).map_err(StartError::Blobs)?;
         let templates = simpa_app::notify::Templates::load()
             .map_err(|e| StartError::Templates(format!("{e:#}")))?;
+        let oidc = config
+            .oidc
+            .clone()
+            .map(simpa_app::oidc::OidcClient::new)
+            .transpose()
+            .map_err(StartError::Oidc)?;
         Ok(Services {
-            state: web::Data::new(AppState::new(db, clock, config, templates)),
+            state: web::Data::new(AppState::new(db, clock, config, templates, oidc)),
             keys: web::Data::new(keys),
             blobs: web::Data::new(blobs),
             metrics: web::Data::new(metrics::Metrics::default()),
@@ -109,6 +115,8 @@ pub enum StartError {
     Blobs(std::io::Error),
     #[error("the e-mail templates do not parse: {0}")]
     Templates(String),
+    #[error("{0}")]
+    Oidc(String),
 }
 
 /// The background work of a node (the outbox worker, the daily jobs), running inside its

@@ -25,17 +25,26 @@ pub struct AppState {
     hashing: Semaphore,
     /// Bounds the uploads received at once: each holds a writer task until its last byte.
     uploads: Semaphore,
+    /// The city's identity provider, when single sign-on is configured (`SIMPA_OIDC_*`).
+    pub oidc: Option<simpa_app::oidc::OidcClient>,
     /// Faults the end-to-end tests arm on this node.
     #[cfg(feature = "faults")]
     pub faults: Faults,
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config, templates: Templates) -> AppState {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        templates: Templates,
+        oidc: Option<simpa_app::oidc::OidcClient>,
+    ) -> AppState {
         let permits = config.pool.max_size as usize;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let uploads = Semaphore::new(config.max_concurrent_uploads);
         AppState {
+            oidc,
             notifier: Arc::new(Notifier {
                 templates,
                 link: config.mail.request_link.clone(),

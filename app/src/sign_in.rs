@@ -137,12 +137,8 @@ pub fn open_session(
     rules: SessionRules,
     notifier: &Notifier,
 ) -> StoreResult<Result<Opened, DomainError>> {
-    let SigningIn {
-        address,
-        user_agent,
-        second_factor,
-        now,
-    } = *signing_in;
+    let now = signing_in.now;
+    let second_factor = signing_in.second_factor;
     if let Err(refused) = two_factor::second_step(conn, account, second_factor, now, notifier)? {
         return Ok(Err(refused));
     }
@@ -151,19 +147,36 @@ pub fn open_session(
     let signed_in = NewAuditEvent::new(
         AuditAction::SignedIn,
         AuditActor::of(Subject::Person(account)),
-    )
-    .from_address(address);
-    audit::record(conn, &signed_in, now)?;
+    );
+    Ok(Ok(Opened {
+        refresh_token: start_session(conn, account, signed_in, signing_in, rules)?,
+        must_enrol: two_factor::must_enrol(conn, account, rules.staff_two_factor)?,
+    }))
+}
+
+/// Records the sign-in (`signed_in`, from the person's address) and opens their session:
+/// returns its first refresh token.
+pub(crate) fn start_session(
+    conn: &mut DbConnection,
+    account: AccountId,
+    signed_in: NewAuditEvent,
+    signing_in: &SigningIn<'_>,
+    rules: SessionRules,
+) -> StoreResult<String> {
+    let SigningIn {
+        address,
+        user_agent,
+        now,
+        ..
+    } = *signing_in;
+    audit::record(conn, &signed_in.from_address(address), now)?;
     let family = Uuid::now_v7();
     let device = Device {
         user_agent: user_agent.map(device_name),
         address: Some(bare_address(address).to_owned()),
     };
     tokens::start_family(conn, family, account, &device, now)?;
-    Ok(Ok(Opened {
-        refresh_token: new_refresh_token(conn, family, now, rules.refresh_ttl)?,
-        must_enrol: two_factor::must_enrol(conn, account, rules.staff_two_factor)?,
-    }))
+    new_refresh_token(conn, family, now, rules.refresh_ttl)
 }
 
 /// The attempt failed on our side: it must not count against the account.

@@ -119,11 +119,11 @@ pub fn confirm_enrolment(
         .map_err(|e| DomainError::invalid("code", refusal_message(e)))?;
     two_factor::confirm(conn, me, step, now)?;
     let codes = new_recovery_codes(conn, me, now)?;
-    record(conn, AuditAction::TwoFactorEnabled, me, me, now)?;
-    tell(
+    own_change(
         conn,
         notifier,
         me,
+        AuditAction::TwoFactorEnabled,
         "La double authentification vient d'être activée sur votre compte Simpa : chaque connexion vous demandera désormais le code de votre application.",
         now,
     )?;
@@ -145,11 +145,11 @@ pub fn disable(
     check_disable(is_required(conn, me, required_for_staff)?)?;
     prove_with_field(conn, me, code, now)?;
     two_factor::remove(conn, me)?;
-    record(conn, AuditAction::TwoFactorDisabled, me, me, now)?;
-    tell(
+    own_change(
         conn,
         notifier,
         me,
+        AuditAction::TwoFactorDisabled,
         "La double authentification vient d'être désactivée sur votre compte Simpa : votre mot de passe suffit de nouveau pour vous connecter.",
         now,
     )
@@ -167,11 +167,11 @@ pub fn renew_recovery_codes(
     let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
     prove_with_field(conn, me, code, now)?;
     let codes = new_recovery_codes(conn, me, now)?;
-    record(conn, AuditAction::RecoveryCodesRenewed, me, me, now)?;
-    tell(
+    own_change(
         conn,
         notifier,
         me,
+        AuditAction::RecoveryCodesRenewed,
         "De nouveaux codes de secours viennent d'être créés pour votre compte Simpa : les précédents ne fonctionnent plus.",
         now,
     )?;
@@ -234,12 +234,18 @@ pub fn second_step(
     match prove(conn, account, code, now)? {
         Ok(Proof::App) => Ok(Ok(())),
         Ok(Proof::RecoveryCode) => {
-            record(conn, AuditAction::RecoveryCodeUsed, account, account, now)?;
             let left = two_factor::recovery_codes_left(conn, account)?;
             let change = format!(
                 "Un code de secours vient de servir à vous connecter à Simpa. Il vous en reste {left} : si vous avez perdu votre application, ajoutez-la de nouveau et créez de nouveaux codes."
             );
-            tell(conn, notifier, account, &change, now)?;
+            own_change(
+                conn,
+                notifier,
+                account,
+                AuditAction::RecoveryCodeUsed,
+                &change,
+                now,
+            )?;
             Ok(Ok(()))
         }
         Err(refused) => Ok(Err(refused)),
@@ -329,16 +335,19 @@ fn new_recovery_codes(
     Ok(codes.iter().map(|c| show_recovery_code(c)).collect())
 }
 
-fn record(
+/// A change of a person's own second factor: in the audit trail, and told to them.
+fn own_change(
     conn: &mut DbConnection,
-    action: AuditAction,
-    by: AccountId,
+    notifier: &Notifier,
     account: AccountId,
+    action: AuditAction,
+    change: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let event =
-        NewAuditEvent::new(action, AuditActor::of(Subject::Person(by))).about("account", account);
-    audit::record(conn, &event, now)
+    let event = NewAuditEvent::new(action, AuditActor::of(Subject::Person(account)))
+        .about("account", account);
+    audit::record(conn, &event, now)?;
+    tell(conn, notifier, account, change, now)
 }
 
 fn tell(

@@ -188,6 +188,13 @@ pub fn check_deactivation(admin: Option<AccountId>, account: AccountId) -> Resul
         Ok(())
     }
 }
+/// A deactivated account signs in no more, however it tries.
+pub fn account_inactive() -> DomainError {
+    DomainError::Unauthenticated {
+        code: "auth.account_inactive",
+        message: "Ce compte est désactivé : adressez-vous à l'administration de Simpa.".into(),
+    }
+}
 
 /// What is known of a refresh token presented for rotation.
 #[derive(Debug, Clone, PartialEq, Eq)]

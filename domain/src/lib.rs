@@ -45,6 +45,7 @@ pub mod roles;
 pub mod scoring;
 pub mod search;
 pub mod siret;
+pub mod sso;
 pub mod text;
 pub mod throttle;
 pub mod tracking;

@@ -33,6 +33,7 @@ pub mod reference;
 pub mod requests;
 pub mod schema;
 pub mod service_accounts;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod two_factor;

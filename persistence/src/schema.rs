@@ -694,11 +694,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_logins (id) {
+        id -> Text,
+        state_hash -> Text,
+        nonce -> Text,
+        code_verifier -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sso_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        account_id -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     audit_events,
     totp_credentials,
     recovery_codes,
+    sso_logins,
+    sso_identities,
     districts,
     district_postal_codes,
     directions,

@@ -765,6 +765,10 @@ fn rows(w: &World) -> Vec<Row> {
         Row::new("POST", "/api/v1/auth/logout", p("/api/v1/auth/logout".into()))
             .json(json!({"refresh_token": "inconnu"}))
             .public(),
+        // Single sign-on: anyone starts one (not configured here: told so).
+        Row::new("GET", "/api/v1/auth/oidc/authorize", p("/api/v1/auth/oidc/authorize".into())).public(),
+        Row::new("GET", "/api/v1/auth/oidc/callback", p("/api/v1/auth/oidc/callback?code=c&state=s".into()))
+            .public(),
         Row::new("POST", "/api/v1/accounts", p("/api/v1/accounts".into()))
             .json(json!({"email": "inscription@exemple.org", "password": "une phrase de passe", "display_name": "Inscrite"}))
             .public(),

@@ -21,6 +21,7 @@ mod oauth_clients;
 mod open_data;
 mod panics;
 mod requests;
+mod single_sign_on;
 mod statements;
 mod two_factor;
 mod webhooks;

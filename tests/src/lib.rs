@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod documents;
+pub mod oidc;
 pub mod receiver;
 pub mod smtp;
 
@@ -57,7 +58,7 @@ pub fn schemathesis() -> Option<std::path::PathBuf> {
 }
 
 /// A program `make test` installs, named by the variable `var`.
-fn installed_tool(var: &str, why_required: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn installed_tool(var: &str, why_required: &str) -> Option<std::path::PathBuf> {
     match std::env::var_os(var).filter(|p| !p.is_empty()) {
         Some(path) => Some(path.into()),
         None => {

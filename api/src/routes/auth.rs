@@ -398,7 +398,8 @@ async fn record_apart(state: &web::Data<AppState>, event: NewAuditEvent) {
     }
 }
 
-fn respond(
+/// The tokens of a sign-in.
+pub(crate) fn respond(
     keys: &TokenKeys,
     subject: Subject,
     refresh_token: Option<String>,

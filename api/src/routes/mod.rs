@@ -22,6 +22,7 @@ pub mod open_data;
 pub mod reference;
 pub mod requests;
 pub mod service_accounts;
+pub mod sso;
 pub mod tracking;
 pub mod two_factor;
 pub mod webhooks;
@@ -35,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reference::list_sectors)
         .service(auth::request_token)
         .service(auth::logout)
+        .service(sso::authorize)
+        .service(sso::callback)
         .service(accounts::register)
         .service(accounts::verify_email)
         .service(accounts::resend_verification)
