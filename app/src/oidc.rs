@@ -330,8 +330,8 @@ mod tests {
     fn pkce_challenges_are_rfc_7636s() {
         // RFC 7636, appendix B.
         assert_eq!(
-            super::pkce_challenge("dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeKt8zV9ztX8ekSH6mMc"
+            super::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert_eq!(super::form_encoded("a b:c"), "a+b%3Ac");
     }
