@@ -332,17 +332,39 @@ fn redeem(
     purpose: TokenPurpose,
     now: DateTime<Utc>,
 ) -> StoreResult<AccountRecord> {
+    let account = link_owner(conn, token, purpose, now)?;
+    // A link presented twice at once is no good the second time.
+    if !account_tokens::use_up(conn, account.id, purpose, now)? {
+        return Err(link_refused(purpose).into());
+    }
+    Ok(account)
+}
+
+/// The account a link's token is good for (unused, not expired, of an active account).
+fn link_owner(
+    conn: &mut DbConnection,
+    token: &str,
+    purpose: TokenPurpose,
+    now: DateTime<Utc>,
+) -> StoreResult<AccountRecord> {
     let found = account_tokens::find_by_hash(conn, &sha256_hex(token.as_bytes()))?;
     check_token(found.as_ref().map(|t| &t.state), purpose, now)?;
     let account = match &found {
         Some(t) => accounts::get(conn, t.account)?.filter(|a| a.active),
         None => None,
     };
-    // A link of a deactivated account, or one presented twice at once, is no good either.
-    match account {
-        Some(account) if account_tokens::use_up(conn, account.id, purpose, now)? => Ok(account),
-        _ => Err(link_refused(purpose).into()),
-    }
+    account.ok_or_else(|| link_refused(purpose).into())
+}
+
+/// Whose a link to choose a new password is, while it is good (it stays unused): the new
+/// password must not be built on their name or address.
+#[tracing::instrument(name = "accounts::reset_link_owner", skip_all)]
+pub fn reset_link_owner(
+    conn: &mut DbConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<AccountRecord> {
+    link_owner(conn, token, TokenPurpose::ResetPassword, now)
 }
 
 pub(crate) fn addressee(account: &AccountRecord) -> Addressee {

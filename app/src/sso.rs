@@ -10,7 +10,7 @@
 use crate::oidc::LoginStart;
 use crate::secrets::random_token;
 use crate::sign_in::{SessionRules, SigningIn, start_session};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use simpa_domain::DomainError;
 use simpa_domain::account::{account_inactive, parse_display_name};
@@ -29,10 +29,11 @@ use uuid::Uuid;
 const NO_PASSWORD: &str = "!sso";
 
 /// Starts a sign-in: its state, nonce and PKCE verifier, kept (the state as its hash) until
-/// the browser comes back. Sign-ins started over a day ago are forgotten.
+/// the browser comes back. Sign-ins past their ten minutes are forgotten, which bounds what
+/// a flood of starts can keep (a state forgotten is refused as an expired one).
 #[tracing::instrument(name = "sso::start", skip_all)]
 pub fn start(conn: &mut DbConnection, now: DateTime<Utc>) -> StoreResult<LoginStart> {
-    sso::forget_before(conn, now - Duration::days(1))?;
+    sso::forget_before(conn, now - login_lifetime())?;
     let start = LoginStart {
         state: random_token(),
         nonce: random_token(),

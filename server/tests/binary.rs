@@ -80,17 +80,23 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
         stdout(&again)
     );
 
+    // As `make run` serves the demo: its staff sign in with their password alone, and the
+    // server says so.
     let mut child = simpa(dir.path())
         .arg("serve")
         .env("SIMPA_BIND", "127.0.0.1:0")
+        .env("SIMPA_STAFF_TWO_FACTOR", "off")
         .stdout(Stdio::piped())
         .spawn()
         .expect("serve");
-    let first_line = BufReader::new(child.stdout.take().expect("stdout"))
-        .lines()
-        .next()
-        .expect("a line")
-        .expect("text");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut line = || lines.next().expect("a line").expect("text");
+    let first_line = line();
+    let _docs = line();
+    assert!(
+        line().contains("Two-factor authentication of staff is OFF"),
+        "serve says the demo's staff need no second factor"
+    );
     let _server = Server(child);
     let base = first_line
         .split_whitespace()
@@ -119,6 +125,7 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
     let access = tokens["access_token"]
         .as_str()
         .expect("the demo bureau account signs in");
+    assert_eq!(tokens.get("second_factor_enrolment_required"), None);
     let list: Value = http
         .get(format!("{base}/api/v1/associations?limit=200"))
         .bearer_auth(access)

@@ -215,6 +215,13 @@ fn a_forgotten_password_is_reset_by_the_link_mailed_to_the_address(backend: Back
         weak.field_errors(),
         vec![("password".to_owned(), "password.too_common".to_owned())]
     );
+    // Nor built on the address of the account the link was sent to (a password that would
+    // do for anyone else).
+    let personal = confirm(app, &token, "alice.exemple.org.1987");
+    assert_eq!(
+        personal.field_errors(),
+        vec![("password".to_owned(), "password.personal".to_owned())]
+    );
     let new_password = "girafe orageuse 42 tambours";
     assert_eq!(confirm(app, &token, new_password).status, 204);
     refused_link(confirm(app, &token, "une autre phrase bien longue 7"));

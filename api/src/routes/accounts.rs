@@ -508,10 +508,15 @@ pub async fn reset_password(
     body: Json<PasswordReset>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
-    let password =
-        Password::parse(&input.password, &[]).map_err(|v| DomainError::invalid("password", v))?;
-    let hash = state.hash_password(password.expose().to_owned()).await?;
     let now = state.now();
+    let token = input.token.clone();
+    let owner = state
+        .read(move |conn| app::reset_link_owner(conn, &token, now))
+        .await?;
+    let personal = [owner.email.as_str(), owner.display_name.as_str()];
+    let password = Password::parse(&input.password, &personal)
+        .map_err(|v| DomainError::invalid("password", v))?;
+    let hash = state.hash_password(password.expose().to_owned()).await?;
     let notifier = state.notifier.clone();
     state
         .write(move |conn| app::reset_password(conn, &input.token, &hash, now, &notifier))
