@@ -339,11 +339,23 @@ impl From<StoreError> for Problem {
     }
 }
 
-/// Work off the async workers that panicked (the panic hook logged it): a bug, not an
-/// outage, so 500 and not 503 — a client retrying a deterministic bug gains nothing.
+/// Work off the async workers that panicked (the panic hook logged it): a bug (see below).
 impl From<actix_web::error::BlockingError> for Problem {
     fn from(_: actix_web::error::BlockingError) -> Problem {
         Problem::internal()
+    }
+}
+
+/// A use case that did not run to its end: busy is an outage (503, retry later); work that
+/// panicked off the async workers (the panic hook logged it) is a bug, not an outage, so 500
+/// and not 503 — a client retrying a deterministic bug gains nothing.
+impl From<simpa_app::runtime::RunError> for Problem {
+    fn from(error: simpa_app::runtime::RunError) -> Problem {
+        match error {
+            simpa_app::runtime::RunError::Busy => Problem::unavailable(),
+            simpa_app::runtime::RunError::Store(error) => error.into(),
+            simpa_app::runtime::RunError::Bug => Problem::internal(),
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod open_data;
 pub mod passwords;
 pub mod reference;
 pub mod requests;
+pub mod runtime;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sign_in;
