@@ -5,7 +5,7 @@ FRICTIONLESS := target/python/bin/frictionless
 SCHEMATHESIS := target/python/bin/schemathesis
 OIDC_PROVIDER := target/oidc/provider.mjs
 
-.PHONY: run test lint openapi fixtures build bench faults
+.PHONY: run test lint openapi fixtures build bench faults vendor
 
 ## Build, migrate the embedded SQLite database, load the demo data and serve on 127.0.0.1:8080.
 ## The demo's staff accounts sign in with their password alone: their second factor is off.
@@ -42,6 +42,23 @@ $(OIDC_PROVIDER): tests/oidc/provider.mjs tests/oidc/package.json tests/oidc/pac
 	cp tests/oidc/package.json tests/oidc/package-lock.json target/oidc/
 	cd target/oidc && npm ci --no-audit --no-fund --loglevel=error
 	cp tests/oidc/provider.mjs $@
+
+## The portal's foundation, vendored into web/static/ (committed: `make run` needs no
+## Node.js): GOV.UK Frontend's styles (MIT), compiled with Simpa's settings by Sass, both from
+## the npm registry at the versions of web/assets/package-lock.json.
+vendor:
+	mkdir -p target/vendor
+	cp web/assets/package.json web/assets/package-lock.json target/vendor/
+	cd target/vendor && npm ci --no-audit --no-fund --loglevel=error
+	target/vendor/node_modules/.bin/sass --load-path=target/vendor/node_modules --style=compressed \
+		--no-source-map web/assets/simpa.scss web/static/simpa.css
+	{ echo "GOV.UK Frontend $$(node -p 'require("./target/vendor/node_modules/govuk-frontend/package.json").version'), compiled into simpa.css."; \
+	  echo "Its licence (from its README): the codebase is released under the MIT License."; echo; \
+	  echo "The MIT License (MIT)"; echo "Copyright (c) Crown Copyright (Government Digital Service)"; echo; \
+	  echo 'Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:'; echo; \
+	  echo 'The above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.'; echo; \
+	  echo 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.'; \
+	} > web/static/LICENCE-govuk-frontend.txt
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -70,7 +70,13 @@ pub struct Services {
     pub blobs: web::Data<BlobStore>,
     /// Request counts and durations, for `/metrics`.
     pub metrics: web::Data<metrics::Metrics>,
+    /// The portal's pages, registered after the API's routes (the binary plugs the portal
+    /// here; without it, every path outside the API answers a problem).
+    pub pages: Option<Pages>,
 }
+
+/// Registers the portal's pages on the application.
+pub type Pages = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 impl Services {
     /// Opens the database, applies pending migrations and loads (or creates) the signing secret.
@@ -101,6 +107,7 @@ impl Services {
             keys: web::Data::new(keys),
             blobs: web::Data::new(blobs),
             metrics: web::Data::new(metrics::Metrics::default()),
+            pages: None,
         })
     }
 }
@@ -206,6 +213,11 @@ pub fn app(
             }),
         )
         .configure(faults)
+        .configure(|cfg| {
+            if let Some(pages) = &services.pages {
+                pages(cfg);
+            }
+        })
         .default_service(web::to(no_route))
         .wrap(middleware::from_fn(contract::enforce))
         .wrap(middleware::from_fn(cors::refusals_as_problems))

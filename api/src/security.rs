@@ -20,12 +20,48 @@ const API_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src
 /// to the API of the same origin.
 const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The portal's pages: its own styles, nothing inline, forms posted to itself only.
+const PAGES_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// A year, for browsers to remember to use HTTPS only.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-/// The security headers of an answer: the API's, or Swagger UI's on `/docs`.
-fn headers(docs: bool, hsts: bool) -> Vec<(HeaderName, &'static str)> {
-    let policy = if docs { DOCS_POLICY } else { API_POLICY };
+/// Who answers a path: the API (and the operators' probes), its documentation, or the
+/// portal (everything else).
+#[derive(Clone, Copy)]
+enum Answerer {
+    Api,
+    Docs,
+    Portal,
+}
+
+fn answerer(path: &str) -> Answerer {
+    if path.starts_with("/docs") {
+        Answerer::Docs
+    } else if [
+        "/api/",
+        "/openapi.json",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/faults/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+    {
+        Answerer::Api
+    } else {
+        Answerer::Portal
+    }
+}
+
+/// The security headers of an answer: the API's, Swagger UI's on `/docs`, or the portal's.
+fn headers(answerer: Answerer, hsts: bool) -> Vec<(HeaderName, &'static str)> {
+    let policy = match answerer {
+        Answerer::Api => API_POLICY,
+        Answerer::Docs => DOCS_POLICY,
+        Answerer::Portal => PAGES_POLICY,
+    };
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -41,20 +77,20 @@ fn headers(docs: bool, hsts: bool) -> Vec<(HeaderName, &'static str)> {
 /// The security headers of the API's answers, for those written past actix-web (see
 /// `server`).
 pub fn api_headers(hsts: bool) -> Vec<(HeaderName, &'static str)> {
-    headers(false, hsts)
+    headers(Answerer::Api, hsts)
 }
 
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let docs = req.path().starts_with("/docs");
+    let answerer = answerer(req.path());
     let hsts = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.config.hsts);
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
-    for (name, value) in self::headers(docs, hsts) {
+    for (name, value) in self::headers(answerer, hsts) {
         headers.insert(name, HeaderValue::from_static(value));
     }
     if !headers.contains_key(header::CACHE_CONTROL) {

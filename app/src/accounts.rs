@@ -412,6 +412,15 @@ pub fn resend_verification(
     )
 }
 
+/// The throttling key of "forgot password" for a client's address (as the API and the
+/// portal both count it).
+pub fn reset_key(client_address: &str) -> String {
+    format!(
+        "reset:ip:{}",
+        simpa_domain::throttle::counted_address(client_address)
+    )
+}
+
 /// "Forgot password": sends a link to choose a new one when the address has an active
 /// account (at most five a day), and nothing otherwise; the caller is told the same either
 /// way. Throttled per client address as registrations are.

@@ -154,6 +154,46 @@ pub fn list(
     )
 }
 
+/// A campaign open to requests now, as the portal's home page shows it: with the labels of
+/// the documents it asks for.
+pub struct OpenCampaign {
+    pub campaign: Campaign,
+    pub documents: Vec<String>,
+}
+
+/// The campaigns that take requests now (published, their window holding `now`), the latest
+/// opened first.
+#[tracing::instrument(name = "campaigns::open_now", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn open_now(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OpenCampaign>> {
+    let published = list(conn, subject, Some(CampaignStatus::Published), None)?;
+    let kinds = documents::kinds(conn)?;
+    Ok(published
+        .into_iter()
+        .filter(|c| c.settings.window_contains(now))
+        .map(|campaign| {
+            let documents = campaign
+                .settings
+                .required_documents
+                .iter()
+                .map(|code| {
+                    kinds
+                        .iter()
+                        .find(|k| &k.code == code)
+                        .map_or_else(|| code.clone(), |k| k.label.clone())
+                })
+                .collect();
+            OpenCampaign {
+                campaign,
+                documents,
+            }
+        })
+        .collect())
+}
+
 /// The campaign, locked, if the caller may manage it (and, when its district changes, the
 /// district it moves to).
 fn managed(

@@ -26,3 +26,21 @@ pub fn admit_attempt(
     check(conn, &recent)?;
     throttle::record_attempt(conn, keys, now, since)
 }
+
+/// The address a request comes from, for throttling. Behind a trusted proxy, the address the
+/// proxy appended last to `X-Forwarded-For` (the entries before it are the client's say-so);
+/// else the connection's peer.
+pub fn client_address(
+    forwarded_for: Option<&str>,
+    peer: Option<std::net::IpAddr>,
+    trust_forwarded_for: bool,
+) -> String {
+    let forwarded = forwarded_for
+        .filter(|_| trust_forwarded_for)
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    forwarded
+        .or_else(|| peer.map(|ip| ip.to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -29,6 +29,19 @@ coded_enum! {
     }
 }
 
+impl CircuitKind {
+    /// Who may file requests in a campaign of this circuit, as its page says.
+    pub fn who_may_apply(self) -> &'static str {
+        match self {
+            CircuitKind::Central => "Les associations parisiennes du champ de la campagne",
+            CircuitKind::Local => "Les associations d'intérêt local de l'arrondissement",
+            CircuitKind::CallForProjects => {
+                "Les associations dont le projet répond à l'appel : un jury note et classe les projets"
+            }
+        }
+    }
+}
+
 coded_enum! {
     pub enum CampaignStatus {
         Draft = ("draft", "En préparation"),

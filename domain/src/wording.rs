@@ -26,6 +26,30 @@ pub fn french_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
+/// "3 mars 2027", "1er décembre 2026": a date as a page says it.
+pub fn long_french_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let day = match date.day() {
+        1 => "1er".to_owned(),
+        d => d.to_string(),
+    };
+    format!("{day} {} {}", MONTHS[date.month0() as usize], date.year())
+}
+
 /// "72,46/100".
 pub fn score_in_french(hundredths: i64) -> String {
     format!("{},{:02}/100", hundredths / 100, (hundredths % 100).abs())
@@ -34,6 +58,14 @@ pub fn score_in_french(hundredths: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_say_dates_in_words() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(long_french_date(date(2027, 3, 3)), "3 mars 2027");
+        assert_eq!(long_french_date(date(2026, 12, 1)), "1er décembre 2026");
+        assert_eq!(long_french_date(date(2027, 8, 15)), "15 août 2027");
+    }
 
     #[test]
     fn words_are_written_the_french_way() {

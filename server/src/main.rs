@@ -257,7 +257,10 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(services: Services, config: &Config) -> ExitCode {
+async fn serve(mut services: Services, config: &Config) -> ExitCode {
+    if let Err(e) = simpa_server::mount_portal(&mut services) {
+        return fail(e);
+    }
     let background = simpa_api::start_background(&services);
     let listening = std::net::TcpListener::bind(config.bind).and_then(|listener| {
         let address = listener.local_addr()?;
@@ -283,6 +286,7 @@ async fn serve(services: Services, config: &Config) -> ExitCode {
         out,
         "  API documentation: http://{address}/docs/   OpenAPI: http://{address}/openapi.json"
     );
+    let _ = writeln!(out, "  Portal: http://{address}/");
     if !config.staff_two_factor {
         let _ = writeln!(
             out,

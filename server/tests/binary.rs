@@ -93,6 +93,8 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
     let mut line = || lines.next().expect("a line").expect("text");
     let first_line = line();
     let _docs = line();
+    let portal = line();
+    assert!(portal.contains("Portal: http://"), "{portal}");
     assert!(
         line().contains("Two-factor authentication of staff is OFF"),
         "serve says the demo's staff need no second factor"
@@ -115,6 +117,12 @@ fn an_empty_directory_gets_an_embedded_database_with_demo_data_and_serves_it() {
         .json()
         .expect("json");
     assert_eq!(ready, json!({"status": "ok", "database": "sqlite"}));
+    // The portal's home page shows the demo's open campaigns.
+    let home = http.get(&base).send().expect("home").text().expect("html");
+    assert!(
+        home.contains("Les campagnes ouvertes") && home.contains("Campagne de démonstration"),
+        "{home}"
+    );
     let tokens: Value = http
         .post(format!("{base}/api/v1/auth/token"))
         .json(&json!({"grant_type": "password", "email": "bureau@demo.simpa.fr", "password": "simpa-demo-2026"}))

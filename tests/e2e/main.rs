@@ -20,6 +20,7 @@ mod notifications;
 mod oauth_clients;
 mod open_data;
 mod panics;
+mod portal;
 mod requests;
 mod single_sign_on;
 mod statements;

@@ -2,8 +2,9 @@
 //! goes from Simpa to the provider, signs a person in there, and comes back with the code.
 
 use serde_json::{Value, json};
+use simpa_tests::browser::Browser;
 use simpa_tests::client::User;
-use simpa_tests::oidc::{Browser, OidcProvider, REDIRECT_URI};
+use simpa_tests::oidc::{OidcProvider, REDIRECT_URI};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 struct Person<'a> {

@@ -5,6 +5,7 @@
 //! `make test` starts a throwaway one). Without it they are skipped, unless `CI` is set, in
 //! which case they fail.
 
+pub mod browser;
 pub mod client;
 pub mod documents;
 pub mod oidc;
@@ -228,7 +229,8 @@ impl TestApp {
     ) -> TestApp {
         let config =
             Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration");
-        let services = Services::start(config, clock.clone()).expect("start the application");
+        let mut services = Services::start(config, clock.clone()).expect("start the application");
+        simpa_server::mount_portal(&mut services).expect("the portal");
         let db = services.state.db.clone();
         let serving = services.clone();
         let (sender, receiver) = std::sync::mpsc::channel();

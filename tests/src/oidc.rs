@@ -1,6 +1,6 @@
 //! A real OpenID provider on loopback (`tests/oidc/provider.mjs`: the OpenID-certified
 //! `oidc-provider` package under the machine's Node.js, which `make test` installs and names
-//! in `SIMPA_OIDC_PROVIDER`), and a browser that keeps cookies and goes where it is sent.
+//! in `SIMPA_OIDC_PROVIDER`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -78,42 +78,5 @@ impl OidcProvider {
 impl Drop for OidcProvider {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// A browser: keeps its cookies, follows no redirect by itself.
-pub struct Browser {
-    pub http: reqwest::blocking::Client,
-}
-
-impl Default for Browser {
-    fn default() -> Self {
-        Browser {
-            http: reqwest::blocking::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("a browser"),
-        }
-    }
-}
-
-impl Browser {
-    /// Goes to `url`: the answer's status, where it sends the browser, and its body.
-    pub fn go(&self, url: &str) -> (u16, Option<String>, String) {
-        let answer = self.http.get(url).send().expect("an answer");
-        let status = answer.status().as_u16();
-        let location = answer
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(|l| match l.starts_with('/') {
-                true => {
-                    let base = url.split('/').take(3).collect::<Vec<_>>().join("/");
-                    format!("{base}{l}")
-                }
-                false => l.to_owned(),
-            });
-        (status, location, answer.text().unwrap_or_default())
     }
 }

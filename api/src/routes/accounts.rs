@@ -465,13 +465,10 @@ pub async fn request_password_reset(
         .map_err(|v| DomainError::invalid("email", v))?;
     let now = state.now();
     let policy = state.config.throttle;
-    let address = format!(
-        "reset:ip:{}",
-        counted_address(&crate::auth::client_address(
-            &req,
-            state.config.trust_forwarded_for
-        ))
-    );
+    let address = app::reset_key(&crate::auth::client_address(
+        &req,
+        state.config.trust_forwarded_for,
+    ));
     let notifier = state.notifier.clone();
     state
         .write(move |conn| {

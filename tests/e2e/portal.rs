@@ -1,0 +1,231 @@
+//! The portal's pages over HTTP: the home page and its styles, and the pages the links of
+//! Simpa's e-mails lead to, their forms posted as a browser posts them.
+
+use crate::requests::{City, campaign_body};
+use serde_json::json;
+use simpa_tests::browser::Browser;
+use simpa_tests::client::PASSWORD;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+/// The value of the hidden field `name` of a page's form.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    let end = page[start..].find('"').expect("the value's end") + start;
+    page[start..end].to_owned()
+}
+
+/// A page's text as the browser shows it (minijinja escapes the slashes of attributes).
+fn shown(page: &str) -> String {
+    page.replace("&#x2f;", "/").replace("&#x27;", "'")
+}
+
+fn the_home_page_lists_the_campaigns_open_now_in_plain_french(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let open = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
+    // One still in preparation is not shown.
+    app.post(
+        "/api/v1/campaigns",
+        Some(&city.bureau.access),
+        &campaign_body(app, "PREPARATION_2027", "central", None),
+    )
+    .expect(201);
+    let page = app.send(app.request(reqwest::Method::GET, "/"));
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|p| p.contains("style-src 'self'") && p.contains("form-action 'self'")),
+        "{:?}",
+        page.header("content-security-policy")
+    );
+    let html = shown(&page.text);
+    assert!(html.contains("<html lang=\"fr\""), "{html}");
+    assert!(
+        html.contains("<title>Accueil – Subventions aux associations – Ville de Paris</title>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"#contenu\""), "a skip link: {html}");
+    assert!(
+        html.contains(open["title"].as_str().expect("title")),
+        "{html}"
+    );
+    assert!(!html.contains("PREPARATION_2027"), "{html}");
+    assert!(
+        html.contains("Statuts") && html.contains("Relevé d'identité bancaire"),
+        "{html}"
+    );
+    assert!(!html.contains("2027-"), "dates are said in words: {html}");
+
+    // Its styles: one file, named by its digest, kept a year, compressed.
+    let start = html.find("/static/simpa.").expect("the styles' address");
+    let end = html[start..].find('"').expect("its end") + start;
+    let styles = app.send(
+        app.request(reqwest::Method::GET, &html[start..end])
+            .header("accept-encoding", "gzip"),
+    );
+    assert_eq!(styles.status, 200);
+    assert_eq!(
+        styles.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(
+        styles.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(styles.header("content-encoding"), Some("gzip"));
+    let plain = app.send(app.request(reqwest::Method::GET, &html[start..end]));
+    assert!(
+        plain.text.contains(".govuk-error-summary"),
+        "the foundation's styles"
+    );
+    let stale = app.send(app.request(reqwest::Method::GET, "/static/simpa.000000000000.css"));
+    assert_eq!(stale.status, 404);
+
+    // What matches no page is a page too; what matches nothing of the API stays a problem.
+    let missing = app.send(app.request(reqwest::Method::GET, "/nulle-part"));
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text.contains("Page introuvable"),
+        "{}",
+        missing.text
+    );
+    app.get("/api/v1/nulle-part", None)
+        .expect_problem(404, "route.not_found");
+}
+
+fn an_address_is_verified_from_the_page_its_link_opens(backend: Backend) {
+    let app = TestApp::start(backend);
+    let email = "ines@exemple.org";
+    app.register(email);
+    let token = app.mailed_token(email, "Confirmez votre adresse e-mail");
+    let browser = Browser::default();
+    let link = app.url(&format!("/compte/verification?jeton={token}"));
+    // Opening the link does nothing by itself (a mail filter may open it): a button does.
+    let (status, _, page) = browser.go(&link);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Confirmer mon adresse"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    assert_eq!(hidden(&page, "jeton"), token);
+    let user = app.signed_in_as(email, PASSWORD);
+    let verified =
+        || app.get("/api/v1/me", Some(&user.access)).expect(200)["email_verified"].clone();
+    assert_eq!(verified(), json!(false));
+
+    // Posted from another browser (no token of its own), or from another site: refused.
+    let target = app.url("/compte/verification");
+    let form = [("csrf", csrf.as_str()), ("jeton", token.as_str())];
+    let (status, page) = Browser::default().post_form(&target, &form, None);
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Formulaire refusé"), "{page}");
+    let (status, _) = browser.post_form(&target, &form, Some("https://ailleurs.example"));
+    assert_eq!(status, 403);
+    assert_eq!(verified(), json!(false));
+
+    let (status, page) = browser.post_form(&target, &form, Some(&app.base));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Votre adresse e-mail est confirmée"),
+        "{page}"
+    );
+    assert_eq!(verified(), json!(true));
+    // The link works once.
+    let (status, page) = browser.post_form(&target, &form, Some(&app.base));
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        shown(&page).contains("Ce lien ne fonctionne plus"),
+        "{page}"
+    );
+}
+
+fn a_forgotten_password_is_replaced_through_the_pages(backend: Backend) {
+    let app = TestApp::start(backend);
+    let email = "jules@exemple.org";
+    app.new_user(email);
+    let browser = Browser::default();
+    let (status, _, page) = browser.go(&app.url("/compte/mot-de-passe-oublie"));
+    assert_eq!(status, 200, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let target = app.url("/compte/mot-de-passe-oublie");
+
+    // A mistake is said at the top, linked to its field, and what was typed is kept.
+    let (status, page) = browser.post_form(
+        &target,
+        &[("csrf", &csrf), ("email", "jules-at-exemple")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains("govuk-error-summary") && page.contains("href=\"#email\""),
+        "{page}"
+    );
+    assert!(page.contains("value=\"jules-at-exemple\""), "{page}");
+    assert!(
+        page.contains("<title>Erreur : Mot de passe oublié"),
+        "{page}"
+    );
+    // The same answer whether the address has an account or not.
+    let (status, known) = browser.post_form(&target, &[("csrf", &csrf), ("email", email)], None);
+    assert_eq!(status, 200, "{known}");
+    let (_, unknown) = browser.post_form(
+        &target,
+        &[("csrf", &csrf), ("email", "personne@exemple.org")],
+        None,
+    );
+    assert_eq!(known, unknown);
+    assert!(
+        shown(&known).contains("Vérifiez votre messagerie"),
+        "{known}"
+    );
+
+    let token = app.mailed_token(email, "Choisissez un nouveau mot de passe");
+    let (status, _, page) =
+        browser.go(&app.url(&format!("/compte/mot-de-passe/nouveau?jeton={token}")));
+    assert_eq!(status, 200, "{page}");
+    let target = app.url("/compte/mot-de-passe/nouveau");
+    let (status, page) = browser.post_form(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("jeton", &token),
+            ("password", "motdepasse123"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("href=\"#password\""), "{page}");
+    assert!(
+        !page.contains("motdepasse123"),
+        "a password is never shown again: {page}"
+    );
+    let new_password = "hibou savant 31 lanternes";
+    let (status, page) = browser.post_form(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("jeton", &token),
+            ("password", new_password),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Votre mot de passe a changé"), "{page}");
+    app.sign_in(email, PASSWORD)
+        .expect_problem(401, "auth.invalid_credentials");
+    app.sign_in(email, new_password).expect(200);
+}
+
+on_both_backends!(
+    the_home_page_lists_the_campaigns_open_now_in_plain_french,
+    an_address_is_verified_from_the_page_its_link_opens,
+    a_forgotten_password_is_replaced_through_the_pages,
+);

@@ -1,0 +1,78 @@
+//! The portal's static files, part of the binary, each served under a name that carries its
+//! digest (`simpa.3f2a….css`): a new version has a new address, so browsers keep a file for a
+//! year without asking again.
+
+use crate::Portal;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use simpa_domain::digest::sha256_hex;
+
+/// A file: its name as served, its type and its bytes.
+struct Asset {
+    logical: &'static str,
+    served: String,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+/// The files, fingerprinted once at start.
+pub struct Assets(Vec<Asset>);
+
+const FILES: [(&str, &str, &[u8]); 2] = [
+    (
+        "simpa.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/simpa.css"),
+    ),
+    (
+        "LICENCE-govuk-frontend.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../static/LICENCE-govuk-frontend.txt"),
+    ),
+];
+
+impl Assets {
+    pub fn load() -> Assets {
+        Assets(
+            FILES
+                .iter()
+                .map(|(logical, content_type, bytes)| {
+                    let digest = sha256_hex(bytes);
+                    let served = match logical.rsplit_once('.') {
+                        Some((stem, extension)) => format!("{stem}.{}.{extension}", &digest[..12]),
+                        None => logical.to_string(),
+                    };
+                    Asset {
+                        logical,
+                        served,
+                        content_type,
+                        bytes,
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The address of a file, as pages link to it.
+    pub fn url(&self, logical: &str) -> String {
+        self.0
+            .iter()
+            .find(|a| a.logical == logical)
+            .map(|a| format!("/static/{}", a.served))
+            .unwrap_or_default()
+    }
+}
+
+/// A static file, by its fingerprinted name.
+#[get("/static/{name}")]
+pub async fn serve(portal: web::Data<Portal>, name: web::Path<String>) -> HttpResponse {
+    match portal.assets.0.iter().find(|a| a.served == *name) {
+        Some(asset) => HttpResponse::Ok()
+            .content_type(asset.content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .body(asset.bytes),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("Fichier introuvable."),
+    }
+}

@@ -1,0 +1,56 @@
+//! Forms another site cannot post: each form carries the browser's token (kept in an HttpOnly
+//! cookie, given again in a hidden field), and a form that says where it comes from (`Origin`)
+//! must come from this site.
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+
+const COOKIE: &str = "simpa_csrf";
+
+/// The browser's token, and the cookie to set when it had none yet.
+pub fn token(req: &HttpRequest, https: bool) -> (String, Option<Cookie<'static>>) {
+    if let Some(cookie) = req.cookie(COOKIE).filter(|c| c.value().len() >= 43) {
+        return (cookie.value().to_owned(), None);
+    }
+    let token = simpa_app::secrets::random_token();
+    let cookie = Cookie::build(COOKIE, token.clone())
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(SameSite::Lax)
+        .finish();
+    (token, Some(cookie))
+}
+
+/// Whether a posted form is this browser's, from this site.
+pub fn is_genuine(req: &HttpRequest, posted: &str) -> bool {
+    let same_token = req.cookie(COOKIE).is_some_and(|cookie| {
+        let kept = cookie.value().as_bytes();
+        kept.len() == posted.len()
+            && kept
+                .iter()
+                .zip(posted.as_bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    same_token && from_this_site(req)
+}
+
+/// A form whose `Origin` names another site (or `null`) is not this site's; browsers send it
+/// with every POST.
+fn from_this_site(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host);
+    matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+}

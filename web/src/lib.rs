@@ -1,0 +1,101 @@
+//! Simpa's portal: the pages people use in a browser, beside the JSON API in the same binary.
+//! A page handler is a second adapter over the application layer, as the API's are: it reads
+//! the form, calls one use case, and renders a page or redirects (POST, then redirect or
+//! page). Pages work without JavaScript.
+//!
+//! What is here so far: the layout and the portal's styles, the home page with the open
+//! campaigns, and the pages the links of Simpa's e-mails lead to (verifying an address,
+//! "forgot password", choosing a new password). Sessions, the association's pages and
+//! requests come next.
+
+mod assets;
+mod csrf;
+mod pages;
+mod render;
+
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{Error, Scope, body::MessageBody, middleware, web};
+use simpa_app::runtime::Runtime;
+use simpa_domain::throttle::ThrottlePolicy;
+use std::sync::Arc;
+
+/// What the portal is told by the configuration.
+#[derive(Debug, Clone)]
+pub struct PortalSettings {
+    /// The city's name, in every page's header and title.
+    pub city: String,
+    /// The throttles of "forgot password" (shared with the API).
+    pub throttle: ThrottlePolicy,
+    /// Take the client's address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Served over HTTPS: cookies are `Secure`.
+    pub https: bool,
+}
+
+impl PortalSettings {
+    /// The settings of a portal reached at `public_url` (served over HTTPS when it says so,
+    /// or when `hsts` is on).
+    pub fn new(
+        city: String,
+        throttle: ThrottlePolicy,
+        trust_forwarded_for: bool,
+        public_url: &str,
+        hsts: bool,
+    ) -> PortalSettings {
+        PortalSettings {
+            city,
+            throttle,
+            trust_forwarded_for,
+            https: hsts || public_url.starts_with("https://"),
+        }
+    }
+}
+
+/// What every page handler shares.
+pub struct Portal {
+    pub runtime: Arc<Runtime>,
+    pub settings: PortalSettings,
+    pages: render::Pages,
+    assets: assets::Assets,
+}
+
+impl Portal {
+    /// The portal, its templates parsed and its assets fingerprinted.
+    pub fn new(runtime: Arc<Runtime>, settings: PortalSettings) -> Result<Portal, String> {
+        Ok(Portal {
+            runtime,
+            settings,
+            pages: render::Pages::load().map_err(|e| format!("the portal's templates: {e:#}"))?,
+            assets: assets::Assets::load(),
+        })
+    }
+}
+
+/// Registers the portal on an application: what the API's `Services::pages` takes.
+pub fn mount(portal: Portal) -> impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static {
+    let portal = web::Data::new(portal);
+    move |cfg| {
+        cfg.service(scope(portal.clone()));
+    }
+}
+
+/// Every page, under `/`, compressed; what matches no page answers the portal's 404 page.
+/// Registered after the API, whose scopes take their own paths first.
+pub fn scope(
+    portal: web::Data<Portal>,
+) -> Scope<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    web::scope("")
+        .app_data(portal)
+        .wrap(middleware::Compress::default())
+        .service(assets::serve)
+        .configure(pages::configure)
+        .default_service(web::to(pages::not_found))
+}

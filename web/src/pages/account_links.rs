@@ -1,0 +1,248 @@
+//! The pages the links of Simpa's e-mails lead to: verifying an address
+//! (`/compte/verification?jeton=…`), "forgot password" (`/compte/mot-de-passe-oublie`) and
+//! choosing a new password (`/compte/mot-de-passe/nouveau?jeton=…`). A link only opens a page:
+//! what it does is a button's (a form posted), so that a mail filter opening links does
+//! nothing.
+
+use super::{failed, refused};
+use crate::render::Page;
+use crate::{Portal, csrf};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::accounts as app;
+use simpa_app::runtime::RunError;
+use simpa_domain::account::Password;
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::{DomainError, FieldError};
+use simpa_persistence::StoreError;
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    jeton: Option<String>,
+}
+
+/// A page with a form: the browser's anti-forgery token in its data (and its cookie set).
+fn form_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    template: &'static str,
+    data: Value,
+    status: StatusCode,
+) -> HttpResponse {
+    let (token, cookie) = csrf::token(req, portal.settings.https);
+    let mut answer = Page::new(template, context! { csrf => token, ..data })
+        .status(status)
+        .answer(portal);
+    if let Some(cookie) = cookie
+        && let Err(e) = answer.add_cookie(&cookie)
+    {
+        tracing::error!(error = %e, "the anti-forgery cookie cannot be set");
+    }
+    answer
+}
+
+/// The fields a rule refused, from a use case's failure.
+fn field_errors(error: &RunError) -> Option<&[FieldError]> {
+    match error {
+        RunError::Store(StoreError::Domain(DomainError::Invalid(errors))) => Some(errors),
+        _ => None,
+    }
+}
+
+/// A link that is no good (used, expired, altered), told as the API tells it.
+fn link_refused(portal: &Portal, errors: &[FieldError], again: &str) -> HttpResponse {
+    let message = errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    Page::new(
+        "link_refused.html",
+        context! { message => message, again => again },
+    )
+    .status(StatusCode::UNPROCESSABLE_ENTITY)
+    .answer(portal)
+}
+
+#[get("/compte/verification")]
+pub async fn verify_email_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    query: web::Query<LinkQuery>,
+) -> HttpResponse {
+    let data = context! { token => query.jeton.clone().unwrap_or_default() };
+    form_page(&portal, &req, "verify_email.html", data, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    jeton: String,
+}
+
+#[post("/compte/verification")]
+pub async fn verify_email(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf) {
+        return refused(&portal);
+    }
+    let (token, now) = (form.into_inner().jeton, portal.runtime.now());
+    match portal
+        .runtime
+        .write(move |conn| app::verify_email(conn, &token, now))
+        .await
+    {
+        Ok(()) => Page::new("verified.html", context! {}).answer(&portal),
+        Err(error) => match field_errors(&error) {
+            Some(errors) => link_refused(&portal, errors, "verification"),
+            None => failed(&portal, error),
+        },
+    }
+}
+
+#[get("/compte/mot-de-passe-oublie")]
+pub async fn forgotten_password_page(portal: web::Data<Portal>, req: HttpRequest) -> HttpResponse {
+    form_page(
+        &portal,
+        &req,
+        "forgotten_password.html",
+        context! {},
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ForgottenForm {
+    csrf: String,
+    email: String,
+}
+
+#[post("/compte/mot-de-passe-oublie")]
+pub async fn forgotten_password(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    form: web::Form<ForgottenForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf) {
+        return refused(&portal);
+    }
+    let typed = form.into_inner().email;
+    let email = match EmailAddress::parse(&typed) {
+        Ok(email) => email,
+        Err(violation) => {
+            let data = context! {
+                email => typed,
+                errors => vec![context! { field => "email", message => violation.message }],
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form_page(&portal, &req, "forgotten_password.html", data, status);
+        }
+    };
+    let address = app::reset_key(&simpa_app::throttle::client_address(
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        req.peer_addr().map(|a| a.ip()),
+        portal.settings.trust_forwarded_for,
+    ));
+    let (policy, now) = (portal.settings.throttle, portal.runtime.now());
+    let notifier = portal.runtime.notifier.clone();
+    let sent = portal
+        .runtime
+        .write(move |conn| {
+            app::request_password_reset(conn, &email, policy, &address, now, &notifier)
+        })
+        .await;
+    match sent {
+        Ok(()) => Page::new("reset_link_sent.html", context! {}).answer(&portal),
+        Err(RunError::Store(StoreError::Domain(DomainError::TooManyAttempts {
+            message, ..
+        }))) => Page::new("refused.html", context! { message => message })
+            .status(StatusCode::TOO_MANY_REQUESTS)
+            .answer(&portal),
+        Err(error) => failed(&portal, error),
+    }
+}
+
+#[get("/compte/mot-de-passe/nouveau")]
+pub async fn new_password_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    query: web::Query<LinkQuery>,
+) -> HttpResponse {
+    let data = context! { token => query.jeton.clone().unwrap_or_default() };
+    form_page(&portal, &req, "new_password.html", data, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    csrf: String,
+    jeton: String,
+    password: String,
+}
+
+#[post("/compte/mot-de-passe/nouveau")]
+pub async fn new_password(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    form: web::Form<NewPasswordForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf) {
+        return refused(&portal);
+    }
+    let NewPasswordForm {
+        jeton, password, ..
+    } = form.into_inner();
+    let now = portal.runtime.now();
+    let token = jeton.clone();
+    let owner = match portal
+        .runtime
+        .read(move |conn| app::reset_link_owner(conn, &token, now))
+        .await
+    {
+        Ok(owner) => owner,
+        Err(error) => {
+            return match field_errors(&error) {
+                Some(errors) => link_refused(&portal, errors, "mot-de-passe-oublie"),
+                None => failed(&portal, error),
+            };
+        }
+    };
+    let personal = [owner.email.as_str(), owner.display_name.as_str()];
+    let password = match Password::parse(&password, &personal) {
+        Ok(password) => password,
+        Err(violation) => {
+            // The password typed is not shown again.
+            let data = context! {
+                token => jeton,
+                errors => vec![context! { field => "password", message => violation.message }],
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form_page(&portal, &req, "new_password.html", data, status);
+        }
+    };
+    let hash = match portal
+        .runtime
+        .hash_password(password.expose().to_owned())
+        .await
+    {
+        Ok(hash) => hash,
+        Err(error) => return failed(&portal, error),
+    };
+    let notifier = portal.runtime.notifier.clone();
+    match portal
+        .runtime
+        .write(move |conn| app::reset_password(conn, &jeton, &hash, now, &notifier))
+        .await
+    {
+        Ok(()) => Page::new("password_changed.html", context! {}).answer(&portal),
+        Err(error) => match field_errors(&error) {
+            Some(errors) => link_refused(&portal, errors, "mot-de-passe-oublie"),
+            None => failed(&portal, error),
+        },
+    }
+}

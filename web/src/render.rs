@@ -1,0 +1,130 @@
+//! The pages' templates (minijinja, as the e-mails', HTML escaped): parsed once, each page
+//! rendered inside the layout with the city's name and the styles' address.
+
+use crate::Portal;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use minijinja::{Environment, Value, context};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+/// Every template of the portal.
+pub const FILES: &[(&str, &str)] = templates!(
+    "layout.html",
+    "macros.html",
+    "home.html",
+    "not_found.html",
+    "refused.html",
+    "verify_email.html",
+    "verified.html",
+    "forgotten_password.html",
+    "reset_link_sent.html",
+    "new_password.html",
+    "password_changed.html",
+    "link_refused.html",
+);
+
+pub struct Pages(Environment<'static>);
+
+impl Pages {
+    pub fn load() -> Result<Pages, minijinja::Error> {
+        let mut env = Environment::new();
+        // `.html` templates escape what they print.
+        for (name, source) in FILES {
+            env.add_template(name, source)?;
+        }
+        env.add_filter("date", |date: String| -> String {
+            chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                .map(simpa_domain::wording::long_french_date)
+                .unwrap_or(date)
+        });
+        Ok(Pages(env))
+    }
+}
+
+/// A page to answer: its template, its data, its status.
+pub struct Page {
+    template: &'static str,
+    data: Value,
+    status: StatusCode,
+}
+
+impl Page {
+    pub fn new(template: &'static str, data: Value) -> Page {
+        Page {
+            template,
+            data,
+            status: StatusCode::OK,
+        }
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Page {
+        self.status = status;
+        self
+    }
+
+    /// The page rendered in the layout; a template that fails is a bug, answered with a
+    /// plain 500.
+    pub fn answer(self, portal: &Portal) -> HttpResponse {
+        let data = context! {
+            city => portal.settings.city.clone(),
+            stylesheet => portal.assets.url("simpa.css"),
+            ..self.data
+        };
+        match portal
+            .pages
+            .0
+            .get_template(self.template)
+            .and_then(|t| t.render(&data))
+        {
+            Ok(html) => HttpResponse::build(self.status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(e) => {
+                tracing::error!(template = self.template, error = %format!("{e:#}"), "a page does not render");
+                HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("Une erreur est survenue de notre côté : réessayez dans un instant.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every page renders, with and without its optional parts.
+    #[test]
+    fn every_template_renders() {
+        let pages = Pages::load().expect("the templates parse");
+        let errors = vec![context! { field => "email", message => "Adresse invalide" }];
+        let campaign = context! {
+            title => "Campagne", description => "…", circuit => "Circuit central",
+            opens_on => "2026-12-01", closes_on => "2027-01-31", documents => vec!["Statuts"],
+        };
+        for data in [
+            context! {},
+            context! { errors => errors, failed => true, busy => true, campaigns => vec![campaign] },
+            context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
+        ] {
+            for (name, _) in FILES.iter().filter(|(n, _)| *n != "macros.html") {
+                let data = context! { city => "Ville de Paris", stylesheet => "/static/s.css", ..data.clone() };
+                let html = pages.0.get_template(name).and_then(|t| t.render(&data));
+                assert!(html.is_ok(), "{name}: {html:?}");
+            }
+        }
+        let home = pages.0.get_template("home.html").unwrap().render(context! {
+            city => "Ville de Paris",
+            campaigns => vec![context! { title => "C", opens_on => "2026-12-01", closes_on => "2027-01-31" }],
+        });
+        assert!(
+            home.unwrap()
+                .contains("du 1er décembre 2026 au 31 janvier 2027")
+        );
+    }
+}
