@@ -239,16 +239,10 @@ impl OidcClient {
                 .json()
                 .await
                 .map_err(|e| unavailable("token endpoint", e))?;
+            tracing::warn!(error = %error.error, description = ?error.error_description, "the identity provider refused the code");
             return Err(refused(
                 "auth.sso_refused",
-                format!(
-                    "Le fournisseur d'identité a refusé la connexion ({}{}). Recommencez la connexion.",
-                    error.error,
-                    error
-                        .error_description
-                        .map(|d| format!(" : {d}"))
-                        .unwrap_or_default()
-                ),
+                "Le fournisseur d'identité a refusé de finir la connexion : recommencez-la depuis Simpa.".into(),
             ));
         }
         let answer: TokenAnswer = answer

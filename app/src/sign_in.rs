@@ -139,9 +139,10 @@ pub fn open_session(
 ) -> StoreResult<Result<Opened, DomainError>> {
     let now = signing_in.now;
     let second_factor = signing_in.second_factor;
-    if let Err(refused) = two_factor::second_step(conn, account, second_factor, now, notifier)? {
-        return Ok(Err(refused));
-    }
+    let strong = match two_factor::second_step(conn, account, second_factor, now, notifier)? {
+        Ok(proven) => proven,
+        Err(refused) => return Ok(Err(refused)),
+    };
     throttle::forget(conn, &attempt.ids)?;
     throttle::clear_before(conn, &attempt.account_key, now)?;
     let signed_in = NewAuditEvent::new(
@@ -149,18 +150,19 @@ pub fn open_session(
         AuditActor::of(Subject::Person(account)),
     );
     Ok(Ok(Opened {
-        refresh_token: start_session(conn, account, signed_in, signing_in, rules)?,
-        must_enrol: two_factor::must_enrol(conn, account, rules.staff_two_factor)?,
+        refresh_token: start_session(conn, account, signed_in, signing_in, strong, rules)?,
+        must_enrol: two_factor::must_enrol(conn, account, rules.staff_two_factor, strong)?,
     }))
 }
 
-/// Records the sign-in (`signed_in`, from the person's address) and opens their session:
-/// returns its first refresh token.
+/// Records the sign-in (`signed_in`, from the person's address) and opens their session,
+/// `strong` when it proved more than a password: returns its first refresh token.
 pub(crate) fn start_session(
     conn: &mut DbConnection,
     account: AccountId,
     signed_in: NewAuditEvent,
     signing_in: &SigningIn<'_>,
+    strong: bool,
     rules: SessionRules,
 ) -> StoreResult<String> {
     let SigningIn {
@@ -175,7 +177,7 @@ pub(crate) fn start_session(
         user_agent: user_agent.map(device_name),
         address: Some(bare_address(address).to_owned()),
     };
-    tokens::start_family(conn, family, account, &device, now)?;
+    tokens::start_family(conn, family, account, &device, strong, now)?;
     new_refresh_token(conn, family, now, rules.refresh_ttl)
 }
 
@@ -241,14 +243,13 @@ pub fn refresh(
             accounts::load_actor(conn, Some(Subject::Person(presented.account)))?;
             tokens::touch_family(conn, presented.family, now)?;
             let next = new_refresh_token(conn, presented.family, now, rules.refresh_ttl)?;
+            // Recomputed: a staff role granted since asks for a second factor too.
+            let strong = tokens::is_strong(conn, presented.family)?;
+            let required = rules.staff_two_factor;
             Ok(Refresh::Rotated {
                 account: presented.account,
                 token: next,
-                must_enrol: two_factor::must_enrol(
-                    conn,
-                    presented.account,
-                    rules.staff_two_factor,
-                )?,
+                must_enrol: two_factor::must_enrol(conn, presented.account, required, strong)?,
             })
         }
     }

@@ -18,7 +18,7 @@ use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::digest::sha256_hex;
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
-use simpa_domain::sso::{Identity, Link, link, login_lifetime};
+use simpa_domain::sso::{ByEmail, Identity, Link, link, login_lifetime};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::sso::{self, PendingLogin};
 use simpa_persistence::{DbConnection, StoreResult, accounts};
@@ -92,8 +92,17 @@ pub fn complete(
     }
     let by_subject = sso::linked_account(conn, &identity.issuer, &identity.subject)?;
     let by_email = match (&by_subject, &identity.verified_email) {
-        (None, Some(email)) => accounts::find_by_email(conn, email)?.map(|a| a.id),
-        _ => None,
+        (None, Some(email)) => match accounts::find_by_email(conn, email)? {
+            None => ByEmail::None,
+            Some(account)
+                if account.email_verified_at.is_some()
+                    && !sso::has_identity(conn, &identity.issuer, account.id)? =>
+            {
+                ByEmail::Linkable(account.id)
+            }
+            Some(_) => ByEmail::Unlinkable,
+        },
+        _ => ByEmail::None,
     };
     let account = match link(identity, by_subject, by_email, provisioning)? {
         Link::Linked(account) => account,
@@ -122,7 +131,8 @@ pub fn complete(
         AuditActor::of(Subject::Person(account)),
     )
     .with(json!({ "via": "sso", "issuer": identity.issuer }));
-    let refresh = start_session(conn, account, signed_in, signing_in, rules)?;
+    // The provider authenticated the person: the session is as strong as a second factor.
+    let refresh = start_session(conn, account, signed_in, signing_in, true, rules)?;
     Ok((account, refresh))
 }
 

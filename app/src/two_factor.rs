@@ -7,18 +7,20 @@ use crate::access::{person, require};
 use crate::accounts::addressee;
 use crate::notify::{Notifier, tell_two_factor_changed};
 use crate::secrets::random_recovery_code;
+use crate::throttle::admit_attempt;
 use chrono::{DateTime, Utc};
 use simpa_domain::DomainError;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::digest::sha256_hex;
 use simpa_domain::ids::AccountId;
 use simpa_domain::policy::{Action, Subject};
+use simpa_domain::throttle::ThrottlePolicy;
 use simpa_domain::two_factor::{
     RECOVERY_CODES, SecondFactorCode, TotpSecret, already_enabled, check_disable, code_refused,
     code_reused, second_factor_required, show_recovery_code,
 };
 use simpa_persistence::audit::{self, NewAuditEvent};
-use simpa_persistence::{DbConnection, StoreResult, accounts, tokens, two_factor};
+use simpa_persistence::{DbConnection, StoreResult, accounts, throttle, tokens, two_factor};
 
 /// Where a person's second factor stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +67,16 @@ fn is_required(
     Ok(second_factor_required(&roles, required_for_staff))
 }
 
-/// Whether a person signing in with a password alone must add a second factor before acting
-/// with their staff roles.
+/// Whether a session must first add a second factor before acting with staff roles: the
+/// person's role requires one and the session proved no more than a password (`strong`: a
+/// code of the app, or the city's identity provider).
 pub fn must_enrol(
     conn: &mut DbConnection,
     account: AccountId,
     required_for_staff: bool,
+    strong: bool,
 ) -> StoreResult<bool> {
-    Ok(is_required(conn, account, required_for_staff)? && !two_factor::enabled(conn, account)?)
+    Ok(!strong && is_required(conn, account, required_for_staff)?)
 }
 
 /// Starts adding an authenticator app: keeps its new secret until a first code confirms it.
@@ -117,14 +121,19 @@ pub fn confirm_enrolment(
     let step = stored_secret(&credential.secret)?
         .check(code, now, None)
         .map_err(|e| DomainError::invalid("code", refusal_message(e)))?;
-    two_factor::confirm(conn, me, step, now)?;
+    if !two_factor::confirm(conn, me, step, now)? {
+        return Err(already_enabled().into());
+    }
+    // Every session opened with the password alone ends, this one too: from now on a
+    // session proves the app's code.
+    tokens::revoke_account(conn, me, now)?;
     let codes = new_recovery_codes(conn, me, now)?;
     own_change(
         conn,
         notifier,
         me,
         AuditAction::TwoFactorEnabled,
-        "La double authentification vient d'être activée sur votre compte Simpa : chaque connexion vous demandera désormais le code de votre application.",
+        "La double authentification vient d'être activée sur votre compte Simpa : vos connexions en cours ont été fermées, et chaque connexion vous demandera désormais le code de votre application.",
         now,
     )?;
     Ok(codes)
@@ -133,17 +142,21 @@ pub fn confirm_enrolment(
 /// Turns the second factor off, proven by a current code; refused when the person's role
 /// requires it.
 #[tracing::instrument(name = "two_factor::disable", skip_all, fields(actor = Subject::kind(subject)))]
+#[allow(clippy::too_many_arguments)]
 pub fn disable(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     code: &str,
     required_for_staff: bool,
+    policy: ThrottlePolicy,
     now: DateTime<Utc>,
     notifier: &Notifier,
-) -> StoreResult<()> {
+) -> StoreResult<Result<(), DomainError>> {
     let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
     check_disable(is_required(conn, me, required_for_staff)?)?;
-    prove_with_field(conn, me, code, now)?;
+    if let Err(refused) = prove_throttled(conn, me, code, policy, now)? {
+        return Ok(Err(refused));
+    }
     two_factor::remove(conn, me)?;
     own_change(
         conn,
@@ -152,7 +165,8 @@ pub fn disable(
         AuditAction::TwoFactorDisabled,
         "La double authentification vient d'être désactivée sur votre compte Simpa : votre mot de passe suffit de nouveau pour vous connecter.",
         now,
-    )
+    )?;
+    Ok(Ok(()))
 }
 
 /// Replaces the person's recovery codes with ten new ones, proven by a current code.
@@ -161,11 +175,14 @@ pub fn renew_recovery_codes(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     code: &str,
+    policy: ThrottlePolicy,
     now: DateTime<Utc>,
     notifier: &Notifier,
-) -> StoreResult<Vec<String>> {
+) -> StoreResult<Result<Vec<String>, DomainError>> {
     let me = person(&require(conn, subject, Action::ReadOwnAccount)?)?;
-    prove_with_field(conn, me, code, now)?;
+    if let Err(refused) = prove_throttled(conn, me, code, policy, now)? {
+        return Ok(Err(refused));
+    }
     let codes = new_recovery_codes(conn, me, now)?;
     own_change(
         conn,
@@ -175,7 +192,7 @@ pub fn renew_recovery_codes(
         "De nouveaux codes de secours viennent d'être créés pour votre compte Simpa : les précédents ne fonctionnent plus.",
         now,
     )?;
-    Ok(codes)
+    Ok(Ok(codes))
 }
 
 /// Takes a person's second factor off (admins), for a lost device without recovery codes:
@@ -191,7 +208,7 @@ pub fn reset(
 ) -> StoreResult<()> {
     let actor = require(conn, subject, Action::ManageAccounts)?;
     accounts::get(conn, account)?.ok_or(DomainError::NotFound { what: "account" })?;
-    if !two_factor::remove(conn, account)? {
+    if !two_factor::enabled(conn, account)? || !two_factor::remove(conn, account)? {
         return Err(DomainError::Conflict {
             code: "two_factor.not_enabled",
             field: None,
@@ -213,17 +230,18 @@ pub fn reset(
 }
 
 /// The second step of a person's sign-in, once the password matched: nothing to prove without
-/// a second factor; otherwise a code of the app (once) or an unused recovery code. A recovery
-/// code used is in the audit trail and told to its owner.
+/// a second factor (`false`: the password alone); otherwise a code of the app (once) or an
+/// unused recovery code (`true`). A recovery code used is in the audit trail and told to its
+/// owner.
 pub fn second_step(
     conn: &mut DbConnection,
     account: AccountId,
     code: Option<&str>,
     now: DateTime<Utc>,
     notifier: &Notifier,
-) -> StoreResult<Result<(), DomainError>> {
+) -> StoreResult<Result<bool, DomainError>> {
     if !two_factor::enabled(conn, account)? {
-        return Ok(Ok(()));
+        return Ok(Ok(false));
     }
     let Some(code) = code else {
         return Ok(Err(DomainError::Unauthenticated {
@@ -232,7 +250,7 @@ pub fn second_step(
         }));
     };
     match prove(conn, account, code, now)? {
-        Ok(Proof::App) => Ok(Ok(())),
+        Ok(Proof::App) => Ok(Ok(true)),
         Ok(Proof::RecoveryCode) => {
             let left = two_factor::recovery_codes_left(conn, account)?;
             let change = format!(
@@ -246,7 +264,7 @@ pub fn second_step(
                 &change,
                 now,
             )?;
-            Ok(Ok(()))
+            Ok(Ok(true))
         }
         Err(refused) => Ok(Err(refused)),
     }
@@ -295,15 +313,27 @@ fn prove(
     }
 }
 
-/// [`prove`] for a form: a refused code is the `code` field's error.
-fn prove_with_field(
+/// [`prove`] for a signed-in person's change, throttled per account (see
+/// `ThrottlePolicy::check_second_factor`): a refused code is the `code` field's error, and
+/// counts (the caller commits it and answers the error); a right one is forgotten.
+fn prove_throttled(
     conn: &mut DbConnection,
     account: AccountId,
     code: &str,
+    policy: ThrottlePolicy,
     now: DateTime<Utc>,
-) -> StoreResult<Proof> {
-    prove(conn, account, code, now)?
-        .map_err(|e| DomainError::invalid("code", refusal_message(e)).into())
+) -> StoreResult<Result<Proof, DomainError>> {
+    let key = format!("second_factor:{account}");
+    let attempt = admit_attempt(conn, policy, &[&key], now, |_, recent| {
+        Ok(policy.check_second_factor(recent[0], now)?)
+    })?;
+    match prove(conn, account, code, now)? {
+        Ok(proof) => {
+            throttle::forget(conn, &attempt)?;
+            Ok(Ok(proof))
+        }
+        Err(refused) => Ok(Err(DomainError::invalid("code", refusal_message(refused)))),
+    }
 }
 
 /// A refused code as the violation of a field.

@@ -71,7 +71,11 @@ pub fn check_id_token(
         ));
     }
     let for_us = claims.aud.iter().any(|a| a == expected.client_id)
-        && (claims.aud.len() == 1 || claims.azp.as_deref() == Some(expected.client_id));
+        && (claims.aud.len() == 1 || claims.azp.is_some())
+        && claims
+            .azp
+            .as_deref()
+            .is_none_or(|azp| azp == expected.client_id);
     if !for_us {
         return Err(refused(
             "auth.sso_wrong_audience",
@@ -120,19 +124,39 @@ pub enum Link {
     Provision,
 }
 
+/// The account of the address an identity gives, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByEmail {
+    None,
+    /// Its owner proved the address in Simpa, and it is linked to no other identity of
+    /// this provider.
+    Linkable(AccountId),
+    /// There is one, but it may not be taken over this way: its address was never proved in
+    /// Simpa (anyone may register any address), or it is another identity's of this provider
+    /// (an address given again to someone else).
+    Unlinkable,
+}
+
 /// Decides the account of an identity: the one its subject was linked to; else the one of its
-/// address, when the provider verified it; else a new one when the city allows it. A person
-/// unknown to Simpa is refused: the provider says who they are, Simpa what they may do.
+/// address, when both the provider and Simpa verified it; else a new one when the city allows
+/// it. A person unknown to Simpa is refused: the provider says who they are, Simpa what they
+/// may do.
 pub fn link(
     identity: &Identity,
     by_subject: Option<AccountId>,
-    by_email: Option<AccountId>,
+    by_email: ByEmail,
     provisioning: bool,
 ) -> Result<Link, DomainError> {
     match (by_subject, by_email, &identity.verified_email) {
         (Some(account), _, _) => Ok(Link::Linked(account)),
-        (None, Some(account), Some(_)) => Ok(Link::ByEmail(account)),
-        (None, None, Some(_)) if provisioning => Ok(Link::Provision),
+        (None, ByEmail::Linkable(account), Some(_)) => Ok(Link::ByEmail(account)),
+        (None, ByEmail::Unlinkable, Some(email)) => Err(DomainError::NotPermitted {
+            code: "auth.sso_cannot_link",
+            message: format!(
+                "Un compte Simpa existe pour {email}, mais il ne peut pas être lié à cette identité sans vérification (adresse jamais confirmée dans Simpa, ou déjà liée à une autre identité) : demandez à l'administration de Simpa."
+            ),
+        }),
+        (None, ByEmail::None, Some(_)) if provisioning => Ok(Link::Provision),
         (None, _, email) => Err(DomainError::NotPermitted {
             code: "auth.sso_unknown_person",
             message: match email {
@@ -219,6 +243,11 @@ mod tests {
             c.azp = Some("simpa".into());
         });
         assert!(check_id_token(shared, &at).is_ok());
+        // One audience, but issued to another party.
+        assert_eq!(
+            code(check_id_token(with(|c| c.azp = Some("autre".into())), &at)),
+            "auth.sso_wrong_audience"
+        );
         assert_eq!(
             code(check_id_token(claims(), &expected(1_800_000_360))),
             "auth.sso_token_expired"
@@ -254,25 +283,38 @@ mod tests {
             AccountId::from_uuid(uuid::Uuid::now_v7()),
             AccountId::from_uuid(uuid::Uuid::now_v7()),
         );
+        let linkable = ByEmail::Linkable(b);
         assert_eq!(
-            link(&identity, Some(a), Some(b), false),
+            link(&identity, Some(a), linkable, false),
             Ok(Link::Linked(a))
         );
-        assert_eq!(link(&identity, None, Some(b), false), Ok(Link::ByEmail(b)));
-        assert_eq!(link(&identity, None, None, true), Ok(Link::Provision));
-        assert!(matches!(
-            link(&identity, None, None, false),
-            Err(DomainError::NotPermitted {
-                code: "auth.sso_unknown_person",
-                ..
-            })
-        ));
+        assert_eq!(link(&identity, None, linkable, false), Ok(Link::ByEmail(b)));
+        assert_eq!(
+            link(&identity, None, ByEmail::None, true),
+            Ok(Link::Provision)
+        );
+        let refused = |result: Result<Link, DomainError>| match result {
+            Err(DomainError::NotPermitted { code, .. }) => code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refused(link(&identity, None, ByEmail::None, false)),
+            "auth.sso_unknown_person"
+        );
+        // An account whose address Simpa never verified is neither taken over nor made twice.
+        assert_eq!(
+            refused(link(&identity, None, ByEmail::Unlinkable, true)),
+            "auth.sso_cannot_link"
+        );
         let unverified = Identity {
             verified_email: None,
             ..identity
         };
-        assert!(link(&unverified, None, Some(b), true).is_err());
-        assert!(link(&unverified, None, None, true).is_err());
-        assert_eq!(link(&unverified, Some(a), None, false), Ok(Link::Linked(a)));
+        assert!(link(&unverified, None, linkable, true).is_err());
+        assert!(link(&unverified, None, ByEmail::None, true).is_err());
+        assert_eq!(
+            link(&unverified, Some(a), ByEmail::None, false),
+            Ok(Link::Linked(a))
+        );
     }
 }

@@ -140,6 +140,27 @@ impl ThrottlePolicy {
         refuse_sign_in(self.address_wait(address, now))
     }
 
+    /// Refuses a code of a second factor typed for a signed-in person's change (new recovery
+    /// codes, turning it off) after as many wrong ones within the window as a sign-in allows
+    /// from one address: codes are six digits.
+    pub fn check_second_factor(
+        &self,
+        account: RecentFailures,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        match self.full(account, self.max_failures_per_account_from_address, now) {
+            Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
+                code: "two_factor.too_many_attempts",
+                message: format!(
+                    "Trop de codes erronés : réessayez dans {}.",
+                    in_words(retry_after_seconds)
+                ),
+                retry_after_seconds,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses a "forgot password" while the address asked too many within the window (as
     /// many as it may register accounts).
     pub fn check_password_reset(

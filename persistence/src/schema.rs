@@ -97,6 +97,7 @@ diesel::table! {
         user_agent -> Nullable<Text>,
         client_address -> Nullable<Text>,
         last_used_at -> Nullable<Timestamp>,
+        strong -> Bool,
     }
 }
 

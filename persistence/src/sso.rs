@@ -119,3 +119,17 @@ pub fn link(
         .execute(conn)?;
     Ok(())
 }
+
+/// Whether the account is linked to an identity of this provider already.
+pub fn has_identity(
+    conn: &mut DbConnection,
+    issuer: &str,
+    account: AccountId,
+) -> StoreResult<bool> {
+    let linked: i64 = sso_identities::table
+        .filter(sso_identities::issuer.eq(issuer))
+        .filter(sso_identities::account_id.eq(account.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(linked > 0)
+}

@@ -32,6 +32,7 @@ pub fn start_family(
     family: Uuid,
     account: AccountId,
     device: &Device,
+    strong: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::insert_into(refresh_token_families::table)
@@ -42,9 +43,20 @@ pub fn start_family(
             refresh_token_families::user_agent.eq(device.user_agent.as_deref()),
             refresh_token_families::client_address.eq(device.address.as_deref()),
             refresh_token_families::last_used_at.eq(naive(now)),
+            refresh_token_families::strong.eq(strong),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Whether a sign-in proved more than a password (see the migration `strong_sessions`).
+pub fn is_strong(conn: &mut DbConnection, family: Uuid) -> StoreResult<bool> {
+    Ok(refresh_token_families::table
+        .find(family.to_string())
+        .select(refresh_token_families::strong)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Records that a sign-in was used now (a refresh).

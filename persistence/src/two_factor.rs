@@ -46,14 +46,19 @@ pub fn enabled(conn: &mut DbConnection, account: AccountId) -> StoreResult<bool>
 }
 
 /// Keeps a new secret for the account, waiting for its first code (one started before and
-/// never confirmed is replaced).
+/// never confirmed is replaced; a confirmed one stays, and the insert fails on it).
 pub fn start(
     conn: &mut DbConnection,
     account: AccountId,
     secret: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    remove(conn, account)?;
+    diesel::delete(
+        totp_credentials::table
+            .find(account.to_string())
+            .filter(totp_credentials::confirmed_at.is_null()),
+    )
+    .execute(conn)?;
     diesel::insert_into(totp_credentials::table)
         .values((
             totp_credentials::account_id.eq(account.to_string()),

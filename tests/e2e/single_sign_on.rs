@@ -188,6 +188,23 @@ fn staff_sign_in_through_the_citys_provider(backend: Backend) {
         );
     }
     assert_eq!(accounts_matching(&app, &admin, "inconnu"), 0);
+    // Nor is an account taken over whose address was never confirmed in Simpa (anyone may
+    // register any address), nor one linked to another identity of the provider (an address
+    // given again to someone else).
+    app.register("squatteur@ville.test");
+    for (sub, email) in [
+        ("vrai-agent", "squatteur@ville.test"),
+        ("agent-0043", "agent@ville.test"),
+    ] {
+        let browser = Browser::default();
+        let person = Person {
+            sub,
+            email,
+            verified: true,
+        };
+        let callback = through_provider(&app, &browser, &person);
+        refused(come_back(&browser, &callback), 403, "auth.sso_cannot_link");
+    }
 
     // A deactivated account does not sign in this way either.
     app.post(

@@ -83,14 +83,20 @@ fn enrol(app: &TestApp, user: &User) -> (TotpSecret, Vec<String>) {
     (secret, codes)
 }
 
-fn renewed(app: &TestApp, refresh: &str) -> Value {
+fn refresh(app: &TestApp, refresh: &str) -> simpa_tests::Reply {
     app.post(
         "/api/v1/auth/token",
         None,
         &json!({"grant_type": "refresh_token", "refresh_token": refresh}),
     )
-    .expect(200)
-    .clone()
+}
+
+/// Signs in with the password and the code of the next step (the one that confirmed the app,
+/// or signed in last, has served): the tokens.
+fn signed_in_with_code(app: &TestApp, email: &str, secret: &TotpSecret) -> Value {
+    app.clock.advance(TimeDelta::seconds(30));
+    let tokens = sign_in_with(app, email, Some(&code(app, secret, 0)));
+    tokens.expect(200).clone()
 }
 
 fn audit_actions(app: &TestApp, admin: &str, account: &str) -> Vec<String> {
@@ -146,11 +152,21 @@ fn staff_add_an_app_before_acting_and_each_code_works_once(backend: Backend) {
         .expect_problem(409, "two_factor.already_enabled");
     let told = changes_told(&sink, &admin.email, 1);
     assert!(told[0].contains("vient d'être activée"), "{}", told[0]);
-    // Renewed, the tokens serve the admin's role.
-    let renewed = renewed(&app, &admin.refresh);
-    assert!(renewed.get("second_factor_enrolment_required").is_none());
-    let access = renewed["access_token"].as_str().expect("access").to_owned();
+    // Every session opened with the password alone ended (another one, which whoever stole
+    // the password might hold, too); signed in again with a code, the admin acts.
+    refresh(&app, &admin.refresh).expect_problem(401, "auth.invalid_refresh_token");
+    let tokens = signed_in_with_code(&app, &admin.email, &secret);
+    assert!(tokens.get("second_factor_enrolment_required").is_none());
+    let access = tokens["access_token"].as_str().expect("access").to_owned();
     app.get("/api/v1/accounts", Some(&access)).expect(200);
+    // Its refresh keeps the session's strength.
+    let again = refresh(&app, tokens["refresh_token"].as_str().expect("refresh"));
+    assert!(
+        again
+            .expect(200)
+            .get("second_factor_enrolment_required")
+            .is_none()
+    );
 
     // The password alone no longer signs in; the code confirming the app already served.
     let alone = sign_in_with(&app, &admin.email, None);
@@ -211,7 +227,7 @@ fn members_may_add_one_and_admins_reset_a_lost_one(backend: Backend) {
     let app = app_mailing_to(&sink, backend);
     let admin = app.admin();
     let (admin_secret, _) = enrol(&app, &admin);
-    let admin_access = renewed(&app, &admin.refresh)["access_token"]
+    let admin_access = signed_in_with_code(&app, &admin.email, &admin_secret)["access_token"]
         .as_str()
         .expect("access")
         .to_owned();
@@ -231,16 +247,24 @@ fn members_may_add_one_and_admins_reset_a_lost_one(backend: Backend) {
     let renewed_codes = renewed_codes.expect(200)["recovery_codes"].clone();
     sign_in_with(&app, email, Some(&recovery[0])).expect_problem(401, "two_factor.code_invalid");
     sign_in_with(&app, email, renewed_codes[0].as_str()).expect(200);
-    // Turning it off takes a current code.
-    app.post(
-        "/api/v1/me/two-factor/disable",
-        Some(&member.access),
-        &json!({"code": "000000"}),
-    )
-    .field_errors()
-    .iter()
-    .for_each(|(field, _)| assert_eq!(field, "code"));
-    app.clock.advance(TimeDelta::seconds(30));
+    // Turning it off takes a current code; wrong ones count, five at most in 15 minutes.
+    let wrong = |code: &str| {
+        app.post(
+            "/api/v1/me/two-factor/disable",
+            Some(&member.access),
+            &json!({ "code": code }),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            wrong("000000").field_errors(),
+            vec![("code".to_owned(), "two_factor.code_invalid".to_owned())]
+        );
+    }
+    let stopped = wrong(&code(&app, &secret, 0));
+    stopped.expect_problem(429, "two_factor.too_many_attempts");
+    assert!(stopped.header("retry-after").is_some());
+    app.clock.advance(TimeDelta::minutes(16));
     app.post(
         "/api/v1/me/two-factor/disable",
         Some(&member.access),
@@ -248,7 +272,8 @@ fn members_may_add_one_and_admins_reset_a_lost_one(backend: Backend) {
     )
     .expect(204);
     sign_in_with(&app, email, None).expect(200);
-    let (_, _) = enrol(&app, &member);
+    let (secret, _) = enrol(&app, &member);
+    let member_tokens = signed_in_with_code(&app, email, &secret);
 
     // A member cannot reset anyone's, not even their own, nor may an admin signed in with the
     // password alone.
@@ -259,12 +284,8 @@ fn members_may_add_one_and_admins_reset_a_lost_one(backend: Backend) {
         .expect_problem(403, "auth.second_factor_enrolment_required");
     // The admin resets it: the member's sessions end, and their password alone signs in.
     app.post(&path, Some(&admin_access), &json!({})).expect(204);
-    app.post(
-        "/api/v1/auth/token",
-        None,
-        &json!({"grant_type": "refresh_token", "refresh_token": member.refresh}),
-    )
-    .expect_problem(401, "auth.invalid_refresh_token");
+    let member_refresh = member_tokens["refresh_token"].as_str().expect("refresh");
+    refresh(&app, member_refresh).expect_problem(401, "auth.invalid_refresh_token");
     sign_in_with(&app, email, None).expect(200);
     app.post(&path, Some(&admin_access), &json!({}))
         .expect_problem(409, "two_factor.not_enabled");

@@ -23,8 +23,9 @@ pub fn token(req: &HttpRequest, https: bool) -> (String, Option<Cookie<'static>>
     (token, Some(cookie))
 }
 
-/// Whether a posted form is this browser's, from this site.
-pub fn is_genuine(req: &HttpRequest, posted: &str) -> bool {
+/// Whether a posted form is this browser's, from this site (`origin`: where people reach
+/// it).
+pub fn is_genuine(req: &HttpRequest, posted: &str, origin: &str) -> bool {
     let same_token = req.cookie(COOKIE).is_some_and(|cookie| {
         let kept = cookie.value().as_bytes();
         kept.len() == posted.len()
@@ -34,15 +35,22 @@ pub fn is_genuine(req: &HttpRequest, posted: &str) -> bool {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     });
-    same_token && from_this_site(req)
+    same_token && from_this_site(req, origin)
 }
 
 /// A form whose `Origin` names another site (or `null`) is not this site's; browsers send it
-/// with every POST.
-fn from_this_site(req: &HttpRequest) -> bool {
+/// with every POST. This site is where people reach it, or the host the form was posted to
+/// (a proxy may rewrite the latter).
+fn from_this_site(req: &HttpRequest, public_origin: &str) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return true;
     };
+    if origin
+        .to_str()
+        .is_ok_and(|o| o.eq_ignore_ascii_case(public_origin))
+    {
+        return true;
+    }
     let host = req
         .headers()
         .get(header::HOST)

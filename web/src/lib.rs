@@ -30,6 +30,9 @@ pub struct PortalSettings {
     pub trust_forwarded_for: bool,
     /// Served over HTTPS: cookies are `Secure`.
     pub https: bool,
+    /// Where people reach the portal (`SIMPA_PUBLIC_URL`: scheme, host and port): forms say
+    /// they come from there (or from the host they were posted to).
+    pub origin: String,
 }
 
 impl PortalSettings {
@@ -42,11 +45,16 @@ impl PortalSettings {
         public_url: &str,
         hsts: bool,
     ) -> PortalSettings {
+        let origin = public_url
+            .split_once("://")
+            .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)))
+            .unwrap_or_default();
         PortalSettings {
             city,
             throttle,
             trust_forwarded_for,
             https: hsts || public_url.starts_with("https://"),
+            origin,
         }
     }
 }
@@ -81,7 +89,7 @@ pub fn mount(portal: Portal) -> impl Fn(&mut web::ServiceConfig) + Send + Sync +
 
 /// Every page, under `/`, compressed; what matches no page answers the portal's 404 page.
 /// Registered after the API, whose scopes take their own paths first.
-pub fn scope(
+fn scope(
     portal: web::Data<Portal>,
 ) -> Scope<
     impl ServiceFactory<

@@ -137,15 +137,11 @@ pub async fn callback(
     let client = client(&state)?;
     let query = query.0;
     if let Some(error) = query.error {
+        // What the browser brings back is anyone's text: logged, not repeated.
+        tracing::info!(%error, description = ?query.error_description, "the identity provider did not sign the person in");
         return Err(Problem::unauthenticated(
             "auth.sso_refused",
-            format!(
-                "Le fournisseur d'identité n'a pas connecté la personne ({error}{}).",
-                query
-                    .error_description
-                    .map(|d| format!(" : {d}"))
-                    .unwrap_or_default()
-            ),
+            "Le fournisseur d'identité n'a pas connecté la personne (connexion annulée ou refusée) : recommencez-la depuis Simpa.",
         ));
     }
     let (Some(code), Some(returned)) = (query.code, query.state) else {

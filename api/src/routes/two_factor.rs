@@ -116,8 +116,8 @@ pub async fn start_two_factor(
 
 /// Confirms the app with the code it shows: from now on each sign-in asks for a code. Answers
 /// ten recovery codes, shown this once (keep them apart from the device). A wrong code: 422
-/// on `code`. The owner is told by e-mail. Renew the tokens afterwards when the sign-in was
-/// waiting for it.
+/// on `code`. Every session of the account ends, this one too: sign in again, with a code of
+/// the app. The owner is told by e-mail.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -146,7 +146,8 @@ pub async fn confirm_two_factor(
 }
 
 /// Replaces one's recovery codes with ten new ones (the old ones stop working), proven by a
-/// current code. The owner is told by e-mail.
+/// current code (five wrong ones within 15 minutes: 429 `two_factor.too_many_attempts`). The
+/// owner is told by e-mail.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -156,6 +157,7 @@ pub async fn confirm_two_factor(
         (status = 401, response = responses::Unauthenticated),
         (status = 403, response = responses::Forbidden),
         (status = 422, response = responses::Invalid),
+        (status = 429, response = responses::TooManyRequests),
     )
 )]
 #[post("/me/two-factor/recovery-codes")]
@@ -167,9 +169,11 @@ pub async fn renew_recovery_codes(
     let code = body.value.code;
     let now = state.now();
     let notifier = state.notifier.clone();
+    let policy = state.config.throttle;
+    // A wrong code is counted (committed), then answered.
     let codes = state
-        .write(move |conn| app::renew_recovery_codes(conn, caller.0, &code, now, &notifier))
-        .await?;
+        .write(move |conn| app::renew_recovery_codes(conn, caller.0, &code, policy, now, &notifier))
+        .await??;
     Ok(recovery_codes(codes))
 }
 
@@ -181,8 +185,9 @@ fn recovery_codes(codes: Vec<String>) -> HttpResponse {
         })
 }
 
-/// Turns one's second factor off, proven by a current code (or a recovery code). 409
-/// `two_factor.required` when one's staff role requires it. The owner is told by e-mail.
+/// Turns one's second factor off, proven by a current code (or a recovery code; five wrong
+/// ones within 15 minutes: 429 `two_factor.too_many_attempts`). 409 `two_factor.required`
+/// when one's staff role requires it. The owner is told by e-mail.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -193,6 +198,7 @@ fn recovery_codes(codes: Vec<String>) -> HttpResponse {
         (status = 403, response = responses::Forbidden),
         (status = 409, response = responses::Conflict),
         (status = 422, response = responses::Invalid),
+        (status = 429, response = responses::TooManyRequests),
     )
 )]
 #[post("/me/two-factor/disable")]
@@ -204,10 +210,11 @@ pub async fn disable_two_factor(
     let code = body.value.code;
     let now = state.now();
     let notifier = state.notifier.clone();
-    let required = state.config.staff_two_factor;
+    let (required, policy) = (state.config.staff_two_factor, state.config.throttle);
+    // A wrong code is counted (committed), then answered.
     state
-        .write(move |conn| app::disable(conn, caller.0, &code, required, now, &notifier))
-        .await?;
+        .write(move |conn| app::disable(conn, caller.0, &code, required, policy, now, &notifier))
+        .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 

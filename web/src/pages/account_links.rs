@@ -87,7 +87,7 @@ pub async fn verify_email(
     req: HttpRequest,
     form: web::Form<TokenForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf) {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
         return refused(&portal);
     }
     let (token, now) = (form.into_inner().jeton, portal.runtime.now());
@@ -127,7 +127,7 @@ pub async fn forgotten_password(
     req: HttpRequest,
     form: web::Form<ForgottenForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf) {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
         return refused(&portal);
     }
     let typed = form.into_inner().email;
@@ -191,7 +191,7 @@ pub async fn new_password(
     req: HttpRequest,
     form: web::Form<NewPasswordForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf) {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
         return refused(&portal);
     }
     let NewPasswordForm {

@@ -1,0 +1,1 @@
+ALTER TABLE refresh_token_families DROP COLUMN strong;
