@@ -4,6 +4,7 @@ SIMPA := ./target/debug/simpa
 FRICTIONLESS := target/python/bin/frictionless
 SCHEMATHESIS := target/python/bin/schemathesis
 OIDC_PROVIDER := target/oidc/provider.mjs
+BROWSER := target/browser/visit.mjs
 
 .PHONY: run test lint openapi fixtures build bench faults vendor
 
@@ -17,10 +18,11 @@ build:
 	$(CARGO) build --bin simpa
 
 ## The whole suite on SQLite and PostgreSQL (a throwaway PostgreSQL is started when none is given).
-test: lint $(FRICTIONLESS) $(SCHEMATHESIS) $(OIDC_PROVIDER)
+test: lint $(FRICTIONLESS) $(SCHEMATHESIS) $(OIDC_PROVIDER) $(BROWSER)
 	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
+	command -v chromium >/dev/null || { apt-get install -y -qq chromium >/dev/null 2>&1 || sudo apt-get install -y -qq chromium; }
 	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) SIMPA_SCHEMATHESIS=$(abspath $(SCHEMATHESIS)) \
-		SIMPA_OIDC_PROVIDER=$(abspath $(OIDC_PROVIDER)) \
+		SIMPA_OIDC_PROVIDER=$(abspath $(OIDC_PROVIDER)) SIMPA_BROWSER=$(abspath $(BROWSER)) \
 		scripts/with-postgres $(CARGO) test --workspace
 
 ## The test tools from PyPI, in a virtual environment of their own: the Table Schema validator
@@ -59,6 +61,14 @@ vendor:
 	  echo 'The above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.'; echo; \
 	  echo 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.'; \
 	} > web/static/LICENCE-govuk-frontend.txt
+
+## What drives Debian's Chromium in the portal's tests: playwright-core (it downloads no
+## browser) and axe-core, from the npm registry at the versions of tests/browser/package-lock.json.
+$(BROWSER): tests/browser/visit.mjs tests/browser/package.json tests/browser/package-lock.json
+	mkdir -p target/browser
+	cp tests/browser/package.json tests/browser/package-lock.json target/browser/
+	cd target/browser && npm ci --no-audit --no-fund --loglevel=error
+	cp tests/browser/visit.mjs $@
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -65,7 +65,15 @@ fn headers(answerer: Answerer, hsts: bool) -> Vec<(HeaderName, &'static str)> {
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // The portal's forms must say where they come from: a browser sends `Origin: null`
+        // with a form posted under `no-referrer`.
+        (
+            header::REFERRER_POLICY,
+            match answerer {
+                Answerer::Portal => "same-origin",
+                Answerer::Api | Answerer::Docs => "no-referrer",
+            },
+        ),
         (header::CONTENT_SECURITY_POLICY, policy),
     ];
     if hsts {

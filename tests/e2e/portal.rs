@@ -224,8 +224,87 @@ fn a_forgotten_password_is_replaced_through_the_pages(backend: Backend) {
     app.sign_in(email, new_password).expect(200);
 }
 
+fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
+    let email = "lea@exemple.org";
+    app.register(email);
+    let token = app.mailed_token(email, "Confirmez votre adresse e-mail");
+    let pages = [
+        ("accueil", app.url("/")),
+        (
+            "verification",
+            app.url(&format!("/compte/verification?jeton={token}")),
+        ),
+        (
+            "verification-faite",
+            app.url(&format!("/compte/verification?jeton={token}#submit")),
+        ),
+        (
+            "mot-de-passe-oublie",
+            app.url("/compte/mot-de-passe-oublie"),
+        ),
+        (
+            "mot-de-passe-oublie-erreur",
+            app.url("/compte/mot-de-passe-oublie#submit"),
+        ),
+        (
+            "nouveau-mot-de-passe",
+            app.url("/compte/mot-de-passe/nouveau?jeton=perime"),
+        ),
+        (
+            "lien-perime",
+            app.url("/compte/mot-de-passe/nouveau?jeton=perime#submit"),
+        ),
+        ("introuvable", app.url("/nulle-part")),
+    ];
+    let Some(visited) = simpa_tests::browser::visit(&pages) else {
+        return;
+    };
+    let statuses: Vec<(&str, u16)> = visited
+        .iter()
+        .map(|v| (v.name.as_str(), v.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("accueil", 200),
+            ("verification", 200),
+            ("verification-faite", 200),
+            ("mot-de-passe-oublie", 200),
+            ("mot-de-passe-oublie-erreur", 422),
+            ("nouveau-mot-de-passe", 200),
+            ("lien-perime", 422),
+            ("introuvable", 404),
+        ],
+        "{visited:?}"
+    );
+    // The button of the real browser did the deed (its form said where it came from).
+    let me = app.signed_in_as(email, PASSWORD);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&me.access)).expect(200)["email_verified"],
+        true
+    );
+    assert_eq!(
+        visited[4].title,
+        "Erreur : Mot de passe oublié – Subventions aux associations – Ville de Paris"
+    );
+    for page in &visited {
+        let serious: Vec<_> = page
+            .violations
+            .iter()
+            .filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical")))
+            .collect();
+        assert!(serious.is_empty(), "{}: {serious:?}", page.name);
+    }
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    assert!(shots.join("accueil-375.png").is_file() && shots.join("accueil-1280.png").is_file());
+}
+
 on_both_backends!(
     the_home_page_lists_the_campaigns_open_now_in_plain_french,
+    the_pages_pass_axe_in_a_real_browser,
     an_address_is_verified_from_the_page_its_link_opens,
     a_forgotten_password_is_replaced_through_the_pages,
 );

@@ -1,4 +1,6 @@
-//! A browser without a screen: keeps its cookies, follows no redirect by itself, posts forms.
+//! Browsers for the portal's tests: one without a screen (keeps its cookies, follows no
+//! redirect by itself, posts forms), and Debian's Chromium driven by playwright-core
+//! (`tests/browser/visit.mjs`, which `make test` installs and names in `SIMPA_BROWSER`).
 
 /// A browser: keeps its cookies, follows no redirect by itself.
 pub struct Browser {
@@ -51,4 +53,56 @@ impl Browser {
             });
         (status, location, answer.text().unwrap_or_default())
     }
+}
+
+/// What a page visited in Chromium showed.
+#[derive(Debug, serde::Deserialize)]
+pub struct Visited {
+    pub name: String,
+    pub status: u16,
+    pub title: String,
+    pub violations: Vec<Violation>,
+}
+
+/// A rule of accessibility (axe-core) that a page breaks.
+#[derive(Debug, serde::Deserialize)]
+pub struct Violation {
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: Option<String>,
+    pub nodes: usize,
+}
+
+/// Visits `pages` (a name, and an address; `…#submit` presses its form's button with the
+/// fields empty) in one headless Chromium: what axe-core found on each, with screenshots at
+/// 1280 and 375 pixels wide in `target/screenshots/`. `None` when the browser is not installed
+/// (a failure under CI).
+pub fn visit(pages: &[(&str, String)]) -> Option<Vec<Visited>> {
+    let script = crate::installed_tool(
+        "SIMPA_BROWSER",
+        "the portal's pages cannot go unchecked in a real browser",
+    )?;
+    let screenshots =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let output = std::process::Command::new("node")
+        .arg(script)
+        .args(
+            pages
+                .iter()
+                .map(|(name, address)| format!("{name}={address}")),
+        )
+        .env("SCREENSHOTS", screenshots)
+        .output()
+        .expect("node runs the browser");
+    assert!(
+        output.status.success(),
+        "the browser failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a page's report"))
+            .collect(),
+    )
 }

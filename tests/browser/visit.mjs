@@ -1,0 +1,50 @@
+// Visits the portal's pages in Debian's Chromium, headless, driven by playwright-core: for
+// each page given on the command line, axe-core's WCAG 2.1 A/AA violations and screenshots
+// at 1280 and 375 pixels wide (into $SCREENSHOTS). One browser for all of them. Prints one
+// JSON line per page: {"name", "status", "title", "violations": [{"id", "impact", "nodes"}]}.
+//
+// A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
+// button pressed with the fields left empty, to see the page of its errors).
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+
+const axe = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const screenshots = process.env.SCREENSHOTS;
+if (screenshots) mkdirSync(screenshots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  // The pages forbid scripts of their own; axe is the test's, let in past the policy.
+  const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+  const page = await context.newPage();
+  for (const argument of process.argv.slice(2)) {
+    const [name, address] = argument.split(/=(.*)/s);
+    const submit = address.endsWith('#submit');
+    let response = await page.goto(submit ? address.slice(0, -'#submit'.length) : address);
+    if (submit) {
+      [response] = await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+    }
+    await page.addScriptTag({ content: axe });
+    const result = await page.evaluate(() => globalThis.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    }));
+    if (screenshots) {
+      for (const width of [1280, 375]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
+      }
+    }
+    process.stdout.write(JSON.stringify({
+      name,
+      status: response ? response.status() : 0,
+      title: await page.title(),
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
+    }) + '\n');
+  }
+} finally {
+  await browser.close();
+}
