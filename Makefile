@@ -21,6 +21,7 @@ build:
 test: lint $(FRICTIONLESS) $(SCHEMATHESIS) $(OIDC_PROVIDER) $(BROWSER)
 	command -v pdftotext >/dev/null || { apt-get install -y -qq poppler-utils >/dev/null 2>&1 || sudo apt-get install -y -qq poppler-utils; }
 	command -v chromium >/dev/null || { apt-get install -y -qq chromium >/dev/null 2>&1 || sudo apt-get install -y -qq chromium; }
+	command -v java >/dev/null || { apt-get install -y -qq default-jre-headless >/dev/null 2>&1 || sudo apt-get install -y -qq default-jre-headless; }
 	SIMPA_FRICTIONLESS=$(abspath $(FRICTIONLESS)) SIMPA_SCHEMATHESIS=$(abspath $(SCHEMATHESIS)) \
 		SIMPA_OIDC_PROVIDER=$(abspath $(OIDC_PROVIDER)) SIMPA_BROWSER=$(abspath $(BROWSER)) \
 		scripts/with-postgres $(CARGO) test --workspace
@@ -42,7 +43,7 @@ $(SCHEMATHESIS): target/python/bin/pip
 $(OIDC_PROVIDER): tests/oidc/provider.mjs tests/oidc/package.json tests/oidc/package-lock.json
 	mkdir -p target/oidc
 	cp tests/oidc/package.json tests/oidc/package-lock.json target/oidc/
-	cd target/oidc && npm ci --no-audit --no-fund --loglevel=error
+	cd target/oidc && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp tests/oidc/provider.mjs $@
 
 ## The portal's foundation, vendored into web/static/ (committed: `make run` needs no
@@ -63,11 +64,13 @@ vendor:
 	} > web/static/LICENCE-govuk-frontend.txt
 
 ## What drives Debian's Chromium in the portal's tests: playwright-core (it downloads no
-## browser) and axe-core, from the npm registry at the versions of tests/browser/package-lock.json.
+## browser), axe-core and the Nu Html Checker (vnu-jar, run with the machine's Java; its
+## install script, which would fetch a Java, is not run), from the npm registry at the versions
+## of tests/browser/package-lock.json.
 $(BROWSER): tests/browser/visit.mjs tests/browser/package.json tests/browser/package-lock.json
 	mkdir -p target/browser
 	cp tests/browser/package.json tests/browser/package-lock.json target/browser/
-	cd target/browser && npm ci --no-audit --no-fund --loglevel=error
+	cd target/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	cp tests/browser/visit.mjs $@
 
 ## Formatting and lints, as CI checks them.

@@ -1,12 +1,13 @@
 // Visits the portal's pages in Debian's Chromium, headless, driven by playwright-core: for
-// each page given on the command line, axe-core's WCAG 2.1 A/AA violations and screenshots
-// at 1280 and 375 pixels wide (into $SCREENSHOTS). One browser for all of them. Prints one
-// JSON line per page: {"name", "status", "title", "violations": [{"id", "impact", "nodes"}]}.
+// each page given on the command line, axe-core's WCAG 2.1 A/AA violations, screenshots at
+// 1280 and 375 pixels wide and the HTML as served (into $SCREENSHOTS, for the Nu Html
+// Checker). One browser for all of them. Prints one JSON line per page:
+// {"name", "status", "title", "violations": [{"id", "impact", "nodes"}]}.
 //
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
 // button pressed with the fields left empty, to see the page of its errors).
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const axe = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const screenshots = process.env.SCREENSHOTS;
@@ -33,6 +34,7 @@ try {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     }));
     if (screenshots) {
+      if (response) writeFileSync(`${screenshots}/${name}.html`, await response.text());
       for (const width of [1280, 375]) {
         await page.setViewportSize({ width, height: 900 });
         await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });

@@ -259,9 +259,15 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("introuvable", app.url("/nulle-part")),
     ];
-    let Some(visited) = simpa_tests::browser::visit(&pages) else {
+    let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
     };
+    assert_eq!(
+        visits.html_errors,
+        Vec::<String>::new(),
+        "the Nu Html Checker"
+    );
+    let visited = visits.pages;
     let statuses: Vec<(&str, u16)> = visited
         .iter()
         .map(|v| (v.name.as_str(), v.status))

@@ -73,11 +73,19 @@ pub struct Violation {
     pub nodes: usize,
 }
 
+/// What Chromium and the Nu Html Checker found on the pages visited.
+#[derive(Debug)]
+pub struct Visits {
+    pub pages: Vec<Visited>,
+    /// The Nu Html Checker's errors on the HTML as served, `page: line N: message`.
+    pub html_errors: Vec<String>,
+}
+
 /// Visits `pages` (a name, and an address; `…#submit` presses its form's button with the
 /// fields empty) in one headless Chromium: what axe-core found on each, with screenshots at
-/// 1280 and 375 pixels wide in `target/screenshots/`. `None` when the browser is not installed
-/// (a failure under CI).
-pub fn visit(pages: &[(&str, String)]) -> Option<Vec<Visited>> {
+/// 1280 and 375 pixels wide in `target/screenshots/`, and what the Nu Html Checker finds in
+/// their HTML. `None` when the browser is not installed (a failure under CI).
+pub fn visit(pages: &[(&str, String)]) -> Option<Visits> {
     let script = crate::installed_tool(
         "SIMPA_BROWSER",
         "the portal's pages cannot go unchecked in a real browser",
@@ -85,13 +93,13 @@ pub fn visit(pages: &[(&str, String)]) -> Option<Vec<Visited>> {
     let screenshots =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     let output = std::process::Command::new("node")
-        .arg(script)
+        .arg(&script)
         .args(
             pages
                 .iter()
                 .map(|(name, address)| format!("{name}={address}")),
         )
-        .env("SCREENSHOTS", screenshots)
+        .env("SCREENSHOTS", &screenshots)
         .output()
         .expect("node runs the browser");
     assert!(
@@ -99,10 +107,36 @@ pub fn visit(pages: &[(&str, String)]) -> Option<Vec<Visited>> {
         "the browser failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    Some(
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("a page's report"))
-            .collect(),
-    )
+    let visited: Vec<Visited> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a page's report"))
+        .collect();
+    let checker = script
+        .parent()
+        .expect("the script's folder")
+        .join("node_modules/vnu-jar/build/dist/vnu.jar");
+    let checked = std::process::Command::new("java")
+        .arg("-jar")
+        .arg(checker)
+        .args(["--errors-only", "--format", "json"])
+        .args(
+            visited
+                .iter()
+                .map(|page| screenshots.join(format!("{}.html", page.name))),
+        )
+        .output()
+        .expect("java runs the Nu Html Checker");
+    // It reports on standard error, and exits 1 when it found errors.
+    let report: serde_json::Value =
+        serde_json::from_slice(&checked.stderr).expect("the checker's JSON report");
+    let html_errors = report["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| format!("{}: line {}: {}", m["url"], m["lastLine"], m["message"]))
+        .collect();
+    Some(Visits {
+        pages: visited,
+        html_errors,
+    })
 }
