@@ -139,14 +139,10 @@ fn bears(request: &HttpRequest, token: &str) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(crate::auth::bearer_token)
         .unwrap_or("");
-    let (a, b) = (
-        Sha256::digest(given.as_bytes()),
-        Sha256::digest(token.as_bytes()),
-    );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    simpa_domain::digest::same_secret(
+        &Sha256::digest(given.as_bytes()),
+        &Sha256::digest(token.as_bytes()),
+    )
 }
 
 /// The metrics of this node in Prometheus's text format, for a scraper bearing

@@ -11,6 +11,12 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<EmailAddress, Violation> {
         let value = raw.trim();
+        if value.is_empty() {
+            return Err(Violation::new(
+                "email.invalid",
+                "Saisissez une adresse e-mail.",
+            ));
+        }
         if value.len() <= 254 && value.validate_email() {
             Ok(EmailAddress(value.to_owned()))
         } else {
@@ -120,6 +126,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_address_is_asked_for() {
+        let empty = EmailAddress::parse("  ").unwrap_err();
+        assert_eq!(empty.code, "email.invalid");
+        assert_eq!(empty.message, "Saisissez une adresse e-mail.");
+        let wrong = EmailAddress::parse("jules-at-exemple").unwrap_err();
+        assert!(
+            wrong.message.contains("« jules-at-exemple »"),
+            "{}",
+            wrong.message
+        );
     }
 
     #[test]

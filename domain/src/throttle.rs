@@ -148,17 +148,13 @@ impl ThrottlePolicy {
         account: RecentFailures,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        match self.full(account, self.max_failures_per_account_from_address, now) {
-            Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
-                code: "two_factor.too_many_attempts",
-                message: format!(
-                    "Trop de codes erronés : réessayez dans {}.",
-                    in_words(retry_after_seconds)
-                ),
-                retry_after_seconds,
-            }),
-            None => Ok(()),
-        }
+        self.refuse_when_full(
+            account,
+            self.max_failures_per_account_from_address,
+            now,
+            "two_factor.too_many_attempts",
+            "Trop de codes erronés",
+        )
     }
 
     /// Refuses a "forgot password" while the address asked too many within the window (as
@@ -170,22 +166,24 @@ impl ThrottlePolicy {
     ) -> Result<(), DomainError> {
         self.refuse_when_full(
             address,
+            self.max_registrations_per_address,
             now,
             "auth.too_many_password_resets",
             "Trop de demandes de nouveau mot de passe depuis cette adresse",
         )
     }
 
-    /// Refuses what an address did too often within the window (as many times as it may
-    /// register accounts), saying what and when to try again.
+    /// Refuses what was done `limit` times already within the window, saying what and when
+    /// to try again.
     fn refuse_when_full(
         &self,
-        address: RecentFailures,
+        recent: RecentFailures,
+        limit: u32,
         now: DateTime<Utc>,
         code: &'static str,
         what: &str,
     ) -> Result<(), DomainError> {
-        match self.full(address, self.max_registrations_per_address, now) {
+        match self.full(recent, limit, now) {
             Some(retry_after_seconds) => Err(DomainError::TooManyAttempts {
                 code,
                 message: format!("{what} : réessayez dans {}.", in_words(retry_after_seconds)),
@@ -203,6 +201,7 @@ impl ThrottlePolicy {
     ) -> Result<(), DomainError> {
         self.refuse_when_full(
             address,
+            self.max_registrations_per_address,
             now,
             "account.too_many_registrations",
             "Trop de comptes créés depuis cette adresse",

@@ -2,6 +2,7 @@
 //! RFC 6238: HMAC-SHA1, 6 digits, 30-second steps), or one of their recovery codes when the
 //! device is lost. Who must have one: every staff role but jurors, when the city requires it.
 
+use crate::digest::same_secret;
 use crate::error::{DomainError, Violation};
 use crate::roles::StaffRole;
 use chrono::{DateTime, Utc};
@@ -96,7 +97,7 @@ impl TotpSecret {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let current = step_of(now);
         let matched = (current - WINDOW_STEPS..=current + WINDOW_STEPS)
-            .find(|step| constant_time_eq(self.code_of_step(*step).as_bytes(), code.as_bytes()));
+            .find(|step| same_secret(self.code_of_step(*step).as_bytes(), code.as_bytes()));
         match matched {
             None => Err(code_refused()),
             Some(step) if last_used_step.is_some_and(|used| step <= used) => Err(code_reused()),
@@ -108,10 +109,6 @@ impl TotpSecret {
 /// The 30-second step that holds `at` (RFC 6238's T).
 pub fn step_of(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(STEP_SECONDS)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A code of the app presented again: each works once.

@@ -186,14 +186,6 @@ fn confirm(app: &TestApp, token: &str, password: &str) -> simpa_tests::Reply {
     )
 }
 
-fn refresh(app: &TestApp, token: &str) -> simpa_tests::Reply {
-    app.post(
-        "/api/v1/auth/token",
-        None,
-        &json!({"grant_type": "refresh_token", "refresh_token": token}),
-    )
-}
-
 fn a_forgotten_password_is_reset_by_the_link_mailed_to_the_address(backend: Backend) {
     let sink = SmtpSink::start();
     let city = city_mailing_to(&sink, backend, &[]);
@@ -226,7 +218,8 @@ fn a_forgotten_password_is_reset_by_the_link_mailed_to_the_address(backend: Back
     assert_eq!(confirm(app, &token, new_password).status, 204);
     refused_link(confirm(app, &token, "une autre phrase bien longue 7"));
     // Every sign-in ended; the old password is no more, the new one works.
-    refresh(app, &alice.refresh).expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(&alice.refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
     app.sign_in(email, PASSWORD)
         .expect_problem(401, "auth.invalid_credentials");
     app.sign_in(email, new_password).expect(200);
@@ -292,7 +285,8 @@ fn a_person_changes_their_password_with_the_current_one(backend: Backend) {
         vec![("new_password".to_owned(), "password.too_common".to_owned())]
     );
     assert_eq!(change(PASSWORD, "girafe orageuse 42 tambours").status, 204);
-    refresh(app, &bob.refresh).expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(&bob.refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
     app.sign_in(email, PASSWORD)
         .expect_problem(401, "auth.invalid_credentials");
     app.sign_in(email, "girafe orageuse 42 tambours")

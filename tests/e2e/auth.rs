@@ -5,19 +5,11 @@ use serde_json::{Value, json};
 use simpa_tests::client::{PASSWORD, association_body};
 use simpa_tests::{Backend, JWT_SECRET, Reply, TestApp, on_both_backends};
 
-fn refresh(app: &TestApp, token: &str) -> simpa_tests::Reply {
-    app.post(
-        "/api/v1/auth/token",
-        None,
-        &json!({"grant_type": "refresh_token", "refresh_token": token}),
-    )
-}
-
 fn refresh_tokens_rotate_and_a_reused_one_revokes_the_session(backend: Backend) {
     let app = TestApp::start(backend);
     let user = app.new_user("camille@exemple.org");
 
-    let first = refresh(&app, &user.refresh);
+    let first = app.refresh(&user.refresh);
     let rotated = first.expect(200).clone();
     assert_eq!(first.header("cache-control"), Some("no-store"));
     assert_eq!(rotated["token_type"], "Bearer");
@@ -47,10 +39,13 @@ fn refresh_tokens_rotate_and_a_reused_one_revokes_the_session(backend: Backend) 
         .to_owned();
 
     // The first token was used already: presenting it again revokes the whole session…
-    refresh(&app, &user.refresh).expect_problem(401, "auth.refresh_token_reused");
+    app.refresh(&user.refresh)
+        .expect_problem(401, "auth.refresh_token_reused");
     // …including the latest token of that session.
-    refresh(&app, &third_refresh).expect_problem(401, "auth.invalid_refresh_token");
-    refresh(&app, "not-a-token").expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(&third_refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh("not-a-token")
+        .expect_problem(401, "auth.invalid_refresh_token");
     // Signing in again starts a new session.
     app.sign_in("camille@exemple.org", PASSWORD).expect(200);
 }
@@ -58,7 +53,7 @@ fn refresh_tokens_rotate_and_a_reused_one_revokes_the_session(backend: Backend) 
 fn logout_revokes_the_session(backend: Backend) {
     let app = TestApp::start(backend);
     let user = app.new_user("camille@exemple.org");
-    let rotated = refresh(&app, &user.refresh).expect(200)["refresh_token"]
+    let rotated = app.refresh(&user.refresh).expect(200)["refresh_token"]
         .as_str()
         .expect("token")
         .to_owned();
@@ -68,7 +63,8 @@ fn logout_revokes_the_session(backend: Backend) {
         &json!({"refresh_token": user.refresh}),
     );
     assert_eq!(out.status, 204);
-    refresh(&app, &rotated).expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(&rotated)
+        .expect_problem(401, "auth.invalid_refresh_token");
     // Logging out twice, or with an unknown token, is harmless.
     assert_eq!(
         app.post(

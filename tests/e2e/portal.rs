@@ -305,6 +305,13 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         assert!(serious.is_empty(), "{}: {serious:?}", page.name);
     }
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    // The form sent empty asks for the address, in words.
+    let empty =
+        std::fs::read_to_string(shots.join("mot-de-passe-oublie-erreur.html")).expect("the page");
+    assert!(
+        shown(&empty).contains("Saisissez une adresse e-mail."),
+        "{empty}"
+    );
     assert!(shots.join("accueil-375.png").is_file() && shots.join("accueil-1280.png").is_file());
 }
 

@@ -83,14 +83,6 @@ fn enrol(app: &TestApp, user: &User) -> (TotpSecret, Vec<String>) {
     (secret, codes)
 }
 
-fn refresh(app: &TestApp, refresh: &str) -> simpa_tests::Reply {
-    app.post(
-        "/api/v1/auth/token",
-        None,
-        &json!({"grant_type": "refresh_token", "refresh_token": refresh}),
-    )
-}
-
 /// Signs in with the password and the code of the next step (the one that confirmed the app,
 /// or signed in last, has served): the tokens.
 fn signed_in_with_code(app: &TestApp, email: &str, secret: &TotpSecret) -> Value {
@@ -154,13 +146,14 @@ fn staff_add_an_app_before_acting_and_each_code_works_once(backend: Backend) {
     assert!(told[0].contains("vient d'être activée"), "{}", told[0]);
     // Every session opened with the password alone ended (another one, which whoever stole
     // the password might hold, too); signed in again with a code, the admin acts.
-    refresh(&app, &admin.refresh).expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(&admin.refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
     let tokens = signed_in_with_code(&app, &admin.email, &secret);
     assert!(tokens.get("second_factor_enrolment_required").is_none());
     let access = tokens["access_token"].as_str().expect("access").to_owned();
     app.get("/api/v1/accounts", Some(&access)).expect(200);
     // Its refresh keeps the session's strength.
-    let again = refresh(&app, tokens["refresh_token"].as_str().expect("refresh"));
+    let again = app.refresh(tokens["refresh_token"].as_str().expect("refresh"));
     assert!(
         again
             .expect(200)
@@ -285,7 +278,8 @@ fn members_may_add_one_and_admins_reset_a_lost_one(backend: Backend) {
     // The admin resets it: the member's sessions end, and their password alone signs in.
     app.post(&path, Some(&admin_access), &json!({})).expect(204);
     let member_refresh = member_tokens["refresh_token"].as_str().expect("refresh");
-    refresh(&app, member_refresh).expect_problem(401, "auth.invalid_refresh_token");
+    app.refresh(member_refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
     sign_in_with(&app, email, None).expect(200);
     app.post(&path, Some(&admin_access), &json!({}))
         .expect_problem(409, "two_factor.not_enabled");

@@ -179,6 +179,15 @@ impl TestApp {
         )
     }
 
+    /// Exchanges a refresh token for new tokens.
+    pub fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "refresh_token", "refresh_token": refresh_token}),
+        )
+    }
+
     /// The account `id` (registered with the test password), signed in.
     pub fn signed_in(&self, id: String, email: &str) -> User {
         let tokens = self.sign_in(email, PASSWORD).expect(200).clone();

@@ -5,6 +5,7 @@
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
+use simpa_domain::digest::same_secret;
 
 const COOKIE: &str = "simpa_csrf";
 
@@ -26,15 +27,9 @@ pub fn token(req: &HttpRequest, https: bool) -> (String, Option<Cookie<'static>>
 /// Whether a posted form is this browser's, from this site (`origin`: where people reach
 /// it).
 pub fn is_genuine(req: &HttpRequest, posted: &str, origin: &str) -> bool {
-    let same_token = req.cookie(COOKIE).is_some_and(|cookie| {
-        let kept = cookie.value().as_bytes();
-        kept.len() == posted.len()
-            && kept
-                .iter()
-                .zip(posted.as_bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
+    let same_token = req
+        .cookie(COOKIE)
+        .is_some_and(|cookie| same_secret(cookie.value().as_bytes(), posted.as_bytes()));
     same_token && from_this_site(req, origin)
 }
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use simpa_app::oidc::{OidcClient, SsoError};
 use simpa_app::sign_in::SigningIn;
 use simpa_app::sso;
+use simpa_domain::digest::same_secret;
 use simpa_domain::policy::Subject;
 use utoipa::IntoParams;
 
@@ -155,7 +156,7 @@ pub async fn callback(
     let started = req.cookie(COOKIE).map(|c| c.value().to_owned());
     let now = state.now();
     let login = match started {
-        Some(started) if started == returned => {
+        Some(started) if same_secret(started.as_bytes(), returned.as_bytes()) => {
             state
                 .read(move |conn| sso::pending(conn, &returned, now))
                 .await?

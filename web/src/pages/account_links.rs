@@ -134,14 +134,9 @@ pub async fn forgotten_password(
     let email = match EmailAddress::parse(&typed) {
         Ok(email) => email,
         Err(violation) => {
-            let message = if typed.trim().is_empty() {
-                "Saisissez l'adresse e-mail de votre compte.".to_owned()
-            } else {
-                violation.message
-            };
             let data = context! {
                 email => typed,
-                errors => vec![context! { field => "email", message => message }],
+                errors => vec![context! { field => "email", message => violation.message }],
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return form_page(&portal, &req, "forgotten_password.html", data, status);
