@@ -5,6 +5,7 @@
 use crate::access::{person, require};
 use crate::clock::CityNow;
 use crate::notify::{Notifier, tell_account_exists, tell_account_link, tell_password_changed};
+use crate::runtime::{RunError, Runtime};
 use crate::secrets::random_token;
 use crate::throttle::admit_attempt;
 use chrono::{DateTime, Duration, Utc};
@@ -27,7 +28,8 @@ use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::members::Addressee;
 use simpa_persistence::page::{Keyset, Page};
 use simpa_persistence::{
-    DbConnection, StoreResult, account_tokens, accounts, reference, throttle, tokens, two_factor,
+    DbConnection, StoreError, StoreResult, account_tokens, accounts, reference, throttle, tokens,
+    two_factor,
 };
 use uuid::Uuid;
 
@@ -46,9 +48,10 @@ impl Registration {
     ) -> Result<Registration, DomainError> {
         let mut checks = Checks::default();
         let personal = [email, display_name];
+        // In the order a form asks them.
+        let display_name = checks.check("display_name", parse_display_name(display_name));
         let email = checks.check("email", EmailAddress::parse(email));
         let password = checks.check("password", Password::parse(password, &personal));
-        let display_name = checks.check("display_name", parse_display_name(display_name));
         match (email, password, display_name) {
             (Some(email), Some(password), Some(display_name)) => Ok(Registration {
                 email,
@@ -563,4 +566,71 @@ pub fn set_active(
         audit::record(conn, &event, now)?;
     }
     account_file(conn, account)
+}
+
+/// Signs a person up, as both front doors do: the client's address (counted as
+/// `domain::throttle` says) may still register, checked before the costly hashing so that a
+/// flood of registrations cannot take the hashing's turns from sign-ins, then again under
+/// lock when registering.
+pub async fn sign_up(
+    runtime: &Runtime,
+    subject: Option<Subject>,
+    registration: Registration,
+    request_emails: bool,
+    policy: ThrottlePolicy,
+    client_address: &str,
+) -> Result<(), RunError> {
+    let address = format!(
+        "register:ip:{}",
+        simpa_domain::throttle::counted_address(client_address)
+    );
+    let (key, city) = (address.clone(), runtime.city_now());
+    runtime
+        .read(move |conn| may_register(conn, policy, &key, city.at))
+        .await?;
+    let hash = runtime
+        .hash_password(registration.password.expose().to_owned())
+        .await?;
+    let notifier = runtime.notifier.clone();
+    runtime
+        .write(move |conn| {
+            register(
+                conn,
+                subject,
+                &registration,
+                &hash,
+                request_emails,
+                policy,
+                &address,
+                city,
+                &notifier,
+            )
+        })
+        .await
+}
+
+/// Changes one's own password given the current one, as both front doors do: the new one is
+/// checked against the person's name and address, the current one on the hashing's threads
+/// (`current_password` refused when wrong), then every sign-in of the account ends.
+pub async fn change_own_password(
+    runtime: &Runtime,
+    subject: Option<Subject>,
+    current_password: String,
+    new_password: String,
+) -> Result<(), RunError> {
+    let (account, current) = runtime.read(move |conn| password_of(conn, subject)).await?;
+    let personal = [account.email.as_str(), account.display_name.as_str()];
+    let password = Password::parse(&new_password, &personal)
+        .map_err(|v| StoreError::from(DomainError::invalid("new_password", v)))?;
+    if !runtime
+        .verify_password(current_password, Some(current.clone()))
+        .await?
+    {
+        return Err(StoreError::from(wrong_password()).into());
+    }
+    let hash = runtime.hash_password(password.expose().to_owned()).await?;
+    let (now, notifier) = (runtime.now(), runtime.notifier.clone());
+    runtime
+        .write(move |conn| change_password(conn, subject, &current, &hash, now, &notifier))
+        .await
 }

@@ -9,7 +9,7 @@
 
 use crate::oidc::LoginStart;
 use crate::secrets::random_token;
-use crate::sign_in::{SessionRules, SigningIn, start_session};
+use crate::sign_in::{SessionKind, SessionRules, SigningIn, start_session};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use simpa_domain::DomainError;
@@ -132,7 +132,15 @@ pub fn complete(
     )
     .with(json!({ "via": "sso", "issuer": identity.issuer }));
     // The provider authenticated the person: the session is as strong as a second factor.
-    let refresh = start_session(conn, account, signed_in, signing_in, true, rules)?;
+    let refresh = start_session(
+        conn,
+        account,
+        signed_in,
+        signing_in,
+        true,
+        rules,
+        SessionKind::Api,
+    )?;
     Ok((account, refresh))
 }
 

@@ -229,6 +229,45 @@ pub fn decide_refresh(token: &RefreshTokenState, now: DateTime<Utc>) -> RefreshD
     }
 }
 
+/// A browser's session on the portal, as found by its cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSessionState {
+    /// Past this, it ends (twelve hours after signing in; minutes while a code is awaited).
+    pub expires_at: DateTime<Utc>,
+    /// When its sign-in was last used; `None` while the second factor's code is awaited.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Its sign-in was revoked (signed out, ended from another device, a new password).
+    pub revoked: bool,
+}
+
+impl BrowserSessionState {
+    /// How long a browser stays signed in: two hours without a page, twelve hours at most.
+    pub fn idle_limit() -> Duration {
+        Duration::hours(2)
+    }
+
+    pub fn lifetime() -> Duration {
+        Duration::hours(12)
+    }
+
+    /// How long the step between the password and the second factor's code lasts.
+    pub fn code_step_lifetime() -> Duration {
+        Duration::minutes(10)
+    }
+
+    /// Whether the session still serves now.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        let idle = |last: DateTime<Utc>| now - last >= Self::idle_limit();
+        !self.revoked && now < self.expires_at && !self.last_used_at.is_some_and(idle)
+    }
+
+    /// Whether its use now is worth writing down (a page a minute does not write each time).
+    pub fn worth_touching(&self, now: DateTime<Utc>) -> bool {
+        self.last_used_at
+            .is_some_and(|last| now - last >= Duration::minutes(5))
+    }
+}
+
 /// An API client's id, from a random one: `simpa-` and 32 hexadecimal digits.
 pub fn client_id_of(random: uuid::Uuid) -> String {
     format!("simpa-{}", random.simple())
@@ -404,5 +443,37 @@ mod tests {
             ..fresh
         };
         assert_eq!(decide_refresh(&expired, now), RefreshDecision::Refuse);
+    }
+
+    #[test]
+    fn a_browser_session_ends_when_idle_revoked_or_old() {
+        let now = Utc::now();
+        let live = BrowserSessionState {
+            expires_at: now + Duration::hours(1),
+            last_used_at: Some(now - Duration::minutes(119)),
+            revoked: false,
+        };
+        assert!(live.is_live(now));
+        assert!(live.worth_touching(now));
+        let idle = BrowserSessionState {
+            last_used_at: Some(now - Duration::hours(2)),
+            ..live.clone()
+        };
+        assert!(!idle.is_live(now));
+        let old = BrowserSessionState {
+            expires_at: now,
+            ..live.clone()
+        };
+        assert!(!old.is_live(now));
+        let revoked = BrowserSessionState {
+            revoked: true,
+            ..live.clone()
+        };
+        assert!(!revoked.is_live(now));
+        let fresh = BrowserSessionState {
+            last_used_at: Some(now - Duration::minutes(4)),
+            ..live
+        };
+        assert!(!fresh.worth_touching(now));
     }
 }

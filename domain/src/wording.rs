@@ -55,6 +55,38 @@ pub fn score_in_french(hundredths: i64) -> String {
     format!("{},{:02}/100", hundredths / 100, (hundredths % 100).abs())
 }
 
+/// A device as its owner recognises it among their sessions, from its User-Agent: "Firefox
+/// sur Windows"; what is not recognised is shown as it came.
+pub fn device_in_words(user_agent: &str) -> String {
+    let has = |part: &str| user_agent.contains(part);
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(part, _)| has(part))
+    .map(|(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(part, _)| has(part))
+    .map(|(_, name)| name);
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} sur {system}"),
+        (Some(browser), None) => browser.to_owned(),
+        _ => user_agent.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +111,19 @@ mod tests {
         );
         assert_eq!(score_in_french(7246), "72,46/100");
         assert_eq!(score_in_french(500), "5,00/100");
+    }
+
+    #[test]
+    fn devices_are_named_as_their_owners_know_them() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/148.0.0.0 Safari/537.36";
+        assert_eq!(device_in_words(chrome), "Chrome sur Linux");
+        let firefox =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(device_in_words(firefox), "Firefox sur Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_in_words(iphone), "Safari sur iPhone");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+        assert_eq!(device_in_words(edge), "Edge sur Windows");
+        assert_eq!(device_in_words("curl/8.11.0"), "curl/8.11.0");
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod associations;
 pub mod audit;
+pub mod browser_sessions;
 pub mod campaigns;
 mod connection;
 mod convert;

@@ -89,6 +89,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    browser_sessions (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        family_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_token_families (id) {
         id -> Text,
         account_id -> Text,
@@ -635,6 +645,8 @@ diesel::joinable!(association_members -> associations (association_id));
 diesel::joinable!(association_members -> accounts (account_id));
 diesel::joinable!(account_tokens -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
+diesel::joinable!(browser_sessions -> refresh_token_families (family_id));
+diesel::joinable!(browser_sessions -> accounts (account_id));
 diesel::joinable!(document_versions -> document_kinds (kind_code));
 diesel::joinable!(requests -> campaigns (campaign_id));
 diesel::joinable!(requests -> associations (association_id));
@@ -730,6 +742,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_roles,
     service_accounts,
     refresh_token_families,
+    browser_sessions,
     refresh_tokens,
     login_attempts,
     associations,

@@ -3,7 +3,7 @@
 use crate::DbConnection;
 use crate::convert::{naive, parse, utc};
 use crate::error::StoreResult;
-use crate::schema::{refresh_token_families, refresh_tokens};
+use crate::schema::{browser_sessions, refresh_token_families, refresh_tokens};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::account::RefreshTokenState;
@@ -84,21 +84,32 @@ type SessionRow = (
     Option<NaiveDateTime>,
 );
 
-/// The account's sign-ins not revoked whose last token has not expired, the latest used
-/// first.
+/// The account's sign-ins not revoked whose last token has not expired, or that a browser's
+/// session keeps open (not expired, used since `idle_since`), the latest used first.
 pub fn sessions(
     conn: &mut DbConnection,
     account: AccountId,
     now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
 ) -> StoreResult<Vec<Session>> {
     let live = refresh_tokens::table
         .filter(refresh_tokens::expires_at.gt(naive(now)))
         .filter(refresh_tokens::used_at.is_null())
         .select(refresh_tokens::family_id);
+    let browsing = browser_sessions::table
+        .filter(browser_sessions::expires_at.gt(naive(now)))
+        .filter(browser_sessions::family_id.is_not_null())
+        .select(browser_sessions::family_id.assume_not_null());
     let rows: Vec<SessionRow> = refresh_token_families::table
         .filter(refresh_token_families::account_id.eq(account.to_string()))
         .filter(refresh_token_families::revoked_at.is_null())
-        .filter(refresh_token_families::id.eq_any(live))
+        .filter(
+            refresh_token_families::id
+                .eq_any(live)
+                .or(refresh_token_families::id
+                    .eq_any(browsing)
+                    .and(refresh_token_families::last_used_at.gt(naive(idle_since)))),
+        )
         .select((
             refresh_token_families::id,
             refresh_token_families::user_agent,

@@ -9,6 +9,7 @@ pub fn mount_portal(services: &mut Services) -> Result<(), String> {
     let settings = simpa_web::PortalSettings::new(
         config.city.clone(),
         config.throttle,
+        config.session_rules(),
         config.trust_forwarded_for,
         &config.mail.account_links.0,
         config.hsts,

@@ -5,7 +5,9 @@
 // {"name", "status", "title", "violations": [{"id", "impact", "nodes"}]}.
 //
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
-// button pressed with the fields left empty, to see the page of its errors).
+// button pressed with the fields left empty, to see the page of its errors), or
+// `name=address#submit:field=value&…` (the fields, named by their ids, typed in first: where
+// the form leads is the page visited).
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -24,10 +26,14 @@ try {
   const page = await context.newPage();
   for (const argument of process.argv.slice(2)) {
     const [name, address] = argument.split(/=(.*)/s);
-    const submit = address.endsWith('#submit');
-    let response = await page.goto(submit ? address.slice(0, -'#submit'.length) : address);
+    const [opened, fields] = address.split('#submit');
+    const submit = fields !== undefined;
+    let response = await page.goto(opened);
     if (submit) {
-      [response] = await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+      for (const [field, value] of new URLSearchParams(fields.replace(/^:/, ''))) {
+        await page.fill(`#${field}`, value);
+      }
+      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
     }
     await page.addScriptTag({ content: axe });
     const result = await page.evaluate(() => globalThis.axe.run(document, {

@@ -435,9 +435,9 @@ fn registration_checks_every_field_at_once(backend: Backend) {
     assert_eq!(
         reply.field_errors(),
         vec![
+            ("display_name".to_owned(), "text.required".to_owned()),
             ("email".to_owned(), "email.invalid".to_owned()),
             ("password".to_owned(), "password.too_short".to_owned()),
-            ("display_name".to_owned(), "text.required".to_owned()),
         ]
     );
     assert!(

@@ -8,7 +8,7 @@ use simpa_tests::client::PASSWORD;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// The value of the hidden field `name` of a page's form.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -19,7 +19,7 @@ fn hidden(page: &str, name: &str) -> String {
 }
 
 /// A page's text as the browser shows it (minijinja escapes the slashes of attributes).
-fn shown(page: &str) -> String {
+pub(crate) fn shown(page: &str) -> String {
     page.replace("&#x2f;", "/").replace("&#x27;", "'")
 }
 
@@ -258,6 +258,29 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             app.url("/compte/mot-de-passe/nouveau?jeton=perime#submit"),
         ),
         ("introuvable", app.url("/nulle-part")),
+        ("inscription", app.url("/inscription")),
+        ("inscription-erreur", app.url("/inscription#submit")),
+        ("connexion", app.url("/connexion")),
+        ("connexion-erreur", app.url("/connexion#submit")),
+        (
+            "compte",
+            app.url(&format!(
+                "/connexion?retour=%2Fcompte#submit:{}",
+                serde_urlencoded::to_string([("email", email), ("password", PASSWORD)])
+                    .expect("encoded")
+            )),
+        ),
+        ("accueil-connecte", app.url("/")),
+        ("changer-mot-de-passe", app.url("/compte/mot-de-passe")),
+        (
+            "changer-mot-de-passe-erreur",
+            app.url("/compte/mot-de-passe#submit"),
+        ),
+        ("invitation", app.url("/compte/invitation?jeton=inconnu")),
+        (
+            "invitation-refusee",
+            app.url("/compte/invitation?jeton=inconnu#submit"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -283,6 +306,16 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("nouveau-mot-de-passe", 200),
             ("lien-perime", 422),
             ("introuvable", 404),
+            ("inscription", 200),
+            ("inscription-erreur", 422),
+            ("connexion", 200),
+            ("connexion-erreur", 422),
+            ("compte", 200),
+            ("accueil-connecte", 200),
+            ("changer-mot-de-passe", 200),
+            ("changer-mot-de-passe-erreur", 422),
+            ("invitation", 200),
+            ("invitation-refusee", 422),
         ],
         "{visited:?}"
     );

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const CHANGED: &str = "La double authentification de votre compte a changé";
 
-fn app_mailing_to(sink: &SmtpSink, backend: Backend) -> TestApp {
+pub(crate) fn app_mailing_to(sink: &SmtpSink, backend: Backend) -> TestApp {
     let port = sink.port().to_string();
     TestApp::start_with(
         backend,
@@ -55,12 +55,12 @@ fn sign_in_with(app: &TestApp, email: &str, code: Option<&str>) -> simpa_tests::
 
 /// The code the app shows `steps_from_now` steps (of 30 seconds) from now, by the
 /// application's clock.
-fn code(app: &TestApp, secret: &TotpSecret, steps_from_now: i64) -> String {
+pub(crate) fn code(app: &TestApp, secret: &TotpSecret, steps_from_now: i64) -> String {
     secret.code_at(app.clock.now() + TimeDelta::seconds(30 * steps_from_now))
 }
 
 /// Adds an app to `user`'s account: its secret, and the recovery codes shown once.
-fn enrol(app: &TestApp, user: &User) -> (TotpSecret, Vec<String>) {
+pub(crate) fn enrol(app: &TestApp, user: &User) -> (TotpSecret, Vec<String>) {
     let started = app
         .post("/api/v1/me/two-factor", Some(&user.access), &json!({}))
         .expect(201)

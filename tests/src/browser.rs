@@ -28,17 +28,39 @@ impl Browser {
         fields: &[(&str, &str)],
         origin: Option<&str>,
     ) -> (u16, String) {
+        let sent = self.submit(url, fields, origin);
+        (sent.status, sent.body)
+    }
+
+    /// Posts a form to `url` as [`Browser::post_form`] does: the whole answer.
+    pub fn submit(&self, url: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Sent {
         let mut request = self.http.post(url).form(fields);
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
-        let answer = request.send().expect("an answer");
-        (answer.status().as_u16(), answer.text().unwrap_or_default())
+        Sent::of(url, request.send().expect("an answer"))
     }
 
     /// Goes to `url`: the answer's status, where it sends the browser, and its body.
     pub fn go(&self, url: &str) -> (u16, Option<String>, String) {
-        let answer = self.http.get(url).send().expect("an answer");
+        let sent = Sent::of(url, self.http.get(url).send().expect("an answer"));
+        (sent.status, sent.location, sent.body)
+    }
+}
+
+/// An answer as a browser sees it.
+#[derive(Debug)]
+pub struct Sent {
+    pub status: u16,
+    /// Where it sends the browser (made absolute).
+    pub location: Option<String>,
+    /// Its `Set-Cookie` headers.
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Sent {
+    fn of(url: &str, answer: reqwest::blocking::Response) -> Sent {
         let status = answer.status().as_u16();
         let location = answer
             .headers()
@@ -51,7 +73,27 @@ impl Browser {
                 }
                 false => l.to_owned(),
             });
-        (status, location, answer.text().unwrap_or_default())
+        let cookies = answer
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok().map(str::to_owned))
+            .collect();
+        Sent {
+            status,
+            location,
+            cookies,
+            body: answer.text().unwrap_or_default(),
+        }
+    }
+
+    /// The `Set-Cookie` header of the cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}=");
+        self.cookies
+            .iter()
+            .find(|c| c.starts_with(&prefix))
+            .map(String::as_str)
     }
 }
 

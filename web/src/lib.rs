@@ -4,18 +4,22 @@
 //! page). Pages work without JavaScript.
 //!
 //! What is here so far: the layout and the portal's styles, the home page with the open
-//! campaigns, and the pages the links of Simpa's e-mails lead to (verifying an address,
-//! "forgot password", choosing a new password). Sessions, the association's pages and
+//! campaigns, the pages the links of Simpa's e-mails lead to (verifying an address, "forgot
+//! password", choosing a new password), and accounts: signing up, in (with the second
+//! factor's step) and out, the account's page with its sessions, changing the password,
+//! accepting an invitation. Who is signed in is `session`'s. The association's pages and
 //! requests come next.
 
 mod assets;
 mod csrf;
 mod pages;
 mod render;
+mod session;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{Error, Scope, body::MessageBody, middleware, web};
 use simpa_app::runtime::Runtime;
+use simpa_app::sign_in::SessionRules;
 use simpa_domain::throttle::ThrottlePolicy;
 use std::sync::Arc;
 
@@ -24,8 +28,10 @@ use std::sync::Arc;
 pub struct PortalSettings {
     /// The city's name, in every page's header and title.
     pub city: String,
-    /// The throttles of "forgot password" (shared with the API).
+    /// The throttles of signing in and "forgot password" (shared with the API).
     pub throttle: ThrottlePolicy,
+    /// How sessions last, and whether staff must prove a second factor (shared with the API).
+    pub session_rules: SessionRules,
     /// Take the client's address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// Served over HTTPS: cookies are `Secure`.
@@ -41,6 +47,7 @@ impl PortalSettings {
     pub fn new(
         city: String,
         throttle: ThrottlePolicy,
+        session_rules: SessionRules,
         trust_forwarded_for: bool,
         public_url: &str,
         hsts: bool,
@@ -52,6 +59,7 @@ impl PortalSettings {
         PortalSettings {
             city,
             throttle,
+            session_rules,
             trust_forwarded_for,
             https: hsts || public_url.starts_with("https://"),
             origin,

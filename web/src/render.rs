@@ -2,6 +2,7 @@
 //! rendered inside the layout with the city's name and the styles' address.
 
 use crate::Portal;
+use crate::session::Visitor;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use minijinja::{Environment, Value, context};
@@ -26,6 +27,16 @@ pub const FILES: &[(&str, &str)] = templates!(
     "new_password.html",
     "password_changed.html",
     "link_refused.html",
+    "sign_in.html",
+    "sign_in_code.html",
+    "signed_out.html",
+    "sign_up.html",
+    "signed_up.html",
+    "account.html",
+    "change_password.html",
+    "invitation.html",
+    "invitation_accepted.html",
+    "invitation_refused.html",
 );
 
 pub struct Pages(Environment<'static>);
@@ -65,6 +76,18 @@ impl Page {
     pub fn status(mut self, status: StatusCode) -> Page {
         self.status = status;
         self
+    }
+
+    /// More data for the template.
+    pub fn with(mut self, data: Value) -> Page {
+        self.data = context! { ..data, ..self.data };
+        self
+    }
+
+    /// The page of someone signed in: its header offers their account and signing out.
+    pub fn visitor(self, visitor: &Visitor) -> Page {
+        let signed_in = context! { csrf => visitor.csrf.clone(), must_enrol => visitor.must_enrol };
+        self.with(context! { signed_in => signed_in })
     }
 
     /// The page rendered in the layout; a template that fails is a bug, answered with a
@@ -109,7 +132,12 @@ mod tests {
         };
         for data in [
             context! {},
-            context! { errors => errors, failed => true, busy => true, campaigns => vec![campaign] },
+            context! {
+                errors => errors, failed => true, busy => true, campaigns => vec![campaign],
+                signed_in => context! { csrf => "jeton", must_enrol => true },
+                sessions => vec![context! { id => "s", this => true, device => "Firefox", signed_in => "hier", address => "192.0.2.1" }],
+                associations => vec![context! { id => "a", name => "Les Amis", role => "Trésorier·ère" }],
+            },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {
             for (name, _) in FILES.iter().filter(|(n, _)| *n != "macros.html") {

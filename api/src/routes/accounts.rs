@@ -15,7 +15,6 @@ use simpa_domain::DomainError;
 use simpa_domain::account::Password;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::roles::StaffRole;
-use simpa_domain::throttle::counted_address;
 use simpa_persistence::accounts::{AccountRecord, StaffGrant};
 use simpa_persistence::tokens::Session;
 use utoipa::{IntoParams, ToSchema};
@@ -168,46 +167,23 @@ pub async fn register(
     body: Json<Registration>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
-    let request_emails = input.request_emails;
     let registration =
         app::Registration::parse(&input.email, &input.password, &input.display_name)?;
-    let city = state.city_now();
-    let now = city.at;
-    let policy = state.config.throttle;
-    let address = format!(
-        "register:ip:{}",
-        counted_address(&crate::auth::client_address(
-            &req,
-            state.config.trust_forwarded_for
-        ))
-    );
-    let key = address.clone();
-    state
-        .read(move |conn| app::may_register(conn, policy, &key, now))
-        .await?;
-    let hash = state
-        .hash_password(registration.password.expose().to_owned())
-        .await?;
-    let notifier = state.notifier.clone();
     let answer = RegistrationReceived {
         email: registration.email.as_str().to_owned(),
         detail: REGISTRATION_RECEIVED,
     };
-    state
-        .write(move |conn| {
-            app::register(
-                conn,
-                caller.0,
-                &registration,
-                &hash,
-                request_emails,
-                policy,
-                &address,
-                city,
-                &notifier,
-            )
-        })
-        .await?;
+    let address = crate::auth::client_address(&req, state.config.trust_forwarded_for);
+    let policy = state.config.throttle;
+    app::sign_up(
+        &state.runtime,
+        caller.0,
+        registration,
+        input.request_emails,
+        policy,
+        &address,
+    )
+    .await?;
     Ok(HttpResponse::Accepted().json(answer))
 }
 
@@ -549,24 +525,8 @@ pub async fn change_password(
     body: Json<PasswordChange>,
 ) -> Result<HttpResponse, Problem> {
     let input = body.value;
-    let (account, current) = state
-        .read(move |conn| app::password_of(conn, caller.0))
-        .await?;
-    let personal = [account.email.as_str(), account.display_name.as_str()];
-    let password = Password::parse(&input.new_password, &personal)
-        .map_err(|v| DomainError::invalid("new_password", v))?;
-    let matches = state
-        .verify_password(input.current_password, Some(current.clone()))
-        .await?;
-    if !matches {
-        return Err(app::wrong_password().into());
-    }
-    let hash = state.hash_password(password.expose().to_owned()).await?;
-    let now = state.now();
-    let notifier = state.notifier.clone();
-    state
-        .write(move |conn| app::change_password(conn, caller.0, &current, &hash, now, &notifier))
-        .await?;
+    let (current, new) = (input.current_password, input.new_password);
+    app::change_own_password(&state.runtime, caller.0, current, new).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

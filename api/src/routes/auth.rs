@@ -9,16 +9,13 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::sign_in::{self, Attempt, Opened, Refresh};
+use simpa_app::sign_in::{self, PasswordSignIn, Refresh, SessionKind};
 use simpa_domain::DomainError;
 use simpa_domain::account::is_client_id;
-use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::audit::AuditActor;
 use simpa_domain::contact::EmailAddress;
-use simpa_domain::ids::AccountId;
 use simpa_domain::policy::Subject;
 use simpa_domain::text::has_control_characters;
-use simpa_persistence::audit::NewAuditEvent;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A token request, as in OAuth 2.0 (RFC 6749 §4.3, §4.4, §6), in JSON or form-encoded.
@@ -68,13 +65,6 @@ pub struct TokenResponse {
 #[derive(Deserialize, ToSchema)]
 pub struct LogoutRequest {
     pub refresh_token: String,
-}
-
-fn invalid_credentials() -> Problem {
-    Problem::unauthenticated(
-        "auth.invalid_credentials",
-        "Adresse e-mail ou mot de passe incorrect.",
-    )
 }
 
 fn invalid_client() -> Problem {
@@ -142,12 +132,16 @@ async fn grant(
             password,
             code,
         } => {
-            let signing_in = SigningIn {
+            let email = EmailAddress::parse(&email)
+                .map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
+            let signing_in = PasswordSignIn {
+                email,
+                password,
                 address,
-                device,
+                user_agent: device,
                 code,
             };
-            password_grant(state, keys, email, password, signing_in).await?
+            password_grant(state, keys, signing_in).await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
             refresh_grant(state, keys, refresh_token, address).await?
@@ -211,95 +205,23 @@ fn client_of(
     Ok((form_decoded(id), form_decoded(secret)))
 }
 
-/// Where a person signs in from: the address (`ip:…`) and the client's User-Agent; and the
-/// code of their second factor.
-struct SigningIn {
-    address: String,
-    device: Option<String>,
-    code: Option<String>,
-}
-
 async fn password_grant(
     state: &web::Data<AppState>,
     keys: &TokenKeys,
-    email: String,
-    password: String,
-    signing_in: SigningIn,
+    signing_in: PasswordSignIn,
 ) -> Result<TokenResponse, Problem> {
-    let address = signing_in.address.clone();
-    let email =
-        EmailAddress::parse(&email).map_err(|v| Problem::from(DomainError::invalid("email", v)))?;
+    let (policy, rules) = (state.config.throttle, state.config.session_rules());
+    let kind = SessionKind::Api;
+    let (account, opened) =
+        sign_in::with_password(&state.runtime, policy, rules, kind, signing_in).await??;
     let now = state.now();
-    let policy = state.config.throttle;
-    let claimed = AuditActor::claiming(email.as_str());
-    let at = address.clone();
-    let admitted = state
-        .write(move |conn| sign_in::admit_person(conn, policy, &email, &at, now))
-        .await;
-    let attempt = Arc::new(throttled_apart(state, admitted, &claimed, &address).await?);
-    match check_password(state, &attempt, password, signing_in, now).await {
-        Ok(Ok((account, opened))) => respond(
-            keys,
-            Subject::Person(account),
-            Some(opened.refresh_token),
-            opened.must_enrol,
-            now,
-        ),
-        // A wrong password, or second factor: the attempt stays counted.
-        Ok(Err(refused)) => {
-            let event =
-                NewAuditEvent::new(AuditAction::SignInRefused, claimed).from_address(&address);
-            record_apart(state, event).await;
-            Err(refused)
-        }
-        // Our failure, not theirs: the attempt must not count against the account.
-        Err(problem) => {
-            let forgotten = state
-                .write(move |conn| sign_in::forget(conn, &attempt))
-                .await;
-            if forgotten.is_err() {
-                tracing::warn!("an attempt that failed on our side could not be forgotten");
-            }
-            Err(problem)
-        }
-    }
-}
-
-/// Checks the password of an admitted attempt (on the hashing's own threads); when it
-/// matches, asks for the second factor if the account has one and opens a session: returns
-/// the account and its session. The refusal to answer for wrong credentials.
-async fn check_password(
-    state: &web::Data<AppState>,
-    attempt: &Arc<Attempt>,
-    password: String,
-    signing_in: SigningIn,
-    now: DateTime<Utc>,
-) -> Result<Result<(AccountId, Opened), Problem>, Problem> {
-    let stored = attempt
-        .credentials
-        .as_ref()
-        .map(|c| c.password_hash.clone());
-    let matches = state.verify_password(password, stored).await?;
-    let Some(account) = attempt.account().filter(|_| matches) else {
-        return Ok(Err(invalid_credentials()));
-    };
-    let rules = state.config.session_rules();
-    let notifier = state.notifier.clone();
-    let attempt = attempt.clone();
-    let opened = state
-        .write(move |conn| {
-            let signing_in = sign_in::SigningIn {
-                address: &signing_in.address,
-                user_agent: signing_in.device.as_deref(),
-                second_factor: signing_in.code.as_deref(),
-                now,
-            };
-            sign_in::open_session(conn, &attempt, account, &signing_in, rules, &notifier)
-        })
-        .await?;
-    Ok(opened
-        .map(|opened| (account, opened))
-        .map_err(Problem::from))
+    respond(
+        keys,
+        Subject::Person(account),
+        Some(opened.token),
+        opened.must_enrol,
+        now,
+    )
 }
 
 async fn refresh_grant(
@@ -354,47 +276,16 @@ async fn client_credentials_grant(
     });
     let (at, claimant) = (address.clone(), claimed.clone());
     let admitted = state
+        .runtime
         .write(move |conn| {
             sign_in::client(conn, policy, &client_id, &client_secret, claimant, &at, now)
         })
         .await;
-    let client = throttled_apart(state, admitted, &claimed, &address).await?;
+    let client =
+        sign_in::throttled_apart(&state.runtime, policy, admitted, &claimed, &address).await?;
     match client {
         Some(id) => respond(keys, Subject::Service(id), None, false, now),
         None => Err(invalid_client()),
-    }
-}
-
-/// A sign-in refused for too many recent failures rolled its transaction back: its audit
-/// event is written apart, once per identifier and address within the throttle's window.
-async fn throttled_apart<T>(
-    state: &web::Data<AppState>,
-    admitted: Result<T, Problem>,
-    claimed: &AuditActor,
-    address: &str,
-) -> Result<T, Problem> {
-    if let Err(problem) = &admitted
-        && problem.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
-    {
-        let (claimed, address) = (claimed.clone(), address.to_owned());
-        let policy = state.config.throttle;
-        let now = state.now();
-        let recorded = state
-            .write(move |conn| sign_in::record_throttled(conn, claimed, &address, policy, now))
-            .await;
-        if let Err(problem) = recorded {
-            tracing::warn!(%problem, "a throttled sign-in could not be recorded");
-        }
-    }
-    admitted
-}
-
-/// Records an event apart; the answer does not depend on it: a refusal is a refusal even
-/// when the trail cannot be written.
-async fn record_apart(state: &web::Data<AppState>, event: NewAuditEvent) {
-    let action = event.action.code();
-    if let Err(problem) = state.audit(event).await {
-        tracing::warn!(%problem, action, "an audit event could not be recorded");
     }
 }
 

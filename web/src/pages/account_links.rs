@@ -4,12 +4,12 @@
 //! what it does is a button's (a form posted), so that a mail filter opening links does
 //! nothing.
 
-use super::{failed, refused};
+use super::{client_address, failed, field_errors, form_errors, form_page, refused, too_many};
 use crate::render::Page;
 use crate::{Portal, csrf};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::Deserialize;
 use simpa_app::accounts as app;
 use simpa_app::runtime::RunError;
@@ -21,34 +21,6 @@ use simpa_persistence::StoreError;
 #[derive(Deserialize)]
 pub struct LinkQuery {
     jeton: Option<String>,
-}
-
-/// A page with a form: the browser's anti-forgery token in its data (and its cookie set).
-fn form_page(
-    portal: &Portal,
-    req: &HttpRequest,
-    template: &'static str,
-    data: Value,
-    status: StatusCode,
-) -> HttpResponse {
-    let (token, cookie) = csrf::token(req, portal.settings.https);
-    let mut answer = Page::new(template, context! { csrf => token, ..data })
-        .status(status)
-        .answer(portal);
-    if let Some(cookie) = cookie
-        && let Err(e) = answer.add_cookie(&cookie)
-    {
-        tracing::error!(error = %e, "the anti-forgery cookie cannot be set");
-    }
-    answer
-}
-
-/// The fields a rule refused, from a use case's failure.
-fn field_errors(error: &RunError) -> Option<&[FieldError]> {
-    match error {
-        RunError::Store(StoreError::Domain(DomainError::Invalid(errors))) => Some(errors),
-        _ => None,
-    }
 }
 
 /// A link that is no good (used, expired, altered), told as the API tells it.
@@ -72,7 +44,7 @@ pub async fn verify_email_page(
     query: web::Query<LinkQuery>,
 ) -> HttpResponse {
     let data = context! { token => query.jeton.clone().unwrap_or_default() };
-    form_page(&portal, &req, "verify_email.html", data, StatusCode::OK)
+    form_page(&portal, &req, Page::new("verify_email.html", data))
 }
 
 #[derive(Deserialize)]
@@ -109,9 +81,7 @@ pub async fn forgotten_password_page(portal: web::Data<Portal>, req: HttpRequest
     form_page(
         &portal,
         &req,
-        "forgotten_password.html",
-        context! {},
-        StatusCode::OK,
+        Page::new("forgotten_password.html", context! {}),
     )
 }
 
@@ -134,21 +104,12 @@ pub async fn forgotten_password(
     let email = match EmailAddress::parse(&typed) {
         Ok(email) => email,
         Err(violation) => {
-            let data = context! {
-                email => typed,
-                errors => vec![context! { field => "email", message => violation.message }],
-            };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return form_page(&portal, &req, "forgotten_password.html", data, status);
+            let errors = [violation.at("email")];
+            let data = context! { email => typed };
+            return form_errors(&portal, &req, "forgotten_password.html", &errors, data);
         }
     };
-    let address = app::reset_key(&simpa_app::throttle::client_address(
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok()),
-        req.peer_addr().map(|a| a.ip()),
-        portal.settings.trust_forwarded_for,
-    ));
+    let address = app::reset_key(&client_address(&portal, &req));
     let (policy, now) = (portal.settings.throttle, portal.runtime.now());
     let notifier = portal.runtime.notifier.clone();
     let sent = portal
@@ -161,9 +122,7 @@ pub async fn forgotten_password(
         Ok(()) => Page::new("reset_link_sent.html", context! {}).answer(&portal),
         Err(RunError::Store(StoreError::Domain(DomainError::TooManyAttempts {
             message, ..
-        }))) => Page::new("refused.html", context! { message => message })
-            .status(StatusCode::TOO_MANY_REQUESTS)
-            .answer(&portal),
+        }))) => too_many(&portal, message),
         Err(error) => failed(&portal, error),
     }
 }
@@ -175,7 +134,7 @@ pub async fn new_password_page(
     query: web::Query<LinkQuery>,
 ) -> HttpResponse {
     let data = context! { token => query.jeton.clone().unwrap_or_default() };
-    form_page(&portal, &req, "new_password.html", data, StatusCode::OK)
+    form_page(&portal, &req, Page::new("new_password.html", data))
 }
 
 #[derive(Deserialize)]
@@ -217,12 +176,9 @@ pub async fn new_password(
         Ok(password) => password,
         Err(violation) => {
             // The password typed is not shown again.
-            let data = context! {
-                token => jeton,
-                errors => vec![context! { field => "password", message => violation.message }],
-            };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return form_page(&portal, &req, "new_password.html", data, status);
+            let errors = [violation.at("password")];
+            let data = context! { token => jeton };
+            return form_errors(&portal, &req, "new_password.html", &errors, data);
         }
     };
     let hash = match portal

@@ -2,12 +2,13 @@
 
 use crate::Portal;
 use crate::render::Page;
+use crate::session::Enrolling;
 use actix_web::{HttpResponse, get, web};
 use minijinja::context;
 use simpa_app::campaigns::open_now;
 
 #[get("/")]
-pub async fn home(portal: web::Data<Portal>) -> HttpResponse {
+pub async fn home(portal: web::Data<Portal>, visitor: Option<Enrolling>) -> HttpResponse {
     let now = portal.runtime.now();
     let timezone = portal.runtime.timezone;
     let open = match portal
@@ -36,5 +37,10 @@ pub async fn home(portal: web::Data<Portal>) -> HttpResponse {
             }
         })
         .collect();
-    Page::new("home.html", context! { campaigns }).answer(&portal)
+    let page = Page::new("home.html", context! { campaigns });
+    match &visitor {
+        Some(Enrolling(visitor)) => page.visitor(visitor),
+        None => page,
+    }
+    .answer(&portal)
 }

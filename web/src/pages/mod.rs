@@ -1,14 +1,18 @@
 //! The pages, one module per part of the portal.
 
+mod account;
 mod account_links;
 mod home;
+mod sign_in;
+mod sign_up;
 
-use crate::Portal;
 use crate::render::Page;
-use actix_web::http::StatusCode;
+use crate::{Portal, csrf};
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use minijinja::context;
+use minijinja::{Value, context};
 use simpa_app::runtime::RunError;
+use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,14 +22,126 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(account_links::forgotten_password_page)
         .service(account_links::forgotten_password)
         .service(account_links::new_password_page)
-        .service(account_links::new_password);
+        .service(account_links::new_password)
+        .service(sign_in::sign_in_page)
+        .service(sign_in::sign_in)
+        .service(sign_in::code_page)
+        .service(sign_in::code)
+        .service(sign_in::sign_out)
+        .service(sign_up::sign_up_page)
+        .service(sign_up::sign_up)
+        .service(account::account)
+        .service(account::end_session)
+        .service(account::change_password_page)
+        .service(account::change_password)
+        .service(account::invitation_page)
+        .service(account::accept_invitation);
 }
 
 /// What matches no page.
-pub async fn not_found(portal: web::Data<Portal>, req: HttpRequest) -> HttpResponse {
-    Page::new("not_found.html", context! { path => req.path() })
+pub async fn not_found(portal: web::Data<Portal>) -> HttpResponse {
+    not_found_page(&portal)
+}
+
+/// The page of what does not exist, or is not the visitor's to see.
+fn not_found_page(portal: &Portal) -> HttpResponse {
+    Page::new("not_found.html", context! {})
         .status(StatusCode::NOT_FOUND)
-        .answer(&portal)
+        .answer(portal)
+}
+
+/// A rule's refusal, in words: the first field's message for invalid input.
+fn said(refusal: DomainError) -> String {
+    match refusal {
+        DomainError::Invalid(errors) => errors
+            .into_iter()
+            .next()
+            .map(|e| e.message)
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+/// A page with a form: the browser's anti-forgery token in its data (and its cookie set).
+fn form_page(portal: &Portal, req: &HttpRequest, page: Page) -> HttpResponse {
+    let (token, cookie) = csrf::token(req, portal.settings.https);
+    let mut answer = page.with(context! { csrf => token }).answer(portal);
+    if let Some(cookie) = cookie
+        && let Err(e) = answer.add_cookie(&cookie)
+    {
+        tracing::error!(error = %e, "the anti-forgery cookie cannot be set");
+    }
+    answer
+}
+
+/// A form sent back with what was wrong (422): `errors` are `{field, message}`.
+fn form_errors(
+    portal: &Portal,
+    req: &HttpRequest,
+    template: &'static str,
+    errors: &[FieldError],
+    data: Value,
+) -> HttpResponse {
+    let errors: Vec<Value> = errors
+        .iter()
+        .map(|e| context! { field => e.field, message => e.message })
+        .collect();
+    let page = Page::new(template, context! { errors => errors, ..data })
+        .status(StatusCode::UNPROCESSABLE_ENTITY);
+    form_page(portal, req, page)
+}
+
+/// The fields a rule refused, from a use case's failure.
+fn field_errors(error: &RunError) -> Option<&[FieldError]> {
+    match error {
+        RunError::Store(StoreError::Domain(DomainError::Invalid(errors))) => Some(errors),
+        _ => None,
+    }
+}
+
+/// One field's refusal.
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: "form",
+        message: message.into(),
+    }
+}
+
+/// After a form did its deed: the page to see next (POST, then redirect).
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Where a page sends the browser back to: a path of this site only (not `//elsewhere`), or
+/// the account's page.
+fn back_to(retour: Option<&str>) -> String {
+    match retour {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/compte".to_owned(),
+    }
+}
+
+/// The client's address as throttling counts it (its proxy's header when trusted).
+fn client_address(portal: &Portal, req: &HttpRequest) -> String {
+    simpa_app::throttle::client_address(
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        req.peer_addr().map(|a| a.ip()),
+        portal.settings.trust_forwarded_for,
+    )
+}
+
+/// Too many attempts: the page that says when to try again.
+fn too_many(portal: &Portal, message: String) -> HttpResponse {
+    Page::new("refused.html", context! { message => message })
+        .status(StatusCode::TOO_MANY_REQUESTS)
+        .answer(portal)
 }
 
 /// A form posted without this browser's token, or from another site.
@@ -36,7 +152,7 @@ fn refused(portal: &Portal) -> HttpResponse {
 }
 
 /// A use case that failed on our side (busy, a bug): a page that says so, without detail.
-fn failed(portal: &Portal, error: RunError) -> HttpResponse {
+pub(crate) fn failed(portal: &Portal, error: RunError) -> HttpResponse {
     let (status, busy) = match &error {
         RunError::Busy | RunError::Store(StoreError::Unavailable(_)) => {
             (StatusCode::SERVICE_UNAVAILABLE, true)

@@ -1,0 +1,450 @@
+//! Accounts in the portal: signing up, signing in (with the second factor's step), the
+//! account's page and its sessions, signing out, a revoked session, changing the password,
+//! accepting an invitation; each form posted as a browser posts it, cookies kept.
+
+use crate::members::invite;
+use crate::portal::{hidden, shown};
+use crate::two_factor::{app_mailing_to, code, enrol};
+use chrono::TimeDelta;
+use simpa_tests::browser::{Browser, Sent};
+use simpa_tests::client::{PASSWORD, association_body};
+use simpa_tests::smtp::SmtpSink;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+/// The browser's anti-forgery token, from a page with a form.
+fn csrf_of(browser: &Browser, app: &TestApp, path: &str) -> String {
+    let (status, _, page) = browser.go(&app.url(path));
+    assert_eq!(status, 200, "{path}: {page}");
+    hidden(&page, "csrf")
+}
+
+/// Signs `browser` in with `password` through the sign-in page, going back to `retour`.
+fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str, retour: &str) -> Sent {
+    let csrf = csrf_of(browser, app, "/connexion");
+    browser.submit(
+        &app.url("/connexion"),
+        &[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", password),
+            ("retour", retour),
+        ],
+        Some(&app.base),
+    )
+}
+
+/// The value a `Set-Cookie` header gives.
+fn value_of(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().expect("a pair");
+    pair.split_once('=').expect("name=value").1.to_owned()
+}
+
+/// The ids of the sessions of the account signed in with `access`, as the API lists them.
+fn session_ids(app: &TestApp, access: &str) -> Vec<String> {
+    let listed = app
+        .get("/api/v1/me/sessions", Some(access))
+        .expect(200)
+        .clone();
+    listed["items"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// The account's page as a browser holding only the session cookie `token` sees it: its
+/// status.
+fn account_page_with(app: &TestApp, token: &str) -> u16 {
+    let answer = Browser::default()
+        .http
+        .get(app.url("/compte"))
+        .header("cookie", format!("simpa_session={token}"))
+        .send()
+        .expect("an answer");
+    answer.status().as_u16()
+}
+
+fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
+    let app = TestApp::start(backend);
+    let browser = Browser::default();
+    let csrf = csrf_of(&browser, &app, "/inscription");
+    let target = app.url("/inscription");
+
+    // Every mistake at once, at the top and at its field; what was typed is kept but the
+    // password.
+    let (status, page) = browser.post_form(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("display_name", ""),
+            ("email", "ines-at-exemple"),
+            ("password", "court"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    for field in ["display_name", "email", "password"] {
+        assert!(
+            page.contains(&format!("href=\"#{field}\"")),
+            "{field}: {page}"
+        );
+        assert!(
+            page.contains(&format!("id=\"{field}-erreur\"")),
+            "{field}: {page}"
+        );
+    }
+    let at = |field: &str| {
+        page.find(&format!("href=\"#{field}\""))
+            .expect("in the summary")
+    };
+    assert!(
+        at("display_name") < at("email") && at("email") < at("password"),
+        "the form's order: {page}"
+    );
+    assert!(page.contains("value=\"ines-at-exemple\""), "{page}");
+    assert!(!page.contains("court"), "{page}");
+    assert!(page.contains("<title>Erreur : Créer un compte"), "{page}");
+
+    let email = "ines@exemple.org";
+    let (status, page) = browser.post_form(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("display_name", "Inès Martin"),
+            ("email", email),
+            ("password", PASSWORD),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(shown(&page).contains("Vérifiez votre messagerie"), "{page}");
+    assert!(
+        !app.mailed_token(email, "Confirmez votre adresse e-mail")
+            .is_empty()
+    );
+
+    // The account's page asks to sign in first, and comes back.
+    let (status, location, _) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 303);
+    assert_eq!(location, Some(app.url("/connexion?retour=%2Fcompte")));
+
+    let wrong = sign_in(&browser, &app, email, "pas le bon mot de passe", "/compte");
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let page = shown(&wrong.body);
+    assert!(
+        page.contains("Adresse e-mail ou mot de passe incorrect."),
+        "{page}"
+    );
+    assert!(page.contains(&format!("value=\"{email}\"")), "{page}");
+    assert!(wrong.cookie("simpa_session").is_none());
+
+    let signed_in = sign_in(&browser, &app, email, PASSWORD, "/compte");
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(signed_in.location, Some(app.url("/compte")));
+    let cookie = signed_in
+        .cookie("simpa_session")
+        .expect("the session's cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    let token = value_of(cookie);
+    assert_eq!(account_page_with(&app, &token), 200);
+
+    // Signed in through the API too: both sessions are listed, this browser's marked.
+    let api = app.signed_in_as(email, PASSWORD);
+    let (status, _, page) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains("Inès Martin") && page.contains(email),
+        "{page}"
+    );
+    assert!(page.contains("À confirmer"), "{page}");
+    assert!(page.contains("Se déconnecter"), "{page}");
+    assert_eq!(page.matches("/fin\"").count(), 2, "{page}");
+    assert_eq!(page.matches("Ce navigateur").count(), 1, "{page}");
+    let listed = app
+        .get("/api/v1/me/sessions", Some(&api.access))
+        .expect(200)
+        .clone();
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(2),
+        "{listed}"
+    );
+
+    // Going back elsewhere than this site is not followed.
+    let elsewhere = sign_in(
+        &Browser::default(),
+        &app,
+        email,
+        PASSWORD,
+        "//ailleurs.example/",
+    );
+    assert_eq!(elsewhere.location, Some(app.url("/compte")));
+
+    // Signing out ends the session on the server: its cookie, replayed, no longer serves.
+    let (status, _, page) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 200);
+    let csrf = hidden(&page, "csrf");
+    let out = browser.submit(
+        &app.url("/deconnexion"),
+        &[("csrf", &csrf)],
+        Some(&app.base),
+    );
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(
+        shown(&out.body).contains("Vous êtes déconnecté"),
+        "{}",
+        out.body
+    );
+    assert!(
+        out.cookie("simpa_session")
+            .is_some_and(|c| c.contains("Max-Age=0"))
+    );
+    let (status, _, _) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 303);
+    assert_eq!(account_page_with(&app, &token), 303);
+    // The API's session is not the browser's: it stays.
+    app.get("/api/v1/me", Some(&api.access)).expect(200);
+}
+
+fn a_second_factor_is_asked_and_a_revoked_session_is_signed_out(backend: Backend) {
+    let sink = SmtpSink::start();
+    let app = app_mailing_to(&sink, backend);
+    let email = "jade@exemple.org";
+    let user = app.new_user(email);
+    let (secret, _) = enrol(&app, &user);
+    app.clock.advance(TimeDelta::seconds(30));
+
+    let browser = Browser::default();
+    let first = sign_in(&browser, &app, email, PASSWORD, "/compte");
+    assert_eq!(first.status, 303, "{}", first.body);
+    assert_eq!(
+        first.location,
+        Some(app.url("/connexion/code?retour=%2Fcompte"))
+    );
+    assert!(first.cookie("simpa_session").is_none(), "not signed in yet");
+    assert!(
+        first
+            .cookie("simpa_connexion")
+            .is_some_and(|c| c.contains("HttpOnly"))
+    );
+    let (status, _, _) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 303, "the password alone opens nothing");
+
+    let csrf = csrf_of(&browser, &app, "/connexion/code?retour=%2Fcompte");
+    let target = app.url("/connexion/code");
+    let wrong = browser.submit(
+        &target,
+        &[("csrf", &csrf), ("code", "000000"), ("retour", "/compte")],
+        Some(&app.base),
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#code\""),
+        "{}",
+        wrong.body
+    );
+    let right = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("code", &code(&app, &secret, 0)),
+            ("retour", "/compte"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(right.status, 303, "{}", right.body);
+    assert_eq!(right.location, Some(app.url("/compte")));
+    assert!(
+        right
+            .cookie("simpa_connexion")
+            .is_some_and(|c| c.contains("Max-Age=0"))
+    );
+    let (status, _, page) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 200, "{page}");
+    assert!(shown(&page).contains("Activée"), "{page}");
+    // The step served once.
+    let again = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("code", &code(&app, &secret, 0)),
+            ("retour", "/compte"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(again.status, 303, "back to the first step: {}", again.body);
+
+    // A second browser; the first ends it from the account's page.
+    let before = session_ids(&app, &user.access);
+    app.clock.advance(TimeDelta::seconds(30));
+    let other = Browser::default();
+    sign_in(&other, &app, email, PASSWORD, "/compte");
+    let csrf_other = csrf_of(&other, &app, "/connexion/code");
+    let opened = other.submit(
+        &target,
+        &[
+            ("csrf", &csrf_other),
+            ("code", &code(&app, &secret, 0)),
+            ("retour", "/compte"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(other.go(&app.url("/compte")).0, 200);
+    let others: Vec<String> = session_ids(&app, &user.access)
+        .into_iter()
+        .filter(|id| !before.contains(id))
+        .collect();
+    let [other_session] = others.as_slice() else {
+        panic!("one session more: {others:?}");
+    };
+    let path = format!("/compte/sessions/{other_session}/fin");
+    let (_, _, page) = browser.go(&app.url("/compte"));
+    assert!(page.contains(&path), "{page}");
+    let csrf = hidden(&page, "csrf");
+    // Not without this browser's token.
+    let (status, _) = other.post_form(&app.url(&path), &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 403);
+    let ended = browser.submit(&app.url(&path), &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert_eq!(
+        other.go(&app.url("/compte")).0,
+        303,
+        "the other browser is signed out"
+    );
+    assert_eq!(browser.go(&app.url("/compte")).0, 200, "this one is not");
+    // Someone else's session is no one's to end: not found, and it stays.
+    let (_, _, page) = browser.go(&app.url("/compte"));
+    let mine = page.find("Ce navigateur").expect("this browser's row");
+    let start = page[mine..].find("/compte/sessions/").expect("its button") + mine;
+    let path = &page[start..start + page[start..].find('"').expect("its end")];
+    let stranger = Browser::default();
+    app.new_user("autre@exemple.org");
+    sign_in(&stranger, &app, "autre@exemple.org", PASSWORD, "/compte");
+    let csrf_stranger = csrf_of(&stranger, &app, "/compte");
+    let (status, page) =
+        stranger.post_form(&app.url(path), &[("csrf", &csrf_stranger)], Some(&app.base));
+    assert_eq!(status, 404, "{page}");
+    assert_eq!(browser.go(&app.url("/compte")).0, 200);
+
+    // Staff whose role asks for a second factor they have not added: their account's page
+    // says so, and no other page serves them yet.
+    let admin = app.admin();
+    let staff = Browser::default();
+    let signed_in = sign_in(&staff, &app, &admin.email, PASSWORD, "/compte/mot-de-passe");
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let (status, location, _) = staff.go(&app.url("/compte/mot-de-passe"));
+    assert_eq!((status, location), (303, Some(app.url("/compte"))));
+    let (status, _, page) = staff.go(&app.url("/compte"));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        shown(&page).contains("demande la double authentification"),
+        "{page}"
+    );
+
+    // Ended through the API (every session): this browser is signed out too.
+    app.delete("/api/v1/me/sessions", Some(&user.access))
+        .expect(204);
+    let (status, location, _) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 303);
+    assert_eq!(location, Some(app.url("/connexion?retour=%2Fcompte")));
+}
+
+fn a_password_is_changed_and_an_invitation_accepted_from_the_pages(backend: Backend) {
+    let app = TestApp::start(backend);
+    let president = app.new_user("presidente@exemple.org");
+    let association = app.create_association(
+        &president,
+        &association_body("Théâtre du Faubourg", "W751000001", "52499120500013"),
+    );
+    let email = "tresorier@exemple.org";
+    app.new_user(email);
+    let token = invite(&app, &president, &association, email, "treasurer");
+
+    // The invitation's link asks to sign in first, then comes back to it.
+    let browser = Browser::default();
+    let link = format!("/compte/invitation?jeton={token}");
+    let (status, location, _) = browser.go(&app.url(&link));
+    assert_eq!(status, 303);
+    let retour = location.expect("to the sign-in page");
+    assert!(
+        retour.starts_with(&app.url("/connexion?retour=%2Fcompte%2Finvitation%3Fjeton%3D")),
+        "{retour}"
+    );
+    let signed_in = sign_in(&browser, &app, email, PASSWORD, &link);
+    assert_eq!(signed_in.location, Some(app.url(&link)));
+    let (status, _, page) = browser.go(&app.url(&link));
+    assert_eq!(status, 200, "{page}");
+    let csrf = hidden(&page, "csrf");
+    let accepted = browser.submit(
+        &app.url("/compte/invitation"),
+        &[("csrf", &csrf), ("jeton", &token)],
+        Some(&app.base),
+    );
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert!(
+        shown(&accepted.body).contains("Vous êtes Trésorier·ère de Théâtre du Faubourg"),
+        "{}",
+        accepted.body
+    );
+    let again = browser.submit(
+        &app.url("/compte/invitation"),
+        &[("csrf", &csrf), ("jeton", &token)],
+        Some(&app.base),
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    let (_, _, page) = browser.go(&app.url("/compte"));
+    assert!(
+        shown(&page).contains("Théâtre du Faubourg (Trésorier·ère)"),
+        "{page}"
+    );
+
+    // Changing the password: the current one is asked, and every session ends.
+    let api = app.signed_in_as(email, PASSWORD);
+    let target = app.url("/compte/mot-de-passe");
+    let wrong = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("current_password", "pas le bon"),
+            ("new_password", "hibou savant 31 lanternes"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#current_password\""),
+        "{}",
+        wrong.body
+    );
+    let changed = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("current_password", PASSWORD),
+            ("new_password", "hibou savant 31 lanternes"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(
+        shown(&changed.body).contains("Votre mot de passe a changé"),
+        "{}",
+        changed.body
+    );
+    assert_eq!(browser.go(&app.url("/compte")).0, 303);
+    app.refresh(&api.refresh)
+        .expect_problem(401, "auth.invalid_refresh_token");
+    app.sign_in(email, "hibou savant 31 lanternes").expect(200);
+}
+
+on_both_backends!(
+    a_person_signs_up_signs_in_and_out_through_the_pages,
+    a_second_factor_is_asked_and_a_revoked_session_is_signed_out,
+    a_password_is_changed_and_an_invitation_accepted_from_the_pages,
+);

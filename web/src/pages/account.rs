@@ -1,0 +1,245 @@
+//! The signed-in person's account (`/compte`): who they are, their associations, their
+//! sessions (each can be ended), changing their password, and accepting an invitation to join
+//! an association (`/compte/invitation?jeton=…`, the link of the invitation's e-mail).
+
+use super::{failed, field_errors, form_errors, form_page, refused, see_other};
+use crate::render::Page;
+use crate::session::{self, Enrolling, Visitor};
+use crate::{Portal, csrf};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::runtime::RunError;
+use simpa_app::{accounts, members, sign_in};
+use simpa_domain::DomainError;
+use simpa_domain::wording::{device_in_words, long_french_date};
+use simpa_persistence::StoreError;
+use uuid::Uuid;
+
+/// A moment in the city's time, in words: "6 décembre 2026 à 14 h 05".
+fn moment(portal: &Portal, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&portal.runtime.timezone);
+    format!(
+        "{} à {}",
+        long_french_date(local.date_naive()),
+        local.format("%H h %M")
+    )
+}
+
+#[get("/compte")]
+pub async fn account(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    Enrolling(visitor): Enrolling,
+) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let file = accounts::me(conn, subject)?;
+            let sessions = sign_in::sessions(conn, subject, now)?;
+            Ok((file, sessions))
+        })
+        .await;
+    let (file, sessions) = match found {
+        Ok(found) => found,
+        Err(error) => return failed(&portal, error),
+    };
+    let sessions: Vec<Value> = sessions
+        .into_iter()
+        .map(|s| {
+            context! {
+                id => s.id.to_string(),
+                this => s.id == visitor.session,
+                device => s.device.user_agent.as_deref().map_or_else(|| "Appareil inconnu".to_owned(), device_in_words),
+                address => s.device.address,
+                signed_in => moment(&portal, s.signed_in_at),
+                last_used => s.last_used_at.map(|at| moment(&portal, at)),
+            }
+        })
+        .collect();
+    let associations: Vec<Value> = file
+        .memberships
+        .iter()
+        .map(|m| context! { id => m.association_id.to_string(), name => m.association_name, role => m.role.label() })
+        .collect();
+    let data = context! {
+        name => file.account.display_name,
+        email => file.account.email,
+        verified => file.account.email_verified_at.is_some(),
+        two_factor => file.two_factor,
+        associations => associations,
+        sessions => sessions,
+    };
+    form_page(
+        &portal,
+        &req,
+        Page::new("account.html", data).visitor(&visitor),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Ends one of the person's sessions: another device's, or this one (signed out).
+#[post("/compte/sessions/{session}/fin")]
+pub async fn end_session(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let (session, subject, now) = (path.into_inner(), visitor.subject(), portal.runtime.now());
+    let ended = portal
+        .runtime
+        .write(move |conn| sign_in::end_sessions(conn, subject, Some(session), now))
+        .await;
+    match ended {
+        Ok(()) if session == visitor.session => {
+            let mut answer = Page::new("signed_out.html", context! {}).answer(&portal);
+            if let Err(e) = answer.add_cookie(&session::session_removal()) {
+                tracing::error!(error = %e, "a cookie cannot be removed");
+            }
+            answer
+        }
+        Ok(()) => see_other("/compte"),
+        Err(RunError::Store(StoreError::Domain(DomainError::NotFound { .. }))) => {
+            super::not_found_page(&portal)
+        }
+        Err(error) => failed(&portal, error),
+    }
+}
+
+#[get("/compte/mot-de-passe")]
+pub async fn change_password_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+) -> HttpResponse {
+    let page = Page::new("change_password.html", context! {}).visitor(&visitor);
+    form_page(&portal, &req, page)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password: every session ends, this one too, and the person signs in again.
+#[post("/compte/mot-de-passe")]
+pub async fn change_password(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let PasswordForm {
+        current_password,
+        new_password,
+        ..
+    } = form.into_inner();
+    let subject = visitor.subject();
+    match accounts::change_own_password(&portal.runtime, subject, current_password, new_password)
+        .await
+    {
+        Ok(()) => {
+            let mut answer = Page::new("password_changed.html", context! {}).answer(&portal);
+            if let Err(e) = answer.add_cookie(&session::session_removal()) {
+                tracing::error!(error = %e, "a cookie cannot be removed");
+            }
+            answer
+        }
+        Err(error) => match field_errors(&error) {
+            Some(errors) => {
+                let data = context! { signed_in => context! { csrf => visitor.csrf.clone() } };
+                form_errors(&portal, &req, "change_password.html", errors, data)
+            }
+            None => failed(&portal, error),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InvitationQuery {
+    jeton: Option<String>,
+}
+
+/// The invitation's link: a button accepts it (signed in with the address invited).
+#[get("/compte/invitation")]
+pub async fn invitation_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    query: web::Query<InvitationQuery>,
+) -> HttpResponse {
+    let data = context! { token => query.jeton.clone().unwrap_or_default() };
+    form_page(
+        &portal,
+        &req,
+        Page::new("invitation.html", data).visitor(&visitor),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InvitationForm {
+    csrf: String,
+    jeton: String,
+}
+
+#[post("/compte/invitation")]
+pub async fn accept_invitation(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    form: web::Form<InvitationForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let (token, subject, now) = (
+        form.into_inner().jeton,
+        visitor.subject(),
+        portal.runtime.now(),
+    );
+    let accepted = portal
+        .runtime
+        .write(move |conn| members::accept_invitation(conn, subject, &token, now))
+        .await;
+    match accepted {
+        Ok(membership) => {
+            let data = context! {
+                association => membership.association_name,
+                role => membership.role.label(),
+            };
+            Page::new("invitation_accepted.html", data)
+                .visitor(&visitor)
+                .answer(&portal)
+        }
+        Err(RunError::Store(StoreError::Domain(refusal))) => {
+            let message = match refusal {
+                DomainError::NotFound { .. } => {
+                    "Cette invitation n'existe pas ou a été annulée : demandez au président ou à la présidente de l'association de vous inviter de nouveau.".to_owned()
+                }
+                other => super::said(other),
+            };
+            Page::new("invitation_refused.html", context! { message => message })
+                .status(StatusCode::UNPROCESSABLE_ENTITY)
+                .visitor(&visitor)
+                .answer(&portal)
+        }
+        Err(error) => failed(&portal, error),
+    }
+}

@@ -1,0 +1,75 @@
+//! Creating an account (`/inscription`): a name, an address, a password; then the link of the
+//! e-mail confirms the address. Whether the address already had an account is not told apart
+//! (its owner is told by e-mail instead).
+
+use super::{
+    client_address, failed, field_errors, form_errors, form_page, refused, see_other, too_many,
+};
+use crate::render::Page;
+use crate::session::Enrolling;
+use crate::{Portal, csrf};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::context;
+use serde::Deserialize;
+use simpa_app::accounts::{Registration, sign_up as register};
+use simpa_app::runtime::RunError;
+use simpa_domain::DomainError;
+use simpa_persistence::StoreError;
+
+#[get("/inscription")]
+pub async fn sign_up_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Option<Enrolling>,
+) -> HttpResponse {
+    if visitor.is_some() {
+        return see_other("/compte");
+    }
+    form_page(&portal, &req, Page::new("sign_up.html", context! {}))
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    csrf: String,
+    display_name: String,
+    email: String,
+    password: String,
+}
+
+#[post("/inscription")]
+pub async fn sign_up(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    form: web::Form<SignUpForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let SignUpForm {
+        display_name,
+        email,
+        password,
+        ..
+    } = form.into_inner();
+    // The password typed is not shown again.
+    let data = context! { display_name => display_name.clone(), email => email.clone() };
+    let registration = match Registration::parse(&email, &password, &display_name) {
+        Ok(registration) => registration,
+        Err(DomainError::Invalid(errors)) => {
+            return form_errors(&portal, &req, "sign_up.html", &errors, data);
+        }
+        Err(other) => return failed(&portal, RunError::Store(other.into())),
+    };
+    let address = registration.email.as_str().to_owned();
+    let (policy, at) = (portal.settings.throttle, client_address(&portal, &req));
+    match register(&portal.runtime, None, registration, true, policy, &at).await {
+        Ok(()) => Page::new("signed_up.html", context! { email => address }).answer(&portal),
+        Err(RunError::Store(StoreError::Domain(DomainError::TooManyAttempts {
+            message, ..
+        }))) => too_many(&portal, message),
+        Err(error) => match field_errors(&error) {
+            Some(errors) => form_errors(&portal, &req, "sign_up.html", errors, data),
+            None => failed(&portal, error),
+        },
+    }
+}
