@@ -4,12 +4,19 @@
 use crate::access::{person, require};
 use crate::clock::CityNow;
 use chrono::NaiveDate;
-use simpa_domain::DomainError;
-use simpa_domain::association::{Association, AssociationProfile, check_version};
+use simpa_domain::association::{
+    self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
+    TargetPublic, check_version,
+};
 use simpa_domain::audit::{AuditAction, AuditActor};
+use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::AssociationId;
 use simpa_domain::policy::{Action, Actor, Subject};
+use simpa_domain::postal_code::PostalCode;
+use simpa_domain::rna::Rna;
 use simpa_domain::roles::MemberRole;
+use simpa_domain::siret::Siret;
+use simpa_domain::{Checks, DomainError};
 use simpa_persistence::associations::{AssociationFilter, Identifier};
 use simpa_persistence::audit::{self, NewAuditEvent};
 use simpa_persistence::{
@@ -17,14 +24,188 @@ use simpa_persistence::{
 };
 use uuid::Uuid;
 
-/// A profile as a front door received it, parsed against the sectors the city knows (every
-/// field checked at once).
-pub trait ProfileFields {
-    fn into_profile(
+/// A head office's address as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AddressInput {
+    pub street: String,
+    pub complement: Option<String>,
+    pub postal_code: String,
+    pub city: String,
+}
+
+/// The legal representative as typed.
+#[derive(Debug, Clone, Default)]
+pub struct RepresentativeInput {
+    pub name: String,
+    pub function: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A profile as a front door received it, as typed: [`ProfileInput::into_profile`] checks it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    pub name: String,
+    pub acronym: Option<String>,
+    pub rna: Option<String>,
+    pub siret: Option<String>,
+    pub object: String,
+    pub sectors: Vec<String>,
+    pub address: AddressInput,
+    pub creation_date: Option<NaiveDate>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub directory_consent: bool,
+    pub legal_representative: Option<RepresentativeInput>,
+    pub target_publics: Vec<TargetPublic>,
+    pub action_districts: Vec<i32>,
+    pub public_contact: PublicContact,
+}
+
+impl ProfileInput {
+    /// Checks every field at once against the rules, and the sectors against the vocabulary.
+    pub fn into_profile(
         self,
         known_sectors: &[String],
         today: NaiveDate,
-    ) -> Result<AssociationProfile, DomainError>;
+    ) -> Result<AssociationProfile, DomainError> {
+        let mut c = Checks::default();
+        let name = c.check("name", rules::parse_name(&self.name));
+        let acronym = c.optional("acronym", self.acronym.as_deref(), rules::parse_acronym);
+        let rna = c.optional("rna", self.rna.as_deref(), Rna::parse);
+        let siret = c.optional("siret", self.siret.as_deref(), Siret::parse);
+        let object = c.check("object", rules::parse_object(&self.object));
+        let sectors = match rules::parse_sectors(&self.sectors) {
+            Ok(sectors) => {
+                c.extend(rules::unknown_sectors(&sectors, known_sectors));
+                Some(sectors)
+            }
+            Err(errors) => {
+                c.extend(errors);
+                None
+            }
+        };
+        let street = c.check("address.street", rules::parse_line(&self.address.street));
+        let complement = c.optional(
+            "address.complement",
+            self.address.complement.as_deref(),
+            rules::parse_line,
+        );
+        let postal_code = c.check(
+            "address.postal_code",
+            PostalCode::parse(&self.address.postal_code),
+        );
+        let city = c.check("address.city", rules::parse_line(&self.address.city));
+        let creation_date = c.check(
+            "creation_date",
+            self.creation_date
+                .map(|d| rules::parse_creation_date(d, today))
+                .transpose(),
+        );
+        let website = c.optional("website", self.website.as_deref(), WebsiteUrl::parse);
+        let email = c.optional("email", self.email.as_deref(), EmailAddress::parse);
+        let phone = c.optional("phone", self.phone.as_deref(), PhoneNumber::parse);
+        let target_publics = self.target_publics;
+        if let Err(e) = rules::check_target_publics(&target_publics) {
+            c.push(e);
+        }
+        let action_districts = rules::parse_action_districts(&self.action_districts)
+            .map_err(|e| c.push(e))
+            .ok();
+        let representative = match self.legal_representative {
+            None => Some(None),
+            Some(r) => {
+                let name = c.check("legal_representative.name", rules::parse_line(&r.name));
+                let function = c.optional(
+                    "legal_representative.function",
+                    r.function.as_deref(),
+                    rules::parse_line,
+                );
+                let email = c.optional(
+                    "legal_representative.email",
+                    r.email.as_deref(),
+                    EmailAddress::parse,
+                );
+                let phone = c.optional(
+                    "legal_representative.phone",
+                    r.phone.as_deref(),
+                    PhoneNumber::parse,
+                );
+                match (name, function, email, phone) {
+                    (Some(name), Some(function), Some(email), Some(phone)) => {
+                        Some(Some(LegalRepresentative {
+                            name,
+                            function,
+                            email,
+                            phone,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let (
+            Some(name),
+            Some(acronym),
+            Some(rna),
+            Some(siret),
+            Some(object),
+            Some(sectors),
+            Some(street),
+            Some(complement),
+            Some(postal_code),
+            Some(city),
+            Some(creation_date),
+            Some(website),
+            Some(email),
+            Some(phone),
+            Some(legal_representative),
+        ) = (
+            name,
+            acronym,
+            rna,
+            siret,
+            object,
+            sectors,
+            street,
+            complement,
+            postal_code,
+            city,
+            creation_date,
+            website,
+            email,
+            phone,
+            representative,
+        )
+        else {
+            return Err(c.into_error());
+        };
+        c.finish()?;
+        Ok(AssociationProfile {
+            name,
+            acronym,
+            rna,
+            siret,
+            object,
+            sectors,
+            address: Address {
+                street,
+                complement,
+                postal_code,
+                city,
+            },
+            creation_date,
+            website,
+            email,
+            phone,
+            directory_consent: self.directory_consent,
+            legal_representative,
+            target_publics,
+            action_districts: action_districts.unwrap_or_default(),
+            public_contact: self.public_contact,
+        })
+    }
 }
 
 /// RNA and SIRET each belong to one association: a duplicate is refused naming the field.
@@ -70,7 +251,7 @@ fn load(conn: &mut DbConnection, id: AssociationId) -> StoreResult<Association> 
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
-    fields: impl ProfileFields,
+    fields: ProfileInput,
     now: CityNow,
 ) -> StoreResult<Association> {
     simpa_domain::policy::authorize(actor, Action::CreateAssociation)?;
@@ -107,7 +288,7 @@ pub fn update(
     subject: Option<Subject>,
     id: AssociationId,
     expected: Option<i64>,
-    fields: impl ProfileFields,
+    fields: ProfileInput,
     now: CityNow,
 ) -> StoreResult<Association> {
     require(conn, subject, Action::UpdateAssociation(id))?;

@@ -281,6 +281,26 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "invitation-refusee",
             app.url("/compte/invitation?jeton=inconnu#submit"),
         ),
+        ("nouvelle-association", app.url("/associations/nouvelle")),
+        (
+            "nouvelle-association-erreur",
+            app.url("/associations/nouvelle#submit:siret=52499120500014"),
+        ),
+        (
+            "association",
+            app.url(&format!(
+                "/associations/nouvelle#submit:{}",
+                serde_urlencoded::to_string([
+                    ("name", "Les Amis du Canal"),
+                    ("rna", "W751000002"),
+                    ("object", "Animer les berges du canal Saint-Martin."),
+                    ("address_street", "3 quai de Valmy"),
+                    ("address_postal_code", "75010"),
+                    ("address_city", "Paris"),
+                ])
+                .expect("encoded")
+            )),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -316,6 +336,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("changer-mot-de-passe-erreur", 422),
             ("invitation", 200),
             ("invitation-refusee", 422),
+            ("nouvelle-association", 200),
+            ("nouvelle-association-erreur", 422),
+            ("association", 200),
         ],
         "{visited:?}"
     );

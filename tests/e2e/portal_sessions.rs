@@ -12,14 +12,20 @@ use simpa_tests::smtp::SmtpSink;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// The browser's anti-forgery token, from a page with a form.
-fn csrf_of(browser: &Browser, app: &TestApp, path: &str) -> String {
+pub(crate) fn csrf_of(browser: &Browser, app: &TestApp, path: &str) -> String {
     let (status, _, page) = browser.go(&app.url(path));
     assert_eq!(status, 200, "{path}: {page}");
     hidden(&page, "csrf")
 }
 
 /// Signs `browser` in with `password` through the sign-in page, going back to `retour`.
-fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str, retour: &str) -> Sent {
+pub(crate) fn sign_in(
+    browser: &Browser,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    retour: &str,
+) -> Sent {
     let csrf = csrf_of(browser, app, "/connexion");
     browser.submit(
         &app.url("/connexion"),
@@ -106,6 +112,7 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
     assert!(page.contains("value=\"ines-at-exemple\""), "{page}");
     assert!(!page.contains("court"), "{page}");
     assert!(page.contains("<title>Erreur : Créer un compte"), "{page}");
+    assert!(page.contains("Saisissez votre prénom et votre nom."), "{page}");
 
     let email = "ines@exemple.org";
     let (status, page) = browser.post_form(
@@ -400,7 +407,7 @@ fn a_password_is_changed_and_an_invitation_accepted_from_the_pages(backend: Back
     assert_eq!(again.status, 422, "{}", again.body);
     let (_, _, page) = browser.go(&app.url("/compte"));
     assert!(
-        shown(&page).contains("Théâtre du Faubourg (Trésorier·ère)"),
+        shown(&page).contains("Théâtre du Faubourg</a> (Trésorier·ère)"),
         "{page}"
     );
 

@@ -209,14 +209,16 @@ impl TestApp {
     /// The token of the latest link e-mailed to `email` under `subject`, as the message
     /// queued in the outbox carries it (`…?jeton=TOKEN`).
     pub fn mailed_token(&self, email: &str, subject: &str) -> String {
-        let (recipient, subject) = (format!("%<{email}>"), subject.to_owned());
+        // Named (`Name <address>`) when it has an account, bare when it has none yet.
+        let (named, bare) = (format!("%<{email}>"), email.to_owned());
+        let subject = subject.to_owned();
         let body: String = self
             .db
             .read(move |conn| {
                 use diesel::prelude::*;
                 use simpa_persistence::schema::outbox;
                 Ok(outbox::table
-                    .filter(outbox::recipient.like(recipient))
+                    .filter(outbox::recipient.like(named).or(outbox::recipient.eq(bare)))
                     .filter(outbox::subject.eq(subject))
                     .order(outbox::created_at.desc())
                     .select(outbox::body)

@@ -37,6 +37,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "invitation.html",
     "invitation_accepted.html",
     "invitation_refused.html",
+    "new_association.html",
+    "association.html",
 );
 
 pub struct Pages(Environment<'static>);

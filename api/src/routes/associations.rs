@@ -14,17 +14,10 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::access::{person, require};
-use simpa_app::associations::{self as app, ProfileFields};
-use simpa_domain::association::{
-    self as rules, Address, Association, AssociationProfile, LegalRepresentative, PublicContact,
-};
-use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
+use simpa_app::associations as app;
+use simpa_domain::association::{Association, AssociationProfile, PublicContact};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
 use simpa_domain::policy::Action;
-use simpa_domain::postal_code::PostalCode;
-use simpa_domain::rna::Rna;
-use simpa_domain::siret::Siret;
-use simpa_domain::{Checks, DomainError};
 use simpa_persistence::associations::AssociationFilter;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -104,152 +97,40 @@ pub struct PublicContactFields {
     pub website: bool,
 }
 
-impl ProfileFields for AssociationFields {
-    /// Checks every field at once against the rules, and the sectors against the vocabulary.
-    fn into_profile(
-        self,
-        known_sectors: &[String],
-        today: NaiveDate,
-    ) -> Result<AssociationProfile, DomainError> {
-        let mut c = Checks::default();
-        let name = c.check("name", rules::parse_name(&self.name));
-        let acronym = c.optional("acronym", self.acronym.as_deref(), rules::parse_acronym);
-        let rna = c.optional("rna", self.rna.as_deref(), Rna::parse);
-        let siret = c.optional("siret", self.siret.as_deref(), Siret::parse);
-        let object = c.check("object", rules::parse_object(&self.object));
-        let sectors = match rules::parse_sectors(&self.sectors) {
-            Ok(sectors) => {
-                c.extend(rules::unknown_sectors(&sectors, known_sectors));
-                Some(sectors)
-            }
-            Err(errors) => {
-                c.extend(errors);
-                None
-            }
-        };
-        let street = c.check("address.street", rules::parse_line(&self.address.street));
-        let complement = c.optional(
-            "address.complement",
-            self.address.complement.as_deref(),
-            rules::parse_line,
-        );
-        let postal_code = c.check(
-            "address.postal_code",
-            PostalCode::parse(&self.address.postal_code),
-        );
-        let city = c.check("address.city", rules::parse_line(&self.address.city));
-        let creation_date = c.check(
-            "creation_date",
-            self.creation_date
-                .map(|d| rules::parse_creation_date(d, today))
-                .transpose(),
-        );
-        let website = c.optional("website", self.website.as_deref(), WebsiteUrl::parse);
-        let email = c.optional("email", self.email.as_deref(), EmailAddress::parse);
-        let phone = c.optional("phone", self.phone.as_deref(), PhoneNumber::parse);
-        let target_publics: Vec<_> = self.target_publics.iter().map(|t| t.0).collect();
-        if let Err(e) = rules::check_target_publics(&target_publics) {
-            c.push(e);
-        }
-        let action_districts = rules::parse_action_districts(&self.action_districts)
-            .map_err(|e| c.push(e))
-            .ok();
-        let representative = match self.legal_representative {
-            None => Some(None),
-            Some(r) => {
-                let name = c.check("legal_representative.name", rules::parse_line(&r.name));
-                let function = c.optional(
-                    "legal_representative.function",
-                    r.function.as_deref(),
-                    rules::parse_line,
-                );
-                let email = c.optional(
-                    "legal_representative.email",
-                    r.email.as_deref(),
-                    EmailAddress::parse,
-                );
-                let phone = c.optional(
-                    "legal_representative.phone",
-                    r.phone.as_deref(),
-                    PhoneNumber::parse,
-                );
-                match (name, function, email, phone) {
-                    (Some(name), Some(function), Some(email), Some(phone)) => {
-                        Some(Some(LegalRepresentative {
-                            name,
-                            function,
-                            email,
-                            phone,
-                        }))
-                    }
-                    _ => None,
-                }
-            }
-        };
-        let (
-            Some(name),
-            Some(acronym),
-            Some(rna),
-            Some(siret),
-            Some(object),
-            Some(sectors),
-            Some(street),
-            Some(complement),
-            Some(postal_code),
-            Some(city),
-            Some(creation_date),
-            Some(website),
-            Some(email),
-            Some(phone),
-            Some(legal_representative),
-        ) = (
-            name,
-            acronym,
-            rna,
-            siret,
-            object,
-            sectors,
-            street,
-            complement,
-            postal_code,
-            city,
-            creation_date,
-            website,
-            email,
-            phone,
-            representative,
-        )
-        else {
-            return Err(c.into_error());
-        };
-        c.finish()?;
-        Ok(AssociationProfile {
-            name,
-            acronym,
-            rna,
-            siret,
-            object,
-            sectors,
-            address: Address {
-                street,
-                complement,
-                postal_code,
-                city,
+impl From<AssociationFields> for app::ProfileInput {
+    fn from(f: AssociationFields) -> Self {
+        app::ProfileInput {
+            name: f.name,
+            acronym: f.acronym,
+            rna: f.rna,
+            siret: f.siret,
+            object: f.object,
+            sectors: f.sectors,
+            address: app::AddressInput {
+                street: f.address.street,
+                complement: f.address.complement,
+                postal_code: f.address.postal_code,
+                city: f.address.city,
             },
-            creation_date,
-            website,
-            email,
-            phone,
-            directory_consent: self.directory_consent,
-            legal_representative,
-            target_publics,
-            action_districts: action_districts.unwrap_or_default(),
+            creation_date: f.creation_date,
+            website: f.website,
+            email: f.email,
+            phone: f.phone,
+            directory_consent: f.directory_consent,
+            legal_representative: f.legal_representative.map(|r| app::RepresentativeInput {
+                name: r.name,
+                function: r.function,
+                email: r.email,
+                phone: r.phone,
+            }),
+            target_publics: f.target_publics.into_iter().map(|t| t.0).collect(),
+            action_districts: f.action_districts,
             public_contact: PublicContact {
-                email: self.public_contact.email,
-                phone: self.public_contact.phone,
-                website: self.public_contact.website,
+                email: f.public_contact.email,
+                phone: f.public_contact.phone,
+                website: f.public_contact.website,
             },
-        })
+        }
     }
 }
 
@@ -387,7 +268,7 @@ async fn create_once(
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            let view = AssociationView::from(app::create(conn, &actor, input, now)?);
+            let view = AssociationView::from(app::create(conn, &actor, input.into(), now)?);
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now.at)?;
             Ok(Ok(view))
         })
@@ -451,7 +332,7 @@ pub async fn update_association(
     let now = state.city_now();
     let view = state
         .write(move |conn| {
-            app::update(conn, caller.0, id, if_match.version(), input, now)
+            app::update(conn, caller.0, id, if_match.version(), input.into(), now)
                 .map(AssociationView::from)
         })
         .await?;

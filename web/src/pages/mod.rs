@@ -2,6 +2,7 @@
 
 mod account;
 mod account_links;
+mod associations;
 mod home;
 mod sign_in;
 mod sign_up;
@@ -35,7 +36,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(account::change_password_page)
         .service(account::change_password)
         .service(account::invitation_page)
-        .service(account::accept_invitation);
+        .service(account::accept_invitation)
+        .service(associations::new_association_page)
+        .service(associations::create_association)
+        .service(associations::association_view)
+        .service(associations::invite);
 }
 
 /// What matches no page.
@@ -82,13 +87,45 @@ fn form_errors(
     errors: &[FieldError],
     data: Value,
 ) -> HttpResponse {
-    let errors: Vec<Value> = errors
-        .iter()
-        .map(|e| context! { field => e.field, message => e.message })
-        .collect();
-    let page = Page::new(template, context! { errors => errors, ..data })
-        .status(StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::new(
+        template,
+        context! { errors => errors_shown(errors), ..data },
+    )
+    .status(StatusCode::UNPROCESSABLE_ENTITY);
     form_page(portal, req, page)
+}
+
+/// Errors as the templates show them: `{field, message}`, the field named as the form names
+/// it (a rule's `address.street` is the form's `address_street`).
+fn errors_shown(errors: &[FieldError]) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| context! { field => e.field.replace(['.', '[', ']'], "_"), message => e.message })
+        .collect()
+}
+
+/// The errors of fields left empty said as what to type ("Saisissez le nom de
+/// l'association"), so that the error summary tells them apart: `what` names each field
+/// ("le nom de l'association"), `typed` gives what the form held.
+fn asking_for(
+    errors: &[FieldError],
+    typed: impl Fn(&str) -> String,
+    what: &[(&str, &str)],
+) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|error| {
+            match what
+                .iter()
+                .find(|(field, _)| error.field.replace('.', "_") == *field)
+            {
+                Some((field, named)) if typed(field).trim().is_empty() => {
+                    field_error(&error.field, format!("Saisissez {named}."))
+                }
+                _ => error.clone(),
+            }
+        })
+        .collect()
 }
 
 /// The fields a rule refused, from a use case's failure.

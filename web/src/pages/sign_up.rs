@@ -3,7 +3,8 @@
 //! (its owner is told by e-mail instead).
 
 use super::{
-    client_address, failed, field_errors, form_errors, form_page, refused, see_other, too_many,
+    asking_for, client_address, failed, field_errors, form_errors, form_page, refused, see_other,
+    too_many,
 };
 use crate::render::Page;
 use crate::session::Enrolling;
@@ -15,6 +16,13 @@ use simpa_app::accounts::{Registration, sign_up as register};
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
 use simpa_persistence::StoreError;
+
+/// The fields of the form, as the error summary names them when left empty.
+const NAMED: &[(&str, &str)] = &[
+    ("display_name", "votre prénom et votre nom"),
+    ("email", "votre adresse e-mail"),
+    ("password", "un mot de passe"),
+];
 
 #[get("/inscription")]
 pub async fn sign_up_page(
@@ -56,6 +64,12 @@ pub async fn sign_up(
     let registration = match Registration::parse(&email, &password, &display_name) {
         Ok(registration) => registration,
         Err(DomainError::Invalid(errors)) => {
+            let typed = |field: &str| match field {
+                "display_name" => display_name.clone(),
+                "email" => email.clone(),
+                _ => password.clone(),
+            };
+            let errors = asking_for(&errors, typed, NAMED);
             return form_errors(&portal, &req, "sign_up.html", &errors, data);
         }
         Err(other) => return failed(&portal, RunError::Store(other.into())),

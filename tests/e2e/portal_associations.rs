@@ -1,0 +1,215 @@
+//! An association's pages in the portal: creating one (its numbers checked, each mistake said
+//! at its field), its page with its members, and its president inviting someone; another
+//! association's page is not found.
+
+use crate::portal::{hidden, shown};
+use crate::portal_sessions::{csrf_of, sign_in};
+use simpa_tests::browser::Browser;
+use simpa_tests::client::PASSWORD;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+/// A browser signed in as a new person of `email`.
+fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
+    app.new_user(email);
+    let browser = Browser::default();
+    let signed_in = sign_in(&browser, app, email, PASSWORD, "/compte");
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    browser
+}
+
+/// The creation form's fields, `changes` replacing the good ones.
+fn association_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("csrf", csrf),
+        ("name", "Théâtre du Faubourg"),
+        ("acronym", ""),
+        ("rna", "W751000001"),
+        ("siret", "52499120500013"),
+        ("object", "Faire vivre le théâtre dans le quartier."),
+        ("address_street", "12 rue de la Roquette"),
+        ("address_complement", ""),
+        ("address_postal_code", "75011"),
+        ("address_city", "Paris"),
+        ("email", ""),
+        ("phone", ""),
+        ("website", ""),
+    ];
+    for (name, value) in changes {
+        let field = fields.iter_mut().find(|(n, _)| n == name).expect("a field");
+        field.1 = value;
+    }
+    fields
+}
+
+fn an_association_is_created_and_its_president_invites_from_the_pages(backend: Backend) {
+    let app = TestApp::start(backend);
+    let president = signed_in_browser(&app, "presidente@exemple.org");
+    let csrf = csrf_of(&president, &app, "/associations/nouvelle");
+    let target = app.url("/associations/nouvelle");
+
+    // Every mistake at once, each at its field, in words that say how to fix it.
+    let wrong = association_form(
+        &csrf,
+        &[
+            ("name", ""),
+            ("rna", "X12"),
+            ("siret", "52499120500014"),
+            ("address_postal_code", "7501"),
+        ],
+    );
+    let (status, page) = president.post_form(&target, &wrong, Some(&app.base));
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    for field in ["name", "rna", "siret", "address_postal_code"] {
+        assert!(
+            page.contains(&format!("href=\"#{field}\"")),
+            "{field}: {page}"
+        );
+        assert!(
+            page.contains(&format!("id=\"{field}-erreur\"")),
+            "{field}: {page}"
+        );
+    }
+    assert!(!page.contains("href=\"#object\""), "{page}");
+    assert!(page.contains("Saisissez le nom de l'association."), "{page}");
+    assert!(page.contains("clé de contrôle incorrecte"), "{page}");
+    assert!(
+        page.contains("value=\"52499120500014\""),
+        "what was typed stays: {page}"
+    );
+    assert!(
+        page.contains("Faire vivre le théâtre dans le quartier.</textarea>"),
+        "{page}"
+    );
+
+    let created = president.submit(&target, &association_form(&csrf, &[]), Some(&app.base));
+    assert_eq!(created.status, 303, "{}", created.body);
+    let location = created.location.expect("the association's page");
+    let path = location
+        .strip_prefix(&app.base)
+        .expect("on this site")
+        .to_owned();
+    assert!(path.starts_with("/associations/"), "{path}");
+    let (status, _, page) = president.go(&location);
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("<title>Théâtre du Faubourg – "), "{page}");
+    assert!(
+        page.contains("W751000001") && page.contains("52499120500013"),
+        "{page}"
+    );
+    assert!(page.contains("11e arrondissement"), "{page}");
+    assert!(page.contains("Président·e"), "{page}");
+    let (_, _, account) = president.go(&app.url("/compte"));
+    assert!(
+        shown(&account).contains(&format!("href=\"{path}\"")),
+        "{account}"
+    );
+
+    // The same RNA again, by someone else: said at its field.
+    let other = signed_in_browser(&app, "autre@exemple.org");
+    let csrf_other = csrf_of(&other, &app, "/associations/nouvelle");
+    let (status, page) = other.post_form(
+        &target,
+        &association_form(&csrf_other, &[("siret", "")]),
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        shown(&page).contains("déjà inscrite avec le numéro RNA W751000001"),
+        "{page}"
+    );
+    assert!(shown(&page).contains("href=\"#rna\""), "{page}");
+    // Another association's page, or its invitations: not found.
+    let (status, _, page) = other.go(&location);
+    assert_eq!(status, 404, "{page}");
+    assert!(page.contains("Page introuvable"), "{page}");
+    let invitations = format!("{location}/invitations");
+    let invitation = [
+        ("csrf", csrf_other.as_str()),
+        ("invite_email", "x@exemple.org"),
+        ("invite_role", "manager"),
+    ];
+    let (status, _) = other.post_form(&invitations, &invitation, Some(&app.base));
+    assert_eq!(status, 404);
+
+    // The president invites: a mistake is said at its field; then the e-mail leaves.
+    let (_, _, page) = president.go(&location);
+    let csrf = hidden(&page, "csrf");
+    let (status, page) = president.post_form(
+        &invitations,
+        &[("csrf", &csrf), ("invite_email", "tresorier-at-exemple")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains("href=\"#invite_email\"") && page.contains("href=\"#invite_role\""),
+        "{page}"
+    );
+    let email = "tresorier@exemple.org";
+    let (status, page) = president.post_form(
+        &invitations,
+        &[
+            ("csrf", &csrf),
+            ("invite_email", email),
+            ("invite_role", "treasurer"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains(&format!("Un e-mail d'invitation est parti à {email}")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("{email} (Trésorier·ère)")),
+        "pending: {page}"
+    );
+    let token = app.mailed_token(
+        email,
+        "Vous êtes invité·e à rejoindre une association : Théâtre du Faubourg",
+    );
+    // Invited again while pending: said at the field.
+    let (status, page) = president.post_form(
+        &invitations,
+        &[
+            ("csrf", &csrf),
+            ("invite_email", email),
+            ("invite_role", "treasurer"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        shown(&page).contains("Cette adresse est déjà invitée."),
+        "{page}"
+    );
+
+    // The treasurer joins from the link; they see the page but not the form to invite.
+    let treasurer = signed_in_browser(&app, email);
+    let link = format!("/compte/invitation?jeton={token}");
+    let csrf_treasurer = csrf_of(&treasurer, &app, &link);
+    let joined = treasurer.submit(
+        &app.url("/compte/invitation"),
+        &[("csrf", &csrf_treasurer), ("jeton", &token)],
+        Some(&app.base),
+    );
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    let (status, _, page) = treasurer.go(&location);
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("Inviter une personne"), "{page}");
+    let (status, _) = treasurer.post_form(
+        &invitations,
+        &[
+            ("csrf", &csrf_treasurer),
+            ("invite_email", "x@exemple.org"),
+            ("invite_role", "manager"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 404, "only the president invites");
+}
+
+on_both_backends!(an_association_is_created_and_its_president_invites_from_the_pages);

@@ -1,0 +1,308 @@
+//! An association's pages: creating one (`/associations/nouvelle`: its creator becomes its
+//! president), and its page (`/associations/{id}`: its profile, its members, and for its
+//! president the form that invites someone). Another association's page is not found.
+
+use super::{
+    asking_for, errors_shown, failed, field_error, field_errors, form_errors, form_page,
+    not_found_page, refused, said, see_other,
+};
+use crate::render::Page;
+use crate::session::Visitor;
+use crate::{Portal, csrf};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::access::require;
+use simpa_app::associations::{self as app, AddressInput, ProfileInput};
+use simpa_app::members;
+use simpa_app::runtime::RunError;
+use simpa_domain::DomainError;
+use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::AssociationId;
+use simpa_domain::policy::Action;
+use simpa_domain::roles::MemberRole;
+use simpa_domain::wording::ordinal;
+use simpa_persistence::StoreError;
+use uuid::Uuid;
+
+/// What the creation form asks, as typed.
+#[derive(Deserialize, Default)]
+pub struct AssociationForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    acronym: String,
+    rna: String,
+    siret: String,
+    object: String,
+    address_street: String,
+    address_complement: String,
+    address_postal_code: String,
+    address_city: String,
+    email: String,
+    phone: String,
+    website: String,
+}
+
+/// An optional field: left empty, not given.
+fn given(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    (!typed.is_empty()).then(|| typed.to_owned())
+}
+
+impl AssociationForm {
+    fn profile(&self) -> ProfileInput {
+        ProfileInput {
+            name: self.name.clone(),
+            acronym: given(&self.acronym),
+            rna: given(&self.rna),
+            siret: given(&self.siret),
+            object: self.object.clone(),
+            address: AddressInput {
+                street: self.address_street.clone(),
+                complement: given(&self.address_complement),
+                postal_code: self.address_postal_code.clone(),
+                city: self.address_city.clone(),
+            },
+            email: given(&self.email),
+            phone: given(&self.phone),
+            website: given(&self.website),
+            ..ProfileInput::default()
+        }
+    }
+
+    /// What was typed in `field`.
+    fn value(&self, field: &str) -> String {
+        match field {
+            "name" => &self.name,
+            "object" => &self.object,
+            "address_street" => &self.address_street,
+            "address_postal_code" => &self.address_postal_code,
+            "address_city" => &self.address_city,
+            _ => "",
+        }
+        .to_owned()
+    }
+
+    /// What was typed, to show again.
+    fn typed(&self) -> Value {
+        context! {
+            name => self.name, acronym => self.acronym, rna => self.rna, siret => self.siret,
+            object => self.object, address_street => self.address_street,
+            address_complement => self.address_complement,
+            address_postal_code => self.address_postal_code, address_city => self.address_city,
+            email => self.email, phone => self.phone, website => self.website,
+        }
+    }
+}
+
+#[get("/associations/nouvelle")]
+pub async fn new_association_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+) -> HttpResponse {
+    let data = AssociationForm::default().typed();
+    form_page(
+        &portal,
+        &req,
+        Page::new("new_association.html", data).visitor(&visitor),
+    )
+}
+
+#[post("/associations/nouvelle")]
+pub async fn create_association(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    form: web::Form<AssociationForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let (profile, subject, now) = (form.profile(), visitor.subject(), portal.runtime.city_now());
+    let created = portal
+        .runtime
+        .write(move |conn| {
+            let actor = require(conn, subject, Action::CreateAssociation)?;
+            app::create(conn, &actor, profile, now)
+        })
+        .await;
+    let data = context! { signed_in => context! { csrf => visitor.csrf.clone() }, ..form.typed() };
+    match created {
+        Ok(association) => see_other(&format!("/associations/{}", association.id)),
+        Err(RunError::Store(StoreError::Domain(DomainError::Conflict {
+            field: Some(field),
+            message,
+            ..
+        }))) => form_errors(
+            &portal,
+            &req,
+            "new_association.html",
+            &[field_error(&field, message)],
+            data,
+        ),
+        Err(error) => match field_errors(&error) {
+            Some(errors) => {
+                let errors = asking_for(errors, |field| form.value(field), NAMED);
+                form_errors(&portal, &req, "new_association.html", &errors, data)
+            }
+            None => failed(&portal, error),
+        },
+    }
+}
+
+/// The creation form's fields that must be typed, as the error summary names them.
+const NAMED: &[(&str, &str)] = &[
+    ("name", "le nom de l'association"),
+    ("object", "l'objet de l'association"),
+    ("address_street", "le numéro et la voie du siège"),
+    ("address_postal_code", "le code postal du siège"),
+    ("address_city", "la commune du siège"),
+];
+
+#[get("/associations/{id}")]
+pub async fn association_view(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    association_page(&portal, &req, &visitor, path.into_inner(), context! {}).await
+}
+
+/// The association's page, with `more` (an invitation just sent, a form's errors).
+async fn association_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: Uuid,
+    more: Value,
+) -> HttpResponse {
+    let (id, subject) = (AssociationId::from_uuid(id), visitor.subject());
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let association = app::read(conn, subject, id)?;
+            let members = members::list(conn, subject, id)?;
+            let presides = require(conn, subject, Action::ManageMembers(id)).is_ok();
+            Ok((association, members, presides))
+        })
+        .await;
+    let (association, members, presides) = match found {
+        Ok(found) => found,
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => return not_found_page(portal),
+        Err(error) => return failed(portal, error),
+    };
+    let profile = association.profile;
+    let address = &profile.address;
+    let data = context! {
+        id => association.id.to_string(),
+        name => profile.name,
+        acronym => profile.acronym,
+        rna => profile.rna.map(|r| r.to_string()),
+        siret => profile.siret.map(|s| s.to_string()),
+        object => profile.object,
+        address => format!(
+            "{}{}, {} {}",
+            address.street,
+            address.complement.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
+            address.postal_code,
+            address.city
+        ),
+        district => association.district.map(ordinal),
+        members => members.members.iter().map(|m| context! {
+            name => m.display_name, email => m.email, role => m.role.label(),
+        }).collect::<Vec<_>>(),
+        invitations => members.invitations.iter().map(|i| context! {
+            email => i.email, role => i.role.label(),
+        }).collect::<Vec<_>>(),
+        presides => presides,
+        roles => [MemberRole::Treasurer, MemberRole::Manager, MemberRole::President]
+            .map(|r| context! { code => r.code(), label => r.label() }),
+        ..more
+    };
+    form_page(
+        portal,
+        req,
+        Page::new("association.html", data).visitor(visitor),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InvitationForm {
+    csrf: String,
+    #[serde(rename = "invite_email")]
+    email: String,
+    #[serde(rename = "invite_role", default)]
+    role: String,
+}
+
+/// The president invites someone: the e-mail leaves with its link, and the page says so.
+#[post("/associations/{id}/invitations")]
+pub async fn invite(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    form: web::Form<InvitationForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let id = path.into_inner();
+    let InvitationForm {
+        email: typed, role, ..
+    } = form.into_inner();
+    let typed_back = context! { invite_email => typed.clone(), invite_role => role.clone() };
+    let mut errors = Vec::new();
+    let email = EmailAddress::parse(&typed)
+        .map_err(|v| errors.push(v.at("invite_email")))
+        .ok();
+    let role = MemberRole::from_code(&role);
+    if role.is_none() {
+        errors.push(field_error(
+            "invite_role",
+            "Choisissez le rôle de la personne invitée.",
+        ));
+    }
+    let (Some(email), Some(role)) = (email, role) else {
+        let more = context! { errors => errors_shown(&errors), ..typed_back };
+        return unprocessable(association_page(&portal, &req, &visitor, id, more).await);
+    };
+    let (subject, now, notifier) = (
+        visitor.subject(),
+        portal.runtime.now(),
+        portal.runtime.notifier.clone(),
+    );
+    let association = AssociationId::from_uuid(id);
+    let invited = portal
+        .runtime
+        .write(move |conn| members::invite(conn, subject, association, email, role, now, &notifier))
+        .await;
+    match invited {
+        Ok(invited) => {
+            let more = context! { invited => invited.invitation.email };
+            association_page(&portal, &req, &visitor, id, more).await
+        }
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => not_found_page(&portal),
+        Err(RunError::Store(StoreError::Domain(refusal @ DomainError::Conflict { .. }))) => {
+            let errors = [field_error("invite_email", said(refusal))];
+            let more = context! { errors => errors_shown(&errors), ..typed_back };
+            unprocessable(association_page(&portal, &req, &visitor, id, more).await)
+        }
+        Err(error) => failed(&portal, error),
+    }
+}
+
+/// A page answered 422 (a form sent back with its errors), unless it is already an error.
+fn unprocessable(mut answer: HttpResponse) -> HttpResponse {
+    if answer.status().is_success() {
+        *answer.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    answer
+}
