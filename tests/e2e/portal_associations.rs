@@ -71,7 +71,10 @@ fn an_association_is_created_and_its_president_invites_from_the_pages(backend: B
         );
     }
     assert!(!page.contains("href=\"#object\""), "{page}");
-    assert!(page.contains("Saisissez le nom de l'association."), "{page}");
+    assert!(
+        page.contains("Saisissez le nom de l'association."),
+        "{page}"
+    );
     assert!(page.contains("clé de contrôle incorrecte"), "{page}");
     assert!(
         page.contains("value=\"52499120500014\""),

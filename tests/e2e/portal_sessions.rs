@@ -112,7 +112,10 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
     assert!(page.contains("value=\"ines-at-exemple\""), "{page}");
     assert!(!page.contains("court"), "{page}");
     assert!(page.contains("<title>Erreur : Créer un compte"), "{page}");
-    assert!(page.contains("Saisissez votre prénom et votre nom."), "{page}");
+    assert!(
+        page.contains("Saisissez votre prénom et votre nom."),
+        "{page}"
+    );
 
     let email = "ines@exemple.org";
     let (status, page) = browser.post_form(
