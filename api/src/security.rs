@@ -23,6 +23,10 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 /// The portal's pages: its own styles, nothing inline, forms posted to itself only.
 const PAGES_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The directory's card to embed: the portal's policy, but any site may frame it (it shows
+/// only what the association made public, and does nothing).
+const EMBEDDED_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors *; base-uri 'none'";
+
 /// A year, for browsers to remember to use HTTPS only.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -33,6 +37,8 @@ enum Answerer {
     Api,
     Docs,
     Portal,
+    /// The directory's card, to embed in another site's frame.
+    Embedded,
 }
 
 fn answerer(path: &str) -> Answerer {
@@ -50,6 +56,8 @@ fn answerer(path: &str) -> Answerer {
     .any(|prefix| path.starts_with(prefix))
     {
         Answerer::Api
+    } else if path.starts_with("/annuaire/") && path.ends_with("/carte") {
+        Answerer::Embedded
     } else {
         Answerer::Portal
     }
@@ -61,21 +69,24 @@ fn headers(answerer: Answerer, hsts: bool) -> Vec<(HeaderName, &'static str)> {
         Answerer::Api => API_POLICY,
         Answerer::Docs => DOCS_POLICY,
         Answerer::Portal => PAGES_POLICY,
+        Answerer::Embedded => EMBEDDED_POLICY,
     };
-    let mut headers = vec![
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
+    let mut headers = vec![(header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
+    if !matches!(answerer, Answerer::Embedded) {
+        headers.push((header::X_FRAME_OPTIONS, "DENY"));
+    }
+    headers.extend([
         // The portal's forms must say where they come from: a browser sends `Origin: null`
         // with a form posted under `no-referrer`.
         (
             header::REFERRER_POLICY,
             match answerer {
-                Answerer::Portal => "same-origin",
+                Answerer::Portal | Answerer::Embedded => "same-origin",
                 Answerer::Api | Answerer::Docs => "no-referrer",
             },
         ),
         (header::CONTENT_SECURITY_POLICY, policy),
-    ];
+    ]);
     if hsts {
         headers.push((header::STRICT_TRANSPORT_SECURITY, HSTS));
     }

@@ -4,7 +4,7 @@
 use crate::requests::{City, campaign_body};
 use serde_json::json;
 use simpa_tests::browser::Browser;
-use simpa_tests::client::PASSWORD;
+use simpa_tests::client::{PASSWORD, association_body};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// The value of the hidden field `name` of a page's form.
@@ -231,8 +231,30 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let email = "lea@exemple.org";
     app.register(email);
     let token = app.mailed_token(email, "Confirmez votre adresse e-mail");
+    // An association of hers, in the directory.
+    let lea = app.signed_in_as(email, PASSWORD);
+    let mut body = association_body(
+        "Jardin partagé des Récollets",
+        "W751000003",
+        "52499120500013",
+    );
+    body["directory_consent"] = json!(true);
+    body["email"] = json!("jardin@exemple.org");
+    body["public_contact"] = json!({"email": true});
+    let garden = app.create_association(&lea, &body);
+    let garden = garden["id"].as_str().expect("id");
     let pages = [
         ("accueil", app.url("/")),
+        ("annuaire", app.url("/annuaire")),
+        (
+            "annuaire-recherche",
+            app.url("/annuaire?q=jardin&arrondissement=11"),
+        ),
+        ("fiche", app.url(&format!("/annuaire/{garden}"))),
+        (
+            "fiche-integree",
+            app.url(&format!("/annuaire/{garden}/carte")),
+        ),
         (
             "verification",
             app.url(&format!("/compte/verification?jeton={token}")),
@@ -281,6 +303,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "invitation-refusee",
             app.url("/compte/invitation?jeton=inconnu#submit"),
         ),
+        (
+            "documents",
+            app.url(&format!("/associations/{garden}/documents")),
+        ),
         ("nouvelle-association", app.url("/associations/nouvelle")),
         (
             "nouvelle-association-erreur",
@@ -319,6 +345,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         statuses,
         vec![
             ("accueil", 200),
+            ("annuaire", 200),
+            ("annuaire-recherche", 200),
+            ("fiche", 200),
+            ("fiche-integree", 200),
             ("verification", 200),
             ("verification-faite", 200),
             ("mot-de-passe-oublie", 200),
@@ -336,6 +366,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("changer-mot-de-passe-erreur", 422),
             ("invitation", 200),
             ("invitation-refusee", 422),
+            ("documents", 200),
             ("nouvelle-association", 200),
             ("nouvelle-association-erreur", 422),
             ("association", 200),
@@ -348,8 +379,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         app.get("/api/v1/me", Some(&me.access)).expect(200)["email_verified"],
         true
     );
+    let named = |name: &str| visited.iter().find(|v| v.name == name).expect("visited");
     assert_eq!(
-        visited[4].title,
+        named("mot-de-passe-oublie-erreur").title,
         "Erreur : Mot de passe oublié – Subventions aux associations – Ville de Paris"
     );
     for page in &visited {

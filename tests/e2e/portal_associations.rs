@@ -9,7 +9,7 @@ use simpa_tests::client::PASSWORD;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// A browser signed in as a new person of `email`.
-fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
+pub(crate) fn signed_in_browser(app: &TestApp, email: &str) -> Browser {
     app.new_user(email);
     let browser = Browser::default();
     let signed_in = sign_in(&browser, app, email, PASSWORD, "/compte");

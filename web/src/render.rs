@@ -39,7 +39,16 @@ pub const FILES: &[(&str, &str)] = templates!(
     "invitation_refused.html",
     "new_association.html",
     "association.html",
+    "vault.html",
+    "directory.html",
+    "card_body.html",
+    "card.html",
+    "card_embedded.html",
 );
+
+/// The templates that are parts of pages, not pages.
+#[cfg(test)]
+const PARTS: &[&str] = &["macros.html", "card_body.html"];
 
 pub struct Pages(Environment<'static>);
 
@@ -139,11 +148,28 @@ mod tests {
                 signed_in => context! { csrf => "jeton", must_enrol => true },
                 sessions => vec![context! { id => "s", this => true, device => "Firefox", signed_in => "hier", address => "192.0.2.1" }],
                 associations => vec![context! { id => "a", name => "Les Amis", role => "Trésorier·ère" }],
+                kinds => vec![context! {
+                    code => "statuts", label => "Statuts", status => "Refusé", tag => "govuk-tag--red",
+                    next => "Déposez-en un nouveau.", to_sign => true,
+                    history => vec![context! {
+                        filed_on => "1er décembre 2026", file => context! { name => "s.pdf", size => "3 Ko" },
+                        fiscal_year => 2025, review => "Refusé", rejected => true, reason => "Illisible",
+                    }],
+                }],
+                cards => vec![context! { id => "c", name => "Les Amis", excerpt => "…", district => "11e" }],
+                districts => vec![context! { number => 11, label => "11e arrondissement" }],
+                district => 11, more => true, may_confirm => true, presides => true,
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {
-            for (name, _) in FILES.iter().filter(|(n, _)| *n != "macros.html") {
-                let data = context! { city => "Ville de Paris", stylesheet => "/static/s.css", ..data.clone() };
+            for (name, _) in FILES.iter().filter(|(n, _)| !PARTS.contains(n)) {
+                // What a page cannot be without: a card's page, its card.
+                let card =
+                    context! { id => "c", name => "Les Amis", object => "…", address => "1 rue X" };
+                let data = context! {
+                    city => "Ville de Paris", stylesheet => "/static/s.css", card => card,
+                    ..data.clone()
+                };
                 let html = pages.0.get_template(name).and_then(|t| t.render(&data));
                 assert!(html.is_ok(), "{name}: {html:?}");
             }

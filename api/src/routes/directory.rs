@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use simpa_app::directory::{self as app, Search};
+use simpa_app::directory::{self as app, PublicCard, Search};
 use simpa_domain::Violation;
 use simpa_domain::association::Association;
 use simpa_domain::ids::AssociationId;
@@ -85,36 +85,33 @@ pub struct DirectoryCard {
 
 impl From<Association> for DirectoryCard {
     fn from(a: Association) -> Self {
-        let p = a.profile;
-        let shown = p.public_contact;
+        let card = PublicCard::from(a);
         DirectoryCard {
-            id: a.id.uuid(),
-            name: p.name,
-            acronym: p.acronym,
-            rna: p.rna.map(|r| r.to_string()),
-            object: p.object,
-            sectors: p.sectors,
-            target_publics: p.target_publics.into_iter().map(TargetPublicCode).collect(),
-            action_districts: p.action_districts.iter().map(|d| d.0).collect(),
+            id: card.id.uuid(),
+            name: card.name,
+            acronym: card.acronym,
+            rna: card.rna,
+            object: card.object,
+            sectors: card.sectors,
+            target_publics: card
+                .target_publics
+                .into_iter()
+                .map(TargetPublicCode)
+                .collect(),
+            action_districts: card.action_districts.iter().map(|d| d.0).collect(),
             address: PublicAddress {
-                street: p.address.street,
-                complement: p.address.complement,
-                postal_code: p.address.postal_code.to_string(),
-                city: p.address.city,
+                street: card.address.street,
+                complement: card.address.complement,
+                postal_code: card.address.postal_code.to_string(),
+                city: card.address.city,
             },
-            district_number: a.district.map(|d| d.0),
+            district_number: card.district.map(|d| d.0),
             contact: PublicContactView {
-                email: p.email.filter(|_| shown.email).map(|e| e.to_string()),
-                phone: p
-                    .phone
-                    .filter(|_| shown.phone)
-                    .map(|n| n.as_str().to_owned()),
-                website: p
-                    .website
-                    .filter(|_| shown.website)
-                    .map(|w| w.as_str().to_owned()),
+                email: card.email,
+                phone: card.phone,
+                website: card.website,
             },
-            updated_at: a.updated_at,
+            updated_at: card.updated_at,
         }
     }
 }

@@ -3,9 +3,11 @@
 mod account;
 mod account_links;
 mod associations;
+mod directory;
 mod home;
 mod sign_in;
 mod sign_up;
+mod vault;
 
 use crate::render::Page;
 use crate::{Portal, csrf};
@@ -40,7 +42,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(associations::new_association_page)
         .service(associations::create_association)
         .service(associations::association_view)
-        .service(associations::invite);
+        .service(associations::invite)
+        .service(vault::vault)
+        .service(vault::confirm_profile)
+        .service(vault::attest)
+        .service(directory::directory)
+        .service(directory::card_page)
+        .service(directory::embedded_card);
 }
 
 /// What matches no page.

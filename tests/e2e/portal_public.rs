@@ -1,0 +1,211 @@
+//! The portal's directory (searching, a card, the card to embed in another site) and an
+//! association's documents page (each kind's state and what to do, the versions filed, a
+//! rejection's reason, confirming the profile).
+
+use crate::portal::{hidden, shown};
+use crate::portal_associations::signed_in_browser;
+use crate::portal_sessions::sign_in;
+use chrono::TimeDelta;
+use serde_json::json;
+use simpa_tests::browser::Browser;
+use simpa_tests::client::association_body;
+use simpa_tests::documents::{documents_path, file, file_everything, pdf};
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+fn the_directory_shows_only_what_associations_made_public(backend: Backend) {
+    let app = TestApp::start(backend);
+    let president = app.new_user("presidente@exemple.org");
+    let mut body = association_body("Théâtre du Faubourg", "W751000001", "52499120500013");
+    body["directory_consent"] = json!(true);
+    body["email"] = json!("contact@theatre-faubourg.fr");
+    body["phone"] = json!("01 43 55 00 00");
+    body["public_contact"] = json!({"email": true});
+    let theatre = app.create_association(&president, &body);
+    let hidden_one = app.create_association(
+        &president,
+        &association_body("Club discret", "W751000002", "38033590100027"),
+    );
+    let id = theatre["id"].as_str().expect("id");
+
+    let browser = Browser::default();
+    let search = |query: &str| {
+        let (status, _, page) = browser.go(&app.url(&format!("/annuaire{query}")));
+        assert_eq!(status, 200, "{query}: {page}");
+        shown(&page)
+    };
+    let all = search("");
+    assert!(all.contains("Théâtre du Faubourg"), "{all}");
+    assert!(!all.contains("Club discret"), "only who consented: {all}");
+    assert!(search("?q=THEATRE").contains(&format!("href=\"/annuaire/{id}\"")));
+    assert!(search("?q=cirque").contains("Aucune association trouvée"));
+    assert!(search("?arrondissement=11").contains("Théâtre du Faubourg"));
+    assert!(!search("?arrondissement=12").contains("Théâtre du Faubourg"));
+    assert!(
+        search("?arrondissement=99").contains("Théâtre du Faubourg"),
+        "no such district: no filter"
+    );
+
+    let card = app.send(app.request(reqwest::Method::GET, &format!("/annuaire/{id}")));
+    assert_eq!(card.status, 200, "{}", card.text);
+    let page = shown(&card.text);
+    assert!(page.contains("contact@theatre-faubourg.fr"), "{page}");
+    assert!(
+        !page.contains("01 43 55 00 00"),
+        "a contact not made public: {page}"
+    );
+    assert_eq!(card.header("x-frame-options"), Some("DENY"));
+    let hidden_path = format!("/annuaire/{}", hidden_one["id"].as_str().expect("id"));
+    let (status, _, _) = browser.go(&app.url(&hidden_path));
+    assert_eq!(status, 404);
+    let (status, _, _) = browser.go(&app.url(&format!("{hidden_path}/carte")));
+    assert_eq!(status, 404);
+
+    // The card to embed: framed by any site, cached five minutes, linking to the full card.
+    let embedded = app.send(app.request(reqwest::Method::GET, &format!("/annuaire/{id}/carte")));
+    assert_eq!(embedded.status, 200, "{}", embedded.text);
+    assert_eq!(embedded.header("x-frame-options"), None);
+    assert!(
+        embedded
+            .header("content-security-policy")
+            .is_some_and(|p| p.contains("frame-ancestors *") && p.contains("style-src 'self'")),
+        "{:?}",
+        embedded.header("content-security-policy")
+    );
+    assert_eq!(
+        embedded.header("cache-control"),
+        Some("public, max-age=300")
+    );
+    let page = shown(&embedded.text);
+    assert!(
+        page.contains("Théâtre du Faubourg") && !page.contains("govuk-skip-link"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("/annuaire/{id}\" target=\"_top\"")),
+        "{page}"
+    );
+}
+
+fn the_documents_page_says_where_each_document_stands(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let bureau = app.staff(&admin, "bureau@ville.test", json!({"kind": "bureau"}));
+    let email = "presidente@exemple.org";
+    let browser = signed_in_browser(&app, email);
+    let president = app.signed_in_as(email, simpa_tests::client::PASSWORD);
+    let theatre = app.create_association(
+        &president,
+        &association_body("Théâtre du Faubourg", "W751000001", "52499120500013"),
+    );
+    let path = format!(
+        "/associations/{}/documents",
+        theatre["id"].as_str().expect("id")
+    );
+    let page = |browser: &Browser| {
+        let (status, _, page) = browser.go(&app.url(&path));
+        assert_eq!(status, 200, "{page}");
+        shown(&page)
+    };
+
+    let empty = page(&browser);
+    assert!(empty.contains("À compléter"), "{empty}");
+    assert!(
+        empty.contains("Statuts") && empty.contains("À déposer."),
+        "{empty}"
+    );
+
+    let filed = file(
+        &app,
+        Some(&president),
+        &theatre,
+        &[("kind", "statuts")],
+        Some(("statuts-2024.pdf", pdf("statuts"))),
+    );
+    let version = filed.expect(201)["version"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let pending = page(&browser);
+    assert!(pending.contains("En attente de vérification"), "{pending}");
+    assert!(pending.contains("statuts-2024.pdf"), "{pending}");
+    app.post(
+        &format!("{}/{version}/review", documents_path(&theatre)),
+        Some(&bureau.access),
+        &json!({"decision": "rejected", "reason": "Statuts non signés"}),
+    )
+    .expect(200);
+    let rejected = page(&browser);
+    assert!(rejected.contains("Refusé"), "{rejected}");
+    assert!(
+        rejected.contains("La Ville l'a refusé (« Statuts non signés »)"),
+        "{rejected}"
+    );
+
+    // The president signs the contrat d'engagement républicain from the page.
+    assert!(
+        rejected.contains("Signer au nom de l'association"),
+        "{rejected}"
+    );
+    let csrf = hidden(&rejected, "csrf");
+    let attestations = format!(
+        "/associations/{}/attestations",
+        theatre["id"].as_str().expect("id")
+    );
+    let signed = browser.submit(
+        &app.url(&attestations),
+        &[("csrf", &csrf), ("kind", "contrat_engagement_republicain")],
+        Some(&app.base),
+    );
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let after = page(&browser);
+    assert!(!after.contains("Signer au nom de l'association"), "{after}");
+    // A document to upload is not signed.
+    let (status, _) = browser.post_form(
+        &app.url(&attestations),
+        &[("csrf", &csrf), ("kind", "statuts")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 404);
+
+    // Everything filed; a year later, the profile asks to be confirmed, and is.
+    file_everything(&app, &president, &theatre, "tout");
+    app.clock.advance(TimeDelta::days(400));
+    // Sessions end after twelve hours at most.
+    assert_eq!(browser.go(&app.url(&path)).0, 303);
+    let browser = Browser::default();
+    sign_in(
+        &browser,
+        &app,
+        email,
+        simpa_tests::client::PASSWORD,
+        "/compte",
+    );
+    let old = page(&browser);
+    assert!(old.contains("À actualiser"), "{old}");
+    let csrf = hidden(&old, "csrf");
+    let confirmation = format!(
+        "/associations/{}/confirmation",
+        theatre["id"].as_str().expect("id")
+    );
+    let confirmed = browser.submit(&app.url(&confirmation), &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let now = page(&browser);
+    assert!(
+        !now.contains("À actualiser") && now.contains("À jour"),
+        "{now}"
+    );
+
+    // Someone else's association: not found, and not confirmed by them.
+    let stranger = signed_in_browser(&app, "autre@exemple.org");
+    assert_eq!(stranger.go(&app.url(&path)).0, 404);
+    let (_, _, account) = stranger.go(&app.url("/compte"));
+    let csrf = hidden(&account, "csrf");
+    let (status, _) =
+        stranger.post_form(&app.url(&confirmation), &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 404);
+}
+
+on_both_backends!(
+    the_directory_shows_only_what_associations_made_public,
+    the_documents_page_says_where_each_document_stands,
+);

@@ -1,0 +1,261 @@
+//! An association's documents (`/associations/{id}/documents`): where its profile stands ("à
+//! compléter", "à actualiser", "à jour") and what to do about it, then each kind of document
+//! with its state in words, what to do next, and the versions filed, newest first; and
+//! confirming that the profile is still accurate.
+
+use super::{failed, not_found_page, refused, see_other};
+use crate::render::Page;
+use crate::session::Visitor;
+use crate::{Portal, csrf};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::access::require;
+use simpa_app::runtime::RunError;
+use simpa_app::{associations, documents};
+use simpa_domain::DomainError;
+use simpa_domain::document::{
+    DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ReviewState, ValidityRule,
+};
+use simpa_domain::ids::AssociationId;
+use simpa_domain::policy::Action;
+use simpa_domain::wording::long_french_date;
+use simpa_persistence::StoreError;
+use simpa_persistence::documents::DocumentVersion;
+use uuid::Uuid;
+
+/// What a kind's state asks of the association, in words.
+fn next_step(kind: &DocumentKind, status: &KindStatus, rejected_because: Option<&str>) -> String {
+    let until = status.valid_until.map(long_french_date);
+    let signed = kind.rule == ValidityRule::Attestation;
+    match status.status {
+        DocumentStatus::Missing if signed => {
+            "À signer par le président ou la présidente de l'association, sur cette page."
+                .to_owned()
+        }
+        DocumentStatus::Missing => match status.required_fiscal_year {
+            Some(year) => format!("À déposer : celui de l'exercice {year}."),
+            None => "À déposer.".to_owned(),
+        },
+        DocumentStatus::Expired => "Il n'est plus valable : déposez-en un nouveau.".to_owned(),
+        DocumentStatus::Expiring => format!(
+            "Valable jusqu'au {} : pensez à le remplacer.",
+            until.unwrap_or_default()
+        ),
+        DocumentStatus::Rejected => format!(
+            "La Ville l'a refusé{} : déposez-en un nouveau.",
+            rejected_because
+                .map(|reason| format!(" (« {reason} »)"))
+                .unwrap_or_default()
+        ),
+        DocumentStatus::PendingReview => {
+            "Déposé : la Ville le vérifie. Il compte déjà pour vos demandes.".to_owned()
+        }
+        DocumentStatus::Valid => match until {
+            Some(until) => format!("Valable jusqu'au {until}."),
+            None => "Rien à faire.".to_owned(),
+        },
+        DocumentStatus::NotRequired => "Pas demandé à votre association pour le moment.".to_owned(),
+    }
+}
+
+/// The colour of a state's tag (the words say it too).
+fn tag(status: DocumentStatus) -> &'static str {
+    match status {
+        DocumentStatus::Valid => "govuk-tag--green",
+        DocumentStatus::Expiring | DocumentStatus::PendingReview => "govuk-tag--yellow",
+        DocumentStatus::Expired | DocumentStatus::Rejected | DocumentStatus::Missing => {
+            "govuk-tag--red"
+        }
+        DocumentStatus::NotRequired => "govuk-tag--grey",
+    }
+}
+
+/// What the profile's standing asks of the association.
+fn profile_advice(status: ProfileStatus) -> &'static str {
+    match status {
+        ProfileStatus::ToComplete => {
+            "Des pièces du dossier permanent manquent ou ont été refusées : déposez celles marquées en rouge ci-dessous."
+        }
+        ProfileStatus::ToUpdate => {
+            "Le profil n'a pas été confirmé depuis un an : relisez-le, puis confirmez qu'il est à jour."
+        }
+        ProfileStatus::UpToDate => "Le dossier permanent est à jour : rien à faire pour le moment.",
+    }
+}
+
+/// A version as its history shows it.
+fn version_shown(portal: &Portal, version: &DocumentVersion) -> Value {
+    let filed = version
+        .facts
+        .filed_at
+        .with_timezone(&portal.runtime.timezone)
+        .date_naive();
+    context! {
+        filed_on => long_french_date(filed),
+        file => version.file.as_ref().map(|f| context! {
+            name => f.file_name,
+            size => format!("{} Ko", (f.size_bytes + 1023) / 1024),
+        }),
+        fiscal_year => version.facts.fiscal_year,
+        review => version.facts.review.label(),
+        rejected => version.facts.review == ReviewState::Rejected,
+        reason => version.review_reason,
+    }
+}
+
+#[get("/associations/{id}/documents")]
+pub async fn vault(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    let id = AssociationId::from_uuid(path.into_inner());
+    let (subject, today, timezone) = (
+        visitor.subject(),
+        portal.runtime.today(),
+        portal.runtime.timezone,
+    );
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let association = associations::read(conn, subject, id)?;
+            let standing = documents::standing(conn, subject, id, today, timezone)?;
+            let versions = documents::versions(conn, subject, id)?;
+            let may_confirm = require(conn, subject, Action::UpdateAssociation(id)).is_ok();
+            let may_attest = require(conn, subject, Action::Attest(id)).is_ok();
+            Ok((association, standing, versions, may_confirm, may_attest))
+        })
+        .await;
+    let (association, standing, versions, may_confirm, may_attest) = match found {
+        Ok(found) => found,
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => return not_found_page(&portal),
+        Err(error) => return failed(&portal, error),
+    };
+    let kinds: Vec<Value> = standing
+        .kinds
+        .iter()
+        .zip(&standing.statuses)
+        .filter(|(_, (_, status))| status.status != DocumentStatus::NotRequired)
+        .map(|(kind, (_, status))| {
+            let current = versions.iter().find(|v| Some(v.facts.id) == status.version);
+            let history: Vec<Value> = versions
+                .iter()
+                .filter(|v| v.kind_code == kind.code)
+                .map(|v| version_shown(&portal, v))
+                .collect();
+            context! {
+                code => kind.code,
+                label => kind.label,
+                status => status.status.label(),
+                tag => tag(status.status),
+                next => next_step(kind, status, current.and_then(|v| v.review_reason.as_deref())),
+                to_sign => kind.rule == ValidityRule::Attestation
+                    && !status.status.is_usable()
+                    && may_attest,
+                history => history,
+            }
+        })
+        .collect();
+    let confirmed = association
+        .confirmed_at
+        .with_timezone(&timezone)
+        .date_naive();
+    let data = context! {
+        id => association.id.to_string(),
+        name => association.profile.name,
+        profile_status => standing.profile.label(),
+        profile_tag => match standing.profile {
+            ProfileStatus::UpToDate => "govuk-tag--green",
+            ProfileStatus::ToUpdate => "govuk-tag--yellow",
+            ProfileStatus::ToComplete => "govuk-tag--red",
+        },
+        profile_advice => profile_advice(standing.profile),
+        confirmed_on => long_french_date(confirmed),
+        may_confirm => may_confirm,
+        kinds => kinds,
+    };
+    super::form_page(
+        &portal,
+        &req,
+        Page::new("vault.html", data).visitor(&visitor),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// The association confirms that its profile is still accurate.
+#[post("/associations/{id}/confirmation")]
+pub async fn confirm_profile(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let id = path.into_inner();
+    let (association, subject, now) = (
+        AssociationId::from_uuid(id),
+        visitor.subject(),
+        portal.runtime.now(),
+    );
+    let confirmed = portal
+        .runtime
+        .write(move |conn| documents::confirm_profile(conn, subject, association, now))
+        .await;
+    match confirmed {
+        Ok(()) => see_other(&format!("/associations/{id}/documents")),
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => not_found_page(&portal),
+        Err(error) => failed(&portal, error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AttestationForm {
+    csrf: String,
+    kind: String,
+}
+
+/// The president signs an attestation in the association's name (the contrat d'engagement
+/// républicain): who and when are kept.
+#[post("/associations/{id}/attestations")]
+pub async fn attest(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    form: web::Form<AttestationForm>,
+) -> HttpResponse {
+    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    let id = path.into_inner();
+    let (association, subject, now) = (
+        AssociationId::from_uuid(id),
+        visitor.subject(),
+        portal.runtime.now(),
+    );
+    let kind = form.into_inner().kind;
+    let signed = portal
+        .runtime
+        .write(move |conn| documents::attest(conn, subject, association, &kind, now))
+        .await;
+    match signed {
+        Ok(_) => see_other(&format!("/associations/{id}/documents")),
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden | DomainError::Invalid(_),
+        ))) => not_found_page(&portal),
+        Err(error) => failed(&portal, error),
+    }
+}
