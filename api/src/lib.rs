@@ -2,7 +2,6 @@
 //! The `simpa` binary (`server/`) mounts it; its use cases are the application layer's (`app/`).
 
 pub mod auth;
-pub mod blobs;
 pub mod codes;
 pub mod config;
 pub mod contract;
@@ -27,13 +26,11 @@ pub mod security;
 pub mod server;
 pub mod spreadsheet;
 pub mod state;
-pub mod uploads;
 pub mod views;
 pub mod webhooks;
 pub mod worker;
 
 use crate::auth::TokenKeys;
-use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::input::JsonLimit;
 use crate::problem::Problem;
@@ -42,6 +39,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, HttpRequest, middleware, web};
 use simpa_app::clock::Clock;
+use simpa_files::store::BlobStore;
 use simpa_persistence::{Db, StoreError};
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -93,7 +91,8 @@ impl Services {
                 .map_err(StartError::Secret)?,
         };
         let keys = TokenKeys::new(secret.as_bytes(), config.access_token_ttl);
-        let blobs = BlobStore::open(config.blob_dir.clone()).map_err(StartError::Blobs)?;
+        let blobs = BlobStore::open(config.blob_dir.clone(), config.max_concurrent_uploads)
+            .map_err(StartError::Blobs)?;
         let templates = simpa_app::notify::Templates::load()
             .map_err(|e| StartError::Templates(format!("{e:#}")))?;
         let oidc = config

@@ -436,3 +436,32 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct Unavailable(#[to_schema] ProblemBody);
 }
+
+/// An upload not read to its end, as the API tells it.
+impl From<simpa_files::upload::UploadError> for Problem {
+    fn from(error: simpa_files::upload::UploadError) -> Self {
+        use simpa_files::upload::UploadError;
+        let detail = error.to_string();
+        match error {
+            UploadError::NotMultipart => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content_type.unsupported",
+                detail,
+            ),
+            UploadError::Malformed(_) => {
+                Problem::bad_request("multipart.malformed", detail, vec![])
+            }
+            UploadError::Idle => Problem::new(StatusCode::REQUEST_TIMEOUT, "upload.idle", detail),
+            UploadError::TooLarge { .. } => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "file.too_large", detail)
+            }
+            UploadError::UnsupportedType { .. } => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "file.unsupported_type",
+                detail,
+            ),
+            UploadError::Invalid(field) => Problem::invalid(vec![field]),
+            UploadError::Storage(_) => Problem::internal(),
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! What every handler shares: the runtime of use cases (database, clock, hashing, notices),
-//! the configuration, the uploads at once.
+//! the configuration.
 
 use crate::config::Config;
 use crate::problem::Problem;
@@ -8,15 +8,12 @@ use simpa_app::notify::{Notifier, Templates};
 use simpa_app::runtime::Runtime;
 use simpa_persistence::{Db, DbConnection, StoreResult};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 pub struct AppState {
     /// What the portal shares: the database behind its gate, the clock, hashing, telling
     /// people (the fields read through `Deref`).
     pub runtime: Arc<Runtime>,
     pub config: Config,
-    /// Bounds the uploads received at once: each holds a writer task until its last byte.
-    uploads: Semaphore,
     /// The city's identity provider, when single sign-on is configured (`SIMPA_OIDC_*`).
     pub oidc: Option<simpa_app::oidc::OidcClient>,
     /// Faults the end-to-end tests arm on this node.
@@ -55,7 +52,6 @@ impl AppState {
         );
         AppState {
             runtime: Arc::new(runtime),
-            uploads: Semaphore::new(config.max_concurrent_uploads),
             oidc,
             config,
             #[cfg(feature = "faults")]
@@ -88,14 +84,6 @@ impl AppState {
         let now = self.now();
         self.write(move |conn| simpa_persistence::audit::record(conn, &event, now))
             .await
-    }
-
-    /// A place among the uploads received at once; 503 when none frees up in time.
-    pub async fn upload_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Problem> {
-        tokio::time::timeout(self.config.pool.connection_timeout, self.uploads.acquire())
-            .await
-            .map_err(|_| Problem::unavailable())?
-            .map_err(|_| Problem::unavailable())
     }
 
     /// Hashes a password for storage.

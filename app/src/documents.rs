@@ -1,9 +1,10 @@
 //! The document vault's use cases: the kinds and their rules, filing a document once (what an
 //! upload declares checked against its kind), reading and reviewing the versions, where an
 //! association stands, attestations, confirming the profile and declaring public funding.
-//! The bytes themselves are the front door's: a filing refers to bytes already stored.
+//! A front door reads an upload into the store (`simpa_files`); [`file_upload`] files it.
 
 use crate::access::{person, require};
+use crate::runtime::{RunError, Runtime};
 use crate::vault::{Vault, vault_on};
 use chrono::{DateTime, NaiveDate, Utc};
 use simpa_domain::document::{
@@ -16,8 +17,12 @@ use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::text;
 use simpa_domain::{Checks, DomainError, FieldError, Violation};
+use simpa_files::store::BlobStore;
+use simpa_files::upload::{UploadForm, UploadedFile};
+use simpa_persistence::StoreError;
 use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The kinds of documents and their rules.
@@ -312,6 +317,50 @@ pub fn file(
             review: ReviewState::Pending,
         },
     )
+}
+
+/// Files an upload a front door read (the bytes received, not yet stored), for both front
+/// doors: what it declares is checked against its kind (every offending field at once), its
+/// bytes are moved into the store, durably, before a row refers to them, then the version is
+/// recorded. The version, and what is worth a second look.
+pub async fn file_upload(
+    runtime: &Runtime,
+    store: Arc<BlobStore>,
+    filer: Filer,
+    id: AssociationId,
+    mut form: UploadForm,
+) -> Result<(DocumentVersion, Vec<Warning>), RunError> {
+    let today = runtime.today();
+    let mut declared = check_declared(|name| form.text(name), form.file.is_some(), &filer, today)
+        .map_err(StoreError::from)?;
+    let warnings = std::mem::take(&mut declared.warnings);
+    let Some(UploadedFile {
+        received,
+        file_name,
+        media_type,
+    }) = form.file.take()
+    else {
+        return Err(StoreError::from(DomainError::Invalid(vec![missing_file()])).into());
+    };
+    let size_bytes = i64::try_from(received.size).unwrap_or(i64::MAX);
+    let stored = tokio::task::spawn_blocking(move || received.store(&store))
+        .await
+        .map_err(|_| RunError::Bug)?;
+    let sha256 = stored.map_err(|error| {
+        tracing::error!(%error, "cannot store an upload");
+        RunError::Bug
+    })?;
+    let stored = StoredFile {
+        sha256,
+        size_bytes,
+        media_type: media_type.to_owned(),
+        file_name,
+    };
+    let (filer, now) = (filer.account, runtime.now());
+    let version = runtime
+        .write(move |conn| file(conn, filer, id, &declared, &stored, now))
+        .await?;
+    Ok((version, warnings))
 }
 
 /// Records an attestation signed in the association's name by its president, such as the

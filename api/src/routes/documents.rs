@@ -2,7 +2,6 @@
 //! review, and where an association stands.
 
 use crate::auth::Caller;
-use crate::blobs::BlobStore;
 use crate::codes::{
     ConditionCode, DocumentStatusCode, ProfileStatusCode, ReviewStateCode, ValidityRuleCode,
 };
@@ -10,7 +9,6 @@ use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use crate::uploads::{self, UploadedFile};
 use crate::views::documents::DocumentVersionView;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
@@ -23,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use simpa_app::documents;
 use simpa_domain::document::{ACCEPTED_MEDIA_TYPES, DocumentKind, KindStatus};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
-use simpa_persistence::documents::StoredFile;
+use simpa_files::store::BlobStore;
+use simpa_files::upload::{self as uploads, Expected, FILING_FIELDS};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -250,48 +249,22 @@ pub async fn file_document(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     uploads::check_declared_length(declared, state.config.upload_limit)?;
-    let (today, now) = (state.today(), state.now());
     // Who may file is known before a single byte is read.
     let filer = state
         .read(move |conn| documents::filer(conn, caller.0, id))
         .await?;
-    let _slot = state.upload_slot().await?;
-    let mut form = uploads::read_form(multipart, &blobs, state.config.upload_limit).await?;
-    let mut declared =
-        documents::check_declared(|name| form.text(name), form.file.is_some(), &filer, today)?;
-    let filer = filer.account;
-    let warnings: Vec<Warning> = std::mem::take(&mut declared.warnings)
-        .into_iter()
-        .map(Warning::from)
-        .collect();
-    let Some(UploadedFile {
-        received,
-        file_name,
-        media_type,
-    }) = form.file.take()
-    else {
-        return Err(Problem::invalid(vec![documents::missing_file()]));
+    let wait = state.config.pool.connection_timeout;
+    let _slot = blobs.slot(wait).await.ok_or_else(Problem::unavailable)?;
+    let expected = Expected {
+        fields: FILING_FIELDS,
+        limit: state.config.upload_limit,
+        idle: crate::input::IDLE_TIMEOUT,
     };
-    let size_bytes = i64::try_from(received.size).unwrap_or(i64::MAX);
-    let store = blobs.clone();
-    // The bytes are in place, durably, before a row refers to them.
-    let sha256 = web::block(move || received.store(&store))
-        .await?
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot store an upload");
-            Problem::internal()
-        })?;
-    let file = StoredFile {
-        sha256,
-        size_bytes,
-        media_type: media_type.to_owned(),
-        file_name,
-    };
-    let view = state
-        .write(move |conn| {
-            documents::file(conn, filer, id, &declared, &file, now).map(DocumentVersionView::from)
-        })
-        .await?;
+    let form = uploads::read_form(multipart, &blobs, expected).await?;
+    let (version, warnings) =
+        documents::file_upload(&state.runtime, blobs.clone().into_inner(), filer, id, form).await?;
+    let view = DocumentVersionView::from(version);
+    let warnings = warnings.into_iter().map(Warning::from).collect();
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

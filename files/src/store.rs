@@ -6,7 +6,7 @@
 //! the directory synced) before any row refers to them. A crash can leave an unreferenced
 //! blob, which `simpa gc` removes; never a row without its bytes.
 
-use actix_web::web::{Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io;
@@ -53,12 +53,29 @@ const PIPELINE_CHUNKS: usize = 8;
 
 pub struct BlobStore {
     root: PathBuf,
+    /// Bounds the uploads received at once: each holds a writer task until its last byte.
+    receiving: tokio::sync::Semaphore,
 }
 
 impl BlobStore {
-    pub fn open(root: PathBuf) -> io::Result<BlobStore> {
+    /// The store under `root`, receiving `at_once` uploads at most.
+    pub fn open(root: PathBuf, at_once: usize) -> io::Result<BlobStore> {
         std::fs::create_dir_all(root.join("incoming"))?;
-        Ok(BlobStore { root })
+        Ok(BlobStore {
+            root,
+            receiving: tokio::sync::Semaphore::new(at_once),
+        })
+    }
+
+    /// A place among the uploads received at once, waiting `wait` at most for one to free up.
+    pub async fn slot(
+        &self,
+        wait: std::time::Duration,
+    ) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        tokio::time::timeout(wait, self.receiving.acquire())
+            .await
+            .ok()?
+            .ok()
     }
 
     /// Where the bytes with this hash are (or would be) stored; `None` for a malformed hash.
@@ -339,7 +356,7 @@ mod tests {
     #[actix_web::test]
     async fn identical_bytes_are_stored_once_and_dropped_receipts_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path().to_owned()).unwrap();
+        let store = BlobStore::open(dir.path().to_owned(), 4).unwrap();
         let mut first = store.incoming().await.unwrap();
         first
             .write(Bytes::from_static(b"%PDF-1.4 hello"))
@@ -383,7 +400,7 @@ mod tests {
     #[actix_web::test]
     async fn garbage_is_what_no_row_refers_to_once_old_enough() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path().to_owned()).unwrap();
+        let store = BlobStore::open(dir.path().to_owned(), 4).unwrap();
         let mut kept = Vec::new();
         for content in [b"kept".as_slice(), b"orphan".as_slice()] {
             let mut incoming = store.incoming().await.unwrap();

@@ -1,0 +1,262 @@
+//! Reading an upload: a `multipart/form-data` form with text fields and one file. The file is
+//! streamed into the store as it arrives (never held in memory), hashed on the way, its type
+//! recognised from its first bytes, and refused as soon as it exceeds the limit.
+
+use crate::store::{BlobStore, HEAD_BYTES, Received};
+use actix_multipart::{Multipart, MultipartError};
+use futures_util::TryStreamExt;
+use simpa_domain::document::ACCEPTED_MEDIA_TYPES;
+use simpa_domain::{FieldError, Violation, text};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Why an upload was not read to its end; each front door tells it in its own way.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// Not a `multipart/form-data` body.
+    #[error(
+        "Un dépôt de document s'envoie en multipart/form-data (un champ « file » et les champs de métadonnées)."
+    )]
+    NotMultipart,
+    #[error("Le formulaire multipart est illisible ou incomplet ({0}).")]
+    Malformed(String),
+    /// The client stayed silent longer than the idle timeout.
+    #[error("L'envoi s'est interrompu trop longtemps : recommencez le dépôt.")]
+    Idle,
+    #[error("Le fichier dépasse la taille permise ({} Mo).", .limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
+    /// Not of an accepted type (what it seems to be, when known).
+    #[error("Ce fichier n'est pas d'un type accepté{} : déposez un PDF, une image PNG ou JPEG, ou un document ODT, ODS, DOCX ou XLSX.", .found.as_ref().map(|f| format!(" ({f})")).unwrap_or_default())]
+    UnsupportedType { found: Option<String> },
+    /// A field of the form breaks a rule (unknown, twice, too long, an empty file…).
+    #[error("{}", .0.message)]
+    Invalid(FieldError),
+    /// The store could not take the bytes: ours, not the client's.
+    #[error("the blob store: {0}")]
+    Storage(std::io::Error),
+}
+
+impl From<Violation> for UploadError {
+    fn from(violation: Violation) -> Self {
+        UploadError::Invalid(violation.at("file"))
+    }
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> UploadError {
+    UploadError::Invalid(Violation::new(code, message.to_owned()).at(field))
+}
+
+fn storage_failed(error: std::io::Error) -> UploadError {
+    tracing::error!(%error, "cannot write an upload to the blob store");
+    UploadError::Storage(error)
+}
+
+/// The largest text field accepted (IBAN, dates, kind…).
+const TEXT_FIELD_LIMIT: usize = 4096;
+
+/// The form, read.
+pub struct UploadForm {
+    pub fields: HashMap<String, String>,
+    pub file: Option<UploadedFile>,
+}
+
+/// The file part: its bytes received, what it is, and the name it came with.
+pub struct UploadedFile {
+    pub received: Received,
+    pub file_name: String,
+    pub media_type: &'static str,
+}
+
+impl UploadForm {
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn malformed(error: MultipartError) -> UploadError {
+    match error {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => UploadError::NotMultipart,
+        other => UploadError::Malformed(other.to_string()),
+    }
+}
+
+/// The accepted type of a file, from its first bytes.
+pub fn recognise(head: &[u8]) -> Result<&'static str, UploadError> {
+    let found = infer::get(head).map(|t| t.mime_type());
+    ACCEPTED_MEDIA_TYPES
+        .iter()
+        .map(|(media_type, _)| *media_type)
+        .find(|accepted| Some(*accepted) == found)
+        .ok_or_else(|| UploadError::UnsupportedType {
+            found: found.map(str::to_owned),
+        })
+}
+
+/// The text fields a filing may carry; the file comes in `file`.
+pub const FILING_FIELDS: &[&str] = &[
+    "kind",
+    "fiscal_year",
+    "valid_until",
+    "event_date",
+    "iban",
+    "bic",
+    "account_holder",
+];
+
+/// Room for the form's own bytes (boundaries, part headers, text fields) beside the file.
+const FORM_OVERHEAD: u64 = 64 * 1024;
+
+/// Refuses, before reading anything, a body that declares more than a filing can hold.
+pub fn check_declared_length(declared: Option<u64>, limit: u64) -> Result<(), UploadError> {
+    match declared {
+        Some(length) if length > limit + FORM_OVERHEAD => Err(UploadError::TooLarge { limit }),
+        _ => Ok(()),
+    }
+}
+
+/// The next item of an upload's stream, unless the client stays silent longer than `idle`.
+async fn next<T>(
+    item: impl std::future::Future<Output = Result<Option<T>, MultipartError>>,
+    idle: Duration,
+) -> Result<Option<T>, UploadError> {
+    match tokio::time::timeout(idle, item).await {
+        Ok(result) => result.map_err(malformed),
+        Err(_) => Err(UploadError::Idle),
+    }
+}
+
+/// What an upload may hold: its text fields (`fields`), the largest file (`limit`), and how
+/// long the client may stay silent (`idle`).
+pub struct Expected<'a> {
+    pub fields: &'a [&'a str],
+    pub limit: u64,
+    pub idle: Duration,
+}
+
+/// Reads the whole form. The file goes to `store` as it arrives; any failure before the end
+/// leaves nothing behind (the partial file is deleted when dropped). Only the expected fields
+/// are accepted, each once, so that the form's size stays bounded.
+pub async fn read_form(
+    mut multipart: Multipart,
+    store: &BlobStore,
+    expected: Expected<'_>,
+) -> Result<UploadForm, UploadError> {
+    let Expected {
+        fields: text_fields,
+        limit,
+        idle,
+    } = expected;
+    let mut form = UploadForm {
+        fields: HashMap::new(),
+        file: None,
+    };
+    while let Some(mut field) = next(multipart.try_next(), idle).await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(text::file_name)
+            .transpose()
+            .map_err(|v| UploadError::Invalid(v.at("file")))?;
+        if name == "file" {
+            let Some(file_name) = file_name else {
+                return Err(invalid(
+                    "file",
+                    "file.not_a_file",
+                    "Le champ « file » doit contenir un fichier.",
+                ));
+            };
+            if form.file.is_some() {
+                return Err(invalid(
+                    "file",
+                    "file.one_per_filing",
+                    "Un seul fichier par dépôt.",
+                ));
+            }
+            let mut incoming = store.incoming().await.map_err(storage_failed)?;
+            let mut media_type = None;
+            while let Some(chunk) = next(field.try_next(), idle).await? {
+                if incoming.size() + chunk.len() as u64 > limit {
+                    return Err(UploadError::TooLarge { limit });
+                }
+                incoming.write(chunk).await.map_err(storage_failed)?;
+                // Refuse a wrong type as soon as enough is known, not after the whole file.
+                if media_type.is_none() && incoming.head().len() >= HEAD_BYTES {
+                    media_type = Some(recognise(incoming.head())?);
+                }
+            }
+            if incoming.size() == 0 {
+                return Err(invalid("file", "file.empty", "Le fichier est vide."));
+            }
+            let media_type = match media_type {
+                Some(media_type) => media_type,
+                None => recognise(incoming.head())?,
+            };
+            let received = incoming.finish().await.map_err(storage_failed)?;
+            form.file = Some(UploadedFile {
+                received,
+                file_name,
+                media_type,
+            });
+        } else {
+            if !text_fields.contains(&name.as_str()) {
+                let known = text_fields.join(", ");
+                let message = format!("Champ inconnu ; champs permis : file, {known}.");
+                return Err(invalid(&name, "field.unknown", &message));
+            }
+            if form.fields.contains_key(&name) {
+                return Err(invalid(
+                    &name,
+                    "field.duplicate",
+                    "Ce champ est donné deux fois.",
+                ));
+            }
+            let mut value = Vec::new();
+            while let Some(chunk) = next(field.try_next(), idle).await? {
+                if value.len() + chunk.len() > TEXT_FIELD_LIMIT {
+                    return Err(invalid(&name, "text.too_long", "Ce champ est trop long."));
+                }
+                value.extend_from_slice(&chunk);
+            }
+            let value = String::from_utf8(value).map_err(|_| {
+                invalid(&name, "text.not_utf8", "Ce champ doit être du texte UTF-8.")
+            })?;
+            form.fields.insert(name, value);
+        }
+    }
+    Ok(form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_recognised_by_content() {
+        assert_eq!(
+            recognise(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            recognise(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap(),
+            "image/png"
+        );
+        assert_eq!(
+            recognise(b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap(),
+            "image/jpeg"
+        );
+        assert!(matches!(
+            recognise(b"plain text pretending to be a PDF"),
+            Err(UploadError::UnsupportedType { found: None })
+        ));
+        assert!(matches!(
+            recognise(b"MZ\x90\0\x03\0\0\0"),
+            Err(UploadError::UnsupportedType { found: Some(_) })
+        ));
+    }
+}
