@@ -11,6 +11,7 @@ pub fn mount_portal(services: &mut Services) -> Result<(), String> {
         config.throttle,
         config.session_rules(),
         config.trust_forwarded_for,
+        config.upload_limit,
         &config.mail.account_links.0,
         config.hsts,
     );

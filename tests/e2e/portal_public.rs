@@ -141,6 +141,91 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
         "{rejected}"
     );
 
+    // A new version, filed from the page (a multipart form, as a browser sends it).
+    let csrf = hidden(&rejected, "csrf");
+    let upload = |kind: &str| app.url(&format!("{path}/{kind}"));
+    let filed = browser.post_multipart(
+        &upload("statuts"),
+        &[("csrf", &csrf)],
+        Some(("statuts-signes.pdf", pdf("statuts signés"))),
+        &app.base,
+    );
+    assert_eq!(filed.status, 200, "{}", filed.body);
+    let body = shown(&filed.body);
+    assert!(
+        body.contains("Document déposé") && body.contains("Statuts : la Ville le vérifiera"),
+        "{body}"
+    );
+    assert!(body.contains("statuts-signes.pdf"), "{body}");
+    // What cannot be filed is said at the field of its kind's form, that form open.
+    let wrong = |kind: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>| {
+        let sent = browser.post_multipart(&upload(kind), fields, file, &app.base);
+        assert_eq!(sent.status, 422, "{}", sent.body);
+        shown(&sent.body)
+    };
+    let text = wrong(
+        "statuts",
+        &[("csrf", &csrf)],
+        Some(("notes.pdf", b"juste du texte".to_vec())),
+    );
+    assert!(
+        text.contains("href=\"#statuts-file\"") && text.contains("pas d'un type accepté"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<details class=\"govuk-details\" open>"),
+        "{text}"
+    );
+    let none = wrong("statuts", &[("csrf", &csrf)], None);
+    assert!(none.contains("href=\"#statuts-file\""), "{none}");
+    let iban = wrong(
+        "rib",
+        &[
+            ("csrf", &csrf),
+            ("iban", "FR76 0000"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", "Théâtre du Faubourg"),
+        ],
+        Some(("rib.pdf", pdf("rib"))),
+    );
+    assert!(iban.contains("href=\"#rib-iban\""), "{iban}");
+    // A RIB in another name is filed, and the page says to check it.
+    let other_name = browser.post_multipart(
+        &upload("rib"),
+        &[
+            ("csrf", &csrf),
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", "Jean Dupont"),
+        ],
+        Some(("rib.pdf", pdf("rib dupont"))),
+        &app.base,
+    );
+    assert_eq!(other_name.status, 200, "{}", other_name.body);
+    assert!(
+        shown(&other_name.body).contains("À vérifier : Le titulaire du compte"),
+        "{}",
+        other_name.body
+    );
+    // Not without this browser's token, nor for someone else's association.
+    let stranger = signed_in_browser(&app, "intrus@exemple.org");
+    let (_, _, account) = stranger.go(&app.url("/compte"));
+    let stranger_csrf = hidden(&account, "csrf");
+    let forged = stranger.post_multipart(
+        &upload("statuts"),
+        &[("csrf", &csrf)],
+        Some(("s.pdf", pdf("x"))),
+        &app.base,
+    );
+    assert_eq!(forged.status, 404, "not theirs: {}", forged.body);
+    let rejected_again = browser.post_multipart(
+        &upload("statuts"),
+        &[("csrf", &stranger_csrf)],
+        Some(("s.pdf", pdf("y"))),
+        &app.base,
+    );
+    assert_eq!(rejected_again.status, 403, "another browser's token");
+
     // The president signs the contrat d'engagement républicain from the page.
     assert!(
         rejected.contains("Signer au nom de l'association"),

@@ -41,6 +41,27 @@ impl Browser {
         Sent::of(url, request.send().expect("an answer"))
     }
 
+    /// Posts a `multipart/form-data` form (text fields, and a file named `file` when given),
+    /// as a browser sends a form with a file input.
+    pub fn post_multipart(
+        &self,
+        url: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+        origin: &str,
+    ) -> Sent {
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            let part = reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned());
+            form = form.part("file", part);
+        }
+        let request = self.http.post(url).multipart(form).header("origin", origin);
+        Sent::of(url, request.send().expect("an answer"))
+    }
+
     /// Goes to `url`: the answer's status, where it sends the browser, and its body.
     pub fn go(&self, url: &str) -> (u16, Option<String>, String) {
         let sent = Sent::of(url, self.http.get(url).send().expect("an answer"));

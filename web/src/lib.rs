@@ -36,6 +36,8 @@ pub struct PortalSettings {
     pub trust_forwarded_for: bool,
     /// Served over HTTPS: cookies are `Secure`.
     pub https: bool,
+    /// The largest document a person may upload, in bytes (`SIMPA_UPLOAD_LIMIT`, as the API's).
+    pub upload_limit: u64,
     /// Where people reach the portal (`SIMPA_PUBLIC_URL`: scheme, host and port): forms say
     /// they come from there (or from the host they were posted to).
     pub origin: String,
@@ -49,6 +51,7 @@ impl PortalSettings {
         throttle: ThrottlePolicy,
         session_rules: SessionRules,
         trust_forwarded_for: bool,
+        upload_limit: u64,
         public_url: &str,
         hsts: bool,
     ) -> PortalSettings {
@@ -61,6 +64,7 @@ impl PortalSettings {
             throttle,
             session_rules,
             trust_forwarded_for,
+            upload_limit,
             https: hsts || public_url.starts_with("https://"),
             origin,
         }

@@ -150,7 +150,8 @@ mod tests {
                 associations => vec![context! { id => "a", name => "Les Amis", role => "Trésorier·ère" }],
                 kinds => vec![context! {
                     code => "statuts", label => "Statuts", status => "Refusé", tag => "govuk-tag--red",
-                    next => "Déposez-en un nouveau.", to_sign => true,
+                    next => "Déposez-en un nouveau.", to_sign => true, to_file => true,
+                    rule => "fiscal_year", bank => true, required_year => 2025,
                     history => vec![context! {
                         filed_on => "1er décembre 2026", file => context! { name => "s.pdf", size => "3 Ko" },
                         fiscal_year => 2025, review => "Refusé", rejected => true, reason => "Illisible",
@@ -159,6 +160,8 @@ mod tests {
                 cards => vec![context! { id => "c", name => "Les Amis", excerpt => "…", district => "11e" }],
                 districts => vec![context! { number => 11, label => "11e arrondissement" }],
                 district => 11, more => true, may_confirm => true, presides => true,
+                filed => "Statuts", warnings => vec!["Le titulaire diffère."], open => "statuts",
+                accepted => ".pdf",
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {

@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(vault::vault)
         .service(vault::confirm_profile)
         .service(vault::attest)
+        .service(vault::file_document)
         .service(directory::directory)
         .service(directory::card_page)
         .service(directory::embedded_card);

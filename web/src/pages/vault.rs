@@ -7,19 +7,23 @@ use super::{failed, not_found_page, refused, see_other};
 use crate::render::Page;
 use crate::session::Visitor;
 use crate::{Portal, csrf};
+use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::runtime::RunError;
 use simpa_app::{associations, documents};
-use simpa_domain::DomainError;
 use simpa_domain::document::{
-    DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ReviewState, ValidityRule,
+    ACCEPTED_MEDIA_TYPES, DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ReviewState,
+    ValidityRule,
 };
 use simpa_domain::ids::AssociationId;
 use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
+use simpa_domain::{DomainError, FieldError};
+use simpa_files::store::BlobStore;
+use simpa_files::upload::{self, Expected, UploadError};
 use simpa_persistence::StoreError;
 use simpa_persistence::documents::DocumentVersion;
 use uuid::Uuid;
@@ -112,6 +116,17 @@ pub async fn vault(
     path: web::Path<Uuid>,
 ) -> HttpResponse {
     let id = AssociationId::from_uuid(path.into_inner());
+    vault_page(&portal, &req, &visitor, id, context! {}).await
+}
+
+/// The documents' page, with `more` (a document just filed, an upload's errors).
+async fn vault_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: AssociationId,
+    more: Value,
+) -> HttpResponse {
     let (subject, today, timezone) = (
         visitor.subject(),
         portal.runtime.today(),
@@ -125,15 +140,17 @@ pub async fn vault(
             let versions = documents::versions(conn, subject, id)?;
             let may_confirm = require(conn, subject, Action::UpdateAssociation(id)).is_ok();
             let may_attest = require(conn, subject, Action::Attest(id)).is_ok();
-            Ok((association, standing, versions, may_confirm, may_attest))
+            let may_file = require(conn, subject, Action::FileDocument(id)).is_ok();
+            let may = (may_confirm, may_attest, may_file);
+            Ok((association, standing, versions, may))
         })
         .await;
-    let (association, standing, versions, may_confirm, may_attest) = match found {
+    let (association, standing, versions, (may_confirm, may_attest, may_file)) = match found {
         Ok(found) => found,
         Err(RunError::Store(StoreError::Domain(
             DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => return not_found_page(&portal),
-        Err(error) => return failed(&portal, error),
+        ))) => return not_found_page(portal),
+        Err(error) => return failed(portal, error),
     };
     let kinds: Vec<Value> = standing
         .kinds
@@ -145,7 +162,7 @@ pub async fn vault(
             let history: Vec<Value> = versions
                 .iter()
                 .filter(|v| v.kind_code == kind.code)
-                .map(|v| version_shown(&portal, v))
+                .map(|v| version_shown(portal, v))
                 .collect();
             context! {
                 code => kind.code,
@@ -156,6 +173,10 @@ pub async fn vault(
                 to_sign => kind.rule == ValidityRule::Attestation
                     && !status.status.is_usable()
                     && may_attest,
+                to_file => kind.rule != ValidityRule::Attestation && may_file,
+                rule => kind.rule.code(),
+                bank => kind.bank_details,
+                required_year => status.required_fiscal_year,
                 history => history,
             }
         })
@@ -177,12 +198,14 @@ pub async fn vault(
         confirmed_on => long_french_date(confirmed),
         may_confirm => may_confirm,
         kinds => kinds,
+        accepted => ACCEPTED_MEDIA_TYPES
+            .iter()
+            .map(|(_, extension)| format!(".{extension}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        ..more
     };
-    super::form_page(
-        &portal,
-        &req,
-        Page::new("vault.html", data).visitor(&visitor),
-    )
+    super::form_page(portal, req, Page::new("vault.html", data).visitor(visitor))
 }
 
 #[derive(Deserialize)]
@@ -258,4 +281,123 @@ pub async fn attest(
         ))) => not_found_page(&portal),
         Err(error) => failed(&portal, error),
     }
+}
+
+/// An association's member files a document from its page (multipart, without script): the
+/// file is read into the store as it arrives; its form's token is checked once read (it comes
+/// in the body; the kind is in the form's address); the page then says what was filed, or what to fix, at the field.
+#[post("/associations/{id}/documents/{kind}")]
+pub async fn file_document(
+    portal: web::Data<Portal>,
+    blobs: web::Data<BlobStore>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, String)>,
+    multipart: Multipart,
+) -> HttpResponse {
+    let (id, kind) = path.into_inner();
+    let id = AssociationId::from_uuid(id);
+    let subject = visitor.subject();
+    // Who may file is known before a single byte is read.
+    let filer = match portal
+        .runtime
+        .read(move |conn| documents::filer(conn, subject, id))
+        .await
+    {
+        Ok(filer) => filer,
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => return not_found_page(&portal),
+        Err(error) => return failed(&portal, error),
+    };
+    let Some(_slot) = blobs.slot(portal.runtime.wait).await else {
+        return failed(&portal, RunError::Busy);
+    };
+    let expected = Expected {
+        fields: PORTAL_FIELDS,
+        limit: portal.settings.upload_limit,
+        idle: std::time::Duration::from_secs(30),
+    };
+    let form = match upload::read_form(multipart, &blobs, expected).await {
+        Ok(form) => form,
+        Err(UploadError::Storage(_)) => return failed(&portal, RunError::Bug),
+        Err(
+            refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
+        ) => {
+            tracing::info!(%refused, "an upload from the portal could not be read");
+            return super::refused(&portal);
+        }
+        Err(UploadError::Invalid(error)) => {
+            return upload_refused(&portal, &req, &visitor, id, kind, vec![error]).await;
+        }
+        Err(other) => {
+            let error = super::field_error("file", other.to_string());
+            return upload_refused(&portal, &req, &visitor, id, kind, vec![error]).await;
+        }
+    };
+    if !csrf::is_genuine(
+        &req,
+        form.text("csrf").unwrap_or_default(),
+        &portal.settings.origin,
+    ) {
+        return refused(&portal);
+    }
+    // The kind is the form's address.
+    let mut form = form;
+    form.fields.insert("kind".to_owned(), kind.clone());
+    let label = filer
+        .kinds
+        .iter()
+        .find(|k| k.code == kind)
+        .map(|k| k.label.clone());
+    let store = blobs.clone().into_inner();
+    match documents::file_upload(&portal.runtime, store, filer, id, form).await {
+        Ok((_, warnings)) => {
+            let more = context! {
+                filed => label,
+                warnings => warnings.into_iter().map(|w| w.detail).collect::<Vec<_>>(),
+            };
+            vault_page(&portal, &req, &visitor, id, more).await
+        }
+        Err(RunError::Store(StoreError::Domain(DomainError::Invalid(errors)))) => {
+            upload_refused(&portal, &req, &visitor, id, kind, errors).await
+        }
+        Err(error) => failed(&portal, error),
+    }
+}
+
+/// The text fields of the portal's upload form: a filing's, and the form's token.
+const PORTAL_FIELDS: &[&str] = &[
+    "csrf",
+    "fiscal_year",
+    "valid_until",
+    "event_date",
+    "iban",
+    "bic",
+    "account_holder",
+];
+
+/// The documents' page again (422), an upload's errors at the fields of its kind's form (whose
+/// ids carry the kind: `statuts-file`), that form open.
+async fn upload_refused(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: AssociationId,
+    kind: String,
+    errors: Vec<FieldError>,
+) -> HttpResponse {
+    let errors: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError {
+            field: format!("{kind}-{}", e.field),
+            ..e
+        })
+        .collect();
+    let more = context! { errors => super::errors_shown(&errors), open => kind };
+    let mut answer = vault_page(portal, req, visitor, id, more).await;
+    if answer.status().is_success() {
+        *answer.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    answer
 }
