@@ -135,6 +135,19 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
             .is_empty()
     );
 
+    // A form without its token, or that does not parse, does nothing.
+    let (status, page) = browser.post_form(
+        &app.url("/connexion"),
+        &[("email", email), ("password", PASSWORD)],
+        Some(&app.base),
+    );
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Formulaire refusé"), "{page}");
+    let (status, page) =
+        browser.post_form(&app.url("/connexion"), &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Formulaire refusé"), "{page}");
+
     // The account's page asks to sign in first, and comes back.
     let (status, location, _) = browser.go(&app.url("/compte"));
     assert_eq!(status, 303);

@@ -1,11 +1,18 @@
 //! Forms another site cannot post: each form carries the browser's token (kept in an HttpOnly
 //! cookie, given again in a hidden field), and a form that says where it comes from (`Origin`)
-//! must come from this site.
+//! must come from this site. A handler takes its form as [`Posted`], checked before it runs.
 
-use actix_web::HttpRequest;
+use crate::Portal;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use simpa_domain::digest::same_secret;
+use std::future::Future;
+use std::pin::Pin;
 
 const COOKIE: &str = "simpa_csrf";
 
@@ -56,4 +63,51 @@ fn from_this_site(req: &HttpRequest, public_origin: &str) -> bool {
         .and_then(|o| o.split_once("://"))
         .map(|(_, host)| host);
     matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+}
+
+/// A form this browser posted from this site: its token (the field `csrf`) checked before the
+/// handler runs; otherwise the portal's refusal (403, nothing done). A form that does not
+/// parse is refused too (400).
+pub struct Posted<T>(pub T);
+
+/// A form with nothing but its token (a button that does a deed).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+#[derive(Deserialize)]
+struct WithToken<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Posted<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<WithToken<T>>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let portal = req
+                .app_data::<web::Data<Portal>>()
+                .expect("the portal's pages have the portal");
+            let refusal = |status: StatusCode, why: &'static str| {
+                let mut answer = crate::pages::refused(portal);
+                *answer.status_mut() = status;
+                actix_web::Error::from(InternalError::from_response(why, answer))
+            };
+            match form.await {
+                Ok(posted) if is_genuine(&req, &posted.csrf, &portal.settings.origin) => {
+                    Ok(Posted(posted.into_inner().form))
+                }
+                Ok(_) => Err(refusal(StatusCode::FORBIDDEN, "a forged form")),
+                Err(_) => Err(refusal(
+                    StatusCode::BAD_REQUEST,
+                    "a form that does not parse",
+                )),
+            }
+        })
+    }
 }

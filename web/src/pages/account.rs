@@ -2,10 +2,11 @@
 //! sessions (each can be ended), changing their password, and accepting an invitation to join
 //! an association (`/compte/invitation?jeton=…`, the link of the invitation's e-mail).
 
-use super::{failed, field_errors, form_errors, form_page, refused, see_other};
+use super::{failed, field_errors, form_errors, form_page, see_other};
+use crate::Portal;
+use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::{self, Enrolling, Visitor};
-use crate::{Portal, csrf};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -80,23 +81,15 @@ pub async fn account(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// Ends one of the person's sessions: another device's, or this one (signed out).
 #[post("/compte/sessions/{session}/fin")]
 pub async fn end_session(
     portal: web::Data<Portal>,
-    req: HttpRequest,
+    _req: HttpRequest,
     visitor: Visitor,
     path: web::Path<Uuid>,
-    form: web::Form<CsrfForm>,
+    Posted(_form): Posted<NoFields>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let (session, subject, now) = (path.into_inner(), visitor.subject(), portal.runtime.now());
     let ended = portal
         .runtime
@@ -130,7 +123,6 @@ pub async fn change_password_page(
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    csrf: String,
     current_password: String,
     new_password: String,
 }
@@ -141,16 +133,13 @@ pub async fn change_password(
     portal: web::Data<Portal>,
     req: HttpRequest,
     visitor: Visitor,
-    form: web::Form<PasswordForm>,
+    Posted(form): Posted<PasswordForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let PasswordForm {
         current_password,
         new_password,
         ..
-    } = form.into_inner();
+    } = form;
     let subject = visitor.subject();
     match accounts::change_own_password(&portal.runtime, subject, current_password, new_password)
         .await
@@ -195,25 +184,17 @@ pub async fn invitation_page(
 
 #[derive(Deserialize)]
 pub struct InvitationForm {
-    csrf: String,
     jeton: String,
 }
 
 #[post("/compte/invitation")]
 pub async fn accept_invitation(
     portal: web::Data<Portal>,
-    req: HttpRequest,
+    _req: HttpRequest,
     visitor: Visitor,
-    form: web::Form<InvitationForm>,
+    Posted(form): Posted<InvitationForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
-    let (token, subject, now) = (
-        form.into_inner().jeton,
-        visitor.subject(),
-        portal.runtime.now(),
-    );
+    let (token, subject, now) = (form.jeton, visitor.subject(), portal.runtime.now());
     let accepted = portal
         .runtime
         .write(move |conn| members::accept_invitation(conn, subject, &token, now))

@@ -4,9 +4,10 @@
 //! what it does is a button's (a form posted), so that a mail filter opening links does
 //! nothing.
 
-use super::{client_address, failed, field_errors, form_errors, form_page, refused, too_many};
+use super::{client_address, failed, field_errors, form_errors, form_page, too_many};
+use crate::Portal;
+use crate::csrf::Posted;
 use crate::render::Page;
-use crate::{Portal, csrf};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
@@ -49,20 +50,16 @@ pub async fn verify_email_page(
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    csrf: String,
     jeton: String,
 }
 
 #[post("/compte/verification")]
 pub async fn verify_email(
     portal: web::Data<Portal>,
-    req: HttpRequest,
-    form: web::Form<TokenForm>,
+    _req: HttpRequest,
+    Posted(form): Posted<TokenForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
-    let (token, now) = (form.into_inner().jeton, portal.runtime.now());
+    let (token, now) = (form.jeton, portal.runtime.now());
     match portal
         .runtime
         .write(move |conn| app::verify_email(conn, &token, now))
@@ -87,7 +84,6 @@ pub async fn forgotten_password_page(portal: web::Data<Portal>, req: HttpRequest
 
 #[derive(Deserialize)]
 pub struct ForgottenForm {
-    csrf: String,
     email: String,
 }
 
@@ -95,12 +91,9 @@ pub struct ForgottenForm {
 pub async fn forgotten_password(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<ForgottenForm>,
+    Posted(form): Posted<ForgottenForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
-    let typed = form.into_inner().email;
+    let typed = form.email;
     let email = match EmailAddress::parse(&typed) {
         Ok(email) => email,
         Err(violation) => {
@@ -139,7 +132,6 @@ pub async fn new_password_page(
 
 #[derive(Deserialize)]
 pub struct NewPasswordForm {
-    csrf: String,
     jeton: String,
     password: String,
 }
@@ -148,14 +140,11 @@ pub struct NewPasswordForm {
 pub async fn new_password(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<NewPasswordForm>,
+    Posted(form): Posted<NewPasswordForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let NewPasswordForm {
         jeton, password, ..
-    } = form.into_inner();
+    } = form;
     let now = portal.runtime.now();
     let token = jeton.clone();
     let owner = match portal

@@ -4,11 +4,12 @@
 
 use super::{
     asking_for, errors_shown, failed, field_error, field_errors, form_errors, form_page,
-    not_found_page, refused, said, see_other,
+    not_found_page, said, see_other,
 };
+use crate::Portal;
+use crate::csrf::Posted;
 use crate::render::Page;
 use crate::session::Visitor;
-use crate::{Portal, csrf};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -28,8 +29,6 @@ use uuid::Uuid;
 /// What the creation form asks, as typed.
 #[derive(Deserialize, Default)]
 pub struct AssociationForm {
-    #[serde(default)]
-    csrf: String,
     name: String,
     acronym: String,
     rna: String,
@@ -115,11 +114,8 @@ pub async fn create_association(
     portal: web::Data<Portal>,
     req: HttpRequest,
     visitor: Visitor,
-    form: web::Form<AssociationForm>,
+    Posted(form): Posted<AssociationForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let (profile, subject, now) = (form.profile(), visitor.subject(), portal.runtime.city_now());
     let created = portal
         .runtime
@@ -233,7 +229,6 @@ async fn association_page(
 
 #[derive(Deserialize)]
 pub struct InvitationForm {
-    csrf: String,
     #[serde(rename = "invite_email")]
     email: String,
     #[serde(rename = "invite_role", default)]
@@ -247,15 +242,12 @@ pub async fn invite(
     req: HttpRequest,
     visitor: Visitor,
     path: web::Path<Uuid>,
-    form: web::Form<InvitationForm>,
+    Posted(form): Posted<InvitationForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let id = path.into_inner();
     let InvitationForm {
         email: typed, role, ..
-    } = form.into_inner();
+    } = form;
     let typed_back = context! { invite_email => typed.clone(), invite_role => role.clone() };
     let mut errors = Vec::new();
     let email = EmailAddress::parse(&typed)

@@ -191,7 +191,7 @@ fn too_many(portal: &Portal, message: String) -> HttpResponse {
 }
 
 /// A form posted without this browser's token, or from another site.
-fn refused(portal: &Portal) -> HttpResponse {
+pub(crate) fn refused(portal: &Portal) -> HttpResponse {
     Page::new("refused.html", context! {})
         .status(StatusCode::FORBIDDEN)
         .answer(portal)

@@ -3,12 +3,12 @@
 //! path of this site).
 
 use super::{
-    back_to, client_address, failed, field_error, form_errors, form_page, refused, said, see_other,
-    too_many,
+    back_to, client_address, failed, field_error, form_errors, form_page, said, see_other, too_many,
 };
+use crate::Portal;
+use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::{self, CODE_STEP_COOKIE, Enrolling};
-use crate::{Portal, csrf};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
@@ -45,7 +45,6 @@ pub async fn sign_in_page(
 
 #[derive(Deserialize)]
 pub struct SignInForm {
-    csrf: String,
     email: String,
     password: String,
     retour: Option<String>,
@@ -55,17 +54,14 @@ pub struct SignInForm {
 pub async fn sign_in(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<SignInForm>,
+    Posted(form): Posted<SignInForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let SignInForm {
         email: typed,
         password,
         retour,
         ..
-    } = form.into_inner();
+    } = form;
     let back = back_to(retour.as_deref());
     let data = context! { email => typed.clone(), back => back.clone() };
     let email = match EmailAddress::parse(&typed) {
@@ -121,7 +117,6 @@ pub async fn code_page(
 
 #[derive(Deserialize)]
 pub struct CodeForm {
-    csrf: String,
     code: String,
     retour: Option<String>,
 }
@@ -130,12 +125,9 @@ pub struct CodeForm {
 pub async fn code(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<CodeForm>,
+    Posted(form): Posted<CodeForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
-    let CodeForm { code, retour, .. } = form.into_inner();
+    let CodeForm { code, retour, .. } = form;
     let back = back_to(retour.as_deref());
     let data = context! { back => back.clone() };
     let Some(step) = req.cookie(CODE_STEP_COOKIE).map(|c| c.value().to_owned()) else {
@@ -217,21 +209,13 @@ fn settled(
     }
 }
 
-#[derive(Deserialize)]
-pub struct SignOutForm {
-    csrf: String,
-}
-
 /// Signs out: the session ends on the server, and its cookie is forgotten.
 #[post("/deconnexion")]
 pub async fn sign_out(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<SignOutForm>,
+    Posted(_form): Posted<NoFields>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     if let Some(token) = session::token(&req) {
         let now = portal.runtime.now();
         let ended = portal

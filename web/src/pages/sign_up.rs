@@ -3,12 +3,12 @@
 //! (its owner is told by e-mail instead).
 
 use super::{
-    asking_for, client_address, failed, field_errors, form_errors, form_page, refused, see_other,
-    too_many,
+    asking_for, client_address, failed, field_errors, form_errors, form_page, see_other, too_many,
 };
+use crate::Portal;
+use crate::csrf::Posted;
 use crate::render::Page;
 use crate::session::Enrolling;
-use crate::{Portal, csrf};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
 use serde::Deserialize;
@@ -38,7 +38,6 @@ pub async fn sign_up_page(
 
 #[derive(Deserialize)]
 pub struct SignUpForm {
-    csrf: String,
     display_name: String,
     email: String,
     password: String,
@@ -48,17 +47,14 @@ pub struct SignUpForm {
 pub async fn sign_up(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    form: web::Form<SignUpForm>,
+    Posted(form): Posted<SignUpForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let SignUpForm {
         display_name,
         email,
         password,
         ..
-    } = form.into_inner();
+    } = form;
     // The password typed is not shown again.
     let data = context! { display_name => display_name.clone(), email => email.clone() };
     let registration = match Registration::parse(&email, &password, &display_name) {

@@ -4,6 +4,7 @@
 //! confirming that the profile is still accurate.
 
 use super::{failed, not_found_page, refused, see_other};
+use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
 use crate::{Portal, csrf};
@@ -208,23 +209,15 @@ async fn vault_page(
     super::form_page(portal, req, Page::new("vault.html", data).visitor(visitor))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// The association confirms that its profile is still accurate.
 #[post("/associations/{id}/confirmation")]
 pub async fn confirm_profile(
     portal: web::Data<Portal>,
-    req: HttpRequest,
+    _req: HttpRequest,
     visitor: Visitor,
     path: web::Path<Uuid>,
-    form: web::Form<CsrfForm>,
+    Posted(_form): Posted<NoFields>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let id = path.into_inner();
     let (association, subject, now) = (
         AssociationId::from_uuid(id),
@@ -246,7 +239,6 @@ pub async fn confirm_profile(
 
 #[derive(Deserialize)]
 pub struct AttestationForm {
-    csrf: String,
     kind: String,
 }
 
@@ -255,21 +247,18 @@ pub struct AttestationForm {
 #[post("/associations/{id}/attestations")]
 pub async fn attest(
     portal: web::Data<Portal>,
-    req: HttpRequest,
+    _req: HttpRequest,
     visitor: Visitor,
     path: web::Path<Uuid>,
-    form: web::Form<AttestationForm>,
+    Posted(form): Posted<AttestationForm>,
 ) -> HttpResponse {
-    if !csrf::is_genuine(&req, &form.csrf, &portal.settings.origin) {
-        return refused(&portal);
-    }
     let id = path.into_inner();
     let (association, subject, now) = (
         AssociationId::from_uuid(id),
         visitor.subject(),
         portal.runtime.now(),
     );
-    let kind = form.into_inner().kind;
+    let kind = form.kind;
     let signed = portal
         .runtime
         .write(move |conn| documents::attest(conn, subject, association, &kind, now))
