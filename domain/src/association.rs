@@ -52,6 +52,21 @@ pub struct Address {
     pub city: String,
 }
 
+impl Address {
+    /// The address on one line, as a page shows it: "12 rue de la Roquette, 75011 Paris".
+    pub fn on_one_line(&self) -> String {
+        let complement = self
+            .complement
+            .as_ref()
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default();
+        format!(
+            "{}{complement}, {} {}",
+            self.street, self.postal_code, self.city
+        )
+    }
+}
+
 /// The person who legally represents the association (CERFA 12156, section 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalRepresentative {

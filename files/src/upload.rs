@@ -130,10 +130,11 @@ async fn next<T>(
     }
 }
 
-/// What an upload may hold: its text fields (`fields`), the largest file (`limit`), and how
-/// long the client may stay silent (`idle`).
+/// What an upload may hold: its text fields (`fields`, and what the front door adds: `also`),
+/// the largest file (`limit`), and how long the client may stay silent (`idle`).
 pub struct Expected<'a> {
     pub fields: &'a [&'a str],
+    pub also: &'a [&'a str],
     pub limit: u64,
     pub idle: Duration,
 }
@@ -147,10 +148,12 @@ pub async fn read_form(
     expected: Expected<'_>,
 ) -> Result<UploadForm, UploadError> {
     let Expected {
-        fields: text_fields,
+        fields,
+        also,
         limit,
         idle,
     } = expected;
+    let text_fields: Vec<&str> = fields.iter().chain(also).copied().collect();
     let mut form = UploadForm {
         fields: HashMap::new(),
         file: None,

@@ -257,6 +257,7 @@ pub async fn file_document(
     let _slot = blobs.slot(wait).await.ok_or_else(Problem::unavailable)?;
     let expected = Expected {
         fields: FILING_FIELDS,
+        also: &[],
         limit: state.config.upload_limit,
         idle: crate::input::IDLE_TIMEOUT,
     };

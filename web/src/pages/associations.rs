@@ -193,7 +193,6 @@ async fn association_page(
         Err(error) => return failed(portal, error),
     };
     let profile = association.profile;
-    let address = &profile.address;
     let data = context! {
         id => association.id.to_string(),
         name => profile.name,
@@ -201,13 +200,7 @@ async fn association_page(
         rna => profile.rna.map(|r| r.to_string()),
         siret => profile.siret.map(|s| s.to_string()),
         object => profile.object,
-        address => format!(
-            "{}{}, {} {}",
-            address.street,
-            address.complement.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
-            address.postal_code,
-            address.city
-        ),
+        address => profile.address.on_one_line(),
         district => association.district.map(ordinal),
         members => members.members.iter().map(|m| context! {
             name => m.display_name, email => m.email, role => m.role.label(),

@@ -24,7 +24,6 @@ const SHOWN: usize = 50;
 
 /// A card as the pages show it.
 fn card_shown(portal: &Portal, card: PublicCard) -> Value {
-    let address = &card.address;
     let acts_in: Vec<String> = card.action_districts.iter().map(|d| ordinal(*d)).collect();
     context! {
         id => card.id.to_string(),
@@ -33,13 +32,7 @@ fn card_shown(portal: &Portal, card: PublicCard) -> Value {
         rna => card.rna,
         excerpt => excerpt(&card.object),
         object => card.object,
-        address => format!(
-            "{}{}, {} {}",
-            address.street,
-            address.complement.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
-            address.postal_code,
-            address.city
-        ),
+        address => card.address.on_one_line(),
         district => card.district.map(ordinal),
         acts_in => (!acts_in.is_empty()).then(|| format!("{} arrondissement{}", acts_in.join(", "), if acts_in.len() > 1 { "s" } else { "" })),
         email => card.email,

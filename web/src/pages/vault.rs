@@ -24,7 +24,7 @@ use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
 use simpa_domain::{DomainError, FieldError};
 use simpa_files::store::BlobStore;
-use simpa_files::upload::{self, Expected, UploadError};
+use simpa_files::upload::{self, Expected, FILING_FIELDS, UploadError};
 use simpa_persistence::StoreError;
 use simpa_persistence::documents::DocumentVersion;
 use uuid::Uuid;
@@ -303,7 +303,8 @@ pub async fn file_document(
         return failed(&portal, RunError::Busy);
     };
     let expected = Expected {
-        fields: PORTAL_FIELDS,
+        fields: FILING_FIELDS,
+        also: &["csrf"],
         limit: portal.settings.upload_limit,
         idle: std::time::Duration::from_secs(30),
     };
@@ -354,17 +355,6 @@ pub async fn file_document(
         Err(error) => failed(&portal, error),
     }
 }
-
-/// The text fields of the portal's upload form: a filing's, and the form's token.
-const PORTAL_FIELDS: &[&str] = &[
-    "csrf",
-    "fiscal_year",
-    "valid_until",
-    "event_date",
-    "iban",
-    "bic",
-    "account_holder",
-];
 
 /// The documents' page again (422), an upload's errors at the fields of its kind's form (whose
 /// ids carry the kind: `statuts-file`), that form open.
