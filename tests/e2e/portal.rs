@@ -255,6 +255,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "fiche-integree",
             app.url(&format!("/annuaire/{garden}/carte")),
         ),
+        ("donnees-ouvertes", app.url("/donnees-ouvertes")),
         (
             "verification",
             app.url(&format!("/compte/verification?jeton={token}")),
@@ -349,6 +350,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("annuaire-recherche", 200),
             ("fiche", 200),
             ("fiche-integree", 200),
+            ("donnees-ouvertes", 200),
             ("verification", 200),
             ("verification-faite", 200),
             ("mot-de-passe-oublie", 200),

@@ -290,7 +290,40 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
     assert_eq!(status, 404);
 }
 
+fn the_open_data_page_links_to_every_export(backend: Backend) {
+    let app = TestApp::start(backend);
+    let page = app.send(app.request(reqwest::Method::GET, "/donnees-ouvertes"));
+    assert_eq!(page.status, 200, "{}", page.text);
+    let html = shown(&page.text).replace("&amp;", "&");
+    let year = app.today().format("%Y").to_string();
+    assert!(
+        html.contains(&format!(">{year}</th>")),
+        "this year's row: {html}"
+    );
+    let links: Vec<&str> = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/api/v1/open-data/"))
+        .collect();
+    // Two formats, for three years and all of them, of the SCDL (all, and the legal scope)
+    // and of the city's layout.
+    assert_eq!(links.len(), 2 * 4 * 2 + 2 * 4, "{links:?}");
+    for link in links {
+        let export = app.send(app.request(reqwest::Method::GET, link));
+        assert_eq!(export.status, 200, "{link}: {}", export.text);
+        let kind = export.header("content-type").unwrap_or_default().to_owned();
+        let expected = if link.contains(".csv") {
+            "text/csv"
+        } else {
+            "application/json"
+        };
+        assert!(kind.starts_with(expected), "{link}: {kind}");
+    }
+}
+
 on_both_backends!(
+    the_open_data_page_links_to_every_export,
     the_directory_shows_only_what_associations_made_public,
     the_documents_page_says_where_each_document_stands,
 );

@@ -44,6 +44,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "card_body.html",
     "card.html",
     "card_embedded.html",
+    "open_data.html",
 );
 
 /// The templates that are parts of pages, not pages.
@@ -161,7 +162,7 @@ mod tests {
                 districts => vec![context! { number => 11, label => "11e arrondissement" }],
                 district => 11, more => true, may_confirm => true, presides => true,
                 filed => "Statuts", warnings => vec!["Le titulaire diffère."], open => "statuts",
-                accepted => ".pdf",
+                accepted => ".pdf", years => vec![2026, 2025],
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {

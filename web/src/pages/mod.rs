@@ -5,6 +5,7 @@ mod account_links;
 mod associations;
 mod directory;
 mod home;
+mod open_data;
 mod sign_in;
 mod sign_up;
 mod vault;
@@ -49,7 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(vault::file_document)
         .service(directory::directory)
         .service(directory::card_page)
-        .service(directory::embedded_card);
+        .service(directory::embedded_card)
+        .service(open_data::open_data);
 }
 
 /// What matches no page.
