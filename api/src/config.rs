@@ -46,6 +46,15 @@ pub struct Config {
     pub timezone: Tz,
     /// `SIMPA_CITY`: the city's name as its agreements print it.
     pub city: String,
+    /// `SIMPA_CITY_COLOUR`: the colour of the portal's header, under white text (dark enough
+    /// to read it: a contrast of 4.5 to 1 at least; default `#1d3557`).
+    pub city_colour: simpa_domain::theme::Colour,
+    /// `SIMPA_CITY_ACCENT`: the colour of the line under the header (default `#457b9d`).
+    pub city_accent: simpa_domain::theme::Colour,
+    /// `SIMPA_CITY_LOGO`: a PNG or SVG file, the city's logo in the portal's header.
+    pub city_logo: Option<PathBuf>,
+    /// `SIMPA_CITY_LINKS`: the portal's footer links, `Libellé=https://…;Libellé=https://…`.
+    pub city_links: Vec<simpa_domain::theme::FooterLink>,
     /// `SIMPA_CITY_SIRET`: the city's SIRET, the granting authority's identifier in the open
     /// data (default: the Ville de Paris, `21750001600019`).
     pub city_siret: simpa_domain::siret::Siret,
@@ -243,6 +252,19 @@ impl Config {
             upload_limit: number("SIMPA_UPLOAD_LIMIT_BYTES", value("SIMPA_UPLOAD_LIMIT_BYTES"), 20 * 1024 * 1024)?,
             max_concurrent_uploads: number("SIMPA_MAX_CONCURRENT_UPLOADS", value("SIMPA_MAX_CONCURRENT_UPLOADS"), 32)?,
             city: value("SIMPA_CITY").unwrap_or_else(|| "Ville de Paris".into()),
+            city_colour: simpa_domain::theme::Colour::under_white_text(
+                &value("SIMPA_CITY_COLOUR").unwrap_or_else(|| "#1d3557".into()),
+            )
+            .map_err(|v| format!("SIMPA_CITY_COLOUR: {}", v.message))?,
+            city_accent: simpa_domain::theme::Colour::parse(
+                &value("SIMPA_CITY_ACCENT").unwrap_or_else(|| "#457b9d".into()),
+            )
+            .map_err(|v| format!("SIMPA_CITY_ACCENT: {}", v.message))?,
+            city_logo: value("SIMPA_CITY_LOGO").filter(|p| !p.is_empty()).map(PathBuf::from),
+            city_links: simpa_domain::theme::parse_footer_links(
+                &value("SIMPA_CITY_LINKS").unwrap_or_default(),
+            )
+            .map_err(|v| format!("SIMPA_CITY_LINKS: {}", v.message))?,
             city_siret: {
                 let raw = value("SIMPA_CITY_SIRET").unwrap_or_else(|| "21750001600019".into());
                 simpa_domain::siret::Siret::parse(&raw).map_err(|v| format!("SIMPA_CITY_SIRET: {}", v.message))?
@@ -423,6 +445,27 @@ mod tests {
                 .staff_two_factor
         );
         assert!(config(&[("SIMPA_STAFF_TWO_FACTOR", "peut-être")]).is_err());
+    }
+
+    #[test]
+    fn a_city_colour_too_light_for_its_header_is_refused_at_start() {
+        let refused = config(&[("SIMPA_CITY_COLOUR", "#ffd700")]).unwrap_err();
+        assert!(
+            refused.starts_with("SIMPA_CITY_COLOUR: Le texte blanc serait illisible"),
+            "{refused}"
+        );
+        let links = config(&[("SIMPA_CITY_LINKS", "Mentions=ftp://ville.test")]).unwrap_err();
+        assert!(links.starts_with("SIMPA_CITY_LINKS:"), "{links}");
+        let themed = config(&[
+            ("SIMPA_CITY_COLOUR", "#7A0026"),
+            (
+                "SIMPA_CITY_LINKS",
+                "Mentions légales=https://ville.test/mentions",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(themed.city_colour.css(), "#7a0026");
+        assert_eq!(themed.city_links[0].label, "Mentions légales");
     }
 
     #[test]

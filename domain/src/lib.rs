@@ -47,6 +47,7 @@ pub mod search;
 pub mod siret;
 pub mod sso;
 pub mod text;
+pub mod theme;
 pub mod throttle;
 pub mod tracking;
 pub mod two_factor;

@@ -15,6 +15,17 @@ pub fn mount_portal(services: &mut Services) -> Result<(), String> {
         &config.mail.account_links.0,
         config.hsts,
     );
+    let theme = simpa_web::theme::Theme {
+        colour: config.city_colour,
+        accent: config.city_accent,
+        logo: config
+            .city_logo
+            .as_deref()
+            .map(simpa_web::theme::Logo::read)
+            .transpose()?,
+        links: config.city_links.clone(),
+    };
+    let settings = settings.themed(theme);
     let portal = simpa_web::Portal::new(services.state.runtime.clone(), settings)?;
     services.pages = Some(std::sync::Arc::new(simpa_web::mount(portal)));
     Ok(())

@@ -322,7 +322,79 @@ fn the_open_data_page_links_to_every_export(backend: Backend) {
     }
 }
 
+/// The address a page gives for a static file named `stem.…` (between `prefix` and `"`).
+fn static_address(page: &str, prefix: &str) -> String {
+    let start = page
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {page}"));
+    let end = page[start..].find('"').expect("its end") + start;
+    page[start..end].to_owned()
+}
+
+fn another_city_runs_the_portal_under_its_own_identity(backend: Backend) {
+    let files = tempfile::tempdir().expect("a folder");
+    let logo = files.path().join("lyon.svg");
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#7a0026"/></svg>"##;
+    std::fs::write(&logo, svg).expect("the logo written");
+    let logo = logo.display().to_string();
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("SIMPA_CITY", "Ville de Lyon"),
+            ("SIMPA_CITY_COLOUR", "#7a0026"),
+            ("SIMPA_CITY_ACCENT", "#c8102e"),
+            ("SIMPA_CITY_LOGO", &logo),
+            (
+                "SIMPA_CITY_LINKS",
+                "Mentions légales=https://ville.test/mentions;Accessibilité=https://ville.test/accessibilite",
+            ),
+        ],
+    );
+    let home = app.send(app.request(reqwest::Method::GET, "/"));
+    assert_eq!(home.status, 200, "{}", home.text);
+    let page = shown(&home.text);
+    assert!(page.contains("– Ville de Lyon</title>"), "{page}");
+    assert!(
+        page.contains("Demander une subvention à la Ville de Lyon"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"https://ville.test/mentions\">Mentions légales</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"https://ville.test/accessibilite\">Accessibilité</a>"),
+        "{page}"
+    );
+    let styles = app.send(app.request(
+        reqwest::Method::GET,
+        &static_address(&page, "/static/ville."),
+    ));
+    assert_eq!(styles.status, 200);
+    assert!(
+        styles.text.contains("--simpa-city-colour:#7a0026")
+            && styles.text.contains("--simpa-city-accent:#c8102e"),
+        "{}",
+        styles.text
+    );
+    let served = app.send(app.request(
+        reqwest::Method::GET,
+        &static_address(&page, "/static/logo."),
+    ));
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(served.text, svg);
+    let plain = TestApp::start(backend);
+    let home = plain.send(plain.request(reqwest::Method::GET, "/"));
+    assert!(
+        !home.text.contains("simpa-header__logo"),
+        "no logo unless given"
+    );
+    assert!(shown(&home.text).contains("Ville de Paris"));
+}
+
 on_both_backends!(
+    another_city_runs_the_portal_under_its_own_identity,
     the_open_data_page_links_to_every_export,
     the_directory_shows_only_what_associations_made_public,
     the_documents_page_says_where_each_document_stands,

@@ -15,6 +15,7 @@ mod csrf;
 mod pages;
 mod render;
 mod session;
+pub mod theme;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{Error, Scope, body::MessageBody, middleware, web};
@@ -38,12 +39,19 @@ pub struct PortalSettings {
     pub https: bool,
     /// The largest document a person may upload, in bytes (`SIMPA_UPLOAD_LIMIT`, as the API's).
     pub upload_limit: u64,
+    /// The city's colours, logo and footer links.
+    pub theme: theme::Theme,
     /// Where people reach the portal (`SIMPA_PUBLIC_URL`: scheme, host and port): forms say
     /// they come from there (or from the host they were posted to).
     pub origin: String,
 }
 
 impl PortalSettings {
+    /// The portal under the city's identity.
+    pub fn themed(self, theme: theme::Theme) -> PortalSettings {
+        PortalSettings { theme, ..self }
+    }
+
     /// The settings of a portal reached at `public_url` (served over HTTPS when it says so,
     /// or when `hsts` is on).
     pub fn new(
@@ -65,6 +73,7 @@ impl PortalSettings {
             session_rules,
             trust_forwarded_for,
             upload_limit,
+            theme: theme::Theme::default(),
             https: hsts || public_url.starts_with("https://"),
             origin,
         }
@@ -84,9 +93,9 @@ impl Portal {
     pub fn new(runtime: Arc<Runtime>, settings: PortalSettings) -> Result<Portal, String> {
         Ok(Portal {
             runtime,
-            settings,
             pages: render::Pages::load().map_err(|e| format!("the portal's templates: {e:#}"))?,
-            assets: assets::Assets::load(),
+            assets: assets::Assets::load(&settings.theme),
+            settings,
         })
     }
 }

@@ -105,9 +105,13 @@ impl Page {
     /// The page rendered in the layout; a template that fails is a bug, answered with a
     /// plain 500.
     pub fn answer(self, portal: &Portal) -> HttpResponse {
+        let theme = &portal.settings.theme;
         let data = context! {
             city => portal.settings.city.clone(),
             stylesheet => portal.assets.url("simpa.css"),
+            city_stylesheet => portal.assets.url("ville.css"),
+            logo => portal.assets.logo(),
+            footer_links => theme.links.iter().map(|l| context! { label => l.label, url => l.url }).collect::<Vec<_>>(),
             ..self.data
         };
         match portal
