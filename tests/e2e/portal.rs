@@ -294,6 +294,14 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             )),
         ),
         ("accueil-connecte", app.url("/")),
+        (
+            "double-authentification",
+            app.url("/compte/double-authentification"),
+        ),
+        (
+            "double-authentification-ajout",
+            app.url("/compte/double-authentification#submit"),
+        ),
         ("changer-mot-de-passe", app.url("/compte/mot-de-passe")),
         (
             "changer-mot-de-passe-erreur",
@@ -364,6 +372,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("connexion-erreur", 422),
             ("compte", 200),
             ("accueil-connecte", 200),
+            ("double-authentification", 200),
+            ("double-authentification-ajout", 200),
             ("changer-mot-de-passe", 200),
             ("changer-mot-de-passe-erreur", 422),
             ("invitation", 200),

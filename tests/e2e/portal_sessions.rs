@@ -6,6 +6,7 @@ use crate::members::invite;
 use crate::portal::{hidden, shown};
 use crate::two_factor::{app_mailing_to, code, enrol};
 use chrono::TimeDelta;
+use simpa_domain::two_factor::TotpSecret;
 use simpa_tests::browser::{Browser, Sent};
 use simpa_tests::client::{PASSWORD, association_body};
 use simpa_tests::smtp::SmtpSink;
@@ -466,7 +467,116 @@ fn a_password_is_changed_and_an_invitation_accepted_from_the_pages(backend: Back
     app.sign_in(email, "hibou savant 31 lanternes").expect(200);
 }
 
+fn staff_add_their_app_from_the_pages_and_sign_in_with_it(backend: Backend) {
+    let sink = SmtpSink::start();
+    let app = app_mailing_to(&sink, backend);
+    let admin = app.admin();
+    let browser = Browser::default();
+    sign_in(&browser, &app, &admin.email, PASSWORD, "/compte");
+    let (status, _, page) = browser.go(&app.url("/compte"));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        shown(&page).contains("href=\"/compte/double-authentification\""),
+        "{page}"
+    );
+
+    let csrf = csrf_of(&browser, &app, "/compte/double-authentification");
+    let started = browser.submit(
+        &app.url("/compte/double-authentification"),
+        &[("csrf", &csrf)],
+        Some(&app.base),
+    );
+    assert_eq!(started.status, 200, "{}", started.body);
+    let page = shown(&started.body);
+    assert!(
+        page.contains("src=\"data:image/svg+xml;base64,"),
+        "a QR code: {page}"
+    );
+    let secret = hidden(&page, "secret");
+    let uri = hidden(&page, "uri");
+    assert!(page.contains(&secret[..4]), "the key to type: {page}");
+    let secret = TotpSecret::from_base32(&secret).expect("the secret shown");
+    let target = app.url("/compte/double-authentification/confirmation");
+    let wrong = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("code", "000000"),
+            ("secret", &hidden(&page, "secret")),
+            ("uri", &uri),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let again = shown(&wrong.body);
+    assert!(
+        again.contains("href=\"#code\"") && again.contains("data:image/svg+xml"),
+        "{again}"
+    );
+    let confirmed = browser.submit(
+        &target,
+        &[
+            ("csrf", &csrf),
+            ("code", &code(&app, &secret, 0)),
+            ("secret", "x"),
+            ("uri", &uri),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let codes: Vec<String> = confirmed
+        .body
+        .split("<li>")
+        .skip(1)
+        .filter_map(|item| item.split("</li>").next())
+        .filter(|item| item.len() == 14 && item.matches('-').count() == 2)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", confirmed.body);
+    assert!(
+        confirmed
+            .cookie("simpa_session")
+            .is_some_and(|c| c.contains("Max-Age=0"))
+    );
+    assert_eq!(
+        browser.go(&app.url("/compte")).0,
+        303,
+        "every session ended"
+    );
+
+    // Signed in again with a recovery code: the staff member is past the requirement.
+    let step = sign_in(
+        &browser,
+        &app,
+        &admin.email,
+        PASSWORD,
+        "/compte/mot-de-passe",
+    );
+    assert_eq!(
+        step.location,
+        Some(app.url("/connexion/code?retour=%2Fcompte%2Fmot-de-passe"))
+    );
+    let csrf = csrf_of(&browser, &app, "/connexion/code");
+    let opened = browser.submit(
+        &app.url("/connexion/code"),
+        &[
+            ("csrf", &csrf),
+            ("code", &codes[0]),
+            ("retour", "/compte/mot-de-passe"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(browser.go(&app.url("/compte/mot-de-passe")).0, 200);
+    let (_, _, page) = browser.go(&app.url("/compte/double-authentification"));
+    assert!(
+        shown(&page).contains("Il vous reste 9 codes de secours"),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    staff_add_their_app_from_the_pages_and_sign_in_with_it,
     a_person_signs_up_signs_in_and_out_through_the_pages,
     a_second_factor_is_asked_and_a_revoked_session_is_signed_out,
     a_password_is_changed_and_an_invitation_accepted_from_the_pages,

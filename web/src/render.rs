@@ -45,6 +45,9 @@ pub const FILES: &[(&str, &str)] = templates!(
     "card.html",
     "card_embedded.html",
     "open_data.html",
+    "two_factor.html",
+    "two_factor_enrol.html",
+    "two_factor_codes.html",
 );
 
 /// The templates that are parts of pages, not pages.
@@ -167,6 +170,8 @@ mod tests {
                 district => 11, more => true, may_confirm => true, presides => true,
                 filed => "Statuts", warnings => vec!["Le titulaire diffère."], open => "statuts",
                 accepted => ".pdf", years => vec![2026, 2025],
+                enabled => false, required => true, codes_left => 9, grouped => "JBSW Y3DP",
+                qr => "data:image/svg+xml;base64,PHN2Zy8+", codes => vec!["abcd-efgh-ijkl"],
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {

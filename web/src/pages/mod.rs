@@ -8,6 +8,7 @@ mod home;
 mod open_data;
 mod sign_in;
 mod sign_up;
+mod two_factor;
 mod vault;
 
 use crate::render::Page;
@@ -51,7 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(directory::directory)
         .service(directory::card_page)
         .service(directory::embedded_card)
-        .service(open_data::open_data);
+        .service(open_data::open_data)
+        .service(two_factor::two_factor_page)
+        .service(two_factor::start)
+        .service(two_factor::confirm);
 }
 
 /// What matches no page.
