@@ -303,6 +303,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             app.url("/compte/double-authentification#submit"),
         ),
         ("changer-mot-de-passe", app.url("/compte/mot-de-passe")),
+        ("preferences", app.url("/compte/preferences")),
+        (
+            "preferences-enregistrees",
+            app.url("/compte/preferences#submit"),
+        ),
         (
             "changer-mot-de-passe-erreur",
             app.url("/compte/mot-de-passe#submit"),
@@ -375,6 +380,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("double-authentification", 200),
             ("double-authentification-ajout", 200),
             ("changer-mot-de-passe", 200),
+            ("preferences", 200),
+            ("preferences-enregistrees", 200),
             ("changer-mot-de-passe-erreur", 422),
             ("invitation", 200),
             ("invitation-refusee", 422),

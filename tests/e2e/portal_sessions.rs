@@ -199,6 +199,29 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
         "{listed}"
     );
 
+    // Her e-mail preferences; a person who is not staff is not asked about work.
+    let (status, _, page) = browser.go(&app.url("/compte/preferences"));
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("name=\"work_emails\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let saved = browser.submit(
+        &app.url("/compte/preferences"),
+        &[("csrf", &csrf), ("request_emails", "non")],
+        Some(&app.base),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(shown(&saved.body).contains("Vos préférences d'e-mail sont enregistrées."));
+    let preferences = app
+        .get("/api/v1/me/preferences", Some(&api.access))
+        .expect(200)
+        .clone();
+    assert_eq!(preferences["request_emails"], false, "{preferences}");
+    assert!(
+        saved.body.contains("value=\"non\" checked"),
+        "{}",
+        saved.body
+    );
+
     // Going back elsewhere than this site is not followed.
     let elsewhere = sign_in(
         &Browser::default(),
@@ -573,6 +596,34 @@ fn staff_add_their_app_from_the_pages_and_sign_in_with_it(backend: Backend) {
         shown(&page).contains("Il vous reste 9 codes de secours"),
         "{page}"
     );
+    // Staff choose how they hear of new work.
+    let (_, _, page) = browser.go(&app.url("/compte/preferences"));
+    assert!(page.contains("name=\"work_emails\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let saved = browser.submit(
+        &app.url("/compte/preferences"),
+        &[
+            ("csrf", &csrf),
+            ("request_emails", "oui"),
+            ("work_emails", "daily"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let strong = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            &serde_json::json!({"grant_type": "password", "email": admin.email, "password": PASSWORD, "code": codes[1]}),
+        )
+        .expect(200)
+        .clone();
+    let access = strong["access_token"].as_str().expect("access");
+    let preferences = app
+        .get("/api/v1/me/preferences", Some(access))
+        .expect(200)
+        .clone();
+    assert_eq!(preferences["work_emails"], "daily", "{preferences}");
 }
 
 on_both_backends!(

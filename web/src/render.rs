@@ -48,6 +48,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "two_factor.html",
     "two_factor_enrol.html",
     "two_factor_codes.html",
+    "preferences.html",
 );
 
 /// The templates that are parts of pages, not pages.
@@ -172,6 +173,8 @@ mod tests {
                 accepted => ".pdf", years => vec![2026, 2025],
                 enabled => false, required => true, codes_left => 9, grouped => "JBSW Y3DP",
                 qr => "data:image/svg+xml;base64,PHN2Zy8+", codes => vec!["abcd-efgh-ijkl"],
+                saved => true, staff => true, request_emails => true, work_emails => "daily",
+                choices => vec![context! { code => "daily", label => "Un récapitulatif par jour" }],
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {

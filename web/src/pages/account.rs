@@ -15,6 +15,7 @@ use serde::Deserialize;
 use simpa_app::runtime::RunError;
 use simpa_app::{accounts, members, sign_in};
 use simpa_domain::DomainError;
+use simpa_domain::notification::WorkEmails;
 use simpa_domain::wording::{device_in_words, long_french_date};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
@@ -221,6 +222,89 @@ pub async fn accept_invitation(
                 .visitor(&visitor)
                 .answer(&portal)
         }
+        Err(error) => failed(&portal, error),
+    }
+}
+
+/// What the preferences' page shows: the person's choices, and whether they are staff (who
+/// choose how they hear of new work).
+async fn preferences_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    more: Value,
+) -> HttpResponse {
+    let subject = visitor.subject();
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let staff = !accounts::me(conn, subject)?.staff_roles.is_empty();
+            Ok((accounts::preferences(conn, subject)?, staff))
+        })
+        .await;
+    let (preferences, staff) = match found {
+        Ok(found) => found,
+        Err(error) => return failed(portal, error),
+    };
+    let choices: Vec<Value> = [WorkEmails::Immediate, WorkEmails::Daily, WorkEmails::Never]
+        .iter()
+        .map(|w| context! { code => w.code(), label => w.label() })
+        .collect();
+    let data = context! {
+        request_emails => preferences.request_emails,
+        work_emails => preferences.work_emails.code(),
+        staff => staff,
+        choices => choices,
+        ..more
+    };
+    form_page(
+        portal,
+        req,
+        Page::new("preferences.html", data).visitor(visitor),
+    )
+}
+
+#[get("/compte/preferences")]
+pub async fn preferences_view(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+) -> HttpResponse {
+    preferences_page(&portal, &req, &visitor, context! {}).await
+}
+
+#[derive(Deserialize)]
+pub struct PreferencesForm {
+    /// `oui` or `non`.
+    request_emails: String,
+    /// A staff member's choice; absent for others.
+    work_emails: Option<String>,
+}
+
+/// Saves one's e-mail preferences: the page again, saying so.
+#[post("/compte/preferences")]
+pub async fn set_preferences(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    Posted(form): Posted<PreferencesForm>,
+) -> HttpResponse {
+    let subject = visitor.subject();
+    let request_emails = form.request_emails != "non";
+    let work_emails = form.work_emails.as_deref().and_then(WorkEmails::from_code);
+    let saved = portal
+        .runtime
+        .write(move |conn| {
+            let mut wanted = accounts::preferences(conn, subject)?;
+            wanted.request_emails = request_emails;
+            if let Some(work_emails) = work_emails {
+                wanted.work_emails = work_emails;
+            }
+            accounts::set_preferences(conn, subject, wanted)
+        })
+        .await;
+    match saved {
+        Ok(_) => preferences_page(&portal, &req, &visitor, context! { saved => true }).await,
         Err(error) => failed(&portal, error),
     }
 }

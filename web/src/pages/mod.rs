@@ -39,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(account::end_session)
         .service(account::change_password_page)
         .service(account::change_password)
+        .service(account::preferences_view)
+        .service(account::set_preferences)
         .service(account::invitation_page)
         .service(account::accept_invitation)
         .service(associations::new_association_page)
