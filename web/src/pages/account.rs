@@ -255,6 +255,10 @@ async fn preferences_page(
         work_emails => preferences.work_emails.code(),
         staff => staff,
         choices => choices,
+        request_choices => [
+            context! { code => "oui", label => "Me prévenir par e-mail à chaque étape" },
+            context! { code => "non", label => "Ne pas me prévenir" },
+        ],
         ..more
     };
     form_page(
