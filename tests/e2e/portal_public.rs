@@ -157,6 +157,20 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
         "{body}"
     );
     assert!(body.contains("statuts-signes.pdf"), "{body}");
+    // The file filed comes back from its link, as it was filed; to no one else.
+    let start = body.find("/fichier\"").expect("a file's link");
+    let from = body[..start].rfind("href=\"").expect("its start") + 6;
+    let link = app.url(&body[from..start + 8]);
+    let file = browser.http.get(&link).send().expect("an answer");
+    assert_eq!(file.status(), 200);
+    let disposition = file.headers()["content-disposition"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(disposition.ends_with("statuts%2Dsignes.pdf"), "{disposition}");
+    assert_eq!(file.bytes().expect("bytes").to_vec(), pdf("statuts signés"));
+    assert_eq!(Browser::default().go(&link).0, 303, "signed in first");
+
     // What cannot be filed is said at the field of its kind's form, that form open.
     let wrong = |kind: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>| {
         let sent = browser.post_multipart(&upload(kind), fields, file, &app.base);
@@ -218,6 +232,7 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
         &app.base,
     );
     assert_eq!(forged.status, 404, "not theirs: {}", forged.body);
+    assert_eq!(stranger.go(&link).0, 404, "not theirs to read");
     let rejected_again = browser.post_multipart(
         &upload("statuts"),
         &[("csrf", &stranger_csrf)],

@@ -10,17 +10,15 @@ use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use crate::views::documents::DocumentVersionView;
-use actix_files::NamedFile;
 use actix_multipart::Multipart;
-use actix_web::http::header::{
-    self, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
+use actix_web::http::header::{self};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::documents;
-use simpa_domain::document::{ACCEPTED_MEDIA_TYPES, DocumentKind, KindStatus};
+use simpa_domain::document::{DocumentKind, KindStatus};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
+use simpa_files::download::{self, Stored};
 use simpa_files::store::BlobStore;
 use simpa_files::upload::{self as uploads, Expected, FILING_FIELDS};
 use utoipa::{IntoParams, ToSchema};
@@ -333,50 +331,18 @@ pub async fn download_document(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let missing = || {
-        tracing::error!(sha256 = %file.sha256, "a document row refers to bytes that are not in the store");
+    let stored = Stored {
+        sha256: &file.sha256,
+        media_type: &file.media_type,
+        file_name: &file.file_name,
+    };
+    let response = download::attachment(&req, &blobs, stored).await.map_err(|error| {
+        tracing::error!(sha256 = %file.sha256, %error, "a document row refers to bytes that are not in the store");
         Problem::internal()
-    };
-    let path = blobs.path_of(&file.sha256).ok_or_else(missing)?;
-    let named = NamedFile::open_async(&path).await.map_err(|_| missing())?;
-    let extension = ACCEPTED_MEDIA_TYPES
-        .iter()
-        .find(|(m, _)| *m == file.media_type)
-        .map_or("bin", |(_, e)| *e);
-    let name = if file
-        .file_name
-        .to_lowercase()
-        .ends_with(&format!(".{extension}"))
-    {
-        file.file_name.clone()
-    } else {
-        format!("{}.{extension}", file.file_name)
-    };
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
-            charset: header::Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: name.into_bytes(),
-        })],
-    };
-    let mut response = named
-        .use_etag(false)
-        .use_last_modified(false)
-        .set_content_type(file.media_type.parse().unwrap_or(mime_octet_stream()))
-        .set_content_disposition(disposition)
-        .into_response(&req);
-    response.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&etag).map_err(|_| missing())?,
-    );
+    })?;
     // Not kept by a cache (`no-store`, as every private answer): a statute or a RIB must not
     // stay on a shared computer. A client that keeps it itself revalidates with the ETag.
     Ok(response)
-}
-
-fn mime_octet_stream() -> actix_web::mime::Mime {
-    actix_web::mime::APPLICATION_OCTET_STREAM
 }
 
 /// Accepts or rejects a filed version (the bureau, or the town hall of the association's

@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(vault::confirm_profile)
         .service(vault::attest)
         .service(vault::file_document)
+        .service(vault::download_file)
         .service(directory::directory)
         .service(directory::card_page)
         .service(directory::embedded_card)

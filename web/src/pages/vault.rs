@@ -19,10 +19,11 @@ use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ReviewState,
     ValidityRule,
 };
-use simpa_domain::ids::AssociationId;
+use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
 use simpa_domain::{DomainError, FieldError};
+use simpa_files::download::{self, Stored};
 use simpa_files::store::BlobStore;
 use simpa_files::upload::{self, Expected, FILING_FIELDS, UploadError};
 use simpa_persistence::StoreError;
@@ -99,6 +100,7 @@ fn version_shown(portal: &Portal, version: &DocumentVersion) -> Value {
     context! {
         filed_on => long_french_date(filed),
         file => version.file.as_ref().map(|f| context! {
+            address => format!("/associations/{}/documents/{}/fichier", version.association_id, version.facts.id),
             name => f.file_name,
             size => format!("{} Ko", (f.size_bytes + 1023) / 1024),
         }),
@@ -379,4 +381,48 @@ async fn upload_refused(
         *answer.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     answer
+}
+
+/// One filed version's file, for whom may read the association's documents (its members):
+/// an attachment named as it was filed. Another association's: not found.
+#[get("/associations/{id}/documents/{version}/fichier")]
+pub async fn download_file(
+    portal: web::Data<Portal>,
+    blobs: web::Data<BlobStore>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+) -> HttpResponse {
+    let (id, version) = path.into_inner();
+    let (id, version, subject) = (
+        AssociationId::from_uuid(id),
+        DocumentVersionId::from_uuid(version),
+        visitor.subject(),
+    );
+    let found = portal
+        .runtime
+        .read(move |conn| documents::version(conn, subject, id, version))
+        .await;
+    let file = match found {
+        Ok(DocumentVersion {
+            file: Some(file), ..
+        }) => file,
+        Ok(_)
+        | Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => return not_found_page(&portal),
+        Err(error) => return failed(&portal, error),
+    };
+    let stored = Stored {
+        sha256: &file.sha256,
+        media_type: &file.media_type,
+        file_name: &file.file_name,
+    };
+    match download::attachment(&req, &blobs, stored).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::error!(sha256 = %file.sha256, %error, "a document row refers to bytes that are not in the store");
+            failed(&portal, RunError::Bug)
+        }
+    }
 }
