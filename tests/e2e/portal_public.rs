@@ -167,7 +167,10 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
         .to_str()
         .expect("text")
         .to_owned();
-    assert!(disposition.ends_with("statuts%2Dsignes.pdf"), "{disposition}");
+    assert!(
+        disposition.ends_with("statuts%2Dsignes.pdf"),
+        "{disposition}"
+    );
     assert_eq!(file.bytes().expect("bytes").to_vec(), pdf("statuts signés"));
     assert_eq!(Browser::default().go(&link).0, 303, "signed in first");
 
