@@ -175,6 +175,33 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
     }
     let token = value_of(cookie);
     assert_eq!(account_page_with(&app, &token), 200);
+    // Signing in renews the forms' token, kept as long as the session.
+    let renewed = signed_in.cookie("simpa_csrf").expect("a new token");
+    assert!(renewed.contains("Max-Age=43200"), "{renewed}");
+    assert_ne!(value_of(renewed), csrf);
+    // A browser that kept its session but lost its token gets one, the same in every form of
+    // the page (the header's signing out included).
+    let answer = Browser::default()
+        .http
+        .get(app.url("/compte"))
+        .header("cookie", format!("simpa_session={token}"))
+        .send()
+        .expect("an answer");
+    let set: Vec<String> = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok().map(str::to_owned))
+        .collect();
+    let page = answer.text().expect("the page");
+    let given = set
+        .iter()
+        .find(|c| c.starts_with("simpa_csrf="))
+        .map(|c| value_of(c))
+        .expect("a token given");
+    let fields: Vec<&str> = page.split("name=\"csrf\" value=\"").skip(1).collect();
+    assert!(fields.len() >= 2, "{page}");
+    assert!(fields.iter().all(|f| f.starts_with(&given)), "{page}");
 
     // Signed in through the API too: both sessions are listed, this browser's marked.
     let api = app.signed_in_as(email, PASSWORD);
@@ -231,6 +258,23 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
         "//ailleurs.example/",
     );
     assert_eq!(elsewhere.location, Some(app.url("/compte")));
+    for away in [
+        "/\t/ailleurs.example/",
+        "/\\ailleurs.example/",
+        "/compte\r\nX-Autre: 1",
+    ] {
+        let elsewhere = sign_in(&Browser::default(), &app, email, PASSWORD, away);
+        assert_eq!(elsewhere.location, Some(app.url("/compte")), "{away:?}");
+    }
+    // An empty token is no token, even against an empty cookie.
+    let forged = Browser::default()
+        .http
+        .post(app.url("/connexion"))
+        .header("cookie", "simpa_csrf=")
+        .form(&[("csrf", ""), ("email", email), ("password", PASSWORD)])
+        .send()
+        .expect("an answer");
+    assert_eq!(forged.status().as_u16(), 403);
 
     // Signing out ends the session on the server: its cookie, replayed, no longer serves.
     let (status, _, page) = browser.go(&app.url("/compte"));
@@ -314,7 +358,14 @@ fn a_second_factor_is_asked_and_a_revoked_session_is_signed_out(backend: Backend
     let (status, _, page) = browser.go(&app.url("/compte"));
     assert_eq!(status, 200, "{page}");
     assert!(shown(&page).contains("Activée"), "{page}");
-    // The step served once.
+    // The step served once (and the token of the forms before signing in serves no more).
+    let stale = browser.submit(
+        &target,
+        &[("csrf", &csrf), ("code", "000000")],
+        Some(&app.base),
+    );
+    assert_eq!(stale.status, 403, "{}", stale.body);
+    let csrf = hidden(&page, "csrf");
     let again = browser.submit(
         &target,
         &[
@@ -435,7 +486,7 @@ fn a_password_is_changed_and_an_invitation_accepted_from_the_pages(backend: Back
     );
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     assert!(
-        shown(&accepted.body).contains("Vous êtes Trésorier·ère de Théâtre du Faubourg"),
+        shown(&accepted.body).contains("Vous rejoignez « Théâtre du Faubourg » : Trésorier·ère"),
         "{}",
         accepted.body
     );

@@ -123,6 +123,7 @@ fn scope(
 > {
     web::scope("")
         .app_data(portal)
+        .wrap(middleware::from_fn(csrf::give_made_token))
         .wrap(middleware::Compress::default())
         .service(assets::serve)
         .configure(pages::configure)

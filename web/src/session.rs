@@ -75,7 +75,7 @@ async fn visitor(portal: &Portal, req: &HttpRequest) -> Result<Option<Visitor>, 
         account,
         session,
         must_enrol,
-        csrf: csrf::token(req, portal.settings.https).0,
+        csrf: csrf::token(req),
     }))
 }
 

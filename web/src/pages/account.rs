@@ -2,7 +2,7 @@
 //! sessions (each can be ended), changing their password, and accepting an invitation to join
 //! an association (`/compte/invitation?jeton=…`, the link of the invitation's e-mail).
 
-use super::{failed, field_errors, form_errors, form_page, see_other};
+use super::{errors_page, failed, field_errors, form_page, see_other};
 use crate::Portal;
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
@@ -87,7 +87,7 @@ pub async fn account(
 pub async fn end_session(
     portal: web::Data<Portal>,
     _req: HttpRequest,
-    visitor: Visitor,
+    Enrolling(visitor): Enrolling,
     path: web::Path<Uuid>,
     Posted(_form): Posted<NoFields>,
 ) -> HttpResponse {
@@ -154,8 +154,8 @@ pub async fn change_password(
         }
         Err(error) => match field_errors(&error) {
             Some(errors) => {
-                let data = context! { signed_in => context! { csrf => visitor.csrf.clone() } };
-                form_errors(&portal, &req, "change_password.html", errors, data)
+                let page = errors_page("change_password.html", errors, context! {});
+                form_page(&portal, &req, page.visitor(&visitor))
             }
             None => failed(&portal, error),
         },

@@ -3,8 +3,8 @@
 //! president the form that invites someone). Another association's page is not found.
 
 use super::{
-    asking_for, errors_shown, failed, field_error, field_errors, form_errors, form_page,
-    not_found_page, said, see_other,
+    asking_for, errors_page, errors_shown, failed, field_error, field_errors, form_page,
+    not_found_page, said, see_other, unprocessable,
 };
 use crate::Portal;
 use crate::csrf::Posted;
@@ -124,24 +124,21 @@ pub async fn create_association(
             app::create(conn, &actor, profile, now)
         })
         .await;
-    let data = context! { signed_in => context! { csrf => visitor.csrf.clone() }, ..form.typed() };
+    let refused = |errors: &[simpa_domain::FieldError]| {
+        let page = errors_page("new_association.html", errors, form.typed());
+        form_page(&portal, &req, page.visitor(&visitor))
+    };
     match created {
         Ok(association) => see_other(&format!("/associations/{}", association.id)),
         Err(RunError::Store(StoreError::Domain(DomainError::Conflict {
             field: Some(field),
             message,
             ..
-        }))) => form_errors(
-            &portal,
-            &req,
-            "new_association.html",
-            &[field_error(&field, message)],
-            data,
-        ),
+        }))) => refused(&[field_error(&field, message)]),
         Err(error) => match field_errors(&error) {
             Some(errors) => {
                 let errors = asking_for(errors, |field| form.value(field), NAMED);
-                form_errors(&portal, &req, "new_association.html", &errors, data)
+                refused(&errors)
             }
             None => failed(&portal, error),
         },
@@ -282,12 +279,4 @@ pub async fn invite(
         }
         Err(error) => failed(&portal, error),
     }
-}
-
-/// A page answered 422 (a form sent back with its errors), unless it is already an error.
-fn unprocessable(mut answer: HttpResponse) -> HttpResponse {
-    if answer.status().is_success() {
-        *answer.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    answer
 }

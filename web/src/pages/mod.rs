@@ -87,14 +87,8 @@ fn said(refusal: DomainError) -> String {
 
 /// A page with a form: the browser's anti-forgery token in its data (and its cookie set).
 fn form_page(portal: &Portal, req: &HttpRequest, page: Page) -> HttpResponse {
-    let (token, cookie) = csrf::token(req, portal.settings.https);
-    let mut answer = page.with(context! { csrf => token }).answer(portal);
-    if let Some(cookie) = cookie
-        && let Err(e) = answer.add_cookie(&cookie)
-    {
-        tracing::error!(error = %e, "the anti-forgery cookie cannot be set");
-    }
-    answer
+    page.with(context! { csrf => csrf::token(req) })
+        .answer(portal)
 }
 
 /// A form sent back with what was wrong (422): `errors` are `{field, message}`.
@@ -105,12 +99,24 @@ fn form_errors(
     errors: &[FieldError],
     data: Value,
 ) -> HttpResponse {
-    let page = Page::new(
+    form_page(portal, req, errors_page(template, errors, data))
+}
+
+/// The page of a form sent back with what was wrong (422), to answer with [`form_page`].
+fn errors_page(template: &'static str, errors: &[FieldError], data: Value) -> Page {
+    Page::new(
         template,
         context! { errors => errors_shown(errors), ..data },
     )
-    .status(StatusCode::UNPROCESSABLE_ENTITY);
-    form_page(portal, req, page)
+    .status(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// A page answered 422 (a form sent back with its errors), unless it is already an error.
+fn unprocessable(mut answer: HttpResponse) -> HttpResponse {
+    if answer.status().is_success() {
+        *answer.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    answer
 }
 
 /// Errors as the templates show them: `{field, message}`, the field named as the form names
@@ -173,10 +179,15 @@ fn see_other(location: &str) -> HttpResponse {
 /// Where a page sends the browser back to: a path of this site only (not `//elsewhere`), or
 /// the account's page.
 fn back_to(retour: Option<&str>) -> String {
+    // Browsers drop tabs and line breaks from addresses and read `\` as `/`: `/\t/elsewhere`
+    // would lead away. Printable characters only, and a path that names no other host.
+    let of_this_site = |path: &str| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    };
     match retour {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
+        Some(path) if of_this_site(path) => path.to_owned(),
         _ => "/compte".to_owned(),
     }
 }

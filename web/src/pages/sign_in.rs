@@ -192,10 +192,9 @@ fn settled(
     match outcome {
         Ok(Ok((_, opened))) => {
             let mut answer = see_other(back);
-            set_cookie(
-                &mut answer,
-                session::session_cookie(opened.token, portal.settings.https),
-            );
+            let https = portal.settings.https;
+            set_cookie(&mut answer, session::session_cookie(opened.token, https));
+            set_cookie(&mut answer, crate::csrf::renewed(https));
             answer
         }
         Ok(Err(refused)) => {

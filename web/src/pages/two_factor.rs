@@ -30,10 +30,10 @@ fn qr_code(uri: &str) -> Option<String> {
 
 /// The secret as a person types it: groups of four.
 fn grouped(secret: &str) -> String {
-    secret
-        .as_bytes()
+    let characters: Vec<char> = secret.chars().collect();
+    characters
         .chunks(4)
-        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .map(|chunk| chunk.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -289,6 +289,10 @@ pub async fn file_document(
     let (id, kind) = path.into_inner();
     let id = AssociationId::from_uuid(id);
     let subject = visitor.subject();
+    // Another site's form is refused before a byte is read (its token comes in the body).
+    if !csrf::from_this_site(&req, &portal.settings.origin) {
+        return refused(&portal);
+    }
     // Who may file is known before a single byte is read.
     let filer = match portal
         .runtime
@@ -376,11 +380,7 @@ async fn upload_refused(
         })
         .collect();
     let more = context! { errors => super::errors_shown(&errors), open => kind };
-    let mut answer = vault_page(portal, req, visitor, id, more).await;
-    if answer.status().is_success() {
-        *answer.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    answer
+    super::unprocessable(vault_page(portal, req, visitor, id, more).await)
 }
 
 /// One filed version's file, for whom may read the association's documents (its members):
