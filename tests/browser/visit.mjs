@@ -2,7 +2,8 @@
 // each page given on the command line, axe-core's WCAG 2.1 A/AA violations, screenshots at
 // 1280 and 375 pixels wide and the HTML as served (into $SCREENSHOTS, for the Nu Html
 // Checker). One browser for all of them. Prints one JSON line per page:
-// {"name", "status", "title", "violations": [{"id", "impact", "nodes"}]}.
+// {"name", "status", "title", "phone_width", "violations": [{"id", "impact", "nodes"}]}
+// (`phone_width`: how wide the page is drawn in a 375-pixel window).
 //
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
 // button pressed with the fields left empty, to see the page of its errors), or
@@ -39,17 +40,19 @@ try {
     const result = await page.evaluate(() => globalThis.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     }));
-    if (screenshots) {
-      if (response) writeFileSync(`${screenshots}/${name}.html`, await response.text());
-      for (const width of [1280, 375]) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
-      }
+    if (screenshots && response) writeFileSync(`${screenshots}/${name}.html`, await response.text());
+    // On a phone (375 pixels wide), nothing may stick out sideways.
+    let phoneWidth = 0;
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      if (screenshots) await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
+      phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     }
     process.stdout.write(JSON.stringify({
       name,
       status: response ? response.status() : 0,
       title: await page.title(),
+      phone_width: phoneWidth,
       violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
     }) + '\n');
   }

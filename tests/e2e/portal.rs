@@ -403,6 +403,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         named("mot-de-passe-oublie-erreur").title,
         "Erreur : Mot de passe oublié – Subventions aux associations – Ville de Paris"
     );
+    let too_wide: Vec<(&str, u32)> = visited
+        .iter()
+        .filter(|v| v.phone_width > 375)
+        .map(|v| (v.name.as_str(), v.phone_width))
+        .collect();
+    assert_eq!(too_wide, vec![], "pages wider than a phone");
     for page in &visited {
         let serious: Vec<_> = page
             .violations

@@ -124,6 +124,8 @@ pub struct Visited {
     pub name: String,
     pub status: u16,
     pub title: String,
+    /// How wide the page is drawn in a 375-pixel window: 375 unless something sticks out.
+    pub phone_width: u32,
     pub violations: Vec<Violation>,
 }
 
