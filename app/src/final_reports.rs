@@ -9,13 +9,14 @@ use crate::grants::{ReadableGrant, close_when_complete, grant_at_turn, readable_
 use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
+use crate::request_content::{LineInput, parse_budget};
 use chrono::NaiveDate;
-use simpa_domain::budget::{Budget, BudgetLine};
+use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus};
 use simpa_domain::ids::{DocumentVersionId, RequestId};
 use simpa_domain::policy::{Actor, Subject};
-use simpa_domain::{Checks, DomainError, FieldError, Violation};
+use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::final_reports::{self, StoredReport};
 use simpa_persistence::{DbConnection, StoreResult, documents, grants};
@@ -56,9 +57,8 @@ pub fn read(
 
 /// A final report as the association writes it.
 pub struct ReportFiling {
-    /// The budget carried out, as the front door parsed it: the lines that passed, and the
-    /// errors of the others (`simpa_domain::budget::parse_lines`).
-    pub budget: (Vec<BudgetLine>, Vec<FieldError>),
+    /// The budget carried out, as written.
+    pub budget: Vec<LineInput>,
     /// Each indicator's name and what was achieved.
     pub achieved: Vec<(String, i64)>,
     pub summary: String,
@@ -85,7 +85,7 @@ pub fn file(
     let filed = final_reports::get(conn, id)?;
     rules::check_filing(filed.as_ref().map(|r| r.status))?;
     let mut c = Checks::default();
-    let (lines, errors) = filing.budget;
+    let (lines, errors) = parse_budget(&filing.budget);
     c.extend(errors);
     if filing.attachments.len() > MAX_ATTACHMENTS {
         c.push(

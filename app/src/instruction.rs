@@ -6,7 +6,6 @@ use crate::clock::CityNow;
 use crate::notify::{self, Held, Notifier, Told};
 use crate::vault::vault_of;
 use chrono::NaiveDate;
-use simpa_domain::DomainError;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
 use simpa_domain::circuit::{AskedInput, Command, check_asked, decide};
 use simpa_domain::document::DocumentKind;
@@ -19,12 +18,13 @@ use simpa_domain::reference::check_dispatch;
 use simpa_domain::request::{
     RequestState, SubmissionContext, check_submission, documents_snapshot, required_kinds,
 };
+use simpa_domain::{DomainError, FieldError, Violation};
 use simpa_persistence::accounts::Signed;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::{self, Decided, Recorded};
 use simpa_persistence::{
-    DbConnection, StoreResult, accounts, associations, campaigns, documents, history, reference,
-    requests, service_accounts,
+    DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, history,
+    reference, requests, service_accounts,
 };
 use uuid::Uuid;
 
@@ -323,6 +323,30 @@ fn check_ready_to_submit(
     })
 }
 
+/// Everything that keeps `request` from being submitted (or sent back) now by whoever
+/// `signed` is, each naming its field, as submitting would list them: the check page shows
+/// them before the association submits. Empty when nothing does.
+pub fn what_is_missing(
+    conn: &mut DbConnection,
+    signed: &Signed,
+    request: &StoredRequest,
+    now: CityNow,
+) -> StoreResult<Vec<FieldError>> {
+    let mut missing = Vec::new();
+    if let Err(DomainError::Conflict { message, .. }) = check_verified(signed) {
+        missing.push(Violation::new("account.email_unverified", message).at("account.email"));
+    }
+    let campaign = campaigns::get(conn, request.campaign)?
+        .ok_or(DomainError::NotFound { what: "campaign" })?;
+    let resubmission = request.facts.state == RequestState::Incomplete;
+    match check_ready_to_submit(conn, request, &campaign, resubmission, now) {
+        Ok(_) => {}
+        Err(StoreError::Domain(DomainError::Unmet { errors, .. })) => missing.extend(errors),
+        Err(other) => return Err(other),
+    }
+    Ok(missing)
+}
+
 /// A person submits (or sends back) a request once they proved their e-mail address: the
 /// city must be able to reach whoever files in an association's name.
 fn check_verified(signed: &Signed) -> Result<(), DomainError> {
@@ -338,7 +362,7 @@ pub fn email_unverified() -> DomainError {
     DomainError::conflict(
         "account.email_unverified",
         None,
-        "Confirmez d'abord votre adresse e-mail avec le lien qui vous a été envoyé (vous pouvez en demander un nouveau : POST /api/v1/me/verification).",
+        "Confirmez d'abord votre adresse e-mail avec le lien qui vous a été envoyé par e-mail.",
     )
 }
 

@@ -29,6 +29,7 @@ pub mod oidc;
 pub mod open_data;
 pub mod passwords;
 pub mod reference;
+pub mod request_content;
 pub mod requests;
 pub mod runtime;
 pub mod secrets;

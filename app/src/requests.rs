@@ -6,8 +6,8 @@ use crate::access::require;
 use crate::clock::CityNow;
 use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
+use crate::request_content::ContentInput;
 use chrono::{DateTime, Utc};
-use simpa_domain::campaign::Nature;
 use simpa_domain::circuit::{Command, decide};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
@@ -63,16 +63,6 @@ fn readable_as(
     request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
 }
 
-/// The content of a request as a front door received it, parsed once the districts known and
-/// the campaign's nature are (every field checked at once).
-pub trait ContentFields {
-    fn into_content(
-        self,
-        known_districts: &[i32],
-        default_nature: Nature,
-    ) -> Result<RequestContent, DomainError>;
-}
-
 /// A request renews an earlier one of the same association, never itself.
 fn check_renewal(
     conn: &mut DbConnection,
@@ -103,7 +93,7 @@ pub fn start(
     actor: &Actor,
     association: AssociationId,
     campaign: CampaignId,
-    fields: impl ContentFields,
+    fields: ContentInput,
     now: DateTime<Utc>,
 ) -> StoreResult<StoredRequest> {
     policy::authorize(actor, Action::CreateRequest(association))?;
@@ -135,7 +125,7 @@ pub fn edit(
     subject: Option<Subject>,
     id: RequestId,
     expected: Option<i64>,
-    fields: impl ContentFields,
+    fields: ContentInput,
     now: CityNow,
     notifier: &Notifier,
 ) -> StoreResult<(Signed, Edited)> {

@@ -98,6 +98,88 @@ pub struct BudgetLine {
     pub amount_cents: i64,
 }
 
+/// A line of the budget as the CERFA 12156 form prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartLine {
+    pub account: &'static str,
+    pub funder: Option<Funder>,
+    pub label: &'static str,
+}
+
+const fn chart(account: &'static str, label: &'static str) -> ChartLine {
+    ChartLine {
+        account,
+        funder: None,
+        label,
+    }
+}
+
+const fn subsidy(funder: Funder, label: &'static str) -> ChartLine {
+    ChartLine {
+        account: "74",
+        funder: Some(funder),
+        label,
+    }
+}
+
+/// The project budget of CERFA 12156 as the form prints it, in its order: charges 60 to 68,
+/// income 70 to 78 (74 one line per funder), in-kind contributions 86 and 87.
+pub const CHART: &[ChartLine] = &[
+    chart("60", "Achats"),
+    chart("61", "Services extérieurs"),
+    chart("62", "Autres services extérieurs"),
+    chart("63", "Impôts et taxes"),
+    chart("64", "Charges de personnel"),
+    chart("65", "Autres charges de gestion courante"),
+    chart("66", "Charges financières"),
+    chart("67", "Charges exceptionnelles"),
+    chart("68", "Dotation aux amortissements"),
+    chart(
+        "70",
+        "Vente de produits finis, de marchandises, prestations de services",
+    ),
+    chart("73", "Dotations et produits de tarification"),
+    subsidy(Funder::State, "État"),
+    subsidy(Funder::Region, "Région(s)"),
+    subsidy(Funder::Department, "Département(s)"),
+    subsidy(Funder::Epci, "Intercommunalité(s) (EPCI)"),
+    subsidy(Funder::City, "Commune(s)"),
+    subsidy(Funder::SocialBodies, "Organismes sociaux"),
+    subsidy(Funder::EuropeanFunds, "Fonds européens (FSE, FEDER…)"),
+    subsidy(
+        Funder::Asp,
+        "Agence de services et de paiement (emplois aidés)",
+    ),
+    subsidy(Funder::OtherPublicBodies, "Autres établissements publics"),
+    subsidy(Funder::Private, "Aides privées (fondations)"),
+    chart(
+        "75",
+        "Autres produits de gestion courante (cotisations, dons manuels, mécénat)",
+    ),
+    chart("76", "Produits financiers"),
+    chart("77", "Produits exceptionnels"),
+    chart("78", "Reprises sur amortissements et provisions"),
+    chart("860", "Secours en nature"),
+    chart("861", "Mise à disposition gratuite de biens et services"),
+    chart("862", "Prestations"),
+    chart("864", "Personnel bénévole"),
+    chart("870", "Bénévolat"),
+    chart("871", "Prestations en nature"),
+    chart("875", "Dons en nature"),
+];
+
+impl ChartLine {
+    /// Which column of the chart it belongs to.
+    pub fn side(&self) -> Side {
+        AccountCode(self.account.to_owned()).side_of()
+    }
+
+    /// Whether a line written in the budget is this one of the chart.
+    pub fn holds(&self, line: &BudgetLine) -> bool {
+        line.account.as_str() == self.account && line.funder == self.funder
+    }
+}
+
 /// The most lines a budget holds (the CERFA chart has about forty).
 pub const MAX_LINES: usize = 200;
 
@@ -309,6 +391,24 @@ impl Budget {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn every_line_of_the_chart_is_an_account_of_its_side_and_named_once() {
+        for line in CHART {
+            let parsed = BudgetLine::parse(0, line.account, line.funder, line.label, 100);
+            assert!(parsed.is_ok(), "{line:?}");
+            assert_eq!(line.funder.is_some(), line.account == "74", "{line:?}");
+        }
+        let mut keys: Vec<_> = CHART
+            .iter()
+            .map(|l| (l.account, l.funder.map(|f| f.code())))
+            .collect();
+        keys.dedup();
+        assert_eq!(keys.len(), CHART.len());
+        let sides: Vec<Side> = CHART.iter().map(ChartLine::side).collect();
+        assert_eq!(sides.first(), Some(&Side::Charge));
+        assert_eq!(sides.last(), Some(&Side::InKindReceived));
+    }
 
     pub(crate) fn line(account: &str, funder: Option<Funder>, euros: i64) -> BudgetLine {
         BudgetLine::parse(0, account, funder, "ligne", euros * 100).unwrap()

@@ -313,31 +313,70 @@ impl DocumentKind {
         };
         match self.rule {
             ValidityRule::Permanent => Ok(Filing::default()),
-            ValidityRule::Attestation => Err(vec![Violation::new(
-                "kind.is_an_attestation",
-                format!("« {} » est une attestation : elle se signe (POST …/attestations), elle ne se dépose pas.", self.label),
-            )
-            .at("kind")]),
+            ValidityRule::Attestation => Err(vec![
+                Violation::new(
+                    "kind.is_an_attestation",
+                    format!(
+                        "« {} » est une attestation : elle se signe, elle ne se dépose pas.",
+                        self.label
+                    ),
+                )
+                .at("kind"),
+            ]),
             ValidityRule::FiscalYear => match filing.fiscal_year {
                 None => Err(vec![required("fiscal_year")]),
-                Some(year) if year < today.year() - FISCAL_YEARS_BACK || year > today.year() + 1 => Err(vec![Violation::new(
-                    "fiscal_year.out_of_range",
-                    format!("L'exercice doit être compris entre {} et {}.", today.year() - FISCAL_YEARS_BACK, today.year() + 1),
-                )
-                .at("fiscal_year")]),
-                Some(year) => Ok(Filing { fiscal_year: Some(year), ..Filing::default() }),
+                Some(year)
+                    if year < today.year() - FISCAL_YEARS_BACK || year > today.year() + 1 =>
+                {
+                    Err(vec![
+                        Violation::new(
+                            "fiscal_year.out_of_range",
+                            format!(
+                                "L'exercice doit être compris entre {} et {}.",
+                                today.year() - FISCAL_YEARS_BACK,
+                                today.year() + 1
+                            ),
+                        )
+                        .at("fiscal_year"),
+                    ])
+                }
+                Some(year) => Ok(Filing {
+                    fiscal_year: Some(year),
+                    ..Filing::default()
+                }),
             },
             ValidityRule::ValidUntil => match filing.valid_until {
                 None => Err(vec![required("valid_until")]),
-                Some(until) if until.year() < today.year() - FISCAL_YEARS_BACK || until.year() > today.year() + FISCAL_YEARS_BACK => {
-                    Err(vec![Violation::new("valid_until.out_of_range", "Cette date de fin de validité n'est pas vraisemblable.").at("valid_until")])
+                Some(until)
+                    if until.year() < today.year() - FISCAL_YEARS_BACK
+                        || until.year() > today.year() + FISCAL_YEARS_BACK =>
+                {
+                    Err(vec![
+                        Violation::new(
+                            "valid_until.out_of_range",
+                            "Cette date de fin de validité n'est pas vraisemblable.",
+                        )
+                        .at("valid_until"),
+                    ])
                 }
-                Some(until) => Ok(Filing { valid_until: Some(until), ..Filing::default() }),
+                Some(until) => Ok(Filing {
+                    valid_until: Some(until),
+                    ..Filing::default()
+                }),
             },
             ValidityRule::Dated => match filing.event_date {
                 None => Err(vec![required("event_date")]),
-                Some(date) if date > today => Err(vec![Violation::new("event_date.in_future", "La date du document ne peut pas être dans le futur.").at("event_date")]),
-                Some(date) => Ok(Filing { event_date: Some(date), ..Filing::default() }),
+                Some(date) if date > today => Err(vec![
+                    Violation::new(
+                        "event_date.in_future",
+                        "La date du document ne peut pas être dans le futur.",
+                    )
+                    .at("event_date"),
+                ]),
+                Some(date) => Ok(Filing {
+                    event_date: Some(date),
+                    ..Filing::default()
+                }),
             },
         }
     }

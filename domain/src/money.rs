@@ -52,9 +52,74 @@ pub fn euros(cents: i64) -> String {
     }
 }
 
+/// An amount as people type it in a form, in whole euros ("1200", "1 200", "1 200 €",
+/// "1200,00"): its cents, checked like any amount. Left empty, nothing (zero).
+pub fn parse_whole_euros(typed: &str) -> Result<i64, Violation> {
+    let digits: String = typed
+        .trim()
+        .trim_end_matches('€')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let whole = match digits.split_once([',', '.']) {
+        Some((whole, cents)) if !cents.is_empty() && cents.bytes().all(|b| b == b'0') => whole,
+        Some(_) => {
+            return Err(Violation::new(
+                "amount.not_whole_euros",
+                "Saisissez un montant en euros entiers, sans centimes (par exemple 1200).",
+            ));
+        }
+        None => digits.as_str(),
+    };
+    if whole.is_empty() {
+        return Ok(0);
+    }
+    if whole.starts_with('-') {
+        return check_cents(-1, false);
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Violation::new(
+            "amount.not_a_number",
+            format!(
+                "« {} » n'est pas un montant : saisissez des chiffres, en euros (par exemple 1200).",
+                typed.trim()
+            ),
+        ));
+    }
+    let euros: i64 = whole.parse().unwrap_or(i64::MAX / 100 + 1);
+    check_cents(euros.saturating_mul(100), false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_euros_are_read_as_people_type_them() {
+        for (typed, cents) in [
+            ("1200", 120_000),
+            ("1 200", 120_000),
+            ("1\u{202f}200 €", 120_000),
+            ("1200,00", 120_000),
+            ("  ", 0),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_whole_euros(typed), Ok(cents), "{typed:?}");
+        }
+        for (typed, code) in [
+            ("12,50", "amount.not_whole_euros"),
+            ("douze", "amount.not_a_number"),
+            ("-5", "amount.not_positive"),
+            ("99999999999999999999", "amount.too_large"),
+            ("1.", "amount.not_whole_euros"),
+        ] {
+            assert_eq!(
+                parse_whole_euros(typed).map_err(|v| v.code),
+                Err(code),
+                "{typed:?}"
+            );
+        }
+    }
 
     #[test]
     fn amounts_are_grouped_by_thousands_with_cents_only_when_there_are() {

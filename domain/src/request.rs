@@ -372,7 +372,7 @@ pub fn submission_failures(
                     ctx.profile.label().to_lowercase(),
                     match ctx.profile {
                         ProfileStatus::ToComplete => "déposez les statuts, la liste des dirigeants et le récépissé de déclaration en préfecture.",
-                        _ => "confirmez qu'il est à jour (POST …/confirmation).",
+                        _ => "relisez-le, puis confirmez qu'il est à jour.",
                     }
                 ),
             )
@@ -396,7 +396,7 @@ pub fn submission_failures(
             (_, true) => Violation::new(
                 "documents.not_attested",
                 format!(
-                    "« {label} » n'est pas signé : le·la président·e le signe au nom de l'association (POST …/attestations)."
+                    "« {label} » n'est pas signé : le président ou la présidente le signe au nom de l'association."
                 ),
             ),
             (DocumentStatus::Expired, _) => Violation::new(

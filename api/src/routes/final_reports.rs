@@ -10,7 +10,7 @@ use crate::etag::with_etag;
 use crate::input::Json;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use crate::views::request_fields::{BudgetLineFields, parse_budget};
+use crate::views::request_fields::BudgetLineFields;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,7 @@ pub async fn file_final_report(
     let input = body.value;
     let city = state.city_now();
     let filing = ReportFiling {
-        budget: parse_budget(&input.budget),
+        budget: input.budget.into_iter().map(Into::into).collect(),
         achieved: input
             .indicators
             .iter()

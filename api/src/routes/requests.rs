@@ -76,8 +76,14 @@ pub async fn create_request(
                 return Ok(Err(replay));
             }
             let campaign = CampaignId::from_uuid(input.campaign_id);
-            let request =
-                simpa_app::requests::start(conn, &actor, association, campaign, fields, now)?;
+            let request = simpa_app::requests::start(
+                conn,
+                &actor,
+                association,
+                campaign,
+                fields.into(),
+                now,
+            )?;
             let view = request_view(conn, &actor, request, now)?;
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
@@ -180,7 +186,7 @@ pub async fn update_request(
                 caller.0,
                 id,
                 if_match.version(),
-                input,
+                input.into(),
                 city,
                 &notifier,
             )?;

@@ -4,12 +4,9 @@
 use crate::codes::{FunderCode, NatureCode};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use simpa_domain::budget::{BudgetLine, parse_lines};
-use simpa_domain::campaign::Nature;
+use simpa_app::request_content::{ContentInput, IndicatorInput, LineInput};
 use simpa_domain::ids::RequestId;
-use simpa_domain::reference::known_district;
-use simpa_domain::request::{self as rules, Indicator, MAX_INDICATORS, RequestContent};
-use simpa_domain::{Checks, DomainError, Violation};
+use simpa_domain::request::RequestContent;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -37,19 +34,15 @@ pub struct IndicatorFields {
     pub target: i64,
 }
 
-/// The lines of a budget as sent (a request's, or a final report's as carried out), each
-/// checked: the lines that pass, and the errors of the others, named `budget[i].<field>`.
-pub(crate) fn parse_budget(
-    budget: &[BudgetLineFields],
-) -> (Vec<BudgetLine>, Vec<simpa_domain::FieldError>) {
-    parse_lines(budget.iter().map(|l| {
-        (
-            l.account.as_str(),
-            l.funder.map(|f| f.0),
-            l.label.as_str(),
-            l.amount_cents,
-        )
-    }))
+impl From<BudgetLineFields> for LineInput {
+    fn from(l: BudgetLineFields) -> LineInput {
+        LineInput {
+            account: l.account,
+            funder: l.funder.map(|f| f.0),
+            label: l.label,
+            amount_cents: l.amount_cents,
+        }
+    }
 }
 
 /// What the association writes in a request (CERFA 12156, section 6 and the project budget).
@@ -83,104 +76,31 @@ pub struct RequestFields {
     pub indicators: Vec<IndicatorFields>,
 }
 
-impl simpa_app::requests::ContentFields for RequestFields {
-    /// Checks every field at once; completeness waits for submission.
-    fn into_content(
-        self,
-        known_districts: &[i32],
-        default_nature: Nature,
-    ) -> Result<RequestContent, DomainError> {
-        let mut c = Checks::default();
-        let title = c.check("title", rules::parse_title(&self.title));
-        let summary = c.check("summary", rules::parse_text(&self.summary));
-        let objectives = c.check("objectives", rules::parse_text(&self.objectives));
-        let target_public = c.check("target_public", rules::parse_text(&self.target_public));
-        let requested_cents = c.check(
-            "requested_cents",
-            rules::parse_requested_cents(self.requested_cents),
-        );
-        let mut districts = Vec::new();
-        for (i, n) in self.districts.iter().enumerate() {
-            match known_district(known_districts, format!("districts[{i}]"), *n) {
-                Ok(district) if !districts.contains(&district) => districts.push(district),
-                Ok(_) => {}
-                Err(e) => c.push(e),
-            }
+impl From<RequestFields> for ContentInput {
+    fn from(f: RequestFields) -> ContentInput {
+        ContentInput {
+            title: f.title,
+            summary: f.summary,
+            objectives: f.objectives,
+            target_public: f.target_public,
+            expected_beneficiaries: f.expected_beneficiaries,
+            districts: f.districts,
+            start_date: f.start_date,
+            end_date: f.end_date,
+            nature: f.nature.map(|n| n.0),
+            renews: f.renews_request_id.map(RequestId::from_uuid),
+            requested_cents: f.requested_cents,
+            budget: f.budget.into_iter().map(LineInput::from).collect(),
+            indicators: f
+                .indicators
+                .into_iter()
+                .map(|i| IndicatorInput {
+                    name: i.name,
+                    unit: i.unit,
+                    target: i.target,
+                })
+                .collect(),
         }
-        let start_date = c.check(
-            "start_date",
-            self.start_date.map(rules::parse_project_date).transpose(),
-        );
-        let end_date = c.check(
-            "end_date",
-            self.end_date.map(rules::parse_project_date).transpose(),
-        );
-        if self.expected_beneficiaries.is_some_and(|n| n > 100_000_000) {
-            c.push(
-                Violation::new(
-                    "beneficiaries.out_of_range",
-                    "Au plus 100 millions de bénéficiaires.",
-                )
-                .at("expected_beneficiaries"),
-            );
-        }
-        let (lines, errors) = parse_budget(&self.budget);
-        c.extend(errors);
-        if self.indicators.len() > MAX_INDICATORS {
-            c.push(
-                Violation::new(
-                    "indicators.too_many",
-                    format!("Au plus {MAX_INDICATORS} indicateurs."),
-                )
-                .at("indicators"),
-            );
-        }
-        let indicators: Vec<Indicator> = self
-            .indicators
-            .iter()
-            .enumerate()
-            .filter_map(|(i, ind)| {
-                Indicator::parse(i, &ind.name, &ind.unit, ind.target)
-                    .map_err(|e| c.extend(e))
-                    .ok()
-            })
-            .collect();
-        let (
-            Some(title),
-            Some(summary),
-            Some(objectives),
-            Some(target_public),
-            Some(requested_cents),
-            Some(start_date),
-            Some(end_date),
-        ) = (
-            title,
-            summary,
-            objectives,
-            target_public,
-            requested_cents,
-            start_date,
-            end_date,
-        )
-        else {
-            return Err(c.into_error());
-        };
-        c.finish()?;
-        Ok(RequestContent {
-            title,
-            summary,
-            objectives,
-            target_public,
-            expected_beneficiaries: self.expected_beneficiaries,
-            districts,
-            start_date,
-            end_date,
-            nature: self.nature.map_or(default_nature, |n| n.0),
-            renews: self.renews_request_id.map(RequestId::from_uuid),
-            requested_cents,
-            budget: simpa_domain::budget::Budget { lines },
-            indicators,
-        })
     }
 }
 
