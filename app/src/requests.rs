@@ -8,7 +8,8 @@ use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use crate::request_content::ContentInput;
 use chrono::{DateTime, Utc};
-use simpa_domain::circuit::{Command, decide};
+use simpa_domain::campaign::Campaign;
+use simpa_domain::circuit::{ActionKind, Command, decide, possible_actions};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
@@ -61,6 +62,45 @@ fn readable_as(
     );
     policy::authorize(actor, Action::ReadRequest(access))?;
     request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
+}
+
+/// A request as the portal shows it to someone who may read it: who reads, the request,
+/// its campaign, its association's name, and what the reader may do with it in its state.
+pub struct Shown {
+    pub signed: Signed,
+    pub request: StoredRequest,
+    pub campaign: Campaign,
+    pub association: String,
+    pub possible: Vec<ActionKind>,
+}
+
+/// Reads a request for its page (see [`Shown`]); "not found" for whoever may not see it.
+#[tracing::instrument(name = "requests::show", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn show(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+) -> StoreResult<Shown> {
+    let (signed, request) = load_readable(conn, subject, id, false)?;
+    let campaign = campaigns::get(conn, request.campaign)?
+        .ok_or(DomainError::NotFound { what: "campaign" })?;
+    let association = associations::get(conn, request.association)?
+        .ok_or(DomainError::NotFound {
+            what: "association",
+        })?
+        .profile
+        .name;
+    let possible = possible_actions(
+        &request.facts,
+        &policy::parties(&signed.actor, request.association),
+    );
+    Ok(Shown {
+        signed,
+        request,
+        campaign,
+        association,
+        possible,
+    })
 }
 
 /// A request renews an earlier one of the same association, never itself.

@@ -2,13 +2,14 @@
 // each page given on the command line, axe-core's WCAG 2.1 A/AA violations, screenshots at
 // 1280 and 375 pixels wide and the HTML as served (into $SCREENSHOTS, for the Nu Html
 // Checker). One browser for all of them. Prints one JSON line per page:
-// {"name", "status", "title", "phone_width", "violations": [{"id", "impact", "nodes"}]}
+// {"name", "status", "title", "phone_width", "live", "violations": [{"id", "impact", "nodes"}]}
 // (`phone_width`: how wide the page is drawn in a 375-pixel window).
 //
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
 // button pressed with the fields left empty, to see the page of its errors), or
 // `name=address#submit:field=value&…` (the fields, named by their ids, typed in first: where
-// the form leads is the page visited).
+// the form leads is the page visited), or `name=address#type:field=value&…` (the fields typed
+// in, the form not sent: `live` is then what the page's live region says).
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -27,15 +28,19 @@ try {
   const page = await context.newPage();
   for (const argument of process.argv.slice(2)) {
     const [name, address] = argument.split(/=(.*)/s);
-    const [opened, fields] = address.split('#submit');
-    const submit = fields !== undefined;
+    const [opened, fields] = address.split(/#submit|#type/);
+    const submit = address.includes('#submit');
     let response = await page.goto(opened);
+    for (const [field, value] of new URLSearchParams((fields || '').replace(/^:/, ''))) {
+      const input = page.locator(`#${field}`);
+      if (['checkbox', 'radio'].includes(await input.getAttribute('type'))) await input.check();
+      else await input.fill(value);
+    }
     if (submit) {
-      for (const [field, value] of new URLSearchParams(fields.replace(/^:/, ''))) {
-        await page.fill(`#${field}`, value);
-      }
       [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
     }
+    // What a live region says once the fields are typed in (the page's own script at work).
+    const live = await page.evaluate(() => document.querySelector('[aria-live]')?.textContent.trim() ?? null);
     await page.addScriptTag({ content: axe });
     const result = await page.evaluate(() => globalThis.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
@@ -53,6 +58,7 @@ try {
       status: response ? response.status() : 0,
       title: await page.title(),
       phone_width: phoneWidth,
+      live,
       violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
     }) + '\n');
   }

@@ -23,6 +23,7 @@ mod panics;
 mod portal;
 mod portal_associations;
 mod portal_public;
+mod portal_requests;
 mod portal_sessions;
 mod requests;
 mod single_sign_on;

@@ -20,11 +20,16 @@ struct Asset {
 /// The files, fingerprinted once at start.
 pub struct Assets(Vec<Asset>);
 
-const FILES: [(&str, &str, &[u8]); 2] = [
+const FILES: [(&str, &str, &[u8]); 3] = [
     (
         "simpa.css",
         "text/css; charset=utf-8",
         include_bytes!("../static/simpa.css"),
+    ),
+    (
+        "budget.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/budget.js"),
     ),
     (
         "LICENCE-govuk-frontend.txt",

@@ -49,11 +49,20 @@ pub const FILES: &[(&str, &str)] = templates!(
     "two_factor_enrol.html",
     "two_factor_codes.html",
     "preferences.html",
+    "request_macros.html",
+    "request_new.html",
+    "request.html",
+    "request_project.html",
+    "request_dates.html",
+    "request_public.html",
+    "request_budget.html",
+    "request_check.html",
+    "request_receipt.html",
 );
 
 /// The templates that are parts of pages, not pages.
 #[cfg(test)]
-const PARTS: &[&str] = &["macros.html", "card_body.html"];
+const PARTS: &[&str] = &["macros.html", "card_body.html", "request_macros.html"];
 
 pub struct Pages(Environment<'static>);
 
@@ -114,6 +123,7 @@ impl Page {
             city => portal.settings.city.clone(),
             stylesheet => portal.assets.url("simpa.css"),
             city_stylesheet => portal.assets.url("ville.css"),
+            budget_script => portal.assets.url("budget.js"),
             logo => portal.assets.logo(),
             footer_links => theme.links.iter().map(|l| context! { label => l.label, url => l.url }).collect::<Vec<_>>(),
             ..self.data
@@ -175,6 +185,14 @@ mod tests {
                 qr => "data:image/svg+xml;base64,PHN2Zy8+", codes => vec!["abcd-efgh-ijkl"],
                 saved => true, staff => true, request_emails => true, work_emails => "daily",
                 choices => vec![context! { code => "daily", label => "Un récapitulatif par jour" }],
+                answers => context! { title => "T", summary => "S", districts => vec!["11e arrondissement"], indicators => vec!["Jeunes : 80 personnes"], charges => "1 €", share => "50 %" },
+                typed => context! { title => "T", l60 => "100", district_11 => "oui", indicators_0__name => "Jeunes" },
+                totals => context! { charges => "100 €", balance => vec!["Le total des charges…"] },
+                steps => vec![context! { name => "Le projet", address => "/demandes/d/projet", to_do => true }],
+                missing => vec![context! { message => "Manque", address => "/demandes/d/projet#summary", step => "Le projet" }],
+                indicator_rows => vec![0, 1, 2], editable => true, submittable => true, number => 2,
+                charges => vec![context! { field => "l60", account => "60", label => "Achats", side => "charges" }],
+                others => vec![context! { account => "756", label => "Cotisations", amount => "5 €" }],
             },
             context! { message => "Trop de demandes", again => "mot-de-passe-oublie" },
         ] {

@@ -173,16 +173,19 @@ async fn association_page(
     more: Value,
 ) -> HttpResponse {
     let (id, subject) = (AssociationId::from_uuid(id), visitor.subject());
+    let timezone = portal.runtime.timezone;
     let found = portal
         .runtime
         .read(move |conn| {
             let association = app::read(conn, subject, id)?;
             let members = members::list(conn, subject, id)?;
             let presides = require(conn, subject, Action::ManageMembers(id)).is_ok();
-            Ok((association, members, presides))
+            let requests = super::requests::listed(timezone, conn, subject, id)?;
+            let may_request = require(conn, subject, Action::CreateRequest(id)).is_ok();
+            Ok((association, members, presides, requests, may_request))
         })
         .await;
-    let (association, members, presides) = match found {
+    let (association, members, presides, requests, may_request) = match found {
         Ok(found) => found,
         Err(RunError::Store(StoreError::Domain(
             DomainError::NotFound { .. } | DomainError::Forbidden,
@@ -206,6 +209,8 @@ async fn association_page(
             email => i.email, role => i.role.label(),
         }).collect::<Vec<_>>(),
         presides => presides,
+        requests => requests,
+        may_request => may_request,
         roles => [MemberRole::Treasurer, MemberRole::Manager, MemberRole::President]
             .map(|r| context! { code => r.code(), label => r.label() }),
         ..more

@@ -6,6 +6,8 @@ mod associations;
 mod directory;
 mod home;
 mod open_data;
+mod request_steps;
+mod requests;
 mod sign_in;
 mod sign_up;
 mod two_factor;
@@ -58,7 +60,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(open_data::open_data)
         .service(two_factor::two_factor_page)
         .service(two_factor::start)
-        .service(two_factor::confirm);
+        .service(two_factor::confirm)
+        .service(requests::new_request_page)
+        .service(requests::start)
+        .service(requests::request_page)
+        .service(requests::check_page)
+        .service(requests::submit)
+        .service(requests::receipt)
+        .service(request_steps::step_view)
+        .service(request_steps::save_step);
 }
 
 /// What matches no page.

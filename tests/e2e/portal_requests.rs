@@ -1,0 +1,353 @@
+//! A request filed in the portal: started in an open campaign, its CERFA sections saved step
+//! by step (each mistake said at its field, what was typed kept), its budget balanced, the
+//! page that lists what is missing, the attestation, the receipt; what the API then reads is
+//! what the pages wrote. Someone else's request is not found, a forged form is refused.
+
+use crate::portal::shown;
+use crate::portal_associations::signed_in_browser;
+use crate::portal_sessions::{csrf_of, sign_in};
+use crate::requests::{City, ready_association};
+use simpa_tests::browser::Browser;
+use simpa_tests::client::PASSWORD;
+use simpa_tests::{Backend, on_both_backends};
+
+fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
+    let campaign_id = campaign["id"].as_str().expect("id").to_owned();
+    let (president, association) = ready_association(app, 1);
+    let association_id = association["id"].as_str().expect("id").to_owned();
+    let browser = Browser::default();
+    let signed = sign_in(&browser, app, "president1@exemple.org", PASSWORD, "/compte");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        browser.submit(&app.url(path), fields, Some(&app.base))
+    };
+
+    // The association's page offers to start one; the form lists the campaigns open now.
+    let (_, _, page) = browser.go(&app.url(&format!("/associations/{association_id}")));
+    let new = format!("/associations/{association_id}/demandes/nouvelle");
+    assert!(shown(&page).contains(&format!("href=\"{new}\"")), "{page}");
+    let csrf = csrf_of(&browser, app, &new);
+    let (_, _, page) = browser.go(&app.url(&new));
+    assert!(page.contains("Campagne QUARTIERS_2027"), "{page}");
+    let no_campaign = post(&new, &[("csrf", &csrf), ("title", "Ateliers d'écriture")]);
+    assert_eq!(no_campaign.status, 422, "{}", no_campaign.body);
+    assert!(
+        shown(&no_campaign.body).contains("href=\"#campaign\"")
+            && no_campaign.body.contains("Choisissez la campagne"),
+        "{}",
+        no_campaign.body
+    );
+    assert!(
+        shown(&no_campaign.body).contains("value=\"Ateliers d'écriture\""),
+        "what was typed stays: {}",
+        no_campaign.body
+    );
+    let started = post(
+        &new,
+        &[
+            ("csrf", &csrf),
+            ("campaign", &campaign_id),
+            ("title", "Ateliers d'écriture"),
+        ],
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let first_step = started.location.expect("the first step");
+    let request = first_step
+        .strip_prefix(&app.url("/demandes/"))
+        .and_then(|rest| rest.strip_suffix("/projet"))
+        .unwrap_or_else(|| panic!("{first_step}"))
+        .to_owned();
+    let at = |step: &str| format!("/demandes/{request}/{step}");
+
+    // Its page: a draft, every step to complete, the check not ready.
+    let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}")));
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("Brouillon"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"{}\"", at("projet"))),
+        "{page}"
+    );
+    assert!(page.contains("À compléter"), "{page}");
+
+    // The project.
+    let saved = post(
+        &at("projet"),
+        &[
+            ("csrf", &csrf),
+            ("title", "Ateliers d'écriture"),
+            ("summary", "Des ateliers chaque semaine.\nAu centre social."),
+            ("objectives", "Faire écrire 80 jeunes du quartier."),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(app.url(&at("dates-et-lieux")).as_str())
+    );
+
+    // Dates: a date that does not exist is said at its field, and nothing is saved.
+    let wrong = post(
+        &at("dates-et-lieux"),
+        &[
+            ("csrf", &csrf),
+            ("start_date", "31/02/2027"),
+            ("end_date", "2027-12-31"),
+            ("district_11", "oui"),
+        ],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let body = shown(&wrong.body);
+    assert!(
+        body.contains("href=\"#start_date\"") && body.contains("id=\"start_date-erreur\""),
+        "{body}"
+    );
+    assert!(body.contains("Saisissez une date réelle"), "{body}");
+    assert!(body.contains("value=\"31/02/2027\""), "{body}");
+    assert!(
+        body.contains(
+            "id=\"district_11\" name=\"district_11\" type=\"checkbox\" value=\"oui\" checked"
+        ),
+        "{body}"
+    );
+    let saved = post(
+        &at("dates-et-lieux"),
+        &[
+            ("csrf", &csrf),
+            ("start_date", "15/01/2027"),
+            ("end_date", "2027-12-31"),
+            ("district_11", "oui"),
+            ("district_20", "oui"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // Public and indicators: a count that is no number is said at its field.
+    let public = [
+        ("csrf", csrf.as_str()),
+        ("target_public", "Jeunes de 12 à 18 ans"),
+        ("expected_beneficiaries", "quatre-vingts"),
+        ("indicators_0__name", "Jeunes accompagnés"),
+        ("indicators_0__unit", "personnes"),
+        ("indicators_0__target", "80"),
+    ];
+    let wrong = post(&at("public"), &public);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#expected_beneficiaries\""),
+        "{}",
+        wrong.body
+    );
+    let mut public = public.to_vec();
+    public[2].1 = "80";
+    let saved = post(&at("public"), &public);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(app.url(&at("budget")).as_str())
+    );
+
+    // The budget: an amount with cents is refused at its line, what was typed stays.
+    let (_, _, page) = browser.go(&app.url(&at("budget")));
+    let page = shown(&page);
+    assert!(
+        page.contains("<label for=\"l74_commune\">74 · Subvention : Commune(s)</label>"),
+        "{page}"
+    );
+    assert!(page.contains("<script src=\"/static/budget."), "{page}");
+    let mut budget = vec![
+        ("csrf", csrf.as_str()),
+        ("l60", "6 000"),
+        ("l64", "4000"),
+        ("l70", "2000"),
+        ("l74_commune", "4000,50"),
+    ];
+    let wrong = post(&at("budget"), &budget);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let body = shown(&wrong.body);
+    assert!(body.contains("href=\"#l74_commune\""), "{body}");
+    assert!(body.contains("en euros entiers, sans centimes"), "{body}");
+    assert!(body.contains("value=\"6 000\""), "{body}");
+    // Unbalanced, it is saved as the draft; the check lists what to fix, with its link.
+    budget[4].1 = "4000";
+    let saved = post(&at("budget"), &budget);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(app.url(&at("verification")).as_str())
+    );
+    let (_, _, page) = browser.go(&app.url(&at("verification")));
+    let page = shown(&page);
+    assert!(
+        page.contains(&format!("<a class=\"govuk-link\" href=\"{}#budget\">Le total des charges (10\u{202f}000 €) doit être égal au total des produits (6\u{202f}000 €).</a>", at("budget"))),
+        "{page}"
+    );
+    assert!(
+        !page.contains("name=\"attestation\""),
+        "nothing to submit yet: {page}"
+    );
+    let (_, _, page) = browser.go(&app.url(&at("budget")));
+    assert!(
+        shown(&page).contains("Le total des charges (10\u{202f}000 €) doit être égal"),
+        "{page}"
+    );
+    budget.push(("l74_etat", "4000"));
+    let saved = post(&at("budget"), &budget);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // Nothing missing: the answers to read again, and the attestation to tick.
+    let (_, _, page) = browser.go(&app.url(&at("verification")));
+    let page = shown(&page);
+    assert!(page.contains("Il ne manque rien"), "{page}");
+    assert!(
+        page.contains("Du 15 janvier 2027 au 31 décembre 2027"),
+        "{page}"
+    );
+    assert!(
+        page.contains("11e arrondissement, 20e arrondissement"),
+        "{page}"
+    );
+    assert!(page.contains("Jeunes accompagnés : 80 personnes"), "{page}");
+    assert!(
+        page.contains("4\u{202f}000 € (40 % des produits)"),
+        "{page}"
+    );
+    let unticked = post(&format!("/demandes/{request}/depot"), &[("csrf", &csrf)]);
+    assert_eq!(unticked.status, 422, "{}", unticked.body);
+    assert!(
+        shown(&unticked.body).contains("href=\"#attestation\""),
+        "{}",
+        unticked.body
+    );
+    let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}")));
+    assert_eq!(status, 200);
+    assert!(page.contains("Brouillon"), "not submitted: {page}");
+
+    // Another person's browser: not found, whatever the page; a form without its token or
+    // from another site is refused before anything is read.
+    let stranger = signed_in_browser(app, "curieux@exemple.org");
+    let stranger_csrf = csrf_of(&stranger, app, "/compte");
+    for path in [
+        format!("/demandes/{request}"),
+        at("budget"),
+        at("verification"),
+    ] {
+        let (status, _, page) = stranger.go(&app.url(&path));
+        assert_eq!(status, 404, "{path}: {page}");
+    }
+    let (status, _) = stranger.post_form(
+        &app.url(&at("projet")),
+        &[("csrf", &stranger_csrf), ("title", "Volé")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 404);
+    let (status, _) = browser.post_form(
+        &app.url(&at("projet")),
+        &[("title", "Sans jeton")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 403);
+    let (status, _) = browser.post_form(
+        &app.url(&at("projet")),
+        &[("csrf", &csrf), ("title", "D'ailleurs")],
+        Some("https://ailleurs.example"),
+    );
+    assert_eq!(status, 403);
+
+    // Submitted: the receipt, then the request's page says where it stands.
+    let submitted = post(
+        &format!("/demandes/{request}/depot"),
+        &[("csrf", &csrf), ("attestation", "oui")],
+    );
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    let receipt = submitted.location.expect("the receipt");
+    assert_eq!(receipt, app.url(&format!("/demandes/{request}/recepisse")));
+    let (status, _, page) = browser.go(&receipt);
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("Demande déposée"), "{page}");
+    let view = app
+        .get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    let number = view["number"].as_str().expect("a number");
+    assert!(
+        page.contains(&format!("<strong>{number}</strong>")),
+        "{page}"
+    );
+    assert!(
+        page.contains("vérifie que le dossier est complet"),
+        "{page}"
+    );
+    // What the API reads is what the pages wrote.
+    assert_eq!(view["state"], "submitted");
+    assert_eq!(
+        view["summary"],
+        "Des ateliers chaque semaine.\nAu centre social."
+    );
+    assert_eq!(view["start_date"], "2027-01-15");
+    assert_eq!(view["districts"], serde_json::json!([11, 20]));
+    assert_eq!(view["requested_cents"], 400_000);
+    assert_eq!(view["expected_beneficiaries"], 80);
+    let lines: Vec<(String, i64)> = view["budget"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["account"].as_str().unwrap_or("").to_owned(),
+                l["amount_cents"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64)> = [
+        ("60", 600_000),
+        ("64", 400_000),
+        ("70", 200_000),
+        ("74", 400_000),
+        ("74", 400_000),
+    ]
+    .iter()
+    .map(|(a, c)| (a.to_string(), *c))
+    .collect();
+    assert_eq!(lines, expected);
+    let (_, _, page) = browser.go(&app.url(&format!("/demandes/{request}")));
+    let page = shown(&page);
+    assert!(page.contains("Déposée") && page.contains(number), "{page}");
+    assert!(!page.contains("Vérifier et déposer"), "{page}");
+    // Its steps are no longer open: their pages lead back to the request, and a form posted
+    // anyway is refused with the reason.
+    let (status, location, _) = browser.go(&app.url(&at("budget")));
+    assert_eq!(
+        (status, location),
+        (303, Some(app.url(&format!("/demandes/{request}"))))
+    );
+    let late = post(&at("projet"), &[("csrf", &csrf), ("title", "Trop tard")]);
+    assert_eq!(
+        late.location,
+        Some(app.url(&format!("/demandes/{request}"))),
+        "{}",
+        late.body
+    );
+    let view = app
+        .get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(view["title"], "Ateliers d'écriture");
+    let (_, _, page) = browser.go(&app.url(&format!("/associations/{association_id}")));
+    assert!(
+        shown(&page).contains(&format!("href=\"/demandes/{request}\"")),
+        "{page}"
+    );
+}
+
+on_both_backends!(a_treasurer_files_a_request_step_by_step_in_the_pages);

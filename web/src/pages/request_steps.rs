@@ -1,0 +1,490 @@
+//! The CERFA 12156 sections of a request, one step per page, each saved as the draft when it
+//! is sent: the project, its dates and places, its public and indicators, its budget (the
+//! form's table, its totals computed as one types and again here). What is typed is read into
+//! the application layer's `ContentInput` and checked by its rules; a step's form checks only
+//! what it must read (a date, a number, an amount).
+
+use super::requests::{STEP_COUNT, STEPS, Step, load, unless_hidden};
+use super::{errors_page, field_error, field_errors, form_page, not_found_page, see_other};
+use crate::Portal;
+use crate::csrf::Posted;
+use crate::render::Page;
+use crate::session::Visitor;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use minijinja::{Value, context};
+use simpa_app::reference;
+use simpa_app::request_content::{ContentInput, IndicatorInput, LineInput, parse_budget};
+use simpa_app::requests;
+use simpa_app::runtime::RunError;
+use simpa_domain::budget::{Budget, CHART, ChartLine, Side};
+use simpa_domain::circuit::ActionKind;
+use simpa_domain::ids::RequestId;
+use simpa_domain::money::{euros, parse_whole_euros};
+use simpa_domain::request::RequestContent;
+use simpa_domain::wording::ordinal;
+use simpa_domain::{DomainError, FieldError};
+use simpa_persistence::StoreError;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A step's form as typed: each field by its name.
+type Typed = HashMap<String, String>;
+
+/// How many indicators the form offers at least (more when the request has more).
+const INDICATOR_ROWS: usize = 3;
+
+/// The form's name of a line of the chart: `l60`, `l74_commune`.
+fn line_field(line: &ChartLine) -> String {
+    match line.funder {
+        Some(funder) => format!("l{}_{}", line.account, funder.code()),
+        None => format!("l{}", line.account),
+    }
+}
+
+/// What the request says, as its steps' forms show it.
+fn typed_of(content: &RequestContent) -> Typed {
+    let mut typed = Typed::new();
+    let mut put = |field: String, value: String| {
+        typed.insert(field, value);
+    };
+    put("title".into(), content.title.clone());
+    put("summary".into(), content.summary.clone());
+    put("objectives".into(), content.objectives.clone());
+    put("target_public".into(), content.target_public.clone());
+    if let Some(n) = content.expected_beneficiaries {
+        put("expected_beneficiaries".into(), n.to_string());
+    }
+    for (field, date) in [
+        ("start_date", content.start_date),
+        ("end_date", content.end_date),
+    ] {
+        if let Some(date) = date {
+            put(field.into(), date.to_string());
+        }
+    }
+    for district in &content.districts {
+        put(format!("district_{}", district.0), "oui".into());
+    }
+    for (i, indicator) in content.indicators.iter().enumerate() {
+        put(format!("indicators_{i}__name"), indicator.name.clone());
+        put(format!("indicators_{i}__unit"), indicator.unit.clone());
+        put(
+            format!("indicators_{i}__target"),
+            indicator.target.to_string(),
+        );
+    }
+    for line in CHART {
+        let cents: i64 = content
+            .budget
+            .lines
+            .iter()
+            .filter(|l| line.holds(l))
+            .map(|l| l.amount_cents)
+            .sum();
+        if cents != 0 {
+            put(line_field(line), (cents / 100).to_string());
+        }
+    }
+    typed
+}
+
+/// A field as typed, empty when absent.
+fn field<'t>(typed: &'t Typed, name: &str) -> &'t str {
+    typed.get(name).map_or("", |v| v.as_str())
+}
+
+/// A date as a date field sends it (`2027-03-15`), or as people type it (`15/03/2027`).
+fn typed_date(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let raw = field(typed, name).trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"));
+    date.map_err(|_| {
+        errors.push(field_error(
+            name,
+            "Saisissez une date réelle, par exemple 15/03/2027.",
+        ))
+    })
+    .ok()
+}
+
+/// A count of people or of units, as typed.
+fn typed_count(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let raw: String = field(typed, name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if raw.is_empty() {
+        return None;
+    }
+    raw.parse::<i64>()
+        .map_err(|_| {
+            errors.push(field_error(
+                name,
+                format!(
+                    "« {} » n'est pas un nombre entier : saisissez des chiffres, par exemple 80.",
+                    field(typed, name).trim()
+                ),
+            ))
+        })
+        .ok()
+}
+
+/// The lines of the chart as typed, with the lines of the request the chart does not hold
+/// (a sub-account sent through the API) kept as they are; a line of the chart whose amount
+/// did not change keeps its own wording. With each line's form field.
+fn budget_typed(
+    typed: &Typed,
+    stored: &Budget,
+    errors: &mut Vec<FieldError>,
+) -> (Vec<LineInput>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut fields = Vec::new();
+    let as_input = |l: &simpa_domain::budget::BudgetLine| LineInput {
+        account: l.account.as_str().to_owned(),
+        funder: l.funder,
+        label: l.label.clone(),
+        amount_cents: l.amount_cents,
+    };
+    for line in CHART {
+        let name = line_field(line);
+        let cents = match parse_whole_euros(field(typed, &name)) {
+            Ok(cents) => cents,
+            Err(violation) => {
+                errors.push(field_error(&name, violation.message));
+                continue;
+            }
+        };
+        let held: Vec<_> = stored.lines.iter().filter(|l| line.holds(l)).collect();
+        if held.iter().map(|l| l.amount_cents).sum::<i64>() == cents {
+            lines.extend(held.into_iter().map(as_input));
+            fields.resize(lines.len(), name);
+        } else if cents > 0 {
+            lines.push(LineInput {
+                account: line.account.to_owned(),
+                funder: line.funder,
+                label: line.label.to_owned(),
+                amount_cents: cents,
+            });
+            fields.push(name);
+        }
+    }
+    for other in stored
+        .lines
+        .iter()
+        .filter(|l| !CHART.iter().any(|c| c.holds(l)))
+    {
+        lines.push(as_input(other));
+        fields.push("budget".to_owned());
+    }
+    (lines, fields)
+}
+
+/// Reads a step's form into what the request says: `Err` lists what the form itself could
+/// not read (the rules check the rest). Fields of other steps stay as they are.
+fn apply(
+    step: &str,
+    typed: &Typed,
+    stored: &RequestContent,
+) -> Result<(ContentInput, Vec<String>), Vec<FieldError>> {
+    let mut input = ContentInput::from(stored.clone());
+    let mut errors = Vec::new();
+    let mut budget_fields = Vec::new();
+    match step {
+        "projet" => {
+            input.title = field(typed, "title").to_owned();
+            input.summary = field(typed, "summary").to_owned();
+            input.objectives = field(typed, "objectives").to_owned();
+        }
+        "dates-et-lieux" => {
+            input.start_date = typed_date(typed, "start_date", &mut errors);
+            input.end_date = typed_date(typed, "end_date", &mut errors);
+            let mut districts: Vec<i32> = typed
+                .iter()
+                .filter(|(_, v)| v.as_str() == "oui")
+                .filter_map(|(k, _)| k.strip_prefix("district_")?.parse().ok())
+                .collect();
+            districts.sort_unstable();
+            input.districts = districts;
+        }
+        "public" => {
+            input.target_public = field(typed, "target_public").to_owned();
+            input.expected_beneficiaries =
+                typed_count(typed, "expected_beneficiaries", &mut errors)
+                    .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            let rows = indicator_rows(stored);
+            input.indicators = (0..rows)
+                .filter_map(|i| {
+                    let at = |part: &str| format!("indicators_{i}__{part}");
+                    let (name, unit) = (field(typed, &at("name")), field(typed, &at("unit")));
+                    let target = typed_count(typed, &at("target"), &mut errors);
+                    let blank =
+                        name.trim().is_empty() && unit.trim().is_empty() && target.is_none();
+                    (!blank).then(|| IndicatorInput {
+                        name: name.to_owned(),
+                        unit: unit.to_owned(),
+                        target: target.unwrap_or(0),
+                    })
+                })
+                .collect();
+        }
+        "budget" => {
+            let (lines, fields) = budget_typed(typed, &stored.budget, &mut errors);
+            let (parsed, _) = parse_budget(&lines);
+            input.requested_cents = Budget { lines: parsed }.city_subsidy_cents();
+            input.budget = lines;
+            budget_fields = fields;
+        }
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok((input, budget_fields))
+    } else {
+        Err(errors)
+    }
+}
+
+/// How many indicator rows the form shows.
+fn indicator_rows(content: &RequestContent) -> usize {
+    (content.indicators.len() + 1).max(INDICATOR_ROWS)
+}
+
+/// A rule's field as the step's form names it: a budget line by its row of the chart.
+fn form_field(error: &FieldError, budget_fields: &[String]) -> FieldError {
+    let line = error
+        .field
+        .strip_prefix("budget[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok());
+    let field = match (line, error.field.as_str()) {
+        (Some(i), _) => budget_fields
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| "budget".into()),
+        (None, "requested_cents") => "budget".into(),
+        (None, other) if other.starts_with("districts") => "districts".into(),
+        (None, other) => other.to_owned(),
+    };
+    FieldError {
+        field,
+        ..error.clone()
+    }
+}
+
+/// The totals of a budget as the server computes them, and whether it balances.
+fn totals(budget: &Budget) -> Value {
+    let balance: Vec<String> = budget
+        .balance_failures()
+        .into_iter()
+        .filter(|e| e.code != "budget.empty")
+        .map(|e| e.message)
+        .collect();
+    context! {
+        charges => euros(budget.total(Side::Charge)),
+        income => euros(budget.total(Side::Income)),
+        in_kind_used => euros(budget.total(Side::InKindUse)),
+        in_kind_received => euros(budget.total(Side::InKindReceived)),
+        requested => euros(budget.city_subsidy_cents()),
+        balance => balance,
+    }
+}
+
+/// The chart as the budget's form shows it, in its three tables.
+fn chart_rows(side: &[Side]) -> Vec<Value> {
+    CHART
+        .iter()
+        .filter(|line| side.contains(&line.side()))
+        .map(|line| {
+            let side = match line.side() {
+                Side::Charge => "charges",
+                Side::Income => "produits",
+                Side::InKindUse => "emplois",
+                Side::InKindReceived => "contributions",
+            };
+            context! {
+                field => line_field(line),
+                account => line.account,
+                label => line.label,
+                subsidy => line.funder.is_some(),
+                side => side,
+            }
+        })
+        .collect()
+}
+
+/// The template of each step.
+fn template(step: &str) -> Option<&'static str> {
+    Some(match step {
+        "projet" => "request_project.html",
+        "dates-et-lieux" => "request_dates.html",
+        "public" => "request_public.html",
+        "budget" => "request_budget.html",
+        _ => return None,
+    })
+}
+
+/// A step's page: the request's names, the step, what is typed, and more (the totals, the
+/// districts, a form's errors).
+async fn step_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: Uuid,
+    slug: &str,
+    typed: Option<&Typed>,
+    errors: &[FieldError],
+) -> HttpResponse {
+    let (Some(template), Some(step)) = (template(slug), STEPS.iter().find(|s| s.slug == slug))
+    else {
+        return not_found_page(portal);
+    };
+    let (shown, _) = match load(portal, visitor, id).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    if !shown.possible.contains(&ActionKind::Edit) {
+        return see_other(&format!("/demandes/{id}"));
+    }
+    let subject = visitor.subject();
+    let districts = match portal
+        .runtime
+        .read(move |conn| reference::districts(conn, subject))
+        .await
+    {
+        Ok(districts) => districts,
+        Err(error) => return unless_hidden(portal, error),
+    };
+    let content = &shown.request.content;
+    // The totals of what was typed, or of what is stored.
+    let (typed, budget) = match typed {
+        Some(typed) => {
+            let (lines, _) = budget_typed(typed, &content.budget, &mut Vec::new());
+            let lines = parse_budget(&lines).0;
+            (typed.clone(), Budget { lines })
+        }
+        None => (typed_of(content), content.budget.clone()),
+    };
+    let data = context! {
+        id => id.to_string(),
+        association => shown.association,
+        campaign => shown.campaign.settings.title,
+        title => content.title,
+        step => step.name,
+        number => step.number(),
+        step_count => STEP_COUNT,
+        typed => typed,
+        districts => districts.iter().map(|d| context! {
+            field => format!("district_{}", d.number.0),
+            label => format!("{} arrondissement", ordinal(d.number)),
+        }).collect::<Vec<_>>(),
+        indicator_rows => (0..indicator_rows(content)).collect::<Vec<_>>(),
+        charges => chart_rows(&[Side::Charge]),
+        income => chart_rows(&[Side::Income]),
+        in_kind => chart_rows(&[Side::InKindUse, Side::InKindReceived]),
+        totals => totals(&budget),
+        others => content.budget.lines.iter().filter(|l| !CHART.iter().any(|c| c.holds(l))).map(|l| context! {
+            account => l.account.as_str(), label => l.label, amount => euros(l.amount_cents),
+        }).collect::<Vec<_>>(),
+    };
+    let page = if errors.is_empty() {
+        Page::new(template, data)
+    } else {
+        errors_page(template, errors, data)
+    };
+    form_page(portal, req, page.visitor(visitor))
+}
+
+#[get("/demandes/{id}/{step}")]
+pub async fn step_view(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, String)>,
+) -> HttpResponse {
+    let (id, slug) = path.into_inner();
+    step_page(&portal, &req, &visitor, id, &slug, None, &[]).await
+}
+
+/// The step after `slug`: the next section, or the check before submitting.
+fn next_after(id: Uuid, slug: &str) -> String {
+    let next = STEPS
+        .iter()
+        .skip_while(|s: &&Step| s.slug != slug)
+        .nth(1)
+        .filter(|s| s.slug != "documents");
+    match next {
+        Some(step) => format!("/demandes/{id}/{}", step.slug),
+        None => format!("/demandes/{id}/verification"),
+    }
+}
+
+/// Saves a step into the draft (one transaction: read, apply, check, record), then asks the
+/// next one; what is wrong comes back on the step's page with what was typed.
+#[post("/demandes/{id}/{step}")]
+pub async fn save_step(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, String)>,
+    Posted(typed): Posted<Typed>,
+) -> HttpResponse {
+    let (id, slug) = path.into_inner();
+    if template(&slug).is_none() {
+        return not_found_page(&portal);
+    }
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let notifier = portal.runtime.notifier.clone();
+    let (step, form) = (slug.clone(), typed.clone());
+    let saved = portal
+        .runtime
+        .write(move |conn| {
+            let (_, request) =
+                requests::load_readable(conn, subject, RequestId::from_uuid(id), false)?;
+            let (input, budget_fields) = match apply(&step, &form, &request.content) {
+                Ok(applied) => applied,
+                Err(errors) => return Ok(Err(errors)),
+            };
+            let edited = requests::edit(
+                conn,
+                subject,
+                request.id,
+                Some(request.version),
+                input,
+                now,
+                &notifier,
+            );
+            match edited {
+                Ok(_) => Ok(Ok(())),
+                Err(StoreError::Domain(DomainError::Invalid(errors))) => Ok(Err(errors
+                    .iter()
+                    .map(|e| form_field(e, &budget_fields))
+                    .collect())),
+                Err(other) => Err(other),
+            }
+        })
+        .await;
+    let errors = match saved {
+        Ok(Ok(())) => return see_other(&next_after(id, &slug)),
+        Ok(Err(errors)) => errors,
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::Conflict { message, .. }
+            | DomainError::Unmet { message, .. }
+            | DomainError::NotPermitted { message, .. },
+        ))) => vec![field_error("formulaire", message)],
+        Err(RunError::Store(StoreError::Domain(DomainError::StaleVersion { .. }))) => {
+            vec![field_error(
+                "formulaire",
+                "La demande a été modifiée entre-temps, peut-être dans un autre onglet : relisez-la, puis saisissez à nouveau vos changements.",
+            )]
+        }
+        Err(error) => match field_errors(&error) {
+            Some(errors) => errors.to_vec(),
+            None => return unless_hidden(&portal, error),
+        },
+    };
+    let page = step_page(&portal, &req, &visitor, id, &slug, Some(&typed), &errors).await;
+    super::unprocessable(page)
+}

@@ -1,0 +1,537 @@
+//! An association's requests: starting one in an open campaign; its page (where it stands,
+//! what comes next and, while the association writes it, the steps left); the page that checks
+//! everything before it is submitted; the receipt. The CERFA sections, one step each, are in
+//! `request_steps.rs`.
+
+use super::{errors_page, failed, field_error, field_errors, form_page, not_found_page, see_other};
+use crate::Portal;
+use crate::csrf::Posted;
+use crate::render::Page;
+use crate::session::Visitor;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::access::require;
+use simpa_app::campaigns::open_now;
+use simpa_app::instruction::{act_as_reader, what_is_missing};
+use simpa_app::request_content::ContentInput;
+use simpa_app::requests::{self, Shown};
+use simpa_app::runtime::RunError;
+use simpa_domain::budget::Side;
+use simpa_domain::circuit::{ActionKind, Command};
+use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
+use simpa_domain::money::euros;
+use simpa_domain::policy::Action;
+use simpa_domain::request::{RequestContent, RequestState};
+use simpa_domain::tracking::whereabouts;
+use simpa_domain::wording::{long_french_date, ordinal};
+use simpa_domain::{DomainError, FieldError};
+use simpa_persistence::StoreError;
+use simpa_persistence::requests::RequestFilter;
+use uuid::Uuid;
+
+/// A step of the request as the portal asks it: its address under the request, its name,
+/// and the fields of the rules that belong to it.
+pub(super) struct Step {
+    pub slug: &'static str,
+    pub name: &'static str,
+    fields: &'static [&'static str],
+}
+
+/// The steps in order; the documents live in the association's vault, filed once for every
+/// request, and the last step checks everything and submits.
+pub(super) const STEPS: [Step; 5] = [
+    Step {
+        slug: "projet",
+        name: "Le projet",
+        fields: &[
+            "title",
+            "summary",
+            "objectives",
+            "nature",
+            "renews_request_id",
+        ],
+    },
+    Step {
+        slug: "dates-et-lieux",
+        name: "Dates et lieux",
+        fields: &["start_date", "end_date", "districts"],
+    },
+    Step {
+        slug: "public",
+        name: "Public et indicateurs",
+        fields: &["target_public", "expected_beneficiaries", "indicators"],
+    },
+    Step {
+        slug: "budget",
+        name: "Le budget",
+        fields: &["budget", "requested_cents"],
+    },
+    Step {
+        slug: "documents",
+        name: "Les pièces de l'association",
+        fields: &["documents", "association"],
+    },
+];
+
+/// How many steps the portal counts, the check included.
+pub(super) const STEP_COUNT: usize = STEPS.len() + 1;
+
+impl Step {
+    /// Whether a rule's field (`budget[3].amount_cents`, `documents.statuts`) is this step's.
+    fn owns(&self, field: &str) -> bool {
+        let root = field.split(['.', '[']).next().unwrap_or(field);
+        self.fields.contains(&root)
+    }
+
+    /// Its page: a section of the request, or the association's documents.
+    fn address(&self, request: RequestId, association: AssociationId) -> String {
+        match self.slug {
+            "documents" => format!("/associations/{association}/documents"),
+            slug => format!("/demandes/{request}/{slug}"),
+        }
+    }
+
+    /// Its place, counted from 1.
+    pub(super) fn number(&self) -> usize {
+        STEPS.iter().position(|s| s.slug == self.slug).unwrap_or(0) + 1
+    }
+}
+
+/// What keeps the request from being submitted, each with the step that fixes it.
+fn missing_shown(
+    missing: &[FieldError],
+    request: RequestId,
+    association: AssociationId,
+) -> Vec<Value> {
+    missing
+        .iter()
+        .map(|error| {
+            let step = STEPS.iter().find(|s| s.owns(&error.field));
+            let anchor = error.field.replace(['.', '[', ']'], "_");
+            context! {
+                message => error.message,
+                address => step.map(|s| match s.slug {
+                    "documents" => s.address(request, association),
+                    _ => format!("{}#{anchor}", s.address(request, association)),
+                }),
+                step => step.map(|s| s.name),
+            }
+        })
+        .collect()
+}
+
+/// A moment as the city reads it: "3 mars 2027".
+fn city_date(portal: &Portal, at: DateTime<Utc>) -> String {
+    date_in(portal.runtime.timezone, at)
+}
+
+/// A moment as read in `timezone`: "3 mars 2027".
+fn date_in(timezone: Tz, at: DateTime<Utc>) -> String {
+    long_french_date(at.with_timezone(&timezone).date_naive())
+}
+
+/// What the request says, as the check page and the request's page show it.
+fn answers(content: &RequestContent) -> Value {
+    let budget = &content.budget;
+    context! {
+        title => content.title,
+        summary => content.summary,
+        objectives => content.objectives,
+        start_date => content.start_date.map(long_french_date),
+        end_date => content.end_date.map(long_french_date),
+        districts => content.districts.iter().map(|d| format!("{} arrondissement", ordinal(*d))).collect::<Vec<_>>(),
+        target_public => content.target_public,
+        beneficiaries => content.expected_beneficiaries,
+        indicators => content.indicators.iter().map(|i| format!("{} : {} {}", i.name, i.target, i.unit)).collect::<Vec<_>>(),
+        charges => euros(budget.total(Side::Charge)),
+        income => euros(budget.total(Side::Income)),
+        in_kind => euros(budget.total(Side::InKindReceived)),
+        requested => euros(content.requested_cents),
+        share => budget.city_share_basis_points().map(|bp| format!("{} %", bp / 100)),
+    }
+}
+
+/// The state of a request as a tag: its words, and a colour that repeats them.
+fn state_tag(state: RequestState) -> &'static str {
+    match state {
+        RequestState::Draft | RequestState::Incomplete => "govuk-tag--yellow",
+        RequestState::Granted | RequestState::Closed => "govuk-tag--green",
+        RequestState::Rejected | RequestState::Withdrawn => "govuk-tag--grey",
+        _ => "govuk-tag--blue",
+    }
+}
+
+/// What the request's pages share: its names, where it stands and the steps, each with
+/// whether something in it is missing.
+fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value {
+    let request = &shown.request;
+    let (_, next) = whereabouts(&request.facts);
+    let editable = shown.possible.contains(&ActionKind::Edit);
+    let steps: Vec<Value> = STEPS
+        .iter()
+        .map(|step| {
+            let to_do = missing.iter().any(|e| step.owns(&e.field));
+            context! {
+                name => step.name,
+                address => step.address(request.id, request.association),
+                to_do => to_do,
+            }
+        })
+        .collect();
+    context! {
+        id => request.id.to_string(),
+        association_id => request.association.to_string(),
+        association => shown.association,
+        campaign => shown.campaign.settings.title,
+        closes_on => shown.campaign.settings.closes_at.map(|at| city_date(portal, at)),
+        number => request.number.map(|n| n.to_string()),
+        title => request.content.title,
+        state => request.facts.state.label(),
+        tag => state_tag(request.facts.state),
+        since => city_date(portal, request.state_since),
+        submitted_on => request.submitted_at.map(|at| city_date(portal, at)),
+        next => next,
+        editable => editable,
+        submittable => shown.possible.iter().any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit)),
+        steps => steps,
+        step_count => STEP_COUNT,
+        answers => answers(&request.content),
+        missing => missing_shown(missing, request.id, request.association),
+    }
+}
+
+/// The request and what is missing for the association to submit it (nothing is checked
+/// once it cannot be submitted); "not found" for whoever may not see it.
+pub(super) async fn load(
+    portal: &Portal,
+    visitor: &Visitor,
+    id: Uuid,
+) -> Result<(Shown, Vec<FieldError>), HttpResponse> {
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let id = RequestId::from_uuid(id);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let shown = requests::show(conn, subject, id)?;
+            let submittable = shown
+                .possible
+                .iter()
+                .any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit));
+            let missing = if submittable {
+                what_is_missing(conn, &shown.signed, &shown.request, now)?
+            } else {
+                vec![]
+            };
+            Ok((shown, missing))
+        })
+        .await;
+    found.map_err(|error| unless_hidden(portal, error))
+}
+
+/// A failure as a page: what is not the visitor's to see does not exist.
+pub(super) fn unless_hidden(portal: &Portal, error: RunError) -> HttpResponse {
+    match error {
+        RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        )) => not_found_page(portal),
+        error => failed(portal, error),
+    }
+}
+
+#[get("/demandes/{id}")]
+pub async fn request_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    match load(&portal, &visitor, path.into_inner()).await {
+        Ok((shown, missing)) => form_page(
+            &portal,
+            &req,
+            Page::new("request.html", request_data(&portal, &shown, &missing)).visitor(&visitor),
+        ),
+        Err(answer) => answer,
+    }
+}
+
+#[get("/demandes/{id}/verification")]
+pub async fn check_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    match load(&portal, &visitor, path.into_inner()).await {
+        Ok((shown, missing)) if shown.possible.contains(&ActionKind::Edit) => form_page(
+            &portal,
+            &req,
+            Page::new(
+                "request_check.html",
+                request_data(&portal, &shown, &missing),
+            )
+            .visitor(&visitor),
+        ),
+        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request.id)),
+        Err(answer) => answer,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    attestation: String,
+}
+
+/// Submits the request (or sends it back completed): the attestation ticked, every rule met.
+#[post("/demandes/{id}/depot")]
+pub async fn submit(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    Posted(form): Posted<SubmitForm>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    let attested = form.attestation == "oui";
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let notifier = portal.runtime.notifier.clone();
+    let request_id = RequestId::from_uuid(id);
+    let submitted = portal
+        .runtime
+        .write(move |conn| {
+            let (signed, request) = requests::load_readable(conn, subject, request_id, true)?;
+            if !attested {
+                // Nothing is done: the page says what to tick.
+                return Ok(None);
+            }
+            let command = if request.facts.state == RequestState::Incomplete {
+                Command::Resubmit { message: None }
+            } else {
+                Command::Submit
+            };
+            act_as_reader(conn, &signed, request, command, now, &notifier).map(Some)
+        })
+        .await;
+    let errors = match submitted {
+        Ok(Some(_)) => return see_other(&format!("/demandes/{id}/recepisse")),
+        Ok(None) => vec![field_error(
+            "attestation",
+            "Cochez la case pour certifier les informations de la demande.",
+        )],
+        Err(RunError::Store(StoreError::Domain(DomainError::Unmet { errors, .. }))) => {
+            vec![field_error(
+                "a-completer",
+                format!(
+                    "La demande ne peut pas encore être déposée : {} point(s) à régler, listés ci-dessous.",
+                    errors.len()
+                ),
+            )]
+        }
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
+        ))) => vec![field_error("attestation", message)],
+        Err(error) => match field_errors(&error) {
+            Some(errors) => errors.to_vec(),
+            None => return unless_hidden(&portal, error),
+        },
+    };
+    match load(&portal, &visitor, id).await {
+        Ok((shown, missing)) => {
+            let data = request_data(&portal, &shown, &missing);
+            let page = errors_page("request_check.html", &errors, data).visitor(&visitor);
+            form_page(&portal, &req, page)
+        }
+        Err(answer) => answer,
+    }
+}
+
+#[get("/demandes/{id}/recepisse")]
+pub async fn receipt(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    match load(&portal, &visitor, path.into_inner()).await {
+        Ok((shown, _)) if shown.request.submitted_at.is_some() => {
+            let data = request_data(&portal, &shown, &[]);
+            Page::new("request_receipt.html", data)
+                .visitor(&visitor)
+                .answer(&portal)
+        }
+        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request.id)),
+        Err(answer) => answer,
+    }
+}
+
+/// The association's requests, the latest first, as its page lists them.
+pub(super) fn listed(
+    timezone: Tz,
+    conn: &mut simpa_persistence::DbConnection,
+    subject: Option<simpa_domain::policy::Subject>,
+    association: AssociationId,
+) -> simpa_persistence::StoreResult<Vec<Value>> {
+    let filter = RequestFilter {
+        association: Some(association),
+        ..RequestFilter::default()
+    };
+    let (_, page) = requests::list(conn, subject, &filter, None, 100)?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|r| {
+            context! {
+                address => format!("/demandes/{}", r.id),
+                title => r.content.title,
+                number => r.number.map(|n| n.to_string()),
+                state => r.facts.state.label(),
+                tag => state_tag(r.facts.state),
+                since => date_in(timezone, r.state_since),
+            }
+        })
+        .collect())
+}
+
+/// The campaigns open now, as the form to start a request offers them.
+async fn open_campaigns(portal: &Portal, visitor: &Visitor) -> Result<Vec<Value>, HttpResponse> {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let open = portal
+        .runtime
+        .read(move |conn| open_now(conn, subject, now))
+        .await
+        .map_err(|error| failed(portal, error))?;
+    Ok(open
+        .into_iter()
+        .map(|open| {
+            let settings = open.campaign.settings;
+            let closes = settings
+                .closes_at
+                .map(|at| format!(" Dépôt jusqu'au {}.", city_date(portal, at)))
+                .unwrap_or_default();
+            context! {
+                code => open.campaign.id.to_string(),
+                label => settings.title,
+                hint => format!("{}{closes}", settings.circuit.who_may_apply()),
+            }
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewRequestForm {
+    #[serde(default)]
+    campaign: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// The form that starts a request: the campaign, and the project's title.
+async fn new_request_form(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    association: Uuid,
+    form: &NewRequestForm,
+    errors: &[FieldError],
+) -> HttpResponse {
+    let id = AssociationId::from_uuid(association);
+    let subject = visitor.subject();
+    let allowed = portal
+        .runtime
+        .read(move |conn| {
+            require(conn, subject, Action::CreateRequest(id))?;
+            Ok(simpa_app::associations::read(conn, subject, id)?
+                .profile
+                .name)
+        })
+        .await;
+    let name = match allowed {
+        Ok(name) => name,
+        Err(error) => return unless_hidden(portal, error),
+    };
+    let campaigns = match open_campaigns(portal, visitor).await {
+        Ok(campaigns) => campaigns,
+        Err(answer) => return answer,
+    };
+    let data = context! {
+        association_id => association.to_string(),
+        association => name,
+        campaigns => campaigns,
+        campaign => form.campaign,
+        title => form.title,
+    };
+    let page = if errors.is_empty() {
+        Page::new("request_new.html", data)
+    } else {
+        errors_page("request_new.html", errors, data)
+    };
+    form_page(portal, req, page.visitor(visitor))
+}
+
+#[get("/associations/{id}/demandes/nouvelle")]
+pub async fn new_request_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    let form = NewRequestForm::default();
+    new_request_form(&portal, &req, &visitor, path.into_inner(), &form, &[]).await
+}
+
+/// Starts a draft in the chosen campaign, then asks its first step.
+#[post("/associations/{id}/demandes/nouvelle")]
+pub async fn start(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    Posted(form): Posted<NewRequestForm>,
+) -> HttpResponse {
+    let association = path.into_inner();
+    let Ok(campaign) = form.campaign.parse::<Uuid>() else {
+        let error = field_error(
+            "campaign",
+            "Choisissez la campagne dans laquelle vous demandez une subvention.",
+        );
+        return new_request_form(&portal, &req, &visitor, association, &form, &[error]).await;
+    };
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let input = ContentInput {
+        title: form.title.clone(),
+        ..ContentInput::default()
+    };
+    let started = portal
+        .runtime
+        .write(move |conn| {
+            let id = AssociationId::from_uuid(association);
+            let actor = require(conn, subject, Action::CreateRequest(id))?;
+            let campaign = CampaignId::from_uuid(campaign);
+            requests::start(conn, &actor, id, campaign, input, now)
+        })
+        .await;
+    let errors = match started {
+        Ok(request) => return see_other(&format!("/demandes/{}/projet", request.id)),
+        Err(RunError::Store(StoreError::Domain(DomainError::Unmet { message, .. })))
+        | Err(RunError::Store(StoreError::Domain(DomainError::Conflict { message, .. }))) => {
+            vec![field_error("campaign", message)]
+        }
+        Err(error) => match field_errors(&error) {
+            Some(errors) => errors
+                .iter()
+                .map(|e| match e.field.as_str() {
+                    "title" if form.title.trim().is_empty() => {
+                        field_error("title", "Saisissez le titre du projet.")
+                    }
+                    "title" => e.clone(),
+                    _ => field_error("campaign", e.message.clone()),
+                })
+                .collect(),
+            None => return unless_hidden(&portal, error),
+        },
+    };
+    new_request_form(&portal, &req, &visitor, association, &form, &errors).await
+}
