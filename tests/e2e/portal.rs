@@ -1,10 +1,11 @@
 //! The portal's pages over HTTP: the home page and its styles, and the pages the links of
 //! Simpa's e-mails lead to, their forms posted as a browser posts them.
 
-use crate::requests::{City, campaign_body};
+use crate::requests::{City, campaign_body, create_draft};
 use serde_json::json;
 use simpa_tests::browser::Browser;
 use simpa_tests::client::{PASSWORD, association_body};
+use simpa_tests::documents::file_everything;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// The value of the hidden field `name` of a page's form.
@@ -227,7 +228,7 @@ fn a_forgotten_password_is_replaced_through_the_pages(backend: Backend) {
 fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;
-    city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
+    let campaign = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
     let email = "lea@exemple.org";
     app.register(email);
     let token = app.mailed_token(email, "Confirmez votre adresse e-mail");
@@ -241,8 +242,13 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     body["directory_consent"] = json!(true);
     body["email"] = json!("jardin@exemple.org");
     body["public_contact"] = json!({"email": true});
-    let garden = app.create_association(&lea, &body);
-    let garden = garden["id"].as_str().expect("id");
+    let garden_json = app.create_association(&lea, &body);
+    let garden = garden_json["id"].as_str().expect("id");
+    // Its documents filed, and a request of it written in full, ready to submit.
+    file_everything(app, &lea, &garden_json, "jardin");
+    let request = create_draft(app, &lea, &campaign, &garden_json);
+    let request = request["id"].as_str().expect("id");
+    let step = |slug: &str| app.url(&format!("/demandes/{request}/{slug}"));
     let pages = [
         ("accueil", app.url("/")),
         ("annuaire", app.url("/annuaire")),
@@ -341,6 +347,29 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
                 .expect("encoded")
             )),
         ),
+        (
+            "nouvelle-demande",
+            app.url(&format!("/associations/{garden}/demandes/nouvelle")),
+        ),
+        (
+            "nouvelle-demande-erreur",
+            app.url(&format!("/associations/{garden}/demandes/nouvelle#submit")),
+        ),
+        ("demande", app.url(&format!("/demandes/{request}"))),
+        ("etape-projet", step("projet")),
+        ("etape-projet-erreur", step("projet#submit:title=")),
+        ("etape-dates", step("dates-et-lieux")),
+        ("etape-public", step("public")),
+        ("etape-budget", step("budget")),
+        ("etape-budget-erreur", step("budget#submit:l60=12,50")),
+        (
+            "etape-budget-en-direct",
+            step("budget#type:l60=7000&l74_commune=4500"),
+        ),
+        ("verification", step("verification")),
+        ("depot-sans-attestation", step("verification#submit")),
+        ("recepisse", step("verification#submit:attestation=oui")),
+        ("demande-deposee", app.url(&format!("/demandes/{request}"))),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -389,6 +418,20 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("nouvelle-association", 200),
             ("nouvelle-association-erreur", 422),
             ("association", 200),
+            ("nouvelle-demande", 200),
+            ("nouvelle-demande-erreur", 422),
+            ("demande", 200),
+            ("etape-projet", 200),
+            ("etape-projet-erreur", 422),
+            ("etape-dates", 200),
+            ("etape-public", 200),
+            ("etape-budget", 200),
+            ("etape-budget-erreur", 422),
+            ("etape-budget-en-direct", 200),
+            ("verification", 200),
+            ("depot-sans-attestation", 422),
+            ("recepisse", 200),
+            ("demande-deposee", 200),
         ],
         "{visited:?}"
     );
@@ -402,6 +445,18 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     assert_eq!(
         named("mot-de-passe-oublie-erreur").title,
         "Erreur : Mot de passe oublié – Subventions aux associations – Ville de Paris"
+    );
+    // The budget's script totals what is typed before it is saved (the draft's own lines
+    // give 10,000 € of charges: 60 typed as 7,000 makes 11,000; income 10,000 - 4,000 + 4,500).
+    assert_eq!(
+        named("etape-budget-en-direct").live.as_deref(),
+        Some(
+            "Le total des charges (11\u{202f}000 €) doit être égal au total des produits (10\u{202f}500 €)."
+        )
+    );
+    assert_eq!(
+        named("recepisse").title,
+        "Demande déposée – Ateliers d'écriture – Subventions aux associations – Ville de Paris"
     );
     let too_wide: Vec<(&str, u32)> = visited
         .iter()

@@ -126,6 +126,8 @@ pub struct Visited {
     pub title: String,
     /// How wide the page is drawn in a 375-pixel window: 375 unless something sticks out.
     pub phone_width: u32,
+    /// What the page's live region says once its fields were typed in (`#type:`).
+    pub live: Option<String>,
     pub violations: Vec<Violation>,
 }
 
