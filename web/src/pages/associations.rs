@@ -4,7 +4,7 @@
 
 use super::{
     asking_for, errors_page, errors_shown, failed, field_error, field_errors, form_page,
-    not_found_page, said, see_other, unprocessable,
+    not_found_page, said, see_other, unless_hidden, unprocessable,
 };
 use crate::Portal;
 use crate::csrf::Posted;
@@ -187,10 +187,7 @@ async fn association_page(
         .await;
     let (association, members, presides, requests, may_request) = match found {
         Ok(found) => found,
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => return not_found_page(portal),
-        Err(error) => return failed(portal, error),
+        Err(error) => return unless_hidden(portal, error),
     };
     let profile = association.profile;
     let data = context! {

@@ -83,6 +83,16 @@ fn not_found_page(portal: &Portal) -> HttpResponse {
         .answer(portal)
 }
 
+/// A failure as a page: what is not the visitor's to see does not exist.
+fn unless_hidden(portal: &Portal, error: RunError) -> HttpResponse {
+    match error {
+        RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        )) => not_found_page(portal),
+        error => failed(portal, error),
+    }
+}
+
 /// A rule's refusal, in words: the first field's message for invalid input.
 fn said(refusal: DomainError) -> String {
     match refusal {

@@ -4,7 +4,8 @@
 //! the application layer's `ContentInput` and checked by its rules; a step's form checks only
 //! what it must read (a date, a number, an amount).
 
-use super::requests::{STEP_COUNT, STEPS, Step, load, unless_hidden};
+use super::requests::{STEP_COUNT, STEPS, Step, load};
+use super::unless_hidden;
 use super::{errors_page, field_error, field_errors, form_page, not_found_page, see_other};
 use crate::Portal;
 use crate::csrf::Posted;

@@ -3,7 +3,7 @@
 //! everything before it is submitted; the receipt. The CERFA sections, one step each, are in
 //! `request_steps.rs`.
 
-use super::{errors_page, failed, field_error, field_errors, form_page, not_found_page, see_other};
+use super::{errors_page, failed, field_error, field_errors, form_page, see_other, unless_hidden};
 use crate::Portal;
 use crate::csrf::Posted;
 use crate::render::Page;
@@ -229,16 +229,6 @@ pub(super) async fn load(
         })
         .await;
     found.map_err(|error| unless_hidden(portal, error))
-}
-
-/// A failure as a page: what is not the visitor's to see does not exist.
-pub(super) fn unless_hidden(portal: &Portal, error: RunError) -> HttpResponse {
-    match error {
-        RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        )) => not_found_page(portal),
-        error => failed(portal, error),
-    }
 }
 
 #[get("/demandes/{id}")]

@@ -3,7 +3,7 @@
 //! with its state in words, what to do next, and the versions filed, newest first; and
 //! confirming that the profile is still accurate.
 
-use super::{failed, not_found_page, refused, see_other};
+use super::{failed, not_found_page, refused, see_other, unless_hidden};
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
@@ -150,10 +150,7 @@ async fn vault_page(
         .await;
     let (association, standing, versions, (may_confirm, may_attest, may_file)) = match found {
         Ok(found) => found,
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => return not_found_page(portal),
-        Err(error) => return failed(portal, error),
+        Err(error) => return unless_hidden(portal, error),
     };
     let kinds: Vec<Value> = standing
         .kinds
@@ -232,10 +229,7 @@ pub async fn confirm_profile(
         .await;
     match confirmed {
         Ok(()) => see_other(&format!("/associations/{id}/documents")),
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => not_found_page(&portal),
-        Err(error) => failed(&portal, error),
+        Err(error) => unless_hidden(&portal, error),
     }
 }
 
@@ -300,10 +294,7 @@ pub async fn file_document(
         .await
     {
         Ok(filer) => filer,
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => return not_found_page(&portal),
-        Err(error) => return failed(&portal, error),
+        Err(error) => return unless_hidden(&portal, error),
     };
     let Some(_slot) = blobs.slot(portal.runtime.wait).await else {
         return failed(&portal, RunError::Busy);
