@@ -192,6 +192,7 @@ impl Config {
         let bind = bind_raw.parse().map_err(|_| {
             format!("SIMPA_BIND must be an address such as 127.0.0.1:8080 (got {bind_raw:?})")
         })?;
+        let public_url = value("SIMPA_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_raw}"));
         let jwt_secret = value("SIMPA_JWT_SECRET").map(Secret);
         if jwt_secret.as_ref().is_some_and(|s| s.0.len() < 32) {
             return Err("SIMPA_JWT_SECRET must be at least 32 bytes long".into());
@@ -316,8 +317,9 @@ impl Config {
                     }
                 },
                 from: value("SIMPA_MAIL_FROM").unwrap_or_else(|| "Simpa <no-reply@simpa.invalid>".into()),
-                request_link: simpa_app::notify::RequestLink(value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("http://{bind_raw}/api/v1/requests/{{id}}"))),
-                account_links: simpa_app::notify::AccountLinks(value("SIMPA_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_raw}"))),
+                // A request's page in the portal, where people reach it.
+                request_link: simpa_app::notify::RequestLink(value("SIMPA_REQUEST_LINK").unwrap_or_else(|| format!("{}/demandes/{{id}}", public_url.trim_end_matches('/')))),
+                account_links: simpa_app::notify::AccountLinks(public_url.clone()),
                 mail_dir,
             },
             outbox: OutboxConfig {

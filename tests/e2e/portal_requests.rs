@@ -285,6 +285,13 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
         page.contains("vérifie que le dossier est complet"),
         "{page}"
     );
+    // The acknowledgement's link leads to the request's page in the portal (where people
+    // reach it: SIMPA_PUBLIC_URL, by default the address `make run` serves).
+    let acknowledgement = app.mailed("president1@exemple.org", &format!("%{number}%"));
+    assert!(
+        acknowledgement.contains(&format!("\nhttp://127.0.0.1:8080/demandes/{request}")),
+        "{acknowledgement}"
+    );
     // What the API reads is what the pages wrote.
     assert_eq!(view["state"], "submitted");
     assert_eq!(
