@@ -8,8 +8,8 @@ use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use crate::request_content::ContentInput;
 use chrono::{DateTime, Utc};
-use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::{ActionKind, Command, decide, possible_actions};
+use simpa_domain::document::DocumentKind;
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
@@ -19,7 +19,7 @@ use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
 use simpa_persistence::reference::district_numbers;
 use simpa_persistence::requests::{RequestFilter, ViewAtRead};
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, requests};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, documents, requests};
 use simpa_persistence::{Keyset, Page};
 use uuid::Uuid;
 
@@ -64,14 +64,20 @@ fn readable_as(
     request.ok_or_else(|| DomainError::NotFound { what: "request" }.into())
 }
 
-/// A request as the portal shows it to someone who may read it: who reads, the request,
-/// its campaign, its association's name, and what the reader may do with it in its state.
+/// A request as the portal shows it to someone who may read it: who reads, its file (the
+/// request, its campaign, its association's name, its history, the versions attached), the
+/// kinds of documents (to name what is asked), and what the reader may do with it now.
 pub struct Shown {
     pub signed: Signed,
-    pub request: StoredRequest,
-    pub campaign: Campaign,
-    pub association: String,
+    pub file: RequestFile,
+    pub kinds: Vec<DocumentKind>,
     pub possible: Vec<ActionKind>,
+}
+
+impl Shown {
+    pub fn request(&self) -> &StoredRequest {
+        &self.file.request
+    }
 }
 
 /// Reads a request for its page (see [`Shown`]); "not found" for whoever may not see it.
@@ -82,23 +88,14 @@ pub fn show(
     id: RequestId,
 ) -> StoreResult<Shown> {
     let (signed, request) = load_readable(conn, subject, id, false)?;
-    let campaign = campaigns::get(conn, request.campaign)?
-        .ok_or(DomainError::NotFound { what: "campaign" })?;
-    let association = associations::get(conn, request.association)?
-        .ok_or(DomainError::NotFound {
-            what: "association",
-        })?
-        .profile
-        .name;
     let possible = possible_actions(
         &request.facts,
         &policy::parties(&signed.actor, request.association),
     );
     Ok(Shown {
         signed,
-        request,
-        campaign,
-        association,
+        file: RequestFile::load(conn, request)?,
+        kinds: documents::kinds(conn)?,
         possible,
     })
 }

@@ -618,6 +618,35 @@ impl ActionKind {
         )
     }
 
+    /// What the action did, as a request's timeline says it to the association.
+    pub fn done(self) -> &'static str {
+        match self {
+            ActionKind::Create => "Brouillon commencé",
+            ActionKind::Edit => "Demande modifiée",
+            ActionKind::Submit => "Demande déposée",
+            ActionKind::DeclareAdmissible => "Demande déclarée recevable",
+            ActionKind::AskDocuments => "Pièces ou informations demandées",
+            ActionKind::Resubmit => "Demande complétée et renvoyée",
+            ActionKind::RejectInadmissible => "Demande rejetée comme irrecevable",
+            ActionKind::Dispatch => "Instruction confiée",
+            ActionKind::GiveOpinion => "Avis rendu",
+            ActionKind::OverrideProposal => "Montant proposé modifié",
+            ActionKind::Withdraw => "Demande retirée",
+            ActionKind::DeclareInterests => "Liens d'intérêts déclarés",
+            ActionKind::Rank => "Demande retenue par le jury",
+            ActionKind::RejectAfterJury => "Demande écartée par le jury",
+            ActionKind::Schedule => "Demande inscrite dans une délibération",
+            ActionKind::Unschedule => "Demande retirée de la délibération",
+            ActionKind::Grant => "Subvention votée par le conseil",
+            ActionKind::RefuseByVote => "Subvention refusée par le conseil",
+            ActionKind::FileFinalReport => "Compte rendu financier déposé",
+            ActionKind::AcceptFinalReport => "Compte rendu financier accepté",
+            ActionKind::AskReportChanges => "Compte rendu financier à reprendre",
+            ActionKind::OrderRepayment => "Reversement demandé",
+            ActionKind::Close => "Dossier clos",
+        }
+    }
+
     /// Attaches the document versions then in force (and checks the request is complete).
     pub fn attaches_documents(self) -> bool {
         matches!(self, ActionKind::Submit | ActionKind::Resubmit)

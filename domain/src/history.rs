@@ -40,6 +40,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// What an `ask_documents` event asked and by when (nothing for other events).
+    pub fn asked(&self) -> (Vec<crate::circuit::AskedItem>, Option<chrono::NaiveDate>) {
+        let details = serde_json::from_str(&self.details).unwrap_or_default();
+        crate::circuit::asked_in(&details)
+    }
+
     /// The event that follows `previous` (or starts the history), hashed.
     pub fn next(
         previous: Option<&Event>,

@@ -370,6 +370,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ("depot-sans-attestation", step("verification#submit")),
         ("recepisse", step("verification#submit:attestation=oui")),
         ("demande-deposee", app.url(&format!("/demandes/{request}"))),
+        ("retrait", step("retrait")),
+        (
+            "demande-retiree",
+            step("retrait#submit:reason=Projet%20report%C3%A9"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -432,6 +437,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("depot-sans-attestation", 422),
             ("recepisse", 200),
             ("demande-deposee", 200),
+            ("retrait", 200),
+            ("demande-retiree", 200),
         ],
         "{visited:?}"
     );

@@ -6,7 +6,8 @@
 use crate::portal::shown;
 use crate::portal_associations::signed_in_browser;
 use crate::portal_sessions::{csrf_of, sign_in};
-use crate::requests::{City, ready_association};
+use crate::requests::{City, act, create_draft, ready_association};
+use serde_json::json;
 use simpa_tests::browser::Browser;
 use simpa_tests::client::PASSWORD;
 use simpa_tests::{Backend, on_both_backends};
@@ -357,4 +358,176 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     );
 }
 
-on_both_backends!(a_treasurer_files_a_request_step_by_step_in_the_pages);
+fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
+    let (president, association) = ready_association(app, 2);
+    let draft = create_draft(app, &president, &campaign, &association);
+    let request = draft["id"].as_str().expect("id").to_owned();
+    act(app, &president, &request, json!({"action": "submit"})).expect(200);
+    let browser = Browser::default();
+    let signed = sign_in(&browser, app, "president2@exemple.org", PASSWORD, "/compte");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let page_of = |path: &str| {
+        let (status, _, page) = browser.go(&app.url(path));
+        assert_eq!(status, 200, "{path}: {page}");
+        shown(&page)
+    };
+    let request_page = format!("/demandes/{request}");
+
+    // Submitted: where it stands, the city's deadline, the documents attached, the history.
+    let page = page_of(&request_page);
+    assert!(page.contains("Déposée</strong> depuis le"), "{page}");
+    assert!(
+        page.contains("Le bureau des subventions vérifie que le dossier est complet"),
+        "{page}"
+    );
+    assert!(
+        page.contains("La vérification du dossier doit aboutir en"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<h2 class=\"govuk-heading-m\">Pièces jointes au dépôt</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("<strong>Demande déposée</strong>"), "{page}");
+    assert!(
+        page.contains(
+            "href=\"/demandes/{request}/retrait\""
+                .replace("{request}", &request)
+                .as_str()
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("Compléter la demande"), "{page}");
+
+    // The bureau asks for a document and a part of the request: the page lists them, each
+    // linked to where it is answered, and the e-mail leads to the page.
+    let due_on = (app.today() + chrono::Duration::days(15)).to_string();
+    let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "incorrect"}, {"field": "budget", "reason": "incorrect"}], "message": "Le RIB ne porte pas le nom de l'association.", "due_on": due_on});
+    act(app, &city.bureau, &request, ask).expect(200);
+    let mail = app.mailed(
+        "president2@exemple.org",
+        "Pièces ou informations demandées%",
+    );
+    assert!(
+        mail.contains(&format!("http://127.0.0.1:8080{request_page}")),
+        "{mail}"
+    );
+    let page = page_of(&request_page);
+    let association_id = association["id"].as_str().expect("id");
+    assert!(page.contains("La Ville vous demande"), "{page}");
+    assert!(
+        page.contains("Le RIB ne porte pas le nom de l'association."),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<a class=\"govuk-link\" href=\"/associations/{association_id}/documents#rib\">"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<a class=\"govuk-link\" href=\"/demandes/{request}/budget\">Le budget : le budget</a> (incorrect)")),
+        "{page}"
+    );
+    assert!(page.contains("Le délai de la Ville est suspendu"), "{page}");
+    assert!(page.contains("Vérifier et renvoyer"), "{page}");
+
+    // Three days later, the treasurer corrects the budget and sends the request back.
+    app.clock.advance(chrono::TimeDelta::days(3));
+    let signed = sign_in(&browser, app, "president2@exemple.org", PASSWORD, "/compte");
+    assert_eq!(signed.status, 303, "signed in again: {}", signed.body);
+    let csrf = csrf_of(&browser, app, &format!("/demandes/{request}/budget"));
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        browser.submit(&app.url(path), fields, Some(&app.base))
+    };
+    let budget = [
+        ("csrf", csrf.as_str()),
+        ("l60", "6000"),
+        ("l64", "4000"),
+        ("l70", "2000"),
+        ("l74_commune", "4000"),
+        ("l74_etat", "4000"),
+        ("l864", "1000"),
+        ("l870", "1500"),
+    ];
+    let saved = post(&format!("/demandes/{request}/budget"), &budget);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = page_of(&format!("/demandes/{request}/verification"));
+    assert!(page.contains("Les emplois des contributions volontaires en nature (compte 86 : 1\u{202f}000 €) doivent égaler les contributions reçues (compte 87 : 1\u{202f}500 €)."), "{page}");
+    let mut budget = budget.to_vec();
+    budget[7].1 = "1000";
+    let saved = post(&format!("/demandes/{request}/budget"), &budget);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = page_of(&format!("/demandes/{request}/verification"));
+    assert!(page.contains("Renvoyer la demande</button>"), "{page}");
+    let sent = post(
+        &format!("/demandes/{request}/depot"),
+        &[("csrf", &csrf), ("attestation", "oui")],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let view = app
+        .get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(view["state"], "submitted");
+    let page = page_of(&request_page);
+    assert!(
+        page.contains("<strong>Demande complétée et renvoyée</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("elle a attendu votre réponse 3 jour(s)"),
+        "{page}"
+    );
+
+    // Someone else may not withdraw it; the president does, saying why.
+    let stranger = signed_in_browser(app, "intrus@exemple.org");
+    let stranger_csrf = csrf_of(&stranger, app, "/compte");
+    let (status, _, _) = stranger.go(&app.url(&format!("/demandes/{request}/retrait")));
+    assert_eq!(status, 404);
+    let (status, _) = stranger.post_form(
+        &app.url(&format!("/demandes/{request}/retrait")),
+        &[("csrf", &stranger_csrf)],
+        Some(&app.base),
+    );
+    assert_eq!(status, 404);
+    let page = page_of(&format!("/demandes/{request}/retrait"));
+    assert!(
+        page.contains("Une demande retirée ne peut plus être instruite"),
+        "{page}"
+    );
+    let withdrawn = post(
+        &format!("/demandes/{request}/retrait"),
+        &[
+            ("csrf", &csrf),
+            ("reason", "Le projet est reporté à l'an prochain."),
+        ],
+    );
+    assert_eq!(
+        withdrawn.location,
+        Some(app.url(&request_page)),
+        "{}",
+        withdrawn.body
+    );
+    let page = page_of(&request_page);
+    assert!(page.contains("Retirée</strong>"), "{page}");
+    assert!(page.contains("<strong>Demande retirée</strong>"), "{page}");
+    assert!(
+        page.contains("Le projet est reporté à l'an prochain."),
+        "{page}"
+    );
+    assert!(!page.contains("/retrait"), "no second withdrawal: {page}");
+    let (status, location, _) = browser.go(&app.url(&format!("/demandes/{request}/retrait")));
+    assert_eq!((status, location), (303, Some(app.url(&request_page))));
+}
+
+on_both_backends!(
+    a_treasurer_files_a_request_step_by_step_in_the_pages,
+    a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages,
+);

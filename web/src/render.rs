@@ -58,6 +58,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_budget.html",
     "request_check.html",
     "request_receipt.html",
+    "request_withdrawal.html",
 );
 
 /// The templates that are parts of pages, not pages.

@@ -67,6 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(requests::check_page)
         .service(requests::submit)
         .service(requests::receipt)
+        .service(requests::withdrawal_page)
+        .service(requests::withdraw)
         .service(request_steps::step_view)
         .service(request_steps::save_step);
 }

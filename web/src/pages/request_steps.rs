@@ -358,7 +358,7 @@ async fn step_page(
         Ok(districts) => districts,
         Err(error) => return unless_hidden(portal, error),
     };
-    let content = &shown.request.content;
+    let content = &shown.request().content;
     // The totals of what was typed, or of what is stored.
     let (typed, budget) = match typed {
         Some(typed) => {
@@ -370,8 +370,8 @@ async fn step_page(
     };
     let data = context! {
         id => id.to_string(),
-        association => shown.association,
-        campaign => shown.campaign.settings.title,
+        association => shown.file.association,
+        campaign => shown.file.campaign.settings.title,
         title => content.title,
         step => step.name,
         number => step.number(),

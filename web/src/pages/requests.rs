@@ -20,12 +20,13 @@ use simpa_app::request_content::ContentInput;
 use simpa_app::requests::{self, Shown};
 use simpa_app::runtime::RunError;
 use simpa_domain::budget::Side;
-use simpa_domain::circuit::{ActionKind, Command};
+use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
+use simpa_domain::history::{Event, transitions};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
 use simpa_domain::request::{RequestContent, RequestState};
-use simpa_domain::tracking::whereabouts;
+use simpa_domain::tracking::{Step as ClockStep, sla_clock, whereabouts};
 use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
@@ -167,7 +168,7 @@ fn state_tag(state: RequestState) -> &'static str {
 /// What the request's pages share: its names, where it stands and the steps, each with
 /// whether something in it is missing.
 fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value {
-    let request = &shown.request;
+    let request = shown.request();
     let (_, next) = whereabouts(&request.facts);
     let editable = shown.possible.contains(&ActionKind::Edit);
     let steps: Vec<Value> = STEPS
@@ -184,9 +185,9 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
     context! {
         id => request.id.to_string(),
         association_id => request.association.to_string(),
-        association => shown.association,
-        campaign => shown.campaign.settings.title,
-        closes_on => shown.campaign.settings.closes_at.map(|at| city_date(portal, at)),
+        association => shown.file.association,
+        campaign => shown.file.campaign.settings.title,
+        closes_on => shown.file.campaign.settings.closes_at.map(|at| city_date(portal, at)),
         number => request.number.map(|n| n.to_string()),
         title => request.content.title,
         state => request.facts.state.label(),
@@ -200,7 +201,130 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
         step_count => STEP_COUNT,
         answers => answers(&request.content),
         missing => missing_shown(missing, request.id, request.association),
+        clock => clock_shown(portal, shown),
+        asked => asked_shown(shown),
+        timeline => timeline(portal, &shown.file.events),
+        documents => shown.file.documents.iter().map(|v| {
+            let label = shown.kinds.iter().find(|k| k.code == v.kind_code).map_or(v.kind_code.as_str(), |k| k.label.as_str());
+            context! { label => label, file => v.file.as_ref().map(|f| f.file_name.clone()) }
+        }).collect::<Vec<_>>(),
+        withdrawable => shown.possible.contains(&ActionKind::Withdraw),
+        resubmission => request.facts.state == RequestState::Incomplete,
     }
+}
+
+/// The city's time against its deadline, and the time waiting for the association, in words.
+fn clock_shown(portal: &Portal, shown: &Shown) -> Value {
+    let request = shown.request();
+    let now = portal.runtime.now();
+    let clock = sla_clock(
+        &transitions(&shown.file.events),
+        request.facts.resume_state,
+        &shown.file.campaign.settings.sla,
+        now,
+    );
+    let step = clock.step.map(|step| match step {
+        ClockStep::Admissibility => "la vérification du dossier",
+        ClockStep::Instruction => "l'instruction",
+    });
+    context! {
+        with_city => clock.with_city.num_days(),
+        with_association => clock.with_association.num_days(),
+        step => step,
+        allowed => clock.step_allowed_days,
+        due_on => clock.due_at.map(|at| city_date(portal, at)),
+        overdue => clock.is_overdue(now),
+        shown => request.submitted_at.is_some(),
+    }
+}
+
+/// What the city asks of the association while the request is incomplete: each document or
+/// part of the request, why, where to answer it, and by when.
+fn asked_shown(shown: &Shown) -> Value {
+    let request = shown.request();
+    if request.facts.state != RequestState::Incomplete {
+        return Value::from(());
+    }
+    let Some(event) = shown
+        .file
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.action == ActionKind::AskDocuments)
+    else {
+        return Value::from(());
+    };
+    let (items, due_on) = event.asked();
+    let items: Vec<Value> = items
+        .iter()
+        .map(|item| {
+            let (what, address) = match &item.what {
+                Asked::Document(code) => (
+                    shown
+                        .kinds
+                        .iter()
+                        .find(|k| &k.code == code)
+                        .map_or(code.clone(), |k| k.label.clone()),
+                    format!("/associations/{}/documents#{code}", request.association),
+                ),
+                Asked::Field(field) => {
+                    let step = STEPS.iter().find(|s| s.owns(field));
+                    (
+                        format!(
+                            "{} : {}",
+                            step.map_or("La demande", |s| s.name),
+                            field_in_words(field)
+                        ),
+                        step.map_or(format!("/demandes/{}", request.id), |s| {
+                            s.address(request.id, request.association)
+                        }),
+                    )
+                }
+            };
+            context! { what => what, reason => item.reason.label(), address => address }
+        })
+        .collect();
+    context! {
+        items => items,
+        message => event.public_message,
+        due_on => due_on.map(long_french_date),
+    }
+}
+
+/// A part of the request the city may ask about, as the association reads it.
+fn field_in_words(field: &str) -> &'static str {
+    match field {
+        "title" => "le titre",
+        "summary" => "la présentation du projet",
+        "objectives" => "les objectifs",
+        "target_public" => "le public visé",
+        "expected_beneficiaries" => "le nombre de bénéficiaires",
+        "districts" => "les lieux",
+        "start_date" => "la date de début",
+        "end_date" => "la date de fin",
+        "nature" => "la nature de la demande",
+        "requested_cents" => "le montant demandé",
+        "budget" => "le budget",
+        "indicators" => "les indicateurs",
+        _ => "une information",
+    }
+}
+
+/// The public timeline, the latest first: when, what happened, who did it, what was said.
+fn timeline(portal: &Portal, events: &[Event]) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e.visibility == Visibility::Public)
+        .rev()
+        .map(|e| {
+            context! {
+                on => city_date(portal, e.at),
+                done => e.action.done(),
+                by => if e.action.is_the_applicants() { "L'association" } else { "La Ville" },
+                message => e.public_message,
+            }
+        })
+        .collect()
 }
 
 /// The request and what is missing for the association to submit it (nothing is checked
@@ -221,7 +345,7 @@ pub(super) async fn load(
                 .iter()
                 .any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit));
             let missing = if submittable {
-                what_is_missing(conn, &shown.signed, &shown.request, now)?
+                what_is_missing(conn, &shown.signed, shown.request(), now)?
             } else {
                 vec![]
             };
@@ -265,7 +389,7 @@ pub async fn check_page(
             )
             .visitor(&visitor),
         ),
-        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request.id)),
+        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request().id)),
         Err(answer) => answer,
     }
 }
@@ -339,6 +463,76 @@ pub async fn submit(
     }
 }
 
+#[get("/demandes/{id}/retrait")]
+pub async fn withdrawal_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    match load(&portal, &visitor, path.into_inner()).await {
+        Ok((shown, _)) if shown.possible.contains(&ActionKind::Withdraw) => form_page(
+            &portal,
+            &req,
+            Page::new(
+                "request_withdrawal.html",
+                request_data(&portal, &shown, &[]),
+            )
+            .visitor(&visitor),
+        ),
+        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request().id)),
+        Err(answer) => answer,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawalForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The association withdraws its request, saying why if it wishes.
+#[post("/demandes/{id}/retrait")]
+pub async fn withdraw(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    Posted(form): Posted<WithdrawalForm>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let notifier = portal.runtime.notifier.clone();
+    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let withdrawn = portal
+        .runtime
+        .write(move |conn| {
+            let (signed, request) =
+                requests::load_readable(conn, subject, RequestId::from_uuid(id), true)?;
+            let command = Command::Withdraw { reason };
+            act_as_reader(conn, &signed, request, command, now, &notifier)
+        })
+        .await;
+    let errors = match withdrawn {
+        Ok(_) => return see_other(&format!("/demandes/{id}")),
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
+        ))) => vec![field_error("reason", message)],
+        Err(error) => match field_errors(&error) {
+            Some(errors) => errors.to_vec(),
+            None => return unless_hidden(&portal, error),
+        },
+    };
+    match load(&portal, &visitor, id).await {
+        Ok((shown, _)) => {
+            let data = context! { reason => form.reason, ..request_data(&portal, &shown, &[]) };
+            let page = errors_page("request_withdrawal.html", &errors, data).visitor(&visitor);
+            form_page(&portal, &req, page)
+        }
+        Err(answer) => answer,
+    }
+}
+
 #[get("/demandes/{id}/recepisse")]
 pub async fn receipt(
     portal: web::Data<Portal>,
@@ -346,13 +540,13 @@ pub async fn receipt(
     path: web::Path<Uuid>,
 ) -> HttpResponse {
     match load(&portal, &visitor, path.into_inner()).await {
-        Ok((shown, _)) if shown.request.submitted_at.is_some() => {
+        Ok((shown, _)) if shown.request().submitted_at.is_some() => {
             let data = request_data(&portal, &shown, &[]);
             Page::new("request_receipt.html", data)
                 .visitor(&visitor)
                 .answer(&portal)
         }
-        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request.id)),
+        Ok((shown, _)) => see_other(&format!("/demandes/{}", shown.request().id)),
         Err(answer) => answer,
     }
 }
