@@ -25,7 +25,9 @@ use simpa_persistence::grants::{
     self, DraftedAgreement, Due, Grant, NewPayment, NewRepayment, OpenedGrant,
 };
 use simpa_persistence::requests;
-use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, agreements, locks};
+use simpa_persistence::{
+    DbConnection, Keyset, Page, StoreError, StoreResult, agreements, deliberations, locks,
+};
 use uuid::Uuid;
 
 /// A grant the actor may read, with its agreement and its request.
@@ -169,6 +171,34 @@ pub fn read(
 ) -> StoreResult<ReadableGrant> {
     let actor = load_actor(conn, subject)?;
     readable_grant(conn, &actor, id, false)
+}
+
+/// A request's grant as its page shows it: the grant, its agreement and the deliberation
+/// that voted it; `None` while the request has no grant.
+pub struct Followed {
+    pub grant: Grant,
+    pub agreement: Option<agreements::Agreement>,
+    pub deliberation: Option<deliberations::Deliberation>,
+}
+
+/// The grant of a request, for whom may read it (see [`Followed`]).
+#[tracing::instrument(name = "grants::followed", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn followed(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+) -> StoreResult<Option<Followed>> {
+    let readable = match read(conn, subject, id) {
+        Ok(readable) => readable,
+        Err(StoreError::Domain(DomainError::NotFound { what: "grant" })) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let deliberation = deliberations::get(conn, readable.grant.deliberation)?;
+    Ok(Some(Followed {
+        grant: readable.grant,
+        agreement: readable.agreement,
+        deliberation,
+    }))
 }
 
 /// Replaces a grant's schedule of installments (finance), if the grant is still the version

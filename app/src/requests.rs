@@ -4,6 +4,7 @@
 
 use crate::access::require;
 use crate::clock::CityNow;
+use crate::grants::{Followed, followed};
 use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use crate::request_content::ContentInput;
@@ -13,7 +14,7 @@ use simpa_domain::document::DocumentKind;
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
-use simpa_domain::request::RequestContent;
+use simpa_domain::request::{RequestContent, RequestState};
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
@@ -72,6 +73,8 @@ pub struct Shown {
     pub file: RequestFile,
     pub kinds: Vec<DocumentKind>,
     pub possible: Vec<ActionKind>,
+    /// Once voted: the grant, its agreement and its deliberation.
+    pub grant: Option<Followed>,
 }
 
 impl Shown {
@@ -92,11 +95,20 @@ pub fn show(
         &request.facts,
         &policy::parties(&signed.actor, request.association),
     );
+    let grant = if matches!(
+        request.facts.state,
+        RequestState::Granted | RequestState::Closed
+    ) {
+        followed(conn, subject, id)?
+    } else {
+        None
+    };
     Ok(Shown {
         signed,
         file: RequestFile::load(conn, request)?,
         kinds: documents::kinds(conn)?,
         possible,
+        grant,
     })
 }
 

@@ -12,7 +12,12 @@ use simpa_tests::{Backend, TestApp, User, on_both_backends};
 
 /// A submitted request of a new association asking for `requested` cents, its budget
 /// balanced around it.
-fn submitted_asking(app: &TestApp, n: u32, campaign: &Value, requested: i64) -> (User, String) {
+pub(crate) fn submitted_asking(
+    app: &TestApp,
+    n: u32,
+    campaign: &Value,
+    requested: i64,
+) -> (User, String) {
     let (president, association) = ready_association(app, n);
     let request = submit_asking(app, &president, &association, campaign, requested, None);
     (president, request)
@@ -42,7 +47,7 @@ fn submit_asking(
 
 /// Instructs the requests (the DAC proposing what they ask), puts them on a deliberation and
 /// votes it today.
-fn granted_today(city: &City, reference: &str, requests: &[(&str, i64)]) {
+pub(crate) fn granted_today(city: &City, reference: &str, requests: &[(&str, i64)]) {
     let app = &city.app;
     for (request, cents) in requests {
         city.admit_and_dispatch(request, "DAC", &[]);
@@ -89,7 +94,7 @@ fn last_message(app: &TestApp, user: &User, request: &str) -> String {
         .to_owned()
 }
 
-fn grant_path(request: &str) -> String {
+pub(crate) fn grant_path(request: &str) -> String {
     format!("{}/grant", path(request))
 }
 

@@ -3,6 +3,7 @@
 //! page that lists what is missing, the attestation, the receipt; what the API then reads is
 //! what the pages wrote. Someone else's request is not found, a forged form is refused.
 
+use crate::grants::{grant_path, granted_today, submitted_asking};
 use crate::portal::shown;
 use crate::portal_associations::signed_in_browser;
 use crate::portal_sessions::{csrf_of, sign_in};
@@ -527,7 +528,125 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     assert_eq!((status, location), (303, Some(app.url(&request_page))));
 }
 
+fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 3, &campaign, 3_000_000);
+    granted_today(&city, "2027 DAC 41", &[(&request, 2_500_000)]);
+    let browser = Browser::default();
+    let signed = sign_in(&browser, app, "president3@exemple.org", PASSWORD, "/compte");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let page_of = |path: &str| {
+        let (status, _, page) = browser.go(&app.url(path));
+        assert_eq!(status, 200, "{path}: {page}");
+        shown(&page)
+    };
+    let request_page = format!("/demandes/{request}");
+    let agreement_page = format!("/demandes/{request}/convention");
+
+    // Voted: less than asked, by which deliberation; the agreement waits for the association.
+    let page = page_of(&request_page);
+    assert!(page.contains("Subvention accordée</strong>"), "{page}");
+    assert!(
+        page.contains("<strong>25\u{202f}000 €</strong> pour 30\u{202f}000 € demandés : la Ville accorde moins que le montant demandé"),
+        "{page}"
+    );
+    assert!(
+        page.contains("délibération 2027 DAC 41 « Subventions »"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"{agreement_page}\"")),
+        "{page}"
+    );
+    assert!(page.contains(": à signer par l'association"), "{page}");
+    assert!(
+        page.contains("0 € versés, 25\u{202f}000 € restant à verser"),
+        "{page}"
+    );
+    assert!(page.contains("À déposer avant le 30 juin 2028"), "{page}");
+
+    // The agreement's text, and the form that signs it: the box must be ticked.
+    let page = page_of(&agreement_page);
+    assert!(page.contains("Pas encore signée"), "{page}");
+    assert!(
+        page.contains("25\u{202f}000 €") || page.contains("25 000"),
+        "{page}"
+    );
+    let csrf = crate::portal::hidden(&page, "csrf");
+    let version = crate::portal::hidden(&page, "version");
+    let unticked = browser.submit(
+        &app.url(&agreement_page),
+        &[("csrf", &csrf), ("version", &version)],
+        Some(&app.base),
+    );
+    assert_eq!(unticked.status, 422, "{}", unticked.body);
+    assert!(
+        shown(&unticked.body).contains("href=\"#read\""),
+        "{}",
+        unticked.body
+    );
+    let stranger = signed_in_browser(app, "voisin@exemple.org");
+    let (status, _, _) = stranger.go(&app.url(&agreement_page));
+    assert_eq!(status, 404);
+    let signing = browser.submit(
+        &app.url(&agreement_page),
+        &[("csrf", &csrf), ("version", &version), ("read", "oui")],
+        Some(&app.base),
+    );
+    assert_eq!(
+        signing.location,
+        Some(app.url(&agreement_page)),
+        "{}",
+        signing.body
+    );
+    let page = page_of(&agreement_page);
+    assert!(
+        page.contains("Signée par Test president3@exemple.org le"),
+        "{page}"
+    );
+    assert!(!page.contains("Signer la convention</button>"), "{page}");
+    let grant = app
+        .get(&grant_path(&request), Some(&president.access))
+        .expect(200)
+        .clone();
+    assert_eq!(grant["agreement"]["status"], "signed_by_association");
+
+    // The city countersigns, finance pays: the payment shows on the request's page.
+    let agreement = grant["agreement"]["id"].as_str().expect("id");
+    app.send(
+        app.request(
+            reqwest::Method::POST,
+            &format!("/api/v1/agreements/{agreement}/countersign"),
+        )
+        .bearer_auth(&city.bureau.access)
+        .header("If-Match", "*")
+        .json(&json!({})),
+    )
+    .expect(200);
+    let finance = app.staff(
+        &city.admin,
+        "finance@ville.test",
+        json!({"kind": "finance"}),
+    );
+    app.post(
+        &format!("{}/payments", grant_path(&request)),
+        Some(&finance.access),
+        &json!({"amount_cents": 1_000_000, "paid_on": app.today(), "reference": "MDT-2027-0042"}),
+    )
+    .expect(201);
+    let page = page_of(&request_page);
+    assert!(page.contains(": signée par les deux parties"), "{page}");
+    assert!(page.contains("MDT-2027-0042"), "{page}");
+    assert!(
+        page.contains("10\u{202f}000 € versés, 15\u{202f}000 € restant à verser"),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    the_president_reads_and_signs_the_agreement_and_follows_the_payments,
     a_treasurer_files_a_request_step_by_step_in_the_pages,
     a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages,
 );

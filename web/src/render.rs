@@ -59,6 +59,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_check.html",
     "request_receipt.html",
     "request_withdrawal.html",
+    "agreement.html",
 );
 
 /// The templates that are parts of pages, not pages.

@@ -4,6 +4,7 @@ mod account;
 mod account_links;
 mod associations;
 mod directory;
+mod grant;
 mod home;
 mod open_data;
 mod request_steps;
@@ -69,6 +70,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(requests::receipt)
         .service(requests::withdrawal_page)
         .service(requests::withdraw)
+        .service(grant::agreement_view)
+        .service(grant::sign)
         .service(request_steps::step_view)
         .service(request_steps::save_step);
 }

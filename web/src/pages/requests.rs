@@ -210,6 +210,7 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
         }).collect::<Vec<_>>(),
         withdrawable => shown.possible.contains(&ActionKind::Withdraw),
         resubmission => request.facts.state == RequestState::Incomplete,
+        grant => shown.grant.as_ref().map(|g| super::grant::grant_shown(g, request.content.requested_cents, request.id.uuid())),
     }
 }
 
