@@ -643,6 +643,86 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
         page.contains("10\u{202f}000 € versés, 15\u{202f}000 € restant à verser"),
         "{page}"
     );
+
+    // The final report: each line planned beside what was carried out.
+    let report = format!("/demandes/{request}/compte-rendu");
+    assert!(
+        page.contains(&format!(
+            "href=\"{report}\">Déposer ou consulter le compte rendu financier"
+        )),
+        "{page}"
+    );
+    let page = page_of(&report);
+    assert!(
+        page.contains("<label for=\"r0\">60 · Achats</label>"),
+        "{page}"
+    );
+    assert!(page.contains("32\u{202f}000 €"), "{page}");
+    let csrf = crate::portal::hidden(&page, "csrf");
+    let post = |fields: &[(&str, &str)]| browser.submit(&app.url(&report), fields, Some(&app.base));
+    let mut lines = vec![
+        ("csrf", csrf.as_str()),
+        ("r0", "trente"),
+        ("r1", "4000"),
+        ("r2", "2000"),
+        ("r3", "30000"),
+        ("r4", "0"),
+        ("r5", "1000"),
+        ("r6", "1000"),
+        ("summary", "Quarante ateliers, au centre social."),
+    ];
+    let wrong = post(&lines);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#r0\""),
+        "{}",
+        wrong.body
+    );
+    assert!(
+        shown(&wrong.body).contains(">Quarante ateliers, au centre social.</textarea>"),
+        "what was typed stays"
+    );
+    // Unbalanced, an indicator without its value, a line far from the plan without the annex:
+    // every rule at its place.
+    lines[1].1 = "20000";
+    let wrong = post(&lines);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let body = shown(&wrong.body);
+    for anchor in ["#budget", "#indicators", "#annex"] {
+        assert!(
+            body.contains(&format!("href=\"{anchor}\"")),
+            "{anchor}: {body}"
+        );
+    }
+    assert!(
+        body.contains("Indiquez la valeur atteinte de l'indicateur prévu « Jeunes accompagnés »"),
+        "{body}"
+    );
+    lines[1].1 = "28000";
+    lines.push(("achieved_0", "75"));
+    lines.push((
+        "annex",
+        "La DRAC n'a finalement rien versé : les achats ont été réduits.",
+    ));
+    let filed = post(&lines);
+    assert_eq!(filed.location, Some(app.url(&report)), "{}", filed.body);
+    let page = page_of(&report);
+    assert!(page.contains("Déposé, en cours d'examen"), "{page}");
+    assert!(
+        page.contains("0 € (0 %) <strong>écart de plus de 15 %</strong>"),
+        "{page}"
+    );
+    assert!(!page.contains("Déposer le compte rendu</button>"), "{page}");
+    let stranger_page = stranger.go(&app.url(&report));
+    assert_eq!(stranger_page.0, 404);
+    let view = app
+        .get(
+            &format!("/api/v1/requests/{request}/final-report"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(view["status"], "filed");
 }
 
 on_both_backends!(

@@ -60,6 +60,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_receipt.html",
     "request_withdrawal.html",
     "agreement.html",
+    "final_report.html",
 );
 
 /// The templates that are parts of pages, not pages.

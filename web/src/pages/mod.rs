@@ -4,6 +4,7 @@ mod account;
 mod account_links;
 mod associations;
 mod directory;
+mod final_report;
 mod grant;
 mod home;
 mod open_data;
@@ -72,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(requests::withdraw)
         .service(grant::agreement_view)
         .service(grant::sign)
+        .service(final_report::report_view)
+        .service(final_report::file_report)
         .service(request_steps::step_view)
         .service(request_steps::save_step);
 }
