@@ -23,7 +23,7 @@ pub(crate) fn submitted_asking(
     (president, request)
 }
 
-fn submit_asking(
+pub(crate) fn submit_asking(
     app: &TestApp,
     president: &User,
     association: &Value,

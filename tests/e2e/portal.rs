@@ -1,6 +1,8 @@
 //! The portal's pages over HTTP: the home page and its styles, and the pages the links of
 //! Simpa's e-mails lead to, their forms posted as a browser posts them.
 
+use crate::grants::{granted_today, submit_asking};
+use crate::members::{accept, invite};
 use crate::requests::{City, campaign_body, create_draft};
 use serde_json::json;
 use simpa_tests::browser::Browser;
@@ -249,6 +251,20 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let request = create_draft(app, &lea, &campaign, &garden_json);
     let request = request["id"].as_str().expect("id");
     let step = |slug: &str| app.url(&format!("/demandes/{request}/{slug}"));
+    // Another of its requests, voted above 23,000 €: its agreement to sign, its report.
+    // Filed by its treasurer: Léa confirms her address in the browser, later.
+    let treasurer = app.new_user("tresoriere@exemple.org");
+    let invitation = invite(
+        app,
+        &lea,
+        &garden_json,
+        "tresoriere@exemple.org",
+        "treasurer",
+    );
+    accept(app, &treasurer, &invitation).expect(201);
+    let granted = submit_asking(app, &treasurer, &garden_json, &campaign, 3_000_000, None);
+    granted_today(&city, "2027 DAC 50", &[(&granted, 2_500_000)]);
+    let grant = |slug: &str| app.url(&format!("/demandes/{granted}{slug}"));
     let pages = [
         ("accueil", app.url("/")),
         ("annuaire", app.url("/annuaire")),
@@ -375,6 +391,15 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "demande-retiree",
             step("retrait#submit:reason=Projet%20report%C3%A9"),
         ),
+        ("subvention", grant("")),
+        ("convention", grant("/convention")),
+        ("convention-erreur", grant("/convention#submit")),
+        ("convention-signee", grant("/convention#submit:read=oui")),
+        ("compte-rendu", grant("/compte-rendu")),
+        (
+            "compte-rendu-erreur",
+            grant("/compte-rendu#submit:r0=12,50"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -439,6 +464,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("demande-deposee", 200),
             ("retrait", 200),
             ("demande-retiree", 200),
+            ("subvention", 200),
+            ("convention", 200),
+            ("convention-erreur", 422),
+            ("convention-signee", 200),
+            ("compte-rendu", 200),
+            ("compte-rendu-erreur", 422),
         ],
         "{visited:?}"
     );
