@@ -34,6 +34,9 @@ Usage: scripts/bench.py path/to/simpa path/to/simpa-limits [--rounds N] [--secon
 """
 
 import argparse
+import gzip
+import http.cookiejar
+import urllib.parse
 import asyncio
 import threading
 import json
@@ -133,10 +136,13 @@ def stop(server):
 
 def wrk(url, seconds, token=None, script=None, method=None, connections=64):
     """Requests/s, p50 and p99 in ms, from wrk -t2 -c64 (the load of the stack notes), or with
-    fewer connections to time each request rather than a queue."""
+    fewer connections to time each request rather than a queue. `token`: a bearer token, or a
+    portal's session as a `Cookie` header (`cookie: …`)."""
     threads = min(2, connections)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if token:
+    if token and token.startswith("cookie: "):
+        command[1:1] = ["-H", token]
+    elif token:
         command[1:1] = ["-H", f"authorization: Bearer {token}"]
     if script:
         command[1:1] = ["-s", script]
@@ -192,6 +198,45 @@ def sign_in(base, email):
     return call(base, "POST", "/api/v1/auth/token", {"grant_type": "password", "email": email, "password": "simpa-demo-2026"})["access_token"]
 
 
+def portal_session(base, email):
+    """Signs in through the portal's form as a browser does: its cookies, as a `Cookie` header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/connexion", timeout=60) as response:
+        page = response.read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf, "email": email, "password": "simpa-demo-2026", "retour": "/compte"}).encode()
+    request = urllib.request.Request(base + "/connexion", data=form, method="POST", headers={"origin": base})
+    with opener.open(request, timeout=60) as response:
+        response.read()
+    if not any(c.name == "simpa_session" for c in jar):
+        sys.exit(f"the portal did not sign {email} in")
+    return "cookie: " + "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def transferred(base, path, cookie=None):
+    """The bytes a browser receives for `path`, compressed as it asks (gzip), and the page's own
+    styles and scripts when it is a page."""
+    request = urllib.request.Request(base + path, headers={"accept-encoding": "gzip"})
+    if cookie:
+        request.add_header("cookie", cookie[len("cookie: "):])
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.read()
+
+
+def page_weights(base, cookie, paths):
+    """Each page's weight on a first visit: its HTML and the styles and scripts it names, as
+    transferred (gzip). Returns (path, html bytes, total bytes)."""
+    weights = []
+    for path in paths:
+        body = transferred(base, path, cookie)
+        html = gzip.decompress(body).decode() if body[:2] == b"\x1f\x8b" else body.decode()
+        assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html.replace("&#x2f;", "/"))
+        total = len(body) + sum(len(transferred(base, asset)) for asset in sorted(set(assets)))
+        weights.append((path, len(body), total))
+    return weights
+
+
 def bench_city(simpa, limits, database_name, database_url, seconds):
     """Loads `paris` into a fresh database, then drives each scenario and its limit with wrk.
     Returns the rows of the results table."""
@@ -215,8 +260,17 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         bureau = sign_in(base, "bureau@demo.simpa.fr")
         dac = sign_in(base, "dac@demo.simpa.fr")
         request = call(base, "GET", "/api/v1/requests", token=president)["items"][0]["id"]
+        association = call(base, "GET", f"/api/v1/requests/{request}", token=president)["association"]["id"]
+        portal = portal_session(base, "president3@demo.simpa.fr")
+        for path, html, total in page_weights(base, portal, [
+            "/", "/annuaire", f"/associations/{association}", f"/associations/{association}/documents",
+            f"/demandes/{request}", f"/demandes/{request}/verification", "/donnees-ouvertes",
+        ]):
+            rows.append({"scenario": f"page weight `{path.replace(request, '{id}').replace(association, '{id}')}`", "database": database_name,
+                         "note": f"{total / 1024:.1f} KB transferred ({html / 1024:.1f} KB of HTML)", "page_kb": total / 1024})
         scenarios = [
             ("association reads its request (with its timeline)", f"/api/v1/requests/{request}", president, None, "one-row"),
+            ("association's request page in the portal (HTML, with its timeline)", f"/demandes/{request}", portal, None, "one-row"),
             ("association lists its requests", "/api/v1/requests", president, None, "one-row"),
             ("direction worklist (DAC)", "/api/v1/worklist", dac, None, "one-row"),
             ("staff search of requests (`q=festival`)", "/api/v1/requests?q=festival", bureau, None, "one-row"),
@@ -493,6 +547,10 @@ def city_targets(rows):
     """The issue's targets that can be judged now, as (description, met)."""
     targets = []
     for row in rows:
+        if row["scenario"].startswith("association's request page"):
+            targets.append((f"{row['database']}: the request's page >= 50 % of the one-row limit ({row['ratio']:.0%})", row["ratio"] >= 0.5))
+        if "page_kb" in row:
+            targets.append((f"{row['database']}: {row['scenario']} < 100 KB ({row['page_kb']:.1f} KB)", row["page_kb"] < 100))
         if row["scenario"].startswith("association reads"):
             targets.append((f"{row['database']}: association request read >= 60 % of the one-row limit ({row['ratio']:.0%})", row["ratio"] >= 0.6))
         if row["scenario"].startswith("submit") and row["database"] == "postgres":
