@@ -287,7 +287,11 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
                 items = ",\n".join(f'{{"/api/v1/requests/{request_id}/actions", "{tokens[email]}"}}' for request_id, email in drafts)
                 script = wrk_script(work, "submit.lua", f"items = {{\n{items}\n}}\n" + SUBMIT_LUA)
             else:
-                call(base, "GET", path, token=token)  # warm, and fail loudly on an error
+                # Warm, and fail loudly on an error.
+                if token.startswith("cookie: "):
+                    transferred(base, path, token)
+                else:
+                    call(base, "GET", path, token=token)
             rate, p50, p99 = wrk(f"{base}{path}", seconds, token, script)
             rows.append({"scenario": scenario, "database": database_name, "rate": rate, "p50": p50, "p99": p99, "limit": limit})
             print(f"  {database_name}: {scenario}: {rate:.0f} req/s", flush=True)

@@ -9,7 +9,10 @@
 // button pressed with the fields left empty, to see the page of its errors), or
 // `name=address#submit:field=value&…` (the fields, named by their ids, typed in first: where
 // the form leads is the page visited), or `name=address#type:field=value&…` (the fields typed
-// in, the form not sent: `live` is then what the page's live region says).
+// in, the form not sent: `live` is then what the page's live region says), or
+// `name=address#keyboard:field=value&…` (each field reached with the Tab key and typed in, or
+// ticked with the space bar, then the form's button reached with Tab and pressed with Enter:
+// a journey by keyboard alone). An empty address stays on the page the previous one led to.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 
@@ -22,23 +25,61 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+// Presses Tab until the element `selector` names has the focus (a page whose control cannot be
+// reached by keyboard fails the visit).
+async function tabTo(page, selector) {
+  for (let presses = 0; presses < 300; presses++) {
+    if (await page.evaluate((s) => document.activeElement === document.querySelector(s), selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${selector} cannot be reached with the Tab key`);
+}
+
+// Types a date (`2027-06-01`) in a date field, segment by segment, in the order the browser
+// shows them: a first date typed tells whether the day or the month comes first, then
+// Shift+Tab goes back to the first segment.
+async function typeDate(page, selector, iso) {
+  const [year, month, day] = iso.split('-');
+  await page.keyboard.type('01022000');
+  const dayFirst = (await page.$eval(selector, (e) => e.value)) === '2000-02-01';
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.type(dayFirst ? day + month + year : month + day + year);
+}
+
+let lastResponse = null;
 try {
   // The pages forbid scripts of their own; axe is the test's, let in past the policy.
   const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
   const page = await context.newPage();
   for (const argument of process.argv.slice(2)) {
     const [name, address] = argument.split(/=(.*)/s);
-    const [opened, fields] = address.split(/#submit|#type/);
+    const [opened, fields] = address.split(/#submit|#type|#keyboard/);
     const submit = address.includes('#submit');
-    let response = await page.goto(opened);
+    const keyboard = address.includes('#keyboard');
+    // An empty address stays on the page the last one led to.
+    let response = opened ? await page.goto(opened) : lastResponse;
     for (const [field, value] of new URLSearchParams((fields || '').replace(/^:/, ''))) {
       const input = page.locator(`#${field}`);
-      if (['checkbox', 'radio'].includes(await input.getAttribute('type'))) await input.check();
+      const type = await input.getAttribute('type');
+      const ticked = ['checkbox', 'radio'].includes(type);
+      if (keyboard) {
+        await tabTo(page, `#${field}`);
+        if (ticked) await page.keyboard.press('Space');
+        else if (type === 'date') await typeDate(page, `#${field}`, value);
+        else { await page.keyboard.press('Control+A'); await page.keyboard.type(value); }
+      } else if (ticked) await input.check();
       else await input.fill(value);
     }
     if (submit) {
       [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
     }
+    if (keyboard) {
+      // The form's button, reached with the Tab key and pressed with Enter.
+      await tabTo(page, 'main form button[type=submit]');
+      [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    }
+    lastResponse = response;
     // What a live region says once the fields are typed in (the page's own script at work).
     const live = await page.evaluate(() => document.querySelector('[aria-live]')?.textContent.trim() ?? null);
     await page.addScriptTag({ content: axe });

@@ -400,6 +400,30 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "compte-rendu-erreur",
             grant("/compte-rendu#submit:r0=12,50"),
         ),
+        // A request filed by keyboard alone: each field reached with Tab, each form sent with
+        // Enter, each step leading to the next.
+        (
+            "clavier-nouvelle-demande",
+            app.url(&format!(
+                "/associations/{garden}/demandes/nouvelle#keyboard:campaign=oui&title=F%C3%AAte%20du%20jardin"
+            )),
+        ),
+        (
+            "clavier-projet",
+            "#keyboard:summary=Une%20f%C3%AAte%20au%20jardin.&objectives=Faire%20venir%20les%20voisins."
+                .to_owned(),
+        ),
+        (
+            "clavier-dates",
+            "#keyboard:start_date=2027-06-01&end_date=2027-06-30&district_10=oui".to_owned(),
+        ),
+        (
+            "clavier-public",
+            "#keyboard:target_public=Les%20voisins&indicators_0__name=Visiteurs&indicators_0__unit=personnes&indicators_0__target=200"
+                .to_owned(),
+        ),
+        ("clavier-budget", "#keyboard:l60=500&l74_commune=500".to_owned()),
+        ("clavier-depot", "#keyboard:attestation=oui".to_owned()),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -470,6 +494,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("convention-signee", 200),
             ("compte-rendu", 200),
             ("compte-rendu-erreur", 422),
+            ("clavier-nouvelle-demande", 200),
+            ("clavier-projet", 200),
+            ("clavier-dates", 200),
+            ("clavier-public", 200),
+            ("clavier-budget", 200),
+            ("clavier-depot", 200),
         ],
         "{visited:?}"
     );
@@ -495,6 +525,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     assert_eq!(
         named("recepisse").title,
         "Demande déposée – Ateliers d'écriture – Subventions aux associations – Ville de Paris"
+    );
+    // The keyboard's journey ends on the receipt of what it typed.
+    assert_eq!(
+        named("clavier-depot").title,
+        "Demande déposée – Fête du jardin – Subventions aux associations – Ville de Paris"
     );
     let too_wide: Vec<(&str, u32)> = visited
         .iter()

@@ -11,7 +11,22 @@ use crate::requests::{City, act, create_draft, ready_association};
 use serde_json::json;
 use simpa_tests::browser::Browser;
 use simpa_tests::client::PASSWORD;
-use simpa_tests::{Backend, on_both_backends};
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+/// A browser signed in through the sign-in page as `email` (with the tests' password).
+fn browser_of(app: &TestApp, email: &str) -> Browser {
+    let browser = Browser::default();
+    let signed = sign_in(&browser, app, email, PASSWORD, "/compte");
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    browser
+}
+
+/// A page as `browser` reads it (it must answer 200), as the browser shows it.
+fn page_of(browser: &Browser, app: &TestApp, path: &str) -> String {
+    let (status, _, page) = browser.go(&app.url(path));
+    assert_eq!(status, 200, "{path}: {page}");
+    shown(&page)
+}
 
 fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     let city = City::start(backend);
@@ -367,14 +382,8 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     let draft = create_draft(app, &president, &campaign, &association);
     let request = draft["id"].as_str().expect("id").to_owned();
     act(app, &president, &request, json!({"action": "submit"})).expect(200);
-    let browser = Browser::default();
-    let signed = sign_in(&browser, app, "president2@exemple.org", PASSWORD, "/compte");
-    assert_eq!(signed.status, 303, "{}", signed.body);
-    let page_of = |path: &str| {
-        let (status, _, page) = browser.go(&app.url(path));
-        assert_eq!(status, 200, "{path}: {page}");
-        shown(&page)
-    };
+    let browser = browser_of(app, "president2@exemple.org");
+    let page_of = |path: &str| page_of(&browser, app, path);
     let request_page = format!("/demandes/{request}");
 
     // Submitted: where it stands, the city's deadline, the documents attached, the history.
@@ -534,14 +543,8 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (president, request) = submitted_asking(app, 3, &campaign, 3_000_000);
     granted_today(&city, "2027 DAC 41", &[(&request, 2_500_000)]);
-    let browser = Browser::default();
-    let signed = sign_in(&browser, app, "president3@exemple.org", PASSWORD, "/compte");
-    assert_eq!(signed.status, 303, "{}", signed.body);
-    let page_of = |path: &str| {
-        let (status, _, page) = browser.go(&app.url(path));
-        assert_eq!(status, 200, "{path}: {page}");
-        shown(&page)
-    };
+    let browser = browser_of(app, "president3@exemple.org");
+    let page_of = |path: &str| page_of(&browser, app, path);
     let request_page = format!("/demandes/{request}");
     let agreement_page = format!("/demandes/{request}/convention");
 

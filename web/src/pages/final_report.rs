@@ -4,6 +4,7 @@
 //! away from the plan; once filed, where its review stands and what the city asked.
 
 use super::requests::load;
+use super::typed::{self, Typed, field};
 use super::{errors_page, field_errors, form_page, see_other, unless_hidden, unprocessable};
 use crate::Portal;
 use crate::csrf::Posted;
@@ -17,15 +18,11 @@ use simpa_app::runtime::RunError;
 use simpa_domain::circuit::ActionKind;
 use simpa_domain::final_report::{check_filing, compare};
 use simpa_domain::ids::RequestId;
-use simpa_domain::money::{euros, parse_whole_euros};
+use simpa_domain::money::euros;
 use simpa_domain::request::RequestContent;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
-use std::collections::HashMap;
 use uuid::Uuid;
-
-/// The form as typed: each field by its name.
-type Typed = HashMap<String, String>;
 
 /// What the form shows of a report filed before (to correct it when changes were asked).
 fn typed_of(file: &ReportFile, content: &RequestContent) -> Typed {
@@ -54,45 +51,19 @@ fn typed_of(file: &ReportFile, content: &RequestContent) -> Typed {
     typed
 }
 
-/// A field as typed, empty when absent.
-fn field<'t>(typed: &'t Typed, name: &str) -> &'t str {
-    typed.get(name).map_or("", |v| v.as_str())
-}
-
-/// A whole number as typed (a count, what an indicator achieved).
-fn typed_number(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
-    let raw: String = field(typed, name)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if raw.is_empty() {
-        return None;
-    }
-    raw.parse()
-        .map_err(|_| {
-            errors.push(super::field_error(
-                name,
-                "Saisissez un nombre entier, par exemple 75.",
-            ))
-        })
-        .ok()
-}
-
 /// The report as the form sends it, in the request's chart: `Err` lists what the form could
 /// not read.
 fn filing_of(typed: &Typed, content: &RequestContent) -> Result<ReportFiling, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut budget = Vec::new();
     for (i, line) in content.budget.lines.iter().enumerate() {
-        let name = format!("r{i}");
-        match parse_whole_euros(field(typed, &name)) {
-            Ok(cents) => budget.push(LineInput {
+        if let Some(cents) = typed::euros(typed, &format!("r{i}"), &mut errors) {
+            budget.push(LineInput {
                 account: line.account.as_str().to_owned(),
                 funder: line.funder,
                 label: line.label.clone(),
                 amount_cents: cents,
-            }),
-            Err(violation) => errors.push(super::field_error(&name, violation.message)),
+            });
         }
     }
     let achieved = content
@@ -100,11 +71,11 @@ fn filing_of(typed: &Typed, content: &RequestContent) -> Result<ReportFiling, Ve
         .iter()
         .enumerate()
         .filter_map(|(i, indicator)| {
-            typed_number(typed, &format!("achieved_{i}"), &mut errors)
+            typed::whole_number(typed, &format!("achieved_{i}"), &mut errors)
                 .map(|n| (indicator.name.clone(), n))
         })
         .collect();
-    let beneficiaries_reached = typed_number(typed, "beneficiaries_reached", &mut errors);
+    let beneficiaries_reached = typed::whole_number(typed, "beneficiaries_reached", &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }

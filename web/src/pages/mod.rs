@@ -13,6 +13,7 @@ mod requests;
 mod sign_in;
 mod sign_up;
 mod two_factor;
+mod typed;
 mod vault;
 
 use crate::render::Page;

@@ -5,6 +5,7 @@
 //! what it must read (a date, a number, an amount).
 
 use super::requests::{STEP_COUNT, STEPS, Step, load};
+use super::typed::{self, Typed, field};
 use super::unless_hidden;
 use super::{errors_page, field_error, field_errors, form_page, not_found_page, see_other};
 use crate::Portal;
@@ -12,7 +13,6 @@ use crate::csrf::Posted;
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::NaiveDate;
 use minijinja::{Value, context};
 use simpa_app::reference;
 use simpa_app::request_content::{ContentInput, IndicatorInput, LineInput, parse_budget};
@@ -21,16 +21,12 @@ use simpa_app::runtime::RunError;
 use simpa_domain::budget::{Budget, CHART, ChartLine, Side};
 use simpa_domain::circuit::ActionKind;
 use simpa_domain::ids::RequestId;
-use simpa_domain::money::{euros, parse_whole_euros};
+use simpa_domain::money::euros;
 use simpa_domain::request::RequestContent;
 use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
-use std::collections::HashMap;
 use uuid::Uuid;
-
-/// A step's form as typed: each field by its name.
-type Typed = HashMap<String, String>;
 
 /// How many indicators the form offers at least (more when the request has more).
 const INDICATOR_ROWS: usize = 3;
@@ -90,50 +86,6 @@ fn typed_of(content: &RequestContent) -> Typed {
     typed
 }
 
-/// A field as typed, empty when absent.
-fn field<'t>(typed: &'t Typed, name: &str) -> &'t str {
-    typed.get(name).map_or("", |v| v.as_str())
-}
-
-/// A date as a date field sends it (`2027-03-15`), or as people type it (`15/03/2027`).
-fn typed_date(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let raw = field(typed, name).trim();
-    if raw.is_empty() {
-        return None;
-    }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"));
-    date.map_err(|_| {
-        errors.push(field_error(
-            name,
-            "Saisissez une date réelle, par exemple 15/03/2027.",
-        ))
-    })
-    .ok()
-}
-
-/// A count of people or of units, as typed.
-fn typed_count(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
-    let raw: String = field(typed, name)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if raw.is_empty() {
-        return None;
-    }
-    raw.parse::<i64>()
-        .map_err(|_| {
-            errors.push(field_error(
-                name,
-                format!(
-                    "« {} » n'est pas un nombre entier : saisissez des chiffres, par exemple 80.",
-                    field(typed, name).trim()
-                ),
-            ))
-        })
-        .ok()
-}
-
 /// The lines of the chart as typed, with the lines of the request the chart does not hold
 /// (a sub-account sent through the API) kept as they are; a line of the chart whose amount
 /// did not change keeps its own wording. With each line's form field.
@@ -152,12 +104,8 @@ fn budget_typed(
     };
     for line in CHART {
         let name = line_field(line);
-        let cents = match parse_whole_euros(field(typed, &name)) {
-            Ok(cents) => cents,
-            Err(violation) => {
-                errors.push(field_error(&name, violation.message));
-                continue;
-            }
+        let Some(cents) = typed::euros(typed, &name, errors) else {
+            continue;
         };
         let held: Vec<_> = stored.lines.iter().filter(|l| line.holds(l)).collect();
         if held.iter().map(|l| l.amount_cents).sum::<i64>() == cents {
@@ -201,8 +149,8 @@ fn apply(
             input.objectives = field(typed, "objectives").to_owned();
         }
         "dates-et-lieux" => {
-            input.start_date = typed_date(typed, "start_date", &mut errors);
-            input.end_date = typed_date(typed, "end_date", &mut errors);
+            input.start_date = typed::date(typed, "start_date", &mut errors);
+            input.end_date = typed::date(typed, "end_date", &mut errors);
             let mut districts: Vec<i32> = typed
                 .iter()
                 .filter(|(_, v)| v.as_str() == "oui")
@@ -214,14 +162,14 @@ fn apply(
         "public" => {
             input.target_public = field(typed, "target_public").to_owned();
             input.expected_beneficiaries =
-                typed_count(typed, "expected_beneficiaries", &mut errors)
+                typed::whole_number(typed, "expected_beneficiaries", &mut errors)
                     .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
             let rows = indicator_rows(stored);
             input.indicators = (0..rows)
                 .filter_map(|i| {
                     let at = |part: &str| format!("indicators_{i}__{part}");
                     let (name, unit) = (field(typed, &at("name")), field(typed, &at("unit")));
-                    let target = typed_count(typed, &at("target"), &mut errors);
+                    let target = typed::whole_number(typed, &at("target"), &mut errors);
                     let blank =
                         name.trim().is_empty() && unit.trim().is_empty() && target.is_none();
                     (!blank).then(|| IndicatorInput {
