@@ -478,6 +478,12 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
         &[("csrf", &csrf), ("attestation", "oui")],
     );
     assert_eq!(sent.status, 303, "{}", sent.body);
+    let receipt = page_of(&format!("/demandes/{request}/recepisse"));
+    assert!(
+        receipt.contains("<h1 class=\"govuk-panel__title\">Demande renvoyée</h1>"),
+        "{receipt}"
+    );
+    assert!(receipt.contains("la Ville reprend son examen"), "{receipt}");
     let view = app
         .get(
             &format!("/api/v1/requests/{request}"),

@@ -542,7 +542,15 @@ pub async fn receipt(
 ) -> HttpResponse {
     match load(&portal, &visitor, path.into_inner()).await {
         Ok((shown, _)) if shown.request().submitted_at.is_some() => {
-            let data = request_data(&portal, &shown, &[]);
+            // Sent back completed, or submitted for the first time.
+            let resent = shown
+                .file
+                .events
+                .iter()
+                .rev()
+                .find(|e| matches!(e.action, ActionKind::Submit | ActionKind::Resubmit))
+                .is_some_and(|e| e.action == ActionKind::Resubmit);
+            let data = context! { resent => resent, ..request_data(&portal, &shown, &[]) };
             Page::new("request_receipt.html", data)
                 .visitor(&visitor)
                 .answer(&portal)
