@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use simpa_domain::account::TokenPurpose;
 use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::RequestFacts;
-use simpa_domain::circuit::{Asked, AskedItem, asked_in};
+use simpa_domain::circuit::{Asked, AskedItem};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::ids::{AccountId, RequestId};
@@ -23,6 +23,7 @@ use simpa_domain::notification::{
 use simpa_domain::outbox::MessageStatus;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{Action, Subject};
+use simpa_domain::request::field_in_words;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
 use simpa_persistence::members::Addressee;
@@ -329,7 +330,7 @@ fn asked_items(kinds: &[DocumentKind], items: &[AskedItem]) -> Vec<Json> {
         .map(|item| {
             let what = match &item.what {
                 Asked::Document(kind) => kind_label(kinds, kind),
-                Asked::Field(field) => format!("le champ « {field} » de la demande"),
+                Asked::Field(field) => format!("{} de la demande", field_in_words(field)),
             };
             serde_json::json!({"what": what, "reason": item.reason.label().to_lowercase()})
         })
@@ -403,7 +404,6 @@ fn queue_for_actions(
     let mut digested = Vec::new();
     for ((t, notices), line) in noticed.iter().zip(&lines) {
         let (event, request) = (&t.recorded.event, t.request);
-        let details: Json = serde_json::from_str(&event.details).unwrap_or(Json::Null);
         for (notice, audience) in notices {
             match audience {
                 Audience::Association { decision } => {
@@ -433,7 +433,7 @@ fn queue_for_actions(
                         })
                         .map(|d| d.name.as_str())
                         .collect();
-                    let (items, due_on) = asked_in(&details);
+                    let (items, due_on) = event.asked();
                     let asked = asked_items(&kinds, &items);
                     let due_on =
                         due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());

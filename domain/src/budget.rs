@@ -403,6 +403,7 @@ pub(crate) mod tests {
             .iter()
             .map(|l| (l.account, l.funder.map(|f| f.code())))
             .collect();
+        keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), CHART.len());
         let sides: Vec<Side> = CHART.iter().map(ChartLine::side).collect();

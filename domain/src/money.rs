@@ -61,33 +61,54 @@ pub fn parse_whole_euros(typed: &str) -> Result<i64, Violation> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    let whole = match digits.split_once([',', '.']) {
-        Some((whole, cents)) if !cents.is_empty() && cents.bytes().all(|b| b == b'0') => whole,
-        Some(_) => {
-            return Err(Violation::new(
-                "amount.not_whole_euros",
-                "Saisissez un montant en euros entiers, sans centimes (par exemple 1200).",
-            ));
-        }
-        None => digits.as_str(),
+    let not_a_number = || {
+        Violation::new(
+            "amount.not_a_number",
+            format!(
+                "« {} » n'est pas un montant : saisissez des chiffres, en euros, sans point ni virgule (par exemple 1200).",
+                typed.trim()
+            ),
+        )
     };
+    // A decimal part is one or two digits: "1,50" has cents, "1.000" is no amount.
+    let (whole, cents) = match digits.split_once([',', '.']) {
+        Some((whole, cents)) if (1..=2).contains(&cents.len()) => (whole, cents),
+        Some(_) => return Err(not_a_number()),
+        None => (digits.as_str(), ""),
+    };
+    let (negative, whole) = match whole.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, whole),
+    };
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole)
+        || !all_digits(cents)
+        || (whole.is_empty() && (negative || !cents.is_empty()))
+    {
+        return Err(not_a_number());
+    }
+    if negative {
+        return Err(Violation::new(
+            "amount.not_positive",
+            "Le montant ne peut pas être négatif.",
+        ));
+    }
+    if cents.bytes().any(|b| b != b'0') {
+        return Err(Violation::new(
+            "amount.not_whole_euros",
+            "Saisissez un montant en euros entiers, sans centimes (par exemple 1200).",
+        ));
+    }
     if whole.is_empty() {
         return Ok(0);
     }
-    if whole.starts_with('-') {
-        return check_cents(-1, false);
+    match whole.parse::<i64>().ok().and_then(|e| e.checked_mul(100)) {
+        Some(cents) if cents <= MAX_CENTS => Ok(cents),
+        _ => Err(Violation::new(
+            "amount.too_large",
+            "Ce montant dépasse dix milliards d'euros : vérifiez-le.",
+        )),
     }
-    if !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Violation::new(
-            "amount.not_a_number",
-            format!(
-                "« {} » n'est pas un montant : saisissez des chiffres, en euros (par exemple 1200).",
-                typed.trim()
-            ),
-        ));
-    }
-    let euros: i64 = whole.parse().unwrap_or(i64::MAX / 100 + 1);
-    check_cents(euros.saturating_mul(100), false)
 }
 
 #[cfg(test)]
@@ -101,6 +122,7 @@ mod tests {
             ("1 200", 120_000),
             ("1\u{202f}200 €", 120_000),
             ("1200,00", 120_000),
+            ("1200,0", 120_000),
             ("  ", 0),
             ("0", 0),
         ] {
@@ -110,8 +132,14 @@ mod tests {
             ("12,50", "amount.not_whole_euros"),
             ("douze", "amount.not_a_number"),
             ("-5", "amount.not_positive"),
+            ("-abc", "amount.not_a_number"),
+            ("-", "amount.not_a_number"),
             ("99999999999999999999", "amount.too_large"),
-            ("1.", "amount.not_whole_euros"),
+            ("1.", "amount.not_a_number"),
+            ("1.000", "amount.not_a_number"),
+            ("1,000", "amount.not_a_number"),
+            (",00", "amount.not_a_number"),
+            ("+5", "amount.not_a_number"),
         ] {
             assert_eq!(
                 parse_whole_euros(typed).map_err(|v| v.code),

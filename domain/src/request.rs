@@ -308,6 +308,25 @@ pub const ASKABLE_FIELDS: &[&str] = &[
     "indicators",
 ];
 
+/// A field of a request, as the association reads it ("le budget", "la date de début").
+pub fn field_in_words(field: &str) -> &'static str {
+    match field {
+        "title" => "le titre",
+        "summary" => "la présentation du projet",
+        "objectives" => "les objectifs",
+        "target_public" => "le public visé",
+        "expected_beneficiaries" => "le nombre de bénéficiaires",
+        "districts" => "les lieux",
+        "start_date" => "la date de début",
+        "end_date" => "la date de fin",
+        "nature" => "la nature de la demande",
+        "requested_cents" => "le montant demandé",
+        "budget" => "le budget",
+        "indicators" => "les indicateurs",
+        _ => "une information",
+    }
+}
+
 /// A project's start or end: a plausible date (what databases store alike).
 pub fn parse_project_date(date: NaiveDate) -> Result<NaiveDate, Violation> {
     if (1900..=2200).contains(&date.year()) {
@@ -451,6 +470,13 @@ pub fn documents_snapshot(statuses: &[(String, KindStatus)]) -> Vec<(String, Doc
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_the_city_may_ask_for_is_named_in_words() {
+        for field in ASKABLE_FIELDS {
+            assert_ne!(field_in_words(field), "une information", "{field}");
+        }
+    }
     use crate::budget::tests::balanced;
     use crate::campaign::{CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Sla};
     use crate::ids::{CampaignId, DirectionId};

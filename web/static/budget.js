@@ -15,6 +15,10 @@
     var sums = { charges: 0, produits: 0, emplois: 0, contributions: 0 };
     var unreadable = false;
     var city = 0;
+    // Lines kept outside the table (sent through the API) count as the server counts them.
+    document.querySelectorAll("li[data-side]").forEach(function (line) {
+      sums[line.dataset.side] += Number(line.dataset.euros);
+    });
     form.querySelectorAll("input[data-side]").forEach(function (input) {
       var value = amount(input.value);
       if (value === null) { unreadable = true; return; }

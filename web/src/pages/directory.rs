@@ -15,7 +15,7 @@ use simpa_app::directory::{self as app, PublicCard, Search};
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
 use simpa_domain::ids::{AssociationId, DistrictNumber};
-use simpa_domain::wording::{long_french_date, ordinal};
+use simpa_domain::wording::ordinal;
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ fn card_shown(portal: &Portal, card: PublicCard) -> Value {
         email => card.email,
         phone => card.phone,
         website => card.website,
-        updated_on => long_french_date(card.updated_at.with_timezone(&portal.runtime.timezone).date_naive()),
+        updated_on => super::city_date(portal, card.updated_at),
     }
 }
 

@@ -5,10 +5,11 @@
 
 use super::requests::load;
 use super::typed::{self, Typed, field};
-use super::{errors_page, field_errors, form_page, see_other, unless_hidden, unprocessable};
+use super::{
+    city_date, errors_page, field_errors, form_page, see_other, unless_hidden, unprocessable,
+};
 use crate::Portal;
 use crate::csrf::Posted;
-use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -160,11 +161,7 @@ async fn report_page(
         }).collect::<Vec<_>>(),
         filed => filed.as_ref().map(|f| filed_shown(portal, f)),
     };
-    let page = if errors.is_empty() {
-        Page::new("final_report.html", data)
-    } else {
-        errors_page("final_report.html", errors, data)
-    };
+    let page = errors_page("final_report.html", errors, data);
     form_page(portal, req, page.visitor(visitor))
 }
 
@@ -172,13 +169,9 @@ async fn report_page(
 /// planned beside carried out.
 fn filed_shown(portal: &Portal, file: &ReportFile) -> Value {
     let stored = &file.report;
-    let filed_on = stored
-        .filed_at
-        .with_timezone(&portal.runtime.timezone)
-        .date_naive();
     context! {
         status => stored.status.label(),
-        filed_on => simpa_domain::wording::long_french_date(filed_on),
+        filed_on => city_date(portal, stored.filed_at),
         filed_by => stored.filed_by,
         reason => stored.review_reason,
         lines => compare(&file.planned, &stored.report.budget).iter().map(|l| context! {
@@ -232,7 +225,8 @@ pub async fn file_report(
         Ok(Err(errors)) => errors,
         Err(RunError::Store(StoreError::Domain(
             DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
-        ))) => vec![super::field_error("summary", message)],
+            // The form may be gone (a report under review): said at the top of the page.
+        ))) => vec![super::field_error("contenu", message)],
         Err(error) => match field_errors(&error) {
             Some(errors) => errors.iter().map(form_field).collect(),
             None => return unless_hidden(&portal, error),

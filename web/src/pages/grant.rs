@@ -4,10 +4,9 @@
 //! president, to sign.
 
 use super::requests::load;
-use super::{errors_page, failed, field_error, form_page, see_other, unless_hidden};
+use super::{city_date, errors_page, field_error, form_page, see_other, unless_hidden};
 use crate::Portal;
 use crate::csrf::Posted;
-use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -89,8 +88,7 @@ async fn agreement_page(
     };
     let signature = |s: &Option<simpa_persistence::agreements::Signature>| {
         s.as_ref().map(|s| {
-            let on = s.at.with_timezone(&portal.runtime.timezone).date_naive();
-            context! { name => s.name, on => long_french_date(on) }
+            context! { name => s.name, on => city_date(portal, s.at) }
         })
     };
     let data = context! {
@@ -108,11 +106,7 @@ async fn agreement_page(
         may_sign => may_sign && agreement.status == AgreementStatus::Drafted,
         version => agreement.version,
     };
-    let page = if errors.is_empty() {
-        Page::new("agreement.html", data)
-    } else {
-        errors_page("agreement.html", errors, data)
-    };
+    let page = errors_page("agreement.html", errors, data);
     form_page(portal, req, page.visitor(visitor))
 }
 
@@ -186,7 +180,7 @@ pub async fn sign(
         Err(RunError::Store(StoreError::Domain(DomainError::Forbidden))) => {
             "Seul le président ou la présidente de l'association signe la convention.".to_owned()
         }
-        Err(error) => return failed(&portal, error),
+        Err(error) => return unless_hidden(&portal, error),
     };
     let page = agreement_page(&portal, &req, &visitor, id, &[field_error("read", message)]).await;
     super::unprocessable(page)

@@ -102,6 +102,16 @@ fn unless_hidden(portal: &Portal, error: RunError) -> HttpResponse {
     }
 }
 
+/// A moment as the city reads it: "3 mars 2027".
+fn city_date(portal: &Portal, at: chrono::DateTime<chrono::Utc>) -> String {
+    date_in(portal.runtime.timezone, at)
+}
+
+/// A moment as read in `timezone` (for a use case's closure, which holds no portal).
+fn date_in(timezone: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    simpa_domain::wording::long_french_date(at.with_timezone(&timezone).date_naive())
+}
+
 /// A rule's refusal, in words: the first field's message for invalid input.
 fn said(refusal: DomainError) -> String {
     match refusal {
@@ -131,8 +141,12 @@ fn form_errors(
     form_page(portal, req, errors_page(template, errors, data))
 }
 
-/// The page of a form sent back with what was wrong (422), to answer with [`form_page`].
+/// The page of a form sent back with what was wrong (422; the form alone when nothing is),
+/// to answer with [`form_page`].
 fn errors_page(template: &'static str, errors: &[FieldError], data: Value) -> Page {
+    if errors.is_empty() {
+        return Page::new(template, data);
+    }
     Page::new(
         template,
         context! { errors => errors_shown(errors), ..data },

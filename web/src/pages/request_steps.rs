@@ -4,13 +4,12 @@
 //! the application layer's `ContentInput` and checked by its rules; a step's form checks only
 //! what it must read (a date, a number, an amount).
 
-use super::requests::{STEP_COUNT, STEPS, Step, load};
+use super::requests::{STEP_COUNT, STEPS, Step, anchor, load};
 use super::typed::{self, Typed, field};
 use super::unless_hidden;
-use super::{errors_page, field_error, field_errors, form_page, not_found_page, see_other};
+use super::{errors_page, field_error, form_page, not_found_page, see_other};
 use crate::Portal;
 use crate::csrf::Posted;
-use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -21,7 +20,7 @@ use simpa_app::runtime::RunError;
 use simpa_domain::budget::{Budget, CHART, ChartLine, Side};
 use simpa_domain::circuit::ActionKind;
 use simpa_domain::ids::RequestId;
-use simpa_domain::money::euros;
+use simpa_domain::money::{euros, total};
 use simpa_domain::request::RequestContent;
 use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
@@ -72,13 +71,14 @@ fn typed_of(content: &RequestContent) -> Typed {
         );
     }
     for line in CHART {
-        let cents: i64 = content
-            .budget
-            .lines
-            .iter()
-            .filter(|l| line.holds(l))
-            .map(|l| l.amount_cents)
-            .sum();
+        let cents = total(
+            content
+                .budget
+                .lines
+                .iter()
+                .filter(|l| line.holds(l))
+                .map(|l| l.amount_cents),
+        );
         if cents != 0 {
             put(line_field(line), (cents / 100).to_string());
         }
@@ -108,7 +108,9 @@ fn budget_typed(
             continue;
         };
         let held: Vec<_> = stored.lines.iter().filter(|l| line.holds(l)).collect();
-        if held.iter().map(|l| l.amount_cents).sum::<i64>() == cents {
+        // Shown in whole euros: a line sent with cents through the API, left as it was
+        // shown, keeps its cents and its wording.
+        if total(held.iter().map(|l| l.amount_cents)) / 100 == cents / 100 {
             lines.extend(held.into_iter().map(as_input));
             fields.resize(lines.len(), name);
         } else if cents > 0 {
@@ -138,10 +140,10 @@ fn apply(
     step: &str,
     typed: &Typed,
     stored: &RequestContent,
-) -> Result<(ContentInput, Vec<String>), Vec<FieldError>> {
+) -> Result<(ContentInput, Rows), Vec<FieldError>> {
     let mut input = ContentInput::from(stored.clone());
     let mut errors = Vec::new();
-    let mut budget_fields = Vec::new();
+    let mut rows = Rows::default();
     match step {
         "projet" => {
             input.title = field(typed, "title").to_owned();
@@ -162,35 +164,47 @@ fn apply(
         "public" => {
             input.target_public = field(typed, "target_public").to_owned();
             input.expected_beneficiaries =
-                typed::whole_number(typed, "expected_beneficiaries", &mut errors)
-                    .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-            let rows = indicator_rows(stored);
-            input.indicators = (0..rows)
+                typed::whole_number(typed, "expected_beneficiaries", &mut errors).and_then(|n| {
+                    u32::try_from(n)
+                        .map_err(|_| {
+                            errors.push(field_error(
+                                "expected_beneficiaries",
+                                "Un nombre de bénéficiaires ne peut pas être négatif.",
+                            ))
+                        })
+                        .ok()
+                });
+            let mut kept = Vec::new();
+            input.indicators = (0..indicator_rows(stored))
                 .filter_map(|i| {
                     let at = |part: &str| format!("indicators_{i}__{part}");
                     let (name, unit) = (field(typed, &at("name")), field(typed, &at("unit")));
                     let target = typed::whole_number(typed, &at("target"), &mut errors);
                     let blank =
                         name.trim().is_empty() && unit.trim().is_empty() && target.is_none();
-                    (!blank).then(|| IndicatorInput {
-                        name: name.to_owned(),
-                        unit: unit.to_owned(),
-                        target: target.unwrap_or(0),
+                    (!blank).then(|| {
+                        kept.push(i);
+                        IndicatorInput {
+                            name: name.to_owned(),
+                            unit: unit.to_owned(),
+                            target: target.unwrap_or(0),
+                        }
                     })
                 })
                 .collect();
+            rows.indicators = kept;
         }
         "budget" => {
             let (lines, fields) = budget_typed(typed, &stored.budget, &mut errors);
             let (parsed, _) = parse_budget(&lines);
             input.requested_cents = Budget { lines: parsed }.city_subsidy_cents();
             input.budget = lines;
-            budget_fields = fields;
+            rows.budget = fields;
         }
         _ => {}
     }
     if errors.is_empty() {
-        Ok((input, budget_fields))
+        Ok((input, rows))
     } else {
         Err(errors)
     }
@@ -201,21 +215,34 @@ fn indicator_rows(content: &RequestContent) -> usize {
     (content.indicators.len() + 1).max(INDICATOR_ROWS)
 }
 
-/// A rule's field as the step's form names it: a budget line by its row of the chart.
-fn form_field(error: &FieldError, budget_fields: &[String]) -> FieldError {
-    let line = error
-        .field
-        .strip_prefix("budget[")
-        .and_then(|rest| rest.split(']').next())
-        .and_then(|i| i.parse::<usize>().ok());
-    let field = match (line, error.field.as_str()) {
-        (Some(i), _) => budget_fields
+/// Where each item of a list the rules number sits in the step's form: a budget line's row
+/// of the chart, an indicator's row (blank rows are not sent to the rules).
+#[derive(Default)]
+struct Rows {
+    budget: Vec<String>,
+    indicators: Vec<usize>,
+}
+
+/// A rule's field as the step's form names it (`budget[3].amount_cents` is its row of the
+/// chart, `indicators[0].unit` the unit of the row it came from).
+fn form_field(error: &FieldError, rows: &Rows) -> FieldError {
+    let item = |list: &str| {
+        let rest = error.field.strip_prefix(list)?.strip_prefix('[')?;
+        let (index, part) = rest.split_once(']')?;
+        Some((index.parse::<usize>().ok()?, part.trim_start_matches('.')))
+    };
+    let field = if let Some((i, _)) = item("budget") {
+        rows.budget
             .get(i)
             .cloned()
-            .unwrap_or_else(|| "budget".into()),
-        (None, "requested_cents") => "budget".into(),
-        (None, other) if other.starts_with("districts") => "districts".into(),
-        (None, other) => other.to_owned(),
+            .unwrap_or_else(|| "budget".into())
+    } else if let Some((i, part)) = item("indicators") {
+        match rows.indicators.get(i) {
+            Some(row) => format!("indicators_{row}__{part}"),
+            None => "indicators_0__name".into(),
+        }
+    } else {
+        anchor(&error.field)
     };
     FieldError {
         field,
@@ -247,21 +274,25 @@ fn chart_rows(side: &[Side]) -> Vec<Value> {
         .iter()
         .filter(|line| side.contains(&line.side()))
         .map(|line| {
-            let side = match line.side() {
-                Side::Charge => "charges",
-                Side::Income => "produits",
-                Side::InKindUse => "emplois",
-                Side::InKindReceived => "contributions",
-            };
             context! {
                 field => line_field(line),
                 account => line.account,
                 label => line.label,
                 subsidy => line.funder.is_some(),
-                side => side,
+                side => side_name(line.side()),
             }
         })
         .collect()
+}
+
+/// A column of the chart as the budget's page and its script name it.
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Charge => "charges",
+        Side::Income => "produits",
+        Side::InKindUse => "emplois",
+        Side::InKindReceived => "contributions",
+    }
 }
 
 /// The template of each step.
@@ -336,13 +367,10 @@ async fn step_page(
         totals => totals(&budget),
         others => content.budget.lines.iter().filter(|l| !CHART.iter().any(|c| c.holds(l))).map(|l| context! {
             account => l.account.as_str(), label => l.label, amount => euros(l.amount_cents),
+            side => side_name(l.account.side_of()), euros => l.amount_cents as f64 / 100.0,
         }).collect::<Vec<_>>(),
     };
-    let page = if errors.is_empty() {
-        Page::new(template, data)
-    } else {
-        errors_page(template, errors, data)
-    };
+    let page = errors_page(template, errors, data);
     form_page(portal, req, page.visitor(visitor))
 }
 
@@ -392,7 +420,7 @@ pub async fn save_step(
         .write(move |conn| {
             let (_, request) =
                 requests::load_readable(conn, subject, RequestId::from_uuid(id), false)?;
-            let (input, budget_fields) = match apply(&step, &form, &request.content) {
+            let (input, rows) = match apply(&step, &form, &request.content) {
                 Ok(applied) => applied,
                 Err(errors) => return Ok(Err(errors)),
             };
@@ -407,10 +435,9 @@ pub async fn save_step(
             );
             match edited {
                 Ok(_) => Ok(Ok(())),
-                Err(StoreError::Domain(DomainError::Invalid(errors))) => Ok(Err(errors
-                    .iter()
-                    .map(|e| form_field(e, &budget_fields))
-                    .collect())),
+                Err(StoreError::Domain(DomainError::Invalid(errors))) => {
+                    Ok(Err(errors.iter().map(|e| form_field(e, &rows)).collect()))
+                }
                 Err(other) => Err(other),
             }
         })
@@ -429,10 +456,8 @@ pub async fn save_step(
                 "La demande a été modifiée entre-temps, peut-être dans un autre onglet : relisez-la, puis saisissez à nouveau vos changements.",
             )]
         }
-        Err(error) => match field_errors(&error) {
-            Some(errors) => errors.to_vec(),
-            None => return unless_hidden(&portal, error),
-        },
+        // What the rules refused came back as the step's errors, inside the transaction.
+        Err(error) => return unless_hidden(&portal, error),
     };
     let page = step_page(&portal, &req, &visitor, id, &slug, Some(&typed), &errors).await;
     super::unprocessable(page)

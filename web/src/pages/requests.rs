@@ -3,13 +3,15 @@
 //! everything before it is submitted; the receipt. The CERFA sections, one step each, are in
 //! `request_steps.rs`.
 
-use super::{errors_page, failed, field_error, field_errors, form_page, see_other, unless_hidden};
+use super::{
+    city_date, date_in, errors_page, failed, field_error, field_errors, form_page, see_other,
+    unless_hidden,
+};
 use crate::Portal;
 use crate::csrf::Posted;
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -25,7 +27,7 @@ use simpa_domain::history::{Event, transitions};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
-use simpa_domain::request::{RequestContent, RequestState};
+use simpa_domain::request::{RequestContent, RequestState, field_in_words};
 use simpa_domain::tracking::{Step as ClockStep, sla_clock, whereabouts};
 use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_domain::{DomainError, FieldError};
@@ -101,6 +103,20 @@ impl Step {
     }
 }
 
+/// Where a rule's field is on the pages: a step's field (the budget for its lines and the
+/// amount asked, the districts' group), or a kind of document on the association's page.
+pub(super) fn anchor(field: &str) -> String {
+    match field {
+        "requested_cents" => "budget".into(),
+        f if f.starts_with("budget") => "budget".into(),
+        f if f.starts_with("districts") => "districts".into(),
+        f => match f.strip_prefix("documents.") {
+            Some(kind) => format!("piece-{kind}"),
+            None => f.replace(['.', '[', ']'], "_"),
+        },
+    }
+}
+
 /// What keeps the request from being submitted, each with the step that fixes it.
 fn missing_shown(
     missing: &[FieldError],
@@ -111,27 +127,13 @@ fn missing_shown(
         .iter()
         .map(|error| {
             let step = STEPS.iter().find(|s| s.owns(&error.field));
-            let anchor = error.field.replace(['.', '[', ']'], "_");
             context! {
                 message => error.message,
-                address => step.map(|s| match s.slug {
-                    "documents" => s.address(request, association),
-                    _ => format!("{}#{anchor}", s.address(request, association)),
-                }),
+                address => step.map(|s| format!("{}#{}", s.address(request, association), anchor(&error.field))),
                 step => step.map(|s| s.name),
             }
         })
         .collect()
-}
-
-/// A moment as the city reads it: "3 mars 2027".
-fn city_date(portal: &Portal, at: DateTime<Utc>) -> String {
-    date_in(portal.runtime.timezone, at)
-}
-
-/// A moment as read in `timezone`: "3 mars 2027".
-fn date_in(timezone: Tz, at: DateTime<Utc>) -> String {
-    long_french_date(at.with_timezone(&timezone).date_naive())
 }
 
 /// What the request says, as the check page and the request's page show it.
@@ -149,7 +151,6 @@ fn answers(content: &RequestContent) -> Value {
         indicators => content.indicators.iter().map(|i| format!("{} : {} {}", i.name, i.target, i.unit)).collect::<Vec<_>>(),
         charges => euros(budget.total(Side::Charge)),
         income => euros(budget.total(Side::Income)),
-        in_kind => euros(budget.total(Side::InKindReceived)),
         requested => euros(content.requested_cents),
         share => budget.city_share_basis_points().map(|bp| format!("{} %", bp / 100)),
     }
@@ -266,7 +267,10 @@ fn asked_shown(shown: &Shown) -> Value {
                         .iter()
                         .find(|k| &k.code == code)
                         .map_or(code.clone(), |k| k.label.clone()),
-                    format!("/associations/{}/documents#{code}", request.association),
+                    format!(
+                        "/associations/{}/documents#piece-{code}",
+                        request.association
+                    ),
                 ),
                 Asked::Field(field) => {
                     let step = STEPS.iter().find(|s| s.owns(field));
@@ -289,25 +293,6 @@ fn asked_shown(shown: &Shown) -> Value {
         items => items,
         message => event.public_message,
         due_on => due_on.map(long_french_date),
-    }
-}
-
-/// A part of the request the city may ask about, as the association reads it.
-fn field_in_words(field: &str) -> &'static str {
-    match field {
-        "title" => "le titre",
-        "summary" => "la présentation du projet",
-        "objectives" => "les objectifs",
-        "target_public" => "le public visé",
-        "expected_beneficiaries" => "le nombre de bénéficiaires",
-        "districts" => "les lieux",
-        "start_date" => "la date de début",
-        "end_date" => "la date de fin",
-        "nature" => "la nature de la demande",
-        "requested_cents" => "le montant demandé",
-        "budget" => "le budget",
-        "indicators" => "les indicateurs",
-        _ => "une information",
     }
 }
 
@@ -411,26 +396,26 @@ pub async fn submit(
     Posted(form): Posted<SubmitForm>,
 ) -> HttpResponse {
     let id = path.into_inner();
-    let attested = form.attestation == "oui";
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
     let notifier = portal.runtime.notifier.clone();
     let request_id = RequestId::from_uuid(id);
-    let submitted = portal
-        .runtime
-        .write(move |conn| {
-            let (signed, request) = requests::load_readable(conn, subject, request_id, true)?;
-            if !attested {
-                // Nothing is done: the page says what to tick.
-                return Ok(None);
-            }
-            let command = if request.facts.state == RequestState::Incomplete {
-                Command::Resubmit { message: None }
-            } else {
-                Command::Submit
-            };
-            act_as_reader(conn, &signed, request, command, now, &notifier).map(Some)
-        })
-        .await;
+    let submitted = if form.attestation != "oui" {
+        // Nothing is done: the page says what to tick.
+        Ok(None)
+    } else {
+        portal
+            .runtime
+            .write(move |conn| {
+                let (signed, request) = requests::load_readable(conn, subject, request_id, true)?;
+                let command = if request.facts.state == RequestState::Incomplete {
+                    Command::Resubmit { message: None }
+                } else {
+                    Command::Submit
+                };
+                act_as_reader(conn, &signed, request, command, now, &notifier).map(Some)
+            })
+            .await
+    };
     let errors = match submitted {
         Ok(Some(_)) => return see_other(&format!("/demandes/{id}/recepisse")),
         Ok(None) => vec![field_error(
@@ -448,7 +433,7 @@ pub async fn submit(
         }
         Err(RunError::Store(StoreError::Domain(
             DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
-        ))) => vec![field_error("attestation", message)],
+        ))) => vec![field_error("contenu", message)],
         Err(error) => match field_errors(&error) {
             Some(errors) => errors.to_vec(),
             None => return unless_hidden(&portal, error),
@@ -607,7 +592,7 @@ async fn open_campaigns(portal: &Portal, visitor: &Visitor) -> Result<Vec<Value>
             context! {
                 code => open.campaign.id.to_string(),
                 label => settings.title,
-                hint => format!("{}{closes}", settings.circuit.who_may_apply()),
+                hint => format!("{}.{closes}", settings.circuit.who_may_apply()),
             }
         })
         .collect())
@@ -656,11 +641,7 @@ async fn new_request_form(
         campaign => form.campaign,
         title => form.title,
     };
-    let page = if errors.is_empty() {
-        Page::new("request_new.html", data)
-    } else {
-        errors_page("request_new.html", errors, data)
-    };
+    let page = errors_page("request_new.html", errors, data);
     form_page(portal, req, page.visitor(visitor))
 }
 

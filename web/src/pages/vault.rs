@@ -3,7 +3,7 @@
 //! with its state in words, what to do next, and the versions filed, newest first; and
 //! confirming that the profile is still accurate.
 
-use super::{failed, not_found_page, refused, see_other, unless_hidden};
+use super::{city_date, failed, not_found_page, refused, see_other, unless_hidden};
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
@@ -92,13 +92,8 @@ fn profile_advice(status: ProfileStatus) -> &'static str {
 
 /// A version as its history shows it.
 fn version_shown(portal: &Portal, version: &DocumentVersion) -> Value {
-    let filed = version
-        .facts
-        .filed_at
-        .with_timezone(&portal.runtime.timezone)
-        .date_naive();
     context! {
-        filed_on => long_french_date(filed),
+        filed_on => city_date(portal, version.facts.filed_at),
         file => version.file.as_ref().map(|f| context! {
             address => format!("/associations/{}/documents/{}/fichier", version.association_id, version.facts.id),
             name => f.file_name,
