@@ -41,7 +41,9 @@ async function tabTo(page, selector) {
 async function typeDate(page, selector, iso) {
   const [year, month, day] = iso.split('-');
   await page.keyboard.type('01022000');
-  const dayFirst = (await page.$eval(selector, (e) => e.value)) === '2000-02-01';
+  const probe = await page.$eval(selector, (e) => e.value);
+  if (!['2000-02-01', '2000-01-02'].includes(probe)) throw new Error(`${selector}: a date typed reads ${probe}`);
+  const dayFirst = probe === '2000-02-01';
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.type(dayFirst ? day + month + year : month + day + year);
@@ -57,7 +59,8 @@ try {
     const [opened, fields] = address.split(/#submit|#type|#keyboard/);
     const submit = address.includes('#submit');
     const keyboard = address.includes('#keyboard');
-    // An empty address stays on the page the last one led to.
+    // An empty address stays on the page the last one led to, to type in its form.
+    if (!opened && !(submit || keyboard)) throw new Error(`${name}: no address`);
     let response = opened ? await page.goto(opened) : lastResponse;
     for (const [field, value] of new URLSearchParams((fields || '').replace(/^:/, ''))) {
       const input = page.locator(`#${field}`);
@@ -65,11 +68,14 @@ try {
       const ticked = ['checkbox', 'radio'].includes(type);
       if (keyboard) {
         await tabTo(page, `#${field}`);
-        if (ticked) await page.keyboard.press('Space');
+        if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
         else if (type === 'date') await typeDate(page, `#${field}`, value);
         else { await page.keyboard.press('Control+A'); await page.keyboard.type(value); }
       } else if (ticked) await input.check();
       else await input.fill(value);
+      // What the field holds now is what was meant, or the visit fails.
+      const holds = ticked ? await input.isChecked() : (await input.inputValue()) === value;
+      if (!holds) throw new Error(`${name}: #${field} does not hold ${value}`);
     }
     if (submit) {
       [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);

@@ -382,7 +382,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "etape-budget-en-direct",
             step("budget#type:l60=7000&l74_commune=4500"),
         ),
-        ("verification", step("verification")),
+        ("etape-verification", step("verification")),
         ("depot-sans-attestation", step("verification#submit")),
         ("recepisse", step("verification#submit:attestation=oui")),
         ("demande-deposee", app.url(&format!("/demandes/{request}"))),
@@ -482,7 +482,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("etape-budget", 200),
             ("etape-budget-erreur", 422),
             ("etape-budget-en-direct", 200),
-            ("verification", 200),
+            ("etape-verification", 200),
             ("depot-sans-attestation", 422),
             ("recepisse", 200),
             ("demande-deposee", 200),
@@ -526,6 +526,45 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         named("recepisse").title,
         "Demande déposée – Ateliers d'écriture – Subventions aux associations – Ville de Paris"
     );
+    // What the keyboard typed is what the request says.
+    let lea = app.signed_in_as(email, PASSWORD);
+    let listed = app
+        .get("/api/v1/requests", Some(&lea.access))
+        .expect(200)
+        .clone();
+    let typed = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["title"] == "Fête du jardin")
+        .expect("the request typed by keyboard");
+    let typed = app
+        .get(
+            &format!("/api/v1/requests/{}", typed["id"].as_str().expect("id")),
+            Some(&lea.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(
+        (
+            &typed["state"],
+            &typed["start_date"],
+            &typed["end_date"],
+            &typed["districts"]
+        ),
+        (
+            &json!("submitted"),
+            &json!("2027-06-01"),
+            &json!("2027-06-30"),
+            &json!([10])
+        )
+    );
+    assert_eq!(typed["summary"], "Une fête au jardin.");
+    assert_eq!(
+        typed["indicators"],
+        json!([{"name": "Visiteurs", "unit": "personnes", "target": 200}])
+    );
+    assert_eq!(typed["requested_cents"], 50_000);
     // The keyboard's journey ends on the receipt of what it typed.
     assert_eq!(
         named("clavier-depot").title,

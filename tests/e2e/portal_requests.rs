@@ -29,7 +29,11 @@ fn page_of(browser: &Browser, app: &TestApp, path: &str) -> String {
 }
 
 fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
-    let city = City::start(backend);
+    // Where people reach the portal: the links of the e-mails carry it.
+    let city = City::start_with(
+        backend,
+        &[("SIMPA_PUBLIC_URL", "http://portail.ville.test")],
+    );
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
     let campaign_id = campaign["id"].as_str().expect("id").to_owned();
@@ -83,7 +87,7 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}")));
     assert_eq!(status, 200, "{page}");
     let page = shown(&page);
-    assert!(page.contains("Brouillon"), "{page}");
+    assert!(page.contains("Brouillon</strong> depuis le"), "{page}");
     assert!(
         page.contains(&format!("href=\"{}\"", at("projet"))),
         "{page}"
@@ -158,6 +162,33 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
         "{}",
         wrong.body
     );
+    // A blank indicator row is left out, and a mistake is said at the row it was typed in.
+    let second_row = post(
+        &at("public"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("target_public", "Jeunes de 12 à 18 ans"),
+            ("expected_beneficiaries", "-3"),
+            ("indicators_1__name", "Ateliers tenus"),
+            ("indicators_1__target", "40"),
+        ],
+    );
+    assert_eq!(second_row.status, 422, "{}", second_row.body);
+    let body = shown(&second_row.body);
+    assert!(body.contains("ne peut pas être négatif"), "{body}");
+    let second_row = post(
+        &at("public"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("target_public", "Jeunes de 12 à 18 ans"),
+            ("indicators_1__name", "Ateliers tenus"),
+            ("indicators_1__target", "40"),
+        ],
+    );
+    assert_eq!(second_row.status, 422, "{}", second_row.body);
+    let body = shown(&second_row.body);
+    assert!(body.contains("href=\"#indicators_1__unit\""), "{body}");
+    assert!(!body.contains("href=\"#indicators_0__unit\""), "{body}");
     let mut public = public.to_vec();
     public[2].1 = "80";
     let saved = post(&at("public"), &public);
@@ -241,7 +272,10 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     );
     let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}")));
     assert_eq!(status, 200);
-    assert!(page.contains("Brouillon"), "not submitted: {page}");
+    assert!(
+        page.contains("Brouillon</strong> depuis le"),
+        "not submitted: {page}"
+    );
 
     // Another person's browser: not found, whatever the page; a form without its token or
     // from another site is refused before anything is read.
@@ -302,11 +336,11 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
         page.contains("vérifie que le dossier est complet"),
         "{page}"
     );
-    // The acknowledgement's link leads to the request's page in the portal (where people
-    // reach it: SIMPA_PUBLIC_URL, by default the address `make run` serves).
+    // The acknowledgement's link leads to the request's page in the portal, where people
+    // reach it (SIMPA_PUBLIC_URL).
     let acknowledgement = app.mailed("president1@exemple.org", &format!("%{number}%"));
     assert!(
-        acknowledgement.contains(&format!("\nhttp://127.0.0.1:8080/demandes/{request}")),
+        acknowledgement.contains(&format!("\nhttp://portail.ville.test/demandes/{request}")),
         "{acknowledgement}"
     );
     // What the API reads is what the pages wrote.
@@ -375,7 +409,11 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
 }
 
 fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Backend) {
-    let city = City::start(backend);
+    // Where people reach the portal: the links of the e-mails carry it.
+    let city = City::start_with(
+        backend,
+        &[("SIMPA_PUBLIC_URL", "http://portail.ville.test")],
+    );
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "QUARTIERS_2027", "central", None);
     let (president, association) = ready_association(app, 2);
@@ -422,7 +460,7 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
         "Pièces ou informations demandées%",
     );
     assert!(
-        mail.contains(&format!("http://127.0.0.1:8080{request_page}")),
+        mail.contains(&format!("http://portail.ville.test{request_page}")),
         "{mail}"
     );
     let page = page_of(&request_page);
@@ -434,7 +472,7 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     );
     assert!(
         page.contains(&format!(
-            "<a class=\"govuk-link\" href=\"/associations/{association_id}/documents#rib\">"
+            "<a class=\"govuk-link\" href=\"/associations/{association_id}/documents#piece-rib\">"
         )),
         "{page}"
     );
@@ -578,9 +616,14 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
 
     // The agreement's text, and the form that signs it: the box must be ticked.
     let page = page_of(&agreement_page);
-    assert!(page.contains("Pas encore signée"), "{page}");
     assert!(
-        page.contains("25\u{202f}000 €") || page.contains("25 000"),
+        page.contains(
+            "Pour l'association</dt>\n    <dd class=\"govuk-summary-list__value\">Pas encore signée"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("une subvention de 25\u{202f}000 € pour l'année 2027"),
         "{page}"
     );
     let csrf = crate::portal::hidden(&page, "csrf");
