@@ -7,6 +7,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::{accounts, association_members, associations, service_accounts, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
 use simpa_domain::DomainError;
@@ -460,9 +461,10 @@ pub fn load_signed(conn: &mut DbConnection, subject: Option<Subject>) -> StoreRe
                         "account".into_sql::<Text>(),
                         None::<String>.into_sql::<Nullable<Text>>(),
                         accounts::display_name,
-                        diesel::dsl::sql::<Nullable<Integer>>(
-                            "CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END",
-                        ),
+                        // Not an SQL literal: a statement with one is prepared at every call.
+                        case_when(accounts::email_verified_at.is_null(), 0.into_sql::<Integer>())
+                            .otherwise(1.into_sql::<Integer>())
+                            .nullable(),
                     ));
                 let members = association_members::table
                     .filter(association_members::account_id.eq(who.clone()))

@@ -10,8 +10,9 @@ use crate::json;
 use crate::locks;
 use crate::page::{Keyset, Page};
 use crate::schema::{
-    accounts, association_members, association_sectors, associations, campaigns, request_counters,
-    request_documents, request_instructors, request_views, requests,
+    accounts, agreements, association_members, association_sectors, associations, campaigns,
+    deliberations, grants, kept_views, request_counters, request_documents, request_instructors,
+    requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::{exists, not};
@@ -1094,11 +1095,34 @@ pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Stor
     with_instructors(conn, rows)
 }
 
-/// What the association's view of a request needs at read time, in one query: the reader's
-/// role in the request's association (when the reader's account is active and a member), the
-/// view rendered for the request's current version and this `format` (if there is one), and
-/// what may have changed without the request changing (the names of its association and
-/// campaign).
+/// What is kept of a request for its association: the API's view, the portal's page.
+#[derive(Debug, Clone, Copy)]
+pub enum KeptKind {
+    Api,
+    Page,
+}
+
+impl KeptKind {
+    fn code(self) -> &'static str {
+        match self {
+            KeptKind::Api => "api",
+            KeptKind::Page => "page",
+        }
+    }
+}
+
+/// A view kept (see [`KeptKind`]): what it was made from, its body, and what its clock runs on.
+#[derive(Debug, Clone)]
+pub struct KeptView {
+    pub key: String,
+    pub body: String,
+    pub clock: String,
+}
+
+/// What reading a request's kept view needs, in one query: the reader's role in the request's
+/// association (when the reader's account is active and a member), the view kept of this kind
+/// (if any), what it is shown with that may change without the request changing (the names of
+/// its association and campaign), and the versions of everything a view is made from.
 #[derive(Debug, Clone)]
 pub struct ViewAtRead {
     pub association: AssociationId,
@@ -1109,71 +1133,78 @@ pub struct ViewAtRead {
     pub version: i64,
     pub submitted: bool,
     pub reader_role: Option<MemberRole>,
-    /// The rendered view and its clock.
-    pub rendered: Option<(String, String)>,
+    /// The versions of the request, its campaign, its association, its grant, the grant's
+    /// agreement and deliberation: a view made from other versions is out of date.
+    pub versions: String,
+    pub kept: Option<KeptView>,
 }
 
 pub fn view_at_read(
     conn: &mut DbConnection,
     id: RequestId,
     reader: AccountId,
-    format: i32,
+    kind: KeptKind,
 ) -> StoreResult<Option<ViewAtRead>> {
     type Row = (
-        String,
-        i64,
-        Option<NaiveDateTime>,
-        String,
-        String,
-        String,
-        String,
+        (String, i64, Option<NaiveDateTime>, String, i64),
+        (String, String, String, i64),
+        (Option<i64>, Option<i64>, Option<i64>),
         Option<(String, bool)>,
-        Option<(i64, i32, String, String)>,
+        Option<(String, String, String)>,
     );
     let reader = reader.to_string();
     let membership = association_members::association_id
         .eq(requests::association_id)
         .and(association_members::account_id.eq(reader));
     let account = accounts::id.eq(association_members::account_id);
+    let kept = kept_views::request_id
+        .eq(requests::id)
+        .and(kept_views::kind.eq(kind.code()));
+    let agreement = agreements::id.nullable().eq(grants::agreement_id);
+    let deliberation = deliberations::id.eq(grants::deliberation_id);
     let row: Option<Row> = requests::table
         .inner_join(campaigns::table)
         .inner_join(associations::table)
-        .left_join(request_views::table)
+        .left_join(grants::table)
+        .left_join(agreements::table.on(agreement))
+        .left_join(deliberations::table.on(deliberation))
+        .left_join(kept_views::table.on(kept))
         .left_join(association_members::table.on(membership))
         .left_join(accounts::table.on(account))
         .filter(requests::id.eq(id.to_string()))
         .select((
-            requests::association_id,
-            requests::version,
-            requests::submitted_at,
-            associations::name,
-            campaigns::id,
-            campaigns::code,
-            campaigns::title,
-            (association_members::role, accounts::active).nullable(),
             (
-                request_views::version,
-                request_views::format,
-                request_views::body,
-                request_views::clock,
-            )
-                .nullable(),
+                requests::association_id,
+                requests::version,
+                requests::submitted_at,
+                associations::name,
+                associations::version,
+            ),
+            (
+                campaigns::id,
+                campaigns::code,
+                campaigns::title,
+                campaigns::version,
+            ),
+            (
+                grants::version.nullable(),
+                agreements::version.nullable(),
+                deliberations::version.nullable(),
+            ),
+            (association_members::role, accounts::active).nullable(),
+            (kept_views::key, kept_views::body, kept_views::clock).nullable(),
         ))
-        // Not `.first()`: on SQLite, a join with a bound `LIMIT` is prepared again at every
-        // execution (it halved this read's throughput); a primary key gives one row anyway.
+        // Not `.first()`: a primary key gives one row anyway, and a statement without a bound
+        // `LIMIT` is the same one at every read.
         .load::<Row>(conn)?
         .into_iter()
         .next();
     let Some((
-        association,
-        version,
-        submitted_at,
-        association_name,
-        campaign,
-        campaign_code,
-        campaign_title,
+        (association, version, submitted_at, association_name, association_version),
+        (campaign, campaign_code, campaign_title, campaign_version),
+        (grant, agreement, deliberation),
         member,
-        view,
+        kept,
     )) = row
     else {
         return Ok(None);
@@ -1185,6 +1216,7 @@ pub fn view_at_read(
             })?),
             _ => None,
         };
+    let optional = |v: Option<i64>| v.map_or("-".to_owned(), |v| v.to_string());
     Ok(Some(ViewAtRead {
         association: parse("requests.association_id", &association)?,
         association_name,
@@ -1194,46 +1226,41 @@ pub fn view_at_read(
         version,
         submitted: submitted_at.is_some(),
         reader_role,
-        rendered: view
-            .filter(|(rendered_for, shape, _, _)| *rendered_for == version && *shape == format)
-            .map(|(_, _, body, clock)| (body, clock)),
+        versions: format!(
+            "{version}.{campaign_version}.{association_version}.{}.{}.{}",
+            optional(grant),
+            optional(agreement),
+            optional(deliberation)
+        ),
+        kept: kept.map(|(key, body, clock)| KeptView { key, body, clock }),
     }))
 }
 
-/// Keeps the view rendered for `version` in `format`, unless one for a later version is kept.
+/// Keeps a view of a request, in place of the one kept of its kind.
 pub fn keep_view(
     conn: &mut DbConnection,
     id: RequestId,
-    version: i64,
-    format: i32,
-    body: &str,
-    clock: &str,
+    kind: KeptKind,
+    view: &KeptView,
 ) -> StoreResult<()> {
-    let updated = diesel::update(
-        request_views::table
-            .find(id.to_string())
-            .filter(request_views::version.le(version)),
-    )
-    .set((
-        request_views::version.eq(version),
-        request_views::format.eq(format),
-        request_views::body.eq(body),
-        request_views::clock.eq(clock),
-    ))
-    .execute(conn)?;
-    let exists: bool =
-        diesel::select(exists(request_views::table.find(id.to_string()))).get_result(conn)?;
-    if updated == 0 && !exists {
-        diesel::insert_into(request_views::table)
+    on_each_backend!(&mut *conn, c => {
+        diesel::insert_into(kept_views::table)
             .values((
-                request_views::request_id.eq(id.to_string()),
-                request_views::version.eq(version),
-                request_views::format.eq(format),
-                request_views::body.eq(body),
-                request_views::clock.eq(clock),
+                kept_views::request_id.eq(id.to_string()),
+                kept_views::kind.eq(kind.code()),
+                kept_views::key.eq(&view.key),
+                kept_views::body.eq(&view.body),
+                kept_views::clock.eq(&view.clock),
             ))
-            .execute(conn)?;
-    }
+            .on_conflict((kept_views::request_id, kept_views::kind))
+            .do_update()
+            .set((
+                kept_views::key.eq(&view.key),
+                kept_views::body.eq(&view.body),
+                kept_views::clock.eq(&view.clock),
+            ))
+            .execute(c)
+    })?;
     Ok(())
 }
 

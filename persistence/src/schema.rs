@@ -358,10 +358,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    request_views (request_id) {
+    kept_views (request_id, kind) {
         request_id -> Text,
-        version -> BigInt,
-        format -> Integer,
+        kind -> Text,
+        key -> Text,
         body -> Text,
         clock -> Text,
     }
@@ -654,7 +654,7 @@ diesel::joinable!(request_instructors -> requests (request_id));
 diesel::joinable!(request_documents -> requests (request_id));
 diesel::joinable!(request_documents -> document_versions (version_id));
 diesel::joinable!(request_events -> requests (request_id));
-diesel::joinable!(request_views -> requests (request_id));
+diesel::joinable!(kept_views -> requests (request_id));
 diesel::joinable!(digest_items -> accounts (account_id));
 diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
@@ -758,7 +758,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_instructors,
     request_documents,
-    request_views,
+    kept_views,
     request_events,
     request_changes,
     outbox,

@@ -10,7 +10,7 @@ use crate::portal_sessions::{csrf_of, sign_in};
 use crate::requests::{City, act, create_draft, ready_association};
 use serde_json::json;
 use simpa_tests::browser::Browser;
-use simpa_tests::client::PASSWORD;
+use simpa_tests::client::{PASSWORD, association_body, rna, siret};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// A browser signed in through the sign-in page as `email` (with the tests' password).
@@ -777,7 +777,71 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     assert_eq!(view["status"], "filed");
 }
 
+/// Once submitted, a request's page is kept for its association's members: read again, it is
+/// the same page, with the clock and the browser's anti-forgery token filled in at each
+/// answer (each browser its own); once what it is made from changes (here the association's
+/// name), it is made again.
+fn a_request_page_is_kept_for_its_members_until_what_it_shows_changes(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 3, &campaign, 3_000_000);
+    let path = format!("/demandes/{request}");
+    let browser = browser_of(app, "president3@exemple.org");
+    let (status, _, made) = browser.go(&app.url(&path));
+    assert_eq!(status, 200, "{made}");
+    let (status, _, kept) = browser.go(&app.url(&path));
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!(kept, made);
+    // The header's form carries the browser's own token, the one its forms were given.
+    let token = crate::portal::hidden(&kept, "csrf");
+    assert_eq!(token, csrf_of(&browser, app, "/compte"));
+    assert!(
+        !kept.contains("<token>") && !kept.contains("<!--simpa:"),
+        "{kept}"
+    );
+    assert!(
+        shown(&kept).contains("La Ville a eu la demande 0 jour(s)."),
+        "{kept}"
+    );
+    assert!(shown(&kept).contains("Association 3 · "), "{kept}");
+
+    // Another browser of the same member: the same page, with its own token.
+    let other = browser_of(app, "president3@exemple.org");
+    let (_, _, theirs) = other.go(&app.url(&path));
+    let their_token = crate::portal::hidden(&theirs, "csrf");
+    assert_ne!(their_token, token);
+    assert!(theirs.contains(&their_token) && !theirs.contains(&token));
+    assert_eq!(theirs.replace(&their_token, &token), kept);
+
+    // The association is renamed: the page is made again.
+    let read = app
+        .get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    let association = read["association"]["id"].as_str().expect("an id");
+    app.put(
+        &format!("/api/v1/associations/{association}"),
+        Some(&president.access),
+        Some("\"1\""),
+        &association_body("Les Tréteaux du Onzième", &rna(3), &siret(3)),
+    )
+    .expect(200);
+    let page = page_of(&browser, app, &path);
+    assert!(page.contains("Les Tréteaux du Onzième · "), "{page}");
+    assert!(!page.contains("Association 3 · "), "{page}");
+
+    // Someone else's request is still not found, kept or not.
+    let stranger = signed_in_browser(app, "voisin@exemple.org");
+    let (status, _, _) = stranger.go(&app.url(&path));
+    assert_eq!(status, 404);
+}
+
 on_both_backends!(
+    a_request_page_is_kept_for_its_members_until_what_it_shows_changes,
     the_president_reads_and_signs_the_agreement_and_follows_the_payments,
     a_treasurer_files_a_request_step_by_step_in_the_pages,
     a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages,

@@ -86,17 +86,22 @@ pub struct Portal {
     pub settings: PortalSettings,
     pages: render::Pages,
     assets: assets::Assets,
+    /// The fingerprint of the pages kept for members (see `render::fingerprint`).
+    kept_format: String,
 }
 
 impl Portal {
     /// The portal, its templates parsed and its assets fingerprinted.
     pub fn new(runtime: Arc<Runtime>, settings: PortalSettings) -> Result<Portal, String> {
-        Ok(Portal {
+        let mut portal = Portal {
             runtime,
             pages: render::Pages::load().map_err(|e| format!("the portal's templates: {e:#}"))?,
             assets: assets::Assets::load(&settings.theme),
             settings,
-        })
+            kept_format: String::new(),
+        };
+        portal.kept_format = render::fingerprint(&portal, pages::KEPT_SOURCES);
+        Ok(portal)
     }
 }
 

@@ -52,6 +52,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_macros.html",
     "request_new.html",
     "request.html",
+    "request_clock.html",
     "request_project.html",
     "request_dates.html",
     "request_public.html",
@@ -65,9 +66,32 @@ pub const FILES: &[(&str, &str)] = templates!(
 
 /// The templates that are parts of pages, not pages.
 #[cfg(test)]
-const PARTS: &[&str] = &["macros.html", "card_body.html", "request_macros.html"];
+const PARTS: &[&str] = &[
+    "macros.html",
+    "card_body.html",
+    "request_macros.html",
+    "request_clock.html",
+];
 
 pub struct Pages(Environment<'static>);
+
+/// Where the browser's anti-forgery token goes in a page kept for whoever reads it (see
+/// [`Page::render_kept`]): markup that no escaped text can contain.
+const TOKEN_HOLE: &str = "<token>";
+
+/// Where a part rendered at each answer goes in a kept page (see [`fill`]).
+pub fn hole(name: &str) -> Value {
+    Value::from_safe_string(format!("<!--simpa:{name}-->"))
+}
+
+/// A kept page with its holes filled: the browser's token, and each named part rendered now.
+pub fn fill(kept: &str, token: &str, parts: &[(&str, String)]) -> String {
+    let mut html = kept.replacen(TOKEN_HOLE, token, 2);
+    for (name, part) in parts {
+        html = html.replacen(&format!("<!--simpa:{name}-->"), part, 1);
+    }
+    html
+}
 
 impl Pages {
     pub fn load() -> Result<Pages, minijinja::Error> {
@@ -121,6 +145,20 @@ impl Page {
     /// The page rendered in the layout; a template that fails is a bug, answered with a
     /// plain 500.
     pub fn answer(self, portal: &Portal) -> HttpResponse {
+        let status = self.status;
+        html_answer(status, self.render(portal))
+    }
+
+    /// The page of a member signed in, rendered in the layout as it is kept for every member
+    /// who reads it: the browser's token is a hole, filled at each answer by [`fill`].
+    pub fn render_kept(self, portal: &Portal) -> Result<String, minijinja::Error> {
+        let hole = Value::from_safe_string(TOKEN_HOLE.into());
+        let signed_in = context! { csrf => hole.clone(), must_enrol => false };
+        self.with(context! { signed_in => signed_in, csrf => hole })
+            .render(portal)
+    }
+
+    fn render(self, portal: &Portal) -> Result<String, minijinja::Error> {
         let theme = &portal.settings.theme;
         let data = context! {
             city => portal.settings.city.clone(),
@@ -131,21 +169,45 @@ impl Page {
             footer_links => theme.links.iter().map(|l| context! { label => l.label, url => l.url }).collect::<Vec<_>>(),
             ..self.data
         };
-        match portal
-            .pages
-            .0
-            .get_template(self.template)
-            .and_then(|t| t.render(&data))
-        {
-            Ok(html) => HttpResponse::build(self.status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(e) => {
-                tracing::error!(template = self.template, error = %format!("{e:#}"), "a page does not render");
-                HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("Une erreur est survenue de notre côté : réessayez dans un instant.")
-            }
+        portal.pages.render(self.template, &data)
+    }
+}
+
+impl Pages {
+    fn render(&self, template: &str, data: &Value) -> Result<String, minijinja::Error> {
+        self.0.get_template(template).and_then(|t| t.render(data))
+    }
+
+    /// A part of a page rendered alone (what fills a hole).
+    pub fn render_part(&self, template: &str, data: Value) -> Result<String, minijinja::Error> {
+        self.render(template, &data)
+    }
+}
+
+/// What the kept pages are made from besides their data: every template, the layout as this
+/// configuration renders it (the city, its styles, logo and links), and `sources`, the code
+/// that gathers their data. A page kept under another fingerprint is made again.
+pub fn fingerprint(portal: &Portal, sources: &[&str]) -> String {
+    let mut made_of = String::new();
+    for source in FILES.iter().map(|(_, source)| source).chain(sources) {
+        made_of.push_str(source);
+    }
+    let layout = Page::new("layout.html", context! {}).render(portal);
+    made_of.push_str(&layout.unwrap_or_default());
+    simpa_domain::digest::sha256_hex(made_of.as_bytes())
+}
+
+/// A page's HTML, or a plain 500 when its template failed (a bug).
+pub fn html_answer(status: StatusCode, html: Result<String, minijinja::Error>) -> HttpResponse {
+    match html {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "a page does not render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Une erreur est survenue de notre côté : réessayez dans un instant.")
         }
     }
 }

@@ -21,6 +21,7 @@ use simpa_app::access::require;
 use simpa_app::requests::{Edited, load_readable, read_own};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::policy::Action;
+use simpa_persistence::requests::{KeptKind, KeptView};
 use simpa_persistence::{StoreError, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -111,21 +112,23 @@ pub async fn get_request(
     let (version, body, to_keep) = state
         .read(move |conn| {
             // The association reading its own request: one query when its view is kept.
-            if let Some(at_read) = read_own(conn, caller.0, id, VIEW_FORMAT)? {
+            if let Some(at_read) = read_own(conn, caller.0, id, KeptKind::Api)? {
+                let key = format!("{VIEW_FORMAT}/{}", at_read.versions);
                 let kept = at_read
-                    .rendered
+                    .kept
                     .as_ref()
-                    .and_then(|(body, clock)| association_view(&at_read, body, clock, now).ok());
+                    .filter(|kept| kept.key == key)
+                    .and_then(|kept| association_view(&at_read, &kept.body, &kept.clock, now).ok());
                 if let Some(body) = kept {
                     return Ok((at_read.version, body, None));
                 }
-                // Not kept yet (or kept in an older shape): render it, and keep it.
+                // Not kept yet (or kept from other versions): render it, and keep it.
                 let (signed, request) = load_readable(conn, caller.0, id, false)?;
                 let actor = signed.actor;
                 let version = request.version;
-                let rendered = render_for_association(conn, &actor, request, now)?;
-                let body = association_view(&at_read, &rendered.0, &rendered.1, now)?;
-                return Ok((version, body, Some(rendered)));
+                let (body, clock) = render_for_association(conn, &actor, request, now)?;
+                let view = association_view(&at_read, &body, &clock, now)?;
+                return Ok((version, view, Some(KeptView { key, body, clock })));
             }
             let (signed, request) = load_readable(conn, caller.0, id, false)?;
             let actor = signed.actor;
@@ -135,12 +138,10 @@ pub async fn get_request(
             Ok((view.version, body, None))
         })
         .await?;
-    if let Some((rendered, clock)) = to_keep {
+    if let Some(kept) = to_keep {
         // Only saves work for the next reads: a failure here changes nothing for this one.
         let kept = state
-            .write(move |conn| {
-                requests::keep_view(conn, id, version, VIEW_FORMAT, &rendered, &clock)
-            })
+            .write(move |conn| requests::keep_view(conn, id, KeptKind::Api, &kept))
             .await;
         if let Err(problem) = kept {
             tracing::warn!(%problem, "the rendered view of a request was not kept");

@@ -7,18 +7,18 @@ use crate::etag::etag;
 use crate::views::documents::{DocumentVersionView, FileView};
 use crate::views::request_fields::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use simpa_app::instruction::RequestFile;
+use simpa_app::requests::ClockInputs;
 use simpa_domain::budget::Side;
-use simpa_domain::campaign::{Campaign, Sla};
 use simpa_domain::circuit::{Visibility, possible_actions};
-use simpa_domain::history::{Event, transitions};
+use simpa_domain::history::Event;
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::Direction;
-use simpa_domain::tracking::{Holder, sla_clock, whereabouts};
+use simpa_domain::tracking::{Holder, whereabouts};
 use simpa_persistence::StoreError;
 use simpa_persistence::requests::ViewAtRead;
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, reference};
@@ -308,47 +308,18 @@ fn days(duration: chrono::Duration) -> i64 {
     duration.num_days()
 }
 
-/// What the SLA clock runs on, kept with the association's rendered view so that its times
-/// are computed at each read.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct ClockInputs {
-    resume_state: Option<RequestStateCode>,
-    transitions: Vec<(DateTime<Utc>, RequestStateCode)>,
-    admissibility_days: u32,
-    instruction_days: u32,
-}
-
-impl ClockInputs {
-    fn new(request: &StoredRequest, campaign: &Campaign, events: &[Event]) -> ClockInputs {
-        ClockInputs {
-            resume_state: request.facts.resume_state.map(RequestStateCode),
-            transitions: transitions(events)
-                .into_iter()
-                .map(|(at, state)| (at, RequestStateCode(state)))
-                .collect(),
-            admissibility_days: campaign.settings.sla.admissibility_days,
-            instruction_days: campaign.settings.sla.instruction_days,
-        }
-    }
-
-    fn view(&self, now: DateTime<Utc>) -> SlaView {
-        let transitions: Vec<(DateTime<Utc>, simpa_domain::request::RequestState)> =
-            self.transitions.iter().map(|(at, s)| (*at, s.0)).collect();
-        let sla = Sla {
-            admissibility_days: self.admissibility_days,
-            instruction_days: self.instruction_days,
-        };
-        let clock = sla_clock(&transitions, self.resume_state.map(|s| s.0), &sla, now);
-        SlaView {
-            days_with_city: days(clock.with_city),
-            days_with_association: days(clock.with_association),
-            step: clock.step.map(|s| s.code()),
-            days_in_step: days(clock.step_elapsed),
-            sla_days: clock.step_allowed_days,
-            overdue: clock.is_overdue(now),
-            due_at: clock.due_at,
-        }
-    }
+/// The clock of a request at `now`, as the API shows it.
+fn sla_view(clock: &ClockInputs, now: DateTime<Utc>) -> StoreResult<SlaView> {
+    let clock = clock.run(now)?;
+    Ok(SlaView {
+        days_with_city: days(clock.with_city),
+        days_with_association: days(clock.with_association),
+        step: clock.step.map(|s| s.code()),
+        days_in_step: days(clock.step_elapsed),
+        sla_days: clock.step_allowed_days,
+        overdue: clock.is_overdue(now),
+        due_at: clock.due_at,
+    })
 }
 
 /// Everything the caller may see of a request, in a few queries.
@@ -378,6 +349,7 @@ fn render(
     file: RequestFile,
     now: DateTime<Utc>,
 ) -> StoreResult<(RequestView, ClockInputs)> {
+    let clock = ClockInputs::new(&file);
     let RequestFile {
         request,
         campaign,
@@ -400,7 +372,6 @@ fn render(
         vec![]
     };
     let (holder, next_step) = whereabouts(&request.facts);
-    let clock = ClockInputs::new(&request, &campaign, &events);
     let instruction = internal.then(|| InstructionView {
         proposed_cents: request.facts.proposed_cents,
         instructors: request
@@ -448,7 +419,7 @@ fn render(
         state_since: request.state_since,
         holder: holder_view(holder, &directions),
         next_step,
-        sla: clock.view(now),
+        sla: sla_view(&clock, now)?,
         possible_actions: possible_actions(&request.facts, &parties)
             .into_iter()
             .map(ActionCode)
@@ -498,7 +469,7 @@ pub(crate) fn render_for_association(
     }
     Ok((
         serde_json::to_string(&body).map_err(unserialisable)?,
-        serde_json::to_string(&clock).map_err(unserialisable)?,
+        clock.to_json(),
     ))
 }
 
@@ -512,11 +483,11 @@ pub(crate) fn association_view(
     let corrupt = |e: serde_json::Error| {
         StoreError::Corrupt(format!("request view of {}: {e}", at_read.campaign))
     };
-    let clock: ClockInputs = serde_json::from_str(clock).map_err(corrupt)?;
+    let clock = ClockInputs::from_json(clock)?;
     let head = serde_json::to_string(&serde_json::json!({
         "campaign": CampaignRef { id: at_read.campaign.uuid(), code: at_read.campaign_code.clone(), title: at_read.campaign_title.clone() },
         "association": AssociationRef { id: at_read.association.uuid(), name: at_read.association_name.clone() },
-        "sla": clock.view(now),
+        "sla": sla_view(&clock, now)?,
     }))
     .map_err(corrupt)?;
     // Both are JSON objects: `{head…}` and `{body…}` make `{head…,body…}`.

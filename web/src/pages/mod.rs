@@ -16,6 +16,8 @@ mod two_factor;
 mod typed;
 mod vault;
 
+pub(crate) use requests::KEPT_SOURCES;
+
 use crate::render::Page;
 use crate::{Portal, csrf};
 use actix_web::http::{StatusCode, header};

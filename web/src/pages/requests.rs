@@ -8,31 +8,37 @@ use super::{
     unless_hidden,
 };
 use crate::Portal;
+use crate::csrf;
 use crate::csrf::Posted;
-use crate::render::Page;
+use crate::render::{Page, fill, hole, html_answer};
 use crate::session::Visitor;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::campaigns::open_now;
+use simpa_app::clock::CityNow;
 use simpa_app::instruction::{act_as_reader, what_is_missing};
 use simpa_app::request_content::ContentInput;
-use simpa_app::requests::{self, Shown};
+use simpa_app::requests::{self, ClockInputs, Shown};
 use simpa_app::runtime::RunError;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
-use simpa_domain::history::{Event, transitions};
+use simpa_domain::history::Event;
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
+use simpa_domain::policy::Subject;
 use simpa_domain::request::{RequestContent, RequestState, field_in_words};
-use simpa_domain::tracking::{Step as ClockStep, sla_clock, whereabouts};
+use simpa_domain::tracking::{SlaClock, Step as ClockStep, whereabouts};
 use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_domain::{DomainError, FieldError};
-use simpa_persistence::StoreError;
 use simpa_persistence::requests::RequestFilter;
+use simpa_persistence::requests::{KeptKind, KeptView};
+use simpa_persistence::{DbConnection, StoreError, StoreResult};
 use uuid::Uuid;
 
 /// A step of the request as the portal asks it: its address under the request, its name,
@@ -202,7 +208,6 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
         step_count => STEP_COUNT,
         answers => answers(&request.content),
         missing => missing_shown(missing, request.id, request.association),
-        clock => clock_shown(portal, shown),
         asked => asked_shown(shown),
         timeline => timeline(portal, &shown.file.events),
         documents => shown.file.documents.iter().map(|v| {
@@ -215,29 +220,28 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
     }
 }
 
-/// The city's time against its deadline, and the time waiting for the association, in words.
-fn clock_shown(portal: &Portal, shown: &Shown) -> Value {
-    let request = shown.request();
-    let now = portal.runtime.now();
-    let clock = sla_clock(
-        &transitions(&shown.file.events),
-        request.facts.resume_state,
-        &shown.file.campaign.settings.sla,
-        now,
-    );
+/// The city's time against its deadline, and the time waiting for the association, in words:
+/// the part of the request's page rendered at each answer (see `render::fill`).
+fn clock_part(
+    portal: &Portal,
+    clock: &SlaClock,
+    now: DateTime<Utc>,
+) -> Result<String, minijinja::Error> {
     let step = clock.step.map(|step| match step {
         ClockStep::Admissibility => "la vérification du dossier",
         ClockStep::Instruction => "l'instruction",
     });
-    context! {
+    let clock = context! {
         with_city => clock.with_city.num_days(),
         with_association => clock.with_association.num_days(),
         step => step,
         allowed => clock.step_allowed_days,
         due_on => clock.due_at.map(|at| city_date(portal, at)),
         overdue => clock.is_overdue(now),
-        shown => request.submitted_at.is_some(),
-    }
+    };
+    portal
+        .pages
+        .render_part("request_clock.html", context! { clock => clock })
 }
 
 /// What the city asks of the association while the request is incomplete: each document or
@@ -324,23 +328,58 @@ pub(super) async fn load(
     let id = RequestId::from_uuid(id);
     let found = portal
         .runtime
-        .read(move |conn| {
-            let shown = requests::show(conn, subject, id)?;
-            let submittable = shown
-                .possible
-                .iter()
-                .any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit));
-            let missing = if submittable {
-                what_is_missing(conn, &shown.signed, shown.request(), now)?
-            } else {
-                vec![]
-            };
-            Ok((shown, missing))
-        })
+        .read(move |conn| show_with_missing(conn, subject, id, now))
         .await;
     found.map_err(|error| unless_hidden(portal, error))
 }
 
+/// See [`load`].
+fn show_with_missing(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    now: CityNow,
+) -> StoreResult<(Shown, Vec<FieldError>)> {
+    let shown = requests::show(conn, subject, id)?;
+    let missing = if submittable(&shown) {
+        what_is_missing(conn, &shown.signed, shown.request(), now)?
+    } else {
+        vec![]
+    };
+    Ok((shown, missing))
+}
+
+/// Whether the reader may submit the request now (or send it back).
+fn submittable(shown: &Shown) -> bool {
+    shown
+        .possible
+        .iter()
+        .any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit))
+}
+
+/// The code that gathers the request page's data, part of what its kept copies are made
+/// from (see `render::fingerprint`).
+pub(crate) const KEPT_SOURCES: &[&str] = &[
+    include_str!("requests.rs"),
+    include_str!("grant.rs"),
+    include_str!("mod.rs"),
+];
+
+/// The request's page as read: kept for its association's members, or made now.
+enum Read {
+    Kept(KeptView),
+    Made {
+        shown: Box<Shown>,
+        missing: Vec<FieldError>,
+        /// Under which key to keep it: for a member, once nothing on it depends on the time
+        /// or the association's other files (what is missing to submit it).
+        keep_as: Option<String>,
+    },
+}
+
+/// A request's page. Its association's members read it as it was kept at an earlier read
+/// while nothing it is made from changed (one query); the clock and the browser's token are
+/// filled in at each answer.
 #[get("/demandes/{id}")]
 pub async fn request_page(
     portal: web::Data<Portal>,
@@ -348,13 +387,75 @@ pub async fn request_page(
     visitor: Visitor,
     path: web::Path<Uuid>,
 ) -> HttpResponse {
-    match load(&portal, &visitor, path.into_inner()).await {
-        Ok((shown, missing)) => form_page(
-            &portal,
-            &req,
-            Page::new("request.html", request_data(&portal, &shown, &missing)).visitor(&visitor),
-        ),
-        Err(answer) => answer,
+    let id = RequestId::from_uuid(path.into_inner());
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let format = portal.kept_format.clone();
+    let read = portal
+        .runtime
+        .read(move |conn| {
+            let own = requests::read_own(conn, subject, id, KeptKind::Page)?;
+            let key = own.map(|at_read| {
+                let key = format!("{format}/{}", at_read.versions);
+                (at_read.kept.filter(|kept| kept.key == key), key)
+            });
+            if let Some((Some(kept), _)) = key {
+                return Ok(Read::Kept(kept));
+            }
+            let (shown, missing) = show_with_missing(conn, subject, id, now)?;
+            let keep_as = key.filter(|_| !submittable(&shown)).map(|(_, key)| key);
+            Ok(Read::Made {
+                shown: Box::new(shown),
+                missing,
+                keep_as,
+            })
+        })
+        .await;
+    let kept = match read {
+        Ok(Read::Kept(kept)) => kept,
+        Ok(Read::Made {
+            shown,
+            missing,
+            keep_as,
+        }) => {
+            let submitted = shown.request().submitted_at.is_some();
+            let data = context! {
+                clock => if submitted { hole("clock") } else { Value::from("") },
+                ..request_data(&portal, &shown, &missing)
+            };
+            let body = match Page::new("request.html", data).render_kept(&portal) {
+                Ok(body) => body,
+                Err(e) => return html_answer(StatusCode::OK, Err(e)),
+            };
+            let kept = KeptView {
+                key: keep_as.clone().unwrap_or_default(),
+                body,
+                clock: ClockInputs::new(&shown.file).to_json(),
+            };
+            if keep_as.is_some() {
+                keep(&portal, id, kept.clone()).await;
+            }
+            kept
+        }
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let now = portal.runtime.now();
+    let clock = match ClockInputs::from_json(&kept.clock).and_then(|inputs| inputs.run(now)) {
+        Ok(clock) => clock,
+        Err(error) => return failed(&portal, RunError::Store(error)),
+    };
+    let html = clock_part(&portal, &clock, now)
+        .map(|clock| fill(&kept.body, &csrf::token(&req), &[("clock", clock)]));
+    html_answer(StatusCode::OK, html)
+}
+
+/// Keeps a request's page for its next readers; a failure only costs them the work again.
+async fn keep(portal: &Portal, id: RequestId, page: KeptView) {
+    let kept = portal
+        .runtime
+        .write(move |conn| simpa_persistence::requests::keep_view(conn, id, KeptKind::Page, &page))
+        .await;
+    if let Err(error) = kept {
+        tracing::warn!(%error, "the page of a request was not kept");
     }
 }
 
