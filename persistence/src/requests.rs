@@ -1157,21 +1157,21 @@ pub fn view_at_read(
         .eq(requests::association_id)
         .and(association_members::account_id.eq(reader));
     let account = accounts::id.eq(association_members::account_id);
+    // The grant's versions in subqueries, and the kept view, found by the request's id as
+    // bound rather than by `requests.id`: on PostgreSQL, `requests.id` is COLLATE "C" and
+    // the other tables' `request_id` are not, and comparing them leaves their indexes
+    // unused (a grant was found by reading every grant).
+    let id = id.to_string();
     let kept = kept_views::request_id
-        .eq(requests::id)
+        .eq(id.clone())
         .and(kept_views::kind.eq(kind.code()));
-    let agreement = agreements::id.nullable().eq(grants::agreement_id);
-    let deliberation = deliberations::id.eq(grants::deliberation_id);
     let row: Option<Row> = requests::table
         .inner_join(campaigns::table)
         .inner_join(associations::table)
-        .left_join(grants::table)
-        .left_join(agreements::table.on(agreement))
-        .left_join(deliberations::table.on(deliberation))
         .left_join(kept_views::table.on(kept))
         .left_join(association_members::table.on(membership))
         .left_join(accounts::table.on(account))
-        .filter(requests::id.eq(id.to_string()))
+        .filter(requests::id.eq(id.clone()))
         .select((
             (
                 requests::association_id,
@@ -1187,9 +1187,20 @@ pub fn view_at_read(
                 campaigns::version,
             ),
             (
-                grants::version.nullable(),
-                agreements::version.nullable(),
-                deliberations::version.nullable(),
+                grants::table
+                    .filter(grants::request_id.eq(id.clone()))
+                    .select(grants::version)
+                    .single_value(),
+                grants::table
+                    .inner_join(agreements::table)
+                    .filter(grants::request_id.eq(id.clone()))
+                    .select(agreements::version)
+                    .single_value(),
+                grants::table
+                    .inner_join(deliberations::table)
+                    .filter(grants::request_id.eq(id.clone()))
+                    .select(deliberations::version)
+                    .single_value(),
             ),
             (association_members::role, accounts::active).nullable(),
             (kept_views::key, kept_views::body, kept_views::clock).nullable(),
