@@ -338,20 +338,22 @@ fn grant_from_row(
 }
 
 pub fn staff_grants(conn: &mut DbConnection, account: AccountId) -> StoreResult<Vec<StaffGrant>> {
-    staff_roles::table
-        .filter(staff_roles::account_id.eq(account.to_string()))
-        .select((
-            staff_roles::id,
-            staff_roles::kind,
-            staff_roles::direction_id,
-            staff_roles::district_number,
-            staff_roles::granted_at,
-        ))
-        .order((staff_roles::granted_at, staff_roles::id))
-        .load::<StaffRow>(conn)?
-        .into_iter()
-        .map(grant_from_row)
-        .collect()
+    // Read at each page a person opens (whether they must add a second factor): on the
+    // backend's own connection (see `connection::on_each_backend`).
+    let rows: Vec<StaffRow> = on_each_backend!(&mut *conn, c => {
+        staff_roles::table
+            .filter(staff_roles::account_id.eq(account.to_string()))
+            .select((
+                staff_roles::id,
+                staff_roles::kind,
+                staff_roles::direction_id,
+                staff_roles::district_number,
+                staff_roles::granted_at,
+            ))
+            .order((staff_roles::granted_at, staff_roles::id))
+            .load::<StaffRow>(c)
+    })?;
+    rows.into_iter().map(grant_from_row).collect()
 }
 
 pub fn grant(

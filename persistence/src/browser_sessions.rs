@@ -3,6 +3,7 @@
 //! awaited, it has none.
 
 use crate::DbConnection;
+use crate::connection::on_each_backend;
 use crate::convert::{naive, parse, utc};
 use crate::error::StoreResult;
 use crate::schema::{accounts, browser_sessions, refresh_token_families};
@@ -57,21 +58,25 @@ type Row = (
 
 /// The session of this hash, if any; a disabled account's counts as revoked.
 pub fn find(conn: &mut DbConnection, token_hash: &str) -> StoreResult<Option<BrowserSession>> {
-    let row: Option<Row> = browser_sessions::table
-        .inner_join(accounts::table)
-        .left_join(refresh_token_families::table)
-        .filter(browser_sessions::token_hash.eq(token_hash))
-        .select((
-            browser_sessions::account_id,
-            browser_sessions::family_id,
-            browser_sessions::expires_at,
-            refresh_token_families::last_used_at.nullable(),
-            refresh_token_families::revoked_at.nullable(),
-            refresh_token_families::strong.nullable(),
-            accounts::active,
-        ))
-        .first(conn)
-        .optional()?;
+    // Read at each page a person opens: on the backend's own connection (see
+    // `connection::on_each_backend`).
+    let row: Option<Row> = on_each_backend!(&mut *conn, c => {
+        browser_sessions::table
+            .inner_join(accounts::table)
+            .left_join(refresh_token_families::table)
+            .filter(browser_sessions::token_hash.eq(token_hash))
+            .select((
+                browser_sessions::account_id,
+                browser_sessions::family_id,
+                browser_sessions::expires_at,
+                refresh_token_families::last_used_at.nullable(),
+                refresh_token_families::revoked_at.nullable(),
+                refresh_token_families::strong.nullable(),
+                accounts::active,
+            ))
+            .first(c)
+            .optional()
+    })?;
     row.map(
         |(account, family, expires_at, last_used_at, revoked_at, strong, active)| {
             let family = family

@@ -1165,51 +1165,52 @@ pub fn view_at_read(
     let kept = kept_views::request_id
         .eq(id.clone())
         .and(kept_views::kind.eq(kind.code()));
-    let row: Option<Row> = requests::table
-        .inner_join(campaigns::table)
-        .inner_join(associations::table)
-        .left_join(kept_views::table.on(kept))
-        .left_join(association_members::table.on(membership))
-        .left_join(accounts::table.on(account))
-        .filter(requests::id.eq(id.clone()))
-        .select((
-            (
-                requests::association_id,
-                requests::version,
-                requests::submitted_at,
-                associations::name,
-                associations::version,
-            ),
-            (
-                campaigns::id,
-                campaigns::code,
-                campaigns::title,
-                campaigns::version,
-            ),
-            (
-                grants::table
-                    .filter(grants::request_id.eq(id.clone()))
-                    .select(grants::version)
-                    .single_value(),
-                grants::table
-                    .inner_join(agreements::table)
-                    .filter(grants::request_id.eq(id.clone()))
-                    .select(agreements::version)
-                    .single_value(),
-                grants::table
-                    .inner_join(deliberations::table)
-                    .filter(grants::request_id.eq(id.clone()))
-                    .select(deliberations::version)
-                    .single_value(),
-            ),
-            (association_members::role, accounts::active).nullable(),
-            (kept_views::key, kept_views::body, kept_views::clock).nullable(),
-        ))
-        // Not `.first()`: a primary key gives one row anyway, and a statement without a bound
-        // `LIMIT` is the same one at every read.
-        .load::<Row>(conn)?
-        .into_iter()
-        .next();
+    // On the backend's own connection: through diesel's MultiConnection, a statement's SQL is
+    // written again at each execution (a tenth of a kept page's time).
+    let rows: Vec<Row> = on_each_backend!(&mut *conn, c => {
+    requests::table
+            .inner_join(campaigns::table)
+            .inner_join(associations::table)
+            .left_join(kept_views::table.on(kept))
+            .left_join(association_members::table.on(membership))
+            .left_join(accounts::table.on(account))
+            .filter(requests::id.eq(id.clone()))
+            .select((
+                (
+                    requests::association_id,
+                    requests::version,
+                    requests::submitted_at,
+                    associations::name,
+                    associations::version,
+                ),
+                (
+                    campaigns::id,
+                    campaigns::code,
+                    campaigns::title,
+                    campaigns::version,
+                ),
+                (
+                    grants::table
+                        .filter(grants::request_id.eq(id.clone()))
+                        .select(grants::version)
+                        .single_value(),
+                    grants::table
+                        .inner_join(agreements::table)
+                        .filter(grants::request_id.eq(id.clone()))
+                        .select(agreements::version)
+                        .single_value(),
+                    grants::table
+                        .inner_join(deliberations::table)
+                        .filter(grants::request_id.eq(id.clone()))
+                        .select(deliberations::version)
+                        .single_value(),
+                ),
+                (association_members::role, accounts::active).nullable(),
+                (kept_views::key, kept_views::body, kept_views::clock).nullable(),
+            ))
+            .load::<Row>(c)
+    })?;
+    let row = rows.into_iter().next();
     let Some((
         (association, version, submitted_at, association_name, association_version),
         (campaign, campaign_code, campaign_title, campaign_version),

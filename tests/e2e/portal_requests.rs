@@ -834,10 +834,26 @@ fn a_request_page_is_kept_for_its_members_until_what_it_shows_changes(backend: B
     assert!(page.contains("Les Tréteaux du Onzième · "), "{page}");
     assert!(!page.contains("Association 3 · "), "{page}");
 
-    // Someone else's request is still not found, kept or not.
+    // Someone else's request is still not found, kept or not; without a session, or once
+    // signed out, the page is the sign-in page's, which comes back here.
     let stranger = signed_in_browser(app, "voisin@exemple.org");
     let (status, _, _) = stranger.go(&app.url(&path));
     assert_eq!(status, 404);
+    let to_sign_in = Some(app.url(&format!("/connexion?retour=%2Fdemandes%2F{request}")));
+    let (status, location, _) = Browser::default().go(&app.url(&path));
+    assert_eq!((status, location), (303, to_sign_in.clone()));
+    let signed_out = browser.submit(
+        &app.url("/deconnexion"),
+        &[("csrf", &token)],
+        Some(&app.base),
+    );
+    assert!(
+        shown(&signed_out.body).contains("Vous êtes déconnecté"),
+        "{}",
+        signed_out.body
+    );
+    let (status, location, _) = browser.go(&app.url(&path));
+    assert_eq!((status, location), (303, to_sign_in));
 }
 
 on_both_backends!(

@@ -553,6 +553,18 @@ fn staff_add_their_app_from_the_pages_and_sign_in_with_it(backend: Backend) {
         shown(&page).contains("href=\"/compte/double-authentification\""),
         "{page}"
     );
+    // Until they add it, the other pages send them there, a request's page too.
+    for page in [
+        "/associations/nouvelle",
+        "/demandes/00000000-0000-0000-0000-000000000000",
+    ] {
+        let (status, location, _) = browser.go(&app.url(page));
+        assert_eq!(
+            (status, location),
+            (303, Some(app.url("/compte"))),
+            "{page}"
+        );
+    }
 
     let csrf = csrf_of(&browser, &app, "/compte/double-authentification");
     let started = browser.submit(

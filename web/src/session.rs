@@ -52,15 +52,25 @@ async fn visitor(portal: &Portal, req: &HttpRequest) -> Result<Option<Visitor>, 
         return Ok(None);
     };
     let (now, rules) = (portal.runtime.now(), portal.settings.session_rules);
-    let Some((visit, stale)) = portal
+    let visit = portal
         .runtime
         .read(move |conn| sign_in::visit(conn, &token, now, rules))
-        .await?
-    else {
+        .await?;
+    admitted(portal, req, visit).await
+}
+
+/// A session read inside a page's own transaction (the request's page reads the session and
+/// itself in one): its use written down when that is due, and who it names.
+pub async fn admitted(
+    portal: &Portal,
+    req: &HttpRequest,
+    visit: Option<(Visit, bool)>,
+) -> Result<Option<Visitor>, RunError> {
+    let Some((visit, stale)) = visit else {
         return Ok(None);
     };
     if stale {
-        let session = visit.session;
+        let (session, now) = (visit.session, portal.runtime.now());
         portal
             .runtime
             .write(move |conn| sign_in::touch(conn, session, now))
@@ -94,7 +104,7 @@ impl FromRequest for Visitor {
         Box::pin(async move {
             let visitor = signed_in(&req).await?;
             if visitor.must_enrol {
-                return Err(sent_to("/compte".to_owned()));
+                return Err(InternalError::from_response("elsewhere first", to_enrol()).into());
             }
             Ok(visitor)
         })
@@ -118,14 +128,7 @@ async fn signed_in(req: &HttpRequest) -> Result<Visitor, actix_web::Error> {
         .expect("the portal's pages have the portal");
     match visitor(portal, req).await {
         Ok(Some(visitor)) => Ok(visitor),
-        Ok(None) => {
-            let back = match req.query_string() {
-                "" => req.path().to_owned(),
-                query => format!("{}?{query}", req.path()),
-            };
-            let query = serde_urlencoded::to_string([("retour", back)]).unwrap_or_default();
-            Err(sent_to(format!("/connexion?{query}")))
-        }
+        Ok(None) => Err(InternalError::from_response("elsewhere first", to_sign_in(req)).into()),
         Err(error) => {
             let answer = crate::pages::failed(portal, error);
             Err(InternalError::from_response("a session", answer).into())
@@ -133,12 +136,26 @@ async fn signed_in(req: &HttpRequest) -> Result<Visitor, actix_web::Error> {
     }
 }
 
-/// An extractor's answer that sends the browser elsewhere.
-fn sent_to(location: String) -> actix_web::Error {
-    let answer = HttpResponse::SeeOther()
+/// Where a browser without a live session goes: to the sign-in page, which comes back here.
+pub fn to_sign_in(req: &HttpRequest) -> HttpResponse {
+    let back = match req.query_string() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
+    };
+    let query = serde_urlencoded::to_string([("retour", back)]).unwrap_or_default();
+    sent_to(format!("/connexion?{query}"))
+}
+
+/// Where a staff member who must add a second factor goes first: their account's page,
+/// which says so.
+pub fn to_enrol() -> HttpResponse {
+    sent_to("/compte".to_owned())
+}
+
+fn sent_to(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
-        .finish();
-    InternalError::from_response("elsewhere first", answer).into()
+        .finish()
 }
 
 /// The cookie of a session just opened (or of the step awaiting the code).

@@ -11,7 +11,7 @@ use crate::Portal;
 use crate::csrf;
 use crate::csrf::Posted;
 use crate::render::{Page, fill, hole, html_answer};
-use crate::session::Visitor;
+use crate::session::{self, Visitor};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -25,6 +25,7 @@ use simpa_app::instruction::{act_as_reader, what_is_missing};
 use simpa_app::request_content::ContentInput;
 use simpa_app::requests::{self, ClockInputs, Shown};
 use simpa_app::runtime::RunError;
+use simpa_app::sign_in::{self, Visit};
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
 use simpa_domain::history::Event;
@@ -378,41 +379,67 @@ enum Read {
 }
 
 /// A request's page. Its association's members read it as it was kept at an earlier read
-/// while nothing it is made from changed (one query); the clock and the browser's token are
-/// filled in at each answer.
+/// while nothing it is made from changed: the browser's session and the kept page in one
+/// transaction of two queries; the clock and the browser's token are filled in at each answer.
 #[get("/demandes/{id}")]
 pub async fn request_page(
     portal: web::Data<Portal>,
     req: HttpRequest,
-    visitor: Visitor,
     path: web::Path<Uuid>,
 ) -> HttpResponse {
+    let Some(token) = session::token(&req) else {
+        return session::to_sign_in(&req);
+    };
     let id = RequestId::from_uuid(path.into_inner());
-    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let (now, rules) = (portal.runtime.city_now(), portal.settings.session_rules);
     let format = portal.kept_format.clone();
     let read = portal
         .runtime
         .read(move |conn| {
+            let visit = sign_in::visit(conn, &token, now.at, rules)?;
+            let Some((
+                Visit {
+                    account,
+                    must_enrol: false,
+                    ..
+                },
+                _,
+            )) = &visit
+            else {
+                return Ok((visit, None));
+            };
+            let subject = Some(Subject::Person(*account));
             let own = requests::read_own(conn, subject, id, KeptKind::Page)?;
             let key = own.map(|at_read| {
                 let key = format!("{format}/{}", at_read.versions);
                 (at_read.kept.filter(|kept| kept.key == key), key)
             });
             if let Some((Some(kept), _)) = key {
-                return Ok(Read::Kept(kept));
+                return Ok((visit, Some(Read::Kept(kept))));
             }
             let (shown, missing) = show_with_missing(conn, subject, id, now)?;
             let keep_as = key.filter(|_| !submittable(&shown)).map(|(_, key)| key);
-            Ok(Read::Made {
+            let made = Read::Made {
                 shown: Box::new(shown),
                 missing,
                 keep_as,
-            })
+            };
+            Ok((visit, Some(made)))
         })
         .await;
+    let (visit, read) = match read {
+        Ok(read) => read,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    match session::admitted(&portal, &req, visit).await {
+        Ok(Some(visitor)) if visitor.must_enrol => return session::to_enrol(),
+        Ok(Some(_)) => {}
+        Ok(None) => return session::to_sign_in(&req),
+        Err(error) => return failed(&portal, error),
+    }
     let kept = match read {
-        Ok(Read::Kept(kept)) => kept,
-        Ok(Read::Made {
+        Some(Read::Kept(kept)) => kept,
+        Some(Read::Made {
             shown,
             missing,
             keep_as,
@@ -436,7 +463,7 @@ pub async fn request_page(
             }
             kept
         }
-        Err(error) => return unless_hidden(&portal, error),
+        None => return session::to_sign_in(&req),
     };
     let now = portal.runtime.now();
     let clock = match ClockInputs::from_json(&kept.clock).and_then(|inputs| inputs.run(now)) {
