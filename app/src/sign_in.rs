@@ -460,7 +460,9 @@ pub fn visit(
     let visit = Visit {
         account: found.account,
         session,
-        must_enrol: two_factor::must_enrol(conn, found.account, required, found.strong)?,
+        // Someone without a staff role never must: their roles are not read.
+        must_enrol: found.staff
+            && two_factor::must_enrol(conn, found.account, required, found.strong)?,
     };
     Ok(Some((visit, found.state.worth_touching(now))))
 }

@@ -6,8 +6,9 @@ use crate::DbConnection;
 use crate::connection::on_each_backend;
 use crate::convert::{naive, parse, utc};
 use crate::error::StoreResult;
-use crate::schema::{accounts, browser_sessions, refresh_token_families};
+use crate::schema::{accounts, browser_sessions, refresh_token_families, staff_roles};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use simpa_domain::account::BrowserSessionState;
 use simpa_domain::ids::AccountId;
@@ -22,6 +23,8 @@ pub struct BrowserSession {
     pub state: BrowserSessionState,
     /// Whether its sign-in proved more than a password.
     pub strong: bool,
+    /// Whether its person holds a staff role (else no second factor is ever required).
+    pub staff: bool,
 }
 
 /// Stores a new session of `account` (of the sign-in `family`, or awaiting a code), good until
@@ -54,6 +57,7 @@ type Row = (
     Option<NaiveDateTime>,
     Option<bool>,
     bool,
+    bool,
 );
 
 /// The session of this hash, if any; a disabled account's counts as revoked.
@@ -73,12 +77,16 @@ pub fn find(conn: &mut DbConnection, token_hash: &str) -> StoreResult<Option<Bro
                 refresh_token_families::revoked_at.nullable(),
                 refresh_token_families::strong.nullable(),
                 accounts::active,
+                exists(
+                    staff_roles::table
+                        .filter(staff_roles::account_id.eq(browser_sessions::account_id)),
+                ),
             ))
             .first(c)
             .optional()
     })?;
     row.map(
-        |(account, family, expires_at, last_used_at, revoked_at, strong, active)| {
+        |(account, family, expires_at, last_used_at, revoked_at, strong, active, staff)| {
             let family = family
                 .map(|f| parse("browser_sessions.family_id", &f))
                 .transpose()?;
@@ -91,6 +99,7 @@ pub fn find(conn: &mut DbConnection, token_hash: &str) -> StoreResult<Option<Bro
                 },
                 family,
                 strong: strong.unwrap_or(false),
+                staff,
             })
         },
     )
