@@ -37,6 +37,18 @@ struct Operation {
 /// The paths and operations of the OpenAPI document.
 pub struct Contract {
     paths: Vec<Path>,
+    /// The first segments of the document's paths (`api`, `healthz`…): a call's path that
+    /// begins otherwise (a page of the portal) is none of them, and is not matched against
+    /// each. `None` when a path begins with a parameter.
+    firsts: Option<Vec<String>>,
+}
+
+/// The first segment of a path.
+fn first_segment(path: &str) -> &str {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
 }
 
 impl Contract {
@@ -71,12 +83,25 @@ impl Contract {
                 }
             })
             .collect();
-        Contract { paths }
+        let mut firsts: Vec<String> = document
+            .paths
+            .paths
+            .keys()
+            .map(|path| first_segment(path).to_owned())
+            .collect();
+        firsts.dedup();
+        let firsts = (!firsts.iter().any(|f| f.contains('{'))).then_some(firsts);
+        Contract { paths, firsts }
     }
 
     /// The paths of the document a call's path is: a literal one alone, when there is one
     /// (`/requests/changes`, not `/requests/{request_id}`).
     fn matching(&self, path: &str) -> Vec<&Path> {
+        if let Some(firsts) = &self.firsts
+            && !firsts.iter().any(|f| f == first_segment(path))
+        {
+            return vec![];
+        }
         let mut matching: Vec<&Path> = self
             .paths
             .iter()
@@ -197,4 +222,33 @@ fn methods(allowed: &[Method]) -> String {
         .map(Method::as_str)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contract;
+
+    /// The portal's pages are matched against no path of the API's document.
+    #[test]
+    fn only_the_api_s_paths_are_matched() {
+        let (_, document) = crate::routed(actix_web::App::new(), &[]);
+        let contract = Contract::of(&document);
+        assert_eq!(
+            contract.firsts,
+            Some(vec![
+                "api".into(),
+                "healthz".into(),
+                "metrics".into(),
+                "readyz".into()
+            ])
+        );
+        assert!(contract.matching("/demandes/0197").is_empty());
+        assert!(contract.matching("/api/v1").is_empty());
+        assert_eq!(contract.matching("/healthz").len(), 1);
+        let request = contract.matching("/api/v1/requests/0197");
+        assert_eq!(
+            request.first().and_then(|p| p.pattern.pattern()),
+            Some("/api/v1/requests/{request_id}")
+        );
+    }
 }
