@@ -180,7 +180,10 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
         ),
         RequestState::Granted => (
             Holder::Bureau,
-            "La subvention est accordée : suivent la convention (au-delà de 23\u{202f}000 €) et les versements.".into(),
+            format!(
+                "La subvention est accordée : suivent la convention (au-delà de {}) et les versements.",
+                crate::money::euros(crate::funding::AGREEMENT_THRESHOLD_CENTS)
+            ),
         ),
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),

@@ -1139,6 +1139,20 @@ pub struct ViewAtRead {
     pub kept: Option<KeptView>,
 }
 
+impl ViewAtRead {
+    /// The key of a view made now in `shape` (its caller's rendering) from what is there now.
+    pub fn key(&self, shape: &str) -> String {
+        format!("{shape}/{}", self.versions)
+    }
+
+    /// The view kept, if it was made in `shape` from what is there now.
+    pub fn kept_in(&self, shape: &str) -> Option<&KeptView> {
+        self.kept
+            .as_ref()
+            .filter(|kept| kept.key == self.key(shape))
+    }
+}
+
 pub fn view_at_read(
     conn: &mut DbConnection,
     id: RequestId,

@@ -536,7 +536,7 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
         "{page}"
     );
     assert!(
-        page.contains("elle a attendu votre réponse 3 jour(s)"),
+        page.contains("elle a attendu votre réponse 3 jours."),
         "{page}"
     );
 
@@ -801,7 +801,7 @@ fn a_request_page_is_kept_for_its_members_until_what_it_shows_changes(backend: B
         "{kept}"
     );
     assert!(
-        shown(&kept).contains("La Ville a eu la demande 0 jour(s)."),
+        shown(&kept).contains("La Ville a eu la demande pendant moins d'un jour."),
         "{kept}"
     );
     assert!(shown(&kept).contains("Association 3 · "), "{kept}");

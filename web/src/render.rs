@@ -86,7 +86,7 @@ pub fn hole(name: &str) -> Value {
 
 /// A kept page with its holes filled: the browser's token, and each named part rendered now.
 pub fn fill(kept: &str, token: &str, parts: &[(&str, String)]) -> String {
-    let mut html = kept.replacen(TOKEN_HOLE, token, 2);
+    let mut html = kept.replace(TOKEN_HOLE, token);
     for (name, part) in parts {
         html = html.replacen(&format!("<!--simpa:{name}-->"), part, 1);
     }
@@ -174,13 +174,9 @@ impl Page {
 }
 
 impl Pages {
-    fn render(&self, template: &str, data: &Value) -> Result<String, minijinja::Error> {
+    /// A template rendered alone: a page's (in its layout), or a part's (what fills a hole).
+    pub fn render(&self, template: &str, data: &Value) -> Result<String, minijinja::Error> {
         self.0.get_template(template).and_then(|t| t.render(data))
-    }
-
-    /// A part of a page rendered alone (what fills a hole).
-    pub fn render_part(&self, template: &str, data: Value) -> Result<String, minijinja::Error> {
-        self.render(template, &data)
     }
 }
 

@@ -113,11 +113,8 @@ pub async fn get_request(
         .read(move |conn| {
             // The association reading its own request: one query when its view is kept.
             if let Some(at_read) = read_own(conn, caller.0, id, KeptKind::Api)? {
-                let key = format!("{VIEW_FORMAT}/{}", at_read.versions);
                 let kept = at_read
-                    .kept
-                    .as_ref()
-                    .filter(|kept| kept.key == key)
+                    .kept_in(VIEW_FORMAT)
                     .and_then(|kept| association_view(&at_read, &kept.body, &kept.clock, now).ok());
                 if let Some(body) = kept {
                     return Ok((at_read.version, body, None));
@@ -128,6 +125,7 @@ pub async fn get_request(
                 let version = request.version;
                 let (body, clock) = render_for_association(conn, &actor, request, now)?;
                 let view = association_view(&at_read, &body, &clock, now)?;
+                let key = at_read.key(VIEW_FORMAT);
                 return Ok((version, view, Some(KeptView { key, body, clock })));
             }
             let (signed, request) = load_readable(conn, caller.0, id, false)?;

@@ -447,7 +447,7 @@ fn render(
 
 /// The shape of the association's kept views: raise it when `RequestView` or `ClockInputs`
 /// change, and views kept by an earlier build are rendered again.
-pub(crate) const VIEW_FORMAT: i32 = 1;
+pub(crate) const VIEW_FORMAT: &str = "1";
 
 /// The association's view rendered for the request's current version: the view without
 /// what may change while the request does not (the names of its campaign and association)

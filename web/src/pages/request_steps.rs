@@ -165,14 +165,15 @@ fn apply(
             input.target_public = field(typed, "target_public").to_owned();
             input.expected_beneficiaries =
                 typed::whole_number(typed, "expected_beneficiaries", &mut errors).and_then(|n| {
-                    u32::try_from(n)
-                        .map_err(|_| {
-                            errors.push(field_error(
-                                "expected_beneficiaries",
-                                "Un nombre de bénéficiaires ne peut pas être négatif.",
-                            ))
-                        })
-                        .ok()
+                    if n < 0 {
+                        errors.push(field_error(
+                            "expected_beneficiaries",
+                            "Un nombre de bénéficiaires ne peut pas être négatif.",
+                        ));
+                        return None;
+                    }
+                    // Beyond what the rules allow, their own message says so.
+                    Some(u32::try_from(n).unwrap_or(u32::MAX))
                 });
             let mut kept = Vec::new();
             input.indicators = (0..indicator_rows(stored))

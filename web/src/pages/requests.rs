@@ -242,7 +242,7 @@ fn clock_part(
     };
     portal
         .pages
-        .render_part("request_clock.html", context! { clock => clock })
+        .render("request_clock.html", &context! { clock => clock })
 }
 
 /// What the city asks of the association while the request is incomplete: each document or
@@ -410,15 +410,13 @@ pub async fn request_page(
             };
             let subject = Some(Subject::Person(*account));
             let own = requests::read_own(conn, subject, id, KeptKind::Page)?;
-            let key = own.map(|at_read| {
-                let key = format!("{format}/{}", at_read.versions);
-                (at_read.kept.filter(|kept| kept.key == key), key)
-            });
-            if let Some((Some(kept), _)) = key {
-                return Ok((visit, Some(Read::Kept(kept))));
+            if let Some(kept) = own.as_ref().and_then(|at_read| at_read.kept_in(&format)) {
+                return Ok((visit, Some(Read::Kept(kept.clone()))));
             }
             let (shown, missing) = show_with_missing(conn, subject, id, now)?;
-            let keep_as = key.filter(|_| !submittable(&shown)).map(|(_, key)| key);
+            let keep_as = own
+                .filter(|_| !submittable(&shown))
+                .map(|at_read| at_read.key(&format));
             let made = Read::Made {
                 shown: Box::new(shown),
                 missing,

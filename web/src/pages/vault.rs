@@ -3,7 +3,7 @@
 //! with its state in words, what to do next, and the versions filed, newest first; and
 //! confirming that the profile is still accurate.
 
-use super::{city_date, failed, not_found_page, refused, see_other, unless_hidden};
+use super::{city_date, date_in, failed, not_found_page, refused, see_other, unless_hidden};
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
@@ -176,10 +176,6 @@ async fn vault_page(
             }
         })
         .collect();
-    let confirmed = association
-        .confirmed_at
-        .with_timezone(&timezone)
-        .date_naive();
     let data = context! {
         id => association.id.to_string(),
         name => association.profile.name,
@@ -190,7 +186,7 @@ async fn vault_page(
             ProfileStatus::ToComplete => "govuk-tag--red",
         },
         profile_advice => profile_advice(standing.profile),
-        confirmed_on => long_french_date(confirmed),
+        confirmed_on => date_in(timezone, association.confirmed_at),
         may_confirm => may_confirm,
         kinds => kinds,
         accepted => ACCEPTED_MEDIA_TYPES
