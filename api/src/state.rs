@@ -67,6 +67,15 @@ impl AppState {
         Ok(self.runtime.read(use_case).await?)
     }
 
+    /// Runs lookups that need no snapshot in common, without a transaction (see
+    /// `Db::look_up`), off the async workers.
+    pub async fn look_up<T: Send + 'static>(
+        &self,
+        lookups: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    ) -> Result<T, Problem> {
+        Ok(self.runtime.look_up(lookups).await?)
+    }
+
     /// Runs a writing use case in one transaction, off the async workers.
     pub async fn write<T: Send + 'static>(
         &self,

@@ -9,8 +9,6 @@ use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use crate::request_content::ContentInput;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use simpa_domain::campaign::Sla;
 use simpa_domain::circuit::{ActionKind, Command, decide, possible_actions};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::transitions;
@@ -24,9 +22,7 @@ use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
 use simpa_persistence::reference::district_numbers;
 use simpa_persistence::requests::{KeptKind, RequestFilter, ViewAtRead};
-use simpa_persistence::{
-    DbConnection, StoreError, StoreResult, associations, campaigns, documents, requests,
-};
+use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, documents, requests};
 use simpa_persistence::{Keyset, Page};
 use uuid::Uuid;
 
@@ -251,56 +247,15 @@ pub fn read_own(
     Ok(Some(at_read))
 }
 
-/// What a request's clock runs on, kept with a view of it so that its times are computed at
-/// each read: the states its history went through, the state it resumes, the campaign's days.
-#[derive(Serialize, Deserialize)]
-pub struct ClockInputs {
-    resume_state: Option<String>,
-    transitions: Vec<(DateTime<Utc>, String)>,
-    admissibility_days: u32,
-    instruction_days: u32,
-}
-
-impl ClockInputs {
-    pub fn new(file: &RequestFile) -> ClockInputs {
-        let sla = file.campaign.settings.sla;
-        ClockInputs {
-            resume_state: file.request.facts.resume_state.map(|s| s.code().to_owned()),
-            transitions: transitions(&file.events)
-                .into_iter()
-                .map(|(at, state)| (at, state.code().to_owned()))
-                .collect(),
-            admissibility_days: sla.admissibility_days,
-            instruction_days: sla.instruction_days,
-        }
-    }
-
-    /// The clock at `now`.
-    pub fn run(&self, now: DateTime<Utc>) -> StoreResult<SlaClock> {
-        let state = |code: &str| {
-            RequestState::from_code(code)
-                .ok_or_else(|| StoreError::Corrupt(format!("a kept clock's state {code:?}")))
-        };
-        let transitions = self
-            .transitions
-            .iter()
-            .map(|(at, code)| Ok((*at, state(code)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let resume = self.resume_state.as_deref().map(state).transpose()?;
-        let sla = Sla {
-            admissibility_days: self.admissibility_days,
-            instruction_days: self.instruction_days,
-        };
-        Ok(sla_clock(&transitions, resume, &sla, now))
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    pub fn from_json(json: &str) -> StoreResult<ClockInputs> {
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("a kept clock: {e}")))
-    }
+/// A request's clock at `now`: the time it spent with the city and with its association,
+/// the deadline of its step, and until when all that reads the same.
+pub fn clock(file: &RequestFile, now: DateTime<Utc>) -> SlaClock {
+    sla_clock(
+        &transitions(&file.events),
+        file.request.facts.resume_state,
+        &file.campaign.settings.sla,
+        now,
+    )
 }
 
 /// A page of requests in the caller's scope, the latest first: an association its own

@@ -54,12 +54,21 @@ pub struct SlaClock {
     pub step_allowed_days: Option<u32>,
     /// When the step is due; `None` while the clock is stopped or outside the steps.
     pub due_at: Option<DateTime<Utc>>,
+    /// Until when the clock reads the same in whole days and on the same side of its
+    /// deadline: the next day of a count that runs, or the deadline if it comes first; `None`
+    /// while no count runs.
+    pub reads_the_same_until: Option<DateTime<Utc>>,
 }
 
 impl SlaClock {
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.due_at.is_some_and(|due| due < now)
     }
+}
+
+/// When a count of `spent` at `now` reaches its next whole day.
+fn next_day(spent: Duration, now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::days(1) - (spent - Duration::days(spent.num_days()))
 }
 
 /// Runs the clock over a history, given as the time and the state each event led to.
@@ -78,6 +87,7 @@ pub fn sla_clock(
         step_elapsed: Duration::zero(),
         step_allowed_days: step.map(|s| s.allowed_days(sla)),
         due_at: None,
+        reads_the_same_until: None,
     };
     for (i, (entered, state)) in transitions.iter().enumerate() {
         let left = transitions.get(i + 1).map_or(now, |next| next.0);
@@ -106,6 +116,25 @@ pub fn sla_clock(
     {
         clock.due_at = Some(now + Duration::days(i64::from(days)) - clock.step_elapsed);
     }
+    let running = match current {
+        RequestState::Incomplete => vec![clock.with_association],
+        RequestState::Submitted | RequestState::InInstruction => {
+            vec![clock.with_city, clock.step_elapsed]
+        }
+        RequestState::Instructed | RequestState::Ranked | RequestState::Scheduled => {
+            vec![clock.with_city]
+        }
+        RequestState::Draft
+        | RequestState::Rejected
+        | RequestState::Withdrawn
+        | RequestState::Granted
+        | RequestState::Closed => vec![],
+    };
+    clock.reads_the_same_until = running
+        .into_iter()
+        .map(|spent| next_day(spent, now))
+        .chain(clock.due_at.filter(|due| *due >= now))
+        .min();
     clock
 }
 
@@ -188,5 +217,79 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),
         RequestState::Closed => (Holder::Nobody, "Le dossier est clos.".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+    }
+
+    const SLA: Sla = Sla {
+        admissibility_days: 10,
+        instruction_days: 60,
+    };
+
+    #[test]
+    fn a_running_clock_reads_the_same_until_its_next_whole_day() {
+        // Submitted on the 1st at 9:00, in instruction from the 2nd at 15:00; read on the 4th
+        // at 12:00: 3 days 3 hours with the city, 1 day 21 hours in instruction.
+        let history = [
+            (at(1, 9), RequestState::Submitted),
+            (at(2, 15), RequestState::InInstruction),
+        ];
+        let clock = sla_clock(&history, None, &SLA, at(4, 12));
+        assert_eq!(clock.with_city.num_days(), 3);
+        assert_eq!(clock.step_elapsed.num_days(), 1);
+        // The step's count turns 2 days at 15:00, before the city's turns 4 days tomorrow.
+        assert_eq!(clock.reads_the_same_until, Some(at(4, 15)));
+        let later = sla_clock(&history, None, &SLA, at(4, 15));
+        assert_eq!(later.step_elapsed.num_days(), 2);
+        assert_eq!(later.reads_the_same_until, Some(at(5, 9)));
+    }
+
+    #[test]
+    fn the_sooner_of_two_counts_or_the_deadline_ends_a_reading() {
+        // Submitted on the 1st at 9:00, in instruction from the 2nd at 3:00: the count with
+        // the city turns a day at 9:00, the step's at 3:00.
+        let history = [
+            (at(1, 9), RequestState::Submitted),
+            (at(2, 3), RequestState::InInstruction),
+        ];
+        let clock = sla_clock(&history, None, &SLA, at(4, 1));
+        assert_eq!(clock.reads_the_same_until, Some(at(4, 3)));
+        // Admissibility allows 10 days from the 1st at 9:00: read at 8:00 on the 11th, the
+        // deadline at 9:00 comes before the next day of the count.
+        let admissibility = [(at(1, 9), RequestState::Submitted)];
+        let clock = sla_clock(&admissibility, None, &SLA, at(11, 8));
+        assert_eq!(clock.due_at, Some(at(11, 9)));
+        assert!(!clock.is_overdue(at(11, 8)));
+        assert_eq!(clock.reads_the_same_until, Some(at(11, 9)));
+        let overdue = sla_clock(&admissibility, None, &SLA, at(11, 10));
+        assert!(overdue.is_overdue(at(11, 10)));
+        assert_eq!(overdue.reads_the_same_until, Some(at(12, 9)));
+    }
+
+    #[test]
+    fn waiting_for_the_association_runs_its_own_count_and_a_stopped_clock_never_changes() {
+        let history = [
+            (at(1, 9), RequestState::Submitted),
+            (at(2, 15), RequestState::Incomplete),
+        ];
+        let clock = sla_clock(&history, Some(RequestState::Submitted), &SLA, at(3, 10));
+        assert_eq!(clock.due_at, None);
+        assert_eq!(clock.with_association.num_days(), 0);
+        assert_eq!(clock.reads_the_same_until, Some(at(3, 15)));
+        let granted = [
+            (at(1, 9), RequestState::Submitted),
+            (at(20, 9), RequestState::Granted),
+        ];
+        let clock = sla_clock(&granted, None, &SLA, at(25, 10));
+        assert_eq!(clock.with_city.num_days(), 19);
+        assert_eq!(clock.reads_the_same_until, None);
     }
 }

@@ -176,11 +176,7 @@ struct StatementCounter(Arc<AtomicU64>);
 
 impl diesel::connection::Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
-            if std::env::var_os("SIMPA_PRINT_SQL").is_some() {
-                let q = format!("{query}");
-                eprintln!("SQL> {}", &q[..q.len().min(300)]);
-            }
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -1111,25 +1111,21 @@ impl KeptKind {
     }
 }
 
-/// A view kept (see [`KeptKind`]): what it was made from, its body, and what its clock runs on.
+/// A view kept (see [`KeptKind`]): what it was made from, the whole answer, and until when
+/// its clock reads the same (`None`: the clock is stopped).
 #[derive(Debug, Clone)]
 pub struct KeptView {
     pub key: String,
     pub body: String,
-    pub clock: String,
+    pub fresh_until: Option<DateTime<Utc>>,
 }
 
 /// What reading a request's kept view needs, in one query: the reader's role in the request's
 /// association (when the reader's account is active and a member), the view kept of this kind
-/// (if any), what it is shown with that may change without the request changing (the names of
-/// its association and campaign), and the versions of everything a view is made from.
+/// (if any), and the versions of everything a view is made from.
 #[derive(Debug, Clone)]
 pub struct ViewAtRead {
     pub association: AssociationId,
-    pub association_name: String,
-    pub campaign: CampaignId,
-    pub campaign_code: String,
-    pub campaign_title: String,
     pub version: i64,
     pub submitted: bool,
     pub reader_role: Option<MemberRole>,
@@ -1145,11 +1141,18 @@ impl ViewAtRead {
         format!("{shape}/{}", self.versions)
     }
 
-    /// The view kept, if it was made in `shape` from what is there now.
-    pub fn kept_in(&self, shape: &str) -> Option<&KeptView> {
-        self.kept
-            .as_ref()
-            .filter(|kept| kept.key == self.key(shape))
+    /// The view kept, if it was made in `shape` from what is there now and its clock still
+    /// reads the same at `now`.
+    pub fn kept_in(self, shape: &str, now: DateTime<Utc>) -> Result<KeptView, ViewAtRead> {
+        match self.kept {
+            Some(kept)
+                if kept.key == self.key(shape)
+                    && kept.fresh_until.is_none_or(|until| now < until) =>
+            {
+                Ok(kept)
+            }
+            _ => Err(ViewAtRead { kept: None, ..self }),
+        }
     }
 }
 
@@ -1160,78 +1163,69 @@ pub fn view_at_read(
     kind: KeptKind,
 ) -> StoreResult<Option<ViewAtRead>> {
     type Row = (
-        (String, i64, Option<NaiveDateTime>, String, i64),
-        (String, String, String, i64),
+        (String, i64, Option<NaiveDateTime>, i64, i64),
         (Option<i64>, Option<i64>, Option<i64>),
+        Option<(String, String, Option<NaiveDateTime>)>,
         Option<(String, bool)>,
-        Option<(String, String, String)>,
     );
-    let reader = reader.to_string();
-    let membership = association_members::association_id
-        .eq(requests::association_id)
-        .and(association_members::account_id.eq(reader));
-    let account = accounts::id.eq(association_members::account_id);
-    // The grant's versions in subqueries, and the kept view, found by the request's id as
-    // bound rather than by `requests.id`: on PostgreSQL, `requests.id` is COLLATE "C" and
-    // the other tables' `request_id` are not, and comparing them leaves their indexes
-    // unused (a grant was found by reading every grant).
     let id = id.to_string();
     let kept = kept_views::request_id
-        .eq(id.clone())
+        .eq(requests::id)
         .and(kept_views::kind.eq(kind.code()));
+    let membership = association_members::association_id
+        .eq(requests::association_id)
+        .and(association_members::account_id.eq(reader.to_string()));
+    let account = accounts::id.eq(association_members::account_id);
+    // The grant's versions in subqueries, found by the request's id as bound rather than by
+    // `requests.id`: on PostgreSQL, `requests.id` is COLLATE "C" and `grants.request_id` is
+    // not, and comparing them leaves its index unused (a grant was found by reading every
+    // grant); `kept_views.request_id` is "C" too. The only join bound to a value comes last:
+    // building a join copies the joins before it, with their values.
     // On the backend's own connection: through diesel's MultiConnection, a statement's SQL is
     // written again at each execution (a tenth of a kept page's time).
     let rows: Vec<Row> = on_each_backend!(&mut *conn, c => {
-    requests::table
+        requests::table
             .inner_join(campaigns::table)
             .inner_join(associations::table)
             .left_join(kept_views::table.on(kept))
             .left_join(association_members::table.on(membership))
             .left_join(accounts::table.on(account))
-            .filter(requests::id.eq(id.clone()))
+            .filter(requests::id.eq(&id))
             .select((
                 (
                     requests::association_id,
                     requests::version,
                     requests::submitted_at,
-                    associations::name,
                     associations::version,
-                ),
-                (
-                    campaigns::id,
-                    campaigns::code,
-                    campaigns::title,
                     campaigns::version,
                 ),
                 (
                     grants::table
-                        .filter(grants::request_id.eq(id.clone()))
+                        .filter(grants::request_id.eq(&id))
                         .select(grants::version)
                         .single_value(),
                     grants::table
                         .inner_join(agreements::table)
-                        .filter(grants::request_id.eq(id.clone()))
+                        .filter(grants::request_id.eq(&id))
                         .select(agreements::version)
                         .single_value(),
                     grants::table
                         .inner_join(deliberations::table)
-                        .filter(grants::request_id.eq(id.clone()))
+                        .filter(grants::request_id.eq(&id))
                         .select(deliberations::version)
                         .single_value(),
                 ),
+                (kept_views::key, kept_views::body, kept_views::fresh_until).nullable(),
                 (association_members::role, accounts::active).nullable(),
-                (kept_views::key, kept_views::body, kept_views::clock).nullable(),
             ))
             .load::<Row>(c)
     })?;
-    let row = rows.into_iter().next();
     let Some((
-        (association, version, submitted_at, association_name, association_version),
-        (campaign, campaign_code, campaign_title, campaign_version),
+        (association, version, submitted_at, association_version, campaign_version),
         (grant, agreement, deliberation),
-        member,
         kept,
-    )) = row
+        member,
+    )) = rows.into_iter().next()
     else {
         return Ok(None);
     };
@@ -1245,10 +1239,6 @@ pub fn view_at_read(
     let optional = |v: Option<i64>| v.map_or("-".to_owned(), |v| v.to_string());
     Ok(Some(ViewAtRead {
         association: parse("requests.association_id", &association)?,
-        association_name,
-        campaign: parse("campaigns.id", &campaign)?,
-        campaign_code,
-        campaign_title,
         version,
         submitted: submitted_at.is_some(),
         reader_role,
@@ -1258,7 +1248,11 @@ pub fn view_at_read(
             optional(agreement),
             optional(deliberation)
         ),
-        kept: kept.map(|(key, body, clock)| KeptView { key, body, clock }),
+        kept: kept.map(|(key, body, fresh_until)| KeptView {
+            key,
+            body,
+            fresh_until: fresh_until.map(|at| at.and_utc()),
+        }),
     }))
 }
 
@@ -1269,6 +1263,7 @@ pub fn keep_view(
     kind: KeptKind,
     view: &KeptView,
 ) -> StoreResult<()> {
+    let fresh_until = view.fresh_until.map(|at| at.naive_utc());
     on_each_backend!(&mut *conn, c => {
         diesel::insert_into(kept_views::table)
             .values((
@@ -1276,14 +1271,14 @@ pub fn keep_view(
                 kept_views::kind.eq(kind.code()),
                 kept_views::key.eq(&view.key),
                 kept_views::body.eq(&view.body),
-                kept_views::clock.eq(&view.clock),
+                kept_views::fresh_until.eq(fresh_until),
             ))
             .on_conflict((kept_views::request_id, kept_views::kind))
             .do_update()
             .set((
                 kept_views::key.eq(&view.key),
                 kept_views::body.eq(&view.body),
-                kept_views::clock.eq(&view.clock),
+                kept_views::fresh_until.eq(fresh_until),
             ))
             .execute(c)
     })?;

@@ -363,7 +363,7 @@ diesel::table! {
         kind -> Text,
         key -> Text,
         body -> Text,
-        clock -> Text,
+        fresh_until -> Nullable<Timestamp>,
     }
 }
 

@@ -854,6 +854,16 @@ fn a_request_page_is_kept_for_its_members_until_what_it_shows_changes(backend: B
     );
     let (status, location, _) = browser.go(&app.url(&path));
     assert_eq!((status, location), (303, to_sign_in));
+
+    // A day later the clock reads a day more: the kept page is made again.
+    app.clock.advance(chrono::TimeDelta::days(1));
+    let next_day = browser_of(app, "president3@exemple.org");
+    let page = page_of(&next_day, app, &path);
+    assert!(
+        page.contains("La Ville a eu la demande pendant 1 jour."),
+        "{page}"
+    );
+    assert_eq!(page_of(&next_day, app, &path), page);
 }
 
 on_both_backends!(

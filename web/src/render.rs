@@ -52,7 +52,6 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_macros.html",
     "request_new.html",
     "request.html",
-    "request_clock.html",
     "request_project.html",
     "request_dates.html",
     "request_public.html",
@@ -66,12 +65,7 @@ pub const FILES: &[(&str, &str)] = templates!(
 
 /// The templates that are parts of pages, not pages.
 #[cfg(test)]
-const PARTS: &[&str] = &[
-    "macros.html",
-    "card_body.html",
-    "request_macros.html",
-    "request_clock.html",
-];
+const PARTS: &[&str] = &["macros.html", "card_body.html", "request_macros.html"];
 
 pub struct Pages(Environment<'static>);
 
@@ -79,17 +73,17 @@ pub struct Pages(Environment<'static>);
 /// [`Page::render_kept`]): markup that no escaped text can contain.
 const TOKEN_HOLE: &str = "<token>";
 
-/// Where a part rendered at each answer goes in a kept page (see [`fill`]).
-pub fn hole(name: &str) -> Value {
-    Value::from_safe_string(format!("<!--simpa:{name}-->"))
-}
-
-/// A kept page with its holes filled: the browser's token, and each named part rendered now.
-pub fn fill(kept: &str, token: &str, parts: &[(&str, String)]) -> String {
-    let mut html = kept.replace(TOKEN_HOLE, token);
-    for (name, part) in parts {
-        html = html.replacen(&format!("<!--simpa:{name}-->"), part, 1);
+/// A kept page with the browser's anti-forgery token in its holes.
+pub fn fill(kept: &str, token: &str) -> String {
+    // `str::replace` would grow its string from nothing, copying it a dozen times.
+    let mut html = String::with_capacity(kept.len() + 2 * token.len());
+    let mut rest = kept;
+    while let Some((before, after)) = rest.split_once(TOKEN_HOLE) {
+        html.push_str(before);
+        html.push_str(token);
+        rest = after;
     }
+    html.push_str(rest);
     html
 }
 

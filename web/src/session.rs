@@ -59,8 +59,8 @@ async fn visitor(portal: &Portal, req: &HttpRequest) -> Result<Option<Visitor>, 
     admitted(portal, req, visit).await
 }
 
-/// A session read inside a page's own transaction (the request's page reads the session and
-/// itself in one): its use written down when that is due, and who it names.
+/// A session looked up with a page's own reads (the request's page looks up the session and
+/// itself together): its use written down when that is due, and who it names.
 pub async fn admitted(
     portal: &Portal,
     req: &HttpRequest,

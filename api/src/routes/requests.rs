@@ -13,16 +13,16 @@ use crate::views::request_fields::RequestFields;
 use crate::views::request_lists::{RequestQuery, summary_page};
 use crate::views::requests::file_view;
 use crate::views::requests::{RequestSummary, RequestView};
-use crate::views::requests::{VIEW_FORMAT, association_view, render_for_association, request_view};
+use crate::views::requests::{VIEW_FORMAT, request_view, view_json};
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::requests::{Edited, load_readable, read_own};
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
-use simpa_domain::policy::Action;
+use simpa_domain::policy::{Action, Subject};
+use simpa_persistence::requests;
 use simpa_persistence::requests::{KeptKind, KeptView};
-use simpa_persistence::{StoreError, requests};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -109,35 +109,33 @@ pub async fn get_request(
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
     let now = state.now();
-    let (version, body, to_keep) = state
+    // A person of the association reading its own request: one lookup while its view is kept.
+    let own = match caller.0 {
+        Some(Subject::Person(_)) => {
+            state
+                .look_up(move |conn| read_own(conn, caller.0, id, KeptKind::Api))
+                .await?
+        }
+        _ => None,
+    };
+    let key = match own.map(|at_read| (at_read.version, at_read.kept_in(VIEW_FORMAT, now))) {
+        Some((version, Ok(kept))) => return Ok(view_answer(version, kept.body)),
+        Some((_, Err(at_read))) => Some(at_read.key(VIEW_FORMAT)),
+        None => None,
+    };
+    let (version, body, fresh_until) = state
         .read(move |conn| {
-            // The association reading its own request: one query when its view is kept.
-            if let Some(at_read) = read_own(conn, caller.0, id, KeptKind::Api)? {
-                let kept = at_read
-                    .kept_in(VIEW_FORMAT)
-                    .and_then(|kept| association_view(&at_read, &kept.body, &kept.clock, now).ok());
-                if let Some(body) = kept {
-                    return Ok((at_read.version, body, None));
-                }
-                // Not kept yet (or kept from other versions): render it, and keep it.
-                let (signed, request) = load_readable(conn, caller.0, id, false)?;
-                let actor = signed.actor;
-                let version = request.version;
-                let (body, clock) = render_for_association(conn, &actor, request, now)?;
-                let view = association_view(&at_read, &body, &clock, now)?;
-                let key = at_read.key(VIEW_FORMAT);
-                return Ok((version, view, Some(KeptView { key, body, clock })));
-            }
             let (signed, request) = load_readable(conn, caller.0, id, false)?;
-            let actor = signed.actor;
-            let view = request_view(conn, &actor, request, now)?;
-            let body = serde_json::to_string(&view)
-                .map_err(|e| StoreError::Corrupt(format!("request view: {e}")))?;
-            Ok((view.version, body, None))
+            view_json(conn, &signed.actor, request, now)
         })
         .await?;
-    if let Some(kept) = to_keep {
+    if let Some(key) = key {
         // Only saves work for the next reads: a failure here changes nothing for this one.
+        let kept = KeptView {
+            key,
+            body: body.clone(),
+            fresh_until,
+        };
         let kept = state
             .write(move |conn| requests::keep_view(conn, id, KeptKind::Api, &kept))
             .await;
@@ -145,10 +143,15 @@ pub async fn get_request(
             tracing::warn!(%problem, "the rendered view of a request was not kept");
         }
     }
-    Ok(HttpResponse::Ok()
+    Ok(view_answer(version, body))
+}
+
+/// A request's view, with its version as its `ETag`.
+fn view_answer(version: i64, body: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ETAG, etag(version)))
-        .body(body))
+        .body(body)
 }
 
 /// Replaces what the request says (`If-Match`: the `ETag` read): while it is a draft, or

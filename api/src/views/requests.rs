@@ -9,7 +9,6 @@ use crate::views::request_fields::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use simpa_app::instruction::RequestFile;
-use simpa_app::requests::ClockInputs;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{Visibility, possible_actions};
 use simpa_domain::history::Event;
@@ -18,9 +17,9 @@ use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::Direction;
+use simpa_domain::tracking::SlaClock;
 use simpa_domain::tracking::{Holder, whereabouts};
 use simpa_persistence::StoreError;
-use simpa_persistence::requests::ViewAtRead;
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, reference};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -309,9 +308,8 @@ fn days(duration: chrono::Duration) -> i64 {
 }
 
 /// The clock of a request at `now`, as the API shows it.
-fn sla_view(clock: &ClockInputs, now: DateTime<Utc>) -> StoreResult<SlaView> {
-    let clock = clock.run(now)?;
-    Ok(SlaView {
+fn sla_view(clock: &SlaClock, now: DateTime<Utc>) -> SlaView {
+    SlaView {
         days_with_city: days(clock.with_city),
         days_with_association: days(clock.with_association),
         step: clock.step.map(|s| s.code()),
@@ -319,7 +317,7 @@ fn sla_view(clock: &ClockInputs, now: DateTime<Utc>) -> StoreResult<SlaView> {
         sla_days: clock.step_allowed_days,
         overdue: clock.is_overdue(now),
         due_at: clock.due_at,
-    })
+    }
 }
 
 /// Everything the caller may see of a request, in a few queries.
@@ -348,8 +346,8 @@ fn render(
     actor: &Actor,
     file: RequestFile,
     now: DateTime<Utc>,
-) -> StoreResult<(RequestView, ClockInputs)> {
-    let clock = ClockInputs::new(&file);
+) -> StoreResult<(RequestView, Option<DateTime<Utc>>)> {
+    let clock = simpa_app::requests::clock(&file, now);
     let RequestFile {
         request,
         campaign,
@@ -419,7 +417,7 @@ fn render(
         state_since: request.state_since,
         holder: holder_view(holder, &directions),
         next_step,
-        sla: sla_view(&clock, now)?,
+        sla: sla_view(&clock, now),
         possible_actions: possible_actions(&request.facts, &parties)
             .into_iter()
             .map(ActionCode)
@@ -442,61 +440,26 @@ fn render(
         updated_at: request.updated_at,
         fields: RequestFields::from_content(request.content),
     };
-    Ok((view, clock))
+    Ok((view, clock.reads_the_same_until))
 }
 
-/// The shape of the association's kept views: raise it when `RequestView` or `ClockInputs`
-/// change, and views kept by an earlier build are rendered again.
-pub(crate) const VIEW_FORMAT: &str = "1";
+/// The shape of the association's kept views: raise it when `RequestView` changes, and
+/// views kept by an earlier build are rendered again.
+pub(crate) const VIEW_FORMAT: &str = "2";
 
-/// The association's view rendered for the request's current version: the view without
-/// what may change while the request does not (the names of its campaign and association)
-/// nor what depends on the time of reading (the clock), and what the clock needs.
-pub(crate) fn render_for_association(
+/// A request's view as the caller may see it, as JSON: its version, its body, and until when
+/// its clock reads the same (what a kept copy of it is good for).
+pub(crate) fn view_json(
     conn: &mut DbConnection,
     actor: &Actor,
     request: StoredRequest,
     now: DateTime<Utc>,
-) -> StoreResult<(String, String)> {
+) -> StoreResult<(i64, String, Option<DateTime<Utc>>)> {
     let file = RequestFile::load(conn, request)?;
-    let (view, clock) = render(conn, actor, file, now)?;
-    let unserialisable = |e: serde_json::Error| StoreError::Corrupt(format!("request view: {e}"));
-    let mut body = serde_json::to_value(&view).map_err(unserialisable)?;
-    if let Some(fields) = body.as_object_mut() {
-        for read_time in ["campaign", "association", "sla"] {
-            fields.remove(read_time);
-        }
-    }
-    Ok((
-        serde_json::to_string(&body).map_err(unserialisable)?,
-        clock.to_json(),
-    ))
-}
-
-/// The association's view at read time: the rendered body with the names and the clock of now.
-pub(crate) fn association_view(
-    at_read: &ViewAtRead,
-    body: &str,
-    clock: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<String> {
-    let corrupt = |e: serde_json::Error| {
-        StoreError::Corrupt(format!("request view of {}: {e}", at_read.campaign))
-    };
-    let clock = ClockInputs::from_json(clock)?;
-    let head = serde_json::to_string(&serde_json::json!({
-        "campaign": CampaignRef { id: at_read.campaign.uuid(), code: at_read.campaign_code.clone(), title: at_read.campaign_title.clone() },
-        "association": AssociationRef { id: at_read.association.uuid(), name: at_read.association_name.clone() },
-        "sla": sla_view(&clock, now)?,
-    }))
-    .map_err(corrupt)?;
-    // Both are JSON objects: `{head…}` and `{body…}` make `{head…,body…}`.
-    match (head.strip_suffix('}'), body.strip_prefix('{')) {
-        (Some(head), Some(rest)) if rest != "}" => Ok(format!("{head},{rest}")),
-        _ => Err(StoreError::Corrupt(
-            "request view: not a JSON object".into(),
-        )),
-    }
+    let (view, fresh_until) = render(conn, actor, file, now)?;
+    let body = serde_json::to_string(&view)
+        .map_err(|e| StoreError::Corrupt(format!("request view: {e}")))?;
+    Ok((view.version, body, fresh_until))
 }
 
 /// A line of a list of requests.

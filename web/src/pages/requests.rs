@@ -8,9 +8,8 @@ use super::{
     unless_hidden,
 };
 use crate::Portal;
-use crate::csrf;
 use crate::csrf::Posted;
-use crate::render::{Page, fill, hole, html_answer};
+use crate::render::{Page, fill, html_answer};
 use crate::session::{self, Visitor};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -23,9 +22,9 @@ use simpa_app::campaigns::open_now;
 use simpa_app::clock::CityNow;
 use simpa_app::instruction::{act_as_reader, what_is_missing};
 use simpa_app::request_content::ContentInput;
-use simpa_app::requests::{self, ClockInputs, Shown};
+use simpa_app::requests::{self, Shown};
 use simpa_app::runtime::RunError;
-use simpa_app::sign_in::{self, Visit};
+use simpa_app::sign_in;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
 use simpa_domain::history::Event;
@@ -223,26 +222,19 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
 
 /// The city's time against its deadline, and the time waiting for the association, in words:
 /// the part of the request's page rendered at each answer (see `render::fill`).
-fn clock_part(
-    portal: &Portal,
-    clock: &SlaClock,
-    now: DateTime<Utc>,
-) -> Result<String, minijinja::Error> {
+fn clock_data(portal: &Portal, clock: &SlaClock, now: DateTime<Utc>) -> Value {
     let step = clock.step.map(|step| match step {
         ClockStep::Admissibility => "la vérification du dossier",
         ClockStep::Instruction => "l'instruction",
     });
-    let clock = context! {
+    context! {
         with_city => clock.with_city.num_days(),
         with_association => clock.with_association.num_days(),
         step => step,
         allowed => clock.step_allowed_days,
         due_on => clock.due_at.map(|at| city_date(portal, at)),
         overdue => clock.is_overdue(now),
-    };
-    portal
-        .pages
-        .render("request_clock.html", &context! { clock => clock })
+    }
 }
 
 /// What the city asks of the association while the request is incomplete: each document or
@@ -366,21 +358,10 @@ pub(crate) const KEPT_SOURCES: &[&str] = &[
     include_str!("mod.rs"),
 ];
 
-/// The request's page as read: kept for its association's members, or made now.
-enum Read {
-    Kept(KeptView),
-    Made {
-        shown: Box<Shown>,
-        missing: Vec<FieldError>,
-        /// Under which key to keep it: for a member, once nothing on it depends on the time
-        /// or the association's other files (what is missing to submit it).
-        keep_as: Option<String>,
-    },
-}
-
 /// A request's page. Its association's members read it as it was kept at an earlier read
-/// while nothing it is made from changed: the browser's session and the kept page in one
-/// transaction of two queries; the clock and the browser's token are filled in at each answer.
+/// while nothing it is made from changed and its clock reads the same: the browser's session
+/// and the kept page are two lookups (no transaction), the browser's token filled in.
+/// Otherwise the page is made in a read transaction, and kept for its members.
 #[get("/demandes/{id}")]
 pub async fn request_page(
     portal: web::Data<Portal>,
@@ -392,85 +373,67 @@ pub async fn request_page(
     };
     let id = RequestId::from_uuid(path.into_inner());
     let (now, rules) = (portal.runtime.city_now(), portal.settings.session_rules);
-    let format = portal.kept_format.clone();
-    let read = portal
+    let looked_up = portal
         .runtime
-        .read(move |conn| {
+        .look_up(move |conn| {
             let visit = sign_in::visit(conn, &token, now.at, rules)?;
-            let Some((
-                Visit {
-                    account,
-                    must_enrol: false,
-                    ..
-                },
-                _,
-            )) = &visit
-            else {
-                return Ok((visit, None));
+            let own = match &visit {
+                Some((visit, _)) if !visit.must_enrol => {
+                    let reader = Some(Subject::Person(visit.account));
+                    requests::read_own(conn, reader, id, KeptKind::Page)?
+                }
+                _ => None,
             };
-            let subject = Some(Subject::Person(*account));
-            let own = requests::read_own(conn, subject, id, KeptKind::Page)?;
-            if let Some(kept) = own.as_ref().and_then(|at_read| at_read.kept_in(&format)) {
-                return Ok((visit, Some(Read::Kept(kept.clone()))));
-            }
-            let (shown, missing) = show_with_missing(conn, subject, id, now)?;
-            let keep_as = own
-                .filter(|_| !submittable(&shown))
-                .map(|at_read| at_read.key(&format));
-            let made = Read::Made {
-                shown: Box::new(shown),
-                missing,
-                keep_as,
-            };
-            Ok((visit, Some(made)))
+            Ok((visit, own))
         })
         .await;
-    let (visit, read) = match read {
-        Ok(read) => read,
+    let (visit, own) = match looked_up {
+        Ok(looked_up) => looked_up,
         Err(error) => return unless_hidden(&portal, error),
     };
-    match session::admitted(&portal, &req, visit).await {
+    let visitor = match session::admitted(&portal, &req, visit).await {
         Ok(Some(visitor)) if visitor.must_enrol => return session::to_enrol(),
-        Ok(Some(_)) => {}
+        Ok(Some(visitor)) => visitor,
         Ok(None) => return session::to_sign_in(&req),
         Err(error) => return failed(&portal, error),
-    }
-    let kept = match read {
-        Some(Read::Kept(kept)) => kept,
-        Some(Read::Made {
-            shown,
-            missing,
-            keep_as,
-        }) => {
+    };
+    let format = &portal.kept_format;
+    let body = match own.map(|at_read| at_read.kept_in(format, now.at)) {
+        Some(Ok(kept)) => kept.body,
+        own => {
+            let (shown, missing) = match load(&portal, &visitor, id.uuid()).await {
+                Ok(loaded) => loaded,
+                Err(answer) => return answer,
+            };
+            // Kept for a member, once nothing on it depends on the time or on the
+            // association's other files (what is missing to submit it).
+            let keep_as = own
+                .and_then(Result::err)
+                .filter(|_| !submittable(&shown))
+                .map(|at_read| at_read.key(format));
+            let clock = requests::clock(&shown.file, now.at);
             let submitted = shown.request().submitted_at.is_some();
             let data = context! {
-                clock => if submitted { hole("clock") } else { Value::from("") },
+                clock => submitted.then(|| clock_data(&portal, &clock, now.at)),
                 ..request_data(&portal, &shown, &missing)
             };
             let body = match Page::new("request.html", data).render_kept(&portal) {
                 Ok(body) => body,
                 Err(e) => return html_answer(StatusCode::OK, Err(e)),
             };
-            let kept = KeptView {
-                key: keep_as.clone().unwrap_or_default(),
-                body,
-                clock: ClockInputs::new(&shown.file).to_json(),
-            };
-            if keep_as.is_some() {
-                keep(&portal, id, kept.clone()).await;
+            if let Some(key) = keep_as {
+                let fresh_until = clock.reads_the_same_until;
+                let page = KeptView {
+                    key,
+                    body: body.clone(),
+                    fresh_until,
+                };
+                keep(&portal, id, page).await;
             }
-            kept
+            body
         }
-        None => return session::to_sign_in(&req),
     };
-    let now = portal.runtime.now();
-    let clock = match ClockInputs::from_json(&kept.clock).and_then(|inputs| inputs.run(now)) {
-        Ok(clock) => clock,
-        Err(error) => return failed(&portal, RunError::Store(error)),
-    };
-    let html = clock_part(&portal, &clock, now)
-        .map(|clock| fill(&kept.body, &csrf::token(&req), &[("clock", clock)]));
-    html_answer(StatusCode::OK, html)
+    html_answer(StatusCode::OK, Ok(fill(&body, &visitor.csrf)))
 }
 
 /// Keeps a request's page for its next readers; a failure only costs them the work again.

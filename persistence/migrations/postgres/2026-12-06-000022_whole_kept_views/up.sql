@@ -1,0 +1,13 @@
+-- A kept view is now the whole answer, clock included: `fresh_until` is when its clock
+-- would first read differently (a day more in a count that runs, or the deadline passed),
+-- NULL while the clock is stopped. The views kept before are made again at their next read.
+-- `request_id` is COLLATE "C" as `requests.id` is, so that joining them uses the key.
+DROP TABLE kept_views;
+CREATE TABLE kept_views (
+    request_id TEXT COLLATE "C" NOT NULL REFERENCES requests (id),
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    fresh_until TIMESTAMP,
+    PRIMARY KEY (request_id, kind)
+);
