@@ -1,20 +1,29 @@
 // Visits the portal's pages in Debian's Chromium, headless, driven by playwright-core: for
-// each page given on the command line, axe-core's WCAG 2.1 A/AA violations, screenshots at
-// 1280 and 375 pixels wide and the HTML as served (into $SCREENSHOTS, for the Nu Html
-// Checker). One browser for all of them. Prints one JSON line per page:
-// {"name", "status", "title", "phone_width", "live", "violations": [{"id", "impact", "nodes"}]}
-// (`phone_width`: how wide the page is drawn in a 375-pixel window).
+// each page, axe-core's WCAG 2.1 A/AA violations, screenshots at 1280 and 375 pixels wide and
+// the HTML as served (into $SCREENSHOTS, for the Nu Html Checker). One browser for all of
+// them. Prints one JSON line per page:
+// {"name", "url", "status", "title", "phone_width", "live", "violations": [{"id", "impact",
+// "nodes"}]} (`url`: where the page is; `phone_width`: how wide it is drawn in a 375-pixel
+// window).
+//
+// The pages are given on the command line, or with `-` one line at a time on standard input,
+// each answered before the next is read (a journey whose next step depends on what the last
+// one did: an e-mail's link, the city's answer).
 //
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
 // button pressed with the fields left empty, to see the page of its errors), or
-// `name=address#submit:field=value&…` (the fields, named by their ids, typed in first: where
-// the form leads is the page visited), or `name=address#type:field=value&…` (the fields typed
-// in, the form not sent: `live` is then what the page's live region says), or
-// `name=address#keyboard:field=value&…` (each field reached with the Tab key and typed in, or
-// ticked with the space bar, then the form's button reached with Tab and pressed with Enter:
-// a journey by keyboard alone). An empty address stays on the page the previous one led to.
+// `name=address#submit:field=value&…` (the fields, named by their ids, typed in first, a
+// file field given the path of its file, a field in a closed disclosure opened first; the
+// form of the first field is sent: where it leads is the page visited), or
+// `name=address#press:Label` (the button whose name is `Label` pressed), or
+// `name=address#type:field=value&…` (the fields typed in, the form not sent: `live` is then
+// what the page's live region says), or `name=address#keyboard:field=value&…` (each field
+// reached with the Tab key and typed in, or ticked with the space bar, then the form's button
+// reached with Tab and pressed with Enter: a journey by keyboard alone). An empty address
+// stays on the page the previous one led to.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 const axe = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const screenshots = process.env.SCREENSHOTS;
@@ -50,64 +59,89 @@ async function typeDate(page, selector, iso) {
 }
 
 let lastResponse = null;
+
+async function visit(page, argument) {
+  const [name, address] = argument.split(/=(.*)/s);
+  const [opened, fields] = address.split(/#submit|#type|#keyboard|#press:/);
+  const submit = address.includes('#submit');
+  const keyboard = address.includes('#keyboard');
+  const press = address.includes('#press:');
+  // An empty address stays on the page the last one led to, to type in its form.
+  if (!opened && !(submit || keyboard || press)) throw new Error(`${name}: no address`);
+  let response = opened ? await page.goto(opened) : lastResponse;
+  let form = null;
+  if (press) {
+    // The button a person reads, pressed.
+    [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: fields, exact: true }).click()]);
+  }
+  for (const [field, value] of new URLSearchParams(press ? '' : (fields || '').replace(/^:/, ''))) {
+    const input = page.locator(`#${field}`);
+    if (await input.count() !== 1) throw new Error(`${name}: no field #${field}`);
+    form ??= input.locator('xpath=ancestor::form');
+    // A field in a closed disclosure ("Déposer ce document") is opened as a person would.
+    const closed = page.locator(`details:not([open]):has(#${field}) > summary`);
+    if (await closed.count()) await closed.first().click();
+    const type = await input.getAttribute('type');
+    const ticked = ['checkbox', 'radio'].includes(type);
+    if (type === 'file') await input.setInputFiles(value);
+    else if (keyboard) {
+      await tabTo(page, `#${field}`);
+      if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
+      else if (type === 'date') await typeDate(page, `#${field}`, value);
+      else { await page.keyboard.press('Control+A'); await page.keyboard.type(value); }
+    } else if (ticked) await input.check();
+    else await input.fill(value);
+    // What the field holds now is what was meant, or the visit fails.
+    const holds = type === 'file' ? await input.evaluate((e) => e.files.length === 1)
+      : ticked ? await input.isChecked() : (await input.inputValue()) === value;
+    if (!holds) throw new Error(`${name}: #${field} does not hold ${value}`);
+  }
+  const button = form ? form.locator('button[type=submit]') : page.locator('main form button[type=submit]').first();
+  if (submit) {
+    [response] = await Promise.all([page.waitForNavigation(), button.click()]);
+  }
+  if (keyboard) {
+    // The form's button, reached with the Tab key and pressed with Enter.
+    await tabTo(page, 'main form button[type=submit]');
+    [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  }
+  lastResponse = response;
+  // What a live region says once the fields are typed in (the page's own script at work).
+  const live = await page.evaluate(() => document.querySelector('[aria-live]')?.textContent.trim() ?? null);
+  await page.addScriptTag({ content: axe });
+  const result = await page.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+  }));
+  if (screenshots && response) writeFileSync(`${screenshots}/${name}.html`, await response.text());
+  // On a phone (375 pixels wide), nothing may stick out sideways.
+  let phoneWidth = 0;
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    if (screenshots) await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
+    phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  }
+  process.stdout.write(JSON.stringify({
+    name,
+    url: page.url(),
+    status: response ? response.status() : 0,
+    title: await page.title(),
+    phone_width: phoneWidth,
+    live,
+    violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
+  }) + '\n');
+}
+
 try {
   // The pages forbid scripts of their own; axe is the test's, let in past the policy.
   const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
   const page = await context.newPage();
-  for (const argument of process.argv.slice(2)) {
-    const [name, address] = argument.split(/=(.*)/s);
-    const [opened, fields] = address.split(/#submit|#type|#keyboard/);
-    const submit = address.includes('#submit');
-    const keyboard = address.includes('#keyboard');
-    // An empty address stays on the page the last one led to, to type in its form.
-    if (!opened && !(submit || keyboard)) throw new Error(`${name}: no address`);
-    let response = opened ? await page.goto(opened) : lastResponse;
-    for (const [field, value] of new URLSearchParams((fields || '').replace(/^:/, ''))) {
-      const input = page.locator(`#${field}`);
-      const type = await input.getAttribute('type');
-      const ticked = ['checkbox', 'radio'].includes(type);
-      if (keyboard) {
-        await tabTo(page, `#${field}`);
-        if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
-        else if (type === 'date') await typeDate(page, `#${field}`, value);
-        else { await page.keyboard.press('Control+A'); await page.keyboard.type(value); }
-      } else if (ticked) await input.check();
-      else await input.fill(value);
-      // What the field holds now is what was meant, or the visit fails.
-      const holds = ticked ? await input.isChecked() : (await input.inputValue()) === value;
-      if (!holds) throw new Error(`${name}: #${field} does not hold ${value}`);
+  const pages = process.argv.slice(2);
+  if (pages.length === 1 && pages[0] === '-') {
+    for await (const line of createInterface({ input: process.stdin })) {
+      if (line.trim()) await visit(page, line);
     }
-    if (submit) {
-      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
-    }
-    if (keyboard) {
-      // The form's button, reached with the Tab key and pressed with Enter.
-      await tabTo(page, 'main form button[type=submit]');
-      [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    }
-    lastResponse = response;
-    // What a live region says once the fields are typed in (the page's own script at work).
-    const live = await page.evaluate(() => document.querySelector('[aria-live]')?.textContent.trim() ?? null);
-    await page.addScriptTag({ content: axe });
-    const result = await page.evaluate(() => globalThis.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    }));
-    if (screenshots && response) writeFileSync(`${screenshots}/${name}.html`, await response.text());
-    // On a phone (375 pixels wide), nothing may stick out sideways.
-    let phoneWidth = 0;
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: 900 });
-      if (screenshots) await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
-      phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    }
-    process.stdout.write(JSON.stringify({
-      name,
-      status: response ? response.status() : 0,
-      title: await page.title(),
-      phone_width: phoneWidth,
-      live,
-      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
-    }) + '\n');
+  } else {
+    for (const argument of pages) await visit(page, argument);
   }
 } finally {
   await browser.close();

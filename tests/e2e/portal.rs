@@ -577,11 +577,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         .collect();
     assert_eq!(too_wide, vec![], "pages wider than a phone");
     for page in &visited {
-        let serious: Vec<_> = page
-            .violations
-            .iter()
-            .filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical")))
-            .collect();
+        let serious = page.serious_violations();
         assert!(serious.is_empty(), "{}: {serious:?}", page.name);
     }
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");

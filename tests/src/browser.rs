@@ -122,6 +122,8 @@ impl Sent {
 #[derive(Debug, serde::Deserialize)]
 pub struct Visited {
     pub name: String,
+    /// Where the page is (after the redirections its form led to).
+    pub url: String,
     pub status: u16,
     pub title: String,
     /// How wide the page is drawn in a 375-pixel window: 375 unless something sticks out.
@@ -129,6 +131,16 @@ pub struct Visited {
     /// What the page's live region says once its fields were typed in (`#type:`).
     pub live: Option<String>,
     pub violations: Vec<Violation>,
+}
+
+impl Visited {
+    /// The rules of accessibility the page breaks with a serious or critical impact.
+    pub fn serious_violations(&self) -> Vec<&Violation> {
+        self.violations
+            .iter()
+            .filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical")))
+            .collect()
+    }
 }
 
 /// A rule of accessibility (axe-core) that a page breaks.
@@ -153,57 +165,112 @@ pub struct Visits {
 /// 1280 and 375 pixels wide in `target/screenshots/`, and what the Nu Html Checker finds in
 /// their HTML. `None` when the browser is not installed (a failure under CI).
 pub fn visit(pages: &[(&str, String)]) -> Option<Visits> {
-    let script = crate::installed_tool(
-        "SIMPA_BROWSER",
-        "the portal's pages cannot go unchecked in a real browser",
-    )?;
-    let screenshots =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    let output = std::process::Command::new("node")
-        .arg(&script)
-        .args(
-            pages
-                .iter()
-                .map(|(name, address)| format!("{name}={address}")),
-        )
-        .env("SCREENSHOTS", &screenshots)
-        .output()
-        .expect("node runs the browser");
-    assert!(
-        output.status.success(),
-        "the browser failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let visited: Vec<Visited> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a page's report"))
-        .collect();
-    let checker = script
-        .parent()
-        .expect("the script's folder")
-        .join("node_modules/vnu-jar/build/dist/vnu.jar");
-    let checked = std::process::Command::new("java")
-        .arg("-jar")
-        .arg(checker)
-        .args(["--errors-only", "--format", "json"])
-        .args(
-            visited
-                .iter()
-                .map(|page| screenshots.join(format!("{}.html", page.name))),
-        )
-        .output()
-        .expect("java runs the Nu Html Checker");
-    // It reports on standard error, and exits 1 when it found errors.
-    let report: serde_json::Value =
-        serde_json::from_slice(&checked.stderr).expect("the checker's JSON report");
-    let html_errors = report["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| format!("{}: line {}: {}", m["url"], m["lastLine"], m["message"]))
-        .collect();
-    Some(Visits {
-        pages: visited,
-        html_errors,
-    })
+    let mut journey = Journey::start()?;
+    for (name, address) in pages {
+        journey.visit(name, address);
+    }
+    Some(journey.end())
+}
+
+/// One headless Chromium visiting pages one at a time (see `tests/browser/visit.mjs`), each
+/// visit answered before the next is asked: a journey whose next step depends on what the
+/// last one did (an e-mail's link, the city's answer through the API). The browser keeps its
+/// cookies from one visit to the next.
+pub struct Journey {
+    node: std::process::Child,
+    pages: std::io::BufReader<std::process::ChildStdout>,
+    screenshots: std::path::PathBuf,
+    checker: std::path::PathBuf,
+    visited: Vec<Visited>,
+}
+
+impl Journey {
+    /// The browser started; `None` when it is not installed (a failure under CI).
+    pub fn start() -> Option<Journey> {
+        let script = crate::installed_tool(
+            "SIMPA_BROWSER",
+            "the portal's pages cannot go unchecked in a real browser",
+        )?;
+        let screenshots =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        let mut node = std::process::Command::new("node")
+            .arg(&script)
+            .arg("-")
+            .env("SCREENSHOTS", &screenshots)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs the browser");
+        let pages = std::io::BufReader::new(node.stdout.take().expect("the browser's output"));
+        let checker = script
+            .parent()
+            .expect("the script's folder")
+            .join("node_modules/vnu-jar/build/dist/vnu.jar");
+        Some(Journey {
+            node,
+            pages,
+            screenshots,
+            checker,
+            visited: vec![],
+        })
+    }
+
+    /// Visits `address` as the page `name` (see `visit.mjs` for `#submit:…` and the others):
+    /// what the browser saw there.
+    pub fn visit(&mut self, name: &str, address: &str) -> &Visited {
+        use std::io::{BufRead, Read, Write};
+        let stdin = self.node.stdin.as_mut().expect("the browser's input");
+        writeln!(stdin, "{name}={address}").expect("the browser reads its next page");
+        stdin.flush().expect("the browser reads its next page");
+        let mut line = String::new();
+        self.pages
+            .read_line(&mut line)
+            .expect("the browser's report");
+        if line.is_empty() {
+            let mut error = String::new();
+            if let Some(stderr) = self.node.stderr.as_mut() {
+                stderr.read_to_string(&mut error).ok();
+            }
+            panic!("the browser failed at {name}: {error}");
+        }
+        self.visited
+            .push(serde_json::from_str(&line).expect("a page's report"));
+        self.visited.last().expect("just visited")
+    }
+
+    /// Closes the browser: every page visited, and what the Nu Html Checker finds in them.
+    pub fn end(mut self) -> Visits {
+        drop(self.node.stdin.take());
+        let output = self.node.wait_with_output().expect("the browser ends");
+        assert!(
+            output.status.success(),
+            "the browser failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let checked = std::process::Command::new("java")
+            .arg("-jar")
+            .arg(&self.checker)
+            .args(["--errors-only", "--format", "json"])
+            .args(
+                self.visited
+                    .iter()
+                    .map(|page| self.screenshots.join(format!("{}.html", page.name))),
+            )
+            .output()
+            .expect("java runs the Nu Html Checker");
+        // It reports on standard error, and exits 1 when it found errors.
+        let report: serde_json::Value =
+            serde_json::from_slice(&checked.stderr).expect("the checker's JSON report");
+        let html_errors = report["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| format!("{}: line {}: {}", m["url"], m["lastLine"], m["message"]))
+            .collect();
+        Visits {
+            pages: self.visited,
+            html_errors,
+        }
+    }
 }

@@ -75,15 +75,14 @@ const TOKEN_HOLE: &str = "<token>";
 
 /// A kept page with the browser's anti-forgery token in its holes.
 pub fn fill(kept: &str, token: &str) -> String {
-    // `str::replace` would grow its string from nothing, copying it a dozen times.
     let mut html = String::with_capacity(kept.len() + 2 * token.len());
-    let mut rest = kept;
-    while let Some((before, after)) = rest.split_once(TOKEN_HOLE) {
-        html.push_str(before);
+    let mut from = 0;
+    for hole in memchr::memmem::find_iter(kept.as_bytes(), TOKEN_HOLE) {
+        html.push_str(&kept[from..hole]);
         html.push_str(token);
-        rest = after;
+        from = hole + TOKEN_HOLE.len();
     }
-    html.push_str(rest);
+    html.push_str(&kept[from..]);
     html
 }
 
@@ -205,6 +204,17 @@ pub fn html_answer(status: StatusCode, html: Result<String, minijinja::Error>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_token_hole_is_filled_and_nothing_else_changes() {
+        let kept = "<token><p>a</p><input value=\"<token>\"><p>é</p><token>";
+        assert_eq!(
+            fill(kept, "T0K"),
+            "T0K<p>a</p><input value=\"T0K\"><p>é</p>T0K"
+        );
+        assert_eq!(fill("<p>sans jeton</p>", "T0K"), "<p>sans jeton</p>");
+        assert_eq!(fill("", "T0K"), "");
+    }
 
     /// Every page renders, with and without its optional parts.
     #[test]

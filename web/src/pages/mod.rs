@@ -28,7 +28,9 @@ use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(home::home)
+    // Routes are tried in this order: the page read most comes first.
+    cfg.service(requests::request_page)
+        .service(home::home)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)
@@ -68,7 +70,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(two_factor::confirm)
         .service(requests::new_request_page)
         .service(requests::start)
-        .service(requests::request_page)
         .service(requests::check_page)
         .service(requests::submit)
         .service(requests::receipt)
