@@ -66,6 +66,48 @@ impl SlaClock {
     }
 }
 
+/// What a clock counts.
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    WithCity,
+    InStep,
+    WithAssociation,
+}
+
+/// The counts that the time spent in `state` goes to (`step`: the step the request is in).
+fn counts_of(state: RequestState, step: Option<Step>) -> Vec<Count> {
+    match state {
+        RequestState::Submitted
+        | RequestState::InInstruction
+        | RequestState::Instructed
+        | RequestState::Ranked
+        | RequestState::Scheduled => {
+            if step.is_some() && Step::of(state, None) == step {
+                vec![Count::WithCity, Count::InStep]
+            } else {
+                vec![Count::WithCity]
+            }
+        }
+        RequestState::Incomplete => vec![Count::WithAssociation],
+        RequestState::Draft
+        | RequestState::Rejected
+        | RequestState::Withdrawn
+        | RequestState::Granted
+        | RequestState::Closed => vec![],
+    }
+}
+
+impl SlaClock {
+    /// Where the clock holds `count`.
+    fn count_mut(&mut self, count: Count) -> &mut Duration {
+        match count {
+            Count::WithCity => &mut self.with_city,
+            Count::InStep => &mut self.step_elapsed,
+            Count::WithAssociation => &mut self.with_association,
+        }
+    }
+}
+
 /// When a count of `spent` at `now` reaches its next whole day.
 fn next_day(spent: Duration, now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::days(1) - (spent - Duration::days(spent.num_days()))
@@ -92,23 +134,8 @@ pub fn sla_clock(
     for (i, (entered, state)) in transitions.iter().enumerate() {
         let left = transitions.get(i + 1).map_or(now, |next| next.0);
         let spent = (left - *entered).max(Duration::zero());
-        match state {
-            RequestState::Submitted
-            | RequestState::InInstruction
-            | RequestState::Instructed
-            | RequestState::Ranked
-            | RequestState::Scheduled => {
-                clock.with_city += spent;
-                if step.is_some() && Step::of(*state, None) == step {
-                    clock.step_elapsed += spent;
-                }
-            }
-            RequestState::Incomplete => clock.with_association += spent,
-            RequestState::Draft
-            | RequestState::Rejected
-            | RequestState::Withdrawn
-            | RequestState::Granted
-            | RequestState::Closed => {}
+        for count in counts_of(*state, step) {
+            *clock.count_mut(count) += spent;
         }
     }
     if current != RequestState::Incomplete
@@ -116,24 +143,11 @@ pub fn sla_clock(
     {
         clock.due_at = Some(now + Duration::days(i64::from(days)) - clock.step_elapsed);
     }
-    let running = match current {
-        RequestState::Incomplete => vec![clock.with_association],
-        RequestState::Submitted | RequestState::InInstruction => {
-            vec![clock.with_city, clock.step_elapsed]
-        }
-        RequestState::Instructed | RequestState::Ranked | RequestState::Scheduled => {
-            vec![clock.with_city]
-        }
-        RequestState::Draft
-        | RequestState::Rejected
-        | RequestState::Withdrawn
-        | RequestState::Granted
-        | RequestState::Closed => vec![],
-    };
-    clock.reads_the_same_until = running
+    let due = clock.due_at.filter(|due| *due >= now);
+    clock.reads_the_same_until = counts_of(current, step)
         .into_iter()
-        .map(|spent| next_day(spent, now))
-        .chain(clock.due_at.filter(|due| *due >= now))
+        .map(|count| next_day(*clock.count_mut(count), now))
+        .chain(due)
         .min();
     clock
 }

@@ -1179,8 +1179,8 @@ pub fn view_at_read(
     // The grant's versions in subqueries, found by the request's id as bound rather than by
     // `requests.id`: on PostgreSQL, `requests.id` is COLLATE "C" and `grants.request_id` is
     // not, and comparing them leaves its index unused (a grant was found by reading every
-    // grant); `kept_views.request_id` is "C" too. The only join bound to a value comes last:
-    // building a join copies the joins before it, with their values.
+    // grant); `kept_views.request_id` is "C" too. The one join bound to a value (the reader)
+    // comes near the end: building a join copies the joins before it, with their values.
     // On the backend's own connection: through diesel's MultiConnection, a statement's SQL is
     // written again at each execution (a tenth of a kept page's time).
     let rows: Vec<Row> = on_each_backend!(&mut *conn, c => {

@@ -14,7 +14,7 @@ use simpa_tests::client::{PASSWORD, association_body, rna, siret};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// A browser signed in through the sign-in page as `email` (with the tests' password).
-fn browser_of(app: &TestApp, email: &str) -> Browser {
+pub(crate) fn browser_of(app: &TestApp, email: &str) -> Browser {
     let browser = Browser::default();
     let signed = sign_in(&browser, app, email, PASSWORD, "/compte");
     assert_eq!(signed.status, 303, "{}", signed.body);
@@ -761,7 +761,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     let page = page_of(&report);
     assert!(page.contains("Déposé, en cours d'examen"), "{page}");
     assert!(
-        page.contains("0 € (0 %) <strong>écart de plus de 15 %</strong>"),
+        page.contains("<span class=\"simpa-nowrap\">0 €</span> <span class=\"simpa-nowrap\">(0 %)</span> <strong>écart de plus de 15 %</strong>"),
         "{page}"
     );
     assert!(!page.contains("Déposer le compte rendu</button>"), "{page}");

@@ -167,8 +167,8 @@ impl Page {
 }
 
 impl Pages {
-    /// A template rendered alone: a page's (in its layout), or a part's (what fills a hole).
-    pub fn render(&self, template: &str, data: &Value) -> Result<String, minijinja::Error> {
+    /// A page's template rendered (in its layout).
+    fn render(&self, template: &str, data: &Value) -> Result<String, minijinja::Error> {
         self.0.get_template(template).and_then(|t| t.render(data))
     }
 }

@@ -220,8 +220,8 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
     }
 }
 
-/// The city's time against its deadline, and the time waiting for the association, in words:
-/// the part of the request's page rendered at each answer (see `render::fill`).
+/// The city's time against its deadline, and the time waiting for the association, as the
+/// request's page says them (a kept page holds them until `reads_the_same_until`).
 fn clock_data(portal: &Portal, clock: &SlaClock, now: DateTime<Utc>) -> Value {
     let step = clock.step.map(|step| match step {
         ClockStep::Admissibility => "la vérification du dossier",
@@ -406,7 +406,8 @@ pub async fn request_page(
                 Err(answer) => return answer,
             };
             // Kept for a member, once nothing on it depends on the time or on the
-            // association's other files (what is missing to submit it).
+            // association's other files (what is missing to submit it). Its key names the
+            // versions looked up before it was made: anything changed since makes it again.
             let keep_as = own
                 .and_then(Result::err)
                 .filter(|_| !submittable(&shown))
