@@ -1176,11 +1176,13 @@ pub fn view_at_read(
         .eq(requests::association_id)
         .and(association_members::account_id.eq(reader.to_string()));
     let account = accounts::id.eq(association_members::account_id);
-    // The grant's versions in subqueries, found by the request's id as bound rather than by
-    // `requests.id`: on PostgreSQL, `requests.id` is COLLATE "C" and `grants.request_id` is
-    // not, and comparing them leaves its index unused (a grant was found by reading every
-    // grant); `kept_views.request_id` is "C" too. The one join bound to a value (the reader)
-    // comes near the end: building a join copies the joins before it, with their values.
+    let agreement = agreements::id.nullable().eq(grants::agreement_id);
+    let deliberation = deliberations::id.eq(grants::deliberation_id);
+    // The grant is found by the request's id as bound rather than by `requests.id`: on
+    // PostgreSQL, `requests.id` is COLLATE "C" and `grants.request_id` is not, and comparing
+    // them leaves its index unused (a grant was found by reading every grant); `kept_views.
+    // request_id` is "C" too. The joins bound to a value come last: building a join copies
+    // the joins before it, with their values.
     // On the backend's own connection: through diesel's MultiConnection, a statement's SQL is
     // written again at each execution (a tenth of a kept page's time).
     let rows: Vec<Row> = on_each_backend!(&mut *conn, c => {
@@ -1190,6 +1192,9 @@ pub fn view_at_read(
             .left_join(kept_views::table.on(kept))
             .left_join(association_members::table.on(membership))
             .left_join(accounts::table.on(account))
+            .left_join(grants::table.on(grants::request_id.eq(id.clone())))
+            .left_join(agreements::table.on(agreement))
+            .left_join(deliberations::table.on(deliberation))
             .filter(requests::id.eq(&id))
             .select((
                 (
@@ -1200,20 +1205,9 @@ pub fn view_at_read(
                     campaigns::version,
                 ),
                 (
-                    grants::table
-                        .filter(grants::request_id.eq(&id))
-                        .select(grants::version)
-                        .single_value(),
-                    grants::table
-                        .inner_join(agreements::table)
-                        .filter(grants::request_id.eq(&id))
-                        .select(agreements::version)
-                        .single_value(),
-                    grants::table
-                        .inner_join(deliberations::table)
-                        .filter(grants::request_id.eq(&id))
-                        .select(deliberations::version)
-                        .single_value(),
+                    grants::version.nullable(),
+                    agreements::version.nullable(),
+                    deliberations::version.nullable(),
                 ),
                 (kept_views::key, kept_views::body, kept_views::fresh_until).nullable(),
                 (association_members::role, accounts::active).nullable(),
