@@ -55,7 +55,9 @@ vendor:
 	cd target/vendor && npm ci --no-audit --no-fund --loglevel=error
 	target/vendor/node_modules/.bin/sass --load-path=target/vendor/node_modules --style=compressed \
 		--no-source-map web/assets/simpa.scss web/static/simpa.css
-	{ echo "GOV.UK Frontend $$(node -p 'require("./target/vendor/node_modules/govuk-frontend/package.json").version'), compiled into simpa.css."; \
+	cp target/vendor/node_modules/govuk-frontend/dist/govuk/components/file-upload/file-upload.bundle.js \
+		web/static/govuk-file-upload.js
+	{ echo "GOV.UK Frontend $$(node -p 'require("./target/vendor/node_modules/govuk-frontend/package.json").version'), compiled into simpa.css; its file upload's script is govuk-file-upload.js."; \
 	  echo "Its licence (from its README): the codebase is released under the MIT License."; echo; \
 	  echo "The MIT License (MIT)"; echo "Copyright (c) Crown Copyright (Government Digital Service)"; echo; \
 	  echo 'Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:'; echo; \

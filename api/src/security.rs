@@ -21,8 +21,8 @@ const API_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src
 const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The portal's pages: its own styles and scripts, nothing inline, forms posted to itself
-/// only.
-const PAGES_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// only (and by its own script, which sends files and says how much is sent).
+const PAGES_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The directory's card to embed: the portal's policy, but any site may frame it (it shows
 /// only what the association made public, and does nothing).

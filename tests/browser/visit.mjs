@@ -2,9 +2,10 @@
 // each page, axe-core's WCAG 2.1 A/AA violations, screenshots at 1280 and 375 pixels wide and
 // the HTML as served (into $SCREENSHOTS, for the Nu Html Checker). One browser for all of
 // them. Prints one JSON line per page:
-// {"name", "url", "status", "title", "phone_width", "live", "violations": [{"id", "impact",
-// "nodes"}]} (`url`: where the page is; `phone_width`: how wide it is drawn in a 375-pixel
-// window).
+// {"name", "url", "status", "title", "phone_width", "live", "sent", "violations": [{"id",
+// "impact", "nodes"}]} (`url`: where the page is; `phone_width`: how wide it is drawn in a
+// 375-pixel window; `sent`: who sent the form, "browser" or the page's "script" that sends
+// files, or null).
 //
 // The pages are given on the command line, or with `-` one line at a time on standard input,
 // each answered before the next is read (a journey whose next step depends on what the last
@@ -13,7 +14,8 @@
 // A page is `name=address` (opened), or `name=address#submit` (opened, then its form's
 // button pressed with the fields left empty, to see the page of its errors), or
 // `name=address#submit:field=value&…` (the fields, named by their ids, typed in first, a
-// file field given the path of its file, a field in a closed disclosure opened first; the
+// file field given the path of its file (dropped on its drop zone where the page's script
+// made one), a field in a closed disclosure opened first; the
 // form of the first field is sent: where it leads is the page visited), or
 // `name=address#press:Label` (the button whose name is `Label` pressed), or
 // `name=address#type:field=value&…` (the fields typed in, the form not sent: `live` is then
@@ -23,6 +25,7 @@
 // stays on the page the previous one led to.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const axe = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
@@ -58,6 +61,38 @@ async function typeDate(page, selector, iso) {
   await page.keyboard.type(dayFirst ? day + month + year : month + day + year);
 }
 
+// Drops the file at `path` on the drop zone `zone`, as a person dragging it there would.
+async function dropFile(page, zone, path) {
+  const bytes = readFileSync(path).toString('base64');
+  const transfer = await page.evaluateHandle(([bytes, name]) => {
+    const data = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+    const type = name.endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([data], name, { type }));
+    return transfer;
+  }, [bytes, basename(path)]);
+  await zone.dispatchEvent('dragenter', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+// Presses the form's button with `act`: the page it leads to, whether the browser sends the
+// form or the page's script does (it sends files, then shows the page that answers).
+async function send(page, button, act) {
+  const byScript = await button.evaluate((b) => Boolean(b.form && globalThis.GOVUKFrontend
+    && b.form.enctype === 'multipart/form-data'
+    && [...b.form.querySelectorAll('input[type=file]')].some((i) => i.files.length)));
+  if (!byScript) {
+    const [response] = await Promise.all([page.waitForNavigation(), act()]);
+    return [response, 'browser'];
+  }
+  const posted = (r) => r.request().method() === 'POST' && r.request().resourceType() === 'xhr';
+  const [response] = await Promise.all([page.waitForResponse(posted), act()]);
+  await response.finished();
+  await page.waitForFunction(() => document.readyState === 'complete'
+    && !document.querySelector('.simpa-upload-progress'));
+  return [response, 'script'];
+}
+
 let lastResponse = null;
 
 async function visit(page, argument) {
@@ -70,12 +105,17 @@ async function visit(page, argument) {
   if (!opened && !(submit || keyboard || press)) throw new Error(`${name}: no address`);
   let response = opened ? await page.goto(opened) : lastResponse;
   let form = null;
+  let sent = null;
   if (press) {
     // The button a person reads, pressed.
     [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: fields, exact: true }).click()]);
+    sent = 'browser';
   }
   for (const [field, value] of new URLSearchParams(press ? '' : (fields || '').replace(/^:/, ''))) {
-    const input = page.locator(`#${field}`);
+    // A file field the page's script made a drop zone of: the zone has the field's id.
+    const zone = page.locator(`#${field}.govuk-file-upload-button`);
+    const dropped = await zone.count() === 1;
+    const input = page.locator(dropped ? `#${field}-input` : `#${field}`);
     if (await input.count() !== 1) throw new Error(`${name}: no field #${field}`);
     form ??= input.locator('xpath=ancestor::form');
     // A field in a closed disclosure ("Déposer ce document") is opened as a person would.
@@ -83,7 +123,8 @@ async function visit(page, argument) {
     if (await closed.count()) await closed.first().click();
     const type = await input.getAttribute('type');
     const ticked = ['checkbox', 'radio'].includes(type);
-    if (type === 'file') await input.setInputFiles(value);
+    if (type === 'file' && dropped) await dropFile(page, zone, value);
+    else if (type === 'file') await input.setInputFiles(value);
     else if (keyboard) {
       await tabTo(page, `#${field}`);
       if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
@@ -97,13 +138,11 @@ async function visit(page, argument) {
     if (!holds) throw new Error(`${name}: #${field} does not hold ${value}`);
   }
   const button = form ? form.locator('button[type=submit]') : page.locator('main form button[type=submit]').first();
-  if (submit) {
-    [response] = await Promise.all([page.waitForNavigation(), button.click()]);
-  }
+  if (submit) [response, sent] = await send(page, button, () => button.click());
   if (keyboard) {
     // The form's button, reached with the Tab key and pressed with Enter.
     await tabTo(page, 'main form button[type=submit]');
-    [response] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    [response, sent] = await send(page, page.locator(':focus'), () => page.keyboard.press('Enter'));
   }
   lastResponse = response;
   // What a live region says once the fields are typed in (the page's own script at work).
@@ -127,6 +166,7 @@ async function visit(page, argument) {
     title: await page.title(),
     phone_width: phoneWidth,
     live,
+    sent,
     violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
   }) + '\n');
 }

@@ -115,7 +115,21 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         let path = file(&format!("{kind}.pdf"));
         step(kind, &format!("{vault}{}", typed(&[(&field, &path)])));
     }
+    // Her first RIB has a mistyped IBAN: the page that answers says what to fix.
     let rib = file("rib.pdf");
+    step(
+        "rib-erreur",
+        &format!(
+            "{vault}{}",
+            typed(&[
+                ("rib-iban", "FR76 3000 6000 0112 3456 7890 180"),
+                ("rib-bic", "AGRIFRPP"),
+                ("rib-file", &rib),
+            ])
+        ),
+    );
+    let page = page_html("rib-erreur");
+    assert!(page.contains("govuk-error-summary"), "{page}");
     step(
         "rib",
         &format!(
@@ -284,6 +298,23 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     assert_eq!(report["status"], "filed", "{report}");
 
     let visits = browser.end();
+    // The files were dropped on their drop zones and sent by the page's script, which says
+    // how much is sent; what answered is the page shown.
+    let seen = |name: &str| {
+        let name = format!("{journey}-{name}");
+        visits
+            .pages
+            .iter()
+            .find(|p| p.name == name)
+            .expect("visited")
+    };
+    for (name, status) in [("statuts", 200), ("rib-erreur", 422), ("rib-corrige", 200)] {
+        let page = seen(name);
+        assert_eq!(page.sent.as_deref(), Some("script"), "{name}");
+        assert_eq!(page.status, status, "{name}");
+        assert!(page.url.ends_with("/documents"), "{name}: {}", page.url);
+    }
+    assert!(page_html("statuts").contains("Document déposé"));
     assert_eq!(
         visits.html_errors,
         Vec::<String>::new(),
@@ -291,7 +322,7 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     );
     for page in &visits.pages {
         assert!(
-            page.status < 400 || page.name.ends_with("-budget-erreur"),
+            page.status < 400 || page.name.ends_with("-erreur"),
             "{}: {} at {}",
             page.name,
             page.status,

@@ -130,6 +130,9 @@ pub struct Visited {
     pub phone_width: u32,
     /// What the page's live region says once its fields were typed in (`#type:`).
     pub live: Option<String>,
+    /// Who sent the form that led here: `browser`, or `script` (the page's own, which sends
+    /// files and says how much is sent); none when no form was sent.
+    pub sent: Option<String>,
     pub violations: Vec<Violation>,
 }
 

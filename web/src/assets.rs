@@ -20,7 +20,7 @@ struct Asset {
 /// The files, fingerprinted once at start.
 pub struct Assets(Vec<Asset>);
 
-const FILES: [(&str, &str, &[u8]); 3] = [
+const FILES: [(&str, &str, &[u8]); 5] = [
     (
         "simpa.css",
         "text/css; charset=utf-8",
@@ -30,6 +30,16 @@ const FILES: [(&str, &str, &[u8]); 3] = [
         "budget.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/budget.js"),
+    ),
+    (
+        "govuk-file-upload.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/govuk-file-upload.js"),
+    ),
+    (
+        "upload.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/upload.js"),
     ),
     (
         "LICENCE-govuk-frontend.txt",

@@ -28,6 +28,7 @@ use simpa_files::store::BlobStore;
 use simpa_files::upload::{self, Expected, FILING_FIELDS, UploadError};
 use simpa_persistence::StoreError;
 use simpa_persistence::documents::DocumentVersion;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// What a kind's state asks of the association, in words.
@@ -306,11 +307,11 @@ pub async fn file_document(
             return super::refused(&portal);
         }
         Err(UploadError::Invalid(error)) => {
-            return upload_refused(&portal, &req, &visitor, id, kind, vec![error]).await;
+            return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
         }
         Err(other) => {
             let error = super::field_error("file", other.to_string());
-            return upload_refused(&portal, &req, &visitor, id, kind, vec![error]).await;
+            return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
         }
     };
     if !csrf::is_genuine(
@@ -329,6 +330,7 @@ pub async fn file_document(
         .find(|k| k.code == kind)
         .map(|k| k.label.clone());
     let store = blobs.clone().into_inner();
+    let typed = form.fields.clone();
     match documents::file_upload(&portal.runtime, store, filer, id, form).await {
         Ok((_, warnings)) => {
             let more = context! {
@@ -338,7 +340,7 @@ pub async fn file_document(
             vault_page(&portal, &req, &visitor, id, more).await
         }
         Err(RunError::Store(StoreError::Domain(DomainError::Invalid(errors)))) => {
-            upload_refused(&portal, &req, &visitor, id, kind, errors).await
+            upload_refused(&portal, &req, &visitor, id, kind, errors, Some(typed)).await
         }
         Err(error) => failed(&portal, error),
     }
@@ -353,6 +355,7 @@ async fn upload_refused(
     id: AssociationId,
     kind: String,
     errors: Vec<FieldError>,
+    typed: Option<HashMap<String, String>>,
 ) -> HttpResponse {
     let errors: Vec<FieldError> = errors
         .into_iter()
@@ -361,7 +364,9 @@ async fn upload_refused(
             ..e
         })
         .collect();
-    let more = context! { errors => super::errors_shown(&errors), open => kind };
+    // What was typed is shown again (the file has to be chosen again: no browser lets a page
+    // choose it).
+    let more = context! { errors => super::errors_shown(&errors), open => kind, typed };
     super::unprocessable(vault_page(portal, req, visitor, id, more).await)
 }
 
