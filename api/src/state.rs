@@ -38,7 +38,7 @@ impl AppState {
         oidc: Option<simpa_app::oidc::OidcClient>,
     ) -> AppState {
         let notifier = Notifier {
-            templates,
+            templates: templates.linking_to(&config.mail.account_links),
             link: config.mail.request_link.clone(),
             accounts: config.mail.account_links.clone(),
         };

@@ -14,7 +14,7 @@ use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::document::{DocumentKind, expires_soon};
-use simpa_domain::ids::{AccountId, RequestId};
+use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::money::euros;
 use simpa_domain::notification::{
@@ -82,6 +82,21 @@ impl AccountLinks {
     pub fn forgotten(&self) -> String {
         self.page("compte/mot-de-passe-oublie", None)
     }
+
+    /// Where a person signs in.
+    pub fn sign_in(&self) -> String {
+        self.page("connexion", None)
+    }
+
+    /// Where a person chooses which e-mails they receive.
+    pub fn preferences(&self) -> String {
+        self.page("compte/preferences", None)
+    }
+
+    /// An association's documents, where its members file them.
+    pub fn documents(&self, association: AssociationId) -> String {
+        self.page(&format!("associations/{association}/documents"), None)
+    }
 }
 
 /// Every template file, compiled into the binary.
@@ -146,6 +161,15 @@ impl Templates {
         Ok(Templates(env))
     }
 
+    /// The templates, their e-mails linking to the portal's pages every one may name: where to
+    /// sign in, where to ask for a new password, where to choose the e-mails one receives.
+    pub fn linking_to(mut self, links: &AccountLinks) -> Templates {
+        self.0.add_global("sign_in", links.sign_in());
+        self.0.add_global("forgotten", links.forgotten());
+        self.0.add_global("preferences", links.preferences());
+        self
+    }
+
     /// The subject, plain text and HTML of a notice.
     fn render(
         &self,
@@ -186,7 +210,7 @@ fn told(addressees: &[(Addressee, bool, bool)], decision: bool) -> Vec<Addressee
 /// The members of an association who hear of something (a decision or not), by their choice.
 fn members_told(
     conn: &mut DbConnection,
-    association: simpa_domain::ids::AssociationId,
+    association: AssociationId,
     decision: bool,
 ) -> StoreResult<Vec<Addressee>> {
     Ok(told(&members::addressees(conn, association)?, decision))
@@ -803,7 +827,7 @@ pub fn queue_reminders(
                 .map(|d| d.format("%d/%m/%Y").to_string())
                 .unwrap_or_default();
             for to in &addressees {
-                let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone() };
+                let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone(), link => notifier.accounts.documents(id) };
                 let subject = format!("{} : {}", Notice::DocumentExpiring.label(), label);
                 let key = format!(
                     "{}:{version}:{}",
@@ -889,7 +913,10 @@ mod tests {
 
     #[test]
     fn every_notice_has_its_templates_and_they_render() {
-        let templates = Templates::load().expect("templates parse");
+        let links = AccountLinks("https://exemple.org/".into());
+        let templates = Templates::load()
+            .expect("templates parse")
+            .linking_to(&links);
         let line = RequestLine {
             number: "2027_00001".into(),
             title: "Ateliers <d'écriture>".into(),
@@ -913,6 +940,7 @@ mod tests {
                 association => "Théâtre du Faubourg",
                 valid_until => "2026-12-31",
                 asked_on => "2026-11-01",
+                link => "https://exemple.org/associations/1/documents",
             };
             let (subject, text, html) = templates
                 .render(*notice, format!("Sujet {}", notice.code()), data)
@@ -921,6 +949,15 @@ mod tests {
             assert!(html.contains("<p>Bonjour Camille,</p>"), "{notice}: {html}");
             assert!(!html.contains("<d'écriture>"), "{notice}: HTML is escaped");
             assert_eq!(subject, format!("Sujet {}", notice.code()));
+            // Every e-mail says where its reader chooses what they receive.
+            assert!(
+                text.contains("https://exemple.org/compte/preferences"),
+                "{notice}"
+            );
+            assert!(
+                html.contains("preferences\">dans votre compte</a>"),
+                "{notice}"
+            );
         }
     }
 }

@@ -531,6 +531,12 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
         )),
         "{expiring}"
     );
+    // It leads to the association's documents, and says where to choose one's e-mails.
+    assert!(
+        expiring.contains(&format!("/associations/{}/documents", id(&association))),
+        "{expiring}"
+    );
+    assert!(expiring.contains("/compte/preferences"), "{expiring}");
     assert!(mail[before..].iter().all(|d| d.to == [alice.email.clone()]));
 }
 

@@ -3,12 +3,13 @@
 //! the form, calls one use case, and renders a page or redirects (POST, then redirect or
 //! page). Pages work without JavaScript.
 //!
-//! What is here so far: the layout and the portal's styles, the home page with the open
-//! campaigns, the pages the links of Simpa's e-mails lead to (verifying an address, "forgot
-//! password", choosing a new password), and accounts: signing up, in (with the second
-//! factor's step) and out, the account's page with its sessions, changing the password,
-//! accepting an invitation. Who is signed in is `session`'s. The association's pages and
-//! requests come next.
+//! What is here: the layout and the portal's styles and scripts (`assets`), the public pages
+//! (home with the open campaigns, the directory and its embeddable cards, the open data), the
+//! pages the links of Simpa's e-mails lead to, accounts (signing up, in with the second
+//! factor's step and out, sessions, password, e-mail preferences, invitations), and the
+//! association's side: its pages and members, its document vault, its requests written step
+//! by step and followed to the grant, the agreement and the final report. Who is signed in is
+//! `session`'s; the anti-forgery token is `csrf`'s. The staff's workspace comes next.
 
 mod assets;
 mod csrf;
