@@ -268,7 +268,7 @@ pub fn change_role(
     member(conn, id, account)
 }
 
-/// Removes a member (the president); the association keeps a president.
+/// Removes a member (the president); the association keeps a president. Returns who it was.
 #[tracing::instrument(name = "members::remove", skip_all, fields(actor = Subject::kind(subject), association = %id, account = %account))]
 pub fn remove(
     conn: &mut DbConnection,
@@ -276,18 +276,20 @@ pub fn remove(
     id: AssociationId,
     account: AccountId,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Member> {
     let actor = managing(conn, subject, id)?;
-    let current = member(conn, id, account)?.role;
+    let removed = member(conn, id, account)?;
+    let current = removed.role;
     ensure_keeps_a_president(members::presidents(conn, id)?, current, None)?;
     members::remove(conn, id, account)?;
     let event = NewAuditEvent::new(AuditAction::MemberRemoved, AuditActor::acting(&actor))
         .about("association", id)
         .with(serde_json::json!({"account_id": account.to_string(), "role": current.code()}));
-    audit::record(conn, &event, now)
+    audit::record(conn, &event, now)?;
+    Ok(removed)
 }
 
-/// Cancels a pending invitation (the president).
+/// Cancels a pending invitation (the president). Returns it.
 #[tracing::instrument(name = "members::cancel_invitation", skip_all, fields(actor = Subject::kind(subject), association = %id, invitation = %invitation))]
 pub fn cancel_invitation(
     conn: &mut DbConnection,
@@ -295,8 +297,12 @@ pub fn cancel_invitation(
     id: AssociationId,
     invitation: Uuid,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Invitation> {
     let actor = managing(conn, subject, id)?;
+    let pending = members::pending_invitations(conn, id)?
+        .into_iter()
+        .find(|i| i.id == invitation)
+        .ok_or(DomainError::NotFound { what: "invitation" })?;
     existed(
         members::cancel_invitation(conn, id, invitation, now)?,
         "invitation",
@@ -304,5 +310,6 @@ pub fn cancel_invitation(
     let event = NewAuditEvent::new(AuditAction::InvitationCancelled, AuditActor::acting(&actor))
         .about("association", id)
         .with(serde_json::json!({"invitation_id": invitation}));
-    audit::record(conn, &event, now)
+    audit::record(conn, &event, now)?;
+    Ok(pending)
 }

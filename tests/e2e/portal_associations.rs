@@ -213,6 +213,102 @@ fn an_association_is_created_and_its_president_invites_from_the_pages(backend: B
         Some(&app.base),
     );
     assert_eq!(status, 404, "only the president invites");
+
+    // The president manages the people: the address of each deed is on her page.
+    let (_, _, page) = president.go(&location);
+    let deeds = |page: &str| -> String {
+        let page = shown(page);
+        page[page.find(">Membres</h2>").expect("the members")..].to_owned()
+    };
+    let page = deeds(&page);
+    // The first form after the person's address whose address ends so.
+    let deed = |page: &str, after: &str, ends: &str| -> String {
+        let from = page.find(after).expect("the person on the page");
+        let address = page[from..]
+            .split("action=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().expect("its end"))
+            .find(|address| address.ends_with(ends))
+            .expect("the form");
+        app.url(address)
+    };
+    let treasurer_role = deed(&page, email, "/role");
+    let treasurer_removal = deed(&page, email, "/retrait");
+    let own_role = deed(&page, "presidente@exemple.org", "/role");
+    // Only she may: the treasurer's attempt is not found, and changes nothing.
+    let (status, _) = treasurer.post_form(
+        &own_role,
+        &[("csrf", &csrf_treasurer), ("role", "treasurer")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 404, "only the president manages the members");
+    // The association keeps a president: said at her own role's field.
+    let (status, page) = president.post_form(
+        &own_role,
+        &[("csrf", &csrf), ("role", "treasurer")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains("doit garder au moins un·e président·e"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"#role-"), "{page}");
+    let (status, page) = president.post_form(
+        &treasurer_role,
+        &[("csrf", &csrf), ("role", "manager")],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        shown(&page).contains("est désormais gestionnaire de l'association"),
+        "{page}"
+    );
+    // An invitation sent again leaves with a new link; cancelled, it is gone.
+    let invited = "benevole@exemple.org";
+    let (status, _) = president.post_form(
+        &invitations,
+        &[
+            ("csrf", &csrf),
+            ("invite_email", invited),
+            ("invite_role", "manager"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200);
+    let first = app.mailed_token(invited, "Vous êtes invité·e%");
+    let (_, _, page) = president.go(&location);
+    let resend = deed(&deeds(&page), invited, "/renvoi");
+    let (status, page) = president.post_form(&resend, &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        shown(&page).contains(&format!("L'invitation est repartie à {invited}")),
+        "{page}"
+    );
+    assert_ne!(app.mailed_token(invited, "Vous êtes invité·e%"), first);
+    let cancel = resend.replace("/renvoi", "/annulation");
+    let (status, page) = president.post_form(&cancel, &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains(&format!("L'invitation de {invited} est annulée")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("{invited} (Gestionnaire)")),
+        "{page}"
+    );
+    // The former treasurer removed, the association's page is no longer theirs.
+    let (status, page) =
+        president.post_form(&treasurer_removal, &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        shown(&page).contains("ne fait plus partie de l'association"),
+        "{page}"
+    );
+    let (status, _, _) = treasurer.go(&location);
+    assert_eq!(status, 404);
 }
 
 on_both_backends!(an_association_is_created_and_its_president_invites_from_the_pages);

@@ -247,7 +247,14 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     );
     step(
         "renvoi",
-        &format!("{}{}", at("verification"), typed(&[("attestation", "oui")])),
+        &format!(
+            "{}{}",
+            at("verification"),
+            typed(&[
+                ("attestation", "oui"),
+                ("message", "Voici le RIB au nom de l'association."),
+            ])
+        ),
     );
     assert!(page_html("renvoi").contains("Demande renvoyée"));
 
@@ -256,6 +263,11 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     step("subvention", &app.url(&format!("/demandes/{request}")));
     let page = page_html("subvention");
     assert!(page.contains("Subvention accordée</strong>"), "{page}");
+    // Her message, sent with the request back, is in its timeline.
+    assert!(
+        page.contains("Voici le RIB au nom de l'association."),
+        "{page}"
+    );
     step(
         "convention-signee",
         &format!("{}{}", at("convention"), typed(&[("read", "oui")])),

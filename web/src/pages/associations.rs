@@ -1,13 +1,14 @@
 //! An association's pages: creating one (`/associations/nouvelle`: its creator becomes its
 //! president), and its page (`/associations/{id}`: its profile, its members, and for its
-//! president the form that invites someone). Another association's page is not found.
+//! president the forms that invite someone, change a member's role, remove a member, send an
+//! invitation again or cancel it). Another association's page is not found.
 
 use super::{
     asking_for, errors_page, errors_shown, failed, field_error, field_errors, form_page,
     not_found_page, said, see_other, unless_hidden, unprocessable,
 };
 use crate::Portal;
-use crate::csrf::Posted;
+use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -18,11 +19,13 @@ use simpa_app::associations::{self as app, AddressInput, ProfileInput};
 use simpa_app::members;
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
+use simpa_domain::association::INVITATION_VALIDITY_DAYS;
 use simpa_domain::contact::EmailAddress;
+use simpa_domain::ids::AccountId;
 use simpa_domain::ids::AssociationId;
 use simpa_domain::policy::Action;
 use simpa_domain::roles::MemberRole;
-use simpa_domain::wording::ordinal;
+use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 
@@ -200,11 +203,14 @@ async fn association_page(
         address => profile.address.on_one_line(),
         district => association.district.map(ordinal),
         members => members.members.iter().map(|m| context! {
-            name => m.display_name, email => m.email, role => m.role.label(),
+            account => m.account_id.to_string(), name => m.display_name, email => m.email,
+            role => m.role.label(), role_code => m.role.code(),
         }).collect::<Vec<_>>(),
         invitations => members.invitations.iter().map(|i| context! {
-            email => i.email, role => i.role.label(),
+            id => i.id.to_string(), email => i.email, role => i.role.label(),
+            until => long_french_date(i.expires_at.with_timezone(&timezone).date_naive()),
         }).collect::<Vec<_>>(),
+        invitation_days => INVITATION_VALIDITY_DAYS,
         presides => presides,
         requests => requests,
         may_request => may_request,
@@ -280,5 +286,175 @@ pub async fn invite(
             unprocessable(association_page(&portal, &req, &visitor, id, more).await)
         }
         Err(error) => failed(&portal, error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// The president changes a member's role; the association keeps a president.
+#[post("/associations/{id}/membres/{account}/role")]
+pub async fn change_role(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    Posted(form): Posted<RoleForm>,
+) -> HttpResponse {
+    let (id, account) = path.into_inner();
+    let field = format!("role-{account}");
+    let Some(role) = MemberRole::from_code(&form.role) else {
+        let errors = [field_error(
+            &field,
+            "Choisissez un rôle parmi ceux proposés.",
+        )];
+        let more = context! { errors => errors_shown(&errors), open => account.to_string() };
+        return unprocessable(association_page(&portal, &req, &visitor, id, more).await);
+    };
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let (association, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
+    let changed = portal
+        .runtime
+        .write(move |conn| members::change_role(conn, subject, association, account, role, now))
+        .await
+        .map(|m| {
+            let role = m.role.label().to_lowercase();
+            format!("{} est désormais {role} de l'association.", m.display_name)
+        });
+    managed(&portal, &req, &visitor, id, changed, &field).await
+}
+
+/// The president removes a member (themselves too, while another presides); the association
+/// keeps a president.
+#[post("/associations/{id}/membres/{account}/retrait")]
+pub async fn remove_member(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    Posted(_): Posted<NoFields>,
+) -> HttpResponse {
+    let (id, account) = path.into_inner();
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let (association, member) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
+    let removed = portal
+        .runtime
+        .write(move |conn| members::remove(conn, subject, association, member, now))
+        .await;
+    if removed.is_ok() && member == visitor.account {
+        // Who left no longer reads the association's page.
+        return see_other("/compte");
+    }
+    let removed =
+        removed.map(|m| format!("{} ne fait plus partie de l'association.", m.display_name));
+    managed(
+        &portal,
+        &req,
+        &visitor,
+        id,
+        removed,
+        &format!("retrait-{account}"),
+    )
+    .await
+}
+
+/// The president sends a pending invitation again: a new link, valid from now.
+#[post("/associations/{id}/invitations/{invitation}/renvoi")]
+pub async fn resend_invitation(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    Posted(_): Posted<NoFields>,
+) -> HttpResponse {
+    let (id, invitation) = path.into_inner();
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let (notifier, association) = (
+        portal.runtime.notifier.clone(),
+        AssociationId::from_uuid(id),
+    );
+    let sent = portal
+        .runtime
+        .write(move |conn| {
+            members::resend_invitation(conn, subject, association, invitation, now, &notifier)
+        })
+        .await
+        .map(|invited| {
+            format!(
+                "L'invitation est repartie à {}, avec un nouveau lien.",
+                invited.invitation.email
+            )
+        });
+    managed(
+        &portal,
+        &req,
+        &visitor,
+        id,
+        sent,
+        &format!("renvoi-{invitation}"),
+    )
+    .await
+}
+
+/// The president cancels a pending invitation: its link stops working.
+#[post("/associations/{id}/invitations/{invitation}/annulation")]
+pub async fn cancel_invitation(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    Posted(_): Posted<NoFields>,
+) -> HttpResponse {
+    let (id, invitation) = path.into_inner();
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let association = AssociationId::from_uuid(id);
+    let cancelled = portal
+        .runtime
+        .write(move |conn| members::cancel_invitation(conn, subject, association, invitation, now))
+        .await
+        .map(|i| {
+            format!(
+                "L'invitation de {} est annulée : son lien ne sert plus.",
+                i.email
+            )
+        });
+    managed(
+        &portal,
+        &req,
+        &visitor,
+        id,
+        cancelled,
+        &format!("annulation-{invitation}"),
+    )
+    .await
+}
+
+/// The association's page once the president managed its people: what was done, or why it
+/// was refused at `field` (what the association may not lose, a president); another
+/// association's, or someone who may not, is not found.
+async fn managed(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: Uuid,
+    done: Result<String, RunError>,
+    field: &str,
+) -> HttpResponse {
+    match done {
+        Ok(said_done) => {
+            association_page(portal, req, visitor, id, context! { managed => said_done }).await
+        }
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => not_found_page(portal),
+        Err(RunError::Store(StoreError::Domain(refusal @ DomainError::Conflict { .. }))) => {
+            let errors = [field_error(field, said(refusal))];
+            let more = context! { errors => errors_shown(&errors) };
+            unprocessable(association_page(portal, req, visitor, id, more).await)
+        }
+        Err(error) => failed(portal, error),
     }
 }

@@ -474,6 +474,9 @@ pub async fn check_page(
 pub struct SubmitForm {
     #[serde(default)]
     attestation: String,
+    /// Sending it back completed: what the association tells the city, if anything.
+    #[serde(default)]
+    message: String,
 }
 
 /// Submits the request (or sends it back completed): the attestation ticked, every rule met.
@@ -489,6 +492,8 @@ pub async fn submit(
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
     let notifier = portal.runtime.notifier.clone();
     let request_id = RequestId::from_uuid(id);
+    let message = Some(form.message.trim().to_owned()).filter(|m| !m.is_empty());
+    let typed = message.clone().unwrap_or_default();
     let submitted = if form.attestation != "oui" {
         // Nothing is done: the page says what to tick.
         Ok(None)
@@ -498,7 +503,7 @@ pub async fn submit(
             .write(move |conn| {
                 let (signed, request) = requests::load_readable(conn, subject, request_id, true)?;
                 let command = if request.facts.state == RequestState::Incomplete {
-                    Command::Resubmit { message: None }
+                    Command::Resubmit { message }
                 } else {
                     Command::Submit
                 };
@@ -531,7 +536,7 @@ pub async fn submit(
     };
     match load(&portal, &visitor, id).await {
         Ok((shown, missing)) => {
-            let data = request_data(&portal, &shown, &missing);
+            let data = context! { message => typed, ..request_data(&portal, &shown, &missing) };
             let page = errors_page("request_check.html", &errors, data).visitor(&visitor);
             form_page(&portal, &req, page)
         }
