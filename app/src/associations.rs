@@ -208,6 +208,41 @@ impl ProfileInput {
     }
 }
 
+/// A profile as it would be typed again: what a form shows to be changed, and what it does
+/// not ask is sent back as it was.
+impl From<AssociationProfile> for ProfileInput {
+    fn from(p: AssociationProfile) -> Self {
+        ProfileInput {
+            name: p.name,
+            acronym: p.acronym,
+            rna: p.rna.map(|r| r.to_string()),
+            siret: p.siret.map(|s| s.to_string()),
+            object: p.object,
+            sectors: p.sectors,
+            address: AddressInput {
+                street: p.address.street,
+                complement: p.address.complement,
+                postal_code: p.address.postal_code.to_string(),
+                city: p.address.city,
+            },
+            creation_date: p.creation_date,
+            website: p.website.map(|w| w.as_str().to_owned()),
+            email: p.email.map(|e| e.to_string()),
+            phone: p.phone.map(|n| n.as_str().to_owned()),
+            directory_consent: p.directory_consent,
+            legal_representative: p.legal_representative.map(|r| RepresentativeInput {
+                name: r.name,
+                function: r.function,
+                email: r.email.map(|e| e.to_string()),
+                phone: r.phone.map(|n| n.as_str().to_owned()),
+            }),
+            target_publics: p.target_publics,
+            action_districts: p.action_districts.iter().map(|d| d.0).collect(),
+            public_contact: p.public_contact,
+        }
+    }
+}
+
 /// RNA and SIRET each belong to one association: a duplicate is refused naming the field.
 fn ensure_identifiers_free(
     conn: &mut DbConnection,
@@ -313,4 +348,52 @@ pub fn list(
 ) -> StoreResult<Page<Association>> {
     require(conn, subject, Action::ListAssociations)?;
     associations::list(conn, filter, after, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_typed_again_is_the_same_profile() {
+        let typed = ProfileInput {
+            name: "Théâtre du Faubourg".into(),
+            acronym: Some("TDF".into()),
+            rna: Some("W751000001".into()),
+            siret: Some("73282932000074".into()),
+            object: "Le théâtre pour tous.".into(),
+            sectors: vec!["culture".into()],
+            address: AddressInput {
+                street: "12 rue du Faubourg Saint-Denis".into(),
+                complement: Some("Bâtiment B".into()),
+                postal_code: "75010".into(),
+                city: "Paris".into(),
+            },
+            creation_date: NaiveDate::from_ymd_opt(1998, 3, 2),
+            website: Some("https://theatre-faubourg.fr".into()),
+            email: Some("contact@theatre-faubourg.fr".into()),
+            phone: Some("01 42 00 00 00".into()),
+            directory_consent: true,
+            legal_representative: Some(RepresentativeInput {
+                name: "Camille Martin".into(),
+                function: Some("Présidente".into()),
+                email: Some("camille@theatre-faubourg.fr".into()),
+                phone: Some("06 12 34 56 78".into()),
+            }),
+            target_publics: vec![TargetPublic::Youth],
+            action_districts: vec![10, 11],
+            public_contact: PublicContact {
+                email: true,
+                phone: false,
+                website: true,
+            },
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).expect("a date");
+        let sectors = ["culture".to_owned()];
+        let profile = typed.into_profile(&sectors, today).expect("valid");
+        let again = ProfileInput::from(profile.clone())
+            .into_profile(&sectors, today)
+            .expect("still valid");
+        assert_eq!(again, profile);
+    }
 }

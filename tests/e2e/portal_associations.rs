@@ -311,4 +311,101 @@ fn an_association_is_created_and_its_president_invites_from_the_pages(backend: B
     assert_eq!(status, 404);
 }
 
-on_both_backends!(an_association_is_created_and_its_president_invites_from_the_pages);
+fn the_profile_is_edited_and_its_directory_card_previewed(backend: Backend) {
+    let app = TestApp::start(backend);
+    let president = signed_in_browser(&app, "presidente@exemple.org");
+    let csrf = csrf_of(&president, &app, "/associations/nouvelle");
+    let created = president.submit(
+        &app.url("/associations/nouvelle"),
+        &association_form(&csrf, &[]),
+        Some(&app.base),
+    );
+    let location = created.location.expect("the association's page");
+    let profile = format!("{location}/profil");
+    let (_, _, page) = president.go(&location);
+    assert!(
+        shown(&page).contains("/profil\">Modifier le profil"),
+        "{page}"
+    );
+    let (status, _, page) = president.go(&profile);
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(
+        page.contains("<title>Profil – Théâtre du Faubourg"),
+        "{page}"
+    );
+    assert!(
+        page.contains("L'association n'apparaît pas dans l'annuaire"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"12 rue de la Roquette\""), "{page}");
+    let version = hidden(&page, "version");
+
+    // Someone else: not found, whether reading or sending.
+    let stranger = signed_in_browser(&app, "curieux@exemple.org");
+    let (status, _, _) = stranger.go(&profile);
+    assert_eq!(status, 404);
+    let stranger_csrf = csrf_of(&stranger, &app, "/compte");
+    let mut fields = association_form(&stranger_csrf, &[("name", "Pris")]);
+    fields.push(("version", &version));
+    let (status, _) = stranger.post_form(&profile, &fields, Some(&app.base));
+    assert_eq!(status, 404);
+
+    // A mistake is said at its field, what was typed kept.
+    let mut fields = association_form(&csrf, &[("address_postal_code", "7501")]);
+    fields.extend([("version", version.as_str()), ("directory", "oui")]);
+    let (status, page) = president.post_form(&profile, &fields, Some(&app.base));
+    assert_eq!(status, 422, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("href=\"#address_postal_code\""), "{page}");
+    assert!(page.contains("value=\"7501\""), "{page}");
+
+    // Listed, with its e-mail shown and not its phone: the card says so, to anyone.
+    let object = "Du théâtre pour les enfants du quartier, le mercredi.";
+    let changes = [
+        ("object", object),
+        ("email", "contact@theatre-faubourg.fr"),
+        ("phone", "01 43 55 00 00"),
+    ];
+    let mut fields = association_form(&csrf, &changes);
+    fields.extend([
+        ("version", version.as_str()),
+        ("directory", "oui"),
+        ("public_email", "oui"),
+    ]);
+    let (status, page) = president.post_form(&profile, &fields, Some(&app.base));
+    assert_eq!(status, 200, "{page}");
+    let page = shown(&page);
+    assert!(page.contains("Profil enregistré"), "{page}");
+    let preview = &page[page.find("Sa fiche dans l'annuaire").expect("the preview")..];
+    assert!(preview.contains(object), "{preview}");
+    assert!(preview.contains("contact@theatre-faubourg.fr"), "{preview}");
+    assert!(!preview.contains("01 43 55 00 00"), "{preview}");
+    let id = location.rsplit('/').next().expect("its id");
+    let (status, _, card) = Browser::default().go(&app.url(&format!("/annuaire/{id}")));
+    assert_eq!(status, 200, "{card}");
+    assert!(
+        shown(&card).contains("contact@theatre-faubourg.fr"),
+        "{card}"
+    );
+
+    // The form made before that change is out of date: said, nothing changed.
+    let mut fields = association_form(&csrf, &[("name", "Un autre nom")]);
+    fields.extend([("version", version.as_str()), ("directory", "oui")]);
+    let (status, page) = president.post_form(&profile, &fields, Some(&app.base));
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        shown(&page).contains("Quelqu'un a modifié le profil"),
+        "{page}"
+    );
+    let (_, _, page) = president.go(&location);
+    assert!(
+        shown(&page).contains("<title>Théâtre du Faubourg – "),
+        "{page}"
+    );
+}
+
+on_both_backends!(
+    an_association_is_created_and_its_president_invites_from_the_pages,
+    the_profile_is_edited_and_its_directory_card_previewed
+);

@@ -145,6 +145,25 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         "contrat-engagement",
         &format!("{vault}#press:Signer au nom de l'association"),
     );
+    // She lists the association in the directory, its e-mail shown.
+    let profile = app.url(&format!("/associations/{association}/profil"));
+    step(
+        "profil",
+        &format!(
+            "{profile}{}",
+            typed(&[
+                ("email", "contact@ateliers-faubourg.fr"),
+                ("directory", "oui"),
+                ("public_email", "oui"),
+            ])
+        ),
+    );
+    let page = page_html("profil");
+    assert!(page.contains("Profil enregistré"), "{page}");
+    assert!(
+        page.contains("Voici ce que tout le monde en voit"),
+        "{page}"
+    );
 
     // She starts a request and writes it step by step.
     let started = step(

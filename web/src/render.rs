@@ -38,7 +38,9 @@ pub const FILES: &[(&str, &str)] = templates!(
     "invitation_accepted.html",
     "invitation_refused.html",
     "new_association.html",
+    "association_fields.html",
     "association.html",
+    "association_profile.html",
     "vault.html",
     "directory.html",
     "card_body.html",
@@ -65,7 +67,12 @@ pub const FILES: &[(&str, &str)] = templates!(
 
 /// The templates that are parts of pages, not pages.
 #[cfg(test)]
-const PARTS: &[&str] = &["macros.html", "card_body.html", "request_macros.html"];
+const PARTS: &[&str] = &[
+    "macros.html",
+    "card_body.html",
+    "request_macros.html",
+    "association_fields.html",
+];
 
 pub struct Pages(Environment<'static>);
 

@@ -16,10 +16,12 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::associations::{self as app, AddressInput, ProfileInput};
+use simpa_app::directory::PublicCard;
 use simpa_app::members;
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
 use simpa_domain::association::INVITATION_VALIDITY_DAYS;
+use simpa_domain::association::{Association, PublicContact};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::AccountId;
 use simpa_domain::ids::AssociationId;
@@ -29,8 +31,9 @@ use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 
-/// What the creation form asks, as typed.
-#[derive(Deserialize, Default)]
+/// What the profile's forms ask (inscribing one, editing it), as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct AssociationForm {
     name: String,
     acronym: String,
@@ -44,6 +47,13 @@ pub struct AssociationForm {
     email: String,
     phone: String,
     website: String,
+    /// Editing it: whether it appears in the directory (`oui`), which contacts its card shows
+    /// (`oui` each), and the version of the profile the form was made from.
+    directory: String,
+    public_email: String,
+    public_phone: String,
+    public_website: String,
+    version: String,
 }
 
 /// An optional field: left empty, not given.
@@ -54,6 +64,12 @@ fn given(typed: &str) -> Option<String> {
 
 impl AssociationForm {
     fn profile(&self) -> ProfileInput {
+        self.onto(ProfileInput::default())
+    }
+
+    /// `profile` with what this form asks as typed; what it does not ask stays.
+    fn onto(&self, profile: ProfileInput) -> ProfileInput {
+        let ticked = |field: &str| field == "oui";
         ProfileInput {
             name: self.name.clone(),
             acronym: given(&self.acronym),
@@ -69,7 +85,38 @@ impl AssociationForm {
             email: given(&self.email),
             phone: given(&self.phone),
             website: given(&self.website),
-            ..ProfileInput::default()
+            directory_consent: ticked(&self.directory),
+            public_contact: PublicContact {
+                email: ticked(&self.public_email),
+                phone: ticked(&self.public_phone),
+                website: ticked(&self.public_website),
+            },
+            ..profile
+        }
+    }
+
+    /// A profile as its form shows it.
+    fn of(association: &Association) -> AssociationForm {
+        let p = ProfileInput::from(association.profile.clone());
+        let yes = |said: bool| if said { "oui" } else { "non" }.to_owned();
+        AssociationForm {
+            name: p.name,
+            acronym: p.acronym.unwrap_or_default(),
+            rna: p.rna.unwrap_or_default(),
+            siret: p.siret.unwrap_or_default(),
+            object: p.object,
+            address_street: p.address.street,
+            address_complement: p.address.complement.unwrap_or_default(),
+            address_postal_code: p.address.postal_code,
+            address_city: p.address.city,
+            email: p.email.unwrap_or_default(),
+            phone: p.phone.unwrap_or_default(),
+            website: p.website.unwrap_or_default(),
+            directory: yes(p.directory_consent),
+            public_email: yes(p.public_contact.email),
+            public_phone: yes(p.public_contact.phone),
+            public_website: yes(p.public_contact.website),
+            version: association.version.to_string(),
         }
     }
 
@@ -94,6 +141,9 @@ impl AssociationForm {
             address_complement => self.address_complement,
             address_postal_code => self.address_postal_code, address_city => self.address_city,
             email => self.email, phone => self.phone, website => self.website,
+            directory => self.directory, public_email => self.public_email,
+            public_phone => self.public_phone, public_website => self.public_website,
+            version => self.version,
         }
     }
 }
@@ -183,12 +233,19 @@ async fn association_page(
             let association = app::read(conn, subject, id)?;
             let members = members::list(conn, subject, id)?;
             let presides = require(conn, subject, Action::ManageMembers(id)).is_ok();
+            let may_edit = require(conn, subject, Action::UpdateAssociation(id)).is_ok();
             let requests = super::requests::listed(timezone, conn, subject, id)?;
             let may_request = require(conn, subject, Action::CreateRequest(id)).is_ok();
-            Ok((association, members, presides, requests, may_request))
+            Ok((
+                association,
+                members,
+                (presides, may_edit),
+                requests,
+                may_request,
+            ))
         })
         .await;
-    let (association, members, presides, requests, may_request) = match found {
+    let (association, members, (presides, may_edit), requests, may_request) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
@@ -212,6 +269,7 @@ async fn association_page(
         }).collect::<Vec<_>>(),
         invitation_days => INVITATION_VALIDITY_DAYS,
         presides => presides,
+        may_edit => may_edit,
         requests => requests,
         may_request => may_request,
         roles => [MemberRole::Treasurer, MemberRole::Manager, MemberRole::President]
@@ -456,5 +514,125 @@ async fn managed(
             unprocessable(association_page(portal, req, visitor, id, more).await)
         }
         Err(error) => failed(portal, error),
+    }
+}
+
+/// The association's profile to edit (its members), with its card in the directory as anyone
+/// sees it.
+#[get("/associations/{id}/profil")]
+pub async fn profile_page(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    let (id, subject) = (
+        AssociationId::from_uuid(path.into_inner()),
+        visitor.subject(),
+    );
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            require(conn, subject, Action::UpdateAssociation(id))?;
+            app::read(conn, subject, id)
+        })
+        .await;
+    match found {
+        Ok(association) => {
+            let typed = AssociationForm::of(&association);
+            profile_form(&portal, &req, &visitor, &association, &typed, &[], false)
+        }
+        Err(error) => unless_hidden(&portal, error),
+    }
+}
+
+/// Saves the profile as edited, if nobody changed it since the form was made.
+#[post("/associations/{id}/profil")]
+pub async fn update_profile(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    Posted(form): Posted<AssociationForm>,
+) -> HttpResponse {
+    let (id, subject, now) = (
+        AssociationId::from_uuid(path.into_inner()),
+        visitor.subject(),
+        portal.runtime.city_now(),
+    );
+    let expected = form.version.parse::<i64>().ok();
+    let typed = form.clone();
+    let updated = portal
+        .runtime
+        .write(move |conn| {
+            let current = app::read(conn, subject, id)?;
+            let profile = form.onto(ProfileInput::from(current.profile));
+            app::update(conn, subject, id, expected, profile, now)
+        })
+        .await;
+    let errors = match updated {
+        Ok(saved) => {
+            let shown = AssociationForm::of(&saved);
+            return profile_form(&portal, &req, &visitor, &saved, &shown, &[], true);
+        }
+        Err(RunError::Store(StoreError::Domain(DomainError::Conflict {
+            field: Some(field),
+            message,
+            ..
+        }))) => vec![field_error(&field, message)],
+        Err(RunError::Store(StoreError::Domain(DomainError::StaleVersion { .. }))) => {
+            vec![field_error(
+                "profil",
+                "Quelqu'un a modifié le profil depuis que vous l'avez ouvert : rechargez la page pour partir de sa version enregistrée, puis refaites vos changements.",
+            )]
+        }
+        Err(error) => match field_errors(&error) {
+            Some(errors) => asking_for(errors, |field| typed.value(field), NAMED),
+            None => return unless_hidden(&portal, error),
+        },
+    };
+    let current = portal
+        .runtime
+        .read(move |conn| app::read(conn, subject, id))
+        .await;
+    match current {
+        Ok(association) => profile_form(
+            &portal,
+            &req,
+            &visitor,
+            &association,
+            &typed,
+            &errors,
+            false,
+        ),
+        Err(error) => unless_hidden(&portal, error),
+    }
+}
+
+/// The profile's form as `typed`, with its `errors`, after the profile stored (`saved` just
+/// now): its directory card previewed from what is stored.
+fn profile_form(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    association: &Association,
+    typed: &AssociationForm,
+    errors: &[simpa_domain::FieldError],
+    saved: bool,
+) -> HttpResponse {
+    let data = context! {
+        id => association.id.to_string(),
+        association_name => association.profile.name.clone(),
+        listed => association.profile.directory_consent,
+        card => super::directory::card_shown(portal, PublicCard::from(association.clone())),
+        saved => saved,
+        ..typed.typed()
+    };
+    let page = errors_page("association_profile.html", errors, data).visitor(visitor);
+    let page = form_page(portal, req, page);
+    if errors.is_empty() {
+        page
+    } else {
+        unprocessable(page)
     }
 }

@@ -23,7 +23,7 @@ use uuid::Uuid;
 const SHOWN: usize = 50;
 
 /// A card as the pages show it.
-fn card_shown(portal: &Portal, card: PublicCard) -> Value {
+pub(super) fn card_shown(portal: &Portal, card: PublicCard) -> Value {
     let acts_in: Vec<String> = card.action_districts.iter().map(|d| ordinal(*d)).collect();
     context! {
         id => card.id.to_string(),

@@ -56,6 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(associations::create_association)
         .service(associations::association_view)
         .service(associations::invite)
+        .service(associations::profile_page)
+        .service(associations::update_profile)
         .service(associations::change_role)
         .service(associations::remove_member)
         .service(associations::resend_invitation)
