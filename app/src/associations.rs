@@ -16,6 +16,7 @@ use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
 use simpa_domain::roles::MemberRole;
 use simpa_domain::siret::Siret;
+use simpa_domain::wording::ordinal;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::associations::{AssociationFilter, Identifier};
 use simpa_persistence::audit::{self, NewAuditEvent};
@@ -241,6 +242,44 @@ impl From<AssociationProfile> for ProfileInput {
             public_contact: p.public_contact,
         }
     }
+}
+
+/// What one identifier of a profile tells as it is typed, before the form is sent: the rule it
+/// breaks (in the words that say how to fix it), or what it means (a Paris postal code's
+/// district). The rules are the profile's own ([`ProfileInput::into_profile`]); whether an
+/// identifier is another association's is said once the form is sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedIdentifier {
+    pub refused: Option<String>,
+    pub noted: Option<String>,
+}
+
+/// Checks `value` as the profile's field `field` (`rna`, `siret`, `address_postal_code`);
+/// `None` for a field this does not check. Nobody is refused: what is checked is public.
+pub fn check_typed(
+    conn: &mut DbConnection,
+    field: &str,
+    value: &str,
+) -> StoreResult<Option<TypedIdentifier>> {
+    let value = value.trim();
+    let refused = |v: simpa_domain::Violation| TypedIdentifier {
+        refused: Some(v.message),
+        noted: None,
+    };
+    Ok(Some(match field {
+        _ if value.is_empty() => TypedIdentifier::default(),
+        "rna" => Rna::parse(value).err().map(refused).unwrap_or_default(),
+        "siret" => Siret::parse(value).err().map(refused).unwrap_or_default(),
+        "address_postal_code" => match PostalCode::parse(value) {
+            Err(violation) => refused(violation),
+            Ok(code) => TypedIdentifier {
+                refused: None,
+                noted: reference::district_of_postal_code(conn, code.as_str())?
+                    .map(|d| format!("{} arrondissement de Paris", ordinal(d))),
+            },
+        },
+        _ => return Ok(None),
+    }))
 }
 
 /// RNA and SIRET each belong to one association: a duplicate is refused naming the field.

@@ -19,7 +19,8 @@
 // form of the first field is sent: where it leads is the page visited), or
 // `name=address#press:Label` (the button whose name is `Label` pressed), or
 // `name=address#type:field=value&…` (the fields typed in, the form not sent: `live` is then
-// what the page's live region says), or `name=address#keyboard:field=value&…` (each field
+// what the page's live region nearest the last field says, once a field the page checks as it
+// is typed was checked), or `name=address#keyboard:field=value&…` (each field
 // reached with the Tab key and typed in, or ticked with the space bar, then the form's button
 // reached with Tab and pressed with Enter: a journey by keyboard alone). An empty address
 // stays on the page the previous one led to.
@@ -106,6 +107,7 @@ async function visit(page, argument) {
   let response = opened ? await page.goto(opened) : lastResponse;
   let form = null;
   let sent = null;
+  let typed = null;
   if (press) {
     // The button a person reads, pressed.
     [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: fields, exact: true }).click()]);
@@ -136,6 +138,16 @@ async function visit(page, argument) {
     const holds = type === 'file' ? await input.evaluate((e) => e.files.length === 1)
       : ticked ? await input.isChecked() : (await input.inputValue()) === value;
     if (!holds) throw new Error(`${name}: #${field} does not hold ${value}`);
+    typed = { field, value };
+  }
+  if (address.includes('#type') && typed) {
+    // Leaving the last field: a field the page checks as it is typed is checked now.
+    const checked = await page.locator(`#${typed.field}[data-verifier]`).count();
+    await page.evaluate(() => document.activeElement?.blur());
+    if (checked) {
+      await page.waitForFunction(({ field, value }) => document.getElementById(`${field}-verification`)
+        ?.dataset.checked === value, typed);
+    }
   }
   const button = form ? form.locator('button[type=submit]') : page.locator('main form button[type=submit]').first();
   if (submit) [response, sent] = await send(page, button, () => button.click());
@@ -146,7 +158,10 @@ async function visit(page, argument) {
   }
   lastResponse = response;
   // What a live region says once the fields are typed in (the page's own script at work).
-  const live = await page.evaluate(() => document.querySelector('[aria-live]')?.textContent.trim() ?? null);
+  const live = await page.evaluate((field) => {
+    const near = field && document.getElementById(field)?.closest('.govuk-form-group')?.querySelector('[aria-live]');
+    return (near ?? document.querySelector('[aria-live]'))?.textContent.trim() ?? null;
+  }, typed?.field ?? null);
   await page.addScriptTag({ content: axe });
   const result = await page.evaluate(() => globalThis.axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },

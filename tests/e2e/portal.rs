@@ -345,6 +345,14 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("nouvelle-association", app.url("/associations/nouvelle")),
         (
+            "nouvelle-association-rna-en-direct",
+            app.url("/associations/nouvelle#type:rna=W75100001"),
+        ),
+        (
+            "nouvelle-association-code-postal-en-direct",
+            app.url("/associations/nouvelle#type:address_postal_code=75011"),
+        ),
+        (
             "nouvelle-association-erreur",
             app.url("/associations/nouvelle#submit:siret=52499120500014"),
         ),
@@ -470,6 +478,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("invitation-refusee", 422),
             ("documents", 200),
             ("nouvelle-association", 200),
+            ("nouvelle-association-rna-en-direct", 200),
+            ("nouvelle-association-code-postal-en-direct", 200),
             ("nouvelle-association-erreur", 422),
             ("association", 200),
             ("nouvelle-demande", 200),
@@ -521,6 +531,22 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         Some(
             "Le total des charges (11\u{202f}000 €) doit être égal au total des produits (10\u{202f}500 €)."
         )
+    );
+    // The association's identifiers are checked as they are typed, by the rules of sending.
+    assert_eq!(
+        named("nouvelle-association-rna-en-direct").live.as_deref(),
+        Some(
+            simpa_domain::rna::Rna::parse("W75100001")
+                .expect_err("too short")
+                .message
+                .as_str()
+        )
+    );
+    assert_eq!(
+        named("nouvelle-association-code-postal-en-direct")
+            .live
+            .as_deref(),
+        Some("11e arrondissement de Paris")
     );
     assert_eq!(
         named("recepisse").title,

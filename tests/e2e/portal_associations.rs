@@ -341,6 +341,32 @@ fn the_profile_is_edited_and_its_directory_card_previewed(backend: Backend) {
     assert!(page.contains("value=\"12 rue de la Roquette\""), "{page}");
     let version = hidden(&page, "version");
 
+    // The identifiers checked as they are typed: for someone signed in, the fields it checks.
+    let check = |field: &str, value: &str| {
+        app.url(&format!(
+            "/associations/verification?champ={field}&valeur={value}"
+        ))
+    };
+    let (status, _, body) = president.go(&check("siret", "52499120500014"));
+    assert_eq!(status, 200, "{body}");
+    let told: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert!(
+        told["refused"]
+            .as_str()
+            .is_some_and(|m| m.contains("52499120500014")),
+        "{told}"
+    );
+    let (_, _, body) = president.go(&check("address_postal_code", "75011"));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).expect("JSON"),
+        serde_json::json!({"refused": null, "noted": "11e arrondissement de Paris"})
+    );
+    let (status, _, _) = president.go(&check("name", "x"));
+    assert_eq!(status, 404, "not a field checked so");
+    let (status, location_to, _) = Browser::default().go(&check("rna", "W1"));
+    assert_eq!(status, 303, "signed in first");
+    assert!(location_to.is_some_and(|to| to.contains("/connexion")));
+
     // Someone else: not found, whether reading or sending.
     let stranger = signed_in_browser(&app, "curieux@exemple.org");
     let (status, _, _) = stranger.go(&profile);

@@ -20,7 +20,7 @@ struct Asset {
 /// The files, fingerprinted once at start.
 pub struct Assets(Vec<Asset>);
 
-const FILES: [(&str, &str, &[u8]); 5] = [
+const FILES: [(&str, &str, &[u8]); 6] = [
     (
         "simpa.css",
         "text/css; charset=utf-8",
@@ -30,6 +30,11 @@ const FILES: [(&str, &str, &[u8]); 5] = [
         "budget.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/budget.js"),
+    ),
+    (
+        "fields.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/fields.js"),
     ),
     (
         "govuk-file-upload.js",

@@ -165,6 +165,7 @@ impl Page {
             stylesheet => portal.assets.url("simpa.css"),
             city_stylesheet => portal.assets.url("ville.css"),
             budget_script => portal.assets.url("budget.js"),
+            fields_script => portal.assets.url("fields.js"),
             upload_scripts => [portal.assets.url("govuk-file-upload.js"), portal.assets.url("upload.js")],
             logo => portal.assets.logo(),
             footer_links => theme.links.iter().map(|l| context! { label => l.label, url => l.url }).collect::<Vec<_>>(),

@@ -162,6 +162,43 @@ pub async fn new_association_page(
     )
 }
 
+#[derive(Deserialize)]
+pub struct TypedQuery {
+    #[serde(default)]
+    champ: String,
+    #[serde(default)]
+    valeur: String,
+}
+
+#[derive(serde::Serialize)]
+struct Told {
+    refused: Option<String>,
+    noted: Option<String>,
+}
+
+/// One identifier checked as it is typed in a profile's form (by `fields.js`): JSON
+/// `{"refused": message or null, "noted": message or null}`; 404 for a field not checked so.
+#[get("/associations/verification")]
+pub async fn check_typed(
+    portal: web::Data<Portal>,
+    _visitor: Visitor,
+    query: web::Query<TypedQuery>,
+) -> HttpResponse {
+    let TypedQuery { champ, valeur } = query.into_inner();
+    let checked = portal
+        .runtime
+        .look_up(move |conn| app::check_typed(conn, &champ, &valeur))
+        .await;
+    match checked {
+        Ok(Some(told)) => HttpResponse::Ok().json(Told {
+            refused: told.refused,
+            noted: told.noted,
+        }),
+        Ok(None) => not_found_page(&portal),
+        Err(error) => failed(&portal, error),
+    }
+}
+
 #[post("/associations/nouvelle")]
 pub async fn create_association(
     portal: web::Data<Portal>,

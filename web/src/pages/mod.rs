@@ -54,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(account::accept_invitation)
         .service(associations::new_association_page)
         .service(associations::create_association)
+        .service(associations::check_typed)
         .service(associations::association_view)
         .service(associations::invite)
         .service(associations::profile_page)
