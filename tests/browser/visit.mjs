@@ -2,10 +2,12 @@
 // each page, axe-core's WCAG 2.1 A/AA violations, screenshots at 1280 and 375 pixels wide and
 // the HTML as served (into $SCREENSHOTS, for the Nu Html Checker). One browser for all of
 // them. Prints one JSON line per page:
-// {"name", "url", "status", "title", "phone_width", "live", "sent", "violations": [{"id",
-// "impact", "nodes"}]} (`url`: where the page is; `phone_width`: how wide it is drawn in a
-// 375-pixel window; `sent`: who sent the form, "browser" or the page's "script" that sends
-// files, or null).
+// {"name", "url", "status", "title", "phone_width", "live", "sent", "posted", "blocked",
+// "violations": [{"id", "impact", "nodes"}]} (`url`: where the page is; `phone_width`: how
+// wide it is drawn in a 375-pixel window; `sent`: who sent the form, "browser" or the page's
+// "script" that sends files, or null; `posted`: the status that answered the form itself,
+// before any redirection; `blocked`: what the page's Content-Security-Policy refused, which
+// the browser enforces).
 //
 // The pages are given on the command line, or with `-` one line at a time on standard input,
 // each answered before the next is read (a journey whose next step depends on what the last
@@ -22,8 +24,11 @@
 // what the page's live region nearest the last field says, once a field the page checks as it
 // is typed was checked), or `name=address#keyboard:field=value&…` (each field
 // reached with the Tab key and typed in, or ticked with the space bar, then the form's button
-// reached with Tab and pressed with Enter: a journey by keyboard alone). An empty address
-// stays on the page the previous one led to.
+// reached with Tab and pressed with Enter: a journey by keyboard alone), or
+// `name=address#forge` (its first form sent without its anti-forgery token), or
+// `name=address#elsewhere` (its first form, token and all, copied to a page of no origin and
+// sent from there, as another site would). An empty address stays on the page the previous
+// one led to.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -84,29 +89,49 @@ async function send(page, button, act) {
     && [...b.form.querySelectorAll('input[type=file]')].some((i) => i.files.length)));
   if (!byScript) {
     const [response] = await Promise.all([page.waitForNavigation(), act()]);
-    return [response, 'browser'];
+    return [response, 'browser', await firstOf(response)];
   }
   const posted = (r) => r.request().method() === 'POST' && r.request().resourceType() === 'xhr';
   const [response] = await Promise.all([page.waitForResponse(posted), act()]);
   await response.finished();
   await page.waitForFunction(() => document.readyState === 'complete'
     && !document.querySelector('.simpa-upload-progress'));
-  return [response, 'script'];
+  return [response, 'script', response.status()];
+}
+
+// The status that answered the form itself, before the redirections it led to.
+async function firstOf(response) {
+  let request = response.request();
+  while (request.redirectedFrom()) request = request.redirectedFrom();
+  return (await request.response()).status();
 }
 
 let lastResponse = null;
 
 async function visit(page, argument) {
   const [name, address] = argument.split(/=(.*)/s);
-  const [opened, fields] = address.split(/#submit|#type|#keyboard|#press:/);
-  const submit = address.includes('#submit');
+  const [opened, fields] = address.split(/#submit|#type|#keyboard|#press:|#forge|#elsewhere/);
+  const forge = address.includes('#forge');
+  const elsewhere = address.includes('#elsewhere');
+  const submit = address.includes('#submit') || forge;
   const keyboard = address.includes('#keyboard');
   const press = address.includes('#press:');
   // An empty address stays on the page the last one led to, to type in its form.
   if (!opened && !(submit || keyboard || press)) throw new Error(`${name}: no address`);
   let response = opened ? await page.goto(opened) : lastResponse;
+  if (forge) await page.locator('main form input[name=csrf]').first().evaluate((e) => e.remove());
+  if (elsewhere) {
+    const copied = await page.locator('main form').first().evaluate((f) => {
+      const copy = f.cloneNode(true);
+      copy.action = f.action;
+      return copy.outerHTML;
+    });
+    // A document of no origin (a data: address): its form's Origin is `null`.
+    await page.goto(`data:text/html;charset=utf-8,${encodeURIComponent(`<main>${copied}</main>`)}`);
+  }
   let form = null;
   let sent = null;
+  let posted = null;
   let typed = null;
   if (press) {
     // The button a person reads, pressed.
@@ -150,11 +175,11 @@ async function visit(page, argument) {
     }
   }
   const button = form ? form.locator('button[type=submit]') : page.locator('main form button[type=submit]').first();
-  if (submit) [response, sent] = await send(page, button, () => button.click());
+  if (submit || elsewhere) [response, sent, posted] = await send(page, button, () => button.click());
   if (keyboard) {
     // The form's button, reached with the Tab key and pressed with Enter.
     await tabTo(page, 'main form button[type=submit]');
-    [response, sent] = await send(page, page.locator(':focus'), () => page.keyboard.press('Enter'));
+    [response, sent, posted] = await send(page, page.locator(':focus'), () => page.keyboard.press('Enter'));
   }
   lastResponse = response;
   // What a live region says once the fields are typed in (the page's own script at work).
@@ -162,7 +187,10 @@ async function visit(page, argument) {
     const near = field && document.getElementById(field)?.closest('.govuk-form-group')?.querySelector('[aria-live]');
     return (near ?? document.querySelector('[aria-live]'))?.textContent.trim() ?? null;
   }, typed?.field ?? null);
-  await page.addScriptTag({ content: axe });
+  // What the policy refused (recorded by the script every page starts with).
+  const blocked = await page.evaluate(() => globalThis.simpaBlocked ?? []);
+  // axe is the test's: evaluated by the browser's tools, which no page's policy governs.
+  await page.evaluate(axe);
   const result = await page.evaluate(() => globalThis.axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
   }));
@@ -182,13 +210,21 @@ async function visit(page, argument) {
     phone_width: phoneWidth,
     live,
     sent,
+    posted,
+    blocked,
     violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
   }) + '\n');
 }
 
 try {
-  // The pages forbid scripts of their own; axe is the test's, let in past the policy.
-  const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+  // The pages' Content-Security-Policy is enforced: what it refuses is recorded.
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  await context.addInitScript(() => {
+    globalThis.simpaBlocked = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      globalThis.simpaBlocked.push(`${e.effectiveDirective} ${e.blockedURI}`);
+    });
+  });
   const page = await context.newPage();
   const pages = process.argv.slice(2);
   if (pages.length === 1 && pages[0] === '-') {

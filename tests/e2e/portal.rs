@@ -265,6 +265,13 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let granted = submit_asking(app, &treasurer, &garden_json, &campaign, 3_000_000, None);
     granted_today(&city, "2027 DAC 50", &[(&granted, 2_500_000)]);
     let grant = |slug: &str| app.url(&format!("/demandes/{granted}{slug}"));
+    // Someone else's association.
+    let stranger = app.new_user("autre@exemple.org");
+    let other = app.create_association(
+        &stranger,
+        &association_body("Les Voisins", "W751000005", "73282932000074"),
+    );
+    let other = other["id"].as_str().expect("id");
     let pages = [
         ("accueil", app.url("/")),
         ("annuaire", app.url("/annuaire")),
@@ -339,6 +346,15 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "invitation-refusee",
             app.url("/compte/invitation?jeton=inconnu#submit"),
         ),
+        // Forbidden paths: another association's pages are not found; a form sent without
+        // its token, or from a page of another origin, is refused.
+        ("autre-association", app.url(&format!("/associations/{other}"))),
+        (
+            "autre-association-documents",
+            app.url(&format!("/associations/{other}/documents")),
+        ),
+        ("sans-jeton", app.url("/compte/preferences#forge")),
+        ("d-ailleurs", app.url("/compte/preferences#elsewhere")),
         (
             "documents",
             app.url(&format!("/associations/{garden}/documents")),
@@ -476,6 +492,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("changer-mot-de-passe-erreur", 422),
             ("invitation", 200),
             ("invitation-refusee", 422),
+            ("autre-association", 404),
+            ("autre-association-documents", 404),
+            ("sans-jeton", 403),
+            ("d-ailleurs", 200),
             ("documents", 200),
             ("nouvelle-association", 200),
             ("nouvelle-association-rna-en-direct", 200),
@@ -531,6 +551,22 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         Some(
             "Le total des charges (11\u{202f}000 €) doit être égal au total des produits (10\u{202f}500 €)."
         )
+    );
+    // A form sent without its token is refused; one sent from a page of another site carries
+    // no session (SameSite=Lax): it is sent to sign in, nothing done (and were it signed in,
+    // its `Origin: null` would be refused).
+    assert_eq!(named("sans-jeton").posted, Some(403));
+    let elsewhere = named("d-ailleurs");
+    assert_eq!(
+        named("preferences-enregistrees").posted,
+        Some(200),
+        "saved: a page"
+    );
+    assert_eq!(elsewhere.posted, Some(303), "to sign in");
+    assert!(
+        elsewhere.url.ends_with("/compte/preferences"),
+        "{}",
+        elsewhere.url
     );
     // The association's identifiers are checked as they are typed, by the rules of sending.
     assert_eq!(
@@ -605,6 +641,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     for page in &visited {
         let serious = page.serious_violations();
         assert!(serious.is_empty(), "{}: {serious:?}", page.name);
+        // Nothing the pages do is refused by their own policy, enforced by the browser.
+        assert_eq!(page.blocked, Vec::<String>::new(), "{}", page.name);
     }
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     // The form sent empty asks for the address, in words.

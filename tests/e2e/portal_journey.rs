@@ -328,6 +328,15 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         .clone();
     assert_eq!(report["status"], "filed", "{report}");
 
+    // She ends all her sessions from elsewhere: this browser is signed out at its next page.
+    app.delete("/api/v1/me/sessions", Some(&lea.access))
+        .expect(204);
+    let signed_out = step(
+        "session-terminee",
+        &app.url(&format!("/demandes/{request}")),
+    );
+    assert!(signed_out.contains("/connexion"), "{signed_out}");
+
     let visits = browser.end();
     // The files were dropped on their drop zones and sent by the page's script, which says
     // how much is sent; what answered is the page shown.
@@ -361,6 +370,7 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         );
         let serious = page.serious_violations();
         assert!(serious.is_empty(), "{}: {serious:?}", page.name);
+        assert_eq!(page.blocked, Vec::<String>::new(), "{}", page.name);
         assert!(
             page.phone_width <= 375,
             "{} is wider than a phone",

@@ -133,6 +133,11 @@ pub struct Visited {
     /// Who sent the form that led here: `browser`, or `script` (the page's own, which sends
     /// files and says how much is sent); none when no form was sent.
     pub sent: Option<String>,
+    /// The status that answered the form itself, before the redirections it led to.
+    pub posted: Option<u16>,
+    /// What the page's Content-Security-Policy refused (`directive address`), enforced by the
+    /// browser: nothing on the portal's own pages.
+    pub blocked: Vec<String>,
     pub violations: Vec<Violation>,
 }
 
