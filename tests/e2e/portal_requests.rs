@@ -628,6 +628,40 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     );
     let csrf = crate::portal::hidden(&page, "csrf");
     let version = crate::portal::hidden(&page, "version");
+    // A treasurer of the association reads it but may not sign it: no form, and one sent
+    // anyway is refused, saying who signs (the president signs below, which an earlier
+    // signature would forbid).
+    let association = app
+        .get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&president.access),
+        )
+        .expect(200)["association"]
+        .clone();
+    let treasurer_email = "tresorier3@exemple.org";
+    let treasurer = app.new_user(treasurer_email);
+    let token = crate::members::invite(app, &president, &association, treasurer_email, "treasurer");
+    crate::members::accept(app, &treasurer, &token).expect(201);
+    let treasurer = browser_of(app, treasurer_email);
+    let (status, _, their_page) = treasurer.go(&app.url(&agreement_page));
+    assert_eq!(status, 200, "{their_page}");
+    assert!(!their_page.contains("je la signe"), "{their_page}");
+    let their_csrf = csrf_of(&treasurer, app, &agreement_page);
+    let refused = treasurer.submit(
+        &app.url(&agreement_page),
+        &[
+            ("csrf", &their_csrf),
+            ("version", &version),
+            ("read", "oui"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        shown(&refused.body).contains("Seul le président ou la présidente de l'association signe"),
+        "{}",
+        refused.body
+    );
     let unticked = browser.submit(
         &app.url(&agreement_page),
         &[("csrf", &csrf), ("version", &version)],
@@ -775,6 +809,46 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
         .expect(200)
         .clone();
     assert_eq!(view["status"], "filed");
+    // The whole report as filed: the indicator against its target, the summary, the annex.
+    for said in [
+        "Jeunes accompagnés",
+        "Quarante ateliers, au centre social.",
+        "La DRAC n'a finalement rien versé",
+    ] {
+        assert!(page.contains(said), "{said}: {page}");
+    }
+
+    // The city asks for changes: the page says why, the form comes back as it was filed.
+    let report_path = format!("/api/v1/requests/{request}/final-report");
+    app.post(
+        &format!("{report_path}/ask-changes"),
+        Some(&city.dac.access),
+        &json!({"reason": "Joignez le détail des achats."}),
+    )
+    .expect(200);
+    let page = page_of(&report);
+    assert!(page.contains("À reprendre"), "{page}");
+    assert!(
+        page.contains("La Ville demande de le reprendre : <span class=\"simpa-paragraphs\">Joignez le détail des achats.</span>"),
+        "{page}"
+    );
+    assert!(page.contains("Déposer le compte rendu</button>"), "{page}");
+    assert!(page.contains("value=\"28000\""), "{page}");
+    // Filed again, and accepted: the page says so.
+    let annex = "La DRAC n'a finalement rien versé : les achats ont été réduits (détail joint).";
+    *lines.last_mut().expect("the annex") = ("annex", annex);
+    let filed = post(&lines);
+    assert_eq!(filed.location, Some(app.url(&report)), "{}", filed.body);
+    app.post(
+        &format!("{report_path}/accept"),
+        Some(&city.dac.access),
+        &json!({}),
+    )
+    .expect(200);
+    let page = page_of(&report);
+    assert!(page.contains(">Accepté</strong>"), "{page}");
+    assert!(page.contains("(détail joint)"), "{page}");
+    assert!(!page.contains("Déposer le compte rendu</button>"), "{page}");
 }
 
 /// Once submitted, a request's page is kept for its association's members: read again, it is

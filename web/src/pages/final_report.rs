@@ -165,15 +165,25 @@ async fn report_page(
     form_page(portal, req, page.visitor(visitor))
 }
 
-/// The report as filed: its state, the city's reason when it asks for changes, and each line
-/// planned beside carried out.
+/// The report as filed: its state, the city's reason when it asks for changes, each line
+/// planned beside carried out, the indicators achieved against their targets, the summary and
+/// the annex.
 fn filed_shown(portal: &Portal, file: &ReportFile) -> Value {
     let stored = &file.report;
+    let report = &stored.report;
     context! {
         status => stored.status.label(),
         filed_on => city_date(portal, stored.filed_at),
         filed_by => stored.filed_by,
         reason => stored.review_reason,
+        indicators => report.indicators.iter().map(|i| context! {
+            name => i.name,
+            achieved => format!("{} {}", i.achieved, i.unit),
+            target => format!("{} {}", i.target, i.unit),
+        }).collect::<Vec<_>>(),
+        summary => report.summary,
+        beneficiaries => report.beneficiaries_reached,
+        annex => report.annex,
         lines => compare(&file.planned, &stored.report.budget).iter().map(|l| context! {
             label => format!("{} · {}", l.account, l.label),
             planned => euros(l.planned_cents),
