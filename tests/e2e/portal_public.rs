@@ -161,9 +161,9 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
     let start = body.find("/fichier\"").expect("a file's link");
     let from = body[..start].rfind("href=\"").expect("its start") + 6;
     let link = app.url(&body[from..start + 8]);
-    let file = browser.http.get(&link).send().expect("an answer");
-    assert_eq!(file.status(), 200);
-    let disposition = file.headers()["content-disposition"]
+    let download = browser.http.get(&link).send().expect("an answer");
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"]
         .to_str()
         .expect("text")
         .to_owned();
@@ -171,7 +171,10 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
         disposition.ends_with("statuts%2Dsignes.pdf"),
         "{disposition}"
     );
-    assert_eq!(file.bytes().expect("bytes").to_vec(), pdf("statuts signés"));
+    assert_eq!(
+        download.bytes().expect("bytes").to_vec(),
+        pdf("statuts signés")
+    );
     assert_eq!(Browser::default().go(&link).0, 303, "signed in first");
 
     // What cannot be filed is said at the field of its kind's form, that form open.
@@ -270,6 +273,59 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
     );
     assert_eq!(status, 404);
 
+    // Checked by the city, a document is valid; one valid until a date is said to expire soon
+    // within 30 days (until the day written on it), and expired once that day is past.
+    let reviewed = |kind: &str, fields: &[(&str, &str)]| {
+        let mut fields = fields.to_vec();
+        fields.push(("kind", kind));
+        let filed = file(
+            &app,
+            Some(&president),
+            &theatre,
+            &fields,
+            Some((&format!("{kind}.pdf"), pdf(kind))),
+        );
+        let version = filed.expect(201)["version"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        app.post(
+            &format!("{}/{version}/review", documents_path(&theatre)),
+            Some(&bureau.access),
+            &json!({"decision": "accepted"}),
+        )
+        .expect(200);
+    };
+    reviewed("liste_dirigeants", &[]);
+    let until = app.today() + TimeDelta::days(20);
+    reviewed(
+        "attestation_assurance",
+        &[("valid_until", &until.to_string())],
+    );
+    let states = page(&browser);
+    let section = |page: &str, label: &str| -> String {
+        let start = page.find(&format!(">{label}")).expect("the kind");
+        let end = page[start..].find("</section>").expect("its end") + start;
+        page[start..end].to_owned()
+    };
+    let list = section(&states, "Liste des dirigeants");
+    assert!(
+        list.contains(">Valide</strong>") && list.contains("Rien à faire."),
+        "{list}"
+    );
+    let insurance = section(&states, "Attestation d'assurance");
+    assert!(
+        insurance.contains(">Expire bientôt</strong>"),
+        "{insurance}"
+    );
+    assert!(
+        insurance.contains(&format!(
+            "Valable jusqu'au {} : pensez à le remplacer.",
+            simpa_domain::wording::long_french_date(until)
+        )),
+        "{insurance}"
+    );
+
     // Everything filed; a year later, the profile asks to be confirmed, and is.
     file_everything(&app, &president, &theatre, "tout");
     app.clock.advance(TimeDelta::days(400));
@@ -285,6 +341,12 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
     );
     let old = page(&browser);
     assert!(old.contains("À actualiser"), "{old}");
+    let insurance = section(&old, "Attestation d'assurance");
+    assert!(
+        insurance.contains(">Expiré</strong>")
+            && insurance.contains("Il n'est plus valable : déposez-en un nouveau."),
+        "{insurance}"
+    );
     let csrf = hidden(&old, "csrf");
     let confirmation = format!(
         "/associations/{}/confirmation",
