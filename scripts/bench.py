@@ -265,6 +265,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         for path, html, total in page_weights(base, portal, [
             "/", "/annuaire", f"/associations/{association}", f"/associations/{association}/documents",
             f"/demandes/{request}", f"/demandes/{request}/verification", "/donnees-ouvertes",
+            "/associations/nouvelle", f"/associations/{association}/profil", "/compte",
         ]):
             rows.append({"scenario": f"page weight `{path.replace(request, '{id}').replace(association, '{id}')}`", "database": database_name,
                          "note": f"{total / 1024:.1f} KB transferred ({html / 1024:.1f} KB of HTML)", "page_kb": total / 1024})

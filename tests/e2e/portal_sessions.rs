@@ -173,6 +173,7 @@ fn a_person_signs_up_signs_in_and_out_through_the_pages(backend: Backend) {
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
         assert!(cookie.contains(attribute), "{attribute}: {cookie}");
     }
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     let token = value_of(cookie);
     assert_eq!(account_page_with(&app, &token), 200);
     // Signing in renews the forms' token, kept as long as the session.
@@ -689,7 +690,62 @@ fn staff_add_their_app_from_the_pages_and_sign_in_with_it(backend: Backend) {
     assert_eq!(preferences["work_emails"], "daily", "{preferences}");
 }
 
+/// Behind HTTPS (the portal's public address is `https://…`), the browser's cookies are
+/// `Secure`: never sent over plain HTTP.
+fn cookies_are_secure_behind_https(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[("SIMPA_PUBLIC_URL", "https://subventions.exemple.org")],
+    );
+    let answer = Browser::default()
+        .http
+        .get(app.url("/connexion"))
+        .send()
+        .expect("an answer");
+    let cookies: Vec<String> = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("text").to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("simpa_csrf="))
+        .expect("the forms' token");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(csrf.contains(attribute), "{attribute}: {csrf}");
+    }
+    // Signing in (the token sent back by hand: a Secure cookie is not sent over HTTP).
+    let email = "prudente@exemple.org";
+    app.new_user(email);
+    let token = value_of(csrf);
+    let signed_in = Browser::default()
+        .http
+        .post(app.url("/connexion"))
+        .header("cookie", format!("simpa_csrf={token}"))
+        .header("origin", &app.base)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .expect("an answer");
+    assert_eq!(signed_in.status(), 303);
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("text").to_owned())
+        .find(|c| c.starts_with("simpa_session="))
+        .expect("the session's cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(session.contains(attribute), "{attribute}: {session}");
+    }
+}
+
 on_both_backends!(
+    cookies_are_secure_behind_https,
     staff_add_their_app_from_the_pages_and_sign_in_with_it,
     a_person_signs_up_signs_in_and_out_through_the_pages,
     a_second_factor_is_asked_and_a_revoked_session_is_signed_out,
