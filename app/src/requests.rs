@@ -16,7 +16,7 @@ use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::{RequestContent, RequestState};
-use simpa_domain::tracking::{SlaClock, sla_clock};
+use simpa_domain::tracking::{Holder, SlaClock, sla_clock, whereabouts};
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
@@ -77,6 +77,8 @@ pub struct Shown {
     pub possible: Vec<ActionKind>,
     /// Once voted: the grant, its agreement and its deliberation.
     pub grant: Option<Followed>,
+    /// Who holds it now, in words (the directions by their names); nobody once it is closed.
+    pub holder: Option<String>,
 }
 
 impl Shown {
@@ -105,12 +107,27 @@ pub fn show(
     } else {
         None
     };
+    let (holder, _) = whereabouts(&request.facts);
+    // The directions' names are read only when directions hold it.
+    let names = match &holder {
+        Holder::Instructors(_) => simpa_persistence::reference::directions(conn)?,
+        _ => vec![],
+    };
+    let holder = (holder != Holder::Nobody).then(|| {
+        holder.in_words(|d| {
+            names
+                .iter()
+                .find(|direction| direction.id == d)
+                .map_or_else(|| "?".to_owned(), |direction| direction.name.clone())
+        })
+    });
     Ok(Shown {
         signed,
         file: RequestFile::load(conn, request)?,
         kinds: documents::kinds(conn)?,
         possible,
         grant,
+        holder,
     })
 }
 

@@ -4,7 +4,7 @@
 
 use crate::campaign::{CircuitKind, Sla};
 use crate::circuit::RequestFacts;
-use crate::ids::DistrictNumber;
+use crate::ids::{DirectionId, DistrictNumber};
 use crate::parties::Instructor;
 use crate::request::RequestState;
 use crate::wording::{capitalised, ordinal};
@@ -163,6 +163,37 @@ pub enum Holder {
     Nobody,
 }
 
+impl Holder {
+    /// Who holds the request, in words (the directions as `direction` names them: their code
+    /// for programs, their name for people); a town hall among the instructors names it.
+    pub fn in_words(&self, direction: impl Fn(DirectionId) -> String) -> String {
+        let town_hall = |n: DistrictNumber| format!("Mairie du {} arrondissement", ordinal(n));
+        match self {
+            Holder::Association => "L'association".into(),
+            Holder::Bureau => "Bureau des subventions".into(),
+            Holder::District(n) => town_hall(*n),
+            Holder::Instructors(awaited) => {
+                let district = awaited.iter().find_map(|i| match i {
+                    Instructor::District(n) => Some(*n),
+                    Instructor::Direction(_) => None,
+                });
+                match district {
+                    Some(n) => town_hall(n),
+                    None => awaited
+                        .iter()
+                        .filter_map(|i| match i {
+                            Instructor::Direction(d) => Some(direction(*d)),
+                            Instructor::District(_) => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            }
+            Holder::Nobody => "Personne : la demande est close".into(),
+        }
+    }
+}
+
 fn town_hall(n: DistrictNumber) -> String {
     format!("la mairie du {} arrondissement", ordinal(n))
 }
@@ -236,6 +267,33 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn who_holds_a_request_is_said_in_words() {
+        use crate::ids::DirectionId;
+        let dac = DirectionId::from_uuid(uuid::Uuid::from_u128(1));
+        let djs = DirectionId::from_uuid(uuid::Uuid::from_u128(2));
+        let name = |d: DirectionId| {
+            if d == dac {
+                "Culture".to_owned()
+            } else {
+                "Sports".to_owned()
+            }
+        };
+        let directions =
+            Holder::Instructors(vec![Instructor::Direction(dac), Instructor::Direction(djs)]);
+        assert_eq!(directions.in_words(name), "Culture, Sports");
+        let with_town_hall = Holder::Instructors(vec![
+            Instructor::Direction(dac),
+            Instructor::District(DistrictNumber(11)),
+        ]);
+        assert_eq!(
+            with_town_hall.in_words(name),
+            "Mairie du 11e arrondissement"
+        );
+        assert_eq!(Holder::Bureau.in_words(name), "Bureau des subventions");
+    }
+
     use super::*;
     use chrono::TimeZone;
 

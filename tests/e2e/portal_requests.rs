@@ -431,6 +431,12 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
         page.contains("Le bureau des subventions vérifie que le dossier est complet"),
         "{page}"
     );
+    let holder = |page: &str, who: &str| {
+        page.contains(&format!(
+            "Entre les mains de</dt>\n    <dd class=\"govuk-summary-list__value\">{who}</dd>"
+        ))
+    };
+    assert!(holder(&page, "Bureau des subventions"), "{page}");
     assert!(
         page.contains("La vérification du dossier doit aboutir en"),
         "{page}"
@@ -466,6 +472,7 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     let page = page_of(&request_page);
     let association_id = association["id"].as_str().expect("id");
     assert!(page.contains("La Ville vous demande"), "{page}");
+    assert!(holder(&page, "L'association"), "{page}");
     assert!(
         page.contains("Le RIB ne porte pas le nom de l'association."),
         "{page}"

@@ -12,7 +12,7 @@ use simpa_app::instruction::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{Visibility, possible_actions};
 use simpa_domain::history::Event;
-use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
+use simpa_domain::ids::{AssociationId, CampaignId, DirectionId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
@@ -231,21 +231,15 @@ fn direction_ref(directions: &[Direction], id: DirectionId) -> DirectionRef {
 fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
     let mut view = HolderView {
         kind: "nobody",
-        label: String::new(),
+        label: holder.in_words(|d| direction_ref(directions, d).code),
         district_number: None,
         directions: vec![],
     };
     match holder {
-        Holder::Association => (view.kind, view.label) = ("association", "L'association".into()),
-        Holder::Bureau => (view.kind, view.label) = ("bureau", "Bureau des subventions".into()),
+        Holder::Association => view.kind = "association",
+        Holder::Bureau => view.kind = "bureau",
         Holder::District(n) => {
-            (view.kind, view.label) = (
-                "district",
-                format!(
-                    "Mairie du {} arrondissement",
-                    simpa_domain::wording::ordinal(n)
-                ),
-            );
+            view.kind = "district";
             view.district_number = Some(n.0);
         }
         Holder::Instructors(awaited) => {
@@ -256,16 +250,8 @@ fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
                     Instructor::District(n) => view.district_number = Some(n.0),
                 }
             }
-            let codes: Vec<String> = view.directions.iter().map(|d| d.code.clone()).collect();
-            view.label = match view.district_number {
-                Some(n) => format!(
-                    "Mairie du {} arrondissement",
-                    simpa_domain::wording::ordinal(DistrictNumber(n))
-                ),
-                None => codes.join(", "),
-            };
         }
-        Holder::Nobody => view.label = "Personne : la demande est close".into(),
+        Holder::Nobody => {}
     }
     view
 }

@@ -202,6 +202,7 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
         since => city_date(portal, request.state_since),
         submitted_on => request.submitted_at.map(|at| city_date(portal, at)),
         next => next,
+        holder => shown.holder,
         editable => editable,
         submittable => shown.possible.iter().any(|a| matches!(a, ActionKind::Submit | ActionKind::Resubmit)),
         steps => steps,
