@@ -302,6 +302,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             app.url("/compte/mot-de-passe-oublie#submit"),
         ),
         (
+            "lien-envoye",
+            app.url("/compte/mot-de-passe-oublie#submit:email=personne%40exemple.org"),
+        ),
+        (
             "nouveau-mot-de-passe",
             app.url("/compte/mot-de-passe/nouveau?jeton=perime"),
         ),
@@ -448,6 +452,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("clavier-budget", "#keyboard:l60=500&l74_commune=500".to_owned()),
         ("clavier-depot", "#keyboard:attestation=oui".to_owned()),
+        (
+            "deconnexion",
+            app.url("/compte#press:Se déconnecter"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -475,6 +483,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("verification-faite", 200),
             ("mot-de-passe-oublie", 200),
             ("mot-de-passe-oublie-erreur", 422),
+            ("lien-envoye", 200),
             ("nouveau-mot-de-passe", 200),
             ("lien-perime", 422),
             ("introuvable", 404),
@@ -530,6 +539,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("clavier-public", 200),
             ("clavier-budget", 200),
             ("clavier-depot", 200),
+            ("deconnexion", 200),
         ],
         "{visited:?}"
     );
@@ -551,6 +561,16 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         Some(
             "Le total des charges (11\u{202f}000 €) doit être égal au total des produits (10\u{202f}500 €)."
         )
+    );
+    assert!(
+        named("lien-envoye")
+            .title
+            .starts_with("Vérifiez votre messagerie")
+    );
+    assert!(
+        named("deconnexion")
+            .title
+            .starts_with("Vous êtes déconnecté")
     );
     // A form sent without its token is refused; one sent from a page of another site carries
     // no session (SameSite=Lax): it is sent to sign in, nothing done (and were it signed in,
