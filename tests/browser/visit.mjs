@@ -19,7 +19,8 @@
 // file field given the path of its file (dropped on its drop zone where the page's script
 // made one), a field in a closed disclosure opened first; the
 // form of the first field is sent: where it leads is the page visited), or
-// `name=address#press:Label` (the button whose name is `Label` pressed), or
+// `name=address#press:Label` (the button whose name is `Label` pressed; with `#keypress:Label`,
+// reached with the Tab key and pressed with Enter), or
 // `name=address#type:field=value&…` (the fields typed in, the form not sent: `live` is then
 // what the page's live region nearest the last field says, once a field the page checks as it
 // is typed was checked), or `name=address#keyboard:field=value&…` (each field
@@ -51,6 +52,13 @@ async function tabTo(page, selector) {
     await page.keyboard.press('Tab');
   }
   throw new Error(`${selector} cannot be reached with the Tab key`);
+}
+
+// Presses Tab until `locator`'s element has the focus (see `tabTo`).
+async function tabToElement(page, locator) {
+  await locator.evaluate((e) => e.setAttribute('data-visit-target', ''));
+  await tabTo(page, '[data-visit-target]');
+  await locator.evaluate((e) => e.removeAttribute('data-visit-target'));
 }
 
 // Types a date (`2027-06-01`) in a date field, segment by segment, in the order the browser
@@ -110,12 +118,13 @@ let lastResponse = null;
 
 async function visit(page, argument) {
   const [name, address] = argument.split(/=(.*)/s);
-  const [opened, fields] = address.split(/#submit|#type|#keyboard|#press:|#forge|#elsewhere/);
+  const [opened, fields] = address.split(/#submit|#type|#keyboard|#keypress:|#press:|#forge|#elsewhere/);
   const forge = address.includes('#forge');
   const elsewhere = address.includes('#elsewhere');
   const submit = address.includes('#submit') || forge;
   const keyboard = address.includes('#keyboard');
-  const press = address.includes('#press:');
+  const keypress = address.includes('#keypress:');
+  const press = address.includes('#press:') || keypress;
   // An empty address stays on the page the last one led to, to type in its form.
   if (!opened && !(submit || keyboard || press)) throw new Error(`${name}: no address`);
   let response = opened ? await page.goto(opened) : lastResponse;
@@ -134,8 +143,11 @@ async function visit(page, argument) {
   let posted = null;
   let typed = null;
   if (press) {
-    // The button a person reads, pressed.
-    [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: fields, exact: true }).click()]);
+    // The button a person reads, pressed (by keyboard: reached with Tab, pressed with Enter).
+    const button = page.getByRole('button', { name: fields, exact: true });
+    if (keypress) await tabToElement(page, button);
+    const pressed = () => (keypress ? page.keyboard.press('Enter') : button.click());
+    [response] = await Promise.all([page.waitForNavigation(), pressed()]);
     sent = 'browser';
   }
   for (const [field, value] of new URLSearchParams(press ? '' : (fields || '').replace(/^:/, ''))) {
@@ -147,12 +159,33 @@ async function visit(page, argument) {
     form ??= input.locator('xpath=ancestor::form');
     // A field in a closed disclosure ("Déposer ce document") is opened as a person would.
     const closed = page.locator(`details:not([open]):has(#${field}) > summary`);
-    if (await closed.count()) await closed.first().click();
+    if (await closed.count() && keyboard) {
+      await tabToElement(page, closed.first());
+      await page.keyboard.press('Enter');
+    } else if (await closed.count()) await closed.first().click();
     const type = await input.getAttribute('type');
     const ticked = ['checkbox', 'radio'].includes(type);
-    if (type === 'file' && dropped) await dropFile(page, zone, value);
+    if (type === 'file' && dropped && keyboard) {
+      // The drop zone's button, reached with Tab and pressed: the file is chosen.
+      await tabTo(page, `#${field}`);
+      const chosen = new Promise((resolve) => page.once('filechooser', resolve));
+      await page.keyboard.press('Enter');
+      await (await chosen).setFiles(value);
+    } else if (type === 'file' && dropped) await dropFile(page, zone, value);
     else if (type === 'file') await input.setInputFiles(value);
-    else if (keyboard) {
+    else if (keyboard && type === 'radio') {
+      // Tab enters a group of radios at its choice; the arrow keys choose.
+      const group = await input.getAttribute('name');
+      for (let presses = 0; presses < 300; presses++) {
+        if (await page.evaluate((g) => document.activeElement?.name === g, group)) break;
+        await page.keyboard.press('Tab');
+      }
+      for (let presses = 0; presses < 20 && !(await input.isChecked()); presses++) {
+        // On it, the space bar ticks it; on another of the group, the next one is chosen.
+        const onIt = await input.evaluate((e) => e === document.activeElement);
+        await page.keyboard.press(onIt ? 'Space' : 'ArrowDown');
+      }
+    } else if (keyboard) {
       await tabTo(page, `#${field}`);
       if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
       else if (type === 'date') await typeDate(page, `#${field}`, value);
@@ -178,7 +211,7 @@ async function visit(page, argument) {
   if (submit || elsewhere) [response, sent, posted] = await send(page, button, () => button.click());
   if (keyboard) {
     // The form's button, reached with the Tab key and pressed with Enter.
-    await tabTo(page, 'main form button[type=submit]');
+    await tabToElement(page, button.first());
     [response, sent, posted] = await send(page, page.locator(':focus'), () => page.keyboard.press('Enter'));
   }
   lastResponse = response;
@@ -226,6 +259,9 @@ try {
     });
   });
   const page = await context.newPage();
+  // File choosers are caught from the start (caught only once a step waits for one, the
+  // first could open before).
+  page.on('filechooser', () => {});
   const pages = process.argv.slice(2);
   if (pages.length === 1 && pages[0] === '-') {
     for await (const line of createInterface({ input: process.stdin })) {

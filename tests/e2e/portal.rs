@@ -272,6 +272,18 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         &association_body("Les Voisins", "W751000005", "73282932000074"),
     );
     let other = other["id"].as_str().expect("id");
+    // A file to drop on a drop zone.
+    let folder = tempfile::tempdir().expect("a folder");
+    let budget_file = folder.path().join("budget-2027.pdf");
+    std::fs::write(&budget_file, simpa_tests::documents::pdf("budget 2027")).expect("written");
+    let dropped = format!(
+        "/associations/{garden}/documents#submit:{}",
+        serde_urlencoded::to_string([(
+            "budget_previsionnel-file",
+            budget_file.to_string_lossy().as_ref()
+        )])
+        .expect("encoded")
+    );
     let pages = [
         ("accueil", app.url("/")),
         ("annuaire", app.url("/annuaire")),
@@ -363,6 +375,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "documents",
             app.url(&format!("/associations/{garden}/documents")),
         ),
+        ("document-depose", app.url(&dropped)),
         ("nouvelle-association", app.url("/associations/nouvelle")),
         (
             "nouvelle-association-rna-en-direct",
@@ -506,6 +519,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("sans-jeton", 403),
             ("d-ailleurs", 200),
             ("documents", 200),
+            ("document-depose", 200),
             ("nouvelle-association", 200),
             ("nouvelle-association-rna-en-direct", 200),
             ("nouvelle-association-code-postal-en-direct", 200),
@@ -567,6 +581,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             .title
             .starts_with("Vérifiez votre messagerie")
     );
+    // A file dropped on its drop zone, sent by the page's script.
+    assert_eq!(named("document-depose").sent.as_deref(), Some("script"));
     assert!(
         named("deconnexion")
             .title

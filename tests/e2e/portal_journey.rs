@@ -1,6 +1,7 @@
-//! The association's whole journey in a real browser (Debian's Chromium): from signing up to
-//! the final report, the city's part done through the API between the steps, every page
-//! checked by axe-core and the Nu Html Checker.
+//! The association's whole journey in a real browser (Debian's Chromium), by keyboard alone
+//! (every field and button reached with Tab, the files chosen from their drop zone's button):
+//! from signing up to the final report, the city's part done through the API between the
+//! steps, every page checked by axe-core and the Nu Html Checker.
 
 use crate::grants::granted_today;
 use crate::requests::{City, act};
@@ -22,10 +23,11 @@ fn link_in(mail: &str, start: &str) -> String {
     mail[at..end].to_owned()
 }
 
-/// A form's fields as the browser types them: `#submit:field=value&…`.
+/// A form's fields typed by keyboard alone (each reached with Tab), then the form's button reached
+/// with Tab and pressed with Enter.
 fn typed(fields: &[(&str, &str)]) -> String {
     format!(
-        "#submit:{}",
+        "#keyboard:{}",
         serde_urlencoded::to_string(fields).expect("encoded")
     )
 }
@@ -64,7 +66,7 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     );
     let mail = app.mailed(email, "Confirmez votre adresse e-mail");
     let verify = link_in(&mail, "/compte/verification?jeton=");
-    step("confirmation", &format!("{}#submit", app.url(&verify)));
+    step("confirmation", &format!("{}#keyboard", app.url(&verify)));
     step(
         "connexion",
         &app.url(&format!(
@@ -143,7 +145,7 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
     );
     step(
         "contrat-engagement",
-        &format!("{vault}#press:Signer au nom de l'association"),
+        &format!("{vault}#keypress:Signer au nom de l'association"),
     );
     // She lists the association in the directory, its e-mail shown.
     let profile = app.url(&format!("/associations/{association}/profil"));
