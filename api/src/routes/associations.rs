@@ -151,34 +151,37 @@ pub struct AssociationView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A stored profile as the API shows it: its fields as they would be sent again (the one
+/// reading of a profile as typed is `ProfileInput`'s).
 impl From<AssociationProfile> for AssociationFields {
     fn from(p: AssociationProfile) -> Self {
+        let p = app::ProfileInput::from(p);
         AssociationFields {
             name: p.name,
             acronym: p.acronym,
-            rna: p.rna.map(|r| r.to_string()),
-            siret: p.siret.map(|s| s.to_string()),
+            rna: p.rna,
+            siret: p.siret,
             object: p.object,
             sectors: p.sectors,
             address: AddressInput {
                 street: p.address.street,
                 complement: p.address.complement,
-                postal_code: p.address.postal_code.to_string(),
+                postal_code: p.address.postal_code,
                 city: p.address.city,
             },
             creation_date: p.creation_date,
-            website: p.website.map(|w| w.as_str().to_owned()),
-            email: p.email.map(|e| e.to_string()),
-            phone: p.phone.map(|n| n.as_str().to_owned()),
+            website: p.website,
+            email: p.email,
+            phone: p.phone,
             directory_consent: p.directory_consent,
             legal_representative: p.legal_representative.map(|r| LegalRepresentativeInput {
                 name: r.name,
                 function: r.function,
-                email: r.email.map(|e| e.to_string()),
-                phone: r.phone.map(|n| n.as_str().to_owned()),
+                email: r.email,
+                phone: r.phone,
             }),
             target_publics: p.target_publics.into_iter().map(TargetPublicCode).collect(),
-            action_districts: p.action_districts.iter().map(|d| d.0).collect(),
+            action_districts: p.action_districts,
             public_contact: PublicContactFields {
                 email: p.public_contact.email,
                 phone: p.public_contact.phone,

@@ -11,7 +11,9 @@ use crate::Portal;
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
@@ -26,9 +28,11 @@ use simpa_domain::contact::EmailAddress;
 use simpa_domain::ids::AccountId;
 use simpa_domain::ids::AssociationId;
 use simpa_domain::policy::Action;
+use simpa_domain::policy::Subject;
 use simpa_domain::roles::MemberRole;
 use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_persistence::StoreError;
+use simpa_persistence::{DbConnection, StoreResult};
 use uuid::Uuid;
 
 /// What the profile's forms ask (inscribing one, editing it), as typed.
@@ -409,17 +413,16 @@ pub async fn change_role(
         let more = context! { errors => errors_shown(&errors), open => account.to_string() };
         return unprocessable(association_page(&portal, &req, &visitor, id, more).await);
     };
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let (association, account) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
-    let changed = portal
-        .runtime
-        .write(move |conn| members::change_role(conn, subject, association, account, role, now))
-        .await
-        .map(|m| {
-            let role = m.role.label().to_lowercase();
-            format!("{} est désormais {role} de l'association.", m.display_name)
-        });
-    managed(&portal, &req, &visitor, id, changed, &field).await
+    let account = AccountId::from_uuid(account);
+    let deed = move |conn: &mut DbConnection, subject, association, now| {
+        let m = members::change_role(conn, subject, association, account, role, now)?;
+        let role = m.role.label().to_lowercase();
+        Ok(format!(
+            "{} est désormais {role} de l'association.",
+            m.display_name
+        ))
+    };
+    manage(&portal, &req, &visitor, id, &field, deed).await
 }
 
 /// The president removes a member (themselves too, while another presides); the association
@@ -433,25 +436,21 @@ pub async fn remove_member(
     Posted(_): Posted<NoFields>,
 ) -> HttpResponse {
     let (id, account) = path.into_inner();
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let (association, member) = (AssociationId::from_uuid(id), AccountId::from_uuid(account));
-    let removed = portal
-        .runtime
-        .write(move |conn| members::remove(conn, subject, association, member, now))
-        .await;
-    if removed.is_ok() && member == visitor.account {
-        // Who left no longer reads the association's page.
-        return see_other("/compte");
-    }
-    let removed =
-        removed.map(|m| format!("{} ne fait plus partie de l'association.", m.display_name));
-    managed(
+    let member = AccountId::from_uuid(account);
+    let deed = move |conn: &mut DbConnection, subject, association, now| {
+        let m = members::remove(conn, subject, association, member, now)?;
+        Ok(format!(
+            "{} ne fait plus partie de l'association.",
+            m.display_name
+        ))
+    };
+    manage(
         &portal,
         &req,
         &visitor,
         id,
-        removed,
         &format!("retrait-{account}"),
+        deed,
     )
     .await
 }
@@ -466,30 +465,22 @@ pub async fn resend_invitation(
     Posted(_): Posted<NoFields>,
 ) -> HttpResponse {
     let (id, invitation) = path.into_inner();
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let (notifier, association) = (
-        portal.runtime.notifier.clone(),
-        AssociationId::from_uuid(id),
-    );
-    let sent = portal
-        .runtime
-        .write(move |conn| {
-            members::resend_invitation(conn, subject, association, invitation, now, &notifier)
-        })
-        .await
-        .map(|invited| {
-            format!(
-                "L'invitation est repartie à {}, avec un nouveau lien.",
-                invited.invitation.email
-            )
-        });
-    managed(
+    let notifier = portal.runtime.notifier.clone();
+    let deed = move |conn: &mut DbConnection, subject, association, now| {
+        let sent =
+            members::resend_invitation(conn, subject, association, invitation, now, &notifier)?;
+        let to = sent.invitation.email;
+        Ok(format!(
+            "L'invitation est repartie à {to}, avec un nouveau lien."
+        ))
+    };
+    manage(
         &portal,
         &req,
         &visitor,
         id,
-        sent,
         &format!("renvoi-{invitation}"),
+        deed,
     )
     .await
 }
@@ -504,43 +495,57 @@ pub async fn cancel_invitation(
     Posted(_): Posted<NoFields>,
 ) -> HttpResponse {
     let (id, invitation) = path.into_inner();
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let association = AssociationId::from_uuid(id);
-    let cancelled = portal
-        .runtime
-        .write(move |conn| members::cancel_invitation(conn, subject, association, invitation, now))
-        .await
-        .map(|i| {
-            format!(
-                "L'invitation de {} est annulée : son lien ne sert plus.",
-                i.email
-            )
-        });
-    managed(
+    let deed = move |conn: &mut DbConnection, subject, association, now| {
+        let to = members::cancel_invitation(conn, subject, association, invitation, now)?.email;
+        Ok(format!(
+            "L'invitation de {to} est annulée : son lien ne sert plus."
+        ))
+    };
+    manage(
         &portal,
         &req,
         &visitor,
         id,
-        cancelled,
         &format!("annulation-{invitation}"),
+        deed,
     )
     .await
 }
 
-/// The association's page once the president managed its people: what was done, or why it
-/// was refused at `field` (what the association may not lose, a president); another
-/// association's, or someone who may not, is not found.
-async fn managed(
+/// Does, in one transaction, what the president asked to the association's people (`deed`,
+/// which says what it did), then shows the association's page saying so, or why it was
+/// refused at `field` (what the association may not lose: a president). Another
+/// association's, or someone who may not, is not found; who left the association goes to
+/// their account's page (its page is no longer theirs).
+async fn manage(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
     id: Uuid,
-    done: Result<String, RunError>,
     field: &str,
+    deed: impl FnOnce(
+        &mut DbConnection,
+        Option<Subject>,
+        AssociationId,
+        DateTime<Utc>,
+    ) -> StoreResult<String>
+    + Send
+    + 'static,
 ) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let association = AssociationId::from_uuid(id);
+    let done = portal
+        .runtime
+        .write(move |conn| deed(conn, subject, association, now))
+        .await;
     match done {
         Ok(said_done) => {
-            association_page(portal, req, visitor, id, context! { managed => said_done }).await
+            let more = context! { managed => said_done };
+            let page = association_page(portal, req, visitor, id, more).await;
+            if page.status() == StatusCode::NOT_FOUND {
+                return see_other("/compte");
+            }
+            page
         }
         Err(RunError::Store(StoreError::Domain(
             DomainError::NotFound { .. } | DomainError::Forbidden,
