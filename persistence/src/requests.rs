@@ -1169,6 +1169,8 @@ pub fn view_at_read(
         Option<(String, bool)>,
     );
     let id = id.to_string();
+    let agreement = agreements::id.nullable().eq(grants::agreement_id);
+    let deliberation = deliberations::id.eq(grants::deliberation_id);
     let kept = kept_views::request_id
         .eq(requests::id)
         .and(kept_views::kind.eq(kind.code()));
@@ -1176,25 +1178,20 @@ pub fn view_at_read(
         .eq(requests::association_id)
         .and(association_members::account_id.eq(reader.to_string()));
     let account = accounts::id.eq(association_members::account_id);
-    let agreement = agreements::id.nullable().eq(grants::agreement_id);
-    let deliberation = deliberations::id.eq(grants::deliberation_id);
-    // The grant is found by the request's id as bound rather than by `requests.id`: on
-    // PostgreSQL, `requests.id` is COLLATE "C" and `grants.request_id` is not, and comparing
-    // them leaves its index unused (a grant was found by reading every grant); `kept_views.
-    // request_id` is "C" too. The joins bound to a value come last: building a join copies
-    // the joins before it, with their values.
+    // The joins bound to a value come last: building a join copies the joins before it, with
+    // their values (a sixth of the lookup's time when the grant's was first).
     // On the backend's own connection: through diesel's MultiConnection, a statement's SQL is
     // written again at each execution (a tenth of a kept page's time).
     let rows: Vec<Row> = on_each_backend!(&mut *conn, c => {
         requests::table
             .inner_join(campaigns::table)
             .inner_join(associations::table)
+            .left_join(grants::table)
+            .left_join(agreements::table.on(agreement))
+            .left_join(deliberations::table.on(deliberation))
             .left_join(kept_views::table.on(kept))
             .left_join(association_members::table.on(membership))
             .left_join(accounts::table.on(account))
-            .left_join(grants::table.on(grants::request_id.eq(id.clone())))
-            .left_join(agreements::table.on(agreement))
-            .left_join(deliberations::table.on(deliberation))
             .filter(requests::id.eq(&id))
             .select((
                 (

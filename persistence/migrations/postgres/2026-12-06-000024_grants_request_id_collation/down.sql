@@ -1,0 +1,1 @@
+ALTER TABLE grants ALTER COLUMN request_id TYPE TEXT COLLATE "default";
