@@ -309,6 +309,28 @@ fn an_association_is_created_and_its_president_invites_from_the_pages(backend: B
     );
     let (status, _, _) = treasurer.go(&location);
     assert_eq!(status, 404);
+
+    // She leaves once another presides: to her account's page, the association no longer hers.
+    let invited = "copresident@exemple.org";
+    let (status, _) = president.post_form(
+        &invitations,
+        &[
+            ("csrf", &csrf),
+            ("invite_email", invited),
+            ("invite_role", "president"),
+        ],
+        Some(&app.base),
+    );
+    assert_eq!(status, 200);
+    let token = app.mailed_token(invited, "Vous êtes invité·e%");
+    let other = app.new_user(invited);
+    crate::members::accept(&app, &other, &token).expect(201);
+    let own_removal = own_role.replace("/role", "/retrait");
+    let left = president.submit(&own_removal, &[("csrf", &csrf)], Some(&app.base));
+    assert_eq!(left.status, 303, "{}", left.body);
+    assert_eq!(left.location, Some(app.url("/compte")));
+    let (status, _, _) = president.go(&location);
+    assert_eq!(status, 404);
 }
 
 fn the_profile_is_edited_and_its_directory_card_previewed(backend: Backend) {

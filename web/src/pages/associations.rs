@@ -11,7 +11,6 @@ use crate::Portal;
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
@@ -422,7 +421,7 @@ pub async fn change_role(
             m.display_name
         ))
     };
-    manage(&portal, &req, &visitor, id, &field, deed).await
+    manage(&portal, &req, &visitor, id, &field, false, deed).await
 }
 
 /// The president removes a member (themselves too, while another presides); the association
@@ -450,6 +449,7 @@ pub async fn remove_member(
         &visitor,
         id,
         &format!("retrait-{account}"),
+        member == visitor.account,
         deed,
     )
     .await
@@ -480,6 +480,7 @@ pub async fn resend_invitation(
         &visitor,
         id,
         &format!("renvoi-{invitation}"),
+        false,
         deed,
     )
     .await
@@ -507,6 +508,7 @@ pub async fn cancel_invitation(
         &visitor,
         id,
         &format!("annulation-{invitation}"),
+        false,
         deed,
     )
     .await
@@ -515,14 +517,15 @@ pub async fn cancel_invitation(
 /// Does, in one transaction, what the president asked to the association's people (`deed`,
 /// which says what it did), then shows the association's page saying so, or why it was
 /// refused at `field` (what the association may not lose: a president). Another
-/// association's, or someone who may not, is not found; who left the association goes to
-/// their account's page (its page is no longer theirs).
+/// association's, or someone who may not, is not found; the president `leaving` it goes to
+/// their account's page once done (its page is no longer theirs).
 async fn manage(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
     id: Uuid,
     field: &str,
+    leaving: bool,
     deed: impl FnOnce(
         &mut DbConnection,
         Option<Subject>,
@@ -540,12 +543,11 @@ async fn manage(
         .await;
     match done {
         Ok(said_done) => {
-            let more = context! { managed => said_done };
-            let page = association_page(portal, req, visitor, id, more).await;
-            if page.status() == StatusCode::NOT_FOUND {
+            if leaving {
                 return see_other("/compte");
             }
-            page
+            let more = context! { managed => said_done };
+            association_page(portal, req, visitor, id, more).await
         }
         Err(RunError::Store(StoreError::Domain(
             DomainError::NotFound { .. } | DomainError::Forbidden,
