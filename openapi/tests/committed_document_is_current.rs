@@ -1,4 +1,5 @@
-//! The committed `openapi/openapi.json` must be what the code produces.
+//! The committed `openapi/openapi.json` must be what the code produces, and declare the rules
+//! the server checks.
 
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
@@ -33,5 +34,60 @@ fn every_operation_documents_its_errors_as_problems() {
                 );
             }
         }
+    }
+}
+
+/// Every value of `key` in `value`'s tree, with the object that holds it.
+fn holders<'a>(value: &'a serde_json::Value, key: &str, found: &mut Vec<&'a serde_json::Value>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.contains_key(key) {
+                found.push(value);
+            }
+            map.values().for_each(|v| holders(v, key, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| holders(v, key, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_document_declares_the_rules_the_server_checks() {
+    use simpa_domain::account::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+    let document: serde_json::Value = serde_json::from_str(&simpa_openapi::render()).expect("JSON");
+    // Every new password a client sends: the length the domain asks (the current one is
+    // whatever it was).
+    let schemas = &document["components"]["schemas"];
+    let mut passwords = 0;
+    for (name, schema) in schemas.as_object().expect("schemas") {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            if field == "password" || field == "new_password" {
+                passwords += 1;
+                assert_eq!(
+                    (&property["minLength"], &property["maxLength"]),
+                    (
+                        &serde_json::json!(PASSWORD_MIN_CHARS),
+                        &serde_json::json!(PASSWORD_MAX_CHARS)
+                    ),
+                    "{name}.{field}"
+                );
+            }
+        }
+    }
+    assert!(passwords >= 3, "{passwords} passwords");
+    // Every page size: what the pagination accepts.
+    let mut parameters = vec![];
+    holders(&document["paths"], "in", &mut parameters);
+    let limits: Vec<_> = parameters.iter().filter(|p| p["name"] == "limit").collect();
+    assert!(limits.len() >= 8, "{} limits", limits.len());
+    for limit in limits {
+        assert_eq!(
+            (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+            (
+                &serde_json::json!(1),
+                &serde_json::json!(simpa_api::pagination::MAX_LIMIT)
+            ),
+            "{limit}"
+        );
     }
 }

@@ -24,8 +24,8 @@ use uuid::Uuid;
 pub struct Registration {
     #[schema(example = "tresoriere@exemple.org")]
     pub email: String,
-    /// 10 to 128 characters.
-    #[schema(min_length = 10, max_length = 128)]
+    /// 12 to 128 characters.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     #[schema(example = "Camille Martin")]
     pub display_name: String,
