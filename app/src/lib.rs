@@ -22,6 +22,7 @@ pub mod indicators;
 pub mod instruction;
 pub mod jobs;
 pub mod juries;
+pub mod jury_lists;
 pub mod jury_sheets;
 pub mod members;
 pub mod notify;

@@ -165,7 +165,7 @@ pub fn parse_action_districts(numbers: &[i32]) -> Result<Vec<DistrictNumber>, Fi
     let mut sorted = numbers.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    if sorted.len() != numbers.len() || numbers.iter().any(|n| !(1..=20).contains(n)) {
+    if sorted.len() != numbers.len() || numbers.iter().any(|n| !DistrictNumber::PARIS.contains(n)) {
         return Err(Violation::new(
             "action_districts.invalid",
             "Les arrondissements d'action vont de 1 à 20, chacun une fois (aucun : tout Paris).",

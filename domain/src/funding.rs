@@ -44,6 +44,12 @@ pub const MAX_AGREEMENT_YEARS: u32 = 4;
 /// otherwise.
 pub const PAYMENT_DAYS: u64 = 60;
 
+/// What is payable now and not yet paid (never below nothing: more paid is a repayment's
+/// business).
+pub fn owed(payable_cents: i64, paid_cents: i64) -> i64 {
+    (payable_cents - paid_cents).max(0)
+}
+
 pub fn payment_due_on(notified_on: NaiveDate) -> NaiveDate {
     notified_on
         .checked_add_days(Days::new(PAYMENT_DAYS))
@@ -303,7 +309,7 @@ impl GrantMoney {
 
     /// What is payable now and not yet paid.
     pub fn owed_cents(&self) -> i64 {
-        (self.payable_cents() - self.paid_cents).max(0)
+        owed(self.payable_cents(), self.paid_cents)
     }
 
     /// What accepting the final report makes due: the installments waiting for it, unless a

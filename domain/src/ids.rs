@@ -83,6 +83,11 @@ id_type!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DistrictNumber(pub i32);
 
+impl DistrictNumber {
+    /// Paris's districts: what an association's action or a search may name.
+    pub const PARIS: std::ops::RangeInclusive<i32> = 1..=20;
+}
+
 impl fmt::Display for DistrictNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)

@@ -87,6 +87,18 @@ pub fn known_district(
     }
 }
 
+/// The district a search is narrowed to, if any: one of Paris's (errors name `district`).
+pub fn district_filter(number: Option<i32>) -> Result<Option<DistrictNumber>, crate::FieldError> {
+    match number {
+        Some(n) if !DistrictNumber::PARIS.contains(&n) => Err(crate::Violation::new(
+            "district.unknown",
+            "Les arrondissements vont de 1 à 20.",
+        )
+        .at("district")),
+        number => Ok(number.map(DistrictNumber)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ pub mod secrets;
 pub mod tokens;
 
 pub use caller::{Caller, Enrolling, bearer_token};
-pub use tokens::TokenKeys;
+pub use tokens::{TokenKeys, TokenResponse};
 
 use actix_web::HttpRequest;
 

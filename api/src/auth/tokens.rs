@@ -5,9 +5,30 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use simpa_domain::policy::Subject;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 const ISSUER: &str = "simpa";
+
+/// What a sign-in answers.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Bearer token for the `Authorization` header.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token, in seconds.
+    pub expires_in: i64,
+    /// For people: exchange it for new tokens before it expires. Absent for API clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The person's staff role requires a second factor they have not added yet: until they
+    /// do (`POST /me/two-factor`, then `/me/two-factor/confirm`), the access token serves
+    /// only that and reading their own account; other routes answer 403
+    /// `auth.second_factor_enrolment_required`. Renew the tokens once it is added.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor_enrolment_required: bool,
+}
 
 /// The claims of an access token. Roles are not in the token: they are read at each request,
 /// so a revoked role or a deactivated account stops working at once.
@@ -42,6 +63,23 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
+    /// The tokens of a sign-in: an access token, and the refresh token of people's sessions.
+    pub fn respond(
+        &self,
+        subject: Subject,
+        refresh_token: Option<String>,
+        must_enrol: bool,
+        now: DateTime<Utc>,
+    ) -> Result<TokenResponse, Problem> {
+        Ok(TokenResponse {
+            access_token: self.issue(subject, must_enrol, now)?,
+            second_factor_enrolment_required: must_enrol,
+            token_type: "Bearer",
+            expires_in: self.access_ttl.num_seconds(),
+            refresh_token,
+        })
+    }
+
     pub fn new(secret: &[u8], access_ttl: chrono::Duration) -> TokenKeys {
         // Only HS256 is accepted: `alg: none` and every other algorithm are refused.
         let mut validation = Validation::new(Algorithm::HS256);

@@ -1,14 +1,13 @@
 //! Signing in: access tokens (15 min), rotating refresh tokens, directions' API clients.
 
-use crate::auth::TokenKeys;
+use crate::auth::{TokenKeys, TokenResponse};
 use crate::input::JsonOrForm;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use simpa_app::sign_in::{self, PasswordSignIn, Refresh, SessionKind};
 use simpa_domain::DomainError;
 use simpa_domain::account::is_client_id;
@@ -41,25 +40,6 @@ pub enum TokenRequest {
         client_id: Option<String>,
         client_secret: Option<String>,
     },
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// Bearer token for the `Authorization` header.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Lifetime of the access token, in seconds.
-    pub expires_in: i64,
-    /// For people: exchange it for new tokens before it expires. Absent for API clients.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    /// The person's staff role requires a second factor they have not added yet: until they
-    /// do (`POST /me/two-factor`, then `/me/two-factor/confirm`), the access token serves
-    /// only that and reading their own account; other routes answer 403
-    /// `auth.second_factor_enrolment_required`. Renew the tokens once it is added.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub second_factor_enrolment_required: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -215,8 +195,7 @@ async fn password_grant(
     let (account, opened) =
         sign_in::with_password(&state.runtime, policy, rules, kind, signing_in).await??;
     let now = state.now();
-    respond(
-        keys,
+    keys.respond(
         Subject::Person(account),
         Some(opened.token),
         opened.must_enrol,
@@ -241,7 +220,7 @@ async fn refresh_grant(
             account,
             token,
             must_enrol,
-        } => respond(keys, Subject::Person(account), Some(token), must_enrol, now),
+        } => keys.respond(Subject::Person(account), Some(token), must_enrol, now),
         Refresh::Refused => Err(Problem::unauthenticated(
             "auth.invalid_refresh_token",
             "Jeton de rafraîchissement invalide, expiré ou révoqué : reconnectez-vous.",
@@ -284,26 +263,9 @@ async fn client_credentials_grant(
     let client =
         sign_in::throttled_apart(&state.runtime, policy, admitted, &claimed, &address).await?;
     match client {
-        Some(id) => respond(keys, Subject::Service(id), None, false, now),
+        Some(id) => keys.respond(Subject::Service(id), None, false, now),
         None => Err(invalid_client()),
     }
-}
-
-/// The tokens of a sign-in.
-pub(crate) fn respond(
-    keys: &TokenKeys,
-    subject: Subject,
-    refresh_token: Option<String>,
-    must_enrol: bool,
-    now: DateTime<Utc>,
-) -> Result<TokenResponse, Problem> {
-    Ok(TokenResponse {
-        access_token: keys.issue(subject, must_enrol, now)?,
-        second_factor_enrolment_required: must_enrol,
-        token_type: "Bearer",
-        expires_in: keys.access_ttl.num_seconds(),
-        refresh_token,
-    })
 }
 
 /// Signs out: the refresh token and every token of its sign-in are revoked. Access tokens

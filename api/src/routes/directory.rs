@@ -14,10 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use simpa_app::directory::{self as app, PublicCard, Search};
-use simpa_domain::Violation;
 use simpa_domain::association::Association;
 use simpa_domain::ids::AssociationId;
-use simpa_domain::ids::DistrictNumber;
+use simpa_domain::reference;
 use std::time::{Duration, SystemTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -215,17 +214,13 @@ pub async fn search_directory(
     let params = params.0;
     let limit = pagination::limit(params.limit)?;
     let after = pagination::decode_cursor(params.cursor.as_deref())?;
-    if params.district.is_some_and(|d| !(1..=20).contains(&d)) {
-        return Err(Problem::invalid_query(vec![
-            Violation::new("district.unknown", "Les arrondissements vont de 1 à 20.")
-                .at("district"),
-        ]));
-    }
+    let district =
+        reference::district_filter(params.district).map_err(|e| Problem::invalid_query(vec![e]))?;
     let page = state
         .read(move |conn| {
             let search = Search {
                 words: params.q.as_deref(),
-                district: params.district.map(DistrictNumber),
+                district,
                 sector: params.sector.as_deref(),
                 public: params.public.map(|p| p.0),
             };

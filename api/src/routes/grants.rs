@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::grants::{self as app, Payment, ReadableGrant, RepaymentOrder};
 use simpa_domain::DomainError;
-use simpa_domain::funding::{Installment, days_late};
+use simpa_domain::funding::{self, Installment, days_late};
 use simpa_domain::ids::RequestId;
 use simpa_persistence::grants::{self};
 use simpa_persistence::{DbConnection, StoreResult, associations, deliberations};
@@ -388,7 +388,7 @@ pub async fn payments_due(
             },
             granted_cents: d.cents,
             paid_cents: d.paid_cents,
-            owed_cents: (d.payable_cents - d.paid_cents).max(0),
+            owed_cents: funding::owed(d.payable_cents, d.paid_cents),
             due_on: d.due_on,
             days_late: days_late(d.due_on, today),
         })),

@@ -17,11 +17,12 @@ use simpa_app::indicators::Counted;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::final_report;
-use simpa_domain::ids::{CampaignId, DistrictNumber};
+use simpa_domain::ids::CampaignId;
 use simpa_domain::indicators::{
     Amounts, Step, StepSpan, payment_late, percentile, refusal_rate, step_late, step_spans,
     vote_to_first_payment,
 };
+use simpa_domain::reference;
 use simpa_domain::request::RequestState;
 use simpa_persistence::audit::NewAuditEvent;
 use simpa_persistence::indicators::RequestFigures;
@@ -398,12 +399,8 @@ pub async fn get_indicators(
 ) -> Result<HttpResponse, Problem> {
     let params = params.0;
     let csv = params.format == Some(Format::Csv);
-    if params.district.is_some_and(|d| !(1..=20).contains(&d)) {
-        return Err(Problem::invalid_query(vec![
-            Violation::new("district.unknown", "Les arrondissements vont de 1 à 20.")
-                .at("district"),
-        ]));
-    }
+    let district =
+        reference::district_filter(params.district).map_err(|e| Problem::invalid_query(vec![e]))?;
     let (now, today) = (state.now(), state.today());
     let filters = json!({
         "year": params.year,
@@ -416,7 +413,7 @@ pub async fn get_indicators(
             let counted = Counted {
                 year: params.year,
                 direction: params.direction.as_deref(),
-                district: params.district.map(DistrictNumber),
+                district,
                 campaign: params.campaign.map(CampaignId::from_uuid),
             };
             let found = simpa_app::indicators::figures(conn, caller.0, &counted)?;

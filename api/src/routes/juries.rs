@@ -19,19 +19,17 @@ use crate::views::requests::{AssociationRef, CampaignRef};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::juries::{
-    self as app, Counting, JuryAt, Standing, counted_sheet, out_of_sight, own_account,
-};
+use simpa_app::juries::{self as app, JuryAt, own_account};
+use simpa_app::jury_lists::{self, Listed, SeatSeen};
 use simpa_domain::DomainError;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::campaign::Campaign;
-use simpa_domain::ids::{AccountId, AssociationId, CampaignId, RequestId};
+use simpa_domain::ids::{AccountId, CampaignId, RequestId};
 use simpa_domain::jury::{JuryInput, SessionStatus};
-use simpa_domain::scoring::{CriterionInput, LastRequest, criteria_means};
+use simpa_domain::scoring::{CriterionInput, LastRequest};
 use simpa_persistence::audit::NewAuditEvent;
-use simpa_persistence::juries::{self, Seat};
-use simpa_persistence::{DbConnection, StoreError, StoreResult, associations, requests};
-use std::collections::HashMap;
+use simpa_persistence::juries;
+use simpa_persistence::{DbConnection, StoreError, StoreResult};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -370,90 +368,54 @@ pub struct CoverageView {
     pub items: Vec<CoverageLine>,
 }
 
+/// A request before the jury, as its lists show it.
+fn request_ref(listed: Listed) -> JuryRequestRef {
+    let Listed {
+        request: r,
+        association_name,
+    } = listed;
+    JuryRequestRef {
+        id: r.id.uuid(),
+        number: r.number.map(|n| n.to_string()),
+        title: r.content.title,
+        association: AssociationRef {
+            id: r.association.uuid(),
+            name: association_name,
+        },
+        state: RequestStateCode(r.facts.state),
+        requested_cents: r.content.requested_cents,
+    }
+}
+
+/// The jury's coverage as the caller may see it (a juror: their own seats).
 fn coverage(
     conn: &mut DbConnection,
     at: &JuryAt,
     only: Option<AccountId>,
 ) -> StoreResult<CoverageView> {
-    let standing = Standing::load(conn, &at.campaign, &at.jury, true)?;
-    let names = associations::names(
-        conn,
-        &standing
-            .candidates
-            .iter()
-            .map(|r| r.association)
-            .collect::<Vec<_>>(),
-    )?;
-    let juror_names: HashMap<AccountId, &str> = standing
-        .members
-        .iter()
-        .map(|m| (m.account, m.name.as_str()))
-        .collect();
-    let mut by_request: HashMap<RequestId, Vec<&Seat>> = HashMap::new();
-    for seat in &standing.seats {
-        by_request.entry(seat.request).or_default().push(seat);
-    }
-    let hidden = out_of_sight(
-        at,
-        &standing.candidates,
-        &standing.seats,
-        &standing.counting,
-    );
-    let mut items = Vec::new();
-    for r in &standing.candidates {
-        let seats = by_request.remove(&r.id).unwrap_or_default();
-        if hidden.contains(&r.id) {
-            continue;
-        }
-        if let Some(juror) = only {
-            // A juror sees the requests they sit on, not those they are recused from.
-            let mine = seats.iter().find(|s| s.juror == juror);
-            if mine.is_none_or(|s| standing.counting.excluded(s, r.association)) {
-                continue;
-            }
-        }
-        let counted: Vec<&&Seat> = seats
-            .iter()
-            .filter(|s| !standing.counting.excluded(s, r.association))
-            .collect();
-        let handed_in = counted.iter().filter(|s| s.handed_in_at.is_some()).count();
-        items.push(CoverageLine {
-            request: JuryRequestRef {
-                id: r.id.uuid(),
-                number: r.number.map(|n| n.to_string()),
-                title: r.content.title.clone(),
-                association: AssociationRef {
-                    id: r.association.uuid(),
-                    name: names
-                        .iter()
-                        .find(|(id, _)| *id == r.association)
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default(),
-                },
-                state: RequestStateCode(r.facts.state),
-                requested_cents: r.content.requested_cents,
-            },
-            seats: seats
-                .iter()
-                .filter(|s| only.is_none_or(|j| s.juror == j))
-                .map(|s| SeatLine {
+    let items = jury_lists::coverage(conn, at, only)?
+        .into_iter()
+        .map(|covered| CoverageLine {
+            request: request_ref(covered.listed),
+            seats: covered
+                .seats
+                .into_iter()
+                .map(|SeatSeen { seat, juror_name }| SeatLine {
                     juror: JurorRef {
-                        id: s.juror.uuid(),
-                        name: juror_names.get(&s.juror).copied().unwrap_or("?").to_owned(),
+                        id: seat.juror.uuid(),
+                        name: juror_name,
                     },
-                    declaration: s.declaration.map(DeclarationCode),
-                    automatic: s.automatic,
-                    drafted: s.marks.is_some(),
-                    handed_in: s.handed_in_at.is_some(),
+                    declaration: seat.declaration.map(DeclarationCode),
+                    automatic: seat.automatic,
+                    drafted: seat.marks.is_some(),
+                    handed_in: seat.handed_in_at.is_some(),
                 })
                 .collect(),
-            jurors: counted.len(),
-            handed_in,
-            flagged: standing
-                .rules
-                .too_few_sheets(u32::try_from(handed_in).unwrap_or(u32::MAX)),
-        });
-    }
+            jurors: covered.jurors,
+            handed_in: covered.handed_in,
+            flagged: covered.flagged,
+        })
+        .collect();
     Ok(CoverageView {
         status: SessionStatusCode(at.jury.status),
         items,
@@ -646,144 +608,79 @@ pub struct MinutesView {
 }
 
 fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<MinutesView> {
-    let jury = &at.jury;
-    let validated = jury.status == SessionStatus::Validated;
-    let mut standing = Standing::load(conn, &at.campaign, jury, true)?;
-    let placed = if validated {
-        let results = juries::results(conn, at.campaign.id)?;
-        // Once validated, its requests have left instruction: read them by id.
-        let ids: Vec<String> = results.iter().map(|p| p.request.to_string()).collect();
-        standing.candidates = requests::get_many(conn, &ids)?;
-        let associations: Vec<AssociationId> =
-            standing.candidates.iter().map(|r| r.association).collect();
-        standing.counting = Counting::load(conn, &standing.members, &associations)?;
-        results
-    } else {
-        standing.placed()
-    };
-    let association_of = standing.association_of();
-    let names = associations::names(conn, &association_of.values().copied().collect::<Vec<_>>())?;
-    let juror_names: HashMap<AccountId, String> = standing
-        .members
-        .iter()
-        .map(|m| (m.account, m.name.clone()))
-        .collect();
-    let juror_ref = |id: AccountId| JurorRef {
+    let minutes = jury_lists::minutes(conn, at)?;
+    let juror_ref = |id: AccountId, name: String| JurorRef {
         id: id.uuid(),
-        name: juror_names.get(&id).cloned().unwrap_or_default(),
+        name,
     };
-    let mut sheets_of: HashMap<RequestId, Vec<MinutesSheet>> = HashMap::new();
-    // The chair reads nothing of the requests it is recused from.
-    let hidden = out_of_sight(
-        at,
-        &standing.candidates,
-        &standing.seats,
-        &standing.counting,
-    );
-    let mut recusals = Vec::new();
-    for seat in &standing.seats {
-        let Some(association) = association_of.get(&seat.request) else {
-            continue;
-        };
-        if hidden.contains(&seat.request) {
-            continue;
-        }
-        if seat.recused() {
-            recusals.push(RecusalLine {
-                request_number: standing
-                    .candidates
-                    .iter()
-                    .find(|r| r.id == seat.request)
-                    .and_then(|r| r.number.map(|n| n.to_string())),
-                juror: juror_ref(seat.juror),
-                reason: seat.conflict_reason.clone(),
-                automatic: seat.automatic,
-                at: seat.declared_at,
-            });
-        }
-        if let Some(sheet) = counted_sheet(&standing.counting, seat, *association) {
-            let marks = seat.marks.clone().unwrap_or_default();
-            sheets_of
-                .entry(seat.request)
-                .or_default()
-                .push(MinutesSheet {
-                    juror: juror_ref(seat.juror),
-                    weighted_score: sheet.score,
-                    points: marks.iter().filter_map(|m| m.points).collect(),
-                    comments: marks.into_iter().map(|m| m.comment).collect(),
-                });
-        }
-    }
-    let criteria_count = jury.settings.grid.len();
-    let ranking: Vec<MinutesLine> = placed
-        .iter()
-        .filter(|p| !hidden.contains(&p.request))
-        .filter_map(|p| {
-            let r = standing.candidates.iter().find(|r| r.id == p.request)?;
-            let scores = sheets_of.remove(&p.request).unwrap_or_default();
-            let criteria_means =
-                criteria_means(scores.iter().map(|s| s.points.as_slice()), criteria_count);
-            Some(MinutesLine {
+    let ranking = minutes
+        .ranking
+        .into_iter()
+        .map(|ranked| {
+            let (p, opinion) = (ranked.placed, ranked.listed.request.facts.lead_opinion());
+            MinutesLine {
                 rank: p.rank,
-                request: JuryRequestRef {
-                    id: r.id.uuid(),
-                    number: r.number.map(|n| n.to_string()),
-                    title: r.content.title.clone(),
-                    association: AssociationRef {
-                        id: r.association.uuid(),
-                        name: names
-                            .iter()
-                            .find(|(id, _)| *id == r.association)
-                            .map(|(_, n)| n.clone())
-                            .unwrap_or_default(),
-                    },
-                    state: RequestStateCode(r.facts.state),
-                    requested_cents: r.content.requested_cents,
-                },
+                request: request_ref(ranked.listed),
                 score: p.score,
                 normalised_score: p.normalised,
                 sheets: p.sheets,
                 flagged: p.flagged,
-                opinion: r.facts.lead_opinion().map(OpinionCode),
-                proposed_cents: if validated {
-                    None
-                } else {
-                    r.facts.proposed_cents
-                },
+                opinion: opinion.map(OpinionCode),
+                proposed_cents: ranked.proposed_cents,
                 funded_cents: p.funded_cents,
                 allotment: AllotmentCode(p.allotment),
                 allotment_label: p.allotment.label(),
-                criteria_means,
-                scores,
-            })
+                criteria_means: ranked.criteria_means,
+                scores: ranked
+                    .sheets
+                    .into_iter()
+                    .map(|sheet| MinutesSheet {
+                        juror: juror_ref(sheet.juror, sheet.juror_name),
+                        weighted_score: sheet.weighted_score,
+                        points: sheet.points,
+                        comments: sheet.comments,
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    let envelope = standing.rules.envelope_cents;
-    let allocated = simpa_domain::money::total(placed.iter().map(|p| p.funded_cents));
+    let jury = &at.jury;
     Ok(MinutesView {
         campaign: campaign_ref(&at.campaign),
         status: SessionStatusCode(jury.status),
-        provisional: !validated,
+        provisional: minutes.provisional,
         criteria: CriterionFields::of_grid(&jury.settings.grid),
         normalise: jury.settings.normalise,
         min_score: jury.settings.min_score,
         min_scores: jury.settings.min_scores,
-        jurors: standing
+        jurors: minutes
             .members
-            .iter()
+            .into_iter()
             .map(|m| JurorView {
                 id: m.account.uuid(),
-                name: m.name.clone(),
+                name: m.name,
                 chair: m.chair,
                 joined_at: m.joined_at,
                 withdrawn_at: m.withdrawn_at,
             })
             .collect(),
-        envelope_cents: envelope,
-        allocated_cents: allocated,
-        envelope_left_cents: envelope.saturating_sub(allocated),
+        envelope_cents: minutes.envelope_cents,
+        allocated_cents: minutes.allocated_cents,
+        envelope_left_cents: minutes
+            .envelope_cents
+            .saturating_sub(minutes.allocated_cents),
         ranking,
-        recusals,
+        recusals: minutes
+            .recusals
+            .into_iter()
+            .map(|r| RecusalLine {
+                request_number: r.request_number.map(|n| n.to_string()),
+                juror: juror_ref(r.juror, r.juror_name),
+                reason: r.reason,
+                automatic: r.automatic,
+                at: r.at,
+            })
+            .collect(),
     })
 }
 

@@ -3,10 +3,9 @@
 //! pages will do the same with the same use cases; here the sign-in answers tokens, as the
 //! password grant does.
 
-use crate::auth::TokenKeys;
+use crate::auth::{TokenKeys, TokenResponse};
 use crate::input::Query;
 use crate::problem::{Problem, responses};
-use crate::routes::auth::{TokenResponse, respond};
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::{StatusCode, header};
@@ -193,7 +192,7 @@ pub async fn callback(
             sso::complete(conn, login.id, &identity, provisioning, &signing_in, rules)
         })
         .await?;
-    let tokens = respond(&keys, Subject::Person(account), Some(refresh), false, now)?;
+    let tokens = keys.respond(Subject::Person(account), Some(refresh), false, now)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(cookie(&state, None))

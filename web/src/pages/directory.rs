@@ -68,7 +68,7 @@ pub async fn directory(
     // A district that is not one is no filter.
     let district = arrondissement
         .and_then(|d| d.parse::<i32>().ok())
-        .filter(|d| (1..=20).contains(d));
+        .filter(|d| DistrictNumber::PARIS.contains(d));
     let words = q.clone().filter(|q| !q.trim().is_empty());
     let found = portal
         .runtime
@@ -91,7 +91,7 @@ pub async fn directory(
         .into_iter()
         .map(|a| card_shown(&portal, PublicCard::from(a)))
         .collect();
-    let districts: Vec<Value> = (1..=20)
+    let districts: Vec<Value> = DistrictNumber::PARIS
         .map(|n| context! { number => n, label => format!("{} arrondissement", ordinal(DistrictNumber(n))) })
         .collect();
     let data = context! {
