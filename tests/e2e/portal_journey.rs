@@ -1,13 +1,19 @@
 //! The association's whole journey in a real browser (Debian's Chromium), by keyboard alone
 //! (every field and button reached with Tab, the files chosen from their drop zone's button):
-//! from signing up to the final report, the city's part done through the API between the
-//! steps, every page checked by axe-core and the Nu Html Checker.
+//! from signing up to the final report and its rework, the city's part done through the API
+//! between the steps; then her account's care (an invitation accepted, her password changed,
+//! an authentication app added and signing in with its code); every page checked by axe-core
+//! and the Nu Html Checker.
 
 use crate::grants::granted_today;
+use crate::portal::hidden;
 use crate::requests::{City, act};
+use crate::two_factor::code;
+use chrono::TimeDelta;
 use serde_json::json;
+use simpa_domain::two_factor::TotpSecret;
 use simpa_tests::browser::{Journey, Visited};
-use simpa_tests::client::PASSWORD;
+use simpa_tests::client::{PASSWORD, association_body};
 use simpa_tests::documents::pdf;
 use simpa_tests::{Backend, on_both_backends};
 
@@ -329,6 +335,18 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         .expect(200)
         .clone();
     assert_eq!(report["status"], "filed", "{report}");
+    // The city asks her to rework it: the page says why and gives the form back as filed.
+    app.post(
+        &format!("/api/v1/requests/{request}/final-report/ask-changes"),
+        Some(&city.dac.access),
+        &json!({"reason": "Joignez le détail des achats."}),
+    )
+    .expect(200);
+    step("compte-rendu-a-reprendre", &at("compte-rendu"));
+    let page = page_html("compte-rendu-a-reprendre");
+    assert!(page.contains("Joignez le détail des achats."), "{page}");
+    assert!(page.contains("value=\"20000\""), "{page}");
+    assert!(page.contains("Déposer le compte rendu</button>"), "{page}");
 
     // She ends all her sessions from elsewhere: this browser is signed out at its next page.
     app.delete("/api/v1/me/sessions", Some(&lea.access))
@@ -338,6 +356,82 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
         &app.url(&format!("/demandes/{request}")),
     );
     assert!(signed_out.contains("/connexion"), "{signed_out}");
+    // She signs in again and is back where she was.
+    let back = step(
+        "reconnexion",
+        &typed(&[("email", email), ("password", PASSWORD)]),
+    );
+    assert!(back.ends_with(&format!("/demandes/{request}")), "{back}");
+
+    // A neighbouring association invites her; she accepts from the e-mail's link.
+    let neighbour = app.new_user("voisine@exemple.org");
+    let voisins = app.create_association(
+        &neighbour,
+        &association_body("Les Voisins du Canal", "W751000005", "73282932000074"),
+    );
+    crate::members::invite(app, &neighbour, &voisins, email, "manager");
+    let mail = app.mailed(email, "%Les Voisins du Canal");
+    let invitation = link_in(&mail, "/compte/invitation?jeton=");
+    step(
+        "invitation-acceptee",
+        &format!("{}#keypress:Accepter l'invitation", app.url(&invitation)),
+    );
+    let page = page_html("invitation-acceptee");
+    assert!(
+        page.contains("Vous rejoignez « Les Voisins du Canal »"),
+        "{page}"
+    );
+
+    // She changes her password: every session ends, this one too.
+    let new_password = "un autre mot de passe, plus long";
+    step(
+        "mot-de-passe-change",
+        &app.url(&format!(
+            "/compte/mot-de-passe{}",
+            typed(&[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+            ])
+        )),
+    );
+    assert!(page_html("mot-de-passe-change").contains("Votre mot de passe a changé"));
+    let signed_in = |password: &str| {
+        app.url(&format!(
+            "/connexion?retour=%2Fcompte{}",
+            typed(&[("email", email), ("password", password)])
+        ))
+    };
+    let home = step("connexion-nouveau-mot-de-passe", &signed_in(new_password));
+    assert!(home.ends_with("/compte"), "{home}");
+
+    // She adds an authentication app: the key shown, the app's code typed, her recovery
+    // codes shown once; signing in then asks for a code.
+    step(
+        "double-authentification",
+        &app.url("/compte/double-authentification#keypress:Ajouter une application"),
+    );
+    let secret = hidden(&page_html("double-authentification"), "secret");
+    let secret = TotpSecret::from_base32(&secret).expect("the key shown");
+    step(
+        "codes-de-secours",
+        &typed(&[("code", &code(app, &secret, 0))]),
+    );
+    let page = page_html("codes-de-secours");
+    assert!(page.contains("Double authentification activée"), "{page}");
+    let recovery = page
+        .split("<li>")
+        .skip(1)
+        .filter(|item| item.len() > 14 && item.as_bytes()[4] == b'-' && item.as_bytes()[9] == b'-')
+        .count();
+    assert_eq!(recovery, 10, "{page}");
+    app.clock.advance(TimeDelta::seconds(30));
+    let asked = step("connexion-code", &signed_in(new_password));
+    assert!(asked.contains("/connexion/code"), "{asked}");
+    let home = step(
+        "compte-avec-code",
+        &typed(&[("code", &code(app, &secret, 0))]),
+    );
+    assert!(home.ends_with("/compte"), "{home}");
 
     let visits = browser.end();
     // The files were dropped on their drop zones and sent by the page's script, which says
