@@ -152,7 +152,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
                 .app_data::<web::Data<Portal>>()
                 .expect("the portal's pages have the portal");
             let refusal = |status: StatusCode, why: &'static str| {
-                let mut answer = crate::pages::refused(portal);
+                let mut answer = crate::answers::refused(portal);
                 *answer.status_mut() = status;
                 actix_web::Error::from(InternalError::from_response(why, answer))
             };

@@ -11,8 +11,10 @@
 //! by step and followed to the grant, the agreement and the final report. Who is signed in is
 //! `session`'s; the anti-forgery token is `csrf`'s. The staff's workspace comes next.
 
+mod answers;
 mod assets;
 mod csrf;
+mod forms;
 mod pages;
 mod render;
 mod session;
@@ -133,5 +135,5 @@ fn scope(
         .wrap(middleware::Compress::default())
         .service(assets::serve)
         .configure(pages::configure)
-        .default_service(web::to(pages::not_found))
+        .default_service(web::to(answers::not_found))
 }

@@ -2,7 +2,6 @@
 //! rendered inside the layout with the city's name and the styles' address.
 
 use crate::Portal;
-use crate::session::Visitor;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use minijinja::{Environment, Value, context};
@@ -116,6 +115,14 @@ pub struct Page {
     status: StatusCode,
 }
 
+/// Who is signed in, as a page's header shows them.
+pub trait SignedIn {
+    /// The browser's anti-forgery token, for the header's form (signing out).
+    fn csrf(&self) -> &str;
+    /// Their role requires a second factor they have not proved yet: the header says so.
+    fn must_enrol(&self) -> bool;
+}
+
 impl Page {
     pub fn new(template: &'static str, data: Value) -> Page {
         Page {
@@ -137,8 +144,8 @@ impl Page {
     }
 
     /// The page of someone signed in: its header offers their account and signing out.
-    pub fn visitor(self, visitor: &Visitor) -> Page {
-        let signed_in = context! { csrf => visitor.csrf.clone(), must_enrol => visitor.must_enrol };
+    pub fn visitor(self, visitor: &impl SignedIn) -> Page {
+        let signed_in = context! { csrf => visitor.csrf(), must_enrol => visitor.must_enrol() };
         self.with(context! { signed_in => signed_in })
     }
 

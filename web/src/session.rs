@@ -34,6 +34,16 @@ pub struct Visitor {
     pub csrf: String,
 }
 
+impl crate::render::SignedIn for Visitor {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    fn must_enrol(&self) -> bool {
+        self.must_enrol
+    }
+}
+
 impl Visitor {
     /// Who acts, for the use cases.
     pub fn subject(&self) -> Option<Subject> {
@@ -130,7 +140,7 @@ async fn signed_in(req: &HttpRequest) -> Result<Visitor, actix_web::Error> {
         Ok(Some(visitor)) => Ok(visitor),
         Ok(None) => Err(InternalError::from_response("elsewhere first", to_sign_in(req)).into()),
         Err(error) => {
-            let answer = crate::pages::failed(portal, error);
+            let answer = crate::answers::failed(portal, error);
             Err(InternalError::from_response("a session", answer).into())
         }
     }

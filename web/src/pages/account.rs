@@ -2,9 +2,10 @@
 //! sessions (each can be ended), changing their password, and accepting an invitation to join
 //! an association (`/compte/invitation?jeton=…`, the link of the invitation's e-mail).
 
-use super::{errors_page, failed, field_errors, form_page, see_other};
 use crate::Portal;
+use crate::answers::{failed, see_other};
 use crate::csrf::{NoFields, Posted};
+use crate::forms::{errors_page, field_errors, form_page};
 use crate::render::Page;
 use crate::session::{self, Enrolling, Visitor};
 use actix_web::http::StatusCode;
@@ -106,7 +107,7 @@ pub async fn end_session(
         }
         Ok(()) => see_other("/compte"),
         Err(RunError::Store(StoreError::Domain(DomainError::NotFound { .. }))) => {
-            super::not_found_page(&portal)
+            crate::answers::not_found_page(&portal)
         }
         Err(error) => failed(&portal, error),
     }
@@ -215,7 +216,7 @@ pub async fn accept_invitation(
                 DomainError::NotFound { .. } => {
                     "Cette invitation n'existe pas ou a été annulée : demandez au président ou à la présidente de l'association de vous inviter de nouveau.".to_owned()
                 }
-                other => super::said(other),
+                other => crate::answers::said(other),
             };
             Page::new("invitation_refused.html", context! { message => message })
                 .status(StatusCode::UNPROCESSABLE_ENTITY)

@@ -4,9 +4,10 @@
 //! what it does is a button's (a form posted), so that a mail filter opening links does
 //! nothing.
 
-use super::{client_address, failed, field_errors, form_errors, form_page, too_many};
 use crate::Portal;
+use crate::answers::{failed, too_many};
 use crate::csrf::Posted;
+use crate::forms::{client_address, field_errors, form_errors, form_page};
 use crate::render::Page;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};

@@ -3,12 +3,12 @@
 //! president the forms that invite someone, change a member's role, remove a member, send an
 //! invitation again or cancel it). Another association's page is not found.
 
-use super::{
-    asking_for, errors_page, errors_shown, failed, field_error, field_errors, form_page,
-    not_found_page, said, see_other, unless_hidden, unprocessable,
-};
 use crate::Portal;
+use crate::answers::{failed, not_found_page, said, see_other, unless_hidden};
 use crate::csrf::{NoFields, Posted};
+use crate::forms::{
+    asking_for, errors_page, errors_shown, field_error, field_errors, form_page, unprocessable,
+};
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};

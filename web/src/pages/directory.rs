@@ -3,8 +3,8 @@
 //! (`/annuaire/{id}/carte`: no header, framing allowed, cached five minutes). Nobody signs in;
 //! a card shows only what the association made public (see `app::directory::PublicCard`).
 
-use super::{failed, not_found_page};
 use crate::Portal;
+use crate::answers::{failed, not_found_page};
 use crate::render::Page;
 use crate::session::Enrolling;
 use actix_web::http::header;
@@ -38,7 +38,7 @@ pub(super) fn card_shown(portal: &Portal, card: PublicCard) -> Value {
         email => card.email,
         phone => card.phone,
         website => card.website,
-        updated_on => super::city_date(portal, card.updated_at),
+        updated_on => crate::answers::city_date(portal, card.updated_at),
     }
 }
 

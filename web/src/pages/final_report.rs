@@ -5,11 +5,10 @@
 
 use super::requests::load;
 use super::typed::{self, Typed, field};
-use super::{
-    city_date, errors_page, field_errors, form_page, see_other, unless_hidden, unprocessable,
-};
 use crate::Portal;
+use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
+use crate::forms::{errors_page, field_errors, form_page, unprocessable};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -236,7 +235,7 @@ pub async fn file_report(
         Err(RunError::Store(StoreError::Domain(
             DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
             // The form may be gone (a report under review): said at the top of the page.
-        ))) => vec![super::field_error("contenu", message)],
+        ))) => vec![crate::forms::field_error("contenu", message)],
         Err(error) => match field_errors(&error) {
             Some(errors) => errors.iter().map(form_field).collect(),
             None => return unless_hidden(&portal, error),

@@ -4,57 +4,23 @@
 //! president, to sign.
 
 use super::requests::load;
-use super::{city_date, errors_page, field_error, form_page, see_other, unless_hidden};
 use crate::Portal;
+use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
+use crate::forms::{errors_page, field_error, form_page};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::agreements;
-use simpa_app::grants::Followed;
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
 use simpa_domain::agreement::AgreementStatus;
-use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
-use simpa_domain::wording::long_french_date;
 use simpa_persistence::StoreError;
 use simpa_persistence::agreements::Side;
 use uuid::Uuid;
-
-/// The grant as the request's page shows it.
-pub(super) fn grant_shown(followed: &Followed, requested_cents: i64, request: Uuid) -> Value {
-    let grant = &followed.grant;
-    context! {
-        voted => euros(grant.cents),
-        asked => euros(requested_cents),
-        less => grant.cents < requested_cents,
-        voted_on => long_french_date(grant.voted_on),
-        deliberation => followed.deliberation.as_ref().map(|d| context! {
-            reference => d.reference.to_string(),
-            title => d.title,
-            session_on => long_french_date(d.session_on),
-        }),
-        installments => grant.installments.iter().map(|i| context! {
-            amount => euros(i.cents), due => i.due.label(),
-        }).collect::<Vec<_>>(),
-        payments => grant.payments.iter().map(|p| context! {
-            amount => euros(p.cents), paid_on => long_french_date(p.paid_on), reference => p.reference,
-        }).collect::<Vec<_>>(),
-        paid => euros(grant.paid_cents),
-        left => euros((grant.cents - grant.paid_cents).max(0)),
-        report_due_on => long_french_date(grant.final_report_due_on),
-        report_accepted_on => grant.report_accepted_on.map(long_french_date),
-        agreement => followed.agreement.as_ref().map(|a| context! {
-            status => a.status.label(),
-            to_sign => a.status == AgreementStatus::Drafted,
-            reference => a.reference,
-            address => format!("/demandes/{request}/convention"),
-        }),
-    }
-}
 
 /// The agreement's page: its text, its state, who signed, and for the president while it
 /// waits for the association, the form that signs it.
@@ -144,7 +110,9 @@ pub async fn sign(
             "read",
             "Cochez la case pour dire que vous avez lu la convention et la signez.",
         );
-        return super::unprocessable(agreement_page(&portal, &req, &visitor, id, &[error]).await);
+        return crate::forms::unprocessable(
+            agreement_page(&portal, &req, &visitor, id, &[error]).await,
+        );
     }
     let (shown, _) = match load(&portal, &visitor, id).await {
         Ok(found) => found,
@@ -183,5 +151,5 @@ pub async fn sign(
         Err(error) => return unless_hidden(&portal, error),
     };
     let page = agreement_page(&portal, &req, &visitor, id, &[field_error("read", message)]).await;
-    super::unprocessable(page)
+    crate::forms::unprocessable(page)
 }

@@ -17,7 +17,7 @@ pub async fn home(portal: web::Data<Portal>, visitor: Option<Enrolling>) -> Http
         .await
     {
         Ok(open) => open,
-        Err(error) => return super::failed(&portal, error),
+        Err(error) => return crate::answers::failed(&portal, error),
     };
     let campaigns: Vec<_> = open
         .into_iter()

@@ -6,10 +6,11 @@
 
 use super::requests::{STEP_COUNT, STEPS, Step, anchor, load};
 use super::typed::{self, Typed, field};
-use super::unless_hidden;
-use super::{errors_page, field_error, form_page, not_found_page, see_other};
 use crate::Portal;
+use crate::answers::unless_hidden;
+use crate::answers::{not_found_page, see_other};
 use crate::csrf::Posted;
+use crate::forms::{errors_page, field_error, form_page};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -461,5 +462,5 @@ pub async fn save_step(
         Err(error) => return unless_hidden(&portal, error),
     };
     let page = step_page(&portal, &req, &visitor, id, &slug, Some(&typed), &errors).await;
-    super::unprocessable(page)
+    crate::forms::unprocessable(page)
 }

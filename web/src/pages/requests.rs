@@ -3,12 +3,10 @@
 //! everything before it is submitted; the receipt. The CERFA sections, one step each, are in
 //! `request_steps.rs`.
 
-use super::{
-    city_date, date_in, errors_page, failed, field_error, field_errors, form_page, see_other,
-    unless_hidden,
-};
 use crate::Portal;
+use crate::answers::{city_date, date_in, failed, see_other, unless_hidden};
 use crate::csrf::Posted;
+use crate::forms::{errors_page, field_error, field_errors, form_page};
 use crate::render::{Page, fill, html_answer};
 use crate::session::{self, Visitor};
 use actix_web::http::StatusCode;
@@ -20,11 +18,13 @@ use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::campaigns::open_now;
 use simpa_app::clock::CityNow;
+use simpa_app::grants::Followed;
 use simpa_app::instruction::{act_as_reader, what_is_missing};
 use simpa_app::request_content::ContentInput;
 use simpa_app::requests::{self, Shown};
 use simpa_app::runtime::RunError;
 use simpa_app::sign_in;
+use simpa_domain::agreement::AgreementStatus;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
 use simpa_domain::history::Event;
@@ -217,7 +217,7 @@ fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value
         }).collect::<Vec<_>>(),
         withdrawable => shown.possible.contains(&ActionKind::Withdraw),
         resubmission => request.facts.state == RequestState::Incomplete,
-        grant => shown.grant.as_ref().map(|g| super::grant::grant_shown(g, request.content.requested_cents, request.id.uuid())),
+        grant => shown.grant.as_ref().map(|g| grant_shown(g, request.content.requested_cents, request.id.uuid())),
     }
 }
 
@@ -804,4 +804,36 @@ pub async fn start(
         },
     };
     new_request_form(&portal, &req, &visitor, association, &form, &errors).await
+}
+
+/// The grant as the request's page shows it.
+fn grant_shown(followed: &Followed, requested_cents: i64, request: Uuid) -> Value {
+    let grant = &followed.grant;
+    context! {
+        voted => euros(grant.cents),
+        asked => euros(requested_cents),
+        less => grant.cents < requested_cents,
+        voted_on => long_french_date(grant.voted_on),
+        deliberation => followed.deliberation.as_ref().map(|d| context! {
+            reference => d.reference.to_string(),
+            title => d.title,
+            session_on => long_french_date(d.session_on),
+        }),
+        installments => grant.installments.iter().map(|i| context! {
+            amount => euros(i.cents), due => i.due.label(),
+        }).collect::<Vec<_>>(),
+        payments => grant.payments.iter().map(|p| context! {
+            amount => euros(p.cents), paid_on => long_french_date(p.paid_on), reference => p.reference,
+        }).collect::<Vec<_>>(),
+        paid => euros(grant.paid_cents),
+        left => euros((grant.cents - grant.paid_cents).max(0)),
+        report_due_on => long_french_date(grant.final_report_due_on),
+        report_accepted_on => grant.report_accepted_on.map(long_french_date),
+        agreement => followed.agreement.as_ref().map(|a| context! {
+            status => a.status.label(),
+            to_sign => a.status == AgreementStatus::Drafted,
+            reference => a.reference,
+            address => format!("/demandes/{request}/convention"),
+        }),
+    }
 }

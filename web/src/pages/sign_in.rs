@@ -2,11 +2,10 @@
 //! and out (`/deconnexion`). Each page comes back to where the person was going (`retour`, a
 //! path of this site).
 
-use super::{
-    back_to, client_address, failed, field_error, form_errors, form_page, said, see_other, too_many,
-};
 use crate::Portal;
+use crate::answers::{failed, said, see_other, too_many};
 use crate::csrf::{NoFields, Posted};
+use crate::forms::{back_to, client_address, field_error, form_errors, form_page};
 use crate::render::Page;
 use crate::session::{self, CODE_STEP_COOKIE, Enrolling};
 use actix_web::http::header;

@@ -2,11 +2,10 @@
 //! e-mail confirms the address. Whether the address already had an account is not told apart
 //! (its owner is told by e-mail instead).
 
-use super::{
-    asking_for, client_address, failed, field_errors, form_errors, form_page, see_other, too_many,
-};
 use crate::Portal;
+use crate::answers::{failed, see_other, too_many};
 use crate::csrf::Posted;
+use crate::forms::{asking_for, client_address, field_errors, form_errors, form_page};
 use crate::render::Page;
 use crate::session::Enrolling;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};

@@ -4,9 +4,10 @@
 //! too: the person signs in again, with a code. Staff whose role requires it reach this page
 //! before any other.
 
-use super::{errors_shown, failed, field_errors, form_page};
 use crate::Portal;
+use crate::answers::failed;
 use crate::csrf::{NoFields, Posted};
+use crate::forms::{errors_shown, field_errors, form_page};
 use crate::render::Page;
 use crate::session::{self, Enrolling};
 use actix_web::http::StatusCode;

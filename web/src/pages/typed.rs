@@ -3,7 +3,7 @@
 //! the rules see it: a date, a whole number, an amount in euros. Each read that fails says so
 //! at its field.
 
-use super::field_error;
+use crate::forms::field_error;
 use chrono::NaiveDate;
 use simpa_domain::FieldError;
 use simpa_domain::money::parse_whole_euros;

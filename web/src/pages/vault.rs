@@ -3,7 +3,9 @@
 //! with its state in words, what to do next, and the versions filed, newest first; and
 //! confirming that the profile is still accurate.
 
-use super::{city_date, date_in, failed, not_found_page, refused, see_other, unless_hidden};
+use crate::answers::{
+    city_date, date_in, failed, not_found_page, refused, see_other, unless_hidden,
+};
 use crate::csrf::{NoFields, Posted};
 use crate::render::Page;
 use crate::session::Visitor;
@@ -201,7 +203,7 @@ async fn vault_page(
             .join(","),
         ..more
     };
-    super::form_page(portal, req, Page::new("vault.html", data).visitor(visitor))
+    crate::forms::form_page(portal, req, Page::new("vault.html", data).visitor(visitor))
 }
 
 /// The association confirms that its profile is still accurate.
@@ -308,13 +310,13 @@ pub async fn file_document(
             refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
         ) => {
             tracing::info!(%refused, "an upload from the portal could not be read");
-            return super::refused(&portal);
+            return crate::answers::refused(&portal);
         }
         Err(UploadError::Invalid(error)) => {
             return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
         }
         Err(other) => {
-            let error = super::field_error("file", other.to_string());
+            let error = crate::forms::field_error("file", other.to_string());
             return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
         }
     };
@@ -370,8 +372,8 @@ async fn upload_refused(
         .collect();
     // What was typed is shown again (the file has to be chosen again: no browser lets a page
     // choose it).
-    let more = context! { errors => super::errors_shown(&errors), open => kind, typed };
-    super::unprocessable(vault_page(portal, req, visitor, id, more).await)
+    let more = context! { errors => crate::forms::errors_shown(&errors), open => kind, typed };
+    crate::forms::unprocessable(vault_page(portal, req, visitor, id, more).await)
 }
 
 /// One filed version's file, for whom may read the association's documents (its members):

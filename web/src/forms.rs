@@ -1,0 +1,128 @@
+//! What the pages' forms share: the page with the browser's anti-forgery token, sent back
+//! with its errors (422) said at their fields, where a form sends the browser back, and the
+//! address that sent it (for throttling).
+
+use crate::render::Page;
+use crate::{Portal, csrf};
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use minijinja::{Value, context};
+use simpa_app::runtime::RunError;
+use simpa_domain::{DomainError, FieldError};
+use simpa_persistence::StoreError;
+
+/// A page with a form: the browser's anti-forgery token in its data (and its cookie set).
+pub(crate) fn form_page(portal: &Portal, req: &HttpRequest, page: Page) -> HttpResponse {
+    page.with(context! { csrf => csrf::token(req) })
+        .answer(portal)
+}
+
+/// A form sent back with what was wrong (422): `errors` are `{field, message}`.
+pub(crate) fn form_errors(
+    portal: &Portal,
+    req: &HttpRequest,
+    template: &'static str,
+    errors: &[FieldError],
+    data: Value,
+) -> HttpResponse {
+    form_page(portal, req, errors_page(template, errors, data))
+}
+
+/// The page of a form sent back with what was wrong (422; the form alone when nothing is),
+/// to answer with [`form_page`].
+pub(crate) fn errors_page(template: &'static str, errors: &[FieldError], data: Value) -> Page {
+    if errors.is_empty() {
+        return Page::new(template, data);
+    }
+    Page::new(
+        template,
+        context! { errors => errors_shown(errors), ..data },
+    )
+    .status(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// A page answered 422 (a form sent back with its errors), unless it is already an error.
+pub(crate) fn unprocessable(mut answer: HttpResponse) -> HttpResponse {
+    if answer.status().is_success() {
+        *answer.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    answer
+}
+
+/// Errors as the templates show them: `{field, message}`, the field named as the form names
+/// it (a rule's `address.street` is the form's `address_street`).
+pub(crate) fn errors_shown(errors: &[FieldError]) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| context! { field => e.field.replace(['.', '[', ']'], "_"), message => e.message })
+        .collect()
+}
+
+/// The errors of fields left empty said as what to type ("Saisissez le nom de
+/// l'association"), so that the error summary tells them apart: `what` names each field
+/// ("le nom de l'association"), `typed` gives what the form held.
+pub(crate) fn asking_for(
+    errors: &[FieldError],
+    typed: impl Fn(&str) -> String,
+    what: &[(&str, &str)],
+) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|error| {
+            match what
+                .iter()
+                .find(|(field, _)| error.field.replace('.', "_") == *field)
+            {
+                Some((field, named)) if typed(field).trim().is_empty() => {
+                    field_error(&error.field, format!("Saisissez {named}."))
+                }
+                _ => error.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The fields a rule refused, from a use case's failure.
+pub(crate) fn field_errors(error: &RunError) -> Option<&[FieldError]> {
+    match error {
+        RunError::Store(StoreError::Domain(DomainError::Invalid(errors))) => Some(errors),
+        _ => None,
+    }
+}
+
+/// One field's refusal.
+pub(crate) fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: "form",
+        message: message.into(),
+    }
+}
+
+/// Where a page sends the browser back to: a path of this site only (not `//elsewhere`), or
+/// the account's page.
+pub(crate) fn back_to(retour: Option<&str>) -> String {
+    // Browsers drop tabs and line breaks from addresses and read `\` as `/`: `/\t/elsewhere`
+    // would lead away. Printable characters only, and a path that names no other host.
+    let of_this_site = |path: &str| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    };
+    match retour {
+        Some(path) if of_this_site(path) => path.to_owned(),
+        _ => "/compte".to_owned(),
+    }
+}
+
+/// The client's address as throttling counts it (its proxy's header when trusted).
+pub(crate) fn client_address(portal: &Portal, req: &HttpRequest) -> String {
+    simpa_app::throttle::client_address(
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok()),
+        req.peer_addr().map(|a| a.ip()),
+        portal.settings.trust_forwarded_for,
+    )
+}
