@@ -41,6 +41,7 @@ impl AppState {
             templates: templates.linking_to(&config.mail.account_links),
             link: config.mail.request_link.clone(),
             accounts: config.mail.account_links.clone(),
+            timezone: config.timezone,
         };
         let runtime = Runtime::new(
             db,

@@ -3,7 +3,10 @@
 //! covers be paid; its text is drawn from the template.
 
 use crate::access::{person, require};
+use crate::clock::CityNow;
+use crate::grants::agreement_gate;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use simpa_domain::DomainError;
 use simpa_domain::agreement::{
     self as rules, AgreementDocument, AgreementStatus, Article, YearAmount,
@@ -131,7 +134,7 @@ pub fn sign(
     id: Uuid,
     expected: Option<i64>,
     side: Side,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<Readable> {
     let actor = load_actor(conn, subject)?;
     let association = readable(conn, &actor, id)?.agreement.association;
@@ -150,12 +153,13 @@ pub fn sign(
     let signature = Signature {
         account,
         name,
-        at: now,
+        at: now.at,
     };
     agreements::sign(conn, id, side, &signature, status)?;
     let found = readable(conn, &actor, id)?;
     if found.agreement.status == AgreementStatus::Signed {
-        grants::refresh_covered(conn, &found.agreement, now)?;
+        let gate = agreement_gate(Some(&found.agreement), now.timezone);
+        grants::refresh_covered(conn, found.agreement.id, gate, now.at)?;
     }
     Ok(found)
 }
@@ -169,16 +173,17 @@ pub struct AgreementText {
 }
 
 /// An agreement's text drawn from the template, for whom may read it; `city`: the city's name
-/// ("Ville de Paris").
+/// ("Ville de Paris"), whose time zone dates its signatures.
 #[tracing::instrument(name = "agreements::text", skip_all, fields(actor = Subject::kind(subject), agreement = %id))]
 pub fn text(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     id: Uuid,
     city: &str,
+    timezone: Tz,
 ) -> StoreResult<AgreementText> {
     let found = read(conn, subject, id)?;
-    let (title, articles) = document(conn, city, &found.agreement, &found.covered)?;
+    let (title, articles) = document(conn, (city, timezone), &found.agreement, &found.covered)?;
     Ok(AgreementText {
         title,
         status: found.agreement.status.label(),
@@ -191,7 +196,7 @@ pub fn text(
 /// prints).
 fn document(
     conn: &mut DbConnection,
-    city: &str,
+    (city, timezone): (&str, Tz),
     agreement: &Agreement,
     covered: &[Grant],
 ) -> StoreResult<(String, Vec<Article>)> {
@@ -228,14 +233,14 @@ fn document(
             format!(
                 "Pour l'association : {}, le {}.",
                 s.name,
-                simpa_domain::wording::french_date(s.at.date_naive())
+                simpa_domain::wording::french_date(s.at.with_timezone(&timezone).date_naive())
             )
         }),
         agreement.city_signature.as_ref().map(|s| {
             format!(
                 "Pour la {city} : {}, le {}.",
                 s.name,
-                simpa_domain::wording::french_date(s.at.date_naive())
+                simpa_domain::wording::french_date(s.at.with_timezone(&timezone).date_naive())
             )
         }),
     ]

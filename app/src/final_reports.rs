@@ -5,7 +5,9 @@
 //! asks for changes.
 
 use crate::clock::CityNow;
-use crate::grants::{ReadableGrant, close_when_complete, grant_at_turn, readable_grant};
+use crate::grants::{
+    ReadableGrant, agreement_gate, close_when_complete, grant_at_turn, readable_grant,
+};
 use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
@@ -207,7 +209,7 @@ fn review(
             )?;
         }
         None => {
-            let money = grant.money(agreement.as_ref());
+            let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
             let command = Command::AcceptFinalReport {
                 balance_cents: money.balance_cents(),
             };

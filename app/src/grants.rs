@@ -7,12 +7,15 @@ use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
 use chrono::{DateTime, NaiveDate, Utc};
-use simpa_domain::agreement::{AgreementNeed, AgreementTerms, Voted, YearAmount, open_grants};
+use chrono_tz::Tz;
+use simpa_domain::agreement::{
+    AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount, open_grants,
+};
 use simpa_domain::association::check_version;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::funding::{
-    GrantMoney, Installment, check_settled_on, parse_repayment_basis, repayment_cents,
-    twelve_months_before,
+    AgreementGate, GrantMoney, Installment, check_settled_on, parse_repayment_basis,
+    repayment_cents, twelve_months_before,
 };
 use simpa_domain::ids::{AssociationId, RequestId};
 use simpa_domain::life::StoredRequest;
@@ -212,14 +215,14 @@ pub fn set_schedule(
     id: RequestId,
     expected: Option<i64>,
     installments: Vec<Installment>,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<ReadableGrant> {
     let actor = require(conn, subject, Action::ManagePayments)?;
     let ReadableGrant {
         grant, agreement, ..
     } = readable_grant(conn, &actor, id, true)?;
     check_version(grant.version, expected.unwrap_or(grant.version))?;
-    let money = grant.money(agreement.as_ref());
+    let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
     // A signed agreement prints the schedule of the grant it opened, no other.
     let signed = match &agreement {
         Some(a) if a.association_signature.is_some() => {
@@ -232,8 +235,23 @@ pub fn set_schedule(
         installments,
         ..money
     };
-    grants::set_schedule(conn, &grant, &after, now)?;
+    grants::set_schedule(conn, &grant, &after, now.at)?;
     readable_grant(conn, &actor, id, false)
+}
+
+/// Whether a grant's agreement lets the city pay: the day the city signed it (the last
+/// signature), in the city, and the payment delay it sets.
+pub fn agreement_gate(agreement: Option<&agreements::Agreement>, timezone: Tz) -> AgreementGate {
+    AgreementGate::of(agreement.map(|a| {
+        let signed = a
+            .city_signature
+            .as_ref()
+            .filter(|_| a.status == AgreementStatus::Signed);
+        (
+            signed.map(|city| city.at.with_timezone(&timezone).date_naive()),
+            a.terms.payment_days,
+        )
+    }))
 }
 
 /// A payment as finance records it.
@@ -259,7 +277,7 @@ pub fn record_payment(
     let ReadableGrant {
         grant, agreement, ..
     } = readable_grant(conn, &actor, id, true)?;
-    let money = grant.money(agreement.as_ref());
+    let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
     let mut checks = Checks::default();
     checks.check("amount_cents", check_cents(payment.amount_cents, true));
     let reference = checks.check("reference", text::line(&payment.reference, 1, 64));
@@ -354,7 +372,7 @@ pub fn order_repayment(
     let (Some(reason), Some(basis)) = (reason.filter(|_| checks.is_empty()), basis) else {
         return Err(checks.into_error().into());
     };
-    let money = grant.money(agreement.as_ref());
+    let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
     let cents = repayment_cents(grant.cents, grant.paid_cents, grant.claimed_cents, basis)?;
     let command = Command::OrderRepayment {
         cents,

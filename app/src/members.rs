@@ -162,7 +162,10 @@ fn mail_invitation(
         inviter: &inviter,
         role: &role,
         token,
-        expires_on: invitation.expires_at.date_naive(),
+        expires_on: invitation
+            .expires_at
+            .with_timezone(&notifier.timezone)
+            .date_naive(),
     };
     tell_invited(conn, notifier, &email, &letter, now)
 }

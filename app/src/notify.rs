@@ -196,6 +196,8 @@ pub struct Notifier {
     pub templates: Templates,
     pub link: RequestLink,
     pub accounts: AccountLinks,
+    /// The city's time zone: the days notices name are the city's.
+    pub timezone: chrono_tz::Tz,
 }
 
 /// Whom of these members a notice reaches (a decision or not), by their choice.

@@ -10,7 +10,7 @@ use crate::schema::{agreements as agreements_table, campaigns, deliberation_line
 use crate::schema::{final_reports, installments, payments, repayments, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use simpa_domain::agreement::{AgreementStatus, AgreementTerms};
+use simpa_domain::agreement::AgreementTerms;
 use simpa_domain::final_report::ReportStatus;
 use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
@@ -47,28 +47,14 @@ pub struct Payment {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// Whether an agreement lets the city pay, from its stored signatures.
-pub fn gate(agreement: Option<&agreements::Agreement>) -> AgreementGate {
-    AgreementGate::of(agreement.map(|a| {
-        let signed = a
-            .city_signature
-            .as_ref()
-            .filter(|_| a.status == AgreementStatus::Signed);
-        (
-            signed.map(|city| city.at.date_naive()),
-            a.terms.payment_days,
-        )
-    }))
-}
-
 impl Grant {
-    /// Where its money stands, given its agreement (as read by the caller).
-    pub fn money(&self, agreement: Option<&agreements::Agreement>) -> GrantMoney {
+    /// Where its money stands, given what its agreement allows (as read by the caller).
+    pub fn money(&self, agreement: AgreementGate) -> GrantMoney {
         GrantMoney {
             granted_cents: self.cents,
             paid_cents: self.paid_cents,
             installments: self.installments.clone(),
-            agreement: gate(agreement),
+            agreement,
             notified_on: self.notified_on,
             report_accepted_on: self.report_accepted_on,
             repayment_ordered: self.claimed_cents > 0,
@@ -197,12 +183,13 @@ fn refresh(
 /// what they owe.
 pub fn refresh_covered(
     conn: &mut DbConnection,
-    agreement: &agreements::Agreement,
+    agreement: Uuid,
+    gate: AgreementGate,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for request in agreements::grants_covered(conn, agreement.id)? {
+    for request in agreements::grants_covered(conn, agreement)? {
         if let Some(grant) = get_locked(conn, request)? {
-            refresh(conn, request, &grant.money(Some(agreement)), now)?;
+            refresh(conn, request, &grant.money(gate), now)?;
         }
     }
     Ok(())

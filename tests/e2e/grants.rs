@@ -1007,7 +1007,88 @@ fn grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_y
     assert_eq!(read.expect(200)["grants"].as_array().map(Vec::len), Some(2));
 }
 
+/// Late in the evening in UTC it is already tomorrow in Paris: the city signing an agreement
+/// then, its payment delay counts from Paris's day and its text dates the signature so; an
+/// invitation sent then is valid until a day of Paris too.
+fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
+    use simpa_app::clock::Clock;
+    use simpa_domain::wording::french_date;
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 1, &campaign, 3_000_000);
+    granted_today(&city, "2027 DAC 90", &[(&request, 2_500_000)]);
+    let grant = app.get(&grant_path(&request), Some(&president.access));
+    let agreement = grant.expect(200)["agreement"]["id"].clone();
+    let agreement_path = format!("/api/v1/agreements/{}", agreement.as_str().expect("id"));
+    let sign = |user: &User, what: &str| {
+        app.send(
+            app.request(reqwest::Method::POST, &format!("{agreement_path}/{what}"))
+                .bearer_auth(&user.access)
+                .header("If-Match", "*")
+                .json(&json!({})),
+        )
+    };
+    sign(&president, "sign").expect(200);
+
+    // 23:30 UTC, the next day in Paris (UTC+1 in winter, +2 in summer).
+    let now = app.clock.now();
+    let evening = now
+        .date_naive()
+        .and_hms_opt(23, 30, 0)
+        .expect("a time")
+        .and_utc();
+    let evening = if evening > now {
+        evening
+    } else {
+        evening + TimeDelta::days(1)
+    };
+    app.clock.advance(evening - now);
+    let in_paris = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+    };
+    let paris_day = in_paris(evening);
+    assert_eq!(paris_day, evening.date_naive() + TimeDelta::days(1));
+    let signed = sign(&city.bureau, "countersign").expect(200).clone();
+    assert_eq!(signed["status"], "signed");
+    let days = signed["payment_days"].as_i64().expect("the delay");
+    let grant = app.get(&grant_path(&request), Some(&president.access));
+    let grant = grant.expect(200).clone();
+    assert_eq!(
+        date(&grant["due_on"]),
+        date(&grant["notified_on"]).max(paris_day) + TimeDelta::days(days),
+        "{grant}"
+    );
+    let (status, _, html) = app.download(
+        &format!("{agreement_path}/document.html"),
+        Some(&president.access),
+        &[],
+    );
+    assert_eq!(status, 200);
+    let html = String::from_utf8(html).expect("HTML").replace("&#x2f;", "/");
+    let said = format!(", le {}.", french_date(paris_day));
+    let city_part = html.split("Pour la Ville de Paris").nth(1).expect("signed");
+    assert!(city_part.contains(&said), "{said}: {html}");
+
+    // An invitation sent now: valid for 30 days, until a day of Paris.
+    let association = json!({"id": grant["association"]["id"]});
+    crate::members::invite(
+        app,
+        &president,
+        &association,
+        "minuit@exemple.org",
+        "manager",
+    );
+    let mail = app.mailed("minuit@exemple.org", "%");
+    let until = french_date(in_paris(evening + TimeDelta::days(30)));
+    assert!(
+        mail.contains(&format!("valable jusqu'au {until}")),
+        "{until}: {mail}"
+    );
+}
+
 on_both_backends!(
+    days_are_the_citys_when_a_moment_falls_near_midnight,
     grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_year,
     a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_what_is_due,
     a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_settles_another

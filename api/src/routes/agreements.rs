@@ -320,7 +320,7 @@ async fn give_signature(
     if_match: IfMatch,
     side: Side,
 ) -> Result<HttpResponse, Problem> {
-    let now = state.now();
+    let now = state.city_now();
     let view = state
         .write(move |conn| {
             let found = app::sign(conn, caller.0, id, if_match.version(), side, now)?;
@@ -364,14 +364,14 @@ pub async fn agreement_document(
     if format != "html" && format != "pdf" {
         return Err(DomainError::NotFound { what: "document" }.into());
     }
-    let city = state.config.city.clone();
+    let (city, timezone) = (state.config.city.clone(), state.config.timezone);
     let AgreementText {
         title,
         status,
         articles,
         reference,
     } = state
-        .read(move |conn| app::text(conn, caller.0, id, &city))
+        .read(move |conn| app::text(conn, caller.0, id, &city, timezone))
         .await?;
     let disposition = format!("inline; filename=\"convention-{reference}.{format}\"");
     if format == "pdf" {

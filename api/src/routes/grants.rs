@@ -13,7 +13,8 @@ use crate::views::requests::AssociationRef;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use simpa_app::grants::{self as app, Payment, ReadableGrant, RepaymentOrder};
+use simpa_app::clock::CityNow;
+use simpa_app::grants::{self as app, Payment, ReadableGrant, RepaymentOrder, agreement_gate};
 use simpa_domain::DomainError;
 use simpa_domain::funding::{self, Installment, days_late};
 use simpa_domain::ids::RequestId;
@@ -106,7 +107,7 @@ pub struct RepaymentView {
 fn grant_view(
     conn: &mut DbConnection,
     found: ReadableGrant,
-    today: NaiveDate,
+    city: CityNow,
 ) -> StoreResult<GrantView> {
     let ReadableGrant {
         grant,
@@ -122,7 +123,7 @@ fn grant_view(
         deliberations::get(conn, grant.deliberation)?.ok_or(DomainError::NotFound {
             what: "deliberation",
         })?;
-    let money = grant.money(agreement.as_ref());
+    let money = grant.money(agreement_gate(agreement.as_ref(), city.timezone));
     let due_on = money.due_on();
     let repayments = grants::repayments_of(conn, grant.request)?
         .into_iter()
@@ -185,7 +186,7 @@ fn grant_view(
         payable_cents: money.payable_cents(),
         owed_cents: money.owed_cents(),
         due_on,
-        days_late: due_on.map_or(0, |d| days_late(d, today)),
+        days_late: due_on.map_or(0, |d| days_late(d, city.today())),
         final_report_due_on: grant.final_report_due_on,
         repayments,
         version: grant.version,
@@ -210,11 +211,11 @@ pub async fn get_grant(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
-    let today = state.today();
+    let city = state.city_now();
     let view = state
         .read(move |conn| {
             let found = app::read(conn, caller.0, id)?;
-            grant_view(conn, found, today)
+            grant_view(conn, found, city)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -260,7 +261,6 @@ pub async fn set_schedule(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let installments: Vec<Installment> = input
@@ -272,8 +272,8 @@ pub async fn set_schedule(
                 })
                 .collect();
             let found =
-                app::set_schedule(conn, caller.0, id, if_match.version(), installments, now)?;
-            grant_view(conn, found, today)
+                app::set_schedule(conn, caller.0, id, if_match.version(), installments, city)?;
+            grant_view(conn, found, city)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
@@ -314,7 +314,6 @@ pub async fn record_payment(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (_now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let payment = Payment {
@@ -323,7 +322,7 @@ pub async fn record_payment(
                 reference: input.reference,
             };
             let found = app::record_payment(conn, caller.0, id, payment, city)?;
-            grant_view(conn, found, today)
+            grant_view(conn, found, city)
         })
         .await?;
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
@@ -431,7 +430,6 @@ pub async fn order_repayment(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
-    let (_now, today) = (city.at, city.today());
     let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
@@ -441,7 +439,7 @@ pub async fn order_repayment(
                 reason: input.reason,
             };
             let found = app::order_repayment(conn, caller.0, id, order, city, &notifier)?;
-            grant_view(conn, found, today)
+            grant_view(conn, found, city)
         })
         .await?;
     Ok(with_etag(HttpResponse::Created(), view.version, &view))
@@ -476,12 +474,11 @@ pub async fn settle_repayment(
     let id = RequestId::from_uuid(id);
     let input = body.value;
     let city = state.city_now();
-    let (_now, today) = (city.at, city.today());
     let view = state
         .write(move |conn| {
             let found =
                 app::settle_repayment(conn, caller.0, id, repayment_id, input.settled_on, city)?;
-            grant_view(conn, found, today)
+            grant_view(conn, found, city)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))

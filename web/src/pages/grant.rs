@@ -39,11 +39,11 @@ async fn agreement_page(
         return see_other(&format!("/demandes/{id}"));
     };
     let (subject, city) = (visitor.subject(), portal.settings.city.clone());
-    let association = shown.request().association;
+    let (association, timezone) = (shown.request().association, portal.runtime.timezone);
     let read = portal
         .runtime
         .read(move |conn| {
-            let text = agreements::text(conn, subject, agreement.id, &city)?;
+            let text = agreements::text(conn, subject, agreement.id, &city, timezone)?;
             let may_sign = require(conn, subject, Action::SignAgreement(association)).is_ok();
             Ok((text, may_sign))
         })
@@ -121,7 +121,7 @@ pub async fn sign(
     let Some(agreement) = shown.grant.as_ref().and_then(|g| g.agreement.as_ref()) else {
         return see_other(&format!("/demandes/{id}"));
     };
-    let (subject, now, agreement) = (visitor.subject(), portal.runtime.now(), agreement.id);
+    let (subject, now, agreement) = (visitor.subject(), portal.runtime.city_now(), agreement.id);
     let signed = portal
         .runtime
         .write(move |conn| {
