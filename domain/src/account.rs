@@ -281,9 +281,31 @@ pub fn is_client_id(client_id: &str) -> bool {
         .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the hash of a presented client secret is the current one's, or the previous one's
+/// while it still works (a rotated secret keeps working until `until`).
+pub fn secret_admitted(
+    presented: &str,
+    current: &str,
+    previous: Option<(&str, chrono::DateTime<chrono::Utc>)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    current == presented || previous.is_some_and(|(hash, until)| hash == presented && now < until)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotated_secret_works_until_its_end() {
+        let now = chrono::Utc::now();
+        let until = now + chrono::Duration::hours(1);
+        assert!(secret_admitted("new", "new", Some(("old", until)), now));
+        assert!(secret_admitted("old", "new", Some(("old", until)), now));
+        assert!(!secret_admitted("old", "new", Some(("old", until)), until));
+        assert!(!secret_admitted("other", "new", Some(("old", until)), now));
+        assert!(!secret_admitted("old", "new", None, now));
+    }
     use chrono::TimeZone;
 
     #[test]

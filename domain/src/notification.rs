@@ -7,6 +7,7 @@ use crate::coded_enum;
 use crate::ids::{DirectionId, DistrictNumber};
 use crate::parties::Instructor;
 use crate::request::RequestState;
+use crate::roles::StaffRole;
 use crate::tracking::{Holder, whereabouts};
 
 coded_enum! {
@@ -52,6 +53,24 @@ pub enum StaffTarget {
     Bureau,
     District(DistrictNumber),
     Direction(DirectionId),
+}
+
+impl StaffTarget {
+    /// Whether staff of this role are the target's people: the bureau's, the direction's
+    /// instructors, the district's town hall.
+    pub fn names(&self, role: &StaffRole) -> bool {
+        match (self, role) {
+            (StaffTarget::Bureau, StaffRole::Bureau) => true,
+            (StaffTarget::Direction(d), StaffRole::Instructor(r)) => d == r,
+            (StaffTarget::District(n), StaffRole::District(r)) => n == r,
+            _ => false,
+        }
+    }
+}
+
+/// Whether a webhook subscribed to `event_types` (none: every type) wants an event of `kind`.
+pub fn subscribed(event_types: &[String], kind: &str) -> bool {
+    event_types.is_empty() || event_types.iter().any(|t| t == kind)
 }
 
 /// Who a notice goes to.
@@ -164,6 +183,30 @@ pub fn member_is_told(wants_request_emails: bool, is_president: bool, decision: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_names_its_own_staff_only() {
+        let (dac, dfpe) = (
+            DirectionId::from_uuid(uuid::Uuid::from_u128(1)),
+            DirectionId::from_uuid(uuid::Uuid::from_u128(2)),
+        );
+        let eleventh = DistrictNumber(11);
+        assert!(StaffTarget::Bureau.names(&StaffRole::Bureau));
+        assert!(StaffTarget::Direction(dac).names(&StaffRole::Instructor(dac)));
+        assert!(!StaffTarget::Direction(dac).names(&StaffRole::Instructor(dfpe)));
+        assert!(StaffTarget::District(eleventh).names(&StaffRole::District(eleventh)));
+        assert!(!StaffTarget::District(eleventh).names(&StaffRole::District(DistrictNumber(12))));
+        assert!(!StaffTarget::Bureau.names(&StaffRole::Instructor(dac)));
+        assert!(!StaffTarget::Direction(dac).names(&StaffRole::Bureau));
+    }
+
+    #[test]
+    fn a_webhook_wants_the_types_it_subscribed_to_or_all() {
+        let some = vec!["request.submitted".to_owned()];
+        assert!(subscribed(&some, "request.submitted"));
+        assert!(!subscribed(&some, "request.granted"));
+        assert!(subscribed(&[], "request.granted"));
+    }
     use crate::campaign::CircuitKind;
     use crate::circuit::{Command, decide};
     use crate::parties::Party;

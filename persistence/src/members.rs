@@ -422,13 +422,7 @@ impl Addressees {
         let mut found: Vec<(Addressee, WorkEmails)> = Vec::new();
         for target in targets {
             for (role, to, when) in &self.staff {
-                let named = match (target, role) {
-                    (StaffTarget::Bureau, StaffRole::Bureau) => true,
-                    (StaffTarget::Direction(d), StaffRole::Instructor(r)) => d == r,
-                    (StaffTarget::District(n), StaffRole::District(r)) => n == r,
-                    _ => false,
-                };
-                if named && !found.iter().any(|(a, _)| a.account == to.account) {
+                if target.names(role) && !found.iter().any(|(a, _)| a.account == to.account) {
                     found.push((to.clone(), *when));
                 }
             }

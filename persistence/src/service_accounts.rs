@@ -133,11 +133,11 @@ impl Secrets {
     /// Whether the hash of a presented secret is the current one's, or the previous one's
     /// while it still works.
     pub fn admit(&self, presented: &str, now: DateTime<Utc>) -> bool {
-        self.current == presented
-            || self
-                .previous
-                .as_ref()
-                .is_some_and(|(hash, until)| hash == presented && now < *until)
+        let previous = self
+            .previous
+            .as_ref()
+            .map(|(h, until)| (h.as_str(), *until));
+        simpa_domain::account::secret_admitted(presented, &self.current, previous, now)
     }
 }
 

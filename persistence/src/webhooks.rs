@@ -25,8 +25,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn wants(&self, event_type: &str) -> bool {
-        self.active
-            && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
+        self.active && simpa_domain::notification::subscribed(&self.event_types, event_type)
     }
 }
 

@@ -1065,7 +1065,9 @@ fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
         &[],
     );
     assert_eq!(status, 200);
-    let html = String::from_utf8(html).expect("HTML").replace("&#x2f;", "/");
+    let html = String::from_utf8(html)
+        .expect("HTML")
+        .replace("&#x2f;", "/");
     let said = format!(", le {}.", french_date(paris_day));
     let city_part = html.split("Pour la Ville de Paris").nth(1).expect("signed");
     assert!(city_part.contains(&said), "{said}: {html}");
