@@ -17,11 +17,13 @@ fn read<T>(
 }
 
 /// The city's districts, with their postal codes.
+#[tracing::instrument(name = "reference::districts", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn districts(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Vec<District>> {
     read(conn, subject, reference::districts)
 }
 
 /// The directions that instruct subsidy requests.
+#[tracing::instrument(name = "reference::directions", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn directions(
     conn: &mut DbConnection,
     subject: Option<Subject>,
@@ -30,6 +32,7 @@ pub fn directions(
 }
 
 /// The activity sectors an association may choose.
+#[tracing::instrument(name = "reference::sectors", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn sectors(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Vec<Sector>> {
     read(conn, subject, reference::sectors)
 }

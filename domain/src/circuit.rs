@@ -144,18 +144,17 @@ pub fn check_asked(
     let mut asked = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let what = match (item.document_kind, item.field) {
-            (Some(kind), None) if kinds.contains(&kind) => Asked::Document(kind),
-            (None, Some(field)) if ASKABLE_FIELDS.contains(&field.as_str()) => Asked::Field(field),
             (Some(kind), None) => {
-                c.push(
-                    Violation::new(
-                        "document_kind.unknown",
-                        format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
-                    )
-                    .at(format!("items[{i}].document_kind")),
-                );
-                continue;
+                let field = format!("items[{i}].document_kind");
+                match crate::reference::known_document_kind(kinds, field, &kind) {
+                    Ok(()) => Asked::Document(kind),
+                    Err(unknown) => {
+                        c.push(unknown);
+                        continue;
+                    }
+                }
             }
+            (None, Some(field)) if ASKABLE_FIELDS.contains(&field.as_str()) => Asked::Field(field),
             (None, Some(field)) => {
                 c.push(
                     Violation::new(

@@ -87,6 +87,24 @@ pub fn known_district(
     }
 }
 
+/// Whether `kind` is one of the city's kinds of document (`known`: their codes); otherwise the
+/// error for `field`.
+pub fn known_document_kind(
+    known: &[String],
+    field: String,
+    kind: &str,
+) -> Result<(), crate::FieldError> {
+    if known.iter().any(|k| k == kind) {
+        Ok(())
+    } else {
+        Err(crate::Violation::new(
+            "document_kind.unknown",
+            format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
+        )
+        .at(field))
+    }
+}
+
 /// The district a search is narrowed to, if any: one of Paris's (errors name `district`).
 pub fn district_filter(number: Option<i32>) -> Result<Option<DistrictNumber>, crate::FieldError> {
     match number {

@@ -23,8 +23,8 @@ use simpa_domain::campaign::{
 };
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::Action;
-use simpa_domain::reference::check_assignable_direction;
-use simpa_domain::{Checks, DomainError, Violation};
+use simpa_domain::reference::{check_assignable_direction, known_document_kind};
+use simpa_domain::{Checks, DomainError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -137,14 +137,9 @@ impl SettingsFields for CampaignFields {
             );
         }
         for (i, kind) in self.required_documents.iter().enumerate() {
-            if !known.kinds.contains(kind) {
-                c.push(
-                    Violation::new(
-                        "document_kind.unknown",
-                        format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
-                    )
-                    .at(format!("required_documents[{i}]")),
-                );
+            let field = format!("required_documents[{i}]");
+            if let Err(unknown) = known_document_kind(&known.kinds, field, kind) {
+                c.push(unknown);
             }
         }
         let e = self.eligibility;
