@@ -560,6 +560,15 @@ mod tests {
     }
 
     #[test]
+    fn a_request_with_fewer_sheets_than_the_jury_wants_is_flagged() {
+        let wants_two = rules(0);
+        assert!(wants_two.too_few_sheets(0));
+        assert!(wants_two.too_few_sheets(1));
+        assert!(!wants_two.too_few_sheets(2));
+        assert!(!wants_two.too_few_sheets(5));
+    }
+
+    #[test]
     fn a_grid_lists_every_broken_rule() {
         let bad = parse_grid(&[
             CriterionInput {
