@@ -175,6 +175,11 @@ impl Standing {
         })
     }
 
+    /// The requests whose jury work the caller may not see (see [`out_of_sight`]).
+    pub fn out_of_sight(&self, at: &JuryAt) -> HashSet<RequestId> {
+        out_of_sight(at, &self.candidates, &self.seats, &self.counting)
+    }
+
     pub fn association_of(&self) -> HashMap<RequestId, AssociationId> {
         self.candidates
             .iter()

@@ -2,7 +2,7 @@
 //! (its coverage), and its minutes (the ranking, each counted sheet, the recusals). What a
 //! juror may not see is left out here, once, for every front door.
 
-use crate::juries::{Counting, JuryAt, Standing, counted_sheet, out_of_sight};
+use crate::juries::{Counting, JuryAt, Standing, counted_sheet};
 use chrono::{DateTime, Utc};
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use simpa_domain::jury::SessionStatus;
@@ -45,13 +45,8 @@ pub fn coverage(
     only: Option<AccountId>,
 ) -> StoreResult<Vec<Covered>> {
     let standing = Standing::load(conn, &at.campaign, &at.jury, true)?;
-    let hidden = out_of_sight(
-        at,
-        &standing.candidates,
-        &standing.seats,
-        &standing.counting,
-    );
-    let names = Names::load(conn, &standing.candidates, &standing.members)?;
+    let hidden = standing.out_of_sight(at);
+    let names = Names::load(conn, &standing)?;
     let mut by_request: HashMap<RequestId, Vec<Seat>> = HashMap::new();
     for seat in standing.seats {
         by_request.entry(seat.request).or_default().push(seat);
@@ -155,13 +150,8 @@ pub fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<Minutes> {
         standing.placed()
     };
     let association_of = standing.association_of();
-    let hidden = out_of_sight(
-        at,
-        &standing.candidates,
-        &standing.seats,
-        &standing.counting,
-    );
-    let names = Names::load(conn, &standing.candidates, &standing.members)?;
+    let hidden = standing.out_of_sight(at);
+    let names = Names::load(conn, &standing)?;
     let request_of = |id: RequestId| standing.candidates.iter().find(|r| r.id == id);
     let mut sheets_of: HashMap<RequestId, Vec<CountedSheet>> = HashMap::new();
     let mut recusals = Vec::new();
@@ -235,15 +225,12 @@ struct Names {
 }
 
 impl Names {
-    fn load(
-        conn: &mut DbConnection,
-        requests: &[StoredRequest],
-        members: &[Member],
-    ) -> StoreResult<Names> {
-        let ids: Vec<AssociationId> = requests.iter().map(|r| r.association).collect();
+    fn load(conn: &mut DbConnection, standing: &Standing) -> StoreResult<Names> {
+        let ids: Vec<AssociationId> = standing.candidates.iter().map(|r| r.association).collect();
         Ok(Names {
             associations: associations::names(conn, &ids)?.into_iter().collect(),
-            jurors: members
+            jurors: standing
+                .members
                 .iter()
                 .map(|m| (m.account, m.name.clone()))
                 .collect(),
