@@ -291,6 +291,50 @@ pub fn list(
     Ok((actor, page))
 }
 
+/// A request as a list shows it: its association's and campaign's names, what was proposed
+/// (for whom sees the city's side of it), and whether its step is late.
+pub struct Summary {
+    pub request: StoredRequest,
+    pub association_name: String,
+    pub campaign_code: String,
+    pub campaign_title: String,
+    pub proposed_cents: Option<i64>,
+    /// Its current step is past its deadline.
+    pub overdue: bool,
+}
+
+/// A page of requests as `actor` sees them in a list: the names in two queries, whatever its
+/// size.
+pub fn summaries(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    items: Vec<StoredRequest>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Summary>> {
+    let association_ids: Vec<AssociationId> = items.iter().map(|r| r.association).collect();
+    let names = associations::names(conn, &association_ids)?;
+    let campaign_ids: Vec<CampaignId> = items.iter().map(|r| r.campaign).collect();
+    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
+    Ok(items
+        .into_iter()
+        .map(|request| {
+            let internal = policy::sees_internal(actor, &request.access());
+            let campaign = campaigns.iter().find(|c| c.id == request.campaign);
+            Summary {
+                association_name: names
+                    .iter()
+                    .find(|(id, _)| *id == request.association)
+                    .map_or_else(String::new, |(_, n)| n.clone()),
+                campaign_code: campaign.map_or_else(String::new, |c| c.settings.code.clone()),
+                campaign_title: campaign.map_or_else(String::new, |c| c.settings.title.clone()),
+                proposed_cents: request.facts.proposed_cents.filter(|_| internal),
+                overdue: request.sla_due_at.is_some_and(|due| due < now),
+                request,
+            }
+        })
+        .collect())
+}
+
 /// A page of the requests waiting on the caller as staff: what they hold now.
 #[tracing::instrument(name = "requests::worklist", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn worklist(

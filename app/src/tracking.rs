@@ -3,8 +3,9 @@
 
 use crate::access::require;
 use crate::requests::load_readable;
-use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
+use simpa_domain::history::{ChainCheck, Event, replay, verify_chain_to};
 use simpa_domain::ids::RequestId;
+use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Subject};
 use simpa_domain::request::{RequestNumber, RequestState};
 use simpa_persistence::history::Change;
@@ -71,13 +72,19 @@ pub fn verify_history(
     let (signed, request) = load_readable(conn, subject, id, false)?;
     let internal = policy::sees_internal(&signed.actor, &request.access());
     let events = history::events(conn, id)?;
-    let (intact, broken_at_seq, reason) = match verify_chain_to(&events, &request.head_hash) {
+    Ok(check_history(&request, &events, internal))
+}
+
+/// Whether `events`, the whole history of `request`, are intact and lead to its state; with
+/// `internal`, for whom sees the internal history.
+pub fn check_history(request: &StoredRequest, events: &[Event], internal: bool) -> HistoryCheck {
+    let (intact, broken_at_seq, reason) = match verify_chain_to(events, &request.head_hash) {
         ChainCheck::Intact { .. } => (true, None, None),
         ChainCheck::Broken { seq, reason } => (false, Some(seq), Some(reason.to_owned())),
     };
-    let replayed = replay(&events);
+    let replayed = replay(events);
     let consistent = intact && replayed.as_ref().is_ok_and(|s| *s == request.facts.state);
-    Ok(HistoryCheck {
+    HistoryCheck {
         intact,
         events: internal.then_some(events.len()),
         broken_at_seq: broken_at_seq.filter(|_| internal),
@@ -85,5 +92,5 @@ pub fn verify_history(
         replayed_state: replayed.ok(),
         state: request.facts.state,
         consistent,
-    })
+    }
 }

@@ -26,6 +26,7 @@ mod portal_journey;
 mod portal_public;
 mod portal_requests;
 mod portal_sessions;
+mod portal_staff;
 mod requests;
 mod single_sign_on;
 mod statements;

@@ -469,6 +469,21 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "deconnexion",
             app.url("/compte#press:Se déconnecter"),
         ),
+        // The city's agents: the bureau's work, a request's whole file.
+        (
+            "agents",
+            app.url(&format!(
+                "/connexion?retour=%2Fagents#submit:{}",
+                serde_urlencoded::to_string([("email", "bureau@ville.test"), ("password", PASSWORD)])
+                    .expect("encoded")
+            )),
+        ),
+        ("agents-demande", app.url(&format!("/agents/demandes/{request}"))),
+        ("agents-subvention", app.url(&format!("/agents/demandes/{granted}"))),
+        (
+            "agents-introuvable",
+            app.url("/agents/demandes/01890000-0000-7000-8000-000000000000"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -554,6 +569,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("clavier-budget", 200),
             ("clavier-depot", 200),
             ("deconnexion", 200),
+            ("agents", 200),
+            ("agents-demande", 200),
+            ("agents-subvention", 200),
+            ("agents-introuvable", 404),
         ],
         "{visited:?}"
     );

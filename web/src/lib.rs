@@ -9,7 +9,8 @@
 //! factor's step and out, sessions, password, e-mail preferences, invitations), and the
 //! association's side: its pages and members, its document vault, its requests written step
 //! by step and followed to the grant, the agreement and the final report. Who is signed in is
-//! `session`'s; the anti-forgery token is `csrf`'s. The staff's workspace comes next.
+//! `session`'s; the anti-forgery token is `csrf`'s. The city's agents' workspace has begun
+//! (`pages/staff.rs`: what waits for them, a request's whole file).
 
 mod answers;
 mod assets;

@@ -62,6 +62,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "request_withdrawal.html",
     "agreement.html",
     "final_report.html",
+    "staff_home.html",
+    "staff_request.html",
 );
 
 /// The templates that are parts of pages, not pages.

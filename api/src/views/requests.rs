@@ -12,7 +12,7 @@ use simpa_app::instruction::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{Visibility, possible_actions};
 use simpa_domain::history::Event;
-use simpa_domain::ids::{AssociationId, CampaignId, DirectionId};
+use simpa_domain::ids::DirectionId;
 use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
@@ -20,7 +20,7 @@ use simpa_domain::reference::Direction;
 use simpa_domain::tracking::SlaClock;
 use simpa_domain::tracking::{Holder, whereabouts};
 use simpa_persistence::StoreError;
-use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, reference};
+use simpa_persistence::{DbConnection, StoreResult, reference};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -471,46 +471,37 @@ pub struct RequestSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// Summaries of a page of requests: association names and campaigns in two queries.
+/// Summaries of a page of requests (see [`app::summaries`]).
 pub(crate) fn summaries(
     conn: &mut DbConnection,
     actor: &Actor,
     items: Vec<StoredRequest>,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<RequestSummary>> {
-    let association_ids: Vec<AssociationId> = items.iter().map(|r| r.association).collect();
-    let names = associations::names(conn, &association_ids)?;
-    let campaign_ids: Vec<CampaignId> = items.iter().map(|r| r.campaign).collect();
-    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
-    Ok(items
+    Ok(simpa_app::requests::summaries(conn, actor, items, now)?
         .into_iter()
-        .map(|r| {
-            let internal = policy::sees_internal(actor, &r.access());
-            let name = names
-                .iter()
-                .find(|(id, _)| *id == r.association)
-                .map_or_else(String::new, |(_, n)| n.clone());
-            let campaign = campaigns.iter().find(|c| c.id == r.campaign);
+        .map(|s| {
+            let r = s.request;
             RequestSummary {
                 id: r.id.uuid(),
                 number: r.number.map(|n| n.to_string()),
                 title: r.content.title,
                 association: AssociationRef {
                     id: r.association.uuid(),
-                    name,
+                    name: s.association_name,
                 },
                 campaign: CampaignRef {
                     id: r.campaign.uuid(),
-                    code: campaign.map_or_else(String::new, |c| c.settings.code.clone()),
-                    title: campaign.map_or_else(String::new, |c| c.settings.title.clone()),
+                    code: s.campaign_code,
+                    title: s.campaign_title,
                 },
                 circuit: CircuitCode(r.facts.circuit),
                 state: RequestStateCode(r.facts.state),
                 state_label: r.facts.state.label(),
                 state_since: r.state_since,
                 requested_cents: r.content.requested_cents,
-                proposed_cents: r.facts.proposed_cents.filter(|_| internal),
-                overdue: r.sla_due_at.is_some_and(|due| due < now),
+                proposed_cents: s.proposed_cents,
+                overdue: s.overdue,
                 due_at: r.sla_due_at,
                 submitted_at: r.submitted_at,
                 created_at: r.created_at,

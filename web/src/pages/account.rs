@@ -3,33 +3,24 @@
 //! an association (`/compte/invitation?jeton=…`, the link of the invitation's e-mail).
 
 use crate::Portal;
-use crate::answers::{failed, see_other};
+use crate::answers::{city_moment, failed, see_other};
 use crate::csrf::{NoFields, Posted};
 use crate::forms::{errors_page, field_errors, form_page};
 use crate::render::Page;
 use crate::session::{self, Enrolling, Visitor};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
 use serde::Deserialize;
+use simpa_app::access::require;
 use simpa_app::runtime::RunError;
 use simpa_app::{accounts, members, sign_in};
 use simpa_domain::DomainError;
 use simpa_domain::notification::WorkEmails;
-use simpa_domain::wording::{device_in_words, long_french_date};
+use simpa_domain::policy::Action;
+use simpa_domain::wording::device_in_words;
 use simpa_persistence::StoreError;
 use uuid::Uuid;
-
-/// A moment in the city's time, in words: "6 décembre 2026 à 14 h 05".
-fn moment(portal: &Portal, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&portal.runtime.timezone);
-    format!(
-        "{} à {}",
-        long_french_date(local.date_naive()),
-        local.format("%H h %M")
-    )
-}
 
 #[get("/compte")]
 pub async fn account(
@@ -43,10 +34,13 @@ pub async fn account(
         .read(move |conn| {
             let file = accounts::me(conn, subject)?;
             let sessions = sign_in::sessions(conn, subject, now)?;
-            Ok((file, sessions))
+            // Whether the city's work is theirs: the policy's word, not a list of roles.
+            let works = !file.staff_roles.is_empty()
+                && require(conn, subject, Action::FollowRequests).is_ok();
+            Ok((file, sessions, works))
         })
         .await;
-    let (file, sessions) = match found {
+    let (file, sessions, works) = match found {
         Ok(found) => found,
         Err(error) => return failed(&portal, error),
     };
@@ -58,8 +52,8 @@ pub async fn account(
                 this => s.id == visitor.session,
                 device => s.device.user_agent.as_deref().map_or_else(|| "Appareil inconnu".to_owned(), device_in_words),
                 address => s.device.address,
-                signed_in => moment(&portal, s.signed_in_at),
-                last_used => s.last_used_at.map(|at| moment(&portal, at)),
+                signed_in => city_moment(&portal, s.signed_in_at),
+                last_used => s.last_used_at.map(|at| city_moment(&portal, at)),
             }
         })
         .collect();
@@ -73,6 +67,7 @@ pub async fn account(
         email => file.account.email,
         verified => file.account.email_verified_at.is_some(),
         two_factor => file.two_factor,
+        works => works,
         associations => associations,
         sessions => sessions,
     };

@@ -12,6 +12,7 @@ mod request_steps;
 mod requests;
 mod sign_in;
 mod sign_up;
+mod staff;
 mod two_factor;
 mod typed;
 mod vault;
@@ -24,6 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Routes are tried in this order: the page read most comes first.
     cfg.service(requests::request_page)
         .service(home::home)
+        .service(staff::work)
+        .service(staff::request_file)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)

@@ -143,7 +143,7 @@ fn missing_shown(
 }
 
 /// What the request says, as the check page and the request's page show it.
-fn answers(content: &RequestContent) -> Value {
+pub(super) fn answers(content: &RequestContent) -> Value {
     let budget = &content.budget;
     context! {
         title => content.title,
@@ -163,7 +163,7 @@ fn answers(content: &RequestContent) -> Value {
 }
 
 /// The state of a request as a tag: its words, and a colour that repeats them.
-fn state_tag(state: RequestState) -> &'static str {
+pub(super) fn state_tag(state: RequestState) -> &'static str {
     match state {
         RequestState::Draft | RequestState::Incomplete => "govuk-tag--yellow",
         RequestState::Granted | RequestState::Closed => "govuk-tag--green",

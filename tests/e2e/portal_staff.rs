@@ -1,0 +1,142 @@
+//! The city's agents' workspace over HTTP, on both databases: what waits for each service, the
+//! oldest first and the late marked, and a request's whole file as the city sees it (its
+//! internal history and notes, its opinions, whether its history is intact); what the policy
+//! refuses is not found.
+
+use crate::portal::shown;
+use crate::portal_requests::browser_of;
+use crate::requests::{City, act, create_draft, id, ready_association, submitted};
+use chrono::TimeDelta;
+use serde_json::json;
+use simpa_domain::money::euros;
+use simpa_tests::browser::Browser;
+use simpa_tests::{Backend, TestApp, on_both_backends};
+
+/// The page at `path` as `browser` reads it: its status and what it shows.
+fn read(browser: &Browser, app: &TestApp, path: &str) -> (u16, String) {
+    let (status, _, page) = browser.go(&app.url(path));
+    (status, shown(&page))
+}
+
+fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    // Two requests filed ten days apart: twenty days on, the first is past the bureau's
+    // fifteen days of admissibility, the second is not.
+    let (president, _, older) = submitted(app, 1, &campaign);
+    app.clock.advance(TimeDelta::days(10));
+    let (_, _, newer) = submitted(app, 2, &campaign);
+    app.clock.advance(TimeDelta::days(10));
+    let bureau = browser_of(app, "bureau@ville.test");
+
+    let (status, page) = read(&bureau, app, "/agents");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("2 demandes attendent"), "{page}");
+    assert!(page.contains("dont 1 en retard"), "{page}");
+    let (first, second) = (
+        page.find(&format!("/agents/demandes/{older}")),
+        page.find(&format!("/agents/demandes/{newer}")),
+    );
+    assert!(
+        first.is_some_and(|f| second.is_some_and(|s| f < s)),
+        "the oldest first: {page}"
+    );
+    let late = page.find("En retard</strong>").expect("one marked late");
+    assert!(
+        late < second.expect("listed"),
+        "the older is the late one: {page}"
+    );
+    assert_eq!(page.matches("En retard</strong>").count(), 1, "{page}");
+    // The account's page leads there.
+    let (_, account) = read(&bureau, app, "/compte");
+    assert!(account.contains("href=\"/agents\""), "{account}");
+
+    // Dispatched to the DAC with the DJS, which gives a reserved opinion with a note for the
+    // city only.
+    city.admit_and_dispatch(&older, "DAC", &["DJS"]);
+    let note = "Budget de fonctionnement à revoir";
+    let reserved = json!({"action": "give_opinion", "opinion": "reserved", "proposed_cents": 300_000, "internal_comment": note});
+    act(app, &city.djs, &older, reserved).expect(200);
+    let file = format!("/agents/demandes/{older}");
+    let dac = browser_of(app, "dac@ville.test");
+    for browser in [&bureau, &dac] {
+        let (status, page) = read(browser, app, &file);
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("Note interne : Budget de fonctionnement à revoir"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "<strong>Réservé</strong>, {} proposés",
+                euros(300_000)
+            )),
+            "{page}"
+        );
+        assert!(
+            page.contains("Interne</strong>"),
+            "an internal event: {page}"
+        );
+        assert!(page.contains("Historique intègre : les "), "{page}");
+        assert!(page.contains("(pilote)"), "{page}");
+    }
+    let (_, page) = read(&dac, app, "/agents");
+    assert!(
+        page.contains(&format!("/agents/demandes/{older}")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/agents/demandes/{newer}")),
+        "{page}"
+    );
+    // What the DAC may do now, said; the association's page says nothing of the note.
+    let (_, page) = read(&dac, app, &file);
+    assert!(
+        page.contains("Ce que vous pouvez faire maintenant"),
+        "{page}"
+    );
+    let member = browser_of(app, &president.email);
+    let (status, theirs) = read(&member, app, &format!("/demandes/{older}"));
+    assert_eq!(status, 200);
+    assert!(!theirs.contains("Note interne"), "{theirs}");
+
+    // Forbidden paths: not found, as the API answers.
+    let ddct = browser_of(app, "ddct@ville.test");
+    let mairie = browser_of(app, "mairie11@ville.test");
+    let (draft_owner, association) = ready_association(app, 3);
+    let draft = id(&create_draft(app, &draft_owner, &campaign, &association));
+    for (who, browser, path) in [
+        ("a direction it was not dispatched to", &ddct, file.as_str()),
+        ("a town hall of a central campaign", &mairie, file.as_str()),
+        (
+            "a member, on the staff's page of her own request",
+            &member,
+            file.as_str(),
+        ),
+        ("a member, on the staff's home", &member, "/agents"),
+        (
+            "the bureau, on a draft",
+            &bureau,
+            &format!("/agents/demandes/{draft}"),
+        ),
+        (
+            "the bureau, on no request",
+            &bureau,
+            "/agents/demandes/01890000-0000-7000-8000-000000000000",
+        ),
+    ] {
+        let (status, page) = read(browser, app, path);
+        assert_eq!(status, 404, "{who}: {page}");
+        assert!(!page.contains(note), "{who}: {page}");
+    }
+    // Someone signed out is sent to sign in, and back.
+    let (status, location, _) = Browser::default().go(&app.url(&file));
+    assert_eq!(status, 303);
+    assert!(
+        location.is_some_and(|l| l.contains("/connexion?retour=%2Fagents%2Fdemandes%2F")),
+        "to sign in"
+    );
+}
+
+on_both_backends!(agents_find_their_work_and_a_request_s_whole_file);

@@ -1,0 +1,223 @@
+//! The city's agents' workspace (`/agents`): what waits for them, the oldest first, the late
+//! marked; and a request's whole file as the city sees it, its internal history and whether
+//! that history is intact. Whoever is not on the city's staff finds nothing here (404).
+
+use super::requests::{answers, state_tag};
+use crate::Portal;
+use crate::answers::{city_date, city_moment, unless_hidden};
+use crate::render::Page;
+use crate::session::Visitor;
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use minijinja::{Value, context};
+use simpa_app::access::require;
+use simpa_app::requests::{self, Shown, Summary};
+use simpa_app::tracking::{HistoryCheck, check_history};
+use simpa_domain::circuit::Visibility;
+use simpa_domain::ids::RequestId;
+use simpa_domain::money::euros;
+use simpa_domain::parties::Instructor;
+use simpa_domain::policy::{self, Action};
+use simpa_domain::reference::Direction;
+use simpa_domain::tracking::whereabouts;
+use simpa_domain::wording::ordinal;
+use simpa_persistence::requests::RequestFilter;
+use uuid::Uuid;
+
+/// How many requests the home page lists at once.
+const SHOWN: usize = 100;
+
+/// The agent's home page: the requests their role holds now, the oldest first.
+#[get("/agents")]
+pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let (actor, page) =
+                requests::worklist(conn, subject, &RequestFilter::default(), None, SHOWN)?;
+            let more = page.next.is_some();
+            Ok((requests::summaries(conn, &actor, page.items, now)?, more))
+        })
+        .await;
+    let (items, more) = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let late = items.iter().filter(|s| s.overdue).count();
+    let items: Vec<Value> = items
+        .iter()
+        .map(|summary| work_item(&portal, summary, now))
+        .collect();
+    let data = context! { items => items, more => more, late => late, shown => SHOWN };
+    Page::new("staff_home.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
+
+/// A request of the worklist: what it is, whose, where it stands, since when, and its deadline.
+fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) -> Value {
+    let request = &summary.request;
+    context! {
+        id => request.id.to_string(),
+        number => request.number.map(|n| n.to_string()),
+        title => request.content.title,
+        association => summary.association_name,
+        campaign => summary.campaign_title,
+        state => request.facts.state.label(),
+        tag => state_tag(request.facts.state),
+        since => city_date(portal, request.state_since),
+        waiting => (now - request.state_since).num_days(),
+        due_on => request.sla_due_at.map(|at| city_date(portal, at)),
+        overdue => summary.overdue,
+        requested => euros(request.content.requested_cents),
+    }
+}
+
+/// A request's whole file as the city's agent sees it: what it says, the documents filed with
+/// it, the opinions, the history with the city's internal events, and whether that history is
+/// intact.
+#[get("/agents/demandes/{id}")]
+pub async fn request_file(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let id = RequestId::from_uuid(path.into_inner());
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            require(conn, subject, Action::FollowRequests)?;
+            let shown = requests::show(conn, subject, id)?;
+            let internal = policy::sees_internal(&shown.signed.actor, &shown.request().access());
+            let check = check_history(shown.request(), &shown.file.events, internal);
+            let directions = simpa_app::reference::directions(conn, subject)?;
+            let clock = requests::clock(&shown.file, now.at);
+            Ok((shown, internal, check, directions, clock))
+        })
+        .await;
+    let (shown, internal, check, directions, clock) = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let request = shown.request();
+    let (_, next) = whereabouts(&request.facts);
+    let data = context! {
+        id => request.id.to_string(),
+        title => request.content.title,
+        association => shown.file.association,
+        campaign => shown.file.campaign.settings.title,
+        number => request.number.map(|n| n.to_string()),
+        state => request.facts.state.label(),
+        tag => state_tag(request.facts.state),
+        since => city_date(&portal, request.state_since),
+        submitted_on => request.submitted_at.map(|at| city_date(&portal, at)),
+        holder => shown.holder,
+        next => next,
+        clock => context! {
+            with_city => clock.with_city.num_days(),
+            with_association => clock.with_association.num_days(),
+            due_on => clock.due_at.map(|at| city_date(&portal, at)),
+            overdue => clock.is_overdue(now.at),
+        },
+        requested => euros(request.content.requested_cents),
+        proposed => request.facts.proposed_cents.filter(|_| internal).map(euros),
+        answers => answers(&request.content),
+        documents => documents(&shown),
+        opinions => if internal { opinions(&shown, &directions) } else { vec![] },
+        history => history(&portal, &shown, internal),
+        check => chain_in_words(&check),
+        intact => check.intact && check.consistent,
+        possible => shown.possible.iter().map(|a| a.label()).collect::<Vec<_>>(),
+    };
+    Page::new("staff_request.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
+
+/// The documents filed with the request at its submission.
+fn documents(shown: &Shown) -> Vec<Value> {
+    shown
+        .file
+        .documents
+        .iter()
+        .map(|v| {
+            let label = shown
+                .kinds
+                .iter()
+                .find(|k| k.code == v.kind_code)
+                .map_or(v.kind_code.as_str(), |k| k.label.as_str());
+            context! { label => label, file => v.file.as_ref().map(|f| f.file_name.clone()) }
+        })
+        .collect()
+}
+
+/// Who instructs the request and what each said, the lead first.
+fn opinions(shown: &Shown, directions: &[Direction]) -> Vec<Value> {
+    let mut instructors = shown.request().facts.instructors.clone();
+    instructors.sort_by_key(|a| !a.lead);
+    instructors
+        .iter()
+        .map(|assignment| {
+            let who = match assignment.instructor {
+                Instructor::Direction(id) => directions
+                    .iter()
+                    .find(|d| d.id == id)
+                    .map_or_else(|| "Une direction".to_owned(), |d| d.name.clone()),
+                Instructor::District(n) => format!("Mairie du {} arrondissement", ordinal(n)),
+            };
+            let opinion = assignment.opinion.as_ref().map(|o| {
+                context! {
+                    value => o.value.label(),
+                    proposed => euros(o.proposed_cents),
+                    public_comment => o.public_comment,
+                    internal_comment => o.internal_comment,
+                }
+            });
+            context! { who => who, lead => assignment.lead, opinion => opinion }
+        })
+        .collect()
+}
+
+/// The history, the latest first: each event with its time, who did it and what they wrote;
+/// the city's internal events and notes for whom sees them.
+fn history(portal: &Portal, shown: &Shown, internal: bool) -> Vec<Value> {
+    shown
+        .file
+        .events
+        .iter()
+        .filter(|e| internal || e.visibility == Visibility::Public)
+        .rev()
+        .map(|e| {
+            context! {
+                seq => e.seq,
+                at => city_moment(portal, e.at),
+                done => e.action.done(),
+                by => e.actor.name,
+                internal => e.visibility == Visibility::Internal,
+                message => e.public_message,
+                note => e.internal_note.as_ref().filter(|_| internal),
+            }
+        })
+        .collect()
+}
+
+/// Whether the history's chain of hashes holds and leads to the request's state, in words.
+fn chain_in_words(check: &HistoryCheck) -> String {
+    match (check.intact, check.consistent, check.broken_at_seq) {
+        (true, true, _) => match check.events {
+            Some(n) => format!(
+                "Historique intègre : les {n} événements s'enchaînent et mènent à l'état de la demande."
+            ),
+            None => "Historique intègre.".to_owned(),
+        },
+        (false, _, Some(seq)) => {
+            format!("Historique altéré : la chaîne se rompt à l'événement {seq}.")
+        }
+        (false, _, None) => "Historique altéré.".to_owned(),
+        (true, false, _) => {
+            "Historique incohérent : il ne mène pas à l'état enregistré de la demande.".to_owned()
+        }
+    }
+}
