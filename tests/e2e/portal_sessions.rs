@@ -558,6 +558,8 @@ fn staff_add_their_app_from_the_pages_and_sign_in_with_it(backend: Backend) {
     for page in [
         "/associations/nouvelle",
         "/demandes/00000000-0000-0000-0000-000000000000",
+        "/agents",
+        "/agents/demandes/00000000-0000-0000-0000-000000000000",
     ] {
         let (status, location, _) = browser.go(&app.url(page));
         assert_eq!(
