@@ -265,6 +265,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let granted = submit_asking(app, &treasurer, &garden_json, &campaign, 3_000_000, None);
     granted_today(&city, "2027 DAC 50", &[(&granted, 2_500_000)]);
     let grant = |slug: &str| app.url(&format!("/demandes/{granted}{slug}"));
+    // One more, waiting for the bureau's check.
+    let waiting = submit_asking(app, &treasurer, &garden_json, &campaign, 500_000, None);
     // Someone else's association.
     let stranger = app.new_user("autre@exemple.org");
     let other = app.create_association(
@@ -480,6 +482,19 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("agents-demande", app.url(&format!("/agents/demandes/{request}"))),
         ("agents-subvention", app.url(&format!("/agents/demandes/{granted}"))),
+        ("agents-a-verifier", app.url(&format!("/agents/demandes/{waiting}"))),
+        (
+            "agents-demande-de-pieces-erreur",
+            app.url(&format!(
+                "/agents/demandes/{waiting}#submit:ask_documents-message=Statuts%20sign%C3%A9s"
+            )),
+        ),
+        (
+            "agents-recevable",
+            app.url(&format!(
+                "/agents/demandes/{waiting}#submit:declare_admissible-message=Dossier%20complet"
+            )),
+        ),
         (
             "agents-introuvable",
             app.url("/agents/demandes/01890000-0000-7000-8000-000000000000"),
@@ -572,6 +587,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents", 200),
             ("agents-demande", 200),
             ("agents-subvention", 200),
+            ("agents-a-verifier", 200),
+            ("agents-demande-de-pieces-erreur", 422),
+            ("agents-recevable", 200),
             ("agents-introuvable", 404),
         ],
         "{visited:?}"

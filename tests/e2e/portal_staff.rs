@@ -5,11 +5,12 @@
 
 use crate::portal::shown;
 use crate::portal_requests::browser_of;
+use crate::portal_sessions::csrf_of;
 use crate::requests::{City, act, create_draft, id, ready_association, submitted};
 use chrono::TimeDelta;
 use serde_json::json;
 use simpa_domain::money::euros;
-use simpa_tests::browser::Browser;
+use simpa_tests::browser::{Browser, Sent};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 /// The page at `path` as `browser` reads it: its status and what it shows.
@@ -139,4 +140,183 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
     );
 }
 
-on_both_backends!(agents_find_their_work_and_a_request_s_whole_file);
+/// An action's form on the agents' page of `request`, sent by `browser` with `fields` (each
+/// named after the action): where it leads, or the page that answers.
+fn send(
+    browser: &Browser,
+    app: &TestApp,
+    request: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Sent {
+    let page = format!("/agents/demandes/{request}");
+    // The browser's token, the same in all its forms (read where anyone signed in may).
+    let csrf = csrf_of(browser, app, "/compte");
+    let named: Vec<(String, String)> = fields
+        .iter()
+        .map(|(name, value)| (format!("{action}-{name}"), (*value).to_owned()))
+        .collect();
+    let mut form = vec![("csrf", csrf.as_str()), ("action", action)];
+    form.extend(named.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    browser.submit(&app.url(&format!("{page}/actions")), &form, Some(&app.base))
+}
+
+fn agents_instruct_a_request_from_its_page(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, _, request) = submitted(app, 1, &campaign);
+    let bureau = browser_of(app, "bureau@ville.test");
+    let page = format!("/agents/demandes/{request}");
+    let done = |action: &str| Some(app.url(&format!("{page}?fait={action}")));
+    let state = || {
+        app.get(
+            &format!("/api/v1/requests/{request}"),
+            Some(&city.bureau.access),
+        )
+        .expect(200)
+        .clone()
+    };
+
+    // The bureau asks for the statutes again, with a message; the association is told.
+    let (_, before) = read(&bureau, app, &page);
+    assert!(before.contains("Demander ces pièces</button>"), "{before}");
+    assert!(before.contains("Déclarer recevable</button>"), "{before}");
+    let asked = send(
+        &bureau,
+        app,
+        &request,
+        "ask_documents",
+        &[("message", "Statuts à jour, svp.")],
+    );
+    assert_eq!(asked.status, 422, "nothing ticked: {}", asked.body);
+    assert!(
+        shown(&asked.body).contains("href=\"#ask_documents-action\""),
+        "{}",
+        asked.body
+    );
+    assert!(shown(&asked.body).contains("Cochez au moins une pièce à demander."));
+    assert!(
+        asked.body.contains("Statuts à jour, svp.</textarea>"),
+        "what was typed is kept"
+    );
+    assert_eq!(state()["state"], "submitted");
+    let asked = send(
+        &bureau,
+        app,
+        &request,
+        "ask_documents",
+        &[
+            ("kind-statuts", "oui"),
+            ("ask_reason", "outdated"),
+            ("message", "Statuts à jour, svp."),
+        ],
+    );
+    assert_eq!(asked.location, done("ask_documents"), "{}", asked.body);
+    assert_eq!(state()["state"], "incomplete");
+    let (_, after) = read(&bureau, app, &format!("{page}?fait=ask_documents"));
+    assert!(
+        after.contains("Pièces ou informations demandées. Ceux qui doivent le savoir"),
+        "{after}"
+    );
+    let mail = app.mailed(&president.email, "Pièces ou informations demandées%");
+    assert!(mail.contains("Statuts à jour, svp."), "{mail}");
+
+    // She sends it back; the bureau declares it admissible and dispatches it to the DAC with
+    // the DJS; an action no longer possible is said at its form.
+    act(app, &president, &request, json!({"action": "resubmit"})).expect(200);
+    let admitted = send(&bureau, app, &request, "declare_admissible", &[]);
+    assert_eq!(
+        admitted.location,
+        done("declare_admissible"),
+        "{}",
+        admitted.body
+    );
+    let again = send(&bureau, app, &request, "declare_admissible", &[]);
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        shown(&again.body).contains("href=\"#declare_admissible-action\""),
+        "{}",
+        again.body
+    );
+    let no_lead = send(&bureau, app, &request, "dispatch", &[]);
+    assert!(
+        shown(&no_lead.body).contains("Choisissez la direction pilote."),
+        "{}",
+        no_lead.body
+    );
+    let (dac_id, djs_id) = (app.direction_id("DAC"), app.direction_id("DJS"));
+    let co = format!("co-{djs_id}");
+    let dispatched = send(
+        &bureau,
+        app,
+        &request,
+        "dispatch",
+        &[("lead", &dac_id), (&co, "oui")],
+    );
+    assert_eq!(dispatched.location, done("dispatch"), "{}", dispatched.body);
+    assert_eq!(state()["state"], "in_instruction");
+
+    // The DAC gives its opinion: an amount with cents is refused at its field, then given.
+    let dac = browser_of(app, "dac@ville.test");
+    let (_, theirs) = read(&dac, app, &page);
+    assert!(theirs.contains("Rendre l'avis</button>"), "{theirs}");
+    assert!(
+        !theirs.contains("Confier l'instruction</button>"),
+        "not theirs to dispatch: {theirs}"
+    );
+    let cents = send(
+        &dac,
+        app,
+        &request,
+        "give_opinion",
+        &[("opinion", "favourable"), ("proposed", "3500,50")],
+    );
+    assert_eq!(cents.status, 422, "{}", cents.body);
+    assert!(
+        shown(&cents.body).contains("href=\"#give_opinion-proposed\""),
+        "{}",
+        cents.body
+    );
+    let given = send(
+        &dac,
+        app,
+        &request,
+        "give_opinion",
+        &[
+            ("opinion", "favourable"),
+            ("proposed", "3 500"),
+            ("internal_comment", "Solide."),
+        ],
+    );
+    assert_eq!(given.location, done("give_opinion"), "{}", given.body);
+    let view = state();
+    let lead = &view["instruction"]["instructors"][0];
+    assert_eq!(lead["opinion"]["proposed_cents"], 350_000, "{view}");
+    assert_eq!(lead["opinion"]["internal_comment"], "Solide.", "{view}");
+
+    // Forbidden: a direction it was not dispatched to, a member, a forged form.
+    let ddct = browser_of(app, "ddct@ville.test");
+    let theirs = send(
+        &ddct,
+        app,
+        &request,
+        "give_opinion",
+        &[("opinion", "favourable"), ("proposed", "1")],
+    );
+    assert_eq!(theirs.status, 404, "{}", theirs.body);
+    let member = browser_of(app, &president.email);
+    let hers = send(&member, app, &request, "declare_admissible", &[]);
+    assert_eq!(hers.status, 404, "{}", hers.body);
+    let forged = bureau.submit(
+        &app.url(&format!("{page}/actions")),
+        &[("action", "declare_admissible")],
+        Some(&app.base),
+    );
+    assert_eq!(forged.status, 403, "{}", forged.body);
+}
+
+on_both_backends!(
+    agents_find_their_work_and_a_request_s_whole_file,
+    agents_instruct_a_request_from_its_page
+);

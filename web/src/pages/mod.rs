@@ -13,6 +13,7 @@ mod requests;
 mod sign_in;
 mod sign_up;
 mod staff;
+mod staff_actions;
 mod two_factor;
 mod typed;
 mod vault;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(home::home)
         .service(staff::work)
         .service(staff::request_file)
+        .service(staff_actions::act)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)

@@ -3,17 +3,21 @@
 //! that history is intact. Whoever is not on the city's staff finds nothing here (404).
 
 use super::requests::{answers, state_tag};
+use super::typed::Typed;
 use crate::Portal;
 use crate::answers::{city_date, city_moment, unless_hidden};
+use crate::forms::{errors_page, form_page};
 use crate::render::Page;
 use crate::session::Visitor;
-use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
+use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::requests::{self, Shown, Summary};
 use simpa_app::tracking::{HistoryCheck, check_history};
-use simpa_domain::circuit::Visibility;
+use simpa_domain::FieldError;
+use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
@@ -26,6 +30,22 @@ use uuid::Uuid;
 
 /// How many requests the home page lists at once.
 const SHOWN: usize = 100;
+
+/// The actions the agents' page offers as forms, in the order it shows them.
+pub(super) const OFFERED: &[ActionKind] = &[
+    ActionKind::DeclareAdmissible,
+    ActionKind::AskDocuments,
+    ActionKind::RejectInadmissible,
+    ActionKind::Dispatch,
+    ActionKind::GiveOpinion,
+    ActionKind::OverrideProposal,
+];
+
+/// A form field of an action: named after the action, so that every form of the page keeps
+/// its own (`give_opinion-proposed`).
+pub(super) fn named(action: ActionKind, field: &str) -> String {
+    format!("{}-{field}", action.code())
+}
 
 /// The agent's home page: the requests their role holds now, the oldest first.
 #[get("/agents")]
@@ -75,16 +95,44 @@ fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) -> Value {
 }
 
 /// A request's whole file as the city's agent sees it: what it says, the documents filed with
-/// it, the opinions, the history with the city's internal events, and whether that history is
-/// intact.
+/// it, the opinions, the history with the city's internal events, whether that history is
+/// intact, and a form for each action the circuit allows them now.
 #[get("/agents/demandes/{id}")]
 pub async fn request_file(
     portal: web::Data<Portal>,
+    req: HttpRequest,
     visitor: Visitor,
     path: web::Path<Uuid>,
+    query: web::Query<DoneQuery>,
+) -> HttpResponse {
+    let done = query.fait.as_deref().and_then(ActionKind::from_code);
+    let after = done.map_or(After::Read, After::Done);
+    request_page(&portal, &req, &visitor, path.into_inner(), after).await
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    fait: Option<String>,
+}
+
+/// What the request's page follows: a plain read, an action done, or an action's form sent
+/// back with what to fix.
+pub(super) enum After {
+    Read,
+    Done(ActionKind),
+    Refused(ActionKind, Vec<FieldError>, Typed),
+}
+
+/// The request's page for the agent (see [`request_file`]), after `after`.
+pub(super) async fn request_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: Uuid,
+    after: After,
 ) -> HttpResponse {
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
-    let id = RequestId::from_uuid(path.into_inner());
+    let id = RequestId::from_uuid(id);
     let found = portal
         .runtime
         .read(move |conn| {
@@ -99,10 +147,15 @@ pub async fn request_file(
         .await;
     let (shown, internal, check, directions, clock) = match found {
         Ok(found) => found,
-        Err(error) => return unless_hidden(&portal, error),
+        Err(error) => return unless_hidden(portal, error),
     };
     let request = shown.request();
     let (_, next) = whereabouts(&request.facts);
+    let (done, open, errors, typed) = match after {
+        After::Read => (None, None, vec![], Typed::new()),
+        After::Done(action) => (Some(action), None, vec![], Typed::new()),
+        After::Refused(action, errors, typed) => (None, Some(action), errors, typed),
+    };
     let data = context! {
         id => request.id.to_string(),
         title => request.content.title,
@@ -111,14 +164,14 @@ pub async fn request_file(
         number => request.number.map(|n| n.to_string()),
         state => request.facts.state.label(),
         tag => state_tag(request.facts.state),
-        since => city_date(&portal, request.state_since),
-        submitted_on => request.submitted_at.map(|at| city_date(&portal, at)),
+        since => city_date(portal, request.state_since),
+        submitted_on => request.submitted_at.map(|at| city_date(portal, at)),
         holder => shown.holder,
         next => next,
         clock => context! {
             with_city => clock.with_city.num_days(),
             with_association => clock.with_association.num_days(),
-            due_on => clock.due_at.map(|at| city_date(&portal, at)),
+            due_on => clock.due_at.map(|at| city_date(portal, at)),
             overdue => clock.is_overdue(now.at),
         },
         requested => euros(request.content.requested_cents),
@@ -126,14 +179,47 @@ pub async fn request_file(
         answers => answers(&request.content),
         documents => documents(&shown),
         opinions => if internal { opinions(&shown, &directions) } else { vec![] },
-        history => history(&portal, &shown, internal),
+        history => history(portal, &shown, internal),
         check => chain_in_words(&check),
         intact => check.intact && check.consistent,
-        possible => shown.possible.iter().map(|a| a.label()).collect::<Vec<_>>(),
+        done => done.map(|a| a.done()),
+        forms => forms(&shown, &directions, open, now.today()),
+        others => shown.possible.iter().filter(|a| !OFFERED.contains(a)).map(|a| a.label()).collect::<Vec<_>>(),
+        typed => typed,
     };
-    Page::new("staff_request.html", data)
-        .visitor(&visitor)
-        .answer(&portal)
+    let page = errors_page("staff_request.html", &errors, data).visitor(visitor);
+    form_page(portal, req, page)
+}
+
+/// The forms of the actions the agent may take now, each with what it needs: the kinds of
+/// document to ask for, the directions to dispatch to, the opinions and reasons to choose.
+fn forms(
+    shown: &Shown,
+    directions: &[Direction],
+    open: Option<ActionKind>,
+    today: NaiveDate,
+) -> Vec<Value> {
+    OFFERED
+        .iter()
+        .filter(|a| shown.possible.contains(a))
+        .map(|&action| {
+            context! {
+                code => action.code(),
+                label => action.label(),
+                open => open == Some(action),
+                kinds => shown.kinds.iter().map(|k| context! {
+                    field => named(action, &format!("kind-{}", k.code)), label => k.label,
+                }).collect::<Vec<_>>(),
+                directions => directions.iter().filter(|d| d.active).map(|d| context! {
+                    id => d.id.to_string(), name => d.name,
+                    field => named(action, &format!("co-{}", d.id)),
+                }).collect::<Vec<_>>(),
+                opinions => OpinionValue::ALL.iter().map(|o| context! { code => o.code(), label => o.label() }).collect::<Vec<_>>(),
+                reasons => AskReason::ALL.iter().map(|r| context! { code => r.code(), label => r.label() }).collect::<Vec<_>>(),
+                due_on => (today + chrono::Days::new(15)).to_string(),
+            }
+        })
+        .collect()
 }
 
 /// The documents filed with the request at its submission.
