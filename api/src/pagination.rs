@@ -1,8 +1,6 @@
 //! Cursor pagination: the cursor is an opaque token for the position where the next page starts.
 
 use crate::problem::Problem;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use simpa_domain::Violation;
 use simpa_persistence::{Keyset, Page as StoredPage};
@@ -37,7 +35,7 @@ impl<T> Page<T> {
 }
 
 fn encode(keyset: &Keyset) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}\u{1f}{}", keyset.sort_key, keyset.id))
+    simpa_app::cursor::encode(keyset)
 }
 
 fn invalid(field: &str, violation: Violation) -> Problem {
@@ -58,16 +56,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Keyset>, Problem> {
             ),
         )
     };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    if simpa_domain::text::has_control_characters(&text.replace('\u{1f}', "")) {
-        return Err(bad());
-    }
-    let (sort_key, id) = text.split_once('\u{1f}').ok_or_else(bad)?;
-    Ok(Some(Keyset {
-        sort_key: sort_key.to_owned(),
-        id: id.to_owned(),
-    }))
+    simpa_app::cursor::decode(cursor).map(Some).ok_or_else(bad)
 }
 
 /// The page size asked for, within bounds.

@@ -13,6 +13,7 @@ pub mod associations;
 pub mod audit;
 pub mod campaigns;
 pub mod clock;
+pub mod cursor;
 pub mod deliberations;
 pub mod directory;
 pub mod documents;

@@ -482,6 +482,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("agents-demande", app.url(&format!("/agents/demandes/{request}"))),
         ("agents-subvention", app.url(&format!("/agents/demandes/{granted}"))),
+        ("agents-liste", app.url("/agents/demandes")),
+        (
+            "agents-liste-filtree",
+            app.url("/agents/demandes?etat=submitted&en_retard=oui"),
+        ),
         ("agents-a-verifier", app.url(&format!("/agents/demandes/{waiting}"))),
         (
             "agents-demande-de-pieces-erreur",
@@ -587,6 +592,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents", 200),
             ("agents-demande", 200),
             ("agents-subvention", 200),
+            ("agents-liste", 200),
+            ("agents-liste-filtree", 200),
             ("agents-a-verifier", 200),
             ("agents-demande-de-pieces-erreur", 422),
             ("agents-recevable", 200),

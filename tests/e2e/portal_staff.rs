@@ -55,7 +55,42 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
 
     // Dispatched to the DAC with the DJS, which gives a reserved opinion with a note for the
     // city only.
+    // Every request, filtered: by words or number, by lateness.
+    let number = app
+        .get(
+            &format!("/api/v1/requests/{older}"),
+            Some(&city.bureau.access),
+        )
+        .expect(200)["number"]
+        .as_str()
+        .expect("a number")
+        .to_owned();
+    let listed = |browser: &Browser, query: &str| {
+        let (status, page) = read(browser, app, &format!("/agents/demandes{query}"));
+        assert_eq!(status, 200, "{query}: {page}");
+        [&older, &newer]
+            .into_iter()
+            .filter(|r| page.contains(&format!("/agents/demandes/{r}\"")))
+            .cloned()
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(listed(&bureau, "").len(), 2);
+    assert_eq!(
+        listed(&bureau, &format!("?q={number}")),
+        vec![older.clone()]
+    );
+    assert_eq!(listed(&bureau, "?en_retard=oui"), vec![older.clone()]);
+    assert_eq!(listed(&bureau, "?etat=submitted&en_retard=").len(), 2);
+    assert_eq!(listed(&bureau, "?etat=granted"), Vec::<String>::new());
+    // A token no page gave starts the list from its beginning.
+    assert_eq!(listed(&bureau, "?apres=%25%25%25").len(), 2);
+
     city.admit_and_dispatch(&older, "DAC", &["DJS"]);
+    let dac_id = app.direction_id("DAC");
+    assert_eq!(
+        listed(&bureau, &format!("?direction={dac_id}")),
+        vec![older.clone()]
+    );
     let note = "Budget de fonctionnement à revoir";
     let reserved = json!({"action": "give_opinion", "opinion": "reserved", "proposed_cents": 300_000, "internal_comment": note});
     act(app, &city.djs, &older, reserved).expect(200);
@@ -91,6 +126,8 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         !page.contains(&format!("/agents/demandes/{newer}")),
         "{page}"
     );
+    // The DAC lists what it may read: the request dispatched to it, not the other.
+    assert_eq!(listed(&dac, ""), vec![older.clone()]);
     // What the DAC may do now, said; the association's page says nothing of the note.
     let (_, page) = read(&dac, app, &file);
     assert!(
@@ -116,6 +153,7 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
             file.as_str(),
         ),
         ("a member, on the staff's home", &member, "/agents"),
+        ("a member, on the staff's list", &member, "/agents/demandes"),
         (
             "the bureau, on a draft",
             &bureau,

@@ -64,6 +64,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "final_report.html",
     "staff_home.html",
     "staff_request.html",
+    "staff_requests.html",
+    "staff_macros.html",
 );
 
 /// The templates that are parts of pages, not pages.
@@ -73,6 +75,7 @@ const PARTS: &[&str] = &[
     "card_body.html",
     "request_macros.html",
     "association_fields.html",
+    "staff_macros.html",
 ];
 
 pub struct Pages(Environment<'static>);

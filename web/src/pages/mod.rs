@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(requests::request_page)
         .service(home::home)
         .service(staff::work)
+        .service(staff::request_list)
         .service(staff::request_file)
         .service(staff_actions::act)
         .service(account_links::verify_email_page)

@@ -18,11 +18,12 @@ use simpa_app::requests::{self, Shown, Summary};
 use simpa_app::tracking::{HistoryCheck, check_history};
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
-use simpa_domain::ids::RequestId;
+use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Action};
 use simpa_domain::reference::Direction;
+use simpa_domain::request::RequestState;
 use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
 use simpa_persistence::requests::RequestFilter;
@@ -71,6 +72,137 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .collect();
     let data = context! { items => items, more => more, late => late, shown => SHOWN };
     Page::new("staff_home.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
+
+/// How many requests a page of a list shows.
+const PAGE: usize = 50;
+
+/// A filter's field as chosen: `None` when left empty.
+fn chosen(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A list of requests as the agent filters it (every field optional, as the form sends it).
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    /// A number (`2027_00042`) or words of the title.
+    q: Option<String>,
+    etat: Option<String>,
+    campagne: Option<String>,
+    direction: Option<String>,
+    arrondissement: Option<String>,
+    en_retard: Option<String>,
+    /// Where the page starts: the token of the previous page's end.
+    apres: Option<String>,
+}
+
+impl ListQuery {
+    /// The filter it asks for; what names nothing (a state, campaign or direction unknown, a
+    /// district that is not one) filters nothing.
+    fn filter(&self, now: DateTime<Utc>) -> RequestFilter {
+        let uuid = |v: &Option<String>| chosen(v).and_then(|v| Uuid::parse_str(v).ok());
+        RequestFilter {
+            states: chosen(&self.etat)
+                .and_then(RequestState::from_code)
+                .into_iter()
+                .collect(),
+            campaign: uuid(&self.campagne).map(CampaignId::from_uuid),
+            instructor: uuid(&self.direction)
+                .map(|d| Instructor::Direction(DirectionId::from_uuid(d))),
+            district: chosen(&self.arrondissement)
+                .and_then(|d| d.parse::<i32>().ok())
+                .filter(|d| DistrictNumber::PARIS.contains(d))
+                .map(DistrictNumber),
+            overdue_at: (chosen(&self.en_retard) == Some("oui")).then_some(now),
+            text: chosen(&self.q).map(str::to_owned),
+            ..RequestFilter::default()
+        }
+    }
+
+    /// The list's address with these filters, starting after `after`.
+    fn address(&self, after: Option<&str>) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("etat", &self.etat),
+            ("campagne", &self.campagne),
+            ("direction", &self.direction),
+            ("arrondissement", &self.arrondissement),
+            ("en_retard", &self.en_retard),
+        ];
+        let mut kept: Vec<(&str, &str)> = pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (*k, v))
+            })
+            .collect();
+        if let Some(after) = after {
+            kept.push(("apres", after));
+        }
+        let query = serde_urlencoded::to_string(kept).unwrap_or_default();
+        format!(
+            "/agents/demandes{}",
+            if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{query}")
+            }
+        )
+    }
+}
+
+/// Every request the agent may read, filtered (words or number, state, campaign, direction,
+/// district, lateness), a page at a time, the latest changed first.
+#[get("/agents/demandes")]
+pub async fn request_list(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let filter = query.filter(now);
+    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            require(conn, subject, Action::FollowRequests)?;
+            let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), PAGE)?;
+            let next = page.next.as_ref().map(simpa_app::cursor::encode);
+            let items = requests::summaries(conn, &actor, page.items, now)?;
+            let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
+            let directions = simpa_app::reference::directions(conn, subject)?;
+            Ok((items, next, campaigns, directions))
+        })
+        .await;
+    let (items, next, campaigns, directions) = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let choices = |pairs: Vec<(String, String)>| {
+        pairs
+            .into_iter()
+            .map(|(code, label)| context! { code => code, label => label })
+            .collect::<Vec<_>>()
+    };
+    let data = context! {
+        items => items.iter().map(|s| work_item(&portal, s, now)).collect::<Vec<_>>(),
+        next => next.as_deref().map(|n| query.address(Some(n))),
+        first => query.apres.as_ref().map(|_| query.address(None)),
+        q => query.q.clone().unwrap_or_default(),
+        chosen => context! {
+            etat => query.etat, campagne => query.campagne, direction => query.direction,
+            arrondissement => query.arrondissement, en_retard => query.en_retard,
+        },
+        states => choices(RequestState::ALL.iter().filter(|s| **s != RequestState::Draft).map(|s| (s.code().to_owned(), s.label().to_owned())).collect()),
+        campaigns => choices(campaigns.iter().map(|c| (c.id.to_string(), c.settings.title.clone())).collect()),
+        directions => choices(directions.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()),
+        districts => choices(DistrictNumber::PARIS.map(|n| (n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect()),
+    };
+    Page::new("staff_requests.html", data)
         .visitor(&visitor)
         .answer(&portal)
 }
