@@ -24,7 +24,6 @@ pub mod request_id;
 pub mod routes;
 pub mod security;
 pub mod server;
-pub mod spreadsheet;
 pub mod state;
 pub mod views;
 pub mod webhooks;

@@ -37,6 +37,7 @@ pub mod runtime;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sign_in;
+pub mod spreadsheet;
 pub mod sso;
 pub mod throttle;
 pub mod tracking;

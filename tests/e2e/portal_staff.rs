@@ -84,6 +84,59 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
     assert_eq!(listed(&bureau, "?etat=granted"), Vec::<String>::new());
     // A token no page gave starts the list from its beginning.
     assert_eq!(listed(&bureau, "?apres=%25%25%25").len(), 2);
+    // The list as filtered, downloaded: CSV for spreadsheets, and an XLSX workbook.
+    let download = |browser: &Browser, path: &str| {
+        let answer = browser.http.get(app.url(path)).send().expect("an answer");
+        let status = answer.status().as_u16();
+        let media = answer
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, media, answer.bytes().expect("a body").to_vec())
+    };
+    let (status, media, csv) = download(&bureau, "/agents/demandes.csv?en_retard=oui");
+    assert_eq!((status, media.as_str()), (200, "text/csv; charset=utf-8"));
+    let csv = String::from_utf8(csv).expect("UTF-8");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and the late request: {csv}");
+    assert!(
+        lines[0].starts_with("Numéro;Titre;Association;Campagne;État"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{number};Ateliers d'écriture;Association 1;")),
+        "{csv}"
+    );
+    assert!(
+        lines[1].contains(";4000,00;") && lines[1].ends_with(";oui"),
+        "{csv}"
+    );
+    let (status, media, xlsx) = download(&bureau, "/agents/demandes.xlsx");
+    assert_eq!(status, 200);
+    assert_eq!(
+        media,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut workbook = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("a workbook");
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut workbook
+            .by_name("xl/worksheets/sheet1.xml")
+            .expect("its sheet"),
+        &mut sheet,
+    )
+    .expect("XML");
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        3,
+        "a header and both: {sheet}"
+    );
+    assert!(
+        sheet.contains(&number) && sheet.contains("<v>4000</v>"),
+        "{sheet}"
+    );
 
     city.admit_and_dispatch(&older, "DAC", &["DJS"]);
     let dac_id = app.direction_id("DAC");
@@ -154,6 +207,11 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         ),
         ("a member, on the staff's home", &member, "/agents"),
         ("a member, on the staff's list", &member, "/agents/demandes"),
+        (
+            "a member, on the staff's export",
+            &member,
+            "/agents/demandes.csv",
+        ),
         (
             "the bureau, on a draft",
             &bureau,

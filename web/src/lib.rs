@@ -15,6 +15,7 @@
 mod answers;
 mod assets;
 mod csrf;
+mod exports;
 mod forms;
 mod pages;
 mod render;

@@ -7,13 +7,13 @@
 use crate::auth::Caller;
 use crate::input::{Format, Query};
 use crate::problem::{Problem, responses};
-use crate::spreadsheet::Csv;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use simpa_app::indicators::Counted;
+use simpa_app::spreadsheet::Csv;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::final_report;

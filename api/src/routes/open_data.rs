@@ -4,13 +4,13 @@
 //! not grow with the number of rows.
 
 use crate::problem::{Problem, responses};
-use crate::spreadsheet::Csv;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use simpa_app::open_data;
+use simpa_app::spreadsheet::Csv;
 use simpa_domain::open_data::{
     Grantor, NATURE, NOTIFIED_TO_EU, PARIS_COLUMNS, ParisRow, SCDL_FIELDS, SHARE, ScdlRow,
     whole_euros,

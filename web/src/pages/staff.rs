@@ -6,9 +6,11 @@ use super::requests::{answers, state_tag};
 use super::typed::Typed;
 use crate::Portal;
 use crate::answers::{city_date, city_moment, unless_hidden};
+use crate::exports::{self, Cell, Table};
 use crate::forms::{errors_page, form_page};
 use crate::render::Page;
 use crate::session::Visitor;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
@@ -76,6 +78,9 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .answer(&portal)
 }
 
+/// The list of requests' address.
+const LIST: &str = "/agents/demandes";
+
 /// How many requests a page of a list shows.
 const PAGE: usize = 50;
 
@@ -121,8 +126,8 @@ impl ListQuery {
         }
     }
 
-    /// The list's address with these filters, starting after `after`.
-    fn address(&self, after: Option<&str>) -> String {
+    /// The address of `path` with these filters, starting after `after`.
+    fn address(&self, path: &str, after: Option<&str>) -> String {
         let pairs = [
             ("q", &self.q),
             ("etat", &self.etat),
@@ -144,7 +149,7 @@ impl ListQuery {
         }
         let query = serde_urlencoded::to_string(kept).unwrap_or_default();
         format!(
-            "/agents/demandes{}",
+            "{path}{}",
             if query.is_empty() {
                 String::new()
             } else {
@@ -190,8 +195,10 @@ pub async fn request_list(
     };
     let data = context! {
         items => items.iter().map(|s| work_item(&portal, s, now)).collect::<Vec<_>>(),
-        next => next.as_deref().map(|n| query.address(Some(n))),
-        first => query.apres.as_ref().map(|_| query.address(None)),
+        next => next.as_deref().map(|n| query.address(LIST, Some(n))),
+        first => query.apres.as_ref().map(|_| query.address(LIST, None)),
+        csv => query.address("/agents/demandes.csv", None),
+        xlsx => query.address("/agents/demandes.xlsx", None),
         q => query.q.clone().unwrap_or_default(),
         chosen => context! {
             etat => query.etat, campagne => query.campagne, direction => query.direction,
@@ -205,6 +212,101 @@ pub async fn request_list(
     Page::new("staff_requests.html", data)
         .visitor(&visitor)
         .answer(&portal)
+}
+
+/// At most this many requests in one download.
+const EXPORTED: usize = 50_000;
+
+/// The list as filtered, every page of it, as a spreadsheet: CSV or an XLSX workbook.
+#[get("/agents/demandes.{format:(csv|xlsx)}")]
+pub async fn request_export(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let filter = query.filter(now);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            require(conn, subject, Action::FollowRequests)?;
+            let mut all = Vec::new();
+            let mut after = None;
+            loop {
+                let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), 500)?;
+                all.extend(requests::summaries(conn, &actor, page.items, now)?);
+                match page.next {
+                    Some(next) if all.len() < EXPORTED => after = Some(next),
+                    _ => break,
+                }
+            }
+            Ok(all)
+        })
+        .await;
+    let summaries = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let table = requests_table(&portal, &summaries);
+    let day = portal.runtime.city_now().today();
+    let (bytes, media) = match path.as_str() {
+        "xlsx" => (
+            exports::xlsx(&table, "Demandes").map_err(|e| e.to_string()),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => (exports::csv(&table), "text/csv; charset=utf-8"),
+    };
+    match bytes {
+        Ok(bytes) => HttpResponse::Ok()
+            .content_type(media)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"demandes-{day}.{}\"", path.as_str()),
+            ))
+            .body(bytes),
+        Err(error) => {
+            tracing::error!(%error, "a list cannot be exported");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The requests as a spreadsheet shows them, a line each.
+fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
+    let day = |at: DateTime<Utc>| at.with_timezone(&portal.runtime.timezone).date_naive();
+    Table {
+        headers: vec![
+            "Numéro",
+            "Titre",
+            "Association",
+            "Campagne",
+            "État",
+            "Depuis le",
+            "Montant demandé",
+            "Montant proposé",
+            "Échéance",
+            "En retard",
+        ],
+        rows: summaries
+            .iter()
+            .map(|s| {
+                let r = &s.request;
+                vec![
+                    Cell::Text(r.number.map(|n| n.to_string()).unwrap_or_default()),
+                    Cell::Text(r.content.title.clone()),
+                    Cell::Text(s.association_name.clone()),
+                    Cell::Text(s.campaign_title.clone()),
+                    Cell::Text(r.facts.state.label().to_owned()),
+                    Cell::Day(Some(day(r.state_since))),
+                    Cell::Euros(Some(r.content.requested_cents)),
+                    Cell::Euros(s.proposed_cents),
+                    Cell::Day(r.sla_due_at.map(day)),
+                    Cell::YesNo(s.overdue),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// A request of the worklist: what it is, whose, where it stands, since when, and its deadline.
