@@ -483,6 +483,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ("agents-demande", app.url(&format!("/agents/demandes/{request}"))),
         ("agents-subvention", app.url(&format!("/agents/demandes/{granted}"))),
         ("agents-liste", app.url("/agents/demandes")),
+        ("agents-associations", app.url("/agents/associations?q=jardin")),
         (
             "agents-liste-filtree",
             app.url("/agents/demandes?etat=submitted&en_retard=oui"),
@@ -593,6 +594,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-demande", 200),
             ("agents-subvention", 200),
             ("agents-liste", 200),
+            ("agents-associations", 200),
             ("agents-liste-filtree", 200),
             ("agents-a-verifier", 200),
             ("agents-demande-de-pieces-erreur", 422),

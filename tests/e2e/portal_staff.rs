@@ -84,6 +84,27 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
     assert_eq!(listed(&bureau, "?etat=granted"), Vec::<String>::new());
     // A token no page gave starts the list from its beginning.
     assert_eq!(listed(&bureau, "?apres=%25%25%25").len(), 2);
+    // An association found by its name leads to its requests.
+    let (status, found) = read(&bureau, app, "/agents/associations?q=Association+1");
+    assert_eq!(status, 200, "{found}");
+    let association = app
+        .get(
+            &format!("/api/v1/requests/{older}"),
+            Some(&city.bureau.access),
+        )
+        .expect(200)["association"]["id"]
+        .as_str()
+        .expect("its association")
+        .to_owned();
+    assert!(
+        found.contains(&format!("/agents/demandes?association={association}")),
+        "{found}"
+    );
+    assert!(!found.contains("Association 2"), "{found}");
+    assert_eq!(
+        listed(&bureau, &format!("?association={association}")),
+        vec![older.clone()]
+    );
     // The list as filtered, downloaded: CSV for spreadsheets, and an XLSX workbook.
     let download = |browser: &Browser, path: &str| {
         let answer = browser.http.get(app.url(path)).send().expect("an answer");
@@ -211,6 +232,11 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
             "a member, on the staff's export",
             &member,
             "/agents/demandes.csv",
+        ),
+        (
+            "a member, on the staff's associations",
+            &member,
+            "/agents/associations",
         ),
         (
             "the bureau, on a draft",

@@ -65,6 +65,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_home.html",
     "staff_request.html",
     "staff_requests.html",
+    "staff_associations.html",
     "staff_macros.html",
 );
 

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(home::home)
         .service(staff::work)
         .service(staff::request_list)
+        .service(staff::association_list)
         .service(staff::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)

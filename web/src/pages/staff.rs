@@ -20,7 +20,7 @@ use simpa_app::requests::{self, Shown, Summary};
 use simpa_app::tracking::{HistoryCheck, check_history};
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
-use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber, RequestId};
+use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Action};
@@ -28,6 +28,7 @@ use simpa_domain::reference::Direction;
 use simpa_domain::request::RequestState;
 use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
+use simpa_persistence::associations::AssociationFilter;
 use simpa_persistence::requests::RequestFilter;
 use uuid::Uuid;
 
@@ -99,6 +100,8 @@ pub struct ListQuery {
     direction: Option<String>,
     arrondissement: Option<String>,
     en_retard: Option<String>,
+    /// One association's requests.
+    association: Option<String>,
     /// Where the page starts: the token of the previous page's end.
     apres: Option<String>,
 }
@@ -114,6 +117,7 @@ impl ListQuery {
                 .into_iter()
                 .collect(),
             campaign: uuid(&self.campagne).map(CampaignId::from_uuid),
+            association: uuid(&self.association).map(AssociationId::from_uuid),
             instructor: uuid(&self.direction)
                 .map(|d| Instructor::Direction(DirectionId::from_uuid(d))),
             district: chosen(&self.arrondissement)
@@ -135,6 +139,7 @@ impl ListQuery {
             ("direction", &self.direction),
             ("arrondissement", &self.arrondissement),
             ("en_retard", &self.en_retard),
+            ("association", &self.association),
         ];
         let mut kept: Vec<(&str, &str)> = pairs
             .iter()
@@ -307,6 +312,86 @@ fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
             })
             .collect(),
     }
+}
+
+/// The associations the city knows, searched by words of their name (or acronym, RNA, SIRET)
+/// and by district, fifty a page in name order; each leads to its requests.
+#[get("/agents/associations")]
+pub async fn association_list(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    query: web::Query<AssociationQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let subject = visitor.subject();
+    let filter = AssociationFilter {
+        text: chosen(&query.q).map(str::to_owned),
+        district: chosen(&query.arrondissement)
+            .and_then(|d| d.parse::<i32>().ok())
+            .filter(|d| DistrictNumber::PARIS.contains(d))
+            .map(DistrictNumber),
+        sector: None,
+    };
+    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            simpa_app::associations::list(conn, subject, &filter, after.as_ref(), PAGE)
+        })
+        .await;
+    let page = match found {
+        Ok(page) => page,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let address = |after: Option<&str>| {
+        let kept: Vec<(&str, &str)> = [
+            ("q", chosen(&query.q)),
+            ("arrondissement", chosen(&query.arrondissement)),
+            ("apres", after),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        format!(
+            "/agents/associations?{}",
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    };
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| {
+            let p = &a.profile;
+            context! {
+                id => a.id.to_string(),
+                name => p.name,
+                acronym => p.acronym,
+                rna => p.rna.as_ref().map(|r| r.to_string()),
+                siret => p.siret.as_ref().map(|s| s.to_string()),
+                place => format!("{} {}", p.address.postal_code, p.address.city),
+                district => a.district.map(|d| format!("{} arrondissement", ordinal(d))),
+            }
+        })
+        .collect();
+    let data = context! {
+        items => items,
+        q => query.q.clone().unwrap_or_default(),
+        chosen => query.arrondissement.clone(),
+        districts => DistrictNumber::PARIS.map(|n| context! { code => n.to_string(), label => format!("{} arrondissement", ordinal(DistrictNumber(n))) }).collect::<Vec<_>>(),
+        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
+        first => query.apres.as_ref().map(|_| address(None)),
+    };
+    Page::new("staff_associations.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
+
+/// The associations' list as the agent searches it.
+#[derive(Deserialize)]
+pub struct AssociationQuery {
+    q: Option<String>,
+    arrondissement: Option<String>,
+    apres: Option<String>,
 }
 
 /// A request of the worklist: what it is, whose, where it stands, since when, and its deadline.
