@@ -14,14 +14,17 @@ use simpa_domain::existed;
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, DocumentVersionId};
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{Action, Actor, Subject};
+use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::text;
 use simpa_domain::{Checks, DomainError, FieldError, Violation};
 use simpa_files::store::BlobStore;
 use simpa_files::upload::{UploadForm, UploadedFile};
 use simpa_persistence::StoreError;
-use simpa_persistence::documents::{self, BankDetails, DocumentVersion, NewVersion, StoredFile};
-use simpa_persistence::{DbConnection, StoreResult, associations, requests};
+use simpa_persistence::accounts::load_actor;
+use simpa_persistence::documents::{
+    self, BankDetails, DocumentVersion, NewVersion, StoredFile, Waiting,
+};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, associations, requests};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -144,6 +147,35 @@ pub fn review(
         "document",
     )?;
     load_version(conn, id, version)
+}
+
+/// The documents waiting for the caller's review, the longest waiting first: every
+/// association's for the bureau, its district's for a town hall, none of an association the
+/// caller belongs to; nobody else reviews documents.
+#[tracing::instrument(name = "documents::to_review", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn to_review(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Waiting>> {
+    let actor = load_actor(conn, subject)?;
+    let scope = policy::work_scope(&actor);
+    if !scope.bureau && scope.districts.is_empty() {
+        return Err(DomainError::Forbidden.into());
+    }
+    let page = documents::waiting_review(conn, scope.bureau, &scope.districts, after, limit)?;
+    let reviews = |w: &Waiting| {
+        let may = Action::ReviewDocument {
+            association: w.version.association_id,
+            district: w.district,
+        };
+        policy::decide(&actor, may).is_ok()
+    };
+    Ok(Page {
+        items: page.items.into_iter().filter(reviews).collect(),
+        next: page.next,
+    })
 }
 
 /// Who may file for an association, known before a single byte is read: the filer, the

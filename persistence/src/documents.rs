@@ -4,13 +4,14 @@ use crate::DbConnection;
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page};
 use crate::schema::{association_public_funding, document_kinds, document_versions};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::document::{
     Condition, ConditionFacts, DocumentKind, ReviewState, ValidityRule, VersionFacts,
 };
-use simpa_domain::ids::{AccountId, AssociationId, DocumentVersionId, RequestId};
+use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, DocumentVersionId, RequestId};
 use std::collections::HashSet;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -416,4 +417,69 @@ pub fn declare_public_funding(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// A version waiting for the city's review, with its association's name and district.
+pub struct Waiting {
+    pub version: DocumentVersion,
+    pub association_name: String,
+    pub district: Option<DistrictNumber>,
+}
+
+/// The versions filed with a file that wait for the city's review, the longest waiting first:
+/// every association's (`everyone`), or those of the associations headquartered in
+/// `districts`; a page after `after`.
+pub fn waiting_review(
+    conn: &mut DbConnection,
+    everyone: bool,
+    districts: &[DistrictNumber],
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Waiting>> {
+    use crate::schema::associations;
+    let mut query = document_versions::table
+        .inner_join(associations::table.on(associations::id.eq(document_versions::association_id)))
+        .filter(document_versions::review_state.eq(ReviewState::Pending.code()))
+        .filter(document_versions::blob_sha256.is_not_null())
+        .into_boxed();
+    if !everyone {
+        let numbers: Vec<i32> = districts.iter().map(|d| d.0).collect();
+        query = query.filter(associations::district_number.eq_any(numbers));
+    }
+    if let Some(after) = after {
+        let filed_at = after.time()?;
+        let id = after.id.clone();
+        query = query.filter(
+            document_versions::filed_at
+                .gt(filed_at)
+                .or(document_versions::filed_at
+                    .eq(filed_at)
+                    .and(document_versions::id.gt(id))),
+        );
+    }
+    let rows: Vec<(VersionRow, String, Option<i32>)> = query
+        .order((document_versions::filed_at, document_versions::id))
+        .limit(limit as i64 + 1)
+        .select((
+            VersionRow::as_select(),
+            associations::name,
+            associations::district_number,
+        ))
+        .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(|(row, association_name, district)| {
+            Ok(Waiting {
+                version: version_from_row(row)?,
+                association_name,
+                district: district.map(DistrictNumber),
+            })
+        })
+        .collect::<StoreResult<Vec<Waiting>>>()?;
+    Ok(Page::from_rows(rows, limit, |w| {
+        Keyset::at_time(
+            naive(w.version.facts.filed_at),
+            &w.version.facts.id.to_string(),
+        )
+    }))
 }

@@ -265,6 +265,18 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let granted = submit_asking(app, &treasurer, &garden_json, &campaign, 3_000_000, None);
     granted_today(&city, "2027 DAC 50", &[(&granted, 2_500_000)]);
     let grant = |slug: &str| app.url(&format!("/demandes/{granted}{slug}"));
+    // Its statutes, waiting for the bureau's check.
+    let statuts = app
+        .get(
+            &format!("/api/v1/associations/{garden}/documents"),
+            Some(&city.bureau.access),
+        )
+        .expect(200)["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|v| v["kind"] == "statuts"))
+        .and_then(|v| v["id"].as_str())
+        .expect("its statutes")
+        .to_owned();
     // One more, waiting for the bureau's check.
     let waiting = submit_asking(app, &treasurer, &garden_json, &campaign, 500_000, None);
     // Someone else's association.
@@ -484,6 +496,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ("agents-subvention", app.url(&format!("/agents/demandes/{granted}"))),
         ("agents-liste", app.url("/agents/demandes")),
         ("agents-associations", app.url("/agents/associations?q=jardin")),
+        ("agents-pieces", app.url("/agents/pieces")),
+        (
+            "agents-pieces-refus-erreur",
+            app.url(&format!("/agents/pieces#submit:reason-{statuts}=%20")),
+        ),
         (
             "agents-liste-filtree",
             app.url("/agents/demandes?etat=submitted&en_retard=oui"),
@@ -595,6 +612,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-subvention", 200),
             ("agents-liste", 200),
             ("agents-associations", 200),
+            ("agents-pieces", 200),
+            ("agents-pieces-refus-erreur", 422),
             ("agents-liste-filtree", 200),
             ("agents-a-verifier", 200),
             ("agents-demande-de-pieces-erreur", 422),

@@ -8,7 +8,7 @@ use crate::portal_requests::browser_of;
 use crate::portal_sessions::csrf_of;
 use crate::requests::{City, act, create_draft, id, ready_association, submitted};
 use chrono::TimeDelta;
-use serde_json::json;
+use serde_json::{Value, json};
 use simpa_domain::money::euros;
 use simpa_tests::browser::{Browser, Sent};
 use simpa_tests::{Backend, TestApp, on_both_backends};
@@ -438,7 +438,118 @@ fn agents_instruct_a_request_from_its_page(backend: Backend) {
     assert_eq!(forged.status, 403, "{}", forged.body);
 }
 
+/// The documents the bureau (or a town hall) checks: each waiting version, accepted or refused
+/// with a reason the association reads.
+fn agents_check_the_documents_associations_file(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let (president, association) = ready_association(app, 1);
+    let id = association["id"].as_str().expect("id");
+    let versions = || {
+        app.get(
+            &format!("/api/v1/associations/{id}/documents"),
+            Some(&city.bureau.access),
+        )
+        .expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone()
+    };
+    let version_of = |kind: &str| {
+        versions()
+            .into_iter()
+            .find(|v| v["kind"] == kind)
+            .unwrap_or_else(|| panic!("a {kind}"))
+    };
+    let (statuts, rib) = (version_of("statuts"), version_of("rib"));
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (status, page) = read(&bureau, app, "/agents/pieces");
+    assert_eq!(status, 200, "{page}");
+    for expected in [
+        "Statuts · Association 1",
+        "statuts.pdf",
+        "Titulaire du compte : Association 1",
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    let review = |browser: &Browser, version: &Value, fields: &[(&str, &str)]| {
+        let csrf = csrf_of(browser, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let path = format!(
+            "/agents/pieces/{id}/{}",
+            version["id"].as_str().expect("id")
+        );
+        browser.submit(&app.url(&path), &form, Some(&app.base))
+    };
+    // A refusal without its reason is said at the reason's field; nothing changes.
+    let reason = format!("reason-{}", statuts["id"].as_str().expect("id"));
+    let silent = review(
+        &bureau,
+        &statuts,
+        &[("decision", "rejected"), (&reason, " ")],
+    );
+    assert_eq!(silent.status, 422, "{}", silent.body);
+    assert!(
+        shown(&silent.body).contains(&format!("href=\"#{reason}\"")),
+        "{}",
+        silent.body
+    );
+    assert_eq!(version_of("statuts")["review"]["state"], "pending");
+    let refused = review(
+        &bureau,
+        &statuts,
+        &[("decision", "rejected"), (&reason, "Statuts non signés.")],
+    );
+    assert_eq!(
+        refused.location,
+        Some(app.url("/agents/pieces?fait=rejected")),
+        "{}",
+        refused.body
+    );
+    let accepted = review(&bureau, &rib, &[("decision", "accepted")]);
+    assert_eq!(
+        accepted.location,
+        Some(app.url("/agents/pieces?fait=accepted")),
+        "{}",
+        accepted.body
+    );
+    let (statuts, rib) = (version_of("statuts"), version_of("rib"));
+    assert_eq!(statuts["review"]["state"], "rejected", "{statuts}");
+    assert_eq!(
+        statuts["review"]["reason"], "Statuts non signés.",
+        "{statuts}"
+    );
+    assert_eq!(rib["review"]["state"], "accepted", "{rib}");
+    let (_, page) = read(&bureau, app, "/agents/pieces?fait=rejected");
+    assert!(page.contains("Pièce refusée"), "{page}");
+    assert!(
+        !page.contains("statuts.pdf"),
+        "reviewed, gone from the list: {page}"
+    );
+    // The association reads why on its documents' page.
+    let member = browser_of(app, &president.email);
+    let (_, vault) = read(&member, app, &format!("/associations/{id}/documents"));
+    assert!(vault.contains("Statuts non signés."), "{vault}");
+
+    // A direction reviews nothing; a member neither, not even through the form.
+    let dac = browser_of(app, "dac@ville.test");
+    assert_eq!(read(&dac, app, "/agents/pieces").0, 404);
+    assert_eq!(read(&member, app, "/agents/pieces").0, 404);
+    let liste = version_of("liste_dirigeants");
+    assert_eq!(
+        review(&dac, &liste, &[("decision", "accepted")]).status,
+        404
+    );
+    assert_eq!(
+        review(&member, &liste, &[("decision", "accepted")]).status,
+        404
+    );
+    assert_eq!(version_of("liste_dirigeants")["review"]["state"], "pending");
+}
+
 on_both_backends!(
     agents_find_their_work_and_a_request_s_whole_file,
-    agents_instruct_a_request_from_its_page
+    agents_instruct_a_request_from_its_page,
+    agents_check_the_documents_associations_file
 );

@@ -66,6 +66,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_request.html",
     "staff_requests.html",
     "staff_associations.html",
+    "staff_documents.html",
     "staff_macros.html",
 );
 

@@ -14,6 +14,7 @@ mod sign_in;
 mod sign_up;
 mod staff;
 mod staff_actions;
+mod staff_documents;
 mod two_factor;
 mod typed;
 mod vault;
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)
+        .service(staff_documents::documents_to_review)
+        .service(staff_documents::review)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)
