@@ -580,7 +580,7 @@ fn grant_due(app: &TestApp, user: &User, request: &str) -> Value {
 
 /// The budget carried out for a request asking `requested`: purchases a little under plan,
 /// the animators half again as much, the rest as planned.
-fn carried_out(requested: i64) -> Value {
+pub(crate) fn carried_out(requested: i64) -> Value {
     json!([
         {"account": "60", "label": "Achats", "amount_cents": requested},
         {"account": "64", "label": "Rémunération des animateurs", "amount_cents": 600_000},

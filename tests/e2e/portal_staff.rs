@@ -3,6 +3,7 @@
 //! internal history and notes, its opinions, whether its history is intact); what the policy
 //! refuses is not found.
 
+use crate::grants::{carried_out, granted_today, submitted_asking};
 use crate::portal::shown;
 use crate::portal_requests::browser_of;
 use crate::portal_sessions::csrf_of;
@@ -548,7 +549,86 @@ fn agents_check_the_documents_associations_file(backend: Backend) {
     assert_eq!(version_of("liste_dirigeants")["review"]["state"], "pending");
 }
 
+/// The lead direction reviews a final report from the request's page: it reads it, asks for
+/// changes (a reason is needed), then accepts it once filed again.
+fn agents_review_a_final_report_from_the_request_s_page(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 1, &campaign, 2_000_000);
+    granted_today(&city, "2027 DAC 12", &[(&request, 2_000_000)]);
+    let dac = browser_of(app, "dac@ville.test");
+    let page = format!("/agents/demandes/{request}");
+    let (_, before) = read(&dac, app, &page);
+    assert!(
+        !before.contains("Accepter le compte rendu</button>"),
+        "nothing filed yet: {before}"
+    );
+    let report_path = format!("/api/v1/requests/{request}/final-report");
+    let report = json!({
+        "budget": carried_out(2_000_000),
+        "indicators": [{"name": "Jeunes accompagnés", "achieved": 72}],
+        "summary": "Ateliers tenus chaque mercredi.",
+        "annex": "Un animateur de plus, des achats moindres."
+    });
+    app.put(&report_path, Some(&president.access), None, &report)
+        .expect(200);
+    let (_, filed) = read(&dac, app, &page);
+    for expected in [
+        "Compte rendu financier",
+        "Ateliers tenus chaque mercredi.",
+        "Accepter le compte rendu</button>",
+    ] {
+        assert!(filed.contains(expected), "{expected}: {filed}");
+    }
+    let status = || app.get(&report_path, Some(&president.access)).expect(200)["status"].clone();
+    let silent = send(&dac, app, &request, "ask_report_changes", &[("reason", "")]);
+    assert_eq!(silent.status, 422, "{}", silent.body);
+    assert!(
+        shown(&silent.body).contains("href=\"#ask_report_changes-reason\""),
+        "{}",
+        silent.body
+    );
+    assert_eq!(status(), "filed");
+    let asked = send(
+        &dac,
+        app,
+        &request,
+        "ask_report_changes",
+        &[("reason", "Joignez le détail des achats.")],
+    );
+    assert_eq!(
+        asked.location,
+        Some(app.url(&format!("{page}?fait=ask_report_changes"))),
+        "{}",
+        asked.body
+    );
+    assert_eq!(status(), "changes_asked");
+    let (_, waiting) = read(&dac, app, &page);
+    assert!(
+        !waiting.contains("Accepter le compte rendu</button>"),
+        "until filed again: {waiting}"
+    );
+    app.put(&report_path, Some(&president.access), None, &report)
+        .expect(200);
+    let accepted = send(&dac, app, &request, "accept_final_report", &[]);
+    assert_eq!(
+        accepted.location,
+        Some(app.url(&format!("{page}?fait=accept_final_report"))),
+        "{}",
+        accepted.body
+    );
+    assert_eq!(status(), "accepted");
+    // Not a direction's that does not instruct it.
+    let ddct = browser_of(app, "ddct@ville.test");
+    assert_eq!(
+        send(&ddct, app, &request, "accept_final_report", &[]).status,
+        404
+    );
+}
+
 on_both_backends!(
+    agents_review_a_final_report_from_the_request_s_page,
     agents_find_their_work_and_a_request_s_whole_file,
     agents_instruct_a_request_from_its_page,
     agents_check_the_documents_associations_file

@@ -167,7 +167,7 @@ async fn report_page(
 /// The report as filed: its state, the city's reason when it asks for changes, each line
 /// planned beside carried out, the indicators achieved against their targets, the summary and
 /// the annex.
-fn filed_shown(portal: &Portal, file: &ReportFile) -> Value {
+pub(super) fn filed_shown(portal: &Portal, file: &ReportFile) -> Value {
     let stored = &file.report;
     let report = &stored.report;
     context! {

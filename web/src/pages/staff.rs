@@ -2,6 +2,7 @@
 //! marked; and a request's whole file as the city sees it, its internal history and whether
 //! that history is intact. Whoever is not on the city's staff finds nothing here (404).
 
+use super::final_report::filed_shown;
 use super::requests::{answers, state_tag};
 use super::typed::Typed;
 use crate::Portal;
@@ -16,10 +17,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
+use simpa_app::final_reports;
 use simpa_app::requests::{self, Shown, Summary};
 use simpa_app::tracking::{HistoryCheck, check_history};
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
+use simpa_domain::final_report::ReportStatus;
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
@@ -43,6 +46,8 @@ pub(super) const OFFERED: &[ActionKind] = &[
     ActionKind::Dispatch,
     ActionKind::GiveOpinion,
     ActionKind::OverrideProposal,
+    ActionKind::AcceptFinalReport,
+    ActionKind::AskReportChanges,
 ];
 
 /// A form field of an action: named after the action, so that every form of the page keeps
@@ -461,15 +466,36 @@ pub(super) async fn request_page(
             let check = check_history(shown.request(), &shown.file.events, internal);
             let directions = simpa_app::reference::directions(conn, subject)?;
             let clock = requests::clock(&shown.file, now.at);
-            Ok((shown, internal, check, directions, clock))
+            // Once voted, its final report, when one was filed and the agent may read it.
+            let report = match shown.grant {
+                Some(_) => final_reports::read(conn, subject, id).ok(),
+                None => None,
+            };
+            Ok((shown, internal, check, directions, clock, report))
         })
         .await;
-    let (shown, internal, check, directions, clock) = match found {
+    let (shown, internal, check, directions, clock, report) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
     let request = shown.request();
     let (_, next) = whereabouts(&request.facts);
+    // A final report is reviewed once filed, not before.
+    let waits_for_review = report
+        .as_ref()
+        .is_some_and(|r| r.report.status == ReportStatus::Filed);
+    let offered: Vec<ActionKind> = OFFERED
+        .iter()
+        .copied()
+        .filter(|a| shown.possible.contains(a))
+        .filter(|a| {
+            waits_for_review
+                || !matches!(
+                    a,
+                    ActionKind::AcceptFinalReport | ActionKind::AskReportChanges
+                )
+        })
+        .collect();
     let (done, open, errors, typed) = match after {
         After::Read => (None, None, vec![], Typed::new()),
         After::Done(action) => (Some(action), None, vec![], Typed::new()),
@@ -502,7 +528,8 @@ pub(super) async fn request_page(
         check => chain_in_words(&check),
         intact => check.intact && check.consistent,
         done => done.map(|a| a.done()),
-        forms => forms(&shown, &directions, open, now.today()),
+        report => report.as_ref().map(|r| filed_shown(portal, r)),
+        forms => forms(&shown, &offered, &directions, open, now.today()),
         others => shown.possible.iter().filter(|a| !OFFERED.contains(a)).map(|a| a.label()).collect::<Vec<_>>(),
         typed => typed,
     };
@@ -514,13 +541,13 @@ pub(super) async fn request_page(
 /// document to ask for, the directions to dispatch to, the opinions and reasons to choose.
 fn forms(
     shown: &Shown,
+    offered: &[ActionKind],
     directions: &[Direction],
     open: Option<ActionKind>,
     today: NaiveDate,
 ) -> Vec<Value> {
-    OFFERED
+    offered
         .iter()
-        .filter(|a| shown.possible.contains(a))
         .map(|&action| {
             context! {
                 code => action.code(),

@@ -11,6 +11,7 @@ use crate::csrf::Posted;
 use crate::forms::{field_error, field_errors};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use simpa_app::final_reports;
 use simpa_app::instruction::{act_as_reader, ask_documents, dispatch};
 use simpa_app::requests;
 use simpa_app::runtime::RunError;
@@ -42,8 +43,21 @@ pub async fn act(
     let done = portal
         .runtime
         .write(move |conn| {
-            let (signed, request) =
-                requests::load_readable(conn, subject, RequestId::from_uuid(id), true)?;
+            let request_id = RequestId::from_uuid(id);
+            // A final report's review is the use case of its own that the API runs too.
+            match action {
+                ActionKind::AcceptFinalReport => {
+                    final_reports::accept(conn, subject, request_id, now, &notifier)?;
+                    return Ok(Ok(()));
+                }
+                ActionKind::AskReportChanges => {
+                    let reason = field(&form, &named(action, "reason")).trim().to_owned();
+                    final_reports::ask_changes(conn, subject, request_id, &reason, now, &notifier)?;
+                    return Ok(Ok(()));
+                }
+                _ => {}
+            }
+            let (signed, request) = requests::load_readable(conn, subject, request_id, true)?;
             let command = match command(conn, action, &form, now.today())? {
                 Ok(command) => command,
                 Err(errors) => return Ok(Err(errors)),
