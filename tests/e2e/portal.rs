@@ -522,6 +522,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-introuvable",
             app.url("/agents/demandes/01890000-0000-7000-8000-000000000000"),
         ),
+        (
+            "agents-lot",
+            app.url(&format!("/agents/demandes#submit:choisie-{waiting}=oui")),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -619,6 +623,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-demande-de-pieces-erreur", 422),
             ("agents-recevable", 200),
             ("agents-introuvable", 404),
+            ("agents-lot", 200),
         ],
         "{visited:?}"
     );

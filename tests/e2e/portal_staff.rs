@@ -627,7 +627,115 @@ fn agents_review_a_final_report_from_the_request_s_page(backend: Backend) {
     );
 }
 
+/// The bureau acts on many requests at once from the list: each through the action it goes
+/// through alone, those refused left as they were, and the page says which and why.
+fn agents_act_on_a_selection_of_requests(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let waiting: Vec<String> = (1..=3).map(|n| submitted(app, n, &campaign).2).collect();
+    let (_, _, admitted) = submitted(app, 4, &campaign);
+    act(
+        app,
+        &city.bureau,
+        &admitted,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    let (owner, association) = ready_association(app, 5);
+    let draft = id(&create_draft(app, &owner, &campaign, &association));
+    let state = |r: &str| {
+        app.get(&format!("/api/v1/requests/{r}"), Some(&city.bureau.access))
+            .expect(200)["state"]
+            .clone()
+    };
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (status, list) = read(&bureau, app, "/agents/demandes");
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("Appliquer aux demandes choisies</button>"),
+        "{list}"
+    );
+    assert!(
+        list.contains(&format!("name=\"choisie-{}\"", waiting[0])),
+        "{list}"
+    );
+    let bulk = |browser: &Browser, fields: &[(&str, &str)], chosen: &[&String]| {
+        let csrf = csrf_of(browser, app, "/compte");
+        let boxes: Vec<String> = chosen.iter().map(|r| format!("choisie-{r}")).collect();
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        form.extend(boxes.iter().map(|b| (b.as_str(), "oui")));
+        let sent = browser.submit(&app.url("/agents/demandes/lot"), &form, Some(&app.base));
+        (sent.status, shown(&sent.body))
+    };
+    let everyone: Vec<&String> = waiting.iter().chain([&admitted, &draft]).collect();
+    let (status, page) = bulk(&bureau, &[("action", "declare_admissible")], &everyone);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("3 demandes traitées, 2 refusées (rien n'a changé pour elles)"),
+        "{page}"
+    );
+    assert_eq!(page.matches(">Fait</strong>").count(), 3, "{page}");
+    assert!(
+        page.contains("Demande introuvable"),
+        "the draft is not the bureau's to see: {page}"
+    );
+    for r in &waiting {
+        assert_eq!(state(r), "in_instruction");
+    }
+    assert_eq!(state(&admitted), "in_instruction");
+    assert_eq!(
+        app.get(&format!("/api/v1/requests/{draft}"), Some(&owner.access))
+            .expect(200)["state"],
+        "draft"
+    );
+
+    // Dispatching them without a lead: each refused, said why; with it, done.
+    let three: Vec<&String> = waiting.iter().collect();
+    let (_, page) = bulk(&bureau, &[("action", "dispatch")], &three);
+    assert!(page.contains("0 demandes traitées, 3 refusées"), "{page}");
+    assert!(page.contains("Choisissez la direction pilote."), "{page}");
+    let dac_id = app.direction_id("DAC");
+    let (_, page) = bulk(
+        &bureau,
+        &[("action", "dispatch"), ("dispatch-lead", &dac_id)],
+        &three,
+    );
+    assert!(page.contains("3 demandes traitées"), "{page}");
+    let view = app
+        .get(
+            &format!("/api/v1/requests/{}", waiting[0]),
+            Some(&city.bureau.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(
+        view["instruction"]["instructors"][0]["direction"]["code"], "DAC",
+        "{view}"
+    );
+
+    // A direction may not do the bureau's part: each refused; a member finds nothing here.
+    let dac = browser_of(app, "dac@ville.test");
+    let (status, page) = bulk(
+        &dac,
+        &[("action", "dispatch"), ("dispatch-lead", &dac_id)],
+        &[&admitted],
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("0 demandes traitées, une refusée (rien n'a changé pour elle)"), "{page}");
+    let member = browser_of(app, &owner.email);
+    let (status, _) = bulk(&member, &[("action", "declare_admissible")], &[&draft]);
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.get(&format!("/api/v1/requests/{draft}"), Some(&owner.access))
+            .expect(200)["state"],
+        "draft"
+    );
+}
+
 on_both_backends!(
+    agents_act_on_a_selection_of_requests,
     agents_review_a_final_report_from_the_request_s_page,
     agents_find_their_work_and_a_request_s_whole_file,
     agents_instruct_a_request_from_its_page,

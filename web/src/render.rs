@@ -67,6 +67,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_requests.html",
     "staff_associations.html",
     "staff_documents.html",
+    "staff_bulk.html",
     "staff_macros.html",
 );
 

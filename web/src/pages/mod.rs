@@ -14,6 +14,7 @@ mod sign_in;
 mod sign_up;
 mod staff;
 mod staff_actions;
+mod staff_bulk;
 mod staff_documents;
 mod two_factor;
 mod typed;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(requests::request_page)
         .service(home::home)
         .service(staff::work)
+        .service(staff_bulk::act_on_many)
         .service(staff::request_list)
         .service(staff::association_list)
         .service(staff::request_export)

@@ -56,6 +56,13 @@ pub(super) fn named(action: ActionKind, field: &str) -> String {
     format!("{}-{field}", action.code())
 }
 
+/// The actions the list offers on a selection of requests (see `staff_bulk`).
+pub(super) const BULK: &[ActionKind] = &[
+    ActionKind::DeclareAdmissible,
+    ActionKind::AskDocuments,
+    ActionKind::Dispatch,
+];
+
 /// The agent's home page: the requests their role holds now, the oldest first.
 #[get("/agents")]
 pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
@@ -174,6 +181,7 @@ impl ListQuery {
 #[get("/agents/demandes")]
 pub async fn request_list(
     portal: web::Data<Portal>,
+    req: HttpRequest,
     visitor: Visitor,
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
@@ -190,10 +198,11 @@ pub async fn request_list(
             let items = requests::summaries(conn, &actor, page.items, now)?;
             let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
             let directions = simpa_app::reference::directions(conn, subject)?;
-            Ok((items, next, campaigns, directions))
+            let kinds = simpa_app::documents::kinds(conn, subject)?;
+            Ok((items, next, campaigns, directions, kinds))
         })
         .await;
-    let (items, next, campaigns, directions) = match found {
+    let (items, next, campaigns, directions, kinds) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
@@ -219,9 +228,21 @@ pub async fn request_list(
         directions => choices(directions.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()),
         districts => choices(DistrictNumber::PARIS.map(|n| (n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect()),
     };
-    Page::new("staff_requests.html", data)
-        .visitor(&visitor)
-        .answer(&portal)
+    let bulk = context! {
+        actions => BULK.iter().map(|a| context! { code => a.code(), label => a.label() }).collect::<Vec<_>>(),
+        kinds => kinds.iter().map(|k| context! {
+            field => named(ActionKind::AskDocuments, &format!("kind-{}", k.code)), label => k.label,
+        }).collect::<Vec<_>>(),
+        directions => directions.iter().filter(|d| d.active).map(|d| context! {
+            id => d.id.to_string(), name => d.name,
+            field => named(ActionKind::Dispatch, &format!("co-{}", d.id)),
+        }).collect::<Vec<_>>(),
+        reasons => AskReason::ALL.iter().map(|r| context! { code => r.code(), label => r.label() }).collect::<Vec<_>>(),
+        due_on => (portal.runtime.city_now().today() + chrono::Days::new(15)).to_string(),
+    };
+    let page =
+        Page::new("staff_requests.html", context! { bulk => bulk, ..data }).visitor(&visitor);
+    form_page(&portal, &req, page)
 }
 
 /// At most this many requests in one download.

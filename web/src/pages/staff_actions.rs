@@ -106,7 +106,7 @@ fn at_field(action: ActionKind, rule_field: &str) -> String {
 
 /// The command a form asks for, read as typed (amounts in euros, dates, the boxes ticked),
 /// each reading's mistake said at its field; the rules then check it as the API's.
-fn command(
+pub(super) fn command(
     conn: &mut simpa_persistence::DbConnection,
     action: ActionKind,
     typed: &Typed,
