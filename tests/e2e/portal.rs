@@ -265,6 +265,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let granted = submit_asking(app, &treasurer, &garden_json, &campaign, 3_000_000, None);
     granted_today(&city, "2027 DAC 50", &[(&granted, 2_500_000)]);
     let grant = |slug: &str| app.url(&format!("/demandes/{granted}{slug}"));
+    // Another association's grant under 23,000 €, due at once: the list of payments due
+    // shows it with its form (the garden's grants add up past 23,000 € in twelve months).
+    let (_, small) = crate::grants::submitted_asking(app, 30, &campaign, 1_000_000);
+    granted_today(&city, "2027 DAC 51", &[(&small, 1_000_000)]);
     // Its statutes, waiting for the bureau's check.
     let statuts = app
         .get(
@@ -497,6 +501,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ("agents-liste", app.url("/agents/demandes")),
         ("agents-associations", app.url("/agents/associations?q=jardin")),
         ("agents-pieces", app.url("/agents/pieces")),
+        ("agents-versements", app.url("/agents/versements")),
         (
             "agents-pieces-refus-erreur",
             app.url(&format!("/agents/pieces#submit:reason-{statuts}=%20")),
@@ -617,6 +622,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-liste", 200),
             ("agents-associations", 200),
             ("agents-pieces", 200),
+            ("agents-versements", 200),
             ("agents-pieces-refus-erreur", 422),
             ("agents-liste-filtree", 200),
             ("agents-a-verifier", 200),

@@ -723,7 +723,10 @@ fn agents_act_on_a_selection_of_requests(backend: Backend) {
         &[&admitted],
     );
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("0 demandes traitées, une refusée (rien n'a changé pour elle)"), "{page}");
+    assert!(
+        page.contains("0 demandes traitées, une refusée (rien n'a changé pour elle)"),
+        "{page}"
+    );
     let member = browser_of(app, &owner.email);
     let (status, _) = bulk(&member, &[("action", "declare_admissible")], &[&draft]);
     assert_eq!(status, 404);
@@ -734,7 +737,88 @@ fn agents_act_on_a_selection_of_requests(backend: Backend) {
     );
 }
 
+/// Finance records the payments due from their list: never more than is due.
+fn finance_records_the_payments_due(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 1, &campaign, 2_000_000);
+    granted_today(&city, "2027 DAC 13", &[(&request, 2_000_000)]);
+    app.staff(
+        &city.admin,
+        "finances@ville.test",
+        json!({"kind": "finance"}),
+    );
+    let finance = browser_of(app, "finances@ville.test");
+    let (status, page) = read(&finance, app, "/agents/versements");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!("<strong>{}</strong> depuis le", euros(2_000_000))),
+        "{page}"
+    );
+    let (_, home) = read(&finance, app, "/agents");
+    assert!(home.contains("href=\"/agents/versements\""), "{home}");
+    assert!(
+        !home.contains("href=\"/agents/pieces\""),
+        "finance checks no documents: {home}"
+    );
+    let pay = |browser: &Browser, amount: &str, reference: &str| {
+        let csrf = csrf_of(browser, app, "/compte");
+        let (a, d, r) = (
+            format!("{request}-amount"),
+            format!("{request}-paid_on"),
+            format!("{request}-reference"),
+        );
+        let today = app.today().to_string();
+        let form = [
+            ("csrf", csrf.as_str()),
+            (&a, amount),
+            (&d, &today),
+            (&r, reference),
+        ];
+        browser.submit(
+            &app.url(&format!("/agents/versements/{request}")),
+            &form,
+            Some(&app.base),
+        )
+    };
+    let paid = || {
+        app.get(
+            &format!("/api/v1/requests/{request}/grant"),
+            Some(&president.access),
+        )
+        .expect(200)["paid_cents"]
+            .clone()
+    };
+    let beyond = pay(&finance, "25000", "MDT-1");
+    assert_eq!(beyond.status, 422, "{}", beyond.body);
+    assert!(
+        shown(&beyond.body).contains(&format!("href=\"#{request}-amount\"")),
+        "{}",
+        beyond.body
+    );
+    assert_eq!(paid(), 0);
+    let done = pay(&finance, "20000", "MDT-1");
+    assert_eq!(
+        done.location,
+        Some(app.url("/agents/versements?fait=oui")),
+        "{}",
+        done.body
+    );
+    assert_eq!(paid(), 2_000_000);
+    let (_, page) = read(&finance, app, "/agents/versements?fait=oui");
+    assert!(
+        page.contains("Versement enregistré.") && page.contains("Aucun versement n'est dû"),
+        "{page}"
+    );
+    // A direction neither reads nor records payments.
+    let dac = browser_of(app, "dac@ville.test");
+    assert_eq!(read(&dac, app, "/agents/versements").0, 404);
+    assert_eq!(pay(&dac, "1", "MDT-2").status, 404);
+}
+
 on_both_backends!(
+    finance_records_the_payments_due,
     agents_act_on_a_selection_of_requests,
     agents_review_a_final_report_from_the_request_s_page,
     agents_find_their_work_and_a_request_s_whole_file,

@@ -68,6 +68,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_associations.html",
     "staff_documents.html",
     "staff_bulk.html",
+    "staff_payments.html",
     "staff_macros.html",
 );
 

@@ -16,6 +16,7 @@ mod staff;
 mod staff_actions;
 mod staff_bulk;
 mod staff_documents;
+mod staff_payments;
 mod two_factor;
 mod typed;
 mod vault;
@@ -37,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_actions::act)
         .service(staff_documents::documents_to_review)
         .service(staff_documents::review)
+        .service(staff_payments::payments_due)
+        .service(staff_payments::record_payment)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)

@@ -73,10 +73,20 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
             let (actor, page) =
                 requests::worklist(conn, subject, &RequestFilter::default(), None, SHOWN)?;
             let more = page.next.is_some();
-            Ok((requests::summaries(conn, &actor, page.items, now)?, more))
+            // The other lists, for whom they are: documents to check, payments due.
+            let scope = policy::work_scope(&actor);
+            let lists = (
+                scope.bureau || !scope.districts.is_empty(),
+                policy::decide(&actor, Action::ReadPayments).is_ok(),
+            );
+            Ok((
+                requests::summaries(conn, &actor, page.items, now)?,
+                more,
+                lists,
+            ))
         })
         .await;
-    let (items, more) = match found {
+    let (items, more, (reviews, pays)) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
@@ -85,7 +95,10 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .iter()
         .map(|summary| work_item(&portal, summary, now))
         .collect();
-    let data = context! { items => items, more => more, late => late, shown => SHOWN };
+    let data = context! {
+        items => items, more => more, late => late, shown => SHOWN,
+        reviews => reviews, pays => pays,
+    };
     Page::new("staff_home.html", data)
         .visitor(&visitor)
         .answer(&portal)

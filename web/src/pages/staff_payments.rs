@@ -1,0 +1,171 @@
+//! The payments the city owes (`/agents/versements`, for finance and the bureau): every grant
+//! with money due now, the longest due first, the late marked with their days; and for
+//! finance, beside each, the form that records a payment made (never more than is due, once
+//! per reference, as through the API).
+
+use super::typed::{self, Typed, field};
+use crate::Portal;
+use crate::answers::{see_other, unless_hidden};
+use crate::csrf::Posted;
+use crate::forms::{errors_page, field_error, field_errors, form_page};
+use crate::session::Visitor;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::grants::{self, Payment};
+use simpa_domain::FieldError;
+use simpa_domain::funding::{days_late, owed};
+use simpa_domain::ids::RequestId;
+use simpa_domain::money::euros;
+use simpa_domain::wording::long_french_date;
+use uuid::Uuid;
+
+/// How many grants the page lists at once.
+const SHOWN: usize = 50;
+
+#[derive(Deserialize)]
+pub struct DueQuery {
+    fait: Option<String>,
+    en_retard: Option<String>,
+    apres: Option<String>,
+}
+
+#[get("/agents/versements")]
+pub async fn payments_due(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    query: web::Query<DueQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let late_only = query.en_retard.as_deref() == Some("oui");
+    let done = query.fait.is_some();
+    due_page(&portal, &req, &visitor, late_only, query.apres, done, None).await
+}
+
+/// The page of payments due, after a payment `done`, or with a payment's `errors` (and what
+/// was typed) at its grant's form.
+async fn due_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    late_only: bool,
+    after: Option<String>,
+    done: bool,
+    refused: Option<(Vec<FieldError>, Typed)>,
+) -> HttpResponse {
+    let (subject, today) = (visitor.subject(), portal.runtime.city_now().today());
+    let from = after.as_deref().and_then(simpa_app::cursor::decode);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let overdue_on = late_only.then_some(today);
+            grants::payments_due(conn, subject, overdue_on, from.as_ref(), SHOWN)
+        })
+        .await;
+    let page = match found {
+        Ok(page) => page,
+        Err(error) => return unless_hidden(portal, error),
+    };
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|d| {
+            let owed_cents = owed(d.payable_cents, d.paid_cents);
+            context! {
+                id => d.request.to_string(),
+                number => d.number,
+                association => d.association_name,
+                granted => euros(d.cents),
+                paid => euros(d.paid_cents),
+                owed => euros(owed_cents),
+                owed_typed => (owed_cents / 100).to_string(),
+                due_on => long_french_date(d.due_on),
+                late => days_late(d.due_on, today),
+            }
+        })
+        .collect();
+    let (errors, typed) = refused.unwrap_or_default();
+    let data = context! {
+        items => items,
+        done => done,
+        late_only => late_only,
+        today => today.to_string(),
+        next => page.next.as_ref().map(|n| format!(
+            "/agents/versements?{}apres={}",
+            if late_only { "en_retard=oui&" } else { "" },
+            simpa_app::cursor::encode(n)
+        )),
+        typed => typed,
+    };
+    let page = errors_page("staff_payments.html", &errors, data).visitor(visitor);
+    form_page(portal, req, page)
+}
+
+/// A payment made on a grant, as finance records it: its amount in euros, the day it was
+/// paid and its reference in the city's accounts.
+#[post("/agents/versements/{request}")]
+pub async fn record_payment(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    Posted(form): Posted<Typed>,
+) -> HttpResponse {
+    let request = path.into_inner();
+    let name = |f: &str| format!("{request}-{f}");
+    let mut errors = vec![];
+    let amount = typed::euros(&form, &name("amount"), &mut errors);
+    let paid_on = typed::date(&form, &name("paid_on"), &mut errors);
+    if paid_on.is_none() && errors.is_empty() {
+        errors.push(field_error(
+            &name("paid_on"),
+            "Saisissez le jour du versement.",
+        ));
+    }
+    let reference = field(&form, &name("reference")).trim().to_owned();
+    let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    if errors.is_empty() {
+        let payment = Payment {
+            amount_cents: amount.unwrap_or(0),
+            paid_on: paid_on.unwrap_or_default(),
+            reference,
+        };
+        let id = RequestId::from_uuid(request);
+        let recorded = portal
+            .runtime
+            .write(move |conn| grants::record_payment(conn, subject, id, payment, now))
+            .await;
+        match recorded {
+            Ok(_) => return see_other("/agents/versements?fait=oui"),
+            Err(error) => match field_errors(&error) {
+                Some(refused) => errors.extend(refused.iter().map(|e| {
+                    let at = match e.field.as_str() {
+                        "amount_cents" => "amount",
+                        "paid_on" => "paid_on",
+                        "reference" => "reference",
+                        _ => "amount",
+                    };
+                    field_error(&name(at), e.message.clone())
+                })),
+                None => match error {
+                    simpa_app::runtime::RunError::Store(simpa_persistence::StoreError::Domain(
+                        simpa_domain::DomainError::Conflict { message, .. }
+                        | simpa_domain::DomainError::NotPermitted { message, .. },
+                    )) => errors.push(field_error(&name("amount"), message)),
+                    error => return unless_hidden(&portal, error),
+                },
+            },
+        }
+    }
+    due_page(
+        &portal,
+        &req,
+        &visitor,
+        false,
+        None,
+        false,
+        Some((errors, form)),
+    )
+    .await
+}
