@@ -811,6 +811,13 @@ fn finance_records_the_payments_due(backend: Backend) {
         page.contains("Versement enregistré.") && page.contains("Aucun versement n'est dû"),
         "{page}"
     );
+    // The request's page tells the grant and what was paid.
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (_, file) = read(&bureau, app, &format!("/agents/demandes/{request}"));
+    assert!(
+        file.contains("La subvention") && file.contains("(MDT-1)"),
+        "{file}"
+    );
     // A direction neither reads nor records payments.
     let dac = browser_of(app, "dac@ville.test");
     assert_eq!(read(&dac, app, "/agents/versements").0, 404);

@@ -807,7 +807,7 @@ pub async fn start(
 }
 
 /// The grant as the request's page shows it.
-fn grant_shown(followed: &Followed, requested_cents: i64, request: Uuid) -> Value {
+pub(super) fn grant_shown(followed: &Followed, requested_cents: i64, request: Uuid) -> Value {
     let grant = &followed.grant;
     context! {
         voted => euros(grant.cents),

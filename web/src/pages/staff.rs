@@ -3,7 +3,7 @@
 //! that history is intact. Whoever is not on the city's staff finds nothing here (404).
 
 use super::final_report::filed_shown;
-use super::requests::{answers, state_tag};
+use super::requests::{answers, grant_shown, state_tag};
 use super::typed::Typed;
 use crate::Portal;
 use crate::answers::{city_date, city_moment, unless_hidden};
@@ -563,6 +563,7 @@ pub(super) async fn request_page(
         intact => check.intact && check.consistent,
         done => done.map(|a| a.done()),
         report => report.as_ref().map(|r| filed_shown(portal, r)),
+        grant => shown.grant.as_ref().map(|g| grant_shown(g, request.content.requested_cents, request.id.uuid())),
         forms => forms(&shown, &offered, &directions, open, now.today()),
         others => shown.possible.iter().filter(|a| !OFFERED.contains(a)).map(|a| a.label()).collect::<Vec<_>>(),
         typed => typed,
