@@ -818,8 +818,42 @@ fn finance_records_the_payments_due(backend: Backend) {
         file.contains("La subvention") && file.contains("(MDT-1)"),
         "{file}"
     );
-    // A direction neither reads nor records payments.
+    // The lead direction orders part of it repaid, with the reason; a reason is needed.
     let dac = browser_of(app, "dac@ville.test");
+    let silent = send(
+        &dac,
+        app,
+        &request,
+        "order_repayment",
+        &[("amount", "5000")],
+    );
+    assert_eq!(silent.status, 422, "{}", silent.body);
+    let ordered = send(
+        &dac,
+        app,
+        &request,
+        "order_repayment",
+        &[("amount", "5000"), ("reason", "Projet réduit de moitié.")],
+    );
+    assert_eq!(
+        ordered.location,
+        Some(app.url(&format!("/agents/demandes/{request}?fait=order_repayment"))),
+        "{}",
+        ordered.body
+    );
+    let grant = app
+        .get(
+            &format!("/api/v1/requests/{request}/grant"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(grant["repayments"][0]["cents"], 500_000, "{grant}");
+    assert_eq!(
+        grant["repayments"][0]["reason"], "Projet réduit de moitié.",
+        "{grant}"
+    );
+    // A direction neither reads nor records payments.
     assert_eq!(read(&dac, app, "/agents/versements").0, 404);
     assert_eq!(pay(&dac, "1", "MDT-2").status, 404);
 }

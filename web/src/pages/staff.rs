@@ -48,6 +48,7 @@ pub(super) const OFFERED: &[ActionKind] = &[
     ActionKind::OverrideProposal,
     ActionKind::AcceptFinalReport,
     ActionKind::AskReportChanges,
+    ActionKind::OrderRepayment,
 ];
 
 /// A form field of an action: named after the action, so that every form of the page keeps

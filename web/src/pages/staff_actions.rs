@@ -12,6 +12,7 @@ use crate::forms::{field_error, field_errors};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use simpa_app::final_reports;
+use simpa_app::grants::{self, RepaymentOrder};
 use simpa_app::instruction::{act_as_reader, ask_documents, dispatch};
 use simpa_app::requests;
 use simpa_app::runtime::RunError;
@@ -48,6 +49,21 @@ pub async fn act(
             match action {
                 ActionKind::AcceptFinalReport => {
                     final_reports::accept(conn, subject, request_id, now, &notifier)?;
+                    return Ok(Ok(()));
+                }
+                ActionKind::OrderRepayment => {
+                    let mut errors = vec![];
+                    let amount = typed::euros(&form, &named(action, "amount"), &mut errors);
+                    let breach_on = typed::date(&form, &named(action, "breach_on"), &mut errors);
+                    if !errors.is_empty() {
+                        return Ok(Err(errors));
+                    }
+                    let order = RepaymentOrder {
+                        amount_cents: amount.filter(|c| *c > 0),
+                        breach_on,
+                        reason: field(&form, &named(action, "reason")).trim().to_owned(),
+                    };
+                    grants::order_repayment(conn, subject, request_id, order, now, &notifier)?;
                     return Ok(Ok(()));
                 }
                 ActionKind::AskReportChanges => {
@@ -95,6 +111,8 @@ pub async fn act(
 fn at_field(action: ActionKind, rule_field: &str) -> String {
     let field = match rule_field {
         "proposed_cents" => "proposed",
+        "amount_cents" => "amount",
+        "breach_on" => "breach_on",
         "lead_direction_id" => "lead",
         "message" | "reason" | "due_on" | "public_comment" | "internal_comment" | "opinion" => {
             rule_field
