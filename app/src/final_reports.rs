@@ -4,6 +4,7 @@
 //! on the local circuit) accepts it, which makes the balance due and may close the file, or
 //! asks for changes.
 
+use crate::access::require;
 use crate::clock::CityNow;
 use crate::grants::{
     ReadableGrant, agreement_gate, close_when_complete, grant_at_turn, readable_grant,
@@ -12,16 +13,17 @@ use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
 use crate::notify::Notifier;
 use crate::request_content::{LineInput, parse_budget};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use simpa_domain::budget::Budget;
-use simpa_domain::circuit::{ActionKind, Command};
+use simpa_domain::circuit::{ActionKind, Command, check_turn};
 use simpa_domain::final_report::{self as rules, Filing, ReportStatus};
 use simpa_domain::ids::{DocumentVersionId, RequestId};
-use simpa_domain::policy::{Actor, Subject};
+use simpa_domain::life::StoredRequest;
+use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::final_reports::{self, StoredReport};
-use simpa_persistence::{DbConnection, StoreResult, documents, grants};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, documents, grants, requests};
 use uuid::Uuid;
 
 /// Attachments a report may name from the association's vault.
@@ -55,6 +57,43 @@ pub fn read(
 ) -> StoreResult<ReportFile> {
     let actor = load_actor(conn, subject)?;
     current(conn, &actor, id)
+}
+
+/// A request whose final report waits for review, and when the report was filed.
+pub type ToReview = (StoredRequest, DateTime<Utc>);
+
+/// The final reports waiting for the caller's review, the longest waiting first: those whose
+/// review is theirs to do (the lead direction's, the bureau's), each with its request and
+/// when it was filed; with the actor, for whom the list is shown.
+#[tracing::instrument(name = "final_reports::to_review", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn to_review(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<(Actor, Page<ToReview>)> {
+    let actor = require(conn, subject, Action::FollowRequests)?;
+    let page = final_reports::waiting_review(conn, after, limit)?;
+    let ids: Vec<String> = page.items.iter().map(|(id, _)| id.to_string()).collect();
+    let mut found = requests::get_many(conn, &ids)?;
+    let items = page
+        .items
+        .into_iter()
+        .filter_map(|(id, filed_at)| {
+            let at = found.iter().position(|r| r.id == id)?;
+            let request = found.swap_remove(at);
+            let parties = policy::parties(&actor, request.association);
+            check_turn(&request.facts, ActionKind::AcceptFinalReport, &parties).ok()?;
+            Some((request, filed_at))
+        })
+        .collect();
+    Ok((
+        actor,
+        Page {
+            items,
+            next: page.next,
+        },
+    ))
 }
 
 /// A final report as the association writes it.

@@ -502,6 +502,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ("agents-associations", app.url("/agents/associations?q=jardin")),
         ("agents-pieces", app.url("/agents/pieces")),
         ("agents-versements", app.url("/agents/versements")),
+        ("agents-comptes-rendus", app.url("/agents/comptes-rendus")),
         (
             "agents-pieces-refus-erreur",
             app.url(&format!("/agents/pieces#submit:reason-{statuts}=%20")),
@@ -623,6 +624,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-associations", 200),
             ("agents-pieces", 200),
             ("agents-versements", 200),
+            ("agents-comptes-rendus", 200),
             ("agents-pieces-refus-erreur", 422),
             ("agents-liste-filtree", 200),
             ("agents-a-verifier", 200),

@@ -573,6 +573,22 @@ fn agents_review_a_final_report_from_the_request_s_page(backend: Backend) {
     });
     app.put(&report_path, Some(&president.access), None, &report)
         .expect(200);
+    // The list of reports to examine shows it to the lead direction, not to another.
+    let (_, reports) = read(&dac, app, "/agents/comptes-rendus");
+    assert!(
+        reports.contains(&format!("/agents/demandes/{request}\""))
+            && reports.contains("à examiner"),
+        "{reports}"
+    );
+    let ddct = browser_of(app, "ddct@ville.test");
+    let (status, theirs) = read(&ddct, app, "/agents/comptes-rendus");
+    assert_eq!(status, 200);
+    assert!(
+        !theirs.contains(&format!("/agents/demandes/{request}\"")),
+        "{theirs}"
+    );
+    let member = browser_of(app, &president.email);
+    assert_eq!(read(&member, app, "/agents/comptes-rendus").0, 404);
     let (_, filed) = read(&dac, app, &page);
     for expected in [
         "Compte rendu financier",
@@ -619,8 +635,12 @@ fn agents_review_a_final_report_from_the_request_s_page(backend: Backend) {
         accepted.body
     );
     assert_eq!(status(), "accepted");
+    let (_, reports) = read(&dac, app, "/agents/comptes-rendus");
+    assert!(
+        reports.contains("Aucun compte rendu n'attend votre examen."),
+        "{reports}"
+    );
     // Not a direction's that does not instruct it.
-    let ddct = browser_of(app, "ddct@ville.test");
     assert_eq!(
         send(&ddct, app, &request, "accept_final_report", &[]).status,
         404

@@ -69,6 +69,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_documents.html",
     "staff_bulk.html",
     "staff_payments.html",
+    "staff_reports.html",
     "staff_macros.html",
 );
 

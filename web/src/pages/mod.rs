@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_bulk::act_on_many)
         .service(staff::request_list)
         .service(staff::association_list)
+        .service(staff::reports_to_review)
         .service(staff::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)

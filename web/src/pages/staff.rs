@@ -354,6 +354,51 @@ fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
     }
 }
 
+/// The final reports waiting for the agent's review, the longest waiting first, each leading
+/// to its request's page, where it is read and reviewed.
+#[get("/agents/comptes-rendus")]
+pub async fn reports_to_review(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    query: web::Query<PageQuery>,
+) -> HttpResponse {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let (actor, page) = final_reports::to_review(conn, subject, after.as_ref(), PAGE)?;
+            let next = page.next.as_ref().map(simpa_app::cursor::encode);
+            let (requests, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+            let summaries = requests::summaries(conn, &actor, requests, now)?;
+            Ok((summaries, filed, next))
+        })
+        .await;
+    let (summaries, filed, next) = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let items: Vec<Value> = summaries
+        .iter()
+        .zip(filed)
+        .map(|(s, at)| context! { report_filed_on => city_date(&portal, at), ..work_item(&portal, s, now) })
+        .collect();
+    let data = context! {
+        items => items,
+        next => next.map(|n| format!("/agents/comptes-rendus?apres={n}")),
+        first => query.apres.as_ref().map(|_| "/agents/comptes-rendus"),
+    };
+    Page::new("staff_reports.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
+
+/// A list's page: where it starts.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    apres: Option<String>,
+}
+
 /// The associations the city knows, searched by words of their name (or acronym, RNA, SIRET)
 /// and by district, fifty a page in name order; each leads to its requests.
 #[get("/agents/associations")]
