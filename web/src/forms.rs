@@ -126,3 +126,24 @@ pub(crate) fn client_address(portal: &Portal, req: &HttpRequest) -> String {
         portal.settings.trust_forwarded_for,
     )
 }
+
+/// A use case's refusal as a form says it: each field the rules refused at the form's field
+/// `at` names for it, a conflict with how things stand (a step no longer possible, more than
+/// is due) at `whole`; `None` for a failure on our side or what is not the visitor's to see.
+pub(crate) fn refused_at(
+    error: &RunError,
+    at: impl Fn(&str) -> String,
+    whole: &str,
+) -> Option<Vec<FieldError>> {
+    match error {
+        RunError::Store(StoreError::Domain(
+            DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
+        )) => Some(vec![field_error(whole, message.clone())]),
+        error => field_errors(error).map(|errors| {
+            errors
+                .iter()
+                .map(|e| field_error(&at(&e.field), e.message.clone()))
+                .collect()
+        }),
+    }
+}

@@ -8,18 +8,16 @@ use super::typed::{self, Typed, field};
 use crate::Portal;
 use crate::answers::{not_found_page, see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{field_error, field_errors};
+use crate::forms::{field_error, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use simpa_app::final_reports;
 use simpa_app::grants::{self, RepaymentOrder};
 use simpa_app::instruction::{act_as_reader, ask_documents, dispatch};
 use simpa_app::requests;
-use simpa_app::runtime::RunError;
 use simpa_domain::circuit::{ActionKind, AskReason, AskedInput, Command, OpinionValue};
 use simpa_domain::ids::{DirectionId, RequestId};
 use simpa_domain::{DomainError, FieldError};
-use simpa_persistence::StoreError;
 use uuid::Uuid;
 
 /// An action's form, sent: the action done, then the request's page again, saying so; or the
@@ -85,14 +83,8 @@ pub async fn act(
     let errors = match done {
         Ok(Ok(())) => return see_other(&format!("/agents/demandes/{id}?fait={}", action.code())),
         Ok(Err(errors)) => errors,
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
-        ))) => vec![field_error(&named(action, "action"), message)],
-        Err(error) => match field_errors(&error) {
-            Some(errors) => errors
-                .iter()
-                .map(|e| field_error(&at_field(action, &e.field), e.message.clone()))
-                .collect(),
+        Err(error) => match refused_at(&error, |f| at_field(action, f), &named(action, "action")) {
+            Some(errors) => errors,
             None => return unless_hidden(&portal, error),
         },
     };

@@ -7,7 +7,7 @@ use super::typed::{Typed, field};
 use crate::Portal;
 use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{errors_page, field_error, field_errors, form_page};
+use crate::forms::{errors_page, form_page, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -131,12 +131,8 @@ pub async fn review(
         .await;
     match reviewed {
         Ok(_) => see_other(&format!("/agents/pieces?fait={}", decision.code())),
-        Err(error) => match field_errors(&error) {
+        Err(error) => match refused_at(&error, |_| reason_field.clone(), &reason_field) {
             Some(errors) => {
-                let errors = errors
-                    .iter()
-                    .map(|e| field_error(&reason_field, e.message.clone()))
-                    .collect();
                 review_page(&portal, &req, &visitor, None, None, Some((errors, typed))).await
             }
             None => unless_hidden(&portal, error),

@@ -7,7 +7,7 @@ use super::typed::{self, Typed, field};
 use crate::Portal;
 use crate::answers::{see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{errors_page, field_error, field_errors, form_page};
+use crate::forms::{errors_page, field_error, form_page, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
@@ -138,24 +138,16 @@ pub async fn record_payment(
             .await;
         match recorded {
             Ok(_) => return see_other("/agents/versements?fait=oui"),
-            Err(error) => match field_errors(&error) {
-                Some(refused) => errors.extend(refused.iter().map(|e| {
-                    let at = match e.field.as_str() {
-                        "amount_cents" => "amount",
-                        "paid_on" => "paid_on",
-                        "reference" => "reference",
-                        _ => "amount",
-                    };
-                    field_error(&name(at), e.message.clone())
-                })),
-                None => match error {
-                    simpa_app::runtime::RunError::Store(simpa_persistence::StoreError::Domain(
-                        simpa_domain::DomainError::Conflict { message, .. }
-                        | simpa_domain::DomainError::NotPermitted { message, .. },
-                    )) => errors.push(field_error(&name("amount"), message)),
-                    error => return unless_hidden(&portal, error),
-                },
-            },
+            Err(error) => {
+                let at = |rule: &str| match rule {
+                    "paid_on" | "reference" => name(rule),
+                    _ => name("amount"),
+                };
+                match refused_at(&error, at, &name("amount")) {
+                    Some(refused) => errors.extend(refused),
+                    None => return unless_hidden(&portal, error),
+                }
+            }
         }
     }
     due_page(
