@@ -7,16 +7,21 @@ use crate::clock::CityNow;
 use crate::instruction::signed;
 use crate::instruction::{Telling, act, act_many};
 use crate::notify::Notifier;
+use crate::requests::{Summary, summaries};
+use chrono::{DateTime, Utc};
 use simpa_domain::circuit::Command;
 use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
 use simpa_domain::deliberation::{self as rules, Amendment, VoteOutcome, decide_vote};
+use simpa_domain::ids::CampaignId;
 use simpa_domain::ids::{DistrictNumber, RequestId};
 use simpa_domain::life::StoredRequest;
+use simpa_domain::money;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
-use simpa_persistence::deliberations::{self, Deliberation, NewDeliberation};
-use simpa_persistence::{DbConnection, StoreResult, requests};
+use simpa_persistence::deliberations::{self, Commitment, Deliberation, NewDeliberation};
+use simpa_persistence::requests::RequestFilter;
+use simpa_persistence::{DbConnection, StoreResult, campaigns, requests};
 use uuid::Uuid;
 
 /// A deliberation as the bureau writes it, checked here.
@@ -92,6 +97,148 @@ pub fn list(
         .collect())
 }
 
+/// The deliberations the caller manages, the latest session first: every council's for the
+/// bureau, its district council's for a town hall.
+#[tracing::instrument(name = "deliberations::managed_list", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn managed_list(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+) -> StoreResult<(Actor, Vec<Deliberation>)> {
+    let actor = require(conn, subject, Action::PrepareDeliberations)?;
+    let managed = deliberations::list(conn)?
+        .into_iter()
+        .filter(|d| policy::decide(&actor, manage(d)).is_ok())
+        .collect();
+    Ok((actor, managed))
+}
+
+fn manage(d: &Deliberation) -> Action {
+    Action::ManageDeliberations {
+        district: d.council.district,
+    }
+}
+
+/// A line of the agenda: the request as lists show it, the amount proposed, and once voted
+/// the amount granted (0 refused).
+pub struct AgendaLine {
+    pub summary: Summary,
+    pub proposed_cents: i64,
+    pub voted_cents: Option<i64>,
+}
+
+/// A campaign's money beside a deliberation: its envelope, what is voted and what is on the
+/// agenda of deliberations not yet voted, this one's part of it.
+pub struct Budget {
+    pub campaign_title: String,
+    pub envelope_cents: Option<i64>,
+    pub committed: Commitment,
+    pub here_cents: i64,
+}
+
+/// A deliberation as the bureau prepares it: its lines, the budgets they draw on, and while
+/// it is not voted the requests that could go on it.
+pub struct Agenda {
+    pub deliberation: Deliberation,
+    pub lines: Vec<AgendaLine>,
+    pub budgets: Vec<Budget>,
+    pub candidates: Vec<Summary>,
+}
+
+/// How many requests the agenda offers to add at once.
+pub const CANDIDATES: usize = 200;
+
+/// The deliberation's agenda, if the caller manages it.
+#[tracing::instrument(name = "deliberations::agenda", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
+pub fn agenda(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Agenda> {
+    let (actor, d) = managed(conn, subject, id, false)?;
+    let lines = deliberations::lines(conn, id)?;
+    let keys: Vec<String> = lines.iter().map(|l| l.request.to_string()).collect();
+    let mut stored = requests::get_many(conn, &keys)?;
+    stored.sort_by_key(|r| lines.iter().position(|l| l.request == r.id));
+    let summaries = summaries(conn, &actor, stored, now)?;
+    let lines: Vec<AgendaLine> = summaries
+        .into_iter()
+        .filter_map(|summary| {
+            let line = lines.iter().find(|l| l.request == summary.request.id)?;
+            Some(AgendaLine {
+                proposed_cents: line.proposed_cents,
+                voted_cents: line.voted_cents,
+                summary,
+            })
+        })
+        .collect();
+    let budgets = budgets(conn, &lines)?;
+    let candidates = if d.vote.is_none() {
+        candidates(conn, &actor, &d, now)?
+    } else {
+        vec![]
+    };
+    Ok(Agenda {
+        deliberation: d,
+        lines,
+        budgets,
+        candidates,
+    })
+}
+
+/// The campaigns the lines draw on, each with its envelope and what is committed on it.
+fn budgets(conn: &mut DbConnection, lines: &[AgendaLine]) -> StoreResult<Vec<Budget>> {
+    let mut ids: Vec<CampaignId> = lines.iter().map(|l| l.summary.request.campaign).collect();
+    ids.sort_unstable_by_key(ToString::to_string);
+    ids.dedup();
+    let committed = deliberations::commitments(conn, &ids)?;
+    Ok(campaigns::get_many(conn, &ids)?
+        .into_iter()
+        .map(|c| Budget {
+            here_cents: money::total(
+                lines
+                    .iter()
+                    .filter(|l| l.summary.request.campaign == c.id)
+                    .map(|l| l.proposed_cents),
+            ),
+            committed: committed.get(&c.id).copied().unwrap_or_default(),
+            campaign_title: c.settings.title,
+            envelope_cents: c.settings.envelope_cents,
+        })
+        .collect())
+}
+
+/// The requests that could go on the deliberation: instructed (or ranked) in the caller's
+/// scope, of a circuit its council decides, the first [`CANDIDATES`] by number.
+fn candidates(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    d: &Deliberation,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Summary>> {
+    let filter = RequestFilter {
+        states: vec![RequestState::Instructed, RequestState::Ranked],
+        ..RequestFilter::default()
+    };
+    let page = requests::list(
+        conn,
+        &policy::request_scope(actor),
+        &filter,
+        None,
+        CANDIDATES,
+    )?;
+    let admitted = page
+        .items
+        .into_iter()
+        .filter(|r| {
+            d.council
+                .admits(r.facts.circuit, r.facts.local_district)
+                .is_ok()
+        })
+        .collect();
+    summaries(conn, actor, admitted, now)
+}
+
 /// The deliberation, if the caller manages its council's (the bureau, or the district's town
 /// hall for a district council).
 #[tracing::instrument(name = "deliberations::read", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
@@ -121,12 +268,7 @@ fn managed(
     .ok_or(DomainError::NotFound {
         what: "deliberation",
     })?;
-    policy::authorize(
-        &actor,
-        Action::ManageDeliberations {
-            district: d.council.district,
-        },
-    )?;
+    policy::authorize(&actor, manage(&d))?;
     Ok((actor, d))
 }
 

@@ -5,13 +5,14 @@ use crate::DbConnection;
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{deliberation_lines, deliberations};
+use crate::schema::{deliberation_lines, deliberations, grants, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::DomainError;
 use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
 use simpa_domain::deliberation::VoteOutcome;
-use simpa_domain::ids::{AccountId, DistrictNumber, RequestId};
+use simpa_domain::ids::{AccountId, CampaignId, DistrictNumber, RequestId};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A deliberation as stored.
@@ -276,4 +277,47 @@ pub fn record_vote(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// What a campaign's money is committed to: voted (its requests' grants) and on the agenda of
+/// deliberations not yet voted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Commitment {
+    pub voted_cents: i64,
+    pub scheduled_cents: i64,
+}
+
+/// What each of `campaigns` is committed to, summed here (a sum of `BIGINT` is `NUMERIC` on
+/// PostgreSQL).
+pub fn commitments(
+    conn: &mut DbConnection,
+    campaigns: &[CampaignId],
+) -> StoreResult<HashMap<CampaignId, Commitment>> {
+    let ids: Vec<String> = campaigns.iter().map(ToString::to_string).collect();
+    let voted: Vec<(String, i64)> = grants::table
+        .inner_join(requests::table)
+        .filter(requests::campaign_id.eq_any(&ids))
+        .select((requests::campaign_id, grants::cents))
+        .load(conn)?;
+    let scheduled: Vec<(String, i64)> = deliberation_lines::table
+        .inner_join(deliberations::table)
+        .inner_join(requests::table)
+        .filter(deliberations::status.eq("draft"))
+        .filter(requests::campaign_id.eq_any(&ids))
+        .select((requests::campaign_id, deliberation_lines::proposed_cents))
+        .load(conn)?;
+    let mut committed: HashMap<CampaignId, Commitment> = HashMap::new();
+    for (campaign, cents) in voted {
+        let c = committed
+            .entry(parse("requests.campaign_id", &campaign)?)
+            .or_default();
+        c.voted_cents = c.voted_cents.saturating_add(cents);
+    }
+    for (campaign, cents) in scheduled {
+        let c = committed
+            .entry(parse("requests.campaign_id", &campaign)?)
+            .or_default();
+        c.scheduled_cents = c.scheduled_cents.saturating_add(cents);
+    }
+    Ok(committed)
 }

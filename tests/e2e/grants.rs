@@ -70,7 +70,7 @@ pub(crate) fn granted_today(city: &City, reference: &str, requests: &[(&str, i64
         .expect(200);
 }
 
-fn published_campaign(city: &City, body: Value) -> Value {
+pub(crate) fn published_campaign(city: &City, body: Value) -> Value {
     let created = city
         .app
         .post("/api/v1/campaigns", Some(&city.bureau.access), &body);

@@ -3,7 +3,7 @@
 
 use crate::grants::{granted_today, submit_asking};
 use crate::members::{accept, invite};
-use crate::requests::{City, campaign_body, create_draft};
+use crate::requests::{City, act, campaign_body, create_draft, id, opinion};
 use serde_json::json;
 use simpa_tests::browser::Browser;
 use simpa_tests::client::{PASSWORD, association_body};
@@ -281,6 +281,37 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         .and_then(|v| v["id"].as_str())
         .expect("its statutes")
         .to_owned();
+    // A council's agenda in preparation: one instructed request on it, another to add; and
+    // the deliberation voted above.
+    let instructed: Vec<String> = [31, 32]
+        .iter()
+        .map(|n| {
+            let (_, r) = crate::grants::submitted_asking(app, *n, &campaign, 800_000);
+            city.admit_and_dispatch(&r, "DAC", &[]);
+            act(app, &city.dac, &r, opinion("favourable", 800_000)).expect(200);
+            r
+        })
+        .collect();
+    let deliberations = app.get("/api/v1/deliberations", Some(&city.bureau.access));
+    let voted = deliberations.expect(200)["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|d| d["reference"] == "2027 DAC 50"))
+        .and_then(|d| d["id"].as_str())
+        .expect("the deliberation voted")
+        .to_owned();
+    let draft = app.post(
+        "/api/v1/deliberations",
+        Some(&city.bureau.access),
+        &json!({"reference": "2027 DAC 52", "council": "conseil_de_paris",
+                "session_on": app.today(), "title": "Subventions aux jardins"}),
+    );
+    let draft = id(draft.expect(201));
+    app.post(
+        &format!("/api/v1/deliberations/{draft}/lines"),
+        Some(&city.bureau.access),
+        &json!({"request_id": instructed[0]}),
+    )
+    .expect(200);
     // One more, waiting for the bureau's check.
     let waiting = submit_asking(app, &treasurer, &garden_json, &campaign, 500_000, None);
     // Someone else's association.
@@ -528,6 +559,21 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-introuvable",
             app.url("/agents/demandes/01890000-0000-7000-8000-000000000000"),
         ),
+        ("agents-deliberations", app.url("/agents/deliberations")),
+        (
+            "agents-deliberation-erreur",
+            app.url("/agents/deliberations#submit:reference=DAC"),
+        ),
+        ("agents-deliberation", app.url(&format!("/agents/deliberations/{draft}"))),
+        (
+            "agents-deliberation-vote-erreur",
+            app.url(&format!("/agents/deliberations/{draft}#submit:voted_on=")),
+        ),
+        ("agents-deliberation-votee", app.url(&format!("/agents/deliberations/{voted}"))),
+        (
+            "agents-deliberation-liste",
+            app.url(&format!("/agents/deliberations/{voted}/liste")),
+        ),
         (
             "agents-lot",
             app.url(&format!("/agents/demandes#submit:choisie-{waiting}=oui")),
@@ -631,6 +677,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-demande-de-pieces-erreur", 422),
             ("agents-recevable", 200),
             ("agents-introuvable", 404),
+            ("agents-deliberations", 200),
+            ("agents-deliberation-erreur", 422),
+            ("agents-deliberation", 200),
+            ("agents-deliberation-vote-erreur", 422),
+            ("agents-deliberation-votee", 200),
+            ("agents-deliberation-liste", 200),
             ("agents-lot", 200),
         ],
         "{visited:?}"

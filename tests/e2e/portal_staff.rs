@@ -3,16 +3,18 @@
 //! internal history and notes, its opinions, whether its history is intact); what the policy
 //! refuses is not found.
 
-use crate::grants::{carried_out, granted_today, submitted_asking};
+use crate::grants::{carried_out, granted_today, published_campaign, submitted_asking};
 use crate::portal::shown;
 use crate::portal_requests::browser_of;
 use crate::portal_sessions::csrf_of;
-use crate::requests::{City, act, create_draft, id, ready_association, submitted};
+use crate::requests::{
+    City, act, campaign_body, create_draft, id, opinion, ready_association, submitted,
+};
 use chrono::TimeDelta;
 use serde_json::{Value, json};
 use simpa_domain::money::euros;
 use simpa_tests::browser::{Browser, Sent};
-use simpa_tests::{Backend, TestApp, on_both_backends};
+use simpa_tests::{Backend, TestApp, User, on_both_backends};
 
 /// The page at `path` as `browser` reads it: its status and what it shows.
 fn read(browser: &Browser, app: &TestApp, path: &str) -> (u16, String) {
@@ -878,7 +880,230 @@ fn finance_records_the_payments_due(backend: Backend) {
     assert_eq!(pay(&dac, "1", "MDT-2").status, 404);
 }
 
+/// The bureau prepares a deliberation in the portal: creates it, puts instructed requests on
+/// its agenda in one go (the one not instructed refused), sees the total against the
+/// campaign's envelope, takes one off, prints the list, and records the vote with one
+/// amendment; the grants follow. No one else reaches it.
+fn the_bureau_prepares_a_deliberation_and_records_the_council_s_vote(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mut body = campaign_body(app, "CULTURE_2027", "central", None);
+    body["envelope_cents"] = json!(10_000_000);
+    let campaign = published_campaign(&city, body);
+    let asked = [3_000_000, 1_000_000, 2_000_000];
+    let requests: Vec<(User, String)> = asked
+        .iter()
+        .zip(1..)
+        .map(|(cents, n)| submitted_asking(app, n, &campaign, *cents))
+        .collect();
+    for ((_, request), cents) in requests.iter().zip(asked) {
+        city.admit_and_dispatch(request, "DAC", &[]);
+        act(app, &city.dac, request, opinion("favourable", cents)).expect(200);
+    }
+    let (_, _, waiting) = submitted(app, 4, &campaign);
+    let [(president, first), (_, second), (_, third)] = &requests[..] else {
+        unreachable!()
+    };
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (status, list) = read(&bureau, app, "/agents/deliberations");
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        list.contains("Aucune délibération en préparation."),
+        "{list}"
+    );
+    let (_, home) = read(&bureau, app, "/agents");
+    assert!(home.contains("href=\"/agents/deliberations\""), "{home}");
+
+    let create = |fields: &[(&str, &str)]| {
+        let csrf = csrf_of(&bureau, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        bureau.submit(&app.url("/agents/deliberations"), &form, Some(&app.base))
+    };
+    let today = app.today().to_string();
+    let fields = |reference: &'static str| {
+        [
+            ("reference", reference),
+            ("title", "Subventions à des associations culturelles"),
+            ("council", "conseil_de_paris"),
+            ("district_number", ""),
+            ("session_on", today.as_str()),
+        ]
+    };
+    let wrong = create(&fields("DAC 12"));
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#reference\""),
+        "{}",
+        wrong.body
+    );
+    let created = create(&fields("2027 DAC 12"));
+    let location = created.location.expect("the agenda's page");
+    let deliberation = location
+        .trim_start_matches(&app.url("/agents/deliberations/"))
+        .trim_end_matches("?fait=creee")
+        .to_owned();
+    let agenda_path = format!("/agents/deliberations/{deliberation}");
+    let (_, agenda) = read(&bureau, app, &format!("{agenda_path}?fait=creee"));
+    assert!(agenda.contains("Délibération créée"), "{agenda}");
+    for (_, r) in &requests {
+        assert!(
+            agenda.contains(&format!("name=\"choisie-{r}\"")),
+            "{agenda}"
+        );
+    }
+    assert!(
+        !agenda.contains(&format!("name=\"choisie-{waiting}\"")),
+        "not instructed: {agenda}"
+    );
+    // The reference is the council's: a second one is refused at its field.
+    let again = create(&fields("2027 DAC 12"));
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        shown(&again.body).contains("Une délibération porte déjà la référence 2027 DAC 12."),
+        "{}",
+        again.body
+    );
+
+    // Three instructed and one still waiting, chosen together: three on the agenda.
+    let schedule = |chosen: &[&String]| {
+        let csrf = csrf_of(&bureau, app, "/compte");
+        let boxes: Vec<String> = chosen.iter().map(|r| format!("choisie-{r}")).collect();
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("action", "schedule"),
+            ("schedule-deliberation", deliberation.as_str()),
+        ];
+        form.extend(boxes.iter().map(|b| (b.as_str(), "oui")));
+        let sent = bureau.submit(&app.url("/agents/demandes/lot"), &form, Some(&app.base));
+        (sent.status, shown(&sent.body))
+    };
+    let (status, done) = schedule(&[first, second, third, &waiting]);
+    assert_eq!(status, 200, "{done}");
+    assert!(
+        done.contains("3 demandes traitées, une refusée (rien n'a changé pour elle)"),
+        "{done}"
+    );
+    assert!(done.contains(&format!("href=\"{agenda_path}\"")), "{done}");
+    let state = |r: &str| {
+        app.get(&format!("/api/v1/requests/{r}"), Some(&city.bureau.access))
+            .expect(200)["state"]
+            .clone()
+    };
+    assert_eq!(state(first), "scheduled");
+    assert_eq!(state(&waiting), "submitted");
+    let (_, agenda) = read(&bureau, app, &agenda_path);
+    assert!(
+        agenda.contains(&format!("3 demandes, {} proposés", euros(6_000_000))),
+        "{agenda}"
+    );
+    // The envelope of 100,000 €: 60,000 on this agenda, 40,000 left.
+    assert!(agenda.contains(&euros(10_000_000)), "{agenda}");
+    assert!(agenda.contains(&euros(4_000_000)), "{agenda}");
+
+    // The second taken off: instructed again, the total follows.
+    let csrf = csrf_of(&bureau, app, "/compte");
+    let off = bureau.submit(
+        &app.url(&format!("{agenda_path}/retrait/{second}")),
+        &[("csrf", csrf.as_str())],
+        Some(&app.base),
+    );
+    assert_eq!(
+        off.location,
+        Some(app.url(&format!("{agenda_path}?fait=retiree"))),
+        "{}",
+        off.body
+    );
+    assert_eq!(state(second), "instructed");
+    let (_, agenda) = read(&bureau, app, &agenda_path);
+    assert!(
+        agenda.contains(&format!("2 demandes, {} proposés", euros(5_000_000))),
+        "{agenda}"
+    );
+
+    // The printed list, the largest amount first.
+    let (status, printed) = read(&bureau, app, &format!("{agenda_path}/liste?ordre=montant"));
+    assert_eq!(status, 200, "{printed}");
+    let at = |amount: i64| printed.find(&euros(amount)).expect("an amount listed");
+    assert!(at(3_000_000) < at(2_000_000), "{printed}");
+    assert!(printed.contains("2 subventions proposées"), "{printed}");
+
+    // The vote: an amendment needs the outcome that allows it; then the first is amended.
+    let vote = |fields: &[(&str, &str)]| {
+        let csrf = csrf_of(&bureau, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str()), ("voted_on", today.as_str())];
+        form.extend_from_slice(fields);
+        bureau.submit(
+            &app.url(&format!("{agenda_path}/vote")),
+            &form,
+            Some(&app.base),
+        )
+    };
+    let amended = format!("vote-{first}");
+    let refused = vote(&[("outcome", "adopted"), (&amended, "25000")]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        shown(&refused.body).contains(
+            "Des amendements ne se donnent qu'avec un vote « adoptée avec amendements »."
+        ),
+        "{}",
+        refused.body
+    );
+    assert_eq!(state(first), "scheduled");
+    let voted = vote(&[("outcome", "adopted_with_amendments"), (&amended, "25000")]);
+    assert_eq!(
+        voted.location,
+        Some(app.url(&format!("{agenda_path}?fait=votee"))),
+        "{}",
+        voted.body
+    );
+    let grant = |r: &str, user: &User| {
+        app.get(&format!("/api/v1/requests/{r}/grant"), Some(&user.access))
+            .expect(200)["granted_cents"]
+            .clone()
+    };
+    assert_eq!(grant(first, president), 2_500_000);
+    assert_eq!(grant(third, &city.bureau), 2_000_000);
+    assert_eq!(state(second), "instructed");
+    let (_, agenda) = read(&bureau, app, &agenda_path);
+    assert!(agenda.contains("Adoptée avec amendements le"), "{agenda}");
+    assert!(
+        !agenda.contains("Enregistrer le vote</button>") && !agenda.contains("Retirer<"),
+        "a voted deliberation changes no more: {agenda}"
+    );
+
+    // The list offers the bulk action to the bureau only while a deliberation is prepared.
+    create(&fields("2027 DAC 13"));
+    let (_, list) = read(&bureau, app, "/agents/demandes");
+    assert!(list.contains("name=\"schedule-deliberation\""), "{list}");
+    let dac = browser_of(app, "dac@ville.test");
+    let (_, list) = read(&dac, app, "/agents/demandes");
+    assert!(!list.contains("schedule-deliberation"), "{list}");
+
+    // No one else: a direction, a town hall on the city's council, a member.
+    let mairie = browser_of(app, "mairie11@ville.test");
+    let member = browser_of(app, &president.email);
+    for browser in [&dac, &mairie, &member] {
+        assert_eq!(read(browser, app, &agenda_path).0, 404);
+        assert_eq!(read(browser, app, &format!("{agenda_path}/liste")).0, 404);
+    }
+    assert_eq!(read(&dac, app, "/agents/deliberations").0, 404);
+    assert_eq!(read(&member, app, "/agents/deliberations").0, 404);
+    let (status, own) = read(&mairie, app, "/agents/deliberations");
+    assert_eq!(status, 200, "{own}");
+    assert!(!own.contains(">2027 DAC 12<"), "{own}");
+    let csrf = csrf_of(&dac, app, "/compte");
+    let off = dac.submit(
+        &app.url(&format!("{agenda_path}/retrait/{third}")),
+        &[("csrf", csrf.as_str())],
+        Some(&app.base),
+    );
+    assert_eq!(off.status, 404);
+    assert_eq!(state(third), "granted");
+}
+
 on_both_backends!(
+    the_bureau_prepares_a_deliberation_and_records_the_council_s_vote,
     finance_records_the_payments_due,
     agents_act_on_a_selection_of_requests,
     agents_review_a_final_report_from_the_request_s_page,

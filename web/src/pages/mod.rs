@@ -15,6 +15,7 @@ mod sign_up;
 mod staff;
 mod staff_actions;
 mod staff_bulk;
+mod staff_deliberations;
 mod staff_documents;
 mod staff_payments;
 mod two_factor;
@@ -41,6 +42,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_documents::review)
         .service(staff_payments::payments_due)
         .service(staff_payments::record_payment)
+        .service(staff_deliberations::deliberation_list)
+        .service(staff_deliberations::create_deliberation)
+        .service(staff_deliberations::agenda_view)
+        .service(staff_deliberations::take_off)
+        .service(staff_deliberations::record_vote)
+        .service(staff_deliberations::printed_list)
         .service(account_links::verify_email_page)
         .service(account_links::verify_email)
         .service(account_links::forgotten_password_page)

@@ -62,6 +62,7 @@ pub(super) const BULK: &[ActionKind] = &[
     ActionKind::DeclareAdmissible,
     ActionKind::AskDocuments,
     ActionKind::Dispatch,
+    ActionKind::Schedule,
 ];
 
 /// The agent's home page: the requests their role holds now, the oldest first.
@@ -74,11 +75,13 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
             let (actor, page) =
                 requests::worklist(conn, subject, &RequestFilter::default(), None, SHOWN)?;
             let more = page.next.is_some();
-            // The other lists, for whom they are: documents to check, payments due.
+            // The other lists, for whom they are: documents to check, payments due,
+            // deliberations.
             let scope = policy::work_scope(&actor);
             let lists = (
                 scope.bureau || !scope.districts.is_empty(),
                 policy::decide(&actor, Action::ReadPayments).is_ok(),
+                policy::decide(&actor, Action::PrepareDeliberations).is_ok(),
             );
             Ok((
                 requests::summaries(conn, &actor, page.items, now)?,
@@ -87,7 +90,7 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
             ))
         })
         .await;
-    let (items, more, (reviews, pays)) = match found {
+    let (items, more, (reviews, pays, councils)) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
@@ -98,7 +101,7 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .collect();
     let data = context! {
         items => items, more => more, late => late, shown => SHOWN,
-        reviews => reviews, pays => pays,
+        reviews => reviews, pays => pays, councils => councils,
     };
     Page::new("staff_home.html", data)
         .visitor(&visitor)
@@ -213,10 +216,16 @@ pub async fn request_list(
             let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
             let directions = simpa_app::reference::directions(conn, subject)?;
             let kinds = simpa_app::documents::kinds(conn, subject)?;
-            Ok((items, next, campaigns, directions, kinds))
+            // The deliberations in preparation, for whom prepares them.
+            let drafts = match policy::decide(&actor, Action::PrepareDeliberations) {
+                Ok(()) => simpa_app::deliberations::managed_list(conn, subject)?.1,
+                Err(_) => vec![],
+            };
+            let drafts: Vec<_> = drafts.into_iter().filter(|d| d.vote.is_none()).collect();
+            Ok((items, next, campaigns, directions, kinds, drafts))
         })
         .await;
-    let (items, next, campaigns, directions, kinds) = match found {
+    let (items, next, campaigns, directions, kinds, drafts) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
@@ -243,7 +252,12 @@ pub async fn request_list(
         districts => choices(DistrictNumber::PARIS.map(|n| (n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect()),
     };
     let bulk = context! {
-        actions => BULK.iter().map(|a| context! { code => a.code(), label => a.label() }).collect::<Vec<_>>(),
+        actions => BULK.iter()
+            .filter(|a| **a != ActionKind::Schedule || !drafts.is_empty())
+            .map(|a| context! { code => a.code(), label => a.label() }).collect::<Vec<_>>(),
+        deliberations => drafts.iter().map(|d| context! {
+            id => d.id.to_string(), name => format!("{} – {}", d.reference, d.title),
+        }).collect::<Vec<_>>(),
         kinds => kinds.iter().map(|k| context! {
             field => named(ActionKind::AskDocuments, &format!("kind-{}", k.code)), label => k.label,
         }).collect::<Vec<_>>(),
@@ -480,7 +494,7 @@ pub struct AssociationQuery {
 }
 
 /// A request of the worklist: what it is, whose, where it stands, since when, and its deadline.
-fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) -> Value {
+pub(super) fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) -> Value {
     let request = &summary.request;
     context! {
         id => request.id.to_string(),

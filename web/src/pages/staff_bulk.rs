@@ -15,13 +15,14 @@ use crate::session::Visitor;
 use actix_web::{HttpResponse, post, web};
 use minijinja::{Value, context};
 use simpa_app::access::require;
+use simpa_app::deliberations;
 use simpa_app::instruction::act_as_reader;
 use simpa_app::requests;
 use simpa_app::runtime::RunError;
-use simpa_domain::DomainError;
 use simpa_domain::circuit::ActionKind;
 use simpa_domain::ids::RequestId;
 use simpa_domain::policy::Action;
+use simpa_domain::{DomainError, Violation};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 
@@ -55,6 +56,8 @@ pub async fn act_on_many(
         .filter_map(|id| Uuid::parse_str(id).ok())
         .take(MOST)
         .collect();
+    // Put on a deliberation's agenda: the one chosen.
+    let deliberation = Uuid::parse_str(field(&typed, "schedule-deliberation")).ok();
     let mut outcomes: Vec<Value> = Vec::new();
     for id in chosen {
         let (now, notifier, form) = (
@@ -66,8 +69,25 @@ pub async fn act_on_many(
         let done = portal
             .runtime
             .write(move |conn| {
-                let (signed, request) =
-                    requests::load_readable(conn, subject, RequestId::from_uuid(id), true)?;
+                let request = RequestId::from_uuid(id);
+                if action == ActionKind::Schedule {
+                    let Some(deliberation) = deliberation else {
+                        let unchosen = Violation::new(
+                            "form",
+                            "Choisissez la délibération où inscrire les demandes.",
+                        );
+                        return Err(DomainError::invalid("deliberation", unchosen).into());
+                    };
+                    return deliberations::schedule(
+                        conn,
+                        subject,
+                        deliberation,
+                        request,
+                        None,
+                        now,
+                    );
+                }
+                let (signed, request) = requests::load_readable(conn, subject, request, true)?;
                 match command(conn, action, &form, now.today())? {
                     Ok(command) => {
                         act_as_reader(conn, &signed, request, command, now, &notifier).map(|_| ())
@@ -102,6 +122,7 @@ pub async fn act_on_many(
         .count();
     let data = context! {
         action => action.label(),
+        back => deliberation.filter(|_| action == ActionKind::Schedule).map(|d| format!("/agents/deliberations/{d}")),
         outcomes => outcomes.clone(),
         done => done,
         refused => outcomes.len() - done,
