@@ -18,6 +18,7 @@ pub mod deliberations;
 pub mod directory;
 pub mod documents;
 pub mod final_reports;
+pub mod follow_up;
 pub mod grants;
 pub mod indicators;
 pub mod instruction;

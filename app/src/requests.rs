@@ -301,6 +301,8 @@ pub struct Summary {
     pub proposed_cents: Option<i64>,
     /// Its current step is past its deadline.
     pub overdue: bool,
+    /// The agent named to follow it for the city ("suivi par"), for whom sees the city's side.
+    pub assignee: Option<String>,
 }
 
 /// A page of requests as `actor` sees them in a list: the names in two queries, whatever its
@@ -315,10 +317,16 @@ pub fn summaries(
     let names = associations::names(conn, &association_ids)?;
     let campaign_ids: Vec<CampaignId> = items.iter().map(|r| r.campaign).collect();
     let campaigns = campaigns::get_many(conn, &campaign_ids)?;
+    let ids: Vec<RequestId> = items.iter().map(|r| r.id).collect();
+    let mut assignments = simpa_persistence::follow_up::assignments(conn, &ids)?;
     Ok(items
         .into_iter()
         .map(|request| {
             let internal = policy::sees_internal(actor, &request.access());
+            let assignee = assignments
+                .remove(&request.id)
+                .filter(|_| internal)
+                .map(|a| a.agent.name);
             let campaign = campaigns.iter().find(|c| c.id == request.campaign);
             Summary {
                 association_name: names
@@ -329,6 +337,7 @@ pub fn summaries(
                 campaign_title: campaign.map_or_else(String::new, |c| c.settings.title.clone()),
                 proposed_cents: request.facts.proposed_cents.filter(|_| internal),
                 overdue: request.sla_due_at.is_some_and(|due| due < now),
+                assignee,
                 request,
             }
         })

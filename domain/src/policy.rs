@@ -115,6 +115,10 @@ pub enum Action {
     ListRequests,
     /// The worklist and the change feed: the city's staff and API clients.
     FollowRequests,
+    /// Following a submitted request up for the city ("suivi par"), or naming who does: an
+    /// agent of a service it is in the hands of (the bureau unless a town hall runs it, a
+    /// direction instructing it, the town hall running it), not a member of its association.
+    FollowUpRequest(RequestAccess),
     /// The messages waiting, sent or failed in the outbox: admins.
     ReadOutbox,
     /// The audit trail (sign-ins, role changes, exports): admins.
@@ -288,6 +292,17 @@ impl Actor {
                 || self.is_district_of(access.local_district))
     }
 
+    /// Whether this person is an agent of a service the submitted request is in the hands of,
+    /// and no member of its association.
+    fn serves(&self, access: &RequestAccess) -> bool {
+        matches!(self, Actor::Person { .. })
+            && access.submitted
+            && self.role_in(access.association).is_none()
+            && ((access.local_district.is_none() && self.has_staff(|r| *r == StaffRole::Bureau))
+                || access.instructors.iter().any(|i| self.acts_as(*i))
+                || self.is_district_of(access.local_district))
+    }
+
     /// This person's role in the association, if they are a member.
     pub fn role_in(&self, association: AssociationId) -> Option<MemberRole> {
         match self {
@@ -317,7 +332,9 @@ impl Action {
             Action::SignAgreement(_) => "agreement",
             Action::ReadAccount(_) => "account",
             Action::ReadCampaign { .. } | Action::ManageCampaign { .. } => "campaign",
-            Action::ReadRequest(_) | Action::SitOnRequest { .. } => "request",
+            Action::ReadRequest(_) | Action::FollowUpRequest(_) | Action::SitOnRequest { .. } => {
+                "request"
+            }
             Action::ReadJury { .. }
             | Action::ReadMinutes { .. }
             | Action::ManageJury
@@ -449,6 +466,14 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
+        FollowUpRequest(access) => allow(
+            actor.serves(&access),
+            if actor.sees_as_staff(&access) || actor.role_in(access.association).is_some() {
+                Denial::Forbidden
+            } else {
+                Denial::NotFound
+            },
+        ),
         ReadOutbox | ReadAuditTrail => allow(actor.is_admin(), Denial::Forbidden),
         RegisterWebhook { direction } => allow(
             actor.is_admin() || direction.is_some_and(|d| actor.acts_for_direction(d)),
@@ -762,6 +787,8 @@ mod tests {
 
             (Action::ListRequests,            [Err(U),   Err(F),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::FollowRequests,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
+            (Action::FollowUpRequest(a_submitted.clone()), [Err(U), Err(N), Err(F), Err(F), Err(F), Err(F), OK, Err(N), OK, Err(N), Err(F), Err(N)]),
+            (Action::FollowUpRequest(b_local.clone()),     [Err(U), Err(N), Err(N), Err(N), Err(N), Err(F), Err(F), Err(N), Err(N), OK, Err(N), Err(N)]),
             (Action::ReadOutbox,              [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ReadAuditTrail,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::RegisterWebhook { direction: Some(d50) }, [Err(U), Err(F), Err(F), Err(F), Err(F), OK, Err(F), Err(F), OK, Err(F), OK, Err(F)]),

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod documents;
 mod error;
 pub mod final_reports;
+pub mod follow_up;
 pub mod grants;
 pub mod history;
 pub mod idempotency;

@@ -11,8 +11,8 @@ use crate::locks;
 use crate::page::{Keyset, Page};
 use crate::schema::{
     accounts, agreements, association_members, association_sectors, associations, campaigns,
-    deliberations, grants, kept_views, request_counters, request_documents, request_instructors,
-    requests,
+    deliberations, grants, kept_views, request_assignees, request_counters, request_documents,
+    request_followers, request_instructors, requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::{exists, not};
@@ -748,6 +748,8 @@ pub struct RequestFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     /// A number (`2026_04217`) or words of the title.
     pub text: Option<String>,
+    /// Only the requests this agent follows: named to follow them, or keeping an eye on them.
+    pub followed_by: Option<AccountId>,
 }
 
 /// The code of the direction each request (its id, and its campaign's direction's id)
@@ -846,6 +848,22 @@ fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBacken
     }
     if let Some(at) = filter.overdue_at {
         query = query.filter(requests::sla_due_at.lt(naive(at)));
+    }
+    if let Some(agent) = filter.followed_by {
+        let agent = agent.to_string();
+        query = query.filter(
+            requests::id
+                .eq_any(
+                    request_assignees::table
+                        .filter(request_assignees::account_id.eq(agent.clone()))
+                        .select(request_assignees::request_id),
+                )
+                .or(requests::id.eq_any(
+                    request_followers::table
+                        .filter(request_followers::account_id.eq(agent))
+                        .select(request_followers::request_id),
+                )),
+        );
     }
     if let Some(text) = filter
         .text

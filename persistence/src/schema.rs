@@ -635,6 +635,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_assignees (request_id) {
+        request_id -> Text,
+        account_id -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_followers (account_id, request_id) {
+        account_id -> Text,
+        request_id -> Text,
+        followed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
@@ -655,6 +672,8 @@ diesel::joinable!(request_documents -> requests (request_id));
 diesel::joinable!(request_documents -> document_versions (version_id));
 diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(kept_views -> requests (request_id));
+diesel::joinable!(request_assignees -> requests (request_id));
+diesel::joinable!(request_followers -> requests (request_id));
 diesel::joinable!(digest_items -> accounts (account_id));
 diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
@@ -777,4 +796,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     final_reports,
     repayments,
     directory_terms,
+    request_assignees,
+    request_followers,
 );

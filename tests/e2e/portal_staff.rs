@@ -134,7 +134,7 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         "{csv}"
     );
     assert!(
-        lines[1].contains(";4000,00;") && lines[1].ends_with(";oui"),
+        lines[1].contains(";4000,00;") && lines[1].ends_with(";oui;"),
         "{csv}"
     );
     let (status, media, xlsx) = download(&bureau, "/agents/demandes.xlsx");
@@ -1102,7 +1102,145 @@ fn the_bureau_prepares_a_deliberation_and_records_the_council_s_vote(backend: Ba
     assert_eq!(state(third), "granted");
 }
 
+/// An agent of a service holding a request names who follows it ("suivi par"), among that
+/// service's agents only; any agent reading it may keep an eye on it; both fill their "mine"
+/// list. No one else may.
+fn agents_name_who_follows_a_request_and_find_their_own(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, _, request) = submitted(app, 1, &campaign);
+    let (_, _, other) = submitted(app, 2, &campaign);
+    city.admit_and_dispatch(&request, "DAC", &[]);
+    let dac_id = app.direction_id("DAC");
+    let dac2 = app.staff(
+        &city.admin,
+        "dac2@ville.test",
+        json!({"kind": "instructor", "direction_id": dac_id}),
+    );
+    let bureau = browser_of(app, "bureau@ville.test");
+    let page_path = format!("/agents/demandes/{request}");
+    let (_, page) = read(&bureau, app, &page_path);
+    assert!(
+        page.contains("Personne n'est encore désigné pour la suivre."),
+        "{page}"
+    );
+    for agent in [&city.bureau, &city.dac, &dac2] {
+        assert!(
+            page.contains(&format!("<option value=\"{}\"", agent.id)),
+            "{page}"
+        );
+    }
+    for outsider in [&city.djs, &city.mairie11, &city.admin] {
+        assert!(
+            !page.contains(&format!("value=\"{}\"", outsider.id)),
+            "{page}"
+        );
+    }
+    let name = |browser: &Browser, agent: &str| {
+        let csrf = csrf_of(browser, app, "/compte");
+        browser.submit(
+            &app.url(&format!("{page_path}/suivi")),
+            &[("csrf", csrf.as_str()), ("agent", agent)],
+            Some(&app.base),
+        )
+    };
+    let named = name(&bureau, &dac2.id);
+    assert_eq!(
+        named.location,
+        Some(app.url(&format!("{page_path}?fait=suivi"))),
+        "{}",
+        named.body
+    );
+    let (_, page) = read(&bureau, app, &format!("{page_path}?fait=suivi"));
+    assert!(
+        page.contains("Test dac2@ville.test, désigné·e par Test bureau@ville.test le"),
+        "{page}"
+    );
+    // Not an agent of the services holding it: said at the field, nothing changed.
+    let outside = name(&bureau, &city.djs.id);
+    assert_eq!(outside.status, 422, "{}", outside.body);
+    let body = shown(&outside.body);
+    assert!(body.contains("href=\"#agent\""), "{body}");
+    assert!(
+        body.contains("Cette personne n'est pas agent d'un service qui traite la demande"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Test dac2@ville.test, désigné·e par"),
+        "{body}"
+    );
+
+    // The agent named finds it among theirs, the other not; the cards say who follows.
+    let mine = |browser: &Browser| read(browser, app, "/agents/demandes?miennes=oui").1;
+    let theirs = browser_of(app, "dac2@ville.test");
+    let list = mine(&theirs);
+    assert!(
+        list.contains(&format!("/agents/demandes/{request}\"")),
+        "{list}"
+    );
+    assert!(list.contains("Suivie par"), "{list}");
+    let (status, _, csv) = theirs.go(&app.url("/agents/demandes.csv?miennes=oui"));
+    assert_eq!(status, 200);
+    assert_eq!(csv.lines().count(), 2, "a header and theirs: {csv}");
+    assert!(
+        csv.lines().next().is_some_and(|h| h.ends_with(";Suivie par"))
+            && csv.contains(";Test dac2@ville.test"),
+        "{csv}"
+    );
+    let (_, all) = read(&bureau, app, "/agents/demandes");
+    assert!(
+        all.contains(&format!("/agents/demandes/{other}\"")),
+        "{all}"
+    );
+    assert!(!mine(&bureau).contains(&format!("/agents/demandes/{request}\"")));
+
+    // Keeping an eye on it: the DAC's other agent, then no longer.
+    let dac = browser_of(app, "dac@ville.test");
+    let keep = |browser: &Browser, on: &str| {
+        let csrf = csrf_of(browser, app, "/compte");
+        browser.submit(
+            &app.url(&format!("{page_path}/suivre")),
+            &[("csrf", csrf.as_str()), ("suivre", on)],
+            Some(&app.base),
+        )
+    };
+    assert_eq!(
+        keep(&dac, "oui").location,
+        Some(app.url(&format!("{page_path}?fait=suivie")))
+    );
+    assert!(mine(&dac).contains(&format!("/agents/demandes/{request}\"")));
+    let (_, page) = read(&dac, app, &page_path);
+    assert!(page.contains("Ne plus suivre cette demande"), "{page}");
+    keep(&dac, "non");
+    assert!(!mine(&dac).contains(&format!("/agents/demandes/{request}\"")));
+    // The direction gives the follow-up back to no one.
+    assert_eq!(name(&dac, "").status, 303);
+    assert!(!mine(&theirs).contains(&format!("/agents/demandes/{request}\"")));
+    let (_, page) = read(&dac, app, &page_path);
+    assert!(
+        page.contains("Personne n'est encore désigné pour la suivre."),
+        "{page}"
+    );
+
+    // No one else: another direction, a town hall, a member.
+    let djs = browser_of(app, "djs@ville.test");
+    let mairie = browser_of(app, "mairie11@ville.test");
+    let member = browser_of(app, &president.email);
+    for browser in [&djs, &mairie, &member] {
+        assert_eq!(name(browser, &city.djs.id).status, 404);
+        assert_eq!(keep(browser, "oui").status, 404);
+    }
+    assert!(!mine(&djs).contains(&format!("/agents/demandes/{request}\"")));
+    let (_, page) = read(&bureau, app, &page_path);
+    assert!(
+        page.contains("Personne n'est encore désigné pour la suivre."),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    agents_name_who_follows_a_request_and_find_their_own,
     the_bureau_prepares_a_deliberation_and_records_the_council_s_vote,
     finance_records_the_payments_due,
     agents_act_on_a_selection_of_requests,

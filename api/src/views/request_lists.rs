@@ -96,6 +96,7 @@ impl RequestQuery {
             submitted_until: day("submitted_until", self.submitted_until, true)?,
             overdue_at: self.overdue.filter(|o| *o).map(|_| now),
             text: self.q.clone(),
+            followed_by: None,
         })
     }
 }

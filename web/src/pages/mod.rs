@@ -17,6 +17,7 @@ mod staff_actions;
 mod staff_bulk;
 mod staff_deliberations;
 mod staff_documents;
+mod staff_follow_up;
 mod staff_payments;
 mod two_factor;
 mod typed;
@@ -38,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)
+        .service(staff_follow_up::assign)
+        .service(staff_follow_up::follow)
         .service(staff_documents::documents_to_review)
         .service(staff_documents::review)
         .service(staff_payments::payments_due)

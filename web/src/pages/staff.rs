@@ -26,7 +26,7 @@ use simpa_domain::final_report::ReportStatus;
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{self, Action};
+use simpa_domain::policy::{self, Action, Subject};
 use simpa_domain::reference::Direction;
 use simpa_domain::request::RequestState;
 use simpa_domain::tracking::whereabouts;
@@ -129,6 +129,8 @@ pub struct ListQuery {
     direction: Option<String>,
     arrondissement: Option<String>,
     en_retard: Option<String>,
+    /// Only those the agent follows (`oui`): named to, or keeping an eye on.
+    miennes: Option<String>,
     /// One association's requests.
     association: Option<String>,
     /// Where the page starts: the token of the previous page's end.
@@ -138,7 +140,7 @@ pub struct ListQuery {
 impl ListQuery {
     /// The filter it asks for; what names nothing (a state, campaign or direction unknown, a
     /// district that is not one) filters nothing.
-    fn filter(&self, now: DateTime<Utc>) -> RequestFilter {
+    fn filter(&self, now: DateTime<Utc>, me: Option<Subject>) -> RequestFilter {
         let uuid = |v: &Option<String>| chosen(v).and_then(|v| Uuid::parse_str(v).ok());
         RequestFilter {
             states: chosen(&self.etat)
@@ -155,6 +157,10 @@ impl ListQuery {
                 .map(DistrictNumber),
             overdue_at: (chosen(&self.en_retard) == Some("oui")).then_some(now),
             text: chosen(&self.q).map(str::to_owned),
+            followed_by: match me {
+                Some(Subject::Person(me)) if chosen(&self.miennes) == Some("oui") => Some(me),
+                _ => None,
+            },
             ..RequestFilter::default()
         }
     }
@@ -168,6 +174,7 @@ impl ListQuery {
             ("direction", &self.direction),
             ("arrondissement", &self.arrondissement),
             ("en_retard", &self.en_retard),
+            ("miennes", &self.miennes),
             ("association", &self.association),
         ];
         let mut kept: Vec<(&str, &str)> = pairs
@@ -204,7 +211,7 @@ pub async fn request_list(
 ) -> HttpResponse {
     let query = query.into_inner();
     let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let filter = query.filter(now);
+    let filter = query.filter(now, visitor.subject());
     let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
     let found = portal
         .runtime
@@ -245,6 +252,7 @@ pub async fn request_list(
         chosen => context! {
             etat => query.etat, campagne => query.campagne, direction => query.direction,
             arrondissement => query.arrondissement, en_retard => query.en_retard,
+            miennes => query.miennes,
         },
         states => choices(RequestState::ALL.iter().filter(|s| **s != RequestState::Draft).map(|s| (s.code().to_owned(), s.label().to_owned())).collect()),
         campaigns => choices(campaigns.iter().map(|c| (c.id.to_string(), c.settings.title.clone())).collect()),
@@ -285,7 +293,7 @@ pub async fn request_export(
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
     let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let filter = query.filter(now);
+    let filter = query.filter(now, visitor.subject());
     let found = portal
         .runtime
         .read(move |conn| {
@@ -346,6 +354,7 @@ fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
             "Montant proposé",
             "Échéance",
             "En retard",
+            "Suivie par",
         ],
         rows: summaries
             .iter()
@@ -362,6 +371,7 @@ fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
                     Cell::Euros(s.proposed_cents),
                     Cell::Day(r.sla_due_at.map(day)),
                     Cell::YesNo(s.overdue),
+                    Cell::Text(s.assignee.clone().unwrap_or_default()),
                 ]
             })
             .collect(),
@@ -509,6 +519,7 @@ pub(super) fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) 
         due_on => request.sla_due_at.map(|at| city_date(portal, at)),
         overdue => summary.overdue,
         requested => euros(request.content.requested_cents),
+        assignee => summary.assignee,
     }
 }
 
@@ -523,8 +534,16 @@ pub async fn request_file(
     path: web::Path<Uuid>,
     query: web::Query<DoneQuery>,
 ) -> HttpResponse {
-    let done = query.fait.as_deref().and_then(ActionKind::from_code);
-    let after = done.map_or(After::Read, After::Done);
+    let after = match query.fait.as_deref() {
+        Some("suivi") => After::Noted("Le suivi de la demande est enregistré."),
+        Some("suivie") => {
+            After::Noted("Vous suivez cette demande : elle est dans « Les demandes que je suis ».")
+        }
+        Some("plus-suivie") => After::Noted("Vous ne suivez plus cette demande."),
+        done => done
+            .and_then(ActionKind::from_code)
+            .map_or(After::Read, After::Done),
+    };
     request_page(&portal, &req, &visitor, path.into_inner(), after).await
 }
 
@@ -538,7 +557,10 @@ pub struct DoneQuery {
 pub(super) enum After {
     Read,
     Done(ActionKind),
-    Refused(ActionKind, Vec<FieldError>, Typed),
+    /// Something other than an action, said as done.
+    Noted(&'static str),
+    /// An action's form (or, with no action, the follow-up's) sent back.
+    Refused(Option<ActionKind>, Vec<FieldError>, Typed),
 }
 
 /// The request's page for the agent (see [`request_file`]), after `after`.
@@ -565,10 +587,18 @@ pub(super) async fn request_page(
                 Some(_) => final_reports::read(conn, subject, id).ok(),
                 None => None,
             };
-            Ok((shown, internal, check, directions, clock, report))
+            let follow_up = match internal {
+                true => Some(simpa_app::follow_up::read(
+                    conn,
+                    &shown.signed.actor,
+                    shown.request(),
+                )?),
+                false => None,
+            };
+            Ok((shown, internal, check, directions, clock, report, follow_up))
         })
         .await;
-    let (shown, internal, check, directions, clock, report) = match found {
+    let (shown, internal, check, directions, clock, report, follow_up) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
@@ -592,8 +622,17 @@ pub(super) async fn request_page(
         .collect();
     let (done, open, errors, typed) = match after {
         After::Read => (None, None, vec![], Typed::new()),
-        After::Done(action) => (Some(action), None, vec![], Typed::new()),
-        After::Refused(action, errors, typed) => (None, Some(action), errors, typed),
+        After::Done(action) => (
+            Some(format!(
+                "{}. Ceux qui doivent le savoir en sont informés.",
+                action.done()
+            )),
+            None,
+            vec![],
+            Typed::new(),
+        ),
+        After::Noted(text) => (Some(text.to_owned()), None, vec![], Typed::new()),
+        After::Refused(action, errors, typed) => (None, action, errors, typed),
     };
     let data = context! {
         id => request.id.to_string(),
@@ -621,11 +660,23 @@ pub(super) async fn request_page(
         history => history(portal, &shown, internal),
         check => chain_in_words(&check),
         intact => check.intact && check.consistent,
-        done => done.map(|a| a.done()),
+        done => done,
         report => report.as_ref().map(|r| filed_shown(portal, r)),
         grant => shown.grant.as_ref().map(|g| grant_shown(g, request.content.requested_cents, request.id.uuid())),
         forms => forms(&shown, &offered, &directions, open, now.today()),
         others => shown.possible.iter().filter(|a| !OFFERED.contains(a)).map(|a| a.label()).collect::<Vec<_>>(),
+        follow_up => follow_up.map(|f| {
+            let assigned = f.assignment.as_ref().map(|a| a.agent.id);
+            context! {
+                assignee => f.assignment.as_ref().map(|a| a.agent.name.clone()),
+                by => f.assignment.as_ref().map(|a| a.by.name.clone()),
+                since => f.assignment.as_ref().map(|a| city_date(portal, a.at)),
+                following => f.following,
+                agents => f.agents.iter().map(|a| context! {
+                    id => a.id.to_string(), name => a.name, chosen => Some(a.id) == assigned,
+                }).collect::<Vec<_>>(),
+            }
+        }),
         typed => typed,
     };
     let page = errors_page("staff_request.html", &errors, data).visitor(visitor);

@@ -93,7 +93,7 @@ pub async fn act(
         &req,
         &visitor,
         id,
-        After::Refused(action, errors, typed),
+        After::Refused(Some(action), errors, typed),
     )
     .await
 }

@@ -1,0 +1,2 @@
+DROP TABLE request_followers;
+DROP TABLE request_assignees;

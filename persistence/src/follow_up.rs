@@ -1,0 +1,177 @@
+//! Follow-up: the agent named to follow a request for the city ("suivi par"), who named them
+//! and when; the agents who keep an eye on a request; and the agents of the services a request
+//! is in the hands of, whom it may be given to.
+
+use crate::DbConnection;
+use crate::convert::{naive, parse, utc};
+use crate::error::StoreResult;
+use crate::schema::{accounts, request_assignees, request_followers, staff_roles};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, RequestId};
+use simpa_domain::roles::StaffRoleKind;
+use std::collections::HashMap;
+
+/// An agent as the follow-up names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: AccountId,
+    /// Their name, or their address when they gave none.
+    pub name: String,
+}
+
+/// Who follows a request, named by whom, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub agent: Agent,
+    pub by: Agent,
+    pub at: DateTime<Utc>,
+}
+
+fn agent(id: &str, name: String, email: String) -> StoreResult<Agent> {
+    Ok(Agent {
+        id: parse("accounts.id", id)?,
+        name: if name.trim().is_empty() { email } else { name },
+    })
+}
+
+/// The agents named by their ids.
+fn agents(conn: &mut DbConnection, ids: &[String]) -> StoreResult<HashMap<String, Agent>> {
+    let rows: Vec<(String, String, String)> = accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select((accounts::id, accounts::display_name, accounts::email))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name, email)| Ok((id.clone(), agent(&id, name, email)?)))
+        .collect()
+}
+
+/// Who follows each of `requests` that someone follows.
+pub fn assignments(
+    conn: &mut DbConnection,
+    requests: &[RequestId],
+) -> StoreResult<HashMap<RequestId, Assignment>> {
+    if requests.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<String> = requests.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String, String, NaiveDateTime)> = request_assignees::table
+        .filter(request_assignees::request_id.eq_any(&keys))
+        .select((
+            request_assignees::request_id,
+            request_assignees::account_id,
+            request_assignees::assigned_by,
+            request_assignees::assigned_at,
+        ))
+        .load(conn)?;
+    let mut people: Vec<String> = rows
+        .iter()
+        .flat_map(|(_, agent, by, _)| [agent.clone(), by.clone()])
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let named = agents(conn, &people)?;
+    let mut found = HashMap::new();
+    for (request, agent, by, at) in rows {
+        if let (Some(agent), Some(by)) = (named.get(&agent), named.get(&by)) {
+            let assignment = Assignment {
+                agent: agent.clone(),
+                by: by.clone(),
+                at: utc(at),
+            };
+            found.insert(parse("request_assignees.request_id", &request)?, assignment);
+        }
+    }
+    Ok(found)
+}
+
+/// Names `agent` to follow the request (in place of whoever did), or no one.
+pub fn assign(
+    conn: &mut DbConnection,
+    request: RequestId,
+    agent: Option<AccountId>,
+    by: AccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(request_assignees::table.find(request.to_string())).execute(conn)?;
+    if let Some(agent) = agent {
+        diesel::insert_into(request_assignees::table)
+            .values((
+                request_assignees::request_id.eq(request.to_string()),
+                request_assignees::account_id.eq(agent.to_string()),
+                request_assignees::assigned_by.eq(by.to_string()),
+                request_assignees::assigned_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether `agent` keeps an eye on the request.
+pub fn follows(conn: &mut DbConnection, agent: AccountId, request: RequestId) -> StoreResult<bool> {
+    let found: i64 = request_followers::table
+        .find((agent.to_string(), request.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// `agent` keeps an eye on the request from now on (`true`), or no longer.
+pub fn set_following(
+    conn: &mut DbConnection,
+    agent: AccountId,
+    request: RequestId,
+    following: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(request_followers::table.find((agent.to_string(), request.to_string())))
+        .execute(conn)?;
+    if following {
+        diesel::insert_into(request_followers::table)
+            .values((
+                request_followers::account_id.eq(agent.to_string()),
+                request_followers::request_id.eq(request.to_string()),
+                request_followers::followed_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The active agents of these services (the bureau, directions, town halls), by name.
+pub fn agents_of(
+    conn: &mut DbConnection,
+    bureau: bool,
+    directions: &[DirectionId],
+    districts: &[DistrictNumber],
+) -> StoreResult<Vec<Agent>> {
+    let directions: Vec<String> = directions.iter().map(ToString::to_string).collect();
+    let districts: Vec<i32> = districts.iter().map(|d| d.0).collect();
+    let bureau_kind = if bureau {
+        StaffRoleKind::Bureau.code()
+    } else {
+        ""
+    };
+    let rows: Vec<(String, String, String)> = staff_roles::table
+        .inner_join(accounts::table)
+        .filter(accounts::active.eq(true))
+        .filter(
+            staff_roles::kind
+                .eq(bureau_kind)
+                .or(staff_roles::kind
+                    .eq(StaffRoleKind::Instructor.code())
+                    .and(staff_roles::direction_id.eq_any(directions)))
+                .or(staff_roles::kind
+                    .eq(StaffRoleKind::District.code())
+                    .and(staff_roles::district_number.eq_any(districts))),
+        )
+        .select((accounts::id, accounts::display_name, accounts::email))
+        .distinct()
+        .load(conn)?;
+    let mut found: Vec<Agent> = rows
+        .into_iter()
+        .map(|(id, name, email)| agent(&id, name, email))
+        .collect::<StoreResult<_>>()?;
+    found.sort_by_cached_key(|a| simpa_domain::search::fold(&a.name));
+    Ok(found)
+}
