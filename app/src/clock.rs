@@ -33,6 +33,14 @@ impl Clock for SystemClock {
     }
 }
 
+/// The start of a day in the city, as a UTC instant.
+pub fn start_of_day(day: chrono::NaiveDate, timezone: Tz) -> Option<DateTime<Utc>> {
+    timezone
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// A time as people give it: RFC 3339 with its offset, or a local time of the city
 /// (`2026-11-29T12:00:00` is noon in Paris).
 pub fn parse_city_time(raw: &str, timezone: Tz) -> Result<DateTime<Utc>, Violation> {

@@ -35,6 +35,7 @@ pub mod reference;
 pub mod request_content;
 pub mod requests;
 pub mod runtime;
+pub mod saved_filters;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sign_in;

@@ -42,6 +42,7 @@ pub mod reference;
 pub mod request;
 pub mod rna;
 pub mod roles;
+pub mod saved_filter;
 pub mod scoring;
 pub mod search;
 pub mod siret;

@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod page;
 pub mod reference;
 pub mod requests;
+pub mod saved_filters;
 pub mod schema;
 pub mod service_accounts;
 pub mod sso;

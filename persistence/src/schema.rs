@@ -652,6 +652,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_filters (id) {
+        id -> Text,
+        account_id -> Text,
+        list -> Text,
+        name -> Text,
+        query -> Text,
+        shared_with -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(district_postal_codes -> districts (district_number));
 diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
@@ -674,6 +686,7 @@ diesel::joinable!(request_events -> requests (request_id));
 diesel::joinable!(kept_views -> requests (request_id));
 diesel::joinable!(request_assignees -> requests (request_id));
 diesel::joinable!(request_followers -> requests (request_id));
+diesel::joinable!(saved_filters -> accounts (account_id));
 diesel::joinable!(digest_items -> accounts (account_id));
 diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
@@ -798,4 +811,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     directory_terms,
     request_assignees,
     request_followers,
+    saved_filters,
 );

@@ -559,6 +559,10 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-introuvable",
             app.url("/agents/demandes/01890000-0000-7000-8000-000000000000"),
         ),
+        (
+            "agents-liste-erreur",
+            app.url("/agents/demandes?montant_min=dix&depose_du=2027-02-30"),
+        ),
         ("agents-deliberations", app.url("/agents/deliberations")),
         (
             "agents-deliberation-erreur",
@@ -677,6 +681,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-demande-de-pieces-erreur", 422),
             ("agents-recevable", 200),
             ("agents-introuvable", 404),
+            ("agents-liste-erreur", 422),
             ("agents-deliberations", 200),
             ("agents-deliberation-erreur", 422),
             ("agents-deliberation", 200),

@@ -1184,7 +1184,9 @@ fn agents_name_who_follows_a_request_and_find_their_own(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(csv.lines().count(), 2, "a header and theirs: {csv}");
     assert!(
-        csv.lines().next().is_some_and(|h| h.ends_with(";Suivie par"))
+        csv.lines()
+            .next()
+            .is_some_and(|h| h.ends_with(";Suivie par"))
             && csv.contains(";Test dac2@ville.test"),
         "{csv}"
     );
@@ -1239,7 +1241,149 @@ fn agents_name_who_follows_a_request_and_find_their_own(backend: Backend) {
     );
 }
 
+/// The list filters by amount and day of submission (a wrong amount said at its field), and
+/// an agent saves a filter under a name, for them or shared with their service, whose other
+/// agents use it; only its author deletes it.
+fn agents_save_a_list_s_filter_and_share_it_with_their_service(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, large) = submitted_asking(app, 1, &campaign, 2_000_000);
+    let (_, small) = submitted_asking(app, 2, &campaign, 500_000);
+    app.staff(&city.admin, "bureau2@ville.test", json!({"kind": "bureau"}));
+    let bureau = browser_of(app, "bureau@ville.test");
+    let listed = |browser: &Browser, query: &str| {
+        let (status, page) = read(browser, app, &format!("/agents/demandes?{query}"));
+        let found: Vec<bool> = [&large, &small]
+            .iter()
+            .map(|r| page.contains(&format!("/agents/demandes/{r}\"")))
+            .collect();
+        (status, found, page)
+    };
+    assert_eq!(listed(&bureau, "montant_min=10000").1, [true, false]);
+    assert_eq!(listed(&bureau, "montant_max=10000").1, [false, true]);
+    let today = app.today();
+    let (status, found, _) = listed(&bureau, &format!("depose_du={today}&depose_au={today}"));
+    assert_eq!((status, found), (200, vec![true, true]));
+    assert_eq!(listed(&bureau, "depose_au=2026-01-01").1, [false, false]);
+    let (status, found, page) = listed(&bureau, "montant_min=dix");
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("href=\"#montant_min\""), "{page}");
+    assert_eq!(found, [true, true], "the wrong criterion left out");
+
+    let save = |browser: &Browser, fields: &[(&str, &str)]| {
+        let csrf = csrf_of(browser, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        browser.submit(&app.url("/agents/filtres"), &form, Some(&app.base))
+    };
+    let large_ones = [
+        ("nom", "Gros montants"),
+        ("partage", "bureau"),
+        ("requete", "montant_min=10000"),
+    ];
+    let saved = save(&bureau, &large_ones);
+    assert_eq!(
+        saved.location,
+        Some(app.url("/agents/demandes?montant_min=10000&fait=filtre")),
+        "{}",
+        saved.body
+    );
+    let (_, found, page) = listed(&bureau, "montant_min=10000&fait=filtre");
+    assert_eq!(found, [true, false]);
+    assert!(page.contains("Filtre enregistré"), "{page}");
+    assert!(
+        page.contains("href=\"/agents/demandes?montant_min=10000\">Gros montants</a>")
+            && page.contains("partagé avec Bureau des subventions"),
+        "{page}"
+    );
+    // Refused at their fields: a name taken, no criterion, a service not the agent's.
+    for (fields, field, message) in [
+        (
+            large_ones.to_vec(),
+            "nom",
+            "Vous avez déjà un filtre nommé « Gros montants »",
+        ),
+        (
+            vec![("nom", "Tout"), ("partage", ""), ("requete", "")],
+            "nom",
+            "Choisissez au moins un critère",
+        ),
+        (
+            vec![
+                ("nom", "DAC"),
+                ("partage", &format!("direction:{}", app.direction_id("DAC"))),
+                ("requete", "etat=submitted"),
+            ],
+            "partage",
+            "Partagez un filtre avec l'un de vos services seulement.",
+        ),
+    ] {
+        let refused = save(&bureau, &fields);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let body = shown(&refused.body);
+        assert!(
+            body.contains(&format!("href=\"#{field}\"")) && body.contains(message),
+            "{body}"
+        );
+    }
+
+    // Another agent of the bureau uses it; only its author deletes it.
+    let colleague = browser_of(app, "bureau2@ville.test");
+    let (_, _, page) = listed(&colleague, "");
+    assert!(
+        page.contains(">Gros montants</a>")
+            && page.contains("de Test bureau@ville.test, Bureau des subventions"),
+        "{page}"
+    );
+    assert!(!page.contains("le filtre Gros montants</span>"), "{page}");
+    let filter_id = page
+        .split("/agents/filtres/")
+        .nth(1)
+        .map(|rest| rest[..36].to_owned());
+    assert_eq!(filter_id, None, "no delete form for the colleague");
+    let (_, _, mine) = listed(&bureau, "");
+    let filter_id = mine
+        .split("/agents/filtres/")
+        .nth(1)
+        .map(|rest| rest[..36].to_owned())
+        .expect("the author's delete form");
+    let delete = |browser: &Browser| {
+        let csrf = csrf_of(browser, app, "/compte");
+        browser.submit(
+            &app.url(&format!("/agents/filtres/{filter_id}/suppression")),
+            &[("csrf", csrf.as_str())],
+            Some(&app.base),
+        )
+    };
+    assert_eq!(delete(&colleague).status, 404);
+    // A direction sees neither the bureau's filter nor shares with it; its own stays its own.
+    let dac = browser_of(app, "dac@ville.test");
+    assert!(!listed(&dac, "").2.contains("Gros montants"));
+    let own = save(
+        &dac,
+        &[
+            ("nom", "En retard"),
+            ("partage", ""),
+            ("requete", "en_retard=oui"),
+        ],
+    );
+    assert_eq!(own.status, 303, "{}", own.body);
+    assert!(listed(&dac, "").2.contains(">En retard</a>"));
+    assert!(!listed(&bureau, "").2.contains(">En retard</a>"));
+    // Its author deletes it: gone for the colleague too.
+    assert_eq!(
+        delete(&bureau).location,
+        Some(app.url("/agents/demandes?fait=filtre-supprime"))
+    );
+    assert!(!listed(&colleague, "").2.contains("Gros montants"));
+    // A member of an association has no list to filter.
+    let member = browser_of(app, &president.email);
+    assert_eq!(save(&member, &large_ones).status, 404);
+}
+
 on_both_backends!(
+    agents_save_a_list_s_filter_and_share_it_with_their_service,
     agents_name_who_follows_a_request_and_find_their_own,
     the_bureau_prepares_a_deliberation_and_records_the_council_s_vote,
     finance_records_the_payments_due,

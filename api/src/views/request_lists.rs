@@ -50,15 +50,6 @@ pub struct RequestQuery {
     pub limit: Option<u32>,
 }
 
-/// The start of a day in the city, as a UTC instant.
-fn start_of(day: NaiveDate, timezone: Tz) -> Option<DateTime<Utc>> {
-    use chrono::TimeZone;
-    timezone
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl RequestQuery {
     /// The filter, its dates read in the city's time; dates beyond belief are refused.
     pub(crate) fn filter(
@@ -78,7 +69,7 @@ impl RequestQuery {
             } else {
                 date
             };
-            Ok(start_of(date, timezone))
+            Ok(simpa_app::clock::start_of_day(date, timezone))
         };
         Ok(RequestFilter {
             states: self.state.map(|s| vec![s.0]).unwrap_or_default(),

@@ -17,7 +17,9 @@ mod staff_actions;
 mod staff_bulk;
 mod staff_deliberations;
 mod staff_documents;
+mod staff_filters;
 mod staff_follow_up;
+mod staff_list;
 mod staff_payments;
 mod two_factor;
 mod typed;
@@ -33,12 +35,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(home::home)
         .service(staff::work)
         .service(staff_bulk::act_on_many)
-        .service(staff::request_list)
+        .service(staff_list::request_list)
         .service(staff::association_list)
         .service(staff::reports_to_review)
-        .service(staff::request_export)
+        .service(staff_list::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)
+        .service(staff_filters::save)
+        .service(staff_filters::delete)
         .service(staff_follow_up::assign)
         .service(staff_follow_up::follow)
         .service(staff_documents::documents_to_review)

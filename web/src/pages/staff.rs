@@ -7,11 +7,9 @@ use super::requests::{answers, grant_shown, state_tag};
 use super::typed::Typed;
 use crate::Portal;
 use crate::answers::{city_date, city_moment, unless_hidden};
-use crate::exports::{self, Cell, Table};
 use crate::forms::{errors_page, form_page};
 use crate::render::Page;
 use crate::session::Visitor;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
@@ -23,12 +21,11 @@ use simpa_app::tracking::{HistoryCheck, check_history};
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::final_report::ReportStatus;
-use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber, RequestId};
+use simpa_domain::ids::{DistrictNumber, RequestId};
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{self, Action, Subject};
+use simpa_domain::policy::{self, Action};
 use simpa_domain::reference::Direction;
-use simpa_domain::request::RequestState;
 use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
 use simpa_persistence::associations::AssociationFilter;
@@ -56,14 +53,6 @@ pub(super) const OFFERED: &[ActionKind] = &[
 pub(super) fn named(action: ActionKind, field: &str) -> String {
     format!("{}-{field}", action.code())
 }
-
-/// The actions the list offers on a selection of requests (see `staff_bulk`).
-pub(super) const BULK: &[ActionKind] = &[
-    ActionKind::DeclareAdmissible,
-    ActionKind::AskDocuments,
-    ActionKind::Dispatch,
-    ActionKind::Schedule,
-];
 
 /// The agent's home page: the requests their role holds now, the oldest first.
 #[get("/agents")]
@@ -108,274 +97,12 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .answer(&portal)
 }
 
-/// The list of requests' address.
-const LIST: &str = "/agents/demandes";
-
 /// How many requests a page of a list shows.
-const PAGE: usize = 50;
+pub(super) const PAGE: usize = 50;
 
 /// A filter's field as chosen: `None` when left empty.
-fn chosen(value: &Option<String>) -> Option<&str> {
+pub(super) fn chosen(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// A list of requests as the agent filters it (every field optional, as the form sends it).
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    /// A number (`2027_00042`) or words of the title.
-    q: Option<String>,
-    etat: Option<String>,
-    campagne: Option<String>,
-    direction: Option<String>,
-    arrondissement: Option<String>,
-    en_retard: Option<String>,
-    /// Only those the agent follows (`oui`): named to, or keeping an eye on.
-    miennes: Option<String>,
-    /// One association's requests.
-    association: Option<String>,
-    /// Where the page starts: the token of the previous page's end.
-    apres: Option<String>,
-}
-
-impl ListQuery {
-    /// The filter it asks for; what names nothing (a state, campaign or direction unknown, a
-    /// district that is not one) filters nothing.
-    fn filter(&self, now: DateTime<Utc>, me: Option<Subject>) -> RequestFilter {
-        let uuid = |v: &Option<String>| chosen(v).and_then(|v| Uuid::parse_str(v).ok());
-        RequestFilter {
-            states: chosen(&self.etat)
-                .and_then(RequestState::from_code)
-                .into_iter()
-                .collect(),
-            campaign: uuid(&self.campagne).map(CampaignId::from_uuid),
-            association: uuid(&self.association).map(AssociationId::from_uuid),
-            instructor: uuid(&self.direction)
-                .map(|d| Instructor::Direction(DirectionId::from_uuid(d))),
-            district: chosen(&self.arrondissement)
-                .and_then(|d| d.parse::<i32>().ok())
-                .filter(|d| DistrictNumber::PARIS.contains(d))
-                .map(DistrictNumber),
-            overdue_at: (chosen(&self.en_retard) == Some("oui")).then_some(now),
-            text: chosen(&self.q).map(str::to_owned),
-            followed_by: match me {
-                Some(Subject::Person(me)) if chosen(&self.miennes) == Some("oui") => Some(me),
-                _ => None,
-            },
-            ..RequestFilter::default()
-        }
-    }
-
-    /// The address of `path` with these filters, starting after `after`.
-    fn address(&self, path: &str, after: Option<&str>) -> String {
-        let pairs = [
-            ("q", &self.q),
-            ("etat", &self.etat),
-            ("campagne", &self.campagne),
-            ("direction", &self.direction),
-            ("arrondissement", &self.arrondissement),
-            ("en_retard", &self.en_retard),
-            ("miennes", &self.miennes),
-            ("association", &self.association),
-        ];
-        let mut kept: Vec<(&str, &str)> = pairs
-            .iter()
-            .filter_map(|(k, v)| {
-                v.as_deref()
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (*k, v))
-            })
-            .collect();
-        if let Some(after) = after {
-            kept.push(("apres", after));
-        }
-        let query = serde_urlencoded::to_string(kept).unwrap_or_default();
-        format!(
-            "{path}{}",
-            if query.is_empty() {
-                String::new()
-            } else {
-                format!("?{query}")
-            }
-        )
-    }
-}
-
-/// Every request the agent may read, filtered (words or number, state, campaign, direction,
-/// district, lateness), a page at a time, the latest changed first.
-#[get("/agents/demandes")]
-pub async fn request_list(
-    portal: web::Data<Portal>,
-    req: HttpRequest,
-    visitor: Visitor,
-    query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let query = query.into_inner();
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let filter = query.filter(now, visitor.subject());
-    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
-    let found = portal
-        .runtime
-        .read(move |conn| {
-            require(conn, subject, Action::FollowRequests)?;
-            let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), PAGE)?;
-            let next = page.next.as_ref().map(simpa_app::cursor::encode);
-            let items = requests::summaries(conn, &actor, page.items, now)?;
-            let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
-            let directions = simpa_app::reference::directions(conn, subject)?;
-            let kinds = simpa_app::documents::kinds(conn, subject)?;
-            // The deliberations in preparation, for whom prepares them.
-            let drafts = match policy::decide(&actor, Action::PrepareDeliberations) {
-                Ok(()) => simpa_app::deliberations::managed_list(conn, subject)?.1,
-                Err(_) => vec![],
-            };
-            let drafts: Vec<_> = drafts.into_iter().filter(|d| d.vote.is_none()).collect();
-            Ok((items, next, campaigns, directions, kinds, drafts))
-        })
-        .await;
-    let (items, next, campaigns, directions, kinds, drafts) = match found {
-        Ok(found) => found,
-        Err(error) => return unless_hidden(&portal, error),
-    };
-    let choices = |pairs: Vec<(String, String)>| {
-        pairs
-            .into_iter()
-            .map(|(code, label)| context! { code => code, label => label })
-            .collect::<Vec<_>>()
-    };
-    let data = context! {
-        items => items.iter().map(|s| work_item(&portal, s, now)).collect::<Vec<_>>(),
-        next => next.as_deref().map(|n| query.address(LIST, Some(n))),
-        first => query.apres.as_ref().map(|_| query.address(LIST, None)),
-        csv => query.address("/agents/demandes.csv", None),
-        xlsx => query.address("/agents/demandes.xlsx", None),
-        q => query.q.clone().unwrap_or_default(),
-        chosen => context! {
-            etat => query.etat, campagne => query.campagne, direction => query.direction,
-            arrondissement => query.arrondissement, en_retard => query.en_retard,
-            miennes => query.miennes,
-        },
-        states => choices(RequestState::ALL.iter().filter(|s| **s != RequestState::Draft).map(|s| (s.code().to_owned(), s.label().to_owned())).collect()),
-        campaigns => choices(campaigns.iter().map(|c| (c.id.to_string(), c.settings.title.clone())).collect()),
-        directions => choices(directions.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()),
-        districts => choices(DistrictNumber::PARIS.map(|n| (n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect()),
-    };
-    let bulk = context! {
-        actions => BULK.iter()
-            .filter(|a| **a != ActionKind::Schedule || !drafts.is_empty())
-            .map(|a| context! { code => a.code(), label => a.label() }).collect::<Vec<_>>(),
-        deliberations => drafts.iter().map(|d| context! {
-            id => d.id.to_string(), name => format!("{} – {}", d.reference, d.title),
-        }).collect::<Vec<_>>(),
-        kinds => kinds.iter().map(|k| context! {
-            field => named(ActionKind::AskDocuments, &format!("kind-{}", k.code)), label => k.label,
-        }).collect::<Vec<_>>(),
-        directions => directions.iter().filter(|d| d.active).map(|d| context! {
-            id => d.id.to_string(), name => d.name,
-            field => named(ActionKind::Dispatch, &format!("co-{}", d.id)),
-        }).collect::<Vec<_>>(),
-        reasons => AskReason::ALL.iter().map(|r| context! { code => r.code(), label => r.label() }).collect::<Vec<_>>(),
-        due_on => (portal.runtime.city_now().today() + chrono::Days::new(15)).to_string(),
-    };
-    let page =
-        Page::new("staff_requests.html", context! { bulk => bulk, ..data }).visitor(&visitor);
-    form_page(&portal, &req, page)
-}
-
-/// At most this many requests in one download.
-const EXPORTED: usize = 50_000;
-
-/// The list as filtered, every page of it, as a spreadsheet: CSV or an XLSX workbook.
-#[get("/agents/demandes.{format:(csv|xlsx)}")]
-pub async fn request_export(
-    portal: web::Data<Portal>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let filter = query.filter(now, visitor.subject());
-    let found = portal
-        .runtime
-        .read(move |conn| {
-            require(conn, subject, Action::FollowRequests)?;
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), 500)?;
-                all.extend(requests::summaries(conn, &actor, page.items, now)?);
-                match page.next {
-                    Some(next) if all.len() < EXPORTED => after = Some(next),
-                    _ => break,
-                }
-            }
-            Ok(all)
-        })
-        .await;
-    let summaries = match found {
-        Ok(found) => found,
-        Err(error) => return unless_hidden(&portal, error),
-    };
-    let table = requests_table(&portal, &summaries);
-    let day = portal.runtime.city_now().today();
-    let (bytes, media) = match path.as_str() {
-        "xlsx" => (
-            exports::xlsx(&table, "Demandes").map_err(|e| e.to_string()),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => (exports::csv(&table), "text/csv; charset=utf-8"),
-    };
-    match bytes {
-        Ok(bytes) => HttpResponse::Ok()
-            .content_type(media)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"demandes-{day}.{}\"", path.as_str()),
-            ))
-            .body(bytes),
-        Err(error) => {
-            tracing::error!(%error, "a list cannot be exported");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
-/// The requests as a spreadsheet shows them, a line each.
-fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
-    let day = |at: DateTime<Utc>| at.with_timezone(&portal.runtime.timezone).date_naive();
-    Table {
-        headers: vec![
-            "Numéro",
-            "Titre",
-            "Association",
-            "Campagne",
-            "État",
-            "Depuis le",
-            "Montant demandé",
-            "Montant proposé",
-            "Échéance",
-            "En retard",
-            "Suivie par",
-        ],
-        rows: summaries
-            .iter()
-            .map(|s| {
-                let r = &s.request;
-                vec![
-                    Cell::Text(r.number.map(|n| n.to_string()).unwrap_or_default()),
-                    Cell::Text(r.content.title.clone()),
-                    Cell::Text(s.association_name.clone()),
-                    Cell::Text(s.campaign_title.clone()),
-                    Cell::Text(r.facts.state.label().to_owned()),
-                    Cell::Day(Some(day(r.state_since))),
-                    Cell::Euros(Some(r.content.requested_cents)),
-                    Cell::Euros(s.proposed_cents),
-                    Cell::Day(r.sla_due_at.map(day)),
-                    Cell::YesNo(s.overdue),
-                    Cell::Text(s.assignee.clone().unwrap_or_default()),
-                ]
-            })
-            .collect(),
-    }
 }
 
 /// The final reports waiting for the agent's review, the longest waiting first, each leading

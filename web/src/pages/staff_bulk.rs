@@ -4,8 +4,8 @@
 //! of its own: one refused leaves the others done, and none half-done. The page that answers
 //! says, request by request, what was done or why not.
 
-use super::staff::BULK;
 use super::staff_actions::command;
+use super::staff_list::BULK;
 use super::typed::{Typed, field};
 use crate::Portal;
 use crate::answers::{not_found_page, said, unless_hidden};

@@ -20,7 +20,12 @@ pub(super) fn field<'t>(typed: &'t Typed, name: &str) -> &'t str {
 /// A date as a date field sends it (`2027-03-15`), or as people type it (`15/03/2027`);
 /// `None` when left empty.
 pub(super) fn date(typed: &Typed, name: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let raw = field(typed, name).trim();
+    day(field(typed, name), name, errors)
+}
+
+/// A day as typed in the field `name` (see [`date`]).
+pub(super) fn day(raw: &str, name: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let raw = raw.trim();
     if raw.is_empty() {
         return None;
     }
