@@ -189,6 +189,11 @@ impl Standing {
 
     /// The ranking and allocation as they stand.
     pub fn placed(&self) -> Vec<Placed> {
+        self.placed_under(&self.rules)
+    }
+
+    /// The ranking and allocation the same sheets give under `rules` (normalised or not).
+    pub fn placed_under(&self, rules: &AllocationRules) -> Vec<Placed> {
         let association_of = self.association_of();
         let sheets: Vec<Sheet> = self
             .seats
@@ -204,7 +209,7 @@ impl Standing {
             .map(StoredRequest::candidate)
             .collect();
         // Sheets are already filtered: nothing more is excluded.
-        simpa_domain::scoring::rank_and_allocate(&candidates, &sheets, &HashSet::new(), &self.rules)
+        simpa_domain::scoring::rank_and_allocate(&candidates, &sheets, &HashSet::new(), rules)
     }
 }
 
@@ -590,6 +595,51 @@ pub fn read_minutes(
         },
     )?;
     Ok(at)
+}
+
+/// A jury as its list shows it: its call, its session, whether the caller chairs it.
+pub struct JuryListed {
+    pub campaign: Campaign,
+    pub jury: Jury,
+    pub chair: bool,
+}
+
+/// The juries the caller works on: every one for the bureau, those they sit on for a juror
+/// (none for anyone else), the latest call first.
+#[tracing::instrument(name = "juries::of_caller", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn of_caller(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+) -> StoreResult<Vec<JuryListed>> {
+    let actor = load_actor(conn, subject)?;
+    let seated = match &actor {
+        Actor::Person { id, .. } => juries::seated_on(conn, *id)?,
+        _ => vec![],
+    };
+    let all = policy::decide(&actor, Action::ManageJury).is_ok();
+    let ids: Vec<CampaignId> = if all {
+        juries::all_campaigns(conn)?
+    } else {
+        seated.iter().map(|(c, _)| *c).collect()
+    };
+    let mut listed = Vec::new();
+    for campaign in campaigns::get_many(conn, &ids)? {
+        if let Some(jury) = juries::get(conn, campaign.id)? {
+            let chair = seated.iter().any(|(c, chair)| *c == campaign.id && *chair);
+            listed.push(JuryListed {
+                campaign,
+                jury,
+                chair,
+            });
+        }
+    }
+    listed.sort_by(|a, b| {
+        b.campaign
+            .settings
+            .opens_at
+            .cmp(&a.campaign.settings.opens_at)
+    });
+    Ok(listed)
 }
 
 /// Whether the caller sees the whole jury's work (the bureau, the chair) or their own seats.

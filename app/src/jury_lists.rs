@@ -8,7 +8,7 @@ use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use simpa_domain::jury::SessionStatus;
 use simpa_domain::life::StoredRequest;
 use simpa_domain::request::RequestNumber;
-use simpa_domain::scoring::{Placed, criteria_means};
+use simpa_domain::scoring::{AllocationRules, Placed, criteria_means};
 use simpa_persistence::juries::{self, Member, Seat};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
 use std::collections::HashMap;
@@ -109,6 +109,9 @@ pub struct Ranked {
     /// The mean points per criterion, in the order of the grid.
     pub criteria_means: Vec<Option<f64>>,
     pub sheets: Vec<CountedSheet>,
+    /// Until validated: its rank and amount under the other rule (normalised scores when the
+    /// jury ranks by raw ones, raw ones when it normalises).
+    pub otherwise: Option<(u32, i64)>,
 }
 
 /// A recusal, for the record.
@@ -125,6 +128,8 @@ pub struct Recusal {
 /// The jury's minutes: provisional until the ranking is validated.
 pub struct Minutes {
     pub provisional: bool,
+    /// The jury ranks by normalised scores.
+    pub normalised: bool,
     pub members: Vec<Member>,
     pub envelope_cents: i64,
     pub allocated_cents: i64,
@@ -137,6 +142,13 @@ pub struct Minutes {
 pub fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<Minutes> {
     let validated = at.jury.status == SessionStatus::Validated;
     let mut standing = Standing::load(conn, &at.campaign, &at.jury, true)?;
+    let otherwise = (!validated).then(|| {
+        let other = AllocationRules {
+            normalise: !standing.rules.normalise,
+            ..standing.rules
+        };
+        standing.placed_under(&other)
+    });
     let placed = if validated {
         let results = juries::results(conn, at.campaign.id)?;
         // Once validated, its requests have left instruction: read them by id.
@@ -204,12 +216,18 @@ pub fn minutes(conn: &mut DbConnection, at: &JuryAt) -> StoreResult<Minutes> {
             ),
             proposed_cents: request.facts.proposed_cents.filter(|_| !validated),
             listed: names.listed(request),
+            otherwise: otherwise
+                .iter()
+                .flatten()
+                .find(|p| p.request == placed.request)
+                .map(|p| (p.rank, p.funded_cents)),
             placed,
             sheets,
         });
     }
     Ok(Minutes {
         provisional: !validated,
+        normalised: standing.rules.normalise,
         members: standing.members,
         envelope_cents: standing.rules.envelope_cents,
         allocated_cents,

@@ -154,6 +154,16 @@ pub fn declare_interests(
     Ok(juries::seat(conn, id, at.juror)?.ok_or(DomainError::NotFound { what: "request" })?)
 }
 
+/// The caller at their seat on a request, declared or not (a juror recused finds nothing).
+#[tracing::instrument(name = "jury_sheets::at_seat", skip_all, fields(actor = Subject::kind(subject), request = %id))]
+pub fn at_seat(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+) -> StoreResult<AtSeat> {
+    load_seat(conn, subject, id, false)
+}
+
 /// The juror's sheet on a request, once they declared no conflict.
 #[tracing::instrument(name = "jury_sheets::sheet", skip_all, fields(actor = Subject::kind(subject), request = %id))]
 pub fn sheet(

@@ -274,6 +274,29 @@ pub fn seat_of(
     Ok(chair.map(|chair| JurySeat { chair }))
 }
 
+/// The calls whose jury the person sits on (not withdrawn), and whether they chair it.
+pub fn seated_on(
+    conn: &mut DbConnection,
+    account: AccountId,
+) -> StoreResult<Vec<(CampaignId, bool)>> {
+    let rows: Vec<(String, bool)> = jury_members::table
+        .filter(jury_members::account_id.eq(account.to_string()))
+        .filter(jury_members::withdrawn_at.is_null())
+        .select((jury_members::campaign_id, jury_members::chair))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(campaign, chair)| Ok((parse("jury_members.campaign_id", &campaign)?, chair)))
+        .collect()
+}
+
+/// The calls that have a jury.
+pub fn all_campaigns(conn: &mut DbConnection) -> StoreResult<Vec<CampaignId>> {
+    let rows: Vec<String> = juries::table.select(juries::campaign_id).load(conn)?;
+    rows.iter()
+        .map(|c| parse("juries.campaign_id", c))
+        .collect()
+}
+
 /// Adds a juror (or takes back one who withdrew); a new chair replaces the former one.
 pub fn add_member(
     conn: &mut DbConnection,

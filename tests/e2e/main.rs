@@ -23,6 +23,7 @@ mod panics;
 mod portal;
 mod portal_associations;
 mod portal_journey;
+mod portal_juries;
 mod portal_public;
 mod portal_requests;
 mod portal_sessions;

@@ -312,6 +312,44 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         &json!({"request_id": instructed[0]}),
     )
     .expect(200);
+    // A call for projects whose jury works: one request before it, a juror yet to declare.
+    let mut call_body = campaign_body(app, "AAP_JARDINS", "call_for_projects", None);
+    call_body["envelope_cents"] = json!(2_000_000);
+    let call = app.post("/api/v1/campaigns", Some(&city.bureau.access), &call_body);
+    let call = call.expect(201).clone();
+    let call_id = id(&call);
+    app.post(
+        &format!("/api/v1/campaigns/{call_id}/publish"),
+        Some(&city.bureau.access),
+        &json!({}),
+    )
+    .expect(200);
+    let (_, candidate) = crate::grants::submitted_asking(app, 33, &call, 600_000);
+    city.admit_and_dispatch(&candidate, "DAC", &[]);
+    act(app, &city.dac, &candidate, opinion("favourable", 500_000)).expect(200);
+    let juror = app.staff(&city.admin, "jure@ville.test", json!({"kind": "juror"}));
+    let jury = format!("/api/v1/campaigns/{call_id}/jury");
+    let grid = json!({
+        "criteria": [
+            {"label": "Utilité pour le quartier", "description": "Qui en profite, combien", "weight": 3, "max_points": 10},
+            {"label": "Faisabilité", "weight": 1, "max_points": 5}
+        ],
+        "min_score": 0, "min_scores": 1, "normalise": true, "last_request": "partial"
+    });
+    app.post(&jury, Some(&city.bureau.access), &grid)
+        .expect(201);
+    app.post(
+        &format!("{jury}/members"),
+        Some(&city.bureau.access),
+        &json!({"account_id": juror.id}),
+    )
+    .expect(200);
+    app.post(
+        &format!("{jury}/seats"),
+        Some(&city.bureau.access),
+        &json!({}),
+    )
+    .expect(200);
     // One more, waiting for the bureau's check.
     let waiting = submit_asking(app, &treasurer, &garden_json, &campaign, 500_000, None);
     // Someone else's association.
@@ -578,9 +616,38 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-deliberation-liste",
             app.url(&format!("/agents/deliberations/{voted}/liste")),
         ),
+        ("agents-jurys", app.url("/jury")),
+        ("agents-jury", app.url(&format!("/jury/{call_id}"))),
+        (
+            "agents-jury-classement",
+            app.url(&format!("/jury/{call_id}/classement")),
+        ),
         (
             "agents-lot",
             app.url(&format!("/agents/demandes#submit:choisie-{waiting}=oui")),
+        ),
+        // A juror, before and after their declaration of interests.
+        (
+            "agents-deconnexion",
+            app.url("/compte#press:Se déconnecter"),
+        ),
+        (
+            "jure",
+            app.url(&format!(
+                "/connexion?retour=%2Fjury%2Fdemandes%2F{candidate}#submit:{}",
+                serde_urlencoded::to_string([("email", "jure@ville.test"), ("password", PASSWORD)])
+                    .expect("encoded")
+            )),
+        ),
+        (
+            "jure-declaration-erreur",
+            app.url(&format!("/jury/demandes/{candidate}#submit")),
+        ),
+        (
+            "jure-fiche",
+            app.url(&format!(
+                "/jury/demandes/{candidate}#submit:declaration=oui"
+            )),
         ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
@@ -688,7 +755,14 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-deliberation-vote-erreur", 422),
             ("agents-deliberation-votee", 200),
             ("agents-deliberation-liste", 200),
+            ("agents-jurys", 200),
+            ("agents-jury", 200),
+            ("agents-jury-classement", 200),
             ("agents-lot", 200),
+            ("agents-deconnexion", 200),
+            ("jure", 200),
+            ("jure-declaration-erreur", 422),
+            ("jure-fiche", 200),
         ],
         "{visited:?}"
     );

@@ -37,10 +37,13 @@ pub async fn account(
             // Whether the city's work is theirs: the policy's word, not a list of roles.
             let works = !file.staff_roles.is_empty()
                 && require(conn, subject, Action::FollowRequests).is_ok();
-            Ok((file, sessions, works))
+            // And the juries they sit on, or prepare.
+            let judges = !file.staff_roles.is_empty()
+                && !simpa_app::juries::of_caller(conn, subject)?.is_empty();
+            Ok((file, sessions, (works, judges)))
         })
         .await;
-    let (file, sessions, works) = match found {
+    let (file, sessions, (works, judges)) = match found {
         Ok(found) => found,
         Err(error) => return failed(&portal, error),
     };
@@ -68,6 +71,7 @@ pub async fn account(
         verified => file.account.email_verified_at.is_some(),
         two_factor => file.two_factor,
         works => works,
+        judges => judges,
         associations => associations,
         sessions => sessions,
     };

@@ -7,6 +7,7 @@ mod directory;
 mod final_report;
 mod grant;
 mod home;
+mod jury;
 mod open_data;
 mod request_steps;
 mod requests;
@@ -49,6 +50,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_documents::review)
         .service(staff_payments::payments_due)
         .service(staff_payments::record_payment)
+        .service(jury::juries_page)
+        .service(jury::seat_page)
+        .service(jury::declare)
+        .service(jury::save_sheet)
+        .service(jury::jury_page)
+        .service(jury::close)
+        .service(jury::ranking_page)
+        .service(jury::validate)
         .service(staff_deliberations::deliberation_list)
         .service(staff_deliberations::create_deliberation)
         .service(staff_deliberations::agenda_view)
