@@ -3,12 +3,20 @@
 //! or a town hall the requests it instructs), within the filters.
 
 use crate::access::require;
+use chrono::{DateTime, NaiveDate, Utc};
+use simpa_domain::final_report;
 use simpa_domain::ids::{CampaignId, DistrictNumber};
+use simpa_domain::indicators::{
+    Amounts, Step, StepSpan, payment_late, percentile, refusal_rate, step_late, step_spans,
+    vote_to_first_payment,
+};
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{Action, Actor, Subject, request_scope};
+use simpa_domain::request::RequestState;
 use simpa_persistence::indicators::{self, RequestFigures};
 use simpa_persistence::requests::RequestFilter;
 use simpa_persistence::{DbConnection, StoreResult, reference};
+use std::collections::BTreeMap;
 
 /// Which requests the indicators count.
 #[derive(Default)]
@@ -48,4 +56,196 @@ pub fn figures(
     };
     let figures = indicators::figures(conn, &scope, &filter)?;
     Ok(Some((actor, figures)))
+}
+
+/// How long a step took, in days, over the requests that went through it.
+pub struct StepDurations {
+    pub step: Step,
+    /// The requests that went through it.
+    pub count: u64,
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+    /// Of which the request waited for the association (asked to complete it).
+    pub median_waiting_days: Option<f64>,
+    pub p90_waiting_days: Option<f64>,
+}
+
+/// The money of the requests grouped by each dimension, in each group's key order.
+pub struct AmountsBy {
+    pub direction: Vec<(String, Amounts)>,
+    /// The district of the association's head office (`hors Paris` without one).
+    pub district: Vec<(String, Amounts)>,
+    /// Each of the association's sectors (a request counts in each of them).
+    pub sector: Vec<(String, Amounts)>,
+    pub nature: Vec<(String, Amounts)>,
+    pub year: Vec<(String, Amounts)>,
+}
+
+/// A request whose current step is past its deadline.
+pub struct LateStep {
+    pub request: String,
+    pub number: String,
+    pub title: String,
+    pub state: RequestState,
+    pub due_at: DateTime<Utc>,
+    pub days_late: i64,
+}
+
+/// A grant whose payment is past its deadline, with what is payable and unpaid.
+pub struct LatePayment {
+    pub request: String,
+    pub number: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub days_late: i64,
+    pub unpaid_cents: i64,
+}
+
+/// The indicators of a set of requests.
+pub struct Indicators {
+    /// The requests counted: submitted, in the caller's scope and the filters.
+    pub requests: u64,
+    /// Each state a submitted request can be in, with how many are in it.
+    pub states: Vec<(RequestState, u64)>,
+    pub durations: Vec<StepDurations>,
+    pub amounts: AmountsBy,
+    /// Refused among decided (granted or refused after submission); none before any decision.
+    pub refusal_rate: Option<f64>,
+    pub final_reports_overdue: u64,
+    /// The latest first, then by number.
+    pub steps_late: Vec<LateStep>,
+    pub payments_late: Vec<LatePayment>,
+}
+
+/// Tenths of a day.
+fn rounded(days: Option<f64>) -> Option<f64> {
+    days.map(|d| (d * 10.0).round() / 10.0)
+}
+
+fn durations(spans: &[StepSpan]) -> Vec<StepDurations> {
+    Step::ALL
+        .iter()
+        .map(|&step| {
+            let of_step: Vec<&StepSpan> = spans.iter().filter(|s| s.step == step).collect();
+            let total: Vec<f64> = of_step.iter().map(|s| s.days).collect();
+            let waiting: Vec<f64> = of_step.iter().map(|s| s.waiting_days).collect();
+            StepDurations {
+                step,
+                count: of_step.len() as u64,
+                median_days: rounded(percentile(&total, 0.5)),
+                p90_days: rounded(percentile(&total, 0.9)),
+                median_waiting_days: rounded(percentile(&waiting, 0.5)),
+                p90_waiting_days: rounded(percentile(&waiting, 0.9)),
+            }
+        })
+        .collect()
+}
+
+fn amounts_of(r: &RequestFigures) -> Amounts {
+    Amounts {
+        requests: 1,
+        requested_cents: r.requested_cents,
+        proposed_cents: r.proposed_cents.unwrap_or(0),
+        voted_cents: r.grant.as_ref().map_or(0, |g| g.cents),
+        paid_cents: r.grant.as_ref().map_or(0, |g| g.paid_cents),
+    }
+}
+
+/// The indicators of these requests on `now` (`today` in the city).
+pub fn indicators_of(
+    figures: &[RequestFigures],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Indicators {
+    let mut states: BTreeMap<RequestState, u64> = BTreeMap::new();
+    let mut spans = Vec::new();
+    type Totals = BTreeMap<String, Amounts>;
+    let (mut by_direction, mut by_district, mut by_sector) =
+        (Totals::new(), Totals::new(), Totals::new());
+    let (mut by_nature, mut by_year) = (Totals::new(), Totals::new());
+    let (mut granted, mut refused, mut reports_overdue) = (0, 0, 0);
+    let mut steps_late = Vec::new();
+    let mut payments_late = Vec::new();
+    for r in figures {
+        *states.entry(r.state).or_default() += 1;
+        spans.extend(step_spans(&r.history));
+        let amounts = amounts_of(r);
+        let district = r
+            .district
+            .map_or_else(|| "hors Paris".to_owned(), |d| d.to_string());
+        let sectors = if r.sectors.is_empty() {
+            vec!["sans secteur".to_owned()]
+        } else {
+            r.sectors.clone()
+        };
+        for (totals, key) in [
+            (&mut by_direction, r.direction.clone()),
+            (&mut by_district, district),
+            (&mut by_nature, r.nature.label().to_owned()),
+            (&mut by_year, r.budget_year.to_string()),
+        ] {
+            totals.entry(key).or_default().add(&amounts);
+        }
+        for sector in sectors {
+            by_sector.entry(sector).or_default().add(&amounts);
+        }
+        if r.state == RequestState::Rejected {
+            refused += 1;
+        }
+        if let Some((due_at, days_late)) = step_late(r.sla_due_at, r.state, now) {
+            steps_late.push(LateStep {
+                request: r.id.clone(),
+                number: r.number.clone(),
+                title: r.title.clone(),
+                state: r.state,
+                due_at,
+                days_late,
+            });
+        }
+        let Some(grant) = &r.grant else { continue };
+        granted += 1;
+        if let Some(first) = grant.first_paid_on {
+            spans.push(vote_to_first_payment(grant.voted_on, first));
+        }
+        if final_report::is_overdue(
+            grant.final_report_due_on,
+            grant.report_status,
+            grant.repayment_ordered,
+            today,
+        ) {
+            reports_overdue += 1;
+        }
+        if let Some((due_on, days_late)) = payment_late(grant.due_on, today) {
+            payments_late.push(LatePayment {
+                request: r.id.clone(),
+                number: r.number.clone(),
+                title: r.title.clone(),
+                due_on,
+                days_late,
+                unpaid_cents: grant.payable_cents - grant.paid_cents,
+            });
+        }
+    }
+    steps_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
+    payments_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
+    Indicators {
+        requests: figures.len() as u64,
+        states: RequestState::ALL
+            .iter()
+            .filter(|s| **s != RequestState::Draft)
+            .map(|s| (*s, states.get(s).copied().unwrap_or(0)))
+            .collect(),
+        durations: durations(&spans),
+        amounts: AmountsBy {
+            direction: by_direction.into_iter().collect(),
+            district: by_district.into_iter().collect(),
+            sector: by_sector.into_iter().collect(),
+            nature: by_nature.into_iter().collect(),
+            year: by_year.into_iter().collect(),
+        },
+        refusal_rate: refusal_rate(granted, refused).map(|r| (r * 1000.0).round() / 1000.0),
+        final_reports_overdue: reports_overdue,
+        steps_late,
+        payments_late,
+    }
 }

@@ -12,21 +12,14 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use simpa_app::indicators::Counted;
+use simpa_app::indicators::{self as app, Counted};
 use simpa_app::spreadsheet::Csv;
 use simpa_domain::Violation;
 use simpa_domain::audit::{AuditAction, AuditActor};
-use simpa_domain::final_report;
 use simpa_domain::ids::CampaignId;
-use simpa_domain::indicators::{
-    Amounts, Step, StepSpan, payment_late, percentile, refusal_rate, step_late, step_spans,
-    vote_to_first_payment,
-};
+use simpa_domain::indicators::Amounts;
 use simpa_domain::reference;
-use simpa_domain::request::RequestState;
 use simpa_persistence::audit::NewAuditEvent;
-use simpa_persistence::indicators::RequestFigures;
-use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -133,46 +126,11 @@ pub struct Indicators {
     pub alerts: Alerts,
 }
 
-/// Tenths of a day.
-fn rounded(days: Option<f64>) -> Option<f64> {
-    days.map(|d| (d * 10.0).round() / 10.0)
-}
-
-fn durations(spans: &[StepSpan]) -> Vec<StepDurations> {
-    Step::ALL
-        .iter()
-        .map(|&step| {
-            let of_step: Vec<&StepSpan> = spans.iter().filter(|s| s.step == step).collect();
-            let total: Vec<f64> = of_step.iter().map(|s| s.days).collect();
-            let waiting: Vec<f64> = of_step.iter().map(|s| s.waiting_days).collect();
-            StepDurations {
-                step: step.code().to_owned(),
-                label: step.label().to_owned(),
-                count: of_step.len() as u64,
-                median_days: rounded(percentile(&total, 0.5)),
-                p90_days: rounded(percentile(&total, 0.9)),
-                median_waiting_days: rounded(percentile(&waiting, 0.5)),
-                p90_waiting_days: rounded(percentile(&waiting, 0.9)),
-            }
-        })
-        .collect()
-}
-
-fn amounts_of(r: &RequestFigures) -> Amounts {
-    Amounts {
-        requests: 1,
-        requested_cents: r.requested_cents,
-        proposed_cents: r.proposed_cents.unwrap_or(0),
-        voted_cents: r.grant.as_ref().map_or(0, |g| g.cents),
-        paid_cents: r.grant.as_ref().map_or(0, |g| g.paid_cents),
-    }
-}
-
-fn groups(totals: BTreeMap<String, Amounts>) -> Vec<AmountGroup> {
+fn groups(totals: &[(String, Amounts)]) -> Vec<AmountGroup> {
     totals
-        .into_iter()
+        .iter()
         .map(|(key, a)| AmountGroup {
-            key,
+            key: key.clone(),
             requests: a.requests,
             requested_cents: a.requested_cents,
             proposed_cents: a.proposed_cents,
@@ -182,105 +140,68 @@ fn groups(totals: BTreeMap<String, Amounts>) -> Vec<AmountGroup> {
         .collect()
 }
 
-/// The indicators of these requests on `now` (`today` in the city).
-fn indicators_of(figures: &[RequestFigures], now: DateTime<Utc>, today: NaiveDate) -> Indicators {
-    let mut states: BTreeMap<RequestState, u64> = BTreeMap::new();
-    let mut spans = Vec::new();
-    type Totals = BTreeMap<String, Amounts>;
-    let (mut by_direction, mut by_district, mut by_sector) =
-        (Totals::new(), Totals::new(), Totals::new());
-    let (mut by_nature, mut by_year) = (Totals::new(), Totals::new());
-    let (mut granted, mut refused, mut reports_overdue) = (0, 0, 0);
-    let mut steps_late = Vec::new();
-    let mut payments_late = Vec::new();
-    for r in figures {
-        *states.entry(r.state).or_default() += 1;
-        spans.extend(step_spans(&r.history));
-        let amounts = amounts_of(r);
-        let district = r
-            .district
-            .map_or_else(|| "hors Paris".to_owned(), |d| d.to_string());
-        let sectors = if r.sectors.is_empty() {
-            vec!["sans secteur".to_owned()]
-        } else {
-            r.sectors.clone()
-        };
-        for (totals, key) in [
-            (&mut by_direction, r.direction.clone()),
-            (&mut by_district, district),
-            (&mut by_nature, r.nature.label().to_owned()),
-            (&mut by_year, r.budget_year.to_string()),
-        ] {
-            totals.entry(key).or_default().add(&amounts);
-        }
-        for sector in sectors {
-            by_sector.entry(sector).or_default().add(&amounts);
-        }
-        if r.state == RequestState::Rejected {
-            refused += 1;
-        }
-        if let Some((due_at, days_late)) = step_late(r.sla_due_at, r.state, now) {
-            steps_late.push(LateStep {
-                request: r.id.clone(),
-                number: r.number.clone(),
-                title: r.title.clone(),
-                state: r.state.code().to_owned(),
-                due_at,
-                days_late,
-                link: format!("/api/v1/requests/{}", r.id),
-            });
-        }
-        let Some(grant) = &r.grant else { continue };
-        granted += 1;
-        if let Some(first) = grant.first_paid_on {
-            spans.push(vote_to_first_payment(grant.voted_on, first));
-        }
-        if final_report::is_overdue(
-            grant.final_report_due_on,
-            grant.report_status,
-            grant.repayment_ordered,
-            today,
-        ) {
-            reports_overdue += 1;
-        }
-        if let Some((due_on, days_late)) = payment_late(grant.due_on, today) {
-            payments_late.push(LatePayment {
-                request: r.id.clone(),
-                number: r.number.clone(),
-                title: r.title.clone(),
-                due_on,
-                days_late,
-                unpaid_cents: grant.payable_cents - grant.paid_cents,
-                link: format!("/api/v1/requests/{}/grant", r.id),
-            });
-        }
-    }
-    steps_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
-    payments_late.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.number.cmp(&b.number)));
+/// The indicators as the API says them.
+fn view_of(i: app::Indicators) -> Indicators {
     Indicators {
-        requests: figures.len() as u64,
-        states: RequestState::ALL
+        requests: i.requests,
+        states: i
+            .states
             .iter()
-            .filter(|s| **s != RequestState::Draft)
-            .map(|s| StateCount {
-                state: s.code().to_owned(),
-                label: s.label().to_owned(),
-                count: states.get(s).copied().unwrap_or(0),
+            .map(|(state, count)| StateCount {
+                state: state.code().to_owned(),
+                label: state.label().to_owned(),
+                count: *count,
             })
             .collect(),
-        durations: durations(&spans),
+        durations: i
+            .durations
+            .iter()
+            .map(|d| StepDurations {
+                step: d.step.code().to_owned(),
+                label: d.step.label().to_owned(),
+                count: d.count,
+                median_days: d.median_days,
+                p90_days: d.p90_days,
+                median_waiting_days: d.median_waiting_days,
+                p90_waiting_days: d.p90_waiting_days,
+            })
+            .collect(),
         amounts: AmountsBy {
-            direction: groups(by_direction),
-            district: groups(by_district),
-            sector: groups(by_sector),
-            nature: groups(by_nature),
-            year: groups(by_year),
+            direction: groups(&i.amounts.direction),
+            district: groups(&i.amounts.district),
+            sector: groups(&i.amounts.sector),
+            nature: groups(&i.amounts.nature),
+            year: groups(&i.amounts.year),
         },
-        refusal_rate: refusal_rate(granted, refused).map(|r| (r * 1000.0).round() / 1000.0),
-        final_reports_overdue: reports_overdue,
+        refusal_rate: i.refusal_rate,
+        final_reports_overdue: i.final_reports_overdue,
         alerts: Alerts {
-            steps_late,
-            payments_late,
+            steps_late: i
+                .steps_late
+                .into_iter()
+                .map(|l| LateStep {
+                    link: format!("/api/v1/requests/{}", l.request),
+                    request: l.request,
+                    number: l.number,
+                    title: l.title,
+                    state: l.state.code().to_owned(),
+                    due_at: l.due_at,
+                    days_late: l.days_late,
+                })
+                .collect(),
+            payments_late: i
+                .payments_late
+                .into_iter()
+                .map(|l| LatePayment {
+                    link: format!("/api/v1/requests/{}/grant", l.request),
+                    request: l.request,
+                    number: l.number,
+                    title: l.title,
+                    due_on: l.due_on,
+                    days_late: l.days_late,
+                    unpaid_cents: l.unpaid_cents,
+                })
+                .collect(),
         },
     }
 }
@@ -420,7 +341,7 @@ pub async fn get_indicators(
             Ok(found.map(|(actor, figures)| {
                 (
                     AuditActor::acting(&actor),
-                    indicators_of(&figures, now, today),
+                    view_of(app::indicators_of(&figures, now, today)),
                 )
             }))
         })
