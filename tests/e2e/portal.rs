@@ -616,6 +616,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-deliberation-liste",
             app.url(&format!("/agents/deliberations/{voted}/liste")),
         ),
+        ("agents-tableau-de-bord", app.url("/agents/tableau-de-bord")),
+        (
+            "agents-tableau-de-bord-erreur",
+            app.url("/agents/tableau-de-bord?annee=deux&par=secteur"),
+        ),
         ("agents-jurys", app.url("/jury")),
         ("agents-jury", app.url(&format!("/jury/{call_id}"))),
         (
@@ -755,6 +760,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-deliberation-vote-erreur", 422),
             ("agents-deliberation-votee", 200),
             ("agents-deliberation-liste", 200),
+            ("agents-tableau-de-bord", 200),
+            ("agents-tableau-de-bord-erreur", 422),
             ("agents-jurys", 200),
             ("agents-jury", 200),
             ("agents-jury-classement", 200),

@@ -1382,7 +1382,103 @@ fn agents_save_a_list_s_filter_and_share_it_with_their_service(backend: Backend)
     assert_eq!(save(&member, &large_ones).status, 404);
 }
 
+/// The dashboard draws the indicators as charts, each said in a sentence with its table, and
+/// lists the alerts leading to the requests; its filters narrow it, a wrong one is said at its
+/// field; finance and the associations find nothing there.
+fn agents_read_the_indicators_as_charts(backend: Backend) {
+    use simpa_domain::request::RequestState;
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, granted) = submitted_asking(app, 1, &campaign, 2_000_000);
+    granted_today(&city, "2027 DAC 13", &[(&granted, 2_000_000)]);
+    let (_, _, waiting) = submitted(app, 2, &campaign);
+    // Seventy days on: the waiting request is past its deadline, the grant's payment too.
+    app.clock.advance(TimeDelta::days(70));
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (_, home) = read(&bureau, app, "/agents");
+    assert!(home.contains("href=\"/agents/tableau-de-bord\""), "{home}");
+    let (status, page) = read(&bureau, app, "/agents/tableau-de-bord");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        page.matches("<svg class=\"simpa-chart__svg\"").count(),
+        3,
+        "{page}"
+    );
+    assert!(
+        page.contains("role=\"img\" aria-labelledby=\"etats-titre etats-desc\""),
+        "{page}"
+    );
+    for said in [
+        format!("{} : 1 demande ; ", RequestState::Submitted.label()),
+        format!("{} : 1 demande.", RequestState::Granted.label()),
+        format!(
+            "DAC : demandé {}, proposé {}, voté {}, versé {}.",
+            euros(2_000_000 + 400_000),
+            euros(2_000_000),
+            euros(2_000_000),
+            euros(0)
+        ),
+    ] {
+        assert!(page.contains(&said), "{said} in {page}");
+    }
+    // The table behind a chart, and the alerts leading to the requests.
+    assert!(
+        page.contains("<th scope=\"row\" class=\"govuk-table__header\">DAC</th>"),
+        "{page}"
+    );
+    let steps = page.find("Les étapes en retard").expect("the late steps");
+    let payments = page
+        .find("Les versements en retard")
+        .expect("the late payments");
+    let waiting_at = page
+        .find(&format!("/agents/demandes/{waiting}\""))
+        .expect("late");
+    let granted_at = page
+        .rfind(&format!("/agents/demandes/{granted}\""))
+        .expect("late");
+    assert!(
+        steps < waiting_at && waiting_at < payments && payments < granted_at,
+        "{page}"
+    );
+
+    // Narrowed: grouped by district; another district has nothing; wrong filters said.
+    let (_, by_district) = read(&bureau, app, "/agents/tableau-de-bord?par=arrondissement");
+    assert!(
+        by_district.contains("Les montants par arrondissement")
+            && by_district.contains("11e arrondissement : demandé"),
+        "{by_district}"
+    );
+    let (_, elsewhere) = read(&bureau, app, "/agents/tableau-de-bord?arrondissement=5");
+    assert!(elsewhere.contains("Aucune donnée."), "{elsewhere}");
+    assert!(
+        !elsewhere.contains(&format!("/agents/demandes/{waiting}\"")),
+        "{elsewhere}"
+    );
+    for (query, field) in [("direction=XYZ", "direction"), ("annee=deux", "annee")] {
+        let (status, wrong) = read(&bureau, app, &format!("/agents/tableau-de-bord?{query}"));
+        assert_eq!(status, 422, "{wrong}");
+        assert!(wrong.contains(&format!("href=\"#{field}\"")), "{wrong}");
+    }
+
+    // A direction sees what it instructs; finance and a member nothing.
+    let dac = browser_of(app, "dac@ville.test");
+    assert_eq!(read(&dac, app, "/agents/tableau-de-bord").0, 200);
+    app.staff(
+        &city.admin,
+        "finances@ville.test",
+        json!({"kind": "finance"}),
+    );
+    let finance = browser_of(app, "finances@ville.test");
+    assert_eq!(read(&finance, app, "/agents/tableau-de-bord").0, 404);
+    let (_, home) = read(&finance, app, "/agents");
+    assert!(!home.contains("tableau-de-bord"), "{home}");
+    let member = browser_of(app, &president.email);
+    assert_eq!(read(&member, app, "/agents/tableau-de-bord").0, 404);
+}
+
 on_both_backends!(
+    agents_read_the_indicators_as_charts,
     agents_save_a_list_s_filter_and_share_it_with_their_service,
     agents_name_who_follows_a_request_and_find_their_own,
     the_bureau_prepares_a_deliberation_and_records_the_council_s_vote,

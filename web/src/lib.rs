@@ -14,6 +14,7 @@
 
 mod answers;
 mod assets;
+mod charts;
 mod csrf;
 mod exports;
 mod forms;

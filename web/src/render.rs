@@ -71,6 +71,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_deliberations.html",
     "staff_deliberation.html",
     "staff_deliberation_list.html",
+    "charts.html",
+    "staff_dashboard.html",
     "jury_list.html",
     "jury.html",
     "jury_ranking.html",
@@ -88,6 +90,7 @@ const PARTS: &[&str] = &[
     "request_macros.html",
     "association_fields.html",
     "staff_macros.html",
+    "charts.html",
 ];
 
 pub struct Pages(Environment<'static>);

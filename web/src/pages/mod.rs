@@ -16,6 +16,7 @@ mod sign_up;
 mod staff;
 mod staff_actions;
 mod staff_bulk;
+mod staff_dashboard;
 mod staff_deliberations;
 mod staff_documents;
 mod staff_filters;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_documents::review)
         .service(staff_payments::payments_due)
         .service(staff_payments::record_payment)
+        .service(staff_dashboard::dashboard)
         .service(jury::juries_page)
         .service(jury::seat_page)
         .service(jury::declare)

@@ -71,6 +71,7 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
                 scope.bureau || !scope.districts.is_empty(),
                 policy::decide(&actor, Action::ReadPayments).is_ok(),
                 policy::decide(&actor, Action::PrepareDeliberations).is_ok(),
+                policy::decide(&actor, Action::ReadIndicators).is_ok(),
             );
             Ok((
                 requests::summaries(conn, &actor, page.items, now)?,
@@ -79,7 +80,7 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
             ))
         })
         .await;
-    let (items, more, (reviews, pays, councils)) = match found {
+    let (items, more, (reviews, pays, councils, dashboard)) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
@@ -90,7 +91,7 @@ pub async fn work(portal: web::Data<Portal>, visitor: Visitor) -> HttpResponse {
         .collect();
     let data = context! {
         items => items, more => more, late => late, shown => SHOWN,
-        reviews => reviews, pays => pays, councils => councils,
+        reviews => reviews, pays => pays, councils => councils, dashboard => dashboard,
     };
     Page::new("staff_home.html", data)
         .visitor(&visitor)
