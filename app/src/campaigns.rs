@@ -2,14 +2,20 @@
 //! them, edits them, publishes and closes them; anyone reads the published ones.
 
 use crate::access::person;
-use crate::clock::CityNow;
+use crate::clock::{CityNow, parse_city_time};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use simpa_domain::campaign::{Campaign, CampaignSettings, CampaignStatus, CircuitKind};
-use simpa_domain::ids::{CampaignId, DistrictNumber};
+use simpa_domain::association::unknown_sectors;
+use simpa_domain::campaign::{
+    self as rules, Campaign, CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Nature,
+    Sla,
+};
+use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::{self, Action, Actor, Subject};
-use simpa_domain::reference::{Direction, known_district};
-use simpa_domain::{DomainError, FieldError};
+use simpa_domain::reference::{
+    Direction, check_assignable_direction, known_district, known_document_kind,
+};
+use simpa_domain::{Checks, DomainError, FieldError};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::campaigns::CampaignFilter;
 use simpa_persistence::reference::district_numbers;
@@ -66,18 +72,147 @@ impl Known {
     }
 }
 
-/// A campaign's settings as a front door received them, parsed against what the city knows
-/// (every field checked at once).
-pub trait SettingsFields {
-    /// The district of a local campaign, as written: who may manage it depends on it.
-    fn district(&self) -> Option<DistrictNumber>;
+/// Who may apply, as typed (see [`Eligibility`]).
+#[derive(Debug, Clone, Default)]
+pub struct EligibilityInput {
+    pub districts: Vec<i32>,
+    pub sectors: Vec<String>,
+    pub max_requested_cents: Option<i64>,
+    pub min_association_age_months: Option<u32>,
+    pub final_reports_delivered: bool,
+}
 
-    fn into_settings(
+/// A campaign's settings as a front door received them (the API's JSON, the portal's form),
+/// before they are checked.
+#[derive(Debug, Clone)]
+pub struct CampaignInput {
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub owner_direction: DirectionId,
+    /// For the local circuit: the district whose town hall runs it.
+    pub district_number: Option<i32>,
+    pub nature: Nature,
+    pub circuit: CircuitKind,
+    pub budget_year: i32,
+    /// RFC 3339, or a local time of the city.
+    pub opens_at: String,
+    pub closes_at: Option<String>,
+    pub envelope_cents: Option<i64>,
+    pub required_documents: Vec<String>,
+    pub eligibility: EligibilityInput,
+    pub sla: Sla,
+}
+
+impl CampaignInput {
+    /// The district of a local campaign, as written: who may manage it depends on it.
+    pub fn district(&self) -> Option<DistrictNumber> {
+        self.district_number.map(DistrictNumber)
+    }
+
+    /// Checks every field at once, against the rules and the reference data; a field refused
+    /// is named as the API names it (`eligibility.districts[0]`).
+    pub fn into_settings(
         self,
         known: &Known,
         timezone: Tz,
         today: NaiveDate,
-    ) -> Result<CampaignSettings, DomainError>;
+    ) -> Result<CampaignSettings, DomainError> {
+        let mut c = Checks::default();
+        let code = c.check("code", rules::parse_code(&self.code));
+        let title = c.check("title", rules::parse_title(&self.title));
+        let description = c.check("description", rules::parse_description(&self.description));
+        let owner = self.owner_direction;
+        c.check(
+            "owner_direction_id",
+            check_assignable_direction(known.directions.iter().find(|d| d.id == owner)),
+        );
+        let district = match self.district_number {
+            None => None,
+            Some(n) => known
+                .district("district_number".into(), n)
+                .map_err(|e| c.push(e))
+                .ok(),
+        };
+        let opens_at = c.check("opens_at", parse_city_time(&self.opens_at, timezone));
+        let closes_at = c.optional("closes_at", self.closes_at.as_deref(), |raw| {
+            parse_city_time(raw, timezone)
+        });
+        if let Some(cents) = self.envelope_cents {
+            c.check(
+                "envelope_cents",
+                simpa_domain::money::check_cents(cents, false),
+            );
+        }
+        for (i, kind) in self.required_documents.iter().enumerate() {
+            let field = format!("required_documents[{i}]");
+            if let Err(unknown) = known_document_kind(&known.kinds, field, kind) {
+                c.push(unknown);
+            }
+        }
+        let e = self.eligibility;
+        let eligible_districts: Vec<DistrictNumber> = e
+            .districts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                known
+                    .district(format!("eligibility.districts[{i}]"), *n)
+                    .map_err(|e| c.push(e))
+                    .ok()
+            })
+            .collect();
+        c.extend(
+            unknown_sectors(&e.sectors, &known.sectors)
+                .into_iter()
+                .map(|mut err| {
+                    err.field = format!("eligibility.{}", err.field);
+                    err
+                }),
+        );
+        if let Some(cents) = e.max_requested_cents {
+            c.check(
+                "eligibility.max_requested_cents",
+                simpa_domain::money::check_cents(cents, true),
+            );
+        }
+        let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
+            (code, title, description, opens_at, closes_at)
+        else {
+            return Err(c.into_error());
+        };
+        c.finish()?;
+        let mut required_documents: Vec<String> = Vec::new();
+        for kind in self.required_documents {
+            if !required_documents.contains(&kind) {
+                required_documents.push(kind);
+            }
+        }
+        let settings = CampaignSettings {
+            code,
+            title,
+            description,
+            owner_direction: owner,
+            district,
+            nature: self.nature,
+            circuit: self.circuit,
+            budget_year: self.budget_year,
+            opens_at,
+            closes_at,
+            envelope_cents: self.envelope_cents,
+            required_documents,
+            eligibility: Eligibility {
+                districts: eligible_districts,
+                sectors: e.sectors,
+                max_requested_cents: e.max_requested_cents,
+                min_association_age_months: e.min_association_age_months,
+                final_reports_delivered: e.final_reports_delivered,
+            },
+            sla: self.sla,
+        };
+        settings.check(today).map_err(DomainError::Invalid)?;
+        Ok(settings)
+    }
 }
 
 /// A campaign's code is its own.
@@ -107,7 +242,7 @@ fn load(conn: &mut DbConnection, id: CampaignId) -> StoreResult<Campaign> {
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
-    fields: impl SettingsFields,
+    fields: CampaignInput,
     now: CityNow,
 ) -> StoreResult<Campaign> {
     policy::authorize(
@@ -219,7 +354,7 @@ pub fn update(
     subject: Option<Subject>,
     id: CampaignId,
     expected: Option<i64>,
-    fields: impl SettingsFields,
+    fields: CampaignInput,
     now: CityNow,
 ) -> StoreResult<Campaign> {
     let current = managed(conn, subject, id, Some(fields.district()))?;

@@ -11,20 +11,15 @@ use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use simpa_app::access::{person, require};
-use simpa_app::campaigns::{self as app, Known, SettingsFields, load_visible};
-use simpa_app::clock::{city_time, parse_city_time};
-use simpa_domain::association::unknown_sectors;
-use simpa_domain::campaign::{
-    self as rules, Campaign, CampaignSettings, CampaignStatus, Eligibility, Sla,
-};
+use simpa_app::campaigns::{self as app, CampaignInput, EligibilityInput, load_visible};
+use simpa_app::clock::city_time;
+use simpa_domain::campaign::{Campaign, CampaignSettings, CampaignStatus, Sla};
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::Action;
-use simpa_domain::reference::{check_assignable_direction, known_document_kind};
-use simpa_domain::{Checks, DomainError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -98,115 +93,33 @@ pub struct CampaignFields {
     pub sla: SlaFields,
 }
 
-impl SettingsFields for CampaignFields {
-    fn district(&self) -> Option<DistrictNumber> {
-        self.district_number.map(DistrictNumber)
-    }
-
-    /// Checks every field at once, against the rules and the reference data.
-    fn into_settings(
-        self,
-        known: &Known,
-        timezone: Tz,
-        today: NaiveDate,
-    ) -> Result<CampaignSettings, DomainError> {
-        let mut c = Checks::default();
-        let code = c.check("code", rules::parse_code(&self.code));
-        let title = c.check("title", rules::parse_title(&self.title));
-        let description = c.check("description", rules::parse_description(&self.description));
-        let owner = DirectionId::from_uuid(self.owner_direction_id);
-        c.check(
-            "owner_direction_id",
-            check_assignable_direction(known.directions.iter().find(|d| d.id == owner)),
-        );
-        let district = match self.district_number {
-            None => None,
-            Some(n) => known
-                .district("district_number".into(), n)
-                .map_err(|e| c.push(e))
-                .ok(),
-        };
-        let opens_at = c.check("opens_at", parse_city_time(&self.opens_at, timezone));
-        let closes_at = c.optional("closes_at", self.closes_at.as_deref(), |raw| {
-            parse_city_time(raw, timezone)
-        });
-        if let Some(cents) = self.envelope_cents {
-            c.check(
-                "envelope_cents",
-                simpa_domain::money::check_cents(cents, false),
-            );
-        }
-        for (i, kind) in self.required_documents.iter().enumerate() {
-            let field = format!("required_documents[{i}]");
-            if let Err(unknown) = known_document_kind(&known.kinds, field, kind) {
-                c.push(unknown);
-            }
-        }
-        let e = self.eligibility;
-        let eligible_districts: Vec<DistrictNumber> = e
-            .districts
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                known
-                    .district(format!("eligibility.districts[{i}]"), *n)
-                    .map_err(|e| c.push(e))
-                    .ok()
-            })
-            .collect();
-        c.extend(
-            unknown_sectors(&e.sectors, &known.sectors)
-                .into_iter()
-                .map(|mut err| {
-                    err.field = format!("eligibility.{}", err.field);
-                    err
-                }),
-        );
-        if let Some(cents) = e.max_requested_cents {
-            c.check(
-                "eligibility.max_requested_cents",
-                simpa_domain::money::check_cents(cents, true),
-            );
-        }
-        let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
-            (code, title, description, opens_at, closes_at)
-        else {
-            return Err(c.into_error());
-        };
-        c.finish()?;
-        let mut required_documents: Vec<String> = Vec::new();
-        for kind in self.required_documents {
-            if !required_documents.contains(&kind) {
-                required_documents.push(kind);
-            }
-        }
-        let settings = CampaignSettings {
-            code,
-            title,
-            description,
-            owner_direction: owner,
-            district,
-            nature: self.nature.0,
-            circuit: self.circuit.0,
-            budget_year: self.budget_year,
-            opens_at,
-            closes_at,
-            envelope_cents: self.envelope_cents,
-            required_documents,
-            eligibility: Eligibility {
-                districts: eligible_districts,
-                sectors: e.sectors,
-                max_requested_cents: e.max_requested_cents,
-                min_association_age_months: e.min_association_age_months,
-                final_reports_delivered: e.final_reports_delivered,
+impl From<CampaignFields> for CampaignInput {
+    fn from(f: CampaignFields) -> CampaignInput {
+        CampaignInput {
+            code: f.code,
+            title: f.title,
+            description: f.description,
+            owner_direction: DirectionId::from_uuid(f.owner_direction_id),
+            district_number: f.district_number,
+            nature: f.nature.0,
+            circuit: f.circuit.0,
+            budget_year: f.budget_year,
+            opens_at: f.opens_at,
+            closes_at: f.closes_at,
+            envelope_cents: f.envelope_cents,
+            required_documents: f.required_documents,
+            eligibility: EligibilityInput {
+                districts: f.eligibility.districts,
+                sectors: f.eligibility.sectors,
+                max_requested_cents: f.eligibility.max_requested_cents,
+                min_association_age_months: f.eligibility.min_association_age_months,
+                final_reports_delivered: f.eligibility.final_reports_delivered,
             },
             sla: Sla {
-                admissibility_days: self.sla.admissibility_days,
-                instruction_days: self.sla.instruction_days,
+                admissibility_days: f.sla.admissibility_days,
+                instruction_days: f.sla.instruction_days,
             },
-        };
-        settings.check(today).map_err(DomainError::Invalid)?;
-        Ok(settings)
+        }
     }
 }
 
@@ -312,7 +225,7 @@ pub async fn create_campaign(
             if let Some(replay) = attempt.replay(conn, &actor)? {
                 return Ok(Err(replay));
             }
-            let campaign = app::create(conn, &actor, input, city)?;
+            let campaign = app::create(conn, &actor, input.into(), city)?;
             let view = CampaignView::new(campaign, timezone, now);
             attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
             Ok(Ok(view))
@@ -410,7 +323,7 @@ pub async fn update_campaign(
     let (city, timezone) = (state.city_now(), state.config.timezone);
     let view = state
         .write(move |conn| {
-            let campaign = app::update(conn, caller.0, id, if_match.version(), input, city)?;
+            let campaign = app::update(conn, caller.0, id, if_match.version(), input.into(), city)?;
             Ok(CampaignView::new(campaign, timezone, city.at))
         })
         .await?;
