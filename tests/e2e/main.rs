@@ -22,6 +22,7 @@ mod open_data;
 mod panics;
 mod portal;
 mod portal_associations;
+mod portal_campaigns;
 mod portal_journey;
 mod portal_juries;
 mod portal_public;

@@ -616,6 +616,20 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-deliberation-liste",
             app.url(&format!("/agents/deliberations/{voted}/liste")),
         ),
+        ("agents-campagnes", app.url("/agents/campagnes")),
+        ("agents-campagne-nouvelle", app.url("/agents/campagnes/nouvelle")),
+        (
+            "agents-campagne-erreur",
+            app.url("/agents/campagnes/nouvelle#submit:code=a%20b&envelope=dix"),
+        ),
+        (
+            "agents-campagne",
+            app.url(&format!("/agents/campagnes/{}", id(&campaign))),
+        ),
+        (
+            "agents-campagne-modifier",
+            app.url(&format!("/agents/campagnes/{}/modifier", id(&campaign))),
+        ),
         ("agents-tableau-de-bord", app.url("/agents/tableau-de-bord")),
         (
             "agents-tableau-de-bord-erreur",
@@ -760,6 +774,11 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-deliberation-vote-erreur", 422),
             ("agents-deliberation-votee", 200),
             ("agents-deliberation-liste", 200),
+            ("agents-campagnes", 200),
+            ("agents-campagne-nouvelle", 200),
+            ("agents-campagne-erreur", 422),
+            ("agents-campagne", 200),
+            ("agents-campagne-modifier", 200),
             ("agents-tableau-de-bord", 200),
             ("agents-tableau-de-bord-erreur", 422),
             ("agents-jurys", 200),

@@ -16,6 +16,7 @@ mod sign_up;
 mod staff;
 mod staff_actions;
 mod staff_bulk;
+mod staff_campaigns;
 mod staff_dashboard;
 mod staff_deliberations;
 mod staff_documents;
@@ -52,6 +53,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_payments::payments_due)
         .service(staff_payments::record_payment)
         .service(staff_dashboard::dashboard)
+        .service(staff_campaigns::campaign_list)
+        .service(staff_campaigns::new_campaign)
+        .service(staff_campaigns::create)
+        .service(staff_campaigns::campaign_page)
+        .service(staff_campaigns::edit_campaign)
+        .service(staff_campaigns::update)
+        .service(staff_campaigns::move_to)
         .service(jury::juries_page)
         .service(jury::seat_page)
         .service(jury::declare)
