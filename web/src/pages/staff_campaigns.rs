@@ -146,7 +146,7 @@ async fn shown(
         envelope => s.envelope_cents.map(euros),
         documents => s.required_documents.iter().map(|k| kinds.iter().find(|d| &d.code == k).map_or_else(|| k.clone(), |d| d.label.clone())).collect::<Vec<_>>(),
         eligibility => context! {
-            districts => e.districts.iter().map(|d| format!("{}", ordinal(*d))).collect::<Vec<_>>(),
+            districts => e.districts.iter().map(|d| ordinal(*d)).collect::<Vec<_>>(),
             sectors => e.sectors,
             max_requested => e.max_requested_cents.map(euros),
             min_age_months => e.min_association_age_months,
