@@ -323,6 +323,51 @@ pub fn payments_due(
     grants::due(conn, overdue_on, after, limit)
 }
 
+/// The grants, by request number, a page at a time (finance and the bureau): of `year`,
+/// and with `unpaid` only those with money left to pay.
+#[tracing::instrument(name = "grants::list", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn list(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    year: Option<i32>,
+    unpaid: bool,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<grants::Listed>> {
+    require(conn, subject, Action::ReadPayments)?;
+    grants::listed(
+        conn,
+        year,
+        unpaid,
+        after.map(|k| k.sort_key.as_str()),
+        limit,
+    )
+}
+
+/// The repayments ordered on a grant, for whom may read it.
+pub fn repayments(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+) -> StoreResult<Vec<grants::Repayment>> {
+    read(conn, subject, id)?;
+    grants::repayments_of(conn, id)
+}
+
+/// How many repayments to settle the list shows.
+pub const TO_SETTLE: usize = 500;
+
+/// The repayments ordered and not yet settled, the oldest order first (finance and the
+/// bureau).
+#[tracing::instrument(name = "grants::repayments_to_settle", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn repayments_to_settle(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+) -> StoreResult<Vec<grants::ToSettle>> {
+    require(conn, subject, Action::ReadPayments)?;
+    grants::to_settle(conn, TO_SETTLE)
+}
+
 /// A repayment as the instructing direction orders it.
 pub struct RepaymentOrder {
     pub amount_cents: Option<i64>,

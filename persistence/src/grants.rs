@@ -641,6 +641,105 @@ pub fn repayments_of(conn: &mut DbConnection, request: RequestId) -> StoreResult
         .collect()
 }
 
+/// A grant as finance's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub request: RequestId,
+    pub number: Option<String>,
+    pub association_name: String,
+    pub cents: i64,
+    pub paid_cents: i64,
+    pub voted_on: NaiveDate,
+    pub year: i32,
+}
+
+/// The grants, by request number, a page after `after` (a number): of `year` only, and with
+/// `unpaid`, only those with money left to pay.
+pub fn listed(
+    conn: &mut DbConnection,
+    year: Option<i32>,
+    unpaid: bool,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Page<Listed>> {
+    use crate::schema::associations;
+    let mut query = grants::table
+        .inner_join(requests::table)
+        .inner_join(associations::table.on(associations::id.eq(grants::association_id)))
+        .filter(requests::number.is_not_null())
+        .into_boxed();
+    if let Some(year) = year {
+        query = query.filter(grants::year.eq(year));
+    }
+    if unpaid {
+        query = query.filter(grants::paid_cents.lt(grants::cents));
+    }
+    if let Some(after) = after {
+        query = query.filter(requests::number.gt(after.to_owned()));
+    }
+    type Row = (String, Option<String>, String, i64, i64, NaiveDate, i32);
+    let rows: Vec<Row> = query
+        .order(requests::number)
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .select((
+            grants::request_id,
+            requests::number,
+            associations::name,
+            grants::cents,
+            grants::paid_cents,
+            grants::voted_on,
+            grants::year,
+        ))
+        .load(conn)?;
+    Page::from_rows(rows, limit, |row| Keyset {
+        sort_key: row.1.clone().unwrap_or_default(),
+        id: row.0.clone(),
+    })
+    .try_map(
+        |(request, number, association_name, cents, paid_cents, voted_on, year)| {
+            Ok(Listed {
+                request: parse("grants.request_id", &request)?,
+                number,
+                association_name,
+                cents,
+                paid_cents,
+                voted_on,
+                year,
+            })
+        },
+    )
+}
+
+/// A repayment ordered and not yet settled, with its request's number and association.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToSettle {
+    pub repayment: Repayment,
+    pub number: Option<String>,
+    pub association_name: String,
+}
+
+/// The repayments ordered and not settled, the oldest order first (at most `limit`).
+pub fn to_settle(conn: &mut DbConnection, limit: usize) -> StoreResult<Vec<ToSettle>> {
+    use crate::schema::associations;
+    let rows: Vec<(RepaymentRow, Option<String>, String)> = repayments::table
+        .inner_join(requests::table.on(requests::id.eq(repayments::request_id)))
+        .inner_join(associations::table.on(associations::id.eq(requests::association_id)))
+        .filter(repayments::settled_on.is_null())
+        .order((repayments::ordered_at, repayments::id))
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select((REPAYMENT_COLUMNS, requests::number, associations::name))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(row, number, association_name)| {
+            Ok(ToSettle {
+                repayment: repayment_from_row(row)?,
+                number,
+                association_name,
+            })
+        })
+        .collect()
+}
+
 pub fn repayment(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Repayment>> {
     repayments::table
         .find(id.to_string())

@@ -616,6 +616,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-deliberation-liste",
             app.url(&format!("/agents/deliberations/{voted}/liste")),
         ),
+        ("agents-subventions", app.url("/agents/subventions")),
+        (
+            "agents-subvention-votee",
+            app.url(&format!("/agents/subventions/{granted}")),
+        ),
+        ("agents-reversements", app.url("/agents/reversements")),
         ("agents-campagnes", app.url("/agents/campagnes")),
         ("agents-campagne-nouvelle", app.url("/agents/campagnes/nouvelle")),
         (
@@ -774,6 +780,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-deliberation-vote-erreur", 422),
             ("agents-deliberation-votee", 200),
             ("agents-deliberation-liste", 200),
+            ("agents-subventions", 200),
+            ("agents-subvention-votee", 200),
+            ("agents-reversements", 200),
             ("agents-campagnes", 200),
             ("agents-campagne-nouvelle", 200),
             ("agents-campagne-erreur", 422),

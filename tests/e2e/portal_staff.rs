@@ -878,6 +878,73 @@ fn finance_records_the_payments_due(backend: Backend) {
     // A direction neither reads nor records payments.
     assert_eq!(read(&dac, app, "/agents/versements").0, 404);
     assert_eq!(pay(&dac, "1", "MDT-2").status, 404);
+
+    // Finance settles the repayment: a day to come refused at its field, then the day it was
+    // paid back; the file closes. The bureau reads the list without its forms.
+    let repayment = grant["repayments"][0]["id"]
+        .as_str()
+        .expect("its id")
+        .to_owned();
+    let (status, owed) = read(&finance, app, "/agents/reversements");
+    assert_eq!(status, 200, "{owed}");
+    assert!(
+        owed.contains(&format!("<strong>{}</strong>", euros(500_000)))
+            && owed.contains("Projet réduit de moitié."),
+        "{owed}"
+    );
+    let field = format!("{repayment}-settled_on");
+    let settle = |browser: &Browser, on: &str| {
+        let csrf = csrf_of(browser, app, "/compte");
+        browser.submit(
+            &app.url(&format!("/agents/reversements/{request}/{repayment}")),
+            &[("csrf", csrf.as_str()), (field.as_str(), on)],
+            Some(&app.base),
+        )
+    };
+    let tomorrow = (app.today() + chrono::Days::new(1)).to_string();
+    let early = settle(&finance, &tomorrow);
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert!(
+        shown(&early.body).contains(&format!("href=\"#{field}\"")),
+        "{}",
+        early.body
+    );
+    let (_, bureau_view) = read(&bureau, app, "/agents/reversements");
+    assert!(
+        bureau_view.contains("Projet réduit de moitié.") && !bureau_view.contains(&field),
+        "{bureau_view}"
+    );
+    assert_eq!(settle(&dac, &app.today().to_string()).status, 404);
+    assert_eq!(read(&dac, app, "/agents/reversements").0, 404);
+    let settled = settle(&finance, &app.today().to_string());
+    assert_eq!(
+        settled.location,
+        Some(app.url("/agents/reversements?fait=oui")),
+        "{}",
+        settled.body
+    );
+    let grant = app
+        .get(
+            &format!("/api/v1/requests/{request}/grant"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(
+        grant["repayments"][0]["settled_on"],
+        app.today().to_string(),
+        "{grant}"
+    );
+    let state = app.get(
+        &format!("/api/v1/requests/{request}"),
+        Some(&president.access),
+    );
+    assert_eq!(state.expect(200)["state"], "closed");
+    let (_, owed) = read(&finance, app, "/agents/reversements?fait=oui");
+    assert!(
+        owed.contains("Aucun reversement n'attend d'être réglé."),
+        "{owed}"
+    );
 }
 
 /// The bureau prepares a deliberation in the portal: creates it, puts instructed requests on
@@ -1477,7 +1544,129 @@ fn agents_read_the_indicators_as_charts(backend: Backend) {
     assert_eq!(read(&member, app, "/agents/tableau-de-bord").0, 404);
 }
 
+/// Finance splits a grant's payments from the request's page: the schedule must add up to the
+/// amount voted (said at the form), then holds; no one else may change it.
+fn finance_sets_a_grant_s_schedule(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, request) = submitted_asking(app, 1, &campaign, 2_000_000);
+    granted_today(&city, "2027 DAC 13", &[(&request, 2_000_000)]);
+    app.staff(
+        &city.admin,
+        "finances@ville.test",
+        json!({"kind": "finance"}),
+    );
+    let finance = browser_of(app, "finances@ville.test");
+    let page_path = format!("/agents/subventions/{request}");
+    let (_, list) = read(&finance, app, "/agents/subventions?annee=2027&a_verser=oui");
+    assert!(list.contains(&format!("href=\"{page_path}\"")), "{list}");
+    let (_, paid_up) = read(&finance, app, "/agents/subventions?annee=2026");
+    assert!(
+        paid_up.contains("Aucune subvention ne répond à ces critères."),
+        "{paid_up}"
+    );
+    let (status, page) = read(&finance, app, &page_path);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Enregistrer l'échéancier"), "{page}");
+    assert!(
+        page.contains(
+            "name=\"tranche-0-montant\" type=\"text\" inputmode=\"numeric\" value=\"20000\""
+        ),
+        "{page}"
+    );
+    let schedule = |browser: &Browser, lines: &[(&str, &str)]| {
+        let csrf = csrf_of(browser, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str()), ("version", "1")];
+        form.extend_from_slice(lines);
+        browser.submit(
+            &app.url(&format!("{page_path}/echeancier")),
+            &form,
+            Some(&app.base),
+        )
+    };
+    let short = schedule(
+        &finance,
+        &[
+            ("tranche-0-montant", "10000"),
+            ("tranche-0-echeance", "on_notification"),
+            ("tranche-1-montant", "5000"),
+            ("tranche-1-echeance", "after_final_report"),
+        ],
+    );
+    assert_eq!(short.status, 422, "{}", short.body);
+    let body = shown(&short.body);
+    assert!(
+        body.contains("href=\"#tranche-0-montant\"")
+            && body.contains("il doit verser exactement le montant accordé"),
+        "{body}"
+    );
+    let wrong = schedule(
+        &finance,
+        &[
+            ("tranche-0-montant", "12000"),
+            ("tranche-1-montant", "8000,50"),
+        ],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        shown(&wrong.body).contains("href=\"#tranche-1-montant\""),
+        "{}",
+        wrong.body
+    );
+    let split = schedule(
+        &finance,
+        &[
+            ("tranche-0-montant", "12000"),
+            ("tranche-0-echeance", "on_notification"),
+            ("tranche-1-montant", "8000"),
+            ("tranche-1-echeance", "after_final_report"),
+        ],
+    );
+    assert_eq!(
+        split.location,
+        Some(app.url(&format!("{page_path}?fait=echeancier"))),
+        "{}",
+        split.body
+    );
+    let grant = app
+        .get(
+            &format!("/api/v1/requests/{request}/grant"),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone();
+    assert_eq!(grant["installments"][0]["cents"], 1_200_000, "{grant}");
+    assert_eq!(
+        grant["installments"][1]["due"], "after_final_report",
+        "{grant}"
+    );
+    // The version read is no longer the grant's: refused, nothing lost.
+    let stale = schedule(&finance, &[("tranche-0-montant", "20000")]);
+    assert_eq!(stale.status, 422, "{}", stale.body);
+    assert!(
+        shown(&stale.body).contains("Quelqu'un a modifié cette subvention"),
+        "{}",
+        stale.body
+    );
+    // The bureau and the direction read it, change nothing.
+    for agent in ["bureau@ville.test", "dac@ville.test"] {
+        let browser = browser_of(app, agent);
+        let (_, page) = read(&browser, app, &page_path);
+        assert!(
+            !page.contains("Enregistrer l'échéancier")
+                && page.contains("après acceptation du compte rendu financier"),
+            "{page}"
+        );
+        assert_eq!(
+            schedule(&browser, &[("tranche-0-montant", "20000")]).status,
+            404
+        );
+    }
+}
+
 on_both_backends!(
+    finance_sets_a_grant_s_schedule,
     agents_read_the_indicators_as_charts,
     agents_save_a_list_s_filter_and_share_it_with_their_service,
     agents_name_who_follows_a_request_and_find_their_own,

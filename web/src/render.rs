@@ -81,6 +81,9 @@ pub const FILES: &[(&str, &str)] = templates!(
     "jury_ranking.html",
     "jury_seat.html",
     "staff_payments.html",
+    "staff_repayments.html",
+    "staff_grants.html",
+    "staff_grant.html",
     "staff_reports.html",
     "staff_macros.html",
 );

@@ -22,6 +22,7 @@ mod staff_deliberations;
 mod staff_documents;
 mod staff_filters;
 mod staff_follow_up;
+mod staff_grants;
 mod staff_list;
 mod staff_payments;
 mod two_factor;
@@ -52,6 +53,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_documents::review)
         .service(staff_payments::payments_due)
         .service(staff_payments::record_payment)
+        .service(staff_payments::repayments)
+        .service(staff_payments::settle)
+        .service(staff_grants::grant_list)
+        .service(staff_grants::grant_page)
+        .service(staff_grants::set_schedule)
         .service(staff_dashboard::dashboard)
         .service(staff_campaigns::campaign_list)
         .service(staff_campaigns::new_campaign)

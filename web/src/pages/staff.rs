@@ -391,6 +391,7 @@ pub(super) async fn request_page(
         done => done,
         report => report.as_ref().map(|r| filed_shown(portal, r)),
         grant => shown.grant.as_ref().map(|g| grant_shown(g, request.content.requested_cents, request.id.uuid())),
+
         forms => forms(&shown, &offered, &directions, open, now.today()),
         others => shown.possible.iter().filter(|a| !OFFERED.contains(a)).map(|a| a.label()).collect::<Vec<_>>(),
         follow_up => follow_up.map(|f| {

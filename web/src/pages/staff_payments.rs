@@ -1,22 +1,25 @@
 //! The payments the city owes (`/agents/versements`, for finance and the bureau): every grant
 //! with money due now, the longest due first, the late marked with their days; and for
 //! finance, beside each, the form that records a payment made (never more than is due, once
-//! per reference, as through the API).
+//! per reference, as through the API). And the money owed back (`/agents/reversements`): the
+//! repayments ordered and not yet settled, with the form that records their settlement.
 
 use super::typed::{self, Typed, field};
 use crate::Portal;
-use crate::answers::{see_other, unless_hidden};
+use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
 use crate::forms::{errors_page, field_error, form_page, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
+use simpa_app::access::require;
 use simpa_app::grants::{self, Payment};
 use simpa_domain::FieldError;
 use simpa_domain::funding::{days_late, owed};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
+use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
 use uuid::Uuid;
 
@@ -160,4 +163,101 @@ pub async fn record_payment(
         Some((errors, form)),
     )
     .await
+}
+
+#[derive(Deserialize)]
+pub struct SettledQuery {
+    fait: Option<String>,
+}
+
+/// The repayments ordered and not yet settled, the oldest first; and for finance, beside each,
+/// the form that records the day it was settled (once every repayment of a grant is, its file
+/// closes).
+#[get("/agents/reversements")]
+pub async fn repayments(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    query: web::Query<SettledQuery>,
+) -> HttpResponse {
+    let done = query.fait.is_some();
+    repayments_page(&portal, &req, &visitor, done, None).await
+}
+
+async fn repayments_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    done: bool,
+    refused: Option<(Vec<FieldError>, Typed)>,
+) -> HttpResponse {
+    let subject = visitor.subject();
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            let listed = grants::repayments_to_settle(conn, subject)?;
+            let settles = require(conn, subject, Action::ManagePayments).is_ok();
+            Ok((listed, settles))
+        })
+        .await;
+    let (listed, settles) = match found {
+        Ok(found) => found,
+        Err(error) => return unless_hidden(portal, error),
+    };
+    let (errors, typed) = refused.unwrap_or_default();
+    let data = context! {
+        items => listed.iter().map(|r| context! {
+            request => r.repayment.request.to_string(),
+            id => r.repayment.id.to_string(),
+            number => r.number,
+            association => r.association_name,
+            amount => euros(r.repayment.cents),
+            reason => r.repayment.reason,
+            breach_on => r.repayment.breach_on.map(long_french_date),
+            ordered_by => r.repayment.ordered_by,
+            ordered_on => city_date(portal, r.repayment.ordered_at),
+        }).collect::<Vec<_>>(),
+        settles => settles,
+        done => done,
+        today => portal.runtime.city_now().today().to_string(),
+        typed => typed,
+    };
+    let page = errors_page("staff_repayments.html", &errors, data).visitor(visitor);
+    form_page(portal, req, page)
+}
+
+/// A repayment settled, on the day finance says.
+#[post("/agents/reversements/{request}/{repayment}")]
+pub async fn settle(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+    Posted(form): Posted<Typed>,
+) -> HttpResponse {
+    let (request, repayment) = path.into_inner();
+    let name = format!("{repayment}-settled_on");
+    let mut errors = vec![];
+    let settled_on = typed::date(&form, &name, &mut errors);
+    if settled_on.is_none() && errors.is_empty() {
+        errors.push(field_error(&name, "Saisissez le jour du règlement."));
+    }
+    if let (Some(settled_on), true) = (settled_on, errors.is_empty()) {
+        let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+        let id = RequestId::from_uuid(request);
+        let settled = portal
+            .runtime
+            .write(move |conn| {
+                grants::settle_repayment(conn, subject, id, repayment, settled_on, now).map(|_| ())
+            })
+            .await;
+        match settled {
+            Ok(()) => return see_other("/agents/reversements?fait=oui"),
+            Err(error) => match refused_at(&error, |_| name.clone(), &name) {
+                Some(refused) => errors.extend(refused),
+                None => return unless_hidden(&portal, error),
+            },
+        }
+    }
+    repayments_page(&portal, &req, &visitor, false, Some((errors, form))).await
 }
