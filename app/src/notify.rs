@@ -909,6 +909,28 @@ pub fn outbox(
     outbox::list(conn, status, None, after, limit)
 }
 
+/// Puts a message given up back in line, to be tried again now (admins); a message that was
+/// not given up is refused.
+#[tracing::instrument(name = "notify::requeue", skip_all, fields(actor = Subject::kind(subject), message = %id))]
+pub fn requeue(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    crate::access::require(conn, subject, Action::ReadOutbox)?;
+    outbox::get(conn, id)?.ok_or(simpa_domain::DomainError::NotFound { what: "message" })?;
+    if !outbox::requeue(conn, id, now)? {
+        return Err(simpa_domain::DomainError::conflict(
+            "outbox.not_failed",
+            None,
+            "Ce message n'a pas été abandonné : il est envoyé ou en attente d'envoi.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

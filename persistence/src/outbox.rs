@@ -285,6 +285,24 @@ pub fn mark_failed(
     Ok(())
 }
 
+/// Puts a message given up back in line, to be tried again now (its attempts counted anew);
+/// false when it is not one given up.
+pub fn requeue(conn: &mut DbConnection, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+    let updated = diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::status.eq(MessageStatus::Failed.code())),
+    )
+    .set((
+        outbox::status.eq(MessageStatus::Pending.code()),
+        outbox::attempts.eq(0),
+        outbox::available_at.eq(naive(now)),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Puts messages taken under `lease` back, untried, until `until` (their recipient just
 /// failed: they wait for its retry rather than fail one after another).
 pub fn postpone(

@@ -21,6 +21,7 @@ mod oauth_clients;
 mod open_data;
 mod panics;
 mod portal;
+mod portal_admin;
 mod portal_associations;
 mod portal_campaigns;
 mod portal_journey;

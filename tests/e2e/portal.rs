@@ -674,6 +674,26 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
                 "/jury/demandes/{candidate}#submit:declaration=oui"
             )),
         ),
+        // The administration.
+        ("jure-deconnexion", app.url("/compte#press:Se déconnecter")),
+        (
+            "admin",
+            app.url(&format!(
+                "/connexion?retour=%2Fadmin#submit:{}",
+                serde_urlencoded::to_string([("email", "admin@ville.test"), ("password", PASSWORD)])
+                    .expect("encoded")
+            )),
+        ),
+        ("admin-comptes", app.url("/admin/comptes?q=ville.test")),
+        (
+            "admin-compte-erreur",
+            app.url(&format!(
+                "/admin/comptes/{}#submit:kind-instructor=oui",
+                city.bureau.id
+            )),
+        ),
+        ("admin-envois", app.url("/admin/envois?etat=sent")),
+        ("admin-journal", app.url("/admin/journal")),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -798,6 +818,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("jure", 200),
             ("jure-declaration-erreur", 422),
             ("jure-fiche", 200),
+            ("jure-deconnexion", 200),
+            ("admin", 200),
+            ("admin-comptes", 200),
+            ("admin-compte-erreur", 422),
+            ("admin-envois", 200),
+            ("admin-journal", 200),
         ],
         "{visited:?}"
     );

@@ -40,10 +40,11 @@ pub async fn account(
             // And the juries they sit on, or prepare.
             let judges = !file.staff_roles.is_empty()
                 && !simpa_app::juries::of_caller(conn, subject)?.is_empty();
-            Ok((file, sessions, (works, judges)))
+            let administers = require(conn, subject, Action::ManageAccounts).is_ok();
+            Ok((file, sessions, (works, judges, administers)))
         })
         .await;
-    let (file, sessions, (works, judges)) = match found {
+    let (file, sessions, (works, judges, administers)) = match found {
         Ok(found) => found,
         Err(error) => return failed(&portal, error),
     };
@@ -72,6 +73,7 @@ pub async fn account(
         two_factor => file.two_factor,
         works => works,
         judges => judges,
+        administers => administers,
         associations => associations,
         sessions => sessions,
     };

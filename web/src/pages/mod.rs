@@ -2,6 +2,7 @@
 
 mod account;
 mod account_links;
+mod admin;
 mod associations;
 mod directory;
 mod final_report;
@@ -59,6 +60,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_grants::grant_page)
         .service(staff_grants::set_schedule)
         .service(staff_dashboard::dashboard)
+        .service(admin::admin_home)
+        .service(admin::account_list)
+        .service(admin::account_page)
+        .service(admin::grant_role)
+        .service(admin::revoke_role)
+        .service(admin::outbox)
+        .service(admin::requeue)
+        .service(admin::audit_trail)
         .service(staff_campaigns::campaign_list)
         .service(staff_campaigns::new_campaign)
         .service(staff_campaigns::create)
