@@ -17,8 +17,9 @@
 // button pressed with the fields left empty, to see the page of its errors), or
 // `name=address#submit:field=value&…` (the fields, named by their ids, typed in first, a
 // file field given the path of its file (dropped on its drop zone where the page's script
-// made one), a field in a closed disclosure opened first; the
-// form of the first field is sent: where it leads is the page visited), or
+// made one), a list the value to choose, a field in a closed disclosure opened first; the
+// form of the first field is sent by its button, its primary one when it has several: where
+// it leads is the page visited), or
 // `name=address#press:Label` (the button whose name is `Label` pressed; with `#keypress:Label`,
 // reached with the Tab key and pressed with Enter), or
 // `name=address#type:field=value&…` (the fields typed in, the form not sent: `live` is then
@@ -44,6 +45,10 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+// The selector of the element whose id is `id` (an id may start with a digit, which `#id`
+// cannot).
+const byId = (id) => `[id="${id}"]`;
+
 // Presses Tab until the element `selector` names has the focus (a page whose control cannot be
 // reached by keyboard fails the visit).
 async function tabTo(page, selector) {
@@ -145,6 +150,10 @@ async function visit(page, argument) {
   if (press) {
     // The button a person reads, pressed (by keyboard: reached with Tab, pressed with Enter).
     const button = page.getByRole('button', { name: fields, exact: true });
+    // A button in a closed disclosure is reached as a person would: the disclosure opened.
+    const hidden = page.getByRole('button', { name: fields, exact: true, includeHidden: true });
+    const holder = page.locator('details:not([open])', { has: hidden });
+    if (await holder.count()) await holder.first().locator('summary').first().click();
     if (keypress) await tabToElement(page, button);
     const pressed = () => (keypress ? page.keyboard.press('Enter') : button.click());
     [response] = await Promise.all([page.waitForNavigation(), pressed()]);
@@ -152,13 +161,13 @@ async function visit(page, argument) {
   }
   for (const [field, value] of new URLSearchParams(press ? '' : (fields || '').replace(/^:/, ''))) {
     // A file field the page's script made a drop zone of: the zone has the field's id.
-    const zone = page.locator(`#${field}.govuk-file-upload-button`);
+    const zone = page.locator(`${byId(field)}.govuk-file-upload-button`);
     const dropped = await zone.count() === 1;
-    const input = page.locator(dropped ? `#${field}-input` : `#${field}`);
+    const input = page.locator(byId(dropped ? `${field}-input` : field));
     if (await input.count() !== 1) throw new Error(`${name}: no field #${field}`);
     form ??= input.locator('xpath=ancestor::form');
     // A field in a closed disclosure ("Déposer ce document") is opened as a person would.
-    const closed = page.locator(`details:not([open]):has(#${field}) > summary`);
+    const closed = page.locator(`details:not([open]):has(${byId(field)}) > summary`);
     if (await closed.count() && keyboard) {
       await tabToElement(page, closed.first());
       await page.keyboard.press('Enter');
@@ -167,7 +176,7 @@ async function visit(page, argument) {
     const ticked = ['checkbox', 'radio'].includes(type);
     if (type === 'file' && dropped && keyboard) {
       // The drop zone's button, reached with Tab and pressed: the file is chosen.
-      await tabTo(page, `#${field}`);
+      await tabTo(page, byId(field));
       const chosen = new Promise((resolve) => page.once('filechooser', resolve));
       await page.keyboard.press('Enter');
       await (await chosen).setFiles(value);
@@ -186,11 +195,12 @@ async function visit(page, argument) {
         await page.keyboard.press(onIt ? 'Space' : 'ArrowDown');
       }
     } else if (keyboard) {
-      await tabTo(page, `#${field}`);
+      await tabTo(page, byId(field));
       if (ticked && !(await input.isChecked())) await page.keyboard.press('Space');
-      else if (type === 'date') await typeDate(page, `#${field}`, value);
+      else if (type === 'date') await typeDate(page, byId(field), value);
       else { await page.keyboard.press('Control+A'); await page.keyboard.type(value); }
     } else if (ticked) await input.check();
+    else if (await input.evaluate((e) => e.tagName === 'SELECT')) await input.selectOption(value);
     else await input.fill(value);
     // What the field holds now is what was meant, or the visit fails.
     const holds = type === 'file' ? await input.evaluate((e) => e.files.length === 1)
@@ -200,14 +210,17 @@ async function visit(page, argument) {
   }
   if (address.includes('#type') && typed) {
     // Leaving the last field: a field the page checks as it is typed is checked now.
-    const checked = await page.locator(`#${typed.field}[data-verifier]`).count();
+    const checked = await page.locator(`${byId(typed.field)}[data-verifier]`).count();
     await page.evaluate(() => document.activeElement?.blur());
     if (checked) {
       await page.waitForFunction(({ field, value }) => document.getElementById(`${field}-verification`)
         ?.dataset.checked === value, typed);
     }
   }
-  const button = form ? form.locator('button[type=submit]') : page.locator('main form button[type=submit]').first();
+  // A form's button; of a form with several, its primary one (a draft's "save" is secondary).
+  const buttons = form?.locator('button[type=submit]');
+  const button = !form ? page.locator('main form button[type=submit]').first()
+    : await buttons.count() > 1 ? form.locator('button[type=submit]:not(.govuk-button--secondary)').first() : buttons;
   if (submit || elsewhere) [response, sent, posted] = await send(page, button, () => button.click());
   if (keyboard) {
     // The form's button, reached with the Tab key and pressed with Enter.

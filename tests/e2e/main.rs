@@ -30,6 +30,7 @@ mod portal_public;
 mod portal_requests;
 mod portal_sessions;
 mod portal_staff;
+mod portal_staff_journey;
 mod requests;
 mod single_sign_on;
 mod statements;
