@@ -147,3 +147,23 @@ pub(crate) fn refused_at(
         }),
     }
 }
+
+/// What a form's deed answers: done, the `next` page (POST, then redirect); refused, the
+/// form `again` with each refusal said at its field (see [`refused_at`]); otherwise the page
+/// of what is not found or failed.
+pub(crate) async fn answered<Again: std::future::Future<Output = HttpResponse>>(
+    portal: &Portal,
+    done: Result<(), RunError>,
+    next: &str,
+    at: impl Fn(&str) -> String,
+    whole: &str,
+    again: impl FnOnce(Vec<FieldError>) -> Again,
+) -> HttpResponse {
+    match done {
+        Ok(()) => crate::answers::see_other(next),
+        Err(error) => match refused_at(&error, at, whole) {
+            Some(errors) => again(errors).await,
+            None => crate::answers::unless_hidden(portal, error),
+        },
+    }
+}

@@ -8,7 +8,7 @@ use super::typed::{Typed, field};
 use crate::Portal;
 use crate::answers::{city_moment, see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{errors_page, field_error, form_page, refused_at};
+use crate::forms::{answered, errors_page, field_error, form_page};
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -215,13 +215,11 @@ pub async fn grant_role(
                 .map(|_| ())
         })
         .await;
-    match granted {
-        Ok(()) => see_other(&format!("/admin/comptes/{id}?fait=role")),
-        Err(error) => match refused_at(&error, str::to_owned, "kind") {
-            Some(errors) => account(&portal, &req, &visitor, id, None, errors, form).await,
-            None => unless_hidden(&portal, error),
-        },
-    }
+    let next = format!("/admin/comptes/{id}?fait=role");
+    answered(&portal, granted, &next, str::to_owned, "kind", |errors| {
+        account(&portal, &req, &visitor, id, None, errors, form)
+    })
+    .await
 }
 
 /// A staff role revoked.
@@ -321,20 +319,23 @@ pub async fn requeue(
         .runtime
         .write(move |conn| notify::requeue(conn, subject, id, now))
         .await;
-    match done {
-        Ok(()) => see_other("/admin/envois?etat=failed&fait=oui"),
-        Err(error) => match refused_at(&error, |_| "envoi".to_owned(), "envoi") {
-            Some(errors) => {
-                let query = OutboxQuery {
-                    etat: None,
-                    apres: None,
-                    fait: None,
-                };
-                outbox_page(&portal, &req, &visitor, query, errors).await
-            }
-            None => unless_hidden(&portal, error),
+    let next = "/admin/envois?etat=failed&fait=oui";
+    answered(
+        &portal,
+        done,
+        next,
+        |_| "envoi".to_owned(),
+        "envoi",
+        |errors| {
+            let query = OutboxQuery {
+                etat: None,
+                apres: None,
+                fait: None,
+            };
+            outbox_page(&portal, &req, &visitor, query, errors)
         },
-    }
+    )
+    .await
 }
 
 #[derive(Deserialize)]

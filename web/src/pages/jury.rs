@@ -10,7 +10,7 @@ use super::typed::{Typed, field, whole_number};
 use crate::Portal;
 use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{errors_page, form_page, refused_at};
+use crate::forms::{answered, errors_page, form_page, refused_at};
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -163,13 +163,16 @@ pub async fn close(
         .runtime
         .write(move |conn| juries::close(conn, subject, id, now).map(|_| ()))
         .await;
-    match closed {
-        Ok(()) => see_other(&format!("/jury/{campaign}?fait=cloture")),
-        Err(error) => match refused_at(&error, |_| "cloture".to_owned(), "cloture") {
-            Some(errors) => work_page(&portal, &req, &visitor, campaign, None, errors).await,
-            None => unless_hidden(&portal, error),
-        },
-    }
+    let next = format!("/jury/{campaign}?fait=cloture");
+    answered(
+        &portal,
+        closed,
+        &next,
+        |_| "cloture".to_owned(),
+        "cloture",
+        |errors| work_page(&portal, &req, &visitor, campaign, None, errors),
+    )
+    .await
 }
 
 #[get("/jury/{campaign}/classement")]
@@ -266,13 +269,16 @@ pub async fn validate(
         .runtime
         .write(move |conn| juries::validate_ranking(conn, subject, id, now, &notifier).map(|_| ()))
         .await;
-    match validated {
-        Ok(()) => see_other(&format!("/jury/{campaign}/classement?fait=validee")),
-        Err(error) => match refused_at(&error, |_| "validation".to_owned(), "validation") {
-            Some(errors) => ranking(&portal, &req, &visitor, campaign, None, errors).await,
-            None => unless_hidden(&portal, error),
-        },
-    }
+    let next = format!("/jury/{campaign}/classement?fait=validee");
+    answered(
+        &portal,
+        validated,
+        &next,
+        |_| "validation".to_owned(),
+        "validation",
+        |errors| ranking(&portal, &req, &visitor, campaign, None, errors),
+    )
+    .await
 }
 
 #[get("/jury/demandes/{request}")]

@@ -9,7 +9,7 @@ use super::typed::{Typed, field, whole_number};
 use crate::Portal;
 use crate::answers::{city_moment, see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::{errors_page, field_error, form_page, refused_at};
+use crate::forms::{answered, errors_page, field_error, form_page, refused_at};
 use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -196,20 +196,21 @@ pub async fn move_to(
         .runtime
         .write(move |conn| app::move_to(conn, subject, campaign, to, now).map(|_| ()))
         .await;
-    match moved {
-        Ok(()) => {
-            let done = if to == CampaignStatus::Published {
-                "publiee"
-            } else {
-                "close"
-            };
-            see_other(&format!("{LIST}/{id}?fait={done}"))
-        }
-        Err(error) => match refused_at(&error, |_| "vers".to_owned(), "vers") {
-            Some(errors) => shown(&portal, &req, &visitor, id, None, errors).await,
-            None => unless_hidden(&portal, error),
-        },
-    }
+    let done = if to == CampaignStatus::Published {
+        "publiee"
+    } else {
+        "close"
+    };
+    let next = format!("{LIST}/{id}?fait={done}");
+    answered(
+        &portal,
+        moved,
+        &next,
+        |_| "vers".to_owned(),
+        "vers",
+        |errors| shown(&portal, &req, &visitor, id, None, errors),
+    )
+    .await
 }
 
 #[get("/agents/campagnes/nouvelle")]

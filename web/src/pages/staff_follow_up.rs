@@ -7,7 +7,7 @@ use super::typed::{Typed, field};
 use crate::Portal;
 use crate::answers::{see_other, unless_hidden};
 use crate::csrf::Posted;
-use crate::forms::refused_at;
+use crate::forms::answered;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use simpa_app::follow_up;
@@ -33,16 +33,24 @@ pub async fn assign(
         .runtime
         .write(move |conn| follow_up::assign(conn, subject, request, agent, now))
         .await;
-    match done {
-        Ok(()) => see_other(&format!("/agents/demandes/{id}?fait=suivi")),
-        Err(error) => match refused_at(&error, |_| "agent".to_owned(), "agent") {
-            Some(errors) => {
-                let after = After::Refused(None, errors, form);
-                request_page(&portal, &req, &visitor, id, after).await
-            }
-            None => unless_hidden(&portal, error),
+    let next = format!("/agents/demandes/{id}?fait=suivi");
+    answered(
+        &portal,
+        done,
+        &next,
+        |_| "agent".to_owned(),
+        "agent",
+        |errors| {
+            request_page(
+                &portal,
+                &req,
+                &visitor,
+                id,
+                After::Refused(None, errors, form),
+            )
         },
-    }
+    )
+    .await
 }
 
 /// The agent keeps an eye on the request (`suivre=oui`), or no longer (`non`).
