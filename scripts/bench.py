@@ -262,6 +262,9 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         request = call(base, "GET", "/api/v1/requests", token=president)["items"][0]["id"]
         association = call(base, "GET", f"/api/v1/requests/{request}", token=president)["association"]["id"]
         portal = portal_session(base, "president3@demo.simpa.fr")
+        dac_portal = portal_session(base, "dac@demo.simpa.fr")
+        bureau_portal = portal_session(base, "bureau@demo.simpa.fr")
+        filed = call(base, "GET", "/api/v1/requests?state=granted&limit=1", token=bureau)["items"][0]["id"]
         for path, html, total in page_weights(base, portal, [
             "/", "/annuaire", f"/associations/{association}", f"/associations/{association}/documents",
             f"/demandes/{request}", f"/demandes/{request}/verification", "/donnees-ouvertes",
@@ -274,6 +277,8 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
             ("association's request page in the portal (HTML, with its timeline)", f"/demandes/{request}", portal, None, "one-row"),
             ("association lists its requests", "/api/v1/requests", president, None, "one-row"),
             ("direction worklist (DAC)", "/api/v1/worklist", dac, None, "one-row"),
+            ("DAC's worklist page in the portal (HTML, `/agents`)", "/agents", dac_portal, None, "one-row"),
+            ("bureau's page of a granted request in the portal (HTML, its whole file)", f"/agents/demandes/{filed}", bureau_portal, None, "one-row"),
             ("staff search of requests (`q=festival`)", "/api/v1/requests?q=festival", bureau, None, "one-row"),
             ("staff search of associations (`q=theatre`)", "/api/v1/associations?q=theatre", bureau, None, "one-row"),
             ("submit (write path)", "/", None, "submit", "one-write"),
@@ -310,6 +315,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         rows += vote_deliberations(base, bureau, admin, agendas, database_name)
     finally:
         stop(server)
+    rows += bench_exports(simpa, env, base, database_name)
     rows += bench_directory(simpa, limits, env, base, work, database_name, seconds)
     rows += bench_open_data(simpa, limits, env, base, database_name)
     for row in rows[1:]:
@@ -439,6 +445,55 @@ def bench_open_data(simpa, limits, env, base, database_name, rows=100_000, round
              "export_small_mb": small_mb, "export_small_rows": small[2] - 1},
             {"scenario": f"the bureau's indicators over the whole city ({counted:,} requests, HTTP)", "database": database_name,
              "note": ", ".join(f"{t:.2f}" for t in indicators) + " s"}]
+
+
+def bench_exports(simpa, env, base, database_name, rounds=3):
+    """The bureau's list of requests downloaded as an XLSX workbook from the portal, one
+    campaign's (about 10,000 requests) and the whole city's: seconds, size, and the server's
+    peak memory above idle while it is made."""
+    server = start([simpa, "serve"], env)
+    try:
+        bureau = sign_in(base, "bureau@demo.simpa.fr")
+        cookie = portal_session(base, "bureau@demo.simpa.fr")[len("cookie: "):]
+        campaigns = call(base, "GET", "/api/v1/campaigns?limit=200", token=bureau)["items"]
+
+        def fetch(path):
+            request = urllib.request.Request(base + path, headers={"cookie": cookie})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=300) as answer:
+                size = len(answer.read())
+            return time.perf_counter() - started, size
+
+        def counted(query):
+            request = urllib.request.Request(f"{base}/agents/demandes.csv?{query}", headers={"cookie": cookie})
+            with urllib.request.urlopen(request, timeout=300) as answer:
+                return answer.read().count(b"\n") - 1
+
+        # The campaign whose list is nearest 10,000 requests.
+        sized = sorted(((abs(counted(f"campagne={c['id']}") - 10_000), c["id"]) for c in campaigns))
+        campaign = sized[0][1]
+        lines = counted(f"campagne={campaign}")
+        whole = counted("")
+        fetch("/agents/demandes.xlsx")  # warm
+        idle = rss_kib(server.pid, "VmRSS")
+        results = []
+        for query, count in [(f"campagne={campaign}", lines), ("", whole)]:
+            with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+                f.write("5")
+            timed = [fetch(f"/agents/demandes.xlsx?{query}") for _ in range(rounds)]
+            above = max(0, rss_kib(server.pid, "VmHWM") - idle) * 1024 / MB
+            results.append((count, timed, above))
+    finally:
+        stop(server)
+    rows = []
+    for count, timed, above in results:
+        seconds = statistics.median(t for t, _ in timed)
+        print(f"  {database_name}: XLSX of {count:,} requests in {seconds:.2f} s, peak {above:.1f} MB above idle", flush=True)
+        rows.append({"scenario": f"the bureau's list as an XLSX workbook, {count:,} requests ({timed[0][1] / MB:.1f} MB, portal)",
+                     "database": database_name,
+                     "note": f"{', '.join(f'{t:.2f}' for t, _ in timed)} s; server peak {above:.1f} MB above idle "
+                             f"(target for 10,000: < 3 s, < 20 MB)"})
+    return rows
 
 
 def build_jury_calls(limits, env, calls=3):
