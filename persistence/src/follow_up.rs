@@ -138,7 +138,9 @@ pub fn set_following(
     Ok(())
 }
 
-/// The active agents of these services (the bureau, directions, town halls), by name.
+/// The active agents of these services (the bureau, directions, town halls), by name: the
+/// roles read first (a few hundred at most), then their holders' accounts by id, so that no
+/// plan walks every account.
 pub fn agents_of(
     conn: &mut DbConnection,
     bureau: bool,
@@ -147,26 +149,40 @@ pub fn agents_of(
 ) -> StoreResult<Vec<Agent>> {
     let directions: Vec<String> = directions.iter().map(ToString::to_string).collect();
     let districts: Vec<i32> = districts.iter().map(|d| d.0).collect();
-    let bureau_kind = if bureau {
-        StaffRoleKind::Bureau.code()
-    } else {
-        ""
-    };
-    let rows: Vec<(String, String, String)> = staff_roles::table
-        .inner_join(accounts::table)
-        .filter(accounts::active.eq(true))
+    let kinds = [
+        StaffRoleKind::Bureau.code(),
+        StaffRoleKind::Instructor.code(),
+        StaffRoleKind::District.code(),
+    ];
+    let roles: Vec<(String, String, Option<String>, Option<i32>)> = staff_roles::table
+        .filter(staff_roles::kind.eq_any(kinds))
+        .select((
+            staff_roles::account_id,
+            staff_roles::kind,
+            staff_roles::direction_id,
+            staff_roles::district_number,
+        ))
+        .load(conn)?;
+    let mut holders: Vec<String> = roles
+        .into_iter()
         .filter(
-            staff_roles::kind
-                .eq(bureau_kind)
-                .or(staff_roles::kind
-                    .eq(StaffRoleKind::Instructor.code())
-                    .and(staff_roles::direction_id.eq_any(directions)))
-                .or(staff_roles::kind
-                    .eq(StaffRoleKind::District.code())
-                    .and(staff_roles::district_number.eq_any(districts))),
+            |(_, kind, direction, district)| match StaffRoleKind::from_code(kind) {
+                Some(StaffRoleKind::Bureau) => bureau,
+                Some(StaffRoleKind::Instructor) => {
+                    direction.as_ref().is_some_and(|d| directions.contains(d))
+                }
+                Some(StaffRoleKind::District) => district.is_some_and(|n| districts.contains(&n)),
+                _ => false,
+            },
         )
+        .map(|(account, ..)| account)
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let rows: Vec<(String, String, String)> = accounts::table
+        .filter(accounts::id.eq_any(&holders))
+        .filter(accounts::active.eq(true))
         .select((accounts::id, accounts::display_name, accounts::email))
-        .distinct()
         .load(conn)?;
     let mut found: Vec<Agent> = rows
         .into_iter()
