@@ -3,6 +3,7 @@
 //! outbox (what waits to be sent, what was, what was given up, and putting a message given up
 //! back in line), and the audit trail. Anyone else finds nothing here (404).
 
+use super::staff::DoneQuery;
 use super::staff::chosen;
 use super::typed::{Typed, field};
 use crate::Portal;
@@ -87,11 +88,6 @@ pub async fn account_list(
     Page::new("admin_accounts.html", data)
         .visitor(&visitor)
         .answer(&portal)
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    fait: Option<String>,
 }
 
 #[get("/admin/comptes/{id}")]

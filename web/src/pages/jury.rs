@@ -6,6 +6,7 @@
 //! found, as through the API.
 
 use super::requests::answers;
+use super::staff::DoneQuery;
 use super::typed::{Typed, field, whole_number};
 use crate::Portal;
 use crate::answers::{city_date, see_other, unless_hidden};
@@ -15,7 +16,6 @@ use crate::render::Page;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
-use serde::Deserialize;
 use simpa_app::juries::{self, JuryAt, own_account, sees_everything};
 use simpa_app::jury_lists::{coverage, minutes};
 use simpa_app::jury_sheets::{self, AtSeat};
@@ -27,11 +27,6 @@ use simpa_domain::money::euros;
 use simpa_domain::policy::{self, Action};
 use simpa_domain::scoring::{complete_points, weighted};
 use uuid::Uuid;
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    fait: Option<String>,
-}
 
 /// A score out of 100, as people read it: "72,5".
 fn score(value: f64) -> String {

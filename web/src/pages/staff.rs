@@ -275,9 +275,10 @@ pub async fn request_file(
     request_page(&portal, &req, &visitor, path.into_inner(), after).await
 }
 
+/// What a page's form just did (`?fait=…`), for the banner that says so.
 #[derive(Deserialize)]
 pub struct DoneQuery {
-    fait: Option<String>,
+    pub(super) fait: Option<String>,
 }
 
 /// What the request's page follows: a plain read, an action done, or an action's form sent

@@ -4,6 +4,7 @@
 //! required documents, who may apply and the days each step of instruction is given), and
 //! the buttons that publish and close it. Each change goes through the API's use case.
 
+use super::staff::DoneQuery;
 use super::staff::chosen;
 use super::typed::{Typed, field, whole_number};
 use crate::Portal;
@@ -15,7 +16,6 @@ use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::campaigns::{self as app, CampaignInput, EligibilityInput};
 use simpa_app::runtime::RunError;
@@ -71,11 +71,6 @@ pub async fn campaign_list(portal: web::Data<Portal>, visitor: Visitor) -> HttpR
     Page::new("staff_campaigns.html", data)
         .visitor(&visitor)
         .answer(&portal)
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    fait: Option<String>,
 }
 
 #[get("/agents/campagnes/{id}")]

@@ -208,7 +208,9 @@ async fn agenda_page(
         lines => agenda.lines.iter().map(|l| line(portal, l, now)).collect::<Vec<_>>(),
         total => total(&agenda),
         budgets => agenda.budgets.iter().map(|b| {
-            let left = b.envelope_cents.map(|e| e - b.committed.voted_cents - b.committed.scheduled_cents);
+            let left = b.envelope_cents.map(|e| {
+                e.saturating_sub(b.committed.voted_cents).saturating_sub(b.committed.scheduled_cents)
+            });
             context! {
                 campaign => b.campaign_title,
                 envelope => b.envelope_cents.map(euros),
@@ -216,7 +218,7 @@ async fn agenda_page(
                 scheduled => euros(b.committed.scheduled_cents),
                 here => euros(b.here_cents),
                 left => left.map(|l| euros(l.max(0))),
-                over => left.is_some_and(|l| l < 0).then(|| left.map(|l| euros(-l))).flatten(),
+                over => left.filter(|l| *l < 0).map(|l| euros(l.saturating_neg())),
             }
         }).collect::<Vec<_>>(),
         candidates => agenda.candidates.iter().map(|s| context! {

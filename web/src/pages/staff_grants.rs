@@ -5,6 +5,7 @@
 //! holds once the first payment is made or the association signs its agreement).
 
 use super::requests::grant_shown;
+use super::staff::DoneQuery;
 use super::staff::chosen;
 use super::typed::{self, Typed, field};
 use crate::Portal;
@@ -101,11 +102,6 @@ pub async fn grant_list(
     errors_page("staff_grants.html", &errors, data)
         .visitor(&visitor)
         .answer(&portal)
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    fait: Option<String>,
 }
 
 #[get("/agents/subventions/{id}")]
