@@ -22,7 +22,7 @@ use simpa_files::upload::{UploadForm, UploadedFile};
 use simpa_persistence::StoreError;
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::documents::{
-    self, BankDetails, DocumentVersion, NewVersion, StoredFile, Waiting,
+    self, BankDetails, DocumentVersion, NewVersion, StoredFile, Waiting, WaitingFilter,
 };
 use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, associations, requests};
 use std::sync::Arc;
@@ -149,13 +149,14 @@ pub fn review(
     load_version(conn, id, version)
 }
 
-/// The documents waiting for the caller's review, the longest waiting first: every
+/// The documents waiting for the caller's review, as `filter` narrows and orders them: every
 /// association's for the bureau, its district's for a town hall, none of an association the
 /// caller belongs to; nobody else reviews documents.
 #[tracing::instrument(name = "documents::to_review", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn to_review(
     conn: &mut DbConnection,
     subject: Option<Subject>,
+    filter: &WaitingFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Waiting>> {
@@ -164,7 +165,8 @@ pub fn to_review(
     if !scope.bureau && scope.districts.is_empty() {
         return Err(DomainError::Forbidden.into());
     }
-    let page = documents::waiting_review(conn, scope.bureau, &scope.districts, after, limit)?;
+    let page =
+        documents::waiting_review(conn, scope.bureau, &scope.districts, filter, after, limit)?;
     let reviews = |w: &Waiting| {
         let may = Action::ReviewDocument {
             association: w.version.association_id,

@@ -23,6 +23,7 @@ use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::{Checks, DomainError, Violation};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::final_reports::{self, StoredReport};
+use simpa_persistence::requests::RequestFilter;
 use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, documents, grants, requests};
 use uuid::Uuid;
 
@@ -59,29 +60,33 @@ pub fn read(
     current(conn, &actor, id)
 }
 
-/// A request whose final report waits for review, and when the report was filed.
+/// A final report waiting for review: its request, and when it was filed.
 pub type ToReview = (StoredRequest, DateTime<Utc>);
 
-/// The final reports waiting for the caller's review, the longest waiting first: those whose
-/// review is theirs to do (the lead direction's, the bureau's), each with its request and
-/// when it was filed; with the actor, for whom the list is shown.
+/// The final reports waiting for the caller's review, as `filter` narrows and orders them:
+/// those whose review is theirs to do (the lead direction's, the bureau's), each with its
+/// request and when it was filed; with the actor, for whom the list is shown.
 #[tracing::instrument(name = "final_reports::to_review", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn to_review(
     conn: &mut DbConnection,
     subject: Option<Subject>,
+    filter: &RequestFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<(Actor, Page<ToReview>)> {
     let actor = require(conn, subject, Action::FollowRequests)?;
-    let page = final_reports::waiting_review(conn, after, limit)?;
-    let ids: Vec<String> = page.items.iter().map(|(id, _)| id.to_string()).collect();
-    let mut found = requests::get_many(conn, &ids)?;
+    let filter = RequestFilter {
+        report_filed: true,
+        ..filter.clone()
+    };
+    let page = requests::list(conn, &policy::request_scope(&actor), &filter, after, limit)?;
+    let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
+    let filed = final_reports::filed_at_of(conn, &ids)?;
     let items = page
         .items
         .into_iter()
-        .filter_map(|(id, filed_at)| {
-            let at = found.iter().position(|r| r.id == id)?;
-            let request = found.swap_remove(at);
+        .filter_map(|request| {
+            let filed_at = *filed.get(&request.id)?;
             let parties = policy::parties(&actor, request.association);
             check_turn(&request.facts, ActionKind::AcceptFinalReport, &parties).ok()?;
             Some((request, filed_at))

@@ -25,7 +25,7 @@ use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::{Checks, DomainError, text};
 use simpa_persistence::accounts::{Signed, load_actor};
 use simpa_persistence::grants::{
-    self, DraftedAgreement, Due, Grant, NewPayment, NewRepayment, OpenedGrant,
+    self, DraftedAgreement, Due, DueFilter, Grant, NewPayment, NewRepayment, OpenedGrant,
 };
 use simpa_persistence::requests;
 use simpa_persistence::{
@@ -309,18 +309,17 @@ pub fn record_payment(
     readable_grant(conn, &actor, id, false)
 }
 
-/// The grants with money owed now, the longest due first (finance); `overdue_on`: only those
-/// due before that day.
+/// The grants with money owed now (finance), as `filter` narrows and orders them.
 #[tracing::instrument(name = "grants::payments_due", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn payments_due(
     conn: &mut DbConnection,
     subject: Option<Subject>,
-    overdue_on: Option<NaiveDate>,
+    filter: &DueFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Due>> {
     require(conn, subject, Action::ReadPayments)?;
-    grants::due(conn, overdue_on, after, limit)
+    grants::due(conn, filter, after, limit)
 }
 
 /// The grants, by request number, a page at a time (finance and the bureau): of `year`,

@@ -30,6 +30,7 @@ pub mod ids;
 pub mod indicators;
 pub mod jury;
 pub mod life;
+pub mod listing;
 pub mod money;
 pub mod notification;
 pub mod open_data;

@@ -10,6 +10,10 @@ coded_enum! {
     /// The lists whose filters are saved.
     pub enum FilteredList {
         Requests = ("demandes", "Demandes"),
+        Reports = ("comptes-rendus", "Comptes rendus à examiner"),
+        Associations = ("associations", "Associations"),
+        Documents = ("pieces", "Pièces à vérifier"),
+        Payments = ("versements", "Versements à faire"),
     }
 }
 

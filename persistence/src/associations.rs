@@ -5,7 +5,7 @@ use crate::connection::insert_batches;
 use crate::convert::{naive, parse, parse_with, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
-use crate::page::{Keyset, Page};
+use crate::page::{Keyset, Page, ordered_after};
 use crate::schema::{association_sectors, associations, directory_terms};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -15,6 +15,7 @@ use simpa_domain::association::{
 };
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
 use simpa_domain::ids::{AssociationId, DistrictNumber};
+use simpa_domain::listing::AssociationOrder;
 use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
 use simpa_domain::search::{self, fold};
@@ -27,6 +28,7 @@ pub struct AssociationFilter {
     pub text: Option<String>,
     pub district: Option<DistrictNumber>,
     pub sector: Option<String>,
+    pub order: AssociationOrder,
 }
 
 /// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (escape char `\`).
@@ -619,25 +621,35 @@ pub fn list(
             .select(association_sectors::association_id);
         query = query.filter(associations::id.eq_any(holders));
     }
-    if let Some(after) = after {
-        // The redundant `>=` lets PostgreSQL start the index scan at the cursor.
-        query = query
-            .filter(associations::sort_key.ge(after.sort_key.clone()))
-            .filter(
-                associations::sort_key
-                    .gt(after.sort_key.clone())
-                    .or(associations::sort_key
-                        .eq(after.sort_key.clone())
-                        .and(associations::id.gt(after.id.clone()))),
-            );
+    let rows: Vec<Row> = match filter.order {
+        AssociationOrder::Name => {
+            if let Some(after) = after {
+                // The redundant `>=` lets PostgreSQL start the index scan at the cursor.
+                query = query
+                    .filter(associations::sort_key.ge(after.sort_key.clone()))
+                    .filter(
+                        associations::sort_key.gt(after.sort_key.clone()).or(
+                            associations::sort_key
+                                .eq(after.sort_key.clone())
+                                .and(associations::id.gt(after.id.clone())),
+                        ),
+                    );
+            }
+            query.order((associations::sort_key, associations::id))
+        }
+        AssociationOrder::Newest => {
+            let (id, created_at) = (associations::id, associations::created_at);
+            ordered_after!(query, after, id, created_at, time, desc, lt)
+        }
     }
-    let rows: Vec<Row> = query
-        .order((associations::sort_key, associations::id))
-        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-        .load(conn)?;
-    let page = Page::from_rows(rows, limit, |row| Keyset {
-        sort_key: row.sort_key.clone(),
-        id: row.id.clone(),
+    .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+    .load(conn)?;
+    let page = Page::from_rows(rows, limit, |row| match filter.order {
+        AssociationOrder::Name => Keyset {
+            sort_key: row.sort_key.clone(),
+            id: row.id.clone(),
+        },
+        AssociationOrder::Newest => Keyset::at_time(row.created_at, &row.id),
     });
     Ok(Page {
         items: with_sectors(conn, page.items)?,

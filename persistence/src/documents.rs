@@ -4,7 +4,7 @@ use crate::DbConnection;
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
-use crate::page::{Keyset, Page};
+use crate::page::{Keyset, Page, ordered_after};
 use crate::schema::{association_public_funding, document_kinds, document_versions};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -12,6 +12,7 @@ use simpa_domain::document::{
     Condition, ConditionFacts, DocumentKind, ReviewState, ValidityRule, VersionFacts,
 };
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, DocumentVersionId, RequestId};
+use simpa_domain::listing::DocumentOrder;
 use std::collections::HashSet;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -426,13 +427,27 @@ pub struct Waiting {
     pub district: Option<DistrictNumber>,
 }
 
-/// The versions filed with a file that wait for the city's review, the longest waiting first:
-/// every association's (`everyone`), or those of the associations headquartered in
-/// `districts`; a page after `after`.
+/// What narrows and orders the documents waiting for review.
+#[derive(Debug, Clone, Default)]
+pub struct WaitingFilter {
+    /// One kind of document (its code).
+    pub kind: Option<String>,
+    /// The associations headquartered in this district.
+    pub district: Option<DistrictNumber>,
+    /// Filed from and before these times.
+    pub filed_from: Option<DateTime<Utc>>,
+    pub filed_until: Option<DateTime<Utc>>,
+    pub order: DocumentOrder,
+}
+
+/// The versions filed with a file that wait for the city's review, as `filter` narrows and
+/// orders them: every association's (`everyone`), or those of the associations headquartered
+/// in `districts`; a page after `after`.
 pub fn waiting_review(
     conn: &mut DbConnection,
     everyone: bool,
     districts: &[DistrictNumber],
+    filter: &WaitingFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Waiting>> {
@@ -446,19 +461,24 @@ pub fn waiting_review(
         let numbers: Vec<i32> = districts.iter().map(|d| d.0).collect();
         query = query.filter(associations::district_number.eq_any(numbers));
     }
-    if let Some(after) = after {
-        let filed_at = after.time()?;
-        let id = after.id.clone();
-        query = query.filter(
-            document_versions::filed_at
-                .gt(filed_at)
-                .or(document_versions::filed_at
-                    .eq(filed_at)
-                    .and(document_versions::id.gt(id))),
-        );
+    if let Some(kind) = &filter.kind {
+        query = query.filter(document_versions::kind_code.eq(kind.clone()));
     }
+    if let Some(district) = filter.district {
+        query = query.filter(associations::district_number.eq(district.0));
+    }
+    if let Some(from) = filter.filed_from {
+        query = query.filter(document_versions::filed_at.ge(naive(from)));
+    }
+    if let Some(until) = filter.filed_until {
+        query = query.filter(document_versions::filed_at.lt(naive(until)));
+    }
+    let (id, filed_at) = (document_versions::id, document_versions::filed_at);
+    let query = match filter.order {
+        DocumentOrder::Oldest => ordered_after!(query, after, id, filed_at, time, asc, gt),
+        DocumentOrder::Newest => ordered_after!(query, after, id, filed_at, time, desc, lt),
+    };
     let rows: Vec<(VersionRow, String, Option<i32>)> = query
-        .order((document_versions::filed_at, document_versions::id))
         .limit(limit as i64 + 1)
         .select((
             VersionRow::as_select(),

@@ -4,7 +4,6 @@ use crate::DbConnection;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
-use crate::page::{Keyset, Page};
 use crate::schema::final_reports;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -12,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use simpa_domain::final_report::{FinalReport, IndicatorResult, ReportStatus};
 use simpa_domain::ids::RequestId;
 use simpa_domain::request::Indicator;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A final report as stored, with its review.
@@ -198,37 +198,19 @@ pub fn review(
     Ok(())
 }
 
-/// The requests whose final report waits for the city's review, the longest waiting first,
-/// with when each was filed; a page after `after`.
-pub fn waiting_review(
+/// When the final report of each of these requests was filed, for those filed and waiting
+/// for review.
+pub fn filed_at_of(
     conn: &mut DbConnection,
-    after: Option<&Keyset>,
-    limit: usize,
-) -> StoreResult<Page<(RequestId, DateTime<Utc>)>> {
-    let mut query = final_reports::table
+    requests: &[RequestId],
+) -> StoreResult<HashMap<RequestId, DateTime<Utc>>> {
+    let ids: Vec<String> = requests.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, NaiveDateTime)> = final_reports::table
+        .filter(final_reports::request_id.eq_any(ids))
         .filter(final_reports::status.eq(ReportStatus::Filed.code()))
-        .into_boxed();
-    if let Some(after) = after {
-        let filed_at = after.time()?;
-        let id = after.id.clone();
-        query = query.filter(
-            final_reports::filed_at
-                .gt(filed_at)
-                .or(final_reports::filed_at
-                    .eq(filed_at)
-                    .and(final_reports::request_id.gt(id))),
-        );
-    }
-    let rows: Vec<(String, NaiveDateTime)> = query
-        .order((final_reports::filed_at, final_reports::request_id))
-        .limit(limit as i64 + 1)
         .select((final_reports::request_id, final_reports::filed_at))
         .load(conn)?;
-    let rows = rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, at)| Ok((parse("final_reports.request_id", &id)?, utc(at))))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_rows(rows, limit, |(id, at)| {
-        Keyset::at_time(naive(*at), &id.to_string())
-    }))
+        .collect()
 }

@@ -5,7 +5,7 @@ use crate::agreements::{self, NewRow as NewAgreement};
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
-use crate::page::{Keyset, Page};
+use crate::page::{Keyset, Page, ordered_after};
 use crate::schema::{agreements as agreements_table, campaigns, deliberation_lines, grants};
 use crate::schema::{final_reports, installments, payments, repayments, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use simpa_domain::agreement::AgreementTerms;
 use simpa_domain::final_report::ReportStatus;
 use simpa_domain::funding::{AgreementGate, GrantMoney, Installment, InstallmentDue};
-use simpa_domain::ids::{AccountId, AssociationId, RequestId};
+use simpa_domain::ids::{AccountId, AssociationId, CampaignId, DistrictNumber, RequestId};
+use simpa_domain::listing::PaymentOrder;
 use uuid::Uuid;
 
 /// A grant as stored, with its schedule and payments.
@@ -454,11 +455,24 @@ pub struct Due {
     pub due_on: NaiveDate,
 }
 
-/// Grants with money owed now, the longest due first, a page after `after`; with
-/// `due_before`, only those due before that day (the overdue ones).
+/// What narrows and orders the payments due.
+#[derive(Debug, Clone, Default)]
+pub struct DueFilter {
+    /// Only those due before this day (the overdue ones).
+    pub due_before: Option<NaiveDate>,
+    /// Due from and up to these days.
+    pub due_from: Option<NaiveDate>,
+    pub due_until: Option<NaiveDate>,
+    pub campaign: Option<CampaignId>,
+    /// The associations headquartered in this district.
+    pub district: Option<DistrictNumber>,
+    pub order: PaymentOrder,
+}
+
+/// Grants with money owed now, as `filter` narrows and orders them, a page after `after`.
 pub fn due(
     conn: &mut DbConnection,
-    due_before: Option<NaiveDate>,
+    filter: &DueFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Due>> {
@@ -468,26 +482,28 @@ pub fn due(
         .inner_join(associations::table.on(associations::id.eq(grants::association_id)))
         .filter(grants::due_on.is_not_null())
         .into_boxed();
-    if let Some(before) = due_before {
+    if let Some(before) = filter.due_before {
         query = query.filter(grants::due_on.lt(before));
     }
-    if let Some(after) = after {
-        let on = NaiveDate::parse_from_str(&after.sort_key, "%Y-%m-%d").map_err(|_| {
-            StoreError::Domain(simpa_domain::DomainError::invalid(
-                "cursor",
-                simpa_domain::Violation::new(
-                    "cursor.invalid",
-                    "Ce curseur n'est pas valide : reprenez celui d'une page précédente.",
-                ),
-            ))
-        })?;
-        let id = after.id.clone();
-        query = query.filter(
-            grants::due_on
-                .gt(on)
-                .or(grants::due_on.eq(on).and(grants::request_id.gt(id))),
-        );
+    if let Some(from) = filter.due_from {
+        query = query.filter(grants::due_on.ge(from));
     }
+    if let Some(until) = filter.due_until {
+        query = query.filter(grants::due_on.le(until));
+    }
+    if let Some(campaign) = filter.campaign {
+        query = query.filter(requests::campaign_id.eq(campaign.to_string()));
+    }
+    if let Some(district) = filter.district {
+        query = query.filter(associations::district_number.eq(district.0));
+    }
+    let id = grants::request_id;
+    let query = match filter.order {
+        PaymentOrder::Soonest => ordered_after!(query, after, id, grants::due_on, day, asc, gt),
+        PaymentOrder::LargestGrant => {
+            ordered_after!(query, after, id, grants::cents, number, desc, lt)
+        }
+    };
     #[derive(Queryable)]
     struct DueRow {
         request_id: String,
@@ -500,7 +516,6 @@ pub fn due(
         due_on: Option<NaiveDate>,
     }
     let rows: Vec<DueRow> = query
-        .order((grants::due_on, grants::request_id))
         .limit(limit as i64 + 1)
         .select((
             grants::request_id,
@@ -528,9 +543,9 @@ pub fn due(
             })
         })
         .collect::<StoreResult<Vec<Due>>>()?;
-    Ok(Page::from_rows(rows, limit, |d| Keyset {
-        sort_key: d.due_on.format("%Y-%m-%d").to_string(),
-        id: d.request.to_string(),
+    Ok(Page::from_rows(rows, limit, |d| match filter.order {
+        PaymentOrder::Soonest => Keyset::at_day(d.due_on, &d.request.to_string()),
+        PaymentOrder::LargestGrant => Keyset::at_number(d.cents, &d.request.to_string()),
     }))
 }
 

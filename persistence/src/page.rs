@@ -2,10 +2,11 @@
 //! so pages stay stable while rows are added.
 
 use crate::error::{StoreError, StoreResult};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use simpa_domain::{DomainError, Violation};
 
 const KEY_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+const KEY_DAY: &str = "%Y-%m-%d";
 
 /// The position after which the next page starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,32 @@ impl Keyset {
     /// The time of a position made by [`Keyset::at_time`]; a cursor refused otherwise.
     pub fn time(&self) -> StoreResult<NaiveDateTime> {
         NaiveDateTime::parse_from_str(&self.sort_key, KEY_TIME).map_err(|_| invalid_cursor())
+    }
+
+    /// The position of a row ordered by a day, then by id.
+    pub fn at_day(day: NaiveDate, id: &str) -> Keyset {
+        Keyset {
+            sort_key: day.format(KEY_DAY).to_string(),
+            id: id.to_owned(),
+        }
+    }
+
+    /// The day of a position made by [`Keyset::at_day`]; a cursor refused otherwise.
+    pub fn day(&self) -> StoreResult<NaiveDate> {
+        NaiveDate::parse_from_str(&self.sort_key, KEY_DAY).map_err(|_| invalid_cursor())
+    }
+
+    /// The position of a row ordered by a whole number (an amount in cents), then by id.
+    pub fn at_number(number: i64, id: &str) -> Keyset {
+        Keyset {
+            sort_key: number.to_string(),
+            id: id.to_owned(),
+        }
+    }
+
+    /// The number of a position made by [`Keyset::at_number`]; a cursor refused otherwise.
+    pub fn number(&self) -> StoreResult<i64> {
+        self.sort_key.parse().map_err(|_| invalid_cursor())
     }
 
     /// The position of a row ordered by a score (0 to 99,999, highest first), then by a sort
@@ -87,3 +114,24 @@ impl<T> Page<T> {
         })
     }
 }
+
+/// Orders a boxed `query` by `$column`, then by `$id` (`desc` or `asc`, `$beyond` being `lt`
+/// or `gt` to match), starting after the position `$after` (an `Option<&Keyset>`) whose key
+/// the method `$key` reads (`time`, `number`).
+macro_rules! ordered_after {
+    ($query:expr, $after:expr, $id:expr, $column:expr, $key:ident, $order:ident, $beyond:ident) => {{
+        let query = match $after {
+            Some(after) => {
+                let (key, id) = (after.$key()?, after.id.clone());
+                $query.filter(
+                    $column
+                        .$beyond(key)
+                        .or($column.eq(key).and($id.$beyond(id))),
+                )
+            }
+            None => $query,
+        };
+        query.order(($column.$order(), $id.$order()))
+    }};
+}
+pub(crate) use ordered_after;

@@ -8,7 +8,7 @@ use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
 use crate::locks;
-use crate::page::{Keyset, Page};
+use crate::page::{Keyset, Page, ordered_after};
 use crate::schema::{
     accounts, agreements, association_members, association_sectors, associations, campaigns,
     deliberations, grants, kept_views, request_assignees, request_counters, request_documents,
@@ -27,6 +27,7 @@ use simpa_domain::ids::{
     AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
 };
 use simpa_domain::life::StoredRequest;
+use simpa_domain::listing::RequestOrder;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
@@ -750,6 +751,10 @@ pub struct RequestFilter {
     pub text: Option<String>,
     /// Only the requests this agent follows: named to follow them, or keeping an eye on them.
     pub followed_by: Option<AccountId>,
+    /// Only granted requests whose final report was filed and waits for review.
+    pub report_filed: bool,
+    /// How a list orders them (a worklist keeps its own order: the longest waiting first).
+    pub order: RequestOrder,
 }
 
 /// The code of the direction each request (its id, and its campaign's direction's id)
@@ -849,6 +854,9 @@ fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBacken
     if let Some(at) = filter.overdue_at {
         query = query.filter(requests::sla_due_at.lt(naive(at)));
     }
+    if filter.report_filed {
+        query = query.filter(report_filed());
+    }
     if let Some(agent) = filter.followed_by {
         let agent = agent.to_string();
         query = query.filter(
@@ -888,6 +896,7 @@ fn filtered(filter: &RequestFilter) -> requests::BoxedQuery<'static, MultiBacken
 enum PageKey {
     CreatedAt,
     StateSince,
+    Requested,
 }
 
 /// A page of what `query` selects, in two steps: the ids and keys first (from an index alone
@@ -900,15 +909,34 @@ fn load_page(
     key: PageKey,
 ) -> StoreResult<Page<StoredRequest>> {
     let query = query.limit(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-    let keys: Vec<(String, NaiveDateTime)> = match key {
+    let at_time = |(id, time): (String, NaiveDateTime)| {
+        let key = Keyset::at_time(time, &id);
+        (id, key)
+    };
+    let keys: Vec<(String, Keyset)> = match key {
         PageKey::CreatedAt => query
             .select((requests::id, requests::created_at))
-            .load(conn)?,
+            .load(conn)?
+            .into_iter()
+            .map(at_time)
+            .collect(),
         PageKey::StateSince => query
             .select((requests::id, requests::state_since))
-            .load(conn)?,
+            .load(conn)?
+            .into_iter()
+            .map(at_time)
+            .collect(),
+        PageKey::Requested => query
+            .select((requests::id, requests::requested_cents))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .map(|(id, cents)| {
+                let key = Keyset::at_number(cents, &id);
+                (id, key)
+            })
+            .collect(),
     };
-    let page = Page::from_rows(keys, limit, |(id, time)| Keyset::at_time(*time, id));
+    let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
     let mut items = get_many(conn, &ids)?;
     let order: std::collections::HashMap<&str, usize> = ids
@@ -923,7 +951,7 @@ fn load_page(
     })
 }
 
-/// A page of the requests in `scope` matching `filter`, the latest created first.
+/// A page of the requests in `scope` matching `filter`, in the order it asks.
 pub fn list(
     conn: &mut DbConnection,
     scope: &RequestScope,
@@ -931,22 +959,75 @@ pub fn list(
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<StoredRequest>> {
-    let Some(mut query) = scoped(scope, filter) else {
+    let Some(query) = scoped(scope, filter) else {
         return Ok(Page {
             items: vec![],
             next: None,
         });
     };
-    if let Some(after) = after {
-        let (time, id) = (after.time()?, after.id.clone());
-        query = query.filter(
-            requests::created_at
-                .lt(time)
-                .or(requests::created_at.eq(time).and(requests::id.lt(id))),
-        );
-    }
-    let query = query.order((requests::created_at.desc(), requests::id.desc()));
-    load_page(conn, query, limit, PageKey::CreatedAt)
+    let (query, key) = match filter.order {
+        RequestOrder::Newest => (
+            ordered_after!(
+                query,
+                after,
+                requests::id,
+                requests::created_at,
+                time,
+                desc,
+                lt
+            ),
+            PageKey::CreatedAt,
+        ),
+        RequestOrder::Oldest => (
+            ordered_after!(
+                query,
+                after,
+                requests::id,
+                requests::created_at,
+                time,
+                asc,
+                gt
+            ),
+            PageKey::CreatedAt,
+        ),
+        RequestOrder::LongestInState => (
+            ordered_after!(
+                query,
+                after,
+                requests::id,
+                requests::state_since,
+                time,
+                asc,
+                gt
+            ),
+            PageKey::StateSince,
+        ),
+        RequestOrder::LargestAmount => (
+            ordered_after!(
+                query,
+                after,
+                requests::id,
+                requests::requested_cents,
+                number,
+                desc,
+                lt
+            ),
+            PageKey::Requested,
+        ),
+        RequestOrder::SmallestAmount => (
+            ordered_after!(
+                query,
+                after,
+                requests::id,
+                requests::requested_cents,
+                number,
+                asc,
+                gt
+            ),
+            PageKey::Requested,
+        ),
+    };
+    load_page(conn, query, limit, key)
 }
 
 /// Granted requests whose final report was filed and waits for review.

@@ -4,17 +4,25 @@
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use simpa_app::passwords;
+use simpa_domain::association::Association;
 use simpa_domain::budget::Side;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;
+use simpa_domain::life::StoredRequest;
+use simpa_domain::listing::{AssociationOrder, DocumentOrder, PaymentOrder, RequestOrder};
+use simpa_domain::policy::RequestScope;
 use simpa_domain::rna::Rna;
 use simpa_domain::siret::Siret;
 use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
+use simpa_persistence::associations::AssociationFilter;
+use simpa_persistence::documents::{Waiting, WaitingFilter};
+use simpa_persistence::grants::DueFilter;
+use simpa_persistence::requests::RequestFilter;
 use simpa_persistence::schema::{
     accounts, association_members, associations, document_versions, final_reports, grants,
     request_instructors, requests as requests_table,
 };
-use simpa_persistence::{StoreError, history, requests};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreError, history, requests};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 const SEED: u64 = 7;
@@ -340,6 +348,129 @@ fn the_generated_juries_rank_within_their_envelopes(backend: Backend) {
 /// The generated grants, as finance reads them: the payments due, the longest due first, some
 /// already late; each grant paid within what is payable, never before its agreement's
 /// signatures.
+/// Every page of a list read `size` at a time, in order.
+fn paged<T>(
+    app: &TestApp,
+    size: usize,
+    page: impl Fn(&mut DbConnection, Option<&Keyset>, usize) -> Result<Page<T>, StoreError>,
+) -> Vec<T> {
+    let (mut items, mut after) = (vec![], None);
+    loop {
+        let read = app.db.read(|conn| page(conn, after.as_ref(), size));
+        let read = read.expect("a page");
+        items.extend(read.items);
+        match read.next {
+            Some(next) => after = Some(next),
+            None => return items,
+        }
+    }
+}
+
+/// Each order of the agents' lists, read a few rows a page, gives what one long page gives:
+/// no row lost or repeated where pages meet, whatever the key (a time, an amount, a day, a
+/// name), ties broken by id.
+fn every_order_of_the_agents_lists_pages_through_the_data_set(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    let everything = RequestScope {
+        everything: true,
+        ..RequestScope::default()
+    };
+    for order in RequestOrder::ALL {
+        let filter = RequestFilter {
+            order: *order,
+            ..RequestFilter::default()
+        };
+        let list = |size| {
+            paged(&app, size, |conn, after, limit| {
+                requests::list(conn, &everything, &filter, after, limit)
+            })
+        };
+        let (by_seven, at_once) = (list(7), list(100_000));
+        let ids = |l: &[StoredRequest]| l.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert!(at_once.len() > 7, "{order:?}");
+        assert_eq!(ids(&by_seven), ids(&at_once), "{order:?}");
+        let amounts: Vec<i64> = at_once.iter().map(|r| r.content.requested_cents).collect();
+        let waited: Vec<_> = at_once.iter().map(|r| r.state_since).collect();
+        match order {
+            RequestOrder::LargestAmount => assert!(amounts.is_sorted_by(|a, b| a >= b)),
+            RequestOrder::SmallestAmount => assert!(amounts.is_sorted()),
+            RequestOrder::LongestInState => assert!(waited.is_sorted()),
+            _ => {}
+        }
+    }
+    for order in AssociationOrder::ALL {
+        let filter = AssociationFilter {
+            order: *order,
+            ..AssociationFilter::default()
+        };
+        let list = |size| {
+            paged(&app, size, |conn, after, limit| {
+                simpa_persistence::associations::list(conn, &filter, after, limit)
+            })
+        };
+        let ids = |l: Vec<Association>| l.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        let (by_seven, at_once) = (ids(list(7)), ids(list(100_000)));
+        assert!(at_once.len() > 7, "{order:?}");
+        assert_eq!(by_seven, at_once, "{order:?}");
+    }
+    // The data set's documents were reviewed a month after they were filed: back to be reviewed.
+    app.db
+        .write(|conn| {
+            diesel::update(document_versions::table)
+                .set(document_versions::review_state.eq("pending"))
+                .execute(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("pending again");
+    for order in DocumentOrder::ALL {
+        let filter = WaitingFilter {
+            order: *order,
+            ..WaitingFilter::default()
+        };
+        let list = |size| {
+            paged(&app, size, |conn, after, limit| {
+                simpa_persistence::documents::waiting_review(conn, true, &[], &filter, after, limit)
+            })
+        };
+        let ids = |l: Vec<Waiting>| {
+            l.into_iter()
+                .map(|w| w.version.facts.id)
+                .collect::<Vec<_>>()
+        };
+        let (by_two, at_once) = (ids(list(2)), ids(list(100_000)));
+        assert!(at_once.len() > 2, "{order:?}: {}", at_once.len());
+        assert_eq!(by_two, at_once, "{order:?}");
+    }
+    // One payment is due in the data set: every grant made due, most on one day (ties).
+    app.db
+        .write(|conn| {
+            diesel::update(grants::table.filter(grants::due_on.is_null()))
+                .set(grants::due_on.eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 1)))
+                .execute(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("due");
+    for order in PaymentOrder::ALL {
+        let filter = DueFilter {
+            order: *order,
+            ..DueFilter::default()
+        };
+        let list = |size| {
+            paged(&app, size, |conn, after, limit| {
+                simpa_persistence::grants::due(conn, &filter, after, limit)
+            })
+        };
+        let (by_two, at_once) = (list(2), list(100_000));
+        assert!(at_once.len() > 2, "{order:?}: {}", at_once.len());
+        assert_eq!(by_two, at_once, "{order:?}");
+        let granted: Vec<i64> = at_once.iter().map(|d| d.cents).collect();
+        if *order == PaymentOrder::LargestGrant {
+            assert!(granted.is_sorted_by(|a, b| a >= b));
+        }
+    }
+}
+
 fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
     let app = TestApp::start(backend);
     load(&app);
@@ -456,6 +587,7 @@ fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
 }
 
 on_both_backends!(
+    every_order_of_the_agents_lists_pages_through_the_data_set,
     the_generated_grants_are_paid_as_their_rules_say,
     the_generated_data_set_follows_the_rules_and_loads_once,
     the_generated_juries_rank_within_their_envelopes,

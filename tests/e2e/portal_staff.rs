@@ -109,17 +109,7 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         vec![older.clone()]
     );
     // The list as filtered, downloaded: CSV for spreadsheets, and an XLSX workbook.
-    let download = |browser: &Browser, path: &str| {
-        let answer = browser.http.get(app.url(path)).send().expect("an answer");
-        let status = answer.status().as_u16();
-        let media = answer
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (status, media, answer.bytes().expect("a body").to_vec())
-    };
+    let download = |browser: &Browser, path: &str| download(browser, app, path);
     let (status, media, csv) = download(&bureau, "/agents/demandes.csv?en_retard=oui");
     assert_eq!((status, media.as_str()), (200, "text/csv; charset=utf-8"));
     let csv = String::from_utf8(csv).expect("UTF-8");
@@ -143,15 +133,7 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         media,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    let mut workbook = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("a workbook");
-    let mut sheet = String::new();
-    std::io::Read::read_to_string(
-        &mut workbook
-            .by_name("xl/worksheets/sheet1.xml")
-            .expect("its sheet"),
-        &mut sheet,
-    )
-    .expect("XML");
+    let sheet = sheet_of(xlsx);
     assert_eq!(
         sheet.matches("<row ").count(),
         3,
@@ -263,6 +245,209 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
         location.is_some_and(|l| l.contains("/connexion?retour=%2Fagents%2Fdemandes%2F")),
         "to sign in"
     );
+}
+
+/// The file at `path` as `browser` downloads it: its status, media type and bytes.
+fn download(browser: &Browser, app: &TestApp, path: &str) -> (u16, String, Vec<u8>) {
+    let answer = browser.http.get(app.url(path)).send().expect("an answer");
+    let status = answer.status().as_u16();
+    let media = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, media, answer.bytes().expect("a body").to_vec())
+}
+
+/// The lines of the CSV file at `path` as `browser` downloads it (asserting it is one).
+fn csv_lines(browser: &Browser, app: &TestApp, path: &str) -> Vec<String> {
+    let (status, media, bytes) = download(browser, app, path);
+    assert_eq!(
+        (status, media.as_str()),
+        (200, "text/csv; charset=utf-8"),
+        "{path}"
+    );
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    text.lines().map(str::to_owned).collect()
+}
+
+/// The XML of the one sheet of an XLSX workbook.
+fn sheet_of(xlsx: Vec<u8>) -> String {
+    let mut workbook = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("a workbook");
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut workbook
+            .by_name("xl/worksheets/sheet1.xml")
+            .expect("its sheet"),
+        &mut sheet,
+    )
+    .expect("XML");
+    sheet
+}
+
+/// Where `needle` first shows in `page`, which must show it.
+fn at(page: &str, needle: &str) -> usize {
+    page.find(needle)
+        .unwrap_or_else(|| panic!("{needle} in {page}"))
+}
+
+/// The associations and the documents to review, like the requests: filtered, ordered, their
+/// filters saved, downloaded as CSV and XLSX; a wrong day said at its field; and none of it
+/// for whom may not read the list.
+fn agents_filter_order_and_download_every_list(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let (president, _) = ready_association(app, 1);
+    app.clock.advance(TimeDelta::days(2));
+    ready_association(app, 2);
+    let bureau = browser_of(app, "bureau@ville.test");
+    let read_ok = |path: &str| {
+        let (status, page) = read(&bureau, app, path);
+        assert_eq!(status, 200, "{path}: {page}");
+        page
+    };
+    // The associations: by name, or the last registered first.
+    let (first, second) = (
+        "<h2 class=\"govuk-summary-card__title simpa-breakable\">Association 1",
+        "<h2 class=\"govuk-summary-card__title simpa-breakable\">Association 2",
+    );
+    let page = read_ok("/agents/associations");
+    assert!(at(&page, first) < at(&page, second), "by name: {page}");
+    let page = read_ok("/agents/associations?tri=recentes");
+    assert!(
+        at(&page, second) < at(&page, first),
+        "the last first: {page}"
+    );
+    assert!(
+        page.contains("<option value=\"recentes\" selected>"),
+        "{page}"
+    );
+    let lines = csv_lines(&bureau, app, "/agents/associations.csv?q=Association+2");
+    assert_eq!(lines.len(), 2, "a header and one: {lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "Nom;Sigle;RNA;SIRET;Adresse du siège;Arrondissement;Secteurs;Inscrite le"
+        ),
+        "{lines:?}"
+    );
+    assert!(lines[1].starts_with("Association 2;"), "{lines:?}");
+    let (status, _, xlsx) = download(&bureau, app, "/agents/associations.xlsx?tri=recentes");
+    assert_eq!(status, 200);
+    let sheet = sheet_of(xlsx);
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        3,
+        "a header and both: {sheet}"
+    );
+
+    // The documents to review: by kind, the last filed first, by day filed.
+    let page = read_ok("/agents/pieces");
+    let (statuts_1, statuts_2) = ("Statuts · Association 1", "Statuts · Association 2");
+    assert!(
+        at(&page, statuts_1) < at(&page, statuts_2),
+        "the longest waiting first"
+    );
+    let page = read_ok("/agents/pieces?tri=recentes&piece=statuts");
+    assert!(
+        at(&page, statuts_2) < at(&page, statuts_1),
+        "the last first: {page}"
+    );
+    assert_eq!(
+        page.matches("<h2 class=\"govuk-summary-card__title simpa-breakable\">")
+            .count(),
+        2,
+        "the statutes only: {page}"
+    );
+    let today = app.today();
+    let page = read_ok(&format!("/agents/pieces?piece=statuts&depose_du={today}"));
+    assert!(
+        page.contains(statuts_2) && !page.contains(statuts_1),
+        "filed today: {page}"
+    );
+    let (status, page) = read(&bureau, app, "/agents/pieces?depose_du=hier");
+    assert_eq!(status, 422, "{page}");
+    assert!(shown(&page).contains("href=\"#depose_du\""), "{page}");
+    let lines = csv_lines(&bureau, app, "/agents/pieces.csv?piece=statuts");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].starts_with("Pièce;Association;Arrondissement;Fichier;Déposée le"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("Statuts;Association 1;") && lines[1].contains(";statuts.pdf;"),
+        "{lines:?}"
+    );
+
+    // A filter of the documents saved: it shows on their list, not on the requests'.
+    let save = |fields: &[(&str, &str)]| {
+        let csrf = csrf_of(&bureau, app, "/compte");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        bureau.submit(&app.url("/agents/filtres"), &form, Some(&app.base))
+    };
+    let saved = save(&[
+        ("liste", "pieces"),
+        ("nom", "Statuts"),
+        ("partage", ""),
+        ("requete", "piece=statuts&tri=recentes"),
+    ]);
+    assert_eq!(
+        saved.location,
+        Some(app.url("/agents/pieces?piece=statuts&tri=recentes&fait=filtre")),
+        "{}",
+        saved.body
+    );
+    let page = read_ok("/agents/pieces?fait=filtre");
+    assert!(
+        page.contains("Filtre enregistré")
+            && page.contains("href=\"/agents/pieces?piece=statuts&amp;tri=recentes\">Statuts</a>"),
+        "{page}"
+    );
+    assert!(!read_ok("/agents/demandes").contains(">Statuts</a>"));
+    // Refused, the list comes back with the form's error and the criteria.
+    let refused = save(&[
+        ("liste", "associations"),
+        ("nom", " "),
+        ("partage", ""),
+        ("requete", "q=Association"),
+    ]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = shown(&refused.body);
+    assert!(
+        body.contains("href=\"#nom\"")
+            && body.contains("<h1 class=\"govuk-heading-l\">Associations</h1>"),
+        "{body}"
+    );
+    let filter_id = page
+        .split("/agents/filtres/")
+        .nth(1)
+        .map(|rest| rest[..36].to_owned())
+        .expect("its delete form");
+    let csrf = csrf_of(&bureau, app, "/compte");
+    let deleted = bureau.submit(
+        &app.url(&format!("/agents/filtres/{filter_id}/suppression")),
+        &[("csrf", csrf.as_str()), ("liste", "pieces")],
+        Some(&app.base),
+    );
+    assert_eq!(
+        deleted.location,
+        Some(app.url("/agents/pieces?fait=filtre-supprime"))
+    );
+
+    // None of it for whom may not read the list: not found, as the API answers.
+    let member = browser_of(app, &president.email);
+    let dac = browser_of(app, "dac@ville.test");
+    for (who, browser, path) in [
+        ("a member", &member, "/agents/associations.csv"),
+        ("a member", &member, "/agents/pieces.xlsx"),
+        ("a member", &member, "/agents/versements.csv"),
+        ("a member", &member, "/agents/comptes-rendus.csv"),
+        ("a direction", &dac, "/agents/pieces.csv"),
+        ("a direction", &dac, "/agents/versements.xlsx"),
+    ] {
+        assert_eq!(download(browser, app, path).0, 404, "{who}: {path}");
+    }
 }
 
 /// An action's form on the agents' page of `request`, sent by `browser` with `fields` (each
@@ -582,6 +767,16 @@ fn agents_review_a_final_report_from_the_request_s_page(backend: Backend) {
             && reports.contains("à examiner"),
         "{reports}"
     );
+    let lines = csv_lines(&dac, app, "/agents/comptes-rendus.csv");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with(";Suivie par;Compte rendu déposé le"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].ends_with(&app.today().format(";%d/%m/%Y").to_string()),
+        "{lines:?}"
+    );
     let ddct = browser_of(app, "ddct@ville.test");
     let (status, theirs) = read(&ddct, app, "/agents/comptes-rendus");
     assert_eq!(status, 200);
@@ -778,6 +973,33 @@ fn finance_records_the_payments_due(backend: Backend) {
         page.contains(&format!("<strong>{}</strong> depuis le", euros(2_000_000))),
         "{page}"
     );
+    // Filtered by campaign, district or day due; downloaded.
+    let elsewhere = "/agents/versements?campagne=01890000-0000-7000-8000-000000000000";
+    assert!(
+        read(&finance, app, elsewhere)
+            .1
+            .contains("parmi ceux que ces critères retiennent")
+    );
+    let lines = csv_lines(
+        &finance,
+        app,
+        &format!(
+            "/agents/versements.csv?campagne={}&tri=montant",
+            campaign["id"].as_str().expect("id")
+        ),
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        "Numéro;Association;Subvention;Déjà versé;Reste dû;Échéance;Jours de retard"
+    );
+    assert!(
+        lines[1].contains(";Association 1;20000,00;0,00;20000,00;"),
+        "{lines:?}"
+    );
+    let (status, page) = read(&finance, app, "/agents/versements?au=31/02/2027");
+    assert_eq!(status, 422, "{page}");
+    assert!(shown(&page).contains("href=\"#au\""), "{page}");
     let (_, home) = read(&finance, app, "/agents");
     assert!(home.contains("href=\"/agents/versements\""), "{home}");
     assert!(
@@ -1316,6 +1538,7 @@ fn agents_save_a_list_s_filter_and_share_it_with_their_service(backend: Backend)
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     let (president, large) = submitted_asking(app, 1, &campaign, 2_000_000);
+    app.clock.advance(TimeDelta::minutes(1));
     let (_, small) = submitted_asking(app, 2, &campaign, 500_000);
     app.staff(&city.admin, "bureau2@ville.test", json!({"kind": "bureau"}));
     let bureau = browser_of(app, "bureau@ville.test");
@@ -1333,6 +1556,22 @@ fn agents_save_a_list_s_filter_and_share_it_with_their_service(backend: Backend)
     let (status, found, _) = listed(&bureau, &format!("depose_du={today}&depose_au={today}"));
     assert_eq!((status, found), (200, vec![true, true]));
     assert_eq!(listed(&bureau, "depose_au=2026-01-01").1, [false, false]);
+    // Ordered: the latest first, or the oldest, or by the amount asked either way.
+    for (order, first, then) in [
+        ("", &small, &large),
+        ("tri=anciennes", &large, &small),
+        ("tri=montant_decroissant", &large, &small),
+        ("tri=montant_croissant", &small, &large),
+        ("tri=attente", &large, &small),
+    ] {
+        let (status, _, page) = listed(&bureau, order);
+        assert_eq!(status, 200, "{page}");
+        let (first, then) = (
+            at(&page, &format!("/agents/demandes/{first}\"")),
+            at(&page, &format!("/agents/demandes/{then}\"")),
+        );
+        assert!(first < then, "{order}: {page}");
+    }
     let (status, found, page) = listed(&bureau, "montant_min=dix");
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("href=\"#montant_min\""), "{page}");
@@ -1666,6 +1905,7 @@ fn finance_sets_a_grant_s_schedule(backend: Backend) {
 }
 
 on_both_backends!(
+    agents_filter_order_and_download_every_list,
     finance_sets_a_grant_s_schedule,
     agents_read_the_indicators_as_charts,
     agents_save_a_list_s_filter_and_share_it_with_their_service,

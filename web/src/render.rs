@@ -89,7 +89,6 @@ pub const FILES: &[(&str, &str)] = templates!(
     "admin_outbox.html",
     "admin_audit.html",
     "staff_grant.html",
-    "staff_reports.html",
     "staff_macros.html",
 );
 

@@ -382,6 +382,7 @@ pub async fn list_associations(
         text: query.q,
         district: query.district.map(DistrictNumber),
         sector: query.sector,
+        ..AssociationFilter::default()
     };
     let page = state
         .read(move |conn| app::list(conn, caller.0, &filter, after.as_ref(), limit))

@@ -18,7 +18,7 @@ use simpa_app::grants::{self as app, Payment, ReadableGrant, RepaymentOrder, agr
 use simpa_domain::DomainError;
 use simpa_domain::funding::{self, Installment, days_late};
 use simpa_domain::ids::RequestId;
-use simpa_persistence::grants::{self};
+use simpa_persistence::grants::{self, DueFilter};
 use simpa_persistence::{DbConnection, StoreResult, associations, deliberations};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -373,8 +373,11 @@ pub async fn payments_due(
     let today = state.today();
     let page = state
         .read(move |conn| {
-            let before = query.overdue.unwrap_or(false).then_some(today);
-            app::payments_due(conn, caller.0, before, after.as_ref(), limit)
+            let filter = DueFilter {
+                due_before: query.overdue.unwrap_or(false).then_some(today),
+                ..DueFilter::default()
+            };
+            app::payments_due(conn, caller.0, &filter, after.as_ref(), limit)
         })
         .await?;
     Ok(

@@ -88,6 +88,7 @@ impl RequestQuery {
             overdue_at: self.overdue.filter(|o| *o).map(|_| now),
             text: self.q.clone(),
             followed_by: None,
+            ..RequestFilter::default()
         })
     }
 }

@@ -9,6 +9,7 @@ mod final_report;
 mod grant;
 mod home;
 mod jury;
+mod listing;
 mod open_data;
 mod request_steps;
 mod requests;
@@ -16,6 +17,7 @@ mod sign_in;
 mod sign_up;
 mod staff;
 mod staff_actions;
+mod staff_associations;
 mod staff_bulk;
 mod staff_campaigns;
 mod staff_dashboard;
@@ -41,8 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::work)
         .service(staff_bulk::act_on_many)
         .service(staff_list::request_list)
-        .service(staff::association_list)
-        .service(staff::reports_to_review)
+        .service(staff_associations::association_list)
+        .service(staff_associations::association_export)
+        .service(staff_list::report_list)
+        .service(staff_list::report_export)
         .service(staff_list::request_export)
         .service(staff::request_file)
         .service(staff_actions::act)
@@ -51,8 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_follow_up::assign)
         .service(staff_follow_up::follow)
         .service(staff_documents::documents_to_review)
+        .service(staff_documents::documents_export)
         .service(staff_documents::review)
         .service(staff_payments::payments_due)
+        .service(staff_payments::payments_export)
         .service(staff_payments::record_payment)
         .service(staff_payments::repayments)
         .service(staff_payments::settle)

@@ -21,14 +21,13 @@ use simpa_app::tracking::{HistoryCheck, check_history};
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::final_report::ReportStatus;
-use simpa_domain::ids::{DistrictNumber, RequestId};
+use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Action};
 use simpa_domain::reference::Direction;
 use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
-use simpa_persistence::associations::AssociationFilter;
 use simpa_persistence::requests::RequestFilter;
 use uuid::Uuid;
 
@@ -104,131 +103,6 @@ pub(super) const PAGE: usize = 50;
 /// A filter's field as chosen: `None` when left empty.
 pub(super) fn chosen(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// The final reports waiting for the agent's review, the longest waiting first, each leading
-/// to its request's page, where it is read and reviewed.
-#[get("/agents/comptes-rendus")]
-pub async fn reports_to_review(
-    portal: web::Data<Portal>,
-    visitor: Visitor,
-    query: web::Query<PageQuery>,
-) -> HttpResponse {
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
-    let found = portal
-        .runtime
-        .read(move |conn| {
-            let (actor, page) = final_reports::to_review(conn, subject, after.as_ref(), PAGE)?;
-            let next = page.next.as_ref().map(simpa_app::cursor::encode);
-            let (requests, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
-            let summaries = requests::summaries(conn, &actor, requests, now)?;
-            Ok((summaries, filed, next))
-        })
-        .await;
-    let (summaries, filed, next) = match found {
-        Ok(found) => found,
-        Err(error) => return unless_hidden(&portal, error),
-    };
-    let items: Vec<Value> = summaries
-        .iter()
-        .zip(filed)
-        .map(|(s, at)| context! { report_filed_on => city_date(&portal, at), ..work_item(&portal, s, now) })
-        .collect();
-    let data = context! {
-        items => items,
-        next => next.map(|n| format!("/agents/comptes-rendus?apres={n}")),
-        first => query.apres.as_ref().map(|_| "/agents/comptes-rendus"),
-    };
-    Page::new("staff_reports.html", data)
-        .visitor(&visitor)
-        .answer(&portal)
-}
-
-/// A list's page: where it starts.
-#[derive(Deserialize)]
-pub struct PageQuery {
-    apres: Option<String>,
-}
-
-/// The associations the city knows, searched by words of their name (or acronym, RNA, SIRET)
-/// and by district, fifty a page in name order; each leads to its requests.
-#[get("/agents/associations")]
-pub async fn association_list(
-    portal: web::Data<Portal>,
-    visitor: Visitor,
-    query: web::Query<AssociationQuery>,
-) -> HttpResponse {
-    let query = query.into_inner();
-    let subject = visitor.subject();
-    let filter = AssociationFilter {
-        text: chosen(&query.q).map(str::to_owned),
-        district: chosen(&query.arrondissement)
-            .and_then(|d| d.parse::<i32>().ok())
-            .filter(|d| DistrictNumber::PARIS.contains(d))
-            .map(DistrictNumber),
-        sector: None,
-    };
-    let after = query.apres.as_deref().and_then(simpa_app::cursor::decode);
-    let found = portal
-        .runtime
-        .read(move |conn| {
-            simpa_app::associations::list(conn, subject, &filter, after.as_ref(), PAGE)
-        })
-        .await;
-    let page = match found {
-        Ok(page) => page,
-        Err(error) => return unless_hidden(&portal, error),
-    };
-    let address = |after: Option<&str>| {
-        let kept: Vec<(&str, &str)> = [
-            ("q", chosen(&query.q)),
-            ("arrondissement", chosen(&query.arrondissement)),
-            ("apres", after),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-        format!(
-            "/agents/associations?{}",
-            serde_urlencoded::to_string(kept).unwrap_or_default()
-        )
-    };
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|a| {
-            let p = &a.profile;
-            context! {
-                id => a.id.to_string(),
-                name => p.name,
-                acronym => p.acronym,
-                rna => p.rna.as_ref().map(|r| r.to_string()),
-                siret => p.siret.as_ref().map(|s| s.to_string()),
-                place => format!("{} {}", p.address.postal_code, p.address.city),
-                district => a.district.map(|d| format!("{} arrondissement", ordinal(d))),
-            }
-        })
-        .collect();
-    let data = context! {
-        items => items,
-        q => query.q.clone().unwrap_or_default(),
-        chosen => query.arrondissement.clone(),
-        districts => DistrictNumber::PARIS.map(|n| context! { code => n.to_string(), label => format!("{} arrondissement", ordinal(DistrictNumber(n))) }).collect::<Vec<_>>(),
-        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
-        first => query.apres.as_ref().map(|_| address(None)),
-    };
-    Page::new("staff_associations.html", data)
-        .visitor(&visitor)
-        .answer(&portal)
-}
-
-/// The associations' list as the agent searches it.
-#[derive(Deserialize)]
-pub struct AssociationQuery {
-    q: Option<String>,
-    arrondissement: Option<String>,
-    apres: Option<String>,
 }
 
 /// A request of the worklist: what it is, whose, where it stands, since when, and its deadline.

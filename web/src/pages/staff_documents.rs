@@ -1,30 +1,86 @@
 //! The documents the city checks (`/agents/pieces`): every version filed and waiting for its
-//! review, the longest waiting first (every association's for the bureau, its district's for a
-//! town hall), each with its file to open and the buttons that accept it or refuse it with a
-//! reason the association reads.
+//! review (every association's for the bureau, its district's for a town hall), filtered by
+//! kind, district and day filed, the longest waiting first or the last filed first, each with
+//! its file to open and the buttons that accept it or refuse it with a reason the association
+//! reads; with the filters saved for the list, and the list as a spreadsheet.
 
+use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::staff::chosen;
 use super::typed::{Typed, field};
 use crate::Portal;
 use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
+use crate::exports::{Cell, Spreadsheet};
 use crate::forms::{errors_page, form_page, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono_tz::Tz;
 use minijinja::{Value, context};
 use serde::Deserialize;
-use simpa_app::documents;
+use simpa_app::{documents, saved_filters};
 use simpa_domain::FieldError;
-use simpa_domain::document::ReviewState;
+use simpa_domain::document::{DocumentKind, ReviewState};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
+use simpa_domain::listing::DocumentOrder;
+use simpa_domain::saved_filter::FilteredList;
+use simpa_persistence::documents::WaitingFilter;
 use uuid::Uuid;
 
 /// How many documents the page lists at once.
 const SHOWN: usize = 50;
 
-#[derive(Deserialize)]
+/// The documents to review as the agent filters and orders them.
+#[derive(Deserialize, Default)]
 pub struct ReviewedQuery {
+    /// One kind of document (its code).
+    piece: Option<String>,
+    arrondissement: Option<String>,
+    /// Filed from and up to these days (city time), as typed.
+    depose_du: Option<String>,
+    depose_au: Option<String>,
+    tri: Option<String>,
+    /// What was just done: a review (its state's code), a filter saved or deleted.
     fait: Option<String>,
     apres: Option<String>,
+}
+
+impl ReviewedQuery {
+    /// The filter it asks for, and the days typed wrong, said at their fields.
+    fn filter(&self, timezone: Tz) -> (WaitingFilter, Vec<FieldError>) {
+        let mut errors = vec![];
+        let filter = WaitingFilter {
+            kind: chosen(&self.piece).map(str::to_owned),
+            district: listing::district(&self.arrondissement),
+            filed_from: listing::day_start(
+                "depose_du",
+                &self.depose_du,
+                false,
+                timezone,
+                &mut errors,
+            ),
+            filed_until: listing::day_start(
+                "depose_au",
+                &self.depose_au,
+                true,
+                timezone,
+                &mut errors,
+            ),
+            order: chosen(&self.tri)
+                .and_then(DocumentOrder::from_code)
+                .unwrap_or_default(),
+        };
+        (filter, errors)
+    }
+
+    fn criteria(&self) -> [(&'static str, &Option<String>); 5] {
+        [
+            ("piece", &self.piece),
+            ("arrondissement", &self.arrondissement),
+            ("depose_du", &self.depose_du),
+            ("depose_au", &self.depose_au),
+            ("tri", &self.tri),
+        ]
+    }
 }
 
 /// The documents waiting for the agent's review.
@@ -35,32 +91,41 @@ pub async fn documents_to_review(
     visitor: Visitor,
     query: web::Query<ReviewedQuery>,
 ) -> HttpResponse {
-    let done = query.fait.as_deref().and_then(ReviewState::from_code);
-    let after = query.apres.clone();
-    review_page(&portal, &req, &visitor, after, done, None).await
+    let query = query.into_inner();
+    let done = match query.fait.as_deref().and_then(ReviewState::from_code) {
+        Some(state) => Some(format!(
+            "Pièce {}e. L'association le voit sur la page de ses documents.",
+            state.label().to_lowercase()
+        )),
+        None => listing::filter_done(query.fait.as_deref()).map(str::to_owned),
+    };
+    review_page(&portal, &req, &visitor, &query, done.as_deref(), None).await
 }
 
-/// The page of documents to review, after a review `done`, or with a refusal's `errors`
-/// (and what was typed) at its document's form.
-async fn review_page(
+/// The page of documents to review as `query` filters it, after `done`, or with a form's
+/// `errors` (and what was typed): a refusal's at its document, a filter's saving.
+pub(super) async fn review_page(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
-    after: Option<String>,
-    done: Option<ReviewState>,
+    query: &ReviewedQuery,
+    done: Option<&str>,
     refused: Option<(Vec<FieldError>, Typed)>,
 ) -> HttpResponse {
     let subject = visitor.subject();
-    let from = after.as_deref().and_then(simpa_app::cursor::decode);
+    let (filter, mut errors) = query.filter(portal.runtime.timezone);
+    let from = query.apres.as_deref().and_then(simpa_app::cursor::decode);
     let found = portal
         .runtime
         .read(move |conn| {
-            let page = documents::to_review(conn, subject, from.as_ref(), SHOWN)?;
+            let page = documents::to_review(conn, subject, &filter, from.as_ref(), SHOWN)?;
             let kinds = documents::kinds(conn, subject)?;
-            Ok((page, kinds))
+            let directions = simpa_app::reference::directions(conn, subject)?;
+            let saved = saved_filters::visible(conn, subject, FilteredList::Documents)?;
+            Ok((page, kinds, directions, saved))
         })
         .await;
-    let (page, kinds) = match found {
+    let (page, kinds, directions, (saved, services)) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
@@ -69,15 +134,11 @@ async fn review_page(
         .iter()
         .map(|w| {
             let v = &w.version;
-            let label = kinds
-                .iter()
-                .find(|k| k.code == v.kind_code)
-                .map_or(v.kind_code.as_str(), |k| k.label.as_str());
             context! {
                 id => v.facts.id.to_string(),
                 association_id => v.association_id.to_string(),
                 association => w.association_name,
-                kind => label,
+                kind => kind_label(&kinds, &v.kind_code),
                 filed_on => city_date(portal, v.facts.filed_at),
                 fiscal_year => v.facts.fiscal_year,
                 valid_until => v.facts.valid_until.map(simpa_domain::wording::long_french_date),
@@ -86,16 +147,113 @@ async fn review_page(
             }
         })
         .collect();
-    let (errors, typed) = refused.unwrap_or_default();
+    let (refusal, typed) = refused.unwrap_or_default();
+    errors.extend(refusal);
+    let path = listing::path(FilteredList::Documents);
+    let address = |after: Option<&str>| listing::address(path, &query.criteria(), after);
     let data = context! {
         items => items,
-        done => done.map(|d| d.label()),
-        next => page.next.as_ref().map(|n| format!("/agents/pieces?apres={}", simpa_app::cursor::encode(n))),
-        first => after.map(|_| "/agents/pieces"),
-        typed => typed,
+        done => done,
+        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
+        first => query.apres.as_ref().map(|_| address(None)),
+        csv => listing::address(&format!("{path}.csv"), &query.criteria(), None),
+        xlsx => listing::address(&format!("{path}.xlsx"), &query.criteria(), None),
+        kinds => kinds.iter().map(|k| context! { code => k.code, label => k.label }).collect::<Vec<_>>(),
+        districts => listing::districts(),
+        orders => listing::orders(DocumentOrder::ALL, DocumentOrder::code, DocumentOrder::label),
+        chosen => context! {
+            piece => query.piece, arrondissement => query.arrondissement, tri => query.tri,
+            depose_du => listing::typed_day(&query.depose_du),
+            depose_au => listing::typed_day(&query.depose_au),
+        },
+        typed => typed.clone(),
+        saved => Saved {
+            list: FilteredList::Documents,
+            filters: &saved,
+            services: &services,
+            directions: &directions,
+            me: subject,
+            criteria: listing::criteria_query(&query.criteria()),
+            typed,
+        }.shown(),
     };
     let page = errors_page("staff_documents.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
+}
+
+/// A kind of document, named.
+fn kind_label<'a>(kinds: &'a [DocumentKind], code: &'a str) -> &'a str {
+    kinds
+        .iter()
+        .find(|k| k.code == code)
+        .map_or(code, |k| k.label.as_str())
+}
+
+/// The columns of the documents to review as a spreadsheet.
+const COLUMNS: &[&str] = &[
+    "Pièce",
+    "Association",
+    "Arrondissement",
+    "Fichier",
+    "Déposée le",
+    "Exercice",
+    "Valable jusqu'au",
+    "Titulaire du compte",
+];
+
+/// The documents to review as filtered and ordered, every page of them, as a spreadsheet.
+#[get("/agents/pieces.{format:(csv|xlsx)}")]
+pub async fn documents_export(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    query: web::Query<ReviewedQuery>,
+) -> HttpResponse {
+    let format = Spreadsheet::of_extension(&path);
+    let (subject, tz) = (visitor.subject(), portal.runtime.timezone);
+    let (filter, _) = query.filter(tz);
+    let names = ("pieces", "Pièces à vérifier");
+    listing::download(&portal, format, names, COLUMNS, move |conn, sheet| {
+        let kinds = documents::kinds(conn, subject)?;
+        let (mut after, mut written) = (None, 0);
+        loop {
+            let page = documents::to_review(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
+            for w in &page.items {
+                let v = &w.version;
+                sheet.row(&[
+                    Cell::Text(kind_label(&kinds, &v.kind_code).to_owned()),
+                    Cell::Text(w.association_name.clone()),
+                    Cell::Text(w.district.map(|d| d.0.to_string()).unwrap_or_default()),
+                    Cell::Text(
+                        v.file
+                            .as_ref()
+                            .map(|f| f.file_name.clone())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Day(Some(v.facts.filed_at.with_timezone(&tz).date_naive())),
+                    Cell::Text(
+                        v.facts
+                            .fiscal_year
+                            .map(|y| y.to_string())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Day(v.facts.valid_until),
+                    Cell::Text(
+                        v.bank
+                            .as_ref()
+                            .map(|b| b.account_holder.clone())
+                            .unwrap_or_default(),
+                    ),
+                ]);
+            }
+            written += EXPORT_PAGE;
+            match page.next {
+                Some(next) if written < EXPORTED => after = Some(next),
+                _ => return Ok(()),
+            }
+        }
+    })
+    .await
 }
 
 /// A document accepted, or refused with the reason the association reads.
@@ -133,7 +291,8 @@ pub async fn review(
         Ok(_) => see_other(&format!("/agents/pieces?fait={}", decision.code())),
         Err(error) => match refused_at(&error, |_| reason_field.clone(), &reason_field) {
             Some(errors) => {
-                review_page(&portal, &req, &visitor, None, None, Some((errors, typed))).await
+                let query = ReviewedQuery::default();
+                review_page(&portal, &req, &visitor, &query, None, Some((errors, typed))).await
             }
             None => unless_hidden(&portal, error),
         },

@@ -2,20 +2,30 @@
 //! list it filters, kept for the agent or shared with one of their services, and deleted by
 //! its author.
 
-use super::staff_list::{ListQuery, list_page};
+use super::listing;
+use super::staff_list::Listing;
 use super::typed::{Typed, field};
+use super::{staff_associations, staff_documents, staff_list, staff_payments};
 use crate::Portal;
 use crate::answers::{see_other, unless_hidden};
 use crate::csrf::Posted;
 use crate::forms::refused_at;
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::de::DeserializeOwned;
 use simpa_app::saved_filters::{self, NewSavedFilter};
+use simpa_domain::FieldError;
 use simpa_domain::saved_filter::{FilteredList, Service};
 use uuid::Uuid;
 
-/// The list's filter (`requete`, as its address says it) saved under its name (`nom`), shared
-/// with a service of the agent's (`partage`) or kept for them; the list it filters next.
+/// The list a form names (`liste`), the requests' when it names none.
+fn list_of(form: &Typed) -> FilteredList {
+    FilteredList::from_code(field(form, "liste")).unwrap_or(FilteredList::Requests)
+}
+
+/// The criteria of a list (`requete`, as its address says it) saved under their name (`nom`),
+/// shared with a service of the agent's (`partage`) or kept for them; the list they filter
+/// next.
 #[post("/agents/filtres")]
 pub async fn save(
     portal: web::Data<Portal>,
@@ -23,9 +33,9 @@ pub async fn save(
     visitor: Visitor,
     Posted(form): Posted<Typed>,
 ) -> HttpResponse {
-    let query = field(&form, "requete").to_owned();
+    let (list, query) = (list_of(&form), field(&form, "requete").to_owned());
     let filter = NewSavedFilter {
-        list: FilteredList::Requests,
+        list,
         name: field(&form, "nom").to_owned(),
         query: query.clone(),
         shared_with: Service::parse_key(field(&form, "partage")),
@@ -36,7 +46,7 @@ pub async fn save(
         .write(move |conn| saved_filters::save(conn, subject, filter, now))
         .await;
     match saved {
-        Ok(_) => see_other(&format!("/agents/demandes?{query}&fait=filtre")),
+        Ok(_) => see_other(&format!("{}?{query}&fait=filtre", listing::path(list))),
         Err(error) => {
             let at = |rule: &str| match rule {
                 "shared_with" => "partage".to_owned(),
@@ -44,8 +54,7 @@ pub async fn save(
             };
             match refused_at(&error, at, "nom") {
                 Some(errors) => {
-                    let list: ListQuery = serde_urlencoded::from_str(&query).unwrap_or_default();
-                    list_page(&portal, &req, &visitor, &list, None, Some((errors, form))).await
+                    list_again(&portal, &req, &visitor, list, &query, errors, form).await
                 }
                 None => unless_hidden(&portal, error),
             }
@@ -53,13 +62,53 @@ pub async fn save(
     }
 }
 
-/// One of the agent's own filters deleted.
+/// The list filtered by `query` again, with the form that saves it refused.
+async fn list_again(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    list: FilteredList,
+    query: &str,
+    errors: Vec<FieldError>,
+    form: Typed,
+) -> HttpResponse {
+    let refused = Some((errors, form));
+    match list {
+        FilteredList::Requests | FilteredList::Reports => {
+            let listing = match list {
+                FilteredList::Reports => Listing::Reports,
+                _ => Listing::Requests,
+            };
+            let query = parsed(query);
+            staff_list::list_page(portal, req, visitor, listing, &query, None, refused).await
+        }
+        FilteredList::Associations => {
+            let query = parsed(query);
+            staff_associations::list_page(portal, req, visitor, &query, None, refused).await
+        }
+        FilteredList::Documents => {
+            let query = parsed(query);
+            staff_documents::review_page(portal, req, visitor, &query, None, refused).await
+        }
+        FilteredList::Payments => {
+            let query = parsed(query);
+            staff_payments::due_page(portal, req, visitor, &query, None, refused).await
+        }
+    }
+}
+
+/// A list's criteria as its address says them; none when they do not read.
+fn parsed<T: DeserializeOwned + Default>(query: &str) -> T {
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
+/// One of the agent's own filters deleted; back to the list it filtered.
 #[post("/agents/filtres/{id}/suppression")]
 pub async fn delete(
     portal: web::Data<Portal>,
     visitor: Visitor,
     path: web::Path<Uuid>,
-    Posted(_): Posted<Typed>,
+    Posted(form): Posted<Typed>,
 ) -> HttpResponse {
     let (id, subject) = (path.into_inner(), visitor.subject());
     match portal
@@ -67,7 +116,10 @@ pub async fn delete(
         .write(move |conn| saved_filters::delete(conn, subject, id))
         .await
     {
-        Ok(()) => see_other("/agents/demandes?fait=filtre-supprime"),
+        Ok(()) => see_other(&format!(
+            "{}?fait=filtre-supprime",
+            listing::path(list_of(&form))
+        )),
         Err(error) => unless_hidden(&portal, error),
     }
 }

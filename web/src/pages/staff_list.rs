@@ -1,37 +1,39 @@
-//! The list of requests for the city's agents (`/agents/demandes`): every request they may
-//! read, filtered (words or number, state, campaign, direction, district, sector, amount,
-//! days of submission, lateness, those they follow), a page at a time, with the filters they
-//! saved or their services share, the actions they may take on a selection, and the whole
-//! list as a spreadsheet.
+//! The lists of requests for the city's agents: every request they may read
+//! (`/agents/demandes`), and the final reports waiting for their review
+//! (`/agents/comptes-rendus`); filtered (words or number, state, campaign, direction,
+//! district, sector, amount, days of submission, lateness, those they follow), ordered, a page
+//! at a time, with the filters they saved or their services share, the actions they may take
+//! on a selection, and the whole list as a spreadsheet.
 
+use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
 use super::staff::{PAGE, chosen, named, work_item};
-use super::typed::{self, Typed};
+use super::typed::Typed;
 use crate::Portal;
-use crate::answers::unless_hidden;
-use crate::exports::{self, Cell, Table};
+use crate::answers::{city_date, unless_hidden};
+use crate::exports::{Cell, Spreadsheet};
 use crate::forms::{errors_page, field_error, form_page};
 use crate::session::Visitor;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use minijinja::{Value, context};
+use chrono_tz::Tz;
+use minijinja::context;
 use serde::Deserialize;
 use simpa_app::access::require;
+use simpa_app::final_reports;
 use simpa_app::requests::{self, Summary};
 use simpa_app::saved_filters;
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason};
-use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
+use simpa_domain::ids::{AssociationId, CampaignId, DirectionId};
+use simpa_domain::life::StoredRequest;
+use simpa_domain::listing::RequestOrder;
 use simpa_domain::money::parse_whole_euros;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{self, Action, Subject};
-use simpa_domain::reference::Direction;
+use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::request::RequestState;
-use simpa_domain::roles::StaffRoleKind;
-use simpa_domain::saved_filter::{FilteredList, Service};
-use simpa_domain::wording::ordinal;
+use simpa_domain::saved_filter::FilteredList;
 use simpa_persistence::requests::RequestFilter;
-use simpa_persistence::saved_filters::SavedFilter;
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult};
 use uuid::Uuid;
 
 /// The actions the list offers on a selection of requests (see `staff_bulk`).
@@ -42,8 +44,71 @@ pub(super) const BULK: &[ActionKind] = &[
     ActionKind::Schedule,
 ];
 
-/// The list of requests' address.
-const LIST: &str = "/agents/demandes";
+/// A request of a list, and when its final report was filed (for the reports to review).
+type Listed = (StoredRequest, Option<DateTime<Utc>>);
+
+/// The two lists of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Listing {
+    /// Every request the agent may read.
+    Requests,
+    /// The granted requests whose final report waits for the agent's review.
+    Reports,
+}
+
+impl Listing {
+    pub(super) fn list(self) -> FilteredList {
+        match self {
+            Listing::Requests => FilteredList::Requests,
+            Listing::Reports => FilteredList::Reports,
+        }
+    }
+
+    fn path(self) -> &'static str {
+        listing::path(self.list())
+    }
+
+    /// A page of the list, with the actor it is shown for.
+    fn page(
+        self,
+        conn: &mut DbConnection,
+        subject: Option<Subject>,
+        filter: &RequestFilter,
+        after: Option<&Keyset>,
+        limit: usize,
+    ) -> StoreResult<(Actor, Page<Listed>)> {
+        let (actor, page) = match self {
+            Listing::Requests => {
+                require(conn, subject, Action::FollowRequests)?;
+                let (actor, page) = requests::list(conn, subject, filter, after, limit)?;
+                let items = page.items.into_iter().map(|r| (r, None)).collect();
+                (
+                    actor,
+                    Page {
+                        items,
+                        next: page.next,
+                    },
+                )
+            }
+            Listing::Reports => {
+                let (actor, page) = final_reports::to_review(conn, subject, filter, after, limit)?;
+                let items = page
+                    .items
+                    .into_iter()
+                    .map(|(r, at)| (r, Some(at)))
+                    .collect();
+                (
+                    actor,
+                    Page {
+                        items,
+                        next: page.next,
+                    },
+                )
+            }
+        };
+        Ok((actor, page))
+    }
+}
 
 /// A list of requests as the agent filters it (every field optional, as the form sends it).
 #[derive(Deserialize, Default)]
@@ -65,6 +130,8 @@ pub struct ListQuery {
     /// Submitted from and up to these days (city time), as typed.
     depose_du: Option<String>,
     depose_au: Option<String>,
+    /// The order (`RequestOrder`'s code).
+    tri: Option<String>,
     /// What was just done (a filter saved or deleted).
     fait: Option<String>,
     /// One association's requests.
@@ -81,7 +148,7 @@ impl ListQuery {
         &self,
         now: DateTime<Utc>,
         me: Option<Subject>,
-        timezone: chrono_tz::Tz,
+        timezone: Tz,
     ) -> (RequestFilter, Vec<FieldError>) {
         let uuid = |v: &Option<String>| chosen(v).and_then(|v| Uuid::parse_str(v).ok());
         let mut errors = vec![];
@@ -95,14 +162,9 @@ impl ListQuery {
             cents("montant_min", &self.montant_min),
             cents("montant_max", &self.montant_max),
         );
-        let mut day = |name: &str, v: &Option<String>, next: bool| {
-            let day = typed::day(chosen(v)?, name, &mut errors)?;
-            let day = if next { day.succ_opt()? } else { day };
-            simpa_app::clock::start_of_day(day, timezone)
-        };
         let (from, until) = (
-            day("depose_du", &self.depose_du, false),
-            day("depose_au", &self.depose_au, true),
+            listing::day_start("depose_du", &self.depose_du, false, timezone, &mut errors),
+            listing::day_start("depose_au", &self.depose_au, true, timezone, &mut errors),
         );
         let filter = RequestFilter {
             states: chosen(&self.etat)
@@ -113,10 +175,7 @@ impl ListQuery {
             association: uuid(&self.association).map(AssociationId::from_uuid),
             instructor: uuid(&self.direction)
                 .map(|d| Instructor::Direction(DirectionId::from_uuid(d))),
-            district: chosen(&self.arrondissement)
-                .and_then(|d| d.parse::<i32>().ok())
-                .filter(|d| DistrictNumber::PARIS.contains(d))
-                .map(DistrictNumber),
+            district: listing::district(&self.arrondissement),
             sector: chosen(&self.secteur).map(str::to_owned),
             min_requested_cents: min,
             max_requested_cents: max,
@@ -128,14 +187,17 @@ impl ListQuery {
                 Some(Subject::Person(me)) if chosen(&self.miennes) == Some("oui") => Some(me),
                 _ => None,
             },
+            order: chosen(&self.tri)
+                .and_then(RequestOrder::from_code)
+                .unwrap_or_default(),
             ..RequestFilter::default()
         };
         (filter, errors)
     }
 
-    /// The address of `path` with these filters, starting after `after`.
-    fn address(&self, path: &str, after: Option<&str>) -> String {
-        let pairs = [
+    /// The criteria as the list's address names them.
+    fn criteria(&self) -> [(&'static str, &Option<String>); 14] {
+        [
             ("q", &self.q),
             ("etat", &self.etat),
             ("campagne", &self.campagne),
@@ -149,32 +211,17 @@ impl ListQuery {
             ("depose_du", &self.depose_du),
             ("depose_au", &self.depose_au),
             ("association", &self.association),
-        ];
-        let mut kept: Vec<(&str, &str)> = pairs
-            .iter()
-            .filter_map(|(k, v)| {
-                v.as_deref()
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (*k, v))
-            })
-            .collect();
-        if let Some(after) = after {
-            kept.push(("apres", after));
-        }
-        let query = serde_urlencoded::to_string(kept).unwrap_or_default();
-        format!(
-            "{path}{}",
-            if query.is_empty() {
-                String::new()
-            } else {
-                format!("?{query}")
-            }
-        )
+            ("tri", &self.tri),
+        ]
+    }
+
+    /// The address of `path` with these criteria, starting after `after`.
+    fn address(&self, path: &str, after: Option<&str>) -> String {
+        listing::address(path, &self.criteria(), after)
     }
 }
 
-/// Every request the agent may read, filtered (words or number, state, campaign, direction,
-/// district, lateness), a page at a time, the latest changed first.
+/// Every request the agent may read, as they filter and order it, a page at a time.
 #[get("/agents/demandes")]
 pub async fn request_list(
     portal: web::Data<Portal>,
@@ -183,12 +230,41 @@ pub async fn request_list(
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
     let query = query.into_inner();
-    let done = match query.fait.as_deref() {
-        Some("filtre") => Some("Filtre enregistré : il est dans « Mes filtres »."),
-        Some("filtre-supprime") => Some("Filtre supprimé."),
-        _ => None,
-    };
-    list_page(&portal, &req, &visitor, &query, done, None).await
+    let done = listing::filter_done(query.fait.as_deref());
+    list_page(
+        &portal,
+        &req,
+        &visitor,
+        Listing::Requests,
+        &query,
+        done,
+        None,
+    )
+    .await
+}
+
+/// The final reports waiting for the agent's review (the lead direction's, the bureau's, the
+/// town hall's on the local circuit), as they filter and order them; each is read and reviewed
+/// on its request's page.
+#[get("/agents/comptes-rendus")]
+pub async fn report_list(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let done = listing::filter_done(query.fait.as_deref());
+    list_page(
+        &portal,
+        &req,
+        &visitor,
+        Listing::Reports,
+        &query,
+        done,
+        None,
+    )
+    .await
 }
 
 /// The list as `query` filters it, after `done`, or with the form saving a filter sent back
@@ -197,6 +273,7 @@ pub(super) async fn list_page(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
+    listing: Listing,
     query: &ListQuery,
     done: Option<&str>,
     refused: Option<(Vec<FieldError>, Typed)>,
@@ -209,23 +286,30 @@ pub(super) async fn list_page(
     let found = portal
         .runtime
         .read(move |conn| {
-            require(conn, subject, Action::FollowRequests)?;
-            let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), PAGE)?;
+            let (actor, page) = listing.page(conn, subject, &filter, after.as_ref(), PAGE)?;
             let next = page.next.as_ref().map(simpa_app::cursor::encode);
-            let items = requests::summaries(conn, &actor, page.items, now)?;
+            let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+            let items = requests::summaries(conn, &actor, found, now)?;
             let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
             let directions = simpa_app::reference::directions(conn, subject)?;
             let kinds = simpa_app::documents::kinds(conn, subject)?;
             let sectors = simpa_app::reference::sectors(conn, subject)?;
-            // The deliberations in preparation, for whom prepares them.
+            // The deliberations in preparation, for whom prepares them from the list.
             let drafts = match policy::decide(&actor, Action::PrepareDeliberations) {
-                Ok(()) => simpa_app::deliberations::managed_list(conn, subject)?.1,
-                Err(_) => vec![],
+                Ok(()) if listing == Listing::Requests => {
+                    simpa_app::deliberations::managed_list(conn, subject)?.1
+                }
+                _ => vec![],
             };
             let drafts: Vec<_> = drafts.into_iter().filter(|d| d.vote.is_none()).collect();
-            let saved = saved_filters::visible(conn, subject, FilteredList::Requests)?;
+            let saved = saved_filters::visible(conn, subject, listing.list())?;
             let lists = (campaigns, directions, kinds, sectors, drafts);
-            Ok((items, next, lists, saved))
+            Ok((
+                items.into_iter().zip(filed).collect::<Vec<_>>(),
+                next,
+                lists,
+                saved,
+            ))
         })
         .await;
     let (items, next, (campaigns, directions, kinds, sectors, drafts), (saved, services)) =
@@ -239,12 +323,18 @@ pub(super) async fn list_page(
             .map(|(code, label)| context! { code => code, label => label })
             .collect::<Vec<_>>()
     };
+    let path = listing.path();
     let data = context! {
-        items => items.iter().map(|s| work_item(portal, s, now)).collect::<Vec<_>>(),
-        next => next.as_deref().map(|n| query.address(LIST, Some(n))),
-        first => query.apres.as_ref().map(|_| query.address(LIST, None)),
-        csv => query.address("/agents/demandes.csv", None),
-        xlsx => query.address("/agents/demandes.xlsx", None),
+        reports => listing == Listing::Reports,
+        path => path,
+        items => items.iter().map(|(s, filed)| context! {
+            report_filed_on => filed.map(|at| city_date(portal, at)),
+            ..work_item(portal, s, now)
+        }).collect::<Vec<_>>(),
+        next => next.as_deref().map(|n| query.address(path, Some(n))),
+        first => query.apres.as_ref().map(|_| query.address(path, None)),
+        csv => query.address(&format!("{path}.csv"), None),
+        xlsx => query.address(&format!("{path}.xlsx"), None),
         q => query.q.clone().unwrap_or_default(),
         chosen => context! {
             etat => query.etat, campagne => query.campagne, direction => query.direction,
@@ -252,22 +342,27 @@ pub(super) async fn list_page(
             miennes => query.miennes, secteur => query.secteur,
             montant_min => query.montant_min, montant_max => query.montant_max,
             // A date field holds a real day or nothing.
-            depose_du => as_day(&query.depose_du), depose_au => as_day(&query.depose_au),
+            depose_du => listing::typed_day(&query.depose_du), depose_au => listing::typed_day(&query.depose_au),
+            tri => query.tri,
         },
+        orders => listing::orders(RequestOrder::ALL, RequestOrder::code, RequestOrder::label),
         states => choices(RequestState::ALL.iter().filter(|s| **s != RequestState::Draft).map(|s| (s.code().to_owned(), s.label().to_owned())).collect()),
         campaigns => choices(campaigns.iter().map(|c| (c.id.to_string(), c.settings.title.clone())).collect()),
         directions => choices(directions.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()),
-        districts => choices(DistrictNumber::PARIS.map(|n| (n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect()),
+        districts => listing::districts(),
         sectors => choices(sectors.iter().map(|s| (s.code.clone(), s.label.clone())).collect()),
         done => done,
-        filters => saved_shown(&saved, &directions, subject),
-        saving => context! {
-            query => query.address("", None).trim_start_matches('?').to_owned(),
-            services => choices(services.iter().map(|s| (s.key(), service_name(*s, &directions))).collect()),
-            typed => typed,
-        },
+        saved => Saved {
+            list: listing.list(),
+            filters: &saved,
+            services: &services,
+            directions: &directions,
+            me: subject,
+            criteria: listing::criteria_query(&query.criteria()),
+            typed,
+        }.shown(),
     };
-    let bulk = context! {
+    let bulk = (listing == Listing::Requests).then(|| context! {
         actions => BULK.iter()
             .filter(|a| **a != ActionKind::Schedule || !drafts.is_empty())
             .map(|a| context! { code => a.code(), label => a.label() }).collect::<Vec<_>>(),
@@ -283,7 +378,7 @@ pub(super) async fn list_page(
         }).collect::<Vec<_>>(),
         reasons => AskReason::ALL.iter().map(|r| context! { code => r.code(), label => r.label() }).collect::<Vec<_>>(),
         due_on => (portal.runtime.city_now().today() + chrono::Days::new(15)).to_string(),
-    };
+    });
     let page = errors_page(
         "staff_requests.html",
         &errors,
@@ -293,45 +388,8 @@ pub(super) async fn list_page(
     form_page(portal, req, page)
 }
 
-/// A day typed as a date field holds it (`2027-03-15`), if it is one.
-fn as_day(typed: &Option<String>) -> Option<String> {
-    typed::day(chosen(typed)?, "", &mut vec![]).map(|d| d.to_string())
-}
-
-/// The filters the agent sees, as links to the list they filter; theirs deletable.
-fn saved_shown(saved: &[SavedFilter], directions: &[Direction], me: Option<Subject>) -> Vec<Value> {
-    saved
-        .iter()
-        .map(|f| {
-            context! {
-                id => f.id.to_string(),
-                name => f.name,
-                address => format!("{LIST}?{}", f.query),
-                mine => me == Some(Subject::Person(f.owner)),
-                owner => f.owner_name,
-                shared => f.shared_with.map(|s| service_name(s, directions)),
-            }
-        })
-        .collect()
-}
-
-/// A service of the city, named: "Bureau des subventions", a direction's name, "Mairie du 11e
-/// arrondissement".
-fn service_name(service: Service, directions: &[Direction]) -> String {
-    match service {
-        Service::Bureau => StaffRoleKind::Bureau.label().to_owned(),
-        Service::Direction(id) => directions
-            .iter()
-            .find(|d| d.id == id)
-            .map_or_else(|| id.to_string(), |d| d.name.clone()),
-        Service::TownHall(n) => format!("Mairie du {} arrondissement", ordinal(n)),
-    }
-}
-
-/// At most this many requests in one download.
-const EXPORTED: usize = 50_000;
-
-/// The list as filtered, every page of it, as a spreadsheet: CSV or an XLSX workbook.
+/// Every request the agent may read, as filtered and ordered, every page of it, as a
+/// spreadsheet: CSV or an XLSX workbook.
 #[get("/agents/demandes.{format:(csv|xlsx)}")]
 pub async fn request_export(
     portal: web::Data<Portal>,
@@ -339,88 +397,98 @@ pub async fn request_export(
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let (filter, _) = query.filter(now, subject, portal.runtime.timezone);
-    let found = portal
-        .runtime
-        .read(move |conn| {
-            require(conn, subject, Action::FollowRequests)?;
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let (actor, page) = requests::list(conn, subject, &filter, after.as_ref(), 500)?;
-                all.extend(requests::summaries(conn, &actor, page.items, now)?);
-                match page.next {
-                    Some(next) if all.len() < EXPORTED => after = Some(next),
-                    _ => break,
-                }
-            }
-            Ok(all)
-        })
-        .await;
-    let summaries = match found {
-        Ok(found) => found,
-        Err(error) => return unless_hidden(&portal, error),
-    };
-    let table = requests_table(&portal, &summaries);
-    let day = portal.runtime.city_now().today();
-    let (bytes, media) = match path.as_str() {
-        "xlsx" => (
-            exports::xlsx(&table, "Demandes").map_err(|e| e.to_string()),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => (exports::csv(&table), "text/csv; charset=utf-8"),
-    };
-    match bytes {
-        Ok(bytes) => HttpResponse::Ok()
-            .content_type(media)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"demandes-{day}.{}\"", path.as_str()),
-            ))
-            .body(bytes),
-        Err(error) => {
-            tracing::error!(%error, "a list cannot be exported");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    let format = Spreadsheet::of_extension(&path);
+    export(&portal, &visitor, Listing::Requests, format, &query).await
 }
 
-/// The requests as a spreadsheet shows them, a line each.
-fn requests_table(portal: &Portal, summaries: &[Summary]) -> Table {
-    let day = |at: DateTime<Utc>| at.with_timezone(&portal.runtime.timezone).date_naive();
-    Table {
-        headers: vec![
-            "Numéro",
-            "Titre",
-            "Association",
-            "Campagne",
-            "État",
-            "Depuis le",
-            "Montant demandé",
-            "Montant proposé",
-            "Échéance",
-            "En retard",
-            "Suivie par",
-        ],
-        rows: summaries
-            .iter()
-            .map(|s| {
-                let r = &s.request;
-                vec![
-                    Cell::Text(r.number.map(|n| n.to_string()).unwrap_or_default()),
-                    Cell::Text(r.content.title.clone()),
-                    Cell::Text(s.association_name.clone()),
-                    Cell::Text(s.campaign_title.clone()),
-                    Cell::Text(r.facts.state.label().to_owned()),
-                    Cell::Day(Some(day(r.state_since))),
-                    Cell::Euros(Some(r.content.requested_cents)),
-                    Cell::Euros(s.proposed_cents),
-                    Cell::Day(r.sla_due_at.map(day)),
-                    Cell::YesNo(s.overdue),
-                    Cell::Text(s.assignee.clone().unwrap_or_default()),
-                ]
-            })
-            .collect(),
+/// The final reports to review, as filtered and ordered, as a spreadsheet.
+#[get("/agents/comptes-rendus.{format:(csv|xlsx)}")]
+pub async fn report_export(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let format = Spreadsheet::of_extension(&path);
+    export(&portal, &visitor, Listing::Reports, format, &query).await
+}
+
+/// The columns of a list of requests as a spreadsheet; the last, the final reports' only.
+const COLUMNS: &[&str] = &[
+    "Numéro",
+    "Titre",
+    "Association",
+    "Campagne",
+    "État",
+    "Depuis le",
+    "Montant demandé",
+    "Montant proposé",
+    "Échéance",
+    "En retard",
+    "Suivie par",
+    "Compte rendu déposé le",
+];
+
+/// The list, every page of it (up to `EXPORTED` requests), written a page at a time.
+async fn export(
+    portal: &Portal,
+    visitor: &Visitor,
+    listing: Listing,
+    format: Spreadsheet,
+    query: &ListQuery,
+) -> HttpResponse {
+    let (subject, now, tz) = (
+        visitor.subject(),
+        portal.runtime.now(),
+        portal.runtime.timezone,
+    );
+    let (filter, _) = query.filter(now, subject, tz);
+    let (names, columns) = match listing {
+        Listing::Requests => (("demandes", "Demandes"), &COLUMNS[..COLUMNS.len() - 1]),
+        Listing::Reports => (("comptes-rendus", "Comptes rendus"), COLUMNS),
+    };
+    listing::download(portal, format, names, columns, move |conn, sheet| {
+        let (mut after, mut written) = (None, 0);
+        loop {
+            let (actor, page) =
+                listing.page(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
+            let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+            for (summary, filed) in requests::summaries(conn, &actor, found, now)?
+                .iter()
+                .zip(filed)
+            {
+                sheet.row(&request_row(tz, summary, filed));
+            }
+            written += EXPORT_PAGE;
+            match page.next {
+                Some(next) if written < EXPORTED => after = Some(next),
+                _ => return Ok(()),
+            }
+        }
+    })
+    .await
+}
+
+/// A request as a spreadsheet's line shows it, with when its final report was filed for the
+/// reports to review.
+fn request_row(tz: Tz, s: &Summary, report_filed: Option<DateTime<Utc>>) -> Vec<Cell> {
+    let day = |at: DateTime<Utc>| at.with_timezone(&tz).date_naive();
+    let r = &s.request;
+    let mut row = vec![
+        Cell::Text(r.number.map(|n| n.to_string()).unwrap_or_default()),
+        Cell::Text(r.content.title.clone()),
+        Cell::Text(s.association_name.clone()),
+        Cell::Text(s.campaign_title.clone()),
+        Cell::Text(r.facts.state.label().to_owned()),
+        Cell::Day(Some(day(r.state_since))),
+        Cell::Euros(Some(r.content.requested_cents)),
+        Cell::Euros(s.proposed_cents),
+        Cell::Day(r.sla_due_at.map(day)),
+        Cell::YesNo(s.overdue),
+        Cell::Text(s.assignee.clone().unwrap_or_default()),
+    ];
+    if let Some(filed) = report_filed {
+        row.push(Cell::Day(Some(day(filed))));
     }
+    row
 }

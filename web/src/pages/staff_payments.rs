@@ -4,35 +4,84 @@
 //! per reference, as through the API). And the money owed back (`/agents/reversements`): the
 //! repayments ordered and not yet settled, with the form that records their settlement.
 
+use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::staff::chosen;
 use super::typed::{self, Typed, field};
 use crate::Portal;
 use crate::answers::{city_date, see_other, unless_hidden};
 use crate::csrf::Posted;
+use crate::exports::{Cell, Spreadsheet};
 use crate::forms::{errors_page, field_error, form_page, refused_at};
 use crate::session::Visitor;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDate;
 use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::grants::{self, Payment};
+use simpa_app::saved_filters;
 use simpa_domain::FieldError;
 use simpa_domain::funding::{days_late, owed};
-use simpa_domain::ids::RequestId;
+use simpa_domain::ids::{CampaignId, RequestId};
+use simpa_domain::listing::PaymentOrder;
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
+use simpa_domain::saved_filter::FilteredList;
 use simpa_domain::wording::long_french_date;
+use simpa_persistence::grants::DueFilter;
 use uuid::Uuid;
 
 /// How many grants the page lists at once.
 const SHOWN: usize = 50;
 
-#[derive(Deserialize)]
+/// The payments due as finance filters and orders them.
+#[derive(Deserialize, Default)]
 pub struct DueQuery {
-    fait: Option<String>,
+    /// Only the late (`oui`).
     en_retard: Option<String>,
+    campagne: Option<String>,
+    arrondissement: Option<String>,
+    /// Due from and up to these days, as typed.
+    du: Option<String>,
+    au: Option<String>,
+    tri: Option<String>,
+    /// What was just done: a payment recorded (`oui`), a filter saved or deleted.
+    fait: Option<String>,
     apres: Option<String>,
 }
 
+impl DueQuery {
+    /// The filter it asks for on `today`, and the days typed wrong, said at their fields.
+    fn filter(&self, today: NaiveDate) -> (DueFilter, Vec<FieldError>) {
+        let mut errors = vec![];
+        let filter = DueFilter {
+            due_before: (chosen(&self.en_retard) == Some("oui")).then_some(today),
+            due_from: listing::day("du", &self.du, &mut errors),
+            due_until: listing::day("au", &self.au, &mut errors),
+            campaign: chosen(&self.campagne)
+                .and_then(|c| Uuid::parse_str(c).ok())
+                .map(CampaignId::from_uuid),
+            district: listing::district(&self.arrondissement),
+            order: chosen(&self.tri)
+                .and_then(PaymentOrder::from_code)
+                .unwrap_or_default(),
+        };
+        (filter, errors)
+    }
+
+    fn criteria(&self) -> [(&'static str, &Option<String>); 6] {
+        [
+            ("en_retard", &self.en_retard),
+            ("campagne", &self.campagne),
+            ("arrondissement", &self.arrondissement),
+            ("du", &self.du),
+            ("au", &self.au),
+            ("tri", &self.tri),
+        ]
+    }
+}
+
+/// The grants with money due now, as finance filters and orders them.
 #[get("/agents/versements")]
 pub async fn payments_due(
     portal: web::Data<Portal>,
@@ -41,33 +90,40 @@ pub async fn payments_due(
     query: web::Query<DueQuery>,
 ) -> HttpResponse {
     let query = query.into_inner();
-    let late_only = query.en_retard.as_deref() == Some("oui");
-    let done = query.fait.is_some();
-    due_page(&portal, &req, &visitor, late_only, query.apres, done, None).await
+    let done = match query.fait.as_deref() {
+        Some("oui") => {
+            Some("Versement enregistré. L'association le voit sur la page de sa demande.")
+        }
+        fait => listing::filter_done(fait),
+    };
+    due_page(&portal, &req, &visitor, &query, done, None).await
 }
 
-/// The page of payments due, after a payment `done`, or with a payment's `errors` (and what
-/// was typed) at its grant's form.
-async fn due_page(
+/// The page of payments due as `query` filters it, after `done`, or with a form's `errors`
+/// (and what was typed): a payment's at its grant's form, a filter's saving.
+pub(super) async fn due_page(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
-    late_only: bool,
-    after: Option<String>,
-    done: bool,
+    query: &DueQuery,
+    done: Option<&str>,
     refused: Option<(Vec<FieldError>, Typed)>,
 ) -> HttpResponse {
     let (subject, today) = (visitor.subject(), portal.runtime.city_now().today());
-    let from = after.as_deref().and_then(simpa_app::cursor::decode);
+    let (filter, mut errors) = query.filter(today);
+    let from = query.apres.as_deref().and_then(simpa_app::cursor::decode);
     let found = portal
         .runtime
         .read(move |conn| {
-            let overdue_on = late_only.then_some(today);
-            grants::payments_due(conn, subject, overdue_on, from.as_ref(), SHOWN)
+            let page = grants::payments_due(conn, subject, &filter, from.as_ref(), SHOWN)?;
+            let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
+            let directions = simpa_app::reference::directions(conn, subject)?;
+            let saved = saved_filters::visible(conn, subject, FilteredList::Payments)?;
+            Ok((page, campaigns, directions, saved))
         })
         .await;
-    let page = match found {
-        Ok(page) => page,
+    let (page, campaigns, directions, (saved, services)) = match found {
+        Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
     let items: Vec<Value> = page
@@ -88,21 +144,87 @@ async fn due_page(
             }
         })
         .collect();
-    let (errors, typed) = refused.unwrap_or_default();
+    let (refusal, typed) = refused.unwrap_or_default();
+    errors.extend(refusal);
+    let path = listing::path(FilteredList::Payments);
+    let address = |after: Option<&str>| listing::address(path, &query.criteria(), after);
     let data = context! {
         items => items,
         done => done,
-        late_only => late_only,
         today => today.to_string(),
-        next => page.next.as_ref().map(|n| format!(
-            "/agents/versements?{}apres={}",
-            if late_only { "en_retard=oui&" } else { "" },
-            simpa_app::cursor::encode(n)
-        )),
-        typed => typed,
+        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
+        first => query.apres.as_ref().map(|_| address(None)),
+        csv => listing::address(&format!("{path}.csv"), &query.criteria(), None),
+        xlsx => listing::address(&format!("{path}.xlsx"), &query.criteria(), None),
+        campaigns => campaigns.iter().map(|c| context! { code => c.id.to_string(), label => c.settings.title }).collect::<Vec<_>>(),
+        districts => listing::districts(),
+        orders => listing::orders(PaymentOrder::ALL, PaymentOrder::code, PaymentOrder::label),
+        chosen => context! {
+            en_retard => query.en_retard, campagne => query.campagne,
+            arrondissement => query.arrondissement, tri => query.tri,
+            du => listing::typed_day(&query.du), au => listing::typed_day(&query.au),
+        },
+        typed => typed.clone(),
+        saved => Saved {
+            list: FilteredList::Payments,
+            filters: &saved,
+            services: &services,
+            directions: &directions,
+            me: subject,
+            criteria: listing::criteria_query(&query.criteria()),
+            typed,
+        }.shown(),
     };
     let page = errors_page("staff_payments.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
+}
+
+/// The columns of the payments due as a spreadsheet.
+const COLUMNS: &[&str] = &[
+    "Numéro",
+    "Association",
+    "Subvention",
+    "Déjà versé",
+    "Reste dû",
+    "Échéance",
+    "Jours de retard",
+];
+
+/// The payments due as filtered and ordered, every page of them, as a spreadsheet.
+#[get("/agents/versements.{format:(csv|xlsx)}")]
+pub async fn payments_export(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    query: web::Query<DueQuery>,
+) -> HttpResponse {
+    let format = Spreadsheet::of_extension(&path);
+    let (subject, today) = (visitor.subject(), portal.runtime.city_now().today());
+    let (filter, _) = query.filter(today);
+    let names = ("versements", "Versements dus");
+    listing::download(&portal, format, names, COLUMNS, move |conn, sheet| {
+        let (mut after, mut written) = (None, 0);
+        loop {
+            let page = grants::payments_due(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
+            for d in &page.items {
+                sheet.row(&[
+                    Cell::Text(d.number.clone().unwrap_or_default()),
+                    Cell::Text(d.association_name.clone()),
+                    Cell::Euros(Some(d.cents)),
+                    Cell::Euros(Some(d.paid_cents)),
+                    Cell::Euros(Some(owed(d.payable_cents, d.paid_cents))),
+                    Cell::Day(Some(d.due_on)),
+                    Cell::Text(days_late(d.due_on, today).to_string()),
+                ]);
+            }
+            written += EXPORT_PAGE;
+            match page.next {
+                Some(next) if written < EXPORTED => after = Some(next),
+                _ => return Ok(()),
+            }
+        }
+    })
+    .await
 }
 
 /// A payment made on a grant, as finance records it: its amount in euros, the day it was
@@ -153,16 +275,8 @@ pub async fn record_payment(
             }
         }
     }
-    due_page(
-        &portal,
-        &req,
-        &visitor,
-        false,
-        None,
-        false,
-        Some((errors, form)),
-    )
-    .await
+    let query = DueQuery::default();
+    due_page(&portal, &req, &visitor, &query, None, Some((errors, form))).await
 }
 
 #[derive(Deserialize)]
