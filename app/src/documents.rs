@@ -35,19 +35,6 @@ pub fn kinds(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<V
     documents::kinds(conn)
 }
 
-/// Edits a kind's rules (admins); its code stays.
-#[tracing::instrument(name = "documents::update_kind", skip_all, fields(actor = Subject::kind(subject), kind = %kind.code))]
-pub fn update_kind(
-    conn: &mut DbConnection,
-    subject: Option<Subject>,
-    kind: DocumentKind,
-) -> StoreResult<DocumentKind> {
-    require(conn, subject, Action::ManageDocumentKinds)?;
-    let kind = kind.checked().map_err(DomainError::Invalid)?;
-    existed(documents::update_kind(conn, &kind)?, "document_kind")?;
-    Ok(kind)
-}
-
 /// Asks the policy for an action on the association's documents, which depends on its
 /// district and on the directions instructing its requests.
 fn require_for_documents(

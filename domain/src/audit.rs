@@ -32,6 +32,7 @@ coded_enum! {
         ServiceAccountCreated = ("service_account.created", "Client d'API créé"),
         ServiceAccountRevoked = ("service_account.revoked", "Client d'API révoqué"),
         ServiceAccountSecretRotated = ("service_account.secret_rotated", "Secret d'un client d'API renouvelé"),
+        ReferenceDataChanged = ("reference.changed", "Donnée de référence créée ou modifiée (direction, arrondissement, secteur, pièce)"),
         AssociationCreated = ("association.created", "Association créée : son auteur en est président·e"),
         MemberInvited = ("member.invited", "Membre invité"),
         InvitationCancelled = ("member.invitation_cancelled", "Invitation annulée"),

@@ -67,6 +67,9 @@ pub enum Action {
     ManageAccounts,
     /// Creating and revoking directions' API clients.
     ManageServiceAccounts,
+    /// Changing the city's reference data: directions, districts, sectors, kinds of
+    /// documents and their rules.
+    ManageReferenceData,
     /// Creating an association (the creator becomes its president).
     CreateAssociation,
     /// The staff list and search of associations.
@@ -96,8 +99,6 @@ pub enum Action {
     /// Signing an attestation in the association's name (the contrat d'engagement
     /// républicain): its president.
     Attest(AssociationId),
-    /// Editing the kinds of documents.
-    ManageDocumentKinds,
     /// A campaign: published ones are public, the others the city's staff's.
     ReadCampaign {
         published: bool,
@@ -405,7 +406,9 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             actor.is_admin() || matches!(actor, Actor::Person { id: own, .. } if *own == id),
             Denial::NotFound,
         ),
-        ManageAccounts | ManageServiceAccounts => allow(actor.is_admin(), Denial::Forbidden),
+        ManageAccounts | ManageServiceAccounts | ManageReferenceData => {
+            allow(actor.is_admin(), Denial::Forbidden)
+        }
         ListAssociations => allow(actor.is_staff(), Denial::Forbidden),
         ReadAssociation(id) => allow(
             actor.is_staff() || actor.role_in(id).is_some(),
@@ -449,7 +452,6 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
         Attest(id) | SignAgreement(id) => {
             allow_or_refuse(actor, id, actor.role_in(id) == Some(MemberRole::President))
         }
-        ManageDocumentKinds => allow(actor.is_admin(), Denial::Forbidden),
         ReadCampaign { .. } => allow(actor.is_staff(), Denial::NotFound),
         ManageCampaign { district } => allow(
             actor.is_central() || actor.is_district_of(district),
@@ -749,6 +751,7 @@ mod tests {
             (Action::AcceptInvitation,        [Err(U),   OK,       OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    Err(F), OK]),
             (Action::ManageAccounts,          [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ManageServiceAccounts,   [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
+            (Action::ManageReferenceData,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             (Action::ListAssociations,        [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   OK,    OK,     OK,    OK,    OK, Err(F)]),
             (Action::ReadAssociation(a),      [Err(U),   Err(N),   OK,       OK,       OK,       OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
             (Action::ReadAssociation(b),      [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   OK,   OK,    OK,     OK,    OK,    OK, Err(N)]),
@@ -768,7 +771,6 @@ mod tests {
             (Action::ReviewDocument { association: b, district: d5 },  [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::Attest(a),               [Err(U),   Err(N),   OK,       Err(F),   Err(F),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
             (Action::Attest(b),               [Err(U),   Err(N),   Err(N),   Err(N),   Err(N),   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F), Err(N)]),
-            (Action::ManageDocumentKinds,     [Err(U),   Err(F),   Err(F),   Err(F),   Err(F),   OK,   Err(F), Err(F), Err(F), Err(F), Err(F), Err(F)]),
             // The direction instructing one of B's requests reads B's documents.
             // So does the town hall running a local request of an association from elsewhere.
             (Action::ReadDocuments { association: b, district: d5, instructing: vec![Instructor::District(DistrictNumber(11))] }, [Err(U), Err(N), Err(N), Err(N), Err(N), OK, OK, OK, Err(N), OK, Err(N), Err(N)]),

@@ -2,6 +2,7 @@
 //! These are data (tables), never enums: another city has other ones.
 
 use crate::ids::{DirectionId, DistrictNumber};
+use crate::{Violation, text};
 
 /// A district (arrondissement) and the postal codes that serve it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +118,58 @@ pub fn district_filter(number: Option<i32>) -> Result<Option<DistrictNumber>, cr
     }
 }
 
+/// A direction's code as the city writes it: 2 to 10 capital letters or digits, starting
+/// with a letter (`DAC`, `DDCT`); it never changes once created.
+pub fn parse_direction_code(raw: &str) -> Result<String, Violation> {
+    let code = raw.trim().to_uppercase();
+    let well_made = (2..=10).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if well_made {
+        Ok(code)
+    } else {
+        Err(Violation::new(
+            "direction.code_invalid",
+            "De 2 à 10 lettres capitales ou chiffres, en commençant par une lettre (par exemple DAC).",
+        ))
+    }
+}
+
+/// The code of a sector or of a kind of document: 2 to 60 small letters, digits or `_`,
+/// starting with a letter (`culture_arts`, `rapport_activite`); it never changes once
+/// created, since associations' profiles, campaigns and documents name it.
+pub fn parse_code(raw: &str) -> Result<String, Violation> {
+    let code = raw.trim();
+    let well_made = (2..=60).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if well_made {
+        Ok(code.to_owned())
+    } else {
+        Err(Violation::new(
+            "reference.code_invalid",
+            "De 2 à 60 lettres minuscules sans accent, chiffres ou « _ », en commençant par une lettre (par exemple culture_arts).",
+        ))
+    }
+}
+
+/// A name or a label of reference data: one line, 1 to 200 characters.
+pub fn parse_label(raw: &str) -> Result<String, Violation> {
+    text::line(raw, 1, 200)
+}
+
+/// A code already given to another of its kind.
+pub fn code_taken(code: &str) -> Violation {
+    Violation::new(
+        "reference.code_taken",
+        format!("Le code {code} est déjà pris : choisissez-en un autre."),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +203,28 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn codes_are_written_one_way() {
+        assert_eq!(parse_direction_code(" dac ").as_deref(), Ok("DAC"));
+        assert_eq!(parse_direction_code("DAE2").as_deref(), Ok("DAE2"));
+        for wrong in ["D", "2DAC", "DA-C", "DIRECTIONDAC", "DAÉ"] {
+            assert_eq!(
+                parse_direction_code(wrong).unwrap_err().code,
+                "direction.code_invalid",
+                "{wrong}"
+            );
+        }
+        assert_eq!(parse_code("culture_arts").as_deref(), Ok("culture_arts"));
+        for wrong in ["c", "Culture", "_culture", "culture-arts", "écoles"] {
+            assert_eq!(
+                parse_code(wrong).unwrap_err().code,
+                "reference.code_invalid",
+                "{wrong}"
+            );
+        }
+        assert!(parse_label(" ").is_err() && parse_label("Sport").is_ok());
     }
 
     #[test]

@@ -77,6 +77,27 @@ pub fn kind(conn: &mut DbConnection, code: &str) -> StoreResult<Option<DocumentK
 }
 
 /// Replaces a kind's rules (its code and place in the list stay); `false` if there is none.
+/// A new kind of document, last of the list, with its rules.
+pub fn insert_kind(conn: &mut DbConnection, kind: &DocumentKind) -> StoreResult<()> {
+    let last: Option<i32> = document_kinds::table
+        .select(diesel::dsl::max(document_kinds::position))
+        .first(conn)?;
+    diesel::insert_into(document_kinds::table)
+        .values((
+            document_kinds::code.eq(&kind.code),
+            document_kinds::label.eq(&kind.label),
+            document_kinds::validity_rule.eq(kind.rule.code()),
+            document_kinds::fiscal_year_offset.eq(0),
+            document_kinds::grace_months.eq(0),
+            document_kinds::bank_details.eq(false),
+            document_kinds::required_for_profile.eq(false),
+            document_kinds::position.eq(last.unwrap_or(0) + 1),
+        ))
+        .execute(conn)?;
+    update_kind(conn, kind).map(|_| ())
+}
+
+/// A kind's label and rules (its code stays); whether it exists.
 pub fn update_kind(conn: &mut DbConnection, kind: &DocumentKind) -> StoreResult<bool> {
     let updated = diesel::update(document_kinds::table.find(&kind.code))
         .set((

@@ -1,4 +1,4 @@
-//! Districts, directions and sectors.
+//! Districts, directions and sectors: read by everyone, changed by admins.
 
 use crate::DbConnection;
 use crate::convert::parse;
@@ -140,4 +140,67 @@ pub fn direction_codes(
 /// The numbers of the city's districts.
 pub fn district_numbers(conn: &mut DbConnection) -> StoreResult<Vec<i32>> {
     Ok(districts(conn)?.into_iter().map(|d| d.number.0).collect())
+}
+
+/// A new direction.
+pub fn insert_direction(conn: &mut DbConnection, direction: &Direction) -> StoreResult<()> {
+    diesel::insert_into(directions::table)
+        .values((
+            directions::id.eq(direction.id.to_string()),
+            directions::code.eq(&direction.code),
+            directions::name.eq(&direction.name),
+            directions::active.eq(direction.active),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A direction's name and whether it is active (its code stays); whether it exists.
+pub fn update_direction(
+    conn: &mut DbConnection,
+    id: DirectionId,
+    name: &str,
+    active: bool,
+) -> StoreResult<bool> {
+    let updated = diesel::update(directions::table.find(id.to_string()))
+        .set((directions::name.eq(name), directions::active.eq(active)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A new sector, last of the list.
+pub fn insert_sector(conn: &mut DbConnection, sector: &Sector) -> StoreResult<()> {
+    let last: Option<i32> = sectors::table
+        .select(diesel::dsl::max(sectors::position))
+        .first(conn)?;
+    diesel::insert_into(sectors::table)
+        .values((
+            sectors::code.eq(&sector.code),
+            sectors::label.eq(&sector.label),
+            sectors::position.eq(last.unwrap_or(0) + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A sector's label (its code stays); whether it exists.
+pub fn update_sector(conn: &mut DbConnection, code: &str, label: &str) -> StoreResult<bool> {
+    let updated = diesel::update(sectors::table.find(code))
+        .set(sectors::label.eq(label))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A district's name and town hall (its number, INSEE code and postal codes stay); whether
+/// it exists.
+pub fn update_district(
+    conn: &mut DbConnection,
+    number: DistrictNumber,
+    name: &str,
+    town_hall: &str,
+) -> StoreResult<bool> {
+    let updated = diesel::update(districts::table.find(number.0))
+        .set((districts::name.eq(name), districts::town_hall.eq(town_hall)))
+        .execute(conn)?;
+    Ok(updated == 1)
 }

@@ -694,6 +694,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("admin-envois", app.url("/admin/envois?etat=sent")),
         ("admin-journal", app.url("/admin/journal")),
+        ("admin-referentiel", app.url("/admin/referentiel")),
+        ("admin-referentiel-piece", app.url("/admin/referentiel/pieces/rib")),
+        (
+            "admin-referentiel-erreur",
+            app.url("/admin/referentiel/nouveau/pieces#submit:validity_rule-dated=oui"),
+        ),
     ];
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
@@ -824,6 +830,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("admin-compte-erreur", 422),
             ("admin-envois", 200),
             ("admin-journal", 200),
+            ("admin-referentiel", 200),
+            ("admin-referentiel-piece", 200),
+            ("admin-referentiel-erreur", 422),
         ],
         "{visited:?}"
     );

@@ -214,4 +214,272 @@ fn an_admin_manages_roles_reads_the_trail_and_sends_again_what_was_given_up(back
     assert!(roles(&agent).is_empty());
 }
 
-on_both_backends!(an_admin_manages_roles_reads_the_trail_and_sends_again_what_was_given_up);
+/// The items of a public list of the API's reference data.
+fn listed(app: &TestApp, path: &str) -> Vec<serde_json::Value> {
+    app.get(path, None).expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+/// An admin changes the reference data in the portal: a direction created (its code checked
+/// and unique), renamed and made inactive; a sector created and renamed; a district's town
+/// hall; a kind of document created (its rules checked) and another's label changed, what the
+/// form does not show kept. The API says each at once, the audit trail keeps it, and no one
+/// else reaches any of it.
+fn an_admin_changes_the_reference_data(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let admin = browser_of(app, "admin@ville.test");
+    let (status, page) = read(&admin, app, "/admin/referentiel");
+    assert_eq!(status, 200, "{page}");
+    for expected in [
+        "DAC – Direction des Affaires Culturelles",
+        "Culture &amp; Arts",
+        "Relevé d'identité bancaire (RIB)",
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    // A direction: every wrong field said at once, a code taken said at its field.
+    let refused = post(
+        &admin,
+        app,
+        "/admin/referentiel/directions",
+        &[("code", "D-1"), ("name", " ")],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = shown(&refused.body);
+    assert!(
+        body.contains("href=\"#code\"") && body.contains("href=\"#name\""),
+        "{body}"
+    );
+    let taken = post(
+        &admin,
+        app,
+        "/admin/referentiel/directions",
+        &[("code", "dac"), ("name", "Doublon")],
+    );
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert!(
+        shown(&taken.body).contains("Le code DAC est déjà pris"),
+        "{}",
+        taken.body
+    );
+    let directions = || listed(app, "/api/v1/directions");
+    assert!(!directions().iter().any(|d| d["code"] == "DCPA"));
+    let created = post(
+        &admin,
+        app,
+        "/admin/referentiel/directions",
+        &[
+            ("code", "dcpa"),
+            ("name", "Direction des Constructions Publiques et de l'Architecture"),
+        ],
+    );
+    assert_eq!(
+        created.location,
+        Some(app.url("/admin/referentiel?fait=oui")),
+        "{}",
+        created.body
+    );
+    let dvd = directions()
+        .into_iter()
+        .find(|d| d["code"] == "DCPA")
+        .expect("created");
+    assert_eq!(dvd["active"], true, "{dvd}");
+    let dvd_id = dvd["id"].as_str().expect("id").to_owned();
+    let (status, form) = read(
+        &admin,
+        app,
+        &format!("/admin/referentiel/directions/{dvd_id}"),
+    );
+    assert_eq!(status, 200, "{form}");
+    assert!(
+        form.contains("value=\"Direction des Constructions Publiques et de l'Architecture\"")
+            && form
+                .contains("id=\"active\" name=\"active\" type=\"checkbox\" value=\"oui\" checked"),
+        "{form}"
+    );
+    let renamed = post(
+        &admin,
+        app,
+        &format!("/admin/referentiel/directions/{dvd_id}"),
+        &[("name", "Direction des Constructions Publiques")],
+    );
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let dvd = directions()
+        .into_iter()
+        .find(|d| d["code"] == "DCPA")
+        .expect("kept");
+    assert_eq!(
+        (dvd["name"].as_str(), dvd["active"].as_bool()),
+        (Some("Direction des Constructions Publiques"), Some(false)),
+        "unticked, inactive: {dvd}"
+    );
+
+    // A sector, then its label.
+    let sector = post(
+        &admin,
+        app,
+        "/admin/referentiel/secteurs",
+        &[("code", "economie_sociale"), ("label", "Économie sociale")],
+    );
+    assert_eq!(sector.status, 303, "{}", sector.body);
+    let relabelled = post(
+        &admin,
+        app,
+        "/admin/referentiel/secteurs/economie_sociale",
+        &[("label", "Économie sociale et solidaire")],
+    );
+    assert_eq!(relabelled.status, 303, "{}", relabelled.body);
+    let sectors = listed(app, "/api/v1/sectors");
+    assert_eq!(
+        sectors
+            .last()
+            .map(|s| (s["code"].clone(), s["label"].clone())),
+        Some((
+            "economie_sociale".into(),
+            "Économie sociale et solidaire".into()
+        )),
+        "last of the list"
+    );
+    // A district's town hall.
+    let district = post(
+        &admin,
+        app,
+        "/admin/referentiel/arrondissements/11",
+        &[
+            ("name", "Paris 11e"),
+            ("town_hall", "Mairie du 11e, 12 place Léon-Blum"),
+        ],
+    );
+    assert_eq!(district.status, 303, "{}", district.body);
+    let eleventh = listed(app, "/api/v1/districts")
+        .into_iter()
+        .find(|d| d["number"] == 11)
+        .expect("11");
+    assert_eq!(
+        eleventh["town_hall"], "Mairie du 11e, 12 place Léon-Blum",
+        "{eleventh}"
+    );
+
+    // A kind of document: a dated one says for how long; then created, last of the list.
+    let kind = [
+        ("code", "charte_signee"),
+        ("label", "Charte signée"),
+        ("validity_rule", "dated"),
+        ("fiscal_year_offset", "0"),
+        ("grace_months", "0"),
+        ("max_age_months", ""),
+    ];
+    let refused = post(&admin, app, "/admin/referentiel/pieces", &kind);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        shown(&refused.body).contains("href=\"#max_age_months\""),
+        "{}",
+        refused.body
+    );
+    let mut with_age = kind.to_vec();
+    with_age[5] = ("max_age_months", "douze");
+    let refused = post(&admin, app, "/admin/referentiel/pieces", &with_age);
+    assert!(
+        shown(&refused.body).contains("« douze » n'est pas un nombre entier"),
+        "{}",
+        refused.body
+    );
+    with_age[5] = ("max_age_months", "12");
+    let created = post(&admin, app, "/admin/referentiel/pieces", &with_age);
+    assert_eq!(created.status, 303, "{}", created.body);
+    let kinds = || listed(app, "/api/v1/document-kinds");
+    let charte = kinds()
+        .into_iter()
+        .find(|k| k["code"] == "charte_signee")
+        .expect("created");
+    assert_eq!(
+        (
+            charte["validity_rule"].as_str(),
+            charte["max_age_months"].as_i64()
+        ),
+        (Some("dated"), Some(12)),
+        "{charte}"
+    );
+    // The RIB relabelled: its bank details, which the form does not show, stay.
+    let rib = post(
+        &admin,
+        app,
+        "/admin/referentiel/pieces/rib",
+        &[
+            ("label", "RIB du compte de l'association"),
+            ("validity_rule", "permanent"),
+            ("fiscal_year_offset", "0"),
+            ("grace_months", "0"),
+            ("max_age_months", ""),
+        ],
+    );
+    assert_eq!(rib.status, 303, "{}", rib.body);
+    let rib = kinds()
+        .into_iter()
+        .find(|k| k["code"] == "rib")
+        .expect("rib");
+    assert_eq!(
+        (rib["label"].as_str(), rib["bank_details"].as_bool()),
+        (Some("RIB du compte de l'association"), Some(true)),
+        "{rib}"
+    );
+    // The audit trail keeps each change.
+    let (_, trail) = read(&admin, app, "/admin/journal");
+    assert!(
+        trail
+            .matches(AuditAction::ReferenceDataChanged.label())
+            .count()
+            >= 6,
+        "{trail}"
+    );
+
+    // No one else: not found, and nothing changed.
+    let bureau = browser_of(app, "bureau@ville.test");
+    let member = browser_of(app, &app.new_user("membre@example.org").email);
+    for browser in [&bureau, &member] {
+        for path in [
+            "/admin/referentiel",
+            "/admin/referentiel/nouveau/directions",
+            "/admin/referentiel/secteurs/culture_arts",
+        ] {
+            assert_eq!(read(browser, app, path).0, 404, "{path}");
+        }
+        let sent = post(
+            browser,
+            app,
+            "/admin/referentiel/directions",
+            &[("code", "DX"), ("name", "Interdite")],
+        );
+        assert_eq!(sent.status, 404, "{}", sent.body);
+        let sent = post(
+            browser,
+            app,
+            "/admin/referentiel/secteurs/culture_arts",
+            &[("label", "Interdit")],
+        );
+        assert_eq!(sent.status, 404, "{}", sent.body);
+    }
+    assert!(!directions().iter().any(|d| d["code"] == "DX"));
+    assert!(
+        listed(app, "/api/v1/sectors")
+            .iter()
+            .any(|s| s["label"] == "Culture & Arts")
+    );
+    // What names nothing is not found.
+    for path in [
+        "/admin/referentiel/nouveau/arrondissements",
+        "/admin/referentiel/planetes/1",
+        "/admin/referentiel/directions/01890000-0000-7000-8000-000000000000",
+        "/admin/referentiel/pieces/inconnue",
+    ] {
+        assert_eq!(read(&admin, app, path).0, 404, "{path}");
+    }
+}
+
+on_both_backends!(
+    an_admin_manages_roles_reads_the_trail_and_sends_again_what_was_given_up,
+    an_admin_changes_the_reference_data
+);

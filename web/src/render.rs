@@ -84,6 +84,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "staff_repayments.html",
     "staff_grants.html",
     "admin_home.html",
+    "admin_reference.html",
+    "admin_reference_form.html",
     "admin_accounts.html",
     "admin_account.html",
     "admin_outbox.html",

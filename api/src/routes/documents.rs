@@ -210,8 +210,9 @@ pub async fn update_kind(
         required_for_profile: input.required_for_profile,
         condition: input.required_when.map(|c| c.0),
     };
+    let now = state.now();
     let updated = state
-        .write(move |conn| documents::update_kind(conn, caller.0, kind))
+        .write(move |conn| simpa_app::reference::update_kind(conn, caller.0, kind, now))
         .await?;
     Ok(web::Json(updated.into()))
 }

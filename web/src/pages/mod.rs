@@ -3,6 +3,7 @@
 mod account;
 mod account_links;
 mod admin;
+mod admin_reference;
 mod associations;
 mod directory;
 mod final_report;
@@ -74,6 +75,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::outbox)
         .service(admin::requeue)
         .service(admin::audit_trail)
+        .service(admin_reference::reference_home)
+        .service(admin_reference::new_row_form)
+        .service(admin_reference::row_form)
+        .service(admin_reference::create)
+        .service(admin_reference::update)
         .service(staff_campaigns::campaign_list)
         .service(staff_campaigns::new_campaign)
         .service(staff_campaigns::create)
