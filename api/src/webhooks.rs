@@ -10,53 +10,13 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sha2::Sha256;
-use simpa_domain::Violation;
-use simpa_domain::reachable::{self, AllowedHosts, bare_host};
+use simpa_app::webhooks::{RESOLVE_TIMEOUT, check_reachable, public_addresses};
+use simpa_domain::reachable::{AllowedHosts, bare_host};
 use simpa_persistence::outbox::Message;
 use simpa_persistence::webhooks::Endpoint;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How long a host name may take to resolve.
-const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Whether Simpa may POST to `url`: an allowed host, or one whose every address is public.
-/// Checked when an endpoint is registered (the URL's syntax was checked before).
-pub async fn check_reachable(url: &str, allowed: &AllowedHosts) -> Result<(), Violation> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| reachable::not_public())?;
-    let host = parsed.host_str().ok_or_else(reachable::not_public)?;
-    if allowed.allows(host) {
-        return Ok(());
-    }
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    public_addresses(&bare_host(host), port).await.map(|_| ())
-}
-
-/// The addresses of `host`, refused unless every one is public: a name that resolves to a
-/// public and an internal address could be connected to either.
-async fn public_addresses(host: &str, port: u16) -> Result<Vec<SocketAddr>, Violation> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return if reachable::is_public(ip) {
-            Ok(vec![SocketAddr::new(ip, port)])
-        } else {
-            Err(reachable::not_public())
-        };
-    }
-    let resolved = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
-        .await
-        .map_err(|_| reachable::not_public())?
-        .map_err(|_| reachable::not_public())?;
-    let addresses: Vec<SocketAddr> = resolved.collect();
-    if addresses.is_empty() {
-        return Err(reachable::not_public());
-    }
-    if addresses.iter().all(|a| reachable::is_public(a.ip())) {
-        Ok(addresses)
-    } else {
-        Err(reachable::not_public())
-    }
-}
 
 /// The deliveries' resolver: the system's, keeping the answer only when every address is
 /// public (or the host allowed), so that the connection goes to an address just checked.

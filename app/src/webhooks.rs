@@ -1,19 +1,64 @@
-//! Webhook endpoints of directions' systems (and admins'): registering one, listing those the
-//! caller manages, removing one, its delivery log and redelivering a call. The calls
-//! themselves are outbox messages, sent by the worker.
+//! Webhook endpoints of directions' systems (and admins'): registering one (its address
+//! checked to be one Simpa may call), listing those the caller manages, removing one, its
+//! delivery log and redelivering a call. The calls themselves are outbox messages, sent by
+//! the worker.
 
 use crate::access::require;
 use chrono::{DateTime, Utc};
+use simpa_domain::Violation;
 use simpa_domain::contact::WebsiteUrl;
 use simpa_domain::ids::DirectionId;
 use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::reachable::{self, AllowedHosts, bare_host};
 use simpa_domain::reference::check_assignable_direction;
 use simpa_domain::{DomainError, existed};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::webhooks::{self, Endpoint, Registrant};
 use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, reference};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How long a host name may take to resolve.
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether Simpa may POST to `url`: an allowed host, or one whose every address is public.
+/// Checked when an endpoint is registered (the URL's syntax was checked before).
+pub async fn check_reachable(url: &str, allowed: &AllowedHosts) -> Result<(), Violation> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| reachable::not_public())?;
+    let host = parsed.host_str().ok_or_else(reachable::not_public)?;
+    if allowed.allows(host) {
+        return Ok(());
+    }
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    public_addresses(&bare_host(host), port).await.map(|_| ())
+}
+
+/// The addresses of `host`, refused unless every one is public: a name that resolves to a
+/// public and an internal address could be connected to either.
+pub async fn public_addresses(host: &str, port: u16) -> Result<Vec<SocketAddr>, Violation> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return if reachable::is_public(ip) {
+            Ok(vec![SocketAddr::new(ip, port)])
+        } else {
+            Err(reachable::not_public())
+        };
+    }
+    let resolved = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| reachable::not_public())?
+        .map_err(|_| reachable::not_public())?;
+    let addresses: Vec<SocketAddr> = resolved.collect();
+    if addresses.is_empty() {
+        return Err(reachable::not_public());
+    }
+    if addresses.iter().all(|a| reachable::is_public(a.ip())) {
+        Ok(addresses)
+    } else {
+        Err(reachable::not_public())
+    }
+}
 
 /// The caller, if they may register an endpoint for the direction asked (a direction's
 /// system registers for its own direction whatever it asks), and that direction.
@@ -90,7 +135,12 @@ pub fn list(conn: &mut DbConnection, subject: Option<Subject>) -> StoreResult<Ve
         .collect())
 }
 
-fn managed(conn: &mut DbConnection, subject: Option<Subject>, id: Uuid) -> StoreResult<Endpoint> {
+/// An endpoint the caller manages (an admin's any, a direction's its own).
+pub fn managed(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+) -> StoreResult<Endpoint> {
     let endpoint = webhooks::get(conn, id)?.ok_or(DomainError::NotFound { what: "webhook" })?;
     require(
         conn,

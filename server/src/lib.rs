@@ -25,7 +25,10 @@ pub fn mount_portal(services: &mut Services) -> Result<(), String> {
             .transpose()?,
         links: config.city_links.clone(),
     };
-    let settings = settings.themed(theme);
+    let settings = simpa_web::PortalSettings {
+        webhook_allowed_hosts: config.webhook_allowed_hosts.clone(),
+        ..settings.themed(theme)
+    };
     let portal = simpa_web::Portal::new(services.state.runtime.clone(), settings)?;
     services.pages = Some(std::sync::Arc::new(simpa_web::mount(portal)));
     Ok(())

@@ -694,6 +694,12 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         ),
         ("admin-envois", app.url("/admin/envois?etat=sent")),
         ("admin-journal", app.url("/admin/journal")),
+        ("admin-clients", app.url("/admin/clients")),
+        (
+            "admin-clients-erreur",
+            app.url("/admin/clients#submit:name="),
+        ),
+        ("admin-webhooks", app.url("/admin/webhooks")),
         ("admin-referentiel", app.url("/admin/referentiel")),
         ("admin-referentiel-piece", app.url("/admin/referentiel/pieces/rib")),
         (
@@ -830,6 +836,9 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("admin-compte-erreur", 422),
             ("admin-envois", 200),
             ("admin-journal", 200),
+            ("admin-clients", 200),
+            ("admin-clients-erreur", 422),
+            ("admin-webhooks", 200),
             ("admin-referentiel", 200),
             ("admin-referentiel-piece", 200),
             ("admin-referentiel-erreur", 422),

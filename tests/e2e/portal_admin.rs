@@ -6,9 +6,11 @@
 use crate::portal::shown;
 use crate::portal_requests::browser_of;
 use crate::portal_sessions::csrf_of;
-use crate::requests::City;
+use crate::requests::{City, submitted};
+use crate::webhooks::{FAST_OUTBOX, assert_signed, types};
 use simpa_domain::audit::AuditAction;
 use simpa_tests::browser::{Browser, Sent};
+use simpa_tests::receiver::Receiver;
 use simpa_tests::{Backend, TestApp, on_both_backends};
 use std::time::Duration;
 
@@ -273,7 +275,10 @@ fn an_admin_changes_the_reference_data(backend: Backend) {
         "/admin/referentiel/directions",
         &[
             ("code", "dcpa"),
-            ("name", "Direction des Constructions Publiques et de l'Architecture"),
+            (
+                "name",
+                "Direction des Constructions Publiques et de l'Architecture",
+            ),
         ],
     );
     assert_eq!(
@@ -479,7 +484,257 @@ fn an_admin_changes_the_reference_data(backend: Backend) {
     }
 }
 
+/// The text of the element `<code…>` after `marker` in `page`.
+fn code_after(page: &str, marker: &str) -> String {
+    let rest = &page[page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {page}"))..];
+    let rest = &rest[rest.find("<code").expect("its code")..];
+    let start = rest.find('>').expect("its tag") + 1;
+    let end = rest.find("</code>").expect("its end");
+    rest[start..end].to_owned()
+}
+
+/// An admin connects the directions' systems in the portal: an API client created (its
+/// secret shown once, never cached), which signs in; its secret renewed (the old one at once
+/// refused when no overlap is asked), then revoked; a webhook registered (its address checked,
+/// its signing secret shown once) that receives signed calls, one sent again from its page,
+/// then removed. No one else reaches any of it.
+fn an_admin_connects_the_directions_systems(backend: Backend) {
+    let city = City::start_with(backend, &FAST_OUTBOX);
+    let app = &city.app;
+    let admin = browser_of(app, "admin@ville.test");
+    let dac = app.direction_id("DAC");
+    // An API client: its name and direction needed.
+    for (fields, field) in [
+        ([("name", " "), ("direction_id", dac.as_str())], "name"),
+        (
+            [("name", "Progiciel"), ("direction_id", "")],
+            "direction_id",
+        ),
+    ] {
+        let refused = post(&admin, app, "/admin/clients", &fields);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            shown(&refused.body).contains(&format!("href=\"#{field}\"")),
+            "{}",
+            refused.body
+        );
+    }
+    let created = post(
+        &admin,
+        app,
+        "/admin/clients",
+        &[("name", "Progiciel de la DAC"), ("direction_id", &dac)],
+    );
+    assert_eq!(
+        (created.status, created.cache_control.as_deref()),
+        (200, Some("no-store")),
+        "{}",
+        created.body
+    );
+    let (client_id, secret) = (
+        code_after(&created.body, "Identifiant</dt>"),
+        code_after(&created.body, "Secret</dt>"),
+    );
+    let grant = |secret: &str| {
+        app.send(
+            app.request(reqwest::Method::POST, "/api/v1/auth/token")
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id.as_str()),
+                    ("client_secret", secret),
+                ]),
+        )
+    };
+    grant(&secret).expect(200);
+    let (status, list) = read(&admin, app, "/admin/clients");
+    assert_eq!(status, 200, "{list}");
+    assert!(
+        list.contains(&client_id)
+            && list.contains("Progiciel de la DAC")
+            && !list.contains(&secret),
+        "{list}"
+    );
+    let id = list
+        .split("/admin/clients/")
+        .nth(1)
+        .map(|rest| rest[..36].to_owned())
+        .expect("its forms");
+    let overlap = format!("overlap-{id}");
+    let refused = post(
+        &admin,
+        app,
+        &format!("/admin/clients/{id}/secret"),
+        &[(&overlap, "999")],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        shown(&refused.body).contains(&format!("href=\"#{overlap}\"")),
+        "{}",
+        refused.body
+    );
+    let renewed = post(
+        &admin,
+        app,
+        &format!("/admin/clients/{id}/secret"),
+        &[(&overlap, "0")],
+    );
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    let new_secret = code_after(&renewed.body, "Secret</dt>");
+    assert_ne!(new_secret, secret);
+    grant(&secret).expect_problem(401, "auth.invalid_client");
+    grant(&new_secret).expect(200);
+    let revoked = post(&admin, app, &format!("/admin/clients/{id}/revocation"), &[]);
+    assert_eq!(
+        revoked.location,
+        Some(app.url("/admin/clients?fait=revoque")),
+        "{}",
+        revoked.body
+    );
+    grant(&new_secret).expect_problem(401, "auth.invalid_client");
+    assert!(read(&admin, app, "/admin/clients").1.contains("Révoqué"));
+
+    // A webhook: an address Simpa may call, then the calls of the DAC's requests, signed.
+    let receiver = Receiver::start();
+    for url in ["pas une adresse", "http://10.1.2.3/simpa"] {
+        let refused = post(
+            &admin,
+            app,
+            "/admin/webhooks",
+            &[("url", url), ("direction_id", "")],
+        );
+        assert_eq!(refused.status, 422, "{url}: {}", refused.body);
+        assert!(
+            shown(&refused.body).contains("href=\"#url\""),
+            "{}",
+            refused.body
+        );
+    }
+    let registered = post(
+        &admin,
+        app,
+        "/admin/webhooks",
+        &[
+            ("url", &receiver.url("/simpa")),
+            ("direction_id", &dac),
+            ("event-dispatch", "oui"),
+        ],
+    );
+    assert_eq!(
+        (registered.status, registered.cache_control.as_deref()),
+        (200, Some("no-store")),
+        "{}",
+        registered.body
+    );
+    let signing = code_after(&registered.body, "Secret de signature</dt>");
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, request) = submitted(app, 1, &campaign);
+    city.admit_and_dispatch(&request, "DAC", &[]);
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
+    let calls = receiver.calls();
+    assert_eq!(types(&calls), ["dispatch"], "the dispatch only");
+    assert_signed(&calls[0], &signing);
+    let (_, list) = read(&admin, app, "/admin/webhooks");
+    let endpoint = list
+        .split("href=\"/admin/webhooks/")
+        .nth(1)
+        .map(|rest| rest[..36].to_owned())
+        .expect("its page");
+    assert!(
+        list.contains(
+            "Direction des Affaires Culturelles. confier l'instruction à des directions."
+        ),
+        "{list}"
+    );
+    let (status, page) = read(&admin, app, &format!("/admin/webhooks/{endpoint}"));
+    assert_eq!(status, 200, "{page}");
+    let delivery = page
+        .split(&format!("/admin/webhooks/{endpoint}/envois/"))
+        .nth(1)
+        .map(|rest| rest[..36].to_owned())
+        .expect("a call to send again");
+    let again = post(
+        &admin,
+        app,
+        &format!("/admin/webhooks/{endpoint}/envois/{delivery}"),
+        &[],
+    );
+    assert_eq!(
+        again.location,
+        Some(app.url(&format!("/admin/webhooks/{endpoint}?fait=renvoi"))),
+        "{}",
+        again.body
+    );
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
+    assert_eq!(types(&receiver.calls()), ["dispatch", "dispatch"]);
+    let removed = post(
+        &admin,
+        app,
+        &format!("/admin/webhooks/{endpoint}/retrait"),
+        &[],
+    );
+    assert_eq!(
+        removed.location,
+        Some(app.url("/admin/webhooks?fait=retrait")),
+        "{}",
+        removed.body
+    );
+    assert!(read(&admin, app, "/admin/webhooks").1.contains("Retiré"));
+
+    // No one else: not found, and nothing made.
+    let dac_agent = browser_of(app, "dac@ville.test");
+    let bureau = browser_of(app, "bureau@ville.test");
+    for browser in [&dac_agent, &bureau] {
+        for path in [
+            "/admin/clients",
+            "/admin/webhooks",
+            &format!("/admin/webhooks/{endpoint}"),
+        ] {
+            assert_eq!(read(browser, app, path).0, 404, "{path}");
+        }
+        let sent = post(
+            browser,
+            app,
+            "/admin/clients",
+            &[("name", "Pirate"), ("direction_id", &dac)],
+        );
+        assert_eq!(sent.status, 404, "{}", sent.body);
+        let sent = post(
+            browser,
+            app,
+            "/admin/webhooks",
+            &[("url", &receiver.url("/pirate")), ("direction_id", &dac)],
+        );
+        assert_eq!(sent.status, 404, "{}", sent.body);
+        assert_eq!(
+            post(
+                browser,
+                app,
+                &format!("/admin/clients/{id}/secret"),
+                &[(&overlap, "0")]
+            )
+            .status,
+            404
+        );
+    }
+    let clients = app
+        .get("/api/v1/service-accounts", Some(&city.admin.access))
+        .expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .len();
+    let webhooks = app
+        .get("/api/v1/webhooks", Some(&city.admin.access))
+        .expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .len();
+    assert_eq!((clients, webhooks), (1, 1), "the admin's only");
+}
+
 on_both_backends!(
+    an_admin_connects_the_directions_systems,
     an_admin_manages_roles_reads_the_trail_and_sends_again_what_was_given_up,
     an_admin_changes_the_reference_data
 );

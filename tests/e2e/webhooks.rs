@@ -11,7 +11,7 @@ use simpa_tests::{Backend, TestApp, User, on_both_backends};
 use std::time::{Duration, Instant};
 
 /// A fast outbox, and the loopback receivers allowed (they are internal addresses).
-const FAST_OUTBOX: [(&str, &str); 4] = [
+pub(crate) const FAST_OUTBOX: [(&str, &str); 4] = [
     ("SIMPA_OUTBOX_POLL_MS", "50"),
     ("SIMPA_OUTBOX_FIRST_RETRY_SECONDS", "1"),
     ("SIMPA_OUTBOX_LEASE_SECONDS", "2"),
@@ -26,7 +26,7 @@ fn register(app: &TestApp, by: &User, body: Value) -> Value {
 
 /// Checks the `Simpa-Signature` header of a call the way a receiver would: HMAC-SHA256 with
 /// the endpoint's secret over `<t>.<body>`, and `t` recent.
-fn assert_signed(call: &Call, secret: &str) {
+pub(crate) fn assert_signed(call: &Call, secret: &str) {
     let signature = call.header("simpa-signature");
     let (t, v1) = signature
         .split_once(',')
@@ -49,7 +49,7 @@ fn assert_signed(call: &Call, secret: &str) {
     assert_eq!(call.header("content-type"), "application/json");
 }
 
-fn types(calls: &[Call]) -> Vec<String> {
+pub(crate) fn types(calls: &[Call]) -> Vec<String> {
     calls
         .iter()
         .map(|c| c.json()["type"].as_str().expect("type").to_owned())

@@ -77,6 +77,8 @@ pub struct Sent {
     pub location: Option<String>,
     /// Its `Set-Cookie` headers.
     pub cookies: Vec<String>,
+    /// Its `Cache-Control` header.
+    pub cache_control: Option<String>,
     pub body: String,
 }
 
@@ -100,10 +102,16 @@ impl Sent {
             .iter()
             .filter_map(|c| c.to_str().ok().map(str::to_owned))
             .collect();
+        let cache_control = answer
+            .headers()
+            .get("cache-control")
+            .and_then(|c| c.to_str().ok())
+            .map(str::to_owned);
         Sent {
             status,
             location,
             cookies,
+            cache_control,
             body: answer.text().unwrap_or_default(),
         }
     }

@@ -27,6 +27,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{Error, Scope, body::MessageBody, middleware, web};
 use simpa_app::runtime::Runtime;
 use simpa_app::sign_in::SessionRules;
+use simpa_domain::reachable::AllowedHosts;
 use simpa_domain::throttle::ThrottlePolicy;
 use std::sync::Arc;
 
@@ -50,6 +51,9 @@ pub struct PortalSettings {
     /// Where people reach the portal (`SIMPA_PUBLIC_URL`: scheme, host and port): forms say
     /// they come from there (or from the host they were posted to).
     pub origin: String,
+    /// The hosts a webhook may call though they are not public (`SIMPA_WEBHOOK_ALLOWED_HOSTS`,
+    /// as the API's).
+    pub webhook_allowed_hosts: AllowedHosts,
 }
 
 impl PortalSettings {
@@ -82,6 +86,7 @@ impl PortalSettings {
             theme: theme::Theme::default(),
             https: hsts || public_url.starts_with("https://"),
             origin,
+            webhook_allowed_hosts: AllowedHosts::default(),
         }
     }
 }

@@ -107,7 +107,7 @@ pub async fn register_webhook(
     if let Some(replay) = replayed {
         return Ok(replay.into_response());
     }
-    crate::webhooks::check_reachable(url.as_str(), &state.config.webhook_allowed_hosts)
+    simpa_app::webhooks::check_reachable(url.as_str(), &state.config.webhook_allowed_hosts)
         .await
         .map_err(|v| DomainError::invalid("url", v))?;
     let new = NewEndpoint {

@@ -3,7 +3,9 @@
 mod account;
 mod account_links;
 mod admin;
+mod admin_clients;
 mod admin_reference;
+mod admin_webhooks;
 mod associations;
 mod directory;
 mod final_report;
@@ -75,6 +77,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::outbox)
         .service(admin::requeue)
         .service(admin::audit_trail)
+        .service(admin_clients::client_list)
+        .service(admin_clients::create_client)
+        .service(admin_clients::revoke_client)
+        .service(admin_clients::renew_secret)
+        .service(admin_webhooks::endpoint_list)
+        .service(admin_webhooks::register)
+        .service(admin_webhooks::endpoint_page)
+        .service(admin_webhooks::remove)
+        .service(admin_webhooks::redeliver)
         .service(admin_reference::reference_home)
         .service(admin_reference::new_row_form)
         .service(admin_reference::row_form)
