@@ -448,8 +448,8 @@ def bench_open_data(simpa, limits, env, base, database_name, rows=100_000, round
 
 
 def bench_exports(simpa, env, base, database_name, rounds=3):
-    """The bureau's list of requests downloaded as an XLSX workbook from the portal, one
-    campaign's (about 10,000 requests) and the whole city's: seconds, size, and the server's
+    """The bureau's list of requests downloaded as an XLSX workbook from the portal, a year of
+    submissions (about 10,000 requests) and the whole city's: seconds, size, and the server's
     peak memory above idle while it is made."""
     server = start([simpa, "serve"], env)
     try:
@@ -469,15 +469,18 @@ def bench_exports(simpa, env, base, database_name, rounds=3):
             with urllib.request.urlopen(request, timeout=300) as answer:
                 return answer.read().count(b"\n") - 1
 
-        # The campaign whose list is nearest 10,000 requests.
-        sized = sorted(((abs(counted(f"campagne={c['id']}") - 10_000), c["id"]) for c in campaigns))
-        campaign = sized[0][1]
-        lines = counted(f"campagne={campaign}")
+        # The year of submissions nearest 10,000 requests (Paris's yearly count).
+        budget_years = [int(c["budget_year"]) for c in campaigns if c.get("budget_year")]
+        years = range(min(budget_years) - 1, max(budget_years) + 1)
+        submitted = lambda y: f"depose_du={y}-01-01&depose_au={y}-12-31"
+        sized = sorted((abs(counted(submitted(y)) - 10_000), y) for y in years)
+        year_query = submitted(sized[0][1])
+        lines = counted(year_query)
         whole = counted("")
         fetch("/agents/demandes.xlsx")  # warm
         idle = rss_kib(server.pid, "VmRSS")
         results = []
-        for query, count in [(f"campagne={campaign}", lines), ("", whole)]:
+        for query, count in [(year_query, lines), ("", whole)]:
             with open(f"/proc/{server.pid}/clear_refs", "w") as f:
                 f.write("5")
             timed = [fetch(f"/agents/demandes.xlsx?{query}") for _ in range(rounds)]

@@ -386,6 +386,16 @@ pub fn add_juror(
     Ok(at)
 }
 
+/// Who may sit on a jury: the active holders of the juror's role, by name (the bureau).
+#[tracing::instrument(name = "juries::juror_candidates", skip_all, fields(actor = Subject::kind(subject)))]
+pub fn juror_candidates(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+) -> StoreResult<Vec<simpa_persistence::follow_up::Agent>> {
+    require(conn, subject, Action::ManageJury)?;
+    simpa_persistence::follow_up::holders_of(conn, simpa_domain::roles::StaffRoleKind::Juror)
+}
+
 /// A juror withdraws: their seats go to the least-loaded others (when the jury seats a number
 /// of jurors per request), and their scores no longer count. The bureau only, while open.
 #[tracing::instrument(name = "juries::withdraw_juror", skip_all, fields(actor = Subject::kind(subject), campaign = %id, juror = %account))]

@@ -163,7 +163,7 @@ pub fn agents_of(
             staff_roles::district_number,
         ))
         .load(conn)?;
-    let mut holders: Vec<String> = roles
+    let holders: Vec<String> = roles
         .into_iter()
         .filter(
             |(_, kind, direction, district)| match StaffRoleKind::from_code(kind) {
@@ -177,6 +177,20 @@ pub fn agents_of(
         )
         .map(|(account, ..)| account)
         .collect();
+    active_agents(conn, holders)
+}
+
+/// The active holders of a role of this kind (the jurors), by name.
+pub fn holders_of(conn: &mut DbConnection, kind: StaffRoleKind) -> StoreResult<Vec<Agent>> {
+    let holders: Vec<String> = staff_roles::table
+        .filter(staff_roles::kind.eq(kind.code()))
+        .select(staff_roles::account_id)
+        .load(conn)?;
+    active_agents(conn, holders)
+}
+
+/// These accounts, the active ones, by name.
+fn active_agents(conn: &mut DbConnection, mut holders: Vec<String>) -> StoreResult<Vec<Agent>> {
     holders.sort_unstable();
     holders.dedup();
     let rows: Vec<(String, String, String)> = accounts::table

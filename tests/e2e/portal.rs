@@ -641,6 +641,16 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             "agents-tableau-de-bord-erreur",
             app.url("/agents/tableau-de-bord?annee=deux&par=secteur"),
         ),
+        (
+            "agents-jury-reglage",
+            app.url(&format!("/agents/campagnes/{call_id}/jury")),
+        ),
+        (
+            "agents-jury-reglage-erreur",
+            app.url(&format!(
+                "/agents/campagnes/{call_id}/jury#submit:critere-0-weight=trois"
+            )),
+        ),
         ("agents-jurys", app.url("/jury")),
         ("agents-jury", app.url(&format!("/jury/{call_id}"))),
         (
@@ -822,6 +832,8 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             ("agents-campagne-modifier", 200),
             ("agents-tableau-de-bord", 200),
             ("agents-tableau-de-bord-erreur", 422),
+            ("agents-jury-reglage", 200),
+            ("agents-jury-reglage-erreur", 422),
             ("agents-jurys", 200),
             ("agents-jury", 200),
             ("agents-jury-classement", 200),

@@ -173,7 +173,7 @@ fn the_bureau_prepares_publishes_and_closes_a_campaign(backend: Backend) {
     );
     assert_eq!(stale.status, 422, "{}", stale.body);
     assert!(
-        shown(&stale.body).contains("Quelqu'un a modifié la campagne"),
+        shown(&stale.body).contains("Quelqu'un a modifié ces informations"),
         "{}",
         stale.body
     );

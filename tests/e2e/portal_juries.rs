@@ -304,4 +304,207 @@ fn a_jury_works_in_the_portal_from_declaration_to_validation(backend: Backend) {
     assert!(all.contains(&format!("href=\"/jury/{call}\"")), "{all}");
 }
 
-on_both_backends!(a_jury_works_in_the_portal_from_declaration_to_validation);
+/// The bureau sets up a call's jury in the portal: its grid and rules (a number typed wrong,
+/// a criterion without its label on its own line, a minimum out of range, each said at its
+/// field; a stale version refused), its jurors (holders of the juror's role only), seats them
+/// and withdraws one. Nobody else reaches it, and a campaign that is no call has no jury.
+fn the_bureau_sets_up_a_call_s_jury_in_the_portal(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let body = campaign_body(app, "AAP_JARDINS", "call_for_projects", None);
+    let campaign = app.post("/api/v1/campaigns", Some(&city.bureau.access), &body);
+    let call = id(campaign.expect(201));
+    let juror = app.staff(&city.admin, "jure@ville.test", json!({"kind": "juror"}));
+    let bureau = browser_of(app, "bureau@ville.test");
+    let (_, page) = read(&bureau, app, &format!("/agents/campagnes/{call}"));
+    assert!(
+        page.contains(&format!("href=\"/agents/campagnes/{call}/jury\"")),
+        "{page}"
+    );
+    let setup = format!("/agents/campagnes/{call}/jury");
+    let (status, page) = read(&bureau, app, &setup);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Créer le jury"), "{page}");
+    let jury = || {
+        app.get(
+            &format!("/api/v1/campaigns/{call}/jury"),
+            Some(&city.bureau.access),
+        )
+    };
+    // Refused at their fields, the second criterion's label on the line it was typed on.
+    let refused = post(
+        &bureau,
+        app,
+        &setup,
+        &[
+            ("critere-0-label", "Utilité"),
+            ("critere-0-weight", "trois"),
+            ("critere-0-max_points", "10"),
+            ("critere-2-weight", "1"),
+            ("critere-2-max_points", "5"),
+            ("min_scores", "1"),
+            ("min_score", "0"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        shown(&refused.body).contains("href=\"#critere-0-weight\""),
+        "{}",
+        refused.body
+    );
+    let refused = post(
+        &bureau,
+        app,
+        &setup,
+        &[
+            ("critere-0-label", "Utilité"),
+            ("critere-0-weight", "3"),
+            ("critere-0-max_points", "10"),
+            ("critere-2-weight", "1"),
+            ("critere-2-max_points", "5"),
+            ("min_scores", "1"),
+            ("min_score", "150"),
+        ],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = shown(&refused.body);
+    assert!(
+        body.contains("href=\"#critere-2-label\"") && body.contains("href=\"#min_score\""),
+        "{body}"
+    );
+    assert_eq!(jury().status, 404, "nothing made");
+    let rules = [
+        ("critere-0-label", "Utilité pour le quartier"),
+        ("critere-0-description", "Qui en profite"),
+        ("critere-0-weight", "3"),
+        ("critere-0-max_points", "10"),
+        ("critere-1-label", "Faisabilité"),
+        ("critere-1-weight", "1"),
+        ("critere-1-max_points", "5"),
+        ("min_scores", "1"),
+        ("min_score", "0"),
+        ("last_request", "skip"),
+        ("jurors_per_request", "1"),
+    ];
+    let created = post(&bureau, app, &setup, &rules);
+    assert_eq!(
+        created.location,
+        Some(app.url(&format!("{setup}?fait=regles"))),
+        "{}",
+        created.body
+    );
+    let made = jury().expect(200).clone();
+    assert_eq!(
+        (
+            made["criteria"].as_array().map(Vec::len),
+            &made["last_request"],
+            &made["jurors_per_request"]
+        ),
+        (Some(2), &json!("skip"), &json!(1)),
+        "{made}"
+    );
+    // Changed from the version read; a stale version is refused.
+    let (_, page) = read(&bureau, app, &setup);
+    let version = made["version"].to_string();
+    assert!(
+        page.contains(&format!("name=\"version\" value=\"{version}\"")),
+        "{page}"
+    );
+    let mut normalised = rules.to_vec();
+    normalised.extend([("normalise", "oui"), ("version", version.as_str())]);
+    let changed = post(&bureau, app, &setup, &normalised);
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(jury().expect(200)["normalise"], true);
+    let stale = post(&bureau, app, &setup, &normalised);
+    assert_eq!(stale.status, 422, "{}", stale.body);
+    // Jurors: a holder of the juror's role, as chair; anyone else refused at the field.
+    let (_, page) = read(&bureau, app, &setup);
+    assert!(
+        page.contains(&format!("<option value=\"{}\">", juror.id)),
+        "{page}"
+    );
+    let dac_id = app.get("/api/v1/me", Some(&city.dac.access)).expect(200)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let not_a_juror = post(
+        &bureau,
+        app,
+        &format!("{setup}/jures"),
+        &[("account_id", &dac_id)],
+    );
+    assert_eq!(not_a_juror.status, 422, "{}", not_a_juror.body);
+    assert!(
+        shown(&not_a_juror.body).contains("href=\"#account_id\""),
+        "{}",
+        not_a_juror.body
+    );
+    let added = post(
+        &bureau,
+        app,
+        &format!("{setup}/jures"),
+        &[("account_id", &juror.id), ("chair", "oui")],
+    );
+    assert_eq!(
+        added.location,
+        Some(app.url(&format!("{setup}?fait=jure"))),
+        "{}",
+        added.body
+    );
+    let members = jury().expect(200)["members"].clone();
+    assert_eq!(
+        (&members[0]["id"], &members[0]["chair"]),
+        (&json!(juror.id), &json!(true)),
+        "{members}"
+    );
+    let seated = post(&bureau, app, &format!("{setup}/places"), &[]);
+    assert_eq!(
+        seated.location,
+        Some(app.url(&format!("{setup}?fait=places"))),
+        "{}",
+        seated.body
+    );
+    let withdrawn = post(
+        &bureau,
+        app,
+        &format!("{setup}/jures/{}/retrait", juror.id),
+        &[],
+    );
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+    assert!(!jury().expect(200)["members"][0]["withdrawn_at"].is_null());
+
+    // Nobody else: not found; and a campaign that is no call has no jury page.
+    let them = [
+        browser_of(app, "dac@ville.test"),
+        browser_of(app, "jure@ville.test"),
+    ];
+    for browser in &them {
+        assert_eq!(read(browser, app, &setup).0, 404);
+        assert_eq!(post(browser, app, &setup, &rules).status, 404);
+        assert_eq!(
+            post(
+                browser,
+                app,
+                &format!("{setup}/jures"),
+                &[("account_id", &juror.id)]
+            )
+            .status,
+            404
+        );
+    }
+    let annual = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    assert_eq!(
+        read(
+            &bureau,
+            app,
+            &format!("/agents/campagnes/{}/jury", id(&annual))
+        )
+        .0,
+        404
+    );
+}
+
+on_both_backends!(
+    the_bureau_sets_up_a_call_s_jury_in_the_portal,
+    a_jury_works_in_the_portal_from_declaration_to_validation
+);

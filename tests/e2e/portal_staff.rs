@@ -1884,7 +1884,7 @@ fn finance_sets_a_grant_s_schedule(backend: Backend) {
     let stale = schedule(&finance, &[("tranche-0-montant", "20000")]);
     assert_eq!(stale.status, 422, "{}", stale.body);
     assert!(
-        shown(&stale.body).contains("Quelqu'un a modifié cette subvention"),
+        shown(&stale.body).contains("Quelqu'un a modifié ces informations"),
         "{}",
         stale.body
     );

@@ -127,6 +127,9 @@ pub(crate) fn client_address(portal: &Portal, req: &HttpRequest) -> String {
     )
 }
 
+/// What a form sent from a version no longer stored is told.
+const STALE: &str = "Quelqu'un a modifié ces informations depuis que vous avez ouvert la page : rechargez-la pour partir de ce qui est enregistré, puis refaites vos changements.";
+
 /// A use case's refusal as a form says it: each field the rules refused at the form's field
 /// `at` names for it, a conflict with how things stand (a step no longer possible, more than
 /// is due) at `whole`; `None` for a failure on our side or what is not the visitor's to see.
@@ -139,6 +142,9 @@ pub(crate) fn refused_at(
         RunError::Store(StoreError::Domain(
             DomainError::Conflict { message, .. } | DomainError::NotPermitted { message, .. },
         )) => Some(vec![field_error(whole, message.clone())]),
+        RunError::Store(StoreError::Domain(DomainError::StaleVersion { .. })) => {
+            Some(vec![field_error(whole, STALE)])
+        }
         error => field_errors(error).map(|errors| {
             errors
                 .iter()

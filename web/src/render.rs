@@ -87,6 +87,7 @@ pub const FILES: &[(&str, &str)] = templates!(
     "admin_reference.html",
     "admin_reference_form.html",
     "admin_clients.html",
+    "staff_jury_setup.html",
     "admin_client_secret.html",
     "admin_webhooks.html",
     "admin_webhook.html",

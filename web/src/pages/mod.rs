@@ -29,6 +29,7 @@ mod staff_documents;
 mod staff_filters;
 mod staff_follow_up;
 mod staff_grants;
+mod staff_jury_setup;
 mod staff_list;
 mod staff_payments;
 mod two_factor;
@@ -86,6 +87,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin_webhooks::endpoint_page)
         .service(admin_webhooks::remove)
         .service(admin_webhooks::redeliver)
+        .service(staff_jury_setup::jury_setup)
+        .service(staff_jury_setup::save_rules)
+        .service(staff_jury_setup::add_juror)
+        .service(staff_jury_setup::withdraw_juror)
+        .service(staff_jury_setup::seat_jurors)
         .service(admin_reference::reference_home)
         .service(admin_reference::new_row_form)
         .service(admin_reference::row_form)

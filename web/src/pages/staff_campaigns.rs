@@ -18,14 +18,12 @@ use chrono::{DateTime, Utc};
 use minijinja::context;
 use simpa_app::access::require;
 use simpa_app::campaigns::{self as app, CampaignInput, EligibilityInput};
-use simpa_app::runtime::RunError;
 use simpa_domain::campaign::{Campaign, CampaignStatus, CircuitKind, Nature, Sla};
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::money::{euros, parse_whole_euros};
 use simpa_domain::policy::{self, Action, Actor};
 use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
-use simpa_persistence::StoreError;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -118,12 +116,14 @@ async fn shown(
                 },
             )
             .is_ok();
+            let jury = c.settings.circuit == CircuitKind::CallForProjects
+                && policy::decide(&actor, Action::ManageJury).is_ok();
             let directions = simpa_app::reference::directions(conn, subject)?;
             let kinds = simpa_app::documents::kinds(conn, subject)?;
-            Ok((c, manages, directions, kinds))
+            Ok((c, (manages, jury), directions, kinds))
         })
         .await;
-    let (c, manages, directions, kinds) = match found {
+    let (c, (manages, jury), directions, kinds) = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
@@ -158,6 +158,7 @@ async fn shown(
             _ => None,
         },
         editable => manages && c.status != CampaignStatus::Closed,
+        jury => jury,
         done => done,
     };
     let page = errors_page("staff_campaign.html", &errors, data).visitor(visitor);
@@ -596,13 +597,6 @@ async fn save(
         Ok(c) => {
             let done = if id.is_some() { "modifiee" } else { "creee" };
             see_other(&format!("{LIST}/{}?fait={done}", c.id))
-        }
-        Err(RunError::Store(StoreError::Domain(DomainError::StaleVersion { .. }))) => {
-            let stale = field_error(
-                "code",
-                "Quelqu'un a modifié la campagne depuis que vous l'avez ouverte : rechargez la page pour partir de sa version enregistrée, puis refaites vos changements.",
-            );
-            form(portal, req, visitor, id, vec![stale], Some(typed)).await
         }
         Err(error) => match refused_at(&error, form_field, "code") {
             Some(errors) => form(portal, req, visitor, id, errors, Some(typed)).await,

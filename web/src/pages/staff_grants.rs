@@ -18,14 +18,12 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::grants::{self, Followed};
-use simpa_app::runtime::RunError;
+use simpa_domain::FieldError;
 use simpa_domain::funding::{Installment, InstallmentDue, MAX_INSTALLMENTS};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
-use simpa_domain::{DomainError, FieldError};
-use simpa_persistence::StoreError;
 use simpa_persistence::grants::Grant;
 use uuid::Uuid;
 
@@ -239,12 +237,6 @@ pub async fn set_schedule(
             .await;
         match saved {
             Ok(()) => return see_other(&format!("{LIST}/{id}?fait=echeancier")),
-            Err(RunError::Store(StoreError::Domain(DomainError::StaleVersion { .. }))) => {
-                errors.push(field_error(
-                    first,
-                    "Quelqu'un a modifié cette subvention depuis que vous avez ouvert la page : rechargez-la, puis refaites vos changements.",
-                ));
-            }
             Err(error) => {
                 // `installments[1].cents` is the second line typed.
                 let at = |rule: &str| {
