@@ -102,7 +102,8 @@ async fn page(
         title => c.settings.title,
         done => done,
         typed => typed,
-        lines => (0..LINES).collect::<Vec<_>>(),
+        // The lines typed, and two more to add a criterion (eight at most).
+        lines => (0..shown_lines(&typed)).collect::<Vec<_>>(),
         exists => jury.is_some(),
         version => jury.as_ref().map(|(j, _)| j.version),
         status => jury.as_ref().map(|(j, _)| j.status.label()),
@@ -120,6 +121,23 @@ async fn page(
     };
     let page = errors_page("staff_jury_setup.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
+}
+
+/// How many criteria lines the form shows: those typed and two more, at least three, at most
+/// eight.
+fn shown_lines(typed: &Typed) -> usize {
+    let typed_lines = (0..LINES)
+        .filter(|i| line_typed(typed, *i))
+        .max()
+        .map_or(0, |last| last + 1);
+    (typed_lines + 2).clamp(3, LINES)
+}
+
+/// Whether anything was typed on a criterion's line.
+fn line_typed(typed: &Typed, line: usize) -> bool {
+    ["label", "description", "weight", "max_points"]
+        .iter()
+        .any(|f| !field(typed, &format!("critere-{line}-{f}")).trim().is_empty())
 }
 
 /// The rules as the form shows them.
@@ -154,10 +172,7 @@ fn input_of(typed: &Typed) -> Result<(JuryInput, Vec<usize>), Vec<FieldError>> {
     for i in 0..LINES {
         let name = |f: &str| format!("critere-{i}-{f}");
         let said = |f: &str| field(typed, &name(f)).trim().to_owned();
-        if ["label", "description", "weight", "max_points"]
-            .iter()
-            .all(|f| said(f).is_empty())
-        {
+        if !line_typed(typed, i) {
             continue;
         }
         let weight = whole_number(typed, &name("weight"), &mut errors);
