@@ -6,7 +6,7 @@ use super::staff::chosen;
 use super::typed::{self, Typed};
 use crate::Portal;
 use crate::answers::unless_hidden;
-use crate::exports::{Sheet, Spreadsheet};
+use crate::exports::{Cell, Sheet, Spreadsheet};
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,10 +20,10 @@ use simpa_domain::roles::StaffRoleKind;
 use simpa_domain::saved_filter::{FilteredList, Service};
 use simpa_domain::wording::ordinal;
 use simpa_persistence::saved_filters::SavedFilter;
-use simpa_persistence::{DbConnection, StoreResult};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult};
 
 /// At most this many rows in one download.
-pub(super) const EXPORTED: usize = 50_000;
+const EXPORTED: usize = 50_000;
 
 /// How many rows a download reads at once.
 pub(super) const EXPORT_PAGE: usize = 500;
@@ -140,23 +140,28 @@ pub(super) fn filter_done(fait: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// What a list shows of its saved filters: those the agent sees, as links to the list they
-/// filter (theirs deletable), and the form that saves the list's `criteria` under a name,
-/// kept for the agent or shared with one of their `services` (with what was `typed` when the
-/// form comes back refused).
-pub(super) struct Saved<'a> {
+/// What every list's page shows around its rows: the links to its next and first pages and
+/// to its downloads, and its saved filters: those the agent sees, as links to the list (theirs
+/// deletable), and the form that saves the list's criteria under a name, kept for the agent or
+/// shared with one of their `services` (with what was `typed` when it comes back refused).
+pub(super) struct Frame<'a> {
     pub list: FilteredList,
+    pub criteria: &'a [(&'a str, &'a Option<String>)],
+    /// Where the next page starts, if there is one.
+    pub next: Option<String>,
+    /// This page starts after another.
+    pub paged: bool,
     pub filters: &'a [SavedFilter],
     pub services: &'a [Service],
     pub directions: &'a [Direction],
     pub me: Option<Subject>,
-    pub criteria: String,
     pub typed: Typed,
 }
 
-impl Saved<'_> {
+impl Frame<'_> {
     pub(super) fn shown(self) -> Value {
         let list = path(self.list);
+        let at = |path: &str, after: Option<&str>| address(path, self.criteria, after);
         let filters: Vec<Value> = self
             .filters
             .iter()
@@ -172,13 +177,19 @@ impl Saved<'_> {
             })
             .collect();
         context! {
-            list => self.list.code(),
-            filters => filters,
-            query => self.criteria,
-            services => self.services.iter().map(|s| context! {
-                code => s.key(), label => service_name(*s, self.directions),
-            }).collect::<Vec<_>>(),
-            typed => self.typed,
+            next => self.next.as_deref().map(|n| at(list, Some(n))),
+            first => self.paged.then(|| at(list, None)),
+            csv => at(&format!("{list}.csv"), None),
+            xlsx => at(&format!("{list}.xlsx"), None),
+            saved => context! {
+                list => self.list.code(),
+                filters => filters,
+                query => criteria_query(self.criteria),
+                services => self.services.iter().map(|s| context! {
+                    code => s.key(), label => service_name(*s, self.directions),
+                }).collect::<Vec<_>>(),
+                typed => self.typed,
+            },
         }
     }
 }
@@ -193,6 +204,27 @@ fn service_name(service: Service, directions: &[Direction]) -> String {
             .find(|d| d.id == id)
             .map_or_else(|| id.to_string(), |d| d.name.clone()),
         Service::TownHall(n) => format!("Mairie du {} arrondissement", ordinal(n)),
+    }
+}
+
+/// Every page of a list (up to `EXPORTED` rows), read `EXPORT_PAGE` at a time from `page` and
+/// written a row at a time into `sheet`.
+pub(super) fn write_pages<T>(
+    sheet: &mut Sheet,
+    mut page: impl FnMut(Option<&Keyset>) -> StoreResult<Page<T>>,
+    row: impl Fn(&T) -> Vec<Cell>,
+) -> StoreResult<()> {
+    let (mut after, mut written) = (None, 0);
+    loop {
+        let read = page(after.as_ref())?;
+        for item in &read.items {
+            sheet.row(&row(item));
+        }
+        written += EXPORT_PAGE;
+        match read.next {
+            Some(next) if written < EXPORTED => after = Some(next),
+            _ => return Ok(()),
+        }
     }
 }
 

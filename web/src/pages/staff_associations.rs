@@ -3,7 +3,7 @@
 //! first, fifty a page, each leading to its requests; with the filters saved for the list, and
 //! the whole list as a spreadsheet.
 
-use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::listing::{self, EXPORT_PAGE, Frame};
 use super::staff::{PAGE, chosen};
 use super::typed::Typed;
 use crate::Portal;
@@ -98,8 +98,6 @@ pub(super) async fn list_page(
         Err(error) => return unless_hidden(portal, error),
     };
     let (errors, typed) = refused.unwrap_or_default();
-    let path = listing::path(FilteredList::Associations);
-    let address = |after: Option<&str>| listing::address(path, &query.criteria(), after);
     let data = context! {
         items => page.items.iter().map(|a| {
             let p = &a.profile;
@@ -120,20 +118,18 @@ pub(super) async fn list_page(
         districts => listing::districts(),
         sectors => sectors.iter().map(|s| context! { code => s.code, label => s.label }).collect::<Vec<_>>(),
         orders => listing::orders(AssociationOrder::ALL, AssociationOrder::code, AssociationOrder::label),
-        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
-        first => query.apres.as_ref().map(|_| address(None)),
-        csv => listing::address(&format!("{path}.csv"), &query.criteria(), None),
-        xlsx => listing::address(&format!("{path}.xlsx"), &query.criteria(), None),
         done => done,
-        saved => Saved {
+        ..Frame {
             list: FilteredList::Associations,
+            criteria: &query.criteria(),
+            next: page.next.as_ref().map(simpa_app::cursor::encode),
+            paged: query.apres.is_some(),
             filters: &saved,
             services: &services,
             directions: &directions,
             me: subject,
-            criteria: listing::criteria_query(&query.criteria()),
             typed,
-        }.shown(),
+        }.shown()
     };
     let page = errors_page("staff_associations.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
@@ -164,19 +160,11 @@ pub async fn association_export(
     let names = ("associations", "Associations");
     listing::download(&portal, format, names, COLUMNS, move |conn, sheet| {
         let sectors = simpa_app::reference::sectors(conn, subject)?;
-        let (mut after, mut written) = (None, 0);
-        loop {
-            let page =
-                simpa_app::associations::list(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
-            for association in &page.items {
-                sheet.row(&association_row(tz, association, &sectors));
-            }
-            written += EXPORT_PAGE;
-            match page.next {
-                Some(next) if written < EXPORTED => after = Some(next),
-                _ => return Ok(()),
-            }
-        }
+        listing::write_pages(
+            sheet,
+            |after| simpa_app::associations::list(conn, subject, &filter, after, EXPORT_PAGE),
+            |association| association_row(tz, association, &sectors),
+        )
     })
     .await
 }

@@ -4,7 +4,7 @@
 //! its file to open and the buttons that accept it or refuse it with a reason the association
 //! reads; with the filters saved for the list, and the list as a spreadsheet.
 
-use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::listing::{self, EXPORT_PAGE, Frame};
 use super::staff::chosen;
 use super::typed::{Typed, field};
 use crate::Portal;
@@ -149,15 +149,9 @@ pub(super) async fn review_page(
         .collect();
     let (refusal, typed) = refused.unwrap_or_default();
     errors.extend(refusal);
-    let path = listing::path(FilteredList::Documents);
-    let address = |after: Option<&str>| listing::address(path, &query.criteria(), after);
     let data = context! {
         items => items,
         done => done,
-        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
-        first => query.apres.as_ref().map(|_| address(None)),
-        csv => listing::address(&format!("{path}.csv"), &query.criteria(), None),
-        xlsx => listing::address(&format!("{path}.xlsx"), &query.criteria(), None),
         kinds => kinds.iter().map(|k| context! { code => k.code, label => k.label }).collect::<Vec<_>>(),
         districts => listing::districts(),
         orders => listing::orders(DocumentOrder::ALL, DocumentOrder::code, DocumentOrder::label),
@@ -167,15 +161,17 @@ pub(super) async fn review_page(
             depose_au => listing::typed_day(&query.depose_au),
         },
         typed => typed.clone(),
-        saved => Saved {
+        ..Frame {
             list: FilteredList::Documents,
+            criteria: &query.criteria(),
+            next: page.next.as_ref().map(simpa_app::cursor::encode),
+            paged: query.apres.is_some(),
             filters: &saved,
             services: &services,
             directions: &directions,
             me: subject,
-            criteria: listing::criteria_query(&query.criteria()),
             typed,
-        }.shown(),
+        }.shown()
     };
     let page = errors_page("staff_documents.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
@@ -215,12 +211,12 @@ pub async fn documents_export(
     let names = ("pieces", "Pièces à vérifier");
     listing::download(&portal, format, names, COLUMNS, move |conn, sheet| {
         let kinds = documents::kinds(conn, subject)?;
-        let (mut after, mut written) = (None, 0);
-        loop {
-            let page = documents::to_review(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
-            for w in &page.items {
+        listing::write_pages(
+            sheet,
+            |after| documents::to_review(conn, subject, &filter, after, EXPORT_PAGE),
+            |w| {
                 let v = &w.version;
-                sheet.row(&[
+                vec![
                     Cell::Text(kind_label(&kinds, &v.kind_code).to_owned()),
                     Cell::Text(w.association_name.clone()),
                     Cell::Text(w.district.map(|d| d.0.to_string()).unwrap_or_default()),
@@ -244,14 +240,9 @@ pub async fn documents_export(
                             .map(|b| b.account_holder.clone())
                             .unwrap_or_default(),
                     ),
-                ]);
-            }
-            written += EXPORT_PAGE;
-            match page.next {
-                Some(next) if written < EXPORTED => after = Some(next),
-                _ => return Ok(()),
-            }
-        }
+                ]
+            },
+        )
     })
     .await
 }

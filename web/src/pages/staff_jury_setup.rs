@@ -137,7 +137,11 @@ fn shown_lines(typed: &Typed) -> usize {
 fn line_typed(typed: &Typed, line: usize) -> bool {
     ["label", "description", "weight", "max_points"]
         .iter()
-        .any(|f| !field(typed, &format!("critere-{line}-{f}")).trim().is_empty())
+        .any(|f| {
+            !field(typed, &format!("critere-{line}-{f}"))
+                .trim()
+                .is_empty()
+        })
 }
 
 /// The rules as the form shows them.

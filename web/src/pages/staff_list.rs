@@ -5,7 +5,7 @@
 //! at a time, with the filters they saved or their services share, the actions they may take
 //! on a selection, and the whole list as a spreadsheet.
 
-use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::listing::{self, EXPORT_PAGE, Frame};
 use super::staff::{PAGE, chosen, named, work_item};
 use super::typed::Typed;
 use crate::Portal;
@@ -214,11 +214,6 @@ impl ListQuery {
             ("tri", &self.tri),
         ]
     }
-
-    /// The address of `path` with these criteria, starting after `after`.
-    fn address(&self, path: &str, after: Option<&str>) -> String {
-        listing::address(path, &self.criteria(), after)
-    }
 }
 
 /// Every request the agent may read, as they filter and order it, a page at a time.
@@ -331,10 +326,6 @@ pub(super) async fn list_page(
             report_filed_on => filed.map(|at| city_date(portal, at)),
             ..work_item(portal, s, now)
         }).collect::<Vec<_>>(),
-        next => next.as_deref().map(|n| query.address(path, Some(n))),
-        first => query.apres.as_ref().map(|_| query.address(path, None)),
-        csv => query.address(&format!("{path}.csv"), None),
-        xlsx => query.address(&format!("{path}.xlsx"), None),
         q => query.q.clone().unwrap_or_default(),
         chosen => context! {
             etat => query.etat, campagne => query.campagne, direction => query.direction,
@@ -352,15 +343,17 @@ pub(super) async fn list_page(
         districts => listing::districts(),
         sectors => choices(sectors.iter().map(|s| (s.code.clone(), s.label.clone())).collect()),
         done => done,
-        saved => Saved {
+        ..Frame {
             list: listing.list(),
+            criteria: &query.criteria(),
+            next,
+            paged: query.apres.is_some(),
             filters: &saved,
             services: &services,
             directions: &directions,
             me: subject,
-            criteria: listing::criteria_query(&query.criteria()),
             typed,
-        }.shown(),
+        }.shown()
     };
     let bulk = (listing == Listing::Requests).then(|| context! {
         actions => BULK.iter()
@@ -429,7 +422,7 @@ const COLUMNS: &[&str] = &[
     "Compte rendu déposé le",
 ];
 
-/// The list, every page of it (up to `EXPORTED` requests), written a page at a time.
+/// The list, every page of it, written a page at a time.
 async fn export(
     portal: &Portal,
     visitor: &Visitor,
@@ -448,23 +441,20 @@ async fn export(
         Listing::Reports => (("comptes-rendus", "Comptes rendus"), COLUMNS),
     };
     listing::download(portal, format, names, columns, move |conn, sheet| {
-        let (mut after, mut written) = (None, 0);
-        loop {
-            let (actor, page) =
-                listing.page(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
-            let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
-            for (summary, filed) in requests::summaries(conn, &actor, found, now)?
-                .iter()
-                .zip(filed)
-            {
-                sheet.row(&request_row(tz, summary, filed));
-            }
-            written += EXPORT_PAGE;
-            match page.next {
-                Some(next) if written < EXPORTED => after = Some(next),
-                _ => return Ok(()),
-            }
-        }
+        listing::write_pages(
+            sheet,
+            |after| {
+                let (actor, page) = listing.page(conn, subject, &filter, after, EXPORT_PAGE)?;
+                let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+                let summaries = requests::summaries(conn, &actor, found, now)?;
+                let items = summaries.into_iter().zip(filed).collect();
+                Ok(Page {
+                    items,
+                    next: page.next,
+                })
+            },
+            |(summary, filed)| request_row(tz, summary, *filed),
+        )
     })
     .await
 }

@@ -4,7 +4,7 @@
 //! per reference, as through the API). And the money owed back (`/agents/reversements`): the
 //! repayments ordered and not yet settled, with the form that records their settlement.
 
-use super::listing::{self, EXPORT_PAGE, EXPORTED, Saved};
+use super::listing::{self, EXPORT_PAGE, Frame};
 use super::staff::chosen;
 use super::typed::{self, Typed, field};
 use crate::Portal;
@@ -146,16 +146,10 @@ pub(super) async fn due_page(
         .collect();
     let (refusal, typed) = refused.unwrap_or_default();
     errors.extend(refusal);
-    let path = listing::path(FilteredList::Payments);
-    let address = |after: Option<&str>| listing::address(path, &query.criteria(), after);
     let data = context! {
         items => items,
         done => done,
         today => today.to_string(),
-        next => page.next.as_ref().map(|n| address(Some(&simpa_app::cursor::encode(n)))),
-        first => query.apres.as_ref().map(|_| address(None)),
-        csv => listing::address(&format!("{path}.csv"), &query.criteria(), None),
-        xlsx => listing::address(&format!("{path}.xlsx"), &query.criteria(), None),
         campaigns => campaigns.iter().map(|c| context! { code => c.id.to_string(), label => c.settings.title }).collect::<Vec<_>>(),
         districts => listing::districts(),
         orders => listing::orders(PaymentOrder::ALL, PaymentOrder::code, PaymentOrder::label),
@@ -165,15 +159,17 @@ pub(super) async fn due_page(
             du => listing::typed_day(&query.du), au => listing::typed_day(&query.au),
         },
         typed => typed.clone(),
-        saved => Saved {
+        ..Frame {
             list: FilteredList::Payments,
+            criteria: &query.criteria(),
+            next: page.next.as_ref().map(simpa_app::cursor::encode),
+            paged: query.apres.is_some(),
             filters: &saved,
             services: &services,
             directions: &directions,
             me: subject,
-            criteria: listing::criteria_query(&query.criteria()),
             typed,
-        }.shown(),
+        }.shown()
     };
     let page = errors_page("staff_payments.html", &errors, data).visitor(visitor);
     form_page(portal, req, page)
@@ -203,11 +199,11 @@ pub async fn payments_export(
     let (filter, _) = query.filter(today);
     let names = ("versements", "Versements dus");
     listing::download(&portal, format, names, COLUMNS, move |conn, sheet| {
-        let (mut after, mut written) = (None, 0);
-        loop {
-            let page = grants::payments_due(conn, subject, &filter, after.as_ref(), EXPORT_PAGE)?;
-            for d in &page.items {
-                sheet.row(&[
+        listing::write_pages(
+            sheet,
+            |after| grants::payments_due(conn, subject, &filter, after, EXPORT_PAGE),
+            |d| {
+                vec![
                     Cell::Text(d.number.clone().unwrap_or_default()),
                     Cell::Text(d.association_name.clone()),
                     Cell::Euros(Some(d.cents)),
@@ -215,14 +211,9 @@ pub async fn payments_export(
                     Cell::Euros(Some(owed(d.payable_cents, d.paid_cents))),
                     Cell::Day(Some(d.due_on)),
                     Cell::Text(days_late(d.due_on, today).to_string()),
-                ]);
-            }
-            written += EXPORT_PAGE;
-            match page.next {
-                Some(next) if written < EXPORTED => after = Some(next),
-                _ => return Ok(()),
-            }
-        }
+                ]
+            },
+        )
     })
     .await
 }
