@@ -103,6 +103,24 @@ fn the_bureau_prepares_publishes_and_closes_a_campaign(backend: Backend) {
         body.contains("value=\"PRINTEMPS_2028\""),
         "what was typed stays: {body}"
     );
+    // What is read wrong and what the rules refuse, said in one go.
+    let both = post(
+        &bureau,
+        app,
+        "/agents/campagnes",
+        &with(
+            &[("envelope", "dix"), ("code", "printemps 2028 !")],
+            &fields,
+        ),
+    );
+    assert_eq!(both.status, 422, "{}", both.body);
+    let body = shown(&both.body);
+    for field in ["envelope", "code"] {
+        assert!(
+            body.contains(&format!("href=\"#{field}\"")),
+            "{field}: {body}"
+        );
+    }
     let refused = post(
         &bureau,
         app,
@@ -262,6 +280,11 @@ fn the_bureau_prepares_publishes_and_closes_a_campaign(backend: Backend) {
     let member = app.new_user("membre@exemple.org");
     let member = browser_of(app, &member.email);
     assert_eq!(read(&member, app, "/agents/campagnes").0, 404);
+    // Not even the form's errors: not found, whatever was typed.
+    for typed in [&[("code", "MEMBRE")][..], &[("envelope", "dix")][..]] {
+        let sent = post(&member, app, "/agents/campagnes", &with(typed, &fields));
+        assert_eq!(sent.status, 404, "{}", sent.body);
+    }
 }
 
 on_both_backends!(the_bureau_prepares_publishes_and_closes_a_campaign);

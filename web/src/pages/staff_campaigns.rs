@@ -410,7 +410,7 @@ fn ticked(typed: &Typed, prefix: &str) -> Vec<String> {
 
 /// The campaign as typed, read as the use case takes it; what cannot be read (a year, an
 /// amount, a number of days, no direction) is said at its field.
-fn input_of(typed: &Typed) -> Result<CampaignInput, Vec<FieldError>> {
+fn input_of(typed: &Typed) -> (CampaignInput, Vec<FieldError>) {
     let mut errors = vec![];
     let mut euros_at = |name: &str| -> Option<i64> {
         chosen(&typed.get(name).cloned())?;
@@ -465,28 +465,20 @@ fn input_of(typed: &Typed) -> Result<CampaignInput, Vec<FieldError>> {
             ));
         }
     }
-    let (
-        Some(owner),
-        Some(circuit),
-        Some(nature),
-        Some(year),
-        Some(admissibility),
-        Some(instruction),
-        true,
-    ) = (
-        owner,
-        circuit,
-        nature,
-        year,
-        admissibility,
-        instruction,
-        errors.is_empty(),
-    )
-    else {
-        return Err(errors);
-    };
+    // What was read wrong stands in as nothing (or the first choice), so that the rules can
+    // still say what else is wrong; its own error is said already.
+    let (owner, circuit, nature) = (
+        owner.unwrap_or_default(),
+        circuit.unwrap_or(CircuitKind::ALL[0]),
+        nature.unwrap_or(Nature::ALL[0]),
+    );
+    let (year, admissibility, instruction) = (
+        year.unwrap_or(0),
+        admissibility.unwrap_or(0),
+        instruction.unwrap_or(0),
+    );
     let closes_at = Some(field(typed, "closes_at").trim()).filter(|c| !c.is_empty());
-    Ok(CampaignInput {
+    let input = CampaignInput {
         code: field(typed, "code").to_owned(),
         title: field(typed, "title").to_owned(),
         description: field(typed, "description").to_owned(),
@@ -513,7 +505,8 @@ fn input_of(typed: &Typed) -> Result<CampaignInput, Vec<FieldError>> {
             admissibility_days: admissibility,
             instruction_days: instruction,
         },
-    })
+    };
+    (input, errors)
 }
 
 /// Where the form says what a rule refused: the use case names fields as the API does.
@@ -569,10 +562,34 @@ async fn save(
     id: Option<Uuid>,
     typed: Typed,
 ) -> HttpResponse {
-    let input = match input_of(&typed) {
-        Ok(input) => input,
-        Err(errors) => return form(portal, req, visitor, id, errors, Some(typed)).await,
-    };
+    let (input, mut errors) = input_of(&typed);
+    if !errors.is_empty() {
+        // What the rules refuse besides, said at once with what was read wrong.
+        let (subject, timezone) = (visitor.subject(), portal.runtime.timezone);
+        let today = portal.runtime.city_now().today();
+        let checked = portal
+            .runtime
+            .read(move |conn| {
+                let district = input.district();
+                require(conn, subject, Action::ManageCampaign { district })?;
+                let known = app::Known::load(conn)?;
+                Ok(input.into_settings(&known, timezone, today).err())
+            })
+            .await;
+        match checked {
+            Ok(Some(DomainError::Invalid(refused))) => {
+                for e in refused {
+                    let at = form_field(&e.field);
+                    if errors.iter().all(|said| said.field != at) {
+                        errors.push(field_error(&at, e.message));
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(error) => return unless_hidden(portal, error),
+        }
+        return form(portal, req, visitor, id, errors, Some(typed)).await;
+    }
     let version = field(&typed, "version").parse::<i64>().ok();
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
     let saved = portal
