@@ -501,8 +501,9 @@ fn agents_instruct_a_request_from_its_page(backend: Backend) {
     );
     assert_eq!(asked.status, 422, "nothing ticked: {}", asked.body);
     assert!(
-        shown(&asked.body).contains("href=\"#ask_documents-action\""),
-        "{}",
+        shown(&asked.body).contains("href=\"#ask_documents-action\"")
+            && shown(&asked.body).contains("href=\"#ask_documents-ask_reason\""),
+        "nothing ticked, no reason: {}",
         asked.body
     );
     assert!(shown(&asked.body).contains("Cochez au moins une pièce à demander."));

@@ -157,7 +157,15 @@ pub(super) fn command(
             }
         }
         ActionKind::AskDocuments => {
-            let reason = AskReason::from_code(&text("ask_reason")).unwrap_or(AskReason::Missing);
+            let reason = AskReason::from_code(&text("ask_reason"));
+            if reason.is_none() {
+                errors.push(field_error(
+                    &named(action, "ask_reason"),
+                    "Choisissez pourquoi ces pièces sont demandées.",
+                ));
+            }
+            // Said above when missing; nothing is asked then.
+            let reason = reason.unwrap_or(AskReason::Missing);
             let items: Vec<AskedInput> = typed
                 .iter()
                 .filter(|(_, value)| value.as_str() == "oui")
