@@ -28,7 +28,7 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
     // Two requests filed ten days apart: twenty days on, the first is past the bureau's
     // fifteen days of admissibility, the second is not.
-    let (president, _, older) = submitted(app, 1, &campaign);
+    let (president, older_association, older) = submitted(app, 1, &campaign);
     app.clock.advance(TimeDelta::days(10));
     let (_, _, newer) = submitted(app, 2, &campaign);
     app.clock.advance(TimeDelta::days(10));
@@ -197,6 +197,33 @@ fn agents_find_their_work_and_a_request_s_whole_file(backend: Backend) {
     let (status, theirs) = read(&member, app, &format!("/demandes/{older}"));
     assert_eq!(status, 200);
     assert!(!theirs.contains("Note interne"), "{theirs}");
+
+    // The documents filed with it, and where the association's stand today: its statutes
+    // filed again since, waiting for the city's review.
+    let (_, page) = read(&bureau, app, &file);
+    assert!(
+        page.contains("Au dépôt : <a class=\"govuk-link\" href=\"/associations/")
+            && page.contains("statuts.pdf</a>, déposée le")
+            && page.contains("Aujourd'hui : en attente de vérification."),
+        "{page}"
+    );
+    simpa_tests::documents::file(
+        app,
+        Some(&president),
+        &older_association,
+        &[("kind", "statuts")],
+        Some((
+            "statuts-2027.pdf",
+            simpa_tests::documents::pdf("statuts modifiés"),
+        )),
+    )
+    .expect(201);
+    let (_, page) = read(&bureau, app, &file);
+    assert!(
+        page.contains("Aujourd'hui : remplacée par <a class=\"govuk-link\" href=\"/associations/")
+            && page.contains("statuts-2027.pdf</a>, déposée le"),
+        "{page}"
+    );
 
     // Forbidden paths: not found, as the API answers.
     let ddct = browser_of(app, "ddct@ville.test");

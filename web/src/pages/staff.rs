@@ -18,7 +18,7 @@ use simpa_app::access::require;
 use simpa_app::final_reports;
 use simpa_app::requests::{self, Shown, Summary};
 use simpa_app::tracking::{HistoryCheck, check_history};
-use simpa_domain::FieldError;
+use simpa_app::vault::Vault;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
 use simpa_domain::final_report::ReportStatus;
 use simpa_domain::ids::RequestId;
@@ -28,6 +28,9 @@ use simpa_domain::policy::{self, Action};
 use simpa_domain::reference::Direction;
 use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
+use simpa_domain::{DomainError, FieldError};
+use simpa_persistence::StoreError;
+use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::requests::RequestFilter;
 use uuid::Uuid;
 
@@ -175,6 +178,7 @@ pub(super) async fn request_page(
     after: After,
 ) -> HttpResponse {
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
+    let timezone = portal.runtime.timezone;
     let id = RequestId::from_uuid(id);
     let found = portal
         .runtime
@@ -190,6 +194,20 @@ pub(super) async fn request_page(
                 Some(_) => final_reports::read(conn, subject, id).ok(),
                 None => None,
             };
+            // Where the association's documents stand today, beside those filed with it.
+            let association = shown.request().association;
+            let today = now.today();
+            let documents_now =
+                match simpa_app::documents::standing(conn, subject, association, today, timezone) {
+                    Ok(vault) => Some((
+                        vault,
+                        simpa_app::documents::versions(conn, subject, association)?,
+                    )),
+                    Err(StoreError::Domain(
+                        DomainError::Forbidden | DomainError::NotFound { .. },
+                    )) => None,
+                    Err(error) => return Err(error),
+                };
             let follow_up = match internal {
                 true => Some(simpa_app::follow_up::read(
                     conn,
@@ -198,13 +216,15 @@ pub(super) async fn request_page(
                 )?),
                 false => None,
             };
-            Ok((shown, internal, check, directions, clock, report, follow_up))
+            let read = (check, directions, clock, report, follow_up, documents_now);
+            Ok((shown, internal, read))
         })
         .await;
-    let (shown, internal, check, directions, clock, report, follow_up) = match found {
-        Ok(found) => found,
-        Err(error) => return unless_hidden(portal, error),
-    };
+    let (shown, internal, (check, directions, clock, report, follow_up, documents_now)) =
+        match found {
+            Ok(found) => found,
+            Err(error) => return unless_hidden(portal, error),
+        };
     let request = shown.request();
     let (_, next) = whereabouts(&request.facts);
     // A final report is reviewed once filed, not before.
@@ -258,7 +278,7 @@ pub(super) async fn request_page(
         requested => euros(request.content.requested_cents),
         proposed => request.facts.proposed_cents.filter(|_| internal).map(euros),
         answers => answers(&request.content),
-        documents => documents(&shown),
+        documents => documents(portal, &shown, documents_now.as_ref()),
         opinions => if internal { opinions(&shown, &directions) } else { vec![] },
         history => history(portal, &shown, internal),
         check => chain_in_words(&check),
@@ -318,8 +338,20 @@ fn forms(
         .collect()
 }
 
-/// The documents filed with the request at its submission.
-fn documents(shown: &Shown) -> Vec<Value> {
+/// The documents filed with the request, each with its file and day, and where the
+/// association's document of that kind stands today (`now`: its vault and every version, for
+/// whom may read them): still this one and its status, or replaced since by another.
+fn documents(
+    portal: &Portal,
+    shown: &Shown,
+    now: Option<&(Vault, Vec<DocumentVersion>)>,
+) -> Vec<Value> {
+    let file_of = |v: &DocumentVersion| {
+        format!(
+            "/associations/{}/documents/{}/fichier",
+            v.association_id, v.facts.id
+        )
+    };
     shown
         .file
         .documents
@@ -330,7 +362,26 @@ fn documents(shown: &Shown) -> Vec<Value> {
                 .iter()
                 .find(|k| k.code == v.kind_code)
                 .map_or(v.kind_code.as_str(), |k| k.label.as_str());
-            context! { label => label, file => v.file.as_ref().map(|f| f.file_name.clone()) }
+            let today = now.and_then(|(vault, versions)| {
+                let (_, status) = vault.statuses.iter().find(|(code, _)| *code == v.kind_code)?;
+                let current = status
+                    .version
+                    .filter(|current| *current != v.facts.id)
+                    .and_then(|current| versions.iter().find(|w| w.facts.id == current));
+                Some(context! {
+                    status => status.status.label(),
+                    replaced_on => current.map(|w| city_date(portal, w.facts.filed_at)),
+                    replaced_file => current.and_then(|w| w.file.as_ref().map(|f| f.file_name.clone())),
+                    replaced_address => current.map(file_of),
+                })
+            });
+            context! {
+                label => label,
+                file => v.file.as_ref().map(|f| f.file_name.clone()),
+                address => v.file.as_ref().map(|_| file_of(v)),
+                filed_on => city_date(portal, v.facts.filed_at),
+                today => today,
+            }
         })
         .collect()
 }
