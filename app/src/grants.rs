@@ -288,7 +288,8 @@ pub fn record_payment(
     let Some(reference) = reference.filter(|_| checks.is_empty()) else {
         return Err(checks.into_error().into());
     };
-    let after = money.after_payment(payment.amount_cents)?;
+    // A payment order sent again is known by its reference before anything else: the one
+    // that completed the grant must not be answered "exceeds the grant".
     if grants::payment_reference_taken(conn, id, &reference)? {
         return Err(DomainError::conflict(
             "payment.reference_taken",
@@ -297,6 +298,7 @@ pub fn record_payment(
         )
         .into());
     }
+    let after = money.after_payment(payment.amount_cents)?;
     let new = NewPayment {
         cents: payment.amount_cents,
         paid_on: payment.paid_on,

@@ -152,7 +152,12 @@ pub fn notices_for(
             notices.push(association(Notice::Rejected, true));
         }
         ActionKind::Rank => notices.push(association(Notice::Ranked, true)),
-        ActionKind::Withdraw => notices.push(association(Notice::Withdrawn, false)),
+        // A draft withdrawn was never the city's: nobody needs telling.
+        ActionKind::Withdraw => {
+            if before.state != RequestState::Draft {
+                notices.push(association(Notice::Withdrawn, false));
+            }
+        }
         ActionKind::AskReportChanges => {
             notices.push(association(Notice::ReportChangesAsked, false));
         }
@@ -279,6 +284,24 @@ mod tests {
                 vec![],
                 vec![association(Notice::Instructed)],
             ]
+        );
+    }
+
+    #[test]
+    fn a_withdrawal_is_told_once_submitted_not_for_a_draft() {
+        let withdraw = || Command::Withdraw { reason: None };
+        let told = walk(CircuitKind::Central, vec![(Party::Applicant, withdraw())]);
+        assert_eq!(told, vec![Vec::<(Notice, Audience)>::new()], "a draft");
+        let told = walk(
+            CircuitKind::Central,
+            vec![
+                (Party::Applicant, Command::Submit),
+                (Party::Applicant, withdraw()),
+            ],
+        );
+        assert_eq!(
+            told[1],
+            vec![(Notice::Withdrawn, Audience::Association { decision: false })]
         );
     }
 

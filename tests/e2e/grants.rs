@@ -568,6 +568,9 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     let late = app.get(&grant_path(&small), Some(&president_small.access));
     assert_eq!(late.expect(200)["days_late"], 3);
     pay(&finance, &small, 250_000, notified_on, "MDT-2027-0002").expect(201);
+    // The order that completed the grant, sent again, is known by its reference first.
+    pay(&finance, &small, 250_000, notified_on, "MDT-2027-0002")
+        .expect_problem(409, "payment.reference_taken");
     let due = app.get("/api/v1/payments/due?overdue=true", Some(&finance.access));
     assert_eq!(due.expect(200)["items"], json!([]));
 }

@@ -602,6 +602,14 @@ fn a_draft_withdrawn_before_submission_stays_the_associations(backend: Backend) 
         app.get(&path(&draft), Some(&alice.access)).expect(200)["state"],
         "withdrawn"
     );
+    // Nobody is mailed about a draft: it never was the city's.
+    let mailed = app.outbox_settled(&city.admin, std::time::Duration::from_secs(10));
+    assert!(
+        !mailed
+            .iter()
+            .any(|m| m["subject"].as_str().is_some_and(|s| s.contains("retirée"))),
+        "{mailed:?}"
+    );
 }
 
 fn each_submission_keeps_its_documents_and_content_in_the_history(backend: Backend) {
