@@ -386,14 +386,37 @@ pub fn add_juror(
     Ok(at)
 }
 
-/// Who may sit on a jury: the active holders of the juror's role, by name (the bureau).
-#[tracing::instrument(name = "juries::juror_candidates", skip_all, fields(actor = Subject::kind(subject)))]
-pub fn juror_candidates(
+/// What the bureau sets a call's jury up from: the call, its jury and members once it has
+/// one, and who may sit on it (the active holders of the juror's role, by name).
+pub struct Setup {
+    pub campaign: Campaign,
+    pub jury: Option<(Jury, Vec<Member>)>,
+    pub candidates: Vec<simpa_persistence::follow_up::Agent>,
+}
+
+/// A call's jury as the bureau sets it up; only a call for projects has one (not found
+/// otherwise).
+#[tracing::instrument(name = "juries::setup", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn setup(
     conn: &mut DbConnection,
     subject: Option<Subject>,
-) -> StoreResult<Vec<simpa_persistence::follow_up::Agent>> {
+    id: CampaignId,
+) -> StoreResult<Setup> {
     require(conn, subject, Action::ManageJury)?;
-    simpa_persistence::follow_up::holders_of(conn, simpa_domain::roles::StaffRoleKind::Juror)
+    let campaign = campaigns::get(conn, id)?
+        .filter(|c| c.settings.circuit == CircuitKind::CallForProjects)
+        .ok_or(DomainError::NotFound { what: "jury" })?;
+    let jury = match juries::get(conn, id)? {
+        Some(jury) => Some((jury, juries::members(conn, id)?)),
+        None => None,
+    };
+    let candidates =
+        simpa_persistence::follow_up::holders_of(conn, simpa_domain::roles::StaffRoleKind::Juror)?;
+    Ok(Setup {
+        campaign,
+        jury,
+        candidates,
+    })
 }
 
 /// A juror withdraws: their seats go to the least-loaded others (when the jury seats a number

@@ -512,6 +512,9 @@ fn an_admin_connects_the_directions_systems(backend: Backend) {
             [("name", "Progiciel"), ("direction_id", "")],
             "direction_id",
         ),
+        // Both wrong: both said in one round.
+        ([("name", ""), ("direction_id", "")], "name"),
+        ([("name", ""), ("direction_id", "")], "direction_id"),
     ] {
         let refused = post(&admin, app, "/admin/clients", &fields);
         assert_eq!(refused.status, 422, "{}", refused.body);

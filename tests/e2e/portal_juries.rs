@@ -417,6 +417,12 @@ fn the_bureau_sets_up_a_call_s_jury_in_the_portal(backend: Backend) {
     assert_eq!(jury().expect(200)["normalise"], true);
     let stale = post(&bureau, app, &setup, &normalised);
     assert_eq!(stale.status, 422, "{}", stale.body);
+    assert!(
+        shown(&stale.body).contains("Quelqu'un a modifié ces informations")
+            && shown(&stale.body).contains("href=\"#critere-0-label\""),
+        "{}",
+        stale.body
+    );
     // Jurors: a holder of the juror's role, as chair; anyone else refused at the field.
     let (_, page) = read(&bureau, app, &setup);
     assert!(

@@ -124,10 +124,15 @@ pub async fn create_client(
         .ok()
         .map(DirectionId::from_uuid)
     else {
-        let errors = vec![field_error(
+        // The name is checked as the use case checks it, so that both are said at once.
+        let mut errors = vec![];
+        if let Err(violation) = simpa_domain::association::parse_line(&name) {
+            errors.push(field_error("name", violation.message));
+        }
+        errors.push(field_error(
             "direction_id",
             "Choisissez la direction du client.",
-        )];
+        ));
         return list_page(&portal, &req, &visitor, None, errors, typed).await;
     };
     let (subject, now) = (visitor.subject(), portal.runtime.now());

@@ -204,7 +204,7 @@ pub async fn reference_home(
     let line = |key: String, label: String, more: String| context! { key, label, more };
     let data = context! {
         done => query.fait.is_some(),
-        directions => directions.iter().map(|d| line(d.id.to_string(), format!("{} – {}", d.code, d.name), if d.active { String::new() } else { "inactive".to_owned() })).collect::<Vec<_>>(),
+        directions => directions.iter().map(|d| line(d.id.to_string(), format!("{} – {}", d.code, d.name), if d.active { "Active".to_owned() } else { "Inactive : plus rien ne lui est confié".to_owned() })).collect::<Vec<_>>(),
         sectors => sectors.iter().map(|s| line(s.code.clone(), s.label.clone(), s.code.clone())).collect::<Vec<_>>(),
         districts => districts.iter().map(|d| line(d.number.0.to_string(), format!("{} ({} arrondissement)", d.name, ordinal(d.number)), d.town_hall.clone())).collect::<Vec<_>>(),
         kinds => kinds.iter().map(|k| line(k.code.clone(), k.label.clone(), k.rule.label().to_owned())).collect::<Vec<_>>(),

@@ -16,11 +16,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
 use serde::Deserialize;
 use simpa_app::juries;
-use simpa_domain::campaign::CircuitKind;
+use simpa_domain::FieldError;
 use simpa_domain::ids::{AccountId, CampaignId};
 use simpa_domain::jury::{JuryInput, SessionStatus};
 use simpa_domain::scoring::{CriterionInput, LastRequest};
-use simpa_domain::{DomainError, FieldError};
 use uuid::Uuid;
 
 /// How many criteria the form offers.
@@ -75,20 +74,13 @@ async fn page(
     let campaign = CampaignId::from_uuid(id);
     let found = portal
         .runtime
-        .read(move |conn| {
-            let candidates = juries::juror_candidates(conn, subject)?;
-            let (_, c) = simpa_app::campaigns::load_visible(conn, subject, campaign)?;
-            if c.settings.circuit != CircuitKind::CallForProjects {
-                return Err(DomainError::NotFound { what: "jury" }.into());
-            }
-            let jury = match simpa_persistence::juries::get(conn, campaign)? {
-                Some(jury) => Some((jury, simpa_persistence::juries::members(conn, campaign)?)),
-                None => None,
-            };
-            Ok((c, jury, candidates))
-        })
+        .read(move |conn| juries::setup(conn, subject, campaign))
         .await;
-    let (c, jury, candidates) = match found {
+    let juries::Setup {
+        campaign: c,
+        jury,
+        candidates,
+    } = match found {
         Ok(found) => found,
         Err(error) => return unless_hidden(portal, error),
     };
