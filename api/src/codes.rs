@@ -10,6 +10,7 @@ use simpa_domain::budget::Funder;
 use simpa_domain::campaign::{CampaignStatus, CircuitKind, Nature};
 use simpa_domain::circuit::Declaration;
 use simpa_domain::circuit::{ActionKind, AskReason, OpinionValue, Visibility};
+use simpa_domain::conversation::{Side, Thread};
 use simpa_domain::council::CouncilKind;
 use simpa_domain::deliberation::VoteOutcome;
 use simpa_domain::document::{Condition, DocumentStatus, ProfileStatus, ReviewState, ValidityRule};
@@ -113,6 +114,14 @@ api_code!(
 api_code!(
     /// What happened to a request.
     ActionCode(ActionKind)
+);
+api_code!(
+    /// Which of a request's threads.
+    ThreadCode(Thread)
+);
+api_code!(
+    /// Who wrote a message.
+    SideCode(Side)
 );
 api_code!(
     /// An instructor's opinion.

@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         (name = "documents", description = "The document vault: supporting documents filed once, reviewed, and the profile status they make"),
         (name = "campaigns", description = "Campaigns and calls for projects requests are filed in"),
         (name = "requests", description = "Subsidy requests: drafts, submission, actions along the instruction circuits"),
+        (name = "messages", description = "Talking about a request: the thread between the association and the city's staff, the city's internal notes, read marks, files, and the staff's search"),
         (name = "tracking", description = "Worklists, the change feed, and the verification of histories"),
         (name = "notifications", description = "E-mail and webhooks through the transactional outbox"),
         (name = "audit", description = "The audit trail (admins): sign-ins and those refused, changes of staff roles, API clients and members, exports"),

@@ -355,14 +355,27 @@ pub async fn file_upload(
     let mut declared = check_declared(|name| form.text(name), form.file.is_some(), &filer, today)
         .map_err(StoreError::from)?;
     let warnings = std::mem::take(&mut declared.warnings);
-    let Some(UploadedFile {
+    let Some(uploaded) = form.file.take() else {
+        return Err(StoreError::from(DomainError::Invalid(vec![missing_file()])).into());
+    };
+    let stored = store_upload(store, uploaded).await?;
+    let (filer, now) = (filer.account, runtime.now());
+    let version = runtime
+        .write(move |conn| file(conn, filer, id, &declared, &stored, now))
+        .await?;
+    Ok((version, warnings))
+}
+
+/// Moves the bytes of an upload into the store, durably, before any row refers to them.
+pub async fn store_upload(
+    store: Arc<BlobStore>,
+    uploaded: UploadedFile,
+) -> Result<StoredFile, RunError> {
+    let UploadedFile {
         received,
         file_name,
         media_type,
-    }) = form.file.take()
-    else {
-        return Err(StoreError::from(DomainError::Invalid(vec![missing_file()])).into());
-    };
+    } = uploaded;
     let size_bytes = i64::try_from(received.size).unwrap_or(i64::MAX);
     let stored = tokio::task::spawn_blocking(move || received.store(&store))
         .await
@@ -371,17 +384,12 @@ pub async fn file_upload(
         tracing::error!(%error, "cannot store an upload");
         RunError::Bug
     })?;
-    let stored = StoredFile {
+    Ok(StoredFile {
         sha256,
         size_bytes,
         media_type: media_type.to_owned(),
         file_name,
-    };
-    let (filer, now) = (filer.account, runtime.now());
-    let version = runtime
-        .write(move |conn| file(conn, filer, id, &declared, &stored, now))
-        .await?;
-    Ok((version, warnings))
+    })
 }
 
 /// Records an attestation signed in the association's name by its president, such as the

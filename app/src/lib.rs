@@ -13,6 +13,7 @@ pub mod associations;
 pub mod audit;
 pub mod campaigns;
 pub mod clock;
+pub mod conversation;
 pub mod cursor;
 pub mod deliberations;
 pub mod directory;

@@ -13,12 +13,14 @@ use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::RequestFacts;
 use simpa_domain::circuit::{Asked, AskedItem};
 use simpa_domain::contact::EmailAddress;
+use simpa_domain::conversation::{GROUPED_WITHIN_MINUTES, Thread};
 use simpa_domain::document::{DocumentKind, expires_soon};
+use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::money::euros;
 use simpa_domain::notification::{
-    Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for,
+    Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for, told_of_message,
 };
 use simpa_domain::outbox::MessageStatus;
 use simpa_domain::parties::Instructor;
@@ -30,7 +32,7 @@ use simpa_persistence::members::Addressee;
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::{
     DbConnection, Keyset, Page, StoreError, StoreResult, accounts, associations, campaigns,
-    documents, members, reference, requests, webhooks,
+    documents, history, members, reference, requests, webhooks,
 };
 use std::collections::HashMap;
 
@@ -93,6 +95,16 @@ impl AccountLinks {
         self.page("compte/preferences", None)
     }
 
+    /// A request's messages, where the association's members read and answer them.
+    pub fn messages(&self, request: RequestId) -> String {
+        self.page(&format!("demandes/{request}/messages"), None)
+    }
+
+    /// A request's messages as the city's agents read them, with their internal notes.
+    pub fn staff_messages(&self, request: RequestId) -> String {
+        self.page(&format!("agents/demandes/{request}/messages"), None)
+    }
+
     /// An association's documents, where its members file them.
     pub fn documents(&self, association: AssociationId) -> String {
         self.page(&format!("associations/{association}/documents"), None)
@@ -129,6 +141,8 @@ const FILES: &[(&str, &str)] = templates!(
     "request_withdrawn.html",
     "new_work.txt",
     "new_work.html",
+    "new_messages.txt",
+    "new_messages.html",
     "work_digest.txt",
     "work_digest.html",
     "document_expiring.txt",
@@ -634,6 +648,104 @@ fn queue_webhooks(
     outbox::enqueue_all(conn, &calls, now)
 }
 
+/// Tells the other side of a new message in a request's thread (see
+/// `notification::told_of_message`): the association's members who want to hear of their
+/// requests, or the staff who hold the request as they chose (at once, in their daily digest,
+/// never). Messages that follow within minutes join the e-mail still waiting: each person
+/// receives one, with every message written since the first.
+pub fn tell_of_message(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    request: &StoredRequest,
+    message: &Event,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(audience) = told_of_message(message.action, &request.facts) else {
+        return Ok(());
+    };
+    let (recipients, link) = match audience {
+        Audience::Association { decision } => (
+            members_told(conn, request.association, decision)?,
+            notifier.accounts.messages(request.id),
+        ),
+        Audience::Staff(targets) => {
+            let mut at_once = Vec::new();
+            let mut digested = Vec::new();
+            for (to, when) in members::addressees_of_many(conn, &[], &targets)?.staff(&targets) {
+                match when {
+                    WorkEmails::Immediate => at_once.push(to),
+                    WorkEmails::Daily => digested.push((to.account, request.id)),
+                    WorkEmails::Never => {}
+                }
+            }
+            outbox::add_to_digests(conn, &digested, now)?;
+            (at_once, notifier.accounts.staff_messages(request.id))
+        }
+    };
+    let recipients: Vec<Addressee> = recipients
+        .into_iter()
+        .filter(|to| Some(to.account) != message.actor.account)
+        .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let line = request_line(conn, &notifier.link, request)?;
+    let history = history::events(conn, request.id)?;
+    let grouped = chrono::Duration::minutes(GROUPED_WITHIN_MINUTES);
+    for to in recipients {
+        let prefix = format!("messages:{}:{}:", request.id, to.account);
+        let waiting = outbox::waiting(conn, &prefix, now)?;
+        let first = waiting
+            .as_ref()
+            .and_then(|(_, key)| key.rsplit(':').next()?.parse::<i32>().ok())
+            .unwrap_or(message.seq);
+        let told: Vec<Json> = history
+            .iter()
+            .filter(|e| e.seq >= first && e.action.thread() == Some(Thread::Association))
+            .filter(|e| e.actor.account != Some(to.account))
+            .map(|e| {
+                let files: Vec<String> = serde_json::from_str::<Json>(&e.details)
+                    .ok()
+                    .and_then(|d| d["attachments"].as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|a| a["file_name"].as_str().map(str::to_owned))
+                    .collect();
+                serde_json::json!({
+                    "from": if e.action.is_the_applicants() { format!("{} ({})", e.actor.name, line.association) } else { format!("{} (Ville)", e.actor.name) },
+                    "on": e.at.with_timezone(&notifier.timezone).format("%d/%m/%Y à %H:%M").to_string(),
+                    "text": e.public_message.clone().unwrap_or_default(),
+                    "files": files,
+                })
+            })
+            .collect();
+        let subject = match told.len() {
+            1 => format!("{} : demande {}", Notice::NewMessages.label(), line.number),
+            n => format!("{n} nouveaux messages sur la demande {}", line.number),
+        };
+        let data = context! {
+            recipient => to.name.clone(),
+            request => Value::from_serialize(&line),
+            messages => Value::from_serialize(&told),
+            link => link.clone(),
+        };
+        let (subject, text, html) =
+            notifier
+                .templates
+                .render(Notice::NewMessages, subject, data)?;
+        let rewritten = match &waiting {
+            Some((id, _)) => outbox::rewrite_waiting(conn, *id, &subject, &text, Some(&html), now)?,
+            None => false,
+        };
+        if !rewritten {
+            let key = format!("{prefix}{}", message.seq);
+            let email = email(&to, (subject, text, html), Some(request.id), Some(key));
+            outbox::enqueue_at(conn, &email, now + grouped, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Tells a jury's chair that a juror recused themselves from a request, and how many jurors
 /// it has left, so that its coverage can be fixed.
 #[allow(clippy::too_many_arguments)]
@@ -965,6 +1077,7 @@ mod tests {
                 valid_until => "2026-12-31",
                 asked_on => "2026-11-01",
                 link => "https://exemple.org/associations/1/documents",
+                messages => Value::from_serialize(vec![serde_json::json!({"from": "Camille (Ville)", "on": "07/12/2026 à 10:00", "text": "Pouvez-vous préciser le budget ?", "files": ["devis.pdf"]})]),
             };
             let (subject, text, html) = templates
                 .render(*notice, format!("Sujet {}", notice.code()), data)

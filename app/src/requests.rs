@@ -303,6 +303,8 @@ pub struct Summary {
     pub overdue: bool,
     /// The agent named to follow it for the city ("suivi par"), for whom sees the city's side.
     pub assignee: Option<String>,
+    /// How many of its messages are new to the reader.
+    pub unread: i64,
 }
 
 /// A page of requests as `actor` sees them in a list: the names in two queries, whatever its
@@ -319,6 +321,7 @@ pub fn summaries(
     let campaigns = campaigns::get_many(conn, &campaign_ids)?;
     let ids: Vec<RequestId> = items.iter().map(|r| r.id).collect();
     let mut assignments = simpa_persistence::follow_up::assignments(conn, &ids)?;
+    let unread = crate::conversation::unread(conn, actor, &ids)?;
     Ok(items
         .into_iter()
         .map(|request| {
@@ -338,6 +341,7 @@ pub fn summaries(
                 proposed_cents: request.facts.proposed_cents.filter(|_| internal),
                 overdue: request.sla_due_at.is_some_and(|due| due < now),
                 assignee,
+                unread: unread.get(&request.id).copied().unwrap_or(0),
                 request,
             }
         })

@@ -55,6 +55,13 @@ coded_enum! {
         /// Everything due is paid and the report accepted, or the repayment settled. Simpa
         /// records it itself, for whoever completed the file.
         Close = ("close", "clore le dossier"),
+        /// A member of the association writes to the city about the request.
+        AssociationMessage = ("association_message", "écrire à la Ville"),
+        /// An agent (or a direction's system) writes to the association.
+        CityMessage = ("city_message", "écrire à l'association"),
+        /// An agent leaves a note for the city's other services, never shown to the
+        /// association.
+        InternalNote = ("internal_note", "laisser une note interne"),
     }
 }
 
@@ -588,6 +595,9 @@ fn rules_for(facts: &RequestFacts, action: ActionKind) -> impl Iterator<Item = &
 /// Whether some rule leads from `from` to `to` by `action`, whoever acts and whatever the
 /// circuit: what a replayed history must follow.
 pub fn leads(action: ActionKind, from: RequestState, to: RequestState) -> bool {
+    if action.is_conversation() {
+        return from == to && from != Draft;
+    }
     RULES
         .iter()
         .filter(|r| r.action == action && r.from.contains(&from))
@@ -602,7 +612,7 @@ pub fn leads(action: ActionKind, from: RequestState, to: RequestState) -> bool {
 impl ActionKind {
     /// Taken by the association itself (its members' names are shown to it).
     pub fn is_the_applicants(self) -> bool {
-        self == ActionKind::Create
+        matches!(self, ActionKind::Create | ActionKind::AssociationMessage)
             || RULES
                 .iter()
                 .any(|r| r.action == self && r.by == Who::Applicant)
@@ -613,7 +623,21 @@ impl ActionKind {
     pub fn details_are_public(self) -> bool {
         matches!(
             self,
-            ActionKind::AskDocuments | ActionKind::Submit | ActionKind::Resubmit | ActionKind::Edit
+            ActionKind::AskDocuments
+                | ActionKind::Submit
+                | ActionKind::Resubmit
+                | ActionKind::Edit
+                | ActionKind::AssociationMessage
+                | ActionKind::CityMessage
+        )
+    }
+
+    /// A message about the request (see `conversation`): it changes nothing of the request
+    /// and is shown in its thread, not in its timeline.
+    pub fn is_conversation(self) -> bool {
+        matches!(
+            self,
+            ActionKind::AssociationMessage | ActionKind::CityMessage | ActionKind::InternalNote
         )
     }
 
@@ -643,6 +667,9 @@ impl ActionKind {
             ActionKind::AskReportChanges => "Compte rendu financier à reprendre",
             ActionKind::OrderRepayment => "Reversement demandé",
             ActionKind::Close => "Dossier clos",
+            ActionKind::AssociationMessage => "Message de l'association",
+            ActionKind::CityMessage => "Message de la Ville",
+            ActionKind::InternalNote => "Note interne",
         }
     }
 
@@ -653,12 +680,12 @@ impl ActionKind {
 }
 
 /// The actions these parties may take now, in the order of [`ActionKind`] (closing, which
-/// Simpa records itself, is not one).
+/// Simpa records itself, is not one, nor are messages, which the conversation allows).
 pub fn possible_actions(facts: &RequestFacts, parties: &[Party]) -> Vec<ActionKind> {
     ActionKind::ALL
         .iter()
         .copied()
-        .filter(|action| *action != ActionKind::Close)
+        .filter(|action| *action != ActionKind::Close && !action.is_conversation())
         .filter(|action| {
             rules_for(facts, *action).any(|r| parties.iter().any(|p| r.by.admits(facts, *p)))
         })

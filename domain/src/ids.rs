@@ -78,6 +78,10 @@ id_type!(
     /// One event of a request's history.
     EventId
 );
+id_type!(
+    /// A file attached to a message about a request.
+    AttachmentId
+);
 
 /// A district (arrondissement) by its number: 1 to 20 in Paris. Which numbers exist is data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

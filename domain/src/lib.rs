@@ -16,6 +16,7 @@ pub mod budget;
 pub mod campaign;
 pub mod circuit;
 pub mod contact;
+pub mod conversation;
 pub mod council;
 pub mod deliberation;
 pub mod digest;

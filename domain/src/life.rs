@@ -188,8 +188,11 @@ pub fn apply<'l>(
         request.state_since = at;
     }
     request.facts = outcome.facts;
-    request.version += 1;
-    request.updated_at = at;
+    // A message changes nothing of the request: whoever edits it meanwhile is not stale.
+    if !action.is_conversation() {
+        request.version += 1;
+        request.updated_at = at;
+    }
     life.events.last().expect("an event was just appended")
 }
 

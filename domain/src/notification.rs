@@ -26,6 +26,7 @@ coded_enum! {
         JurorRecused = ("juror_recused", "Un·e juré·e s'est récusé·e"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
         NewWork = ("new_work", "Une demande vous attend"),
+        NewMessages = ("new_messages", "Nouveau message sur une demande"),
         DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),
         StillIncomplete = ("request_still_incomplete", "Votre demande attend toujours des pièces"),
         Digest = ("work_digest", "Les demandes qui vous attendent"),
@@ -172,8 +173,43 @@ pub fn notices_for(
         | ActionKind::FileFinalReport
         | ActionKind::AcceptFinalReport
         | ActionKind::Close => {}
+        // Messages are told grouped (see `told_of_message`).
+        ActionKind::AssociationMessage | ActionKind::CityMessage | ActionKind::InternalNote => {}
     }
     notices
+}
+
+/// Who hears of a new message: the association's members of one from the city, and of one
+/// from the association the staff who hold the request now (or, while it waits on the
+/// association or is done, those who gate and instruct it). Notes stay in the city's thread:
+/// nobody is mailed.
+pub fn told_of_message(action: ActionKind, facts: &RequestFacts) -> Option<Audience> {
+    match action {
+        ActionKind::CityMessage => Some(Audience::Association { decision: false }),
+        ActionKind::AssociationMessage => {
+            let mut staff = targets(whereabouts(facts).0);
+            if staff.is_empty() {
+                let gatekeeper = match (facts.circuit, facts.local_district) {
+                    (crate::campaign::CircuitKind::Local, Some(n)) => Holder::District(n),
+                    _ => Holder::Bureau,
+                };
+                staff = targets(gatekeeper);
+                let lead: Vec<Instructor> = facts
+                    .instructors
+                    .iter()
+                    .filter(|a| a.lead)
+                    .map(|a| a.instructor)
+                    .collect();
+                for target in targets(Holder::Instructors(lead)) {
+                    if !staff.contains(&target) {
+                        staff.push(target);
+                    }
+                }
+            }
+            Some(Audience::Staff(staff))
+        }
+        _ => None,
+    }
 }
 
 /// A request still incomplete after this many days is recalled to its association.

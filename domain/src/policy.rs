@@ -114,6 +114,13 @@ pub enum Action {
     ReadRequest(RequestAccess),
     /// Lists of requests, each caller seeing its own scope.
     ListRequests,
+    /// A request's thread, to read it and to write in it: for the association's thread, its
+    /// members and the staff who read the request; for the city's internal one, those staff
+    /// only. Anyone else is told the request does not exist.
+    Converse {
+        access: RequestAccess,
+        thread: crate::conversation::Thread,
+    },
     /// The worklist and the change feed: the city's staff and API clients.
     FollowRequests,
     /// Following a submitted request up for the city ("suivi par"), or naming who does: an
@@ -342,6 +349,7 @@ impl Action {
             | Action::ChairJury { .. } => "jury",
             Action::ManageDeliberations { .. } | Action::PrepareDeliberations => "deliberation",
             Action::ManageWebhook { .. } => "webhook",
+            Action::Converse { .. } => "thread",
             _ => "resource",
         }
     }
@@ -468,6 +476,12 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Denial> {
             Denial::Forbidden,
         ),
         FollowRequests => allow(actor.is_staff(), Denial::Forbidden),
+        Converse { access, thread } => allow(
+            sees_internal(actor, &access)
+                || (thread == crate::conversation::Thread::Association
+                    && actor.role_in(access.association).is_some()),
+            Denial::NotFound,
+        ),
         FollowUpRequest(access) => allow(
             actor.serves(&access),
             if actor.sees_as_staff(&access) || actor.role_in(access.association).is_some() {

@@ -51,12 +51,17 @@ fn storage_failed(error: std::io::Error) -> UploadError {
     UploadError::Storage(error)
 }
 
-/// The largest text field accepted (IBAN, dates, kind…).
-const TEXT_FIELD_LIMIT: usize = 4096;
+/// The largest text field accepted (IBAN, dates, kind… and a message's text).
+const TEXT_FIELD_LIMIT: usize = 16 * 1024;
+
+/// The most values a listed field takes.
+const LIST_LIMIT: usize = 20;
 
 /// The form, read.
 pub struct UploadForm {
     pub fields: HashMap<String, String>,
+    /// The fields that may come several times, each with its values in order.
+    pub lists: HashMap<String, Vec<String>>,
     pub file: Option<UploadedFile>,
 }
 
@@ -131,10 +136,12 @@ async fn next<T>(
 }
 
 /// What an upload may hold: its text fields (`fields`, and what the front door adds: `also`),
-/// the largest file (`limit`), and how long the client may stay silent (`idle`).
+/// those that may come several times (`lists`), the largest file (`limit`), and how long the
+/// client may stay silent (`idle`).
 pub struct Expected<'a> {
     pub fields: &'a [&'a str],
     pub also: &'a [&'a str],
+    pub lists: &'a [&'a str],
     pub limit: u64,
     pub idle: Duration,
 }
@@ -150,12 +157,14 @@ pub async fn read_form(
     let Expected {
         fields,
         also,
+        lists,
         limit,
         idle,
     } = expected;
-    let text_fields: Vec<&str> = fields.iter().chain(also).copied().collect();
+    let text_fields: Vec<&str> = fields.iter().chain(also).chain(lists).copied().collect();
     let mut form = UploadForm {
         fields: HashMap::new(),
+        lists: HashMap::new(),
         file: None,
     };
     while let Some(mut field) = next(multipart.try_next(), idle).await? {
@@ -212,7 +221,17 @@ pub async fn read_form(
                 let message = format!("Champ inconnu ; champs permis : file, {known}.");
                 return Err(invalid(&name, "field.unknown", &message));
             }
-            if form.fields.contains_key(&name) {
+            let listed = lists.contains(&name.as_str());
+            if listed
+                && form
+                    .lists
+                    .get(&name)
+                    .is_some_and(|values| values.len() >= LIST_LIMIT)
+            {
+                let message = format!("Ce champ est donné plus de {LIST_LIMIT} fois.");
+                return Err(invalid(&name, "field.too_many", &message));
+            }
+            if !listed && form.fields.contains_key(&name) {
                 return Err(invalid(
                     &name,
                     "field.duplicate",
@@ -229,7 +248,11 @@ pub async fn read_form(
             let value = String::from_utf8(value).map_err(|_| {
                 invalid(&name, "text.not_utf8", "Ce champ doit être du texte UTF-8.")
             })?;
-            form.fields.insert(name, value);
+            if listed {
+                form.lists.entry(name).or_default().push(value);
+            } else {
+                form.fields.insert(name, value);
+            }
         }
     }
     Ok(form)

@@ -391,13 +391,15 @@ pub fn review(
     Ok(updated == 1)
 }
 
-/// Every stored blob some version refers to.
+/// Every stored blob a row refers to: the documents' versions and the files of messages.
 pub fn referenced_blobs(conn: &mut DbConnection) -> StoreResult<HashSet<String>> {
     let hashes: Vec<Option<String>> = document_versions::table
         .select(document_versions::blob_sha256)
         .distinct()
         .load(conn)?;
-    Ok(hashes.into_iter().flatten().collect())
+    let mut referenced: HashSet<String> = hashes.into_iter().flatten().collect();
+    referenced.extend(crate::messages::referenced_blobs(conn)?);
+    Ok(referenced)
 }
 
 /// The public cash subsidies an association declared, per year.

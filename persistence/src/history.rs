@@ -16,7 +16,7 @@ use simpa_domain::request::RequestState;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_events, treat_none_as_default_value = false)]
-struct Row {
+pub(crate) struct Row {
     id: String,
     request_id: String,
     seq: i32,
@@ -35,7 +35,7 @@ struct Row {
     hash: String,
 }
 
-fn from_row(row: Row) -> StoreResult<Event> {
+pub(crate) fn from_row(row: Row) -> StoreResult<Event> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("request_events.{what} of {}", row.id));
     let state = |code: &str| RequestState::from_code(code).ok_or_else(|| corrupt("state"));
     Ok(Event {

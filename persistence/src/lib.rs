@@ -27,6 +27,7 @@ mod json;
 pub mod juries;
 pub mod locks;
 pub mod members;
+pub mod messages;
 mod migrations;
 pub mod open_data;
 pub mod outbox;

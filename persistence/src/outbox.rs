@@ -159,6 +159,73 @@ pub fn enqueue(
     Ok(Some(id))
 }
 
+/// Queues a message to be sent at `at`, not before (news that more news may join meanwhile,
+/// see [`rewrite_waiting`]); `None` when its dedupe key was queued before.
+pub fn enqueue_at(
+    conn: &mut DbConnection,
+    message: &NewMessage,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Uuid>> {
+    let Some(id) = enqueue(conn, message, now)? else {
+        return Ok(None);
+    };
+    diesel::update(outbox::table.find(id.to_string()))
+        .set(outbox::available_at.eq(naive(at)))
+        .execute(conn)?;
+    Ok(Some(id))
+}
+
+/// The message still waiting for its time at `now` (queued for later, never taken) whose
+/// dedupe key starts with `prefix`: its id and key.
+pub fn waiting(
+    conn: &mut DbConnection,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<(Uuid, String)>> {
+    let row: Option<(String, Option<String>)> = outbox::table
+        .filter(outbox::status.eq(MessageStatus::Pending.code()))
+        .filter(outbox::attempts.eq(0))
+        .filter(outbox::leased_until.is_null())
+        .filter(outbox::available_at.gt(naive(now)))
+        // Keys are made of codes and ids: no character of theirs is a wildcard but `_`,
+        // which matches itself too.
+        .filter(outbox::dedupe_key.like(format!("{prefix}%")))
+        .select((outbox::id, outbox::dedupe_key))
+        .order(outbox::created_at.desc())
+        .first(conn)
+        .optional()?;
+    row.map(|(id, key)| Ok((parse("outbox.id", &id)?, key.unwrap_or_default())))
+        .transpose()
+}
+
+/// Rewrites what a message still waiting for its time says; false when it no longer waits
+/// (its time came meanwhile).
+pub fn rewrite_waiting(
+    conn: &mut DbConnection,
+    id: Uuid,
+    subject: &str,
+    body: &str,
+    html: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::status.eq(MessageStatus::Pending.code()))
+            .filter(outbox::attempts.eq(0))
+            .filter(outbox::leased_until.is_null())
+            .filter(outbox::available_at.gt(naive(now))),
+    )
+    .set((
+        outbox::subject.eq(subject),
+        outbox::body.eq(body),
+        outbox::html.eq(html),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Queues messages sent whenever they happen (without a dedupe key), in one statement.
 pub fn enqueue_all(
     conn: &mut DbConnection,

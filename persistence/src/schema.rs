@@ -389,6 +389,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_messages (event_id) {
+        event_id -> Text,
+        request_id -> Text,
+        seq -> Integer,
+        thread -> Text,
+        side -> Text,
+        author_account_id -> Nullable<Text>,
+        written_at -> Timestamp,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    message_attachments (id) {
+        id -> Text,
+        event_id -> Text,
+        request_id -> Text,
+        position -> Integer,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        blob_sha256 -> Text,
+        document_version_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    message_reads (request_id, account_id) {
+        request_id -> Text,
+        account_id -> Text,
+        side -> Text,
+        read_seq -> Integer,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     request_changes (audience, seq) {
         seq -> BigInt,
         audience -> Text,
@@ -687,6 +724,8 @@ diesel::joinable!(kept_views -> requests (request_id));
 diesel::joinable!(request_assignees -> requests (request_id));
 diesel::joinable!(request_followers -> requests (request_id));
 diesel::joinable!(saved_filters -> accounts (account_id));
+diesel::joinable!(request_messages -> requests (request_id));
+diesel::joinable!(message_reads -> requests (request_id));
 diesel::joinable!(digest_items -> accounts (account_id));
 diesel::joinable!(digest_items -> requests (request_id));
 diesel::joinable!(request_changes -> requests (request_id));
@@ -812,4 +851,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_assignees,
     request_followers,
     saved_filters,
+    request_messages,
+    message_attachments,
+    message_reads,
 );

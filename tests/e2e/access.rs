@@ -952,6 +952,25 @@ fn rows(w: &World) -> Vec<Row> {
             .json(json!({"action": "withdraw"}))
             .allow(&g_readers)
             .hide("request.not_found", &g_others),
+        // G's threads: those who read it, the association's for its members too; read marks
+        // are people's; the search is the staff's.
+        Row::new("GET", "/api/v1/requests/{request_id}/messages", format!("/api/v1/requests/{g}/messages"))
+            .allow(&g_readers)
+            .hide("thread.not_found", &g_others),
+        Row {
+            body: Body::Multipart,
+            ..Row::new("POST", "/api/v1/requests/{request_id}/messages", format!("/api/v1/requests/{g}/messages"))
+                .allow(&g_readers)
+                .hide("thread.not_found", &g_others)
+        },
+        Row::new("POST", "/api/v1/requests/{request_id}/messages/read", format!("/api/v1/requests/{g}/messages/read"))
+            .json(json!({"seq": 1}))
+            .allow(&[Owner, Admin, Bureau, DirectionIn])
+            .hide("thread.not_found", &g_others),
+        Row::new("GET", "/api/v1/requests/{request_id}/messages/attachments/{attachment_id}", format!("/api/v1/requests/{g}/messages/attachments/{}", uuid::Uuid::nil()))
+            .allow(&g_readers)
+            .hide("thread.not_found", &g_others),
+        Row::new("GET", "/api/v1/messages", p("/api/v1/messages?q=matrice".into())).allow(staff),
         // G's grant: its readers and finance; finance pays; the bureau, the lead direction and
         // finance order repayments; the association files the final report, the bureau or the
         // lead direction accepts it.

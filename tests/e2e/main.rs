@@ -16,6 +16,7 @@ mod http;
 mod indicators;
 mod juries;
 mod members;
+mod messages;
 mod notifications;
 mod oauth_clients;
 mod open_data;

@@ -41,6 +41,8 @@ pub const FILES: &[(&str, &str)] = templates!(
     "association.html",
     "association_profile.html",
     "vault.html",
+    "messages.html",
+    "staff_messages.html",
     "directory.html",
     "card_body.html",
     "card.html",

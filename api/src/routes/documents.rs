@@ -257,6 +257,7 @@ pub async fn file_document(
     let expected = Expected {
         fields: FILING_FIELDS,
         also: &[],
+        lists: &[],
         limit: state.config.upload_limit,
         idle: crate::input::IDLE_TIMEOUT,
     };

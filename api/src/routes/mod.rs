@@ -17,6 +17,7 @@ pub mod instruction;
 pub mod juries;
 pub mod jury_sheets;
 pub mod members;
+pub mod messages;
 pub mod notifications;
 pub mod open_data;
 pub mod reference;
@@ -98,6 +99,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(requests::get_request)
         .service(requests::update_request)
         .service(instruction::act_on_request)
+        .service(messages::list_messages)
+        .service(messages::write_message)
+        .service(messages::mark_read)
+        .service(messages::download_attachment)
+        .service(messages::search_messages)
         .service(juries::create_jury)
         .service(juries::update_jury)
         .service(juries::get_jury)

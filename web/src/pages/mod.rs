@@ -13,6 +13,7 @@ mod grant;
 mod home;
 mod jury;
 mod listing;
+mod messages;
 mod open_data;
 mod request_steps;
 mod requests;
@@ -53,6 +54,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff_list::report_export)
         .service(staff_list::request_export)
         .service(staff::request_file)
+        .service(messages::association_thread)
+        .service(messages::staff_thread)
+        .service(messages::write)
+        .service(messages::attachment)
+        .service(messages::search)
         .service(staff_actions::act)
         .service(staff_filters::save)
         .service(staff_filters::delete)

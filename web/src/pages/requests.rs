@@ -298,7 +298,7 @@ fn asked_shown(shown: &Shown) -> Value {
 fn timeline(portal: &Portal, events: &[Event]) -> Vec<Value> {
     events
         .iter()
-        .filter(|e| e.visibility == Visibility::Public)
+        .filter(|e| e.visibility == Visibility::Public && !e.action.is_conversation())
         .rev()
         .map(|e| {
             context! {
@@ -652,12 +652,16 @@ pub(super) fn listed(
         association: Some(association),
         ..RequestFilter::default()
     };
-    let (_, page) = requests::list(conn, subject, &filter, None, 100)?;
+    let (actor, page) = requests::list(conn, subject, &filter, None, 100)?;
+    let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
+    let unread = simpa_app::conversation::unread(conn, &actor, &ids)?;
     Ok(page
         .items
         .into_iter()
         .map(|r| {
             context! {
+                unread => unread.get(&r.id).copied().unwrap_or(0),
+                messages => format!("/demandes/{}/messages", r.id),
                 address => format!("/demandes/{}", r.id),
                 title => r.content.title,
                 number => r.number.map(|n| n.to_string()),

@@ -125,6 +125,7 @@ pub(super) fn work_item(portal: &Portal, summary: &Summary, now: DateTime<Utc>) 
         overdue => summary.overdue,
         requested => euros(request.content.requested_cents),
         assignee => summary.assignee,
+        unread => summary.unread,
     }
 }
 
@@ -216,11 +217,15 @@ pub(super) async fn request_page(
                 )?),
                 false => None,
             };
+            let unread = simpa_app::conversation::unread(conn, &shown.signed.actor, &[id])?
+                .get(&id)
+                .copied()
+                .unwrap_or(0);
             let read = (check, directions, clock, report, follow_up, documents_now);
-            Ok((shown, internal, read))
+            Ok((shown, internal, unread, read))
         })
         .await;
-    let (shown, internal, (check, directions, clock, report, follow_up, documents_now)) =
+    let (shown, internal, unread, (check, directions, clock, report, follow_up, documents_now)) =
         match found {
             Ok(found) => found,
             Err(error) => return unless_hidden(portal, error),
@@ -281,6 +286,7 @@ pub(super) async fn request_page(
         documents => documents(portal, &shown, documents_now.as_ref()),
         opinions => if internal { opinions(&shown, &directions) } else { vec![] },
         history => history(portal, &shown, internal),
+        unread => unread,
         check => chain_in_words(&check),
         intact => check.intact && check.consistent,
         done => done,
@@ -421,6 +427,7 @@ fn history(portal: &Portal, shown: &Shown, internal: bool) -> Vec<Value> {
         .events
         .iter()
         .filter(|e| internal || e.visibility == Visibility::Public)
+        .filter(|e| !e.action.is_conversation())
         .rev()
         .map(|e| {
             context! {

@@ -300,6 +300,7 @@ pub async fn file_document(
     let expected = Expected {
         fields: FILING_FIELDS,
         also: &["csrf"],
+        lists: &[],
         limit: portal.settings.upload_limit,
         idle: std::time::Duration::from_secs(30),
     };

@@ -1,0 +1,418 @@
+//! Talking about a request (`/demandes/{id}/messages`, and `/agents/demandes/{id}/messages`
+//! for the city's agents): the thread between the association and the city, with its files and
+//! who read what, and for the agents the city's internal notes; a form to write in each. Reading
+//! the page marks its messages read. And the agents' search of messages (`/agents/messages`).
+
+use crate::answers::{city_moment, failed, not_found_page, refused, see_other, unless_hidden};
+use crate::render::Page;
+use crate::session::Visitor;
+use crate::{Portal, csrf};
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use simpa_app::conversation::{self, Conversation, Message};
+use simpa_app::documents;
+use simpa_app::runtime::RunError;
+use simpa_domain::conversation::{Side, Thread};
+use simpa_domain::ids::{AttachmentId, RequestId};
+use simpa_domain::{DomainError, FieldError};
+use simpa_files::download::{self, Stored};
+use simpa_files::store::BlobStore;
+use simpa_files::upload::{self, Expected, UploadError};
+use simpa_persistence::StoreError;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A message as the page shows it.
+fn message_shown(portal: &Portal, request: RequestId, reader: Side, m: &Message) -> Value {
+    let from = match m.side {
+        Side::Association => "l'association",
+        Side::City => "la Ville",
+    };
+    let receipt = (m.side == reader && m.thread == Thread::Association).then(|| {
+        let other = match m.side {
+            Side::Association => "la Ville",
+            Side::City => "l'association",
+        };
+        match m.read_by_other_side {
+            Some(at) => format!("Lu par {other} le {}", city_moment(portal, at)),
+            None => format!("Pas encore lu par {other}"),
+        }
+    });
+    context! {
+        seq => m.event.seq,
+        author => m.event.actor.name,
+        from => from,
+        on => city_moment(portal, m.event.at),
+        text => m.text,
+        unread => m.unread,
+        receipt => receipt,
+        files => m.attachments.iter().map(|a| context! {
+            name => a.file_name,
+            href => format!("/demandes/{request}/messages/pieces/{}", a.id),
+            size => format!("{} Ko", (a.size_bytes + 1023) / 1024),
+        }).collect::<Vec<_>>(),
+    }
+}
+
+/// What the page needs besides the conversation: the association's documents a member may
+/// attach (the latest of each kind with a file).
+struct Loaded {
+    talk: Conversation,
+    documents: Vec<Value>,
+}
+
+/// Reads the conversation and marks it read by the visitor, in one transaction.
+async fn load(portal: &Portal, visitor: &Visitor, id: RequestId) -> Result<Loaded, RunError> {
+    let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let timezone = portal.runtime.timezone;
+    portal
+        .runtime
+        .write(move |conn| {
+            let talk = conversation::read(conn, subject, id)?;
+            if let Some(last) = talk.messages.last()
+                && talk.unread() > 0
+                && let Some(simpa_domain::policy::Subject::Person(_)) = subject
+            {
+                conversation::mark_read(conn, subject, id, last.event.seq, now)?;
+            }
+            let documents = if talk.side == Side::Association && talk.open {
+                let mut latest: Vec<Value> = Vec::new();
+                let mut kinds: Vec<String> = Vec::new();
+                let labels = documents::kinds(conn, subject)?;
+                for version in documents::versions(conn, subject, talk.request.association)? {
+                    let Some(file) = &version.file else { continue };
+                    if kinds.contains(&version.kind_code) {
+                        continue;
+                    }
+                    kinds.push(version.kind_code.clone());
+                    let label = labels
+                        .iter()
+                        .find(|k| k.code == version.kind_code)
+                        .map_or(version.kind_code.clone(), |k| k.label.clone());
+                    latest.push(context! {
+                        id => version.facts.id.to_string(),
+                        label => label,
+                        file => file.file_name,
+                        filed_on => crate::answers::date_in(timezone, version.facts.filed_at),
+                    });
+                }
+                latest
+            } else {
+                vec![]
+            };
+            Ok(Loaded { talk, documents })
+        })
+        .await
+}
+
+/// The page, with what a form sent back (its thread, errors and text) or what was sent.
+async fn thread_page(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: RequestId,
+    staff: bool,
+    more: Value,
+) -> HttpResponse {
+    let Loaded { talk, documents } = match load(portal, visitor, id).await {
+        Ok(loaded) => loaded,
+        Err(error) => return unless_hidden(portal, error),
+    };
+    let shown = |thread| {
+        talk.of(thread)
+            .map(|m| message_shown(portal, id, talk.side, m))
+            .collect::<Vec<_>>()
+    };
+    let back = if staff {
+        format!("/agents/demandes/{id}")
+    } else {
+        format!("/demandes/{id}")
+    };
+    let data = context! {
+        id => id.to_string(),
+        back => back,
+        title => talk.request.content.title,
+        number => talk.request.number.map(|n| n.to_string()),
+        association => talk.association,
+        side => talk.side.code(),
+        open => talk.open,
+        public => shown(Thread::Association),
+        notes => talk.notes.then(|| shown(Thread::Internal)),
+        unread => talk.unread(),
+        documents => documents,
+        accepted => simpa_domain::document::ACCEPTED_MEDIA_TYPES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(","),
+        ..more
+    };
+    let page = Page::new("messages.html", data).visitor(visitor);
+    crate::forms::form_page(portal, req, page)
+}
+
+/// A request's messages, as its association's members read them.
+#[get("/demandes/{id}/messages")]
+pub async fn association_thread(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    query: web::Query<SentQuery>,
+) -> HttpResponse {
+    let more = context! { sent => query.envoye.is_some() };
+    let id = RequestId::from_uuid(path.into_inner());
+    thread_page(&portal, &req, &visitor, id, false, more).await
+}
+
+/// A request's messages and internal notes, as the city's agents read them.
+#[get("/agents/demandes/{id}/messages")]
+pub async fn staff_thread(
+    portal: web::Data<Portal>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    query: web::Query<SentQuery>,
+) -> HttpResponse {
+    let more = context! { sent => query.envoye.is_some() };
+    let id = RequestId::from_uuid(path.into_inner());
+    thread_page(&portal, &req, &visitor, id, true, more).await
+}
+
+/// What the page's address says was just done.
+#[derive(Deserialize)]
+pub struct SentQuery {
+    envoye: Option<String>,
+}
+
+/// Writes a message from the page's form (`multipart/form-data`: its token, the thread, the
+/// text, documents ticked and maybe a file), then shows the thread again; what to fix is said
+/// at the form's fields, the text kept.
+#[post("/demandes/{id}/messages")]
+pub async fn write(
+    portal: web::Data<Portal>,
+    blobs: web::Data<BlobStore>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<Uuid>,
+    multipart: Multipart,
+) -> HttpResponse {
+    let id = RequestId::from_uuid(path.into_inner());
+    // Another site's form is refused before a byte is read (its token comes in the body).
+    if !csrf::from_this_site(&req, &portal.settings.origin) {
+        return refused(&portal);
+    }
+    // Who may write is known before a single byte is read.
+    let subject = visitor.subject();
+    let allowed = portal
+        .runtime
+        .read(move |conn| conversation::may_write(conn, subject, id))
+        .await;
+    if let Err(error) = allowed {
+        return unless_hidden(&portal, error);
+    }
+    let Some(_slot) = blobs.slot(portal.runtime.wait).await else {
+        return failed(&portal, RunError::Busy);
+    };
+    let expected = Expected {
+        fields: &["text", "thread", "depuis"],
+        also: &["csrf"],
+        lists: &["document_version_ids"],
+        limit: portal.settings.upload_limit,
+        idle: std::time::Duration::from_secs(30),
+    };
+    let form = match upload::read_form(multipart, &blobs, expected).await {
+        Ok(form) => form,
+        Err(UploadError::Storage(_)) => return failed(&portal, RunError::Bug),
+        Err(
+            refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
+        ) => {
+            tracing::info!(%refused, "a message from the portal could not be read");
+            return crate::answers::refused(&portal);
+        }
+        Err(UploadError::Invalid(error)) => {
+            return sent_back(&portal, &req, &visitor, id, None, vec![error], None).await;
+        }
+        Err(other) => {
+            let error = crate::forms::field_error("file", other.to_string());
+            return sent_back(&portal, &req, &visitor, id, None, vec![error], None).await;
+        }
+    };
+    if !csrf::is_genuine(
+        &req,
+        form.text("csrf").unwrap_or_default(),
+        &portal.settings.origin,
+    ) {
+        return refused(&portal);
+    }
+    let staff = form.text("depuis") == Some("agents");
+    let thread = form.text("thread").map(str::to_owned);
+    let typed = form.fields.clone();
+    let store = blobs.clone().into_inner();
+    match conversation::write_upload(&portal.runtime, store, subject, id, form).await {
+        Ok(message) => {
+            let page = if staff {
+                "/agents/demandes"
+            } else {
+                "/demandes"
+            };
+            see_other(&format!(
+                "{page}/{id}/messages?envoye=1#message-{}",
+                message.event.seq
+            ))
+        }
+        Err(RunError::Store(StoreError::Domain(DomainError::Invalid(errors)))) => {
+            sent_back(&portal, &req, &visitor, id, thread, errors, Some(typed)).await
+        }
+        Err(RunError::Store(StoreError::Domain(refusal @ DomainError::Conflict { .. }))) => {
+            let error = crate::forms::field_error("text", crate::answers::said(refusal));
+            sent_back(
+                &portal,
+                &req,
+                &visitor,
+                id,
+                thread,
+                vec![error],
+                Some(typed),
+            )
+            .await
+        }
+        Err(error) => unless_hidden(&portal, error),
+    }
+}
+
+/// The page again (422), a message's errors at the fields of its thread's form (whose ids
+/// carry the thread: `association-text`), what was typed kept.
+async fn sent_back(
+    portal: &Portal,
+    req: &HttpRequest,
+    visitor: &Visitor,
+    id: RequestId,
+    thread: Option<String>,
+    errors: Vec<FieldError>,
+    typed: Option<HashMap<String, String>>,
+) -> HttpResponse {
+    let thread = thread.unwrap_or_else(|| Thread::Association.code().to_owned());
+    let errors: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError {
+            field: format!("{thread}-{}", e.field),
+            ..e
+        })
+        .collect();
+    let staff = typed
+        .as_ref()
+        .and_then(|t| t.get("depuis"))
+        .is_some_and(|d| d == "agents");
+    let more = context! { errors => crate::forms::errors_shown(&errors), typed, sent => false };
+    crate::forms::unprocessable(thread_page(portal, req, visitor, id, staff, more).await)
+}
+
+/// A file a message carries, for whoever may read its thread; anyone else: not found.
+#[get("/demandes/{id}/messages/pieces/{attachment}")]
+pub async fn attachment(
+    portal: web::Data<Portal>,
+    blobs: web::Data<BlobStore>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<(Uuid, Uuid)>,
+) -> HttpResponse {
+    let (id, attachment) = path.into_inner();
+    let (id, attachment, subject) = (
+        RequestId::from_uuid(id),
+        AttachmentId::from_uuid(attachment),
+        visitor.subject(),
+    );
+    let found = portal
+        .runtime
+        .read(move |conn| conversation::attachment(conn, subject, id, attachment))
+        .await;
+    let file = match found {
+        Ok(file) => file,
+        Err(RunError::Store(StoreError::Domain(
+            DomainError::NotFound { .. } | DomainError::Forbidden,
+        ))) => return not_found_page(&portal),
+        Err(error) => return failed(&portal, error),
+    };
+    let stored = Stored {
+        sha256: &file.sha256,
+        media_type: &file.media_type,
+        file_name: &file.file_name,
+    };
+    match download::attachment(&req, &blobs, stored).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::error!(sha256 = %file.sha256, %error, "a message's file refers to bytes that are not in the store");
+            failed(&portal, RunError::Bug)
+        }
+    }
+}
+
+/// The agents' search of messages: its words, and the page to start after.
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    apres: Option<String>,
+}
+
+/// The messages of the requests the agent follows that contain some words, the latest first,
+/// internal notes included.
+#[get("/agents/messages")]
+pub async fn search(
+    portal: web::Data<Portal>,
+    visitor: Visitor,
+    query: web::Query<SearchQuery>,
+) -> HttpResponse {
+    let SearchQuery { q, apres } = query.into_inner();
+    let words = q.unwrap_or_default();
+    let after = apres.as_deref().and_then(simpa_app::cursor::decode);
+    let subject = visitor.subject();
+    let asked = words.trim().to_owned();
+    let found = portal
+        .runtime
+        .read(move |conn| {
+            simpa_app::access::require(
+                conn,
+                subject,
+                simpa_domain::policy::Action::FollowRequests,
+            )?;
+            if asked.is_empty() {
+                return Ok(None);
+            }
+            conversation::search(conn, subject, &asked, after.as_ref(), 30).map(Some)
+        })
+        .await;
+    let (found, errors) = match found {
+        Ok(found) => (found, vec![]),
+        Err(RunError::Store(StoreError::Domain(DomainError::Invalid(errors)))) => (None, errors),
+        Err(error) => return unless_hidden(&portal, error),
+    };
+    let results = found.as_ref().map(|page| {
+        page.items
+            .iter()
+            .map(|f| {
+                let request = f.request.id;
+                context! {
+                    href => format!("/agents/demandes/{request}/messages#message-{}", f.message.event.seq),
+                    number => f.request.number.map(|n| n.to_string()),
+                    title => f.request.content.title,
+                    association => f.association,
+                    author => f.message.event.actor.name,
+                    internal => f.message.thread == Thread::Internal,
+                    on => city_moment(&portal, f.message.event.at),
+                    text => f.message.text,
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    let next = found
+        .and_then(|page| page.next)
+        .map(|next| simpa_app::cursor::encode(&next));
+    let data = context! {
+        q => words,
+        results => results,
+        next => next,
+        errors => crate::forms::errors_shown(&errors),
+    };
+    Page::new("staff_messages.html", data)
+        .visitor(&visitor)
+        .answer(&portal)
+}
