@@ -169,9 +169,12 @@ pub async fn read_form(
     };
     while let Some(mut field) = next(multipart.try_next(), idle).await? {
         let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field
+        let raw_file_name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        let file_name = raw_file_name
+            .as_deref()
             .map(text::file_name)
             .transpose()
             .map_err(|v| UploadError::Invalid(v.at("file")))?;
@@ -203,6 +206,10 @@ pub async fn read_form(
                 }
             }
             if incoming.size() == 0 {
+                // A file input left empty: browsers send it with no name and no bytes.
+                if raw_file_name.as_deref() == Some("") {
+                    continue;
+                }
                 return Err(invalid("file", "file.empty", "Le fichier est vide."));
             }
             let media_type = match media_type {

@@ -27,6 +27,7 @@ mod portal_associations;
 mod portal_campaigns;
 mod portal_journey;
 mod portal_juries;
+mod portal_messages;
 mod portal_public;
 mod portal_requests;
 mod portal_sessions;
