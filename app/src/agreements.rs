@@ -5,14 +5,17 @@
 use crate::access::{person, require};
 use crate::clock::CityNow;
 use crate::grants::agreement_gate;
+use crate::notify::{self, Letter, Notifier};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use minijinja::context;
 use simpa_domain::DomainError;
 use simpa_domain::agreement::{
     self as rules, AgreementDocument, AgreementStatus, Article, YearAmount,
 };
 use simpa_domain::association::check_version;
 use simpa_domain::money::euros;
+use simpa_domain::notification::Notice;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_persistence::accounts::load_actor;
 use simpa_persistence::agreements::{self, Agreement, Side, Signature};
@@ -135,6 +138,7 @@ pub fn sign(
     expected: Option<i64>,
     side: Side,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<Readable> {
     let actor = load_actor(conn, subject)?;
     let association = readable(conn, &actor, id)?.agreement.association;
@@ -160,8 +164,37 @@ pub fn sign(
     if found.agreement.status == AgreementStatus::Signed {
         let gate = agreement_gate(Some(&found.agreement), now.timezone);
         grants::refresh_covered(conn, found.agreement.id, gate, now.at)?;
+        tell_signed(conn, notifier, &found, now)?;
     }
     Ok(found)
+}
+
+/// Tells the association that the city signed its agreement: the grants it covers may be paid.
+fn tell_signed(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    found: &Readable,
+    now: CityNow,
+) -> StoreResult<()> {
+    let agreement = &found.agreement;
+    let covered = grants::of_agreement(conn, agreement.id)?;
+    let link = covered
+        .first()
+        .map(|g| notifier.accounts.agreement(g.request));
+    let letter = Letter {
+        association: agreement.association,
+        notice: Notice::AgreementSigned,
+        about: agreement.terms.object.clone(),
+        request: None,
+        decision: false,
+        presidents: false,
+        data: context! {
+            title => agreement.terms.object.clone(),
+            association => simpa_persistence::associations::name(conn, agreement.association)?,
+            link => link,
+        },
+    };
+    notify::tell_members(conn, notifier, letter, now.at).map(|_| ())
 }
 
 /// An agreement's text: its title, its status's label, its articles, its reference.

@@ -303,6 +303,7 @@ pub fn schedule(
     request: RequestId,
     proposed_cents: Option<i64>,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<()> {
     let (actor, d) = managed_draft(conn, subject, id)?;
     let stored = requests::get_locked(conn, request)?
@@ -326,7 +327,7 @@ pub fn schedule(
         session_on: d.session_on,
         proposed_cents,
     };
-    act_unheard(conn, &actor, stored, command, now)?;
+    act_on_agenda(conn, &actor, stored, command, now, notifier)?;
     deliberations::add_lines(conn, id, &[(request, proposed_cents)], now.at)
 }
 
@@ -339,6 +340,7 @@ pub fn unschedule(
     id: Uuid,
     request: RequestId,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<()> {
     let (actor, d) = managed_draft(conn, subject, id)?;
     simpa_domain::existed(deliberations::remove_line(conn, id, request)?, "line")?;
@@ -348,7 +350,7 @@ pub fn unschedule(
         let command = Command::Unschedule {
             deliberation: d.reference.clone(),
         };
-        act_unheard(conn, &actor, stored, command, now)?;
+        act_on_agenda(conn, &actor, stored, command, now, notifier)?;
     }
     Ok(())
 }
@@ -410,7 +412,7 @@ pub fn vote(
         commands.push((before.swap_remove(at), command));
     }
     deliberations::record_vote(conn, id, vote.outcome, vote.voted_on, &voted, now.at)?;
-    crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;
+    let to_sign = crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;
     let signer = signed(conn, &actor)?;
     act_many(
         conn,
@@ -420,28 +422,24 @@ pub fn vote(
         now,
         Telling::Everyone(notifier),
     )?;
+    // Once told of their grant, presidents hear of the agreement to sign.
+    crate::grants::tell_to_sign(conn, notifier, &to_sign, now.at)?;
     Ok(())
 }
 
-/// Acts on a request as the bureau managing a deliberation, telling no one: the association
-/// hears of its request at the vote.
-fn act_unheard(
+/// Acts on a request as the one managing a deliberation's agenda: the association hears that
+/// its request is put to the vote, and when (nobody is told it was taken off again).
+fn act_on_agenda(
     conn: &mut DbConnection,
     actor: &Actor,
     stored: StoredRequest,
     command: Command,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<()> {
     let parties = policy::parties(actor, stored.association);
     let signer = signed(conn, actor)?;
-    act(
-        conn,
-        &signer,
-        stored,
-        &parties,
-        command,
-        now,
-        Telling::NoOne,
-    )?;
+    let telling = Telling::Everyone(notifier);
+    act(conn, &signer, stored, &parties, command, now, telling)?;
     Ok(())
 }

@@ -4,15 +4,18 @@
 //! A front door reads an upload into the store (`simpa_files`); [`file_upload`] files it.
 
 use crate::access::{person, require};
+use crate::notify::{self, Letter, Notifier};
 use crate::runtime::{RunError, Runtime};
 use crate::vault::{Vault, vault_on};
 use chrono::{DateTime, NaiveDate, Utc};
+use minijinja::context;
 use simpa_domain::document::{
     DocumentKind, Filing, ReviewState, ValidityRule, check_declared_funding, check_review,
 };
 use simpa_domain::existed;
 use simpa_domain::iban::{Bic, Iban, holder_matches};
 use simpa_domain::ids::{AccountId, AssociationId, DistrictNumber, DocumentVersionId};
+use simpa_domain::notification::Notice;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::text;
@@ -103,18 +106,25 @@ pub fn standing(
     vault_on(conn, id, on, timezone)
 }
 
+/// The city's review of a filed version: accepted, or rejected and why.
+pub struct Verdict<'a> {
+    pub decision: ReviewState,
+    pub reason: Option<&'a str>,
+}
+
 /// Accepts or rejects a filed version (the bureau, or the town hall of the association's
-/// district); a rejection says why.
+/// district); a rejection says why, and the association's members are told.
 #[tracing::instrument(name = "documents::review", skip_all, fields(actor = Subject::kind(subject), association = %id, version = %version))]
 pub fn review(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     id: AssociationId,
     version: DocumentVersionId,
-    decision: ReviewState,
-    reason: Option<&str>,
+    verdict: Verdict<'_>,
     now: DateTime<Utc>,
+    notifier: &Notifier,
 ) -> StoreResult<DocumentVersion> {
+    let Verdict { decision, reason } = verdict;
     let reason = check_review(decision, reason).map_err(|e| DomainError::Invalid(vec![e]))?;
     let actor = require_for_documents(conn, subject, id, |district, _| Action::ReviewDocument {
         association: id,
@@ -133,7 +143,28 @@ pub fn review(
         )?,
         "document",
     )?;
-    load_version(conn, id, version)
+    let reviewed = load_version(conn, id, version)?;
+    if decision == ReviewState::Rejected {
+        let kind = documents::kind(conn, &reviewed.kind_code)?
+            .map_or_else(|| reviewed.kind_code.clone(), |k| k.label);
+        let letter = Letter {
+            association: id,
+            notice: Notice::DocumentRejected,
+            about: kind.clone(),
+            request: None,
+            decision: false,
+            presidents: false,
+            data: context! {
+                document => kind,
+                association => associations::name(conn, id)?,
+                file => reviewed.file.as_ref().map(|f| f.file_name.clone()),
+                reason => reason,
+                link => notifier.accounts.documents(id),
+            },
+        };
+        notify::tell_members(conn, notifier, letter, now)?;
+    }
+    Ok(reviewed)
 }
 
 /// The documents waiting for the caller's review, as `filter` narrows and orders them: every

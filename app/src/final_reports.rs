@@ -123,6 +123,7 @@ pub fn file(
     id: RequestId,
     filing: ReportFiling,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<ReportFile> {
     let (actor, parties, readable) = grant_at_turn(conn, subject, id, ActionKind::FileFinalReport)?;
     let ReadableGrant {
@@ -178,7 +179,15 @@ pub fn file(
         again: filed.is_some(),
     };
     let signer = signed(conn, &actor)?;
-    act_on(conn, &signer, id, &parties, command, now, Telling::NoOne)?;
+    act_on(
+        conn,
+        &signer,
+        id,
+        &parties,
+        command,
+        now,
+        Telling::Everyone(notifier),
+    )?;
     final_reports::file(conn, id, &report, &filing.attachments, &signer.name, now.at)?;
     current(conn, &actor, id)
 }
@@ -257,10 +266,11 @@ fn review(
             let command = Command::AcceptFinalReport {
                 balance_cents: money.balance_cents(),
             };
-            act_on(conn, &signer, id, &parties, command, now, Telling::NoOne)?;
+            let telling = Telling::Everyone(notifier);
+            act_on(conn, &signer, id, &parties, command, now, telling)?;
             final_reports::review(conn, id, ReportStatus::Accepted, None, &signer.name, now.at)?;
             let after = grants::accept_report(conn, &grant, &money, now.today(), now.at)?;
-            close_when_complete(conn, &signer, id, &parties, &after, now)?;
+            close_when_complete(conn, &signer, id, &parties, &after, now, telling)?;
         }
     }
     current(conn, &actor, id)

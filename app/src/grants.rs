@@ -5,9 +5,10 @@ use crate::access::{person, require};
 use crate::clock::CityNow;
 use crate::instruction::signed;
 use crate::instruction::{Telling, act_on};
-use crate::notify::Notifier;
+use crate::notify::{self, Letter, Notifier};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use minijinja::context;
 use simpa_domain::agreement::{
     AgreementNeed, AgreementStatus, AgreementTerms, Voted, YearAmount, open_grants,
 };
@@ -20,8 +21,11 @@ use simpa_domain::funding::{
 use simpa_domain::ids::{AssociationId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::money::check_cents;
+use simpa_domain::money::euros;
+use simpa_domain::notification::Notice;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::wording::long_french_date;
 use simpa_domain::{Checks, DomainError, text};
 use simpa_persistence::accounts::{Signed, load_actor};
 use simpa_persistence::grants::{
@@ -70,7 +74,7 @@ pub fn readable_grant(
 }
 
 /// Closes the request once its grant is complete: paid in full, its report accepted;
-/// recorded for `parties`, telling no one.
+/// recorded for `parties`, told as `telling` says.
 #[tracing::instrument(name = "grants::close_when_complete", skip_all, fields(actor = signed.actor.kind(), request = %id))]
 pub fn close_when_complete(
     conn: &mut DbConnection,
@@ -79,10 +83,11 @@ pub fn close_when_complete(
     parties: &[Party],
     money: &GrantMoney,
     now: CityNow,
+    telling: Telling<'_>,
 ) -> StoreResult<()> {
     if money.is_complete() {
         let command = Command::Close { repaid_cents: 0 };
-        act_on(conn, signed, id, parties, command, now, Telling::NoOne)?;
+        act_on(conn, signed, id, parties, command, now, telling)?;
     }
     Ok(())
 }
@@ -91,7 +96,7 @@ pub fn close_when_complete(
 /// made, whatever their number in a few statements: each with its single payment on
 /// notification, its final report's due date and, where the amounts of its association
 /// require one, the agreement that covers it (an existing one, or a new one drawn up).
-/// Returns how many were opened.
+/// Returns the grants whose new agreement waits for a signature (see [`tell_to_sign`]).
 #[tracing::instrument(name = "grants::open_after_vote", skip_all, fields(deliberation = %deliberation))]
 pub fn open_after_vote(
     conn: &mut DbConnection,
@@ -99,10 +104,10 @@ pub fn open_after_vote(
     voted_on: NaiveDate,
     notified_on: NaiveDate,
     now: DateTime<Utc>,
-) -> StoreResult<usize> {
+) -> StoreResult<Vec<ToSign>> {
     let lines = grants::granted_lines(conn, deliberation)?;
     if lines.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let voted: Vec<Voted> = lines
         .iter()
@@ -162,7 +167,55 @@ pub fn open_after_vote(
         });
     }
     grants::insert_opened(conn, &drafted, &grants_opened, now)?;
-    Ok(grants_opened.len())
+    // Each agreement drawn up waits for its president's signature.
+    Ok(grants_opened
+        .iter()
+        .filter(|g| drafted.iter().any(|d| Some(d.id) == g.agreement))
+        .map(|g| ToSign {
+            request: g.request,
+            association: g.association,
+            cents: g.money.granted_cents,
+        })
+        .collect())
+}
+
+/// A grant whose new agreement waits for the president's signature.
+pub struct ToSign {
+    request: RequestId,
+    association: AssociationId,
+    cents: i64,
+}
+
+/// Tells the presidents of the associations whose grants wait for an agreement that it is
+/// theirs to sign, and where.
+pub fn tell_to_sign(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    to_sign: &[ToSign],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let keys: Vec<String> = to_sign.iter().map(|t| t.request.to_string()).collect();
+    let stored = requests::get_many(conn, &keys)?;
+    for grant in to_sign {
+        let Some(request) = stored.iter().find(|r| r.id == grant.request) else {
+            continue;
+        };
+        let letter = Letter {
+            association: grant.association,
+            notice: Notice::AgreementToSign,
+            about: notify::about(request),
+            request: Some(request),
+            decision: false,
+            presidents: true,
+            data: context! {
+                association => simpa_persistence::associations::name(conn, grant.association)?,
+                amount => euros(grant.cents),
+                link => notifier.accounts.agreement(request.id),
+            },
+        };
+        notify::tell_members(conn, notifier, letter, now)?;
+    }
+    Ok(())
 }
 
 /// A grant, for whom may read it (the association, the staff who read its request, finance).
@@ -271,11 +324,14 @@ pub fn record_payment(
     id: RequestId,
     payment: Payment,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<ReadableGrant> {
     let actor = require(conn, subject, Action::ManagePayments)?;
     let recorded_by = person(&actor)?;
     let ReadableGrant {
-        grant, agreement, ..
+        grant,
+        agreement,
+        request,
     } = readable_grant(conn, &actor, id, true)?;
     let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
     let mut checks = Checks::default();
@@ -306,8 +362,25 @@ pub fn record_payment(
         recorded_by,
     };
     grants::record_payment(conn, id, &new, &after, now.at)?;
+    let left = after.granted_cents - after.paid_cents;
+    let letter = Letter {
+        association: request.association,
+        notice: Notice::PaymentRecorded,
+        about: notify::about(&request),
+        request: Some(&request),
+        decision: false,
+        presidents: false,
+        data: context! {
+            amount => euros(new.cents),
+            paid_on => long_french_date(new.paid_on),
+            reference => new.reference,
+            left => (left > 0).then(|| euros(left)),
+        },
+    };
+    notify::tell_members(conn, notifier, letter, now.at)?;
     let signer = signed(conn, &actor)?;
-    close_when_complete(conn, &signer, id, &[Party::Finance], &after, now)?;
+    let telling = Telling::Everyone(notifier);
+    close_when_complete(conn, &signer, id, &[Party::Finance], &after, now, telling)?;
     readable_grant(conn, &actor, id, false)
 }
 
@@ -453,10 +526,11 @@ pub fn settle_repayment(
     repayment: Uuid,
     settled_on: NaiveDate,
     now: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<ReadableGrant> {
     let actor = require(conn, subject, Action::ManagePayments)?;
     // Read (and locked) as any grant: whoever may not read it is told it does not exist.
-    readable_grant(conn, &actor, id, true)?;
+    let request = readable_grant(conn, &actor, id, true)?.request;
     let ordered = grants::repayment(conn, repayment)?
         .filter(|r| r.request == id)
         .ok_or(DomainError::NotFound { what: "repayment" })?;
@@ -471,6 +545,19 @@ pub fn settle_repayment(
         )
         .into());
     }
+    let letter = Letter {
+        association: request.association,
+        notice: Notice::RepaymentSettled,
+        about: notify::about(&request),
+        request: Some(&request),
+        decision: false,
+        presidents: false,
+        data: context! {
+            amount => euros(ordered.cents),
+            settled_on => long_french_date(settled_on),
+        },
+    };
+    notify::tell_members(conn, notifier, letter, now.at)?;
     // Every repayment settled: the file closes on them.
     let all = grants::repayments_of(conn, id)?;
     if all.iter().all(|r| r.settled_on.is_some()) {
@@ -483,7 +570,7 @@ pub fn settle_repayment(
             &[Party::Finance],
             command,
             now,
-            Telling::NoOne,
+            Telling::Everyone(notifier),
         )?;
     }
     readable_grant(conn, &actor, id, false)

@@ -7,7 +7,7 @@ use crate::access::require;
 use crate::clock::CityNow;
 use crate::instruction::signed;
 use crate::instruction::{Telling, act_many, act_on};
-use crate::notify::Notifier;
+use crate::notify::{self, Notifier};
 use chrono::{DateTime, Utc};
 use simpa_domain::association::check_version;
 use simpa_domain::campaign::{Campaign, CircuitKind};
@@ -428,11 +428,12 @@ pub fn withdraw_juror(
     id: CampaignId,
     account: AccountId,
     city: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<JuryAt> {
     let at = load_jury(conn, subject, id, Hold::Exclusive, |_| Action::ManageJury)?;
     at.jury.check_open()?;
     existed(juries::withdraw(conn, id, account, city.at)?, "juror")?;
-    seat_jurors_on(conn, &at, city)?;
+    seat_jurors_on(conn, &at, city, notifier)?;
     Ok(at)
 }
 
@@ -444,18 +445,24 @@ pub fn seat_jurors(
     subject: Option<Subject>,
     id: CampaignId,
     city: CityNow,
+    notifier: &Notifier,
 ) -> StoreResult<JuryAt> {
     let at = load_jury(conn, subject, id, Hold::Exclusive, |seat| {
         Action::ChairJury { seat }
     })?;
     at.jury.check_open()?;
-    seat_jurors_on(conn, &at, city)?;
+    seat_jurors_on(conn, &at, city, notifier)?;
     Ok(at)
 }
 
 /// Seats jurors on every request without its count of jurors: the least-loaded first, never
 /// a member of the applicant (recorded as recused by Simpa, in the request's history).
-fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreResult<()> {
+fn seat_jurors_on(
+    conn: &mut DbConnection,
+    at: &JuryAt,
+    city: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<()> {
     let now = city.at;
     let Standing {
         candidates,
@@ -509,6 +516,9 @@ fn seat_jurors_on(conn: &mut DbConnection, at: &JuryAt, city: CityNow) -> StoreR
         .collect();
     juries::insert_seats(conn, at.campaign.id, &new_seats)?;
     juries::insert_seats(conn, at.campaign.id, &recusals)?;
+    let seated: Vec<(AccountId, RequestId)> =
+        new_seats.iter().map(|s| (s.juror, s.request)).collect();
+    notify::tell_jurors_seated(conn, notifier, &at.campaign, &seated, &members, now)?;
     // Each recusal by Simpa is in the request's history (internal).
     let names: HashMap<AccountId, String> = members
         .iter()
@@ -548,6 +558,7 @@ pub fn seat_juror(
     request: RequestId,
     juror: AccountId,
     now: DateTime<Utc>,
+    notifier: &Notifier,
 ) -> StoreResult<JuryAt> {
     let at = load_jury(conn, subject, id, Hold::Exclusive, |seat| {
         Action::ChairJury { seat }
@@ -589,7 +600,11 @@ pub fn seat_juror(
             .into());
         }
         Some(_) => {}
-        None => juries::insert_seats(conn, id, &[Seat::empty(request, juror, now)])?,
+        None => {
+            juries::insert_seats(conn, id, &[Seat::empty(request, juror, now)])?;
+            let seated = [(juror, request)];
+            notify::tell_jurors_seated(conn, notifier, &at.campaign, &seated, &members, now)?;
+        }
     }
     Ok(at)
 }

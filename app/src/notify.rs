@@ -105,6 +105,16 @@ impl AccountLinks {
         self.page(&format!("agents/demandes/{request}/messages"), None)
     }
 
+    /// A request's agreement, where its president reads and signs it.
+    pub fn agreement(&self, request: RequestId) -> String {
+        self.page(&format!("demandes/{request}/convention"), None)
+    }
+
+    /// A juror's juries.
+    pub fn juries(&self) -> String {
+        self.page("jury", None)
+    }
+
     /// An association's documents, where its members file them.
     pub fn documents(&self, association: AssociationId) -> String {
         self.page(&format!("associations/{association}/documents"), None)
@@ -143,6 +153,26 @@ const FILES: &[(&str, &str)] = templates!(
     "new_work.html",
     "new_messages.txt",
     "new_messages.html",
+    "request_scheduled.txt",
+    "request_scheduled.html",
+    "report_accepted.txt",
+    "report_accepted.html",
+    "request_closed.txt",
+    "request_closed.html",
+    "report_filed.txt",
+    "report_filed.html",
+    "document_rejected.txt",
+    "document_rejected.html",
+    "agreement_to_sign.txt",
+    "agreement_to_sign.html",
+    "agreement_signed.txt",
+    "agreement_signed.html",
+    "payment_recorded.txt",
+    "payment_recorded.html",
+    "repayment_settled.txt",
+    "repayment_settled.html",
+    "juror_seated.txt",
+    "juror_seated.html",
     "work_digest.txt",
     "work_digest.html",
     "document_expiring.txt",
@@ -477,6 +507,10 @@ fn queue_for_actions(
                     let asked = asked_items(&kinds, &items);
                     let due_on =
                         due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
+                    let agreement = match *notice {
+                        Notice::Granted => agreement_rule(conn, request.id)?,
+                        _ => None,
+                    };
                     let members = addressees
                         .members
                         .get(&request.association)
@@ -490,6 +524,7 @@ fn queue_for_actions(
                             due_on => due_on.clone(),
                             instructors => instructors.join(", "),
                             message => event.public_message.clone(),
+                            agreement => agreement.clone(),
                         };
                         let subject = format!("{} — demande {}", notice.label(), line.number);
                         let rendered = notifier.templates.render(*notice, subject, data)?;
@@ -520,6 +555,28 @@ fn queue_for_actions(
     }
     outbox::add_to_digests(conn, &digested, now)?;
     outbox::enqueue_all(conn, &emails, now)
+}
+
+/// Whether the grant of a request needs an agreement and why, in words (see
+/// `funding::agreement_rule_in_words`): what its association was voted in the twelve months
+/// before counts with it.
+fn agreement_rule(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<String>> {
+    let Some(grant) = simpa_persistence::grants::get(conn, request)? else {
+        return Ok(None);
+    };
+    let since = simpa_domain::funding::twelve_months_before(grant.voted_on);
+    let voted = simpa_persistence::grants::voted_after(conn, &[grant.association], since)?;
+    let together = simpa_domain::money::total(
+        voted
+            .iter()
+            .filter(|(_, on, _)| *on <= grant.voted_on)
+            .map(|(_, _, cents)| *cents),
+    );
+    let earlier = together.saturating_sub(grant.cents).max(0);
+    Ok(Some(simpa_domain::funding::agreement_rule_in_words(
+        grant.cents,
+        earlier,
+    )))
 }
 
 /// Queues the daily digest of everyone who chose one and has new work; returns how many.
@@ -648,6 +705,70 @@ fn queue_webhooks(
     outbox::enqueue_all(conn, &calls, now)
 }
 
+/// A request as a subject names it: "demande 2027_00001".
+pub fn about(request: &StoredRequest) -> String {
+    match request.number {
+        Some(number) => format!("demande {number}"),
+        None => "demande (brouillon)".to_owned(),
+    }
+}
+
+/// What is told to an association's members, about one of its requests or not.
+pub struct Letter<'a> {
+    pub association: AssociationId,
+    pub notice: Notice,
+    /// What follows the notice's label in the subject ("demande 2027_00001", a document).
+    pub about: String,
+    pub request: Option<&'a StoredRequest>,
+    /// A decision reaches presidents whatever they chose.
+    pub decision: bool,
+    /// Only for presidents (what only they do: signing the agreement).
+    pub presidents: bool,
+    /// What the template says beyond its reader, the request and its link.
+    pub data: Value,
+}
+
+/// Mails a letter to the association's members it reaches (see [`Letter`]); how many.
+pub fn tell_members(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    letter: Letter<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let addressees = members::addressees(conn, letter.association)?;
+    let to: Vec<Addressee> = if letter.presidents {
+        addressees
+            .into_iter()
+            .filter(|(_, _, presides)| *presides)
+            .map(|(to, ..)| to)
+            .collect()
+    } else {
+        told(&addressees, letter.decision)
+    };
+    if to.is_empty() {
+        return Ok(0);
+    }
+    let line = match letter.request {
+        Some(request) => Some(request_line(conn, &notifier.link, request)?),
+        None => None,
+    };
+    let subject = format!("{} : {}", letter.notice.label(), letter.about);
+    let mut emails = Vec::with_capacity(to.len());
+    for to in &to {
+        let data = context! {
+            recipient => to.name.clone(),
+            request => line.as_ref().map(Value::from_serialize),
+            ..letter.data.clone()
+        };
+        let rendered = notifier
+            .templates
+            .render(letter.notice, subject.clone(), data)?;
+        emails.push(email(to, rendered, letter.request.map(|r| r.id), None));
+    }
+    outbox::enqueue_all(conn, &emails, now)?;
+    Ok(emails.len())
+}
+
 /// Tells the other side of a new message in a request's thread (see
 /// `notification::told_of_message`): the association's members who want to hear of their
 /// requests, or the staff who hold the request as they chose (at once, in their daily digest,
@@ -744,6 +865,63 @@ pub fn tell_of_message(
         }
     }
     Ok(())
+}
+
+/// Tells each juror just seated on requests of a call for projects which ones, in one e-mail.
+pub fn tell_jurors_seated(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    campaign: &Campaign,
+    seated: &[(AccountId, RequestId)],
+    jurors: &[simpa_persistence::juries::Member],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if seated.is_empty() {
+        return Ok(());
+    }
+    let mut keys: Vec<String> = seated.iter().map(|(_, r)| r.to_string()).collect();
+    keys.sort();
+    keys.dedup();
+    let stored = requests::get_many(conn, &keys)?;
+    let held = Held {
+        campaign: Some(campaign),
+        ..Held::default()
+    };
+    let with_held: Vec<_> = stored.iter().map(|r| (r, held)).collect();
+    let lines = request_lines(conn, &notifier.link, &with_held)?;
+    let mut emails = Vec::new();
+    for juror in jurors {
+        let theirs: Vec<&RequestLine> = stored
+            .iter()
+            .zip(&lines)
+            .filter(|(r, _)| seated.contains(&(juror.account, r.id)))
+            .map(|(_, line)| line)
+            .collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        let to = Addressee {
+            account: juror.account,
+            email: juror.email.clone(),
+            name: juror.name.clone(),
+        };
+        let data = context! {
+            recipient => to.name.clone(),
+            campaign => campaign.settings.title.clone(),
+            requests => Value::from_serialize(&theirs),
+            link => notifier.accounts.juries(),
+        };
+        let subject = format!(
+            "{} : {}",
+            Notice::JurorSeated.label(),
+            campaign.settings.title
+        );
+        let rendered = notifier
+            .templates
+            .render(Notice::JurorSeated, subject, data)?;
+        emails.push(email(&to, rendered, None, None));
+    }
+    outbox::enqueue_all(conn, &emails, now)
 }
 
 /// Tells a jury's chair that a juror recused themselves from a request, and how many jurors

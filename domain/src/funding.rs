@@ -30,6 +30,30 @@ pub fn agreement_required(
     total([amount_cents, cumulated]) > AGREEMENT_THRESHOLD_CENTS
 }
 
+/// Whether a grant of `amount_cents` needs an agreement and why, in a sentence for its
+/// association: `earlier_cents`, what the association was voted in the twelve months before.
+pub fn agreement_rule_in_words(amount_cents: i64, earlier_cents: i64) -> String {
+    let threshold = crate::money::euros(AGREEMENT_THRESHOLD_CENTS);
+    let together = total([amount_cents, earlier_cents]);
+    if amount_cents > AGREEMENT_THRESHOLD_CENTS {
+        format!(
+            "Une convention d'objectifs doit être signée avant tout versement : la subvention ({}) dépasse {threshold} (loi du 12 avril 2000, article 10).",
+            crate::money::euros(amount_cents)
+        )
+    } else if together > AGREEMENT_THRESHOLD_CENTS {
+        format!(
+            "Une convention d'objectifs doit être signée avant tout versement : avec les subventions votées pour votre association dans les douze mois précédents ({}), le total ({}) dépasse {threshold}.",
+            crate::money::euros(earlier_cents),
+            crate::money::euros(together)
+        )
+    } else {
+        format!(
+            "Aucune convention n'est nécessaire : avec celles des douze mois précédents, vos subventions ({} en tout) ne dépassent pas {threshold}.",
+            crate::money::euros(together)
+        )
+    }
+}
+
 /// The day twelve months before `day`: the grants voted after it count with one voted on
 /// `day` (see [`agreement_required`]).
 pub fn twelve_months_before(day: NaiveDate) -> NaiveDate {
@@ -852,5 +876,25 @@ mod tests {
             pro_rata_repayment(100, (date(2027, 1, 1), date(2027, 1, 3)), date(2027, 1, 2)),
             66
         );
+    }
+
+    #[test]
+    fn the_agreement_rule_says_why_in_words() {
+        let said = agreement_rule_in_words(30_000_00, 0);
+        assert!(
+            said.contains("la subvention (30\u{202f}000 €) dépasse 23\u{202f}000 €"),
+            "{said}"
+        );
+        let said = agreement_rule_in_words(15_000_00, 10_000_00);
+        assert!(
+            said.contains("douze mois précédents (10\u{202f}000 €), le total (25\u{202f}000 €)"),
+            "{said}"
+        );
+        let said = agreement_rule_in_words(12_000_00, 11_000_00);
+        assert!(
+            said.starts_with("Aucune convention n'est nécessaire"),
+            "{said}"
+        );
+        assert!(said.contains("23\u{202f}000 € en tout"), "{said}");
     }
 }

@@ -21,7 +21,17 @@ coded_enum! {
         Rejected = ("request_rejected", "Votre demande a été refusée"),
         Ranked = ("request_ranked", "Le jury a retenu votre demande"),
         Granted = ("request_granted", "Votre subvention est accordée"),
+        Scheduled = ("request_scheduled", "Votre demande est soumise au vote"),
+        AgreementToSign = ("agreement_to_sign", "Une convention attend la signature du président ou de la présidente"),
+        AgreementSigned = ("agreement_signed", "La convention est signée par la Ville"),
+        PaymentRecorded = ("payment_recorded", "Un versement de votre subvention est enregistré"),
         ReportChangesAsked = ("report_changes_asked", "Votre compte rendu financier est à reprendre"),
+        ReportAccepted = ("report_accepted", "Votre compte rendu financier est accepté"),
+        RepaymentSettled = ("repayment_settled", "Votre reversement est enregistré"),
+        Closed = ("request_closed", "Votre dossier est clos"),
+        DocumentRejected = ("document_rejected", "Un document de votre association est refusé"),
+        ReportFiled = ("report_filed", "Un compte rendu financier attend votre examen"),
+        JurorSeated = ("juror_seated", "Vous siégez sur une demande"),
         RepaymentOrdered = ("repayment_ordered", "Un reversement vous est demandé"),
         JurorRecused = ("juror_recused", "Un·e juré·e s'est récusé·e"),
         Withdrawn = ("request_withdrawn", "Votre demande a été retirée"),
@@ -163,20 +173,47 @@ pub fn notices_for(
             notices.push(association(Notice::ReportChangesAsked, false));
         }
         ActionKind::OrderRepayment => notices.push(association(Notice::RepaymentOrdered, true)),
+        ActionKind::Schedule => notices.push(association(Notice::Scheduled, false)),
+        ActionKind::AcceptFinalReport => notices.push(association(Notice::ReportAccepted, false)),
+        ActionKind::Close => notices.push(association(Notice::Closed, false)),
+        ActionKind::FileFinalReport => {
+            notices.push((Notice::ReportFiled, Audience::Staff(reviewers(after))));
+        }
         ActionKind::Create
         | ActionKind::Edit
         | ActionKind::GiveOpinion
         | ActionKind::OverrideProposal
         | ActionKind::DeclareInterests
-        | ActionKind::Schedule
-        | ActionKind::Unschedule
-        | ActionKind::FileFinalReport
-        | ActionKind::AcceptFinalReport
-        | ActionKind::Close => {}
+        | ActionKind::Unschedule => {}
         // Messages are told grouped (see `told_of_message`).
         ActionKind::AssociationMessage | ActionKind::CityMessage | ActionKind::InternalNote => {}
     }
     notices
+}
+
+/// The staff who review a request's final report: its lead instructor, or its gatekeeper
+/// (the bureau, or the town hall running it) when none leads.
+fn reviewers(facts: &RequestFacts) -> Vec<StaffTarget> {
+    let lead: Vec<Instructor> = facts
+        .instructors
+        .iter()
+        .filter(|a| a.lead)
+        .map(|a| a.instructor)
+        .collect();
+    let reviewers = targets(Holder::Instructors(lead));
+    if reviewers.is_empty() {
+        targets(gatekeeper(facts))
+    } else {
+        reviewers
+    }
+}
+
+/// Who lets the request in: the town hall running it on the local circuit, else the bureau.
+fn gatekeeper(facts: &RequestFacts) -> Holder {
+    match (facts.circuit, facts.local_district) {
+        (crate::campaign::CircuitKind::Local, Some(n)) => Holder::District(n),
+        _ => Holder::Bureau,
+    }
 }
 
 /// Who hears of a new message: the association's members of one from the city, and of one
@@ -189,18 +226,8 @@ pub fn told_of_message(action: ActionKind, facts: &RequestFacts) -> Option<Audie
         ActionKind::AssociationMessage => {
             let mut staff = targets(whereabouts(facts).0);
             if staff.is_empty() {
-                let gatekeeper = match (facts.circuit, facts.local_district) {
-                    (crate::campaign::CircuitKind::Local, Some(n)) => Holder::District(n),
-                    _ => Holder::Bureau,
-                };
-                staff = targets(gatekeeper);
-                let lead: Vec<Instructor> = facts
-                    .instructors
-                    .iter()
-                    .filter(|a| a.lead)
-                    .map(|a| a.instructor)
-                    .collect();
-                for target in targets(Holder::Instructors(lead)) {
+                staff = targets(gatekeeper(facts));
+                for target in reviewers(facts) {
                     if !staff.contains(&target) {
                         staff.push(target);
                     }

@@ -886,6 +886,8 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     for subject in [
         "Votre compte rendu financier est à reprendre",
         "Un reversement vous est demandé",
+        "Votre reversement est enregistré",
+        "Votre dossier est clos",
     ] {
         assert!(
             outbox

@@ -221,6 +221,37 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
     assert_eq!(recused.len(), 1);
     assert_eq!(recused[0]["juror"]["id"], member_juror.id.as_str());
     assert_eq!(recused[0]["automatic"], true);
+    // Each juror seated hears of it once, with every request they sit on.
+    let outbox = app.outbox_settled(&city.admin, std::time::Duration::from_secs(20));
+    for juror in &jurors {
+        let told: Vec<&Value> = outbox
+            .iter()
+            .filter(|m| {
+                m["recipient"]
+                    .as_str()
+                    .is_some_and(|r| r.contains(&juror.email))
+                    && m["subject"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("Vous siégez sur une demande"))
+            })
+            .collect();
+        let seats = items
+            .iter()
+            .filter(|line| {
+                line["seats"].as_array().is_some_and(|seats| {
+                    seats.iter().any(|s| {
+                        s["juror"]["id"] == juror.id.as_str() && s["declaration"] != "conflict"
+                    })
+                })
+            })
+            .count();
+        assert_eq!(
+            told.len(),
+            usize::from(seats > 0),
+            "{}: {told:?}",
+            juror.email
+        );
+    }
     let history = app.get(&path(&requests[2].2), Some(&bureau.access));
     assert!(
         history.expect(200)["timeline"]

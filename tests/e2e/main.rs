@@ -20,6 +20,7 @@ mod messages;
 mod notifications;
 mod oauth_clients;
 mod open_data;
+mod outcomes;
 mod panics;
 mod portal;
 mod portal_admin;

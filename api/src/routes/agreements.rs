@@ -321,9 +321,10 @@ async fn give_signature(
     side: Side,
 ) -> Result<HttpResponse, Problem> {
     let now = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let found = app::sign(conn, caller.0, id, if_match.version(), side, now)?;
+            let found = app::sign(conn, caller.0, id, if_match.version(), side, now, &notifier)?;
             agreement_view(conn, found.agreement, found.visible)
         })
         .await?;

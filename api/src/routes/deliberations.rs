@@ -289,10 +289,19 @@ pub async fn add_line(
     let id = path.into_inner();
     let input = body.value;
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let request = RequestId::from_uuid(input.request_id);
-            app::schedule(conn, caller.0, id, request, input.proposed_cents, city)?;
+            app::schedule(
+                conn,
+                caller.0,
+                id,
+                request,
+                input.proposed_cents,
+                city,
+                &notifier,
+            )?;
             view_of(conn, id)
         })
         .await?;
@@ -320,9 +329,10 @@ pub async fn remove_line(
     let (id, request_id) = path.into_inner();
     let request_id = RequestId::from_uuid(request_id);
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            app::unschedule(conn, caller.0, id, request_id, city)?;
+            app::unschedule(conn, caller.0, id, request_id, city, &notifier)?;
             view_of(conn, id)
         })
         .await?;

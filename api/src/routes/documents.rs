@@ -369,11 +369,13 @@ pub async fn review_document(
     );
     let input = body.value;
     let now = state.now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let decision = input.decision.0;
             let reason = input.reason.as_deref();
-            documents::review(conn, caller.0, id, version, decision, reason, now)
+            let verdict = documents::Verdict { decision, reason };
+            documents::review(conn, caller.0, id, version, verdict, now, &notifier)
                 .map(DocumentVersionView::from)
         })
         .await?;

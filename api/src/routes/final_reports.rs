@@ -212,8 +212,9 @@ pub async fn file_final_report(
         annex: input.annex,
         attachments: input.attachment_ids,
     };
+    let notifier = state.notifier.clone();
     let view = state
-        .write(move |conn| app::file(conn, caller.0, id, filing, city).map(file_view))
+        .write(move |conn| app::file(conn, caller.0, id, filing, city, &notifier).map(file_view))
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
 }

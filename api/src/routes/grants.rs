@@ -314,6 +314,7 @@ pub async fn record_payment(
     let id = RequestId::from_uuid(path.into_inner());
     let input = body.value;
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
             let payment = Payment {
@@ -321,7 +322,7 @@ pub async fn record_payment(
                 paid_on: input.paid_on,
                 reference: input.reference,
             };
-            let found = app::record_payment(conn, caller.0, id, payment, city)?;
+            let found = app::record_payment(conn, caller.0, id, payment, city, &notifier)?;
             grant_view(conn, found, city)
         })
         .await?;
@@ -477,10 +478,18 @@ pub async fn settle_repayment(
     let id = RequestId::from_uuid(id);
     let input = body.value;
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let found =
-                app::settle_repayment(conn, caller.0, id, repayment_id, input.settled_on, city)?;
+            let found = app::settle_repayment(
+                conn,
+                caller.0,
+                id,
+                repayment_id,
+                input.settled_on,
+                city,
+                &notifier,
+            )?;
             grant_view(conn, found, city)
         })
         .await?;

@@ -318,9 +318,10 @@ pub async fn withdraw_juror(
     let (id, account) = path.into_inner();
     let (id, account) = (CampaignId::from_uuid(id), AccountId::from_uuid(account));
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let at = app::withdraw_juror(conn, caller.0, id, account, city)?;
+            let at = app::withdraw_juror(conn, caller.0, id, account, city, &notifier)?;
             jury_view(conn, &at.campaign)
         })
         .await?;
@@ -472,9 +473,10 @@ pub async fn seat_jurors(
 ) -> Result<HttpResponse, Problem> {
     let id = CampaignId::from_uuid(path.into_inner());
     let city = state.city_now();
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let at = app::seat_jurors(conn, caller.0, id, city)?;
+            let at = app::seat_jurors(conn, caller.0, id, city, &notifier)?;
             coverage(conn, &at, None)
         })
         .await?;
@@ -504,9 +506,10 @@ pub async fn seat_juror(
     let (request, juror) = (RequestId::from_uuid(request), AccountId::from_uuid(juror));
     let city = state.city_now();
     let now = city.at;
+    let notifier = state.notifier.clone();
     let view = state
         .write(move |conn| {
-            let at = app::seat_juror(conn, caller.0, id, request, juror, now)?;
+            let at = app::seat_juror(conn, caller.0, id, request, juror, now, &notifier)?;
             let mut view = coverage(conn, &at, None)?;
             view.items.retain(|line| line.request.id == request.uuid());
             Ok(view)

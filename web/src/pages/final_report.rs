@@ -216,6 +216,7 @@ pub async fn file_report(
     let id = path.into_inner();
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
     let form = typed.clone();
+    let notifier = portal.runtime.notifier.clone();
     let filed = portal
         .runtime
         .write(move |conn| {
@@ -223,7 +224,8 @@ pub async fn file_report(
                 simpa_app::requests::load_readable(conn, subject, RequestId::from_uuid(id), false)?;
             match filing_of(&form, &request.content) {
                 Ok(filing) => {
-                    final_reports::file(conn, subject, request.id, filing, now).map(|_| Ok(()))
+                    final_reports::file(conn, subject, request.id, filing, now, &notifier)
+                        .map(|_| Ok(()))
                 }
                 Err(errors) => Ok(Err(errors)),
             }

@@ -122,6 +122,7 @@ pub async fn sign(
         return see_other(&format!("/demandes/{id}"));
     };
     let (subject, now, agreement) = (visitor.subject(), portal.runtime.city_now(), agreement.id);
+    let notifier = portal.runtime.notifier.clone();
     let signed = portal
         .runtime
         .write(move |conn| {
@@ -133,6 +134,7 @@ pub async fn sign(
                 Some(form.version.parse().unwrap_or(-1)),
                 Side::Association,
                 now,
+                &notifier,
             )
         })
         .await;

@@ -85,6 +85,7 @@ pub async fn act_on_many(
                         request,
                         None,
                         now,
+                        &notifier,
                     );
                 }
                 let (signed, request) = requests::load_readable(conn, subject, request, true)?;

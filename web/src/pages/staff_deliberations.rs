@@ -270,9 +270,10 @@ pub async fn take_off(
     let (id, request) = path.into_inner();
     let (subject, now) = (visitor.subject(), portal.runtime.city_now());
     let request = RequestId::from_uuid(request);
+    let notifier = portal.runtime.notifier.clone();
     match portal
         .runtime
-        .write(move |conn| app::unschedule(conn, subject, id, request, now))
+        .write(move |conn| app::unschedule(conn, subject, id, request, now, &notifier))
         .await
     {
         Ok(()) => see_other(&format!("{}?fait=retiree", address(id))),

@@ -264,6 +264,7 @@ pub async fn review(
     let reason_field = format!("reason-{version}");
     let reason = Some(field(&typed, &reason_field).trim().to_owned()).filter(|r| !r.is_empty());
     let (subject, now) = (visitor.subject(), portal.runtime.now());
+    let notifier = portal.runtime.notifier.clone();
     let reviewed = portal
         .runtime
         .write(move |conn| {
@@ -272,9 +273,12 @@ pub async fn review(
                 subject,
                 AssociationId::from_uuid(association),
                 DocumentVersionId::from_uuid(version),
-                decision,
-                reason.as_deref(),
+                documents::Verdict {
+                    decision,
+                    reason: reason.as_deref(),
+                },
                 now,
+                &notifier,
             )
         })
         .await;

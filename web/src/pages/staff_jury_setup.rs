@@ -331,11 +331,12 @@ pub async fn withdraw_juror(
 ) -> HttpResponse {
     let (id, account) = path.into_inner();
     let (subject, city) = (visitor.subject(), portal.runtime.city_now());
+    let notifier = portal.runtime.notifier.clone();
     let withdrawn = portal
         .runtime
         .write(move |conn| {
             let (campaign, account) = (CampaignId::from_uuid(id), AccountId::from_uuid(account));
-            juries::withdraw_juror(conn, subject, campaign, account, city).map(|_| ())
+            juries::withdraw_juror(conn, subject, campaign, account, city, &notifier).map(|_| ())
         })
         .await;
     let next = format!("/agents/campagnes/{id}/jury?fait=retrait");
@@ -361,10 +362,12 @@ pub async fn seat_jurors(
 ) -> HttpResponse {
     let id = path.into_inner();
     let (subject, city) = (visitor.subject(), portal.runtime.city_now());
+    let notifier = portal.runtime.notifier.clone();
     let seated = portal
         .runtime
         .write(move |conn| {
-            juries::seat_jurors(conn, subject, CampaignId::from_uuid(id), city).map(|_| ())
+            let campaign = CampaignId::from_uuid(id);
+            juries::seat_jurors(conn, subject, campaign, city, &notifier).map(|_| ())
         })
         .await;
     let next = format!("/agents/campagnes/{id}/jury?fait=places");

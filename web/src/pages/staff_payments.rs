@@ -248,9 +248,10 @@ pub async fn record_payment(
             reference,
         };
         let id = RequestId::from_uuid(request);
+        let notifier = portal.runtime.notifier.clone();
         let recorded = portal
             .runtime
-            .write(move |conn| grants::record_payment(conn, subject, id, payment, now))
+            .write(move |conn| grants::record_payment(conn, subject, id, payment, now, &notifier))
             .await;
         match recorded {
             Ok(_) => return see_other("/agents/versements?fait=oui"),
@@ -350,10 +351,12 @@ pub async fn settle(
     if let (Some(settled_on), true) = (settled_on, errors.is_empty()) {
         let (subject, now) = (visitor.subject(), portal.runtime.city_now());
         let id = RequestId::from_uuid(request);
+        let notifier = portal.runtime.notifier.clone();
         let settled = portal
             .runtime
             .write(move |conn| {
-                grants::settle_repayment(conn, subject, id, repayment, settled_on, now).map(|_| ())
+                grants::settle_repayment(conn, subject, id, repayment, settled_on, now, &notifier)
+                    .map(|_| ())
             })
             .await;
         match settled {
