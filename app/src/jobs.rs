@@ -16,8 +16,14 @@ impl std::fmt::Display for DailyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} digest(s), {} document reminder(s) and {} incomplete-request reminder(s) queued",
-            self.digests, self.reminders.documents, self.reminders.requests
+            "{} digest(s), {} document reminder(s), {} incomplete-request reminder(s), {} final-report reminder(s), {} agreement reminder(s), {} late-step digest(s) and {} juror reminder(s) queued",
+            self.digests,
+            self.reminders.documents,
+            self.reminders.requests,
+            self.reminders.reports,
+            self.reminders.agreements,
+            self.reminders.late,
+            self.reminders.jurors
         )
     }
 }

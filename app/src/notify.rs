@@ -17,10 +17,12 @@ use simpa_domain::conversation::{GROUPED_WITHIN_MINUTES, Thread};
 use simpa_domain::document::{DocumentKind, expires_soon};
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
+use simpa_domain::jury::SHEETS_REMINDER_DAYS;
 use simpa_domain::life::StoredRequest;
 use simpa_domain::money::euros;
 use simpa_domain::notification::{
-    Audience, Notice, StaffTarget, WorkEmails, member_is_told, notices_for, told_of_message,
+    AGREEMENT_REMINDER_DAYS, Audience, Notice, REPORT_REMINDER_DAYS, StaffTarget, WorkEmails,
+    member_is_told, notices_for, report_reminder, told_of_message,
 };
 use simpa_domain::outbox::MessageStatus;
 use simpa_domain::parties::Instructor;
@@ -32,7 +34,7 @@ use simpa_persistence::members::Addressee;
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::{
     DbConnection, Keyset, Page, StoreError, StoreResult, accounts, associations, campaigns,
-    documents, history, members, reference, requests, webhooks,
+    documents, history, members, reference, reminders, requests, webhooks,
 };
 use std::collections::HashMap;
 
@@ -110,6 +112,21 @@ impl AccountLinks {
         self.page(&format!("demandes/{request}/convention"), None)
     }
 
+    /// A request's final report, where the association files it.
+    pub fn report(&self, request: RequestId) -> String {
+        self.page(&format!("demandes/{request}/compte-rendu"), None)
+    }
+
+    /// A grant as the city's agents read it, where the bureau signs its agreement.
+    pub fn staff_grant(&self, request: RequestId) -> String {
+        self.page(&format!("agents/subventions/{request}"), None)
+    }
+
+    /// The agents' list of the requests past their deadline.
+    pub fn late_requests(&self) -> String {
+        self.page("agents/demandes?en_retard=oui", None)
+    }
+
     /// A juror's juries.
     pub fn juries(&self) -> String {
         self.page("jury", None)
@@ -173,6 +190,14 @@ const FILES: &[(&str, &str)] = templates!(
     "repayment_settled.html",
     "juror_seated.txt",
     "juror_seated.html",
+    "report_due.txt",
+    "report_due.html",
+    "agreement_unsigned.txt",
+    "agreement_unsigned.html",
+    "late_steps.txt",
+    "late_steps.html",
+    "sheets_due.txt",
+    "sheets_due.html",
     "work_digest.txt",
     "work_digest.html",
     "document_expiring.txt",
@@ -1082,6 +1107,12 @@ pub fn tell_invited(
 pub struct Reminded {
     pub documents: usize,
     pub requests: usize,
+    pub reports: usize,
+    pub agreements: usize,
+    /// Agents told of the steps past their deadline.
+    pub late: usize,
+    /// Jurors recalled their sheets before the session closes.
+    pub jurors: usize,
 }
 
 /// Queues the day's reminders: documents of an association that expire within 30 days, and
@@ -1171,7 +1202,230 @@ pub fn queue_reminders(
             )?);
         }
     }
+    reminded.reports = remind_reports(conn, notifier, city)?;
+    reminded.agreements = remind_agreements(conn, notifier, city)?;
+    reminded.late = remind_late_steps(conn, notifier, city)?;
+    reminded.jurors = remind_jurors(conn, notifier, city)?;
     Ok(reminded)
+}
+
+/// Recalls the final reports awaited to their associations: within the month before their
+/// day, on it, and once late; each once per grant, step and person, none once it is filed.
+fn remind_reports(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    city: CityNow,
+) -> StoreResult<usize> {
+    let today = city.today();
+    let until = today + chrono::Days::new(REPORT_REMINDER_DAYS.unsigned_abs());
+    let awaited = simpa_persistence::grants::reports_awaited(conn, until)?;
+    let keys: Vec<String> = awaited.iter().map(|(r, ..)| r.to_string()).collect();
+    let stored = requests::get_many(conn, &keys)?;
+    let mut sent = 0;
+    for (id, association, due_on) in awaited {
+        let (Some(step), Some(request)) = (
+            report_reminder(due_on, today),
+            stored.iter().find(|r| r.id == id),
+        ) else {
+            continue;
+        };
+        let line = request_line(conn, &notifier.link, request)?;
+        for to in members_told(conn, association, false)? {
+            let data = context! {
+                recipient => to.name.clone(),
+                request => Value::from_serialize(&line),
+                step => step.code(),
+                due_on => simpa_domain::wording::long_french_date(due_on),
+                link => notifier.accounts.report(id),
+            };
+            let subject = format!("{} — {}", Notice::ReportDue.label(), about(request));
+            let rendered = notifier
+                .templates
+                .render(Notice::ReportDue, subject, data)?;
+            let key = format!("report_due:{id}:{}:{}", step.code(), to.account);
+            sent += usize::from(queue(conn, &to, rendered, Some(id), Some(key), city.at)?);
+        }
+    }
+    Ok(sent)
+}
+
+/// Recalls the agreements unsigned for a week to whoever must sign: the association's
+/// presidents, then the bureau for the city; once per agreement, side and person.
+fn remind_agreements(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    city: CityNow,
+) -> StoreResult<usize> {
+    use simpa_domain::agreement::AgreementStatus;
+    use simpa_persistence::agreements;
+    let waited = city.at - chrono::Duration::days(AGREEMENT_REMINDER_DAYS);
+    let mut sent = 0;
+    for status in [
+        AgreementStatus::Drafted,
+        AgreementStatus::SignedByAssociation,
+    ] {
+        for agreement in agreements::in_status(conn, status, 10_000)? {
+            let since = match status {
+                AgreementStatus::SignedByAssociation => agreement
+                    .association_signature
+                    .as_ref()
+                    .map_or(agreement.created_at, |s| s.at),
+                _ => agreement.created_at,
+            };
+            if since > waited {
+                continue;
+            }
+            let Some(first) = agreements::grants_covered(conn, agreement.id)?
+                .first()
+                .copied()
+            else {
+                continue;
+            };
+            let city_signs = status == AgreementStatus::SignedByAssociation;
+            let (to, link): (Vec<Addressee>, String) = if city_signs {
+                let bureau = [StaffTarget::Bureau];
+                let staff = members::addressees_of_many(conn, &[], &bureau)?.staff(&bureau);
+                let to = staff
+                    .into_iter()
+                    .filter(|(_, when)| *when != WorkEmails::Never)
+                    .map(|(to, _)| to)
+                    .collect();
+                (to, notifier.accounts.staff_grant(first))
+            } else {
+                let presidents = members::addressees(conn, agreement.association)?
+                    .into_iter()
+                    .filter(|(_, _, presides)| *presides)
+                    .map(|(to, ..)| to)
+                    .collect();
+                (presidents, notifier.accounts.agreement(first))
+            };
+            let association = associations::name(conn, agreement.association)?;
+            for to in to {
+                let data = context! {
+                    recipient => to.name.clone(),
+                    title => agreement.terms.object.clone(),
+                    association => association.clone(),
+                    city => city_signs,
+                    since => simpa_domain::wording::long_french_date(
+                        since.with_timezone(&city.timezone).date_naive()
+                    ),
+                    link => link.clone(),
+                };
+                let subject = format!("{} : {}", Notice::AgreementUnsigned.label(), association);
+                let rendered =
+                    notifier
+                        .templates
+                        .render(Notice::AgreementUnsigned, subject, data)?;
+                let key = format!(
+                    "agreement_unsigned:{}:{}:{}",
+                    agreement.id,
+                    status.code(),
+                    to.account
+                );
+                sent += usize::from(queue(conn, &to, rendered, Some(first), Some(key), city.at)?);
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Recalls to each juror, three days before the session is planned to close, how many of
+/// their sheets are not handed in: once per session's closing day, none once all are in.
+fn remind_jurors(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    city: CityNow,
+) -> StoreResult<usize> {
+    let today = city.today();
+    let until = today + chrono::Days::new(SHEETS_REMINDER_DAYS.unsigned_abs());
+    let mut sent = 0;
+    for (campaign, closes_on, juror, left) in
+        simpa_persistence::juries::sheets_left(conn, today, until)?
+    {
+        let (Some(to), Some(call)) = (addressee(conn, juror)?, campaigns::get(conn, campaign)?)
+        else {
+            continue;
+        };
+        let data = context! {
+            recipient => to.name.clone(),
+            campaign => call.settings.title.clone(),
+            left => left,
+            closes_on => simpa_domain::wording::long_french_date(closes_on),
+            link => notifier.accounts.juries(),
+        };
+        let subject = format!("{} : {}", Notice::SheetsDue.label(), call.settings.title);
+        let rendered = notifier
+            .templates
+            .render(Notice::SheetsDue, subject, data)?;
+        let key = format!("sheets_due:{campaign}:{juror}:{closes_on}");
+        sent += usize::from(queue(conn, &to, rendered, None, Some(key), city.at)?);
+    }
+    Ok(sent)
+}
+
+/// Tells each agent of the steps that passed their deadline among what waits for them (the
+/// bureau's, their direction's, their town hall's), in one digest a day: each deadline passed
+/// once, unless they want no e-mail of work.
+fn remind_late_steps(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    city: CityNow,
+) -> StoreResult<usize> {
+    let mut targets = vec![StaffTarget::Bureau];
+    targets.extend(
+        reference::directions(conn)?
+            .into_iter()
+            .map(|d| StaffTarget::Direction(d.id)),
+    );
+    targets.extend(
+        reference::districts(conn)?
+            .into_iter()
+            .map(|d| StaffTarget::District(d.number)),
+    );
+    let staff = members::addressees_of_many(conn, &[], &targets)?.staff(&targets);
+    let filter = simpa_persistence::requests::RequestFilter {
+        overdue_at: Some(city.at),
+        ..Default::default()
+    };
+    let mut sent = 0;
+    for (to, when) in staff {
+        if when == WorkEmails::Never {
+            continue;
+        }
+        let subject = Some(Subject::Person(to.account));
+        let (_, page) = crate::requests::worklist(conn, subject, &filter, None, 200)?;
+        let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
+        let told = reminders::late_steps_told(conn, to.account, &ids)?;
+        // Each deadline passed is told once; a step that moved on has a new one.
+        let new: Vec<&StoredRequest> = page
+            .items
+            .iter()
+            .filter(|r| r.sla_due_at.is_some_and(|due| !told.contains(&(r.id, due))))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        let late: Vec<_> = new.iter().map(|r| (*r, Held::default())).collect();
+        let lines = request_lines(conn, &notifier.link, &late)?;
+        let data = context! {
+            recipient => to.name.clone(),
+            requests => Value::from_serialize(&lines),
+            more => false,
+            link => notifier.accounts.late_requests(),
+        };
+        let subject = format!("{} ({})", Notice::LateSteps.label(), lines.len());
+        let rendered = notifier
+            .templates
+            .render(Notice::LateSteps, subject, data)?;
+        queue(conn, &to, rendered, None, None, city.at)?;
+        let steps: Vec<(RequestId, DateTime<Utc>)> = new
+            .iter()
+            .filter_map(|r| Some((r.id, r.sla_due_at?)))
+            .collect();
+        reminders::record_late_steps_told(conn, to.account, &steps, city.at)?;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 /// The addressee of an account, if it is still active.

@@ -33,7 +33,14 @@ pub struct JurySettings {
     pub last_request: LastRequest,
     /// Jurors per request; `None`: every juror on every request.
     pub jurors_per_request: Option<u32>,
+    /// The day the session is planned to close: jurors whose sheets are not handed in are
+    /// recalled [`SHEETS_REMINDER_DAYS`] days before.
+    pub closes_on: Option<chrono::NaiveDate>,
 }
+
+/// Jurors whose sheets are not all handed in are recalled this many days before the session
+/// is planned to close.
+pub const SHEETS_REMINDER_DAYS: i64 = 3;
 
 /// A jury's rules as sent: its grid and the rules between its fields.
 pub struct JuryInput {
@@ -43,6 +50,7 @@ pub struct JuryInput {
     pub min_score: u32,
     pub last_request: LastRequest,
     pub jurors_per_request: Option<u32>,
+    pub closes_on: Option<chrono::NaiveDate>,
 }
 
 impl JuryInput {
@@ -57,6 +65,7 @@ impl JuryInput {
             min_score: self.min_score,
             last_request: self.last_request,
             jurors_per_request: self.jurors_per_request,
+            closes_on: self.closes_on,
         };
         if let Err(errors) = settings.check() {
             c.extend(errors);
@@ -343,6 +352,7 @@ mod tests {
             min_score: 40,
             last_request: LastRequest::Partial,
             jurors_per_request: Some(2),
+            closes_on: None,
         }
     }
 
@@ -388,6 +398,7 @@ mod tests {
         let bad = JurySettings {
             min_score: 101,
             jurors_per_request: Some(0),
+            closes_on: None,
             ..settings()
         };
         assert_eq!(bad.check().unwrap_err().len(), 2);

@@ -40,6 +40,10 @@ coded_enum! {
         DocumentExpiring = ("document_expiring", "Une pièce de votre association expire bientôt"),
         StillIncomplete = ("request_still_incomplete", "Votre demande attend toujours des pièces"),
         Digest = ("work_digest", "Les demandes qui vous attendent"),
+        ReportDue = ("report_due", "Votre compte rendu financier est attendu"),
+        AgreementUnsigned = ("agreement_unsigned", "Une convention attend toujours une signature"),
+        LateSteps = ("late_steps", "Des demandes qui vous attendent ont dépassé leur délai"),
+        SheetsDue = ("sheets_due", "Des fiches de notation restent à remettre"),
         AccountExists = ("account_exists", "Vous avez déjà un compte Simpa"),
         VerifyEmail = ("verify_email", "Confirmez votre adresse e-mail"),
         PasswordReset = ("password_reset", "Choisissez un nouveau mot de passe"),
@@ -242,6 +246,36 @@ pub fn told_of_message(action: ActionKind, facts: &RequestFacts) -> Option<Audie
 /// A request still incomplete after this many days is recalled to its association.
 pub const INCOMPLETE_REMINDER_DAYS: i64 = 15;
 
+/// A final report awaited is first recalled this many days before it is due.
+pub const REPORT_REMINDER_DAYS: i64 = 30;
+
+/// An agreement unsigned for this many days is recalled to whoever must sign it.
+pub const AGREEMENT_REMINDER_DAYS: i64 = 7;
+
+coded_enum! {
+    /// Which reminder of a final report awaited: within the month before it is due, on its
+    /// day, once late. Each is sent once.
+    pub enum ReportReminder {
+        Soon = ("soon", "à rendre dans le mois"),
+        Today = ("today", "à rendre aujourd'hui"),
+        Overdue = ("overdue", "en retard"),
+    }
+}
+
+/// The reminder a final report due on `due_on` calls for `today`, if any.
+pub fn report_reminder(
+    due_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Option<ReportReminder> {
+    let days_left = (due_on - today).num_days();
+    match days_left {
+        d if d < 0 => Some(ReportReminder::Overdue),
+        0 => Some(ReportReminder::Today),
+        d if d <= REPORT_REMINDER_DAYS => Some(ReportReminder::Soon),
+        _ => None,
+    }
+}
+
 /// Whether a member hears of a notice: the notices the member asked for, and every decision
 /// for presidents.
 pub fn member_is_told(wants_request_emails: bool, is_president: bool, decision: bool) -> bool {
@@ -410,5 +444,26 @@ mod tests {
         assert!(!member_is_told(false, true, false));
         assert!(!member_is_told(false, false, true));
         assert!(member_is_told(true, false, false));
+    }
+
+    #[test]
+    fn a_final_report_is_recalled_a_month_before_on_its_day_and_once_late() {
+        let day = |d| NaiveDate::from_ymd_opt(2027, 6, d).unwrap();
+        assert_eq!(report_reminder(day(30), day(1)), Some(ReportReminder::Soon));
+        assert_eq!(
+            report_reminder(day(30), day(30)),
+            Some(ReportReminder::Today)
+        );
+        assert_eq!(
+            report_reminder(day(29), day(30)),
+            Some(ReportReminder::Overdue)
+        );
+        let far = NaiveDate::from_ymd_opt(2027, 7, 30).unwrap();
+        assert_eq!(
+            report_reminder(far, day(30)),
+            Some(ReportReminder::Soon),
+            "30 days"
+        );
+        assert_eq!(report_reminder(far, day(29)), None, "31 days");
     }
 }

@@ -857,6 +857,41 @@ pub fn overdue_reports(
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
+/// The grants whose final report is awaited (none filed, or changes asked; no repayment
+/// ordered) and due by `until`: each request with its association and due day.
+pub fn reports_awaited(
+    conn: &mut DbConnection,
+    until: NaiveDate,
+) -> StoreResult<Vec<(RequestId, AssociationId, NaiveDate)>> {
+    let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
+    let none_claimed: i64 = 0;
+    let rows: Vec<(String, String, NaiveDate)> = grants::table
+        .left_join(final_reports::table)
+        .filter(grants::final_report_due_on.le(until))
+        .filter(grants::claimed_cents.eq(none_claimed))
+        .filter(
+            final_reports::status
+                .is_null()
+                .or(final_reports::status.eq(changes_asked)),
+        )
+        .order((grants::final_report_due_on, grants::request_id))
+        .select((
+            grants::request_id,
+            grants::association_id,
+            grants::final_report_due_on,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(request, association, due_on)| {
+            Ok((
+                parse("grants.request_id", &request)?,
+                parse("grants.association_id", &association)?,
+                due_on,
+            ))
+        })
+        .collect()
+}
+
 /// The grants with no final report filed and no repayment ordered, by request id.
 pub fn without_report(conn: &mut DbConnection) -> StoreResult<Vec<RequestId>> {
     grants::table

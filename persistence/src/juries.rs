@@ -9,7 +9,7 @@ use crate::json;
 use crate::schema::{
     accounts, association_members, juries, jury_members, jury_results, jury_seats,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use simpa_domain::DomainError;
@@ -31,6 +31,7 @@ struct Row {
     jurors_per_request: Option<i32>,
     status: String,
     version: i64,
+    closes_on: Option<NaiveDate>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -43,6 +44,7 @@ struct SettingsColumns {
     min_score: i32,
     last_request: &'static str,
     jurors_per_request: Option<i32>,
+    closes_on: Option<NaiveDate>,
     updated_at: NaiveDateTime,
 }
 
@@ -65,6 +67,7 @@ fn columns(s: &JurySettings, now: DateTime<Utc>) -> SettingsColumns {
         min_score: small(s.min_score),
         last_request: s.last_request.code(),
         jurors_per_request: s.jurors_per_request.map(small),
+        closes_on: s.closes_on,
         updated_at: naive(now),
     }
 }
@@ -102,6 +105,7 @@ fn from_row(row: Row) -> StoreResult<Jury> {
                 .jurors_per_request
                 .map(|n| unsigned("jurors_per_request", n))
                 .transpose()?,
+            closes_on: row.closes_on,
         },
         status: SessionStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
         version: row.version,
@@ -286,6 +290,55 @@ pub fn seated_on(
         .load(conn)?;
     rows.into_iter()
         .map(|(campaign, chair)| Ok((parse("jury_members.campaign_id", &campaign)?, chair)))
+        .collect()
+}
+
+/// The open sessions planned to close between `from` and `until` (days included), and the
+/// jurors of each whose sheets are not all handed in, with how many are left: the seats
+/// neither recused nor handed in.
+pub fn sheets_left(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> StoreResult<Vec<(CampaignId, NaiveDate, AccountId, i64)>> {
+    let conflict: &'static str = Declaration::Conflict.code();
+    let open: &'static str = SessionStatus::Open.code();
+    let closing: Vec<(String, Option<NaiveDate>)> = juries::table
+        .filter(juries::status.eq(open))
+        .filter(juries::closes_on.ge(from))
+        .filter(juries::closes_on.le(until))
+        .select((juries::campaign_id, juries::closes_on))
+        .load(conn)?;
+    let campaigns: Vec<&String> = closing.iter().map(|(c, _)| c).collect();
+    let rows: Vec<(String, String, i64)> = jury_seats::table
+        .filter(jury_seats::campaign_id.eq_any(&campaigns))
+        .filter(jury_seats::handed_in_at.is_null())
+        .filter(
+            jury_seats::declaration
+                .is_null()
+                .or(jury_seats::declaration.ne(conflict)),
+        )
+        .group_by((jury_seats::campaign_id, jury_seats::account_id))
+        .select((
+            jury_seats::campaign_id,
+            jury_seats::account_id,
+            diesel::dsl::count_star(),
+        ))
+        .order((jury_seats::campaign_id, jury_seats::account_id))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(campaign, juror, left)| {
+            let closes_on = closing.iter().find(|(c, _)| *c == campaign)?.1?;
+            Some((campaign, closes_on, juror, left))
+        })
+        .map(|(campaign, closes_on, juror, left)| {
+            Ok((
+                parse("juries.campaign_id", &campaign)?,
+                closes_on,
+                parse("jury_seats.account_id", &juror)?,
+                left,
+            ))
+        })
         .collect()
 }
 

@@ -33,6 +33,7 @@ pub mod open_data;
 pub mod outbox;
 pub mod page;
 pub mod reference;
+pub mod reminders;
 pub mod requests;
 pub mod saved_filters;
 pub mod schema;

@@ -416,6 +416,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    late_steps_told (account_id, request_id, due_at) {
+        account_id -> Text,
+        request_id -> Text,
+        due_at -> Timestamp,
+        told_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     message_reads (request_id, account_id) {
         request_id -> Text,
         account_id -> Text,
@@ -491,6 +500,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        closes_on -> Nullable<Date>,
     }
 }
 
@@ -854,4 +864,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_messages,
     message_attachments,
     message_reads,
+    late_steps_told,
 );

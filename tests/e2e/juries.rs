@@ -99,7 +99,8 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
         "min_score": MIN_SCORE as i64,
         "min_scores": 2,
         "jurors_per_request": 3,
-        "last_request": "partial"
+        "last_request": "partial",
+        "closes_on": app.today() + chrono::Days::new(2)
     });
     // Only the bureau sets a jury up, only on a call for projects.
     app.post(&jury_path(&campaign, ""), Some(&jurors[0].access), &grid)
@@ -252,6 +253,30 @@ fn a_call_for_projects_is_scored_ranked_and_its_envelope_shared_out(backend: Bac
             juror.email
         );
     }
+    // The session closes in two days: every juror seated is recalled their sheets, once.
+    let state = &app.services.state;
+    let recalled = simpa_api::jobs::daily(state)
+        .expect("daily jobs")
+        .reminders
+        .jurors;
+    let seated_jurors = jurors
+        .iter()
+        .filter(|j| {
+            items.iter().any(|line| {
+                line["seats"].as_array().is_some_and(|seats| {
+                    seats.iter().any(|s| {
+                        s["juror"]["id"] == j.id.as_str() && s["declaration"] != "conflict"
+                    })
+                })
+            })
+        })
+        .count();
+    assert_eq!(recalled, seated_jurors);
+    let again = simpa_api::jobs::daily(state)
+        .expect("daily jobs")
+        .reminders
+        .jurors;
+    assert_eq!(again, 0, "once");
     let history = app.get(&path(&requests[2].2), Some(&bureau.access));
     assert!(
         history.expect(200)["timeline"]

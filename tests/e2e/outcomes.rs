@@ -10,7 +10,10 @@ use simpa_tests::smtp::{Delivery, SmtpSink};
 use simpa_tests::{Backend, TestApp, User, on_both_backends};
 use std::time::Duration;
 
-on_both_backends!(every_outcome_of_a_grant_is_told_to_whom_it_concerns);
+on_both_backends!(
+    every_outcome_of_a_grant_is_told_to_whom_it_concerns,
+    reminders_recall_agreements_late_steps_and_final_reports_once_each,
+);
 
 /// What `to` received whose subject starts with `subject`, waiting a little for it.
 fn received(sink: &SmtpSink, to: &str, subject: &str) -> Vec<Delivery> {
@@ -67,10 +70,10 @@ fn sign(app: &TestApp, user: &User, agreement: &str, what: &str) -> u16 {
     sent.status
 }
 
-fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
-    let sink = SmtpSink::start();
+/// A city whose e-mails reach `sink`.
+fn city_mailing_to(backend: Backend, sink: &SmtpSink) -> City {
     let port = sink.port().to_string();
-    let city = City::start_with(
+    City::start_with(
         backend,
         &[
             ("SIMPA_SMTP_HOST", "127.0.0.1"),
@@ -79,7 +82,12 @@ fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
             ("SIMPA_MAIL_FROM", "Ville <subventions@ville.test>"),
             ("SIMPA_OUTBOX_POLL_MS", "50"),
         ],
-    );
+    )
+}
+
+fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_mailing_to(backend, &sink);
     let app = &city.app;
     let finance = app.staff(
         &city.admin,
@@ -208,4 +216,119 @@ fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
         .expect(200)["state"]
         .clone();
     assert_eq!(state, "closed");
+}
+
+fn reminders_recall_agreements_late_steps_and_final_reports_once_each(backend: Backend) {
+    let sink = SmtpSink::start();
+    let city = city_mailing_to(backend, &sink);
+    let app = &city.app;
+    let campaign = crate::grants::published_campaign(
+        &city,
+        campaign_body(app, "ANNUELLE_2027", "central", None),
+    );
+    // A: granted 30,000 €, its agreement drawn up today. B: submitted, with the bureau.
+    let (president, association) = ready_association(app, 1);
+    let granted = submit_asking(app, &president, &association, &campaign, 3_000_000, None);
+    granted_today(&city, "2027 DAC 2", &[(&granted, 3_000_000)]);
+    let (_, _, waiting) = crate::requests::submitted(app, 2, &campaign);
+    let number = app
+        .get(&path(&waiting), Some(&city.bureau.access))
+        .expect(200)["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let daily = || {
+        simpa_api::jobs::daily(&app.services.state)
+            .expect("daily jobs")
+            .reminders
+    };
+    let me = president.email.as_str();
+
+    let first = daily();
+    assert_eq!((first.agreements, first.late, first.reports), (0, 0, 0));
+
+    // Sixteen days on: the agreement waits for its president; B is past its 15 days.
+    app.clock.advance(chrono::TimeDelta::days(16));
+    let later = daily();
+    assert_eq!((later.agreements, later.late, later.reports), (1, 1, 0));
+    let text = told(
+        &sink,
+        me,
+        "Une convention attend toujours une signature : Association 1",
+    );
+    assert!(
+        text.contains("la signature du président ou de la présidente"),
+        "{text}"
+    );
+    let text = told(
+        &sink,
+        "bureau@ville.test",
+        "Des demandes qui vous attendent ont dépassé leur délai (1)",
+    );
+    assert!(text.contains(&number), "{text}");
+    let again = daily();
+    assert_eq!(
+        (again.agreements, again.late),
+        (0, 0),
+        "never twice for the same fact"
+    );
+
+    // Signed by the president: a week on, the city's signature is recalled to the bureau.
+    let grant = app.get(&grant_path(&granted), Some(&president.access));
+    let agreement = format!(
+        "/api/v1/agreements/{}",
+        grant.expect(200)["agreement"]["id"]
+            .as_str()
+            .expect("an agreement")
+    );
+    assert_eq!(sign(app, &president, &agreement, "sign"), 200);
+    app.clock.advance(chrono::TimeDelta::days(8));
+    let city_side = daily();
+    assert_eq!((city_side.agreements, city_side.late), (1, 0));
+    let text = told(
+        &sink,
+        "bureau@ville.test",
+        "Une convention attend toujours une signature",
+    );
+    assert!(text.contains("attend la signature de la Ville"), "{text}");
+    assert_eq!(sign(app, &city.bureau, &agreement, "countersign"), 200);
+
+    // The final report: a month before its day, on its day; filed, it is recalled no more.
+    let due_on = chrono::NaiveDate::parse_from_str(
+        app.get(&grant_path(&granted), Some(&president.access))
+            .expect(200)["final_report_due_on"]
+            .as_str()
+            .expect("a day"),
+        "%Y-%m-%d",
+    )
+    .expect("a date");
+    let to_soon = (due_on - app.today()).num_days() - 10;
+    app.clock.advance(chrono::TimeDelta::days(to_soon));
+    let soon = daily();
+    assert_eq!((soon.reports, soon.agreements), (1, 0));
+    let text = told(&sink, me, "Votre compte rendu financier est attendu");
+    assert!(text.contains("est attendu d'ici le 30 juin"), "{text}");
+    assert!(
+        text.contains(&format!("/demandes/{granted}/compte-rendu")),
+        "{text}"
+    );
+    assert_eq!(daily().reports, 0, "once a month before");
+    app.clock.advance(chrono::TimeDelta::days(10));
+    assert_eq!(daily().reports, 1, "on its day");
+    let report = json!({
+        "budget": carried_out(3_000_000),
+        "indicators": [{"name": "Jeunes accompagnés", "achieved": 72}],
+        "summary": "Ateliers d'écriture chaque mercredi.",
+        "beneficiaries_reached": 72,
+        "annex": "Un troisième animateur a été recruté."
+    });
+    app.put(
+        &format!("{}/final-report", path(&granted)),
+        Some(&president.access),
+        None,
+        &report,
+    )
+    .expect(200);
+    app.clock.advance(chrono::TimeDelta::days(1));
+    assert_eq!(daily().reports, 0, "filed: no reminder of it late");
 }

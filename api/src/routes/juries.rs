@@ -57,6 +57,9 @@ pub struct JuryFields {
     pub last_request: Option<LastRequestCode>,
     /// Jurors seated per request; absent: every juror on every request.
     pub jurors_per_request: Option<u32>,
+    /// The day the session is planned to close: jurors whose sheets are not all handed in are
+    /// recalled by e-mail three days before.
+    pub closes_on: Option<chrono::NaiveDate>,
 }
 
 impl JuryFields {
@@ -77,6 +80,7 @@ impl JuryFields {
             min_score: self.min_score,
             last_request: self.last_request.map_or(LastRequest::Partial, |l| l.0),
             jurors_per_request: self.jurors_per_request,
+            closes_on: self.closes_on,
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct JuryView {
     pub min_score: u32,
     pub last_request: LastRequestCode,
     pub jurors_per_request: Option<u32>,
+    /// The day the session is planned to close.
+    pub closes_on: Option<chrono::NaiveDate>,
     /// Whether a juror gave a point: the grid is then locked.
     pub scored: bool,
     pub members: Vec<JurorView>,
@@ -138,6 +144,7 @@ fn jury_view(conn: &mut DbConnection, campaign: &Campaign) -> StoreResult<JuryVi
         min_score: settings.min_score,
         last_request: LastRequestCode(settings.last_request),
         jurors_per_request: settings.jurors_per_request,
+        closes_on: settings.closes_on,
         scored: juries::scored(conn, campaign.id)?,
         members: juries::members(conn, campaign.id)?
             .into_iter()

@@ -157,6 +157,9 @@ fn typed_of(settings: &simpa_domain::jury::JurySettings) -> Typed {
     if let Some(n) = settings.jurors_per_request {
         typed.insert("jurors_per_request".to_owned(), n.to_string());
     }
+    if let Some(day) = settings.closes_on {
+        typed.insert("closes_on".to_owned(), day.to_string());
+    }
     typed
 }
 
@@ -189,6 +192,17 @@ fn input_of(typed: &Typed) -> Result<(JuryInput, Vec<usize>), Vec<FieldError>> {
         count("min_score").unwrap_or(0),
         count("jurors_per_request"),
     );
+    let closes_on = match field(typed, "closes_on").trim() {
+        "" => None,
+        day => match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(day) => Some(day),
+            Err(_) => {
+                let said = "Date attendue, par exemple 15/03/2027.";
+                errors.push(crate::forms::field_error("closes_on", said));
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -200,6 +214,7 @@ fn input_of(typed: &Typed) -> Result<(JuryInput, Vec<usize>), Vec<FieldError>> {
         last_request: LastRequest::from_code(field(typed, "last_request"))
             .unwrap_or(LastRequest::Partial),
         jurors_per_request: per_request,
+        closes_on,
     };
     Ok((input, lines))
 }
