@@ -442,6 +442,45 @@ fn expected_in_french(expected: &str) -> String {
     kind.to_owned()
 }
 
+/// Refuses, before reading anything, an upload whose body declares more than it may hold.
+pub fn check_upload_length(req: &HttpRequest, limit: u64) -> Result<(), Problem> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    Ok(simpa_files::upload::check_declared_length(declared, limit)?)
+}
+
+/// Reads an upload (its text `fields`, those that may come several times, `lists`, and
+/// maybe a file), once the store has room for it: the form, and the room, held until the
+/// file is kept.
+pub async fn read_upload<'a>(
+    state: &crate::state::AppState,
+    blobs: &'a simpa_files::store::BlobStore,
+    multipart: actix_multipart::Multipart,
+    fields: &[&str],
+    lists: &[&str],
+) -> Result<
+    (
+        simpa_files::upload::UploadForm,
+        simpa_files::store::Slot<'a>,
+    ),
+    Problem,
+> {
+    let wait = state.config.pool.connection_timeout;
+    let slot = blobs.slot(wait).await.ok_or_else(Problem::unavailable)?;
+    let expected = simpa_files::upload::Expected {
+        fields,
+        also: &[],
+        lists,
+        limit: state.config.upload_limit,
+        idle: IDLE_TIMEOUT,
+    };
+    let form = simpa_files::upload::read_form(multipart, blobs, expected).await?;
+    Ok((form, slot))
+}
+
 #[cfg(test)]
 mod tests {
     use super::field_error;

@@ -51,6 +51,9 @@ const BLOCK_BYTES: usize = 256 * 1024;
 /// few megabytes).
 const PIPELINE_CHUNKS: usize = 8;
 
+/// Room in the store for one upload being received, held until it is kept.
+pub type Slot<'a> = tokio::sync::SemaphorePermit<'a>;
+
 pub struct BlobStore {
     root: PathBuf,
     /// Bounds the uploads received at once: each holds a writer task until its last byte.
@@ -68,10 +71,7 @@ impl BlobStore {
     }
 
     /// A place among the uploads received at once, waiting `wait` at most for one to free up.
-    pub async fn slot(
-        &self,
-        wait: std::time::Duration,
-    ) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    pub async fn slot(&self, wait: std::time::Duration) -> Option<Slot<'_>> {
         tokio::time::timeout(wait, self.receiving.acquire())
             .await
             .ok()?

@@ -26,6 +26,20 @@ pub(crate) fn shown(page: &str) -> String {
     page.replace("&#x2f;", "/").replace("&#x27;", "'")
 }
 
+/// The page a step of a journey in Chromium left in `target/screenshots`, as served.
+pub(crate) fn served(name: &str) -> String {
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    shown(&std::fs::read_to_string(shots.join(format!("{name}.html"))).expect("the page"))
+}
+
+/// A form's fields typed in, then its button pressed: the end of a journey's address.
+pub(crate) fn submit(fields: &[(&str, &str)]) -> String {
+    format!(
+        "#submit:{}",
+        serde_urlencoded::to_string(fields).expect("encoded")
+    )
+}
+
 fn the_home_page_lists_the_campaigns_open_now_in_plain_french(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;

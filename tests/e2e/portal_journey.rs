@@ -6,7 +6,7 @@
 //! and the Nu Html Checker.
 
 use crate::grants::granted_today;
-use crate::portal::hidden;
+use crate::portal::{hidden, served};
 use crate::requests::{City, act};
 use crate::two_factor::code;
 use chrono::TimeDelta;
@@ -473,14 +473,6 @@ fn a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser(backend: Ba
             page.name
         );
     }
-}
-
-/// The HTML of a page the journey visited, as served.
-fn served(name: &str) -> String {
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    crate::portal::shown(
-        &std::fs::read_to_string(shots.join(format!("{name}.html"))).expect("the page"),
-    )
 }
 
 on_both_backends!(a_treasurer_goes_from_signing_up_to_the_final_report_in_a_browser);

@@ -4,6 +4,7 @@
 //! page, reads that the city read them, and never sees the note. Every page is checked by
 //! axe-core and the Nu Html Checker, and fits a phone.
 
+use crate::portal::{served, submit};
 use crate::requests::{City, submitted};
 use simpa_tests::browser::Journey;
 use simpa_tests::client::PASSWORD;
@@ -11,22 +12,6 @@ use simpa_tests::documents::pdf;
 use simpa_tests::{Backend, on_both_backends};
 
 on_both_backends!(a_treasurer_and_the_bureau_talk_about_a_request_in_a_browser);
-
-/// The page a step left in `target/screenshots`, as the browser shows it.
-fn served(name: &str) -> String {
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    crate::portal::shown(
-        &std::fs::read_to_string(shots.join(format!("{name}.html"))).expect("the page"),
-    )
-}
-
-/// A form's fields, typed in, then its button pressed.
-fn submit(fields: &[(&str, &str)]) -> String {
-    format!(
-        "#submit:{}",
-        serde_urlencoded::to_string(fields).expect("encoded")
-    )
-}
 
 fn a_treasurer_and_the_bureau_talk_about_a_request_in_a_browser(backend: Backend) {
     let city = City::start(backend);

@@ -8,27 +8,12 @@
 //! the steps; every page is checked by axe-core and the Nu Html Checker.
 
 use crate::grants::{carried_out, submitted_asking};
+use crate::portal::{served, submit};
 use crate::requests::{City, act, campaign_body, id, opinion, path, submitted};
 use serde_json::{Value, json};
 use simpa_tests::browser::Journey;
 use simpa_tests::client::PASSWORD;
 use simpa_tests::{Backend, on_both_backends};
-
-/// The page a step of the journey left in `target/screenshots`, as the browser shows it.
-fn served(name: &str) -> String {
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    crate::portal::shown(
-        &std::fs::read_to_string(shots.join(format!("{name}.html"))).expect("the page"),
-    )
-}
-
-/// A form's fields, typed in, then its button pressed.
-fn submit(fields: &[(&str, &str)]) -> String {
-    format!(
-        "#submit:{}",
-        serde_urlencoded::to_string(fields).expect("encoded")
-    )
-}
 
 fn the_city_takes_a_request_from_its_submission_to_its_final_report_in_a_browser(backend: Backend) {
     let city = City::start(backend);

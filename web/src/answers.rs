@@ -32,6 +32,24 @@ pub(crate) fn unless_hidden(portal: &Portal, error: RunError) -> HttpResponse {
     }
 }
 
+/// A stored file's bytes, as an attachment named as it came; a row whose bytes the store
+/// lost is a bug, answered as a failure.
+pub(crate) async fn stored_file(
+    portal: &Portal,
+    req: &actix_web::HttpRequest,
+    blobs: &simpa_files::store::BlobStore,
+    file: simpa_files::download::Stored<'_>,
+) -> HttpResponse {
+    let sha256 = file.sha256.to_owned();
+    match simpa_files::download::attachment(req, blobs, file).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::error!(%sha256, %error, "a row refers to bytes that are not in the store");
+            failed(portal, RunError::Bug)
+        }
+    }
+}
+
 /// A moment as the city reads it: "3 mars 2027".
 pub(crate) fn city_date(portal: &Portal, at: chrono::DateTime<chrono::Utc>) -> String {
     date_in(portal.runtime.timezone, at)

@@ -173,3 +173,62 @@ pub(crate) async fn answered<Again: std::future::Future<Output = HttpResponse>>(
         },
     }
 }
+
+/// What reading an upload form of the portal gave.
+pub(crate) enum Upload<'a> {
+    /// The form, its anti-forgery token checked, and the store's room for it (held until the
+    /// file is kept).
+    Read(
+        simpa_files::upload::UploadForm,
+        simpa_files::store::Slot<'a>,
+    ),
+    /// What to say at its fields (a file too large, of a type refused…).
+    Refused(Vec<FieldError>),
+    /// The answer already made: refused (no token, unreadable), busy, failed.
+    Answered(HttpResponse),
+}
+
+/// Reads an upload form sent from the portal (its text `fields` and `lists`, the token, and
+/// maybe a file), once the store has room for it, and checks its anti-forgery token.
+pub(crate) async fn read_upload<'a>(
+    portal: &Portal,
+    req: &HttpRequest,
+    blobs: &'a simpa_files::store::BlobStore,
+    multipart: actix_multipart::Multipart,
+    fields: &[&str],
+    lists: &[&str],
+) -> Upload<'a> {
+    use simpa_files::upload::{self, Expected, UploadError};
+    let Some(slot) = blobs.slot(portal.runtime.wait).await else {
+        return Upload::Answered(crate::answers::failed(portal, RunError::Busy));
+    };
+    let expected = Expected {
+        fields,
+        also: &["csrf"],
+        lists,
+        limit: portal.settings.upload_limit,
+        idle: std::time::Duration::from_secs(30),
+    };
+    let form = match upload::read_form(multipart, blobs, expected).await {
+        Ok(form) => form,
+        Err(UploadError::Storage(_)) => {
+            return Upload::Answered(crate::answers::failed(portal, RunError::Bug));
+        }
+        Err(
+            refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
+        ) => {
+            tracing::info!(%refused, "an upload from the portal could not be read");
+            return Upload::Answered(crate::answers::refused(portal));
+        }
+        Err(UploadError::Invalid(error)) => return Upload::Refused(vec![error]),
+        Err(other) => return Upload::Refused(vec![field_error("file", other.to_string())]),
+    };
+    if !csrf::is_genuine(
+        req,
+        form.text("csrf").unwrap_or_default(),
+        &portal.settings.origin,
+    ) {
+        return Upload::Answered(crate::answers::refused(portal));
+    }
+    Upload::Read(form, slot)
+}

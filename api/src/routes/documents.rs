@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use simpa_app::documents;
 use simpa_domain::document::{DocumentKind, KindStatus};
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
-use simpa_files::download::{self, Stored};
+use simpa_files::download::Stored;
 use simpa_files::store::BlobStore;
-use simpa_files::upload::{self as uploads, Expected, FILING_FIELDS};
+use simpa_files::upload::FILING_FIELDS;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -242,26 +242,13 @@ pub async fn file_document(
     multipart: Multipart,
 ) -> Result<HttpResponse, Problem> {
     let id = AssociationId::from_uuid(path.into_inner());
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    uploads::check_declared_length(declared, state.config.upload_limit)?;
+    crate::input::check_upload_length(&req, state.config.upload_limit)?;
     // Who may file is known before a single byte is read.
     let filer = state
         .read(move |conn| documents::filer(conn, caller.0, id))
         .await?;
-    let wait = state.config.pool.connection_timeout;
-    let _slot = blobs.slot(wait).await.ok_or_else(Problem::unavailable)?;
-    let expected = Expected {
-        fields: FILING_FIELDS,
-        also: &[],
-        lists: &[],
-        limit: state.config.upload_limit,
-        idle: crate::input::IDLE_TIMEOUT,
-    };
-    let form = uploads::read_form(multipart, &blobs, expected).await?;
+    let (form, _slot) =
+        crate::input::read_upload(&state, &blobs, multipart, FILING_FIELDS, &[]).await?;
     let (version, warnings) =
         documents::file_upload(&state.runtime, blobs.clone().into_inner(), filer, id, form).await?;
     let view = DocumentVersionView::from(version);
@@ -327,24 +314,12 @@ pub async fn download_document(
     let Some(file) = version.file else {
         return Err(Problem::not_found("file"));
     };
-    let etag = format!("\"{}\"", file.sha256);
-    if crate::etag::none_match(&req, &etag) == Some(true) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
     let stored = Stored {
         sha256: &file.sha256,
         media_type: &file.media_type,
         file_name: &file.file_name,
     };
-    let response = download::attachment(&req, &blobs, stored).await.map_err(|error| {
-        tracing::error!(sha256 = %file.sha256, %error, "a document row refers to bytes that are not in the store");
-        Problem::internal()
-    })?;
-    // Not kept by a cache (`no-store`, as every private answer): a statute or a RIB must not
-    // stay on a shared computer. A client that keeps it itself revalidates with the ETag.
-    Ok(response)
+    crate::etag::stored_file(&req, &blobs, stored).await
 }
 
 /// Accepts or rejects a filed version (the bureau, or the town hall of the association's

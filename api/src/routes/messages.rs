@@ -8,16 +8,14 @@ use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::conversation::{self, Found, Message};
 use simpa_domain::conversation::Thread;
 use simpa_domain::ids::{AttachmentId, RequestId};
-use simpa_files::download::{self, Stored};
+use simpa_files::download::Stored;
 use simpa_files::store::BlobStore;
-use simpa_files::upload::{self as uploads, Expected};
 use simpa_persistence::{Keyset, Page as StoredPage};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -191,26 +189,14 @@ pub async fn write_message(
     multipart: Multipart,
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    uploads::check_declared_length(declared, state.config.upload_limit)?;
+    crate::input::check_upload_length(&req, state.config.upload_limit)?;
     // Who may write is known before a single byte is read.
     state
         .read(move |conn| conversation::may_write(conn, caller.0, id))
         .await?;
-    let wait = state.config.pool.connection_timeout;
-    let _slot = blobs.slot(wait).await.ok_or_else(Problem::unavailable)?;
-    let expected = Expected {
-        fields: MESSAGE_FIELDS,
-        also: &[],
-        lists: &["document_version_ids"],
-        limit: state.config.upload_limit,
-        idle: crate::input::IDLE_TIMEOUT,
-    };
-    let form = uploads::read_form(multipart, &blobs, expected).await?;
+    let lists = &["document_version_ids"];
+    let (form, _slot) =
+        crate::input::read_upload(&state, &blobs, multipart, MESSAGE_FIELDS, lists).await?;
     let store = blobs.clone().into_inner();
     let message = conversation::write_upload(&state.runtime, store, caller.0, id, form).await?;
     Ok(HttpResponse::Created().json(message_view(message)))
@@ -283,21 +269,12 @@ pub async fn download_attachment(
     let file = state
         .read(move |conn| conversation::attachment(conn, caller.0, id, attachment))
         .await?;
-    let etag = format!("\"{}\"", file.sha256);
-    if crate::etag::none_match(&req, &etag) == Some(true) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
     let stored = Stored {
         sha256: &file.sha256,
         media_type: &file.media_type,
         file_name: &file.file_name,
     };
-    download::attachment(&req, &blobs, stored).await.map_err(|error| {
-        tracing::error!(sha256 = %file.sha256, %error, "a message's file refers to bytes that are not in the store");
-        Problem::internal()
-    })
+    crate::etag::stored_file(&req, &blobs, stored).await
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -3,7 +3,8 @@
 //! who read what, and for the agents the city's internal notes; a form to write in each. Reading
 //! the page marks its messages read. And the agents' search of messages (`/agents/messages`).
 
-use crate::answers::{city_moment, failed, not_found_page, refused, see_other, unless_hidden};
+use crate::answers::{city_moment, refused, see_other, unless_hidden};
+use crate::forms::{Upload, read_upload};
 use crate::render::Page;
 use crate::session::Visitor;
 use crate::{Portal, csrf};
@@ -17,9 +18,8 @@ use simpa_app::runtime::RunError;
 use simpa_domain::conversation::{Side, Thread};
 use simpa_domain::ids::{AttachmentId, RequestId};
 use simpa_domain::{DomainError, FieldError};
-use simpa_files::download::{self, Stored};
+use simpa_files::download::Stored;
 use simpa_files::store::BlobStore;
-use simpa_files::upload::{self, Expected, UploadError};
 use simpa_persistence::StoreError;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -209,40 +209,23 @@ pub async fn write(
     if let Err(error) = allowed {
         return unless_hidden(&portal, error);
     }
-    let Some(_slot) = blobs.slot(portal.runtime.wait).await else {
-        return failed(&portal, RunError::Busy);
-    };
-    let expected = Expected {
-        fields: &["text", "thread", "depuis"],
-        also: &["csrf"],
-        lists: &["document_version_ids"],
-        limit: portal.settings.upload_limit,
-        idle: std::time::Duration::from_secs(30),
-    };
-    let form = match upload::read_form(multipart, &blobs, expected).await {
-        Ok(form) => form,
-        Err(UploadError::Storage(_)) => return failed(&portal, RunError::Bug),
-        Err(
-            refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
-        ) => {
-            tracing::info!(%refused, "a message from the portal could not be read");
-            return crate::answers::refused(&portal);
-        }
-        Err(UploadError::Invalid(error)) => {
-            return sent_back(&portal, &req, &visitor, id, None, vec![error], None).await;
-        }
-        Err(other) => {
-            let error = crate::forms::field_error("file", other.to_string());
-            return sent_back(&portal, &req, &visitor, id, None, vec![error], None).await;
-        }
-    };
-    if !csrf::is_genuine(
+    let fields = &["text", "thread", "depuis"];
+    let (form, _slot) = match read_upload(
+        &portal,
         &req,
-        form.text("csrf").unwrap_or_default(),
-        &portal.settings.origin,
-    ) {
-        return refused(&portal);
-    }
+        &blobs,
+        multipart,
+        fields,
+        &["document_version_ids"],
+    )
+    .await
+    {
+        Upload::Read(form, slot) => (form, slot),
+        Upload::Refused(errors) => {
+            return sent_back(&portal, &req, &visitor, id, None, errors, None).await;
+        }
+        Upload::Answered(answer) => return answer,
+    };
     let staff = form.text("depuis") == Some("agents");
     let thread = form.text("thread").map(str::to_owned);
     let typed = form.fields.clone();
@@ -327,23 +310,14 @@ pub async fn attachment(
         .await;
     let file = match found {
         Ok(file) => file,
-        Err(RunError::Store(StoreError::Domain(
-            DomainError::NotFound { .. } | DomainError::Forbidden,
-        ))) => return not_found_page(&portal),
-        Err(error) => return failed(&portal, error),
+        Err(error) => return unless_hidden(&portal, error),
     };
     let stored = Stored {
         sha256: &file.sha256,
         media_type: &file.media_type,
         file_name: &file.file_name,
     };
-    match download::attachment(&req, &blobs, stored).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::error!(sha256 = %file.sha256, %error, "a message's file refers to bytes that are not in the store");
-            failed(&portal, RunError::Bug)
-        }
-    }
+    crate::answers::stored_file(&portal, &req, &blobs, stored).await
 }
 
 /// The agents' search of messages: its words, and the page to start after.

@@ -7,6 +7,7 @@ use crate::answers::{
     city_date, date_in, failed, not_found_page, refused, see_other, unless_hidden,
 };
 use crate::csrf::{NoFields, Posted};
+use crate::forms::{Upload, read_upload};
 use crate::render::Page;
 use crate::session::Visitor;
 use crate::{Portal, csrf};
@@ -25,9 +26,9 @@ use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::Action;
 use simpa_domain::wording::long_french_date;
 use simpa_domain::{DomainError, FieldError};
-use simpa_files::download::{self, Stored};
+use simpa_files::download::Stored;
 use simpa_files::store::BlobStore;
-use simpa_files::upload::{self, Expected, FILING_FIELDS, UploadError};
+use simpa_files::upload::FILING_FIELDS;
 use simpa_persistence::StoreError;
 use simpa_persistence::documents::DocumentVersion;
 use std::collections::HashMap;
@@ -294,40 +295,14 @@ pub async fn file_document(
         Ok(filer) => filer,
         Err(error) => return unless_hidden(&portal, error),
     };
-    let Some(_slot) = blobs.slot(portal.runtime.wait).await else {
-        return failed(&portal, RunError::Busy);
-    };
-    let expected = Expected {
-        fields: FILING_FIELDS,
-        also: &["csrf"],
-        lists: &[],
-        limit: portal.settings.upload_limit,
-        idle: std::time::Duration::from_secs(30),
-    };
-    let form = match upload::read_form(multipart, &blobs, expected).await {
-        Ok(form) => form,
-        Err(UploadError::Storage(_)) => return failed(&portal, RunError::Bug),
-        Err(
-            refused @ (UploadError::NotMultipart | UploadError::Malformed(_) | UploadError::Idle),
-        ) => {
-            tracing::info!(%refused, "an upload from the portal could not be read");
-            return crate::answers::refused(&portal);
-        }
-        Err(UploadError::Invalid(error)) => {
-            return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
-        }
-        Err(other) => {
-            let error = crate::forms::field_error("file", other.to_string());
-            return upload_refused(&portal, &req, &visitor, id, kind, vec![error], None).await;
-        }
-    };
-    if !csrf::is_genuine(
-        &req,
-        form.text("csrf").unwrap_or_default(),
-        &portal.settings.origin,
-    ) {
-        return refused(&portal);
-    }
+    let (form, _slot) =
+        match read_upload(&portal, &req, &blobs, multipart, FILING_FIELDS, &[]).await {
+            Upload::Read(form, slot) => (form, slot),
+            Upload::Refused(errors) => {
+                return upload_refused(&portal, &req, &visitor, id, kind, errors, None).await;
+            }
+            Upload::Answered(answer) => return answer,
+        };
     // The kind is the form's address.
     let mut form = form;
     form.fields.insert("kind".to_owned(), kind.clone());
@@ -412,11 +387,5 @@ pub async fn download_file(
         media_type: &file.media_type,
         file_name: &file.file_name,
     };
-    match download::attachment(&req, &blobs, stored).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::error!(sha256 = %file.sha256, %error, "a document row refers to bytes that are not in the store");
-            failed(&portal, RunError::Bug)
-        }
-    }
+    crate::answers::stored_file(&portal, &req, &blobs, stored).await
 }
