@@ -412,7 +412,7 @@ pub fn vote(
         commands.push((before.swap_remove(at), command));
     }
     deliberations::record_vote(conn, id, vote.outcome, vote.voted_on, &voted, now.at)?;
-    let to_sign = crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;
+    crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;
     let signer = signed(conn, &actor)?;
     act_many(
         conn,
@@ -422,8 +422,6 @@ pub fn vote(
         now,
         Telling::Everyone(notifier),
     )?;
-    // Once told of their grant, presidents hear of the agreement to sign.
-    crate::grants::tell_to_sign(conn, notifier, &to_sign, now.at)?;
     Ok(())
 }
 

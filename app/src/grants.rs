@@ -96,7 +96,7 @@ pub fn close_when_complete(
 /// made, whatever their number in a few statements: each with its single payment on
 /// notification, its final report's due date and, where the amounts of its association
 /// require one, the agreement that covers it (an existing one, or a new one drawn up).
-/// Returns the grants whose new agreement waits for a signature (see [`tell_to_sign`]).
+/// Returns how many were opened.
 #[tracing::instrument(name = "grants::open_after_vote", skip_all, fields(deliberation = %deliberation))]
 pub fn open_after_vote(
     conn: &mut DbConnection,
@@ -104,10 +104,10 @@ pub fn open_after_vote(
     voted_on: NaiveDate,
     notified_on: NaiveDate,
     now: DateTime<Utc>,
-) -> StoreResult<Vec<ToSign>> {
+) -> StoreResult<usize> {
     let lines = grants::granted_lines(conn, deliberation)?;
     if lines.is_empty() {
-        return Ok(vec![]);
+        return Ok(0);
     }
     let voted: Vec<Voted> = lines
         .iter()
@@ -167,55 +167,7 @@ pub fn open_after_vote(
         });
     }
     grants::insert_opened(conn, &drafted, &grants_opened, now)?;
-    // Each agreement drawn up waits for its president's signature.
-    Ok(grants_opened
-        .iter()
-        .filter(|g| drafted.iter().any(|d| Some(d.id) == g.agreement))
-        .map(|g| ToSign {
-            request: g.request,
-            association: g.association,
-            cents: g.money.granted_cents,
-        })
-        .collect())
-}
-
-/// A grant whose new agreement waits for the president's signature.
-pub struct ToSign {
-    request: RequestId,
-    association: AssociationId,
-    cents: i64,
-}
-
-/// Tells the presidents of the associations whose grants wait for an agreement that it is
-/// theirs to sign, and where.
-pub fn tell_to_sign(
-    conn: &mut DbConnection,
-    notifier: &Notifier,
-    to_sign: &[ToSign],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let keys: Vec<String> = to_sign.iter().map(|t| t.request.to_string()).collect();
-    let stored = requests::get_many(conn, &keys)?;
-    for grant in to_sign {
-        let Some(request) = stored.iter().find(|r| r.id == grant.request) else {
-            continue;
-        };
-        let letter = Letter {
-            association: grant.association,
-            notice: Notice::AgreementToSign,
-            about: notify::about(request),
-            request: Some(request),
-            decision: false,
-            presidents: true,
-            data: context! {
-                association => simpa_persistence::associations::name(conn, grant.association)?,
-                amount => euros(grant.cents),
-                link => notifier.accounts.agreement(request.id),
-            },
-        };
-        notify::tell_members(conn, notifier, letter, now)?;
-    }
-    Ok(())
+    Ok(grants_opened.len())
 }
 
 /// A grant, for whom may read it (the association, the staff who read its request, finance).

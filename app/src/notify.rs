@@ -495,6 +495,12 @@ fn queue_for_actions(
         }
     }
     let addressees = members::addressees_of_many(conn, &associations, &targets)?;
+    let granted: Vec<RequestId> = noticed
+        .iter()
+        .filter(|(_, notices)| notices.iter().any(|(n, _)| *n == Notice::Granted))
+        .map(|(t, _)| t.request.id)
+        .collect();
+    let rules = agreement_rules(conn, &granted)?;
     let mut emails = Vec::new();
     let mut digested = Vec::new();
     for ((t, notices), line) in noticed.iter().zip(&lines) {
@@ -532,9 +538,11 @@ fn queue_for_actions(
                     let asked = asked_items(&kinds, &items);
                     let due_on =
                         due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
-                    let agreement = match *notice {
-                        Notice::Granted => agreement_rule(conn, request.id)?,
-                        _ => None,
+                    let (agreement, to_sign) = match (*notice, rules.get(&request.id)) {
+                        (Notice::Granted, Some((rule, to_sign, cents))) => {
+                            (Some(rule.clone()), to_sign.then_some(*cents))
+                        }
+                        _ => (None, None),
                     };
                     let members = addressees
                         .members
@@ -554,6 +562,23 @@ fn queue_for_actions(
                         let subject = format!("{} — demande {}", notice.label(), line.number);
                         let rendered = notifier.templates.render(*notice, subject, data)?;
                         emails.push(email(&to, rendered, Some(request.id), None));
+                    }
+                    // Once told of their grant, presidents hear of the agreement to sign.
+                    if let Some(cents) = to_sign {
+                        let presidents = members.iter().filter(|(_, _, presides)| *presides);
+                        for (to, ..) in presidents {
+                            let data = context! {
+                                recipient => to.name.clone(),
+                                request => Value::from_serialize(line),
+                                association => line.association.clone(),
+                                amount => euros(cents),
+                                link => notifier.accounts.agreement(request.id),
+                            };
+                            let notice = Notice::AgreementToSign;
+                            let subject = format!("{} : demande {}", notice.label(), line.number);
+                            let rendered = notifier.templates.render(notice, subject, data)?;
+                            emails.push(email(to, rendered, Some(request.id), None));
+                        }
                     }
                 }
                 Audience::Staff(targets) => {
@@ -582,26 +607,39 @@ fn queue_for_actions(
     outbox::enqueue_all(conn, &emails, now)
 }
 
-/// Whether the grant of a request needs an agreement and why, in words (see
-/// `funding::agreement_rule_in_words`): what its association was voted in the twelve months
-/// before counts with it.
-fn agreement_rule(conn: &mut DbConnection, request: RequestId) -> StoreResult<Option<String>> {
-    let Some(grant) = simpa_persistence::grants::get(conn, request)? else {
-        return Ok(None);
+/// Whether the grants of these requests need an agreement and why, in words (see
+/// `funding::agreement_rule_in_words`: what each association was voted in the twelve months
+/// before counts with its grant), and whether it waits for the president's signature. Two
+/// statements, whatever their number.
+fn agreement_rules(
+    conn: &mut DbConnection,
+    requests: &[RequestId],
+) -> StoreResult<HashMap<RequestId, (String, bool, i64)>> {
+    use simpa_domain::funding::{agreement_rule_in_words, twelve_months_before};
+    let voted = simpa_persistence::grants::voted_of(conn, requests)?;
+    let Some(first) = voted.iter().map(|v| v.voted_on).min() else {
+        return Ok(HashMap::new());
     };
-    let since = simpa_domain::funding::twelve_months_before(grant.voted_on);
-    let voted = simpa_persistence::grants::voted_after(conn, &[grant.association], since)?;
-    let together = simpa_domain::money::total(
-        voted
-            .iter()
-            .filter(|(_, on, _)| *on <= grant.voted_on)
-            .map(|(_, _, cents)| *cents),
-    );
-    let earlier = together.saturating_sub(grant.cents).max(0);
-    Ok(Some(simpa_domain::funding::agreement_rule_in_words(
-        grant.cents,
-        earlier,
-    )))
+    let mut associations: Vec<AssociationId> = voted.iter().map(|v| v.association).collect();
+    associations.sort();
+    associations.dedup();
+    let earlier =
+        simpa_persistence::grants::voted_after(conn, &associations, twelve_months_before(first))?;
+    Ok(voted
+        .iter()
+        .map(|v| {
+            let since = twelve_months_before(v.voted_on);
+            let together = simpa_domain::money::total(
+                earlier
+                    .iter()
+                    .filter(|(a, on, _)| *a == v.association && *on > since && *on <= v.voted_on)
+                    .map(|(_, _, c)| *c),
+            );
+            let before = together.saturating_sub(v.cents).max(0);
+            let rule = agreement_rule_in_words(v.cents, before);
+            (v.request, (rule, v.to_sign, v.cents))
+        })
+        .collect())
 }
 
 /// Queues the daily digest of everyone who chose one and has new work; returns how many.

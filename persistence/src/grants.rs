@@ -857,6 +857,48 @@ pub fn overdue_reports(
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
+/// What a request was granted, as its association is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voted {
+    pub request: RequestId,
+    pub association: AssociationId,
+    pub voted_on: NaiveDate,
+    pub cents: i64,
+    /// Its agreement waits for the association's president to sign it.
+    pub to_sign: bool,
+}
+
+/// What these requests were granted, in one statement per five hundred.
+pub fn voted_of(conn: &mut DbConnection, requests: &[RequestId]) -> StoreResult<Vec<Voted>> {
+    use crate::schema::agreements;
+    let drafted: &'static str = simpa_domain::agreement::AgreementStatus::Drafted.code();
+    let mut voted = Vec::with_capacity(requests.len());
+    for chunk in requests.chunks(500) {
+        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<(String, String, NaiveDate, i64, Option<String>)> = grants::table
+            .left_join(agreements::table.on(agreements::id.nullable().eq(grants::agreement_id)))
+            .filter(grants::request_id.eq_any(&keys))
+            .select((
+                grants::request_id,
+                grants::association_id,
+                grants::voted_on,
+                grants::cents,
+                agreements::status.nullable(),
+            ))
+            .load(conn)?;
+        for (request, association, voted_on, cents, status) in rows {
+            voted.push(Voted {
+                request: parse("grants.request_id", &request)?,
+                association: parse("grants.association_id", &association)?,
+                voted_on,
+                cents,
+                to_sign: status.as_deref() == Some(drafted),
+            });
+        }
+    }
+    Ok(voted)
+}
+
 /// The grants whose final report is awaited (none filed, or changes asked; no repayment
 /// ordered) and due by `until`: each request with its association and due day.
 pub fn reports_awaited(

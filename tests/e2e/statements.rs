@@ -89,8 +89,10 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
         ("the first read of the request's page", first_page, (17, 17)),
         ("a read of the request's page", page_read, (3, 3)),
         ("an instructor's opinion", give_opinion, (21, 23)),
-        // At most three statements a line and a constant, on both databases.
-        ("a 200-line vote", vote, (34, 37)),
+        // At most three statements a line and a constant, on both databases (issue 24: two
+        // more, what the associations were voted in the twelve months, which the grant's
+        // e-mail says the agreement rule from).
+        ("a 200-line vote", vote, (36, 39)),
     ] {
         let bound = match backend {
             Backend::Sqlite => sqlite,
