@@ -141,7 +141,7 @@ impl CampaignInput {
         if let Some(cents) = self.envelope_cents {
             c.check(
                 "envelope_cents",
-                simpa_domain::money::check_cents(cents, false),
+                simpa_domain::money::check_whole_euros(cents, false),
             );
         }
         for (i, kind) in self.required_documents.iter().enumerate() {
@@ -173,7 +173,7 @@ impl CampaignInput {
         if let Some(cents) = e.max_requested_cents {
             c.check(
                 "eligibility.max_requested_cents",
-                simpa_domain::money::check_cents(cents, true),
+                simpa_domain::money::check_whole_euros(cents, true),
             );
         }
         let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =

@@ -10,7 +10,6 @@ use crate::funding::{
     default_schedule, final_report_due_on, financial_year_end,
 };
 use crate::ids::AssociationId;
-use crate::money::check_cents;
 use crate::money::euros;
 use crate::text;
 use crate::{Checks, DomainError, Violation};
@@ -82,7 +81,7 @@ pub fn check_terms(
                 .at(format!("years[{i}].year")),
             );
         }
-        if let Err(v) = check_cents(year.cents, true) {
+        if let Err(v) = crate::money::check_whole_euros(year.cents, true) {
             checks.push(v.at(format!("years[{i}].cents")));
         }
     }
@@ -555,12 +554,17 @@ mod tests {
     fn terms_cover_one_to_four_consecutive_years_from_the_grant() {
         let first = year(2027, 30_000_00);
         assert!(check_terms("Objet", &[first], 60, &[first]).is_ok());
-        let four = [first, year(2028, 31_000_00), year(2029, 1), year(2030, 5)];
+        let four = [
+            first,
+            year(2028, 31_000_00),
+            year(2029, 100),
+            year(2030, 500),
+        ];
         assert_eq!(
             check_terms(" Objet ", &four, 30, &[first]).unwrap().object,
             "Objet"
         );
-        let five = [four.as_slice(), &[year(2031, 5)]].concat();
+        let five = [four.as_slice(), &[year(2031, 500)]].concat();
         assert_eq!(
             codes(check_terms("Objet", &five, 60, &[first]).unwrap_err()),
             [("years".to_owned(), "agreement.years".to_owned())]
@@ -588,7 +592,7 @@ mod tests {
         assert!(check_terms("Objet", &two, 60, &covered).is_ok());
         for shrunk in [
             vec![year(2027, 30_000_00)],
-            vec![year(2027, 30_000_00), year(2028, 24_999_99)],
+            vec![year(2027, 30_000_00), year(2028, 24_999_00)],
         ] {
             assert_eq!(
                 codes(check_terms("Objet", &shrunk, 60, &covered).unwrap_err()),

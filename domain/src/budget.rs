@@ -217,16 +217,8 @@ impl BudgetLine {
         let label = text::line(label, 1, 200)
             .map_err(|v| errors.push(v.at(at("label"))))
             .ok();
-        if let Err(v) = crate::money::check_cents(amount_cents, false) {
+        if let Err(v) = crate::money::check_whole_euros(amount_cents, false) {
             errors.push(v.at(at("amount_cents")));
-        } else if amount_cents % 100 != 0 {
-            errors.push(
-                Violation::new(
-                    "budget.whole_euros",
-                    "Le budget CERFA s'établit en euros, sans centimes : le montant (en centimes) doit être un multiple de 100.",
-                )
-                .at(at("amount_cents")),
-            );
         }
         if let Some(account) = &account {
             match (account.is_subsidy(), funder) {
@@ -458,7 +450,7 @@ pub(crate) mod tests {
             fields(BudgetLine::parse(2, "74", None, "", 150)),
             [
                 ("budget[2].label".into(), "text.required"),
-                ("budget[2].amount_cents".into(), "budget.whole_euros"),
+                ("budget[2].amount_cents".into(), "amount.not_whole_euros"),
                 ("budget[2].funder".into(), "budget.funder_required"),
             ]
         );

@@ -813,7 +813,8 @@ fn optional_text(field: &str, raw: Option<String>) -> Result<Option<String>, Dom
 }
 
 fn check_amount(field: &str, cents: i64, requested: i64) -> Result<(), FieldError> {
-    if cents < 0 || cents > requested {
+    crate::money::check_whole_euros(cents, false).map_err(|v| v.at(field))?;
+    if cents > requested {
         Err(Violation::new(
             "amount.out_of_range",
             format!(
@@ -1158,7 +1159,7 @@ fn apply(
             voted_on,
             voted_cents,
         } => {
-            crate::money::check_cents(voted_cents, true)
+            crate::money::check_whole_euros(voted_cents, true)
                 .map_err(|v| DomainError::invalid("voted_cents", v))?;
             draft.public_message = Some(format!(
                 "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).",
@@ -1713,7 +1714,14 @@ mod tests {
         let dac = [Party::Direction(direction(DAC))];
         let too_much = Command::GiveOpinion {
             value: OpinionValue::Favourable,
-            proposed_cents: 10_000_01,
+            proposed_cents: 10_001_00,
+            public_comment: None,
+            internal_comment: None,
+        };
+        // Subsidies are decided in whole euros: 2,800.50 € is no proposal.
+        let with_cents = Command::GiveOpinion {
+            value: OpinionValue::Favourable,
+            proposed_cents: 2_800_50,
             public_comment: None,
             internal_comment: None,
         };
@@ -1726,6 +1734,7 @@ mod tests {
         let dac = dac[0];
         for (command, code) in [
             (too_much, "amount.out_of_range"),
+            (with_cents, "amount.not_whole_euros"),
             (unfavourable, "opinion.unfavourable_with_amount"),
         ] {
             let fields = invalid_fields(&instructing, command, dac);
@@ -2008,7 +2017,7 @@ mod tests {
                 };
                 commands[of(ActionKind::GiveOpinion)] = Command::GiveOpinion {
                     value: OpinionValue::Favourable,
-                    proposed_cents: rng.random_range(0..=10_000_00),
+                    proposed_cents: rng.random_range(0..=10_000) * 100,
                     public_comment: None,
                     internal_comment: None,
                 };

@@ -138,7 +138,7 @@ pub fn decide_vote(
             );
         }
         seen.push(a.request);
-        if let Err(v) = crate::money::check_cents(a.voted_cents, false) {
+        if let Err(v) = crate::money::check_whole_euros(a.voted_cents, false) {
             errors.push(v.at(format!("amendments[{i}].voted_cents")));
         }
     }

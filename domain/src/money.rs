@@ -27,6 +27,22 @@ pub fn check_cents(cents: i64, positive: bool) -> Result<i64, Violation> {
     }
 }
 
+/// An amount of a subsidy in cents of whole euros (asked, budgeted, proposed, voted, an
+/// envelope, an agreement's year), checked as [`check_cents`] does and without cents: the
+/// city decides subsidies in euros.
+pub fn check_whole_euros(cents: i64, positive: bool) -> Result<i64, Violation> {
+    let cents = check_cents(cents, positive)?;
+    if cents % 100 != 0 {
+        return Err(Violation::new(
+            "amount.not_whole_euros",
+            format!(
+                "Les subventions se comptent en euros entiers : {cents} centimes n'en font pas un nombre entier (par exemple 2800000 pour 28 000 €)."
+            ),
+        ));
+    }
+    Ok(cents)
+}
+
 /// The sum of amounts that were each checked on their way in (at most `MAX_CENTS`, in
 /// bounded numbers). It cannot overflow under those bounds; were a stored value ever out of
 /// them, it stops at the largest (or smallest) amount rather than wrap.
@@ -173,6 +189,15 @@ mod tests {
     #[test]
     fn amounts_typed_in_are_bounded() {
         assert_eq!(check_cents(0, false), Ok(0));
+        assert_eq!(check_whole_euros(2_800_000, true), Ok(2_800_000));
+        assert_eq!(
+            check_whole_euros(2_800_050, true).unwrap_err().code,
+            "amount.not_whole_euros"
+        );
+        assert_eq!(
+            check_whole_euros(-100, false).unwrap_err().code,
+            "amount.not_positive"
+        );
         assert_eq!(
             check_cents(0, true).unwrap_err().code,
             "amount.not_positive"

@@ -8,7 +8,7 @@ use crate::document::{
     DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ValidityRule, missing_for_campaign,
 };
 use crate::ids::{DistrictNumber, DocumentVersionId, RequestId};
-use crate::money::check_cents;
+
 use crate::text;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -210,7 +210,7 @@ pub fn parse_text(raw: &str) -> Result<String, Violation> {
 }
 
 pub fn parse_requested_cents(cents: i64) -> Result<i64, Violation> {
-    check_cents(cents, false)
+    crate::money::check_whole_euros(cents, false)
 }
 
 impl RequestContent {

@@ -1170,7 +1170,7 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
         bad.expect_problem(422, "validation.failed")["errors"][0]["code"],
         "field.unknown_value"
     );
-    let too_much = act(app, &city.dac, &request, opinion("favourable", 400001));
+    let too_much = act(app, &city.dac, &request, opinion("favourable", 400100));
     assert_eq!(
         too_much.field_errors(),
         [(
@@ -1210,7 +1210,7 @@ fn concurrent_submissions_get_distinct_numbers_without_gaps(backend: Backend) {
     let expected: Vec<String> = (1..=16).map(|n| format!("2027_{n:05}")).collect();
     assert_eq!(sorted, expected, "distinct and gap-free: {numbers:?}");
     let mut refused = draft_body(&campaign, &association);
-    refused["requested_cents"] = json!(1);
+    refused["requested_cents"] = json!(100);
     let refused = app
         .post("/api/v1/requests", Some(&alice.access), &refused)
         .expect(201)
