@@ -390,6 +390,7 @@ pub fn vote(
                 number: r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()),
                 state: r.facts.state,
                 proposed_cents: l.proposed_cents,
+                requested_cents: r.content.requested_cents,
             })
         })
         .collect();

@@ -368,6 +368,8 @@ pub enum Command {
         council: Council,
         voted_on: NaiveDate,
         voted_cents: i64,
+        /// Why the council grants more than the association asked, when it does.
+        above_requested: Option<String>,
     },
     RefuseByVote {
         deliberation: DeliberationReference,
@@ -1158,11 +1160,19 @@ fn apply(
             council,
             voted_on,
             voted_cents,
+            above_requested,
         } => {
             crate::money::check_whole_euros(voted_cents, true)
                 .map_err(|v| DomainError::invalid("voted_cents", v))?;
+            let more = match &above_requested {
+                Some(why) if voted_cents > facts.requested_cents => format!(
+                    " Il accorde plus que les {} demandés : {why}",
+                    crate::money::euros(facts.requested_cents)
+                ),
+                _ => String::new(),
+            };
             draft.public_message = Some(format!(
-                "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).",
+                "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).{more}",
                 capitalised(&council.name()),
                 crate::money::euros(voted_cents),
                 french_date(voted_on)
@@ -1171,6 +1181,7 @@ fn apply(
                 "deliberation": deliberation.as_str(),
                 "voted_on": voted_on.to_string(),
                 "voted_cents": voted_cents,
+                "above_requested": above_requested,
             });
         }
         Command::RefuseByVote {
@@ -1446,6 +1457,7 @@ mod tests {
                 council: paris(),
                 voted_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
                 voted_cents: 7_500_00,
+                above_requested: None,
             },
             Command::RefuseByVote {
                 deliberation: deliberation(),

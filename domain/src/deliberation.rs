@@ -33,19 +33,27 @@ pub struct Line {
     pub number: String,
     pub state: RequestState,
     pub proposed_cents: i64,
+    /// What the association asked: the council grants more only saying why.
+    pub requested_cents: i64,
 }
 
-/// An amendment: the amount voted for one line instead of the one proposed (0 refuses it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An amendment: the amount voted for one line instead of the one proposed (0 refuses it),
+/// and why when it grants more than the association asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Amendment {
     pub request: RequestId,
     pub voted_cents: i64,
+    pub reason: Option<String>,
 }
 
 /// What the vote decides for one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineDecision {
-    Granted { voted_cents: i64 },
+    Granted {
+        voted_cents: i64,
+        /// Why the council grants more than the association asked, when it does.
+        above_requested: Option<String>,
+    },
     Refused,
 }
 
@@ -53,20 +61,24 @@ impl LineDecision {
     /// The circuit's action that carries this decision to its request, and the amount granted
     /// (0 when refused).
     pub fn command(
-        self,
+        &self,
         deliberation: &DeliberationReference,
         council: Council,
         voted_on: NaiveDate,
     ) -> (Command, i64) {
         match self {
-            LineDecision::Granted { voted_cents } => (
+            LineDecision::Granted {
+                voted_cents,
+                above_requested,
+            } => (
                 Command::Grant {
                     deliberation: deliberation.clone(),
                     council,
                     voted_on,
-                    voted_cents,
+                    voted_cents: *voted_cents,
+                    above_requested: above_requested.clone(),
                 },
-                voted_cents,
+                *voted_cents,
             ),
             LineDecision::Refused => (
                 Command::RefuseByVote {
@@ -141,6 +153,32 @@ pub fn decide_vote(
         if let Err(v) = crate::money::check_whole_euros(a.voted_cents, false) {
             errors.push(v.at(format!("amendments[{i}].voted_cents")));
         }
+        // Opinions and proposals stay within what was asked: the vote too, unless it says why.
+        let requested = lines
+            .iter()
+            .find(|l| l.request == a.request)
+            .map(|l| l.requested_cents);
+        if let Some(requested) = requested.filter(|r| a.voted_cents > *r) {
+            let said = a
+                .reason
+                .as_deref()
+                .map(|r| crate::text::paragraphs(r, 1, 2000));
+            match said {
+                Some(Ok(_)) => {}
+                Some(Err(v)) => errors.push(v.at(format!("amendments[{i}].reason"))),
+                None => errors.push(
+                    Violation::new(
+                        "vote.above_requested",
+                        format!(
+                            "Le montant voté ({}) dépasse le montant demandé ({}) : dites pourquoi le conseil accorde davantage.",
+                            crate::money::euros(a.voted_cents),
+                            crate::money::euros(requested)
+                        ),
+                    )
+                    .at(format!("amendments[{i}].reason")),
+                ),
+            }
+        }
     }
     if !errors.is_empty() {
         return Err(DomainError::Invalid(errors));
@@ -148,16 +186,21 @@ pub fn decide_vote(
     Ok(lines
         .iter()
         .map(|line| {
-            let voted = match outcome {
-                VoteOutcome::Rejected => 0,
-                VoteOutcome::AdoptedAsProposed => line.proposed_cents,
-                VoteOutcome::AdoptedWithAmendments => amendments
-                    .iter()
-                    .find(|a| a.request == line.request)
-                    .map_or(line.proposed_cents, |a| a.voted_cents),
+            let amended = amendments.iter().find(|a| a.request == line.request);
+            let voted = match (outcome, amended) {
+                (VoteOutcome::Rejected, _) => 0,
+                (VoteOutcome::AdoptedWithAmendments, Some(a)) => a.voted_cents,
+                _ => line.proposed_cents,
             };
+            let above_requested = amended
+                .filter(|a| a.voted_cents > line.requested_cents)
+                .and_then(|a| a.reason.as_deref())
+                .and_then(|r| crate::text::paragraphs(r, 1, 2000).ok());
             let decision = if voted > 0 {
-                LineDecision::Granted { voted_cents: voted }
+                LineDecision::Granted {
+                    voted_cents: voted,
+                    above_requested,
+                }
             } else {
                 LineDecision::Refused
             };
@@ -216,6 +259,7 @@ mod tests {
             number: format!("2027_{n:05}"),
             state,
             proposed_cents,
+            requested_cents: proposed_cents,
         }
     }
 
@@ -226,7 +270,10 @@ mod tests {
             line(2, RequestState::Scheduled, 30_000_00),
             line(3, RequestState::Scheduled, 1_500_00),
         ];
-        let granted = |c| LineDecision::Granted { voted_cents: c };
+        let granted = |c| LineDecision::Granted {
+            voted_cents: c,
+            above_requested: None,
+        };
         assert_eq!(
             decide_vote(&lines, VoteOutcome::AdoptedAsProposed, &[]).unwrap(),
             vec![
@@ -242,10 +289,12 @@ mod tests {
                 Amendment {
                     request: request(2),
                     voted_cents: 25_000_00,
+                    reason: None,
                 },
                 Amendment {
                     request: request(3),
                     voted_cents: 0,
+                    reason: None,
                 },
             ],
         )
@@ -299,14 +348,17 @@ mod tests {
                 Amendment {
                     request: request(9),
                     voted_cents: 100,
+                    reason: None,
                 },
                 Amendment {
                     request: request(1),
                     voted_cents: -5,
+                    reason: None,
                 },
                 Amendment {
                     request: request(1),
                     voted_cents: 100,
+                    reason: None,
                 },
             ],
         ) {
@@ -328,10 +380,46 @@ mod tests {
                 VoteOutcome::AdoptedAsProposed,
                 &[Amendment {
                     request: request(1),
-                    voted_cents: 1
+                    voted_cents: 1,
+                    reason: None,
                 }]
             ),
             Err(DomainError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_vote_grants_more_than_asked_only_saying_why() {
+        let lines = vec![Line {
+            requested_cents: 12_000_00,
+            ..line(1, RequestState::Scheduled, 12_000_00)
+        }];
+        let more = |reason: Option<&str>| Amendment {
+            request: request(1),
+            voted_cents: 15_000_00,
+            reason: reason.map(str::to_owned),
+        };
+        let Err(DomainError::Invalid(errors)) =
+            decide_vote(&lines, VoteOutcome::AdoptedWithAmendments, &[more(None)])
+        else {
+            panic!("refused");
+        };
+        assert_eq!(errors[0].field, "amendments[0].reason");
+        assert_eq!(errors[0].code, "vote.above_requested");
+        assert!(errors[0].message.contains("15\u{202f}000 €"), "{errors:?}");
+        let said = "Le conseil finance aussi la saison d'été.";
+        let decided = decide_vote(
+            &lines,
+            VoteOutcome::AdoptedWithAmendments,
+            &[more(Some(said))],
+        )
+        .unwrap();
+        assert_eq!(
+            decided[0].1,
+            LineDecision::Granted {
+                voted_cents: 15_000_00,
+                above_requested: Some(said.to_owned())
+            }
+        );
     }
 }

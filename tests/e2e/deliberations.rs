@@ -183,6 +183,22 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
         "draft"
     );
 
+    // More than the association asked (4,000 €) only saying why (issue 24: 5,000 € went
+    // through unsaid).
+    let more = vote(json!({
+        "outcome": "adopted_with_amendments", "voted_on": today,
+        "amendments": [{"request_id": requests[0].1, "voted_cents": 500_000}]
+    }));
+    more.expect_problem(422, "validation.failed");
+    assert_eq!(
+        more.field_errors(),
+        [(
+            "amendments[0].reason".to_owned(),
+            "vote.above_requested".to_owned()
+        )]
+    );
+    assert_eq!(state_of(&city, &requests[0].1), "scheduled");
+
     // Adopted with amendments: 2,000 € instead of 3,000 € for the first, the second refused.
     let voted = vote(json!({
         "outcome": "adopted_with_amendments", "voted_on": today,

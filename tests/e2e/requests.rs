@@ -1178,6 +1178,15 @@ fn nobody_reaches_a_request_outside_their_scope(backend: Backend) {
             "amount.out_of_range".to_owned()
         )]
     );
+    // Subsidies are decided in whole euros (issue 24: 2,800.50 € was accepted).
+    let with_cents = act(app, &city.dac, &request, opinion("favourable", 280_050));
+    assert_eq!(
+        with_cents.field_errors(),
+        [(
+            "proposed_cents".to_owned(),
+            "amount.not_whole_euros".to_owned()
+        )]
+    );
 }
 
 fn concurrent_submissions_get_distinct_numbers_without_gaps(backend: Backend) {

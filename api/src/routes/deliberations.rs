@@ -344,6 +344,9 @@ pub async fn remove_line(
 pub struct AmendmentFields {
     pub request_id: Uuid,
     pub voted_cents: i64,
+    /// Required when the amount voted exceeds what the association asked: why the council
+    /// grants more (the association reads it in its request's history).
+    pub reason: Option<String>,
 }
 
 /// The council's vote.
@@ -391,6 +394,7 @@ pub async fn record_vote(
             .map(|a| Amendment {
                 request: RequestId::from_uuid(a.request_id),
                 voted_cents: a.voted_cents,
+                reason: a.reason.clone(),
             })
             .collect(),
     };

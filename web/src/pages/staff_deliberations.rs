@@ -317,9 +317,14 @@ pub async fn record_vote(
             .and_then(|r| Uuid::parse_str(r).ok());
         let cents = typed::euros(&form, name, &mut errors);
         if let (Some(request), Some(voted_cents)) = (request, cents) {
+            let reason = form
+                .get(&format!("pourquoi-{request}"))
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty());
             amendments.push(Amendment {
                 request: RequestId::from_uuid(request),
                 voted_cents,
+                reason,
             });
         }
     }
@@ -353,6 +358,11 @@ pub async fn record_vote(
                         .and_then(|r| r.split(']').next())
                         .and_then(|i| i.parse::<usize>().ok())
                         .and_then(|i| at_line.get(i).cloned())
+                        // The reason has its own field beside the amount.
+                        .map(|field| match rule.ends_with(".reason") {
+                            true => field.replacen("vote-", "pourquoi-", 1),
+                            false => field,
+                        })
                         .unwrap_or_else(|| "outcome".to_owned()),
                 };
                 match refused_at(&error, at, "outcome") {
