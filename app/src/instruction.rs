@@ -7,7 +7,7 @@ use crate::notify::{self, Held, Notifier, Told};
 use crate::vault::vault_of;
 use chrono::NaiveDate;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
-use simpa_domain::circuit::{AskedInput, Command, check_asked, decide};
+use simpa_domain::circuit::{ActionKind, AskedInput, Command, check_asked, decide};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::{DirectionId, DocumentVersionId, EventId, RequestId};
@@ -287,6 +287,33 @@ fn check_ready_to_submit(
             },
         )?;
     let (vault, versions) = vault_of(conn, &association, today, now.timezone)?;
+    // Sent back: what the city last asked must have been answered since.
+    let unanswered = if resubmission {
+        let events = history::events(conn, request.id)?;
+        match events
+            .iter()
+            .rposition(|e| e.action == ActionKind::AskDocuments)
+        {
+            Some(at) => {
+                let asked = &events[at];
+                let filed_since: Vec<String> = versions
+                    .iter()
+                    .filter(|v| v.facts.filed_at > asked.at)
+                    .map(|v| v.kind_code.clone())
+                    .collect();
+                let edited_since = events[at..].iter().any(|e| e.action == ActionKind::Edit);
+                simpa_domain::request::unanswered(
+                    &asked.asked().0,
+                    &vault.kinds,
+                    &filed_since,
+                    edited_since,
+                )
+            }
+            None => vec![],
+        }
+    } else {
+        vec![]
+    };
     let documents = vault
         .kinds
         .iter()
@@ -307,6 +334,7 @@ fn check_ready_to_submit(
         documents,
         required_kinds: required_kinds(campaign, &vault.kinds),
         resubmission,
+        unanswered,
     };
     check_submission(&request.content, &context)?;
     let snapshot = documents_snapshot(&vault.statuses);

@@ -366,6 +366,55 @@ pub struct SubmissionContext<'a> {
     pub required_kinds: Vec<String>,
     /// Sent back after the city asked for documents: the campaign may have closed since.
     pub resubmission: bool,
+    /// What the city asked then that the association has not answered since (see
+    /// [`unanswered`]).
+    pub unanswered: Vec<FieldError>,
+}
+
+/// What the city asked when it last asked for documents or corrections (`asked`) that the
+/// association has not answered since: a kind of document not filed again since
+/// (`filed_since`: the kinds filed after the ask), a field of the request not changed since
+/// (`edited_since`: whether it was edited after the ask). Each named at its field.
+pub fn unanswered(
+    asked: &[crate::circuit::AskedItem],
+    kinds: &[DocumentKind],
+    filed_since: &[String],
+    edited_since: bool,
+) -> Vec<FieldError> {
+    use crate::circuit::Asked;
+    asked
+        .iter()
+        .filter_map(|item| match &item.what {
+            Asked::Document(code) if !filed_since.contains(code) => {
+                let label = kinds
+                    .iter()
+                    .find(|k| &k.code == code)
+                    .map_or(code.as_str(), |k| k.label.as_str());
+                Some(
+                    Violation::new(
+                        "resubmit.document_not_filed",
+                        format!(
+                            "La Ville a demandé « {label} » (motif : {}) : déposez-en une nouvelle version avant de renvoyer la demande.",
+                            item.reason.label().to_lowercase()
+                        ),
+                    )
+                    .at(format!("documents.{code}")),
+                )
+            }
+            Asked::Field(field) if !edited_since => Some(
+                Violation::new(
+                    "resubmit.field_unchanged",
+                    format!(
+                        "La Ville a demandé de reprendre {} (motif : {}) : modifiez ce point avant de renvoyer la demande.",
+                        field_in_words(field),
+                        item.reason.label().to_lowercase()
+                    ),
+                )
+                .at(field.clone()),
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every reason the request cannot be submitted now, each naming its field; empty when it can.
@@ -433,6 +482,14 @@ pub fn submission_failures(
         };
         errors.push(violation.at(format!("documents.{code}")));
     }
+    // What the city asked and was not answered, unless already named above.
+    errors.extend(
+        ctx.unanswered
+            .iter()
+            .filter(|u| !errors.iter().any(|e| e.field == u.field))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
     errors.extend(content.completeness_failures());
     errors
 }
@@ -559,6 +616,7 @@ pub(crate) mod tests {
             ],
             required_kinds: vec!["statuts".into(), "rib".into(), "cer".into()],
             resubmission: false,
+            unanswered: vec![],
         }
     }
 

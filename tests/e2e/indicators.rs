@@ -62,11 +62,13 @@ fn the_indicators_count_time_money_and_alerts_of_a_hand_built_scenario(backend: 
     let campaign = city.campaign(bureau, "INDICATEURS_2027", "central", None);
     let mut presidents = Vec::new();
     let mut requests = Vec::new();
+    let mut associations = Vec::new();
     for n in 1..=5 {
         let (president, association) = ready_association(app, n);
         let draft = create_draft(app, &president, &campaign, &association);
         requests.push(id(&draft));
         presidents.push(president);
+        associations.push(association);
     }
     let (r1, r2, r3, r4, r5) = (
         &requests[0],
@@ -86,6 +88,7 @@ fn the_indicators_count_time_money_and_alerts_of_a_hand_built_scenario(backend: 
     let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "missing"}], "message": "Le RIB manque.", "due_on": due_on});
     act(app, bureau, r1, ask).expect(200);
     app.clock.advance(Duration::days(3));
+    simpa_tests::documents::file_kind(app, &presidents[0], &associations[0], "rib", "R1");
     act(app, &presidents[0], r1, json!({"action": "resubmit"})).expect(200);
     // Day 6: R1 goes to the DAC, R3 to the DJS; R2 is inadmissible. R4 waits.
     app.clock.advance(Duration::days(1));

@@ -490,8 +490,10 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     assert!(page.contains("Le délai de la Ville est suspendu"), "{page}");
     assert!(page.contains("Vérifier et renvoyer"), "{page}");
 
-    // Three days later, the treasurer corrects the budget and sends the request back.
+    // Three days later, the treasurer files a RIB in the association's name, corrects the
+    // budget and sends the request back.
     app.clock.advance(chrono::TimeDelta::days(3));
+    simpa_tests::documents::file_kind(app, &president, &association, "rib", "corrigé");
     let signed = sign_in(&browser, app, "president2@exemple.org", PASSWORD, "/compte");
     assert_eq!(signed.status, 303, "signed in again: {}", signed.body);
     let csrf = csrf_of(&browser, app, &format!("/demandes/{request}/budget"));

@@ -502,7 +502,7 @@ fn agents_instruct_a_request_from_its_page(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
-    let (president, _, request) = submitted(app, 1, &campaign);
+    let (president, association, request) = submitted(app, 1, &campaign);
     let bureau = browser_of(app, "bureau@ville.test");
     let page = format!("/agents/demandes/{request}");
     let done = |action: &str| Some(app.url(&format!("{page}?fait={action}")));
@@ -562,6 +562,7 @@ fn agents_instruct_a_request_from_its_page(backend: Backend) {
 
     // She sends it back; the bureau declares it admissible and dispatches it to the DAC with
     // the DJS; an action no longer possible is said at its form.
+    simpa_tests::documents::file_kind(app, &president, &association, "statuts", "à jour");
     act(app, &president, &request, json!({"action": "resubmit"})).expect(200);
     let admitted = send(&bureau, app, &request, "declare_admissible", &[]);
     assert_eq!(

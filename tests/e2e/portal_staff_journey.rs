@@ -48,7 +48,9 @@ fn the_city_takes_a_request_from_its_submission_to_its_final_report_in_a_browser
     let mut body = campaign_body(app, "ANNUELLE_2027", "central", None);
     body["envelope_cents"] = json!(50_000_000);
     let campaign = crate::grants::published_campaign(&city, body);
-    let (president, request) = submitted_asking(app, 1, &campaign, 2_000_000);
+    let (president, association) = crate::requests::ready_association(app, 1);
+    let request =
+        crate::grants::submit_asking(app, &president, &association, &campaign, 2_000_000, None);
     let (_, other) = submitted_asking(app, 2, &campaign, 1_000_000);
     city.admit_and_dispatch(&other, "DAC", &[]);
     act(app, &city.dac, &other, opinion("favourable", 1_000_000)).expect(200);
@@ -72,6 +74,7 @@ fn the_city_takes_a_request_from_its_submission_to_its_final_report_in_a_browser
     );
     assert!(url.ends_with("?fait=ask_documents"), "{url}");
     assert_eq!(state(&request), "incomplete");
+    simpa_tests::documents::file_kind(app, &president, &association, "statuts", "signés");
     act(
         app,
         &president,

@@ -961,6 +961,20 @@ fn asking_for_documents_stops_the_citys_clock_until_the_association_sends_them(b
     )
     .expect_problem(403, "request.not_your_turn");
     assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
+    // Sent back at once, nothing filed nor changed: what is still awaited is named (issue 24:
+    // it was accepted).
+    let early = act(app, &alice, &request, json!({"action": "resubmit"}));
+    early.expect_problem(422, "request.not_submittable");
+    let mut awaited = early.field_errors();
+    awaited.sort();
+    assert_eq!(
+        awaited,
+        [
+            ("budget", "resubmit.field_unchanged"),
+            ("documents.rib", "resubmit.document_not_filed")
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
 
     app.clock.advance(Duration::days(10));
     let new_rib = file(

@@ -48,33 +48,35 @@ pub fn file(
     app.send(request)
 }
 
+/// Files a new version of a kind of document (a RIB with its bank details, in the
+/// association's name) as `user`, its bytes made unique by `tag`.
+pub fn file_kind(app: &TestApp, user: &User, association: &Value, kind: &str, tag: &str) {
+    let name = association["name"].as_str().expect("name").to_owned();
+    let mut fields = vec![("kind", kind)];
+    if kind == "rib" {
+        fields.extend([
+            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+            ("bic", "AGRIFRPP"),
+            ("account_holder", name.as_str()),
+        ]);
+    }
+    let upload = (&format!("{kind}.pdf")[..], pdf(&format!("{tag} {kind}")));
+    file(
+        app,
+        Some(user),
+        association,
+        &fields,
+        Some((upload.0, upload.1)),
+    )
+    .expect(201);
+}
+
 /// Files what the profile and a request need (statutes, officers, prefecture receipt, RIB)
 /// and has the president sign the contrat d'engagement républicain.
 pub fn file_everything(app: &TestApp, president: &User, association: &Value, tag: &str) {
-    let name = association["name"].as_str().expect("name").to_owned();
-    for kind in ["statuts", "liste_dirigeants", "recepisse_prefecture"] {
-        file(
-            app,
-            Some(president),
-            association,
-            &[("kind", kind)],
-            Some((&format!("{kind}.pdf"), pdf(&format!("{tag} {kind}")))),
-        )
-        .expect(201);
+    for kind in ["statuts", "liste_dirigeants", "recepisse_prefecture", "rib"] {
+        file_kind(app, president, association, kind, tag);
     }
-    file(
-        app,
-        Some(president),
-        association,
-        &[
-            ("kind", "rib"),
-            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
-            ("bic", "AGRIFRPP"),
-            ("account_holder", &name),
-        ],
-        Some(("rib.pdf", pdf(&format!("{tag} rib")))),
-    )
-    .expect(201);
     app.post(
         &format!(
             "/api/v1/associations/{}/attestations",
