@@ -97,12 +97,21 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
         lines[i].actual_cents = crate::money::total([lines[i].actual_cents, cents]);
     }
     for line in &mut lines {
-        line.achieved_basis_points = (line.planned_cents > 0).then(|| {
-            (i128::from(line.actual_cents) * 10_000 / i128::from(line.planned_cents)) as i64
+        let (planned, actual) = (
+            i128::from(line.planned_cents),
+            i128::from(line.actual_cents),
+        );
+        // Rounded to the nearest hundredth of a percent (2,900 € for 3,000 €: 96.67 %).
+        line.achieved_basis_points = (planned > 0).then(|| {
+            i64::try_from((actual * 20_000 + planned) / (2 * planned)).unwrap_or(i64::MAX)
         });
-        line.significant = match line.achieved_basis_points {
-            Some(bp) => (bp - 10_000).abs() > SIGNIFICANT_VARIANCE_BASIS_POINTS,
-            None => line.actual_cents > 0,
+        // Judged on the exact amounts, not on the rounded percentage.
+        line.significant = match planned {
+            0 => actual > 0,
+            _ => {
+                (actual - planned).abs() * 10_000
+                    > i128::from(SIGNIFICANT_VARIANCE_BASIS_POINTS) * planned
+            }
         };
     }
     lines
@@ -426,5 +435,27 @@ mod tests {
             }
         }
         assert!(check_review(Some(Filed)).is_ok());
+    }
+
+    #[test]
+    fn what_was_achieved_is_rounded_to_the_hundredth_and_judged_exactly() {
+        let actual = Budget {
+            lines: vec![
+                line("60", None, "Achats", 5_800),
+                line("64", None, "Animateurs", 3_400),
+                line("70", None, "Participation des familles", 2_000),
+                line("74", Some(Funder::City), "Ville de Paris", 4_000),
+                line("74", Some(Funder::State), "DRAC", 3_200),
+            ],
+        };
+        let compared = compare(&planned(), &actual);
+        let purchases = compared.iter().find(|l| l.account == "60").expect("60");
+        // 5,800 € of 6,000 €: 96.666… %, said 96.67 % (it was truncated to 96.66 %).
+        assert_eq!(purchases.achieved_basis_points, Some(96_67));
+        assert!(!purchases.significant);
+        // 3,400 € of 4,000 €: exactly 85 %, not beyond the 15 % that asks for a word.
+        let animators = compared.iter().find(|l| l.account == "64").expect("64");
+        assert_eq!(animators.achieved_basis_points, Some(85_00));
+        assert!(!animators.significant);
     }
 }
