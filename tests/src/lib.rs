@@ -257,6 +257,9 @@ impl TestApp {
         let http = reqwest::blocking::Client::builder()
             .no_proxy()
             .timeout(std::time::Duration::from_secs(60))
+            // The server closes a connection idle for 5 s: one idle for 2 s is not reused,
+            // so that a request never races its close (hyper's IncompleteMessage).
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("HTTP client");
         TestApp {
