@@ -186,8 +186,6 @@ fn tell_signed(
         notice: Notice::AgreementSigned,
         about: agreement.terms.object.clone(),
         request: None,
-        decision: false,
-        presidents: false,
         data: context! {
             title => agreement.terms.object.clone(),
             association => simpa_persistence::associations::name(conn, agreement.association)?,

@@ -12,14 +12,14 @@ use crate::runtime::{RunError, Runtime};
 use chrono::{DateTime, Utc};
 use simpa_domain::conversation::{self, Attachment, Side, Thread, is_unread, read_by_other_side};
 use simpa_domain::history::Event;
-use simpa_domain::ids::{AttachmentId, DocumentVersionId, RequestId};
+use simpa_domain::ids::{AssociationId, AttachmentId, DocumentVersionId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::{Checks, DomainError, Violation, text};
 use simpa_files::store::BlobStore;
 use simpa_files::upload::UploadForm;
 use simpa_persistence::accounts::{Signed, load_signed};
-use simpa_persistence::documents::StoredFile;
+use simpa_persistence::documents::{DocumentVersion, StoredFile};
 use simpa_persistence::instruction::{self, Recorded};
 use simpa_persistence::{
     DbConnection, Keyset, Page, StoreError, StoreResult, associations, campaigns, documents,
@@ -77,15 +77,6 @@ fn converse(request: &StoredRequest, thread: Thread) -> Action {
     }
 }
 
-/// The side `actor` speaks from about a request of this association.
-fn side_of(actor: &Actor, request: &StoredRequest) -> Side {
-    if actor.role_in(request.association).is_some() {
-        Side::Association
-    } else {
-        Side::City
-    }
-}
-
 /// The request, if the caller may read its association's thread (anyone else is told it
 /// does not exist).
 fn conversing(
@@ -94,11 +85,7 @@ fn conversing(
     id: RequestId,
     lock: bool,
 ) -> StoreResult<StoredRequest> {
-    let request = if lock {
-        requests::get_locked(conn, id)?
-    } else {
-        requests::get(conn, id)?
-    };
+    let request = requests::get_maybe_locked(conn, id, lock)?;
     let Some(request) = request else {
         return Err(DomainError::NotFound { what: "thread" }.into());
     };
@@ -117,7 +104,7 @@ pub fn read(
     let signed = load_signed(conn, subject)?;
     let request = conversing(conn, &signed, id, false)?;
     let notes = policy::decide(&signed.actor, converse(&request, Thread::Internal)).is_ok();
-    let side = side_of(&signed.actor, &request);
+    let side = Side::of(&signed.actor, request.association);
     let mut files = messages::attachments(conn, id)?;
     let marks = messages::read_marks(conn, id)?;
     let reader = match signed.actor {
@@ -147,13 +134,53 @@ pub fn read(
         })
         .collect();
     Ok(Conversation {
-        open: request.facts.state != simpa_domain::request::RequestState::Draft,
+        open: conversation::is_open(&request.facts),
         association: associations::name(conn, request.association)?,
         request,
         side,
         notes,
         messages,
     })
+}
+
+/// A request's threads as the caller reads them on its page: what is new to a person is
+/// marked read as they see it.
+pub fn open(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: RequestId,
+    now: DateTime<Utc>,
+) -> StoreResult<Conversation> {
+    let talk = read(conn, subject, id)?;
+    if let (Some(Subject::Person(reader)), Some(last)) = (subject, talk.messages.last())
+        && talk.unread() > 0
+    {
+        messages::mark_read(conn, id, reader, talk.side, last.event.seq, now)?;
+    }
+    Ok(talk)
+}
+
+/// The association's documents a member may attach to a message: the latest version of each
+/// kind that has a file, with its kind's label.
+pub fn attachable(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    association: AssociationId,
+) -> StoreResult<Vec<(String, DocumentVersion)>> {
+    let kinds = crate::documents::kinds(conn, subject)?;
+    let mut latest: Vec<(String, DocumentVersion)> = Vec::new();
+    // Newest first: the first of each kind is its latest.
+    for version in crate::documents::versions(conn, subject, association)? {
+        if version.file.is_none() || latest.iter().any(|(_, v)| v.kind_code == version.kind_code) {
+            continue;
+        }
+        let label = kinds
+            .iter()
+            .find(|k| k.code == version.kind_code)
+            .map_or_else(|| version.kind_code.clone(), |k| k.label.clone());
+        latest.push((label, version));
+    }
+    Ok(latest)
 }
 
 /// What a message event says.
@@ -191,7 +218,14 @@ pub fn mark_read(
         ])
         .into());
     }
-    messages::mark_read(conn, id, reader, side_of(&signed.actor, &request), seq, now)
+    messages::mark_read(
+        conn,
+        id,
+        reader,
+        Side::of(&signed.actor, request.association),
+        seq,
+        now,
+    )
 }
 
 /// What someone writes: in which thread, the text, the association's documents it carries
@@ -201,6 +235,19 @@ pub struct Written {
     pub text: String,
     pub documents: Vec<DocumentVersionId>,
     pub upload: Option<StoredFile>,
+}
+
+/// A stored file as a message carries it: uploaded with it, or a version of the association's
+/// documents.
+fn attachment_of(file: StoredFile, version: Option<DocumentVersionId>) -> Attachment {
+    Attachment {
+        id: AttachmentId::from_uuid(Uuid::now_v7()),
+        file_name: file.file_name,
+        media_type: file.media_type,
+        size_bytes: file.size_bytes,
+        sha256: file.sha256,
+        document_version: version,
+    }
 }
 
 /// The association's documents a message carries, each a version of its own with a file;
@@ -215,14 +262,7 @@ fn documents_carried(
     for (i, version) in versions.iter().enumerate() {
         let file = documents::version(conn, request.association, *version)?.and_then(|v| v.file);
         match file {
-            Some(file) => carried.push(Attachment {
-                id: AttachmentId::from_uuid(Uuid::now_v7()),
-                file_name: file.file_name,
-                media_type: file.media_type,
-                size_bytes: file.size_bytes,
-                sha256: file.sha256,
-                document_version: Some(*version),
-            }),
+            Some(file) => carried.push(attachment_of(file, Some(*version))),
             None => c.push(
                 Violation::new(
                     "document.unknown",
@@ -250,17 +290,10 @@ pub fn write(
     let signed = load_signed(conn, subject)?;
     let request = conversing(conn, &signed, id, true)?;
     policy::authorize(&signed.actor, converse(&request, written.thread))?;
-    let side = side_of(&signed.actor, &request);
+    let side = Side::of(&signed.actor, request.association);
     let mut c = Checks::default();
     let mut attachments = documents_carried(conn, &request, &written.documents, &mut c)?;
-    attachments.extend(written.upload.map(|file| Attachment {
-        id: AttachmentId::from_uuid(Uuid::now_v7()),
-        file_name: file.file_name,
-        media_type: file.media_type,
-        size_bytes: file.size_bytes,
-        sha256: file.sha256,
-        document_version: None,
-    }));
+    attachments.extend(written.upload.map(|file| attachment_of(file, None)));
     let outcome = match conversation::message(
         &request.facts,
         side,
@@ -301,7 +334,7 @@ pub fn write(
         },
     };
     notify::tell(conn, notifier, told, at)?;
-    notify::tell_of_message(conn, notifier, &life.request, &recorded.event, at)?;
+    notify::tell_of_message(conn, notifier, &life.request, &life.events, at)?;
     let Recorded { event, change } = recorded;
     // The feed is told last: its lock is held until the commit.
     instruction::publish(conn, change)?;
@@ -317,9 +350,9 @@ pub fn write(
 }
 
 /// Writes a message that came as an upload form (fields `text`, `thread`,
-/// `document_version_ids`, and maybe a `file`), for both front doors: whoever may not write is
-/// refused before the file is kept, then its bytes are moved into the store before the message
-/// refers to them.
+/// `document_version_ids`, and maybe a `file`), for both front doors: every malformed field
+/// is named at once, then the file's bytes are moved into the store before the message refers
+/// to them.
 pub async fn write_upload(
     runtime: &Runtime,
     store: Arc<BlobStore>,
@@ -347,15 +380,8 @@ pub async fn write_upload(
         return Err(StoreError::from(c.into_error()).into());
     }
     let thread = thread.unwrap_or(Thread::Association);
-    // Whoever may not write here is told so before anything is kept.
-    runtime
-        .read(move |conn| {
-            let signed = load_signed(conn, subject)?;
-            let request = conversing(conn, &signed, id, false)?;
-            policy::authorize(&signed.actor, converse(&request, thread))?;
-            Ok(())
-        })
-        .await?;
+    // Who may write at all was asked before the form was read (`may_write`); who may not
+    // write in this thread is refused by `write`, the file left for the store's collection.
     let upload = match form.file.take() {
         Some(uploaded) => Some(store_upload(store, uploaded).await?),
         None => None,

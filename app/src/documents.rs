@@ -152,8 +152,6 @@ pub fn review(
             notice: Notice::DocumentRejected,
             about: kind.clone(),
             request: None,
-            decision: false,
-            presidents: false,
             data: context! {
                 document => kind,
                 association => associations::name(conn, id)?,

@@ -314,21 +314,14 @@ pub fn record_payment(
         recorded_by,
     };
     grants::record_payment(conn, id, &new, &after, now.at)?;
-    let left = after.granted_cents - after.paid_cents;
-    let letter = Letter {
-        association: request.association,
-        notice: Notice::PaymentRecorded,
-        about: notify::about(&request),
-        request: Some(&request),
-        decision: false,
-        presidents: false,
-        data: context! {
-            amount => euros(new.cents),
-            paid_on => long_french_date(new.paid_on),
-            reference => new.reference,
-            left => (left > 0).then(|| euros(left)),
-        },
+    let left = after.unpaid_cents();
+    let data = context! {
+        amount => euros(new.cents),
+        paid_on => long_french_date(new.paid_on),
+        reference => new.reference,
+        left => (left > 0).then(|| euros(left)),
     };
+    let letter = Letter::of_request(Notice::PaymentRecorded, &request, data);
     notify::tell_members(conn, notifier, letter, now.at)?;
     let signer = signed(conn, &actor)?;
     let telling = Telling::Everyone(notifier);
@@ -497,18 +490,11 @@ pub fn settle_repayment(
         )
         .into());
     }
-    let letter = Letter {
-        association: request.association,
-        notice: Notice::RepaymentSettled,
-        about: notify::about(&request),
-        request: Some(&request),
-        decision: false,
-        presidents: false,
-        data: context! {
-            amount => euros(ordered.cents),
-            settled_on => long_french_date(settled_on),
-        },
+    let data = context! {
+        amount => euros(ordered.cents),
+        settled_on => long_french_date(settled_on),
     };
+    let letter = Letter::of_request(Notice::RepaymentSettled, &request, data);
     notify::tell_members(conn, notifier, letter, now.at)?;
     // Every repayment settled: the file closes on them.
     let all = grants::repayments_of(conn, id)?;

@@ -30,11 +30,11 @@ use simpa_domain::policy::{Action, Subject};
 use simpa_domain::request::field_in_words;
 use simpa_persistence::documents::DocumentVersion;
 use simpa_persistence::instruction::Recorded;
-use simpa_persistence::members::Addressee;
+use simpa_persistence::members::{Addressee, MemberAddressee};
 use simpa_persistence::outbox::{self, Channel, Message, NewMessage};
 use simpa_persistence::{
     DbConnection, Keyset, Page, StoreError, StoreResult, accounts, associations, campaigns,
-    documents, history, members, reference, reminders, requests, webhooks,
+    documents, members, reference, reminders, requests, webhooks,
 };
 use std::collections::HashMap;
 
@@ -270,7 +270,7 @@ pub struct Notifier {
 }
 
 /// Whom of these members a notice reaches (a decision or not), by their choice.
-fn told(addressees: &[(Addressee, bool, bool)], decision: bool) -> Vec<Addressee> {
+fn told(addressees: &[MemberAddressee], decision: bool) -> Vec<Addressee> {
     addressees
         .iter()
         .filter(|(_, wants, presides)| member_is_told(*wants, *presides, decision))
@@ -565,8 +565,7 @@ fn queue_for_actions(
                     }
                     // Once told of their grant, presidents hear of the agreement to sign.
                     if let Some(cents) = to_sign {
-                        let presidents = members.iter().filter(|(_, _, presides)| *presides);
-                        for (to, ..) in presidents {
+                        for to in presidents(members) {
                             let data = context! {
                                 recipient => to.name.clone(),
                                 request => Value::from_serialize(line),
@@ -776,19 +775,37 @@ pub fn about(request: &StoredRequest) -> String {
     }
 }
 
-/// What is told to an association's members, about one of its requests or not.
+/// What is told to an association's members who want to hear of their requests, about one
+/// of its requests or not.
 pub struct Letter<'a> {
     pub association: AssociationId,
     pub notice: Notice,
     /// What follows the notice's label in the subject ("demande 2027_00001", a document).
     pub about: String,
     pub request: Option<&'a StoredRequest>,
-    /// A decision reaches presidents whatever they chose.
-    pub decision: bool,
-    /// Only for presidents (what only they do: signing the agreement).
-    pub presidents: bool,
     /// What the template says beyond its reader, the request and its link.
     pub data: Value,
+}
+
+impl<'a> Letter<'a> {
+    /// A letter about one of the association's requests.
+    pub fn of_request(notice: Notice, request: &'a StoredRequest, data: Value) -> Letter<'a> {
+        Letter {
+            association: request.association,
+            notice,
+            about: about(request),
+            request: Some(request),
+            data,
+        }
+    }
+}
+
+/// The presidents among an association's members.
+fn presidents(addressees: &[MemberAddressee]) -> impl Iterator<Item = &Addressee> {
+    addressees
+        .iter()
+        .filter(|(_, _, presides)| *presides)
+        .map(|(to, ..)| to)
 }
 
 /// Mails a letter to the association's members it reaches (see [`Letter`]); how many.
@@ -798,16 +815,7 @@ pub fn tell_members(
     letter: Letter<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
-    let addressees = members::addressees(conn, letter.association)?;
-    let to: Vec<Addressee> = if letter.presidents {
-        addressees
-            .into_iter()
-            .filter(|(_, _, presides)| *presides)
-            .map(|(to, ..)| to)
-            .collect()
-    } else {
-        told(&addressees, letter.decision)
-    };
+    let to = members_told(conn, letter.association, false)?;
     if to.is_empty() {
         return Ok(0);
     }
@@ -836,14 +844,18 @@ pub fn tell_members(
 /// `notification::told_of_message`): the association's members who want to hear of their
 /// requests, or the staff who hold the request as they chose (at once, in their daily digest,
 /// never). Messages that follow within minutes join the e-mail still waiting: each person
-/// receives one, with every message written since the first.
+/// receives one, with every message written since the first. `history`: the request's, the
+/// message its last event.
 pub fn tell_of_message(
     conn: &mut DbConnection,
     notifier: &Notifier,
     request: &StoredRequest,
-    message: &Event,
+    history: &[Event],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let Some(message) = history.last() else {
+        return Ok(());
+    };
     let Some(audience) = told_of_message(message.action, &request.facts) else {
         return Ok(());
     };
@@ -874,7 +886,6 @@ pub fn tell_of_message(
         return Ok(());
     }
     let line = request_line(conn, &notifier.link, request)?;
-    let history = history::events(conn, request.id)?;
     let grouped = chrono::Duration::minutes(GROUPED_WITHIN_MINUTES);
     for to in recipients {
         let prefix = format!("messages:{}:{}:", request.id, to.account);
@@ -1330,12 +1341,9 @@ fn remind_agreements(
                     .collect();
                 (to, notifier.accounts.staff_grant(first))
             } else {
-                let presidents = members::addressees(conn, agreement.association)?
-                    .into_iter()
-                    .filter(|(_, _, presides)| *presides)
-                    .map(|(to, ..)| to)
-                    .collect();
-                (presidents, notifier.accounts.agreement(first))
+                let members = members::addressees(conn, agreement.association)?;
+                let to = presidents(&members).cloned().collect();
+                (to, notifier.accounts.agreement(first))
             };
             let association = associations::name(conn, agreement.association)?;
             for to in to {
@@ -1448,7 +1456,7 @@ fn remind_late_steps(
         let data = context! {
             recipient => to.name.clone(),
             requests => Value::from_serialize(&lines),
-            more => false,
+            more => page.next.is_some(),
             link => notifier.accounts.late_requests(),
         };
         let subject = format!("{} ({})", Notice::LateSteps.label(), lines.len());

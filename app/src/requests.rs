@@ -48,11 +48,7 @@ fn readable_as(
     id: RequestId,
     lock: bool,
 ) -> StoreResult<StoredRequest> {
-    let request = if lock {
-        requests::get_locked(conn, id)?
-    } else {
-        requests::get(conn, id)?
-    };
+    let request = requests::get_maybe_locked(conn, id, lock)?;
     let access = request.as_ref().map_or_else(
         // A request that does not exist is refused like someone else's draft.
         || RequestAccess {

@@ -1164,13 +1164,13 @@ fn apply(
         } => {
             crate::money::check_whole_euros(voted_cents, true)
                 .map_err(|v| DomainError::invalid("voted_cents", v))?;
-            let more = match &above_requested {
-                Some(why) if voted_cents > facts.requested_cents => format!(
+            // The vote says why it grants more than asked (`deliberation::decide_vote`).
+            let more = above_requested.as_ref().map_or_else(String::new, |why| {
+                format!(
                     " Il accorde plus que les {} demandés : {why}",
                     crate::money::euros(facts.requested_cents)
-                ),
-                _ => String::new(),
-            };
+                )
+            });
             draft.public_message = Some(format!(
                 "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).{more}",
                 capitalised(&council.name()),

@@ -28,6 +28,32 @@ coded_enum! {
     }
 }
 
+impl Side {
+    /// The side a message is written to.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Association => Side::City,
+            Side::City => Side::Association,
+        }
+    }
+
+    /// The side `actor` speaks from about a request of `association`: a member of it speaks
+    /// for it (see `policy::parties`), anyone else for the city.
+    pub fn of(actor: &crate::policy::Actor, association: crate::ids::AssociationId) -> Side {
+        if crate::policy::parties(actor, association).contains(&crate::parties::Party::Applicant) {
+            Side::Association
+        } else {
+            Side::City
+        }
+    }
+}
+
+/// Whether a request's threads take messages: not while it is a draft, which the city does
+/// not see yet.
+pub fn is_open(facts: &RequestFacts) -> bool {
+    facts.state != RequestState::Draft
+}
+
 /// The longest message, in characters.
 pub const TEXT_LIMIT: usize = 4000;
 /// The most files one message carries.
@@ -83,7 +109,7 @@ pub fn message(
     text: &str,
     attachments: &[Attachment],
 ) -> Result<Outcome, DomainError> {
-    if facts.state == RequestState::Draft {
+    if !is_open(facts) {
         return Err(DomainError::conflict(
             "message.draft",
             None,

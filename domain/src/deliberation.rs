@@ -130,6 +130,8 @@ pub fn decide_vote(
         );
     }
     let mut seen = Vec::new();
+    // Why the council grants more than asked, checked, by request.
+    let mut reasons = Vec::new();
     for (i, a) in amendments.iter().enumerate() {
         if !lines.iter().any(|l| l.request == a.request) {
             errors.push(
@@ -164,7 +166,7 @@ pub fn decide_vote(
                 .as_deref()
                 .map(|r| crate::text::paragraphs(r, 1, 2000));
             match said {
-                Some(Ok(_)) => {}
+                Some(Ok(reason)) => reasons.push((a.request, reason)),
                 Some(Err(v)) => errors.push(v.at(format!("amendments[{i}].reason"))),
                 None => errors.push(
                     Violation::new(
@@ -192,10 +194,10 @@ pub fn decide_vote(
                 (VoteOutcome::AdoptedWithAmendments, Some(a)) => a.voted_cents,
                 _ => line.proposed_cents,
             };
-            let above_requested = amended
-                .filter(|a| a.voted_cents > line.requested_cents)
-                .and_then(|a| a.reason.as_deref())
-                .and_then(|r| crate::text::paragraphs(r, 1, 2000).ok());
+            let above_requested = reasons
+                .iter()
+                .find(|(request, _)| *request == line.request)
+                .map(|(_, reason)| reason.clone());
             let decision = if voted > 0 {
                 LineDecision::Granted {
                     voted_cents: voted,

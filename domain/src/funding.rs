@@ -336,6 +336,11 @@ impl GrantMoney {
         owed(self.payable_cents(), self.paid_cents)
     }
 
+    /// What of the grant is not paid yet, due now or later.
+    pub fn unpaid_cents(&self) -> i64 {
+        owed(self.granted_cents, self.paid_cents)
+    }
+
     /// What accepting the final report makes due: the installments waiting for it, unless a
     /// repayment was ordered.
     pub fn balance_cents(&self) -> i64 {

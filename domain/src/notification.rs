@@ -8,7 +8,7 @@ use crate::ids::{DirectionId, DistrictNumber};
 use crate::parties::Instructor;
 use crate::request::RequestState;
 use crate::roles::StaffRole;
-use crate::tracking::{Holder, whereabouts};
+use crate::tracking::{Holder, gatekeeper, whereabouts};
 
 coded_enum! {
     /// What a person is told by e-mail; each has its templates (text and HTML).
@@ -209,14 +209,6 @@ fn reviewers(facts: &RequestFacts) -> Vec<StaffTarget> {
         targets(gatekeeper(facts))
     } else {
         reviewers
-    }
-}
-
-/// Who lets the request in: the town hall running it on the local circuit, else the bureau.
-fn gatekeeper(facts: &RequestFacts) -> Holder {
-    match (facts.circuit, facts.local_district) {
-        (crate::campaign::CircuitKind::Local, Some(n)) => Holder::District(n),
-        _ => Holder::Bureau,
     }
 }
 

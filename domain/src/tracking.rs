@@ -198,12 +198,17 @@ fn town_hall(n: DistrictNumber) -> String {
     format!("la mairie du {} arrondissement", ordinal(n))
 }
 
-/// Who holds the request now, and what happens next, in a sentence for the association.
-pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
-    let gatekeeper = match (facts.circuit, facts.local_district) {
+/// Who lets the request in: the town hall running it on the local circuit, else the bureau.
+pub fn gatekeeper(facts: &RequestFacts) -> Holder {
+    match (facts.circuit, facts.local_district) {
         (CircuitKind::Local, Some(n)) => Holder::District(n),
         _ => Holder::Bureau,
-    };
+    }
+}
+
+/// Who holds the request now, and what happens next, in a sentence for the association.
+pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
+    let gatekeeper = gatekeeper(facts);
     let gatekeeper_name = match &gatekeeper {
         Holder::District(n) => town_hall(*n),
         _ => "le bureau des subventions".to_owned(),

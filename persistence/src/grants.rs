@@ -833,19 +833,27 @@ pub fn settle_repayment(
 /// (see `associations::applicant`).
 #[diesel::dsl::auto_type(no_type_alias)]
 pub(crate) fn overdue_reports_count(association: String, today: NaiveDate) -> _ {
+    let awaited: reports_awaited_before = reports_awaited_before(today);
+    awaited
+        .filter(grants::association_id.eq(association))
+        .count()
+}
+
+/// The grants (with their reports) whose final report is awaited and due before `day`: none
+/// filed, or changes asked; no repayment ordered (`final_report::is_overdue` once past).
+#[diesel::dsl::auto_type]
+fn reports_awaited_before(day: NaiveDate) -> _ {
     let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
     let none_claimed: i64 = 0;
     grants::table
         .left_join(final_reports::table)
-        .filter(grants::association_id.eq(association))
-        .filter(grants::final_report_due_on.lt(today))
+        .filter(grants::final_report_due_on.lt(day))
         .filter(grants::claimed_cents.eq(none_claimed))
         .filter(
             final_reports::status
                 .is_null()
                 .or(final_reports::status.eq(changes_asked)),
         )
-        .count()
 }
 
 pub fn overdue_reports(
@@ -905,17 +913,8 @@ pub fn reports_awaited(
     conn: &mut DbConnection,
     until: NaiveDate,
 ) -> StoreResult<Vec<(RequestId, AssociationId, NaiveDate)>> {
-    let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
-    let none_claimed: i64 = 0;
-    let rows: Vec<(String, String, NaiveDate)> = grants::table
-        .left_join(final_reports::table)
-        .filter(grants::final_report_due_on.le(until))
-        .filter(grants::claimed_cents.eq(none_claimed))
-        .filter(
-            final_reports::status
-                .is_null()
-                .or(final_reports::status.eq(changes_asked)),
-        )
+    let after_until = until.succ_opt().unwrap_or(until);
+    let rows: Vec<(String, String, NaiveDate)> = reports_awaited_before(after_until)
         .order((grants::final_report_due_on, grants::request_id))
         .select((
             grants::request_id,

@@ -143,20 +143,7 @@ pub fn enqueue(
     message: &NewMessage,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Uuid>> {
-    if let Some(key) = &message.dedupe_key {
-        let seen: bool = diesel::select(diesel::dsl::exists(
-            outbox::table.filter(outbox::dedupe_key.eq(key)),
-        ))
-        .get_result(conn)?;
-        if seen {
-            return Ok(None);
-        }
-    }
-    let id = Uuid::now_v7();
-    diesel::insert_into(outbox::table)
-        .values(new_row(id, message, now))
-        .execute(conn)?;
-    Ok(Some(id))
+    enqueue_at(conn, message, now, now)
 }
 
 /// Queues a message to be sent at `at`, not before (news that more news may join meanwhile,
@@ -167,13 +154,37 @@ pub fn enqueue_at(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Uuid>> {
-    let Some(id) = enqueue(conn, message, now)? else {
-        return Ok(None);
+    if let Some(key) = &message.dedupe_key {
+        let seen: bool = diesel::select(diesel::dsl::exists(
+            outbox::table.filter(outbox::dedupe_key.eq(key)),
+        ))
+        .get_result(conn)?;
+        if seen {
+            return Ok(None);
+        }
+    }
+    let id = Uuid::now_v7();
+    let row = NewRow {
+        available_at: naive(at),
+        ..new_row(id, message, now)
     };
-    diesel::update(outbox::table.find(id.to_string()))
-        .set(outbox::available_at.eq(naive(at)))
+    diesel::insert_into(outbox::table)
+        .values(row)
         .execute(conn)?;
     Ok(Some(id))
+}
+
+/// What still waits for its time at `now`: queued for later, never tried nor taken (what a
+/// worker claims is due).
+#[diesel::dsl::auto_type(no_type_alias)]
+fn still_waiting(now: NaiveDateTime) -> _ {
+    let pending: &'static str = MessageStatus::Pending.code();
+    let never: i32 = 0;
+    outbox::status
+        .eq(pending)
+        .and(outbox::attempts.eq(never))
+        .and(outbox::leased_until.is_null())
+        .and(outbox::available_at.gt(now))
 }
 
 /// The message still waiting for its time at `now` (queued for later, never taken) whose
@@ -184,10 +195,7 @@ pub fn waiting(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<(Uuid, String)>> {
     let row: Option<(String, Option<String>)> = outbox::table
-        .filter(outbox::status.eq(MessageStatus::Pending.code()))
-        .filter(outbox::attempts.eq(0))
-        .filter(outbox::leased_until.is_null())
-        .filter(outbox::available_at.gt(naive(now)))
+        .filter(still_waiting(naive(now)))
         // Keys are made of codes and ids: no character of theirs is a wildcard but `_`,
         // which matches itself too.
         .filter(outbox::dedupe_key.like(format!("{prefix}%")))
@@ -212,10 +220,7 @@ pub fn rewrite_waiting(
     let updated = diesel::update(
         outbox::table
             .find(id.to_string())
-            .filter(outbox::status.eq(MessageStatus::Pending.code()))
-            .filter(outbox::attempts.eq(0))
-            .filter(outbox::leased_until.is_null())
-            .filter(outbox::available_at.gt(naive(now))),
+            .filter(still_waiting(naive(now))),
     )
     .set((
         outbox::subject.eq(subject),

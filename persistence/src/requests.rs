@@ -378,6 +378,19 @@ pub fn get(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredR
     from_row(row, instructors).map(Some)
 }
 
+/// The request, locked (see [`get_locked`]) when the caller is about to change it.
+pub fn get_maybe_locked(
+    conn: &mut DbConnection,
+    id: RequestId,
+    lock: bool,
+) -> StoreResult<Option<StoredRequest>> {
+    if lock {
+        get_locked(conn, id)
+    } else {
+        get(conn, id)
+    }
+}
+
 /// The request, kept from changing until the transaction ends: actions on one request take
 /// turns. SQLite's writers already hold the database's write lock (see `Db::write`); on
 /// PostgreSQL the row is locked for update.
