@@ -104,12 +104,19 @@ async function send(page, button, act) {
     const [response] = await Promise.all([page.waitForNavigation(), act()]);
     return [response, 'browser', await firstOf(response)];
   }
-  const posted = (r) => r.request().method() === 'POST' && r.request().resourceType() === 'xhr';
-  const [response] = await Promise.all([page.waitForResponse(posted), act()]);
+  // The script's request is followed through its redirections (a form that answers "see
+  // the page" after it saved): the page it shows is the last answer.
+  const shownAnswer = (r) => {
+    if (r.request().resourceType() !== 'xhr' || (r.status() >= 300 && r.status() < 400)) return false;
+    let request = r.request();
+    while (request.redirectedFrom()) request = request.redirectedFrom();
+    return request.method() === 'POST';
+  };
+  const [response] = await Promise.all([page.waitForResponse(shownAnswer), act()]);
   await response.finished();
   await page.waitForFunction(() => document.readyState === 'complete'
     && !document.querySelector('.simpa-upload-progress'));
-  return [response, 'script', response.status()];
+  return [response, 'script', await firstOf(response)];
 }
 
 // The status that answered the form itself, before the redirections it led to.

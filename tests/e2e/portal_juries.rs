@@ -385,6 +385,7 @@ fn the_bureau_sets_up_a_call_s_jury_in_the_portal(backend: Backend) {
         ("min_score", "0"),
         ("last_request", "skip"),
         ("jurors_per_request", "1"),
+        ("closes_on", "2027-03-15"),
     ];
     let created = post(&bureau, app, &setup, &rules);
     assert_eq!(
@@ -398,9 +399,10 @@ fn the_bureau_sets_up_a_call_s_jury_in_the_portal(backend: Backend) {
         (
             made["criteria"].as_array().map(Vec::len),
             &made["last_request"],
-            &made["jurors_per_request"]
+            &made["jurors_per_request"],
+            &made["closes_on"]
         ),
-        (Some(2), &json!("skip"), &json!(1)),
+        (Some(2), &json!("skip"), &json!(1), &json!("2027-03-15")),
         "{made}"
     );
     // Changed from the version read; a stale version is refused.

@@ -78,6 +78,12 @@ fn a_treasurer_and_the_bureau_talk_about_a_request_in_a_browser(backend: Backend
     // The bureau sees it unread, reads it, answers, and leaves a note.
     let file = format!("/agents/demandes/{request}");
     step("connexion-bureau", sign_in("bureau@ville.test", &file));
+    // The history counts the message among its events, said apart from those it shows.
+    assert!(
+        page("connexion-bureau").contains("les 3 événements, dont un message, s'enchaînent"),
+        "{}",
+        page("connexion-bureau")
+    );
     assert!(
         page("connexion-bureau").contains("1 non lu"),
         "{}",

@@ -158,6 +158,25 @@ fn the_city_takes_a_request_from_its_submission_to_its_final_report_in_a_browser
         page("inscription")
     );
     let amended = format!("vote-{request}");
+    // More than the 20,000 € asked: the council says why, or nothing is voted.
+    let (_, status) = step(
+        "vote-au-dela",
+        app.url(&format!(
+            "{agenda}{}",
+            submit(&[
+                ("outcome-adopted_with_amendments", "oui"),
+                ("voted_on", &today),
+                (amended.as_str(), "25000")
+            ])
+        )),
+    );
+    assert_eq!(status, 422);
+    let refused = page("vote-au-dela");
+    assert!(
+        refused.contains("Le montant voté (25\u{202f}000 €) dépasse le montant demandé (20\u{202f}000 €) : dites pourquoi le conseil accorde davantage."),
+        "{refused}"
+    );
+    assert_eq!(state(&request), "scheduled");
     let (url, _) = step(
         "vote",
         app.url(&format!(

@@ -9,11 +9,10 @@ use crate::render::Page;
 use crate::session::Visitor;
 use crate::{Portal, csrf};
 use actix_multipart::Multipart;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, routes, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
-use simpa_app::conversation::{self, Conversation, Message};
-use simpa_app::documents;
+use simpa_app::conversation::{self, Message};
 use simpa_app::runtime::RunError;
 use simpa_domain::conversation::{Side, Thread};
 use simpa_domain::ids::{AttachmentId, RequestId};
@@ -24,17 +23,11 @@ use simpa_persistence::StoreError;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// A message as the page shows it.
+/// A message as the page shows it: who wrote it for which side, when, its files and, under
+/// the reader's own, whether the other side read it.
 fn message_shown(portal: &Portal, request: RequestId, reader: Side, m: &Message) -> Value {
-    let from = match m.side {
-        Side::Association => "l'association",
-        Side::City => "la Ville",
-    };
     let receipt = (m.side == reader && m.thread == Thread::Association).then(|| {
-        let other = match m.side {
-            Side::Association => "la Ville",
-            Side::City => "l'association",
-        };
+        let other = m.side.other().label();
         match m.read_by_other_side {
             Some(at) => format!("Lu par {other} le {}", city_moment(portal, at)),
             None => format!("Pas encore lu par {other}"),
@@ -43,7 +36,7 @@ fn message_shown(portal: &Portal, request: RequestId, reader: Side, m: &Message)
     context! {
         seq => m.event.seq,
         author => m.event.actor.name,
-        from => from,
+        from => m.side.label(),
         on => city_moment(portal, m.event.at),
         text => m.text,
         unread => m.unread,
@@ -56,67 +49,42 @@ fn message_shown(portal: &Portal, request: RequestId, reader: Side, m: &Message)
     }
 }
 
-/// What the page needs besides the conversation: the association's documents a member may
-/// attach (the latest of each kind with a file).
-struct Loaded {
-    talk: Conversation,
-    documents: Vec<Value>,
+/// The address of a request's messages for its readers of `side`: the agents' own pages for
+/// the city.
+fn thread_address(side: Side, id: RequestId) -> String {
+    match side {
+        Side::Association => format!("/demandes/{id}"),
+        Side::City => format!("/agents/demandes/{id}"),
+    }
 }
 
-/// Reads the conversation and marks it read by the visitor, in one transaction.
-async fn load(portal: &Portal, visitor: &Visitor, id: RequestId) -> Result<Loaded, RunError> {
-    let (subject, now) = (visitor.subject(), portal.runtime.now());
-    let timezone = portal.runtime.timezone;
-    portal
-        .runtime
-        .write(move |conn| {
-            let talk = conversation::read(conn, subject, id)?;
-            if let Some(last) = talk.messages.last()
-                && talk.unread() > 0
-                && let Some(simpa_domain::policy::Subject::Person(_)) = subject
-            {
-                conversation::mark_read(conn, subject, id, last.event.seq, now)?;
-            }
-            let documents = if talk.side == Side::Association && talk.open {
-                let mut latest: Vec<Value> = Vec::new();
-                let mut kinds: Vec<String> = Vec::new();
-                let labels = documents::kinds(conn, subject)?;
-                for version in documents::versions(conn, subject, talk.request.association)? {
-                    let Some(file) = &version.file else { continue };
-                    if kinds.contains(&version.kind_code) {
-                        continue;
-                    }
-                    kinds.push(version.kind_code.clone());
-                    let label = labels
-                        .iter()
-                        .find(|k| k.code == version.kind_code)
-                        .map_or(version.kind_code.clone(), |k| k.label.clone());
-                    latest.push(context! {
-                        id => version.facts.id.to_string(),
-                        label => label,
-                        file => file.file_name,
-                        filed_on => crate::answers::date_in(timezone, version.facts.filed_at),
-                    });
-                }
-                latest
-            } else {
-                vec![]
-            };
-            Ok(Loaded { talk, documents })
-        })
-        .await
-}
-
-/// The page, with what a form sent back (its thread, errors and text) or what was sent.
+/// The page (what is new to the visitor marked read), with what a form sent back (its
+/// thread, errors and text) or what was sent.
 async fn thread_page(
     portal: &Portal,
     req: &HttpRequest,
     visitor: &Visitor,
     id: RequestId,
-    staff: bool,
     more: Value,
 ) -> HttpResponse {
-    let Loaded { talk, documents } = match load(portal, visitor, id).await {
+    let (subject, now, timezone) = (
+        visitor.subject(),
+        portal.runtime.now(),
+        portal.runtime.timezone,
+    );
+    let loaded = portal
+        .runtime
+        .write(move |conn| {
+            let talk = conversation::open(conn, subject, id, now)?;
+            // What a member may attach: the association's documents.
+            let documents = match talk.side == Side::Association && talk.open {
+                true => conversation::attachable(conn, subject, talk.request.association)?,
+                false => vec![],
+            };
+            Ok((talk, documents))
+        })
+        .await;
+    let (talk, documents) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return unless_hidden(portal, error),
     };
@@ -125,14 +93,21 @@ async fn thread_page(
             .map(|m| message_shown(portal, id, talk.side, m))
             .collect::<Vec<_>>()
     };
-    let back = if staff {
-        format!("/agents/demandes/{id}")
-    } else {
-        format!("/demandes/{id}")
-    };
+    let documents: Vec<Value> = documents
+        .into_iter()
+        .filter_map(|(label, version)| {
+            let file = version.file?;
+            Some(context! {
+                id => version.facts.id.to_string(),
+                label => label,
+                file => file.file_name,
+                filed_on => crate::answers::date_in(timezone, version.facts.filed_at),
+            })
+        })
+        .collect();
     let data = context! {
         id => id.to_string(),
-        back => back,
+        back => thread_address(talk.side, id),
         title => talk.request.content.title,
         number => talk.request.number.map(|n| n.to_string()),
         association => talk.association,
@@ -149,23 +124,12 @@ async fn thread_page(
     crate::forms::form_page(portal, req, page)
 }
 
-/// A request's messages, as its association's members read them.
+/// A request's messages: as its association's members read them, and with the city's
+/// internal notes as the city's agents do (the agents' address is theirs to link to).
+#[routes]
 #[get("/demandes/{id}/messages")]
-pub async fn association_thread(
-    portal: web::Data<Portal>,
-    req: HttpRequest,
-    visitor: Visitor,
-    path: web::Path<Uuid>,
-    query: web::Query<SentQuery>,
-) -> HttpResponse {
-    let more = context! { sent => query.envoye.is_some() };
-    let id = RequestId::from_uuid(path.into_inner());
-    thread_page(&portal, &req, &visitor, id, false, more).await
-}
-
-/// A request's messages and internal notes, as the city's agents read them.
 #[get("/agents/demandes/{id}/messages")]
-pub async fn staff_thread(
+pub async fn messages_page(
     portal: web::Data<Portal>,
     req: HttpRequest,
     visitor: Visitor,
@@ -174,7 +138,7 @@ pub async fn staff_thread(
 ) -> HttpResponse {
     let more = context! { sent => query.envoye.is_some() };
     let id = RequestId::from_uuid(path.into_inner());
-    thread_page(&portal, &req, &visitor, id, true, more).await
+    thread_page(&portal, &req, &visitor, id, more).await
 }
 
 /// What the page's address says was just done.
@@ -209,7 +173,7 @@ pub async fn write(
     if let Err(error) = allowed {
         return unless_hidden(&portal, error);
     }
-    let fields = &["text", "thread", "depuis"];
+    let fields = &["text", "thread"];
     let (form, _slot) = match read_upload(
         &portal,
         &req,
@@ -226,22 +190,15 @@ pub async fn write(
         }
         Upload::Answered(answer) => return answer,
     };
-    let staff = form.text("depuis") == Some("agents");
     let thread = form.text("thread").map(str::to_owned);
     let typed = form.fields.clone();
     let store = blobs.clone().into_inner();
     match conversation::write_upload(&portal.runtime, store, subject, id, form).await {
-        Ok(message) => {
-            let page = if staff {
-                "/agents/demandes"
-            } else {
-                "/demandes"
-            };
-            see_other(&format!(
-                "{page}/{id}/messages?envoye=1#message-{}",
-                message.event.seq
-            ))
-        }
+        Ok(message) => see_other(&format!(
+            "{}/messages?envoye=1#message-{}",
+            thread_address(message.side, id),
+            message.event.seq
+        )),
         Err(RunError::Store(StoreError::Domain(DomainError::Invalid(errors)))) => {
             sent_back(&portal, &req, &visitor, id, thread, errors, Some(typed)).await
         }
@@ -281,12 +238,8 @@ async fn sent_back(
             ..e
         })
         .collect();
-    let staff = typed
-        .as_ref()
-        .and_then(|t| t.get("depuis"))
-        .is_some_and(|d| d == "agents");
     let more = context! { errors => crate::forms::errors_shown(&errors), typed, sent => false };
-    crate::forms::unprocessable(thread_page(portal, req, visitor, id, staff, more).await)
+    crate::forms::unprocessable(thread_page(portal, req, visitor, id, more).await)
 }
 
 /// A file a message carries, for whoever may read its thread; anyone else: not found.

@@ -287,7 +287,7 @@ pub(super) async fn request_page(
         opinions => if internal { opinions(&shown, &directions) } else { vec![] },
         history => history(portal, &shown, internal),
         unread => unread,
-        check => chain_in_words(&check),
+        check => chain_in_words(&check, messages_in(&shown, internal)),
         intact => check.intact && check.consistent,
         done => done,
         report => report.as_ref().map(|r| filed_shown(portal, r)),
@@ -443,14 +443,33 @@ fn history(portal: &Portal, shown: &Shown, internal: bool) -> Vec<Value> {
         .collect()
 }
 
+/// How many of the request's events the agent reads as messages.
+fn messages_in(shown: &Shown, internal: bool) -> usize {
+    shown
+        .file
+        .events
+        .iter()
+        .filter(|e| e.action.is_conversation())
+        .filter(|e| internal || e.visibility == Visibility::Public)
+        .count()
+}
+
 /// Whether the history's chain of hashes holds and leads to the request's state, in words.
-fn chain_in_words(check: &HistoryCheck) -> String {
+/// `messages`: how many of its events are messages, read under « Messages » rather than in
+/// the history shown.
+fn chain_in_words(check: &HistoryCheck, messages: usize) -> String {
     match (check.intact, check.consistent, check.broken_at_seq) {
-        (true, true, _) => match check.events {
-            Some(n) => format!(
+        (true, true, _) => match (check.events, messages) {
+            (Some(n), 0) => format!(
                 "Historique intègre : les {n} événements s'enchaînent et mènent à l'état de la demande."
             ),
-            None => "Historique intègre.".to_owned(),
+            (Some(n), 1) => format!(
+                "Historique intègre : les {n} événements, dont un message, s'enchaînent et mènent à l'état de la demande."
+            ),
+            (Some(n), m) => format!(
+                "Historique intègre : les {n} événements, dont {m} messages, s'enchaînent et mènent à l'état de la demande."
+            ),
+            (None, _) => "Historique intègre.".to_owned(),
         },
         (false, _, Some(seq)) => {
             format!("Historique altéré : la chaîne se rompt à l'événement {seq}.")
