@@ -188,6 +188,13 @@ impl DocumentKind {
         }
     }
 
+    /// Whether its absence leaves the profile incomplete: a kind required for every profile,
+    /// or one required on a condition (the auditor's report above 153,000 € of public
+    /// subsidies) — when the condition does not hold, the kind is not required and usable.
+    pub fn counts_for_profile(&self) -> bool {
+        self.required_for_profile || self.condition.is_some()
+    }
+
     /// Whether the kind is required at all for this association on `on`.
     pub fn is_required(&self, facts: &ConditionFacts, on: NaiveDate) -> bool {
         match self.condition {
@@ -460,7 +467,7 @@ fn latest<'a>(candidates: impl Iterator<Item = &'a VersionFacts>) -> Option<&'a 
     candidates.max_by_key(|v| (v.filed_at, v.id))
 }
 
-/// The profile status Paris shows: "à compléter" while a kind required for the profile is
+/// The profile status Paris shows: "à compléter" while a kind that counts for the profile is
 /// not usable, then "à actualiser" from the day 12 months after its last confirmation (dates
 /// in the city's time zone), else "à jour".
 pub fn profile_status(
@@ -470,7 +477,7 @@ pub fn profile_status(
 ) -> ProfileStatus {
     let incomplete = statuses
         .iter()
-        .any(|(kind, status)| kind.required_for_profile && !status.is_usable());
+        .any(|(kind, status)| kind.counts_for_profile() && !status.is_usable());
     if incomplete {
         ProfileStatus::ToComplete
     } else if on >= add_months(confirmed_on, PROFILE_CONFIRMATION_MONTHS) {
@@ -844,6 +851,26 @@ mod tests {
         assert_eq!(
             status(DocumentStatus::Missing, date(2026, 11, 23)),
             ProfileStatus::ToComplete
+        );
+        // The auditor's report counts once its condition holds (missing), not before.
+        let auditor = DocumentKind {
+            condition: Some(Condition::PublicCashSubsidiesOverAuditorThreshold),
+            ..kind(ValidityRule::FiscalYear)
+        };
+        let with_auditor = |s| {
+            profile_status(
+                &[(&statutes, DocumentStatus::Valid), (&auditor, s)],
+                confirmed,
+                date(2026, 11, 22),
+            )
+        };
+        assert_eq!(
+            with_auditor(DocumentStatus::Missing),
+            ProfileStatus::ToComplete
+        );
+        assert_eq!(
+            with_auditor(DocumentStatus::NotRequired),
+            ProfileStatus::UpToDate
         );
     }
 

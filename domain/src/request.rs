@@ -10,6 +10,7 @@ use crate::document::{
 use crate::ids::{DistrictNumber, DocumentVersionId, RequestId};
 
 use crate::text;
+use crate::wording;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use std::fmt;
@@ -339,14 +340,16 @@ pub fn parse_project_date(date: NaiveDate) -> Result<NaiveDate, Violation> {
     }
 }
 
-/// The kinds of documents a request in this campaign needs: those the campaign lists, and
-/// every attestation (the contrat d'engagement républicain is signed for every request,
-/// loi 2000-321 art. 10-1).
+/// The kinds of documents a request in this campaign needs: those the campaign lists, every
+/// attestation (the contrat d'engagement républicain is signed for every request, loi
+/// 2000-321 art. 10-1), and those required on a condition (the auditor's report, when it
+/// holds; otherwise the kind is not required and passes).
 pub fn required_kinds(campaign: &Campaign, kinds: &[DocumentKind]) -> Vec<String> {
     kinds
         .iter()
         .filter(|k| {
             k.rule == ValidityRule::Attestation
+                || k.condition.is_some()
                 || campaign.settings.required_documents.contains(&k.code)
         })
         .map(|k| k.code.clone())
@@ -432,16 +435,26 @@ pub fn submission_failures(
         ctx.today,
     ));
     if ctx.profile != ProfileStatus::UpToDate {
+        let to_do = match ctx.profile {
+            ProfileStatus::ToComplete => {
+                let lacking: Vec<String> = ctx
+                    .documents
+                    .iter()
+                    .filter(|(kind, status)| {
+                        kind.counts_for_profile() && !status.status.is_usable()
+                    })
+                    .map(|(kind, _)| format!("« {} »", kind.label))
+                    .collect();
+                format!("déposez {}.", wording::enumeration(&lacking))
+            }
+            _ => "relisez-le, puis confirmez qu'il est à jour.".to_owned(),
+        };
         errors.push(
             Violation::new(
                 "association.profile_not_up_to_date",
                 format!(
-                    "Le profil de l'association est « {} » : {}",
+                    "Le profil de l'association est « {} » : {to_do}",
                     ctx.profile.label().to_lowercase(),
-                    match ctx.profile {
-                        ProfileStatus::ToComplete => "déposez les statuts, la liste des dirigeants et le récépissé de déclaration en préfecture.",
-                        _ => "relisez-le, puis confirmez qu'il est à jour.",
-                    }
                 ),
             )
             .at("association.profile_status"),
@@ -536,6 +549,7 @@ pub(crate) mod tests {
     }
     use crate::budget::tests::balanced;
     use crate::campaign::{CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Sla};
+    use crate::document::Condition;
     use crate::ids::{CampaignId, DirectionId};
     use chrono::TimeZone;
     use uuid::Uuid;
@@ -718,16 +732,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn attestations_are_required_for_every_request() {
+    fn attestations_and_conditional_kinds_are_required_for_every_request() {
         let kinds = vec![
             kind("statuts", ValidityRule::Permanent),
             kind("budget_previsionnel", ValidityRule::FiscalYear),
             kind("rib", ValidityRule::Permanent),
             kind("cer", ValidityRule::Attestation),
+            DocumentKind {
+                condition: Some(Condition::PublicCashSubsidiesOverAuditorThreshold),
+                ..kind("rapport_commissaire_comptes", ValidityRule::FiscalYear)
+            },
         ];
         assert_eq!(
             required_kinds(&campaign(), &kinds),
-            ["statuts", "rib", "cer"]
+            ["statuts", "rib", "cer", "rapport_commissaire_comptes"],
+            "attestations and kinds required on a condition (they pass when it does not hold)"
         );
     }
 

@@ -12,6 +12,15 @@ pub fn capitalised(text: &str) -> String {
     })
 }
 
+/// "a", "a et b", "a, b et c": items named one after the other.
+pub fn enumeration(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} et {last}", init.join(", ")),
+    }
+}
+
 /// "1er", "11e": how districts are written.
 pub fn ordinal(district: DistrictNumber) -> String {
     if district.0 == 1 {

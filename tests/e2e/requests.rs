@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use simpa_domain::ids::RequestId;
 use simpa_tests::client::{association_body, rna, siret};
-use simpa_tests::documents::{file, file_everything, pdf};
+use simpa_tests::documents::{documents_path, file, file_everything, pdf};
 use simpa_tests::{Backend, Reply, TestApp, User, on_both_backends};
 
 /// The city's staff of these tests.
@@ -1707,7 +1707,92 @@ fn the_feed_numbers_changes_written_in_bulk_without_gap_nor_repeat(backend: Back
     );
 }
 
+/// Above 153,000 € of public cash subsidies in a year, the auditor's report is due: until it
+/// is filed the profile is "à compléter" and submission names it.
+fn an_auditors_report_due_leaves_the_profile_to_complete_and_refuses_submission(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (president, association) = ready_association(app, 1);
+    let request = id(&create_draft(app, &president, &campaign, &association));
+    let vault = || {
+        app.get(
+            &format!("{}/status", documents_path(&association)),
+            Some(&president.access),
+        )
+        .expect(200)
+        .clone()
+    };
+    let auditor = |vault: &Value| {
+        vault["kinds"]
+            .as_array()
+            .expect("kinds")
+            .iter()
+            .find(|k| k["kind"] == "rapport_commissaire_comptes")
+            .expect("the auditor's report")
+            .clone()
+    };
+    let year = auditor(&vault())["required_fiscal_year"]
+        .as_i64()
+        .expect("a fiscal year");
+    app.put(
+        &format!(
+            "/api/v1/associations/{}/public-funding/{year}",
+            id(&association)
+        ),
+        Some(&president.access),
+        None,
+        &json!({"cash_subsidies_cents": 15_300_001}),
+    )
+    .expect(204);
+    let due = vault();
+    assert_eq!(
+        (
+            auditor(&due)["status"].as_str(),
+            due["profile_status"].as_str()
+        ),
+        (Some("missing"), Some("a_completer"))
+    );
+
+    let refused = act(app, &president, &request, json!({"action": "submit"}));
+    refused.expect_problem(422, "request.not_submittable");
+    assert_eq!(
+        refused.field_errors(),
+        [
+            (
+                "association.profile_status",
+                "association.profile_not_up_to_date"
+            ),
+            ("documents.rapport_commissaire_comptes", "documents.missing"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
+    let profile = &refused.body["errors"][0]["detail"];
+    assert!(
+        profile.as_str().is_some_and(
+            |d| d.contains("« Rapport du commissaire aux comptes") && !d.contains("statuts")
+        ),
+        "the profile's error names what lacks, not what was filed: {profile}"
+    );
+
+    let year = year.to_string();
+    file(
+        app,
+        Some(&president),
+        &association,
+        &[
+            ("kind", "rapport_commissaire_comptes"),
+            ("fiscal_year", &year),
+        ],
+        Some(("cac.pdf", pdf("cac"))),
+    )
+    .expect(201);
+    assert_eq!(vault()["profile_status"], "a_jour");
+    act(app, &president, &request, json!({"action": "submit"})).expect(200);
+}
+
 on_both_backends!(
+    an_auditors_report_due_leaves_the_profile_to_complete_and_refuses_submission,
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
     the_feed_numbers_changes_written_in_bulk_without_gap_nor_repeat,
     a_draft_withdrawn_before_submission_stays_the_associations,
