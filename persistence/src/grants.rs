@@ -661,6 +661,7 @@ pub fn repayments_of(conn: &mut DbConnection, request: RequestId) -> StoreResult
 pub struct Listed {
     pub request: RequestId,
     pub number: Option<String>,
+    pub association: AssociationId,
     pub association_name: String,
     pub cents: i64,
     pub paid_cents: i64,
@@ -692,13 +693,23 @@ pub fn listed(
     if let Some(after) = after {
         query = query.filter(requests::number.gt(after.to_owned()));
     }
-    type Row = (String, Option<String>, String, i64, i64, NaiveDate, i32);
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        String,
+        i64,
+        i64,
+        NaiveDate,
+        i32,
+    );
     let rows: Vec<Row> = query
         .order(requests::number)
         .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .select((
             grants::request_id,
             requests::number,
+            grants::association_id,
             associations::name,
             grants::cents,
             grants::paid_cents,
@@ -711,10 +722,11 @@ pub fn listed(
         id: row.0.clone(),
     })
     .try_map(
-        |(request, number, association_name, cents, paid_cents, voted_on, year)| {
+        |(request, number, association, association_name, cents, paid_cents, voted_on, year)| {
             Ok(Listed {
                 request: parse("grants.request_id", &request)?,
                 number,
+                association: parse("grants.association_id", &association)?,
                 association_name,
                 cents,
                 paid_cents,

@@ -992,6 +992,7 @@ fn rows(w: &World) -> Vec<Row> {
             .json(json!({"settled_on": today}))
             .allow(&[Admin, Finance]),
         Row::new("GET", "/api/v1/payments/due", p("/api/v1/payments/due".into())).allow(&[Admin, Bureau, Finance]),
+        Row::new("GET", "/api/v1/grants", p("/api/v1/grants".into())).allow(&[Admin, Bureau, Finance]),
         Row::new("GET", "/api/v1/requests/{request_id}/final-report", format!("/api/v1/requests/{g}/final-report"))
             .allow(&grant_readers)
             .hide("grant.not_found", &grant_others),

@@ -279,6 +279,70 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     pay(&finance, &big, 100_000, notified_on, "MDT-3")
         .expect_problem(409, "payment.agreement_unsigned");
 
+    // Finance finds it among the grants although nothing is due on it yet: the payments due
+    // do not list it, the grants do (with what is left to pay).
+    let due = app.get("/api/v1/payments/due", Some(&finance.access));
+    assert!(
+        !due.expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|d| d["request_id"] == json!(big)),
+        "nothing is due before the agreement is signed"
+    );
+    let listed = app.get(
+        "/api/v1/grants?unpaid=true&year=2027",
+        Some(&finance.access),
+    );
+    let listed: Vec<(Value, Value, Value, Value)> = listed.expect(200)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|g| {
+            (
+                g["request_id"].clone(),
+                g["association"]["name"].clone(),
+                g["granted_cents"].clone(),
+                g["paid_cents"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                json!(big),
+                json!("Association 1"),
+                json!(3_000_000),
+                json!(0)
+            ),
+            (
+                json!(small),
+                json!("Association 2"),
+                json!(400_000),
+                json!(150_000)
+            ),
+        ]
+    );
+    let page = app.get("/api/v1/grants?limit=1", Some(&bureau.access));
+    let page = page.expect(200).clone();
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    let cursor = page["next_cursor"].as_str().expect("a second page");
+    let next = app.get(
+        &format!("/api/v1/grants?limit=1&cursor={cursor}"),
+        Some(&bureau.access),
+    );
+    assert_eq!(next.expect(200)["items"][0]["request_id"], json!(small));
+    for outsider in [&city.dac, &president_big] {
+        app.get("/api/v1/grants", Some(&outsider.access))
+            .expect_problem(403, "access.forbidden");
+    }
+    assert_eq!(
+        app.get("/api/v1/grants?year=2026", Some(&finance.access))
+            .expect(200)["items"],
+        json!([])
+    );
+
     // Finance splits it: 20,000 € on notification, the 10,000 € balance after the final
     // report. A schedule that does not add up is refused.
     let schedule_path = format!("{}/schedule", grant_path(&big));

@@ -398,6 +398,70 @@ pub async fn payments_due(
     )
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct GrantsQuery {
+    /// Only the grants of this budget year.
+    pub year: Option<i32>,
+    /// Only the grants with money left to pay, whether due now or not (the agreement unsigned,
+    /// a later installment).
+    pub unpaid: Option<bool>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// A grant as listed: what was voted and what is paid.
+#[derive(Serialize, ToSchema)]
+pub struct ListedGrantView {
+    pub request_id: Uuid,
+    pub number: Option<String>,
+    pub association: AssociationRef,
+    pub granted_cents: i64,
+    pub paid_cents: i64,
+    pub voted_on: NaiveDate,
+    pub year: i32,
+}
+
+/// Every grant, by request number (finance and the bureau): to find one to split into
+/// installments before its agreement is signed, or to follow what is left to pay.
+#[utoipa::path(
+    tag = "grants",
+    security(("bearer" = [])),
+    params(GrantsQuery),
+    responses(
+        (status = 200, body = Page<ListedGrantView>),
+        (status = 403, response = responses::Forbidden),
+    )
+)]
+#[get("/grants")]
+pub async fn list_grants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<GrantsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let query = query.0;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let unpaid = query.unpaid.unwrap_or(false);
+    let page = state
+        .read(move |conn| app::list(conn, caller.0, query.year, unpaid, after.as_ref(), limit))
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(Page::from_stored(page, |g| ListedGrantView {
+            request_id: g.request.uuid(),
+            number: g.number,
+            association: AssociationRef {
+                id: g.association.uuid(),
+                name: g.association_name,
+            },
+            granted_cents: g.cents,
+            paid_cents: g.paid_cents,
+            voted_on: g.voted_on,
+            year: g.year,
+        })),
+    )
+}
+
 /// A repayment order: an amount, or the day of a breach of the contrat d'engagement
 /// républicain (the amount is then computed pro rata), and the reason.
 #[derive(Clone, Deserialize, ToSchema)]

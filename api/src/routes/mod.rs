@@ -129,6 +129,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(grants::set_schedule)
         .service(grants::record_payment)
         .service(grants::payments_due)
+        .service(grants::list_grants)
         .service(indicators::get_indicators)
         .service(grants::order_repayment)
         .service(grants::settle_repayment)
