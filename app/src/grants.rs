@@ -73,8 +73,10 @@ pub fn readable_grant(
     })
 }
 
-/// Closes the request once its grant is complete: paid in full, its report accepted;
-/// recorded for `parties`, told as `telling` says.
+/// Closes the request once its grant is complete (`GrantMoney::is_complete`: paid in full and
+/// its report accepted, or a repayment ordered and the report accepted or all paid claimed
+/// back) and every repayment ordered is settled; recorded for `parties`, told as `telling`
+/// says.
 #[tracing::instrument(name = "grants::close_when_complete", skip_all, fields(actor = signed.actor.kind(), request = %id))]
 pub fn close_when_complete(
     conn: &mut DbConnection,
@@ -85,8 +87,17 @@ pub fn close_when_complete(
     now: CityNow,
     telling: Telling<'_>,
 ) -> StoreResult<()> {
-    if money.is_complete() {
-        let command = Command::Close { repaid_cents: 0 };
+    if !money.is_complete() {
+        return Ok(());
+    }
+    let repayments = if money.repayment_ordered() {
+        grants::repayments_of(conn, id)?
+    } else {
+        Vec::new()
+    };
+    if repayments.iter().all(|r| r.settled_on.is_some()) {
+        let repaid_cents = simpa_domain::money::total(repayments.iter().map(|r| r.cents));
+        let command = Command::Close { repaid_cents };
         act_on(conn, signed, id, parties, command, now, telling)?;
     }
     Ok(())
@@ -462,7 +473,8 @@ pub fn order_repayment(
     readable_grant(conn, &actor, id, false)
 }
 
-/// Records that a repayment was settled (finance); once every repayment is, the file closes.
+/// Records that a repayment was settled (finance); once every repayment is, the file closes
+/// if all that was paid came back or the final report was accepted (`close_when_complete`).
 #[tracing::instrument(name = "grants::settle_repayment", skip_all, fields(actor = Subject::kind(subject), request = %id, repayment = %repayment))]
 pub fn settle_repayment(
     conn: &mut DbConnection,
@@ -475,7 +487,11 @@ pub fn settle_repayment(
 ) -> StoreResult<ReadableGrant> {
     let actor = require(conn, subject, Action::ManagePayments)?;
     // Read (and locked) as any grant: whoever may not read it is told it does not exist.
-    let request = readable_grant(conn, &actor, id, true)?.request;
+    let ReadableGrant {
+        grant,
+        agreement,
+        request,
+    } = readable_grant(conn, &actor, id, true)?;
     let ordered = grants::repayment(conn, repayment)?
         .filter(|r| r.request == id)
         .ok_or(DomainError::NotFound { what: "repayment" })?;
@@ -496,20 +512,8 @@ pub fn settle_repayment(
     };
     let letter = Letter::of_request(Notice::RepaymentSettled, &request, data);
     notify::tell_members(conn, notifier, letter, now.at)?;
-    // Every repayment settled: the file closes on them.
-    let all = grants::repayments_of(conn, id)?;
-    if all.iter().all(|r| r.settled_on.is_some()) {
-        let repaid_cents = simpa_domain::money::total(all.iter().map(|r| r.cents));
-        let command = Command::Close { repaid_cents };
-        act_on(
-            conn,
-            &signer,
-            id,
-            &[Party::Finance],
-            command,
-            now,
-            Telling::Everyone(notifier),
-        )?;
-    }
+    let money = grant.money(agreement_gate(agreement.as_ref(), now.timezone));
+    let telling = Telling::Everyone(notifier);
+    close_when_complete(conn, &signer, id, &[Party::Finance], &money, now, telling)?;
     readable_grant(conn, &actor, id, false)
 }

@@ -210,7 +210,7 @@ pub fn indicators_of(
         if final_report::is_overdue(
             grant.final_report_due_on,
             grant.report_status,
-            grant.repayment_ordered,
+            grant.repaid_in_full,
             today,
         ) {
             reports_overdue += 1;

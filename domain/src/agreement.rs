@@ -302,7 +302,7 @@ pub fn open_grants<Id: Copy + PartialEq>(
                     agreement: gate,
                     notified_on,
                     report_accepted_on: None,
-                    repayment_ordered: false,
+                    claimed_cents: 0,
                 },
                 final_report_due_on: final_report_due_on(financial_year_end(v.grant.year, None)),
             }

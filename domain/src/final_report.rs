@@ -20,16 +20,15 @@ coded_enum! {
 }
 
 /// Whether a grant's final report is overdue on `today`: due before it and neither filed nor
-/// accepted (one sent back for changes counts), unless a repayment was ordered instead.
+/// accepted (one sent back for changes counts), unless all that was paid is claimed back
+/// (`funding::repaid_in_full`).
 pub fn is_overdue(
     due_on: chrono::NaiveDate,
     status: Option<ReportStatus>,
-    repayment_ordered: bool,
+    repaid_in_full: bool,
     today: chrono::NaiveDate,
 ) -> bool {
-    due_on < today
-        && !repayment_ordered
-        && matches!(status, None | Some(ReportStatus::ChangesAsked))
+    due_on < today && !repaid_in_full && matches!(status, None | Some(ReportStatus::ChangesAsked))
 }
 
 /// A variance over this share of the planned amount (in basis points: 15 %) is explained in

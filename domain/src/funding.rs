@@ -221,9 +221,15 @@ pub struct GrantMoney {
     pub notified_on: NaiveDate,
     /// When its final report was accepted, which makes the balance due.
     pub report_accepted_on: Option<NaiveDate>,
-    /// A repayment was ordered: the project was not carried out as agreed, and nothing more
-    /// is paid.
-    pub repayment_ordered: bool,
+    /// What repayments claim back (0: none ordered). Once one is ordered, the project was not
+    /// carried out as agreed and nothing more is paid.
+    pub claimed_cents: i64,
+}
+
+/// Repayments claim back all the association was paid: it keeps nothing to account for, so
+/// its final report is no longer awaited.
+pub fn repaid_in_full(paid_cents: i64, claimed_cents: i64) -> bool {
+    claimed_cents > 0 && claimed_cents >= paid_cents
 }
 
 impl GrantMoney {
@@ -233,7 +239,7 @@ impl GrantMoney {
         if self.agreement == AgreementGate::Unsigned {
             return 0;
         }
-        if self.repayment_ordered {
+        if self.repayment_ordered() {
             return self.paid_cents;
         }
         total(
@@ -286,7 +292,7 @@ impl GrantMoney {
     /// beyond the grant (409 each, naming what is left).
     pub fn after_payment(&self, amount_cents: i64) -> Result<GrantMoney, DomainError> {
         check_cents(amount_cents, true).map_err(|v| DomainError::invalid("amount_cents", v))?;
-        if self.repayment_ordered {
+        if self.repayment_ordered() {
             return Err(DomainError::conflict(
                 "payment.repayment_ordered",
                 None,
@@ -344,7 +350,7 @@ impl GrantMoney {
     /// What accepting the final report makes due: the installments waiting for it, unless a
     /// repayment was ordered.
     pub fn balance_cents(&self) -> i64 {
-        if self.repayment_ordered {
+        if self.repayment_ordered() {
             return 0;
         }
         total(
@@ -383,11 +389,21 @@ impl GrantMoney {
         Ok(())
     }
 
-    /// Everything granted is paid and the final report accepted: the file closes.
+    /// A repayment was ordered: nothing more is paid.
+    pub fn repayment_ordered(&self) -> bool {
+        self.claimed_cents > 0
+    }
+
+    /// Whether the file closes (once every repayment ordered is settled): everything granted
+    /// paid and the final report accepted; or, a repayment ordered, the report accepted or all
+    /// that was paid claimed back. A partial repayment still waits for the report.
     pub fn is_complete(&self) -> bool {
-        !self.repayment_ordered
-            && self.report_accepted_on.is_some()
-            && self.paid_cents == self.granted_cents
+        let accepted = self.report_accepted_on.is_some();
+        if self.repayment_ordered() {
+            accepted || repaid_in_full(self.paid_cents, self.claimed_cents)
+        } else {
+            accepted && self.paid_cents == self.granted_cents
+        }
     }
 
     /// The schedule changes only before the first payment and before the agreement that
@@ -683,7 +699,7 @@ mod tests {
             agreement,
             notified_on: date(2027, 3, 10),
             report_accepted_on: None,
-            repayment_ordered: false,
+            claimed_cents: 0,
         }
     }
 
@@ -801,12 +817,25 @@ mod tests {
             "repayment.nothing_to_repay"
         );
         let mut m = money(AgreementGate::NotRequired);
-        m.repayment_ordered = true;
+        m.claimed_cents = 1_00;
         m.paid_cents = 10_000_00;
         assert_eq!(m.payable_cents(), 10_000_00);
         assert_eq!(m.due_on(), None);
         assert_eq!(conflict(m.after_payment(1_00)), "payment.repayment_ordered");
-        assert!(!m.is_complete());
+        assert!(
+            !m.is_complete(),
+            "a part claimed back: the report is still awaited"
+        );
+        m.report_accepted_on = Some(date(2028, 3, 1));
+        assert!(m.is_complete(), "the report accepted, the file closes");
+        m.report_accepted_on = None;
+        m.claimed_cents = 10_000_00;
+        assert!(
+            m.is_complete(),
+            "all that was paid came back: nothing to account for"
+        );
+        assert!(repaid_in_full(10_000_00, 10_000_00) && !repaid_in_full(10_000_00, 9_999_99));
+        assert!(!repaid_in_full(0, 0), "no repayment ordered");
     }
 
     #[test]
@@ -827,7 +856,7 @@ mod tests {
                 "payment.paid_on"
             );
         }
-        m.repayment_ordered = true;
+        m.claimed_cents = 1_00;
         assert_eq!(m.balance_cents(), 0);
     }
 

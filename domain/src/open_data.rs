@@ -190,7 +190,7 @@ pub fn payment_period(
     let (payable_from, days) = money.payment_window()?;
     let from = paid.map_or(payable_from, |(first, _)| first);
     let last_paid = paid.map(|(_, last)| last);
-    let settled = money.paid_cents >= money.granted_cents || money.repayment_ordered;
+    let settled = money.paid_cents >= money.granted_cents || money.repayment_ordered();
     let to = if let (true, Some(last)) = (settled, last_paid) {
         last
     } else {
@@ -662,7 +662,7 @@ mod tests {
             agreement: AgreementGate::NotRequired,
             notified_on: day("2026-03-10"),
             report_accepted_on: None,
-            repayment_ordered: false,
+            claimed_cents: 0,
         }
     }
 
@@ -775,7 +775,7 @@ mod tests {
 
         // A repayment ordered before any payment: the planned window, not a payment's day.
         let mut stopped = single.clone();
-        stopped.repayment_ordered = true;
+        stopped.claimed_cents = 1_00;
         assert_eq!(
             payment_period(&stopped, None, day("2027-06-30"))
                 .unwrap()

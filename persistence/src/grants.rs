@@ -58,7 +58,7 @@ impl Grant {
             agreement,
             notified_on: self.notified_on,
             report_accepted_on: self.report_accepted_on,
-            repayment_ordered: self.claimed_cents > 0,
+            claimed_cents: self.claimed_cents,
         }
     }
 }
@@ -811,7 +811,7 @@ pub fn order_repayment(
         .set(grants::claimed_cents.eq(grants::claimed_cents + order.cents))
         .execute(conn)?;
     let after = GrantMoney {
-        repayment_ordered: true,
+        claimed_cents: money.claimed_cents + order.cents,
         ..money.clone()
     };
     refresh(conn, grant.request, &after, now)?;
@@ -852,7 +852,8 @@ pub(crate) fn overdue_reports_count(association: String, today: NaiveDate) -> _ 
 }
 
 /// The grants (with their reports) whose final report is awaited and due before `day`: none
-/// filed, or changes asked; no repayment ordered (`final_report::is_overdue` once past).
+/// filed, or changes asked; not all that was paid claimed back (`funding::repaid_in_full`;
+/// `final_report::is_overdue` once past).
 #[diesel::dsl::auto_type]
 fn reports_awaited_before(day: NaiveDate) -> _ {
     let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
@@ -860,7 +861,11 @@ fn reports_awaited_before(day: NaiveDate) -> _ {
     grants::table
         .left_join(final_reports::table)
         .filter(grants::final_report_due_on.lt(day))
-        .filter(grants::claimed_cents.eq(none_claimed))
+        .filter(
+            grants::claimed_cents
+                .eq(none_claimed)
+                .or(grants::claimed_cents.lt(grants::paid_cents)),
+        )
         .filter(
             final_reports::status
                 .is_null()

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::campaign::Nature;
 use simpa_domain::final_report::ReportStatus;
+use simpa_domain::funding;
 use simpa_domain::indicators::Transition;
 use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
@@ -58,7 +59,7 @@ pub struct GrantFigures {
     pub first_paid_on: Option<NaiveDate>,
     pub final_report_due_on: NaiveDate,
     pub report_status: Option<ReportStatus>,
-    pub repayment_ordered: bool,
+    pub repaid_in_full: bool,
 }
 
 type RequestRow = (
@@ -212,7 +213,7 @@ pub fn figures(
                         first_paid_on: first_paid.get(&id).copied(),
                         final_report_due_on: report_due,
                         report_status,
-                        repayment_ordered: claimed > 0,
+                        repaid_in_full: funding::repaid_in_full(paid, claimed),
                     })
                 }
             };

@@ -204,7 +204,7 @@ pub fn grants_after(
                     agreement,
                     notified_on,
                     report_accepted_on: accepted,
-                    repayment_ordered: claimed > 0,
+                    claimed_cents: claimed,
                 },
             })
         })

@@ -938,14 +938,44 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         .expect_problem(403, "access.forbidden");
     app.post(&settle, Some(&finance.access), &settled)
         .expect(200);
+    app.post(&settle, Some(&finance.access), &settled)
+        .expect_problem(409, "repayment.settled");
+    // A part of what was paid came back: the association still accounts for the rest in its
+    // final report, overdue since 30 June; the file closes once the report is accepted.
+    let open = app.get(&path(&repaid), Some(&president_b.access));
+    assert_eq!(open.expect(200)["state"], "granted");
+    assert!(
+        !last_message(app, &president_b, &repaid).starts_with("Dossier clos"),
+        "not closed on a partial repayment"
+    );
+    let draft_b = id(&create_draft(app, &president_b, &strict, &association_b));
+    let blocked = act(app, &president_b, &draft_b, json!({"action": "submit"}));
+    blocked.expect_problem(422, "request.not_submittable");
+    assert!(
+        blocked.field_errors().contains(&(
+            "association.final_reports".to_owned(),
+            "eligibility.final_reports_overdue".to_owned()
+        )),
+        "the report is still overdue: {:?}",
+        blocked.field_errors()
+    );
+    let report_b = format!("{}/final-report", path(&repaid));
+    let mut partly = report.clone();
+    partly["budget"] = carried_out(1_000_000);
+    app.put(&report_b, Some(&president_b.access), None, &partly)
+        .expect(200);
+    app.post(
+        &format!("{report_b}/accept"),
+        Some(&city.dac.access),
+        &json!({}),
+    )
+    .expect(200);
     let closed = app.get(&path(&repaid), Some(&president_b.access));
     assert_eq!(closed.expect(200)["state"], "closed");
     assert!(
         last_message(app, &president_b, &repaid).contains(&euros(due_back)),
-        "closed on the repayment"
+        "closed on the report, with what was repaid"
     );
-    app.post(&settle, Some(&finance.access), &settled)
-        .expect_problem(409, "repayment.settled");
     let outbox = app.outbox_settled(&city.admin, std::time::Duration::from_secs(20));
     for subject in [
         "Votre compte rendu financier est à reprendre",

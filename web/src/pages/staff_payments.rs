@@ -278,7 +278,7 @@ pub struct SettledQuery {
 
 /// The repayments ordered and not yet settled, the oldest first; and for finance, beside each,
 /// the form that records the day it was settled (once every repayment of a grant is, its file
-/// closes).
+/// closes if all that was paid came back or its final report was accepted).
 #[get("/agents/reversements")]
 pub async fn repayments(
     portal: web::Data<Portal>,
