@@ -16,7 +16,7 @@ use crate::request_content::{LineInput, parse_budget};
 use chrono::{DateTime, NaiveDate, Utc};
 use simpa_domain::budget::Budget;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
-use simpa_domain::final_report::{self as rules, Filing, ReportStatus};
+use simpa_domain::final_report::{self as rules, Filing, Plan, ReportStatus};
 use simpa_domain::ids::{DocumentVersionId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Subject};
@@ -30,10 +30,11 @@ use uuid::Uuid;
 /// Attachments a report may name from the association's vault.
 pub const MAX_ATTACHMENTS: usize = 20;
 
-/// A final report with what is shown beside it: the budget planned, and when it was due.
+/// A final report with what is shown beside it: the budget planned and the amount voted, and
+/// when it was due.
 pub struct ReportFile {
     pub report: StoredReport,
-    pub planned: Budget,
+    pub plan: Plan,
     pub due_on: NaiveDate,
 }
 
@@ -44,7 +45,10 @@ fn current(conn: &mut DbConnection, actor: &Actor, id: RequestId) -> StoreResult
     })?;
     Ok(ReportFile {
         report,
-        planned: request.content.budget,
+        plan: Plan {
+            budget: request.content.budget,
+            voted_cents: grant.cents,
+        },
         due_on: grant.final_report_due_on,
     })
 }
@@ -126,9 +130,7 @@ pub fn file(
     notifier: &Notifier,
 ) -> StoreResult<ReportFile> {
     let (actor, parties, readable) = grant_at_turn(conn, subject, id, ActionKind::FileFinalReport)?;
-    let ReadableGrant {
-        grant: _, request, ..
-    } = readable;
+    let ReadableGrant { grant, request, .. } = readable;
     let filed = final_reports::get(conn, id)?;
     rules::check_filing(filed.as_ref().map(|r| r.status))?;
     let mut c = Checks::default();
@@ -155,8 +157,12 @@ pub fn file(
             );
         }
     }
+    let plan = Plan {
+        budget: request.content.budget.clone(),
+        voted_cents: grant.cents,
+    };
     let checked = rules::check(
-        &request.content.budget,
+        &plan,
         &request.content.indicators,
         Filing {
             budget: Budget { lines },

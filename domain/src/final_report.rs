@@ -8,6 +8,7 @@ use crate::budget::{Budget, Funder};
 use crate::coded_enum;
 use crate::request::Indicator;
 use crate::text;
+use crate::wording::percent;
 use crate::{Checks, DomainError, Violation};
 
 coded_enum! {
@@ -42,16 +43,39 @@ pub struct LineComparison {
     pub funder: Option<Funder>,
     pub label: String,
     pub planned_cents: i64,
+    /// For the city's own subsidy lines (74, the commune): their share of what the council
+    /// voted, which the line is judged against instead of what was asked.
+    pub voted_cents: Option<i64>,
     pub actual_cents: i64,
-    /// Actual over planned, in basis points (10,000 is 100 %); none when nothing was planned.
+    /// Actual over planned (over voted for the city's lines), in basis points (10,000 is
+    /// 100 %); none when nothing was planned.
     pub achieved_basis_points: Option<i64>,
     /// Over 15 % away from the plan (or not planned at all): the annex explains it.
     pub significant: bool,
 }
 
+impl LineComparison {
+    /// What the line is judged against: what the council voted for the city's lines, what was
+    /// planned for the others.
+    pub fn reference_cents(&self) -> i64 {
+        self.voted_cents.unwrap_or(self.planned_cents)
+    }
+}
+
+/// What a final report is compared with: the request's budget as planned, and what the
+/// council voted. The city's own subsidy differs from what was asked by the council's choice,
+/// which the association has nothing to explain about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub budget: Budget,
+    pub voted_cents: i64,
+}
+
 /// The lines of both budgets, matched by account, funder and label: the planned ones in their
-/// order, then those only carried out.
-pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
+/// order, then those only carried out. The city's subsidy lines are judged against what was
+/// voted, shared among them pro rata of what each asked (the remainder on the last).
+pub fn compare(plan: &Plan, actual: &Budget) -> Vec<LineComparison> {
+    let planned = &plan.budget;
     let key = |l: &crate::budget::BudgetLine| {
         (
             l.account.as_str().to_owned(),
@@ -73,6 +97,7 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
                     funder: l.funder,
                     label: l.label.clone(),
                     planned_cents: 0,
+                    voted_cents: None,
                     actual_cents: 0,
                     achieved_basis_points: None,
                     significant: false,
@@ -82,8 +107,13 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
         }
     };
     let mut planned_at = Vec::new();
+    let mut city = Vec::new();
     for l in &planned.lines {
-        planned_at.push((position(l), l.amount_cents));
+        let i = position(l);
+        planned_at.push((i, l.amount_cents));
+        if l.account.is_subsidy() && l.funder == Some(Funder::City) && !city.contains(&i) {
+            city.push(i);
+        }
     }
     let mut actual_at = Vec::new();
     for l in &actual.lines {
@@ -95,9 +125,10 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
     for (i, cents) in actual_at {
         lines[i].actual_cents = crate::money::total([lines[i].actual_cents, cents]);
     }
+    share_the_vote(&mut lines, &city, plan.voted_cents);
     for line in &mut lines {
         let (planned, actual) = (
-            i128::from(line.planned_cents),
+            i128::from(line.reference_cents()),
             i128::from(line.actual_cents),
         );
         // Rounded to the nearest hundredth of a percent (2,900 € for 3,000 €: 96.67 %).
@@ -114,6 +145,31 @@ pub fn compare(planned: &Budget, actual: &Budget) -> Vec<LineComparison> {
         };
     }
     lines
+}
+
+/// Gives each of the city's planned subsidy lines (at `city`) its share of `voted_cents`, pro
+/// rata of what it asked (the remainder of the division on the last, so that the shares add
+/// up).
+fn share_the_vote(lines: &mut [LineComparison], city: &[usize], voted_cents: i64) {
+    let city: Vec<usize> = city
+        .iter()
+        .copied()
+        .filter(|&i| lines[i].planned_cents > 0)
+        .collect();
+    let asked = i128::from(crate::money::total(
+        city.iter().map(|&i| lines[i].planned_cents),
+    ));
+    let Some((&last, others)) = city.split_last() else {
+        return;
+    };
+    let voted = i128::from(voted_cents);
+    let mut shared = 0_i128;
+    for &i in others {
+        let share = voted * i128::from(lines[i].planned_cents) / asked;
+        shared += share;
+        lines[i].voted_cents = Some(i64::try_from(share).unwrap_or(i64::MAX));
+    }
+    lines[last].voted_cents = Some(i64::try_from(voted - shared).unwrap_or(i64::MAX));
 }
 
 /// A planned indicator with what was achieved.
@@ -151,7 +207,7 @@ pub struct Filing<'a> {
 /// indicator given what it achieved; a summary; and the annex when a line is more than 15 %
 /// away from the plan. Every unmet rule is listed at once.
 pub fn check(
-    planned: &Budget,
+    plan: &Plan,
     indicators: &[Indicator],
     filing: Filing<'_>,
 ) -> Result<FinalReport, DomainError> {
@@ -208,12 +264,13 @@ pub fn check(
             ),
         }
     }
-    let variances: Vec<String> = compare(planned, &filing.budget)
+    let variances: Vec<String> = compare(plan, &filing.budget)
         .into_iter()
         .filter(|l| l.significant)
-        .map(|l| match l.achieved_basis_points {
-            Some(bp) => format!("{} {} ({} % du prévu)", l.account, l.label, bp / 100),
-            None => format!("{} {} (non prévue)", l.account, l.label),
+        .map(|l| match (l.achieved_basis_points, l.voted_cents) {
+            (Some(bp), None) => format!("{} {} ({} du prévu)", l.account, l.label, percent(bp)),
+            (Some(bp), Some(_)) => format!("{} {} ({} du voté)", l.account, l.label, percent(bp)),
+            (None, _) => format!("{} {} (non prévue)", l.account, l.label),
         })
         .collect();
     if !variances.is_empty() && annex.as_ref().is_some_and(Option::is_none) {
@@ -279,15 +336,19 @@ mod tests {
         BudgetLine::parse(0, account, funder, label, euros * 100).unwrap()
     }
 
-    fn planned() -> Budget {
-        Budget {
-            lines: vec![
-                line("60", None, "Achats", 6_000),
-                line("64", None, "Animateurs", 4_000),
-                line("70", None, "Participation des familles", 2_000),
-                line("74", Some(Funder::City), "Ville de Paris", 4_000),
-                line("74", Some(Funder::State), "DRAC", 4_000),
-            ],
+    /// 4,000 € asked of the city, and voted.
+    fn planned() -> Plan {
+        Plan {
+            budget: Budget {
+                lines: vec![
+                    line("60", None, "Achats", 6_000),
+                    line("64", None, "Animateurs", 4_000),
+                    line("70", None, "Participation des familles", 2_000),
+                    line("74", Some(Funder::City), "Ville de Paris", 4_000),
+                    line("74", Some(Funder::State), "DRAC", 4_000),
+                ],
+            },
+            voted_cents: 4_000_00,
         }
     }
 
@@ -456,5 +517,90 @@ mod tests {
         let animators = compared.iter().find(|l| l.account == "64").expect("64");
         assert_eq!(animators.achieved_basis_points, Some(85_00));
         assert!(!animators.significant);
+    }
+
+    #[test]
+    fn the_citys_lines_are_judged_against_what_the_council_voted() {
+        // 4,000 € asked, 3,000 € voted and received: nothing to explain on the 74 line.
+        let plan = Plan {
+            voted_cents: 3_000_00,
+            ..planned()
+        };
+        // The State gives 15 % more (no more than may go without a word); purchases balance.
+        let received = |city: i64| Budget {
+            lines: vec![
+                line("60", None, "Achats", 2_000 + city + 4_600 - 4_000),
+                line("64", None, "Animateurs", 4_000),
+                line("70", None, "Participation des familles", 2_000),
+                line("74", Some(Funder::City), "Ville de Paris", city),
+                line("74", Some(Funder::State), "DRAC", 4_600),
+            ],
+        };
+        static ACHIEVED: std::sync::LazyLock<Vec<(String, i64)>> =
+            std::sync::LazyLock::new(|| vec![("Jeunes accompagnés".to_owned(), 80)]);
+        let filed = |budget: Budget| {
+            check(
+                &plan,
+                &indicators(),
+                Filing {
+                    budget,
+                    achieved: &ACHIEVED,
+                    summary: "Ateliers tenus chaque mercredi.",
+                    beneficiaries_reached: None,
+                    annex: None,
+                },
+            )
+        };
+        let city = |actual: &Budget| {
+            compare(&plan, actual)
+                .into_iter()
+                .find(|l| l.funder == Some(Funder::City))
+                .expect("the city's line")
+        };
+        let as_voted = city(&received(3_000));
+        assert_eq!(
+            (
+                as_voted.planned_cents,
+                as_voted.voted_cents,
+                as_voted.achieved_basis_points,
+                as_voted.significant
+            ),
+            (4_000_00, Some(3_000_00), Some(100_00), false)
+        );
+        assert!(filed(received(3_000)).is_ok());
+        // 2,400 € received of the 3,000 € voted is 80 %: that is for the association to say.
+        let short = city(&received(2_400));
+        assert_eq!(
+            (short.achieved_basis_points, short.significant),
+            (Some(80_00), true)
+        );
+        let Err(DomainError::Invalid(errors)) = filed(received(2_400)) else {
+            panic!("the annex is required");
+        };
+        assert_eq!(errors[0].code, "final_report.annex_required");
+        assert!(
+            errors[0]
+                .message
+                .contains("74 Ville de Paris (80\u{a0}% du voté)"),
+            "{}",
+            errors[0].message
+        );
+        // Two lines of the city share the vote pro rata of what each asked.
+        let two = Plan {
+            budget: Budget {
+                lines: vec![
+                    line("60", None, "Achats", 12_000),
+                    line("74", Some(Funder::City), "Direction de la culture", 3_000),
+                    line("74", Some(Funder::City), "Direction de la jeunesse", 1_000),
+                    line("74", Some(Funder::State), "DRAC", 8_000),
+                ],
+            },
+            voted_cents: 2_000_01,
+        };
+        let shares: Vec<Option<i64>> = compare(&two, &two.budget)
+            .iter()
+            .map(|l| l.voted_cents)
+            .collect();
+        assert_eq!(shares, [None, Some(1_500_00), Some(500_01), None]);
     }
 }

@@ -59,6 +59,16 @@ pub fn long_french_date(date: NaiveDate) -> String {
     format!("{day} {} {}", MONTHS[date.month0() as usize], date.year())
 }
 
+/// "96,67 %", "150 %": basis points (hundredths of a percent) as a percentage.
+pub fn percent(basis_points: i64) -> String {
+    let (units, hundredths) = (basis_points / 100, (basis_points % 100).abs());
+    if hundredths == 0 {
+        format!("{units}\u{a0}%")
+    } else {
+        format!("{units},{hundredths:02}\u{a0}%")
+    }
+}
+
 /// "72,46/100".
 pub fn score_in_french(hundredths: i64) -> String {
     format!("{},{:02}/100", hundredths / 100, (hundredths % 100).abs())

@@ -1188,7 +1188,97 @@ fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
     );
 }
 
+/// The council voted 16,000 € of the 20,000 € asked: the final report's city line is judged
+/// against the 16,000 € voted, so receiving them asks the association for no explanation;
+/// receiving less than 85 % of them does.
+fn the_citys_own_line_is_judged_against_the_amount_voted(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "PROJETS", "central", None);
+    let (president, request) = submitted_asking(app, 1, &campaign, 2_000_000);
+    granted_today(&city, "2027 DAC 9", &[(&request, 1_600_000)]);
+    let report_path = format!("{}/final-report", path(&request));
+    // Every other line within 15 % of its plan (70 and the State's at the very edge).
+    let report = |commune: i64, purchases: i64| {
+        json!({
+            "budget": [
+                {"account": "60", "label": "Achats", "amount_cents": purchases},
+                {"account": "64", "label": "Rémunération des animateurs", "amount_cents": 400_000},
+                {"account": "70", "label": "Participation des familles", "amount_cents": 230_000},
+                {"account": "74", "funder": "commune", "label": "Ville de Paris", "amount_cents": commune},
+                {"account": "74", "funder": "etat", "label": "DRAC", "amount_cents": 460_000},
+                {"account": "864", "label": "Bénévolat", "amount_cents": 100_000},
+                {"account": "870", "label": "Bénévolat", "amount_cents": 100_000}
+            ],
+            "indicators": [{"name": "Jeunes accompagnés", "achieved": 80}],
+            "summary": "Ateliers d'écriture chaque mercredi au centre social."
+        })
+    };
+    // 12,000 € received of the 16,000 € voted is 75 %: that, the association explains.
+    let short = app.put(
+        &report_path,
+        Some(&president.access),
+        None,
+        &report(1_200_000, 1_490_000),
+    );
+    short.expect_problem(422, "validation.failed");
+    assert_eq!(
+        short.field_errors(),
+        [("annex".to_owned(), "final_report.annex_required".to_owned())]
+    );
+    let said = short.body["errors"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("75\u{a0}% du voté"), "{said}");
+
+    let filed = app.put(
+        &report_path,
+        Some(&president.access),
+        None,
+        &report(1_600_000, 1_890_000),
+    );
+    let filed = filed.expect(200).clone();
+    let commune = filed["lines"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["funder"] == "commune"))
+        .expect("the city's line")
+        .clone();
+    assert_eq!(
+        (
+            &commune["planned_cents"],
+            &commune["voted_cents"],
+            &commune["actual_cents"],
+            &commune["achieved_percent"],
+            &commune["significant_variance"]
+        ),
+        (
+            &json!(2_000_000),
+            &json!(1_600_000),
+            &json!(1_600_000),
+            &json!(100.0),
+            &json!(false)
+        )
+    );
+    let purchases = filed["lines"][0].clone();
+    assert_eq!(
+        (
+            &purchases["voted_cents"],
+            &purchases["significant_variance"]
+        ),
+        (&Value::Null, &json!(false))
+    );
+    // The association's page shows the amount voted beside the amount asked.
+    let browser = crate::portal_requests::browser_of(app, "president1@exemple.org");
+    let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}/compte-rendu")));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        crate::portal::shown(&page).contains(&format!("voté : {}", euros(1_600_000))),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    the_citys_own_line_is_judged_against_the_amount_voted,
     days_are_the_citys_when_a_moment_falls_near_midnight,
     grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_year,
     a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_what_is_due,

@@ -15,8 +15,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::final_reports::{self as app, ReportFile, ReportFiling};
-use simpa_domain::budget::Budget;
-use simpa_domain::final_report::compare;
+use simpa_domain::final_report::{Plan, compare};
 use simpa_domain::ids::RequestId;
 use simpa_persistence::final_reports::StoredReport;
 use utoipa::ToSchema;
@@ -29,8 +28,12 @@ pub struct ReportLineView {
     pub funder: Option<FunderCode>,
     pub label: String,
     pub planned_cents: i64,
+    /// For the city's own subsidy lines (74, the commune): their share of the amount the
+    /// council voted, which they are judged against instead of the amount asked.
+    pub voted_cents: Option<i64>,
     pub actual_cents: i64,
-    /// Actual over planned, in percent with two decimals (none when nothing was planned).
+    /// Actual over planned (over voted for the city's lines), in percent with two decimals
+    /// (none when nothing was planned).
     pub achieved_percent: Option<f64>,
     /// More than 15 % away from the plan: explained in the annex.
     pub significant_variance: bool,
@@ -73,19 +76,20 @@ pub struct FinalReportView {
     pub version: i64,
 }
 
-fn report_view(planned: &Budget, due_on: NaiveDate, stored: StoredReport) -> FinalReportView {
+fn report_view(plan: &Plan, due_on: NaiveDate, stored: StoredReport) -> FinalReportView {
     FinalReportView {
         request_id: stored.request.uuid(),
         status: ReportStatusCode(stored.status),
         status_label: stored.status.label(),
         due_on,
-        lines: compare(planned, &stored.report.budget)
+        lines: compare(plan, &stored.report.budget)
             .into_iter()
             .map(|l| ReportLineView {
                 account: l.account,
                 funder: l.funder.map(FunderCode),
                 label: l.label,
                 planned_cents: l.planned_cents,
+                voted_cents: l.voted_cents,
                 actual_cents: l.actual_cents,
                 achieved_percent: l.achieved_basis_points.map(|bp| bp as f64 / 100.0),
                 significant_variance: l.significant,
@@ -123,7 +127,7 @@ fn report_view(planned: &Budget, due_on: NaiveDate, stored: StoredReport) -> Fin
 
 /// What the caller reads of a final report.
 fn file_view(file: ReportFile) -> FinalReportView {
-    report_view(&file.planned, file.due_on, file.report)
+    report_view(&file.plan, file.due_on, file.report)
 }
 
 /// A granted request's final report, with each line planned, carried out and the share

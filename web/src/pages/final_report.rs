@@ -15,11 +15,13 @@ use minijinja::{Value, context};
 use simpa_app::final_reports::{self, ReportFile, ReportFiling};
 use simpa_app::request_content::LineInput;
 use simpa_app::runtime::RunError;
+use simpa_domain::budget::BudgetLine;
 use simpa_domain::circuit::ActionKind;
-use simpa_domain::final_report::{check_filing, compare};
+use simpa_domain::final_report::{LineComparison, Plan, check_filing, compare};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::request::RequestContent;
+use simpa_domain::wording::percent;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
@@ -28,13 +30,9 @@ use uuid::Uuid;
 fn typed_of(file: &ReportFile, content: &RequestContent) -> Typed {
     let report = &file.report.report;
     let mut typed = Typed::new();
-    let carried = compare(&file.planned, &report.budget);
+    let carried = compare(&file.plan, &report.budget);
     for (i, line) in content.budget.lines.iter().enumerate() {
-        if let Some(done) = carried.iter().find(|c| {
-            c.account == line.account.as_str()
-                && c.funder == line.funder
-                && c.label.to_lowercase() == line.label.to_lowercase()
-        }) {
+        if let Some(done) = compared_line(&carried, line) {
             typed.insert(format!("r{i}"), (done.actual_cents / 100).to_string());
         }
     }
@@ -86,6 +84,18 @@ fn filing_of(typed: &Typed, content: &RequestContent) -> Result<ReportFiling, Ve
         beneficiaries_reached,
         annex: Some(field(typed, "annex").to_owned()),
         attachments: vec![],
+    })
+}
+
+/// The comparison of a line of the request's budget.
+fn compared_line<'a>(
+    compared: &'a [LineComparison],
+    line: &BudgetLine,
+) -> Option<&'a LineComparison> {
+    compared.iter().find(|c| {
+        c.account == line.account.as_str()
+            && c.funder == line.funder
+            && c.label.to_lowercase() == line.label.to_lowercase()
     })
 }
 
@@ -142,6 +152,14 @@ async fn report_page(
         (None, Some(file)) => typed_of(file, content),
         (None, None) => Typed::new(),
     };
+    // What the council voted stands beside the city's lines: they are judged against it.
+    let voted = shown.grant.as_ref().map_or_else(Vec::new, |g| {
+        let plan = Plan {
+            budget: content.budget.clone(),
+            voted_cents: g.grant.cents,
+        };
+        compare(&plan, &plan.budget)
+    });
     let data = context! {
         id => id.to_string(),
         title => content.title,
@@ -153,6 +171,7 @@ async fn report_page(
             field => format!("r{i}"),
             label => format!("{} · {}", l.account.as_str(), l.label),
             planned => euros(l.amount_cents),
+            voted => compared_line(&voted, l).and_then(|c| c.voted_cents).map(euros),
         }).collect::<Vec<_>>(),
         indicators => content.indicators.iter().enumerate().map(|(i, ind)| context! {
             field => format!("achieved_{i}"),
@@ -183,11 +202,12 @@ pub(super) fn filed_shown(portal: &Portal, file: &ReportFile) -> Value {
         summary => report.summary,
         beneficiaries => report.beneficiaries_reached,
         annex => report.annex,
-        lines => compare(&file.planned, &stored.report.budget).iter().map(|l| context! {
+        lines => compare(&file.plan, &stored.report.budget).iter().map(|l| context! {
             label => format!("{} · {}", l.account, l.label),
             planned => euros(l.planned_cents),
+            voted => l.voted_cents.map(euros),
             actual => euros(l.actual_cents),
-            share => l.achieved_basis_points.map(|bp| format!("{} %", bp / 100)),
+            share => l.achieved_basis_points.map(percent),
             significant => l.significant,
         }).collect::<Vec<_>>(),
     }
