@@ -1196,7 +1196,7 @@ pub fn queue_reminders(
             let version = status.version.map(|v| v.to_string()).unwrap_or_default();
             let valid_until = status
                 .valid_until
-                .map(|d| d.format("%d/%m/%Y").to_string())
+                .map(simpa_domain::wording::long_french_date)
                 .unwrap_or_default();
             for to in &addressees {
                 let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone(), link => notifier.accounts.documents(id) };

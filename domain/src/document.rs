@@ -144,7 +144,8 @@ pub struct KindStatus {
     pub version: Option<DocumentVersionId>,
     /// The financial year required on that date, for yearly kinds.
     pub required_fiscal_year: Option<i32>,
-    /// The first day the version is no longer valid, when it has an end.
+    /// The last day the version is valid (inclusive, as a filed version's `valid_until`), when
+    /// it has an end.
     pub valid_until: Option<NaiveDate>,
 }
 
@@ -168,8 +169,13 @@ impl DocumentKind {
         })
     }
 
-    /// The first day a version is no longer valid; `None` while it is valid until replaced.
+    /// The last day a version is valid (inclusive); `None` while it is valid until replaced.
     pub fn valid_until(&self, version: &VersionFacts) -> Option<NaiveDate> {
+        self.first_day_out(version).and_then(|d| d.pred_opt())
+    }
+
+    /// The first day a version is no longer valid; `None` while it is valid until replaced.
+    fn first_day_out(&self, version: &VersionFacts) -> Option<NaiveDate> {
         match self.rule {
             ValidityRule::Permanent | ValidityRule::Attestation => None,
             // The version of year Y is required during calendar year Y − offset, shifted by
@@ -250,7 +256,7 @@ impl DocumentKind {
             };
         };
         let valid_until = self.valid_until(version);
-        let days_left = valid_until.map(|until| (until - on).num_days());
+        let days_left = self.first_day_out(version).map(|out| (out - on).num_days());
         let status = match (version.review, days_left) {
             (ReviewState::Rejected, _) => DocumentStatus::Rejected,
             (_, Some(days)) if days <= 0 => DocumentStatus::Expired,
@@ -554,7 +560,7 @@ pub fn expires_soon(status: &KindStatus, on: NaiveDate) -> bool {
         && status.status != DocumentStatus::NotRequired
         && status
             .valid_until
-            .is_some_and(|until| (1..=EXPIRING_WITHIN_DAYS).contains(&(until - on).num_days()))
+            .is_some_and(|last| (0..EXPIRING_WITHIN_DAYS).contains(&(last - on).num_days()))
 }
 
 /// Completeness for a campaign: of the kinds it requires, those missing, expired or rejected
@@ -666,7 +672,8 @@ mod tests {
             insurance
                 .status(std::slice::from_ref(&v), &NONE, date(2026, 12, 2))
                 .valid_until,
-            Some(date(2027, 1, 1))
+            Some(date(2026, 12, 31)),
+            "the last valid day, as filed"
         );
 
         let minutes = DocumentKind {
@@ -716,10 +723,10 @@ mod tests {
             status(std::slice::from_ref(&of_2025), date(2026, 11, 23)).status,
             DocumentStatus::Valid
         );
-        // In force until 1 July 2027; expiring from 1 June.
+        // In force through 30 June 2027; expiring from 1 June.
         assert_eq!(
             status(std::slice::from_ref(&of_2025), date(2026, 11, 23)).valid_until,
-            Some(date(2027, 7, 1))
+            Some(date(2027, 6, 30))
         );
         assert_eq!(
             status(std::slice::from_ref(&of_2025), date(2027, 5, 31)).status,

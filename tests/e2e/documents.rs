@@ -721,6 +721,16 @@ fn validity_follows_dates_years_and_the_auditor_threshold(backend: Backend) {
             "expired".into()
         )
     );
+    // The kind's status and the version say the same last valid day.
+    let insured = status(&app, &alice, &theatre, "2026-12-02");
+    let insured = insured["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .find(|k| k["kind"] == "attestation_assurance")
+        .expect("insurance")
+        .clone();
+    assert_eq!(insured["valid_until"], "2026-12-31");
 
     let accounts = file(
         &app,
@@ -744,7 +754,7 @@ fn validity_follows_dates_years_and_the_auditor_threshold(backend: Backend) {
             comptes["required_fiscal_year"].as_i64(),
             comptes["valid_until"].as_str()
         ),
-        (Some("valid"), Some(2025), Some("2027-07-01"))
+        (Some("valid"), Some(2025), Some("2027-06-30"))
     );
     assert_eq!(
         kind_status(

@@ -522,13 +522,10 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
         ]
     );
     let expiring = mail[before].body("text/plain");
-    let last_valid_day = (today + chrono::Days::new(21))
-        .format("%d/%m/%Y")
-        .to_string();
+    // The last valid day, as filed.
+    let last_valid_day = simpa_domain::wording::long_french_date(today + chrono::Days::new(20));
     assert!(
-        expiring.contains(&format!(
-            "ne sera plus valable à partir du {last_valid_day}"
-        )),
+        expiring.contains(&format!("est valable jusqu'au {last_valid_day}.")),
         "{expiring}"
     );
     // It leads to the association's documents, and says where to choose one's e-mails.

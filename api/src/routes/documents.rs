@@ -128,7 +128,7 @@ pub struct KindStatusView {
     /// The version in force (or, when out of date, the latest one).
     pub version_id: Option<Uuid>,
     pub required_fiscal_year: Option<i32>,
-    /// The first day the version is no longer valid.
+    /// The last day the version is valid (inclusive), as a filed version's `valid_until`.
     pub valid_until: Option<NaiveDate>,
 }
 

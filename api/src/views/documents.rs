@@ -38,6 +38,8 @@ pub struct DocumentVersionView {
     pub id: Uuid,
     pub kind: String,
     pub fiscal_year: Option<i32>,
+    /// The last day of validity written on the document (inclusive), for the kinds valid until
+    /// a date.
     pub valid_until: Option<NaiveDate>,
     pub event_date: Option<NaiveDate>,
     pub file: Option<FileView>,

@@ -36,11 +36,7 @@ use uuid::Uuid;
 
 /// What a kind's state asks of the association, in words.
 fn next_step(kind: &DocumentKind, status: &KindStatus, rejected_because: Option<&str>) -> String {
-    // `valid_until` is the first day it no longer holds: the last day it does is the one before.
-    let until = status
-        .valid_until
-        .and_then(|first_day_out| first_day_out.pred_opt())
-        .map(long_french_date);
+    let until = status.valid_until.map(long_french_date);
     let signed = kind.rule == ValidityRule::Attestation;
     match status.status {
         DocumentStatus::Missing if signed => {
