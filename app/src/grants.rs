@@ -25,6 +25,7 @@ use simpa_domain::money::euros;
 use simpa_domain::notification::Notice;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor, Subject};
+use simpa_domain::tracking::GrantStage;
 use simpa_domain::wording::long_french_date;
 use simpa_domain::{Checks, DomainError, text};
 use simpa_persistence::accounts::{Signed, load_actor};
@@ -33,7 +34,8 @@ use simpa_persistence::grants::{
 };
 use simpa_persistence::requests;
 use simpa_persistence::{
-    DbConnection, Keyset, Page, StoreError, StoreResult, agreements, deliberations, locks,
+    DbConnection, Keyset, Page, StoreError, StoreResult, agreements, deliberations, final_reports,
+    locks,
 };
 use uuid::Uuid;
 
@@ -218,6 +220,37 @@ pub fn followed(
         agreement: readable.agreement,
         deliberation,
     }))
+}
+
+/// Where the grant of a request already read stands (`GrantStage`); none before the vote.
+pub fn stage(
+    conn: &mut DbConnection,
+    id: RequestId,
+    timezone: Tz,
+) -> StoreResult<Option<GrantStage>> {
+    let Some(grant) = grants::get(conn, id)? else {
+        return Ok(None);
+    };
+    let agreement = match grant.agreement {
+        Some(a) => agreements::get(conn, a)?,
+        None => None,
+    };
+    let report = final_reports::get(conn, id)?.map(|r| r.status);
+    let repayments = grants::repayments_of(conn, id)?;
+    let unsettled = simpa_domain::money::total(
+        repayments
+            .iter()
+            .filter(|r| r.settled_on.is_none())
+            .map(|r| r.cents),
+    );
+    let money = grant.money(agreement_gate(agreement.as_ref(), timezone));
+    Ok(Some(GrantStage::of(
+        &money,
+        agreement.map(|a| a.status),
+        report,
+        unsettled,
+        grant.final_report_due_on,
+    )))
 }
 
 /// Replaces a grant's schedule of installments (finance), if the grant is still the version

@@ -9,6 +9,7 @@ use crate::instruction::{RequestFile, Telling, act, author, signed};
 use crate::notify::Notifier;
 use crate::request_content::ContentInput;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use simpa_domain::circuit::{ActionKind, Command, decide, possible_actions};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::transitions;
@@ -16,7 +17,7 @@ use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::{RequestContent, RequestState};
-use simpa_domain::tracking::{Holder, SlaClock, sla_clock, whereabouts};
+use simpa_domain::tracking::{Holder, SlaClock, sla_clock};
 use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
@@ -75,6 +76,8 @@ pub struct Shown {
     pub grant: Option<Followed>,
     /// Who holds it now, in words (the directions by their names); nobody once it is closed.
     pub holder: Option<String>,
+    /// What happens next, in a sentence for the association (`tracking::standing`).
+    pub next_step: String,
 }
 
 impl Shown {
@@ -89,6 +92,7 @@ pub fn show(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     id: RequestId,
+    timezone: Tz,
 ) -> StoreResult<Shown> {
     let (signed, request) = load_readable(conn, subject, id, false)?;
     let possible = possible_actions(
@@ -103,7 +107,7 @@ pub fn show(
     } else {
         None
     };
-    let (holder, _) = whereabouts(&request.facts);
+    let (holder, next_step) = crate::tracking::standing(conn, &request, timezone)?;
     // The directions' names are read only when directions hold it.
     let names = match &holder {
         Holder::Instructors(_) => simpa_persistence::reference::directions(conn)?,
@@ -124,6 +128,7 @@ pub fn show(
         possible,
         grant,
         holder,
+        next_step,
     })
 }
 

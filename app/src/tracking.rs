@@ -3,13 +3,30 @@
 
 use crate::access::require;
 use crate::requests::load_readable;
+use chrono_tz::Tz;
 use simpa_domain::history::{ChainCheck, Event, replay, verify_chain_to};
 use simpa_domain::ids::RequestId;
 use simpa_domain::life::StoredRequest;
 use simpa_domain::policy::{self, Action, Subject};
 use simpa_domain::request::{RequestNumber, RequestState};
+use simpa_domain::tracking::{Holder, grant_whereabouts, whereabouts};
 use simpa_persistence::history::Change;
 use simpa_persistence::{DbConnection, StoreResult, history, requests};
+
+/// Who holds a request already read now, and what happens next: once granted, from its
+/// grant's stage (the agreement, the payments, the final report, a repayment).
+pub fn standing(
+    conn: &mut DbConnection,
+    request: &StoredRequest,
+    timezone: Tz,
+) -> StoreResult<(Holder, String)> {
+    if request.facts.state == RequestState::Granted
+        && let Some(stage) = crate::grants::stage(conn, request.id, timezone)?
+    {
+        return Ok(grant_whereabouts(&request.facts, &stage));
+    }
+    Ok(whereabouts(&request.facts))
+}
 
 /// A change of the feed, and what the caller may know of the request as it is now: its
 /// number and state when they may read it, nothing otherwise.

@@ -8,7 +8,7 @@ use crate::ids::{DirectionId, DistrictNumber};
 use crate::parties::Instructor;
 use crate::request::RequestState;
 use crate::roles::StaffRole;
-use crate::tracking::{Holder, gatekeeper, whereabouts};
+use crate::tracking::{self, Holder, gatekeeper, whereabouts};
 
 coded_enum! {
     /// What a person is told by e-mail; each has its templates (text and HTML).
@@ -110,7 +110,8 @@ fn targets(holder: Holder) -> Vec<StaffTarget> {
                 Instructor::District(n) => StaffTarget::District(n),
             })
             .collect(),
-        Holder::Association | Holder::Nobody => vec![],
+        // Finance is told of payments by its own lists, not by new work.
+        Holder::Association | Holder::Finance | Holder::Nobody => vec![],
     }
 }
 
@@ -195,21 +196,9 @@ pub fn notices_for(
     notices
 }
 
-/// The staff who review a request's final report: its lead instructor, or its gatekeeper
-/// (the bureau, or the town hall running it) when none leads.
+/// The staff who review a request's final report (`tracking::reviewers`).
 fn reviewers(facts: &RequestFacts) -> Vec<StaffTarget> {
-    let lead: Vec<Instructor> = facts
-        .instructors
-        .iter()
-        .filter(|a| a.lead)
-        .map(|a| a.instructor)
-        .collect();
-    let reviewers = targets(Holder::Instructors(lead));
-    if reviewers.is_empty() {
-        targets(gatekeeper(facts))
-    } else {
-        reviewers
-    }
+    targets(tracking::reviewers(facts))
 }
 
 /// Who hears of a new message: the association's members of one from the city, and of one

@@ -2,13 +2,17 @@
 //! time it spent with the city against the campaign's deadlines, apart from the time it
 //! waited for the association (an incomplete request stops the city's clock).
 
+use crate::agreement::AgreementStatus;
 use crate::campaign::{CircuitKind, Sla};
 use crate::circuit::RequestFacts;
+use crate::final_report::ReportStatus;
+use crate::funding::{AgreementGate, GrantMoney, repaid_in_full};
 use crate::ids::{DirectionId, DistrictNumber};
+use crate::money::euros;
 use crate::parties::Instructor;
 use crate::request::RequestState;
-use crate::wording::{capitalised, ordinal};
-use chrono::{DateTime, Duration, Utc};
+use crate::wording::{capitalised, long_french_date, ordinal};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// A step of instruction with a deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +161,8 @@ pub fn sla_clock(
 pub enum Holder {
     Association,
     Bureau,
+    /// The city's finance department: a payment to make.
+    Finance,
     District(DistrictNumber),
     /// The instructors whose opinion is awaited.
     Instructors(Vec<Instructor>),
@@ -171,6 +177,7 @@ impl Holder {
         match self {
             Holder::Association => "L'association".into(),
             Holder::Bureau => "Bureau des subventions".into(),
+            Holder::Finance => "Service des finances".into(),
             Holder::District(n) => town_hall(*n),
             Holder::Instructors(awaited) => {
                 let district = awaited.iter().find_map(|i| match i {
@@ -206,7 +213,153 @@ pub fn gatekeeper(facts: &RequestFacts) -> Holder {
     }
 }
 
-/// Who holds the request now, and what happens next, in a sentence for the association.
+/// Who reviews a request's final report: its lead instructor, or its gatekeeper (the bureau,
+/// or the town hall running it) when none leads.
+pub fn reviewers(facts: &RequestFacts) -> Holder {
+    let lead: Vec<Instructor> = facts
+        .instructors
+        .iter()
+        .filter(|a| a.lead)
+        .map(|a| a.instructor)
+        .collect();
+    if lead.is_empty() {
+        gatekeeper(facts)
+    } else {
+        Holder::Instructors(lead)
+    }
+}
+
+/// Where a grant stands once voted, which decides what its request waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantStage {
+    /// A repayment is ordered and not settled yet.
+    RepaymentDue { cents: i64 },
+    /// The agreement waits for the association's president.
+    AgreementToSign,
+    /// Signed by the association, the agreement waits for the city's signature.
+    AgreementToCountersign,
+    /// Money is to be paid (owed now, or later without anything else awaited).
+    PaymentDue {
+        cents: i64,
+        due_on: Option<NaiveDate>,
+    },
+    /// The final report is awaited (or to be taken up again), with the balance its acceptance
+    /// makes payable.
+    ReportDue {
+        due_on: NaiveDate,
+        balance_cents: i64,
+    },
+    /// The final report is filed and under review.
+    ReportUnderReview,
+    /// Nothing is awaited any more: the file closes.
+    Complete,
+}
+
+impl GrantStage {
+    /// The stage of a grant from its money, its agreement's signatures, its final report,
+    /// what repayments still claim (`unsettled_cents`) and when its report is due.
+    pub fn of(
+        money: &GrantMoney,
+        agreement: Option<AgreementStatus>,
+        report: Option<ReportStatus>,
+        unsettled_cents: i64,
+        report_due_on: NaiveDate,
+    ) -> GrantStage {
+        if unsettled_cents > 0 {
+            return GrantStage::RepaymentDue {
+                cents: unsettled_cents,
+            };
+        }
+        if money.agreement == AgreementGate::Unsigned {
+            return match agreement {
+                Some(AgreementStatus::SignedByAssociation | AgreementStatus::Signed) => {
+                    GrantStage::AgreementToCountersign
+                }
+                _ => GrantStage::AgreementToSign,
+            };
+        }
+        if money.owed_cents() > 0 {
+            return GrantStage::PaymentDue {
+                cents: money.owed_cents(),
+                due_on: money.due_on(),
+            };
+        }
+        let all_claimed_back = repaid_in_full(money.paid_cents, money.claimed_cents);
+        match report {
+            _ if all_claimed_back => GrantStage::Complete,
+            None | Some(ReportStatus::ChangesAsked) => GrantStage::ReportDue {
+                due_on: report_due_on,
+                balance_cents: money.balance_cents(),
+            },
+            Some(ReportStatus::Filed) => GrantStage::ReportUnderReview,
+            Some(ReportStatus::Accepted) if money.repayment_ordered() => GrantStage::Complete,
+            Some(ReportStatus::Accepted) => match money.unpaid_cents() {
+                0 => GrantStage::Complete,
+                cents => GrantStage::PaymentDue {
+                    cents,
+                    due_on: money.due_on(),
+                },
+            },
+        }
+    }
+}
+
+/// Who holds a granted request, and what happens next, from its grant's stage.
+pub fn grant_whereabouts(facts: &RequestFacts, stage: &GrantStage) -> (Holder, String) {
+    match stage {
+        GrantStage::RepaymentDue { cents } => (
+            Holder::Association,
+            format!(
+                "Un reversement de {} est demandé : le service des finances enregistrera son règlement.",
+                euros(*cents)
+            ),
+        ),
+        GrantStage::AgreementToSign => (
+            Holder::Association,
+            "La convention attend la signature du président ou de la présidente de l'association ; le premier versement suivra la signature de la Ville.".into(),
+        ),
+        GrantStage::AgreementToCountersign => (
+            Holder::Bureau,
+            "La Ville signe à son tour la convention ; le premier versement suivra.".into(),
+        ),
+        GrantStage::PaymentDue { cents, due_on } => (
+            Holder::Finance,
+            match due_on {
+                Some(day) => format!(
+                    "Le service des finances verse {} (échéance le {}).",
+                    euros(*cents),
+                    long_french_date(*day)
+                ),
+                None => format!("Le service des finances versera {}.", euros(*cents)),
+            },
+        ),
+        GrantStage::ReportDue {
+            due_on,
+            balance_cents,
+        } => (
+            Holder::Association,
+            match balance_cents {
+                0 => format!(
+                    "Déposez le compte rendu financier de l'action avant le {}.",
+                    long_french_date(*due_on)
+                ),
+                balance => format!(
+                    "Déposez le compte rendu financier de l'action avant le {} : le solde de {} sera versé après son acceptation.",
+                    long_french_date(*due_on),
+                    euros(*balance)
+                ),
+            },
+        ),
+        GrantStage::ReportUnderReview => (
+            reviewers(facts),
+            "Le compte rendu financier est en cours d'examen.".into(),
+        ),
+        GrantStage::Complete => (Holder::Nobody, "Le dossier va être clos.".into()),
+    }
+}
+
+/// Who holds the request now, and what happens next, in a sentence for the association. A
+/// granted request is followed by its grant's stage (`grant_whereabouts`) where it is known.
 pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
     let gatekeeper = gatekeeper(facts);
     let gatekeeper_name = match &gatekeeper {
@@ -259,10 +412,7 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
         ),
         RequestState::Granted => (
             Holder::Bureau,
-            format!(
-                "La subvention est accordée : suivent la convention (au-delà de {}) et les versements.",
-                crate::money::euros(crate::funding::AGREEMENT_THRESHOLD_CENTS)
-            ),
+            "La subvention est accordée.".into(),
         ),
         RequestState::Rejected => (Holder::Nobody, "La demande a été refusée ; le motif figure dans l'historique.".into()),
         RequestState::Withdrawn => (Holder::Nobody, "La demande a été retirée.".into()),
@@ -300,7 +450,96 @@ mod tests {
     }
 
     use super::*;
+    use crate::funding::{Installment, InstallmentDue};
     use chrono::TimeZone;
+
+    #[test]
+    fn a_grant_waits_for_its_agreement_its_payments_its_report_then_nothing() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+        let due_on = day(12, 31);
+        // 30,000 €: 20,000 € on notification, the balance after the final report.
+        let money = GrantMoney {
+            granted_cents: 30_000_00,
+            paid_cents: 0,
+            installments: vec![
+                Installment {
+                    cents: 20_000_00,
+                    due: InstallmentDue::OnNotification,
+                },
+                Installment {
+                    cents: 10_000_00,
+                    due: InstallmentDue::AfterFinalReport,
+                },
+            ],
+            agreement: AgreementGate::Unsigned,
+            notified_on: day(3, 1),
+            report_accepted_on: None,
+            claimed_cents: 0,
+        };
+        let stage = |m: &GrantMoney, a, r, unsettled| GrantStage::of(m, a, r, unsettled, due_on);
+        assert_eq!(
+            stage(&money, Some(AgreementStatus::Drafted), None, 0),
+            GrantStage::AgreementToSign
+        );
+        assert_eq!(
+            stage(&money, Some(AgreementStatus::SignedByAssociation), None, 0),
+            GrantStage::AgreementToCountersign
+        );
+        let signed = GrantMoney {
+            agreement: AgreementGate::Signed {
+                on: day(4, 1),
+                payment_days: 30,
+            },
+            ..money.clone()
+        };
+        assert_eq!(
+            stage(&signed, Some(AgreementStatus::Signed), None, 0),
+            GrantStage::PaymentDue {
+                cents: 20_000_00,
+                due_on: Some(day(5, 1))
+            }
+        );
+        let advanced = GrantMoney {
+            paid_cents: 20_000_00,
+            ..signed.clone()
+        };
+        assert_eq!(
+            stage(&advanced, Some(AgreementStatus::Signed), None, 0),
+            GrantStage::ReportDue {
+                due_on,
+                balance_cents: 10_000_00
+            }
+        );
+        assert_eq!(
+            stage(&advanced, None, Some(ReportStatus::Filed), 0),
+            GrantStage::ReportUnderReview
+        );
+        let paid = GrantMoney {
+            paid_cents: 30_000_00,
+            report_accepted_on: Some(day(9, 1)),
+            ..signed
+        };
+        assert_eq!(
+            stage(&paid, None, Some(ReportStatus::Accepted), 0),
+            GrantStage::Complete
+        );
+        let claimed = GrantMoney {
+            claimed_cents: 5_000_00,
+            ..advanced
+        };
+        assert_eq!(
+            stage(&claimed, None, None, 5_000_00),
+            GrantStage::RepaymentDue { cents: 5_000_00 }
+        );
+        assert_eq!(
+            stage(&claimed, None, None, 0),
+            GrantStage::ReportDue {
+                due_on,
+                balance_cents: 0
+            },
+            "a part repaid, the rest is accounted for"
+        );
+    }
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()

@@ -837,6 +837,18 @@ pub fn settle_repayment(
         repayments::settled_at.eq(naive(now)),
     ))
     .execute(conn)?;
+    if updated == 1 {
+        // The grant's standing changed: views made from its version are out of date.
+        let request = repayments::table
+            .find(id.to_string())
+            .select(repayments::request_id);
+        diesel::update(grants::table.filter(grants::request_id.eq_any(request)))
+            .set((
+                grants::version.eq(grants::version + 1),
+                grants::updated_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+    }
     Ok(updated == 1)
 }
 

@@ -94,6 +94,19 @@ fn last_message(app: &TestApp, user: &User, request: &str) -> String {
         .to_owned()
 }
 
+/// Who holds the request (`holder.kind`) and what happens next, as `user` reads them.
+fn standing(app: &TestApp, user: &User, request: &str) -> (String, String) {
+    let read = app.get(&path(request), Some(&user.access));
+    let read = read.expect(200);
+    (
+        read["holder"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        read["next_step"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
 pub(crate) fn grant_path(request: &str) -> String {
     format!("{}/grant", path(request))
 }
@@ -195,6 +208,14 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     // The budget year 2027 ends on 31 December: the final report is due on 30 June 2028.
     assert_eq!(grant["final_report_due_on"], "2028-06-30");
 
+    // No agreement under the threshold: finance pays, nothing is said of an agreement.
+    let (holder, next) = standing(app, &president_small, &small);
+    assert_eq!(holder, "finance", "{next}");
+    assert!(
+        next.contains(&euros(400_000)) && !next.contains("convention"),
+        "{next}"
+    );
+
     // Who reads a grant: the association, the staff who read the request, finance.
     for reader in [&city.dac, bureau, &finance] {
         let read = app.get(&grant_path(&small), Some(&reader.access));
@@ -278,6 +299,9 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     );
     pay(&finance, &big, 100_000, notified_on, "MDT-3")
         .expect_problem(409, "payment.agreement_unsigned");
+    let (holder, next) = standing(app, &president_big, &big);
+    assert_eq!(holder, "association", "{next}");
+    assert!(next.contains("signature du président"), "{next}");
 
     // Finance finds it among the grants although nothing is due on it yet: the payments due
     // do not list it, the grants do (with what is left to pay).
@@ -560,6 +584,9 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
     assert!(signed["association_signature"]["name"].is_string());
     sign(&president_big, "sign").expect_problem(409, "agreement.already_signed");
     sign(&president_big, "countersign").expect_problem(403, "access.forbidden");
+    let (holder, next) = standing(app, &president_big, &big);
+    assert_eq!(holder, "bureau", "{next}");
+    assert!(next.contains("La Ville signe à son tour"), "{next}");
     app.put(
         &agreement_path,
         Some(&bureau.access),
@@ -604,9 +631,17 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         date(&grant["due_on"]),
         date(&grant["notified_on"]).max(today) + TimeDelta::days(45)
     );
+    assert_eq!(standing(app, &president_big, &big).0, "finance");
     pay(&finance, &big, 2_000_000, notified_on, "MDT-5").expect(201);
     let balance = pay(&finance, &big, 1, notified_on, "MDT-6");
     balance.expect_problem(409, "payment.not_due");
+    // The advance paid, the final report is awaited; its acceptance releases the balance.
+    let (holder, next) = standing(app, &president_big, &big);
+    assert_eq!(holder, "association", "{next}");
+    assert!(
+        next.contains("compte rendu financier") && next.contains(&euros(1_000_000)),
+        "{next}"
+    );
 
     // The worklist of payments due: the small grant still owes 2,500 €; overdue after 60
     // days, with the days late.
@@ -637,6 +672,13 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         .expect_problem(409, "payment.reference_taken");
     let due = app.get("/api/v1/payments/due?overdue=true", Some(&finance.access));
     assert_eq!(due.expect(200)["items"], json!([]));
+    // Paid in full: only the final report is awaited, no payment is spoken of.
+    let (holder, next) = standing(app, &city.dac, &small);
+    assert_eq!(holder, "association", "{next}");
+    assert!(
+        next.contains("compte rendu financier") && !next.contains("versé"),
+        "{next}"
+    );
 }
 
 fn grant_due(app: &TestApp, user: &User, request: &str) -> Value {
@@ -846,6 +888,12 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     );
     let refiled = app.put(&report_path, Some(&president.access), None, &report);
     assert_eq!(refiled.expect(200)["times_filed"], 2);
+    let (holder, next) = standing(app, &president, &reported);
+    assert_eq!(
+        holder, "instructors",
+        "the lead direction reviews it: {next}"
+    );
+    assert!(next.contains("en cours d'examen"), "{next}");
     let accepted = app.post(
         &format!("{report_path}/accept"),
         Some(&city.dac.access),
@@ -863,6 +911,9 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     let grant = grant.expect(200).clone();
     assert_eq!(grant["payable_cents"], 2_000_000);
     assert_eq!(grant["owed_cents"], 800_000);
+    let (holder, next) = standing(app, &president, &reported);
+    assert_eq!(holder, "finance", "{next}");
+    assert!(next.contains(&euros(800_000)), "{next}");
     assert!(
         last_message(app, &president, &reported).contains(&euros(800_000)),
         "the balance is announced"
@@ -922,6 +973,12 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
         "the association is told what to repay"
     );
     pay(&repaid, 100).expect_problem(409, "payment.repayment_ordered");
+    let (holder, next) = standing(app, &president_b, &repaid);
+    assert_eq!(holder, "association", "{next}");
+    assert!(
+        next.contains("reversement") && next.contains(&euros(due_back)),
+        "{next}"
+    );
     let settle = format!(
         "{repayments}/{}/settle",
         ordered["repayments"][0]["id"].as_str().expect("id")
@@ -944,6 +1001,12 @@ fn a_final_report_makes_the_balance_due_and_closes_the_file_and_a_repayment_sett
     // final report, overdue since 30 June; the file closes once the report is accepted.
     let open = app.get(&path(&repaid), Some(&president_b.access));
     assert_eq!(open.expect(200)["state"], "granted");
+    let (holder, next) = standing(app, &president_b, &repaid);
+    assert_eq!(holder, "association", "{next}");
+    assert!(
+        next.contains("compte rendu financier") && !next.contains("solde"),
+        "{next}"
+    );
     assert!(
         !last_message(app, &president_b, &repaid).starts_with("Dossier clos"),
         "not closed on a partial repayment"

@@ -804,7 +804,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     let page = page_of(&report);
     assert!(page.contains("Déposé, en cours d'examen"), "{page}");
     assert!(
-        page.contains("<span class=\"simpa-nowrap\">0 €</span> <span class=\"simpa-nowrap\">(0 %)</span> <strong>écart de plus de 15 %</strong>"),
+        page.contains("<span class=\"simpa-nowrap\">0 €</span> <span class=\"simpa-nowrap\">(0\u{a0}%)</span> <strong>écart de plus de 15 %</strong>"),
         "{page}"
     );
     assert!(!page.contains("Déposer le compte rendu</button>"), "{page}");

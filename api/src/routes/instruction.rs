@@ -172,7 +172,7 @@ pub async fn act_on_request(
             }
             let command = input.into_command(conn)?;
             let file = instruction::act_as_reader(conn, &signed, request, command, now, &notifier)?;
-            let view = file_view(conn, &signed.actor, file, now.at)?;
+            let view = file_view(conn, &signed.actor, file, now)?;
             // Answered with its ETag alone (not created: no Location).
             let headers = [("ETag", crate::etag::etag(view.version))];
             attempt.remember(conn, &signed.actor, 200, &headers, &view, now.at)?;

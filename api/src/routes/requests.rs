@@ -68,7 +68,7 @@ pub async fn create_request(
 ) -> Result<HttpResponse, Problem> {
     let attempt = Attempt::new(key, CREATE, &[&body.raw]);
     let (input, fields) = (body.first, body.second);
-    let now = state.now();
+    let now = state.city_now();
     let outcome: Result<RequestView, Replay> = state
         .write(move |conn| {
             let association = AssociationId::from_uuid(input.association_id);
@@ -83,10 +83,10 @@ pub async fn create_request(
                 association,
                 campaign,
                 fields.into(),
-                now,
+                now.at,
             )?;
             let view = request_view(conn, &actor, request, now)?;
-            attempt.remember(conn, &actor, 201, &view.headers(), &view, now)?;
+            attempt.remember(conn, &actor, 201, &view.headers(), &view, now.at)?;
             Ok(Ok(view))
         })
         .await?;
@@ -108,7 +108,8 @@ pub async fn get_request(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let id = RequestId::from_uuid(path.into_inner());
-    let now = state.now();
+    let city = state.city_now();
+    let now = city.at;
     // A person of the association reading its own request: one lookup while its view is kept.
     let own = match caller.0 {
         Some(Subject::Person(_)) => {
@@ -126,7 +127,7 @@ pub async fn get_request(
     let (version, body, fresh_until) = state
         .read(move |conn| {
             let (signed, request) = load_readable(conn, caller.0, id, false)?;
-            view_json(conn, &signed.actor, request, now)
+            view_json(conn, &signed.actor, request, city)
         })
         .await?;
     if let Some(key) = key {
@@ -193,8 +194,8 @@ pub async fn update_request(
                 &notifier,
             )?;
             match edited {
-                Edited::Unchanged(request) => request_view(conn, &signed.actor, *request, city.at),
-                Edited::Changed(file) => file_view(conn, &signed.actor, *file, city.at),
+                Edited::Unchanged(request) => request_view(conn, &signed.actor, *request, city),
+                Edited::Changed(file) => file_view(conn, &signed.actor, *file, city),
             }
         })
         .await?;

@@ -8,6 +8,7 @@ use crate::views::documents::{DocumentVersionView, FileView};
 use crate::views::request_fields::RequestFields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use simpa_app::clock::CityNow;
 use simpa_app::instruction::RequestFile;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{Visibility, possible_actions};
@@ -17,8 +18,8 @@ use simpa_domain::life::StoredRequest;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::Direction;
+use simpa_domain::tracking::Holder;
 use simpa_domain::tracking::SlaClock;
-use simpa_domain::tracking::{Holder, whereabouts};
 use simpa_persistence::StoreError;
 use simpa_persistence::{DbConnection, StoreResult, reference};
 use utoipa::ToSchema;
@@ -47,7 +48,8 @@ pub struct DirectionRef {
 /// Who the request waits for.
 #[derive(Serialize, ToSchema)]
 pub struct HolderView {
-    /// `association`, `bureau`, `district`, `instructors` or `nobody`.
+    /// `association`, `bureau`, `finance` (a payment to make), `district`, `instructors` or
+    /// `nobody`.
     pub kind: &'static str,
     pub label: String,
     pub district_number: Option<i32>,
@@ -238,6 +240,7 @@ fn holder_view(holder: Holder, directions: &[Direction]) -> HolderView {
     match holder {
         Holder::Association => view.kind = "association",
         Holder::Bureau => view.kind = "bureau",
+        Holder::Finance => view.kind = "finance",
         Holder::District(n) => {
             view.kind = "district";
             view.district_number = Some(n.0);
@@ -311,7 +314,7 @@ pub(crate) fn request_view(
     conn: &mut DbConnection,
     actor: &Actor,
     request: StoredRequest,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<RequestView> {
     let file = RequestFile::load(conn, request)?;
     file_view(conn, actor, file, now)
@@ -322,7 +325,7 @@ pub(crate) fn file_view(
     conn: &mut DbConnection,
     actor: &Actor,
     file: RequestFile,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<RequestView> {
     render(conn, actor, file, now).map(|(view, _)| view)
 }
@@ -331,8 +334,9 @@ fn render(
     conn: &mut DbConnection,
     actor: &Actor,
     file: RequestFile,
-    now: DateTime<Utc>,
+    city: CityNow,
 ) -> StoreResult<(RequestView, Option<DateTime<Utc>>)> {
+    let now = city.at;
     let clock = simpa_app::requests::clock(&file, now);
     let RequestFile {
         request,
@@ -355,7 +359,7 @@ fn render(
     } else {
         vec![]
     };
-    let (holder, next_step) = whereabouts(&request.facts);
+    let (holder, next_step) = simpa_app::tracking::standing(conn, &request, city.timezone)?;
     let instruction = internal.then(|| InstructionView {
         proposed_cents: request.facts.proposed_cents,
         instructors: request
@@ -431,7 +435,7 @@ fn render(
 
 /// The shape of the association's kept views: raise it when `RequestView` changes, and
 /// views kept by an earlier build are rendered again.
-pub(crate) const VIEW_FORMAT: &str = "2";
+pub(crate) const VIEW_FORMAT: &str = "3";
 
 /// A request's view as the caller may see it, as JSON: its version, its body, and until when
 /// its clock reads the same (what a kept copy of it is good for).
@@ -439,7 +443,7 @@ pub(crate) fn view_json(
     conn: &mut DbConnection,
     actor: &Actor,
     request: StoredRequest,
-    now: DateTime<Utc>,
+    now: CityNow,
 ) -> StoreResult<(i64, String, Option<DateTime<Utc>>)> {
     let file = RequestFile::load(conn, request)?;
     let (view, fresh_until) = render(conn, actor, file, now)?;

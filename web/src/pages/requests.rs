@@ -33,7 +33,7 @@ use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
 use simpa_domain::policy::Subject;
 use simpa_domain::request::{RequestContent, RequestState, field_in_words};
-use simpa_domain::tracking::{SlaClock, Step as ClockStep, whereabouts};
+use simpa_domain::tracking::{SlaClock, Step as ClockStep};
 use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::requests::RequestFilter;
@@ -176,7 +176,7 @@ pub(super) fn state_tag(state: RequestState) -> &'static str {
 /// whether something in it is missing.
 fn request_data(portal: &Portal, shown: &Shown, missing: &[FieldError]) -> Value {
     let request = shown.request();
-    let (_, next) = whereabouts(&request.facts);
+    let next = &shown.next_step;
     let editable = shown.possible.contains(&ActionKind::Edit);
     let steps: Vec<Value> = STEPS
         .iter()
@@ -334,7 +334,7 @@ fn show_with_missing(
     id: RequestId,
     now: CityNow,
 ) -> StoreResult<(Shown, Vec<FieldError>)> {
-    let shown = requests::show(conn, subject, id)?;
+    let shown = requests::show(conn, subject, id, now.timezone)?;
     let missing = if submittable(&shown) {
         what_is_missing(conn, &shown.signed, shown.request(), now)?
     } else {

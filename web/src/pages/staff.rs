@@ -26,7 +26,6 @@ use simpa_domain::money::euros;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Action};
 use simpa_domain::reference::Direction;
-use simpa_domain::tracking::whereabouts;
 use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
@@ -185,7 +184,7 @@ pub(super) async fn request_page(
         .runtime
         .read(move |conn| {
             require(conn, subject, Action::FollowRequests)?;
-            let shown = requests::show(conn, subject, id)?;
+            let shown = requests::show(conn, subject, id, timezone)?;
             let internal = policy::sees_internal(&shown.signed.actor, &shown.request().access());
             let check = check_history(shown.request(), &shown.file.events, internal);
             let directions = simpa_app::reference::directions(conn, subject)?;
@@ -231,7 +230,7 @@ pub(super) async fn request_page(
             Err(error) => return unless_hidden(portal, error),
         };
     let request = shown.request();
-    let (_, next) = whereabouts(&request.facts);
+    let next = &shown.next_step;
     // A final report is reviewed once filed, not before.
     let waits_for_review = report
         .as_ref()
