@@ -747,6 +747,8 @@ fn queue_webhooks(
             if !endpoint.wants(kind) {
                 continue;
             }
+            // A direction relieved of the request by this change is told so.
+            let audience = simpa_domain::feed::audience_of(endpoint.direction);
             let payload = serde_json::json!({
                 "id": event.id.to_string(),
                 "type": kind,
@@ -754,6 +756,7 @@ fn queue_webhooks(
                 "request_id": request.id.to_string(),
                 "number": request.number.map(|n| n.to_string()),
                 "state": request.facts.state.code(),
+                "in_scope": recorded.change.keeps(&audience),
                 "occurred_at": event.at.to_rfc3339(),
             });
             calls.push(NewMessage::webhook(

@@ -2,6 +2,7 @@
 //! directions that instruct it and, on the local circuit, its town hall.
 
 use crate::circuit::RequestFacts;
+use crate::ids::DirectionId;
 use crate::parties::Instructor;
 use crate::policy::RequestScope;
 
@@ -17,6 +18,11 @@ pub fn audiences(facts: &RequestFacts) -> Vec<String> {
     audiences.sort();
     audiences.dedup();
     audiences
+}
+
+/// The audience of a direction's systems (its webhooks), or of the whole city's without one.
+pub fn audience_of(direction: Option<DirectionId>) -> String {
+    direction.map_or_else(|| CITY.to_owned(), |d| Instructor::Direction(d).key())
 }
 
 /// The audiences a caller's scope follows.

@@ -82,6 +82,17 @@ pub struct Life {
     pub audiences: Vec<String>,
 }
 
+impl Life {
+    /// Who follows the request in the feed as it stands now (none before its submission).
+    pub fn followers(&self) -> Vec<String> {
+        if self.request.submitted_at.is_some() {
+            feed::audiences(&self.request.facts)
+        } else {
+            vec![]
+        }
+    }
+}
+
 /// A draft and the first event of its history; a person (a member of the association)
 /// starts it.
 pub fn draft(

@@ -142,22 +142,30 @@ pub fn moves_and_heads(
 /// commit in order, so a client resuming after number N never misses a change numbered below N.
 pub(crate) fn record_changes(
     conn: &mut DbConnection,
-    changes: &[(RequestId, &[String], DateTime<Utc>)],
+    changes: &[FeedChange<'_>],
 ) -> StoreResult<()> {
-    if changes.iter().all(|(_, audiences, _)| audiences.is_empty()) {
+    if changes.iter().all(|c| c.audiences.is_empty()) {
         return Ok(());
     }
-    use diesel::sql_types::{BigInt, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
     locks::lock_names(conn, &["request_changes"])?;
     // The changes numbered after the last one, a few hundred rows a statement (a change's
     // rows, one per audience, stay in one statement and share its number).
-    // A row: the change's place in its statement, the audience, the request, the time.
-    type Row<'a> = (i64, &'a str, String, NaiveDateTime);
+    // A row: the change's place in its statement, the audience, the request, the time, and
+    // whether the audience still follows the request after the change.
+    type Row<'a> = (i64, &'a str, String, NaiveDateTime, bool);
     let (mut batches, mut batch): (Vec<Vec<Row>>, Vec<Row>) = (vec![], vec![]);
-    for (request, audiences, at) in changes.iter().filter(|(_, a, _)| !a.is_empty()) {
+    for change in changes.iter().filter(|c| !c.audiences.is_empty()) {
         let offset = batch.last().map_or(1, |(o, ..)| o + 1);
-        for audience in *audiences {
-            batch.push((offset, audience, request.to_string(), naive(*at)));
+        for audience in change.audiences {
+            let kept = change.kept.contains(audience);
+            batch.push((
+                offset,
+                audience,
+                change.request.to_string(),
+                naive(change.at),
+                kept,
+            ));
         }
         if batch.len() >= 500 {
             batches.push(std::mem::take(&mut batch));
@@ -167,22 +175,32 @@ pub(crate) fn record_changes(
     for batch in batches.iter().filter(|b| !b.is_empty()) {
         execute_with_rows!(
             conn,
-            4,
+            5,
             batch,
             |values| format!(
-                "WITH v(o, audience, request_id, changed_at) AS (VALUES {values}) \
-                 INSERT INTO request_changes (seq, audience, request_id, changed_at) \
+                "WITH v(o, audience, request_id, changed_at, kept) AS (VALUES {values}) \
+                 INSERT INTO request_changes (seq, audience, request_id, changed_at, kept) \
                  SELECT (SELECT COALESCE(MAX(seq), 0) FROM request_changes) + v.o, \
-                 v.audience, v.request_id, v.changed_at FROM v"
+                 v.audience, v.request_id, v.changed_at, v.kept FROM v"
             ),
-            |query, (offset, audience, request, at)| query
+            |query, (offset, audience, request, at, kept)| query
                 .bind::<BigInt, _>(*offset)
                 .bind::<Text, _>(*audience)
                 .bind::<Text, _>(request.as_str())
                 .bind::<Timestamp, _>(*at)
+                .bind::<Bool, _>(*kept)
         )?;
     }
     Ok(())
+}
+
+/// A change for the feed: who sees it (`audiences`), and who still follows the request after
+/// it (`kept`: a direction relieved of it by a dispatch sees the change, and no more).
+pub(crate) struct FeedChange<'a> {
+    pub request: RequestId,
+    pub audiences: &'a [String],
+    pub kept: &'a [String],
+    pub at: DateTime<Utc>,
 }
 
 /// A change seen in the feed.
@@ -191,6 +209,8 @@ pub struct Change {
     pub seq: i64,
     pub request: RequestId,
     pub changed_at: DateTime<Utc>,
+    /// Whether the reader still followed the request after this change.
+    pub followed: bool,
 }
 
 /// The changes after `since` seen by any of `audiences`, in order.
@@ -212,12 +232,23 @@ pub fn changes(
         .order(request_changes::seq)
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .load(conn)?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(vec![]);
+    };
+    let followed: Vec<i64> = request_changes::table
+        .filter(request_changes::audience.eq_any(audiences))
+        .filter(request_changes::seq.between(first.0, last.0))
+        .filter(request_changes::kept.eq(true))
+        .select(request_changes::seq)
+        .distinct()
+        .load(conn)?;
     rows.into_iter()
         .map(|(seq, request, at)| {
             Ok(Change {
                 seq,
                 request: parse("request_changes.request_id", &request)?,
                 changed_at: utc(at),
+                followed: followed.contains(&seq),
             })
         })
         .collect()

@@ -9,7 +9,7 @@
 use crate::DbConnection;
 use crate::campaigns;
 use crate::error::StoreResult;
-use crate::history;
+use crate::history::{self, FeedChange};
 use crate::requests;
 use chrono::{DateTime, Utc};
 use simpa_domain::DomainError;
@@ -82,6 +82,7 @@ pub fn record_action(
         change: Change {
             request: request.id,
             audiences: life.audiences.clone(),
+            kept: life.followers(),
             at: event.at,
         },
         event,
@@ -133,6 +134,7 @@ pub fn record_many(
                 change: Change {
                     request: request.id,
                     audiences: life.audiences.clone(),
+                    kept: life.followers(),
                     at: event.at,
                 },
                 event,
@@ -154,6 +156,8 @@ pub fn record_many(
 pub struct Change {
     request: RequestId,
     audiences: Vec<String>,
+    /// Those of the audiences that still follow the request after the change.
+    kept: Vec<String>,
     at: DateTime<Utc>,
 }
 
@@ -161,6 +165,11 @@ impl Change {
     /// Who sees the change in the feed (`city`, `direction:<id>`, `district:<n>`).
     pub fn audiences(&self) -> &[String] {
         &self.audiences
+    }
+
+    /// Whether `audience` still follows the request after the change.
+    pub fn keeps(&self, audience: &str) -> bool {
+        self.kept.iter().any(|a| a == audience)
     }
 }
 
@@ -173,7 +182,12 @@ pub fn publish(conn: &mut DbConnection, change: Change) -> StoreResult<()> {
 pub fn publish_all(conn: &mut DbConnection, changes: Vec<Change>) -> StoreResult<()> {
     let rows: Vec<_> = changes
         .iter()
-        .map(|c| (c.request, c.audiences.as_slice(), c.at))
+        .map(|c| FeedChange {
+            request: c.request,
+            audiences: &c.audiences,
+            kept: &c.kept,
+            at: c.at,
+        })
         .collect();
     history::record_changes(conn, &rows)
 }
@@ -197,10 +211,17 @@ pub fn store_lives(conn: &mut DbConnection, lives: &[Life]) -> StoreResult<()> {
     requests::insert_snapshots(conn, &snapshots)?;
     let numbers: Vec<RequestNumber> = lives.iter().filter_map(|l| l.request.number).collect();
     requests::raise_counters(conn, &numbers)?;
+    let followers: Vec<Vec<String>> = lives.iter().map(Life::followers).collect();
     let mut changes: Vec<_> = lives
         .iter()
-        .map(|l| (l.request.id, l.audiences.as_slice(), l.request.updated_at))
+        .zip(&followers)
+        .map(|(l, kept)| FeedChange {
+            request: l.request.id,
+            audiences: &l.audiences,
+            kept,
+            at: l.request.updated_at,
+        })
         .collect();
-    changes.sort_by_key(|c| c.2);
+    changes.sort_by_key(|c| c.at);
     history::record_changes(conn, &changes)
 }

@@ -440,6 +440,7 @@ diesel::table! {
         audience -> Text,
         request_id -> Text,
         changed_at -> Timestamp,
+        kept -> Bool,
     }
 }
 

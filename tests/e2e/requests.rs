@@ -1378,10 +1378,20 @@ fn the_change_feed_sees_every_change_including_requests_leaving_a_scope(backend:
     let items = feed["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     assert_eq!(
-        items[0]["in_scope"], false,
-        "relieved of it, the DAC is told, but no more"
+        (&items[0]["in_scope"], &items[1]["in_scope"]),
+        (&json!(true), &json!(false)),
+        "its own opinion, then relieved of it: the DAC is told, but no more"
     );
     assert!(items[0].get("state").is_none() && items[1].get("number").is_none());
+    // Read again from the start, the request left the DAC's scope once: when it went to DJS.
+    let again = changes(app, &token, "0", 50);
+    let scopes: Vec<&Value> = again["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| &c["in_scope"])
+        .collect();
+    assert_eq!(scopes, [&json!(true), &json!(true), &json!(false)]);
     app.get(&path(&request), Some(&token))
         .expect_problem(404, "request.not_found");
 

@@ -584,7 +584,49 @@ fn webhooks_reach_no_internal_address_unless_its_host_is_allowed(backend: Backen
     );
 }
 
+/// A request dispatched to the DAC, then to the DJS alone: the DAC's system hears of both
+/// dispatches, the second one saying it no longer instructs the request; the DJS's hears of
+/// the second as its own.
+fn a_direction_relieved_of_a_request_is_told_so(backend: Backend) {
+    let city = City::start_with(backend, &FAST_OUTBOX);
+    let app = &city.app;
+    let (dac_rx, djs_rx) = (Receiver::start(), Receiver::start());
+    let dac = register(app, &city.dac, json!({"url": dac_rx.url("/")}));
+    register(app, &city.djs, json!({"url": djs_rx.url("/")}));
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, request) = submitted(app, 1, &campaign);
+    city.admit_and_dispatch(&request, "DAC", &[]);
+    act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "dispatch", "lead_direction_id": app.direction_id("DJS")}),
+    )
+    .expect(200);
+    app.outbox_settled(&city.admin, Duration::from_secs(10));
+
+    let told = |calls: &[Call]| -> Vec<(Value, Value)> {
+        calls
+            .iter()
+            .map(|c| (c.json()["type"].clone(), c.json()["in_scope"].clone()))
+            .collect()
+    };
+    let dac_calls = dac_rx.calls();
+    assert_eq!(
+        told(&dac_calls),
+        [
+            (json!("dispatch"), json!(true)),
+            (json!("dispatch"), json!(false))
+        ]
+    );
+    for call in &dac_calls {
+        assert_signed(call, dac["secret"].as_str().expect("secret"));
+    }
+    assert_eq!(told(&djs_rx.calls()), [(json!("dispatch"), json!(true))]);
+}
+
 on_both_backends!(
+    a_direction_relieved_of_a_request_is_told_so,
     webhooks_reach_no_internal_address_unless_its_host_is_allowed,
     directions_systems_are_told_of_their_requests_by_signed_calls,
     a_failing_receiver_is_retried_then_given_up_and_redelivered_on_demand,

@@ -56,8 +56,9 @@ pub struct ChangeView {
     pub seq: i64,
     pub request_id: Uuid,
     pub changed_at: DateTime<Utc>,
-    /// Whether the caller still sees the request (a direction relieved of it does not: it
-    /// gets the change, but no more of the request).
+    /// Whether the caller still followed the request after this change: a direction relieved
+    /// of it by a dispatch gets that change with `false`, and none after it. `number` and
+    /// `state` are the request's now, for whoever may still read it.
     pub in_scope: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -107,7 +108,7 @@ pub async fn changes(
                 seq: change.seq,
                 request_id: change.request.uuid(),
                 changed_at: change.changed_at,
-                in_scope: visible.is_some(),
+                in_scope: change.followed,
                 number: visible.and_then(|(number, _)| number.map(|n| n.to_string())),
                 state: visible.map(|(_, state)| RequestStateCode(state)),
             })

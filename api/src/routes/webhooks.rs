@@ -197,7 +197,8 @@ pub async fn remove_webhook(
 pub struct DeliveryView {
     #[serde(flatten)]
     pub message: OutboxMessageView,
-    /// The body POSTed (`id`, `type`, `request_id`, `number`, `state`, `occurred_at`).
+    /// The body POSTed (`id`, `type`, `seq`, `request_id`, `number`, `state`, `in_scope`,
+    /// `occurred_at`).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
 }
