@@ -89,7 +89,8 @@ pub struct CampaignInput {
     pub code: String,
     pub title: String,
     pub description: String,
-    pub owner_direction: DirectionId,
+    /// None for a local campaign, which its town hall runs.
+    pub owner_direction: Option<DirectionId>,
     /// For the local circuit: the district whose town hall runs it.
     pub district_number: Option<i32>,
     pub nature: Nature,
@@ -123,10 +124,12 @@ impl CampaignInput {
         let title = c.check("title", rules::parse_title(&self.title));
         let description = c.check("description", rules::parse_description(&self.description));
         let owner = self.owner_direction;
-        c.check(
-            "owner_direction_id",
-            check_assignable_direction(known.directions.iter().find(|d| d.id == owner)),
-        );
+        if let Some(owner) = owner {
+            c.check(
+                "owner_direction_id",
+                check_assignable_direction(known.directions.iter().find(|d| d.id == owner)),
+            );
+        }
         let district = match self.district_number {
             None => None,
             Some(n) => known
@@ -366,6 +369,23 @@ pub fn update(
     ensure_code_free(conn, &settings.code, Some(id))?;
     campaigns::update(conn, id, &settings, expected, now.at)?;
     load(conn, id)
+}
+
+/// Deletes a campaign in preparation, if it is still the version read (`expected`; `None`:
+/// whichever is stored): a code typed wrong is free again. A published campaign is closed
+/// instead (409 `campaign.not_draft`).
+#[tracing::instrument(name = "campaigns::discard", skip_all, fields(actor = Subject::kind(subject), campaign = %id))]
+pub fn discard(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: CampaignId,
+    expected: Option<i64>,
+) -> StoreResult<()> {
+    let current = managed(conn, subject, id, None)?;
+    let expected = expected.unwrap_or(current.version);
+    simpa_domain::association::check_version(current.version, expected)?;
+    current.check_discard()?;
+    campaigns::delete_draft(conn, id, expected)
 }
 
 /// Moves a campaign along: published (associations see it and may start requests in it),

@@ -21,7 +21,7 @@ use simpa_domain::request::RequestState;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::deliberations::{self, Commitment, Deliberation, NewDeliberation};
 use simpa_persistence::requests::RequestFilter;
-use simpa_persistence::{DbConnection, StoreResult, campaigns, requests};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, campaigns, requests};
 use uuid::Uuid;
 
 /// A deliberation as the bureau writes it, checked here.
@@ -33,6 +33,46 @@ pub struct NewDeliberationCommand {
     pub title: String,
 }
 
+impl NewDeliberationCommand {
+    /// Managing the deliberation of the council it names.
+    fn manage(&self) -> Action {
+        let district = (self.council == CouncilKind::District)
+            .then(|| self.district_number.map(DistrictNumber))
+            .flatten();
+        Action::ManageDeliberations { district }
+    }
+
+    /// Its reference, title and council, each checked (every fault named at once).
+    fn checked(&self) -> Result<(DeliberationReference, String, Council), DomainError> {
+        let mut c = Checks::default();
+        let reference = c.check("reference", DeliberationReference::parse(&self.reference));
+        let title = c.check("title", rules::parse_title(&self.title));
+        let council = Council::new(self.council, self.district_number.map(DistrictNumber))
+            .map_err(|e| c.push(e))
+            .ok();
+        match (reference, title, council) {
+            (Some(reference), Some(title), Some(council)) => Ok((reference, title, council)),
+            _ => Err(c.into_error()),
+        }
+    }
+}
+
+/// 409 `deliberation.reference_taken` when another deliberation bears `reference`.
+fn check_reference_free(
+    conn: &mut DbConnection,
+    reference: &DeliberationReference,
+) -> StoreResult<()> {
+    if deliberations::reference_taken(conn, reference)? {
+        return Err(DomainError::conflict(
+            "deliberation.reference_taken",
+            Some("reference"),
+            format!("Une délibération porte déjà la référence {reference}."),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Creates a deliberation for a council's session; returns its id. 409 when its reference is
 /// taken.
 #[tracing::instrument(name = "deliberations::create", skip_all, fields(actor = Subject::kind(subject)))]
@@ -42,30 +82,9 @@ pub fn create(
     command: NewDeliberationCommand,
     now: CityNow,
 ) -> StoreResult<Uuid> {
-    let district = (command.council == CouncilKind::District)
-        .then(|| command.district_number.map(DistrictNumber))
-        .flatten();
-    let actor = require(conn, subject, Action::ManageDeliberations { district })?;
-    let mut c = Checks::default();
-    let reference = c.check(
-        "reference",
-        DeliberationReference::parse(&command.reference),
-    );
-    let title = c.check("title", rules::parse_title(&command.title));
-    let council = Council::new(command.council, command.district_number.map(DistrictNumber))
-        .map_err(|e| c.push(e))
-        .ok();
-    let (Some(reference), Some(title), Some(council)) = (reference, title, council) else {
-        return Err(c.into_error().into());
-    };
-    if deliberations::reference_taken(conn, &reference)? {
-        return Err(DomainError::conflict(
-            "deliberation.reference_taken",
-            Some("reference"),
-            format!("Une délibération porte déjà la référence {reference}."),
-        )
-        .into());
-    }
+    let actor = require(conn, subject, command.manage())?;
+    let (reference, title, council) = command.checked()?;
+    check_reference_free(conn, &reference)?;
     let id = Uuid::now_v7();
     deliberations::insert(
         conn,
@@ -82,33 +101,50 @@ pub fn create(
     Ok(id)
 }
 
-/// The deliberations, the latest session first: every council's for the bureau; with
-/// `district`, that district council's, which its town hall lists too.
+/// The deliberations the caller manages, the latest session first, a page at a time: every
+/// council's for the bureau, its district council's for a town hall; with `district`, that
+/// district council's only.
 #[tracing::instrument(name = "deliberations::list", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn list(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     district: Option<DistrictNumber>,
-) -> StoreResult<Vec<Deliberation>> {
-    require(conn, subject, Action::ManageDeliberations { district })?;
-    Ok(deliberations::list(conn)?
-        .into_iter()
-        .filter(|d| district.is_none() || d.council.district == district)
-        .collect())
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Deliberation>> {
+    let actor = require(conn, subject, Action::PrepareDeliberations)?;
+    let councils = match district {
+        Some(district) => {
+            policy::authorize(
+                &actor,
+                Action::ManageDeliberations {
+                    district: Some(district),
+                },
+            )?;
+            Some(vec![district])
+        }
+        None => managed_councils(&actor),
+    };
+    deliberations::page(conn, councils.as_deref(), after, limit)
 }
 
-/// The deliberations the caller manages, the latest session first: every council's for the
-/// bureau, its district council's for a town hall.
+/// The district councils whose deliberations `actor` manages; none: every council's (the
+/// bureau).
+fn managed_councils(actor: &Actor) -> Option<Vec<DistrictNumber>> {
+    let work = policy::work_scope(actor);
+    (!work.bureau).then_some(work.districts)
+}
+
+/// The deliberations the caller manages, the latest session first (the portal's list, the
+/// latest thousand).
 #[tracing::instrument(name = "deliberations::managed_list", skip_all, fields(actor = Subject::kind(subject)))]
 pub fn managed_list(
     conn: &mut DbConnection,
     subject: Option<Subject>,
 ) -> StoreResult<(Actor, Vec<Deliberation>)> {
     let actor = require(conn, subject, Action::PrepareDeliberations)?;
-    let managed = deliberations::list(conn)?
-        .into_iter()
-        .filter(|d| policy::decide(&actor, manage(d)).is_ok())
-        .collect();
+    let councils = managed_councils(&actor);
+    let managed = deliberations::page(conn, councils.as_deref(), None, 1000)?.items;
     Ok((actor, managed))
 }
 
@@ -331,6 +367,64 @@ pub fn schedule(
     deliberations::add_lines(conn, id, &[(request, proposed_cents)], now.at)
 }
 
+/// Corrects a deliberation not yet voted, at the version read (`expected`; none: whichever is
+/// stored): its reference, council, session and title, so that a reference typed wrong is not
+/// lost. While requests are on its agenda, only its title changes: they were told the
+/// reference, the council and the day (409 `deliberation.agenda_not_empty`).
+#[tracing::instrument(name = "deliberations::update", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
+pub fn update(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    expected: Option<i64>,
+    command: NewDeliberationCommand,
+    now: CityNow,
+) -> StoreResult<()> {
+    let (actor, d) = managed_draft(conn, subject, id)?;
+    simpa_domain::association::check_version(d.version, expected.unwrap_or(d.version))?;
+    policy::authorize(&actor, command.manage())?;
+    let (reference, title, council) = command.checked()?;
+    if reference != d.reference {
+        check_reference_free(conn, &reference)?;
+    }
+    let moved =
+        reference != d.reference || council != d.council || command.session_on != d.session_on;
+    if moved && !deliberations::lines(conn, id)?.is_empty() {
+        return Err(DomainError::conflict(
+            "deliberation.agenda_not_empty",
+            None,
+            "Des demandes figurent à l'ordre du jour : retirez-les avant de changer la référence, le conseil ou la date de séance (les associations en ont été averties).",
+        )
+        .into());
+    }
+    let new = NewDeliberation {
+        id,
+        reference: &reference,
+        council,
+        session_on: command.session_on,
+        title: &title,
+        created_by: person(&actor)?,
+    };
+    deliberations::update(conn, d.version, &new, now.at)
+}
+
+/// Deletes a deliberation not yet voted: the requests on its agenda go back to `instructed`
+/// (or `ranked`), and its reference is free again.
+#[tracing::instrument(name = "deliberations::discard", skip_all, fields(actor = Subject::kind(subject), deliberation = %id))]
+pub fn discard(
+    conn: &mut DbConnection,
+    subject: Option<Subject>,
+    id: Uuid,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    let (actor, d) = managed_draft(conn, subject, id)?;
+    for line in deliberations::lines(conn, id)? {
+        take_off(conn, &actor, &d, line.request, now, notifier)?;
+    }
+    deliberations::delete_draft(conn, id)
+}
+
 /// Takes a request off the agenda before the vote: back to `instructed` (or `ranked`); a
 /// request withdrawn meanwhile simply leaves the deliberation.
 #[tracing::instrument(name = "deliberations::unschedule", skip_all, fields(actor = Subject::kind(subject), deliberation = %id, request = %request))]
@@ -343,14 +437,26 @@ pub fn unschedule(
     notifier: &Notifier,
 ) -> StoreResult<()> {
     let (actor, d) = managed_draft(conn, subject, id)?;
-    simpa_domain::existed(deliberations::remove_line(conn, id, request)?, "line")?;
+    take_off(conn, &actor, &d, request, now, notifier)
+}
+
+/// Removes a request's line from a draft deliberation, unscheduling it if it still is.
+fn take_off(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    d: &Deliberation,
+    request: RequestId,
+    now: CityNow,
+    notifier: &Notifier,
+) -> StoreResult<()> {
+    simpa_domain::existed(deliberations::remove_line(conn, d.id, request)?, "line")?;
     let stored =
         requests::get_locked(conn, request)?.ok_or(DomainError::NotFound { what: "request" })?;
     if stored.facts.state == RequestState::Scheduled {
         let command = Command::Unschedule {
             deliberation: d.reference.clone(),
         };
-        act_on_agenda(conn, &actor, stored, command, now, notifier)?;
+        act_on_agenda(conn, actor, stored, command, now, notifier)?;
     }
     Ok(())
 }

@@ -90,7 +90,9 @@ pub struct CampaignSettings {
     pub code: String,
     pub title: String,
     pub description: String,
-    pub owner_direction: DirectionId,
+    /// The direction that carries the campaign; none for a local one, which its town hall
+    /// runs.
+    pub owner_direction: Option<DirectionId>,
     /// For the local circuit: the district whose town hall runs the campaign.
     pub district: Option<DistrictNumber>,
     pub nature: Nature,
@@ -185,6 +187,15 @@ impl CampaignSettings {
             ),
             _ => {}
         }
+        if self.owner_direction.is_none() && self.circuit != CircuitKind::Local {
+            errors.push(
+                Violation::new(
+                    "campaign.owner_direction_required",
+                    "Choisissez la direction qui porte la campagne (seule une campagne d'intérêt local, conduite par sa mairie d'arrondissement, s'en passe).",
+                )
+                .at("owner_direction_id"),
+            );
+        }
         for (field, time) in [
             ("opens_at", Some(self.opens_at)),
             ("closes_at", self.closes_at),
@@ -243,6 +254,20 @@ impl CampaignSettings {
 }
 
 impl Campaign {
+    /// Only a campaign in preparation is deleted (its code is free again); a published one
+    /// is closed instead.
+    pub fn check_discard(&self) -> Result<(), DomainError> {
+        if self.status == CampaignStatus::Draft {
+            Ok(())
+        } else {
+            Err(DomainError::conflict(
+                "campaign.not_draft",
+                None,
+                "Seule une campagne en préparation se supprime ; une campagne publiée se clôture.",
+            ))
+        }
+    }
+
     /// A draft may be started while the campaign is published and its window not over.
     pub fn check_accepts_drafts(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
         if self.status != CampaignStatus::Published {
@@ -475,7 +500,7 @@ mod tests {
             code: "ANNUELLE_2027".into(),
             title: "Campagne annuelle 2027".into(),
             description: String::new(),
-            owner_direction: DirectionId::from_uuid(Uuid::from_u128(7)),
+            owner_direction: Some(DirectionId::from_uuid(Uuid::from_u128(7))),
             district: None,
             nature: Nature::Project,
             circuit: CircuitKind::Central,

@@ -579,7 +579,7 @@ pub(crate) mod tests {
                 code: "ANNUELLE_2027".into(),
                 title: "Campagne annuelle 2027".into(),
                 description: String::new(),
-                owner_direction: DirectionId::from_uuid(Uuid::from_u128(7)),
+                owner_direction: Some(DirectionId::from_uuid(Uuid::from_u128(7))),
                 district: None,
                 nature: Nature::Project,
                 circuit: CircuitKind::Central,

@@ -4,7 +4,7 @@ use crate::DbConnection;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
-use crate::schema::{campaigns, requests};
+use crate::schema::{campaigns, juries, jury_members, requests};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::DomainError;
@@ -20,7 +20,7 @@ struct Row {
     code: String,
     title: String,
     description: String,
-    owner_direction_id: String,
+    owner_direction_id: Option<String>,
     district_number: Option<i32>,
     nature: String,
     circuit: String,
@@ -50,7 +50,7 @@ struct SettingsColumns<'a> {
     code: &'a str,
     title: &'a str,
     description: &'a str,
-    owner_direction_id: String,
+    owner_direction_id: Option<String>,
     district_number: Option<i32>,
     nature: &'static str,
     circuit: &'static str,
@@ -79,7 +79,7 @@ fn columns(s: &CampaignSettings, now: DateTime<Utc>) -> SettingsColumns<'_> {
         code: &s.code,
         title: &s.title,
         description: &s.description,
-        owner_direction_id: s.owner_direction.to_string(),
+        owner_direction_id: s.owner_direction.map(|d| d.to_string()),
         district_number: s.district.map(|d| d.0),
         nature: s.nature.code(),
         circuit: s.circuit.code(),
@@ -106,7 +106,11 @@ fn from_row(row: Row) -> StoreResult<Campaign> {
     Ok(Campaign {
         id: parse("campaigns.id", &row.id)?,
         settings: CampaignSettings {
-            owner_direction: parse("campaigns.owner_direction_id", &row.owner_direction_id)?,
+            owner_direction: row
+                .owner_direction_id
+                .as_deref()
+                .map(|d| parse("campaigns.owner_direction_id", d))
+                .transpose()?,
             district: row.district_number.map(DistrictNumber),
             nature: Nature::from_code(&row.nature).ok_or_else(|| corrupt("nature"))?,
             circuit: CircuitKind::from_code(&row.circuit).ok_or_else(|| corrupt("circuit"))?,
@@ -254,6 +258,25 @@ pub fn update(
         return Err(stale_or_missing(conn, id));
     }
     Ok(expected + 1)
+}
+
+/// Deletes a campaign in preparation, at `expected` version, with the jury set up for it (a
+/// draft has no request, so no seat nor result).
+pub fn delete_draft(conn: &mut DbConnection, id: CampaignId, expected: i64) -> StoreResult<()> {
+    let key = id.to_string();
+    diesel::delete(jury_members::table.filter(jury_members::campaign_id.eq(&key))).execute(conn)?;
+    diesel::delete(juries::table.filter(juries::campaign_id.eq(&key))).execute(conn)?;
+    let deleted = diesel::delete(
+        campaigns::table
+            .find(&key)
+            .filter(campaigns::status.eq(CampaignStatus::Draft.code()))
+            .filter(campaigns::version.eq(expected)),
+    )
+    .execute(conn)?;
+    if deleted == 0 {
+        return Err(stale_or_missing(conn, id));
+    }
+    Ok(())
 }
 
 pub fn set_status(

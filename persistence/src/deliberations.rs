@@ -5,6 +5,7 @@ use crate::DbConnection;
 use crate::connection::insert_batches;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
+use crate::page::{Keyset, Page, ordered_after};
 use crate::schema::{deliberation_lines, deliberations, grants, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -117,6 +118,46 @@ pub fn insert(
     Ok(())
 }
 
+/// Rewrites a draft deliberation (read locked, at `version`) with `new`'s reference, council,
+/// session and title; its version goes up.
+pub fn update(
+    conn: &mut DbConnection,
+    version: i64,
+    new: &NewDeliberation<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let updated = diesel::update(
+        deliberations::table
+            .find(new.id.to_string())
+            .filter(deliberations::status.eq("draft"))
+            .filter(deliberations::version.eq(version)),
+    )
+    .set((
+        deliberations::reference.eq(new.reference.as_str()),
+        deliberations::council.eq(new.council.kind.code()),
+        deliberations::district_number.eq(new.council.district.map(|d| d.0)),
+        deliberations::session_on.eq(new.session_on),
+        deliberations::title.eq(new.title),
+        deliberations::version.eq(deliberations::version + 1),
+        deliberations::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)?;
+    simpa_domain::existed(updated == 1, "deliberation")?;
+    Ok(())
+}
+
+/// Deletes a draft deliberation whose agenda is empty: its reference is free again.
+pub fn delete_draft(conn: &mut DbConnection, id: Uuid) -> StoreResult<()> {
+    let deleted = diesel::delete(
+        deliberations::table
+            .find(id.to_string())
+            .filter(deliberations::status.eq("draft")),
+    )
+    .execute(conn)?;
+    simpa_domain::existed(deleted == 1, "deliberation")?;
+    Ok(())
+}
+
 pub fn get(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Deliberation>> {
     deliberations::table
         .find(id.to_string())
@@ -144,16 +185,38 @@ pub fn get_locked(conn: &mut DbConnection, id: Uuid) -> StoreResult<Option<Delib
         .transpose()
 }
 
-/// Deliberations, the latest session first.
-pub fn list(conn: &mut DbConnection) -> StoreResult<Vec<Deliberation>> {
-    deliberations::table
+/// Deliberations, the latest session first, a page after `after`: every council's with
+/// `districts` none, else those of these district councils only.
+pub fn page(
+    conn: &mut DbConnection,
+    districts: Option<&[DistrictNumber]>,
+    after: Option<&Keyset>,
+    limit: usize,
+) -> StoreResult<Page<Deliberation>> {
+    let mut query = deliberations::table.into_boxed();
+    if let Some(districts) = districts {
+        let numbers: Vec<i32> = districts.iter().map(|d| d.0).collect();
+        query = query.filter(deliberations::district_number.eq_any(numbers));
+    }
+    let query = ordered_after!(
+        query,
+        after,
+        deliberations::id,
+        deliberations::session_on,
+        day,
+        desc,
+        lt
+    );
+    let rows = query
         .select(Row::as_select())
-        .order((deliberations::session_on.desc(), deliberations::id))
-        .limit(1000)
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .load(conn)?
         .into_iter()
         .map(from_row)
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, limit, |d| {
+        Keyset::at_day(d.session_on, &d.id.to_string())
+    }))
 }
 
 /// A line of a deliberation.

@@ -110,12 +110,12 @@ pub fn figures(
             requests::sla_due_at,
         ))
         .load(conn)?;
-    let campaigns: HashMap<String, (i32, String)> = campaigns::table
+    let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
         .select((
             campaigns::id,
             (campaigns::budget_year, campaigns::owner_direction_id),
         ))
-        .load::<(String, (i32, String))>(conn)?
+        .load::<(String, (i32, Option<String>))>(conn)?
         .into_iter()
         .collect();
     let mut districts: HashMap<String, Option<i32>> = HashMap::new();
@@ -141,9 +141,9 @@ pub fn figures(
                 .load::<(String, Option<i32>)>(conn)?,
         );
         sectors_of.extend(crate::associations::sector_labels(conn, &owners)?);
-        let owned: Vec<(&String, &String)> = chunk
+        let owned: Vec<(&String, Option<&String>)> = chunk
             .iter()
-            .filter_map(|r| Some((&r.0, &campaigns.get(&r.4)?.1)))
+            .filter_map(|r| Some((&r.0, campaigns.get(&r.4)?.1.as_ref())))
             .collect();
         directions.extend(crate::requests::direction_codes_of(conn, &owned)?);
         for row in grants::table

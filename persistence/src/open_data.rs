@@ -296,7 +296,7 @@ fn payment_dates_of(
 
 type DecidedRow = (
     (String, Option<String>, String, String),
-    (i32, String, Option<String>, String),
+    (i32, Option<String>, Option<String>, String),
     (String, Option<i64>),
 );
 
@@ -340,9 +340,9 @@ pub fn decided_after(
             (associations::id, grants::cents.nullable()),
         ))
         .load(conn)?;
-    let owners: Vec<(&String, &String)> = rows
+    let owners: Vec<(&String, Option<&String>)> = rows
         .iter()
-        .map(|((id, ..), (_, owner, ..), _)| (id, owner))
+        .map(|((id, ..), (_, owner, ..), _)| (id, owner.as_ref()))
         .collect();
     let directions = crate::requests::direction_codes_of(conn, &owners)?;
     let associations: Vec<&String> = rows.iter().map(|(_, _, (a, _))| a).collect();

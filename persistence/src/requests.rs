@@ -772,10 +772,10 @@ pub struct RequestFilter {
 
 /// The code of the direction each request (its id, and its campaign's direction's id)
 /// answers to: its lead direction, or the campaign's when no direction leads (before
-/// dispatch, or a town hall on the local circuit).
+/// dispatch, or a town hall on the local circuit); none for a local campaign without one.
 pub fn direction_codes_of(
     conn: &mut DbConnection,
-    requests: &[(&String, &String)],
+    requests: &[(&String, Option<&String>)],
 ) -> StoreResult<HashMap<String, String>> {
     let ids: Vec<&String> = requests.iter().map(|(id, _)| *id).collect();
     let leads: HashMap<String, String> = request_instructors::table
@@ -796,7 +796,7 @@ pub fn direction_codes_of(
     Ok(requests
         .iter()
         .filter_map(|(id, owner)| {
-            let direction = leads.get(*id).unwrap_or(owner);
+            let direction = leads.get(*id).or(*owner)?;
             Some(((*id).clone(), codes.get(direction)?.clone()))
         })
         .collect())

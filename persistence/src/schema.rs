@@ -268,7 +268,7 @@ diesel::table! {
         code -> Text,
         title -> Text,
         description -> Text,
-        owner_direction_id -> Text,
+        owner_direction_id -> Nullable<Text>,
         district_number -> Nullable<Integer>,
         nature -> Text,
         circuit -> Text,

@@ -924,6 +924,9 @@ fn rows(w: &World) -> Vec<Row> {
                 "opens_at": "2026-11-01T09:00:00Z", "closes_at": "2027-12-31T12:00:00Z", "required_documents": ["statuts"]}))
             .stale()
             .allow(&central),
+        Row::new("DELETE", "/api/v1/campaigns/{campaign_id}", format!("/api/v1/campaigns/{c}"))
+            .stale()
+            .allow(&central),
         Row::new("POST", "/api/v1/campaigns/{campaign_id}/publish", format!("/api/v1/campaigns/{c}/publish")).allow(&central),
         Row::new("POST", "/api/v1/campaigns/{campaign_id}/close", format!("/api/v1/campaigns/{c}/close")).allow(&central),
         // Requests: members start them; G is read by its association, the central staff and the
@@ -1032,8 +1035,17 @@ fn rows(w: &World) -> Vec<Row> {
         Row::new("POST", "/api/v1/deliberations", p("/api/v1/deliberations".into()))
             .json(json!({"reference": "2026 DJS 99", "council": "conseil_de_paris", "session_on": today, "title": "Matrice"}))
             .allow(&central),
-        Row::new("GET", "/api/v1/deliberations", p("/api/v1/deliberations".into())).allow(&central),
+        // A town hall lists its own council's (none here).
+        Row::new("GET", "/api/v1/deliberations", p("/api/v1/deliberations".into()))
+            .allow(&central)
+            .allow(&[TownHallIn, TownHallOut]),
         Row::new("GET", "/api/v1/deliberations/{deliberation_id}", format!("/api/v1/deliberations/{d}")).allow(&central),
+        Row::new("PUT", "/api/v1/deliberations/{deliberation_id}", format!("/api/v1/deliberations/{d}"))
+            .json(json!({"reference": "2026 DJS 98", "council": "conseil_de_paris", "session_on": today, "title": "Matrice"}))
+            .stale()
+            .allow(&central),
+        Row::new("DELETE", "/api/v1/deliberations/{deliberation_id}", format!("/api/v1/deliberations/{d}"))
+            .allow(&central),
         Row::new("POST", "/api/v1/deliberations/{deliberation_id}/lines", format!("/api/v1/deliberations/{d}/lines"))
             .json(json!({"request_id": g}))
             .allow(&central),

@@ -3,7 +3,7 @@
 
 use crate::requests::{City, act, id, opinion, path, submitted};
 use serde_json::{Value, json};
-use simpa_tests::{Backend, on_both_backends};
+use simpa_tests::{Backend, User, on_both_backends};
 
 fn state_of(city: &City, request: &str) -> String {
     city.app
@@ -504,8 +504,12 @@ fn a_district_council_decides_the_local_requests_of_its_district(backend: Backen
         listed.expect(200)["items"].as_array().map(Vec::len),
         Some(1)
     );
-    app.get("/api/v1/deliberations", Some(&mairie.access))
-        .expect_problem(403, "access.forbidden");
+    let own = app.get("/api/v1/deliberations", Some(&mairie.access));
+    assert_eq!(
+        own.expect(200)["items"].as_array().map(Vec::len),
+        Some(1),
+        "a town hall lists its own council's without naming it"
+    );
     app.get("/api/v1/deliberations?district=5", Some(&mairie.access))
         .expect_problem(403, "access.forbidden");
     app.get(&base, Some(&city.dac.access))
@@ -559,7 +563,174 @@ fn a_district_council_decides_the_local_requests_of_its_district(backend: Backen
     assert_eq!(grant.expect(200)["granted_cents"], 350_000);
 }
 
+/// A town hall reads its council's deliberations a page at a time; a draft's reference typed
+/// wrong is corrected, or the draft deleted (its requests back to `instructed`), and the
+/// reference is free again; once voted, neither.
+fn a_town_hall_pages_corrects_and_deletes_its_draft_deliberations(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mairie = &city.mairie11;
+    let local = city.campaign(mairie, "LOCAL_11_2027", "local", Some(11));
+    let (_, _, request) = submitted(app, 1, &local);
+    act(
+        app,
+        mairie,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200);
+    act(app, mairie, &request, opinion("favourable", 350_000)).expect(200);
+    let today = chrono::Utc::now().date_naive();
+    let create = |by: &User, reference: &str, council: &str, district: Option<i32>, days: u64| {
+        app.post(
+            "/api/v1/deliberations",
+            Some(&by.access),
+            &json!({"reference": reference, "council": council, "district_number": district,
+                    "session_on": today + chrono::Days::new(days), "title": "Projets de quartier"}),
+        )
+    };
+    let local_one = |reference: &str, days: u64| {
+        let created = create(mairie, reference, "conseil_arrondissement", Some(11), days);
+        format!("/api/v1/deliberations/{}", id(created.expect(201)))
+    };
+    let first = local_one("2027 MAIRE 1", 0);
+    local_one("2027 MAIRE 2", 1);
+    local_one("2027 MAIRE 3", 2);
+    let paris = create(&city.bureau, "2027 DAC 41", "conseil_de_paris", None, 3);
+    let paris = format!("/api/v1/deliberations/{}", id(paris.expect(201)));
+
+    // The latest session first, two at a time; never the Conseil de Paris's.
+    let references = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| d["reference"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let page = app.get("/api/v1/deliberations?limit=2", Some(&mairie.access));
+    let page = page.expect(200).clone();
+    assert_eq!(references(&page), ["2027 MAIRE 3", "2027 MAIRE 2"]);
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let next = app.get(
+        &format!("/api/v1/deliberations?limit=2&cursor={cursor}"),
+        Some(&mairie.access),
+    );
+    let next = next.expect(200).clone();
+    assert_eq!(references(&next), ["2027 MAIRE 1"]);
+    assert_eq!(next["next_cursor"], Value::Null);
+    let all = app.get("/api/v1/deliberations", Some(&city.bureau.access));
+    assert_eq!(references(all.expect(200)).len(), 4);
+    let mairie5 = app.staff(
+        &city.admin,
+        "mairie5@ville.test",
+        json!({"kind": "district", "district_number": 5}),
+    );
+    let none = app.get("/api/v1/deliberations", Some(&mairie5.access));
+    assert_eq!(none.expect(200)["items"], json!([]));
+    app.get("/api/v1/deliberations", Some(&city.dac.access))
+        .expect_problem(403, "access.forbidden");
+    app.get("/api/v1/deliberations?limit=0", Some(&mairie.access))
+        .expect_problem(400, "query.invalid");
+
+    // "2027 DAC 41" was meant to be 42: corrected, 41 is free again.
+    let tag = |path: &str| {
+        app.get(path, Some(&city.bureau.access))
+            .header("etag")
+            .expect("ETag")
+            .to_owned()
+    };
+    let corrected = json!({"reference": "2027 DAC 42", "council": "conseil_de_paris",
+        "session_on": today + chrono::Days::new(3), "title": "Subventions culturelles"});
+    let stale = app.put(
+        &paris,
+        Some(&city.bureau.access),
+        Some("\"99\""),
+        &corrected,
+    );
+    stale.expect_problem(412, "version.stale");
+    app.put(&paris, Some(&mairie.access), Some(&tag(&paris)), &corrected)
+        .expect_problem(403, "access.forbidden");
+    let put = app.put(
+        &paris,
+        Some(&city.bureau.access),
+        Some(&tag(&paris)),
+        &corrected,
+    );
+    assert_eq!(
+        (
+            put.expect(200)["reference"].as_str(),
+            put.body["title"].as_str()
+        ),
+        (Some("2027 DAC 42"), Some("Subventions culturelles"))
+    );
+    create(&city.bureau, "2027 DAC 41", "conseil_de_paris", None, 3).expect(201);
+
+    // With a request on its agenda, only its title changes.
+    app.post(
+        &format!("{first}/lines"),
+        Some(&mairie.access),
+        &json!({"request_id": request}),
+    )
+    .expect(200);
+    let moved = json!({"reference": "2027 MAIRE 9", "council": "conseil_arrondissement",
+        "district_number": 11, "session_on": today, "title": "Projets de quartier"});
+    let etag_of = |path: &str| {
+        app.get(path, Some(&mairie.access))
+            .header("etag")
+            .expect("ETag")
+            .to_owned()
+    };
+    app.put(&first, Some(&mairie.access), Some(&etag_of(&first)), &moved)
+        .expect_problem(409, "deliberation.agenda_not_empty");
+    let retitled = json!({"reference": "2027 MAIRE 1", "council": "conseil_arrondissement",
+        "district_number": 11, "session_on": today, "title": "Projets du 11e"});
+    let put = app.put(
+        &first,
+        Some(&mairie.access),
+        Some(&etag_of(&first)),
+        &retitled,
+    );
+    assert_eq!(put.expect(200)["title"], "Projets du 11e");
+
+    // Deleted: its request goes back to instructed, its reference is free.
+    for outsider in [&mairie5, &city.dac] {
+        app.delete(&first, Some(&outsider.access))
+            .expect_problem(403, "access.forbidden");
+    }
+    assert_eq!(app.delete(&first, Some(&mairie.access)).status, 204);
+    assert_eq!(state_of(&city, &request), "instructed");
+    app.get(&first, Some(&mairie.access))
+        .expect_problem(404, "deliberation.not_found");
+    let again = local_one("2027 MAIRE 1", 0);
+
+    // Once voted, it neither changes nor goes.
+    app.post(
+        &format!("{again}/lines"),
+        Some(&mairie.access),
+        &json!({"request_id": request}),
+    )
+    .expect(200);
+    app.post(
+        &format!("{again}/vote"),
+        Some(&mairie.access),
+        &json!({"outcome": "adopted", "voted_on": today}),
+    )
+    .expect(200);
+    app.put(
+        &again,
+        Some(&mairie.access),
+        Some(&etag_of(&again)),
+        &retitled,
+    )
+    .expect_problem(409, "deliberation.voted");
+    app.delete(&again, Some(&mairie.access))
+        .expect_problem(409, "deliberation.voted");
+    assert_eq!(state_of(&city, &request), "granted");
+}
+
 on_both_backends!(
+    a_town_hall_pages_corrects_and_deletes_its_draft_deliberations,
     a_council_votes_a_deliberation_and_every_line_is_decided_at_once,
     a_district_council_decides_the_local_requests_of_its_district,
     a_200_line_deliberation_is_voted_whole_or_not_at_all

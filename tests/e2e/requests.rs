@@ -1801,7 +1801,74 @@ fn an_auditors_report_due_leaves_the_profile_to_complete_and_refuses_submission(
     act(app, &president, &request, json!({"action": "submit"})).expect(200);
 }
 
+/// A town hall runs its local campaign without naming a direction (a central one needs one);
+/// a campaign in preparation is deleted, its code free again; a published one is not.
+fn a_town_hall_runs_a_local_campaign_without_a_direction_and_deletes_drafts(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mairie = &city.mairie11;
+    let mut local = campaign_body(app, "LOCAL_11_2027", "local", Some(11));
+    local
+        .as_object_mut()
+        .expect("object")
+        .remove("owner_direction_id");
+    let created = app.post("/api/v1/campaigns", Some(&mairie.access), &local);
+    let created = created.expect(201).clone();
+    assert_eq!(created["owner_direction_id"], Value::Null);
+    let mut central = campaign_body(app, "ANNUELLE_2027", "central", None);
+    central["owner_direction_id"] = Value::Null;
+    let refused = app.post("/api/v1/campaigns", Some(&city.bureau.access), &central);
+    refused.expect_problem(422, "validation.failed");
+    assert_eq!(
+        refused.field_errors(),
+        [(
+            "owner_direction_id".to_owned(),
+            "campaign.owner_direction_required".to_owned()
+        )]
+    );
+
+    let local_path = format!("/api/v1/campaigns/{}", id(&created));
+    let delete = |by: &User, path: &str, tag: Option<&str>| {
+        let mut request = app
+            .request(reqwest::Method::DELETE, path)
+            .bearer_auth(&by.access);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        app.send(request)
+    };
+    let tag = |by: &User, path: &str| {
+        app.get(path, Some(&by.access))
+            .header("etag")
+            .expect("ETag")
+            .to_owned()
+    };
+    central["owner_direction_id"] = json!(app.direction_id("DAC"));
+    let bureaus = app.post("/api/v1/campaigns", Some(&city.bureau.access), &central);
+    let bureaus = format!("/api/v1/campaigns/{}", id(bureaus.expect(201)));
+    delete(mairie, &bureaus, Some(&tag(&city.bureau, &bureaus)))
+        .expect_problem(403, "access.forbidden");
+    delete(mairie, &local_path, Some("\"7\"")).expect_problem(412, "version.stale");
+    assert_eq!(
+        delete(mairie, &local_path, Some(&tag(mairie, &local_path))).status,
+        204
+    );
+    app.get(&local_path, Some(&mairie.access))
+        .expect_problem(404, "campaign.not_found");
+    let again = app.post("/api/v1/campaigns", Some(&mairie.access), &local);
+    let again = format!("/api/v1/campaigns/{}", id(again.expect(201)));
+    // Published, it is closed, not deleted.
+    app.post(
+        &format!("{again}/publish"),
+        Some(&mairie.access),
+        &json!({}),
+    )
+    .expect(200);
+    delete(mairie, &again, Some(&tag(mairie, &again))).expect_problem(409, "campaign.not_draft");
+}
+
 on_both_backends!(
+    a_town_hall_runs_a_local_campaign_without_a_direction_and_deletes_drafts,
     an_auditors_report_due_leaves_the_profile_to_complete_and_refuses_submission,
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
     the_feed_numbers_changes_written_in_bulk_without_gap_nor_repeat,

@@ -10,7 +10,7 @@ use crate::input::{Json, Query};
 use crate::pagination::Page;
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -67,8 +67,10 @@ pub struct CampaignFields {
     pub title: String,
     #[serde(default)]
     pub description: String,
-    /// The direction in charge (`GET /api/v1/directions`).
-    pub owner_direction_id: Uuid,
+    /// The direction in charge (`GET /api/v1/directions`); required, except for a `local`
+    /// campaign, which its town hall runs.
+    #[serde(default)]
+    pub owner_direction_id: Option<Uuid>,
     /// For the `local` circuit only: the district whose town hall runs it.
     pub district_number: Option<i32>,
     pub nature: NatureCode,
@@ -99,7 +101,7 @@ impl From<CampaignFields> for CampaignInput {
             code: f.code,
             title: f.title,
             description: f.description,
-            owner_direction: DirectionId::from_uuid(f.owner_direction_id),
+            owner_direction: f.owner_direction_id.map(DirectionId::from_uuid),
             district_number: f.district_number,
             nature: f.nature.0,
             circuit: f.circuit.0,
@@ -130,7 +132,7 @@ impl CampaignFields {
             code: s.code,
             title: s.title,
             description: s.description,
-            owner_direction_id: s.owner_direction.uuid(),
+            owner_direction_id: s.owner_direction.map(|d| d.uuid()),
             district_number: s.district.map(|d| d.0),
             nature: NatureCode(s.nature),
             circuit: CircuitCode(s.circuit),
@@ -328,6 +330,36 @@ pub async fn update_campaign(
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// Deletes a campaign in preparation (`If-Match`: the `ETag` read), with the jury set up for
+/// it: its code is free again. A published campaign is closed instead (409
+/// `campaign.not_draft`).
+#[utoipa::path(
+    tag = "campaigns",
+    security(("bearer" = [])),
+    params(IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 428, response = responses::PreconditionRequired),
+    )
+)]
+#[delete("/campaigns/{campaign_id}")]
+pub async fn delete_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, Problem> {
+    let id = CampaignId::from_uuid(path.into_inner());
+    state
+        .write(move |conn| app::discard(conn, caller.0, id, if_match.version()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn move_campaign(

@@ -5,11 +5,13 @@
 use crate::auth::Caller;
 use crate::codes::{CouncilCode, RequestStateCode, VoteOutcomeCode};
 use crate::etag::with_etag;
+use crate::if_match::IfMatch;
 use crate::input::{Json, Query};
+use crate::pagination::{self, Page};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use crate::views::requests::AssociationRef;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use simpa_app::deliberations::{self as app, NewDeliberationCommand, Vote};
@@ -34,6 +36,18 @@ pub struct NewDeliberationFields {
     pub session_on: NaiveDate,
     #[schema(example = "Subventions à des associations culturelles (12 associations)")]
     pub title: String,
+}
+
+impl NewDeliberationFields {
+    fn into_command(self) -> NewDeliberationCommand {
+        NewDeliberationCommand {
+            reference: self.reference,
+            council: self.council.0,
+            district_number: self.district_number,
+            session_on: self.session_on,
+            title: self.title,
+        }
+    }
 }
 
 /// A line of a deliberation: a request and the amounts.
@@ -147,15 +161,8 @@ pub async fn create_deliberation(
     caller: Caller,
     body: Json<NewDeliberationFields>,
 ) -> Result<HttpResponse, Problem> {
-    let input = body.value;
+    let command = body.value.into_command();
     let city = state.city_now();
-    let command = NewDeliberationCommand {
-        reference: input.reference,
-        council: input.council.0,
-        district_number: input.district_number,
-        session_on: input.session_on,
-        title: input.title,
-    };
     let view = state
         .write(move |conn| {
             let id = app::create(conn, caller.0, command, city)?;
@@ -180,25 +187,25 @@ pub struct DeliberationSummary {
     pub voted_on: Option<NaiveDate>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DeliberationList {
-    pub items: Vec<DeliberationSummary>,
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct DeliberationsQuery {
-    /// Only this district council's (what its town hall lists).
+    /// Only this district council's.
     pub district: Option<i32>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
 }
 
-/// The deliberations, the latest session first: every council's for the bureau; with
-/// `district`, that district council's, which its town hall lists too.
+/// The deliberations the caller manages, the latest session first, a page at a time: every
+/// council's for the bureau, its district council's for a town hall; with `district`, that
+/// district council's only.
 #[utoipa::path(
     tag = "deliberations",
     security(("bearer" = [])),
     params(DeliberationsQuery),
     responses(
-        (status = 200, body = DeliberationList),
+        (status = 200, body = Page<DeliberationSummary>),
+        (status = 400, response = responses::BadRequest),
         (status = 403, response = responses::Forbidden),
     )
 )]
@@ -208,28 +215,26 @@ pub async fn list_deliberations(
     caller: Caller,
     query: Query<DeliberationsQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let district = query.0.district.map(DistrictNumber);
-    let list = state
-        .read(move |conn| {
-            Ok(DeliberationList {
-                items: app::list(conn, caller.0, district)?
-                    .into_iter()
-                    .map(|d| DeliberationSummary {
-                        id: d.id,
-                        reference: d.reference.to_string(),
-                        council: CouncilCode(d.council.kind),
-                        district_number: d.council.district.map(|n| n.0),
-                        session_on: d.session_on,
-                        title: d.title,
-                        status: if d.vote.is_some() { "voted" } else { "draft" },
-                        outcome: d.vote.map(|(o, _)| VoteOutcomeCode(o)),
-                        voted_on: d.vote.map(|(_, on)| on),
-                    })
-                    .collect(),
-            })
-        })
+    let query = query.0;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor(query.cursor.as_deref())?;
+    let district = query.district.map(DistrictNumber);
+    let page = state
+        .read(move |conn| app::list(conn, caller.0, district, after.as_ref(), limit))
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(
+        HttpResponse::Ok().json(Page::from_stored(page, |d| DeliberationSummary {
+            id: d.id,
+            reference: d.reference.to_string(),
+            council: CouncilCode(d.council.kind),
+            district_number: d.council.district.map(|n| n.0),
+            session_on: d.session_on,
+            title: d.title,
+            status: if d.vote.is_some() { "voted" } else { "draft" },
+            outcome: d.vote.map(|(o, _)| VoteOutcomeCode(o)),
+            voted_on: d.vote.map(|(_, on)| on),
+        })),
+    )
 }
 
 /// A deliberation with its lines (bureau).
@@ -306,6 +311,71 @@ pub async fn add_line(
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// Corrects a deliberation not yet voted (`If-Match`: the `ETag` read): its reference,
+/// council, session and title. While requests are on its agenda, only its title changes (409
+/// `deliberation.agenda_not_empty`: they were told the reference and the day); once voted,
+/// nothing (409 `deliberation.voted`).
+#[utoipa::path(
+    tag = "deliberations",
+    security(("bearer" = [])),
+    params(IfMatch),
+    request_body = NewDeliberationFields,
+    responses(
+        (status = 200, body = DeliberationView, headers(("ETag" = String))),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+        (status = 412, response = responses::PreconditionFailed),
+        (status = 428, response = responses::PreconditionRequired),
+    )
+)]
+#[put("/deliberations/{deliberation_id}")]
+pub async fn update_deliberation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<NewDeliberationFields>,
+) -> Result<HttpResponse, Problem> {
+    let id = path.into_inner();
+    let command = body.value.into_command();
+    let city = state.city_now();
+    let view = state
+        .write(move |conn| {
+            app::update(conn, caller.0, id, if_match.version(), command, city)?;
+            view_of(conn, id)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.version, &view))
+}
+
+/// Deletes a deliberation not yet voted: the requests on its agenda go back to `instructed`
+/// (or `ranked`), and its reference is free again (409 `deliberation.voted` once voted).
+#[utoipa::path(
+    tag = "deliberations",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = responses::Forbidden),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict),
+    )
+)]
+#[delete("/deliberations/{deliberation_id}")]
+pub async fn delete_deliberation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = path.into_inner();
+    let city = state.city_now();
+    let notifier = state.notifier.clone();
+    state
+        .write(move |conn| app::discard(conn, caller.0, id, city, &notifier))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Takes a request off the agenda before the vote: back to `instructed` (or `ranked`); a

@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::list_campaigns)
         .service(campaigns::get_campaign)
         .service(campaigns::update_campaign)
+        .service(campaigns::delete_campaign)
         .service(campaigns::publish_campaign)
         .service(campaigns::close_campaign)
         // Before `/requests/{request_id}`, which would take "changes" for an id.
@@ -122,6 +123,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deliberations::create_deliberation)
         .service(deliberations::list_deliberations)
         .service(deliberations::get_deliberation)
+        .service(deliberations::update_deliberation)
+        .service(deliberations::delete_deliberation)
         .service(deliberations::add_line)
         .service(deliberations::remove_line)
         .service(deliberations::record_vote)

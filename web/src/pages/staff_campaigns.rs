@@ -134,7 +134,7 @@ async fn shown(
         code => s.code, title => s.title, description => s.description,
         status => c.status.label(),
         circuit => s.circuit.label(), nature => s.nature.label(), budget_year => s.budget_year,
-        direction => directions.iter().find(|d| d.id == s.owner_direction).map(|d| d.name.clone()),
+        direction => directions.iter().find(|d| Some(d.id) == s.owner_direction).map(|d| d.name.clone()),
         district => s.district.map(|d| format!("{} arrondissement", ordinal(d))),
         opens => city_moment(portal, s.opens_at),
         closes => s.closes_at.map(|t| city_moment(portal, t)),
@@ -343,7 +343,10 @@ fn typed_of(portal: &Portal, c: &Campaign) -> Typed {
         ("code".to_owned(), s.code.clone()),
         ("title".to_owned(), s.title.clone()),
         ("description".to_owned(), s.description.clone()),
-        ("owner_direction".to_owned(), s.owner_direction.to_string()),
+        (
+            "owner_direction".to_owned(),
+            s.owner_direction.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         (
             "district_number".to_owned(),
             s.district.map(|d| d.0.to_string()).unwrap_or_default(),
@@ -420,13 +423,20 @@ fn input_of(typed: &Typed) -> (CampaignInput, Vec<FieldError>) {
     };
     let envelope = euros_at("envelope");
     let max_requested = euros_at("max_requested");
-    let owner = Uuid::parse_str(field(typed, "owner_direction")).ok();
-    if owner.is_none() {
-        errors.push(field_error(
-            "owner_direction",
-            "Choisissez la direction qui porte la campagne.",
-        ));
-    }
+    // None chosen: a local campaign needs none, the rules say when one is required.
+    let owner = match field(typed, "owner_direction").trim() {
+        "" => None,
+        chosen => {
+            let parsed = Uuid::parse_str(chosen).ok().map(DirectionId::from_uuid);
+            if parsed.is_none() {
+                errors.push(field_error(
+                    "owner_direction",
+                    "Choisissez la direction qui porte la campagne dans la liste.",
+                ));
+            }
+            parsed
+        }
+    };
     let circuit = CircuitKind::from_code(field(typed, "circuit"));
     if circuit.is_none() {
         errors.push(field_error(
@@ -467,8 +477,7 @@ fn input_of(typed: &Typed) -> (CampaignInput, Vec<FieldError>) {
     }
     // What was read wrong stands in as nothing (or the first choice), so that the rules can
     // still say what else is wrong; its own error is said already.
-    let (owner, circuit, nature) = (
-        owner.unwrap_or_default(),
+    let (circuit, nature) = (
         circuit.unwrap_or(CircuitKind::ALL[0]),
         nature.unwrap_or(Nature::ALL[0]),
     );
@@ -482,7 +491,7 @@ fn input_of(typed: &Typed) -> (CampaignInput, Vec<FieldError>) {
         code: field(typed, "code").to_owned(),
         title: field(typed, "title").to_owned(),
         description: field(typed, "description").to_owned(),
-        owner_direction: DirectionId::from_uuid(owner),
+        owner_direction: owner,
         district_number: field(typed, "district_number").parse().ok(),
         nature,
         circuit,
