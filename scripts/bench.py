@@ -77,12 +77,31 @@ def call(base, method, path, body=None, token=None):
         return json.loads(response.read() or b"null")
 
 
+def pdf_around(payload, seed):
+    """A PDF that opens (its cross-reference table leads to its catalog) carrying `payload` as
+    a stream, distinct per seed: Simpa refuses a file that only starts like a PDF."""
+    parts = [f"%PDF-1.4\n% bench {seed}\n".encode()]
+    offsets = []
+
+    def add(obj):
+        offsets.append(sum(map(len, parts)))
+        parts.append(obj)
+
+    add(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+    add(b"2 0 obj\n<< /Type /Pages /Kids [4 0 R] /Count 1 >>\nendobj\n")
+    add(f"3 0 obj\n<< /Length {len(payload)} >>\nstream\n".encode() + payload + b"\nendstream\nendobj\n")
+    add(b"4 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")
+    xref = sum(map(len, parts))
+    table = "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    parts.append(f"xref\n0 5\n0000000000 65535 f \n{table}trailer\n<< /Size 5 /Root 1 0 R >>\n"
+                 f"startxref\n{xref}\n%%EOF\n".encode())
+    return b"".join(parts)
+
+
 def pdf_of_size(path, size, seed):
-    """A file recognised as a PDF, of incompressible (random) bytes, distinct per seed."""
-    header = f"%PDF-1.4\n% bench {seed}\n".encode()
+    """A PDF of about `size` bytes, of incompressible (random) bytes, distinct per seed."""
     with open(path, "wb") as f:
-        f.write(header)
-        f.write(os.urandom(size - len(header)))
+        f.write(pdf_around(os.urandom(max(size - 400, 1)), seed))
 
 
 def rss_kib(pid, field):

@@ -35,7 +35,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import SmtpSink, free_port, pdf_of_size  # noqa: E402
+from bench import SmtpSink, free_port, pdf_around, pdf_of_size  # noqa: E402
 
 FAILURES = []
 
@@ -417,9 +417,10 @@ def slow_upload(base, token, association, seconds, size=2_000_000):
     boundary = "slowupload"
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nstatuts\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"statuts.pdf\"\r\n"
-            f"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n").encode()
+            f"Content-Type: application/pdf\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
-    body_size = len(head) + size + len(tail)
+    pdf = pdf_around(os.urandom(size), "slow")
+    body_size = len(head) + len(pdf) + len(tail)
     url = urllib.parse.urlsplit(base)
     started = time.perf_counter()
     try:
@@ -431,10 +432,11 @@ def slow_upload(base, token, association, seconds, size=2_000_000):
         connection.endheaders()
         connection.send(head)
         chunks = 40
-        for _ in range(chunks):
-            connection.send(os.urandom(size // chunks))
+        step = len(pdf) // chunks
+        for n in range(chunks):
+            connection.send(pdf[n * step:(n + 1) * step])
             time.sleep(seconds / chunks)
-        connection.send(os.urandom(size - (size // chunks) * chunks) + tail)
+        connection.send(pdf[chunks * step:] + tail)
         response = connection.getresponse()
         response.read()
         return {"status": response.status, "seconds": time.perf_counter() - started}

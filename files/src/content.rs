@@ -623,11 +623,12 @@ fn png<R: Read + Seek>(file: &mut R, size: u64) -> Checked {
     }
 }
 
+/// Where the walk over a PNG's chunks stands: before, within or after its image data (IDAT).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    BeforeImageData,
-    InImageData,
-    AfterImageData,
+    Before,
+    Within,
+    After,
 }
 
 /// Walks the chunks from the signature to IEND, checking each one's length and CRC and their
@@ -638,7 +639,7 @@ fn png_chunks<R: Read>(input: &mut Input<R>, size: u64) -> Checked<Header> {
     }
     let mut header: Option<Header> = None;
     let mut palette = false;
-    let mut stage = Stage::BeforeImageData;
+    let mut stage = Stage::Before;
     loop {
         let [l0, l1, l2, l3, kind @ ..] = input.array::<8>()?;
         let length = u32::from_be_bytes([l0, l1, l2, l3]);
@@ -676,7 +677,7 @@ fn png_chunks<R: Read>(input: &mut Input<R>, size: u64) -> Checked<Header> {
         }
         match &kind {
             b"PLTE" => {
-                if stage != Stage::BeforeImageData
+                if stage != Stage::Before
                     || !length.is_multiple_of(3)
                     || !(3..=768).contains(&length)
                 {
@@ -686,16 +687,16 @@ fn png_chunks<R: Read>(input: &mut Input<R>, size: u64) -> Checked<Header> {
             }
             // The IDAT chunks follow one another.
             b"IDAT" => {
-                if stage == Stage::AfterImageData {
+                if stage == Stage::After {
                     return Err(Damaged);
                 }
-                stage = Stage::InImageData;
+                stage = Stage::Within;
             }
             // What follows IEND is ignored, as viewers do.
             b"IEND" => {
                 let header = header.ok_or(Damaged)?;
                 let palette_missing = header.colour_type == 3 && !palette;
-                if stage == Stage::BeforeImageData || length != 0 || palette_missing {
+                if stage == Stage::Before || length != 0 || palette_missing {
                     return Err(Damaged);
                 }
                 return Ok(header);
@@ -706,8 +707,8 @@ fn png_chunks<R: Read>(input: &mut Input<R>, size: u64) -> Checked<Header> {
                 if first.is_ascii_uppercase() {
                     return Err(Damaged);
                 }
-                if stage == Stage::InImageData {
-                    stage = Stage::AfterImageData;
+                if stage == Stage::Within {
+                    stage = Stage::After;
                 }
             }
         }

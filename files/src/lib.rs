@@ -3,6 +3,7 @@
 //! (`download`). Both front doors file
 //! documents through these.
 
+pub mod content;
 pub mod download;
 pub mod store;
 pub mod upload;

@@ -284,6 +284,13 @@ impl Incoming {
     }
 }
 
+/// Why received bytes failed their check: they do not open, or they could not be read back.
+#[derive(Debug)]
+pub enum CheckFailure {
+    Damaged(simpa_domain::Violation),
+    Io(io::Error),
+}
+
 /// Bytes received in full, not yet stored.
 pub struct Received {
     guard: Cleanup,
@@ -292,6 +299,18 @@ pub struct Received {
 }
 
 impl Received {
+    /// Checks that the bytes received open as `media_type` says (`content::check`). Blocking:
+    /// run it off the async workers.
+    pub fn check_content(&self, media_type: &str) -> Result<(), CheckFailure> {
+        let path =
+            self.guard.0.as_ref().ok_or_else(|| {
+                CheckFailure::Io(io::Error::other("received bytes already moved"))
+            })?;
+        let mut file =
+            std::io::BufReader::new(std::fs::File::open(path).map_err(CheckFailure::Io)?);
+        crate::content::check(&mut file, self.size, media_type).map_err(CheckFailure::Damaged)
+    }
+
     /// Moves the bytes into the store under their hash (keeping the copy already there, if
     /// any), durably. Blocking: run it off the async workers.
     pub fn store(mut self, store: &BlobStore) -> io::Result<String> {

@@ -2,7 +2,7 @@
 //! streamed into the store as it arrives (never held in memory), hashed on the way, its type
 //! recognised from its first bytes, and refused as soon as it exceeds the limit.
 
-use crate::store::{BlobStore, HEAD_BYTES, Received};
+use crate::store::{BlobStore, CheckFailure, HEAD_BYTES, Received};
 use actix_multipart::{Multipart, MultipartError};
 use futures_util::TryStreamExt;
 use simpa_domain::document::ACCEPTED_MEDIA_TYPES;
@@ -217,6 +217,19 @@ pub async fn read_form(
                 None => recognise(incoming.head())?,
             };
             let received = incoming.finish().await.map_err(storage_failed)?;
+            // A file named .pdf that does not open is refused at the door (dropped, its bytes
+            // go with it).
+            let (received, checked) = tokio::task::spawn_blocking(move || {
+                let checked = received.check_content(media_type);
+                (received, checked)
+            })
+            .await
+            .map_err(|e| storage_failed(std::io::Error::other(e)))?;
+            match checked {
+                Ok(()) => {}
+                Err(CheckFailure::Damaged(violation)) => return Err(violation.into()),
+                Err(CheckFailure::Io(error)) => return Err(storage_failed(error)),
+            }
             form.file = Some(UploadedFile {
                 received,
                 file_name,

@@ -415,11 +415,7 @@ fn bad_uploads_are_refused_with_the_reason_and_leave_nothing(backend: Backend) {
         misnamed.expect(201)["version"]["file"]["media_type"],
         "application/pdf"
     );
-    let png = [
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".as_slice(),
-        &[0u8; 64],
-    ]
-    .concat();
+    let png = include_bytes!("../../docs/request-page.png").to_vec();
     assert_eq!(
         file(
             &app,
@@ -1036,7 +1032,106 @@ fn admins_edit_the_kinds_of_documents(backend: Backend) {
     );
 }
 
+/// An office archive with these entries (the first stored, the others deflated).
+fn zipped(entries: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (i, (name, text)) in entries.iter().enumerate() {
+        let method = if i == 0 {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        zip.start_file(*name, options).expect("entry");
+        zip.write_all(text.as_bytes()).expect("written");
+    }
+    zip.finish().expect("archive").into_inner()
+}
+
+/// A file that starts like a PDF, an image or an office document but does not open is
+/// refused at its field, and nothing of it is kept.
+fn files_that_do_not_open_are_refused_as_damaged_and_leave_nothing(backend: Backend) {
+    let app = TestApp::start(backend);
+    let (alice, theatre) = association(
+        &app,
+        "alice@exemple.org",
+        "Théâtre du Faubourg",
+        "W751000001",
+        "52499120500013",
+    );
+    let statuts = [("kind", "statuts")];
+    let upload = |name: &str, bytes: Vec<u8>| {
+        file(&app, Some(&alice), &theatre, &statuts, Some((name, bytes)))
+    };
+    let docx = zipped(&[
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+        ),
+        ("_rels/.rels", "<Relationships/>"),
+        ("word/document.xml", "<w:document/>"),
+        ("word/styles.xml", "<w:styles/>"),
+    ]);
+    let valid = pdf("valide");
+    let at = valid
+        .windows(9)
+        .rposition(|w| w == b"startxref")
+        .expect("startxref");
+    let moved = [&valid[..at], b"startxref\n999999\n%%EOF\n".as_slice()].concat();
+    let png = include_bytes!("../../docs/request-page.png");
+    let jfif = [b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".as_slice(), &[0u8; 200]].concat();
+    let refused: Vec<(&str, Vec<u8>)> = vec![
+        ("court.pdf", b"%PDF-1.4\ntrailer\n%%EOF".to_vec()),
+        ("coupe.pdf", valid[..valid.len() / 2].to_vec()),
+        ("deplace.pdf", moved),
+        ("coupee.png", png[..4096].to_vec()),
+        ("vide.jpg", jfif),
+        ("coupe.docx", docx[..docx.len() - 30].to_vec()),
+        (
+            "seul.odt",
+            zipped(&[("mimetype", "application/vnd.oasis.opendocument.text")]),
+        ),
+    ];
+    for (name, bytes) in refused {
+        let reply = upload(name, bytes);
+        reply.expect_problem(422, "validation.failed");
+        assert_eq!(
+            reply.field_errors(),
+            [("file".to_owned(), "file.damaged".to_owned())],
+            "{name}"
+        );
+        let said = reply.body["errors"][0]["detail"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(said.contains("endommagé ou incomplet"), "{name}: {said}");
+    }
+    assert_eq!(
+        app.stored_files(),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing kept"
+    );
+    let kinds: Vec<Value> = [
+        ("statuts.pdf", valid),
+        ("statuts.png", png.to_vec()),
+        ("statuts.docx", docx),
+    ]
+    .into_iter()
+    .map(|(name, bytes)| upload(name, bytes).expect(201)["version"]["file"]["media_type"].clone())
+    .collect();
+    assert_eq!(
+        kinds,
+        [
+            json!("application/pdf"),
+            json!("image/png"),
+            json!("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        ]
+    );
+    assert_eq!(app.stored_files().len(), 3);
+}
+
 on_both_backends!(
+    files_that_do_not_open_are_refused_as_damaged_and_leave_nothing,
     a_document_round_trips_byte_for_byte_and_identical_bytes_are_stored_once,
     a_new_filing_supersedes_the_previous_one_which_stays_readable,
     only_those_who_may_see_an_association_read_or_file_its_documents,

@@ -5,9 +5,10 @@ use reqwest::blocking::multipart::{Form, Part};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// A small but real PDF; `tag` makes its bytes unique.
+/// A small but real PDF (it opens: its cross-reference table leads to its catalog); `tag`
+/// makes its bytes unique.
 pub fn pdf(tag: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% {tag}\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n").into_bytes()
+    simpa_fixtures::pdf::one_page(&[format!("Pièce de test : {tag}")])
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
