@@ -354,8 +354,10 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// Turns serde's English message into a field error people can read. The path serde gives
-/// for a missing field is the enclosing object's; the field's own name is in the message.
+/// Turns serde's English message into a field error people can read, in French: serde's own
+/// words never reach a person (what is not recognised is logged and said plainly). The path
+/// serde gives for a missing field is the enclosing object's; the field's own name is in the
+/// message. An error of the body as a whole is named `body`, never an empty field.
 fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
     let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
@@ -367,10 +369,23 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
     };
     let at = |v: Violation, field: String| v.at(field);
-    let path = if path == "." {
-        String::new()
+    let path = if path == "." || path.is_empty() {
+        "body".to_owned()
     } else {
         path.to_owned()
+    };
+    let join = |parent: &str, name: &str| {
+        if parent == "body" {
+            join("", name)
+        } else {
+            join(parent, name)
+        }
+    };
+    let permitted = |list: &str| {
+        list.split(", ")
+            .map(|v| format!("« {} »", v.trim_matches('`')))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     if let Some(rest) = message.strip_prefix("missing field ") {
         let name = quoted(rest).unwrap_or_default();
@@ -384,12 +399,62 @@ fn field_error(path: &str, message: &str) -> FieldError {
         let expected = message
             .split("expected ")
             .nth(1)
-            .map(|e| e.replace('`', ""))
+            .map(|e| e.trim_start_matches("one of ").to_owned())
             .unwrap_or_default();
         return at(
             Violation::new(
                 "field.unknown_value",
-                format!("La valeur « {given} » n'est pas permise ; valeurs permises : {expected}."),
+                format!(
+                    "La valeur « {given} » n'est pas permise ; valeurs permises : {}.",
+                    permitted(&expected)
+                ),
+            ),
+            path,
+        );
+    }
+    if message.starts_with("unknown field ") {
+        let given = quoted(message).unwrap_or_default();
+        let expected = message
+            .split("expected ")
+            .nth(1)
+            .map(|e| e.trim_start_matches("one of ").to_owned())
+            .unwrap_or_default();
+        return at(
+            Violation::new(
+                "field.unknown",
+                format!("Champ inconnu ; champs permis : {}.", permitted(&expected)),
+            ),
+            join(&path, &given),
+        );
+    }
+    if message.starts_with("duplicate field ") {
+        let given = quoted(message).unwrap_or_default();
+        // serde names the object, or already the key given twice.
+        let field = if path.rsplit('.').next() == Some(given.as_str()) {
+            path
+        } else {
+            join(&path, &given)
+        };
+        return at(
+            Violation::new("field.duplicate", "Ce champ est donné deux fois."),
+            field,
+        );
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let expected = expected_in_french(rest.split(", expected ").nth(1).unwrap_or_default());
+        return at(
+            Violation::new(
+                "field.invalid_value",
+                format!("Valeur invalide : {expected} est attendu."),
+            ),
+            path,
+        );
+    }
+    if message.starts_with("invalid length ") {
+        return at(
+            Violation::new(
+                "field.invalid_length",
+                "Le nombre d'éléments de cette liste n'est pas celui attendu.",
             ),
             path,
         );
@@ -404,22 +469,42 @@ fn field_error(path: &str, message: &str) -> FieldError {
             path,
         );
     }
-    if message.starts_with("premature end of input")
-        || message.starts_with("input contains invalid characters")
+    // chrono's words for a date or a time it cannot read.
+    if [
+        "premature end of input",
+        "input contains invalid characters",
+        "input is out of range",
+        "input is not enough",
+        "trailing input",
+        "no possible date and time",
+    ]
+    .iter()
+    .any(|m| message.starts_with(m))
     {
         return at(
             Violation::new(
                 "field.invalid_value",
-                format!("Valeur invalide ({message})."),
+                "Date ou heure illisible : une date s'écrit AAAA-MM-JJ, une heure AAAA-MM-JJTHH:MM:SS avec son fuseau (+01:00).",
             ),
             path,
         );
     }
+    // uuid's words for an identifier it cannot read.
+    if message.starts_with("invalid character")
+        || message.starts_with("invalid group")
+        || message.starts_with("invalid length: expected")
+    {
+        return at(
+            Violation::new(
+                "field.invalid_value",
+                "Identifiant illisible : un UUID est attendu (8-4-4-4-12 chiffres hexadécimaux).",
+            ),
+            path,
+        );
+    }
+    tracing::debug!(%message, %path, "a body's value not read, said plainly");
     at(
-        Violation::new(
-            "field.invalid_value",
-            format!("Valeur invalide : {message}."),
-        ),
+        Violation::new("field.invalid_value", "Valeur invalide pour ce champ."),
         path,
     )
 }
@@ -432,12 +517,13 @@ fn expected_in_french(expected: &str) -> String {
         "a sequence" => "une liste",
         "a map" => "un objet",
         e if e.starts_with("struct ") || e.starts_with("internally tagged enum") => "un objet",
-        e if e.starts_with('i') || e.starts_with('u') => "un nombre entier",
+        e if e.starts_with('u') => "un nombre entier positif",
+        e if e.starts_with('i') => "un nombre entier",
         e if e.starts_with('f') => "un nombre",
         "a formatted date string" | "a formatted date" => "une date AAAA-MM-JJ",
         "UUID" | "a UUID string" => "un identifiant UUID",
-        "" => "une autre valeur",
-        other => return format!("une valeur de la forme « {other} »"),
+        e if e.contains("date") || e.contains("time") => "une date ou une heure",
+        _ => "une autre valeur",
     };
     kind.to_owned()
 }
@@ -510,7 +596,11 @@ mod tests {
         let twice =
             super::parse_json::<Amounts>(br#"{"cents": 1, "cents": 2, "lines": []}"#).unwrap_err();
         assert_eq!(
-            twice.errors[0].code, "field.invalid_value",
+            (
+                twice.errors[0].field.as_str(),
+                twice.errors[0].code.as_str()
+            ),
+            ("cents", "field.duplicate"),
             "a key given twice"
         );
         // Also when the first reading stops at a decimal, before it sees the second key.
@@ -521,7 +611,7 @@ mod tests {
                 twice.errors[0].field.as_str(),
                 twice.errors[0].code.as_str()
             ),
-            ("cents", "field.invalid_value"),
+            ("cents", "field.duplicate"),
             "a key given twice, the first a decimal"
         );
         let nested = super::parse_json::<Amounts>(
@@ -550,7 +640,9 @@ mod tests {
         );
         assert!(
             variant.message.contains("« owner »")
-                && variant.message.contains("president, treasurer")
+                && variant.message.contains("« president », « treasurer »"),
+            "{}",
+            variant.message
         );
         let wrong = field_error(
             "directory_consent",
@@ -570,5 +662,65 @@ mod tests {
             "{}",
             number.message
         );
+        // Whatever serde says, a person reads French, at a field named as it was sent.
+        for (path, message, field, code) in [
+            (
+                "payment_days",
+                "invalid value: integer `-1`, expected u32",
+                "payment_days",
+                "field.invalid_value",
+            ),
+            (
+                ".",
+                "unknown field `colour`, expected one of `name`, `email`",
+                "colour",
+                "field.unknown",
+            ),
+            (
+                "address",
+                "duplicate field `city`",
+                "address.city",
+                "field.duplicate",
+            ),
+            (
+                "items",
+                "invalid length 3, expected a tuple of size 2",
+                "items",
+                "field.invalid_length",
+            ),
+            (
+                "start_date",
+                "input contains invalid characters",
+                "start_date",
+                "field.invalid_value",
+            ),
+            (
+                "id",
+                "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `z` at 1",
+                "id",
+                "field.invalid_value",
+            ),
+            (
+                ".",
+                "invalid type: sequence, expected struct RequestFields",
+                "body",
+                "field.invalid_type",
+            ),
+            (
+                "x",
+                "something serde never said",
+                "x",
+                "field.invalid_value",
+            ),
+        ] {
+            let error = field_error(path, message);
+            assert_eq!(
+                (error.field.as_str(), error.code),
+                (field, code),
+                "{message}"
+            );
+            let slips = simpa_domain::french::slips(&error.message);
+            assert!(slips.is_empty(), "{message} → {}: {slips:?}", error.message);
+        }
     }
 }

@@ -199,6 +199,8 @@ fn title(status: StatusCode) -> &'static str {
         403 => "Action non autorisée",
         404 => "Introuvable",
         405 => "Méthode non permise",
+        406 => "Format de réponse indisponible",
+        408 => "Délai dépassé",
         409 => "Conflit",
         412 => "Version périmée",
         413 => "Contenu trop volumineux",

@@ -220,7 +220,7 @@ pub fn grant_staff_role(
         checks.push(
             Violation::new(
                 "district.unknown",
-                "Cet arrondissement n'existe pas (voir GET /api/v1/districts).",
+                "Cet arrondissement n'existe pas : Paris en compte vingt (1 à 20).",
             )
             .at("district_number"),
         );

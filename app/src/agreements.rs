@@ -264,14 +264,14 @@ fn document(
             format!(
                 "Pour l'association : {}, le {}.",
                 s.name,
-                simpa_domain::wording::french_date(s.at.with_timezone(&timezone).date_naive())
+                simpa_domain::french::long_french_date(s.at.with_timezone(&timezone).date_naive())
             )
         }),
         agreement.city_signature.as_ref().map(|s| {
             format!(
                 "Pour la {city} : {}, le {}.",
                 s.name,
-                simpa_domain::wording::french_date(s.at.with_timezone(&timezone).date_naive())
+                simpa_domain::french::long_french_date(s.at.with_timezone(&timezone).date_naive())
             )
         }),
     ]

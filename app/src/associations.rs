@@ -10,13 +10,13 @@ use simpa_domain::association::{
 };
 use simpa_domain::audit::{AuditAction, AuditActor};
 use simpa_domain::contact::{EmailAddress, PhoneNumber, WebsiteUrl};
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::AssociationId;
 use simpa_domain::policy::{Action, Actor, Subject};
 use simpa_domain::postal_code::PostalCode;
 use simpa_domain::rna::Rna;
 use simpa_domain::roles::MemberRole;
 use simpa_domain::siret::Siret;
-use simpa_domain::wording::ordinal;
 use simpa_domain::{Checks, DomainError};
 use simpa_persistence::associations::{AssociationFilter, Identifier};
 use simpa_persistence::audit::{self, NewAuditEvent};

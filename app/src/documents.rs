@@ -248,7 +248,7 @@ pub fn check_declared<'a>(
         Some(code) => c.check(
             "kind",
             filer.kinds.iter().find(|k| k.code == code).cloned().ok_or_else(|| {
-                Violation::new("kind.unknown", format!("« {code} » n'est pas un type de document connu (voir GET /api/v1/document-kinds)."))
+                Violation::new("kind.unknown", format!("« {code} » n'est pas un type de document connu : choisissez-en un dans la liste des pièces."))
             }),
         ),
     };
@@ -438,7 +438,7 @@ pub fn attest(
         _ => {
             return Err(DomainError::invalid(
                 "kind",
-                Violation::new("kind.not_an_attestation", format!("« {code} » n'est pas une attestation à signer (voir GET /api/v1/document-kinds).")),
+                Violation::new("kind.not_an_attestation", format!("« {code} » n'est pas une attestation à signer : le président ou la présidente signe le contrat d'engagement républicain.")),
             )
             .into());
         }

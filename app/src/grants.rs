@@ -14,6 +14,7 @@ use simpa_domain::agreement::{
 };
 use simpa_domain::association::check_version;
 use simpa_domain::circuit::{ActionKind, Command, check_turn};
+use simpa_domain::french::long_french_date;
 use simpa_domain::funding::{
     AgreementGate, GrantMoney, Installment, check_settled_on, parse_repayment_basis,
     repayment_cents, twelve_months_before,
@@ -26,7 +27,6 @@ use simpa_domain::notification::Notice;
 use simpa_domain::parties::Party;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::tracking::GrantStage;
-use simpa_domain::wording::long_french_date;
 use simpa_domain::{Checks, DomainError, text};
 use simpa_persistence::accounts::{Signed, load_actor};
 use simpa_persistence::grants::{

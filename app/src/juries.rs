@@ -377,7 +377,7 @@ pub fn add_juror(
             "account_id",
             Violation::new(
                 "jury.not_a_juror",
-                "Cette personne n'a pas le rôle de juré·e : un administrateur le lui donne d'abord (POST /api/v1/accounts/{id}/staff-roles).",
+                "Cette personne n'a pas le rôle de juré·e : un administrateur le lui donne d'abord, dans ses rôles.",
             ),
         )
         .into());

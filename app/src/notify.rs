@@ -15,6 +15,7 @@ use simpa_domain::circuit::{Asked, AskedItem};
 use simpa_domain::contact::EmailAddress;
 use simpa_domain::conversation::{GROUPED_WITHIN_MINUTES, Thread};
 use simpa_domain::document::{DocumentKind, expires_soon};
+use simpa_domain::french;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AccountId, AssociationId, RequestId};
 use simpa_domain::jury::SHEETS_REMINDER_DAYS;
@@ -218,6 +219,17 @@ const FILES: &[(&str, &str)] = templates!(
     "invitation.html",
 );
 
+/// The filters templates write French with (`simpa_domain::french`), in e-mails and pages:
+/// `{{ association|de }}` ("de l'Escale", "des Amis du jardin", "d'Atelier 13"),
+/// `{{ association|a }}` ("au Phare", "à la Ruche"), `{{ n|count("demande", "demandes") }}`.
+pub fn add_french_filters(env: &mut Environment<'_>) {
+    env.add_filter("de", |name: String| french::de(&name));
+    env.add_filter("a", |name: String| french::a(&name));
+    env.add_filter("count", |n: i64, singular: String, plural: String| {
+        french::count(n, &singular, &plural)
+    });
+}
+
 /// The templates, parsed once.
 pub struct Templates(Environment<'static>);
 
@@ -227,6 +239,7 @@ impl Templates {
         for (name, source) in FILES {
             env.add_template(name, source)?;
         }
+        add_french_filters(&mut env);
         Ok(Templates(env))
     }
 
@@ -536,8 +549,7 @@ fn queue_for_actions(
                         .collect();
                     let (items, due_on) = event.asked();
                     let asked = asked_items(&kinds, &items);
-                    let due_on =
-                        due_on.map_or_else(String::new, |d| d.format("%d/%m/%Y").to_string());
+                    let due_on = due_on.map_or_else(String::new, french::long_french_date);
                     let (agreement, to_sign) = match (*notice, rules.get(&request.id)) {
                         (Notice::Granted, Some((rule, to_sign, cents))) => {
                             (Some(rule.clone()), to_sign.then_some(*cents))
@@ -911,7 +923,7 @@ pub fn tell_of_message(
                     .collect();
                 serde_json::json!({
                     "from": if e.action.is_the_applicants() { format!("{} ({})", e.actor.name, line.association) } else { format!("{} (Ville)", e.actor.name) },
-                    "on": e.at.with_timezone(&notifier.timezone).format("%d/%m/%Y à %H:%M").to_string(),
+                    "on": french::moment(e.at.with_timezone(&notifier.timezone).naive_local()),
                     "text": e.public_message.clone().unwrap_or_default(),
                     "files": files,
                 })
@@ -1026,8 +1038,7 @@ pub fn tell_chair_of_recusal(
         juror => juror,
         reason => reason,
         seated => seated,
-        campaign_id => request.campaign.to_string(),
-        request_id => request.id.to_string(),
+        link => notifier.accounts.juries(),
     };
     let subject = format!("{} : demande {}", Notice::JurorRecused.label(), line.number);
     let rendered = notifier
@@ -1145,7 +1156,7 @@ pub fn tell_invited(
         inviter => letter.inviter,
         role => letter.role,
         link => notifier.accounts.invitation(letter.token),
-        until => simpa_domain::wording::french_date(letter.expires_on),
+        until => simpa_domain::french::long_french_date(letter.expires_on),
     };
     let notice = Notice::Invitation;
     let subject = format!("{} : {}", notice.label(), letter.association);
@@ -1199,7 +1210,7 @@ pub fn queue_reminders(
             let version = status.version.map(|v| v.to_string()).unwrap_or_default();
             let valid_until = status
                 .valid_until
-                .map(simpa_domain::wording::long_french_date)
+                .map(simpa_domain::french::long_french_date)
                 .unwrap_or_default();
             for to in &addressees {
                 let data = context! { recipient => to.name.clone(), document => label.clone(), association => name.clone(), valid_until => valid_until.clone(), link => notifier.accounts.documents(id) };
@@ -1221,11 +1232,8 @@ pub fn queue_reminders(
         now - chrono::Duration::days(simpa_domain::notification::INCOMPLETE_REMINDER_DAYS);
     for request in requests::incomplete_since(conn, waiting_since)? {
         let line = request_line(conn, &notifier.link, &request)?;
-        let asked_on = request
-            .state_since
-            .with_timezone(&timezone)
-            .format("%d/%m/%Y")
-            .to_string();
+        let asked_on =
+            french::long_french_date(request.state_since.with_timezone(&timezone).date_naive());
         for to in members_told(conn, request.association, false)? {
             let data = context! { recipient => to.name.clone(), request => Value::from_serialize(&line), asked_on => asked_on.clone() };
             let subject = format!(
@@ -1287,7 +1295,7 @@ fn remind_reports(
                 recipient => to.name.clone(),
                 request => Value::from_serialize(&line),
                 step => step.code(),
-                due_on => simpa_domain::wording::long_french_date(due_on),
+                due_on => simpa_domain::french::long_french_date(due_on),
                 link => notifier.accounts.report(id),
             };
             let subject = format!("{} — {}", Notice::ReportDue.label(), about(request));
@@ -1355,7 +1363,7 @@ fn remind_agreements(
                     title => agreement.terms.object.clone(),
                     association => association.clone(),
                     city => city_signs,
-                    since => simpa_domain::wording::long_french_date(
+                    since => simpa_domain::french::long_french_date(
                         since.with_timezone(&city.timezone).date_naive()
                     ),
                     link => link.clone(),
@@ -1399,7 +1407,7 @@ fn remind_jurors(
             recipient => to.name.clone(),
             campaign => call.settings.title.clone(),
             left => left,
-            closes_on => simpa_domain::wording::long_french_date(closes_on),
+            closes_on => simpa_domain::french::long_french_date(closes_on),
             link => notifier.accounts.juries(),
         };
         let subject = format!("{} : {}", Notice::SheetsDue.label(), call.settings.title);
@@ -1576,6 +1584,73 @@ mod tests {
                 html.contains("preferences\">dans votre compte</a>"),
                 "{notice}"
             );
+        }
+    }
+
+    /// Every e-mail reads as French whatever the association's name: "de l'Escale", "des Amis",
+    /// "au Phare", "d'Atelier 13", never "de Les", "à Le" nor "de Atelier"; no English, no API
+    /// path, no "(s)".
+    #[test]
+    fn every_email_reads_as_french_whatever_the_names() {
+        let links = AccountLinks("https://exemple.org/".into());
+        let templates = Templates::load()
+            .expect("templates parse")
+            .linking_to(&links);
+        let strip = |html: &str| {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in html.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text.replace("&#x27;", "'").replace("&amp;", "&")
+        };
+        for name in [
+            "Les Amis du jardin partagé",
+            "L'Escale de Bercy",
+            "Le Phare",
+            "Atelier 13",
+            "Épicerie solidaire",
+        ] {
+            let line = RequestLine {
+                number: "2027_00001".into(),
+                title: "Ateliers d'écriture".into(),
+                association: name.into(),
+                campaign: "Campagne annuelle 2027".into(),
+                state: "déposée".into(),
+                requested: euros(400_000),
+                link: "https://exemple.org/demandes/1".into(),
+            };
+            for notice in Notice::ALL {
+                for (requests, seated, hours) in [(vec![&line], 1, 1), (vec![&line, &line], 2, 24)]
+                {
+                    let data = context! {
+                        recipient => "Camille",
+                        request => Value::from_serialize(&line),
+                        requests => Value::from_serialize(requests),
+                        association => name,
+                        instructors => "Direction des Affaires Culturelles",
+                        seated => seated,
+                        hours => hours,
+                        amount => euros(250_000),
+                        link => "https://exemple.org/jury",
+                    };
+                    let (_, text, html) = templates
+                        .render(*notice, "Sujet".into(), data)
+                        .expect("renders");
+                    for body in [text, strip(&html)] {
+                        let slips = french::slips(&body);
+                        assert!(
+                            slips.is_empty(),
+                            "{notice} with « {name} »: {slips:?} in {body}"
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -145,7 +145,7 @@ impl OidcClient {
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| format!("the identity provider's HTTP client: {e}"))?;
+            .map_err(|e| format!("le client HTTP du fournisseur d'identité : {e}"))?;
         Ok(OidcClient { config, http })
     }
 

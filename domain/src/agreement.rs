@@ -363,7 +363,7 @@ pub fn articles(doc: &AgreementDocument) -> Vec<Article> {
     let mut amounts = vec![format!(
         "Par délibération {} du {}, la Ville attribue à l'association une subvention de {} pour l'année {first}.",
         doc.deliberation,
-        crate::wording::french_date(doc.voted_on),
+        crate::french::long_french_date(doc.voted_on),
         euros(t.years.first().map_or(0, |y| y.cents)),
     )];
     if t.years.len() > 1 {
@@ -423,7 +423,7 @@ pub fn articles(doc: &AgreementDocument) -> Vec<Article> {
             "Article 5 — Compte rendu financier",
             vec![format!(
                 "L'association remet le compte rendu financier de l'action (CERFA n° 15059) au plus tard le {} : budget réalisé au regard du budget prévisionnel, indicateurs atteints, bilan qualitatif et explication des écarts de plus de 15 %.",
-                crate::wording::french_date(doc.final_report_due_on)
+                crate::french::long_french_date(doc.final_report_due_on)
             )],
         ),
         article(
@@ -745,8 +745,8 @@ mod tests {
             format!("subvention de {} pour l'année 2027", euros(30_000_00)),
             format!("soit {} au total", euros(62_000_00)),
             format!("Versement 2 : {}, après acceptation", euros(15_000_00)),
-            "au plus tard le 30/06/2028".to_owned(),
-            "délibération 2027 DAC 12 du 09/03/2027".to_owned(),
+            "au plus tard le 30 juin 2028".to_owned(),
+            "délibération 2027 DAC 12 du 9 mars 2027".to_owned(),
             "couvre les années 2027 à 2028".to_owned(),
             "Non signée.".to_owned(),
         ] {

@@ -222,7 +222,7 @@ pub fn unknown_sectors(codes: &[String], known: &[String]) -> Vec<FieldError> {
             Violation::new(
                 "sectors.unknown",
                 format!(
-                    "« {code} » n'est pas un secteur d'activité connu (voir GET /api/v1/sectors)."
+                    "« {code} » n'est pas un secteur d'activité connu : choisissez-en un dans la liste des secteurs."
                 ),
             )
             .at(format!("sectors[{i}]"))

@@ -500,8 +500,8 @@ pub(crate) mod tests {
         let codes: Vec<&str> = failures.iter().map(|e| e.code).collect();
         assert_eq!(codes, ["budget.unbalanced", "budget.in_kind_unbalanced"]);
         assert!(
-            failures[0].message.contains("10\u{202f}100 €")
-                && failures[0].message.contains("10\u{202f}000 €")
+            failures[0].message.contains("10\u{202f}100\u{a0}€")
+                && failures[0].message.contains("10\u{202f}000\u{a0}€")
         );
         assert_eq!(
             Budget::default()

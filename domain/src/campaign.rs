@@ -3,6 +3,7 @@
 //! closing at the end of November, a spring campaign, calls for projects).
 
 use crate::coded_enum;
+use crate::french;
 use crate::ids::{CampaignId, DirectionId, DistrictNumber};
 use crate::text;
 use crate::{DomainError, FieldError, Violation};
@@ -339,7 +340,12 @@ impl Campaign {
                 "campaign.circuit_locked",
                 Some("circuit"),
                 format!(
-                    "{started_requests} demande(s) ont été commencées dans cette campagne : son circuit et son arrondissement ne peuvent plus changer."
+                    "{} dans cette campagne : son circuit et son arrondissement ne peuvent plus changer.",
+                    french::agreed(
+                        usize::try_from(started_requests).unwrap_or(usize::MAX),
+                        "Une demande a été commencée",
+                        "{n} demandes ont été commencées"
+                    )
                 ),
             ));
         }
@@ -355,7 +361,12 @@ impl Campaign {
                 "campaign.rules_locked",
                 None,
                 format!(
-                    "{submitted_requests} demande(s) ont déjà été déposées dans cette campagne : ses règles ne peuvent plus changer (seuls le titre et la description le peuvent)."
+                    "{} dans cette campagne : ses règles ne peuvent plus changer (seuls le titre et la description le peuvent).",
+                    french::agreed(
+                        usize::try_from(submitted_requests).unwrap_or(usize::MAX),
+                        "Une demande a déjà été déposée",
+                        "{n} demandes ont déjà été déposées"
+                    )
                 ),
             ));
         }
@@ -469,9 +480,10 @@ impl Eligibility {
             errors.push(
                 Violation::new(
                     "eligibility.final_reports_overdue",
-                    format!(
-                        "{} compte(s) rendu(s) financier(s) de subventions précédentes sont en retard : déposez-les avant toute nouvelle demande.",
-                        applicant.overdue_final_reports
+                    french::agreed(
+                        usize::try_from(applicant.overdue_final_reports).unwrap_or(usize::MAX),
+                        "Le compte rendu financier d'une subvention précédente est en retard : déposez-le avant toute nouvelle demande.",
+                        "{n} comptes rendus financiers de subventions précédentes sont en retard : déposez-les avant toute nouvelle demande.",
                     ),
                 )
                 .at("association.final_reports"),

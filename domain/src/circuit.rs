@@ -7,11 +7,11 @@
 use crate::campaign::CircuitKind;
 use crate::coded_enum;
 use crate::council::{Council, DeliberationReference};
+use crate::french::{self, capitalised, long_french_date, score_in_french};
 use crate::ids::{DirectionId, DistrictNumber};
 use crate::parties::{Instructor, Party};
 use crate::request::RequestState;
 use crate::text;
-use crate::wording::{capitalised, french_date, ordinal, score_in_french};
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -179,7 +179,7 @@ pub fn check_asked(
                 c.push(
                     Violation::new(
                         "ask.one_subject",
-                        "Chaque élément demande soit une pièce (document_kind), soit un champ (field).",
+                        "Chaque élément demande soit une pièce, soit une partie de la demande, pas les deux.",
                     )
                     .at(format!("items[{i}]")),
                 );
@@ -558,7 +558,7 @@ impl Who {
     /// Who may act, in French, for refusals.
     fn describe(self, facts: &RequestFacts) -> String {
         let gatekeeper = match facts.gatekeeper() {
-            Some(Party::District(n)) => format!("la mairie du {} arrondissement", ordinal(n)),
+            Some(Party::District(n)) => french::town_hall(n),
             _ => "le bureau des subventions".to_owned(),
         };
         match self {
@@ -761,8 +761,8 @@ fn allowed_rule(
             "request.action_not_allowed",
             None,
             format!(
-                "Impossible de {} : la demande est « {} ». Possible maintenant pour vous : {possible}.",
-                action.label(),
+                "Impossible {} : la demande est « {} ». Possible maintenant pour vous : {possible}.",
+                french::before("de", action.label()),
                 facts.state.label().to_lowercase()
             ),
         ));
@@ -774,9 +774,9 @@ fn allowed_rule(
         .ok_or_else(|| DomainError::NotPermitted {
             code: "request.not_your_turn",
             message: format!(
-                "Seul(e) {} peut {} à ce stade. Possible maintenant pour vous : {possible}.",
-                candidates[0].by.describe(facts),
-                action.label()
+                "À ce stade, il revient {} {}. Possible maintenant pour vous : {possible}.",
+                french::a(&candidates[0].by.describe(facts)),
+                french::before("de", action.label())
             ),
         })
 }
@@ -959,7 +959,7 @@ fn apply(
                             "dispatch.duplicate",
                             "Une direction n'est désignée qu'une fois.",
                         )
-                        .at(format!("co[{i}]")),
+                        .at(format!("co_direction_ids[{i}]")),
                     );
                 }
                 seen.push(*direction);
@@ -970,7 +970,7 @@ fn apply(
                         "dispatch.too_many",
                         "Au plus 5 directions co-instructrices.",
                     )
-                    .at("co"),
+                    .at("co_direction_ids"),
                 );
             }
             if !errors.is_empty() {
@@ -1138,9 +1138,9 @@ fn apply(
                 .map_err(|e| DomainError::Invalid(vec![e]))?;
             next.proposed_cents = Some(proposed_cents);
             draft.public_message = Some(format!(
-                "Votre demande est inscrite au projet de délibération {deliberation}, soumis à {} en séance du {}.",
-                council.name(),
-                french_date(session_on)
+                "Votre demande est inscrite au projet de délibération {deliberation}, soumis {} en séance du {}.",
+                french::a(&council.name()),
+                long_french_date(session_on)
             ));
             draft.details = json!({
                 "deliberation": deliberation.as_str(),
@@ -1175,7 +1175,7 @@ fn apply(
                 "{} a accordé une subvention de {} à votre demande (délibération {deliberation} du {}).{more}",
                 capitalised(&council.name()),
                 crate::money::euros(voted_cents),
-                french_date(voted_on)
+                long_french_date(voted_on)
             ));
             draft.details = json!({
                 "deliberation": deliberation.as_str(),
@@ -1192,7 +1192,7 @@ fn apply(
             draft.public_message = Some(format!(
                 "{} n'a pas accordé de subvention à votre demande (délibération {deliberation} du {}).",
                 capitalised(&council.name()),
-                french_date(voted_on)
+                long_french_date(voted_on)
             ));
             draft.details = json!({
                 "deliberation": deliberation.as_str(),
@@ -1614,7 +1614,14 @@ mod tests {
                             (None, Err(DomainError::NotPermitted { code, message })) => {
                                 assert!(anyone, "{case}: refused for the actor though nobody may");
                                 assert_eq!(code, "request.not_your_turn", "{case}");
-                                assert!(message.starts_with("Seul(e) "), "{case}: {message}");
+                                assert!(
+                                    message.starts_with("À ce stade, il revient "),
+                                    "{case}: {message}"
+                                );
+                                assert!(
+                                    crate::french::slips(&message).is_empty(),
+                                    "{case}: {message}"
+                                );
                             }
                             (expected, result) => {
                                 panic!("{case}: expected {expected:?}, got {result:?}")
@@ -1657,11 +1664,11 @@ mod tests {
         let admit = || Command::DeclareAdmissible { message: None };
         assert_eq!(
             refusal(&facts(Central, Submitted), admit(), Party::Applicant),
-            "Seul(e) le bureau des subventions peut déclarer la demande recevable à ce stade. Possible maintenant pour vous : retirer la demande."
+            "À ce stade, il revient au bureau des subventions de déclarer la demande recevable. Possible maintenant pour vous : retirer la demande."
         );
         let message = refusal(&facts(Local, Submitted), admit(), Party::Bureau);
         assert!(
-            message.starts_with("Seul(e) la mairie du 11e arrondissement"),
+            message.starts_with("À ce stade, il revient à la mairie du 11e arrondissement"),
             "{message}"
         );
         assert_eq!(
@@ -1771,7 +1778,7 @@ mod tests {
         };
         assert_eq!(
             invalid_fields(&instructing, twice, Party::Bureau)[0].0,
-            "co[1]"
+            "co_direction_ids[1]"
         );
         let reject = Command::RejectInadmissible { reason: "".into() };
         let fields = invalid_fields(&facts(Central, Submitted), reject, Party::Bureau);

@@ -3,8 +3,8 @@
 
 use crate::campaign::CircuitKind;
 use crate::coded_enum;
+use crate::french::capitalised;
 use crate::ids::DistrictNumber;
-use crate::wording::{capitalised, ordinal};
 use crate::{DomainError, FieldError, Violation};
 use std::fmt;
 
@@ -100,6 +100,16 @@ impl Council {
     /// A district council names its district; the Conseil de Paris none.
     pub fn new(kind: CouncilKind, district: Option<DistrictNumber>) -> Result<Council, FieldError> {
         match (kind, district) {
+            (CouncilKind::District, Some(n)) if !DistrictNumber::PARIS.contains(&n.0) => {
+                Err(Violation::new(
+                    "council.district_unknown",
+                    format!(
+                        "L'arrondissement {} n'existe pas : Paris en compte vingt (1 à 20).",
+                        n.0
+                    ),
+                )
+                .at("district_number"))
+            }
             (CouncilKind::ConseilDeParis, None) | (CouncilKind::District, Some(_)) => {
                 Ok(Council { kind, district })
             }
@@ -142,7 +152,7 @@ impl Council {
     /// "le Conseil de Paris", "le conseil du 11e arrondissement".
     pub fn name(self) -> String {
         match self.district {
-            Some(d) => format!("le conseil du {} arrondissement", ordinal(d)),
+            Some(d) => crate::french::district_council(d),
             None => "le Conseil de Paris".to_owned(),
         }
     }

@@ -5,10 +5,10 @@
 use crate::circuit::Command;
 use crate::coded_enum;
 use crate::council::{Council, DeliberationReference};
+use crate::french::long_french_date;
 use crate::ids::RequestId;
 use crate::request::RequestState;
 use crate::text;
-use crate::wording::french_date;
 use crate::{DomainError, Violation};
 use chrono::NaiveDate;
 
@@ -224,7 +224,7 @@ pub fn check_vote_date(
                 "vote.voted_on",
                 format!(
                     "Le vote se date du jour de la séance ({}) ou après, et pas après aujourd'hui.",
-                    french_date(session_on)
+                    long_french_date(session_on)
                 ),
             ),
         ));
@@ -408,7 +408,10 @@ mod tests {
         };
         assert_eq!(errors[0].field, "amendments[0].reason");
         assert_eq!(errors[0].code, "vote.above_requested");
-        assert!(errors[0].message.contains("15\u{202f}000 €"), "{errors:?}");
+        assert!(
+            errors[0].message.contains("15\u{202f}000\u{a0}€"),
+            "{errors:?}"
+        );
         let said = "Le conseil finance aussi la saison d'été.";
         let decided = decide_vote(
             &lines,

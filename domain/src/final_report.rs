@@ -6,9 +6,9 @@
 
 use crate::budget::{Budget, Funder};
 use crate::coded_enum;
+use crate::french::percent;
 use crate::request::Indicator;
 use crate::text;
-use crate::wording::percent;
 use crate::{Checks, DomainError, Violation};
 
 coded_enum! {

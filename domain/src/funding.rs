@@ -377,7 +377,7 @@ impl GrantMoney {
                 "payment.paid_on",
                 format!(
                     "Un versement est daté entre le {} (vote{}) et aujourd'hui.",
-                    crate::wording::french_date(earliest),
+                    crate::french::long_french_date(earliest),
                     if earliest > voted_on {
                         ", puis signature de la convention"
                     } else {
@@ -456,7 +456,7 @@ pub fn check_settled_on(
             "repayment.settled_on",
             format!(
                 "Un reversement est réglé entre son ordre, le {}, et aujourd'hui.",
-                crate::wording::french_date(ordered_on)
+                crate::french::long_french_date(ordered_on)
             ),
         ));
     }
@@ -916,12 +916,14 @@ mod tests {
     fn the_agreement_rule_says_why_in_words() {
         let said = agreement_rule_in_words(30_000_00, 0);
         assert!(
-            said.contains("la subvention (30\u{202f}000 €) dépasse 23\u{202f}000 €"),
+            said.contains("la subvention (30\u{202f}000\u{a0}€) dépasse 23\u{202f}000\u{a0}€"),
             "{said}"
         );
         let said = agreement_rule_in_words(15_000_00, 10_000_00);
         assert!(
-            said.contains("douze mois précédents (10\u{202f}000 €), le total (25\u{202f}000 €)"),
+            said.contains(
+                "douze mois précédents (10\u{202f}000\u{a0}€), le total (25\u{202f}000\u{a0}€)"
+            ),
             "{said}"
         );
         let said = agreement_rule_in_words(12_000_00, 11_000_00);
@@ -929,6 +931,6 @@ mod tests {
             said.starts_with("Aucune convention n'est nécessaire"),
             "{said}"
         );
-        assert!(said.contains("23\u{202f}000 € en tout"), "{said}");
+        assert!(said.contains("23\u{202f}000\u{a0}€ en tout"), "{said}");
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::circuit::Declaration;
 use crate::coded_enum;
+use crate::french;
 use crate::ids::{AccountId, RequestId};
 use crate::scoring::{AllocationRules, Criterion, CriterionInput, LastRequest, parse_grid};
 use crate::text;
@@ -207,8 +208,12 @@ impl Jury {
             return Err(conflict(
                 "jury.instruction_pending",
                 &format!(
-                    "{} demande(s) ne sont pas encore instruites (complétude, pièces ou avis) : {}.",
-                    pending.len(),
+                    "{} (complétude, pièces ou avis) : {}.",
+                    french::agreed(
+                        pending.len(),
+                        "Une demande n'est pas encore instruite",
+                        "{n} demandes ne sont pas encore instruites"
+                    ),
                     pending.join(", ")
                 ),
             ));
@@ -446,7 +451,7 @@ mod tests {
         match closed.check_validate(Some(10_000_00), &pending) {
             Err(DomainError::Conflict { code, message, .. }) => {
                 assert_eq!(code, "jury.instruction_pending");
-                assert!(message.starts_with("2 demande(s)"), "{message}");
+                assert!(message.starts_with("2 demandes ne sont pas"), "{message}");
                 assert!(message.ends_with(": 2027_00004, 2027_00009."), "{message}");
             }
             other => panic!("{other:?}"),

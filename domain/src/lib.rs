@@ -24,6 +24,7 @@ pub mod document;
 pub mod error;
 pub mod feed;
 pub mod final_report;
+pub mod french;
 pub mod funding;
 pub mod history;
 pub mod iban;
@@ -54,6 +55,5 @@ pub mod theme;
 pub mod throttle;
 pub mod tracking;
 pub mod two_factor;
-pub mod wording;
 
 pub use error::{Checks, DomainError, FieldError, Violation, existed};

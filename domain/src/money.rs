@@ -50,23 +50,7 @@ pub fn total(amounts: impl IntoIterator<Item = i64>) -> i64 {
     amounts.into_iter().fold(0, i64::saturating_add)
 }
 
-/// An amount in cents as French readers write it: `4 000 €`, `1 234,50 €` (a narrow no-break
-/// space between thousands).
-pub fn euros(cents: i64) -> String {
-    let whole = (cents / 100).unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(digit);
-    }
-    let sign = if cents < 0 { "-" } else { "" };
-    match cents.unsigned_abs() % 100 {
-        0 => format!("{sign}{grouped} €"),
-        rest => format!("{sign}{grouped},{rest:02} €"),
-    }
-}
+pub use crate::french::euros;
 
 /// An amount as people type it in a form, in whole euros ("1200", "1 200", "1 200 €",
 /// "1200,00"): its cents, checked like any amount. Left empty, nothing (zero).
@@ -167,14 +151,14 @@ mod tests {
 
     #[test]
     fn amounts_are_grouped_by_thousands_with_cents_only_when_there_are() {
-        assert_eq!(euros(400_000), "4\u{202f}000 €");
-        assert_eq!(euros(123_456_750), "1\u{202f}234\u{202f}567,50 €");
-        assert_eq!(euros(5), "0,05 €");
-        assert_eq!(euros(99_900), "999 €");
-        assert_eq!(euros(-1_000_000), "-10\u{202f}000 €");
+        assert_eq!(euros(400_000), "4\u{202f}000\u{a0}€");
+        assert_eq!(euros(123_456_750), "1\u{202f}234\u{202f}567,50\u{a0}€");
+        assert_eq!(euros(5), "0,05\u{a0}€");
+        assert_eq!(euros(99_900), "999\u{a0}€");
+        assert_eq!(euros(-1_000_000), "-10\u{202f}000\u{a0}€");
         assert_eq!(
             euros(i64::MIN),
-            "-92\u{202f}233\u{202f}720\u{202f}368\u{202f}547\u{202f}758,08 €"
+            "-92\u{202f}233\u{202f}720\u{202f}368\u{202f}547\u{202f}758,08\u{a0}€"
         );
     }
 

@@ -37,7 +37,7 @@ pub fn check_assignable_direction(direction: Option<&Direction>) -> Result<(), c
     match direction {
         None => Err(crate::Violation::new(
             "direction.unknown",
-            "Cette direction n'existe pas (voir GET /api/v1/directions).",
+            "Cette direction n'existe pas : choisissez-en une dans la liste des directions.",
         )),
         Some(d) if !d.active => Err(crate::Violation::new(
             "direction.inactive",
@@ -82,7 +82,7 @@ pub fn known_district(
     } else {
         Err(crate::Violation::new(
             "district.unknown",
-            format!("L'arrondissement {number} n'existe pas (voir GET /api/v1/districts)."),
+            format!("L'arrondissement {number} n'existe pas : Paris en compte vingt (1 à 20)."),
         )
         .at(field))
     }
@@ -100,7 +100,9 @@ pub fn known_document_kind(
     } else {
         Err(crate::Violation::new(
             "document_kind.unknown",
-            format!("« {kind} » n'est pas un type de pièce (voir GET /api/v1/document-kinds)."),
+            format!(
+                "« {kind} » n'est pas un type de pièce : choisissez-en un dans la liste des pièces."
+            ),
         )
         .at(field))
     }

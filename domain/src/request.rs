@@ -9,8 +9,8 @@ use crate::document::{
 };
 use crate::ids::{DistrictNumber, DocumentVersionId, RequestId};
 
+use crate::french;
 use crate::text;
-use crate::wording;
 use crate::{DomainError, FieldError, Violation};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use std::fmt;
@@ -445,7 +445,7 @@ pub fn submission_failures(
                     })
                     .map(|(kind, _)| format!("« {} »", kind.label))
                     .collect();
-                format!("déposez {}.", wording::enumeration(&lacking))
+                format!("déposez {}.", french::enumeration(&lacking))
             }
             _ => "relisez-le, puis confirmez qu'il est à jour.".to_owned(),
         };
@@ -519,8 +519,9 @@ pub fn check_submission(
         Err(DomainError::Unmet {
             code: "request.not_submittable",
             message: format!(
-                "La demande ne peut pas encore être déposée : {} point(s) à régler, détaillés par champ.",
-                errors.len()
+                "La demande ne peut pas encore être déposée : {}, détaillé{} par champ.",
+                french::agreed(errors.len(), "un point à régler", "{n} points à régler"),
+                if errors.len() > 1 { "s" } else { "" }
             ),
             errors,
         })

@@ -12,9 +12,9 @@
 
 use crate::circuit::{Command, OpinionValue};
 use crate::coded_enum;
+use crate::french::score_in_french;
 use crate::ids::{AccountId, RequestId};
 use crate::text;
-use crate::wording::score_in_french;
 use crate::{FieldError, Violation};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -116,8 +116,12 @@ pub fn check_points(
             Violation::new(
                 "score.criteria_mismatch",
                 format!(
-                    "La grille compte {} critère(s) : donnez une note par critère, dans l'ordre de la grille.",
-                    grid.len()
+                    "La grille compte {} : donnez une note par critère, dans l'ordre de la grille.",
+                    crate::french::count(
+                        i64::try_from(grid.len()).unwrap_or(i64::MAX),
+                        "critère",
+                        "critères"
+                    )
                 ),
             )
             .at("scores"),

@@ -6,12 +6,12 @@ use crate::agreement::AgreementStatus;
 use crate::campaign::{CircuitKind, Sla};
 use crate::circuit::RequestFacts;
 use crate::final_report::ReportStatus;
+use crate::french::{capitalised, long_french_date};
 use crate::funding::{AgreementGate, GrantMoney, repaid_in_full};
 use crate::ids::{DirectionId, DistrictNumber};
 use crate::money::euros;
 use crate::parties::Instructor;
 use crate::request::RequestState;
-use crate::wording::{capitalised, long_french_date, ordinal};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// A step of instruction with a deadline.
@@ -173,7 +173,7 @@ impl Holder {
     /// Who holds the request, in words (the directions as `direction` names them: their code
     /// for programs, their name for people); a town hall among the instructors names it.
     pub fn in_words(&self, direction: impl Fn(DirectionId) -> String) -> String {
-        let town_hall = |n: DistrictNumber| format!("Mairie du {} arrondissement", ordinal(n));
+        let town_hall = |n: DistrictNumber| format!("Mairie du {}", crate::french::district(n));
         match self {
             Holder::Association => "L'association".into(),
             Holder::Bureau => "Bureau des subventions".into(),
@@ -202,7 +202,7 @@ impl Holder {
 }
 
 fn town_hall(n: DistrictNumber) -> String {
-    format!("la mairie du {} arrondissement", ordinal(n))
+    crate::french::town_hall(n)
 }
 
 /// Who lets the request in: the town hall running it on the local circuit, else the bureau.
@@ -387,14 +387,17 @@ pub fn whereabouts(facts: &RequestFacts) -> (Holder, String) {
             let awaited = facts.awaited();
             let sentence = match (facts.circuit, facts.local_district) {
                 (CircuitKind::Local, Some(n)) => format!("{} instruit la demande.", capitalised(&town_hall(n))),
-                _ => format!("La demande est en instruction : {} avis attendu(s).", awaited.len()),
+                _ => format!(
+                    "La demande est en instruction : {}.",
+                    crate::french::count(i64::try_from(awaited.len()).unwrap_or(i64::MAX), "avis attendu", "avis attendus")
+                ),
             };
             (Holder::Instructors(awaited), sentence)
         }
         RequestState::Instructed => match (facts.circuit, facts.local_district) {
             (CircuitKind::Local, Some(n)) => (
                 Holder::District(n),
-                format!("Le conseil du {} arrondissement donnera son avis, puis la demande sera soumise au vote.", ordinal(n)),
+                format!("{} donnera son avis, puis la demande sera soumise au vote.", capitalised(&crate::french::district_council(n))),
             ),
             (CircuitKind::CallForProjects, _) => (
                 Holder::Bureau,

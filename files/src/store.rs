@@ -254,7 +254,7 @@ impl Incoming {
         if !hashed || to_writer.send(block).await.is_err() {
             return Err(match (&mut self.writer).await {
                 Ok(Err(cause)) => cause,
-                Ok(Ok(())) => io::Error::other("the upload's writer stopped early"),
+                Ok(Ok(())) => io::Error::other("l'écriture de l'envoi s'est arrêtée avant la fin"),
                 Err(join) => io::Error::other(join),
             });
         }

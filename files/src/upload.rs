@@ -18,7 +18,8 @@ pub enum UploadError {
         "Un dépôt de document s'envoie en multipart/form-data (un champ « file » et les champs de métadonnées)."
     )]
     NotMultipart,
-    #[error("Le formulaire multipart est illisible ou incomplet ({0}).")]
+    /// Unreadable; what the parser said stays in the logs.
+    #[error("Le formulaire multipart est illisible ou incomplet : recommencez le dépôt.")]
     Malformed(String),
     /// The client stayed silent longer than the idle timeout.
     #[error("L'envoi s'est interrompu trop longtemps : recommencez le dépôt.")]
@@ -86,7 +87,10 @@ fn malformed(error: MultipartError) -> UploadError {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
         | MultipartError::ContentTypeIncompatible => UploadError::NotMultipart,
-        other => UploadError::Malformed(other.to_string()),
+        other => {
+            tracing::debug!(error = %other, "an unreadable multipart body");
+            UploadError::Malformed(other.to_string())
+        }
     }
 }
 

@@ -21,7 +21,7 @@ fn a_council_votes_a_deliberation_and_every_line_is_decided_at_once(backend: Bac
     let campaign = city.campaign(bureau, "ANNUELLE_2027", "central", None);
     // The council sits today; its vote is recorded at once.
     let today = city.app.today();
-    let said = today.format("%d/%m/%Y").to_string();
+    let said = simpa_domain::french::long_french_date(today);
     let mut requests = Vec::new();
     for (n, proposed) in [(1, 300_000), (2, 250_000), (3, 400_000)] {
         let (president, _, request) = submitted(app, n, &campaign);

@@ -482,7 +482,7 @@ fn a_grant_above_23000_euros_waits_for_its_agreement_and_payments_never_exceed_w
         format!("soit {} au total", euros(6_200_000)),
         format!("Versement 2 : {}, après acceptation", euros(1_000_000)),
         "dans les 30 jours".to_owned(),
-        "au plus tard le 30/06/2028".to_owned(),
+        "au plus tard le 30 juin 2028".to_owned(),
         "Non signée.".to_owned(),
     ] {
         assert!(shown.contains(&expected), "{expected} not in {html}");
@@ -1174,7 +1174,7 @@ fn grants_add_up_over_twelve_months_and_a_multi_year_agreement_covers_its_next_y
 /// invitation sent then is valid until a day of Paris too.
 fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
     use simpa_app::clock::Clock;
-    use simpa_domain::wording::french_date;
+    use simpa_domain::french::long_french_date;
     let city = City::start(backend);
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
@@ -1230,7 +1230,7 @@ fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
     let html = String::from_utf8(html)
         .expect("HTML")
         .replace("&#x2f;", "/");
-    let said = format!(", le {}.", french_date(paris_day));
+    let said = format!(", le {}.", long_french_date(paris_day));
     let city_part = html.split("Pour la Ville de Paris").nth(1).expect("signed");
     assert!(city_part.contains(&said), "{said}: {html}");
 
@@ -1244,7 +1244,7 @@ fn days_are_the_citys_when_a_moment_falls_near_midnight(backend: Backend) {
         "manager",
     );
     let mail = app.mailed("minuit@exemple.org", "%");
-    let until = french_date(in_paris(evening + TimeDelta::days(30)));
+    let until = long_french_date(in_paris(evening + TimeDelta::days(30)));
     assert!(
         mail.contains(&format!("valable jusqu'au {until}")),
         "{until}: {mail}"

@@ -126,7 +126,10 @@ fn every_step_reaches_the_association_and_new_work_the_staff(backend: Backend) {
         "{text}"
     );
     assert!(text.contains("Numéro de dossier : 2027_00001"), "{text}");
-    assert!(text.contains("Montant demandé : 4\u{202f}000 €"), "{text}");
+    assert!(
+        text.contains("Montant demandé : 4\u{202f}000\u{a0}€"),
+        "{text}"
+    );
     assert!(
         text.contains("- Statuts (statuts.pdf)")
             && text.contains("- Relevé d'identité bancaire (RIB) (rib.pdf)"),
@@ -482,9 +485,7 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
         .find(|m| m.subject().starts_with("Pièces ou informations demandées"))
         .map(|m| m.body("text/plain"))
         .expect("the request for documents");
-    let due = (today + chrono::Days::new(30))
-        .format("%d/%m/%Y")
-        .to_string();
+    let due = simpa_domain::french::long_french_date(today + chrono::Days::new(30));
     assert!(
         asked.contains("Relevé d'identité bancaire (RIB)")
             && asked.contains("périmé")
@@ -523,7 +524,7 @@ fn reminders_go_out_once_for_expiring_documents_and_waiting_requests(backend: Ba
     );
     let expiring = mail[before].body("text/plain");
     // The last valid day, as filed.
-    let last_valid_day = simpa_domain::wording::long_french_date(today + chrono::Days::new(20));
+    let last_valid_day = simpa_domain::french::long_french_date(today + chrono::Days::new(20));
     assert!(
         expiring.contains(&format!("est valable jusqu'au {last_valid_day}.")),
         "{expiring}"

@@ -136,7 +136,7 @@ fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
     assert!(text.contains("en séance du"), "{text}");
     let text = told(&sink, me, "Votre subvention est accordée");
     assert!(
-        text.contains("la subvention (30\u{202f}000 €) dépasse 23\u{202f}000 €"),
+        text.contains("la subvention (30\u{202f}000\u{a0}€) dépasse 23\u{202f}000\u{a0}€"),
         "{text}"
     );
     assert!(!text.contains("Au-delà de 23 000 €"), "{text}");
@@ -170,7 +170,7 @@ fn every_outcome_of_a_grant_is_told_to_whom_it_concerns(backend: Backend) {
     pay(3_000_000, "MDT-1").expect(201);
     let text = told(&sink, me, "Un versement de votre subvention est enregistré");
     assert!(
-        text.contains("30\u{202f}000 €") && text.contains("MDT-1"),
+        text.contains("30\u{202f}000\u{a0}€") && text.contains("MDT-1"),
         "{text}"
     );
     assert!(text.contains("entièrement versée"), "{text}");

@@ -887,7 +887,7 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     assert_eq!(
         named("etape-budget-en-direct").live.as_deref(),
         Some(
-            "Le total des charges (11\u{202f}000 €) doit être égal au total des produits (10\u{202f}500 €)."
+            "Le total des charges (11\u{202f}000\u{a0}€) doit être égal au total des produits (10\u{202f}500\u{a0}€)."
         )
     );
     assert!(

@@ -321,7 +321,7 @@ fn the_documents_page_says_where_each_document_stands(backend: Backend) {
     assert!(
         insurance.contains(&format!(
             "Valable jusqu'au {} : pensez à le remplacer.",
-            simpa_domain::wording::long_french_date(until)
+            simpa_domain::french::long_french_date(until)
         )),
         "{insurance}"
     );

@@ -230,7 +230,7 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     let (_, _, page) = browser.go(&app.url(&at("verification")));
     let page = shown(&page);
     assert!(
-        page.contains(&format!("<a class=\"govuk-link\" href=\"{}#budget\">Le total des charges (10\u{202f}000 €) doit être égal au total des produits (6\u{202f}000 €).</a>", at("budget"))),
+        page.contains(&format!("<a class=\"govuk-link\" href=\"{}#budget\">Le total des charges (10\u{202f}000\u{a0}€) doit être égal au total des produits (6\u{202f}000\u{a0}€).</a>", at("budget"))),
         "{page}"
     );
     assert!(
@@ -239,7 +239,7 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     );
     let (_, _, page) = browser.go(&app.url(&at("budget")));
     assert!(
-        shown(&page).contains("Le total des charges (10\u{202f}000 €) doit être égal"),
+        shown(&page).contains("Le total des charges (10\u{202f}000\u{a0}€) doit être égal"),
         "{page}"
     );
     budget.push(("l74_etat", "4000"));
@@ -260,7 +260,7 @@ fn a_treasurer_files_a_request_step_by_step_in_the_pages(backend: Backend) {
     );
     assert!(page.contains("Jeunes accompagnés : 80 personnes"), "{page}");
     assert!(
-        page.contains("4\u{202f}000 € (40 % des produits)"),
+        page.contains("4\u{202f}000\u{a0}€ (40 % des produits)"),
         "{page}"
     );
     let unticked = post(&format!("/demandes/{request}/depot"), &[("csrf", &csrf)]);
@@ -513,7 +513,7 @@ fn a_treasurer_follows_answers_and_withdraws_a_request_in_the_pages(backend: Bac
     let saved = post(&format!("/demandes/{request}/budget"), &budget);
     assert_eq!(saved.status, 303, "{}", saved.body);
     let page = page_of(&format!("/demandes/{request}/verification"));
-    assert!(page.contains("Les emplois des contributions volontaires en nature (compte 86 : 1\u{202f}000 €) doivent égaler les contributions reçues (compte 87 : 1\u{202f}500 €)."), "{page}");
+    assert!(page.contains("Les emplois des contributions volontaires en nature (compte 86 : 1\u{202f}000\u{a0}€) doivent égaler les contributions reçues (compte 87 : 1\u{202f}500\u{a0}€)."), "{page}");
     let mut budget = budget.to_vec();
     budget[7].1 = "1000";
     let saved = post(&format!("/demandes/{request}/budget"), &budget);
@@ -605,7 +605,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     let page = page_of(&request_page);
     assert!(page.contains("Subvention accordée</strong>"), "{page}");
     assert!(
-        page.contains("<strong>25\u{202f}000 €</strong> pour 30\u{202f}000 € demandés : la Ville accorde moins que le montant demandé"),
+        page.contains("<strong>25\u{202f}000\u{a0}€</strong> pour 30\u{202f}000\u{a0}€ demandés : la Ville accorde moins que le montant demandé"),
         "{page}"
     );
     assert!(
@@ -618,7 +618,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     );
     assert!(page.contains(": à signer par l'association"), "{page}");
     assert!(
-        page.contains("0 € versés, 25\u{202f}000 € restant à verser"),
+        page.contains("0\u{a0}€ versés, 25\u{202f}000\u{a0}€ restant à verser"),
         "{page}"
     );
     assert!(page.contains("À déposer avant le 30 juin 2028"), "{page}");
@@ -632,7 +632,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
         "{page}"
     );
     assert!(
-        page.contains("une subvention de 25\u{202f}000 € pour l'année 2027"),
+        page.contains("une subvention de 25\u{202f}000\u{a0}€ pour l'année 2027"),
         "{page}"
     );
     let csrf = crate::portal::hidden(&page, "csrf");
@@ -735,7 +735,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     assert!(page.contains(": signée par les deux parties"), "{page}");
     assert!(page.contains("MDT-2027-0042"), "{page}");
     assert!(
-        page.contains("10\u{202f}000 € versés, 15\u{202f}000 € restant à verser"),
+        page.contains("10\u{202f}000\u{a0}€ versés, 15\u{202f}000\u{a0}€ restant à verser"),
         "{page}"
     );
 
@@ -752,7 +752,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
         page.contains("<label for=\"r0\">60 · Achats</label>"),
         "{page}"
     );
-    assert!(page.contains("32\u{202f}000 €"), "{page}");
+    assert!(page.contains("32\u{202f}000\u{a0}€"), "{page}");
     let csrf = crate::portal::hidden(&page, "csrf");
     let post = |fields: &[(&str, &str)]| browser.submit(&app.url(&report), fields, Some(&app.base));
     let mut lines = vec![
@@ -804,7 +804,7 @@ fn the_president_reads_and_signs_the_agreement_and_follows_the_payments(backend:
     let page = page_of(&report);
     assert!(page.contains("Déposé, en cours d'examen"), "{page}");
     assert!(
-        page.contains("<span class=\"simpa-nowrap\">0 €</span> <span class=\"simpa-nowrap\">(0\u{a0}%)</span> <strong>écart de plus de 15 %</strong>"),
+        page.contains("<span class=\"simpa-nowrap\">0\u{a0}€</span> <span class=\"simpa-nowrap\">(0\u{a0}%)</span> <strong>écart de plus de 15 %</strong>"),
         "{page}"
     );
     assert!(!page.contains("Déposer le compte rendu</button>"), "{page}");

@@ -173,7 +173,7 @@ fn the_city_takes_a_request_from_its_submission_to_its_final_report_in_a_browser
     assert_eq!(status, 422);
     let refused = page("vote-au-dela");
     assert!(
-        refused.contains("Le montant voté (25\u{202f}000 €) dépasse le montant demandé (20\u{202f}000 €) : dites pourquoi le conseil accorde davantage."),
+        refused.contains("Le montant voté (25\u{202f}000\u{a0}€) dépasse le montant demandé (20\u{202f}000\u{a0}€) : dites pourquoi le conseil accorde davantage."),
         "{refused}"
     );
     assert_eq!(state(&request), "scheduled");

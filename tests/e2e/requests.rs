@@ -879,9 +879,9 @@ fn a_town_hall_checks_and_instructs_the_local_requests_of_its_district(backend: 
     );
     let refused = refused.expect_problem(403, "request.not_your_turn");
     assert!(
-        refused["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("Seul(e) la mairie du 11e arrondissement")),
+        refused["detail"].as_str().is_some_and(
+            |d| d.starts_with("À ce stade, il revient à la mairie du 11e arrondissement")
+        ),
         "{refused}"
     );
 

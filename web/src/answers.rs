@@ -57,17 +57,12 @@ pub(crate) fn city_date(portal: &Portal, at: chrono::DateTime<chrono::Utc>) -> S
 
 /// A moment in the city's time, in words: "6 décembre 2026 à 14 h 05".
 pub(crate) fn city_moment(portal: &Portal, at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at.with_timezone(&portal.runtime.timezone);
-    format!(
-        "{} à {}",
-        simpa_domain::wording::long_french_date(local.date_naive()),
-        local.format("%H h %M")
-    )
+    simpa_domain::french::moment(at.with_timezone(&portal.runtime.timezone).naive_local())
 }
 
 /// A moment as read in `timezone` (for a use case's closure, which holds no portal).
 pub(crate) fn date_in(timezone: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
-    simpa_domain::wording::long_french_date(at.with_timezone(&timezone).date_naive())
+    simpa_domain::french::long_french_date(at.with_timezone(&timezone).date_naive())
 }
 
 /// A rule's refusal, in words: the first field's message for invalid input.

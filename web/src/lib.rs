@@ -106,7 +106,8 @@ impl Portal {
     pub fn new(runtime: Arc<Runtime>, settings: PortalSettings) -> Result<Portal, String> {
         let mut portal = Portal {
             runtime,
-            pages: render::Pages::load().map_err(|e| format!("the portal's templates: {e:#}"))?,
+            pages: render::Pages::load()
+                .map_err(|e| format!("les modèles des pages du portail : {e:#}"))?,
             assets: assets::Assets::load(&settings.theme),
             settings,
             kept_format: String::new(),

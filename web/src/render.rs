@@ -139,9 +139,10 @@ impl Pages {
         for (name, source) in FILES {
             env.add_template(name, source)?;
         }
+        simpa_app::notify::add_french_filters(&mut env);
         env.add_filter("date", |date: String| -> String {
             chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                .map(simpa_domain::wording::long_french_date)
+                .map(simpa_domain::french::long_french_date)
                 .unwrap_or(date)
         });
         Ok(Pages(env))

@@ -25,7 +25,7 @@ impl FromRequest for Caller {
             Some(b) if b.must_enrol => Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "auth.second_factor_enrolment_required",
-                "Votre rôle d'agent exige la double authentification : ajoutez d'abord votre application d'authentification (POST /api/v1/me/two-factor), puis reconnectez-vous ou renouvelez vos jetons.",
+                "Votre rôle d'agent exige la double authentification : ajoutez d'abord votre application d'authentification, depuis votre compte, puis reconnectez-vous ou renouvelez vos jetons.",
             )),
             bearer => Ok(Caller(bearer.map(|b| b.subject))),
         }))

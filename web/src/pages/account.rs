@@ -16,9 +16,9 @@ use simpa_app::access::require;
 use simpa_app::runtime::RunError;
 use simpa_app::{accounts, members, sign_in};
 use simpa_domain::DomainError;
+use simpa_domain::french::device_in_words;
 use simpa_domain::notification::WorkEmails;
 use simpa_domain::policy::Action;
-use simpa_domain::wording::device_in_words;
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 

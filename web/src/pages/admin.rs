@@ -19,11 +19,11 @@ use simpa_app::access::require;
 use simpa_app::{accounts, audit, notify};
 use simpa_domain::FieldError;
 use simpa_domain::audit::AuditAction;
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::{AccountId, DirectionId, DistrictNumber, StaffRoleId};
 use simpa_domain::outbox::MessageStatus;
 use simpa_domain::policy::Action;
 use simpa_domain::roles::{StaffRole, StaffRoleKind};
-use simpa_domain::wording::ordinal;
 use uuid::Uuid;
 
 /// How many lines a page of the administration's lists shows.
@@ -169,7 +169,7 @@ async fn account(
         }).collect::<Vec<_>>(),
         kinds => StaffRoleKind::ALL.iter().map(|k| context! { code => k.code(), label => k.label() }).collect::<Vec<_>>(),
         directions => directions.iter().filter(|d| d.active).map(|d| context! { code => d.id.to_string(), label => d.name }).collect::<Vec<_>>(),
-        districts => DistrictNumber::PARIS.map(|n| context! { code => n.to_string(), label => format!("{} arrondissement", ordinal(DistrictNumber(n))) }).collect::<Vec<_>>(),
+        districts => DistrictNumber::PARIS.map(|n| context! { code => n.to_string(), label => simpa_domain::french::district(DistrictNumber(n)) }).collect::<Vec<_>>(),
         typed => typed,
         done => done,
     };

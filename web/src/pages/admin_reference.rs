@@ -18,9 +18,9 @@ use simpa_app::access::require;
 use simpa_app::reference;
 use simpa_domain::FieldError;
 use simpa_domain::document::{DocumentKind, ValidityRule};
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::{DirectionId, DistrictNumber};
 use simpa_domain::policy::{Action, Subject};
-use simpa_domain::wording::ordinal;
 use simpa_persistence::{DbConnection, StoreResult};
 use uuid::Uuid;
 

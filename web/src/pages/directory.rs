@@ -14,8 +14,8 @@ use serde::Deserialize;
 use simpa_app::directory::{self as app, PublicCard, Search};
 use simpa_app::runtime::RunError;
 use simpa_domain::DomainError;
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::{AssociationId, DistrictNumber};
-use simpa_domain::wording::ordinal;
 use simpa_persistence::StoreError;
 use uuid::Uuid;
 
@@ -92,7 +92,7 @@ pub async fn directory(
         .map(|a| card_shown(&portal, PublicCard::from(a)))
         .collect();
     let districts: Vec<Value> = DistrictNumber::PARIS
-        .map(|n| context! { number => n, label => format!("{} arrondissement", ordinal(DistrictNumber(n))) })
+        .map(|n| context! { number => n, label => simpa_domain::french::district(DistrictNumber(n)) })
         .collect();
     let data = context! {
         words => q.unwrap_or_default(),

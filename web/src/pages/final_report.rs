@@ -18,10 +18,10 @@ use simpa_app::runtime::RunError;
 use simpa_domain::budget::BudgetLine;
 use simpa_domain::circuit::ActionKind;
 use simpa_domain::final_report::{LineComparison, Plan, check_filing, compare};
+use simpa_domain::french::percent;
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::request::RequestContent;
-use simpa_domain::wording::percent;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
@@ -166,7 +166,7 @@ async fn report_page(
         association => shown.file.association,
         may_file => may_file,
         typed => typed,
-        due_on => shown.grant.as_ref().map(|g| simpa_domain::wording::long_french_date(g.grant.final_report_due_on)),
+        due_on => shown.grant.as_ref().map(|g| simpa_domain::french::long_french_date(g.grant.final_report_due_on)),
         lines => content.budget.lines.iter().enumerate().map(|(i, l)| context! {
             field => format!("r{i}"),
             label => format!("{} · {}", l.account.as_str(), l.label),

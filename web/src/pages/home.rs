@@ -30,7 +30,7 @@ pub async fn home(portal: web::Data<Portal>, visitor: Option<Enrolling>) -> Http
                 title => settings.title,
                 description => settings.description,
                 circuit => settings.circuit.who_may_apply(),
-                district => settings.district.map(simpa_domain::wording::ordinal),
+                district => settings.district.map(simpa_domain::french::ordinal),
                 opens_on => local_date(settings.opens_at),
                 closes_on => settings.closes_at.map(local_date),
                 documents => open.documents,

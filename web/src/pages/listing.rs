@@ -13,12 +13,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use simpa_domain::FieldError;
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::DistrictNumber;
 use simpa_domain::policy::Subject;
 use simpa_domain::reference::Direction;
 use simpa_domain::roles::StaffRoleKind;
 use simpa_domain::saved_filter::{FilteredList, Service};
-use simpa_domain::wording::ordinal;
 use simpa_persistence::saved_filters::SavedFilter;
 use simpa_persistence::{DbConnection, Keyset, Page, StoreResult};
 
@@ -114,7 +114,7 @@ pub(super) fn districts() -> Vec<Value> {
         .map(|n| {
             context! {
                 code => n.to_string(),
-                label => format!("{} arrondissement", ordinal(DistrictNumber(n))),
+                label => simpa_domain::french::district(DistrictNumber(n)),
             }
         })
         .collect()

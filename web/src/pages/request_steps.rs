@@ -23,7 +23,6 @@ use simpa_domain::circuit::ActionKind;
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::{euros, total};
 use simpa_domain::request::RequestContent;
-use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::StoreError;
 use uuid::Uuid;
@@ -360,7 +359,7 @@ async fn step_page(
         typed => typed,
         districts => districts.iter().map(|d| context! {
             field => format!("district_{}", d.number.0),
-            label => format!("{} arrondissement", ordinal(d.number)),
+            label => simpa_domain::french::district(d.number),
         }).collect::<Vec<_>>(),
         indicator_rows => (0..indicator_rows(content)).collect::<Vec<_>>(),
         charges => chart_rows(&[Side::Charge]),

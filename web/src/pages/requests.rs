@@ -27,6 +27,7 @@ use simpa_app::sign_in;
 use simpa_domain::agreement::AgreementStatus;
 use simpa_domain::budget::Side;
 use simpa_domain::circuit::{ActionKind, Asked, Command, Visibility};
+use simpa_domain::french::long_french_date;
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
 use simpa_domain::money::euros;
@@ -34,7 +35,6 @@ use simpa_domain::policy::Action;
 use simpa_domain::policy::Subject;
 use simpa_domain::request::{RequestContent, RequestState, field_in_words};
 use simpa_domain::tracking::{SlaClock, Step as ClockStep};
-use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_domain::{DomainError, FieldError};
 use simpa_persistence::requests::RequestFilter;
 use simpa_persistence::requests::{KeptKind, KeptView};
@@ -151,7 +151,7 @@ pub(super) fn answers(content: &RequestContent) -> Value {
         objectives => content.objectives,
         start_date => content.start_date.map(long_french_date),
         end_date => content.end_date.map(long_french_date),
-        districts => content.districts.iter().map(|d| format!("{} arrondissement", ordinal(*d))).collect::<Vec<_>>(),
+        districts => content.districts.iter().map(|d| simpa_domain::french::district(*d)).collect::<Vec<_>>(),
         target_public => content.target_public,
         beneficiaries => content.expected_beneficiaries,
         indicators => content.indicators.iter().map(|i| format!("{} : {} {}", i.name, i.target, i.unit)).collect::<Vec<_>>(),
@@ -522,8 +522,12 @@ pub async fn submit(
             vec![field_error(
                 "a-completer",
                 format!(
-                    "La demande ne peut pas encore être déposée : {} point(s) à régler, listés ci-dessous.",
-                    errors.len()
+                    "La demande ne peut pas encore être déposée : {}, ci-dessous.",
+                    simpa_domain::french::agreed(
+                        errors.len(),
+                        "un point à régler",
+                        "{n} points à régler"
+                    )
                 ),
             )]
         }

@@ -21,7 +21,6 @@ use simpa_domain::association::Association;
 use simpa_domain::listing::AssociationOrder;
 use simpa_domain::reference::Sector;
 use simpa_domain::saved_filter::FilteredList;
-use simpa_domain::wording::ordinal;
 use simpa_persistence::associations::AssociationFilter;
 
 /// The associations' list as the agent searches it.
@@ -108,7 +107,7 @@ pub(super) async fn list_page(
                 rna => p.rna.as_ref().map(|r| r.to_string()),
                 siret => p.siret.as_ref().map(|s| s.to_string()),
                 place => format!("{} {}", p.address.postal_code, p.address.city),
-                district => a.district.map(|d| format!("{} arrondissement", ordinal(d))),
+                district => a.district.map(simpa_domain::french::district),
             }
         }).collect::<Vec<_>>(),
         q => query.q.clone().unwrap_or_default(),

@@ -19,10 +19,10 @@ use minijinja::context;
 use simpa_app::access::require;
 use simpa_app::campaigns::{self as app, CampaignInput, EligibilityInput};
 use simpa_domain::campaign::{Campaign, CampaignStatus, CircuitKind, Nature, Sla};
+use simpa_domain::french::ordinal;
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::money::{euros, parse_whole_euros};
 use simpa_domain::policy::{self, Action, Actor};
-use simpa_domain::wording::ordinal;
 use simpa_domain::{DomainError, FieldError};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -135,7 +135,7 @@ async fn shown(
         status => c.status.label(),
         circuit => s.circuit.label(), nature => s.nature.label(), budget_year => s.budget_year,
         direction => directions.iter().find(|d| Some(d.id) == s.owner_direction).map(|d| d.name.clone()),
-        district => s.district.map(|d| format!("{} arrondissement", ordinal(d))),
+        district => s.district.map(simpa_domain::french::district),
         opens => city_moment(portal, s.opens_at),
         closes => s.closes_at.map(|t| city_moment(portal, t)),
         envelope => s.envelope_cents.map(euros),
@@ -296,7 +296,7 @@ async fn form(
         circuits => CircuitKind::ALL.iter().filter(|c| city || **c == CircuitKind::Local).map(|c| context! { code => c.code(), label => c.label() }).collect::<Vec<_>>(),
         natures => Nature::ALL.iter().map(|n| context! { code => n.code(), label => n.label() }).collect::<Vec<_>>(),
         directions => directions.iter().filter(|d| d.active).map(|d| context! { code => d.id.to_string(), label => d.name }).collect::<Vec<_>>(),
-        districts => districts.iter().map(|n| context! { code => n.to_string(), label => format!("{} arrondissement", ordinal(DistrictNumber(*n))) }).collect::<Vec<_>>(),
+        districts => districts.iter().map(|n| context! { code => n.to_string(), label => simpa_domain::french::district(DistrictNumber(*n)) }).collect::<Vec<_>>(),
         city => city,
         kinds => kinds.iter().map(|k| choice(k.code.clone(), k.label.clone(), format!("document-{}", k.code))).collect::<Vec<_>>(),
         eligible_districts => DistrictNumber::PARIS.map(|n| choice(n.to_string(), ordinal(DistrictNumber(n)), format!("eligible-{n}"))).collect::<Vec<_>>(),

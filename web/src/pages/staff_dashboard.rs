@@ -20,7 +20,6 @@ use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::indicators::Amounts;
 use simpa_domain::money::euros;
 use simpa_domain::policy::{self, Action};
-use simpa_domain::wording::ordinal;
 use uuid::Uuid;
 
 /// How many alerts of each kind the page lists (the lists hold them all).
@@ -127,7 +126,7 @@ pub async fn dashboard(
         steps_late_count => shown.steps_late.len(),
         payments_late => shown.payments_late.iter().take(ALERTS).map(|l| context! {
             id => l.request, number => l.number, title => l.title,
-            due_on => simpa_domain::wording::long_french_date(l.due_on), days => l.days_late,
+            due_on => simpa_domain::french::long_french_date(l.due_on), days => l.days_late,
             unpaid => euros(l.unpaid_cents),
         }).collect::<Vec<_>>(),
         payments_late_count => shown.payments_late.len(),
@@ -149,7 +148,7 @@ fn filters(
         annee => query.annee, direction => query.direction, arrondissement => query.arrondissement,
         campagne => query.campagne, par => query.par.clone().unwrap_or_else(|| "direction".to_owned()),
         directions => directions.iter().map(|d| choice(d.code.clone(), d.name.clone())).collect::<Vec<_>>(),
-        districts => DistrictNumber::PARIS.map(|n| choice(n.to_string(), format!("{} arrondissement", ordinal(DistrictNumber(n))))).collect::<Vec<_>>(),
+        districts => DistrictNumber::PARIS.map(|n| choice(n.to_string(), simpa_domain::french::district(DistrictNumber(n)))).collect::<Vec<_>>(),
         campaigns => campaigns.iter().map(|c| choice(c.id.to_string(), c.settings.title.clone())).collect::<Vec<_>>(),
         groupings => GROUPINGS.iter().map(|(code, label)| choice((*code).to_owned(), (*label).to_owned())).collect::<Vec<_>>(),
     }
@@ -244,7 +243,7 @@ fn amounts_chart(shown: &Indicators, (code, label): &(&str, &str)) -> Value {
                 label: if *code == "arrondissement" {
                     key.parse::<i32>().map_or_else(
                         |_| key.clone(),
-                        |n| format!("{} arrondissement", ordinal(DistrictNumber(n))),
+                        |n| simpa_domain::french::district(DistrictNumber(n)),
                     )
                 } else {
                     key.clone()

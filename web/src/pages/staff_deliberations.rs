@@ -19,10 +19,10 @@ use simpa_app::deliberations::{self as app, Agenda, AgendaLine, NewDeliberationC
 use simpa_domain::FieldError;
 use simpa_domain::council::CouncilKind;
 use simpa_domain::deliberation::{Amendment, VoteOutcome};
+use simpa_domain::french::long_french_date;
 use simpa_domain::ids::{DistrictNumber, RequestId};
 use simpa_domain::money::{self, euros};
 use simpa_domain::policy;
-use simpa_domain::wording::{long_french_date, ordinal};
 use simpa_persistence::deliberations::Deliberation;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ fn named(d: &Deliberation) -> Value {
 /// "Conseil de Paris", "Conseil du 11e arrondissement".
 fn council_name(d: &Deliberation) -> String {
     match d.council.district {
-        Some(n) => format!("Conseil du {} arrondissement", ordinal(n)),
+        Some(n) => simpa_domain::french::capitalised(&simpa_domain::french::district_council(n)),
         None => d.council.kind.label().to_owned(),
     }
 }
@@ -98,7 +98,7 @@ async fn list_page(
             .filter(|k| scope.bureau || **k == CouncilKind::District)
             .map(|k| context! { code => k.code(), label => k.label() }).collect::<Vec<_>>(),
         districts => districts.iter().map(|n| context! {
-            code => n.to_string(), label => format!("{} arrondissement", ordinal(DistrictNumber(*n))),
+            code => n.to_string(), label => simpa_domain::french::district(DistrictNumber(*n)),
         }).collect::<Vec<_>>(),
         typed => typed,
     };

@@ -141,7 +141,7 @@ pub(super) async fn review_page(
                 kind => kind_label(&kinds, &v.kind_code),
                 filed_on => city_date(portal, v.facts.filed_at),
                 fiscal_year => v.facts.fiscal_year,
-                valid_until => v.facts.valid_until.map(simpa_domain::wording::long_french_date),
+                valid_until => v.facts.valid_until.map(simpa_domain::french::long_french_date),
                 file => v.file.as_ref().map(|f| f.file_name.clone()),
                 holder => v.bank.as_ref().map(|b| b.account_holder.clone()),
             }

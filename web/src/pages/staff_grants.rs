@@ -19,11 +19,11 @@ use serde::Deserialize;
 use simpa_app::access::require;
 use simpa_app::grants::{self, Followed};
 use simpa_domain::FieldError;
+use simpa_domain::french::long_french_date;
 use simpa_domain::funding::{Installment, InstallmentDue, MAX_INSTALLMENTS};
 use simpa_domain::ids::RequestId;
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
-use simpa_domain::wording::long_french_date;
 use simpa_persistence::grants::Grant;
 use uuid::Uuid;
 

@@ -21,13 +21,13 @@ use simpa_app::access::require;
 use simpa_app::grants::{self, Payment};
 use simpa_app::saved_filters;
 use simpa_domain::FieldError;
+use simpa_domain::french::long_french_date;
 use simpa_domain::funding::{days_late, owed};
 use simpa_domain::ids::{CampaignId, RequestId};
 use simpa_domain::listing::PaymentOrder;
 use simpa_domain::money::euros;
 use simpa_domain::policy::Action;
 use simpa_domain::saved_filter::FilteredList;
-use simpa_domain::wording::long_french_date;
 use simpa_persistence::grants::DueFilter;
 use uuid::Uuid;
 

@@ -22,9 +22,9 @@ use simpa_domain::document::{
     ACCEPTED_MEDIA_TYPES, DocumentKind, DocumentStatus, KindStatus, ProfileStatus, ReviewState,
     ValidityRule,
 };
+use simpa_domain::french::long_french_date;
 use simpa_domain::ids::{AssociationId, DocumentVersionId};
 use simpa_domain::policy::Action;
-use simpa_domain::wording::long_french_date;
 use simpa_domain::{DomainError, FieldError};
 use simpa_files::download::Stored;
 use simpa_files::store::BlobStore;
