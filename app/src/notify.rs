@@ -1566,7 +1566,9 @@ mod tests {
                 valid_until => "2026-12-31",
                 asked_on => "2026-11-01",
                 link => "https://exemple.org/associations/1/documents",
-                messages => Value::from_serialize(vec![serde_json::json!({"from": "Camille (Ville)", "on": "07/12/2026 à 10:00", "text": "Pouvez-vous préciser le budget ?", "files": ["devis.pdf"]})]),
+                messages => Value::from_serialize(vec![serde_json::json!({"from": "Camille (Ville)", "on": "7 décembre 2026 à 10 h 00", "text": "Pouvez-vous préciser le budget ?", "files": ["devis.pdf"]})]),
+                seated => 2,
+                hours => 1,
             };
             let (subject, text, html) = templates
                 .render(*notice, format!("Sujet {}", notice.code()), data)
@@ -1637,6 +1639,11 @@ mod tests {
                         seated => seated,
                         hours => hours,
                         amount => euros(250_000),
+                        due_on => "15 décembre 2026",
+                        document => "Attestation d'assurance",
+                        documents => Value::from_serialize(vec![serde_json::json!({"label": "Statuts", "file": "statuts.pdf"})]),
+                        asked => Value::from_serialize(vec![serde_json::json!({"what": "RIB", "reason": "incorrect"})]),
+                        messages => Value::from_serialize(vec![serde_json::json!({"from": "Camille (Ville)", "on": "7 décembre 2026 à 10 h 00", "text": "Pouvez-vous préciser le budget ?", "files": []})]),
                         link => "https://exemple.org/jury",
                     };
                     let (_, text, html) = templates
