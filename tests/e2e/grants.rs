@@ -1335,7 +1335,10 @@ fn the_citys_own_line_is_judged_against_the_amount_voted(backend: Backend) {
     let (status, _, page) = browser.go(&app.url(&format!("/demandes/{request}/compte-rendu")));
     assert_eq!(status, 200, "{page}");
     assert!(
-        crate::portal::shown(&page).contains(&format!("voté : {}", euros(1_600_000))),
+        crate::portal::shown(&page).contains(&format!(
+            "voté : <span class=\"simpa-nowrap\">{}</span>",
+            euros(1_600_000)
+        )),
         "{page}"
     );
 }

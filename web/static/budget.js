@@ -5,7 +5,7 @@
   var form = document.querySelector("[data-budget]");
   if (!form) return;
   var format = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
-  function euros(n) { return format.format(n) + " €"; }
+  function euros(n) { return format.format(n) + "\u00a0€"; }  // as the server writes them
   function amount(typed) {
     var t = typed.replace(/[\s\u00a0\u202f€]/g, "").replace(/[,.]0+$/, "");
     if (t === "") return 0;
