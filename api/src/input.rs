@@ -445,7 +445,17 @@ fn field_error(path: &str, message: &str) -> FieldError {
         return at(
             Violation::new(
                 "field.invalid_value",
-                format!("Valeur invalide : {expected} est attendu."),
+                format!("Valeur invalide : on attend {expected}."),
+            ),
+            path,
+        );
+    }
+    // A list where an object was expected (serde reads a struct from a list too).
+    if message.starts_with("invalid length ") && message.contains("expected struct") {
+        return at(
+            Violation::new(
+                "field.invalid_type",
+                "Type de valeur incorrect : on attend un objet.",
             ),
             path,
         );
@@ -464,7 +474,7 @@ fn field_error(path: &str, message: &str) -> FieldError {
         return at(
             Violation::new(
                 "field.invalid_type",
-                format!("Type de valeur incorrect : {expected} est attendu."),
+                format!("Type de valeur incorrect : on attend {expected}."),
             ),
             path,
         );
@@ -497,7 +507,7 @@ fn field_error(path: &str, message: &str) -> FieldError {
         return at(
             Violation::new(
                 "field.invalid_value",
-                "Identifiant illisible : un UUID est attendu (8-4-4-4-12 chiffres hexadécimaux).",
+                "Identifiant illisible : on attend un UUID (8-4-4-4-12 chiffres hexadécimaux).",
             ),
             path,
         );
@@ -654,7 +664,7 @@ mod tests {
         );
         assert_eq!(
             wrong.message,
-            "Type de valeur incorrect : un booléen (true ou false) est attendu."
+            "Type de valeur incorrect : on attend un booléen (true ou false)."
         );
         let number = field_error("limit", "invalid type: string \"x\", expected u32");
         assert!(
@@ -703,6 +713,12 @@ mod tests {
             (
                 ".",
                 "invalid type: sequence, expected struct RequestFields",
+                "body",
+                "field.invalid_type",
+            ),
+            (
+                ".",
+                "invalid length 0, expected struct Registration with 3 elements",
                 "body",
                 "field.invalid_type",
             ),
