@@ -731,6 +731,17 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
             app.url("/admin/referentiel/nouveau/pieces#submit:validity_rule-dated=oui"),
         ),
     ];
+    // Each database's run keeps its own pages and pictures: both run at once, and the HTML
+    // checker must not read a page the other run is writing.
+    let prefix = format!("{backend:?}-").to_lowercase();
+    let pages: Vec<(String, String)> = pages
+        .into_iter()
+        .map(|(name, address)| (format!("{prefix}{name}"), address))
+        .collect();
+    let pages: Vec<(&str, String)> = pages
+        .iter()
+        .map(|(name, address)| (name.as_str(), address.clone()))
+        .collect();
     let Some(visits) = simpa_tests::browser::visit(&pages) else {
         return;
     };
@@ -739,7 +750,14 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
         Vec::<String>::new(),
         "the Nu Html Checker"
     );
-    let visited = visits.pages;
+    let visited: Vec<_> = visits
+        .pages
+        .into_iter()
+        .map(|mut page| {
+            page.name = page.name.trim_start_matches(&prefix).to_owned();
+            page
+        })
+        .collect();
     let statuses: Vec<(&str, u16)> = visited
         .iter()
         .map(|v| (v.name.as_str(), v.status))
@@ -997,12 +1015,16 @@ fn the_pages_pass_axe_in_a_real_browser(backend: Backend) {
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     // The form sent empty asks for the address, in words.
     let empty =
-        std::fs::read_to_string(shots.join("mot-de-passe-oublie-erreur.html")).expect("the page");
+        std::fs::read_to_string(shots.join(format!("{prefix}mot-de-passe-oublie-erreur.html")))
+            .expect("the page");
     assert!(
         shown(&empty).contains("Saisissez une adresse e-mail."),
         "{empty}"
     );
-    assert!(shots.join("accueil-375.png").is_file() && shots.join("accueil-1280.png").is_file());
+    assert!(
+        shots.join(format!("{prefix}accueil-375.png")).is_file()
+            && shots.join(format!("{prefix}accueil-1280.png")).is_file()
+    );
 }
 
 on_both_backends!(
