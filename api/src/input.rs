@@ -361,13 +361,6 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
     let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
-    let join = |parent: &str, name: &str| {
-        if parent.is_empty() || parent == "." {
-            name.to_owned()
-        } else {
-            format!("{parent}.{name}")
-        }
-    };
     let at = |v: Violation, field: String| v.at(field);
     let path = if path == "." || path.is_empty() {
         "body".to_owned()
@@ -376,13 +369,17 @@ fn field_error(path: &str, message: &str) -> FieldError {
     };
     let join = |parent: &str, name: &str| {
         if parent == "body" {
-            join("", name)
+            name.to_owned()
         } else {
-            join(parent, name)
+            format!("{parent}.{name}")
         }
     };
-    let permitted = |list: &str| {
-        list.split(", ")
+    // What serde lists after "expected one of", each quoted.
+    let permitted = || {
+        let listed = message.split("expected ").nth(1).unwrap_or_default();
+        listed
+            .trim_start_matches("one of ")
+            .split(", ")
             .map(|v| format!("« {} »", v.trim_matches('`')))
             .collect::<Vec<_>>()
             .join(", ")
@@ -396,17 +393,12 @@ fn field_error(path: &str, message: &str) -> FieldError {
     }
     if message.starts_with("unknown variant ") {
         let given = quoted(message).unwrap_or_default();
-        let expected = message
-            .split("expected ")
-            .nth(1)
-            .map(|e| e.trim_start_matches("one of ").to_owned())
-            .unwrap_or_default();
         return at(
             Violation::new(
                 "field.unknown_value",
                 format!(
                     "La valeur « {given} » n'est pas permise ; valeurs permises : {}.",
-                    permitted(&expected)
+                    permitted()
                 ),
             ),
             path,
@@ -414,15 +406,10 @@ fn field_error(path: &str, message: &str) -> FieldError {
     }
     if message.starts_with("unknown field ") {
         let given = quoted(message).unwrap_or_default();
-        let expected = message
-            .split("expected ")
-            .nth(1)
-            .map(|e| e.trim_start_matches("one of ").to_owned())
-            .unwrap_or_default();
         return at(
             Violation::new(
                 "field.unknown",
-                format!("Champ inconnu ; champs permis : {}.", permitted(&expected)),
+                format!("Champ inconnu ; champs permis : {}.", permitted()),
             ),
             join(&path, &given),
         );
