@@ -217,6 +217,7 @@ pub fn app(
             }
         })
         .default_service(web::to(no_route))
+        .wrap(middleware::from_fn(input::answer_every_error))
         .wrap(middleware::from_fn(contract::enforce))
         .wrap(middleware::from_fn(cors::refusals_as_problems))
         .wrap(middleware::from_fn(panics::answer_500))

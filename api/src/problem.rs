@@ -129,12 +129,9 @@ impl Problem {
         self
     }
 
-    /// Both problems' field errors in one answer, when both are about invalid fields (the
-    /// first one otherwise).
-    pub fn merged_with(mut self, other: Problem) -> Problem {
-        if self.status == other.status && !self.errors.is_empty() {
-            self.0.errors.extend(other.0.errors);
-        }
+    /// The same problem, with more field errors.
+    pub fn with_more_errors(mut self, more: Vec<FieldProblem>) -> Problem {
+        self.0.errors.extend(more);
         self
     }
 

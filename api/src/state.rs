@@ -77,11 +77,25 @@ impl AppState {
         Ok(self.runtime.look_up(lookups).await?)
     }
 
-    /// Runs a writing use case in one transaction, off the async workers.
+    /// Runs a writing use case in one transaction, off the async workers. When values of the
+    /// call's body were refused and stand-ins took their place, the use case is only judged
+    /// (for the rules the other fields break) and nothing is kept.
     pub async fn write<T: Send + 'static>(
         &self,
         use_case: impl FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
     ) -> Result<T, Problem> {
+        if crate::input::refused_in_this_call() {
+            let judged = self
+                .runtime
+                .write(move |conn| -> StoreResult<()> {
+                    use_case(conn)?;
+                    Err(simpa_domain::DomainError::Invalid(Vec::new()).into())
+                })
+                .await;
+            return Err(judged
+                .err()
+                .map_or_else(|| Problem::invalid(Vec::new()), Problem::from));
+        }
         Ok(self.runtime.write(use_case).await?)
     }
 

@@ -77,16 +77,10 @@ impl ProfileInput {
         let rna = c.optional("rna", self.rna.as_deref(), Rna::parse);
         let siret = c.optional("siret", self.siret.as_deref(), Siret::parse);
         let object = c.check("object", rules::parse_object(&self.object));
-        let sectors = match rules::parse_sectors(&self.sectors) {
-            Ok(sectors) => {
-                c.extend(rules::unknown_sectors(&sectors, known_sectors));
-                Some(sectors)
-            }
-            Err(errors) => {
-                c.extend(errors);
-                None
-            }
-        };
+        c.extend(rules::unknown_sectors(&self.sectors, known_sectors));
+        let sectors = rules::parse_sectors(&self.sectors)
+            .map_err(|errors| c.extend(errors))
+            .ok();
         let street = c.check("address.street", rules::parse_line(&self.address.street));
         let complement = c.optional(
             "address.complement",

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use simpa_domain::association::unknown_sectors;
 use simpa_domain::campaign::{
     self as rules, Campaign, CampaignSettings, CampaignStatus, CircuitKind, Eligibility, Nature,
-    Sla,
+    Sla, Spanning,
 };
 use simpa_domain::ids::{CampaignId, DirectionId, DistrictNumber};
 use simpa_domain::policy::{self, Action, Actor, Subject};
@@ -131,9 +131,10 @@ impl CampaignInput {
             );
         }
         let district = match self.district_number {
-            None => None,
+            None => Some(None),
             Some(n) => known
                 .district("district_number".into(), n)
+                .map(Some)
                 .map_err(|e| c.push(e))
                 .ok(),
         };
@@ -179,8 +180,27 @@ impl CampaignInput {
                 simpa_domain::money::check_whole_euros(cents, true),
             );
         }
-        let (Some(code), Some(title), Some(description), Some(opens_at), Some(closes_at)) =
-            (code, title, description, opens_at, closes_at)
+        c.extend(
+            Spanning {
+                opens_at,
+                closes_at,
+                district,
+                owner_direction: owner,
+                circuit: self.circuit,
+                budget_year: self.budget_year,
+                min_association_age_months: e.min_association_age_months,
+                sla: self.sla,
+            }
+            .check(today),
+        );
+        let (
+            Some(code),
+            Some(title),
+            Some(description),
+            Some(district),
+            Some(opens_at),
+            Some(closes_at),
+        ) = (code, title, description, district, opens_at, closes_at)
         else {
             return Err(c.into_error());
         };
@@ -213,7 +233,6 @@ impl CampaignInput {
             },
             sla: self.sla,
         };
-        settings.check(today).map_err(DomainError::Invalid)?;
         Ok(settings)
     }
 }

@@ -212,12 +212,14 @@ pub fn parse_sectors(codes: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
     }
 }
 
-/// The error for sector codes that are not in the vocabulary, naming each one's position.
+/// The error for sector codes that are not in the vocabulary, naming each one's position
+/// (whether there are too many of them or not: both are said at once).
 pub fn unknown_sectors(codes: &[String], known: &[String]) -> Vec<FieldError> {
     codes
         .iter()
+        .map(|code| code.trim())
         .enumerate()
-        .filter(|(_, code)| !known.contains(code))
+        .filter(|(_, code)| !known.iter().any(|k| k == code))
         .map(|(i, code)| {
             Violation::new(
                 "sectors.unknown",

@@ -143,12 +143,29 @@ pub fn parse_description(raw: &str) -> Result<String, Violation> {
     text::paragraphs(raw, 0, 10_000)
 }
 
-impl CampaignSettings {
-    /// The rules that span several fields; each field was parsed on its own before.
-    pub fn check(&self, today: NaiveDate) -> Result<(), Vec<FieldError>> {
+/// What the rules spanning several fields of a campaign's settings read. A part is `None`
+/// when its own field was refused: the rules that read it wait for it, and the others are
+/// judged with the field errors, in one answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Spanning {
+    pub opens_at: Option<DateTime<Utc>>,
+    /// `Some(None)`: a permanent campaign.
+    pub closes_at: Option<Option<DateTime<Utc>>>,
+    /// `Some(None)`: no district given.
+    pub district: Option<Option<DistrictNumber>>,
+    pub owner_direction: Option<DirectionId>,
+    pub circuit: CircuitKind,
+    pub budget_year: i32,
+    pub min_association_age_months: Option<u32>,
+    pub sla: Sla,
+}
+
+impl Spanning {
+    /// Every rule whose fields are known, broken.
+    pub fn check(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Some(closes_at) = self.closes_at
-            && closes_at <= self.opens_at
+        if let (Some(opens_at), Some(Some(closes_at))) = (self.opens_at, self.closes_at)
+            && closes_at <= opens_at
         {
             errors.push(
                 Violation::new(
@@ -172,14 +189,14 @@ impl CampaignSettings {
             );
         }
         match (self.circuit, self.district) {
-            (CircuitKind::Local, None) => errors.push(
+            (CircuitKind::Local, Some(None)) => errors.push(
                 Violation::new(
                     "campaign.district_required",
                     "Une campagne d'intérêt local est conduite par une mairie d'arrondissement : précisez l'arrondissement.",
                 )
                 .at("district_number"),
             ),
-            (CircuitKind::Central | CircuitKind::CallForProjects, Some(_)) => errors.push(
+            (CircuitKind::Central | CircuitKind::CallForProjects, Some(Some(_))) => errors.push(
                 Violation::new(
                     "campaign.district_only_for_local",
                     "Seule une campagne d'intérêt local est conduite par une mairie d'arrondissement.",
@@ -198,8 +215,8 @@ impl CampaignSettings {
             );
         }
         for (field, time) in [
-            ("opens_at", Some(self.opens_at)),
-            ("closes_at", self.closes_at),
+            ("opens_at", self.opens_at),
+            ("closes_at", self.closes_at.flatten()),
         ] {
             if time.is_some_and(|t| !(2000..=2100).contains(&t.year())) {
                 errors.push(
@@ -211,11 +228,7 @@ impl CampaignSettings {
                 );
             }
         }
-        if self
-            .eligibility
-            .min_association_age_months
-            .is_some_and(|m| m > 600)
-        {
+        if self.min_association_age_months.is_some_and(|m| m > 600) {
             errors.push(
                 Violation::new("eligibility.age_out_of_range", "Au plus 600 mois (50 ans).")
                     .at("eligibility.min_association_age_months"),
@@ -232,6 +245,24 @@ impl CampaignSettings {
                 );
             }
         }
+        errors
+    }
+}
+
+impl CampaignSettings {
+    /// The rules that span several fields; each field was parsed on its own before.
+    pub fn check(&self, today: NaiveDate) -> Result<(), Vec<FieldError>> {
+        let errors = Spanning {
+            opens_at: Some(self.opens_at),
+            closes_at: Some(self.closes_at),
+            district: Some(self.district),
+            owner_direction: self.owner_direction,
+            circuit: self.circuit,
+            budget_year: self.budget_year,
+            min_association_age_months: self.eligibility.min_association_age_months,
+            sla: self.sla,
+        }
+        .check(today);
         if errors.is_empty() {
             Ok(())
         } else {

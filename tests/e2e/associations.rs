@@ -198,6 +198,39 @@ fn invalid_identifiers_are_named_field_by_field(backend: Backend) {
     let fields: Vec<String> = reply.field_errors().into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["rna", "siret", "address.postal_code"]);
 
+    // Values of the wrong type, too many sectors with an unknown one among them, and the
+    // rules the other fields break: all in one answer, and nothing kept.
+    let mut body = association_body("   ", "W751000002", "38033590100027");
+    body["sectors"] = json!(["sport", "sante", "social", "cuisine"]);
+    body["directory_consent"] = json!("oui");
+    body["creation_date"] = json!(20_040_315);
+    let reply = app.post("/api/v1/associations", Some(&alice.access), &body);
+    reply.expect_problem(422, "validation.failed");
+    let mut errors = reply.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("creation_date", "field.invalid_type"),
+            ("directory_consent", "field.invalid_type"),
+            ("name", "text.required"),
+            ("sectors", "sectors.too_many"),
+            ("sectors[3]", "sectors.unknown"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned()))
+    );
+    // Only a value of the wrong type: the rest was right, and still nothing is kept.
+    let mut body = association_body("Association test", "W751000002", "38033590100027");
+    body["directory_consent"] = json!("oui");
+    let reply = app.post("/api/v1/associations", Some(&alice.access), &body);
+    assert_eq!(
+        reply.field_errors(),
+        [(
+            "directory_consent".to_owned(),
+            "field.invalid_type".to_owned()
+        )]
+    );
+
     // Nothing was written.
     let me = app.get("/api/v1/me", Some(&alice.access));
     assert_eq!(me.expect(200)["memberships"], json!([]));

@@ -1432,6 +1432,88 @@ fn the_change_feed_sees_every_change_including_requests_leaving_a_scope(backend:
     .expect_problem(400, "query.invalid");
 }
 
+fn a_body_with_errors_of_every_kind_hears_of_them_all_at_once_and_nothing_is_kept(
+    backend: Backend,
+) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let mut body = campaign_body(app, "ERREURS", "central", None);
+    body["title"] = json!("");
+    body["budget_year"] = json!("deux mille vingt-sept");
+    body["eligibility"] = json!({"sectors": ["pas_un_secteur", 12]});
+    body["closes_at"] = json!((Utc::now() - Duration::days(30)).to_rfc3339());
+    body["sla"] = json!({"admissibility_days": -3, "instruction_days": 60});
+    let reply = app.post("/api/v1/campaigns", Some(&city.bureau.access), &body);
+    reply.expect_problem(422, "validation.failed");
+    let mut errors = reply.field_errors();
+    errors.sort();
+    // The window's rule is judged with the field errors; the budget year's is not said of a
+    // year that could not be read.
+    assert_eq!(
+        errors,
+        [
+            ("budget_year", "field.invalid_type"),
+            ("closes_at", "campaign.window_inverted"),
+            ("eligibility.sectors[0]", "sectors.unknown"),
+            ("eligibility.sectors[1]", "field.invalid_type"),
+            ("sla.admissibility_days", "field.invalid_value"),
+            ("title", "text.required"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned())),
+        "{}",
+        reply.body
+    );
+    // A body right but for one value's type: judged, refused, and nothing kept.
+    let mut body = campaign_body(app, "PRESQUE", "central", None);
+    body["budget_year"] = json!("2027");
+    let reply = app.post("/api/v1/campaigns", Some(&city.bureau.access), &body);
+    assert_eq!(
+        reply.field_errors(),
+        [("budget_year".to_owned(), "field.invalid_type".to_owned())]
+    );
+    assert_eq!(
+        app.get("/api/v1/campaigns", Some(&city.bureau.access))
+            .expect(200)["items"],
+        json!([]),
+        "no campaign was created"
+    );
+
+    // Inside an action, named by `action`, each value refused is named too.
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (_, _, request) = submitted(app, 1, &campaign);
+    let path = format!("/api/v1/requests/{request}");
+    let before = act(
+        app,
+        &city.bureau,
+        &request,
+        json!({"action": "declare_admissible"}),
+    )
+    .expect(200)
+    .clone();
+    let dispatch =
+        json!({"action": "dispatch", "lead_direction_id": 42, "co_direction_ids": ["pas-un-uuid"]});
+    let reply = act(app, &city.bureau, &request, dispatch);
+    reply.expect_problem(422, "validation.failed");
+    let mut errors = reply.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("co_direction_ids[0]", "field.invalid_value"),
+            ("lead_direction_id", "field.invalid_type"),
+        ]
+        .map(|(f, c)| (f.to_owned(), c.to_owned())),
+        "{}",
+        reply.body
+    );
+    let after = app.get(&path, Some(&city.bureau.access));
+    assert_eq!(
+        (&after.expect(200)["state"], &after.body["version"]),
+        (&before["state"], &before["version"]),
+        "nothing was dispatched"
+    );
+}
+
 fn campaigns_are_prepared_published_and_their_rules_locked_once_used(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;
@@ -1476,7 +1558,9 @@ fn campaigns_are_prepared_published_and_their_rules_locked_once_used(backend: Ba
         [
             ("code", "campaign.code_invalid"),
             ("opens_at", "time.invalid"),
-            ("required_documents[1]", "document_kind.unknown")
+            ("required_documents[1]", "document_kind.unknown"),
+            // A local campaign without its district: said with the rest.
+            ("district_number", "campaign.district_required"),
         ]
         .map(|(f, c)| (f.to_owned(), c.to_owned()))
     );
@@ -1886,5 +1970,6 @@ on_both_backends!(
     retried_creations_and_actions_take_effect_once,
     the_change_feed_sees_every_change_including_requests_leaving_a_scope,
     campaigns_are_prepared_published_and_their_rules_locked_once_used,
+    a_body_with_errors_of_every_kind_hears_of_them_all_at_once_and_nothing_is_kept,
     staff_list_and_search_requests_within_their_scope,
 );

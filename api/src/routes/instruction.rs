@@ -4,7 +4,7 @@
 use crate::auth::Caller;
 use crate::codes::{AskReasonCode, OpinionCode};
 use crate::idempotency::{Attempt, IdempotencyKey, Replay};
-use crate::input::Json;
+use crate::input::{Json, said};
 use crate::problem::{Problem, responses};
 use crate::state::AppState;
 use crate::views::requests::{RequestView, file_view};
@@ -43,6 +43,7 @@ pub enum ActionInput {
     AskDocuments {
         items: Vec<AskedItemInput>,
         message: String,
+        #[serde(deserialize_with = "said::date")]
         due_on: NaiveDate,
     },
     /// The association sends the request back, completed.
@@ -54,8 +55,9 @@ pub enum ActionInput {
     },
     /// The bureau names the lead direction and any co-instructing ones.
     Dispatch {
+        #[serde(deserialize_with = "said::uuid")]
         lead_direction_id: Uuid,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "said::uuids")]
         co_direction_ids: Vec<Uuid>,
     },
     /// A direction instructing the request (or the town hall) gives its opinion.

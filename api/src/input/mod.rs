@@ -9,8 +9,15 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
+use simpa_domain::Violation;
 use simpa_domain::text::has_control_characters;
-use simpa_domain::{FieldError, Violation};
+use words::field_error;
+
+mod every_error;
+mod words;
+
+use every_error::{Reading, read_every_error};
+pub use every_error::{answer_every_error, refused_in_this_call, said};
 
 /// The largest JSON body accepted, set from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +43,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             let raw = read_body(&mut payload, limit).await?;
             Ok(Json {
-                value: parse_json(&raw)?,
+                value: read_json(&raw)?.for_this_call()?,
                 raw,
             })
         })
@@ -60,11 +67,13 @@ impl<A: DeserializeOwned + 'static, B: DeserializeOwned + 'static> FromRequest f
         let body = Json::<serde::de::IgnoredAny>::from_request(req, payload);
         Box::pin(async move {
             let raw = body.await?.raw;
-            match (parse_json::<A>(&raw), parse_json::<B>(&raw)) {
-                (Ok(first), Ok(second)) => Ok(JsonPair { first, second, raw }),
-                (Err(a), Err(b)) => Err(a.merged_with(b)),
-                (Err(problem), _) | (_, Err(problem)) => Err(problem),
-            }
+            let (first, second) = (read_json::<A>(&raw)?, read_json::<B>(&raw)?);
+            let both = Reading {
+                value: first.value.zip(second.value),
+                refused: [first.refused, second.refused].concat(),
+            };
+            let (first, second) = both.for_this_call()?;
+            Ok(JsonPair { first, second, raw })
         })
     }
 }
@@ -86,7 +95,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
             };
             let raw = read_body(&mut payload, limit).await?;
             match format {
-                BodyFormat::Json => parse_json(&raw).map(JsonOrForm),
+                BodyFormat::Json => read_json(&raw)?.strictly().map(JsonOrForm),
                 BodyFormat::Form => {
                     let parsed = form_urlencoded::parse(&raw);
                     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parsed))
@@ -169,7 +178,9 @@ async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, Problem
     Ok(body.freeze())
 }
 
-fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
+/// Reads a JSON body as `T`, noting every value refused (see `every_error`); JSON that does not
+/// parse is refused at once (400).
+fn read_json<T: DeserializeOwned>(raw: &[u8]) -> Result<Reading<T>, Problem> {
     let malformed = |e: &serde_json::Error| {
         Problem::bad_request(
             "json.malformed",
@@ -181,39 +192,40 @@ fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
             vec![],
         )
     };
-    let invalid =
-        |path: String, message: String| Problem::invalid(vec![field_error(&path, &message)]);
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
-    let error = match serde_path_to_error::deserialize(&mut deserializer) {
+    match serde_path_to_error::deserialize(&mut deserializer) {
         Ok(value) => {
             deserializer.end().map_err(|e| malformed(&e))?;
-            return Ok(value);
+            return Ok(Reading {
+                value: Some(value),
+                refused: Vec::new(),
+            });
         }
-        Err(error) => error,
-    };
-    let (path, inner) = (error.path().to_string(), error.into_inner());
-    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-        return Err(malformed(&inner));
+        Err(error) if error.inner().is_syntax() || error.inner().is_eof() => {
+            return Err(malformed(error.inner()));
+        }
+        Err(_) => {}
     }
-    if !inner
-        .to_string()
-        .starts_with("invalid type: floating point")
-    {
-        return Err(invalid(path, inner.to_string()));
-    }
-    // A number with a fraction where an integer is expected: read again, with the integers
-    // written as decimals (`1430035.0`) as the integers they are. A `Value` keeps the last of
-    // a key given twice, which the first reading refused: refused here too.
-    serde_path_to_error::deserialize::<_, UniqueKeys>(&mut serde_json::Deserializer::from_slice(
-        raw,
-    ))
-    .map_err(|error| invalid(error.path().to_string(), error.into_inner().to_string()))?;
+    // Read again from a `Value`, with the integers written as decimals (`1430035.0`) as the
+    // integers they are. A `Value` keeps the last of a key given twice, which serde refuses
+    // in an object it reads: refused here first.
+    let twice = serde_path_to_error::deserialize::<_, UniqueKeys>(
+        &mut serde_json::Deserializer::from_slice(raw),
+    )
+    .err()
+    .map(|error| field_error(&error.path().to_string(), &error.into_inner().to_string()));
     let mut value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| malformed(&e))?;
     integers_as_integers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        invalid(path, error.into_inner().to_string())
-    })
+    Ok(read_every_error(
+        &mut value,
+        twice.into_iter().collect(),
+        raw.len(),
+    ))
+}
+
+#[cfg(test)]
+fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
+    read_json(raw)?.strictly()
 }
 
 /// A JSON document read only to refuse an object that gives a key twice (as serde refuses a
@@ -354,177 +366,6 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// Turns serde's English message into a field error people can read, in French: serde's own
-/// words never reach a person (what is not recognised is logged and said plainly). The path
-/// serde gives for a missing field is the enclosing object's; the field's own name is in the
-/// message. An error of the body as a whole is named `body`, never an empty field.
-fn field_error(path: &str, message: &str) -> FieldError {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
-    let at = |v: Violation, field: String| v.at(field);
-    let path = if path == "." || path.is_empty() {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    };
-    let join = |parent: &str, name: &str| {
-        if parent == "body" {
-            name.to_owned()
-        } else {
-            format!("{parent}.{name}")
-        }
-    };
-    // What serde lists after "expected one of", each quoted.
-    let permitted = || {
-        let listed = message.split("expected ").nth(1).unwrap_or_default();
-        listed
-            .trim_start_matches("one of ")
-            .split(", ")
-            .map(|v| format!("« {} »", v.trim_matches('`')))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if let Some(rest) = message.strip_prefix("missing field ") {
-        let name = quoted(rest).unwrap_or_default();
-        return at(
-            Violation::new("field.required", "Ce champ est obligatoire."),
-            join(&path, &name),
-        );
-    }
-    if message.starts_with("unknown variant ") {
-        let given = quoted(message).unwrap_or_default();
-        return at(
-            Violation::new(
-                "field.unknown_value",
-                format!(
-                    "La valeur « {given} » n'est pas permise ; valeurs permises : {}.",
-                    permitted()
-                ),
-            ),
-            path,
-        );
-    }
-    if message.starts_with("unknown field ") {
-        let given = quoted(message).unwrap_or_default();
-        return at(
-            Violation::new(
-                "field.unknown",
-                format!("Champ inconnu ; champs permis : {}.", permitted()),
-            ),
-            join(&path, &given),
-        );
-    }
-    if message.starts_with("duplicate field ") {
-        let given = quoted(message).unwrap_or_default();
-        // serde names the object, or already the key given twice.
-        let field = if path.rsplit('.').next() == Some(given.as_str()) {
-            path
-        } else {
-            join(&path, &given)
-        };
-        return at(
-            Violation::new("field.duplicate", "Ce champ est donné deux fois."),
-            field,
-        );
-    }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        let expected = expected_in_french(rest.split(", expected ").nth(1).unwrap_or_default());
-        return at(
-            Violation::new(
-                "field.invalid_value",
-                format!("Valeur invalide : on attend {expected}."),
-            ),
-            path,
-        );
-    }
-    // A list where an object was expected (serde reads a struct from a list too).
-    if message.starts_with("invalid length ") && message.contains("expected struct") {
-        return at(
-            Violation::new(
-                "field.invalid_type",
-                "Type de valeur incorrect : on attend un objet.",
-            ),
-            path,
-        );
-    }
-    if message.starts_with("invalid length ") {
-        return at(
-            Violation::new(
-                "field.invalid_length",
-                "Le nombre d'éléments de cette liste n'est pas celui attendu.",
-            ),
-            path,
-        );
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let expected = expected_in_french(rest.split(", expected ").nth(1).unwrap_or_default());
-        return at(
-            Violation::new(
-                "field.invalid_type",
-                format!("Type de valeur incorrect : on attend {expected}."),
-            ),
-            path,
-        );
-    }
-    // chrono's words for a date or a time it cannot read.
-    if [
-        "premature end of input",
-        "input contains invalid characters",
-        "input is out of range",
-        "input is not enough",
-        "trailing input",
-        "no possible date and time",
-    ]
-    .iter()
-    .any(|m| message.starts_with(m))
-    {
-        return at(
-            Violation::new(
-                "field.invalid_value",
-                "Date ou heure illisible : une date s'écrit AAAA-MM-JJ, une heure AAAA-MM-JJTHH:MM:SS avec son fuseau (+01:00).",
-            ),
-            path,
-        );
-    }
-    // uuid's words for an identifier it cannot read.
-    if message.starts_with("invalid character")
-        || message.starts_with("invalid group")
-        || message.starts_with("invalid length: expected")
-    {
-        return at(
-            Violation::new(
-                "field.invalid_value",
-                "Identifiant illisible : on attend un UUID (8-4-4-4-12 chiffres hexadécimaux).",
-            ),
-            path,
-        );
-    }
-    tracing::debug!(%message, %path, "a body's value not read, said plainly");
-    at(
-        Violation::new("field.invalid_value", "Valeur invalide pour ce champ."),
-        path,
-    )
-}
-
-/// What serde says it expected, for a French sentence.
-fn expected_in_french(expected: &str) -> String {
-    let kind = match expected {
-        "a boolean" => "un booléen (true ou false)",
-        "a string" | "a borrowed string" => "une chaîne de caractères",
-        "a sequence" => "une liste",
-        "a map" => "un objet",
-        e if e.starts_with("struct ") || e.starts_with("internally tagged enum") => "un objet",
-        e if e.starts_with('u') => "un nombre entier positif",
-        e if e.starts_with('i') => "un nombre entier",
-        e if e.starts_with('f') => "un nombre",
-        "a formatted date string" | "a formatted date" => "une date AAAA-MM-JJ",
-        "UUID" | "a UUID string" => "un identifiant UUID",
-        e if e.contains("date") || e.contains("time") => "une date ou une heure",
-        _ => "une autre valeur",
-    };
-    kind.to_owned()
-}
-
 /// Refuses, before reading anything, an upload whose body declares more than it may hold.
 pub fn check_upload_length(req: &HttpRequest, limit: u64) -> Result<(), Problem> {
     let declared = req
@@ -566,7 +407,6 @@ pub async fn read_upload<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::field_error;
 
     #[derive(serde::Deserialize, Debug)]
     struct Amounts {
@@ -616,114 +456,5 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(nested.errors[0].field.as_str(), "extra.a");
-    }
-
-    #[test]
-    fn serde_messages_become_named_french_field_errors() {
-        let missing = field_error(".", "missing field `name` at line 1 column 2");
-        assert_eq!(
-            (missing.field.as_str(), missing.code),
-            ("name", "field.required")
-        );
-        let nested = field_error("address", "missing field `city`");
-        assert_eq!(nested.field, "address.city");
-        let variant = field_error(
-            "role",
-            "unknown variant `owner`, expected one of `president`, `treasurer`",
-        );
-        assert_eq!(
-            (variant.field.as_str(), variant.code),
-            ("role", "field.unknown_value")
-        );
-        assert!(
-            variant.message.contains("« owner »")
-                && variant.message.contains("« president », « treasurer »"),
-            "{}",
-            variant.message
-        );
-        let wrong = field_error(
-            "directory_consent",
-            "invalid type: string \"yes\", expected a boolean at line 1 column 30",
-        );
-        assert_eq!(
-            (wrong.field.as_str(), wrong.code),
-            ("directory_consent", "field.invalid_type")
-        );
-        assert_eq!(
-            wrong.message,
-            "Type de valeur incorrect : on attend un booléen (true ou false)."
-        );
-        let number = field_error("limit", "invalid type: string \"x\", expected u32");
-        assert!(
-            number.message.contains("nombre entier"),
-            "{}",
-            number.message
-        );
-        // Whatever serde says, a person reads French, at a field named as it was sent.
-        for (path, message, field, code) in [
-            (
-                "payment_days",
-                "invalid value: integer `-1`, expected u32",
-                "payment_days",
-                "field.invalid_value",
-            ),
-            (
-                ".",
-                "unknown field `colour`, expected one of `name`, `email`",
-                "colour",
-                "field.unknown",
-            ),
-            (
-                "address",
-                "duplicate field `city`",
-                "address.city",
-                "field.duplicate",
-            ),
-            (
-                "items",
-                "invalid length 3, expected a tuple of size 2",
-                "items",
-                "field.invalid_length",
-            ),
-            (
-                "start_date",
-                "input contains invalid characters",
-                "start_date",
-                "field.invalid_value",
-            ),
-            (
-                "id",
-                "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `z` at 1",
-                "id",
-                "field.invalid_value",
-            ),
-            (
-                ".",
-                "invalid type: sequence, expected struct RequestFields",
-                "body",
-                "field.invalid_type",
-            ),
-            (
-                ".",
-                "invalid length 0, expected struct Registration with 3 elements",
-                "body",
-                "field.invalid_type",
-            ),
-            (
-                "x",
-                "something serde never said",
-                "x",
-                "field.invalid_value",
-            ),
-        ] {
-            let error = field_error(path, message);
-            assert_eq!(
-                (error.field.as_str(), error.code),
-                (field, code),
-                "{message}"
-            );
-            let slips = simpa_domain::french::slips(&error.message);
-            assert!(slips.is_empty(), "{message} → {}: {slips:?}", error.message);
-        }
     }
 }
