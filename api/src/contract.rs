@@ -208,8 +208,7 @@ fn not_allowed(req: &ServiceRequest, allowed: &[Method]) -> Problem {
         StatusCode::METHOD_NOT_ALLOWED,
         "method.not_allowed",
         format!(
-            "{} n'accepte pas {} : {}.",
-            req.path(),
+            "Cette adresse n'accepte pas la méthode {} ; méthodes permises : {}.",
             req.method(),
             methods(allowed)
         ),

@@ -36,7 +36,7 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, Error, HttpRequest, middleware, web};
+use actix_web::{App, Error, middleware, web};
 use simpa_app::clock::Clock;
 use simpa_files::store::BlobStore;
 use simpa_persistence::{Db, StoreError};
@@ -233,14 +233,10 @@ fn faults(_config: &mut web::ServiceConfig) {
     faults::routes(_config);
 }
 
-async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {
+async fn no_route() -> Result<actix_web::HttpResponse, Problem> {
     Err(Problem::new(
         actix_web::http::StatusCode::NOT_FOUND,
         "route.not_found",
-        format!(
-            "Aucune route ne correspond à {} {}.",
-            req.method(),
-            req.path()
-        ),
+        "Cette adresse ne mène à rien : vérifiez-la dans la documentation de l'API.",
     ))
 }

@@ -103,6 +103,12 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().expect("a readable body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let problem = headers
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+        if problem {
+            reads_as_french(&body);
+        }
         Reply {
             status,
             headers,
@@ -412,4 +418,18 @@ pub fn token_in(text: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     (!token.is_empty()).then_some(token)
+}
+
+/// Every problem any test meets says its title and details in French a person reads without
+/// stumbling (`french::slips`): the whole suite's refusals, as the server words them.
+fn reads_as_french(problem: &Value) {
+    let errors = problem["errors"].as_array().into_iter().flatten();
+    let texts = [&problem["title"], &problem["detail"]]
+        .into_iter()
+        .chain(errors.map(|e| &e["detail"]))
+        .filter_map(Value::as_str);
+    for text in texts {
+        let slips = simpa_domain::french::slips(text);
+        assert!(slips.is_empty(), "« {text} » reads wrong: {slips:?}");
+    }
 }
