@@ -14,7 +14,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use simpa_domain::{FieldError, Violation};
+use simpa_domain::FieldError;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -176,13 +176,7 @@ fn not_an_object<T: DeserializeOwned>() -> Option<FieldError> {
         Ok(_) => true,
         Err(refusal) => !refusal.message.starts_with("invalid type: map"),
     };
-    read_from_an_object.then(|| {
-        Violation::new(
-            "field.invalid_type",
-            "Type de valeur incorrect : on attend un objet.",
-        )
-        .at("body")
-    })
+    read_from_an_object.then(|| super::words::not_an_object("body".to_owned()))
 }
 
 /// One step into a JSON value.

@@ -34,14 +34,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<JsonLimit>().map_or(1024 * 1024, |l| l.0);
-        let format = body_format(req);
-        let mut payload = payload.take();
+        let body = read_body_of(req, payload, &[BodyFormat::Json]);
         Box::pin(async move {
-            if format != Some(BodyFormat::Json) {
-                return Err(unsupported_media_type());
-            }
-            let raw = read_body(&mut payload, limit).await?;
+            let (_, raw) = body.await?;
             Ok(Json {
                 value: read_json(&raw)?.for_this_call()?,
                 raw,
@@ -86,14 +81,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<JsonLimit>().map_or(1024 * 1024, |l| l.0);
-        let format = body_format(req);
-        let mut payload = payload.take();
+        let body = read_body_of(req, payload, &[BodyFormat::Json, BodyFormat::Form]);
         Box::pin(async move {
-            let Some(format) = format else {
-                return Err(unsupported_media_type());
-            };
-            let raw = read_body(&mut payload, limit).await?;
+            let (format, raw) = body.await?;
             match format {
                 BodyFormat::Json => read_json(&raw)?.strictly().map(JsonOrForm),
                 BodyFormat::Form => {
@@ -109,6 +99,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
                 }
             }
         })
+    }
+}
+
+/// The body of a call in one of the `accepted` formats (415 otherwise, before it is read),
+/// read whole within the configured limit.
+fn read_body_of(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    accepted: &'static [BodyFormat],
+) -> impl Future<Output = Result<(BodyFormat, Bytes), Problem>> + 'static {
+    let limit = req.app_data::<JsonLimit>().map_or(1024 * 1024, |l| l.0);
+    let format = body_format(req).filter(|f| accepted.contains(f));
+    let mut payload = payload.take();
+    async move {
+        let format = format.ok_or_else(unsupported_media_type)?;
+        Ok((format, read_body(&mut payload, limit).await?))
     }
 }
 

@@ -87,13 +87,7 @@ pub(super) fn field_error(path: &str, message: &str) -> FieldError {
     }
     // A list where an object was expected (serde reads a struct from a list too).
     if message.starts_with("invalid length ") && message.contains("expected struct") {
-        return at(
-            Violation::new(
-                "field.invalid_type",
-                "Type de valeur incorrect : on attend un objet.",
-            ),
-            path,
-        );
+        return not_an_object(path);
     }
     if message.starts_with("invalid length ") {
         return at(
@@ -152,6 +146,15 @@ pub(super) fn field_error(path: &str, message: &str) -> FieldError {
         Violation::new("field.invalid_value", "Valeur invalide pour ce champ."),
         path,
     )
+}
+
+/// What is said of a value that should have been an object.
+pub(super) fn not_an_object(field: String) -> FieldError {
+    Violation::new(
+        "field.invalid_type",
+        "Type de valeur incorrect : on attend un objet.",
+    )
+    .at(field)
 }
 
 /// The values serde lists as permitted, each between backquotes after "expected"
