@@ -68,7 +68,6 @@ struct Row {
     public_email: bool,
     public_phone: bool,
     public_website: bool,
-    sort_key: String,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -597,14 +596,16 @@ pub fn update(
     Ok(expected_version + 1)
 }
 
-/// A page of associations in name order.
+/// A page of associations in name order (or the newest first), in two steps: the ids and
+/// keys first, from the index that gives the order and holds the text searched (a search
+/// reads no row it does not show), then the rows of the page.
 pub fn list(
     conn: &mut DbConnection,
     filter: &AssociationFilter,
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<Association>> {
-    let mut query = associations::table.select(Row::as_select()).into_boxed();
+    let mut query = associations::table.into_boxed();
     if let Some(text) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
         query = query.filter(
             associations::search_text
@@ -621,7 +622,8 @@ pub fn list(
             .select(association_sectors::association_id);
         query = query.filter(associations::id.eq_any(holders));
     }
-    let rows: Vec<Row> = match filter.order {
+    let take = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let keys: Vec<(String, Keyset)> = match filter.order {
         AssociationOrder::Name => {
             if let Some(after) = after {
                 // The redundant `>=` lets PostgreSQL start the index scan at the cursor.
@@ -635,24 +637,44 @@ pub fn list(
                         ),
                     );
             }
-            query.order((associations::sort_key, associations::id))
+            query
+                .order((associations::sort_key, associations::id))
+                .limit(take)
+                .select((associations::id, associations::sort_key))
+                .load::<(String, String)>(conn)?
+                .into_iter()
+                .map(|(id, sort_key)| {
+                    let key = Keyset {
+                        sort_key,
+                        id: id.clone(),
+                    };
+                    (id, key)
+                })
+                .collect()
         }
         AssociationOrder::Newest => {
             let (id, created_at) = (associations::id, associations::created_at);
             ordered_after!(query, after, id, created_at, time, desc, lt)
+                .limit(take)
+                .select((associations::id, associations::created_at))
+                .load::<(String, NaiveDateTime)>(conn)?
+                .into_iter()
+                .map(|(id, time)| {
+                    let key = Keyset::at_time(time, &id);
+                    (id, key)
+                })
+                .collect()
         }
-    }
-    .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-    .load(conn)?;
-    let page = Page::from_rows(rows, limit, |row| match filter.order {
-        AssociationOrder::Name => Keyset {
-            sort_key: row.sort_key.clone(),
-            id: row.id.clone(),
-        },
-        AssociationOrder::Newest => Keyset::at_time(row.created_at, &row.id),
-    });
+    };
+    let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
+    let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
+    let mut rows: Vec<Row> = associations::table
+        .filter(associations::id.eq_any(&ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
     Ok(Page {
-        items: with_sectors(conn, page.items)?,
+        items: with_sectors(conn, rows)?,
         next: page.next,
     })
 }

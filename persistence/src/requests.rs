@@ -949,6 +949,16 @@ fn load_page(
             })
             .collect(),
     };
+    page_of(conn, keys, limit)
+}
+
+/// The page of `keys` (ids with their keys, in order, one more than a page when there is a
+/// next one), with its rows.
+fn page_of(
+    conn: &mut DbConnection,
+    keys: Vec<(String, Keyset)>,
+    limit: usize,
+) -> StoreResult<Page<StoredRequest>> {
     let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
     let mut items = get_many(conn, &ids)?;
@@ -1047,46 +1057,45 @@ pub fn list(
 fn report_filed() -> Box<dyn BoxableExpression<requests::table, MultiBackend, SqlType = Bool>> {
     use crate::schema::final_reports;
     Box::new(
-        requests::state.eq(RequestState::Granted.code()).and(
-            requests::id.eq_any(
-                final_reports::table
-                    .filter(
-                        final_reports::status
-                            .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
-                    )
-                    .select(final_reports::request_id),
-            ),
-        ),
+        requests::state.eq(RequestState::Granted.code()).and(exists(
+            final_reports::table
+                .filter(final_reports::request_id.eq(requests::id))
+                .filter(
+                    final_reports::status
+                        .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
+                ),
+        )),
     )
 }
 
 /// A granted request whose final report waits for the review of one of these instructors.
 fn report_to_review_by(keys: Vec<String>) -> Condition {
     Box::new(
-        report_filed().and(
-            requests::id.eq_any(
-                request_instructors::table
-                    .filter(request_instructors::instructor.eq_any(keys))
-                    .select(request_instructors::request_id),
-            ),
-        ),
+        report_filed().and(exists(
+            request_instructors::table
+                .filter(request_instructors::request_id.eq(requests::id))
+                .filter(request_instructors::instructor.eq_any(keys)),
+        )),
     )
 }
 
 fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
     Box::new(
-        requests::state.eq(RequestState::InInstruction.code()).and(
-            requests::id.eq_any(
+        requests::state
+            .eq(RequestState::InInstruction.code())
+            .and(exists(
                 request_instructors::table
+                    .filter(request_instructors::request_id.eq(requests::id))
                     .filter(request_instructors::instructor.eq_any(keys))
-                    .filter(request_instructors::opinion.is_null())
-                    .select(request_instructors::request_id),
-            ),
-        ),
+                    .filter(request_instructors::opinion.is_null()),
+            )),
     )
 }
 
-/// What waits for the caller, the longest waiting first.
+/// What waits for the caller, the longest waiting first. Each kind of work is read on its
+/// own, in the order of the index on `(state, state_since, id)` and only up to a page (one
+/// condition joining them with OR made both databases read and sort every request), and the
+/// pages are merged.
 pub fn worklist(
     conn: &mut DbConnection,
     work: &WorkScope,
@@ -1094,16 +1103,20 @@ pub fn worklist(
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<StoredRequest>> {
-    let mut waiting: Option<Condition> = None;
+    let mut kinds: Vec<Condition> = Vec::new();
     if work.bureau {
-        let city_wide = requests::circuit.ne(CircuitKind::Local.code());
-        let to_check = requests::state.eq(RequestState::Submitted.code());
-        let to_dispatch = requests::state
-            .eq(RequestState::InInstruction.code())
-            .and(not(exists(
-                request_instructors::table.filter(request_instructors::request_id.eq(requests::id)),
-            )));
-        waiting = either(waiting, Box::new(city_wide.and(to_check.or(to_dispatch))));
+        let city_wide = || requests::circuit.ne(CircuitKind::Local.code());
+        kinds.push(Box::new(
+            city_wide().and(requests::state.eq(RequestState::Submitted.code())),
+        ));
+        kinds.push(Box::new(
+            city_wide()
+                .and(requests::state.eq(RequestState::InInstruction.code()))
+                .and(not(exists(
+                    request_instructors::table
+                        .filter(request_instructors::request_id.eq(requests::id)),
+                ))),
+        ));
     }
     if !work.directions.is_empty() {
         let keys: Vec<String> = work
@@ -1111,39 +1124,56 @@ pub fn worklist(
             .iter()
             .map(|d| Instructor::Direction(*d).key())
             .collect();
-        waiting = either(waiting, awaiting_opinion_of(keys.clone()));
-        waiting = either(waiting, report_to_review_by(keys));
+        kinds.push(awaiting_opinion_of(keys.clone()));
+        kinds.push(report_to_review_by(keys));
     }
     if !work.districts.is_empty() {
         let districts: Vec<i32> = work.districts.iter().map(|d| d.0).collect();
-        let open = [RequestState::Submitted, RequestState::InInstruction].map(|s| s.code());
-        waiting = either(
-            waiting,
-            Box::new(
-                requests::local_district
-                    .assume_not_null()
-                    .eq_any(districts)
-                    .and(requests::state.eq_any(open).or(report_filed())),
-            ),
-        );
+        let of_districts = || {
+            requests::local_district
+                .assume_not_null()
+                .eq_any(districts.clone())
+        };
+        for state in [RequestState::Submitted, RequestState::InInstruction] {
+            kinds.push(Box::new(
+                of_districts().and(requests::state.eq(state.code())),
+            ));
+        }
+        kinds.push(Box::new(of_districts().and(report_filed())));
     }
-    let Some(waiting) = waiting else {
-        return Ok(Page {
-            items: vec![],
-            next: None,
-        });
+    let after = match after {
+        Some(after) => Some((after.time()?, after.id.clone())),
+        None => None,
     };
-    let mut query = filtered(filter).filter(waiting);
-    if let Some(after) = after {
-        let (time, id) = (after.time()?, after.id.clone());
-        query = query.filter(
-            requests::state_since
-                .gt(time)
-                .or(requests::state_since.eq(time).and(requests::id.gt(id))),
+    let take = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let mut keys: Vec<(NaiveDateTime, String)> = Vec::new();
+    for kind in kinds {
+        let mut query = filtered(filter).filter(kind);
+        if let Some((time, id)) = after.clone() {
+            query = query.filter(
+                requests::state_since
+                    .gt(time)
+                    .or(requests::state_since.eq(time).and(requests::id.gt(id))),
+            );
+        }
+        keys.extend(
+            query
+                .order((requests::state_since.asc(), requests::id.asc()))
+                .limit(take)
+                .select((requests::state_since, requests::id))
+                .load::<(NaiveDateTime, String)>(conn)?,
         );
     }
-    let query = query.order((requests::state_since.asc(), requests::id.asc()));
-    load_page(conn, query, limit, PageKey::StateSince)
+    keys.sort();
+    keys.dedup_by(|a, b| a.1 == b.1);
+    let keys = keys
+        .into_iter()
+        .map(|(time, id)| {
+            let key = Keyset::at_time(time, &id);
+            (id, key)
+        })
+        .collect();
+    page_of(conn, keys, limit)
 }
 
 /// Many requests by id, in no particular order (ids not found are left out).
