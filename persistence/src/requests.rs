@@ -1056,15 +1056,18 @@ pub fn list(
 /// Granted requests whose final report was filed and waits for review.
 fn report_filed() -> Box<dyn BoxableExpression<requests::table, MultiBackend, SqlType = Bool>> {
     use crate::schema::final_reports;
+    // Few reports wait for review at a time: their list is read once.
     Box::new(
-        requests::state.eq(RequestState::Granted.code()).and(exists(
-            final_reports::table
-                .filter(final_reports::request_id.eq(requests::id))
-                .filter(
-                    final_reports::status
-                        .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
-                ),
-        )),
+        requests::state.eq(RequestState::Granted.code()).and(
+            requests::id.eq_any(
+                final_reports::table
+                    .filter(
+                        final_reports::status
+                            .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
+                    )
+                    .select(final_reports::request_id),
+            ),
+        ),
     )
 }
 
