@@ -21,9 +21,10 @@ under 30 MB above idle).
 Outbox (embedded SQLite): 10,000 e-mails queued (`simpa-limits queue-mail`), then delivered by
 the worker of `simpa serve` to an SMTP sink on loopback (asyncio, in this script): messages/s
 from the first to the last accepted, over SIMPA_SMTP_CONNECTIONS connections (default 10), and
-the server's memory along the way (target: flat, under 10 MB of growth from the first tenth to
-the end). Each connection carries about 22 messages/s: lettre 0.11.23 leaves Nagle's algorithm
-on and writes a message's final dot apart, which waits for the server's delayed ACK (~40 ms).
+the server's memory along the way (targets: at least 1,000 messages/s; flat, under 10 MB of
+growth from the first tenth to the end). Simpa opens its SMTP connections itself with Nagle's
+algorithm off (lettre 0.11.23 leaves it on and writes a message's final dot apart, which waited
+for the server's delayed ACK, ~40 ms: 22 messages/s per connection).
 
 An upload is durable before its row commits (its bytes are synced to disk), while a plain
 `cp` returns as soon as the bytes are in the page cache: the like-for-like baseline is `cp`
@@ -746,10 +747,10 @@ def bench_outbox(simpa, limits, count=10_000):
     connections = os.environ.get("SIMPA_SMTP_CONNECTIONS", "10")
     say(f"Outbox: {count} queued e-mails delivered by the worker to an SMTP sink over {connections} connections"
           " (release build, SQLite, loopback):")
-    say(f"  {rate:8.0f} messages/s  ({(sink.last - sink.first):.1f} s from the first to the last)")
+    say(f"  {rate:8.0f} messages/s  ({(sink.last - sink.first):.1f} s from the first to the last; target >= 1,000)")
     say(f"  RSS after {count // 10} messages {after_tenth / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB: "
           f"{growth_mb:.1f} MB of growth (target < 10 MB: flat)")
-    return growth_mb < 10
+    return growth_mb < 10 and rate >= 1000
 
 
 def main():
