@@ -1,7 +1,7 @@
 //! Associations: profile, sectors, list and search.
 
 use crate::DbConnection;
-use crate::connection::insert_batches;
+use crate::connection::{insert_batches, one_of};
 use crate::convert::{naive, parse, parse_with, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
@@ -261,8 +261,14 @@ fn from_row(row: Row, sectors: Vec<String>) -> StoreResult<Association> {
 
 /// Loads the sectors of many associations in one query, in each one's chosen order.
 fn sectors_of(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    let these = one_of(
+        conn,
+        "association_sectors.association_id",
+        ids.to_vec(),
+        |ids| Box::new(association_sectors::association_id.eq_any(ids)),
+    );
     Ok(association_sectors::table
-        .filter(association_sectors::association_id.eq_any(ids))
+        .filter(these)
         .select((
             association_sectors::association_id,
             association_sectors::sector_code,
@@ -668,8 +674,11 @@ pub fn list(
     };
     let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
+    let these = one_of(conn, "associations.id", ids.clone(), |ids| {
+        Box::new(associations::id.eq_any(ids))
+    });
     let mut rows: Vec<Row> = associations::table
-        .filter(associations::id.eq_any(&ids))
+        .filter(these)
         .select(Row::as_select())
         .load(conn)?;
     rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
@@ -714,8 +723,11 @@ pub fn names(
         return Ok(vec![]);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let these = one_of(conn, "associations.id", ids, |ids| {
+        Box::new(associations::id.eq_any(ids))
+    });
     let rows: Vec<(String, String)> = associations::table
-        .filter(associations::id.eq_any(ids))
+        .filter(these)
         .select((associations::id, associations::name))
         .load(conn)?;
     rows.into_iter()

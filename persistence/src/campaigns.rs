@@ -1,6 +1,7 @@
 //! Campaigns: their settings, status and the lists staff and associations read.
 
 use crate::DbConnection;
+use crate::connection::one_of;
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
@@ -346,8 +347,11 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CampaignId]) -> StoreResult<Vec<
         return Ok(vec![]);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let these = one_of(conn, "campaigns.id", ids, |ids| {
+        Box::new(campaigns::id.eq_any(ids))
+    });
     campaigns::table
-        .filter(campaigns::id.eq_any(ids))
+        .filter(these)
         .select(Row::as_select())
         .load(conn)?
         .into_iter()

@@ -3,6 +3,7 @@
 //! is in the hands of, whom it may be given to.
 
 use crate::DbConnection;
+use crate::connection::one_of;
 use crate::convert::{naive, parse, utc};
 use crate::error::StoreResult;
 use crate::schema::{accounts, request_assignees, request_followers, staff_roles};
@@ -55,8 +56,11 @@ pub fn assignments(
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = requests.iter().map(ToString::to_string).collect();
+    let these = one_of(conn, "request_assignees.request_id", keys, |keys| {
+        Box::new(request_assignees::request_id.eq_any(keys))
+    });
     let rows: Vec<(String, String, String, NaiveDateTime)> = request_assignees::table
-        .filter(request_assignees::request_id.eq_any(&keys))
+        .filter(these)
         .select((
             request_assignees::request_id,
             request_assignees::account_id,

@@ -2,7 +2,7 @@
 //! snapshot, and the lists staff and associations read.
 
 use crate::DbConnection;
-use crate::connection::{MultiBackend, execute_with_rows, insert_batches, on_each_backend};
+use crate::connection::{MultiBackend, execute_with_rows, insert_batches, on_each_backend, one_of};
 use crate::convert::{naive, parse, utc};
 use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
@@ -238,9 +238,12 @@ fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest
 
 /// Loads the instructors of many requests in one query and assembles them.
 fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<StoredRequest>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let of_these = one_of(conn, "request_instructors.request_id", ids, |ids| {
+        Box::new(request_instructors::request_id.eq_any(ids))
+    });
     let instructors: Vec<InstructorRow> = request_instructors::table
-        .filter(request_instructors::request_id.eq_any(&ids))
+        .filter(of_these)
         .select(InstructorRow::as_select())
         .order((
             request_instructors::request_id,
@@ -1234,7 +1237,9 @@ pub fn of_campaign(
 
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
     let rows: Vec<Row> = requests::table
-        .filter(requests::id.eq_any(ids))
+        .filter(one_of(conn, "requests.id", ids.to_vec(), |ids| {
+            Box::new(requests::id.eq_any(ids))
+        }))
         .select(Row::as_select())
         .load(conn)?;
     with_instructors(conn, rows)
