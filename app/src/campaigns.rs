@@ -226,7 +226,7 @@ impl CampaignInput {
             required_documents,
             eligibility: Eligibility {
                 districts: eligible_districts,
-                sectors: e.sectors,
+                sectors: e.sectors.iter().map(|s| s.trim().to_owned()).collect(),
                 max_requested_cents: e.max_requested_cents,
                 min_association_age_months: e.min_association_age_months,
                 final_reports_delivered: e.final_reports_delivered,

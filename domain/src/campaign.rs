@@ -250,26 +250,6 @@ impl Spanning {
 }
 
 impl CampaignSettings {
-    /// The rules that span several fields; each field was parsed on its own before.
-    pub fn check(&self, today: NaiveDate) -> Result<(), Vec<FieldError>> {
-        let errors = Spanning {
-            opens_at: Some(self.opens_at),
-            closes_at: Some(self.closes_at),
-            district: Some(self.district),
-            owner_direction: self.owner_direction,
-            circuit: self.circuit,
-            budget_year: self.budget_year,
-            min_association_age_months: self.eligibility.min_association_age_months,
-            sla: self.sla,
-        }
-        .check(today);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
-    }
-
     /// Whether `other` changes anything but the title and description: the rules applicants
     /// relied on.
     pub fn changes_rules(&self, other: &CampaignSettings) -> bool {
@@ -624,25 +604,31 @@ mod tests {
     #[test]
     fn settings_that_contradict_each_other_are_refused() {
         let today = date(2026, 8, 1);
-        assert!(settings().check(today).is_ok());
-        let bad = CampaignSettings {
-            closes_at: Some(at(2026, 9, 1)),
+        let right = Spanning {
+            opens_at: Some(at(2026, 9, 1)),
+            closes_at: Some(Some(at(2026, 11, 29))),
+            district: Some(None),
+            owner_direction: Some(DirectionId::from_uuid(uuid::Uuid::nil())),
+            circuit: CircuitKind::Central,
+            budget_year: 2027,
+            min_association_age_months: None,
+            sla: Sla::default(),
+        };
+        let fields =
+            |s: Spanning| -> Vec<String> { s.check(today).into_iter().map(|e| e.field).collect() };
+        assert!(fields(right).is_empty());
+        let bad = Spanning {
+            closes_at: Some(Some(at(2026, 8, 1))),
             budget_year: 2031,
             circuit: CircuitKind::Local,
             sla: Sla {
                 admissibility_days: 0,
                 instruction_days: 60,
             },
-            ..settings()
+            ..right
         };
-        let fields: Vec<String> = bad
-            .check(today)
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
         assert_eq!(
-            fields,
+            fields(bad),
             [
                 "closes_at",
                 "budget_year",
@@ -650,14 +636,22 @@ mod tests {
                 "sla.admissibility_days"
             ]
         );
-        let central_with_district = CampaignSettings {
-            district: Some(DistrictNumber(11)),
-            ..settings()
+        let central_with_district = Spanning {
+            district: Some(Some(DistrictNumber(11))),
+            ..right
         };
         assert_eq!(
-            central_with_district.check(today).unwrap_err()[0].code,
+            central_with_district.check(today)[0].code,
             "campaign.district_only_for_local"
         );
+        // A rule waits for a field that was refused: no window without its opening, no
+        // district required of a district that could not be read.
+        let refused = Spanning {
+            opens_at: None,
+            district: None,
+            ..bad
+        };
+        assert_eq!(fields(refused), ["budget_year", "sla.admissibility_days"]);
     }
 
     #[test]

@@ -68,7 +68,14 @@ pub fn before(word: &str, next: &str) -> String {
 
 /// `n` and the noun agreeing with it: "0 demande", "1 demande", "3 demandes".
 pub fn count(n: i64, singular: &str, plural: &str) -> String {
-    format!("{n} {}", if n.abs() > 1 { plural } else { singular })
+    format!(
+        "{n} {}",
+        if n.unsigned_abs() > 1 {
+            plural
+        } else {
+            singular
+        }
+    )
 }
 
 /// A sentence agreeing with `n`: `one` when it is one, else `many` with `{n}` replaced by
@@ -153,7 +160,8 @@ pub fn slips(text: &str) -> Vec<String> {
         let verb = words
             .get(i + 2)
             .is_some_and(|w| w.ends_with("er") || w.ends_with("ir") || w.ends_with("re"));
-        let slip = match (preposition.as_str(), next) {
+        // "de Les Amis…", "à Le Phare": a name's article contracts too.
+        let slip = match (preposition.as_str(), next.to_lowercase().as_str()) {
             ("à" | "de", "le" | "les") => !verb || capital(words.get(i + 2)),
             ("de", next) => elides(next) && !next.starts_with(['y', 'Y']),
             _ => false,
@@ -367,6 +375,10 @@ mod tests {
         assert_eq!(slips("La demande de Atelier 13"), ["de Atelier"]);
         assert_eq!(slips("Impossible de émettre un avis"), ["de émettre"]);
         assert_eq!(slips("la subvention de le Phare"), ["de le"]);
+        // A name's own article contracts too.
+        assert_eq!(slips("la demande de Les Amis du jardin"), ["de Les"]);
+        assert_eq!(slips("un message à Le Phare"), ["à Le"]);
+        assert!(slips("la demande de La Ruche").is_empty());
         assert!(slips("demander de le reprendre").is_empty());
         assert!(slips("pensez à le remplacer").is_empty());
         assert_eq!(slips("soumis à le conseil du 11e"), ["à le"]);

@@ -103,7 +103,7 @@ fn cerfa_free(literal: &str) -> String {
 fn the_messages_of_the_sources_read_as_french() {
     let root = workspace();
     let mut found = Vec::new();
-    for krate in ["domain", "app", "api", "web", "files"] {
+    for krate in ["domain", "app", "api", "web", "files", "fixtures"] {
         // The OpenAPI document's descriptions are for developers, in English.
         let files = files_under(&root.join(krate).join("src"), "rs")
             .into_iter()

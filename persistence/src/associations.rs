@@ -261,14 +261,8 @@ fn from_row(row: Row, sectors: Vec<String>) -> StoreResult<Association> {
 
 /// Loads the sectors of many associations in one query, in each one's chosen order.
 fn sectors_of(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-    let these = one_of(
-        conn,
-        "association_sectors.association_id",
-        ids.to_vec(),
-        |ids| Box::new(association_sectors::association_id.eq_any(ids)),
-    );
     Ok(association_sectors::table
-        .filter(these)
+        .filter(one_of(association_sectors::association_id, ids))
         .select((
             association_sectors::association_id,
             association_sectors::sector_code,
@@ -674,11 +668,8 @@ pub fn list(
     };
     let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
-    let these = one_of(conn, "associations.id", ids.clone(), |ids| {
-        Box::new(associations::id.eq_any(ids))
-    });
     let mut rows: Vec<Row> = associations::table
-        .filter(these)
+        .filter(one_of(associations::id, &ids))
         .select(Row::as_select())
         .load(conn)?;
     rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
@@ -723,11 +714,8 @@ pub fn names(
         return Ok(vec![]);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let these = one_of(conn, "associations.id", ids, |ids| {
-        Box::new(associations::id.eq_any(ids))
-    });
     let rows: Vec<(String, String)> = associations::table
-        .filter(these)
+        .filter(one_of(associations::id, &ids))
         .select((associations::id, associations::name))
         .load(conn)?;
     rows.into_iter()

@@ -347,11 +347,8 @@ pub fn get_many(conn: &mut DbConnection, ids: &[CampaignId]) -> StoreResult<Vec<
         return Ok(vec![]);
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let these = one_of(conn, "campaigns.id", ids, |ids| {
-        Box::new(campaigns::id.eq_any(ids))
-    });
     campaigns::table
-        .filter(these)
+        .filter(one_of(campaigns::id, &ids))
         .select(Row::as_select())
         .load(conn)?
         .into_iter()

@@ -255,65 +255,57 @@ mod tests {
     }
 }
 
-/// A condition on one table, for either database.
-pub(crate) type Condition<QS> = Box<
-    dyn diesel::expression::BoxableExpression<QS, MultiBackend, SqlType = diesel::sql_types::Bool>,
->;
-
-/// `qualified IN (values)` in a statement prepared once per connection. diesel prepares an
-/// `IN` list again at each call (its text changes with the list's length), which took a
-/// quarter of a list's time on SQLite: there the values go as one JSON array (`json_each`),
-/// the text the same whatever their number. On PostgreSQL, `eq_any` (the same column's
-/// `= ANY($1)`) already is.
-pub(crate) fn one_of<QS: 'static>(
-    conn: &DbConnection,
-    qualified: &'static str,
-    values: Vec<String>,
-    eq_any: impl FnOnce(Vec<String>) -> Condition<QS>,
-) -> Condition<QS> {
-    match conn {
-        DbConnection::Sqlite(_) => Box::new(InJsonArray {
-            qualified,
-            values: serde_json::to_string(&values).unwrap_or_else(|_| "[]".into()),
-        }),
-        DbConnection::Postgres(_) => eq_any(values),
+/// `column IN (values)` in a statement prepared once per connection, the values bound as one
+/// JSON array. diesel's `eq_any` writes one placeholder per value on SQLite, so that its
+/// statement is prepared again at each call (a quarter of a list's time).
+pub(crate) fn one_of<C>(column: C, values: &[String]) -> OneOf<C> {
+    OneOf {
+        column,
+        values: serde_json::to_string(values).unwrap_or_else(|_| "[]".into()),
     }
 }
 
-/// `qualified IN (SELECT value FROM json_each(?))`, one text bound: SQLite's side of
-/// [`one_of`]. Unlike a literal of SQL, diesel keeps its statement prepared.
+/// See [`one_of`]: SQLite reads the array with `json_each`, PostgreSQL compares with `= ANY`
+/// of the array it makes of it once.
 #[derive(Debug, Clone)]
-struct InJsonArray {
-    qualified: &'static str,
+pub(crate) struct OneOf<C> {
+    column: C,
     values: String,
 }
 
-impl diesel::Expression for InJsonArray {
+impl<C> diesel::Expression for OneOf<C> {
     type SqlType = diesel::sql_types::Bool;
 }
 
-impl<QS> diesel::AppearsOnTable<QS> for InJsonArray {}
+impl<C: diesel::AppearsOnTable<QS>, QS> diesel::AppearsOnTable<QS> for OneOf<C> {}
 
-impl<QS> diesel::SelectableExpression<QS> for InJsonArray {}
-
-impl diesel::expression::ValidGrouping<()> for InJsonArray {
+impl<C> diesel::expression::ValidGrouping<()> for OneOf<C> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-impl diesel::query_builder::QueryId for InJsonArray {
+impl<C> diesel::query_builder::QueryId for OneOf<C> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl diesel::query_builder::QueryFragment<MultiBackend> for InJsonArray {
+impl<C: diesel::query_builder::QueryFragment<MultiBackend>>
+    diesel::query_builder::QueryFragment<MultiBackend> for OneOf<C>
+{
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
     ) -> diesel::QueryResult<()> {
-        out.push_sql(self.qualified);
-        out.push_sql(" IN (SELECT value FROM json_each(");
+        self.column.walk_ast(out.reborrow())?;
+        let (open, close) = match out.backend() {
+            MultiBackend::Sqlite(_) => (" IN (SELECT value FROM json_each(", "))"),
+            MultiBackend::Postgres(_) => (
+                " = ANY(ARRAY(SELECT json_array_elements_text(CAST(",
+                " AS json))))",
+            ),
+        };
+        out.push_sql(open);
         out.push_bind_param::<diesel::sql_types::Text, _>(&self.values)?;
-        out.push_sql("))");
+        out.push_sql(close);
         Ok(())
     }
 }

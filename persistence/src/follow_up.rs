@@ -56,11 +56,8 @@ pub fn assignments(
         return Ok(HashMap::new());
     }
     let keys: Vec<String> = requests.iter().map(ToString::to_string).collect();
-    let these = one_of(conn, "request_assignees.request_id", keys, |keys| {
-        Box::new(request_assignees::request_id.eq_any(keys))
-    });
     let rows: Vec<(String, String, String, NaiveDateTime)> = request_assignees::table
-        .filter(these)
+        .filter(one_of(request_assignees::request_id, &keys))
         .select((
             request_assignees::request_id,
             request_assignees::account_id,

@@ -239,11 +239,8 @@ fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest
 /// Loads the instructors of many requests in one query and assembles them.
 fn with_instructors(conn: &mut DbConnection, rows: Vec<Row>) -> StoreResult<Vec<StoredRequest>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let of_these = one_of(conn, "request_instructors.request_id", ids, |ids| {
-        Box::new(request_instructors::request_id.eq_any(ids))
-    });
     let instructors: Vec<InstructorRow> = request_instructors::table
-        .filter(of_these)
+        .filter(one_of(request_instructors::request_id, &ids))
         .select(InstructorRow::as_select())
         .order((
             request_instructors::request_id,
@@ -1237,9 +1234,7 @@ pub fn of_campaign(
 
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
     let rows: Vec<Row> = requests::table
-        .filter(one_of(conn, "requests.id", ids.to_vec(), |ids| {
-            Box::new(requests::id.eq_any(ids))
-        }))
+        .filter(one_of(requests::id, ids))
         .select(Row::as_select())
         .load(conn)?;
     with_instructors(conn, rows)
