@@ -279,6 +279,8 @@ impl<C> diesel::Expression for OneOf<C> {
 
 impl<C: diesel::AppearsOnTable<QS>, QS> diesel::AppearsOnTable<QS> for OneOf<C> {}
 
+impl<C: diesel::SelectableExpression<QS>, QS> diesel::SelectableExpression<QS> for OneOf<C> {}
+
 impl<C> diesel::expression::ValidGrouping<()> for OneOf<C> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }

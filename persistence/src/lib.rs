@@ -28,7 +28,7 @@ pub mod juries;
 pub mod locks;
 pub mod members;
 pub mod messages;
-mod migrations;
+pub mod migrations;
 pub mod open_data;
 pub mod outbox;
 pub mod page;

@@ -36,3 +36,16 @@ pub fn run_pending(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
         }
     }
 }
+
+/// Takes the last migration back (its `down.sql`): its name. For the tests of what a
+/// migration fills in on data that was there before it.
+pub fn revert_last(conn: &mut DbConnection) -> StoreResult<String> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Config(format!("reverting a migration failed: {e}"))
+    };
+    let version = match conn {
+        DbConnection::Sqlite(conn) => conn.revert_last_migration(SQLITE),
+        DbConnection::Postgres(conn) => conn.revert_last_migration(POSTGRES),
+    };
+    version.map(|v| v.to_string()).map_err(failed)
+}

@@ -15,10 +15,9 @@ use crate::schema::{
     request_followers, request_instructors, requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::dsl::{exists, not};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use serde_json::Value;
 use simpa_domain::DomainError;
 use simpa_domain::budget::Budget;
 use simpa_domain::campaign::{CircuitKind, Nature};
@@ -136,20 +135,21 @@ fn read_budget(id: &str, raw: &str) -> StoreResult<Budget> {
 }
 
 fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {
-    let items: Vec<Value> = json::read("requests.indicators", raw)?;
-    items
+    /// An indicator as stored, read without building a tree of values.
+    #[derive(serde::Deserialize)]
+    struct StoredIndicator<'a> {
+        #[serde(borrow, default)]
+        name: std::borrow::Cow<'a, str>,
+        #[serde(borrow, default)]
+        unit: std::borrow::Cow<'a, str>,
+        target: i64,
+    }
+    let items: Vec<StoredIndicator> = serde_json::from_str(raw)
+        .map_err(|e| StoreError::Corrupt(format!("requests.indicators of {id}: {e}")))?;
+    Ok(items
         .iter()
-        .map(|item| {
-            let target = item["target"]
-                .as_i64()
-                .ok_or_else(|| StoreError::Corrupt(format!("requests.indicators of {id}")))?;
-            Ok(Indicator::stored(
-                item["name"].as_str().unwrap_or_default(),
-                item["unit"].as_str().unwrap_or_default(),
-                target,
-            ))
-        })
-        .collect()
+        .map(|item| Indicator::stored(&item.name, &item.unit, item.target))
+        .collect())
 }
 
 fn state(column: &str, code: &str) -> StoreResult<RequestState> {
@@ -290,6 +290,7 @@ struct NewRow<'a> {
     version: i64,
     created_by: String,
     created_at: NaiveDateTime,
+    dispatch_waiting_since: Option<NaiveDateTime>,
 }
 
 fn new_row(r: &StoredRequest) -> NewRow<'_> {
@@ -311,6 +312,7 @@ fn new_row(r: &StoredRequest) -> NewRow<'_> {
         version: r.version,
         created_by: r.created_by.to_string(),
         created_at: naive(r.created_at),
+        dispatch_waiting_since: dispatch_waiting_since(r),
     }
 }
 
@@ -326,6 +328,24 @@ struct NewInstructorRow<'a> {
     public_comment: Option<&'a str>,
     internal_comment: Option<&'a str>,
     opinion_at: Option<NaiveDateTime>,
+    waiting_since: Option<NaiveDateTime>,
+}
+
+/// Since when the request has been waiting for the bureau's dispatch: while it is in
+/// instruction on the city's circuit without instructors (what the bureau's worklist reads,
+/// in the index `requests_dispatch_waiting`).
+fn dispatch_waiting_since(r: &StoredRequest) -> Option<NaiveDateTime> {
+    (r.facts.state == RequestState::InInstruction
+        && r.facts.circuit != CircuitKind::Local
+        && r.facts.instructors.is_empty())
+    .then(|| naive(r.state_since))
+}
+
+/// Since when the request has been waiting for this opinion: while it is in instruction and
+/// the opinion is not given (what an instructor's worklist reads, in the index
+/// `request_instructors_waiting`).
+fn waiting_since(r: &StoredRequest, opinion_given: bool) -> Option<NaiveDateTime> {
+    (r.facts.state == RequestState::InInstruction && !opinion_given).then(|| naive(r.state_since))
 }
 
 fn instructor_rows(r: &StoredRequest) -> impl Iterator<Item = NewInstructorRow<'_>> {
@@ -345,6 +365,7 @@ fn instructor_rows(r: &StoredRequest) -> impl Iterator<Item = NewInstructorRow<'
                 public_comment: opinion.and_then(|o| o.public_comment.as_deref()),
                 internal_comment: opinion.and_then(|o| o.internal_comment.as_deref()),
                 opinion_at: opinion.map(|o| naive(o.given_at)),
+                waiting_since: waiting_since(r, opinion.is_some()),
             }
         })
 }
@@ -417,19 +438,20 @@ pub(crate) fn save_many_facts(
     changed: &[(StoredRequest, StoredRequest)],
 ) -> StoreResult<()> {
     use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    const COLUMNS: &str = "id, number, submitted_at, state, state_since, resume_state, proposed_cents, sla_due_at, head_hash, version, updated_at";
-    // Eleven values a row: 500 rows stay within both databases' limits on bound parameters.
+    const COLUMNS: &str = "id, number, submitted_at, state, state_since, resume_state, proposed_cents, sla_due_at, head_hash, version, updated_at, dispatch_waiting_since";
+    // Twelve values a row: 500 rows stay within both databases' limits on bound parameters.
     for chunk in changed.chunks(500) {
         execute_with_rows!(
             conn,
-            11,
+            12,
             chunk,
             |values| format!(
                 "WITH v({COLUMNS}) AS (VALUES {values}) UPDATE requests SET number = v.number, \
                  submitted_at = v.submitted_at, state = v.state, state_since = v.state_since, \
                  resume_state = v.resume_state, proposed_cents = v.proposed_cents, \
                  sla_due_at = v.sla_due_at, head_hash = v.head_hash, version = v.version, \
-                 updated_at = v.updated_at FROM v WHERE requests.id = v.id"
+                 updated_at = v.updated_at, dispatch_waiting_since = v.dispatch_waiting_since \
+                 FROM v WHERE requests.id = v.id"
             ),
             |query, (_, after)| query
                 .bind::<Text, _>(after.id.to_string())
@@ -443,28 +465,49 @@ pub(crate) fn save_many_facts(
                 .bind::<Text, _>(after.head_hash.clone())
                 .bind::<BigInt, _>(after.version)
                 .bind::<Timestamp, _>(naive(after.updated_at))
+                .bind::<Nullable<Timestamp>, _>(dispatch_waiting_since(after))
         )?;
     }
-    for (before, after) in changed {
-        replace_changed_instructors(conn, before, after)?;
-    }
-    Ok(())
+    save_instructors(conn, changed.iter().map(|(before, after)| (before, after)))
 }
 
-/// Writes the request's instructors again if an action changed them.
-fn replace_changed_instructors(
+/// Writes the instructors of the requests whose actions changed them again, and moves the
+/// waiting time of the others' open assignments with their request's state.
+fn save_instructors<'a>(
     conn: &mut DbConnection,
-    before: &StoredRequest,
-    after: &StoredRequest,
+    changed: impl IntoIterator<Item = (&'a StoredRequest, &'a StoredRequest)>,
 ) -> StoreResult<()> {
-    if after.facts.instructors != before.facts.instructors {
-        diesel::delete(
-            request_instructors::table
-                .filter(request_instructors::request_id.eq(after.id.to_string())),
-        )
-        .execute(conn)?;
-        let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
-        insert_batches!(conn, request_instructors::table, &rows);
+    let mut moved: Vec<&StoredRequest> = Vec::new();
+    for (before, after) in changed {
+        if after.facts.instructors != before.facts.instructors {
+            diesel::delete(
+                request_instructors::table
+                    .filter(request_instructors::request_id.eq(after.id.to_string())),
+            )
+            .execute(conn)?;
+            let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
+            insert_batches!(conn, request_instructors::table, &rows);
+        } else if waiting_since(before, false) != waiting_since(after, false)
+            && after.facts.instructors.iter().any(|a| a.opinion.is_none())
+        {
+            moved.push(after);
+        }
+    }
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    for chunk in moved.chunks(500) {
+        execute_with_rows!(
+            conn,
+            2,
+            chunk,
+            |values| format!(
+                "WITH v(id, waiting_since) AS (VALUES {values}) UPDATE request_instructors \
+                 SET waiting_since = v.waiting_since FROM v \
+                 WHERE request_instructors.request_id = v.id AND request_instructors.opinion IS NULL"
+            ),
+            |query, after| query
+                .bind::<Text, _>(after.id.to_string())
+                .bind::<Nullable<Timestamp>, _>(waiting_since(after, false))
+        )?;
     }
     Ok(())
 }
@@ -521,9 +564,10 @@ pub(crate) fn save_facts(
             requests::head_hash.eq(&after.head_hash),
             requests::version.eq(after.version),
             requests::updated_at.eq(naive(after.updated_at)),
+            requests::dispatch_waiting_since.eq(dispatch_waiting_since(after)),
         ))
         .execute(conn)?;
-    replace_changed_instructors(conn, before, after)
+    save_instructors(conn, [(before, after)])
 }
 
 /// Moves the counter of `year` to `next(last serial given)`, with the year's numbers locked
@@ -743,7 +787,7 @@ fn scope_condition(scope: &RequestScope) -> Option<Condition> {
 }
 
 /// Filters of the lists of requests; each is served by an index or a small subquery.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestFilter {
     pub states: Vec<RequestState>,
     pub campaign: Option<CampaignId>,
@@ -768,6 +812,17 @@ pub struct RequestFilter {
     pub report_filed: bool,
     /// How a list orders them (a worklist keeps its own order: the longest waiting first).
     pub order: RequestOrder,
+}
+
+impl RequestFilter {
+    /// Whether it leaves any request out (its order aside).
+    pub fn narrows(&self) -> bool {
+        *self
+            != RequestFilter {
+                order: self.order,
+                ..RequestFilter::default()
+            }
+    }
 }
 
 /// The code of the direction each request (its id, and its campaign's direction's id)
@@ -1053,28 +1108,47 @@ pub fn list(
     load_page(conn, query, limit, key)
 }
 
+/// A final report filed and waiting for review (few at a time).
+fn report_is_filed() -> diesel::dsl::Eq<crate::schema::final_reports::status, &'static str> {
+    crate::schema::final_reports::status.eq(simpa_domain::final_report::ReportStatus::Filed.code())
+}
+
 /// Granted requests whose final report was filed and waits for review.
 fn report_filed() -> Box<dyn BoxableExpression<requests::table, MultiBackend, SqlType = Bool>> {
-    use crate::schema::final_reports;
-    // Few reports wait for review at a time: their list is read once.
     Box::new(
         requests::state.eq(RequestState::Granted.code()).and(
             requests::id.eq_any(
-                final_reports::table
-                    .filter(
-                        final_reports::status
-                            .eq(simpa_domain::final_report::ReportStatus::Filed.code()),
-                    )
-                    .select(final_reports::request_id),
+                crate::schema::final_reports::table
+                    .filter(report_is_filed())
+                    .select(crate::schema::final_reports::request_id),
             ),
         ),
     )
 }
 
-/// A granted request whose final report waits for the review of one of these instructors.
-fn report_to_review_by(keys: Vec<String>) -> Condition {
+/// The granted requests among `filed` (those whose final report waits for review: few at a
+/// time, read once).
+fn granted_among(filed: &[String]) -> Condition {
     Box::new(
-        report_filed().and(exists(
+        requests::state
+            .eq(RequestState::Granted.code())
+            .and(one_of(requests::id, filed)),
+    )
+}
+
+/// The requests whose final report was filed and waits for review.
+fn reports_filed(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    use crate::schema::final_reports;
+    Ok(final_reports::table
+        .filter(report_is_filed())
+        .select(final_reports::request_id)
+        .load(conn)?)
+}
+
+/// Of `filed`, the requests one of these instructors instructs.
+fn report_to_review_by(filed: &[String], keys: Vec<String>) -> Condition {
+    Box::new(
+        granted_among(filed).and(exists(
             request_instructors::table
                 .filter(request_instructors::request_id.eq(requests::id))
                 .filter(request_instructors::instructor.eq_any(keys)),
@@ -1082,6 +1156,7 @@ fn report_to_review_by(keys: Vec<String>) -> Condition {
     )
 }
 
+/// A request in instruction waiting for the opinion of one of these instructors.
 fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
     Box::new(
         requests::state
@@ -1090,15 +1165,62 @@ fn awaiting_opinion_of(keys: Vec<String>) -> Condition {
                 request_instructors::table
                     .filter(request_instructors::request_id.eq(requests::id))
                     .filter(request_instructors::instructor.eq_any(keys))
-                    .filter(request_instructors::opinion.is_null()),
+                    .filter(request_instructors::waiting_since.is_not_null()),
             )),
     )
 }
 
+/// The keys of a page of the requests waiting for the opinion of one of these instructors,
+/// read from the index of waiting assignments alone (a range for one instructor).
+fn awaiting_opinion_page(
+    conn: &mut DbConnection,
+    keys: Vec<String>,
+    after: Option<(NaiveDateTime, String)>,
+    take: i64,
+) -> StoreResult<Vec<(NaiveDateTime, String)>> {
+    let since = request_instructors::waiting_since.assume_not_null();
+    let mut query = request_instructors::table
+        .filter(request_instructors::instructor.eq_any(keys))
+        .filter(request_instructors::waiting_since.is_not_null())
+        .into_boxed();
+    if let Some((time, id)) = after {
+        query = query.filter(
+            since
+                .gt(time)
+                .or(since.eq(time).and(request_instructors::request_id.gt(id))),
+        );
+    }
+    Ok(query
+        .order((since.asc(), request_instructors::request_id.asc()))
+        .limit(take)
+        .select((since, request_instructors::request_id))
+        .load(conn)?)
+}
+
+/// The keys of a page of the requests waiting for the bureau's dispatch, in the index of
+/// those.
+fn dispatch_waiting_page(
+    conn: &mut DbConnection,
+    filter: &RequestFilter,
+    after: Option<(NaiveDateTime, String)>,
+    take: i64,
+) -> StoreResult<Vec<(NaiveDateTime, String)>> {
+    let since = requests::dispatch_waiting_since.assume_not_null();
+    let mut query = filtered(filter).filter(requests::dispatch_waiting_since.is_not_null());
+    if let Some((time, id)) = after {
+        query = query.filter(since.gt(time).or(since.eq(time).and(requests::id.gt(id))));
+    }
+    Ok(query
+        .order((since.asc(), requests::id.asc()))
+        .limit(take)
+        .select((since, requests::id))
+        .load(conn)?)
+}
+
 /// What waits for the caller, the longest waiting first. Each kind of work is read on its
-/// own, in the order of the index on `(state, state_since, id)` and only up to a page (one
-/// condition joining them with OR made both databases read and sort every request), and the
-/// pages are merged.
+/// own, in the order of an index and only up to a page (one condition joining them with OR
+/// made both databases read and sort every request), and the pages are merged. Unfiltered,
+/// the opinions awaited are read from the index of waiting assignments alone.
 pub fn worklist(
     conn: &mut DbConnection,
     work: &WorkScope,
@@ -1106,29 +1228,45 @@ pub fn worklist(
     after: Option<&Keyset>,
     limit: usize,
 ) -> StoreResult<Page<StoredRequest>> {
+    let after = match after {
+        Some(after) => Some((after.time()?, after.id.clone())),
+        None => None,
+    };
+    let take = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let mut keys: Vec<(NaiveDateTime, String)> = Vec::new();
     let mut kinds: Vec<Condition> = Vec::new();
+    let filed = if work.directions.is_empty() && work.districts.is_empty() {
+        Vec::new()
+    } else {
+        reports_filed(conn)?
+    };
     if work.bureau {
-        let city_wide = || requests::circuit.ne(CircuitKind::Local.code());
         kinds.push(Box::new(
-            city_wide().and(requests::state.eq(RequestState::Submitted.code())),
+            requests::circuit
+                .ne(CircuitKind::Local.code())
+                .and(requests::state.eq(RequestState::Submitted.code())),
         ));
-        kinds.push(Box::new(
-            city_wide()
-                .and(requests::state.eq(RequestState::InInstruction.code()))
-                .and(not(exists(
-                    request_instructors::table
-                        .filter(request_instructors::request_id.eq(requests::id)),
-                ))),
-        ));
+        keys.extend(dispatch_waiting_page(conn, filter, after.clone(), take)?);
     }
     if !work.directions.is_empty() {
-        let keys: Vec<String> = work
+        let instructors: Vec<String> = work
             .directions
             .iter()
             .map(|d| Instructor::Direction(*d).key())
             .collect();
-        kinds.push(awaiting_opinion_of(keys.clone()));
-        kinds.push(report_to_review_by(keys));
+        if filter.narrows() {
+            kinds.push(awaiting_opinion_of(instructors.clone()));
+        } else {
+            keys.extend(awaiting_opinion_page(
+                conn,
+                instructors.clone(),
+                after.clone(),
+                take,
+            )?);
+        }
+        if !filed.is_empty() {
+            kinds.push(report_to_review_by(&filed, instructors));
+        }
     }
     if !work.districts.is_empty() {
         let districts: Vec<i32> = work.districts.iter().map(|d| d.0).collect();
@@ -1142,14 +1280,10 @@ pub fn worklist(
                 of_districts().and(requests::state.eq(state.code())),
             ));
         }
-        kinds.push(Box::new(of_districts().and(report_filed())));
+        if !filed.is_empty() {
+            kinds.push(Box::new(of_districts().and(granted_among(&filed))));
+        }
     }
-    let after = match after {
-        Some(after) => Some((after.time()?, after.id.clone())),
-        None => None,
-    };
-    let take = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-    let mut keys: Vec<(NaiveDateTime, String)> = Vec::new();
     for kind in kinds {
         let mut query = filtered(filter).filter(kind);
         if let Some((time, id)) = after.clone() {
@@ -1179,7 +1313,6 @@ pub fn worklist(
     page_of(conn, keys, limit)
 }
 
-/// Many requests by id, in no particular order (ids not found are left out).
 /// Locks the rows of a campaign's requests in these states until the transaction ends (a
 /// jury's validation moves them all: no action on one of them goes on meanwhile).
 pub fn lock_of_campaign(
@@ -1232,6 +1365,7 @@ pub fn of_campaign(
     with_instructors(conn, rows)
 }
 
+/// Many requests by id, in no particular order (ids not found are left out).
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
     let rows: Vec<Row> = requests::table
         .filter(one_of(requests::id, ids))

@@ -332,6 +332,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        dispatch_waiting_since -> Nullable<Timestamp>,
     }
 }
 
@@ -346,6 +347,7 @@ diesel::table! {
         public_comment -> Nullable<Text>,
         internal_comment -> Nullable<Text>,
         opinion_at -> Nullable<Timestamp>,
+        waiting_since -> Nullable<Timestamp>,
     }
 }
 

@@ -6,11 +6,15 @@ use diesel::prelude::*;
 use simpa_app::passwords;
 use simpa_domain::association::Association;
 use simpa_domain::budget::Side;
+use simpa_domain::campaign::CircuitKind;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;
+use simpa_domain::ids::{DirectionId, DistrictNumber, RequestId};
 use simpa_domain::life::StoredRequest;
 use simpa_domain::listing::{AssociationOrder, DocumentOrder, PaymentOrder, RequestOrder};
-use simpa_domain::policy::RequestScope;
+use simpa_domain::parties::Instructor;
+use simpa_domain::policy::{RequestScope, WorkScope};
+use simpa_domain::request::RequestState;
 use simpa_domain::rna::Rna;
 use simpa_domain::siret::Siret;
 use simpa_fixtures::{DEMO_PASSWORD, Loader, Report, Size};
@@ -22,7 +26,7 @@ use simpa_persistence::schema::{
     accounts, association_members, associations, document_versions, final_reports, grants,
     request_instructors, requests as requests_table,
 };
-use simpa_persistence::{DbConnection, Keyset, Page, StoreError, history, requests};
+use simpa_persistence::{DbConnection, Keyset, Page, StoreError, history, migrations, requests};
 use simpa_tests::{Backend, TestApp, on_both_backends};
 
 const SEED: u64 = 7;
@@ -586,7 +590,161 @@ fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
     );
 }
 
+/// Whether a request waits on a caller with this work: the bureau admits what the city's
+/// circuit submitted and dispatches what is in instruction without instructors; a direction
+/// gives the opinions asked of it and reviews the final reports of what it instructed; a town
+/// hall does all of it for its district's local requests.
+fn waits_on(work: &WorkScope, request: &StoredRequest, filed: &[RequestId]) -> bool {
+    let facts = &request.facts;
+    let (state, local) = (facts.state, facts.circuit == CircuitKind::Local);
+    let report_filed = state == RequestState::Granted && filed.contains(&request.id);
+    let bureau = !local
+        && (state == RequestState::Submitted
+            || (state == RequestState::InInstruction && facts.instructors.is_empty()));
+    let direction = facts.instructors.iter().any(|a| match a.instructor {
+        Instructor::Direction(d) if work.directions.contains(&d) => {
+            (state == RequestState::InInstruction && a.opinion.is_none()) || report_filed
+        }
+        _ => false,
+    });
+    let district = facts
+        .local_district
+        .is_some_and(|d| work.districts.contains(&d))
+        && (matches!(state, RequestState::Submitted | RequestState::InInstruction) || report_filed);
+    (work.bureau && bureau) || direction || district
+}
+
+/// Every worklist, read a few a page, holds exactly what waits on its caller, the longest
+/// waiting first, with and without a filter; the same once the migration that keeps each
+/// wait in an index is run again over data that was there before it.
+fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    // Some final reports wait for review: filed again, their requests granted again.
+    let filed: Vec<String> = app
+        .db
+        .write(|conn| {
+            let reported: Vec<String> = final_reports::table
+                .order(final_reports::request_id)
+                .limit(9)
+                .select(final_reports::request_id)
+                .load(conn)?;
+            diesel::update(
+                final_reports::table.filter(final_reports::request_id.eq_any(&reported)),
+            )
+            .set(final_reports::status.eq("filed"))
+            .execute(conn)?;
+            diesel::update(requests_table::table.filter(requests_table::id.eq_any(&reported)))
+                .set(requests_table::state.eq("granted"))
+                .execute(conn)?;
+            Ok::<_, StoreError>(reported)
+        })
+        .expect("reports filed");
+    let filed: Vec<RequestId> = filed.iter().map(|id| id.parse().expect("id")).collect();
+    let everything = RequestScope {
+        everything: true,
+        ..RequestScope::default()
+    };
+    let all = paged(&app, 100_000, |conn, after, limit| {
+        requests::list(conn, &everything, &RequestFilter::default(), after, limit)
+    });
+    let mut directions: Vec<DirectionId> = all
+        .iter()
+        .flat_map(|r| &r.facts.instructors)
+        .filter_map(|a| match a.instructor {
+            Instructor::Direction(d) => Some(d),
+            Instructor::District(_) => None,
+        })
+        .collect();
+    directions.sort();
+    directions.dedup();
+    let mut districts: Vec<DistrictNumber> =
+        all.iter().filter_map(|r| r.facts.local_district).collect();
+    districts.sort();
+    districts.dedup();
+    let mut works: Vec<WorkScope> = vec![WorkScope {
+        bureau: true,
+        ..WorkScope::default()
+    }];
+    works.extend(directions.iter().map(|d| WorkScope {
+        directions: vec![*d],
+        ..WorkScope::default()
+    }));
+    works.extend(districts.iter().map(|d| WorkScope {
+        districts: vec![*d],
+        ..WorkScope::default()
+    }));
+    works.push(WorkScope {
+        bureau: true,
+        directions: directions.clone(),
+        districts: districts.clone(),
+    });
+    // Narrowed: only the requests of at least 1,000 €.
+    let narrowed = RequestFilter {
+        min_requested_cents: Some(100_000),
+        ..RequestFilter::default()
+    };
+    let in_instruction: Vec<RequestId> = all
+        .iter()
+        .filter(|r| r.facts.state == RequestState::InInstruction)
+        .map(|r| r.id)
+        .collect();
+    let check = |when: &str| {
+        let mut kinds = (0, 0, 0);
+        for work in &works {
+            for filter in [&RequestFilter::default(), &narrowed] {
+                let mut expected: Vec<&StoredRequest> = all
+                    .iter()
+                    .filter(|r| waits_on(work, r, &filed))
+                    .filter(|r| {
+                        filter
+                            .min_requested_cents
+                            .is_none_or(|min| r.content.requested_cents >= min)
+                    })
+                    .collect();
+                expected.sort_by_key(|r| (r.state_since, r.id.to_string()));
+                let expected: Vec<RequestId> = expected.iter().map(|r| r.id).collect();
+                let read = paged(&app, 7, |conn, after, limit| {
+                    requests::worklist(conn, work, filter, after, limit)
+                });
+                let read: Vec<RequestId> = read.iter().map(|r| r.id).collect();
+                assert_eq!(
+                    read,
+                    expected,
+                    "{when}: {work:?}, narrowed: {}",
+                    filter.narrows()
+                );
+                let instructing = expected
+                    .iter()
+                    .filter(|id| in_instruction.contains(id))
+                    .count();
+                if work.bureau && work.directions.is_empty() {
+                    kinds.0 += instructing;
+                } else if !work.directions.is_empty() && work.districts.is_empty() {
+                    kinds.1 += instructing;
+                }
+                kinds.2 += expected.iter().filter(|id| filed.contains(id)).count();
+            }
+        }
+        // Each kind of work is met: to dispatch, opinions awaited, reports to review.
+        assert!(
+            kinds.0 > 0 && kinds.1 > 0 && kinds.2 > 0,
+            "{when}: {kinds:?}"
+        );
+    };
+    check("as loaded");
+    app.db
+        .write(|conn| {
+            let reverted = migrations::revert_last(conn)?;
+            assert!(reverted.ends_with("000032"), "{reverted}");
+            migrations::run_pending(conn)
+        })
+        .expect("the migration runs again");
+    check("migrated");
+}
+
 on_both_backends!(
+    every_worklist_holds_what_waits_on_its_caller,
     every_order_of_the_agents_lists_pages_through_the_data_set,
     the_generated_grants_are_paid_as_their_rules_say,
     the_generated_data_set_follows_the_rules_and_loads_once,

@@ -1951,7 +1951,96 @@ fn a_town_hall_runs_a_local_campaign_without_a_direction_and_deletes_drafts(back
     delete(mairie, &again, Some(&tag(mairie, &again))).expect_problem(409, "campaign.not_draft");
 }
 
+/// A request sent back to its association leaves the worklists of those who wait on it, and
+/// comes back to them when the association sends it again, behind those that waited longer;
+/// an opinion given takes it off its instructor's list alone.
+fn a_request_sent_back_leaves_the_worklists_until_it_comes_back(backend: Backend) {
+    let city = City::start(backend);
+    let app = &city.app;
+    let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
+    let (alice, association, request) = submitted(app, 1, &campaign);
+    let (_, _, other) = submitted(app, 2, &campaign);
+    for r in [&other, &request] {
+        app.clock.advance(Duration::hours(1));
+        act(
+            app,
+            &city.bureau,
+            r,
+            json!({"action": "declare_admissible"}),
+        )
+        .expect(200);
+    }
+    assert_eq!(
+        worklist_ids(app, &city.bureau),
+        [other.clone(), request.clone()]
+    );
+    let mut ribs = 0;
+    let mut send_back = |who: &User| {
+        let due_on = (simpa_app::clock::Clock::now(&*app.clock) + Duration::days(20))
+            .date_naive()
+            .to_string();
+        let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "incorrect"}], "message": "Le RIB est illisible.", "due_on": due_on});
+        assert_eq!(
+            act(app, who, &request, ask).expect(200)["state"],
+            "incomplete"
+        );
+        assert!(!worklist_ids(app, who).contains(&request), "sent back");
+        app.clock.advance(Duration::hours(1));
+        ribs += 1;
+        file(
+            app,
+            Some(&alice),
+            &association,
+            &[
+                ("kind", "rib"),
+                ("iban", "FR76 3000 6000 0112 3456 7890 189"),
+                ("bic", "AGRIFRPP"),
+                ("account_holder", "Association 1"),
+            ],
+            Some(("rib.pdf", pdf(&format!("rib {ribs}")))),
+        )
+        .expect(201);
+        let back = act(app, &alice, &request, json!({"action": "resubmit"}));
+        assert_eq!(back.expect(200)["state"], "in_instruction");
+    };
+    // Before its dispatch: the bureau's.
+    send_back(&city.bureau);
+    assert_eq!(
+        worklist_ids(app, &city.bureau),
+        [other.clone(), request.clone()]
+    );
+    app.clock.advance(Duration::hours(1));
+    send_back(&city.bureau);
+    assert_eq!(
+        worklist_ids(app, &city.bureau),
+        [other.clone(), request.clone()]
+    );
+    let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]});
+    for r in [&other, &request] {
+        act(app, &city.bureau, r, dispatch.clone()).expect(200);
+    }
+    assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
+    assert_eq!(
+        worklist_ids(app, &city.dac),
+        [other.clone(), request.clone()]
+    );
+    act(app, &city.djs, &request, opinion("favourable", 100_000)).expect(200);
+    assert_eq!(worklist_ids(app, &city.djs), vec![other.clone()]);
+    assert_eq!(
+        worklist_ids(app, &city.dac),
+        [other.clone(), request.clone()]
+    );
+    // In instruction: the lead direction's, then back to those whose opinion is awaited.
+    send_back(&city.dac);
+    assert_eq!(
+        worklist_ids(app, &city.dac),
+        [other.clone(), request.clone()]
+    );
+    assert_eq!(worklist_ids(app, &city.djs), vec![other.clone()]);
+}
+
 on_both_backends!(
+    a_request_sent_back_leaves_the_worklists_until_it_comes_back,
     a_town_hall_runs_a_local_campaign_without_a_direction_and_deletes_drafts,
     an_auditors_report_due_leaves_the_profile_to_complete_and_refuses_submission,
     a_request_goes_through_the_central_circuit_with_two_co_instructing_directions,
