@@ -735,8 +735,8 @@ fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
     check("as loaded");
     app.db
         .write(|conn| {
-            let reverted = migrations::revert_last(conn)?;
-            assert!(reverted.ends_with("000032"), "{reverted}");
+            // Back to before the migration 000032, and forward again.
+            while !migrations::revert_last(conn)?.ends_with("000032") {}
             migrations::run_pending(conn)
         })
         .expect("the migration runs again");
