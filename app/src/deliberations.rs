@@ -22,6 +22,7 @@ use simpa_domain::{Checks, DomainError};
 use simpa_persistence::deliberations::{self, Commitment, Deliberation, NewDeliberation};
 use simpa_persistence::requests::RequestFilter;
 use simpa_persistence::{DbConnection, Keyset, Page, StoreResult, campaigns, requests};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A deliberation as the bureau writes it, checked here.
@@ -486,11 +487,18 @@ pub fn vote(
     let ids: Vec<RequestId> = lines.iter().map(|l| l.request).collect();
     requests::lock_many(conn, &ids)?;
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let mut before = requests::get_many(conn, &keys)?;
+    let mut before: HashMap<RequestId, StoredRequest> = requests::get_many(conn, &keys)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let proposed: HashMap<RequestId, i64> = lines
+        .iter()
+        .map(|l| (l.request, l.proposed_cents))
+        .collect();
     let domain_lines: Vec<rules::Line> = lines
         .iter()
         .filter_map(|l| {
-            let r = before.iter().find(|r| r.id == l.request)?;
+            let r = before.get(&l.request)?;
             Some(rules::Line {
                 request: r.id,
                 number: r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()),
@@ -505,18 +513,15 @@ pub fn vote(
     let mut commands = Vec::with_capacity(decisions.len());
     let mut voted = Vec::with_capacity(decisions.len());
     for (request_id, decision) in &decisions {
-        let Some(at) = before.iter().position(|r| r.id == *request_id) else {
+        let Some(request) = before.remove(request_id) else {
             continue;
         };
         let (command, cents) = decision.command(&d.reference, d.council, vote.voted_on);
         // Only what the vote changed from the proposal is written line by line.
-        if lines
-            .iter()
-            .any(|l| l.request == *request_id && l.proposed_cents != cents)
-        {
+        if proposed.get(request_id).is_some_and(|p| *p != cents) {
             voted.push((*request_id, cents));
         }
-        commands.push((before.swap_remove(at), command));
+        commands.push((request, command));
     }
     deliberations::record_vote(conn, id, vote.outcome, vote.voted_on, &voted, now.at)?;
     crate::grants::open_after_vote(conn, id, vote.voted_on, now.today(), now.at)?;

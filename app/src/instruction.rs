@@ -7,7 +7,7 @@ use crate::notify::{self, Held, Notifier, Told};
 use crate::vault::vault_of;
 use chrono::NaiveDate;
 use simpa_domain::campaign::{ApplicantFacts, Campaign};
-use simpa_domain::circuit::{ActionKind, AskedInput, Command, check_asked, decide};
+use simpa_domain::circuit::{ActionKind, AskedInput, Command, RequestFacts, check_asked, decide};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::{DirectionId, DocumentVersionId, EventId, RequestId};
@@ -26,6 +26,7 @@ use simpa_persistence::{
     DbConnection, StoreError, StoreResult, accounts, associations, campaigns, documents, history,
     reference, requests, service_accounts,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Whom an action tells: everyone it concerns (e-mails, and calls to the webhooks that follow
@@ -188,17 +189,21 @@ pub fn act_many(
             actions: vec![(outcome, author(signed), at)],
         });
     }
-    let before: Vec<StoredRequest> = decided.iter().map(|d| d.request.clone()).collect();
+    let before: HashMap<RequestId, RequestFacts> = decided
+        .iter()
+        .map(|d| (d.request.id, d.request.facts.clone()))
+        .collect();
     let (recorded, after) = instruction::record_many(conn, decided)?;
     if let Telling::Everyone(notifier) = telling {
+        let after: HashMap<RequestId, &StoredRequest> = after.iter().map(|r| (r.id, r)).collect();
         let told: Vec<Told<'_>> = recorded
             .iter()
             .filter_map(|rec| {
-                let before = before.iter().find(|r| r.id == rec.event.request)?;
-                let request = after.iter().find(|r| r.id == rec.event.request)?;
+                let before = before.get(&rec.event.request)?;
+                let request = after.get(&rec.event.request)?;
                 Some(Told {
                     recorded: rec,
-                    before: &before.facts,
+                    before,
                     request,
                     held: Held::default(),
                 })

@@ -251,11 +251,16 @@ pub fn validate_ranking(
         .check_validate(at.campaign.settings.envelope_cents, &pending)?;
     let standing = Standing::load(conn, &at.campaign, &at.jury, false)?;
     let placed = standing.placed();
+    let Standing {
+        candidates, rules, ..
+    } = standing;
+    let mut candidates: HashMap<RequestId, StoredRequest> =
+        candidates.into_iter().map(|r| (r.id, r)).collect();
     let commands: Vec<(StoredRequest, Command)> = placed
         .iter()
         .filter_map(|p| {
-            let request = standing.candidates.iter().find(|r| r.id == p.request)?;
-            Some((request.clone(), outcome_command(p, &standing.rules)))
+            let request = candidates.remove(&p.request)?;
+            Some((request, outcome_command(p, &rules)))
         })
         .collect();
     juries::insert_results(conn, id, &placed)?;

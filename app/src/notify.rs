@@ -334,7 +334,10 @@ fn request_lines(
         .filter(|(_, held)| held.association.is_none())
         .map(|(r, _)| r.association)
         .collect();
-    let mut associations = associations::names(conn, &association_ids)?;
+    let mut associations: HashMap<AssociationId, String> =
+        associations::names(conn, &association_ids)?
+            .into_iter()
+            .collect();
     let campaign_ids: Vec<_> = requests
         .iter()
         .filter(|(_, held)| held.campaign.is_none())
@@ -343,7 +346,7 @@ fn request_lines(
     let mut campaigns = campaigns::get_many(conn, &campaign_ids)?;
     for (request, held) in requests {
         if let Some(name) = held.association {
-            associations.push((request.association, name.to_owned()));
+            associations.insert(request.association, name.to_owned());
         }
         if let Some(campaign) = held.campaign {
             campaigns.push(campaign.clone());
@@ -357,9 +360,8 @@ fn request_lines(
                 .map_or_else(|| "(brouillon)".to_owned(), |n| n.to_string()),
             title: request.content.title.clone(),
             association: associations
-                .iter()
-                .find(|(id, _)| *id == request.association)
-                .map(|(_, name)| name.clone())
+                .get(&request.association)
+                .cloned()
                 .unwrap_or_default(),
             campaign: campaigns
                 .iter()

@@ -17,10 +17,12 @@ use serde::{Deserialize, Serialize};
 use simpa_app::deliberations::{self as app, NewDeliberationCommand, Vote};
 use simpa_domain::DomainError;
 use simpa_domain::deliberation::Amendment;
-use simpa_domain::ids::{DistrictNumber, RequestId};
+use simpa_domain::ids::{AssociationId, DistrictNumber, RequestId};
+use simpa_domain::life::StoredRequest;
 use simpa_domain::money;
 use simpa_persistence::deliberations::{self, Deliberation};
 use simpa_persistence::{DbConnection, StoreResult, associations, requests};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -95,26 +97,27 @@ fn view_of(conn: &mut DbConnection, id: Uuid) -> StoreResult<DeliberationView> {
 fn view(conn: &mut DbConnection, d: Deliberation) -> StoreResult<DeliberationView> {
     let lines = deliberations::lines(conn, d.id)?;
     let ids: Vec<String> = lines.iter().map(|l| l.request.to_string()).collect();
-    let requests = requests::get_many(conn, &ids)?;
-    let names = associations::names(
+    let requests: HashMap<RequestId, StoredRequest> = requests::get_many(conn, &ids)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let names: HashMap<AssociationId, String> = associations::names(
         conn,
-        &requests.iter().map(|r| r.association).collect::<Vec<_>>(),
-    )?;
+        &requests.values().map(|r| r.association).collect::<Vec<_>>(),
+    )?
+    .into_iter()
+    .collect();
     let lines: Vec<LineView> = lines
         .into_iter()
         .filter_map(|line| {
-            let r = requests.iter().find(|r| r.id == line.request)?;
+            let r = requests.get(&line.request)?;
             Some(LineView {
                 request_id: r.id.uuid(),
                 number: r.number.map(|n| n.to_string()),
                 title: r.content.title.clone(),
                 association: AssociationRef {
                     id: r.association.uuid(),
-                    name: names
-                        .iter()
-                        .find(|(id, _)| *id == r.association)
-                        .map(|(_, n)| n.clone())
-                        .unwrap_or_default(),
+                    name: names.get(&r.association).cloned().unwrap_or_default(),
                 },
                 state: RequestStateCode(r.facts.state),
                 proposed_cents: line.proposed_cents,

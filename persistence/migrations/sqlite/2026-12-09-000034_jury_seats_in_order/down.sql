@@ -1,0 +1,1 @@
+DROP INDEX jury_seats_request;
