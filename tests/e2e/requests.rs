@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use simpa_domain::ids::RequestId;
 use simpa_tests::client::{association_body, rna, siret};
-use simpa_tests::documents::{documents_path, file, file_everything, pdf};
+use simpa_tests::documents::{documents_path, file, file_everything, file_kind, pdf};
 use simpa_tests::{Backend, Reply, TestApp, User, on_both_backends};
 
 /// The city's staff of these tests.
@@ -634,19 +634,7 @@ fn each_submission_keeps_its_documents_and_content_in_the_history(backend: Backe
 
     let due_on = (Utc::now() + Duration::days(20)).date_naive().to_string();
     act(app, &city.bureau, &request, json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "outdated"}], "message": "RIB à jour, s'il vous plaît.", "due_on": due_on})).expect(200);
-    file(
-        app,
-        Some(&alice),
-        &association,
-        &[
-            ("kind", "rib"),
-            ("iban", "FR76 3000 6000 0112 3456 7890 189"),
-            ("bic", "AGRIFRPP"),
-            ("account_holder", "Association 1"),
-        ],
-        Some(("rib-2.pdf", pdf("rib 2"))),
-    )
-    .expect(201);
+    file_kind(app, &alice, &association, "rib", "rib 2");
     let mut corrected = fields(&campaign, &association);
     corrected["requested_cents"] = json!(300000);
     corrected["budget"][3]["amount_cents"] = json!(300000);
@@ -1987,19 +1975,7 @@ fn a_request_sent_back_leaves_the_worklists_until_it_comes_back(backend: Backend
         assert!(!worklist_ids(app, who).contains(&request), "sent back");
         app.clock.advance(Duration::hours(1));
         ribs += 1;
-        file(
-            app,
-            Some(&alice),
-            &association,
-            &[
-                ("kind", "rib"),
-                ("iban", "FR76 3000 6000 0112 3456 7890 189"),
-                ("bic", "AGRIFRPP"),
-                ("account_holder", "Association 1"),
-            ],
-            Some(("rib.pdf", pdf(&format!("rib {ribs}")))),
-        )
-        .expect(201);
+        file_kind(app, &alice, &association, "rib", &format!("rib {ribs}"));
         let back = act(app, &alice, &request, json!({"action": "resubmit"}));
         assert_eq!(back.expect(200)["state"], "in_instruction");
     };
