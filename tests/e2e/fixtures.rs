@@ -349,9 +349,6 @@ fn the_generated_juries_rank_within_their_envelopes(backend: Backend) {
     );
 }
 
-/// The generated grants, as finance reads them: the payments due, the longest due first, some
-/// already late; each grant paid within what is payable, never before its agreement's
-/// signatures.
 /// Every page of a list read `size` at a time, in order.
 fn paged<T>(
     app: &TestApp,
@@ -475,6 +472,9 @@ fn every_order_of_the_agents_lists_pages_through_the_data_set(backend: Backend) 
     }
 }
 
+/// The generated grants, as finance reads them: the payments due, the longest due first, some
+/// already late; each grant paid within what is payable, never before its agreement's
+/// signatures.
 fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
     let app = TestApp::start(backend);
     load(&app);
