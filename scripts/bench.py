@@ -32,6 +32,11 @@ followed by fsync, and the target (at least 50 %) is judged against it. The rati
 `cp` is printed too.
 
 Usage: scripts/bench.py path/to/simpa path/to/simpa-limits [--rounds N] [--seconds S]
+                       [--only WORDS]
+
+`--only worklist,submit` runs only the scenarios whose name holds one of the words, with their
+limits (the later parts by their words: jury, vote, xlsx, directory, scdl, indicators, outbox;
+not the uploads), prints them and writes nothing.
 """
 
 import argparse
@@ -54,6 +59,13 @@ import urllib.request
 
 MB = 1_000_000
 REPORT = []
+# The words of `--only`: empty, everything runs.
+ONLY = []
+
+
+def wanted(name):
+    """Whether the scenario named `name` runs (see `--only`)."""
+    return not ONLY or any(word in name.lower() for word in ONLY)
 
 
 def say(line=""):
@@ -297,6 +309,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
             ("association's request page in the portal (HTML, with its timeline)", f"/demandes/{request}", portal, None, "one-row"),
             ("association lists its requests", "/api/v1/requests", president, None, "one-row"),
             ("direction worklist (DAC)", "/api/v1/worklist", dac, None, "one-row"),
+            ("bureau's worklist", "/api/v1/worklist", bureau, None, "one-row"),
             ("DAC's worklist page in the portal (HTML, `/agents`)", "/agents", dac_portal, None, "one-row"),
             ("bureau's page of a granted request in the portal (HTML, its whole file)", f"/agents/demandes/{filed}", bureau_portal, None, "one-row"),
             ("staff search of requests (`q=festival`)", "/api/v1/requests?q=festival", bureau, None, "one-row"),
@@ -304,6 +317,8 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
             ("submit (write path)", "/", None, "submit", "one-write"),
         ]
         for scenario, path, token, script, limit in scenarios:
+            if not wanted(scenario):
+                continue
             if script == "submit":
                 # Drafts are started now, after the reads: the city sees none of them, but
                 # listing past them would slow the reads.
@@ -326,18 +341,23 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         stop(server)
     # The calls are built while no server runs: on SQLite the helper's long write would meet
     # the server's outbox worker, still delivering the e-mails of the submissions.
-    calls = build_jury_calls(limits, env)
-    agendas = build_deliberations(limits, env)
+    calls = build_jury_calls(limits, env) if wanted("jury") else []
+    agendas = build_deliberations(limits, env) if wanted("vote") else []
     server = start([simpa, "serve"], env)
     try:
         bureau, admin = sign_in(base, "bureau@demo.simpa.fr"), sign_in(base, "admin@demo.simpa.fr")
-        rows += validate_jury_calls(base, bureau, admin, calls, database_name)
-        rows += vote_deliberations(base, bureau, admin, agendas, database_name)
+        if calls:
+            rows += validate_jury_calls(base, bureau, admin, calls, database_name)
+        if agendas:
+            rows += vote_deliberations(base, bureau, admin, agendas, database_name)
     finally:
         stop(server)
-    rows += bench_exports(simpa, env, base, database_name)
-    rows += bench_directory(simpa, limits, env, base, work, database_name, seconds)
-    rows += bench_open_data(simpa, limits, env, base, database_name)
+    if wanted("xlsx"):
+        rows += bench_exports(simpa, env, base, database_name)
+    if wanted("directory"):
+        rows += bench_directory(simpa, limits, env, base, work, database_name, seconds)
+    if wanted("scdl") or wanted("indicators"):
+        rows += bench_open_data(simpa, limits, env, base, database_name)
     for row in rows[1:]:
         if "rate" in row:
             row["rss"] = peak
@@ -464,7 +484,7 @@ def bench_open_data(simpa, limits, env, base, database_name, rows=100_000, round
              "export_s": seconds, "export_rows": published, "export_peak_mb": above_idle_mb,
              "export_small_mb": small_mb, "export_small_rows": small[2] - 1},
             {"scenario": f"the bureau's indicators over the whole city ({counted:,} requests, HTTP)", "database": database_name,
-             "note": ", ".join(f"{t:.2f}" for t in indicators) + " s"}]
+             "note": ", ".join(f"{t:.2f}" for t in indicators) + " s", "indicators_s": statistics.median(indicators)}]
 
 
 def bench_exports(simpa, env, base, database_name, rounds=3):
@@ -627,36 +647,42 @@ def markdown(rows):
 
 
 def city_targets(rows):
-    """The issue's targets that can be judged now, as (description, met)."""
+    """The targets that can be judged now, as (description, met): issue 25's where it set them."""
     targets = []
+    ratio_targets = [
+        ("association's request page", 0.5), ("association reads", 0.6), ("association lists", 0.5),
+        ("direction worklist", 0.25), ("bureau's worklist", 0.25), ("staff search", 0.25),
+    ]
     for row in rows:
-        if row["scenario"].startswith("association's request page"):
-            targets.append((f"{row['database']}: the request's page >= 50 % of the one-row limit ({row['ratio']:.0%})", row["ratio"] >= 0.5))
+        db = row["database"]
+        for start, least in ratio_targets:
+            if row["scenario"].startswith(start) and "ratio" in row:
+                targets.append((f"{db}: {row['scenario']} >= {least:.0%} of the one-row limit ({row['ratio']:.0%})", row["ratio"] >= least))
         if "page_kb" in row:
-            targets.append((f"{row['database']}: {row['scenario']} < 100 KB ({row['page_kb']:.1f} KB)", row["page_kb"] < 100))
-        if row["scenario"].startswith("association reads"):
-            targets.append((f"{row['database']}: association request read >= 60 % of the one-row limit ({row['ratio']:.0%})", row["ratio"] >= 0.6))
-        if row["scenario"].startswith("submit") and row["database"] == "postgres":
-            targets.append((f"postgres: submit >= 1,000 requests/s ({row['rate']:.0f})", row["rate"] >= 1000))
+            targets.append((f"{db}: {row['scenario']} < 100 KB ({row['page_kb']:.1f} KB)", row["page_kb"] < 100))
+        if row["scenario"].startswith("submit"):
+            targets.append((f"{db}: submit >= 1,000 requests/s ({row['rate']:.0f})", row["rate"] >= 1000))
         if "rss" in row and row["scenario"].startswith("association reads"):
-            targets.append((f"{row['database']}: server peak RSS < 200 MB at paris size ({row['rss'] * 1024 / MB:.0f} MB)", row["rss"] * 1024 / MB < 200))
+            targets.append((f"{db}: server peak RSS < 50 MiB at paris size ({row['rss'] / 1024:.0f} MiB)", row["rss"] / 1024 < 50))
         if "jury_compute_ms" in row:
-            targets.append((f"{row['database']}: jury ranking of 5,000 × 20 in memory < 200 ms ({row['jury_compute_ms']:.1f} ms)", row["jury_compute_ms"] < 200))
-        if "jury_validate_s" in row and row["database"] == "postgres":
-            targets.append((f"postgres: jury validation of 5,000 requests < 2 s (median {row['jury_validate_s']:.2f} s)", row["jury_validate_s"] < 2))
+            targets.append((f"{db}: jury ranking of 5,000 × 20 in memory < 200 ms ({row['jury_compute_ms']:.1f} ms)", row["jury_compute_ms"] < 200))
+        if "jury_validate_s" in row:
+            targets.append((f"{db}: jury validation of 5,000 requests < 1 s (median {row['jury_validate_s']:.2f} s)", row["jury_validate_s"] < 1))
         if "directory_p99" in row:
-            targets.append((f"{row['database']}: directory search p99 < 20 ms at 150,000 associations ({row['directory_p99']:.1f} ms)", row["directory_p99"] < 20))
+            targets.append((f"{db}: directory search p99 < 15 ms at 150,000 associations ({row['directory_p99']:.1f} ms)", row["directory_p99"] < 15))
         if "export_s" in row:
-            targets.append((f"{row['database']}: SCDL export of {row['export_rows']:,} rows (>= 100,000) < 2 s ({row['export_s']:.2f} s)",
-                            row["export_rows"] >= 100_000 and row["export_s"] < 2))
-            targets.append((f"{row['database']}: the export streams in flat memory: {row['export_rows']:,} rows take under 4 MB more than "
+            targets.append((f"{db}: SCDL export of {row['export_rows']:,} rows (>= 100,000) < 1.5 s ({row['export_s']:.2f} s)",
+                            row["export_rows"] >= 100_000 and row["export_s"] < 1.5))
+            targets.append((f"{db}: the export streams in flat memory: {row['export_rows']:,} rows take under 4 MB more than "
                             f"{row['export_small_rows']:,} ({row['export_peak_mb']:.1f} MB against {row['export_small_mb']:.1f} MB above idle)",
                             row["export_peak_mb"] < row["export_small_mb"] + 4))
+        if "indicators_s" in row:
+            targets.append((f"{db}: the bureau's indicators over the whole city < 300 ms (median {row['indicators_s']:.2f} s)", row["indicators_s"] < 0.3))
         if "vote_ms" in row:
-            targets.append((f"{row['database']}: vote of 1,000 lines < 500 ms (median {row['vote_ms']:.0f} ms)", row["vote_ms"] < 500))
+            targets.append((f"{db}: vote of 1,000 lines < 200 ms (median {row['vote_ms']:.0f} ms)", row["vote_ms"] < 200))
         if row["scenario"].startswith("load"):
             seconds = float(row["note"].split()[0])
-            targets.append((f"{row['database']}: paris loads in < 60 s ({seconds:.1f} s)", seconds < 60))
+            targets.append((f"{db}: paris loads in < 60 s ({seconds:.1f} s)", seconds < 60))
     return targets
 
 
@@ -759,7 +785,9 @@ def main():
     parser.add_argument("limits")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--only", default="", help="comma-separated words: only the scenarios named with one of them")
     args = parser.parse_args()
+    ONLY.extend(word.strip().lower() for word in args.only.split(",") if word.strip())
 
     say(f"# Simpa benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     say()
@@ -785,6 +813,14 @@ def main():
     for description, met in targets:
         say(f"- {'met' if met else 'MISSED'}: {description}")
     city_ok = all(met for _, met in targets)
+    if ONLY:
+        if wanted("outbox"):
+            say()
+            say("```")
+            bench_outbox(args.simpa, args.limits)
+            say("```")
+        print("--only: bench/results.md is left as it was")
+        return 0
     say()
     say("## Outbox and uploads (embedded SQLite)")
     say()
