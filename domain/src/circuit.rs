@@ -269,6 +269,19 @@ impl RequestFacts {
             .map(|o| o.value)
     }
 
+    /// Whether the bureau is to name the request's instructors: in instruction on a circuit
+    /// it runs, none named yet.
+    pub fn awaits_dispatch(&self) -> bool {
+        self.state == RequestState::InInstruction
+            && self.gatekeeper() == Some(Party::Bureau)
+            && self.instructors.is_empty()
+    }
+
+    /// Whether this assignment's opinion is awaited now: in instruction, not given yet.
+    pub fn awaits_opinion(&self, assignment: &Assignment) -> bool {
+        self.state == RequestState::InInstruction && assignment.opinion.is_none()
+    }
+
     /// Instructors whose opinion is still awaited.
     pub fn awaited(&self) -> Vec<Instructor> {
         self.instructors
@@ -278,7 +291,8 @@ impl RequestFacts {
             .collect()
     }
 
-    fn gatekeeper(&self) -> Option<Party> {
+    /// Who checks the request once submitted: the bureau, or the town hall of a local one.
+    pub(crate) fn gatekeeper(&self) -> Option<Party> {
         match self.circuit {
             CircuitKind::Local => self.local_district.map(Party::District),
             CircuitKind::Central | CircuitKind::CallForProjects => Some(Party::Bureau),

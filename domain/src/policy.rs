@@ -7,8 +7,10 @@
 //! or who asks for a staff-only list, gets `Forbidden`.
 
 use crate::DomainError;
+use crate::circuit::RequestFacts;
 use crate::ids::{AccountId, AssociationId, DirectionId, DistrictNumber, ServiceAccountId};
 use crate::parties::{Instructor, Party};
+use crate::request::RequestState;
 use crate::roles::{MemberRole, StaffRole};
 
 /// Who a valid access token speaks for, before their roles are looked up.
@@ -996,6 +998,32 @@ pub struct WorkScope {
     pub districts: Vec<DistrictNumber>,
 }
 
+impl WorkScope {
+    /// Whether a request with these facts waits on this work; `report_filed`: its final
+    /// report waits for review. The bureau checks what the city's circuits submitted and
+    /// names the instructors of what it admitted; a direction gives the opinions asked of it
+    /// and reviews the final reports of what it instructed; a town hall does all of it for
+    /// its district's local requests.
+    pub fn holds(&self, facts: &RequestFacts, report_filed: bool) -> bool {
+        let state = facts.state;
+        let report = state == RequestState::Granted && report_filed;
+        let bureau = self.bureau
+            && (facts.awaits_dispatch()
+                || (state == RequestState::Submitted && facts.gatekeeper() == Some(Party::Bureau)));
+        let direction = facts.instructors.iter().any(|a| match a.instructor {
+            Instructor::Direction(d) => {
+                self.directions.contains(&d) && (facts.awaits_opinion(a) || report)
+            }
+            Instructor::District(_) => false,
+        });
+        let district = facts
+            .local_district
+            .is_some_and(|d| self.districts.contains(&d))
+            && (matches!(state, RequestState::Submitted | RequestState::InInstruction) || report);
+        bureau || direction || district
+    }
+}
+
 pub fn work_scope(actor: &Actor) -> WorkScope {
     let mut work = WorkScope {
         bureau: actor.is_central(),
@@ -1015,4 +1043,102 @@ pub fn work_scope(actor: &Actor) -> WorkScope {
         Actor::Anonymous => {}
     }
     work
+}
+
+#[cfg(test)]
+mod work {
+    use super::*;
+    use crate::campaign::CircuitKind;
+    use crate::circuit::{Assignment, Opinion, OpinionValue};
+    use uuid::Uuid;
+
+    fn facts(
+        state: RequestState,
+        circuit: CircuitKind,
+        instructors: Vec<Assignment>,
+    ) -> RequestFacts {
+        let district = (circuit == CircuitKind::Local).then_some(DistrictNumber(11));
+        RequestFacts {
+            state,
+            instructors,
+            ..RequestFacts::new_draft(circuit, district)
+        }
+    }
+
+    fn assigned(d: DirectionId, given: bool) -> Assignment {
+        Assignment {
+            instructor: Instructor::Direction(d),
+            lead: true,
+            opinion: given.then(|| Opinion {
+                value: OpinionValue::Favourable,
+                proposed_cents: 100_000,
+                public_comment: None,
+                internal_comment: None,
+                given_at: chrono::Utc::now(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_request_waits_on_whoever_must_act_on_it() {
+        use RequestState::*;
+        let dac = DirectionId::from_uuid(Uuid::from_u128(1));
+        let bureau = WorkScope {
+            bureau: true,
+            ..WorkScope::default()
+        };
+        let direction = WorkScope {
+            directions: vec![dac],
+            ..WorkScope::default()
+        };
+        let town_hall = WorkScope {
+            districts: vec![DistrictNumber(11)],
+            ..WorkScope::default()
+        };
+        let central = |state, instructors| facts(state, CircuitKind::Central, instructors);
+        let local = |state, instructors| facts(state, CircuitKind::Local, instructors);
+        let holders = |f: &RequestFacts, filed: bool| {
+            [&bureau, &direction, &town_hall].map(|w| w.holds(f, filed))
+        };
+        assert_eq!(
+            holders(&central(Submitted, vec![]), false),
+            [true, false, false]
+        );
+        assert_eq!(
+            holders(&central(InInstruction, vec![]), false),
+            [true, false, false],
+            "to dispatch"
+        );
+        let awaited = central(InInstruction, vec![assigned(dac, false)]);
+        assert_eq!(holders(&awaited, false), [false, true, false]);
+        assert_eq!(
+            holders(&central(InInstruction, vec![assigned(dac, true)]), false),
+            [false; 3],
+            "given"
+        );
+        assert_eq!(
+            holders(&central(Incomplete, vec![assigned(dac, false)]), false),
+            [false; 3],
+            "sent back"
+        );
+        assert_eq!(
+            holders(&central(Granted, vec![assigned(dac, true)]), true),
+            [false, true, false],
+            "report"
+        );
+        assert_eq!(
+            holders(&central(Granted, vec![assigned(dac, true)]), false),
+            [false; 3]
+        );
+        // A town hall checks and instructs its own: the bureau names no instructor there.
+        assert_eq!(
+            holders(&local(Submitted, vec![]), false),
+            [false, false, true]
+        );
+        assert_eq!(
+            holders(&local(InInstruction, vec![]), false),
+            [false, false, true]
+        );
+        assert_eq!(holders(&local(Granted, vec![]), true), [false, false, true]);
+    }
 }

@@ -331,21 +331,18 @@ struct NewInstructorRow<'a> {
     waiting_since: Option<NaiveDateTime>,
 }
 
-/// Since when the request has been waiting for the bureau's dispatch: while it is in
-/// instruction on the city's circuit without instructors (what the bureau's worklist reads,
-/// in the index `requests_dispatch_waiting`).
+/// Since when the request has been waiting for the bureau's dispatch (`awaits_dispatch`: what
+/// the bureau's worklist reads, in the index `requests_dispatch_waiting`).
 fn dispatch_waiting_since(r: &StoredRequest) -> Option<NaiveDateTime> {
-    (r.facts.state == RequestState::InInstruction
-        && r.facts.circuit != CircuitKind::Local
-        && r.facts.instructors.is_empty())
-    .then(|| naive(r.state_since))
+    r.facts.awaits_dispatch().then(|| naive(r.state_since))
 }
 
-/// Since when the request has been waiting for this opinion: while it is in instruction and
-/// the opinion is not given (what an instructor's worklist reads, in the index
-/// `request_instructors_waiting`).
-fn waiting_since(r: &StoredRequest, opinion_given: bool) -> Option<NaiveDateTime> {
-    (r.facts.state == RequestState::InInstruction && !opinion_given).then(|| naive(r.state_since))
+/// Since when the request has been waiting for this assignment's opinion (`awaits_opinion`:
+/// what an instructor's worklist reads, in the index `request_instructors_waiting`).
+fn waiting_since(r: &StoredRequest, assignment: &Assignment) -> Option<NaiveDateTime> {
+    r.facts
+        .awaits_opinion(assignment)
+        .then(|| naive(r.state_since))
 }
 
 fn instructor_rows(r: &StoredRequest) -> impl Iterator<Item = NewInstructorRow<'_>> {
@@ -365,7 +362,7 @@ fn instructor_rows(r: &StoredRequest) -> impl Iterator<Item = NewInstructorRow<'
                 public_comment: opinion.and_then(|o| o.public_comment.as_deref()),
                 internal_comment: opinion.and_then(|o| o.internal_comment.as_deref()),
                 opinion_at: opinion.map(|o| naive(o.given_at)),
-                waiting_since: waiting_since(r, opinion.is_some()),
+                waiting_since: waiting_since(r, a),
             }
         })
 }
@@ -477,7 +474,8 @@ fn save_instructors<'a>(
     conn: &mut DbConnection,
     changed: impl IntoIterator<Item = (&'a StoredRequest, &'a StoredRequest)>,
 ) -> StoreResult<()> {
-    let mut moved: Vec<&StoredRequest> = Vec::new();
+    // The requests whose open assignments wait since another time, or no longer wait.
+    let mut moved: Vec<(String, Option<NaiveDateTime>)> = Vec::new();
     for (before, after) in changed {
         if after.facts.instructors != before.facts.instructors {
             diesel::delete(
@@ -487,10 +485,11 @@ fn save_instructors<'a>(
             .execute(conn)?;
             let rows: Vec<NewInstructorRow> = instructor_rows(after).collect();
             insert_batches!(conn, request_instructors::table, &rows);
-        } else if waiting_since(before, false) != waiting_since(after, false)
-            && after.facts.instructors.iter().any(|a| a.opinion.is_none())
-        {
-            moved.push(after);
+        } else if let Some(open) = after.facts.instructors.iter().find(|a| a.opinion.is_none()) {
+            let since = waiting_since(after, open);
+            if waiting_since(before, open) != since {
+                moved.push((after.id.to_string(), since));
+            }
         }
     }
     use diesel::sql_types::{Nullable, Text, Timestamp};
@@ -504,9 +503,9 @@ fn save_instructors<'a>(
                  SET waiting_since = v.waiting_since FROM v \
                  WHERE request_instructors.request_id = v.id AND request_instructors.opinion IS NULL"
             ),
-            |query, after| query
-                .bind::<Text, _>(after.id.to_string())
-                .bind::<Nullable<Timestamp>, _>(waiting_since(after, false))
+            |query, (id, since)| query
+                .bind::<Text, _>(id)
+                .bind::<Nullable<Timestamp>, _>(since)
         )?;
     }
     Ok(())

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use simpa_app::passwords;
 use simpa_domain::association::Association;
 use simpa_domain::budget::Side;
-use simpa_domain::campaign::CircuitKind;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;
 use simpa_domain::ids::{DirectionId, DistrictNumber, RequestId};
@@ -590,33 +589,10 @@ fn the_generated_grants_are_paid_as_their_rules_say(backend: Backend) {
     );
 }
 
-/// Whether a request waits on a caller with this work: the bureau admits what the city's
-/// circuit submitted and dispatches what is in instruction without instructors; a direction
-/// gives the opinions asked of it and reviews the final reports of what it instructed; a town
-/// hall does all of it for its district's local requests.
-fn waits_on(work: &WorkScope, request: &StoredRequest, filed: &[RequestId]) -> bool {
-    let facts = &request.facts;
-    let (state, local) = (facts.state, facts.circuit == CircuitKind::Local);
-    let report_filed = state == RequestState::Granted && filed.contains(&request.id);
-    let bureau = !local
-        && (state == RequestState::Submitted
-            || (state == RequestState::InInstruction && facts.instructors.is_empty()));
-    let direction = facts.instructors.iter().any(|a| match a.instructor {
-        Instructor::Direction(d) if work.directions.contains(&d) => {
-            (state == RequestState::InInstruction && a.opinion.is_none()) || report_filed
-        }
-        _ => false,
-    });
-    let district = facts
-        .local_district
-        .is_some_and(|d| work.districts.contains(&d))
-        && (matches!(state, RequestState::Submitted | RequestState::InInstruction) || report_filed);
-    (work.bureau && bureau) || direction || district
-}
-
-/// Every worklist, read a few a page, holds exactly what waits on its caller, the longest
-/// waiting first, with and without a filter; the same once the migration that keeps each
-/// wait in an index is run again over data that was there before it.
+/// Every worklist, read a few a page, holds exactly what waits on its caller by the domain's
+/// rule (`WorkScope::holds`), the longest waiting first, with and without a filter; the same
+/// once the migration that keeps each wait in an index is run again over data that was there
+/// before it.
 fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
     let app = TestApp::start(backend);
     load(&app);
@@ -695,7 +671,7 @@ fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
             for filter in [&RequestFilter::default(), &narrowed] {
                 let mut expected: Vec<&StoredRequest> = all
                     .iter()
-                    .filter(|r| waits_on(work, r, &filed))
+                    .filter(|r| work.holds(&r.facts, filed.contains(&r.id)))
                     .filter(|r| {
                         filter
                             .min_requested_cents

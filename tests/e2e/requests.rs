@@ -1940,15 +1940,15 @@ fn a_town_hall_runs_a_local_campaign_without_a_direction_and_deletes_drafts(back
 }
 
 /// A request sent back to its association leaves the worklists of those who wait on it, and
-/// comes back to them when the association sends it again, behind those that waited longer;
-/// an opinion given takes it off its instructor's list alone.
+/// comes back to them when the association sends it again, behind those that waited less long
+/// before; an opinion given takes it off its instructor's list alone.
 fn a_request_sent_back_leaves_the_worklists_until_it_comes_back(backend: Backend) {
     let city = City::start(backend);
     let app = &city.app;
     let campaign = city.campaign(&city.bureau, "ANNUELLE_2027", "central", None);
-    let (alice, association, request) = submitted(app, 1, &campaign);
-    let (_, _, other) = submitted(app, 2, &campaign);
-    for r in [&other, &request] {
+    let (alice, first_association, first) = submitted(app, 1, &campaign);
+    let (bob, second_association, second) = submitted(app, 2, &campaign);
+    for r in [&first, &second] {
         app.clock.advance(Duration::hours(1));
         act(
             app,
@@ -1958,61 +1958,46 @@ fn a_request_sent_back_leaves_the_worklists_until_it_comes_back(backend: Backend
         )
         .expect(200);
     }
-    assert_eq!(
-        worklist_ids(app, &city.bureau),
-        [other.clone(), request.clone()]
-    );
-    let mut ribs = 0;
-    let mut send_back = |who: &User| {
+    let ids = |ids: [&String; 2]| ids.map(String::clone).to_vec();
+    assert_eq!(worklist_ids(app, &city.bureau), ids([&first, &second]));
+    let send_back = |who: &User, (president, association, request): (&User, &Value, &String)| {
         let due_on = (simpa_app::clock::Clock::now(&*app.clock) + Duration::days(20))
             .date_naive()
             .to_string();
         let ask = json!({"action": "ask_documents", "items": [{"document_kind": "rib", "reason": "incorrect"}], "message": "Le RIB est illisible.", "due_on": due_on});
         assert_eq!(
-            act(app, who, &request, ask).expect(200)["state"],
+            act(app, who, request, ask).expect(200)["state"],
             "incomplete"
         );
-        assert!(!worklist_ids(app, who).contains(&request), "sent back");
+        assert!(!worklist_ids(app, who).contains(request), "sent back");
         app.clock.advance(Duration::hours(1));
-        ribs += 1;
-        file_kind(app, &alice, &association, "rib", &format!("rib {ribs}"));
-        let back = act(app, &alice, &request, json!({"action": "resubmit"}));
+        file_kind(
+            app,
+            president,
+            association,
+            "rib",
+            &format!("rib of {request}"),
+        );
+        let back = act(app, president, request, json!({"action": "resubmit"}));
         assert_eq!(back.expect(200)["state"], "in_instruction");
     };
-    // Before its dispatch: the bureau's.
-    send_back(&city.bureau);
-    assert_eq!(
-        worklist_ids(app, &city.bureau),
-        [other.clone(), request.clone()]
-    );
-    app.clock.advance(Duration::hours(1));
-    send_back(&city.bureau);
-    assert_eq!(
-        worklist_ids(app, &city.bureau),
-        [other.clone(), request.clone()]
-    );
+    // Before its dispatch: the bureau's, back behind the other.
+    send_back(&city.bureau, (&alice, &first_association, &first));
+    assert_eq!(worklist_ids(app, &city.bureau), ids([&second, &first]));
     let dispatch = json!({"action": "dispatch", "lead_direction_id": app.direction_id("DAC"), "co_direction_ids": [app.direction_id("DJS")]});
-    for r in [&other, &request] {
+    for r in [&first, &second] {
         act(app, &city.bureau, r, dispatch.clone()).expect(200);
     }
     assert_eq!(worklist_ids(app, &city.bureau), Vec::<String>::new());
-    assert_eq!(
-        worklist_ids(app, &city.dac),
-        [other.clone(), request.clone()]
-    );
-    act(app, &city.djs, &request, opinion("favourable", 100_000)).expect(200);
-    assert_eq!(worklist_ids(app, &city.djs), vec![other.clone()]);
-    assert_eq!(
-        worklist_ids(app, &city.dac),
-        [other.clone(), request.clone()]
-    );
-    // In instruction: the lead direction's, then back to those whose opinion is awaited.
-    send_back(&city.dac);
-    assert_eq!(
-        worklist_ids(app, &city.dac),
-        [other.clone(), request.clone()]
-    );
-    assert_eq!(worklist_ids(app, &city.djs), vec![other.clone()]);
+    assert_eq!(worklist_ids(app, &city.dac), ids([&second, &first]));
+    act(app, &city.djs, &first, opinion("favourable", 100_000)).expect(200);
+    assert_eq!(worklist_ids(app, &city.djs), vec![second.clone()]);
+    assert_eq!(worklist_ids(app, &city.dac), ids([&second, &first]));
+    // In instruction: off the lists of the directions whose opinion it awaits, then back to
+    // them behind the other.
+    send_back(&city.dac, (&bob, &second_association, &second));
+    assert_eq!(worklist_ids(app, &city.dac), ids([&first, &second]));
+    assert_eq!(worklist_ids(app, &city.djs), vec![second.clone()]);
 }
 
 on_both_backends!(
