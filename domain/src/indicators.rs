@@ -37,13 +37,24 @@ pub struct StepSpan {
     pub waiting_days: f64,
 }
 
-fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
-    (to - from).num_seconds().max(0) as f64 / 86_400.0
+/// Whole seconds as days.
+fn days(span: chrono::TimeDelta) -> f64 {
+    span.num_seconds().max(0) as f64 / 86_400.0
+}
+
+impl From<&crate::history::Event> for Transition {
+    fn from(event: &crate::history::Event) -> Transition {
+        Transition {
+            to: event.to,
+            at: event.at,
+        }
+    }
 }
 
 /// The steps a history (in order) went through to their end: each from the first entry into
 /// its starting state to the first entry into its ending one after it. The time in
-/// `incomplete` in between is the association's.
+/// `incomplete` in between is the association's. The events that did not move the request
+/// change nothing: its moves alone give the same spans.
 pub fn step_spans(history: &[Transition]) -> Vec<StepSpan> {
     let first = |pred: &dyn Fn(&Transition) -> bool, after: usize| {
         history
@@ -57,8 +68,8 @@ pub fn step_spans(history: &[Transition]) -> Vec<StepSpan> {
         history[from..=to]
             .windows(2)
             .filter(|w| w[0].to == RequestState::Incomplete)
-            .map(|w| days(w[0].at, w[1].at))
-            .fold(0.0, |total, d| total + d)
+            .map(|w| w[1].at - w[0].at)
+            .fold(chrono::TimeDelta::zero(), |total, d| total + d)
     };
     let submitted = first(&|t| t.to == RequestState::Submitted, 0);
     let admissible = submitted.and_then(|s| first(&|t| t.to == RequestState::InInstruction, s));
@@ -82,12 +93,44 @@ pub fn step_spans(history: &[Transition]) -> Vec<StepSpan> {
         if let (Some(from), Some(to)) = (from, to) {
             spans.push(StepSpan {
                 step,
-                days: days(history[from].at, history[to].at),
-                waiting_days: waiting(from, to),
+                days: days(history[to].at - history[from].at),
+                waiting_days: days(waiting(from, to)),
             });
         }
     }
     spans
+}
+
+/// The spans the history ended after its first `before` transitions: what an action adds.
+/// A step that ended stays as it ended, whatever comes after.
+pub fn spans_ended(history: &[Transition], before: usize) -> Vec<StepSpan> {
+    let ended = step_spans(&history[..before.min(history.len())]);
+    step_spans(history)
+        .into_iter()
+        .filter(|span| !ended.iter().any(|e| e.step == span.step))
+        .collect()
+}
+
+/// A duration as the indicators show it: in tenths of a day, to the nearest.
+pub fn tenths(days: f64) -> i64 {
+    (days * 10.0).round() as i64
+}
+
+/// The value in days below which `p` (0 to 1) of the durations fall, by nearest rank, from
+/// how many there are of each (`counts`: tenths of a day and how many, in increasing order);
+/// `None` for none. Rounding keeps the order, so this is the rounded [`percentile`] of the
+/// durations themselves.
+pub fn percentile_of_counts(counts: &[(i64, u64)], p: f64) -> Option<f64> {
+    let n: u64 = counts.iter().map(|(_, count)| count).sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
+    let mut seen = 0;
+    counts.iter().find_map(|&(tenths, count)| {
+        seen += count;
+        (seen >= rank).then_some(tenths as f64 / 10.0)
+    })
 }
 
 /// The days from the vote to the first payment.
@@ -230,6 +273,62 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), None);
         assert_eq!(refusal_rate(6, 4), Some(0.4));
         assert_eq!(refusal_rate(0, 0), None);
+    }
+
+    #[test]
+    fn the_rounded_percentile_is_read_from_counts_of_tenths() {
+        // Durations of every size, some on a tenth's boundary, some repeated.
+        let values: Vec<f64> = (0..997u64)
+            .map(|i| (i * 7_919 % 1_009) as f64 * 0.0137 + if i % 5 == 0 { 0.05 } else { 0.0 })
+            .collect();
+        let mut counts: std::collections::BTreeMap<i64, u64> = Default::default();
+        for v in &values {
+            *counts.entry(tenths(*v)).or_default() += 1;
+        }
+        let counts: Vec<(i64, u64)> = counts.into_iter().collect();
+        for p in [0.0, 0.1, 0.5, 0.9, 0.999, 1.0] {
+            let rounded = percentile(&values, p).map(|d| tenths(d) as f64 / 10.0);
+            assert_eq!(percentile_of_counts(&counts, p), rounded, "p = {p}");
+        }
+        assert_eq!(percentile_of_counts(&[], 0.5), None);
+    }
+
+    #[test]
+    fn an_action_adds_the_spans_it_ends_and_moves_alone_give_the_same_spans() {
+        use RequestState::*;
+        let noted = |to, day, hour| Transition {
+            to,
+            at: at(day, hour),
+        };
+        let history = [
+            went(Submitted, 2),
+            went(Incomplete, 4),
+            // A message while the association completes its request: no move.
+            noted(Incomplete, 5, 7),
+            went(Submitted, 9),
+            went(InInstruction, 10),
+            went(Instructed, 20),
+        ];
+        let moves: Vec<Transition> = history
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| *i == 0 || history[i - 1].to != t.to)
+            .map(|(_, t)| *t)
+            .collect();
+        assert_eq!(step_spans(&moves), step_spans(&history));
+        let ended = |len: usize, before: usize| -> Vec<Step> {
+            spans_ended(&history[..len], before)
+                .iter()
+                .map(|s| s.step)
+                .collect()
+        };
+        // Completed again: no step ends.
+        assert_eq!(ended(4, 3), vec![]);
+        assert_eq!(ended(5, 4), vec![Step::SubmissionToAdmissible]);
+        assert_eq!(ended(6, 5), vec![Step::AdmissibleToInstructed]);
+        // A whole history at once (the fixtures): every step it ended.
+        assert_eq!(ended(6, 0).len(), 2);
+        assert_eq!(step_spans(&history)[0].waiting_days, 5.0);
     }
 
     #[test]

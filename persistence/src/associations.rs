@@ -737,13 +737,16 @@ pub fn with_documents(conn: &mut DbConnection) -> StoreResult<Vec<AssociationId>
 /// The labels of each of these associations' sectors, in their order.
 pub fn sector_labels(
     conn: &mut DbConnection,
-    associations: &[&String],
+    associations: &[String],
 ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
     use crate::schema::{association_sectors, sectors};
     let mut labels: std::collections::HashMap<String, Vec<String>> = Default::default();
     for (association, label) in association_sectors::table
         .inner_join(sectors::table)
-        .filter(association_sectors::association_id.eq_any(associations))
+        .filter(crate::connection::one_of(
+            association_sectors::association_id,
+            associations,
+        ))
         .order((
             association_sectors::association_id,
             association_sectors::position,

@@ -311,3 +311,82 @@ impl<C: diesel::query_builder::QueryFragment<MultiBackend>>
         Ok(())
     }
 }
+
+/// A statement of raw SQL over a list of ids bound between `before` and `after`. One id is
+/// compared with `=`, in a statement prepared once per connection (diesel's `sql_query` is
+/// prepared again at each call, and PostgreSQL's plan of it took longer than running it); a
+/// list is bound as one value (`IN (SELECT value FROM json_each(?))` on SQLite, `= ANY($1)`
+/// on PostgreSQL) and planned for its values at each call: a plan made once for any list
+/// read whole tables.
+pub(crate) struct OverIds<'a> {
+    before: &'static str,
+    ids: &'a [String],
+    /// The ids as a JSON array, for SQLite.
+    listed: String,
+    after: &'static str,
+}
+
+impl diesel::query_builder::QueryId for OverIds<'_> {
+    type QueryId = ();
+    // Cached by its text, the same at each call.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for OverIds<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql(self.before);
+        if let [one] = self.ids {
+            out.push_sql(" = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(one)?;
+        } else {
+            out.unsafe_to_cache_prepared();
+            out.push_sql(" IN (SELECT value FROM json_each(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.listed)?;
+            out.push_sql("))");
+        }
+        out.push_sql(self.after);
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for OverIds<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql(self.before);
+        if let [one] = self.ids {
+            out.push_sql(" = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(one)?;
+        } else {
+            out.unsafe_to_cache_prepared();
+            out.push_sql(" = ANY(");
+            out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&self.ids)?;
+            out.push_sql(")");
+        }
+        out.push_sql(self.after);
+        Ok(())
+    }
+}
+
+impl<C> diesel::RunQueryDsl<C> for OverIds<'_> {}
+
+impl<'a> OverIds<'a> {
+    pub(crate) fn new(before: &'static str, ids: &'a [String], after: &'static str) -> Self {
+        let listed = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        OverIds {
+            before,
+            ids,
+            listed,
+            after,
+        }
+    }
+
+    /// Runs it on either backend: the rows it changed.
+    pub(crate) fn execute(self, conn: &mut DbConnection) -> diesel::QueryResult<usize> {
+        on_each_backend!(conn, c => diesel::RunQueryDsl::execute(self, c))
+    }
+}

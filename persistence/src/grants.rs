@@ -177,7 +177,7 @@ fn refresh(
             grants::updated_at.eq(naive(now)),
         ))
         .execute(conn)?;
-    Ok(())
+    crate::indicators::refresh(conn, &[request.to_string()])
 }
 
 /// Refreshes every grant an agreement covers (locked in turn), once its signatures changed
@@ -439,6 +439,10 @@ pub fn insert_opened(
     insert_batches!(conn, agreements_table::table, &new_agreements);
     insert_batches!(conn, grants::table, &new_grants);
     insert_batches!(conn, installments::table, &new_installments);
+    let granted: Vec<String> = opened.iter().map(|g| g.request.to_string()).collect();
+    for chunk in granted.chunks(1000) {
+        crate::indicators::refresh(conn, chunk)?;
+    }
     Ok(())
 }
 
@@ -867,7 +871,7 @@ pub(crate) fn overdue_reports_count(association: String, today: NaiveDate) -> _ 
 /// filed, or changes asked; not all that was paid claimed back (`funding::repaid_in_full`;
 /// `final_report::is_overdue` once past).
 #[diesel::dsl::auto_type]
-fn reports_awaited_before(day: NaiveDate) -> _ {
+pub(crate) fn reports_awaited_before(day: NaiveDate) -> _ {
     let changes_asked: &'static str = ReportStatus::ChangesAsked.code();
     let none_claimed: i64 = 0;
     grants::table

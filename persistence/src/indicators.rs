@@ -1,177 +1,100 @@
-//! What the indicators are computed from: the submitted requests of a scope with their
-//! campaign, association, lead instructor, grant, payments and history of states, read a
-//! few thousand at a time.
+//! What the city's indicators count: a narrow row per submitted request (`request_figures`)
+//! and the steps of its history it went through (`request_spans`), both kept by the writes
+//! that change them; and the groupings of those rows the indicators are made of, a few
+//! statements whatever the number of requests.
 
 use crate::DbConnection;
-use crate::convert::utc;
+use crate::connection::{MultiBackend, OverIds, one_of};
+use crate::convert::{naive, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
 use crate::schema::{
-    associations, campaigns, final_reports, grants, payments, request_events, requests,
+    associations, backfills, campaigns, grants, request_events, request_figures, request_spans,
+    requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use simpa_domain::campaign::Nature;
-use simpa_domain::final_report::ReportStatus;
-use simpa_domain::funding;
-use simpa_domain::indicators::Transition;
+use simpa_domain::ids::RequestId;
+use simpa_domain::indicators::{Amounts, Step, StepSpan, Transition, spans_ended, tenths};
+use simpa_domain::parties::Instructor;
 use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
 use std::collections::HashMap;
 
-/// Ids per `IN (…)` list: far below the bind limits of both databases.
-const CHUNK: usize = 2_000;
-
-/// A submitted request, as the indicators count it.
-#[derive(Debug, Clone)]
-pub struct RequestFigures {
-    pub id: String,
-    pub number: String,
-    pub title: String,
-    pub state: RequestState,
-    pub budget_year: i32,
-    /// The code of the direction it answers to (`requests::direction_codes_of`).
-    pub direction: String,
-    /// The district of the association's head office.
-    pub district: Option<i32>,
-    /// The labels of the association's sectors.
-    pub sectors: Vec<String>,
-    pub nature: Nature,
-    pub requested_cents: i64,
-    pub proposed_cents: Option<i64>,
-    /// When its current step is due (none while waiting for the association).
-    pub sla_due_at: Option<DateTime<Utc>>,
-    pub grant: Option<GrantFigures>,
-    /// Its changes of state, in order.
-    pub history: Vec<Transition>,
+/// Rewrites the figures of these requests from their rows, lead instructors, grants and
+/// payments: what every write to those calls for the requests it changed. A draft has none;
+/// a request once submitted stays so, and its row is updated in place (its association,
+/// campaign and nature never change). One statement, prepared once per connection, that
+/// reaches each table by its index.
+pub(crate) fn refresh(conn: &mut DbConnection, ids: &[String]) -> StoreResult<()> {
+    if !ids.is_empty() {
+        OverIds::new(REFRESH_BEFORE, ids, REFRESH_AFTER).execute(conn)?;
+    }
+    Ok(())
 }
 
-/// The money of a grant.
-#[derive(Debug, Clone)]
-pub struct GrantFigures {
-    pub cents: i64,
-    pub paid_cents: i64,
-    /// What the schedule makes payable now.
-    pub payable_cents: i64,
-    pub voted_on: NaiveDate,
-    /// When what is payable and unpaid is due; none when nothing is owed.
-    pub due_on: Option<NaiveDate>,
-    pub first_paid_on: Option<NaiveDate>,
-    pub final_report_due_on: NaiveDate,
-    pub report_status: Option<ReportStatus>,
-    pub repaid_in_full: bool,
-}
+/// [`refresh`]'s statement, before and after its ids.
+const REFRESH_BEFORE: &str = "INSERT INTO request_figures (request_id, association_id, \
+    campaign_id, state, nature, requested_cents, proposed_cents, sla_due_at, lead, voted_cents, \
+    paid_cents, voted_on, first_paid_on) \
+    SELECT r.id, r.association_id, r.campaign_id, r.state, r.nature, r.requested_cents, \
+    r.proposed_cents, r.sla_due_at, \
+    (SELECT i.instructor FROM request_instructors i \
+     WHERE i.request_id = r.id AND i.lead ORDER BY i.instructor LIMIT 1), \
+    g.cents, g.paid_cents, g.voted_on, \
+    (SELECT MIN(p.paid_on) FROM payments p WHERE p.request_id = r.id) \
+    FROM requests r LEFT JOIN grants g ON g.request_id = r.id \
+    WHERE r.id";
+const REFRESH_AFTER: &str = " AND r.submitted_at IS NOT NULL \
+    ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, \
+    requested_cents = excluded.requested_cents, proposed_cents = excluded.proposed_cents, \
+    sla_due_at = excluded.sla_due_at, lead = excluded.lead, voted_cents = excluded.voted_cents, \
+    paid_cents = excluded.paid_cents, voted_on = excluded.voted_on, \
+    first_paid_on = excluded.first_paid_on";
 
-type RequestRow = (
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<NaiveDateTime>,
-);
-
-type GrantRow = (
-    String,
-    (i64, i64, i64),
-    NaiveDate,
-    Option<NaiveDate>,
-    NaiveDate,
-    i64,
-    Option<String>,
-);
-
-/// The submitted requests of `scope` that pass `filter`.
-pub fn figures(
+/// Stores the steps that actions ended (`indicators::spans_ended`).
+pub(crate) fn record_spans(
     conn: &mut DbConnection,
-    scope: &RequestScope,
-    filter: &RequestFilter,
-) -> StoreResult<Vec<RequestFigures>> {
-    let Some(query) = scoped(scope, filter) else {
-        return Ok(vec![]);
-    };
-    let rows: Vec<RequestRow> = query
-        .filter(requests::submitted_at.is_not_null())
-        .order(requests::number)
-        .select((
-            requests::id,
-            requests::number,
-            requests::title,
-            requests::state,
-            requests::campaign_id,
-            requests::association_id,
-            requests::nature,
-            requests::requested_cents,
-            requests::proposed_cents,
-            requests::sla_due_at,
-        ))
-        .load(conn)?;
-    let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
-        .select((
-            campaigns::id,
-            (campaigns::budget_year, campaigns::owner_direction_id),
-        ))
-        .load::<(String, (i32, Option<String>))>(conn)?
-        .into_iter()
+    spans: &[(RequestId, StepSpan)],
+) -> StoreResult<()> {
+    #[derive(Insertable)]
+    #[diesel(table_name = request_spans)]
+    struct Row {
+        request_id: String,
+        step: &'static str,
+        days_tenths: i64,
+        waiting_tenths: i64,
+    }
+    let rows: Vec<Row> = spans
+        .iter()
+        .map(|(request, span)| Row {
+            request_id: request.to_string(),
+            step: span.step.code(),
+            days_tenths: tenths(span.days),
+            waiting_tenths: tenths(span.waiting_days),
+        })
         .collect();
-    let mut districts: HashMap<String, Option<i32>> = HashMap::new();
-    let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut directions: HashMap<String, String> = HashMap::new();
-    let mut grant_rows: HashMap<String, GrantRow> = HashMap::new();
-    let mut first_paid: HashMap<String, NaiveDate> = HashMap::new();
-    let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
-    for chunk in rows.chunks(CHUNK) {
-        let ids: Vec<&String> = chunk.iter().map(|r| &r.0).collect();
-        // Each association once, though its requests may fall in several chunks.
-        let mut owners: Vec<&String> = chunk
-            .iter()
-            .map(|r| &r.5)
-            .filter(|a| !districts.contains_key(*a))
-            .collect();
-        owners.sort_unstable();
-        owners.dedup();
-        districts.extend(
-            associations::table
-                .filter(associations::id.eq_any(&owners))
-                .select((associations::id, associations::district_number))
-                .load::<(String, Option<i32>)>(conn)?,
-        );
-        sectors_of.extend(crate::associations::sector_labels(conn, &owners)?);
-        let owned: Vec<(&String, Option<&String>)> = chunk
-            .iter()
-            .filter_map(|r| Some((&r.0, campaigns.get(&r.4)?.1.as_ref())))
-            .collect();
-        directions.extend(crate::requests::direction_codes_of(conn, &owned)?);
-        for row in grants::table
-            .left_join(final_reports::table)
-            .filter(grants::request_id.eq_any(&ids))
-            .select((
-                grants::request_id,
-                (grants::cents, grants::paid_cents, grants::payable_cents),
-                grants::voted_on,
-                grants::due_on,
-                grants::final_report_due_on,
-                grants::claimed_cents,
-                final_reports::status.nullable(),
-            ))
-            .load::<GrantRow>(conn)?
-        {
-            grant_rows.insert(row.0.clone(), row);
-        }
-        for (id, on) in payments::table
-            .filter(payments::request_id.eq_any(&ids))
-            .select((payments::request_id, payments::paid_on))
-            .load::<(String, NaiveDate)>(conn)?
-        {
-            let first = first_paid.entry(id).or_insert(on);
-            *first = (*first).min(on);
-        }
+    crate::connection::insert_batches!(conn, request_spans::table, &rows);
+    Ok(())
+}
+
+/// Fills the figures and spans of the requests already there, a thousand at a time: what
+/// the migration that made them leaves to do (`backfills`).
+fn backfill(conn: &mut DbConnection) -> StoreResult<()> {
+    let submitted: Vec<String> = requests::table
+        .filter(requests::submitted_at.is_not_null())
+        .order(requests::id)
+        .select(requests::id)
+        .load(conn)?;
+    diesel::delete(request_spans::table).execute(conn)?;
+    for ids in submitted.chunks(1000) {
+        refresh(conn, ids)?;
+        let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
         for (id, to, at) in request_events::table
-            .filter(request_events::request_id.eq_any(&ids))
+            .filter(request_events::request_id.eq_any(ids))
             .order((request_events::request_id, request_events::seq))
             .select((
                 request_events::request_id,
@@ -187,54 +110,339 @@ pub fn figures(
                 .or_default()
                 .push(Transition { to, at: utc(at) });
         }
+        let mut spans = vec![];
+        for (id, history) in histories {
+            let request: RequestId = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("request_events.request_id {id}")))?;
+            spans.extend(spans_ended(&history, 0).into_iter().map(|s| (request, s)));
+        }
+        record_spans(conn, &spans)?;
     }
-    rows.into_iter()
-        .map(|row| {
-            let (id, number, title, state, campaign, association, nature, requested, proposed, sla) =
-                row;
-            let (budget_year, _) = campaigns
-                .get(&campaign)
-                .ok_or_else(|| StoreError::Corrupt(format!("request {id}: campaign {campaign}")))?;
-            let grant = match grant_rows.remove(&id) {
-                None => None,
-                Some((_, (cents, paid, payable), voted_on, due_on, report_due, claimed, status)) => {
-                    let report_status = match status {
-                        None => None,
-                        Some(code) => Some(ReportStatus::from_code(&code).ok_or_else(|| {
-                            StoreError::Corrupt(format!("final_reports.status {code}"))
-                        })?),
-                    };
-                    Some(GrantFigures {
-                        cents,
-                        paid_cents: paid,
-                        payable_cents: payable,
-                        voted_on,
-                        due_on,
-                        first_paid_on: first_paid.get(&id).copied(),
-                        final_report_due_on: report_due,
-                        report_status,
-                        repaid_in_full: funding::repaid_in_full(paid, claimed),
-                    })
+    Ok(())
+}
+
+/// Does what the migrations left to the application (see `backfills`), each in one
+/// transaction with the removal of its mark.
+pub(crate) fn run_backfills(conn: &mut DbConnection) -> StoreResult<()> {
+    let pending: Vec<String> = backfills::table.select(backfills::name).load(conn)?;
+    for name in pending {
+        conn.transaction(|conn| {
+            match name.as_str() {
+                "request_figures" => backfill(conn)?,
+                other => return Err(StoreError::Config(format!("unknown backfill {other}"))),
+            }
+            diesel::delete(backfills::table.find(&name)).execute(conn)?;
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Requests grouped by what the indicators split them by.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub state: RequestState,
+    pub nature: Nature,
+    pub budget_year: i32,
+    /// The code of the direction the requests answer to: their lead direction, or their
+    /// campaign's (`requests::direction_codes_of`); empty for none.
+    pub direction: String,
+    pub amounts: Amounts,
+    /// How many of them were granted.
+    pub granted: u64,
+}
+
+/// A request whose current step is due before the time asked.
+#[derive(Debug, Clone)]
+pub struct DueStep {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub state: RequestState,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A grant with money due before the day asked.
+#[derive(Debug, Clone)]
+pub struct DuePayment {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub unpaid_cents: i64,
+}
+
+/// Tenths of a day and how many durations of a step last that long, in increasing order.
+pub type Counts = Vec<(i64, u64)>;
+
+/// What the indicators of a set of requests are made of.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub groups: Vec<Group>,
+    /// By the district of the association's head office (none outside Paris).
+    pub districts: Vec<(Option<i32>, Amounts)>,
+    /// By each of the association's sectors, labelled (none for the associations without).
+    pub sectors: Vec<(Option<String>, Amounts)>,
+    /// Each step's durations and the time the request waited for the association.
+    pub spans: Vec<(Step, Counts, Counts)>,
+    /// The days of votes and of the grants' first payments, and how many grants had both.
+    pub first_payments: Vec<(NaiveDate, NaiveDate, u64)>,
+    /// The requests whose step was due before `now`, in a state that is not final.
+    pub steps_due: Vec<DueStep>,
+    /// The grants whose payment was due before `today`.
+    pub payments_due: Vec<DuePayment>,
+    /// The grants whose final report is overdue on `today`.
+    pub reports_overdue: u64,
+}
+
+/// The count, then the sums of the requested, proposed, voted and paid cents, and the count
+/// of grants of the figures grouped.
+type Totals = (i64, i64, i64, i64, i64, i64);
+
+type Sum = diesel::expression::SqlLiteral<BigInt>;
+
+fn totals() -> (Sum, Sum, Sum, Sum, Sum, Sum) {
+    (
+        sql("COUNT(*)"),
+        sql("CAST(COALESCE(SUM(request_figures.requested_cents), 0) AS BIGINT)"),
+        sql("CAST(COALESCE(SUM(request_figures.proposed_cents), 0) AS BIGINT)"),
+        sql("CAST(COALESCE(SUM(request_figures.voted_cents), 0) AS BIGINT)"),
+        sql("CAST(COALESCE(SUM(request_figures.paid_cents), 0) AS BIGINT)"),
+        sql("COUNT(request_figures.voted_cents)"),
+    )
+}
+
+fn amounts((requests, requested, proposed, voted, paid, _): Totals) -> Amounts {
+    Amounts {
+        requests: requests as u64,
+        requested_cents: requested,
+        proposed_cents: proposed,
+        voted_cents: voted,
+        paid_cents: paid,
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+/// What the indicators of the submitted requests of `scope` that pass `filter` are made of,
+/// on `now` (`today` in the city).
+pub fn tally(
+    conn: &mut DbConnection,
+    scope: &RequestScope,
+    filter: &RequestFilter,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> StoreResult<Tally> {
+    use request_figures as f;
+    // The whole city reads the figures alone; a scope or a filter keeps the requests it
+    // selects, their ids bound once to each statement.
+    let only: Option<Vec<String>> = match scoped(scope, filter) {
+        None => return Ok(Tally::default()),
+        Some(_) if scope.everything && !filter.narrows() => None,
+        Some(query) => Some(
+            query
+                .filter(requests::submitted_at.is_not_null())
+                .select(requests::id)
+                .load(conn)?,
+        ),
+    };
+    macro_rules! counted_only {
+        ($query:expr, $column:expr) => {{
+            let mut query = $query.into_boxed::<MultiBackend>();
+            if let Some(ids) = &only {
+                query = query.filter(one_of($column, ids));
+            }
+            query
+        }};
+    }
+
+    let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
+        .select((
+            campaigns::id,
+            (campaigns::budget_year, campaigns::owner_direction_id),
+        ))
+        .load::<(String, (i32, Option<String>))>(conn)?
+        .into_iter()
+        .collect();
+    let codes = crate::reference::direction_codes(conn)?;
+    let grouped: Vec<(String, String, String, Option<String>, Totals)> = counted_only!(
+        f::table
+            .group_by((f::state, f::nature, f::campaign_id, f::lead))
+            .select((f::state, f::nature, f::campaign_id, f::lead, totals())),
+        f::request_id
+    )
+    .load(conn)?;
+    let mut groups = Vec::with_capacity(grouped.len());
+    for (state, nature, campaign, lead, sums) in grouped {
+        let (budget_year, owner) = campaigns
+            .get(&campaign)
+            .ok_or_else(|| corrupt("request_figures.campaign_id", &campaign))?;
+        let led = lead
+            .as_deref()
+            .and_then(Instructor::parse_key)
+            .and_then(|i| match i {
+                Instructor::Direction(d) => Some(d.to_string()),
+                Instructor::District(_) => None,
+            });
+        let direction = led
+            .as_ref()
+            .or(owner.as_ref())
+            .and_then(|d| codes.get(d))
+            .cloned()
+            .unwrap_or_default();
+        groups.push(Group {
+            state: RequestState::from_code(&state)
+                .ok_or_else(|| corrupt("request_figures.state", &state))?,
+            nature: Nature::from_code(&nature)
+                .ok_or_else(|| corrupt("request_figures.nature", &nature))?,
+            budget_year: *budget_year,
+            direction,
+            granted: sums.5 as u64,
+            amounts: amounts(sums),
+        });
+    }
+
+    // By association first (a few thousand rows), then by its district and sectors.
+    let by_association: Vec<(String, Totals)> = counted_only!(
+        f::table
+            .group_by(f::association_id)
+            .select((f::association_id, totals())),
+        f::request_id
+    )
+    .load(conn)?;
+    let owners: Vec<String> = by_association.iter().map(|(a, _)| a.clone()).collect();
+    let districts_of: HashMap<String, Option<i32>> = associations::table
+        .filter(one_of(associations::id, &owners))
+        .select((associations::id, associations::district_number))
+        .load::<(String, Option<i32>)>(conn)?
+        .into_iter()
+        .collect();
+    let sectors_of = crate::associations::sector_labels(conn, &owners)?;
+    let mut districts: std::collections::BTreeMap<Option<i32>, Amounts> = Default::default();
+    let mut sectors: std::collections::BTreeMap<Option<String>, Amounts> = Default::default();
+    for (association, sums) in by_association {
+        let sums = amounts(sums);
+        let district = districts_of.get(&association).copied().flatten();
+        districts.entry(district).or_default().add(&sums);
+        match sectors_of.get(&association) {
+            Some(labels) if !labels.is_empty() => {
+                for label in labels {
+                    sectors.entry(Some(label.clone())).or_default().add(&sums);
                 }
-            };
-            Ok(RequestFigures {
+            }
+            _ => sectors.entry(None).or_default().add(&sums),
+        }
+    }
+
+    use request_spans as s;
+    let days: Vec<(String, i64, i64)> = counted_only!(
+        s::table
+            .group_by((s::step, s::days_tenths))
+            .select((s::step, s::days_tenths, sql::<BigInt>("COUNT(*)")))
+            .order((s::step, s::days_tenths)),
+        s::request_id
+    )
+    .load(conn)?;
+    let waiting: Vec<(String, i64, i64)> = counted_only!(
+        s::table
+            .group_by((s::step, s::waiting_tenths))
+            .select((s::step, s::waiting_tenths, sql::<BigInt>("COUNT(*)")))
+            .order((s::step, s::waiting_tenths)),
+        s::request_id
+    )
+    .load(conn)?;
+    let of_step = |rows: &[(String, i64, i64)], step: Step| -> Counts {
+        rows.iter()
+            .filter(|(code, ..)| code == step.code())
+            .map(|(_, tenths, count)| (*tenths, *count as u64))
+            .collect()
+    };
+    let spans = Step::ALL
+        .iter()
+        .map(|&step| (step, of_step(&days, step), of_step(&waiting, step)))
+        .filter(|(_, days, _)| !days.is_empty())
+        .collect();
+
+    let first_payments: Vec<(Option<NaiveDate>, Option<NaiveDate>, i64)> = counted_only!(
+        f::table
+            .filter(f::first_paid_on.is_not_null())
+            .group_by((f::voted_on, f::first_paid_on))
+            .select((f::voted_on, f::first_paid_on, sql::<BigInt>("COUNT(*)"))),
+        f::request_id
+    )
+    .load(conn)?;
+
+    let finals: Vec<&str> = RequestState::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.code())
+        .collect();
+    let steps_due = counted_only!(f::table.inner_join(requests::table), f::request_id)
+        .filter(f::sla_due_at.lt(naive(now)))
+        .filter(f::state.ne_all(finals))
+        .select((
+            f::request_id,
+            requests::number,
+            requests::title,
+            f::state,
+            f::sla_due_at.assume_not_null(),
+        ))
+        .load::<(String, Option<String>, String, String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, number, title, state, due_at)| {
+            Ok(DueStep {
+                state: RequestState::from_code(&state)
+                    .ok_or_else(|| corrupt("request_figures.state", &state))?,
+                id,
                 number: number.unwrap_or_default(),
                 title,
-                state: RequestState::from_code(&state)
-                    .ok_or_else(|| StoreError::Corrupt(format!("requests.state {state}")))?,
-                budget_year: *budget_year,
-                direction: directions.remove(&id).unwrap_or_default(),
-                district: districts.get(&association).copied().flatten(),
-                sectors: sectors_of.get(&association).cloned().unwrap_or_default(),
-                nature: Nature::from_code(&nature)
-                    .ok_or_else(|| StoreError::Corrupt(format!("requests.nature {nature}")))?,
-                requested_cents: requested,
-                proposed_cents: proposed,
-                sla_due_at: sla.map(utc),
-                grant,
-                history: histories.remove(&id).unwrap_or_default(),
-                id,
+                due_at: utc(due_at),
             })
         })
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    let payments_due = counted_only!(
+        grants::table.inner_join(requests::table),
+        grants::request_id
+    )
+    .filter(grants::due_on.lt(today))
+    .select((
+        grants::request_id,
+        requests::number,
+        requests::title,
+        grants::due_on.assume_not_null(),
+        grants::payable_cents,
+        grants::paid_cents,
+    ))
+    .load::<(String, Option<String>, String, NaiveDate, i64, i64)>(conn)?
+    .into_iter()
+    .map(|(id, number, title, due_on, payable, paid)| DuePayment {
+        id,
+        number: number.unwrap_or_default(),
+        title,
+        due_on,
+        unpaid_cents: payable - paid,
+    })
+    .collect();
+    let reports_overdue: i64 = counted_only!(
+        crate::grants::reports_awaited_before(today),
+        grants::request_id
+    )
+    .count()
+    .get_result(conn)?;
+    Ok(Tally {
+        groups,
+        districts: districts.into_iter().collect(),
+        sectors: sectors.into_iter().collect(),
+        spans,
+        first_payments: first_payments
+            .into_iter()
+            .filter_map(|(voted, paid, n)| Some((voted?, paid?, n as u64)))
+            .collect(),
+        steps_due,
+        payments_due,
+        reports_overdue: reports_overdue as u64,
+    })
 }

@@ -10,6 +10,7 @@ use crate::DbConnection;
 use crate::campaigns;
 use crate::error::StoreResult;
 use crate::history::{self, FeedChange};
+use crate::indicators;
 use crate::requests;
 use chrono::{DateTime, Utc};
 use simpa_domain::DomainError;
@@ -17,6 +18,7 @@ use simpa_domain::campaign::Campaign;
 use simpa_domain::circuit::{ActionKind, Outcome};
 use simpa_domain::history::Event;
 use simpa_domain::ids::{AssociationId, DocumentVersionId, RequestId};
+use simpa_domain::indicators::{StepSpan, Transition, spans_ended};
 use simpa_domain::life::{Author, Life, StoredRequest, apply, draft};
 use simpa_domain::request::{RequestContent, RequestNumber};
 
@@ -75,9 +77,11 @@ pub fn record_action(
         )?),
         _ => None,
     };
+    let before = life.events.len();
     let event = apply(&mut life, campaign, outcome, author, number, snapshot, now).clone();
     history::append(conn, std::slice::from_ref(&event))?;
     requests::save_facts(conn, request, &life.request)?;
+    indicators::record_spans(conn, &ended(&life, before))?;
     let recorded = Recorded {
         change: Change {
             request: request.id,
@@ -117,6 +121,7 @@ pub fn record_many(
     let mut histories = history::moves_and_heads(conn, &heads)?;
     let mut recorded = Vec::with_capacity(decided.len());
     let mut saved = Vec::with_capacity(decided.len());
+    let mut spans = vec![];
     for Decided { request, actions } in decided {
         let campaign = campaigns
             .iter()
@@ -128,6 +133,7 @@ pub fn record_many(
             snapshot: vec![],
             audiences: vec![],
         };
+        let before = life.events.len();
         for (outcome, author, at) in actions {
             let event = apply(&mut life, campaign, outcome, author, None, None, at).clone();
             recorded.push(Recorded {
@@ -140,15 +146,27 @@ pub fn record_many(
                 event,
             });
         }
+        spans.extend(ended(&life, before));
         saved.push((request, life.request));
     }
     let events: Vec<Event> = recorded.iter().map(|r| r.event.clone()).collect();
     history::append(conn, &events)?;
     requests::save_many_facts(conn, &saved)?;
+    indicators::record_spans(conn, &spans)?;
     Ok((
         recorded,
         saved.into_iter().map(|(_, after)| after).collect(),
     ))
+}
+
+/// The steps of its history a life ended after its first `before` events, for the
+/// indicators. Its moves are enough (`indicators::step_spans`).
+fn ended(life: &Life, before: usize) -> Vec<(RequestId, StepSpan)> {
+    let history: Vec<Transition> = life.events.iter().map(Transition::from).collect();
+    spans_ended(&history, before)
+        .into_iter()
+        .map(|span| (life.request.id, span))
+        .collect()
 }
 
 /// A change to tell the feed about, once everything else of the transaction is written.
@@ -204,6 +222,8 @@ pub fn store_lives(conn: &mut DbConnection, lives: &[Life]) -> StoreResult<()> {
         .flat_map(|l| l.events.iter().cloned())
         .collect();
     history::append(conn, &events)?;
+    let spans: Vec<(RequestId, StepSpan)> = lives.iter().flat_map(|l| ended(l, 0)).collect();
+    indicators::record_spans(conn, &spans)?;
     let snapshots: Vec<(RequestId, &[(String, DocumentVersionId)])> = lives
         .iter()
         .map(|l| (l.request.id, l.snapshot.as_slice()))

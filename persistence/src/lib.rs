@@ -22,6 +22,8 @@ pub mod grants;
 pub mod history;
 pub mod idempotency;
 pub mod indicators;
+#[cfg(feature = "recount")]
+pub mod indicators_recount;
 pub mod instruction;
 mod json;
 pub mod juries;

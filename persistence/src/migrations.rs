@@ -11,6 +11,8 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Any fixed number: the advisory lock that keeps two nodes from migrating at once.
 const MIGRATION_LOCK: i64 = 0x5349_4d50_4100;
 
+/// Runs the migrations not yet run, then what they left to the application (the
+/// `backfills`), one node at a time on PostgreSQL.
 pub fn run_pending(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
     let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
         StoreError::Config(format!("migration failed: {e}"))
@@ -18,23 +20,23 @@ pub fn run_pending(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
     let names = |versions: Vec<diesel::migration::MigrationVersion<'_>>| {
         versions.iter().map(ToString::to_string).collect()
     };
-    match conn {
-        DbConnection::Sqlite(conn) => conn
-            .run_pending_migrations(SQLITE)
-            .map(names)
-            .map_err(failed),
-        DbConnection::Postgres(conn) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
-                .execute(conn)?;
-            let result: StoreResult<Vec<String>> = conn
-                .run_pending_migrations(POSTGRES)
-                .map(names)
-                .map_err(failed);
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
-                .execute(conn)?;
-            result
-        }
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    if postgres {
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
     }
+    let result = match &mut *conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(names),
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map(names),
+    }
+    .map_err(failed)
+    .and_then(|applied| {
+        crate::indicators::run_backfills(conn)?;
+        Ok(applied)
+    });
+    if postgres {
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
+    }
+    result
 }
 
 /// Takes the last migration back (its `down.sql`): its name. For the tests of what a

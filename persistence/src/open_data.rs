@@ -70,9 +70,11 @@ fn numbered_after(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Vec<String>> {
+    // `state || ''` keeps SQLite from reading by state (every granted request's row, then
+    // sorting them by number, at each page): it walks `requests_numbered` from `after`.
     let mut query = requests::table
         .filter(requests::number.is_not_null())
-        .filter(requests::state.eq_any(states))
+        .filter(requests::state.concat("").eq_any(states))
         .into_boxed();
     if let Some(year) = year {
         query = query.filter(
@@ -345,7 +347,7 @@ pub fn decided_after(
         .map(|((id, ..), (_, owner, ..), _)| (id, owner.as_ref()))
         .collect();
     let directions = crate::requests::direction_codes_of(conn, &owners)?;
-    let associations: Vec<&String> = rows.iter().map(|(_, _, (a, _))| a).collect();
+    let associations: Vec<String> = rows.iter().map(|(_, _, (a, _))| a.clone()).collect();
     let sectors_of = crate::associations::sector_labels(conn, &associations)?;
     let items = rows
         .into_iter()

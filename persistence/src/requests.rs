@@ -373,6 +373,14 @@ pub(crate) fn insert(conn: &mut DbConnection, stored: &[StoredRequest]) -> Store
     insert_batches!(conn, requests::table, &rows);
     let instructors: Vec<NewInstructorRow> = stored.iter().flat_map(instructor_rows).collect();
     insert_batches!(conn, request_instructors::table, &instructors);
+    let submitted: Vec<String> = stored
+        .iter()
+        .filter(|r| r.submitted_at.is_some())
+        .map(|r| r.id.to_string())
+        .collect();
+    for chunk in submitted.chunks(1000) {
+        crate::indicators::refresh(conn, chunk)?;
+    }
     Ok(())
 }
 
@@ -465,7 +473,27 @@ pub(crate) fn save_many_facts(
                 .bind::<Nullable<Timestamp>, _>(dispatch_waiting_since(after))
         )?;
     }
-    save_instructors(conn, changed.iter().map(|(before, after)| (before, after)))
+    save_instructors(conn, changed.iter().map(|(before, after)| (before, after)))?;
+    let recounted: Vec<String> = changed
+        .iter()
+        .filter(|(before, after)| counts_differently(before, after))
+        .map(|(_, after)| after.id.to_string())
+        .collect();
+    for chunk in recounted.chunks(1000) {
+        crate::indicators::refresh(conn, chunk)?;
+    }
+    Ok(())
+}
+
+/// Whether an action changed what the indicators count of a submitted request
+/// (`indicators::refresh`): its state, proposal, deadline or instructors.
+fn counts_differently(before: &StoredRequest, after: &StoredRequest) -> bool {
+    after.submitted_at.is_some()
+        && (before.submitted_at != after.submitted_at
+            || before.facts.state != after.facts.state
+            || before.facts.proposed_cents != after.facts.proposed_cents
+            || before.sla_due_at != after.sla_due_at
+            || before.facts.instructors != after.facts.instructors)
 }
 
 /// Writes the instructors of the requests whose actions changed them again, and moves the
@@ -540,7 +568,8 @@ pub fn update_content(
         }
         .into());
     }
-    Ok(())
+    // What it asks may change once submitted, while the association completes it.
+    crate::indicators::refresh(conn, &[id.to_string()])
 }
 
 /// Stores what an action changed (see `simpa_domain::life::apply`): number, state, instructors and
@@ -566,7 +595,11 @@ pub(crate) fn save_facts(
             requests::dispatch_waiting_since.eq(dispatch_waiting_since(after)),
         ))
         .execute(conn)?;
-    save_instructors(conn, [(before, after)])
+    save_instructors(conn, [(before, after)])?;
+    if counts_differently(before, after) {
+        crate::indicators::refresh(conn, &[after.id.to_string()])?;
+    }
+    Ok(())
 }
 
 /// Moves the counter of `year` to `next(last serial given)`, with the year's numbers locked

@@ -337,6 +337,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_figures (request_id) {
+        request_id -> Text,
+        association_id -> Text,
+        campaign_id -> Text,
+        state -> Text,
+        nature -> Text,
+        requested_cents -> BigInt,
+        proposed_cents -> Nullable<BigInt>,
+        sla_due_at -> Nullable<Timestamp>,
+        lead -> Nullable<Text>,
+        voted_cents -> Nullable<BigInt>,
+        paid_cents -> Nullable<BigInt>,
+        voted_on -> Nullable<Date>,
+        first_paid_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    request_spans (request_id, step) {
+        request_id -> Text,
+        step -> Text,
+        days_tenths -> BigInt,
+        waiting_tenths -> BigInt,
+    }
+}
+
+diesel::table! {
+    backfills (name) {
+        name -> Text,
+    }
+}
+
+diesel::table! {
     request_instructors (request_id, instructor) {
         request_id -> Text,
         instructor -> Text,
@@ -719,6 +752,8 @@ diesel::joinable!(staff_roles -> directions (direction_id));
 diesel::joinable!(staff_roles -> accounts (account_id));
 diesel::joinable!(service_accounts -> directions (direction_id));
 diesel::joinable!(association_sectors -> associations (association_id));
+diesel::joinable!(request_figures -> requests (request_id));
+diesel::joinable!(request_spans -> requests (request_id));
 diesel::joinable!(association_sectors -> sectors (sector_code));
 diesel::joinable!(association_members -> associations (association_id));
 diesel::joinable!(association_members -> accounts (account_id));
@@ -868,4 +903,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_attachments,
     message_reads,
     late_steps_told,
+    request_figures,
+    request_spans,
+    backfills,
 );

@@ -719,7 +719,129 @@ fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
     check("migrated");
 }
 
+/// The indicators the stored figures add up to are those recounted from every request, its
+/// grant, payments and history, as they were computed before: for the bureau, a direction
+/// and a town hall, over the whole city and each filter; and again once the migration that
+/// stores the figures has filled them in from data that was there before it.
+fn stored_figures_give_the_indicators_recounted_from_every_request(backend: Backend) {
+    use simpa_app::indicators::{Counted, indicators, recount};
+    use simpa_domain::ids::CampaignId;
+    use simpa_domain::policy::Subject;
+    let app = TestApp::start(backend);
+    load(&app);
+    let now = Utc.with_ymd_and_hms(2027, 1, 20, 12, 0, 0).unwrap();
+    let today = now.date_naive();
+    let person = |email: &str| -> Subject {
+        let id: String = app
+            .db
+            .read(|conn| {
+                accounts::table
+                    .filter(accounts::email.eq(email))
+                    .select(accounts::id)
+                    .first(conn)
+                    .map_err(StoreError::from)
+            })
+            .expect("account");
+        Subject::Person(id.parse().expect("account id"))
+    };
+    let callers = [
+        person("bureau@demo.simpa.fr"),
+        person("dac@demo.simpa.fr"),
+        person("mairie11@demo.simpa.fr"),
+    ];
+    let campaign: String = app
+        .db
+        .read(|conn| {
+            requests_table::table
+                .filter(requests_table::submitted_at.is_not_null())
+                .order(requests_table::id)
+                .select(requests_table::campaign_id)
+                .first(conn)
+                .map_err(StoreError::from)
+        })
+        .expect("a campaign");
+    let campaign = CampaignId::from_uuid(campaign.parse().expect("campaign id"));
+    let filters = [
+        Counted::default(),
+        Counted {
+            year: Some(2026),
+            ..Counted::default()
+        },
+        Counted {
+            direction: Some("DAC"),
+            ..Counted::default()
+        },
+        Counted {
+            district: Some(DistrictNumber(11)),
+            ..Counted::default()
+        },
+        Counted {
+            campaign: Some(campaign),
+            ..Counted::default()
+        },
+    ];
+    let compare = |when: &str| {
+        for caller in callers {
+            for counted in &filters {
+                let (stored, recounted) = app
+                    .db
+                    .read(|conn| {
+                        let stored = indicators(conn, Some(caller), counted, now, today)?;
+                        let recounted = recount::figures(conn, Some(caller), counted)?
+                            .map(|(_, figures)| recount::indicators_of(&figures, now, today));
+                        Ok::<_, StoreError>((stored.map(|(_, shown)| shown), recounted))
+                    })
+                    .expect("indicators");
+                let (stored, recounted) = (stored.expect("shown"), recounted.expect("shown"));
+                assert_eq!(
+                    stored, recounted,
+                    "{when}: {caller:?}, {:?} {:?} {:?} {:?}",
+                    counted.year, counted.direction, counted.district, counted.campaign
+                );
+            }
+        }
+        // What the comparison covers: every step measured, money voted and paid, alerts.
+        let city = app
+            .db
+            .read(|conn| indicators(conn, Some(callers[0]), &Counted::default(), now, today))
+            .expect("indicators")
+            .expect("shown")
+            .1;
+        assert!(city.requests > 100, "{when}: {} requests", city.requests);
+        assert!(
+            city.durations
+                .iter()
+                .all(|d| d.count > 0 && d.median_days.is_some()),
+            "{when}: {:?}",
+            city.durations
+        );
+        assert!(
+            city.durations
+                .iter()
+                .any(|d| d.p90_waiting_days > Some(0.0))
+        );
+        assert!(city.amounts.direction.iter().any(|(_, a)| a.paid_cents > 0));
+        assert!(city.amounts.sector.len() > 2 && city.amounts.district.len() > 10);
+        assert!(
+            !city.steps_late.is_empty() && city.final_reports_overdue > 0,
+            "{when}"
+        );
+        assert!(city.refusal_rate.is_some());
+    };
+    compare("as loaded");
+    app.db
+        .write(|conn| {
+            // Back to before the migration 000035, and forward again: the figures of the
+            // requests already there are filled in.
+            while !migrations::revert_last(conn)?.ends_with("000035") {}
+            migrations::run_pending(conn)
+        })
+        .expect("the migration runs again");
+    compare("migrated");
+}
+
 on_both_backends!(
+    stored_figures_give_the_indicators_recounted_from_every_request,
     every_worklist_holds_what_waits_on_its_caller,
     every_order_of_the_agents_lists_pages_through_the_data_set,
     the_generated_grants_are_paid_as_their_rules_say,

@@ -337,13 +337,8 @@ pub async fn get_indicators(
                 district,
                 campaign: params.campaign.map(CampaignId::from_uuid),
             };
-            let found = simpa_app::indicators::figures(conn, caller.0, &counted)?;
-            Ok(found.map(|(actor, figures)| {
-                (
-                    AuditActor::acting(&actor),
-                    view_of(app::indicators_of(&figures, now, today)),
-                )
-            }))
+            let found = app::indicators(conn, caller.0, &counted, now, today)?;
+            Ok(found.map(|(actor, shown)| (AuditActor::acting(&actor), view_of(shown))))
         })
         .await?;
     let Some((actor, view)) = view else {

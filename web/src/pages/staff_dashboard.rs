@@ -14,7 +14,7 @@ use crate::session::Visitor;
 use actix_web::{HttpResponse, get, web};
 use minijinja::{Value, context};
 use serde::Deserialize;
-use simpa_app::indicators::{self, Counted, Indicators, indicators_of};
+use simpa_app::indicators::{self, Counted, Indicators};
 use simpa_domain::FieldError;
 use simpa_domain::ids::{CampaignId, DistrictNumber};
 use simpa_domain::indicators::Amounts;
@@ -87,7 +87,7 @@ pub async fn dashboard(
                 district,
                 campaign,
             };
-            let figures = indicators::figures(conn, subject, &counted)?;
+            let figures = indicators::indicators(conn, subject, &counted, now, today)?;
             let directions = simpa_app::reference::directions(conn, subject)?;
             let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
             Ok((figures, directions, campaigns))
@@ -97,7 +97,7 @@ pub async fn dashboard(
         Ok(found) => found,
         Err(error) => return unless_hidden(&portal, error),
     };
-    let Some((actor, figures)) = figures else {
+    let Some((actor, shown)) = figures else {
         errors.push(field_error(
             "direction",
             "Choisissez une direction de la liste.",
@@ -107,7 +107,6 @@ pub async fn dashboard(
             .visitor(&visitor)
             .answer(&portal);
     };
-    let shown = indicators_of(&figures, now, today);
     let grouping = chosen(&query.par)
         .and_then(|p| GROUPINGS.iter().find(|(code, _)| *code == p))
         .unwrap_or(&GROUPINGS[0]);
