@@ -290,23 +290,8 @@ pub mod recount {
         subject: Option<Subject>,
         counted: &Counted<'_>,
     ) -> StoreResult<Option<(Actor, Vec<RequestFigures>)>> {
-        let actor = require(conn, subject, Action::ReadIndicators)?;
-        let mut scope = request_scope(&actor);
-        // What the caller sees as staff, not as a member of an association.
-        scope.associations.clear();
-        let instructor = match counted.direction {
-            None => None,
-            Some(code) => match reference::direction_by_code(conn, code)? {
-                Some(direction) => Some(Instructor::Direction(direction.id)),
-                None => return Ok(None),
-            },
-        };
-        let filter = RequestFilter {
-            campaign: counted.campaign,
-            budget_year: counted.year,
-            instructor,
-            district: counted.district,
-            ..RequestFilter::default()
+        let Some((actor, scope, filter)) = selection(conn, subject, counted)? else {
+            return Ok(None);
         };
         let figures = indicators_recount::figures(conn, &scope, &filter)?;
         Ok(Some((actor, figures)))
