@@ -62,6 +62,8 @@ pub(crate) fn record_spans(
 ) -> StoreResult<()> {
     #[derive(Insertable)]
     #[diesel(table_name = request_spans)]
+    // Several rows a statement on SQLite too (without it, diesel inserts them one by one).
+    #[diesel(treat_none_as_default_value = false)]
     struct Row {
         request_id: String,
         step: &'static str,
