@@ -1,4 +1,4 @@
-//! The figures the city's indicators are computed from: the requests submitted in the
+//! The city's indicators, added up from the figures stored for the requests submitted in the
 //! caller's scope as staff (the bureau and the administration see the whole city, a direction
 //! or a town hall the requests it instructs), within the filters.
 

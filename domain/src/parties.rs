@@ -46,11 +46,46 @@ impl Instructor {
         }
     }
 
+    /// The direction a request answers to: its lead instructor when that is a direction, or
+    /// else its campaign's (before dispatch, or a town hall leading on the local circuit);
+    /// none for a local campaign without one.
+    pub fn answering_direction(
+        lead: Option<Instructor>,
+        campaign_owner: Option<DirectionId>,
+    ) -> Option<DirectionId> {
+        match lead {
+            Some(Instructor::Direction(d)) => Some(d),
+            _ => campaign_owner,
+        }
+    }
+
     pub fn is(self, party: Party) -> bool {
         match (self, party) {
             (Instructor::Direction(d), Party::Direction(p)) => d == p,
             (Instructor::District(d), Party::District(p)) => d == p,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_answers_to_its_lead_direction_or_else_to_its_campaigns() {
+        let (lead, owner) = (
+            DirectionId::from_uuid(uuid::Uuid::from_u128(1)),
+            DirectionId::from_uuid(uuid::Uuid::from_u128(2)),
+        );
+        let town_hall = Instructor::District(DistrictNumber(11));
+        let answering = Instructor::answering_direction;
+        assert_eq!(
+            answering(Some(Instructor::Direction(lead)), Some(owner)),
+            Some(lead)
+        );
+        assert_eq!(answering(Some(town_hall), Some(owner)), Some(owner));
+        assert_eq!(answering(None, Some(owner)), Some(owner));
+        assert_eq!(answering(Some(town_hall), None), None);
     }
 }

@@ -440,10 +440,7 @@ pub fn insert_opened(
     insert_batches!(conn, grants::table, &new_grants);
     insert_batches!(conn, installments::table, &new_installments);
     let granted: Vec<String> = opened.iter().map(|g| g.request.to_string()).collect();
-    for chunk in granted.chunks(1000) {
-        crate::indicators::refresh(conn, chunk)?;
-    }
-    Ok(())
+    crate::indicators::refresh(conn, &granted)
 }
 
 /// A line of the worklist of payments due.

@@ -19,13 +19,13 @@ use diesel::sql_types::BigInt;
 use simpa_domain::campaign::Nature;
 use simpa_domain::ids::RequestId;
 use simpa_domain::indicators::{Amounts, Step, StepSpan, Transition, spans_ended, tenths};
-use simpa_domain::parties::Instructor;
 use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rewrites the figures of these requests from their rows, lead instructors, grants and
-/// payments: what every write to those calls for the requests it changed. A draft has none;
+/// payments: what every write to those calls for the requests it changed, however many (their
+/// ids are bound as one value). A draft has none;
 /// a request once submitted stays so, and its row is updated in place (its association,
 /// campaign and nature never change). One statement, prepared once per connection, that
 /// reaches each table by its index.
@@ -229,6 +229,17 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value}"))
 }
 
+/// `$query` boxed, kept to the requests counted when `$only` names them (by `$column`).
+macro_rules! counted {
+    ($only:expr, $query:expr, $column:expr) => {{
+        let mut query = $query.into_boxed::<MultiBackend>();
+        if let Some(ids) = $only {
+            query = query.filter(one_of($column, ids));
+        }
+        query
+    }};
+}
+
 /// What the indicators of the submitted requests of `scope` that pass `filter` are made of,
 /// on `now` (`today` in the city).
 pub fn tally(
@@ -238,7 +249,6 @@ pub fn tally(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> StoreResult<Tally> {
-    use request_figures as f;
     // The whole city reads the figures alone; a scope or a filter keeps the requests it
     // selects, their ids bound once to each statement.
     let only: Option<Vec<String>> = match scoped(scope, filter) {
@@ -251,16 +261,30 @@ pub fn tally(
                 .load(conn)?,
         ),
     };
-    macro_rules! counted_only {
-        ($query:expr, $column:expr) => {{
-            let mut query = $query.into_boxed::<MultiBackend>();
-            if let Some(ids) = &only {
-                query = query.filter(one_of($column, ids));
-            }
-            query
-        }};
-    }
+    let only = only.as_deref();
+    let (districts, sectors) = districts_and_sectors(conn, only)?;
+    Ok(Tally {
+        groups: groups(conn, only)?,
+        districts,
+        sectors,
+        spans: step_counts(conn, only)?,
+        first_payments: first_payments(conn, only)?,
+        steps_due: steps_due(conn, only, now)?,
+        payments_due: payments_due(conn, only, today)?,
+        reports_overdue: counted!(
+            only,
+            crate::grants::reports_awaited_before(today),
+            grants::request_id
+        )
+        .count()
+        .get_result::<i64>(conn)? as u64,
+    })
+}
 
+/// The figures grouped by state, nature, campaign and lead, each group with its budget year
+/// and direction.
+fn groups(conn: &mut DbConnection, only: Option<&[String]>) -> StoreResult<Vec<Group>> {
+    use request_figures as f;
     let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
         .select((
             campaigns::id,
@@ -270,45 +294,46 @@ pub fn tally(
         .into_iter()
         .collect();
     let codes = crate::reference::direction_codes(conn)?;
-    let grouped: Vec<(String, String, String, Option<String>, Totals)> = counted_only!(
+    let grouped: Vec<(String, String, String, Option<String>, Totals)> = counted!(
+        only,
         f::table
             .group_by((f::state, f::nature, f::campaign_id, f::lead))
             .select((f::state, f::nature, f::campaign_id, f::lead, totals())),
         f::request_id
     )
     .load(conn)?;
-    let mut groups = Vec::with_capacity(grouped.len());
-    for (state, nature, campaign, lead, sums) in grouped {
-        let (budget_year, owner) = campaigns
-            .get(&campaign)
-            .ok_or_else(|| corrupt("request_figures.campaign_id", &campaign))?;
-        let led = lead
-            .as_deref()
-            .and_then(Instructor::parse_key)
-            .and_then(|i| match i {
-                Instructor::Direction(d) => Some(d.to_string()),
-                Instructor::District(_) => None,
-            });
-        let direction = led
-            .as_ref()
-            .or(owner.as_ref())
-            .and_then(|d| codes.get(d))
-            .cloned()
-            .unwrap_or_default();
-        groups.push(Group {
-            state: RequestState::from_code(&state)
-                .ok_or_else(|| corrupt("request_figures.state", &state))?,
-            nature: Nature::from_code(&nature)
-                .ok_or_else(|| corrupt("request_figures.nature", &nature))?,
-            budget_year: *budget_year,
-            direction,
-            granted: sums.5 as u64,
-            amounts: amounts(sums),
-        });
-    }
+    grouped
+        .into_iter()
+        .map(|(state, nature, campaign, lead, sums)| {
+            let (budget_year, owner) = campaigns
+                .get(&campaign)
+                .ok_or_else(|| corrupt("request_figures.campaign_id", &campaign))?;
+            Ok(Group {
+                state: RequestState::from_code(&state)
+                    .ok_or_else(|| corrupt("request_figures.state", &state))?,
+                nature: Nature::from_code(&nature)
+                    .ok_or_else(|| corrupt("request_figures.nature", &nature))?,
+                budget_year: *budget_year,
+                direction: crate::requests::direction_code(&codes, lead.as_deref(), owner.as_ref())
+                    .unwrap_or_default(),
+                granted: sums.5 as u64,
+                amounts: amounts(sums),
+            })
+        })
+        .collect()
+}
 
-    // By association first (a few thousand rows), then by its district and sectors.
-    let by_association: Vec<(String, Totals)> = counted_only!(
+/// The figures by the district of the association's head office and by each of its sectors:
+/// grouped by association first (a few thousand rows), then looked up.
+type ByDistrictAndSector = (Vec<(Option<i32>, Amounts)>, Vec<(Option<String>, Amounts)>);
+
+fn districts_and_sectors(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> StoreResult<ByDistrictAndSector> {
+    use request_figures as f;
+    let by_association: Vec<(String, Totals)> = counted!(
+        only,
         f::table
             .group_by(f::association_id)
             .select((f::association_id, totals())),
@@ -323,8 +348,8 @@ pub fn tally(
         .into_iter()
         .collect();
     let sectors_of = crate::associations::sector_labels(conn, &owners)?;
-    let mut districts: std::collections::BTreeMap<Option<i32>, Amounts> = Default::default();
-    let mut sectors: std::collections::BTreeMap<Option<String>, Amounts> = Default::default();
+    let mut districts: BTreeMap<Option<i32>, Amounts> = BTreeMap::new();
+    let mut sectors: BTreeMap<Option<String>, Amounts> = BTreeMap::new();
     for (association, sums) in by_association {
         let sums = amounts(sums);
         let district = districts_of.get(&association).copied().flatten();
@@ -338,37 +363,55 @@ pub fn tally(
             _ => sectors.entry(None).or_default().add(&sums),
         }
     }
+    Ok((
+        districts.into_iter().collect(),
+        sectors.into_iter().collect(),
+    ))
+}
 
+/// Each step's durations and waiting times, counted by tenths of a day, for the steps some
+/// request went through.
+fn step_counts(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> StoreResult<Vec<(Step, Counts, Counts)>> {
     use request_spans as s;
-    let days: Vec<(String, i64, i64)> = counted_only!(
-        s::table
-            .group_by((s::step, s::days_tenths))
-            .select((s::step, s::days_tenths, sql::<BigInt>("COUNT(*)")))
-            .order((s::step, s::days_tenths)),
-        s::request_id
-    )
-    .load(conn)?;
-    let waiting: Vec<(String, i64, i64)> = counted_only!(
-        s::table
-            .group_by((s::step, s::waiting_tenths))
-            .select((s::step, s::waiting_tenths, sql::<BigInt>("COUNT(*)")))
-            .order((s::step, s::waiting_tenths)),
-        s::request_id
-    )
-    .load(conn)?;
+    macro_rules! counts_by {
+        ($tenths:expr) => {
+            counted!(
+                only,
+                s::table
+                    .group_by((s::step, $tenths))
+                    .select((s::step, $tenths, sql::<BigInt>("COUNT(*)")))
+                    .order((s::step, $tenths)),
+                s::request_id
+            )
+            .load::<(String, i64, i64)>(conn)?
+        };
+    }
+    let days = counts_by!(s::days_tenths);
+    let waiting = counts_by!(s::waiting_tenths);
     let of_step = |rows: &[(String, i64, i64)], step: Step| -> Counts {
         rows.iter()
             .filter(|(code, ..)| code == step.code())
             .map(|(_, tenths, count)| (*tenths, *count as u64))
             .collect()
     };
-    let spans = Step::ALL
+    Ok(Step::ALL
         .iter()
         .map(|&step| (step, of_step(&days, step), of_step(&waiting, step)))
         .filter(|(_, days, _)| !days.is_empty())
-        .collect();
+        .collect())
+}
 
-    let first_payments: Vec<(Option<NaiveDate>, Option<NaiveDate>, i64)> = counted_only!(
+/// The days of votes and of their grants' first payments, with how many grants had both.
+fn first_payments(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> StoreResult<Vec<(NaiveDate, NaiveDate, u64)>> {
+    use request_figures as f;
+    let rows: Vec<(Option<NaiveDate>, Option<NaiveDate>, i64)> = counted!(
+        only,
         f::table
             .filter(f::first_paid_on.is_not_null())
             .group_by((f::voted_on, f::first_paid_on))
@@ -376,13 +419,25 @@ pub fn tally(
         f::request_id
     )
     .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(voted, paid, n)| Some((voted?, paid?, n as u64)))
+        .collect())
+}
 
+/// The requests in a state that is not final whose step was due before `now`.
+fn steps_due(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<DueStep>> {
+    use request_figures as f;
     let finals: Vec<&str> = RequestState::ALL
         .iter()
         .filter(|s| s.is_final())
         .map(|s| s.code())
         .collect();
-    let steps_due = counted_only!(f::table.inner_join(requests::table), f::request_id)
+    counted!(only, f::table.inner_join(requests::table), f::request_id)
         .filter(f::sla_due_at.lt(naive(now)))
         .filter(f::state.ne_all(finals))
         .select((
@@ -404,8 +459,17 @@ pub fn tally(
                 due_at: utc(due_at),
             })
         })
-        .collect::<StoreResult<Vec<_>>>()?;
-    let payments_due = counted_only!(
+        .collect()
+}
+
+/// The grants whose payment was due before `today`.
+fn payments_due(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+    today: NaiveDate,
+) -> StoreResult<Vec<DuePayment>> {
+    Ok(counted!(
+        only,
         grants::table.inner_join(requests::table),
         grants::request_id
     )
@@ -427,24 +491,5 @@ pub fn tally(
         due_on,
         unpaid_cents: payable - paid,
     })
-    .collect();
-    let reports_overdue: i64 = counted_only!(
-        crate::grants::reports_awaited_before(today),
-        grants::request_id
-    )
-    .count()
-    .get_result(conn)?;
-    Ok(Tally {
-        groups,
-        districts: districts.into_iter().collect(),
-        sectors: sectors.into_iter().collect(),
-        spans,
-        first_payments: first_payments
-            .into_iter()
-            .filter_map(|(voted, paid, n)| Some((voted?, paid?, n as u64)))
-            .collect(),
-        steps_due,
-        payments_due,
-        reports_overdue: reports_overdue as u64,
-    })
+    .collect())
 }

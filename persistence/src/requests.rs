@@ -378,10 +378,7 @@ pub(crate) fn insert(conn: &mut DbConnection, stored: &[StoredRequest]) -> Store
         .filter(|r| r.submitted_at.is_some())
         .map(|r| r.id.to_string())
         .collect();
-    for chunk in submitted.chunks(1000) {
-        crate::indicators::refresh(conn, chunk)?;
-    }
-    Ok(())
+    crate::indicators::refresh(conn, &submitted)
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> StoreResult<Option<StoredRequest>> {
@@ -479,10 +476,7 @@ pub(crate) fn save_many_facts(
         .filter(|(before, after)| counts_differently(before, after))
         .map(|(_, after)| after.id.to_string())
         .collect();
-    for chunk in recounted.chunks(1000) {
-        crate::indicators::refresh(conn, chunk)?;
-    }
-    Ok(())
+    crate::indicators::refresh(conn, &recounted)
 }
 
 /// Whether an action changed what the indicators count of a submitted request
@@ -858,8 +852,7 @@ impl RequestFilter {
 }
 
 /// The code of the direction each request (its id, and its campaign's direction's id)
-/// answers to: its lead direction, or the campaign's when no direction leads (before
-/// dispatch, or a town hall on the local circuit); none for a local campaign without one.
+/// answers to (`Instructor::answering_direction`).
 pub fn direction_codes_of(
     conn: &mut DbConnection,
     requests: &[(&String, Option<&String>)],
@@ -874,19 +867,30 @@ pub fn direction_codes_of(
         ))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .filter_map(|(id, key)| match Instructor::parse_key(&key)? {
-            Instructor::Direction(d) => Some((id, d.to_string())),
-            Instructor::District(_) => None,
-        })
         .collect();
     let codes = crate::reference::direction_codes(conn)?;
     Ok(requests
         .iter()
         .filter_map(|(id, owner)| {
-            let direction = leads.get(*id).or(*owner)?;
-            Some(((*id).clone(), codes.get(direction)?.clone()))
+            let code = direction_code(&codes, leads.get(*id).map(String::as_str), *owner)?;
+            Some(((*id).clone(), code))
         })
         .collect())
+}
+
+/// The code of the direction a request answers to, from its lead instructor's key and its
+/// campaign's direction's id (`Instructor::answering_direction`); `codes`: each direction's
+/// code by id.
+pub(crate) fn direction_code(
+    codes: &HashMap<String, String>,
+    lead: Option<&str>,
+    campaign_owner: Option<&String>,
+) -> Option<String> {
+    let direction = Instructor::answering_direction(
+        lead.and_then(Instructor::parse_key),
+        campaign_owner.and_then(|o| o.parse().ok()),
+    )?;
+    codes.get(&direction.to_string()).cloned()
 }
 
 /// The requests of a scope that pass a filter; `None` when the scope covers none.
