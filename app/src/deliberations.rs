@@ -14,7 +14,7 @@ use simpa_domain::council::{Council, CouncilKind, DeliberationReference};
 use simpa_domain::deliberation::{self as rules, Amendment, VoteOutcome, decide_vote};
 use simpa_domain::ids::CampaignId;
 use simpa_domain::ids::{DistrictNumber, RequestId};
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::money;
 use simpa_domain::policy::{self, Action, Actor, Subject};
 use simpa_domain::request::RequestState;
@@ -195,9 +195,8 @@ pub fn agenda(
     let (actor, d) = managed(conn, subject, id, false)?;
     let lines = deliberations::lines(conn, id)?;
     let keys: Vec<String> = lines.iter().map(|l| l.request.to_string()).collect();
-    let mut stored = requests::get_many(conn, &keys)?;
-    stored.sort_by_key(|r| lines.iter().position(|l| l.request == r.id));
-    let summaries = summaries(conn, &actor, stored, now)?;
+    let listed = requests::lines(conn, &keys)?;
+    let summaries = summaries(conn, &actor, listed, now)?;
     let lines: Vec<AgendaLine> = summaries
         .into_iter()
         .filter_map(|summary| {
@@ -257,7 +256,7 @@ fn candidates(
         states: vec![RequestState::Instructed, RequestState::Ranked],
         ..RequestFilter::default()
     };
-    let page = requests::list(
+    let page: Page<RequestLine> = requests::list(
         conn,
         &policy::request_scope(actor),
         &filter,
@@ -267,11 +266,7 @@ fn candidates(
     let admitted = page
         .items
         .into_iter()
-        .filter(|r| {
-            d.council
-                .admits(r.facts.circuit, r.facts.local_district)
-                .is_ok()
-        })
+        .filter(|r| d.council.admits(r.circuit, r.access.local_district).is_ok())
         .collect();
     summaries(conn, actor, admitted, now)
 }

@@ -83,7 +83,8 @@ pub fn to_review(
         report_filed: true,
         ..filter.clone()
     };
-    let page = requests::list(conn, &policy::request_scope(&actor), &filter, after, limit)?;
+    let page: Page<StoredRequest> =
+        requests::list(conn, &policy::request_scope(&actor), &filter, after, limit)?;
     let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
     let filed = final_reports::filed_at_of(conn, &ids)?;
     let items = page

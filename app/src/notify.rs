@@ -1452,7 +1452,8 @@ fn remind_late_steps(
             continue;
         }
         let subject = Some(Subject::Person(to.account));
-        let (_, page) = crate::requests::worklist(conn, subject, &filter, None, 200)?;
+        let (_, page): (_, Page<StoredRequest>) =
+            crate::requests::worklist(conn, subject, &filter, None, 200)?;
         let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
         let told = reminders::late_steps_told(conn, to.account, &ids)?;
         // Each deadline passed is told once; a step that moved on has a new one.

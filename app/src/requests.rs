@@ -14,7 +14,7 @@ use simpa_domain::circuit::{ActionKind, Command, decide, possible_actions};
 use simpa_domain::document::DocumentKind;
 use simpa_domain::history::transitions;
 use simpa_domain::ids::{AssociationId, CampaignId, RequestId};
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::policy::{self, Action, Actor, Membership, RequestAccess, Subject};
 use simpa_domain::request::{RequestContent, RequestState};
 use simpa_domain::tracking::{Holder, SlaClock, sla_clock};
@@ -22,7 +22,7 @@ use simpa_domain::{DomainError, Violation};
 use simpa_persistence::accounts::{Signed, load_signed};
 use simpa_persistence::instruction;
 use simpa_persistence::reference::district_numbers;
-use simpa_persistence::requests::{KeptKind, RequestFilter, ViewAtRead};
+use simpa_persistence::requests::{KeptKind, Listable, RequestFilter, ViewAtRead};
 use simpa_persistence::{DbConnection, StoreResult, associations, campaigns, documents, requests};
 use simpa_persistence::{Keyset, Page};
 use uuid::Uuid;
@@ -278,27 +278,25 @@ pub fn clock(file: &RequestFile, now: DateTime<Utc>) -> SlaClock {
 
 /// A page of requests in the caller's scope, the latest first: an association its own
 /// (drafts included), the bureau every submitted request, a direction those it instructs, a
-/// town hall its district's local ones. With the actor, whom the summaries are shown to.
+/// town hall its district's local ones; read whole or as a list's lines. With the actor, whom
+/// the summaries are shown to.
 #[tracing::instrument(name = "requests::list", skip_all, fields(actor = Subject::kind(subject)))]
-pub fn list(
+pub fn list<T: Listable>(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     filter: &RequestFilter,
     after: Option<&Keyset>,
     limit: usize,
-) -> StoreResult<(Actor, Page<StoredRequest>)> {
+) -> StoreResult<(Actor, Page<T>)> {
     let actor = require(conn, subject, Action::ListRequests)?;
     let page = requests::list(conn, &policy::request_scope(&actor), filter, after, limit)?;
     Ok((actor, page))
 }
 
-/// A request as a list shows it: its association's and campaign's names, what was proposed
-/// (for whom sees the city's side of it), and whether its step is late.
+/// A request as a list shows it to its reader: its line, what was proposed (for whom sees the
+/// city's side of it), and whether its step is late.
 pub struct Summary {
-    pub request: StoredRequest,
-    pub association_name: String,
-    pub campaign_code: String,
-    pub campaign_title: String,
+    pub request: RequestLine,
     pub proposed_cents: Option<i64>,
     /// Its current step is past its deadline.
     pub overdue: bool,
@@ -308,38 +306,29 @@ pub struct Summary {
     pub unread: i64,
 }
 
-/// A page of requests as `actor` sees them in a list: the names in two queries, whatever its
-/// size.
+/// A page of requests' lines as `actor` sees them in a list: who follows them and what is new,
+/// in two queries whatever its size.
 pub fn summaries(
     conn: &mut DbConnection,
     actor: &Actor,
-    items: Vec<StoredRequest>,
+    lines: Vec<RequestLine>,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Summary>> {
-    let association_ids: Vec<AssociationId> = items.iter().map(|r| r.association).collect();
-    let names = associations::names(conn, &association_ids)?;
-    let campaign_ids: Vec<CampaignId> = items.iter().map(|r| r.campaign).collect();
-    let campaigns = campaigns::get_many(conn, &campaign_ids)?;
-    let ids: Vec<RequestId> = items.iter().map(|r| r.id).collect();
-    let mut assignments = simpa_persistence::follow_up::assignments(conn, &ids)?;
+    let ids: Vec<RequestId> = lines.iter().map(|r| r.id).collect();
+    let internal: Vec<RequestId> = lines
+        .iter()
+        .filter(|r| policy::sees_internal(actor, &r.access))
+        .map(|r| r.id)
+        .collect();
+    let mut assignments = simpa_persistence::follow_up::assignments(conn, &internal)?;
     let unread = crate::conversation::unread(conn, actor, &ids)?;
-    Ok(items
+    Ok(lines
         .into_iter()
         .map(|request| {
-            let internal = policy::sees_internal(actor, &request.access());
-            let assignee = assignments
-                .remove(&request.id)
-                .filter(|_| internal)
-                .map(|a| a.agent.name);
-            let campaign = campaigns.iter().find(|c| c.id == request.campaign);
+            let internal = internal.contains(&request.id);
+            let assignee = assignments.remove(&request.id).map(|a| a.agent.name);
             Summary {
-                association_name: names
-                    .iter()
-                    .find(|(id, _)| *id == request.association)
-                    .map_or_else(String::new, |(_, n)| n.clone()),
-                campaign_code: campaign.map_or_else(String::new, |c| c.settings.code.clone()),
-                campaign_title: campaign.map_or_else(String::new, |c| c.settings.title.clone()),
-                proposed_cents: request.facts.proposed_cents.filter(|_| internal),
+                proposed_cents: request.proposed_cents.filter(|_| internal),
                 overdue: request.sla_due_at.is_some_and(|due| due < now),
                 assignee,
                 unread: unread.get(&request.id).copied().unwrap_or(0),
@@ -349,15 +338,27 @@ pub fn summaries(
         .collect())
 }
 
+/// The summaries of these requests, in their order, for a list that found them whole.
+pub fn summaries_of(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ids: &[RequestId],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Summary>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let lines = requests::lines(conn, &keys)?;
+    summaries(conn, actor, lines, now)
+}
+
 /// A page of the requests waiting on the caller as staff: what they hold now.
 #[tracing::instrument(name = "requests::worklist", skip_all, fields(actor = Subject::kind(subject)))]
-pub fn worklist(
+pub fn worklist<T: Listable>(
     conn: &mut DbConnection,
     subject: Option<Subject>,
     filter: &RequestFilter,
     after: Option<&Keyset>,
     limit: usize,
-) -> StoreResult<(Actor, Page<StoredRequest>)> {
+) -> StoreResult<(Actor, Page<T>)> {
     let actor = require(conn, subject, Action::FollowRequests)?;
     let page = requests::worklist(conn, &policy::work_scope(&actor), filter, after, limit)?;
     Ok((actor, page))

@@ -4,13 +4,13 @@
 //! years of lives with it.
 
 use crate::DomainError;
-use crate::campaign::Campaign;
+use crate::campaign::{Campaign, CircuitKind};
 use crate::circuit::{ActionKind, Outcome, RequestFacts, creation_event};
 use crate::feed;
 use crate::history::{Event, EventActor, transitions};
 use crate::ids::{AccountId, AssociationId, CampaignId, DocumentVersionId, EventId, RequestId};
 use crate::policy::RequestAccess;
-use crate::request::{RequestContent, RequestNumber};
+use crate::request::{RequestContent, RequestNumber, RequestState};
 use crate::scoring::Candidate;
 use crate::tracking::sla_clock;
 use chrono::{DateTime, Utc};
@@ -62,6 +62,31 @@ impl StoredRequest {
                 .collect(),
         }
     }
+}
+
+/// A request as a line of a list shows it: what it is, whose, for which campaign, where it
+/// stands and since when, and what the policy needs to know of it. Lists read this, never the
+/// whole request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    pub id: RequestId,
+    pub number: Option<RequestNumber>,
+    pub title: String,
+    pub association_name: String,
+    pub campaign: CampaignId,
+    pub campaign_code: String,
+    pub campaign_title: String,
+    pub circuit: CircuitKind,
+    pub state: RequestState,
+    pub state_since: DateTime<Utc>,
+    pub requested_cents: i64,
+    /// The city's side of it: shown to whom may see it (see [`crate::policy`]).
+    pub proposed_cents: Option<i64>,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Its association, district and instructors.
+    pub access: RequestAccess,
 }
 
 /// Who acts, and the id of the event their action makes.

@@ -312,6 +312,50 @@ impl<C: diesel::query_builder::QueryFragment<MultiBackend>>
     }
 }
 
+/// An expression of raw SQL written for each database, without binds: unlike diesel's `sql`,
+/// its statement is prepared once per connection.
+pub(crate) struct PerBackend<ST> {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+    pub sql_type: std::marker::PhantomData<ST>,
+}
+
+impl<ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> diesel::Expression
+    for PerBackend<ST>
+{
+    type SqlType = ST;
+}
+
+impl<ST, QS> diesel::AppearsOnTable<QS> for PerBackend<ST> where PerBackend<ST>: diesel::Expression {}
+
+impl<ST, QS> diesel::SelectableExpression<QS> for PerBackend<ST> where
+    PerBackend<ST>: diesel::Expression
+{
+}
+
+impl<ST> diesel::expression::ValidGrouping<()> for PerBackend<ST> {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl<ST> diesel::query_builder::QueryId for PerBackend<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST> diesel::query_builder::QueryFragment<MultiBackend> for PerBackend<ST> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
+    ) -> diesel::QueryResult<()> {
+        let sql = match out.backend() {
+            MultiBackend::Sqlite(_) => self.sqlite,
+            MultiBackend::Postgres(_) => self.postgres,
+        };
+        out.push_sql(sql);
+        Ok(())
+    }
+}
+
 /// A statement of raw SQL over a list of ids bound between `before` and `after`. One id is
 /// compared with `=`, in a statement prepared once per connection (diesel's `sql_query` is
 /// prepared again at each call, and PostgreSQL's plan of it took longer than running it); a

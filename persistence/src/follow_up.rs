@@ -38,8 +38,11 @@ fn agent(id: &str, name: String, email: String) -> StoreResult<Agent> {
 
 /// The agents named by their ids.
 fn agents(conn: &mut DbConnection, ids: &[String]) -> StoreResult<HashMap<String, Agent>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<(String, String, String)> = accounts::table
-        .filter(accounts::id.eq_any(ids))
+        .filter(one_of(accounts::id, ids))
         .select((accounts::id, accounts::display_name, accounts::email))
         .load(conn)?;
     rows.into_iter()

@@ -3,7 +3,7 @@
 //! with the files it carries and how far each person read.
 
 use crate::DbConnection;
-use crate::connection::{insert_batches, on_each_backend};
+use crate::connection::{insert_batches, on_each_backend, one_of};
 use crate::convert::{naive, parse, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::history;
@@ -232,15 +232,15 @@ pub fn unread_counts(
     }
     let reader = reader.to_string();
     let ids: Vec<String> = requests.iter().map(ToString::to_string).collect();
-    let threads: Vec<&str> = threads.iter().map(|t| t.code()).collect();
+    let threads: Vec<String> = threads.iter().map(|t| t.code().to_owned()).collect();
     let rows: Vec<(String, i64)> = request_messages::table
         .left_join(
             message_reads::table.on(message_reads::request_id
                 .eq(request_messages::request_id)
                 .and(message_reads::account_id.eq(&reader))),
         )
-        .filter(request_messages::request_id.eq_any(&ids))
-        .filter(request_messages::thread.eq_any(&threads))
+        .filter(one_of(request_messages::request_id, &ids))
+        .filter(one_of(request_messages::thread, &threads))
         .filter(
             request_messages::author_account_id
                 .is_null()

@@ -2,7 +2,9 @@
 //! snapshot, and the lists staff and associations read.
 
 use crate::DbConnection;
-use crate::connection::{MultiBackend, execute_with_rows, insert_batches, on_each_backend, one_of};
+use crate::connection::{
+    MultiBackend, PerBackend, execute_with_rows, insert_batches, on_each_backend, one_of,
+};
 use crate::convert::{naive, parse, utc};
 use crate::documents::{self, DocumentVersion};
 use crate::error::{StoreError, StoreResult};
@@ -17,7 +19,7 @@ use crate::schema::{
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Nullable, Text};
 use simpa_domain::DomainError;
 use simpa_domain::budget::Budget;
 use simpa_domain::campaign::{CircuitKind, Nature};
@@ -25,10 +27,10 @@ use simpa_domain::circuit::{Assignment, Opinion, OpinionValue, RequestFacts};
 use simpa_domain::ids::{
     AccountId, AssociationId, CampaignId, DistrictNumber, DocumentVersionId, RequestId,
 };
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::listing::RequestOrder;
 use simpa_domain::parties::Instructor;
-use simpa_domain::policy::{RequestScope, WorkScope};
+use simpa_domain::policy::{RequestAccess, RequestScope, WorkScope};
 use simpa_domain::request::{Indicator, RequestContent, RequestNumber, RequestState};
 use simpa_domain::roles::MemberRole;
 use simpa_domain::search::fold;
@@ -152,6 +154,16 @@ fn read_indicators(id: &str, raw: &str) -> StoreResult<Vec<Indicator>> {
         .collect())
 }
 
+/// A request's number as stored, if it has one.
+fn stored_number(id: &str, number: Option<&str>) -> StoreResult<Option<RequestNumber>> {
+    number
+        .map(|n| {
+            RequestNumber::parse(n)
+                .map_err(|_| StoreError::Corrupt(format!("requests.number of {id}")))
+        })
+        .transpose()
+}
+
 fn state(column: &str, code: &str) -> StoreResult<RequestState> {
     RequestState::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("{column} = {code:?}")))
 }
@@ -204,11 +216,7 @@ fn from_row(row: Row, instructors: Vec<Assignment>) -> StoreResult<StoredRequest
     };
     Ok(StoredRequest {
         id: parse("requests.id", &row.id)?,
-        number: row
-            .number
-            .as_deref()
-            .map(|n| RequestNumber::parse(n).map_err(|_| corrupt("number")))
-            .transpose()?,
+        number: stored_number(&row.id, row.number.as_deref())?,
         campaign: parse("requests.campaign_id", &row.campaign_id)?,
         association: parse("requests.association_id", &row.association_id)?,
         facts: RequestFacts {
@@ -1006,12 +1014,12 @@ enum PageKey {
 /// A page of what `query` selects, in two steps: the ids and keys first (from an index alone
 /// where one covers the filter and the order: a worklist reads no row it does not show), then
 /// the rows of the page by primary key.
-fn load_page(
+fn load_page<T: Listable>(
     conn: &mut DbConnection,
     query: requests::BoxedQuery<'static, MultiBackend>,
     limit: usize,
     key: PageKey,
-) -> StoreResult<Page<StoredRequest>> {
+) -> StoreResult<Page<T>> {
     let query = query.limit(i64::try_from(limit + 1).unwrap_or(i64::MAX));
     let at_time = |(id, time): (String, NaiveDateTime)| {
         let key = Keyset::at_time(time, &id);
@@ -1044,35 +1052,160 @@ fn load_page(
 }
 
 /// The page of `keys` (ids with their keys, in order, one more than a page when there is a
-/// next one), with its rows.
-fn page_of(
+/// next one), read as `T`.
+fn page_of<T: Listable>(
     conn: &mut DbConnection,
     keys: Vec<(String, Keyset)>,
     limit: usize,
-) -> StoreResult<Page<StoredRequest>> {
+) -> StoreResult<Page<T>> {
     let page = Page::from_rows(keys, limit, |(_, key)| key.clone());
     let ids: Vec<String> = page.items.into_iter().map(|(id, _)| id).collect();
-    let mut items = get_many(conn, &ids)?;
-    let order: std::collections::HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    items.sort_by_cached_key(|r| order.get(r.id.to_string().as_str()).copied());
     Ok(Page {
-        items,
+        items: T::read(conn, &ids)?,
         next: page.next,
     })
 }
 
-/// A page of the requests in `scope` matching `filter`, in the order it asks.
-pub fn list(
+/// What a page of requests is read as, from their ids and in their order: the whole request,
+/// or the line a list shows of it.
+pub trait Listable: Sized {
+    fn read(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Self>>;
+}
+
+impl Listable for StoredRequest {
+    fn read(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Self>> {
+        let rows = rows_of(conn, ids)?;
+        with_instructors(conn, in_order_of(ids, rows, |r| &r.id))
+    }
+}
+
+impl Listable for RequestLine {
+    fn read(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Self>> {
+        lines(conn, ids)
+    }
+}
+
+/// `items` in the order of `ids`.
+fn in_order_of<T>(ids: &[String], mut items: Vec<T>, id: impl Fn(&T) -> &String) -> Vec<T> {
+    let order: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    items.sort_by_cached_key(|item| order.get(id(item).as_str()).copied());
+    items
+}
+
+/// The columns of a request's line, with its association's and campaign's names.
+#[derive(Queryable)]
+struct LineRow {
+    id: String,
+    number: Option<String>,
+    title: String,
+    association_id: String,
+    association_name: String,
+    campaign_id: String,
+    campaign_code: String,
+    campaign_title: String,
+    circuit: String,
+    local_district: Option<i32>,
+    state: String,
+    state_since: NaiveDateTime,
+    requested_cents: i64,
+    proposed_cents: Option<i64>,
+    sla_due_at: Option<NaiveDateTime>,
+    submitted_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    /// Their keys, separated by spaces.
+    instructors: Option<String>,
+}
+
+/// The lines of these requests, in the order of `ids`, in one statement: with their
+/// association's and campaign's names, and their instructors' keys in order.
+pub fn lines(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<RequestLine>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let instructors = PerBackend::<Nullable<Text>> {
+        sqlite: "(SELECT group_concat(i.instructor, ' ' ORDER BY i.position) \
+                 FROM request_instructors i WHERE i.request_id = requests.id)",
+        postgres: "(SELECT string_agg(i.instructor, ' ' ORDER BY i.position) \
+                   FROM request_instructors i WHERE i.request_id = requests.id)",
+        sql_type: std::marker::PhantomData,
+    };
+    let rows: Vec<LineRow> = requests::table
+        .inner_join(associations::table)
+        .inner_join(campaigns::table)
+        .filter(one_of(requests::id, ids))
+        .select((
+            requests::id,
+            requests::number,
+            requests::title,
+            requests::association_id,
+            associations::name,
+            requests::campaign_id,
+            campaigns::code,
+            campaigns::title,
+            requests::circuit,
+            requests::local_district,
+            requests::state,
+            requests::state_since,
+            requests::requested_cents,
+            requests::proposed_cents,
+            requests::sla_due_at,
+            requests::submitted_at,
+            requests::created_at,
+            instructors,
+        ))
+        .load(conn)?;
+    in_order_of(ids, rows, |r| &r.id)
+        .into_iter()
+        .map(line_from_row)
+        .collect()
+}
+
+fn line_from_row(row: LineRow) -> StoreResult<RequestLine> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("requests.{what} of {}", row.id));
+    let instructors = row
+        .instructors
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|key| Instructor::parse_key(key).ok_or_else(|| corrupt("instructors")))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(RequestLine {
+        id: parse("requests.id", &row.id)?,
+        number: stored_number(&row.id, row.number.as_deref())?,
+        title: row.title,
+        association_name: row.association_name,
+        campaign: parse("requests.campaign_id", &row.campaign_id)?,
+        campaign_code: row.campaign_code,
+        campaign_title: row.campaign_title,
+        circuit: CircuitKind::from_code(&row.circuit).ok_or_else(|| corrupt("circuit"))?,
+        state: state("requests.state", &row.state)?,
+        state_since: utc(row.state_since),
+        requested_cents: row.requested_cents,
+        proposed_cents: row.proposed_cents,
+        sla_due_at: row.sla_due_at.map(utc),
+        submitted_at: row.submitted_at.map(utc),
+        created_at: utc(row.created_at),
+        access: RequestAccess {
+            association: parse("requests.association_id", &row.association_id)?,
+            submitted: row.submitted_at.is_some(),
+            local_district: row.local_district.map(DistrictNumber),
+            instructors,
+        },
+    })
+}
+
+/// A page of the requests in `scope` matching `filter`, in the order it asks, read as `T`.
+pub fn list<T: Listable>(
     conn: &mut DbConnection,
     scope: &RequestScope,
     filter: &RequestFilter,
     after: Option<&Keyset>,
     limit: usize,
-) -> StoreResult<Page<StoredRequest>> {
+) -> StoreResult<Page<T>> {
     let Some(query) = scoped(scope, filter) else {
         return Ok(Page {
             items: vec![],
@@ -1216,9 +1349,14 @@ fn awaiting_opinion_page(
 ) -> StoreResult<Vec<(NaiveDateTime, String)>> {
     let since = request_instructors::waiting_since.assume_not_null();
     let mut query = request_instructors::table
-        .filter(request_instructors::instructor.eq_any(keys))
         .filter(request_instructors::waiting_since.is_not_null())
         .into_boxed();
+    // One instructor (most agents) reads a range of the index, in its order, in a statement
+    // prepared once.
+    query = match keys.as_slice() {
+        [key] => query.filter(request_instructors::instructor.eq(key.clone())),
+        _ => query.filter(request_instructors::instructor.eq_any(keys)),
+    };
     if let Some((time, id)) = after {
         query = query.filter(
             since
@@ -1257,13 +1395,13 @@ fn dispatch_waiting_page(
 /// own, in the order of an index and only up to a page (one condition joining them with OR
 /// made both databases read and sort every request), and the pages are merged. Unfiltered,
 /// the opinions awaited are read from the index of waiting assignments alone.
-pub fn worklist(
+pub fn worklist<T: Listable>(
     conn: &mut DbConnection,
     work: &WorkScope,
     filter: &RequestFilter,
     after: Option<&Keyset>,
     limit: usize,
-) -> StoreResult<Page<StoredRequest>> {
+) -> StoreResult<Page<T>> {
     let after = match after {
         Some(after) => Some((after.time()?, after.id.clone())),
         None => None,
@@ -1403,11 +1541,16 @@ pub fn of_campaign(
 
 /// Many requests by id, in no particular order (ids not found are left out).
 pub fn get_many(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<StoredRequest>> {
-    let rows: Vec<Row> = requests::table
+    let rows = rows_of(conn, ids)?;
+    with_instructors(conn, rows)
+}
+
+/// The rows of these requests, in no particular order.
+fn rows_of(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Row>> {
+    Ok(requests::table
         .filter(one_of(requests::id, ids))
         .select(Row::as_select())
-        .load(conn)?;
-    with_instructors(conn, rows)
+        .load(conn)?)
 }
 
 /// What is kept of a request for its association: the API's view, the portal's page.

@@ -9,7 +9,7 @@ use simpa_domain::budget::Side;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;
 use simpa_domain::ids::{DirectionId, DistrictNumber, RequestId};
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::listing::{AssociationOrder, DocumentOrder, PaymentOrder, RequestOrder};
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{RequestScope, WorkScope};
@@ -383,13 +383,48 @@ fn every_order_of_the_agents_lists_pages_through_the_data_set(backend: Backend) 
         };
         let list = |size| {
             paged(&app, size, |conn, after, limit| {
-                requests::list(conn, &everything, &filter, after, limit)
+                requests::list::<StoredRequest>(conn, &everything, &filter, after, limit)
             })
         };
         let (by_seven, at_once) = (list(7), list(100_000));
         let ids = |l: &[StoredRequest]| l.iter().map(|r| r.id).collect::<Vec<_>>();
         assert!(at_once.len() > 7, "{order:?}");
         assert_eq!(ids(&by_seven), ids(&at_once), "{order:?}");
+        // The lines a list shows say what the whole requests say, in the same order.
+        let lines = paged(&app, 7, |conn, after, limit| {
+            requests::list::<RequestLine>(conn, &everything, &filter, after, limit)
+        });
+        assert_eq!(lines.len(), at_once.len(), "{order:?}");
+        for (line, request) in lines.iter().zip(&at_once) {
+            let shown = (
+                (line.id, line.number, &line.title, line.campaign),
+                (line.circuit, line.state, line.state_since),
+                (line.requested_cents, line.proposed_cents),
+                (line.sla_due_at, line.submitted_at, line.created_at),
+                &line.access,
+            );
+            let stored = (
+                (
+                    request.id,
+                    request.number,
+                    &request.content.title,
+                    request.campaign,
+                ),
+                (
+                    request.facts.circuit,
+                    request.facts.state,
+                    request.state_since,
+                ),
+                (
+                    request.content.requested_cents,
+                    request.facts.proposed_cents,
+                ),
+                (request.sla_due_at, request.submitted_at, request.created_at),
+                &request.access(),
+            );
+            assert_eq!(shown, stored, "{order:?}");
+            assert!(!line.association_name.is_empty() && !line.campaign_code.is_empty());
+        }
         let amounts: Vec<i64> = at_once.iter().map(|r| r.content.requested_cents).collect();
         let waited: Vec<_> = at_once.iter().map(|r| r.state_since).collect();
         match order {
@@ -622,7 +657,7 @@ fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
         ..RequestScope::default()
     };
     let all = paged(&app, 100_000, |conn, after, limit| {
-        requests::list(conn, &everything, &RequestFilter::default(), after, limit)
+        requests::list::<StoredRequest>(conn, &everything, &RequestFilter::default(), after, limit)
     });
     let mut directions: Vec<DirectionId> = all
         .iter()
@@ -681,7 +716,7 @@ fn every_worklist_holds_what_waits_on_its_caller(backend: Backend) {
                 expected.sort_by_key(|r| (r.state_since, r.id.to_string()));
                 let expected: Vec<RequestId> = expected.iter().map(|r| r.id).collect();
                 let read = paged(&app, 7, |conn, after, limit| {
-                    requests::worklist(conn, work, filter, after, limit)
+                    requests::worklist::<RequestLine>(conn, work, filter, after, limit)
                 });
                 let read: Vec<RequestId> = read.iter().map(|r| r.id).collect();
                 assert_eq!(

@@ -45,7 +45,25 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
     assert_eq!((made.0, read_again.0), (200, 200));
     assert_eq!(made.2, read_again.2);
 
+    // The association lists its requests.
+    let (listed, reply) =
+        statements_of(app, || app.get("/api/v1/requests", Some(&president.access)));
+    assert_eq!(reply.expect(200)["items"][0]["id"], request.as_str());
+
     city.admit_and_dispatch(&request, "DAC", &[]);
+    // The direction's worklist, and the bureau's search of the requests.
+    let (worklist, reply) =
+        statements_of(app, || app.get("/api/v1/worklist", Some(&city.dac.access)));
+    assert_eq!(reply.expect(200)["items"][0]["id"], request.as_str());
+    let title = kept["title"].as_str().expect("a title").to_owned();
+    let word = title.split(' ').next().expect("a word");
+    let (searched, reply) = statements_of(app, || {
+        app.get(
+            &format!("/api/v1/requests?q={word}"),
+            Some(&city.bureau.access),
+        )
+    });
+    assert_eq!(reply.expect(200)["items"][0]["title"], title.as_str());
     let (give_opinion, reply) = statements_of(app, || {
         act(app, &city.dac, &request, opinion("favourable", 400_000))
     });
@@ -71,7 +89,7 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
     assert_eq!(reply.expect(200)["status"], "voted");
 
     eprintln!(
-        "statements ({backend:?}): submit {submit}, first read {first_read}, read {read}, first page {first_page}, page {page_read}, opinion {give_opinion}, 200-line vote {vote}"
+        "statements ({backend:?}): submit {submit}, first read {first_read}, read {read}, first page {first_page}, page {page_read}, list {listed}, worklist {worklist}, search {searched}, opinion {give_opinion}, 200-line vote {vote}"
     );
     // Issue 20's counts (SQLite, PostgreSQL); before it: submit 52/47, first read 19/20,
     // read 4/5, opinion 34/32, a 200-line vote 921/40. PostgreSQL locks the request's row
@@ -90,6 +108,14 @@ fn the_paths_of_every_day_run_a_bounded_number_of_statements(backend: Backend) {
         ("the association's read of its request", read, (2, 2)),
         ("the first read of the request's page", first_page, (17, 17)),
         ("a read of the request's page", page_read, (3, 3)),
+        // A list: the pool's check, the transaction, the caller's roles, the keys of its page
+        // (the worklist: the reports waiting, then its kinds of work), then their lines in
+        // one statement (names and instructors included), who follows those the caller sees
+        // the city's side of (none for an association), and the unread messages.
+        // Before the lines (issue 25): 12, 13 and 12 on both databases.
+        ("the association's list of its requests", listed, (7, 7)),
+        ("the direction's worklist", worklist, (9, 9)),
+        ("the bureau's search of requests", searched, (8, 8)),
         ("an instructor's opinion", give_opinion, (23, 25)),
         // At most three statements a line and a constant, on both databases (issue 24: two
         // more, what the associations were voted in the twelve months, which the grant's

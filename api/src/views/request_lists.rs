@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId, DistrictNumber};
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::RequestLine;
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{Actor, Subject};
 use simpa_domain::request::{self as rules};
@@ -100,7 +100,7 @@ type ReadPage = fn(
     &RequestFilter,
     Option<&Keyset>,
     usize,
-) -> StoreResult<(Actor, simpa_persistence::Page<StoredRequest>)>;
+) -> StoreResult<(Actor, simpa_persistence::Page<RequestLine>)>;
 
 /// A page of requests as summaries, read by the use case `read` for the caller.
 pub(crate) async fn summary_page(

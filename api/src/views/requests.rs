@@ -14,7 +14,7 @@ use simpa_domain::budget::Side;
 use simpa_domain::circuit::{Visibility, possible_actions};
 use simpa_domain::history::Event;
 use simpa_domain::ids::DirectionId;
-use simpa_domain::life::StoredRequest;
+use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::parties::Instructor;
 use simpa_domain::policy::{self, Actor};
 use simpa_domain::reference::Direction;
@@ -479,31 +479,31 @@ pub struct RequestSummary {
 pub(crate) fn summaries(
     conn: &mut DbConnection,
     actor: &Actor,
-    items: Vec<StoredRequest>,
+    lines: Vec<RequestLine>,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<RequestSummary>> {
-    Ok(simpa_app::requests::summaries(conn, actor, items, now)?
+    Ok(simpa_app::requests::summaries(conn, actor, lines, now)?
         .into_iter()
         .map(|s| {
             let r = s.request;
             RequestSummary {
                 id: r.id.uuid(),
                 number: r.number.map(|n| n.to_string()),
-                title: r.content.title,
+                title: r.title,
                 association: AssociationRef {
-                    id: r.association.uuid(),
-                    name: s.association_name,
+                    id: r.access.association.uuid(),
+                    name: r.association_name,
                 },
                 campaign: CampaignRef {
                     id: r.campaign.uuid(),
-                    code: s.campaign_code,
-                    title: s.campaign_title,
+                    code: r.campaign_code,
+                    title: r.campaign_title,
                 },
-                circuit: CircuitCode(r.facts.circuit),
-                state: RequestStateCode(r.facts.state),
-                state_label: r.facts.state.label(),
+                circuit: CircuitCode(r.circuit),
+                state: RequestStateCode(r.state),
+                state_label: r.state.label(),
                 state_since: r.state_since,
-                requested_cents: r.content.requested_cents,
+                requested_cents: r.requested_cents,
                 proposed_cents: s.proposed_cents,
                 overdue: s.overdue,
                 due_at: r.sla_due_at,

@@ -266,7 +266,7 @@ async fn association_page(
     more: Value,
 ) -> HttpResponse {
     let (id, subject) = (AssociationId::from_uuid(id), visitor.subject());
-    let timezone = portal.runtime.timezone;
+    let (timezone, now) = (portal.runtime.timezone, portal.runtime.now());
     let found = portal
         .runtime
         .read(move |conn| {
@@ -274,7 +274,7 @@ async fn association_page(
             let members = members::list(conn, subject, id)?;
             let presides = require(conn, subject, Action::ManageMembers(id)).is_ok();
             let may_edit = require(conn, subject, Action::UpdateAssociation(id)).is_ok();
-            let requests = super::requests::listed(timezone, conn, subject, id)?;
+            let requests = super::requests::listed(conn, subject, id, timezone, now)?;
             let may_request = require(conn, subject, Action::CreateRequest(id)).is_ok();
             Ok((
                 association,

@@ -647,30 +647,30 @@ pub async fn receipt(
 
 /// The association's requests, the latest first, as its page lists them.
 pub(super) fn listed(
-    timezone: Tz,
     conn: &mut simpa_persistence::DbConnection,
     subject: Option<simpa_domain::policy::Subject>,
     association: AssociationId,
+    timezone: Tz,
+    now: DateTime<Utc>,
 ) -> simpa_persistence::StoreResult<Vec<Value>> {
     let filter = RequestFilter {
         association: Some(association),
         ..RequestFilter::default()
     };
     let (actor, page) = requests::list(conn, subject, &filter, None, 100)?;
-    let ids: Vec<RequestId> = page.items.iter().map(|r| r.id).collect();
-    let unread = simpa_app::conversation::unread(conn, &actor, &ids)?;
-    Ok(page
-        .items
+    let listed = requests::summaries(conn, &actor, page.items, now)?;
+    Ok(listed
         .into_iter()
-        .map(|r| {
+        .map(|s| {
+            let r = s.request;
             context! {
-                unread => unread.get(&r.id).copied().unwrap_or(0),
+                unread => s.unread,
                 messages => format!("/demandes/{}/messages", r.id),
                 address => format!("/demandes/{}", r.id),
-                title => r.content.title,
+                title => r.title,
                 number => r.number.map(|n| n.to_string()),
-                state => r.facts.state.label(),
-                tag => state_tag(r.facts.state),
+                state => r.state.label(),
+                tag => state_tag(r.state),
                 since => date_in(timezone, r.state_since),
             }
         })

@@ -241,7 +241,7 @@ fn line(portal: &Portal, l: &AgendaLine, now: chrono::DateTime<chrono::Utc>) -> 
         proposed => euros(l.proposed_cents),
         proposed_typed => (l.proposed_cents / 100).to_string(),
         voted => l.voted_cents.map(euros),
-        object => l.summary.request.content.title,
+        object => l.summary.request.title,
         ..work_item(portal, &l.summary, now)
     }
 }
@@ -402,9 +402,9 @@ pub async fn printed_list(
     match order {
         "numero" => agenda.lines.sort_by_key(|l| l.summary.request.number),
         "montant" => agenda.lines.sort_by_key(|l| -l.proposed_cents),
-        _ => agenda
-            .lines
-            .sort_by_cached_key(|l| simpa_domain::search::fold(&l.summary.association_name)),
+        _ => agenda.lines.sort_by_cached_key(|l| {
+            simpa_domain::search::fold(&l.summary.request.association_name)
+        }),
     }
     let data = context! {
         deliberation => named(&agenda.deliberation),

@@ -25,7 +25,6 @@ use simpa_app::saved_filters;
 use simpa_domain::FieldError;
 use simpa_domain::circuit::{ActionKind, AskReason};
 use simpa_domain::ids::{AssociationId, CampaignId, DirectionId};
-use simpa_domain::life::StoredRequest;
 use simpa_domain::listing::RequestOrder;
 use simpa_domain::money::parse_whole_euros;
 use simpa_domain::parties::Instructor;
@@ -45,7 +44,7 @@ pub(super) const BULK: &[ActionKind] = &[
 ];
 
 /// A request of a list, and when its final report was filed (for the reports to review).
-type Listed = (StoredRequest, Option<DateTime<Utc>>);
+type Listed = (Summary, Option<DateTime<Utc>>);
 
 /// The two lists of requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +67,7 @@ impl Listing {
         listing::path(self.list())
     }
 
-    /// A page of the list, with the actor it is shown for.
+    /// A page of the list as the agent sees it, with the actor it is shown for.
     fn page(
         self,
         conn: &mut DbConnection,
@@ -76,37 +75,27 @@ impl Listing {
         filter: &RequestFilter,
         after: Option<&Keyset>,
         limit: usize,
+        now: DateTime<Utc>,
     ) -> StoreResult<(Actor, Page<Listed>)> {
-        let (actor, page) = match self {
+        match self {
             Listing::Requests => {
                 require(conn, subject, Action::FollowRequests)?;
                 let (actor, page) = requests::list(conn, subject, filter, after, limit)?;
-                let items = page.items.into_iter().map(|r| (r, None)).collect();
-                (
-                    actor,
-                    Page {
-                        items,
-                        next: page.next,
-                    },
-                )
+                let items = requests::summaries(conn, &actor, page.items, now)?;
+                let items = items.into_iter().map(|s| (s, None)).collect();
+                let next = page.next;
+                Ok((actor, Page { items, next }))
             }
             Listing::Reports => {
                 let (actor, page) = final_reports::to_review(conn, subject, filter, after, limit)?;
-                let items = page
-                    .items
-                    .into_iter()
-                    .map(|(r, at)| (r, Some(at)))
-                    .collect();
-                (
-                    actor,
-                    Page {
-                        items,
-                        next: page.next,
-                    },
-                )
+                let ids: Vec<_> = page.items.iter().map(|(r, _)| r.id).collect();
+                let summaries = requests::summaries_of(conn, &actor, &ids, now)?;
+                let filed = page.items.into_iter().map(|(_, at)| Some(at));
+                let items = summaries.into_iter().zip(filed).collect();
+                let next = page.next;
+                Ok((actor, Page { items, next }))
             }
-        };
-        Ok((actor, page))
+        }
     }
 }
 
@@ -281,10 +270,9 @@ pub(super) async fn list_page(
     let found = portal
         .runtime
         .read(move |conn| {
-            let (actor, page) = listing.page(conn, subject, &filter, after.as_ref(), PAGE)?;
+            let (actor, page) = listing.page(conn, subject, &filter, after.as_ref(), PAGE, now)?;
             let next = page.next.as_ref().map(simpa_app::cursor::encode);
-            let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
-            let items = requests::summaries(conn, &actor, found, now)?;
+            let items = page.items;
             let campaigns = simpa_app::campaigns::list(conn, subject, None, None)?;
             let directions = simpa_app::reference::directions(conn, subject)?;
             let kinds = simpa_app::documents::kinds(conn, subject)?;
@@ -299,12 +287,7 @@ pub(super) async fn list_page(
             let drafts: Vec<_> = drafts.into_iter().filter(|d| d.vote.is_none()).collect();
             let saved = saved_filters::visible(conn, subject, listing.list())?;
             let lists = (campaigns, directions, kinds, sectors, drafts);
-            Ok((
-                items.into_iter().zip(filed).collect::<Vec<_>>(),
-                next,
-                lists,
-                saved,
-            ))
+            Ok((items, next, lists, saved))
         })
         .await;
     let (items, next, (campaigns, directions, kinds, sectors, drafts), (saved, services)) =
@@ -444,14 +427,9 @@ async fn export(
         listing::write_pages(
             sheet,
             |after| {
-                let (actor, page) = listing.page(conn, subject, &filter, after, EXPORT_PAGE)?;
-                let (found, filed): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
-                let summaries = requests::summaries(conn, &actor, found, now)?;
-                let items = summaries.into_iter().zip(filed).collect();
-                Ok(Page {
-                    items,
-                    next: page.next,
-                })
+                Ok(listing
+                    .page(conn, subject, &filter, after, EXPORT_PAGE, now)?
+                    .1)
             },
             |(summary, filed)| request_row(tz, summary, *filed),
         )
@@ -466,12 +444,12 @@ fn request_row(tz: Tz, s: &Summary, report_filed: Option<DateTime<Utc>>) -> Vec<
     let r = &s.request;
     let mut row = vec![
         Cell::Text(r.number.map(|n| n.to_string()).unwrap_or_default()),
-        Cell::Text(r.content.title.clone()),
-        Cell::Text(s.association_name.clone()),
-        Cell::Text(s.campaign_title.clone()),
-        Cell::Text(r.facts.state.label().to_owned()),
+        Cell::Text(r.title.clone()),
+        Cell::Text(r.association_name.clone()),
+        Cell::Text(r.campaign_title.clone()),
+        Cell::Text(r.state.label().to_owned()),
         Cell::Day(Some(day(r.state_since))),
-        Cell::Euros(Some(r.content.requested_cents)),
+        Cell::Euros(Some(r.requested_cents)),
         Cell::Euros(s.proposed_cents),
         Cell::Day(r.sla_due_at.map(day)),
         Cell::YesNo(s.overdue),
