@@ -120,6 +120,24 @@ pub fn card_terms(
     terms
 }
 
+/// The terms the city's staff find an association by, whether or not it consented to the
+/// directory: the words of its name and acronym, its RNA and its SIRET, each once.
+pub fn name_terms(
+    name: &str,
+    acronym: Option<&str>,
+    rna: Option<&str>,
+    siret: Option<&str>,
+) -> Vec<String> {
+    let mut terms: Vec<String> = [Some(name), acronym, rna, siret]
+        .into_iter()
+        .flatten()
+        .flat_map(words)
+        .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
 /// The most words a search takes.
 pub const MAX_QUERY_WORDS: usize = 8;
 
@@ -140,6 +158,20 @@ pub fn query_words(q: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::fold;
+
+    #[test]
+    fn staff_find_an_association_by_the_words_of_its_name_and_its_numbers() {
+        let terms = super::name_terms(
+            "Théâtre de l'Œuvre",
+            Some("TO"),
+            Some("W751234567"),
+            Some("37939422400012"),
+        );
+        assert_eq!(
+            terms,
+            ["37939422400012", "oeuvre", "theatre", "to", "w751234567"]
+        );
+    }
 
     #[test]
     fn cards_are_found_by_their_words_weighted_and_their_facets() {

@@ -1,12 +1,12 @@
 //! Associations: profile, sectors, list and search.
 
 use crate::DbConnection;
-use crate::connection::{insert_batches, one_of};
+use crate::connection::{MultiBackend, insert_batches, one_of};
 use crate::convert::{naive, parse, parse_with, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::json;
 use crate::page::{Keyset, Page, ordered_after};
-use crate::schema::{association_sectors, associations, directory_terms};
+use crate::schema::{association_sectors, association_terms, associations, directory_terms};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::DomainError;
@@ -444,6 +444,11 @@ pub fn insert_many(
         .flat_map(|(id, profile, district)| term_rows(*id, profile, *district))
         .collect();
     insert_batches!(conn, directory_terms::table, &terms);
+    let names: Vec<NameTermRow> = new
+        .iter()
+        .flat_map(|(id, profile, _)| name_term_rows(*id, profile))
+        .collect();
+    insert_batches!(conn, association_terms::table, &names);
     Ok(())
 }
 
@@ -488,6 +493,68 @@ fn term_rows(
         sort_key: sort_key.clone(),
     })
     .collect()
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = association_terms)]
+struct NameTermRow {
+    term: String,
+    association_id: String,
+}
+
+/// The terms the city's staff find an association by.
+fn name_term_rows(id: AssociationId, profile: &AssociationProfile) -> Vec<NameTermRow> {
+    search::name_terms(
+        &profile.name,
+        profile.acronym.as_deref(),
+        profile.rna.as_ref().map(Rna::as_str),
+        profile.siret.as_ref().map(Siret::as_str),
+    )
+    .into_iter()
+    .map(|term| NameTermRow {
+        term,
+        association_id: id.to_string(),
+    })
+    .collect()
+}
+
+/// Fills the terms of the associations registered before they were kept (migration 000037).
+pub(crate) fn backfill_name_terms(conn: &mut DbConnection) -> StoreResult<()> {
+    #[derive(Queryable)]
+    struct Named {
+        id: String,
+        name: String,
+        acronym: Option<String>,
+        rna: Option<String>,
+        siret: Option<String>,
+    }
+    let named: Vec<Named> = associations::table
+        .select((
+            associations::id,
+            associations::name,
+            associations::acronym,
+            associations::rna,
+            associations::siret,
+        ))
+        .load(conn)?;
+    let terms: Vec<NameTermRow> = named
+        .into_iter()
+        .flat_map(|a| {
+            search::name_terms(
+                &a.name,
+                a.acronym.as_deref(),
+                a.rna.as_deref(),
+                a.siret.as_deref(),
+            )
+            .into_iter()
+            .map(move |term| NameTermRow {
+                term,
+                association_id: a.id.clone(),
+            })
+        })
+        .collect();
+    insert_batches!(conn, association_terms::table, &terms);
+    Ok(())
 }
 
 /// Associations by id, in no particular order (ids not found are left out).
@@ -593,7 +660,63 @@ pub fn update(
     .execute(conn)?;
     let terms = term_rows(id, profile, district);
     insert_batches!(conn, directory_terms::table, &terms);
+    diesel::delete(
+        association_terms::table.filter(association_terms::association_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    insert_batches!(conn, association_terms::table, &name_term_rows(id, profile));
     Ok(expected_version + 1)
+}
+
+/// The last character there is: a word's prefix range ends with it.
+const LAST: char = '\u{10FFFF}';
+
+/// A word searched matching more terms than this is frequent: testing each association met
+/// in the list's order finds a page sooner than reading and sorting every one it matches.
+const FREQUENT: i64 = 1_000;
+
+/// The associations `query` selects whose name, acronym, RNA or SIRET has a word beginning
+/// with each word of `text`. The associations of the rarest word, unless frequent, are read
+/// from its range of terms (the page is then sorted from them); the other words are tested on
+/// each association so found, or met in the list's order.
+fn named(
+    conn: &mut DbConnection,
+    mut query: associations::BoxedQuery<'static, MultiBackend>,
+    text: &str,
+) -> StoreResult<associations::BoxedQuery<'static, MultiBackend>> {
+    let ranges: Vec<(String, String)> = search::query_words(text)
+        .into_iter()
+        .map(|word| (word.clone(), format!("{word}{LAST}")))
+        .collect();
+    let mut rarest: Option<(usize, Vec<String>)> = None;
+    for (i, (from, to)) in ranges.iter().enumerate() {
+        let held: Vec<String> = association_terms::table
+            .filter(association_terms::term.ge(from.clone()))
+            .filter(association_terms::term.le(to.clone()))
+            .select(association_terms::association_id)
+            .limit(FREQUENT + 1)
+            .load(conn)?;
+        let frequent = held.len() > FREQUENT as usize;
+        if !frequent
+            && rarest
+                .as_ref()
+                .is_none_or(|(_, ids)| held.len() < ids.len())
+        {
+            rarest = Some((i, held));
+        }
+    }
+    for (i, (from, to)) in ranges.into_iter().enumerate() {
+        query = match &rarest {
+            Some((r, ids)) if *r == i => query.filter(one_of(associations::id, ids)),
+            _ => query.filter(diesel::dsl::exists(
+                association_terms::table
+                    .filter(association_terms::association_id.eq(associations::id))
+                    .filter(association_terms::term.ge(from))
+                    .filter(association_terms::term.le(to)),
+            )),
+        };
+    }
+    Ok(query)
 }
 
 /// A page of associations in name order (or the newest first), in two steps: the ids and
@@ -606,12 +729,8 @@ pub fn list(
     limit: usize,
 ) -> StoreResult<Page<Association>> {
     let mut query = associations::table.into_boxed();
-    if let Some(text) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
-        query = query.filter(
-            associations::search_text
-                .like(contains_pattern(&text))
-                .escape('\\'),
-        );
+    if let Some(text) = filter.text.as_deref() {
+        query = named(conn, query, text)?;
     }
     if let Some(district) = filter.district {
         query = query.filter(associations::district_number.eq(district.0));

@@ -9,8 +9,7 @@ use crate::convert::{naive, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
 use crate::schema::{
-    associations, backfills, campaigns, grants, request_events, request_figures, request_spans,
-    requests,
+    associations, campaigns, grants, request_events, request_figures, request_spans, requests,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sql;
@@ -85,7 +84,7 @@ pub(crate) fn record_spans(
 
 /// Fills the figures and spans of the requests already there, a thousand at a time: what
 /// the migration that made them leaves to do (`backfills`).
-fn backfill(conn: &mut DbConnection) -> StoreResult<()> {
+pub(crate) fn backfill(conn: &mut DbConnection) -> StoreResult<()> {
     let submitted: Vec<String> = requests::table
         .filter(requests::submitted_at.is_not_null())
         .order(requests::id)
@@ -120,23 +119,6 @@ fn backfill(conn: &mut DbConnection) -> StoreResult<()> {
             spans.extend(spans_ended(&history, 0).into_iter().map(|s| (request, s)));
         }
         record_spans(conn, &spans)?;
-    }
-    Ok(())
-}
-
-/// Does what the migrations left to the application (see `backfills`), each in one
-/// transaction with the removal of its mark.
-pub(crate) fn run_backfills(conn: &mut DbConnection) -> StoreResult<()> {
-    let pending: Vec<String> = backfills::table.select(backfills::name).load(conn)?;
-    for name in pending {
-        conn.transaction(|conn| {
-            match name.as_str() {
-                "request_figures" => backfill(conn)?,
-                other => return Err(StoreError::Config(format!("unknown backfill {other}"))),
-            }
-            diesel::delete(backfills::table.find(&name)).execute(conn)?;
-            Ok::<_, StoreError>(())
-        })?;
     }
     Ok(())
 }

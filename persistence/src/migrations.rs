@@ -2,7 +2,8 @@
 
 use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
-use diesel::RunQueryDsl;
+use crate::schema::backfills;
+use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -30,7 +31,7 @@ pub fn run_pending(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
     }
     .map_err(failed)
     .and_then(|applied| {
-        crate::indicators::run_backfills(conn)?;
+        run_backfills(conn)?;
         Ok(applied)
     });
     if postgres {
@@ -50,4 +51,22 @@ pub fn revert_last(conn: &mut DbConnection) -> StoreResult<String> {
         DbConnection::Postgres(conn) => conn.revert_last_migration(POSTGRES),
     };
     version.map(|v| v.to_string()).map_err(failed)
+}
+
+/// Does what the migrations left to the application (see `backfills`), each in one
+/// transaction with the removal of its mark.
+pub(crate) fn run_backfills(conn: &mut DbConnection) -> StoreResult<()> {
+    let pending: Vec<String> = backfills::table.select(backfills::name).load(conn)?;
+    for name in pending {
+        conn.transaction(|conn| {
+            match name.as_str() {
+                "request_figures" => crate::indicators::backfill(conn)?,
+                "association_terms" => crate::associations::backfill_name_terms(conn)?,
+                other => return Err(StoreError::Config(format!("unknown backfill {other}"))),
+            }
+            diesel::delete(backfills::table.find(&name)).execute(conn)?;
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(())
 }

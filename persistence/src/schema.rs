@@ -675,6 +675,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    association_terms (term, association_id) {
+        term -> Text,
+        association_id -> Text,
+    }
+}
+
+diesel::table! {
     directory_terms (term, association_id) {
         term -> Text,
         association_id -> Text,
@@ -790,6 +797,7 @@ diesel::joinable!(installments -> grants (request_id));
 diesel::joinable!(payments -> grants (request_id));
 diesel::joinable!(final_reports -> grants (request_id));
 diesel::joinable!(directory_terms -> associations (association_id));
+diesel::joinable!(association_terms -> associations (association_id));
 diesel::joinable!(repayments -> grants (request_id));
 
 diesel::table! {
@@ -896,6 +904,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     final_reports,
     repayments,
     directory_terms,
+    association_terms,
     request_assignees,
     request_followers,
     saved_filters,

@@ -8,7 +8,7 @@ use simpa_domain::association::Association;
 use simpa_domain::budget::Side;
 use simpa_domain::history::{ChainCheck, replay, verify_chain_to};
 use simpa_domain::iban::Iban;
-use simpa_domain::ids::{DirectionId, DistrictNumber, RequestId};
+use simpa_domain::ids::{AssociationId, DirectionId, DistrictNumber, RequestId};
 use simpa_domain::life::{RequestLine, StoredRequest};
 use simpa_domain::listing::{AssociationOrder, DocumentOrder, PaymentOrder, RequestOrder};
 use simpa_domain::parties::Instructor;
@@ -875,7 +875,102 @@ fn stored_figures_give_the_indicators_recounted_from_every_request(backend: Back
     compare("migrated");
 }
 
+/// The staff's search of associations finds, in name order and page after page, exactly the
+/// associations with a word of their name, acronym, RNA or SIRET beginning with each word
+/// searched: rare words read from their terms, frequent ones (every Paris RNA begins with
+/// `w75`) tested on each association met; and the terms of associations registered before the
+/// index are filled in by the backfill the migrations leave.
+fn the_staff_search_of_associations_finds_every_word_it_is_given(backend: Backend) {
+    let app = TestApp::start(backend);
+    load(&app);
+    let now = Utc::now();
+    // More associations than a frequent word's threshold share the RNA's first letters.
+    simpa_fixtures::batches::directory_associations(&app.db, 7, 40, 1_200, now)
+        .expect("associations added");
+    let searched = |text: &str| {
+        let filter = AssociationFilter {
+            text: Some(text.to_owned()),
+            ..AssociationFilter::default()
+        };
+        paged(&app, 50, |conn, after, limit| {
+            simpa_persistence::associations::list(conn, &filter, after, limit)
+        })
+        .into_iter()
+        .map(|a| a.id)
+        .collect::<Vec<_>>()
+    };
+    let all = paged(&app, 500, |conn, after, limit| {
+        simpa_persistence::associations::list(conn, &AssociationFilter::default(), after, limit)
+    });
+    assert!(all.len() > 1_200);
+    let expected = |text: &str| {
+        let words = simpa_domain::search::query_words(text);
+        all.iter()
+            .filter(|a| {
+                let p = &a.profile;
+                let terms = simpa_domain::search::name_terms(
+                    &p.name,
+                    p.acronym.as_deref(),
+                    p.rna.as_ref().map(|r| r.as_str()),
+                    p.siret.as_ref().map(|s| s.as_str()),
+                );
+                words
+                    .iter()
+                    .all(|w| terms.iter().any(|t| t.starts_with(w.as_str())))
+            })
+            .map(|a| a.id)
+            .collect::<Vec<_>>()
+    };
+    let some = &all[all.len() / 2].profile;
+    let rare = simpa_domain::search::words(&some.name)
+        .into_iter()
+        .max_by_key(|w| w.len())
+        .expect("a word of a name");
+    let rna = some.rna.as_ref().expect("an RNA").as_str().to_lowercase();
+    let queries = [
+        "w75".to_owned(),
+        format!("w75 {rare}"),
+        rare.clone(),
+        rare[..3].to_owned(),
+        rna.clone(),
+        "association".to_owned(),
+        "zzzz".to_owned(),
+    ];
+    let mut found = 0;
+    for query in &queries {
+        let read = searched(query);
+        assert_eq!(read, expected(query), "{query}");
+        found += usize::from(!read.is_empty());
+    }
+    assert!(searched("w75").len() > 1_000, "a frequent word");
+    assert!(searched(&rna).len() == 1, "an RNA");
+    assert!(found >= 5);
+    // Registered before the index: the backfill fills it in.
+    app.db
+        .write(|conn| {
+            use simpa_persistence::schema::association_terms;
+            diesel::delete(association_terms::table).execute(conn)?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("terms removed");
+    assert_eq!(searched(&rare), Vec::<AssociationId>::new());
+    app.db
+        .write(|conn| {
+            use simpa_persistence::schema::backfills;
+            diesel::insert_into(backfills::table)
+                .values(backfills::name.eq("association_terms"))
+                .execute(conn)?;
+            migrations::run_pending(conn)?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("the backfill run");
+    for query in &queries {
+        assert_eq!(searched(query), expected(query), "{query}, backfilled");
+    }
+}
+
 on_both_backends!(
+    the_staff_search_of_associations_finds_every_word_it_is_given,
     stored_figures_give_the_indicators_recounted_from_every_request,
     every_worklist_holds_what_waits_on_its_caller,
     every_order_of_the_agents_lists_pages_through_the_data_set,

@@ -1,0 +1,2 @@
+DELETE FROM backfills WHERE name = 'association_terms';
+DROP TABLE association_terms;
