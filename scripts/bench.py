@@ -291,6 +291,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
         president = sign_in(base, "president3@demo.simpa.fr")
         bureau = sign_in(base, "bureau@demo.simpa.fr")
         dac = sign_in(base, "dac@demo.simpa.fr")
+        town_hall = sign_in(base, "mairie11@demo.simpa.fr")
         request = call(base, "GET", "/api/v1/requests", token=president)["items"][0]["id"]
         association = call(base, "GET", f"/api/v1/requests/{request}", token=president)["association"]["id"]
         portal = portal_session(base, "president3@demo.simpa.fr")
@@ -310,6 +311,7 @@ def bench_city(simpa, limits, database_name, database_url, seconds):
             ("association lists its requests", "/api/v1/requests", president, None, "one-row"),
             ("direction worklist (DAC)", "/api/v1/worklist", dac, None, "one-row"),
             ("bureau's worklist", "/api/v1/worklist", bureau, None, "one-row"),
+            ("town hall's worklist (11th district)", "/api/v1/worklist", town_hall, None, "one-row"),
             ("DAC's worklist page in the portal (HTML, `/agents`)", "/agents", dac_portal, None, "one-row"),
             ("bureau's page of a granted request in the portal (HTML, its whole file)", f"/agents/demandes/{filed}", bureau_portal, None, "one-row"),
             ("staff search of requests (`q=festival`)", "/api/v1/requests?q=festival", bureau, None, "one-row"),
@@ -651,7 +653,8 @@ def city_targets(rows):
     targets = []
     ratio_targets = [
         ("association's request page", 0.5), ("association reads", 0.6), ("association lists", 0.5),
-        ("direction worklist", 0.25), ("bureau's worklist", 0.25), ("staff search", 0.25),
+        ("direction worklist", 0.25), ("bureau's worklist", 0.25), ("town hall's worklist", 0.25),
+        ("staff search", 0.25),
     ]
     for row in rows:
         db = row["database"]
