@@ -315,12 +315,13 @@ pub fn summaries(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Summary>> {
     let ids: Vec<RequestId> = lines.iter().map(|r| r.id).collect();
-    let internal: Vec<RequestId> = lines
+    let internal: std::collections::HashSet<RequestId> = lines
         .iter()
         .filter(|r| policy::sees_internal(actor, &r.access))
         .map(|r| r.id)
         .collect();
-    let mut assignments = simpa_persistence::follow_up::assignments(conn, &internal)?;
+    let shown: Vec<RequestId> = internal.iter().copied().collect();
+    let mut assignments = simpa_persistence::follow_up::assignments(conn, &shown)?;
     let unread = crate::conversation::unread(conn, actor, &ids)?;
     Ok(lines
         .into_iter()

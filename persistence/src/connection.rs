@@ -376,43 +376,55 @@ impl diesel::query_builder::QueryId for OverIds<'_> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for OverIds<'_> {
-    fn walk_ast<'b>(
+impl OverIds<'_> {
+    /// Its SQL for one backend: `list` binds a list of ids the backend's way.
+    fn walk<'b, DB>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> diesel::QueryResult<()> {
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+        list: impl FnOnce(diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()>,
+    ) -> diesel::QueryResult<()>
+    where
+        DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+        String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    {
         out.push_sql(self.before);
         if let [one] = self.ids {
             out.push_sql(" = ");
             out.push_bind_param::<diesel::sql_types::Text, _>(one)?;
         } else {
             out.unsafe_to_cache_prepared();
-            out.push_sql(" IN (SELECT value FROM json_each(");
-            out.push_bind_param::<diesel::sql_types::Text, _>(&self.listed)?;
-            out.push_sql("))");
+            list(out.reborrow())?;
         }
         out.push_sql(self.after);
         Ok(())
     }
 }
 
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for OverIds<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> diesel::QueryResult<()> {
+        self.walk(out, |mut out| {
+            out.push_sql(" IN (SELECT value FROM json_each(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.listed)?;
+            out.push_sql("))");
+            Ok(())
+        })
+    }
+}
+
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for OverIds<'_> {
     fn walk_ast<'b>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+        out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> diesel::QueryResult<()> {
-        out.push_sql(self.before);
-        if let [one] = self.ids {
-            out.push_sql(" = ");
-            out.push_bind_param::<diesel::sql_types::Text, _>(one)?;
-        } else {
-            out.unsafe_to_cache_prepared();
+        self.walk(out, |mut out| {
             out.push_sql(" = ANY(");
             out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&self.ids)?;
             out.push_sql(")");
-        }
-        out.push_sql(self.after);
-        Ok(())
+            Ok(())
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use simpa_domain::circuit::{ActionKind, Visibility};
 use simpa_domain::history::{Event, EventActor};
 use simpa_domain::ids::RequestId;
+use simpa_domain::indicators::Transition;
 use simpa_domain::request::RequestState;
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -106,6 +107,34 @@ pub fn events(conn: &mut DbConnection, request: RequestId) -> StoreResult<Vec<Ev
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// The moves of these requests' histories (each event's state and time, in order), by id:
+/// what the indicators' spans are computed from.
+pub(crate) fn transitions_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, Vec<Transition>>> {
+    let mut histories: std::collections::HashMap<String, Vec<Transition>> =
+        std::collections::HashMap::new();
+    for (id, to, at) in request_events::table
+        .filter(request_events::request_id.eq_any(ids))
+        .order((request_events::request_id, request_events::seq))
+        .select((
+            request_events::request_id,
+            request_events::to_state,
+            request_events::occurred_at,
+        ))
+        .load::<(String, String, NaiveDateTime)>(conn)?
+    {
+        let to = RequestState::from_code(&to)
+            .ok_or_else(|| StoreError::Corrupt(format!("request_events.to_state {to}")))?;
+        histories
+            .entry(id)
+            .or_default()
+            .push(Transition { to, at: utc(at) });
+    }
+    Ok(histories)
 }
 
 /// What the next events of these requests need of their histories, in a few queries: the

@@ -8,16 +8,14 @@ use crate::connection::{MultiBackend, OverIds, one_of};
 use crate::convert::{naive, utc};
 use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
-use crate::schema::{
-    associations, campaigns, grants, request_events, request_figures, request_spans, requests,
-};
+use crate::schema::{associations, campaigns, grants, request_figures, request_spans, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use simpa_domain::campaign::Nature;
 use simpa_domain::ids::RequestId;
-use simpa_domain::indicators::{Amounts, Step, StepSpan, Transition, spans_ended, tenths};
+use simpa_domain::indicators::{Amounts, Step, StepSpan, spans_ended, tenths};
 use simpa_domain::policy::RequestScope;
 use simpa_domain::request::RequestState;
 use std::collections::{BTreeMap, HashMap};
@@ -93,24 +91,7 @@ pub(crate) fn backfill(conn: &mut DbConnection) -> StoreResult<()> {
     diesel::delete(request_spans::table).execute(conn)?;
     for ids in submitted.chunks(1000) {
         refresh(conn, ids)?;
-        let mut histories: HashMap<String, Vec<Transition>> = HashMap::new();
-        for (id, to, at) in request_events::table
-            .filter(request_events::request_id.eq_any(ids))
-            .order((request_events::request_id, request_events::seq))
-            .select((
-                request_events::request_id,
-                request_events::to_state,
-                request_events::occurred_at,
-            ))
-            .load::<(String, String, NaiveDateTime)>(conn)?
-        {
-            let to = RequestState::from_code(&to)
-                .ok_or_else(|| StoreError::Corrupt(format!("request_events.to_state {to}")))?;
-            histories
-                .entry(id)
-                .or_default()
-                .push(Transition { to, at: utc(at) });
-        }
+        let histories = crate::history::transitions_of(conn, ids)?;
         let mut spans = vec![];
         for (id, history) in histories {
             let request: RequestId = id
@@ -263,18 +244,25 @@ pub fn tally(
     })
 }
 
-/// The figures grouped by state, nature, campaign and lead, each group with its budget year
-/// and direction.
-fn groups(conn: &mut DbConnection, only: Option<&[String]>) -> StoreResult<Vec<Group>> {
-    use request_figures as f;
-    let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
+/// Each campaign's budget year and owning direction, by id.
+pub(crate) fn campaign_years(
+    conn: &mut DbConnection,
+) -> StoreResult<HashMap<String, (i32, Option<String>)>> {
+    Ok(campaigns::table
         .select((
             campaigns::id,
             (campaigns::budget_year, campaigns::owner_direction_id),
         ))
         .load::<(String, (i32, Option<String>))>(conn)?
         .into_iter()
-        .collect();
+        .collect())
+}
+
+/// The figures grouped by state, nature, campaign and lead, each group with its budget year
+/// and direction.
+fn groups(conn: &mut DbConnection, only: Option<&[String]>) -> StoreResult<Vec<Group>> {
+    use request_figures as f;
+    let campaigns = campaign_years(conn)?;
     let codes = crate::reference::direction_codes(conn)?;
     let grouped: Vec<(String, String, String, Option<String>, Totals)> = counted!(
         only,

@@ -6,9 +6,7 @@ use crate::DbConnection;
 use crate::convert::utc;
 use crate::error::{StoreError, StoreResult};
 use crate::requests::{RequestFilter, scoped};
-use crate::schema::{
-    associations, campaigns, final_reports, grants, payments, request_events, requests,
-};
+use crate::schema::{associations, final_reports, grants, payments, requests};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use simpa_domain::campaign::Nature;
@@ -110,14 +108,7 @@ pub fn figures(
             requests::sla_due_at,
         ))
         .load(conn)?;
-    let campaigns: HashMap<String, (i32, Option<String>)> = campaigns::table
-        .select((
-            campaigns::id,
-            (campaigns::budget_year, campaigns::owner_direction_id),
-        ))
-        .load::<(String, (i32, Option<String>))>(conn)?
-        .into_iter()
-        .collect();
+    let campaigns = crate::indicators::campaign_years(conn)?;
     let mut districts: HashMap<String, Option<i32>> = HashMap::new();
     let mut sectors_of: HashMap<String, Vec<String>> = HashMap::new();
     let mut directions: HashMap<String, String> = HashMap::new();
@@ -171,23 +162,8 @@ pub fn figures(
             let first = first_paid.entry(id).or_insert(on);
             *first = (*first).min(on);
         }
-        for (id, to, at) in request_events::table
-            .filter(request_events::request_id.eq_any(&ids))
-            .order((request_events::request_id, request_events::seq))
-            .select((
-                request_events::request_id,
-                request_events::to_state,
-                request_events::occurred_at,
-            ))
-            .load::<(String, String, NaiveDateTime)>(conn)?
-        {
-            let to = RequestState::from_code(&to)
-                .ok_or_else(|| StoreError::Corrupt(format!("request_events.to_state {to}")))?;
-            histories
-                .entry(id)
-                .or_default()
-                .push(Transition { to, at: utc(at) });
-        }
+        let owned: Vec<String> = ids.iter().map(|id| (*id).clone()).collect();
+        histories.extend(crate::history::transitions_of(conn, &owned)?);
     }
     rows.into_iter()
         .map(|row| {
