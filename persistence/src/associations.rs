@@ -560,7 +560,7 @@ pub(crate) fn backfill_name_terms(conn: &mut DbConnection) -> StoreResult<()> {
 /// Associations by id, in no particular order (ids not found are left out).
 pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<Association>> {
     let rows: Vec<Row> = associations::table
-        .filter(associations::id.eq_any(ids))
+        .filter(one_of(associations::id, ids))
         .select(Row::as_select())
         .load(conn)?;
     with_sectors(conn, rows)

@@ -9,6 +9,7 @@ use crate::associations;
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Keyset, Page};
 use crate::schema::associations as table;
+use crate::schema::directory_terms as terms;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use simpa_domain::association::Association;
@@ -97,6 +98,13 @@ fn browse(
 }
 
 /// The cards with every facet and a term beginning with every word, scored.
+///
+/// Each word's range of terms is read and grouped by card (a word's prefix, once per card with
+/// its best weight), and the cards of the first word joined to those of each other one; each
+/// facet is then joined to the cards found by its key (`term`, `association_id`). A facet is a broad
+/// category (a district, a sector, a public: thousands of cards at a city's size), so it is
+/// read as a range only when there is no word, and then the least frequent one, counted first:
+/// a search costs what its rarest condition finds, not what its broadest does.
 fn matching(
     conn: &mut DbConnection,
     query: &DirectoryQuery,
@@ -113,10 +121,6 @@ fn matching(
             "?".to_owned()
         }
     };
-    // Each condition is a range of terms read on its own from the index (which holds every
-    // column read): a word's prefix, once per card with its best weight, or exactly a facet,
-    // which a card has once at most. A card matches when every condition found it; its score
-    // adds the words' weights.
     // SQLite's planner, from the statistics of a frequent word, may choose to walk the whole
     // index by association to group without sorting: `+` keeps it on the word's range.
     let grouped = if postgres {
@@ -125,33 +129,61 @@ fn matching(
         "+association_id"
     };
     let mut binds: Vec<String> = Vec::new();
-    let mut scans = Vec::new();
-    for word in &query.words {
-        scans.push(format!(
-            "SELECT association_id, MAX(weight) AS weight, MIN(sort_key) AS sort_key \
-             FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY {grouped}",
-            slot(),
-            slot()
-        ));
-        binds.push(word.clone());
-        binds.push(format!("{word}{LAST}"));
+    let mut facets: Vec<&String> = query.facets.iter().collect();
+    // The cards found: by the first word (or, without words, the rarest facet), then joined
+    // to each other word's cards, grouped apart.
+    let mut ctes = Vec::new();
+    let mut score = "found.score".to_owned();
+    let mut joins = String::new();
+    match query.words.split_first() {
+        None => {
+            let Some(first) = rarest(conn, &mut facets)? else {
+                return browse(conn, after, limit);
+            };
+            binds.push(first.clone());
+            ctes.push(format!(
+                "found AS (SELECT association_id AS id, weight AS score, sort_key \
+                 FROM directory_terms WHERE term = {})",
+                slot()
+            ));
+        }
+        Some((first, others)) => {
+            binds.extend([first.clone(), format!("{first}{LAST}")]);
+            ctes.push(format!(
+                "found AS (SELECT association_id AS id, MAX(weight) AS score, \
+                 MIN(sort_key) AS sort_key FROM directory_terms \
+                 WHERE term >= {} AND term <= {} GROUP BY {grouped})",
+                slot(),
+                slot()
+            ));
+            for (at, word) in others.iter().enumerate() {
+                binds.extend([word.clone(), format!("{word}{LAST}")]);
+                ctes.push(format!(
+                    "w{at} AS (SELECT association_id AS id, MAX(weight) AS score \
+                     FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY {grouped})",
+                    slot(),
+                    slot()
+                ));
+                score.push_str(&format!(" + w{at}.score"));
+                joins.push_str(&format!(" JOIN w{at} ON w{at}.id = found.id"));
+            }
+        }
     }
-    for facet in &query.facets {
-        scans.push(format!(
-            "SELECT association_id, weight, sort_key FROM directory_terms WHERE term = {}",
+    // Each facet is joined by its key: a card without it is not found.
+    for (at, facet) in facets.into_iter().enumerate() {
+        score.push_str(&format!(" + f{at}.weight"));
+        joins.push_str(&format!(
+            " JOIN directory_terms f{at} ON f{at}.term = {} AND f{at}.association_id = found.id",
             slot()
         ));
         binds.push(facet.clone());
     }
-    let ranges = scans.len();
-    let needed = slot();
+    // The words come first in the text: SQLite numbers its `?` in the order they appear.
     let mut sql = format!(
-        "SELECT id, score, sort_key FROM (\
-           SELECT association_id AS id, CAST(SUM(weight) AS INTEGER) AS score, \
-                  MIN(sort_key) AS sort_key \
-           FROM ({}) t GROUP BY association_id HAVING COUNT(*) = {needed}\
+        "WITH {} SELECT id, score, sort_key FROM (\
+           SELECT found.id AS id, {score} AS score, found.sort_key AS sort_key FROM found{joins}\
          ) s",
-        scans.join(" UNION ALL ")
+        ctes.join(", ")
     );
     let after_binds = after.clone();
     if after.is_some() {
@@ -164,14 +196,12 @@ fn matching(
     sql.push_str(&format!(
         " ORDER BY score DESC, sort_key, id LIMIT {limit_slot}"
     ));
-    let needed_count = ranges as i64;
     let limit = limit as i64 + 1;
     crate::connection::on_each_backend!(&mut *conn, c => {
         let mut q = diesel::sql_query(sql.clone()).into_boxed();
         for value in &binds {
             q = q.bind::<Text, _>(value.clone());
         }
-        q = q.bind::<BigInt, _>(needed_count);
         if let Some((score, sort_key, id)) = &after_binds {
             q = q
                 .bind::<Integer, _>(*score)
@@ -183,6 +213,28 @@ fn matching(
         q.bind::<BigInt, _>(limit).load::<Hit>(c)
     })
     .map_err(StoreError::from)
+}
+
+/// Takes out of `facets` the one the fewest cards have (the first of equals), counted along
+/// the index; none when there is none.
+fn rarest<'a>(
+    conn: &mut DbConnection,
+    facets: &mut Vec<&'a String>,
+) -> StoreResult<Option<&'a String>> {
+    let mut fewest: Option<(i64, usize)> = None;
+    if facets.len() > 1 {
+        for (at, facet) in facets.iter().enumerate() {
+            let cards: i64 = terms::table
+                .filter(terms::term.eq(facet.as_str()))
+                .count()
+                .get_result(conn)?;
+            if fewest.is_none_or(|(least, _)| cards < least) {
+                fewest = Some((cards, at));
+            }
+        }
+    }
+    let at = fewest.map_or(0, |(_, at)| at);
+    Ok((at < facets.len()).then(|| facets.remove(at)))
 }
 
 /// One card, if its association consented.

@@ -27,6 +27,7 @@ use simpa_persistence::schema::{
 };
 use simpa_persistence::{DbConnection, Keyset, Page, StoreError, history, migrations, requests};
 use simpa_tests::{Backend, TestApp, on_both_backends};
+use std::collections::HashMap;
 
 const SEED: u64 = 7;
 
@@ -969,7 +970,131 @@ fn the_staff_search_of_associations_finds_every_word_it_is_given(backend: Backen
     }
 }
 
+/// The public directory's search gives, page after page, what its rule gives over every card:
+/// the consenting associations with every facet asked and a term beginning each word, by the
+/// weight of the terms they match, then by name. Words and facets alike, rare and frequent,
+/// alone or together, whichever the search reads first.
+fn the_directory_search_ranks_every_card_as_its_rule_says(backend: Backend) {
+    use simpa_domain::search::{Facet, card_facets, card_terms, fold, query_words};
+    use simpa_persistence::directory::{DirectoryQuery, search};
+    let app = TestApp::start(backend);
+    load(&app);
+    simpa_fixtures::batches::directory_associations(&app.db, 7, 40, 1_200, Utc::now())
+        .expect("associations added");
+    let all = paged(&app, 500, |conn, after, limit| {
+        simpa_persistence::associations::list(conn, &AssociationFilter::default(), after, limit)
+    });
+    let cards: Vec<(&Association, Vec<(String, i32)>)> = all
+        .iter()
+        .filter(|a| a.profile.directory_consent)
+        .map(|a| {
+            let p = &a.profile;
+            let facets = card_facets(p, a.district);
+            let terms = card_terms(&p.name, p.acronym.as_deref(), &p.object, &facets);
+            (a, terms)
+        })
+        .collect();
+    assert!(cards.len() > 800, "{} cards", cards.len());
+    let expected = |query: &DirectoryQuery| {
+        let mut found: Vec<(i32, String, String)> = cards
+            .iter()
+            .filter_map(|(a, terms)| {
+                let weight = |word: &String| {
+                    terms
+                        .iter()
+                        .filter(|(t, _)| t.starts_with(word.as_str()))
+                        .map(|(_, w)| *w)
+                        .max()
+                };
+                let mut score = 0;
+                for word in &query.words {
+                    score += weight(word)?;
+                }
+                for facet in &query.facets {
+                    score += terms.iter().find(|(t, _)| t == facet)?.1;
+                }
+                Some((-score, fold(&a.profile.name), a.id.to_string()))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, _, id)| id).collect::<Vec<_>>()
+    };
+    let searched = |query: &DirectoryQuery| {
+        paged(&app, 37, |conn, after, limit| {
+            search(conn, query, after, limit)
+        })
+        .into_iter()
+        .map(|a| a.id.to_string())
+        .collect::<Vec<_>>()
+    };
+    // The most frequent facets and words of the generated cards, and a rare word.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, terms) in &cards {
+        for (term, _) in terms {
+            *counts.entry(term.as_str()).or_default() += 1;
+        }
+    }
+    let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let facets: Vec<String> = by_count
+        .iter()
+        .filter(|(t, _)| t.starts_with('@'))
+        .take(3)
+        .map(|(t, _)| (*t).to_owned())
+        .collect();
+    let words: Vec<String> = by_count
+        .iter()
+        .filter(|(t, _)| !t.starts_with('@') && t.len() > 4)
+        .take(2)
+        .map(|(t, _)| (*t).to_owned())
+        .collect();
+    let rare = by_count
+        .iter()
+        .rev()
+        .find(|(t, _)| !t.starts_with('@') && t.len() > 4)
+        .map(|(t, _)| (*t).to_owned())
+        .expect("a word of few cards");
+    let rare_facet = cards
+        .iter()
+        .find(|(_, terms)| terms.iter().any(|(t, _)| *t == rare))
+        .and_then(|(_, terms)| terms.iter().find(|(t, _)| t.starts_with('@')))
+        .map(|(t, _)| t.clone())
+        .expect("a facet of the rare word's card");
+    let district = Facet::District(DistrictNumber(11)).term();
+    let query = |words: &[&str], facets: &[&str]| DirectoryQuery {
+        words: words.iter().flat_map(|w| query_words(w)).collect(),
+        facets: facets.iter().map(|f| (*f).to_owned()).collect(),
+    };
+    let (w0, w1) = (words[0].as_str(), words[1].as_str());
+    let (f0, f1, f2) = (facets[0].as_str(), facets[1].as_str(), facets[2].as_str());
+    let queries = [
+        query(&[w0], &[]),
+        query(&[&w0[..3]], &[]),
+        query(&[&rare], &[]),
+        query(&[w0, w1], &[]),
+        query(&[w0, &rare], &[]),
+        query(&[w0], &[f0]),
+        query(&[&rare], &[f0, f1]),
+        query(&[&rare], &[&rare_facet]),
+        query(&[], &[f0]),
+        query(&[], &[f0, f1]),
+        query(&[], &[f2, f0, &district]),
+        query(&[w1], &[&district, f1]),
+        query(&[], &["@district:99"]),
+        query(&["zzzz"], &[f0]),
+    ];
+    let mut found = 0;
+    for query in &queries {
+        let read = searched(query);
+        assert_eq!(read, expected(query), "{query:?}");
+        found += usize::from(!read.is_empty());
+    }
+    assert!(found >= 10, "{found} searches found cards");
+    assert!(searched(&queries[0]).len() > 100, "a frequent word");
+}
+
 on_both_backends!(
+    the_directory_search_ranks_every_card_as_its_rule_says,
     the_staff_search_of_associations_finds_every_word_it_is_given,
     stored_figures_give_the_indicators_recounted_from_every_request,
     every_worklist_holds_what_waits_on_its_caller,
