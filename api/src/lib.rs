@@ -46,7 +46,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Makes the C allocator give large freed blocks back to the system. glibc raises its mmap
-/// threshold each time a large block is freed, so that password hashing (19 MiB per argon2id
+/// threshold each time a large block is freed, so that password hashing (7 MiB per argon2id
 /// hash, on whichever blocking thread runs it) would leave its memory in every thread's arena:
 /// tens of megabytes per thread that ever hashed. A fixed threshold (which also stops the
 /// raising) and a bounded number of arenas keep the server's memory near what it uses.
@@ -70,6 +70,30 @@ pub struct Services {
     /// The portal's pages, registered after the API's routes (the binary plugs the portal
     /// here; without it, every path outside the API answers a problem).
     pub pages: Option<Pages>,
+    /// The OpenAPI document, made once and shared by every worker.
+    described: Described,
+}
+
+/// The OpenAPI document of every route, made once at start: what it promises of each call,
+/// and its JSON as `/openapi.json` serves it. Each worker's routes describe themselves again
+/// as they are registered; that copy is dropped, so that the server holds one document and
+/// one set of its paths' patterns, not one per worker.
+#[derive(Clone)]
+struct Described {
+    contract: web::Data<contract::Contract>,
+    json: web::Bytes,
+}
+
+impl Described {
+    fn new() -> Described {
+        let document = openapi_document();
+        Described {
+            contract: web::Data::new(contract::Contract::of(&document)),
+            json: web::Bytes::from(
+                serde_json::to_vec(&document).expect("an OpenAPI document serializes"),
+            ),
+        }
+    }
 }
 
 /// Registers the portal's pages on the application.
@@ -106,6 +130,7 @@ impl Services {
             blobs: web::Data::new(blobs),
             metrics: web::Data::new(metrics::Metrics::default()),
             pages: None,
+            described: Described::new(),
         })
     }
 }
@@ -189,9 +214,9 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, document) = routed(App::new(), &services.state.config.public_origins);
+    let (app, _described_again) = routed(App::new(), &services.state.config.public_origins);
     let json_limit = JsonLimit(services.state.config.json_limit);
-    let contract = web::Data::new(contract::Contract::of(&document));
+    let Described { contract, json } = services.described;
     app.app_data(services.state)
         .app_data(contract)
         .app_data(services.keys)
@@ -201,7 +226,20 @@ pub fn app(
         .app_data(
             web::PathConfig::default().error_handler(|_, _| Problem::not_found("resource").into()),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .route(
+            "/openapi.json",
+            web::get().to(move || {
+                let json = json.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(json)
+                }
+            }),
+        )
         .route(
             "/docs",
             web::get().to(|| async {

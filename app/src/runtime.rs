@@ -38,7 +38,7 @@ pub struct Runtime {
     pub wait: Duration,
     /// Bounds the use cases waiting for a connection.
     gate: Semaphore,
-    /// Bounds password hashing (argon2id uses ~19 MiB and a core per hash), so that a burst
+    /// Bounds password hashing (argon2id uses 7 MiB and a core per hash), so that a burst
     /// of sign-ins queues instead of exhausting memory.
     hashing: Semaphore,
 }
