@@ -504,18 +504,30 @@ struct NameTermRow {
 
 /// The terms the city's staff find an association by.
 fn name_term_rows(id: AssociationId, profile: &AssociationProfile) -> Vec<NameTermRow> {
-    search::name_terms(
+    terms_named(
+        &id.to_string(),
         &profile.name,
         profile.acronym.as_deref(),
         profile.rna.as_ref().map(Rna::as_str),
         profile.siret.as_ref().map(Siret::as_str),
     )
-    .into_iter()
-    .map(|term| NameTermRow {
-        term,
-        association_id: id.to_string(),
-    })
-    .collect()
+}
+
+/// The rows of [`search::name_terms`] for the association `id`.
+fn terms_named(
+    id: &str,
+    name: &str,
+    acronym: Option<&str>,
+    rna: Option<&str>,
+    siret: Option<&str>,
+) -> Vec<NameTermRow> {
+    search::name_terms(name, acronym, rna, siret)
+        .into_iter()
+        .map(|term| NameTermRow {
+            term,
+            association_id: id.to_owned(),
+        })
+        .collect()
 }
 
 /// Fills the terms of the associations registered before they were kept (migration 000037).
@@ -538,19 +550,15 @@ pub(crate) fn backfill_name_terms(conn: &mut DbConnection) -> StoreResult<()> {
         ))
         .load(conn)?;
     let terms: Vec<NameTermRow> = named
-        .into_iter()
+        .iter()
         .flat_map(|a| {
-            search::name_terms(
+            terms_named(
+                &a.id,
                 &a.name,
                 a.acronym.as_deref(),
                 a.rna.as_deref(),
                 a.siret.as_deref(),
             )
-            .into_iter()
-            .map(move |term| NameTermRow {
-                term,
-                association_id: a.id.clone(),
-            })
         })
         .collect();
     insert_batches!(conn, association_terms::table, &terms);
@@ -668,8 +676,11 @@ pub fn update(
     Ok(expected_version + 1)
 }
 
-/// The last character there is: a word's prefix range ends with it.
-const LAST: char = '\u{10FFFF}';
+/// The range of terms a word begins: from the word to the word followed by the last character
+/// there is (terms compare byte by byte on both databases).
+pub(crate) fn prefix_range(word: &str) -> (String, String) {
+    (word.to_owned(), format!("{word}\u{10FFFF}"))
+}
 
 /// A word searched matching more terms than this is frequent: testing each association met
 /// in the list's order finds a page sooner than reading and sorting every one it matches.
@@ -686,7 +697,7 @@ fn named(
 ) -> StoreResult<associations::BoxedQuery<'static, MultiBackend>> {
     let ranges: Vec<(String, String)> = search::query_words(text)
         .into_iter()
-        .map(|word| (word.clone(), format!("{word}{LAST}")))
+        .map(|word| prefix_range(&word))
         .collect();
     let mut rarest: Option<(usize, Vec<String>)> = None;
     for (i, (from, to)) in ranges.iter().enumerate() {

@@ -257,12 +257,22 @@ mod tests {
 
 /// `column IN (values)` in a statement prepared once per connection, the values bound as one
 /// JSON array. diesel's `eq_any` writes one placeholder per value on SQLite, so that its
-/// statement is prepared again at each call (a quarter of a list's time).
+/// statement is prepared again at each call (a quarter of a list's time). One value is
+/// compared with `=`, so that an index on the column is read as a range, in its order.
 pub(crate) fn one_of<C>(column: C, values: &[String]) -> OneOf<C> {
-    OneOf {
-        column,
-        values: serde_json::to_string(values).unwrap_or_else(|_| "[]".into()),
-    }
+    let values = match values {
+        [one] => Values::One(one.clone()),
+        many => Values::Many(serde_json::to_string(many).unwrap_or_else(|_| "[]".into())),
+    };
+    OneOf { column, values }
+}
+
+/// What [`OneOf`] compares its column with.
+#[derive(Debug, Clone)]
+enum Values {
+    One(String),
+    /// A JSON array.
+    Many(String),
 }
 
 /// See [`one_of`]: SQLite reads the array with `json_each`, PostgreSQL compares with `= ANY`
@@ -270,7 +280,7 @@ pub(crate) fn one_of<C>(column: C, values: &[String]) -> OneOf<C> {
 #[derive(Debug, Clone)]
 pub(crate) struct OneOf<C> {
     column: C,
-    values: String,
+    values: Values,
 }
 
 impl<C> diesel::Expression for OneOf<C> {
@@ -298,6 +308,13 @@ impl<C: diesel::query_builder::QueryFragment<MultiBackend>>
         mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
     ) -> diesel::QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
+        let many = match &self.values {
+            Values::One(one) => {
+                out.push_sql(" = ");
+                return out.push_bind_param::<diesel::sql_types::Text, _>(one);
+            }
+            Values::Many(many) => many,
+        };
         let (open, close) = match out.backend() {
             MultiBackend::Sqlite(_) => (" IN (SELECT value FROM json_each(", "))"),
             MultiBackend::Postgres(_) => (
@@ -306,7 +323,7 @@ impl<C: diesel::query_builder::QueryFragment<MultiBackend>>
             ),
         };
         out.push_sql(open);
-        out.push_bind_param::<diesel::sql_types::Text, _>(&self.values)?;
+        out.push_bind_param::<diesel::sql_types::Text, _>(many)?;
         out.push_sql(close);
         Ok(())
     }

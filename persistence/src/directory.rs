@@ -25,9 +25,6 @@ pub struct DirectoryQuery {
     pub facets: Vec<String>,
 }
 
-/// The last character there is: a word's prefix range ends with it.
-const LAST: char = '\u{10FFFF}';
-
 #[derive(QueryableByName)]
 struct Hit {
     #[diesel(sql_type = Text)]
@@ -148,7 +145,8 @@ fn matching(
             ));
         }
         Some((first, others)) => {
-            binds.extend([first.clone(), format!("{first}{LAST}")]);
+            let (from, to) = associations::prefix_range(first);
+            binds.extend([from, to]);
             ctes.push(format!(
                 "found AS (SELECT association_id AS id, MAX(weight) AS score, \
                  MIN(sort_key) AS sort_key FROM directory_terms \
@@ -157,7 +155,8 @@ fn matching(
                 slot()
             ));
             for (at, word) in others.iter().enumerate() {
-                binds.extend([word.clone(), format!("{word}{LAST}")]);
+                let (from, to) = associations::prefix_range(word);
+                binds.extend([from, to]);
                 ctes.push(format!(
                     "w{at} AS (SELECT association_id AS id, MAX(weight) AS score \
                      FROM directory_terms WHERE term >= {} AND term <= {} GROUP BY {grouped})",

@@ -1350,13 +1350,8 @@ fn awaiting_opinion_page(
     let since = request_instructors::waiting_since.assume_not_null();
     let mut query = request_instructors::table
         .filter(request_instructors::waiting_since.is_not_null())
+        .filter(one_of(request_instructors::instructor, &keys))
         .into_boxed();
-    // One instructor (most agents) reads a range of the index, in its order, in a statement
-    // prepared once.
-    query = match keys.as_slice() {
-        [key] => query.filter(request_instructors::instructor.eq(key.clone())),
-        _ => query.filter(request_instructors::instructor.eq_any(keys)),
-    };
     if let Some((time, id)) = after {
         query = query.filter(
             since

@@ -364,9 +364,15 @@ fn staff_search_ignores_accents_and_case_and_pages_with_a_cursor(backend: Backen
     club["sectors"] = json!(["sport"]);
     let mut faubourg = association_body("Théâtre du Faubourg", "W751000001", "52499120500013");
     faubourg["acronym"] = json!("TDF");
-    for body in [&ecole, &club, &faubourg] {
-        app.create_association(&alice, body);
-    }
+    let ids: Vec<String> = [&ecole, &club, &faubourg]
+        .into_iter()
+        .map(|body| {
+            app.create_association(&alice, body)["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
     let admin = app.admin();
     let bureau = app.staff(&admin, "bureau@ville.test", json!({"kind": "bureau"}));
     let names = |query: &str| -> Vec<String> {
@@ -452,6 +458,24 @@ fn staff_search_ignores_accents_and_case_and_pages_with_a_cursor(backend: Backen
         .expect_problem(403, "access.forbidden");
     app.get("/api/v1/associations", None)
         .expect_problem(401, "auth.required");
+
+    // A renamed association is found by its new name only.
+    let path = format!("/api/v1/associations/{}", ids[2]);
+    let read = app.get(&path, Some(&alice.access));
+    let version = read.header("etag").expect("ETag").to_owned();
+    let mut renamed = read.expect(200).clone();
+    renamed["name"] = json!("Compagnie des Lilas");
+    renamed["acronym"] = json!("CDL");
+    app.put(&path, Some(&alice.access), Some(&version), &renamed)
+        .expect(200);
+    assert_eq!(names("?q=theatre"), Vec::<String>::new());
+    assert_eq!(names("?q=tdf"), Vec::<String>::new());
+    assert_eq!(names("?q=lilas%20cdl"), ["Compagnie des Lilas"]);
+    assert_eq!(
+        names("?q=52499120500013"),
+        ["Compagnie des Lilas"],
+        "its SIRET still finds it"
+    );
 }
 
 fn staff_read_profiles_but_only_central_staff_and_members_edit_them(backend: Backend) {
